@@ -1,0 +1,292 @@
+defmodule Aybiza.Bedrock do
+  @moduledoc """
+  Claude (and other models) on AWS Bedrock for live voice calls.
+
+  Calls go through a Rust engine (the official AWS SDK on one shared tokio runtime) that
+  signs, streams and decodes the Bedrock event stream, cuts the text into sentences as it
+  arrives and sends each event straight to your process. No scheduler is ever blocked.
+
+  ## Requests
+
+  A request is a map shaped like the Bedrock Converse API. Keys may be atoms or strings, in
+  snake_case or camelCase (`max_tokens` or `"maxTokens"`); JSON you own (tool schemas, tool
+  input, `additional_model_request_fields`) passes through unchanged.
+
+      %{
+        model_id: "anthropic.claude-3-5-haiku-20241022-v1:0",
+        system: [%{text: "You are a helpful voice agent."}, %{cache_point: %{type: "default"}}],
+        messages: [%{role: :user, content: [%{text: "When do you open tomorrow?"}]}],
+        inference_config: %{max_tokens: 512, temperature: 0.3},
+        tool_config: %{tools: [%{tool_spec: %{name: "lookup", description: "...",
+                                              input_schema: %{json: %{"type" => "object"}}}}],
+                       tool_choice: :auto},
+        additional_model_request_fields: %{"top_k" => 250},
+        performance_config: %{latency: :optimized},
+        guardrail_config: %{guardrail_identifier: "gr-1", guardrail_version: "1"},
+        request_metadata: %{"call_id" => "c-42"}
+      }
+
+  Content blocks: `%{text: s}`, `%{image: %{format: :png | :jpeg | :gif | :webp, bytes: bin}}`,
+  `%{document: %{format: :pdf | :txt | ..., name: s, bytes: bin}}`,
+  `%{tool_use: %{tool_use_id: id, name: s, input: map}}`,
+  `%{tool_result: %{tool_use_id: id, content: [%{text: s} | %{json: map}], status: :success | :error}}`,
+  `%{reasoning_content: %{text: s, signature: s}}`, `%{cache_point: %{type: "default"}}`.
+  `content: "text"` is short for `[%{text: "text"}]`. A malformed request returns
+  `{:error, %Aybiza.Error{reason: :invalid_request}}` whose message names the field path,
+  e.g. `messages[2].content[0].image.format`, before anything touches the network.
+
+  ## Client options
+
+    * `:region` - AWS region (validated: a crafted value never reaches a hostname).
+      Default: `config :aybiza_bedrock, :region`, then `AWS_REGION`, then `"us-east-1"`.
+    * `:endpoint` - `nil` (real Bedrock), an `http(s)://host[:port]` URL, or `:emulator`
+      (the embedded `Aybiza.Bedrock.Emulator`). Default: `config :aybiza_bedrock, :endpoint`.
+    * `:credentials` - see `Aybiza.Bedrock.Credentials`. Default: `:default`.
+    * `:timeouts` - keyword of milliseconds: `:connect` (3_000), `:first_byte` (10_000),
+      `:idle` (gap between events, 10_000), `:total` (120_000). Each expiry is its own
+      error reason.
+
+  Streaming calls run with SDK retries off: the policy layer (`Aybiza.AWS.BedrockClient`)
+  decides about retries and fallback, and SDK retries would multiply with ours.
+  Non-streaming calls use the SDK's standard retry mode (3 attempts).
+  """
+
+  alias Aybiza.{Error, Native}
+  alias Aybiza.Bedrock.Config
+
+  @typedoc "The handle of a running stream; messages are tagged with it."
+  @type stream_ref :: reference()
+
+  @typedoc "An event of the message protocol, see `stream/2`."
+  @type event ::
+          :message_start
+          | :thinking_started
+          | {:text, String.t()}
+          | {:sentence, non_neg_integer(), String.t()}
+          | {:thinking, String.t()}
+          | {:tool_use, %{id: String.t(), name: String.t(), input: map()}}
+          | {:first_token, non_neg_integer()}
+          | {:stop_reason, atom()}
+          | {:usage, map()}
+          | {:done, map()}
+          | {:error, Error.t()}
+
+  @stream_opts [:to, :sentences, :operation, :backend]
+
+  @doc """
+  Starts a streaming call (ConverseStream) and returns `{:ok, ref}` at once.
+
+  The receiver (the caller, or `to: pid`) then gets messages `{:aybiza_bedrock, ref, event}`:
+
+    * `:message_start` - the model started its answer.
+    * `{:first_token, microseconds}` - time from the call to the first text or tool token.
+    * `{:text, delta}` - each text delta as it arrives.
+    * `{:sentence, seq, text}` - each finished sentence (`seq` from 0), cut in Rust the
+      moment its end is certain; ready for text-to-speech. Thinking text and tool JSON
+      never become sentences.
+    * `:thinking_started` then `{:thinking, delta}` - extended-thinking text (never speech).
+    * `{:tool_use, %{id: id, name: name, input: map}}` - a tool call, its input decoded when
+      its block stops.
+    * `{:stop_reason, reason}` - `:end_turn`, `:tool_use`, `:max_tokens`, `:stop_sequence`,
+      `:guardrail_intervened`, `:content_filtered`.
+    * `{:usage, %{input_tokens: _, output_tokens: _, total_tokens: _,
+      cache_read_input_tokens: _, cache_write_input_tokens: _}}`.
+
+  and then exactly one terminal message:
+
+    * `{:done, summary}` - `summary` holds `:model_id`, `:region`, `:request_id`,
+      `:stop_reason`, `:usage`, `:text` (the whole answer), `:content` (the assistant
+      message's blocks, ready to send back on the next turn, including reasoning
+      signatures), `:sentences` (count), `:cost` (nanodollars, `estimated?`) and `:timings`
+      (`:first_byte_us`, `:first_token_us`, `:first_sentence_us`, `:total_us`).
+    * `{:error, %Aybiza.Error{}}` - see `Aybiza.Error`; mid-stream errors carry what was
+      already delivered.
+
+  The stream stops (its task ends and its connection is released) when `cancel/1` is
+  called, when the receiving process exits, when a message cannot be delivered, or when
+  `ref` is garbage collected. A cancelled stream sends no further messages.
+
+  Options: the client options of this module plus `:to` (receiver pid) and `:sentences`
+  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`).
+
+      {:ok, ref} = Aybiza.Bedrock.stream(request)
+
+      receive do
+        {:aybiza_bedrock, ^ref, {:sentence, _seq, text}} -> speak(text)
+      end
+  """
+  @spec stream(map(), keyword()) :: {:ok, stream_ref()} | {:error, Error.t()}
+  def stream(request, opts \\ []) when is_map(request) and is_list(opts) do
+    {stream_opts, client_opts} = Keyword.split(opts, @stream_opts)
+    stream_opts = Keyword.validate!(stream_opts, to: self(), sentences: true, operation: :converse_stream, backend: nil)
+    to = stream_opts[:to]
+
+    unless is_pid(to), do: raise(ArgumentError, ":to must be a pid, got: #{inspect(to)}")
+
+    operation = stream_opts[:operation]
+
+    unless operation in [:converse_stream, :invoke_model_with_response_stream] do
+      raise ArgumentError,
+            ":operation must be :converse_stream or :invoke_model_with_response_stream, got: #{inspect(operation)}"
+    end
+
+    native_opts = %{sentences: Config.segmenter_options!(stream_opts[:sentences])}
+
+    with {:ok, config} <- Config.client_config(client_opts) do
+      start(operation, request, config, to, native_opts)
+    end
+  end
+
+  @doc """
+  Like `stream/2` but with InvokeModelWithResponseStream and a raw model body (for Anthropic
+  models the Anthropic Messages body; `anthropic_version` is added when missing). Events are
+  the same as for `stream/2`.
+  """
+  @spec invoke_model_stream(String.t(), map(), keyword()) ::
+          {:ok, stream_ref()} | {:error, Error.t()}
+  def invoke_model_stream(model_id, body, opts \\ []) when is_binary(model_id) and is_map(body) do
+    stream(%{model_id: model_id, body: body}, Keyword.put(opts, :operation, :invoke_model_with_response_stream))
+  end
+
+  @doc """
+  A non-streaming Converse call. Returns `{:ok, response}` with `:text`, `:content`,
+  `:stop_reason`, `:usage`, `:cost`, `:timings`, `:model_id`, `:region`, `:request_id`.
+
+  The call runs on the engine's runtime; the calling process waits in a `receive`, never
+  blocking a scheduler.
+  """
+  @spec converse(map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
+  def converse(request, opts \\ []) when is_map(request) and is_list(opts) do
+    call(:converse, request, opts)
+  end
+
+  @doc "Like `converse/2` but raises `Aybiza.Error` on failure."
+  @spec converse!(map(), keyword()) :: map()
+  def converse!(request, opts \\ []), do: unwrap!(converse(request, opts))
+
+  @doc """
+  A non-streaming InvokeModel call with a raw model body; returns `{:ok, %{body: map, ...}}`.
+  """
+  @spec invoke_model(String.t(), map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
+  def invoke_model(model_id, body, opts \\ []) when is_binary(model_id) and is_map(body) do
+    call(:invoke_model, %{model_id: model_id, body: body}, opts)
+  end
+
+  @doc "Like `invoke_model/3` but raises `Aybiza.Error` on failure."
+  @spec invoke_model!(String.t(), map(), keyword()) :: map()
+  def invoke_model!(model_id, body, opts \\ []), do: unwrap!(invoke_model(model_id, body, opts))
+
+  @doc """
+  The events of a stream as an Elixir `Stream`. It ends after the terminal event
+  (`{:done, summary}` or `{:error, error}`, both included). Halting the enumeration early
+  cancels the call.
+
+      request |> Aybiza.Bedrock.stream_events() |> Enum.each(&IO.inspect/1)
+  """
+  @spec stream_events(map(), keyword()) :: Enumerable.t()
+  def stream_events(request, opts \\ []) do
+    Stream.resource(
+      fn ->
+        case stream(request, Keyword.put(opts, :to, self())) do
+          {:ok, ref} -> {:running, ref}
+          {:error, error} -> {:failed, error}
+        end
+      end,
+      fn
+        {:failed, error} ->
+          {[{:error, error}], :finished}
+
+        :finished ->
+          {:halt, :finished}
+
+        {:running, ref} = state ->
+          receive do
+            {:aybiza_bedrock, ^ref, {:done, _} = event} -> {[event], :finished}
+            {:aybiza_bedrock, ^ref, {:error, _} = event} -> {[event], :finished}
+            {:aybiza_bedrock, ^ref, event} -> {[event], state}
+          end
+      end,
+      fn
+        {:running, ref} ->
+          cancel(ref)
+          flush(ref)
+
+        _ ->
+          :ok
+      end
+    )
+  end
+
+  @doc """
+  Cancels a stream. Idempotent; after it returns no further message of `ref` is sent, but
+  messages already in the mailbox stay there (see `flush/1`).
+  """
+  @spec cancel(stream_ref()) :: :ok
+  def cancel(ref) do
+    Native.cancel(ref)
+    :ok
+  end
+
+  @doc "Removes every message of `ref` from the caller's mailbox."
+  @spec flush(stream_ref()) :: :ok
+  def flush(ref) do
+    receive do
+      {:aybiza_bedrock, ^ref, _} -> flush(ref)
+    after
+      0 -> :ok
+    end
+  end
+
+  @doc """
+  Opens the connection (TCP + TLS) to the region's endpoint ahead of the first turn, so the
+  first call of a phone call pays no handshake. Takes the client options; returns once the
+  connection is pooled.
+  """
+  @spec warm(keyword()) :: :ok | {:error, Error.t()}
+  def warm(opts \\ []) do
+    with {:ok, config} <- Config.client_config(opts),
+         {:ok, ref} <- wrap_native(Native.warm(config)) do
+      receive do
+        {:aybiza_bedrock, ^ref, {:done, _}} -> :ok
+        {:aybiza_bedrock, ^ref, {:error, error}} -> {:error, Error.from_native(error)}
+      end
+    end
+  end
+
+  @doc "Like `warm/1` but raises on failure."
+  @spec warm!(keyword()) :: :ok
+  def warm!(opts \\ []), do: unwrap!(warm(opts))
+
+  @doc "The number of calls currently running in the engine (streams and non-streaming calls)."
+  @spec live_streams() :: non_neg_integer()
+  def live_streams, do: Native.live_streams()
+
+  defp call(operation, request, opts) do
+    {timeout_opts, client_opts} = Keyword.split(opts, [:backend])
+    _ = timeout_opts
+
+    with {:ok, config} <- Config.client_config(client_opts),
+         {:ok, ref} <- start(operation, request, config, self(), %{sentences: false}) do
+      await(ref)
+    end
+  end
+
+  defp await(ref) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, result}} -> {:ok, result}
+      {:aybiza_bedrock, ^ref, {:error, %Error{} = error}} -> {:error, error}
+      {:aybiza_bedrock, ^ref, _progress} -> await(ref)
+    end
+  end
+
+  defp start(operation, request, config, to, native_opts) do
+    wrap_native(Native.start_call(operation, request, config, to, native_opts))
+  end
+
+  defp wrap_native({:ok, _} = ok), do: ok
+  defp wrap_native({:error, error}), do: {:error, Error.from_native(error)}
+
+  defp unwrap!({:ok, value}), do: value
+  defp unwrap!(:ok), do: :ok
+  defp unwrap!({:error, error}), do: raise(error)
+end

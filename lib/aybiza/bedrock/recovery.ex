@@ -1,0 +1,695 @@
+defmodule Aybiza.Bedrock.Recovery do
+  @moduledoc """
+  The per-call relay of `Aybiza.AWS.BedrockClient`: runs the attempts of one call, applies
+  `Aybiza.Bedrock.Policy` between them, and recovers a stream that fails mid-answer.
+
+  ## The relay
+
+  Each call gets a small process, linked to nothing. The backend stream is started with
+  `to:` the relay, which forwards each event to the caller as `{:aybiza_bedrock, ref, event}`
+  (never through the `Aybiza.AWS.BedrockClient` GenServer), hides the failures it recovers
+  from, and sends exactly one terminal message, `{:done, summary}` or `{:error, error}`.
+  It monitors the receiver and cancels the backend stream when the receiver exits. If the
+  relay itself crashes (a bug), the receiver still gets `{:error, %Aybiza.Error{reason:
+  :internal}}`.
+
+  Extra events besides those of `Aybiza.Bedrock.stream/2`:
+
+    * `{:retry, %{attempt: n, reason: r, delay_ms: d, model_id: m, region: g}}` - the same
+      target is tried again after `d` ms.
+    * `{:fallback, %{attempt: n, reason: r, kind: k, from: {m, g}, model_id: m2, region: g2}}`
+      - the next attempt goes to another model or region (`kind` as in `Aybiza.Bedrock.Policy`).
+    * `{:recovered, %{after_sentences: n, mode: :prefill | :instruction, model_id: m, region: g}}`
+      - a stream failed after `n` sentences were delivered and continues on the next attempt.
+    * `{:fallback_line, text}` - the call failed for good (all tries spent, or an error that
+      is never retried); `text` is a line to speak so the caller is not left in silence
+      (only with the `:fallback_line` option), sent just before
+      `{:error, error}`.
+
+  `:message_start` and `{:first_token, us}` are forwarded once per call (the first attempt
+  that produces them); `{:first_token, us}` is measured from the start of the call.
+
+  ## Mid-stream recovery semantics
+
+  When an attempt fails after some sentences reached the caller, the next attempt (retry or
+  fallback, chosen by the policy as for any failure) continues the answer instead of
+  restarting it:
+
+    * `:prefill` (Anthropic models without extended thinking): the delivered text is sent
+      back as the start of the assistant's turn, so the model writes only what follows.
+    * `:instruction` (other models, or extended thinking, where a prefilled assistant turn
+      is not allowed): the system prompt gets an instruction quoting the delivered text and
+      asking to continue after it without repeating it.
+
+  Sentence sequence numbers continue where they stopped (`seq` never repeats or goes back),
+  so no sentence is spoken twice. Text deltas of the failed attempt after its last complete
+  sentence were shown but never spoken; the continuation starts after the last spoken
+  sentence, so a display may see that unfinished tail written again. The `{:done, summary}`
+  of a recovered call has `:text` = delivered text + continuation, `:sentences` counting all
+  delivered sentences, `:recovered?` true and `:recoveries` (one map per recovery).
+  A failure before any sentence was delivered is retried from the start. With
+  `recovery: false` a mid-stream failure is terminal.
+
+  Every summary gets `:attempts` (the number of attempts) and `:fallbacks` (the
+  `{model_id, region}` targets after the first).
+  """
+
+  alias Aybiza.Error
+  alias Aybiza.Bedrock.{CircuitBreaker, PerformanceMonitor, Policy, Telemetry}
+  alias Aybiza.Bedrock.Policy.Models
+
+  @registry Aybiza.Bedrock.StreamRegistry
+
+  @typedoc "Everything a relay needs, built by `Aybiza.AWS.BedrockClient`."
+  @type plan :: %{
+          required(:ref) => reference(),
+          required(:to) => pid(),
+          required(:backend) => module(),
+          required(:backend_opts) => keyword(),
+          required(:model_id) => String.t(),
+          required(:region) => String.t(),
+          required(:build_request) => (String.t() -> map()),
+          required(:policy) => map(),
+          required(:breaker) => keyword(),
+          required(:recovery) => boolean() | :prefill | :instruction,
+          required(:fallback_line) => String.t() | nil,
+          required(:sentences) => boolean() | keyword(),
+          required(:metadata) => map(),
+          required(:complexity) => float() | nil
+        }
+
+  @doc false
+  @spec registry() :: atom()
+  def registry, do: @registry
+
+  @doc """
+  Starts the relay of `plan` and returns its pid once it is registered under `plan.ref`
+  (so `cancel/1` works as soon as this returns).
+  """
+  @spec start(plan()) :: {:ok, pid()}
+  def start(%{ref: ref} = plan) do
+    parent = self()
+    ack = make_ref()
+
+    pid =
+      spawn(fn ->
+        registered? = register(ref)
+        send(parent, {ack, :started})
+        run(plan, registered?)
+      end)
+
+    monitor = Process.monitor(pid)
+
+    receive do
+      {^ack, :started} ->
+        Process.demonitor(monitor, [:flush])
+        {:ok, pid}
+
+      {:DOWN, ^monitor, _, _, _} ->
+        {:ok, pid}
+    end
+  end
+
+  @doc """
+  Cancels the call `ref`. After it returns no further message of `ref` is sent (messages
+  already in the mailbox stay). Idempotent.
+  """
+  @spec cancel(reference()) :: :ok
+  def cancel(ref) do
+    case lookup(ref) do
+      nil ->
+        :ok
+
+      pid ->
+        monitor = Process.monitor(pid)
+        send(pid, {:cancel, self(), monitor})
+
+        receive do
+          {^monitor, :cancelled} ->
+            Process.demonitor(monitor, [:flush])
+            :ok
+
+          {:DOWN, ^monitor, _, _, _} ->
+            :ok
+        end
+    end
+  end
+
+  @doc "The relay pid of call `ref`, or nil."
+  @spec lookup(reference()) :: pid() | nil
+  def lookup(ref) do
+    case Registry.lookup(@registry, ref) do
+      [{pid, _}] -> pid
+      [] -> nil
+    end
+  rescue
+    ArgumentError -> nil
+  end
+
+  @doc """
+  The request of a continuation attempt: `request` changed so the model continues after
+  `delivered_text` (see "Mid-stream recovery semantics").
+  """
+  @spec continuation_request(map(), String.t(), :prefill | :instruction) :: map()
+  def continuation_request(request, delivered_text, :prefill) do
+    prefix = String.trim_trailing(delivered_text)
+    # Bedrock rejects a final assistant turn that ends with whitespace.
+    Map.update(request, :messages, [], &(&1 ++ [%{role: :assistant, content: [%{text: prefix}]}]))
+  end
+
+  def continuation_request(request, delivered_text, :instruction) do
+    instruction =
+      "Your previous answer was interrupted. The caller has already heard this part of it: " <>
+        "\"#{String.trim(delivered_text)}\" Continue the answer from exactly where it stopped. " <>
+        "Do not repeat anything the caller already heard and do not mention the interruption."
+
+    Map.update(
+      request,
+      :system,
+      [%{text: instruction}],
+      &(List.wrap(&1) ++ [%{text: instruction}])
+    )
+  end
+
+  @doc "The continuation mode for `model_id` and `request` when recovery is `setting`."
+  @spec continuation_mode(String.t(), map(), boolean() | :prefill | :instruction) ::
+          :prefill | :instruction
+  def continuation_mode(_model_id, _request, mode) when mode in [:prefill, :instruction], do: mode
+
+  def continuation_mode(model_id, request, _setting) do
+    thinking? =
+      request |> Map.get(:additional_model_request_fields, %{}) |> Map.has_key?("thinking")
+
+    if Models.family(model_id) == "anthropic" and not thinking?, do: :prefill, else: :instruction
+  end
+
+  # --- the relay loop ---
+
+  defp register(ref) do
+    match?({:ok, _}, Registry.register(@registry, ref, nil))
+  rescue
+    ArgumentError -> false
+  end
+
+  defp run(plan, _registered?) do
+    Process.monitor(plan.to)
+
+    state = %{
+      plan: plan,
+      started_mono: System.monotonic_time(),
+      attempt: 0,
+      same_target_tries: 0,
+      tried: [],
+      model_id: plan.model_id,
+      region: plan.region,
+      latency_standard?: false,
+      backend_ref: nil,
+      # whether backend_ref is a running backend stream (not a timer or a synthetic ref)
+      live?: false,
+      attempt_started_ms: nil,
+      # sentences delivered to the caller in earlier attempts of this call
+      delivered: [],
+      attempt_sentences: [],
+      attempt_text: "",
+      message_started?: false,
+      first_token?: false,
+      recoveries: [],
+      fallbacks: [],
+      pending_recovery: nil
+    }
+
+    try do
+      state |> start_attempt() |> loop()
+    catch
+      kind, reason ->
+        error =
+          Error.new(:internal, "the call relay crashed: #{Exception.format_banner(kind, reason)}")
+
+        send(plan.to, {:aybiza_bedrock, plan.ref, {:error, error}})
+    end
+  end
+
+  defp loop(%{backend_ref: backend_ref, plan: plan} = state) do
+    receive do
+      {:aybiza_bedrock, ^backend_ref, event} ->
+        case handle_event(event, state) do
+          {:continue, state} -> loop(state)
+          :finished -> :ok
+        end
+
+      {:next_attempt, ^backend_ref} ->
+        state |> start_attempt() |> loop()
+
+      {:cancel, from, tag} ->
+        if state.live?, do: plan.backend.cancel(backend_ref)
+        release(state)
+        send(from, {tag, :cancelled})
+
+      {:DOWN, _, :process, pid, _} when pid == plan.to ->
+        if state.live?, do: plan.backend.cancel(backend_ref)
+        release(state)
+    end
+  end
+
+  defp start_attempt(state) do
+    %{plan: plan} = state
+
+    state = %{
+      state
+      | live?: false,
+        attempt: state.attempt + 1,
+        same_target_tries: state.same_target_tries + 1
+    }
+
+    state = %{state | tried: Enum.uniq(state.tried ++ [{state.model_id, state.region}])}
+
+    emit(
+      state,
+      [:aybiza_bedrock, :stream, :start],
+      %{system_time: System.system_time(), monotonic_time: System.monotonic_time()},
+      %{
+        attempt: state.attempt
+      }
+    )
+
+    case CircuitBreaker.acquire(state.model_id, state.region, plan.breaker) do
+      :ok ->
+        request = build_request(state)
+
+        opts =
+          Keyword.merge(plan.backend_opts,
+            to: self(),
+            sentences: plan.sentences,
+            region: state.region
+          )
+
+        case safe_backend_stream(plan.backend, request, opts) do
+          {:ok, backend_ref} ->
+            %{
+              state
+              | backend_ref: backend_ref,
+                live?: true,
+                attempt_started_ms: System.monotonic_time(:millisecond),
+                attempt_sentences: [],
+                attempt_text: ""
+            }
+
+          {:error, %Error{} = error} ->
+            # A synchronous refusal: route it through the same policy as an async error.
+            fake_ref = make_ref()
+            send(self(), {:aybiza_bedrock, fake_ref, {:error, error}})
+
+            %{
+              state
+              | backend_ref: fake_ref,
+                attempt_started_ms: System.monotonic_time(:millisecond),
+                attempt_sentences: [],
+                attempt_text: ""
+            }
+        end
+
+      {:error, :open} ->
+        fake_ref = make_ref()
+
+        error =
+          Error.new(
+            :circuit_open,
+            "the circuit breaker of #{state.model_id} in #{state.region} is open",
+            model_id: state.model_id,
+            region: state.region
+          )
+
+        send(self(), {:aybiza_bedrock, fake_ref, {:error, %{error | retryable?: true}}})
+
+        %{
+          state
+          | backend_ref: fake_ref,
+            attempt_started_ms: System.monotonic_time(:millisecond),
+            attempt_sentences: [],
+            attempt_text: ""
+        }
+    end
+  end
+
+  defp safe_backend_stream(backend, request, opts) do
+    backend.stream(request, opts)
+  rescue
+    exception in ArgumentError ->
+      {:error, Error.new(:invalid_request, Exception.message(exception))}
+  end
+
+  defp build_request(state) do
+    request = state.plan.build_request.(state.model_id)
+
+    request =
+      if state.latency_standard?,
+        do: Map.put(request, :performance_config, %{latency: :standard}),
+        else: request
+
+    case state.delivered do
+      [] ->
+        request
+
+      sentences ->
+        mode = continuation_mode(state.model_id, request, state.plan.recovery)
+        continuation_request(request, Enum.join(sentences, " "), mode)
+    end
+  end
+
+  defp handle_event(:message_start, %{message_started?: true} = state), do: {:continue, state}
+
+  defp handle_event(:message_start, state) do
+    state = maybe_announce_recovery(state)
+    forward(state, :message_start)
+    {:continue, %{state | message_started?: true}}
+  end
+
+  defp handle_event({:first_token, _us}, %{first_token?: true} = state),
+    do: {:continue, maybe_announce_recovery(state)}
+
+  defp handle_event({:first_token, _us}, state) do
+    state = maybe_announce_recovery(state)
+    elapsed = System.monotonic_time() - state.started_mono
+    forward(state, {:first_token, System.convert_time_unit(elapsed, :native, :microsecond)})
+
+    emit(state, [:aybiza_bedrock, :stream, :first_token], %{duration: elapsed}, %{
+      attempt: state.attempt
+    })
+
+    {:continue, %{state | first_token?: true}}
+  end
+
+  defp handle_event({:sentence, _seq, text}, state) do
+    state = maybe_announce_recovery(state)
+    seq = length(state.delivered) + length(state.attempt_sentences)
+    forward(state, {:sentence, seq, text})
+
+    emit(
+      state,
+      [:aybiza_bedrock, :stream, :sentence],
+      %{duration: System.monotonic_time() - state.started_mono, seq: seq},
+      %{attempt: state.attempt}
+    )
+
+    {:continue, %{state | attempt_sentences: state.attempt_sentences ++ [text]}}
+  end
+
+  defp handle_event({:text, delta} = event, state) do
+    state = maybe_announce_recovery(state)
+    forward(state, event)
+    {:continue, %{state | attempt_text: state.attempt_text <> delta}}
+  end
+
+  defp handle_event({:done, summary}, state) do
+    state = %{maybe_announce_recovery(state) | live?: false}
+    %{plan: plan} = state
+    duration_ms = System.monotonic_time(:millisecond) - state.attempt_started_ms
+    CircuitBreaker.record_success(state.model_id, state.region, duration_ms, plan.breaker)
+    summary = finish_summary(summary, state)
+    usage = Map.get(summary, :usage) || %{}
+    cost = cost_nanodollars(summary)
+
+    emit(
+      state,
+      [:aybiza_bedrock, :stream, :stop],
+      %{
+        duration: System.monotonic_time() - state.started_mono,
+        input_tokens: Map.get(usage, :input_tokens, 0),
+        output_tokens: Map.get(usage, :output_tokens, 0),
+        cost: cost
+      },
+      %{
+        attempts: state.attempt,
+        recovered?: summary.recovered?,
+        stop_reason: Map.get(summary, :stop_reason)
+      }
+    )
+
+    PerformanceMonitor.record(%{
+      model_id: state.model_id,
+      region: state.region,
+      ok?: true,
+      first_token_ms: timing_ms(summary, :first_token_us),
+      total_ms: duration_ms,
+      cost_nanodollars: cost,
+      input_tokens: Map.get(usage, :input_tokens),
+      output_tokens: Map.get(usage, :output_tokens),
+      complexity: plan.complexity
+    })
+
+    forward(state, {:done, summary})
+    :finished
+  end
+
+  defp handle_event({:error, error}, state), do: handle_failure(Error.from_native(error), state)
+
+  defp handle_event(event, state) do
+    state = maybe_announce_recovery(state)
+    forward(state, event)
+    {:continue, state}
+  end
+
+  defp handle_failure(%Error{} = error, state) do
+    %{plan: plan} = state
+    state = %{state | live?: false}
+
+    error = %{
+      error
+      | model_id: error.model_id || state.model_id,
+        region: error.region || state.region
+    }
+
+    if error.reason != :circuit_open do
+      if Policy.breaker_failure?(error),
+        do: CircuitBreaker.record_failure(state.model_id, state.region, plan.breaker),
+        else: CircuitBreaker.release(state.model_id, state.region, plan.breaker)
+    end
+
+    PerformanceMonitor.record(%{
+      model_id: state.model_id,
+      region: state.region,
+      ok?: false,
+      error_reason: error.reason,
+      complexity: plan.complexity
+    })
+
+    spoken_now = state.attempt_sentences
+    mid_answer? = spoken_now != [] or state.delivered != []
+
+    step =
+      if mid_answer? and plan.recovery == false,
+        do: {:stop, error},
+        else: Policy.next_step(error, attempt_info(state), plan.policy)
+
+    state = %{state | delivered: state.delivered ++ spoken_now, attempt_sentences: []}
+
+    state =
+      if spoken_now != [],
+        do: %{state | pending_recovery: %{after_sentences: length(state.delivered)}},
+        else: state
+
+    case step do
+      {:retry, delay_ms} ->
+        info = %{
+          attempt: state.attempt,
+          reason: error.reason,
+          delay_ms: delay_ms,
+          model_id: state.model_id,
+          region: state.region
+        }
+
+        forward(state, {:retry, info})
+
+        emit(state, [:aybiza_bedrock, :retry], %{delay: delay_ms, attempt: state.attempt}, %{
+          reason: error.reason
+        })
+
+        wait_ref = make_ref()
+        Process.send_after(self(), {:next_attempt, wait_ref}, delay_ms)
+        {:continue, %{state | backend_ref: wait_ref}}
+
+      :retry_standard_latency ->
+        info = %{
+          attempt: state.attempt,
+          reason: error.reason,
+          delay_ms: 0,
+          model_id: state.model_id,
+          region: state.region,
+          latency: :standard
+        }
+
+        forward(state, {:retry, info})
+
+        emit(state, [:aybiza_bedrock, :retry], %{delay: 0, attempt: state.attempt}, %{
+          reason: error.reason
+        })
+
+        {:continue, start_attempt(%{state | latency_standard?: true})}
+
+      {:fallback, kind, model_id, region} ->
+        from = {state.model_id, state.region}
+
+        info = %{
+          attempt: state.attempt,
+          reason: error.reason,
+          kind: kind,
+          from: from,
+          model_id: model_id,
+          region: region
+        }
+
+        forward(state, {:fallback, info})
+
+        emit(state, [:aybiza_bedrock, :fallback], %{attempt: state.attempt}, %{
+          reason: error.reason,
+          kind: kind,
+          from_model: state.model_id,
+          from_region: state.region,
+          model_id: model_id,
+          region: region
+        })
+
+        state = %{
+          state
+          | model_id: model_id,
+            region: region,
+            same_target_tries: 0,
+            fallbacks: state.fallbacks ++ [{model_id, region}]
+        }
+
+        {:continue, start_attempt(state)}
+
+      {:stop, final} ->
+        emit(
+          state,
+          [:aybiza_bedrock, :stream, :exception],
+          %{duration: System.monotonic_time() - state.started_mono},
+          %{reason: final.reason, attempts: state.attempt}
+        )
+
+        # Whatever the cause, a live caller must not be left in silence.
+        if plan.fallback_line, do: forward(state, {:fallback_line, plan.fallback_line})
+
+        final =
+          if state.delivered != [],
+            do: %{final | phase: :mid_stream, delivered: delivered_info(state)},
+            else: final
+
+        forward(state, {:error, final})
+        :finished
+    end
+  end
+
+  defp attempt_info(state) do
+    %{
+      model_id: state.model_id,
+      region: state.region,
+      attempt: state.attempt,
+      same_target_tries: state.same_target_tries,
+      tried: state.tried,
+      latency_optimized?:
+        not state.latency_standard? and
+          latency_optimized?(state.plan.build_request.(state.model_id))
+    }
+  end
+
+  defp latency_optimized?(request) do
+    case Map.get(request, :performance_config) do
+      %{latency: latency} -> latency in [:optimized, "optimized"]
+      _ -> false
+    end
+  end
+
+  # Announced on the first event of the continuation attempt, so the caller knows the
+  # following sentences continue the answer.
+  defp maybe_announce_recovery(%{pending_recovery: nil} = state), do: state
+
+  defp maybe_announce_recovery(%{pending_recovery: pending} = state) do
+    mode =
+      continuation_mode(
+        state.model_id,
+        state.plan.build_request.(state.model_id),
+        state.plan.recovery
+      )
+
+    info =
+      Map.merge(pending, %{
+        mode: mode,
+        model_id: state.model_id,
+        region: state.region,
+        attempt: state.attempt
+      })
+
+    forward(state, {:recovered, info})
+
+    delivered_chars = state.delivered |> Enum.map(&String.length/1) |> Enum.sum()
+
+    emit(
+      state,
+      [:aybiza_bedrock, :recovery],
+      %{delivered_sentences: pending.after_sentences, delivered_chars: delivered_chars},
+      %{mode: mode}
+    )
+
+    %{state | pending_recovery: nil, recoveries: state.recoveries ++ [info]}
+  end
+
+  defp finish_summary(summary, state) do
+    summary = if is_map(summary), do: summary, else: %{}
+    recovered? = state.recoveries != []
+
+    summary =
+      if state.delivered != [] do
+        prefix = Enum.join(state.delivered, " ")
+        text = String.trim_leading(Map.get(summary, :text) || "")
+
+        Map.merge(summary, %{
+          text: prefix <> " " <> text,
+          sentences: length(state.delivered) + length(state.attempt_sentences),
+          content: [%{text: prefix <> " " <> text}]
+        })
+      else
+        summary
+      end
+
+    Map.merge(summary, %{
+      model_id: Map.get(summary, :model_id) || state.model_id,
+      region: Map.get(summary, :region) || state.region,
+      attempts: state.attempt,
+      fallbacks: state.fallbacks,
+      recovered?: recovered?,
+      recoveries: state.recoveries
+    })
+  end
+
+  defp delivered_info(state) do
+    text = Enum.join(state.delivered, " ")
+    %{chars: String.length(text), sentences: length(state.delivered), text: text}
+  end
+
+  defp release(state) do
+    if state.live?, do: CircuitBreaker.release(state.model_id, state.region, state.plan.breaker)
+  end
+
+  defp cost_nanodollars(summary) do
+    case Map.get(summary, :cost) do
+      %{nanodollars: n} when is_integer(n) -> n
+      n when is_integer(n) -> n
+      _ -> 0
+    end
+  end
+
+  defp timing_ms(summary, key) do
+    case summary do
+      %{timings: %{^key => us}} when is_integer(us) -> div(us, 1000)
+      _ -> nil
+    end
+  end
+
+  defp forward(%{plan: plan}, event), do: send(plan.to, {:aybiza_bedrock, plan.ref, event})
+
+  defp emit(state, event, measurements, extra_metadata) do
+    metadata = Map.merge(%{model_id: state.model_id, region: state.region}, state.plan.metadata)
+    Telemetry.execute(event, measurements, Map.merge(metadata, extra_metadata))
+  end
+end

@@ -1,0 +1,699 @@
+defmodule Aybiza.Bedrock.ToolLoop do
+  @moduledoc """
+  The automatic tool loop: call the model, run every tool use of the turn in parallel,
+  send the results back, and continue until the model answers without tools (at most
+  `:max_rounds` model calls, 10 by default).
+
+  ## Streaming
+
+      {:ok, ref} = Aybiza.Bedrock.ToolLoop.stream(request, tools)
+
+  The receiver (the caller, or `to: pid`) gets `{:aybiza_bedrock, ref, event}` messages:
+  every event of `Aybiza.Bedrock.stream/2` as the engine sends it (`{:text, _}`,
+  `{:sentence, seq, text}`, `:thinking_started`, `{:thinking, _}`, `{:tool_use, _}`,
+  `{:usage, _}`, ...) except the per-round terminal, plus the loop's own events:
+
+    * `{:round, n}` - round `n` (from 1) starts: one model call.
+    * `{:tool_acknowledgment, text}` - something to say while the round's tools run
+      (see `Aybiza.Bedrock.ToolAcknowledgment`), sent before any tool starts.
+    * `{:tool_call, %{id: id, name: name, input: map, round: n}}` - a tool is about to run.
+    * `{:tool_result, %{id: id, name: name, status: :success | :error, content: blocks,
+      error: reason | nil, round: n, duration_ms: ms}}` - a tool finished, in completion
+      order (tools run in parallel).
+
+  Sentence numbers keep increasing across rounds (the second round's first sentence
+  follows the first round's last), so a TTS queue can order them. The stream ends with
+  exactly one terminal message:
+
+    * `{:done, result}` - see "Result" below;
+    * `{:error, %Aybiza.Error{}}` - a model call failed, or the model still asked for tools
+      after `:max_rounds` rounds (`reason: :max_rounds`).
+
+  `cancel/1` stops the loop (its current model call included); nothing more is sent.
+  The loop also stops when the receiver exits.
+
+  ## Non-streaming
+
+      {:ok, result} = Aybiza.Bedrock.ToolLoop.run(request, tools, on_event: &speak_ack/1)
+
+  Uses the backend's `converse/2` (or, with `stream: true`, the streaming loop) and calls
+  `:on_event` with the loop's events (`{:round, n}`, `{:tool_acknowledgment, text}`,
+  `{:tool_call, _}`, `{:tool_result, _}`).
+
+  ## Result
+
+  The last model call's summary (`:stop_reason`, `:content`, `:model_id`, ...) with:
+  `:text` (everything the model said over all rounds, joined), `:final_text` (the last
+  round's text), `:rounds`, `:tool_calls` (every call with its `:status`, `:content`,
+  `:error`), `:usage` and `:cost` summed over the rounds, `:sentences` (total),
+  `:messages` (the whole conversation, ready for the next turn) and `:new_messages` (what
+  this loop added: assistant turns with their tool uses and reasoning signatures, the
+  tool results, and the final answer; store them with
+  `Aybiza.Bedrock.ConversationMemory.remember_all/2`).
+
+  ## Options
+
+    * `:backend` - an `Aybiza.Bedrock.Backend` (default: `config :aybiza_bedrock,
+      :backend`, then `Aybiza.Bedrock.Backend.Native`).
+    * `:backend_opts` - options passed to the backend's `stream/2` / `converse/2` (client
+      options, `:sentences`, ...).
+    * `:to` - receiver pid (streaming; default the caller).
+    * `:max_rounds` - model calls at most (default 10).
+    * `:max_concurrency` - tools running at once (default 8).
+    * `:tool_choice` - `:auto` (default), `:any`, `{:tool, name}` or a name. A forced
+      choice applies to the first round only; later rounds use `:auto` so the model can
+      answer.
+    * `:acknowledge` - `true` (default), `false`, or a function `(tool_uses, tools) ->
+      String.t() | nil`.
+    * `:thinking` - `nil` (default), a thinking budget in tokens (see
+      `Aybiza.Bedrock.Thinking.enable/3`), or `:auto`: when the model supports thinking and
+      `Aybiza.Bedrock.Thinking.should_use?/2` says so for the last user text (with
+      `:context` as its context map), thinking is enabled with the design's 3000-token
+      budget, `max_tokens` raised to fit it and temperature/top_p/top_k removed.
+    * `:cache` - `false` (default), `true` or options of
+      `Aybiza.Bedrock.PromptCache.add_cache_points/2`, applied to every round.
+    * `:context` - any term handed to tools in their context map (`:context`).
+    * `:on_event` - (`run/3`) a 1-arity function called with the loop's events.
+    * `:stream` - (`run/3`) use the streaming loop (default `false`).
+  """
+
+  alias Aybiza.Error
+  alias Aybiza.Bedrock.{PromptCache, Thinking, Tool, ToolAcknowledgment}
+  import Thinking, only: [get: 3, delete: 2]
+
+  @opts [
+    backend: nil,
+    backend_opts: [],
+    to: nil,
+    max_rounds: 10,
+    max_concurrency: 8,
+    tool_choice: :auto,
+    acknowledge: true,
+    thinking: nil,
+    cache: false,
+    context: nil,
+    on_event: nil,
+    stream: false
+  ]
+
+  # The design's thinking budget for voice turns (thinking: :auto).
+  @auto_budget 3000
+
+  @typedoc "A loop handle; events are `{:aybiza_bedrock, ref, event}`."
+  @type ref :: reference()
+
+  @typedoc "The loop's own events (in addition to the engine's)."
+  @type event ::
+          {:round, pos_integer()}
+          | {:tool_acknowledgment, String.t()}
+          | {:tool_call, map()}
+          | {:tool_result, map()}
+          | Aybiza.Bedrock.event()
+
+  @doc """
+  Starts the streaming loop and returns `{:ok, ref}` at once (see the module docs for the
+  events). Bad tools, options or a bad thinking setup return `{:error, %Aybiza.Error{}}`
+  before any call; programmer mistakes in options raise `ArgumentError`.
+  """
+  @spec stream(map(), [Tool.t()], keyword()) :: {:ok, ref()} | {:error, Error.t()}
+  def stream(request, tools, opts \\ [])
+      when is_map(request) and is_list(tools) and is_list(opts) do
+    opts = validate_opts!(opts)
+    to = opts[:to] || self()
+
+    with {:ok, state} <- prepare(request, tools, opts) do
+      caller = self()
+      tag = make_ref()
+
+      {pid, monitor} =
+        spawn_monitor(fn ->
+          # The alias is the stream ref: `cancel/1` sends to it from any process.
+          ref = :erlang.alias()
+          send(caller, {tag, ref})
+          stream_main(%{state | ref: ref, to: to})
+        end)
+
+      receive do
+        {^tag, ref} ->
+          Process.demonitor(monitor, [:flush])
+          # Lets cancel/1 wait for the loop to stop (see cancel/1); entries of finished
+          # loops are pruned here so a long call process does not accumulate them.
+          prune_finished()
+          Process.put({__MODULE__, ref}, pid)
+          {:ok, ref}
+
+        {:DOWN, ^monitor, :process, _, reason} ->
+          {:error, Error.new(:internal, "tool loop failed to start: #{inspect(reason)}")}
+      end
+    end
+  end
+
+  @doc """
+  Runs the loop to its end and returns `{:ok, result}` (see "Result"). Non-streaming by
+  default (`converse/2` per round); `stream: true` runs the streaming loop and collects it.
+  """
+  @spec run(map(), [Tool.t()], keyword()) :: {:ok, map()} | {:error, Error.t()}
+  def run(request, tools, opts \\ []) when is_map(request) and is_list(tools) and is_list(opts) do
+    opts = validate_opts!(opts)
+
+    if opts[:stream] do
+      run_streaming(request, tools, opts)
+    else
+      with {:ok, state} <- prepare(request, tools, opts) do
+        emit = fn event -> if opts[:on_event], do: opts[:on_event].(event) end
+        drive(%{state | emit: emit, call: &converse_round/2})
+      end
+    end
+  end
+
+  @doc "Like `run/3` but raises `Aybiza.Error`."
+  @spec run!(map(), [Tool.t()], keyword()) :: map()
+  def run!(request, tools, opts \\ []) do
+    case run(request, tools, opts) do
+      {:ok, result} -> result
+      {:error, error} -> raise error
+    end
+  end
+
+  @doc """
+  Cancels a streaming loop. Idempotent. Called from the process that started the loop it
+  returns once the loop has stopped, and no further message of `ref` is sent afterwards
+  (messages already in the mailbox stay, see `Aybiza.Bedrock.flush/1`); from another
+  process it only asks the loop to stop. Tools already running finish first (they are
+  bounded by their timeouts); no model call starts after a cancel.
+  """
+  @spec cancel(ref()) :: :ok
+  def cancel(ref) when is_reference(ref) do
+    case Process.delete({__MODULE__, ref}) do
+      pid when is_pid(pid) ->
+        mon = Process.monitor(pid)
+        send(ref, {:cancel, self(), mon})
+
+        receive do
+          {:cancelled, ^mon} -> Process.demonitor(mon, [:flush])
+          {:DOWN, ^mon, _, _, _} -> :ok
+        end
+
+      nil ->
+        # Sending to an alias whose loop is gone is a no-op.
+        send(ref, {:cancel, nil, nil})
+    end
+
+    :ok
+  end
+
+  defp prune_finished do
+    for {{__MODULE__, ref} = key, pid} when is_reference(ref) <- Process.get(),
+        not Process.alive?(pid) do
+      Process.delete(key)
+    end
+
+    :ok
+  end
+
+  # --- setup -------------------------------------------------------------------------
+
+  defp validate_opts!(opts) do
+    opts = Keyword.validate!(opts, @opts)
+
+    check!(opts, :backend, &(is_nil(&1) or is_atom(&1)), "a module")
+    check!(opts, :backend_opts, &is_list/1, "a keyword list")
+    check!(opts, :to, &(is_nil(&1) or is_pid(&1)), "a pid")
+    check!(opts, :max_rounds, &(is_integer(&1) and &1 > 0), "a positive integer")
+    check!(opts, :max_concurrency, &(is_integer(&1) and &1 > 0), "a positive integer")
+
+    check!(
+      opts,
+      :acknowledge,
+      &(is_boolean(&1) or is_function(&1, 2)),
+      "a boolean or a 2-arity function"
+    )
+
+    check!(
+      opts,
+      :thinking,
+      &(is_nil(&1) or is_integer(&1) or &1 == :auto),
+      "nil, :auto or an integer budget"
+    )
+
+    check!(opts, :cache, &(is_boolean(&1) or is_list(&1)), "a boolean or a keyword list")
+    check!(opts, :on_event, &(is_nil(&1) or is_function(&1, 1)), "a 1-arity function")
+    check!(opts, :stream, &is_boolean/1, "a boolean")
+    opts
+  end
+
+  defp check!(opts, key, fun, what) do
+    unless fun.(opts[key]) do
+      raise ArgumentError, "#{inspect(key)} must be #{what}, got: #{inspect(opts[key])}"
+    end
+  end
+
+  defp prepare(request, tools, opts) do
+    with :ok <- check_tools(tools),
+         {:ok, request} <- put_tools(request, tools, opts[:tool_choice]),
+         {:ok, request} <- put_thinking(request, opts[:thinking], opts[:context]),
+         {:ok, _} <- Thinking.validate(request),
+         {:ok, _} <- cache(request, opts[:cache]) do
+      {:ok,
+       %{
+         ref: nil,
+         to: nil,
+         backend:
+           opts[:backend] ||
+             Application.get_env(:aybiza_bedrock, :backend, Aybiza.Bedrock.Backend.Native),
+         backend_opts: opts[:backend_opts],
+         request: request,
+         initial_count: length(get(request, :messages, [])),
+         tools: tools,
+         by_name: Map.new(tools, &{&1.name, &1}),
+         max_rounds: opts[:max_rounds],
+         max_concurrency: opts[:max_concurrency],
+         acknowledge: opts[:acknowledge],
+         cache: opts[:cache],
+         context: opts[:context],
+         emit: nil,
+         call: nil,
+         round: 0,
+         seq_offset: 0,
+         summaries: [],
+         tool_calls: []
+       }}
+    end
+  end
+
+  defp check_tools(tools) do
+    cond do
+      not Enum.all?(tools, &is_struct(&1, Tool)) ->
+        {:error,
+         Error.new(
+           :invalid_request,
+           "tools must be a list of %Aybiza.Bedrock.Tool{} (see Tool.new/1)"
+         )}
+
+      (dups = tools |> Enum.frequencies_by(& &1.name) |> Enum.filter(fn {_, n} -> n > 1 end)) !=
+          [] ->
+        {:error,
+         Error.new(
+           :invalid_request,
+           "duplicate tool names: #{inspect(Enum.map(dups, &elem(&1, 0)))}"
+         )}
+
+      true ->
+        :ok
+    end
+  end
+
+  defp put_tools(request, [], _choice), do: {:ok, request}
+
+  defp put_tools(request, tools, choice) do
+    config = Tool.tool_config(tools, tool_choice: choice)
+    {:ok, request |> delete(:tool_config) |> Map.put(:tool_config, config)}
+  end
+
+  defp put_thinking(request, nil, _context), do: {:ok, request}
+
+  # The design's heuristic decides; the request is adapted to what thinking requires.
+  defp put_thinking(request, :auto, context) do
+    text = last_user_text(request)
+    context = if is_map(context), do: context, else: %{}
+
+    if Thinking.supported?(get(request, :model_id, nil)) and Thinking.should_use?(text, context) do
+      Thinking.enable(Thinking.fit_max_tokens(request, @auto_budget), @auto_budget,
+        drop_sampling: true
+      )
+    else
+      {:ok, request}
+    end
+  end
+
+  defp put_thinking(request, budget, _context), do: Thinking.enable(request, budget)
+
+  defp last_user_text(request) do
+    request
+    |> get(:messages, [])
+    |> Enum.filter(&(get(&1, :role, nil) in [:user, "user"]))
+    |> List.last()
+    |> case do
+      nil ->
+        ""
+
+      message ->
+        case get(message, :content, []) do
+          text when is_binary(text) ->
+            text
+
+          blocks ->
+            blocks
+            |> Enum.map(&(is_map(&1) && get(&1, :text, nil)))
+            |> Enum.filter(&is_binary/1)
+            |> Enum.join(" ")
+        end
+    end
+  end
+
+  defp cache(request, false), do: {:ok, request}
+  defp cache(request, true), do: PromptCache.add_cache_points(request)
+  defp cache(request, opts), do: PromptCache.add_cache_points(request, opts)
+
+  # --- streaming process -------------------------------------------------------------
+
+  defp stream_main(state) do
+    Process.monitor(state.to)
+    emit = fn event -> send(state.to, {:aybiza_bedrock, state.ref, event}) end
+
+    result =
+      try do
+        drive(%{state | emit: emit, call: &stream_round/2})
+      rescue
+        e -> {:error, Error.new(:internal, "tool loop crashed: " <> Exception.message(e))}
+      catch
+        :throw, {:cancelled, reply} -> {:cancelled, reply}
+        :throw, :receiver_down -> :receiver_down
+      end
+
+    case result do
+      {:ok, summary} -> emit.({:done, summary})
+      {:error, error} -> emit.({:error, error})
+      {:cancelled, {nil, _}} -> :ok
+      {:cancelled, {pid, mon}} -> send(pid, {:cancelled, mon})
+      :receiver_down -> :ok
+    end
+  end
+
+  # One streaming model call; forwards events, renumbers sentences.
+  defp stream_round(state, request) do
+    case state.backend.stream(request, Keyword.put(state.backend_opts, :to, self())) do
+      {:ok, inner} -> forward(state, inner, 0)
+      {:error, error} -> {:error, error}
+    end
+  end
+
+  defp forward(state, inner, count) do
+    receive do
+      {:aybiza_bedrock, ^inner, {:sentence, seq, text}} ->
+        state.emit.({:sentence, seq + state.seq_offset, text})
+        forward(state, inner, max(count, seq + 1))
+
+      {:aybiza_bedrock, ^inner, {:done, summary}} ->
+        {:ok, Map.put_new(summary, :sentences, count)}
+
+      {:aybiza_bedrock, ^inner, {:error, error}} ->
+        {:error, error}
+
+      {:aybiza_bedrock, ^inner, event} ->
+        state.emit.(event)
+        forward(state, inner, count)
+
+      {:cancel, pid, mon} ->
+        state.backend.cancel(inner)
+        throw({:cancelled, {pid, mon}})
+
+      {:DOWN, _, :process, pid, _} when pid == state.to ->
+        state.backend.cancel(inner)
+        throw(:receiver_down)
+    end
+  end
+
+  defp converse_round(state, request) do
+    state.backend.converse(request, state.backend_opts)
+  end
+
+  defp run_streaming(request, tools, opts) do
+    {:ok, ref} = stream(request, tools, Keyword.put(opts, :to, self())) |> ok_or_return()
+    collect(ref, opts[:on_event])
+  catch
+    {:return, error} -> error
+  end
+
+  defp ok_or_return({:ok, _} = ok), do: ok
+  defp ok_or_return(error), do: throw({:return, error})
+
+  @loop_events [:round, :tool_acknowledgment, :tool_call, :tool_result]
+
+  defp collect(ref, on_event) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, result}} ->
+        Process.delete({__MODULE__, ref})
+        {:ok, result}
+
+      {:aybiza_bedrock, ^ref, {:error, error}} ->
+        Process.delete({__MODULE__, ref})
+        {:error, error}
+
+      {:aybiza_bedrock, ^ref, {tag, _} = event} when tag in @loop_events ->
+        if on_event, do: on_event.(event)
+        collect(ref, on_event)
+
+      {:aybiza_bedrock, ^ref, _event} ->
+        collect(ref, on_event)
+    end
+  end
+
+  # --- the loop ----------------------------------------------------------------------
+
+  defp drive(state) do
+    check_cancel(state)
+    round = state.round + 1
+    state.emit.({:round, round})
+    state = %{state | round: round}
+
+    # Cache points are placed per round: the stable history grows every round.
+    result =
+      case cache(state.request, state.cache) do
+        {:ok, request} -> state.call.(state, request)
+        {:error, error} -> {:error, error}
+      end
+
+    case result do
+      {:ok, summary} ->
+        summary = Map.new(summary)
+        state = %{state | summaries: [summary | state.summaries]}
+        state = %{state | seq_offset: state.seq_offset + sentences(summary)}
+        uses = tool_uses(summary)
+
+        cond do
+          uses == [] or stop_reason(summary) != :tool_use ->
+            {:ok, finish(state, summary)}
+
+          round >= state.max_rounds ->
+            {:error,
+             Error.new(
+               :max_rounds,
+               "the model still asked for tools after #{state.max_rounds} rounds",
+               phase: :mid_stream,
+               model_id: Map.get(summary, :model_id)
+             )}
+
+          true ->
+            state |> run_round_tools(summary, uses) |> drive()
+        end
+
+      {:error, %Error{} = error} ->
+        {:error, error}
+
+      {:error, other} ->
+        {:error, Error.from_native(other)}
+    end
+  end
+
+  # Streaming only: a cancel that arrived while tools ran stops the loop before the next call.
+  defp check_cancel(%{ref: nil}), do: :ok
+
+  defp check_cancel(state) do
+    receive do
+      {:cancel, pid, mon} -> throw({:cancelled, {pid, mon}})
+      {:DOWN, _, :process, pid, _} when pid == state.to -> throw(:receiver_down)
+    after
+      0 -> :ok
+    end
+  end
+
+  defp sentences(summary) do
+    case Map.get(summary, :sentences) do
+      n when is_integer(n) -> n
+      _ -> 0
+    end
+  end
+
+  defp stop_reason(summary) do
+    case Map.get(summary, :stop_reason) do
+      r when is_binary(r) -> r |> Macro.underscore() |> String.to_atom()
+      r -> r
+    end
+  end
+
+  defp run_round_tools(state, summary, uses) do
+    ack =
+      case state.acknowledge do
+        true -> ToolAcknowledgment.for_tool_uses(uses, state.tools)
+        false -> nil
+        fun -> fun.(uses, state.tools)
+      end
+
+    if ack, do: state.emit.({:tool_acknowledgment, ack})
+
+    for use <- uses do
+      state.emit.({:tool_call, Map.put(use, :round, state.round)})
+    end
+
+    outcomes =
+      uses
+      |> Task.async_stream(&{&1.id, execute(state, &1)},
+        max_concurrency: state.max_concurrency,
+        ordered: false,
+        # Each tool has its own timeout inside execute/2.
+        timeout: :infinity
+      )
+      |> Enum.map(fn {:ok, {id, outcome}} ->
+        use = Enum.find(uses, &(&1.id == id))
+        call = Map.merge(use, Map.put(outcome, :round, state.round))
+        state.emit.({:tool_result, call})
+        call
+      end)
+      |> Map.new(&{&1.id, &1})
+
+    # Results go back in the order of the tool uses, whatever order they finished in.
+    calls = Enum.map(uses, &Map.fetch!(outcomes, &1.id))
+    results = Enum.map(calls, &result_block/1)
+
+    messages =
+      get(state.request, :messages, []) ++
+        [%{role: :assistant, content: content(summary)}, %{role: :user, content: results}]
+
+    request =
+      state.request
+      |> delete(:messages)
+      |> Map.put(:messages, messages)
+      |> relax_tool_choice()
+
+    %{state | request: request, tool_calls: state.tool_calls ++ calls}
+  end
+
+  # A forced choice would force a tool again every round; later rounds must be free.
+  defp relax_tool_choice(request) do
+    case get(request, :tool_config, nil) do
+      %{} = tc ->
+        tc = tc |> delete(:tool_choice) |> Map.put(:tool_choice, %{auto: %{}})
+        request |> delete(:tool_config) |> Map.put(:tool_config, tc)
+
+      _ ->
+        request
+    end
+  end
+
+  defp execute(state, %{name: name, input: input, id: id}) do
+    started = System.monotonic_time()
+
+    outcome =
+      case Map.fetch(state.by_name, name) do
+        :error ->
+          {:error, "unknown tool: #{name}"}
+
+        {:ok, tool} ->
+          case Tool.validate_input(tool, input) do
+            :ok ->
+              invoke_with_timeout(tool, input, %{
+                tool_use_id: id,
+                name: name,
+                round: state.round,
+                context: state.context
+              })
+
+            {:error, message} ->
+              {:error, "invalid input: " <> message}
+          end
+      end
+
+    ms = System.convert_time_unit(System.monotonic_time() - started, :native, :millisecond)
+
+    case outcome do
+      {:ok, value} ->
+        %{status: :success, content: Tool.result_content(value), error: nil, duration_ms: ms}
+
+      {:error, reason} ->
+        %{status: :error, content: [%{text: reason}], error: reason, duration_ms: ms}
+    end
+  end
+
+  defp invoke_with_timeout(tool, input, context) do
+    task = Task.async(fn -> Tool.invoke(tool, input, context) end)
+
+    case Task.yield(task, tool.timeout) || Task.shutdown(task, :brutal_kill) do
+      {:ok, outcome} -> outcome
+      {:exit, reason} -> {:error, "tool exited: #{inspect(reason)}"}
+      nil -> {:error, "timed out after #{tool.timeout} ms"}
+    end
+  end
+
+  defp result_block(call) do
+    %{tool_result: %{tool_use_id: call.id, content: call.content, status: call.status}}
+  end
+
+  @doc false
+  # Tool uses of an assistant message (engine summaries use atom keys; tolerate JSON ones).
+  @spec tool_uses(map()) :: [%{id: String.t(), name: String.t(), input: map()}]
+  def tool_uses(summary) do
+    for block <- content(summary), is_map(block), use = get(block, :tool_use, nil), is_map(use) do
+      %{
+        id: get(use, :tool_use_id, nil) || get(use, :id, nil),
+        name: get(use, :name, nil),
+        input: get(use, :input, %{}) || %{}
+      }
+    end
+  end
+
+  defp content(summary) do
+    case Map.get(summary, :content) do
+      list when is_list(list) -> list
+      _ -> []
+    end
+  end
+
+  defp finish(state, summary) do
+    summaries = Enum.reverse(state.summaries)
+    final_content = content(summary)
+    base = get(state.request, :messages, [])
+
+    messages =
+      if final_content == [],
+        do: base,
+        else: base ++ [%{role: :assistant, content: final_content}]
+
+    text =
+      summaries
+      |> Enum.map(&(Map.get(&1, :text) || ""))
+      |> Enum.map(&String.trim/1)
+      |> Enum.reject(&(&1 == ""))
+      |> Enum.join(" ")
+
+    Map.merge(summary, %{
+      text: text,
+      final_text: Map.get(summary, :text) || "",
+      rounds: state.round,
+      tool_calls: state.tool_calls,
+      usage: summaries |> Enum.map(&Map.get(&1, :usage)) |> sum_maps(),
+      cost: summaries |> Enum.map(&Map.get(&1, :cost)) |> sum_maps(),
+      sentences: state.seq_offset,
+      messages: messages,
+      new_messages: Enum.drop(messages, state.initial_count)
+    })
+  end
+
+  # Sums the numbers of usage/cost maps; booleans (e.g. `estimated?`) are or-ed.
+  defp sum_maps(maps) do
+    case Enum.filter(maps, &is_map/1) do
+      [] ->
+        nil
+
+      [first | rest] ->
+        Enum.reduce(rest, first, fn map, acc ->
+          Map.merge(acc, map, fn
+            _k, a, b when is_number(a) and is_number(b) -> a + b
+            _k, a, b when is_boolean(a) and is_boolean(b) -> a or b
+            _k, a, b when is_map(a) and is_map(b) -> sum_maps([a, b])
+            _k, _a, b -> b
+          end)
+        end)
+    end
+  end
+end

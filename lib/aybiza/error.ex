@@ -1,0 +1,147 @@
+defmodule Aybiza.Error do
+  @moduledoc """
+  The error of every failed call, mirrored from the Rust error enum.
+
+  Match on `reason`, an atom:
+
+  | reason | meaning | retryable? |
+  |---|---|---|
+  | `:throttled` | ThrottlingException (429) | yes |
+  | `:model_not_ready` | ModelNotReadyException (429) | yes |
+  | `:service_unavailable` | ServiceUnavailableException (503) | yes |
+  | `:internal_server` | InternalServerException (500) | yes |
+  | `:validation` | ValidationException (400) | no |
+  | `:access_denied` | AccessDeniedException (403) | no |
+  | `:invalid_credentials` | UnrecognizedClient / InvalidSignature (403) | no |
+  | `:expired_credentials` | ExpiredTokenException or expired credentials | no |
+  | `:model_not_found` | ResourceNotFoundException (404) | no |
+  | `:model_timeout` | ModelTimeoutException (408) | yes |
+  | `:model_error` | ModelErrorException (424) | no |
+  | `:model_stream_error` | modelStreamErrorException mid-stream | yes |
+  | `:quota_exceeded` | ServiceQuotaExceededException | no |
+  | `:timeout` | the whole call exceeded its `:total` timeout | yes |
+  | `:connect_timeout` | no connection within `:connect` | yes |
+  | `:first_byte_timeout` | no response within `:first_byte` | yes |
+  | `:idle_timeout` | no event within `:idle` after the stream started | yes |
+  | `:connect` | the connection failed or was reset | yes |
+  | `:protocol` | a corrupt or unreadable response (e.g. bad event-stream CRC) | yes |
+  | `:cancelled` | the stream was cancelled | no |
+  | `:invalid_request` | the request failed validation before any network; `message` names the field path | no |
+  | `:invalid_region` / `:invalid_endpoint` / `:invalid_config` | bad client configuration | no |
+  | `:unknown_model` | the model id is not in the catalog | no |
+  | `:internal` | a bug in this library (e.g. a panic caught in a task) | no |
+
+  `phase` is `:before_stream` when nothing reached the caller yet, `:mid_stream` otherwise;
+  then `delivered` tells what the caller already received (`chars`, `sentences`, `text`).
+  Messages never contain credentials.
+  """
+
+  @type reason ::
+          :throttled
+          | :model_not_ready
+          | :service_unavailable
+          | :internal_server
+          | :validation
+          | :access_denied
+          | :invalid_credentials
+          | :expired_credentials
+          | :model_not_found
+          | :model_timeout
+          | :model_error
+          | :model_stream_error
+          | :quota_exceeded
+          | :timeout
+          | :connect_timeout
+          | :first_byte_timeout
+          | :idle_timeout
+          | :connect
+          | :protocol
+          | :cancelled
+          | :invalid_request
+          | :invalid_region
+          | :invalid_endpoint
+          | :invalid_config
+          | :unknown_model
+          | :internal
+          | atom()
+
+  @type t :: %__MODULE__{
+          reason: reason(),
+          message: String.t(),
+          code: String.t() | nil,
+          status: non_neg_integer() | nil,
+          retryable?: boolean(),
+          phase: :before_stream | :mid_stream,
+          request_id: String.t() | nil,
+          model_id: String.t() | nil,
+          region: String.t() | nil,
+          delivered: %{chars: non_neg_integer(), sentences: non_neg_integer(), text: String.t()} | nil
+        }
+
+  defexception reason: :internal,
+               message: "",
+               code: nil,
+               status: nil,
+               retryable?: false,
+               phase: :before_stream,
+               request_id: nil,
+               model_id: nil,
+               region: nil,
+               delivered: nil
+
+  @retryable [
+    :throttled,
+    :model_not_ready,
+    :service_unavailable,
+    :internal_server,
+    :model_timeout,
+    :model_stream_error,
+    :timeout,
+    :connect_timeout,
+    :first_byte_timeout,
+    :idle_timeout,
+    :connect,
+    :protocol
+  ]
+
+  @doc "Builds an error for `reason` with `message`; other fields from `fields`."
+  @spec new(reason(), String.t(), keyword()) :: t()
+  def new(reason, message, fields \\ []) when is_atom(reason) and is_binary(message) do
+    struct!(
+      %__MODULE__{reason: reason, message: message, retryable?: reason in @retryable},
+      fields
+    )
+  end
+
+  @doc "Whether `reason` is worth another try (same or another model/region)."
+  @spec retryable_reason?(reason()) :: boolean()
+  def retryable_reason?(reason), do: reason in @retryable
+
+  @doc false
+  # Built from the tagged tuple the NIF sends: {:aybiza_error, reason, fields_map}.
+  @spec from_native(term()) :: t()
+  def from_native({:aybiza_error, reason, fields}) when is_atom(reason) and is_map(fields) do
+    %__MODULE__{
+      reason: reason,
+      message: Map.get(fields, :message, ""),
+      code: Map.get(fields, :code),
+      status: Map.get(fields, :status),
+      retryable?: Map.get(fields, :retryable, reason in @retryable),
+      phase: Map.get(fields, :phase, :before_stream),
+      request_id: Map.get(fields, :request_id),
+      model_id: Map.get(fields, :model_id),
+      region: Map.get(fields, :region),
+      delivered: Map.get(fields, :delivered)
+    }
+  end
+
+  def from_native(%__MODULE__{} = error), do: error
+
+  def from_native(other), do: new(:internal, "unexpected native error: #{inspect(other)}")
+
+  @impl true
+  def message(%__MODULE__{reason: reason, message: message, code: code}) do
+    code = if code, do: " (#{code})", else: ""
+    "#{reason}#{code}: #{message}"
+  end
+end

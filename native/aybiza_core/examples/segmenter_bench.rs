@@ -1,0 +1,141 @@
+//! Throughput and lookahead of the streaming segmenter on a ~1 MB corpus of spoken-style
+//! answers generated deterministically from templates.
+//!
+//! `cargo run --release -p aybiza_core --example segmenter_bench`
+
+use aybiza_core::text::segmenter::{Segmenter, SegmenterOptions};
+use std::time::Instant;
+
+const TEMPLATES: &[&str] = &[
+    "Sure, I can help with that. ",
+    "Your order {N} shipped on Jan. {D} and should arrive by 5 p.m. on Friday. ",
+    "Dr. Patel will call you back at 10:30 a.m. tomorrow. ",
+    "The total comes to ${N}.{D}, which includes a 2.5% fee. ",
+    "Is there anything else I can help you with today? ",
+    "Great! Let me check that for you. ",
+    "Hmm… that account isn't showing up. Could you spell the email, e.g. john.doe@example.com? ",
+    "Here are the steps:\n1. Unplug the router.\n2. Wait ten seconds.\n3. Plug it back in.\n",
+    "I live in the U.S. and the office is on Main St. near the park. ",
+    "Please update to version v2.{D}.{N} and open config.yaml to check the setting. ",
+    "He said \"Stop.\" Then he hung up. ",
+    "Wait... what did you say? ",
+    "You can find the FAQ at https://example.com/help/faq.html. It covers refunds. ",
+    "That's all for now.Thanks for calling! ",
+    "**Note:** the store closes early on Dec. {D}. ",
+    "我们明天见。谢谢！",
+    "¿Necesita algo más? ¡Con gusto! ",
+    "- Fast shipping\n- Easy returns\n",
+    "Your balance is {N} dollars and {D} cents; the next payment is due on 1.5.2026. ",
+];
+
+fn corpus(target: usize) -> String {
+    let mut s = String::with_capacity(target + 256);
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    while s.len() < target {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let t = TEMPLATES[(x % TEMPLATES.len() as u64) as usize];
+        let t = t
+            .replace("{N}", &((x >> 8) % 1000).to_string())
+            .replace("{D}", &((x >> 20) % 28 + 1).to_string());
+        s.push_str(&t);
+        if x % 7 == 0 {
+            s.push_str("\n\n");
+        }
+    }
+    s
+}
+
+fn main() {
+    let text = corpus(1 << 20);
+    let bytes = text.as_bytes();
+    let mb = bytes.len() as f64 / (1024.0 * 1024.0);
+
+    // Throughput: deltas of 1 to 8 bytes (cut anywhere, through push_bytes).
+    let mut sizes = Vec::new();
+    let mut x: u64 = 88172645463325252;
+    let mut total = 0;
+    while total < bytes.len() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = 1 + (x % 8) as usize;
+        sizes.push(n);
+        total += n;
+    }
+    let mut best = f64::MAX;
+    let mut sentences = 0;
+    for _ in 0..5 {
+        let t0 = Instant::now();
+        let mut seg = Segmenter::new(SegmenterOptions::default());
+        let mut i = 0;
+        let mut count = 0;
+        for &n in &sizes {
+            let j = (i + n).min(bytes.len());
+            count += seg.push_bytes(&bytes[i..j]).len();
+            i = j;
+        }
+        count += seg.finish().len();
+        best = best.min(t0.elapsed().as_secs_f64());
+        sentences = count;
+    }
+    println!(
+        "corpus: {:.2} MB, {} sentences; deltas 1-8 bytes: {:.1} MB/s (best of 5, one core)",
+        mb,
+        sentences,
+        mb / best
+    );
+
+    // The whole corpus in one push (the per-character cost without per-delta overhead).
+    let t0 = Instant::now();
+    let mut seg = Segmenter::new(SegmenterOptions::default());
+    let n = seg.push(&text).len() + seg.finish().len();
+    println!("one delta: {:.1} MB/s ({n} sentences)", mb / t0.elapsed().as_secs_f64());
+
+    // Same with &str deltas of one character.
+    let t0 = Instant::now();
+    let mut seg = Segmenter::new(SegmenterOptions::default());
+    let mut tmp = [0u8; 4];
+    for c in text.chars() {
+        seg.push(c.encode_utf8(&mut tmp));
+    }
+    seg.finish();
+    println!("deltas of 1 char (&str): {:.1} MB/s", mb / t0.elapsed().as_secs_f64());
+
+    // Lookahead: characters pushed past a sentence's last character before it is released.
+    let mut seg = Segmenter::new(SegmenterOptions::default());
+    let mut cursor = 0usize; // byte offset where the next sentence is searched
+    let mut pushed = 0usize; // bytes pushed
+    let mut lookahead = Vec::new();
+    for (i, c) in text.char_indices() {
+        pushed = i + c.len_utf8();
+        for s in seg.push(&text[i..pushed]) {
+            if let Some(p) = text[cursor..].find(s.as_str()) {
+                let end = cursor + p + s.len();
+                cursor = end;
+                lookahead.push(text[end..pushed].chars().count());
+            }
+        }
+    }
+    let _ = pushed;
+    seg.finish();
+    lookahead.sort_unstable();
+    let n = lookahead.len().max(1);
+    let pct = |q: f64| lookahead[((n - 1) as f64 * q) as usize];
+    let mean = lookahead.iter().sum::<usize>() as f64 / n as f64;
+    let mut hist = std::collections::BTreeMap::new();
+    for &l in &lookahead {
+        *hist.entry(l.min(10)).or_insert(0usize) += 1;
+    }
+    println!(
+        "lookahead past the sentence end (chars): median {}, mean {:.2}, p90 {}, p99 {}, max {} over {} sentences",
+        pct(0.5),
+        mean,
+        pct(0.9),
+        pct(0.99),
+        lookahead.last().copied().unwrap_or(0),
+        lookahead.len()
+    );
+    println!("histogram (10 = 10+): {hist:?}");
+}

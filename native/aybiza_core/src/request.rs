@@ -1,0 +1,1069 @@
+//! The Bedrock request model, decoded from loosely-typed JSON values (what an Elixir map
+//! becomes) with the path of any offending field in the error.
+//!
+//! Keys may be snake_case or camelCase (`max_tokens` / `maxTokens`). Unknown keys are
+//! rejected so a typo never silently drops a setting. JSON owned by the caller (tool input
+//! schemas, tool input, additional model request fields) passes through unchanged.
+
+use crate::error::Error;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// A decoding result.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Marker object for binaries that are not UTF-8 (set by the NIF layer): `{"$binary": b64}`.
+pub const BINARY_MARKER: &str = "$binary";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConverseRequest {
+    pub model_id: String,
+    pub messages: Vec<Message>,
+    pub system: Vec<SystemBlock>,
+    pub inference_config: Option<InferenceConfig>,
+    pub tool_config: Option<ToolConfig>,
+    pub additional_model_request_fields: Option<Value>,
+    pub additional_model_response_field_paths: Vec<String>,
+    pub performance_latency: Option<Latency>,
+    pub guardrail_config: Option<GuardrailConfig>,
+    pub request_metadata: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Message {
+    pub role: Role,
+    pub content: Vec<ContentBlock>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentFormat {
+    Pdf,
+    Csv,
+    Doc,
+    Docx,
+    Xls,
+    Xlsx,
+    Html,
+    Txt,
+    Md,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ContentBlock {
+    Text(String),
+    Image {
+        format: ImageFormat,
+        bytes: Vec<u8>,
+    },
+    Document {
+        format: DocumentFormat,
+        name: String,
+        bytes: Vec<u8>,
+    },
+    ToolUse {
+        tool_use_id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        tool_use_id: String,
+        content: Vec<ToolResultContent>,
+        status: Option<ToolResultStatus>,
+    },
+    Reasoning {
+        text: String,
+        signature: Option<String>,
+    },
+    RedactedReasoning(Vec<u8>),
+    CachePoint(CachePoint),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolResultContent {
+    Text(String),
+    Json(Value),
+    Image { format: ImageFormat, bytes: Vec<u8> },
+    Document { format: DocumentFormat, name: String, bytes: Vec<u8> },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolResultStatus {
+    Success,
+    Error,
+}
+
+/// A cache checkpoint; `ttl` is `None` (5 minutes) or `Some("1h")`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CachePoint {
+    pub ttl: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SystemBlock {
+    Text(String),
+    CachePoint(CachePoint),
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct InferenceConfig {
+    pub max_tokens: Option<i32>,
+    pub temperature: Option<f32>,
+    pub top_p: Option<f32>,
+    pub stop_sequences: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tool {
+    Spec {
+        name: String,
+        description: Option<String>,
+        input_schema: Value,
+    },
+    CachePoint(CachePoint),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolChoice {
+    Auto,
+    Any,
+    Tool(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolConfig {
+    pub tools: Vec<Tool>,
+    pub tool_choice: Option<ToolChoice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Latency {
+    Standard,
+    Optimized,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardrailConfig {
+    pub identifier: String,
+    pub version: String,
+    pub trace: Option<String>,
+    pub stream_processing_mode: Option<String>,
+}
+
+/// An InvokeModel request: a model id and the model's own JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvokeRequest {
+    pub model_id: String,
+    pub body: Value,
+}
+
+/// Model families whose InvokeModel bodies the engine understands.
+pub fn is_anthropic_model(model_id: &str) -> bool {
+    model_id.contains("anthropic.")
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding
+
+/// A JSON object being decoded: tracks its path and which keys were consumed.
+struct Obj<'a> {
+    path: String,
+    map: &'a Map<String, Value>,
+    used: Vec<&'a str>,
+}
+
+fn camel_to_snake(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        if c.is_ascii_uppercase() {
+            out.push('_');
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl<'a> Obj<'a> {
+    fn new(value: &'a Value, path: &str) -> Result<Obj<'a>> {
+        match value {
+            Value::Object(map) => Ok(Obj {
+                path: path.to_string(),
+                map,
+                used: Vec::new(),
+            }),
+            other => Err(Error::invalid_request(
+                path,
+                format!("expected a map, got {}", kind(other)),
+            )),
+        }
+    }
+
+    /// The path of a field, always in snake_case (the Elixir spelling).
+    fn child(&self, key: &str) -> String {
+        let key = camel_to_snake(key);
+        if self.path.is_empty() {
+            key
+        } else {
+            format!("{}.{}", self.path, key)
+        }
+    }
+
+    /// Looks up `camel` (the canonical Bedrock name) or its snake_case form.
+    fn get(&mut self, camel: &str) -> Option<&'a Value> {
+        let snake = camel_to_snake(camel);
+        for (k, v) in self.map.iter() {
+            if k == camel || *k == snake {
+                self.used.push(k.as_str());
+                return if v.is_null() { None } else { Some(v) };
+            }
+        }
+        None
+    }
+
+    fn require(&mut self, camel: &str) -> Result<&'a Value> {
+        let path = self.child(camel);
+        self.get(camel)
+            .ok_or_else(|| Error::invalid_request(&path, "is required"))
+    }
+
+    fn string(&mut self, camel: &str) -> Result<Option<String>> {
+        let path = self.child(camel);
+        self.get(camel).map(|v| as_string(v, &path)).transpose()
+    }
+
+    fn require_string(&mut self, camel: &str) -> Result<String> {
+        let path = self.child(camel);
+        let v = self.require(camel)?;
+        let s = as_string(v, &path)?;
+        if s.is_empty() {
+            return Err(Error::invalid_request(&path, "must not be empty"));
+        }
+        Ok(s)
+    }
+
+    /// Rejects keys that were not consumed, so typos are reported instead of ignored.
+    fn finish(self) -> Result<()> {
+        for key in self.map.keys() {
+            if !self.used.contains(&key.as_str()) {
+                return Err(Error::invalid_request(
+                    &self.child(key),
+                    "unknown field".to_string(),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nil",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a map",
+    }
+}
+
+fn as_string(v: &Value, path: &str) -> Result<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        other => Err(Error::invalid_request(
+            path,
+            format!("expected a string, got {}", kind(other)),
+        )),
+    }
+}
+
+fn as_array<'a>(v: &'a Value, path: &str) -> Result<&'a Vec<Value>> {
+    match v {
+        Value::Array(items) => Ok(items),
+        other => Err(Error::invalid_request(
+            path,
+            format!("expected a list, got {}", kind(other)),
+        )),
+    }
+}
+
+/// Raw bytes: a UTF-8 binary arrives as a string (its bytes are exact), anything else as the
+/// `{"$binary": base64}` marker.
+fn as_bytes(v: &Value, path: &str) -> Result<Vec<u8>> {
+    match v {
+        Value::String(s) => Ok(s.as_bytes().to_vec()),
+        Value::Object(map) if map.len() == 1 && map.contains_key(BINARY_MARKER) => {
+            let b64 = map[BINARY_MARKER].as_str().unwrap_or_default();
+            decode_base64(b64).ok_or_else(|| Error::invalid_request(path, "invalid binary"))
+        }
+        other => Err(Error::invalid_request(
+            path,
+            format!("expected a binary, got {}", kind(other)),
+        )),
+    }
+}
+
+/// Minimal standard base64 decoder (the core crate stays dependency-light).
+pub fn decode_base64(input: &str) -> Option<Vec<u8>> {
+    fn val(c: u8) -> Option<u32> {
+        match c {
+            b'A'..=b'Z' => Some((c - b'A') as u32),
+            b'a'..=b'z' => Some((c - b'a' + 26) as u32),
+            b'0'..=b'9' => Some((c - b'0' + 52) as u32),
+            b'+' => Some(62),
+            b'/' => Some(63),
+            _ => None,
+        }
+    }
+    let bytes: Vec<u8> = input.bytes().filter(|&c| c != b'=').collect();
+    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
+    for chunk in bytes.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= val(c)? << (18 - 6 * i);
+        }
+        let n = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        for i in 0..n {
+            out.push((acc >> (16 - 8 * i)) as u8);
+        }
+    }
+    Some(out)
+}
+
+fn as_f32(v: &Value, path: &str) -> Result<f32> {
+    v.as_f64()
+        .map(|f| f as f32)
+        .ok_or_else(|| Error::invalid_request(path, format!("expected a number, got {}", kind(v))))
+}
+
+fn as_i32(v: &Value, path: &str) -> Result<i32> {
+    v.as_i64()
+        .and_then(|i| i32::try_from(i).ok())
+        .ok_or_else(|| {
+            Error::invalid_request(path, format!("expected an integer, got {}", kind(v)))
+        })
+}
+
+/// Decodes a ConverseStream / Converse request.
+pub fn decode_converse(value: &Value) -> Result<ConverseRequest> {
+    let mut obj = Obj::new(value, "")?;
+    let model_id = obj.require_string("modelId")?;
+    validate_model_id(&model_id)?;
+
+    let messages_v = obj.require("messages")?;
+    let messages = as_array(messages_v, "messages")?
+        .iter()
+        .enumerate()
+        .map(|(i, m)| decode_message(m, &format!("messages[{i}]")))
+        .collect::<Result<Vec<_>>>()?;
+    if messages.is_empty() {
+        return Err(Error::invalid_request("messages", "must not be empty"));
+    }
+
+    let system = match obj.get("system") {
+        None => Vec::new(),
+        Some(Value::String(s)) => vec![SystemBlock::Text(s.clone())],
+        Some(v) => as_array(v, "system")?
+            .iter()
+            .enumerate()
+            .map(|(i, b)| decode_system_block(b, &format!("system[{i}]")))
+            .collect::<Result<Vec<_>>>()?,
+    };
+
+    let inference_config = obj
+        .get("inferenceConfig")
+        .map(|v| decode_inference_config(v, "inference_config"))
+        .transpose()?;
+    let tool_config = obj
+        .get("toolConfig")
+        .map(|v| decode_tool_config(v, "tool_config"))
+        .transpose()?;
+    let additional_model_request_fields = match obj.get("additionalModelRequestFields") {
+        None => None,
+        Some(v @ Value::Object(_)) => Some(v.clone()),
+        Some(other) => {
+            return Err(Error::invalid_request(
+                "additional_model_request_fields",
+                format!("expected a map, got {}", kind(other)),
+            ))
+        }
+    };
+    let additional_model_response_field_paths =
+        match obj.get("additionalModelResponseFieldPaths") {
+            None => Vec::new(),
+            Some(v) => string_list(v, "additional_model_response_field_paths")?,
+        };
+    let performance_latency = obj
+        .get("performanceConfig")
+        .map(|v| decode_performance(v, "performance_config"))
+        .transpose()?
+        .flatten();
+    let guardrail_config = obj
+        .get("guardrailConfig")
+        .map(|v| decode_guardrail(v, "guardrail_config"))
+        .transpose()?;
+    let request_metadata = match obj.get("requestMetadata") {
+        None => BTreeMap::new(),
+        Some(v) => {
+            let map = v.as_object().ok_or_else(|| {
+                Error::invalid_request("request_metadata", "expected a map of strings")
+            })?;
+            map.iter()
+                .map(|(k, v)| {
+                    let path = format!("request_metadata.{k}");
+                    as_string(v, &path).map(|s| (k.clone(), s))
+                })
+                .collect::<Result<BTreeMap<_, _>>>()?
+        }
+    };
+    obj.finish()?;
+
+    Ok(ConverseRequest {
+        model_id,
+        messages,
+        system,
+        inference_config,
+        tool_config,
+        additional_model_request_fields,
+        additional_model_response_field_paths,
+        performance_latency,
+        guardrail_config,
+        request_metadata,
+    })
+}
+
+/// Decodes an InvokeModel request `{modelId, body}`; the body is the model's own JSON. For
+/// Anthropic models the Bedrock `anthropic_version` is added when missing.
+pub fn decode_invoke(value: &Value) -> Result<InvokeRequest> {
+    let mut obj = Obj::new(value, "")?;
+    let model_id = obj.require_string("modelId")?;
+    validate_model_id(&model_id)?;
+    let mut body = match obj.require("body")? {
+        Value::String(s) => serde_json::from_str::<Value>(s)
+            .map_err(|e| Error::invalid_request("body", format!("invalid JSON: {e}")))?,
+        v @ Value::Object(_) => v.clone(),
+        other => {
+            return Err(Error::invalid_request(
+                "body",
+                format!("expected a map or a JSON string, got {}", kind(other)),
+            ))
+        }
+    };
+    obj.finish()?;
+    if is_anthropic_model(&model_id) {
+        if let Value::Object(map) = &mut body {
+            map.entry("anthropic_version")
+                .or_insert_with(|| Value::String("bedrock-2023-05-31".into()));
+        }
+    }
+    Ok(InvokeRequest { model_id, body })
+}
+
+fn validate_model_id(model_id: &str) -> Result<()> {
+    // Model ids go into the URL path; Bedrock ids and ARNs use this alphabet only.
+    let ok = model_id.len() <= 2048
+        && model_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_request(
+            "modelId",
+            "contains characters no Bedrock model id or ARN has",
+        ))
+    }
+}
+
+fn string_list(v: &Value, path: &str) -> Result<Vec<String>> {
+    as_array(v, path)?
+        .iter()
+        .enumerate()
+        .map(|(i, s)| as_string(s, &format!("{path}[{i}]")))
+        .collect()
+}
+
+fn decode_role(v: &Value, path: &str) -> Result<Role> {
+    match v.as_str() {
+        Some("user") => Ok(Role::User),
+        Some("assistant") => Ok(Role::Assistant),
+        _ => Err(Error::invalid_request(
+            path,
+            format!("must be :user or :assistant, got {v}"),
+        )),
+    }
+}
+
+fn decode_message(v: &Value, path: &str) -> Result<Message> {
+    let mut obj = Obj::new(v, path)?;
+    let role = decode_role(obj.require("role")?, &obj.child("role"))?;
+    let content_path = obj.child("content");
+    let content = match obj.require("content")? {
+        Value::String(s) => vec![ContentBlock::Text(s.clone())],
+        other => as_array(other, &content_path)?
+            .iter()
+            .enumerate()
+            .map(|(i, b)| decode_content_block(b, &format!("{content_path}[{i}]")))
+            .collect::<Result<Vec<_>>>()?,
+    };
+    if content.is_empty() {
+        return Err(Error::invalid_request(&content_path, "must not be empty"));
+    }
+    obj.finish()?;
+    Ok(Message { role, content })
+}
+
+/// A content block is a map with exactly one key naming its kind.
+fn single_key<'a>(v: &'a Value, path: &str) -> Result<(String, &'a Value)> {
+    let map = v.as_object().ok_or_else(|| {
+        Error::invalid_request(path, format!("expected a content block map, got {}", kind(v)))
+    })?;
+    if map.len() != 1 {
+        return Err(Error::invalid_request(
+            path,
+            "a content block must have exactly one key (text, image, document, tool_use, tool_result, reasoning_content, cache_point)",
+        ));
+    }
+    let (k, v) = map.iter().next().expect("one entry");
+    Ok((snake_to_camel(k), v))
+}
+
+fn snake_to_camel(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn decode_content_block(v: &Value, path: &str) -> Result<ContentBlock> {
+    let (key, inner) = single_key(v, path)?;
+    let path = format!("{path}.{}", camel_to_snake(&key));
+    match key.as_str() {
+        "text" => Ok(ContentBlock::Text(as_string(inner, &path)?)),
+        "image" => {
+            let (format, bytes) = decode_image(inner, &path)?;
+            Ok(ContentBlock::Image { format, bytes })
+        }
+        "document" => {
+            let (format, name, bytes) = decode_document(inner, &path)?;
+            Ok(ContentBlock::Document {
+                format,
+                name,
+                bytes,
+            })
+        }
+        "toolUse" => {
+            let mut obj = Obj::new(inner, &path)?;
+            let tool_use_id = obj.require_string("toolUseId")?;
+            let name = obj.require_string("name")?;
+            let input = obj.get("input").cloned().unwrap_or(Value::Object(Map::new()));
+            obj.finish()?;
+            Ok(ContentBlock::ToolUse {
+                tool_use_id,
+                name,
+                input,
+            })
+        }
+        "toolResult" => {
+            let mut obj = Obj::new(inner, &path)?;
+            let tool_use_id = obj.require_string("toolUseId")?;
+            let content_path = obj.child("content");
+            let content = match obj.require("content")? {
+                Value::String(s) => vec![ToolResultContent::Text(s.clone())],
+                other => as_array(other, &content_path)?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| decode_tool_result_content(b, &format!("{content_path}[{i}]")))
+                    .collect::<Result<Vec<_>>>()?,
+            };
+            let status_path = obj.child("status");
+            let status = match obj.get("status").and_then(|s| s.as_str()) {
+                None => None,
+                Some("success") => Some(ToolResultStatus::Success),
+                Some("error") => Some(ToolResultStatus::Error),
+                Some(other) => {
+                    return Err(Error::invalid_request(
+                        &status_path,
+                        format!("must be :success or :error, got {other:?}"),
+                    ))
+                }
+            };
+            obj.finish()?;
+            Ok(ContentBlock::ToolResult {
+                tool_use_id,
+                content,
+                status,
+            })
+        }
+        "reasoningContent" => {
+            let mut obj = Obj::new(inner, &path)?;
+            // Accept both the flat form and Converse's {reasoningText: {text, signature}}.
+            if let Some(rt) = obj.get("reasoningText") {
+                let mut rt_obj = Obj::new(rt, &format!("{path}.reasoning_text"))?;
+                let text = rt_obj.require_string("text")?;
+                let signature = rt_obj.string("signature")?;
+                rt_obj.finish()?;
+                obj.finish()?;
+                return Ok(ContentBlock::Reasoning { text, signature });
+            }
+            if let Some(rc) = obj.get("redactedContent") {
+                let bytes = as_bytes(rc, &format!("{path}.redacted_content"))?;
+                obj.finish()?;
+                return Ok(ContentBlock::RedactedReasoning(bytes));
+            }
+            let text = obj.require_string("text")?;
+            let signature = obj.string("signature")?;
+            obj.finish()?;
+            Ok(ContentBlock::Reasoning { text, signature })
+        }
+        "cachePoint" => Ok(ContentBlock::CachePoint(decode_cache_point(inner, &path)?)),
+        other => Err(Error::invalid_request(
+            &path,
+            format!("unknown content block type {other:?}"),
+        )),
+    }
+}
+
+fn decode_tool_result_content(v: &Value, path: &str) -> Result<ToolResultContent> {
+    let (key, inner) = single_key(v, path)?;
+    let path = format!("{path}.{}", camel_to_snake(&key));
+    match key.as_str() {
+        "text" => Ok(ToolResultContent::Text(as_string(inner, &path)?)),
+        "json" => Ok(ToolResultContent::Json(inner.clone())),
+        "image" => {
+            let (format, bytes) = decode_image(inner, &path)?;
+            Ok(ToolResultContent::Image { format, bytes })
+        }
+        "document" => {
+            let (format, name, bytes) = decode_document(inner, &path)?;
+            Ok(ToolResultContent::Document {
+                format,
+                name,
+                bytes,
+            })
+        }
+        other => Err(Error::invalid_request(
+            &path,
+            format!("unknown tool result content {other:?} (text, json, image, document)"),
+        )),
+    }
+}
+
+fn source_bytes(obj: &mut Obj, path: &str) -> Result<Vec<u8>> {
+    // Converse nests bytes under `source: {bytes: ...}`; `bytes:` directly is accepted too.
+    if let Some(source) = obj.get("source") {
+        let mut s = Obj::new(source, &format!("{path}.source"))?;
+        let b = s.require("bytes")?;
+        let bytes = as_bytes(b, &format!("{path}.source.bytes"))?;
+        s.finish()?;
+        return Ok(bytes);
+    }
+    let b = obj.require("bytes")?;
+    as_bytes(b, &format!("{path}.bytes"))
+}
+
+fn decode_image(v: &Value, path: &str) -> Result<(ImageFormat, Vec<u8>)> {
+    let mut obj = Obj::new(v, path)?;
+    let format_path = obj.child("format");
+    let format = match obj.require("format")?.as_str() {
+        Some("png") => ImageFormat::Png,
+        Some("jpeg") | Some("jpg") => ImageFormat::Jpeg,
+        Some("gif") => ImageFormat::Gif,
+        Some("webp") => ImageFormat::Webp,
+        _ => {
+            return Err(Error::invalid_request(
+                &format_path,
+                "must be one of png, jpeg, gif, webp",
+            ))
+        }
+    };
+    let bytes = source_bytes(&mut obj, path)?;
+    if bytes.is_empty() {
+        return Err(Error::invalid_request(&format!("{path}.bytes"), "is empty"));
+    }
+    obj.finish()?;
+    Ok((format, bytes))
+}
+
+fn decode_document(v: &Value, path: &str) -> Result<(DocumentFormat, String, Vec<u8>)> {
+    let mut obj = Obj::new(v, path)?;
+    let format_path = obj.child("format");
+    let format = match obj.require("format")?.as_str() {
+        Some("pdf") => DocumentFormat::Pdf,
+        Some("csv") => DocumentFormat::Csv,
+        Some("doc") => DocumentFormat::Doc,
+        Some("docx") => DocumentFormat::Docx,
+        Some("xls") => DocumentFormat::Xls,
+        Some("xlsx") => DocumentFormat::Xlsx,
+        Some("html") => DocumentFormat::Html,
+        Some("txt") => DocumentFormat::Txt,
+        Some("md") => DocumentFormat::Md,
+        _ => {
+            return Err(Error::invalid_request(
+                &format_path,
+                "must be one of pdf, csv, doc, docx, xls, xlsx, html, txt, md",
+            ))
+        }
+    };
+    let name = obj.require_string("name")?;
+    let bytes = source_bytes(&mut obj, path)?;
+    obj.finish()?;
+    Ok((format, name, bytes))
+}
+
+fn decode_cache_point(v: &Value, path: &str) -> Result<CachePoint> {
+    let mut obj = Obj::new(v, path)?;
+    let type_path = obj.child("type");
+    match obj.get("type").and_then(|t| t.as_str()) {
+        None | Some("default") => {}
+        Some(other) => {
+            return Err(Error::invalid_request(
+                &type_path,
+                format!("must be \"default\", got {other:?}"),
+            ))
+        }
+    }
+    let ttl_path = obj.child("ttl");
+    let ttl = obj.string("ttl")?;
+    if let Some(ttl) = &ttl {
+        if ttl != "5m" && ttl != "1h" {
+            return Err(Error::invalid_request(&ttl_path, "must be \"5m\" or \"1h\""));
+        }
+    }
+    obj.finish()?;
+    Ok(CachePoint { ttl })
+}
+
+fn decode_system_block(v: &Value, path: &str) -> Result<SystemBlock> {
+    let (key, inner) = single_key(v, path)?;
+    let path = format!("{path}.{}", camel_to_snake(&key));
+    match key.as_str() {
+        "text" => Ok(SystemBlock::Text(as_string(inner, &path)?)),
+        "cachePoint" => Ok(SystemBlock::CachePoint(decode_cache_point(inner, &path)?)),
+        other => Err(Error::invalid_request(
+            &path,
+            format!("unknown system block {other:?} (text, cache_point)"),
+        )),
+    }
+}
+
+fn decode_inference_config(v: &Value, path: &str) -> Result<InferenceConfig> {
+    let mut obj = Obj::new(v, path)?;
+    let mut cfg = InferenceConfig::default();
+    if let Some(m) = obj.get("maxTokens") {
+        let p = obj.child("max_tokens");
+        let n = as_i32(m, &p)?;
+        if n < 1 {
+            return Err(Error::invalid_request(&p, "must be at least 1"));
+        }
+        cfg.max_tokens = Some(n);
+    }
+    for (name, slot) in [("temperature", &mut cfg.temperature), ("topP", &mut cfg.top_p)] {
+        if let Some(t) = obj.get(name) {
+            let p = obj.child(&camel_to_snake(name));
+            let f = as_f32(t, &p)?;
+            if !(0.0..=1.0).contains(&f) {
+                return Err(Error::invalid_request(&p, "must be between 0 and 1"));
+            }
+            *slot = Some(f);
+        }
+    }
+    if let Some(s) = obj.get("stopSequences") {
+        cfg.stop_sequences = string_list(s, &obj.child("stop_sequences"))?;
+    }
+    obj.finish()?;
+    Ok(cfg)
+}
+
+fn decode_tool_config(v: &Value, path: &str) -> Result<ToolConfig> {
+    let mut obj = Obj::new(v, path)?;
+    let tools_path = obj.child("tools");
+    let tools = as_array(obj.require("tools")?, &tools_path)?
+        .iter()
+        .enumerate()
+        .map(|(i, t)| decode_tool(t, &format!("{tools_path}[{i}]")))
+        .collect::<Result<Vec<_>>>()?;
+    let choice_path = obj.child("tool_choice");
+    let tool_choice = obj
+        .get("toolChoice")
+        .map(|c| decode_tool_choice(c, &choice_path))
+        .transpose()?;
+    obj.finish()?;
+    Ok(ToolConfig { tools, tool_choice })
+}
+
+fn decode_tool(v: &Value, path: &str) -> Result<Tool> {
+    let (key, inner) = single_key(v, path)?;
+    let path = format!("{path}.{}", camel_to_snake(&key));
+    match key.as_str() {
+        "toolSpec" => {
+            let mut obj = Obj::new(inner, &path)?;
+            let name = obj.require_string("name")?;
+            if name.len() > 64
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(Error::invalid_request(
+                    &obj.child("name"),
+                    "must match [a-zA-Z0-9_-]{1,64}",
+                ));
+            }
+            let description = obj.string("description")?;
+            let schema_path = obj.child("input_schema");
+            let schema = obj.require("inputSchema")?;
+            // Converse wraps the schema as {json: schema}; a bare schema is accepted too.
+            let input_schema = match schema.as_object() {
+                Some(m) if m.len() == 1 && m.contains_key("json") => m["json"].clone(),
+                Some(_) => schema.clone(),
+                None => {
+                    return Err(Error::invalid_request(
+                        &schema_path,
+                        "expected a JSON schema map",
+                    ))
+                }
+            };
+            obj.finish()?;
+            Ok(Tool::Spec {
+                name,
+                description,
+                input_schema,
+            })
+        }
+        "cachePoint" => Ok(Tool::CachePoint(decode_cache_point(inner, &path)?)),
+        other => Err(Error::invalid_request(
+            &path,
+            format!("unknown tool entry {other:?} (tool_spec, cache_point)"),
+        )),
+    }
+}
+
+fn decode_tool_choice(v: &Value, path: &str) -> Result<ToolChoice> {
+    match v {
+        Value::String(s) if s == "auto" => Ok(ToolChoice::Auto),
+        Value::String(s) if s == "any" => Ok(ToolChoice::Any),
+        Value::Object(map) if map.len() == 1 => {
+            let (k, inner) = map.iter().next().expect("one entry");
+            match k.as_str() {
+                "auto" => Ok(ToolChoice::Auto),
+                "any" => Ok(ToolChoice::Any),
+                "tool" => {
+                    let mut obj = Obj::new(inner, &format!("{path}.tool"))?;
+                    let name = obj.require_string("name")?;
+                    obj.finish()?;
+                    Ok(ToolChoice::Tool(name))
+                }
+                other => Err(Error::invalid_request(
+                    path,
+                    format!("unknown tool choice {other:?} (auto, any, tool)"),
+                )),
+            }
+        }
+        _ => Err(Error::invalid_request(
+            path,
+            "must be :auto, :any, %{auto: %{}}, %{any: %{}} or %{tool: %{name: name}}",
+        )),
+    }
+}
+
+fn decode_performance(v: &Value, path: &str) -> Result<Option<Latency>> {
+    let mut obj = Obj::new(v, path)?;
+    let latency_path = obj.child("latency");
+    let latency = match obj.get("latency").and_then(|l| l.as_str()) {
+        None => None,
+        Some("standard") => Some(Latency::Standard),
+        Some("optimized") => Some(Latency::Optimized),
+        Some(other) => {
+            return Err(Error::invalid_request(
+                &latency_path,
+                format!("must be :standard or :optimized, got {other:?}"),
+            ))
+        }
+    };
+    obj.finish()?;
+    Ok(latency)
+}
+
+fn decode_guardrail(v: &Value, path: &str) -> Result<GuardrailConfig> {
+    let mut obj = Obj::new(v, path)?;
+    let identifier = obj.require_string("guardrailIdentifier")?;
+    let version = obj.require_string("guardrailVersion")?;
+    let trace = obj.string("trace")?;
+    let stream_processing_mode = obj.string("streamProcessingMode")?;
+    obj.finish()?;
+    Ok(GuardrailConfig {
+        identifier,
+        version,
+        trace,
+        stream_processing_mode,
+    })
+}
+
+/// All text of the request (system + messages), for input token estimates of interrupted
+/// streams.
+pub fn request_text_len(req: &ConverseRequest) -> usize {
+    let mut n = 0;
+    for b in &req.system {
+        if let SystemBlock::Text(t) = b {
+            n += t.len();
+        }
+    }
+    for m in &req.messages {
+        for b in &m.content {
+            match b {
+                ContentBlock::Text(t) => n += t.len(),
+                ContentBlock::ToolUse { input, .. } => n += input.to_string().len(),
+                ContentBlock::ToolResult { content, .. } => {
+                    for c in content {
+                        match c {
+                            ToolResultContent::Text(t) => n += t.len(),
+                            ToolResultContent::Json(v) => n += v.to_string().len(),
+                            _ => {}
+                        }
+                    }
+                }
+                ContentBlock::Reasoning { text, .. } => n += text.len(),
+                _ => {}
+            }
+        }
+    }
+    n
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Value {
+        json!({"model_id": "anthropic.claude-3-5-haiku-20241022-v1:0",
+               "messages": [{"role": "user", "content": [{"text": "Hi"}]}]})
+    }
+
+    #[test]
+    fn decodes_snake_and_camel_case() {
+        let mut v = base();
+        v["inferenceConfig"] = json!({"max_tokens": 100, "temperature": 0.3, "topP": 0.9});
+        let r = decode_converse(&v).unwrap();
+        let cfg = r.inference_config.unwrap();
+        assert_eq!(cfg.max_tokens, Some(100));
+        assert_eq!(cfg.top_p, Some(0.9));
+    }
+
+    #[test]
+    fn content_shorthand_string() {
+        let v = json!({"modelId": "m", "messages": [{"role": "user", "content": "Hello"}]});
+        let r = decode_converse(&v).unwrap();
+        assert_eq!(r.messages[0].content, vec![ContentBlock::Text("Hello".into())]);
+    }
+
+    #[test]
+    fn error_names_the_path() {
+        let v = json!({"modelId": "m", "messages": [
+            {"role": "user", "content": "a"},
+            {"role": "assistant", "content": "b"},
+            {"role": "user", "content": [{"image": {"format": "bmp", "bytes": "xx"}}]}]});
+        let e = decode_converse(&v).unwrap_err();
+        assert!(e.message.starts_with("messages[2].content[0].image.format"), "{}", e.message);
+    }
+
+    #[test]
+    fn rejects_unknown_fields_and_bad_values() {
+        let mut v = base();
+        v["inference_config"] = json!({"max_token": 5});
+        let e = decode_converse(&v).unwrap_err();
+        assert!(e.message.contains("inference_config.max_token: unknown field"), "{}", e.message);
+
+        let mut v = base();
+        v["inference_config"] = json!({"temperature": 1.5});
+        assert!(decode_converse(&v).unwrap_err().message.contains("temperature"));
+
+        let mut v = base();
+        v["messages"] = json!([]);
+        assert!(decode_converse(&v).unwrap_err().message.contains("messages"));
+
+        let mut v = base();
+        v["model_id"] = json!("evil/../../x?y");
+        assert!(decode_converse(&v).is_err());
+    }
+
+    #[test]
+    fn decodes_tools_choice_and_cache_points() {
+        let mut v = base();
+        v["system"] = json!([{"text": "sys"}, {"cache_point": {"type": "default"}}]);
+        v["tool_config"] = json!({
+            "tools": [{"tool_spec": {"name": "lookup", "description": "d",
+                        "input_schema": {"json": {"type": "object"}}}},
+                      {"cache_point": {}}],
+            "tool_choice": {"tool": {"name": "lookup"}}});
+        let r = decode_converse(&v).unwrap();
+        assert_eq!(r.system.len(), 2);
+        let tc = r.tool_config.unwrap();
+        assert_eq!(tc.tool_choice, Some(ToolChoice::Tool("lookup".into())));
+        match &tc.tools[0] {
+            Tool::Spec { input_schema, .. } => assert_eq!(input_schema, &json!({"type": "object"})),
+            _ => panic!("expected a spec"),
+        }
+    }
+
+    #[test]
+    fn binary_marker_round_trip() {
+        assert_eq!(decode_base64("aGVsbG8=").unwrap(), b"hello");
+        assert_eq!(decode_base64("AAEC/w==").unwrap(), vec![0, 1, 2, 255]);
+        let mut v = base();
+        v["messages"][0]["content"] =
+            json!([{"image": {"format": "png", "bytes": {"$binary": "AAEC/w=="}}}]);
+        let r = decode_converse(&v).unwrap();
+        assert_eq!(
+            r.messages[0].content[0],
+            ContentBlock::Image { format: ImageFormat::Png, bytes: vec![0, 1, 2, 255] }
+        );
+    }
+
+    #[test]
+    fn invoke_adds_anthropic_version() {
+        let v = json!({"modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+                       "body": {"max_tokens": 10, "messages": []}});
+        let r = decode_invoke(&v).unwrap();
+        assert_eq!(r.body["anthropic_version"], "bedrock-2023-05-31");
+        let v = json!({"modelId": "meta.llama3-8b-instruct-v1:0", "body": {"prompt": "x"}});
+        assert!(decode_invoke(&v).unwrap().body.get("anthropic_version").is_none());
+    }
+}

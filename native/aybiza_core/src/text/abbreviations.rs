@@ -1,0 +1,181 @@
+//! Abbreviations, sentence starters and exclamation words that decide whether a period or an
+//! exclamation mark ends a sentence. Lists follow pySBD's English and Spanish lists, trimmed to
+//! what occurs in spoken answers and extended with common LLM vocabulary.
+
+use std::sync::LazyLock;
+
+/// How an abbreviation behaves before the next word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbbrevKind {
+    /// Titles and words that always lead into more text (`Mr.`, `Dr.`, `Mt.`, `e.g.`, `vs.`):
+    /// never end a sentence except at the end of the text or a line.
+    Prepositive,
+    /// Ends a sentence only before a word that typically starts one (`Co. It closed`,
+    /// but `St. Michael's`, `Inc. Apple`); continues before lower case and digits.
+    Ordinary,
+    /// Continues before lower case and digits (`No. 5`, `etc. and`), ends before any
+    /// capitalized word (`etc. The`).
+    Weak,
+}
+
+// (word, kind, capitalized_only). Capitalized-only entries would otherwise swallow ordinary
+// lower-case words (`the sun. Then`, `el mar. Luego`).
+const ABBREVIATIONS: &[(&str, AbbrevKind, bool)] = {
+    use AbbrevKind::{Ordinary as O, Prepositive as P, Weak as W};
+    &[
+        // English titles and name parts
+        ("mr", P, false), ("mrs", P, false), ("ms", P, false), ("mx", P, false), ("dr", P, false),
+        ("prof", P, false), ("rev", P, false), ("hon", P, false), ("gen", P, false),
+        ("col", P, false), ("capt", P, false), ("cpt", P, false), ("lt", P, false),
+        ("sgt", P, false), ("maj", P, false), ("cmdr", P, false), ("adm", P, false),
+        ("gov", P, false), ("sen", P, false), ("rep", P, false), ("pres", P, false),
+        ("supt", P, false), ("mt", P, false), ("ft", P, true), ("messrs", P, false),
+        ("mme", P, false), ("mlle", P, false), ("fr", P, true), ("sr", P, false),
+        ("sra", P, false), ("srta", P, false), ("srs", P, false), ("sres", P, false),
+        ("dra", P, false), ("lic", P, false), ("ing", P, true), ("arq", P, false),
+        ("gral", P, false), ("sto", P, true), ("sta", P, true), ("ud", P, false),
+        ("uds", P, false), ("vd", P, false), ("vds", P, false), ("pte", P, false),
+        // never the last word of a sentence
+        ("e.g", P, false), ("i.e", P, false), ("vs", P, false), ("cf", P, false),
+        ("viz", P, false), ("approx", P, false), ("ca", P, false), ("aprox", P, false),
+        ("p.ej", P, false), ("incl", P, false), ("esp", P, false), ("resp", P, false),
+        // organisations, places, units: may end a sentence
+        ("inc", O, false), ("ltd", O, false), ("co", O, false), ("corp", O, false),
+        ("jr", O, false), ("st", O, false), ("ave", O, false), ("blvd", O, false),
+        ("rd", O, false), ("dept", O, false), ("univ", O, false), ("assn", O, false),
+        ("bros", O, false), ("esq", O, false), ("llc", O, false), ("plc", O, false),
+        ("cía", O, false), ("dpto", O, false), ("depto", O, false), ("avda", O, false),
+        ("av", O, false), ("admón", O, false), ("ee", O, true), ("uu", O, true),
+        ("min", O, false), ("mins", O, false), ("max", O, false), ("hr", O, false),
+        ("hrs", O, false), ("hs", O, false), ("sec", O, false), ("secs", O, false),
+        ("km", O, false), ("kg", O, false), ("lb", O, false), ("lbs", O, false),
+        ("oz", O, false), ("yd", O, false), ("yds", O, false), ("mi", O, true),
+        ("mph", O, false), ("sq", O, false), ("est", O, false), ("govt", O, false),
+        ("misc", O, false), ("tel", O, false), ("ext", O, false),
+        ("tbsp", O, false), ("tsp", O, false), ("qty", O, false), ("yr", O, false),
+        ("yrs", O, false), ("mo", O, true), ("mos", O, true), ("wk", O, false),
+        ("wks", O, false), ("pt", O, false), ("pts", O, false), ("dist", O, false),
+        ("intl", O, false), ("natl", O, false), ("assoc", O, false), ("mfg", O, false),
+        ("ref", O, false), ("cap", O, false),
+        // months and weekdays (English and Spanish), capitalized only
+        ("jan", O, true), ("feb", O, true), ("mar", O, true), ("apr", O, true),
+        ("jun", O, true), ("jul", O, true), ("aug", O, true), ("sep", O, true),
+        ("sept", O, true), ("oct", O, true), ("nov", O, true), ("dec", O, true),
+        ("ene", O, true), ("abr", O, true), ("ago", O, true), ("dic", O, true),
+        ("mon", O, true), ("tue", O, true), ("tues", O, true), ("wed", O, true),
+        ("thu", O, true), ("thur", O, true), ("thurs", O, true), ("fri", O, true),
+        ("sat", O, true), ("sun", O, true), ("lun", O, true), ("mié", O, true),
+        ("jue", O, true), ("vie", O, true), ("sáb", O, true), ("dom", O, true),
+        // reference words before numbers
+        ("no", W, true), ("nos", W, true), ("nr", W, false), ("núm", W, false),
+        ("num", W, false), ("n°", W, false), ("nº", W, false), ("vol", W, false),
+        ("vols", W, false), ("fig", W, false), ("figs", W, false), ("p", W, false),
+        ("pp", W, false), ("pg", W, false), ("pgs", W, false), ("ch", W, false),
+        ("chap", W, false), ("art", W, false), ("arts", W, false), ("pág", W, false),
+        ("pag", W, false), ("párr", W, false), ("párrf", W, false), ("ed", W, true),
+        ("eds", W, false), ("op", W, false), ("etc", W, false),
+    ]
+};
+
+// Sorted once for binary search: cheaper than hashing on the hot path.
+static TABLE: LazyLock<Vec<(&'static str, AbbrevKind, bool)>> = LazyLock::new(|| {
+    let mut v = ABBREVIATIONS.to_vec();
+    v.sort_by(|a, b| a.0.cmp(b.0));
+    v.dedup_by(|a, b| a.0 == b.0);
+    v
+});
+
+/// Looks `word` (the text before a period, without the period) up, ignoring case except for
+/// capitalized-only entries, which must start with an upper-case letter.
+pub fn lookup(word: &str) -> Option<AbbrevKind> {
+    // The longest entry has 6 characters (at most 2 bytes each): most words stop here.
+    if word.is_empty() || word.len() > 12 {
+        return None;
+    }
+    let mut buf = [0u8; 64];
+    let mut n = 0;
+    if word.is_ascii() {
+        for b in word.bytes() {
+            buf[n] = b.to_ascii_lowercase();
+            n += 1;
+        }
+    } else {
+        for c in word.chars().flat_map(char::to_lowercase) {
+            let l = c.len_utf8();
+            if n + l > buf.len() {
+                return None;
+            }
+            c.encode_utf8(&mut buf[n..]);
+            n += l;
+        }
+    }
+    let lower = std::str::from_utf8(&buf[..n]).ok()?;
+    let i = TABLE.binary_search_by(|e| e.0.cmp(lower)).ok()?;
+    let (_, kind, cap_only) = TABLE[i];
+    if cap_only && !word.chars().next().is_some_and(char::is_uppercase) {
+        return None;
+    }
+    Some(kind)
+}
+
+// Words that usually begin a sentence; after an ambiguous abbreviation or an initial they decide
+// for a boundary (`U.S. How about you?` splits, `U.S. Government` does not).
+const STARTERS: &[&str] = &[
+    "A", "About", "Additionally", "After", "Afterwards", "All", "Also", "Alternatively",
+    "Although", "An", "And", "Another", "Any", "Are", "As", "At", "Be", "Because", "Before",
+    "Being", "Both", "But", "By", "Can", "Check", "Click", "Could", "Did", "Do", "Does", "Don",
+    "During", "Each", "Either", "Even", "Every", "Finally", "First", "Firstly", "For", "From",
+    "Further", "Furthermore", "Go", "Good", "Great", "Had", "Has", "Have", "He", "Her", "Here",
+    "His", "How", "However", "I", "If", "In", "Instead", "Is", "It", "Its", "Just", "Last",
+    "Later", "Let", "Make", "Many", "Maybe", "Meanwhile", "Millions", "More", "Moreover",
+    "Most", "Much", "My", "Next", "No", "Nor", "Not", "Note", "Now", "OK", "Of", "Ok", "Okay",
+    "On", "Once", "One", "Only", "Or", "Other", "Otherwise", "Our", "Overall", "Perhaps",
+    "Please", "Second", "See", "She", "Should", "Since", "So", "Some", "Sometimes", "Still",
+    "Such", "Sure", "Than", "Thank", "Thanks", "That", "The", "Their", "Then", "There",
+    "Therefore", "These", "They", "This", "Those", "Though", "Thus", "To", "Today", "Try",
+    "Unfortunately", "Unlike", "Until", "Use", "Very", "Was", "We", "Well", "Were", "What",
+    "When", "Where", "Whether", "Which", "While", "Who", "Why", "Will", "With", "Without",
+    "Would", "Yes", "Yet", "You", "Your",
+];
+
+static STARTER_SET: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut v = STARTERS.to_vec();
+    v.sort_unstable();
+    v
+});
+
+/// Whether `word` (letters only, as written) typically starts a sentence.
+pub fn is_sentence_starter(word: &str) -> bool {
+    STARTER_SET.binary_search(&word).is_ok()
+}
+
+/// Whether `word` is a title abbreviation (used after initials: `R.T.C. Mr. Theo` splits).
+pub fn is_title(word: &str) -> bool {
+    matches!(lookup(word), Some(AbbrevKind::Prepositive))
+        && word.chars().next().is_some_and(char::is_uppercase)
+}
+
+// Names written with an exclamation mark: it is not a sentence end before lower case.
+const EXCLAMATION_WORDS: &[&str] = &["Yahoo", "Jeopardy", "Yum", "Y!J", "Wham", "Joomla"];
+
+/// Whether the word before a `!` is a name spelled with it (`Yahoo! in the accounting`).
+pub fn is_exclamation_word(word: &str) -> bool {
+    EXCLAMATION_WORDS.contains(&word)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookup_respects_case_rules() {
+        assert_eq!(lookup("Mr"), Some(AbbrevKind::Prepositive));
+        assert_eq!(lookup("mr"), Some(AbbrevKind::Prepositive));
+        assert_eq!(lookup("Mar"), Some(AbbrevKind::Ordinary));
+        assert_eq!(lookup("mar"), None);
+        assert_eq!(lookup("Admón"), Some(AbbrevKind::Ordinary));
+        assert_eq!(lookup("hello"), None);
+        assert!(is_sentence_starter("How"));
+        assert!(is_title("Mr"));
+    }
+}

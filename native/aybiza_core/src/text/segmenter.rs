@@ -1,0 +1,1070 @@
+//! Incremental sentence segmenter for text-to-speech.
+//!
+//! Text arrives in deltas cut anywhere. The segmenter scans the unreleased text once, left to
+//! right, and stops at a candidate boundary only while the text after it is too short to
+//! decide (typically the next non-space character, at most the next word). Every decision
+//! depends only on the text up to the lookahead it asked for, never on where deltas were cut,
+//! so streaming gives exactly the sentences of [`split_sentences`] on the whole text.
+//!
+//! Whitespace normalization: released pieces are trimmed; whitespace between them is dropped;
+//! whitespace inside a piece is kept as written; merged short sentences are joined with one
+//! space; skipped code blocks are removed; invalid UTF-8 given to `push_bytes` becomes U+FFFD.
+
+use super::abbreviations::{self, AbbrevKind};
+use super::chars::*;
+use super::utf8;
+pub use super::options::SegmenterOptions;
+
+/// ASCII bytes no rule looks at by themselves (everything but controls, whitespace, end
+/// marks and fence characters).
+const PLAIN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0x21;
+    while b < 0x7f {
+        t[b] = !matches!(b as u8, b'.' | b'!' | b'?' | b'`' | b'~');
+        b += 1;
+    }
+    t
+};
+
+/// Bounds on the lookbehind/lookahead of one decision, so adversarial input stays linear.
+const MAX_TOKEN_BACK: usize = 256;
+const MAX_WORD_AHEAD: usize = 64;
+const MAX_GAP: usize = 256;
+const MAX_RUN: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    Num(u32),
+    Alpha(char),
+}
+
+impl Marker {
+    fn next(self) -> Option<Marker> {
+        match self {
+            Marker::Num(n) => Some(Marker::Num(n + 1)),
+            Marker::Alpha(c) => char::from_u32(c as u32 + 1)
+                .filter(|c| c.is_ascii_alphabetic())
+                .map(Marker::Alpha),
+        }
+    }
+}
+
+enum Decision {
+    NeedMore,
+    Continue(usize),
+    Boundary(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Left {
+    Empty,
+    Number,
+    Initial,
+    MultiPeriod,
+    Abbrev(AbbrevKind),
+    Regular,
+}
+
+/// Streaming sentence segmenter. `Send`; one per stream.
+#[derive(Debug)]
+pub struct Segmenter {
+    opts: SegmenterOptions,
+    buf: String,
+    pending_bytes: Vec<u8>,
+    /// Start of the current unit (byte offset into `buf`).
+    start: usize,
+    /// Scan cursor: everything before it has been decided.
+    pos: usize,
+    /// The current unit is a fresh sentence whose prefix (bullet, list marker) is not parsed yet.
+    at_start: bool,
+    /// Only whitespace since the last line break.
+    line_start: bool,
+    /// Characters of the current unit after its leading whitespace.
+    chars: usize,
+    prev: char,
+    prev_prev_ws: bool,
+    cjk_depth: u32,
+    list_next: Option<Marker>,
+    clause_cut: Option<usize>,
+    space_cut: Option<usize>,
+    /// Inside a fenced code block: (block start, fence char, resume search at).
+    code: Option<(usize, char, usize)>,
+    first_done: bool,
+    merge: String,
+    merge_chars: usize,
+    out: Vec<String>,
+}
+
+impl Default for Segmenter {
+    fn default() -> Self {
+        Segmenter::new(SegmenterOptions::default())
+    }
+}
+
+impl Segmenter {
+    /// A segmenter with the given voice policy.
+    pub fn new(options: SegmenterOptions) -> Self {
+        Segmenter {
+            opts: options,
+            buf: String::new(),
+            pending_bytes: Vec::new(),
+            start: 0,
+            pos: 0,
+            at_start: true,
+            line_start: true,
+            chars: 0,
+            prev: ' ',
+            prev_prev_ws: true,
+            cjk_depth: 0,
+            list_next: None,
+            clause_cut: None,
+            space_cut: None,
+            code: None,
+            first_done: false,
+            merge: String::new(),
+            merge_chars: 0,
+            out: Vec::new(),
+        }
+    }
+
+    /// The options this segmenter runs with.
+    pub fn options(&self) -> &SegmenterOptions {
+        &self.opts
+    }
+
+    /// Adds a delta; returns the sentences whose end became certain (trimmed, in order).
+    pub fn push(&mut self, delta: &str) -> Vec<String> {
+        if !self.pending_bytes.is_empty() {
+            // A previous `push_bytes` left half a character: it can never be completed by a
+            // `&str`, so it is replaced rather than silently dropped.
+            self.pending_bytes.clear();
+            self.buf.push('\u{FFFD}');
+        }
+        self.buf.push_str(delta);
+        self.run(false);
+        self.compact();
+        std::mem::take(&mut self.out)
+    }
+
+    /// Adds raw bytes; an incomplete UTF-8 sequence at the end is held until the next call.
+    pub fn push_bytes(&mut self, delta: &[u8]) -> Vec<String> {
+        utf8::decode_into(&mut self.pending_bytes, delta, &mut self.buf);
+        self.run(false);
+        self.compact();
+        std::mem::take(&mut self.out)
+    }
+
+    /// Ends the stream: returns every piece still held (0 or more), and resets the segmenter
+    /// so it can be reused for a new stream.
+    pub fn finish(&mut self) -> Vec<String> {
+        if !self.pending_bytes.is_empty() {
+            self.pending_bytes.clear();
+            self.buf.push('\u{FFFD}');
+        }
+        self.run(true);
+        if self.code.is_none() {
+            let end = self.buf.len();
+            self.emit_unit(end);
+        }
+        self.flush_merge();
+        let out = std::mem::take(&mut self.out);
+        *self = Segmenter::new(std::mem::take(&mut self.opts));
+        out
+    }
+
+    /// Bytes held and not yet released (for diagnostics and benchmarks).
+    pub fn pending_len(&self) -> usize {
+        self.buf.len() - self.start + self.pending_bytes.len() + self.merge.len()
+    }
+
+    // ---- scanning ----
+
+    fn run(&mut self, eof: bool) {
+        loop {
+            if self.code.is_some() {
+                if !self.scan_code(eof) {
+                    return;
+                }
+                continue;
+            }
+            if !self.at_start
+                && !self.line_start
+                && !(self.list_next.is_some() && self.prev.is_whitespace())
+            {
+                self.fast_ascii();
+            }
+            let Some(c) = self.buf[self.pos..].chars().next() else {
+                return;
+            };
+            if c.is_whitespace() {
+                if c == '\n' || c == '\r' {
+                    self.newline(c);
+                } else {
+                    self.advance(c);
+                }
+                continue;
+            }
+            if self.line_start && (c == '`' || c == '~') {
+                match self.fence_at(self.pos, c, eof) {
+                    None => return,
+                    Some(true) => {
+                        let at = self.pos;
+                        self.emit_unit(at);
+                        self.code = Some((at, c, at + 3));
+                        continue;
+                    }
+                    Some(false) => {}
+                }
+            }
+            if self.at_start {
+                if !self.parse_prefix(eof) {
+                    return;
+                }
+                continue;
+            }
+            if is_terminal(c) {
+                match self.decide(c, eof) {
+                    Decision::NeedMore => return,
+                    Decision::Continue(to) => self.advance_to(to),
+                    Decision::Boundary(end) => {
+                        self.emit_unit(end);
+                        self.pos = end;
+                    }
+                }
+                continue;
+            }
+            if self.chars > 0 && self.prev.is_whitespace() {
+                if is_bullet(c) {
+                    let at = self.pos;
+                    self.emit_unit(at);
+                    continue;
+                }
+                if let Some(m) = self.list_next {
+                    match self.marker_at(self.pos, Some(m), eof) {
+                        Err(()) => return,
+                        Ok(Some(_)) => {
+                            let at = self.pos;
+                            self.emit_unit(at);
+                            continue;
+                        }
+                        Ok(None) => {}
+                    }
+                }
+            }
+            self.advance(c);
+        }
+    }
+
+    /// Skips a run of plain ASCII (letters, digits, spaces, punctuation that decides nothing)
+    /// with the same state updates as [`Self::advance`], without decoding characters. Stops
+    /// before anything a rule looks at.
+    #[inline]
+    fn fast_ascii(&mut self) {
+        let bytes = self.buf.as_bytes();
+        let start = self.pos;
+        let budget = if self.opts.max_chars > 0 {
+            self.opts.max_chars.saturating_sub(self.chars)
+        } else {
+            usize::MAX
+        };
+        let limit = bytes.len().min(start.saturating_add(budget));
+        let mut p = start;
+        let mut prev = self.prev;
+        let mut prev_prev_ws = self.prev_prev_ws;
+        let mut space_cut = self.space_cut;
+        let list = self.list_next.is_some();
+        let mut chars = self.chars;
+        while p < limit {
+            let b = bytes[p];
+            if b == b' ' {
+                if chars == 0 || is_clause_punct(prev) || (prev == '-' && prev_prev_ws) {
+                    break;
+                }
+                space_cut = Some(p);
+            } else if !PLAIN[b as usize] {
+                break;
+            }
+            prev_prev_ws = prev.is_whitespace();
+            prev = b as char;
+            chars += 1;
+            p += 1;
+            if list && b == b' ' {
+                break; // the next token may be a list marker
+            }
+        }
+        if p > start {
+            self.pos = p;
+            self.chars = chars;
+            self.prev = prev;
+            self.prev_prev_ws = prev_prev_ws;
+            self.space_cut = space_cut;
+            self.line_start = false;
+        }
+    }
+
+    /// Consumes one character of the current unit, updating the clause and length state.
+    fn advance(&mut self, c: char) {
+        let at = self.pos;
+        self.pos += c.len_utf8();
+        self.line_start = self.line_start && c.is_whitespace();
+        if self.chars == 0 && c.is_whitespace() {
+            self.start = self.pos;
+            self.prev_prev_ws = self.prev.is_whitespace();
+            self.prev = c;
+            return;
+        }
+        if c.is_whitespace() {
+            let clause = is_clause_punct(self.prev) || (self.prev == '-' && self.prev_prev_ws);
+            if clause {
+                self.clause_cut = Some(at);
+                if !self.first_done {
+                    if let Some(n) = self.opts.first_chunk_min_chars {
+                        if self.chars >= n {
+                            self.emit_piece(at);
+                            self.chars = 0;
+                            self.pos = at + c.len_utf8();
+                            self.start = self.pos;
+                            self.prev_prev_ws = false;
+                            self.prev = c;
+                            return;
+                        }
+                    }
+                }
+            }
+            self.space_cut = Some(at);
+        } else if cjk_open(c) {
+            self.cjk_depth += 1;
+        } else if cjk_close(c) {
+            self.cjk_depth = self.cjk_depth.saturating_sub(1);
+        }
+        self.chars += 1;
+        self.prev_prev_ws = self.prev.is_whitespace();
+        self.prev = c;
+        if self.opts.max_chars > 0 && self.chars > self.opts.max_chars {
+            self.cut_long(at, c);
+        }
+    }
+
+    fn advance_to(&mut self, to: usize) {
+        while self.pos < to {
+            let Some(c) = self.buf[self.pos..].chars().next() else {
+                return;
+            };
+            self.advance(c);
+        }
+    }
+
+    /// The current unit exceeded `max_chars` at the character `c` starting at `at`.
+    fn cut_long(&mut self, at: usize, c: char) {
+        let cut = self
+            .clause_cut
+            .or(self.space_cut)
+            .filter(|&p| p > self.start)
+            .unwrap_or(at);
+        if cut == at && is_extend(c) {
+            return; // never separate a combining mark from its base
+        }
+        let end = self.pos;
+        self.emit_piece(cut);
+        self.start = cut;
+        self.chars = self.buf[cut..end].trim_start().chars().count();
+        if self.chars == 0 {
+            self.start = end;
+        }
+    }
+
+    fn newline(&mut self, c: char) {
+        if self.opts.newline_boundaries {
+            let at = self.pos;
+            self.emit_unit(at);
+            self.pos = at + c.len_utf8();
+            self.start = self.pos;
+        } else {
+            self.advance(c);
+            self.cjk_depth = 0;
+        }
+        self.line_start = true;
+        self.prev = c;
+    }
+
+    /// Releases `buf[start..end]` as a finished sentence and starts a new one at `end`.
+    fn emit_unit(&mut self, end: usize) {
+        self.emit_piece(end);
+        self.start = end;
+        self.pos = self.pos.max(end);
+        self.at_start = true;
+        self.chars = 0;
+        self.cjk_depth = 0;
+    }
+
+    /// Releases `buf[start..end]` (trimmed, if not empty); the caller moves `start`.
+    fn emit_piece(&mut self, end: usize) {
+        self.clause_cut = None;
+        self.space_cut = None;
+        let end = end.min(self.buf.len());
+        if end <= self.start {
+            return;
+        }
+        let piece = self.buf[self.start..end].trim();
+        if piece.is_empty() {
+            return;
+        }
+        let piece = piece.to_string();
+        self.first_done = true;
+        self.deliver(piece);
+    }
+
+    fn deliver(&mut self, piece: String) {
+        if !self.opts.merge_short {
+            self.out.push(piece);
+            return;
+        }
+        let n = piece.chars().count();
+        if self.merge.is_empty() {
+            if n >= self.opts.min_chars {
+                self.out.push(piece);
+                return;
+            }
+            self.merge = piece;
+            self.merge_chars = n;
+        } else {
+            self.merge.push(' ');
+            self.merge.push_str(&piece);
+            self.merge_chars += n + 1;
+        }
+        if self.merge_chars >= self.opts.min_chars {
+            self.flush_merge();
+        }
+    }
+
+    fn flush_merge(&mut self) {
+        if !self.merge.is_empty() {
+            self.out.push(std::mem::take(&mut self.merge));
+            self.merge_chars = 0;
+        }
+    }
+
+    /// Drops released text from the front of the buffer.
+    fn compact(&mut self) {
+        let cut = match self.code {
+            Some((s, _, _)) => s.min(self.start),
+            None => self.start,
+        };
+        if cut < 1024 {
+            return;
+        }
+        self.buf.drain(..cut);
+        self.start -= cut;
+        self.pos -= cut;
+        self.clause_cut = self.clause_cut.map(|p| p - cut);
+        self.space_cut = self.space_cut.map(|p| p - cut);
+        if let Some((s, f, r)) = self.code {
+            self.code = Some((s - cut, f, r - cut));
+        }
+    }
+
+    // ---- code fences ----
+
+    /// Whether a fence (3 backticks or tildes) starts at `at`; `None` when undecidable yet.
+    fn fence_at(&self, at: usize, fence: char, eof: bool) -> Option<bool> {
+        let rest = &self.buf.as_bytes()[at..];
+        let f = fence as u8;
+        for i in 0..3 {
+            match rest.get(i) {
+                None => return if eof { Some(false) } else { None },
+                Some(&b) if b != f => return Some(false),
+                _ => {}
+            }
+        }
+        Some(true)
+    }
+
+    /// Looks for the closing fence; returns false when more text is needed.
+    fn scan_code(&mut self, eof: bool) -> bool {
+        let Some((block_start, fence, mut from)) = self.code else {
+            return true;
+        };
+        loop {
+            let Some(nl) = self.buf[from..].find('\n').map(|i| from + i) else {
+                if eof {
+                    self.close_code(block_start, self.buf.len());
+                    return true;
+                }
+                self.code = Some((block_start, fence, self.buf.len()));
+                return false;
+            };
+            let line = nl + 1;
+            let indent = self.buf[line..]
+                .bytes()
+                .take_while(|&b| b == b' ' || b == b'\t')
+                .count();
+            match self.fence_at(line + indent, fence, eof) {
+                None => {
+                    self.code = Some((block_start, fence, nl));
+                    return false;
+                }
+                Some(false) => from = line,
+                Some(true) => {
+                    let after = line + indent + 3;
+                    let end = match self.buf[after..].find('\n') {
+                        Some(i) => after + i,
+                        None if eof => self.buf.len(),
+                        None => {
+                            self.code = Some((block_start, fence, nl));
+                            return false;
+                        }
+                    };
+                    self.close_code(block_start, end);
+                    return true;
+                }
+            }
+        }
+    }
+
+    fn close_code(&mut self, block_start: usize, end: usize) {
+        self.code = None;
+        self.start = block_start;
+        if self.opts.skip_code_blocks {
+            self.start = end;
+        } else {
+            self.flush_merge();
+            let piece = self.buf[block_start..end].trim();
+            if !piece.is_empty() {
+                self.first_done = true;
+                self.out.push(piece.to_string());
+            }
+        }
+        self.start = end;
+        self.pos = end;
+        self.at_start = true;
+        self.chars = 0;
+        self.cjk_depth = 0;
+        self.clause_cut = None;
+        self.space_cut = None;
+        self.line_start = false;
+    }
+
+    // ---- unit prefix: bullets and list markers ----
+
+    /// Parses an optional bullet and list marker at the start of a sentence. Returns false
+    /// when more text is needed.
+    fn parse_prefix(&mut self, eof: bool) -> bool {
+        let b = &self.buf[self.pos..];
+        let mut it = b.char_indices().peekable();
+        let Some(&(_, c0)) = it.peek() else {
+            return false;
+        };
+        let mut off = 0;
+        let ascii_bullet = self.line_start && matches!(c0, '-' | '*' | '+');
+        if is_bullet(c0) || ascii_bullet {
+            it.next();
+            match it.peek() {
+                None if !eof => return false,
+                Some(&(_, c)) if c.is_whitespace() || !ascii_bullet => {
+                    off = c0.len_utf8();
+                    while let Some(&(i, c)) = it.peek() {
+                        if c.is_whitespace() && c != '\n' {
+                            it.next();
+                            off = i + c.len_utf8();
+                        } else {
+                            break;
+                        }
+                    }
+                    if it.peek().is_none() && !eof {
+                        return false;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let marker_at = self.pos + off;
+        let marker = match self.marker_at(marker_at, None, eof) {
+            Err(()) => return false,
+            Ok(m) => m,
+        };
+        let mut end = marker_at;
+        if let Some((m, len)) = marker {
+            end += len;
+            self.list_next = m.next();
+        } else {
+            self.list_next = None;
+        }
+        self.at_start = false;
+        let to = if end > self.pos { end } else { self.pos };
+        if to > self.pos {
+            self.advance_to(to);
+        }
+        true
+    }
+
+    /// A list marker (`12.`, `3)`, `1.)`, `a.`) at `at`, followed by whitespace. With
+    /// `expected`, only that marker matches; without, any number and `a`/`A` or the expected
+    /// next letter. `Err` when more text is needed.
+    fn marker_at(
+        &self,
+        at: usize,
+        expected: Option<Marker>,
+        eof: bool,
+    ) -> Result<Option<(Marker, usize)>, ()> {
+        let b = &self.buf.as_bytes()[at..];
+        let need = |i: usize| -> Result<Option<u8>, ()> {
+            match b.get(i) {
+                Some(&x) => Ok(Some(x)),
+                None if eof => Ok(None),
+                None => Err(()),
+            }
+        };
+        let first = match need(0)? {
+            Some(x) => x,
+            None => return Ok(None),
+        };
+        let (marker, mut i) = if first.is_ascii_digit() {
+            let mut n: u32 = 0;
+            let mut i = 0;
+            while let Some(d) = need(i)?.filter(u8::is_ascii_digit) {
+                if i >= 2 {
+                    return Ok(None);
+                }
+                n = n * 10 + u32::from(d - b'0');
+                i += 1;
+            }
+            (Marker::Num(n), i)
+        } else if first.is_ascii_alphabetic() {
+            let c = first as char;
+            let ok = match expected.or(self.list_next) {
+                Some(Marker::Alpha(e)) => e == c || c == 'a' || c == 'A',
+                _ => c == 'a' || c == 'A',
+            };
+            if !ok {
+                return Ok(None);
+            }
+            (Marker::Alpha(c), 1)
+        } else {
+            return Ok(None);
+        };
+        if expected.is_some_and(|e| e != marker) {
+            return Ok(None);
+        }
+        match need(i)? {
+            Some(b'.') => {
+                i += 1;
+                if need(i)? == Some(b')') {
+                    i += 1;
+                }
+            }
+            Some(b')') => i += 1,
+            _ => return Ok(None),
+        }
+        match need(i)? {
+            Some(x) if x == b' ' || x == b'\t' || x == b'\n' || x == b'\r' => {
+                Ok(Some((marker, i)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    // ---- end-of-sentence decisions ----
+
+    /// Decides the end-mark run starting at `self.pos` (first char `c0`).
+    fn decide(&self, c0: char, eof: bool) -> Decision {
+        let buf = self.buf.as_str();
+        let i = self.pos;
+        // 1. The run of end marks and closers, including spaced ellipses (`. . .`).
+        let mut k = i;
+        let mut periods = 0usize;
+        let mut strong = false;
+        let mut script = false;
+        let mut closers = false;
+        let mut spaced = false;
+        let first_end = i + c0.len_utf8();
+        loop {
+            let Some(c) = buf[k..].chars().next() else {
+                break;
+            };
+            if k - i >= MAX_RUN {
+                break;
+            }
+            if is_period(c) {
+                periods += 1;
+            } else if is_ellipsis_char(c) {
+                periods += 3;
+            } else if c == '!' || c == '?' {
+                strong = true;
+            } else if is_script_terminal(c) {
+                strong = true;
+                script = true;
+            } else if is_closer(c) && k > i {
+                closers = true;
+            } else if c == ' ' && !strong && !closers && periods > 0 {
+                // `. . .`: a space followed by another period continues the run.
+                match buf[k + 1..].chars().next() {
+                    Some(n) if is_period(n) => spaced = true,
+                    Some(_) => break,
+                    None if eof => break,
+                    None => return Decision::NeedMore,
+                }
+            } else {
+                break;
+            }
+            k += c.len_utf8();
+        }
+        if k >= buf.len() && !eof {
+            return Decision::NeedMore; // the run may go on
+        }
+        // A run at the very start of a unit (`. . . The`, `!!!`) ends nothing.
+        if self.chars == 0 {
+            return Decision::Continue(k);
+        }
+        let before = buf[self.start..i].chars().next_back().unwrap_or(' ');
+        if before == '[' {
+            return Decision::Continue(k); // `[...]` marks an omission inside a quote
+        }
+        // 2. What follows the run.
+        let Some(f0) = buf[k..].chars().next() else {
+            return if eof {
+                Decision::Boundary(k)
+            } else {
+                Decision::NeedMore
+            };
+        };
+        let glued = !f0.is_whitespace();
+        let (m, f) = if glued {
+            (k, f0)
+        } else {
+            let mut m = k;
+            let mut found = None;
+            for (j, c) in buf[k..].char_indices() {
+                if !c.is_whitespace() {
+                    found = Some((k + j, c));
+                    break;
+                }
+                if (c == '\n' || c == '\r') && self.opts.newline_boundaries {
+                    return Decision::Boundary(k);
+                }
+                m = k + j + c.len_utf8();
+                if m - k > MAX_GAP {
+                    return Decision::Boundary(k);
+                }
+            }
+            match found {
+                Some(x) => x,
+                None if eof => return Decision::Boundary(k),
+                None => {
+                    let _ = m;
+                    return Decision::NeedMore;
+                }
+            }
+        };
+        let word = left_word(buf, self.start, i);
+        if strong {
+            return self.decide_strong(script, closers, glued, f, word, buf, i, k, m, eof);
+        }
+        if periods >= 2 {
+            return decide_ellipsis(spaced, before.is_whitespace(), periods, glued, f, first_end, k);
+        }
+        self.decide_period(closers, glued, f, word, buf, k, m, eof)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide_strong(
+        &self,
+        script: bool,
+        closers: bool,
+        glued: bool,
+        f: char,
+        word: &str,
+        buf: &str,
+        i: usize,
+        k: usize,
+        m: usize,
+        eof: bool,
+    ) -> Decision {
+        let _ = m;
+        if script {
+            if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
+                return Decision::Continue(k);
+            }
+            if closers && (f.is_lowercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f))) {
+                return Decision::Continue(k);
+            }
+            return Decision::Boundary(k);
+        }
+        if glued {
+            if is_extend(f) || is_urlish(token_before(buf, self.start, i)) {
+                return Decision::Continue(k);
+            }
+            if f.is_uppercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f)) {
+                return Decision::Boundary(k);
+            }
+            return Decision::Continue(k);
+        }
+        if f.is_lowercase() {
+            let ex = &buf[i..k] == "!" && abbreviations::is_exclamation_word(word);
+            return if closers || ex {
+                Decision::Continue(k)
+            } else {
+                Decision::Boundary(k)
+            };
+        }
+        if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
+            return Decision::Continue(k);
+        }
+        let _ = eof;
+        Decision::Boundary(k)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn decide_period(
+        &self,
+        closers: bool,
+        glued: bool,
+        f: char,
+        word: &str,
+        buf: &str,
+        k: usize,
+        m: usize,
+        eof: bool,
+    ) -> Decision {
+        let left = classify_left(word);
+        if glued {
+            if closers || !f.is_uppercase() {
+                if !f.is_numeric() && is_cjk(f) && word.chars().next_back().is_some_and(is_cjk) {
+                    return Decision::Boundary(k);
+                }
+                return Decision::Continue(k);
+            }
+            // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
+            if left != Left::Regular || is_urlish(token_before(buf, self.start, k - 1)) {
+                return Decision::Continue(k);
+            }
+            let mut n = 0;
+            let mut second_lower = false;
+            let mut urlish = false;
+            let mut complete = false;
+            for (j, c) in buf[k..].char_indices() {
+                if c.is_whitespace() || j >= MAX_WORD_AHEAD {
+                    complete = true;
+                    break;
+                }
+                if matches!(c, '@' | '/' | '\\' | '_' | '=') {
+                    urlish = true;
+                }
+                if n == 1 && c.is_lowercase() {
+                    second_lower = true;
+                }
+                n += 1;
+            }
+            if !complete && !eof {
+                return Decision::NeedMore;
+            }
+            return if second_lower && !urlish {
+                Decision::Boundary(k)
+            } else {
+                Decision::Continue(k)
+            };
+        }
+        let cjk_like = is_cjk(f) || (f.is_alphabetic() && !has_case(f));
+        let opener = matches!(f, '¿' | '¡');
+        if closers {
+            if f.is_lowercase() || is_continuation_punct(f) {
+                return Decision::Continue(k);
+            }
+            return Decision::Boundary(k);
+        }
+        match left {
+            Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
+            Left::Empty | Left::Regular | Left::Number => {
+                if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
+                    Decision::Continue(k)
+                } else {
+                    Decision::Boundary(k)
+                }
+            }
+            Left::Abbrev(AbbrevKind::Weak) => {
+                if f.is_uppercase() || opener || cjk_like {
+                    Decision::Boundary(k)
+                } else {
+                    Decision::Continue(k)
+                }
+            }
+            Left::Initial | Left::MultiPeriod | Left::Abbrev(AbbrevKind::Ordinary) => {
+                if opener || cjk_like {
+                    return Decision::Boundary(k);
+                }
+                if !f.is_uppercase() {
+                    return Decision::Continue(k);
+                }
+                // The next word decides: `U.S. How` splits, `U.S. Government` does not.
+                let mut end = None;
+                for (j, c) in buf[m..].char_indices() {
+                    if !c.is_alphabetic() || j >= MAX_WORD_AHEAD {
+                        end = Some((m + j, c));
+                        break;
+                    }
+                }
+                let (we, after) = match end {
+                    Some(x) => x,
+                    None if eof => (buf.len(), ' '),
+                    None => return Decision::NeedMore,
+                };
+                let next = &buf[m..we];
+                let initials = matches!(left, Left::Initial | Left::MultiPeriod);
+                if after == '.' && initials && next.chars().count() == 1 {
+                    return Decision::Continue(k); // `J. R. R. Tolkien`
+                }
+                if abbreviations::is_sentence_starter(next)
+                    || (after == '.' && abbreviations::is_title(next))
+                {
+                    Decision::Boundary(k)
+                } else {
+                    Decision::Continue(k)
+                }
+            }
+        }
+    }
+}
+
+fn decide_ellipsis(
+    spaced: bool,
+    lead_space: bool,
+    periods: usize,
+    glued: bool,
+    f: char,
+    first_end: usize,
+    k: usize,
+) -> Decision {
+    if glued {
+        return Decision::Continue(k); // `mean...see`
+    }
+    let capital = f.is_uppercase() || matches!(f, '¿' | '¡');
+    if capital {
+        if spaced && periods >= 4 {
+            // `compounds. . . . The`: a period then an ellipsis (pySBD golden rule).
+            return Decision::Boundary(if lead_space { k } else { first_end });
+        }
+        if lead_space || spaced {
+            return Decision::Continue(k); // ` . . . I didn't`, `really ... Well`
+        }
+        return Decision::Boundary(k);
+    }
+    if is_cjk(f) || (f.is_alphabetic() && !has_case(f)) {
+        return Decision::Boundary(k);
+    }
+    Decision::Continue(k)
+}
+
+#[inline]
+fn has_case(c: char) -> bool {
+    c.is_lowercase() || c.is_uppercase()
+}
+
+/// The whitespace-delimited token that ends at `end`, at most `MAX_TOKEN_BACK` bytes.
+fn token_before(buf: &str, start: usize, end: usize) -> &str {
+    let lo = end.saturating_sub(MAX_TOKEN_BACK).max(start);
+    let mut lo = lo;
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
+    }
+    let s = &buf[lo..end];
+    match s.rfind(char::is_whitespace) {
+        Some(p) => {
+            let c = s[p..].chars().next().map_or(1, char::len_utf8);
+            &s[p + c..]
+        }
+        None => s,
+    }
+}
+
+/// The word before an end mark, without leading openers and trailing closers.
+fn left_word(buf: &str, start: usize, end: usize) -> &str {
+    let t = token_before(buf, start, end);
+    t.trim_start_matches(|c: char| {
+        matches!(c, '"' | '\'' | '“' | '‘' | '«' | '‹' | '(' | '[' | '{' | '¿' | '¡' | '*' | '_' | '`')
+            || cjk_open(c)
+    })
+    .trim_end_matches(is_closer)
+}
+
+fn is_urlish(token: &str) -> bool {
+    token.contains("://")
+        || token.contains('@')
+        || token.starts_with("www.")
+        || token.contains('/')
+        || token.contains('\\')
+}
+
+fn classify_left(word: &str) -> Left {
+    let Some(first) = word.chars().next() else {
+        return Left::Empty;
+    };
+    if first.is_numeric() || (matches!(first, '$' | '€' | '£' | '¥' | '#' | '+' | '-') && word.len() > 1) {
+        if word.chars().any(char::is_numeric) {
+            return Left::Number;
+        }
+    }
+    if let Some(kind) = abbreviations::lookup(word) {
+        return Left::Abbrev(kind);
+    }
+    let mut count = 0;
+    for c in word.chars() {
+        count += 1;
+        if count > 1 {
+            break;
+        }
+        let _ = c;
+    }
+    if count == 1 && first.is_alphabetic() {
+        return Left::Initial;
+    }
+    if word.contains('.')
+        && word
+            .split('.')
+            .all(|s| !s.is_empty() && s.chars().count() <= 2 && s.chars().all(char::is_alphabetic))
+    {
+        return Left::MultiPeriod;
+    }
+    Left::Regular
+}
+
+/// Splits a whole text: the sentences `push(text)` then `finish()` release.
+pub fn split_sentences(text: &str, options: &SegmenterOptions) -> Vec<String> {
+    let mut s = Segmenter::new(options.clone());
+    let mut out = s.push(text);
+    out.extend(s.finish());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(t: &str) -> Vec<String> {
+        split_sentences(t, &SegmenterOptions::default())
+    }
+
+    #[test]
+    fn basics() {
+        assert_eq!(split("Hello World. My name is Jonas."), ["Hello World.", "My name is Jonas."]);
+        assert_eq!(split("Dr. Smith paid $3.50 today. Then he left."), [
+            "Dr. Smith paid $3.50 today.",
+            "Then he left."
+        ]);
+        assert_eq!(split("It works.Next we test."), ["It works.", "Next we test."]);
+    }
+
+    #[test]
+    fn segmenter_is_send() {
+        fn send<T: Send>() {}
+        send::<Segmenter>();
+    }
+
+    #[test]
+    fn releases_with_one_char_lookahead() {
+        let mut s = Segmenter::default();
+        assert!(s.push("Hello there.").is_empty());
+        assert!(s.push(" ").is_empty());
+        assert_eq!(s.push("H"), ["Hello there."]);
+        assert_eq!(s.finish(), ["H"]);
+    }
+}

@@ -1,0 +1,277 @@
+//! Speech normalization: turns model text (often markdown) into what a TTS engine should say.
+//!
+//! Steps, in order: drop fenced code blocks; strip markdown (headings, block quotes, bullets,
+//! rules, links and images to their text, inline code, bold/italic/strike markers); drop emoji
+//! (option); collapse whitespace to single spaces and trim (so end punctuation stays last);
+//! spell configured acronyms (`API` -> `A-P-I`) as whole, case-sensitive words.
+
+/// Options of [`optimize_text_for_speech`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpeechOptions {
+    /// Whole words replaced as written (case-sensitive, ASCII word boundaries). Default: the
+    /// design's `URL`, `API`, `ID`, `FAQ` spelled with hyphens.
+    pub acronyms: Vec<(String, String)>,
+    /// Remove markdown syntax, keeping the words. Default `true`.
+    pub strip_markdown: bool,
+    /// Remove fenced code blocks entirely. Default `true`.
+    pub drop_code_blocks: bool,
+    /// Remove emoji (pictographs, their modifiers and joiners). Default `false`.
+    pub drop_emoji: bool,
+}
+
+impl Default for SpeechOptions {
+    fn default() -> Self {
+        SpeechOptions {
+            acronyms: default_acronyms(),
+            strip_markdown: true,
+            drop_code_blocks: true,
+            drop_emoji: false,
+        }
+    }
+}
+
+/// The design's acronym map.
+pub fn default_acronyms() -> Vec<(String, String)> {
+    ["URL", "API", "ID", "FAQ"]
+        .iter()
+        .map(|a| (a.to_string(), spell(a)))
+        .collect()
+}
+
+/// `API` -> `A-P-I`.
+pub fn spell(word: &str) -> String {
+    let mut s = String::with_capacity(word.len() * 2);
+    for (i, c) in word.chars().enumerate() {
+        if i > 0 {
+            s.push('-');
+        }
+        s.push(c);
+    }
+    s
+}
+
+/// Normalizes `text` for speech (see the module docs for the steps).
+pub fn optimize_text_for_speech(text: &str, options: &SpeechOptions) -> String {
+    let mut lines = String::with_capacity(text.len());
+    let mut fence: Option<char> = None;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim_start();
+        let is_fence = t.starts_with("```") || t.starts_with("~~~");
+        if options.drop_code_blocks {
+            if let Some(f) = fence {
+                if is_fence && t.starts_with(f) {
+                    fence = None;
+                }
+                lines.push('\n');
+                continue;
+            }
+            if is_fence {
+                fence = t.chars().next();
+                lines.push('\n');
+                continue;
+            }
+        }
+        if options.strip_markdown {
+            strip_line(line, &mut lines);
+        } else {
+            lines.push_str(line);
+        }
+    }
+    let mut out = String::with_capacity(lines.len());
+    let mut pending_space = false;
+    for c in lines.chars() {
+        if options.drop_emoji && is_emoji(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    spell_acronyms(&out, &options.acronyms)
+}
+
+fn strip_line(line: &str, out: &mut String) {
+    let mut t = line.trim_start();
+    let body = t.trim_end();
+    // Horizontal rules and table separators say nothing.
+    if body.len() >= 3
+        && body
+            .chars()
+            .all(|c| matches!(c, '-' | '*' | '_' | '=' | '|' | ':' | ' '))
+    {
+        out.push('\n');
+        return;
+    }
+    // Headings and block quotes.
+    let hashes = t.bytes().take_while(|&b| b == b'#').count();
+    if (1..=6).contains(&hashes) && t[hashes..].starts_with([' ', '\t', '\n']) {
+        t = t[hashes..].trim_start();
+    }
+    while let Some(r) = t.strip_prefix('>') {
+        t = r.trim_start();
+    }
+    // Bullets (numbered items stay: "1." is spoken).
+    for b in ["- ", "* ", "+ ", "• ", "◦ ", "▪ ", "‣ "] {
+        if let Some(r) = t.strip_prefix(b) {
+            t = r.trim_start();
+            break;
+        }
+    }
+    if let Some(r) = t.strip_prefix("[ ] ").or_else(|| t.strip_prefix("[x] ")) {
+        t = r;
+    }
+    strip_inline(t, out);
+}
+
+fn strip_inline(t: &str, out: &mut String) {
+    let b = t.as_bytes();
+    let mut i = 0;
+    while i < t.len() {
+        let c = b[i];
+        match c {
+            b'!' if b.get(i + 1) == Some(&b'[') => {
+                if let Some((text, next)) = link_at(t, i + 1) {
+                    strip_inline(text, out);
+                    i = next;
+                    continue;
+                }
+            }
+            b'[' => {
+                if let Some((text, next)) = link_at(t, i) {
+                    strip_inline(text, out);
+                    i = next;
+                    continue;
+                }
+            }
+            b'`' => {
+                let ticks = t[i..].bytes().take_while(|&x| x == b'`').count();
+                let fence = &t[i..i + ticks];
+                if let Some(end) = t[i + ticks..].find(fence) {
+                    out.push_str(t[i + ticks..i + ticks + end].trim());
+                    i += ticks + end + ticks;
+                } else {
+                    i += ticks;
+                }
+                continue;
+            }
+            b'*' | b'~' => {
+                let run = t[i..].bytes().take_while(|&x| x == c).count();
+                let before = t[..i].chars().next_back();
+                let after = t[i + run..].chars().next();
+                let spaced = before.is_none_or(char::is_whitespace)
+                    && after.is_none_or(char::is_whitespace);
+                // `x * 2` is arithmetic; `*a*`, `**b**`, `~~c~~` are markup.
+                if (c == b'*' && !spaced) || (c == b'~' && run >= 2) {
+                    i += run;
+                    continue;
+                }
+                out.push_str(&t[i..i + run]);
+                i += run;
+                continue;
+            }
+            b'_' => {
+                let run = t[i..].bytes().take_while(|&x| x == b'_').count();
+                let before = t[..i].chars().next_back();
+                let after = t[i + run..].chars().next();
+                let inner_word = before.is_some_and(char::is_alphanumeric)
+                    && after.is_some_and(char::is_alphanumeric);
+                // `snake_case` keeps its underscore; `_em_` and `__strong__` lose theirs.
+                if !inner_word {
+                    i += run;
+                    continue;
+                }
+                out.push_str(&t[i..i + run]);
+                i += run;
+                continue;
+            }
+            _ => {}
+        }
+        let ch = t[i..].chars().next().unwrap_or(' ');
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+}
+
+/// `[text](url)` at `i` (pointing at `[`): the text and the index after `)`.
+fn link_at(t: &str, i: usize) -> Option<(&str, usize)> {
+    let close = t[i + 1..].find(']')? + i + 1;
+    if !t[close + 1..].starts_with('(') {
+        return None;
+    }
+    let end = t[close + 2..].find(')')? + close + 2;
+    Some((&t[i + 1..close], end + 1))
+}
+
+fn is_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F000..=0x1FAFF | 0x2600..=0x27BF | 0x2B00..=0x2BFF | 0x2300..=0x23FF
+        | 0xFE0E | 0xFE0F | 0x200D | 0x20E3 | 0xE0020..=0xE007F | 0x3030 | 0x303D
+        | 0x3297 | 0x3299 | 0x2190..=0x21FF)
+}
+
+fn spell_acronyms(text: &str, acronyms: &[(String, String)]) -> String {
+    if acronyms.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let b = text.as_bytes();
+    let is_word = |x: u8| x.is_ascii_alphanumeric() || x == b'_';
+    let mut i = 0;
+    let mut last = 0;
+    while i < b.len() {
+        if is_word(b[i]) && (i == 0 || !is_word(b[i - 1])) {
+            let mut j = i;
+            while j < b.len() && is_word(b[j]) {
+                j += 1;
+            }
+            let w = &text[i..j];
+            if let Some((_, spoken)) = acronyms.iter().find(|(k, _)| k == w) {
+                out.push_str(&text[last..i]);
+                out.push_str(spoken);
+                last = j;
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn say(t: &str) -> String {
+        optimize_text_for_speech(t, &SpeechOptions::default())
+    }
+
+    #[test]
+    fn design_rules() {
+        assert_eq!(say("Open the  URL\n and the API.  "), "Open the U-R-L and the A-P-I.");
+        assert_eq!(say("Your ID and FAQ, not IDs or APIs."), "Your I-D and F-A-Q, not IDs or APIs.");
+    }
+
+    #[test]
+    fn markdown() {
+        assert_eq!(say("## Steps\n- **Restart** the _router_.\n- See [docs](http://x.y/z)."),
+            "Steps Restart the router. See docs.");
+        assert_eq!(say("Run `make` now.\n```sh\nrm -rf /\n```\nDone."), "Run make now. Done.");
+        assert_eq!(say("Use snake_case and 2 * 3."), "Use snake_case and 2 * 3.");
+        assert_eq!(say("---\n> quoted ~~old~~ text"), "quoted old text");
+    }
+
+    #[test]
+    fn emoji() {
+        let o = SpeechOptions { drop_emoji: true, ..Default::default() };
+        assert_eq!(optimize_text_for_speech("Great job 🎉👍🏽!", &o), "Great job !");
+        assert_eq!(say("Great 🎉"), "Great 🎉");
+    }
+}

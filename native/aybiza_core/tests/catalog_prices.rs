@@ -1,0 +1,549 @@
+//! Prices of every catalog entry and every profile it is offered under, cache and thinking
+//! cost, and the estimated cost of a cancelled stream.
+
+use aybiza_core::catalog::{
+    estimate_interrupted_usage, estimate_tokens, CacheTtl, Catalog, Family, Usage,
+};
+
+const M: u64 = 1_000_000;
+
+/// Nanodollars per MTok from a decimal dollar string.
+fn usd(text: &str) -> u64 {
+    aybiza_core::catalog::spec::parse_usd(&serde_json::Value::String(text.into())).expect("price")
+}
+
+type Row = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// Published on-demand list prices (global / base rate), USD per MTok:
+/// id, input, output, cache read, cache write 5m, cache write 1h.
+const PUBLISHED: &[Row] = &[
+    (
+        "anthropic.claude-opus-4-5-20251101-v1:0",
+        "5",
+        "25",
+        Some("0.50"),
+        Some("6.25"),
+        Some("10"),
+    ),
+    (
+        "anthropic.claude-opus-4-1-20250805-v1:0",
+        "15",
+        "75",
+        Some("1.50"),
+        Some("18.75"),
+        Some("30"),
+    ),
+    (
+        "anthropic.claude-opus-4-20250514-v1:0",
+        "15",
+        "75",
+        Some("1.50"),
+        Some("18.75"),
+        Some("30"),
+    ),
+    (
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "3",
+        "15",
+        Some("0.30"),
+        Some("3.75"),
+        Some("6"),
+    ),
+    (
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        "3",
+        "15",
+        Some("0.30"),
+        Some("3.75"),
+        Some("6"),
+    ),
+    (
+        "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "3",
+        "15",
+        Some("0.30"),
+        Some("3.75"),
+        Some("6"),
+    ),
+    (
+        "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "3",
+        "15",
+        Some("0.30"),
+        Some("3.75"),
+        Some("6"),
+    ),
+    (
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        "1",
+        "5",
+        Some("0.10"),
+        Some("1.25"),
+        Some("2"),
+    ),
+    (
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "0.80",
+        "4",
+        Some("0.08"),
+        Some("1"),
+        Some("1.60"),
+    ),
+    (
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "0.25",
+        "1.25",
+        None,
+        None,
+        None,
+    ),
+    (
+        "amazon.nova-micro-v1:0",
+        "0.035",
+        "0.14",
+        Some("0.00875"),
+        Some("0.035"),
+        None,
+    ),
+    (
+        "amazon.nova-lite-v1:0",
+        "0.06",
+        "0.24",
+        Some("0.015"),
+        Some("0.06"),
+        None,
+    ),
+    (
+        "amazon.nova-pro-v1:0",
+        "0.80",
+        "3.20",
+        Some("0.20"),
+        Some("0.80"),
+        None,
+    ),
+    (
+        "amazon.nova-premier-v1:0",
+        "2.50",
+        "12.50",
+        Some("0.625"),
+        Some("2.50"),
+        None,
+    ),
+    (
+        "meta.llama3-3-70b-instruct-v1:0",
+        "0.72",
+        "0.72",
+        None,
+        None,
+        None,
+    ),
+    (
+        "meta.llama3-1-70b-instruct-v1:0",
+        "0.72",
+        "0.72",
+        None,
+        None,
+        None,
+    ),
+    (
+        "meta.llama3-1-8b-instruct-v1:0",
+        "0.22",
+        "0.22",
+        None,
+        None,
+        None,
+    ),
+    (
+        "meta.llama3-2-90b-instruct-v1:0",
+        "0.72",
+        "0.72",
+        None,
+        None,
+        None,
+    ),
+    (
+        "meta.llama3-2-11b-instruct-v1:0",
+        "0.16",
+        "0.16",
+        None,
+        None,
+        None,
+    ),
+    (
+        "meta.llama4-maverick-17b-instruct-v1:0",
+        "0.24",
+        "0.97",
+        None,
+        None,
+        None,
+    ),
+    (
+        "meta.llama4-scout-17b-instruct-v1:0",
+        "0.17",
+        "0.66",
+        None,
+        None,
+        None,
+    ),
+    (
+        "mistral.mistral-large-2402-v1:0",
+        "4",
+        "12",
+        None,
+        None,
+        None,
+    ),
+    (
+        "mistral.mistral-large-2407-v1:0",
+        "2",
+        "6",
+        None,
+        None,
+        None,
+    ),
+    ("cohere.command-r-plus-v1:0", "3", "15", None, None, None),
+    ("ai21.jamba-1-5-large-v1:0", "2", "8", None, None, None),
+    ("ai21.jamba-1-5-mini-v1:0", "0.20", "0.40", None, None, None),
+];
+
+/// Models whose in-region and geographic endpoints cost 10% more than the global profile.
+const REGIONAL_PREMIUM: &[&str] = &[
+    "anthropic.claude-opus-4-5-20251101-v1:0",
+    "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic.claude-haiku-4-5-20251001-v1:0",
+];
+
+fn cat() -> Catalog {
+    Catalog::embedded().expect("embedded catalog parses and validates")
+}
+
+#[test]
+fn embedded_catalog_has_source_and_date() {
+    let c = cat();
+    assert!(c.source.contains("pricing"));
+    assert_eq!(c.as_of.len(), 10, "as_of is an ISO date");
+    assert!(!c.overridden);
+}
+
+#[test]
+fn every_entry_is_priced_and_every_price_is_published() {
+    let c = cat();
+    assert_eq!(
+        c.models.len(),
+        PUBLISHED.len(),
+        "every catalog entry has a published price in this test"
+    );
+    for (id, input, output, read, w5, w1) in PUBLISHED {
+        let m = c.model(id).unwrap_or_else(|| panic!("{id} missing"));
+        assert_eq!(m.prices.input, usd(input), "{id} input");
+        assert_eq!(m.prices.output, usd(output), "{id} output");
+        assert_eq!(m.prices.cache_read, read.map(usd), "{id} cache read");
+        assert_eq!(m.prices.cache_write_5m, w5.map(usd), "{id} cache write 5m");
+        assert_eq!(m.prices.cache_write_1h, w1.map(usd), "{id} cache write 1h");
+        let premium = if REGIONAL_PREMIUM.contains(id) { 10 } else { 0 };
+        assert_eq!(m.regional_premium_percent, premium, "{id} regional premium");
+    }
+}
+
+#[test]
+fn claude_cache_prices_follow_the_published_multipliers() {
+    for m in cat()
+        .models
+        .iter()
+        .filter(|m| m.family == Family::Anthropic && m.prices.cache_read.is_some())
+    {
+        let input = m.prices.input;
+        assert_eq!(
+            m.prices.cache_read,
+            Some(input / 10),
+            "{} read = 0.1x",
+            m.id
+        );
+        assert_eq!(
+            m.prices.cache_write_5m,
+            Some(input * 5 / 4),
+            "{} write 5m = 1.25x",
+            m.id
+        );
+        assert_eq!(
+            m.prices.cache_write_1h,
+            Some(input * 2),
+            "{} write 1h = 2x",
+            m.id
+        );
+    }
+}
+
+#[test]
+fn known_prices_from_the_issue() {
+    let c = cat();
+    let cost = |id: &str, i: u64, o: u64| {
+        c.cost(
+            id,
+            &Usage {
+                input_tokens: i,
+                output_tokens: o,
+                ..Usage::default()
+            },
+        )
+        .unwrap()
+        .nanodollars
+    };
+    // $0.80 / $4.00 and $0.25 / $1.25 per MTok.
+    assert_eq!(
+        cost("anthropic.claude-3-5-haiku-20241022-v1:0", M, 0),
+        800_000_000
+    );
+    assert_eq!(
+        cost("anthropic.claude-3-5-haiku-20241022-v1:0", 0, M),
+        4_000_000_000
+    );
+    assert_eq!(
+        cost("anthropic.claude-3-haiku-20240307-v1:0", M, M),
+        1_500_000_000
+    );
+    assert_eq!(
+        cost("global.anthropic.claude-opus-4-5-20251101-v1:0", M, M),
+        30_000_000_000
+    );
+    assert_eq!(
+        cost("us.anthropic.claude-opus-4-20250514-v1:0", M, M),
+        90_000_000_000
+    );
+    assert_eq!(
+        cost("global.anthropic.claude-sonnet-4-5-20250929-v1:0", M, M),
+        18_000_000_000
+    );
+    assert_eq!(
+        cost("global.anthropic.claude-haiku-4-5-20251001-v1:0", M, M),
+        6_000_000_000
+    );
+}
+
+#[test]
+fn every_profile_of_every_model_is_priced_with_its_multiplier() {
+    let c = cat();
+    let usage = Usage {
+        input_tokens: M,
+        output_tokens: M,
+        ..Usage::default()
+    };
+    for m in &c.models {
+        let base = u128::from(m.prices.input + m.prices.output);
+        let mut endpoints: Vec<(String, u32)> = m
+            .profiles
+            .iter()
+            .map(|p| {
+                let global = c.profiles[p].global;
+                (
+                    format!("{p}.{}", m.id),
+                    if global {
+                        100
+                    } else {
+                        100 + m.regional_premium_percent
+                    },
+                )
+            })
+            .collect();
+        endpoints.push((m.id.clone(), 100 + m.regional_premium_percent));
+        endpoints.push((
+            format!("arn:aws:bedrock:us-east-1::foundation-model/{}", m.id),
+            100 + m.regional_premium_percent,
+        ));
+        for (id, percent) in endpoints {
+            let cost = c.cost(&id, &usage).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(cost.price_percent, percent, "{id}");
+            assert_eq!(cost.nanodollars, base * u128::from(percent) / 100, "{id}");
+            assert!(!cost.estimated);
+        }
+    }
+}
+
+#[test]
+fn regional_premium_examples() {
+    let c = cat();
+    let usage = Usage {
+        input_tokens: M,
+        output_tokens: M,
+        ..Usage::default()
+    };
+    // Sonnet 4.5: $3/$15 global, $3.30/$16.50 geographic and in-region.
+    let geo = c
+        .cost("us.anthropic.claude-sonnet-4-5-20250929-v1:0", &usage)
+        .unwrap();
+    assert_eq!(geo.input, 3_300_000_000);
+    assert_eq!(geo.output, 16_500_000_000);
+    let arn = c
+        .cost("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.anthropic.claude-haiku-4-5-20251001-v1:0", &usage)
+        .unwrap();
+    assert_eq!(arn.nanodollars, 6_600_000_000);
+    assert_eq!(arn.profile.as_deref(), Some("eu"));
+    // Older models: profiles cost the same as the base id.
+    let old = c
+        .cost("eu.anthropic.claude-3-7-sonnet-20250219-v1:0", &usage)
+        .unwrap();
+    assert_eq!(old.nanodollars, 18_000_000_000);
+}
+
+#[test]
+fn cache_tokens_are_priced_on_their_own_lines_not_double_counted() {
+    let c = cat();
+    let usage = Usage {
+        input_tokens: 100,
+        output_tokens: 50,
+        cache_read_input_tokens: 10_000,
+        cache_write_input_tokens: 2_000,
+        cache_write_ttl: CacheTtl::FiveMinutes,
+        ..Usage::default()
+    };
+    let cost = c
+        .cost("anthropic.claude-sonnet-4-20250514-v1:0", &usage)
+        .unwrap();
+    // 100*3000 + 50*15000 + 10000*300 + 2000*3750 nanodollars
+    assert_eq!(cost.input, 300_000);
+    assert_eq!(cost.output, 750_000);
+    assert_eq!(cost.cache_read, 3_000_000);
+    assert_eq!(cost.cache_write, 7_500_000);
+    assert_eq!(cost.nanodollars, 11_550_000);
+    assert_eq!(cost.display(), "$0.011550");
+
+    let write_1h = Usage {
+        cache_write_input_tokens: 2_000,
+        cache_write_ttl: CacheTtl::OneHour,
+        ..Usage::default()
+    };
+    let global = c
+        .cost(
+            "global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            &write_1h,
+        )
+        .unwrap();
+    assert_eq!(
+        global.cache_write, 12_000_000,
+        "1h write = 2x input = $6/MTok"
+    );
+    let geo = c
+        .cost("us.anthropic.claude-sonnet-4-5-20250929-v1:0", &write_1h)
+        .unwrap();
+    assert_eq!(
+        geo.cache_write, 13_200_000,
+        "plus 10% on a geographic profile"
+    );
+}
+
+#[test]
+fn nova_cache_reads_are_exact_below_a_nanodollar_per_token() {
+    let c = cat();
+    // $0.00875/MTok = 8.75 nanodollars per token: exact in femtodollars.
+    let cost = c
+        .cost(
+            "amazon.nova-micro-v1:0",
+            &Usage {
+                cache_read_input_tokens: 3,
+                ..Usage::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(cost.femtodollars, 26_250_000);
+    assert_eq!(cost.nanodollars, 26);
+    let four = c
+        .cost(
+            "amazon.nova-micro-v1:0",
+            &Usage {
+                cache_read_input_tokens: 4,
+                ..Usage::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(four.nanodollars, 35);
+}
+
+#[test]
+fn thinking_tokens_are_output_and_not_double_counted() {
+    let c = cat();
+    let id = "anthropic.claude-3-7-sonnet-20250219-v1:0";
+    // Bedrock reports thinking inside outputTokens.
+    let inside = c
+        .cost(
+            id,
+            &Usage {
+                output_tokens: 1_000,
+                thinking_tokens: 800,
+                ..Usage::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(inside.output, 15_000_000);
+    assert_eq!(inside.thinking, 12_000_000);
+    assert_eq!(inside.nanodollars, 15_000_000);
+    assert_eq!(inside.billed_output_tokens, 1_000);
+    // A source that reports them apart.
+    let apart = Usage {
+        output_tokens: 200,
+        thinking_tokens: 800,
+        thinking_billed_separately: true,
+        ..Usage::default()
+    };
+    let apart = c.cost(id, &apart).unwrap();
+    assert_eq!(apart.nanodollars, 15_000_000);
+    assert_eq!(apart.billed_output_tokens, 1_000);
+}
+
+#[test]
+fn cancelled_stream_is_estimated_from_the_text() {
+    let c = cat();
+    let request =
+        "You are a helpful voice agent. The caller asks: what are your opening hours on Sunday?";
+    let generated = "We are open from ten in the morning until";
+    let usage = estimate_interrupted_usage(request, generated, None);
+    assert_eq!(usage.input_tokens, estimate_tokens(request));
+    assert_eq!(usage.output_tokens, estimate_tokens(generated));
+    assert!((9..=14).contains(&usage.output_tokens));
+    let cost = c
+        .cost_estimated("anthropic.claude-3-5-haiku-20241022-v1:0", &usage)
+        .unwrap();
+    assert!(cost.estimated);
+    assert_eq!(
+        cost.nanodollars,
+        u128::from(usage.input_tokens) * 800 + u128::from(usage.output_tokens) * 4_000
+    );
+    assert!(cost.to_string().ends_with("(estimated)"));
+    // Known input tokens (InvokeModel message_start) win over the estimate.
+    assert_eq!(
+        estimate_interrupted_usage(request, generated, Some(321)).input_tokens,
+        321
+    );
+    // Nothing generated yet: still charged for the input.
+    let nothing = estimate_interrupted_usage(request, "", None);
+    assert_eq!(nothing.output_tokens, 0);
+    assert!(
+        c.cost_estimated("anthropic.claude-3-haiku-20240307-v1:0", &nothing)
+            .unwrap()
+            .nanodollars
+            > 0
+    );
+}
+
+#[test]
+fn display_rounds_to_the_micro_dollar() {
+    let c = cat();
+    let usage = Usage {
+        input_tokens: 1_234,
+        output_tokens: 567,
+        ..Usage::default()
+    };
+    let cost = c
+        .cost("anthropic.claude-3-haiku-20240307-v1:0", &usage)
+        .unwrap();
+    // 1234*250 + 567*1250 = 308_500 + 708_750 nanodollars
+    assert_eq!(cost.nanodollars, 1_017_250);
+    assert_eq!(cost.display(), "$0.001017");
+    assert_eq!(cost.display_precise(), "$0.001017250");
+}

@@ -1,0 +1,688 @@
+//! Starting, running and cancelling calls. Each call is one tokio task on the shared
+//! runtime; `start` only decodes and spawns, so it returns in microseconds.
+
+use crate::clients::client_for;
+use crate::config::{decode_config, ClientConfig};
+use crate::convert::{document_to_json, output_block_to_json, to_sdk, SdkConverse};
+use crate::errors::{from_sdk, request_id, status};
+use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
+use crate::runtime::runtime;
+use crate::state::StreamState;
+use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+use aws_sdk_bedrockruntime::operation::RequestId;
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types as sdk;
+use aws_sdk_bedrockruntime::Client;
+use aybiza_core::error::{Error, ErrorKind, Phase};
+use aybiza_core::request::{
+    decode_converse, decode_invoke, is_anthropic_model, request_text_len, InvokeRequest,
+};
+use futures_util::FutureExt;
+use serde_json::Value;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Notify;
+use tokio::time::timeout;
+
+/// The Bedrock Runtime operation of a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    ConverseStream,
+    Converse,
+    InvokeModel,
+    InvokeModelWithResponseStream,
+    /// Opens a pooled connection to the endpoint without doing any model work.
+    Warm,
+}
+
+impl Operation {
+    pub fn from_name(name: &str) -> Option<Operation> {
+        Some(match name {
+            "converse_stream" => Operation::ConverseStream,
+            "converse" => Operation::Converse,
+            "invoke_model" => Operation::InvokeModel,
+            "invoke_model_with_response_stream" => Operation::InvokeModelWithResponseStream,
+            "warm" => Operation::Warm,
+            _ => return None,
+        })
+    }
+}
+
+static LIVE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+/// Calls whose task is still alive (streams and non-streaming calls).
+pub fn live_calls() -> usize {
+    LIVE_CALLS.load(Ordering::SeqCst)
+}
+
+/// Counts the task as live from spawn until its future is dropped, however it ends.
+struct LiveGuard;
+
+impl LiveGuard {
+    fn new() -> Self {
+        LIVE_CALLS.fetch_add(1, Ordering::SeqCst);
+        LiveGuard
+    }
+}
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        LIVE_CALLS.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+#[derive(Default)]
+struct CancelState {
+    cancelled: AtomicBool,
+    notify: Notify,
+}
+
+/// Cancels its call. Cloneable; cancelling twice is harmless.
+#[derive(Clone)]
+pub struct CallHandle {
+    state: Arc<CancelState>,
+}
+
+impl CallHandle {
+    /// Stops the call: the task ends at its next await point, drops the HTTP response
+    /// (releasing the connection) and sends one terminal `cancelled` error if the receiver
+    /// is still there.
+    pub fn cancel(&self) {
+        if !self.state.cancelled.swap(true, Ordering::SeqCst) {
+            // notify_one stores a permit if the task is not waiting yet.
+            self.state.notify.notify_one();
+        }
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.state.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+/// Per-call options.
+#[derive(Default)]
+pub struct CallOptions {
+    pub splitter: Option<Box<dyn SentenceSplitter>>,
+}
+
+enum Prepared {
+    Converse(Box<SdkConverse>, usize),
+    Invoke(InvokeRequest),
+    Warm,
+}
+
+/// Decodes and validates everything, then spawns the call. Errors here are returned
+/// directly (nothing is sent to the sink).
+pub fn start(
+    operation: Operation,
+    request: &Value,
+    config: &Value,
+    options: CallOptions,
+    sink: Box<dyn EventSink>,
+) -> Result<CallHandle, Error> {
+    let config = decode_config(config)?;
+    let prepared = match operation {
+        Operation::ConverseStream | Operation::Converse => {
+            let req = decode_converse(request)?;
+            let chars = request_text_len(&req);
+            Prepared::Converse(Box::new(to_sdk(&req)?), chars)
+        }
+        Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
+            Prepared::Invoke(decode_invoke(request)?)
+        }
+        Operation::Warm => Prepared::Warm,
+    };
+    Ok(spawn(operation, prepared, config, options, sink))
+}
+
+fn spawn(
+    operation: Operation,
+    prepared: Prepared,
+    config: ClientConfig,
+    options: CallOptions,
+    sink: Box<dyn EventSink>,
+) -> CallHandle {
+    let cancel = Arc::new(CancelState::default());
+    let handle = CallHandle {
+        state: cancel.clone(),
+    };
+    let guard = LiveGuard::new();
+    runtime().spawn(async move {
+        let _guard = guard;
+        let started = Instant::now();
+        let (model_id, request_chars) = match &prepared {
+            Prepared::Converse(c, chars) => (c.model_id.clone(), *chars),
+            Prepared::Invoke(i) => (i.model_id.clone(), i.body.to_string().len()),
+            Prepared::Warm => (String::new(), 0),
+        };
+        let summary = Summary {
+            model_id,
+            region: config.region.clone(),
+            request_chars: request_chars as u64,
+            ..Summary::default()
+        };
+        let mut state = StreamState::new(sink, options.splitter, started, summary);
+        let total = config.timeouts.total;
+
+        let outcome = {
+            let work = AssertUnwindSafe(run(operation, prepared, &config, &mut state))
+                .catch_unwind();
+            tokio::select! {
+                biased;
+                _ = cancelled(&cancel) => Err(Stop::Failed(Error::new(
+                    ErrorKind::Cancelled, "the call was cancelled"))),
+                r = timeout(total, work) => match r {
+                    Err(_) => Err(Stop::Failed(Error::new(
+                        ErrorKind::Timeout,
+                        format!("the call exceeded its total timeout of {} ms", total.as_millis())))),
+                    Ok(Err(panic)) => Err(Stop::Failed(Error::new(
+                        ErrorKind::Internal, format!("the call task panicked: {}", panic_text(&panic))))),
+                    Ok(Ok(r)) => r,
+                },
+            }
+        };
+        finish(&mut state, outcome);
+    });
+    handle
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+async fn cancelled(state: &CancelState) {
+    loop {
+        if state.cancelled.load(Ordering::SeqCst) {
+            return;
+        }
+        state.notify.notified().await;
+    }
+}
+
+/// Why a call stopped early.
+enum Stop {
+    Failed(Error),
+    ReceiverGone,
+}
+
+impl From<ReceiverGone> for Stop {
+    fn from(_: ReceiverGone) -> Self {
+        Stop::ReceiverGone
+    }
+}
+
+/// Sends the one terminal message.
+fn finish(state: &mut StreamState, outcome: Result<(), Stop>) {
+    match outcome {
+        Ok(()) => {
+            let summary = state.take_summary();
+            let _ = state.send(Event::Done(Box::new(summary)));
+        }
+        Err(Stop::ReceiverGone) => {}
+        Err(Stop::Failed(mut error)) => {
+            error.request_id = error
+                .request_id
+                .take()
+                .or_else(|| state.summary.request_id.clone());
+            if state.anything_delivered() {
+                error = error.mid_stream(state.delivered());
+            } else {
+                error.phase = Phase::BeforeStream;
+            }
+            let mut summary = state.take_summary();
+            if summary.usage.is_none() {
+                summary.usage_estimated = true;
+            }
+            let _ = state.send(Event::Error(Box::new(error), Some(Box::new(summary))));
+        }
+    }
+}
+
+async fn run(
+    operation: Operation,
+    prepared: Prepared,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let client = client_for(config).await;
+    match (operation, prepared) {
+        (Operation::ConverseStream, Prepared::Converse(req, _)) => {
+            converse_stream(&client, *req, config, state).await
+        }
+        (Operation::Converse, Prepared::Converse(req, _)) => {
+            converse(&client, *req, config, state).await
+        }
+        (Operation::InvokeModel, Prepared::Invoke(req)) => {
+            invoke(&client, req, config, state).await
+        }
+        (Operation::InvokeModelWithResponseStream, Prepared::Invoke(req)) => {
+            invoke_stream(&client, req, config, state).await
+        }
+        (Operation::Warm, _) => warm(&client, config, state).await,
+        _ => Err(Stop::Failed(Error::new(
+            ErrorKind::Internal,
+            "operation and request do not match",
+        ))),
+    }
+}
+
+fn no_retries() -> aws_sdk_bedrockruntime::config::Builder {
+    aws_sdk_bedrockruntime::config::Builder::default().retry_config(RetryConfig::disabled())
+}
+
+/// Awaits the response headers within the first-byte timeout.
+async fn first_byte<T, F>(limit: Duration, fut: F) -> Result<T, Stop>
+where
+    F: std::future::Future<Output = Result<T, Error>>,
+{
+    match timeout(limit, fut).await {
+        Ok(r) => r.map_err(Stop::Failed),
+        Err(_) => Err(Stop::Failed(Error::new(
+            ErrorKind::FirstByteTimeout,
+            format!("no response within {} ms", limit.as_millis()),
+        ))),
+    }
+}
+
+fn idle_error(limit: Duration) -> Stop {
+    Stop::Failed(Error::new(
+        ErrorKind::IdleTimeout,
+        format!("no event for {} ms", limit.as_millis()),
+    ))
+}
+
+fn sdk_error<E, R>(err: aws_sdk_bedrockruntime::error::SdkError<E, R>) -> Error
+where
+    E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + crate::errors::HttpStatus,
+{
+    let mut e = from_sdk(&err);
+    e.status = status(&err);
+    e.request_id = request_id(&err);
+    e
+}
+
+fn usage_from(u: &sdk::TokenUsage) -> Usage {
+    Usage {
+        input_tokens: u.input_tokens().max(0) as u64,
+        output_tokens: u.output_tokens().max(0) as u64,
+        total_tokens: u.total_tokens().max(0) as u64,
+        cache_read_input_tokens: u.cache_read_input_tokens().unwrap_or(0).max(0) as u64,
+        cache_write_input_tokens: u.cache_write_input_tokens().unwrap_or(0).max(0) as u64,
+    }
+}
+
+async fn converse_stream(
+    client: &Client,
+    req: SdkConverse,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let mut b = client
+        .converse_stream()
+        .model_id(&req.model_id)
+        .set_messages(Some(req.messages))
+        .set_system((!req.system.is_empty()).then_some(req.system))
+        .set_inference_config(req.inference_config)
+        .set_tool_config(req.tool_config)
+        .set_additional_model_request_fields(req.additional_model_request_fields)
+        .set_additional_model_response_field_paths(
+            (!req.additional_model_response_field_paths.is_empty())
+                .then_some(req.additional_model_response_field_paths),
+        )
+        .set_performance_config(req.performance_config)
+        .set_request_metadata((!req.request_metadata.is_empty()).then_some(req.request_metadata));
+    if let Some(g) = req.guardrail {
+        let mut gb = sdk::GuardrailStreamConfiguration::builder()
+            .guardrail_identifier(g.identifier)
+            .guardrail_version(g.version);
+        if let Some(t) = g.trace {
+            gb = gb.trace(sdk::GuardrailTrace::from(t.as_str()));
+        }
+        if let Some(m) = g.stream_processing_mode {
+            gb = gb.stream_processing_mode(sdk::GuardrailStreamProcessingMode::from(m.as_str()));
+        }
+        b = b.guardrail_config(gb.build());
+    }
+    let send = b.customize().config_override(no_retries()).send();
+    let output = first_byte(config.timeouts.first_byte, async {
+        send.await.map_err(sdk_error)
+    })
+    .await?;
+    state.first_byte();
+    state.summary.request_id = output.request_id().map(str::to_string);
+    let mut stream = output.stream;
+    let idle = config.timeouts.idle;
+    loop {
+        let next = match timeout(idle, stream.recv()).await {
+            Err(_) => return Err(idle_error(idle)),
+            Ok(Err(e)) => return Err(Stop::Failed(sdk_error(e))),
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(ev))) => ev,
+        };
+        match next {
+            sdk::ConverseStreamOutput::MessageStart(_) => state.message_start()?,
+            sdk::ConverseStreamOutput::ContentBlockStart(ev) => {
+                if let Some(sdk::ContentBlockStart::ToolUse(tu)) = ev.start() {
+                    state.tool_start(
+                        i64::from(ev.content_block_index()),
+                        tu.tool_use_id(),
+                        tu.name(),
+                    )?;
+                }
+            }
+            sdk::ConverseStreamOutput::ContentBlockDelta(ev) => {
+                let index = i64::from(ev.content_block_index());
+                match ev.delta() {
+                    Some(sdk::ContentBlockDelta::Text(t)) => state.text_delta(index, t)?,
+                    Some(sdk::ContentBlockDelta::ToolUse(tu)) => {
+                        state.tool_delta(index, tu.input())?
+                    }
+                    Some(sdk::ContentBlockDelta::ReasoningContent(r)) => match r {
+                        sdk::ReasoningContentBlockDelta::Text(t) => {
+                            state.reasoning_delta(index, t)?
+                        }
+                        sdk::ReasoningContentBlockDelta::Signature(s) => {
+                            state.reasoning_signature(index, s)
+                        }
+                        _ => {}
+                    },
+                    _ => {}
+                }
+            }
+            sdk::ConverseStreamOutput::ContentBlockStop(ev) => {
+                state.block_stop(i64::from(ev.content_block_index()))?
+            }
+            sdk::ConverseStreamOutput::MessageStop(ev) => {
+                state.finish_message()?;
+                state.stop_reason(ev.stop_reason().as_str())?;
+            }
+            sdk::ConverseStreamOutput::Metadata(ev) => {
+                if let Some(m) = ev.metrics() {
+                    state.summary.latency_ms = Some(m.latency_ms().max(0) as u64);
+                }
+                if let Some(u) = ev.usage() {
+                    state.usage(usage_from(u))?;
+                }
+            }
+            _ => {}
+        }
+    }
+    state.finish_message()?;
+    Ok(())
+}
+
+async fn converse(
+    client: &Client,
+    req: SdkConverse,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let mut b = client
+        .converse()
+        .model_id(&req.model_id)
+        .set_messages(Some(req.messages))
+        .set_system((!req.system.is_empty()).then_some(req.system))
+        .set_inference_config(req.inference_config)
+        .set_tool_config(req.tool_config)
+        .set_additional_model_request_fields(req.additional_model_request_fields)
+        .set_performance_config(req.performance_config)
+        .set_request_metadata((!req.request_metadata.is_empty()).then_some(req.request_metadata));
+    if let Some(g) = req.guardrail {
+        let mut gb = sdk::GuardrailConfiguration::builder()
+            .guardrail_identifier(g.identifier)
+            .guardrail_version(g.version);
+        if let Some(t) = g.trace {
+            gb = gb.trace(sdk::GuardrailTrace::from(t.as_str()));
+        }
+        b = b.guardrail_config(gb.build());
+    }
+    // Non-streaming calls keep the SDK's standard retries (3 attempts).
+    let send = b.send();
+    let output = first_byte(config.timeouts.total, async { send.await.map_err(sdk_error) }).await?;
+    state.first_byte();
+    state.summary.request_id = output.request_id().map(str::to_string);
+    if let Some(sdk::ConverseOutput::Message(msg)) = output.output() {
+        for block in msg.content() {
+            if let sdk::ContentBlock::Text(t) = block {
+                state.summary.text.push_str(t);
+            }
+            if let Some(v) = output_block_to_json(block) {
+                state.summary.content.push(v);
+            }
+        }
+    }
+    state.summary.stop_reason = Some(output.stop_reason().as_str().to_string());
+    state.summary.usage = output.usage().map(usage_from);
+    state.summary.latency_ms = output.metrics().map(|m| m.latency_ms().max(0) as u64);
+    // take_summary moves `content` from the stream accumulator; keep ours.
+    let content = std::mem::take(&mut state.summary.content);
+    let mut summary = state.take_summary();
+    summary.content = content;
+    state.send(Event::Done(Box::new(summary)))?;
+    Err(Stop::ReceiverGone) // terminal already sent
+}
+
+async fn invoke(
+    client: &Client,
+    req: InvokeRequest,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let body = serde_json::to_vec(&req.body).unwrap_or_default();
+    let send = client
+        .invoke_model()
+        .model_id(&req.model_id)
+        .content_type("application/json")
+        .accept("application/json")
+        .body(Blob::new(body))
+        .send();
+    let output = first_byte(config.timeouts.total, async { send.await.map_err(sdk_error) }).await?;
+    state.first_byte();
+    state.summary.request_id = output.request_id().map(str::to_string);
+    let body: Value = serde_json::from_slice(output.body().as_ref()).map_err(|e| {
+        Stop::Failed(Error::new(
+            ErrorKind::Protocol,
+            format!("the model returned invalid JSON: {e}"),
+        ))
+    })?;
+    if is_anthropic_model(&req.model_id) {
+        if let Some(blocks) = body.get("content").and_then(Value::as_array) {
+            for b in blocks {
+                if let Some(t) = b.get("text").and_then(Value::as_str) {
+                    state.summary.text.push_str(t);
+                }
+            }
+        }
+        state.summary.stop_reason = body
+            .get("stop_reason")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        if let Some(u) = body.get("usage") {
+            state.summary.usage = Some(anthropic_usage(u, None));
+        }
+    }
+    state.summary.body = Some(body);
+    let summary = state.take_summary();
+    state.send(Event::Done(Box::new(summary)))?;
+    Err(Stop::ReceiverGone)
+}
+
+fn num(v: Option<&Value>) -> u64 {
+    v.and_then(Value::as_u64).unwrap_or(0)
+}
+
+fn anthropic_usage(u: &Value, output_override: Option<u64>) -> Usage {
+    let input = num(u.get("input_tokens"));
+    let output = output_override.unwrap_or_else(|| num(u.get("output_tokens")));
+    let cache_read = num(u.get("cache_read_input_tokens"));
+    let cache_write = num(u.get("cache_creation_input_tokens"));
+    Usage {
+        input_tokens: input,
+        output_tokens: output,
+        total_tokens: input + output + cache_read + cache_write,
+        cache_read_input_tokens: cache_read,
+        cache_write_input_tokens: cache_write,
+    }
+}
+
+async fn invoke_stream(
+    client: &Client,
+    req: InvokeRequest,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let body = serde_json::to_vec(&req.body).unwrap_or_default();
+    let send = client
+        .invoke_model_with_response_stream()
+        .model_id(&req.model_id)
+        .content_type("application/json")
+        .accept("application/json")
+        .body(Blob::new(body))
+        .customize()
+        .config_override(no_retries())
+        .send();
+    let output = first_byte(config.timeouts.first_byte, async {
+        send.await.map_err(sdk_error)
+    })
+    .await?;
+    state.first_byte();
+    state.summary.request_id = output.request_id().map(str::to_string);
+    let anthropic = is_anthropic_model(&req.model_id);
+    let mut stream = output.body;
+    let idle = config.timeouts.idle;
+    let mut input_usage = Value::Null;
+    loop {
+        let next = match timeout(idle, stream.recv()).await {
+            Err(_) => return Err(idle_error(idle)),
+            Ok(Err(e)) => return Err(Stop::Failed(sdk_error(e))),
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(ev))) => ev,
+        };
+        let sdk::ResponseStream::Chunk(part) = next else {
+            continue;
+        };
+        let Some(bytes) = part.bytes() else { continue };
+        let chunk: Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| {
+            Stop::Failed(Error::new(
+                ErrorKind::Protocol,
+                format!("a stream chunk is not JSON: {e}"),
+            ))
+        })?;
+        if anthropic {
+            anthropic_event(&chunk, state, &mut input_usage)?;
+        } else {
+            generic_chunk(&chunk, state)?;
+        }
+    }
+    state.finish_message()?;
+    Ok(())
+}
+
+/// One Anthropic Messages stream event.
+fn anthropic_event(
+    ev: &Value,
+    state: &mut StreamState,
+    input_usage: &mut Value,
+) -> Result<(), Stop> {
+    let index = ev.get("index").and_then(Value::as_i64).unwrap_or(0);
+    match ev.get("type").and_then(Value::as_str).unwrap_or("") {
+        "message_start" => {
+            if let Some(u) = ev.pointer("/message/usage") {
+                *input_usage = u.clone();
+            }
+            state.message_start()?;
+        }
+        "content_block_start" => {
+            let block = ev.get("content_block").cloned().unwrap_or(Value::Null);
+            if block.get("type").and_then(Value::as_str) == Some("tool_use") {
+                let id = block.get("id").and_then(Value::as_str).unwrap_or("");
+                let name = block.get("name").and_then(Value::as_str).unwrap_or("");
+                state.tool_start(index, id, name)?;
+            }
+        }
+        "content_block_delta" => {
+            let delta = ev.get("delta").cloned().unwrap_or(Value::Null);
+            let s = |k: &str| delta.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            match delta.get("type").and_then(Value::as_str).unwrap_or("") {
+                "text_delta" => state.text_delta(index, &s("text"))?,
+                "input_json_delta" => state.tool_delta(index, &s("partial_json"))?,
+                "thinking_delta" => state.reasoning_delta(index, &s("thinking"))?,
+                "signature_delta" => state.reasoning_signature(index, &s("signature")),
+                _ => {}
+            }
+        }
+        "content_block_stop" => state.block_stop(index)?,
+        "message_delta" => {
+            if let Some(reason) = ev.pointer("/delta/stop_reason").and_then(Value::as_str) {
+                state.finish_message()?;
+                state.stop_reason(reason)?;
+            }
+            let output = ev.pointer("/usage/output_tokens").and_then(Value::as_u64);
+            let mut usage = anthropic_usage(input_usage, output);
+            if usage.input_tokens == 0 {
+                usage.input_tokens = num(ev.pointer("/usage/input_tokens"));
+                usage.total_tokens += usage.input_tokens;
+            }
+            state.usage(usage)?;
+        }
+        "message_stop" => {
+            if let Some(m) = ev.get("amazon-bedrock-invocationMetrics") {
+                state.summary.latency_ms = m.get("invocationLatency").and_then(Value::as_u64);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Other model families: the chunk is forwarded as text when it has a known text field.
+fn generic_chunk(chunk: &Value, state: &mut StreamState) -> Result<(), Stop> {
+    for key in ["generation", "outputText", "completion", "text"] {
+        if let Some(t) = chunk.get(key).and_then(Value::as_str) {
+            state.text_delta(0, t)?;
+            break;
+        }
+    }
+    if let Some(t) = chunk.pointer("/contentBlockDelta/delta/text").and_then(Value::as_str) {
+        state.text_delta(0, t)?;
+    }
+    if let Some(reason) = chunk
+        .get("stop_reason")
+        .or_else(|| chunk.get("completionReason"))
+        .and_then(Value::as_str)
+    {
+        state.stop_reason(reason)?;
+    }
+    Ok(())
+}
+
+/// Opens (and pools) a connection: a cheap request that Bedrock rejects without model work.
+async fn warm(client: &Client, config: &ClientConfig, state: &mut StreamState) -> Result<(), Stop> {
+    let send = client
+        .converse()
+        .model_id("aybiza-connection-warmup")
+        .customize()
+        .config_override(no_retries())
+        .send();
+    match first_byte(config.timeouts.first_byte, async {
+        send.await.map_err(sdk_error)
+    })
+    .await
+    {
+        Ok(_) => Ok(()),
+        // Any answer from the service means the connection is open and pooled.
+        Err(Stop::Failed(e)) if e.status.is_some() => Ok(()),
+        Err(stop) => Err(stop),
+    }
+    .map(|()| {
+        state.first_byte();
+        let _ = document_to_json; // keep the import used in all builds
+    })
+}

@@ -1,0 +1,124 @@
+//! One SDK client per (region, endpoint, credential source), built once and reused so calls
+//! share pooled keep-alive connections instead of paying a TCP + TLS handshake each turn.
+
+use crate::config::{ClientConfig, CredentialSpec};
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_sdk_bedrockruntime::config::Token;
+use aws_sdk_bedrockruntime::Client;
+use aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use tokio::sync::OnceCell;
+
+type Key = (String, Option<String>, u64);
+
+static CLIENTS: Mutex<Option<HashMap<Key, Arc<OnceCell<Client>>>>> = Mutex::new(None);
+
+/// The cached client for `config`, built on first use. Building may read shared config
+/// files or call STS, so it runs on the runtime, never in a NIF call.
+pub async fn client_for(config: &ClientConfig) -> Client {
+    let cell = {
+        let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+        guard
+            .get_or_insert_with(HashMap::new)
+            .entry(config.cache_key())
+            .or_insert_with(|| Arc::new(OnceCell::new()))
+            .clone()
+    };
+    cell.get_or_init(|| build_client(config)).await.clone()
+}
+
+/// Number of cached clients (for tests and diagnostics).
+pub fn cached_clients() -> usize {
+    CLIENTS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .map(|m| m.len())
+        .unwrap_or(0)
+}
+
+async fn build_client(config: &ClientConfig) -> Client {
+    let region = Region::new(config.region.clone());
+    // Connect timeout is enforced by the HTTP client; first-byte, idle and total timeouts
+    // are enforced per call by the engine, because an SDK operation timeout would cut off a
+    // long but healthy stream.
+    let timeouts = TimeoutConfig::builder()
+        .connect_timeout(config.timeouts.connect)
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .region(region.clone())
+        .timeout_config(timeouts)
+        .retry_config(RetryConfig::standard().with_max_attempts(3));
+
+    let mut api_key = None;
+    match &config.credentials {
+        CredentialSpec::Default { profile } => {
+            if let Some(p) = profile {
+                loader = loader.profile_name(p);
+            }
+        }
+        CredentialSpec::Static {
+            access_key_id,
+            secret_access_key,
+            session_token,
+        } => {
+            let creds = Credentials::new(
+                access_key_id,
+                secret_access_key,
+                session_token.clone(),
+                None,
+                "aybiza-static",
+            );
+            loader = loader.credentials_provider(SharedCredentialsProvider::new(creds));
+        }
+        CredentialSpec::AssumeRole { profile, .. } => {
+            if let Some(p) = profile {
+                loader = loader.profile_name(p);
+            }
+        }
+        CredentialSpec::ApiKey { api_key: key } => {
+            api_key = Some(key.clone());
+            // Bearer auth needs no SigV4 credentials; avoid probing the default chain.
+            loader = loader.credentials_provider(SharedCredentialsProvider::new(
+                Credentials::new("unused", "unused", None, None, "aybiza-api-key"),
+            ));
+        }
+    }
+    if let Some(endpoint) = &config.endpoint {
+        loader = loader.endpoint_url(endpoint.trim_end_matches('/'));
+    }
+    let sdk_config = loader.load().await;
+
+    let mut builder = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config);
+    if let CredentialSpec::AssumeRole {
+        role_arn,
+        session_name,
+        external_id,
+        duration_seconds,
+        ..
+    } = &config.credentials
+    {
+        let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
+            .session_name(session_name.clone().unwrap_or_else(|| "aybiza-bedrock".into()))
+            .region(region);
+        if let Some(id) = external_id {
+            b = b.external_id(id.clone());
+        }
+        if let Some(secs) = duration_seconds {
+            b = b.session_length(std::time::Duration::from_secs(u64::from(*secs)));
+        }
+        let provider = b.configure(&sdk_config).build().await;
+        builder = builder.credentials_provider(provider);
+    }
+    if let Some(key) = api_key {
+        builder = builder
+            .bearer_token(Token::new(key, None))
+            .auth_scheme_preference([HTTP_BEARER_AUTH_SCHEME_ID]);
+    }
+    Client::from_conf(builder.build())
+}

@@ -1,0 +1,335 @@
+//! Conversion between the core request model and the SDK's types, and back from the SDK's
+//! output types into plain JSON for the caller.
+
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types as sdk;
+use aws_smithy_types::{Document, Number};
+use aybiza_core::error::Error;
+use aybiza_core::request::{
+    CachePoint, ContentBlock, ConverseRequest, DocumentFormat, ImageFormat, Latency, Message,
+    Role, SystemBlock, Tool, ToolChoice, ToolResultContent, ToolResultStatus,
+};
+use serde_json::{json, Map, Value};
+
+/// The pieces of a Converse / ConverseStream call, already in SDK types.
+pub struct SdkConverse {
+    pub model_id: String,
+    pub messages: Vec<sdk::Message>,
+    pub system: Vec<sdk::SystemContentBlock>,
+    pub inference_config: Option<sdk::InferenceConfiguration>,
+    pub tool_config: Option<sdk::ToolConfiguration>,
+    pub additional_model_request_fields: Option<Document>,
+    pub additional_model_response_field_paths: Vec<String>,
+    pub performance_config: Option<sdk::PerformanceConfiguration>,
+    pub guardrail: Option<Guardrail>,
+    pub request_metadata: std::collections::HashMap<String, String>,
+}
+
+pub struct Guardrail {
+    pub identifier: String,
+    pub version: String,
+    pub trace: Option<String>,
+    pub stream_processing_mode: Option<String>,
+}
+
+fn build_err(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::invalid_request(what, e.to_string())
+}
+
+pub fn json_to_document(value: &Value) -> Document {
+    match value {
+        Value::Null => Document::Null,
+        Value::Bool(b) => Document::Bool(*b),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                Document::Number(Number::PosInt(u))
+            } else if let Some(i) = n.as_i64() {
+                Document::Number(Number::NegInt(i))
+            } else {
+                Document::Number(Number::Float(n.as_f64().unwrap_or(0.0)))
+            }
+        }
+        Value::String(s) => Document::String(s.clone()),
+        Value::Array(items) => Document::Array(items.iter().map(json_to_document).collect()),
+        Value::Object(map) => Document::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), json_to_document(v)))
+                .collect(),
+        ),
+    }
+}
+
+pub fn document_to_json(doc: &Document) -> Value {
+    match doc {
+        Document::Null => Value::Null,
+        Document::Bool(b) => Value::Bool(*b),
+        Document::Number(Number::PosInt(u)) => json!(u),
+        Document::Number(Number::NegInt(i)) => json!(i),
+        Document::Number(Number::Float(f)) => json!(f),
+        Document::String(s) => Value::String(s.clone()),
+        Document::Array(items) => Value::Array(items.iter().map(document_to_json).collect()),
+        Document::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), document_to_json(v)))
+                .collect::<Map<_, _>>(),
+        ),
+    }
+}
+
+fn cache_point(cp: &CachePoint) -> Result<sdk::CachePointBlock, Error> {
+    let mut b = sdk::CachePointBlock::builder().r#type(sdk::CachePointType::Default);
+    if let Some(ttl) = &cp.ttl {
+        b = b.ttl(sdk::CacheTtl::from(ttl.as_str()));
+    }
+    b.build().map_err(|e| build_err("cache_point", e))
+}
+
+fn image_format(f: ImageFormat) -> sdk::ImageFormat {
+    match f {
+        ImageFormat::Png => sdk::ImageFormat::Png,
+        ImageFormat::Jpeg => sdk::ImageFormat::Jpeg,
+        ImageFormat::Gif => sdk::ImageFormat::Gif,
+        ImageFormat::Webp => sdk::ImageFormat::Webp,
+    }
+}
+
+fn document_format(f: DocumentFormat) -> sdk::DocumentFormat {
+    match f {
+        DocumentFormat::Pdf => sdk::DocumentFormat::Pdf,
+        DocumentFormat::Csv => sdk::DocumentFormat::Csv,
+        DocumentFormat::Doc => sdk::DocumentFormat::Doc,
+        DocumentFormat::Docx => sdk::DocumentFormat::Docx,
+        DocumentFormat::Xls => sdk::DocumentFormat::Xls,
+        DocumentFormat::Xlsx => sdk::DocumentFormat::Xlsx,
+        DocumentFormat::Html => sdk::DocumentFormat::Html,
+        DocumentFormat::Txt => sdk::DocumentFormat::Txt,
+        DocumentFormat::Md => sdk::DocumentFormat::Md,
+    }
+}
+
+fn image_block(format: ImageFormat, bytes: &[u8]) -> Result<sdk::ImageBlock, Error> {
+    sdk::ImageBlock::builder()
+        .format(image_format(format))
+        .source(sdk::ImageSource::Bytes(Blob::new(bytes.to_vec())))
+        .build()
+        .map_err(|e| build_err("image", e))
+}
+
+fn document_block(
+    format: DocumentFormat,
+    name: &str,
+    bytes: &[u8],
+) -> Result<sdk::DocumentBlock, Error> {
+    sdk::DocumentBlock::builder()
+        .format(document_format(format))
+        .name(name)
+        .source(sdk::DocumentSource::Bytes(Blob::new(bytes.to_vec())))
+        .build()
+        .map_err(|e| build_err("document", e))
+}
+
+fn content_block(block: &ContentBlock) -> Result<sdk::ContentBlock, Error> {
+    Ok(match block {
+        ContentBlock::Text(t) => sdk::ContentBlock::Text(t.clone()),
+        ContentBlock::Image { format, bytes } => {
+            sdk::ContentBlock::Image(image_block(*format, bytes)?)
+        }
+        ContentBlock::Document {
+            format,
+            name,
+            bytes,
+        } => sdk::ContentBlock::Document(document_block(*format, name, bytes)?),
+        ContentBlock::ToolUse {
+            tool_use_id,
+            name,
+            input,
+        } => sdk::ContentBlock::ToolUse(
+            sdk::ToolUseBlock::builder()
+                .tool_use_id(tool_use_id)
+                .name(name)
+                .input(json_to_document(input))
+                .build()
+                .map_err(|e| build_err("tool_use", e))?,
+        ),
+        ContentBlock::ToolResult {
+            tool_use_id,
+            content,
+            status,
+        } => {
+            let mut b = sdk::ToolResultBlock::builder().tool_use_id(tool_use_id);
+            for c in content {
+                b = b.content(match c {
+                    ToolResultContent::Text(t) => sdk::ToolResultContentBlock::Text(t.clone()),
+                    ToolResultContent::Json(v) => {
+                        sdk::ToolResultContentBlock::Json(json_to_document(v))
+                    }
+                    ToolResultContent::Image { format, bytes } => {
+                        sdk::ToolResultContentBlock::Image(image_block(*format, bytes)?)
+                    }
+                    ToolResultContent::Document {
+                        format,
+                        name,
+                        bytes,
+                    } => sdk::ToolResultContentBlock::Document(document_block(
+                        *format, name, bytes,
+                    )?),
+                });
+            }
+            if let Some(status) = status {
+                b = b.status(match status {
+                    ToolResultStatus::Success => sdk::ToolResultStatus::Success,
+                    ToolResultStatus::Error => sdk::ToolResultStatus::Error,
+                });
+            }
+            sdk::ContentBlock::ToolResult(b.build().map_err(|e| build_err("tool_result", e))?)
+        }
+        ContentBlock::Reasoning { text, signature } => {
+            let mut rt = sdk::ReasoningTextBlock::builder().text(text);
+            if let Some(sig) = signature {
+                rt = rt.signature(sig);
+            }
+            sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(
+                rt.build().map_err(|e| build_err("reasoning_content", e))?,
+            ))
+        }
+        ContentBlock::RedactedReasoning(bytes) => sdk::ContentBlock::ReasoningContent(
+            sdk::ReasoningContentBlock::RedactedContent(Blob::new(bytes.clone())),
+        ),
+        ContentBlock::CachePoint(cp) => sdk::ContentBlock::CachePoint(cache_point(cp)?),
+    })
+}
+
+fn message(m: &Message) -> Result<sdk::Message, Error> {
+    let role = match m.role {
+        Role::User => sdk::ConversationRole::User,
+        Role::Assistant => sdk::ConversationRole::Assistant,
+    };
+    let content = m
+        .content
+        .iter()
+        .map(content_block)
+        .collect::<Result<Vec<_>, _>>()?;
+    sdk::Message::builder()
+        .role(role)
+        .set_content(Some(content))
+        .build()
+        .map_err(|e| build_err("messages", e))
+}
+
+/// Converts a decoded request into SDK types.
+pub fn to_sdk(req: &ConverseRequest) -> Result<SdkConverse, Error> {
+    let messages = req
+        .messages
+        .iter()
+        .map(message)
+        .collect::<Result<Vec<_>, _>>()?;
+    let system = req
+        .system
+        .iter()
+        .map(|b| {
+            Ok(match b {
+                SystemBlock::Text(t) => sdk::SystemContentBlock::Text(t.clone()),
+                SystemBlock::CachePoint(cp) => sdk::SystemContentBlock::CachePoint(cache_point(cp)?),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let inference_config = req.inference_config.as_ref().map(|c| {
+        sdk::InferenceConfiguration::builder()
+            .set_max_tokens(c.max_tokens)
+            .set_temperature(c.temperature)
+            .set_top_p(c.top_p)
+            .set_stop_sequences(if c.stop_sequences.is_empty() {
+                None
+            } else {
+                Some(c.stop_sequences.clone())
+            })
+            .build()
+    });
+    let tool_config = match &req.tool_config {
+        None => None,
+        Some(tc) => {
+            let mut b = sdk::ToolConfiguration::builder();
+            for t in &tc.tools {
+                b = b.tools(match t {
+                    Tool::Spec {
+                        name,
+                        description,
+                        input_schema,
+                    } => sdk::Tool::ToolSpec(
+                        sdk::ToolSpecification::builder()
+                            .name(name)
+                            .set_description(description.clone())
+                            .input_schema(sdk::ToolInputSchema::Json(json_to_document(
+                                input_schema,
+                            )))
+                            .build()
+                            .map_err(|e| build_err("tool_config.tools", e))?,
+                    ),
+                    Tool::CachePoint(cp) => sdk::Tool::CachePoint(cache_point(cp)?),
+                });
+            }
+            if let Some(choice) = &tc.tool_choice {
+                b = b.tool_choice(match choice {
+                    ToolChoice::Auto => {
+                        sdk::ToolChoice::Auto(sdk::AutoToolChoice::builder().build())
+                    }
+                    ToolChoice::Any => sdk::ToolChoice::Any(sdk::AnyToolChoice::builder().build()),
+                    ToolChoice::Tool(name) => sdk::ToolChoice::Tool(
+                        sdk::SpecificToolChoice::builder()
+                            .name(name)
+                            .build()
+                            .map_err(|e| build_err("tool_config.tool_choice", e))?,
+                    ),
+                });
+            }
+            Some(b.build().map_err(|e| build_err("tool_config", e))?)
+        }
+    };
+    let performance_config = req.performance_latency.map(|l| {
+        sdk::PerformanceConfiguration::builder()
+            .latency(match l {
+                Latency::Standard => sdk::PerformanceConfigLatency::Standard,
+                Latency::Optimized => sdk::PerformanceConfigLatency::Optimized,
+            })
+            .build()
+    });
+    Ok(SdkConverse {
+        model_id: req.model_id.clone(),
+        messages,
+        system,
+        inference_config,
+        tool_config,
+        additional_model_request_fields: req
+            .additional_model_request_fields
+            .as_ref()
+            .map(json_to_document),
+        additional_model_response_field_paths: req.additional_model_response_field_paths.clone(),
+        performance_config,
+        guardrail: req.guardrail_config.as_ref().map(|g| Guardrail {
+            identifier: g.identifier.clone(),
+            version: g.version.clone(),
+            trace: g.trace.clone(),
+            stream_processing_mode: g.stream_processing_mode.clone(),
+        }),
+        request_metadata: req
+            .request_metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    })
+}
+
+/// The assistant's content blocks as JSON in the request shape (snake_case keys), so the
+/// caller can send them back unchanged on the next turn.
+pub fn output_block_to_json(block: &sdk::ContentBlock) -> Option<Value> {
+    Some(match block {
+        sdk::ContentBlock::Text(t) => json!({"text": t}),
+        sdk::ContentBlock::ToolUse(tu) => json!({"tool_use": {
+            "tool_use_id": tu.tool_use_id(), "name": tu.name(),
+            "input": document_to_json(tu.input())}}),
+        sdk::ContentBlock::ReasoningContent(sdk::ReasoningContentBlock::ReasoningText(rt)) => {
+            json!({"reasoning_content": {"text": rt.text(), "signature": rt.signature()}})
+        }
+        _ => return None,
+    })
+}

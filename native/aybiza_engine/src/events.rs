@@ -1,0 +1,85 @@
+//! What a call delivers, and the sink it delivers to. The NIF implements [`EventSink`] by
+//! sending BEAM messages; tests implement it with a channel.
+
+use aybiza_core::error::Error;
+use serde_json::Value;
+
+/// Token counts as Bedrock reports them (or as estimated for an interrupted call).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub total_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub cache_write_input_tokens: u64,
+}
+
+/// Timings in microseconds from the start of the call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timings {
+    pub first_byte_us: Option<u64>,
+    pub first_token_us: Option<u64>,
+    pub first_sentence_us: Option<u64>,
+    pub total_us: u64,
+}
+
+/// The summary of a finished call.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub model_id: String,
+    pub region: String,
+    pub request_id: Option<String>,
+    pub stop_reason: Option<String>,
+    pub usage: Option<Usage>,
+    /// Set when `usage` was estimated from text because Bedrock sent none.
+    pub usage_estimated: bool,
+    pub text: String,
+    /// The assistant message's content blocks in request shape (text, tool_use,
+    /// reasoning_content with signature), ready to be sent back on the next turn.
+    pub content: Vec<Value>,
+    pub sentences: u64,
+    pub timings: Timings,
+    pub latency_ms: Option<u64>,
+    /// The raw body of a non-streaming InvokeModel call.
+    pub body: Option<Value>,
+    /// Characters of request text, for input-token estimates.
+    pub request_chars: u64,
+}
+
+/// One event of the message protocol (see `Aybiza.Bedrock.stream/2`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    MessageStart,
+    FirstToken(u64),
+    Text(String),
+    Sentence(u64, String),
+    ThinkingStarted,
+    Thinking(String),
+    ToolUse { id: String, name: String, input: Value },
+    StopReason(String),
+    Usage(Usage),
+    Done(Box<Summary>),
+    Error(Box<Error>, Option<Box<Summary>>),
+}
+
+impl Event {
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, Event::Done(_) | Event::Error(..))
+    }
+}
+
+/// The receiver is gone: stop the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReceiverGone;
+
+/// Where a call's events go. `send` is called from tokio worker threads.
+pub trait EventSink: Send + 'static {
+    fn send(&mut self, event: Event) -> Result<(), ReceiverGone>;
+}
+
+/// Splits streamed text into sentences (implemented over the core segmenter by the caller of
+/// the engine, so the engine does not fix its options).
+pub trait SentenceSplitter: Send + 'static {
+    fn push(&mut self, delta: &str) -> Vec<String>;
+    fn finish(&mut self) -> Vec<String>;
+}

@@ -1,0 +1,15 @@
+//! The aybiza_bedrock streaming engine: SigV4-signed Bedrock Runtime calls through the
+//! official AWS SDK on one shared tokio runtime, delivering events to an [`EventSink`].
+//! No rustler types here: the NIF crate implements the sink.
+
+pub mod call;
+pub mod clients;
+pub mod config;
+pub mod convert;
+pub mod errors;
+pub mod events;
+pub mod runtime;
+pub mod state;
+
+pub use call::{live_calls, start, CallHandle, CallOptions, Operation};
+pub use events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Timings, Usage};

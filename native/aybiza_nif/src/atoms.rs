@@ -1,0 +1,20 @@
+//! Atoms shared by the NIF modules.
+
+rustler::atoms! {
+    ok,
+    error,
+    nil,
+    aybiza_bedrock,
+    message_start,
+    first_token,
+    text,
+    sentence,
+    thinking_started,
+    thinking,
+    tool_use,
+    stop_reason,
+    usage,
+    done,
+    before_stream,
+    mid_stream,
+}

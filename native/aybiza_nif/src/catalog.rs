@@ -1,0 +1,633 @@
+//! Catalog, cost and routing NIFs: decode loosely-typed terms, call `aybiza_core::catalog`,
+//! encode plain Elixir data (atom keys for fixed fields, binaries for ids, integers for money).
+//! All calls are sub-millisecond lookups on an immutable snapshot, so they run on the normal
+//! scheduler.
+
+use std::collections::HashSet;
+
+use aybiza_core::catalog::{
+    self, estimate_tokens, CacheTtl, Catalog, CatalogError, Cost, Requirements, ResolvedModel,
+    RoutingOptions, Selection, Usage,
+};
+use rustler::types::map::MapIterator;
+use rustler::types::tuple::{get_tuple, make_tuple};
+use rustler::{Atom, Binary, Encoder, Env, Term, TermType};
+use serde_json::{Map, Number, Value};
+
+mod atoms {
+    rustler::atoms! { ok, error, aybiza_error, nil }
+}
+
+// ---------------------------------------------------------------------------------------
+// NIFs
+
+#[rustler::nif]
+fn catalog_models(env: Env) -> Term {
+    let c = catalog::catalog();
+    let models: Vec<Term> = c
+        .models
+        .iter()
+        .map(|m| encode(env, &m.to_json(), true))
+        .collect();
+    models.encode(env)
+}
+
+#[rustler::nif]
+fn catalog_info(env: Env) -> Term {
+    let c = catalog::catalog();
+    let profiles: Vec<Value> = c
+        .profiles
+        .values()
+        .map(|p| serde_json::json!({"prefix": p.prefix, "regions": p.regions, "global": p.global}))
+        .collect();
+    let fixed = encode(env, &c.info(), true);
+    let extra = [
+        ("profiles", encode(env, &Value::Array(profiles), true)),
+        (
+            "deprecated_aliases",
+            encode(env, &serde_json::json!(c.deprecated_aliases), false),
+        ),
+        (
+            "fallback_chains",
+            encode(env, &serde_json::json!(c.fallback_chains), false),
+        ),
+        ("regions", encode_regions(env, &c)),
+        ("routing_rules", encode(env, &c.routing.to_json(), true)),
+    ];
+    extra.into_iter().fold(fixed, |acc, (k, v)| {
+        acc.map_put(atom(env, k), v).unwrap_or(acc)
+    })
+}
+
+#[rustler::nif]
+fn catalog_resolve<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
+    let Some(id) = as_string(model_id) else {
+        return err(env, "invalid_request", "model id must be a string", None);
+    };
+    match catalog::catalog().resolve(&id) {
+        Ok(r) => ok(env, encode_resolved(env, &r)),
+        Err(e) => catalog_err(env, &e, Some(&id)),
+    }
+}
+
+/// Accepts JSON text, a map / keyword-free term, or `nil` (back to the embedded catalog).
+#[rustler::nif]
+fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
+    let result = match overrides.get_type() {
+        TermType::Binary => match as_string(overrides) {
+            Some(text) => catalog::put_overrides_json(&text),
+            None => Err(CatalogError::InvalidData(
+                "overrides are not valid UTF-8".into(),
+            )),
+        },
+        TermType::Atom if is_nil(overrides) => catalog::clear_overrides(),
+        _ => match term_to_value(overrides) {
+            Ok(v) => catalog::put_overrides(&v),
+            Err(e) => Err(CatalogError::InvalidData(format!("overrides: {e}"))),
+        },
+    };
+    match result {
+        Ok(c) => ok(env, encode(env, &c.info(), true)),
+        Err(e) => catalog_err(env, &e, None),
+    }
+}
+
+/// `usage`: Bedrock usage map (snake_case or camelCase keys). When it carries
+/// `generated_text` / `request_text` (an interrupted stream), missing token counts are
+/// estimated from them and the cost is flagged as estimated.
+#[rustler::nif]
+fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term<'a> {
+    let Some(id) = as_string(model_id) else {
+        return err(env, "invalid_request", "model id must be a string", None);
+    };
+    let usage = match term_to_value(usage) {
+        Ok(v) => normalize_keys(v),
+        Err(e) => return err(env, "invalid_request", &format!("usage: {e}"), Some(&id)),
+    };
+    let (usage, estimated) = match decode_usage(&usage) {
+        Ok(u) => u,
+        Err(e) => return err(env, "invalid_request", &format!("usage: {e}"), Some(&id)),
+    };
+    let c = catalog::catalog();
+    let result = if estimated {
+        c.cost_estimated(&id, &usage)
+    } else {
+        c.cost(&id, &usage)
+    };
+    match result {
+        Ok(cost) => ok(env, encode_cost(env, &cost)),
+        Err(e) => catalog_err(env, &e, Some(&id)),
+    }
+}
+
+/// `requirements`: map of booleans or a list of capability atoms (`[:tools, :vision]`).
+/// `options`: `preferred_region`, `country`, `cost_sensitive` (or `cost_optimize`),
+/// `prefer_global_profile`, `max_tokens`, `excluded` (list of `{model_id, region}`).
+#[rustler::nif]
+fn select_model_and_region<'a>(
+    env: Env<'a>,
+    complexity: Term<'a>,
+    latency_ms: Term<'a>,
+    requirements: Term<'a>,
+    options: Term<'a>,
+) -> Term<'a> {
+    let complexity = match number(complexity) {
+        Some(c) => c,
+        None => return err(env, "invalid_request", "complexity must be a number", None),
+    };
+    let latency = match number(latency_ms) {
+        Some(l) if l >= 0.0 => l as u64,
+        _ => {
+            return err(
+                env,
+                "invalid_request",
+                "max latency must be a non-negative number",
+                None,
+            )
+        }
+    };
+    let req = match decode_requirements(requirements) {
+        Ok(r) => r,
+        Err(e) => return err(env, "invalid_request", &format!("requirements: {e}"), None),
+    };
+    let opts = match decode_options(options) {
+        Ok(o) => o,
+        Err(e) => return err(env, "invalid_request", &format!("options: {e}"), None),
+    };
+    match catalog::select_optimal_model_and_region(complexity, latency, &req, &opts) {
+        Ok(s) => ok(env, encode_selection(env, &s)),
+        Err(e) => catalog_err(env, &e, None),
+    }
+}
+
+#[rustler::nif]
+fn catalog_region_for_country<'a>(env: Env<'a>, country: Term<'a>) -> Term<'a> {
+    let c = catalog::catalog();
+    let country = as_string(country).unwrap_or_default();
+    c.regions.region_for_country(&country).encode(env)
+}
+
+#[rustler::nif]
+fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
+    let Some(id) = as_string(model_id) else {
+        return err(env, "invalid_request", "model id must be a string", None);
+    };
+    match catalog::catalog().fallback_chain(&id) {
+        Ok(chain) => ok(env, chain.encode(env)),
+        Err(e) => catalog_err(env, &e, Some(&id)),
+    }
+}
+
+#[rustler::nif]
+fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) -> Term<'a> {
+    let Some(id) = as_string(model_id) else {
+        return err(env, "invalid_request", "model id must be a string", None);
+    };
+    let explicit = if is_nil(explicit) {
+        None
+    } else {
+        explicit.decode::<u64>().ok()
+    };
+    match catalog::catalog().max_tokens_for(&id, explicit) {
+        Ok(n) => ok(env, n.encode(env)),
+        Err(e) => catalog_err(env, &e, Some(&id)),
+    }
+}
+
+#[rustler::nif]
+fn catalog_estimate_tokens<'a>(env: Env<'a>, text: Term<'a>) -> Term<'a> {
+    estimate_tokens(&as_string(text).unwrap_or_default()).encode(env)
+}
+
+// ---------------------------------------------------------------------------------------
+// Decoding
+
+fn decode_usage(v: &Value) -> Result<(Usage, bool), String> {
+    let o = v.as_object().ok_or("expected a map")?;
+    let count = |k: &str| -> Result<Option<u64>, String> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(x) => x
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("{k} must be a non-negative integer")),
+        }
+    };
+    let text = |k: &str| o.get(k).and_then(Value::as_str);
+    let ttl = match o.get("cache_write_ttl").and_then(Value::as_str) {
+        None | Some("5m" | "five_minutes" | "300" | "ephemeral") => CacheTtl::FiveMinutes,
+        Some("1h" | "one_hour" | "3600") => CacheTtl::OneHour,
+        Some(other) => return Err(format!("cache_write_ttl {other:?} is not 5m or 1h")),
+    };
+    let request_text = text("request_text");
+    let generated_text = text("generated_text");
+    let interrupted = request_text.is_some() || generated_text.is_some();
+    let input = match count("input_tokens")? {
+        Some(n) => n,
+        None => request_text.map(estimate_tokens).unwrap_or(0),
+    };
+    let output = match count("output_tokens")? {
+        Some(n) => n,
+        None => generated_text.map(estimate_tokens).unwrap_or(0),
+    };
+    let usage = Usage {
+        input_tokens: input,
+        output_tokens: output,
+        cache_read_input_tokens: count("cache_read_input_tokens")?.unwrap_or(0),
+        cache_write_input_tokens: count("cache_write_input_tokens")?.unwrap_or(0),
+        cache_write_ttl: ttl,
+        thinking_tokens: count("thinking_tokens")?.unwrap_or(0),
+        thinking_billed_separately: o
+            .get("thinking_billed_separately")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    };
+    let estimated = interrupted || o.get("estimated").and_then(Value::as_bool).unwrap_or(false);
+    Ok((usage, estimated))
+}
+
+fn decode_requirements(term: Term) -> Result<Requirements, String> {
+    if is_nil(term) {
+        return Ok(Requirements::default());
+    }
+    let v = normalize_keys(term_to_value(term)?);
+    let mut req = Requirements::default();
+    let mut set = |name: &str, on: bool| -> Result<(), String> {
+        match name {
+            "tools" => req.tools = on,
+            "streaming_tools" => req.streaming_tools = on,
+            "vision" => req.vision = on,
+            "documents" => req.documents = on,
+            "thinking" | "extended_thinking" => req.thinking = on,
+            "prompt_caching" => req.prompt_caching = on,
+            other => return Err(format!("unknown capability {other:?}")),
+        }
+        Ok(())
+    };
+    match &v {
+        Value::Array(items) => {
+            for i in items {
+                set(
+                    i.as_str().ok_or("capabilities must be atoms or strings")?,
+                    true,
+                )?;
+            }
+        }
+        Value::Object(o) => {
+            for (k, x) in o {
+                if k == "min_context_tokens" {
+                    continue;
+                }
+                set(
+                    k,
+                    x.as_bool()
+                        .ok_or_else(|| format!("{k} must be a boolean"))?,
+                )?;
+            }
+            req.min_context_tokens = o
+                .get("min_context_tokens")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+        }
+        _ => return Err("expected a map or a list of capabilities".into()),
+    }
+    Ok(req)
+}
+
+fn decode_options(term: Term) -> Result<RoutingOptions, String> {
+    let mut opts = RoutingOptions::default();
+    if is_nil(term) {
+        return Ok(opts);
+    }
+    // Excluded pairs arrive as tuples, which the generic JSON view does not carry.
+    let mut excluded = HashSet::new();
+    let mut rest = Map::new();
+    let iter = MapIterator::new(term).ok_or("expected a map")?;
+    for (k, v) in iter {
+        let key = snake(&key_string(k)?);
+        if key == "excluded" || key == "open_circuits" {
+            let items: Vec<Term> = v.decode().map_err(|_| "excluded must be a list")?;
+            for item in items {
+                let parts: Vec<Term> = if item.get_type() == TermType::Tuple {
+                    get_tuple(item).map_err(|_| "bad tuple")?
+                } else {
+                    item.decode()
+                        .map_err(|_| "excluded entries must be {model_id, region}")?
+                };
+                match parts.as_slice() {
+                    [m, r] => {
+                        let (Some(m), Some(r)) = (as_string(*m), as_string(*r)) else {
+                            return Err(
+                                "excluded entries must be {model_id, region} strings".into()
+                            );
+                        };
+                        excluded.insert((m, r));
+                    }
+                    _ => return Err("excluded entries must be {model_id, region}".into()),
+                }
+            }
+        } else {
+            rest.insert(key, term_to_value(v)?);
+        }
+    }
+    let s = |k: &str| rest.get(k).and_then(Value::as_str).map(str::to_string);
+    let b = |k: &str| rest.get(k).and_then(Value::as_bool);
+    opts.preferred_region = s("preferred_region").or_else(|| s("region"));
+    opts.country = s("country").or_else(|| s("cloudflare_country"));
+    opts.cost_sensitive = b("cost_sensitive")
+        .or_else(|| b("cost_optimize"))
+        .unwrap_or(false);
+    opts.prefer_global_profile = b("prefer_global_profile").unwrap_or(false);
+    opts.max_tokens = rest.get("max_tokens").and_then(Value::as_u64);
+    opts.excluded = excluded;
+    Ok(opts)
+}
+
+fn number(term: Term) -> Option<f64> {
+    term.decode::<f64>()
+        .ok()
+        .or_else(|| term.decode::<i64>().ok().map(|i| i as f64))
+}
+
+fn is_nil(term: Term) -> bool {
+    term.get_type() == TermType::Atom && term.atom_to_string().is_ok_and(|a| a == "nil")
+}
+
+fn as_string(term: Term) -> Option<String> {
+    match term.get_type() {
+        TermType::Binary => {
+            let bin: Binary = term.decode().ok()?;
+            std::str::from_utf8(bin.as_slice()).ok().map(str::to_string)
+        }
+        TermType::Atom if !is_nil(term) => term.atom_to_string().ok(),
+        _ => None,
+    }
+}
+
+fn key_string(key: Term) -> Result<String, String> {
+    as_string(key).ok_or_else(|| "map keys must be atoms or strings".to_string())
+}
+
+/// `maxTokens` -> `max_tokens`; snake_case stays as is.
+fn snake(k: &str) -> String {
+    let mut out = String::with_capacity(k.len() + 4);
+    for c in k.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Snake-cases the keys of a top-level object (usage, requirements).
+fn normalize_keys(v: Value) -> Value {
+    match v {
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (snake(&k), v)).collect()),
+        other => other,
+    }
+}
+
+fn term_to_value(term: Term) -> Result<Value, String> {
+    match term.get_type() {
+        TermType::Atom => {
+            let name = term.atom_to_string().map_err(|_| "bad atom")?;
+            Ok(match name.as_str() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                "nil" => Value::Null,
+                _ => Value::String(name),
+            })
+        }
+        TermType::Binary => as_string(term)
+            .map(Value::String)
+            .ok_or_else(|| "binary is not valid UTF-8".into()),
+        TermType::Integer => term
+            .decode::<i64>()
+            .map(|i| Value::Number(i.into()))
+            .or_else(|_| term.decode::<u64>().map(|u| Value::Number(u.into())))
+            .map_err(|_| "integer out of range".into()),
+        TermType::Float => {
+            let f: f64 = term.decode().map_err(|_| "bad float")?;
+            Number::from_f64(f)
+                .map(Value::Number)
+                .ok_or_else(|| "float is not finite".into())
+        }
+        TermType::List => {
+            let items: Vec<Term> = term.decode().map_err(|_| "improper list")?;
+            // A keyword list becomes an object.
+            let is_keyword = !items.is_empty()
+                && items.iter().all(|i| {
+                    i.get_type() == TermType::Tuple
+                        && get_tuple(*i)
+                            .is_ok_and(|t| t.len() == 2 && t[0].get_type() == TermType::Atom)
+                });
+            if is_keyword {
+                let mut map = Map::new();
+                for i in items {
+                    let t = get_tuple(i).map_err(|_| "bad tuple")?;
+                    map.insert(key_string(t[0])?, term_to_value(t[1])?);
+                }
+                return Ok(Value::Object(map));
+            }
+            items
+                .into_iter()
+                .map(term_to_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array)
+        }
+        TermType::Map => {
+            let mut map = Map::new();
+            for (k, v) in MapIterator::new(term).ok_or("bad map")? {
+                map.insert(key_string(k)?, term_to_value(v)?);
+            }
+            Ok(Value::Object(map))
+        }
+        TermType::Tuple => get_tuple(term)
+            .map_err(|_| "bad tuple".to_string())?
+            .into_iter()
+            .map(term_to_value)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        other => Err(format!("unsupported term type {other:?}")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Encoding
+
+fn atom<'a>(env: Env<'a>, name: &str) -> Term<'a> {
+    Atom::from_str(env, name)
+        .map(|a| a.encode(env))
+        .unwrap_or_else(|_| atoms::nil().encode(env))
+}
+
+/// JSON to term; object keys become atoms when `atom_keys` (only for our fixed field names),
+/// binaries otherwise (data such as country codes or model ids never become atoms).
+fn encode<'a>(env: Env<'a>, v: &Value, atom_keys: bool) -> Term<'a> {
+    match v {
+        Value::Null => atoms::nil().encode(env),
+        Value::Bool(b) => b.encode(env),
+        Value::Number(n) => {
+            if let Some(u) = n.as_u64() {
+                u.encode(env)
+            } else if let Some(i) = n.as_i64() {
+                i.encode(env)
+            } else {
+                n.as_f64().unwrap_or(0.0).encode(env)
+            }
+        }
+        Value::String(s) => s.as_str().encode(env),
+        Value::Array(items) => items
+            .iter()
+            .map(|x| encode(env, x, atom_keys))
+            .collect::<Vec<_>>()
+            .encode(env),
+        Value::Object(o) => {
+            let keys: Vec<Term> = o
+                .keys()
+                .map(|k| {
+                    if atom_keys {
+                        atom(env, k)
+                    } else {
+                        k.as_str().encode(env)
+                    }
+                })
+                .collect();
+            let values: Vec<Term> = o.values().map(|x| encode(env, x, atom_keys)).collect();
+            Term::map_from_term_arrays(env, &keys, &values)
+                .unwrap_or_else(|_| rustler::types::map::map_new(env))
+        }
+    }
+}
+
+fn map_of<'a>(env: Env<'a>, pairs: Vec<(&str, Term<'a>)>) -> Term<'a> {
+    let keys: Vec<Term> = pairs.iter().map(|(k, _)| atom(env, k)).collect();
+    let values: Vec<Term> = pairs.iter().map(|(_, v)| *v).collect();
+    Term::map_from_term_arrays(env, &keys, &values)
+        .unwrap_or_else(|_| rustler::types::map::map_new(env))
+}
+
+fn opt_str<'a>(env: Env<'a>, s: Option<&str>) -> Term<'a> {
+    match s {
+        Some(s) => s.encode(env),
+        None => atoms::nil().encode(env),
+    }
+}
+
+fn encode_resolved<'a>(env: Env<'a>, r: &ResolvedModel) -> Term<'a> {
+    map_of(
+        env,
+        vec![
+            ("input", r.input.as_str().encode(env)),
+            ("model_id", r.model_id.as_str().encode(env)),
+            ("base_model_id", r.base_model_id.as_str().encode(env)),
+            ("profile", opt_str(env, r.profile.as_deref())),
+            ("region", opt_str(env, r.region.as_deref())),
+            ("alias_of", opt_str(env, r.alias_of.as_deref())),
+            ("deprecated_alias", r.deprecated_alias.encode(env)),
+            ("price_percent", r.price_percent.encode(env)),
+            ("needs_profile", r.needs_profile.encode(env)),
+            ("family", atom(env, r.spec.family.as_str())),
+            ("spec", encode(env, &r.spec.to_json(), true)),
+        ],
+    )
+}
+
+fn encode_cost<'a>(env: Env<'a>, c: &Cost) -> Term<'a> {
+    map_of(
+        env,
+        vec![
+            ("model_id", c.model_id.as_str().encode(env)),
+            ("base_model_id", c.base_model_id.as_str().encode(env)),
+            ("profile", opt_str(env, c.profile.as_deref())),
+            ("nanodollars", c.nanodollars.encode(env)),
+            ("femtodollars", c.femtodollars.encode(env)),
+            ("input", c.input.encode(env)),
+            ("output", c.output.encode(env)),
+            ("thinking", c.thinking.encode(env)),
+            ("cache_read", c.cache_read.encode(env)),
+            ("cache_write", c.cache_write.encode(env)),
+            ("billed_output_tokens", c.billed_output_tokens.encode(env)),
+            ("price_percent", c.price_percent.encode(env)),
+            ("estimated", c.estimated.encode(env)),
+            ("display", c.display().encode(env)),
+            ("display_precise", c.display_precise().encode(env)),
+        ],
+    )
+}
+
+fn encode_selection<'a>(env: Env<'a>, s: &Selection) -> Term<'a> {
+    map_of(
+        env,
+        vec![
+            ("model_id", s.model_id.as_str().encode(env)),
+            ("base_model_id", s.base_model_id.as_str().encode(env)),
+            ("region", s.region.as_str().encode(env)),
+            ("profile", opt_str(env, s.profile.as_deref())),
+            ("rule", s.rule.as_str().encode(env)),
+            ("max_tokens", s.max_tokens.encode(env)),
+            ("fallbacks", s.fallbacks.encode(env)),
+            ("degraded", s.degraded.encode(env)),
+            ("price_percent", s.price_percent.encode(env)),
+        ],
+    )
+}
+
+fn encode_regions<'a>(env: Env<'a>, c: &Catalog) -> Term<'a> {
+    let r = &c.regions;
+    map_of(
+        env,
+        vec![
+            ("default_region", r.default_region.as_str().encode(env)),
+            ("fallback_region", r.fallback_region.as_str().encode(env)),
+            (
+                "countries",
+                encode(env, &serde_json::json!(r.countries), false),
+            ),
+            ("nearest", encode(env, &serde_json::json!(r.nearest), false)),
+        ],
+    )
+}
+
+fn ok<'a>(env: Env<'a>, v: Term<'a>) -> Term<'a> {
+    make_tuple(env, &[atoms::ok().encode(env), v])
+}
+
+/// `{:error, {:aybiza_error, reason, fields}}`, the shape `Aybiza.Error.from_native/1` reads.
+fn err<'a>(env: Env<'a>, reason: &str, message: &str, model_id: Option<&str>) -> Term<'a> {
+    let fields = map_of(
+        env,
+        vec![
+            ("message", message.encode(env)),
+            ("model_id", opt_str(env, model_id)),
+        ],
+    );
+    let e = make_tuple(
+        env,
+        &[atoms::aybiza_error().encode(env), atom(env, reason), fields],
+    );
+    make_tuple(env, &[atoms::error().encode(env), e])
+}
+
+fn catalog_err<'a>(env: Env<'a>, e: &CatalogError, model_id: Option<&str>) -> Term<'a> {
+    let base = err(env, e.reason(), &e.to_string(), model_id);
+    // Add the suggestions as data too, for UIs that list them.
+    if let CatalogError::UnknownModel { suggestions, .. } = e {
+        if let Ok(parts) = get_tuple(base) {
+            if let Ok(inner) = get_tuple(parts[1]) {
+                if let Ok(fields) =
+                    inner[2].map_put(atom(env, "suggestions"), suggestions.encode(env))
+                {
+                    let e = make_tuple(env, &[inner[0], inner[1], fields]);
+                    return make_tuple(env, &[atoms::error().encode(env), e]);
+                }
+            }
+        }
+    }
+    base
+}

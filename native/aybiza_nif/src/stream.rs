@@ -1,0 +1,223 @@
+//! NIFs of the streaming engine: start a call whose events are sent to a BEAM process,
+//! cancel it, count live calls. Every NIF here only decodes, spawns and returns.
+
+use crate::atoms;
+use crate::encode::{error_term, event_term};
+use crate::term_value::term_to_value;
+use aybiza_core::error::{Error, ErrorKind};
+use aybiza_core::text::{Segmenter, SegmenterOptions};
+use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
+use rustler::{Atom, Encoder, Env, LocalPid, Monitor, NifResult, OwnedEnv, Resource, ResourceArc, Term};
+use serde_json::Value;
+use std::sync::Mutex;
+
+/// The handle of a running call, returned to Elixir as the `ref` of its messages.
+pub struct CallResource {
+    handle: Mutex<Option<CallHandle>>,
+}
+
+impl CallResource {
+    fn cancel(&self) {
+        // Never panic here: rustler does not guard `down` or `Drop`.
+        if let Ok(guard) = self.handle.lock() {
+            if let Some(h) = guard.as_ref() {
+                h.cancel();
+            }
+        }
+    }
+}
+
+#[rustler::resource_impl]
+impl Resource for CallResource {
+    const IMPLEMENTS_DOWN: bool = true;
+
+    fn down<'a>(&'a self, _env: Env<'a>, _pid: LocalPid, _monitor: Monitor) {
+        // The receiver exited: nobody can hear the rest.
+        self.cancel();
+    }
+}
+
+impl Drop for CallResource {
+    fn drop(&mut self) {
+        self.cancel();
+    }
+}
+
+/// Sends events as `{:aybiza_bedrock, ref, event}` to one process.
+struct BeamSink {
+    pid: LocalPid,
+    msg_env: OwnedEnv,
+    tag_env: OwnedEnv,
+    tag: rustler::env::SavedTerm,
+}
+
+impl EventSink for BeamSink {
+    fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
+        let tag_env = &self.tag_env;
+        let tag = &self.tag;
+        let result = self.msg_env.send_and_clear(&self.pid, |env| {
+            let tag = tag_env.run(|te| tag.load(te).in_env(env));
+            (atoms::aybiza_bedrock(), tag, event_term(env, &event))
+        });
+        // A failed send means the process is gone: stop the call.
+        result.map_err(|_| ReceiverGone)
+    }
+}
+
+struct CoreSplitter(Segmenter);
+
+impl aybiza_engine::SentenceSplitter for CoreSplitter {
+    fn push(&mut self, delta: &str) -> Vec<String> {
+        self.0.push(delta)
+    }
+    fn finish(&mut self) -> Vec<String> {
+        self.0.finish()
+    }
+}
+
+/// Segmenter options from the map `Aybiza.Bedrock.Config.segmenter_options!/1` builds.
+pub fn segmenter_options(value: &Value) -> SegmenterOptions {
+    let mut o = SegmenterOptions::default();
+    let uint = |k: &str| value.get(k).and_then(Value::as_u64).map(|n| n as usize);
+    let flag = |k: &str| value.get(k).and_then(Value::as_bool);
+    if let Some(n) = uint("min_chars") {
+        o.min_chars = n;
+    }
+    if let Some(b) = flag("merge_short") {
+        o.merge_short = b;
+    }
+    if let Some(n) = uint("max_chars") {
+        o.max_chars = n;
+    }
+    if value.get("first_chunk_min_chars").is_some() {
+        o.first_chunk_min_chars = uint("first_chunk_min_chars");
+    }
+    if let Some(b) = flag("skip_code_blocks") {
+        o.skip_code_blocks = b;
+    }
+    if let Some(b) = flag("newline_boundaries") {
+        o.newline_boundaries = b;
+    }
+    o
+}
+
+fn invalid(env: Env, kind: ErrorKind, message: String) -> Term {
+    (atoms::error(), error_term(env, &Error::new(kind, message), None)).encode(env)
+}
+
+/// Starts a call. Returns `{:ok, ref}` or `{:error, %Aybiza.Error{}}`. Decoding a request
+/// with large images takes longer than a scheduler slice, so it runs on a dirty scheduler.
+#[rustler::nif(schedule = "DirtyCpu")]
+fn start_call<'a>(
+    env: Env<'a>,
+    operation: Atom,
+    request: Term<'a>,
+    config: Term<'a>,
+    receiver: LocalPid,
+    options: Term<'a>,
+) -> NifResult<Term<'a>> {
+    let op_name = operation.to_term(env).atom_to_string()?;
+    let Some(op) = Operation::from_name(&op_name) else {
+        return Err(rustler::Error::BadArg);
+    };
+    let request = match term_to_value(request) {
+        Ok(v) => v,
+        Err(e) => return Ok(invalid(env, ErrorKind::InvalidRequest, format!("request{e}"))),
+    };
+    let config = match term_to_value(config) {
+        Ok(v) => v,
+        Err(_) => {
+            return Ok(invalid(env, ErrorKind::InvalidConfig, "invalid client configuration".into()))
+        }
+    };
+    let options = term_to_value(options).unwrap_or(Value::Null);
+    let splitter: Option<Box<dyn aybiza_engine::SentenceSplitter>> =
+        match options.get("sentences") {
+            Some(Value::Bool(false)) => None,
+            Some(v @ Value::Object(_)) => {
+                Some(Box::new(CoreSplitter(Segmenter::new(segmenter_options(v)))))
+            }
+            _ => Some(Box::new(CoreSplitter(Segmenter::new(SegmenterOptions::default())))),
+        };
+
+    let resource = ResourceArc::new(CallResource {
+        handle: Mutex::new(None),
+    });
+    let tag_env = OwnedEnv::new();
+    let tag = tag_env.save(resource.clone());
+    let sink = BeamSink {
+        pid: receiver,
+        msg_env: OwnedEnv::new(),
+        tag_env,
+        tag,
+    };
+    match aybiza_engine::start(op, &request, &config, CallOptions { splitter }, Box::new(sink)) {
+        Ok(handle) => {
+            if let Ok(mut slot) = resource.handle.lock() {
+                *slot = Some(handle.clone());
+            }
+            if resource.monitor(Some(env), &receiver).is_none() {
+                // The receiver is already dead.
+                handle.cancel();
+            }
+            Ok((atoms::ok(), resource).encode(env))
+        }
+        Err(e) => Ok((atoms::error(), error_term(env, &e, None)).encode(env)),
+    }
+}
+
+#[rustler::nif]
+fn cancel(resource: ResourceArc<CallResource>) -> Atom {
+    resource.cancel();
+    atoms::ok()
+}
+
+#[rustler::nif]
+fn live_streams() -> usize {
+    aybiza_engine::live_calls()
+}
+
+/// Opens a pooled connection for the client configuration; replies like a call.
+#[rustler::nif]
+fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
+    let config = match term_to_value(config) {
+        Ok(v) => v,
+        Err(_) => {
+            return Ok(invalid(env, ErrorKind::InvalidConfig, "invalid client configuration".into()))
+        }
+    };
+    let pid = env.pid();
+    let resource = ResourceArc::new(CallResource {
+        handle: Mutex::new(None),
+    });
+    let tag_env = OwnedEnv::new();
+    let tag = tag_env.save(resource.clone());
+    let sink = BeamSink {
+        pid,
+        msg_env: OwnedEnv::new(),
+        tag_env,
+        tag,
+    };
+    let opts = CallOptions { splitter: None };
+    match aybiza_engine::start(Operation::Warm, &Value::Null, &config, opts, Box::new(sink)) {
+        Ok(handle) => {
+            if let Ok(mut slot) = resource.handle.lock() {
+                *slot = Some(handle);
+            }
+            Ok((atoms::ok(), resource).encode(env))
+        }
+        Err(e) => Ok((atoms::error(), error_term(env, &e, None)).encode(env)),
+    }
+}
+
+/// Validates a client configuration (region, endpoint, credentials shape, timeouts).
+#[rustler::nif]
+fn validate_config<'a>(env: Env<'a>, config: Term<'a>) -> Term<'a> {
+    let result = term_to_value(config)
+        .map_err(|_| Error::new(ErrorKind::InvalidConfig, "invalid client configuration"))
+        .and_then(|v| aybiza_engine::config::decode_config(&v).map(|_| ()));
+    match result {
+        Ok(()) => atoms::ok().encode(env),
+        Err(e) => (atoms::error(), error_term(env, &e, None)).encode(env),
+    }
+}

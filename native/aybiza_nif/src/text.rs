@@ -1,0 +1,204 @@
+//! Text pipeline NIFs: the streaming segmenter as a resource, sentence splitting, speech
+//! normalization and the query heuristics. Options arrive as maps with atom or string keys
+//! (snake_case or camelCase); the Elixir facade validates them first.
+//!
+//! `segmenter_push` handles one delta (microseconds) and runs on the normal scheduler;
+//! whole-text calls may get large inputs and run on a dirty CPU scheduler.
+
+use std::sync::Mutex;
+
+use aybiza_core::text::complexity::{self, QueryContext};
+use aybiza_core::text::segmenter::{split_sentences as split, Segmenter, SegmenterOptions};
+use aybiza_core::text::speech::{self, SpeechOptions};
+use rustler::{Binary, Error, NifResult, Resource, ResourceArc, Term};
+use serde_json::Value;
+
+use crate::term_value::term_to_value;
+
+/// A segmenter owned by one Elixir process (or shared: the mutex serializes pushes).
+pub struct SegmenterResource {
+    inner: Mutex<Segmenter>,
+}
+
+#[rustler::resource_impl]
+impl Resource for SegmenterResource {}
+
+/// Reads `key` (snake_case) or its camelCase form from a decoded options map.
+fn field<'a>(map: &'a Value, key: &str) -> Option<&'a Value> {
+    let obj = map.as_object()?;
+    if let Some(v) = obj.get(key) {
+        return Some(v);
+    }
+    let mut camel = String::with_capacity(key.len());
+    let mut up = false;
+    for c in key.chars() {
+        if c == '_' {
+            up = true;
+        } else if up {
+            camel.extend(c.to_uppercase());
+            up = false;
+        } else {
+            camel.push(c);
+        }
+    }
+    obj.get(&camel)
+}
+
+fn bad(msg: &str) -> Error {
+    Error::RaiseTerm(Box::new(format!("invalid text option: {msg}")))
+}
+
+fn opt_bool(map: &Value, key: &str, default: bool) -> NifResult<bool> {
+    match field(map, key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(bad(key)),
+    }
+}
+
+fn opt_usize(map: &Value, key: &str) -> NifResult<Option<usize>> {
+    match field(map, key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .map(|n| Some(n.min(usize::MAX as u64) as usize))
+            .ok_or_else(|| bad(key)),
+    }
+}
+
+fn decode_map(term: Term) -> NifResult<Value> {
+    let v = term_to_value(term).map_err(|e| bad(&e))?;
+    match v {
+        Value::Object(_) => Ok(v),
+        Value::Null => Ok(Value::Object(Default::default())),
+        Value::Array(a) if a.is_empty() => Ok(Value::Object(Default::default())),
+        _ => Err(bad("expected a map")),
+    }
+}
+
+fn segmenter_options(term: Term) -> NifResult<SegmenterOptions> {
+    let m = decode_map(term)?;
+    let d = SegmenterOptions::default();
+    Ok(SegmenterOptions {
+        min_chars: opt_usize(&m, "min_chars")?.unwrap_or(d.min_chars),
+        merge_short: opt_bool(&m, "merge_short", d.merge_short)?,
+        max_chars: opt_usize(&m, "max_chars")?.unwrap_or(d.max_chars),
+        first_chunk_min_chars: opt_usize(&m, "first_chunk_min_chars")?,
+        skip_code_blocks: opt_bool(&m, "skip_code_blocks", d.skip_code_blocks)?,
+        newline_boundaries: opt_bool(&m, "newline_boundaries", d.newline_boundaries)?,
+    })
+}
+
+fn speech_options(term: Term) -> NifResult<SpeechOptions> {
+    let m = decode_map(term)?;
+    let d = SpeechOptions::default();
+    let acronyms = match field(&m, "acronyms") {
+        None | Some(Value::Null) => d.acronyms,
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => Ok((k.clone(), s.clone())),
+                _ => Err(bad("acronyms")),
+            })
+            .collect::<NifResult<Vec<_>>>()?,
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| match v {
+                // A bare word is spelled letter by letter.
+                Value::String(s) => Ok((s.clone(), speech::spell(s))),
+                _ => Err(bad("acronyms")),
+            })
+            .collect::<NifResult<Vec<_>>>()?,
+        Some(_) => return Err(bad("acronyms")),
+    };
+    Ok(SpeechOptions {
+        acronyms,
+        strip_markdown: opt_bool(&m, "strip_markdown", d.strip_markdown)?,
+        drop_code_blocks: opt_bool(&m, "drop_code_blocks", d.drop_code_blocks)?,
+        drop_emoji: opt_bool(&m, "drop_emoji", d.drop_emoji)?,
+    })
+}
+
+fn query_context(term: Term) -> NifResult<QueryContext> {
+    let m = decode_map(term)?;
+    let history = match field(&m, "conversation_history") {
+        Some(Value::Array(a)) => a.len(),
+        _ => opt_usize(&m, "conversation_history_len")?.unwrap_or(0),
+    };
+    let truthy = |k: &str| match field(&m, k) {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(_) => true,
+    };
+    Ok(QueryContext {
+        conversation_history_len: history,
+        requires_tools: truthy("requires_tools"),
+        multi_turn: truthy("multi_turn"),
+        agent_type: field(&m, "agent_type")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+fn text_of(bin: &Binary) -> String {
+    String::from_utf8_lossy(bin.as_slice()).into_owned()
+}
+
+#[rustler::nif]
+fn segmenter_new(options: Term) -> NifResult<ResourceArc<SegmenterResource>> {
+    let opts = segmenter_options(options)?;
+    Ok(ResourceArc::new(SegmenterResource {
+        inner: Mutex::new(Segmenter::new(opts)),
+    }))
+}
+
+/// Pushes raw bytes: a delta may end inside a UTF-8 character.
+#[rustler::nif]
+fn segmenter_push(segmenter: ResourceArc<SegmenterResource>, delta: Binary) -> Vec<String> {
+    match segmenter.inner.lock() {
+        Ok(mut s) => s.push_bytes(delta.as_slice()),
+        Err(poisoned) => poisoned.into_inner().push_bytes(delta.as_slice()),
+    }
+}
+
+#[rustler::nif]
+fn segmenter_finish(segmenter: ResourceArc<SegmenterResource>) -> Vec<String> {
+    match segmenter.inner.lock() {
+        Ok(mut s) => s.finish(),
+        Err(poisoned) => poisoned.into_inner().finish(),
+    }
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn split_sentences(text: Binary, options: Term) -> NifResult<Vec<String>> {
+    let opts = segmenter_options(options)?;
+    Ok(split(&text_of(&text), &opts))
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn optimize_text_for_speech(text: Binary, options: Term) -> NifResult<String> {
+    let opts = speech_options(options)?;
+    Ok(speech::optimize_text_for_speech(&text_of(&text), &opts))
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn assess_query_complexity(query: Binary, context: Term) -> NifResult<f64> {
+    let ctx = query_context(context)?;
+    Ok(complexity::assess_query_complexity(&text_of(&query), &ctx))
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn detect_tool_intent(query: Binary) -> bool {
+    complexity::detect_tool_intent(&text_of(&query))
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn should_use_extended_thinking(query: Binary, context: Term) -> NifResult<bool> {
+    let ctx = query_context(context)?;
+    Ok(complexity::should_use_extended_thinking(&text_of(&query), &ctx))
+}
+
+#[rustler::nif]
+fn determine_response_length(query: Binary, context: Term) -> NifResult<u32> {
+    let ctx = query_context(context)?;
+    Ok(complexity::determine_response_length(&text_of(&query), &ctx))
+}

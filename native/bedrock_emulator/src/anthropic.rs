@@ -1,0 +1,182 @@
+//! InvokeModel / InvokeModelWithResponseStream output for Anthropic models: a Messages API
+//! body, or `chunk` events whose `bytes` carry base64 Messages stream events.
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::eventstream;
+use crate::replies::{padding, split_chunks, split_deltas, StopReason};
+use crate::reply::{Event, Reply};
+use crate::request::tokens;
+
+fn stop_fields(reply: &Reply) -> (&'static str, Value) {
+    match &reply.plan.stop_reason {
+        StopReason::StopSequence(s) => ("stop_sequence", json!(s)),
+        other => (other.converse(), Value::Null),
+    }
+}
+
+fn message_id(reply: &mut Reply) -> String {
+    format!("msg_bdrk_01{}", reply.rng.alnum(22))
+}
+
+fn tool_id(id: &str) -> String {
+    // Bedrock's Converse ids look like `tooluse_...`; Anthropic's like `toolu_bdrk_01...`.
+    match id.strip_prefix("tooluse_") {
+        Some(rest) => format!("toolu_bdrk_01{rest}"),
+        None => id.to_string(),
+    }
+}
+
+fn usage(reply: &Reply) -> Value {
+    json!({
+        "input_tokens": reply.input_tokens,
+        "output_tokens": reply.output_tokens,
+        "cache_creation_input_tokens": reply.cache.write,
+        "cache_read_input_tokens": reply.cache.read,
+    })
+}
+
+/// The InvokeModel response body.
+pub fn response(reply: &mut Reply) -> Value {
+    let plan = reply.plan.clone();
+    let mut content = Vec::new();
+    if let Some((text, signature)) = &plan.reasoning {
+        content.push(json!({"type": "thinking", "thinking": text, "signature": signature}));
+    }
+    if !plan.text.is_empty() {
+        content.push(json!({"type": "text", "text": plan.text}));
+    }
+    for t in &plan.tool_uses {
+        content.push(
+            json!({"type": "tool_use", "id": tool_id(&t.id), "name": t.name, "input": t.input}),
+        );
+    }
+    let (stop_reason, stop_sequence) = stop_fields(reply);
+    json!({
+        "id": message_id(reply),
+        "type": "message",
+        "role": "assistant",
+        "model": reply.model_name,
+        "content": content,
+        "stop_reason": stop_reason,
+        "stop_sequence": stop_sequence,
+        "usage": usage(reply),
+    })
+}
+
+/// The InvokeModelWithResponseStream `chunk` events, in order.
+pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
+    let plan = reply.plan.clone();
+    let size = reply.delta_chars;
+    let mut events = Vec::new();
+    let mut push = |reply: &mut Reply, inner: Value, toks: u64| {
+        let bytes = base64::engine::general_purpose::STANDARD.encode(inner.to_string());
+        let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
+        events.push(Event {
+            frame: eventstream::event("chunk", &payload),
+            tokens: toks,
+        });
+    };
+    let id = message_id(reply);
+    let mut start_usage = usage(reply);
+    start_usage["output_tokens"] = json!(1);
+    let model = reply.model_name.clone();
+    push(
+        reply,
+        json!({"type": "message_start", "message": {
+        "id": id, "type": "message", "role": "assistant", "model": model, "content": [],
+        "stop_reason": null, "stop_sequence": null, "usage": start_usage}}),
+        0,
+    );
+    let mut index = 0;
+    if let Some((text, signature)) = &plan.reasoning {
+        push(
+            reply,
+            json!({"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
+            0,
+        );
+        for piece in split_deltas(text, size) {
+            let t = tokens(&piece);
+            push(
+                reply,
+                json!({"type": "content_block_delta", "index": index, "delta": {"type": "thinking_delta", "thinking": piece}}),
+                t,
+            );
+        }
+        push(
+            reply,
+            json!({"type": "content_block_delta", "index": index, "delta": {"type": "signature_delta", "signature": signature}}),
+            0,
+        );
+        push(
+            reply,
+            json!({"type": "content_block_stop", "index": index}),
+            0,
+        );
+        index += 1;
+    }
+    if !plan.text.is_empty() {
+        push(
+            reply,
+            json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}),
+            0,
+        );
+        for piece in split_deltas(&plan.text, size) {
+            let t = tokens(&piece);
+            push(
+                reply,
+                json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}),
+                t,
+            );
+        }
+        push(
+            reply,
+            json!({"type": "content_block_stop", "index": index}),
+            0,
+        );
+        index += 1;
+    }
+    for tu in &plan.tool_uses {
+        push(
+            reply,
+            json!({"type": "content_block_start", "index": index, "content_block": {"type": "tool_use", "id": tool_id(&tu.id), "name": tu.name, "input": {}}}),
+            0,
+        );
+        for piece in split_chunks(&tu.input.to_string(), size.clamp(4, 24)) {
+            let t = tokens(&piece);
+            push(
+                reply,
+                json!({"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": piece}}),
+                t,
+            );
+        }
+        push(
+            reply,
+            json!({"type": "content_block_stop", "index": index}),
+            0,
+        );
+        index += 1;
+    }
+    let (stop_reason, stop_sequence) = stop_fields(reply);
+    let output_tokens = reply.output_tokens;
+    push(
+        reply,
+        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence}, "usage": {"output_tokens": output_tokens}}),
+        0,
+    );
+    let metrics = json!({
+        "inputTokenCount": reply.input_tokens,
+        "outputTokenCount": reply.output_tokens,
+        "invocationLatency": reply.latency_ms,
+        "firstByteLatency": reply.first_token_ms,
+        "cacheReadInputTokenCount": reply.cache.read,
+        "cacheWriteInputTokenCount": reply.cache.write,
+    });
+    push(
+        reply,
+        json!({"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}),
+        0,
+    );
+    events
+}

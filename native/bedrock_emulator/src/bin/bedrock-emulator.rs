@@ -1,0 +1,111 @@
+//! `bedrock-emulator`: runs the local Bedrock Runtime emulator until killed.
+
+use std::process::ExitCode;
+
+use bedrock_emulator::{parse_faults, parse_pacing, rules_from_json, Emulator, EmulatorConfig};
+
+const HELP: &str = "\
+bedrock-emulator: local Amazon Bedrock Runtime (Converse, ConverseStream, InvokeModel,
+InvokeModelWithResponseStream) for tests and demos.
+
+USAGE: bedrock-emulator [OPTIONS]
+
+OPTIONS:
+  --host HOST               interface to bind (default 127.0.0.1)
+  --port PORT               port to bind (default 0 = any free port)
+  --access-key-id KEY       accepted access key id (default AKIAIOSFODNN7EXAMPLE)
+  --secret-access-key KEY   its secret (default wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)
+  --api-key KEY             also accept `Authorization: Bearer KEY`
+  --no-verify               do not check SigV4 signatures
+  --pacing SPEC             e.g. first_token_ms=200,tps=50,delta_chars=12
+  --faults SPEC             e.g. throttle=0.2 | exception=throttlingException@3 | reset@5
+                            | stall@5 | corrupt@5 | error=ServiceUnavailableException
+  --rules FILE              JSON array of rules (scripted replies, per-rule pacing/faults)
+  --model ID                accept an extra model id (repeatable)
+  -h, --help                show this help
+
+Prints `listening on http://HOST:PORT` once bound. Control endpoints (no auth):
+GET /_emulator/counters, POST /_emulator/faults|pacing|rules|reset.
+";
+
+fn parse_args(args: &[String]) -> Result<Option<EmulatorConfig>, String> {
+    let mut config = EmulatorConfig::default();
+    let mut i = 0;
+    while i < args.len() {
+        let flag = args[i].as_str();
+        let (flag, inline) = match flag.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (flag, None),
+        };
+        let mut value = || -> Result<String, String> {
+            if let Some(v) = inline.clone() {
+                return Ok(v);
+            }
+            i += 1;
+            args.get(i)
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag {
+            "-h" | "--help" => return Ok(None),
+            "--host" => config.host = value()?,
+            "--port" => config.port = value()?.parse().map_err(|_| "bad --port".to_string())?,
+            "--access-key-id" => config.access_key_id = value()?,
+            "--secret-access-key" => config.secret_access_key = value()?,
+            "--api-key" => config.api_key = Some(value()?),
+            "--no-verify" => config.verify_signatures = false,
+            "--pacing" => config.pacing = parse_pacing(&value()?)?,
+            "--faults" | "--fault" => config.faults = parse_faults(&value()?)?,
+            "--model" => config.extra_models.push(value()?),
+            "--rules" => {
+                let path = value()?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                let json = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+                config.rules = rules_from_json(json)?;
+            }
+            other => return Err(format!("unknown option {other} (see --help)")),
+        }
+        i += 1;
+    }
+    Ok(Some(config))
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match parse_args(&args) {
+        Ok(Some(c)) => c,
+        Ok(None) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("bedrock-emulator: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("bedrock-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match Emulator::start(config).await {
+            Ok(emulator) => {
+                println!("listening on {}", emulator.url());
+                let _ = tokio::signal::ctrl_c().await;
+                emulator.shutdown().await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bedrock-emulator: cannot bind: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

@@ -1,0 +1,149 @@
+//! Converse / ConverseStream output (restJson1 body and event-stream events).
+
+use serde_json::{json, Value};
+
+use crate::eventstream;
+use crate::replies::{padding, split_chunks, split_deltas};
+use crate::reply::{Event, Reply};
+use crate::request::tokens;
+
+fn usage(reply: &Reply) -> Value {
+    let mut u = json!({
+        "inputTokens": reply.input_tokens,
+        "outputTokens": reply.output_tokens,
+        "totalTokens": reply.total_tokens(),
+        "cacheReadInputTokens": reply.cache.read,
+        "cacheWriteInputTokens": reply.cache.write,
+    });
+    if reply.cache.write > 0 {
+        let ttl = if reply.cache.write_ttl_secs >= 3600 {
+            "1h"
+        } else {
+            "5m"
+        };
+        u["cacheDetails"] = json!([{ "ttl": ttl, "inputTokens": reply.cache.write }]);
+    }
+    u
+}
+
+/// The Converse response body.
+pub fn response(reply: &Reply) -> Value {
+    let plan = &reply.plan;
+    let mut content = Vec::new();
+    if let Some((text, signature)) = &plan.reasoning {
+        content.push(
+            json!({"reasoningContent": {"reasoningText": {"text": text, "signature": signature}}}),
+        );
+    }
+    if !plan.text.is_empty() {
+        content.push(json!({ "text": plan.text }));
+    }
+    for t in &plan.tool_uses {
+        content.push(json!({"toolUse": {"toolUseId": t.id, "name": t.name, "input": t.input}}));
+    }
+    json!({
+        "output": {"message": {"role": "assistant", "content": content}},
+        "stopReason": plan.stop_reason.converse(),
+        "usage": usage(reply),
+        "metrics": {"latencyMs": reply.latency_ms},
+    })
+}
+
+/// The ConverseStream events, in order.
+pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
+    let plan = reply.plan.clone();
+    let size = reply.delta_chars;
+    let mut events = Vec::new();
+    let mut push = |reply: &mut Reply, kind: &str, mut payload: Value, toks: u64| {
+        payload["p"] = json!(padding(&mut reply.rng));
+        events.push(Event {
+            frame: eventstream::event(kind, &payload),
+            tokens: toks,
+        });
+    };
+    push(reply, "messageStart", json!({"role": "assistant"}), 0);
+    let mut index = 0;
+    if let Some((text, signature)) = &plan.reasoning {
+        for piece in split_deltas(text, size) {
+            let t = tokens(&piece);
+            push(
+                reply,
+                "contentBlockDelta",
+                json!({"contentBlockIndex": index, "delta": {"reasoningContent": {"text": piece}}}),
+                t,
+            );
+        }
+        push(
+            reply,
+            "contentBlockDelta",
+            json!({"contentBlockIndex": index, "delta": {"reasoningContent": {"signature": signature}}}),
+            0,
+        );
+        push(
+            reply,
+            "contentBlockStop",
+            json!({"contentBlockIndex": index}),
+            0,
+        );
+        index += 1;
+    }
+    if !plan.text.is_empty() {
+        // Text blocks have no start event, as in Bedrock.
+        for piece in split_deltas(&plan.text, size) {
+            let t = tokens(&piece);
+            push(
+                reply,
+                "contentBlockDelta",
+                json!({"contentBlockIndex": index, "delta": {"text": piece}}),
+                t,
+            );
+        }
+        push(
+            reply,
+            "contentBlockStop",
+            json!({"contentBlockIndex": index}),
+            0,
+        );
+        index += 1;
+    }
+    for tu in &plan.tool_uses {
+        push(
+            reply,
+            "contentBlockStart",
+            json!({"contentBlockIndex": index, "start": {"toolUse": {"toolUseId": tu.id, "name": tu.name}}}),
+            0,
+        );
+        let input = tu.input.to_string();
+        for piece in split_chunks(&input, size.clamp(4, 24)) {
+            let t = tokens(&piece);
+            push(
+                reply,
+                "contentBlockDelta",
+                json!({"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}),
+                t,
+            );
+        }
+        push(
+            reply,
+            "contentBlockStop",
+            json!({"contentBlockIndex": index}),
+            0,
+        );
+        index += 1;
+    }
+    push(
+        reply,
+        "messageStop",
+        json!({"stopReason": plan.stop_reason.converse()}),
+        0,
+    );
+    let usage = usage(reply);
+    let latency = reply.latency_ms;
+    push(
+        reply,
+        "metadata",
+        json!({"usage": usage, "metrics": {"latencyMs": latency}}),
+        0,
+    );
+    events
+}

@@ -1,0 +1,551 @@
+//! Deterministic reply planning: scripted text from rules, otherwise spoken customer-service
+//! answers mixed from a template pool, seeded by a hash of the request body.
+//!
+//! Tool rule: with tools offered and no tool result in the last user turn, a tool is called
+//! when toolChoice is `any` (best match, else the first tool) or `tool` (that tool), or, with
+//! `auto`, when the last user text mentions a tool's name (case-insensitive, `_`/`-` read as
+//! spaces) or a word of 5+ letters from its description. After tool results, the answer
+//! quotes the result.
+
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::config::Script;
+use crate::request::{tokens, Conversation, Tool, ToolChoice};
+
+/// Deterministic generator (splitmix64).
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn from_bytes(bytes: &[u8]) -> Rng {
+        let digest = Sha256::digest(bytes);
+        let mut seed = [0u8; 8];
+        seed.copy_from_slice(&digest[..8]);
+        Rng(u64::from_le_bytes(seed))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// `n` characters from `[A-Za-z0-9]`.
+    pub fn alnum(&mut self, n: usize) -> String {
+        const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..n)
+            .map(|_| CHARS[self.below(CHARS.len())] as char)
+            .collect()
+    }
+}
+
+/// Bedrock's `"p"` padding: a prefix of `abc...XYZ0123...` of random length.
+pub fn padding(rng: &mut Rng) -> String {
+    const SEQ: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let n = 1 + rng.below(SEQ.len());
+    SEQ[..n].to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    EndTurn,
+    ToolUse,
+    MaxTokens,
+    StopSequence(String),
+}
+
+impl StopReason {
+    /// Converse spelling.
+    pub fn converse(&self) -> &'static str {
+        match self {
+            StopReason::EndTurn => "end_turn",
+            StopReason::ToolUse => "tool_use",
+            StopReason::MaxTokens => "max_tokens",
+            StopReason::StopSequence(_) => "stop_sequence",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedToolUse {
+    pub id: String,
+    pub name: String,
+    pub input: Value,
+}
+
+/// What the model "says".
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Reasoning text and signature (thinking enabled only).
+    pub reasoning: Option<(String, String)>,
+    pub text: String,
+    pub tool_uses: Vec<PlannedToolUse>,
+    pub stop_reason: StopReason,
+}
+
+impl Plan {
+    pub fn output_tokens(&self) -> u64 {
+        let reasoning = self.reasoning.as_ref().map_or(0, |(t, _)| tokens(t));
+        let tools: u64 = self
+            .tool_uses
+            .iter()
+            .map(|t| tokens(&t.name) + tokens(&t.input.to_string()))
+            .sum();
+        reasoning + tokens(&self.text) + tools
+    }
+}
+
+const OPENERS: &[&str] = &[
+    "Thanks for calling, I can help you with that.",
+    "Sure, I'd be happy to help with that today.",
+    "Of course. Let me walk you through it.",
+    "Great question, here's what I can tell you.",
+    "Absolutely, I've pulled up the details for you.",
+    "Thanks for your patience, I have that information now.",
+];
+
+const BODIES: &[&str] = &[
+    "Dr. Patel has an opening on Tuesday at 10:30 a.m., and Dr. Nguyen can see you Thursday at 2:15 p.m.",
+    "The standard transfer fee is $3.50, and same-day transfers within the U.S. are $12.99.",
+    "Your current balance is $1,284.75, and your next payment of $89.99 is due on the 15th.",
+    "Our office hours are 8:00 a.m. to 6:00 p.m. Eastern time, Monday through Friday.",
+    "Mr. Alvarez from our billing team confirmed the refund of $42.10 on Jan. 5.",
+    "The package left our St. Louis warehouse this morning and should arrive by 4:00 p.m. on Friday.",
+    "The new plan is 4.5 percent cheaper than your current one, which saves about $27.40 a month.",
+    "As the policy says, \"refunds are issued within 5 to 7 business days.\"",
+    "Your appointment with Mrs. Johnson is confirmed for March 3rd at 9:45 a.m. at our Main St. office.",
+    "The premium model weighs 2.3 kilograms and comes with a 2-year warranty.",
+    "I see two open orders on your account, numbers 10482 and 10519.",
+    "The U.S. shipping rate is $5.95 for orders under $50, and shipping is free above that.",
+    "Your flight departs at 7:05 p.m. from gate B12, and boarding starts 40 minutes earlier.",
+    "Prof. Kim's workshop has 3 seats left, and the early-bird price is $149.00 until Oct. 1.",
+];
+
+const LISTS: &[&str] = &[
+    "You have three options: pay online, pay by phone, or visit a branch.",
+    "To reset it, first open Settings, then tap Security, and finally choose Reset PIN.",
+    "Please have these ready: your account number, the last 4 digits of your card, and your ZIP code.",
+    "The main steps are simple: confirm your address, pick a delivery window, and sign on arrival.",
+];
+
+const CLOSERS: &[&str] = &[
+    "Is there anything else I can help you with?",
+    "Let me know if you'd like me to set that up for you.",
+    "Would you like me to send a confirmation by text or e-mail?",
+    "Is there anything else I can do for you today?",
+];
+
+const PREFACES: &[&str] = &[
+    "Let me check that for you.",
+    "One moment while I look that up.",
+    "Sure, let me pull that up.",
+];
+
+fn generated_answer(rng: &mut Rng) -> String {
+    let mut parts = vec![OPENERS[rng.below(OPENERS.len())].to_string()];
+    let n = 1 + rng.below(3);
+    let mut used = Vec::new();
+    while used.len() < n {
+        let i = rng.below(BODIES.len());
+        if !used.contains(&i) {
+            used.push(i);
+            parts.push(BODIES[i].to_string());
+        }
+    }
+    if rng.below(10) < 4 {
+        parts.push(LISTS[rng.below(LISTS.len())].to_string());
+    }
+    parts.push(CLOSERS[rng.below(CLOSERS.len())].to_string());
+    parts.join(" ")
+}
+
+fn snippet(text: &str, max: usize) -> String {
+    let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if t.chars().count() <= max {
+        t
+    } else {
+        format!("{}...", t.chars().take(max).collect::<String>())
+    }
+}
+
+fn after_tool_answer(conv: &Conversation, rng: &mut Rng) -> String {
+    let results = conv.last_tool_results();
+    let mut parts = Vec::new();
+    for (id, text, is_error) in &results {
+        let tool = conv
+            .tool_name_for(id)
+            .unwrap_or_else(|| "the system".to_string());
+        let tool = tool.replace(['_', '-'], " ");
+        if *is_error {
+            parts.push(format!(
+                "I'm sorry, I wasn't able to complete that with {tool}: {}.",
+                snippet(text, 160)
+            ));
+        } else {
+            parts.push(format!(
+                "Thanks for waiting. I checked with {tool}, and here's what I found: {}.",
+                snippet(text, 160)
+            ));
+        }
+    }
+    parts.push(CLOSERS[rng.below(CLOSERS.len())].to_string());
+    parts.join(" ")
+}
+
+const STOPWORDS: &[&str] = &[
+    "about",
+    "which",
+    "there",
+    "their",
+    "would",
+    "could",
+    "should",
+    "these",
+    "those",
+    "other",
+    "given",
+    "using",
+    "based",
+    "returns",
+    "return",
+    "information",
+    "specified",
+    "provided",
+    "current",
+    "where",
+    "while",
+    "after",
+    "before",
+    "first",
+    "please",
+];
+
+fn words(text: &str) -> Vec<String> {
+    text.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn tool_matches(tool: &Tool, user_words: &[String], user_lower: &str) -> bool {
+    let name = tool.name.to_lowercase();
+    if user_lower.contains(&name) || user_lower.contains(&name.replace(['_', '-'], " ")) {
+        return true;
+    }
+    words(&tool.description)
+        .iter()
+        .filter(|w| w.chars().count() >= 5 && !STOPWORDS.contains(&w.as_str()))
+        .any(|w| user_words.contains(w))
+}
+
+fn choose_tool(conv: &Conversation) -> Option<&Tool> {
+    if conv.tools.is_empty() || conv.tool_choice == ToolChoice::None {
+        return None;
+    }
+    if !conv.last_tool_results().is_empty() {
+        return None;
+    }
+    let user = conv.last_user_text();
+    let lower = user.to_lowercase();
+    let user_words = words(&user);
+    let matching = conv
+        .tools
+        .iter()
+        .find(|t| tool_matches(t, &user_words, &lower));
+    match &conv.tool_choice {
+        ToolChoice::Tool(name) => conv.tools.iter().find(|t| &t.name == name),
+        ToolChoice::Any => matching.or(conv.tools.first()),
+        _ => matching,
+    }
+}
+
+/// Builds a plausible value for a JSON schema.
+pub fn sample_value(schema: &Value, name: &str, user_text: &str, rng: &mut Rng) -> Value {
+    if let Some(v) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
+        return v.clone();
+    }
+    if let Some(v) = schema.get("const") {
+        return v.clone();
+    }
+    let ty = match schema.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
+        _ if schema.get("properties").is_some() => "object",
+        _ => "string",
+    };
+    let n = name.to_lowercase();
+    match ty {
+        "object" => sample_object(schema, user_text, rng),
+        "array" => {
+            let item = schema
+                .get("items")
+                .cloned()
+                .unwrap_or(json!({"type": "string"}));
+            json!([sample_value(&item, name, user_text, rng)])
+        }
+        "integer" => {
+            let min = schema.get("minimum").and_then(Value::as_i64).unwrap_or(1);
+            let max = schema
+                .get("maximum")
+                .and_then(Value::as_i64)
+                .unwrap_or(min.max(1) + 4);
+            json!(min + (rng.below((max - min + 1).clamp(1, 1000) as usize) as i64))
+        }
+        "number" => {
+            let min = schema.get("minimum").and_then(Value::as_f64).unwrap_or(1.0);
+            json!(min + 2.5)
+        }
+        "boolean" => json!(true),
+        _ => {
+            let s = if n.contains("email") {
+                "jane.doe@example.com".to_string()
+            } else if n.contains("phone") {
+                "+1-555-0134".to_string()
+            } else if n.contains("date") {
+                "2025-03-14".to_string()
+            } else if n.contains("time") {
+                "10:30".to_string()
+            } else if n.contains("zip") || n.contains("postal") {
+                "98101".to_string()
+            } else if n.contains("currency") {
+                "USD".to_string()
+            } else if n.contains("city") || n.contains("location") || n.contains("address") {
+                "Seattle, WA".to_string()
+            } else if n.contains("name") {
+                "Jane Doe".to_string()
+            } else if n.ends_with("id")
+                || n.contains("number")
+                || n.contains("account")
+                || n.contains("order")
+            {
+                format!("A-{}", 10000 + rng.below(90000))
+            } else if n.contains("query")
+                || n.contains("question")
+                || n.contains("text")
+                || n.contains("message")
+            {
+                snippet(user_text, 80)
+            } else {
+                format!("sample {}", n.replace('_', " "))
+            };
+            json!(s)
+        }
+    }
+}
+
+fn sample_object(schema: &Value, user_text: &str, rng: &mut Rng) -> Value {
+    let mut out = Map::new();
+    let props = schema.get("properties").and_then(Value::as_object);
+    for req in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(key) = req.as_str() else { continue };
+        let prop = props
+            .and_then(|p| p.get(key))
+            .cloned()
+            .unwrap_or(json!({"type": "string"}));
+        out.insert(key.to_string(), sample_value(&prop, key, user_text, rng));
+    }
+    Value::Object(out)
+}
+
+/// Bedrock-style tool use id: `tooluse_` + 22 base62 characters.
+pub fn tool_use_id(rng: &mut Rng) -> String {
+    format!("tooluse_{}", rng.alnum(22))
+}
+
+fn signature(rng: &mut Rng, text: &str) -> String {
+    use base64::Engine;
+    let mut bytes = Vec::new();
+    let mut h = Sha256::new();
+    h.update(text.as_bytes());
+    h.update(rng.next().to_le_bytes());
+    let d = h.finalize();
+    for i in 0..3u8 {
+        let mut h2 = Sha256::new();
+        h2.update(d);
+        h2.update([i]);
+        bytes.extend_from_slice(&h2.finalize());
+    }
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Plans the reply for a validated conversation. `rng` is seeded from the request body.
+pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
+    let user_text = conv.last_user_text();
+    let after_tool = !conv.last_tool_results().is_empty();
+    let mut tool_uses = Vec::new();
+    let text;
+    if after_tool {
+        text = script
+            .reply_after_tool
+            .clone()
+            .or_else(|| script.reply.clone())
+            .unwrap_or_else(|| after_tool_answer(conv, rng));
+    } else if let Some(scripted) = &script.tool_uses {
+        text = script.reply.clone().unwrap_or_default();
+        for t in scripted {
+            tool_uses.push(PlannedToolUse {
+                id: t.id.clone().unwrap_or_else(|| tool_use_id(rng)),
+                name: t.name.clone(),
+                input: if t.input.is_null() {
+                    json!({})
+                } else {
+                    t.input.clone()
+                },
+            });
+        }
+    } else if let Some(reply) = &script.reply {
+        text = reply.clone();
+    } else if let Some(tool) = choose_tool(conv) {
+        text = PREFACES[rng.below(PREFACES.len())].to_string();
+        let input = sample_object_or_value(&tool.schema, &user_text, rng);
+        tool_uses.push(PlannedToolUse {
+            id: tool_use_id(rng),
+            name: tool.name.clone(),
+            input,
+        });
+    } else {
+        text = generated_answer(rng);
+    }
+    let reasoning = conv.thinking.map(|_| {
+        let t = script.thinking.clone().unwrap_or_else(|| {
+            let mut t = format!(
+                "The caller is asking: \"{}\". I should answer briefly and clearly, in a friendly spoken style.",
+                snippet(&user_text, 80)
+            );
+            if let Some(tu) = tool_uses.first() {
+                t.push_str(&format!(" I need to call {} to get the exact details.", tu.name));
+            }
+            t
+        });
+        let sig = signature(rng, &t);
+        (t, sig)
+    });
+    let mut plan = Plan {
+        reasoning,
+        text,
+        stop_reason: if tool_uses.is_empty() {
+            StopReason::EndTurn
+        } else {
+            StopReason::ToolUse
+        },
+        tool_uses,
+    };
+    apply_limits(conv, &mut plan);
+    plan
+}
+
+fn sample_object_or_value(schema: &Value, user_text: &str, rng: &mut Rng) -> Value {
+    match sample_value(schema, "input", user_text, rng) {
+        v @ Value::Object(_) => v,
+        _ => json!({}),
+    }
+}
+
+/// Stop sequences and max tokens cut the reply like a model would.
+fn apply_limits(conv: &Conversation, plan: &mut Plan) {
+    if let Some((pos, seq)) = conv
+        .stop_sequences
+        .iter()
+        .filter_map(|s| plan.text.find(s.as_str()).map(|p| (p, s)))
+        .min_by_key(|(p, _)| *p)
+    {
+        plan.text.truncate(pos);
+        plan.tool_uses.clear();
+        plan.stop_reason = StopReason::StopSequence(seq.clone());
+    }
+    if plan.output_tokens() > conv.max_tokens {
+        let reasoning = plan.reasoning.as_ref().map_or(0, |(t, _)| tokens(t));
+        let budget = conv.max_tokens.saturating_sub(reasoning);
+        let chars = (budget * 4) as usize;
+        plan.text = plan.text.chars().take(chars).collect();
+        if let Some((t, _)) = plan.reasoning.as_mut() {
+            if reasoning > conv.max_tokens {
+                *t = t.chars().take((conv.max_tokens * 4) as usize).collect();
+            }
+        }
+        plan.tool_uses.clear();
+        plan.stop_reason = StopReason::MaxTokens;
+    }
+}
+
+/// Splits text into deltas of about `size` characters, cutting after whitespace.
+pub fn split_deltas(text: &str, size: usize) -> Vec<String> {
+    let size = size.max(1);
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for word in text.split_inclusive(char::is_whitespace) {
+        if !cur.is_empty() && cur.chars().count() + word.chars().count() > size {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push_str(word);
+        while cur.chars().count() > size * 2 {
+            let head: String = cur.chars().take(size).collect();
+            cur = cur.chars().skip(size).collect();
+            out.push(head);
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Splits any string into pieces of exactly `size` characters (the last may be shorter).
+pub fn split_chunks(text: &str, size: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(size.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_rejoin() {
+        let text = "Dr. Patel has an opening on Tuesday at 10:30 a.m. today.";
+        let parts = split_deltas(text, 12);
+        assert!(parts.len() > 2);
+        assert_eq!(parts.concat(), text);
+        assert_eq!(split_chunks("{\"a\":1}", 3).concat(), "{\"a\":1}");
+    }
+
+    #[test]
+    fn schema_samples() {
+        let mut rng = Rng(1);
+        let schema = json!({"type": "object", "properties": {
+            "city": {"type": "string"}, "days": {"type": "integer"}, "metric": {"type": "boolean"}
+        }, "required": ["city", "days", "metric"]});
+        let v = sample_value(&schema, "input", "", &mut rng);
+        assert_eq!(v["city"], "Seattle, WA");
+        assert!(v["days"].is_i64());
+        assert_eq!(v["metric"], true);
+    }
+}

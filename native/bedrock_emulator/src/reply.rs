@@ -1,0 +1,36 @@
+//! A fully planned reply with its token accounting and timing, shared by the renderers.
+
+use bytes::Bytes;
+
+use crate::cache::CacheUsage;
+use crate::replies::{Plan, Rng};
+
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub plan: Plan,
+    /// Input tokens not served from or written to the cache.
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache: CacheUsage,
+    /// Model name for Anthropic bodies.
+    pub model_name: String,
+    pub first_token_ms: u64,
+    pub latency_ms: u64,
+    /// Approximate characters per text delta.
+    pub delta_chars: usize,
+    pub rng: Rng,
+}
+
+impl Reply {
+    /// Bedrock's total: input + output + cache read + cache write.
+    pub fn total_tokens(&self) -> u64 {
+        self.input_tokens + self.output_tokens + self.cache.read + self.cache.write
+    }
+}
+
+/// One event-stream frame; `tokens > 0` marks a content delta paced by tokens per second.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub frame: Bytes,
+    pub tokens: u64,
+}

@@ -1,0 +1,746 @@
+//! The request model shared by the Converse and Anthropic (InvokeModel) routes, parsed from
+//! either wire format, plus the token approximation.
+//!
+//! Tokens: `ceil(chars / 4)` per text (chars = Unicode scalar values), +3 per message,
+//! each tool counts the tokens of its JSON spec, images/documents/audio/video count 1000.
+
+use serde_json::Value;
+
+use crate::error::AwsError;
+
+/// Approximate token count of a text.
+pub fn tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4)
+}
+
+pub const MESSAGE_OVERHEAD: u64 = 3;
+pub const MEDIA_TOKENS: u64 = 1000;
+/// Default max tokens when a Converse request sets none.
+pub const DEFAULT_MAX_TOKENS: u64 = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    Text(String),
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        id: String,
+        text: String,
+        is_error: bool,
+    },
+    Reasoning(String),
+    Media,
+}
+
+impl Block {
+    fn tokens(&self) -> u64 {
+        match self {
+            Block::Text(t) | Block::Reasoning(t) => tokens(t),
+            Block::ToolUse { name, input, .. } => tokens(name) + tokens(&input.to_string()),
+            Block::ToolResult { text, .. } => tokens(text),
+            Block::Media => MEDIA_TOKENS,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub role: Role,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tool {
+    pub name: String,
+    pub description: String,
+    pub schema: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolChoice {
+    Auto,
+    Any,
+    Tool(String),
+    None,
+}
+
+/// One piece of the prompt, in cache order (tools, system, messages).
+#[derive(Debug, Clone)]
+pub enum CacheItem {
+    Part { tokens: u64, repr: String },
+    Point { ttl_secs: u64 },
+}
+
+#[derive(Debug, Clone)]
+#[allow(dead_code)] // system / top_p are parsed for completeness and debugging.
+pub struct Conversation {
+    pub system: Vec<String>,
+    pub messages: Vec<Message>,
+    pub tools: Vec<Tool>,
+    pub tool_choice: ToolChoice,
+    pub max_tokens: u64,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub stop_sequences: Vec<String>,
+    /// Thinking budget when extended thinking is enabled.
+    pub thinking: Option<u64>,
+    pub cache_items: Vec<CacheItem>,
+}
+
+impl Conversation {
+    pub fn input_tokens(&self) -> u64 {
+        self.cache_items
+            .iter()
+            .map(|i| match i {
+                CacheItem::Part { tokens, .. } => *tokens,
+                CacheItem::Point { .. } => 0,
+            })
+            .sum()
+    }
+
+    pub fn has_cache_points(&self) -> bool {
+        self.cache_items
+            .iter()
+            .any(|i| matches!(i, CacheItem::Point { .. }))
+    }
+
+    /// Text of the last user message (joined text blocks).
+    pub fn last_user_text(&self) -> String {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map(|m| {
+                m.blocks
+                    .iter()
+                    .filter_map(|b| match b {
+                        Block::Text(t) => Some(t.as_str()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// Tool results carried by the last message when it is a user message.
+    pub fn last_tool_results(&self) -> Vec<(String, String, bool)> {
+        match self.messages.last() {
+            Some(m) if m.role == Role::User => m
+                .blocks
+                .iter()
+                .filter_map(|b| match b {
+                    Block::ToolResult { id, text, is_error } => {
+                        Some((id.clone(), text.clone(), *is_error))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Name of the tool that produced a tool use id in the conversation.
+    pub fn tool_name_for(&self, id: &str) -> Option<String> {
+        self.messages
+            .iter()
+            .flat_map(|m| &m.blocks)
+            .find_map(|b| match b {
+                Block::ToolUse { id: i, name, .. } if i == id => Some(name.clone()),
+                _ => None,
+            })
+    }
+}
+
+fn ttl_secs(ttl: Option<&Value>) -> u64 {
+    match ttl.and_then(Value::as_str) {
+        Some("1h") => 3600,
+        _ => 300,
+    }
+}
+
+fn validation_constraint(value: impl std::fmt::Display, at: &str, constraint: &str) -> AwsError {
+    AwsError::validation(format!(
+        "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must {constraint}"
+    ))
+}
+
+fn parse_body(body: &[u8], anthropic: bool) -> Result<serde_json::Map<String, Value>, AwsError> {
+    let malformed = |detail: String| {
+        AwsError::validation(if anthropic {
+            format!("Malformed input request: {detail}, please reformat your input and try again.")
+        } else {
+            format!("Malformed request body: {detail}")
+        })
+    };
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(malformed("#: expected type: JSONObject".to_string())),
+        Err(e) => Err(malformed(format!("invalid JSON ({e})"))),
+    }
+}
+
+/// Parses and validates a Converse / ConverseStream request body.
+pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
+    let root = parse_body(body, false)?;
+    let mut items = Vec::new();
+    let cfg = root.get("inferenceConfig").cloned().unwrap_or(Value::Null);
+    let max_tokens = match cfg.get("maxTokens") {
+        Some(v) => {
+            let n = v.as_i64().unwrap_or(0);
+            if n < 1 {
+                return Err(validation_constraint(
+                    v,
+                    "inferenceConfig.maxTokens",
+                    "have value greater than or equal to 1",
+                ));
+            }
+            n as u64
+        }
+        None => DEFAULT_MAX_TOKENS,
+    };
+    let temperature = range_check(&cfg, "temperature", "inferenceConfig.temperature")?;
+    let top_p = range_check(&cfg, "topP", "inferenceConfig.topP")?;
+    let stop_sequences = string_list(cfg.get("stopSequences"));
+
+    // Tools first: they precede the system prompt in the cache prefix.
+    let mut tools = Vec::new();
+    let mut tool_choice = ToolChoice::Auto;
+    let tool_config = root.get("toolConfig");
+    if let Some(tc) = tool_config {
+        for (i, t) in tc
+            .get("tools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(spec) = t.get("toolSpec") {
+                let name = spec
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                if name.is_empty() {
+                    return Err(validation_constraint(
+                        "",
+                        &format!("toolConfig.tools.{i}.member.toolSpec.name"),
+                        "have length greater than or equal to 1",
+                    ));
+                }
+                let schema = spec
+                    .get("inputSchema")
+                    .and_then(|s| s.get("json"))
+                    .cloned()
+                    .unwrap_or_else(|| serde_json::json!({"type": "object"}));
+                items.push(CacheItem::Part {
+                    tokens: tokens(&spec.to_string()),
+                    repr: spec.to_string(),
+                });
+                tools.push(Tool {
+                    name,
+                    description: spec
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    schema,
+                });
+            } else if let Some(cp) = t.get("cachePoint") {
+                items.push(CacheItem::Point {
+                    ttl_secs: ttl_secs(cp.get("ttl")),
+                });
+            }
+        }
+        if let Some(choice) = tc.get("toolChoice") {
+            tool_choice = if choice.get("any").is_some() {
+                ToolChoice::Any
+            } else if let Some(t) = choice.get("tool") {
+                let name = t
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                if !tools.iter().any(|x| x.name == name) {
+                    return Err(AwsError::validation(format!(
+                        "The model returned the following errors: tool_choice.name: Tool '{name}' not found in provided tools"
+                    )));
+                }
+                ToolChoice::Tool(name)
+            } else {
+                ToolChoice::Auto
+            };
+        }
+    }
+
+    let mut system = Vec::new();
+    for s in root
+        .get("system")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(t) = s.get("text").and_then(Value::as_str) {
+            items.push(CacheItem::Part {
+                tokens: tokens(t),
+                repr: format!("system:{t}"),
+            });
+            system.push(t.to_string());
+        } else if let Some(cp) = s.get("cachePoint") {
+            items.push(CacheItem::Point {
+                ttl_secs: ttl_secs(cp.get("ttl")),
+            });
+        }
+    }
+
+    let mut messages = Vec::new();
+    let raw_messages = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, m) in raw_messages.iter().enumerate() {
+        let role = match m.get("role").and_then(Value::as_str) {
+            Some("user") => Role::User,
+            Some("assistant") => Role::Assistant,
+            other => {
+                return Err(validation_constraint(
+                    other.unwrap_or("null"),
+                    &format!("messages.{}.member.role", i + 1),
+                    "satisfy enum value set: [user, assistant]",
+                ))
+            }
+        };
+        let content = m
+            .get("content")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if content.is_empty() {
+            return Err(AwsError::validation(format!(
+                "The content field in the Message object at messages.{i} is empty. Add a ContentBlock object to the content field and try again."
+            )));
+        }
+        let mut blocks = Vec::new();
+        items.push(CacheItem::Part {
+            tokens: MESSAGE_OVERHEAD,
+            repr: format!("message:{}", role.as_str()),
+        });
+        for (j, c) in content.iter().enumerate() {
+            let block = if let Some(t) = c.get("text").and_then(Value::as_str) {
+                if t.trim().is_empty() {
+                    return Err(AwsError::validation(format!(
+                        "The text field in the ContentBlock object at messages.{i}.content.{j} is blank. Add text to the text field, and try again."
+                    )));
+                }
+                Block::Text(t.to_string())
+            } else if let Some(tu) = c.get("toolUse") {
+                Block::ToolUse {
+                    id: tu
+                        .get("toolUseId")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    name: tu
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    input: tu.get("input").cloned().unwrap_or(Value::Null),
+                }
+            } else if let Some(tr) = c.get("toolResult") {
+                Block::ToolResult {
+                    id: tr
+                        .get("toolUseId")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    text: tool_result_text(tr.get("content")),
+                    is_error: tr.get("status").and_then(Value::as_str) == Some("error"),
+                }
+            } else if let Some(r) = c.get("reasoningContent") {
+                let text = r
+                    .get("reasoningText")
+                    .and_then(|t| t.get("text"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                Block::Reasoning(text.to_string())
+            } else if let Some(cp) = c.get("cachePoint") {
+                items.push(CacheItem::Point {
+                    ttl_secs: ttl_secs(cp.get("ttl")),
+                });
+                continue;
+            } else if let Some(g) = c.get("guardContent") {
+                let t = g
+                    .get("text")
+                    .and_then(|t| t.get("text"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                Block::Text(t.to_string())
+            } else if ["image", "document", "video", "audio"]
+                .iter()
+                .any(|k| c.get(*k).is_some())
+            {
+                Block::Media
+            } else {
+                continue;
+            };
+            items.push(CacheItem::Part {
+                tokens: block.tokens(),
+                repr: c.to_string(),
+            });
+            blocks.push(block);
+        }
+        messages.push(Message { role, blocks });
+    }
+    if (messages.iter().any(|m| {
+        m.blocks
+            .iter()
+            .any(|b| matches!(b, Block::ToolUse { .. } | Block::ToolResult { .. }))
+    })) && tool_config.is_none()
+    {
+        return Err(AwsError::validation(
+            "The toolConfig field must be defined when using toolUse and toolResult content blocks.",
+        ));
+    }
+    let thinking = thinking_budget(
+        root.get("additionalModelRequestFields")
+            .and_then(|a| a.get("thinking")),
+    )?;
+    let conv = Conversation {
+        system,
+        messages,
+        tools,
+        tool_choice,
+        max_tokens,
+        temperature,
+        top_p,
+        stop_sequences,
+        thinking,
+        cache_items: items,
+    };
+    crate::validation::validate(&conv)?;
+    Ok(conv)
+}
+
+fn range_check(cfg: &Value, key: &str, at: &str) -> Result<Option<f64>, AwsError> {
+    match cfg.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => {
+            let x = v.as_f64().unwrap_or(f64::NAN);
+            if x.is_nan() || x < 0.0 {
+                Err(validation_constraint(
+                    v,
+                    at,
+                    "have value greater than or equal to 0",
+                ))
+            } else if x > 1.0 {
+                Err(validation_constraint(
+                    v,
+                    at,
+                    "have value less than or equal to 1",
+                ))
+            } else {
+                Ok(Some(x))
+            }
+        }
+    }
+}
+
+fn string_list(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn tool_result_text(content: Option<&Value>) -> String {
+    match content {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(parts)) => parts
+            .iter()
+            .filter_map(|p| {
+                if let Some(t) = p.get("text").and_then(Value::as_str) {
+                    Some(t.to_string())
+                } else if let Some(j) = p.get("json") {
+                    Some(j.to_string())
+                } else if p.get("type").and_then(Value::as_str) == Some("text") {
+                    p.get("text").and_then(Value::as_str).map(str::to_string)
+                } else {
+                    None
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    }
+}
+
+/// Reads `thinking: {type: "enabled", budget_tokens}`; the budget is checked in validation.
+fn thinking_budget(thinking: Option<&Value>) -> Result<Option<u64>, AwsError> {
+    let Some(t) = thinking else { return Ok(None) };
+    match t.get("type").and_then(Value::as_str) {
+        Some("enabled") => {
+            let budget = t.get("budget_tokens").and_then(Value::as_i64).unwrap_or(0);
+            Ok(Some(budget.max(0) as u64))
+        }
+        Some("disabled") | None => Ok(None),
+        Some(other) => Err(AwsError::validation(format!(
+            "The model returned the following errors: thinking.type: Input tag '{other}' found using 'type' does not match any of the expected tags: 'disabled', 'enabled'"
+        ))),
+    }
+}
+
+/// The Anthropic Messages version Bedrock requires on InvokeModel.
+pub const ANTHROPIC_VERSION: &str = "bedrock-2023-05-31";
+
+fn required(root: &serde_json::Map<String, Value>, key: &str) -> Result<(), AwsError> {
+    if root.contains_key(key) {
+        Ok(())
+    } else {
+        Err(AwsError::validation(format!(
+            "Malformed input request: #: required key [{key}] not found, please reformat your input and try again."
+        )))
+    }
+}
+
+/// Parses and validates an Anthropic Messages body sent to InvokeModel.
+pub fn parse_anthropic(body: &[u8]) -> Result<Conversation, AwsError> {
+    let root = parse_body(body, true)?;
+    required(&root, "anthropic_version")?;
+    if root.get("anthropic_version").and_then(Value::as_str) != Some(ANTHROPIC_VERSION) {
+        return Err(AwsError::validation(format!(
+            "Malformed input request: #/anthropic_version: {} is not a valid enum value, please reformat your input and try again.",
+            root["anthropic_version"]
+        )));
+    }
+    required(&root, "max_tokens")?;
+    required(&root, "messages")?;
+    let max_tokens = root.get("max_tokens").and_then(Value::as_i64).unwrap_or(0);
+    if max_tokens < 1 {
+        return Err(AwsError::validation(format!(
+            "Malformed input request: #/max_tokens: {} is not greater or equal to 1, please reformat your input and try again.",
+            root["max_tokens"]
+        )));
+    }
+    let range = |key: &str| -> Result<Option<f64>, AwsError> {
+        match root.get(key).and_then(Value::as_f64) {
+            None => Ok(None),
+            Some(x) if (0.0..=1.0).contains(&x) => Ok(Some(x)),
+            Some(x) => Err(AwsError::validation(format!(
+                "Malformed input request: #/{key}: {x} is not {} 1, please reformat your input and try again.",
+                if x < 0.0 { "greater or equal to 0 /" } else { "less or equal to" }
+            ))),
+        }
+    };
+    let temperature = range("temperature")?;
+    let top_p = range("top_p")?;
+    let mut items = Vec::new();
+    let mut tools = Vec::new();
+    for t in root
+        .get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = t
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let mut spec = t.clone();
+        if let Some(o) = spec.as_object_mut() {
+            o.remove("cache_control");
+        }
+        items.push(CacheItem::Part {
+            tokens: tokens(&spec.to_string()),
+            repr: spec.to_string(),
+        });
+        push_cache_control(&mut items, t);
+        tools.push(Tool {
+            name,
+            description: t
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+            schema: t
+                .get("input_schema")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({"type": "object"})),
+        });
+    }
+    let tool_choice = match root.get("tool_choice") {
+        Some(tc) => match tc.get("type").and_then(Value::as_str) {
+            Some("any") => ToolChoice::Any,
+            Some("none") => ToolChoice::None,
+            Some("tool") => {
+                let name = tc
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                if !tools.iter().any(|t| t.name == name) {
+                    return Err(AwsError::validation(format!(
+                        "tool_choice.name: Tool '{name}' not found in provided tools"
+                    )));
+                }
+                ToolChoice::Tool(name)
+            }
+            _ => ToolChoice::Auto,
+        },
+        None => ToolChoice::Auto,
+    };
+    let mut system = Vec::new();
+    match root.get("system") {
+        Some(Value::String(s)) => {
+            items.push(CacheItem::Part {
+                tokens: tokens(s),
+                repr: format!("system:{s}"),
+            });
+            system.push(s.clone());
+        }
+        Some(Value::Array(blocks)) => {
+            for b in blocks {
+                if let Some(t) = b.get("text").and_then(Value::as_str) {
+                    items.push(CacheItem::Part {
+                        tokens: tokens(t),
+                        repr: format!("system:{t}"),
+                    });
+                    push_cache_control(&mut items, b);
+                    system.push(t.to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+    let mut messages = Vec::new();
+    let raw = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for (i, m) in raw.iter().enumerate() {
+        let role = match m.get("role").and_then(Value::as_str) {
+            Some("user") => Role::User,
+            Some("assistant") => Role::Assistant,
+            other => {
+                return Err(AwsError::validation(format!(
+                    "Malformed input request: #/messages/{i}/role: {} is not a valid enum value, please reformat your input and try again.",
+                    other.unwrap_or("null")
+                )))
+            }
+        };
+        items.push(CacheItem::Part {
+            tokens: MESSAGE_OVERHEAD,
+            repr: format!("message:{}", role.as_str()),
+        });
+        let mut blocks = Vec::new();
+        let content: Vec<Value> = match m.get("content") {
+            Some(Value::String(s)) => vec![serde_json::json!({"type": "text", "text": s})],
+            Some(Value::Array(a)) => a.clone(),
+            _ => Vec::new(),
+        };
+        if content.is_empty() {
+            return Err(AwsError::validation(format!(
+                "messages.{i}: all messages must have non-empty content except for the optional final assistant message"
+            )));
+        }
+        for c in &content {
+            let block = match c.get("type").and_then(Value::as_str) {
+                Some("text") => Block::Text(
+                    c.get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                ),
+                Some("tool_use") => Block::ToolUse {
+                    id: c
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    name: c
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    input: c.get("input").cloned().unwrap_or(Value::Null),
+                },
+                Some("tool_result") => Block::ToolResult {
+                    id: c
+                        .get("tool_use_id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                    text: tool_result_text(c.get("content")),
+                    is_error: c.get("is_error").and_then(Value::as_bool).unwrap_or(false),
+                },
+                Some("thinking") => Block::Reasoning(
+                    c.get("thinking")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                ),
+                Some("image" | "document") => Block::Media,
+                _ => continue,
+            };
+            let mut repr = c.clone();
+            if let Some(o) = repr.as_object_mut() {
+                o.remove("cache_control");
+            }
+            items.push(CacheItem::Part {
+                tokens: block.tokens(),
+                repr: repr.to_string(),
+            });
+            push_cache_control(&mut items, c);
+            blocks.push(block);
+        }
+        messages.push(Message { role, blocks });
+    }
+    let thinking = thinking_budget(root.get("thinking"))?;
+    let conv = Conversation {
+        system,
+        messages,
+        tools,
+        tool_choice,
+        max_tokens: max_tokens as u64,
+        temperature,
+        top_p,
+        stop_sequences: string_list(root.get("stop_sequences")),
+        thinking,
+        cache_items: items,
+    };
+    crate::validation::validate(&conv)?;
+    Ok(conv)
+}
+
+/// A `cache_control` marker ends a cache prefix right after its block.
+fn push_cache_control(items: &mut Vec<CacheItem>, block: &Value) {
+    if let Some(cc) = block.get("cache_control") {
+        items.push(CacheItem::Point {
+            ttl_secs: ttl_secs(cc.get("ttl")),
+        });
+    }
+}

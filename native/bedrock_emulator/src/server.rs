@@ -1,0 +1,280 @@
+//! The HTTP/1.1 server and the public handles: [`Emulator`] (async, on the caller's tokio
+//! runtime) and [`BlockingEmulator`] (own single-threaded runtime on its own thread).
+
+use std::io;
+use std::net::SocketAddr;
+use std::ops::Deref;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinSet;
+
+use crate::cache::PromptCache;
+use crate::config::{EmulatorConfig, Faults, Pacing, Rule};
+use crate::counters::{CounterStore, Counters};
+use crate::sigv4::Auth;
+
+/// Shared state of one instance.
+pub(crate) struct State {
+    pub auth: Auth,
+    pub verify_signatures: bool,
+    pub extra_models: Vec<String>,
+    pub pacing: Mutex<Pacing>,
+    pub faults: Mutex<Faults>,
+    pub rules: Mutex<Vec<Rule>>,
+    pub counters: Arc<CounterStore>,
+    pub cache: Mutex<PromptCache>,
+    pub throttle_seq: AtomicU64,
+    pub request_seq: AtomicU64,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Test credentials to give the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub api_key: Option<String>,
+}
+
+/// Cheap, cloneable control handle of a running instance.
+#[derive(Clone)]
+pub struct EmulatorHandle {
+    url: String,
+    addr: SocketAddr,
+    state: Arc<State>,
+}
+
+impl EmulatorHandle {
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn credentials(&self) -> TestCredentials {
+        TestCredentials {
+            access_key_id: self.state.auth.access_key_id.clone(),
+            secret_access_key: self.state.auth.secret_access_key.clone(),
+            api_key: self.state.auth.api_key.clone(),
+        }
+    }
+
+    pub fn counters(&self) -> Counters {
+        self.state.counters.snapshot()
+    }
+
+    pub fn reset_counters(&self) {
+        self.state.counters.reset();
+    }
+
+    /// Replaces the scripted-reply rules.
+    pub fn set_rules(&self, rules: Vec<Rule>) {
+        *lock(&self.state.rules) = rules;
+    }
+
+    /// Replaces the instance-wide faults.
+    pub fn set_faults(&self, faults: Faults) {
+        *lock(&self.state.faults) = faults;
+    }
+
+    /// Replaces the instance-wide pacing.
+    pub fn set_pacing(&self, pacing: Pacing) {
+        *lock(&self.state.pacing) = pacing;
+    }
+}
+
+/// A running emulator on the current tokio runtime. Dropping it stops the server.
+pub struct Emulator {
+    handle: EmulatorHandle,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Deref for Emulator {
+    type Target = EmulatorHandle;
+    fn deref(&self) -> &EmulatorHandle {
+        &self.handle
+    }
+}
+
+impl Emulator {
+    /// Binds `host:port` (port 0 = any free port) and starts serving.
+    pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
+        let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            auth: Auth {
+                access_key_id: config.access_key_id,
+                secret_access_key: config.secret_access_key,
+                api_key: config.api_key,
+            },
+            verify_signatures: config.verify_signatures,
+            extra_models: config.extra_models,
+            pacing: Mutex::new(config.pacing),
+            faults: Mutex::new(config.faults),
+            rules: Mutex::new(config.rules),
+            counters: Arc::new(CounterStore::default()),
+            cache: Mutex::new(PromptCache::default()),
+            throttle_seq: AtomicU64::new(0),
+            request_seq: AtomicU64::new(0),
+        });
+        let host = if addr.ip().is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
+        let url = format!("http://{host}:{}", addr.port());
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(serve(listener, Arc::clone(&state), rx));
+        Ok(Emulator {
+            handle: EmulatorHandle { url, addr, state },
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    pub fn handle(&self) -> EmulatorHandle {
+        self.handle.clone()
+    }
+
+    /// Stops accepting, closes every connection (open streams included) and waits.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: oneshot::Receiver<()>) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let fd = stream.as_raw_fd();
+                let state = Arc::clone(&state);
+                conns.spawn(async move {
+                    let svc = service_fn(move |req| crate::routes::handle(req, Arc::clone(&state), fd));
+                    let _ = http1::Builder::new()
+                        .keep_alive(true)
+                        .serve_connection(TokioIo::new(stream), svc)
+                        .await;
+                });
+            }
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    drop(listener);
+    conns.abort_all();
+    while conns.join_next().await.is_some() {}
+}
+
+/// An emulator running on its own thread with a small single-threaded tokio runtime, for
+/// callers without a runtime (the NIF, synchronous tests). Dropping it stops the server.
+pub struct BlockingEmulator {
+    handle: EmulatorHandle,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Deref for BlockingEmulator {
+    type Target = EmulatorHandle;
+    fn deref(&self) -> &EmulatorHandle {
+        &self.handle
+    }
+}
+
+impl BlockingEmulator {
+    /// Starts the server thread and waits until the socket is bound.
+    pub fn start(config: EmulatorConfig) -> io::Result<BlockingEmulator> {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("bedrock-emulator".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match Emulator::start(config).await {
+                        Ok(emulator) => {
+                            let _ = ready_tx.send(Ok(emulator.handle()));
+                            let _ = stop_rx.await;
+                            emulator.shutdown().await;
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(e));
+                        }
+                    }
+                });
+            })?;
+        let handle = ready_rx
+            .recv()
+            .map_err(|_| io::Error::other("emulator thread exited before binding"))??;
+        Ok(BlockingEmulator {
+            handle,
+            shutdown: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn handle(&self) -> EmulatorHandle {
+        self.handle.clone()
+    }
+
+    /// Stops the server and joins its thread.
+    pub fn shutdown(mut self) {
+        self.stop(true);
+    }
+
+    fn stop(&mut self, join: bool) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if join {
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+impl Drop for BlockingEmulator {
+    fn drop(&mut self) {
+        // Signal only: Drop may run on a thread that must not block.
+        self.stop(false);
+    }
+}

@@ -1,0 +1,107 @@
+//! Conversation-level checks Bedrock applies to both Converse and Anthropic bodies: role
+//! order, tool use / tool result pairing and the extended-thinking budget.
+
+use std::collections::HashSet;
+
+use crate::error::AwsError;
+use crate::request::{Block, Conversation, Role};
+
+const START_WITH_USER: &str = "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
+const ALTERNATE: &str = "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
+
+pub fn validate(conv: &Conversation) -> Result<(), AwsError> {
+    let Some(first) = conv.messages.first() else {
+        return Err(AwsError::validation(START_WITH_USER));
+    };
+    if first.role != Role::User {
+        return Err(AwsError::validation(START_WITH_USER));
+    }
+    for pair in conv.messages.windows(2) {
+        if pair[0].role == pair[1].role {
+            return Err(AwsError::validation(ALTERNATE));
+        }
+    }
+    check_tool_pairing(conv)?;
+    if let Some(budget) = conv.thinking {
+        if budget < 1024 {
+            return Err(AwsError::validation(
+                "The model returned the following errors: thinking.enabled.budget_tokens: Input should be greater than or equal to 1024",
+            ));
+        }
+        if budget >= conv.max_tokens {
+            return Err(AwsError::validation(
+                "The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size",
+            ));
+        }
+        if conv.temperature.is_some_and(|t| t != 1.0) {
+            return Err(AwsError::validation(
+                "The model returned the following errors: `temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn tool_use_ids(blocks: &[Block]) -> Vec<&str> {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::ToolUse { id, .. } => Some(id.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn check_tool_pairing(conv: &Conversation) -> Result<(), AwsError> {
+    for (i, m) in conv.messages.iter().enumerate() {
+        let results: Vec<&str> = m
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::ToolResult { id, .. } => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        if m.role == Role::Assistant || results.is_empty() {
+            continue;
+        }
+        let uses: HashSet<&str> = if i == 0 {
+            HashSet::new()
+        } else {
+            tool_use_ids(&conv.messages[i - 1].blocks)
+                .into_iter()
+                .collect()
+        };
+        if results.len() > uses.len() {
+            return Err(AwsError::validation(format!(
+                "The number of toolResult blocks at messages.{i}.content exceeds the number of toolUse blocks of previous turn."
+            )));
+        }
+        if let Some(bad) = results.iter().find(|id| !uses.contains(*id)) {
+            return Err(AwsError::validation(format!(
+                "The model returned the following errors: messages.{i}.content: unexpected `tool_use_id` found in `tool_result` blocks: {bad}. Each `tool_result` block must have a corresponding `tool_use` block in the previous message."
+            )));
+        }
+    }
+    // Every tool use must be answered in the next message, when there is one.
+    for (i, pair) in conv.messages.windows(2).enumerate() {
+        let uses = tool_use_ids(&pair[0].blocks);
+        if pair[0].role != Role::Assistant || uses.is_empty() {
+            continue;
+        }
+        let answered: HashSet<&str> = pair[1]
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::ToolResult { id, .. } => Some(id.as_str()),
+                _ => None,
+            })
+            .collect();
+        if let Some(missing) = uses.iter().find(|id| !answered.contains(*id)) {
+            return Err(AwsError::validation(format!(
+                "The model returned the following errors: messages.{i}: `tool_use` ids were found without `tool_result` blocks immediately after: {missing}. Each `tool_use` block must have a corresponding `tool_result` block in the next message."
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,279 @@
+//! Raw HTTP against the emulator: auth shapes, routing, malformed bodies, the blocking
+//! handle, control endpoints and the binary.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bedrock_emulator::{
+    sigv4, BlockingEmulator, EmulatorConfig, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
+};
+
+const PATH: &str = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse";
+const BODY: &str = r#"{"messages":[{"role":"user","content":[{"text":"Hello"}]}]}"#;
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn request(url: &str, method: &str, path: &str, headers: &[(String, String)], body: &str) -> Resp {
+    let addr = url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).to_string();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| {
+            l.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        })
+        .collect();
+    Resp {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn signed(url: &str, path: &str, body: &str, secret: &str, at: i64) -> Vec<(String, String)> {
+    let host = url.trim_start_matches("http://");
+    sigv4::sign(
+        "POST",
+        host,
+        path,
+        body.as_bytes(),
+        DEFAULT_ACCESS_KEY_ID,
+        secret,
+        "us-east-1",
+        at,
+        &[("content-type", "application/json")],
+    )
+    .into_iter()
+    .chain([("content-type".to_string(), "application/json".to_string())])
+    .collect()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+#[test]
+fn auth_routing_and_malformed_bodies() {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-123".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+
+    let r = request(&url, "POST", PATH, &[], BODY);
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.header("x-amzn-errortype"),
+        Some("UnrecognizedClientException")
+    );
+    assert!(r.header("x-amzn-requestid").is_some());
+    assert!(r.body.contains("\"message\""));
+
+    let r = request(
+        &url,
+        "POST",
+        PATH,
+        &signed(&url, PATH, BODY, DEFAULT_SECRET_ACCESS_KEY, now()),
+        BODY,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(v["output"]["message"]["role"], "assistant");
+    assert_eq!(r.header("content-type"), Some("application/json"));
+
+    // Signed for one body, sent with another.
+    let tampered = BODY.replace("Hello", "Jello");
+    let r = request(
+        &url,
+        "POST",
+        PATH,
+        &signed(&url, PATH, BODY, DEFAULT_SECRET_ACCESS_KEY, now()),
+        &tampered,
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.header("x-amzn-errortype"),
+        Some("InvalidSignatureException")
+    );
+    assert!(r
+        .body
+        .contains("The request signature we calculated does not match"));
+
+    let r = request(
+        &url,
+        "POST",
+        PATH,
+        &signed(&url, PATH, BODY, "wrong", now()),
+        BODY,
+    );
+    assert_eq!(
+        r.header("x-amzn-errortype"),
+        Some("InvalidSignatureException")
+    );
+
+    let r = request(
+        &url,
+        "POST",
+        PATH,
+        &signed(&url, PATH, BODY, DEFAULT_SECRET_ACCESS_KEY, now() - 900),
+        BODY,
+    );
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("Signature expired"), "{}", r.body);
+
+    let malformed = "{\"messages\": [";
+    let r = request(
+        &url,
+        "POST",
+        PATH,
+        &signed(&url, PATH, malformed, DEFAULT_SECRET_ACCESS_KEY, now()),
+        malformed,
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.header("x-amzn-errortype"), Some("ValidationException"));
+
+    let bearer = |k: &str| vec![("authorization".to_string(), format!("Bearer {k}"))];
+    assert_eq!(
+        request(&url, "POST", PATH, &bearer("k-123"), BODY).status,
+        200
+    );
+    assert_eq!(
+        request(&url, "POST", PATH, &bearer("nope"), BODY).status,
+        403
+    );
+
+    // InvokeModel with a non-Anthropic model, and Anthropic without max_tokens.
+    let invoke = "/model/amazon.nova-lite-v1%3A0/invoke";
+    let r = request(&url, "POST", invoke, &bearer("k-123"), "{}");
+    assert_eq!(r.header("x-amzn-errortype"), Some("ValidationException"));
+    let invoke = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke";
+    let r = request(
+        &url,
+        "POST",
+        invoke,
+        &bearer("k-123"),
+        r#"{"anthropic_version":"bedrock-2023-05-31","messages":[]}"#,
+    );
+    assert!(
+        r.body.contains("required key [max_tokens] not found"),
+        "{}",
+        r.body
+    );
+    let r = request(
+        &url,
+        "POST",
+        invoke,
+        &bearer("k-123"),
+        r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"#,
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.header("x-amzn-bedrock-output-token-count").is_some());
+
+    let r = request(&url, "POST", "/model/x/unknown-op", &[], "");
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        r.header("x-amzn-errortype"),
+        Some("UnknownOperationException")
+    );
+    let r = request(&url, "GET", PATH, &[], "");
+    assert_eq!(r.status, 404);
+
+    // Control endpoints.
+    let r = request(&url, "POST", "/_emulator/faults", &[], "throttle");
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        request(&url, "POST", PATH, &bearer("k-123"), BODY).status,
+        429
+    );
+    let r = request(&url, "POST", "/_emulator/faults", &[], "");
+    assert_eq!(r.status, 200);
+    let r = request(&url, "GET", "/_emulator/counters", &[], "");
+    let c: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(c["converse"]["throttled"], 1);
+    assert_eq!(c["converse"]["auth_error"], 5);
+    assert_eq!(c["unknown"]["not_found"], 2);
+    assert_eq!(emu.counters().get("converse", "ok"), 2);
+    emu.shutdown();
+}
+
+#[test]
+fn binary_prints_url_and_serves() {
+    let bin = env!("CARGO_BIN_EXE_bedrock-emulator");
+    let help = Command::new(bin).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--faults"));
+    let bad = Command::new(bin).arg("--bogus").output().unwrap();
+    assert!(!bad.status.success());
+
+    let mut child = Command::new(bin)
+        .args([
+            "--port",
+            "0",
+            "--api-key",
+            "bin-key",
+            "--faults",
+            "throttle=0.5",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("listening line")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"));
+    let auth = vec![("authorization".to_string(), "Bearer bin-key".to_string())];
+    let statuses: Vec<u16> = (0..4)
+        .map(|_| request(&url, "POST", PATH, &auth, BODY).status)
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(statuses, vec![200, 429, 200, 429]);
+}

@@ -1,0 +1,138 @@
+defmodule Aybiza.Bedrock.ApplicationTest do
+  # Kills and restarts application processes: not async.
+  use ExUnit.Case, async: false
+
+  import Aybiza.Bedrock.TestHelpers
+
+  alias Aybiza.AWS.BedrockClient
+  alias Aybiza.Bedrock.{CircuitBreaker, FakeBackend}
+
+  @haiku "anthropic.claude-3-5-haiku-20241022-v1:0"
+
+  test "the supervision tree" do
+    children = Supervisor.which_children(Aybiza.Bedrock.Supervisor)
+    ids = children |> Enum.map(&elem(&1, 0)) |> Enum.reverse()
+
+    assert Enum.take(ids, 4) == [
+             Aybiza.Bedrock.CircuitBreaker.TableOwner,
+             Aybiza.Bedrock.StreamRegistry,
+             Aybiza.AWS.BedrockClient,
+             Aybiza.Bedrock.PerformanceMonitor
+           ]
+
+    if Code.ensure_loaded?(Aybiza.Bedrock.ConversationMemory.Supervisor) do
+      assert Enum.any?(
+               ids,
+               &(&1 == Aybiza.Bedrock.ConversationMemory.Supervisor or
+                   match?({Aybiza.Bedrock.ConversationMemory.Supervisor, _}, &1))
+             )
+    end
+
+    for {_id, pid, _, _} <- children, do: assert(is_pid(pid))
+  end
+
+  test "a crash of the client does not touch calls in flight, and breaker state survives it" do
+    region = unique_region()
+    for _ <- 1..5, do: CircuitBreaker.record_failure(@haiku, region)
+    script = FakeBackend.script([{:delay, 200, {:answer, ["Still here."]}}])
+
+    {:ok, ref} =
+      BedrockClient.generate_response("Hi", %{},
+        backend: {FakeBackend, script: script},
+        model_id: @haiku,
+        region: unique_region()
+      )
+
+    client = Process.whereis(BedrockClient)
+    monitor = Process.monitor(client)
+    Process.exit(client, :kill)
+    assert_receive {:DOWN, ^monitor, _, _, _}
+
+    events = collect_events(ref)
+    assert {:done, %{text: "Still here."}} = List.last(events)
+    assert CircuitBreaker.state(@haiku, region) == :open
+
+    wait_until(fn ->
+      is_pid(Process.whereis(BedrockClient)) and Process.whereis(BedrockClient) != client
+    end)
+
+    assert %{region: _} = BedrockClient.settings()
+  end
+
+  test "settings are read from :persistent_term and can be changed at runtime" do
+    old = BedrockClient.settings()
+
+    try do
+      new = BedrockClient.update_settings(fallback_region: "eu-west-3")
+      assert new.fallback_region == "eu-west-3"
+      assert BedrockClient.settings().fallback_region == "eu-west-3"
+
+      assert_raise ArgumentError, ~r/unknown keys/, fn ->
+        BedrockClient.update_settings(bogus: 1)
+      end
+    after
+      BedrockClient.update_settings(fallback_region: old.fallback_region)
+    end
+  end
+
+  test "1,000 concurrent calls complete without queueing on the client" do
+    client = Process.whereis(BedrockClient)
+    parent = self()
+    sampling = make_ref()
+
+    sampler =
+      spawn_link(fn ->
+        sample = fn sample, max ->
+          receive do
+            {^sampling, :stop} -> send(parent, {sampling, :max_queue, max})
+          after
+            1 ->
+              {:message_queue_len, len} = Process.info(client, :message_queue_len)
+              sample.(sample, max(max, len))
+          end
+        end
+
+        sample.(sample, 0)
+      end)
+
+    backend = {FakeBackend, item: {:answer, ["One.", "Two."]}}
+
+    # Warm-up: load every module once, so the burst measures the steady state.
+    {:ok, ref} =
+      BedrockClient.generate_response("Warm-up", %{}, backend: backend, region: unique_region())
+
+    assert {:done, _} = List.last(collect_events(ref))
+
+    results =
+      1..1_000
+      |> Task.async_stream(
+        fn i ->
+          {:ok, ref} =
+            BedrockClient.generate_response("Call #{i}", %{call_id: "load-#{i}"},
+              backend: backend,
+              region: unique_region()
+            )
+
+          List.last(collect_events(ref, 30_000))
+        end,
+        max_concurrency: 1_000,
+        timeout: 60_000
+      )
+      |> Enum.map(fn {:ok, result} -> result end)
+
+    send(sampler, {sampling, :stop})
+    assert_receive {^sampling, :max_queue, max_queue}, 5_000
+
+    assert length(results) == 1_000
+    assert Enum.all?(results, &match?({:done, %{sentences: 2}}, &1))
+    assert max_queue == 0
+  end
+
+  defp wait_until(fun, tries \\ 100) do
+    cond do
+      fun.() -> :ok
+      tries == 0 -> flunk("condition not met")
+      true -> Process.sleep(10) && wait_until(fun, tries - 1)
+    end
+  end
+end

@@ -1,0 +1,244 @@
+defmodule Aybiza.CatalogTest do
+  # async: false because one test replaces the global catalog overrides.
+  use ExUnit.Case, async: false
+
+  import ExUnit.CaptureLog
+
+  alias Aybiza.Bedrock.{Catalog, Cost, Routing}
+
+  doctest Aybiza.Bedrock.Cost
+
+  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
+  @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @haiku3 "anthropic.claude-3-haiku-20240307-v1:0"
+
+  describe "models/0 and info/0" do
+    test "lists every model with capabilities and prices" do
+      models = Catalog.models()
+      assert length(models) >= 20
+      haiku = Enum.find(models, &(&1.id == @haiku35))
+      assert haiku.capabilities.tools
+      assert haiku.capabilities.min_cache_tokens == 2048
+      assert haiku.prices.input.usd_per_mtok == "0.80"
+      assert haiku.prices.output.nanodollars_per_mtok == 4_000_000_000
+      assert haiku.default_max_tokens == 512
+    end
+
+    test "info names the source and the as-of date" do
+      info = Catalog.info()
+      assert info.source =~ "pricing"
+      assert info.as_of =~ ~r/^\d{4}-\d{2}-\d{2}$/
+      assert info.regions.fallback_region == "us-west-2"
+      assert info.regions.countries["DE"] == "eu-central-1"
+    end
+  end
+
+  describe "get/1" do
+    test "resolves ids, profiles and ARNs" do
+      assert {:ok, %{model_id: @haiku3, profile: nil, family: :anthropic}} = Catalog.get(@haiku3)
+
+      assert {:ok, %{profile: "global", price_percent: 100}} =
+               Catalog.get("global.anthropic.claude-sonnet-4-5-20250929-v1:0")
+
+      arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.#{@sonnet4}"
+
+      assert {:ok, %{model_id: ^arn, base_model_id: @sonnet4, region: "us-east-1"}} =
+               Catalog.get(arn)
+    end
+
+    test "design names resolve to real ids with a one-time warning" do
+      name = "anthropic.claude-4-sonnet-20250120"
+      :persistent_term.erase({Catalog, :alias_warned, name})
+
+      log =
+        capture_log([level: :warning], fn ->
+          assert {:ok, %{model_id: @sonnet4, deprecated_alias: true, alias_of: ^name}} =
+                   Catalog.get(name)
+        end)
+
+      assert log =~ "does not exist on Bedrock"
+      assert capture_log([level: :warning], fn -> Catalog.get(name) end) == ""
+    end
+
+    test "unknown ids fail with the closest known ids" do
+      assert {:error, %Aybiza.Error{reason: :unknown_model, message: message}} =
+               Catalog.get("anthropic.claude-3-haiku-20240307-v9:0")
+
+      assert message =~ @haiku3
+      assert_raise Aybiza.Error, fn -> Catalog.get!("nope") end
+    end
+  end
+
+  describe "max tokens, regions, fallbacks" do
+    test "design defaults, explicit value wins, capped at the model maximum" do
+      assert {:ok, 4096} = Catalog.max_tokens_for("anthropic.claude-opus-4-20250514-v1:0")
+      assert {:ok, 2048} = Catalog.max_tokens_for(@sonnet4)
+      assert {:ok, 1024} = Catalog.max_tokens_for("anthropic.claude-3-5-sonnet-20241022-v2:0")
+      assert {:ok, 512} = Catalog.max_tokens_for(@haiku35)
+      assert {:ok, 256} = Catalog.max_tokens_for(@haiku3)
+      assert {:ok, 700} = Catalog.max_tokens_for(@haiku3, max_tokens: 700)
+      assert {:ok, 4096} = Catalog.max_tokens_for(@haiku3, %{max_tokens: 100_000})
+    end
+
+    test "country to region" do
+      assert Catalog.region_for_country("GB") == "eu-west-1"
+      assert Catalog.region_for_country(:jp) == "ap-northeast-1"
+      assert Catalog.region_for_country("IN") == "ap-south-1"
+      assert Catalog.region_for_country("ZZ") == "us-east-1"
+      assert Catalog.region_for_country(nil) == "us-east-1"
+      assert Catalog.fallback_region() == "us-west-2"
+    end
+
+    test "throttling chain" do
+      assert {:ok, [@haiku35, @haiku3]} = Catalog.fallback_chain(@sonnet4)
+    end
+  end
+
+  describe "Cost" do
+    test "exact cost with cache and thinking" do
+      usage = %{
+        "inputTokens" => 100,
+        "outputTokens" => 50,
+        "cacheReadInputTokens" => 10_000,
+        "cacheWriteInputTokens" => 2_000
+      }
+
+      assert {:ok, %Cost{} = cost} = Cost.calculate(@sonnet4, usage)
+      assert cost.nanodollars == 11_550_000
+      assert cost.cache_read == 3_000_000
+      assert to_string(cost) == "$0.011550"
+
+      assert {:ok, one_hour} =
+               Cost.calculate("global.anthropic.claude-sonnet-4-5-20250929-v1:0",
+                 cache_write_input_tokens: 1_000_000,
+                 cache_write_ttl: :"1h"
+               )
+
+      assert one_hour.nanodollars == 6_000_000_000
+
+      assert {:ok, thinking} =
+               Cost.calculate(@sonnet4, %{output_tokens: 1000, thinking_tokens: 800})
+
+      assert thinking.nanodollars == 15_000_000
+      assert thinking.thinking == 12_000_000
+    end
+
+    test "published prices and the regional premium" do
+      m = 1_000_000
+
+      assert Cost.calculate!(@haiku35, %{input_tokens: m, output_tokens: m}).nanodollars ==
+               4_800_000_000
+
+      assert Cost.calculate!(@haiku3, %{input_tokens: m, output_tokens: m}).nanodollars ==
+               1_500_000_000
+
+      geo = Cost.calculate!("us.anthropic.claude-haiku-4-5-20251001-v1:0", %{input_tokens: m})
+
+      global =
+        Cost.calculate!("global.anthropic.claude-haiku-4-5-20251001-v1:0", %{input_tokens: m})
+
+      assert {geo.nanodollars, global.nanodollars} == {1_100_000_000, 1_000_000_000}
+    end
+
+    test "interrupted stream is estimated" do
+      assert {:ok, cost} =
+               Cost.estimate_interrupted(
+                 @haiku35,
+                 "What time do you open?",
+                 "We open at nine in the"
+               )
+
+      assert cost.estimated
+      assert cost.nanodollars > 0
+      assert to_string(cost) =~ "(estimated)"
+      assert Catalog.estimate_tokens("") == 0
+    end
+
+    test "formatting and totals" do
+      assert Cost.format_nanodollars(1_234_567) == "$0.001235"
+      assert Cost.format_nanodollars(1_234_567, 9) == "$0.001234567"
+      a = Cost.calculate!("amazon.nova-micro-v1:0", %{cache_read_input_tokens: 3})
+      # 3 x 8.75 nanodollars: the exact femtodollar totals add up without drift.
+      assert Cost.total_nanodollars([a, a]) == 53
+    end
+
+    test "bad usage is an invalid request" do
+      assert {:error, %Aybiza.Error{reason: :invalid_request}} =
+               Cost.calculate(@haiku3, %{input_tokens: -1})
+
+      assert {:error, %Aybiza.Error{reason: :unknown_model}} = Cost.calculate("nope", %{})
+    end
+  end
+
+  describe "Routing" do
+    test "the rule table" do
+      assert {:ok,
+              %{base_model_id: "anthropic.claude-opus-4-20250514-v1:0", rule: "deep_reasoning"}} =
+               Routing.select_optimal_model_and_region(0.95, 1500)
+
+      assert {:ok, %{model_id: @haiku3, rule: "ultra_fast_cheap"}} =
+               Routing.select_optimal_model_and_region(0.1, 100, [], cost_optimize: true)
+
+      assert {:ok, %{base_model_id: @haiku35, rule: "ultra_fast"}} =
+               Routing.select_optimal_model_and_region(0.1, 100)
+
+      assert {:ok, %{base_model_id: @haiku35, rule: "fast"}} =
+               Routing.select_optimal_model_and_region(0.5, 180)
+
+      assert {:ok, %{base_model_id: @sonnet4, rule: "tools"}} =
+               Routing.select_optimal_model_and_region(0.5, 500, [:tools])
+
+      assert {:ok, %{base_model_id: @sonnet4, rule: "complex", region: "us-east-1"}} =
+               Routing.select_optimal_model_and_region(0.8, 500)
+    end
+
+    test "region by country, capabilities and excluded pairs" do
+      assert {:ok, %{region: "eu-central-1", model_id: "eu." <> _}} =
+               Routing.select_optimal_model_and_region(0.5, 500, %{}, country: "DE")
+
+      assert {:ok, %{base_model_id: "anthropic.claude-haiku-4-5-20251001-v1:0"}} =
+               Routing.select_optimal_model_and_region(0.5, 180, [:vision])
+
+      haikus = [@haiku35, "anthropic.claude-haiku-4-5-20251001-v1:0", @haiku3]
+
+      # Every Haiku failing in us-east-1: a later matching rule's model in the same region.
+      assert {:ok, %{base_model_id: @sonnet4, region: "us-east-1", degraded: true}} =
+               Routing.select_optimal_model_and_region(0.5, 180, [],
+                 excluded: Enum.map(haikus, &{&1, "us-east-1"})
+               )
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request}} =
+               Routing.select_optimal_model_and_region(0.5, 500, [:teleportation])
+    end
+  end
+
+  describe "overrides" do
+    setup do
+      on_exit(fn -> Catalog.put_overrides(nil) end)
+    end
+
+    test "put_overrides/1 takes terms and JSON, load_from_config/0 reads the app env" do
+      assert {:ok, %{overridden: true}} =
+               Catalog.put_overrides(%{models: [%{id: @haiku3, default_max_tokens: 300}]})
+
+      assert {:ok, 300} = Catalog.max_tokens_for(@haiku3)
+
+      assert {:ok, _} = Catalog.put_overrides(~s({"regions": {"countries": {"BR": "sa-east-1"}}}))
+      assert Catalog.region_for_country("BR") == "sa-east-1"
+      assert {:ok, 256} = Catalog.max_tokens_for(@haiku3), "overrides replace, not accumulate"
+
+      assert {:error, %Aybiza.Error{reason: :invalid_config}} =
+               Catalog.put_overrides(%{models: [%{id: @haiku3, prices: %{input: "free"}}]})
+
+      assert Catalog.region_for_country("BR") == "sa-east-1", "invalid overrides change nothing"
+
+      Application.put_env(:aybiza_bedrock, :catalog_overrides,
+        regions: [fallback_region: "us-east-2"]
+      )
+
+      on_exit(fn -> Application.delete_env(:aybiza_bedrock, :catalog_overrides) end)
+      assert :ok = Catalog.load_from_config()
+      assert Catalog.fallback_region() == "us-east-2"
+    end
+  end
+end

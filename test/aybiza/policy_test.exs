@@ -1,0 +1,160 @@
+defmodule Aybiza.Bedrock.PolicyTest do
+  use ExUnit.Case, async: true
+
+  alias Aybiza.Bedrock.Policy
+  alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Error
+
+  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
+  @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @haiku3 "anthropic.claude-3-haiku-20240307-v1:0"
+
+  defp cfg(extra \\ []),
+    do:
+      Policy.options!(
+        Keyword.merge([random: fn ceiling -> ceiling end, fallback_region: "us-west-2"], extra)
+      )
+
+  defp attempt(extra \\ []) do
+    Map.merge(
+      %{
+        model_id: @sonnet4,
+        region: "us-east-1",
+        attempt: 1,
+        same_target_tries: 1,
+        tried: [{@sonnet4, "us-east-1"}],
+        latency_optimized?: false
+      },
+      Map.new(extra)
+    )
+  end
+
+  defp err(reason, message \\ "boom"), do: Error.new(reason, message)
+
+  describe "backoff" do
+    test "exponential ceiling, capped" do
+      cfg = cfg(base_backoff_ms: 100, max_backoff_ms: 1_000)
+      assert Enum.map(1..6, &Policy.backoff_ms(&1, cfg)) == [100, 200, 400, 800, 1_000, 1_000]
+    end
+
+    test "full jitter: uniformly in 0..ceiling" do
+      cfg = Policy.options!(base_backoff_ms: 100, max_backoff_ms: 1_000)
+      delays = for _ <- 1..500, do: Policy.backoff_ms(3, cfg)
+      assert Enum.all?(delays, &(&1 in 0..400))
+      # full jitter, not "equal jitter": small delays occur
+      assert Enum.any?(delays, &(&1 < 100))
+      assert Enum.any?(delays, &(&1 > 300))
+    end
+  end
+
+  describe "the table" do
+    test "throttled: bounded backoff retries, then the throttling chain" do
+      cfg = cfg(throttle_retries: 2, base_backoff_ms: 50)
+      assert {:retry, 50} = Policy.next_step(err(:throttled), attempt(same_target_tries: 1), cfg)
+      assert {:retry, 100} = Policy.next_step(err(:throttled), attempt(same_target_tries: 2), cfg)
+
+      assert {:fallback, :throttling_chain, @haiku35, "us-east-1"} =
+               Policy.next_step(err(:throttled), attempt(same_target_tries: 3), cfg)
+    end
+
+    test "the chain skips tried targets and open breakers" do
+      tried = [{@sonnet4, "us-east-1"}, {@haiku35, "us-east-1"}]
+
+      assert {:fallback, _, @haiku3, _} =
+               Policy.next_step(err(:model_not_ready), attempt(tried: tried), cfg())
+
+      cfg = cfg(allowed?: fn model, _ -> model != @haiku35 end)
+
+      assert {:fallback, :alternative_model, @haiku3, "us-east-1"} =
+               Policy.next_step(err(:model_not_ready), attempt(), cfg)
+
+      cfg = cfg(allowed?: fn _, _ -> false end)
+
+      assert {:stop, %Error{reason: :model_not_ready}} =
+               Policy.next_step(err(:model_not_ready), attempt(), cfg)
+    end
+
+    test "5xx: fallback region, then the nearest, then the geographic profile" do
+      for reason <- [:service_unavailable, :internal_server] do
+        assert {:fallback, :fallback_region, @sonnet4, "us-west-2"} =
+                 Policy.next_step(err(reason), attempt(), cfg())
+      end
+
+      tried = [{@sonnet4, "us-east-1"}, {@sonnet4, "us-west-2"}, {@sonnet4, "us-east-2"}]
+
+      assert {:fallback, :geo_profile, "us." <> @sonnet4, "us-east-1"} =
+               Policy.next_step(err(:internal_server), attempt(tried: tried), cfg())
+    end
+
+    test "validation: stop, except a latency-optimized rejection once" do
+      assert {:stop, %Error{reason: :validation}} =
+               Policy.next_step(err(:validation), attempt(), cfg())
+
+      rejection = err(:validation, "latency optimized inference is not supported for this model")
+
+      assert :retry_standard_latency =
+               Policy.next_step(rejection, attempt(latency_optimized?: true), cfg())
+
+      assert {:stop, _} = Policy.next_step(rejection, attempt(latency_optimized?: false), cfg())
+    end
+
+    test "timeouts: a faster model" do
+      for reason <- [:timeout, :first_byte_timeout, :idle_timeout, :model_timeout] do
+        assert {:fallback, :faster_model, @haiku35, _} =
+                 Policy.next_step(err(reason), attempt(), cfg())
+      end
+
+      # nothing faster than 3 Haiku
+      assert {:stop, _} = Policy.next_step(err(:timeout), attempt(model_id: @haiku3), cfg())
+    end
+
+    test "access denied, model not found, expired credentials: stop with a hint" do
+      for {reason, hint} <- [
+            access_denied: "IAM",
+            model_not_found: "does not exist",
+            expired_credentials: "expired"
+          ] do
+        assert {:stop, %Error{reason: ^reason, message: message}} =
+                 Policy.next_step(err(reason), attempt(), cfg())
+
+        assert message =~ hint
+      end
+    end
+
+    test "all attempts spent: stop" do
+      assert {:stop, %Error{message: message}} =
+               Policy.next_step(err(:throttled), attempt(attempt: 4), cfg(max_attempts: 4))
+
+      assert message =~ "gave up after 4 attempt(s)"
+    end
+
+    test "inference profile prefixes are kept along the chain" do
+      assert {:fallback, _, "us." <> @haiku35, _} =
+               Policy.next_step(
+                 err(:model_not_ready),
+                 attempt(model_id: "us." <> @sonnet4, tried: []),
+                 cfg()
+               )
+    end
+  end
+
+  test "breaker failures are the service's faults, not the caller's" do
+    assert Policy.breaker_failure?(err(:throttled))
+    assert Policy.breaker_failure?(err(:internal_server))
+    refute Policy.breaker_failure?(err(:validation))
+    refute Policy.breaker_failure?(err(:access_denied))
+  end
+
+  test "options are validated, naming the bad one" do
+    assert_raise ArgumentError, ~r/:max_attempts/, fn -> Policy.options!(max_attempts: 0) end
+    assert_raise ArgumentError, ~r/:random/, fn -> Policy.options!(random: 3) end
+  end
+
+  test "model facts" do
+    assert Models.facts(@sonnet4).temperature_and_top_p?
+    refute Models.facts("anthropic.claude-haiku-4-5-20251001-v1:0").temperature_and_top_p?
+    assert Models.facts("eu." <> @haiku35).tools?
+    assert Models.geo_profile(@sonnet4, "eu-west-1") == "eu." <> @sonnet4
+    assert Models.geo_profile("us." <> @sonnet4, "us-east-1") == nil
+  end
+end

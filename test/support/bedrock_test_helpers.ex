@@ -1,0 +1,26 @@
+defmodule Aybiza.Bedrock.TestHelpers do
+  @moduledoc "Helpers for the client tests: collecting the events of a call."
+
+  @doc """
+  Collects the events of `ref` until its terminal message; fails after `timeout` ms.
+  Returns the events in order (terminal included).
+  """
+  @spec collect_events(reference(), non_neg_integer()) :: [term()]
+  def collect_events(ref, timeout \\ 5_000) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, _} = event} -> [event]
+      {:aybiza_bedrock, ^ref, {:error, _} = event} -> [event]
+      {:aybiza_bedrock, ^ref, event} -> [event | collect_events(ref, timeout)]
+    after
+      timeout -> raise "no terminal message for #{inspect(ref)} within #{timeout} ms"
+    end
+  end
+
+  @doc "The `{seq, text}` of the sentence events."
+  @spec sentences([term()]) :: [{non_neg_integer(), String.t()}]
+  def sentences(events), do: for({:sentence, seq, text} <- events, do: {seq, text})
+
+  @doc "A region name unique to the test (breaker state is global, keyed by model and region)."
+  @spec unique_region() :: String.t()
+  def unique_region, do: "xx-test-#{System.unique_integer([:positive])}"
+end

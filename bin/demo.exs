@@ -13,6 +13,7 @@ real_aws? =
 {client_opts, where} =
   if real_aws? do
     region = System.get_env("AWS_REGION", "us-east-1")
+
     credentials =
       case System.get_env("AWS_BEARER_TOKEN_BEDROCK") do
         key when key not in [nil, ""] -> {:api_key, key}
@@ -34,7 +35,9 @@ real_aws? =
   end
 
 model = System.get_env("AYBIZA_DEMO_MODEL", "us.anthropic.claude-3-5-haiku-20241022-v1:0")
-question = "Hi, I'd like to book a repair visit for my router. What are my options and what does it cost?"
+
+question =
+  "Hi, I'd like to book a repair visit for my router. What are my options and what does it cost?"
 
 IO.puts("aybiza_bedrock demo: one voice turn against #{where}")
 IO.puts("model: #{model}")
@@ -42,11 +45,16 @@ IO.puts("caller: #{question}\n")
 
 t0 = System.monotonic_time(:microsecond)
 warm = Aybiza.Bedrock.warm(client_opts)
-IO.puts("warm connection: #{inspect(warm)} (#{div(System.monotonic_time(:microsecond) - t0, 1000)} ms)\n")
+
+IO.puts(
+  "warm connection: #{inspect(warm)} (#{div(System.monotonic_time(:microsecond) - t0, 1000)} ms)\n"
+)
 
 request = %{
   model_id: model,
-  system: [%{text: "You are a friendly phone agent for an internet provider. Speak in short sentences."}],
+  system: [
+    %{text: "You are a friendly phone agent for an internet provider. Speak in short sentences."}
+  ],
   messages: [%{role: :user, content: question}],
   inference_config: %{max_tokens: 400, temperature: 0.3}
 }
@@ -86,10 +94,20 @@ case loop.(loop) do
     IO.puts("\nsummary:")
     IO.puts("  model #{summary.model_id} in #{summary.region}, request id #{summary.request_id}")
     IO.puts("  stop reason #{inspect(summary.stop_reason)}, #{summary.sentences} sentences")
-    IO.puts("  first byte #{t.first_byte_us / 1000} ms, first token #{t.first_token_us / 1000} ms, " <>
-              "first sentence #{t.first_sentence_us / 1000} ms, total #{t.total_us / 1000} ms")
+
+    IO.puts(
+      "  first byte #{t.first_byte_us / 1000} ms, first token #{t.first_token_us / 1000} ms, " <>
+        "first sentence #{t.first_sentence_us / 1000} ms, total #{t.total_us / 1000} ms"
+    )
+
     IO.puts("  usage #{inspect(summary.usage)}")
-    if cost, do: IO.puts("  cost #{cost.display} (#{cost.nanodollars} nanodollars, estimated: #{cost[:estimated?]})")
+
+    if cost,
+      do:
+        IO.puts(
+          "  cost #{cost.display} (#{cost.nanodollars} nanodollars, estimated: #{cost[:estimated?]})"
+        )
+
     IO.puts("  live streams now: #{Aybiza.Bedrock.live_streams()}")
 
   {:error, error} ->

@@ -118,7 +118,15 @@ defmodule Aybiza.Bedrock do
   @spec stream(map(), keyword()) :: {:ok, stream_ref()} | {:error, Error.t()}
   def stream(request, opts \\ []) when is_map(request) and is_list(opts) do
     {stream_opts, client_opts} = Keyword.split(opts, @stream_opts)
-    stream_opts = Keyword.validate!(stream_opts, to: self(), sentences: true, operation: :converse_stream, backend: nil)
+
+    stream_opts =
+      Keyword.validate!(stream_opts,
+        to: self(),
+        sentences: true,
+        operation: :converse_stream,
+        backend: nil
+      )
+
     to = stream_opts[:to]
 
     unless is_pid(to), do: raise(ArgumentError, ":to must be a pid, got: #{inspect(to)}")
@@ -145,7 +153,10 @@ defmodule Aybiza.Bedrock do
   @spec invoke_model_stream(String.t(), map(), keyword()) ::
           {:ok, stream_ref()} | {:error, Error.t()}
   def invoke_model_stream(model_id, body, opts \\ []) when is_binary(model_id) and is_map(body) do
-    stream(%{model_id: model_id, body: body}, Keyword.put(opts, :operation, :invoke_model_with_response_stream))
+    stream(
+      %{model_id: model_id, body: body},
+      Keyword.put(opts, :operation, :invoke_model_with_response_stream)
+    )
   end
 
   @doc """
@@ -261,11 +272,35 @@ defmodule Aybiza.Bedrock do
   @spec live_streams() :: non_neg_integer()
   def live_streams, do: Native.live_streams()
 
-  defp call(operation, request, opts) do
-    {timeout_opts, client_opts} = Keyword.split(opts, [:backend])
-    _ = timeout_opts
+  @doc "The model catalog (see `Aybiza.Bedrock.Catalog.models/0`)."
+  @spec models() :: [map()]
+  def models, do: Aybiza.Bedrock.Catalog.models()
 
-    with {:ok, config} <- Config.client_config(client_opts),
+  @doc """
+  Resolves a model id, inference profile, ARN or alias (see `Aybiza.Bedrock.Catalog.get/1`).
+  """
+  @spec model(String.t()) :: {:ok, map()} | {:error, Error.t()}
+  def model(model_id), do: Aybiza.Bedrock.Catalog.get(model_id)
+
+  @doc "Like `model/1` but raises `Aybiza.Error`."
+  @spec model!(String.t()) :: map()
+  def model!(model_id), do: Aybiza.Bedrock.Catalog.get!(model_id)
+
+  @doc """
+  The exact cost of a call's usage on a model (see `Aybiza.Bedrock.Cost.calculate/2`); the
+  `{:done, summary}` of every stream already carries it as `summary.cost`.
+  """
+  @spec cost(String.t(), map() | keyword()) ::
+          {:ok, Aybiza.Bedrock.Cost.t()} | {:error, Error.t()}
+  def cost(model_id, usage), do: Aybiza.Bedrock.Cost.calculate(model_id, usage)
+
+  @doc "Like `cost/2` but raises `Aybiza.Error`."
+  @spec cost!(String.t(), map() | keyword()) :: Aybiza.Bedrock.Cost.t()
+  def cost!(model_id, usage), do: Aybiza.Bedrock.Cost.calculate!(model_id, usage)
+
+  defp call(operation, request, opts) do
+    # `:backend` is accepted (and ignored) so the Backend behaviour can pass options through.
+    with {:ok, config} <- Config.client_config(Keyword.delete(opts, :backend)),
          {:ok, ref} <- start(operation, request, config, self(), %{sentences: false}) do
       await(ref)
     end

@@ -75,7 +75,8 @@ defmodule Aybiza.Error do
           request_id: String.t() | nil,
           model_id: String.t() | nil,
           region: String.t() | nil,
-          delivered: %{chars: non_neg_integer(), sentences: non_neg_integer(), text: String.t()} | nil
+          delivered:
+            %{chars: non_neg_integer(), sentences: non_neg_integer(), text: String.t()} | nil
         }
 
   defexception reason: :internal,

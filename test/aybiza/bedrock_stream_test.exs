@@ -15,11 +15,27 @@ defmodule Aybiza.BedrockStreamTest do
         {Emulator,
          rules: [
            %{prompt_contains: "hours", reply: @reply},
-           %{prompt_contains: "slow", reply: "One. Two. Three. Four. Five. Six.", pacing: %{tps: 4, delta_chars: 4}},
-           %{prompt_contains: "order", reply: "Let me check that.", tool_uses: [%{name: "lookup_order", input: %{"order_id" => "A-17"}}]},
-           %{prompt_contains: "think", reply: "Here is my answer.", thinking: "Let me reason about it."},
+           %{
+             prompt_contains: "slow",
+             reply: "One. Two. Three. Four. Five. Six.",
+             pacing: %{tps: 4, delta_chars: 4}
+           },
+           %{
+             prompt_contains: "order",
+             reply: "Let me check that.",
+             tool_uses: [%{name: "lookup_order", input: %{"order_id" => "A-17"}}]
+           },
+           %{
+             prompt_contains: "think",
+             reply: "Here is my answer.",
+             thinking: "Let me reason about it."
+           },
            %{prompt_contains: "throttle-before", faults: %{error: "ThrottlingException"}},
-           %{prompt_contains: "break-mid", reply: @reply, faults: %{exception: "modelStreamErrorException", exception_after: 6}},
+           %{
+             prompt_contains: "break-mid",
+             reply: @reply,
+             faults: %{exception: "modelStreamErrorException", exception_after: 6}
+           },
            %{prompt_contains: "stall", reply: @reply, faults: %{stall_after: 4}}
          ]}
       )
@@ -37,7 +53,11 @@ defmodule Aybiza.BedrockStreamTest do
 
   defp request(prompt, extra \\ %{}) do
     Map.merge(
-      %{model_id: @model, messages: [%{role: :user, content: prompt}], inference_config: %{max_tokens: 512}},
+      %{
+        model_id: @model,
+        messages: [%{role: :user, content: prompt}],
+        inference_config: %{max_tokens: 512}
+      },
       extra
     )
   end
@@ -79,7 +99,7 @@ defmodule Aybiza.BedrockStreamTest do
     text = for {:text, t} <- events, into: "", do: t
     assert text == @reply
 
-    assert (for {:sentence, seq, s} <- events, do: {seq, s}) == [
+    assert for({:sentence, seq, s} <- events, do: {seq, s}) == [
              {0, "Thanks for calling."},
              {1, "Dr. Smith is in at 10:30 a.m. tomorrow."},
              {2, "The fee is $3.50, plus tax."},
@@ -87,7 +107,10 @@ defmodule Aybiza.BedrockStreamTest do
            ]
 
     assert {:stop_reason, :end_turn} in events
-    assert {:usage, %{input_tokens: i, output_tokens: o}} = Enum.find(events, &match?({:usage, _}, &1))
+
+    assert {:usage, %{input_tokens: i, output_tokens: o}} =
+             Enum.find(events, &match?({:usage, _}, &1))
+
     assert i > 0 and o > 0
 
     assert {:done, summary} = List.last(events)
@@ -110,7 +133,9 @@ defmodule Aybiza.BedrockStreamTest do
           tool_spec: %{
             name: "lookup_order",
             description: "Looks up an order",
-            input_schema: %{json: %{"type" => "object", "properties" => %{"order_id" => %{"type" => "string"}}}}
+            input_schema: %{
+              json: %{"type" => "object", "properties" => %{"order_id" => %{"type" => "string"}}}
+            }
           }
         }
       ]
@@ -123,12 +148,14 @@ defmodule Aybiza.BedrockStreamTest do
              Enum.find(events, &match?({:tool_use, _}, &1))
 
     assert is_binary(id)
-    assert (for {:sentence, _, s} <- events, do: s) == ["Let me check that."]
+    assert for({:sentence, _, s} <- events, do: s) == ["Let me check that."]
     assert {:done, %{stop_reason: :tool_use}} = List.last(events)
 
     thinking = %{
       inference_config: %{max_tokens: 4000},
-      additional_model_request_fields: %{"thinking" => %{"type" => "enabled", "budget_tokens" => 1024}}
+      additional_model_request_fields: %{
+        "thinking" => %{"type" => "enabled", "budget_tokens" => 1024}
+      }
     }
 
     {:ok, ref} = Bedrock.stream(request("Please think", thinking), opts)
@@ -136,8 +163,8 @@ defmodule Aybiza.BedrockStreamTest do
     started = Enum.find_index(events, &(&1 == :thinking_started))
     first = Enum.find_index(events, &match?({:thinking, _}, &1))
     assert started != nil and started < first
-    assert (for {:thinking, t} <- events, into: "", do: t) == "Let me reason about it."
-    assert (for {:sentence, _, s} <- events, do: s) == ["Here is my answer."]
+    assert for({:thinking, t} <- events, into: "", do: t) == "Let me reason about it."
+    assert for({:sentence, _, s} <- events, do: s) == ["Here is my answer."]
     {:done, summary} = List.last(events)
     assert [%{"reasoning_content" => %{"signature" => sig}} | _] = summary.content
     assert is_binary(sig)
@@ -154,29 +181,49 @@ defmodule Aybiza.BedrockStreamTest do
 
     {:ok, ref} = Bedrock.stream(request("break-mid"), opts)
     events = collect(ref)
-    assert {:error, %Aybiza.Error{reason: :model_stream_error, phase: :mid_stream} = e} = List.last(events)
+
+    assert {:error, %Aybiza.Error{reason: :model_stream_error, phase: :mid_stream} = e} =
+             List.last(events)
+
     delivered_text = for {:text, t} <- events, into: "", do: t
     assert e.delivered.text == delivered_text
     assert e.delivered.sentences == length(for {:sentence, _, _} <- events, do: 1)
     assert e.delivered.cost.estimated? == true
 
     {:ok, ref} = Bedrock.stream(request("stall"), Keyword.put(opts, :timeouts, idle: 200))
-    assert {:error, %Aybiza.Error{reason: :idle_timeout, phase: :mid_stream}} = List.last(collect(ref))
+
+    assert {:error, %Aybiza.Error{reason: :idle_timeout, phase: :mid_stream}} =
+             List.last(collect(ref))
   end
 
   test "bad requests and configuration fail before any network", %{opts: opts} do
-    bad = request("hi", %{messages: [%{role: :user, content: [%{image: %{format: :bmp, bytes: <<0, 1>>}}]}]})
-    assert {:error, %Aybiza.Error{reason: :invalid_request, message: msg}} = Bedrock.stream(bad, opts)
+    bad =
+      request("hi", %{
+        messages: [%{role: :user, content: [%{image: %{format: :bmp, bytes: <<0, 1>>}}]}]
+      })
+
+    assert {:error, %Aybiza.Error{reason: :invalid_request, message: msg}} =
+             Bedrock.stream(bad, opts)
+
     assert msg =~ "messages[0].content[0].image.format"
 
     assert {:error, %Aybiza.Error{reason: :invalid_region}} =
-             Bedrock.stream(request("hi"), Keyword.put(opts, :region, "us-east-1.attacker.example"))
+             Bedrock.stream(
+               request("hi"),
+               Keyword.put(opts, :region, "us-east-1.attacker.example")
+             )
 
     assert {:error, %Aybiza.Error{reason: :invalid_endpoint}} =
-             Bedrock.stream(request("hi"), Keyword.put(opts, :endpoint, "http://127.0.0.1:1/path"))
+             Bedrock.stream(
+               request("hi"),
+               Keyword.put(opts, :endpoint, "http://127.0.0.1:1/path")
+             )
 
     assert_raise ArgumentError, fn -> Bedrock.stream(request("hi"), [{:bogus, 1} | opts]) end
-    assert_raise ArgumentError, fn -> Bedrock.stream(request("hi"), [{:to, :not_a_pid} | opts]) end
+
+    assert_raise ArgumentError, fn ->
+      Bedrock.stream(request("hi"), [{:to, :not_a_pid} | opts])
+    end
   end
 
   test "explicit cancel stops the task and sends one :cancelled terminal", %{opts: opts} do
@@ -230,7 +277,9 @@ defmodule Aybiza.BedrockStreamTest do
   end
 
   test "stream_events/2 ends after the terminal and cancels when halted early", %{opts: opts} do
-    events = opts |> then(&Bedrock.stream_events(request("What are your hours?"), &1)) |> Enum.to_list()
+    events =
+      opts |> then(&Bedrock.stream_events(request("What are your hours?"), &1)) |> Enum.to_list()
+
     assert {:done, %{sentences: 4}} = List.last(events)
 
     first_two = Bedrock.stream_events(request("slow"), opts) |> Enum.take(2)
@@ -245,10 +294,14 @@ defmodule Aybiza.BedrockStreamTest do
     assert n > 0
     assert %{text: @reply} = Bedrock.converse!(request("hours?"), opts)
 
-    assert_raise Aybiza.Error, ~r/throttled/, fn -> Bedrock.converse!(request("throttle-before"), opts) end
+    assert_raise Aybiza.Error, ~r/throttled/, fn ->
+      Bedrock.converse!(request("throttle-before"), opts)
+    end
 
     body = %{max_tokens: 100, messages: [%{role: "user", content: "hours?"}]}
-    assert {:ok, %{text: @reply, body: %{"content" => [_ | _]}}} = Bedrock.invoke_model(@model, body, opts)
+
+    assert {:ok, %{text: @reply, body: %{"content" => [_ | _]}}} =
+             Bedrock.invoke_model(@model, body, opts)
 
     {:ok, ref} = Bedrock.invoke_model_stream(@model, body, opts)
     events = collect(ref)
@@ -258,15 +311,23 @@ defmodule Aybiza.BedrockStreamTest do
 
   test "warm/1 opens the connection ahead of the first call", %{opts: opts} do
     assert :ok = Bedrock.warm(opts)
-    assert {:error, %Aybiza.Error{reason: :invalid_region}} = Bedrock.warm(Keyword.put(opts, :region, "nope"))
+
+    assert {:error, %Aybiza.Error{reason: :invalid_region}} =
+             Bedrock.warm(Keyword.put(opts, :region, "nope"))
   end
 
-  test "wrong credentials are rejected by signature verification without leaking the secret", %{opts: opts} do
-    opts = Keyword.put(opts, :credentials, {:static, "AKIAIOSFODNN7EXAMPLE", "wrong-secret-value"})
+  test "wrong credentials are rejected by signature verification without leaking the secret", %{
+    opts: opts
+  } do
+    opts =
+      Keyword.put(opts, :credentials, {:static, "AKIAIOSFODNN7EXAMPLE", "wrong-secret-value"})
+
     {:ok, ref} = Bedrock.stream(request("hi"), opts)
     assert [{:error, %Aybiza.Error{reason: :invalid_credentials, status: 403} = e}] = collect(ref)
     refute inspect(e) =~ "wrong-secret-value"
-    refute inspect(Aybiza.Bedrock.Credentials.new({:static, "AKIAIOSFODNN7EXAMPLE", "s3cr3t"})) =~ "s3cr3t"
+
+    refute inspect(Aybiza.Bedrock.Credentials.new({:static, "AKIAIOSFODNN7EXAMPLE", "s3cr3t"})) =~
+             "s3cr3t"
   end
 
   test "200 concurrent streams each receive exactly their own ordered sentences", %{opts: opts} do

@@ -145,7 +145,8 @@ defmodule Aybiza.AWS.BedrockClient do
     * `:max_latency` - latency budget in ms (default 500); `:cost_optimize` - prefer
       cheaper models (default: the `COST_OPTIMIZATION_ENABLED` setting).
     * `:extended_thinking` - `true` to think when the model supports it, `:auto` to let
-      `Aybiza.Bedrock.Text.should_use_extended_thinking?/2` decide; `:thinking_budget`.
+      `Aybiza.Bedrock.Text.should_use_extended_thinking?/2` decide (without it: complexity
+      at or above `EXTENDED_THINKING_THRESHOLD`); `:thinking_budget`.
     * `:temperature` (0.3), `:top_p` (0.9), `:top_k` (250), `:max_tokens` (per model),
       `:tool_choice` (`:auto`), `:latency` (`:standard` or `:optimized`).
     * `:sentences` - as for `Aybiza.Bedrock.stream/2`.
@@ -492,8 +493,14 @@ defmodule Aybiza.AWS.BedrockClient do
         true
 
       :auto ->
-        Models.optional(Aybiza.Bedrock.Text, :should_use_extended_thinking?, [prompt, context]) ==
-          true
+        case Models.optional(Aybiza.Bedrock.Text, :should_use_extended_thinking?, [
+               prompt,
+               context
+             ]) do
+          decision when is_boolean(decision) -> decision
+          # Without the text pipeline: the design's EXTENDED_THINKING_THRESHOLD on complexity.
+          _ -> complexity(prompt, context) >= settings().extended_thinking_threshold
+        end
 
       _ ->
         false

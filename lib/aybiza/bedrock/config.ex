@@ -82,7 +82,13 @@ defmodule Aybiza.Bedrock.Config do
   defp timeouts!(other),
     do: raise(ArgumentError, ":timeouts must be a keyword list, got: #{inspect(other)}")
 
-  @segmenter_keys [:min_chars, :merge_short, :max_chars, :first_chunk_min_chars, :skip_code_blocks]
+  @segmenter_keys [
+    :min_chars,
+    :merge_short,
+    :max_chars,
+    :first_chunk_min_chars,
+    :skip_code_blocks
+  ]
 
   @doc false
   # `true` -> default segmenter, `false` -> no sentences, keyword -> options.
@@ -95,7 +101,8 @@ defmodule Aybiza.Bedrock.Config do
   end
 
   def segmenter_options!(other),
-    do: raise(ArgumentError, ":sentences must be a boolean or keyword list, got: #{inspect(other)}")
+    do:
+      raise(ArgumentError, ":sentences must be a boolean or keyword list, got: #{inspect(other)}")
 
   defp app_env(key, default \\ nil), do: Application.get_env(:aybiza_bedrock, key, default)
 end

@@ -119,34 +119,15 @@ defmodule Aybiza.Bedrock.PromptCache do
   end
 
   @doc false
-  # The catalog belongs to another module; tolerate its result shapes.
+  # Unknown models (and a catalog that cannot answer) have no capabilities.
   @spec model_capabilities(String.t()) :: map()
   def model_capabilities(model_id) do
-    catalog = Aybiza.Bedrock.Catalog
-
-    result =
-      cond do
-        not Code.ensure_loaded?(catalog) -> nil
-        function_exported?(catalog, :capabilities, 1) -> catalog.capabilities(model_id)
-        function_exported?(catalog, :get, 1) -> catalog.get(model_id)
-        true -> nil
-      end
-
-    case result do
-      {:ok, %{} = found} -> capabilities_of(found)
+    case Aybiza.Bedrock.Catalog.capabilities(model_id) do
+      {:ok, %{} = caps} -> caps
       _ -> %{}
     end
   rescue
     _ -> %{}
-  end
-
-  # `Catalog.capabilities/1` gives the map itself; `get/1` nests it under `spec`.
-  defp capabilities_of(%{} = map) do
-    cond do
-      is_map(field(map, :spec)) -> capabilities_of(field(map, :spec))
-      is_map(field(map, :capabilities)) -> field(map, :capabilities)
-      true -> map
-    end
   end
 
   defp field(%{} = map, key), do: Map.get(map, key, Map.get(map, Atom.to_string(key)))

@@ -93,9 +93,10 @@ defmodule Aybiza.Bedrock.Recovery do
 
     pid =
       spawn(fn ->
-        registered? = register(ref)
+        # Registered before the ack, so cancel/1 finds the relay as soon as start/1 returns.
+        register(ref)
         send(parent, {ack, :started})
-        run(plan, registered?)
+        run(plan)
       end)
 
     monitor = Process.monitor(pid)
@@ -186,12 +187,13 @@ defmodule Aybiza.Bedrock.Recovery do
   # --- the relay loop ---
 
   defp register(ref) do
-    match?({:ok, _}, Registry.register(@registry, ref, nil))
+    Registry.register(@registry, ref, nil)
   rescue
-    ArgumentError -> false
+    # No registry (the application is not started): calls work, cancel/1 does not.
+    ArgumentError -> :error
   end
 
-  defp run(plan, _registered?) do
+  defp run(plan) do
     Process.monitor(plan.to)
 
     state = %{
@@ -295,22 +297,11 @@ defmodule Aybiza.Bedrock.Recovery do
             }
 
           {:error, %Error{} = error} ->
-            # A synchronous refusal: route it through the same policy as an async error.
-            fake_ref = make_ref()
-            send(self(), {:aybiza_bedrock, fake_ref, {:error, error}})
-
-            %{
-              state
-              | backend_ref: fake_ref,
-                attempt_started_ms: System.monotonic_time(:millisecond),
-                attempt_sentences: [],
-                attempt_text: ""
-            }
+            # A synchronous refusal goes through the same policy as an async error.
+            fail_now(state, error)
         end
 
       {:error, :open} ->
-        fake_ref = make_ref()
-
         error =
           Error.new(
             :circuit_open,
@@ -319,16 +310,22 @@ defmodule Aybiza.Bedrock.Recovery do
             region: state.region
           )
 
-        send(self(), {:aybiza_bedrock, fake_ref, {:error, %{error | retryable?: true}}})
-
-        %{
-          state
-          | backend_ref: fake_ref,
-            attempt_started_ms: System.monotonic_time(:millisecond),
-            attempt_sentences: [],
-            attempt_text: ""
-        }
+        fail_now(state, %{error | retryable?: true})
     end
+  end
+
+  # Ends the attempt with `error` through the mailbox, so every failure takes one path.
+  defp fail_now(state, error) do
+    synthetic_ref = make_ref()
+    send(self(), {:aybiza_bedrock, synthetic_ref, {:error, error}})
+
+    %{
+      state
+      | backend_ref: synthetic_ref,
+        attempt_started_ms: System.monotonic_time(:millisecond),
+        attempt_sentences: [],
+        attempt_text: ""
+    }
   end
 
   defp safe_backend_stream(backend, request, opts) do

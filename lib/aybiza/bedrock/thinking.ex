@@ -40,11 +40,8 @@ defmodule Aybiza.Bedrock.Thinking do
   """
   @spec should_use?(String.t(), map()) :: boolean()
   def should_use?(transcript, context \\ %{}) when is_binary(transcript) and is_map(context) do
-    text_module().should_use_extended_thinking?(transcript, context)
+    Aybiza.Bedrock.Text.should_use_extended_thinking?(transcript, context)
   end
-
-  # Resolved at run time: the text pipeline is another engineer's module.
-  defp text_module, do: Aybiza.Bedrock.Text
 
   @doc """
   Whether the model supports extended thinking (catalog `capabilities.thinking`; unknown

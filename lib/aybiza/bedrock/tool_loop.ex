@@ -672,12 +672,20 @@ defmodule Aybiza.Bedrock.ToolLoop do
       rounds: state.round,
       tool_calls: state.tool_calls,
       usage: summaries |> Enum.map(&Map.get(&1, :usage)) |> sum_maps(),
-      cost: summaries |> Enum.map(&Map.get(&1, :cost)) |> sum_maps(),
+      cost: summaries |> Enum.map(&Map.get(&1, :cost)) |> sum_maps() |> redisplay(),
       sentences: state.seq_offset,
       messages: messages,
       new_messages: Enum.drop(messages, state.initial_count)
     })
   end
+
+  # The summed cost's display string must show the sum, not the last round.
+  defp redisplay(%{nanodollars: nano, display: display} = cost)
+       when is_integer(nano) and nano >= 0 and is_binary(display) do
+    %{cost | display: Aybiza.Bedrock.Cost.format_nanodollars(nano)}
+  end
+
+  defp redisplay(cost), do: cost
 
   # Sums the numbers of usage/cost maps; booleans (e.g. `estimated?`) are or-ed.
   defp sum_maps(maps) do

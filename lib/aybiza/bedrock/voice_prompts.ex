@@ -155,9 +155,6 @@ defmodule Aybiza.Bedrock.VoicePrompts do
   @spec response_length(String.t(), map()) :: pos_integer()
   def response_length(transcript, context \\ %{})
       when is_binary(transcript) and is_map(context) do
-    text_module().determine_response_length(transcript, context)
+    Aybiza.Bedrock.Text.determine_response_length(transcript, context)
   end
-
-  # Resolved at run time: the text pipeline is another engineer's module.
-  defp text_module, do: Aybiza.Bedrock.Text
 end

@@ -105,8 +105,15 @@ pub enum ContentBlock {
 pub enum ToolResultContent {
     Text(String),
     Json(Value),
-    Image { format: ImageFormat, bytes: Vec<u8> },
-    Document { format: DocumentFormat, name: String, bytes: Vec<u8> },
+    Image {
+        format: ImageFormat,
+        bytes: Vec<u8>,
+    },
+    Document {
+        format: DocumentFormat,
+        name: String,
+        bytes: Vec<u8>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,11 +423,10 @@ pub fn decode_converse(value: &Value) -> Result<ConverseRequest> {
             ))
         }
     };
-    let additional_model_response_field_paths =
-        match obj.get("additionalModelResponseFieldPaths") {
-            None => Vec::new(),
-            Some(v) => string_list(v, "additional_model_response_field_paths")?,
-        };
+    let additional_model_response_field_paths = match obj.get("additionalModelResponseFieldPaths") {
+        None => Vec::new(),
+        Some(v) => string_list(v, "additional_model_response_field_paths")?,
+    };
     let performance_latency = obj
         .get("performanceConfig")
         .map(|v| decode_performance(v, "performance_config"))
@@ -544,7 +550,10 @@ fn decode_message(v: &Value, path: &str) -> Result<Message> {
 /// A content block is a map with exactly one key naming its kind.
 fn single_key<'a>(v: &'a Value, path: &str) -> Result<(String, &'a Value)> {
     let map = v.as_object().ok_or_else(|| {
-        Error::invalid_request(path, format!("expected a content block map, got {}", kind(v)))
+        Error::invalid_request(
+            path,
+            format!("expected a content block map, got {}", kind(v)),
+        )
     })?;
     if map.len() != 1 {
         return Err(Error::invalid_request(
@@ -593,7 +602,10 @@ fn decode_content_block(v: &Value, path: &str) -> Result<ContentBlock> {
             let mut obj = Obj::new(inner, &path)?;
             let tool_use_id = obj.require_string("toolUseId")?;
             let name = obj.require_string("name")?;
-            let input = obj.get("input").cloned().unwrap_or(Value::Object(Map::new()));
+            let input = obj
+                .get("input")
+                .cloned()
+                .unwrap_or(Value::Object(Map::new()));
             obj.finish()?;
             Ok(ContentBlock::ToolUse {
                 tool_use_id,
@@ -764,7 +776,10 @@ fn decode_cache_point(v: &Value, path: &str) -> Result<CachePoint> {
     let ttl = obj.string("ttl")?;
     if let Some(ttl) = &ttl {
         if ttl != "5m" && ttl != "1h" {
-            return Err(Error::invalid_request(&ttl_path, "must be \"5m\" or \"1h\""));
+            return Err(Error::invalid_request(
+                &ttl_path,
+                "must be \"5m\" or \"1h\"",
+            ));
         }
     }
     obj.finish()?;
@@ -795,7 +810,10 @@ fn decode_inference_config(v: &Value, path: &str) -> Result<InferenceConfig> {
         }
         cfg.max_tokens = Some(n);
     }
-    for (name, slot) in [("temperature", &mut cfg.temperature), ("topP", &mut cfg.top_p)] {
+    for (name, slot) in [
+        ("temperature", &mut cfg.temperature),
+        ("topP", &mut cfg.top_p),
+    ] {
         if let Some(t) = obj.get(name) {
             let p = obj.child(&camel_to_snake(name));
             let f = as_f32(t, &p)?;
@@ -991,7 +1009,10 @@ mod tests {
     fn content_shorthand_string() {
         let v = json!({"modelId": "m", "messages": [{"role": "user", "content": "Hello"}]});
         let r = decode_converse(&v).unwrap();
-        assert_eq!(r.messages[0].content, vec![ContentBlock::Text("Hello".into())]);
+        assert_eq!(
+            r.messages[0].content,
+            vec![ContentBlock::Text("Hello".into())]
+        );
     }
 
     #[test]
@@ -1001,7 +1022,11 @@ mod tests {
             {"role": "assistant", "content": "b"},
             {"role": "user", "content": [{"image": {"format": "bmp", "bytes": "xx"}}]}]});
         let e = decode_converse(&v).unwrap_err();
-        assert!(e.message.starts_with("messages[2].content[0].image.format"), "{}", e.message);
+        assert!(
+            e.message.starts_with("messages[2].content[0].image.format"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -1009,15 +1034,26 @@ mod tests {
         let mut v = base();
         v["inference_config"] = json!({"max_token": 5});
         let e = decode_converse(&v).unwrap_err();
-        assert!(e.message.contains("inference_config.max_token: unknown field"), "{}", e.message);
+        assert!(
+            e.message
+                .contains("inference_config.max_token: unknown field"),
+            "{}",
+            e.message
+        );
 
         let mut v = base();
         v["inference_config"] = json!({"temperature": 1.5});
-        assert!(decode_converse(&v).unwrap_err().message.contains("temperature"));
+        assert!(decode_converse(&v)
+            .unwrap_err()
+            .message
+            .contains("temperature"));
 
         let mut v = base();
         v["messages"] = json!([]);
-        assert!(decode_converse(&v).unwrap_err().message.contains("messages"));
+        assert!(decode_converse(&v)
+            .unwrap_err()
+            .message
+            .contains("messages"));
 
         let mut v = base();
         v["model_id"] = json!("evil/../../x?y");
@@ -1053,7 +1089,10 @@ mod tests {
         let r = decode_converse(&v).unwrap();
         assert_eq!(
             r.messages[0].content[0],
-            ContentBlock::Image { format: ImageFormat::Png, bytes: vec![0, 1, 2, 255] }
+            ContentBlock::Image {
+                format: ImageFormat::Png,
+                bytes: vec![0, 1, 2, 255]
+            }
         );
     }
 
@@ -1064,6 +1103,10 @@ mod tests {
         let r = decode_invoke(&v).unwrap();
         assert_eq!(r.body["anthropic_version"], "bedrock-2023-05-31");
         let v = json!({"modelId": "meta.llama3-8b-instruct-v1:0", "body": {"prompt": "x"}});
-        assert!(decode_invoke(&v).unwrap().body.get("anthropic_version").is_none());
+        assert!(decode_invoke(&v)
+            .unwrap()
+            .body
+            .get("anthropic_version")
+            .is_none());
     }
 }

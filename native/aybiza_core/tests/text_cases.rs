@@ -69,6 +69,10 @@ fn hard_cases() {
     for f in &failures {
         println!("FAIL {f}");
     }
-    println!("{} of {} cases pass", cases.len() - failures.len(), cases.len());
+    println!(
+        "{} of {} cases pass",
+        cases.len() - failures.len(),
+        cases.len()
+    );
     assert!(failures.is_empty(), "{} failures", failures.len());
 }

@@ -12,13 +12,94 @@ use proptest::prelude::*;
 /// Pieces that exercise the rules: abbreviations, initials, numbers, lists, quotes, ellipses,
 /// URLs, CJK, markdown, fences, emoji, combining marks.
 const PIECES: &[&str] = &[
-    "Hello", "world", "the", "U.S.", "a.m.", "Dr.", "Mr.", "etc.", "No.", "e.g.", "Inc.", "J.",
-    "R.", "I", "How", "The", "It", "$3.50", "3.", "2.5%", "10:30", "1.5.2025", "v2.1.3",
-    "config.yaml", "https://x.com/a?b=C", "a@b.co", ".", ". ", "!", "?", "?!", "...", "…",
-    " . . . ", "\"", "'", ")", "(", "»", "«", "”", "1.", "2.", "a.", "b.", "1)", "• ", "- ",
-    "\n", "\n\n", "\r\n", " ", "  ", "\t", ",", ";", ":", " — ", "```", "```\n", "~~~", "`",
-    "你好", "。", "！", "？", "「", "」", "《", "》", "３．５", "¿", "¡", "Qué", "é", "e\u{301}",
-    "🎉", "👍🏽", "done.Next", "Yahoo!", "[...]", "#", "**", "_", "*", "×", "।", "؟",
+    "Hello",
+    "world",
+    "the",
+    "U.S.",
+    "a.m.",
+    "Dr.",
+    "Mr.",
+    "etc.",
+    "No.",
+    "e.g.",
+    "Inc.",
+    "J.",
+    "R.",
+    "I",
+    "How",
+    "The",
+    "It",
+    "$3.50",
+    "3.",
+    "2.5%",
+    "10:30",
+    "1.5.2025",
+    "v2.1.3",
+    "config.yaml",
+    "https://x.com/a?b=C",
+    "a@b.co",
+    ".",
+    ". ",
+    "!",
+    "?",
+    "?!",
+    "...",
+    "…",
+    " . . . ",
+    "\"",
+    "'",
+    ")",
+    "(",
+    "»",
+    "«",
+    "”",
+    "1.",
+    "2.",
+    "a.",
+    "b.",
+    "1)",
+    "• ",
+    "- ",
+    "\n",
+    "\n\n",
+    "\r\n",
+    " ",
+    "  ",
+    "\t",
+    ",",
+    ";",
+    ":",
+    " — ",
+    "```",
+    "```\n",
+    "~~~",
+    "`",
+    "你好",
+    "。",
+    "！",
+    "？",
+    "「",
+    "」",
+    "《",
+    "》",
+    "３．５",
+    "¿",
+    "¡",
+    "Qué",
+    "é",
+    "e\u{301}",
+    "🎉",
+    "👍🏽",
+    "done.Next",
+    "Yahoo!",
+    "[...]",
+    "#",
+    "**",
+    "_",
+    "*",
+    "×",
+    "।",
+    "؟",
 ];
 
 fn text_from(idx: &[usize], glue: &[bool]) -> String {
@@ -68,7 +149,12 @@ fn check(text: &str, cuts: &[usize], opts: &SegmenterOptions) -> Result<(), Test
         prop_assert!(!s.is_empty() && s.trim() == s, "untrimmed piece {:?}", s);
     }
     if !opts.skip_code_blocks {
-        prop_assert_eq!(strip_ws(&whole.concat()), strip_ws(text), "lost text in {:?}", text);
+        prop_assert_eq!(
+            strip_ws(&whole.concat()),
+            strip_ws(text),
+            "lost text in {:?}",
+            text
+        );
     }
     Ok(())
 }
@@ -121,13 +207,19 @@ fn deterministic_randomized_inputs() {
         let idx: Vec<usize> = (0..n).map(|_| rng.below(PIECES.len())).collect();
         let glue: Vec<bool> = (0..n).map(|_| rng.below(2) == 0).collect();
         let text = text_from(&idx, &glue);
-        let cuts: Vec<usize> = (0..rng.below(20)).map(|_| rng.below(text.len() + 1)).collect();
+        let cuts: Vec<usize> = (0..rng.below(20))
+            .map(|_| rng.below(text.len() + 1))
+            .collect();
         let opts = options_from(rng.below(256) as u8, 5 + rng.below(80), rng.below(30));
         if let Err(e) = check(&text, &cuts, &opts) {
             panic!("round {round}: {e}");
         }
         for how in CHUNKINGS {
-            assert_eq!(all(&text, &opts, how), split_sentences(&text, &opts), "{how:?} {text:?}");
+            assert_eq!(
+                all(&text, &opts, how),
+                split_sentences(&text, &opts),
+                "{how:?} {text:?}"
+            );
         }
     }
 }

@@ -445,7 +445,10 @@ async fn converse(
     }
     // Non-streaming calls keep the SDK's standard retries (3 attempts).
     let send = b.send();
-    let output = first_byte(config.timeouts.total, async { send.await.map_err(sdk_error) }).await?;
+    let output = first_byte(config.timeouts.total, async {
+        send.await.map_err(sdk_error)
+    })
+    .await?;
     state.first_byte();
     state.summary.request_id = output.request_id().map(str::to_string);
     if let Some(sdk::ConverseOutput::Message(msg)) = output.output() {
@@ -483,7 +486,10 @@ async fn invoke(
         .accept("application/json")
         .body(Blob::new(body))
         .send();
-    let output = first_byte(config.timeouts.total, async { send.await.map_err(sdk_error) }).await?;
+    let output = first_byte(config.timeouts.total, async {
+        send.await.map_err(sdk_error)
+    })
+    .await?;
     state.first_byte();
     state.summary.request_id = output.request_id().map(str::to_string);
     let body: Value = serde_json::from_slice(output.body().as_ref()).map_err(|e| {
@@ -609,7 +615,13 @@ fn anthropic_event(
         }
         "content_block_delta" => {
             let delta = ev.get("delta").cloned().unwrap_or(Value::Null);
-            let s = |k: &str| delta.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            let s = |k: &str| {
+                delta
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string()
+            };
             match delta.get("type").and_then(Value::as_str).unwrap_or("") {
                 "text_delta" => state.text_delta(index, &s("text"))?,
                 "input_json_delta" => state.tool_delta(index, &s("partial_json"))?,
@@ -650,7 +662,10 @@ fn generic_chunk(chunk: &Value, state: &mut StreamState) -> Result<(), Stop> {
             break;
         }
     }
-    if let Some(t) = chunk.pointer("/contentBlockDelta/delta/text").and_then(Value::as_str) {
+    if let Some(t) = chunk
+        .pointer("/contentBlockDelta/delta/text")
+        .and_then(Value::as_str)
+    {
         state.text_delta(0, t)?;
     }
     if let Some(reason) = chunk

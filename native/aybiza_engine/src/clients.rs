@@ -84,9 +84,13 @@ async fn build_client(config: &ClientConfig) -> Client {
         CredentialSpec::ApiKey { api_key: key } => {
             api_key = Some(key.clone());
             // Bearer auth needs no SigV4 credentials; avoid probing the default chain.
-            loader = loader.credentials_provider(SharedCredentialsProvider::new(
-                Credentials::new("unused", "unused", None, None, "aybiza-api-key"),
-            ));
+            loader = loader.credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "unused",
+                "unused",
+                None,
+                None,
+                "aybiza-api-key",
+            )));
         }
     }
     if let Some(endpoint) = &config.endpoint {
@@ -104,7 +108,11 @@ async fn build_client(config: &ClientConfig) -> Client {
     } = &config.credentials
     {
         let mut b = aws_config::sts::AssumeRoleProvider::builder(role_arn.clone())
-            .session_name(session_name.clone().unwrap_or_else(|| "aybiza-bedrock".into()))
+            .session_name(
+                session_name
+                    .clone()
+                    .unwrap_or_else(|| "aybiza-bedrock".into()),
+            )
             .region(region);
         if let Some(id) = external_id {
             b = b.external_id(id.clone());

@@ -6,8 +6,8 @@ use aws_sdk_bedrockruntime::types as sdk;
 use aws_smithy_types::{Document, Number};
 use aybiza_core::error::Error;
 use aybiza_core::request::{
-    CachePoint, ContentBlock, ConverseRequest, DocumentFormat, ImageFormat, Latency, Message,
-    Role, SystemBlock, Tool, ToolChoice, ToolResultContent, ToolResultStatus,
+    CachePoint, ContentBlock, ConverseRequest, DocumentFormat, ImageFormat, Latency, Message, Role,
+    SystemBlock, Tool, ToolChoice, ToolResultContent, ToolResultStatus,
 };
 use serde_json::{json, Map, Value};
 
@@ -170,9 +170,9 @@ fn content_block(block: &ContentBlock) -> Result<sdk::ContentBlock, Error> {
                         format,
                         name,
                         bytes,
-                    } => sdk::ToolResultContentBlock::Document(document_block(
-                        *format, name, bytes,
-                    )?),
+                    } => {
+                        sdk::ToolResultContentBlock::Document(document_block(*format, name, bytes)?)
+                    }
                 });
             }
             if let Some(status) = status {
@@ -229,7 +229,9 @@ pub fn to_sdk(req: &ConverseRequest) -> Result<SdkConverse, Error> {
         .map(|b| {
             Ok(match b {
                 SystemBlock::Text(t) => sdk::SystemContentBlock::Text(t.clone()),
-                SystemBlock::CachePoint(cp) => sdk::SystemContentBlock::CachePoint(cache_point(cp)?),
+                SystemBlock::CachePoint(cp) => {
+                    sdk::SystemContentBlock::CachePoint(cache_point(cp)?)
+                }
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;

@@ -55,7 +55,11 @@ pub enum Event {
     Sentence(u64, String),
     ThinkingStarted,
     Thinking(String),
-    ToolUse { id: String, name: String, input: Value },
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
     StopReason(String),
     Usage(Usage),
     Done(Box<Summary>),

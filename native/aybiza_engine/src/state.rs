@@ -101,11 +101,16 @@ impl StreamState {
             return Ok(());
         }
         self.first_token()?;
-        match self.blocks.entry(index).or_insert_with(|| Block::Text(String::new())) {
+        match self
+            .blocks
+            .entry(index)
+            .or_insert_with(|| Block::Text(String::new()))
+        {
             Block::Text(t) => t.push_str(delta),
             // A text delta on a non-text index: keep it, do not lose text.
             _ => {
-                self.blocks.insert(index + 1_000_000, Block::Text(delta.to_string()));
+                self.blocks
+                    .insert(index + 1_000_000, Block::Text(delta.to_string()));
             }
         }
         self.summary.text.push_str(delta);
@@ -168,10 +173,13 @@ impl StreamState {
             self.thinking_started = true;
             self.send(Event::ThinkingStarted)?;
         }
-        match self.blocks.entry(index).or_insert_with(|| Block::Reasoning {
-            text: String::new(),
-            signature: None,
-        }) {
+        match self
+            .blocks
+            .entry(index)
+            .or_insert_with(|| Block::Reasoning {
+                text: String::new(),
+                signature: None,
+            }) {
             Block::Reasoning { text, .. } => text.push_str(delta),
             _ => return Ok(()),
         }
@@ -180,10 +188,12 @@ impl StreamState {
 
     pub fn reasoning_signature(&mut self, index: i64, sig: &str) {
         if let Block::Reasoning { signature, .. } =
-            self.blocks.entry(index).or_insert_with(|| Block::Reasoning {
-                text: String::new(),
-                signature: None,
-            })
+            self.blocks
+                .entry(index)
+                .or_insert_with(|| Block::Reasoning {
+                    text: String::new(),
+                    signature: None,
+                })
         {
             signature.get_or_insert_with(String::new).push_str(sig);
         }
@@ -213,9 +223,8 @@ impl StreamState {
                 self.send(Event::ToolUse { id, name, input })
             }
             Some(Block::Reasoning { text, signature }) => {
-                self.content.push(
-                    json!({"reasoning_content": {"text": text, "signature": signature}}),
-                );
+                self.content
+                    .push(json!({"reasoning_content": {"text": text, "signature": signature}}));
                 Ok(())
             }
             None => Ok(()),

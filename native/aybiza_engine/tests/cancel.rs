@@ -20,15 +20,24 @@ fn wait_for_zero(limit: Duration) -> Duration {
 
 #[test]
 fn cancel_dead_receiver_and_timeouts_free_the_task() {
-    let slow = rule(json!({"prompt_contains": "slow", "reply": "One. Two. Three. Four. Five. Six. Seven.",
-                           "pacing": {"tps": 5, "delta_chars": 4}}));
+    let slow = rule(
+        json!({"prompt_contains": "slow", "reply": "One. Two. Three. Four. Five. Six. Seven.",
+                           "pacing": {"tps": 5, "delta_chars": 4}}),
+    );
     let emu = emulator(vec![slow]);
     let cfg = config(&emu, json!({}));
     assert_eq!(live_calls(), 0);
 
     // 1. Explicit cancel: one terminal `cancelled`, task gone quickly.
     let (sink, rx) = channel_sink();
-    let handle = start(Operation::ConverseStream, &request("slow"), &cfg, options(), sink).unwrap();
+    let handle = start(
+        Operation::ConverseStream,
+        &request("slow"),
+        &cfg,
+        options(),
+        sink,
+    )
+    .unwrap();
     // Wait for the stream to be under way.
     loop {
         if let Ok(Event::Text(_)) = rx.recv_timeout(Duration::from_secs(5)) {
@@ -46,7 +55,14 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     // 2. The receiver goes away after 3 events: the task stops without a terminal.
     let (mut sink, rx) = channel_sink();
     sink.gone_after = Some(3);
-    start(Operation::ConverseStream, &request("slow"), &cfg, options(), sink).unwrap();
+    start(
+        Operation::ConverseStream,
+        &request("slow"),
+        &cfg,
+        options(),
+        sink,
+    )
+    .unwrap();
     wait_for_zero(Duration::from_secs(10));
     let got: Vec<Event> = rx.try_iter().collect();
     assert_eq!(got.len(), 3);
@@ -55,7 +71,14 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     // 3. Total timeout.
     let (sink, rx) = channel_sink();
     let cfg_total = config(&emu, json!({"total": 300}));
-    start(Operation::ConverseStream, &request("slow"), &cfg_total, options(), sink).unwrap();
+    start(
+        Operation::ConverseStream,
+        &request("slow"),
+        &cfg_total,
+        options(),
+        sink,
+    )
+    .unwrap();
     assert_eq!(terminal_error(&collect(&rx)).kind, ErrorKind::Timeout);
     wait_for_zero(Duration::from_secs(2));
 
@@ -65,7 +88,14 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     let mut cfg_silent = config(&emu, json!({"first_byte": 200}));
     cfg_silent["endpoint"] = json!(silent);
     let (sink, rx) = channel_sink();
-    start(Operation::ConverseStream, &request("hi"), &cfg_silent, options(), sink).unwrap();
+    start(
+        Operation::ConverseStream,
+        &request("hi"),
+        &cfg_silent,
+        options(),
+        sink,
+    )
+    .unwrap();
     let e = terminal_error(&collect(&rx));
     assert_eq!(e.kind, ErrorKind::FirstByteTimeout);
     assert_eq!(e.phase, aybiza_core::error::Phase::BeforeStream);
@@ -79,9 +109,19 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     let mut cfg_refused = config(&emu, json!({}));
     cfg_refused["endpoint"] = json!(format!("http://{addr}"));
     let (sink, rx) = channel_sink();
-    start(Operation::ConverseStream, &request("hi"), &cfg_refused, options(), sink).unwrap();
+    start(
+        Operation::ConverseStream,
+        &request("hi"),
+        &cfg_refused,
+        options(),
+        sink,
+    )
+    .unwrap();
     let e = terminal_error(&collect(&rx));
-    assert!(matches!(e.kind, ErrorKind::Connect | ErrorKind::ConnectTimeout), "{e:?}");
+    assert!(
+        matches!(e.kind, ErrorKind::Connect | ErrorKind::ConnectTimeout),
+        "{e:?}"
+    );
     assert!(e.retryable());
     wait_for_zero(Duration::from_secs(2));
 
@@ -90,7 +130,16 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     let mut rxs = Vec::new();
     for _ in 0..50 {
         let (sink, rx) = channel_sink();
-        handles.push(start(Operation::ConverseStream, &request("slow"), &cfg, options(), sink).unwrap());
+        handles.push(
+            start(
+                Operation::ConverseStream,
+                &request("slow"),
+                &cfg,
+                options(),
+                sink,
+            )
+            .unwrap(),
+        );
         rxs.push(rx);
     }
     for h in &handles {

@@ -82,7 +82,9 @@ impl SentenceSplitter for Splitter {
 
 pub fn options() -> aybiza_engine::CallOptions {
     aybiza_engine::CallOptions {
-        splitter: Some(Box::new(Splitter(Segmenter::new(SegmenterOptions::default())))),
+        splitter: Some(Box::new(Splitter(Segmenter::new(
+            SegmenterOptions::default(),
+        )))),
     }
 }
 

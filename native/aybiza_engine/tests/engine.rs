@@ -11,7 +11,9 @@ const REPLY: &str = "Thanks for calling. Dr. Smith is in at 10:30 a.m. tomorrow.
 
 #[test]
 fn streams_text_sentences_usage_and_one_done() {
-    let emu = emulator(vec![rule(json!({"prompt_contains": "hours", "reply": REPLY}))]);
+    let emu = emulator(vec![rule(
+        json!({"prompt_contains": "hours", "reply": REPLY}),
+    )]);
     let (sink, rx) = channel_sink();
     start(
         Operation::ConverseStream,
@@ -74,7 +76,14 @@ fn tool_use_input_is_decoded_when_its_block_stops() {
         "description": "Looks up an order", "input_schema": {"json": {"type": "object",
         "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}}]});
     let (sink, rx) = channel_sink();
-    start(Operation::ConverseStream, &req, &config(&emu, json!({})), options(), sink).unwrap();
+    start(
+        Operation::ConverseStream,
+        &req,
+        &config(&emu, json!({})),
+        options(),
+        sink,
+    )
+    .unwrap();
     let events = collect(&rx);
     let tool = events
         .iter()
@@ -94,7 +103,10 @@ fn tool_use_input_is_decoded_when_its_block_stops() {
     match events.last().unwrap() {
         Event::Done(s) => {
             assert_eq!(s.stop_reason.as_deref(), Some("tool_use"));
-            assert!(s.content.iter().any(|b| b["tool_use"]["name"] == "lookup_order"));
+            assert!(s
+                .content
+                .iter()
+                .any(|b| b["tool_use"]["name"] == "lookup_order"));
         }
         other => panic!("{other:?}"),
     }
@@ -112,7 +124,14 @@ fn thinking_is_delivered_but_never_spoken() {
     req["additional_model_request_fields"] =
         json!({"thinking": {"type": "enabled", "budget_tokens": 1024}});
     let (sink, rx) = channel_sink();
-    start(Operation::ConverseStream, &req, &config(&emu, json!({})), options(), sink).unwrap();
+    start(
+        Operation::ConverseStream,
+        &req,
+        &config(&emu, json!({})),
+        options(),
+        sink,
+    )
+    .unwrap();
     let events = collect(&rx);
     let started = events.iter().position(|e| *e == Event::ThinkingStarted);
     let first_thinking = events.iter().position(|e| matches!(e, Event::Thinking(_)));
@@ -150,7 +169,11 @@ fn errors_before_the_stream_keep_code_status_and_kind() {
     let cases = [
         ("ThrottlingException", ErrorKind::Throttled, 429),
         ("ModelNotReadyException", ErrorKind::ModelNotReady, 429),
-        ("ServiceUnavailableException", ErrorKind::ServiceUnavailable, 503),
+        (
+            "ServiceUnavailableException",
+            ErrorKind::ServiceUnavailable,
+            503,
+        ),
         ("InternalServerException", ErrorKind::InternalServer, 500),
         ("ValidationException", ErrorKind::Validation, 400),
         ("AccessDeniedException", ErrorKind::AccessDenied, 403),
@@ -167,7 +190,14 @@ fn errors_before_the_stream_keep_code_status_and_kind() {
     for (code, kind, status) in cases {
         for op in [Operation::ConverseStream, Operation::Converse] {
             let (sink, rx) = channel_sink();
-            start(op, &request(code), &config(&emu, json!({})), options(), sink).unwrap();
+            start(
+                op,
+                &request(code),
+                &config(&emu, json!({})),
+                options(),
+                sink,
+            )
+            .unwrap();
             let events = collect(&rx);
             assert_eq!(events.len(), 1, "{code}: only the terminal error");
             let e = terminal_error(&events);
@@ -201,7 +231,14 @@ fn mid_stream_faults_report_what_was_delivered() {
     for (prompt, kinds) in cases {
         let (sink, rx) = channel_sink();
         let cfg = config(&emu, json!({"idle": 300}));
-        start(Operation::ConverseStream, &request(prompt), &cfg, options(), sink).unwrap();
+        start(
+            Operation::ConverseStream,
+            &request(prompt),
+            &cfg,
+            options(),
+            sink,
+        )
+        .unwrap();
         let events = collect(&rx);
         let e = terminal_error(&events);
         assert!(kinds.contains(&e.kind), "{prompt}: got {:?}", e.kind);
@@ -227,26 +264,44 @@ fn invalid_input_fails_before_any_network() {
     let (sink, _rx) = channel_sink();
     let mut req = request("hi");
     req["messages"][0]["content"] = json!([{"image": {"format": "bmp", "bytes": "x"}}]);
-    let e = start(Operation::ConverseStream, &req, &config(&emu, json!({})), options(), sink)
-        .err()
-        .expect("rejected");
+    let e = start(
+        Operation::ConverseStream,
+        &req,
+        &config(&emu, json!({})),
+        options(),
+        sink,
+    )
+    .err()
+    .expect("rejected");
     assert_eq!(e.kind, ErrorKind::InvalidRequest);
     assert!(e.message.starts_with("messages[0].content[0].image.format"));
 
     let mut cfg = config(&emu, json!({}));
     cfg["region"] = json!("us-east-1.evil.example");
     let (sink, _rx) = channel_sink();
-    let e = start(Operation::ConverseStream, &request("hi"), &cfg, options(), sink)
-        .err()
-        .expect("rejected");
+    let e = start(
+        Operation::ConverseStream,
+        &request("hi"),
+        &cfg,
+        options(),
+        sink,
+    )
+    .err()
+    .expect("rejected");
     assert_eq!(e.kind, ErrorKind::InvalidRegion);
 
     let mut cfg = config(&emu, json!({}));
     cfg["endpoint"] = json!("http://user@127.0.0.1:1/x");
     let (sink, _rx) = channel_sink();
-    let e = start(Operation::ConverseStream, &request("hi"), &cfg, options(), sink)
-        .err()
-        .expect("rejected");
+    let e = start(
+        Operation::ConverseStream,
+        &request("hi"),
+        &cfg,
+        options(),
+        sink,
+    )
+    .err()
+    .expect("rejected");
     assert_eq!(e.kind, ErrorKind::InvalidEndpoint);
     assert_eq!(emu.counters().total_requests, 0);
 }
@@ -257,7 +312,14 @@ fn wrong_secret_and_api_keys() {
     let mut cfg = config(&emu, json!({}));
     cfg["credentials"]["secret_access_key"] = json!("not-the-secret");
     let (sink, rx) = channel_sink();
-    start(Operation::ConverseStream, &request("hi"), &cfg, options(), sink).unwrap();
+    start(
+        Operation::ConverseStream,
+        &request("hi"),
+        &cfg,
+        options(),
+        sink,
+    )
+    .unwrap();
     let e = terminal_error(&collect(&rx));
     assert_eq!(e.kind, ErrorKind::InvalidCredentials);
     assert_eq!(e.status, Some(403));
@@ -266,13 +328,25 @@ fn wrong_secret_and_api_keys() {
 
 #[test]
 fn converse_and_invoke_model_non_streaming() {
-    let emu = emulator(vec![rule(json!({"prompt_contains": "hello", "reply": "Hello there. How can I help?"}))]);
+    let emu = emulator(vec![rule(
+        json!({"prompt_contains": "hello", "reply": "Hello there. How can I help?"}),
+    )]);
     let (sink, rx) = channel_sink();
-    start(Operation::Converse, &request("hello"), &config(&emu, json!({})), options(), sink).unwrap();
+    start(
+        Operation::Converse,
+        &request("hello"),
+        &config(&emu, json!({})),
+        options(),
+        sink,
+    )
+    .unwrap();
     match collect(&rx).last().unwrap() {
         Event::Done(s) => {
             assert_eq!(s.text, "Hello there. How can I help?");
-            assert_eq!(s.content, vec![json!({"text": "Hello there. How can I help?"})]);
+            assert_eq!(
+                s.content,
+                vec![json!({"text": "Hello there. How can I help?"})]
+            );
             assert!(s.usage.is_some());
         }
         other => panic!("{other:?}"),
@@ -281,7 +355,14 @@ fn converse_and_invoke_model_non_streaming() {
     let invoke = json!({"model_id": MODEL, "body": {"max_tokens": 100,
         "messages": [{"role": "user", "content": "hello"}]}});
     let (sink, rx) = channel_sink();
-    start(Operation::InvokeModel, &invoke, &config(&emu, json!({})), options(), sink).unwrap();
+    start(
+        Operation::InvokeModel,
+        &invoke,
+        &config(&emu, json!({})),
+        options(),
+        sink,
+    )
+    .unwrap();
     match collect(&rx).last().unwrap() {
         Event::Done(s) => {
             assert_eq!(s.text, "Hello there. How can I help?");
@@ -325,7 +406,14 @@ fn concurrent_streams_each_get_their_own_ordered_sentences() {
         // Deterministic replies: the same prompt gives the same text; different prompts differ.
         let prompt = format!("Question number {i} about my account balance");
         let (sink, rx) = channel_sink();
-        start(Operation::ConverseStream, &request(&prompt), &cfg, options(), sink).unwrap();
+        start(
+            Operation::ConverseStream,
+            &request(&prompt),
+            &cfg,
+            options(),
+            sink,
+        )
+        .unwrap();
         receivers.push((prompt, rx));
     }
     for (prompt, rx) in receivers {
@@ -338,9 +426,12 @@ fn concurrent_streams_each_get_their_own_ordered_sentences() {
         let Event::Done(summary) = events.last().unwrap() else {
             panic!("{prompt}: {:?}", events.last())
         };
-        let joined = s.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join(" ");
+        let joined = s
+            .iter()
+            .map(|(_, t)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         let normalize = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
         assert_eq!(normalize(&joined), normalize(&summary.text), "{prompt}");
     }
 }
-

@@ -53,8 +53,18 @@ pub fn usage_term<'a>(env: Env<'a>, u: &Usage) -> Term<'a> {
     m = put(m, env, "input_tokens", u.input_tokens.encode(env));
     m = put(m, env, "output_tokens", u.output_tokens.encode(env));
     m = put(m, env, "total_tokens", u.total_tokens.encode(env));
-    m = put(m, env, "cache_read_input_tokens", u.cache_read_input_tokens.encode(env));
-    m = put(m, env, "cache_write_input_tokens", u.cache_write_input_tokens.encode(env));
+    m = put(
+        m,
+        env,
+        "cache_read_input_tokens",
+        u.cache_read_input_tokens.encode(env),
+    );
+    m = put(
+        m,
+        env,
+        "cache_write_input_tokens",
+        u.cache_write_input_tokens.encode(env),
+    );
     m
 }
 
@@ -112,9 +122,24 @@ pub fn cost_term<'a>(env: Env<'a>, cost: &Option<Cost>) -> Term<'a> {
 
 pub fn summary_term<'a>(env: Env<'a>, s: &Summary) -> Term<'a> {
     let mut t = map_new(env);
-    t = put(t, env, "first_byte_us", opt_u64(env, s.timings.first_byte_us));
-    t = put(t, env, "first_token_us", opt_u64(env, s.timings.first_token_us));
-    t = put(t, env, "first_sentence_us", opt_u64(env, s.timings.first_sentence_us));
+    t = put(
+        t,
+        env,
+        "first_byte_us",
+        opt_u64(env, s.timings.first_byte_us),
+    );
+    t = put(
+        t,
+        env,
+        "first_token_us",
+        opt_u64(env, s.timings.first_token_us),
+    );
+    t = put(
+        t,
+        env,
+        "first_sentence_us",
+        opt_u64(env, s.timings.first_sentence_us),
+    );
     t = put(t, env, "total_us", s.timings.total_us.encode(env));
 
     let mut m = map_new(env);
@@ -159,10 +184,19 @@ pub fn error_term<'a>(env: Env<'a>, e: &Error, summary: Option<&Summary>) -> Ter
         m,
         env,
         "__struct__",
-        Atom::from_str(env, "Elixir.Aybiza.Error").expect("atom").encode(env),
+        Atom::from_str(env, "Elixir.Aybiza.Error")
+            .expect("atom")
+            .encode(env),
     );
     m = put(m, env, "__exception__", true.encode(env));
-    m = put(m, env, "reason", Atom::from_str(env, e.kind.reason()).expect("atom").encode(env));
+    m = put(
+        m,
+        env,
+        "reason",
+        Atom::from_str(env, e.kind.reason())
+            .expect("atom")
+            .encode(env),
+    );
     m = put(m, env, "message", binary_term(env, e.message.as_bytes()));
     m = put(m, env, "code", opt_str(env, &e.code));
     m = put(

@@ -7,7 +7,9 @@ use crate::term_value::term_to_value;
 use aybiza_core::error::{Error, ErrorKind};
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
-use rustler::{Atom, Encoder, Env, LocalPid, Monitor, NifResult, OwnedEnv, Resource, ResourceArc, Term};
+use rustler::{
+    Atom, Encoder, Env, LocalPid, Monitor, NifResult, OwnedEnv, Resource, ResourceArc, Term,
+};
 use serde_json::Value;
 use std::sync::Mutex;
 
@@ -102,7 +104,11 @@ pub fn segmenter_options(value: &Value) -> SegmenterOptions {
 }
 
 fn invalid(env: Env, kind: ErrorKind, message: String) -> Term {
-    (atoms::error(), error_term(env, &Error::new(kind, message), None)).encode(env)
+    (
+        atoms::error(),
+        error_term(env, &Error::new(kind, message), None),
+    )
+        .encode(env)
 }
 
 /// Starts a call. Returns `{:ok, ref}` or `{:error, %Aybiza.Error{}}`. Decoding a request
@@ -122,23 +128,35 @@ fn start_call<'a>(
     };
     let request = match term_to_value(request) {
         Ok(v) => v,
-        Err(e) => return Ok(invalid(env, ErrorKind::InvalidRequest, format!("request{e}"))),
+        Err(e) => {
+            return Ok(invalid(
+                env,
+                ErrorKind::InvalidRequest,
+                format!("request{e}"),
+            ))
+        }
     };
     let config = match term_to_value(config) {
         Ok(v) => v,
         Err(_) => {
-            return Ok(invalid(env, ErrorKind::InvalidConfig, "invalid client configuration".into()))
+            return Ok(invalid(
+                env,
+                ErrorKind::InvalidConfig,
+                "invalid client configuration".into(),
+            ))
         }
     };
     let options = term_to_value(options).unwrap_or(Value::Null);
-    let splitter: Option<Box<dyn aybiza_engine::SentenceSplitter>> =
-        match options.get("sentences") {
-            Some(Value::Bool(false)) => None,
-            Some(v @ Value::Object(_)) => {
-                Some(Box::new(CoreSplitter(Segmenter::new(segmenter_options(v)))))
-            }
-            _ => Some(Box::new(CoreSplitter(Segmenter::new(SegmenterOptions::default())))),
-        };
+    let splitter: Option<Box<dyn aybiza_engine::SentenceSplitter>> = match options.get("sentences")
+    {
+        Some(Value::Bool(false)) => None,
+        Some(v @ Value::Object(_)) => {
+            Some(Box::new(CoreSplitter(Segmenter::new(segmenter_options(v)))))
+        }
+        _ => Some(Box::new(CoreSplitter(Segmenter::new(
+            SegmenterOptions::default(),
+        )))),
+    };
 
     let resource = ResourceArc::new(CallResource {
         handle: Mutex::new(None),
@@ -151,7 +169,13 @@ fn start_call<'a>(
         tag_env,
         tag,
     };
-    match aybiza_engine::start(op, &request, &config, CallOptions { splitter }, Box::new(sink)) {
+    match aybiza_engine::start(
+        op,
+        &request,
+        &config,
+        CallOptions { splitter },
+        Box::new(sink),
+    ) {
         Ok(handle) => {
             if let Ok(mut slot) = resource.handle.lock() {
                 *slot = Some(handle.clone());
@@ -183,7 +207,11 @@ fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
     let config = match term_to_value(config) {
         Ok(v) => v,
         Err(_) => {
-            return Ok(invalid(env, ErrorKind::InvalidConfig, "invalid client configuration".into()))
+            return Ok(invalid(
+                env,
+                ErrorKind::InvalidConfig,
+                "invalid client configuration".into(),
+            ))
         }
     };
     let pid = env.pid();

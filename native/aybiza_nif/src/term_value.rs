@@ -1,11 +1,11 @@
 //! Generic conversion between Elixir terms and `serde_json::Value`, so the logic crates can
 //! decode loosely-typed input (maps with atom or string keys) without knowing rustler.
 
-use rustler::types::map::MapIterator;
-use rustler::{Binary, Encoder, Env, OwnedBinary, Term, TermType};
 use aybiza_core::request::BINARY_MARKER;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
+use rustler::types::map::MapIterator;
+use rustler::{Binary, Encoder, Env, OwnedBinary, Term, TermType};
 use serde_json::{Map, Number, Value};
 
 /// Converts an Elixir term into a JSON value. Maps become objects (atom or string keys),

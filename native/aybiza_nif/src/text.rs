@@ -194,11 +194,17 @@ fn detect_tool_intent(query: Binary) -> bool {
 #[rustler::nif(schedule = "DirtyCpu")]
 fn should_use_extended_thinking(query: Binary, context: Term) -> NifResult<bool> {
     let ctx = query_context(context)?;
-    Ok(complexity::should_use_extended_thinking(&text_of(&query), &ctx))
+    Ok(complexity::should_use_extended_thinking(
+        &text_of(&query),
+        &ctx,
+    ))
 }
 
 #[rustler::nif]
 fn determine_response_length(query: Binary, context: Term) -> NifResult<u32> {
     let ctx = query_context(context)?;
-    Ok(complexity::determine_response_length(&text_of(&query), &ctx))
+    Ok(complexity::determine_response_length(
+        &text_of(&query),
+        &ctx,
+    ))
 }

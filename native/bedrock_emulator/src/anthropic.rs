@@ -169,7 +169,7 @@ pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
         "inputTokenCount": reply.input_tokens,
         "outputTokenCount": reply.output_tokens,
         "invocationLatency": reply.latency_ms,
-        "firstByteLatency": reply.first_token_ms,
+        "firstByteLatency": reply.first_token_ms.max(1),
         "cacheReadInputTokenCount": reply.cache.read,
         "cacheWriteInputTokenCount": reply.cache.write,
     });

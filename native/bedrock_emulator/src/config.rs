@@ -264,3 +264,28 @@ fn opt_faults_or_spec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<F
 fn opt_pacing_or_spec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Pacing>, D::Error> {
     pacing_or_spec(d).map(Some)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_from_json_accepts_spec_strings() {
+        let c = EmulatorConfig::from_json(serde_json::json!({
+            "port": 0,
+            "api_key": null,
+            "faults": "reset@3",
+            "pacing": {"tps": 40},
+            "rules": [{"prompt_contains": "hi", "reply": "Hello.", "faults": "throttle"}]
+        }))
+        .unwrap();
+        assert_eq!(c.faults.reset_after, Some(3));
+        assert_eq!(c.pacing.tps, Some(40.0));
+        assert_eq!(c.access_key_id, DEFAULT_ACCESS_KEY_ID);
+        let s = script_for(&c.rules, "m", "oh hi there");
+        assert_eq!(s.reply.as_deref(), Some("Hello."));
+        assert_eq!(s.faults.error.as_deref(), Some("ThrottlingException"));
+        assert!(script_for(&c.rules, "m", "bye").reply.is_none());
+        assert!(EmulatorConfig::from_json(serde_json::json!({"faults": "explode"})).is_err());
+    }
+}

@@ -421,9 +421,10 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             "The toolConfig field must be defined when using toolUse and toolResult content blocks.",
         ));
     }
+    // Claude 3.7 docs also used `reasoning_config` for the same switch.
     let thinking = thinking_budget(
         root.get("additionalModelRequestFields")
-            .and_then(|a| a.get("thinking")),
+            .and_then(|a| a.get("thinking").or_else(|| a.get("reasoning_config"))),
     )?;
     let conv = Conversation {
         system,

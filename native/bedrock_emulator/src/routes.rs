@@ -368,7 +368,8 @@ fn prepare(
         cache,
         model_name: models::anthropic_name(&resolved),
         first_token_ms,
-        latency_ms: first_token_ms + gen_ms,
+        // Never 0: Bedrock always reports some latency.
+        latency_ms: (first_token_ms + gen_ms).max(1),
         delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
         rng,
     };
@@ -453,8 +454,10 @@ impl Producer {
                         .error_message
                         .clone()
                         .unwrap_or_else(|| stream_exception_message(kind).to_string());
+                    // Counted before sending so a client that saw the error sees the count.
+                    self.state.counters.record(self.route, outcome::EXCEPTION);
                     self.send(eventstream::exception(kind, &msg)).await;
-                    return outcome::EXCEPTION;
+                    return "";
                 }
             }
             if f.reset_after == Some(i) {
@@ -463,6 +466,7 @@ impl Producer {
                 if !self.pause(RESET_FLUSH_MS).await {
                     return outcome::CLIENT_CLOSED;
                 }
+                self.state.counters.record(self.route, outcome::RESET);
                 set_linger_zero(self.fd);
                 let _ = self
                     .tx
@@ -471,7 +475,7 @@ impl Producer {
                         "injected reset",
                     )))
                     .await;
-                return outcome::RESET;
+                return "";
             }
             if f.stall_after == Some(i) {
                 self.state.counters.record(self.route, outcome::STALL);
@@ -482,8 +486,9 @@ impl Producer {
                 break;
             };
             if f.corrupt_after == Some(i) {
+                self.state.counters.record(self.route, outcome::CORRUPT);
                 self.send(eventstream::corrupt(&event.frame)).await;
-                return outcome::CORRUPT;
+                return "";
             }
             if event.tokens > 0
                 && self.tps > 0.0

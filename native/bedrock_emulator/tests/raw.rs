@@ -220,6 +220,38 @@ fn auth_routing_and_malformed_bodies() {
     let r = request(&url, "GET", PATH, &[], "");
     assert_eq!(r.status, 404);
 
+    // Anthropic cache_control: written once, then read.
+    let cached = format!(
+        r#"{{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"system":[{{"type":"text","text":"{}","cache_control":{{"type":"ephemeral"}}}}],"messages":[{{"role":"user","content":"hi"}}]}}"#,
+        "Policy text. ".repeat(50)
+    );
+    let usage =
+        |r: Resp| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["usage"].clone();
+    let first = usage(request(&url, "POST", invoke, &bearer("k-123"), &cached));
+    assert_eq!(first["cache_creation_input_tokens"], 163);
+    assert_eq!(first["cache_read_input_tokens"], 0);
+    let second = usage(request(&url, "POST", invoke, &bearer("k-123"), &cached));
+    assert_eq!(second["cache_read_input_tokens"], 163);
+
+    // A reset on a non-streaming route drops the connection without a response.
+    let mut headers = bearer("k-123");
+    headers.push(("x-emulator-fault".into(), "reset@0".into()));
+    let addr = url.trim_start_matches("http://");
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: {addr}\r\ncontent-length: {}\r\n",
+        BODY.len()
+    );
+    for (k, v) in &headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(BODY);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    assert!(raw.is_empty(), "no response expected");
+
     // Control endpoints.
     let r = request(&url, "POST", "/_emulator/faults", &[], "throttle");
     assert_eq!(r.status, 200);
@@ -235,6 +267,8 @@ fn auth_routing_and_malformed_bodies() {
     assert_eq!(c["converse"]["auth_error"], 5);
     assert_eq!(c["unknown"]["not_found"], 2);
     assert_eq!(emu.counters().get("converse", "ok"), 2);
+    assert_eq!(emu.counters().get("converse", "reset"), 1);
+    assert_eq!(emu.counters().get("invoke", "ok"), 3);
     emu.shutdown();
 }
 

@@ -58,6 +58,23 @@ defmodule Aybiza.AWS.BedrockClientTest do
                BedrockClient.generate_response("Open?", %{}, opts(script, stream: false))
     end
 
+    test "generate_response! returns the summary or raises the error" do
+      script = FakeBackend.script([{:answer, ["Yes."]}, {:error, :access_denied}])
+
+      assert %{text: "Yes."} =
+               BedrockClient.generate_response!("Open?", %{}, opts(script, stream: false))
+
+      assert_raise Error, ~r/access_denied/, fn ->
+        BedrockClient.generate_response!("Open?", %{}, opts(script, stream: false))
+      end
+    end
+
+    test "options may be a map, as in the design" do
+      script = FakeBackend.script([{:answer, ["Yes."]}])
+      options = script |> opts(stream: false) |> Map.new()
+      assert {:ok, %{text: "Yes."}} = BedrockClient.generate_response("Open?", %{}, options)
+    end
+
     test "events go to :to" do
       script = FakeBackend.script([{:answer, ["Yes."]}])
       parent = self()
@@ -147,6 +164,32 @@ defmodule Aybiza.AWS.BedrockClientTest do
 
       assert request.additional_model_request_fields == %{"top_k" => 250}
       assert request.inference_config.max_tokens == 512
+    end
+
+    test "extended_thinking: :auto thinks for complex turns only" do
+      complex =
+        "Analyze and compare these three plans step by step, then calculate and explain why one is cheaper over five years given the discount tiers, the penalties and the renewal fees, and walk me through the reasoning"
+
+      simple = "Hi"
+
+      thinking? = fn prompt ->
+        Map.has_key?(
+          Map.get(
+            BedrockClient.build_request(
+              prompt,
+              %{},
+              validated(extended_thinking: :auto),
+              @sonnet4
+            ),
+            :additional_model_request_fields,
+            %{}
+          ),
+          "thinking"
+        )
+      end
+
+      refute thinking?.(simple)
+      assert thinking?.(complex)
     end
 
     test "latency optimized sets performance_config" do

@@ -102,6 +102,10 @@ defmodule Aybiza.Conversation.EmulatorIntegrationTest do
     assert tr.status == :success
     assert [%{json: %{"name" => "Ana"}}] = tr.content
     assert result.usage.input_tokens > 0
+
+    # Usage and cost are summed over both rounds.
+    assert result.cost.nanodollars > 0
+    assert result.cost.display == Aybiza.Bedrock.Cost.format_nanodollars(result.cost.nanodollars)
   end
 
   test "failing and slow tools give the model error results it can talk about" do
@@ -199,6 +203,19 @@ defmodule Aybiza.Conversation.EmulatorIntegrationTest do
     {events, _} = stream!(second_req, [], cache: true)
     assert {:done, second} = List.last(events)
     assert second.usage.cache_read_input_tokens > 0
+  end
+
+  test "validated image and document blocks go through the engine" do
+    png = <<0x89, "PNG", 0x0D, 0x0A, 0x1A, 0x0A, 13::32, "IHDR", 4::32, 4::32, 8, 6, 0, 0, 0>>
+    {:ok, image} = Aybiza.Bedrock.Media.image(png)
+    {:ok, doc} = Aybiza.Bedrock.Media.document("Order 42: shipped", "Order status", :txt)
+    {:ok, message} = Aybiza.Bedrock.Media.user_message("What do these show?", [image, doc])
+
+    {events, _} =
+      stream!(%{model_id: @haiku, messages: [message], inference_config: %{max_tokens: 256}}, [])
+
+    assert {:done, %{rounds: 1, final_text: text}} = List.last(events)
+    assert text != ""
   end
 
   test "memory across turns builds valid requests" do

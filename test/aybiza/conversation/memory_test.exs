@@ -156,6 +156,13 @@ defmodule Aybiza.Conversation.MemoryTest do
     assert [%{content: [%{text: "Hi"}]}] = Memory.get_context("c6", mem).history
   end
 
+  test "the application starts the default memory" do
+    call_id = "default-#{System.unique_integer([:positive])}"
+    :ok = Memory.remember(call_id, user("Hi"))
+    assert [%{role: :user}] = Memory.get_context(call_id).history
+    :ok = Memory.forget(call_id)
+  end
+
   @tag ttl: 30
   test "idle memory expires after the TTL", %{mem: mem} do
     :ok = Memory.remember("c7", user("Hi"), mem)

@@ -160,6 +160,36 @@ defmodule Aybiza.Conversation.ThinkingCachePromptsTest do
                VoicePrompts.system(:sales_assistant, cache_point: "1h")
     end
 
+    test "response length follows the design's rules (via the text pipeline)" do
+      assert VoicePrompts.response_length("Can you explain my bill in detail?") == 300
+      assert VoicePrompts.response_length("Just a quick question about hours") == 75
+
+      assert VoicePrompts.response_length("My router is down", %{agent_type: :technical_support}) ==
+               225
+
+      assert VoicePrompts.response_length("What is my balance?") == 150
+    end
+
+    test "the thinking heuristic comes from the text pipeline" do
+      hard =
+        "Can you troubleshoot why my router keeps dropping the connection every evening " <>
+          "after the firmware update, and explain step by step what to check?"
+
+      assert Thinking.should_use?(hard, %{agent_type: :technical_support})
+      refute Thinking.should_use?("What time do you open?")
+    end
+
+    test "catalog facts: thinking and caching support" do
+      assert Thinking.supported?("anthropic.claude-3-7-sonnet-20250219-v1:0")
+      refute Thinking.supported?("anthropic.claude-3-5-haiku-20241022-v1:0")
+      refute Thinking.supported?("no-such-model")
+
+      assert %{prompt_caching: true, min_cache_tokens: 2048} =
+               PromptCache.capabilities("anthropic.claude-3-5-haiku-20241022-v1:0")
+
+      assert %{prompt_caching: false} = PromptCache.capabilities("no-such-model")
+    end
+
     test "TTS voice per agent type" do
       assert VoicePrompts.tts_voice(:technical_support) == "aura-perseus-en"
       assert VoicePrompts.tts_voice(:sales_assistant) == "aura-luna-en"

@@ -350,6 +350,31 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
     assert length(Fake.requests(fake)) == 1
   end
 
+  test "the loop stops when its receiver exits" do
+    parent = self()
+
+    t =
+      tool("hold", fn _ ->
+        send(parent, {:holding, self()})
+        receive do: (:go -> {:ok, "x"})
+      end)
+
+    receiver = spawn(fn -> receive do: (:never -> :ok) end)
+    fake = Fake.start!([%{tool_uses: [tu("t", "hold")]}, %{text: "never"}])
+
+    {:ok, ref} =
+      ToolLoop.stream(request(), [t], backend: Fake, backend_opts: [fake: fake], to: receiver)
+
+    loop = Process.get({ToolLoop, ref})
+    mon = Process.monitor(loop)
+    assert_receive {:holding, holder}
+    Process.exit(receiver, :kill)
+    send(holder, :go)
+    assert_receive {:DOWN, ^mon, :process, ^loop, :normal}
+    # No second model call was made for a receiver that is gone.
+    assert length(Fake.requests(fake)) == 1
+  end
+
   defp wait_for_cancel(pid) do
     {:messages, messages} = Process.info(pid, :messages)
 

@@ -25,7 +25,22 @@ pub(crate) fn is_ellipsis_char(c: char) -> bool {
 pub(crate) fn is_script_terminal(c: char) -> bool {
     matches!(
         c,
-        '。' | '！' | '？' | '｡' | '।' | '॥' | '۔' | '؟' | '։' | '።' | '፧' | '፨' | '။' | '‼' | '⁇' | '⁈' | '⁉'
+        '。' | '！'
+            | '？'
+            | '｡'
+            | '।'
+            | '॥'
+            | '۔'
+            | '؟'
+            | '։'
+            | '።'
+            | '፧'
+            | '፨'
+            | '။'
+            | '‼'
+            | '⁇'
+            | '⁈'
+            | '⁉'
     )
 }
 
@@ -41,8 +56,27 @@ pub(crate) fn is_terminal(c: char) -> bool {
 pub(crate) fn is_closer(c: char) -> bool {
     matches!(
         c,
-        '"' | '\'' | '”' | '’' | '»' | '›' | ')' | ']' | '}' | '」' | '』' | '》' | '〉' | '】' | '）' | '〕'
-            | '］' | '＂' | '｣' | '*' | '_' | '`'
+        '"' | '\''
+            | '”'
+            | '’'
+            | '»'
+            | '›'
+            | ')'
+            | ']'
+            | '}'
+            | '」'
+            | '』'
+            | '》'
+            | '〉'
+            | '】'
+            | '）'
+            | '〕'
+            | '］'
+            | '＂'
+            | '｣'
+            | '*'
+            | '_'
+            | '`'
     )
 }
 
@@ -50,12 +84,18 @@ pub(crate) fn is_closer(c: char) -> bool {
 /// (`《摔跤吧！爸爸》`).
 #[inline]
 pub(crate) fn cjk_open(c: char) -> bool {
-    matches!(c, '《' | '〈' | '「' | '『' | '【' | '（' | '〔' | '［' | '｢')
+    matches!(
+        c,
+        '《' | '〈' | '「' | '『' | '【' | '（' | '〔' | '［' | '｢'
+    )
 }
 
 #[inline]
 pub(crate) fn cjk_close(c: char) -> bool {
-    matches!(c, '》' | '〉' | '」' | '』' | '】' | '）' | '〕' | '］' | '｣')
+    matches!(
+        c,
+        '》' | '〉' | '」' | '』' | '】' | '）' | '〕' | '］' | '｣'
+    )
 }
 
 /// Punctuation after which a sentence continues (`«…demencia.», dijo`).
@@ -70,13 +110,31 @@ pub(crate) fn is_continuation_punct(c: char) -> bool {
 /// Bullet characters that start a new spoken unit even in the middle of a line.
 #[inline]
 pub(crate) fn is_bullet(c: char) -> bool {
-    matches!(c, '•' | '◦' | '▪' | '▫' | '‣' | '⁃' | '●' | '○' | '■' | '□' | '►' | '▸' | '◆' | '◇')
+    matches!(
+        c,
+        '•' | '◦'
+            | '▪'
+            | '▫'
+            | '‣'
+            | '⁃'
+            | '●'
+            | '○'
+            | '■'
+            | '□'
+            | '►'
+            | '▸'
+            | '◆'
+            | '◇'
+    )
 }
 
 /// Clause punctuation that may precede a whitespace where a long sentence can be cut.
 #[inline]
 pub(crate) fn is_clause_punct(c: char) -> bool {
-    matches!(c, ',' | ';' | ':' | '—' | '–' | '、' | '，' | '；' | '：' | '،' | '؛')
+    matches!(
+        c,
+        ',' | ';' | ':' | '—' | '–' | '、' | '，' | '；' | '：' | '،' | '؛'
+    )
 }
 
 /// Marks that join onto the previous character (combining marks, variation selectors,

@@ -196,7 +196,10 @@ pub fn determine_response_length(query: &str, context: &QueryContext) -> u32 {
         .any(|p| query.contains(p))
     {
         base * 2.0
-    } else if ["quick", "fast", "briefly"].iter().any(|p| query.contains(p)) {
+    } else if ["quick", "fast", "briefly"]
+        .iter()
+        .any(|p| query.contains(p))
+    {
         base * 0.5
     } else if context.is_technical() {
         base * 1.5

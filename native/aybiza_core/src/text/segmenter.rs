@@ -12,8 +12,8 @@
 
 use super::abbreviations::{self, AbbrevKind};
 use super::chars::*;
-use super::utf8;
 pub use super::options::SegmenterOptions;
+use super::utf8;
 
 /// ASCII bytes no rule looks at by themselves (everything but controls, whitespace, end
 /// marks and fence characters).
@@ -188,10 +188,8 @@ impl Segmenter {
                 }
                 continue;
             }
-            if !self.at_start
-                && !self.line_start
-                && !(self.list_next.is_some() && self.prev.is_whitespace())
-            {
+            let marker_may_follow = self.list_next.is_some() && self.prev.is_whitespace();
+            if !(self.at_start || self.line_start || marker_may_follow) {
                 self.fast_ascii();
             }
             let Some(c) = self.buf[self.pos..].chars().next() else {
@@ -657,9 +655,7 @@ impl Segmenter {
             _ => return Ok(None),
         }
         match need(i)? {
-            Some(x) if x == b' ' || x == b'\t' || x == b'\n' || x == b'\r' => {
-                Ok(Some((marker, i)))
-            }
+            Some(x) if x == b' ' || x == b'\t' || x == b'\n' || x == b'\r' => Ok(Some((marker, i))),
             _ => Ok(None),
         }
     }
@@ -678,10 +674,7 @@ impl Segmenter {
         let mut closers = false;
         let mut spaced = false;
         let first_end = i + c0.len_utf8();
-        loop {
-            let Some(c) = buf[k..].chars().next() else {
-                break;
-            };
+        while let Some(c) = buf[k..].chars().next() {
             if k - i >= MAX_RUN {
                 break;
             }
@@ -761,7 +754,15 @@ impl Segmenter {
             return self.decide_strong(script, closers, glued, f, word, buf, i, k, m, eof);
         }
         if periods >= 2 {
-            return decide_ellipsis(spaced, before.is_whitespace(), periods, glued, f, first_end, k);
+            return decide_ellipsis(
+                spaced,
+                before.is_whitespace(),
+                periods,
+                glued,
+                f,
+                first_end,
+                k,
+            );
         }
         self.decide_period(closers, glued, f, word, buf, k, m, eof)
     }
@@ -838,11 +839,10 @@ impl Segmenter {
             if left != Left::Regular || is_urlish(token_before(buf, self.start, k - 1)) {
                 return Decision::Continue(k);
             }
-            let mut n = 0;
             let mut second_lower = false;
             let mut urlish = false;
             let mut complete = false;
-            for (j, c) in buf[k..].char_indices() {
+            for (n, (j, c)) in buf[k..].char_indices().enumerate() {
                 if c.is_whitespace() || j >= MAX_WORD_AHEAD {
                     complete = true;
                     break;
@@ -853,7 +853,6 @@ impl Segmenter {
                 if n == 1 && c.is_lowercase() {
                     second_lower = true;
                 }
-                n += 1;
             }
             if !complete && !eof {
                 return Decision::NeedMore;
@@ -980,8 +979,10 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
 fn left_word(buf: &str, start: usize, end: usize) -> &str {
     let t = token_before(buf, start, end);
     t.trim_start_matches(|c: char| {
-        matches!(c, '"' | '\'' | '“' | '‘' | '«' | '‹' | '(' | '[' | '{' | '¿' | '¡' | '*' | '_' | '`')
-            || cjk_open(c)
+        matches!(
+            c,
+            '"' | '\'' | '“' | '‘' | '«' | '‹' | '(' | '[' | '{' | '¿' | '¡' | '*' | '_' | '`'
+        ) || cjk_open(c)
     })
     .trim_end_matches(is_closer)
 }
@@ -998,23 +999,15 @@ fn classify_left(word: &str) -> Left {
     let Some(first) = word.chars().next() else {
         return Left::Empty;
     };
-    if first.is_numeric() || (matches!(first, '$' | '€' | '£' | '¥' | '#' | '+' | '-') && word.len() > 1) {
-        if word.chars().any(char::is_numeric) {
-            return Left::Number;
-        }
+    let numeric_start = first.is_numeric()
+        || (matches!(first, '$' | '€' | '£' | '¥' | '#' | '+' | '-') && word.len() > 1);
+    if numeric_start && word.chars().any(char::is_numeric) {
+        return Left::Number;
     }
     if let Some(kind) = abbreviations::lookup(word) {
         return Left::Abbrev(kind);
     }
-    let mut count = 0;
-    for c in word.chars() {
-        count += 1;
-        if count > 1 {
-            break;
-        }
-        let _ = c;
-    }
-    if count == 1 && first.is_alphabetic() {
+    if word.len() == first.len_utf8() && first.is_alphabetic() {
         return Left::Initial;
     }
     if word.contains('.')
@@ -1045,12 +1038,18 @@ mod tests {
 
     #[test]
     fn basics() {
-        assert_eq!(split("Hello World. My name is Jonas."), ["Hello World.", "My name is Jonas."]);
-        assert_eq!(split("Dr. Smith paid $3.50 today. Then he left."), [
-            "Dr. Smith paid $3.50 today.",
-            "Then he left."
-        ]);
-        assert_eq!(split("It works.Next we test."), ["It works.", "Next we test."]);
+        assert_eq!(
+            split("Hello World. My name is Jonas."),
+            ["Hello World.", "My name is Jonas."]
+        );
+        assert_eq!(
+            split("Dr. Smith paid $3.50 today. Then he left."),
+            ["Dr. Smith paid $3.50 today.", "Then he left."]
+        );
+        assert_eq!(
+            split("It works.Next we test."),
+            ["It works.", "Next we test."]
+        );
     }
 
     #[test]

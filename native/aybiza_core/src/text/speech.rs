@@ -164,8 +164,8 @@ fn strip_inline(t: &str, out: &mut String) {
                 let run = t[i..].bytes().take_while(|&x| x == c).count();
                 let before = t[..i].chars().next_back();
                 let after = t[i + run..].chars().next();
-                let spaced = before.is_none_or(char::is_whitespace)
-                    && after.is_none_or(char::is_whitespace);
+                let spaced =
+                    before.is_none_or(char::is_whitespace) && after.is_none_or(char::is_whitespace);
                 // `x * 2` is arithmetic; `*a*`, `**b**`, `~~c~~` are markup.
                 if (c == b'*' && !spaced) || (c == b'~' && run >= 2) {
                     i += run;
@@ -255,23 +255,43 @@ mod tests {
 
     #[test]
     fn design_rules() {
-        assert_eq!(say("Open the  URL\n and the API.  "), "Open the U-R-L and the A-P-I.");
-        assert_eq!(say("Your ID and FAQ, not IDs or APIs."), "Your I-D and F-A-Q, not IDs or APIs.");
+        assert_eq!(
+            say("Open the  URL\n and the API.  "),
+            "Open the U-R-L and the A-P-I."
+        );
+        assert_eq!(
+            say("Your ID and FAQ, not IDs or APIs."),
+            "Your I-D and F-A-Q, not IDs or APIs."
+        );
     }
 
     #[test]
     fn markdown() {
-        assert_eq!(say("## Steps\n- **Restart** the _router_.\n- See [docs](http://x.y/z)."),
-            "Steps Restart the router. See docs.");
-        assert_eq!(say("Run `make` now.\n```sh\nrm -rf /\n```\nDone."), "Run make now. Done.");
-        assert_eq!(say("Use snake_case and 2 * 3."), "Use snake_case and 2 * 3.");
+        assert_eq!(
+            say("## Steps\n- **Restart** the _router_.\n- See [docs](http://x.y/z)."),
+            "Steps Restart the router. See docs."
+        );
+        assert_eq!(
+            say("Run `make` now.\n```sh\nrm -rf /\n```\nDone."),
+            "Run make now. Done."
+        );
+        assert_eq!(
+            say("Use snake_case and 2 * 3."),
+            "Use snake_case and 2 * 3."
+        );
         assert_eq!(say("---\n> quoted ~~old~~ text"), "quoted old text");
     }
 
     #[test]
     fn emoji() {
-        let o = SpeechOptions { drop_emoji: true, ..Default::default() };
-        assert_eq!(optimize_text_for_speech("Great job 🎉👍🏽!", &o), "Great job !");
+        let o = SpeechOptions {
+            drop_emoji: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            optimize_text_for_speech("Great job 🎉👍🏽!", &o),
+            "Great job !"
+        );
         assert_eq!(say("Great 🎉"), "Great 🎉");
     }
 }

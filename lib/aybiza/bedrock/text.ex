@@ -1,0 +1,226 @@
+defmodule Aybiza.Bedrock.Text do
+  @moduledoc """
+  The voice text pipeline: streaming sentence segmentation for text-to-speech, speech
+  normalization, and the query heuristics of the design (complexity score, tool intent,
+  extended thinking, response length). All work is done natively (`aybiza_core::text`).
+
+  ## Streaming sentences
+
+      seg = Aybiza.Bedrock.Text.new_segmenter()
+      Aybiza.Bedrock.Text.push(seg, "Dr. Smith paid $3.")   #=> []
+      Aybiza.Bedrock.Text.push(seg, "50 today. Th")         #=> ["Dr. Smith paid $3.50 today."]
+      Aybiza.Bedrock.Text.finish(seg)                       #=> ["Th"]
+
+  A sentence is released as soon as its end is certain, usually when the first
+  non-space character after it arrives (a word after an ambiguous abbreviation such as
+  `U.S.`). Deltas may be cut anywhere, even inside a UTF-8 character: the sentences are
+  always those of `split_sentences/2` on the whole text. Released sentences are trimmed;
+  whitespace inside them is kept. See `docs/TEXT.md` for the rules.
+
+  ## Segmenter options (defaults)
+
+    * `:min_chars` (`20`) - with `:merge_short`, sentences shorter than this are joined
+      (with one space) to the next ones until the unit is at least this long.
+    * `:merge_short` (`false`) - merge short sentences ("Sure.") with the next one instead of
+      releasing them alone.
+    * `:max_chars` (`250`) - a longer sentence is cut at its last clause boundary (comma,
+      semicolon, colon, dash followed by a space), else at a space; `0` disables.
+    * `:first_chunk_min_chars` (`nil`) - when an integer, the first clause of the stream is
+      released early, at the first clause boundary after this many characters.
+    * `:skip_code_blocks` (`true`) - fenced code blocks are never released; when `false`,
+      a block is released as one piece.
+    * `:newline_boundaries` (`true`) - a line break always ends the current unit.
+
+  ## Speech options (defaults)
+
+    * `:acronyms` (`%{"URL" => "U-R-L", "API" => "A-P-I", "ID" => "I-D", "FAQ" => "F-A-Q"}`) -
+      whole, case-sensitive words to replace; a list of words spells each letter by letter.
+    * `:strip_markdown` (`true`), `:drop_code_blocks` (`true`), `:drop_emoji` (`false`).
+  """
+
+  alias Aybiza.Native
+
+  @typedoc "A streaming segmenter (a native resource; safe to share, pushes are serialized)."
+  @type segmenter :: reference()
+
+  @typedoc "Context of a query: a map or keyword list; see `assess_query_complexity/2`."
+  @type context :: map() | keyword()
+
+  @segmenter_defaults [
+    min_chars: 20,
+    merge_short: false,
+    max_chars: 250,
+    first_chunk_min_chars: nil,
+    skip_code_blocks: true,
+    newline_boundaries: true
+  ]
+
+  @speech_defaults [
+    acronyms: nil,
+    strip_markdown: true,
+    drop_code_blocks: true,
+    drop_emoji: false
+  ]
+
+  @doc """
+  Creates a streaming segmenter. Options and defaults are in the module documentation;
+  an unknown option or a bad value raises `ArgumentError` naming the option.
+  """
+  @spec new_segmenter(keyword()) :: segmenter()
+  def new_segmenter(opts \\ []) do
+    Native.segmenter_new(segmenter_options(opts))
+  end
+
+  @doc """
+  Adds a delta (any binary, possibly ending inside a UTF-8 character) and returns the
+  sentences whose end became certain, in order.
+  """
+  @spec push(segmenter(), binary()) :: [String.t()]
+  def push(segmenter, delta) when is_binary(delta), do: Native.segmenter_push(segmenter, delta)
+
+  @doc """
+  Ends the stream: returns the pieces still held (zero or more). The segmenter is reset and
+  may be reused for a new stream.
+  """
+  @spec finish(segmenter()) :: [String.t()]
+  def finish(segmenter), do: Native.segmenter_finish(segmenter)
+
+  @doc """
+  Splits a whole text into sentences: exactly what `push/2` of the whole text followed by
+  `finish/1` returns. Takes the segmenter options.
+  """
+  @spec split_sentences(String.t(), keyword()) :: [String.t()]
+  def split_sentences(text, opts \\ []) when is_binary(text) do
+    Native.split_sentences(text, segmenter_options(opts))
+  end
+
+  @doc """
+  Normalizes text for speech: drops code blocks and markdown syntax (keeping link text and
+  inline code), optionally emoji, collapses whitespace, and spells acronyms (`API` becomes
+  `A-P-I`).
+  """
+  @spec optimize_text_for_speech(String.t(), keyword()) :: String.t()
+  def optimize_text_for_speech(text, opts \\ []) when is_binary(text) do
+    Native.optimize_text_for_speech(text, speech_options(opts))
+  end
+
+  @doc """
+  The design's complexity score in `0.0..1.0`:
+  `min(words / 50, 1) * 0.3 + (matching pattern groups / 4) * 0.5 + context factor`, where the
+  context factor is 0.3 when `:conversation_history` has more than 5 entries, else 0.4 when
+  `:requires_tools` is truthy, else 0.2 when `:multi_turn` is truthy; capped at 1.0.
+  """
+  @spec assess_query_complexity(String.t(), context()) :: float()
+  def assess_query_complexity(query, context \\ %{}) when is_binary(query) do
+    Native.assess_query_complexity(query, query_context(context))
+  end
+
+  @doc "Whether the query asks for an action a tool would perform (look up, book, send...)."
+  @spec detect_tool_intent(String.t()) :: boolean()
+  def detect_tool_intent(query) when is_binary(query), do: Native.detect_tool_intent(query)
+
+  @doc """
+  The design's extended-thinking heuristic: a thinking pattern (analyze, troubleshoot,
+  compare...) matches, and the query is longer than 100 characters or `:agent_type` is
+  `:technical_support`, or the history has more than 3 entries and the query is longer than
+  50 characters.
+  """
+  @spec should_use_extended_thinking?(String.t(), context()) :: boolean()
+  def should_use_extended_thinking?(query, context \\ %{}) when is_binary(query) do
+    Native.should_use_extended_thinking(query, query_context(context))
+  end
+
+  @doc """
+  The design's spoken response length in words (50..300): 300 for "explain", "detail",
+  "walk me through"; 75 for "quick", "fast", "briefly"; 225 for technical support; else 150.
+  """
+  @spec determine_response_length(String.t(), context()) :: pos_integer()
+  def determine_response_length(query, context \\ %{}) when is_binary(query) do
+    Native.determine_response_length(query, query_context(context))
+  end
+
+  # --- option validation ---
+
+  defp segmenter_options(opts) do
+    opts = Keyword.validate!(opts, @segmenter_defaults)
+
+    for {key, value} <- opts do
+      case key do
+        k when k in [:min_chars, :max_chars] ->
+          check(key, value, is_integer(value) and value >= 0, "a non-negative integer")
+
+        :first_chunk_min_chars ->
+          check(
+            key,
+            value,
+            is_nil(value) or (is_integer(value) and value >= 0),
+            "nil or a non-negative integer"
+          )
+
+        _ ->
+          check(key, value, is_boolean(value), "a boolean")
+      end
+    end
+
+    Map.new(opts)
+  end
+
+  defp speech_options(opts) do
+    opts = Keyword.validate!(opts, @speech_defaults)
+
+    for {key, value} <- opts do
+      case key do
+        :acronyms ->
+          check(key, value, valid_acronyms?(value), "nil, a map of strings or a list of strings")
+
+        _ ->
+          check(key, value, is_boolean(value), "a boolean")
+      end
+    end
+
+    opts |> Enum.reject(fn {_k, v} -> is_nil(v) end) |> Map.new()
+  end
+
+  defp valid_acronyms?(nil), do: true
+
+  defp valid_acronyms?(map) when is_map(map),
+    do: Enum.all?(map, fn {k, v} -> is_binary(k) and is_binary(v) end)
+
+  defp valid_acronyms?(list) when is_list(list), do: Enum.all?(list, &is_binary/1)
+  defp valid_acronyms?(_), do: false
+
+  defp check(_key, _value, true, _expected), do: :ok
+
+  defp check(key, value, false, expected) do
+    raise ArgumentError,
+          "invalid value for #{inspect(key)} option: #{inspect(value)} (expected #{expected})"
+  end
+
+  # Only the fields the heuristics read cross into native code, in plain form.
+  defp query_context(context) when is_list(context), do: query_context(Map.new(context))
+
+  defp query_context(context) when is_map(context) do
+    history = get(context, :conversation_history)
+
+    %{
+      conversation_history_len: if(is_list(history), do: length(history), else: 0),
+      requires_tools: truthy?(get(context, :requires_tools)),
+      multi_turn: truthy?(get(context, :multi_turn)),
+      agent_type: agent_type(get(context, :agent_type))
+    }
+  end
+
+  defp query_context(other) do
+    raise ArgumentError,
+          "expected the context to be a map or keyword list, got: #{inspect(other)}"
+  end
+
+  defp get(map, key), do: Map.get(map, key, Map.get(map, Atom.to_string(key)))
+
+  defp truthy?(value), do: value not in [nil, false]
+
+  defp agent_type(nil), do: nil
+  defp agent_type(type) when is_atom(type), do: Atom.to_string(type)
+  defp agent_type(type) when is_binary(type), do: type
+  defp agent_type(_), do: nil
+end

@@ -96,8 +96,9 @@ defmodule Aybiza.Bedrock do
 
     * `{:done, summary}` - `summary` holds `:model_id`, `:region`, `:request_id`,
       `:stop_reason`, `:usage`, `:text` (the whole answer), `:content` (the assistant
-      message's blocks, ready to send back on the next turn, including reasoning
-      signatures), `:sentences` (count), `:cost` (nanodollars, `estimated?`) and `:timings`
+      message's blocks as maps with string keys, e.g. `%{"text" => ...}`,
+      `%{"tool_use" => %{...}}`, `%{"reasoning_content" => %{"text" => ..., "signature" => ...}}`,
+      ready to send back unchanged on the next turn), `:sentences` (count), `:cost` (nanodollars, `estimated?`) and `:timings`
       (`:first_byte_us`, `:first_token_us`, `:first_sentence_us`, `:total_us`).
     * `{:error, %Aybiza.Error{}}` - see `Aybiza.Error`; mid-stream errors carry what was
       already delivered.
@@ -220,7 +221,7 @@ defmodule Aybiza.Bedrock do
       fn
         {:running, ref} ->
           cancel(ref)
-          flush(ref)
+          drain(ref)
 
         _ ->
           :ok
@@ -236,6 +237,18 @@ defmodule Aybiza.Bedrock do
   def cancel(ref) do
     Native.cancel(ref)
     :ok
+  end
+
+  # After a cancel the terminal `cancelled` error follows within milliseconds: consume it so
+  # nothing of this stream is left in the mailbox.
+  defp drain(ref) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, _}} -> :ok
+      {:aybiza_bedrock, ^ref, {:error, _}} -> :ok
+      {:aybiza_bedrock, ^ref, _} -> drain(ref)
+    after
+      5_000 -> flush(ref)
+    end
   end
 
   @doc "Removes every message of `ref` from the caller's mailbox."

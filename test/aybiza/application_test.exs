@@ -34,7 +34,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
   test "a crash of the client does not touch calls in flight, and breaker state survives it" do
     region = unique_region()
     for _ <- 1..5, do: CircuitBreaker.record_failure(@haiku, region)
-    script = FakeBackend.script([{:delay, 200, {:answer, ["Still here."]}}])
+    script = FakeBackend.script([{:gate, self(), {:answer, ["Still here."]}}])
 
     {:ok, ref} =
       BedrockClient.generate_response("Hi", %{},
@@ -45,8 +45,11 @@ defmodule Aybiza.Bedrock.ApplicationTest do
 
     client = Process.whereis(BedrockClient)
     monitor = Process.monitor(client)
+    # The call is in flight (its stream waits at the gate) when the client dies.
+    assert_receive {:fake_gate, stream}
     Process.exit(client, :kill)
     assert_receive {:DOWN, ^monitor, _, _, _}
+    send(stream, :open)
 
     events = collect_events(ref)
     assert {:done, %{text: "Still here."}} = List.last(events)
@@ -57,6 +60,29 @@ defmodule Aybiza.Bedrock.ApplicationTest do
     end)
 
     assert %{region: _} = BedrockClient.settings()
+  end
+
+  test "a restart of the stream registry does not end calls in flight" do
+    script = FakeBackend.script([{:gate, self(), {:answer, ["Still here."]}}])
+
+    {:ok, ref} =
+      BedrockClient.generate_response("Hi", %{},
+        backend: {FakeBackend, script: script},
+        model_id: @haiku,
+        region: unique_region()
+      )
+
+    assert_receive {:fake_gate, stream}
+    assert Aybiza.Bedrock.Recovery.lookup(ref)
+    registry = Process.whereis(Aybiza.Bedrock.StreamRegistry)
+    monitor = Process.monitor(registry)
+    Process.exit(registry, :kill)
+    assert_receive {:DOWN, ^monitor, _, _, _}
+    send(stream, :open)
+
+    assert {:done, %{text: "Still here."}} = List.last(collect_events(ref))
+    wait_until(fn -> Process.whereis(Aybiza.Bedrock.StreamRegistry) not in [nil, registry] end)
+    wait_until(fn -> is_pid(Process.whereis(BedrockClient)) end)
   end
 
   test "settings are read from :persistent_term and can be changed at runtime" do

@@ -285,6 +285,8 @@ defmodule Aybiza.BedrockStreamTest do
     first_two = Bedrock.stream_events(request("slow"), opts) |> Enum.take(2)
     assert length(first_two) == 2
     wait_live_zero()
+    # Halting consumed everything of that stream, including its terminal message.
+    refute_receive {:aybiza_bedrock, _, _}, 100
   end
 
   test "converse/2, converse!/2 and invoke_model/3", %{opts: opts} do

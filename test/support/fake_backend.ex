@@ -18,6 +18,8 @@ defmodule Aybiza.Bedrock.FakeBackend do
     * `{:events, events}` - raw events (you provide the terminal one).
     * `:stall` - nothing is ever sent (until cancelled).
     * `{:delay, ms, item}` - `item` after `ms` milliseconds.
+    * `{:gate, pid, item}` - sends `{:fake_gate, sender}` to `pid` and plays `item` once
+      `sender` receives `:open` (a test controls exactly when the call proceeds).
   """
   @behaviour Aybiza.Bedrock.Backend
 
@@ -135,6 +137,14 @@ defmodule Aybiza.Bedrock.FakeBackend do
   defp play({:delay, ms, item}, ref, to, request, opts) do
     Process.sleep(ms)
     play(item, ref, to, request, opts)
+  end
+
+  defp play({:gate, pid, item}, ref, to, request, opts) do
+    send(pid, {:fake_gate, self()})
+
+    receive do
+      :open -> play(item, ref, to, request, opts)
+    end
   end
 
   defp play(:stall, _ref, _to, _request, _opts) do

@@ -125,13 +125,16 @@ defmodule Aybiza.Bedrock.Recovery do
         monitor = Process.monitor(pid)
         send(pid, {:cancel, self(), monitor})
 
+        # The relay exits right after cancelling: waiting for its exit means no message of
+        # `ref` can follow, and the relay is gone when this returns.
         receive do
-          {^monitor, :cancelled} ->
-            Process.demonitor(monitor, [:flush])
-            :ok
+          {:DOWN, ^monitor, _, _, _} -> :ok
+        end
 
-          {:DOWN, ^monitor, _, _, _} ->
-            :ok
+        receive do
+          {^monitor, :cancelled} -> :ok
+        after
+          0 -> :ok
         end
     end
   end
@@ -194,6 +197,9 @@ defmodule Aybiza.Bedrock.Recovery do
   end
 
   defp run(plan) do
+    # The registry links to its processes; trapping exits keeps the call alive if the
+    # registry restarts (only cancel/1 stops finding it).
+    Process.flag(:trap_exit, true)
     Process.monitor(plan.to)
 
     state = %{
@@ -250,6 +256,9 @@ defmodule Aybiza.Bedrock.Recovery do
       {:DOWN, _, :process, pid, _} when pid == plan.to ->
         if state.live?, do: plan.backend.cancel(backend_ref)
         release(state)
+
+      {:EXIT, _pid, _reason} ->
+        loop(state)
     end
   end
 

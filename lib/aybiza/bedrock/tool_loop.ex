@@ -63,7 +63,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
     * `:tool_choice` - `:auto` (default), `:any`, `{:tool, name}` or a name. A forced
       choice applies to the first round only; later rounds use `:auto` so the model can
       answer.
-    * `:acknowledge` - `true` (default), `false`, or a function `(tool_uses, tools) ->
+    * `:acknowledge` - `true` (default), `false`, `:when_silent` (only when the model said
+      nothing before its tool uses in that round), or a function `(tool_uses, tools) ->
       String.t() | nil`.
     * `:thinking` - `nil` (default), a thinking budget in tokens (see
       `Aybiza.Bedrock.Thinking.enable/3`), or `:auto`: when the model supports thinking and
@@ -225,8 +226,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
     check!(
       opts,
       :acknowledge,
-      &(is_boolean(&1) or is_function(&1, 2)),
-      "a boolean or a 2-arity function"
+      &(is_boolean(&1) or &1 == :when_silent or is_function(&1, 2)),
+      "a boolean, :when_silent or a 2-arity function"
     )
 
     check!(
@@ -525,9 +526,18 @@ defmodule Aybiza.Bedrock.ToolLoop do
   defp run_round_tools(state, summary, uses) do
     ack =
       case state.acknowledge do
-        true -> ToolAcknowledgment.for_tool_uses(uses, state.tools)
-        false -> nil
-        fun -> fun.(uses, state.tools)
+        true ->
+          ToolAcknowledgment.for_tool_uses(uses, state.tools)
+
+        false ->
+          nil
+
+        # The model already spoke this round (e.g. "One moment..."): no second filler.
+        :when_silent ->
+          if blank?(summary), do: ToolAcknowledgment.for_tool_uses(uses, state.tools)
+
+        fun ->
+          fun.(uses, state.tools)
       end
 
     if ack, do: state.emit.({:tool_acknowledgment, ack})
@@ -568,6 +578,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
     %{state | request: request, tool_calls: state.tool_calls ++ calls}
   end
+
+  defp blank?(summary), do: String.trim(Map.get(summary, :text) || "") == ""
 
   # A forced choice would force a tool again every round; later rounds must be free.
   defp relax_tool_choice(request) do

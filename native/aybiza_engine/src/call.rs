@@ -3,7 +3,7 @@
 
 use crate::clients::client_for;
 use crate::config::{decode_config, ClientConfig};
-use crate::convert::{document_to_json, output_block_to_json, to_sdk, SdkConverse};
+use crate::convert::{output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::runtime::runtime;
@@ -457,19 +457,14 @@ async fn converse(
                 state.summary.text.push_str(t);
             }
             if let Some(v) = output_block_to_json(block) {
-                state.summary.content.push(v);
+                state.push_content(v);
             }
         }
     }
     state.summary.stop_reason = Some(output.stop_reason().as_str().to_string());
     state.summary.usage = output.usage().map(usage_from);
     state.summary.latency_ms = output.metrics().map(|m| m.latency_ms().max(0) as u64);
-    // take_summary moves `content` from the stream accumulator; keep ours.
-    let content = std::mem::take(&mut state.summary.content);
-    let mut summary = state.take_summary();
-    summary.content = content;
-    state.send(Event::Done(Box::new(summary)))?;
-    Err(Stop::ReceiverGone) // terminal already sent
+    Ok(())
 }
 
 async fn invoke(
@@ -515,9 +510,7 @@ async fn invoke(
         }
     }
     state.summary.body = Some(body);
-    let summary = state.take_summary();
-    state.send(Event::Done(Box::new(summary)))?;
-    Err(Stop::ReceiverGone)
+    Ok(())
 }
 
 fn num(v: Option<&Value>) -> u64 {
@@ -696,8 +689,5 @@ async fn warm(client: &Client, config: &ClientConfig, state: &mut StreamState) -
         Err(Stop::Failed(e)) if e.status.is_some() => Ok(()),
         Err(stop) => Err(stop),
     }
-    .map(|()| {
-        state.first_byte();
-        let _ = document_to_json; // keep the import used in all builds
-    })
+    .map(|()| state.first_byte())
 }

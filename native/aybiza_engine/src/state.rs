@@ -241,6 +241,11 @@ impl StreamState {
         self.send(Event::Usage(usage))
     }
 
+    /// Adds a finished content block (non-streaming calls get whole blocks).
+    pub fn push_content(&mut self, block: Value) {
+        self.content.push(block);
+    }
+
     /// Ends the message: closes open blocks in index order and flushes sentences.
     pub fn finish_message(&mut self) -> Result<(), ReceiverGone> {
         let open: Vec<i64> = self.blocks.keys().copied().collect();

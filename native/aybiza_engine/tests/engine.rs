@@ -435,3 +435,28 @@ fn concurrent_streams_each_get_their_own_ordered_sentences() {
         assert_eq!(normalize(&joined), normalize(&summary.text), "{prompt}");
     }
 }
+
+struct PanickingSplitter;
+
+impl aybiza_engine::SentenceSplitter for PanickingSplitter {
+    fn push(&mut self, _delta: &str) -> Vec<String> {
+        panic!("splitter bug");
+    }
+    fn finish(&mut self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+#[test]
+fn a_panic_in_the_task_becomes_one_terminal_error() {
+    let emu = emulator(vec![]);
+    let (sink, rx) = channel_sink();
+    let options = aybiza_engine::CallOptions {
+        splitter: Some(Box::new(PanickingSplitter)),
+    };
+    start(Operation::ConverseStream, &request("hi there"), &config(&emu, json!({})), options, sink)
+        .unwrap();
+    let e = terminal_error(&collect(&rx));
+    assert_eq!(e.kind, ErrorKind::Internal);
+    assert!(e.message.contains("splitter bug"), "{}", e.message);
+}

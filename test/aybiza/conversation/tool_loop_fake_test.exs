@@ -208,6 +208,25 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
            end)
   end
 
+  test "acknowledge: :when_silent skips the filler when the model already spoke" do
+    t = tool("lookup_customer", fn _ -> {:ok, "x"} end)
+
+    script = [
+      %{text: "One moment.", tool_uses: [tu("a", "lookup_customer")]},
+      %{tool_uses: [tu("b", "lookup_customer")]},
+      %{text: "Done."}
+    ]
+
+    {_fake, ref} = start(script, [t], acknowledge: :when_silent)
+    events = events(ref)
+
+    assert [{:tool_acknowledgment, "Let me check our records..."}] =
+             Enum.filter(events, &match?({:tool_acknowledgment, _}, &1))
+
+    ack = Enum.find_index(events, &match?({:tool_acknowledgment, _}, &1))
+    assert ack > Enum.find_index(events, &(&1 == {:round, 2}))
+  end
+
   test "the loop stops with :max_rounds when the model keeps asking for tools" do
     t = tool("lookup", fn _ -> {:ok, "x"} end)
     reply = %{tool_uses: [tu("t", "lookup")]}

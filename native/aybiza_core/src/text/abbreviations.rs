@@ -2,6 +2,8 @@
 //! exclamation mark ends a sentence. Lists follow pySBD's English and Spanish lists, trimmed to
 //! what occurs in spoken answers and extended with common LLM vocabulary.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 /// How an abbreviation behaves before the next word.
@@ -212,12 +214,32 @@ const ABBREVIATIONS: &[(&str, AbbrevKind, bool)] = {
     ]
 };
 
-// Sorted once for binary search: cheaper than hashing on the hot path.
-static TABLE: LazyLock<Vec<(&'static str, AbbrevKind, bool)>> = LazyLock::new(|| {
-    let mut v = ABBREVIATIONS.to_vec();
-    v.sort_by(|a, b| a.0.cmp(b.0));
-    v.dedup_by(|a, b| a.0 == b.0);
-    v
+/// FNV-1a: the keys are a few bytes long, where SipHash's setup dominates.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvMap<V> = HashMap<&'static str, V, BuildHasherDefault<Fnv>>;
+
+static TABLE: LazyLock<FnvMap<(AbbrevKind, bool)>> = LazyLock::new(|| {
+    let mut m = FnvMap::default();
+    for &(w, k, cap) in ABBREVIATIONS {
+        m.entry(w).or_insert((k, cap));
+    }
+    m
 });
 
 /// Looks `word` (the text before a period, without the period) up, ignoring case except for
@@ -245,8 +267,7 @@ pub fn lookup(word: &str) -> Option<AbbrevKind> {
         }
     }
     let lower = std::str::from_utf8(&buf[..n]).ok()?;
-    let i = TABLE.binary_search_by(|e| e.0.cmp(lower)).ok()?;
-    let (_, kind, cap_only) = TABLE[i];
+    let &(kind, cap_only) = TABLE.get(lower)?;
     if cap_only && !word.chars().next().is_some_and(char::is_uppercase) {
         return None;
     }

@@ -267,38 +267,48 @@ impl Segmenter {
             usize::MAX
         };
         let limit = bytes.len().min(start.saturating_add(budget));
-        let mut p = start;
-        let mut prev = self.prev;
-        let mut prev_prev_ws = self.prev_prev_ws;
-        let mut space_cut = self.space_cut;
         let list = self.list_next.is_some();
-        let mut chars = self.chars;
+        let mut space_cut = self.space_cut;
+        let mut p = start;
         while p < limit {
             let b = bytes[p];
             if b == b' ' {
-                if chars == 0 || is_clause_punct(prev) || (prev == '-' && prev_prev_ws) {
+                // A space after clause punctuation (or a dash) is a cut point: slow path.
+                let after_clause = if p > start {
+                    matches!(bytes[p - 1], b',' | b';' | b':' | b'-')
+                } else {
+                    is_clause_punct(self.prev) || self.prev == '-'
+                };
+                if after_clause || (self.chars == 0 && p == start) {
                     break;
                 }
                 space_cut = Some(p);
-            } else if !PLAIN[b as usize] {
+                p += 1;
+                if list {
+                    break; // the next token may be a list marker
+                }
+                continue;
+            }
+            if !PLAIN[b as usize] {
                 break;
             }
-            prev_prev_ws = prev.is_whitespace();
-            prev = b as char;
-            chars += 1;
             p += 1;
-            if list && b == b' ' {
-                break; // the next token may be a list marker
-            }
         }
-        if p > start {
-            self.pos = p;
-            self.chars = chars;
-            self.prev = prev;
-            self.prev_prev_ws = prev_prev_ws;
-            self.space_cut = space_cut;
-            self.line_start = false;
+        let n = p - start;
+        if n == 0 {
+            return;
         }
+        // Every byte consumed is one ASCII character; only ' ' among them is whitespace.
+        self.prev_prev_ws = if n >= 2 {
+            bytes[p - 2] == b' '
+        } else {
+            self.prev.is_whitespace()
+        };
+        self.prev = bytes[p - 1] as char;
+        self.chars += n;
+        self.pos = p;
+        self.space_cut = space_cut;
+        self.line_start = false;
     }
 
     /// Consumes one character of the current unit, updating the clause and length state.
@@ -548,6 +558,16 @@ impl Segmenter {
     /// Parses an optional bullet and list marker at the start of a sentence. Returns false
     /// when more text is needed.
     fn parse_prefix(&mut self, eof: bool) -> bool {
+        // Most sentences start with a capitalized word: no bullet, no marker.
+        if let Some(&b0) = self.buf.as_bytes().get(self.pos) {
+            let letter_marker = matches!(b0, b'a' | b'A')
+                || matches!(self.list_next, Some(Marker::Alpha(c)) if c as u32 == u32::from(b0));
+            if b0.is_ascii_alphabetic() && !letter_marker {
+                self.list_next = None;
+                self.at_start = false;
+                return true;
+            }
+        }
         let b = &self.buf[self.pos..];
         let mut it = b.char_indices().peekable();
         let Some(&(_, c0)) = it.peek() else {
@@ -966,6 +986,18 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
         lo += 1;
     }
     let s = &buf[lo..end];
+    // ASCII fast path: most tokens are ASCII words.
+    let bytes = s.as_bytes();
+    let mut j = bytes.len();
+    while j > 0 && bytes[j - 1].is_ascii() && !bytes[j - 1].is_ascii_whitespace() {
+        j -= 1;
+    }
+    if j == 0 {
+        return s;
+    }
+    if bytes[j - 1].is_ascii_whitespace() && bytes[j - 1] != 0x0c {
+        return &s[j..];
+    }
     match s.rfind(char::is_whitespace) {
         Some(p) => {
             let c = s[p..].chars().next().map_or(1, char::len_utf8);

@@ -1,0 +1,83 @@
+//! Rust side of `bin/bench`. Every subcommand prints result rows as tab-separated
+//! `section  metric  value  unit  note` lines on stdout (read by `bench/report.py`), and
+//! progress on stderr.
+//!
+//! ```text
+//! aybiza-bench corpus PATH BYTES                  write the spoken-style corpus
+//! aybiza-bench segmenter PATH [MIN_SECS]          native Segmenter: whole text, 1..8-byte deltas
+//! aybiza-bench events URL STREAMS PROMPT          raw SDK ConverseStream floor: events/s, CPU/event
+//! aybiza-bench ttfs URL RUNS PROMPT FIRST_TOKEN_MS raw SDK time to first token / sentence
+//! ```
+//!
+//! URL is a running `bedrock-emulator` (default static test credentials).
+
+mod corpus;
+mod sdk;
+mod segmenter;
+
+use std::process::ExitCode;
+
+/// One result row.
+pub fn row(section: &str, metric: &str, value: f64, unit: &str, note: &str) {
+    println!("{section}\t{metric}\t{value:.3}\t{unit}\t{note}");
+}
+
+/// CPU time (user + system, all threads) of this process so far, in microseconds.
+/// /proc/self/stat counts in clock ticks (100 Hz on Linux), so runs must last seconds.
+pub fn cpu_us() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesized command name: state is field 3, utime 14, stime 15.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) * 10_000.0
+}
+
+/// Value of a sorted sample at quantile `q` (nearest rank).
+pub fn quantile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: aybiza-bench corpus PATH BYTES | segmenter PATH [MIN_SECS] | \
+         events URL STREAMS PROMPT | ttfs URL RUNS PROMPT FIRST_TOKEN_MS"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).map(String::as_str);
+    let num = |i: usize| arg(i).and_then(|v| v.parse::<u64>().ok());
+    let result = match (arg(0), args.len()) {
+        (Some("corpus"), 3) => match num(2) {
+            Some(bytes) => corpus::write(&args[1], bytes as usize),
+            None => return usage(),
+        },
+        (Some("segmenter"), 2 | 3) => {
+            let secs = arg(2).and_then(|v| v.parse().ok()).unwrap_or(1.0);
+            segmenter::run(&args[1], secs)
+        }
+        (Some("events"), 4) => match num(2) {
+            Some(n) => sdk::events(&args[1], n as usize, &args[3]),
+            None => return usage(),
+        },
+        (Some("ttfs"), 5) => match (num(2), num(4)) {
+            (Some(n), Some(ms)) => sdk::ttfs(&args[1], n as usize, &args[3], ms),
+            _ => return usage(),
+        },
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("aybiza-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

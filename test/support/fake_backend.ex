@@ -58,6 +58,8 @@ defmodule Aybiza.Bedrock.FakeBackend do
         ack = make_ref()
 
         spawn(fn ->
+          # Like the engine's streams, a fake stream outlives a registry restart.
+          Process.flag(:trap_exit, true)
           Registry.register(Aybiza.Bedrock.StreamRegistry, {:fake, ref}, nil)
           send(parent, ack)
           Process.monitor(to)

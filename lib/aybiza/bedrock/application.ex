@@ -7,7 +7,9 @@ defmodule Aybiza.Bedrock.Application do
        did, every later child restarts with it (`:rest_for_one`) and starts from the fresh,
        empty tables, so no process keeps a reference to a table that is gone.
     2. `Aybiza.Bedrock.StreamRegistry` (a unique `Registry`) - per-call relays registered
-       by stream ref, for `Aybiza.AWS.BedrockClient.cancel/1`.
+       by stream ref, for `Aybiza.AWS.BedrockClient.cancel/1`. Relays trap the exit signal
+       of its partition, so a registry restart leaves calls running (only `cancel/1` no
+       longer finds them).
     3. `Aybiza.AWS.BedrockClient` - owns the settings (published to `:persistent_term`).
        Calls in flight run in relays linked to nothing: a restart of the client does not
        touch them.

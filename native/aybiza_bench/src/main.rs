@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! aybiza-bench corpus PATH BYTES                  write the spoken-style corpus
+//! aybiza-bench rules PATH FAST_CHARS PACED_SECS FIRST_TOKEN_MS   emulator rules file
 //! aybiza-bench segmenter PATH [MIN_SECS]          native Segmenter: whole text, 1..8-byte deltas
 //! aybiza-bench events URL STREAMS PROMPT          raw SDK ConverseStream floor: events/s, CPU/event
 //! aybiza-bench ttfs URL RUNS PROMPT FIRST_TOKEN_MS raw SDK time to first token / sentence
@@ -12,6 +13,7 @@
 //! URL is a running `bedrock-emulator` (default static test credentials).
 
 mod corpus;
+mod rules;
 mod sdk;
 mod segmenter;
 
@@ -44,7 +46,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: aybiza-bench corpus PATH BYTES | segmenter PATH [MIN_SECS] | \
+        "usage: aybiza-bench corpus PATH BYTES | rules PATH FAST_CHARS PACED_SECS FIRST_TOKEN_MS | segmenter PATH [MIN_SECS] | \
          events URL STREAMS PROMPT | ttfs URL RUNS PROMPT FIRST_TOKEN_MS"
     );
     ExitCode::from(2)
@@ -58,6 +60,10 @@ fn main() -> ExitCode {
         (Some("corpus"), 3) => match num(2) {
             Some(bytes) => corpus::write(&args[1], bytes as usize),
             None => return usage(),
+        },
+        (Some("rules"), 5) => match (num(2), num(3), num(4)) {
+            (Some(f), Some(p), Some(ms)) => rules::write(&args[1], f as usize, p as usize, ms),
+            _ => return usage(),
         },
         (Some("segmenter"), 2 | 3) => {
             let secs = arg(2).and_then(|v| v.parse().ok()).unwrap_or(1.0);

@@ -187,6 +187,29 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
     assert Emulator.counters(emulator)["total_requests"] == 3
   end
 
+  test "repeated failures open the breaker; the next call skips the model" do
+    region = "ap-southeast-3"
+    on_exit(fn -> Aybiza.Bedrock.CircuitBreaker.reset(@sonnet4, region) end)
+    {emulator, client} = failing_sonnet("error=ServiceUnavailableException")
+
+    for _ <- 1..5 do
+      assert {:error, %Error{reason: :service_unavailable}} =
+               List.last(run(client, region: region, breaker: [], policy: [max_attempts: 1]))
+    end
+
+    assert Aybiza.Bedrock.CircuitBreaker.state(@sonnet4, region) == :open
+    Emulator.reset_counters(emulator)
+
+    events = run(client, region: region, breaker: [])
+
+    assert [%{reason: :circuit_open, kind: :alternative_model, model_id: @haiku35}] =
+             of(events, :fallback)
+
+    assert {:done, %{model_id: @haiku35}} = List.last(events)
+    # the open breaker kept the request from reaching the failing model
+    assert Emulator.counters(emulator)["total_requests"] == 1
+  end
+
   test "mid-stream failure: the answer continues on the fallback model without repeating a sentence" do
     long =
       "First we check the calendar. Then we book the slot. After that we send a note. Finally we call you back."

@@ -989,13 +989,14 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
     // ASCII fast path: most tokens are ASCII words.
     let bytes = s.as_bytes();
     let mut j = bytes.len();
-    while j > 0 && bytes[j - 1].is_ascii() && !bytes[j - 1].is_ascii_whitespace() {
+    let ws = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
+    while j > 0 && bytes[j - 1].is_ascii() && !ws(bytes[j - 1]) {
         j -= 1;
     }
     if j == 0 {
         return s;
     }
-    if bytes[j - 1].is_ascii_whitespace() && bytes[j - 1] != 0x0c {
+    if ws(bytes[j - 1]) {
         return &s[j..];
     }
     match s.rfind(char::is_whitespace) {

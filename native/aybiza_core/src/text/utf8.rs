@@ -3,10 +3,12 @@
 /// Appends the valid prefix of `pending ++ bytes` to `out` and keeps an incomplete trailing
 /// sequence (at most 3 bytes) in `pending`. Invalid bytes become U+FFFD.
 pub(crate) fn decode_into(pending: &mut Vec<u8>, bytes: &[u8], out: &mut String) {
-    // Tiny ASCII deltas (the common streaming case) skip the general validator.
-    if pending.is_empty() && bytes.len() <= 16 && bytes.is_ascii() {
-        out.extend(bytes.iter().map(|&b| b as char));
-        return;
+    // The common case: a complete delta.
+    if pending.is_empty() {
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            out.push_str(s);
+            return;
+        }
     }
     let joined;
     let mut input: &[u8] = if pending.is_empty() {

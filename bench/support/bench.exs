@@ -1,0 +1,155 @@
+# Helpers shared by the Elixir benchmarks (loaded with Code.require_file).
+#
+# Results are rows `section<TAB>metric<TAB>value<TAB>unit<TAB>note` on stdout; bin/bench
+# collects them and bench/report.py turns them into the table.
+defmodule AybizaBench do
+  @model "anthropic.claude-3-5-haiku-20241022-v1:0"
+
+  # The emulator's default static test credentials (docs/EMULATOR.md).
+  @key_id "AKIAIOSFODNN7EXAMPLE"
+  @secret "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+  def model, do: @model
+
+  def env_int(name, default) do
+    case System.get_env(name) do
+      nil -> default
+      "" -> default
+      v -> String.to_integer(v)
+    end
+  end
+
+  def env_list(name, default) do
+    case System.get_env(name) do
+      nil -> default
+      "" -> default
+      v -> v |> String.split(",", trim: true) |> Enum.map(&String.to_integer(String.trim(&1)))
+    end
+  end
+
+  @doc "Client options for the running emulator whose URL bin/bench exports."
+  def client_opts(extra \\ []) do
+    url =
+      System.get_env("AYBIZA_BENCH_URL") ||
+        raise "AYBIZA_BENCH_URL is not set: start bedrock-emulator (see bin/bench) and export its URL"
+
+    [endpoint: url, region: "us-east-1", credentials: {:static, @key_id, @secret}] ++ extra
+  end
+
+  def request(prompt) do
+    %{
+      model_id: @model,
+      messages: [%{role: :user, content: prompt}],
+      inference_config: %{max_tokens: 8192}
+    }
+  end
+
+  def row(section, metric, value, unit, note \\ "") do
+    value =
+      case value do
+        v when is_float(v) -> :erlang.float_to_binary(v, decimals: 3)
+        v when is_integer(v) -> Integer.to_string(v)
+        nil -> "nan"
+      end
+
+    IO.puts(Enum.join([section, metric, value, unit, note], "\t"))
+  end
+
+  @doc "Nearest-rank quantiles of a list of numbers."
+  def quantiles([]), do: %{n: 0, p50: nil, p99: nil, max: nil}
+
+  def quantiles(list) do
+    sorted = Enum.sort(list)
+    t = List.to_tuple(sorted)
+    n = tuple_size(t)
+    q = fn p -> elem(t, max(1, min(n, ceil(p * n))) - 1) end
+    %{n: n, p50: q.(0.5), p99: q.(0.99), max: elem(t, n - 1)}
+  end
+
+  @doc "Resident set size of the BEAM OS process, in bytes."
+  def rss_bytes do
+    "/proc/self/status"
+    |> File.read!()
+    |> then(&Regex.run(~r/VmRSS:\s+(\d+) kB/, &1, capture: :all_but_first))
+    |> then(fn [kb] -> String.to_integer(kb) * 1024 end)
+  end
+
+  @doc "CPU time (user + system, all threads incl. the NIF's tokio runtime) in µs."
+  def cpu_us do
+    [_, rest] = "/proc/self/stat" |> File.read!() |> String.split(")", parts: 2)
+    fields = String.split(rest)
+    # utime and stime are fields 14 and 15 of the file, 12 and 13 after the name; 100 Hz.
+    (String.to_integer(Enum.at(fields, 11)) + String.to_integer(Enum.at(fields, 12))) * 10_000
+  end
+
+  @doc "Garbage-collects every process, then returns `:erlang.memory(:total)`."
+  def beam_memory_after_gc do
+    Enum.each(Process.list(), &:erlang.garbage_collect/1)
+    :erlang.memory(:total)
+  end
+
+  @doc """
+  Starts counting `long_schedule` events (a process or port that ran 1 ms or more without
+  yielding: a blocked scheduler). One system monitor per VM, owned by a collector process.
+  """
+  def start_long_schedule_monitor do
+    parent = self()
+
+    pid =
+      spawn(fn ->
+        :erlang.system_monitor(self(), [{:long_schedule, 1}])
+        send(parent, {:monitor_ready, self()})
+        long_schedule_loop(0, [])
+      end)
+
+    receive do
+      {:monitor_ready, ^pid} -> pid
+    end
+  end
+
+  defp long_schedule_loop(count, samples) do
+    receive do
+      {:monitor, who, :long_schedule, info} ->
+        sample = if length(samples) < 5, do: [{who, info} | samples], else: samples
+        long_schedule_loop(count + 1, sample)
+
+      {:get, from} ->
+        send(from, {:long_schedule, count, Enum.reverse(samples)})
+        long_schedule_loop(count, samples)
+    end
+  end
+
+  @doc "The long_schedule events seen so far: `{count, first_samples}`."
+  def long_schedules(monitor) do
+    send(monitor, {:get, self()})
+
+    receive do
+      {:long_schedule, count, samples} -> {count, samples}
+    end
+  end
+
+  @doc "Receives the messages of one stream until its terminal event."
+  def await_terminal(ref, timeout \\ 60_000) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, summary}} -> {:ok, summary}
+      {:aybiza_bedrock, ^ref, {:error, error}} -> {:error, error}
+      {:aybiza_bedrock, ^ref, _} -> await_terminal(ref, timeout)
+    after
+      timeout -> {:error, :timeout}
+    end
+  end
+
+  @doc "Polls until `Aybiza.Bedrock.live_streams/0` is at most `n`; returns µs waited."
+  def wait_live_at_most(n, t0 \\ System.monotonic_time(:microsecond), limit_us \\ 10_000_000) do
+    cond do
+      Aybiza.Bedrock.live_streams() <= n ->
+        System.monotonic_time(:microsecond) - t0
+
+      System.monotonic_time(:microsecond) - t0 > limit_us ->
+        raise "live_streams() stayed above #{n} for #{div(limit_us, 1000)} ms"
+
+      true ->
+        wait_live_at_most(n, t0, limit_us)
+    end
+  end
+end

@@ -79,7 +79,10 @@ row(
 )
 
 if streamed != whole_sentences do
-  IO.puts(:stderr, "segmenter.exs: whole text gave #{whole_sentences} sentences, deltas #{streamed}")
+  IO.puts(
+    :stderr,
+    "segmenter.exs: whole text gave #{whole_sentences} sentences, deltas #{streamed}"
+  )
 end
 
 # The regex baseline of our design, on a slice cut at a character boundary.
@@ -114,7 +117,14 @@ row(
 slice_seg = Text.new_segmenter()
 ours_on_slice = Enum.reduce(slice_deltas, 0, fn d, n -> n + length(Text.push(slice_seg, d)) end)
 mbs = timed.(byte_size(slice), fn -> push_all.(slice_deltas) end)
-row("segmenter", "nif_deltas_on_regex_slice", mbs, "MB/s", slice_kb <> ", same deltas as the baseline")
+
+row(
+  "segmenter",
+  "nif_deltas_on_regex_slice",
+  mbs,
+  "MB/s",
+  slice_kb <> ", same deltas as the baseline"
+)
 
 row(
   "segmenter",

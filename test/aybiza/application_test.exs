@@ -20,15 +20,28 @@ defmodule Aybiza.Bedrock.ApplicationTest do
              Aybiza.Bedrock.PerformanceMonitor
            ]
 
-    if Code.ensure_loaded?(Aybiza.Bedrock.ConversationMemory.Supervisor) do
-      assert Enum.any?(
-               ids,
-               &(&1 == Aybiza.Bedrock.ConversationMemory.Supervisor or
-                   match?({Aybiza.Bedrock.ConversationMemory.Supervisor, _}, &1))
-             )
-    end
+    assert Enum.at(ids, 4) ==
+             {Aybiza.Bedrock.ConversationMemory.Supervisor, Aybiza.Bedrock.ConversationMemory}
 
     for {_id, pid, _, _} <- children, do: assert(is_pid(pid))
+  end
+
+  test "invalid catalog overrides stop boot with a message naming them" do
+    Application.put_env(:aybiza_bedrock, :catalog_overrides,
+      models: [%{id: "anthropic.claude-3-haiku-20240307-v1:0", default_max_tokens: 10_000_000}]
+    )
+
+    try do
+      assert {:error, {:invalid_config, message}} = Aybiza.Bedrock.Application.start(:normal, [])
+
+      assert message =~ "config :aybiza_bedrock, :catalog_overrides"
+      assert message =~ "default_max_tokens"
+      # The catalog is unchanged and the running tree untouched.
+      refute Aybiza.Bedrock.Catalog.info().overridden
+      assert is_pid(Process.whereis(Aybiza.Bedrock.Supervisor))
+    after
+      Application.delete_env(:aybiza_bedrock, :catalog_overrides)
+    end
   end
 
   test "a crash of the client does not touch calls in flight, and breaker state survives it" do

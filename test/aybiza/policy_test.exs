@@ -80,7 +80,12 @@ defmodule Aybiza.Bedrock.PolicyTest do
                  Policy.next_step(err(reason), attempt(), cfg())
       end
 
-      tried = [{@sonnet4, "us-east-1"}, {@sonnet4, "us-west-2"}, {@sonnet4, "us-east-2"}]
+      # Every other region is tried first: the fallback region, then the catalog's nearest.
+      tried =
+        for region <- ["us-east-1", "us-west-2" | Models.nearest_regions("us-east-1")],
+            do: {@sonnet4, region}
+
+      assert length(Enum.uniq(tried)) > 2
 
       assert {:fallback, :geo_profile, "us." <> @sonnet4, "us-east-1"} =
                Policy.next_step(err(:internal_server), attempt(tried: tried), cfg())
@@ -150,11 +155,32 @@ defmodule Aybiza.Bedrock.PolicyTest do
     assert_raise ArgumentError, ~r/:random/, fn -> Policy.options!(random: 3) end
   end
 
-  test "model facts" do
-    assert Models.facts(@sonnet4).temperature_and_top_p?
-    refute Models.facts("anthropic.claude-haiku-4-5-20251001-v1:0").temperature_and_top_p?
-    assert Models.facts("eu." <> @haiku35).tools?
-    assert Models.geo_profile(@sonnet4, "eu-west-1") == "eu." <> @sonnet4
-    assert Models.geo_profile("us." <> @sonnet4, "us-east-1") == nil
+  test "model facts come from the catalog" do
+    assert {:ok, %{temperature_and_top_p?: true, tier: :sonnet}} = Models.facts(@sonnet4)
+
+    assert {:ok, %{temperature_and_top_p?: false}} =
+             Models.facts("anthropic.claude-haiku-4-5-20251001-v1:0")
+
+    assert {:ok, %{tools?: true, profile: "us", base_model_id: @haiku35}} =
+             Models.facts("us." <> @haiku35)
+
+    # 3.5 Haiku is not offered under the eu profile: the catalog says so.
+    assert {:error, %Error{reason: :unknown_model}} = Models.facts("eu." <> @haiku35)
+    assert {:error, %Error{reason: :unknown_model}} = Models.facts("no-such-model")
+    assert {:ok, "eu." <> @sonnet4} = Models.geo_profile(@sonnet4, "eu-west-1")
+    assert {:ok, nil} = Models.geo_profile("us." <> @sonnet4, "us-east-1")
+  end
+
+  test "chains keep the profile prefix and leave out models not offered under it" do
+    assert {:ok, [@haiku35, @haiku3]} = Models.chain(@sonnet4)
+    assert {:ok, ["us." <> @haiku35, "us." <> @haiku3]} = Models.chain("us." <> @sonnet4)
+    assert {:ok, ["eu." <> @haiku3]} = Models.chain("eu." <> @sonnet4)
+    assert {:ok, []} = Models.faster(@haiku3)
+    assert {:error, %Error{reason: :unknown_model}} = Models.chain("no-such-model")
+  end
+
+  test "a model the catalog does not know stops the policy with the catalog's error" do
+    assert {:stop, %Error{reason: :unknown_model}} =
+             Policy.next_step(err(:model_not_ready), attempt(model_id: "no-such-model"), cfg())
   end
 end

@@ -32,23 +32,16 @@ defmodule Aybiza.AWS.BedrockClient do
   use GenServer
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{CircuitBreaker, Policy, Recovery}
+  alias Aybiza.Bedrock.{Catalog, CircuitBreaker, Policy, Recovery, Routing, Text, VoicePrompts}
   alias Aybiza.Bedrock.Policy.Models
 
   @settings_key {__MODULE__, :settings}
 
-  @haiku3 "anthropic.claude-3-haiku-20240307-v1:0"
-  @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
-  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
-  @opus4 "anthropic.claude-opus-4-20250514-v1:0"
+  # The design's default model (Sonnet 4), used when routing's choices are all excluded
+  # by the configured `:models`.
+  @default_model "anthropic.claude-sonnet-4-20250514-v1:0"
 
   @default_fallback_line "I'm sorry, I'm having trouble right now. Could you give me a moment and ask again?"
-
-  @fallback_guidelines """
-  VOICE INTERACTION GUIDELINES:
-  - Keep responses concise and conversational; this is a phone call.
-  - Use short sentences that are easy to say aloud; no markdown, lists or emojis.
-  """
 
   @option_defaults [
     stream: true,
@@ -145,8 +138,7 @@ defmodule Aybiza.AWS.BedrockClient do
     * `:max_latency` - latency budget in ms (default 500); `:cost_optimize` - prefer
       cheaper models (default: the `COST_OPTIMIZATION_ENABLED` setting).
     * `:extended_thinking` - `true` to think when the model supports it, `:auto` to let
-      `Aybiza.Bedrock.Text.should_use_extended_thinking?/2` decide (without it: complexity
-      at or above `EXTENDED_THINKING_THRESHOLD`); `:thinking_budget`.
+      `Aybiza.Bedrock.Text.should_use_extended_thinking?/2` decide; `:thinking_budget`.
     * `:temperature` (0.3), `:top_p` (0.9), `:top_k` (250), `:max_tokens` (per model),
       `:tool_choice` (`:auto`), `:latency` (`:standard` or `:optimized`).
     * `:sentences` - as for `Aybiza.Bedrock.stream/2`.
@@ -158,6 +150,11 @@ defmodule Aybiza.AWS.BedrockClient do
       `Aybiza.Bedrock.CircuitBreaker`.
     * `:call_id`, `:tenant_id` - telemetry metadata (default from `context`).
     * `:timeout` - with `stream: false`, how long to wait (default 120_000 ms).
+
+  Returns `{:error, %Aybiza.Error{}}` before any network when the turn cannot be planned:
+  a model id the catalog does not know (`:unknown_model`), no reachable model for the
+  requirements (routing's `:invalid_request` / `:service_unavailable`), an unknown
+  `:agent_type` (`:invalid_request`). Invalid options raise `ArgumentError`.
   """
   @spec generate_response(String.t(), map(), keyword() | map()) ::
           {:ok, reference()} | {:ok, map()} | {:error, Error.t()}
@@ -165,35 +162,45 @@ defmodule Aybiza.AWS.BedrockClient do
       when is_binary(prompt) and is_map(context) do
     opts = validate_options!(options)
     settings = settings()
-    {model_id, region, complexity} = select_model_and_region(prompt, context, opts, settings)
-    ref = make_ref()
-    to = if opts[:stream], do: opts[:to] || self(), else: self()
-    {backend, backend_opts} = backend(opts[:backend] || settings.backend)
 
-    plan = %{
-      ref: ref,
-      to: to,
-      backend: backend,
-      backend_opts: Keyword.merge(opts[:client_opts], backend_opts),
-      model_id: model_id,
-      region: region,
-      build_request: fn model -> build_request(prompt, context, opts, model) end,
-      policy: policy(opts, settings),
-      breaker: opts[:breaker],
-      recovery: recovery_setting(opts, settings),
-      fallback_line: fallback_line(opts, settings),
-      sentences: opts[:sentences],
-      complexity: complexity,
-      metadata: %{
-        call_id: opts[:call_id] || context[:call_id],
-        tenant_id: opts[:tenant_id] || context[:tenant_id],
-        stream?: opts[:stream]
+    with {:ok, {model_id, region, complexity}} <-
+           select_model_and_region(prompt, context, opts, settings),
+         # Built here so a bad model id or agent type is this call's error, not the relay's.
+         {:ok, first_request} <- build_request(prompt, context, opts, model_id) do
+      ref = make_ref()
+      to = if opts[:stream], do: opts[:to] || self(), else: self()
+      {backend, backend_opts} = backend(opts[:backend] || settings.backend)
+
+      build = fn
+        ^model_id -> {:ok, first_request}
+        other -> build_request(prompt, context, opts, other)
+      end
+
+      plan = %{
+        ref: ref,
+        to: to,
+        backend: backend,
+        backend_opts: Keyword.merge(opts[:client_opts], backend_opts),
+        model_id: model_id,
+        region: region,
+        build_request: build,
+        policy: policy(opts, settings),
+        breaker: opts[:breaker],
+        recovery: recovery_setting(opts, settings),
+        fallback_line: fallback_line(opts, settings),
+        sentences: opts[:sentences],
+        complexity: complexity,
+        metadata: %{
+          call_id: opts[:call_id] || context[:call_id],
+          tenant_id: opts[:tenant_id] || context[:tenant_id],
+          stream?: opts[:stream]
+        }
       }
-    }
 
-    {:ok, _relay} = Recovery.start(plan)
+      {:ok, _relay} = Recovery.start(plan)
 
-    if opts[:stream], do: {:ok, ref}, else: collect(ref, opts[:timeout])
+      if opts[:stream], do: {:ok, ref}, else: collect(ref, opts[:timeout])
+    end
   end
 
   @doc "Like `generate_response/3` but raises `Aybiza.Error` on failure."
@@ -210,113 +217,111 @@ defmodule Aybiza.AWS.BedrockClient do
   def cancel(ref), do: Recovery.cancel(ref)
 
   @doc """
-  The region for a caller: `context[:cloudflare_country]` mapped by the catalog (or the
-  design's country table), else the configured region.
+  The region for a caller: `context[:cloudflare_country]` mapped by
+  `Aybiza.Bedrock.Catalog.region_for_country/1`; a country the catalog does not map, or
+  no country, gets the configured region.
   """
   @spec determine_region(map(), map()) :: String.t()
   def determine_region(context, settings \\ settings()) do
-    country = context[:cloudflare_country] || context[:country]
-
-    from_country =
-      if is_binary(country) do
-        case Models.optional(Aybiza.Bedrock.Catalog, :region_for_country, [country]) do
-          region when is_binary(region) -> region
-          {:ok, region} when is_binary(region) -> region
-          _ -> Map.get(country_regions(), String.upcase(country))
-        end
-      end
-
-    from_country || settings.region
-  end
-
-  @doc """
-  Chooses `{model_id, region, complexity}` for a turn: complexity from
-  `Aybiza.Bedrock.Text.assess_query_complexity/2`, then the design's rules on complexity,
-  latency budget, cost sensitivity and tool needs (through
-  `Aybiza.Bedrock.Routing.select_optimal_model_and_region/4` when available), then the
-  first model of the choice's chain whose circuit breaker is not open, restricted to the
-  configured `:models` when set.
-  """
-  @spec select_model_and_region(String.t(), map(), keyword(), map()) ::
-          {String.t(), String.t(), float() | nil}
-  def select_model_and_region(prompt, context, opts, settings \\ settings()) do
-    region = opts[:region] || determine_region(context, settings)
-    complexity = complexity(prompt, context)
-
-    cond do
-      opts[:model_id] ->
-        {opts[:model_id], region, complexity}
-
-      true ->
-        cost? =
-          if is_nil(opts[:cost_optimize]),
-            do: settings.cost_optimization_enabled,
-            else: opts[:cost_optimize]
-
-        {model_id, region} = route(context, complexity, opts[:max_latency], cost?, region, opts)
-        candidates = Enum.filter([model_id | Models.chain(model_id)], &configured?(&1, settings))
-        breaker = opts[:breaker] || []
-
-        chosen =
-          Enum.find(candidates, &CircuitBreaker.allowed?(&1, region, breaker)) ||
-            List.first(candidates) || endpoint_id(settings.default_model, region)
-
-        {chosen, region, complexity}
+    case context[:cloudflare_country] || context[:country] do
+      country when is_binary(country) and country != "" -> country_region(country, settings)
+      _ -> settings.region
     end
   end
 
   @doc """
-  The Converse request for `prompt` on `model_id` (the design's `build_enhanced_payload`):
-  system prompt + voice guidelines, history + the user turn, `max_tokens` per model,
-  temperature (0.3) and top_p (0.9, only when the model accepts both), `top_k` (250) in the
-  additional fields of Anthropic models, tools only when the model supports them, extended
-  thinking when asked and supported (then no temperature/top_p/top_k), and
-  `performance_config` for `latency: :optimized`.
+  Chooses `{model_id, region, complexity}` for a turn: complexity from
+  `Aybiza.Bedrock.Text.assess_query_complexity/2`, then
+  `Aybiza.Bedrock.Routing.select_optimal_model_and_region/4` (the catalog's rules on
+  complexity, latency budget, cost sensitivity and tool needs), then the first model of
+  the choice and its fallback chain whose circuit breaker is not open, restricted to the
+  configured `:models` when set. Routing and catalog errors are returned.
   """
-  @spec build_request(String.t(), map(), keyword(), String.t()) :: map()
+  @spec select_model_and_region(String.t(), map(), keyword(), map()) ::
+          {:ok, {String.t(), String.t(), float()}} | {:error, Error.t()}
+  def select_model_and_region(prompt, context, opts, settings \\ settings()) do
+    region = opts[:region] || determine_region(context, settings)
+    complexity = Text.assess_query_complexity(prompt, context)
+
+    if opts[:model_id] do
+      {:ok, {opts[:model_id], region, complexity}}
+    else
+      cost? =
+        if is_nil(opts[:cost_optimize]),
+          do: settings.cost_optimization_enabled,
+          else: opts[:cost_optimize]
+
+      with {:ok, %{model_id: routed, region: routed_region}} <-
+             route(context, complexity, opts[:max_latency], cost?, region, opts),
+           {:ok, chain} <- Models.chain(routed),
+           {:ok, candidates} <- configured_only([routed | chain], settings.models),
+           {:ok, model_id} <- first_allowed(candidates, routed_region, opts, settings) do
+        {:ok, {model_id, routed_region, complexity}}
+      end
+    end
+  end
+
+  @doc """
+  The Converse request for `prompt` on `model_id` (the design's `build_enhanced_payload`),
+  from the model's catalog entry: system prompt + voice guidelines
+  (`Aybiza.Bedrock.VoicePrompts`), history + the user turn, `max_tokens` of
+  `Aybiza.Bedrock.Catalog.max_tokens_for/2`, temperature (0.3) and top_p (0.9, only when
+  the model accepts both), `top_k` (250) in the additional fields of Anthropic models, tools
+  only when the model supports them, extended thinking when asked and supported (then no
+  temperature/top_p/top_k), and `performance_config` for `latency: :optimized`.
+  `{:error, %Aybiza.Error{}}` for a model the catalog does not know or an unknown
+  `:agent_type`.
+  """
+  @spec build_request(String.t(), map(), keyword(), String.t()) ::
+          {:ok, map()} | {:error, Error.t()}
   def build_request(prompt, context, opts, model_id) do
-    facts = Models.facts(model_id)
-    anthropic? = Models.family(model_id) == "anthropic"
-    thinking? = facts.thinking? and thinking_wanted?(prompt, context, opts)
-    budget = max(1024, opts[:thinking_budget] || 3_000)
-    max_tokens = opts[:max_tokens] || max_tokens_for(model_id, facts)
-    max_tokens = if thinking?, do: max(max_tokens, budget + 1024), else: max_tokens
+    with {:ok, facts} <- Models.facts(model_id),
+         {:ok, max_tokens} <- Catalog.max_tokens_for(model_id, opts[:max_tokens]),
+         {:ok, system} <- system_text(context) do
+      thinking? = facts.thinking? and thinking_wanted?(prompt, context, opts)
+      budget = max(1024, opts[:thinking_budget] || 3_000)
+      max_tokens = if thinking?, do: max(max_tokens, budget + 1024), else: max_tokens
 
-    inference =
-      cond do
-        thinking? ->
-          %{max_tokens: max_tokens}
+      inference =
+        cond do
+          thinking? ->
+            %{max_tokens: max_tokens}
 
-        facts.temperature_and_top_p? ->
-          %{max_tokens: max_tokens, temperature: opts[:temperature], top_p: opts[:top_p]}
+          facts.temperature_and_top_p? ->
+            %{max_tokens: max_tokens, temperature: opts[:temperature], top_p: opts[:top_p]}
 
-        true ->
-          %{max_tokens: max_tokens, temperature: opts[:temperature]}
-      end
+          true ->
+            %{max_tokens: max_tokens, temperature: opts[:temperature]}
+        end
 
-    additional =
-      cond do
-        thinking? -> %{"thinking" => %{"type" => "enabled", "budget_tokens" => budget}}
-        anthropic? and opts[:top_k] -> %{"top_k" => opts[:top_k]}
-        true -> %{}
-      end
+      additional =
+        cond do
+          thinking? -> %{"thinking" => %{"type" => "enabled", "budget_tokens" => budget}}
+          facts.family == "anthropic" and opts[:top_k] -> %{"top_k" => opts[:top_k]}
+          true -> %{}
+        end
 
-    tools = context[:tools] || []
+      tools = context[:tools] || []
 
-    %{
-      model_id: model_id,
-      system: [%{text: system_text(context)}],
-      messages:
-        List.wrap(context[:conversation_history]) ++ [%{role: :user, content: [%{text: prompt}]}],
-      inference_config: inference
-    }
-    |> put_if(additional != %{}, :additional_model_request_fields, additional)
-    |> put_if(tools != [] and facts.tools?, :tool_config, %{
-      tools: tools,
-      tool_choice: opts[:tool_choice]
-    })
-    |> put_if(opts[:latency] == :optimized, :performance_config, %{latency: :optimized})
-    |> put_if(metadata(context, opts) != %{}, :request_metadata, metadata(context, opts))
+      request =
+        %{
+          model_id: model_id,
+          system: [%{text: system}],
+          messages:
+            List.wrap(context[:conversation_history]) ++
+              [%{role: :user, content: [%{text: prompt}]}],
+          inference_config: inference
+        }
+        |> put_if(additional != %{}, :additional_model_request_fields, additional)
+        |> put_if(tools != [] and facts.tools?, :tool_config, %{
+          tools: tools,
+          tool_choice: opts[:tool_choice]
+        })
+        |> put_if(opts[:latency] == :optimized, :performance_config, %{latency: :optimized})
+        |> put_if(metadata(context, opts) != %{}, :request_metadata, metadata(context, opts))
+
+      {:ok, request}
+    end
   end
 
   # --- internals ---
@@ -405,35 +410,16 @@ defmodule Aybiza.AWS.BedrockClient do
     end
   end
 
-  defp complexity(prompt, context) do
-    case Models.optional(Aybiza.Bedrock.Text, :assess_query_complexity, [prompt, context]) do
-      value when is_number(value) -> value / 1
-      {:ok, value} when is_number(value) -> value / 1
-      _ -> fallback_complexity(prompt, context)
+  # The catalog answers its default region for a country it does not map; such callers
+  # get the configured region. The country table is only read when the answer is ambiguous.
+  defp country_region(country, settings) do
+    region = Catalog.region_for_country(country)
+
+    cond do
+      region == settings.region or region != Catalog.region_for_country(nil) -> region
+      Map.has_key?(Catalog.info().regions.countries, String.upcase(country)) -> region
+      true -> settings.region
     end
-  end
-
-  # The design's scoring, used only when Aybiza.Bedrock.Text is not available.
-  defp fallback_complexity(prompt, context) do
-    words = prompt |> String.split() |> length()
-
-    patterns = [
-      ~r/analy[sz]e|compare|evaluate|reasoning|step.by.step/i,
-      ~r/troubleshoot|debug|diagnose/i,
-      ~r/calculate|compute|solve/i,
-      ~r/explain.why|walk.me.through/i
-    ]
-
-    pattern_score = Enum.count(patterns, &Regex.match?(&1, prompt)) / length(patterns)
-
-    context_factor =
-      cond do
-        length(List.wrap(context[:conversation_history])) > 5 -> 0.3
-        context[:requires_tools] -> 0.4
-        true -> 0.0
-      end
-
-    min(min(words / 50, 1.0) * 0.3 + pattern_score * 0.5 + context_factor, 1.0)
   end
 
   defp route(context, complexity, max_latency, cost?, region, opts) do
@@ -444,107 +430,76 @@ defmodule Aybiza.AWS.BedrockClient do
       ]
       |> Enum.reject(&is_nil/1)
 
-    routing_opts = [preferred_region: region, cost_sensitive: cost?]
+    Routing.select_optimal_model_and_region(complexity, max_latency, requirements,
+      preferred_region: region,
+      cost_sensitive: cost?
+    )
+  end
 
-    case Models.optional(Aybiza.Bedrock.Routing, :select_optimal_model_and_region, [
-           complexity,
-           max_latency,
-           requirements,
-           routing_opts
-         ]) do
-      {:ok, %{model_id: model_id, region: routed_region}}
-      when is_binary(model_id) and is_binary(routed_region) ->
-        {model_id, routed_region}
+  # AWS_BEDROCK_MODELS: only models whose foundation model is listed (any id form).
+  defp configured_only(candidates, []), do: {:ok, candidates}
 
-      _ ->
-        {endpoint_id(design_rule(complexity, max_latency, cost?, context), region), region}
+  defp configured_only(candidates, models) do
+    with {:ok, allowed} <- base_ids(models),
+         {:ok, bases} <- base_ids(candidates) do
+      {:ok, for({id, base} <- Enum.zip(candidates, bases), base in allowed, do: id)}
     end
   end
 
-  # The design's selection rules with real model ids.
-  defp design_rule(complexity, max_latency, cost?, context) do
-    cond do
-      complexity > 0.9 and max_latency > 1000 -> @opus4
-      complexity < 0.3 and max_latency < 150 -> if(cost?, do: @haiku3, else: @haiku35)
-      complexity < 0.6 and max_latency < 200 -> @haiku35
-      context[:requires_tools] || List.wrap(context[:tools]) != [] -> @sonnet4
-      true -> @sonnet4
-    end
+  defp base_ids(ids) do
+    Enum.reduce_while(Enum.reverse(ids), {:ok, []}, fn id, {:ok, acc} ->
+      case Catalog.get(id) do
+        {:ok, resolved} -> {:cont, {:ok, [resolved.base_model_id | acc]}}
+        {:error, _} = error -> {:halt, error}
+      end
+    end)
   end
 
-  # Claude 3.5+ models are served through geographic inference profiles outside a few
-  # regions; Claude 3 Haiku is in-region almost everywhere.
-  defp endpoint_id(model_id, region) do
-    {prefix, base} = Models.split_profile(model_id)
+  # The first candidate whose breaker lets calls through; when all are open, the first
+  # candidate (its breaker then refuses it and the policy moves on); with no candidate left
+  # by the configured models, the default model, as an id callable in the region.
+  defp first_allowed([], region, _opts, settings),
+    do: Models.invocable_id(settings.default_model, region)
 
-    if prefix == nil and String.starts_with?(base, "anthropic.") and base != @haiku3,
-      do: Models.geo_profile(base, region) || base,
-      else: model_id
+  defp first_allowed([first | _] = candidates, region, opts, _settings) do
+    breaker = opts[:breaker] || []
+    {:ok, Enum.find(candidates, first, &CircuitBreaker.allowed?(&1, region, breaker))}
   end
-
-  defp configured?(model_id, %{models: models}) when is_list(models) and models != [],
-    do: Models.base_id(model_id) in Enum.map(models, &Models.base_id/1)
-
-  defp configured?(_model_id, _settings), do: true
 
   defp thinking_wanted?(prompt, context, opts) do
     case opts[:extended_thinking] do
-      true ->
-        true
-
-      :auto ->
-        case Models.optional(Aybiza.Bedrock.Text, :should_use_extended_thinking?, [
-               prompt,
-               context
-             ]) do
-          decision when is_boolean(decision) -> decision
-          # Without the text pipeline: the design's EXTENDED_THINKING_THRESHOLD on complexity.
-          _ -> complexity(prompt, context) >= settings().extended_thinking_threshold
-        end
-
-      _ ->
-        false
-    end
-  end
-
-  defp max_tokens_for(model_id, facts) do
-    case Models.optional(Aybiza.Bedrock.Catalog, :max_tokens_for, [Models.base_id(model_id), nil]) do
-      n when is_integer(n) and n > 0 -> n
-      {:ok, n} when is_integer(n) and n > 0 -> n
-      _ -> facts.default_max_tokens
+      true -> true
+      :auto -> Text.should_use_extended_thinking?(prompt, context)
+      _ -> false
     end
   end
 
   defp system_text(context) do
-    guidelines =
-      case Models.optional(Aybiza.Bedrock.VoicePrompts, :voice_guidelines, []) do
-        text when is_binary(text) -> text
-        _ -> @fallback_guidelines
-      end
+    guidelines = VoicePrompts.voice_guidelines()
 
-    base =
-      cond do
-        is_binary(context[:system_prompt]) ->
-          context[:system_prompt]
-
-        is_atom(context[:agent_type]) and context[:agent_type] != nil ->
-          agent_prompt(context[:agent_type])
-
-        true ->
-          ""
-      end
-
-    if String.contains?(base, String.trim(guidelines)),
-      do: base,
-      else: String.trim(String.trim_trailing(base) <> "\n\n" <> String.trim_trailing(guidelines))
-  end
-
-  defp agent_prompt(agent_type) do
-    case Models.optional(Aybiza.Bedrock.VoicePrompts, :prompt, [agent_type, [guidelines: false]]) do
-      text when is_binary(text) -> text
-      _ -> ""
+    with {:ok, base} <- base_prompt(context) do
+      if String.contains?(base, String.trim(guidelines)),
+        do: {:ok, base},
+        else:
+          {:ok,
+           String.trim(String.trim_trailing(base) <> "\n\n" <> String.trim_trailing(guidelines))}
     end
   end
+
+  defp base_prompt(%{system_prompt: prompt}) when is_binary(prompt), do: {:ok, prompt}
+
+  defp base_prompt(%{agent_type: agent_type}) when is_atom(agent_type) and agent_type != nil do
+    if agent_type in VoicePrompts.agent_types(),
+      do: {:ok, VoicePrompts.prompt(agent_type, guidelines: false)},
+      else:
+        {:error,
+         Error.new(
+           :invalid_request,
+           "unknown :agent_type #{inspect(agent_type)}; expected one of #{inspect(VoicePrompts.agent_types())} or a :system_prompt"
+         )}
+  end
+
+  defp base_prompt(_context), do: {:ok, ""}
 
   defp metadata(context, opts) do
     %{
@@ -571,7 +526,7 @@ defmodule Aybiza.AWS.BedrockClient do
     validate_settings!(%{
       region: env.(:region, nil) || System.get_env("AWS_REGION") || "us-east-1",
       fallback_region: env.(:fallback_region, "us-west-2"),
-      default_model: env.(:default_model, @sonnet4),
+      default_model: env.(:default_model, @default_model),
       models: env.(:models, []),
       latency_threshold_ms: env.(:latency_threshold_ms, 200),
       extended_thinking_threshold: env.(:extended_thinking_threshold, 0.9),
@@ -600,23 +555,15 @@ defmodule Aybiza.AWS.BedrockClient do
       raise ArgumentError, "invalid BedrockClient setting #{inspect(key)}: #{inspect(value)}"
     end
 
-    settings
-  end
+    # Model ids must be known to the catalog: a typo stops boot instead of failing every call.
+    for key <- [:default_model, :models],
+        Map.has_key?(settings, key),
+        model_id <- List.wrap(settings[key]) do
+      with {:error, error} <- Catalog.get(model_id) do
+        raise ArgumentError, "invalid BedrockClient setting #{inspect(key)}: #{error.message}"
+      end
+    end
 
-  defp country_regions do
-    %{
-      "US" => "us-east-1",
-      "CA" => "us-east-1",
-      "GB" => "eu-west-1",
-      "DE" => "eu-central-1",
-      "FR" => "eu-west-1",
-      "IT" => "eu-central-1",
-      "ES" => "eu-west-1",
-      "NL" => "eu-west-1",
-      "SG" => "ap-southeast-1",
-      "JP" => "ap-northeast-1",
-      "AU" => "ap-southeast-1",
-      "IN" => "ap-south-1"
-    }
+    settings
   end
 end

@@ -1,6 +1,11 @@
 defmodule Aybiza.Bedrock.Application do
   @moduledoc """
-  The supervision tree of aybiza_bedrock. Strategy `:rest_for_one`, children in order:
+  The supervision tree of aybiza_bedrock. Before any child starts, the catalog overrides of
+  `config :aybiza_bedrock, :catalog_overrides, ...` are applied
+  (`Aybiza.Bedrock.Catalog.load_from_config/0`); invalid overrides stop boot with a message
+  naming the key and what is wrong.
+
+  Strategy `:rest_for_one`, children in order:
 
     1. `Aybiza.Bedrock.CircuitBreaker.TableOwner` - owns the ETS tables (breakers, local
        telemetry handlers, metrics). It does nothing else, so it does not crash; if it ever
@@ -14,7 +19,7 @@ defmodule Aybiza.Bedrock.Application do
        Calls in flight run in relays linked to nothing: a restart of the client does not
        touch them.
     4. `Aybiza.Bedrock.PerformanceMonitor` - prunes expired metric slots.
-    5. `Aybiza.Bedrock.ConversationMemory.Supervisor` - when that module is present.
+    5. `Aybiza.Bedrock.ConversationMemory.Supervisor` - the conversation memory store.
 
   Restarting the client or the monitor leaves the tables (breaker states, metrics) as they
   were.
@@ -23,19 +28,28 @@ defmodule Aybiza.Bedrock.Application do
 
   @impl true
   def start(_type, _args) do
-    Supervisor.start_link(children(), strategy: :rest_for_one, name: Aybiza.Bedrock.Supervisor)
+    # Before the client starts: its settings are checked against the (overridden) catalog.
+    case Aybiza.Bedrock.Catalog.load_from_config() do
+      :ok ->
+        Supervisor.start_link(children(),
+          strategy: :rest_for_one,
+          name: Aybiza.Bedrock.Supervisor
+        )
+
+      {:error, %Aybiza.Error{message: message}} ->
+        {:error, {:invalid_config, "config :aybiza_bedrock, :catalog_overrides: #{message}"}}
+    end
   end
 
   @doc "The child specs, in start order."
   @spec children() :: [Supervisor.child_spec() | {module(), term()} | module()]
   def children do
-    memory = Aybiza.Bedrock.ConversationMemory.Supervisor
-
     [
       Aybiza.Bedrock.CircuitBreaker.TableOwner,
       {Registry, keys: :unique, name: Aybiza.Bedrock.StreamRegistry},
       Aybiza.AWS.BedrockClient,
-      Aybiza.Bedrock.PerformanceMonitor
-    ] ++ if(Code.ensure_loaded?(memory), do: [memory], else: [])
+      Aybiza.Bedrock.PerformanceMonitor,
+      Aybiza.Bedrock.ConversationMemory.Supervisor
+    ]
   end
 end

@@ -249,7 +249,12 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
           []
       end
 
-    tier = Aybiza.Bedrock.Policy.Models.facts(model_id).tier
+    # A model the catalog does not know (e.g. a test backend's) is not a costly tier.
+    tier =
+      case Aybiza.Bedrock.Policy.Models.facts(model_id) do
+        {:ok, facts} -> facts.tier
+        {:error, _} -> :other
+      end
 
     cost =
       if tier in @costly_tiers and stats.low_complexity_share >= 0.5 do

@@ -170,15 +170,8 @@ defmodule Aybiza.Bedrock.Policy do
       )
 
     case Enum.find(regions, &usable?({attempt.model_id, &1}, attempt, cfg)) do
-      nil ->
-        profile = Models.geo_profile(attempt.model_id, attempt.region)
-
-        if profile && usable?({profile, attempt.region}, attempt, cfg),
-          do: {:fallback, :geo_profile, profile, attempt.region},
-          else: {:stop, exhausted(error, attempt)}
-
-      region ->
-        {:fallback, :fallback_region, attempt.model_id, region}
+      nil -> geo_profile_step(error, attempt, cfg)
+      region -> {:fallback, :fallback_region, attempt.model_id, region}
     end
   end
 
@@ -197,7 +190,27 @@ defmodule Aybiza.Bedrock.Policy do
       else: next_model(:throttling_chain, Models.chain(attempt.model_id), error, attempt, cfg)
   end
 
-  defp next_model(kind, candidates, error, attempt, cfg) do
+  # A catalog lookup that fails ends the call with the lookup's error (it says what is wrong
+  # with the model id), never a silent stop.
+  defp geo_profile_step(error, attempt, cfg) do
+    case Models.geo_profile(attempt.model_id, attempt.region) do
+      {:ok, profile} when is_binary(profile) ->
+        if usable?({profile, attempt.region}, attempt, cfg),
+          do: {:fallback, :geo_profile, profile, attempt.region},
+          else: {:stop, exhausted(error, attempt)}
+
+      {:ok, nil} ->
+        {:stop, exhausted(error, attempt)}
+
+      {:error, lookup_error} ->
+        {:stop, lookup_error}
+    end
+  end
+
+  defp next_model(_kind, {:error, lookup_error}, _error, _attempt, _cfg),
+    do: {:stop, lookup_error}
+
+  defp next_model(kind, {:ok, candidates}, error, attempt, cfg) do
     case Enum.find(candidates, &usable?({&1, attempt.region}, attempt, cfg)) do
       nil -> {:stop, exhausted(error, attempt)}
       model_id -> {:fallback, kind, model_id, attempt.region}
@@ -226,226 +239,152 @@ end
 
 defmodule Aybiza.Bedrock.Policy.Models do
   @moduledoc """
-  The model facts the policy layer needs: fallback chains, speed tiers, capabilities.
+  The model facts the policy layer needs (fallback chains, speed tiers, capabilities,
+  geographic inference profiles, nearest regions), all read from `Aybiza.Bedrock.Catalog`:
+  the catalog (`native/aybiza_core/data/models.json` plus any overrides) is the one source.
 
-  Taken from `Aybiza.Bedrock.Catalog` when that module is available, otherwise from a small
-  built-in table of the Claude models (mirroring `native/aybiza_core/data/models.json`).
-  Model ids may carry a geographic inference-profile prefix (`us.`, `eu.`, `apac.`,
-  `global.`); facts are looked up by the base id and fallbacks keep the prefix.
+  Ids may be in any form the catalog accepts (inference profiles, aliases, ARNs); fallbacks
+  keep the inference-profile prefix of the id they replace and leave out models that are
+  not offered under it. A model the catalog does not know is an
+  `{:error, %Aybiza.Error{reason: :unknown_model}}`.
   """
 
-  @profile_prefixes ~w(us eu apac jp au us-gov global)
+  alias Aybiza.Bedrock.Catalog
+  alias Aybiza.Error
 
-  # id => {tier, default_max_tokens, tools?, thinking?, accepts temperature and top_p?}
-  @claude %{
-    "anthropic.claude-opus-4-5-20251101-v1:0" => {:opus, 4096, true, true, false},
-    "anthropic.claude-opus-4-1-20250805-v1:0" => {:opus, 4096, true, true, false},
-    "anthropic.claude-opus-4-20250514-v1:0" => {:opus, 4096, true, true, true},
-    "anthropic.claude-sonnet-4-5-20250929-v1:0" => {:sonnet, 2048, true, true, false},
-    "anthropic.claude-sonnet-4-20250514-v1:0" => {:sonnet, 2048, true, true, true},
-    "anthropic.claude-3-7-sonnet-20250219-v1:0" => {:sonnet, 2048, true, true, true},
-    "anthropic.claude-3-5-sonnet-20241022-v2:0" => {:sonnet, 1024, true, false, true},
-    "anthropic.claude-haiku-4-5-20251001-v1:0" => {:haiku, 512, true, true, false},
-    "anthropic.claude-3-5-haiku-20241022-v1:0" => {:haiku, 512, true, false, true},
-    "anthropic.claude-3-haiku-20240307-v1:0" => {:haiku, 256, true, false, true}
-  }
+  @typedoc "What the client and the policy need to know about a model."
+  @type facts :: %{
+          model_id: String.t(),
+          base_model_id: String.t(),
+          profile: String.t() | nil,
+          family: String.t(),
+          tier: :opus | :sonnet | :haiku | :other,
+          default_max_tokens: pos_integer(),
+          tools?: boolean(),
+          thinking?: boolean(),
+          temperature_and_top_p?: boolean()
+        }
 
-  @haiku3 "anthropic.claude-3-haiku-20240307-v1:0"
-  @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
-  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
-  @sonnet45 "anthropic.claude-sonnet-4-5-20250929-v1:0"
-
-  @chains %{
-    "anthropic.claude-opus-4-5-20251101-v1:0" => [@sonnet45, @haiku35, @haiku3],
-    "anthropic.claude-opus-4-1-20250805-v1:0" => [@sonnet4, @haiku35, @haiku3],
-    "anthropic.claude-opus-4-20250514-v1:0" => [@sonnet4, @haiku35, @haiku3],
-    @sonnet45 => [@haiku35, @haiku3],
-    @sonnet4 => [@haiku35, @haiku3],
-    "anthropic.claude-3-7-sonnet-20250219-v1:0" => [
-      "anthropic.claude-3-5-sonnet-20241022-v2:0",
-      @haiku35,
-      @haiku3
-    ],
-    "anthropic.claude-3-5-sonnet-20241022-v2:0" => [@haiku35, @haiku3],
-    "anthropic.claude-haiku-4-5-20251001-v1:0" => [@haiku35, @haiku3],
-    @haiku35 => [@haiku3]
-  }
-
-  @nearest %{
-    "us-east-1" => ["us-west-2", "us-east-2"],
-    "us-east-2" => ["us-east-1", "us-west-2"],
-    "us-west-2" => ["us-east-1", "us-east-2"],
-    "eu-west-1" => ["eu-central-1", "eu-west-3"],
-    "eu-central-1" => ["eu-west-1", "eu-west-3"],
-    "ap-southeast-1" => ["ap-southeast-2", "ap-northeast-1"],
-    "ap-northeast-1" => ["ap-southeast-1", "ap-northeast-3"],
-    "ap-south-1" => ["ap-southeast-1"]
-  }
-
-  @doc "Splits an id into its inference-profile prefix (or nil) and base id."
-  @spec split_profile(String.t()) :: {String.t() | nil, String.t()}
-  def split_profile(model_id) do
-    case String.split(model_id, ".", parts: 2) do
-      [prefix, rest] when prefix in @profile_prefixes -> {prefix, rest}
-      _ -> {nil, model_id}
-    end
-  end
-
-  @doc "The base model id (without an inference-profile prefix)."
-  @spec base_id(String.t()) :: String.t()
-  def base_id(model_id), do: elem(split_profile(model_id), 1)
-
-  @doc "The family of a model id (`\"anthropic\"`, `\"amazon\"`...)."
-  @spec family(String.t()) :: String.t()
-  def family(model_id), do: model_id |> base_id() |> String.split(".", parts: 2) |> hd()
-
-  @doc """
-  The facts of a model: `%{tier, default_max_tokens, tools?, thinking?, temperature_and_top_p?}`.
-  Unknown models get conservative facts (no tools, no thinking, temperature only).
-  """
-  @spec facts(String.t()) :: map()
+  @doc "The facts of a model, from its catalog entry."
+  @spec facts(String.t()) :: {:ok, facts()} | {:error, Error.t()}
   def facts(model_id) do
-    base = base_id(model_id)
-
-    case catalog_facts(base) do
-      %{} = facts ->
-        facts
-
-      nil ->
-        case Map.fetch(@claude, base) do
-          {:ok, {tier, max_tokens, tools?, thinking?, both?}} ->
-            %{
-              tier: tier,
-              default_max_tokens: max_tokens,
-              tools?: tools?,
-              thinking?: thinking?,
-              temperature_and_top_p?: both?
-            }
-
-          :error ->
-            %{
-              tier: :unknown,
-              default_max_tokens: 1024,
-              tools?: false,
-              thinking?: false,
-              temperature_and_top_p?: false
-            }
-        end
-    end
+    with {:ok, resolved} <- Catalog.get(model_id), do: {:ok, from_resolved(resolved)}
   end
-
-  @doc "The throttling / alternative chain of a model (same prefix as `model_id`)."
-  @spec chain(String.t()) :: [String.t()]
-  def chain(model_id) do
-    {prefix, base} = split_profile(model_id)
-
-    chain =
-      case optional(Aybiza.Bedrock.Catalog, :fallback_chain, [base]) do
-        {:ok, [_ | _] = list} -> list
-        [_ | _] = list -> list
-        _ -> Map.get(@chains, base, [])
-      end
-
-    Enum.map(chain, &with_prefix(prefix, base_id(&1)))
-  end
-
-  @doc "The models of the chain that are of a faster tier than `model_id`."
-  @spec faster(String.t()) :: [String.t()]
-  def faster(model_id) do
-    rank = tier_rank(facts(model_id).tier)
-    Enum.filter(chain(model_id), &(tier_rank(facts(&1).tier) < rank))
-  end
-
-  @doc "The regions to fall back to from `region`, nearest first."
-  @spec nearest_regions(String.t()) :: [String.t()]
-  def nearest_regions(region), do: Map.get(@nearest, region, [])
 
   @doc """
-  The geographic inference profile of a base model id for `region` (e.g. `us.` for
-  `us-east-1`), or nil when the id already is a profile or the geography is unknown.
+  The throttling / alternative chain of a model (catalog `fallback_chains`), each with the
+  inference-profile prefix of `model_id`; models not offered under that prefix are left out.
   """
-  @spec geo_profile(String.t(), String.t()) :: String.t() | nil
+  @spec chain(String.t()) :: {:ok, [String.t()]} | {:error, Error.t()}
+  def chain(model_id) do
+    with {:ok, resolved} <- Catalog.get(model_id),
+         {:ok, chain} <- Catalog.fallback_chain(resolved.base_model_id) do
+      with_profile(chain, resolved.profile, [])
+    end
+  end
+
+  @doc "The models of the chain whose tier is faster than the one of `model_id`."
+  @spec faster(String.t()) :: {:ok, [String.t()]} | {:error, Error.t()}
+  def faster(model_id) do
+    with {:ok, facts} <- facts(model_id),
+         {:ok, chain} <- chain(model_id) do
+      rank = tier_rank(facts.tier)
+
+      Enum.reduce_while(chain, {:ok, []}, fn candidate, {:ok, acc} ->
+        case facts(candidate) do
+          {:ok, %{tier: tier}} ->
+            {:cont, {:ok, if(tier_rank(tier) < rank, do: acc ++ [candidate], else: acc)}}
+
+          {:error, _} = error ->
+            {:halt, error}
+        end
+      end)
+    end
+  end
+
+  @doc "The regions to fall back to from `region`, nearest first (catalog `regions.nearest`)."
+  @spec nearest_regions(String.t()) :: [String.t()]
+  def nearest_regions(region), do: Map.get(Catalog.info().regions.nearest, region, [])
+
+  @doc """
+  The geographic inference profile id of `model_id` callable from `region` (e.g. `eu.` for
+  `eu-west-1`), when the model is offered under one; nil when `model_id` already is a
+  profile id or no geographic profile of the model serves the region.
+  """
+  @spec geo_profile(String.t(), String.t()) :: {:ok, String.t() | nil} | {:error, Error.t()}
   def geo_profile(model_id, region) do
-    geo =
+    with {:ok, resolved} <- Catalog.get(model_id) do
+      {:ok, if(resolved.profile == nil, do: profile_id(resolved, region, false))}
+    end
+  end
+
+  @doc """
+  The id to send for `model_id` in `region`: the id itself when it is a profile id or the
+  model is served in-region there, else its geographic profile for the region, else its
+  global profile, else the id itself (Bedrock then says what is wrong).
+  """
+  @spec invocable_id(String.t(), String.t()) :: {:ok, String.t()} | {:error, Error.t()}
+  def invocable_id(model_id, region) do
+    with {:ok, resolved} <- Catalog.get(model_id) do
       cond do
-        String.starts_with?(region, "us-gov-") -> "us-gov"
-        String.starts_with?(region, ["us-", "ca-"]) -> "us"
-        String.starts_with?(region, "eu-") -> "eu"
-        String.starts_with?(region, "ap-") -> "apac"
-        true -> nil
+        resolved.profile != nil or region in resolved.spec.regions ->
+          {:ok, resolved.model_id}
+
+        id = profile_id(resolved, region, false) || profile_id(resolved, region, true) ->
+          {:ok, id}
+
+        true ->
+          {:ok, resolved.model_id}
       end
-
-    case split_profile(model_id) do
-      {nil, base} when geo != nil -> geo <> "." <> base
-      _ -> nil
     end
   end
 
-  defp with_prefix(nil, base), do: base
-  defp with_prefix(prefix, base), do: prefix <> "." <> base
-
-  defp tier_rank(:haiku), do: 1
-  defp tier_rank(:sonnet), do: 2
-  defp tier_rank(:opus), do: 3
-  defp tier_rank(_), do: 2
-
-  defp catalog_facts(base) do
-    case optional(Aybiza.Bedrock.Catalog, :get, [base]) do
-      {:ok, %{spec: %{} = spec}} -> from_spec(spec)
-      {:ok, %{} = spec} -> from_spec(spec)
-      %{} = spec -> from_spec(spec)
-      _ -> nil
-    end
-  end
-
-  defp from_spec(spec) do
-    caps = field(spec, :capabilities) || %{}
-
+  defp from_resolved(%{spec: spec} = resolved) do
     %{
-      tier: spec |> field(:tier) |> to_tier(),
-      default_max_tokens: field(spec, :default_max_tokens) || 1024,
-      tools?: field(caps, :tools) == true,
-      thinking?: field(caps, :thinking) == true,
-      temperature_and_top_p?: field(caps, :accepts_temperature_and_top_p) == true
+      model_id: resolved.model_id,
+      base_model_id: resolved.base_model_id,
+      profile: resolved.profile,
+      family: spec.family,
+      tier: to_tier(spec.tier),
+      default_max_tokens: spec.default_max_tokens,
+      tools?: spec.capabilities.tools,
+      thinking?: spec.capabilities.thinking,
+      temperature_and_top_p?: spec.capabilities.accepts_temperature_and_top_p
     }
   end
 
-  defp field(map, key) when is_map(map), do: Map.get(map, key, Map.get(map, Atom.to_string(key)))
-  defp field(_, _), do: nil
+  defp with_profile([], _prefix, acc), do: {:ok, Enum.reverse(acc)}
+  defp with_profile([base | rest], nil, acc), do: with_profile(rest, nil, [base | acc])
 
-  defp to_tier(tier) when tier in [:opus, :sonnet, :haiku], do: tier
-  defp to_tier("opus"), do: :opus
-  defp to_tier("sonnet"), do: :sonnet
-  defp to_tier("haiku"), do: :haiku
-  defp to_tier(_), do: :unknown
+  defp with_profile([base | rest], prefix, acc) do
+    case Catalog.get(base) do
+      {:ok, %{spec: %{profiles: profiles}}} ->
+        acc = if prefix in profiles, do: [prefix <> "." <> base | acc], else: acc
+        with_profile(rest, prefix, acc)
 
-  @doc false
-  # Calls another engineer's module only when it exists (no compile-time dependency).
-  # `function_exported?/3` is a cheap BIF; a module that is absent is remembered in
-  # :persistent_term so the hot path never asks the code server twice.
-  @spec optional(module(), atom(), list()) :: term()
-  def optional(module, function, args) do
-    if available?(module, function, length(args)) do
-      try do
-        apply(module, function, args)
-      rescue
-        _ -> nil
-      catch
-        _, _ -> nil
-      end
+      {:error, _} = error ->
+        error
     end
   end
 
-  defp available?(module, function, arity) do
-    function_exported?(module, function, arity) or
-      case :persistent_term.get({__MODULE__, :loaded, module}, :unknown) do
-        :unknown ->
-          loaded? = Code.ensure_loaded?(module)
-          :persistent_term.put({__MODULE__, :loaded, module}, loaded?)
-          loaded? and function_exported?(module, function, arity)
-
-        _known ->
-          false
-      end
+  # The first profile of the model (geographic or global) whose source regions include
+  # `region`, in the catalog's profile order.
+  defp profile_id(%{spec: spec, base_model_id: base}, region, global?) do
+    Enum.find_value(Catalog.info().profiles, fn profile ->
+      if profile.global == global? and profile.prefix in spec.profiles and
+           (region in profile.regions or "*" in profile.regions),
+         do: profile.prefix <> "." <> base
+    end)
   end
+
+  # Catalog tiers ranked by speed, for "a faster model"; tiers outside Claude's three
+  # rank with Sonnet (never considered faster than it).
+  defp to_tier("opus"), do: :opus
+  defp to_tier("sonnet"), do: :sonnet
+  defp to_tier("haiku"), do: :haiku
+  defp to_tier(_), do: :other
+
+  defp tier_rank(:haiku), do: 1
+  defp tier_rank(:opus), do: 3
+  defp tier_rank(_), do: 2
 end

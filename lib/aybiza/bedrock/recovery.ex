@@ -68,7 +68,7 @@ defmodule Aybiza.Bedrock.Recovery do
           required(:backend_opts) => keyword(),
           required(:model_id) => String.t(),
           required(:region) => String.t(),
-          required(:build_request) => (String.t() -> map()),
+          required(:build_request) => (String.t() -> {:ok, map()} | {:error, Error.t()}),
           required(:policy) => map(),
           required(:breaker) => keyword(),
           required(:recovery) => boolean() | :prefill | :instruction,
@@ -184,7 +184,10 @@ defmodule Aybiza.Bedrock.Recovery do
     thinking? =
       request |> Map.get(:additional_model_request_fields, %{}) |> Map.has_key?("thinking")
 
-    if Models.family(model_id) == "anthropic" and not thinking?, do: :prefill, else: :instruction
+    # Prefill is an Anthropic feature; a model the catalog does not know gets the
+    # instruction, which every model understands.
+    anthropic? = match?({:ok, %{family: "anthropic"}}, Models.facts(model_id))
+    if anthropic? and not thinking?, do: :prefill, else: :instruction
   end
 
   # --- the relay loop ---
@@ -285,8 +288,6 @@ defmodule Aybiza.Bedrock.Recovery do
 
     case CircuitBreaker.acquire(state.model_id, state.region, plan.breaker) do
       :ok ->
-        request = build_request(state)
-
         opts =
           Keyword.merge(plan.backend_opts,
             to: self(),
@@ -294,19 +295,20 @@ defmodule Aybiza.Bedrock.Recovery do
             region: state.region
           )
 
-        case safe_backend_stream(plan.backend, request, opts) do
-          {:ok, backend_ref} ->
-            %{
-              state
-              | backend_ref: backend_ref,
-                live?: true,
-                attempt_started_ms: System.monotonic_time(:millisecond),
-                attempt_sentences: [],
-                attempt_text: ""
-            }
-
+        with {:ok, request} <- build_request(state),
+             {:ok, backend_ref} <- safe_backend_stream(plan.backend, request, opts) do
+          %{
+            state
+            | backend_ref: backend_ref,
+              live?: true,
+              attempt_started_ms: System.monotonic_time(:millisecond),
+              attempt_sentences: [],
+              attempt_text: ""
+          }
+        else
+          # A request that cannot be built, or a synchronous refusal, goes through the same
+          # policy as an async error.
           {:error, %Error{} = error} ->
-            # A synchronous refusal goes through the same policy as an async error.
             fail_now(state, error)
         end
 
@@ -345,20 +347,30 @@ defmodule Aybiza.Bedrock.Recovery do
   end
 
   defp build_request(state) do
-    request = state.plan.build_request.(state.model_id)
+    with {:ok, request} <- state.plan.build_request.(state.model_id) do
+      request =
+        if state.latency_standard?,
+          do: Map.put(request, :performance_config, %{latency: :standard}),
+          else: request
 
-    request =
-      if state.latency_standard?,
-        do: Map.put(request, :performance_config, %{latency: :standard}),
-        else: request
+      case state.delivered do
+        [] ->
+          {:ok, request}
 
-    case state.delivered do
-      [] ->
-        request
+        sentences ->
+          mode = continuation_mode(state.model_id, request, state.plan.recovery)
+          {:ok, continuation_request(request, Enum.join(sentences, " "), mode)}
+      end
+    end
+  end
 
-      sentences ->
-        mode = continuation_mode(state.model_id, request, state.plan.recovery)
-        continuation_request(request, Enum.join(sentences, " "), mode)
+  # The plain request of the current target (no continuation), for the questions the
+  # policy asks about it. A target whose request cannot be built never started, so it
+  # has no performance config and continues by instruction.
+  defp plain_request(state) do
+    case state.plan.build_request.(state.model_id) do
+      {:ok, request} -> request
+      {:error, _} -> %{}
     end
   end
 
@@ -595,7 +607,7 @@ defmodule Aybiza.Bedrock.Recovery do
       tried: state.tried,
       latency_optimized?:
         not state.latency_standard? and
-          latency_optimized?(state.plan.build_request.(state.model_id))
+          latency_optimized?(plain_request(state))
     }
   end
 
@@ -611,12 +623,7 @@ defmodule Aybiza.Bedrock.Recovery do
   defp maybe_announce_recovery(%{pending_recovery: nil} = state), do: state
 
   defp maybe_announce_recovery(%{pending_recovery: pending} = state) do
-    mode =
-      continuation_mode(
-        state.model_id,
-        state.plan.build_request.(state.model_id),
-        state.plan.recovery
-      )
+    mode = continuation_mode(state.model_id, plain_request(state), state.plan.recovery)
 
     info =
       Map.merge(pending, %{

@@ -114,8 +114,8 @@ pub fn events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
         );
         row(
             "events",
-            "rust_sdk_cpu_per_event",
-            cpu / events as f64,
+            "rust_sdk_cpu_per_delta",
+            cpu / deltas as f64,
             "us",
             &note,
         );

@@ -11,7 +11,14 @@ use serde_json::json;
 fn run(emu: &Emulator, region: &str) -> Event {
     let cfg = json!({"region": region, "endpoint": emu.url(), "credentials": {"type": "default"}});
     let (sink, rx) = channel_sink();
-    start(Operation::Converse, &request("hello"), &cfg, options(), sink).unwrap();
+    start(
+        Operation::Converse,
+        &request("hello"),
+        &cfg,
+        options(),
+        sink,
+    )
+    .unwrap();
     collect(&rx).pop().unwrap()
 }
 
@@ -26,7 +33,10 @@ fn default_chain_reads_the_environment() {
     let c = emu.credentials();
     // No shared config files or IMDS in the way.
     std::env::set_var("AWS_CONFIG_FILE", "/nonexistent/aybiza-config");
-    std::env::set_var("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/aybiza-credentials");
+    std::env::set_var(
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "/nonexistent/aybiza-credentials",
+    );
     std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
     std::env::set_var("AWS_ACCESS_KEY_ID", &c.access_key_id);
     std::env::set_var("AWS_SECRET_ACCESS_KEY", &c.secret_access_key);

@@ -454,8 +454,14 @@ fn a_panic_in_the_task_becomes_one_terminal_error() {
     let options = aybiza_engine::CallOptions {
         splitter: Some(Box::new(PanickingSplitter)),
     };
-    start(Operation::ConverseStream, &request("hi there"), &config(&emu, json!({})), options, sink)
-        .unwrap();
+    start(
+        Operation::ConverseStream,
+        &request("hi there"),
+        &config(&emu, json!({})),
+        options,
+        sink,
+    )
+    .unwrap();
     let e = terminal_error(&collect(&rx));
     assert_eq!(e.kind, ErrorKind::Internal);
     assert!(e.message.contains("splitter bug"), "{}", e.message);

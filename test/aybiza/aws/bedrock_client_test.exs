@@ -5,8 +5,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
   import Aybiza.Bedrock.TestHelpers
 
   alias Aybiza.AWS.BedrockClient
-  alias Aybiza.Bedrock.{CircuitBreaker, FakeBackend}
-  alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.{Catalog, CircuitBreaker, FakeBackend}
   alias Aybiza.Error
 
   @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
@@ -90,6 +89,43 @@ defmodule Aybiza.AWS.BedrockClientTest do
       assert_receive {:got, ^ref, {:aybiza_bedrock, ^ref, :message_start}}
     end
 
+    test "a model id the catalog does not know is the call's error, before any attempt" do
+      script = FakeBackend.script([{:answer, ["Yes."]}])
+
+      assert {:error, %Error{reason: :unknown_model, message: message}} =
+               BedrockClient.generate_response("Open?", %{}, opts(script, model_id: "nope.model"))
+
+      assert message =~ "nope.model"
+      assert FakeBackend.calls(script) == []
+      refute_receive {:aybiza_bedrock, _, _}, 50
+    end
+
+    test "an unknown agent type is the call's error; a known one gets its prompt" do
+      script = FakeBackend.script([{:answer, ["Yes."]}])
+
+      assert {:error, %Error{reason: :invalid_request, message: message}} =
+               BedrockClient.generate_response("Open?", %{agent_type: :pirate}, opts(script))
+
+      assert message =~ ":pirate"
+
+      {:ok, request} =
+        BedrockClient.build_request(
+          "Hi",
+          %{agent_type: :technical_support},
+          validated([]),
+          @sonnet4
+        )
+
+      assert [%{text: system}] = request.system
+
+      assert system =~
+               String.trim(
+                 Aybiza.Bedrock.VoicePrompts.prompt(:technical_support, guidelines: false)
+               )
+
+      assert system =~ String.trim(Aybiza.Bedrock.VoicePrompts.voice_guidelines())
+    end
+
     test "invalid options raise naming the option" do
       assert_raise ArgumentError, ~r/:max_latency/, fn ->
         BedrockClient.generate_response("x", %{}, max_latency: -1)
@@ -123,7 +159,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
         ]
       }
 
-      request = BedrockClient.build_request("Book me in", context, validated([]), @sonnet4)
+      {:ok, request} = BedrockClient.build_request("Book me in", context, validated([]), @sonnet4)
 
       assert request.model_id == @sonnet4
       assert request.inference_config == %{max_tokens: 2048, temperature: 0.3, top_p: 0.9}
@@ -139,12 +175,12 @@ defmodule Aybiza.AWS.BedrockClientTest do
     end
 
     test "models that reject temperature with top_p get temperature only" do
-      request = BedrockClient.build_request("Hi", %{}, validated([]), @sonnet45)
+      {:ok, request} = BedrockClient.build_request("Hi", %{}, validated([]), @sonnet45)
       assert request.inference_config == %{max_tokens: 2048, temperature: 0.3}
     end
 
     test "extended thinking when asked and supported: no sampling parameters" do
-      request =
+      {:ok, request} =
         BedrockClient.build_request(
           "Hi",
           %{},
@@ -159,7 +195,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
       assert request.inference_config == %{max_tokens: 3_024}
 
       # Claude 3.5 Haiku has no extended thinking: the request stays a normal one.
-      request =
+      {:ok, request} =
         BedrockClient.build_request("Hi", %{}, validated(extended_thinking: true), @haiku35)
 
       assert request.additional_model_request_fields == %{"top_k" => 250}
@@ -173,19 +209,10 @@ defmodule Aybiza.AWS.BedrockClientTest do
       simple = "Hi"
 
       thinking? = fn prompt ->
-        Map.has_key?(
-          Map.get(
-            BedrockClient.build_request(
-              prompt,
-              %{},
-              validated(extended_thinking: :auto),
-              @sonnet4
-            ),
-            :additional_model_request_fields,
-            %{}
-          ),
-          "thinking"
-        )
+        {:ok, request} =
+          BedrockClient.build_request(prompt, %{}, validated(extended_thinking: :auto), @sonnet4)
+
+        Map.has_key?(Map.get(request, :additional_model_request_fields, %{}), "thinking")
       end
 
       refute thinking?.(simple)
@@ -193,14 +220,16 @@ defmodule Aybiza.AWS.BedrockClientTest do
     end
 
     test "latency optimized sets performance_config" do
-      request = BedrockClient.build_request("Hi", %{}, validated(latency: :optimized), @haiku35)
+      {:ok, request} =
+        BedrockClient.build_request("Hi", %{}, validated(latency: :optimized), @haiku35)
+
       assert request.performance_config == %{latency: :optimized}
     end
 
     test "model from complexity, latency budget and cost sensitivity; region from country" do
       settings = BedrockClient.settings()
 
-      {model, region, _} =
+      {:ok, {model, region, _}} =
         BedrockClient.select_model_and_region(
           "Hi",
           %{cloudflare_country: "DE"},
@@ -211,7 +240,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
       assert region == "eu-central-1"
       assert model =~ "claude-3-haiku"
 
-      {model, _, _} =
+      {:ok, {model, _, _}} =
         BedrockClient.select_model_and_region(
           "Hi",
           %{},
@@ -219,9 +248,9 @@ defmodule Aybiza.AWS.BedrockClientTest do
           settings
         )
 
-      assert Models.base_id(model) == @haiku35
+      assert Catalog.get!(model).base_model_id == @haiku35
 
-      {model, _, _} =
+      {:ok, {model, _, _}} =
         BedrockClient.select_model_and_region(
           "Hi",
           %{tools: [%{}]},
@@ -232,18 +261,30 @@ defmodule Aybiza.AWS.BedrockClientTest do
       assert model =~ "sonnet"
     end
 
+    test "region: the catalog's country table, else the configured region" do
+      settings = %{BedrockClient.settings() | region: "eu-west-3"}
+
+      assert BedrockClient.determine_region(%{cloudflare_country: "DE"}, settings) ==
+               "eu-central-1"
+
+      # US maps to the catalog's default region, which is not the configured one here.
+      assert BedrockClient.determine_region(%{cloudflare_country: "US"}, settings) == "us-east-1"
+      assert BedrockClient.determine_region(%{cloudflare_country: "ZZ"}, settings) == "eu-west-3"
+      assert BedrockClient.determine_region(%{}, settings) == "eu-west-3"
+    end
+
     test "routing skips a model whose breaker is open" do
       opts = validated(max_latency: 100, cost_optimize: false, region: "us-west-2")
-      {model, region, _} = BedrockClient.select_model_and_region("Hi", %{}, opts)
-      assert Models.base_id(model) == @haiku35
+      {:ok, {model, region, _}} = BedrockClient.select_model_and_region("Hi", %{}, opts)
+      assert Catalog.get!(model).base_model_id == @haiku35
 
       on_exit(fn -> CircuitBreaker.reset(model, region) end)
       for _ <- 1..5, do: CircuitBreaker.record_failure(model, region)
       assert CircuitBreaker.state(model, region) == :open
 
-      {other, _, _} = BedrockClient.select_model_and_region("Hi", %{}, opts)
+      {:ok, {other, _, _}} = BedrockClient.select_model_and_region("Hi", %{}, opts)
       assert other =~ "haiku"
-      refute Models.base_id(other) == @haiku35
+      refute Catalog.get!(other).base_model_id == @haiku35
     end
   end
 
@@ -306,9 +347,11 @@ defmodule Aybiza.AWS.BedrockClientTest do
 
     test "service unavailable with no other region: the geographic inference profile" do
       script = FakeBackend.script([{:error, :service_unavailable}])
+      # A region of the catalog's `eu` profile that has no nearest regions in the catalog.
+      region = "eu-south-1"
+      assert Aybiza.Bedrock.Policy.Models.nearest_regions(region) == []
 
-      events =
-        run(script, region: "eu-north-9", policy: [random: fn _ -> 0 end, fallback_region: nil])
+      events = run(script, region: region, policy: [random: fn _ -> 0 end, fallback_region: nil])
 
       assert [{:fallback, %{kind: :geo_profile, model_id: "eu." <> @sonnet4}}] =
                for({:fallback, _} = e <- events, do: e)

@@ -214,6 +214,22 @@ const ABBREVIATIONS: &[(&str, AbbrevKind, bool)] = {
     ]
 };
 
+/// Per first ASCII letter, a bit per key length in bytes (1..=15): rejects most words
+/// without hashing.
+const LEN_MASK: [u16; 26] = {
+    let mut t = [0u16; 26];
+    let mut i = 0;
+    while i < ABBREVIATIONS.len() {
+        let k = ABBREVIATIONS[i].0.as_bytes();
+        let f = k[0];
+        if f.is_ascii_lowercase() && k.len() < 16 {
+            t[(f - b'a') as usize] |= 1 << k.len();
+        }
+        i += 1;
+    }
+    t
+};
+
 /// FNV-1a: the keys are a few bytes long, where SipHash's setup dominates.
 #[derive(Default)]
 struct Fnv(u64);
@@ -252,6 +268,10 @@ pub fn lookup(word: &str) -> Option<AbbrevKind> {
     let mut buf = [0u8; 64];
     let mut n = 0;
     if word.is_ascii() {
+        let f = word.as_bytes()[0].to_ascii_lowercase();
+        if !f.is_ascii_lowercase() || LEN_MASK[(f - b'a') as usize] & (1 << word.len()) == 0 {
+            return None;
+        }
         for b in word.bytes() {
             buf[n] = b.to_ascii_lowercase();
             n += 1;

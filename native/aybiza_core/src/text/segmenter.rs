@@ -847,7 +847,6 @@ impl Segmenter {
         m: usize,
         eof: bool,
     ) -> Decision {
-        let left = classify_left(word);
         if glued {
             if closers || !f.is_uppercase() {
                 if !f.is_numeric() && is_cjk(f) && word.chars().next_back().is_some_and(is_cjk) {
@@ -855,6 +854,7 @@ impl Segmenter {
                 }
                 return Decision::Continue(k);
             }
+            let left = classify_left(word);
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             if left != Left::Regular || is_urlish(token_before(buf, self.start, k - 1)) {
                 return Decision::Continue(k);
@@ -891,6 +891,7 @@ impl Segmenter {
             }
             return Decision::Boundary(k);
         }
+        let left = classify_left(word);
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {

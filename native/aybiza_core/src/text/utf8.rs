@@ -3,7 +3,12 @@
 /// Appends the valid prefix of `pending ++ bytes` to `out` and keeps an incomplete trailing
 /// sequence (at most 3 bytes) in `pending`. Invalid bytes become U+FFFD.
 pub(crate) fn decode_into(pending: &mut Vec<u8>, bytes: &[u8], out: &mut String) {
-    // The common case: a complete delta.
+    // The common case: a complete delta. Tiny ASCII deltas skip the general validator.
+    if pending.is_empty() && bytes.len() <= 16 && bytes.is_ascii() {
+        // SAFETY: ASCII bytes are valid UTF-8, so the String stays UTF-8.
+        unsafe { out.as_mut_vec() }.extend_from_slice(bytes);
+        return;
+    }
     if pending.is_empty() {
         if let Ok(s) = std::str::from_utf8(bytes) {
             out.push_str(s);

@@ -1,0 +1,105 @@
+"""Turns the result rows of one bin/bench run into the table (stdout and a markdown file).
+
+Rows are `section<TAB>metric<TAB>value<TAB>unit<TAB>note` lines, from the Rust binary, the
+Elixir scripts and the boto3 script; anything else in the input (build output) is ignored.
+Every ratio compares figures of this same run, because these machines are noisy.
+
+    python3 bench/report.py bench/results/rows.tsv bench/results/latest.md
+"""
+import math
+import sys
+
+ORDER = ["machine", "segmenter", "events", "ttfs", "latency", "concurrency", "memory",
+         "cancel", "scheduler"]
+
+
+def read(path):
+    rows = {}
+    for line in open(path, encoding="utf-8", errors="replace"):
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 5 or parts[0] not in ORDER:
+            continue
+        section, metric, value, unit, note = parts
+        try:
+            v = float(value)
+        except ValueError:
+            v = value  # machine facts are text
+        rows[(section, metric)] = (v, unit, note)
+    return rows
+
+
+def fmt(v):
+    if isinstance(v, str):
+        return v
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "n/a"
+    if abs(v) >= 100:
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+def main():
+    src, out = sys.argv[1], sys.argv[2]
+    rows = read(src)
+    val = lambda s, m: rows.get((s, m), (None,))[0]
+
+    lines = ["| section | metric | value | unit | notes |", "|---|---|---:|---|---|"]
+    for section in ORDER:
+        for (s, m), (v, unit, note) in rows.items():
+            if s == section:
+                lines.append(f"| {s} | {m} | {fmt(v)} | {unit} | {note} |")
+
+    ratios = []
+
+    def ratio(label, a, b, meaning):
+        if isinstance(a, float) and isinstance(b, float) and b:
+            ratios.append(f"| {label} | {a / b:.2f}x | {meaning} |")
+        else:
+            ratios.append(f"| {label} | n/a | {meaning} (a side is missing) |")
+
+    seg, ev = "segmenter", "events"
+    ratio("segmenter: NIF deltas / regex baseline (same slice, same deltas)",
+          val(seg, "nif_deltas_on_regex_slice"), val(seg, "regex_baseline_deltas"),
+          "how much faster our streaming segmenter is than the design's regex re-split")
+    ratio("segmenter: NIF deltas / native Rust deltas", val(seg, "nif_deltas"),
+          val(seg, "rust_native_deltas"), "share of native speed left after one NIF call per delta")
+    ratio("segmenter: NIF whole / native Rust whole", val(seg, "nif_whole"),
+          val(seg, "rust_native_whole"), "whole-text call through the dirty NIF")
+    ratio("events/s: NIF into a BEAM process / raw Rust SDK", val(ev, "nif_deltas_per_s"),
+          val(ev, "rust_sdk_deltas_per_s"), "1.00x = the library costs no throughput")
+    ratio("events/s: boto3 / raw Rust SDK", val(ev, "boto3_deltas_per_s"),
+          val(ev, "rust_sdk_deltas_per_s"), "the Python anchor")
+    ratio("events/s: NIF / boto3", val(ev, "nif_deltas_per_s"), val(ev, "boto3_deltas_per_s"),
+          "our library vs the Python stack")
+    ratio("CPU per delta: NIF (whole VM) / raw Rust SDK", val(ev, "nif_cpu_per_delta"),
+          val(ev, "rust_sdk_cpu_per_delta"), "includes segmenting and BEAM delivery")
+    ratio("CPU per delta: boto3 / NIF", val(ev, "boto3_cpu_per_delta"),
+          val(ev, "nif_cpu_per_delta"), "how much more CPU the Python client burns per event")
+    a, b = val("ttfs", "nif_first_sentence_p50"), val("ttfs", "rust_sdk_first_sentence_p50")
+    if isinstance(a, float) and isinstance(b, float):
+        ratios.append(f"| time to first sentence: NIF - raw Rust SDK (p50) | {a - b:,.0f} us | "
+                      "what the library adds to the first sentence beyond the SDK |")
+
+    counts = [v for (s, m), (v, _, _) in rows.items() if s == "scheduler"]
+    # Counters are cumulative per VM: the segmenter VM's and the stream VM's last value.
+    total = val("scheduler", "long_schedule_segmenter") or 0.0
+    stream_counts = [v for (s, m), (v, _, _) in rows.items()
+                     if s == "scheduler" and m.startswith("long_schedule_after_")]
+    total += max(stream_counts) if stream_counts else 0.0
+    verdict = "OK" if counts and total == 0 else ("not measured" if not counts else "BLOCKED SCHEDULERS")
+
+    text = "\n".join([
+        "## Results", "", *lines, "", "## Comparisons (both sides in this run)", "",
+        "| comparison | ratio | meaning |", "|---|---:|---|", *ratios, "",
+        f"long_schedule events (>= 1 ms on a scheduler) over the whole run: {fmt(total)} ({verdict})",
+        "",
+    ])
+    print(text)
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,304 @@
+# Streaming benchmarks of the library from Elixir, against the emulator bin/bench started
+# (AYBIZA_BENCH_URL) with the rules of `aybiza-bench rules`:
+#
+#   events   - per-event overhead: streams of thousands of 4-char deltas sent as fast as the
+#              emulator can, through the NIF into this process; events/s and CPU µs/event.
+#   ttfs     - time to first sentence on a fixed reply, minus the emulator's first-token delay.
+#   cancel   - from cancel/1, and from the owner's death, to live_streams() dropping.
+#   latency  - delivery latency (emulator send stamp -> receiving process) of text and sentence
+#              events at 30 tokens/s, at each concurrency of BENCH_LEVELS; BEAM memory and RSS
+#              per stream; the most streams whose p99 stays under 5 ms.
+#
+# A system monitor counts long_schedule events (>= 1 ms without yielding) during all of it.
+#
+#   AYBIZA_BENCH_URL=http://127.0.0.1:PORT BENCH_SECTIONS=events,ttfs MIX_ENV=prod mix run bench/stream.exs
+Code.require_file("support/bench.exs", __DIR__)
+
+defmodule AybizaBench.Stream do
+  import AybizaBench
+
+  alias Aybiza.Bedrock
+
+  # --- events ------------------------------------------------------------------------------
+
+  def events do
+    streams = env_int("BENCH_EVENT_STREAMS", 20)
+    opts = client_opts()
+    req = request("bench-fast")
+    # Warm: the connection pool and the SDK client of this config.
+    {:ok, _} = run_counting(req, opts)
+    cpu0 = cpu_us()
+    t0 = System.monotonic_time(:microsecond)
+
+    {events, deltas} =
+      Enum.reduce(1..streams, {0, 0}, fn _, {e, d} ->
+        {:ok, {e1, d1}} = run_counting(req, opts)
+        {e + e1, d + d1}
+      end)
+
+    us = System.monotonic_time(:microsecond) - t0
+    cpu = cpu_us() - cpu0
+    note = "#{streams} streams x #{div(deltas, streams)} deltas, all messages incl. sentences"
+    row("events", "nif_messages_per_s", events * 1_000_000 / us, "ev/s", note)
+    row("events", "nif_deltas_per_s", deltas * 1_000_000 / us, "ev/s", note)
+    row("events", "nif_cpu_per_delta", cpu / deltas, "us", note <> "; whole VM incl. tokio")
+  end
+
+  # Counts every message of one stream and its text deltas.
+  defp run_counting(req, opts) do
+    {:ok, ref} = Bedrock.stream(req, opts)
+    count_loop(ref, 0, 0)
+  end
+
+  defp count_loop(ref, events, deltas) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:text, _}} -> count_loop(ref, events + 1, deltas + 1)
+      {:aybiza_bedrock, ^ref, {:done, _}} -> {:ok, {events + 1, deltas}}
+      {:aybiza_bedrock, ^ref, {:error, e}} -> raise "stream failed: #{Exception.message(e)}"
+      {:aybiza_bedrock, ^ref, _} -> count_loop(ref, events + 1, deltas)
+    after
+      30_000 -> raise "no event for 30 s"
+    end
+  end
+
+  # --- time to first sentence ----------------------------------------------------------------
+
+  def ttfs do
+    runs = env_int("BENCH_TTFS_RUNS", 50)
+    delay_us = env_int("BENCH_FIRST_TOKEN_MS", 100) * 1000
+    opts = client_opts()
+    req = request("bench-ttfs")
+    {:ok, _} = first_sentence(req, opts)
+
+    samples = for _ <- 1..runs, do: first_sentence(req, opts)
+    tok = Enum.map(samples, fn {:ok, {t, _}} -> t - delay_us end) |> quantiles()
+    sen = Enum.map(samples, fn {:ok, {_, s}} -> s - delay_us end) |> quantiles()
+    note = "#{runs} runs, emulator first_token_ms=#{div(delay_us, 1000)}"
+    row("ttfs", "nif_first_token_p50", tok.p50, "us", note)
+    row("ttfs", "nif_first_sentence_p50", sen.p50, "us", note)
+    row("ttfs", "nif_first_sentence_p99", sen.p99, "us", note)
+  end
+
+  # µs from stream/2 to the first {:text, _} and to {:sentence, 0, _}, measured here.
+  defp first_sentence(req, opts) do
+    t0 = System.monotonic_time(:microsecond)
+    {:ok, ref} = Bedrock.stream(req, opts)
+    ttfs_loop(ref, t0, nil, nil)
+  end
+
+  defp ttfs_loop(ref, t0, tok, sen) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:text, _}} ->
+        ttfs_loop(ref, t0, tok || System.monotonic_time(:microsecond) - t0, sen)
+
+      {:aybiza_bedrock, ^ref, {:sentence, 0, _}} ->
+        ttfs_loop(ref, t0, tok, System.monotonic_time(:microsecond) - t0)
+
+      {:aybiza_bedrock, ^ref, {:done, _}} ->
+        {:ok, {tok, sen}}
+
+      {:aybiza_bedrock, ^ref, {:error, e}} ->
+        raise "stream failed: #{Exception.message(e)}"
+
+      {:aybiza_bedrock, ^ref, _} ->
+        ttfs_loop(ref, t0, tok, sen)
+    after
+      30_000 -> raise "no event for 30 s"
+    end
+  end
+
+  # --- cancel latency ------------------------------------------------------------------------
+
+  def cancel do
+    runs = env_int("BENCH_CANCEL_RUNS", 100)
+    opts = client_opts()
+    req = request("bench-cancel")
+    wait_live_at_most(0)
+
+    by_cancel =
+      for _ <- 1..runs do
+        {:ok, ref} = Bedrock.stream(req, opts)
+        first_text(ref)
+        t0 = System.monotonic_time(:microsecond)
+        :ok = Bedrock.cancel(ref)
+        us = wait_live_at_most(0, t0)
+        Bedrock.flush(ref)
+        us
+      end
+
+    by_death =
+      for _ <- 1..runs do
+        parent = self()
+
+        owner =
+          spawn(fn ->
+            {:ok, ref} = Bedrock.stream(req, opts)
+            first_text(ref)
+            send(parent, {:streaming, self()})
+            Process.sleep(:infinity)
+          end)
+
+        receive do
+          {:streaming, ^owner} -> :ok
+        end
+
+        t0 = System.monotonic_time(:microsecond)
+        Process.exit(owner, :kill)
+        wait_live_at_most(0, t0)
+      end
+
+    note = "#{runs} runs at 30 tokens/s, one stream live"
+
+    for {name, list} <- [cancel: by_cancel, owner_death: by_death] do
+      q = quantiles(list)
+      row("cancel", "#{name}_p50", q.p50, "us", note)
+      row("cancel", "#{name}_p99", q.p99, "us", note)
+    end
+  end
+
+  defp first_text(ref) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:text, _}} -> :ok
+      {:aybiza_bedrock, ^ref, {:error, e}} -> raise "stream failed: #{Exception.message(e)}"
+    after
+      10_000 -> raise "no text in 10 s"
+    end
+  end
+
+  # --- delivery latency and concurrency ------------------------------------------------------
+
+  def latency do
+    levels = env_list("BENCH_LEVELS", [1, 100, 1000, 2000])
+    limit_us = env_int("BENCH_P99_LIMIT_US", 5_000)
+    opts = client_opts(timeouts: [first_byte: 30_000, idle: 30_000])
+
+    results = Enum.map(levels, &latency_level(&1, opts))
+
+    best =
+      results
+      |> Enum.filter(fn r ->
+        r.ok and r.text.p99 != nil and r.text.p99 < limit_us and r.sentence.p99 < limit_us
+      end)
+      |> Enum.map(& &1.n)
+      |> Enum.max(fn -> 0 end)
+
+    row(
+      "concurrency",
+      "max_streams_p99_under_5ms",
+      best,
+      "streams",
+      "30 tokens/s each; levels tried #{Enum.join(levels, ",")}; text and sentence p99 < #{limit_us} us"
+    )
+  end
+
+  defp latency_level(n, opts) do
+    base_mem = beam_memory_after_gc()
+    base_rss = rss_bytes()
+    req = request("bench-paced")
+    parent = self()
+    # Starts are spread over ramp_ms so the streams do not tick in lockstep.
+    ramp_ms = min(2_000, n)
+
+    pids =
+      for i <- 1..n do
+        delay = if n == 1, do: 0, else: div(i * ramp_ms, n)
+        spawn_link(fn -> latency_receiver(parent, req, opts, delay) end)
+      end
+
+    # Mid-run sample: every stream is live.
+    Process.sleep(ramp_ms + 2_000)
+    live = Bedrock.live_streams()
+    mem = :erlang.memory(:total)
+    rss = rss_bytes()
+
+    results =
+      for pid <- pids do
+        receive do
+          {:latency, ^pid, r} -> r
+        end
+      end
+
+    failures = Enum.count(results, &(elem(&1, 0) != :ok))
+    text = results |> Enum.flat_map(&elem(&1, 1)) |> quantiles()
+    sentence = results |> Enum.flat_map(&elem(&1, 2)) |> quantiles()
+    wait_live_at_most(0)
+
+    note = "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed; live mid-run #{live}"
+
+    for {kind, q} <- [text: text, sentence: sentence] do
+      row("latency", "#{kind}_p50@#{n}", q.p50, "us", "#{q.n} events; " <> note)
+      row("latency", "#{kind}_p99@#{n}", q.p99, "us", note)
+      row("latency", "#{kind}_max@#{n}", q.max, "us", note)
+    end
+
+    row(
+      "memory",
+      "beam_bytes_per_stream@#{n}",
+      (mem - base_mem) / n,
+      "B",
+      "mid-run minus idle, incl. mailboxes"
+    )
+
+    row(
+      "memory",
+      "rss_bytes_per_stream@#{n}",
+      (rss - base_rss) / n,
+      "B",
+      "mid-run minus idle: BEAM + tokio + sockets"
+    )
+
+    %{n: n, ok: failures == 0 and live >= n * 0.9, text: text, sentence: sentence}
+  end
+
+  defp latency_receiver(parent, req, opts, delay) do
+    Process.sleep(delay)
+    {:ok, ref} = Bedrock.stream(req, opts)
+    result = latency_loop(ref, nil, [], [])
+    send(parent, {:latency, self(), result})
+  end
+
+  # Text deltas start with the emulator's stamp "T<16-digit µs since the epoch>Z "; a sentence
+  # is released by the delta just received, so its latency counts from that delta's stamp.
+  defp latency_loop(ref, last, texts, sentences) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:text, <<"T", stamp::binary-size(16), "Z", _::binary>>}} ->
+        now = System.os_time(:microsecond)
+        sent = String.to_integer(stamp)
+        latency_loop(ref, sent, [now - sent | texts], sentences)
+
+      {:aybiza_bedrock, ^ref, {:sentence, _, _}} when last != nil ->
+        now = System.os_time(:microsecond)
+        latency_loop(ref, last, texts, [now - last | sentences])
+
+      {:aybiza_bedrock, ^ref, {:done, _}} ->
+        {:ok, texts, sentences}
+
+      {:aybiza_bedrock, ^ref, {:error, e}} ->
+        {{:error, e.reason}, texts, sentences}
+
+      {:aybiza_bedrock, ^ref, _} ->
+        latency_loop(ref, last, texts, sentences)
+    after
+      60_000 -> {{:error, :timeout}, texts, sentences}
+    end
+  end
+end
+
+monitor = AybizaBench.start_long_schedule_monitor()
+
+sections =
+  System.get_env("BENCH_SECTIONS", "events,ttfs,cancel,latency") |> String.split(",", trim: true)
+
+for section <- sections do
+  IO.puts(:stderr, "bench/stream.exs: #{section}")
+  apply(AybizaBench.Stream, String.to_atom(section), [])
+  {count, samples} = AybizaBench.long_schedules(monitor)
+
+  AybizaBench.row(
+    "scheduler",
+    "long_schedule_after_#{section}",
+    count,
+    "events",
+    inspect(samples, limit: 5)
+  )
+end

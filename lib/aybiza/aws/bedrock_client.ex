@@ -334,16 +334,8 @@ defmodule Aybiza.AWS.BedrockClient do
     after
       timeout ->
         cancel(ref)
-        flush(ref)
+        Aybiza.Bedrock.flush(ref)
         {:error, Error.new(:timeout, "no answer within #{timeout} ms")}
-    end
-  end
-
-  defp flush(ref) do
-    receive do
-      {:aybiza_bedrock, ^ref, _} -> flush(ref)
-    after
-      0 -> :ok
     end
   end
 

@@ -143,7 +143,10 @@ fn main() {
         std::hint::black_box(periods);
         best_base = best_base.min(t0.seconds());
     }
-    println!("calibration (append + count periods, same deltas): {:.1} MB/s", mb / best_base);
+    println!(
+        "calibration (append + count periods, same deltas): {:.1} MB/s",
+        mb / best_base
+    );
 
     if std::env::args().any(|a| a == "--throughput-only") {
         return;
@@ -153,10 +156,7 @@ fn main() {
     let t0 = Clock::start();
     let mut seg = Segmenter::new(SegmenterOptions::default());
     let n = seg.push(&text).len() + seg.finish().len();
-    println!(
-        "one delta: {:.1} MB/s ({n} sentences)",
-        mb / t0.seconds()
-    );
+    println!("one delta: {:.1} MB/s ({n} sentences)", mb / t0.seconds());
 
     // Same with &str deltas of one character.
     let t0 = Clock::start();
@@ -166,10 +166,7 @@ fn main() {
         seg.push(c.encode_utf8(&mut tmp));
     }
     seg.finish();
-    println!(
-        "deltas of 1 char (&str): {:.1} MB/s",
-        mb / t0.seconds()
-    );
+    println!("deltas of 1 char (&str): {:.1} MB/s", mb / t0.seconds());
 
     // Lookahead: characters pushed past a sentence's last character before it is released.
     let mut seg = Segmenter::new(SegmenterOptions::default());
@@ -183,7 +180,8 @@ fn main() {
                 let end = cursor + p + s.len();
                 cursor = end;
                 lookahead.push(text[end..pushed].chars().count());
-                if std::env::var_os("SHOW_LONG").is_some() && text[end..pushed].chars().count() > 3 {
+                if std::env::var_os("SHOW_LONG").is_some() && text[end..pushed].chars().count() > 3
+                {
                     println!("{:?} | {:?}", s, &text[end..pushed]);
                 }
             }

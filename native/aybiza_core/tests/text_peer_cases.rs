@@ -103,10 +103,16 @@ fn peer_cases() {
             let want: Vec<&str> = c["expected"]
                 .as_array()
                 .map_or(vec![], |a| a.iter().filter_map(Value::as_str).collect());
-            whole(c["text"].as_str().unwrap_or_default(), &SegmenterOptions::default()) == want
+            whole(
+                c["text"].as_str().unwrap_or_default(),
+                &SegmenterOptions::default(),
+            ) == want
         })
         .count();
-    println!("tts_chunks (not scored): {tts_ok}/{} equal plain sentence splitting", tts.len());
+    println!(
+        "tts_chunks (not scored): {tts_ok}/{} equal plain sentence splitting",
+        tts.len()
+    );
     for f in &failures {
         println!("FAIL {f}");
     }

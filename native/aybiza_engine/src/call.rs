@@ -318,26 +318,53 @@ fn usage_from(u: &sdk::TokenUsage) -> Usage {
     }
 }
 
+/// Sets the request fields Converse and ConverseStream share (their builders are distinct
+/// types with the same setters).
+macro_rules! converse_fields {
+    ($builder:expr, $req:expr) => {
+        $builder
+            .model_id(&$req.model_id)
+            .set_messages(Some($req.messages))
+            .set_system((!$req.system.is_empty()).then_some($req.system))
+            .set_inference_config($req.inference_config)
+            .set_tool_config($req.tool_config)
+            .set_additional_model_request_fields($req.additional_model_request_fields)
+            .set_additional_model_response_field_paths(
+                (!$req.additional_model_response_field_paths.is_empty())
+                    .then_some($req.additional_model_response_field_paths),
+            )
+            .set_performance_config($req.performance_config)
+            .set_request_metadata(
+                (!$req.request_metadata.is_empty()).then_some($req.request_metadata),
+            )
+    };
+}
+
+/// The next event of a stream within the idle timeout.
+async fn next_event<T, E, R>(
+    idle: Duration,
+    recv: impl std::future::Future<
+        Output = Result<Option<T>, aws_sdk_bedrockruntime::error::SdkError<E, R>>,
+    >,
+) -> Result<Option<T>, Stop>
+where
+    E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + crate::errors::HttpStatus,
+{
+    match timeout(idle, recv).await {
+        Err(_) => Err(idle_error(idle)),
+        Ok(Err(e)) => Err(Stop::Failed(sdk_error(e))),
+        Ok(Ok(next)) => Ok(next),
+    }
+}
+
 async fn converse_stream(
     client: &Client,
     req: SdkConverse,
     config: &ClientConfig,
     state: &mut StreamState,
 ) -> Result<(), Stop> {
-    let mut b = client
-        .converse_stream()
-        .model_id(&req.model_id)
-        .set_messages(Some(req.messages))
-        .set_system((!req.system.is_empty()).then_some(req.system))
-        .set_inference_config(req.inference_config)
-        .set_tool_config(req.tool_config)
-        .set_additional_model_request_fields(req.additional_model_request_fields)
-        .set_additional_model_response_field_paths(
-            (!req.additional_model_response_field_paths.is_empty())
-                .then_some(req.additional_model_response_field_paths),
-        )
-        .set_performance_config(req.performance_config)
-        .set_request_metadata((!req.request_metadata.is_empty()).then_some(req.request_metadata));
+    let mut b = converse_fields!(client.converse_stream(), req);
     if let Some(g) = req.guardrail {
         let mut gb = sdk::GuardrailStreamConfiguration::builder()
             .guardrail_identifier(g.identifier)
@@ -359,13 +386,7 @@ async fn converse_stream(
     state.summary.request_id = output.request_id().map(str::to_string);
     let mut stream = output.stream;
     let idle = config.timeouts.idle;
-    loop {
-        let next = match timeout(idle, stream.recv()).await {
-            Err(_) => return Err(idle_error(idle)),
-            Ok(Err(e)) => return Err(Stop::Failed(sdk_error(e))),
-            Ok(Ok(None)) => break,
-            Ok(Ok(Some(ev))) => ev,
-        };
+    while let Some(next) = next_event(idle, stream.recv()).await? {
         match next {
             sdk::ConverseStreamOutput::MessageStart(_) => state.message_start()?,
             sdk::ConverseStreamOutput::ContentBlockStart(ev) => {
@@ -424,16 +445,7 @@ async fn converse(
     config: &ClientConfig,
     state: &mut StreamState,
 ) -> Result<(), Stop> {
-    let mut b = client
-        .converse()
-        .model_id(&req.model_id)
-        .set_messages(Some(req.messages))
-        .set_system((!req.system.is_empty()).then_some(req.system))
-        .set_inference_config(req.inference_config)
-        .set_tool_config(req.tool_config)
-        .set_additional_model_request_fields(req.additional_model_request_fields)
-        .set_performance_config(req.performance_config)
-        .set_request_metadata((!req.request_metadata.is_empty()).then_some(req.request_metadata));
+    let mut b = converse_fields!(client.converse(), req);
     if let Some(g) = req.guardrail {
         let mut gb = sdk::GuardrailConfiguration::builder()
             .guardrail_identifier(g.identifier)
@@ -557,13 +569,7 @@ async fn invoke_stream(
     let mut stream = output.body;
     let idle = config.timeouts.idle;
     let mut input_usage = Value::Null;
-    loop {
-        let next = match timeout(idle, stream.recv()).await {
-            Err(_) => return Err(idle_error(idle)),
-            Ok(Err(e)) => return Err(Stop::Failed(sdk_error(e))),
-            Ok(Ok(None)) => break,
-            Ok(Ok(Some(ev))) => ev,
-        };
+    while let Some(next) = next_event(idle, stream.recv()).await? {
         let sdk::ResponseStream::Chunk(part) = next else {
             continue;
         };

@@ -111,6 +111,28 @@ fn invalid(env: Env, kind: ErrorKind, message: String) -> Term {
         .encode(env)
 }
 
+/// A new call handle and the sink that tags its messages with that handle.
+fn new_call(receiver: LocalPid) -> (ResourceArc<CallResource>, BeamSink) {
+    let resource = ResourceArc::new(CallResource {
+        handle: Mutex::new(None),
+    });
+    let tag_env = OwnedEnv::new();
+    let tag = tag_env.save(resource.clone());
+    let sink = BeamSink {
+        pid: receiver,
+        msg_env: OwnedEnv::new(),
+        tag_env,
+        tag,
+    };
+    (resource, sink)
+}
+
+fn attach(resource: &ResourceArc<CallResource>, handle: CallHandle) {
+    if let Ok(mut slot) = resource.handle.lock() {
+        *slot = Some(handle);
+    }
+}
+
 /// Starts a call. Returns `{:ok, ref}` or `{:error, %Aybiza.Error{}}`. Decoding a request
 /// with large images takes longer than a scheduler slice, so it runs on a dirty scheduler.
 #[rustler::nif(schedule = "DirtyCpu")]
@@ -214,24 +236,11 @@ fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
             ))
         }
     };
-    let pid = env.pid();
-    let resource = ResourceArc::new(CallResource {
-        handle: Mutex::new(None),
-    });
-    let tag_env = OwnedEnv::new();
-    let tag = tag_env.save(resource.clone());
-    let sink = BeamSink {
-        pid,
-        msg_env: OwnedEnv::new(),
-        tag_env,
-        tag,
-    };
+    let (resource, sink) = new_call(env.pid());
     let opts = CallOptions { splitter: None };
     match aybiza_engine::start(Operation::Warm, &Value::Null, &config, opts, Box::new(sink)) {
         Ok(handle) => {
-            if let Ok(mut slot) = resource.handle.lock() {
-                *slot = Some(handle);
-            }
+            attach(&resource, handle);
             Ok((atoms::ok(), resource).encode(env))
         }
         Err(e) => Ok((atoms::error(), error_term(env, &e, None)).encode(env)),

@@ -709,6 +709,9 @@ impl Segmenter {
                 script = true;
             } else if is_closer(c) && k > i {
                 closers = true;
+            } else if is_emoji(c) && k > i {
+                // Emoji glued to the end mark belong to the sentence; they do not make the
+                // next word a quote's continuation, so `closers` is not set.
             } else if c == ' ' && !strong && !closers && periods > 0 {
                 // `. . .`: a space followed by another period continues the run.
                 match buf[k + 1..].chars().next() {
@@ -784,7 +787,7 @@ impl Segmenter {
                 k,
             );
         }
-        self.decide_period(closers, glued, f, word, buf, k, m, eof)
+        self.decide_period(closers, glued, f, word, buf, i, k, m, eof)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -843,6 +846,7 @@ impl Segmenter {
         f: char,
         word: &str,
         buf: &str,
+        i: usize,
         k: usize,
         m: usize,
         eof: bool,
@@ -856,7 +860,7 @@ impl Segmenter {
             }
             let left = classify_left(word);
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
-            if left != Left::Regular || is_urlish(token_before(buf, self.start, k - 1)) {
+            if left != Left::Regular || is_urlish(token_before(buf, self.start, i)) {
                 return Decision::Continue(k);
             }
             let mut second_lower = false;

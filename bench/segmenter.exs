@@ -10,11 +10,10 @@
 Code.require_file("support/bench.exs", __DIR__)
 
 alias Aybiza.Bedrock.Text
-import AybizaBench, only: [row: 5, env_int: 2]
 
 corpus = File.read!(System.get_env("AYBIZA_BENCH_CORPUS", "bench/results/corpus.txt"))
-min_us = env_int("BENCH_MIN_MS", 1_000) * 1000
-slice_bytes = env_int("BENCH_REGEX_SLICE", 50_000)
+min_us = AybizaBench.env_int("BENCH_MIN_MS", 1_000) * 1000
+slice_bytes = AybizaBench.env_int("BENCH_REGEX_SLICE", 50_000)
 monitor = AybizaBench.start_long_schedule_monitor()
 
 # The same xorshift64 cuts as native/aybiza_bench/src/segmenter.rs.
@@ -59,7 +58,7 @@ all_deltas = deltas.(corpus)
 
 whole_sentences = length(Text.split_sentences(corpus))
 mbs = timed.(byte_size(corpus), fn -> Text.split_sentences(corpus) end)
-row("segmenter", "nif_whole", mbs, "MB/s", kb <> " (split_sentences, dirty CPU NIF)")
+AybizaBench.row("segmenter", "nif_whole", mbs, "MB/s", kb <> " (split_sentences, dirty CPU NIF)")
 
 push_all = fn parts ->
   seg = Text.new_segmenter()
@@ -70,7 +69,7 @@ end
 streamed = push_all.(all_deltas)
 mbs = timed.(byte_size(corpus), fn -> push_all.(all_deltas) end)
 
-row(
+AybizaBench.row(
   "segmenter",
   "nif_deltas",
   mbs,
@@ -106,7 +105,7 @@ regex_sentences = regex_stream.(slice_deltas)
 mbs = timed.(byte_size(slice), fn -> regex_stream.(slice_deltas) end)
 slice_kb = "#{div(byte_size(slice), 1000)} KB slice"
 
-row(
+AybizaBench.row(
   "segmenter",
   "regex_baseline_deltas",
   mbs,
@@ -118,7 +117,7 @@ slice_seg = Text.new_segmenter()
 ours_on_slice = Enum.reduce(slice_deltas, 0, fn d, n -> n + length(Text.push(slice_seg, d)) end)
 mbs = timed.(byte_size(slice), fn -> push_all.(slice_deltas) end)
 
-row(
+AybizaBench.row(
   "segmenter",
   "nif_deltas_on_regex_slice",
   mbs,
@@ -126,7 +125,7 @@ row(
   slice_kb <> ", same deltas as the baseline"
 )
 
-row(
+AybizaBench.row(
   "segmenter",
   "sentences_regex_vs_ours_on_slice",
   regex_sentences,
@@ -135,4 +134,11 @@ row(
 )
 
 {count, samples} = AybizaBench.long_schedules(monitor)
-row("scheduler", "long_schedule_segmenter", count, "events", inspect(samples, limit: 5))
+
+AybizaBench.row(
+  "scheduler",
+  "long_schedule_segmenter",
+  count,
+  "events",
+  inspect(samples, limit: 5)
+)

@@ -289,6 +289,22 @@ defmodule Aybiza.BedrockStreamTest do
     refute_receive {:aybiza_bedrock, _, _}, 100
   end
 
+  test "sentence options reach the segmenter; sentences: false turns it off", %{opts: opts} do
+    {:ok, ref} = Bedrock.stream(request("What are your hours?"), [{:sentences, false} | opts])
+    events = collect(ref)
+    assert for({:sentence, _, _} <- events, do: 1) == []
+    assert {:done, %{sentences: 0, text: @reply}} = List.last(events)
+
+    # Merging short sentences: "Thanks for calling." (19 chars) joins the next one.
+    {:ok, ref} =
+      Bedrock.stream(request("What are your hours?"), [
+        {:sentences, [merge_short: true, min_chars: 20]} | opts
+      ])
+
+    assert [first | _] = for({:sentence, _, s} <- collect(ref), do: s)
+    assert first == "Thanks for calling. Dr. Smith is in at 10:30 a.m. tomorrow."
+  end
+
   test "converse/2, converse!/2 and invoke_model/3", %{opts: opts} do
     assert {:ok, %{text: @reply, stop_reason: :end_turn, usage: %{output_tokens: n}}} =
              Bedrock.converse(request("hours?"), opts)

@@ -82,23 +82,13 @@ defmodule Aybiza.Bedrock.Config do
   defp timeouts!(other),
     do: raise(ArgumentError, ":timeouts must be a keyword list, got: #{inspect(other)}")
 
-  @segmenter_keys [
-    :min_chars,
-    :merge_short,
-    :max_chars,
-    :first_chunk_min_chars,
-    :skip_code_blocks
-  ]
-
   @doc false
-  # `true` -> default segmenter, `false` -> no sentences, keyword -> options.
+  # `true` -> default segmenter, `false` -> no sentences, keyword -> validated options (an
+  # unknown option or a bad value raises ArgumentError naming it).
   @spec segmenter_options!(boolean() | keyword()) :: map() | false
   def segmenter_options!(true), do: %{}
   def segmenter_options!(false), do: false
-
-  def segmenter_options!(opts) when is_list(opts) do
-    opts |> Keyword.validate!(@segmenter_keys) |> Map.new()
-  end
+  def segmenter_options!(opts) when is_list(opts), do: Aybiza.Bedrock.Text.segmenter_options(opts)
 
   def segmenter_options!(other),
     do:

@@ -141,7 +141,10 @@ defmodule Aybiza.Bedrock.Text do
 
   # --- option validation ---
 
-  defp segmenter_options(opts) do
+  @doc false
+  # Shared with `Aybiza.Bedrock.stream/2`'s `:sentences` option.
+  @spec segmenter_options(keyword()) :: map()
+  def segmenter_options(opts) do
     opts = Keyword.validate!(opts, @segmenter_defaults)
 
     for {key, value} <- opts do

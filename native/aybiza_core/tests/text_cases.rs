@@ -1,7 +1,7 @@
 //! Our table of hard cases (tests/data/sentence_cases.json), each run whole-text and streamed
 //! in several chunkings (1 byte, 1 char, random 2-8 bytes, word by word).
 
-#[path = "text_common.rs"]
+#[path = "text_common/mod.rs"]
 mod common;
 
 use aybiza_core::text::segmenter::SegmenterOptions;

@@ -1,7 +1,7 @@
 //! The 194 peer cases of /work/shared/benchmarks/sentence_cases_peers.json (copied to
 //! tests/data), scored whole-text and streamed with several chunkings.
 
-#[path = "text_common.rs"]
+#[path = "text_common/mod.rs"]
 mod common;
 
 use aybiza_core::text::segmenter::SegmenterOptions;

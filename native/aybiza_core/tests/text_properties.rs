@@ -2,7 +2,7 @@
 //! deltas the sentences equal those of the whole text, and sentences plus remainder keep every
 //! non-whitespace character in order (whitespace normalization is documented in docs/TEXT.md).
 
-#[path = "text_common.rs"]
+#[path = "text_common/mod.rs"]
 mod common;
 
 use aybiza_core::text::segmenter::{split_sentences, Segmenter, SegmenterOptions};

@@ -4,6 +4,7 @@
 use crate::atoms;
 use crate::encode::{error_term, event_term};
 use crate::term_value::term_to_value;
+use crate::text::segmenter_options_from;
 use aybiza_core::error::{Error, ErrorKind};
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
@@ -77,32 +78,6 @@ impl aybiza_engine::SentenceSplitter for CoreSplitter {
     }
 }
 
-/// Segmenter options from the map `Aybiza.Bedrock.Config.segmenter_options!/1` builds.
-pub fn segmenter_options(value: &Value) -> SegmenterOptions {
-    let mut o = SegmenterOptions::default();
-    let uint = |k: &str| value.get(k).and_then(Value::as_u64).map(|n| n as usize);
-    let flag = |k: &str| value.get(k).and_then(Value::as_bool);
-    if let Some(n) = uint("min_chars") {
-        o.min_chars = n;
-    }
-    if let Some(b) = flag("merge_short") {
-        o.merge_short = b;
-    }
-    if let Some(n) = uint("max_chars") {
-        o.max_chars = n;
-    }
-    if value.get("first_chunk_min_chars").is_some() {
-        o.first_chunk_min_chars = uint("first_chunk_min_chars");
-    }
-    if let Some(b) = flag("skip_code_blocks") {
-        o.skip_code_blocks = b;
-    }
-    if let Some(b) = flag("newline_boundaries") {
-        o.newline_boundaries = b;
-    }
-    o
-}
-
 fn invalid(env: Env, kind: ErrorKind, message: String) -> Term {
     (
         atoms::error(),
@@ -169,39 +144,26 @@ fn start_call<'a>(
         }
     };
     let options = term_to_value(options).unwrap_or(Value::Null);
-    let splitter: Option<Box<dyn aybiza_engine::SentenceSplitter>> = match options.get("sentences")
-    {
+    // `sentences: false` turns segmentation off; a map carries segmenter options.
+    let segmenter = match options.get("sentences") {
         Some(Value::Bool(false)) => None,
-        Some(v @ Value::Object(_)) => {
-            Some(Box::new(CoreSplitter(Segmenter::new(segmenter_options(v)))))
-        }
-        _ => Some(Box::new(CoreSplitter(Segmenter::new(
-            SegmenterOptions::default(),
-        )))),
-    };
-
-    let resource = ResourceArc::new(CallResource {
-        handle: Mutex::new(None),
-    });
-    let tag_env = OwnedEnv::new();
-    let tag = tag_env.save(resource.clone());
-    let sink = BeamSink {
-        pid: receiver,
-        msg_env: OwnedEnv::new(),
-        tag_env,
-        tag,
-    };
-    match aybiza_engine::start(
-        op,
-        &request,
-        &config,
-        CallOptions { splitter },
-        Box::new(sink),
-    ) {
-        Ok(handle) => {
-            if let Ok(mut slot) = resource.handle.lock() {
-                *slot = Some(handle.clone());
+        Some(v @ Value::Object(_)) => match segmenter_options_from(v) {
+            Ok(o) => Some(Segmenter::new(o)),
+            Err(_) => {
+                let msg = "invalid :sentences options".to_string();
+                return Ok(invalid(env, ErrorKind::InvalidRequest, msg));
             }
+        },
+        _ => Some(Segmenter::new(SegmenterOptions::default())),
+    };
+    let splitter =
+        segmenter.map(|s| Box::new(CoreSplitter(s)) as Box<dyn aybiza_engine::SentenceSplitter>);
+
+    let (resource, sink) = new_call(receiver);
+    let options = CallOptions { splitter };
+    match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
+        Ok(handle) => {
+            attach(&resource, handle.clone());
             if resource.monitor(Some(env), &receiver).is_none() {
                 // The receiver is already dead.
                 handle.cancel();

@@ -77,15 +77,19 @@ fn decode_map(term: Term) -> NifResult<Value> {
 }
 
 fn segmenter_options(term: Term) -> NifResult<SegmenterOptions> {
-    let m = decode_map(term)?;
+    segmenter_options_from(&decode_map(term)?)
+}
+
+/// Segmenter options from a decoded map (also used by the streaming engine's NIF).
+pub fn segmenter_options_from(m: &Value) -> NifResult<SegmenterOptions> {
     let d = SegmenterOptions::default();
     Ok(SegmenterOptions {
-        min_chars: opt_usize(&m, "min_chars")?.unwrap_or(d.min_chars),
-        merge_short: opt_bool(&m, "merge_short", d.merge_short)?,
-        max_chars: opt_usize(&m, "max_chars")?.unwrap_or(d.max_chars),
-        first_chunk_min_chars: opt_usize(&m, "first_chunk_min_chars")?,
-        skip_code_blocks: opt_bool(&m, "skip_code_blocks", d.skip_code_blocks)?,
-        newline_boundaries: opt_bool(&m, "newline_boundaries", d.newline_boundaries)?,
+        min_chars: opt_usize(m, "min_chars")?.unwrap_or(d.min_chars),
+        merge_short: opt_bool(m, "merge_short", d.merge_short)?,
+        max_chars: opt_usize(m, "max_chars")?.unwrap_or(d.max_chars),
+        first_chunk_min_chars: opt_usize(m, "first_chunk_min_chars")?,
+        skip_code_blocks: opt_bool(m, "skip_code_blocks", d.skip_code_blocks)?,
+        newline_boundaries: opt_bool(m, "newline_boundaries", d.newline_boundaries)?,
     })
 }
 

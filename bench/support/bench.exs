@@ -110,13 +110,25 @@ defmodule AybizaBench do
   defp long_schedule_loop(count, samples) do
     receive do
       {:monitor, who, :long_schedule, info} ->
-        sample = if length(samples) < 5, do: [{who, info} | samples], else: samples
+        sample = if length(samples) < 3, do: [describe(who, info) | samples], else: samples
+
         long_schedule_loop(count + 1, sample)
 
       {:get, from} ->
         send(from, {:long_schedule, count, Enum.reverse(samples)})
         long_schedule_loop(count, samples)
     end
+  end
+
+  # "who (name) 3 ms in Mod.fun/2 out Mod.fun/2": which code held the scheduler.
+  defp describe(who, info) do
+    name =
+      case is_pid(who) && Process.info(who, :registered_name) do
+        {:registered_name, n} when is_atom(n) -> " #{n}"
+        _ -> ""
+      end
+
+    "#{inspect(who)}#{name} #{info[:timeout]} ms in #{inspect(info[:in])} out #{inspect(info[:out])}"
   end
 
   @doc "The long_schedule events seen so far: `{count, first_samples}`."

@@ -48,13 +48,16 @@ defmodule AybizaBench.Soak do
   end
 
   @doc """
-  Runs the soak. Options: `:concurrency` (1000), `:seconds` (60), `:max_calls` (1_000_000),
-  `:kill_share` (0.03, receivers killed at random), `:seed`, `:idle_ms` (1000, ends stalls).
+  Runs the soak. Options: `:concurrency` (1000), `:seconds` (60, per round), `:rounds` (1),
+  `:max_calls` (1_000_000 per round), `:kill_share` (0.03, receivers killed at random),
+  `:seed`, `:idle_ms` (1000, ends stalls). Memory is sampled after each round: with two
+  rounds, growth in the second tells a leak from allocator caches filled by the first.
   Returns a report map; `check/1` lists what failed.
   """
   def run(opts \\ []) do
     conc = Keyword.get(opts, :concurrency, 1000)
     seconds = Keyword.get(opts, :seconds, 60)
+    rounds = Keyword.get(opts, :rounds, 1)
     max_calls = Keyword.get(opts, :max_calls, 1_000_000)
     kill_share = Keyword.get(opts, :kill_share, 0.03)
     :rand.seed(:exsss, {Keyword.get(opts, :seed, 42), 7, 11})
@@ -72,21 +75,42 @@ defmodule AybizaBench.Soak do
     # Warm up (runtime, SDK client, connection pool) before the baseline is taken.
     for _ <- 1..20, do: {:ok, _} = Bedrock.converse(request("soak-ok warm"), client)
     wait_idle(5_000)
-    base = %{beam: beam_memory(), rss: rss_bytes()}
-
+    base = memory()
     t0 = System.monotonic_time(:millisecond)
-    deadline = t0 + seconds * 1000
-    state = %{started: 0, inflight: %{}, results: [], kills: 0}
-    state = fill(state, conc, max_calls, deadline, kill_share, client)
-    state = drain(state, conc, max_calls, deadline, kill_share, client)
-    elapsed_ms = System.monotonic_time(:millisecond) - t0
 
-    leak_wait_ms = wait_idle(10_000)
+    one_round = fn _, {state, snaps} ->
+      deadline = System.monotonic_time(:millisecond) + seconds * 1000
+      limit = state.started + max_calls
+      state = fill(state, conc, limit, deadline, kill_share, client)
+      state = drain(state, conc, limit, deadline, kill_share, client)
+      leak_wait_ms = wait_idle(10_000)
+      {state, snaps ++ [Map.put(memory(), :leak_wait_ms, leak_wait_ms)]}
+    end
+
+    # Results are folded into counts as calls end, so the coordinator's heap stays small and
+    # does not show up as growth in the memory figures.
+    initial = %{
+      started: 0,
+      inflight: %{},
+      kills: 0,
+      agg: %{calls: 0, killed: 0, checked: 0, faulty: 0, problems: [], by_kind: %{}}
+    }
+
+    {state, snapshots} = Enum.reduce(1..rounds, {initial, []}, one_round)
+
+    elapsed_ms = System.monotonic_time(:millisecond) - t0
     counters = Emulator.counters(emu)
-    after_mem = %{beam: beam_memory(), rss: rss_bytes()}
     GenServer.stop(emu)
 
-    summarize(state, base, after_mem, counters, leak_wait_ms, elapsed_ms)
+    summarize(state, base, snapshots, counters, elapsed_ms)
+  end
+
+  defp memory do
+    Enum.each(Process.list(), &:erlang.garbage_collect/1)
+
+    Map.new(:erlang.memory())
+    |> Map.put(:rss, rss_bytes())
+    |> Map.put(:beam, :erlang.memory(:total))
   end
 
   defp request(prompt) do
@@ -160,7 +184,7 @@ defmodule AybizaBench.Soak do
               0 -> {:no_result, reason}
             end
 
-          state = %{state | inflight: inflight, results: [{call, result} | state.results]}
+          state = %{state | inflight: inflight, agg: record(state.agg, call, result)}
 
           state
           |> fill(conc, max_calls, deadline, kill_share, client)
@@ -210,11 +234,6 @@ defmodule AybizaBench.Soak do
     end
   end
 
-  defp beam_memory do
-    Enum.each(Process.list(), &:erlang.garbage_collect/1)
-    :erlang.memory(:total)
-  end
-
   defp rss_bytes do
     [kb] =
       Regex.run(~r/VmRSS:\s+(\d+) kB/, File.read!("/proc/self/status"), capture: :all_but_first)
@@ -222,37 +241,48 @@ defmodule AybizaBench.Soak do
     String.to_integer(kb) * 1024
   end
 
-  defp summarize(state, base, after_mem, counters, leak_wait_ms, elapsed_ms) do
-    calls = Enum.reverse(state.results)
+  defp record(agg, call, result) do
+    agg = %{agg | calls: agg.calls + 1, faulty: agg.faulty + if(call.kind != :ok, do: 1, else: 0)}
 
-    {killed, checked} =
-      Enum.split_with(calls, fn {call, r} -> call.killed and match?({:no_result, _}, r) end)
+    if call.killed and match?({:no_result, _}, result) do
+      %{agg | killed: agg.killed + 1}
+    else
+      problems =
+        case problem(call, result) do
+          nil -> agg.problems
+          p when length(agg.problems) < 100 -> [{call.id, call.kind, p} | agg.problems]
+          _ -> agg.problems
+        end
 
-    bad =
-      for {call, r} <- checked,
-          problem = problem(call, r),
-          problem != nil,
-          do: {call.id, call.kind, problem}
+      by_kind =
+        Map.update(
+          agg.by_kind,
+          call.kind,
+          %{outcome(result) => 1},
+          &Map.update(&1, outcome(result), 1, fn n -> n + 1 end)
+        )
 
-    by_kind =
-      checked
-      |> Enum.group_by(fn {call, _} -> call.kind end, fn {_, r} -> outcome(r) end)
-      |> Map.new(fn {kind, outcomes} -> {kind, Enum.frequencies(outcomes)} end)
+      %{agg | checked: agg.checked + 1, problems: problems, by_kind: by_kind}
+    end
+  end
+
+  defp summarize(state, base, snapshots, counters, elapsed_ms) do
+    agg = state.agg
 
     %{
-      calls: length(calls),
+      calls: agg.calls,
       elapsed_ms: elapsed_ms,
-      killed: length(killed),
+      killed: agg.killed,
       kills_scheduled: state.kills,
-      checked: length(checked),
-      faulty: Enum.count(calls, fn {c, _} -> c.kind != :ok end),
-      problems: bad,
-      by_kind: by_kind,
+      checked: agg.checked,
+      faulty: agg.faulty,
+      problems: Enum.reverse(agg.problems),
+      by_kind: agg.by_kind,
       live_streams: Bedrock.live_streams(),
-      leak_wait_ms: leak_wait_ms,
+      leak_wait_ms: List.last(snapshots).leak_wait_ms,
       open_streams: counters["open_streams"],
       emulator: Map.drop(counters, ["open_streams", "total_requests"]),
-      memory: %{base: base, after: after_mem}
+      memory: %{base: base, rounds: snapshots}
     }
   end
 
@@ -280,39 +310,55 @@ defmodule AybizaBench.Soak do
 
   defp problem(_call, other), do: {:no_terminal, other}
 
-  @doc "What failed, as a list of strings (empty when the soak passed)."
+  @doc """
+  What failed, as a list of strings (empty when the soak passed). Memory: BEAM memory after
+  the last round within `:beam_slack` (32 MB) of the baseline; RSS after the first round
+  within `:rss_slack` (256 MB: malloc arenas and socket buffers filled by 1,000 concurrent
+  calls are kept by the allocator), and no further RSS growth than `:rss_round_slack` (48 MB)
+  in later rounds (a leak would grow with every round).
+  """
   def check(report, opts \\ []) do
     beam_slack = Keyword.get(opts, :beam_slack, 32 * 1024 * 1024)
     rss_slack = Keyword.get(opts, :rss_slack, 256 * 1024 * 1024)
-    %{base: base, after: after_mem} = report.memory
+    round_slack = Keyword.get(opts, :rss_round_slack, 48 * 1024 * 1024)
+    %{base: base, rounds: [first | _] = rounds} = report.memory
+    last = List.last(rounds)
 
     [
       report.problems != [] &&
         "calls without exactly one correct terminal: #{inspect(Enum.take(report.problems, 10))}",
       report.live_streams != 0 && "live_streams() is #{report.live_streams} after the soak",
       report.open_streams != 0 && "the emulator still has #{report.open_streams} open streams",
-      after_mem.beam - base.beam > beam_slack &&
-        "BEAM memory grew by #{div(after_mem.beam - base.beam, 1024)} KB",
-      after_mem.rss - base.rss > rss_slack &&
-        "RSS grew by #{div(after_mem.rss - base.rss, 1024)} KB"
+      last.beam - base.beam > beam_slack &&
+        "BEAM memory grew by #{div(last.beam - base.beam, 1024)} KB",
+      first.rss - base.rss > rss_slack && "RSS grew by #{div(first.rss - base.rss, 1024)} KB",
+      last.rss - first.rss > round_slack &&
+        "RSS kept growing after the first round: +#{div(last.rss - first.rss, 1024)} KB"
     ]
     |> Enum.filter(& &1)
   end
 
   def print(report) do
-    mb = fn b -> Float.round(b / 1_048_576, 1) end
-    %{base: base, after: after_mem} = report.memory
+    mb = fn b -> :erlang.float_to_binary(b / 1_048_576, decimals: 1) end
+    %{base: base, rounds: rounds} = report.memory
+    series = fn key -> Enum.map_join([base | rounds], " -> ", &mb.(&1[key])) end
 
     IO.puts("""
-    soak: #{report.calls} calls in #{Float.round(report.elapsed_ms / 1000, 1)} s (#{report.faulty} with injected faults, \
+    soak: #{report.calls} calls in #{Float.round(report.elapsed_ms / 1000, 1)} s, \
+    #{length(rounds)} round(s) (#{report.faulty} with injected faults, \
     #{report.killed} receivers killed mid-call)
       checked calls:        #{report.checked} (each: exactly one terminal, none after it)
       problems:             #{length(report.problems)}
       outcomes by kind:     #{inspect(report.by_kind)}
-      live_streams at end:  #{report.live_streams} (reached 0 after #{report.leak_wait_ms} ms)
+      live_streams at end:  #{report.live_streams} (reached 0 #{report.leak_wait_ms} ms after the last call)
       emulator open streams #{report.open_streams}; outcomes #{inspect(report.emulator)}
-      BEAM memory:          #{mb.(base.beam)} MB -> #{mb.(after_mem.beam)} MB
-      RSS:                  #{mb.(base.rss)} MB -> #{mb.(after_mem.rss)} MB\
+      memory (MB), baseline -> after each round:
+        BEAM total          #{series.(:beam)}
+          processes         #{series.(:processes)}
+          binary            #{series.(:binary)}
+          ets               #{series.(:ets)}
+          code              #{series.(:code)}
+        RSS                 #{series.(:rss)}\
     """)
   end
 end

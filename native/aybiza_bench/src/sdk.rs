@@ -6,7 +6,8 @@ use crate::{cpu_us, quantile, row};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ContentBlockDelta, ConversationRole, ConverseStreamOutput, Message,
+    ContentBlock, ContentBlockDelta, ConversationRole, ConverseStreamOutput,
+    InferenceConfiguration, Message,
 };
 use aws_sdk_bedrockruntime::Client;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
@@ -56,6 +57,8 @@ async fn one_stream(client: &Client, prompt: &str, segment: bool) -> Result<Seen
         .converse_stream()
         .model_id(MODEL)
         .messages(msg)
+        // As the Elixir and boto3 sides send: the reply must not be cut at the default limit.
+        .inference_config(InferenceConfiguration::builder().max_tokens(8192).build())
         .send()
         .await
         .map_err(|e| format!("converse_stream: {e:?}"))?;

@@ -71,6 +71,36 @@ fn corpus(target: usize) -> String {
 
 const ROUNDS: usize = 25;
 
+/// Delta sizes of 1 to 8 bytes covering `len` bytes (deterministic).
+fn delta_sizes(len: usize) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    let mut x: u64 = 88172645463325252;
+    let mut total = 0;
+    while total < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = 1 + (x % 8) as usize;
+        sizes.push(n);
+        total += n;
+    }
+    sizes
+}
+
+/// Streams `bytes` through `push_bytes` in deltas of `sizes`; returns the sentence count.
+#[inline(never)]
+fn stream_once(bytes: &[u8], sizes: &[usize]) -> usize {
+    let mut seg = Segmenter::new(SegmenterOptions::default());
+    let mut i = 0;
+    let mut count = 0;
+    for &n in sizes {
+        let j = (i + n).min(bytes.len());
+        count += seg.push_bytes(&bytes[i..j]).len();
+        i = j;
+    }
+    count + seg.finish().len()
+}
+
 fn main() {
     let text = corpus(1 << 20);
     let bytes = text.as_bytes();
@@ -87,32 +117,22 @@ fn main() {
     }
 
     // Throughput: deltas of 1 to 8 bytes (cut anywhere, through push_bytes).
-    let mut sizes = Vec::new();
-    let mut x: u64 = 88172645463325252;
-    let mut total = 0;
-    while total < bytes.len() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        let n = 1 + (x % 8) as usize;
-        sizes.push(n);
-        total += n;
+    let sizes = delta_sizes(bytes.len());
+
+    // One streaming pass only, for `valgrind --tool=callgrind
+    // --toggle-collect='*stream_once*'` (instructions per byte, repeatable under load).
+    if std::env::args().any(|a| a == "--once") {
+        let n = stream_once(bytes, &sizes);
+        println!("{} bytes, {n} sentences", bytes.len());
+        return;
     }
+
     let mut best = f64::MAX;
     let mut sentences = 0;
     for _ in 0..ROUNDS {
         let t0 = Clock::start();
-        let mut seg = Segmenter::new(SegmenterOptions::default());
-        let mut i = 0;
-        let mut count = 0;
-        for &n in &sizes {
-            let j = (i + n).min(bytes.len());
-            count += seg.push_bytes(&bytes[i..j]).len();
-            i = j;
-        }
-        count += seg.finish().len();
+        sentences = stream_once(bytes, &sizes);
         best = best.min(t0.seconds());
-        sentences = count;
     }
     println!(
         "corpus: {:.2} MB, {} sentences; deltas 1-8 bytes: {:.1} MB/s (best of 25 rounds, CPU time of one core)",

@@ -78,7 +78,11 @@ fn verify(fields: &[&[u8]], bearer: bool) {
     let date = text(field(6));
     if let Some(secs) = sigv4::parse_amz_date(&date) {
         let again = sigv4::format_amz_date(secs);
-        assert_eq!(sigv4::parse_amz_date(&again), Some(secs), "{date} -> {again}");
+        assert_eq!(
+            sigv4::parse_amz_date(&again),
+            Some(secs),
+            "{date} -> {again}"
+        );
     }
 }
 

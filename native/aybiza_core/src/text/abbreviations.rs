@@ -2,10 +2,6 @@
 //! exclamation mark ends a sentence. Lists follow pySBD's English and Spanish lists, trimmed to
 //! what occurs in spoken answers and extended with common LLM vocabulary.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::LazyLock;
-
 /// How an abbreviation behaves before the next word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AbbrevKind {
@@ -230,37 +226,87 @@ const LEN_MASK: [u16; 26] = {
     t
 };
 
-/// FNV-1a: the keys are a few bytes long, where SipHash's setup dominates.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
+/// FNV-1a over the key bytes (keys are a few bytes long).
+const fn fnv(bytes: &[u8]) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u32;
+        h = h.wrapping_mul(0x0100_0193);
+        i += 1;
     }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
+    h
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
         }
-        self.0 = h;
+        i += 1;
+    }
+    true
+}
+
+/// Slots of the open-addressing tables below (a power of two, at least 2x the keys).
+const SLOTS: usize = 512;
+
+/// An open-addressing hash table built at compile time: slot = 1 + index of the key in
+/// `keys`, 0 = empty; linear probing. A repeated key keeps its first entry.
+const fn build_table(keys: &[&str]) -> [u16; SLOTS] {
+    assert!(keys.len() * 2 <= SLOTS);
+    let mut t = [0u16; SLOTS];
+    let mut i = 0;
+    while i < keys.len() {
+        let k = keys[i].as_bytes();
+        let mut s = fnv(k) as usize & (SLOTS - 1);
+        loop {
+            let e = t[s];
+            if e == 0 {
+                t[s] = (i + 1) as u16;
+                break;
+            }
+            if bytes_eq(keys[e as usize - 1].as_bytes(), k) {
+                break; // first entry wins
+            }
+            s = (s + 1) & (SLOTS - 1);
+        }
+        i += 1;
+    }
+    t
+}
+
+/// Index in `keys` of `word`, by the table `build_table(keys)` built.
+#[inline]
+fn find(table: &[u16; SLOTS], keys: &[&str], word: &[u8]) -> Option<usize> {
+    let mut s = fnv(word) as usize & (SLOTS - 1);
+    loop {
+        let e = table[s] as usize;
+        if e == 0 {
+            return None;
+        }
+        if keys[e - 1].as_bytes() == word {
+            return Some(e - 1);
+        }
+        s = (s + 1) & (SLOTS - 1);
     }
 }
 
-type FnvMap<V> = HashMap<&'static str, V, BuildHasherDefault<Fnv>>;
-
-static TABLE: LazyLock<FnvMap<(AbbrevKind, bool)>> = LazyLock::new(|| {
-    let mut m = FnvMap::default();
-    for &(w, k, cap) in ABBREVIATIONS {
-        m.entry(w).or_insert((k, cap));
+const ABBREV_KEYS: [&str; ABBREVIATIONS.len()] = {
+    let mut k = [""; ABBREVIATIONS.len()];
+    let mut i = 0;
+    while i < ABBREVIATIONS.len() {
+        k[i] = ABBREVIATIONS[i].0;
+        i += 1;
     }
-    m
-});
+    k
+};
+
+static ABBREV_TABLE: [u16; SLOTS] = build_table(&ABBREV_KEYS);
 
 /// Looks `word` (the text before a period, without the period) up, ignoring case except for
 /// capitalized-only entries, which must start with an upper-case letter.
@@ -290,8 +336,8 @@ pub fn lookup(word: &str) -> Option<AbbrevKind> {
             n += l;
         }
     }
-    let lower = std::str::from_utf8(&buf[..n]).ok()?;
-    let &(kind, cap_only) = TABLE.get(lower)?;
+    let i = find(&ABBREV_TABLE, &ABBREV_KEYS, &buf[..n])?;
+    let (_, kind, cap_only) = ABBREVIATIONS[i];
     if cap_only && !word.chars().next().is_some_and(char::is_uppercase) {
         return None;
     }
@@ -454,15 +500,11 @@ const STARTERS: &[&str] = &[
     "Your",
 ];
 
-static STARTER_SET: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
-    let mut v = STARTERS.to_vec();
-    v.sort_unstable();
-    v
-});
+static STARTER_TABLE: [u16; SLOTS] = build_table(STARTERS);
 
 /// Whether `word` (letters only, as written) typically starts a sentence.
 pub fn is_sentence_starter(word: &str) -> bool {
-    STARTER_SET.binary_search(&word).is_ok()
+    word.len() <= 16 && find(&STARTER_TABLE, STARTERS, word.as_bytes()).is_some()
 }
 
 /// Whether `word` is a title abbreviation (used after initials: `R.T.C. Mr. Theo` splits).
@@ -492,6 +534,23 @@ mod tests {
         assert_eq!(lookup("Admón"), Some(AbbrevKind::Ordinary));
         assert_eq!(lookup("hello"), None);
         assert!(is_sentence_starter("How"));
+        assert!(!is_sentence_starter("how"));
+        assert!(!is_sentence_starter("Government"));
         assert!(is_title("Mr"));
+    }
+
+    #[test]
+    fn tables_find_every_key() {
+        for &(w, kind, cap) in ABBREVIATIONS {
+            let i = find(&ABBREV_TABLE, &ABBREV_KEYS, w.as_bytes()).unwrap();
+            // A repeated key keeps its first entry, as the map it replaced did.
+            let first = ABBREVIATIONS.iter().find(|e| e.0 == w).unwrap();
+            assert_eq!((ABBREVIATIONS[i].1, ABBREVIATIONS[i].2), (first.1, first.2));
+            let _ = (kind, cap);
+        }
+        for &w in STARTERS {
+            assert!(w.len() <= 16 && is_sentence_starter(w), "{w}");
+        }
+        assert!(find(&ABBREV_TABLE, &ABBREV_KEYS, b"zzzz").is_none());
     }
 }

@@ -192,7 +192,7 @@ impl Segmenter {
             if !(self.at_start || self.line_start || marker_may_follow) {
                 self.fast_ascii();
             }
-            let Some(c) = self.buf[self.pos..].chars().next() else {
+            let Some(c) = char_at(&self.buf, self.pos) else {
                 return;
             };
             if c.is_whitespace() {
@@ -269,42 +269,42 @@ impl Segmenter {
         let limit = bytes.len().min(start.saturating_add(budget));
         let list = self.list_next.is_some();
         let mut space_cut = self.space_cut;
-        let mut p = start;
-        while p < limit {
-            let b = bytes[p];
-            if b == b' ' {
-                // A space after clause punctuation (or a dash) is a cut point: slow path.
-                let after_clause = if p > start {
-                    matches!(bytes[p - 1], b',' | b';' | b':' | b'-')
-                } else {
-                    is_clause_punct(self.prev) || self.prev == '-'
-                };
-                if after_clause || (self.chars == 0 && p == start) {
-                    break;
-                }
-                space_cut = Some(p);
-                p += 1;
-                if list {
-                    break; // the next token may be a list marker
-                }
-                continue;
+        let run = &bytes[start..limit];
+        let mut n = 0;
+        loop {
+            // The tight loop: letters, digits and inert punctuation.
+            while n < run.len() && PLAIN[run[n] as usize] {
+                n += 1;
             }
-            if !PLAIN[b as usize] {
+            if n >= run.len() || run[n] != b' ' {
                 break;
             }
-            p += 1;
+            // A space after clause punctuation (or a dash) is a cut point: slow path.
+            let after_clause = if n > 0 {
+                matches!(run[n - 1], b',' | b';' | b':' | b'-')
+            } else {
+                self.chars == 0 || is_clause_punct(self.prev) || self.prev == '-'
+            };
+            if after_clause {
+                break;
+            }
+            space_cut = Some(start + n);
+            n += 1;
+            if list {
+                break; // the next token may be a list marker
+            }
         }
-        let n = p - start;
+        let p = start + n;
         if n == 0 {
             return;
         }
         // Every byte consumed is one ASCII character; only ' ' among them is whitespace.
         self.prev_prev_ws = if n >= 2 {
-            bytes[p - 2] == b' '
+            run[n - 2] == b' '
         } else {
             self.prev.is_whitespace()
         };
-        self.prev = bytes[p - 1] as char;
+        self.prev = char::from(run[n - 1]);
         self.chars += n;
         self.pos = p;
         self.space_cut = space_cut;
@@ -356,7 +356,7 @@ impl Segmenter {
 
     fn advance_to(&mut self, to: usize) {
         while self.pos < to {
-            let Some(c) = self.buf[self.pos..].chars().next() else {
+            let Some(c) = char_at(&self.buf, self.pos) else {
                 return;
             };
             self.advance(c);
@@ -414,7 +414,7 @@ impl Segmenter {
         if end <= self.start {
             return;
         }
-        let piece = self.buf[self.start..end].trim();
+        let piece = trim(&self.buf[self.start..end]);
         if piece.is_empty() {
             return;
         }
@@ -423,15 +423,25 @@ impl Segmenter {
         self.deliver(piece);
     }
 
+    /// Appends a released piece to the output of the current call.
+    #[inline]
+    fn release(&mut self, piece: String) {
+        if self.out.capacity() == 0 {
+            // Usually one sentence per call: allocate just that, without the growth path.
+            self.out = Vec::with_capacity(1);
+        }
+        self.out.push(piece);
+    }
+
     fn deliver(&mut self, piece: String) {
         if !self.opts.merge_short {
-            self.out.push(piece);
+            self.release(piece);
             return;
         }
         let n = piece.chars().count();
         if self.merge.is_empty() {
             if n >= self.opts.min_chars {
-                self.out.push(piece);
+                self.release(piece);
                 return;
             }
             self.merge = piece;
@@ -448,7 +458,8 @@ impl Segmenter {
 
     fn flush_merge(&mut self) {
         if !self.merge.is_empty() {
-            self.out.push(std::mem::take(&mut self.merge));
+            let piece = std::mem::take(&mut self.merge);
+            self.release(piece);
             self.merge_chars = 0;
         }
     }
@@ -540,7 +551,8 @@ impl Segmenter {
             let piece = self.buf[block_start..end].trim();
             if !piece.is_empty() {
                 self.first_done = true;
-                self.out.push(piece.to_string());
+                let piece = piece.to_string();
+                self.release(piece);
             }
         }
         self.start = end;
@@ -694,7 +706,7 @@ impl Segmenter {
         let mut closers = false;
         let mut spaced = false;
         let first_end = i + c0.len_utf8();
-        while let Some(c) = buf[k..].chars().next() {
+        while let Some(c) = char_at(buf, k) {
             if k - i >= MAX_RUN {
                 break;
             }
@@ -714,7 +726,7 @@ impl Segmenter {
                 // next word a quote's continuation, so `closers` is not set.
             } else if c == ' ' && !strong && !closers && periods > 0 {
                 // `. . .`: a space followed by another period continues the run.
-                match buf[k + 1..].chars().next() {
+                match char_at(buf, k + 1) {
                     Some(n) if is_period(n) => spaced = true,
                     Some(_) => break,
                     None if eof => break,
@@ -737,7 +749,7 @@ impl Segmenter {
             return Decision::Continue(k); // `[...]` marks an omission inside a quote
         }
         // 2. What follows the run.
-        let Some(f0) = buf[k..].chars().next() else {
+        let Some(f0) = char_at(buf, k) else {
             return if eof {
                 Decision::Boundary(k)
             } else {
@@ -772,9 +784,8 @@ impl Segmenter {
                 }
             }
         };
-        let word = left_word(buf, self.start, i);
         if strong {
-            return self.decide_strong(script, closers, glued, f, word, buf, i, k, m, eof);
+            return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
         }
         if periods >= 2 {
             return decide_ellipsis(
@@ -787,7 +798,7 @@ impl Segmenter {
                 k,
             );
         }
-        self.decide_period(closers, glued, f, word, buf, i, k, m, eof)
+        self.decide_period(closers, glued, f, buf, i, k, m, eof)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -797,7 +808,6 @@ impl Segmenter {
         closers: bool,
         glued: bool,
         f: char,
-        word: &str,
         buf: &str,
         i: usize,
         k: usize,
@@ -824,7 +834,8 @@ impl Segmenter {
             return Decision::Continue(k);
         }
         if f.is_lowercase() {
-            let ex = &buf[i..k] == "!" && abbreviations::is_exclamation_word(word);
+            let ex = &buf[i..k] == "!"
+                && abbreviations::is_exclamation_word(left_word(buf, self.start, i));
             return if closers || ex {
                 Decision::Continue(k)
             } else {
@@ -844,21 +855,22 @@ impl Segmenter {
         closers: bool,
         glued: bool,
         f: char,
-        word: &str,
         buf: &str,
         i: usize,
         k: usize,
         m: usize,
         eof: bool,
     ) -> Decision {
+        // The word before the end mark, computed only by the branches that look at it.
+        let word = || left_word(buf, self.start, i);
         if glued {
             if closers || !f.is_uppercase() {
-                if !f.is_numeric() && is_cjk(f) && word.chars().next_back().is_some_and(is_cjk) {
+                if !f.is_numeric() && is_cjk(f) && word().chars().next_back().is_some_and(is_cjk) {
                     return Decision::Boundary(k);
                 }
                 return Decision::Continue(k);
             }
-            let left = classify_left(word);
+            let left = classify_left(word());
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             if left != Left::Regular || is_urlish(token_before(buf, self.start, i)) {
                 return Decision::Continue(k);
@@ -895,7 +907,7 @@ impl Segmenter {
             }
             return Decision::Boundary(k);
         }
-        let left = classify_left(word);
+        let left = classify_left(word());
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {
@@ -976,6 +988,33 @@ fn decide_ellipsis(
         return Decision::Boundary(k);
     }
     Decision::Continue(k)
+}
+
+/// `s.trim()`, without the Unicode search when both ends are ASCII non-whitespace (usual: a
+/// unit starts after the whitespace it skipped and ends at its end mark).
+#[inline]
+fn trim(s: &str) -> &str {
+    match s.as_bytes() {
+        [a, .., z] if is_inert_edge(*a) && is_inert_edge(*z) => s,
+        _ => s.trim(),
+    }
+}
+
+#[inline]
+fn is_inert_edge(b: u8) -> bool {
+    b.is_ascii_graphic()
+}
+
+/// The character starting at byte `i` of `s` (a character boundary), decoded only when it
+/// is not ASCII.
+#[inline]
+fn char_at(s: &str, i: usize) -> Option<char> {
+    let b = *s.as_bytes().get(i)?;
+    if b < 0x80 {
+        Some(char::from(b))
+    } else {
+        s[i..].chars().next()
+    }
 }
 
 #[inline]

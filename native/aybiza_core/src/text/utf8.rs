@@ -2,13 +2,26 @@
 
 /// Appends the valid prefix of `pending ++ bytes` to `out` and keeps an incomplete trailing
 /// sequence (at most 3 bytes) in `pending`. Invalid bytes become U+FFFD.
+#[inline]
 pub(crate) fn decode_into(pending: &mut Vec<u8>, bytes: &[u8], out: &mut String) {
-    // The common case: a complete delta. Tiny ASCII deltas skip the general validator.
-    if pending.is_empty() && bytes.len() <= 16 && bytes.is_ascii() {
-        // SAFETY: ASCII bytes are valid UTF-8, so the String stays UTF-8.
-        unsafe { out.as_mut_vec() }.extend_from_slice(bytes);
+    // The common case: a tiny ASCII delta and nothing held back. Pushing the bytes one by one
+    // checks and copies them in one pass, without a validator or `memcpy` call (and without
+    // `unsafe`); a non-ASCII byte hands the rest to the general path.
+    if pending.is_empty() && bytes.len() <= 16 {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b >= 0x80 {
+                decode_slow(pending, &bytes[i..], out);
+                return;
+            }
+            out.push(char::from(b));
+        }
         return;
     }
+    decode_slow(pending, bytes, out);
+}
+
+#[inline(never)]
+fn decode_slow(pending: &mut Vec<u8>, bytes: &[u8], out: &mut String) {
     if pending.is_empty() {
         if let Ok(s) = std::str::from_utf8(bytes) {
             out.push_str(s);
@@ -32,7 +45,7 @@ pub(crate) fn decode_into(pending: &mut Vec<u8>, bytes: &[u8], out: &mut String)
             }
             Err(e) => {
                 let (good, rest) = input.split_at(e.valid_up_to());
-                // SAFETY-free: `good` was just validated.
+                // `good` was just validated: this cannot fail.
                 out.push_str(std::str::from_utf8(good).unwrap_or_default());
                 match e.error_len() {
                     None => {
@@ -66,5 +79,11 @@ mod tests {
         assert!(p.is_empty());
         decode_into(&mut p, &[0xff, b'x'], &mut s);
         assert_eq!(s, "a€b\u{FFFD}x");
+        // ASCII then a split character, then the rest of it with ASCII.
+        decode_into(&mut p, &[b'y', 0xe2, 0x82], &mut s);
+        assert_eq!(p, [0xe2, 0x82]);
+        decode_into(&mut p, &[0xac, b'z'], &mut s);
+        assert_eq!(s, "a€b\u{FFFD}xy€z");
+        assert!(p.is_empty());
     }
 }

@@ -117,6 +117,10 @@ defmodule AybizaBench do
       {:get, from} ->
         send(from, {:long_schedule, count, Enum.reverse(samples)})
         long_schedule_loop(count, samples)
+
+      {:reset, from} ->
+        send(from, {:long_schedule, count, Enum.reverse(samples)})
+        long_schedule_loop(0, [])
     end
   end
 
@@ -131,9 +135,12 @@ defmodule AybizaBench do
     "#{inspect(who)}#{name} #{info[:timeout]} ms in #{inspect(info[:in])} out #{inspect(info[:out])}"
   end
 
-  @doc "The long_schedule events seen so far: `{count, first_samples}`."
+  @doc """
+  The long_schedule events since the last call: `{count, first_samples}` (the counter and
+  samples restart, so each measured part reports its own).
+  """
   def long_schedules(monitor) do
-    send(monitor, {:get, self()})
+    send(monitor, {:reset, self()})
 
     receive do
       {:long_schedule, count, samples} -> {count, samples}
@@ -151,17 +158,30 @@ defmodule AybizaBench do
     end
   end
 
-  @doc "Polls until `Aybiza.Bedrock.live_streams/0` is at most `n`; returns µs waited."
+  @doc """
+  Polls until `Aybiza.Bedrock.live_streams/0` is at most `n`; returns µs waited. Polls
+  continuously for the first 500 µs, then every millisecond, so that a slow stop does not
+  leave this process spinning on a core the tokio runtime needs (2-core machines).
+  """
   def wait_live_at_most(n, t0 \\ System.monotonic_time(:microsecond), limit_us \\ 10_000_000) do
+    waited = System.monotonic_time(:microsecond) - t0
+
     cond do
       Aybiza.Bedrock.live_streams() <= n ->
         System.monotonic_time(:microsecond) - t0
 
-      System.monotonic_time(:microsecond) - t0 > limit_us ->
+      waited > limit_us ->
         raise "live_streams() stayed above #{n} for #{div(limit_us, 1000)} ms"
 
-      true ->
+      waited < 500 ->
+        :erlang.yield()
         wait_live_at_most(n, t0, limit_us)
+
+      true ->
+        receive do
+        after
+          1 -> wait_live_at_most(n, t0, limit_us)
+        end
     end
   end
 end

@@ -103,9 +103,12 @@ defmodule Aybiza.Bedrock do
     * `{:error, %Aybiza.Error{}}` - see `Aybiza.Error`; mid-stream errors carry what was
       already delivered.
 
-  The stream stops (its task ends and its connection is released) when `cancel/1` is
-  called, when the receiving process exits, when a message cannot be delivered, or when
-  `ref` is garbage collected. A cancelled stream sends no further messages.
+  The stream stops (its tokio task ends and its HTTP connection is released) when
+  `cancel/1` is called (then one terminal `{:error, %Aybiza.Error{reason: :cancelled}}`
+  follows), when the receiving process exits (the engine monitors it), or when a message
+  cannot be delivered. The handle's destructor cancels too, as a last resort; note that every
+  message carries `ref`, so the handle stays reachable while the stream still runs, and the
+  monitor is what frees an orphaned stream. `live_streams/0` counts running calls.
 
   Options: the client options of this module plus `:to` (receiver pid) and `:sentences`
   (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`).
@@ -230,8 +233,10 @@ defmodule Aybiza.Bedrock do
   end
 
   @doc """
-  Cancels a stream. Idempotent; after it returns no further message of `ref` is sent, but
-  messages already in the mailbox stay there (see `flush/1`).
+  Cancels a stream (barge-in). Returns at once; the task stops at its next await point, within
+  milliseconds, and the receiver then gets no further event except the one terminal
+  `{:error, %Aybiza.Error{reason: :cancelled}}` (unless the stream had already ended).
+  Idempotent. Messages already in the mailbox stay there (see `flush/1`).
   """
   @spec cancel(stream_ref()) :: :ok
   def cancel(ref) do

@@ -271,27 +271,37 @@ impl Segmenter {
         let mut space_cut = self.space_cut;
         let run = &bytes[start..limit];
         let mut n = 0;
-        loop {
-            // The tight loop: letters, digits and inert punctuation.
-            while n < run.len() && PLAIN[run[n] as usize] {
+        'scan: {
+            if run.first() == Some(&b' ') {
+                // A space first: a cut point after clause punctuation (or a dash), or
+                // leading whitespace of the unit: slow path.
+                if self.chars == 0 || is_clause_punct(self.prev) || self.prev == '-' {
+                    return;
+                }
+                space_cut = Some(start);
+                n = 1;
+                if list {
+                    break 'scan; // the next token may be a list marker
+                }
+            }
+            loop {
+                // The tight loop: letters, digits and inert punctuation.
+                while n < run.len() && PLAIN[run[n] as usize] {
+                    n += 1;
+                }
+                if n >= run.len() || run[n] != b' ' {
+                    break;
+                }
+                // Here n >= 1 (a space at 0 was handled above). A space after clause
+                // punctuation (or a dash) is a cut point: slow path.
+                if matches!(run[n - 1], b',' | b';' | b':' | b'-') {
+                    break;
+                }
+                space_cut = Some(start + n);
                 n += 1;
-            }
-            if n >= run.len() || run[n] != b' ' {
-                break;
-            }
-            // A space after clause punctuation (or a dash) is a cut point: slow path.
-            let after_clause = if n > 0 {
-                matches!(run[n - 1], b',' | b';' | b':' | b'-')
-            } else {
-                self.chars == 0 || is_clause_punct(self.prev) || self.prev == '-'
-            };
-            if after_clause {
-                break;
-            }
-            space_cut = Some(start + n);
-            n += 1;
-            if list {
-                break; // the next token may be a list marker
+                if list {
+                    break; // the next token may be a list marker
+                }
             }
         }
         let p = start + n;
@@ -706,11 +716,25 @@ impl Segmenter {
         let mut closers = false;
         let mut spaced = false;
         let first_end = i + c0.len_utf8();
+        if first_end >= buf.len() && !eof {
+            return Decision::NeedMore; // the run may go on (what the loop below would find)
+        }
         while let Some(c) = char_at(buf, k) {
-            if k - i >= MAX_RUN {
+            if k - i >= MAX_RUN || c.is_ascii_alphanumeric() {
                 break;
             }
-            if is_period(c) {
+            if c == ' ' {
+                if strong || closers || periods == 0 {
+                    break;
+                }
+                // `. . .`: a space followed by another period continues the run.
+                match char_at(buf, k + 1) {
+                    Some(n) if is_period(n) => spaced = true,
+                    Some(_) => break,
+                    None if eof => break,
+                    None => return Decision::NeedMore,
+                }
+            } else if is_period(c) {
                 periods += 1;
             } else if is_ellipsis_char(c) {
                 periods += 3;
@@ -724,14 +748,6 @@ impl Segmenter {
             } else if is_emoji(c) && k > i {
                 // Emoji glued to the end mark belong to the sentence; they do not make the
                 // next word a quote's continuation, so `closers` is not set.
-            } else if c == ' ' && !strong && !closers && periods > 0 {
-                // `. . .`: a space followed by another period continues the run.
-                match char_at(buf, k + 1) {
-                    Some(n) if is_period(n) => spaced = true,
-                    Some(_) => break,
-                    None if eof => break,
-                    None => return Decision::NeedMore,
-                }
             } else {
                 break;
             }
@@ -1055,6 +1071,11 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
 /// The word before an end mark, without leading openers and trailing closers.
 fn left_word(buf: &str, start: usize, end: usize) -> &str {
     let t = token_before(buf, start, end);
+    if let [a, .., z] = t.as_bytes() {
+        if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() {
+            return t; // nothing to trim (the usual word)
+        }
+    }
     t.trim_start_matches(|c: char| {
         matches!(
             c,
@@ -1087,7 +1108,7 @@ fn classify_left(word: &str) -> Left {
     if word.len() == first.len_utf8() && first.is_alphabetic() {
         return Left::Initial;
     }
-    if word.contains('.')
+    if word.as_bytes().contains(&b'.')
         && word
             .split('.')
             .all(|s| !s.is_empty() && s.chars().count() <= 2 && s.chars().all(char::is_alphabetic))

@@ -7,8 +7,14 @@ pub(crate) fn decode_into(pending: &mut Vec<u8>, bytes: &[u8], out: &mut String)
     // The common case: a tiny ASCII delta and nothing held back. Pushing the bytes one by one
     // checks and copies them in one pass, without a validator or `memcpy` call (and without
     // `unsafe`); a non-ASCII byte hands the rest to the general path.
-    if pending.is_empty() && bytes.len() <= 16 && bytes.is_ascii() {
-        unsafe { out.as_mut_vec() }.extend_from_slice(bytes);
+    if pending.is_empty() && bytes.len() <= 16 {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b >= 0x80 {
+                decode_slow(pending, &bytes[i..], out);
+                return;
+            }
+            out.push(char::from(b));
+        }
         return;
     }
     decode_slow(pending, bytes, out);

@@ -27,6 +27,68 @@ const PLAIN: [bool; 256] = {
     t
 };
 
+/// Bytes [`Segmenter::fast_ascii`] passes over in one loop when no list marker may follow:
+/// [`PLAIN`] and the space, but not the clause punctuation (`, ; : -`) after which a space is a
+/// cut point (left to the slow path).
+const SKIP: [bool; 256] = {
+    let mut t = PLAIN;
+    t[b' ' as usize] = true;
+    t[b',' as usize] = false;
+    t[b';' as usize] = false;
+    t[b':' as usize] = false;
+    t[b'-' as usize] = false;
+    t
+};
+
+/// Byte classes of the deferral check in [`Segmenter::try_defer`], as bits so a delta's
+/// classes can be OR-ed together.
+const DEFER_PLAIN: u8 = 1;
+const DEFER_SPACE: u8 = 2;
+const DEFER_MARK: u8 = 4;
+const DEFER_OTHER: u8 = 8;
+/// Digits (also `DEFER_PLAIN`): a digit after a space may start the next list marker.
+const DEFER_DIGIT: u8 = 16;
+
+/// [`PLAIN`] bytes, the space and the ASCII end marks; everything else (controls, line
+/// breaks, fence characters, non-ASCII) is `DEFER_OTHER`.
+const DEFER_CLASS: [u8; 256] = {
+    let mut t = [DEFER_OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        if PLAIN[b] {
+            t[b] = DEFER_PLAIN;
+        }
+        b += 1;
+    }
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = DEFER_PLAIN | DEFER_DIGIT;
+        d += 1;
+    }
+    t[b' ' as usize] = DEFER_SPACE;
+    t[b'.' as usize] = DEFER_MARK;
+    t[b'!' as usize] = DEFER_MARK;
+    t[b'?' as usize] = DEFER_MARK;
+    t
+};
+
+/// What may be appended to the unscanned text without scanning it, because scanning it
+/// could release nothing (see [`Segmenter::try_defer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Defer {
+    /// Scan at once.
+    Off,
+    /// The scanner is idle in the middle of a unit: plain ASCII and spaces, then optionally
+    /// an end-mark run.
+    Plain,
+    /// Inside an end-mark run (`.`, `!`, `?`) that waits for what follows: more end marks,
+    /// spaces, or (back to `Plain`) a lower-case letter or digit glued to it, before which
+    /// any such run continues the sentence (`p.m`, `3.5`, `config.yaml`, `e.g`, `Hi!a`).
+    Marks,
+    /// Spaces after an end-mark run: only spaces.
+    Spaces,
+}
+
 /// Bounds on the lookbehind/lookahead of one decision, so adversarial input stays linear.
 const MAX_TOKEN_BACK: usize = 256;
 const MAX_WORD_AHEAD: usize = 64;
@@ -87,13 +149,27 @@ pub struct Segmenter {
     cjk_depth: u32,
     list_next: Option<Marker>,
     clause_cut: Option<usize>,
-    space_cut: Option<usize>,
+    /// The last-space cut point of a long sentence is the last whitespace in
+    /// `buf[max(start, space_floor)..pos]`, found when needed (see [`Self::cut_long`]).
+    space_floor: usize,
     /// Inside a fenced code block: (block start, fence char, resume search at).
     code: Option<(usize, char, usize)>,
     first_done: bool,
     merge: String,
     merge_chars: usize,
     out: Vec<String>,
+    /// What the next delta may add without a scan (the text from `pos` on is unscanned).
+    defer: Defer,
+    /// With `Marks`/`Spaces`: where the end-mark run starts.
+    run_start: usize,
+    /// [`Self::plain_deferrable`] when the deferral state was set.
+    defer_plain: bool,
+    /// The classes a `Plain` delta may have without the ordered check: no digits while a
+    /// numbered list marker may follow.
+    defer_mask: u8,
+    /// Tests: scan every delta at once (the reference for the deferral).
+    #[cfg(test)]
+    no_defer: bool,
 }
 
 impl Default for Segmenter {
@@ -119,12 +195,18 @@ impl Segmenter {
             cjk_depth: 0,
             list_next: None,
             clause_cut: None,
-            space_cut: None,
+            space_floor: 0,
             code: None,
             first_done: false,
             merge: String::new(),
             merge_chars: 0,
             out: Vec::new(),
+            defer: Defer::Off,
+            run_start: 0,
+            defer_plain: false,
+            defer_mask: 0,
+            #[cfg(test)]
+            no_defer: false,
         }
     }
 
@@ -135,6 +217,16 @@ impl Segmenter {
 
     /// Adds a delta; returns the sentences whose end became certain (trimmed, in order).
     pub fn push(&mut self, delta: &str) -> Vec<String> {
+        if self.try_defer(delta.as_bytes()) {
+            return Vec::new();
+        }
+        self.push_str_scan(delta)
+    }
+
+    /// `push` when the delta cannot be deferred: append and scan (out of line, so that the
+    /// deferral path stays small).
+    #[inline(never)]
+    fn push_str_scan(&mut self, delta: &str) -> Vec<String> {
         if !self.pending_bytes.is_empty() {
             // A previous `push_bytes` left half a character: it can never be completed by a
             // `&str`, so it is replaced rather than silently dropped.
@@ -149,6 +241,15 @@ impl Segmenter {
 
     /// Adds raw bytes; an incomplete UTF-8 sequence at the end is held until the next call.
     pub fn push_bytes(&mut self, delta: &[u8]) -> Vec<String> {
+        if self.try_defer(delta) {
+            return Vec::new();
+        }
+        self.push_bytes_scan(delta)
+    }
+
+    /// `push_bytes` when the delta cannot be deferred: decode, append and scan.
+    #[inline(never)]
+    fn push_bytes_scan(&mut self, delta: &[u8]) -> Vec<String> {
         utf8::decode_into(&mut self.pending_bytes, delta, &mut self.buf);
         self.run(false);
         self.compact();
@@ -178,9 +279,142 @@ impl Segmenter {
         self.buf.len() - self.start + self.pending_bytes.len() + self.merge.len()
     }
 
+    // ---- deferred scanning ----
+
+    /// Appends `delta` without scanning it when scanning it now could release nothing, so
+    /// the next scan covers it together with later text (as if both had come in one delta,
+    /// which gives the same sentences, released by the same calls: property-tested against a
+    /// segmenter that scans every delta). That holds while the scanner is idle inside a unit
+    /// and the new text is plain ASCII (no end mark, line break, fence character, list
+    /// marker or clause cut can act) up to an end-mark run that still waits for the next
+    /// non-space character, and while no long-sentence cut can fall inside it. Returns false
+    /// (nothing appended) otherwise.
+    #[inline(always)]
+    fn try_defer(&mut self, delta: &[u8]) -> bool {
+        #[cfg(test)]
+        if self.no_defer {
+            return false;
+        }
+        if self.defer == Defer::Off || !self.pending_bytes.is_empty() {
+            return false;
+        }
+        let old = self.buf.len();
+        if self.opts.max_chars > 0
+            && self.chars + (old - self.pos) + delta.len() > self.opts.max_chars
+        {
+            return false; // the unit might reach its length limit in the unscanned text
+        }
+        // Append and classify in one pass; undone if the delta cannot be deferred.
+        // `b & 0x7f` keeps the buffer valid UTF-8 whatever the byte (a non-ASCII byte is
+        // classified `DEFER_OTHER`, so it never stays).
+        self.buf.reserve(delta.len());
+        let mut classes = 0;
+        for &b in delta {
+            classes |= DEFER_CLASS[b as usize];
+            self.buf.push(char::from(b & 0x7f));
+        }
+        let plain = classes & !self.defer_mask == 0 && self.defer == Defer::Plain;
+        if plain || (classes & DEFER_OTHER == 0 && self.defer_run(delta, old)) {
+            return true;
+        }
+        self.buf.truncate(old);
+        false
+    }
+
+    /// The ordered check of [`Self::try_defer`] for a delta (to be appended at `old`) with end
+    /// marks or after an end-mark run: plain text and spaces only before the run, then end
+    /// marks, then only spaces, the run shorter than `MAX_RUN`. Updates the deferral state.
+    #[inline(never)]
+    fn defer_run(&mut self, delta: &[u8], old: usize) -> bool {
+        let mut phase = self.defer;
+        let mut run_start = self.run_start;
+        let list = self.list_next.is_some();
+        for (j, &b) in delta.iter().enumerate() {
+            let class = DEFER_CLASS[b as usize];
+            if list && class & DEFER_DIGIT != 0 {
+                // A digit after whitespace may start the next list marker (`… 2) Restart`):
+                // only a digit glued to visible ASCII may wait.
+                let before = match j {
+                    0 => self.buf.as_bytes()[..old].last(),
+                    _ => delta.get(j - 1),
+                };
+                if !before.is_some_and(u8::is_ascii_graphic) {
+                    return false;
+                }
+            }
+            match class & !DEFER_DIGIT {
+                DEFER_PLAIN if phase == Defer::Plain => {}
+                DEFER_PLAIN
+                    if phase == Defer::Marks
+                        && self.defer_plain
+                        && (b.is_ascii_lowercase() || b.is_ascii_digit())
+                        && old + j - run_start < MAX_RUN =>
+                {
+                    phase = Defer::Plain;
+                }
+                DEFER_SPACE => {
+                    if phase == Defer::Marks {
+                        phase = Defer::Spaces;
+                    }
+                }
+                DEFER_MARK if phase == Defer::Plain => {
+                    phase = Defer::Marks;
+                    run_start = old + j;
+                }
+                DEFER_MARK if phase == Defer::Marks => {}
+                _ => return false,
+            }
+        }
+        if phase != Defer::Plain && old + delta.len() - run_start >= MAX_RUN {
+            return false;
+        }
+        self.defer = phase;
+        self.run_start = run_start;
+        true
+    }
+
+    /// Whether plain text may be deferred in the current state: inside a unit (prefix
+    /// parsed), no lettered list marker expected (a numbered one is handled by the digit
+    /// check), no fenced block, no first-chunk clause cut pending.
+    fn plain_deferrable(&self) -> bool {
+        !self.at_start
+            && !matches!(self.list_next, Some(Marker::Alpha(_)))
+            && self.code.is_none()
+            && (self.first_done || self.opts.first_chunk_min_chars.is_none())
+    }
+
+    /// See `defer_mask`.
+    fn plain_mask(&self) -> u8 {
+        if self.list_next.is_some() {
+            DEFER_PLAIN | DEFER_SPACE
+        } else {
+            DEFER_PLAIN | DEFER_SPACE | DEFER_DIGIT
+        }
+    }
+
+    /// The deferral state when the scanner waits at the end-mark run at `pos`: only an ASCII
+    /// run of `.!?` and then only spaces, shorter than `MAX_RUN`, may be extended without a
+    /// scan (a decision needs a non-space character after them).
+    fn waiting_defer(&self) -> Defer {
+        let rest = &self.buf.as_bytes()[self.pos..];
+        if rest.len() >= MAX_RUN || self.at_start || self.code.is_some() {
+            return Defer::Off;
+        }
+        let mut phase = Defer::Marks;
+        for &b in rest {
+            match DEFER_CLASS[b as usize] {
+                DEFER_MARK if phase == Defer::Marks => {}
+                DEFER_SPACE => phase = Defer::Spaces,
+                _ => return Defer::Off,
+            }
+        }
+        phase
+    }
+
     // ---- scanning ----
 
     fn run(&mut self, eof: bool) {
+        self.defer = Defer::Off;
         loop {
             if self.code.is_some() {
                 if !self.scan_code(eof) {
@@ -193,6 +427,11 @@ impl Segmenter {
                 self.fast_ascii();
             }
             let Some(c) = char_at(&self.buf, self.pos) else {
+                if !eof && self.plain_deferrable() {
+                    self.defer = Defer::Plain;
+                    self.defer_plain = true;
+                    self.defer_mask = self.plain_mask();
+                }
                 return;
             };
             if c.is_whitespace() {
@@ -223,7 +462,15 @@ impl Segmenter {
             }
             if is_terminal(c) {
                 match self.decide(c, eof) {
-                    Decision::NeedMore => return,
+                    Decision::NeedMore => {
+                        if !eof {
+                            self.defer = self.waiting_defer();
+                            self.defer_plain = self.plain_deferrable();
+                            self.defer_mask = self.plain_mask();
+                            self.run_start = self.pos;
+                        }
+                        return;
+                    }
                     Decision::Continue(to) => self.advance_to(to),
                     Decision::Boundary(end) => {
                         self.emit_unit(end);
@@ -268,7 +515,6 @@ impl Segmenter {
         };
         let limit = bytes.len().min(start.saturating_add(budget));
         let list = self.list_next.is_some();
-        let mut space_cut = self.space_cut;
         let run = &bytes[start..limit];
         let mut n = 0;
         'scan: {
@@ -278,11 +524,18 @@ impl Segmenter {
                 if self.chars == 0 || is_clause_punct(self.prev) || self.prev == '-' {
                     return;
                 }
-                space_cut = Some(start);
                 n = 1;
                 if list {
                     break 'scan; // the next token may be a list marker
                 }
+            }
+            if !list {
+                // Words and spaces in one loop: one exit per rule-relevant byte rather than
+                // per word.
+                while n < run.len() && SKIP[run[n] as usize] {
+                    n += 1;
+                }
+                break 'scan;
             }
             loop {
                 // The tight loop: letters, digits and inert punctuation.
@@ -297,7 +550,6 @@ impl Segmenter {
                 if matches!(run[n - 1], b',' | b';' | b':' | b'-') {
                     break;
                 }
-                space_cut = Some(start + n);
                 n += 1;
                 if list {
                     break; // the next token may be a list marker
@@ -317,7 +569,6 @@ impl Segmenter {
         self.prev = char::from(run[n - 1]);
         self.chars += n;
         self.pos = p;
-        self.space_cut = space_cut;
         self.line_start = false;
     }
 
@@ -350,7 +601,6 @@ impl Segmenter {
                     }
                 }
             }
-            self.space_cut = Some(at);
         } else if cjk_open(c) {
             self.cjk_depth += 1;
         } else if cjk_close(c) {
@@ -377,7 +627,12 @@ impl Segmenter {
     fn cut_long(&mut self, at: usize, c: char) {
         let cut = self
             .clause_cut
-            .or(self.space_cut)
+            .or_else(|| {
+                let lo = self.start.max(self.space_floor);
+                self.buf[lo..self.pos]
+                    .rfind(char::is_whitespace)
+                    .map(|p| lo + p)
+            })
             .filter(|&p| p > self.start)
             .unwrap_or(at);
         if cut == at && is_extend(c) {
@@ -419,7 +674,7 @@ impl Segmenter {
     /// Releases `buf[start..end]` (trimmed, if not empty); the caller moves `start`.
     fn emit_piece(&mut self, end: usize) {
         self.clause_cut = None;
-        self.space_cut = None;
+        self.space_floor = self.pos;
         let end = end.min(self.buf.len());
         if end <= self.start {
             return;
@@ -486,8 +741,9 @@ impl Segmenter {
         self.buf.drain(..cut);
         self.start -= cut;
         self.pos -= cut;
+        self.run_start = self.run_start.saturating_sub(cut);
         self.clause_cut = self.clause_cut.map(|p| p - cut);
-        self.space_cut = self.space_cut.map(|p| p - cut);
+        self.space_floor = self.space_floor.saturating_sub(cut);
         if let Some((s, f, r)) = self.code {
             self.code = Some((s - cut, f, r - cut));
         }
@@ -571,7 +827,7 @@ impl Segmenter {
         self.chars = 0;
         self.cjk_depth = 0;
         self.clause_cut = None;
-        self.space_cut = None;
+        self.space_floor = self.pos;
         self.line_start = false;
     }
 
@@ -1148,6 +1404,86 @@ mod tests {
             split("It works.Next we test."),
             ["It works.", "Next we test."]
         );
+    }
+
+    /// Deferring a delta never changes what a call releases: every `push_bytes`/`push`
+    /// returns the same sentences as a segmenter that scans each delta at once, for the case
+    /// texts, several option sets and chunkings (so the lookahead is unchanged too).
+    #[test]
+    fn deferral_releases_at_the_same_call() {
+        let mut texts: Vec<String> = Vec::new();
+        for file in [
+            include_str!("../../tests/data/sentence_cases.json"),
+            include_str!("../../tests/data/sentence_cases_peers.json"),
+        ] {
+            let cases: Vec<serde_json::Value> = serde_json::from_str(file).unwrap();
+            texts.extend(
+                cases
+                    .iter()
+                    .filter_map(|c| Some(c["text"].as_str()?.to_string())),
+            );
+        }
+        texts.push(format!("{} {}", "word ".repeat(60), "end. ".repeat(30)));
+        texts.push("Dr. Smith said. . . well!  !  ? Then. . . . The end?!  \"No.\" ok".into());
+        texts.push("a, b; c: d - e, ".repeat(20) + "The end. Next one.");
+        let all: String = texts.concat();
+        texts.push(all);
+        let mut opts = vec![SegmenterOptions::default()];
+        let mut o = SegmenterOptions {
+            merge_short: true,
+            ..Default::default()
+        };
+        opts.push(o.clone());
+        o.max_chars = 30;
+        opts.push(o.clone());
+        opts.push(SegmenterOptions {
+            max_chars: 12,
+            first_chunk_min_chars: Some(8),
+            ..Default::default()
+        });
+        opts.push(SegmenterOptions {
+            newline_boundaries: false,
+            skip_code_blocks: false,
+            max_chars: 0,
+            ..Default::default()
+        });
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for opt in &opts {
+            for text in &texts {
+                let bytes = text.as_bytes();
+                for mode in 0..5 {
+                    let mut a = Segmenter::new(opt.clone());
+                    let mut b = Segmenter::new(opt.clone());
+                    b.no_defer = true;
+                    let mut i = 0;
+                    while i < bytes.len() {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let n = match mode {
+                            0 => 1,
+                            1 | 2 => 1 + (x % 8) as usize,
+                            _ => 1 + (x % 3) as usize,
+                        };
+                        let j = (i + n).min(bytes.len());
+                        if mode == 4 {
+                            // `&str` deltas of whole characters.
+                            let mut j = j;
+                            while !text.is_char_boundary(j) {
+                                j += 1;
+                            }
+                            assert_eq!(a.push(&text[i..j]), b.push(&text[i..j]), "{text:?}");
+                            i = j;
+                            continue;
+                        }
+                        let d = &bytes[i..j];
+                        assert_eq!(a.push_bytes(d), b.push_bytes(d), "{text:?} at {j}");
+                        i = j;
+                    }
+                    assert_eq!(a.finish(), b.finish(), "{text:?}");
+                }
+            }
+        }
     }
 
     #[test]

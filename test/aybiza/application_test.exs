@@ -116,6 +116,16 @@ defmodule Aybiza.Bedrock.ApplicationTest do
       assert_raise ArgumentError, ~r/unknown keys/, fn ->
         BedrockClient.update_settings(bogus: 1)
       end
+
+      # A bad value is rejected in the caller; the client keeps running with its settings.
+      client = Process.whereis(BedrockClient)
+
+      assert_raise ArgumentError, ~r/latency_threshold_ms/, fn ->
+        BedrockClient.update_settings(latency_threshold_ms: -5)
+      end
+
+      assert Process.whereis(BedrockClient) == client
+      assert BedrockClient.settings().fallback_region == "eu-west-3"
     after
       BedrockClient.update_settings(fallback_region: old.fallback_region)
     end

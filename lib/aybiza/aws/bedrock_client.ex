@@ -106,7 +106,8 @@ defmodule Aybiza.AWS.BedrockClient do
   @spec update_settings(keyword(), GenServer.server()) :: map()
   def update_settings(changes, server \\ __MODULE__) do
     changes = Keyword.validate!(changes, @setting_keys)
-    GenServer.call(server, {:update_settings, changes})
+    # Validated in the caller: a bad value raises here instead of crashing the client.
+    GenServer.call(server, {:update_settings, validate_settings!(Map.new(changes))})
   end
 
   @impl true
@@ -116,7 +117,7 @@ defmodule Aybiza.AWS.BedrockClient do
 
   @impl true
   def handle_call({:update_settings, changes}, _from, settings) do
-    settings = publish(Map.merge(settings, validate_settings!(Map.new(changes))))
+    settings = publish(Map.merge(settings, changes))
     {:reply, settings, settings}
   end
 

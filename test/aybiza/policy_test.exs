@@ -76,9 +76,22 @@ defmodule Aybiza.Bedrock.PolicyTest do
 
     test "5xx: fallback region, then the nearest, then the geographic profile" do
       for reason <- [:service_unavailable, :internal_server] do
-        assert {:fallback, :fallback_region, @sonnet4, "us-west-2"} =
+        # The same model, under the id callable in the fallback region: Sonnet 4 is served
+        # through the `us.` profile there (a catalog fact).
+        assert {:fallback, :fallback_region, "us." <> @sonnet4, "us-west-2"} =
                  Policy.next_step(err(reason), attempt(), cfg())
       end
+
+      # A geographic profile never crosses its geography: `us.` falling back to Europe
+      # becomes `eu.`.
+      eu = cfg(fallback_region: "eu-central-1")
+
+      assert {:fallback, :fallback_region, "eu." <> @sonnet4, "eu-central-1"} =
+               Policy.next_step(
+                 err(:service_unavailable),
+                 attempt(model_id: "us." <> @sonnet4),
+                 eu
+               )
 
       # Every other region is tried first: the fallback region, then the catalog's nearest.
       tried =

@@ -170,9 +170,22 @@ defmodule Aybiza.Bedrock.Policy do
       )
 
     case Enum.find(regions, &usable?({attempt.model_id, &1}, attempt, cfg)) do
-      nil -> geo_profile_step(error, attempt, cfg)
-      region -> {:fallback, :fallback_region, attempt.model_id, region}
+      nil ->
+        geo_profile_step(error, attempt, cfg)
+
+      region ->
+        # The same model, under the id that is callable there (in-region, or the region's
+        # geographic / global profile): a `us.` profile is no use in eu-west-1.
+        case region_model_id(attempt.model_id, region) do
+          {:ok, model_id} -> {:fallback, :fallback_region, model_id, region}
+          {:error, lookup_error} -> {:stop, lookup_error}
+        end
     end
+  end
+
+  defp region_model_id(model_id, region) do
+    with {:ok, %{base_model_id: base}} <- Aybiza.Bedrock.Catalog.get(model_id),
+         do: Models.invocable_id(base, region)
   end
 
   defp step_for(:validation, error, attempt, _cfg) do

@@ -103,10 +103,13 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
           policy: [random: fn _ -> 0 end, fallback_region: "us-west-2"]
         )
 
-      assert [%{kind: :fallback_region, model_id: @sonnet4, region: "us-west-2"}] =
+      # Same model, callable id in that region (Sonnet 4 is served through `us.` there).
+      assert [%{kind: :fallback_region, model_id: "us." <> @sonnet4, region: "us-west-2"}] =
                of(events, :fallback)
 
-      assert {:done, %{model_id: @sonnet4, region: "us-west-2", text: @reply}} = List.last(events)
+      assert {:done, %{model_id: "us." <> @sonnet4, region: "us-west-2", text: @reply}} =
+               List.last(events)
+
       assert stream_counts(primary)["ok"] in [nil, 0]
       assert stream_counts(secondary)["ok"] == 1
     end

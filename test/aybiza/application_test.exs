@@ -131,6 +131,26 @@ defmodule Aybiza.Bedrock.ApplicationTest do
     end
   end
 
+  test "EXTENDED_THINKING_THRESHOLD: extended_thinking: :auto also thinks at or above it" do
+    old = BedrockClient.settings()
+    model = "anthropic.claude-sonnet-4-20250514-v1:0"
+
+    thinking? = fn ->
+      {:ok, request} =
+        BedrockClient.build_request("Hi there", %{}, [extended_thinking: :auto], model)
+
+      Map.has_key?(Map.get(request, :additional_model_request_fields, %{}), "thinking")
+    end
+
+    try do
+      refute thinking?.()
+      BedrockClient.update_settings(extended_thinking_threshold: 0.0)
+      assert thinking?.()
+    after
+      BedrockClient.update_settings(extended_thinking_threshold: old.extended_thinking_threshold)
+    end
+  end
+
   test "1,000 concurrent calls complete without queueing on the client" do
     client = Process.whereis(BedrockClient)
     parent = self()

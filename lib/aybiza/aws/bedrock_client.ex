@@ -461,9 +461,16 @@ defmodule Aybiza.AWS.BedrockClient do
 
   defp thinking_wanted?(prompt, context, opts) do
     case opts[:extended_thinking] do
-      true -> true
-      :auto -> Text.should_use_extended_thinking?(prompt, context)
-      _ -> false
+      true ->
+        true
+
+      # The design's heuristic, or a complexity at or above EXTENDED_THINKING_THRESHOLD.
+      :auto ->
+        Text.should_use_extended_thinking?(prompt, context) or
+          Text.assess_query_complexity(prompt, context) >= settings().extended_thinking_threshold
+
+      _ ->
+        false
     end
   end
 

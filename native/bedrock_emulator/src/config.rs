@@ -92,6 +92,9 @@ pub struct Pacing {
     /// Approximate characters per text delta (cut at word boundaries). Default 16.
     #[serde(alias = "deltaChars")]
     pub delta_chars: Option<usize>,
+    /// Put the send time in front of each text delta (`T<µs since the epoch>Z `), for
+    /// delivery-latency benchmarks (bin/bench). See `stamp.rs`.
+    pub stamp: Option<bool>,
 }
 
 impl Pacing {
@@ -101,6 +104,7 @@ impl Pacing {
             first_token_ms: over.first_token_ms.or(self.first_token_ms),
             tps: over.tps.or(self.tps),
             delta_chars: over.delta_chars.or(self.delta_chars),
+            stamp: over.stamp.or(self.stamp),
         }
     }
 }

@@ -146,6 +146,7 @@ pub fn parse_pacing(spec: &str) -> Result<Pacing, String> {
                 )
             }
             "delta_chars" | "delta" => p.delta_chars = Some(int()?.max(1) as usize),
+            "stamp" => p.stamp = Some(int()? != 0),
             _ => return Err(format!("unknown pacing item {item:?}")),
         }
     }

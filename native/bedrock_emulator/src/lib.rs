@@ -15,6 +15,8 @@ pub mod counters;
 pub mod error;
 mod eventstream;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod models;
 mod replies;
 mod reply;
@@ -22,6 +24,7 @@ mod request;
 mod routes;
 mod server;
 pub mod sigv4;
+mod stamp;
 mod validation;
 
 pub use config::{

@@ -259,6 +259,7 @@ pub(crate) async fn handle(
         fd,
         tx,
         invoke: route == Route::InvokeStream,
+        stamp: pacing.stamp.unwrap_or(false),
     };
     tokio::spawn(producer.run());
     let mut builder = base_response(200, &rid).header("content-type", eventstream::CONTENT_TYPE);
@@ -410,6 +411,8 @@ struct Producer {
     fd: RawFd,
     tx: mpsc::Sender<FrameResult>,
     invoke: bool,
+    /// Stamp text deltas with their send time (pacing `stamp`).
+    stamp: bool,
 }
 
 impl Producer {
@@ -496,7 +499,12 @@ impl Producer {
             {
                 return outcome::CLIENT_CLOSED;
             }
-            if !self.send(event.frame.clone()).await {
+            let frame = if self.stamp {
+                crate::stamp::stamp_frame(&event.frame).unwrap_or_else(|| event.frame.clone())
+            } else {
+                event.frame.clone()
+            };
+            if !self.send(frame).await {
                 return outcome::CLIENT_CLOSED;
             }
         }

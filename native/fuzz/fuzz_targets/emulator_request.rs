@@ -4,12 +4,16 @@
 //! * `sigv4::verify` on a request whose method, path, query, `Authorization`, `x-amz-date`,
 //!   `x-amz-content-sha256` and body come from the fuzz bytes: returns Ok or an AWS error,
 //!   never panics; and the date parser's normalized form round-trips.
+//! * the request parsers and the validator (`parse_converse` / `parse_anthropic` with
+//!   `validation::validate`, through `bedrock_emulator::fuzzing::parse_request`) on raw bodies
+//!   and on fuzzed JSON placed into a valid request skeleton: a 400 error or Ok, no panic.
 //! * fault and pacing specs (`parse_faults`, `parse_pacing`) and their JSON forms, rules
 //!   JSON, and model id resolution.
 //!
 //! Input layout: byte 0 picks the parser; the rest is split on 0xFF into fields.
 #![no_main]
 
+use bedrock_emulator::fuzzing::parse_request;
 use bedrock_emulator::sigv4::{self, Auth, SignedRequest};
 use bedrock_emulator::{
     faults_from_json, models, pacing_from_json, parse_faults, parse_pacing, rules_from_json,
@@ -86,12 +90,40 @@ fn verify(fields: &[&[u8]], bearer: bool) {
     }
 }
 
+/// Runs both parsers on `body`; every rejection is a 4xx AWS error.
+fn parse(body: &[u8]) {
+    for invoke in [false, true] {
+        if let Err(e) = parse_request(body, invoke) {
+            assert!((400..500).contains(&e.status), "{} {}", e.status, e.message);
+        }
+    }
+}
+
+/// Puts fuzzed JSON into the places of a valid Converse / Anthropic body.
+fn skeletons(v: &serde_json::Value) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    vec![
+        json!({"messages": [{"role": "user", "content": [v]}]}),
+        json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}], "inferenceConfig": v}),
+        json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}], "toolConfig": v}),
+        json!({"messages": [{"role": "user", "content": [{"text": "hi"}]}], "system": v,
+               "additionalModelRequestFields": v}),
+        json!({"messages": [{"role": "user", "content": [{"text": "hi"}]},
+                            {"role": "assistant", "content": [v]},
+                            {"role": "user", "content": [v]}],
+               "toolConfig": {"tools": [{"toolSpec": {"name": "t", "inputSchema": {"json": v}}}]}}),
+        json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
+               "messages": [{"role": "user", "content": [v]}], "thinking": v, "tools": v}),
+        v.clone(),
+    ]
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
     let fields: Vec<&[u8]> = rest.split(|&b| b == 0xFF).collect();
-    match mode % 6 {
+    match mode % 8 {
         0 => verify(&fields, false),
         1 => verify(&fields, true),
         2 => {
@@ -109,6 +141,14 @@ fuzz_target!(|data: &[u8]| {
         4 => {
             let extra = [text(fields.get(1).copied().unwrap_or(b""))];
             let _ = models::resolve(&text(fields[0]), &extra);
+        }
+        6 => parse(rest),
+        7 => {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(rest) {
+                for body in skeletons(&v) {
+                    parse(body.to_string().as_bytes());
+                }
+            }
         }
         _ => {
             // Rule JSON wrapped in an array with fuzzed spec strings in its fields.

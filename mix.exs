@@ -4,7 +4,15 @@ defmodule Mix.Tasks.Compile.Cargo do
   use Mix.Task.Compiler
 
   @crate "aybiza_nif"
-  @watched ["native", "Cargo.toml", "Cargo.lock"]
+  # The NIF crate and the crates it links; benches and fuzz targets do not affect it.
+  @watched [
+    "native/aybiza_nif",
+    "native/aybiza_core",
+    "native/aybiza_engine",
+    "native/bedrock_emulator",
+    "Cargo.toml",
+    "Cargo.lock"
+  ]
 
   @impl true
   def run(_args) do
@@ -73,9 +81,12 @@ defmodule Mix.Tasks.Compile.Cargo do
     @watched
     |> Enum.flat_map(fn entry ->
       path = Path.join(root, entry)
-      if File.dir?(path), do: Path.wildcard(Path.join(path, "**/*.{rs,toml,json}")), else: [path]
+
+      # Sources and compiled-in data (include_str!) of each crate, and its manifest.
+      if File.dir?(path),
+        do: [Path.join(path, "Cargo.toml") | Path.wildcard(Path.join(path, "{src,data}/**/*"))],
+        else: [path]
     end)
-    |> Enum.reject(&String.contains?(&1, ["/fuzz/target/", "/fuzz/corpus/"]))
     |> Enum.sort()
     |> Enum.map(fn path ->
       case File.stat(path, time: :posix) do

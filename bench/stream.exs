@@ -227,16 +227,20 @@ defmodule AybizaBench.Stream do
     # Mid-run sample: every stream is live.
     Process.sleep(ramp_ms + 2_000)
     live = Bedrock.live_streams()
-    mem = :erlang.memory(:total)
-    rss = rss_bytes()
-    # The receiving processes are the benchmark's (a voice app has its own call process);
-    # their heaps, holding the latency samples, are reported apart.
-    receivers =
-      Enum.reduce(pids, 0, fn pid, acc ->
-        case Process.info(pid, :memory) do
-          {:memory, m} -> acc + m
-          nil -> acc
-        end
+
+    {mem, rss, receivers} =
+      AybizaBench.unmonitored(fn ->
+        # The receiving processes are the benchmark's (a voice app has its own call
+        # process); their heaps, holding the latency samples, are reported apart.
+        receivers =
+          Enum.reduce(pids, 0, fn pid, acc ->
+            case Process.info(pid, :memory) do
+              {:memory, m} -> acc + m
+              nil -> acc
+            end
+          end)
+
+        {:erlang.memory(:total), rss_bytes(), receivers}
       end)
 
     results =
@@ -247,8 +251,13 @@ defmodule AybizaBench.Stream do
       end
 
     failures = Enum.count(results, &(elem(&1, 0) != :ok))
-    text = results |> Enum.flat_map(&elem(&1, 1)) |> quantiles()
-    sentence = results |> Enum.flat_map(&elem(&1, 2)) |> quantiles()
+
+    {text, sentence} =
+      AybizaBench.unmonitored(fn ->
+        {results |> Enum.flat_map(&elem(&1, 1)) |> quantiles(),
+         results |> Enum.flat_map(&elem(&1, 2)) |> quantiles()}
+      end)
+
     wait_live_at_most(0)
 
     note = "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed; live mid-run #{live}"
@@ -319,6 +328,10 @@ end
 # starts: code loading holds a process for milliseconds and is not what is measured.
 {:ok, ref} = Aybiza.Bedrock.stream(AybizaBench.request("bench-ttfs"), AybizaBench.client_opts())
 {:ok, _} = AybizaBench.await_terminal(ref)
+
+for app <- [:aybiza_bedrock, :elixir, :stdlib, :kernel, :logger],
+    do: :code.ensure_modules_loaded(Application.spec(app, :modules) || [])
+
 monitor = AybizaBench.start_long_schedule_monitor()
 
 sections =

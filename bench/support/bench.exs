@@ -99,28 +99,57 @@ defmodule AybizaBench do
       spawn(fn ->
         :erlang.system_monitor(self(), [{:long_schedule, 1}])
         send(parent, {:monitor_ready, self()})
-        long_schedule_loop(0, [])
+        long_schedule_loop(0, [], false)
       end)
+
+    Process.register(pid, :aybiza_bench_long_schedule)
 
     receive do
       {:monitor_ready, ^pid} -> pid
     end
   end
 
-  defp long_schedule_loop(count, samples) do
+  @doc """
+  Runs `fun` (the benchmark's own bookkeeping: statistics over hundreds of thousands of
+  samples, walking thousands of processes for their memory) with long_schedule events not
+  counted, so the count speaks of the library under test, not of the harness.
+  """
+  def unmonitored(fun) do
+    case Process.whereis(:aybiza_bench_long_schedule) do
+      nil ->
+        fun.()
+
+      monitor ->
+        send(monitor, {:pause, true})
+
+        try do
+          fun.()
+        after
+          send(monitor, {:pause, false})
+        end
+    end
+  end
+
+  defp long_schedule_loop(count, samples, paused?) do
     receive do
+      {:monitor, _who, :long_schedule, _info} when paused? ->
+        long_schedule_loop(count, samples, paused?)
+
       {:monitor, who, :long_schedule, info} ->
         sample = if length(samples) < 3, do: [describe(who, info) | samples], else: samples
 
-        long_schedule_loop(count + 1, sample)
+        long_schedule_loop(count + 1, sample, paused?)
+
+      {:pause, flag} ->
+        long_schedule_loop(count, samples, flag)
 
       {:get, from} ->
         send(from, {:long_schedule, count, Enum.reverse(samples)})
-        long_schedule_loop(count, samples)
+        long_schedule_loop(count, samples, paused?)
 
       {:reset, from} ->
         send(from, {:long_schedule, count, Enum.reverse(samples)})
-        long_schedule_loop(0, [])
+        long_schedule_loop(0, [], paused?)
     end
   end
 

@@ -71,18 +71,26 @@ pub enum DocumentFormat {
     Md,
 }
 
+/// Image bytes and their format (a message block or a tool result block).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub format: ImageFormat,
+    pub bytes: Vec<u8>,
+}
+
+/// A named document (a message block or a tool result block).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub format: DocumentFormat,
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ContentBlock {
     Text(String),
-    Image {
-        format: ImageFormat,
-        bytes: Vec<u8>,
-    },
-    Document {
-        format: DocumentFormat,
-        name: String,
-        bytes: Vec<u8>,
-    },
+    Image(Image),
+    Document(Document),
     ToolUse {
         tool_use_id: String,
         name: String,
@@ -105,15 +113,8 @@ pub enum ContentBlock {
 pub enum ToolResultContent {
     Text(String),
     Json(Value),
-    Image {
-        format: ImageFormat,
-        bytes: Vec<u8>,
-    },
-    Document {
-        format: DocumentFormat,
-        name: String,
-        bytes: Vec<u8>,
-    },
+    Image(Image),
+    Document(Document),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -586,18 +587,8 @@ fn decode_content_block(v: &Value, path: &str) -> Result<ContentBlock> {
     let path = format!("{path}.{}", camel_to_snake(&key));
     match key.as_str() {
         "text" => Ok(ContentBlock::Text(as_string(inner, &path)?)),
-        "image" => {
-            let (format, bytes) = decode_image(inner, &path)?;
-            Ok(ContentBlock::Image { format, bytes })
-        }
-        "document" => {
-            let (format, name, bytes) = decode_document(inner, &path)?;
-            Ok(ContentBlock::Document {
-                format,
-                name,
-                bytes,
-            })
-        }
+        "image" => Ok(ContentBlock::Image(decode_image(inner, &path)?)),
+        "document" => Ok(ContentBlock::Document(decode_document(inner, &path)?)),
         "toolUse" => {
             let mut obj = Obj::new(inner, &path)?;
             let tool_use_id = obj.require_string("toolUseId")?;
@@ -679,18 +670,8 @@ fn decode_tool_result_content(v: &Value, path: &str) -> Result<ToolResultContent
     match key.as_str() {
         "text" => Ok(ToolResultContent::Text(as_string(inner, &path)?)),
         "json" => Ok(ToolResultContent::Json(inner.clone())),
-        "image" => {
-            let (format, bytes) = decode_image(inner, &path)?;
-            Ok(ToolResultContent::Image { format, bytes })
-        }
-        "document" => {
-            let (format, name, bytes) = decode_document(inner, &path)?;
-            Ok(ToolResultContent::Document {
-                format,
-                name,
-                bytes,
-            })
-        }
+        "image" => Ok(ToolResultContent::Image(decode_image(inner, &path)?)),
+        "document" => Ok(ToolResultContent::Document(decode_document(inner, &path)?)),
         other => Err(Error::invalid_request(
             &path,
             format!("unknown tool result content {other:?} (text, json, image, document)"),
@@ -711,7 +692,7 @@ fn source_bytes(obj: &mut Obj, path: &str) -> Result<Vec<u8>> {
     as_bytes(b, &format!("{path}.bytes"))
 }
 
-fn decode_image(v: &Value, path: &str) -> Result<(ImageFormat, Vec<u8>)> {
+fn decode_image(v: &Value, path: &str) -> Result<Image> {
     let mut obj = Obj::new(v, path)?;
     let format_path = obj.child("format");
     let format = match obj.require("format")?.as_str() {
@@ -731,10 +712,10 @@ fn decode_image(v: &Value, path: &str) -> Result<(ImageFormat, Vec<u8>)> {
         return Err(Error::invalid_request(&format!("{path}.bytes"), "is empty"));
     }
     obj.finish()?;
-    Ok((format, bytes))
+    Ok(Image { format, bytes })
 }
 
-fn decode_document(v: &Value, path: &str) -> Result<(DocumentFormat, String, Vec<u8>)> {
+fn decode_document(v: &Value, path: &str) -> Result<Document> {
     let mut obj = Obj::new(v, path)?;
     let format_path = obj.child("format");
     let format = match obj.require("format")?.as_str() {
@@ -757,7 +738,11 @@ fn decode_document(v: &Value, path: &str) -> Result<(DocumentFormat, String, Vec
     let name = obj.require_string("name")?;
     let bytes = source_bytes(&mut obj, path)?;
     obj.finish()?;
-    Ok((format, name, bytes))
+    Ok(Document {
+        format,
+        name,
+        bytes,
+    })
 }
 
 fn decode_cache_point(v: &Value, path: &str) -> Result<CachePoint> {
@@ -1089,10 +1074,10 @@ mod tests {
         let r = decode_converse(&v).unwrap();
         assert_eq!(
             r.messages[0].content[0],
-            ContentBlock::Image {
+            ContentBlock::Image(Image {
                 format: ImageFormat::Png,
                 bytes: vec![0, 1, 2, 255]
-            }
+            })
         );
     }
 

@@ -6,8 +6,9 @@ use aws_sdk_bedrockruntime::types as sdk;
 use aws_smithy_types::{Document, Number};
 use aybiza_core::error::Error;
 use aybiza_core::request::{
-    CachePoint, ContentBlock, ConverseRequest, DocumentFormat, ImageFormat, Latency, Message, Role,
-    SystemBlock, Tool, ToolChoice, ToolResultContent, ToolResultStatus,
+    CachePoint, ContentBlock, ConverseRequest, Document as DocumentInput, DocumentFormat, Image,
+    ImageFormat, Latency, Message, Role, SystemBlock, Tool, ToolChoice, ToolResultContent,
+    ToolResultStatus,
 };
 use serde_json::{json, Map, Value};
 
@@ -107,23 +108,19 @@ fn document_format(f: DocumentFormat) -> sdk::DocumentFormat {
     }
 }
 
-fn image_block(format: ImageFormat, bytes: &[u8]) -> Result<sdk::ImageBlock, Error> {
+fn image_block(image: &Image) -> Result<sdk::ImageBlock, Error> {
     sdk::ImageBlock::builder()
-        .format(image_format(format))
-        .source(sdk::ImageSource::Bytes(Blob::new(bytes.to_vec())))
+        .format(image_format(image.format))
+        .source(sdk::ImageSource::Bytes(Blob::new(image.bytes.clone())))
         .build()
         .map_err(|e| build_err("image", e))
 }
 
-fn document_block(
-    format: DocumentFormat,
-    name: &str,
-    bytes: &[u8],
-) -> Result<sdk::DocumentBlock, Error> {
+fn document_block(doc: &DocumentInput) -> Result<sdk::DocumentBlock, Error> {
     sdk::DocumentBlock::builder()
-        .format(document_format(format))
-        .name(name)
-        .source(sdk::DocumentSource::Bytes(Blob::new(bytes.to_vec())))
+        .format(document_format(doc.format))
+        .name(&doc.name)
+        .source(sdk::DocumentSource::Bytes(Blob::new(doc.bytes.clone())))
         .build()
         .map_err(|e| build_err("document", e))
 }
@@ -131,14 +128,8 @@ fn document_block(
 fn content_block(block: &ContentBlock) -> Result<sdk::ContentBlock, Error> {
     Ok(match block {
         ContentBlock::Text(t) => sdk::ContentBlock::Text(t.clone()),
-        ContentBlock::Image { format, bytes } => {
-            sdk::ContentBlock::Image(image_block(*format, bytes)?)
-        }
-        ContentBlock::Document {
-            format,
-            name,
-            bytes,
-        } => sdk::ContentBlock::Document(document_block(*format, name, bytes)?),
+        ContentBlock::Image(image) => sdk::ContentBlock::Image(image_block(image)?),
+        ContentBlock::Document(doc) => sdk::ContentBlock::Document(document_block(doc)?),
         ContentBlock::ToolUse {
             tool_use_id,
             name,
@@ -163,15 +154,11 @@ fn content_block(block: &ContentBlock) -> Result<sdk::ContentBlock, Error> {
                     ToolResultContent::Json(v) => {
                         sdk::ToolResultContentBlock::Json(json_to_document(v))
                     }
-                    ToolResultContent::Image { format, bytes } => {
-                        sdk::ToolResultContentBlock::Image(image_block(*format, bytes)?)
+                    ToolResultContent::Image(image) => {
+                        sdk::ToolResultContentBlock::Image(image_block(image)?)
                     }
-                    ToolResultContent::Document {
-                        format,
-                        name,
-                        bytes,
-                    } => {
-                        sdk::ToolResultContentBlock::Document(document_block(*format, name, bytes)?)
+                    ToolResultContent::Document(doc) => {
+                        sdk::ToolResultContentBlock::Document(document_block(doc)?)
                     }
                 });
             }

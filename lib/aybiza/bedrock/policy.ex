@@ -183,11 +183,6 @@ defmodule Aybiza.Bedrock.Policy do
     end
   end
 
-  defp region_model_id(model_id, region) do
-    with {:ok, %{base_model_id: base}} <- Aybiza.Bedrock.Catalog.get(model_id),
-         do: Models.invocable_id(base, region)
-  end
-
   defp step_for(:validation, error, attempt, _cfg) do
     if attempt.latency_optimized? and error.message =~ ~r/latency|performance/i,
       do: :retry_standard_latency,
@@ -201,6 +196,11 @@ defmodule Aybiza.Bedrock.Policy do
     if attempt.same_target_tries <= 1,
       do: {:retry, backoff_ms(attempt.same_target_tries, cfg)},
       else: next_model(:throttling_chain, Models.chain(attempt.model_id), error, attempt, cfg)
+  end
+
+  defp region_model_id(model_id, region) do
+    with {:ok, %{base_model_id: base}} <- Aybiza.Bedrock.Catalog.get(model_id),
+         do: Models.invocable_id(base, region)
   end
 
   # A catalog lookup that fails ends the call with the lookup's error (it says what is wrong

@@ -5,6 +5,7 @@
 //! rejected so a typo never silently drops a setting. JSON owned by the caller (tool input
 //! schemas, tool input, additional model request fields) passes through unchanged.
 
+use crate::catalog::estimate_tokens;
 use crate::error::Error;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -334,36 +335,10 @@ fn as_bytes(v: &Value, path: &str) -> Result<Vec<u8>> {
     }
 }
 
-/// Minimal standard base64 decoder (the core crate stays dependency-light).
+/// Decodes the standard base64 of the `$binary` marker (written by the NIF with padding).
 pub fn decode_base64(input: &str) -> Option<Vec<u8>> {
-    fn val(c: u8) -> Option<u32> {
-        match c {
-            b'A'..=b'Z' => Some((c - b'A') as u32),
-            b'a'..=b'z' => Some((c - b'a' + 26) as u32),
-            b'0'..=b'9' => Some((c - b'0' + 52) as u32),
-            b'+' => Some(62),
-            b'/' => Some(63),
-            _ => None,
-        }
-    }
-    let bytes: Vec<u8> = input.bytes().filter(|&c| c != b'=').collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut acc = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            acc |= val(c)? << (18 - 6 * i);
-        }
-        let n = match chunk.len() {
-            4 => 3,
-            3 => 2,
-            2 => 1,
-            _ => return None,
-        };
-        for i in 0..n {
-            out.push((acc >> (16 - 8 * i)) as u8);
-        }
-    }
-    Some(out)
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(input).ok()
 }
 
 fn as_f32(v: &Value, path: &str) -> Result<f32> {
@@ -939,30 +914,31 @@ fn decode_guardrail(v: &Value, path: &str) -> Result<GuardrailConfig> {
     })
 }
 
-/// All text of the request (system + messages), for input token estimates of interrupted
-/// streams.
-pub fn request_text_len(req: &ConverseRequest) -> usize {
+/// Estimated input tokens of the request's text (system, messages, tool JSON), with the
+/// catalog's approximation ([`estimate_tokens`]); used to price interrupted streams, for
+/// which Bedrock reports no usage.
+pub fn estimate_input_tokens(req: &ConverseRequest) -> u64 {
     let mut n = 0;
     for b in &req.system {
         if let SystemBlock::Text(t) = b {
-            n += t.len();
+            n += estimate_tokens(t);
         }
     }
     for m in &req.messages {
         for b in &m.content {
             match b {
-                ContentBlock::Text(t) => n += t.len(),
-                ContentBlock::ToolUse { input, .. } => n += input.to_string().len(),
+                ContentBlock::Text(t) => n += estimate_tokens(t),
+                ContentBlock::ToolUse { input, .. } => n += estimate_tokens(&input.to_string()),
                 ContentBlock::ToolResult { content, .. } => {
                     for c in content {
                         match c {
-                            ToolResultContent::Text(t) => n += t.len(),
-                            ToolResultContent::Json(v) => n += v.to_string().len(),
+                            ToolResultContent::Text(t) => n += estimate_tokens(t),
+                            ToolResultContent::Json(v) => n += estimate_tokens(&v.to_string()),
                             _ => {}
                         }
                     }
                 }
-                ContentBlock::Reasoning { text, .. } => n += text.len(),
+                ContentBlock::Reasoning { text, .. } => n += estimate_tokens(text),
                 _ => {}
             }
         }
@@ -1078,6 +1054,19 @@ mod tests {
                 format: ImageFormat::Png,
                 bytes: vec![0, 1, 2, 255]
             })
+        );
+    }
+
+    #[test]
+    fn input_token_estimate_uses_the_catalog_rule_per_text_piece() {
+        let mut v = base();
+        v["system"] = json!("You are a friendly phone agent.");
+        v["messages"][0]["content"] = json!([{"text": "When do you open tomorrow?"}]);
+        let r = decode_converse(&v).unwrap();
+        assert_eq!(
+            estimate_input_tokens(&r),
+            estimate_tokens("You are a friendly phone agent.")
+                + estimate_tokens("When do you open tomorrow?")
         );
     }
 

@@ -13,9 +13,10 @@ use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types as sdk;
 use aws_sdk_bedrockruntime::Client;
+use aybiza_core::catalog::estimate_tokens;
 use aybiza_core::error::{Error, ErrorKind, Phase};
 use aybiza_core::request::{
-    decode_converse, decode_invoke, is_anthropic_model, request_text_len, InvokeRequest,
+    decode_converse, decode_invoke, estimate_input_tokens, is_anthropic_model, InvokeRequest,
 };
 use futures_util::FutureExt;
 use serde_json::Value;
@@ -108,7 +109,8 @@ pub struct CallOptions {
 }
 
 enum Prepared {
-    Converse(Box<SdkConverse>, usize),
+    /// The request and its estimated input tokens (for pricing an interrupted stream).
+    Converse(Box<SdkConverse>, u64),
     Invoke(InvokeRequest),
     Warm,
 }
@@ -126,8 +128,8 @@ pub fn start(
     let prepared = match operation {
         Operation::ConverseStream | Operation::Converse => {
             let req = decode_converse(request)?;
-            let chars = request_text_len(&req);
-            Prepared::Converse(Box::new(to_sdk(&req)?), chars)
+            let input_tokens = estimate_input_tokens(&req);
+            Prepared::Converse(Box::new(to_sdk(&req)?), input_tokens)
         }
         Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
             Prepared::Invoke(decode_invoke(request)?)
@@ -152,15 +154,15 @@ fn spawn(
     runtime().spawn(async move {
         let _guard = guard;
         let started = Instant::now();
-        let (model_id, request_chars) = match &prepared {
-            Prepared::Converse(c, chars) => (c.model_id.clone(), *chars),
-            Prepared::Invoke(i) => (i.model_id.clone(), i.body.to_string().len()),
+        let (model_id, request_input_tokens) = match &prepared {
+            Prepared::Converse(c, tokens) => (c.model_id.clone(), *tokens),
+            Prepared::Invoke(i) => (i.model_id.clone(), estimate_tokens(&i.body.to_string())),
             Prepared::Warm => (String::new(), 0),
         };
         let summary = Summary {
             model_id,
             region: config.region.clone(),
-            request_chars: request_chars as u64,
+            request_input_tokens,
             ..Summary::default()
         };
         let mut state = StreamState::new(sink, options.splitter, started, summary);

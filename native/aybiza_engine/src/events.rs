@@ -42,8 +42,8 @@ pub struct Summary {
     pub latency_ms: Option<u64>,
     /// The raw body of a non-streaming InvokeModel call.
     pub body: Option<Value>,
-    /// Characters of request text, for input-token estimates.
-    pub request_chars: u64,
+    /// Estimated input tokens of the request, for pricing a call whose usage never came.
+    pub request_input_tokens: u64,
 }
 
 /// One event of the message protocol (see `Aybiza.Bedrock.stream/2`).

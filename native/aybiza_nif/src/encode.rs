@@ -82,12 +82,11 @@ fn billing_usage(summary: &Summary) -> (catalog::Usage, bool) {
             false,
         ),
         None => (
-            catalog::Usage {
-                // The request's characters at the catalog's rate of ~4 per token.
-                input_tokens: summary.request_chars.div_ceil(4),
-                output_tokens: catalog::estimate_tokens(&summary.text),
-                ..catalog::Usage::default()
-            },
+            catalog::estimate_interrupted_usage(
+                "",
+                &summary.text,
+                Some(summary.request_input_tokens),
+            ),
             true,
         ),
     }

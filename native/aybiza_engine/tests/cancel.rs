@@ -4,7 +4,7 @@
 mod common;
 
 use aybiza_core::error::ErrorKind;
-use aybiza_engine::{live_calls, start, Event, Operation};
+use aybiza_engine::{live_calls, Event};
 use common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
@@ -30,14 +30,7 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
 
     // 1. Explicit cancel: one terminal `cancelled`, task gone quickly.
     let (sink, rx) = channel_sink();
-    let handle = start(
-        Operation::ConverseStream,
-        &request("slow"),
-        &cfg,
-        options(),
-        sink,
-    )
-    .unwrap();
+    let handle = converse_stream(&request("slow"), &cfg, sink).unwrap();
     // Wait for the stream to be under way.
     loop {
         if let Ok(Event::Text(_)) = rx.recv_timeout(Duration::from_secs(5)) {
@@ -55,14 +48,7 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     // 2. The receiver goes away after 3 events: the task stops without a terminal.
     let (mut sink, rx) = channel_sink();
     sink.gone_after = Some(3);
-    start(
-        Operation::ConverseStream,
-        &request("slow"),
-        &cfg,
-        options(),
-        sink,
-    )
-    .unwrap();
+    converse_stream(&request("slow"), &cfg, sink).unwrap();
     wait_for_zero(Duration::from_secs(10));
     let got: Vec<Event> = rx.try_iter().collect();
     assert_eq!(got.len(), 3);
@@ -71,14 +57,7 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     // 3. Total timeout.
     let (sink, rx) = channel_sink();
     let cfg_total = config(&emu, json!({"total": 300}));
-    start(
-        Operation::ConverseStream,
-        &request("slow"),
-        &cfg_total,
-        options(),
-        sink,
-    )
-    .unwrap();
+    converse_stream(&request("slow"), &cfg_total, sink).unwrap();
     assert_eq!(terminal_error(&collect(&rx)).kind, ErrorKind::Timeout);
     wait_for_zero(Duration::from_secs(2));
 
@@ -88,14 +67,7 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     let mut cfg_silent = config(&emu, json!({"first_byte": 200}));
     cfg_silent["endpoint"] = json!(silent);
     let (sink, rx) = channel_sink();
-    start(
-        Operation::ConverseStream,
-        &request("hi"),
-        &cfg_silent,
-        options(),
-        sink,
-    )
-    .unwrap();
+    converse_stream(&request("hi"), &cfg_silent, sink).unwrap();
     let e = terminal_error(&collect(&rx));
     assert_eq!(e.kind, ErrorKind::FirstByteTimeout);
     assert_eq!(e.phase, aybiza_core::error::Phase::BeforeStream);
@@ -109,14 +81,7 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     let mut cfg_refused = config(&emu, json!({}));
     cfg_refused["endpoint"] = json!(format!("http://{addr}"));
     let (sink, rx) = channel_sink();
-    start(
-        Operation::ConverseStream,
-        &request("hi"),
-        &cfg_refused,
-        options(),
-        sink,
-    )
-    .unwrap();
+    converse_stream(&request("hi"), &cfg_refused, sink).unwrap();
     let e = terminal_error(&collect(&rx));
     assert!(
         matches!(e.kind, ErrorKind::Connect | ErrorKind::ConnectTimeout),
@@ -130,16 +95,7 @@ fn cancel_dead_receiver_and_timeouts_free_the_task() {
     let mut rxs = Vec::new();
     for _ in 0..50 {
         let (sink, rx) = channel_sink();
-        handles.push(
-            start(
-                Operation::ConverseStream,
-                &request("slow"),
-                &cfg,
-                options(),
-                sink,
-            )
-            .unwrap(),
-        );
+        handles.push(converse_stream(&request("slow"), &cfg, sink).unwrap());
         rxs.push(rx);
     }
     for h in &handles {

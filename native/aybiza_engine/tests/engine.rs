@@ -15,11 +15,9 @@ fn streams_text_sentences_usage_and_one_done() {
         json!({"prompt_contains": "hours", "reply": REPLY}),
     )]);
     let (sink, rx) = channel_sink();
-    start(
-        Operation::ConverseStream,
+    converse_stream(
         &request("What are your hours?"),
         &config(&emu, json!({})),
-        options(),
         sink,
     )
     .expect("starts");
@@ -76,14 +74,7 @@ fn tool_use_input_is_decoded_when_its_block_stops() {
         "description": "Looks up an order", "input_schema": {"json": {"type": "object",
         "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}}}}]});
     let (sink, rx) = channel_sink();
-    start(
-        Operation::ConverseStream,
-        &req,
-        &config(&emu, json!({})),
-        options(),
-        sink,
-    )
-    .unwrap();
+    converse_stream(&req, &config(&emu, json!({})), sink).unwrap();
     let events = collect(&rx);
     let tool = events
         .iter()
@@ -124,14 +115,7 @@ fn thinking_is_delivered_but_never_spoken() {
     req["additional_model_request_fields"] =
         json!({"thinking": {"type": "enabled", "budget_tokens": 1024}});
     let (sink, rx) = channel_sink();
-    start(
-        Operation::ConverseStream,
-        &req,
-        &config(&emu, json!({})),
-        options(),
-        sink,
-    )
-    .unwrap();
+    converse_stream(&req, &config(&emu, json!({})), sink).unwrap();
     let events = collect(&rx);
     let started = events.iter().position(|e| *e == Event::ThinkingStarted);
     let first_thinking = events.iter().position(|e| matches!(e, Event::Thinking(_)));
@@ -231,14 +215,7 @@ fn mid_stream_faults_report_what_was_delivered() {
     for (prompt, kinds) in cases {
         let (sink, rx) = channel_sink();
         let cfg = config(&emu, json!({"idle": 300}));
-        start(
-            Operation::ConverseStream,
-            &request(prompt),
-            &cfg,
-            options(),
-            sink,
-        )
-        .unwrap();
+        converse_stream(&request(prompt), &cfg, sink).unwrap();
         let events = collect(&rx);
         let e = terminal_error(&events);
         assert!(kinds.contains(&e.kind), "{prompt}: got {:?}", e.kind);
@@ -264,44 +241,26 @@ fn invalid_input_fails_before_any_network() {
     let (sink, _rx) = channel_sink();
     let mut req = request("hi");
     req["messages"][0]["content"] = json!([{"image": {"format": "bmp", "bytes": "x"}}]);
-    let e = start(
-        Operation::ConverseStream,
-        &req,
-        &config(&emu, json!({})),
-        options(),
-        sink,
-    )
-    .err()
-    .expect("rejected");
+    let e = converse_stream(&req, &config(&emu, json!({})), sink)
+        .err()
+        .expect("rejected");
     assert_eq!(e.kind, ErrorKind::InvalidRequest);
     assert!(e.message.starts_with("messages[0].content[0].image.format"));
 
     let mut cfg = config(&emu, json!({}));
     cfg["region"] = json!("us-east-1.evil.example");
     let (sink, _rx) = channel_sink();
-    let e = start(
-        Operation::ConverseStream,
-        &request("hi"),
-        &cfg,
-        options(),
-        sink,
-    )
-    .err()
-    .expect("rejected");
+    let e = converse_stream(&request("hi"), &cfg, sink)
+        .err()
+        .expect("rejected");
     assert_eq!(e.kind, ErrorKind::InvalidRegion);
 
     let mut cfg = config(&emu, json!({}));
     cfg["endpoint"] = json!("http://user@127.0.0.1:1/x");
     let (sink, _rx) = channel_sink();
-    let e = start(
-        Operation::ConverseStream,
-        &request("hi"),
-        &cfg,
-        options(),
-        sink,
-    )
-    .err()
-    .expect("rejected");
+    let e = converse_stream(&request("hi"), &cfg, sink)
+        .err()
+        .expect("rejected");
     assert_eq!(e.kind, ErrorKind::InvalidEndpoint);
     assert_eq!(emu.counters().total_requests, 0);
 }
@@ -312,14 +271,7 @@ fn wrong_secret_and_api_keys() {
     let mut cfg = config(&emu, json!({}));
     cfg["credentials"]["secret_access_key"] = json!("not-the-secret");
     let (sink, rx) = channel_sink();
-    start(
-        Operation::ConverseStream,
-        &request("hi"),
-        &cfg,
-        options(),
-        sink,
-    )
-    .unwrap();
+    converse_stream(&request("hi"), &cfg, sink).unwrap();
     let e = terminal_error(&collect(&rx));
     assert_eq!(e.kind, ErrorKind::InvalidCredentials);
     assert_eq!(e.status, Some(403));
@@ -406,14 +358,7 @@ fn concurrent_streams_each_get_their_own_ordered_sentences() {
         // Deterministic replies: the same prompt gives the same text; different prompts differ.
         let prompt = format!("Question number {i} about my account balance");
         let (sink, rx) = channel_sink();
-        start(
-            Operation::ConverseStream,
-            &request(&prompt),
-            &cfg,
-            options(),
-            sink,
-        )
-        .unwrap();
+        converse_stream(&request(&prompt), &cfg, sink).unwrap();
         receivers.push((prompt, rx));
     }
     for (prompt, rx) in receivers {

@@ -88,6 +88,21 @@ pub fn options() -> aybiza_engine::CallOptions {
     }
 }
 
+/// Starts a ConverseStream call with the default sentence splitter.
+pub fn converse_stream(
+    request: &Value,
+    config: &Value,
+    sink: Box<dyn EventSink>,
+) -> Result<aybiza_engine::CallHandle, aybiza_core::error::Error> {
+    aybiza_engine::start(
+        aybiza_engine::Operation::ConverseStream,
+        request,
+        config,
+        options(),
+        sink,
+    )
+}
+
 /// Collects events up to and including the terminal one; panics if none comes in time.
 pub fn collect(rx: &mpsc::Receiver<Event>) -> Vec<Event> {
     let mut events = Vec::new();

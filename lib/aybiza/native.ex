@@ -39,7 +39,6 @@ defmodule Aybiza.Native do
   def cancel(_handle), do: not_loaded()
   def live_streams, do: not_loaded()
   def warm(_config), do: not_loaded()
-  def validate_config(_config), do: not_loaded()
 
   # --- emulator (native/aybiza_nif/src/emulator.rs) ---
   def emulator_start(_config), do: not_loaded()

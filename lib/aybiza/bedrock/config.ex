@@ -20,9 +20,11 @@ defmodule Aybiza.Bedrock.Config do
 
   @doc """
   Builds the native client configuration from `opts` (unknown options raise
-  `ArgumentError`). Returns `{:error, %Aybiza.Error{}}` for an invalid region or endpoint.
+  `ArgumentError`). The engine validates the region and endpoint when a call starts (one
+  decode per call), so an invalid one comes back as that call's
+  `{:error, %Aybiza.Error{reason: :invalid_region | :invalid_endpoint}}`.
   """
-  @spec client_config(keyword()) :: {:ok, map()} | {:error, Aybiza.Error.t()}
+  @spec client_config(keyword()) :: {:ok, map()}
   def client_config(opts) do
     opts = Keyword.validate!(opts, @client_opts)
     region = opts[:region] || app_env(:region) || System.get_env("AWS_REGION") || "us-east-1"
@@ -37,18 +39,13 @@ defmodule Aybiza.Bedrock.Config do
     {endpoint, creds} = resolve_endpoint(endpoint, creds)
     creds = Credentials.new(creds)
 
-    config = %{
-      region: region,
-      endpoint: endpoint,
-      credentials: Credentials.to_native(creds),
-      credentials_label: Credentials.source_label(creds),
-      timeouts: Map.new(timeouts, fn {k, v} -> {k, v} end)
-    }
-
-    case Aybiza.Native.validate_config(config) do
-      :ok -> {:ok, config}
-      {:error, error} -> {:error, Aybiza.Error.from_native(error)}
-    end
+    {:ok,
+     %{
+       region: region,
+       endpoint: endpoint,
+       credentials: Credentials.to_native(creds),
+       timeouts: Map.new(timeouts)
+     }}
   end
 
   # `:emulator` is the embedded local Bedrock: its URL and its test credentials (unless the

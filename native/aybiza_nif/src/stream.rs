@@ -208,15 +208,3 @@ fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
         Err(e) => Ok((atoms::error(), error_term(env, &e, None)).encode(env)),
     }
 }
-
-/// Validates a client configuration (region, endpoint, credentials shape, timeouts).
-#[rustler::nif]
-fn validate_config<'a>(env: Env<'a>, config: Term<'a>) -> Term<'a> {
-    let result = term_to_value(config)
-        .map_err(|_| Error::new(ErrorKind::InvalidConfig, "invalid client configuration"))
-        .and_then(|v| aybiza_engine::config::decode_config(&v).map(|_| ()));
-    match result {
-        Ok(()) => atoms::ok().encode(env),
-        Err(e) => (atoms::error(), error_term(env, &e, None)).encode(env),
-    }
-}

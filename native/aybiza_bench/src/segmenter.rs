@@ -75,6 +75,32 @@ pub fn run(path: &str, min_secs: f64) -> Result<(), String> {
         "MB/s",
         &format!("{note}, {} deltas of 1-8 bytes", sizes.len()),
     );
+    // The same through `push_bytes_into` with one reused `Vec`, as the engine could.
+    let (rounds, secs, streamed_into) = timed(min_secs, || {
+        let mut s = Segmenter::new(SegmenterOptions::default());
+        let mut out = Vec::new();
+        let mut n = 0;
+        let mut at = 0;
+        for &k in &sizes {
+            s.push_bytes_into(&text[at..at + k], &mut out);
+            n += out.len();
+            out.clear();
+            at += k;
+        }
+        n + s.finish().len()
+    });
+    row(
+        "segmenter",
+        "rust_native_deltas_into",
+        mb * rounds as f64 / secs,
+        "MB/s",
+        &format!("{note}, same deltas, push_bytes_into"),
+    );
+    if streamed_into != streamed {
+        return Err(format!(
+            "push_bytes gave {streamed} sentences, push_bytes_into {streamed_into}"
+        ));
+    }
     // Same sentences either way (the segmenter's contract), checked so a broken run is loud.
     if whole != streamed {
         return Err(format!(

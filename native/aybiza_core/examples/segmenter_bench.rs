@@ -1,7 +1,12 @@
 //! Throughput and lookahead of the streaming segmenter on a ~1 MB corpus of spoken-style
 //! answers generated deterministically from templates.
 //!
-//! `cargo run --release -p aybiza_core --example segmenter_bench`
+//! `cargo run --release -p aybiza_core --example segmenter_bench [-- --corpus PATH]`
+//!
+//! The built-in corpus is a stress corpus: every ~34-byte sentence carries a hard case
+//! (abbreviations, money, times, lists, URLs, markdown, CJK, Spanish, glued sentences).
+//! `--corpus` reads another one, e.g. the call-centre answers `bin/bench` generates
+//! (`aybiza-bench corpus PATH`).
 
 use aybiza_core::text::segmenter::{Segmenter, SegmenterOptions};
 use std::time::Instant;
@@ -72,7 +77,7 @@ fn corpus(target: usize) -> String {
 /// Timing: `BATCHES` batches of `BATCH` rounds, each batch timed as a whole. The thread CPU
 /// clock of the shared build machine advances in 4 ms ticks, too coarse for one ~10 ms round
 /// (single rounds could only read 62.5, 83.3 or 125 MB/s).
-const BATCH: usize = 8;
+const BATCH: usize = 24;
 const BATCHES: usize = 5;
 
 /// Best and median MB/s over the batches of `f` (one round = `mb` megabytes).
@@ -105,9 +110,40 @@ fn delta_sizes(len: usize) -> Vec<usize> {
     sizes
 }
 
-/// Streams `bytes` through `push_bytes` in deltas of `sizes`; returns the sentence count.
+/// Streams `bytes` through `push_bytes_into` in deltas of `sizes`, the sentences landing in
+/// one reused `Vec` as in the streaming engine (dropped as they come, like a consumer that
+/// forwards them); returns the sentence count.
 #[inline(never)]
 fn stream_once(bytes: &[u8], sizes: &[usize]) -> usize {
+    let mut seg = Segmenter::new(SegmenterOptions::default());
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut count = 0;
+    for &n in sizes {
+        let j = (i + n).min(bytes.len());
+        seg.push_bytes_into(&bytes[i..j], &mut out);
+        count += out.len();
+        out.clear();
+        i = j;
+    }
+    count + seg.finish().len()
+}
+
+/// `text` through `push` one character at a time; returns the sentence count.
+#[inline(never)]
+fn stream_chars(text: &str) -> usize {
+    let mut seg = Segmenter::new(SegmenterOptions::default());
+    let mut tmp = [0u8; 4];
+    let mut count = 0;
+    for c in text.chars() {
+        count += seg.push(c.encode_utf8(&mut tmp)).len();
+    }
+    count + seg.finish().len()
+}
+
+/// The same through `push_bytes`, which returns a new `Vec` for each call that releases.
+#[inline(never)]
+fn stream_once_vec(bytes: &[u8], sizes: &[usize]) -> usize {
     let mut seg = Segmenter::new(SegmenterOptions::default());
     let mut i = 0;
     let mut count = 0;
@@ -120,9 +156,18 @@ fn stream_once(bytes: &[u8], sizes: &[usize]) -> usize {
 }
 
 fn main() {
-    let text = corpus(1 << 20);
+    // `--corpus PATH`: another corpus, e.g. the one `bin/bench` writes (`aybiza-bench corpus`).
+    let args: Vec<String> = std::env::args().collect();
+    let text = match args.iter().position(|a| a == "--corpus") {
+        Some(i) => {
+            let path = args.get(i + 1).expect("--corpus PATH");
+            std::fs::read_to_string(path).expect("a readable UTF-8 corpus")
+        }
+        None => corpus(1 << 20),
+    };
     let bytes = text.as_bytes();
-    let mb = bytes.len() as f64 / (1024.0 * 1024.0);
+    // MB = 10^6 bytes, as in `bin/bench` (earlier figures of this example were MiB/s).
+    let mb = bytes.len() as f64 / 1e6;
 
     if std::env::args().any(|a| a == "--whole-only") {
         let t0 = Clock::start();
@@ -139,9 +184,11 @@ fn main() {
 
     // One streaming pass only, for `valgrind --tool=callgrind
     // --toggle-collect='*stream_once*'` (instructions per byte, repeatable under load);
-    // with `--whole`, the corpus in one delta.
+    // with `--whole`, the corpus in one delta; with `--chars`, one character per `push`.
     if std::env::args().any(|a| a == "--once") {
-        let n = if std::env::args().any(|a| a == "--whole") {
+        let n = if std::env::args().any(|a| a == "--chars") {
+            stream_chars(&text)
+        } else if std::env::args().any(|a| a == "--whole") {
             stream_once(bytes, &[bytes.len()])
         } else {
             stream_once(bytes, &sizes)
@@ -150,11 +197,32 @@ fn main() {
         return;
     }
 
+    // Streaming passes only, for a sampling profiler (`perf record -e cpu-clock`).
+    if std::env::args().any(|a| a == "--profile") {
+        let chars = std::env::args().any(|a| a == "--chars");
+        let n: usize = (0..100)
+            .map(|_| {
+                if chars {
+                    stream_chars(&text)
+                } else {
+                    stream_once(bytes, &sizes)
+                }
+            })
+            .sum();
+        println!("{n} sentences");
+        return;
+    }
+
     let mut sentences = 0;
     let (best, median) = rate(mb, || sentences = stream_once(bytes, &sizes));
     println!(
-        "corpus: {mb:.2} MB, {sentences} sentences; deltas 1-8 bytes: {best:.1} MB/s best, \
-         {median:.1} median ({BATCHES} batches of {BATCH} rounds, CPU time of one core)"
+        "corpus: {mb:.2} MB, {sentences} sentences; deltas 1-8 bytes (push_bytes_into): \
+         {best:.1} MB/s best, {median:.1} median ({BATCHES} batches of {BATCH} rounds, CPU \
+         time of one core)"
+    );
+    let (best, median) = rate(mb, || sentences = stream_once_vec(bytes, &sizes));
+    println!(
+        "deltas 1-8 bytes (push_bytes, a Vec per call): {best:.1} MB/s best, {median:.1} median"
     );
 
     // Calibration on the same machine: append the same deltas to a String and count the
@@ -194,12 +262,7 @@ fn main() {
 
     // Same with &str deltas of one character.
     let (best, median) = rate(mb, || {
-        let mut seg = Segmenter::new(SegmenterOptions::default());
-        let mut tmp = [0u8; 4];
-        for c in text.chars() {
-            seg.push(c.encode_utf8(&mut tmp));
-        }
-        seg.finish();
+        stream_chars(&text);
     });
     println!("deltas of 1 char (&str): {best:.1} MB/s best, {median:.1} median");
 

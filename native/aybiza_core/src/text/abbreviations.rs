@@ -226,6 +226,33 @@ const LEN_MASK: [u16; 26] = {
     t
 };
 
+/// Per lower-case first letter: bit `l` for each entry's lower-case last letter `l`
+/// (`a` = 0), bit 26 for any other last byte. With `LEN_MASK`, most ordinary words are
+/// ruled out before they are hashed.
+const LAST_MASK: [u32; 26] = {
+    let mut t = [0u32; 26];
+    let mut i = 0;
+    while i < ABBREVIATIONS.len() {
+        let k = ABBREVIATIONS[i].0.as_bytes();
+        let f = k[0];
+        if f.is_ascii_lowercase() {
+            t[(f - b'a') as usize] |= 1 << last_index(k[k.len() - 1]);
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The bit of `LAST_MASK` for a last byte.
+const fn last_index(b: u8) -> u32 {
+    let l = b.to_ascii_lowercase();
+    if l.is_ascii_lowercase() {
+        (l - b'a') as u32
+    } else {
+        26
+    }
+}
+
 /// FNV-1a over the key bytes (keys are a few bytes long).
 const fn fnv(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
@@ -319,7 +346,11 @@ pub fn lookup(word: &str) -> Option<AbbrevKind> {
     let mut n = 0;
     if word.is_ascii() {
         let f = word.as_bytes()[0].to_ascii_lowercase();
-        if !f.is_ascii_lowercase() || LEN_MASK[(f - b'a') as usize] & (1 << word.len()) == 0 {
+        if !f.is_ascii_lowercase()
+            || LEN_MASK[(f - b'a') as usize] & (1 << word.len()) == 0
+            || LAST_MASK[(f - b'a') as usize] & (1 << last_index(word.as_bytes()[word.len() - 1]))
+                == 0
+        {
             return None;
         }
         for b in word.bytes() {

@@ -75,18 +75,150 @@ const DEFER_CLASS: [u8; 256] = {
 /// What may be appended to the unscanned text without scanning it, because scanning it
 /// could release nothing (see [`Segmenter::try_defer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 enum Defer {
-    /// Scan at once.
-    Off,
     /// The scanner is idle in the middle of a unit: plain ASCII and spaces, then optionally
     /// an end-mark run.
-    Plain,
+    Plain = 0,
     /// Inside an end-mark run (`.`, `!`, `?`) that waits for what follows: more end marks,
     /// spaces, or (back to `Plain`) a lower-case letter or digit glued to it, before which
     /// any such run continues the sentence (`p.m`, `3.5`, `config.yaml`, `e.g`, `Hi!a`).
-    Marks,
+    Marks = 1,
     /// Spaces after an end-mark run: only spaces.
-    Spaces,
+    Spaces = 2,
+    /// Scan at once.
+    Off = 3,
+    /// At the start of a unit whose first character has not come yet (after a line break):
+    /// capitals, lower-case letters, punctuation other than `)` and spaces (no end mark, no
+    /// digit or `)` that could make a list marker). Only [`Segmenter::try_defer`]'s fast
+    /// path accepts text in this phase.
+    Start = 4,
+}
+
+/// Byte classes of the deferral automaton ([`DEFER_NEXT`]).
+const A_PLAIN: u8 = 0;
+/// Lower-case ASCII letters and digits: glued to an end-mark run they continue it.
+const A_LOWER: u8 = 1;
+const A_SPACE: u8 = 2;
+const A_MARK: u8 = 3;
+const A_OTHER: u8 = 4;
+
+const AUTOMATON_CLASS: [u8; 256] = {
+    let mut t = [A_OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        if PLAIN[b] {
+            t[b] = if (b as u8).is_ascii_lowercase() || (b as u8).is_ascii_digit() {
+                A_LOWER
+            } else {
+                A_PLAIN
+            };
+        }
+        b += 1;
+    }
+    t[b' ' as usize] = A_SPACE;
+    t[b'.' as usize] = A_MARK;
+    t[b'!' as usize] = A_MARK;
+    t[b'?' as usize] = A_MARK;
+    t
+};
+
+/// The deferral automaton: `DEFER_NEXT[lower_continues][phase][class]` is the phase after a
+/// byte, `Off` once the delta cannot be deferred. `lower_continues` is
+/// [`Segmenter::plain_deferrable`]: whether a lower-case letter or digit glued to an end-mark
+/// run may go back to `Plain`. Applying the same class twice changes nothing more, so a
+/// delta may be padded with copies of its last byte.
+const DEFER_NEXT: [[[Defer; 5]; 4]; 2] = {
+    use Defer::{Marks, Off, Plain, Spaces};
+    let mut t = [[
+        [Plain, Plain, Plain, Marks, Off],
+        [Off, Off, Spaces, Marks, Off],
+        [Off, Off, Spaces, Off, Off],
+        [Off, Off, Off, Off, Off],
+    ]; 2];
+    t[1][Marks as usize][A_LOWER as usize] = Plain;
+    t
+};
+
+/// Class lanes of a byte for [`defer_lanes`]: one byte of the `u64` per class, so that
+/// OR-ing `LANES[b] << i` over the bytes `b` of a delta gives, in each lane, the bit set of
+/// the positions `i` of that class.
+const LANE_MARK: u64 = 1;
+const LANE_SPACE: u64 = 1 << 8;
+/// Lower-case letters and digits: glued to an end-mark run they continue it.
+const LANE_LOWER: u64 = 1 << 16;
+/// The other plain bytes (capitals, punctuation).
+const LANE_PLAIN: u64 = 1 << 24;
+const LANE_OTHER: u64 = 1 << 32;
+/// Digits (also `LANE_LOWER`).
+const LANE_DIGIT: u64 = 1 << 40;
+/// `)` (also `LANE_PLAIN`): with a letter or digit before it, a list marker.
+const LANE_PAREN: u64 = 1 << 48;
+
+const LANES: [u64; 256] = {
+    let mut t = [LANE_OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        if PLAIN[b] {
+            let c = b as u8;
+            t[b] = if c.is_ascii_digit() {
+                LANE_LOWER | LANE_DIGIT
+            } else if c.is_ascii_lowercase() {
+                LANE_LOWER
+            } else {
+                LANE_PLAIN
+            };
+        }
+        b += 1;
+    }
+    t[b' ' as usize] = LANE_SPACE;
+    t[b'.' as usize] = LANE_MARK;
+    t[b'!' as usize] = LANE_MARK;
+    t[b'?' as usize] = LANE_MARK;
+    t[b')' as usize] = LANE_PLAIN | LANE_PAREN;
+    t
+};
+
+/// The deferral automaton ([`DEFER_NEXT`]) on an 8-byte word from `phase`, computed with bit
+/// operations on its class `lanes` (no `LANE_OTHER`) instead of byte by byte, so that its
+/// cost does not depend on a chain of table lookups. Returns the phase after the word (`Off`:
+/// not deferrable) and, when that phase is `Marks` or `Spaces`, the index where the last
+/// end-mark run starts in the word (`None`: it started before the word).
+fn defer_lanes(phase: Defer, lower_continues: bool, lanes: u64) -> (Defer, Option<usize>) {
+    let marks = lanes as u8;
+    let spaces = (lanes >> 8) as u8;
+    let lower = (lanes >> 16) as u8;
+    let plain = (lanes >> 24) as u8;
+    let in_run = u8::from(phase == Defer::Marks);
+    let after_run = u8::from(phase != Defer::Plain);
+    // Positions whose previous byte is an end mark: only more marks, spaces and (with
+    // `lower_continues`) a lower-case letter or digit may follow one.
+    let after_mark = (marks << 1) | in_run;
+    let glued = plain | if lower_continues { 0 } else { lower };
+    // Spaces in a run that follows an end-mark run: adding the run's first bit carries
+    // through the whole run and clears it in the sum.
+    let seeds = spaces & ((marks << 1) | after_run);
+    let sum = (u16::from(spaces) + u16::from(seeds)) as u8;
+    let run_spaces = spaces & !sum;
+    // Only spaces may follow such spaces.
+    let after_spaces = (run_spaces << 1) | u8::from(phase == Defer::Spaces);
+    if after_mark & glued != 0 || after_spaces & !spaces != 0 {
+        return (Defer::Off, None);
+    }
+    let end = if marks & 0x80 != 0 {
+        Defer::Marks
+    } else if run_spaces & 0x80 != 0 {
+        Defer::Spaces
+    } else {
+        return (Defer::Plain, None);
+    };
+    // The last run of marks and spaces ends the word; it starts after the last other byte.
+    let outside = !(marks | run_spaces);
+    if outside == 0 {
+        let start = if phase == Defer::Plain { Some(0) } else { None };
+        return (end, start);
+    }
+    (end, Some(8 - outside.leading_zeros() as usize))
 }
 
 /// Bounds on the lookbehind/lookahead of one decision, so adversarial input stays linear.
@@ -160,6 +292,13 @@ pub struct Segmenter {
     out: Vec<String>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
+    /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
+    /// deferral state, or half a character held in `pending_bytes`); else one more than the
+    /// bytes that may still be added before the unit could reach `max_chars`.
+    defer_below: usize,
+    /// Delta classes that need the ordered check ([`Self::defer_run`]) rather than being
+    /// appended at once: in `Plain`, those outside `defer_mask`; after an end mark, all.
+    defer_reject: u8,
     /// With `Marks`/`Spaces`: where the end-mark run starts.
     run_start: usize,
     /// [`Self::plain_deferrable`] when the deferral state was set.
@@ -202,6 +341,8 @@ impl Segmenter {
             merge_chars: 0,
             out: Vec::new(),
             defer: Defer::Off,
+            defer_below: 0,
+            defer_reject: 0xff,
             run_start: 0,
             defer_plain: false,
             defer_mask: 0,
@@ -220,13 +361,24 @@ impl Segmenter {
         if self.try_defer(delta.as_bytes()) {
             return Vec::new();
         }
-        self.push_str_scan(delta)
+        self.push_str_scan(delta);
+        std::mem::take(&mut self.out)
+    }
+
+    /// [`Self::push`] appending the sentences to `out`, so a caller that reuses one `Vec`
+    /// allocates nothing but the sentences themselves.
+    #[inline]
+    pub fn push_into(&mut self, delta: &str, out: &mut Vec<String>) {
+        if !self.try_defer(delta.as_bytes()) {
+            self.push_str_scan(delta);
+            out.append(&mut self.out);
+        }
     }
 
     /// `push` when the delta cannot be deferred: append and scan (out of line, so that the
     /// deferral path stays small).
     #[inline(never)]
-    fn push_str_scan(&mut self, delta: &str) -> Vec<String> {
+    fn push_str_scan(&mut self, delta: &str) {
         if !self.pending_bytes.is_empty() {
             // A previous `push_bytes` left half a character: it can never be completed by a
             // `&str`, so it is replaced rather than silently dropped.
@@ -234,9 +386,7 @@ impl Segmenter {
             self.buf.push('\u{FFFD}');
         }
         self.buf.push_str(delta);
-        self.run(false);
-        self.compact();
-        std::mem::take(&mut self.out)
+        self.scan();
     }
 
     /// Adds raw bytes; an incomplete UTF-8 sequence at the end is held until the next call.
@@ -244,16 +394,33 @@ impl Segmenter {
         if self.try_defer(delta) {
             return Vec::new();
         }
-        self.push_bytes_scan(delta)
+        self.push_bytes_scan(delta);
+        std::mem::take(&mut self.out)
+    }
+
+    /// [`Self::push_bytes`] appending the sentences to `out` (see [`Self::push_into`]).
+    #[inline]
+    pub fn push_bytes_into(&mut self, delta: &[u8], out: &mut Vec<String>) {
+        if !self.try_defer(delta) {
+            self.push_bytes_scan(delta);
+            out.append(&mut self.out);
+        }
     }
 
     /// `push_bytes` when the delta cannot be deferred: decode, append and scan.
     #[inline(never)]
-    fn push_bytes_scan(&mut self, delta: &[u8]) -> Vec<String> {
+    fn push_bytes_scan(&mut self, delta: &[u8]) {
         utf8::decode_into(&mut self.pending_bytes, delta, &mut self.buf);
+        self.scan();
+    }
+
+    /// Scans the appended text, releasing sentences into `self.out`.
+    fn scan(&mut self) {
         self.run(false);
+        if !self.pending_bytes.is_empty() {
+            self.defer_below = 0; // the next delta completes a character first
+        }
         self.compact();
-        std::mem::take(&mut self.out)
     }
 
     /// Ends the stream: returns every piece still held (0 or more), and resets the segmenter
@@ -295,82 +462,174 @@ impl Segmenter {
         if self.no_defer {
             return false;
         }
-        if self.defer == Defer::Off || !self.pending_bytes.is_empty() {
+        let n = delta.len();
+        if n >= self.defer_below {
             return false;
         }
-        let old = self.buf.len();
-        if self.opts.max_chars > 0
-            && self.chars + (old - self.pos) + delta.len() > self.opts.max_chars
-        {
-            return false; // the unit might reach its length limit in the unscanned text
+        if n == 0 || n > 8 {
+            return self.try_defer_long(delta);
         }
-        // Append and classify in one pass; undone if the delta cannot be deferred.
-        // `b & 0x7f` keeps the buffer valid UTF-8 whatever the byte (a non-ASCII byte is
-        // classified `DEFER_OTHER`, so it never stays).
-        self.buf.reserve(delta.len());
+        // 1 to 8 bytes (model tokens): without a branch that depends on the length, which a
+        // stream of random lengths would mispredict. The delta, padded with copies of its
+        // last byte (which add no class), is classified and appended as one 8-byte word,
+        // and the string cut back to its length.
+        // The word is assembled in a register: eight byte stores read back as one word
+        // would stall store-to-load forwarding.
+        if n == 1 {
+            // One byte (a stream of single characters): its copies in one multiplication.
+            let b = delta[0];
+            let plain = DEFER_CLASS[b as usize] & self.defer_reject == 0;
+            if !plain && !self.word_deferrable(LANES[b as usize] * 0xff, 1) {
+                return false;
+            }
+            self.buf.push(char::from(b)); // ASCII: no `LANE_OTHER` byte
+            self.defer_below -= 1;
+            return true;
+        }
+        let mut packed = 0u64;
+        let mut lanes = 0u64;
+        for i in 0..8 {
+            let b = delta[i.min(n - 1)];
+            packed |= u64::from(b) << (8 * i);
+            lanes |= LANES[b as usize] << i;
+        }
+        if !self.word_deferrable(lanes, n) {
+            return false;
+        }
+        // The word is ASCII (no `LANE_OTHER` byte).
+        let old = self.buf.len();
+        self.buf.push_str(utf8::ascii_str(&packed.to_le_bytes()));
+        self.buf.truncate(old + n);
+        self.defer_below -= n;
+        true
+    }
+
+    /// Whether a word of 8 bytes of class `lanes` (a delta of `n` bytes and copies of its
+    /// last byte) may be deferred; updates the deferral state if so.
+    #[inline(always)]
+    fn word_deferrable(&mut self, lanes: u64, n: usize) -> bool {
+        if lanes & (0xff * LANE_OTHER) != 0 {
+            return false;
+        }
+        let no_marks = lanes & (0xff * LANE_MARK) == 0;
+        let no_digits = lanes & (0xff * LANE_DIGIT) == 0;
+        let fast = match self.defer {
+            Defer::Plain => no_marks && (no_digits || self.list_next.is_none()),
+            Defer::Start => no_marks && no_digits && lanes & (0xff * LANE_PAREN) == 0,
+            _ => false,
+        };
+        fast || self.defer_word(lanes, n)
+    }
+
+    /// The ordered check of [`Self::try_defer`] for a word of 8 bytes (a delta of `n` bytes
+    /// and copies of its last byte) with end marks or after an end-mark run: see
+    /// [`Self::defer_run`]. Updates the deferral state.
+    #[inline(never)]
+    fn defer_word(&mut self, lanes: u64, n: usize) -> bool {
+        if self.defer == Defer::Start {
+            return false;
+        }
+        if self.list_next.is_some() && lanes & (0xff * LANE_DIGIT) != 0 {
+            return false; // a digit may start the next list marker (`… 2) Restart`)
+        }
+        let old = self.buf.len();
+        if self.defer != Defer::Plain && old + n - self.run_start >= MAX_RUN {
+            return false;
+        }
+        let (phase, run) = defer_lanes(self.defer, self.defer_plain, lanes);
+        if phase == Defer::Off {
+            return false;
+        }
+        if let Some(j) = run {
+            self.run_start = old + j;
+        }
+        self.set_phase(phase);
+        true
+    }
+
+    /// [`Self::try_defer`] for deltas of any length.
+    #[inline(never)]
+    fn try_defer_long(&mut self, delta: &[u8]) -> bool {
         let mut classes = 0;
         for &b in delta {
             classes |= DEFER_CLASS[b as usize];
-            self.buf.push(char::from(b & 0x7f));
         }
-        let plain = classes & !self.defer_mask == 0 && self.defer == Defer::Plain;
-        if plain || (classes & DEFER_OTHER == 0 && self.defer_run(delta, old)) {
-            return true;
-        }
-        self.buf.truncate(old);
-        false
-    }
-
-    /// The ordered check of [`Self::try_defer`] for a delta (to be appended at `old`) with end
-    /// marks or after an end-mark run: plain text and spaces only before the run, then end
-    /// marks, then only spaces, the run shorter than `MAX_RUN`. Updates the deferral state.
-    #[inline(never)]
-    fn defer_run(&mut self, delta: &[u8], old: usize) -> bool {
-        let mut phase = self.defer;
-        let mut run_start = self.run_start;
-        let list = self.list_next.is_some();
-        for (j, &b) in delta.iter().enumerate() {
-            let class = DEFER_CLASS[b as usize];
-            if list && class & DEFER_DIGIT != 0 {
-                // A digit after whitespace may start the next list marker (`… 2) Restart`):
-                // only a digit glued to visible ASCII may wait.
-                let before = match j {
-                    0 => self.buf.as_bytes()[..old].last(),
-                    _ => delta.get(j - 1),
-                };
-                if !before.is_some_and(u8::is_ascii_graphic) {
-                    return false;
-                }
-            }
-            match class & !DEFER_DIGIT {
-                DEFER_PLAIN if phase == Defer::Plain => {}
-                DEFER_PLAIN
-                    if phase == Defer::Marks
-                        && self.defer_plain
-                        && (b.is_ascii_lowercase() || b.is_ascii_digit())
-                        && old + j - run_start < MAX_RUN =>
-                {
-                    phase = Defer::Plain;
-                }
-                DEFER_SPACE => {
-                    if phase == Defer::Marks {
-                        phase = Defer::Spaces;
-                    }
-                }
-                DEFER_MARK if phase == Defer::Plain => {
-                    phase = Defer::Marks;
-                    run_start = old + j;
-                }
-                DEFER_MARK if phase == Defer::Marks => {}
-                _ => return false,
-            }
-        }
-        if phase != Defer::Plain && old + delta.len() - run_start >= MAX_RUN {
+        if classes & self.defer_reject != 0 && !self.defer_run(delta, classes) {
             return false;
         }
-        self.defer = phase;
+        self.buf.push_str(utf8::ascii_str(delta));
+        self.defer_below -= delta.len();
+        true
+    }
+
+    /// The ordered check of [`Self::try_defer`] for a delta (of byte `classes`) with end
+    /// marks or after an end-mark run, by the automaton [`DEFER_NEXT`]: plain text and spaces
+    /// only before the run, then end marks, then only spaces, the run shorter than
+    /// `MAX_RUN`. Updates the deferral state. `bytes` may be padded with copies of its last
+    /// byte.
+    #[inline(never)]
+    fn defer_run(&mut self, bytes: &[u8], classes: u8) -> bool {
+        if self.defer == Defer::Start {
+            return false; // long deltas at a unit start are scanned
+        }
+        if classes & DEFER_OTHER != 0 {
+            return false;
+        }
+        if self.list_next.is_some() && classes & DEFER_DIGIT != 0 {
+            return false; // a digit may start the next list marker (`… 2) Restart`)
+        }
+        let old = self.buf.len();
+        // An end-mark run already as long as `MAX_RUN` is for the scanner to decide (a run
+        // starting in this delta is at most 8 bytes, or `bytes.len()` for a long delta).
+        if self.defer != Defer::Plain && old + bytes.len() - self.run_start >= MAX_RUN {
+            return false;
+        }
+        // Spaces after an end-mark run wait only for more spaces.
+        if self.defer == Defer::Spaces {
+            return classes == DEFER_SPACE;
+        }
+        let next = &DEFER_NEXT[usize::from(self.defer_plain)];
+        let mut phase = self.defer;
+        let mut run_start = self.run_start;
+        for (j, &b) in bytes.iter().enumerate() {
+            let after = next[phase as usize][AUTOMATON_CLASS[b as usize] as usize];
+            if after == Defer::Off {
+                return false;
+            }
+            if after == Defer::Marks && phase != Defer::Marks {
+                run_start = old + j;
+            }
+            phase = after;
+        }
+        self.set_phase(phase);
         self.run_start = run_start;
         true
+    }
+
+    /// Sets the deferral phase and the delta classes it lets through without the ordered
+    /// check.
+    #[inline]
+    fn set_phase(&mut self, phase: Defer) {
+        self.defer = phase;
+        self.defer_reject = if phase == Defer::Plain {
+            !self.defer_mask
+        } else {
+            0xff
+        };
+    }
+
+    /// Turns deferral on at the end of a scan, in `phase`, with the room left before the
+    /// length limit (see `defer_below`).
+    fn start_deferring(&mut self, phase: Defer) {
+        self.set_phase(phase);
+        self.defer_below = if phase == Defer::Off {
+            0
+        } else if self.opts.max_chars > 0 {
+            let used = self.chars + (self.buf.len() - self.pos);
+            (self.opts.max_chars + 1).saturating_sub(used)
+        } else {
+            usize::MAX
+        };
     }
 
     /// Whether plain text may be deferred in the current state: inside a unit (prefix
@@ -379,6 +638,14 @@ impl Segmenter {
     fn plain_deferrable(&self) -> bool {
         !self.at_start
             && !matches!(self.list_next, Some(Marker::Alpha(_)))
+            && self.code.is_none()
+            && (self.first_done || self.opts.first_chunk_min_chars.is_none())
+    }
+
+    /// Whether text that can make no list marker nor end a sentence may be deferred at the
+    /// start of a unit (the prefix parse and the text after it release nothing then).
+    fn start_deferrable(&self) -> bool {
+        self.at_start
             && self.code.is_none()
             && (self.first_done || self.opts.first_chunk_min_chars.is_none())
     }
@@ -415,6 +682,7 @@ impl Segmenter {
 
     fn run(&mut self, eof: bool) {
         self.defer = Defer::Off;
+        self.defer_below = 0;
         loop {
             if self.code.is_some() {
                 if !self.scan_code(eof) {
@@ -428,9 +696,11 @@ impl Segmenter {
             }
             let Some(c) = char_at(&self.buf, self.pos) else {
                 if !eof && self.plain_deferrable() {
-                    self.defer = Defer::Plain;
                     self.defer_plain = true;
                     self.defer_mask = self.plain_mask();
+                    self.start_deferring(Defer::Plain);
+                } else if !eof && self.start_deferrable() {
+                    self.start_deferring(Defer::Start);
                 }
                 return;
             };
@@ -464,10 +734,10 @@ impl Segmenter {
                 match self.decide(c, eof) {
                     Decision::NeedMore => {
                         if !eof {
-                            self.defer = self.waiting_defer();
                             self.defer_plain = self.plain_deferrable();
                             self.defer_mask = self.plain_mask();
                             self.run_start = self.pos;
+                            self.start_deferring(self.waiting_defer());
                         }
                         return;
                     }
@@ -1481,6 +1751,54 @@ mod tests {
                         i = j;
                     }
                     assert_eq!(a.finish(), b.finish(), "{text:?}");
+                }
+            }
+        }
+    }
+
+    /// The bit-parallel automaton gives the byte-by-byte automaton's phase and run start for
+    /// every word over the classes, from every phase.
+    #[test]
+    fn defer_lanes_matches_the_automaton() {
+        let alphabet = [b'a', b'A', b'7', b' ', b'.', b'!', b',', b'?'];
+        for len in 1..=6u32 {
+            for code in 0..alphabet.len().pow(len) {
+                let mut delta = Vec::new();
+                let mut c = code;
+                for _ in 0..len {
+                    delta.push(alphabet[c % alphabet.len()]);
+                    c /= alphabet.len();
+                }
+                let word: Vec<u8> = (0..8).map(|i| delta[i.min(delta.len() - 1)]).collect();
+                let lanes = word
+                    .iter()
+                    .enumerate()
+                    .fold(0, |acc, (i, &b)| acc | LANES[b as usize] << i);
+                for phase in [Defer::Plain, Defer::Marks, Defer::Spaces] {
+                    for lower in [false, true] {
+                        let next = &DEFER_NEXT[usize::from(lower)];
+                        let mut p = phase;
+                        let mut run = None;
+                        for (j, &b) in word.iter().enumerate() {
+                            let after = next[p as usize][AUTOMATON_CLASS[b as usize] as usize];
+                            if after == Defer::Marks && p != Defer::Marks {
+                                run = Some(j);
+                            }
+                            p = after;
+                            if p == Defer::Off {
+                                break;
+                            }
+                        }
+                        if p == Defer::Off || p == Defer::Plain {
+                            run = None;
+                        }
+                        assert_eq!(
+                            defer_lanes(phase, lower, lanes),
+                            (p, run),
+                            "{:?} from {phase:?} lower {lower}",
+                            String::from_utf8_lossy(&delta)
+                        );
+                    }
                 }
             }
         }

@@ -4,20 +4,21 @@
 /// sequence (at most 3 bytes) in `pending`. Invalid bytes become U+FFFD.
 #[inline]
 pub(crate) fn decode_into(pending: &mut Vec<u8>, bytes: &[u8], out: &mut String) {
-    // The common case: a tiny ASCII delta and nothing held back. Pushing the bytes one by one
-    // checks and copies them in one pass, without a validator or `memcpy` call (and without
-    // `unsafe`); a non-ASCII byte hands the rest to the general path.
-    if pending.is_empty() && bytes.len() <= 16 {
-        for (i, &b) in bytes.iter().enumerate() {
-            if b >= 0x80 {
-                decode_slow(pending, &bytes[i..], out);
-                return;
-            }
-            out.push(char::from(b));
-        }
+    // The common case: an ASCII delta and nothing held back.
+    if pending.is_empty() && bytes.is_ascii() {
+        out.push_str(ascii_str(bytes));
         return;
     }
     decode_slow(pending, bytes, out);
+}
+
+/// `bytes` as a `&str` when the caller checked that they are all ASCII.
+#[inline(always)]
+pub(crate) fn ascii_str(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: every caller has checked that each byte is ASCII, which is valid UTF-8; the
+    // debug assertion (on in tests, property tests and the fuzz target) checks it again.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 #[inline(never)]

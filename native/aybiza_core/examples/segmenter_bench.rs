@@ -110,20 +110,25 @@ fn delta_sizes(len: usize) -> Vec<usize> {
     sizes
 }
 
-/// Streams `bytes` through `push_bytes_into` in deltas of `sizes`, the sentences landing in
-/// one reused `Vec` as in the streaming engine (dropped as they come, like a consumer that
-/// forwards them); returns the sentence count.
+/// Streams `bytes` in deltas of `sizes` through `push_bytes_into`, the sentences landing in
+/// one reused `Vec` (dropped as they come, like a consumer that forwards them), or with
+/// `vec_per_call` through `push_bytes`, which returns a new `Vec` for each call that
+/// releases; returns the sentence count.
 #[inline(never)]
-fn stream_once(bytes: &[u8], sizes: &[usize]) -> usize {
+fn stream_once(bytes: &[u8], sizes: &[usize], vec_per_call: bool) -> usize {
     let mut seg = Segmenter::new(SegmenterOptions::default());
     let mut out = Vec::new();
     let mut i = 0;
     let mut count = 0;
     for &n in sizes {
         let j = (i + n).min(bytes.len());
-        seg.push_bytes_into(&bytes[i..j], &mut out);
-        count += out.len();
-        out.clear();
+        if vec_per_call {
+            count += seg.push_bytes(&bytes[i..j]).len();
+        } else {
+            seg.push_bytes_into(&bytes[i..j], &mut out);
+            count += out.len();
+            out.clear();
+        }
         i = j;
     }
     count + seg.finish().len()
@@ -141,23 +146,10 @@ fn stream_chars(text: &str) -> usize {
     count + seg.finish().len()
 }
 
-/// The same through `push_bytes`, which returns a new `Vec` for each call that releases.
-#[inline(never)]
-fn stream_once_vec(bytes: &[u8], sizes: &[usize]) -> usize {
-    let mut seg = Segmenter::new(SegmenterOptions::default());
-    let mut i = 0;
-    let mut count = 0;
-    for &n in sizes {
-        let j = (i + n).min(bytes.len());
-        count += seg.push_bytes(&bytes[i..j]).len();
-        i = j;
-    }
-    count + seg.finish().len()
-}
-
 fn main() {
     // `--corpus PATH`: another corpus, e.g. the one `bin/bench` writes (`aybiza-bench corpus`).
     let args: Vec<String> = std::env::args().collect();
+    let flag = |name: &str| args.iter().any(|a| a == name);
     let text = match args.iter().position(|a| a == "--corpus") {
         Some(i) => {
             let path = args.get(i + 1).expect("--corpus PATH");
@@ -169,7 +161,7 @@ fn main() {
     // MB = 10^6 bytes, as in `bin/bench` (earlier figures of this example were MiB/s).
     let mb = bytes.len() as f64 / 1e6;
 
-    if std::env::args().any(|a| a == "--whole-only") {
+    if flag("--whole-only") {
         let t0 = Clock::start();
         for _ in 0..20 {
             let mut seg = Segmenter::new(SegmenterOptions::default());
@@ -185,27 +177,27 @@ fn main() {
     // One streaming pass only, for `valgrind --tool=callgrind
     // --toggle-collect='*stream_once*'` (instructions per byte, repeatable under load);
     // with `--whole`, the corpus in one delta; with `--chars`, one character per `push`.
-    if std::env::args().any(|a| a == "--once") {
-        let n = if std::env::args().any(|a| a == "--chars") {
+    if flag("--once") {
+        let n = if flag("--chars") {
             stream_chars(&text)
-        } else if std::env::args().any(|a| a == "--whole") {
-            stream_once(bytes, &[bytes.len()])
+        } else if flag("--whole") {
+            stream_once(bytes, &[bytes.len()], false)
         } else {
-            stream_once(bytes, &sizes)
+            stream_once(bytes, &sizes, false)
         };
         println!("{} bytes, {n} sentences", bytes.len());
         return;
     }
 
     // Streaming passes only, for a sampling profiler (`perf record -e cpu-clock`).
-    if std::env::args().any(|a| a == "--profile") {
-        let chars = std::env::args().any(|a| a == "--chars");
+    if flag("--profile") {
+        let chars = flag("--chars");
         let n: usize = (0..100)
             .map(|_| {
                 if chars {
                     stream_chars(&text)
                 } else {
-                    stream_once(bytes, &sizes)
+                    stream_once(bytes, &sizes, false)
                 }
             })
             .sum();
@@ -214,13 +206,13 @@ fn main() {
     }
 
     let mut sentences = 0;
-    let (best, median) = rate(mb, || sentences = stream_once(bytes, &sizes));
+    let (best, median) = rate(mb, || sentences = stream_once(bytes, &sizes, false));
     println!(
         "corpus: {mb:.2} MB, {sentences} sentences; deltas 1-8 bytes (push_bytes_into): \
          {best:.1} MB/s best, {median:.1} median ({BATCHES} batches of {BATCH} rounds, CPU \
          time of one core)"
     );
-    let (best, median) = rate(mb, || sentences = stream_once_vec(bytes, &sizes));
+    let (best, median) = rate(mb, || sentences = stream_once(bytes, &sizes, true));
     println!(
         "deltas 1-8 bytes (push_bytes, a Vec per call): {best:.1} MB/s best, {median:.1} median"
     );
@@ -248,7 +240,7 @@ fn main() {
         "calibration (append + count periods, same deltas): {best:.1} MB/s best, {median:.1} median"
     );
 
-    if std::env::args().any(|a| a == "--throughput-only") {
+    if flag("--throughput-only") {
         return;
     }
 

@@ -210,40 +210,28 @@ const ABBREVIATIONS: &[(&str, AbbrevKind, bool)] = {
     ]
 };
 
-/// Per first ASCII letter, a bit per key length in bytes (1..=15): rejects most words
-/// without hashing.
-const LEN_MASK: [u16; 26] = {
-    let mut t = [0u16; 26];
-    let mut i = 0;
-    while i < ABBREVIATIONS.len() {
-        let k = ABBREVIATIONS[i].0.as_bytes();
-        let f = k[0];
-        if f.is_ascii_lowercase() && k.len() < 16 {
-            t[(f - b'a') as usize] |= 1 << k.len();
-        }
-        i += 1;
-    }
-    t
-};
-
-/// Per lower-case first letter: bit `l` for each entry's lower-case last letter `l`
-/// (`a` = 0), bit 26 for any other last byte. With `LEN_MASK`, most ordinary words are
-/// ruled out before they are hashed.
-const LAST_MASK: [u32; 26] = {
-    let mut t = [0u32; 26];
+/// Per first ASCII letter of a key: a bit per key length in bytes (1..=15), and a bit per
+/// lower-case last letter (`a` = 0; bit 26 for any other last byte). Together they rule out
+/// most ordinary words before they are hashed.
+const FIRST_LETTER_MASKS: [(u16, u32); 26] = {
+    let mut t = [(0u16, 0u32); 26];
     let mut i = 0;
     while i < ABBREVIATIONS.len() {
         let k = ABBREVIATIONS[i].0.as_bytes();
         let f = k[0];
         if f.is_ascii_lowercase() {
-            t[(f - b'a') as usize] |= 1 << last_index(k[k.len() - 1]);
+            let slot = &mut t[(f - b'a') as usize];
+            if k.len() < 16 {
+                slot.0 |= 1 << k.len();
+            }
+            slot.1 |= 1 << last_index(k[k.len() - 1]);
         }
         i += 1;
     }
     t
 };
 
-/// The bit of `LAST_MASK` for a last byte.
+/// The last-letter bit of `FIRST_LETTER_MASKS` for a last byte.
 const fn last_index(b: u8) -> u32 {
     let l = b.to_ascii_lowercase();
     if l.is_ascii_lowercase() {
@@ -346,11 +334,12 @@ pub fn lookup(word: &str) -> Option<AbbrevKind> {
     let mut n = 0;
     if word.is_ascii() {
         let f = word.as_bytes()[0].to_ascii_lowercase();
-        if !f.is_ascii_lowercase()
-            || LEN_MASK[(f - b'a') as usize] & (1 << word.len()) == 0
-            || LAST_MASK[(f - b'a') as usize] & (1 << last_index(word.as_bytes()[word.len() - 1]))
-                == 0
-        {
+        if !f.is_ascii_lowercase() {
+            return None;
+        }
+        let (lengths, last_letters) = FIRST_LETTER_MASKS[(f - b'a') as usize];
+        let last = word.as_bytes()[word.len() - 1];
+        if lengths & (1 << word.len()) == 0 || last_letters & (1 << last_index(last)) == 0 {
             return None;
         }
         for b in word.bytes() {

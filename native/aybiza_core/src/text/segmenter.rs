@@ -43,24 +43,22 @@ const SKIP: [bool; 256] = {
 /// What may be appended to the unscanned text without scanning it, because scanning it
 /// could release nothing (see [`Segmenter::try_defer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[repr(u8)]
 enum Defer {
     /// The scanner is idle in the middle of a unit: plain ASCII and spaces, then optionally
     /// an end-mark run.
-    Plain = 0,
+    Plain,
     /// Inside an end-mark run (`.`, `!`, `?`) that waits for what follows: more end marks,
     /// spaces, or (back to `Plain`) a lower-case letter or digit glued to it, before which
     /// any such run continues the sentence (`p.m`, `3.5`, `config.yaml`, `e.g`, `Hi!a`).
-    Marks = 1,
+    Marks,
     /// Spaces after an end-mark run: only spaces.
-    Spaces = 2,
+    Spaces,
     /// Scan at once.
-    Off = 3,
+    Off,
     /// At the start of a unit whose first character has not come yet (after a line break):
     /// capitals, lower-case letters, punctuation other than `)` and spaces (no end mark, no
-    /// digit or `)` that could make a list marker). Only [`Segmenter::try_defer`]'s fast
-    /// path accepts text in this phase.
-    Start = 4,
+    /// digit or `)` that could make a list marker); the phase stays `Start`.
+    Start,
 }
 
 /// Class lanes of a byte for [`defer_lanes`]: one byte of the `u64` per class, so that
@@ -102,6 +100,14 @@ const LANES: [u64; 256] = {
     t
 };
 
+/// The class lanes of a word of up to 8 bytes, padded to 8 with copies of its last byte.
+fn padded_lanes(word: &[u8]) -> u64 {
+    let last = word[word.len() - 1];
+    (0..8).fold(0, |acc, i| {
+        acc | LANES[*word.get(i).unwrap_or(&last) as usize] << i
+    })
+}
+
 /// The deferral automaton on an 8-byte word from `phase` (`Plain`, `Marks` or `Spaces`),
 /// computed with bit operations on its class `lanes` (no `LANE_OTHER`) instead of byte by
 /// byte, so that its cost does not depend on a chain of table lookups. Byte by byte (the
@@ -110,9 +116,9 @@ const LANES: [u64; 256] = {
 /// lower-case letter or digit back to `Plain` if `lower_continues`
 /// ([`Segmenter::plain_deferrable`]), anything else is `Off`; in `Spaces`, only spaces stay.
 /// Applying the same class twice changes nothing more, so a word may be padded with copies
-/// of its last byte. Returns the phase after the word (`Off`:
-/// not deferrable) and, when that phase is `Marks` or `Spaces`, the index where the last
-/// end-mark run starts in the word (`None`: it started before the word).
+/// of its last byte ([`padded_lanes`]). Returns the phase after the word (`Off`: not
+/// deferrable) and, when that phase is `Marks` or `Spaces`, the index where the last end-mark
+/// run starts in the word (`None`: it started before the word).
 fn defer_lanes(phase: Defer, lower_continues: bool, lanes: u64) -> (Defer, Option<usize>) {
     let marks = lanes as u8;
     let spaces = (lanes >> 8) as u8;
@@ -451,10 +457,7 @@ impl Segmenter {
         let old = self.buf.len();
         let (mut phase, mut run_start) = (self.defer, self.run_start);
         for (k, chunk) in delta.chunks(8).enumerate() {
-            let last = chunk[chunk.len() - 1];
-            let lanes = (0..8).fold(0, |acc, i| {
-                acc | LANES[*chunk.get(i).unwrap_or(&last) as usize] << i
-            });
+            let lanes = padded_lanes(chunk);
             match self.phase_after(phase, run_start, lanes, old + 8 * k, chunk.len()) {
                 Some(next) => (phase, run_start) = next,
                 None => return false,
@@ -535,16 +538,18 @@ impl Segmenter {
     fn plain_deferrable(&self) -> bool {
         !self.at_start
             && !matches!(self.list_next, Some(Marker::Alpha(_)))
-            && self.code.is_none()
-            && (self.first_done || self.opts.first_chunk_min_chars.is_none())
+            && self.deferral_allowed()
     }
 
     /// Whether text that can make no list marker nor end a sentence may be deferred at the
     /// start of a unit (the prefix parse and the text after it release nothing then).
     fn start_deferrable(&self) -> bool {
-        self.at_start
-            && self.code.is_none()
-            && (self.first_done || self.opts.first_chunk_min_chars.is_none())
+        self.at_start && self.deferral_allowed()
+    }
+
+    /// No fenced block and no first-chunk clause cut pending: text may wait unscanned.
+    fn deferral_allowed(&self) -> bool {
+        self.code.is_none() && (self.first_done || self.opts.first_chunk_min_chars.is_none())
     }
 
     /// The deferral state when the scanner waits at the end-mark run at `pos`: only an ASCII
@@ -569,8 +574,7 @@ impl Segmenter {
     // ---- scanning ----
 
     fn run(&mut self, eof: bool) {
-        self.defer = Defer::Off;
-        self.defer_below = 0;
+        self.start_deferring(Defer::Off);
         loop {
             if self.code.is_some() {
                 if !self.scan_code(eof) {
@@ -1683,10 +1687,7 @@ mod tests {
                     c /= alphabet.len();
                 }
                 let word: Vec<u8> = (0..8).map(|i| delta[i.min(delta.len() - 1)]).collect();
-                let lanes = word
-                    .iter()
-                    .enumerate()
-                    .fold(0, |acc, (i, &b)| acc | LANES[b as usize] << i);
+                let lanes = padded_lanes(&delta);
                 for phase in [Defer::Plain, Defer::Marks, Defer::Spaces] {
                     for lower in [false, true] {
                         let mut p = phase;

@@ -8,7 +8,7 @@
 //! deep fields instead of failing at the first key.
 #![no_main]
 
-use aybiza_core::request::{decode_converse, decode_invoke, request_text_len};
+use aybiza_core::request::{decode_converse, decode_invoke, estimate_input_tokens};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Number, Value};
 
@@ -145,18 +145,18 @@ impl Gen<'_> {
     }
 
     fn string(&mut self) -> String {
-        let b = self.byte();
-        if b < 200 {
-            STRINGS[usize::from(b) % STRINGS.len()].to_string()
-        } else {
-            self.raw_string()
-        }
+        self.pick_or_raw(STRINGS, 200)
     }
 
     fn key(&mut self) -> String {
+        self.pick_or_raw(KEYS, 230)
+    }
+
+    /// An entry of `table` when the next byte is below `below`, else raw text.
+    fn pick_or_raw(&mut self, table: &[&str], below: u8) -> String {
         let b = self.byte();
-        if b < 230 {
-            KEYS[usize::from(b) % KEYS.len()].to_string()
+        if b < below {
+            table[usize::from(b) % table.len()].to_string()
         } else {
             self.raw_string()
         }
@@ -202,7 +202,7 @@ impl Gen<'_> {
 fn check(value: &Value) {
     match decode_converse(value) {
         Ok(req) => {
-            let _ = request_text_len(&req);
+            let _ = estimate_input_tokens(&req);
             // Decoding is a pure function of the value.
             assert_eq!(decode_converse(value).ok(), Some(req));
         }

@@ -22,8 +22,16 @@ fuzz_target!(|data: &[u8]| {
     let opts = SegmenterOptions {
         merge_short: bits & 1 != 0,
         min_chars: usize::from(bits >> 4),
-        max_chars: if bits & 2 != 0 { 8 + usize::from(bits >> 3) } else { 0 },
-        first_chunk_min_chars: if bits & 4 != 0 { Some(usize::from(bits >> 5)) } else { None },
+        max_chars: if bits & 2 != 0 {
+            8 + usize::from(bits >> 3)
+        } else {
+            0
+        },
+        first_chunk_min_chars: if bits & 4 != 0 {
+            Some(usize::from(bits >> 5))
+        } else {
+            None
+        },
         // Code blocks are kept so that no text may disappear.
         skip_code_blocks: false,
         newline_boundaries: bits & 8 == 0,
@@ -48,7 +56,11 @@ fuzz_target!(|data: &[u8]| {
 
     assert_eq!(got, expected, "chunking changed the sentences");
     let lossy = String::from_utf8_lossy(text);
-    assert_eq!(strip_ws(&expected.concat()), strip_ws(&lossy), "text was lost");
+    assert_eq!(
+        strip_ws(&expected.concat()),
+        strip_ws(&lossy),
+        "text was lost"
+    );
     for s in &expected {
         assert!(!s.is_empty() && s.trim() == s);
     }

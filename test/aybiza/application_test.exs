@@ -47,14 +47,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
   test "a crash of the client does not touch calls in flight, and breaker state survives it" do
     region = unique_region()
     for _ <- 1..5, do: CircuitBreaker.record_failure(@haiku, region)
-    script = FakeBackend.script([{:gate, self(), {:answer, ["Still here."]}}])
-
-    {:ok, ref} =
-      BedrockClient.generate_response("Hi", %{},
-        backend: {FakeBackend, script: script},
-        model_id: @haiku,
-        region: unique_region()
-      )
+    ref = start_gated_call()
 
     client = Process.whereis(BedrockClient)
     monitor = Process.monitor(client)
@@ -76,14 +69,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
   end
 
   test "a restart of the stream registry partition does not end calls in flight" do
-    script = FakeBackend.script([{:gate, self(), {:answer, ["Still here."]}}])
-
-    {:ok, ref} =
-      BedrockClient.generate_response("Hi", %{},
-        backend: {FakeBackend, script: script},
-        model_id: @haiku,
-        region: unique_region()
-      )
+    ref = start_gated_call()
 
     assert_receive {:fake_gate, stream}
     assert Aybiza.Bedrock.Recovery.lookup(ref)
@@ -202,6 +188,21 @@ defmodule Aybiza.Bedrock.ApplicationTest do
     assert length(results) == 1_000
     assert Enum.all?(results, &match?({:done, %{sentences: 2}}, &1))
     assert max_queue == 0
+  end
+
+  # A call whose stream waits at a gate (`{:fake_gate, stream}` arrives; send it `:open`)
+  # before it answers "Still here.".
+  defp start_gated_call do
+    script = FakeBackend.script([{:gate, self(), {:answer, ["Still here."]}}])
+
+    {:ok, ref} =
+      BedrockClient.generate_response("Hi", %{},
+        backend: {FakeBackend, script: script},
+        model_id: @haiku,
+        region: unique_region()
+      )
+
+    ref
   end
 
   defp wait_until(fun, tries \\ 100) do

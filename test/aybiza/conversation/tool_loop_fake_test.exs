@@ -345,13 +345,7 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
   end
 
   test "cancel/1 stops the loop and nothing more arrives" do
-    parent = self()
-
-    t =
-      tool("hold", fn _ ->
-        send(parent, {:holding, self()})
-        receive do: (:go -> {:ok, "x"})
-      end)
+    t = holding_tool()
 
     {fake, ref} = start([%{tool_uses: [tu("t", "hold")]}, %{text: "never"}], [t])
     assert_receive {:holding, holder}
@@ -370,13 +364,7 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
   end
 
   test "the loop stops when its receiver exits" do
-    parent = self()
-
-    t =
-      tool("hold", fn _ ->
-        send(parent, {:holding, self()})
-        receive do: (:go -> {:ok, "x"})
-      end)
+    t = holding_tool()
 
     receiver = spawn(fn -> receive do: (:never -> :ok) end)
     fake = Fake.start!([%{tool_uses: [tu("t", "hold")]}, %{text: "never"}])
@@ -392,6 +380,16 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
     assert_receive {:DOWN, ^mon, :process, ^loop, :normal}
     # No second model call was made for a receiver that is gone.
     assert length(Fake.requests(fake)) == 1
+  end
+
+  # A tool that reports `{:holding, pid}` to the test and returns once it receives `:go`.
+  defp holding_tool do
+    parent = self()
+
+    tool("hold", fn _ ->
+      send(parent, {:holding, self()})
+      receive do: (:go -> {:ok, "x"})
+    end)
   end
 
   defp wait_for_cancel(pid) do

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use super::error::CatalogError;
 use super::regions::RegionConfig;
 use super::routing::RoutingTable;
-use super::spec::{parse_usd, Capabilities, Family, ModelSpec, Prices};
+use super::spec::{parse_usd, Api, Capabilities, Family, ModelSpec, Prices};
 
 /// The catalog file, compiled in.
 pub const EMBEDDED_JSON: &str = include_str!("../../data/models.json");
@@ -353,6 +353,27 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
                 .map_err(|x| e(&format!("prices.{k}: {x}"))),
         }
     };
+    // Older catalog files and overrides without `apis`: the two bedrock-runtime APIs.
+    let apis = match o.get("apis") {
+        None | Some(Value::Null) => vec![Api::Converse, Api::Invoke],
+        Some(_) => {
+            let mut apis = Vec::new();
+            for name in list("apis")? {
+                let api = Api::parse(&name).ok_or_else(|| {
+                    e(&format!(
+                        "apis: unknown api {name:?} (converse, invoke, messages)"
+                    ))
+                })?;
+                if !apis.contains(&api) {
+                    apis.push(api);
+                }
+            }
+            if apis.is_empty() {
+                return Err(e("apis: must name at least one api"));
+            }
+            apis
+        }
+    };
     let max_output_tokens = u("max_output_tokens").ok_or_else(|| e("missing max_output_tokens"))?;
     Ok(ModelSpec {
         name: s("name").unwrap_or_else(|| id.clone()),
@@ -363,6 +384,8 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
         max_output_tokens,
         default_max_tokens: u("default_max_tokens").unwrap_or(max_output_tokens.min(1024)),
         capabilities,
+        apis,
+        mantle_id: s("mantle_id").filter(|x| !x.is_empty()),
         regions: list("regions")?,
         profiles: list("profiles")?,
         prices: Prices {

@@ -27,7 +27,7 @@ pub use error::CatalogError;
 pub use ids::{edit_distance, ResolvedModel};
 pub use regions::RegionConfig;
 pub use routing::{Requirements, RoutingOptions, RoutingTable, Rule, RuleCondition, Selection};
-pub use spec::{Capabilities, Family, ModelSpec, Prices};
+pub use spec::{Api, Capabilities, Family, ModelSpec, Prices};
 
 fn slot() -> &'static RwLock<Arc<Catalog>> {
     static SLOT: OnceLock<RwLock<Arc<Catalog>>> = OnceLock::new();

@@ -35,6 +35,35 @@ impl Family {
     }
 }
 
+/// A Bedrock API family a model is served on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Api {
+    /// bedrock-runtime `Converse` / `ConverseStream`.
+    Converse,
+    /// bedrock-runtime `InvokeModel` / `InvokeModelWithResponseStream` (provider-native body).
+    Invoke,
+    /// The Anthropic Messages API on Bedrock (`/anthropic/v1/messages`, SSE), on bedrock-runtime
+    /// and / or bedrock-mantle.
+    Messages,
+}
+
+impl Api {
+    pub const ALL: [Api; 3] = [Api::Converse, Api::Invoke, Api::Messages];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Converse => "converse",
+            Api::Invoke => "invoke",
+            Api::Messages => "messages",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Api> {
+        Api::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
 /// What a model can do on Bedrock (not what the vendor's own API can do).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(default)]
@@ -101,6 +130,11 @@ pub struct ModelSpec {
     /// `max_tokens` used when the caller gives none (voice defaults from the design).
     pub default_max_tokens: u64,
     pub capabilities: Capabilities,
+    /// APIs the model is served on, in the catalog's order (never empty).
+    pub apis: Vec<Api>,
+    /// The id on bedrock-mantle (`anthropic.claude-haiku-4-5`) when it differs from `id`, or
+    /// `None` when the model is not on mantle or uses the same id there.
+    pub mantle_id: Option<String>,
     /// Regions where the base id can be invoked on demand (in-region endpoint).
     pub regions: Vec<String>,
     /// Inference profile prefixes the model is offered under (`us`, `eu`, `global` ...).
@@ -116,6 +150,11 @@ pub struct ModelSpec {
 }
 
 impl ModelSpec {
+    /// Whether the model is served on `api`.
+    pub fn serves(&self, api: Api) -> bool {
+        self.apis.contains(&api)
+    }
+
     /// Price percent for an endpoint: `profile` is the inference profile prefix used
     /// (`None` = in-region base id). Only the global profile escapes the regional premium.
     pub fn price_percent(&self, profile: Option<&str>, global_profiles: &[String]) -> u32 {
@@ -147,6 +186,8 @@ impl ModelSpec {
             "max_output_tokens": self.max_output_tokens,
             "default_max_tokens": self.default_max_tokens,
             "capabilities": serde_json::to_value(&self.capabilities).unwrap_or(Value::Null),
+            "apis": self.apis.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            "mantle_id": self.mantle_id,
             "regions": self.regions,
             "profiles": self.profiles,
             "prices": {

@@ -78,6 +78,29 @@ fn suggestion_text(suggestions: &[String]) -> String {
     }
 }
 
+impl From<CatalogError> for crate::error::Error {
+    fn from(e: CatalogError) -> Self {
+        use crate::error::{Error, ErrorKind};
+        let kind = match &e {
+            CatalogError::UnknownModel { .. } | CatalogError::ProfileNotOffered { .. } => {
+                ErrorKind::UnknownModel
+            }
+            CatalogError::EndOfLife { .. } => ErrorKind::ModelEndOfLife,
+            CatalogError::InvalidModelId(_) => {
+                return Error::invalid_request("modelId", e.to_string())
+            }
+            CatalogError::ProfileNotCallable { .. } => {
+                return Error::invalid_request("modelId", e.to_string())
+            }
+            CatalogError::Rejected { .. } => ErrorKind::InvalidRequest,
+            CatalogError::InvalidData(_) => ErrorKind::InvalidConfig,
+            CatalogError::NoCapableModel(_) => ErrorKind::InvalidRequest,
+            CatalogError::NoModelAvailable(_) => ErrorKind::ServiceUnavailable,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
 fn eol_text(date: &Option<String>) -> String {
     date.as_ref()
         .map(|d| format!(" on {d}"))

@@ -250,3 +250,49 @@ fn check_sampling_and_thinking(
         }),
     }
 }
+
+/// The pre-flight rules on a decoded Converse request, on the global catalog and today's
+/// date: rewrites `model_id` when a profile is needed, errors as the engine reports them.
+pub fn check_converse(
+    req: &mut crate::request::ConverseRequest,
+    region: &str,
+) -> Result<Preflight, crate::error::Error> {
+    let mut facts = RequestFacts::default();
+    if let Some(c) = &req.inference_config {
+        facts.temperature = c.temperature.is_some();
+        facts.top_p = c.top_p.is_some();
+    }
+    if let Some(fields) = &req.additional_model_request_fields {
+        facts.read_anthropic_fields(fields);
+    }
+    let pf = super::catalog().preflight(
+        &req.model_id,
+        Api::Converse,
+        region,
+        &facts,
+        &super::today_utc(),
+    )?;
+    req.model_id.clone_from(&pf.model_id);
+    Ok(pf)
+}
+
+/// The pre-flight rules on a decoded InvokeModel request. Sampling and thinking are read from
+/// Anthropic Messages bodies (other providers' bodies have their own shapes).
+pub fn check_invoke(
+    req: &mut crate::request::InvokeRequest,
+    region: &str,
+) -> Result<Preflight, crate::error::Error> {
+    let mut facts = RequestFacts::default();
+    if crate::request::is_anthropic_model(&req.model_id) {
+        facts.read_anthropic_fields(&req.body);
+    }
+    let pf = super::catalog().preflight(
+        &req.model_id,
+        Api::Invoke,
+        region,
+        &facts,
+        &super::today_utc(),
+    )?;
+    req.model_id.clone_from(&pf.model_id);
+    Ok(pf)
+}

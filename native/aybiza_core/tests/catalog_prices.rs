@@ -324,8 +324,8 @@ const PUBLISHED: &[Row] = &[
         None,
         None,
     ),
-    ("openai.gpt-oss-120b", "0.15", "0.60", None, None, None),
-    ("openai.gpt-oss-20b", "0.07", "0.30", None, None, None),
+    ("openai.gpt-oss-120b-1:0", "0.15", "0.60", None, None, None),
+    ("openai.gpt-oss-20b-1:0", "0.07", "0.30", None, None, None),
     (
         "cohere.command-r-plus-v1:0",
         "3.00",

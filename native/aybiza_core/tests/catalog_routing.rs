@@ -172,8 +172,8 @@ fn rule_complex_and_default_sonnet() {
     );
     assert_eq!(
         s.fallbacks,
-        vec![HAIKU_45.to_string()],
-        "the throttling chain: a faster active model"
+        vec![HAIKU_45.to_string(), NOVA_LITE.to_string()],
+        "the throttling chain: faster active models, another provider last"
     );
 }
 
@@ -377,7 +377,7 @@ fn fallback_chains() {
     );
     assert_eq!(
         c.fallback_chain(&format!("us.{SONNET_46}")).unwrap(),
-        vec![HAIKU_45.to_string()]
+        vec![HAIKU_45.to_string(), NOVA_LITE.to_string()]
     );
     assert!(c.fallback_chain(NOVA_MICRO).unwrap().is_empty());
     assert!(c.fallback_chain("nope").is_err());

@@ -190,6 +190,31 @@ fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) 
     }
 }
 
+/// `nil` for ids the catalog does not know (no suggestions computed), else
+/// `%{state: :active | :legacy | :eol, base_model_id, launched, eol_date, replacement}`, the
+/// state as of today (an `eol_date` in the past makes a model EOL).
+#[rustler::nif]
+fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
+    let Some(id) = as_string(model_id) else {
+        return atoms::nil().encode(env);
+    };
+    let Ok(r) = catalog::catalog().resolve_quiet(&id) else {
+        return atoms::nil().encode(env);
+    };
+    let l = &r.spec.lifecycle;
+    let state = r.spec.lifecycle_state(&catalog::today_utc());
+    map_of(
+        env,
+        vec![
+            ("state", atom(env, state.as_str())),
+            ("base_model_id", r.base_model_id.as_str().encode(env)),
+            ("launched", opt_str(env, l.launched.as_deref())),
+            ("eol_date", opt_str(env, l.eol_date.as_deref())),
+            ("replacement", opt_str(env, l.replacement.as_deref())),
+        ],
+    )
+}
+
 #[rustler::nif]
 fn catalog_estimate_tokens<'a>(env: Env<'a>, text: Term<'a>) -> Term<'a> {
     estimate_tokens(&as_string(text).unwrap_or_default()).encode(env)
@@ -529,6 +554,13 @@ fn encode_resolved<'a>(env: Env<'a>, r: &ResolvedModel) -> Term<'a> {
             ("price_percent", r.price_percent.encode(env)),
             ("needs_profile", r.needs_profile.encode(env)),
             ("family", atom(env, r.spec.family.as_str())),
+            (
+                "lifecycle_state",
+                atom(
+                    env,
+                    r.spec.lifecycle_state(&catalog::today_utc()).as_str(),
+                ),
+            ),
             ("apis", encode_apis(env, &r.spec)),
             ("mantle_id", opt_str(env, r.spec.mantle_id.as_deref())),
             ("spec", encode_spec(env, &r.spec)),

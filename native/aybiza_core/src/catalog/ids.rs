@@ -35,6 +35,26 @@ pub struct ResolvedModel {
 impl Catalog {
     /// Resolves any accepted form of model id. Unknown ids fail with the closest known ids.
     pub fn resolve(&self, id: &str) -> Result<ResolvedModel, CatalogError> {
+        self.resolve_with(id, true)
+    }
+
+    /// Like [`Catalog::resolve`] without computing suggestions for unknown ids (for hot
+    /// paths that only need to know whether the catalog has the model).
+    pub fn resolve_quiet(&self, id: &str) -> Result<ResolvedModel, CatalogError> {
+        self.resolve_with(id, false)
+    }
+
+    fn resolve_with(&self, id: &str, suggest: bool) -> Result<ResolvedModel, CatalogError> {
+        let unknown = |input: &str| {
+            if suggest {
+                self.unknown(input)
+            } else {
+                CatalogError::UnknownModel {
+                    id: input.to_string(),
+                    suggestions: Vec::new(),
+                }
+            }
+        };
         let input = id.trim();
         // Grammar first: a malformed id never reaches the lookup, the suggestions or the URL.
         if self.deprecated_target(input).is_none() {
@@ -55,7 +75,7 @@ impl Catalog {
             rest = stripped.to_string();
         }
         if rest.starts_with("arn:") {
-            let (arn_region, resource) = parse_arn(&rest).ok_or_else(|| self.unknown(input))?;
+            let (arn_region, resource) = parse_arn(&rest).ok_or_else(|| unknown(input))?;
             region = Some(arn_region);
             keep_arn = true;
             rest = resource;
@@ -83,7 +103,7 @@ impl Catalog {
             }
         }
 
-        let spec = self.lookup(&rest).ok_or_else(|| self.unknown(input))?;
+        let spec = self.lookup(&rest).ok_or_else(|| unknown(input))?;
         if alias_of.is_none()
             && !spec.id.eq_ignore_ascii_case(&rest)
             && !is_unversioned_of(&rest, &spec.id)

@@ -79,7 +79,7 @@ impl Catalog {
         today: &str,
     ) -> Result<Preflight, CatalogError> {
         check_model_id(model_id).map_err(CatalogError::InvalidModelId)?;
-        let resolved = match self.resolve(model_id) {
+        let resolved = match self.resolve_quiet(model_id) {
             Ok(r) => r,
             // Unknown to the catalog: Bedrock decides. Every other error is ours to report.
             Err(CatalogError::UnknownModel { .. }) => {

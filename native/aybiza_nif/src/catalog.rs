@@ -556,10 +556,7 @@ fn encode_resolved<'a>(env: Env<'a>, r: &ResolvedModel) -> Term<'a> {
             ("family", atom(env, r.spec.family.as_str())),
             (
                 "lifecycle_state",
-                atom(
-                    env,
-                    r.spec.lifecycle_state(&catalog::today_utc()).as_str(),
-                ),
+                atom(env, r.spec.lifecycle_state(&catalog::today_utc()).as_str()),
             ),
             ("apis", encode_apis(env, &r.spec)),
             ("mantle_id", opt_str(env, r.spec.mantle_id.as_deref())),

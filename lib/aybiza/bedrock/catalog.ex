@@ -128,6 +128,13 @@ defmodule Aybiza.Bedrock.Catalog do
 
         {:ok, resolved}
 
+      {:error, {:aybiza_error, :unknown_model, _}} ->
+        # The closest known ids, computed on a dirty scheduler.
+        case Native.catalog_unknown_model(model_id) do
+          {:ok, resolved} -> {:ok, resolved}
+          {:error, native} -> {:error, Aybiza.Error.from_native(native)}
+        end
+
       {:error, native} ->
         {:error, Aybiza.Error.from_native(native)}
     end

@@ -55,15 +55,48 @@ fn catalog_info(env: Env) -> Term {
     })
 }
 
+/// Resolution only: an unknown id comes back without suggestions (computing them grows with
+/// the catalog; `catalog_unknown_model/1` does it on a dirty scheduler).
 #[rustler::nif]
 fn catalog_resolve<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
+    };
+    match catalog::catalog().resolve_quiet(&id) {
+        Ok(r) => ok(env, encode_resolved(env, &r)),
+        Err(e) => catalog_err(env, &e, Some(&id)),
+    }
+}
+
+/// The `unknown_model` error of `model_id` with the closest known ids (bounded work, on a
+/// dirty CPU scheduler so a slow debug build never holds a normal one).
+#[rustler::nif(schedule = "DirtyCpu")]
+fn catalog_unknown_model<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     match catalog::catalog().resolve(&id) {
         Ok(r) => ok(env, encode_resolved(env, &r)),
         Err(e) => catalog_err(env, &e, Some(&id)),
     }
+}
+
+/// A model id argument: a UTF-8 binary (or atom) of at most Bedrock's 2048 bytes. The length
+/// is checked before anything is copied, so a 50 MB binary costs nothing.
+fn model_id_arg(term: Term) -> Result<String, String> {
+    if term.get_type() == TermType::Binary {
+        let bin: Binary = term.decode().map_err(|_| "model id must be a string")?;
+        if bin.len() > catalog::MAX_MODEL_ID_LEN {
+            return Err(format!(
+                "modelId: the model id is {} bytes; Bedrock takes at most {}",
+                bin.len(),
+                catalog::MAX_MODEL_ID_LEN
+            ));
+        }
+    }
+    as_string(term).ok_or_else(|| "model id must be a UTF-8 string".to_string())
 }
 
 /// Accepts JSON text, a map / keyword-free term, or `nil` (back to the embedded catalog).
@@ -93,8 +126,9 @@ fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
 /// estimated from them and the cost is flagged as estimated.
 #[rustler::nif]
 fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     let usage = match term_to_value(usage) {
         Ok(v) => normalize_keys(v),
@@ -165,8 +199,9 @@ fn catalog_region_for_country<'a>(env: Env<'a>, country: Term<'a>) -> Term<'a> {
 
 #[rustler::nif]
 fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     match catalog::catalog().fallback_chain(&id) {
         Ok(chain) => ok(env, chain.encode(env)),
@@ -176,8 +211,9 @@ fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
 
 #[rustler::nif]
 fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     let explicit = if is_nil(explicit) {
         None
@@ -195,7 +231,7 @@ fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) 
 /// state as of today (an `eol_date` in the past makes a model EOL).
 #[rustler::nif]
 fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
+    let Ok(id) = model_id_arg(model_id) else {
         return atoms::nil().encode(env);
     };
     let Ok(r) = catalog::catalog().resolve_quiet(&id) else {

@@ -366,9 +366,18 @@ pub fn decode_converse(value: &Value) -> Result<ConverseRequest> {
 /// request fails with the field path before anything is signed or sent.
 pub fn decode_converse_with(value: &Value, limits: &Limits) -> Result<ConverseRequest> {
     check_value(value, limits, "")?;
+    precheck_model_id(value, limits)?;
     let req = decode_converse_unchecked(value)?;
     check_converse_limits(&req, limits)?;
     Ok(req)
+}
+
+/// The model id's length, checked before its grammar (which would call a long id malformed).
+fn precheck_model_id(value: &Value, limits: &Limits) -> Result<()> {
+    match value.get("modelId").or_else(|| value.get("model_id")) {
+        Some(Value::String(id)) => check_model_id_len(id, limits),
+        _ => Ok(()),
+    }
 }
 
 fn check_model_id_len(model_id: &str, limits: &Limits) -> Result<()> {
@@ -612,8 +621,8 @@ pub fn decode_invoke(value: &Value) -> Result<InvokeRequest> {
 /// models the Bedrock `anthropic_version` is added when missing.
 pub fn decode_invoke_with(value: &Value, limits: &Limits) -> Result<InvokeRequest> {
     check_value(value, limits, "")?;
+    precheck_model_id(value, limits)?;
     let req = decode_invoke_unchecked(value)?;
-    check_model_id_len(&req.model_id, limits)?;
     // A body given as a JSON string was one level in the request map: count it as level 2.
     let body_limits = Limits {
         max_depth: limits.max_depth.saturating_sub(1).max(1),

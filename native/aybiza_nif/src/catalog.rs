@@ -392,7 +392,14 @@ fn normalize_keys(v: Value) -> Value {
     }
 }
 
+/// Terms from callers are shape-checked without recursion first (hardening: a deep term
+/// would overflow the recursion below).
 fn term_to_value(term: Term) -> Result<Value, String> {
+    crate::term_value::check_term_shape(term, &aybiza_core::limits::Limits::default())?;
+    term_to_value_unchecked(term)
+}
+
+fn term_to_value_unchecked(term: Term) -> Result<Value, String> {
     match term.get_type() {
         TermType::Atom => {
             let name = term.atom_to_string().map_err(|_| "bad atom")?;
@@ -430,27 +437,27 @@ fn term_to_value(term: Term) -> Result<Value, String> {
                 let mut map = Map::new();
                 for i in items {
                     let t = get_tuple(i).map_err(|_| "bad tuple")?;
-                    map.insert(key_string(t[0])?, term_to_value(t[1])?);
+                    map.insert(key_string(t[0])?, term_to_value_unchecked(t[1])?);
                 }
                 return Ok(Value::Object(map));
             }
             items
                 .into_iter()
-                .map(term_to_value)
+                .map(term_to_value_unchecked)
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
         TermType::Map => {
             let mut map = Map::new();
             for (k, v) in MapIterator::new(term).ok_or("bad map")? {
-                map.insert(key_string(k)?, term_to_value(v)?);
+                map.insert(key_string(k)?, term_to_value_unchecked(v)?);
             }
             Ok(Value::Object(map))
         }
         TermType::Tuple => get_tuple(term)
             .map_err(|_| "bad tuple".to_string())?
             .into_iter()
-            .map(term_to_value)
+            .map(term_to_value_unchecked)
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
         other => Err(format!("unsupported term type {other:?}")),

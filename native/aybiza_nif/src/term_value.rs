@@ -378,3 +378,61 @@ pub fn binary_term<'a>(env: Env<'a>, bytes: &[u8]) -> Term<'a> {
     owned.as_mut_slice().copy_from_slice(bytes);
     owned.release(env).encode(env)
 }
+
+/// Checks, without recursion, that a term is within `limits` (depth, size, number of values)
+/// and has no improper list, before a converter that recurses (the catalog's, which also
+/// accepts tuples and keyword lists) walks it.
+pub fn check_term_shape(term: Term, limits: &Limits) -> Result<(), String> {
+    let mut budget = Budget {
+        limits,
+        bytes: 0,
+        items: 0,
+    };
+    let mut stack = vec![(term, 1usize)];
+    while let Some((t, depth)) = stack.pop() {
+        let size = match t.get_type() {
+            TermType::Binary => Binary::from_term(t).map(|b| b.len()).unwrap_or(0),
+            _ => 1,
+        };
+        budget
+            .add(size)
+            .map_err(|w| format!("the term exceeds the limit {w}"))?;
+        let container = matches!(
+            t.get_type(),
+            TermType::List | TermType::Map | TermType::Tuple
+        );
+        if container && depth > limits.max_depth {
+            return Err(format!(
+                "the term is nested deeper than {} levels (max_depth)",
+                limits.max_depth
+            ));
+        }
+        match t.get_type() {
+            TermType::List => {
+                let mut rest = t;
+                loop {
+                    match rest.list_get_cell() {
+                        Ok((head, tail)) => {
+                            stack.push((head, depth + 1));
+                            rest = tail;
+                        }
+                        Err(_) if rest.get_type() == TermType::List => break,
+                        Err(_) => return Err("improper list".to_string()),
+                    }
+                }
+            }
+            TermType::Map => {
+                if let Some(iter) = MapIterator::new(t) {
+                    stack.extend(iter.map(|(_, v)| (v, depth + 1)));
+                }
+            }
+            TermType::Tuple => {
+                if let Ok(items) = rustler::types::tuple::get_tuple(t) {
+                    stack.extend(items.into_iter().map(|v| (v, depth + 1)));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}

@@ -8,7 +8,7 @@ defmodule Aybiza.HardeningTermsTest do
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.{Catalog, Cost, Emulator, Routing, Text}
 
-  @model "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @model "anthropic.claude-haiku-4-5-20251001-v1:0"
 
   setup_all do
     {:ok, emulator} = Emulator.start_link(rules: [%{prompt_contains: "", reply: "Fine."}])

@@ -71,7 +71,8 @@ fn catalog_resolve<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
 }
 
 /// Accepts JSON text, a map / keyword-free term, or `nil` (back to the embedded catalog).
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
     let result = match overrides.get_type() {
         TermType::Binary => match as_string(overrides) {
@@ -95,7 +96,8 @@ fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
 /// `usage`: Bedrock usage map (snake_case or camelCase keys). When it carries
 /// `generated_text` / `request_text` (an interrupted stream), missing token counts are
 /// estimated from them and the cost is flagged as estimated.
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term<'a> {
     let Some(id) = as_string(model_id) else {
         return err(env, "invalid_request", "model id must be a string", None);
@@ -123,7 +125,8 @@ fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term
 /// `requirements`: map of booleans or a list of capability atoms (`[:tools, :vision]`).
 /// `options`: `preferred_region`, `country`, `cost_sensitive` (or `cost_optimize`),
 /// `prefer_global_profile`, `max_tokens`, `excluded` (list of `{model_id, region}`).
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn select_model_and_region<'a>(
     env: Env<'a>,
     complexity: Term<'a>,

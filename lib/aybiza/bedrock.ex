@@ -13,7 +13,7 @@ defmodule Aybiza.Bedrock do
   input, `additional_model_request_fields`) passes through unchanged.
 
       %{
-        model_id: "anthropic.claude-3-5-haiku-20241022-v1:0",
+        model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
         system: [%{text: "You are a helpful voice agent."}, %{cache_point: %{type: "default"}}],
         messages: [%{role: :user, content: [%{text: "When do you open tomorrow?"}]}],
         inference_config: %{max_tokens: 512, temperature: 0.3},
@@ -379,6 +379,8 @@ defmodule Aybiza.Bedrock do
   end
 
   defp start(operation, request, config, to, native_opts) do
+    # EOL and the other catalog rules are enforced natively; the Legacy warning is logged here.
+    Aybiza.Bedrock.Catalog.warn_if_legacy(request)
     wrap_native(Native.start_call(operation, request, config, to, native_opts))
   end
 

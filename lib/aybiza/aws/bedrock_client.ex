@@ -39,7 +39,8 @@ defmodule Aybiza.AWS.BedrockClient do
 
   # The design's default model (Sonnet 4), used when routing's choices are all excluded
   # by the configured `:models`.
-  @default_model "anthropic.claude-sonnet-4-20250514-v1:0"
+  # Active on Bedrock (December 2026); profile-only, so calls go through the region's profile.
+  @default_model "anthropic.claude-sonnet-4-6"
 
   @default_fallback_line "I'm sorry, I'm having trouble right now. Could you give me a moment and ask again?"
 
@@ -285,7 +286,7 @@ defmodule Aybiza.AWS.BedrockClient do
 
       inference =
         cond do
-          thinking? ->
+          thinking? or not facts.sampling? ->
             %{max_tokens: max_tokens}
 
           facts.temperature_and_top_p? ->
@@ -297,9 +298,14 @@ defmodule Aybiza.AWS.BedrockClient do
 
       additional =
         cond do
-          thinking? -> %{"thinking" => %{"type" => "enabled", "budget_tokens" => budget}}
-          facts.family == "anthropic" and opts[:top_k] -> %{"top_k" => opts[:top_k]}
-          true -> %{}
+          thinking? ->
+            %{"thinking" => %{"type" => "enabled", "budget_tokens" => budget}}
+
+          facts.family == "anthropic" and facts.sampling? and opts[:top_k] ->
+            %{"top_k" => opts[:top_k]}
+
+          true ->
+            %{}
         end
 
       tools = context[:tools] || []

@@ -658,19 +658,9 @@ fn decode_invoke_unchecked(value: &Value) -> Result<InvokeRequest> {
 }
 
 fn validate_model_id(model_id: &str) -> Result<()> {
-    // Model ids go into the URL path; Bedrock ids and ARNs use this alphabet only.
-    let ok = model_id.len() <= 2048
-        && model_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_request(
-            "modelId",
-            "contains characters no Bedrock model id or ARN has",
-        ))
-    }
+    // Model ids go into the URL path: Bedrock's id / profile / ARN grammar, no `..`, no path
+    // segments (catalog::ids::check_model_id).
+    crate::catalog::check_model_id(model_id).map_err(|e| Error::invalid_request("modelId", e))
 }
 
 fn string_list(v: &Value, path: &str) -> Result<Vec<String>> {

@@ -46,6 +46,31 @@ defmodule Aybiza.Bedrock do
       `:idle` (gap between events, 10_000), `:total` (120_000). Each expiry is its own
       error reason.
 
+  ## Limits
+
+  Every request is checked in Rust before anything is signed or sent; a request over a limit
+  returns `{:error, %Aybiza.Error{reason: :invalid_request}}` whose message names the field
+  path, the limit and its key (e.g. `messages[0].content[1].text: the text (9000000 bytes)
+  exceeds the limit of 8388608 (max_text_bytes, ...)`). Terms are converted without
+  recursion, so a nested term of any depth is an error, never a crash. Defaults, and the range
+  each may be set to with the `:limits` option (a keyword list or map, per call) or
+  `config :aybiza_bedrock, :limits, [...]` (per-call values win):
+
+    * `:max_depth` - nesting of maps and lists, the request being level 1: 64 (8..128).
+    * `:max_request_bytes` - the request's size as JSON, binaries as base64: 20 MiB
+      (Bedrock's 20 MB payload limit; 1 KiB..100 MiB).
+    * `:max_items` - values (scalars, maps, lists) in the request: 1,000,000.
+    * `:max_text_bytes` - one text block: 8 MiB (more than a 1M-token context holds).
+    * `:max_image_bytes` / `:max_images_per_message` - 3.75 MiB / 20 (Bedrock's).
+    * `:max_document_bytes` / `:max_documents_per_message` - 4.5 MiB / 5 (Bedrock's).
+    * `:max_messages` - 10,000. `:max_model_id_bytes` - 2048 (Bedrock's).
+    * `:max_tool_schema_bytes` - one tool's input schema as JSON: 1 MiB.
+
+  Improper lists, tuples, pids, integers beyond 64 bits and map keys that are neither atoms
+  nor UTF-8 strings are `:invalid_request` errors naming the path. Credentials with
+  characters that cannot go into an HTTP header (spaces, control characters, non-ASCII) are
+  `:invalid_credentials` errors naming the field, never its value.
+
   Streaming calls run with SDK retries off: the policy layer (`Aybiza.AWS.BedrockClient`)
   decides about retries and fallback, and SDK retries would multiply with ours.
   Non-streaming calls use the SDK's standard retry mode (3 attempts).
@@ -71,7 +96,7 @@ defmodule Aybiza.Bedrock do
           | {:done, map()}
           | {:error, Error.t()}
 
-  @stream_opts [:to, :sentences, :operation, :backend]
+  @stream_opts [:to, :sentences, :operation, :backend, :limits]
 
   @doc """
   Starts a streaming call (ConverseStream) and returns `{:ok, ref}` at once.
@@ -110,8 +135,9 @@ defmodule Aybiza.Bedrock do
   message carries `ref`, so the handle stays reachable while the stream still runs, and the
   monitor is what frees an orphaned stream. `live_streams/0` counts running calls.
 
-  Options: the client options of this module plus `:to` (receiver pid) and `:sentences`
-  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`).
+  Options: the client options of this module plus `:to` (receiver pid), `:sentences`
+  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`) and
+  `:limits` (see "Limits" above).
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -128,7 +154,8 @@ defmodule Aybiza.Bedrock do
         to: self(),
         sentences: true,
         operation: :converse_stream,
-        backend: nil
+        backend: nil,
+        limits: []
       )
 
     to = stream_opts[:to]
@@ -142,7 +169,10 @@ defmodule Aybiza.Bedrock do
             ":operation must be :converse_stream or :invoke_model_with_response_stream, got: #{inspect(operation)}"
     end
 
-    native_opts = %{sentences: Config.segmenter_options!(stream_opts[:sentences])}
+    native_opts = %{
+      sentences: Config.segmenter_options!(stream_opts[:sentences]),
+      limits: limits(stream_opts[:limits])
+    }
 
     with {:ok, config} <- Config.client_config(client_opts) do
       start(operation, request, config, to, native_opts)
@@ -318,8 +348,11 @@ defmodule Aybiza.Bedrock do
 
   defp call(operation, request, opts) do
     # `:backend` is accepted (and ignored) so the Backend behaviour can pass options through.
+    {call_limits, opts} = Keyword.pop(opts, :limits, [])
+    native_opts = %{sentences: false, limits: limits(call_limits)}
+
     with {:ok, config} <- Config.client_config(Keyword.delete(opts, :backend)),
-         {:ok, ref} <- start(operation, request, config, self(), %{sentences: false}) do
+         {:ok, ref} <- start(operation, request, config, self(), native_opts) do
       await(ref)
     end
   end
@@ -330,6 +363,19 @@ defmodule Aybiza.Bedrock do
       {:aybiza_bedrock, ^ref, {:error, %Error{} = error}} -> {:error, error}
       {:aybiza_bedrock, ^ref, _progress} -> await(ref)
     end
+  end
+
+  # The app's `config :aybiza_bedrock, :limits` overridden by the call's `:limits`; the
+  # engine validates names and ranges.
+  defp limits(call_limits) when is_list(call_limits) or is_map(call_limits) do
+    :aybiza_bedrock
+    |> Application.get_env(:limits, [])
+    |> Map.new()
+    |> Map.merge(Map.new(call_limits))
+  end
+
+  defp limits(other) do
+    raise ArgumentError, ":limits must be a keyword list or a map, got: #{inspect(other)}"
   end
 
   defp start(operation, request, config, to, native_opts) do

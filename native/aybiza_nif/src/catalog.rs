@@ -100,7 +100,8 @@ fn model_id_arg(term: Term) -> Result<String, String> {
 }
 
 /// Accepts JSON text, a map / keyword-free term, or `nil` (back to the embedded catalog).
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
     let result = match overrides.get_type() {
         TermType::Binary => match as_string(overrides) {
@@ -124,7 +125,8 @@ fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
 /// `usage`: Bedrock usage map (snake_case or camelCase keys). When it carries
 /// `generated_text` / `request_text` (an interrupted stream), missing token counts are
 /// estimated from them and the cost is flagged as estimated.
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term<'a> {
     let id = match model_id_arg(model_id) {
         Ok(id) => id,
@@ -153,7 +155,8 @@ fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term
 /// `requirements`: map of booleans or a list of capability atoms (`[:tools, :vision]`).
 /// `options`: `preferred_region`, `country`, `cost_sensitive` (or `cost_optimize`),
 /// `prefer_global_profile`, `max_tokens`, `excluded` (list of `{model_id, region}`).
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn select_model_and_region<'a>(
     env: Env<'a>,
     complexity: Term<'a>,
@@ -449,7 +452,14 @@ fn normalize_keys(v: Value) -> Value {
     }
 }
 
+/// Terms from callers are shape-checked without recursion first (hardening: a deep term
+/// would overflow the recursion below).
 fn term_to_value(term: Term) -> Result<Value, String> {
+    crate::term_value::check_term_shape(term, &aybiza_core::limits::Limits::default())?;
+    term_to_value_unchecked(term)
+}
+
+fn term_to_value_unchecked(term: Term) -> Result<Value, String> {
     match term.get_type() {
         TermType::Atom => {
             let name = term.atom_to_string().map_err(|_| "bad atom")?;
@@ -487,27 +497,27 @@ fn term_to_value(term: Term) -> Result<Value, String> {
                 let mut map = Map::new();
                 for i in items {
                     let t = get_tuple(i).map_err(|_| "bad tuple")?;
-                    map.insert(key_string(t[0])?, term_to_value(t[1])?);
+                    map.insert(key_string(t[0])?, term_to_value_unchecked(t[1])?);
                 }
                 return Ok(Value::Object(map));
             }
             items
                 .into_iter()
-                .map(term_to_value)
+                .map(term_to_value_unchecked)
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
         TermType::Map => {
             let mut map = Map::new();
             for (k, v) in MapIterator::new(term).ok_or("bad map")? {
-                map.insert(key_string(k)?, term_to_value(v)?);
+                map.insert(key_string(k)?, term_to_value_unchecked(v)?);
             }
             Ok(Value::Object(map))
         }
         TermType::Tuple => get_tuple(term)
             .map_err(|_| "bad tuple".to_string())?
             .into_iter()
-            .map(term_to_value)
+            .map(term_to_value_unchecked)
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
         other => Err(format!("unsupported term type {other:?}")),

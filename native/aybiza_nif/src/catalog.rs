@@ -196,9 +196,24 @@ fn select_model_and_region<'a>(
 #[rustler::nif]
 fn catalog_region_for_country<'a>(env: Env<'a>, country: Term<'a>) -> Term<'a> {
     let c = catalog::catalog();
-    let country = as_string(country).unwrap_or_default();
+    // Country codes are two letters; anything long is not one (and is not copied).
+    let short = match country.get_type() {
+        TermType::Binary => country
+            .decode::<Binary>()
+            .is_ok_and(|b| b.len() <= MAX_COUNTRY_LEN),
+        TermType::Atom => true,
+        _ => false,
+    };
+    let country = if short {
+        as_string(country).unwrap_or_default()
+    } else {
+        String::new()
+    };
     c.regions.region_for_country(&country).encode(env)
 }
+
+/// Longest country key accepted (ISO 3166 codes are 2 letters; room for overrides' own keys).
+const MAX_COUNTRY_LEN: usize = 64;
 
 #[rustler::nif]
 fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {

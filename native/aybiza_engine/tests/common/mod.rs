@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub const MODEL: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
+// The global profile: callable from every commercial region the tests use.
+pub const MODEL: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 pub fn emulator(rules: Vec<Rule>) -> Emulator {
     let cfg = EmulatorConfig {

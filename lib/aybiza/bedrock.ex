@@ -35,6 +35,16 @@ defmodule Aybiza.Bedrock do
   `{:error, %Aybiza.Error{reason: :invalid_request}}` whose message names the field path,
   e.g. `messages[2].content[0].image.format`, before anything touches the network.
 
+  The model catalog's rules apply before the network too (`docs/CATALOG.md`, "Lifecycle and
+  pre-flight rules"): the model id must follow Bedrock's id / profile / ARN grammar; an
+  end-of-life model returns `{:error, %Aybiza.Error{reason: :model_end_of_life}}` naming its
+  replacement (a Legacy one logs one warning per model); a base id Bedrock serves only through
+  an inference profile is sent as the profile of the configured region (`anthropic.claude-sonnet-4-6`
+  from `eu-west-1` goes out as `eu.anthropic.claude-sonnet-4-6`; the summary's `:model_id` says
+  which); `temperature` with `top_p` on models that refuse the pair, sampling parameters on
+  models that take none (Claude Opus 4.7 and later) and a thinking type the model lacks are
+  `:invalid_request`.
+
   ## Client options
 
     * `:region` - AWS region (validated: a crafted value never reaches a hostname).

@@ -171,7 +171,7 @@ impl Catalog {
     /// Cost is bounded whatever the input: only the last path segment's first
     /// [`SUGGESTION_PREFIX`] bytes are compared, against at most [`SUGGESTION_CANDIDATES`]
     /// names of at most [`SUGGESTION_PREFIX`] bytes each, with a cut-off once a candidate
-    /// cannot beat the current fifth best.
+    /// cannot beat the current fifth best model.
     pub fn suggestions(&self, id: &str) -> Vec<String> {
         // Compare against the bare name so profile prefixes and ARNs do not dominate. `rsplit`
         // scans from the end, so only the last segment is read (bounded below).
@@ -188,50 +188,44 @@ impl Catalog {
         }
         bare.truncate(SUGGESTION_PREFIX);
 
-        let names = self
-            .models
-            .iter()
-            .map(|m| m.id.as_str())
-            .chain(
-                self.models
-                    .iter()
-                    .flat_map(|m| m.aliases.iter().map(String::as_str)),
-            )
-            .take(SUGGESTION_CANDIDATES);
-        let mut scored: Vec<(usize, &str)> = Vec::new();
+        // Best distance per model over its id and aliases; the five best models are kept, and
+        // a name is skipped or abandoned once it cannot beat the fifth (the length difference
+        // is a lower bound of the distance).
+        let mut best: Vec<(usize, usize)> = Vec::with_capacity(SUGGESTIONS + 1);
         let mut row = Vec::new();
-        for n in names {
-            let cand: Vec<u8> = n
-                .bytes()
-                .take(SUGGESTION_PREFIX)
-                .map(|b| b.to_ascii_lowercase())
-                .collect();
-            let limit = if scored.len() >= SUGGESTION_POOL {
-                scored[SUGGESTION_POOL - 1].0
-            } else {
-                usize::MAX
-            };
-            if let Some(d) = bounded_distance(&bare, &cand, limit, &mut row) {
-                let at = scored.partition_point(|(x, _)| *x <= d);
-                scored.insert(at, (d, n));
-                scored.truncate(SUGGESTION_POOL);
+        let mut cand = Vec::with_capacity(SUGGESTION_PREFIX);
+        let mut budget = SUGGESTION_CANDIDATES;
+        for (i, m) in self.models.iter().enumerate() {
+            let mut model_best = usize::MAX;
+            for n in std::iter::once(&m.id).chain(&m.aliases) {
+                if budget == 0 {
+                    break;
+                }
+                budget -= 1;
+                let limit = if best.len() == SUGGESTIONS {
+                    best[SUGGESTIONS - 1].0.min(model_best)
+                } else {
+                    model_best
+                };
+                let len = n.len().min(SUGGESTION_PREFIX);
+                if len.abs_diff(bare.len()) > limit {
+                    continue;
+                }
+                cand.clear();
+                cand.extend(n.bytes().take(len).map(|b| b.to_ascii_lowercase()));
+                if let Some(d) = bounded_distance(&bare, &cand, limit, &mut row) {
+                    model_best = model_best.min(d);
+                }
+            }
+            if model_best != usize::MAX {
+                let at = best.partition_point(|(d, _)| *d <= model_best);
+                best.insert(at, (model_best, i));
+                best.truncate(SUGGESTIONS);
             }
         }
-        let mut out: Vec<String> = Vec::new();
-        for (_, n) in scored {
-            // Report the real id, not the friendly alias.
-            let real = self
-                .model(n)
-                .map(|m| m.id.clone())
-                .unwrap_or_else(|| n.to_string());
-            if !out.contains(&real) {
-                out.push(real);
-            }
-            if out.len() == 5 {
-                break;
-            }
-        }
-        out
+        best.into_iter()
+            .map(|(_, i)| self.models[i].id.clone())
+            .collect()
     }
 
     fn unknown(&self, id: &str) -> CatalogError {
@@ -285,8 +279,8 @@ fn parse_arn(arn: &str) -> Option<(String, String)> {
 pub const SUGGESTION_PREFIX: usize = 96;
 /// Names (ids and aliases) considered for suggestions.
 pub const SUGGESTION_CANDIDATES: usize = 512;
-/// Scored names kept while scanning (aliases of one model collapse into one suggestion).
-const SUGGESTION_POOL: usize = 16;
+/// Suggestions returned.
+const SUGGESTIONS: usize = 5;
 /// Longest profile prefix (`us-gov.`).
 const MAX_PROFILE_PREFIX: usize = 16;
 /// Design-document aliases are short names; longer input is never one.

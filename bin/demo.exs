@@ -34,7 +34,7 @@ real_aws? =
      ], "the local Bedrock emulator at #{Aybiza.Bedrock.Emulator.url(emulator)}"}
   end
 
-model = System.get_env("AYBIZA_DEMO_MODEL", "us.anthropic.claude-3-5-haiku-20241022-v1:0")
+model = System.get_env("AYBIZA_DEMO_MODEL", "us.anthropic.claude-haiku-4-5-20251001-v1:0")
 
 question =
   "Hi, I'd like to book a repair visit for my router. What are my options and what does it cost?"

@@ -10,7 +10,7 @@ config :aybiza_bedrock,
   timeouts: [connect: 3_000, first_byte: 10_000, idle: 10_000, total: 120_000],
   # Aybiza.AWS.BedrockClient settings.
   fallback_region: "us-west-2",
-  default_model: "anthropic.claude-sonnet-4-20250514-v1:0",
+  default_model: "anthropic.claude-sonnet-4-6",
   # Allowed models (AWS_BEDROCK_MODELS); [] = any model routing picks.
   models: [],
   latency_threshold_ms: 200,

@@ -137,7 +137,7 @@ if Code.ensure_loaded?(Aybiza.Bedrock.Emulator) and Process.whereis(ExUnit.Serve
   alias Aybiza.Bedrock.ToolLoop
 
   request = %{
-    model_id: "anthropic.claude-3-5-haiku-20241022-v1:0",
+    model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
     system: Aybiza.Bedrock.VoicePrompts.system(:customer_service),
     messages: [%{role: :user, content: "Can you lookup customer C-42 for me?"}],
     inference_config: %{max_tokens: 512}

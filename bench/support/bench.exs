@@ -3,7 +3,7 @@
 # Results are rows `section<TAB>metric<TAB>value<TAB>unit<TAB>note` on stdout; bin/bench
 # collects them and bench/report.py turns them into the table.
 defmodule AybizaBench do
-  @model "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
   # The emulator's default static test credentials (docs/EMULATOR.md).
   @key_id "AKIAIOSFODNN7EXAMPLE"

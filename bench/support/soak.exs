@@ -11,7 +11,7 @@ defmodule AybizaBench.Soak do
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.Emulator
 
-  @model "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
   @reply "Thanks for calling. Dr. Smith can see you at 10:30 a.m. tomorrow. The visit is $49.99. " <>
            "Please bring your card. Is there anything else I can help with?"
 

@@ -13,7 +13,7 @@ defmodule Aybiza.Bedrock do
   input, `additional_model_request_fields`) passes through unchanged.
 
       %{
-        model_id: "anthropic.claude-3-5-haiku-20241022-v1:0",
+        model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
         system: [%{text: "You are a helpful voice agent."}, %{cache_point: %{type: "default"}}],
         messages: [%{role: :user, content: [%{text: "When do you open tomorrow?"}]}],
         inference_config: %{max_tokens: 512, temperature: 0.3},
@@ -35,6 +35,16 @@ defmodule Aybiza.Bedrock do
   `{:error, %Aybiza.Error{reason: :invalid_request}}` whose message names the field path,
   e.g. `messages[2].content[0].image.format`, before anything touches the network.
 
+  The model catalog's rules apply before the network too (`docs/CATALOG.md`, "Lifecycle and
+  pre-flight rules"): the model id must follow Bedrock's id / profile / ARN grammar; an
+  end-of-life model returns `{:error, %Aybiza.Error{reason: :model_end_of_life}}` naming its
+  replacement (a Legacy one logs one warning per model); a base id Bedrock serves only through
+  an inference profile is sent as the profile of the configured region (`anthropic.claude-sonnet-4-6`
+  from `eu-west-1` goes out as `eu.anthropic.claude-sonnet-4-6`; the summary's `:model_id` says
+  which); `temperature` with `top_p` on models that refuse the pair, sampling parameters on
+  models that take none (Claude Opus 4.7 and later) and a thinking type the model lacks are
+  `:invalid_request`.
+
   ## Client options
 
     * `:region` - AWS region (validated: a crafted value never reaches a hostname).
@@ -45,6 +55,31 @@ defmodule Aybiza.Bedrock do
     * `:timeouts` - keyword of milliseconds: `:connect` (3_000), `:first_byte` (10_000),
       `:idle` (gap between events, 10_000), `:total` (120_000). Each expiry is its own
       error reason.
+
+  ## Limits
+
+  Every request is checked in Rust before anything is signed or sent; a request over a limit
+  returns `{:error, %Aybiza.Error{reason: :invalid_request}}` whose message names the field
+  path, the limit and its key (e.g. `messages[0].content[1].text: the text (9000000 bytes)
+  exceeds the limit of 8388608 (max_text_bytes, ...)`). Terms are converted without
+  recursion, so a nested term of any depth is an error, never a crash. Defaults, and the range
+  each may be set to with the `:limits` option (a keyword list or map, per call) or
+  `config :aybiza_bedrock, :limits, [...]` (per-call values win):
+
+    * `:max_depth` - nesting of maps and lists, the request being level 1: 64 (8..128).
+    * `:max_request_bytes` - the request's size as JSON, binaries as base64: 20 MiB
+      (Bedrock's 20 MB payload limit; 1 KiB..100 MiB).
+    * `:max_items` - values (scalars, maps, lists) in the request: 1,000,000.
+    * `:max_text_bytes` - one text block: 8 MiB (more than a 1M-token context holds).
+    * `:max_image_bytes` / `:max_images_per_message` - 3.75 MiB / 20 (Bedrock's).
+    * `:max_document_bytes` / `:max_documents_per_message` - 4.5 MiB / 5 (Bedrock's).
+    * `:max_messages` - 10,000. `:max_model_id_bytes` - 2048 (Bedrock's).
+    * `:max_tool_schema_bytes` - one tool's input schema as JSON: 1 MiB.
+
+  Improper lists, tuples, pids, integers beyond 64 bits and map keys that are neither atoms
+  nor UTF-8 strings are `:invalid_request` errors naming the path. Credentials with
+  characters that cannot go into an HTTP header (spaces, control characters, non-ASCII) are
+  `:invalid_credentials` errors naming the field, never its value.
 
   Streaming calls run with SDK retries off: the policy layer (`Aybiza.AWS.BedrockClient`)
   decides about retries and fallback, and SDK retries would multiply with ours.
@@ -71,7 +106,7 @@ defmodule Aybiza.Bedrock do
           | {:done, map()}
           | {:error, Error.t()}
 
-  @stream_opts [:to, :sentences, :operation, :backend]
+  @stream_opts [:to, :sentences, :operation, :backend, :limits]
 
   @doc """
   Starts a streaming call (ConverseStream) and returns `{:ok, ref}` at once.
@@ -110,8 +145,9 @@ defmodule Aybiza.Bedrock do
   message carries `ref`, so the handle stays reachable while the stream still runs, and the
   monitor is what frees an orphaned stream. `live_streams/0` counts running calls.
 
-  Options: the client options of this module plus `:to` (receiver pid) and `:sentences`
-  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`).
+  Options: the client options of this module plus `:to` (receiver pid), `:sentences`
+  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`) and
+  `:limits` (see "Limits" above).
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -128,7 +164,8 @@ defmodule Aybiza.Bedrock do
         to: self(),
         sentences: true,
         operation: :converse_stream,
-        backend: nil
+        backend: nil,
+        limits: []
       )
 
     to = stream_opts[:to]
@@ -142,7 +179,10 @@ defmodule Aybiza.Bedrock do
             ":operation must be :converse_stream or :invoke_model_with_response_stream, got: #{inspect(operation)}"
     end
 
-    native_opts = %{sentences: Config.segmenter_options!(stream_opts[:sentences])}
+    native_opts = %{
+      sentences: Config.segmenter_options!(stream_opts[:sentences]),
+      limits: limits(stream_opts[:limits])
+    }
 
     with {:ok, config} <- Config.client_config(client_opts) do
       start(operation, request, config, to, native_opts)
@@ -318,8 +358,11 @@ defmodule Aybiza.Bedrock do
 
   defp call(operation, request, opts) do
     # `:backend` is accepted (and ignored) so the Backend behaviour can pass options through.
+    {call_limits, opts} = Keyword.pop(opts, :limits, [])
+    native_opts = %{sentences: false, limits: limits(call_limits)}
+
     with {:ok, config} <- Config.client_config(Keyword.delete(opts, :backend)),
-         {:ok, ref} <- start(operation, request, config, self(), %{sentences: false}) do
+         {:ok, ref} <- start(operation, request, config, self(), native_opts) do
       await(ref)
     end
   end
@@ -332,7 +375,22 @@ defmodule Aybiza.Bedrock do
     end
   end
 
+  # The app's `config :aybiza_bedrock, :limits` overridden by the call's `:limits`; the
+  # engine validates names and ranges.
+  defp limits(call_limits) when is_list(call_limits) or is_map(call_limits) do
+    :aybiza_bedrock
+    |> Application.get_env(:limits, [])
+    |> Map.new()
+    |> Map.merge(Map.new(call_limits))
+  end
+
+  defp limits(other) do
+    raise ArgumentError, ":limits must be a keyword list or a map, got: #{inspect(other)}"
+  end
+
   defp start(operation, request, config, to, native_opts) do
+    # EOL and the other catalog rules are enforced natively; the Legacy warning is logged here.
+    Aybiza.Bedrock.Catalog.warn_if_legacy(request)
     wrap_native(Native.start_call(operation, request, config, to, native_opts))
   end
 

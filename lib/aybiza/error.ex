@@ -29,6 +29,7 @@ defmodule Aybiza.Error do
   | `:invalid_request` | the request failed validation before any network; `message` names the field path | no |
   | `:invalid_region` / `:invalid_endpoint` / `:invalid_config` | bad client configuration | no |
   | `:unknown_model` | the model id is not in the catalog | no |
+  | `:model_end_of_life` | the model reached end of life on Bedrock (checked before any network); `message` names the replacement | no |
   | `:internal` | a bug in this library (e.g. a panic caught in a task) | no |
 
   `phase` is `:before_stream` when nothing reached the caller yet, `:mid_stream` otherwise;
@@ -62,6 +63,7 @@ defmodule Aybiza.Error do
           | :invalid_endpoint
           | :invalid_config
           | :unknown_model
+          | :model_end_of_life
           | :internal
           | atom()
 

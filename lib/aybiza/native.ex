@@ -76,5 +76,7 @@ defmodule Aybiza.Native do
   def catalog_fallback_chain(_model_id), do: not_loaded()
   def catalog_max_tokens(_model_id, _explicit), do: not_loaded()
   def catalog_estimate_tokens(_text), do: not_loaded()
+  def catalog_lifecycle(_model_id), do: not_loaded()
+  def catalog_unknown_model(_model_id), do: not_loaded()
   # END catalog stubs
 end

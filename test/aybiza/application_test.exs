@@ -7,7 +7,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
   alias Aybiza.AWS.BedrockClient
   alias Aybiza.Bedrock.{CircuitBreaker, FakeBackend}
 
-  @haiku "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @haiku "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
   test "the supervision tree" do
     children = Supervisor.which_children(Aybiza.Bedrock.Supervisor)
@@ -28,7 +28,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
 
   test "invalid catalog overrides stop boot with a message naming them" do
     Application.put_env(:aybiza_bedrock, :catalog_overrides,
-      models: [%{id: "anthropic.claude-3-haiku-20240307-v1:0", default_max_tokens: 10_000_000}]
+      models: [%{id: "amazon.nova-lite-v1:0", default_max_tokens: 10_000_000}]
     )
 
     try do
@@ -119,7 +119,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
 
   test "EXTENDED_THINKING_THRESHOLD: extended_thinking: :auto also thinks at or above it" do
     old = BedrockClient.settings()
-    model = "anthropic.claude-sonnet-4-20250514-v1:0"
+    model = "anthropic.claude-sonnet-4-6"
 
     thinking? = fn ->
       {:ok, request} =

@@ -6,7 +6,7 @@ defmodule Aybiza.BedrockStreamTest do
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.Emulator
 
-  @model "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
   @reply "Thanks for calling. Dr. Smith is in at 10:30 a.m. tomorrow. The fee is $3.50, plus tax. Anything else?"
 
   setup do

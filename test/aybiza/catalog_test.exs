@@ -11,6 +11,8 @@ defmodule Aybiza.CatalogTest do
   @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
   @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
   @haiku3 "anthropic.claude-3-haiku-20240307-v1:0"
+  @haiku45 "anthropic.claude-haiku-4-5-20251001-v1:0"
+  @sonnet46 "anthropic.claude-sonnet-4-6"
 
   describe "models/0 and info/0" do
     test "lists every model with capabilities and prices" do
@@ -44,6 +46,18 @@ defmodule Aybiza.CatalogTest do
 
       assert {:ok, %{model_id: ^arn, base_model_id: @sonnet4, region: "us-east-1"}} =
                Catalog.get(arn)
+    end
+
+    test "apis: the API families a model is served on" do
+      assert {:ok, %{apis: apis, spec: %{apis: apis}}} =
+               Catalog.get("global.anthropic.claude-opus-4-7")
+
+      assert :messages in apis and :converse in apis
+      assert Catalog.serves?("us.anthropic.claude-opus-4-7", :messages)
+      refute Catalog.serves?("amazon.nova-pro-v1:0", :messages)
+      assert Catalog.serves?("amazon.nova-pro-v1:0", :converse)
+      refute Catalog.serves?("no.such-model", :converse)
+      assert Enum.all?(Catalog.models(), &match?([_ | _], &1.apis))
     end
 
     test "design names resolve to real ids with a one-time warning" do
@@ -90,7 +104,8 @@ defmodule Aybiza.CatalogTest do
     end
 
     test "throttling chain" do
-      assert {:ok, [@haiku35, @haiku3]} = Catalog.fallback_chain(@sonnet4)
+      # Legacy Sonnet 4 falls back to active models only.
+      assert {:ok, [@sonnet46, @haiku45]} = Catalog.fallback_chain(@sonnet4)
     end
   end
 
@@ -172,39 +187,48 @@ defmodule Aybiza.CatalogTest do
 
   describe "Routing" do
     test "the rule table" do
-      assert {:ok,
-              %{base_model_id: "anthropic.claude-opus-4-20250514-v1:0", rule: "deep_reasoning"}} =
+      assert {:ok, %{base_model_id: "anthropic.claude-opus-4-6-v1", rule: "deep_reasoning"}} =
                Routing.select_optimal_model_and_region(0.95, 1500)
 
-      assert {:ok, %{model_id: @haiku3, rule: "ultra_fast_cheap"}} =
+      assert {:ok, %{model_id: "amazon.nova-micro-v1:0", rule: "ultra_fast_cheap"}} =
                Routing.select_optimal_model_and_region(0.1, 100, [], cost_optimize: true)
 
-      assert {:ok, %{base_model_id: @haiku35, rule: "ultra_fast"}} =
+      assert {:ok, %{base_model_id: @haiku45, rule: "ultra_fast"}} =
                Routing.select_optimal_model_and_region(0.1, 100)
 
-      assert {:ok, %{base_model_id: @haiku35, rule: "fast"}} =
+      assert {:ok, %{base_model_id: @haiku45, rule: "fast"}} =
                Routing.select_optimal_model_and_region(0.5, 180)
 
-      assert {:ok, %{base_model_id: @sonnet4, rule: "tools"}} =
+      assert {:ok, %{base_model_id: @sonnet46, rule: "tools"}} =
                Routing.select_optimal_model_and_region(0.5, 500, [:tools])
 
-      assert {:ok, %{base_model_id: @sonnet4, rule: "complex", region: "us-east-1"}} =
+      assert {:ok, %{base_model_id: @sonnet46, rule: "complex", region: "us-east-1"}} =
                Routing.select_optimal_model_and_region(0.8, 500)
+    end
+
+    test "no rule routes to a Legacy or EOL model" do
+      for rule <- Catalog.info().routing_rules, id <- rule.models do
+        assert %{state: :active} = Catalog.lifecycle(id), "#{rule.name}: #{id}"
+      end
+
+      for {_from, chain} <- Catalog.info().fallback_chains, id <- chain do
+        assert %{state: :active} = Catalog.lifecycle(id), id
+      end
     end
 
     test "region by country, capabilities and excluded pairs" do
       assert {:ok, %{region: "eu-central-1", model_id: "eu." <> _}} =
                Routing.select_optimal_model_and_region(0.5, 500, %{}, country: "DE")
 
-      assert {:ok, %{base_model_id: "anthropic.claude-haiku-4-5-20251001-v1:0"}} =
+      assert {:ok, %{base_model_id: @haiku45}} =
                Routing.select_optimal_model_and_region(0.5, 180, [:vision])
 
-      haikus = [@haiku35, "anthropic.claude-haiku-4-5-20251001-v1:0", @haiku3]
+      fast = [@haiku45, "amazon.nova-lite-v1:0"]
 
-      # Every Haiku failing in us-east-1: a later matching rule's model in the same region.
-      assert {:ok, %{base_model_id: @sonnet4, region: "us-east-1", degraded: true}} =
+      # Every fast model failing in us-east-1: a later matching rule's model in the same region.
+      assert {:ok, %{base_model_id: @sonnet46, region: "us-east-1", degraded: true}} =
                Routing.select_optimal_model_and_region(0.5, 180, [],
-                 excluded: Enum.map(haikus, &{&1, "us-east-1"})
+                 excluded: Enum.map(fast, &{&1, "us-east-1"})
                )
 
       assert {:error, %Aybiza.Error{reason: :invalid_request}} =

@@ -5,7 +5,7 @@ defmodule Aybiza.Bedrock.CircuitBreakerTest do
 
   alias Aybiza.Bedrock.{CircuitBreaker, Clock, Telemetry}
 
-  @model "anthropic.claude-sonnet-4-20250514-v1:0"
+  @model "anthropic.claude-sonnet-4-6"
 
   setup do
     clock = Clock.manual(1_000_000)
@@ -120,7 +120,7 @@ defmodule Aybiza.Bedrock.CircuitBreakerTest do
     open!(region, opts)
     assert CircuitBreaker.state(@model, region) == :open
     assert CircuitBreaker.state(@model, region <> "-other") == :closed
-    assert CircuitBreaker.state("anthropic.claude-3-haiku-20240307-v1:0", region) == :closed
+    assert CircuitBreaker.state("amazon.nova-lite-v1:0", region) == :closed
     assert {{@model, region}, :open} in CircuitBreaker.list()
     CircuitBreaker.reset(@model, region)
     assert CircuitBreaker.state(@model, region) == :closed

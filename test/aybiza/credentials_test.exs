@@ -5,7 +5,7 @@ defmodule Aybiza.CredentialsTest do
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.{Credentials, Emulator}
 
-  @model "anthropic.claude-3-haiku-20240307-v1:0"
+  @model "amazon.nova-lite-v1:0"
 
   setup do
     emulator = start_supervised!({Emulator, api_key: "bedrock-api-key-test-123"})

@@ -5,8 +5,8 @@ defmodule Aybiza.Bedrock.PerformanceMonitorTest do
 
   alias Aybiza.Bedrock.PerformanceMonitor
 
-  @opus "anthropic.claude-opus-4-20250514-v1:0"
-  @haiku "anthropic.claude-3-haiku-20240307-v1:0"
+  @opus "anthropic.claude-opus-4-6-v1"
+  @haiku "anthropic.claude-haiku-4-5-20251001-v1:0"
 
   # Far from real time so other tests' samples are outside the window.
   @now 10_000_000_000_000

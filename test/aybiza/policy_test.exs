@@ -5,9 +5,9 @@ defmodule Aybiza.Bedrock.PolicyTest do
   alias Aybiza.Bedrock.Policy.Models
   alias Aybiza.Error
 
-  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
-  @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
-  @haiku3 "anthropic.claude-3-haiku-20240307-v1:0"
+  @sonnet4 "anthropic.claude-sonnet-4-6"
+  @haiku35 "anthropic.claude-haiku-4-5-20251001-v1:0"
+  @haiku3 "amazon.nova-lite-v1:0"
 
   defp cfg(extra \\ []),
     do:
@@ -169,16 +169,20 @@ defmodule Aybiza.Bedrock.PolicyTest do
   end
 
   test "model facts come from the catalog" do
-    assert {:ok, %{temperature_and_top_p?: true, tier: :sonnet}} = Models.facts(@sonnet4)
+    assert {:ok, %{temperature_and_top_p?: false, sampling?: true, tier: :sonnet}} =
+             Models.facts(@sonnet4)
 
-    assert {:ok, %{temperature_and_top_p?: false}} =
-             Models.facts("anthropic.claude-haiku-4-5-20251001-v1:0")
+    assert {:ok, %{temperature_and_top_p?: true}} = Models.facts("amazon.nova-lite-v1:0")
+
+    # Opus 4.7 takes no sampling parameters and only adaptive thinking (no budget).
+    assert {:ok, %{sampling?: false, thinking?: false}} =
+             Models.facts("us.anthropic.claude-opus-4-7")
 
     assert {:ok, %{tools?: true, profile: "us", base_model_id: @haiku35}} =
              Models.facts("us." <> @haiku35)
 
-    # 3.5 Haiku is not offered under the eu profile: the catalog says so.
-    assert {:error, %Error{reason: :unknown_model}} = Models.facts("eu." <> @haiku35)
+    # Haiku 4.5 is not offered under the apac profile: the catalog says so.
+    assert {:error, %Error{reason: :unknown_model}} = Models.facts("apac." <> @haiku35)
     assert {:error, %Error{reason: :unknown_model}} = Models.facts("no-such-model")
     assert {:ok, "eu." <> @sonnet4} = Models.geo_profile(@sonnet4, "eu-west-1")
     assert {:ok, nil} = Models.geo_profile("us." <> @sonnet4, "us-east-1")
@@ -187,7 +191,8 @@ defmodule Aybiza.Bedrock.PolicyTest do
   test "chains keep the profile prefix and leave out models not offered under it" do
     assert {:ok, [@haiku35, @haiku3]} = Models.chain(@sonnet4)
     assert {:ok, ["us." <> @haiku35, "us." <> @haiku3]} = Models.chain("us." <> @sonnet4)
-    assert {:ok, ["eu." <> @haiku3]} = Models.chain("eu." <> @sonnet4)
+    # Nova Lite has no jp profile.
+    assert {:ok, ["jp." <> @haiku35]} = Models.chain("jp." <> @sonnet4)
     assert {:ok, []} = Models.faster(@haiku3)
     assert {:error, %Error{reason: :unknown_model}} = Models.chain("no-such-model")
   end

@@ -63,7 +63,7 @@ defmodule Aybiza.Bedrock.TelemetryTest do
         "Hi",
         %{call_id: call_id, tenant_id: "t-1", system_prompt: "secret prompt"},
         backend: {FakeBackend, script: script},
-        model_id: "anthropic.claude-3-5-haiku-20241022-v1:0",
+        model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
         region: unique_region()
       )
 
@@ -99,7 +99,7 @@ defmodule Aybiza.Bedrock.TelemetryTest do
     {:ok, ref} =
       BedrockClient.generate_response("Hi", %{call_id: call_id},
         backend: {FakeBackend, script: script},
-        model_id: "anthropic.claude-sonnet-4-20250514-v1:0",
+        model_id: "anthropic.claude-sonnet-4-6",
         region: unique_region(),
         policy: [random: fn _ -> 0 end]
       )
@@ -112,7 +112,7 @@ defmodule Aybiza.Bedrock.TelemetryTest do
     assert_receive {:telemetry, [:aybiza_bedrock, :fallback], %{attempt: 2},
                     %{
                       kind: :alternative_model,
-                      from_model: "anthropic.claude-sonnet-4-20250514-v1:0"
+                      from_model: "anthropic.claude-sonnet-4-6"
                     }}
 
     assert_receive {:telemetry, [:aybiza_bedrock, :recovery], %{delivered_sentences: 1},
@@ -128,7 +128,7 @@ defmodule Aybiza.Bedrock.TelemetryTest do
     {:ok, ref} =
       BedrockClient.generate_response("Hi", %{call_id: call_id},
         backend: {FakeBackend, script: script},
-        model_id: "anthropic.claude-sonnet-4-20250514-v1:0",
+        model_id: "anthropic.claude-sonnet-4-6",
         region: unique_region()
       )
 

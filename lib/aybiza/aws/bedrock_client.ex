@@ -37,9 +37,10 @@ defmodule Aybiza.AWS.BedrockClient do
 
   @settings_key {__MODULE__, :settings}
 
-  # The design's default model (Sonnet 4), used when routing's choices are all excluded
-  # by the configured `:models`.
-  @default_model "anthropic.claude-sonnet-4-20250514-v1:0"
+  # Used when routing's choices are all excluded by the configured `:models`: the design's
+  # Sonnet choice, today's Active Sonnet (Sonnet 4 is Legacy on Bedrock). Profile-only, so
+  # calls go through the region's profile.
+  @default_model "anthropic.claude-sonnet-4-6"
 
   @default_fallback_line "I'm sorry, I'm having trouble right now. Could you give me a moment and ask again?"
 
@@ -267,9 +268,10 @@ defmodule Aybiza.AWS.BedrockClient do
   from the model's catalog entry: system prompt + voice guidelines
   (`Aybiza.Bedrock.VoicePrompts`), history + the user turn, `max_tokens` of
   `Aybiza.Bedrock.Catalog.max_tokens_for/2`, temperature (0.3) and top_p (0.9, only when
-  the model accepts both), `top_k` (250) in the additional fields of Anthropic models, tools
-  only when the model supports them, extended thinking when asked and supported (then no
-  temperature/top_p/top_k), and `performance_config` for `latency: :optimized`.
+  the model accepts both), `top_k` (250) in the additional fields of Anthropic models (no
+  sampling parameter at all for models that take none, Claude Opus 4.7 and later), tools
+  only when the model supports them, extended (budget) thinking when asked and supported
+  (then no temperature/top_p/top_k), and `performance_config` for `latency: :optimized`.
   `{:error, %Aybiza.Error{}}` for a model the catalog does not know or an unknown
   `:agent_type`.
   """
@@ -285,7 +287,7 @@ defmodule Aybiza.AWS.BedrockClient do
 
       inference =
         cond do
-          thinking? ->
+          thinking? or not facts.sampling? ->
             %{max_tokens: max_tokens}
 
           facts.temperature_and_top_p? ->
@@ -297,9 +299,14 @@ defmodule Aybiza.AWS.BedrockClient do
 
       additional =
         cond do
-          thinking? -> %{"thinking" => %{"type" => "enabled", "budget_tokens" => budget}}
-          facts.family == "anthropic" and opts[:top_k] -> %{"top_k" => opts[:top_k]}
-          true -> %{}
+          thinking? ->
+            %{"thinking" => %{"type" => "enabled", "budget_tokens" => budget}}
+
+          facts.family == "anthropic" and facts.sampling? and opts[:top_k] ->
+            %{"top_k" => opts[:top_k]}
+
+          true ->
+            %{}
         end
 
       tools = context[:tools] || []

@@ -38,22 +38,48 @@ defmodule Aybiza.Bedrock.Catalog do
             prompt_caching: boolean(),
             min_cache_tokens: non_neg_integer(),
             cache_ttl_1h: boolean(),
-            accepts_temperature_and_top_p: boolean()
+            accepts_temperature_and_top_p: boolean(),
+            thinking_budget: boolean(),
+            thinking_adaptive: boolean(),
+            accepts_sampling: boolean()
           },
+          apis: [api()],
+          mantle_id: String.t() | nil,
           regions: [String.t()],
           profiles: [String.t()],
           prices: map(),
           regional_premium_percent: non_neg_integer(),
+          profile_premium_percent: map(),
+          profile_prices: map(),
+          lifecycle: %{
+            state: String.t(),
+            launched: String.t() | nil,
+            legacy_since: String.t() | nil,
+            eol_date: String.t() | nil,
+            eol_no_sooner_than: String.t() | nil,
+            replacement: String.t() | nil
+          },
+          sources: [String.t()],
+          unconfirmed: [String.t()],
           deprecation_date: String.t() | nil,
           notes: String.t() | nil,
           verified: boolean()
         }
 
   @typedoc """
+  A Bedrock API family: `:converse` (Converse / ConverseStream), `:invoke` (InvokeModel /
+  InvokeModelWithResponseStream) or `:messages` (the Anthropic Messages API on Bedrock, SSE).
+  """
+  @type api :: :converse | :invoke | :messages
+
+  @typedoc """
   A resolved id. `model_id` is what to send to Bedrock; `base_model_id` the foundation model;
   `profile` the inference profile prefix (`nil` for the in-region id); `alias_of` the alias the
   caller used; `deprecated_alias` is true for names from our design documents;
-  `needs_profile` is true when the base id cannot be invoked on demand (send a profile id).
+  `needs_profile` is true when the base id cannot be invoked on demand (send a profile id);
+  `apis` lists the API families the model is served on (also in `spec.apis`); `mantle_id` is
+  the model's id on bedrock-mantle when it differs from the base id; `lifecycle_state` is the
+  Bedrock state today (details in `spec.lifecycle`).
   """
   @type resolved :: %{
           input: String.t(),
@@ -66,6 +92,9 @@ defmodule Aybiza.Bedrock.Catalog do
           price_percent: pos_integer(),
           needs_profile: boolean(),
           family: atom(),
+          lifecycle_state: :active | :legacy | :eol,
+          apis: [api()],
+          mantle_id: String.t() | nil,
           spec: model()
         }
 
@@ -90,7 +119,21 @@ defmodule Aybiza.Bedrock.Catalog do
     case Native.catalog_resolve(model_id) do
       {:ok, resolved} ->
         warn_alias_once(resolved)
+
+        warn_legacy_once(
+          resolved.base_model_id,
+          resolved.lifecycle_state,
+          resolved.spec.lifecycle
+        )
+
         {:ok, resolved}
+
+      {:error, {:aybiza_error, :unknown_model, _}} ->
+        # The closest known ids, computed on a dirty scheduler.
+        case Native.catalog_unknown_model(model_id) do
+          {:ok, resolved} -> {:ok, resolved}
+          {:error, native} -> {:error, Aybiza.Error.from_native(native)}
+        end
 
       {:error, native} ->
         {:error, Aybiza.Error.from_native(native)}
@@ -108,6 +151,56 @@ defmodule Aybiza.Bedrock.Catalog do
     case get(model_id) do
       {:ok, resolved} -> resolved
       {:error, error} -> raise error
+    end
+  end
+
+  @doc """
+  The lifecycle of a model on Bedrock as of today: `%{state: :active | :legacy | :eol,
+  base_model_id:, launched:, eol_date:, replacement:}`, or `nil` for an id the catalog does
+  not know. An `eol_date` in the past makes the model `:eol` on that day.
+
+  Calls (`Aybiza.Bedrock.stream/2`, `converse/2`, `invoke_model*`) to an EOL model fail
+  before any network with `%Aybiza.Error{reason: :model_end_of_life}` naming the replacement;
+  a Legacy model logs one warning per model per VM with its EOL date (`warn_if_legacy/1`).
+  """
+  @spec lifecycle(String.t()) :: map() | nil
+  def lifecycle(model_id) when is_binary(model_id), do: Native.catalog_lifecycle(model_id)
+  def lifecycle(_), do: nil
+
+  @doc """
+  Logs a warning, once per model per VM, when `model_id` (or the `:model_id` of a request
+  map) is a Legacy model: it still works, and stops on its EOL date. Returns `:ok`.
+  """
+  @spec warn_if_legacy(String.t() | map()) :: :ok
+  def warn_if_legacy(%{} = request) do
+    case request_model_id(request) do
+      id when is_binary(id) -> warn_if_legacy(id)
+      _ -> :ok
+    end
+  end
+
+  def warn_if_legacy(model_id) when is_binary(model_id) do
+    case lifecycle(model_id) do
+      %{state: :legacy} = l -> warn_legacy_once(l.base_model_id, :legacy, l)
+      _ -> :ok
+    end
+  end
+
+  def warn_if_legacy(_), do: :ok
+
+  defp request_model_id(request) do
+    Enum.find_value([:model_id, "model_id", "modelId", :modelId], &Map.get(request, &1))
+  end
+
+  @doc """
+  Whether the model is served on `api` (`:converse`, `:invoke` or `:messages`). Unknown ids
+  return `false`.
+  """
+  @spec serves?(String.t(), api()) :: boolean()
+  def serves?(model_id, api) when api in [:converse, :invoke, :messages] do
+    case get(model_id) do
+      {:ok, %{apis: apis}} -> api in apis
+      {:error, _} -> false
     end
   end
 
@@ -249,6 +342,33 @@ defmodule Aybiza.Bedrock.Catalog do
   end
 
   defp warn_alias_once(_resolved), do: :ok
+
+  # Keyed by base model id: at most one key per catalog model, whatever ids callers pass.
+  defp warn_legacy_once(base_model_id, :legacy, lifecycle) do
+    key = {__MODULE__, :legacy_warned, base_model_id}
+
+    unless :persistent_term.get(key, false) do
+      :persistent_term.put(key, true)
+      eol = lifecycle_field(lifecycle, :eol_date)
+      replacement = lifecycle_field(lifecycle, :replacement)
+
+      Logger.warning(
+        "model #{base_model_id} is Legacy on Bedrock" <>
+          if(eol,
+            do: " and reaches end of life on #{eol}",
+            else: " (end-of-life date not yet published)"
+          ) <>
+          if(replacement, do: "; move to #{replacement}", else: "")
+      )
+    end
+
+    :ok
+  end
+
+  defp warn_legacy_once(_base_model_id, _state, _lifecycle), do: :ok
+
+  defp lifecycle_field(%{} = l, key), do: Map.get(l, key)
+  defp lifecycle_field(_, _), do: nil
 
   # Atom keys and atom values become strings so the NIF sees plain JSON-like data.
   defp stringify(nil), do: nil

@@ -275,7 +275,8 @@ defmodule Aybiza.Bedrock.Policy.Models do
           default_max_tokens: pos_integer(),
           tools?: boolean(),
           thinking?: boolean(),
-          temperature_and_top_p?: boolean()
+          temperature_and_top_p?: boolean(),
+          sampling?: boolean()
         }
 
   @doc "The facts of a model, from its catalog entry."
@@ -361,8 +362,10 @@ defmodule Aybiza.Bedrock.Policy.Models do
       tier: to_tier(spec.tier),
       default_max_tokens: spec.default_max_tokens,
       tools?: spec.capabilities.tools,
-      thinking?: spec.capabilities.thinking,
-      temperature_and_top_p?: spec.capabilities.accepts_temperature_and_top_p
+      # The client asks for budget thinking (`type: "enabled"`), which adaptive-only models reject.
+      thinking?: spec.capabilities.thinking_budget,
+      temperature_and_top_p?: spec.capabilities.accepts_temperature_and_top_p,
+      sampling?: spec.capabilities.accepts_sampling
     }
   end
 

@@ -93,7 +93,7 @@ defmodule Aybiza.Bedrock.RuntimeConfig do
   def convert(:model, value) do
     if value =~ ~r/\A[a-z0-9][a-z0-9.\-]*[a-z0-9](:[0-9a-z]+)*\z/i,
       do: {:ok, Map.get(@design_aliases, value, value)},
-      else: {:error, "a Bedrock model id such as anthropic.claude-sonnet-4-20250514-v1:0"}
+      else: {:error, "a Bedrock model id such as anthropic.claude-sonnet-4-6"}
   end
 
   def convert(:model_list, value) do

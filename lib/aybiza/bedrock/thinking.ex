@@ -44,15 +44,16 @@ defmodule Aybiza.Bedrock.Thinking do
   end
 
   @doc """
-  Whether the model supports extended thinking (catalog `capabilities.thinking`; unknown
-  models do not).
+  Whether the model supports extended thinking with a token budget (`type: "enabled"`, the
+  shape this module builds; catalog `capabilities.thinking_budget`). Models with adaptive
+  thinking only (Claude Opus 4.7 and later) and unknown models do not.
   """
   @spec supported?(String.t() | nil) :: boolean()
   def supported?(nil), do: false
 
   def supported?(model_id) when is_binary(model_id) do
     caps = Aybiza.Bedrock.PromptCache.model_capabilities(model_id)
-    Map.get(caps, :thinking, Map.get(caps, "thinking")) == true
+    Map.get(caps, :thinking_budget, Map.get(caps, "thinking_budget")) == true
   end
 
   @doc """

@@ -40,6 +40,8 @@ pub enum ErrorKind {
     InvalidEndpoint,
     InvalidConfig,
     UnknownModel,
+    /// The model reached end of life on Bedrock (checked before any network).
+    ModelEndOfLife,
     Internal,
 }
 
@@ -72,6 +74,7 @@ impl ErrorKind {
             ErrorKind::InvalidEndpoint => "invalid_endpoint",
             ErrorKind::InvalidConfig => "invalid_config",
             ErrorKind::UnknownModel => "unknown_model",
+            ErrorKind::ModelEndOfLife => "model_end_of_life",
             ErrorKind::Internal => "internal",
         }
     }

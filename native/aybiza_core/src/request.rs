@@ -7,6 +7,7 @@
 
 use crate::catalog::estimate_tokens;
 use crate::error::Error;
+use crate::limits::{check_value, exceeded, Limits};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -355,8 +356,176 @@ fn as_i32(v: &Value, path: &str) -> Result<i32> {
         })
 }
 
-/// Decodes a ConverseStream / Converse request.
+/// Decodes a ConverseStream / Converse request under the default [`Limits`].
 pub fn decode_converse(value: &Value) -> Result<ConverseRequest> {
+    decode_converse_with(value, &Limits::default())
+}
+
+/// Decodes a ConverseStream / Converse request and enforces `limits` (depth, size and item
+/// count of the whole value first, then per-message and per-block limits), so an oversized
+/// request fails with the field path before anything is signed or sent.
+pub fn decode_converse_with(value: &Value, limits: &Limits) -> Result<ConverseRequest> {
+    check_value(value, limits, "")?;
+    precheck_model_id(value, limits)?;
+    let req = decode_converse_unchecked(value)?;
+    check_converse_limits(&req, limits)?;
+    Ok(req)
+}
+
+/// The model id's length, checked before its grammar (which would call a long id malformed).
+fn precheck_model_id(value: &Value, limits: &Limits) -> Result<()> {
+    match value.get("modelId").or_else(|| value.get("model_id")) {
+        Some(Value::String(id)) => check_model_id_len(id, limits),
+        _ => Ok(()),
+    }
+}
+
+fn check_model_id_len(model_id: &str, limits: &Limits) -> Result<()> {
+    if model_id.len() > limits.max_model_id_bytes {
+        return Err(exceeded(
+            "model_id",
+            &format!("its length ({} bytes)", model_id.len()),
+            limits.max_model_id_bytes,
+            "max_model_id_bytes",
+        ));
+    }
+    Ok(())
+}
+
+fn check_text(text: &str, path: &str, limits: &Limits) -> Result<()> {
+    if text.len() > limits.max_text_bytes {
+        return Err(exceeded(
+            path,
+            &format!("the text ({} bytes)", text.len()),
+            limits.max_text_bytes,
+            "max_text_bytes",
+        ));
+    }
+    Ok(())
+}
+
+fn check_image(image: &Image, path: &str, limits: &Limits) -> Result<()> {
+    if image.bytes.len() > limits.max_image_bytes {
+        return Err(exceeded(
+            path,
+            &format!("the image ({} bytes)", image.bytes.len()),
+            limits.max_image_bytes,
+            "max_image_bytes",
+        ));
+    }
+    Ok(())
+}
+
+fn check_document(doc: &Document, path: &str, limits: &Limits) -> Result<()> {
+    if doc.bytes.len() > limits.max_document_bytes {
+        return Err(exceeded(
+            path,
+            &format!("the document ({} bytes)", doc.bytes.len()),
+            limits.max_document_bytes,
+            "max_document_bytes",
+        ));
+    }
+    Ok(())
+}
+
+/// The per-part limits of a decoded request (paths as the decoder names them).
+fn check_converse_limits(req: &ConverseRequest, limits: &Limits) -> Result<()> {
+    check_model_id_len(&req.model_id, limits)?;
+    if req.messages.len() > limits.max_messages {
+        return Err(exceeded(
+            "messages",
+            &format!("the number of messages ({})", req.messages.len()),
+            limits.max_messages,
+            "max_messages",
+        ));
+    }
+    for (i, block) in req.system.iter().enumerate() {
+        if let SystemBlock::Text(t) = block {
+            check_text(t, &format!("system[{i}].text"), limits)?;
+        }
+    }
+    for (m, message) in req.messages.iter().enumerate() {
+        let (mut images, mut documents) = (0usize, 0usize);
+        for (b, block) in message.content.iter().enumerate() {
+            let path = format!("messages[{m}].content[{b}]");
+            match block {
+                ContentBlock::Text(t) => check_text(t, &format!("{path}.text"), limits)?,
+                ContentBlock::Reasoning { text, .. } => {
+                    check_text(text, &format!("{path}.reasoning_content"), limits)?
+                }
+                ContentBlock::Image(image) => {
+                    images += 1;
+                    check_image(image, &format!("{path}.image"), limits)?;
+                }
+                ContentBlock::Document(doc) => {
+                    documents += 1;
+                    check_document(doc, &format!("{path}.document"), limits)?;
+                }
+                ContentBlock::ToolResult { content, .. } => {
+                    for (c, item) in content.iter().enumerate() {
+                        let path = format!("{path}.tool_result.content[{c}]");
+                        match item {
+                            ToolResultContent::Text(t) => {
+                                check_text(t, &format!("{path}.text"), limits)?
+                            }
+                            ToolResultContent::Image(image) => {
+                                check_image(image, &format!("{path}.image"), limits)?
+                            }
+                            ToolResultContent::Document(doc) => {
+                                check_document(doc, &format!("{path}.document"), limits)?
+                            }
+                            ToolResultContent::Json(_) => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let content = format!("messages[{m}].content");
+        if images > limits.max_images_per_message {
+            return Err(exceeded(
+                &content,
+                &format!("the number of images ({images})"),
+                limits.max_images_per_message,
+                "max_images_per_message",
+            ));
+        }
+        if documents > limits.max_documents_per_message {
+            return Err(exceeded(
+                &content,
+                &format!("the number of documents ({documents})"),
+                limits.max_documents_per_message,
+                "max_documents_per_message",
+            ));
+        }
+    }
+    if let Some(tc) = &req.tool_config {
+        let schema_limits = Limits {
+            max_request_bytes: limits.max_tool_schema_bytes,
+            ..*limits
+        };
+        for (i, tool) in tc.tools.iter().enumerate() {
+            if let Tool::Spec { input_schema, .. } = tool {
+                let path = format!("tool_config.tools[{i}].tool_spec.input_schema");
+                check_value(input_schema, &schema_limits, &path).map_err(|e| {
+                    if e.message.contains("max_request_bytes") {
+                        exceeded(
+                            &path,
+                            "the schema's size as JSON",
+                            limits.max_tool_schema_bytes,
+                            "max_tool_schema_bytes",
+                        )
+                    } else {
+                        e
+                    }
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn decode_converse_unchecked(value: &Value) -> Result<ConverseRequest> {
     let mut obj = Obj::new(value, "")?;
     let model_id = obj.require_string("modelId")?;
     validate_model_id(&model_id)?;
@@ -442,9 +611,28 @@ pub fn decode_converse(value: &Value) -> Result<ConverseRequest> {
     })
 }
 
-/// Decodes an InvokeModel request `{modelId, body}`; the body is the model's own JSON. For
-/// Anthropic models the Bedrock `anthropic_version` is added when missing.
+/// Decodes an InvokeModel request `{modelId, body}` under the default [`Limits`].
 pub fn decode_invoke(value: &Value) -> Result<InvokeRequest> {
+    decode_invoke_with(value, &Limits::default())
+}
+
+/// Decodes an InvokeModel request `{modelId, body}`; the body is the model's own JSON (a map,
+/// or a JSON string parsed here and held to the same depth and size limits). For Anthropic
+/// models the Bedrock `anthropic_version` is added when missing.
+pub fn decode_invoke_with(value: &Value, limits: &Limits) -> Result<InvokeRequest> {
+    check_value(value, limits, "")?;
+    precheck_model_id(value, limits)?;
+    let req = decode_invoke_unchecked(value)?;
+    // A body given as a JSON string was one level in the request map: count it as level 2.
+    let body_limits = Limits {
+        max_depth: limits.max_depth.saturating_sub(1).max(1),
+        ..*limits
+    };
+    check_value(&req.body, &body_limits, "body")?;
+    Ok(req)
+}
+
+fn decode_invoke_unchecked(value: &Value) -> Result<InvokeRequest> {
     let mut obj = Obj::new(value, "")?;
     let model_id = obj.require_string("modelId")?;
     validate_model_id(&model_id)?;
@@ -470,19 +658,9 @@ pub fn decode_invoke(value: &Value) -> Result<InvokeRequest> {
 }
 
 fn validate_model_id(model_id: &str) -> Result<()> {
-    // Model ids go into the URL path; Bedrock ids and ARNs use this alphabet only.
-    let ok = model_id.len() <= 2048
-        && model_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._:/".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_request(
-            "modelId",
-            "contains characters no Bedrock model id or ARN has",
-        ))
-    }
+    // Model ids go into the URL path: Bedrock's id / profile / ARN grammar, no `..`, no path
+    // segments (catalog::ids::check_model_id).
+    crate::catalog::check_model_id(model_id).map_err(|e| Error::invalid_request("modelId", e))
 }
 
 fn string_list(v: &Value, path: &str) -> Result<Vec<String>> {
@@ -1082,5 +1260,107 @@ mod tests {
             .body
             .get("anthropic_version")
             .is_none());
+    }
+
+    fn limited(limits: &Limits, v: &Value) -> Error {
+        decode_converse_with(v, limits).unwrap_err()
+    }
+
+    #[test]
+    fn limits_name_the_path_and_the_limit() {
+        let l = Limits {
+            max_text_bytes: 10,
+            max_messages: 2,
+            max_image_bytes: 4,
+            max_images_per_message: 1,
+            max_model_id_bytes: 5,
+            max_tool_schema_bytes: 40,
+            ..Limits::default()
+        };
+        let e = limited(
+            &l,
+            &json!({"modelId": "m", "messages": [
+            {"role": "user", "content": [{"text": "short"}, {"text": "this text is too long"}]}]}),
+        );
+        assert!(
+            e.message.starts_with("messages[0].content[1].text:"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("max_text_bytes"), "{}", e.message);
+
+        let three: Vec<Value> = ["a", "b", "c"]
+            .iter()
+            .map(|t| json!({"role": "user", "content": t}))
+            .collect();
+        let e = limited(&l, &json!({"modelId": "m", "messages": three}));
+        assert!(e.message.contains("max_messages"), "{}", e.message);
+
+        let e = limited(
+            &l,
+            &json!({"modelId": "m", "messages": [{"role": "user", "content": [
+            {"image": {"format": "png", "bytes": "123456"}}]}]}),
+        );
+        assert!(
+            e.message.starts_with("messages[0].content[0].image"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("max_image_bytes"), "{}", e.message);
+
+        let e = limited(
+            &l,
+            &json!({"modelId": "m", "messages": [{"role": "user", "content": [
+            {"image": {"format": "png", "bytes": "12"}}, {"image": {"format": "png", "bytes": "12"}}]}]}),
+        );
+        assert!(
+            e.message.contains("max_images_per_message"),
+            "{}",
+            e.message
+        );
+
+        let e = limited(
+            &l,
+            &json!({"modelId": "model-too-long", "messages": [{"role": "user", "content": "x"}]}),
+        );
+        assert!(e.message.starts_with("model_id:"), "{}", e.message);
+
+        let e = limited(
+            &l,
+            &json!({"modelId": "m", "messages": [{"role": "user", "content": "x"}],
+            "tool_config": {"tools": [{"tool_spec": {"name": "t", "input_schema": {"json":
+                {"type": "object", "description": "a rather long description here"}}}}]}}),
+        );
+        assert!(
+            e.message
+                .starts_with("tool_config.tools[0].tool_spec.input_schema"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("max_tool_schema_bytes"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_values_fail_with_a_path_not_a_crash() {
+        let mut deep = json!("x");
+        for _ in 0..100 {
+            deep = json!({"a": deep});
+        }
+        let mut v = base();
+        v["additional_model_request_fields"] = json!({"nested": deep});
+        let e = decode_converse(&v).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("additional_model_request_fields.nested.a.a"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("max_depth"), "{}", e.message);
+
+        // A JSON-string body is parsed and held to the same depth.
+        let body = format!("{}1{}", "[".repeat(100), "]".repeat(100));
+        let e = decode_invoke(&json!({"model_id": "m", "body": body})).unwrap_err();
+        assert!(e.message.contains("max_depth"), "{}", e.message);
+        assert!(e.message.starts_with("body"), "{}", e.message);
     }
 }

@@ -13,10 +13,12 @@ use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types as sdk;
 use aws_sdk_bedrockruntime::Client;
-use aybiza_core::catalog::estimate_tokens;
+use aybiza_core::catalog::{estimate_tokens, preflight};
 use aybiza_core::error::{Error, ErrorKind, Phase};
+use aybiza_core::limits::Limits;
 use aybiza_core::request::{
-    decode_converse, decode_invoke, estimate_input_tokens, is_anthropic_model, InvokeRequest,
+    decode_converse_with, decode_invoke_with, estimate_input_tokens, is_anthropic_model,
+    InvokeRequest,
 };
 use futures_util::FutureExt;
 use serde_json::Value;
@@ -106,6 +108,8 @@ impl CallHandle {
 #[derive(Default)]
 pub struct CallOptions {
     pub splitter: Option<Box<dyn SentenceSplitter>>,
+    /// Size and depth limits the request is decoded under.
+    pub limits: Limits,
 }
 
 enum Prepared {
@@ -127,12 +131,16 @@ pub fn start(
     let config = decode_config(config)?;
     let prepared = match operation {
         Operation::ConverseStream | Operation::Converse => {
-            let req = decode_converse(request)?;
+            let mut req = decode_converse_with(request, &options.limits)?;
+            // Catalog rules (lifecycle, profile, sampling, thinking) before any network.
+            preflight::check_converse(&mut req, &config.region)?;
             let input_tokens = estimate_input_tokens(&req);
             Prepared::Converse(Box::new(to_sdk(&req)?), input_tokens)
         }
         Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
-            Prepared::Invoke(decode_invoke(request)?)
+            let mut req = decode_invoke_with(request, &options.limits)?;
+            preflight::check_invoke(&mut req, &config.region)?;
+            Prepared::Invoke(req)
         }
         Operation::Warm => Prepared::Warm,
     };

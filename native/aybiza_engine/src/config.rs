@@ -132,12 +132,14 @@ pub fn decode_config(value: &serde_json::Value) -> Result<ClientConfig, Error> {
         set(&mut timeouts.idle, t.idle, "idle")?;
         set(&mut timeouts.total, t.total, "total")?;
     }
+    let credentials = raw
+        .credentials
+        .unwrap_or(CredentialSpec::Default { profile: None });
+    validate_credentials(&credentials)?;
     Ok(ClientConfig {
         region: raw.region,
         endpoint: raw.endpoint,
-        credentials: raw
-            .credentials
-            .unwrap_or(CredentialSpec::Default { profile: None }),
+        credentials,
         timeouts,
     })
 }
@@ -168,6 +170,12 @@ pub fn validate_region(region: &str) -> Result<(), Error> {
 }
 
 /// An http(s) URL with a host and optional port; no user info, path, query or fragment.
+///
+/// Parsed by the `url` crate (WHATWG rules), then held to an allow-list: scheme `http` or
+/// `https`; host a DNS name (letters, digits, `-` in dot-separated labels of 1 to 63), a
+/// dotted-quad IPv4 address or a bracketed IPv6 address, written exactly as the parser
+/// reads it (so `127.1`, `0x7f.0.0.1`, `[127.0.0.1]` or percent-escapes are refused rather
+/// than silently rewritten); port 1 to 65535 in plain digits; path empty or `/`.
 pub fn validate_endpoint(endpoint: &str) -> Result<(), Error> {
     let invalid = |why: &str| {
         Err(Error::new(
@@ -178,46 +186,139 @@ pub fn validate_endpoint(endpoint: &str) -> Result<(), Error> {
             ),
         ))
     };
-    let rest = if let Some(r) = endpoint.strip_prefix("https://") {
-        r
-    } else if let Some(r) = endpoint.strip_prefix("http://") {
-        r
-    } else {
-        return invalid("it must start with http:// or https://");
+    if endpoint.len() > 2048 {
+        return invalid("it is longer than 2048 bytes");
+    }
+    // The URL parser drops tabs and newlines and rewrites backslashes: refuse them first.
+    if endpoint
+        .bytes()
+        .any(|b| b <= b' ' || b >= 0x7f || b == b'\\')
+    {
+        return invalid("it contains spaces, control characters, backslashes or non-ASCII");
+    }
+    let lower = endpoint.to_ascii_lowercase();
+    let rest = match lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+    {
+        Some(rest) => rest,
+        None => return invalid("it must start with http:// or https://"),
     };
     let authority = rest.strip_suffix('/').unwrap_or(rest);
     if authority.is_empty() {
         return invalid("it has no host");
     }
-    if authority
-        .bytes()
-        .any(|b| matches!(b, b'/' | b'?' | b'#' | b'@' | b'\\') || b <= b' ' || b >= 0x7f)
-    {
+    if authority.contains(['/', '?', '#', '@']) {
         return invalid("only scheme, host and port are allowed");
     }
-    let (host, port) = if let Some(stripped) = authority.strip_prefix('[') {
-        // IPv6 literal.
-        match stripped.split_once(']') {
-            Some((h, rest)) => (h, rest.strip_prefix(':')),
-            None => return invalid("unterminated IPv6 address"),
-        }
-    } else {
-        match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
+    let url = match url::Url::parse(endpoint) {
+        Ok(url) => url,
+        Err(e) => return invalid(&e.to_string()),
     };
-    if host.is_empty()
-        || !host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':')
-    {
-        return invalid("the host is not a valid hostname or IP address");
+    if !url.username().is_empty() || url.password().is_some() {
+        return invalid("user info is not allowed");
     }
-    if let Some(port) = port {
-        if port.parse::<u16>().map(|p| p == 0).unwrap_or(true) {
+    if url.query().is_some() || url.fragment().is_some() || url.path() != "/" {
+        return invalid("only scheme, host and port are allowed");
+    }
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) if is_dns_name(d) => d.to_string(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
+        _ => return invalid("the host is not a DNS name or an IP address"),
+    };
+    // The authority as written must be the host as parsed, plus an optional plain port.
+    let port_text = match authority.strip_prefix(host.as_str()) {
+        Some("") => None,
+        Some(p) => match p.strip_prefix(':') {
+            Some(p) => Some(p),
+            None => return invalid("the host is not a DNS name or an IP address"),
+        },
+        None => return invalid("the host must be a DNS name, dotted IPv4 or [IPv6] address"),
+    };
+    if let Some(p) = port_text {
+        let plain = !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit());
+        let ok = plain && !p.starts_with('0') && p.parse::<u32>().is_ok_and(|n| n <= 65535);
+        if !ok {
             return invalid("the port must be a number from 1 to 65535");
         }
+    }
+    Ok(())
+}
+
+/// Dot-separated labels of 1 to 63 letters, digits and inner hyphens; 253 bytes at most.
+fn is_dns_name(name: &str) -> bool {
+    let name = name.strip_suffix('.').unwrap_or(name);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Credentials go into HTTP headers (and the signature): only visible ASCII (`!` to `~`),
+/// checked before the SDK sees them. The error names the field, never its value.
+fn validate_credentials(spec: &CredentialSpec) -> Result<(), Error> {
+    let check = |name: &str, value: &str| -> Result<(), Error> {
+        let problem = if value.is_empty() {
+            Some("is empty")
+        } else if value.len() > 8192 {
+            Some("is longer than 8192 bytes")
+        } else if !value.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+            Some("contains characters not allowed in an HTTP header (spaces, control characters or non-ASCII)")
+        } else {
+            None
+        };
+        match problem {
+            Some(p) => Err(Error::new(
+                ErrorKind::InvalidCredentials,
+                format!("the credential field {name} {p}"),
+            )),
+            None => Ok(()),
+        }
+    };
+    match spec {
+        CredentialSpec::Default { profile } => {
+            if let Some(p) = profile {
+                check("profile", p)?;
+            }
+        }
+        CredentialSpec::Static {
+            access_key_id,
+            secret_access_key,
+            session_token,
+        } => {
+            check("access_key_id", access_key_id)?;
+            check("secret_access_key", secret_access_key)?;
+            if let Some(t) = session_token {
+                check("session_token", t)?;
+            }
+        }
+        CredentialSpec::AssumeRole {
+            role_arn,
+            session_name,
+            external_id,
+            profile,
+            ..
+        } => {
+            check("role_arn", role_arn)?;
+            for (name, v) in [
+                ("session_name", session_name),
+                ("external_id", external_id),
+                ("profile", profile),
+            ] {
+                if let Some(v) = v {
+                    check(name, v)?;
+                }
+            }
+        }
+        CredentialSpec::ApiKey { api_key } => check("api_key", api_key)?,
     }
     Ok(())
 }
@@ -267,6 +368,8 @@ mod tests {
             "https://vpce-1.bedrock-runtime.us-east-1.vpce.amazonaws.com/",
             "http://[::1]:9000",
             "http://localhost",
+            "HTTPS://Bedrock-Runtime.us-east-1.amazonaws.com:443",
+            "http://10.0.0.1:65535",
         ] {
             assert!(validate_endpoint(ok).is_ok(), "{ok}");
         }
@@ -280,10 +383,51 @@ mod tests {
             "http://host:99999",
             "http://ho st",
             "127.0.0.1:80",
+            "http://host:+80",
+            "http://[127.0.0.1]",
+            "http://host:80:80",
+            "http://127.1",
+            "http://0x7f.0.0.1",
+            "http://host:080",
+            "http://ho%73t",
+            "http://host\\@evil",
+            "http://host\n:80",
+            "http://-host",
+            "http://h_st",
+            "http://host:",
+            "http://[::1",
+            "http://caf\u{e9}.example",
+            "http://host/?",
         ] {
             let e = validate_endpoint(bad).unwrap_err();
             assert_eq!(e.kind, ErrorKind::InvalidEndpoint, "{bad}");
         }
+    }
+
+    #[test]
+    fn header_unsafe_credentials_are_refused_without_echoing_them() {
+        for (field, bad) in [
+            ("access_key_id", "AKID\nX-Injected: 1"),
+            ("secret_access_key", "SEC RET-MARKER"),
+            ("session_token", "TOKEN\r\nMARKER"),
+            ("access_key_id", "AKID\0MARKER"),
+            ("access_key_id", ""),
+            ("secret_access_key", "s\u{e9}cret-MARKER"),
+        ] {
+            let mut creds = json!({"type": "static", "access_key_id": "AKID",
+                                   "secret_access_key": "SECRET", "session_token": "TOKEN"});
+            creds[field] = json!(bad);
+            let e =
+                decode_config(&json!({"region": "eu-west-1", "credentials": creds})).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidCredentials, "{field} {bad:?}");
+            assert!(e.message.contains(field), "{}", e.message);
+            assert!(!e.message.contains("MARKER"), "{}", e.message);
+        }
+        let e = decode_config(&json!({"region": "eu-west-1",
+            "credentials": {"type": "api_key", "api_key": "key\nMARKER"}}))
+        .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidCredentials);
+        assert!(!e.message.contains("MARKER"));
     }
 
     #[test]

@@ -37,44 +37,92 @@ fn build_err(what: &str, e: impl std::fmt::Display) -> Error {
     Error::invalid_request(what, e.to_string())
 }
 
-pub fn json_to_document(value: &Value) -> Document {
-    match value {
-        Value::Null => Document::Null,
-        Value::Bool(b) => Document::Bool(*b),
-        Value::Number(n) => {
-            if let Some(u) = n.as_u64() {
-                Document::Number(Number::PosInt(u))
-            } else if let Some(i) = n.as_i64() {
-                Document::Number(Number::NegInt(i))
-            } else {
-                Document::Number(Number::Float(n.as_f64().unwrap_or(0.0)))
-            }
-        }
-        Value::String(s) => Document::String(s.clone()),
-        Value::Array(items) => Document::Array(items.iter().map(json_to_document).collect()),
-        Value::Object(map) => Document::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), json_to_document(v)))
-                .collect(),
-        ),
-    }
+/// Work of the iterative conversions: visit a node, or assemble a container from the last
+/// `n` converted children.
+enum Walk<'v, N, K> {
+    Visit(&'v N),
+    List(usize),
+    Object(Vec<&'v K>),
 }
 
-pub fn document_to_json(doc: &Document) -> Value {
-    match doc {
-        Document::Null => Value::Null,
-        Document::Bool(b) => Value::Bool(*b),
-        Document::Number(Number::PosInt(u)) => json!(u),
-        Document::Number(Number::NegInt(i)) => json!(i),
-        Document::Number(Number::Float(f)) => json!(f),
-        Document::String(s) => Value::String(s.clone()),
-        Document::Array(items) => Value::Array(items.iter().map(document_to_json).collect()),
-        Document::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| (k.clone(), document_to_json(v)))
-                .collect::<Map<_, _>>(),
-        ),
+/// JSON to the SDK's document type, with an explicit stack (caller-owned JSON has already
+/// been held to the depth limit, but no conversion here recurses per level anyway).
+pub fn json_to_document(value: &Value) -> Document {
+    let mut work: Vec<Walk<Value, String>> = vec![Walk::Visit(value)];
+    let mut done: Vec<Document> = Vec::new();
+    while let Some(step) = work.pop() {
+        match step {
+            Walk::Visit(v) => match v {
+                Value::Null => done.push(Document::Null),
+                Value::Bool(b) => done.push(Document::Bool(*b)),
+                Value::Number(n) => done.push(Document::Number(if let Some(u) = n.as_u64() {
+                    Number::PosInt(u)
+                } else if let Some(i) = n.as_i64() {
+                    Number::NegInt(i)
+                } else {
+                    Number::Float(n.as_f64().unwrap_or(0.0))
+                })),
+                Value::String(s) => done.push(Document::String(s.clone())),
+                Value::Array(items) => {
+                    work.push(Walk::List(items.len()));
+                    work.extend(items.iter().rev().map(Walk::Visit));
+                }
+                Value::Object(map) => {
+                    work.push(Walk::Object(map.keys().collect()));
+                    work.extend(map.values().rev().map(Walk::Visit));
+                }
+            },
+            Walk::List(n) => {
+                let items = done.split_off(done.len().saturating_sub(n));
+                done.push(Document::Array(items));
+            }
+            Walk::Object(keys) => {
+                let values = done.split_off(done.len().saturating_sub(keys.len()));
+                let map = keys.into_iter().cloned().zip(values).collect();
+                done.push(Document::Object(map));
+            }
+        }
     }
+    done.pop().unwrap_or(Document::Null)
+}
+
+/// The SDK's document type (model output: tool input) to JSON, with an explicit stack.
+pub fn document_to_json(doc: &Document) -> Value {
+    let mut work: Vec<Walk<Document, String>> = vec![Walk::Visit(doc)];
+    let mut done: Vec<Value> = Vec::new();
+    while let Some(step) = work.pop() {
+        match step {
+            Walk::Visit(d) => match d {
+                Document::Null => done.push(Value::Null),
+                Document::Bool(b) => done.push(Value::Bool(*b)),
+                Document::Number(Number::PosInt(u)) => done.push(json!(u)),
+                Document::Number(Number::NegInt(i)) => done.push(json!(i)),
+                Document::Number(Number::Float(f)) => done.push(json!(f)),
+                Document::String(s) => done.push(Value::String(s.clone())),
+                Document::Array(items) => {
+                    work.push(Walk::List(items.len()));
+                    work.extend(items.iter().rev().map(Walk::Visit));
+                }
+                Document::Object(map) => {
+                    // Sorted keys: a HashMap's order is random, the JSON's should not be.
+                    let mut entries: Vec<(&String, &Document)> = map.iter().collect();
+                    entries.sort_by(|a, b| a.0.cmp(b.0));
+                    work.push(Walk::Object(entries.iter().map(|(k, _)| *k).collect()));
+                    work.extend(entries.iter().rev().map(|(_, v)| Walk::Visit(*v)));
+                }
+            },
+            Walk::List(n) => {
+                let items = done.split_off(done.len().saturating_sub(n));
+                done.push(Value::Array(items));
+            }
+            Walk::Object(keys) => {
+                let values = done.split_off(done.len().saturating_sub(keys.len()));
+                let map: Map<String, Value> = keys.into_iter().cloned().zip(values).collect();
+                done.push(Value::Object(map));
+            }
+        }
+    }
+    done.pop().unwrap_or(Value::Null)
 }
 
 fn cache_point(cp: &CachePoint) -> Result<sdk::CachePointBlock, Error> {
@@ -321,4 +369,27 @@ pub fn output_block_to_json(block: &sdk::ContentBlock) -> Option<Value> {
         }
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_round_trip_without_recursion() {
+        let v = json!({"a": [1, -2, 2.5, null, true, "s", {"b": []}], "c": {}});
+        assert_eq!(document_to_json(&json_to_document(&v)), v);
+        // Far deeper than any stack would allow by recursion in a debug build.
+        let mut deep = Document::Null;
+        for _ in 0..100_000 {
+            deep = Document::Array(vec![deep]);
+        }
+        let j = document_to_json(&deep);
+        let back = json_to_document(&j);
+        assert!(matches!(back, Document::Array(_)));
+        // Dropping a deep value recurses: take it apart iteratively.
+        std::mem::forget(j);
+        std::mem::forget(back);
+        std::mem::forget(deep);
+    }
 }

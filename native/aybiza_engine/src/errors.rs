@@ -5,6 +5,11 @@ use aybiza_core::error::{Error, ErrorKind};
 use std::error::Error as StdError;
 
 /// Maps any SDK error (before or during a stream) to an [`Error`].
+///
+/// Messages are built from what is known to be safe: the service's error code and message,
+/// the kind of a connection failure, the I/O error kind. Never from the `Display` or `Debug`
+/// of a dispatch or construction failure's source chain, which can carry the request (the
+/// caller's prompt), its headers or its signature.
 pub fn from_sdk<E, R>(err: &SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + StdError + 'static,
@@ -18,51 +23,94 @@ where
                 Some(code) => code.to_string(),
                 None => variant_name(e),
             };
-            let message = e.message().unwrap_or("").to_string();
+            let message = truncate(e.message().unwrap_or(""), 1024);
             let mut kind = ErrorKind::from_aws_code(&code);
             if kind == ErrorKind::Validation && message.contains("expired") {
                 kind = ErrorKind::ExpiredCredentials;
             }
-            Error::new(kind, message).with_code(code)
+            Error::new(kind, message).with_code(truncate(&code, 128))
         }
         SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, "the request timed out"),
         SdkError::DispatchFailure(df) => {
             if df.is_timeout() {
                 Error::new(ErrorKind::ConnectTimeout, "connecting to Bedrock timed out")
+            } else if let Some(io) = io_kind(err) {
+                Error::new(ErrorKind::Connect, format!("could not reach Bedrock: {io}"))
             } else if df.is_io() {
-                Error::new(ErrorKind::Connect, describe(err))
-            } else if let Some(ce) = df.as_other() {
-                Error::new(ErrorKind::Connect, format!("{ce:?}: {}", describe(err)))
+                Error::new(ErrorKind::Connect, "could not reach Bedrock (I/O error)")
+            } else if df.is_user() {
+                Error::new(
+                    ErrorKind::InvalidRequest,
+                    "the request could not be sent as built",
+                )
+            } else if let Some(kind) = credential_failure(err) {
+                Error::new(kind, credential_message(kind))
             } else {
-                // Credential resolution failures surface here too.
-                let text = describe(err);
-                let kind = if text.contains("credential") || text.contains("token") {
-                    if text.contains("xpired") {
-                        ErrorKind::ExpiredCredentials
-                    } else {
-                        ErrorKind::InvalidCredentials
-                    }
-                } else {
-                    ErrorKind::Connect
-                };
-                Error::new(kind, text)
+                Error::new(ErrorKind::Connect, "the connection to Bedrock failed")
             }
         }
-        SdkError::ResponseError(_) => Error::new(
-            ErrorKind::Protocol,
-            format!("unreadable response: {}", describe(err)),
-        ),
-        SdkError::ConstructionFailure(_) => {
-            let text = describe(err);
-            let kind = if text.contains("credential") || text.contains("token") {
-                ErrorKind::InvalidCredentials
-            } else {
-                ErrorKind::InvalidRequest
-            };
-            Error::new(kind, text)
+        SdkError::ResponseError(_) => {
+            Error::new(ErrorKind::Protocol, "unreadable response from Bedrock")
         }
-        _ => Error::new(ErrorKind::Internal, describe(err)),
+        SdkError::ConstructionFailure(_) => match credential_failure(err) {
+            Some(kind) => Error::new(kind, credential_message(kind)),
+            None => Error::new(
+                ErrorKind::InvalidRequest,
+                "the SDK could not build the request (check the endpoint, region and request)",
+            ),
+        },
+        _ => Error::new(ErrorKind::Internal, "the AWS SDK failed"),
     }
+}
+
+/// The kind of the first I/O error in the source chain ("connection refused").
+fn io_kind(err: &dyn StdError) -> Option<std::io::ErrorKind> {
+    chain(err).find_map(|e| e.downcast_ref::<std::io::Error>().map(|io| io.kind()))
+}
+
+/// Whether resolving credentials failed (typed when the chain carries the credential
+/// provider's error; the text is only looked at, never returned).
+fn credential_failure(err: &dyn StdError) -> Option<ErrorKind> {
+    use aws_credential_types::provider::error::CredentialsError;
+    if chain(err).any(|e| e.downcast_ref::<CredentialsError>().is_some()) {
+        return Some(ErrorKind::InvalidCredentials);
+    }
+    let text = chain(err)
+        .map(|e| e.to_string().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(": ");
+    if text.contains("credential") || text.contains("token") {
+        Some(if text.contains("xpired") {
+            ErrorKind::ExpiredCredentials
+        } else {
+            ErrorKind::InvalidCredentials
+        })
+    } else {
+        None
+    }
+}
+
+fn credential_message(kind: ErrorKind) -> &'static str {
+    if kind == ErrorKind::ExpiredCredentials {
+        "the AWS credentials have expired"
+    } else {
+        "the AWS credentials could not be loaded or used"
+    }
+}
+
+/// The sources of an error, at most 16 deep.
+fn chain<'a>(err: &'a dyn StdError) -> impl Iterator<Item = &'a (dyn StdError + 'static)> {
+    let mut next = err.source();
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = current.source();
+        Some(current)
+    })
+    .take(16)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
 }
 
 /// `ModelStreamErrorException` from the Debug form `ModelStreamErrorException(..)`.
@@ -71,29 +119,13 @@ fn variant_name(e: &dyn std::fmt::Debug) -> String {
     let name: String = debug
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric())
+        .take(128)
         .collect();
     if name.is_empty() {
         "Unknown".to_string()
     } else {
         name
     }
-}
-
-/// The chain of causes, as one line (no request data, no credentials).
-fn describe(err: &dyn StdError) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    let mut depth = 0;
-    while let Some(s) = source {
-        if depth > 6 {
-            break;
-        }
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-        depth += 1;
-    }
-    out
 }
 
 /// The HTTP status of a service error, when there is one.
@@ -144,5 +176,89 @@ impl HttpStatus for aws_smithy_types::event_stream::RawMessage {
 
     fn request_id(&self) -> Option<String> {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_bedrockruntime::operation::converse::ConverseError;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+    use aws_smithy_runtime_api::http::Response;
+
+    type Sdk = SdkError<ConverseError, Response>;
+
+    const MARKER: &str = "PROMPT-MARKER-4f1c authorization: AWS4-HMAC-SHA256 Signature=abc";
+
+    /// An error whose text echoes a request, as a failing dispatch or build can.
+    #[derive(Debug)]
+    struct Echo;
+
+    impl std::fmt::Display for Echo {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "Request {{ body: {MARKER:?} }}")
+        }
+    }
+
+    impl StdError for Echo {}
+
+    fn io_echo(kind: std::io::ErrorKind) -> std::io::Error {
+        std::io::Error::new(kind, Echo)
+    }
+
+    #[test]
+    fn sdk_errors_never_carry_the_request_or_signature() {
+        let cases: Vec<(Sdk, ErrorKind)> = vec![
+            (
+                SdkError::construction_failure(Box::new(Echo)),
+                ErrorKind::InvalidRequest,
+            ),
+            (
+                SdkError::dispatch_failure(ConnectorError::other(Box::new(Echo), None)),
+                ErrorKind::Connect,
+            ),
+            (
+                SdkError::dispatch_failure(ConnectorError::user(Box::new(Echo))),
+                ErrorKind::InvalidRequest,
+            ),
+            (
+                SdkError::dispatch_failure(ConnectorError::io(Box::new(io_echo(
+                    std::io::ErrorKind::ConnectionRefused,
+                )))),
+                ErrorKind::Connect,
+            ),
+            (
+                SdkError::dispatch_failure(ConnectorError::timeout(Box::new(Echo))),
+                ErrorKind::ConnectTimeout,
+            ),
+            (SdkError::timeout_error(Box::new(Echo)), ErrorKind::Timeout),
+            (
+                SdkError::response_error(
+                    Box::new(Echo),
+                    Response::new(
+                        500u16.try_into().unwrap(),
+                        aws_smithy_types::body::SdkBody::from(MARKER),
+                    ),
+                ),
+                ErrorKind::Protocol,
+            ),
+        ];
+        for (err, kind) in cases {
+            let e = from_sdk(&err);
+            assert_eq!(e.kind, kind, "{e:?}");
+            let shown = format!("{e} {e:?}");
+            for part in ["PROMPT-MARKER", "Signature", "Request {"] {
+                assert!(!shown.contains(part), "{part} leaked: {shown}");
+            }
+        }
+    }
+
+    #[test]
+    fn connection_failures_say_what_happened() {
+        let err: Sdk = SdkError::dispatch_failure(ConnectorError::io(Box::new(io_echo(
+            std::io::ErrorKind::ConnectionRefused,
+        ))));
+        let e = from_sdk(&err);
+        assert!(e.message.contains("connection refused"), "{}", e.message);
     }
 }

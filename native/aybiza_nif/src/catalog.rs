@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use aybiza_core::catalog::{
-    self, estimate_tokens, CacheTtl, Catalog, CatalogError, Cost, Requirements, ResolvedModel,
-    RoutingOptions, Selection, Usage,
+    self, estimate_tokens, CacheTtl, Catalog, CatalogError, Cost, ModelSpec, Requirements,
+    ResolvedModel, RoutingOptions, Selection, Usage,
 };
 use rustler::types::map::MapIterator;
 use rustler::types::tuple::{get_tuple, make_tuple};
@@ -24,11 +24,7 @@ mod atoms {
 #[rustler::nif]
 fn catalog_models(env: Env) -> Term {
     let c = catalog::catalog();
-    let models: Vec<Term> = c
-        .models
-        .iter()
-        .map(|m| encode(env, &m.to_json(), true))
-        .collect();
+    let models: Vec<Term> = c.models.iter().map(|m| encode_spec(env, m)).collect();
     models.encode(env)
 }
 
@@ -59,10 +55,27 @@ fn catalog_info(env: Env) -> Term {
     })
 }
 
+/// Resolution only: an unknown id comes back without suggestions (computing them grows with
+/// the catalog; `catalog_unknown_model/1` does it on a dirty scheduler).
 #[rustler::nif]
 fn catalog_resolve<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
+    };
+    match catalog::catalog().resolve_quiet(&id) {
+        Ok(r) => ok(env, encode_resolved(env, &r)),
+        Err(e) => catalog_err(env, &e, Some(&id)),
+    }
+}
+
+/// The `unknown_model` error of `model_id` with the closest known ids (bounded work, on a
+/// dirty CPU scheduler so a slow debug build never holds a normal one).
+#[rustler::nif(schedule = "DirtyCpu")]
+fn catalog_unknown_model<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     match catalog::catalog().resolve(&id) {
         Ok(r) => ok(env, encode_resolved(env, &r)),
@@ -70,8 +83,25 @@ fn catalog_resolve<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
     }
 }
 
+/// A model id argument: a UTF-8 binary (or atom) of at most Bedrock's 2048 bytes. The length
+/// is checked before anything is copied, so a 50 MB binary costs nothing.
+fn model_id_arg(term: Term) -> Result<String, String> {
+    if term.get_type() == TermType::Binary {
+        let bin: Binary = term.decode().map_err(|_| "model id must be a string")?;
+        if bin.len() > catalog::MAX_MODEL_ID_LEN {
+            return Err(format!(
+                "modelId: the model id is {} bytes; Bedrock takes at most {}",
+                bin.len(),
+                catalog::MAX_MODEL_ID_LEN
+            ));
+        }
+    }
+    as_string(term).ok_or_else(|| "model id must be a UTF-8 string".to_string())
+}
+
 /// Accepts JSON text, a map / keyword-free term, or `nil` (back to the embedded catalog).
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
     let result = match overrides.get_type() {
         TermType::Binary => match as_string(overrides) {
@@ -95,10 +125,12 @@ fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
 /// `usage`: Bedrock usage map (snake_case or camelCase keys). When it carries
 /// `generated_text` / `request_text` (an interrupted stream), missing token counts are
 /// estimated from them and the cost is flagged as estimated.
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     let usage = match term_to_value(usage) {
         Ok(v) => normalize_keys(v),
@@ -123,7 +155,8 @@ fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term
 /// `requirements`: map of booleans or a list of capability atoms (`[:tools, :vision]`).
 /// `options`: `preferred_region`, `country`, `cost_sensitive` (or `cost_optimize`),
 /// `prefer_global_profile`, `max_tokens`, `excluded` (list of `{model_id, region}`).
-#[rustler::nif]
+// Dirty: the term is the caller's, of any size (hardening).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn select_model_and_region<'a>(
     env: Env<'a>,
     complexity: Term<'a>,
@@ -163,14 +196,30 @@ fn select_model_and_region<'a>(
 #[rustler::nif]
 fn catalog_region_for_country<'a>(env: Env<'a>, country: Term<'a>) -> Term<'a> {
     let c = catalog::catalog();
-    let country = as_string(country).unwrap_or_default();
+    // Country codes are two letters; anything long is not one (and is not copied).
+    let short = match country.get_type() {
+        TermType::Binary => country
+            .decode::<Binary>()
+            .is_ok_and(|b| b.len() <= MAX_COUNTRY_LEN),
+        TermType::Atom => true,
+        _ => false,
+    };
+    let country = if short {
+        as_string(country).unwrap_or_default()
+    } else {
+        String::new()
+    };
     c.regions.region_for_country(&country).encode(env)
 }
 
+/// Longest country key accepted (ISO 3166 codes are 2 letters; room for overrides' own keys).
+const MAX_COUNTRY_LEN: usize = 64;
+
 #[rustler::nif]
 fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     match catalog::catalog().fallback_chain(&id) {
         Ok(chain) => ok(env, chain.encode(env)),
@@ -180,8 +229,9 @@ fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
 
 #[rustler::nif]
 fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let id = match model_id_arg(model_id) {
+        Ok(id) => id,
+        Err(msg) => return err(env, "invalid_request", &msg, None),
     };
     let explicit = if is_nil(explicit) {
         None
@@ -192,6 +242,31 @@ fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) 
         Ok(n) => ok(env, n.encode(env)),
         Err(e) => catalog_err(env, &e, Some(&id)),
     }
+}
+
+/// `nil` for ids the catalog does not know (no suggestions computed), else
+/// `%{state: :active | :legacy | :eol, base_model_id, launched, eol_date, replacement}`, the
+/// state as of today (an `eol_date` in the past makes a model EOL).
+#[rustler::nif]
+fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
+    let Ok(id) = model_id_arg(model_id) else {
+        return atoms::nil().encode(env);
+    };
+    let Ok(r) = catalog::catalog().resolve_quiet(&id) else {
+        return atoms::nil().encode(env);
+    };
+    let l = &r.spec.lifecycle;
+    let state = r.spec.lifecycle_state(&catalog::today_utc());
+    map_of(
+        env,
+        vec![
+            ("state", atom(env, state.as_str())),
+            ("base_model_id", r.base_model_id.as_str().encode(env)),
+            ("launched", opt_str(env, l.launched.as_deref())),
+            ("eol_date", opt_str(env, l.eol_date.as_deref())),
+            ("replacement", opt_str(env, l.replacement.as_deref())),
+        ],
+    )
 }
 
 #[rustler::nif]
@@ -392,7 +467,14 @@ fn normalize_keys(v: Value) -> Value {
     }
 }
 
+/// Terms from callers are shape-checked without recursion first (hardening: a deep term
+/// would overflow the recursion below).
 fn term_to_value(term: Term) -> Result<Value, String> {
+    crate::term_value::check_term_shape(term, &aybiza_core::limits::Limits::default())?;
+    term_to_value_unchecked(term)
+}
+
+fn term_to_value_unchecked(term: Term) -> Result<Value, String> {
     match term.get_type() {
         TermType::Atom => {
             let name = term.atom_to_string().map_err(|_| "bad atom")?;
@@ -430,27 +512,27 @@ fn term_to_value(term: Term) -> Result<Value, String> {
                 let mut map = Map::new();
                 for i in items {
                     let t = get_tuple(i).map_err(|_| "bad tuple")?;
-                    map.insert(key_string(t[0])?, term_to_value(t[1])?);
+                    map.insert(key_string(t[0])?, term_to_value_unchecked(t[1])?);
                 }
                 return Ok(Value::Object(map));
             }
             items
                 .into_iter()
-                .map(term_to_value)
+                .map(term_to_value_unchecked)
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array)
         }
         TermType::Map => {
             let mut map = Map::new();
             for (k, v) in MapIterator::new(term).ok_or("bad map")? {
-                map.insert(key_string(k)?, term_to_value(v)?);
+                map.insert(key_string(k)?, term_to_value_unchecked(v)?);
             }
             Ok(Value::Object(map))
         }
         TermType::Tuple => get_tuple(term)
             .map_err(|_| "bad tuple".to_string())?
             .into_iter()
-            .map(term_to_value)
+            .map(term_to_value_unchecked)
             .collect::<Result<Vec<_>, _>>()
             .map(Value::Array),
         other => Err(format!("unsupported term type {other:?}")),
@@ -533,9 +615,30 @@ fn encode_resolved<'a>(env: Env<'a>, r: &ResolvedModel) -> Term<'a> {
             ("price_percent", r.price_percent.encode(env)),
             ("needs_profile", r.needs_profile.encode(env)),
             ("family", atom(env, r.spec.family.as_str())),
-            ("spec", encode(env, &r.spec.to_json(), true)),
+            (
+                "lifecycle_state",
+                atom(env, r.spec.lifecycle_state(&catalog::today_utc()).as_str()),
+            ),
+            ("apis", encode_apis(env, &r.spec)),
+            ("mantle_id", opt_str(env, r.spec.mantle_id.as_deref())),
+            ("spec", encode_spec(env, &r.spec)),
         ],
     )
+}
+
+/// A model's JSON view with `apis` as atoms (`[:converse, :invoke, :messages]`).
+fn encode_spec<'a>(env: Env<'a>, spec: &ModelSpec) -> Term<'a> {
+    let term = encode(env, &spec.to_json(), true);
+    term.map_put(atom(env, "apis"), encode_apis(env, spec))
+        .unwrap_or(term)
+}
+
+fn encode_apis<'a>(env: Env<'a>, spec: &ModelSpec) -> Term<'a> {
+    spec.apis
+        .iter()
+        .map(|a| atom(env, a.as_str()))
+        .collect::<Vec<_>>()
+        .encode(env)
 }
 
 fn encode_cost<'a>(env: Env<'a>, c: &Cost) -> Term<'a> {

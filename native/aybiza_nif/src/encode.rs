@@ -98,7 +98,7 @@ fn cost_of(summary: &Summary) -> Option<Cost> {
     }
     let (usage, estimated) = billing_usage(summary);
     let cat = catalog::catalog();
-    let model = cat.resolve(&summary.model_id).ok()?;
+    let model = cat.resolve_quiet(&summary.model_id).ok()?;
     Some(cat.cost_resolved(&model, &usage, estimated || summary.usage_estimated))
 }
 

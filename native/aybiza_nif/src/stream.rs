@@ -3,25 +3,53 @@
 
 use crate::atoms;
 use crate::encode::{error_term, event_term};
-use crate::term_value::term_to_value;
+use crate::term_value::{term_to_value, term_to_value_with};
 use crate::text::segmenter_options_from;
-use aybiza_core::error::{Error, ErrorKind};
+use aybiza_core::error::{Delivered, Error, ErrorKind, Phase};
+use aybiza_core::limits::Limits;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
 use rustler::{
     Atom, Encoder, Env, LocalPid, Monitor, NifResult, OwnedEnv, Resource, ResourceArc, Term,
 };
 use serde_json::Value;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// What the receiver was sent, shared by the handle (which cancels) and the sink (which
+/// sends). The sink sends while holding the lock and cancel sets `cancelled` under it, so
+/// once `cancel/1` returns no event can be sent any more except the one terminal.
+#[derive(Default)]
+struct Gate {
+    state: Mutex<GateState>,
+}
+
+#[derive(Default)]
+struct GateState {
+    cancelled: bool,
+    terminal_sent: bool,
+    events_sent: u64,
+    /// Text and sentences that reached the receiver (what a cancelled call delivered).
+    delivered: Delivered,
+}
+
+impl Gate {
+    fn lock(&self) -> MutexGuard<'_, GateState> {
+        // A poisoned lock still holds consistent flags; never panic here.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// The handle of a running call, returned to Elixir as the `ref` of its messages.
 pub struct CallResource {
     handle: Mutex<Option<CallHandle>>,
+    gate: Arc<Gate>,
 }
 
 impl CallResource {
     fn cancel(&self) {
-        // Never panic here: rustler does not guard `down` or `Drop`.
+        // Never panic here: rustler does not guard `down` or `Drop`. Taking the gate waits
+        // for a send in flight; after it no event but the terminal goes out.
+        self.gate.lock().cancelled = true;
         if let Ok(guard) = self.handle.lock() {
             if let Some(h) = guard.as_ref() {
                 h.cancel();
@@ -52,16 +80,60 @@ struct BeamSink {
     msg_env: OwnedEnv,
     tag_env: OwnedEnv,
     tag: rustler::env::SavedTerm,
+    gate: Arc<Gate>,
+}
+
+/// The event that may still go out once the call is cancelled: nothing but one terminal,
+/// and that terminal says `cancelled` (a result that raced the cancel is not delivered as
+/// one, but its summary is kept for cost).
+fn after_cancel(event: Event, state: &GateState) -> Option<Event> {
+    let summary = match event {
+        Event::Done(summary) => Some(summary),
+        Event::Error(_, summary) => summary,
+        _ => return None,
+    };
+    let mut error = Error::new(ErrorKind::Cancelled, "the call was cancelled");
+    if state.events_sent > 0 {
+        error = error.mid_stream(state.delivered.clone());
+    } else {
+        error.phase = Phase::BeforeStream;
+    }
+    Some(Event::Error(Box::new(error), summary))
 }
 
 impl EventSink for BeamSink {
     fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
+        let mut state = self.gate.lock();
+        if state.terminal_sent {
+            return Ok(());
+        }
+        let event = if state.cancelled {
+            match after_cancel(event, &state) {
+                Some(e) => e,
+                // Dropped: the task stops at its next await point and sends the terminal.
+                None => return Ok(()),
+            }
+        } else {
+            event
+        };
         let tag_env = &self.tag_env;
         let tag = &self.tag;
         let result = self.msg_env.send_and_clear(&self.pid, |env| {
             let tag = tag_env.run(|te| tag.load(te).in_env(env));
             (atoms::aybiza_bedrock(), tag, event_term(env, &event))
         });
+        if result.is_ok() {
+            state.events_sent += 1;
+            match &event {
+                Event::Text(t) => {
+                    state.delivered.chars += t.chars().count() as u64;
+                    state.delivered.text.push_str(t);
+                }
+                Event::Sentence(..) => state.delivered.sentences += 1,
+                e if e.is_terminal() => state.terminal_sent = true,
+                _ => {}
+            }
+        }
         // A failed send means the process is gone: stop the call.
         result.map_err(|_| ReceiverGone)
     }
@@ -88,8 +160,10 @@ fn invalid(env: Env, kind: ErrorKind, message: String) -> Term {
 
 /// A new call handle and the sink that tags its messages with that handle.
 fn new_call(receiver: LocalPid) -> (ResourceArc<CallResource>, BeamSink) {
+    let gate = Arc::new(Gate::default());
     let resource = ResourceArc::new(CallResource {
         handle: Mutex::new(None),
+        gate: gate.clone(),
     });
     let tag_env = OwnedEnv::new();
     let tag = tag_env.save(resource.clone());
@@ -98,6 +172,7 @@ fn new_call(receiver: LocalPid) -> (ResourceArc<CallResource>, BeamSink) {
         msg_env: OwnedEnv::new(),
         tag_env,
         tag,
+        gate,
     };
     (resource, sink)
 }
@@ -123,15 +198,21 @@ fn start_call<'a>(
     let Some(op) = Operation::from_name(&op_name) else {
         return Err(rustler::Error::BadArg);
     };
-    let request = match term_to_value(request) {
+    // Options first: they carry the limits the request is converted under.
+    let options = match term_to_value(options) {
         Ok(v) => v,
         Err(e) => {
-            return Ok(invalid(
-                env,
-                ErrorKind::InvalidRequest,
-                format!("request{e}"),
-            ))
+            let msg = format!("invalid call options: {e}");
+            return Ok(invalid(env, ErrorKind::InvalidConfig, msg));
         }
+    };
+    let limits = match Limits::from_value(options.get("limits").unwrap_or(&Value::Null)) {
+        Ok(l) => l,
+        Err(e) => return Ok((atoms::error(), error_term(env, &e, None)).encode(env)),
+    };
+    let request = match term_to_value_with(request, &limits, "") {
+        Ok(v) => v,
+        Err(e) => return Ok((atoms::error(), error_term(env, &e, None)).encode(env)),
     };
     let config = match term_to_value(config) {
         Ok(v) => v,
@@ -143,7 +224,6 @@ fn start_call<'a>(
             ))
         }
     };
-    let options = term_to_value(options).unwrap_or(Value::Null);
     // `sentences: false` turns segmentation off; a map carries segmenter options.
     let segmenter = match options.get("sentences") {
         Some(Value::Bool(false)) => None,
@@ -160,7 +240,7 @@ fn start_call<'a>(
         segmenter.map(|s| Box::new(CoreSplitter(s)) as Box<dyn aybiza_engine::SentenceSplitter>);
 
     let (resource, sink) = new_call(receiver);
-    let options = CallOptions { splitter };
+    let options = CallOptions { splitter, limits };
     match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
         Ok(handle) => {
             attach(&resource, handle.clone());
@@ -199,7 +279,7 @@ fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
         }
     };
     let (resource, sink) = new_call(env.pid());
-    let opts = CallOptions { splitter: None };
+    let opts = CallOptions::default();
     match aybiza_engine::start(Operation::Warm, &Value::Null, &config, opts, Box::new(sink)) {
         Ok(handle) => {
             attach(&resource, handle);

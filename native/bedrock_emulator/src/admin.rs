@@ -8,7 +8,7 @@ use crate::config::{strip_nulls, Faults, Pacing, Rule};
 use crate::error::AwsError;
 use crate::faults::{parse_faults, parse_pacing};
 use crate::routes::ResBody;
-use crate::server::{lock, State};
+use crate::state::{lock, State};
 
 fn ok(body: String, rid: &str) -> Response<ResBody> {
     use http_body_util::BodyExt;

@@ -135,9 +135,14 @@ pub struct Faults {
     /// Stop sending (connection stays open) after K events.
     #[serde(alias = "stallAfter")]
     pub stall_after: Option<usize>,
-    /// Send a frame with a bad message CRC after K events, then end the stream.
-    #[serde(alias = "corruptAfter")]
+    /// Send a frame with a bad message CRC (event stream) or a data line that is not JSON
+    /// (SSE) after K events, then end the stream.
+    #[serde(alias = "corruptAfter", alias = "malformed_after")]
     pub corrupt_after: Option<usize>,
+    /// End the response cleanly after K events, before the stream's last event
+    /// (a truncated stream: no `messageStop`/`metadata`, no `message_stop`).
+    #[serde(alias = "truncateAfter")]
+    pub truncate_after: Option<usize>,
 }
 
 impl Faults {
@@ -155,6 +160,7 @@ impl Faults {
             reset_after: over.reset_after.or(self.reset_after),
             stall_after: over.stall_after.or(self.stall_after),
             corrupt_after: over.corrupt_after.or(self.corrupt_after),
+            truncate_after: over.truncate_after.or(self.truncate_after),
         }
     }
 }

@@ -7,7 +7,9 @@
 //!   `error=NAME`               before-stream error: exception name, short alias or status
 //!   `message=TEXT`             message of that error
 //!   `exception=TYPE[@K]`       mid-stream exception frame after K events (default 1)
-//!   `reset@K`, `stall@K`, `corrupt@K`   connection reset / stall / bad-CRC frame after K events
+//!   `reset@K`, `stall@K`       connection reset / stall after K events
+//!   `corrupt@K` (`malformed@K`) bad-CRC frame (event stream) or non-JSON data line (SSE)
+//!   `truncate@K`               end the response cleanly after K events (no final events)
 //!
 //! Pacing spec: comma-separated `first_token_ms=N`, `tps=N`, `delta_chars=N`.
 
@@ -110,8 +112,11 @@ pub fn parse_faults(spec: &str) -> Result<Faults, String> {
             ("stall", v) => {
                 f.stall_after = Some(at.map_or_else(|| v.map_or(Ok(1), parse_after), Ok)?)
             }
-            ("corrupt", v) => {
+            ("corrupt" | "malformed", v) => {
                 f.corrupt_after = Some(at.map_or_else(|| v.map_or(Ok(1), parse_after), Ok)?)
+            }
+            ("truncate", v) => {
+                f.truncate_after = Some(at.map_or_else(|| v.map_or(Ok(1), parse_after), Ok)?)
             }
             ("none" | "off", None) => {}
             (other, None) if AwsError::named(other, None).is_some() => f.error = Some(item.into()),

@@ -11,12 +11,14 @@ mod anthropic;
 mod cache;
 pub mod config;
 mod converse;
+mod count_tokens;
 pub mod counters;
 pub mod error;
 mod eventstream;
 pub mod faults;
 #[doc(hidden)]
 pub mod fuzzing;
+mod handlers;
 pub mod models;
 mod replies;
 mod reply;
@@ -24,7 +26,10 @@ mod request;
 mod routes;
 mod server;
 pub mod sigv4;
+mod sse;
 mod stamp;
+mod state;
+mod stream;
 mod validation;
 
 pub use config::{
@@ -33,9 +38,10 @@ pub use config::{
 };
 pub use counters::Counters;
 pub use faults::{parse_faults, parse_pacing};
+pub use handlers::{FAULT_HEADER, PACING_HEADER};
 pub use request::tokens as approx_tokens;
-pub use routes::{FAULT_HEADER, PACING_HEADER};
 pub use server::{BlockingEmulator, Emulator, EmulatorHandle, TestCredentials};
+pub use sigv4::TemporaryCredentials;
 
 /// Parses faults from JSON: an object (`{"reset_after": 3}`) or a spec string
 /// (`"reset@3"`).

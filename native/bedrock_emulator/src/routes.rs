@@ -1,68 +1,64 @@
-//! Request handling: routing, auth, validation, faults, then the reply per route.
+//! HTTP routes: path matching, authentication, then a handler, then the response in the
+//! wire format of the route (restJson1, AWS event stream, JSON, Server-Sent Events).
+//!
+//! Routes (bedrock-runtime unless noted):
+//! - `POST /model/{modelId}/converse | converse-stream | invoke | invoke-with-response-stream`
+//! - `POST /model/{modelId}/count-tokens` (CountTokens)
+//! - `POST /anthropic/v1/messages` and `/anthropic/v1/messages/count_tokens`: the Anthropic
+//!   Messages API in either endpoint style, told apart per request (see [`messages_api`]).
+//! - `/_emulator/...`: the control API (admin.rs), unauthenticated.
 
 use std::convert::Infallible;
 use std::io;
 use std::os::fd::RawFd;
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full};
-use hyper::body::{Body, Frame, Incoming};
+use hyper::body::Incoming;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
-use crate::config::{script_for, Faults, Pacing};
 use crate::counters::outcome;
 use crate::error::AwsError;
-use crate::faults::{
-    parse_faults, parse_pacing, stream_exception_message, stream_exception_type, throttle_hit,
-};
-use crate::replies::Rng;
-use crate::reply::{Event, Reply};
-use crate::server::{lock, State};
-use crate::{anthropic, converse, eventstream, models, replies, request, sigv4};
+use crate::handlers::{self, Api, Prepared, Rejection};
+use crate::sigv4::{self, Principal};
+use crate::state::State;
+use crate::stream::{set_linger_zero, ChannelBody, Producer, Wire};
+use crate::{anthropic, converse, eventstream, sse};
 
 pub type ResBody = BoxBody<Bytes, io::Error>;
 
-/// Request header selecting faults for one request (fault spec syntax).
-pub const FAULT_HEADER: &str = "x-emulator-fault";
-/// Request header selecting pacing for one request (pacing spec syntax).
-pub const PACING_HEADER: &str = "x-emulator-pacing";
-
 const MAX_BODY: usize = 25 * 1024 * 1024;
-const DEFAULT_DELTA_CHARS: usize = 16;
-const RESET_FLUSH_MS: f64 = 100.0;
 
+/// An operation on a `/model/{modelId}/...` path.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Route {
+enum ModelOp {
     Converse,
     ConverseStream,
     Invoke,
     InvokeStream,
+    CountTokens,
 }
 
-impl Route {
+impl ModelOp {
     fn name(self) -> &'static str {
         match self {
-            Route::Converse => "converse",
-            Route::ConverseStream => "converse-stream",
-            Route::Invoke => "invoke",
-            Route::InvokeStream => "invoke-with-response-stream",
+            ModelOp::Converse => "converse",
+            ModelOp::ConverseStream => "converse-stream",
+            ModelOp::Invoke => "invoke",
+            ModelOp::InvokeStream => "invoke-with-response-stream",
+            ModelOp::CountTokens => "count-tokens",
         }
-    }
-
-    fn streaming(self) -> bool {
-        matches!(self, Route::ConverseStream | Route::InvokeStream)
     }
 }
 
-fn full(body: impl Into<Bytes>) -> ResBody {
+pub fn full(body: impl Into<Bytes>) -> ResBody {
     Full::new(body.into())
         .map_err(|never: Infallible| match never {})
         .boxed()
@@ -96,7 +92,8 @@ fn base_response(status: u16, request_id: &str) -> http::response::Builder {
         .header("x-amzn-requestid", request_id)
 }
 
-fn error_response(err: &AwsError, request_id: &str) -> Response<ResBody> {
+/// Bedrock's error response: status, `x-amzn-ErrorType`, `{"message": ...}`.
+pub fn error_response(err: &AwsError, request_id: &str) -> Response<ResBody> {
     base_response(err.status, request_id)
         .header("content-type", "application/json")
         .header("x-amzn-errortype", err.error_type.as_str())
@@ -104,8 +101,88 @@ fn error_response(err: &AwsError, request_id: &str) -> Response<ResBody> {
         .unwrap_or_else(|_| Response::new(full("")))
 }
 
+/// bedrock-mantle's error response: Anthropic's `{"type": "error", "error": {...}}` body
+/// (what the Anthropic SDKs parse), with the same status and `x-amzn-ErrorType`.
+fn anthropic_error_response(err: &AwsError, request_id: &str) -> Response<ResBody> {
+    let body = json!({"type": "error", "error": {
+        "type": sse::anthropic_error_type(err.status), "message": err.message}});
+    base_response(err.status, request_id)
+        .header("content-type", "application/json")
+        .header("x-amzn-errortype", err.error_type.as_str())
+        .header("request-id", request_id)
+        .body(full(body.to_string()))
+        .unwrap_or_else(|_| Response::new(full("")))
+}
+
+fn reject(api: Api, err: &AwsError, rid: &str) -> Response<ResBody> {
+    if api == Api::Mantle {
+        anthropic_error_response(err, rid)
+    } else {
+        error_response(err, rid)
+    }
+}
+
 fn json_response(request_id: &str) -> http::response::Builder {
     base_response(200, request_id).header("content-type", "application/json")
+}
+
+/// Which endpoint style a `/anthropic/v1/messages` request speaks. One instance serves
+/// both, told apart by how the request authenticated: SigV4 scoped to `bedrock-mantle` or
+/// an `x-api-key` header means bedrock-mantle, SigV4 scoped to `bedrock` means
+/// bedrock-runtime. A bearer key (both endpoints take one) or no check at all goes by the
+/// `Host` (`bedrock-mantle.*`), then by the body: `anthropic_version` in the body is the
+/// bedrock-runtime form, the `anthropic-version` header alone the bedrock-mantle form.
+pub fn messages_api(principal: &Principal, headers: &http::HeaderMap, body: &[u8]) -> Api {
+    match principal {
+        Principal::SigV4 { service } if service == "bedrock-mantle" => return Api::Mantle,
+        Principal::SigV4 { .. } => return Api::Messages,
+        Principal::ApiKeyHeader => return Api::Mantle,
+        Principal::Bearer | Principal::Unchecked => {}
+    }
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if host.starts_with("bedrock-mantle.") {
+        return Api::Mantle;
+    }
+    let body_version = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .is_some_and(|v| v.get("anthropic_version").is_some());
+    if !body_version && headers.contains_key("anthropic-version") {
+        Api::Mantle
+    } else {
+        Api::Messages
+    }
+}
+
+enum Target {
+    Model(ModelOp, String),
+    Messages { count_tokens: bool },
+}
+
+fn match_route(method: &str, path: &str) -> Option<Target> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let op = match (method, segments.as_slice()) {
+        ("POST", ["model", _, "converse"]) => ModelOp::Converse,
+        ("POST", ["model", _, "converse-stream"]) => ModelOp::ConverseStream,
+        ("POST", ["model", _, "invoke"]) => ModelOp::Invoke,
+        ("POST", ["model", _, "invoke-with-response-stream"]) => ModelOp::InvokeStream,
+        ("POST", ["model", _, "count-tokens"]) => ModelOp::CountTokens,
+        ("POST", ["anthropic", "v1", "messages"]) => {
+            return Some(Target::Messages {
+                count_tokens: false,
+            })
+        }
+        ("POST", ["anthropic", "v1", "messages", "count_tokens"]) => {
+            return Some(Target::Messages { count_tokens: true })
+        }
+        _ => return None,
+    };
+    let model_id = percent_encoding::percent_decode_str(segments[1])
+        .decode_utf8_lossy()
+        .to_string();
+    Some(Target::Model(op, model_id))
 }
 
 /// Entry point for every request of a connection. An `Err` makes hyper drop the connection
@@ -135,15 +212,7 @@ pub(crate) async fn handle(
             &rid,
         ));
     }
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let route = match (parts.method.as_str(), segments.as_slice()) {
-        ("POST", ["model", _, "converse"]) => Some(Route::Converse),
-        ("POST", ["model", _, "converse-stream"]) => Some(Route::ConverseStream),
-        ("POST", ["model", _, "invoke"]) => Some(Route::Invoke),
-        ("POST", ["model", _, "invoke-with-response-stream"]) => Some(Route::InvokeStream),
-        _ => None,
-    };
-    let Some(route) = route else {
+    let Some(target) = match_route(parts.method.as_str(), &path) else {
         state.counters.record("unknown", outcome::NOT_FOUND);
         let err = AwsError::new(
             404,
@@ -152,11 +221,9 @@ pub(crate) async fn handle(
         );
         return Ok(error_response(&err, &rid));
     };
-    let model_id = percent_encoding::percent_decode_str(segments[1])
-        .decode_utf8_lossy()
-        .to_string();
+    let is_messages = matches!(target, Target::Messages { .. });
 
-    if state.verify_signatures {
+    let principal = if state.verify_signatures {
         let signed = sigv4::SignedRequest {
             method: parts.method.as_str(),
             raw_path: &path,
@@ -164,350 +231,313 @@ pub(crate) async fn handle(
             headers: &parts.headers,
             body: &body,
         };
-        if let Err(err) = sigv4::verify(&signed, &state.auth, SystemTime::now()) {
-            state.counters.record(route.name(), outcome::AUTH_ERROR);
-            return Ok(error_response(&err, &rid));
+        match sigv4::verify_with(&signed, &state.auth, SystemTime::now(), is_messages) {
+            Ok(p) => p,
+            Err(err) => {
+                let (api, route) = match &target {
+                    Target::Model(op, _) => (Api::Converse, op.name()),
+                    Target::Messages { .. } => {
+                        let api = messages_api(&Principal::Unchecked, &parts.headers, &body);
+                        (api, route_name(api, false, false))
+                    }
+                };
+                state.counters.record(route, outcome::AUTH_ERROR);
+                return Ok(reject(api, &err, &rid));
+            }
+        }
+    } else {
+        Principal::Unchecked
+    };
+
+    match target {
+        Target::Model(op, model_id) => {
+            if let Principal::SigV4 { service } = &principal {
+                if service != "bedrock" {
+                    state.counters.record(op.name(), outcome::AUTH_ERROR);
+                    let err = AwsError::new(
+                        403,
+                        "InvalidSignatureException",
+                        "Credential should be scoped to correct service: 'bedrock'. ",
+                    );
+                    return Ok(error_response(&err, &rid));
+                }
+            }
+            model_route(state, op, &model_id, &parts.headers, &body, fd, rid).await
+        }
+        Target::Messages { count_tokens } => {
+            let api = messages_api(&principal, &parts.headers, &body);
+            if count_tokens {
+                return Ok(count_tokens_route(
+                    &state,
+                    api,
+                    None,
+                    &parts.headers,
+                    &body,
+                    &rid,
+                ));
+            }
+            messages_route(state, api, &parts.headers, &body, fd, rid).await
         }
     }
+}
 
-    let prepared = prepare(&state, route, &model_id, &parts.headers, &body);
-    let (mut reply, faults, pacing) = match prepared {
-        Ok(p) => p,
-        Err((err, label)) => {
-            state.counters.record(route.name(), label);
-            return Ok(error_response(&err, &rid));
-        }
-    };
-    let tps = pacing.tps.unwrap_or(0.0);
+fn route_name(api: Api, stream: bool, count: bool) -> &'static str {
+    match (api, stream, count) {
+        (Api::Mantle, _, true) => "mantle-count-tokens",
+        (_, _, true) => "count-tokens",
+        (Api::Mantle, true, _) => "mantle-messages-stream",
+        (Api::Mantle, false, _) => "mantle-messages",
+        (_, true, _) => "messages-stream",
+        (_, false, _) => "messages",
+    }
+}
 
-    if !route.streaming() {
-        // Mid-stream faults map onto the whole response for non-streaming routes.
-        if faults.reset_after.is_some() {
-            state.counters.record(route.name(), outcome::RESET);
-            set_linger_zero(fd);
-            return Err(io::Error::new(
-                io::ErrorKind::ConnectionReset,
-                "injected reset",
-            ));
-        }
-        if faults.stall_after.is_some() {
-            state.counters.record(route.name(), outcome::STALL);
-            std::future::pending::<()>().await;
-        }
-        if let Some(kind) = faults.exception.as_deref() {
-            state.counters.record(route.name(), outcome::EXCEPTION);
-            let name = match kind {
-                "throttlingException" => "ThrottlingException",
-                "modelStreamErrorException" => "ModelErrorException",
-                "validationException" => "ValidationException",
-                "serviceUnavailableException" => "ServiceUnavailableException",
-                "modelTimeoutException" => "ModelTimeoutException",
-                _ => "InternalServerException",
+/// CountTokens (`/model/{id}/count-tokens`) and the Messages API's `count_tokens`.
+fn count_tokens_route(
+    state: &State,
+    api: Api,
+    path_model: Option<&str>,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    rid: &str,
+) -> Response<ResBody> {
+    let route = route_name(api, false, true);
+    match crate::count_tokens::count(state, api, path_model, headers, body) {
+        Ok(n) => {
+            state.counters.record(route, outcome::OK);
+            let v = if path_model.is_some() {
+                json!({ "inputTokens": n })
+            } else {
+                json!({ "input_tokens": n })
             };
-            let err = AwsError::named(name, faults.error_message.as_deref())
-                .unwrap_or_else(|| AwsError::validation(""));
-            return Ok(error_response(&err, &rid));
+            json_response(rid)
+                .body(full(v.to_string()))
+                .unwrap_or_else(|_| Response::new(full("")))
         }
+        Err((err, label)) => {
+            state.counters.record(route, label);
+            reject(api, &err, rid)
+        }
+    }
+}
+
+/// Non-stream faults (reset, stall, mid-stream exception) applied to a whole response.
+async fn whole_response_faults(
+    state: &State,
+    prepared: &Prepared,
+    route: &'static str,
+    api: Api,
+    fd: RawFd,
+    rid: &str,
+) -> Option<Result<Response<ResBody>, io::Error>> {
+    let faults = &prepared.faults;
+    if faults.reset_after.is_some() {
+        state.counters.record(route, outcome::RESET);
+        set_linger_zero(fd);
+        return Some(Err(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "injected reset",
+        )));
+    }
+    if faults.stall_after.is_some() {
+        state.counters.record(route, outcome::STALL);
+        std::future::pending::<()>().await;
+    }
+    if let Some(kind) = faults.exception.as_deref() {
+        state.counters.record(route, outcome::EXCEPTION);
+        let name = match kind {
+            "throttlingException" => "ThrottlingException",
+            "modelStreamErrorException" => "ModelErrorException",
+            "validationException" => "ValidationException",
+            "serviceUnavailableException" => "ServiceUnavailableException",
+            "modelTimeoutException" => "ModelTimeoutException",
+            _ => "InternalServerException",
+        };
+        let err = AwsError::named(name, faults.error_message.as_deref())
+            .unwrap_or_else(|| AwsError::validation(""));
+        return Some(Ok(reject(api, &err, rid)));
+    }
+    None
+}
+
+async fn model_route(
+    state: Arc<State>,
+    op: ModelOp,
+    model_id: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+    fd: RawFd,
+    rid: String,
+) -> Result<Response<ResBody>, io::Error> {
+    let api = match op {
+        ModelOp::Converse | ModelOp::ConverseStream => Api::Converse,
+        ModelOp::CountTokens => {
+            return Ok(count_tokens_route(
+                &state,
+                Api::Converse,
+                Some(model_id),
+                headers,
+                body,
+                &rid,
+            ))
+        }
+        _ => Api::Invoke,
+    };
+    let route = op.name();
+    let mut prepared = match handlers::prepare(&state, api, Some(model_id), headers, body) {
+        Ok(p) => p,
+        Err(rejection) => return Ok(rejected(&state, route, api, rejection, &rid)),
+    };
+    let streaming = matches!(op, ModelOp::ConverseStream | ModelOp::InvokeStream);
+    if !streaming {
+        if let Some(r) = whole_response_faults(&state, &prepared, route, api, fd, &rid).await {
+            return r;
+        }
+        let reply = &mut prepared.reply;
         tokio::time::sleep(Duration::from_millis(reply.latency_ms)).await;
-        state.counters.record(route.name(), outcome::OK);
-        let out = match route {
-            Route::Converse => {
-                let v = converse::response(&reply);
-                json_response(&rid).body(full(v.to_string()))
-            }
-            _ => {
-                let v = anthropic::response(&mut reply);
-                json_response(&rid)
-                    .header(
-                        "x-amzn-bedrock-invocation-latency",
-                        reply.latency_ms.to_string(),
-                    )
-                    .header(
-                        "x-amzn-bedrock-input-token-count",
-                        reply.input_tokens.to_string(),
-                    )
-                    .header(
-                        "x-amzn-bedrock-output-token-count",
-                        reply.output_tokens.to_string(),
-                    )
-                    .header(
-                        "x-amzn-bedrock-cache-read-input-token-count",
-                        reply.cache.read.to_string(),
-                    )
-                    .header(
-                        "x-amzn-bedrock-cache-write-input-token-count",
-                        reply.cache.write.to_string(),
-                    )
-                    .body(full(v.to_string()))
-            }
+        state.counters.record(route, outcome::OK);
+        let out = if op == ModelOp::Converse {
+            json_response(&rid).body(full(converse::response(reply).to_string()))
+        } else {
+            let v = anthropic::response(reply);
+            json_response(&rid)
+                .header(
+                    "x-amzn-bedrock-invocation-latency",
+                    reply.latency_ms.to_string(),
+                )
+                .header(
+                    "x-amzn-bedrock-input-token-count",
+                    reply.input_tokens.to_string(),
+                )
+                .header(
+                    "x-amzn-bedrock-output-token-count",
+                    reply.output_tokens.to_string(),
+                )
+                .header(
+                    "x-amzn-bedrock-cache-read-input-token-count",
+                    reply.cache.read.to_string(),
+                )
+                .header(
+                    "x-amzn-bedrock-cache-write-input-token-count",
+                    reply.cache.write.to_string(),
+                )
+                .body(full(v.to_string()))
         };
         return Ok(out.unwrap_or_else(|_| Response::new(full(""))));
     }
-
-    let events = match route {
-        Route::ConverseStream => converse::stream_events(&mut reply),
-        _ => anthropic::stream_events(&mut reply),
+    let (events, wire) = if op == ModelOp::ConverseStream {
+        (
+            converse::stream_events(&mut prepared.reply),
+            Wire::EventStream { invoke: false },
+        )
+    } else {
+        (
+            anthropic::stream_events(&mut prepared.reply),
+            Wire::EventStream { invoke: true },
+        )
     };
-    let (tx, rx) = mpsc::channel(16);
-    let producer = Producer {
-        state: Arc::clone(&state),
-        route: route.name(),
-        events,
-        faults,
-        first_token_ms: reply.first_token_ms,
-        tps,
-        fd,
-        tx,
-        invoke: route == Route::InvokeStream,
-        stamp: pacing.stamp.unwrap_or(false),
-    };
-    tokio::spawn(producer.run());
     let mut builder = base_response(200, &rid).header("content-type", eventstream::CONTENT_TYPE);
-    if route == Route::InvokeStream {
+    if op == ModelOp::InvokeStream {
         builder = builder.header(
             "x-amzn-bedrock-content-type",
             HeaderValue::from_static("application/json"),
         );
     }
-    Ok(builder
-        .body(ChannelBody { rx }.boxed())
-        .unwrap_or_else(|_| Response::new(full(""))))
+    Ok(start_stream(
+        state, route, prepared, events, wire, fd, builder,
+    ))
 }
 
-type Rejection = (AwsError, &'static str);
-
-/// Everything between auth and the reply: model, body, rules, faults before the stream.
-fn prepare(
+fn rejected(
     state: &State,
-    route: Route,
-    model_id: &str,
+    route: &'static str,
+    api: Api,
+    (err, label): Rejection,
+    rid: &str,
+) -> Response<ResBody> {
+    state.counters.record(route, label);
+    reject(api, &err, rid)
+}
+
+async fn messages_route(
+    state: Arc<State>,
+    api: Api,
     headers: &http::HeaderMap,
     body: &[u8],
-) -> Result<(Reply, Faults, Pacing), Rejection> {
-    let invalid = |e: AwsError| (e, outcome::VALIDATION_ERROR);
-    let resolved = models::resolve(model_id, &state.extra_models)
-        .ok_or_else(|| invalid(AwsError::invalid_model()))?;
-    let conv = match route {
-        Route::Converse | Route::ConverseStream => request::parse_converse(body).map_err(invalid)?,
-        _ if models::is_anthropic(&resolved) => request::parse_anthropic(body).map_err(invalid)?,
-        _ => {
-            return Err(invalid(AwsError::validation(format!(
-                "The emulator implements InvokeModel for Anthropic models only; use Converse for {model_id}."
-            ))))
+    fd: RawFd,
+    rid: String,
+) -> Result<Response<ResBody>, io::Error> {
+    let mut prepared = match handlers::prepare(&state, api, None, headers, body) {
+        Ok(p) => p,
+        Err(rejection) => {
+            let stream = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v.get("stream").and_then(|s| s.as_bool()))
+                .unwrap_or(false);
+            return Ok(rejected(
+                &state,
+                route_name(api, stream, false),
+                api,
+                rejection,
+                &rid,
+            ));
         }
     };
-    let rules = lock(&state.rules).clone();
-    let script = script_for(&rules, model_id, &conv.last_user_text());
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
-    let header_faults = match header(FAULT_HEADER) {
-        Some(spec) => parse_faults(&spec).map_err(|e| {
-            invalid(AwsError::validation(format!(
-                "Invalid {FAULT_HEADER} header: {e}"
-            )))
-        })?,
-        None => Faults::default(),
-    };
-    let header_pacing = match header(PACING_HEADER) {
-        Some(spec) => parse_pacing(&spec).map_err(|e| {
-            invalid(AwsError::validation(format!(
-                "Invalid {PACING_HEADER} header: {e}"
-            )))
-        })?,
-        None => Pacing::default(),
-    };
-    let faults = lock(&state.faults)
-        .merged(&script.faults)
-        .merged(&header_faults);
-    let pacing = lock(&state.pacing)
-        .merged(&script.pacing)
-        .merged(&header_pacing);
-
-    if let Some(name) = faults.error.as_deref() {
-        let err = AwsError::named(name, faults.error_message.as_deref())
-            .unwrap_or_else(|| AwsError::new(500, "InternalServerException", "Injected error."));
-        let label = if err.error_type == "ThrottlingException" {
-            outcome::THROTTLED
-        } else {
-            outcome::ERROR
-        };
-        return Err((err, label));
-    }
-    if let Some(share) = faults.throttle_share.filter(|s| *s > 0.0) {
-        let n = state.throttle_seq.fetch_add(1, Ordering::Relaxed) + 1;
-        if throttle_hit(n, share) {
-            let err = AwsError::named("ThrottlingException", faults.error_message.as_deref())
-                .unwrap_or_else(|| AwsError::new(429, "ThrottlingException", "Too many requests"));
-            return Err((err, outcome::THROTTLED));
+    let route = route_name(api, prepared.stream, false);
+    let runtime = api == Api::Messages;
+    if !prepared.stream {
+        if let Some(r) = whole_response_faults(&state, &prepared, route, api, fd, &rid).await {
+            return r;
         }
+        let reply = &mut prepared.reply;
+        tokio::time::sleep(Duration::from_millis(reply.latency_ms)).await;
+        state.counters.record(route, outcome::OK);
+        let v = anthropic::response(reply);
+        return Ok(json_response(&rid)
+            .header("request-id", rid.as_str())
+            .body(full(v.to_string()))
+            .unwrap_or_else(|_| Response::new(full(""))));
     }
-
-    let mut rng = Rng::from_bytes(body);
-    let plan = replies::plan(&conv, &script, &mut rng);
-    let cache = if conv.has_cache_points() {
-        lock(&state.cache).account(model_id, &conv.cache_items, Instant::now())
-    } else {
-        Default::default()
-    };
-    let output_tokens = plan.output_tokens();
-    let input_tokens = conv.input_tokens().saturating_sub(cache.read + cache.write);
-    let first_token_ms = pacing.first_token_ms.unwrap_or(0);
-    let tps = pacing.tps.unwrap_or(0.0);
-    let gen_ms = if tps > 0.0 {
-        (output_tokens as f64 / tps * 1000.0) as u64
-    } else {
-        0
-    };
-    let reply = Reply {
-        plan,
-        input_tokens,
-        output_tokens,
-        cache,
-        model_name: models::anthropic_name(&resolved),
-        first_token_ms,
-        // Never 0: Bedrock always reports some latency.
-        latency_ms: (first_token_ms + gen_ms).max(1),
-        delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
-        rng,
-    };
-    Ok((reply, faults, pacing))
+    let events = anthropic::sse_events(&mut prepared.reply, runtime);
+    let builder = base_response(200, &rid)
+        .header("content-type", sse::CONTENT_TYPE)
+        .header("cache-control", "no-cache")
+        .header("request-id", rid.as_str());
+    Ok(start_stream(
+        state,
+        route,
+        prepared,
+        events,
+        Wire::Sse,
+        fd,
+        builder,
+    ))
 }
 
-/// Sets SO_LINGER 0 so closing the socket sends a TCP RST instead of a FIN.
-fn set_linger_zero(fd: RawFd) {
-    // SAFETY: the fd belongs to the connection currently being served; hyper keeps the
-    // TcpStream (and so the fd) open while this request or its body is in flight.
-    let borrowed = unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) };
-    let _ = socket2::SockRef::from(&borrowed).set_linger(Some(Duration::ZERO));
-}
-
-type FrameResult = Result<Frame<Bytes>, io::Error>;
-
-/// Response body fed by a stream producer task.
-struct ChannelBody {
-    rx: mpsc::Receiver<FrameResult>,
-}
-
-impl Body for ChannelBody {
-    type Data = Bytes;
-    type Error = io::Error;
-
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<FrameResult>> {
-        self.rx.poll_recv(cx)
-    }
-}
-
-struct Producer {
+fn start_stream(
     state: Arc<State>,
     route: &'static str,
-    events: Vec<Event>,
-    faults: Faults,
-    first_token_ms: u64,
-    tps: f64,
+    prepared: Prepared,
+    events: Vec<crate::reply::Event>,
+    wire: Wire,
     fd: RawFd,
-    tx: mpsc::Sender<FrameResult>,
-    invoke: bool,
-    /// Stamp text deltas with their send time (pacing `stamp`).
-    stamp: bool,
-}
-
-impl Producer {
-    async fn pause(&self, ms: f64) -> bool {
-        if ms <= 0.0 {
-            return true;
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_micros((ms * 1000.0) as u64)) => true,
-            _ = self.tx.closed() => false,
-        }
-    }
-
-    async fn send(&self, frame: Bytes) -> bool {
-        self.tx.send(Ok(Frame::data(frame))).await.is_ok()
-    }
-
-    async fn run(self) {
-        let counters = Arc::clone(&self.state.counters);
-        let _open = counters.open_stream();
-        let label = self.run_events().await;
-        if !label.is_empty() {
-            counters.record(self.route, label);
-        }
-    }
-
-    async fn run_events(&self) -> &'static str {
-        if !self.pause(self.first_token_ms as f64).await {
-            return outcome::CLIENT_CLOSED;
-        }
-        let f = &self.faults;
-        for i in 0..=self.events.len() {
-            if f.exception_after.unwrap_or(1) == i {
-                if let Some(kind) = f.exception.as_deref().and_then(stream_exception_type) {
-                    // ConverseStream has no modelTimeoutException event; the invoke stream does.
-                    let kind = if !self.invoke && kind == "modelTimeoutException" {
-                        "internalServerException"
-                    } else {
-                        kind
-                    };
-                    let msg = f
-                        .error_message
-                        .clone()
-                        .unwrap_or_else(|| stream_exception_message(kind).to_string());
-                    // Counted before sending so a client that saw the error sees the count.
-                    self.state.counters.record(self.route, outcome::EXCEPTION);
-                    self.send(eventstream::exception(kind, &msg)).await;
-                    return "";
-                }
-            }
-            if f.reset_after == Some(i) {
-                // Let hyper flush and the client read the first K events before the RST,
-                // which would otherwise discard them.
-                if !self.pause(RESET_FLUSH_MS).await {
-                    return outcome::CLIENT_CLOSED;
-                }
-                self.state.counters.record(self.route, outcome::RESET);
-                set_linger_zero(self.fd);
-                let _ = self
-                    .tx
-                    .send(Err(io::Error::new(
-                        io::ErrorKind::ConnectionReset,
-                        "injected reset",
-                    )))
-                    .await;
-                return "";
-            }
-            if f.stall_after == Some(i) {
-                self.state.counters.record(self.route, outcome::STALL);
-                self.tx.closed().await;
-                return "";
-            }
-            let Some(event) = self.events.get(i) else {
-                break;
-            };
-            if f.corrupt_after == Some(i) {
-                self.state.counters.record(self.route, outcome::CORRUPT);
-                self.send(eventstream::corrupt(&event.frame)).await;
-                return "";
-            }
-            if event.tokens > 0
-                && self.tps > 0.0
-                && !self.pause(event.tokens as f64 / self.tps * 1000.0).await
-            {
-                return outcome::CLIENT_CLOSED;
-            }
-            let frame = if self.stamp {
-                crate::stamp::stamp_frame(&event.frame).unwrap_or_else(|| event.frame.clone())
-            } else {
-                event.frame.clone()
-            };
-            if !self.send(frame).await {
-                return outcome::CLIENT_CLOSED;
-            }
-        }
-        outcome::OK
-    }
+    builder: http::response::Builder,
+) -> Response<ResBody> {
+    let (tx, rx) = mpsc::channel(16);
+    let producer = Producer {
+        state,
+        route,
+        events,
+        first_token_ms: prepared.reply.first_token_ms,
+        tps: prepared.pacing.tps.unwrap_or(0.0),
+        stamp: prepared.pacing.stamp.unwrap_or(false),
+        faults: prepared.faults,
+        fd,
+        tx,
+        wire,
+    };
+    tokio::spawn(producer.run());
+    builder
+        .body(ChannelBody { rx }.boxed())
+        .unwrap_or_else(|_| Response::new(full("")))
 }

@@ -10,8 +10,8 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
 
   @moduletag :emulator
 
-  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
-  @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @sonnet4 "anthropic.claude-sonnet-4-6"
+  @haiku35 "anthropic.claude-haiku-4-5-20251001-v1:0"
   @reply "We open at nine tomorrow. See you then."
 
   defp emulator(rules, extra \\ []) do
@@ -30,8 +30,8 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
 
   defp failing_sonnet(faults, haiku_reply \\ @reply) do
     emulator([
-      %{model: "claude-sonnet-4-2025", faults: faults, reply: @reply},
-      %{model: "claude-3-5-haiku", reply: haiku_reply}
+      %{model: "claude-sonnet-4-6", faults: faults, reply: @reply},
+      %{model: "claude-haiku-4-5", reply: haiku_reply}
     ])
   end
 
@@ -75,7 +75,7 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
 
     assert [%{reason: :throttled}, %{reason: :throttled}] = of(events, :retry)
     assert [%{kind: :throttling_chain, model_id: @haiku35}] = of(events, :fallback)
-    assert {:done, %{model_id: @haiku35, attempts: 4}} = List.last(events)
+    assert {:done, %{model_id: "us." <> @haiku35, attempts: 4}} = List.last(events)
     assert %{"throttled" => 3, "ok" => 1} = stream_counts(emulator)
   end
 
@@ -86,7 +86,7 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
     assert [%{kind: :alternative_model, model_id: @haiku35, region: "us-east-1"}] =
              of(events, :fallback)
 
-    assert {:done, %{model_id: @haiku35}} = List.last(events)
+    assert {:done, %{model_id: "us." <> @haiku35}} = List.last(events)
   end
 
   test "ServiceUnavailable and InternalServer: the fallback region, same model" do
@@ -143,14 +143,14 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
     assert [%{kind: :faster_model, model_id: @haiku35, reason: :model_timeout}] =
              of(events, :fallback)
 
-    assert {:done, %{model_id: @haiku35}} = List.last(events)
+    assert {:done, %{model_id: "us." <> @haiku35}} = List.last(events)
   end
 
   test "a stalled stream (idle timeout) falls back to a faster model" do
     {_emulator, client} = failing_sonnet("stall@1")
     events = run(Keyword.put(client, :timeouts, idle: 300), recovery: false)
     assert [%{kind: :faster_model, model_id: @haiku35}] = of(events, :fallback)
-    assert {:done, %{model_id: @haiku35}} = List.last(events)
+    assert {:done, %{model_id: "us." <> @haiku35}} = List.last(events)
   end
 
   test "AccessDenied and ModelNotFound: no retry, a clear error" do
@@ -208,7 +208,7 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
     assert [%{reason: :circuit_open, kind: :alternative_model, model_id: @haiku35}] =
              of(events, :fallback)
 
-    assert {:done, %{model_id: @haiku35}} = List.last(events)
+    assert {:done, %{model_id: "global." <> @haiku35}} = List.last(events)
     # the open breaker kept the request from reaching the failing model
     assert Emulator.counters(emulator)["total_requests"] == 1
   end
@@ -222,12 +222,12 @@ defmodule Aybiza.AWS.BedrockClientEmulatorTest do
     {_emulator, client} =
       emulator([
         %{
-          model: "claude-sonnet-4-2025",
+          model: "claude-sonnet-4-6",
           reply: long,
           faults: "exception=throttlingException@12",
           pacing: "delta_chars=8"
         },
-        %{model: "claude-3-5-haiku", reply: continuation}
+        %{model: "claude-haiku-4-5", reply: continuation}
       ])
 
     events = run(client, policy: [random: fn _ -> 0 end, throttle_retries: 0])

@@ -8,9 +8,9 @@ defmodule Aybiza.AWS.BedrockClientTest do
   alias Aybiza.Bedrock.{Catalog, CircuitBreaker, FakeBackend}
   alias Aybiza.Error
 
-  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
+  @sonnet4 "anthropic.claude-sonnet-4-6"
   @sonnet45 "anthropic.claude-sonnet-4-5-20250929-v1:0"
-  @haiku35 "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @haiku35 "anthropic.claude-haiku-4-5-20251001-v1:0"
 
   # No jitter, no breaker interference between tests, a region per test.
   defp opts(script, extra \\ []) do
@@ -162,7 +162,8 @@ defmodule Aybiza.AWS.BedrockClientTest do
       {:ok, request} = BedrockClient.build_request("Book me in", context, validated([]), @sonnet4)
 
       assert request.model_id == @sonnet4
-      assert request.inference_config == %{max_tokens: 2048, temperature: 0.3, top_p: 0.9}
+      # Sonnet 4.6 rejects temperature with top_p: temperature only.
+      assert request.inference_config == %{max_tokens: 2048, temperature: 0.3}
       assert request.additional_model_request_fields == %{"top_k" => 250}
       assert [%{text: system}] = request.system
       assert system =~ "You are Acme's agent."
@@ -194,12 +195,30 @@ defmodule Aybiza.AWS.BedrockClientTest do
 
       assert request.inference_config == %{max_tokens: 3_024}
 
-      # Claude 3.5 Haiku has no extended thinking: the request stays a normal one.
+      # Opus 4.7 has adaptive thinking only and takes no sampling parameters: no budget
+      # thinking, no temperature / top_p / top_k (Bedrock would answer 400).
       {:ok, request} =
-        BedrockClient.build_request("Hi", %{}, validated(extended_thinking: true), @haiku35)
+        BedrockClient.build_request(
+          "Hi",
+          %{},
+          validated(extended_thinking: true),
+          "us.anthropic.claude-opus-4-7"
+        )
 
-      assert request.additional_model_request_fields == %{"top_k" => 250}
-      assert request.inference_config.max_tokens == 512
+      refute Map.has_key?(request, :additional_model_request_fields)
+      assert request.inference_config == %{max_tokens: 4096}
+
+      # Nova has no Anthropic thinking: the request stays a normal one, both sampling values.
+      {:ok, request} =
+        BedrockClient.build_request(
+          "Hi",
+          %{},
+          validated(extended_thinking: true),
+          "amazon.nova-lite-v1:0"
+        )
+
+      refute Map.has_key?(request, :additional_model_request_fields)
+      assert request.inference_config == %{max_tokens: 512, temperature: 0.3, top_p: 0.9}
     end
 
     test "extended_thinking: :auto thinks for complex turns only" do
@@ -238,7 +257,8 @@ defmodule Aybiza.AWS.BedrockClientTest do
         )
 
       assert region == "eu-central-1"
-      assert model =~ "claude-3-haiku"
+      # The cheap rule: Nova Micro, through the EU profile from an EU region.
+      assert model == "eu.amazon.nova-micro-v1:0"
 
       {:ok, {model, _, _}} =
         BedrockClient.select_model_and_region(
@@ -283,8 +303,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
       assert CircuitBreaker.state(model, region) == :open
 
       {:ok, {other, _, _}} = BedrockClient.select_model_and_region("Hi", %{}, opts)
-      assert other =~ "haiku"
-      refute Catalog.get!(other).base_model_id == @haiku35
+      assert Catalog.get!(other).base_model_id == "amazon.nova-lite-v1:0"
     end
   end
 

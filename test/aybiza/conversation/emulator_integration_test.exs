@@ -5,8 +5,8 @@ defmodule Aybiza.Conversation.EmulatorIntegrationTest do
   alias Aybiza.Bedrock.{ConversationMemory, Thinking, Tool, ToolLoop}
   alias Aybiza.Test.ConversationRecordingBackend, as: Recorder
 
-  @haiku "anthropic.claude-3-5-haiku-20241022-v1:0"
-  @sonnet "anthropic.claude-3-7-sonnet-20250219-v1:0"
+  @haiku "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+  @sonnet "us.anthropic.claude-sonnet-4-6"
 
   @lookup_schema %{
     "type" => "object",
@@ -259,7 +259,7 @@ defmodule Aybiza.Conversation.EmulatorThinkingAutoTest do
 
   alias Aybiza.Bedrock.ToolLoop
 
-  @sonnet "anthropic.claude-3-7-sonnet-20250219-v1:0"
+  @sonnet "us.anthropic.claude-sonnet-4-6"
 
   defp run(text, context) do
     request = %{
@@ -303,7 +303,7 @@ defmodule Aybiza.Conversation.EmulatorParallelToolsTest do
 
   alias Aybiza.Bedrock.{Emulator, Tool, ToolLoop}
 
-  @haiku "anthropic.claude-3-5-haiku-20241022-v1:0"
+  @haiku "us.anthropic.claude-haiku-4-5-20251001-v1:0"
   @obj %{"type" => "object", "properties" => %{"q" => %{"type" => "string"}}, "required" => ["q"]}
 
   setup do

@@ -180,12 +180,18 @@ defmodule Aybiza.Conversation.ThinkingCachePromptsTest do
     end
 
     test "catalog facts: thinking and caching support" do
-      assert Thinking.supported?("anthropic.claude-3-7-sonnet-20250219-v1:0")
-      refute Thinking.supported?("anthropic.claude-3-5-haiku-20241022-v1:0")
+      assert Thinking.supported?("anthropic.claude-sonnet-4-6")
+      assert Thinking.supported?("us.anthropic.claude-haiku-4-5-20251001-v1:0")
+      # Adaptive-only models take no budget; Nova has no Anthropic thinking.
+      refute Thinking.supported?("us.anthropic.claude-opus-4-7")
+      refute Thinking.supported?("amazon.nova-lite-v1:0")
       refute Thinking.supported?("no-such-model")
 
-      assert %{prompt_caching: true, min_cache_tokens: 2048} =
-               PromptCache.capabilities("anthropic.claude-3-5-haiku-20241022-v1:0")
+      assert %{prompt_caching: true, min_cache_tokens: 4096} =
+               PromptCache.capabilities("anthropic.claude-haiku-4-5-20251001-v1:0")
+
+      assert %{prompt_caching: true, min_cache_tokens: 1024} =
+               PromptCache.capabilities("anthropic.claude-sonnet-4-6")
 
       assert %{prompt_caching: false} = PromptCache.capabilities("no-such-model")
     end

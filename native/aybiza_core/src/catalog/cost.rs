@@ -159,17 +159,19 @@ pub fn price_usage(prices: &Prices, usage: &Usage) -> (u128, [u128; 5]) {
 impl Catalog {
     /// The cost of `usage` on the model / profile / ARN named by `id`.
     pub fn cost(&self, id: &str, usage: &Usage) -> Result<Cost, CatalogError> {
-        Ok(self.cost_resolved(&self.resolve(id)?, usage, false))
+        Ok(self.cost_resolved(&self.resolve_quiet(id)?, usage, false))
     }
 
     /// Same as [`Catalog::cost`], flagged as estimated (see [`estimate_interrupted_usage`]).
     pub fn cost_estimated(&self, id: &str, usage: &Usage) -> Result<Cost, CatalogError> {
-        Ok(self.cost_resolved(&self.resolve(id)?, usage, true))
+        Ok(self.cost_resolved(&self.resolve_quiet(id)?, usage, true))
     }
 
     /// Prices usage on an already-resolved model (regional premium included).
     pub fn cost_resolved(&self, model: &ResolvedModel, usage: &Usage, estimated: bool) -> Cost {
-        let prices = model.spec.prices.scaled(model.price_percent);
+        let prices = model
+            .spec
+            .prices_for(model.profile.as_deref(), model.price_percent);
         let (femto, [input, output, thinking, cache_read, cache_write]) =
             price_usage(&prices, usage);
         Cost {

@@ -324,12 +324,12 @@ impl Catalog {
     /// `max_tokens` for a request: the explicit value when given, else the model's voice
     /// default; always capped at the model's maximum output and at least 1.
     pub fn max_tokens_for(&self, id: &str, explicit: Option<u64>) -> Result<u64, CatalogError> {
-        Ok(cap_max_tokens(&self.resolve(id)?.spec, explicit))
+        Ok(cap_max_tokens(&self.resolve_quiet(id)?.spec, explicit))
     }
 
     /// The throttling fallback chain of a model (resolved ids, possibly empty).
     pub fn fallback_chain(&self, id: &str) -> Result<Vec<String>, CatalogError> {
-        let m = self.resolve(id)?;
+        let m = self.resolve_quiet(id)?;
         Ok(self
             .fallback_chains
             .get(&m.base_model_id)

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub const MODEL: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
+// The global profile: callable from every commercial region the tests use.
+pub const MODEL: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 pub fn emulator(rules: Vec<Rule>) -> Emulator {
     let cfg = EmulatorConfig {
@@ -85,6 +86,7 @@ pub fn options() -> aybiza_engine::CallOptions {
         splitter: Some(Box::new(Splitter(Segmenter::new(
             SegmenterOptions::default(),
         )))),
+        ..Default::default()
     }
 }
 

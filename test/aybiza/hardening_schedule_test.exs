@@ -1,0 +1,148 @@
+defmodule Aybiza.HardeningScheduleTest do
+  # No NIF of ours holds a normal scheduler, whatever the input size: every NIF-backed public
+  # function is called with 1 MB and 50 MB inputs under `:erlang.system_monitor/2`'s
+  # `{:long_schedule, 1}`, each in its own process, and no long_schedule event may come from
+  # those processes. A machine shared with other work can preempt any scheduler thread for a
+  # millisecond, so a case that shows an event is run twice more: a NIF that blocks does it
+  # every time, a preemption does not.
+  use ExUnit.Case, async: false
+
+  alias Aybiza.Bedrock
+  alias Aybiza.Bedrock.{Catalog, Cost, Emulator, Text}
+
+  @model "anthropic.claude-haiku-4-5-20251001-v1:0"
+  @moduletag timeout: 120_000
+
+  setup_all do
+    {:ok, emulator} = Emulator.start_link(rules: [%{prompt_contains: "", reply: "Fine."}])
+    creds = Emulator.credentials(emulator)
+
+    opts = [
+      endpoint: Emulator.url(emulator),
+      region: "us-east-1",
+      credentials: {:static, creds.access_key_id, creds.secret_access_key}
+    ]
+
+    %{opts: opts}
+  end
+
+  # Every NIF-backed public function, given an input of `text` (1 MB or 50 MB of text).
+  defp cases(text, opts) do
+    usage = %{input_tokens: 10, output_tokens: 5}
+
+    [
+      {"stream", fn -> settle(Bedrock.stream(req(text), opts)) end},
+      {"stream, sentences on", fn -> settle(Bedrock.stream(req("hi"), opts)) end},
+      {"converse", fn -> Bedrock.converse(req(text), opts) end},
+      {"invoke_model", fn -> Bedrock.invoke_model(@model, body(text), opts) end},
+      {"invoke_model_stream", fn -> settle(Bedrock.invoke_model_stream(@model, body(text), opts)) end},
+      {"tool result", fn -> Bedrock.converse(tool_result(text), opts) end},
+      {"model/1", fn -> Bedrock.model(text) end},
+      {"Catalog.get/1", fn -> Catalog.get("anthropic." <> text) end},
+      {"cost/2", fn -> Bedrock.cost(text, usage) end},
+      {"Cost.calculate/2 usage", fn -> Cost.calculate(@model, %{text => 1}) end},
+      {"Catalog.estimate_tokens/1", fn -> Catalog.estimate_tokens(text) end},
+      {"Catalog.max_tokens_for/2", fn -> Catalog.max_tokens_for(text) end},
+      {"Catalog.fallback_chain/1", fn -> Catalog.fallback_chain(text) end},
+      {"Catalog.region_for_country/1", fn -> Catalog.region_for_country(text) end},
+      {"Text.push/2", fn -> Text.push(Text.new_segmenter(), text) end},
+      {"Text.split_sentences/2", fn -> Text.split_sentences(text) end},
+      {"Text.optimize_text_for_speech/2", fn -> Text.optimize_text_for_speech(text) end},
+      {"Text.assess_query_complexity/2", fn -> Text.assess_query_complexity(text) end},
+      {"Text.detect_tool_intent/1", fn -> Text.detect_tool_intent(text) end},
+      {"Text.should_use_extended_thinking?/2", fn -> Text.should_use_extended_thinking?(text) end},
+      {"Text.determine_response_length/2", fn -> Text.determine_response_length(text) end}
+    ]
+  end
+
+  defp req(text), do: %{model_id: @model, messages: [%{role: :user, content: text}]}
+  defp body(text), do: %{"max_tokens" => 10, "messages" => [%{"role" => "user", "content" => text}]}
+
+  defp tool_result(text) do
+    req("x")
+    |> Map.put(:messages, [
+      %{role: :user, content: "look it up"},
+      %{role: :assistant, content: [%{tool_use: %{tool_use_id: "t1", name: "lookup", input: %{}}}]},
+      %{role: :user, content: [%{tool_result: %{tool_use_id: "t1", content: [%{json: %{"r" => text}}]}}]}
+    ])
+  end
+
+  defp settle({:ok, ref}) when is_reference(ref) do
+    Bedrock.cancel(ref)
+
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, _}} -> :ok
+      {:aybiza_bedrock, ^ref, {:error, _}} -> :ok
+    after
+      10_000 -> :no_terminal
+    end
+  end
+
+  defp settle(other), do: other
+
+  test "no long_schedule event from our NIFs at 1 MB and 50 MB inputs", %{opts: opts} do
+    small = String.duplicate("Hello there. ", 4)
+    mb1 = String.duplicate("Hello there, how are you today? ", 32_768)
+    mb50 = :binary.copy(mb1, 50)
+
+    # Load every module and warm every path once before measuring.
+    for {_name, fun} <- cases(small, opts), do: run(fun)
+
+    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
+
+    try do
+      blocked =
+        for text <- [mb1, mb50],
+            {name, _} <- cases(small, opts),
+            blocks?(name, text, opts),
+            do: "#{name} with #{div(byte_size(text), 1_000_000)} MB"
+
+      assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
+    after
+      restore(previous)
+    end
+  end
+
+  # Whether the case shows a long_schedule event three times in a row.
+  defp blocks?(name, text, opts) do
+    Enum.all?(1..3, fn _ ->
+      {^name, fun} = List.keyfind(cases(text, opts), name, 0)
+      events = run(fun)
+      events != []
+    end)
+  end
+
+  # Runs `fun` in a fresh process; returns the long_schedule events of that process.
+  defp run(fun) do
+    flush_monitor()
+    {pid, mref} = spawn_monitor(fn -> fun.() end)
+
+    receive do
+      {:DOWN, ^mref, :process, ^pid, _} -> :ok
+    after
+      60_000 -> flunk("a call did not return within 60 s")
+    end
+
+    # The monitor message is sent when the process is scheduled out: it is already queued.
+    collect(pid)
+  end
+
+  defp collect(pid) do
+    receive do
+      {:monitor, ^pid, :long_schedule, info} -> [info | collect(pid)]
+    after
+      0 -> []
+    end
+  end
+
+  defp flush_monitor do
+    receive do
+      {:monitor, _, :long_schedule, _} -> flush_monitor()
+    after
+      0 -> :ok
+    end
+  end
+
+  defp restore(:undefined), do: :erlang.system_monitor(:undefined)
+  defp restore({pid, options}), do: :erlang.system_monitor(pid, options)
+end

@@ -1,0 +1,179 @@
+defmodule Aybiza.PreflightTest do
+  # async: false: the Legacy warning test erases a :persistent_term key and captures logs.
+  use ExUnit.Case, async: false
+
+  import ExUnit.CaptureLog
+
+  alias Aybiza.Bedrock
+  alias Aybiza.Bedrock.{Catalog, Emulator}
+
+  # Nothing listens on port 1: a rule that did not fire before the network shows as :connect.
+  @nowhere [
+    endpoint: "http://127.0.0.1:1",
+    region: "us-east-1",
+    credentials: {:static, "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+    timeouts: [connect: 500, first_byte: 500, idle: 500, total: 2_000]
+  ]
+
+  defp request(model_id, extra \\ %{}) do
+    Map.merge(
+      %{
+        model_id: model_id,
+        messages: [%{role: :user, content: "When do you open?"}],
+        inference_config: %{max_tokens: 64}
+      },
+      extra
+    )
+  end
+
+  describe "lifecycle" do
+    test "an EOL model fails before any network, naming the replacement" do
+      for {id, replacement} <- [
+            {"us.anthropic.claude-3-5-haiku-20241022-v1:0",
+             "anthropic.claude-haiku-4-5-20251001-v1:0"},
+            {"anthropic.claude-3-7-sonnet-20250219-v1:0", "anthropic.claude-sonnet-4-6"},
+            {"amazon.nova-premier-v1:0", "amazon.nova-2-lite-v1:0"}
+          ] do
+        assert {:error, %Aybiza.Error{reason: :model_end_of_life, retryable?: false} = e} =
+                 Bedrock.converse(request(id), @nowhere)
+
+        assert e.message =~ replacement
+
+        assert {:error, %Aybiza.Error{reason: :model_end_of_life}} =
+                 Bedrock.stream(request(id), @nowhere)
+
+        assert {:error, %Aybiza.Error{reason: :model_end_of_life}} =
+                 Bedrock.invoke_model(id, %{"max_tokens" => 10, "messages" => []}, @nowhere)
+
+        assert %{state: :eol, replacement: ^replacement} = Catalog.lifecycle(id)
+      end
+    end
+
+    test "a Legacy model logs one warning with its EOL status, once per model" do
+      id = "anthropic.claude-opus-4-1-20250805-v1:0"
+      :persistent_term.erase({Catalog, :legacy_warned, id})
+
+      first =
+        capture_log(fn ->
+          assert {:error, %Aybiza.Error{reason: reason}} =
+                   Bedrock.converse(request("us." <> id), @nowhere)
+
+          assert reason in [:connect, :connect_timeout, :timeout]
+        end)
+
+      assert first =~ "#{id} is Legacy"
+      assert first =~ "anthropic.claude-opus-4-6-v1"
+
+      second = capture_log(fn -> Bedrock.converse(request(id), @nowhere) end)
+      refute second =~ "Legacy"
+      assert %{state: :legacy} = Catalog.lifecycle(id)
+      assert %{state: :active} = Catalog.lifecycle("anthropic.claude-sonnet-4-6")
+      assert Catalog.lifecycle("vendor.unknown-model-v1:0") == nil
+    end
+  end
+
+  describe "model id grammar" do
+    test "path tricks fail as invalid requests before any network" do
+      for id <- ["..", "../converse-stream", "anthropic.claude/../x", "us..anthropic.x", ""] do
+        assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+                 Bedrock.converse(request(id), @nowhere)
+
+        assert message =~ ~r/model_?[iI]d/
+      end
+    end
+
+    test "a 1 MB unknown id costs no more than a short one (grammar first)" do
+      huge = "anthropic.claude-" <> String.duplicate("x", 1_000_000)
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+               Catalog.get(huge)
+
+      assert message =~ "2048"
+      assert byte_size(message) < 500
+    end
+  end
+
+  describe "sampling and thinking" do
+    test "temperature with top_p on a model that forbids the pair" do
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+               Bedrock.converse(
+                 request("global.anthropic.claude-sonnet-4-5-20250929-v1:0", %{
+                   inference_config: %{max_tokens: 64, temperature: 0.3, top_p: 0.9}
+                 }),
+                 @nowhere
+               )
+
+      assert message =~ "cannot both be specified"
+    end
+
+    test "any sampling parameter on a model that takes none" do
+      for extra <- [
+            %{inference_config: %{max_tokens: 64, temperature: 0.3}},
+            %{inference_config: %{max_tokens: 64, top_p: 0.9}},
+            %{additional_model_request_fields: %{"top_k" => 50}}
+          ] do
+        assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+                 Bedrock.converse(request("us.anthropic.claude-opus-4-7", extra), @nowhere)
+
+        assert message =~ "no sampling parameters"
+      end
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request}} =
+               Bedrock.invoke_model(
+                 "us.anthropic.claude-opus-4-7",
+                 %{"max_tokens" => 10, "temperature" => 1, "messages" => []},
+                 @nowhere
+               )
+    end
+
+    test "thinking on a model without it, or of a type it does not take" do
+      enabled = %{
+        additional_model_request_fields: %{
+          "thinking" => %{"type" => "enabled", "budget_tokens" => 1024}
+        },
+        inference_config: %{max_tokens: 2048}
+      }
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: m1}} =
+               Bedrock.converse(request("amazon.nova-pro-v1:0", enabled), @nowhere)
+
+      assert m1 =~ "does not support extended thinking"
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: m2}} =
+               Bedrock.converse(request("us.anthropic.claude-opus-4-7", enabled), @nowhere)
+
+      assert m2 =~ "adaptive"
+    end
+  end
+
+  describe "profiles" do
+    test "a profile-only base id is sent as the region's profile id" do
+      {:ok, emulator} = Emulator.start_link(rules: [%{reply: "We open at nine."}])
+      creds = Emulator.credentials(emulator)
+
+      opts = [
+        endpoint: Emulator.url(emulator),
+        region: "eu-west-1",
+        credentials: {:static, creds.access_key_id, creds.secret_access_key}
+      ]
+
+      assert {:ok, %{model_id: "eu.anthropic.claude-haiku-4-5-20251001-v1:0"}} =
+               Bedrock.converse(request("anthropic.claude-haiku-4-5-20251001-v1:0"), opts)
+
+      # From Japan the jp profile (smaller than apac/global) serves it.
+      assert {:ok, %{model_id: "jp.anthropic.claude-haiku-4-5-20251001-v1:0"}} =
+               Bedrock.converse(
+                 request("claude-haiku-4-5"),
+                 Keyword.put(opts, :region, "ap-northeast-1")
+               )
+    end
+
+    test "a profile that cannot be called from the region is rejected" do
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+               Bedrock.converse(request("eu.anthropic.claude-sonnet-4-6"), @nowhere)
+
+      assert message =~ "us-east-1"
+      assert message =~ "eu-west-1"
+    end
+  end
+end

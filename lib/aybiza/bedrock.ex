@@ -52,7 +52,7 @@ defmodule Aybiza.Bedrock do
   """
 
   alias Aybiza.{Error, Native}
-  alias Aybiza.Bedrock.Config
+  alias Aybiza.Bedrock.{Config, Options}
 
   @typedoc "The handle of a running stream; messages are tagged with it."
   @type stream_ref :: reference()
@@ -120,15 +120,16 @@ defmodule Aybiza.Bedrock do
       end
   """
   @spec stream(map(), keyword()) :: {:ok, stream_ref()} | {:error, Error.t()}
-  def stream(request, opts \\ []) when is_map(request) and is_list(opts) do
-    {stream_opts, client_opts} = Keyword.split(opts, @stream_opts)
+  def stream(request, opts \\ [])
+
+  def stream(request, opts) when is_map(request) and is_list(opts) do
+    {stream_opts, client_opts} = Keyword.split(keyword!(opts), @stream_opts)
 
     stream_opts =
-      Keyword.validate!(stream_opts,
-        to: self(),
-        sentences: true,
-        operation: :converse_stream,
-        backend: nil
+      Options.validate!(
+        stream_opts,
+        [to: self(), sentences: true, operation: :converse_stream, backend: nil],
+        "Aybiza.Bedrock.stream/2 option"
       )
 
     to = stream_opts[:to]
@@ -149,6 +150,8 @@ defmodule Aybiza.Bedrock do
     end
   end
 
+  def stream(request, opts), do: bad_arguments!(request, opts)
+
   @doc """
   Like `stream/2` but with InvokeModelWithResponseStream and a raw model body (for Anthropic
   models the Anthropic Messages body; `anthropic_version` is added when missing). Events are
@@ -156,12 +159,17 @@ defmodule Aybiza.Bedrock do
   """
   @spec invoke_model_stream(String.t(), map(), keyword()) ::
           {:ok, stream_ref()} | {:error, Error.t()}
-  def invoke_model_stream(model_id, body, opts \\ []) when is_binary(model_id) and is_map(body) do
+  def invoke_model_stream(model_id, body, opts \\ [])
+
+  def invoke_model_stream(model_id, body, opts)
+      when is_binary(model_id) and is_map(body) and is_list(opts) do
     stream(
       %{model_id: model_id, body: body},
-      Keyword.put(opts, :operation, :invoke_model_with_response_stream)
+      Keyword.put(keyword!(opts), :operation, :invoke_model_with_response_stream)
     )
   end
+
+  def invoke_model_stream(model_id, body, opts), do: bad_model_arguments!(model_id, body, opts)
 
   @doc """
   A non-streaming Converse call. Returns `{:ok, response}` with `:text`, `:content`,
@@ -171,9 +179,13 @@ defmodule Aybiza.Bedrock do
   blocking a scheduler.
   """
   @spec converse(map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
-  def converse(request, opts \\ []) when is_map(request) and is_list(opts) do
+  def converse(request, opts \\ [])
+
+  def converse(request, opts) when is_map(request) and is_list(opts) do
     call(:converse, request, opts)
   end
+
+  def converse(request, opts), do: bad_arguments!(request, opts)
 
   @doc "Like `converse/2` but raises `Aybiza.Error` on failure."
   @spec converse!(map(), keyword()) :: map()
@@ -183,9 +195,14 @@ defmodule Aybiza.Bedrock do
   A non-streaming InvokeModel call with a raw model body; returns `{:ok, %{body: map, ...}}`.
   """
   @spec invoke_model(String.t(), map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
-  def invoke_model(model_id, body, opts \\ []) when is_binary(model_id) and is_map(body) do
+  def invoke_model(model_id, body, opts \\ [])
+
+  def invoke_model(model_id, body, opts)
+      when is_binary(model_id) and is_map(body) and is_list(opts) do
     call(:invoke_model, %{model_id: model_id, body: body}, opts)
   end
+
+  def invoke_model(model_id, body, opts), do: bad_model_arguments!(model_id, body, opts)
 
   @doc "Like `invoke_model/3` but raises `Aybiza.Error` on failure."
   @spec invoke_model!(String.t(), map(), keyword()) :: map()
@@ -274,7 +291,7 @@ defmodule Aybiza.Bedrock do
   @spec warm(keyword()) :: :ok | {:error, Error.t()}
   def warm(opts \\ []) do
     with {:ok, config} <- Config.client_config(opts),
-         {:ok, ref} <- wrap_native(Native.warm(config)) do
+         {:ok, ref} <- wrap_native(Native.warm(Config.native(config))) do
       receive do
         {:aybiza_bedrock, ^ref, {:done, _}} -> :ok
         {:aybiza_bedrock, ^ref, {:error, error}} -> {:error, Error.from_native(error)}
@@ -318,7 +335,7 @@ defmodule Aybiza.Bedrock do
 
   defp call(operation, request, opts) do
     # `:backend` is accepted (and ignored) so the Backend behaviour can pass options through.
-    with {:ok, config} <- Config.client_config(Keyword.delete(opts, :backend)),
+    with {:ok, config} <- Config.client_config(Keyword.delete(keyword!(opts), :backend)),
          {:ok, ref} <- start(operation, request, config, self(), %{sentences: false}) do
       await(ref)
     end
@@ -333,7 +350,29 @@ defmodule Aybiza.Bedrock do
   end
 
   defp start(operation, request, config, to, native_opts) do
-    wrap_native(Native.start_call(operation, request, config, to, native_opts))
+    wrap_native(Native.start_call(operation, request, Config.native(config), to, native_opts))
+  end
+
+  # The fallback clauses raise an ArgumentError naming the argument instead of a
+  # FunctionClauseError, whose report would print every argument, credentials included.
+  defp bad_arguments!(request, opts) do
+    unless is_map(request),
+      do: raise(ArgumentError, "the request must be a map, got #{Options.describe(request)}")
+
+    keyword!(opts)
+  end
+
+  defp bad_model_arguments!(model_id, body, opts) do
+    unless is_binary(model_id),
+      do: raise(ArgumentError, "the model id must be a string, got #{Options.describe(model_id)}")
+
+    bad_arguments!(body, opts)
+  end
+
+  defp keyword!(opts) do
+    if Keyword.keyword?(opts),
+      do: opts,
+      else: raise(ArgumentError, "options must be a keyword list, got #{Options.describe(opts)}")
   end
 
   defp wrap_native({:ok, _} = ok), do: ok

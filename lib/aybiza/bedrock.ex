@@ -52,7 +52,7 @@ defmodule Aybiza.Bedrock do
   """
 
   alias Aybiza.{Error, Native}
-  alias Aybiza.Bedrock.{Config, Options}
+  alias Aybiza.Bedrock.{Config, Options, RequestErrors}
 
   @typedoc "The handle of a running stream; messages are tagged with it."
   @type stream_ref :: reference()
@@ -350,7 +350,12 @@ defmodule Aybiza.Bedrock do
   end
 
   defp start(operation, request, config, to, native_opts) do
-    wrap_native(Native.start_call(operation, request, Config.native(config), to, native_opts))
+    case wrap_native(
+           Native.start_call(operation, request, Config.native(config), to, native_opts)
+         ) do
+      {:error, error} -> {:error, RequestErrors.explain(error, request)}
+      ok -> ok
+    end
   end
 
   # The fallback clauses raise an ArgumentError naming the argument instead of a

@@ -423,6 +423,13 @@ defmodule Aybiza.AWS.BedrockClient do
       raise ArgumentError, "invalid option #{inspect(key)}: #{shown(key, opts[key])}"
     end
 
+    # A misspelt client option is this call's ArgumentError, not a failure in the relay.
+    Options.validate!(
+      opts[:client_opts],
+      Config.client_option_names(),
+      "BedrockClient :client_opts option"
+    )
+
     opts
   end
 

@@ -39,9 +39,11 @@ defmodule Aybiza.Bedrock.Config do
   type raises `ArgumentError` naming the option, never printing a credential. The engine
   validates the region and endpoint when a call starts (one decode per call), so an invalid
   one comes back as that call's
-  `{:error, %Aybiza.Error{reason: :invalid_region | :invalid_endpoint}}`.
+  `{:error, %Aybiza.Error{reason: :invalid_region | :invalid_endpoint}}`. An endpoint with user
+  info (`https://user:password@host`) is refused here, before the engine, with a message that
+  does not repeat it.
   """
-  @spec client_config(keyword()) :: {:ok, t()}
+  @spec client_config(keyword()) :: {:ok, t()} | {:error, Aybiza.Error.t()}
   def client_config(opts) do
     opts = Options.validate!(opts, @client_opts, "Aybiza.Bedrock client option")
     region = opts[:region] || app_env(:region) || System.get_env("AWS_REGION") || "us-east-1"
@@ -54,14 +56,24 @@ defmodule Aybiza.Bedrock.Config do
     end
 
     {endpoint, creds} = resolve_endpoint(endpoint, creds)
+    creds = Credentials.new(creds)
 
-    {:ok,
-     %__MODULE__{
-       region: region,
-       endpoint: endpoint,
-       credentials: Credentials.new(creds),
-       timeouts: Map.new(timeouts)
-     }}
+    if is_binary(endpoint) and String.contains?(endpoint, "@") do
+      {:error,
+       Aybiza.Error.new(
+         :invalid_endpoint,
+         "the endpoint must be scheme://host[:port]: user info (user:password@) is not " <>
+           "allowed (credentials go in :credentials)"
+       )}
+    else
+      {:ok,
+       %__MODULE__{
+         region: region,
+         endpoint: endpoint,
+         credentials: creds,
+         timeouts: Map.new(timeouts)
+       }}
+    end
   end
 
   @doc false

@@ -3,8 +3,8 @@ defmodule Aybiza.Bedrock.Credentials do
   How a client authenticates to Bedrock. Secrets never appear in `inspect/1` output, logs,
   errors, crash reports or telemetry metadata.
 
-  Unprintable by construction: the secret access key, the session token and the API key are
-  kept inside zero-arity functions, so even printers that bypass the `Inspect` protocol
+  Unprintable by construction: the access key id, the secret access key, the session token
+  and the API key are kept inside zero-arity functions, so even printers that bypass the `Inspect` protocol
   (`inspect(creds, structs: false)`, Erlang's `~p` in an OTP crash report, `:sys.get_state/1`
   of a process holding them) show `#Function<...>`, never the secret. The struct's `Inspect`
   shows only the source (`#Aybiza.Bedrock.Credentials<static:AKIA…>`). Only the term handed to
@@ -37,7 +37,7 @@ defmodule Aybiza.Bedrock.Credentials do
 
   @type t :: %__MODULE__{
           type: :default | :static | :assume_role | :api_key,
-          access_key_id: String.t() | nil,
+          access_key_id: secret() | nil,
           secret_access_key: secret() | nil,
           session_token: secret() | nil,
           profile: String.t() | nil,
@@ -79,7 +79,7 @@ defmodule Aybiza.Bedrock.Credentials do
              (is_nil(token) or is_binary(token)) do
     %__MODULE__{
       type: :static,
-      access_key_id: id,
+      access_key_id: seal(id),
       secret_access_key: seal(secret),
       session_token: seal(token)
     }
@@ -139,7 +139,8 @@ defmodule Aybiza.Bedrock.Credentials do
   def to_native(%__MODULE__{} = c) do
     %{
       c
-      | secret_access_key: unseal(c.secret_access_key),
+      | access_key_id: unseal(c.access_key_id),
+        secret_access_key: unseal(c.secret_access_key),
         session_token: unseal(c.session_token),
         api_key: unseal(c.api_key)
     }
@@ -154,7 +155,9 @@ defmodule Aybiza.Bedrock.Credentials do
   revealing any secret (the access key id is shown shortened).
   """
   @spec source_label(t()) :: String.t()
-  def source_label(%__MODULE__{type: :static, access_key_id: id}), do: "static:" <> mask(id)
+  def source_label(%__MODULE__{type: :static, access_key_id: id}),
+    do: "static:" <> mask(unseal(id))
+
   def source_label(%__MODULE__{type: :default, profile: nil}), do: "default"
   def source_label(%__MODULE__{type: :default, profile: p}), do: "profile:" <> p
   def source_label(%__MODULE__{type: :assume_role, role_arn: arn}), do: "assume_role:" <> arn

@@ -703,18 +703,53 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
   defp invoke_with_timeout(tool, input, context) do
     # A tool that exits or kills itself fails its call, not the loop: this worker traps the
-    # exit of its linked task (and still dies with the loop, which kills its workers).
+    # exit of its linked task. It still stops with the loop: an exit signal from anything
+    # else (its owner going down) kills the tool and ends the worker.
     trapping? = Process.flag(:trap_exit, true)
     task = Task.async(fn -> Tool.invoke(tool, input, context) end)
+    deadline = System.monotonic_time(:millisecond) + tool.timeout
 
     try do
-      case Task.yield(task, tool.timeout) || Task.shutdown(task, :brutal_kill) do
-        {:ok, outcome} -> outcome
-        {:exit, reason} -> {:error, "tool exited: #{why(reason)}"}
-        nil -> {:error, "timed out after #{tool.timeout} ms"}
-      end
+      await_tool(task, deadline, tool.timeout)
     after
       Process.flag(:trap_exit, trapping?)
+    end
+  end
+
+  defp await_tool(%Task{ref: ref, pid: pid} = task, deadline, timeout) do
+    wait = max(deadline - System.monotonic_time(:millisecond), 0)
+
+    receive do
+      {^ref, outcome} ->
+        Process.demonitor(ref, [:flush])
+        flush_exit(pid)
+        outcome
+
+      {:DOWN, ^ref, :process, ^pid, reason} ->
+        flush_exit(pid)
+        {:error, "tool exited: #{why(reason)}"}
+
+      {:EXIT, ^pid, _reason} ->
+        # Its :DOWN follows with the same reason.
+        await_tool(task, deadline, timeout)
+
+      {:EXIT, _owner, _reason} ->
+        Task.shutdown(task, :brutal_kill)
+        # :shutdown: the loop already ended its call; no crash report for its workers.
+        exit(:shutdown)
+    after
+      wait ->
+        Task.shutdown(task, :brutal_kill)
+        flush_exit(pid)
+        {:error, "timed out after #{timeout} ms"}
+    end
+  end
+
+  defp flush_exit(pid) do
+    receive do
+      {:EXIT, ^pid, _} -> :ok
+    after
+      0 -> :ok
     end
   end
 

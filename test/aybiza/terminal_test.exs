@@ -159,6 +159,67 @@ defmodule Aybiza.TerminalTest do
     end
   end
 
+  describe "telemetry" do
+    test "every call is one balanced span: retried, cancelled, receiver gone, relay killed" do
+      parent = self()
+      id = {__MODULE__, make_ref()}
+
+      span = [
+        [:aybiza_bedrock, :stream, :start],
+        [:aybiza_bedrock, :stream, :stop],
+        [:aybiza_bedrock, :stream, :exception]
+      ]
+
+      Telemetry.attach(id, span, fn [_, _, kind], _, meta, _ ->
+        if is_binary(meta.call_id) and String.starts_with?(meta.call_id, "span-"),
+          do: send(parent, {:span, meta.call_id, kind})
+      end)
+
+      on_exit(fn -> Telemetry.detach(id) end)
+
+      retried = FakeBackend.script([{:error, :throttled}, {:answer, ["Yes."]}])
+
+      {:ok, ref} =
+        BedrockClient.generate_response(
+          "Hi",
+          %{},
+          opts({FakeBackend, script: retried}, call_id: "span-retried")
+        )
+
+      assert {:done, %{attempts: 2}} = assert_one_terminal(ref)
+
+      ref = start_call(:stall, call_id: "span-cancelled")
+      :ok = BedrockClient.cancel(ref)
+
+      ref = start_call(:stall, call_id: "span-killed")
+      Process.exit(Recovery.lookup(ref), :kill)
+      assert_one_terminal(ref)
+
+      receiver =
+        spawn(fn ->
+          start_call(:stall, call_id: "span-receiver")
+          send(parent, :started)
+          receive do: (:never -> :ok)
+        end)
+
+      assert_receive :started
+      Process.exit(receiver, :kill)
+
+      expected = %{
+        "span-retried" => [:start, :stop],
+        "span-cancelled" => [:start, :exception],
+        "span-killed" => [:start, :exception],
+        "span-receiver" => [:start, :exception]
+      }
+
+      for {call_id, kinds} <- expected, kind <- kinds do
+        assert_receive {:span, ^call_id, ^kind}, 1_000
+      end
+
+      refute_receive {:span, _, _}, 200
+    end
+  end
+
   describe "cancel" do
     test "cancel: the :cancelled terminal is in the mailbox when cancel/1 returns, then nothing" do
       ref = start_call({:events, [:message_start, {:text, "One "}]})

@@ -111,7 +111,7 @@ defmodule Aybiza.Bedrock.Recovery do
             run(plan, guard)
           end)
 
-        guard(plan, relay, monitor)
+        guard(plan, relay, monitor, System.monotonic_time())
       end)
 
     monitor = Process.monitor(guard)
@@ -229,7 +229,7 @@ defmodule Aybiza.Bedrock.Recovery do
   # Waits for the relay's terminal and forwards it; if the relay exits first, the call ends
   # with an `:internal` error instead. A message sent before the relay's exit always arrives
   # before its :DOWN, so exactly one terminal goes out.
-  defp guard(plan, relay, monitor) do
+  defp guard(plan, relay, monitor, started) do
     receive do
       {:terminal, ^relay, :none} ->
         Process.demonitor(monitor, [:flush])
@@ -247,7 +247,7 @@ defmodule Aybiza.Bedrock.Recovery do
 
         Telemetry.execute(
           [:aybiza_bedrock, :stream, :exception],
-          %{duration: 0},
+          %{duration: System.monotonic_time() - started},
           Map.merge(%{model_id: plan.model_id, region: plan.region}, plan.metadata)
           |> Map.merge(%{reason: :internal, attempts: nil})
         )
@@ -353,6 +353,15 @@ defmodule Aybiza.Bedrock.Recovery do
       {:DOWN, _, :process, pid, _} when pid == plan.to ->
         if state.live?, do: plan.backend.cancel(backend_ref)
         release(state)
+
+        # The receiver's exit cancels the call: the span closes as a cancel.
+        emit(
+          state,
+          [:aybiza_bedrock, :stream, :exception],
+          %{duration: System.monotonic_time() - state.started_mono},
+          %{reason: :cancelled, attempts: state.attempt}
+        )
+
         # Nobody to tell; the guard just stops.
         terminal(state, :none)
 
@@ -376,14 +385,16 @@ defmodule Aybiza.Bedrock.Recovery do
 
     state = %{state | tried: Enum.uniq(state.tried ++ [{state.model_id, state.region}])}
 
-    emit(
-      state,
-      [:aybiza_bedrock, :stream, :start],
-      %{system_time: System.system_time(), monotonic_time: System.monotonic_time()},
-      %{
-        attempt: state.attempt
-      }
-    )
+    # One span per call: :start once, closed by one :stop or :exception (retries and
+    # fallbacks have their own events), so span handlers stay balanced.
+    if state.attempt == 1 do
+      emit(
+        state,
+        [:aybiza_bedrock, :stream, :start],
+        %{system_time: System.system_time(), monotonic_time: System.monotonic_time()},
+        %{attempt: 1}
+      )
+    end
 
     case CircuitBreaker.acquire(state.model_id, state.region, plan.breaker) do
       :ok ->

@@ -222,12 +222,13 @@ defmodule Aybiza.TerminalTest do
 
   describe "cancel" do
     test "cancel: the :cancelled terminal is in the mailbox when cancel/1 returns, then nothing" do
-      ref = start_call({:events, [:message_start, {:text, "One "}]})
+      ref = start_call({:events, [:message_start, {:text, "One. "}, {:sentence, 0, "One."}]})
       assert_receive {:aybiza_bedrock, ^ref, :message_start}
-      assert_receive {:aybiza_bedrock, ^ref, {:text, "One "}}
+      assert_receive {:aybiza_bedrock, ^ref, {:text, "One. "}}
+      assert_receive {:aybiza_bedrock, ^ref, {:sentence, 0, "One."}}
       assert :ok = BedrockClient.cancel(ref)
       assert_received {:aybiza_bedrock, ^ref, {:error, %Error{reason: :cancelled} = error}}
-      assert error.phase == :mid_stream
+      assert %{phase: :mid_stream, delivered: %{sentences: 1, text: "One."}} = error
       assert :ok = BedrockClient.cancel(ref)
       refute_receive {:aybiza_bedrock, ^ref, _}, 100
     end

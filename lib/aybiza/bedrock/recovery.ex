@@ -148,7 +148,7 @@ defmodule Aybiza.Bedrock.Recovery do
       {relay, guard} ->
         relay_monitor = Process.monitor(relay)
         guard_monitor = if is_pid(guard), do: Process.monitor(guard)
-        send(relay, {:cancel, self(), relay_monitor})
+        send(relay, {:cancel, ref})
 
         # The relay exits right after handing its terminal to the guard, and the guard right
         # after forwarding it: once both are gone, nothing of `ref` can follow.
@@ -326,20 +326,22 @@ defmodule Aybiza.Bedrock.Recovery do
       {:next_attempt, ^backend_ref} ->
         state |> start_attempt() |> loop()
 
-      {:cancel, _from, _tag} ->
+      {:cancel, ref} when ref == plan.ref ->
         if state.live?, do: plan.backend.cancel(backend_ref)
         release(state)
+        error = Error.new(:cancelled, "the call was cancelled")
+        error = %{error | model_id: state.model_id, region: state.region}
 
+        # Like any error after something reached the caller: mid-stream, with what was said.
         error =
-          Error.new(:cancelled, "the call was cancelled",
-            model_id: state.model_id,
-            region: state.region,
-            phase:
-              if(state.delivered != [] or state.message_started?,
-                do: :mid_stream,
-                else: :before_stream
-              )
-          )
+          if state.message_started? or state.delivered != [] or state.attempt_sentences != [],
+            do: %{
+              error
+              | phase: :mid_stream,
+                delivered:
+                  delivered_info(%{state | delivered: state.delivered ++ state.attempt_sentences})
+            },
+            else: error
 
         emit(
           state,

@@ -1,7 +1,9 @@
 defmodule Aybiza.Bedrock.Config do
   @moduledoc """
   Client configuration: resolves the client options of `Aybiza.Bedrock` against the
-  application environment into what the native engine takes.
+  application environment into a `%Aybiza.Bedrock.Config{}`, whose credentials stay sealed
+  (see `Aybiza.Bedrock.Credentials`); the plain map the native engine decodes is built only
+  as the argument of the NIF call.
 
   Application environment (`config :aybiza_bedrock, ...`): `:region`, `:endpoint`,
   `:credentials`, `:timeouts`. The engine validates the region (a well-formed AWS region

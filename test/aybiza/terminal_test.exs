@@ -303,6 +303,128 @@ defmodule Aybiza.TerminalTest do
     end
   end
 
+  describe "churn" do
+    @tag timeout: 120_000
+    test "300 concurrent client calls with faults, relays killed, cancels and dead receivers" do
+      Code.require_file("../../bench/support/soak.exs", __DIR__)
+      emulator = start_supervised!({Emulator, rules: AybizaBench.Soak.rules()}, id: make_ref())
+      creds = Emulator.credentials(emulator)
+      :rand.seed(:exsss, {16, 5, 2026})
+
+      opts = [
+        model_id: @haiku,
+        region: "us-east-1",
+        client_opts: [
+          endpoint: Emulator.url(emulator),
+          credentials: {:static, creds.access_key_id, creds.secret_access_key},
+          timeouts: [idle: 2_000, first_byte: 5_000]
+        ],
+        policy: [
+          max_attempts: 2,
+          base_backoff_ms: 10,
+          random: fn _ -> 0 end,
+          fallback_region: nil
+        ],
+        breaker: [failure_threshold: 100_000],
+        fallback_line: false
+      ]
+
+      prompts =
+        ~w(soak-ok soak-ok soak-ok soak-throttle soak-exception soak-reset soak-stall soak-corrupt)
+
+      actions = [:collect, :collect, :cancel, :kill_relay, :kill_receiver]
+      parent = self()
+
+      calls =
+        for i <- 1..300 do
+          prompt = Enum.random(prompts) <> " call #{i}"
+          action = Enum.random(actions)
+          delay = :rand.uniform(150)
+
+          pid =
+            spawn(fn ->
+              {:ok, ref} = BedrockClient.generate_response(prompt, %{}, opts)
+              send(parent, {:started, self(), ref})
+
+              case action do
+                :kill_relay ->
+                  spawn(fn ->
+                    Process.sleep(delay)
+                    if relay = Recovery.lookup(ref), do: Process.exit(relay, :kill)
+                  end)
+
+                :cancel ->
+                  Process.send_after(self(), :cancel, delay)
+
+                _ ->
+                  :ok
+              end
+
+              events = churn_collect(ref, [])
+              Process.sleep(150)
+              send(parent, {:checked, self(), action, events, drain(ref, [])})
+            end)
+
+          if action == :kill_receiver do
+            spawn(fn ->
+              Process.sleep(delay)
+              Process.exit(pid, :kill)
+            end)
+          end
+
+          {pid, action, prompt}
+        end
+
+      terminals =
+        for {pid, action, prompt} <- calls, action != :kill_receiver do
+          assert_receive {:checked, ^pid, ^action, events, late}, 30_000
+          assert late == [], "#{action}: #{inspect(late)} after the terminal"
+
+          assert [terminal] =
+                   Enum.filter(events, &match?({tag, _} when tag in [:done, :error], &1))
+
+          assert List.last(events) == terminal
+
+          # Undisturbed calls end as their emulator rule says.
+          if action == :collect do
+            if String.starts_with?(prompt, "soak-ok"),
+              do: assert({:done, _} = terminal),
+              else: assert({:error, %Error{}} = terminal)
+          end
+
+          {action, terminal}
+        end
+
+      assert Enum.any?(terminals, &match?({:cancel, {:error, %Error{reason: :cancelled}}}, &1))
+
+      assert Enum.any?(
+               terminals,
+               &match?({:kill_relay, {:error, %Error{reason: :internal}}}, &1)
+             )
+
+      # Nothing leaks: no call in the engine, no relay registered, no relay or guard alive.
+      assert wait_until(fn -> Aybiza.Bedrock.live_streams() == 0 end)
+      assert wait_until(fn -> Registry.count(Recovery.registry()) == 0 end)
+    end
+  end
+
+  # Collects until the terminal; cancels when the (delayed) :cancel arrives first.
+  defp churn_collect(ref, acc) do
+    receive do
+      {:aybiza_bedrock, ^ref, {tag, _} = event} when tag in [:done, :error] ->
+        Enum.reverse([event | acc])
+
+      {:aybiza_bedrock, ^ref, event} ->
+        churn_collect(ref, [event | acc])
+
+      :cancel ->
+        :ok = BedrockClient.cancel(ref)
+        churn_collect(ref, acc)
+    after
+      20_000 -> Enum.reverse([:no_terminal | acc])
+    end
+  end
+
   describe "ToolLoop" do
     @obj %{"type" => "object", "properties" => %{"q" => %{"type" => "string"}}}
 

@@ -13,6 +13,9 @@ defmodule Aybiza.TerminalTest do
   alias Aybiza.Error
   alias Aybiza.Test.ConversationFakeBackend, as: LoopFake
 
+  # The soak's emulator rules (a fault per prompt keyword).
+  Code.require_file("../../bench/support/soak.exs", __DIR__)
+
   @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
   @haiku "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -306,7 +309,6 @@ defmodule Aybiza.TerminalTest do
   describe "churn" do
     @tag timeout: 120_000
     test "300 concurrent client calls with faults, relays killed, cancels and dead receivers" do
-      Code.require_file("../../bench/support/soak.exs", __DIR__)
       emulator = start_supervised!({Emulator, rules: AybizaBench.Soak.rules()}, id: make_ref())
       creds = Emulator.credentials(emulator)
       :rand.seed(:exsss, {16, 5, 2026})
@@ -462,6 +464,41 @@ defmodule Aybiza.TerminalTest do
       assert length(LoopFake.requests(fake)) == 1
     end
 
+    test "cancel/1: one :cancelled terminal, in the mailbox when cancel returns, from any process" do
+      parent = self()
+
+      hold =
+        tool("hold", fn _ ->
+          send(parent, {:holding, self()})
+          receive do: (:go -> {:ok, "x"})
+        end)
+
+      fake = LoopFake.start!([%{tool_uses: [tool_use("t", "hold")]}, %{text: "never"}])
+
+      {:ok, ref} =
+        ToolLoop.stream(request(), [hold], backend: LoopFake, backend_opts: [fake: fake])
+
+      assert_receive {:holding, holder}
+      # The loop waits for its running tool: release it once the cancel is on its way.
+      spawn(fn -> Process.sleep(50) && send(holder, :go) end)
+      assert :ok = ToolLoop.cancel(ref)
+      assert [{:error, %Error{reason: :cancelled}}] = terminals_in_mailbox(ref)
+      refute_receive {:aybiza_bedrock, ^ref, _}, 100
+      assert length(LoopFake.requests(fake)) == 1
+
+      # From another process: only a request to stop; the terminal still comes, once.
+      fake = LoopFake.start!([%{tool_uses: [tool_use("t", "hold")]}, %{text: "never"}])
+
+      {:ok, ref} =
+        ToolLoop.stream(request(), [hold], backend: LoopFake, backend_opts: [fake: fake])
+
+      assert_receive {:holding, holder}
+      spawn(fn -> ToolLoop.cancel(ref) end)
+      Process.sleep(50)
+      send(holder, :go)
+      assert {:error, %Error{reason: :cancelled}} = assert_one_terminal(ref)
+    end
+
     test "a tool that kills itself fails its own call; the loop answers once" do
       suicidal = tool("boom", fn _ -> Process.exit(self(), :kill) end)
 
@@ -509,6 +546,11 @@ defmodule Aybiza.TerminalTest do
       for mon <- guard_mons, do: assert_receive({:DOWN, ^mon, :process, _, _}, 1_000)
       assert length(LoopFake.requests(fake)) == 1
     end
+  end
+
+  # The terminal messages of `ref` already in the mailbox (others are dropped).
+  defp terminals_in_mailbox(ref) do
+    for {tag, _} = event <- drain(ref, []), tag in [:done, :error], do: event
   end
 
   defp take(_ref, 0, acc), do: Enum.reverse(acc)

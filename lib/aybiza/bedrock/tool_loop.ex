@@ -26,10 +26,12 @@ defmodule Aybiza.Bedrock.ToolLoop do
   exactly one terminal message:
 
     * `{:done, result}` - see "Result" below;
-    * `{:error, %Aybiza.Error{}}` - a model call failed, or the model still asked for tools
-      after `:max_rounds` rounds (`reason: :max_rounds`).
+    * `{:error, %Aybiza.Error{}}` - a model call failed, the model still asked for tools
+      after `:max_rounds` rounds (`reason: :max_rounds`), the loop was cancelled
+      (`reason: :cancelled`) or its process died (`reason: :internal`).
 
-  `cancel/1` stops the loop (its current model call included); nothing more is sent.
+  `cancel/1` stops the loop (its current model call included); the terminal is then
+  `{:error, %Aybiza.Error{reason: :cancelled}}` and nothing follows it.
   The loop also stops when the receiver exits. If the loop process itself dies (a bug, or
   `Process.exit/2`), a guard process sends `{:error, %Aybiza.Error{reason: :internal}}` in
   place of its terminal, so the receiver is never left waiting; a tool that crashes, exits
@@ -221,11 +223,12 @@ defmodule Aybiza.Bedrock.ToolLoop do
   end
 
   @doc """
-  Cancels a streaming loop. Idempotent. Called from the process that started the loop it
-  returns once the loop has stopped, and no further message of `ref` is sent afterwards
-  (messages already in the mailbox stay, see `Aybiza.Bedrock.flush/1`); from another
-  process it only asks the loop to stop. Tools already running finish first (they are
-  bounded by their timeouts); no model call starts after a cancel.
+  Cancels a streaming loop; its one terminal is then `{:error, %Aybiza.Error{reason:
+  :cancelled}}`. Idempotent. Called from the process that started the loop it returns once
+  the loop has stopped, with that terminal already in the receiver's mailbox and no further
+  message of `ref` to follow (see `Aybiza.Bedrock.flush/1` to drop what is there); from
+  another process it only asks the loop to stop. Tools already running finish first (they
+  are bounded by their timeouts); no model call starts after a cancel.
   """
   @spec cancel(ref()) :: :ok
   def cancel(ref) when is_reference(ref) do
@@ -434,17 +437,32 @@ defmodule Aybiza.Bedrock.ToolLoop do
         terminal(state, {:error, error})
 
       {:cancelled, {nil, _}} ->
-        terminal(state, :none)
+        terminal(state, {:error, cancelled()})
 
       {:cancelled, {pid, mon}} ->
-        # The guard learns first, so a later death of this process sends nothing more.
-        terminal(state, :none)
+        terminal(state, {:error, cancelled()})
+        # The guard exits right after forwarding: once it is gone the terminal is in the
+        # receiver's mailbox, so cancel/1 can return with nothing left to follow.
+        await_guard(state.guard)
         send(pid, {:cancelled, mon})
 
       :receiver_down ->
         terminal(state, :none)
     end
   end
+
+  defp cancelled,
+    do: Error.new(:cancelled, "the tool loop was cancelled", phase: :mid_stream)
+
+  defp await_guard(guard) when is_pid(guard) do
+    monitor = Process.monitor(guard)
+
+    receive do
+      {:DOWN, ^monitor, :process, ^guard, _} -> :ok
+    end
+  end
+
+  defp await_guard(nil), do: :ok
 
   # Through the guard while it lives (see guard/4), else straight to the receiver.
   defp terminal(%{guard: guard, to: to, ref: ref}, event) do

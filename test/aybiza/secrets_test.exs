@@ -19,7 +19,7 @@ defmodule Aybiza.SecretsTest do
   # The whole access key id must not show either (the redacted form keeps 4 characters).
   @markers ["SECRETMARKER", "TOKENMARKER", "APIKEYMARKER", "AKIAMARKER"]
 
-  @model "anthropic.claude-3-haiku-20240307-v1:0"
+  @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
   setup_all do
     emulator = start_supervised!({Emulator, api_key: "the-right-api-key"}, id: :secrets_emu)

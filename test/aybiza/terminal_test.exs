@@ -17,7 +17,7 @@ defmodule Aybiza.TerminalTest do
   Code.require_file("../../bench/support/soak.exs", __DIR__)
 
   @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
-  @haiku "anthropic.claude-3-haiku-20240307-v1:0"
+  @haiku "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
   defmodule CrashingBackend do
     @moduledoc false

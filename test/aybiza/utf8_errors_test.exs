@@ -6,7 +6,7 @@ defmodule Aybiza.Utf8ErrorsTest do
   alias Aybiza.Bedrock
   alias Aybiza.Error
 
-  @model "anthropic.claude-3-haiku-20240307-v1:0"
+  @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
   @bad <<"caf", 0xE9, " ", 0xFF>>
 
   defp error_of(request) do

@@ -73,6 +73,12 @@ defmodule Aybiza.Bedrock do
 
   @stream_opts [:to, :sentences, :operation, :backend]
 
+  @doc false
+  # Every option `stream/2` takes (client options included), for layers that pass options
+  # through (e.g. `Aybiza.AWS.BedrockClient`'s `:client_opts`) and check them up front.
+  @spec option_names() :: [atom()]
+  def option_names, do: Config.client_option_names() ++ @stream_opts
+
   @doc """
   Starts a streaming call (ConverseStream) and returns `{:ok, ref}` at once.
 

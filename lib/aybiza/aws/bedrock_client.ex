@@ -424,9 +424,10 @@ defmodule Aybiza.AWS.BedrockClient do
     end
 
     # A misspelt client option is this call's ArgumentError, not a failure in the relay.
+    # (`:to`, `:sentences`, `:operation`, `:backend` are the client's own.)
     Options.validate!(
       opts[:client_opts],
-      Config.client_option_names(),
+      Aybiza.Bedrock.option_names() -- [:to, :sentences, :operation, :backend],
       "BedrockClient :client_opts option"
     )
 

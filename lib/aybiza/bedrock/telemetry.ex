@@ -21,7 +21,7 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :stream, :first_token]` | `duration` (since start) | same |
   | `[:aybiza_bedrock, :stream, :sentence]` | `duration` (since start), `seq` | same |
   | `[:aybiza_bedrock, :stream, :stop]` | `duration`, `input_tokens`, `output_tokens`, `cost` | same + `stop_reason`, `recovered?`, `attempts` |
-  | `[:aybiza_bedrock, :stream, :exception]` | `duration` | same + `reason` (the `Aybiza.Error` reason atom), `attempts` |
+  | `[:aybiza_bedrock, :stream, :exception]` | `duration` | same + `reason` (the `Aybiza.Error` reason atom), `attempts` (`nil` when the relay died and its guard closed the span) |
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
   | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
   | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |

@@ -87,7 +87,7 @@ defmodule Aybiza.Bedrock do
   """
 
   alias Aybiza.{Error, Native}
-  alias Aybiza.Bedrock.Config
+  alias Aybiza.Bedrock.{Config, Options, RequestErrors}
 
   @typedoc "The handle of a running stream; messages are tagged with it."
   @type stream_ref :: reference()
@@ -107,6 +107,12 @@ defmodule Aybiza.Bedrock do
           | {:error, Error.t()}
 
   @stream_opts [:to, :sentences, :operation, :backend, :limits]
+
+  @doc false
+  # Every option `stream/2` takes (client options included), for layers that pass options
+  # through (e.g. `Aybiza.AWS.BedrockClient`'s `:client_opts`) and check them up front.
+  @spec option_names() :: [atom()]
+  def option_names, do: Config.client_option_names() ++ @stream_opts
 
   @doc """
   Starts a streaming call (ConverseStream) and returns `{:ok, ref}` at once.
@@ -156,16 +162,16 @@ defmodule Aybiza.Bedrock do
       end
   """
   @spec stream(map(), keyword()) :: {:ok, stream_ref()} | {:error, Error.t()}
-  def stream(request, opts \\ []) when is_map(request) and is_list(opts) do
-    {stream_opts, client_opts} = Keyword.split(opts, @stream_opts)
+  def stream(request, opts \\ [])
+
+  def stream(request, opts) when is_map(request) and is_list(opts) do
+    {stream_opts, client_opts} = Keyword.split(keyword!(opts), @stream_opts)
 
     stream_opts =
-      Keyword.validate!(stream_opts,
-        to: self(),
-        sentences: true,
-        operation: :converse_stream,
-        backend: nil,
-        limits: []
+      Options.validate!(
+        stream_opts,
+        [to: self(), sentences: true, operation: :converse_stream, backend: nil, limits: []],
+        "Aybiza.Bedrock.stream/2 option"
       )
 
     to = stream_opts[:to]
@@ -189,6 +195,8 @@ defmodule Aybiza.Bedrock do
     end
   end
 
+  def stream(request, opts), do: bad_arguments!(request, opts)
+
   @doc """
   Like `stream/2` but with InvokeModelWithResponseStream and a raw model body (for Anthropic
   models the Anthropic Messages body; `anthropic_version` is added when missing). Events are
@@ -196,12 +204,17 @@ defmodule Aybiza.Bedrock do
   """
   @spec invoke_model_stream(String.t(), map(), keyword()) ::
           {:ok, stream_ref()} | {:error, Error.t()}
-  def invoke_model_stream(model_id, body, opts \\ []) when is_binary(model_id) and is_map(body) do
+  def invoke_model_stream(model_id, body, opts \\ [])
+
+  def invoke_model_stream(model_id, body, opts)
+      when is_binary(model_id) and is_map(body) and is_list(opts) do
     stream(
       %{model_id: model_id, body: body},
-      Keyword.put(opts, :operation, :invoke_model_with_response_stream)
+      Keyword.put(keyword!(opts), :operation, :invoke_model_with_response_stream)
     )
   end
+
+  def invoke_model_stream(model_id, body, opts), do: bad_model_arguments!(model_id, body, opts)
 
   @doc """
   A non-streaming Converse call. Returns `{:ok, response}` with `:text`, `:content`,
@@ -211,9 +224,13 @@ defmodule Aybiza.Bedrock do
   blocking a scheduler.
   """
   @spec converse(map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
-  def converse(request, opts \\ []) when is_map(request) and is_list(opts) do
+  def converse(request, opts \\ [])
+
+  def converse(request, opts) when is_map(request) and is_list(opts) do
     call(:converse, request, opts)
   end
+
+  def converse(request, opts), do: bad_arguments!(request, opts)
 
   @doc "Like `converse/2` but raises `Aybiza.Error` on failure."
   @spec converse!(map(), keyword()) :: map()
@@ -223,9 +240,14 @@ defmodule Aybiza.Bedrock do
   A non-streaming InvokeModel call with a raw model body; returns `{:ok, %{body: map, ...}}`.
   """
   @spec invoke_model(String.t(), map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
-  def invoke_model(model_id, body, opts \\ []) when is_binary(model_id) and is_map(body) do
+  def invoke_model(model_id, body, opts \\ [])
+
+  def invoke_model(model_id, body, opts)
+      when is_binary(model_id) and is_map(body) and is_list(opts) do
     call(:invoke_model, %{model_id: model_id, body: body}, opts)
   end
+
+  def invoke_model(model_id, body, opts), do: bad_model_arguments!(model_id, body, opts)
 
   @doc "Like `invoke_model/3` but raises `Aybiza.Error` on failure."
   @spec invoke_model!(String.t(), map(), keyword()) :: map()
@@ -314,7 +336,7 @@ defmodule Aybiza.Bedrock do
   @spec warm(keyword()) :: :ok | {:error, Error.t()}
   def warm(opts \\ []) do
     with {:ok, config} <- Config.client_config(opts),
-         {:ok, ref} <- wrap_native(Native.warm(config)) do
+         {:ok, ref} <- wrap_native(Native.warm(Config.native(config))) do
       receive do
         {:aybiza_bedrock, ^ref, {:done, _}} -> :ok
         {:aybiza_bedrock, ^ref, {:error, error}} -> {:error, Error.from_native(error)}
@@ -358,7 +380,7 @@ defmodule Aybiza.Bedrock do
 
   defp call(operation, request, opts) do
     # `:backend` is accepted (and ignored) so the Backend behaviour can pass options through.
-    {call_limits, opts} = Keyword.pop(opts, :limits, [])
+    {call_limits, opts} = Keyword.pop(keyword!(opts), :limits, [])
     native_opts = %{sentences: false, limits: limits(call_limits)}
 
     with {:ok, config} <- Config.client_config(Keyword.delete(opts, :backend)),
@@ -391,7 +413,35 @@ defmodule Aybiza.Bedrock do
   defp start(operation, request, config, to, native_opts) do
     # EOL and the other catalog rules are enforced natively; the Legacy warning is logged here.
     Aybiza.Bedrock.Catalog.warn_if_legacy(request)
-    wrap_native(Native.start_call(operation, request, config, to, native_opts))
+
+    case wrap_native(
+           Native.start_call(operation, request, Config.native(config), to, native_opts)
+         ) do
+      {:error, error} -> {:error, RequestErrors.explain(error, request)}
+      ok -> ok
+    end
+  end
+
+  # The fallback clauses raise an ArgumentError naming the argument instead of a
+  # FunctionClauseError, whose report would print every argument, credentials included.
+  defp bad_arguments!(request, opts) do
+    unless is_map(request),
+      do: raise(ArgumentError, "the request must be a map, got #{Options.describe(request)}")
+
+    keyword!(opts)
+  end
+
+  defp bad_model_arguments!(model_id, body, opts) do
+    unless is_binary(model_id),
+      do: raise(ArgumentError, "the model id must be a string, got #{Options.describe(model_id)}")
+
+    bad_arguments!(body, opts)
+  end
+
+  defp keyword!(opts) do
+    if Keyword.keyword?(opts),
+      do: opts,
+      else: raise(ArgumentError, "options must be a keyword list, got #{Options.describe(opts)}")
   end
 
   defp wrap_native({:ok, _} = ok), do: ok

@@ -25,12 +25,14 @@ defmodule Aybiza.Error do
   | `:idle_timeout` | no event within `:idle` after the stream started | yes |
   | `:connect` | the connection failed or was reset | yes |
   | `:protocol` | a corrupt or unreadable response (e.g. bad event-stream CRC) | yes |
-  | `:cancelled` | the stream was cancelled | no |
-  | `:invalid_request` | the request failed validation before any network; `message` names the field path | no |
+  | `:cancelled` | the call was cancelled (`cancel/1`) | no |
+  | `:invalid_request` | the request failed validation before any network; `message` names the field path (and says when a text is not valid UTF-8) | no |
   | `:invalid_region` / `:invalid_endpoint` / `:invalid_config` | bad client configuration | no |
   | `:unknown_model` | the model id is not in the catalog | no |
   | `:model_end_of_life` | the model reached end of life on Bedrock (checked before any network); `message` names the replacement | no |
-  | `:internal` | a bug in this library (e.g. a panic caught in a task) | no |
+  | `:circuit_open` | `Aybiza.AWS.BedrockClient`: the circuit breaker of that model and region is open, so the attempt was not sent (the policy moves on to a fallback) | yes (elsewhere) |
+  | `:max_rounds` | `Aybiza.Bedrock.ToolLoop`: the model still asked for tools after `:max_rounds` rounds | no |
+  | `:internal` | a bug in this library or a process of the call that died (a panic caught in a task, a relay or tool loop that exited before its terminal) | no |
 
   `phase` is `:before_stream` when nothing reached the caller yet, `:mid_stream` otherwise;
   then `delivered` tells what the caller already received (`chars`, `sentences`, `text`).
@@ -64,8 +66,9 @@ defmodule Aybiza.Error do
           | :invalid_config
           | :unknown_model
           | :model_end_of_life
+          | :circuit_open
+          | :max_rounds
           | :internal
-          | atom()
 
   @type t :: %__MODULE__{
           reason: reason(),
@@ -104,7 +107,8 @@ defmodule Aybiza.Error do
     :first_byte_timeout,
     :idle_timeout,
     :connect,
-    :protocol
+    :protocol,
+    :circuit_open
   ]
 
   @doc "Builds an error for `reason` with `message`; other fields from `fields`."

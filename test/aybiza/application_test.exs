@@ -99,7 +99,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
       assert new.fallback_region == "eu-west-3"
       assert BedrockClient.settings().fallback_region == "eu-west-3"
 
-      assert_raise ArgumentError, ~r/unknown keys/, fn ->
+      assert_raise ArgumentError, ~r/unknown BedrockClient setting :bogus/, fn ->
         BedrockClient.update_settings(bogus: 1)
       end
 

@@ -4,6 +4,9 @@ defmodule Aybiza.SoakTest do
   # killed mid-call. async: false because live_streams() is global to the VM.
   use ExUnit.Case, async: false
 
+  # `mix test --only soak` runs it alone; the default run (bin/test) includes it too.
+  @moduletag :soak
+
   Code.require_file("../../bench/support/soak.exs", __DIR__)
 
   @tag timeout: 120_000

@@ -32,7 +32,19 @@ defmodule Aybiza.AWS.BedrockClient do
   use GenServer
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{Catalog, CircuitBreaker, Policy, Recovery, Routing, Text, VoicePrompts}
+
+  alias Aybiza.Bedrock.{
+    Catalog,
+    CircuitBreaker,
+    Config,
+    Options,
+    Policy,
+    Recovery,
+    Routing,
+    Text,
+    VoicePrompts
+  }
+
   alias Aybiza.Bedrock.Policy.Models
 
   @settings_key {__MODULE__, :settings}
@@ -95,7 +107,7 @@ defmodule Aybiza.AWS.BedrockClient do
   @spec start_link(keyword()) :: GenServer.on_start()
   def start_link(opts \\ []) do
     {name, opts} = Keyword.pop(opts, :name, __MODULE__)
-    opts = Keyword.validate!(opts, @setting_keys)
+    opts = Options.validate!(opts, @setting_keys, "BedrockClient setting")
     GenServer.start_link(__MODULE__, opts, name: name)
   end
 
@@ -106,7 +118,7 @@ defmodule Aybiza.AWS.BedrockClient do
   @doc "Changes settings at runtime (e.g. a new fallback region); returns the new settings."
   @spec update_settings(keyword(), GenServer.server()) :: map()
   def update_settings(changes, server \\ __MODULE__) do
-    changes = Keyword.validate!(changes, @setting_keys)
+    changes = Options.validate!(changes, @setting_keys, "BedrockClient setting")
     # Validated in the caller: a bad value raises here instead of crashing the client.
     GenServer.call(server, {:update_settings, validate_settings!(Map.new(changes))})
   end
@@ -121,6 +133,27 @@ defmodule Aybiza.AWS.BedrockClient do
     settings = publish(Map.merge(settings, changes))
     {:reply, settings, settings}
   end
+
+  # Crash reports and :sys.get_status/1 (OTP 25+): a backend's options may hold client
+  # options; they are sealed already (see validate_settings!/1), and are left out here too.
+  @doc false
+  def format_status(status) do
+    Map.new(status, fn
+      {:state, %{} = settings} ->
+        {:state, redact_settings(settings)}
+
+      {:message, {:update_settings, changes}} ->
+        {:message, {:update_settings, redact_settings(changes)}}
+
+      other ->
+        other
+    end)
+  end
+
+  defp redact_settings(%{backend: {module, _opts}} = settings),
+    do: %{settings | backend: {module, :redacted}}
+
+  defp redact_settings(settings), do: settings
 
   # --- the public API ---
 
@@ -161,7 +194,8 @@ defmodule Aybiza.AWS.BedrockClient do
   @spec generate_response(String.t(), map(), keyword() | map()) ::
           {:ok, reference()} | {:ok, map()} | {:error, Error.t()}
   def generate_response(prompt, context \\ %{}, options \\ [])
-      when is_binary(prompt) and is_map(context) do
+
+  def generate_response(prompt, context, options) when is_binary(prompt) and is_map(context) do
     opts = validate_options!(options)
     settings = settings()
 
@@ -205,6 +239,14 @@ defmodule Aybiza.AWS.BedrockClient do
     end
   end
 
+  # Not a FunctionClauseError: its report would print every argument, options included.
+  def generate_response(prompt, context, _options) do
+    unless is_binary(prompt),
+      do: raise(ArgumentError, "the prompt must be a string, got #{Options.describe(prompt)}")
+
+    raise ArgumentError, "the context must be a map, got #{Options.describe(context)}"
+  end
+
   @doc "Like `generate_response/3` but raises `Aybiza.Error` on failure."
   @spec generate_response!(String.t(), map(), keyword() | map()) :: reference() | map()
   def generate_response!(prompt, context \\ %{}, options \\ []) do
@@ -214,7 +256,11 @@ defmodule Aybiza.AWS.BedrockClient do
     end
   end
 
-  @doc "Cancels a streaming call; after it returns no further message of `ref` arrives."
+  @doc """
+  Cancels a streaming call. When it returns, the call's one terminal
+  `{:error, %Aybiza.Error{reason: :cancelled}}` is in the receiver's mailbox (unless the call
+  had already ended) and no further message of `ref` arrives. Idempotent.
+  """
   @spec cancel(reference()) :: :ok
   def cancel(ref), do: Recovery.cancel(ref)
 
@@ -347,11 +393,15 @@ defmodule Aybiza.AWS.BedrockClient do
     end
   end
 
-  defp validate_options!(options) when is_map(options),
+  defp validate_options!(options) when is_map(options) and not is_struct(options),
     do: validate_options!(Map.to_list(options))
 
-  defp validate_options!(options) when is_list(options) do
-    opts = Keyword.validate!(options, @option_defaults)
+  defp validate_options!(options) do
+    opts =
+      options
+      |> Options.validate!(@option_defaults, "BedrockClient option")
+      |> Keyword.update!(:client_opts, &Config.seal_credentials/1)
+      |> Keyword.update!(:backend, &seal_backend/1)
 
     checks = [
       stream: &is_boolean/1,
@@ -377,16 +427,36 @@ defmodule Aybiza.AWS.BedrockClient do
     ]
 
     for {key, valid?} <- checks, not valid?.(opts[key]) do
-      raise ArgumentError, "invalid option #{inspect(key)}: #{inspect(opts[key])}"
+      raise ArgumentError, "invalid option #{inspect(key)}: #{shown(key, opts[key])}"
     end
+
+    # A misspelt client option is this call's ArgumentError, not a failure in the relay.
+    # (`:to`, `:sentences`, `:operation`, `:backend` are the client's own.)
+    Options.validate!(
+      opts[:client_opts],
+      Aybiza.Bedrock.option_names() -- [:to, :sentences, :operation, :backend],
+      "BedrockClient :client_opts option"
+    )
 
     opts
   end
 
+  # Values that can hold client options (credentials) are described, never printed.
+  defp shown(key, value) when key in [:client_opts, :backend], do: Options.describe(value)
+  defp shown(_key, value), do: inspect(value)
+
+  # `{module, opts}` backends get client options: their credentials are sealed at once.
+  defp seal_backend({module, opts}) when is_atom(module) and is_list(opts),
+    do: {module, Config.seal_credentials(opts)}
+
+  defp seal_backend(backend), do: backend
+
   defp backend(nil), do: {Aybiza.Bedrock.Backend.Native, []}
   defp backend({module, opts}) when is_atom(module) and is_list(opts), do: {module, opts}
   defp backend(module) when is_atom(module), do: {module, []}
-  defp backend(other), do: raise(ArgumentError, "invalid option :backend: #{inspect(other)}")
+
+  defp backend(other),
+    do: raise(ArgumentError, "invalid option :backend: #{Options.describe(other)}")
 
   defp policy(opts, settings) do
     defaults = [fallback_region: settings.fallback_region]
@@ -559,8 +629,14 @@ defmodule Aybiza.AWS.BedrockClient do
     }
 
     for {key, value} <- settings, check = checks[key], not check.(value) do
-      raise ArgumentError, "invalid BedrockClient setting #{inspect(key)}: #{inspect(value)}"
+      raise ArgumentError,
+            "invalid BedrockClient setting #{inspect(key)}: #{shown(key, value)}"
     end
+
+    settings =
+      if Map.has_key?(settings, :backend),
+        do: Map.update!(settings, :backend, &seal_backend/1),
+        else: settings
 
     # Model ids must be known to the catalog: a typo stops boot instead of failing every call.
     for key <- [:default_model, :models],

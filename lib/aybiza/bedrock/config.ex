@@ -1,52 +1,114 @@
 defmodule Aybiza.Bedrock.Config do
   @moduledoc """
   Client configuration: resolves the client options of `Aybiza.Bedrock` against the
-  application environment into what the native engine takes.
+  application environment into a `%Aybiza.Bedrock.Config{}`, whose credentials stay sealed
+  (see `Aybiza.Bedrock.Credentials`); the plain map the native engine decodes is built only
+  as the argument of the NIF call.
 
   Application environment (`config :aybiza_bedrock, ...`): `:region`, `:endpoint`,
   `:credentials`, `:timeouts`. The engine validates the region (a well-formed AWS region
   name) and the endpoint (an http(s) URL with a host and nothing else) before any network.
   """
 
-  alias Aybiza.Bedrock.Credentials
+  alias Aybiza.Bedrock.{Credentials, Options}
 
   @client_opts [:region, :endpoint, :credentials, :timeouts]
   @timeout_keys [:connect, :first_byte, :idle, :total]
   @default_timeouts [connect: 3_000, first_byte: 10_000, idle: 10_000, total: 120_000]
+
+  @enforce_keys [:region, :credentials]
+  defstruct region: nil, endpoint: nil, credentials: nil, timeouts: %{}
+
+  @typedoc """
+  A resolved client configuration. The credentials are a `Aybiza.Bedrock.Credentials`
+  struct (its `Inspect` redacts them); the plain map the engine decodes is built by
+  `native/1` only as the argument of a NIF call.
+  """
+  @type t :: %__MODULE__{
+          region: String.t(),
+          endpoint: String.t() | nil,
+          credentials: Credentials.t(),
+          timeouts: %{optional(atom()) => pos_integer()}
+        }
 
   @doc "The client option names."
   @spec client_option_names() :: [atom()]
   def client_option_names, do: @client_opts
 
   @doc """
-  Builds the native client configuration from `opts` (unknown options raise
-  `ArgumentError`). The engine validates the region and endpoint when a call starts (one
-  decode per call), so an invalid one comes back as that call's
-  `{:error, %Aybiza.Error{reason: :invalid_region | :invalid_endpoint}}`.
+  Resolves the client options `opts` (see `Aybiza.Bedrock`) against the application
+  environment into a `%Aybiza.Bedrock.Config{}`. An unknown option or a value of the wrong
+  type raises `ArgumentError` naming the option, never printing a credential. The engine
+  validates the region and endpoint when a call starts (one decode per call), so an invalid
+  one comes back as that call's
+  `{:error, %Aybiza.Error{reason: :invalid_region | :invalid_endpoint}}`. An endpoint with user
+  info (`https://user:password@host`) is refused here, before the engine, with a message that
+  does not repeat it.
   """
-  @spec client_config(keyword()) :: {:ok, map()}
+  @spec client_config(keyword()) :: {:ok, t()} | {:error, Aybiza.Error.t()}
   def client_config(opts) do
-    opts = Keyword.validate!(opts, @client_opts)
+    opts = Options.validate!(opts, @client_opts, "Aybiza.Bedrock client option")
     region = opts[:region] || app_env(:region) || System.get_env("AWS_REGION") || "us-east-1"
     endpoint = Keyword.get_lazy(opts, :endpoint, fn -> app_env(:endpoint) end)
     creds = Keyword.get_lazy(opts, :credentials, fn -> app_env(:credentials, :default) end)
     timeouts = timeouts!(Keyword.get_lazy(opts, :timeouts, fn -> app_env(:timeouts, []) end))
 
     unless is_binary(region) do
-      raise ArgumentError, ":region must be a string, got: #{inspect(region)}"
+      raise ArgumentError, ":region must be a string, got #{Options.describe(region)}"
     end
 
     {endpoint, creds} = resolve_endpoint(endpoint, creds)
     creds = Credentials.new(creds)
 
-    {:ok,
-     %{
-       region: region,
-       endpoint: endpoint,
-       credentials: Credentials.to_native(creds),
-       timeouts: Map.new(timeouts)
-     }}
+    if is_binary(endpoint) and String.contains?(endpoint, "@") do
+      {:error,
+       Aybiza.Error.new(
+         :invalid_endpoint,
+         "the endpoint must be scheme://host[:port]: user info (user:password@) is not " <>
+           "allowed (credentials go in :credentials)"
+       )}
+    else
+      {:ok,
+       %__MODULE__{
+         region: region,
+         endpoint: endpoint,
+         credentials: creds,
+         timeouts: Map.new(timeouts)
+       }}
+    end
   end
+
+  @doc false
+  # The term handed to the NIF (the engine decodes a plain map); built at the call, never
+  # stored, logged or returned.
+  @spec native(t()) :: map()
+  def native(%__MODULE__{} = config) do
+    %{
+      region: config.region,
+      endpoint: config.endpoint,
+      credentials: Credentials.to_native(config.credentials),
+      timeouts: config.timeouts
+    }
+  end
+
+  @doc false
+  # Client options with `:credentials` normalized to a `%Credentials{}`, so every later
+  # inspect, crash report or error of a process holding them shows no secret. Other keys are
+  # left for `client_config/1` to validate.
+  @spec seal_credentials(term()) :: term()
+  def seal_credentials(opts) do
+    if Keyword.keyword?(opts) and Keyword.has_key?(opts, :credentials) do
+      Keyword.update!(opts, :credentials, &seal/1)
+    else
+      opts
+    end
+  end
+
+  # :default and :emulator-resolved credentials carry no secret; everything else becomes
+  # the redacting struct (or an ArgumentError that names no value).
+  defp seal(nil), do: nil
+  defp seal(:default), do: :default
+  defp seal(creds), do: Credentials.new(creds)
 
   # `:emulator` is the embedded local Bedrock: its URL and its test credentials (unless the
   # caller insists on other credentials, e.g. to test a rejection).
@@ -58,13 +120,14 @@ defmodule Aybiza.Bedrock.Config do
   defp resolve_endpoint(nil, creds), do: {nil, creds}
   defp resolve_endpoint(url, creds) when is_binary(url), do: {url, creds}
 
+  # Not inspected: an endpoint may carry user info.
   defp resolve_endpoint(other, _creds) do
     raise ArgumentError,
-          ":endpoint must be nil, :emulator or an http(s) URL string, got: #{inspect(other)}"
+          ":endpoint must be nil, :emulator or an http(s) URL string, got #{Options.describe(other)}"
   end
 
-  defp timeouts!(timeouts) when is_list(timeouts) do
-    timeouts = Keyword.validate!(timeouts, @default_timeouts)
+  defp timeouts!(timeouts) do
+    timeouts = Options.validate!(timeouts, @default_timeouts, "timeout")
 
     for {key, value} <- timeouts do
       unless key in @timeout_keys and is_integer(value) and value > 0 do
@@ -75,9 +138,6 @@ defmodule Aybiza.Bedrock.Config do
 
     timeouts
   end
-
-  defp timeouts!(other),
-    do: raise(ArgumentError, ":timeouts must be a keyword list, got: #{inspect(other)}")
 
   @doc false
   # `true` -> default segmenter, `false` -> no sentences, keyword -> validated options (an

@@ -1,7 +1,14 @@
 defmodule Aybiza.Bedrock.Credentials do
   @moduledoc """
   How a client authenticates to Bedrock. Secrets never appear in `inspect/1` output, logs,
-  errors or telemetry metadata.
+  errors, crash reports or telemetry metadata.
+
+  Unprintable by construction: the access key id, the secret access key, the session token
+  and the API key are kept inside zero-arity functions, so even printers that bypass the `Inspect` protocol
+  (`inspect(creds, structs: false)`, Erlang's `~p` in an OTP crash report, `:sys.get_state/1`
+  of a process holding them) show `#Function<...>`, never the secret. The struct's `Inspect`
+  shows only the source (`#Aybiza.Bedrock.Credentials<static:AKIA…>`). Only the term handed to
+  the NIF holds them in plain text.
 
   Forms accepted wherever `:credentials` is an option:
 
@@ -30,16 +37,19 @@ defmodule Aybiza.Bedrock.Credentials do
 
   @type t :: %__MODULE__{
           type: :default | :static | :assume_role | :api_key,
-          access_key_id: String.t() | nil,
-          secret_access_key: String.t() | nil,
-          session_token: String.t() | nil,
+          access_key_id: secret() | nil,
+          secret_access_key: secret() | nil,
+          session_token: secret() | nil,
           profile: String.t() | nil,
           role_arn: String.t() | nil,
           session_name: String.t() | nil,
           external_id: String.t() | nil,
           duration_seconds: pos_integer() | nil,
-          api_key: String.t() | nil
+          api_key: secret() | nil
         }
+
+  @typedoc "A secret, sealed in a function so that no printer shows it."
+  @opaque secret :: (() -> String.t())
 
   @type input ::
           :default
@@ -67,11 +77,21 @@ defmodule Aybiza.Bedrock.Credentials do
   def new({:static, id, secret, token})
       when is_binary(id) and is_binary(secret) and id != "" and secret != "" and
              (is_nil(token) or is_binary(token)) do
-    %__MODULE__{type: :static, access_key_id: id, secret_access_key: secret, session_token: token}
+    %__MODULE__{
+      type: :static,
+      access_key_id: seal(id),
+      secret_access_key: seal(secret),
+      session_token: seal(token)
+    }
   end
 
   def new({:assume_role, arn, opts}) when is_binary(arn) and is_list(opts) do
-    opts = Keyword.validate!(opts, [:session_name, :external_id, :duration_seconds])
+    opts =
+      Aybiza.Bedrock.Options.validate!(
+        opts,
+        [:session_name, :external_id, :duration_seconds],
+        ":assume_role option"
+      )
 
     %__MODULE__{
       type: :assume_role,
@@ -83,7 +103,7 @@ defmodule Aybiza.Bedrock.Credentials do
   end
 
   def new({:api_key, key}) when is_binary(key) and key != "",
-    do: %__MODULE__{type: :api_key, api_key: key}
+    do: %__MODULE__{type: :api_key, api_key: seal(key)}
 
   def new(%{} = map) do
     id = Map.get(map, :access_key_id) || Map.get(map, "access_key_id")
@@ -101,19 +121,29 @@ defmodule Aybiza.Bedrock.Credentials do
   def new(other) do
     raise ArgumentError,
           "invalid :credentials (expected :default, {:profile, name}, {:static, id, secret}, " <>
-            "{:assume_role, arn, opts}, {:api_key, key} or a map), got a #{kind(other)}"
+            "{:assume_role, arn, opts}, {:api_key, key} or a map), got " <>
+            Aybiza.Bedrock.Options.describe(other)
   end
 
-  defp kind(term) when is_tuple(term), do: "#{tuple_size(term)}-tuple"
-  defp kind(term) when is_atom(term), do: "atom #{inspect(term)}"
-  defp kind(term) when is_binary(term), do: "string"
-  defp kind(_), do: "term"
+  # The closure captures only the secret; funs print as #Function<...> everywhere.
+  defp seal(nil), do: nil
+  defp seal(secret) when is_binary(secret), do: fn -> secret end
+
+  defp unseal(nil), do: nil
+  defp unseal(sealed) when is_function(sealed, 0), do: sealed.()
 
   @doc false
-  # The map the NIF decodes. Only the native layer sees secrets.
+  # The map the NIF decodes, built as the NIF call's argument: only the native layer sees
+  # secrets in plain text.
   @spec to_native(t()) :: map()
   def to_native(%__MODULE__{} = c) do
-    c
+    %{
+      c
+      | access_key_id: unseal(c.access_key_id),
+        secret_access_key: unseal(c.secret_access_key),
+        session_token: unseal(c.session_token),
+        api_key: unseal(c.api_key)
+    }
     |> Map.from_struct()
     |> Map.update!(:type, &Atom.to_string/1)
     |> Enum.reject(fn {_k, v} -> is_nil(v) end)
@@ -125,7 +155,9 @@ defmodule Aybiza.Bedrock.Credentials do
   revealing any secret (the access key id is shown shortened).
   """
   @spec source_label(t()) :: String.t()
-  def source_label(%__MODULE__{type: :static, access_key_id: id}), do: "static:" <> mask(id)
+  def source_label(%__MODULE__{type: :static, access_key_id: id}),
+    do: "static:" <> mask(unseal(id))
+
   def source_label(%__MODULE__{type: :default, profile: nil}), do: "default"
   def source_label(%__MODULE__{type: :default, profile: p}), do: "profile:" <> p
   def source_label(%__MODULE__{type: :assume_role, role_arn: arn}), do: "assume_role:" <> arn

@@ -9,9 +9,16 @@ defmodule Aybiza.Bedrock.Recovery do
   `to:` the relay, which forwards each event to the caller as `{:aybiza_bedrock, ref, event}`
   (never through the `Aybiza.AWS.BedrockClient` GenServer), hides the failures it recovers
   from, and sends exactly one terminal message, `{:done, summary}` or `{:error, error}`.
-  It monitors the receiver and cancels the backend stream when the receiver exits. If the
-  relay itself crashes (a bug), the receiver still gets `{:error, %Aybiza.Error{reason:
-  :internal}}`.
+  It monitors the receiver and cancels the backend stream when the receiver exits.
+
+  Exactly one terminal, whatever dies: each relay has a guard process that monitors it and
+  through which the relay sends its terminal. If the relay dies before its terminal (a bug,
+  or `Process.exit(relay, :kill)`), the guard sends `{:error, %Aybiza.Error{reason:
+  :internal}}` in its place (and closes the telemetry span); since a process's messages
+  arrive before its exit notice, the guard never sends a second terminal. If the guard dies,
+  the relay sends its terminal itself. `cancel/1` ends the call with the terminal
+  `{:error, %Aybiza.Error{reason: :cancelled}}`, in the receiver's mailbox before `cancel/1`
+  returns; nothing of the call follows it.
 
   Extra events besides those of `Aybiza.Bedrock.stream/2`:
 
@@ -91,59 +98,86 @@ defmodule Aybiza.Bedrock.Recovery do
     parent = self()
     ack = make_ref()
 
-    pid =
+    guard =
       spawn(fn ->
-        # Registered before the ack, so cancel/1 finds the relay as soon as start/1 returns.
-        register(ref)
-        send(parent, {ack, :started})
-        run(plan)
+        guard = self()
+
+        {relay, monitor} =
+          spawn_monitor(fn ->
+            # Registered before the ack, so cancel/1 finds the relay as soon as start/1
+            # returns.
+            register(ref, guard)
+            send(parent, {ack, self()})
+            run(plan, guard)
+          end)
+
+        guard(plan, relay, monitor, System.monotonic_time())
       end)
 
-    monitor = Process.monitor(pid)
+    monitor = Process.monitor(guard)
 
     receive do
-      {^ack, :started} ->
+      {^ack, relay} ->
         Process.demonitor(monitor, [:flush])
-        {:ok, pid}
+        {:ok, relay}
 
+      # The relay died before its ack: the guard has sent the terminal.
       {:DOWN, ^monitor, _, _, _} ->
-        {:ok, pid}
+        receive do
+          {^ack, _relay} -> :ok
+        after
+          0 -> :ok
+        end
+
+        {:ok, guard}
     end
   end
 
   @doc """
-  Cancels the call `ref`. After it returns no further message of `ref` is sent (messages
-  already in the mailbox stay). Idempotent.
+  Cancels the call `ref`: the backend stream stops and the receiver gets the terminal
+  `{:error, %Aybiza.Error{reason: :cancelled}}`. When this returns, that terminal is in the
+  receiver's mailbox and no further message of `ref` will be sent. Idempotent: a call that
+  already ended (or an unknown ref) is left alone.
   """
   @spec cancel(reference()) :: :ok
   def cancel(ref) do
-    case lookup(ref) do
+    case lookup_call(ref) do
       nil ->
         :ok
 
-      pid ->
-        monitor = Process.monitor(pid)
-        send(pid, {:cancel, self(), monitor})
+      {relay, guard} ->
+        relay_monitor = Process.monitor(relay)
+        guard_monitor = if is_pid(guard), do: Process.monitor(guard)
+        send(relay, {:cancel, ref})
 
-        # The relay exits right after cancelling: waiting for its exit means no message of
-        # `ref` can follow, and the relay is gone when this returns.
+        # The relay exits right after handing its terminal to the guard, and the guard right
+        # after forwarding it: once both are gone, nothing of `ref` can follow.
         receive do
-          {:DOWN, ^monitor, _, _, _} -> :ok
+          {:DOWN, ^relay_monitor, _, _, _} -> :ok
         end
 
-        receive do
-          {^monitor, :cancelled} -> :ok
-        after
-          0 -> :ok
+        if guard_monitor do
+          receive do
+            {:DOWN, ^guard_monitor, _, _, _} -> :ok
+          end
         end
+
+        :ok
     end
   end
 
   @doc "The relay pid of call `ref`, or nil."
   @spec lookup(reference()) :: pid() | nil
   def lookup(ref) do
+    case lookup_call(ref) do
+      {relay, _guard} -> relay
+      nil -> nil
+    end
+  end
+
+  defp lookup_call(ref) do
     case Registry.lookup(@registry, ref) do
-      [{pid, _}] -> pid
+      [{relay, guard}] -> {relay, guard}
       [] -> nil
     end
   rescue
@@ -190,23 +224,64 @@ defmodule Aybiza.Bedrock.Recovery do
     if anthropic? and not thinking?, do: :prefill, else: :instruction
   end
 
+  # --- the guard ---
+
+  # Waits for the relay's terminal and forwards it; if the relay exits first, the call ends
+  # with an `:internal` error instead. A message sent before the relay's exit always arrives
+  # before its :DOWN, so exactly one terminal goes out.
+  defp guard(plan, relay, monitor, started) do
+    receive do
+      {:terminal, ^relay, :none} ->
+        Process.demonitor(monitor, [:flush])
+
+      {:terminal, ^relay, event} ->
+        Process.demonitor(monitor, [:flush])
+        send(plan.to, {:aybiza_bedrock, plan.ref, event})
+
+      {:DOWN, ^monitor, :process, ^relay, reason} ->
+        error =
+          Error.new(:internal, "the call relay exited before the call ended (#{why(reason)})",
+            model_id: plan.model_id,
+            region: plan.region
+          )
+
+        Telemetry.execute(
+          [:aybiza_bedrock, :stream, :exception],
+          %{duration: System.monotonic_time() - started},
+          Map.merge(%{model_id: plan.model_id, region: plan.region}, plan.metadata)
+          |> Map.merge(%{reason: :internal, attempts: nil})
+        )
+
+        send(plan.to, {:aybiza_bedrock, plan.ref, {:error, error}})
+    end
+  end
+
+  # Only the shape of the exit reason: it could hold anything the relay had.
+  defp why(:killed), do: "killed"
+  defp why(:noproc), do: "noproc"
+  defp why(reason) when is_atom(reason), do: inspect(reason)
+  defp why({:shutdown, _}), do: "shutdown"
+  defp why(_reason), do: "crashed"
+
   # --- the relay loop ---
 
-  defp register(ref) do
-    Registry.register(@registry, ref, nil)
+  defp register(ref, guard) do
+    Registry.register(@registry, ref, guard)
   rescue
     # No registry (the application is not started): calls work, cancel/1 does not.
     ArgumentError -> :error
   end
 
-  defp run(plan) do
+  defp run(plan, guard) do
     # The registry links to its processes; trapping exits keeps the call alive if the
     # registry restarts (only cancel/1 stops finding it).
     Process.flag(:trap_exit, true)
     Process.monitor(plan.to)
+    Process.monitor(guard)
 
     state = %{
       plan: plan,
+      guard: guard,
       started_mono: System.monotonic_time(),
       attempt: 0,
       same_target_tries: 0,
@@ -236,7 +311,7 @@ defmodule Aybiza.Bedrock.Recovery do
         error =
           Error.new(:internal, "the call relay crashed: #{Exception.format_banner(kind, reason)}")
 
-        send(plan.to, {:aybiza_bedrock, plan.ref, {:error, error}})
+        terminal(state, {:error, error})
     end
   end
 
@@ -251,14 +326,49 @@ defmodule Aybiza.Bedrock.Recovery do
       {:next_attempt, ^backend_ref} ->
         state |> start_attempt() |> loop()
 
-      {:cancel, from, tag} ->
+      {:cancel, ref} when ref == plan.ref ->
         if state.live?, do: plan.backend.cancel(backend_ref)
         release(state)
-        send(from, {tag, :cancelled})
+        error = Error.new(:cancelled, "the call was cancelled")
+        error = %{error | model_id: state.model_id, region: state.region}
+
+        # Like any error after something reached the caller: mid-stream, with what was said.
+        error =
+          if state.message_started? or state.delivered != [] or state.attempt_sentences != [],
+            do: %{
+              error
+              | phase: :mid_stream,
+                delivered:
+                  delivered_info(%{state | delivered: state.delivered ++ state.attempt_sentences})
+            },
+            else: error
+
+        emit(
+          state,
+          [:aybiza_bedrock, :stream, :exception],
+          %{duration: System.monotonic_time() - state.started_mono},
+          %{reason: :cancelled, attempts: state.attempt}
+        )
+
+        terminal(state, {:error, error})
 
       {:DOWN, _, :process, pid, _} when pid == plan.to ->
         if state.live?, do: plan.backend.cancel(backend_ref)
         release(state)
+
+        # The receiver's exit cancels the call: the span closes as a cancel.
+        emit(
+          state,
+          [:aybiza_bedrock, :stream, :exception],
+          %{duration: System.monotonic_time() - state.started_mono},
+          %{reason: :cancelled, attempts: state.attempt}
+        )
+
+        # Nobody to tell; the guard just stops.
+        terminal(state, :none)
+
+      {:DOWN, _, :process, pid, _} when pid == state.guard ->
+        loop(%{state | guard: nil})
 
       {:EXIT, _pid, _reason} ->
         loop(state)
@@ -277,14 +387,16 @@ defmodule Aybiza.Bedrock.Recovery do
 
     state = %{state | tried: Enum.uniq(state.tried ++ [{state.model_id, state.region}])}
 
-    emit(
-      state,
-      [:aybiza_bedrock, :stream, :start],
-      %{system_time: System.system_time(), monotonic_time: System.monotonic_time()},
-      %{
-        attempt: state.attempt
-      }
-    )
+    # One span per call: :start once, closed by one :stop or :exception (retries and
+    # fallbacks have their own events), so span handlers stay balanced.
+    if state.attempt == 1 do
+      emit(
+        state,
+        [:aybiza_bedrock, :stream, :start],
+        %{system_time: System.system_time(), monotonic_time: System.monotonic_time()},
+        %{attempt: 1}
+      )
+    end
 
     case CircuitBreaker.acquire(state.model_id, state.region, plan.breaker) do
       :ok ->
@@ -455,7 +567,7 @@ defmodule Aybiza.Bedrock.Recovery do
       complexity: plan.complexity
     })
 
-    forward(state, {:done, summary})
+    terminal(state, {:done, summary})
     :finished
   end
 
@@ -593,7 +705,7 @@ defmodule Aybiza.Bedrock.Recovery do
             do: %{final | phase: :mid_stream, delivered: delivered_info(state)},
             else: final
 
-        forward(state, {:error, final})
+        terminal(state, {:error, final})
         :finished
     end
   end
@@ -700,6 +812,18 @@ defmodule Aybiza.Bedrock.Recovery do
   end
 
   defp forward(%{plan: plan}, event), do: send(plan.to, {:aybiza_bedrock, plan.ref, event})
+
+  # The terminal goes through the guard (see "The relay"), or straight to the receiver when
+  # the guard is gone. `:none`: the receiver is gone, the guard only stops.
+  defp terminal(%{guard: guard, plan: plan}, event) do
+    if is_pid(guard) and Process.alive?(guard) do
+      send(guard, {:terminal, self(), event})
+    else
+      if event != :none, do: send(plan.to, {:aybiza_bedrock, plan.ref, event})
+    end
+
+    :ok
+  end
 
   defp emit(state, event, measurements, extra_metadata) do
     metadata = Map.merge(%{model_id: state.model_id, region: state.region}, state.plan.metadata)

@@ -8,16 +8,20 @@ defmodule Aybiza.Bedrock.Telemetry do
   tests and apps without `:telemetry` can observe them too. A handler that raises is
   detached, as `:telemetry` does.
 
+  Every call is one span: `[:aybiza_bedrock, :stream, :start]` once, then exactly one
+  `:stop` or `:exception` (also when the call is cancelled or its receiver exits,
+  `reason: :cancelled`, or its relay dies, `reason: :internal`); retries and fallbacks inside the call have their own events.
+
   Durations are in `:native` time units (convert with `System.convert_time_unit/3`); cost is
   in nanodollars. Metadata never holds prompt text, answers or credentials.
 
   | event | measurements | metadata |
   |---|---|---|
-  | `[:aybiza_bedrock, :stream, :start]` | `system_time`, `monotonic_time` | `call_id`, `tenant_id`, `model_id`, `region`, `attempt`, `stream?` |
+  | `[:aybiza_bedrock, :stream, :start]` | `system_time`, `monotonic_time` | `call_id`, `tenant_id`, `model_id`, `region`, `attempt` (1), `stream?` |
   | `[:aybiza_bedrock, :stream, :first_token]` | `duration` (since start) | same |
   | `[:aybiza_bedrock, :stream, :sentence]` | `duration` (since start), `seq` | same |
   | `[:aybiza_bedrock, :stream, :stop]` | `duration`, `input_tokens`, `output_tokens`, `cost` | same + `stop_reason`, `recovered?`, `attempts` |
-  | `[:aybiza_bedrock, :stream, :exception]` | `duration` | same + `reason` (the `Aybiza.Error` reason atom), `attempts` |
+  | `[:aybiza_bedrock, :stream, :exception]` | `duration` | same + `reason` (the `Aybiza.Error` reason atom), `attempts` (`nil` when the relay died and its guard closed the span) |
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
   | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
   | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |

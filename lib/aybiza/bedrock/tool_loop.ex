@@ -26,11 +26,16 @@ defmodule Aybiza.Bedrock.ToolLoop do
   exactly one terminal message:
 
     * `{:done, result}` - see "Result" below;
-    * `{:error, %Aybiza.Error{}}` - a model call failed, or the model still asked for tools
-      after `:max_rounds` rounds (`reason: :max_rounds`).
+    * `{:error, %Aybiza.Error{}}` - a model call failed, the model still asked for tools
+      after `:max_rounds` rounds (`reason: :max_rounds`), the loop was cancelled
+      (`reason: :cancelled`) or its process died (`reason: :internal`).
 
-  `cancel/1` stops the loop (its current model call included); nothing more is sent.
-  The loop also stops when the receiver exits.
+  `cancel/1` stops the loop (its current model call included); the terminal is then
+  `{:error, %Aybiza.Error{reason: :cancelled}}` and nothing follows it.
+  The loop also stops when the receiver exits. If the loop process itself dies (a bug, or
+  `Process.exit/2`), a guard process sends `{:error, %Aybiza.Error{reason: :internal}}` in
+  place of its terminal, so the receiver is never left waiting; a tool that crashes, exits
+  or kills itself only fails its own call (`status: :error`).
 
   ## Non-streaming
 
@@ -126,16 +131,24 @@ defmodule Aybiza.Bedrock.ToolLoop do
       caller = self()
       tag = make_ref()
 
-      {pid, monitor} =
+      {_guard, monitor} =
         spawn_monitor(fn ->
-          # The alias is the stream ref: `cancel/1` sends to it from any process.
-          ref = :erlang.alias()
-          send(caller, {tag, ref})
-          stream_main(%{state | ref: ref, to: to})
+          guard = self()
+
+          {loop, loop_monitor} =
+            spawn_monitor(fn ->
+              # The alias is the stream ref: `cancel/1` sends to it from any process.
+              ref = :erlang.alias()
+              send(guard, {tag, ref})
+              send(caller, {tag, ref, self()})
+              stream_main(%{state | ref: ref, to: to, guard: guard})
+            end)
+
+          guard(tag, to, loop, loop_monitor)
         end)
 
       receive do
-        {^tag, ref} ->
+        {^tag, ref, pid} ->
           Process.demonitor(monitor, [:flush])
           # Lets cancel/1 wait for the loop to stop (see cancel/1); entries of finished
           # loops are pruned here so a long call process does not accumulate them.
@@ -143,11 +156,44 @@ defmodule Aybiza.Bedrock.ToolLoop do
           Process.put({__MODULE__, ref}, pid)
           {:ok, ref}
 
-        {:DOWN, ^monitor, :process, _, reason} ->
-          {:error, Error.new(:internal, "tool loop failed to start: #{inspect(reason)}")}
+        {:DOWN, ^monitor, :process, _, _reason} ->
+          {:error, Error.new(:internal, "the tool loop failed to start")}
       end
     end
   end
+
+  # Forwards the loop's terminal; sends an `:internal` error if the loop dies first. The
+  # loop's messages arrive before its :DOWN, so exactly one terminal goes out.
+  defp guard(tag, to, loop, monitor) do
+    receive do
+      {^tag, ref} -> guard_call(ref, to, loop, monitor)
+      {:DOWN, ^monitor, :process, ^loop, _reason} -> :ok
+    end
+  end
+
+  defp guard_call(ref, to, loop, monitor) do
+    receive do
+      {:terminal, ^loop, :none} ->
+        Process.demonitor(monitor, [:flush])
+
+      {:terminal, ^loop, event} ->
+        Process.demonitor(monitor, [:flush])
+        send(to, {:aybiza_bedrock, ref, event})
+
+      {:DOWN, ^monitor, :process, ^loop, reason} ->
+        error =
+          Error.new(:internal, "the tool loop exited before the call ended (#{why(reason)})",
+            phase: :mid_stream
+          )
+
+        send(to, {:aybiza_bedrock, ref, {:error, error}})
+    end
+  end
+
+  # Only the shape of the exit reason: it could hold anything the loop had.
+  defp why(reason) when is_atom(reason), do: inspect(reason)
+  defp why({:shutdown, _}), do: "shutdown"
+  defp why(_reason), do: "crashed"
 
   @doc """
   Runs the loop to its end and returns `{:ok, result}` (see "Result"). Non-streaming by
@@ -177,11 +223,12 @@ defmodule Aybiza.Bedrock.ToolLoop do
   end
 
   @doc """
-  Cancels a streaming loop. Idempotent. Called from the process that started the loop it
-  returns once the loop has stopped, and no further message of `ref` is sent afterwards
-  (messages already in the mailbox stay, see `Aybiza.Bedrock.flush/1`); from another
-  process it only asks the loop to stop. Tools already running finish first (they are
-  bounded by their timeouts); no model call starts after a cancel.
+  Cancels a streaming loop; its one terminal is then `{:error, %Aybiza.Error{reason:
+  :cancelled}}`. Idempotent. Called from the process that started the loop it returns once
+  the loop has stopped, with that terminal already in the receiver's mailbox and no further
+  message of `ref` to follow (see `Aybiza.Bedrock.flush/1` to drop what is there); from
+  another process it only asks the loop to stop. Tools already running finish first (they
+  are bounded by their timeouts); no model call starts after a cancel.
   """
   @spec cancel(ref()) :: :ok
   def cancel(ref) when is_reference(ref) do
@@ -215,7 +262,10 @@ defmodule Aybiza.Bedrock.ToolLoop do
   # --- setup -------------------------------------------------------------------------
 
   defp validate_opts!(opts) do
-    opts = Keyword.validate!(opts, @opts)
+    opts =
+      opts
+      |> Aybiza.Bedrock.Options.validate!(@opts, "ToolLoop option")
+      |> Keyword.update!(:backend_opts, &Aybiza.Bedrock.Config.seal_credentials/1)
 
     check!(opts, :backend, &(is_nil(&1) or is_atom(&1)), "a module")
     check!(opts, :backend_opts, &is_list/1, "a keyword list")
@@ -245,7 +295,13 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
   defp check!(opts, key, fun, what) do
     unless fun.(opts[key]) do
-      raise ArgumentError, "#{inspect(key)} must be #{what}, got: #{inspect(opts[key])}"
+      # Backend options hold client options (credentials): described, never printed.
+      shown =
+        if key == :backend_opts,
+          do: Aybiza.Bedrock.Options.describe(opts[key]),
+          else: inspect(opts[key])
+
+      raise ArgumentError, "#{inspect(key)} must be #{what}, got: #{shown}"
     end
   end
 
@@ -259,6 +315,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
        %{
          ref: nil,
          to: nil,
+         guard: nil,
          backend:
            opts[:backend] ||
              Application.get_env(:aybiza_bedrock, :backend, Aybiza.Bedrock.Backend.Native),
@@ -373,11 +430,46 @@ defmodule Aybiza.Bedrock.ToolLoop do
       end
 
     case result do
-      {:ok, summary} -> emit.({:done, summary})
-      {:error, error} -> emit.({:error, error})
-      {:cancelled, {nil, _}} -> :ok
-      {:cancelled, {pid, mon}} -> send(pid, {:cancelled, mon})
-      :receiver_down -> :ok
+      {:ok, summary} ->
+        terminal(state, {:done, summary})
+
+      {:error, error} ->
+        terminal(state, {:error, error})
+
+      {:cancelled, {nil, _}} ->
+        terminal(state, {:error, cancelled()})
+
+      {:cancelled, {pid, mon}} ->
+        terminal(state, {:error, cancelled()})
+        # The guard exits right after forwarding: once it is gone the terminal is in the
+        # receiver's mailbox, so cancel/1 can return with nothing left to follow.
+        await_guard(state.guard)
+        send(pid, {:cancelled, mon})
+
+      :receiver_down ->
+        terminal(state, :none)
+    end
+  end
+
+  defp cancelled,
+    do: Error.new(:cancelled, "the tool loop was cancelled", phase: :mid_stream)
+
+  defp await_guard(guard) when is_pid(guard) do
+    monitor = Process.monitor(guard)
+
+    receive do
+      {:DOWN, ^monitor, :process, ^guard, _} -> :ok
+    end
+  end
+
+  defp await_guard(nil), do: :ok
+
+  # Through the guard while it lives (see guard/4), else straight to the receiver.
+  defp terminal(%{guard: guard, to: to, ref: ref}, event) do
+    if is_pid(guard) and Process.alive?(guard) do
+      send(guard, {:terminal, self(), event})
+    else
+      if event != :none, do: send(to, {:aybiza_bedrock, ref, event})
     end
   end
 
@@ -628,12 +720,54 @@ defmodule Aybiza.Bedrock.ToolLoop do
   end
 
   defp invoke_with_timeout(tool, input, context) do
+    # A tool that exits or kills itself fails its call, not the loop: this worker traps the
+    # exit of its linked task. It still stops with the loop: an exit signal from anything
+    # else (its owner going down) kills the tool and ends the worker.
+    trapping? = Process.flag(:trap_exit, true)
     task = Task.async(fn -> Tool.invoke(tool, input, context) end)
+    deadline = System.monotonic_time(:millisecond) + tool.timeout
 
-    case Task.yield(task, tool.timeout) || Task.shutdown(task, :brutal_kill) do
-      {:ok, outcome} -> outcome
-      {:exit, reason} -> {:error, "tool exited: #{inspect(reason)}"}
-      nil -> {:error, "timed out after #{tool.timeout} ms"}
+    try do
+      await_tool(task, deadline, tool.timeout)
+    after
+      Process.flag(:trap_exit, trapping?)
+    end
+  end
+
+  defp await_tool(%Task{ref: ref, pid: pid} = task, deadline, timeout) do
+    wait = max(deadline - System.monotonic_time(:millisecond), 0)
+
+    receive do
+      {^ref, outcome} ->
+        Process.demonitor(ref, [:flush])
+        flush_exit(pid)
+        outcome
+
+      {:DOWN, ^ref, :process, ^pid, reason} ->
+        flush_exit(pid)
+        {:error, "tool exited: #{why(reason)}"}
+
+      {:EXIT, ^pid, _reason} ->
+        # Its :DOWN follows with the same reason.
+        await_tool(task, deadline, timeout)
+
+      {:EXIT, _owner, _reason} ->
+        Task.shutdown(task, :brutal_kill)
+        # :shutdown: the loop already ended its call; no crash report for its workers.
+        exit(:shutdown)
+    after
+      wait ->
+        Task.shutdown(task, :brutal_kill)
+        flush_exit(pid)
+        {:error, "timed out after #{timeout} ms"}
+    end
+  end
+
+  defp flush_exit(pid) do
+    receive do
+      {:EXIT, ^pid, _} -> :ok
+    after
+      0 -> :ok
     end
   end
 

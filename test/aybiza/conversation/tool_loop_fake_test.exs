@@ -406,7 +406,7 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
       ToolLoop.stream(request(), [], max_rounds: 0)
     end
 
-    assert_raise ArgumentError, ~r/unknown keys/, fn ->
+    assert_raise ArgumentError, ~r/unknown ToolLoop option :colour/, fn ->
       ToolLoop.stream(request(), [], colour: 1)
     end
 

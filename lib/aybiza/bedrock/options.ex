@@ -1,0 +1,76 @@
+defmodule Aybiza.Bedrock.Options do
+  @moduledoc false
+  # Option validation whose errors name the offending key and never print option values:
+  # client options travel next to credentials, and `Keyword.validate!/2` would print the
+  # whole keyword list (secret key and session token included) for one misspelt key.
+
+  @doc """
+  Like `Keyword.validate!/2` (same `spec`: atoms or `{key, default}`), but an
+  `ArgumentError` names only keys: `what` says whose options these are, e.g.
+  `"Aybiza.Bedrock client option"`.
+  """
+  @spec validate!(term(), [atom() | {atom(), term()}], String.t()) :: keyword()
+  def validate!(opts, spec, what) when is_list(spec) and is_binary(what) do
+    unless Keyword.keyword?(opts) do
+      raise ArgumentError, "#{what}s must be a keyword list, got #{describe(opts)}"
+    end
+
+    allowed =
+      Enum.map(spec, fn
+        {key, _default} -> key
+        key -> key
+      end)
+
+    case Enum.uniq(Keyword.keys(opts) -- allowed) do
+      [] ->
+        Keyword.validate!(opts, spec)
+
+      unknown ->
+        raise ArgumentError,
+              "unknown #{what} #{Enum.map_join(unknown, ", ", &inspect/1)}" <>
+                suggestion(unknown, allowed) <>
+                "; expected one of: #{Enum.map_join(allowed, ", ", &inspect/1)}"
+    end
+  end
+
+  @doc """
+  What kind of term `term` is, without its value ("a map", "a 3-tuple", "a string of 12
+  bytes"...): for error messages about values that may hold secrets.
+  """
+  @spec describe(term()) :: String.t()
+  def describe(term) when is_binary(term) do
+    if String.valid?(term),
+      do: "a string of #{byte_size(term)} bytes",
+      else: "a binary that is not valid UTF-8"
+  end
+
+  def describe(term) when is_map(term) and is_map_key(term, :__struct__),
+    do: "a %#{inspect(term.__struct__)}{}"
+
+  def describe(term) when is_map(term), do: "a map"
+  def describe(term) when is_tuple(term), do: "a #{tuple_size(term)}-tuple"
+  def describe(term) when is_atom(term), do: "the atom #{inspect(term)}"
+  def describe(term) when is_integer(term), do: "an integer"
+  def describe(term) when is_float(term), do: "a float"
+  def describe(term) when is_pid(term), do: "a pid"
+  def describe(term) when is_function(term), do: "a function"
+  def describe([]), do: "an empty list"
+  def describe(term) when is_list(term), do: "a list"
+  def describe(_term), do: "a term"
+
+  # Closest allowed key for a misspelling (`:timeout` -> `:timeouts`); bounded work: option
+  # names are short and few.
+  defp suggestion([unknown | _], allowed) do
+    name = unknown |> Atom.to_string() |> String.slice(0, 64)
+
+    best =
+      allowed
+      |> Enum.map(&{String.jaro_distance(name, Atom.to_string(&1)), &1})
+      |> Enum.max(fn -> {0.0, nil} end)
+
+    case best do
+      {score, key} when score >= 0.8 -> " (did you mean #{inspect(key)}?)"
+      _ -> ""
+    end
+  end
+end

@@ -1,5 +1,9 @@
-defmodule Mix.Tasks.Compile.Cargo do
+defmodule Mix.Tasks.Compile.AybizaNif do
   # Defined here, not under lib/, because compilers run before lib/ is compiled.
+  #
+  # Builds the NIF crate with cargo and installs it into priv/native, or, when
+  # AYBIZA_NIF_PATH names a prebuilt library (see `mix aybiza.build_nif`), installs that
+  # file and needs no Rust at all: for releases and Docker images.
   @moduledoc false
   use Mix.Task.Compiler
 
@@ -16,17 +20,24 @@ defmodule Mix.Tasks.Compile.Cargo do
 
   @impl true
   def run(_args) do
-    root = File.cwd!()
-    profile = cargo_profile()
+    root = Path.expand(__DIR__)
     target = Path.join(priv_native_dir(), "lib#{@crate}.so")
-    stamp_file = Path.join(Mix.Project.manifest_path(), "compile.cargo")
-    stamp = {profile, fingerprint(root)}
+    stamp_file = Path.join(Mix.Project.manifest_path(), "compile.aybiza_nif")
+
+    {stamp, source} =
+      case prebuilt_path() do
+        nil ->
+          profile = cargo_profile()
+          {{profile, fingerprint(root)}, fn -> build!(root, profile) end}
+
+        path ->
+          {{:prebuilt, path, file_fingerprint(path)}, fn -> path end}
+      end
 
     if File.exists?(target) and read_stamp(stamp_file) == stamp do
       {:noop, []}
     else
-      build!(root, profile)
-      install!(built_library(root, profile), target)
+      install!(source.(), target)
       File.mkdir_p!(Path.dirname(stamp_file))
       File.write!(stamp_file, :erlang.term_to_binary(stamp))
       {:ok, []}
@@ -34,13 +45,50 @@ defmodule Mix.Tasks.Compile.Cargo do
   end
 
   @impl true
-  def manifests, do: [Path.join(Mix.Project.manifest_path(), "compile.cargo")]
+  def manifests, do: [Path.join(Mix.Project.manifest_path(), "compile.aybiza_nif")]
 
   @impl true
   def clean do
     File.rm(Path.join(priv_native_dir(), "lib#{@crate}.so"))
-    File.rm(Path.join(Mix.Project.manifest_path(), "compile.cargo"))
+    File.rm(Path.join(Mix.Project.manifest_path(), "compile.aybiza_nif"))
     :ok
+  end
+
+  @doc false
+  # Builds the library with `profile` in the crate workspace at `root`; returns its path.
+  def build!(root, profile) do
+    Mix.shell().info("Compiling NIF crate #{@crate} (cargo, profile #{profile})")
+    args = ["build", "-p", @crate, "--profile", profile, "--message-format", "short"]
+
+    unless System.find_executable("cargo") do
+      Mix.raise(
+        "cargo is not on the PATH: install Rust (https://rustup.rs) to build the " <>
+          "aybiza_bedrock NIF, or set AYBIZA_NIF_PATH to a library built with " <>
+          "`mix aybiza.build_nif` (see the README, \"Prebuilt NIF\")"
+      )
+    end
+
+    case System.cmd("cargo", args, cd: root, stderr_to_stdout: true, into: IO.stream()) do
+      {_, 0} -> built_library(root, profile)
+      {_, status} -> Mix.raise("cargo build of #{@crate} failed (exit status #{status})")
+    end
+  end
+
+  defp prebuilt_path do
+    case System.get_env("AYBIZA_NIF_PATH") do
+      blank when blank in [nil, ""] ->
+        nil
+
+      path ->
+        path = Path.expand(path)
+
+        File.regular?(path) ||
+          Mix.raise(
+            "AYBIZA_NIF_PATH=#{path} is not a file (build one with `mix aybiza.build_nif`)"
+          )
+
+        path
+    end
   end
 
   # Release builds outside dev/test: the NIF is on the hot path of live calls.
@@ -53,16 +101,6 @@ defmodule Mix.Tasks.Compile.Cargo do
 
   defp priv_native_dir, do: Path.join(Mix.Project.app_path(), "priv/native")
 
-  defp build!(root, profile) do
-    Mix.shell().info("Compiling NIF crate #{@crate} (cargo, profile #{profile})")
-    args = ["build", "-p", @crate, "--profile", profile, "--message-format", "short"]
-
-    case System.cmd("cargo", args, cd: root, stderr_to_stdout: true, into: IO.stream()) do
-      {_, 0} -> :ok
-      {_, status} -> Mix.raise("cargo build of #{@crate} failed (exit status #{status})")
-    end
-  end
-
   defp built_library(root, profile) do
     dir = if profile == "dev", do: "debug", else: profile
     target_dir = System.get_env("CARGO_TARGET_DIR") || Path.join(root, "target")
@@ -70,11 +108,17 @@ defmodule Mix.Tasks.Compile.Cargo do
   end
 
   # Copy to a temp file and rename, so a running VM never sees a half-written library.
-  defp install!(source, target) do
+  @doc false
+  def install!(source, target) do
     File.mkdir_p!(Path.dirname(target))
     tmp = target <> ".tmp#{System.unique_integer([:positive])}"
     File.cp!(source, tmp)
     File.rename!(tmp, target)
+  end
+
+  defp file_fingerprint(path) do
+    stat = File.stat!(path, time: :posix)
+    {stat.size, stat.mtime}
   end
 
   defp fingerprint(root) do
@@ -117,8 +161,8 @@ defmodule AybizaBedrock.MixProject do
       version: @version,
       elixir: "~> 1.14",
       start_permanent: Mix.env() == :prod,
-      # :cargo first: Aybiza.Native's @on_load runs at compile time and needs the library.
-      compilers: [:cargo | Mix.compilers()],
+      # The NIF first: Aybiza.Native's @on_load runs at compile time and needs the library.
+      compilers: [:aybiza_nif | Mix.compilers()],
       elixirc_paths: elixirc_paths(Mix.env()),
       deps: [],
       docs: [main: "readme"],

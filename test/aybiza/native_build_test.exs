@@ -7,8 +7,8 @@ defmodule Aybiza.NativeBuildTest do
     assert is_integer(Aybiza.Bedrock.live_streams())
   end
 
-  test "the cargo compiler is a no-op when nothing changed" do
+  test "the NIF compiler is a no-op when nothing changed" do
     # `mix test` compiled everything just before; a second run must not rebuild.
-    assert {:noop, []} = Mix.Tasks.Compile.Cargo.run([])
+    assert {:noop, []} = Mix.Tasks.Compile.AybizaNif.run([])
   end
 end

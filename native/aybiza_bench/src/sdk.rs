@@ -21,6 +21,8 @@ const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 fn client(url: &str) -> Client {
     let conf = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        // The engine's own HTTPS client: the floor runs on the same connection stack.
+        .http_client(aybiza_engine::clients::https_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "bench"))
         .endpoint_url(url)

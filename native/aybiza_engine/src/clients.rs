@@ -9,9 +9,11 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_bedrockruntime::config::Token;
 use aws_sdk_bedrockruntime::Client;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::OnceCell;
 
 type Key = (String, Option<String>, u64);
@@ -42,6 +44,22 @@ pub fn cached_clients() -> usize {
         .unwrap_or(0)
 }
 
+/// The one HTTPS client every SDK client (and the credential providers: SSO, STS, IMDS,
+/// ECS) uses: hyper 1 + rustls with the `ring` provider and the platform's root
+/// certificates. The SDK's default client would build aws-lc-sys (C and CMake) and a
+/// second, legacy hyper 0.14 stack: minutes of build time for a dependency, for no
+/// difference on the wire. Connection pools live in the per-config SDK clients.
+pub fn https_client() -> SharedHttpClient {
+    static HTTPS: OnceLock<SharedHttpClient> = OnceLock::new();
+    HTTPS
+        .get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+                .build_https()
+        })
+        .clone()
+}
+
 async fn build_client(config: &ClientConfig) -> Client {
     let region = Region::new(config.region.clone());
     // Connect timeout is enforced by the HTTP client; first-byte, idle and total timeouts
@@ -51,6 +69,7 @@ async fn build_client(config: &ClientConfig) -> Client {
         .connect_timeout(config.timeouts.connect)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .region(region.clone())
         .timeout_config(timeouts)
         .retry_config(RetryConfig::standard().with_max_attempts(3));

@@ -188,11 +188,11 @@ fn main() {
             }
         }
         if show_fail && !results[0] {
+            // One JSON object a line, for tools.
+            let got = first.unwrap_or_default();
             println!(
-                "FAIL {} [{lang}]\n  got:      {:?}\n  expected: {:?}",
-                case["id"].as_str().unwrap_or("?"),
-                first.unwrap_or_default(),
-                expected
+                "{}",
+                serde_json::json!({"id": case["id"], "lang": lang, "got": got, "expected": expected})
             );
         }
         for t in [

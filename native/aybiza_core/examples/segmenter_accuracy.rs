@@ -204,14 +204,14 @@ fn main() {
             },
         ] {
             t.cases += 1;
-            for k in 0..CHUNKINGS.len() {
-                t.right[k] += usize::from(results[k]);
+            for (r, ok) in t.right.iter_mut().zip(results) {
+                *r += usize::from(ok);
             }
         }
         if is_ud {
             total_ud.cases += 1;
-            for k in 0..CHUNKINGS.len() {
-                total_ud.right[k] += usize::from(results[k]);
+            for (r, ok) in total_ud.right.iter_mut().zip(results) {
+                *r += usize::from(ok);
             }
         }
     }

@@ -1186,8 +1186,6 @@ impl Segmenter {
             Ok(x) => x,
             Err(d) => return d,
         };
-        let mut k = k;
-        let mut closers = closers;
         // A closing quote set off by a space (`wil. ''`, `fin. »`) belongs to the sentence.
         if !glued && matches!(f, '\'' | '’' | '”' | '»') {
             match detached_closer(buf, m, eof) {

@@ -218,7 +218,8 @@ fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
     )
 }
 
-#[rustler::nif]
+// Cost grows with the text (1 ms at 64-256 KB): a dirty CPU scheduler.
+#[rustler::nif(schedule = "DirtyCpu")]
 fn catalog_estimate_tokens<'a>(env: Env<'a>, text: Term<'a>) -> Term<'a> {
     estimate_tokens(&as_string(text).unwrap_or_default()).encode(env)
 }

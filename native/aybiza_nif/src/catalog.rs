@@ -57,8 +57,13 @@ fn catalog_info(env: Env) -> Term {
 
 #[rustler::nif]
 fn catalog_resolve<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let Some(id) = as_id(model_id) else {
+        return err(
+            env,
+            "invalid_request",
+            "model id must be a string of at most 2048 bytes",
+            None,
+        );
     };
     match catalog::catalog().resolve(&id) {
         Ok(r) => ok(env, encode_resolved(env, &r)),
@@ -95,8 +100,13 @@ fn catalog_put_overrides<'a>(env: Env<'a>, overrides: Term<'a>) -> Term<'a> {
 // Dirty: the term is the caller's, of any size (hardening).
 #[rustler::nif(schedule = "DirtyCpu")]
 fn cost_calculate<'a>(env: Env<'a>, model_id: Term<'a>, usage: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let Some(id) = as_id(model_id) else {
+        return err(
+            env,
+            "invalid_request",
+            "model id must be a string of at most 2048 bytes",
+            None,
+        );
     };
     let usage = match term_to_value(usage) {
         Ok(v) => normalize_keys(v),
@@ -162,14 +172,19 @@ fn select_model_and_region<'a>(
 #[rustler::nif]
 fn catalog_region_for_country<'a>(env: Env<'a>, country: Term<'a>) -> Term<'a> {
     let c = catalog::catalog();
-    let country = as_string(country).unwrap_or_default();
+    let country = as_id(country).unwrap_or_default();
     c.regions.region_for_country(&country).encode(env)
 }
 
 #[rustler::nif]
 fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let Some(id) = as_id(model_id) else {
+        return err(
+            env,
+            "invalid_request",
+            "model id must be a string of at most 2048 bytes",
+            None,
+        );
     };
     match catalog::catalog().fallback_chain(&id) {
         Ok(chain) => ok(env, chain.encode(env)),
@@ -179,8 +194,13 @@ fn catalog_fallback_chain<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
 
 #[rustler::nif]
 fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
-        return err(env, "invalid_request", "model id must be a string", None);
+    let Some(id) = as_id(model_id) else {
+        return err(
+            env,
+            "invalid_request",
+            "model id must be a string of at most 2048 bytes",
+            None,
+        );
     };
     let explicit = if is_nil(explicit) {
         None
@@ -198,7 +218,7 @@ fn catalog_max_tokens<'a>(env: Env<'a>, model_id: Term<'a>, explicit: Term<'a>) 
 /// state as of today (an `eol_date` in the past makes a model EOL).
 #[rustler::nif]
 fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
-    let Some(id) = as_string(model_id) else {
+    let Some(id) = as_id(model_id) else {
         return atoms::nil().encode(env);
     };
     let Ok(r) = catalog::catalog().resolve_quiet(&id) else {
@@ -376,6 +396,15 @@ fn number(term: Term) -> Option<f64> {
 
 fn is_nil(term: Term) -> bool {
     term.get_type() == TermType::Atom && term.atom_to_string().is_ok_and(|a| a == "nil")
+}
+
+/// A model id or country argument: refused by length before it is scanned or copied, so a
+/// 50 MB id never holds a normal scheduler (Bedrock ids are at most 2048 bytes).
+fn as_id(term: Term) -> Option<String> {
+    match Binary::from_term(term) {
+        Ok(bin) if bin.len() > 2048 => None,
+        _ => as_string(term),
+    }
 }
 
 fn as_string(term: Term) -> Option<String> {

@@ -56,7 +56,7 @@ defmodule Aybiza.Bedrock do
   each may be set to with the `:limits` option (a keyword list or map, per call) or
   `config :aybiza_bedrock, :limits, [...]` (per-call values win):
 
-    * `:max_depth` - nesting of maps and lists, the request being level 1: 64 (8..128).
+    * `:max_depth` - nesting of maps and lists, the request being level 1: 64 (8..100).
     * `:max_request_bytes` - the request's size as JSON, binaries as base64: 20 MiB
       (Bedrock's 20 MB payload limit; 1 KiB..100 MiB).
     * `:max_items` - values (scalars, maps, lists) in the request: 1,000,000.

@@ -27,6 +27,25 @@ defmodule Aybiza.HardeningTermsTest do
     Map.merge(%{model_id: @model, messages: [%{role: :user, content: "hi"}]}, extra)
   end
 
+  defp tool_round(json) do
+    request(%{
+      tool_config: %{
+        tools: [%{tool_spec: %{name: "lookup", input_schema: %{json: %{"type" => "object"}}}}]
+      },
+      messages: [
+        %{role: :user, content: "look it up"},
+        %{
+          role: :assistant,
+          content: [%{tool_use: %{tool_use_id: "t1", name: "lookup", input: %{}}}]
+        },
+        %{
+          role: :user,
+          content: [%{tool_result: %{tool_use_id: "t1", content: [%{json: %{"r" => json}}]}}]
+        }
+      ]
+    })
+  end
+
   defp nested_list(depth), do: Enum.reduce(1..depth, "x", fn _, acc -> [acc] end)
   defp nested_map(depth), do: Enum.reduce(1..depth, "x", fn _, acc -> %{"a" => acc} end)
 
@@ -98,6 +117,20 @@ defmodule Aybiza.HardeningTermsTest do
       assert {:ok, %{text: "Fine."}} = Bedrock.converse(request(), opts)
     end
 
+    test "a request at the top of the depth range goes all the way through", %{opts: opts} do
+      # A tool result's JSON is level 9 (request, messages, message, content, block,
+      # tool_result, content, item, json); 91 nested lists under it reach level 100.
+      limits = [limits: [max_depth: 100]]
+
+      assert {:ok, %{text: "Fine."}} =
+               Bedrock.converse(tool_round(nested_list(91)), limits ++ opts)
+
+      assert {:ok, :started} = settle(Bedrock.stream(tool_round(nested_list(91)), limits ++ opts))
+
+      message = invalid!(Bedrock.converse(tool_round(nested_list(92)), limits ++ opts))
+      assert message =~ "exceeds the limit of 100 (max_depth"
+    end
+
     test "the depth limit is configurable within its range", %{opts: opts} do
       fields = %{additional_model_request_fields: %{"x" => nested_list(20)}}
       assert {:ok, :started} = settle(Bedrock.stream(request(fields), opts))
@@ -107,7 +140,7 @@ defmodule Aybiza.HardeningTermsTest do
       assert {:error, %Aybiza.Error{reason: :invalid_config, message: m}} =
                Bedrock.stream(request(), [{:limits, [max_depth: 100_000]} | opts])
 
-      assert m =~ "max_depth must be an integer from 8 to 128"
+      assert m =~ "max_depth must be an integer from 8 to 100"
 
       assert {:error, %Aybiza.Error{reason: :invalid_config}} =
                Bedrock.converse(request(), [{:limits, %{max_dept: 10}} | opts])

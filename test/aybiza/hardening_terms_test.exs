@@ -149,6 +149,52 @@ defmodule Aybiza.HardeningTermsTest do
     end
   end
 
+  describe "tool results" do
+    test "a tool that returns a 100,000-level map ends the turn with invalid_request" do
+      deep = nested_map(100_000)
+
+      tool =
+        Aybiza.Bedrock.Tool.new!(
+          name: "lookup_customer",
+          description: "Look up customer information in the CRM system",
+          input_schema: %{
+            "type" => "object",
+            "properties" => %{"customer_id" => %{"type" => "string"}},
+            "required" => ["customer_id"]
+          },
+          execute: fn _ -> {:ok, deep} end
+        )
+
+      request = %{
+        model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        messages: [%{role: :user, content: [%{text: "Can you lookup_customer C-42 for me?"}]}],
+        inference_config: %{max_tokens: 512}
+      }
+
+      # The default backend: the real engine against the embedded emulator (config/test.exs).
+      {:ok, ref} = Aybiza.Bedrock.ToolLoop.stream(request, [tool], [])
+      events = collect(ref, [])
+
+      assert Enum.any?(events, &match?({:tool_call, %{name: "lookup_customer"}}, &1))
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+               List.last(events)
+
+      assert message =~ "max_depth"
+      assert Enum.count(events, &(match?({:done, _}, &1) or match?({:error, _}, &1))) == 1
+    end
+  end
+
+  defp collect(ref, acc) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, _} = e} -> Enum.reverse([e | acc])
+      {:aybiza_bedrock, ^ref, {:error, _} = e} -> Enum.reverse([e | acc])
+      {:aybiza_bedrock, ^ref, e} -> collect(ref, [e | acc])
+    after
+      30_000 -> flunk("no terminal event; got #{inspect(Enum.reverse(acc), limit: 5)}")
+    end
+  end
+
   describe "sizes" do
     test "a 50 MB text is refused before the network, naming the limit", %{opts: opts} do
       huge = :binary.copy("a", 50_000_000)

@@ -147,6 +147,7 @@ defmodule Aybiza.Bedrock do
   """
   @spec stream(map(), keyword()) :: {:ok, stream_ref()} | {:error, Error.t()}
   def stream(request, opts \\ []) when is_map(request) and is_list(opts) do
+    keyword!(opts)
     {stream_opts, client_opts} = Keyword.split(opts, @stream_opts)
 
     stream_opts =
@@ -347,6 +348,7 @@ defmodule Aybiza.Bedrock do
   def cost!(model_id, usage), do: Aybiza.Bedrock.Cost.calculate!(model_id, usage)
 
   defp call(operation, request, opts) do
+    keyword!(opts)
     # `:backend` is accepted (and ignored) so the Backend behaviour can pass options through.
     {call_limits, opts} = Keyword.pop(opts, :limits, [])
     native_opts = %{sentences: false, limits: limits(call_limits)}
@@ -362,6 +364,13 @@ defmodule Aybiza.Bedrock do
       {:aybiza_bedrock, ^ref, {:done, result}} -> {:ok, result}
       {:aybiza_bedrock, ^ref, {:error, %Error{} = error}} -> {:error, error}
       {:aybiza_bedrock, ^ref, _progress} -> await(ref)
+    end
+  end
+
+  # Options are never printed: they can hold credentials.
+  defp keyword!(opts) do
+    unless Keyword.keyword?(opts) do
+      raise ArgumentError, "options must be a proper keyword list of atom keys"
     end
   end
 

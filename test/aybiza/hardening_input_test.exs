@@ -56,4 +56,16 @@ defmodule Aybiza.HardeningInputTest do
       refute message =~ @prompt
     end
   end
+
+  test "improper option lists are an ArgumentError that prints no option value" do
+    for call <- [
+          fn -> Bedrock.stream(@request, [{:credentials, @creds} | :tail]) end,
+          fn -> Bedrock.converse(@request, [{:credentials, @creds} | :tail]) end,
+          fn -> Bedrock.invoke_model(@model, %{}, [{:credentials, @creds} | :tail]) end,
+          fn -> Bedrock.invoke_model_stream(@model, %{}, [{:credentials, @creds} | :tail]) end
+        ] do
+      error = assert_raise ArgumentError, call
+      refute Exception.message(error) =~ "MARKER"
+    end
+  end
 end

@@ -327,7 +327,11 @@ defmodule Aybiza.HardeningTermsTest do
     end
 
     test "text, catalog and cost functions take odd terms without crashing" do
-      for bad <- [nested_map(100_000), nested_list(100_000), [1 | 2], %{"n" => 2 ** 70}, {1, 2}] do
+      # 20-63 levels once overflowed a dirty scheduler's stack in the catalog's converter.
+      deep =
+        for d <- [20, 40, 50, 63, 64, 100_000], f <- [&nested_map/1, &nested_list/1], do: f.(d)
+
+      for bad <- deep ++ [[1 | 2], %{"n" => 2 ** 70}, {1, 2}] do
         for fun <- [
               fn -> Text.assess_query_complexity("hi", %{agent_type: bad}) end,
               fn -> Text.should_use_extended_thinking?("hi", %{conversation_history: bad}) end,

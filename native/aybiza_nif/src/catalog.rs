@@ -447,9 +447,14 @@ fn normalize_keys(v: Value) -> Value {
 }
 
 /// Terms from callers are shape-checked without recursion first (hardening: a deep term
-/// would overflow the recursion below).
+/// would overflow the recursion below). Usage, requirements and overrides are shallow; 16
+/// levels keep the recursion far inside a dirty scheduler's stack, even in a debug build.
 fn term_to_value(term: Term) -> Result<Value, String> {
-    crate::term_value::check_term_shape(term, &aybiza_core::limits::Limits::default())?;
+    let limits = aybiza_core::limits::Limits {
+        max_depth: 16,
+        ..aybiza_core::limits::Limits::default()
+    };
+    crate::term_value::check_term_shape(term, &limits)?;
     term_to_value_unchecked(term)
 }
 

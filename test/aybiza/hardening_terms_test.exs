@@ -300,6 +300,13 @@ defmodule Aybiza.HardeningTermsTest do
       assert message =~ "body.a"
     end
 
+    test "invalid UTF-8 text is named as such", %{opts: opts} do
+      bad = %{role: :user, content: [%{text: <<0xFF, 0xFE>>}]}
+      message = invalid!(Bedrock.stream(request(%{messages: [bad]}), opts))
+      assert message =~ "messages[0].content[0].text"
+      assert message =~ "not valid UTF-8"
+    end
+
     test "bignums, tuples, pids, refs, funs and odd keys name the path", %{opts: opts} do
       cases = [
         {%{"n" => 2 ** 70}, "beyond 64 bits"},

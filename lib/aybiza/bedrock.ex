@@ -199,7 +199,8 @@ defmodule Aybiza.Bedrock do
   `:stop_reason`, `:usage`, `:cost`, `:timings`, `:model_id`, `:region`, `:request_id`.
 
   The call runs on the engine's runtime; the calling process waits in a `receive`, never
-  blocking a scheduler.
+  blocking a scheduler. Options: the client options of this module and `:limits` (see
+  "Limits"); `invoke_model/3` and `invoke_model_stream/3` take the same.
   """
   @spec converse(map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
   def converse(request, opts \\ []) when is_map(request) and is_list(opts) do

@@ -66,7 +66,7 @@ defmodule Aybiza.Bedrock do
   each may be set to with the `:limits` option (a keyword list or map, per call) or
   `config :aybiza_bedrock, :limits, [...]` (per-call values win):
 
-    * `:max_depth` - nesting of maps and lists, the request being level 1: 64 (8..128).
+    * `:max_depth` - nesting of maps and lists, the request being level 1: 64 (8..100).
     * `:max_request_bytes` - the request's size as JSON, binaries as base64: 20 MiB
       (Bedrock's 20 MB payload limit; 1 KiB..100 MiB).
     * `:max_items` - values (scalars, maps, lists) in the request: 1,000,000.
@@ -221,7 +221,8 @@ defmodule Aybiza.Bedrock do
   `:stop_reason`, `:usage`, `:cost`, `:timings`, `:model_id`, `:region`, `:request_id`.
 
   The call runs on the engine's runtime; the calling process waits in a `receive`, never
-  blocking a scheduler.
+  blocking a scheduler. Options: the client options of this module and `:limits` (see
+  "Limits"); `invoke_model/3` and `invoke_model_stream/3` take the same.
   """
   @spec converse(map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
   def converse(request, opts \\ [])

@@ -39,7 +39,7 @@ defmodule Aybiza.HardeningCancelTest do
   test "no event of a call reaches the receiver after cancel/1 returns, at load", %{opts: opts} do
     parent = self()
     # Saturate the schedulers (and so the cores the engine's threads share with them).
-    burners = for _ <- 1..System.schedulers_online() * 2, do: spawn(fn -> burn() end)
+    burners = for _ <- 1..(System.schedulers_online() * 2), do: spawn(fn -> burn() end)
     on_exit(fn -> Enum.each(burners, &Process.exit(&1, :kill)) end)
 
     workers =

@@ -27,6 +27,25 @@ defmodule Aybiza.HardeningTermsTest do
     Map.merge(%{model_id: @model, messages: [%{role: :user, content: "hi"}]}, extra)
   end
 
+  defp tool_round(json) do
+    request(%{
+      tool_config: %{
+        tools: [%{tool_spec: %{name: "lookup", input_schema: %{json: %{"type" => "object"}}}}]
+      },
+      messages: [
+        %{role: :user, content: "look it up"},
+        %{
+          role: :assistant,
+          content: [%{tool_use: %{tool_use_id: "t1", name: "lookup", input: %{}}}]
+        },
+        %{
+          role: :user,
+          content: [%{tool_result: %{tool_use_id: "t1", content: [%{json: %{"r" => json}}]}}]
+        }
+      ]
+    })
+  end
+
   defp nested_list(depth), do: Enum.reduce(1..depth, "x", fn _, acc -> [acc] end)
   defp nested_map(depth), do: Enum.reduce(1..depth, "x", fn _, acc -> %{"a" => acc} end)
 
@@ -98,6 +117,20 @@ defmodule Aybiza.HardeningTermsTest do
       assert {:ok, %{text: "Fine."}} = Bedrock.converse(request(), opts)
     end
 
+    test "a request at the top of the depth range goes all the way through", %{opts: opts} do
+      # A tool result's JSON is level 9 (request, messages, message, content, block,
+      # tool_result, content, item, json); 91 nested lists under it reach level 100.
+      limits = [limits: [max_depth: 100]]
+
+      assert {:ok, %{text: "Fine."}} =
+               Bedrock.converse(tool_round(nested_list(91)), limits ++ opts)
+
+      assert {:ok, :started} = settle(Bedrock.stream(tool_round(nested_list(91)), limits ++ opts))
+
+      message = invalid!(Bedrock.converse(tool_round(nested_list(92)), limits ++ opts))
+      assert message =~ "exceeds the limit of 100 (max_depth"
+    end
+
     test "the depth limit is configurable within its range", %{opts: opts} do
       fields = %{additional_model_request_fields: %{"x" => nested_list(20)}}
       assert {:ok, :started} = settle(Bedrock.stream(request(fields), opts))
@@ -107,12 +140,58 @@ defmodule Aybiza.HardeningTermsTest do
       assert {:error, %Aybiza.Error{reason: :invalid_config, message: m}} =
                Bedrock.stream(request(), [{:limits, [max_depth: 100_000]} | opts])
 
-      assert m =~ "max_depth must be an integer from 8 to 128"
+      assert m =~ "max_depth must be an integer from 8 to 100"
 
       assert {:error, %Aybiza.Error{reason: :invalid_config}} =
                Bedrock.converse(request(), [{:limits, %{max_dept: 10}} | opts])
 
       assert_raise ArgumentError, fn -> Bedrock.stream(request(), [{:limits, :big} | opts]) end
+    end
+  end
+
+  describe "tool results" do
+    test "a tool that returns a 100,000-level map ends the turn with invalid_request" do
+      deep = nested_map(100_000)
+
+      tool =
+        Aybiza.Bedrock.Tool.new!(
+          name: "lookup_customer",
+          description: "Look up customer information in the CRM system",
+          input_schema: %{
+            "type" => "object",
+            "properties" => %{"customer_id" => %{"type" => "string"}},
+            "required" => ["customer_id"]
+          },
+          execute: fn _ -> {:ok, deep} end
+        )
+
+      request = %{
+        model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        messages: [%{role: :user, content: [%{text: "Can you lookup_customer C-42 for me?"}]}],
+        inference_config: %{max_tokens: 512}
+      }
+
+      # The default backend: the real engine against the embedded emulator (config/test.exs).
+      {:ok, ref} = Aybiza.Bedrock.ToolLoop.stream(request, [tool], [])
+      events = collect(ref, [])
+
+      assert Enum.any?(events, &match?({:tool_call, %{name: "lookup_customer"}}, &1))
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+               List.last(events)
+
+      assert message =~ "max_depth"
+      assert Enum.count(events, &(match?({:done, _}, &1) or match?({:error, _}, &1))) == 1
+    end
+  end
+
+  defp collect(ref, acc) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, _} = e} -> Enum.reverse([e | acc])
+      {:aybiza_bedrock, ^ref, {:error, _} = e} -> Enum.reverse([e | acc])
+      {:aybiza_bedrock, ^ref, e} -> collect(ref, [e | acc])
+    after
+      30_000 -> flunk("no terminal event; got #{inspect(Enum.reverse(acc), limit: 5)}")
     end
   end
 
@@ -221,6 +300,13 @@ defmodule Aybiza.HardeningTermsTest do
       assert message =~ "body.a"
     end
 
+    test "invalid UTF-8 text is named as such", %{opts: opts} do
+      bad = %{role: :user, content: [%{text: <<0xFF, 0xFE>>}]}
+      message = invalid!(Bedrock.stream(request(%{messages: [bad]}), opts))
+      assert message =~ "messages[0].content[0].text"
+      assert message =~ "not valid UTF-8"
+    end
+
     test "bignums, tuples, pids, refs, funs and odd keys name the path", %{opts: opts} do
       cases = [
         {%{"n" => 2 ** 70}, "beyond 64 bits"},
@@ -248,7 +334,11 @@ defmodule Aybiza.HardeningTermsTest do
     end
 
     test "text, catalog and cost functions take odd terms without crashing" do
-      for bad <- [nested_map(100_000), nested_list(100_000), [1 | 2], %{"n" => 2 ** 70}, {1, 2}] do
+      # 20-63 levels once overflowed a dirty scheduler's stack in the catalog's converter.
+      deep =
+        for d <- [20, 40, 50, 63, 64, 100_000], f <- [&nested_map/1, &nested_list/1], do: f.(d)
+
+      for bad <- deep ++ [[1 | 2], %{"n" => 2 ** 70}, {1, 2}] do
         for fun <- [
               fn -> Text.assess_query_complexity("hi", %{agent_type: bad}) end,
               fn -> Text.should_use_extended_thinking?("hi", %{conversation_history: bad}) end,

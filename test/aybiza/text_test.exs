@@ -137,3 +137,94 @@ defmodule Aybiza.TextTest do
     end
   end
 end
+
+defmodule Aybiza.TextSchedulingTest do
+  # The system monitor is one per VM: not async.
+  use ExUnit.Case, async: false
+
+  alias Aybiza.Bedrock.Text
+
+  # Every public text function with a 1 MB and a 50 MB input: no long_schedule event (a
+  # normal scheduler held for more than 1 ms) comes from our NIFs.
+  @tag timeout: 300_000
+  test "text functions never hold a normal scheduler, at 1 MB and 50 MB" do
+    for size <- [1_000_000, 50_000_000] do
+      sentence = "Dr. Smith checked order 42 at 3 p.m. today, and it shipped. "
+      text = :binary.copy(sentence, div(size, byte_size(sentence)))
+      no_word = :binary.copy("a", size)
+
+      # At 50 MB only the calls whose cost grows fastest with input (the debug build scans
+      # ~1 MB/s per pass): the rest are the same dirty-scheduler path.
+      large = size > 1_000_000
+
+      events =
+        monitored(fn ->
+          seg = Text.new_segmenter()
+          assert [_ | _] = Text.push(seg, text)
+          assert is_list(Text.finish(seg))
+
+          sentence_mode = Text.new_segmenter(max_chars: 0)
+          assert Text.push(sentence_mode, no_word) == []
+          # Small deltas after a large held sentence: still off the normal scheduler.
+          assert Text.push(sentence_mode, "b") == []
+          assert [_] = Text.finish(sentence_mode)
+
+          assert Text.determine_response_length(text) in 50..300
+          assert is_boolean(Text.detect_tool_intent(text))
+
+          unless large do
+            assert length(Text.split_sentences(text)) > 1
+            assert is_binary(Text.optimize_text_for_speech(text))
+            assert is_float(Text.assess_query_complexity(text))
+            assert is_boolean(Text.should_use_extended_thinking?(text))
+          end
+        end)
+
+      ours =
+        Enum.filter(events, fn {_pid, info} ->
+          Enum.any?(info, fn
+            {k, {mod, _f, _a}} when k in [:in, :out] ->
+              mod in [Aybiza.Native, Aybiza.Bedrock.Text]
+
+            _ ->
+              false
+          end)
+        end)
+
+      assert ours == [], "long_schedule at #{size} bytes: #{inspect(ours)}"
+    end
+  end
+
+  test "length options out of range are an ArgumentError naming the option" do
+    for {key, value} <- [max_chars: 2 ** 70, min_chars: -1, first_chunk_min_chars: 1.5] do
+      error = assert_raise ArgumentError, fn -> Text.new_segmenter([{key, value}]) end
+      assert error.message =~ inspect(key)
+    end
+
+    assert_raise ArgumentError, ~r/:max_chars/, fn ->
+      Text.split_sentences("Hi.", max_chars: 2 ** 64)
+    end
+
+    assert Text.split_sentences("Hi. There.", max_chars: 1_000_000) == ["Hi.", "There."]
+  end
+
+  defp monitored(fun) do
+    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
+
+    try do
+      fun.()
+    after
+      :erlang.system_monitor(previous || :undefined)
+    end
+
+    collect([])
+  end
+
+  defp collect(acc) do
+    receive do
+      {:monitor, pid, :long_schedule, info} -> collect([{pid, info} | acc])
+    after
+      0 -> Enum.reverse(acc)
+    end
+  end
+end

@@ -31,6 +31,14 @@ defmodule Aybiza.Bedrock.Text do
       a block is released as one piece.
     * `:newline_boundaries` (`true`) - a line break always ends the current unit.
 
+  Length options are integers in `0..1_000_000`; anything else (a float, `2 ** 70`, a negative
+  number) raises `ArgumentError` naming the option.
+
+  `push/2` and `finish/1` run small work (up to 16 KB of delta plus held text) on the calling
+  scheduler and larger work on a dirty CPU scheduler; the whole-text functions always run on
+  a dirty CPU scheduler. No call holds a normal scheduler for more than a fraction of a
+  millisecond, whatever the input size.
+
   ## Speech options (defaults)
 
     * `:acronyms` (`%{"URL" => "U-R-L", "API" => "A-P-I", "ID" => "I-D", "FAQ" => "F-A-Q"}`) -
@@ -55,6 +63,9 @@ defmodule Aybiza.Bedrock.Text do
     newline_boundaries: true
   ]
 
+  # Largest length option (characters), the same bound as the NIF's `MAX_LENGTH_OPTION`.
+  @max_length_option 1_000_000
+
   @speech_defaults [
     acronyms: nil,
     strip_markdown: true,
@@ -76,14 +87,27 @@ defmodule Aybiza.Bedrock.Text do
   sentences whose end became certain, in order.
   """
   @spec push(segmenter(), binary()) :: [String.t()]
-  def push(segmenter, delta) when is_binary(delta), do: Native.segmenter_push(segmenter, delta)
+  def push(segmenter, delta) when is_binary(delta) do
+    # Small work runs on the calling scheduler; a large delta (or held text, or a segmenter
+    # busy in another process) is answered `:dirty` and redone on a dirty CPU scheduler, so
+    # no call blocks a normal scheduler whatever its size.
+    case Native.segmenter_push(segmenter, delta) do
+      :dirty -> Native.segmenter_push_dirty(segmenter, delta)
+      sentences -> sentences
+    end
+  end
 
   @doc """
   Ends the stream: returns the pieces still held (zero or more). The segmenter is reset and
   may be reused for a new stream.
   """
   @spec finish(segmenter()) :: [String.t()]
-  def finish(segmenter), do: Native.segmenter_finish(segmenter)
+  def finish(segmenter) do
+    case Native.segmenter_finish(segmenter) do
+      :dirty -> Native.segmenter_finish_dirty(segmenter)
+      sentences -> sentences
+    end
+  end
 
   @doc """
   Splits a whole text into sentences: exactly what `push/2` of the whole text followed by
@@ -150,14 +174,14 @@ defmodule Aybiza.Bedrock.Text do
     for {key, value} <- opts do
       case key do
         k when k in [:min_chars, :max_chars] ->
-          check(key, value, is_integer(value) and value >= 0, "a non-negative integer")
+          check(key, value, length_option?(value), "an integer in 0..#{@max_length_option}")
 
         :first_chunk_min_chars ->
           check(
             key,
             value,
-            is_nil(value) or (is_integer(value) and value >= 0),
-            "nil or a non-negative integer"
+            is_nil(value) or length_option?(value),
+            "nil or an integer in 0..#{@max_length_option}"
           )
 
         _ ->
@@ -183,6 +207,8 @@ defmodule Aybiza.Bedrock.Text do
 
     opts |> Enum.reject(fn {_k, v} -> is_nil(v) end) |> Map.new()
   end
+
+  defp length_option?(value), do: is_integer(value) and value in 0..@max_length_option
 
   defp valid_acronyms?(nil), do: true
 

@@ -28,7 +28,8 @@ const MIB: usize = 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Levels of nested maps and lists, the request itself being level 1. Bounded above by
-    /// 128 (serde_json's own parser limit), so nothing downstream can recurse deeper.
+    /// 100, below serde_json's parser limit (128 levels, which the emulator and any
+    /// serde-based peer enforce), so nothing downstream recurses deeper.
     pub max_depth: usize,
     /// The request's size as JSON on the wire (binaries counted as base64).
     pub max_request_bytes: usize,
@@ -83,10 +84,11 @@ const fn range(name: &'static str, min: usize, max: usize) -> Range {
 }
 
 impl Limits {
-    /// The safe range of every limit. `max_depth` stops at 128 because conversion to the
-    /// SDK's document type and serde_json's parser are bounded there.
+    /// The safe range of every limit. `max_depth` stops at 100: the values are dropped and
+    /// cloned recursively (a few hundred bytes of stack per level on a dirty scheduler) and
+    /// serde_json parsers refuse 128 levels.
     pub const RANGES: [Range; 11] = [
-        range("max_depth", 8, 128),
+        range("max_depth", 8, 100),
         range("max_request_bytes", 1024, 100 * MIB),
         range("max_items", 16, 10_000_000),
         range("max_text_bytes", 1, 100 * MIB),

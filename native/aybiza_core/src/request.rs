@@ -291,6 +291,10 @@ impl<'a> Obj<'a> {
 
 fn kind(v: &Value) -> &'static str {
     match v {
+        // The NIF's marker for a binary that is not UTF-8.
+        Value::Object(m) if m.len() == 1 && m.contains_key(BINARY_MARKER) => {
+            "a binary that is not valid UTF-8"
+        }
         Value::Null => "nil",
         Value::Bool(_) => "a boolean",
         Value::Number(_) => "a number",
@@ -1362,5 +1366,16 @@ mod tests {
         let e = decode_invoke(&json!({"model_id": "m", "body": body})).unwrap_err();
         assert!(e.message.contains("max_depth"), "{}", e.message);
         assert!(e.message.starts_with("body"), "{}", e.message);
+    }
+
+    #[test]
+    fn invalid_utf8_text_is_named_as_such() {
+        let v = json!({"modelId": "m", "messages": [{"role": "user", "content": [
+            {"text": {"$binary": "//4="}}]}]});
+        let e = decode_converse(&v).unwrap_err();
+        assert_eq!(
+            e.message,
+            "messages[0].content[0].text: expected a string, got a binary that is not valid UTF-8"
+        );
     }
 }

@@ -269,7 +269,8 @@ fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
     )
 }
 
-#[rustler::nif]
+// Cost grows with the text (1 ms at 64-256 KB): a dirty CPU scheduler.
+#[rustler::nif(schedule = "DirtyCpu")]
 fn catalog_estimate_tokens<'a>(env: Env<'a>, text: Term<'a>) -> Term<'a> {
     estimate_tokens(&as_string(text).unwrap_or_default()).encode(env)
 }
@@ -468,9 +469,14 @@ fn normalize_keys(v: Value) -> Value {
 }
 
 /// Terms from callers are shape-checked without recursion first (hardening: a deep term
-/// would overflow the recursion below).
+/// would overflow the recursion below). Usage, requirements and overrides are shallow; 16
+/// levels keep the recursion far inside a dirty scheduler's stack, even in a debug build.
 fn term_to_value(term: Term) -> Result<Value, String> {
-    crate::term_value::check_term_shape(term, &aybiza_core::limits::Limits::default())?;
+    let limits = aybiza_core::limits::Limits {
+        max_depth: 16,
+        ..aybiza_core::limits::Limits::default()
+    };
+    crate::term_value::check_term_shape(term, &limits)?;
     term_to_value_unchecked(term)
 }
 

@@ -2,7 +2,8 @@
 //! normalization and the query heuristics. Options arrive as maps with atom or string keys
 //! (snake_case or camelCase); the Elixir facade validates them first.
 //!
-//! `segmenter_push` handles one delta (microseconds) and runs on the normal scheduler;
+//! `segmenter_push` / `segmenter_finish` handle a small delta (microseconds) on the normal
+//! scheduler and answer `:dirty` for large work, which the facade sends to their dirty twins;
 //! whole-text calls may get large inputs and run on a dirty CPU scheduler.
 
 use std::sync::Mutex;
@@ -10,7 +11,7 @@ use std::sync::Mutex;
 use aybiza_core::text::complexity::{self, QueryContext};
 use aybiza_core::text::segmenter::{split_sentences as split, Segmenter, SegmenterOptions};
 use aybiza_core::text::speech::{self, SpeechOptions};
-use rustler::{Binary, Error, NifResult, Resource, ResourceArc, Term};
+use rustler::{Binary, Encoder, Error, NifResult, Resource, ResourceArc, Term};
 use serde_json::Value;
 
 use crate::term_value::term_to_value;
@@ -56,12 +57,16 @@ fn opt_bool(map: &Value, key: &str, default: bool) -> NifResult<bool> {
     }
 }
 
+/// Largest value of a length option (characters): larger is a caller's mistake, not a policy.
+pub const MAX_LENGTH_OPTION: u64 = 1_000_000;
+
 fn opt_usize(map: &Value, key: &str) -> NifResult<Option<usize>> {
     match field(map, key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => v
             .as_u64()
-            .map(|n| Some(n.min(usize::MAX as u64) as usize))
+            .filter(|&n| n <= MAX_LENGTH_OPTION)
+            .map(|n| Some(n as usize))
             .ok_or_else(|| bad(key)),
     }
 }
@@ -155,21 +160,77 @@ fn segmenter_new(options: Term) -> NifResult<ResourceArc<SegmenterResource>> {
     }))
 }
 
-/// Pushes raw bytes: a delta may end inside a UTF-8 character.
-#[rustler::nif]
-fn segmenter_push(segmenter: ResourceArc<SegmenterResource>, delta: Binary) -> Vec<String> {
+/// Bytes a call on a normal scheduler may scan: the segmenter scans 100-200 MB/s, so this
+/// stays well under the ~1 ms a NIF may hold a scheduler. Larger work goes to a dirty CPU
+/// scheduler.
+const NORMAL_SCHEDULER_BYTES: usize = 16 * 1024;
+
+mod atoms {
+    rustler::atoms! { dirty }
+}
+
+/// Runs `f` on the segmenter if the lock is free and the work is small: else `None` (the
+/// caller retries on a dirty scheduler, where waiting for the lock or a long scan is allowed).
+fn on_normal_scheduler<T>(
+    segmenter: &SegmenterResource,
+    extra: usize,
+    f: impl FnOnce(&mut Segmenter) -> T,
+) -> Option<T> {
+    let mut s = match segmenter.inner.try_lock() {
+        Ok(s) => s,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return None,
+    };
+    // Held text may be scanned again (a long sentence in sentence mode): count it.
+    if s.pending_len().saturating_add(extra) > NORMAL_SCHEDULER_BYTES {
+        return None;
+    }
+    Some(f(&mut s))
+}
+
+fn locked<T>(segmenter: &SegmenterResource, f: impl FnOnce(&mut Segmenter) -> T) -> T {
     match segmenter.inner.lock() {
-        Ok(mut s) => s.push_bytes(delta.as_slice()),
-        Err(poisoned) => poisoned.into_inner().push_bytes(delta.as_slice()),
+        Ok(mut s) => f(&mut s),
+        Err(poisoned) => f(&mut poisoned.into_inner()),
     }
 }
 
+/// Pushes raw bytes (a delta may end inside a UTF-8 character) on the normal scheduler, or
+/// returns `:dirty` without doing anything when the delta plus the held text is large or
+/// another process holds the segmenter: the facade then calls `segmenter_push_dirty`.
 #[rustler::nif]
-fn segmenter_finish(segmenter: ResourceArc<SegmenterResource>) -> Vec<String> {
-    match segmenter.inner.lock() {
-        Ok(mut s) => s.finish(),
-        Err(poisoned) => poisoned.into_inner().finish(),
+fn segmenter_push<'a>(
+    env: rustler::Env<'a>,
+    segmenter: ResourceArc<SegmenterResource>,
+    delta: Binary<'a>,
+) -> Term<'a> {
+    let bytes = delta.as_slice();
+    match on_normal_scheduler(&segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
+        Some(sentences) => sentences.encode(env),
+        None => atoms::dirty().encode(env),
     }
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn segmenter_push_dirty(segmenter: ResourceArc<SegmenterResource>, delta: Binary) -> Vec<String> {
+    locked(&segmenter, |s| s.push_bytes(delta.as_slice()))
+}
+
+/// Ends the stream on the normal scheduler, or `:dirty` (see `segmenter_push`).
+#[rustler::nif]
+fn segmenter_finish<'a>(
+    env: rustler::Env<'a>,
+    segmenter: ResourceArc<SegmenterResource>,
+) -> Term<'a> {
+    match on_normal_scheduler(&segmenter, 0, Segmenter::finish) {
+        Some(sentences) => sentences.encode(env),
+        None => atoms::dirty().encode(env),
+    }
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn segmenter_finish_dirty(segmenter: ResourceArc<SegmenterResource>) -> Vec<String> {
+    locked(&segmenter, Segmenter::finish)
 }
 
 #[rustler::nif(schedule = "DirtyCpu")]
@@ -204,7 +265,7 @@ fn should_use_extended_thinking(query: Binary, context: Term) -> NifResult<bool>
     ))
 }
 
-#[rustler::nif]
+#[rustler::nif(schedule = "DirtyCpu")]
 fn determine_response_length(query: Binary, context: Term) -> NifResult<u32> {
     let ctx = query_context(context)?;
     Ok(complexity::determine_response_length(

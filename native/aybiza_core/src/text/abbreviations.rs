@@ -361,6 +361,10 @@ pub fn lookup(word: &str) -> Option<AbbrevKind> {
     if cap_only && !word.chars().next().is_some_and(char::is_uppercase) {
         return None;
     }
+    // `FR.`, `ST.` in capitals are acronyms (`der FR. Die`), not titles or street names.
+    if word.len() >= 2 && word.chars().all(char::is_uppercase) && kind == AbbrevKind::Prepositive {
+        return None;
+    }
     Some(kind)
 }
 

@@ -5,6 +5,7 @@
 pub mod abbreviations;
 mod chars;
 pub mod complexity;
+mod language_data;
 pub mod options;
 pub mod segmenter;
 pub mod speech;

@@ -12,6 +12,7 @@
 
 use super::abbreviations::{self, AbbrevKind};
 use super::chars::*;
+use super::language_data;
 pub use super::options::SegmenterOptions;
 use super::utf8;
 
@@ -1181,41 +1182,25 @@ impl Segmenter {
             return Decision::Continue(k); // `[...]` marks an omission inside a quote
         }
         // 2. What follows the run.
-        let Some(f0) = char_at(buf, k) else {
-            return if eof {
-                Decision::Boundary(k)
-            } else {
-                Decision::NeedMore
-            };
+        let (mut m, mut f, mut glued) = match self.next_after(buf, k, eof) {
+            Ok(x) => x,
+            Err(d) => return d,
         };
-        let glued = !f0.is_whitespace();
-        let (m, f) = if glued {
-            (k, f0)
-        } else {
-            let mut m = k;
-            let mut found = None;
-            for (j, c) in buf[k..].char_indices() {
-                if !c.is_whitespace() {
-                    found = Some((k + j, c));
-                    break;
-                }
-                if (c == '\n' || c == '\r') && self.opts.newline_boundaries {
-                    return Decision::Boundary(k);
-                }
-                m = k + j + c.len_utf8();
-                if m - k > MAX_GAP {
-                    return Decision::Boundary(k);
+        // A closing quote set off by a space (`wil. ''`, `fin. »`) belongs to the sentence.
+        if !glued && matches!(f, '\'' | '’' | '”' | '»') {
+            match detached_closer(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(0) => {}
+                Some(len) => {
+                    k = m + len;
+                    closers = true;
+                    (m, f, glued) = match self.next_after(buf, k, eof) {
+                        Ok(x) => x,
+                        Err(d) => return d,
+                    };
                 }
             }
-            match found {
-                Some(x) => x,
-                None if eof => return Decision::Boundary(k),
-                None => {
-                    let _ = m;
-                    return Decision::NeedMore;
-                }
-            }
-        };
+        }
         if strong {
             return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
         }
@@ -1231,6 +1216,38 @@ impl Segmenter {
             );
         }
         self.decide_period(closers, glued, f, buf, i, k, m, eof)
+    }
+
+    /// The first non-space character at or after `k` (`m`, that character, and whether it is
+    /// glued to `k`), or the decision when there is none: a line break or a long gap ends the
+    /// sentence, the end of the text too, else more text is needed.
+    fn next_after(&self, buf: &str, k: usize, eof: bool) -> Result<(usize, char, bool), Decision> {
+        let Some(f0) = char_at(buf, k) else {
+            return Err(if eof {
+                Decision::Boundary(k)
+            } else {
+                Decision::NeedMore
+            });
+        };
+        if !f0.is_whitespace() {
+            return Ok((k, f0, true));
+        }
+        for (j, c) in buf[k..].char_indices() {
+            if !c.is_whitespace() {
+                return Ok((k + j, c, false));
+            }
+            if (c == '\n' || c == '\r') && self.opts.newline_boundaries {
+                return Err(Decision::Boundary(k));
+            }
+            if j + c.len_utf8() > MAX_GAP {
+                return Err(Decision::Boundary(k));
+            }
+        }
+        Err(if eof {
+            Decision::Boundary(k)
+        } else {
+            Decision::NeedMore
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1251,7 +1268,9 @@ impl Segmenter {
             if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
                 return Decision::Continue(k);
             }
-            if closers && (f.is_lowercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f))) {
+            // `「はい。」と言った`: a quote glued into the next clause. Other scripts without
+            // case (`।" लेकिन`) start a new sentence after the quote.
+            if closers && (f.is_lowercase() || is_cjk(f)) {
                 return Decision::Continue(k);
             }
             return Decision::Boundary(k);
@@ -1266,8 +1285,13 @@ impl Segmenter {
             return Decision::Continue(k);
         }
         if f.is_lowercase() {
+            // A name spelled with `!` (`Yahoo! in`, `from Argghhh! has`): a capitalized word
+            // that is not the first of its sentence, a single `!`, then lower case.
+            let w = left_word(buf, self.start, i);
+            let first_word = buf[self.start..i].trim_start().len() == w.len();
             let ex = &buf[i..k] == "!"
-                && abbreviations::is_exclamation_word(left_word(buf, self.start, i));
+                && (abbreviations::is_exclamation_word(w)
+                    || (!first_word && w.chars().next().is_some_and(char::is_uppercase)));
             return if closers || ex {
                 Decision::Continue(k)
             } else {
@@ -1275,7 +1299,11 @@ impl Segmenter {
             };
         }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
-            return Decision::Continue(k);
+            return match low_opener(buf, m, eof) {
+                None => Decision::NeedMore,
+                Some(true) => Decision::Boundary(k),
+                Some(false) => Decision::Continue(k),
+            };
         }
         let _ = eof;
         Decision::Boundary(k)
@@ -1332,56 +1360,96 @@ impl Segmenter {
             };
         }
         let cjk_like = is_cjk(f) || (f.is_alphabetic() && !has_case(f));
-        let opener = matches!(f, '¿' | '¡');
+        let opener = match low_opener(buf, m, eof) {
+            None => return Decision::NeedMore,
+            Some(low) => low || matches!(f, '¿' | '¡'),
+        };
         if closers {
-            if f.is_lowercase() || is_continuation_punct(f) {
+            if !opener && (f.is_lowercase() || is_continuation_punct(f)) {
                 return Decision::Continue(k);
             }
             return Decision::Boundary(k);
         }
-        let left = classify_left(word());
+        let w = word();
+        let left = classify_left(w);
+        // The next word, when a rule needs it: `Err` when it has not fully arrived.
+        let next_word = || -> Result<(&str, char), ()> {
+            for (j, c) in buf[m..].char_indices() {
+                if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
+                    return Ok((&buf[m..m + j], c));
+                }
+            }
+            if eof {
+                Ok((&buf[m..], ' '))
+            } else {
+                Err(())
+            }
+        };
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {
-                if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
-                    Decision::Continue(k)
-                } else {
-                    Decision::Boundary(k)
+                if opener {
+                    return Decision::Boundary(k);
                 }
+                if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
+                    return Decision::Continue(k);
+                }
+                if left == Left::Number && is_ordinal_shape(w) {
+                    // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
+                    // lower-case word.
+                    if f.is_lowercase() {
+                        return Decision::Continue(k);
+                    }
+                    if f.is_uppercase() {
+                        return match next_word() {
+                            Err(()) => Decision::NeedMore,
+                            Ok((next, _)) if language_data::is_month(next) => Decision::Continue(k),
+                            Ok(_) => Decision::Boundary(k),
+                        };
+                    }
+                }
+                Decision::Boundary(k)
             }
             Left::Abbrev(AbbrevKind::Weak) => {
-                if f.is_uppercase() || opener || cjk_like {
-                    Decision::Boundary(k)
-                } else {
-                    Decision::Continue(k)
-                }
-            }
-            Left::Initial | Left::MultiPeriod | Left::Abbrev(AbbrevKind::Ordinary) => {
                 if opener || cjk_like {
                     return Decision::Boundary(k);
                 }
                 if !f.is_uppercase() {
                     return Decision::Continue(k);
                 }
-                // The next word decides: `U.S. How` splits, `U.S. Government` does not.
-                let mut end = None;
-                for (j, c) in buf[m..].char_indices() {
-                    if !c.is_alphabetic() || j >= MAX_WORD_AHEAD {
-                        end = Some((m + j, c));
-                        break;
-                    }
+                // `Vol. II`, `Ch. IV`, `Fig. S1`: a label continues; a word starts a sentence.
+                match next_word() {
+                    Err(()) => Decision::NeedMore,
+                    Ok((next, _)) if is_label(next) => Decision::Continue(k),
+                    Ok(_) => Decision::Boundary(k),
                 }
-                let (we, after) = match end {
-                    Some(x) => x,
-                    None if eof => (buf.len(), ' '),
-                    None => return Decision::NeedMore,
+            }
+            Left::Initial | Left::MultiPeriod | Left::Abbrev(AbbrevKind::Ordinary) => {
+                if opener || (cjk_like && !matches!(left, Left::Abbrev(_))) {
+                    return Decision::Boundary(k);
+                }
+                if !f.is_uppercase() {
+                    return Decision::Continue(k);
+                }
+                // The next word decides: `U.S. How` splits, `U.S. Government` does not.
+                let (next, after) = match next_word() {
+                    Ok(x) => x,
+                    Err(()) => return Decision::NeedMore,
                 };
-                let next = &buf[m..we];
                 let initials = matches!(left, Left::Initial | Left::MultiPeriod);
                 if after == '.' && initials && next.chars().count() == 1 {
                     return Decision::Continue(k); // `J. R. R. Tolkien`
                 }
-                if abbreviations::is_sentence_starter(next)
+                if is_label(next) || language_data::is_month(next) {
+                    return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
+                }
+                // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `p.m. The`)
+                // closes a phrase, so a capital after it starts a sentence.
+                let closes_phrase =
+                    left == Left::MultiPeriod && w.chars().next().is_some_and(char::is_lowercase);
+                if closes_phrase
+                    || abbreviations::is_sentence_starter(next)
+                    || language_data::is_function_word_capitalized(next)
                     || (after == '.' && abbreviations::is_title(next))
                 {
                     Decision::Boundary(k)
@@ -1391,6 +1459,63 @@ impl Segmenter {
             }
         }
     }
+}
+
+/// A low opening quote at `m`: Dutch `,,` or `„`. `None` when a lone `,` ends the text so far.
+fn low_opener(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m..];
+    if b == b"," && !eof {
+        return None;
+    }
+    Some(b.starts_with(b",,") || b.starts_with("„".as_bytes()))
+}
+
+/// The length of a closing-quote token at `m` set off by spaces (`''`, `”`, `»`, `’’`): `Some(0)`
+/// when there is none, `None` when more text is needed. A lone `'` or `’` may open a quote and
+/// is not one.
+fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
+    let mut len = 0;
+    let mut count = 0;
+    for c in buf[m..].chars() {
+        if matches!(c, '\'' | '’' | '”' | '»') && count < 3 {
+            len += c.len_utf8();
+            count += 1;
+            continue;
+        }
+        let lone_apostrophe = count == 1 && matches!(&buf[m..m + len], "'" | "’");
+        return Some(if c.is_whitespace() && !lone_apostrophe {
+            len
+        } else {
+            0
+        });
+    }
+    let lone_apostrophe = count == 1 && matches!(&buf[m..m + len], "'" | "’");
+    if eof {
+        Some(if lone_apostrophe { 0 } else { len })
+    } else {
+        None
+    }
+}
+
+/// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
+fn is_ordinal_shape(word: &str) -> bool {
+    (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two
+/// or more letters or one of `V X L C D M`, or capitals mixed with digits.
+fn is_label(word: &str) -> bool {
+    let b = word.as_bytes();
+    if b.is_empty() || b.len() > 8 {
+        return false;
+    }
+    let roman =
+        b.iter().all(|c| b"IVXLCDM".contains(c)) && (b.len() >= 2 || b"VXLCDM".contains(&b[0]));
+    let mixed = b[0].is_ascii_uppercase()
+        && b.iter().any(u8::is_ascii_digit)
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    roman || mixed
 }
 
 fn decide_ellipsis(
@@ -1509,6 +1634,26 @@ fn is_urlish(token: &str) -> bool {
         || token.contains('\\')
 }
 
+/// A word of 2 to 5 Latin or Cyrillic letters, lower case or capitalized, without a vowel
+/// (`Sgt`, `Msgr`, `Bldg`, `mgr`, `млн`): no such word is pronounced, so it is an abbreviation.
+fn has_abbreviation_shape(word: &str) -> bool {
+    let mut n = 0;
+    for (i, c) in word.chars().enumerate() {
+        n += 1;
+        let latin = c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c);
+        let cyrillic = ('\u{400}'..='\u{4FF}').contains(&c);
+        if n > 5 || !(latin || cyrillic) || (i > 0 && !c.is_lowercase()) {
+            return false;
+        }
+        let l = c.to_lowercase().next().unwrap_or(c);
+        if "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęıœаеёиоуыэюяії".contains(l)
+        {
+            return false;
+        }
+    }
+    n >= 2
+}
+
 fn classify_left(word: &str) -> Left {
     let Some(first) = word.chars().next() else {
         return Left::Empty;
@@ -1518,11 +1663,21 @@ fn classify_left(word: &str) -> Left {
     if numeric_start && word.chars().any(char::is_numeric) {
         return Left::Number;
     }
+    let single = word.len() == first.len_utf8() && first.is_alphabetic();
+    if single && first.is_uppercase() {
+        return Left::Initial; // `P. Stuyts`: a capital alone is an initial, not `p.` (page)
+    }
     if let Some(kind) = abbreviations::lookup(word) {
         return Left::Abbrev(kind);
     }
-    if word.len() == first.len_utf8() && first.is_alphabetic() {
+    if single {
         return Left::Initial;
+    }
+    if let Some(kind) = language_data::abbreviation(word) {
+        return Left::Abbrev(kind);
+    }
+    if has_abbreviation_shape(word) {
+        return Left::Abbrev(AbbrevKind::Ordinary);
     }
     if word.as_bytes().contains(&b'.')
         && word

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Builds the segmenter's language data (src/text/data/*.tsv) from public packages on PyPI.
+
+    python3 -m venv /tmp/textdata && /tmp/textdata/bin/pip install pysbd==0.3.4 sacremoses==0.2.0 \
+        wordfreq==3.1.1 babel==2.19.0 stop-words==2025.11.4
+    /tmp/textdata/bin/python native/aybiza_core/data/build_text_data.py
+
+Sources (each row of the output names its source):
+* pySBD 0.3.4 (MIT): pysbd/lang/<language>.py, `Abbreviation.ABBREVIATIONS`,
+  `PREPOSITIVE_ABBREVIATIONS`, `NUMBER_ABBREVIATIONS` for en de fr es it nl pl ru ar (pySBD's hi,
+  zh and ja classes reuse the English list, so they add nothing).
+* sacremoses 0.2.0 (MIT; the Moses toolkit's nonbreaking_prefix files): en de fr es it nl pl pt
+  ru hi; `#NUMERIC_ONLY#` prefixes are "weak".
+* babel 2.19.0 (BSD-3-Clause; Unicode CLDR data): month names, wide and abbreviated, format and
+  stand-alone, for the 14 languages.
+* stop-words 2025.11.4 (BSD-3-Clause): function words, capitalized, as sentence-start evidence.
+* wordfreq 3.1.1 (Apache-2.0; its data CC BY-SA 4.0): only as a filter, never copied: an
+  abbreviation without an internal period that is a common word (Zipf >= 3.3) in one of the 14
+  languages that does not list it is left out, since the segmenter has one table for every language.
+No abbreviation list for Turkish, Chinese or Japanese was found in these packages.
+"""
+import importlib, os, sys
+
+from sacremoses._data_nonbreaking_prefixes import NONBREAKING_PREFIXES
+import wordfreq
+from babel import Locale
+from stop_words import get_stop_words
+
+LANGS = ["en", "de", "fr", "es", "it", "pt", "nl", "pl", "ru", "tr", "ar", "hi", "zh", "ja"]
+PYSBD = {"en": ("english", "English"), "de": ("deutsch", "Deutsch"), "fr": ("french", "French"),
+         "es": ("spanish", "Spanish"), "it": ("italian", "Italian"), "nl": ("dutch", "Dutch"),
+         "pl": ("polish", "Polish"), "ru": ("russian", "Russian"), "ar": ("arabic", "Arabic")}
+STOP = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
+        "pt": "portuguese", "nl": "dutch", "pl": "polish", "ru": "russian", "tr": "turkish",
+        "ar": "arabic", "hi": "hindi"}
+RANK = {"W": 0, "O": 1, "P": 2}
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "text", "data")
+
+
+def common_word(w, own):
+    """Whether `w` is a common word of a language other than those listing it as an
+    abbreviation (in its own languages the abbreviation itself is frequent: `Dr.`, `bzw.`).
+    Chinese and Japanese need extra tokenizers and have no Latin or Cyrillic words."""
+    return any(wordfreq.zipf_frequency(w, l) >= 3.3 for l in LANGS
+               if l not in ("zh", "ja") and l not in own)
+
+
+def clean(a):
+    a = a.strip().rstrip(".").lower()
+    if not a or " " in a or len(a) > 24:
+        return None
+    return a
+
+
+def main():
+    rows = {}  # abbr -> (kind, langs set, sources set)
+
+    def add(lang, abbr, kind, source):
+        abbr = clean(abbr)
+        if abbr is None:
+            return
+        if len(abbr) == 1 and abbr.isascii():
+            return  # single Latin letters are initials, decided by shape
+        k, ls, ss = rows.get(abbr, (kind, set(), set()))
+        if RANK[kind] < RANK[k]:
+            k = kind
+        ls.add(lang); ss.add(source)
+        rows[abbr] = (k, ls, ss)
+
+    for lang, (mod, cls) in PYSBD.items():
+        a = getattr(importlib.import_module("pysbd.lang." + mod), cls).Abbreviation
+        pre = set(getattr(a, "PREPOSITIVE_ABBREVIATIONS", []))
+        num = set(getattr(a, "NUMBER_ABBREVIATIONS", []))
+        if lang == "es":
+            pre = set()  # pySBD's Spanish "prepositive" list holds word prefixes (anti, archi)
+        for w in a.ABBREVIATIONS:
+            add(lang, w, "W" if w in num else "P" if w in pre else "O", "pysbd-0.3.4")
+        for w in pre:
+            add(lang, w, "P", "pysbd-0.3.4")
+        for w in num:
+            add(lang, w, "W", "pysbd-0.3.4")
+    for lang in ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "ru", "hi"]:
+        text = NONBREAKING_PREFIXES.get("nonbreaking_prefix." + lang, "")
+        for line in text.splitlines():
+            line = line.split("#NUMERIC_ONLY#")
+            w = line[0].strip()
+            if not w or w.startswith("#"):
+                continue
+            add(lang, w, "W" if len(line) > 1 else "O", "sacremoses-0.2.0")
+
+    os.makedirs(OUT, exist_ok=True)
+    with open(os.path.join(OUT, "abbreviations.tsv"), "w") as f:
+        f.write("# Abbreviations (lower case, without the final period) for the segmenter, built by\n"
+                "# native/aybiza_core/data/build_text_data.py from pySBD 0.3.4 (MIT) and sacremoses 0.2.0 (MIT,\n"
+                "# Moses nonbreaking prefixes), filtered with wordfreq 3.1.1 (common words left out).\n"
+                "# Columns: abbreviation, kind (P never ends a sentence, O ends only before sentence-start\n"
+                "# evidence, W ends before any capital), languages, sources.\n")
+        for abbr in sorted(rows):
+            k, ls, ss = rows[abbr]
+            if "." not in abbr and k != "W" and len(abbr) > 1 and common_word(abbr, ls):
+                continue
+            f.write(f"{abbr}\t{k}\t{','.join(sorted(ls))}\t{','.join(sorted(ss))}\n")
+
+    with open(os.path.join(OUT, "months.tsv"), "w") as f:
+        f.write("# Month names (wide and abbreviated, format and stand-alone, lower case) from babel 2.19.0\n"
+                "# (BSD-3-Clause; Unicode CLDR data), by native/aybiza_core/data/build_text_data.py.\n"
+                "# Columns: language, month name. After an ordinal number (`am 6. Mai`) a month name continues.\n")
+        seen = set()
+        for lang in LANGS:
+            loc = Locale.parse(lang)
+            for ctx in ("format", "stand-alone"):
+                for width in ("wide", "abbreviated"):
+                    for m in loc.months[ctx][width].values():
+                        m = m.strip(".").lower()
+                        if m and (lang, m) not in seen and not m[0].isdigit():
+                            seen.add((lang, m))
+                            f.write(f"{lang}\t{m}\n")
+
+    with open(os.path.join(OUT, "starters.tsv"), "w") as f:
+        f.write("# Function words (stop-words 2025.11.4, BSD-3-Clause), by\n"
+                "# native/aybiza_core/data/build_text_data.py. Capitalized after an ambiguous abbreviation they\n"
+                "# are evidence of a sentence start. Columns: language, word (lower case).\n")
+        for lang, name in STOP.items():
+            for w in sorted(set(get_stop_words(name))):
+                w = w.strip().lower()
+                if w and " " not in w and "'" not in w and len(w) <= 16:
+                    f.write(f"{lang}\t{w}\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+//! Sentence-boundary accuracy of the segmenter on the UD cases and the peer cases, per language
+//! and source, whole text and streamed (1 byte, 1 character, random 2-8 bytes, word by word).
+//!
+//! ```text
+//! cargo run --release -p aybiza_core --example segmenter_accuracy -- \
+//!     [--split dev|heldout|all] [--max-chars N] [--ud PATH] [--peers PATH] [--fail] [--tsv]
+//! ```
+//!
+//! A case counts as right when the released sentences equal the expected ones exactly (after
+//! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a
+//! 64) to 0..29 modulo 100, about 30%: `bench/segmenter_peers.py` uses the same split. It is
+//! scored only with `--split heldout` or `--split all`. Sentence mode (`--max-chars 0`) is the
+//! default; `--max-chars 250` gives the voice preset's length cut.
+//!
+//! Lag: with one-character deltas, the characters pushed past a sentence's last character
+//! before the call that released it (sentences released by `finish` are not counted).
+
+use aybiza_core::text::segmenter::{Segmenter, SegmenterOptions};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+const CHUNKINGS: [&str; 5] = ["whole", "byte1", "char1", "rand2-8", "words"];
+
+/// FNV-1a 64 of the case id: the held-out split (same in `bench/segmenter_peers.py`).
+fn held_out(id: &str) -> bool {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h % 100 < 30
+}
+
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        (x % n as u64) as usize
+    }
+}
+
+/// The sentences for `text` cut as `how`, and the lag of each sentence released by `push`
+/// (only for `char1`).
+fn run(text: &str, opts: &SegmenterOptions, how: &str, lags: &mut Vec<usize>) -> Vec<String> {
+    let mut s = Segmenter::new(opts.clone());
+    let mut out = Vec::new();
+    match how {
+        "whole" => out.extend(s.push(text)),
+        "byte1" => {
+            for b in text.as_bytes() {
+                out.extend(s.push_bytes(std::slice::from_ref(b)));
+            }
+        }
+        "char1" => {
+            // Character offsets of where each released sentence ends in `text`.
+            let chars: Vec<(usize, char)> = text.char_indices().collect();
+            let mut search = 0usize;
+            let mut tmp = [0u8; 4];
+            for (n, &(_, c)) in chars.iter().enumerate() {
+                for sentence in s.push(c.encode_utf8(&mut tmp)) {
+                    if let Some(p) = text[search..].find(sentence.as_str()) {
+                        let end_byte = search + p + sentence.len();
+                        search = end_byte;
+                        let end_char = text[..end_byte].chars().count();
+                        lags.push(n + 1 - end_char);
+                    }
+                    out.push(sentence);
+                }
+            }
+        }
+        "rand2-8" => {
+            let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ text.len() as u64 | 1);
+            let b = text.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                let j = (i + 2 + rng.below(7)).min(b.len());
+                out.extend(s.push_bytes(&b[i..j]));
+                i = j;
+            }
+        }
+        _ => {
+            // Word by word: each delta a word with its leading whitespace, like model tokens.
+            let mut last = 0;
+            let mut in_ws = true;
+            for (i, c) in text.char_indices() {
+                let ws = c.is_whitespace();
+                if !ws && in_ws && i > last {
+                    out.extend(s.push(&text[last..i]));
+                    last = i;
+                }
+                in_ws = ws;
+            }
+            out.extend(s.push(&text[last..]));
+        }
+    }
+    out.extend(s.finish());
+    out
+}
+
+#[derive(Default)]
+struct Tally {
+    cases: usize,
+    right: [usize; CHUNKINGS.len()],
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/benchmarks");
+    let ud_path = arg(&args, "--ud").unwrap_or_else(|| format!("{root}/ud_cases.json"));
+    let peers_path = arg(&args, "--peers").unwrap_or_else(|| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/sentence_cases_peers.json"
+        )
+        .into()
+    });
+    let split = arg(&args, "--split").unwrap_or_else(|| "dev".into());
+    let max_chars: usize =
+        arg(&args, "--max-chars").map_or(0, |v| v.parse().expect("--max-chars N"));
+    let show_fail = args.iter().any(|a| a == "--fail");
+    let opts = SegmenterOptions {
+        max_chars,
+        ..SegmenterOptions::default()
+    };
+
+    let mut cases: Vec<Value> = Vec::new();
+    match std::fs::read_to_string(&ud_path) {
+        Ok(s) => {
+            let ud: Vec<Value> = serde_json::from_str(&s).expect("ud_cases.json");
+            cases.extend(ud.into_iter().filter(|c| {
+                let h = held_out(c["id"].as_str().unwrap_or(""));
+                match split.as_str() {
+                    "heldout" => h,
+                    "all" => true,
+                    _ => !h,
+                }
+            }));
+        }
+        Err(e) => eprintln!("no UD cases at {ud_path}: {e}"),
+    }
+    if let Ok(s) = std::fs::read_to_string(&peers_path) {
+        let peers: Vec<Value> = serde_json::from_str(&s).expect("peer cases");
+        cases.extend(peers.into_iter().filter(|c| c["kind"] == "full"));
+    }
+
+    let mut by_group: BTreeMap<(String, String), Tally> = BTreeMap::new();
+    let mut by_lang: BTreeMap<String, Tally> = BTreeMap::new();
+    let mut total_ud = Tally::default();
+    let mut total_peers = Tally::default();
+    let mut lags = Vec::new();
+    let mut differ = 0;
+    for case in &cases {
+        let (Some(text), Some(expected)) = (case["text"].as_str(), case["expected"].as_array())
+        else {
+            continue;
+        };
+        let expected: Vec<String> = expected
+            .iter()
+            .map(|v| v.as_str().unwrap_or("").trim().to_string())
+            .collect();
+        let lang = case["lang"].as_str().unwrap_or("?").to_string();
+        let group = case["group"].as_str().unwrap_or("?").to_string();
+        let is_ud = case["id"].as_str().is_some_and(|i| i.starts_with("ud-"));
+        let source = if is_ud {
+            group.clone()
+        } else {
+            format!("peers:{group}")
+        };
+        let mut results = [false; CHUNKINGS.len()];
+        let mut first: Option<Vec<String>> = None;
+        for (k, how) in CHUNKINGS.iter().enumerate() {
+            let got = run(text, &opts, how, &mut lags);
+            results[k] = got == expected;
+            match &first {
+                None => first = Some(got),
+                Some(f) if *f != got => differ += 1,
+                _ => {}
+            }
+        }
+        if show_fail && !results[0] {
+            // One JSON object a line, for tools.
+            let got = first.unwrap_or_default();
+            println!(
+                "{}",
+                serde_json::json!({"id": case["id"], "lang": lang, "got": got, "expected": expected})
+            );
+        }
+        for t in [
+            by_group.entry((lang.clone(), source)).or_default(),
+            if is_ud {
+                by_lang.entry(lang.clone()).or_default()
+            } else {
+                &mut total_peers
+            },
+        ] {
+            t.cases += 1;
+            for (r, ok) in t.right.iter_mut().zip(results) {
+                *r += usize::from(ok);
+            }
+        }
+        if is_ud {
+            total_ud.cases += 1;
+            for (r, ok) in total_ud.right.iter_mut().zip(results) {
+                *r += usize::from(ok);
+            }
+        }
+    }
+
+    let tsv = args.iter().any(|a| a == "--tsv");
+    let pct = |r: usize, n: usize| 100.0 * r as f64 / n.max(1) as f64;
+    let row = |name: &str, t: &Tally| {
+        if tsv {
+            let cols: Vec<String> = t
+                .right
+                .iter()
+                .map(|&r| format!("{:.1}", pct(r, t.cases)))
+                .collect();
+            println!("{name}\t{}\t{}", t.cases, cols.join("\t"));
+        } else {
+            let cols: Vec<String> = t
+                .right
+                .iter()
+                .map(|&r| format!("{:>7.1}", pct(r, t.cases)))
+                .collect();
+            println!("{name:<28} {:>5} {}", t.cases, cols.join(" "));
+        }
+    };
+    println!("segmenter accuracy (% of cases exactly right), split {split}, max_chars {max_chars}");
+    println!(
+        "{:<28} {:>5} {}",
+        "lang / source",
+        "cases",
+        CHUNKINGS.map(|c| format!("{c:>7}")).join(" ")
+    );
+    for ((lang, source), t) in &by_group {
+        row(&format!("{lang} {source}"), t);
+    }
+    println!();
+    for (lang, t) in &by_lang {
+        row(&format!("ud {lang}"), t);
+    }
+    row("ud ALL", &total_ud);
+    row("peers (kind full) ALL", &total_peers);
+    lags.sort_unstable();
+    if !lags.is_empty() {
+        let q = |p: f64| lags[((lags.len() - 1) as f64 * p) as usize];
+        let mean = lags.iter().sum::<usize>() as f64 / lags.len() as f64;
+        println!(
+            "lag (chars past a sentence end, 1-char deltas, {} sentences): median {}, mean {mean:.2}, p90 {}, p99 {}, max {}",
+            lags.len(),
+            q(0.5),
+            q(0.9),
+            q(0.99),
+            lags[lags.len() - 1]
+        );
+    }
+    println!("cases whose chunkings disagree: {differ}");
+}

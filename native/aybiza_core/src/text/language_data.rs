@@ -1,0 +1,114 @@
+//! Language data of the segmenter's evidence rules, built from public lists by
+//! `native/aybiza_core/data/build_text_data.py` (sources and licences in each file's header):
+//! abbreviations of 14 languages (pySBD, Moses via sacremoses), month names (CLDR via babel)
+//! and function words (stop-words). Parsed once, on first use, into hash sets; a lookup
+//! lower-cases into a stack buffer and allocates nothing.
+
+use super::abbreviations::AbbrevKind;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+const ABBREVIATIONS_TSV: &str = include_str!("data/abbreviations.tsv");
+const MONTHS_TSV: &str = include_str!("data/months.tsv");
+const STARTERS_TSV: &str = include_str!("data/starters.tsv");
+
+/// Longest key in bytes that is looked up (longer words are never in the tables).
+const MAX_KEY: usize = 48;
+
+struct Tables {
+    abbreviations: HashMap<&'static str, AbbrevKind>,
+    months: HashSet<&'static str>,
+    starters: HashSet<&'static str>,
+}
+
+fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
+    tsv.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| l.split('\t').collect())
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| Tables {
+        abbreviations: rows(ABBREVIATIONS_TSV)
+            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
+            .map(|r| {
+                let kind = match r[1] {
+                    "P" => AbbrevKind::Prepositive,
+                    "W" => AbbrevKind::Weak,
+                    _ => AbbrevKind::Ordinary,
+                };
+                (r[0], kind)
+            })
+            .collect(),
+        months: rows(MONTHS_TSV)
+            .filter(|r| r.len() >= 2 && r[1].len() <= MAX_KEY)
+            .map(|r| r[1])
+            .collect(),
+        // One-letter function words (`a`, `w`, `i`) look like initials: not evidence.
+        starters: rows(STARTERS_TSV)
+            .filter(|r| r.len() >= 2 && r[1].chars().nth(1).is_some() && r[1].len() <= MAX_KEY)
+            .map(|r| r[1])
+            .collect(),
+    })
+}
+
+/// `word` in lower case in `buf`, or `None` when it does not fit.
+fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a str> {
+    if word.is_empty() || word.len() > MAX_KEY {
+        return None;
+    }
+    let mut n = 0;
+    for c in word.chars().flat_map(char::to_lowercase) {
+        let l = c.len_utf8();
+        if n + l > MAX_KEY {
+            return None;
+        }
+        c.encode_utf8(&mut buf[n..]);
+        n += l;
+    }
+    std::str::from_utf8(&buf[..n]).ok()
+}
+
+/// The kind of `word` (without its final period, any case) in the public abbreviation lists.
+pub(crate) fn abbreviation(word: &str) -> Option<AbbrevKind> {
+    let mut buf = [0u8; MAX_KEY];
+    tables().abbreviations.get(lower(word, &mut buf)?).copied()
+}
+
+/// Whether `word` (any case) is a month name or abbreviation in one of the 14 languages.
+pub(crate) fn is_month(word: &str) -> bool {
+    let mut buf = [0u8; MAX_KEY];
+    lower(word, &mut buf).is_some_and(|w| tables().months.contains(w))
+}
+
+/// Whether `word` is a capitalized function word of one of the 14 languages (`Die`, `Les`,
+/// `Однако`): written in lower case mid-sentence, so capitalized it starts a sentence.
+pub(crate) fn is_function_word_capitalized(word: &str) -> bool {
+    let mut chars = word.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    if !first.is_uppercase() || !chars.all(|c| c.is_lowercase()) {
+        return false;
+    }
+    let mut buf = [0u8; MAX_KEY];
+    lower(word, &mut buf).is_some_and(|w| tables().starters.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_load_and_answer() {
+        assert_eq!(abbreviation("bzw"), Some(AbbrevKind::Ordinary));
+        assert_eq!(abbreviation("Msgr"), Some(AbbrevKind::Ordinary));
+        assert_eq!(abbreviation("г"), Some(AbbrevKind::Ordinary));
+        assert_eq!(abbreviation("hello"), None);
+        assert!(is_month("Mai") && is_month("März") && is_month("января") && is_month("julio"));
+        assert!(!is_month("Stuyts"));
+        assert!(is_function_word_capitalized("Die") && is_function_word_capitalized("Однако"));
+        assert!(!is_function_word_capitalized("die") && !is_function_word_capitalized("W"));
+    }
+}

@@ -15,10 +15,37 @@ const STARTERS_TSV: &str = include_str!("data/starters.tsv");
 /// Longest key in bytes that is looked up (longer words are never in the tables).
 const MAX_KEY: usize = 48;
 
+/// FNV-1a: keys are a few bytes; SipHash's setup costs more than the lookup.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
 struct Tables {
-    abbreviations: HashMap<&'static str, AbbrevKind>,
-    months: HashSet<&'static str>,
-    starters: HashSet<&'static str>,
+    /// Per first byte of a lower-case key: a bit per key length in bytes (1..=63), so most
+    /// words are ruled out before they are lower-cased and hashed.
+    abbreviation_lengths: [u64; 256],
+    abbreviations: HashMap<&'static str, AbbrevKind, FnvBuild>,
+    months: HashSet<&'static str, FnvBuild>,
+    starters: HashSet<&'static str, FnvBuild>,
 }
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
@@ -30,6 +57,12 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| Tables {
+        abbreviation_lengths: rows(ABBREVIATIONS_TSV)
+            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
+            .fold([0u64; 256], |mut t, r| {
+                t[r[0].as_bytes()[0] as usize] |= 1 << r[0].len().min(63);
+                t
+            }),
         abbreviations: rows(ABBREVIATIONS_TSV)
             .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
             .map(|r| {
@@ -72,8 +105,17 @@ fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a str> {
 
 /// The kind of `word` (without its final period, any case) in the public abbreviation lists.
 pub(crate) fn abbreviation(word: &str) -> Option<AbbrevKind> {
+    let t = tables();
+    let first = *word.as_bytes().first()?;
+    // ASCII words keep their length when lower-cased: rule most out by first byte and length.
+    if first.is_ascii()
+        && t.abbreviation_lengths[first.to_ascii_lowercase() as usize] & (1 << word.len().min(63))
+            == 0
+    {
+        return None;
+    }
     let mut buf = [0u8; MAX_KEY];
-    tables().abbreviations.get(lower(word, &mut buf)?).copied()
+    t.abbreviations.get(lower(word, &mut buf)?).copied()
 }
 
 /// Whether `word` (any case) is a month name or abbreviation in one of the 14 languages.

@@ -152,7 +152,8 @@ fn text_of(bin: &Binary) -> String {
     String::from_utf8_lossy(bin.as_slice()).into_owned()
 }
 
-#[rustler::nif]
+// Dirty: the first segmenter of the process parses the language tables (a few ms).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn segmenter_new(options: Term) -> NifResult<ResourceArc<SegmenterResource>> {
     let opts = segmenter_options(options)?;
     Ok(ResourceArc::new(SegmenterResource {

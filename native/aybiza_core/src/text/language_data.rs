@@ -40,12 +40,13 @@ impl std::hash::Hasher for Fnv {
 type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 struct Tables {
-    /// Per first byte of a lower-case key: a bit per key length in bytes (1..=63), so most
-    /// words are ruled out before they are lower-cased and hashed.
-    abbreviation_lengths: [u64; 256],
-    abbreviations: HashMap<&'static str, AbbrevKind, FnvBuild>,
-    months: HashSet<&'static str, FnvBuild>,
-    starters: HashSet<&'static str, FnvBuild>,
+    /// A Bloom filter over the lower-case keys (two bits of [`BLOOM_BITS`] per key, from
+    /// [`bloom_hash`]), so most words are ruled out with one pass over their bytes (~1% pass
+    /// by chance) before they are lower-cased into a buffer and looked up.
+    abbreviation_bloom: Box<[u64]>,
+    abbreviations: HashMap<&'static [u8], AbbrevKind, FnvBuild>,
+    months: HashSet<&'static [u8], FnvBuild>,
+    starters: HashSet<&'static [u8], FnvBuild>,
 }
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
@@ -57,12 +58,15 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| Tables {
-        abbreviation_lengths: rows(ABBREVIATIONS_TSV)
+        abbreviation_bloom: rows(ABBREVIATIONS_TSV)
             .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
-            .fold([0u64; 256], |mut t, r| {
-                t[r[0].as_bytes()[0] as usize] |= 1 << r[0].len().min(63);
+            .fold(vec![0u64; BLOOM_BITS / 64], |mut t, r| {
+                for bit in bloom_bits(bloom_hash(r[0].as_bytes())) {
+                    t[bit / 64] |= 1 << (bit % 64);
+                }
                 t
-            }),
+            })
+            .into_boxed_slice(),
         abbreviations: rows(ABBREVIATIONS_TSV)
             .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
             .map(|r| {
@@ -71,25 +75,56 @@ fn tables() -> &'static Tables {
                     "W" => AbbrevKind::Weak,
                     _ => AbbrevKind::Ordinary,
                 };
-                (r[0], kind)
+                (r[0].as_bytes(), kind)
             })
             .collect(),
         months: rows(MONTHS_TSV)
             .filter(|r| r.len() >= 2 && r[1].len() <= MAX_KEY)
-            .map(|r| r[1])
+            .map(|r| r[1].as_bytes())
             .collect(),
         // One-letter function words (`a`, `w`, `i`) look like initials: not evidence.
         starters: rows(STARTERS_TSV)
             .filter(|r| r.len() >= 2 && r[1].chars().nth(1).is_some() && r[1].len() <= MAX_KEY)
-            .map(|r| r[1])
+            .map(|r| r[1].as_bytes())
             .collect(),
     })
 }
 
+/// Parses the tables now if they are not yet.
+pub(crate) fn warm_up() {
+    tables();
+}
+
+/// Bits of the abbreviation Bloom filter.
+const BLOOM_BITS: usize = 1 << 16;
+
+/// FNV-1a of the ASCII-lower-cased bytes (keys are stored lower case; non-ASCII words are
+/// lower-cased first).
+#[inline]
+fn bloom_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[inline]
+fn bloom_bits(h: u64) -> [usize; 2] {
+    [(h as usize) % BLOOM_BITS, ((h >> 32) as usize) % BLOOM_BITS]
+}
+
 /// `word` in lower case in `buf`, or `None` when it does not fit.
-fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a str> {
+fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a [u8]> {
     if word.is_empty() || word.len() > MAX_KEY {
         return None;
+    }
+    if word.is_ascii() {
+        for (d, b) in buf.iter_mut().zip(word.bytes()) {
+            *d = b.to_ascii_lowercase();
+        }
+        return Some(&buf[..word.len()]);
     }
     let mut n = 0;
     for c in word.chars().flat_map(char::to_lowercase) {
@@ -100,19 +135,22 @@ fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a str> {
         c.encode_utf8(&mut buf[n..]);
         n += l;
     }
-    std::str::from_utf8(&buf[..n]).ok()
+    Some(&buf[..n])
 }
 
 /// The kind of `word` (without its final period, any case) in the public abbreviation lists.
 pub(crate) fn abbreviation(word: &str) -> Option<AbbrevKind> {
     let t = tables();
     let first = *word.as_bytes().first()?;
-    // ASCII words keep their length when lower-cased: rule most out by first byte and length.
-    if first.is_ascii()
-        && t.abbreviation_lengths[first.to_ascii_lowercase() as usize] & (1 << word.len().min(63))
-            == 0
-    {
-        return None;
+    // ASCII words: rule most out with the Bloom filter before lower-casing and hashing.
+    if first.is_ascii() && word.is_ascii() {
+        let bloom = &t.abbreviation_bloom;
+        if bloom_bits(bloom_hash(word.as_bytes()))
+            .iter()
+            .any(|&bit| bloom[bit / 64] & (1 << (bit % 64)) == 0)
+        {
+            return None;
+        }
     }
     let mut buf = [0u8; MAX_KEY];
     t.abbreviations.get(lower(word, &mut buf)?).copied()

@@ -254,6 +254,7 @@ impl Default for Segmenter {
 impl Segmenter {
     /// A segmenter with the given voice policy.
     pub fn new(options: SegmenterOptions) -> Self {
+        warm_up();
         Segmenter {
             opts: options,
             buf: String::new(),
@@ -1221,6 +1222,7 @@ impl Segmenter {
     /// The first non-space character at or after `k` (`m`, that character, and whether it is
     /// glued to `k`), or the decision when there is none: a line break or a long gap ends the
     /// sentence, the end of the text too, else more text is needed.
+    #[inline]
     fn next_after(&self, buf: &str, k: usize, eof: bool) -> Result<(usize, char, bool), Decision> {
         let Some(f0) = char_at(buf, k) else {
             return Err(if eof {
@@ -1443,10 +1445,12 @@ impl Segmenter {
                 if is_label(next) || language_data::is_month(next) {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
-                // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `p.m. The`)
-                // closes a phrase, so a capital after it starts a sentence.
-                let closes_phrase =
-                    left == Left::MultiPeriod && w.chars().next().is_some_and(char::is_lowercase);
+                // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `i.e. He`)
+                // closes a phrase, so a capital after it starts a sentence; not a clock time,
+                // which a zone or a name may follow (`9 a.m. Eastern`).
+                let closes_phrase = left == Left::MultiPeriod
+                    && w.chars().next().is_some_and(char::is_lowercase)
+                    && !is_clock_time(w);
                 if closes_phrase
                     || abbreviations::is_sentence_starter(next)
                     || language_data::is_function_word_capitalized(next)
@@ -1495,6 +1499,11 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// `a.m` / `p.m` in any case (without the final period).
+fn is_clock_time(word: &str) -> bool {
+    word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
 }
 
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
@@ -1637,6 +1646,21 @@ fn is_urlish(token: &str) -> bool {
 /// A word of 2 to 5 Latin or Cyrillic letters, lower case or capitalized, without a vowel
 /// (`Sgt`, `Msgr`, `Bldg`, `mgr`, `млн`): no such word is pronounced, so it is an abbreviation.
 fn has_abbreviation_shape(word: &str) -> bool {
+    if !(2..=10).contains(&word.len()) {
+        return false;
+    }
+    if word.is_ascii() {
+        let b = word.as_bytes();
+        return b.len() <= 5
+            && b[0].is_ascii_alphabetic()
+            && b[1..].iter().all(u8::is_ascii_lowercase)
+            && !b.iter().any(|c| {
+                matches!(
+                    c.to_ascii_lowercase(),
+                    b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+                )
+            });
+    }
     let mut n = 0;
     for (i, c) in word.chars().enumerate() {
         n += 1;
@@ -1687,6 +1711,13 @@ fn classify_left(word: &str) -> Left {
         return Left::MultiPeriod;
     }
     Left::Regular
+}
+
+/// Parses the language tables of the evidence rules now (a few milliseconds, once per
+/// process) rather than at the first ambiguous period: callers on a latency-sensitive thread
+/// (a BEAM scheduler) call this where a pause is allowed. [`Segmenter::new`] calls it too.
+pub fn warm_up() {
+    language_data::warm_up();
 }
 
 /// Splits a whole text: the sentences `push(text)` then `finish()` release.

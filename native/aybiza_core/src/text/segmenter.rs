@@ -850,9 +850,20 @@ impl Segmenter {
         self.deliver(piece);
     }
 
-    /// Appends a released piece to the output of the current call.
+    /// Appends a released piece to the output of the current call (normalized for speech
+    /// with the `speech` option; dropped if that leaves nothing).
     #[inline]
     fn release(&mut self, piece: String) {
+        let piece = match &self.opts.speech {
+            None => piece,
+            Some(speech) => {
+                let spoken = super::speech::optimize_text_for_speech(&piece, speech);
+                if spoken.is_empty() {
+                    return;
+                }
+                spoken
+            }
+        };
         if self.out.capacity() == 0 {
             // Usually one sentence per call: allocate just that, without the growth path.
             self.out = Vec::with_capacity(1);
@@ -1901,6 +1912,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The voice preset releases pieces ready for TTS: markdown, bullets and code ticks
+    /// removed, acronyms spelled, in every chunking; a piece with nothing to say is dropped.
+    #[test]
+    fn voice_preset_normalizes_each_piece() {
+        let text = "**Sure!** Here is the `API` key:\n- item one\n- item two\n---\n## Next steps\nSee [the docs](https://x.example/a). Done.";
+        let expected = [
+            "Sure!",
+            "Here is the A-P-I key:",
+            "item one",
+            "item two",
+            "Next steps",
+            "See the docs.",
+            "Done.",
+        ];
+        assert_eq!(split_sentences(text, &SegmenterOptions::voice()), expected);
+        for n in 1..9 {
+            let mut s = Segmenter::new(SegmenterOptions::voice());
+            let mut out = Vec::new();
+            for chunk in text.as_bytes().chunks(n) {
+                out.extend(s.push_bytes(chunk));
+            }
+            out.extend(s.finish());
+            assert_eq!(out, expected, "chunks of {n}");
+        }
+        // Sentence mode keeps the text as written.
+        let plain = split_sentences(text, &SegmenterOptions::default());
+        assert_eq!(plain[0], "**Sure!**");
     }
 
     #[test]

@@ -791,9 +791,7 @@ impl Segmenter {
             .clause_cut
             .or_else(|| {
                 let lo = self.start.max(self.space_floor);
-                self.buf[lo..self.pos]
-                    .rfind(char::is_whitespace)
-                    .map(|p| lo + p)
+                best_space_cut(&self.buf[lo..self.pos]).map(|p| lo + p)
             })
             .filter(|&p| p > self.start)
             .unwrap_or(at);
@@ -1476,6 +1474,55 @@ impl Segmenter {
     }
 }
 
+/// Words before which a long sentence may be cut (a clause starts there).
+const CONJUNCTIONS: &[&str] = &[
+    "and", "but", "or", "so", "because", "which", "while", "although", "though", "whereas", "und",
+    "aber", "oder", "weil", "et", "mais", "ou", "donc", "y", "pero", "porque", "e", "ma", "perché",
+    "mas", "en", "maar", "omdat", "и", "но", "или",
+];
+
+/// Where to cut a long sentence when it has no clause punctuation: the byte offset (in `s`)
+/// of the last space before a conjunction (`… and then`), else of the last space that is not
+/// inside a number (`5 000`), after a short abbreviation (`Mr. Smith`) or between two
+/// capitalized words (a name), else of the last space; only spaces past the first third count
+/// as better ones.
+fn best_space_cut(s: &str) -> Option<usize> {
+    let mut safe = None;
+    let mut last = None;
+    for (p, c) in s.char_indices().rev() {
+        if !c.is_whitespace() {
+            continue;
+        }
+        last.get_or_insert(p);
+        if p * 3 < s.len() {
+            break; // a piece of less than a third of the limit: rather the last space
+        }
+        let next = s[p + c.len_utf8()..]
+            .split(char::is_whitespace)
+            .next()
+            .unwrap_or("");
+        let prev = s[..p].rsplit(char::is_whitespace).next().unwrap_or("");
+        if next.is_empty() || prev.is_empty() {
+            continue;
+        }
+        if CONJUNCTIONS.contains(&next) {
+            return Some(p);
+        }
+        let digit_end = prev.chars().next_back().is_some_and(|c| c.is_ascii_digit());
+        let digit_start = next.chars().next().is_some_and(|c| c.is_ascii_digit());
+        let abbreviation = prev.ends_with('.') && prev.chars().count() <= 4;
+        let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        if safe.is_none()
+            && !(digit_end && digit_start)
+            && !abbreviation
+            && !(capital(prev) && capital(next))
+        {
+            safe = Some(p);
+        }
+    }
+    safe.or(last)
+}
+
 /// A low opening quote at `m`: Dutch `,,` or `„`. `None` when a lone `,` ends the text so far.
 fn low_opener(buf: &str, m: usize, eof: bool) -> Option<bool> {
     let b = &buf.as_bytes()[m..];
@@ -1941,6 +1988,28 @@ mod tests {
         // Sentence mode keeps the text as written.
         let plain = split_sentences(text, &SegmenterOptions::default());
         assert_eq!(plain[0], "**Sure!**");
+    }
+
+    /// The voice preset's long-sentence cut: before a conjunction, never inside a number or
+    /// a name, when there is no clause punctuation.
+    #[test]
+    fn long_sentence_cut_prefers_clause_starts() {
+        let opts = SegmenterOptions {
+            max_chars: 60,
+            ..SegmenterOptions::default()
+        };
+        let text = "The technician checked every cable in the cabinet and then he restarted the router in the hall.";
+        let out = split_sentences(text, &opts);
+        assert_eq!(out[0], "The technician checked every cable in the cabinet");
+        let text =
+            "We moved the whole stock of the north warehouse to Doctor John Smith yesterday.";
+        let out = split_sentences(text, &opts);
+        assert!(!out[0].ends_with("John"), "{out:?}");
+        let text =
+            "The new total for the account that you asked about is now 12 500 dollars today.";
+        let out = split_sentences(text, &opts);
+        assert!(!out[0].ends_with("12"), "{out:?}");
+        assert_eq!(out.concat().replace(' ', ""), text.replace(' ', ""));
     }
 
     #[test]

@@ -1512,11 +1512,8 @@ fn best_space_cut(s: &str) -> Option<usize> {
         let digit_start = next.chars().next().is_some_and(|c| c.is_ascii_digit());
         let abbreviation = prev.ends_with('.') && prev.chars().count() <= 4;
         let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
-        if safe.is_none()
-            && !(digit_end && digit_start)
-            && !abbreviation
-            && !(capital(prev) && capital(next))
-        {
+        let inside = (digit_end && digit_start) || abbreviation || (capital(prev) && capital(next));
+        if safe.is_none() && !inside {
             safe = Some(p);
         }
     }

@@ -134,3 +134,18 @@ fn caseless_scripts_after_quotes() {
         &["「はい。」と言った。", "次へ。"],
     );
 }
+
+#[test]
+fn words_seen_as_abbreviations_earlier_in_the_stream() {
+    // `Zeitg.` is in no list and has a vowel; once seen before a comma it is an abbreviation
+    // of this text, so later a capitalized name after it does not start a sentence.
+    check(
+        "Lies die Zeitg., heute. Dann lies Zeitg. Berlin morgen.",
+        &["Lies die Zeitg., heute.", "Dann lies Zeitg. Berlin morgen."],
+    );
+    // A fresh stream forgets it.
+    check(
+        "Dann lies Zeitg. Berlin morgen.",
+        &["Dann lies Zeitg.", "Berlin morgen."],
+    );
+}

@@ -226,6 +226,11 @@ pub struct Segmenter {
     merge: String,
     merge_chars: usize,
     out: Vec<String>,
+    /// Words seen earlier in this stream with a period before a comma or semicolon
+    /// (`chuv., rus.`, `Zeitg., S. 5`): abbreviations of this text (Punkt's evidence from the
+    /// document itself). A ring of [`SEEN_SLOTS`] words of at most [`SEEN_LEN`] bytes, lower
+    /// case; reset with the stream. Written by decisions (`&self`), hence the cell.
+    seen_abbreviations: std::cell::RefCell<SeenWords>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
     /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
@@ -275,6 +280,7 @@ impl Segmenter {
             merge: String::new(),
             merge_chars: 0,
             out: Vec::new(),
+            seen_abbreviations: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
             run_start: 0,
@@ -1334,6 +1340,14 @@ impl Segmenter {
     ) -> Decision {
         // The word before the end mark, computed only by the branches that look at it.
         let word = || left_word(buf, self.start, i);
+        // A comma or semicolon right after the period (`chuv., rus.`) shows that the word is
+        // an abbreviation of this text: remember it for its later periods.
+        if matches!(f, ',' | ';') && !closers {
+            let w = word();
+            if classify_left(w) == Left::Regular {
+                self.seen_abbreviations.borrow_mut().insert(w);
+            }
+        }
         if glued {
             if closers || !f.is_uppercase() {
                 if !f.is_numeric() && is_cjk(f) && word().chars().next_back().is_some_and(is_cjk) {
@@ -1382,7 +1396,10 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         let w = word();
-        let left = classify_left(w);
+        let mut left = classify_left(w);
+        if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
         let next_word = || -> Result<(&str, char), ()> {
             for (j, c) in buf[m..].char_indices() {
@@ -1518,6 +1535,51 @@ fn best_space_cut(s: &str) -> Option<usize> {
         }
     }
     safe.or(last)
+}
+
+const SEEN_SLOTS: usize = 16;
+const SEEN_LEN: usize = 16;
+
+/// A small ring of lower-case words (see `Segmenter::seen_abbreviations`).
+#[derive(Debug, Default)]
+struct SeenWords {
+    words: [([u8; SEEN_LEN], u8); SEEN_SLOTS],
+    next: usize,
+    len: usize,
+}
+
+impl SeenWords {
+    fn key(word: &str) -> Option<([u8; SEEN_LEN], u8)> {
+        let n = word.len();
+        if n == 0
+            || n > SEEN_LEN
+            || !word.chars().all(char::is_alphabetic)
+            || word.chars().count() > 8
+        {
+            return None;
+        }
+        let mut k = [0u8; SEEN_LEN];
+        k[..n].copy_from_slice(word.as_bytes());
+        k[..n].make_ascii_lowercase();
+        Some((k, n as u8))
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        // Most streams never record a word: one test.
+        self.len > 0 && Self::key(word).is_some_and(|k| self.words[..self.len].contains(&k))
+    }
+
+    /// Adds `word` unless it is there (so a repeated decision changes nothing).
+    fn insert(&mut self, word: &str) {
+        if self.contains(word) {
+            return;
+        }
+        if let Some(k) = Self::key(word) {
+            self.words[self.next] = k;
+            self.next = (self.next + 1) % SEEN_SLOTS;
+            self.len = (self.len + 1).min(SEEN_SLOTS);
+        }
+    }
 }
 
 /// A low opening quote at `m`: Dutch `,,` or `„`. `None` when a lone `,` ends the text so far.

@@ -149,3 +149,31 @@ fn words_seen_as_abbreviations_earlier_in_the_stream() {
         &["Dann lies Zeitg.", "Berlin morgen."],
     );
 }
+
+#[test]
+fn dialogue_dash_with_lower_case_continues() {
+    check(
+        "Кто там? — спросил он. Никто не ответил.",
+        &["Кто там? — спросил он.", "Никто не ответил."],
+    );
+    check("Ready? — Yes. Go.", &["Ready?", "— Yes.", "Go."]);
+}
+
+#[test]
+fn periods_inside_an_open_parenthesis_before_lower_case_or_digits() {
+    check(
+        "Der Autor (geb. 12 Mai 1950, gest. 3 Juni 2001) schrieb viel. Danach nichts.",
+        &[
+            "Der Autor (geb. 12 Mai 1950, gest. 3 Juni 2001) schrieb viel.",
+            "Danach nichts.",
+        ],
+    );
+}
+
+#[test]
+fn latin_initial_before_another_script_ends_a_sentence() {
+    check(
+        "Звезда относится к классу K. Она очень яркая.",
+        &["Звезда относится к классу K.", "Она очень яркая."],
+    );
+}

@@ -1301,6 +1301,15 @@ impl Segmenter {
             }
             return Decision::Continue(k);
         }
+        if matches!(f, '—' | '–') {
+            // Dialogue (`Кто там? — спросил он.`, `?” —mówi`): a dash and a lower-case word
+            // continue the sentence; anything else after the dash starts a new one.
+            return match dash_attribution(buf, m, eof) {
+                None => Decision::NeedMore,
+                Some(true) => Decision::Continue(k),
+                Some(false) => Decision::Boundary(k),
+            };
+        }
         if f.is_lowercase() {
             // A name spelled with `!` (`Yahoo! in`, `from Argghhh! has`): a capitalized word
             // that is not the first of its sentence, a single `!`, then lower case.
@@ -1389,6 +1398,13 @@ impl Segmenter {
             None => return Decision::NeedMore,
             Some(low) => low || matches!(f, '¿' | '¡'),
         };
+        if matches!(f, '—' | '–') {
+            return match dash_attribution(buf, m, eof) {
+                None => Decision::NeedMore,
+                Some(true) => Decision::Continue(k),
+                Some(false) => Decision::Boundary(k),
+            };
+        }
         if closers {
             if !opener && (f.is_lowercase() || is_continuation_punct(f)) {
                 return Decision::Continue(k);
@@ -1420,6 +1436,13 @@ impl Segmenter {
                     return Decision::Boundary(k);
                 }
                 if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
+                    return Decision::Continue(k);
+                }
+                // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
+                // case or a digit does not end the sentence.
+                if (f.is_lowercase() || f.is_ascii_digit())
+                    && inside_parenthesis(buf, self.start, i)
+                {
                     return Decision::Continue(k);
                 }
                 if left == Left::Number && is_ordinal_shape(w) {
@@ -1467,6 +1490,17 @@ impl Segmenter {
                 let initials = matches!(left, Left::Initial | Left::MultiPeriod);
                 if after == '.' && initials && next.chars().count() == 1 {
                     return Decision::Continue(k); // `J. R. R. Tolkien`
+                }
+                // A Latin initial before a capitalized Cyrillic or Greek word (`класс S. В`,
+                // `Твртко I. Сын`): names keep their script, so a sentence starts.
+                if left == Left::Initial
+                    && w.is_ascii()
+                    && next
+                        .chars()
+                        .next()
+                        .is_some_and(|c| ('\u{370}'..='\u{52F}').contains(&c))
+                {
+                    return Decision::Boundary(k);
                 }
                 if is_label(next) || language_data::is_month(next) {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
@@ -1579,6 +1613,42 @@ impl SeenWords {
             self.next = (self.next + 1) % SEEN_SLOTS;
             self.len = (self.len + 1).min(SEEN_SLOTS);
         }
+    }
+}
+
+/// Whether a dash at `m` introduces a lower-case word (dialogue attribution): `None` when
+/// that word has not arrived.
+fn dash_attribution(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let mut seen_dash = false;
+    for c in buf[m..].chars().take(8) {
+        if !seen_dash {
+            seen_dash = true; // the dash itself
+            continue;
+        }
+        if c.is_whitespace() || matches!(c, '—' | '–') {
+            continue;
+        }
+        return Some(c.is_lowercase());
+    }
+    if eof || buf.len() - m >= 24 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether an opening parenthesis in the unit before `i` (within `MAX_GAP` bytes) is not
+/// closed yet.
+fn inside_parenthesis(buf: &str, start: usize, i: usize) -> bool {
+    let lo = i.saturating_sub(MAX_GAP).max(start);
+    let b = &buf.as_bytes()[lo..i];
+    match (
+        b.iter().rposition(|&c| c == b'('),
+        b.iter().rposition(|&c| c == b')'),
+    ) {
+        (Some(open), Some(close)) => open > close,
+        (Some(_), None) => true,
+        _ => false,
     }
 }
 

@@ -119,6 +119,11 @@ fn names_spelled_with_an_exclamation_mark() {
         "We ordered from Zapp! yesterday and it came. Great.",
         &["We ordered from Zapp! yesterday and it came.", "Great."],
     );
+    // A listed name before a capital continues unless a sentence visibly starts.
+    check(
+        "Yum! Brands owns the chain. Yahoo! The site is down.",
+        &["Yum! Brands owns the chain.", "Yahoo!", "The site is down."],
+    );
     // An exclamation at the start of a sentence still ends it.
     check("Wow! that was fast.", &["Wow!", "that was fast."]);
 }

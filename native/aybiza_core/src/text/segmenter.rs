@@ -1324,6 +1324,33 @@ impl Segmenter {
                 Decision::Boundary(k)
             };
         }
+        if f.is_uppercase() && &buf[i..k] == "!" {
+            // A listed name spelled with `!` before a capital (`Yum! Brands`, `Yahoo! Finance`)
+            // continues unless the next word is evidence of a sentence start (`Yahoo! The`).
+            let w = left_word(buf, self.start, i);
+            if abbreviations::is_exclamation_word(w) {
+                let mut end = None;
+                for (j, c) in buf[m..].char_indices() {
+                    if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
+                        end = Some(m + j);
+                        break;
+                    }
+                }
+                let we = match end {
+                    Some(e) => e,
+                    None if eof => buf.len(),
+                    None => return Decision::NeedMore,
+                };
+                let next = &buf[m..we];
+                let starts = abbreviations::is_sentence_starter(next)
+                    || language_data::is_function_word_capitalized(next);
+                return if starts {
+                    Decision::Boundary(k)
+                } else {
+                    Decision::Continue(k)
+                };
+            }
+        }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
             return match low_opener(buf, m, eof) {
                 None => Decision::NeedMore,

@@ -152,8 +152,9 @@ defmodule Aybiza.Bedrock do
   monitor is what frees an orphaned stream. `live_streams/0` counts running calls.
 
   Options: the client options of this module plus `:to` (receiver pid), `:sentences`
-  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`) and
-  `:limits` (see "Limits" above).
+  (`true` or `:sentence` for sentence mode, `:voice` for the voice preset, `false`, or
+  segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`) and `:limits` (see
+  "Limits" above).
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 

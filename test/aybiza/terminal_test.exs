@@ -291,7 +291,8 @@ defmodule Aybiza.TerminalTest do
         assert [terminal] = terminals, inspect(events)
 
         assert match?({:error, %Error{reason: :cancelled}}, terminal) or
-                 match?({:done, _}, terminal)
+                 match?({:done, _}, terminal),
+               inspect(terminal)
 
         assert List.last(events) == terminal
       end

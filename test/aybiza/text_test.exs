@@ -28,6 +28,34 @@ defmodule Aybiza.TextTest do
       assert streamed ++ Text.finish(seg) == expected
     end
 
+    test "the voice preset releases sentences ready for speech, in any chunking" do
+      text =
+        "**Sure!** Here is the `API` key:\n- item one\n## Next\nSee [the docs](https://x.example). Done."
+
+      expected = ["Sure!", "Here is the A-P-I key:", "item one", "Next", "See the docs.", "Done."]
+      assert Text.split_sentences(text, :voice) == expected
+
+      seg = Text.new_segmenter(:voice)
+
+      streamed =
+        for <<byte <- text>>, reduce: [] do
+          acc -> acc ++ Text.push(seg, <<byte>>)
+        end
+
+      assert streamed ++ Text.finish(seg) == expected
+      # Sentence mode (the default) keeps the text as written and has no length cut.
+      assert hd(Text.split_sentences(text)) == "**Sure!**"
+      long = String.duplicate("word ", 80) <> "end."
+      assert Text.split_sentences(long) == [long]
+      assert length(Text.split_sentences(long, :voice)) > 1
+
+      assert Text.split_sentences("Use the API.", speech: [acronyms: ["API"]]) == [
+               "Use the A-P-I."
+             ]
+
+      assert_raise ArgumentError, ~r/:speech/, fn -> Text.new_segmenter(speech: :yes) end
+    end
+
     test "finish resets the segmenter for reuse" do
       seg = Text.new_segmenter()
       assert Text.push(seg, "One.") == []

@@ -71,7 +71,7 @@ defmodule Aybiza.AWS.BedrockClient do
     max_tokens: nil,
     tool_choice: :auto,
     latency: :standard,
-    sentences: true,
+    sentences: :voice,
     backend: nil,
     client_opts: [],
     fallback_line: nil,
@@ -176,7 +176,8 @@ defmodule Aybiza.AWS.BedrockClient do
       `Aybiza.Bedrock.Text.should_use_extended_thinking?/2` decide; `:thinking_budget`.
     * `:temperature` (0.3), `:top_p` (0.9), `:top_k` (250), `:max_tokens` (per model),
       `:tool_choice` (`:auto`), `:latency` (`:standard` or `:optimized`).
-    * `:sentences` - as for `Aybiza.Bedrock.stream/2`.
+    * `:sentences` - as for `Aybiza.Bedrock.stream/2`; default `:voice`, the voice preset of
+      `Aybiza.Bedrock.Text` (clause cut at 250 characters, every sentence normalized for speech).
     * `:backend` - a module implementing `Aybiza.Bedrock.Backend` or `{module, opts}`.
     * `:client_opts` - client options of `Aybiza.Bedrock` (`:timeouts`, `:endpoint`, ...).
     * `:fallback_line` - `true` (the default line), a string, or `nil`/`false` (none).

@@ -144,12 +144,19 @@ defmodule Aybiza.Bedrock.Config do
   # unknown option or a bad value raises ArgumentError naming it).
   @spec segmenter_options!(boolean() | keyword()) :: map() | false
   def segmenter_options!(true), do: %{}
+
+  def segmenter_options!(preset) when preset in [:voice, :sentence],
+    do: Aybiza.Bedrock.Text.segmenter_options(preset)
+
   def segmenter_options!(false), do: false
   def segmenter_options!(opts) when is_list(opts), do: Aybiza.Bedrock.Text.segmenter_options(opts)
 
   def segmenter_options!(other),
     do:
-      raise(ArgumentError, ":sentences must be a boolean or keyword list, got: #{inspect(other)}")
+      raise(
+        ArgumentError,
+        ":sentences must be a boolean, :voice, :sentence or a keyword list, got: #{inspect(other)}"
+      )
 
   defp app_env(key, default \\ nil), do: Application.get_env(:aybiza_bedrock, key, default)
 end

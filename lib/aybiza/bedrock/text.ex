@@ -17,19 +17,31 @@ defmodule Aybiza.Bedrock.Text do
   always those of `split_sentences/2` on the whole text. Released sentences are trimmed;
   whitespace inside them is kept. See `docs/TEXT.md` for the rules.
 
+  ## Sentence mode and the voice preset
+
+  The defaults are *sentence mode*: every sentence leaves whole and as written. `:voice`
+  (`new_segmenter(:voice)`, `sentences: :voice`, the default of `Aybiza.AWS.BedrockClient`) is
+  the preset for text-to-speech: `max_chars: 250` (a longer sentence is cut at a clause
+  boundary) and `speech: true`, so every released piece is normalized for speech (markdown
+  emphasis, bullets, code ticks, headings and links removed, acronyms spelled):
+  `"**Sure!**"` arrives as `"Sure!"`, `"- item one"` as `"item one"`, ``"Here is the `API`
+  key:"`` as `"Here is the A-P-I key:"`.
+
   ## Segmenter options (defaults)
 
     * `:min_chars` (`20`) - with `:merge_short`, sentences shorter than this are joined
       (with one space) to the next ones until the unit is at least this long.
     * `:merge_short` (`false`) - merge short sentences ("Sure.") with the next one instead of
       releasing them alone.
-    * `:max_chars` (`250`) - a longer sentence is cut at its last clause boundary (comma,
-      semicolon, colon, dash followed by a space), else at a space; `0` disables.
+    * `:max_chars` (`0`: no cut) - a longer sentence is cut at its last clause boundary
+      (comma, semicolon, colon, dash followed by a space), else at a space.
     * `:first_chunk_min_chars` (`nil`) - when an integer, the first clause of the stream is
       released early, at the first clause boundary after this many characters.
     * `:skip_code_blocks` (`true`) - fenced code blocks are never released; when `false`,
       a block is released as one piece.
     * `:newline_boundaries` (`true`) - a line break always ends the current unit.
+    * `:speech` (`false`) - `true` (the speech options' defaults) or speech options (below):
+      normalize every released piece for speech; a piece left empty is dropped.
 
   Length options are integers in `0..1_000_000`; anything else (a float, `2 ** 70`, a negative
   number) raises `ArgumentError` naming the option.
@@ -57,11 +69,15 @@ defmodule Aybiza.Bedrock.Text do
   @segmenter_defaults [
     min_chars: 20,
     merge_short: false,
-    max_chars: 250,
+    max_chars: 0,
     first_chunk_min_chars: nil,
     skip_code_blocks: true,
-    newline_boundaries: true
+    newline_boundaries: true,
+    speech: false
   ]
+
+  # The voice preset: what `sentences: :voice` (BedrockClient's default) means.
+  @voice_preset [max_chars: 250, speech: true]
 
   # Largest length option (characters), the same bound as the NIF's `MAX_LENGTH_OPTION`.
   @max_length_option 1_000_000
@@ -77,7 +93,7 @@ defmodule Aybiza.Bedrock.Text do
   Creates a streaming segmenter. Options and defaults are in the module documentation;
   an unknown option or a bad value raises `ArgumentError` naming the option.
   """
-  @spec new_segmenter(keyword()) :: segmenter()
+  @spec new_segmenter(keyword() | :voice | :sentence) :: segmenter()
   def new_segmenter(opts \\ []) do
     Native.segmenter_new(segmenter_options(opts))
   end
@@ -113,7 +129,7 @@ defmodule Aybiza.Bedrock.Text do
   Splits a whole text into sentences: exactly what `push/2` of the whole text followed by
   `finish/1` returns. Takes the segmenter options.
   """
-  @spec split_sentences(String.t(), keyword()) :: [String.t()]
+  @spec split_sentences(String.t(), keyword() | :voice | :sentence) :: [String.t()]
   def split_sentences(text, opts \\ []) when is_binary(text) do
     Native.split_sentences(text, segmenter_options(opts))
   end
@@ -167,8 +183,11 @@ defmodule Aybiza.Bedrock.Text do
 
   @doc false
   # Shared with `Aybiza.Bedrock.stream/2`'s `:sentences` option.
-  @spec segmenter_options(keyword()) :: map()
-  def segmenter_options(opts) do
+  @spec segmenter_options(keyword() | :voice | :sentence) :: map()
+  def segmenter_options(:voice), do: segmenter_options(@voice_preset)
+  def segmenter_options(:sentence), do: segmenter_options([])
+
+  def segmenter_options(opts) when is_list(opts) do
     opts = Keyword.validate!(opts, @segmenter_defaults)
 
     for {key, value} <- opts do
@@ -184,12 +203,26 @@ defmodule Aybiza.Bedrock.Text do
             "nil or an integer in 0..#{@max_length_option}"
           )
 
+        :speech ->
+          check(key, value, is_boolean(value) or is_list(value), "a boolean or speech options")
+
         _ ->
           check(key, value, is_boolean(value), "a boolean")
       end
     end
 
-    Map.new(opts)
+    opts
+    |> Map.new()
+    |> Map.update!(:speech, fn
+      speech when is_list(speech) -> speech_options(speech)
+      speech -> speech
+    end)
+  end
+
+  def segmenter_options(other) do
+    raise ArgumentError,
+          "expected segmenter options as a keyword list, :voice or :sentence, got: " <>
+            inspect(other)
   end
 
   defp speech_options(opts) do

@@ -121,6 +121,7 @@ fn options_from(bits: u8, max: usize, min: usize) -> SegmenterOptions {
         first_chunk_min_chars: if bits & 4 != 0 { Some(min) } else { None },
         skip_code_blocks: bits & 8 != 0,
         newline_boundaries: bits & 16 == 0,
+        speech: None,
     }
 }
 

@@ -95,13 +95,23 @@ pub fn segmenter_options_from(m: &Value) -> NifResult<SegmenterOptions> {
         first_chunk_min_chars: opt_usize(m, "first_chunk_min_chars")?,
         skip_code_blocks: opt_bool(m, "skip_code_blocks", d.skip_code_blocks)?,
         newline_boundaries: opt_bool(m, "newline_boundaries", d.newline_boundaries)?,
+        // `false`/absent: pieces as written; `true`: default speech options; a map: those.
+        speech: match field(m, "speech") {
+            None | Some(Value::Null) | Some(Value::Bool(false)) => None,
+            Some(Value::Bool(true)) => Some(SpeechOptions::default()),
+            Some(v @ Value::Object(_)) => Some(speech_options_from(v)?),
+            Some(_) => return Err(bad("speech")),
+        },
     })
 }
 
 fn speech_options(term: Term) -> NifResult<SpeechOptions> {
-    let m = decode_map(term)?;
+    speech_options_from(&decode_map(term)?)
+}
+
+fn speech_options_from(m: &Value) -> NifResult<SpeechOptions> {
     let d = SpeechOptions::default();
-    let acronyms = match field(&m, "acronyms") {
+    let acronyms = match field(m, "acronyms") {
         None | Some(Value::Null) => d.acronyms,
         Some(Value::Object(o)) => o
             .iter()
@@ -122,9 +132,9 @@ fn speech_options(term: Term) -> NifResult<SpeechOptions> {
     };
     Ok(SpeechOptions {
         acronyms,
-        strip_markdown: opt_bool(&m, "strip_markdown", d.strip_markdown)?,
-        drop_code_blocks: opt_bool(&m, "drop_code_blocks", d.drop_code_blocks)?,
-        drop_emoji: opt_bool(&m, "drop_emoji", d.drop_emoji)?,
+        strip_markdown: opt_bool(m, "strip_markdown", d.strip_markdown)?,
+        drop_code_blocks: opt_bool(m, "drop_code_blocks", d.drop_code_blocks)?,
+        drop_emoji: opt_bool(m, "drop_emoji", d.drop_emoji)?,
     })
 }
 
@@ -152,7 +162,8 @@ fn text_of(bin: &Binary) -> String {
     String::from_utf8_lossy(bin.as_slice()).into_owned()
 }
 
-#[rustler::nif]
+// Dirty: the first segmenter of the process parses the language tables (a few ms).
+#[rustler::nif(schedule = "DirtyCpu")]
 fn segmenter_new(options: Term) -> NifResult<ResourceArc<SegmenterResource>> {
     let opts = segmenter_options(options)?;
     Ok(ResourceArc::new(SegmenterResource {

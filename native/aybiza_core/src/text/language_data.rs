@@ -15,10 +15,38 @@ const STARTERS_TSV: &str = include_str!("data/starters.tsv");
 /// Longest key in bytes that is looked up (longer words are never in the tables).
 const MAX_KEY: usize = 48;
 
+/// FNV-1a: keys are a few bytes; SipHash's setup costs more than the lookup.
+#[derive(Default, Clone, Copy)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
 struct Tables {
-    abbreviations: HashMap<&'static str, AbbrevKind>,
-    months: HashSet<&'static str>,
-    starters: HashSet<&'static str>,
+    /// A Bloom filter over the lower-case keys (two bits of [`BLOOM_BITS`] per key, from
+    /// [`bloom_hash`]), so most words are ruled out with one pass over their bytes (~1% pass
+    /// by chance) before they are lower-cased into a buffer and looked up.
+    abbreviation_bloom: Box<[u64]>,
+    abbreviations: HashMap<&'static [u8], AbbrevKind, FnvBuild>,
+    months: HashSet<&'static [u8], FnvBuild>,
+    starters: HashSet<&'static [u8], FnvBuild>,
 }
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
@@ -30,6 +58,15 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
     TABLES.get_or_init(|| Tables {
+        abbreviation_bloom: rows(ABBREVIATIONS_TSV)
+            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
+            .fold(vec![0u64; BLOOM_BITS / 64], |mut t, r| {
+                for bit in bloom_bits(bloom_hash(r[0].as_bytes())) {
+                    t[bit / 64] |= 1 << (bit % 64);
+                }
+                t
+            })
+            .into_boxed_slice(),
         abbreviations: rows(ABBREVIATIONS_TSV)
             .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
             .map(|r| {
@@ -38,25 +75,56 @@ fn tables() -> &'static Tables {
                     "W" => AbbrevKind::Weak,
                     _ => AbbrevKind::Ordinary,
                 };
-                (r[0], kind)
+                (r[0].as_bytes(), kind)
             })
             .collect(),
         months: rows(MONTHS_TSV)
             .filter(|r| r.len() >= 2 && r[1].len() <= MAX_KEY)
-            .map(|r| r[1])
+            .map(|r| r[1].as_bytes())
             .collect(),
         // One-letter function words (`a`, `w`, `i`) look like initials: not evidence.
         starters: rows(STARTERS_TSV)
             .filter(|r| r.len() >= 2 && r[1].chars().nth(1).is_some() && r[1].len() <= MAX_KEY)
-            .map(|r| r[1])
+            .map(|r| r[1].as_bytes())
             .collect(),
     })
 }
 
+/// Parses the tables now if they are not yet.
+pub(crate) fn warm_up() {
+    tables();
+}
+
+/// Bits of the abbreviation Bloom filter.
+const BLOOM_BITS: usize = 1 << 16;
+
+/// FNV-1a of the ASCII-lower-cased bytes (keys are stored lower case; non-ASCII words are
+/// lower-cased first).
+#[inline]
+fn bloom_hash(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b.to_ascii_lowercase());
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+#[inline]
+fn bloom_bits(h: u64) -> [usize; 2] {
+    [(h as usize) % BLOOM_BITS, ((h >> 32) as usize) % BLOOM_BITS]
+}
+
 /// `word` in lower case in `buf`, or `None` when it does not fit.
-fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a str> {
+fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a [u8]> {
     if word.is_empty() || word.len() > MAX_KEY {
         return None;
+    }
+    if word.is_ascii() {
+        for (d, b) in buf.iter_mut().zip(word.bytes()) {
+            *d = b.to_ascii_lowercase();
+        }
+        return Some(&buf[..word.len()]);
     }
     let mut n = 0;
     for c in word.chars().flat_map(char::to_lowercase) {
@@ -67,13 +135,25 @@ fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a str> {
         c.encode_utf8(&mut buf[n..]);
         n += l;
     }
-    std::str::from_utf8(&buf[..n]).ok()
+    Some(&buf[..n])
 }
 
 /// The kind of `word` (without its final period, any case) in the public abbreviation lists.
 pub(crate) fn abbreviation(word: &str) -> Option<AbbrevKind> {
+    let t = tables();
+    let first = *word.as_bytes().first()?;
+    // ASCII words: rule most out with the Bloom filter before lower-casing and hashing.
+    if first.is_ascii() && word.is_ascii() {
+        let bloom = &t.abbreviation_bloom;
+        if bloom_bits(bloom_hash(word.as_bytes()))
+            .iter()
+            .any(|&bit| bloom[bit / 64] & (1 << (bit % 64)) == 0)
+        {
+            return None;
+        }
+    }
     let mut buf = [0u8; MAX_KEY];
-    tables().abbreviations.get(lower(word, &mut buf)?).copied()
+    t.abbreviations.get(lower(word, &mut buf)?).copied()
 }
 
 /// Whether `word` (any case) is a month name or abbreviation in one of the 14 languages.

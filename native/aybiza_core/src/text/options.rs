@@ -1,7 +1,10 @@
-//! Voice policy options of the segmenter, with the documented defaults.
+//! Options of the segmenter: sentence mode (the default) and the voice preset.
 
-/// Options of [`crate::text::segmenter::Segmenter`]. `Default` gives the documented defaults
-/// (see `docs/TEXT.md`): every sentence leaves as soon as its end is certain.
+use super::speech::SpeechOptions;
+
+/// Options of [`crate::text::segmenter::Segmenter`]. `Default` is sentence mode (see
+/// `docs/TEXT.md`): every sentence leaves whole and as written, as soon as its end is certain.
+/// [`SegmenterOptions::voice`] is the preset for text-to-speech.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SegmenterOptions {
     /// Minimum length in characters of a released unit when `merge_short` is on: shorter
@@ -13,7 +16,7 @@ pub struct SegmenterOptions {
     pub merge_short: bool,
     /// A sentence longer than this many characters is cut at its last clause boundary
     /// (comma, semicolon, colon, dash followed by a space), else at its last space, else hard.
-    /// `0` disables the limit. Default 250.
+    /// `0` disables the limit. Default 0 (sentence mode); 250 in the voice preset.
     pub max_chars: usize,
     /// Release the first clause of the stream early: at the first clause boundary after at
     /// least this many characters, before its sentence ends. Default `None` (off).
@@ -24,6 +27,11 @@ pub struct SegmenterOptions {
     /// A line break always ends the current unit (markdown lists, headings, paragraphs).
     /// Default `true`.
     pub newline_boundaries: bool,
+    /// Speech normalization applied to every released piece (markdown, bullets, code ticks,
+    /// headings and links removed, acronyms spelled; see
+    /// [`crate::text::speech::optimize_text_for_speech`]); a piece left empty is dropped.
+    /// Default `None` (pieces as written); the voice preset's default speech options.
+    pub speech: Option<SpeechOptions>,
 }
 
 impl Default for SegmenterOptions {
@@ -31,10 +39,23 @@ impl Default for SegmenterOptions {
         SegmenterOptions {
             min_chars: 20,
             merge_short: false,
-            max_chars: 250,
+            max_chars: 0,
             first_chunk_min_chars: None,
             skip_code_blocks: true,
             newline_boundaries: true,
+            speech: None,
+        }
+    }
+}
+
+impl SegmenterOptions {
+    /// The voice preset: sentences longer than 250 characters are cut at a clause boundary,
+    /// and every piece is normalized for speech, so what is released is ready for TTS.
+    pub fn voice() -> Self {
+        SegmenterOptions {
+            max_chars: 250,
+            speech: Some(SpeechOptions::default()),
+            ..SegmenterOptions::default()
         }
     }
 }

@@ -226,6 +226,11 @@ pub struct Segmenter {
     merge: String,
     merge_chars: usize,
     out: Vec<String>,
+    /// Words seen earlier in this stream with a period before a comma or semicolon
+    /// (`chuv., rus.`, `Zeitg., S. 5`): abbreviations of this text (Punkt's evidence from the
+    /// document itself). A ring of [`SEEN_SLOTS`] words of at most [`SEEN_LEN`] bytes, lower
+    /// case; reset with the stream. Written by decisions (`&self`), hence the cell.
+    seen_abbreviations: std::cell::RefCell<SeenWords>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
     /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
@@ -254,6 +259,7 @@ impl Default for Segmenter {
 impl Segmenter {
     /// A segmenter with the given voice policy.
     pub fn new(options: SegmenterOptions) -> Self {
+        warm_up();
         Segmenter {
             opts: options,
             buf: String::new(),
@@ -274,6 +280,7 @@ impl Segmenter {
             merge: String::new(),
             merge_chars: 0,
             out: Vec::new(),
+            seen_abbreviations: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
             run_start: 0,
@@ -790,9 +797,7 @@ impl Segmenter {
             .clause_cut
             .or_else(|| {
                 let lo = self.start.max(self.space_floor);
-                self.buf[lo..self.pos]
-                    .rfind(char::is_whitespace)
-                    .map(|p| lo + p)
+                best_space_cut(&self.buf[lo..self.pos]).map(|p| lo + p)
             })
             .filter(|&p| p > self.start)
             .unwrap_or(at);
@@ -849,9 +854,20 @@ impl Segmenter {
         self.deliver(piece);
     }
 
-    /// Appends a released piece to the output of the current call.
+    /// Appends a released piece to the output of the current call (normalized for speech
+    /// with the `speech` option; dropped if that leaves nothing).
     #[inline]
     fn release(&mut self, piece: String) {
+        let piece = match &self.opts.speech {
+            None => piece,
+            Some(speech) => {
+                let spoken = super::speech::optimize_text_for_speech(&piece, speech);
+                if spoken.is_empty() {
+                    return;
+                }
+                spoken
+            }
+        };
         if self.out.capacity() == 0 {
             // Usually one sentence per call: allocate just that, without the growth path.
             self.out = Vec::with_capacity(1);
@@ -1221,6 +1237,7 @@ impl Segmenter {
     /// The first non-space character at or after `k` (`m`, that character, and whether it is
     /// glued to `k`), or the decision when there is none: a line break or a long gap ends the
     /// sentence, the end of the text too, else more text is needed.
+    #[inline]
     fn next_after(&self, buf: &str, k: usize, eof: bool) -> Result<(usize, char, bool), Decision> {
         let Some(f0) = char_at(buf, k) else {
             return Err(if eof {
@@ -1284,6 +1301,15 @@ impl Segmenter {
             }
             return Decision::Continue(k);
         }
+        if matches!(f, '—' | '–') {
+            // Dialogue (`Кто там? — спросил он.`, `?” —mówi`): a dash and a lower-case word
+            // continue the sentence; anything else after the dash starts a new one.
+            return match dash_attribution(buf, m, eof) {
+                None => Decision::NeedMore,
+                Some(true) => Decision::Continue(k),
+                Some(false) => Decision::Boundary(k),
+            };
+        }
         if f.is_lowercase() {
             // A name spelled with `!` (`Yahoo! in`, `from Argghhh! has`): a capitalized word
             // that is not the first of its sentence, a single `!`, then lower case.
@@ -1297,6 +1323,33 @@ impl Segmenter {
             } else {
                 Decision::Boundary(k)
             };
+        }
+        if f.is_uppercase() && &buf[i..k] == "!" {
+            // A listed name spelled with `!` before a capital (`Yum! Brands`, `Yahoo! Finance`)
+            // continues unless the next word is evidence of a sentence start (`Yahoo! The`).
+            let w = left_word(buf, self.start, i);
+            if abbreviations::is_exclamation_word(w) {
+                let mut end = None;
+                for (j, c) in buf[m..].char_indices() {
+                    if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
+                        end = Some(m + j);
+                        break;
+                    }
+                }
+                let we = match end {
+                    Some(e) => e,
+                    None if eof => buf.len(),
+                    None => return Decision::NeedMore,
+                };
+                let next = &buf[m..we];
+                let starts = abbreviations::is_sentence_starter(next)
+                    || language_data::is_function_word_capitalized(next);
+                return if starts {
+                    Decision::Boundary(k)
+                } else {
+                    Decision::Continue(k)
+                };
+            }
         }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
             return match low_opener(buf, m, eof) {
@@ -1323,6 +1376,14 @@ impl Segmenter {
     ) -> Decision {
         // The word before the end mark, computed only by the branches that look at it.
         let word = || left_word(buf, self.start, i);
+        // A comma or semicolon right after the period (`chuv., rus.`) shows that the word is
+        // an abbreviation of this text: remember it for its later periods.
+        if matches!(f, ',' | ';') && !closers {
+            let w = word();
+            if classify_left(w) == Left::Regular {
+                self.seen_abbreviations.borrow_mut().insert(w);
+            }
+        }
         if glued {
             if closers || !f.is_uppercase() {
                 if !f.is_numeric() && is_cjk(f) && word().chars().next_back().is_some_and(is_cjk) {
@@ -1364,6 +1425,13 @@ impl Segmenter {
             None => return Decision::NeedMore,
             Some(low) => low || matches!(f, '¿' | '¡'),
         };
+        if matches!(f, '—' | '–') {
+            return match dash_attribution(buf, m, eof) {
+                None => Decision::NeedMore,
+                Some(true) => Decision::Continue(k),
+                Some(false) => Decision::Boundary(k),
+            };
+        }
         if closers {
             if !opener && (f.is_lowercase() || is_continuation_punct(f)) {
                 return Decision::Continue(k);
@@ -1371,7 +1439,10 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         let w = word();
-        let left = classify_left(w);
+        let mut left = classify_left(w);
+        if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
         let next_word = || -> Result<(&str, char), ()> {
             for (j, c) in buf[m..].char_indices() {
@@ -1392,6 +1463,13 @@ impl Segmenter {
                     return Decision::Boundary(k);
                 }
                 if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
+                    return Decision::Continue(k);
+                }
+                // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
+                // case or a digit does not end the sentence.
+                if (f.is_lowercase() || f.is_ascii_digit())
+                    && inside_parenthesis(buf, self.start, i)
+                {
                     return Decision::Continue(k);
                 }
                 if left == Left::Number && is_ordinal_shape(w) {
@@ -1440,13 +1518,26 @@ impl Segmenter {
                 if after == '.' && initials && next.chars().count() == 1 {
                     return Decision::Continue(k); // `J. R. R. Tolkien`
                 }
+                // A Latin initial before a capitalized Cyrillic or Greek word (`класс S. В`,
+                // `Твртко I. Сын`): names keep their script, so a sentence starts.
+                if left == Left::Initial
+                    && w.is_ascii()
+                    && next
+                        .chars()
+                        .next()
+                        .is_some_and(|c| ('\u{370}'..='\u{52F}').contains(&c))
+                {
+                    return Decision::Boundary(k);
+                }
                 if is_label(next) || language_data::is_month(next) {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
-                // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `p.m. The`)
-                // closes a phrase, so a capital after it starts a sentence.
-                let closes_phrase =
-                    left == Left::MultiPeriod && w.chars().next().is_some_and(char::is_lowercase);
+                // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `i.e. He`)
+                // closes a phrase, so a capital after it starts a sentence; not a clock time,
+                // which a zone or a name may follow (`9 a.m. Eastern`).
+                let closes_phrase = left == Left::MultiPeriod
+                    && w.chars().next().is_some_and(char::is_lowercase)
+                    && !is_clock_time(w);
                 if closes_phrase
                     || abbreviations::is_sentence_starter(next)
                     || language_data::is_function_word_capitalized(next)
@@ -1458,6 +1549,133 @@ impl Segmenter {
                 }
             }
         }
+    }
+}
+
+/// Words before which a long sentence may be cut (a clause starts there).
+const CONJUNCTIONS: &[&str] = &[
+    "and", "but", "or", "so", "because", "which", "while", "although", "though", "whereas", "und",
+    "aber", "oder", "weil", "et", "mais", "ou", "donc", "y", "pero", "porque", "e", "ma", "perché",
+    "mas", "en", "maar", "omdat", "и", "но", "или",
+];
+
+/// Where to cut a long sentence when it has no clause punctuation: the byte offset (in `s`)
+/// of the last space before a conjunction (`… and then`), else of the last space that is not
+/// inside a number (`5 000`), after a short abbreviation (`Mr. Smith`) or between two
+/// capitalized words (a name), else of the last space; only spaces past the first third count
+/// as better ones.
+fn best_space_cut(s: &str) -> Option<usize> {
+    let mut safe = None;
+    let mut last = None;
+    for (p, c) in s.char_indices().rev() {
+        if !c.is_whitespace() {
+            continue;
+        }
+        last.get_or_insert(p);
+        if p * 3 < s.len() {
+            break; // a piece of less than a third of the limit: rather the last space
+        }
+        let next = s[p + c.len_utf8()..]
+            .split(char::is_whitespace)
+            .next()
+            .unwrap_or("");
+        let prev = s[..p].rsplit(char::is_whitespace).next().unwrap_or("");
+        if next.is_empty() || prev.is_empty() {
+            continue;
+        }
+        if CONJUNCTIONS.contains(&next) {
+            return Some(p);
+        }
+        let digit_end = prev.chars().next_back().is_some_and(|c| c.is_ascii_digit());
+        let digit_start = next.chars().next().is_some_and(|c| c.is_ascii_digit());
+        let abbreviation = prev.ends_with('.') && prev.chars().count() <= 4;
+        let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+        let inside = (digit_end && digit_start) || abbreviation || (capital(prev) && capital(next));
+        if safe.is_none() && !inside {
+            safe = Some(p);
+        }
+    }
+    safe.or(last)
+}
+
+const SEEN_SLOTS: usize = 16;
+const SEEN_LEN: usize = 16;
+
+/// A small ring of lower-case words (see `Segmenter::seen_abbreviations`).
+#[derive(Debug, Default)]
+struct SeenWords {
+    words: [([u8; SEEN_LEN], u8); SEEN_SLOTS],
+    next: usize,
+    len: usize,
+}
+
+impl SeenWords {
+    fn key(word: &str) -> Option<([u8; SEEN_LEN], u8)> {
+        let n = word.len();
+        if n == 0
+            || n > SEEN_LEN
+            || !word.chars().all(char::is_alphabetic)
+            || word.chars().count() > 8
+        {
+            return None;
+        }
+        let mut k = [0u8; SEEN_LEN];
+        k[..n].copy_from_slice(word.as_bytes());
+        k[..n].make_ascii_lowercase();
+        Some((k, n as u8))
+    }
+
+    fn contains(&self, word: &str) -> bool {
+        // Most streams never record a word: one test.
+        self.len > 0 && Self::key(word).is_some_and(|k| self.words[..self.len].contains(&k))
+    }
+
+    /// Adds `word` unless it is there (so a repeated decision changes nothing).
+    fn insert(&mut self, word: &str) {
+        if self.contains(word) {
+            return;
+        }
+        if let Some(k) = Self::key(word) {
+            self.words[self.next] = k;
+            self.next = (self.next + 1) % SEEN_SLOTS;
+            self.len = (self.len + 1).min(SEEN_SLOTS);
+        }
+    }
+}
+
+/// Whether a dash at `m` introduces a lower-case word (dialogue attribution): `None` when
+/// that word has not arrived.
+fn dash_attribution(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let mut seen_dash = false;
+    for c in buf[m..].chars().take(8) {
+        if !seen_dash {
+            seen_dash = true; // the dash itself
+            continue;
+        }
+        if c.is_whitespace() || matches!(c, '—' | '–') {
+            continue;
+        }
+        return Some(c.is_lowercase());
+    }
+    if eof || buf.len() - m >= 24 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether an opening parenthesis in the unit before `i` (within `MAX_GAP` bytes) is not
+/// closed yet.
+fn inside_parenthesis(buf: &str, start: usize, i: usize) -> bool {
+    let lo = i.saturating_sub(MAX_GAP).max(start);
+    let b = &buf.as_bytes()[lo..i];
+    match (
+        b.iter().rposition(|&c| c == b'('),
+        b.iter().rposition(|&c| c == b')'),
+    ) {
+        (Some(open), Some(close)) => open > close,
+        (Some(_), None) => true,
+        _ => false,
     }
 }
 
@@ -1495,6 +1713,11 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// `a.m` / `p.m` in any case (without the final period).
+fn is_clock_time(word: &str) -> bool {
+    word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
 }
 
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
@@ -1637,6 +1860,21 @@ fn is_urlish(token: &str) -> bool {
 /// A word of 2 to 5 Latin or Cyrillic letters, lower case or capitalized, without a vowel
 /// (`Sgt`, `Msgr`, `Bldg`, `mgr`, `млн`): no such word is pronounced, so it is an abbreviation.
 fn has_abbreviation_shape(word: &str) -> bool {
+    if !(2..=10).contains(&word.len()) {
+        return false;
+    }
+    if word.is_ascii() {
+        let b = word.as_bytes();
+        return b.len() <= 5
+            && b[0].is_ascii_alphabetic()
+            && b[1..].iter().all(u8::is_ascii_lowercase)
+            && !b.iter().any(|c| {
+                matches!(
+                    c.to_ascii_lowercase(),
+                    b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+                )
+            });
+    }
     let mut n = 0;
     for (i, c) in word.chars().enumerate() {
         n += 1;
@@ -1687,6 +1925,13 @@ fn classify_left(word: &str) -> Left {
         return Left::MultiPeriod;
     }
     Left::Regular
+}
+
+/// Parses the language tables of the evidence rules now (a few milliseconds, once per
+/// process) rather than at the first ambiguous period: callers on a latency-sensitive thread
+/// (a BEAM scheduler) call this where a pause is allowed. [`Segmenter::new`] calls it too.
+pub fn warm_up() {
+    language_data::warm_up();
 }
 
 /// Splits a whole text: the sentences `push(text)` then `finish()` release.
@@ -1870,6 +2115,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The voice preset releases pieces ready for TTS: markdown, bullets and code ticks
+    /// removed, acronyms spelled, in every chunking; a piece with nothing to say is dropped.
+    #[test]
+    fn voice_preset_normalizes_each_piece() {
+        let text = "**Sure!** Here is the `API` key:\n- item one\n- item two\n---\n## Next steps\nSee [the docs](https://x.example/a). Done.";
+        let expected = [
+            "Sure!",
+            "Here is the A-P-I key:",
+            "item one",
+            "item two",
+            "Next steps",
+            "See the docs.",
+            "Done.",
+        ];
+        assert_eq!(split_sentences(text, &SegmenterOptions::voice()), expected);
+        for n in 1..9 {
+            let mut s = Segmenter::new(SegmenterOptions::voice());
+            let mut out = Vec::new();
+            for chunk in text.as_bytes().chunks(n) {
+                out.extend(s.push_bytes(chunk));
+            }
+            out.extend(s.finish());
+            assert_eq!(out, expected, "chunks of {n}");
+        }
+        // Sentence mode keeps the text as written.
+        let plain = split_sentences(text, &SegmenterOptions::default());
+        assert_eq!(plain[0], "**Sure!**");
+    }
+
+    /// The voice preset's long-sentence cut: before a conjunction, never inside a number or
+    /// a name, when there is no clause punctuation.
+    #[test]
+    fn long_sentence_cut_prefers_clause_starts() {
+        let opts = SegmenterOptions {
+            max_chars: 60,
+            ..SegmenterOptions::default()
+        };
+        let text = "The technician checked every cable in the cabinet and then he restarted the router in the hall.";
+        let out = split_sentences(text, &opts);
+        assert_eq!(out[0], "The technician checked every cable in the cabinet");
+        let text =
+            "We moved the whole stock of the north warehouse to Doctor John Smith yesterday.";
+        let out = split_sentences(text, &opts);
+        assert!(!out[0].ends_with("John"), "{out:?}");
+        let text =
+            "The new total for the account that you asked about is now 12 500 dollars today.";
+        let out = split_sentences(text, &opts);
+        assert!(!out[0].ends_with("12"), "{out:?}");
+        assert_eq!(out.concat().replace(' ', ""), text.replace(' ', ""));
     }
 
     #[test]

@@ -1,0 +1,184 @@
+//! One example per evidence rule of docs/TEXT.md (written for these tests, not taken from the
+//! UD or peer cases), each checked whole-text and in every chunking of `text_common`.
+
+#[path = "text_common/mod.rs"]
+mod common;
+
+use aybiza_core::text::segmenter::SegmenterOptions;
+use common::*;
+
+fn check(text: &str, expected: &[&str]) {
+    let opts = SegmenterOptions {
+        max_chars: 0,
+        ..SegmenterOptions::default()
+    };
+    for how in CHUNKINGS {
+        assert_eq!(all(text, &opts, how), expected, "{text:?} cut as {how:?}");
+    }
+}
+
+#[test]
+fn public_abbreviation_data() {
+    check(
+        "Wir brauchen z.B. Milch bzw. Brot. Danach gehen wir.",
+        &["Wir brauchen z.B. Milch bzw. Brot.", "Danach gehen wir."],
+    );
+    check(
+        "The letter went to Msgr. Rossi at the curia. He answered.",
+        &[
+            "The letter went to Msgr. Rossi at the curia.",
+            "He answered.",
+        ],
+    );
+}
+
+#[test]
+fn abbreviation_shape_without_vowels() {
+    // Neither word is in any list: no vowel, so an abbreviation.
+    check(
+        "Ask Hptm. Brandt or Wchtm. Vogt today. They know.",
+        &["Ask Hptm. Brandt or Wchtm. Vogt today.", "They know."],
+    );
+}
+
+#[test]
+fn single_capital_is_an_initial() {
+    check(
+        "The report names P. Vermeulen as the author. It was late.",
+        &[
+            "The report names P. Vermeulen as the author.",
+            "It was late.",
+        ],
+    );
+}
+
+#[test]
+fn labels_and_months_after_abbreviations() {
+    check(
+        "See Vol. III and Ch. XII for details. Then call us.",
+        &["See Vol. III and Ch. XII for details.", "Then call us."],
+    );
+    check(
+        "It was due on Sept. Monday came first. Done.",
+        &["It was due on Sept. Monday came first.", "Done."],
+    );
+}
+
+#[test]
+fn function_words_start_sentences_after_abbreviations() {
+    check(
+        "Wir treffen uns in der Hauptstr. Die Tür ist offen.",
+        &["Wir treffen uns in der Hauptstr.", "Die Tür ist offen."],
+    );
+}
+
+#[test]
+fn lower_case_multi_period_abbreviation_closes_its_phrase() {
+    check(
+        "Rome was founded in 753 a.C. La leggenda dice altro.",
+        &["Rome was founded in 753 a.C.", "La leggenda dice altro."],
+    );
+    // A clock time may be followed by a zone.
+    check(
+        "We open at 9 a.m. Eastern time. See you.",
+        &["We open at 9 a.m. Eastern time.", "See you."],
+    );
+}
+
+#[test]
+fn ordinals_before_months_and_lower_case() {
+    check(
+        "Das Treffen ist am 14. Oktober in Bonn. Alle kommen.",
+        &["Das Treffen ist am 14. Oktober in Bonn.", "Alle kommen."],
+    );
+    check(
+        "Uczeń jest w 3. klasie liceum. Lubi chemię.",
+        &["Uczeń jest w 3. klasie liceum.", "Lubi chemię."],
+    );
+}
+
+#[test]
+fn low_and_detached_quotes() {
+    check(
+        "Hij zweeg. ,,Morgen kom ik terug'', zei hij. Iedereen knikte.",
+        &[
+            "Hij zweeg.",
+            ",,Morgen kom ik terug'', zei hij.",
+            "Iedereen knikte.",
+        ],
+    );
+    check(
+        "Il a dit : « On part demain. » Puis il est sorti.",
+        &["Il a dit : « On part demain. »", "Puis il est sorti."],
+    );
+}
+
+#[test]
+fn names_spelled_with_an_exclamation_mark() {
+    check(
+        "We ordered from Zapp! yesterday and it came. Great.",
+        &["We ordered from Zapp! yesterday and it came.", "Great."],
+    );
+    // A listed name before a capital continues unless a sentence visibly starts.
+    check(
+        "Yum! Brands owns the chain. Yahoo! The site is down.",
+        &["Yum! Brands owns the chain.", "Yahoo!", "The site is down."],
+    );
+    // An exclamation at the start of a sentence still ends it.
+    check("Wow! that was fast.", &["Wow!", "that was fast."]);
+}
+
+#[test]
+fn caseless_scripts_after_quotes() {
+    check(
+        "उसने कहा, \"मैं कल आऊँगा।\" फिर वह चला गया।",
+        &["उसने कहा, \"मैं कल आऊँगा।\"", "फिर वह चला गया।"],
+    );
+    check(
+        "「はい。」と言った。次へ。",
+        &["「はい。」と言った。", "次へ。"],
+    );
+}
+
+#[test]
+fn words_seen_as_abbreviations_earlier_in_the_stream() {
+    // `Zeitg.` is in no list and has a vowel; once seen before a comma it is an abbreviation
+    // of this text, so later a capitalized name after it does not start a sentence.
+    check(
+        "Lies die Zeitg., heute. Dann lies Zeitg. Berlin morgen.",
+        &["Lies die Zeitg., heute.", "Dann lies Zeitg. Berlin morgen."],
+    );
+    // A fresh stream forgets it.
+    check(
+        "Dann lies Zeitg. Berlin morgen.",
+        &["Dann lies Zeitg.", "Berlin morgen."],
+    );
+}
+
+#[test]
+fn dialogue_dash_with_lower_case_continues() {
+    check(
+        "Кто там? — спросил он. Никто не ответил.",
+        &["Кто там? — спросил он.", "Никто не ответил."],
+    );
+    check("Ready? — Yes. Go.", &["Ready?", "— Yes.", "Go."]);
+}
+
+#[test]
+fn periods_inside_an_open_parenthesis_before_lower_case_or_digits() {
+    check(
+        "Der Autor (geb. 12 Mai 1950, gest. 3 Juni 2001) schrieb viel. Danach nichts.",
+        &[
+            "Der Autor (geb. 12 Mai 1950, gest. 3 Juni 2001) schrieb viel.",
+            "Danach nichts.",
+        ],
+    );
+}
+
+#[test]
+fn latin_initial_before_another_script_ends_a_sentence() {
+    check(
+        "Звезда относится к классу K. Она очень яркая.",
+        &["Звезда относится к классу K.", "Она очень яркая."],
+    );
+}

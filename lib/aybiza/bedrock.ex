@@ -87,7 +87,7 @@ defmodule Aybiza.Bedrock do
   """
 
   alias Aybiza.{Error, Native}
-  alias Aybiza.Bedrock.{Config, Options, RequestErrors}
+  alias Aybiza.Bedrock.{Config, Options}
 
   @typedoc "The handle of a running stream; messages are tagged with it."
   @type stream_ref :: reference()
@@ -416,12 +416,7 @@ defmodule Aybiza.Bedrock do
     # EOL and the other catalog rules are enforced natively; the Legacy warning is logged here.
     Aybiza.Bedrock.Catalog.warn_if_legacy(request)
 
-    case wrap_native(
-           Native.start_call(operation, request, Config.native(config), to, native_opts)
-         ) do
-      {:error, error} -> {:error, RequestErrors.explain(error, request)}
-      ok -> ok
-    end
+    wrap_native(Native.start_call(operation, request, Config.native(config), to, native_opts))
   end
 
   # The fallback clauses raise an ArgumentError naming the argument instead of a

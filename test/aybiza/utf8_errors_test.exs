@@ -23,14 +23,14 @@ defmodule Aybiza.Utf8ErrorsTest do
              "messages[0].content[0].text: expected a string, got a binary that is not valid UTF-8"
 
     assert error_of(user.(@bad)) =~
-             ~r/^messages\[0\]\.content(\[0\]\.text)?: not valid UTF-8/
+             ~r/^messages\[0\]\.content(\[0\]\.text)?: .*not valid UTF-8/
 
     assert error_of(%{
              model_id: @model,
              system: [%{text: @bad}],
              messages: [%{role: :user, content: "Hi"}]
            }) =~
-             ~r/^system\[0\]\.text: not valid UTF-8/
+             ~r/^system\[0\]\.text: .*not valid UTF-8/
 
     tool_round = %{
       model_id: @model,
@@ -45,7 +45,7 @@ defmodule Aybiza.Utf8ErrorsTest do
     }
 
     assert error_of(tool_round) =~
-             ~r/^messages\[2\]\.content\[0\]\.tool_result\.content\[0\]\.text: not valid UTF-8/
+             ~r/^messages\[2\]\.content\[0\]\.tool_result\.content\[0\]\.text: .*not valid UTF-8/
   end
 
   test "string and camelCase keys" do

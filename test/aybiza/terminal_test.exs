@@ -563,7 +563,7 @@ defmodule Aybiza.TerminalTest do
       {:aybiza_bedrock, ^ref, event} ->
         take(ref, n - 1, [event | acc])
     after
-      10_000 -> Enum.reverse(acc)
+      30_000 -> Enum.reverse(acc)
     end
   end
 

@@ -18,10 +18,10 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use crate::cache::PromptCache;
+use super::sigv4::{Auth, TemporaryCredentials};
 use crate::config::{EmulatorConfig, Faults, Pacing, Rule};
 use crate::counters::{CounterStore, Counters};
-use crate::sigv4::{Auth, TemporaryCredentials};
+use crate::reply::cache::PromptCache;
 use crate::state::{lock, State};
 
 /// Test credentials to give the client.
@@ -205,7 +205,7 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: oneshot::
                 let fd = stream.as_raw_fd();
                 let state = Arc::clone(&state);
                 conns.spawn(async move {
-                    let svc = service_fn(move |req| crate::routes::handle(req, Arc::clone(&state), fd));
+                    let svc = service_fn(move |req| super::routes::handle(req, Arc::clone(&state), fd));
                     let _ = http1::Builder::new()
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), svc)

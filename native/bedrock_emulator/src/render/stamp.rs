@@ -54,7 +54,7 @@ pub fn stamp_sse(frame: &Bytes) -> Option<Bytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventstream;
+    use crate::render::eventstream;
     use serde_json::json;
 
     #[test]

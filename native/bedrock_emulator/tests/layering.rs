@@ -63,5 +63,9 @@ fn imports_point_down() {
             }
         }
     }
-    assert!(violations.is_empty(), "upward imports: {:?}", violations.keys());
+    assert!(
+        violations.is_empty(),
+        "upward imports: {:?}",
+        violations.keys()
+    );
 }

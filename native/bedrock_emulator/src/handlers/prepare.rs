@@ -229,11 +229,8 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
     let Some(info) = target.info() else {
         return Ok(());
     };
-    let prefix = if api == Api::Converse {
-        "The model returned the following errors: "
-    } else {
-        ""
-    };
+    // Bedrock's own texts for these rules, the same on every API.
+    let prefix = "";
     match info.sampling {
         Sampling::Any => {}
         Sampling::One => {

@@ -59,9 +59,18 @@ pub struct EmulatorConfig {
     #[serde(deserialize_with = "faults_or_spec")]
     pub faults: Faults,
     pub rules: Vec<Rule>,
-    /// Extra model ids accepted besides the built-in list.
+    /// Extra model ids accepted besides the built-in list (no catalog rules apply).
     #[serde(alias = "extraModels")]
     pub extra_models: Vec<String>,
+    /// Also serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN) on a second port, with a CA and
+    /// certificate generated at start (see `EmulatorHandle::ca_pem`).
+    pub tls: bool,
+    /// Port of the TLS listener; 0 picks a free port.
+    #[serde(alias = "tlsPort")]
+    pub tls_port: u16,
+    /// Extra DNS names / IPs in the TLS certificate (besides localhost, 127.0.0.1, ::1).
+    #[serde(alias = "tlsNames")]
+    pub tls_names: Vec<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -77,6 +86,9 @@ impl Default for EmulatorConfig {
             faults: Faults::default(),
             rules: Vec::new(),
             extra_models: Vec::new(),
+            tls: false,
+            tls_port: 0,
+            tls_names: Vec::new(),
         }
     }
 }

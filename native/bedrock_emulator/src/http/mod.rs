@@ -7,3 +7,4 @@ pub mod routes;
 pub mod server;
 pub mod sigv4;
 pub mod stream;
+pub mod tls;

@@ -531,3 +531,56 @@ fn start_stream(
         .body(ChannelBody { rx }.boxed())
         .unwrap_or_else(|_| Response::new(full("")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn messages_style_per_request() {
+        let sigv4 = |s: &str| Principal::SigV4 {
+            service: s.to_string(),
+        };
+        let none = headers(&[]);
+        let runtime_body = br#"{"anthropic_version":"bedrock-2023-05-31"}"#;
+        let mantle_body = br#"{"model":"anthropic.claude-opus-4-7"}"#;
+        assert_eq!(
+            messages_api(&sigv4("bedrock"), &none, mantle_body),
+            Api::Messages
+        );
+        assert_eq!(
+            messages_api(&sigv4("bedrock-mantle"), &none, runtime_body),
+            Api::Mantle
+        );
+        assert_eq!(
+            messages_api(&Principal::ApiKeyHeader, &none, runtime_body),
+            Api::Mantle
+        );
+        let version = headers(&[("anthropic-version", "2023-06-01")]);
+        assert_eq!(
+            messages_api(&Principal::Bearer, &version, mantle_body),
+            Api::Mantle
+        );
+        assert_eq!(
+            messages_api(&Principal::Bearer, &version, runtime_body),
+            Api::Messages
+        );
+        assert_eq!(
+            messages_api(&Principal::Bearer, &none, mantle_body),
+            Api::Messages
+        );
+        let host = headers(&[("host", "bedrock-mantle.us-east-1.api.aws")]);
+        assert_eq!(
+            messages_api(&Principal::Unchecked, &host, runtime_body),
+            Api::Mantle
+        );
+    }
+}

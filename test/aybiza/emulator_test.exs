@@ -116,4 +116,68 @@ defmodule Aybiza.Bedrock.EmulatorTest do
   test "options are validated" do
     assert_raise ArgumentError, fn -> Emulator.start_link(bogus: 1) end
   end
+
+  test "temporary credentials carry a session token; any other token is rejected",
+       %{emulator: emulator, url: url} do
+    temp = Emulator.credentials(emulator, :temporary)
+    assert temp.access_key_id =~ ~r/^ASIA[A-Z2-7]{16}$/
+    assert is_binary(temp.session_token) and byte_size(temp.session_token) > 100
+
+    request = %{
+      model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+      messages: [%{role: :user, content: "What are your opening hours?"}]
+    }
+
+    opts = [endpoint: url, region: "us-east-1"]
+    assert {:ok, _} = Aybiza.Bedrock.converse(request, [credentials: temp] ++ opts)
+
+    for bad <- [
+          %{temp | session_token: "FwoGZXIvYXdzEBogus"},
+          Map.put(Emulator.credentials(emulator) |> Map.delete(:api_key), :session_token, "x")
+        ] do
+      assert {:error, %Aybiza.Error{}} =
+               Aybiza.Bedrock.converse(request, [credentials: bad] ++ opts)
+    end
+
+    assert Emulator.counters(emulator)["converse"]["auth_error"] == 2
+  end
+
+  test "TLS listener: HTTPS with the generated CA, Messages API over SSE" do
+    emulator = start_supervised!({Emulator, tls: true, api_key: "tls-key"}, id: :tls_emulator)
+    assert Emulator.tls_url(emulator) =~ ~r{^https://127\.0\.0\.1:\d+$}
+    pem = Emulator.ca_pem(emulator)
+    assert [{:Certificate, ca_der, :not_encrypted}] = :public_key.pem_decode(pem)
+
+    {:ok, _} = Application.ensure_all_started(:ssl)
+    url = String.replace(Emulator.tls_url(emulator), "127.0.0.1", "localhost")
+
+    body =
+      ~s({"model":"anthropic.claude-haiku-4-5","max_tokens":200,"stream":true,"messages":[{"role":"user","content":"What are your opening hours?"}]})
+
+    request =
+      {String.to_charlist(url <> "/anthropic/v1/messages"),
+       [{~c"x-api-key", ~c"tls-key"}, {~c"anthropic-version", ~c"2023-06-01"}],
+       ~c"application/json", body}
+
+    ssl = [verify: :verify_peer, cacerts: [ca_der], server_name_indication: ~c"localhost"]
+
+    assert {:ok, {{_, 200, _}, headers, sse}} =
+             :httpc.request(:post, request, [timeout: 5_000, ssl: ssl], body_format: :binary)
+
+    assert {~c"content-type", ~c"text/event-stream"} in headers
+    assert sse =~ "event: message_start\n"
+    assert sse =~ "event: message_stop\n"
+    assert Emulator.counters(emulator)["mantle-messages-stream"]["ok"] == 1
+
+    # Without the CA the handshake fails.
+    port = url |> URI.parse() |> Map.fetch!(:port)
+
+    assert {:error, _} =
+             :ssl.connect(
+               ~c"localhost",
+               port,
+               [verify: :verify_peer, cacerts: [], server_name_indication: ~c"localhost"],
+               5_000
+             )
+  end
 end

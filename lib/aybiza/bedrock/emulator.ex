@@ -4,9 +4,12 @@ defmodule Aybiza.Bedrock.Emulator do
   on its own thread and tokio runtime).
 
   It speaks Bedrock Runtime's wire protocol (Converse, ConverseStream, InvokeModel,
-  InvokeModelWithResponseStream; restJson1, binary event streams, SigV4), so the real AWS
-  client works against it with its test credentials. Use it in tests the way you would use
-  Bypass:
+  InvokeModelWithResponseStream, CountTokens; restJson1, binary event streams, SigV4) and the
+  Anthropic Messages API (`POST /anthropic/v1/messages`, bedrock-runtime and bedrock-mantle
+  styles, Server-Sent Events), so the real AWS client works against it with its test
+  credentials. It rejects what Bedrock rejects (its own model table: profile-only base ids,
+  end-of-life models, sampling and thinking rules, unknown keys, session tokens). Use it in
+  tests the way you would use Bypass:
 
       setup do
         emulator = start_supervised!({Aybiza.Bedrock.Emulator, rules: [%{prompt_contains: "hours", reply: "We open at 9 a.m."}]})
@@ -18,12 +21,16 @@ defmodule Aybiza.Bedrock.Emulator do
     * `:port` - port to bind on 127.0.0.1 (default `0`, any free port)
     * `:access_key_id`, `:secret_access_key` - accepted SigV4 credentials (defaults: the AWS
       documentation example keys `AKIAIOSFODNN7EXAMPLE` / `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`)
-    * `:api_key` - also accept `Authorization: Bearer <api_key>` (Bedrock API keys)
+    * `:api_key` - also accept `Authorization: Bearer <api_key>` (Bedrock API keys), and
+      `x-api-key: <api_key>` on the bedrock-mantle style Messages API
+    * `:tls` - also serve HTTPS (HTTP/1.1 and HTTP/2) on a second port with a CA generated at
+      start; see `tls_url/1` and `ca_pem/1` (default `false`)
+    * `:tls_port` - port of the TLS listener (default `0`)
     * `:pacing` - map/keyword (`first_token_ms`, `tps`, `delta_chars`) or a spec string
       such as `"first_token_ms=200,tps=50"`
     * `:faults` - map/keyword (`throttle_share`, `error`, `error_message`, `exception`,
-      `exception_after`, `reset_after`, `stall_after`, `corrupt_after`) or a spec string such
-      as `"exception=throttlingException@3"`
+      `exception_after`, `reset_after`, `stall_after`, `corrupt_after`, `truncate_after`) or a
+      spec string such as `"exception=throttlingException@3"`
     * `:rules` - list of maps/keywords (`model`, `prompt_contains`, `reply`,
       `reply_after_tool`, `tool_uses`, `thinking`, `pacing`, `faults`)
     * `:verify_signatures` - `false` accepts any Authorization (default `true`)
@@ -49,7 +56,9 @@ defmodule Aybiza.Bedrock.Emulator do
     faults: nil,
     rules: [],
     verify_signatures: true,
-    models: []
+    models: [],
+    tls: false,
+    tls_port: 0
   ]
 
   @type server :: GenServer.server()
@@ -57,6 +66,11 @@ defmodule Aybiza.Bedrock.Emulator do
           access_key_id: String.t(),
           secret_access_key: String.t(),
           api_key: String.t() | nil
+        }
+  @type temporary_credentials :: %{
+          access_key_id: String.t(),
+          secret_access_key: String.t(),
+          session_token: String.t()
         }
 
   @doc false
@@ -84,9 +98,28 @@ defmodule Aybiza.Bedrock.Emulator do
   @spec url(server()) :: String.t()
   def url(server), do: GenServer.call(server, :url)
 
-  @doc "The test credentials the emulator accepts (pass them to the client)."
+  @doc """
+  The test credentials the emulator accepts (pass them to the client).
+
+  `credentials(server, :temporary)` returns the temporary credentials the instance issued at
+  start (an `ASIA...` key id, its secret and a `session_token`), as STS would: requests
+  signed with them must carry exactly that session token; any other `x-amz-security-token`
+  is answered 403 `UnrecognizedClientException`, as on Bedrock.
+  """
   @spec credentials(server()) :: credentials()
   def credentials(server), do: GenServer.call(server, :credentials)
+
+  @spec credentials(server(), :long_term | :temporary) :: credentials() | temporary_credentials()
+  def credentials(server, :long_term), do: credentials(server)
+  def credentials(server, :temporary), do: GenServer.call(server, :temporary_credentials)
+
+  @doc "The HTTPS base URL when started with `tls: true`, else `nil`."
+  @spec tls_url(server()) :: String.t() | nil
+  def tls_url(server), do: GenServer.call(server, :tls_url)
+
+  @doc "PEM of the CA that signed the TLS listener's certificate (`nil` without `tls: true`)."
+  @spec ca_pem(server()) :: String.t() | nil
+  def ca_pem(server), do: GenServer.call(server, :ca_pem)
 
   @doc """
   Request counters: `%{"converse-stream" => %{"ok" => 3, "throttled" => 1}, ...,
@@ -162,6 +195,24 @@ defmodule Aybiza.Bedrock.Emulator do
   def handle_call(:url, _from, state), do: {:reply, state.url, state}
   def handle_call(:credentials, _from, state), do: {:reply, creds(state.handle), state}
 
+  def handle_call(:temporary_credentials, _from, state) do
+    t = Native.emulator_credentials(state.handle)["temporary"]
+
+    reply = %{
+      access_key_id: t["access_key_id"],
+      secret_access_key: t["secret_access_key"],
+      session_token: t["session_token"]
+    }
+
+    {:reply, reply, state}
+  end
+
+  def handle_call(:tls_url, _from, state),
+    do: {:reply, Native.emulator_credentials(state.handle)["tls_url"], state}
+
+  def handle_call(:ca_pem, _from, state),
+    do: {:reply, Native.emulator_credentials(state.handle)["ca_pem"], state}
+
   def handle_call(:counters, _from, state),
     do: {:reply, Native.emulator_counters(state.handle), state}
 
@@ -203,7 +254,9 @@ defmodule Aybiza.Bedrock.Emulator do
       faults: normalize(opts[:faults]),
       rules: Enum.map(opts[:rules] || [], &normalize/1),
       verify_signatures: opts[:verify_signatures],
-      extra_models: opts[:models] || []
+      extra_models: opts[:models] || [],
+      tls: opts[:tls] || false,
+      tls_port: opts[:tls_port] || 0
     }
   end
 

@@ -88,14 +88,24 @@ fn emulator_reset_counters(env: Env, handle: ResourceArc<EmulatorResource>) -> T
     ok(env)
 }
 
-/// `%{"access_key_id" => ..., "secret_access_key" => ..., "api_key" => ... | nil}`.
+/// `%{"access_key_id" => ..., "secret_access_key" => ..., "api_key" => ... | nil,
+/// "temporary" => %{"access_key_id", "secret_access_key", "session_token"},
+/// "tls_url" => ... | nil, "ca_pem" => ... | nil}`.
 #[rustler::nif]
 fn emulator_credentials(env: Env, handle: ResourceArc<EmulatorResource>) -> Term {
     let c = handle.handle.credentials();
+    let t = handle.handle.temporary_credentials();
     let v = json!({
         "access_key_id": c.access_key_id,
         "secret_access_key": c.secret_access_key,
         "api_key": c.api_key,
+        "temporary": {
+            "access_key_id": t.access_key_id,
+            "secret_access_key": t.secret_access_key,
+            "session_token": t.session_token,
+        },
+        "tls_url": handle.handle.tls_url(),
+        "ca_pem": handle.handle.ca_pem(),
     });
     value_to_term(env, &v)
 }

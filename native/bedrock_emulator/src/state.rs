@@ -4,10 +4,10 @@
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
-use crate::cache::PromptCache;
+use super::sigv4::Auth;
 use crate::config::{Faults, Pacing, Rule};
 use crate::counters::CounterStore;
-use crate::sigv4::Auth;
+use crate::reply::cache::PromptCache;
 
 pub(crate) struct State {
     pub auth: Auth,

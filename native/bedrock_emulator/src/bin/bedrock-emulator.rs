@@ -6,7 +6,8 @@ use bedrock_emulator::{parse_faults, parse_pacing, rules_from_json, Emulator, Em
 
 const HELP: &str = "\
 bedrock-emulator: local Amazon Bedrock Runtime (Converse, ConverseStream, InvokeModel,
-InvokeModelWithResponseStream) for tests and demos.
+InvokeModelWithResponseStream, CountTokens) and the Anthropic Messages API
+(/anthropic/v1/messages, bedrock-runtime and bedrock-mantle styles, SSE) for tests and demos.
 
 USAGE: bedrock-emulator [OPTIONS]
 
@@ -21,14 +22,22 @@ OPTIONS:
   --faults SPEC             e.g. throttle=0.2 | exception=throttlingException@3 | reset@5
                             | stall@5 | corrupt@5 | error=ServiceUnavailableException
   --rules FILE              JSON array of rules (scripted replies, per-rule pacing/faults)
-  --model ID                accept an extra model id (repeatable)
+  --model ID                accept an extra model id (repeatable; no catalog rules)
+  --tls                     also serve HTTPS (HTTP/1.1 + HTTP/2) with a CA generated at start
+  --tls-port PORT           port of the TLS listener (default 0 = any free port)
+  --tls-name NAME           extra DNS name / IP in the certificate (repeatable)
+  --ca-out FILE             write the CA certificate (PEM) to FILE (with --tls)
   -h, --help                show this help
 
-Prints `listening on http://HOST:PORT` once bound. Control endpoints (no auth):
+Prints `listening on http://HOST:PORT` once bound (and `tls listening on https://HOST:PORT`
+with --tls), then `temporary credentials: KEY SECRET TOKEN`. Control endpoints (no auth):
 GET /_emulator/counters, POST /_emulator/faults|pacing|rules|reset.
 ";
 
-fn parse_args(args: &[String]) -> Result<Option<EmulatorConfig>, String> {
+fn parse_args(
+    args: &[String],
+    ca_out: &mut Option<String>,
+) -> Result<Option<EmulatorConfig>, String> {
     let mut config = EmulatorConfig::default();
     let mut i = 0;
     while i < args.len() {
@@ -57,6 +66,12 @@ fn parse_args(args: &[String]) -> Result<Option<EmulatorConfig>, String> {
             "--pacing" => config.pacing = parse_pacing(&value()?)?,
             "--faults" | "--fault" => config.faults = parse_faults(&value()?)?,
             "--model" => config.extra_models.push(value()?),
+            "--tls" => config.tls = true,
+            "--tls-port" => {
+                config.tls_port = value()?.parse().map_err(|_| "bad --tls-port".to_string())?
+            }
+            "--tls-name" => config.tls_names.push(value()?),
+            "--ca-out" => *ca_out = Some(value()?),
             "--rules" => {
                 let path = value()?;
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
@@ -72,7 +87,8 @@ fn parse_args(args: &[String]) -> Result<Option<EmulatorConfig>, String> {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match parse_args(&args) {
+    let mut ca_out = None;
+    let config = match parse_args(&args, &mut ca_out) {
         Ok(Some(c)) => c,
         Ok(None) => {
             print!("{HELP}");
@@ -98,6 +114,20 @@ fn main() -> ExitCode {
         match Emulator::start(config).await {
             Ok(emulator) => {
                 println!("listening on {}", emulator.url());
+                if let Some(tls) = emulator.tls_url() {
+                    println!("tls listening on {tls}");
+                }
+                if let (Some(path), Some(pem)) = (&ca_out, emulator.ca_pem()) {
+                    if let Err(e) = std::fs::write(path, pem) {
+                        eprintln!("bedrock-emulator: {path}: {e}");
+                        return ExitCode::FAILURE;
+                    }
+                }
+                let t = emulator.temporary_credentials();
+                println!(
+                    "temporary credentials: {} {} {}",
+                    t.access_key_id, t.secret_access_key, t.session_token
+                );
                 let _ = tokio::signal::ctrl_c().await;
                 emulator.shutdown().await;
                 ExitCode::SUCCESS

@@ -6,10 +6,10 @@
 use base64::Engine;
 use serde_json::Value;
 
+use super::prepare::{self as handlers, Api, Rejection, RequestHeaders};
+use crate::catalog::Target;
 use crate::counters::outcome;
 use crate::error::AwsError;
-use crate::handlers::{self, Api, Rejection, RequestHeaders};
-use crate::models::Target;
 use crate::request::{self, Dialect};
 use crate::state::State;
 
@@ -45,7 +45,7 @@ fn count_runtime(state: &State, model_id: &str, body: &[u8]) -> Result<u64, Reje
             if *via_profile || !info.count_tokens {
                 return Err(unsupported());
             }
-            if info.lifecycle == crate::models::Lifecycle::Eol {
+            if info.lifecycle == crate::catalog::Lifecycle::Eol {
                 return Err((AwsError::end_of_life(), outcome::NOT_FOUND));
             }
         }
@@ -85,7 +85,7 @@ fn count_runtime(state: &State, model_id: &str, body: &[u8]) -> Result<u64, Reje
 }
 
 fn models_target(state: &State, model_id: &str) -> Result<Target, Rejection> {
-    crate::models::target(model_id, &state.extra_models)
+    crate::catalog::target(model_id, &state.extra_models)
         .ok_or_else(|| invalid(AwsError::invalid_model()))
 }
 

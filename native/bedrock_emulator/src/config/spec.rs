@@ -13,7 +13,9 @@
 //!
 //! Pacing spec: comma-separated `first_token_ms=N`, `tps=N`, `delta_chars=N`.
 
-use crate::config::{Faults, Pacing};
+use super::settings::{strip_nulls, Faults, Pacing};
+use serde_json::Value;
+
 use crate::error::AwsError;
 
 /// Mid-stream exception types Bedrock sends (camelCase, as the SDK's unmarshaller expects).
@@ -166,6 +168,27 @@ pub fn throttle_hit(n: u64, share: f64) -> bool {
     }
     let k = |i: u64| ((i as f64) * share + 1e-9).floor() as u64;
     k(n) > k(n.saturating_sub(1))
+}
+
+/// Faults from JSON: an object, a spec string, or null (no faults).
+pub fn faults_from_value(v: Value) -> Result<Faults, String> {
+    match v {
+        Value::String(s) => parse_faults(&s),
+        Value::Null => Ok(Faults::default()),
+        other => {
+            serde_json::from_value(strip_nulls(other)).map_err(|e| format!("invalid faults: {e}"))
+        }
+    }
+}
+
+pub fn pacing_from_value(v: Value) -> Result<Pacing, String> {
+    match v {
+        Value::String(s) => parse_pacing(&s),
+        Value::Null => Ok(Pacing::default()),
+        other => {
+            serde_json::from_value(strip_nulls(other)).map_err(|e| format!("invalid pacing: {e}"))
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,25 +4,28 @@
 use std::io;
 use std::net::SocketAddr;
 use std::ops::Deref;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
 
-use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use crate::cache::PromptCache;
+use super::sigv4::{Auth, TemporaryCredentials};
 use crate::config::{EmulatorConfig, Faults, Pacing, Rule};
 use crate::counters::{CounterStore, Counters};
-use crate::sigv4::{Auth, TemporaryCredentials};
+use crate::reply::cache::PromptCache;
 use crate::state::{lock, State};
+
+use super::tls;
+use tokio_rustls::TlsAcceptor;
 
 /// Test credentials to give the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,6 +69,7 @@ pub fn issue_temporary_credentials(seed: &str) -> TemporaryCredentials {
 pub struct EmulatorHandle {
     url: String,
     addr: SocketAddr,
+    tls: Option<(String, String)>,
     state: Arc<State>,
 }
 
@@ -77,6 +81,16 @@ impl EmulatorHandle {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// `https://127.0.0.1:PORT` when the TLS listener is on.
+    pub fn tls_url(&self) -> Option<&str> {
+        self.tls.as_ref().map(|(url, _)| url.as_str())
+    }
+
+    /// PEM of the CA that signed the TLS listener's certificate (trust it in clients).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls.as_ref().map(|(_, pem)| pem.as_str())
     }
 
     /// The temporary credentials (with session token) this instance accepts.
@@ -139,6 +153,13 @@ impl Emulator {
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
+        let tls = if config.tls {
+            let material = tls::generate(&config.tls_names)?;
+            let tls_listener = TcpListener::bind((config.host.as_str(), config.tls_port)).await?;
+            Some((tls_listener, material))
+        } else {
+            None
+        };
         let state = Arc::new(State {
             auth: Auth {
                 temporary: Some(issue_temporary_credentials(&config.access_key_id)),
@@ -162,10 +183,24 @@ impl Emulator {
             addr.ip().to_string()
         };
         let url = format!("http://{host}:{}", addr.port());
+        let mut tls_info = None;
+        let tls = match tls {
+            Some((l, material)) => {
+                let port = l.local_addr()?.port();
+                tls_info = Some((format!("https://{host}:{port}"), material.ca_pem.clone()));
+                Some((l, material.acceptor))
+            }
+            None => None,
+        };
         let (tx, rx) = oneshot::channel();
-        let task = tokio::spawn(serve(listener, Arc::clone(&state), rx));
+        let task = tokio::spawn(serve(listener, tls, Arc::clone(&state), rx));
         Ok(Emulator {
-            handle: EmulatorHandle { url, addr, state },
+            handle: EmulatorHandle {
+                url,
+                addr,
+                tls: tls_info,
+                state,
+            },
             shutdown: Some(tx),
             task: Some(task),
         })
@@ -194,8 +229,17 @@ impl Drop for Emulator {
     }
 }
 
-async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: oneshot::Receiver<()>) {
+async fn serve(
+    listener: TcpListener,
+    tls: Option<(TcpListener, TlsAcceptor)>,
+    state: Arc<State>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
     let mut conns = JoinSet::new();
+    let (tls_listener, acceptor) = match tls {
+        Some((l, a)) => (Some(l), Some(a)),
+        None => (None, None),
+    };
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -203,21 +247,48 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: oneshot::
                 let Ok((stream, _)) = accepted else { continue };
                 let _ = stream.set_nodelay(true);
                 let fd = stream.as_raw_fd();
+                conns.spawn(serve_connection(TokioIo::new(stream), Arc::clone(&state), fd));
+            }
+            accepted = accept_tls(tls_listener.as_ref()) => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                let fd = stream.as_raw_fd();
+                let Some(acceptor) = acceptor.clone() else { continue };
                 let state = Arc::clone(&state);
                 conns.spawn(async move {
-                    let svc = service_fn(move |req| crate::routes::handle(req, Arc::clone(&state), fd));
-                    let _ = http1::Builder::new()
-                        .keep_alive(true)
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
+                    // The handshake runs in the connection's task, never in the accept loop.
+                    if let Ok(tls_stream) = acceptor.accept(stream).await {
+                        serve_connection(TokioIo::new(tls_stream), state, fd).await;
+                    }
                 });
             }
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
         }
     }
     drop(listener);
+    drop(tls_listener);
     conns.abort_all();
     while conns.join_next().await.is_some() {}
+}
+
+async fn accept_tls(
+    listener: Option<&TcpListener>,
+) -> io::Result<(tokio::net::TcpStream, SocketAddr)> {
+    match listener {
+        Some(l) => l.accept().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// HTTP/1.1 or HTTP/2 (prior knowledge on plain TCP, ALPN on TLS) on one connection.
+async fn serve_connection<I>(io: TokioIo<I>, state: Arc<State>, fd: RawFd)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let svc = service_fn(move |req| super::routes::handle(req, Arc::clone(&state), fd));
+    let _ = auto::Builder::new(TokioExecutor::new())
+        .serve_connection(io, svc)
+        .await;
 }
 
 /// An emulator running on its own thread with a small single-threaded tokio runtime, for

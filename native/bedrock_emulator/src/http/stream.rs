@@ -13,12 +13,12 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame};
 use tokio::sync::mpsc;
 
+use crate::config::spec::{stream_exception_message, stream_exception_type};
 use crate::config::Faults;
 use crate::counters::outcome;
-use crate::faults::{stream_exception_message, stream_exception_type};
+use crate::render::{eventstream, sse};
 use crate::reply::Event;
 use crate::state::State;
-use crate::{eventstream, sse};
 
 const RESET_FLUSH_MS: f64 = 100.0;
 
@@ -129,8 +129,8 @@ impl Producer {
             return frame.clone();
         }
         let stamped = match self.wire {
-            Wire::EventStream { .. } => crate::stamp::stamp_frame(frame),
-            Wire::Sse => crate::stamp::stamp_sse(frame),
+            Wire::EventStream { .. } => crate::render::stamp::stamp_frame(frame),
+            Wire::Sse => crate::render::stamp::stamp_sse(frame),
         };
         stamped.unwrap_or_else(|| frame.clone())
     }

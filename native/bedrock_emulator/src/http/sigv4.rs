@@ -32,24 +32,7 @@ pub const MAX_SKEW_SECS: i64 = 300;
 
 const MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
-/// Credentials the emulator accepts.
-#[derive(Debug, Clone)]
-pub struct Auth {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub api_key: Option<String>,
-    /// Temporary credentials issued by this instance: their key id is accepted only with
-    /// their session token, and any `x-amz-security-token` other than this one is rejected.
-    pub temporary: Option<TemporaryCredentials>,
-}
-
-/// Temporary credentials (as STS issues them): key id, secret and session token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemporaryCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-}
+pub use crate::config::{Auth, TemporaryCredentials};
 
 /// SigV4 service names the emulator answers for: bedrock-runtime signs as `bedrock`, the
 /// bedrock-mantle endpoint as `bedrock-mantle`.

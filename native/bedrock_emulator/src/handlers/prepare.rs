@@ -6,12 +6,12 @@
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
+use crate::catalog::{self as models, Sampling, Target, Thinking};
+use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
 use crate::config::{script_for, Faults, Pacing};
 use crate::counters::outcome;
 use crate::error::AwsError;
-use crate::faults::{parse_faults, parse_pacing, throttle_hit};
-use crate::models::{self, Sampling, Target, Thinking};
-use crate::replies::{self, Rng};
+use crate::reply::plan::{self as replies, Rng};
 use crate::reply::Reply;
 use crate::request::{self, AnthropicRequest, Conversation, Dialect};
 use crate::state::{lock, State};
@@ -229,11 +229,8 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
     let Some(info) = target.info() else {
         return Ok(());
     };
-    let prefix = if api == Api::Converse {
-        "The model returned the following errors: "
-    } else {
-        ""
-    };
+    // Bedrock's own texts for these rules, the same on every API.
+    let prefix = "";
     match info.sampling {
         Sampling::Any => {}
         Sampling::One => {

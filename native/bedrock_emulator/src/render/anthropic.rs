@@ -5,10 +5,10 @@
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::replies::{padding, split_chunks, split_deltas, StopReason};
+use crate::render::{eventstream, sse};
+use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
-use crate::{eventstream, sse};
 
 fn stop_fields(reply: &Reply) -> (&'static str, Value) {
     match &reply.plan.stop_reason {

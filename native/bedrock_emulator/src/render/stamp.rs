@@ -54,7 +54,7 @@ pub fn stamp_sse(frame: &Bytes) -> Option<Bytes> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventstream;
+    use crate::render::eventstream;
     use serde_json::json;
 
     #[test]
@@ -93,5 +93,32 @@ mod tests {
         assert_eq!(json.merged(&crate::Pacing::default()).stamp, Some(true));
         let off = crate::parse_pacing("stamp=0").unwrap();
         assert_eq!(json.merged(&off).stamp, Some(false));
+    }
+}
+
+#[cfg(test)]
+mod sse_tests {
+    use super::*;
+    use crate::render::sse;
+    use serde_json::json;
+
+    #[test]
+    fn stamps_sse_text_deltas_only() {
+        let delta = sse::event(
+            "content_block_delta",
+            &json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "Hi. "}}),
+        );
+        let stamped = String::from_utf8(stamp_sse(&delta).unwrap().to_vec()).unwrap();
+        assert!(stamped.starts_with("event: content_block_delta\ndata: "));
+        assert!(stamped.ends_with("\n\n"));
+        let v: Value =
+            serde_json::from_str(stamped.split("data: ").nth(1).unwrap().trim()).unwrap();
+        let text = v["delta"]["text"].as_str().unwrap();
+        assert!(text.starts_with('T') && text.ends_with("Z Hi. "), "{text}");
+        let thinking = sse::event(
+            "content_block_delta",
+            &json!({"type": "content_block_delta", "delta": {"type": "thinking_delta", "thinking": "x"}}),
+        );
+        assert!(stamp_sse(&thinking).is_none());
     }
 }

@@ -68,7 +68,7 @@ struct Table {
     models: Vec<ModelInfo>,
 }
 
-const TABLE_JSON: &str = include_str!("../data/models.json");
+const TABLE_JSON: &str = include_str!("../../data/models.json");
 
 /// Every model the emulator knows.
 pub fn table() -> &'static [ModelInfo] {

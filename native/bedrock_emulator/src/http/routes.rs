@@ -8,31 +8,27 @@
 //!   Messages API in either endpoint style, told apart per request (see [`messages_api`]).
 //! - `/_emulator/...`: the control API (admin.rs), unauthenticated.
 
-use std::convert::Infallible;
 use std::io;
 use std::os::fd::RawFd;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::combinators::BoxBody;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
+use super::body::{full, ResBody};
+use super::sigv4::{self, Principal};
+use super::stream::{set_linger_zero, ChannelBody, Producer, Wire};
 use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::handlers::{self, Api, Prepared, Rejection};
-use crate::sigv4::{self, Principal};
+use crate::render::{anthropic, converse, eventstream, sse};
 use crate::state::State;
-use crate::stream::{set_linger_zero, ChannelBody, Producer, Wire};
-use crate::{anthropic, converse, eventstream, sse};
-
-pub type ResBody = BoxBody<Bytes, io::Error>;
 
 const MAX_BODY: usize = 25 * 1024 * 1024;
 
@@ -56,12 +52,6 @@ impl ModelOp {
             ModelOp::CountTokens => "count-tokens",
         }
     }
-}
-
-pub fn full(body: impl Into<Bytes>) -> ResBody {
-    Full::new(body.into())
-        .map_err(|never: Infallible| match never {})
-        .boxed()
 }
 
 fn request_id(state: &State) -> String {
@@ -204,7 +194,7 @@ pub(crate) async fn handle(
     };
     let path = parts.uri.path().to_string();
     if let Some(admin) = path.strip_prefix("/_emulator/") {
-        return Ok(crate::admin::handle(
+        return Ok(super::admin::handle(
             &state,
             parts.method.as_str(),
             admin,
@@ -302,7 +292,7 @@ fn count_tokens_route(
     rid: &str,
 ) -> Response<ResBody> {
     let route = route_name(api, false, true);
-    match crate::count_tokens::count(state, api, path_model, headers, body) {
+    match crate::handlers::count_tokens::count(state, api, path_model, headers, body) {
         Ok(n) => {
             state.counters.record(route, outcome::OK);
             let v = if path_model.is_some() {
@@ -540,4 +530,57 @@ fn start_stream(
     builder
         .body(ChannelBody { rx }.boxed())
         .unwrap_or_else(|_| Response::new(full("")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, v.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn messages_style_per_request() {
+        let sigv4 = |s: &str| Principal::SigV4 {
+            service: s.to_string(),
+        };
+        let none = headers(&[]);
+        let runtime_body = br#"{"anthropic_version":"bedrock-2023-05-31"}"#;
+        let mantle_body = br#"{"model":"anthropic.claude-opus-4-7"}"#;
+        assert_eq!(
+            messages_api(&sigv4("bedrock"), &none, mantle_body),
+            Api::Messages
+        );
+        assert_eq!(
+            messages_api(&sigv4("bedrock-mantle"), &none, runtime_body),
+            Api::Mantle
+        );
+        assert_eq!(
+            messages_api(&Principal::ApiKeyHeader, &none, runtime_body),
+            Api::Mantle
+        );
+        let version = headers(&[("anthropic-version", "2023-06-01")]);
+        assert_eq!(
+            messages_api(&Principal::Bearer, &version, mantle_body),
+            Api::Mantle
+        );
+        assert_eq!(
+            messages_api(&Principal::Bearer, &version, runtime_body),
+            Api::Messages
+        );
+        assert_eq!(
+            messages_api(&Principal::Bearer, &none, mantle_body),
+            Api::Messages
+        );
+        let host = headers(&[("host", "bedrock-mantle.us-east-1.api.aws")]);
+        assert_eq!(
+            messages_api(&Principal::Unchecked, &host, runtime_body),
+            Api::Mantle
+        );
+    }
 }

@@ -1,0 +1,76 @@
+"""Anthropic's Python SDK against the emulator, as against Bedrock: `AnthropicBedrock`
+(InvokeModel / InvokeModelWithResponseStream on bedrock-runtime, SigV4) and
+`AnthropicBedrockMantle` (bedrock-mantle Messages API with SSE; API key or SigV4).
+
+Run: /tmp/v/bin/pip install anthropic boto3 && cargo build -p bedrock_emulator
+     && /tmp/v/bin/python native/bedrock_emulator/tests/clients/check_anthropic.py
+"""
+
+import anthropic
+from anthropic import AnthropicBedrock, AnthropicBedrockMantle
+
+from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check
+
+MSGS = [{"role": "user", "content": "What are your opening hours?"}]
+
+
+def main():
+    print("anthropic", anthropic.__version__)
+    with Emulator() as emu:
+        bedrock = AnthropicBedrock(aws_access_key=ACCESS_KEY_ID, aws_secret_key=SECRET_ACCESS_KEY,
+                                   aws_region="us-east-1", base_url=emu.url, max_retries=0)
+        # The SDK's default anthropic_version works for Messages-API models (Opus 4.7)...
+        m = bedrock.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=300, messages=MSGS)
+        check(m.content[0].type == "text" and m.usage.input_tokens > 0, "AnthropicBedrock create on Opus 4.7")
+        with bedrock.messages.stream(model="global.anthropic.claude-opus-4-7", max_tokens=300, messages=MSGS) as s:
+            text = "".join(s.text_stream)
+            final = s.get_final_message()
+        check(len(text) > 10 and final.stop_reason == "end_turn", "AnthropicBedrock stream (event stream chunks)")
+        # ...and is rejected for ARN-versioned models, as Anthropic documents.
+        try:
+            bedrock.messages.create(model="us.anthropic.claude-haiku-4-5-20251001-v1:0", max_tokens=50, messages=MSGS)
+            raise AssertionError("2026-10-21 accepted on an ARN-versioned model")
+        except anthropic.BadRequestError as e:
+            check(e.status_code == 400 and "Invalid API version" in str(e), "2026-10-21 on Haiku 4.5: " + str(e))
+        # Pinning the Bedrock version works there.
+        m = bedrock.messages.create(model="us.anthropic.claude-haiku-4-5-20251001-v1:0", max_tokens=50,
+                                    messages=MSGS, extra_body={"anthropic_version": "bedrock-2023-05-31"})
+        check(m.content, "Haiku 4.5 with anthropic_version bedrock-2023-05-31")
+        try:
+            bedrock.messages.create(model="anthropic.claude-sonnet-4-5-20250929-v1:0", max_tokens=50, messages=MSGS,
+                                    extra_body={"anthropic_version": "bedrock-2023-05-31"})
+            raise AssertionError("profile-only base id accepted")
+        except anthropic.BadRequestError as e:
+            check("on-demand throughput" in str(e), "profile-only base id rejected")
+
+        mantle = AnthropicBedrockMantle(api_key=API_KEY, aws_region="us-east-1", base_url=emu.url + "/anthropic",
+                                        max_retries=0)
+        m = mantle.messages.create(model="anthropic.claude-opus-4-7", max_tokens=300, messages=MSGS)
+        check(m.content[0].text, "AnthropicBedrockMantle create (API key)")
+        with mantle.messages.stream(model="anthropic.claude-opus-4-7", max_tokens=300, messages=MSGS) as s:
+            events = [e.type for e in s]
+        check("message_start" in events and "message_stop" in events, "AnthropicBedrockMantle stream (SSE)")
+        n = mantle.messages.count_tokens(model="anthropic.claude-opus-4-7", messages=MSGS).input_tokens
+        check(n == m.usage.input_tokens, f"mantle count_tokens = {n}")
+        try:
+            mantle.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=10, messages=MSGS)
+            raise AssertionError("profile id accepted on mantle")
+        except anthropic.NotFoundError as e:
+            check(e.status_code == 404, "profile id on mantle: 404")
+        try:
+            mantle.messages.create(model="anthropic.claude-opus-4-7", max_tokens=3000, messages=MSGS,
+                                   thinking={"type": "enabled", "budget_tokens": 1024})
+            raise AssertionError("budget thinking accepted on Opus 4.7")
+        except anthropic.BadRequestError as e:
+            check("thinking.type.enabled" in str(e), "budget thinking on Opus 4.7 rejected")
+
+        sig = AnthropicBedrockMantle(aws_access_key=ACCESS_KEY_ID, aws_secret_key=SECRET_ACCESS_KEY,
+                                     aws_region="us-east-1", base_url=emu.url + "/anthropic", max_retries=0)
+        m = sig.messages.create(model="anthropic.claude-haiku-4-5", max_tokens=100, messages=MSGS)
+        check(m.content, "AnthropicBedrockMantle with SigV4 (service bedrock-mantle)")
+        counters = emu.admin("counters")
+        check(counters.get("mantle-messages", {}).get("ok", 0) >= 2, "counted as mantle-style requests")
+
+
+if __name__ == "__main__":
+    main()

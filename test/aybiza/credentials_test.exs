@@ -9,7 +9,12 @@ defmodule Aybiza.CredentialsTest do
 
   setup do
     emulator = start_supervised!({Emulator, api_key: "bedrock-api-key-test-123"})
-    %{url: Emulator.url(emulator), creds: Emulator.credentials(emulator)}
+
+    %{
+      url: Emulator.url(emulator),
+      creds: Emulator.credentials(emulator),
+      temporary: Emulator.credentials(emulator, :temporary)
+    }
   end
 
   defp request, do: %{model_id: @model, messages: [%{role: :user, content: "Hello"}]}
@@ -18,7 +23,8 @@ defmodule Aybiza.CredentialsTest do
     Bedrock.converse(request(), endpoint: url, region: "us-east-1", credentials: credentials)
   end
 
-  test "static credentials, as a tuple or a map, with a session token", %{url: url, creds: c} do
+  test "static credentials, as a tuple or a map, with a session token",
+       %{url: url, creds: c, temporary: t} do
     assert {:ok, %{text: text}} = converse(url, {:static, c.access_key_id, c.secret_access_key})
     assert text != ""
 
@@ -28,8 +34,13 @@ defmodule Aybiza.CredentialsTest do
                secret_access_key: c.secret_access_key
              })
 
+    # Temporary credentials carry the session token the emulator issued; like Bedrock, it
+    # refuses any other token.
     assert {:ok, _} =
-             converse(url, {:static, c.access_key_id, c.secret_access_key, "a-session-token"})
+             converse(url, {:static, t.access_key_id, t.secret_access_key, t.session_token})
+
+    assert {:error, %Aybiza.Error{reason: :invalid_credentials, status: 403}} =
+             converse(url, {:static, t.access_key_id, t.secret_access_key, "a-session-token"})
   end
 
   test "Bedrock API keys use bearer auth", %{url: url} do

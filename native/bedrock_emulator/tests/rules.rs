@@ -3,6 +3,8 @@
 //! unknown keys, cache minimums, forced tool choice, quota errors, CountTokens and the
 //! `anthropic_version` values.
 
+mod common;
+
 use aws_credential_types::Credentials;
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
@@ -26,6 +28,7 @@ async fn start() -> (Emulator, Client) {
     let c = emu.credentials();
     let conf = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .http_client(common::https_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(emu.url())
         .retry_config(RetryConfig::disabled())

@@ -1,5 +1,7 @@
 //! The real aws-sdk-bedrockruntime client against the emulator.
 
+mod common;
+
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
@@ -35,14 +37,7 @@ async fn start(config: EmulatorConfig) -> Emulator {
 fn builder(emu: &Emulator) -> aws_sdk_bedrockruntime::config::Builder {
     aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        // The workspace builds the SDK without its default HTTPS client (see Cargo.toml).
-        .http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
-                    aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
-                ))
-                .build_https(),
-        )
+        .http_client(common::https_client())
         .region(Region::new("us-east-1"))
         .endpoint_url(emu.url())
         .retry_config(RetryConfig::disabled())

@@ -597,9 +597,14 @@ defmodule Aybiza.Bedrock.ToolLoop do
       {:cancel, pid, mon} -> throw({:cancelled, {pid, mon}})
       {:DOWN, _, :process, pid, _} when pid == state.to -> throw(:receiver_down)
     after
-      0 -> :ok
+      0 -> if receiver_gone?(state.to), do: throw(:receiver_down), else: :ok
     end
   end
+
+  # A receiver that already exited may not have its :DOWN in the mailbox yet (a tool result
+  # can arrive first): no model call is started for it.
+  defp receiver_gone?(to) when is_pid(to) and node(to) == node(), do: not Process.alive?(to)
+  defp receiver_gone?(_to), do: false
 
   defp sentences(summary) do
     case Map.get(summary, :sentences) do

@@ -375,7 +375,9 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
     loop = Process.get({ToolLoop, ref})
     mon = Process.monitor(loop)
     assert_receive {:holding, holder}
+    receiver_mon = Process.monitor(receiver)
     Process.exit(receiver, :kill)
+    assert_receive {:DOWN, ^receiver_mon, :process, ^receiver, :killed}
     send(holder, :go)
     assert_receive {:DOWN, ^mon, :process, ^loop, :normal}
     # No second model call was made for a receiver that is gone.

@@ -7,8 +7,12 @@
 //! - [`request`]: the Bedrock request model decoded from loosely-typed values, with paths
 //!   to offending fields.
 //! - [`error`]: the one error enum shared by every layer.
+//! - [`messages`]: the Anthropic Messages API on Bedrock: request translation, errors.
+//! - [`sse`]: a bounded, incremental Server-Sent Events parser.
 
 pub mod catalog;
 pub mod error;
+pub mod messages;
 pub mod request;
+pub mod sse;
 pub mod text;

@@ -27,6 +27,9 @@ use serde_json::{json, Map, Value};
 
 /// Path of the Messages API on both endpoints.
 pub const MESSAGES_PATH: &str = "/anthropic/v1/messages";
+/// Path of the Messages API's token counting (Anthropic "Token counting"; AWS's count-tokens
+/// page points CRIS-only Claude models to it).
+pub const COUNT_TOKENS_PATH: &str = "/anthropic/v1/messages/count_tokens";
 /// Body field `anthropic_version` on bedrock-runtime.
 pub const RUNTIME_ANTHROPIC_VERSION: &str = "bedrock-2023-05-31";
 /// Header `anthropic-version` on bedrock-mantle.
@@ -350,6 +353,29 @@ pub fn to_messages_body(req: &ConverseRequest, endpoint: MessagesEndpoint) -> Re
     Ok(Value::Object(body))
 }
 
+/// The `count_tokens` body for a translated Messages body: count_tokens takes the prompt
+/// (`model`, `messages`, `system`, `tools`, `tool_choice`, `thinking`), not sampling or
+/// streaming settings.
+pub fn count_tokens_body(body: Value) -> Value {
+    let Value::Object(map) = body else {
+        return body;
+    };
+    let keep = [
+        "model",
+        "anthropic_version",
+        "messages",
+        "system",
+        "tools",
+        "tool_choice",
+        "thinking",
+    ];
+    Value::Object(
+        map.into_iter()
+            .filter(|(k, _)| keep.contains(&k.as_str()))
+            .collect(),
+    )
+}
+
 /// f32 settings as the caller wrote them (0.7, not 0.699999988079071).
 fn round_f32(x: f32) -> f64 {
     format!("{x}").parse().unwrap_or(f64::from(x))
@@ -616,6 +642,19 @@ mod tests {
             "content": [{"cachePoint": {}}, {"text": "x"}]}]});
         let e = to_messages_body(&req(v), MessagesEndpoint::Runtime).unwrap_err();
         assert!(e.message.contains("cache point"), "{}", e.message);
+    }
+
+    #[test]
+    fn count_tokens_body_keeps_the_prompt_only() {
+        let r = req(
+            json!({"modelId": "anthropic.claude-opus-4-7", "system": "s",
+            "messages": [{"role": "user", "content": "Hi"}],
+            "inferenceConfig": {"maxTokens": 5, "temperature": 0.5}}),
+        );
+        let b = count_tokens_body(to_messages_body(&r, MessagesEndpoint::Runtime).unwrap());
+        let mut keys: Vec<_> = b.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, ["anthropic_version", "messages", "model", "system"]);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::config::{decode_config, ClientConfig};
 use crate::convert::{output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
+use crate::messages::{self, MessagesCall};
 use crate::runtime::runtime;
 use crate::state::StreamState;
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
@@ -15,6 +16,9 @@ use aws_sdk_bedrockruntime::types as sdk;
 use aws_sdk_bedrockruntime::Client;
 use aybiza_core::catalog::estimate_tokens;
 use aybiza_core::error::{Error, ErrorKind, Phase};
+use aybiza_core::messages::{
+    count_tokens_body, to_messages_body, MessagesEndpoint, COUNT_TOKENS_PATH, MESSAGES_PATH,
+};
 use aybiza_core::request::{
     decode_converse, decode_invoke, estimate_input_tokens, is_anthropic_model, InvokeRequest,
 };
@@ -36,6 +40,12 @@ pub enum Operation {
     InvokeModelWithResponseStream,
     /// Opens a pooled connection to the endpoint without doing any model work.
     Warm,
+    /// The Anthropic Messages API (`/anthropic/v1/messages`), streamed as SSE.
+    Messages(MessagesEndpoint),
+    /// Bedrock Runtime CountTokens for a Converse-shaped request.
+    CountTokens,
+    /// The Messages API's `count_tokens` (for models CountTokens does not serve).
+    MessagesCountTokens(MessagesEndpoint),
 }
 
 impl Operation {
@@ -46,6 +56,13 @@ impl Operation {
             "invoke_model" => Operation::InvokeModel,
             "invoke_model_with_response_stream" => Operation::InvokeModelWithResponseStream,
             "warm" => Operation::Warm,
+            "messages" => Operation::Messages(MessagesEndpoint::Runtime),
+            "messages_mantle" => Operation::Messages(MessagesEndpoint::Mantle),
+            "count_tokens" => Operation::CountTokens,
+            "messages_count_tokens" => Operation::MessagesCountTokens(MessagesEndpoint::Runtime),
+            "messages_count_tokens_mantle" => {
+                Operation::MessagesCountTokens(MessagesEndpoint::Mantle)
+            }
             _ => return None,
         })
     }
@@ -112,6 +129,8 @@ enum Prepared {
     /// The request and its estimated input tokens (for pricing an interrupted stream).
     Converse(Box<SdkConverse>, u64),
     Invoke(InvokeRequest),
+    /// A Messages-API call, the caller's model id and the estimated input tokens.
+    Messages(MessagesCall, String, u64),
     Warm,
 }
 
@@ -135,6 +154,26 @@ pub fn start(
             Prepared::Invoke(decode_invoke(request)?)
         }
         Operation::Warm => Prepared::Warm,
+        Operation::CountTokens => {
+            let req = decode_converse(request)?;
+            Prepared::Converse(Box::new(to_sdk(&req)?), 0)
+        }
+        Operation::Messages(endpoint) | Operation::MessagesCountTokens(endpoint) => {
+            let req = decode_converse(request)?;
+            let input_tokens = estimate_input_tokens(&req);
+            let body = to_messages_body(&req, endpoint)?;
+            let (body, path) = if matches!(operation, Operation::Messages(_)) {
+                (body, MESSAGES_PATH)
+            } else {
+                (count_tokens_body(body), COUNT_TOKENS_PATH)
+            };
+            let call = MessagesCall {
+                endpoint,
+                body,
+                path,
+            };
+            Prepared::Messages(call, req.model_id, input_tokens)
+        }
     };
     Ok(spawn(operation, prepared, config, options, sink))
 }
@@ -157,6 +196,7 @@ fn spawn(
         let (model_id, request_input_tokens) = match &prepared {
             Prepared::Converse(c, tokens) => (c.model_id.clone(), *tokens),
             Prepared::Invoke(i) => (i.model_id.clone(), estimate_tokens(&i.body.to_string())),
+            Prepared::Messages(_, model_id, tokens) => (model_id.clone(), *tokens),
             Prepared::Warm => (String::new(), 0),
         };
         let summary = Summary {
@@ -208,7 +248,7 @@ async fn cancelled(state: &CancelState) {
 }
 
 /// Why a call stopped early.
-enum Stop {
+pub(crate) enum Stop {
     Failed(Error),
     ReceiverGone,
 }
@@ -252,6 +292,22 @@ async fn run(
     config: &ClientConfig,
     state: &mut StreamState,
 ) -> Result<(), Stop> {
+    if let Prepared::Messages(..) = prepared {
+        // The Messages API needs no SDK client unless it signs (it then fetches one for
+        // the credentials).
+        return match (operation, prepared) {
+            (Operation::Messages(_), Prepared::Messages(call, ..)) => {
+                messages::stream(call, config, state).await
+            }
+            (Operation::MessagesCountTokens(_), Prepared::Messages(call, ..)) => {
+                messages::count_tokens(call, config, state).await
+            }
+            _ => Err(Stop::Failed(Error::new(
+                ErrorKind::Internal,
+                "operation and request do not match",
+            ))),
+        };
+    }
     let client = client_for(config).await;
     match (operation, prepared) {
         (Operation::ConverseStream, Prepared::Converse(req, _)) => {
@@ -267,6 +323,9 @@ async fn run(
             invoke_stream(&client, req, config, state).await
         }
         (Operation::Warm, _) => warm(&client, config, state).await,
+        (Operation::CountTokens, Prepared::Converse(req, _)) => {
+            count_tokens(&client, *req, config, state).await
+        }
         _ => Err(Stop::Failed(Error::new(
             ErrorKind::Internal,
             "operation and request do not match",
@@ -592,8 +651,9 @@ async fn invoke_stream(
     Ok(())
 }
 
-/// One Anthropic Messages stream event.
-fn anthropic_event(
+/// One Anthropic Messages stream event (InvokeModelWithResponseStream chunks and the
+/// Messages API's SSE data are the same JSON).
+pub(crate) fn anthropic_event(
     ev: &Value,
     state: &mut StreamState,
     input_usage: &mut Value,
@@ -676,6 +736,37 @@ fn generic_chunk(chunk: &Value, state: &mut StreamState) -> Result<(), Stop> {
     {
         state.stop_reason(reason)?;
     }
+    Ok(())
+}
+
+/// Bedrock Runtime CountTokens: the token count of a Converse request, as the model's
+/// tokenizer sees it (no inference, no charge). The count goes in the summary's body as
+/// `{"input_tokens": n}`.
+async fn count_tokens(
+    client: &Client,
+    req: SdkConverse,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let request = sdk::ConverseTokensRequest::builder()
+        .set_messages(Some(req.messages))
+        .set_system((!req.system.is_empty()).then_some(req.system))
+        .set_tool_config(req.tool_config)
+        .set_additional_model_request_fields(req.additional_model_request_fields)
+        .build();
+    let send = client
+        .count_tokens()
+        .model_id(&req.model_id)
+        .input(sdk::CountTokensInput::Converse(request))
+        .send();
+    let output = first_byte(config.timeouts.total, async {
+        send.await.map_err(sdk_error)
+    })
+    .await?;
+    state.first_byte();
+    state.summary.request_id = output.request_id().map(str::to_string);
+    let tokens = output.input_tokens().max(0) as u64;
+    state.summary.body = Some(serde_json::json!({"input_tokens": tokens}));
     Ok(())
 }
 

@@ -16,11 +16,28 @@ use tokio::sync::OnceCell;
 
 type Key = (String, Option<String>, u64);
 
-static CLIENTS: Mutex<Option<HashMap<Key, Arc<OnceCell<Client>>>>> = Mutex::new(None);
+/// A cached SDK client and the credentials provider it was built with (the SDK client's
+/// config no longer exposes it; the Messages-API transport signs with it).
+#[derive(Clone)]
+struct Cached {
+    client: Client,
+    credentials: Option<SharedCredentialsProvider>,
+}
+
+static CLIENTS: Mutex<Option<HashMap<Key, Arc<OnceCell<Cached>>>>> = Mutex::new(None);
 
 /// The cached client for `config`, built on first use. Building may read shared config
 /// files or call STS, so it runs on the runtime, never in a NIF call.
 pub async fn client_for(config: &ClientConfig) -> Client {
+    cached(config).await.client
+}
+
+/// The credentials provider of the cached client for `config` (`None` for API keys).
+pub async fn credentials_for(config: &ClientConfig) -> Option<SharedCredentialsProvider> {
+    cached(config).await.credentials
+}
+
+async fn cached(config: &ClientConfig) -> Cached {
     let cell = {
         let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
         guard
@@ -42,7 +59,7 @@ pub fn cached_clients() -> usize {
         .unwrap_or(0)
 }
 
-async fn build_client(config: &ClientConfig) -> Client {
+async fn build_client(config: &ClientConfig) -> Cached {
     let region = Region::new(config.region.clone());
     // Connect timeout is enforced by the HTTP client; first-byte, idle and total timeouts
     // are enforced per call by the engine, because an SDK operation timeout would cut off a
@@ -99,6 +116,7 @@ async fn build_client(config: &ClientConfig) -> Client {
     let sdk_config = loader.load().await;
 
     let mut builder = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config);
+    let mut credentials = sdk_config.credentials_provider();
     if let CredentialSpec::AssumeRole {
         role_arn,
         session_name,
@@ -121,12 +139,18 @@ async fn build_client(config: &ClientConfig) -> Client {
             b = b.session_length(std::time::Duration::from_secs(u64::from(*secs)));
         }
         let provider = b.configure(&sdk_config).build().await;
+        let provider = SharedCredentialsProvider::new(provider);
+        credentials = Some(provider.clone());
         builder = builder.credentials_provider(provider);
     }
     if let Some(key) = api_key {
+        credentials = None;
         builder = builder
             .bearer_token(Token::new(key, None))
             .auth_scheme_preference([HTTP_BEARER_AUTH_SCHEME_ID]);
     }
-    Client::from_conf(builder.build())
+    Cached {
+        client: Client::from_conf(builder.build()),
+        credentials,
+    }
 }

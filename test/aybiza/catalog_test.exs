@@ -46,6 +46,18 @@ defmodule Aybiza.CatalogTest do
                Catalog.get(arn)
     end
 
+    test "apis: the API families a model is served on" do
+      assert {:ok, %{apis: apis, spec: %{apis: apis}}} =
+               Catalog.get("global.anthropic.claude-opus-4-7")
+
+      assert :messages in apis and :converse in apis
+      assert Catalog.serves?("us.anthropic.claude-opus-4-7", :messages)
+      refute Catalog.serves?("amazon.nova-pro-v1:0", :messages)
+      assert Catalog.serves?("amazon.nova-pro-v1:0", :converse)
+      refute Catalog.serves?("no.such-model", :converse)
+      assert Enum.all?(Catalog.models(), &match?([_ | _], &1.apis))
+    end
+
     test "design names resolve to real ids with a one-time warning" do
       name = "anthropic.claude-4-sonnet-20250120"
       :persistent_term.erase({Catalog, :alias_warned, name})

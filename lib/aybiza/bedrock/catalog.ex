@@ -40,6 +40,8 @@ defmodule Aybiza.Bedrock.Catalog do
             cache_ttl_1h: boolean(),
             accepts_temperature_and_top_p: boolean()
           },
+          apis: [api()],
+          mantle_id: String.t() | nil,
           regions: [String.t()],
           profiles: [String.t()],
           prices: map(),
@@ -50,10 +52,18 @@ defmodule Aybiza.Bedrock.Catalog do
         }
 
   @typedoc """
+  A Bedrock API family: `:converse` (Converse / ConverseStream), `:invoke` (InvokeModel /
+  InvokeModelWithResponseStream) or `:messages` (the Anthropic Messages API on Bedrock, SSE).
+  """
+  @type api :: :converse | :invoke | :messages
+
+  @typedoc """
   A resolved id. `model_id` is what to send to Bedrock; `base_model_id` the foundation model;
   `profile` the inference profile prefix (`nil` for the in-region id); `alias_of` the alias the
   caller used; `deprecated_alias` is true for names from our design documents;
-  `needs_profile` is true when the base id cannot be invoked on demand (send a profile id).
+  `needs_profile` is true when the base id cannot be invoked on demand (send a profile id);
+  `apis` lists the API families the model is served on (also in `spec.apis`); `mantle_id` is
+  the model's id on bedrock-mantle when it differs from the base id.
   """
   @type resolved :: %{
           input: String.t(),
@@ -66,6 +76,8 @@ defmodule Aybiza.Bedrock.Catalog do
           price_percent: pos_integer(),
           needs_profile: boolean(),
           family: atom(),
+          apis: [api()],
+          mantle_id: String.t() | nil,
           spec: model()
         }
 
@@ -108,6 +120,18 @@ defmodule Aybiza.Bedrock.Catalog do
     case get(model_id) do
       {:ok, resolved} -> resolved
       {:error, error} -> raise error
+    end
+  end
+
+  @doc """
+  Whether the model is served on `api` (`:converse`, `:invoke` or `:messages`). Unknown ids
+  return `false`.
+  """
+  @spec serves?(String.t(), api()) :: boolean()
+  def serves?(model_id, api) when api in [:converse, :invoke, :messages] do
+    case get(model_id) do
+      {:ok, %{apis: apis}} -> api in apis
+      {:error, _} -> false
     end
   end
 

@@ -46,7 +46,7 @@ fn every_profile_prefix_resolves() {
         ("apac.anthropic.claude-sonnet-4-20250514-v1:0", "apac"),
         ("au.anthropic.claude-sonnet-4-5-20250929-v1:0", "au"),
         ("jp.anthropic.claude-haiku-4-5-20251001-v1:0", "jp"),
-        ("us-gov.anthropic.claude-3-7-sonnet-20250219-v1:0", "us-gov"),
+        ("us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0", "us-gov"),
         ("global.anthropic.claude-opus-4-5-20251101-v1:0", "global"),
     ];
     for (id, prefix) in cases {
@@ -173,7 +173,7 @@ fn unknown_ids_list_the_closest_known_ids() {
     assert_eq!(err.reason(), "unknown_model");
     assert!(matches!(
         c.resolve(""),
-        Err(CatalogError::UnknownModel { .. })
+        Err(CatalogError::InvalidModelId(_))
     ));
 }
 

@@ -137,5 +137,5 @@ fn global_catalog_overrides_replace_and_clear() {
         &Default::default(),
     )
     .unwrap();
-    assert_eq!(s.base_model_id, "anthropic.claude-opus-4-20250514-v1:0");
+    assert_eq!(s.base_model_id, "anthropic.claude-opus-4-6-v1");
 }

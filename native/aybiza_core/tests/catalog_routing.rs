@@ -5,10 +5,10 @@ use std::collections::HashSet;
 
 use aybiza_core::catalog::{Catalog, CatalogError, Requirements, RoutingOptions};
 
-const OPUS_4: &str = "anthropic.claude-opus-4-20250514-v1:0";
-const SONNET_4: &str = "anthropic.claude-sonnet-4-20250514-v1:0";
-const HAIKU_35: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
-const HAIKU_3: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+const OPUS_46: &str = "anthropic.claude-opus-4-6-v1";
+const SONNET_46: &str = "anthropic.claude-sonnet-4-6";
+const NOVA_MICRO: &str = "amazon.nova-micro-v1:0";
+const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
 const HAIKU_45: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
 
 fn cat() -> Catalog {
@@ -39,11 +39,11 @@ fn rule_deep_reasoning_opus() {
         &RoutingOptions::default(),
     );
     assert_eq!(s.rule, "deep_reasoning");
-    assert_eq!(s.base_model_id, OPUS_4);
+    assert_eq!(s.base_model_id, OPUS_46);
     assert_eq!(
         s.model_id,
-        format!("us.{OPUS_4}"),
-        "Opus 4 is only offered through the us profile"
+        format!("us.{OPUS_46}"),
+        "Opus 4.6 is profile-only: the geographic profile of the region"
     );
     assert_eq!(s.region, "us-east-1");
     assert_eq!(s.max_tokens, 4096);
@@ -60,7 +60,7 @@ fn rule_deep_reasoning_needs_both_conditions() {
             &RoutingOptions::default()
         )
         .base_model_id,
-        SONNET_4
+        SONNET_46
     );
     assert_eq!(
         pick(
@@ -83,10 +83,10 @@ fn rule_ultra_fast_cost_sensitive_cheapest_haiku() {
     let s = pick(0.1, 100, &Requirements::default(), &opts);
     assert_eq!(s.rule, "ultra_fast_cheap");
     assert_eq!(
-        s.model_id, HAIKU_3,
-        "3 Haiku is offered in-region in us-east-1"
+        s.model_id, NOVA_MICRO,
+        "Nova Micro is offered in-region in us-east-1"
     );
-    assert_eq!(s.max_tokens, 256);
+    assert_eq!(s.max_tokens, 512);
 }
 
 #[test]
@@ -98,8 +98,8 @@ fn rule_ultra_fast_faster_haiku() {
         &RoutingOptions::default(),
     );
     assert_eq!(s.rule, "ultra_fast");
-    assert_eq!(s.base_model_id, HAIKU_35);
-    assert_eq!(s.model_id, format!("us.{HAIKU_35}"));
+    assert_eq!(s.base_model_id, HAIKU_45);
+    assert_eq!(s.model_id, format!("us.{HAIKU_45}"));
     assert_eq!(s.max_tokens, 512);
 }
 
@@ -112,7 +112,7 @@ fn rule_fast_haiku() {
         &RoutingOptions::default(),
     );
     assert_eq!(s.rule, "fast");
-    assert_eq!(s.base_model_id, HAIKU_35);
+    assert_eq!(s.base_model_id, HAIKU_45);
     // Boundaries are strict, as in the design.
     assert_eq!(
         pick(
@@ -144,7 +144,7 @@ fn rule_tools_sonnet() {
     };
     let s = pick(0.5, 500, &req, &RoutingOptions::default());
     assert_eq!(s.rule, "tools");
-    assert_eq!(s.base_model_id, SONNET_4);
+    assert_eq!(s.base_model_id, SONNET_46);
     assert_eq!(s.max_tokens, 2048);
 }
 
@@ -158,7 +158,7 @@ fn rule_complex_and_default_sonnet() {
     );
     assert_eq!(
         (s.rule.as_str(), s.base_model_id.as_str()),
-        ("complex", SONNET_4)
+        ("complex", SONNET_46)
     );
     let s = pick(
         0.5,
@@ -168,26 +168,30 @@ fn rule_complex_and_default_sonnet() {
     );
     assert_eq!(
         (s.rule.as_str(), s.base_model_id.as_str()),
-        ("default", SONNET_4)
+        ("default", SONNET_46)
     );
     assert_eq!(
         s.fallbacks,
-        vec![HAIKU_35.to_string(), HAIKU_3.to_string()],
-        "the design's throttling chain"
+        vec![HAIKU_45.to_string()],
+        "the throttling chain: a faster active model"
     );
 }
 
 #[test]
 fn capability_filters_skip_models() {
-    // 3.5 Haiku has no vision on Bedrock: the fast rule falls to Haiku 4.5.
+    // Nova Micro has no vision: the cheap rule falls to Haiku 4.5.
     let req = Requirements {
         vision: true,
         ..Requirements::default()
     };
-    let s = pick(0.5, 180, &req, &RoutingOptions::default());
+    let cheap = RoutingOptions {
+        cost_sensitive: true,
+        ..RoutingOptions::default()
+    };
+    let s = pick(0.1, 100, &req, &cheap);
     assert_eq!(s.base_model_id, HAIKU_45);
     assert!(s.degraded);
-    // Thinking needed on a cheap ultra-fast call: 3 Haiku and 3.5 Haiku cannot think.
+    // Thinking needed on a cheap ultra-fast call: Nova Micro cannot think.
     let req = Requirements {
         thinking: true,
         ..Requirements::default()
@@ -216,20 +220,29 @@ fn country_picks_the_region_and_profiles_follow_it() {
     };
     let s = pick(0.5, 500, &Requirements::default(), &opts);
     assert_eq!(s.region, "eu-central-1");
-    assert_eq!(s.model_id, format!("eu.{SONNET_4}"));
-    // 3.5 Haiku is US-only: an EU caller stays in the EU on Haiku 4.5 (eu profile, +10%).
+    assert_eq!(s.model_id, format!("eu.{SONNET_46}"));
+    // An EU caller stays in the EU on Haiku 4.5 (eu profile, +10%).
     let s = pick(0.5, 180, &Requirements::default(), &opts);
     assert_eq!(s.region, "eu-central-1");
     assert_eq!(s.model_id, format!("eu.{HAIKU_45}"));
     assert_eq!(s.price_percent, 110);
-    // Japan: Opus 4 / 4.1 are US-only, Opus 4.5 is reachable through the global profile.
+    // Japan: Opus 4.6 has a jp profile.
     let jp = RoutingOptions {
         country: Some("JP".into()),
         ..RoutingOptions::default()
     };
     let s = pick(0.95, 1500, &Requirements::default(), &jp);
     assert_eq!(s.region, "ap-northeast-1");
-    assert_eq!(s.model_id, "global.anthropic.claude-opus-4-5-20251101-v1:0");
+    assert_eq!(s.model_id, format!("jp.{OPUS_46}"));
+    assert_eq!(s.price_percent, 110);
+    // Brazil maps to us-east-1 (no South American profile in the rules' models).
+    let br = RoutingOptions {
+        country: Some("BR".into()),
+        prefer_global_profile: true,
+        ..RoutingOptions::default()
+    };
+    let s = pick(0.95, 1500, &Requirements::default(), &br);
+    assert_eq!(s.model_id, format!("global.{OPUS_46}"));
     assert_eq!(s.price_percent, 100);
 }
 
@@ -251,8 +264,8 @@ fn prefer_global_profile_when_asked() {
 #[test]
 fn open_circuit_breakers_route_around_models_and_regions() {
     let c = cat();
-    // 3.5 Haiku tripped in us-east-1: next candidate in the same region.
-    let open = |m: &str, r: &str| m == HAIKU_35 && r == "us-east-1";
+    // Haiku 4.5 tripped in us-east-1: next candidate in the same region.
+    let open = |m: &str, r: &str| m.ends_with(HAIKU_45) && r == "us-east-1";
     let s = c
         .select(
             0.5,
@@ -262,7 +275,7 @@ fn open_circuit_breakers_route_around_models_and_regions() {
             &open,
         )
         .unwrap();
-    assert_eq!(s.base_model_id, HAIKU_45);
+    assert_eq!(s.base_model_id, NOVA_LITE);
     assert_eq!(s.region, "us-east-1");
     // Everything in us-east-1 tripped: nearest region.
     let all_east = |_: &str, r: &str| r == "us-east-1";
@@ -276,11 +289,11 @@ fn open_circuit_breakers_route_around_models_and_regions() {
         )
         .unwrap();
     assert_eq!(s.region, "us-east-2");
-    assert_eq!(s.base_model_id, HAIKU_35);
+    assert_eq!(s.base_model_id, HAIKU_45);
     assert!(s.degraded);
     // The excluded set in the options works the same way, with profile ids too.
     let mut excluded = HashSet::new();
-    excluded.insert((format!("us.{SONNET_4}"), "us-east-1".to_string()));
+    excluded.insert((format!("us.{SONNET_46}"), "us-east-1".to_string()));
     let opts = RoutingOptions {
         excluded,
         ..RoutingOptions::default()
@@ -288,7 +301,7 @@ fn open_circuit_breakers_route_around_models_and_regions() {
     let s = c
         .select(0.5, 500, &Requirements::default(), &opts, &no_breakers)
         .unwrap();
-    assert_eq!(s.base_model_id, "anthropic.claude-sonnet-4-5-20250929-v1:0");
+    assert_eq!(s.base_model_id, HAIKU_45);
     // Everything open: a clear error.
     let all = |_: &str, _: &str| true;
     assert!(matches!(
@@ -311,8 +324,16 @@ fn explicit_max_tokens_wins_capped() {
         ..RoutingOptions::default()
     };
     let s = pick(0.1, 100, &Requirements::default(), &opts);
-    assert_eq!(s.model_id, HAIKU_3);
-    assert_eq!(s.max_tokens, 4096);
+    assert_eq!(s.model_id, NOVA_MICRO);
+    assert_eq!(s.max_tokens, 9000);
+    let opts = RoutingOptions {
+        max_tokens: Some(90_000),
+        ..opts
+    };
+    assert_eq!(
+        pick(0.1, 100, &Requirements::default(), &opts).max_tokens,
+        10_000
+    );
 }
 
 #[test]
@@ -348,15 +369,16 @@ fn country_to_region_map_of_the_design() {
 #[test]
 fn fallback_chains() {
     let c = cat();
+    // The design's name for Sonnet 4 (legacy) falls back to active models only.
     assert_eq!(
         c.fallback_chain("anthropic.claude-4-sonnet-20250120")
             .unwrap(),
-        vec![HAIKU_35.to_string(), HAIKU_3.to_string()]
+        vec![SONNET_46.to_string(), HAIKU_45.to_string()]
     );
     assert_eq!(
-        c.fallback_chain(&format!("us.{HAIKU_35}")).unwrap(),
-        vec![HAIKU_3.to_string()]
+        c.fallback_chain(&format!("us.{SONNET_46}")).unwrap(),
+        vec![HAIKU_45.to_string()]
     );
-    assert!(c.fallback_chain(HAIKU_3).unwrap().is_empty());
+    assert!(c.fallback_chain(NOVA_MICRO).unwrap().is_empty());
     assert!(c.fallback_chain("nope").is_err());
 }

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use aybiza_core::catalog::{
-    self, estimate_tokens, CacheTtl, Catalog, CatalogError, Cost, Requirements, ResolvedModel,
-    RoutingOptions, Selection, Usage,
+    self, estimate_tokens, CacheTtl, Catalog, CatalogError, Cost, ModelSpec, Requirements,
+    ResolvedModel, RoutingOptions, Selection, Usage,
 };
 use rustler::types::map::MapIterator;
 use rustler::types::tuple::{get_tuple, make_tuple};
@@ -24,11 +24,7 @@ mod atoms {
 #[rustler::nif]
 fn catalog_models(env: Env) -> Term {
     let c = catalog::catalog();
-    let models: Vec<Term> = c
-        .models
-        .iter()
-        .map(|m| encode(env, &m.to_json(), true))
-        .collect();
+    let models: Vec<Term> = c.models.iter().map(|m| encode_spec(env, m)).collect();
     models.encode(env)
 }
 
@@ -533,9 +529,26 @@ fn encode_resolved<'a>(env: Env<'a>, r: &ResolvedModel) -> Term<'a> {
             ("price_percent", r.price_percent.encode(env)),
             ("needs_profile", r.needs_profile.encode(env)),
             ("family", atom(env, r.spec.family.as_str())),
-            ("spec", encode(env, &r.spec.to_json(), true)),
+            ("apis", encode_apis(env, &r.spec)),
+            ("mantle_id", opt_str(env, r.spec.mantle_id.as_deref())),
+            ("spec", encode_spec(env, &r.spec)),
         ],
     )
+}
+
+/// A model's JSON view with `apis` as atoms (`[:converse, :invoke, :messages]`).
+fn encode_spec<'a>(env: Env<'a>, spec: &ModelSpec) -> Term<'a> {
+    let term = encode(env, &spec.to_json(), true);
+    term.map_put(atom(env, "apis"), encode_apis(env, spec))
+        .unwrap_or(term)
+}
+
+fn encode_apis<'a>(env: Env<'a>, spec: &ModelSpec) -> Term<'a> {
+    spec.apis
+        .iter()
+        .map(|a| atom(env, a.as_str()))
+        .collect::<Vec<_>>()
+        .encode(env)
 }
 
 fn encode_cost<'a>(env: Env<'a>, c: &Cost) -> Term<'a> {

@@ -169,7 +169,9 @@ impl Catalog {
 
     /// Prices usage on an already-resolved model (regional premium included).
     pub fn cost_resolved(&self, model: &ResolvedModel, usage: &Usage, estimated: bool) -> Cost {
-        let prices = model.spec.prices.scaled(model.price_percent);
+        let prices = model
+            .spec
+            .prices_for(model.profile.as_deref(), model.price_percent);
         let (femto, [input, output, thinking, cache_read, cache_write]) =
             price_usage(&prices, usage);
         Cost {

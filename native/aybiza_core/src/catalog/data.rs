@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 use super::error::CatalogError;
 use super::regions::RegionConfig;
 use super::routing::RoutingTable;
-use super::spec::{parse_usd, Capabilities, Family, ModelSpec, Prices};
+use super::spec::{
+    parse_usd, Api, Capabilities, Family, Lifecycle, LifecycleState, ModelSpec, Prices,
+};
 
 /// The catalog file, compiled in.
 pub const EMBEDDED_JSON: &str = include_str!("../../data/models.json");
@@ -197,6 +199,25 @@ impl Catalog {
                     )));
                 }
             }
+            for k in m
+                .profile_prices
+                .keys()
+                .chain(m.profile_premium_percent.keys())
+            {
+                if k != "in_region" && !self.profiles.contains_key(k) {
+                    return Err(invalid(&format!(
+                        "model {} prices unknown profile {k:?}",
+                        m.id
+                    )));
+                }
+            }
+            if m.lifecycle.state != LifecycleState::Active && m.lifecycle.replacement.is_none() {
+                return Err(invalid(&format!(
+                    "model {} is {} but names no replacement",
+                    m.id,
+                    m.lifecycle.state.as_str()
+                )));
+            }
             if m.default_max_tokens == 0 || m.default_max_tokens > m.max_output_tokens {
                 return Err(invalid(&format!(
                     "model {}: default_max_tokens must be in 1..=max_output_tokens",
@@ -205,6 +226,19 @@ impl Catalog {
             }
         }
         let known = |id: &str| self.index.contains_key(&id.to_ascii_lowercase());
+        for m in &self.models {
+            if let Some(r) = &m.lifecycle.replacement {
+                let ok = self
+                    .model(r)
+                    .is_some_and(|x| x.lifecycle.state != LifecycleState::Eol && x.id != m.id);
+                if !ok {
+                    return Err(invalid(&format!(
+                        "model {}: replacement {r:?} is not a callable catalog model",
+                        m.id
+                    )));
+                }
+            }
+        }
         for (alias, target) in &self.deprecated_aliases {
             if !known(target) {
                 return Err(invalid(&format!(
@@ -334,23 +368,70 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
     };
     let capabilities: Capabilities = match o.get("capabilities") {
         Some(v) => {
-            serde_json::from_value(v.clone()).map_err(|x| e(&format!("capabilities: {x}")))?
+            let mut caps: Capabilities =
+                serde_json::from_value(v.clone()).map_err(|x| e(&format!("capabilities: {x}")))?;
+            // Fields older files and overrides do not carry: budget thinking follows
+            // `thinking`, sampling parameters are accepted.
+            if v.get("thinking_budget").is_none() {
+                caps.thinking_budget = caps.thinking && !caps.thinking_adaptive;
+            }
+            if v.get("accepts_sampling").is_none() {
+                caps.accepts_sampling = true;
+            }
+            caps.thinking = caps.thinking || caps.thinking_budget || caps.thinking_adaptive;
+            caps
         }
-        None => Capabilities::default(),
+        None => Capabilities {
+            accepts_sampling: true,
+            ..Capabilities::default()
+        },
     };
-    let prices = o
-        .get("prices")
-        .and_then(Value::as_object)
-        .ok_or_else(|| e("missing prices"))?;
-    let req_price = |k: &str| -> Result<u64, String> {
-        parse_usd(prices.get(k).unwrap_or(&Value::Null)).map_err(|x| e(&format!("prices.{k}: {x}")))
-    };
-    let opt_price = |k: &str| -> Result<Option<u64>, String> {
-        match prices.get(k) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => parse_usd(v)
-                .map(Some)
-                .map_err(|x| e(&format!("prices.{k}: {x}"))),
+    let prices = parse_prices(o.get("prices"), "prices").map_err(|x| e(&x))?;
+    let mut profile_prices = std::collections::BTreeMap::new();
+    if let Some(table) = o.get("profile_prices").filter(|v| !v.is_null()) {
+        let table = table
+            .as_object()
+            .ok_or_else(|| e("profile_prices: expected an object"))?;
+        for (k, v) in table {
+            let p = parse_prices(Some(v), &format!("profile_prices.{k}")).map_err(|x| e(&x))?;
+            profile_prices.insert(k.clone(), p);
+        }
+    }
+    let mut profile_premium_percent = std::collections::BTreeMap::new();
+    if let Some(table) = o.get("profile_premium_percent").filter(|v| !v.is_null()) {
+        let table = table
+            .as_object()
+            .ok_or_else(|| e("profile_premium_percent: expected an object"))?;
+        for (k, v) in table {
+            let pct = v
+                .as_u64()
+                .and_then(|x| u32::try_from(x).ok())
+                .filter(|x| *x <= 1000)
+                .ok_or_else(|| e(&format!("profile_premium_percent.{k}: expected 0..=1000")))?;
+            profile_premium_percent.insert(k.clone(), pct);
+        }
+    }
+    let lifecycle =
+        parse_lifecycle(o.get("lifecycle"), s("deprecation_date")).map_err(|x| e(&x))?;
+    // Older catalog files and overrides without `apis`: the two bedrock-runtime APIs.
+    let apis = match o.get("apis") {
+        None | Some(Value::Null) => vec![Api::Converse, Api::Invoke],
+        Some(_) => {
+            let mut apis = Vec::new();
+            for name in list("apis")? {
+                let api = Api::parse(&name).ok_or_else(|| {
+                    e(&format!(
+                        "apis: unknown api {name:?} (converse, invoke, messages)"
+                    ))
+                })?;
+                if !apis.contains(&api) {
+                    apis.push(api);
+                }
+            }
+            if apis.is_empty() {
+                return Err(e("apis: must name at least one api"));
+            }
+            apis
         }
     };
     let max_output_tokens = u("max_output_tokens").ok_or_else(|| e("missing max_output_tokens"))?;
@@ -363,23 +444,101 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
         max_output_tokens,
         default_max_tokens: u("default_max_tokens").unwrap_or(max_output_tokens.min(1024)),
         capabilities,
+        apis,
+        mantle_id: s("mantle_id").filter(|x| !x.is_empty()),
         regions: list("regions")?,
         profiles: list("profiles")?,
-        prices: Prices {
-            input: req_price("input")?,
-            output: req_price("output")?,
-            cache_read: opt_price("cache_read")?,
-            cache_write_5m: opt_price("cache_write_5m")?,
-            cache_write_1h: opt_price("cache_write_1h")?,
-        },
+        prices,
         regional_premium_percent: u("regional_premium_percent")
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(0),
-        deprecation_date: s("deprecation_date"),
+        profile_premium_percent,
+        profile_prices,
+        deprecation_date: lifecycle.eol_date.clone(),
+        lifecycle,
+        sources: list("sources")?,
+        unconfirmed: list("unconfirmed")?,
         notes: s("notes"),
         verified: o.get("verified").and_then(Value::as_bool).unwrap_or(false),
         id,
     })
+}
+
+fn parse_prices(v: Option<&Value>, what: &str) -> Result<Prices, String> {
+    let prices = v
+        .and_then(Value::as_object)
+        .ok_or_else(|| format!("missing {what}"))?;
+    let req = |k: &str| -> Result<u64, String> {
+        parse_usd(prices.get(k).unwrap_or(&Value::Null)).map_err(|x| format!("{what}.{k}: {x}"))
+    };
+    let opt = |k: &str| -> Result<Option<u64>, String> {
+        match prices.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => parse_usd(v)
+                .map(Some)
+                .map_err(|x| format!("{what}.{k}: {x}")),
+        }
+    };
+    Ok(Prices {
+        input: req("input")?,
+        output: req("output")?,
+        cache_read: opt("cache_read")?,
+        cache_write_5m: opt("cache_write_5m")?,
+        cache_write_1h: opt("cache_write_1h")?,
+    })
+}
+
+/// `lifecycle: {state, launched, legacy_since, eol_date, eol_no_sooner_than, replacement}`;
+/// a bare `deprecation_date` (older files) is read as the EOL date.
+fn parse_lifecycle(
+    v: Option<&Value>,
+    deprecation_date: Option<String>,
+) -> Result<Lifecycle, String> {
+    let Some(obj) = v.filter(|v| !v.is_null()) else {
+        return Ok(Lifecycle {
+            eol_date: deprecation_date,
+            ..Lifecycle::default()
+        });
+    };
+    let obj = obj.as_object().ok_or("lifecycle: expected an object")?;
+    let date = |k: &str| -> Result<Option<String>, String> {
+        match obj.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(d)) if is_iso_date(d) => Ok(Some(d.clone())),
+            Some(other) => Err(format!("lifecycle.{k}: expected YYYY-MM-DD, got {other}")),
+        }
+    };
+    let state = match obj.get("state").and_then(Value::as_str) {
+        None | Some("active") => LifecycleState::Active,
+        Some("legacy") => LifecycleState::Legacy,
+        Some("eol") => LifecycleState::Eol,
+        Some(other) => {
+            return Err(format!(
+                "lifecycle.state: {other:?} is not active, legacy or eol"
+            ))
+        }
+    };
+    Ok(Lifecycle {
+        state,
+        launched: date("launched")?,
+        legacy_since: date("legacy_since")?,
+        eol_date: date("eol_date")?.or(deprecation_date),
+        eol_no_sooner_than: date("eol_no_sooner_than")?,
+        replacement: obj
+            .get("replacement")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
 /// Merges overrides over the base catalog JSON.

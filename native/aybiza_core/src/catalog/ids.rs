@@ -36,6 +36,10 @@ impl Catalog {
     /// Resolves any accepted form of model id. Unknown ids fail with the closest known ids.
     pub fn resolve(&self, id: &str) -> Result<ResolvedModel, CatalogError> {
         let input = id.trim();
+        // Grammar first: a malformed id never reaches the lookup, the suggestions or the URL.
+        if self.deprecated_target(input).is_none() {
+            check_model_id(input).map_err(CatalogError::InvalidModelId)?;
+        }
         let mut alias_of = None;
         let mut deprecated_alias = false;
         let mut region = None;
@@ -133,6 +137,9 @@ impl Catalog {
     }
 
     fn deprecated_target(&self, id: &str) -> Option<String> {
+        if id.len() > MAX_ALIAS_LEN {
+            return None;
+        }
         self.deprecated_aliases
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(id))
@@ -140,26 +147,56 @@ impl Catalog {
     }
 
     /// Closest known names to `id` by edit distance, best first (at most 5).
+    ///
+    /// Cost is bounded whatever the input: only the last path segment's first
+    /// [`SUGGESTION_PREFIX`] bytes are compared, against at most [`SUGGESTION_CANDIDATES`]
+    /// names of at most [`SUGGESTION_PREFIX`] bytes each, with a cut-off once a candidate
+    /// cannot beat the current fifth best.
     pub fn suggestions(&self, id: &str) -> Vec<String> {
-        let needle = id.to_ascii_lowercase();
-        // Compare against the bare name so profile prefixes and ARNs do not dominate.
-        let bare = needle.rsplit('/').next().unwrap_or(&needle);
-        let bare = self
-            .profiles
-            .keys()
-            .find_map(|p| bare.strip_prefix(&format!("{p}.")))
-            .unwrap_or(bare);
-        let mut names: Vec<&str> = self.models.iter().map(|m| m.id.as_str()).collect();
-        names.extend(
-            self.models
-                .iter()
-                .flat_map(|m| m.aliases.iter().map(String::as_str)),
-        );
-        let mut scored: Vec<(usize, &str)> = names
-            .into_iter()
-            .map(|n| (edit_distance(bare, &n.to_ascii_lowercase()), n))
+        // Compare against the bare name so profile prefixes and ARNs do not dominate. `rsplit`
+        // scans from the end, so only the last segment is read (bounded below).
+        let tail = id.rsplit('/').next().unwrap_or(id);
+        let mut bare: Vec<u8> = tail
+            .bytes()
+            .take(SUGGESTION_PREFIX + MAX_PROFILE_PREFIX)
+            .map(|b| b.to_ascii_lowercase())
             .collect();
-        scored.sort();
+        if let Some(p) = self.profiles.keys().find(|p| {
+            bare.len() > p.len() && bare.starts_with(p.as_bytes()) && bare[p.len()] == b'.'
+        }) {
+            bare.drain(..=p.len());
+        }
+        bare.truncate(SUGGESTION_PREFIX);
+
+        let names = self
+            .models
+            .iter()
+            .map(|m| m.id.as_str())
+            .chain(
+                self.models
+                    .iter()
+                    .flat_map(|m| m.aliases.iter().map(String::as_str)),
+            )
+            .take(SUGGESTION_CANDIDATES);
+        let mut scored: Vec<(usize, &str)> = Vec::new();
+        let mut row = Vec::new();
+        for n in names {
+            let cand: Vec<u8> = n
+                .bytes()
+                .take(SUGGESTION_PREFIX)
+                .map(|b| b.to_ascii_lowercase())
+                .collect();
+            let limit = if scored.len() >= SUGGESTION_POOL {
+                scored[SUGGESTION_POOL - 1].0
+            } else {
+                usize::MAX
+            };
+            if let Some(d) = bounded_distance(&bare, &cand, limit, &mut row) {
+                let at = scored.partition_point(|(x, _)| *x <= d);
+                scored.insert(at, (d, n));
+                scored.truncate(SUGGESTION_POOL);
+            }
+        }
         let mut out: Vec<String> = Vec::new();
         for (_, n) in scored {
             // Report the real id, not the friendly alias.
@@ -221,6 +258,187 @@ fn parse_arn(arn: &str) -> Option<(String, String)> {
     match kind {
         "foundation-model" | "inference-profile" => Some((region.to_string(), id.to_string())),
         _ => None,
+    }
+}
+
+/// Bytes of an unknown id compared for suggestions (longer ids share no more with ours).
+pub const SUGGESTION_PREFIX: usize = 96;
+/// Names (ids and aliases) considered for suggestions.
+pub const SUGGESTION_CANDIDATES: usize = 512;
+/// Scored names kept while scanning (aliases of one model collapse into one suggestion).
+const SUGGESTION_POOL: usize = 16;
+/// Longest profile prefix (`us-gov.`).
+const MAX_PROFILE_PREFIX: usize = 16;
+/// Design-document aliases are short names; longer input is never one.
+const MAX_ALIAS_LEN: usize = 128;
+/// Bedrock's length limit on `modelId` (1 to 2048).
+pub const MAX_MODEL_ID_LEN: usize = 2048;
+
+/// Levenshtein distance over bytes, abandoned (None) once every cell of a row exceeds
+/// `limit`. `row` is scratch space reused between calls.
+fn bounded_distance(a: &[u8], b: &[u8], limit: usize, row: &mut Vec<usize>) -> Option<usize> {
+    row.clear();
+    row.extend(0..=b.len());
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        let mut best = row[0];
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            let v = (diag + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diag = above;
+            row[j + 1] = v;
+            best = best.min(v);
+        }
+        if best > limit {
+            return None;
+        }
+    }
+    let d = row[b.len()];
+    (d <= limit).then_some(d)
+}
+
+/// Checks `id` against Bedrock's documented `modelId` forms (API reference, InvokeModel /
+/// Converse `modelId`: length 1-2048, base model id, inference profile id, or ARN of a
+/// foundation model, inference profile, application inference profile, provisioned, custom
+/// or imported model). Stricter than the service's catch-all alternative on purpose: empty
+/// segments (`..`), path segments and other characters never pass, because the id is put in
+/// the URL path (`/model/{modelId}/converse-stream`).
+pub fn check_model_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("the model id is empty".into());
+    }
+    if id.len() > MAX_MODEL_ID_LEN {
+        return Err(format!(
+            "the model id is {} bytes; Bedrock takes at most {MAX_MODEL_ID_LEN}",
+            id.len()
+        ));
+    }
+    if let Some(rest) = id.strip_prefix("arn:") {
+        return check_arn(rest);
+    }
+    // Design-document names such as `bedrock:claude-opus-4` are resolved as aliases.
+    let bare = id.strip_prefix("bedrock:").unwrap_or(id);
+    check_bare_id(bare)
+}
+
+fn segment_ok(s: &str, extra: &[u8]) -> bool {
+    !s.is_empty()
+        && s.len() <= 63
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || extra.contains(&b))
+}
+
+/// `provider.model-name-v1:0`, `us.provider.model`, `deepseek.v3.2`, `...-v1:0:200k`, or a
+/// single name (friendly alias, provisioned model id).
+fn check_bare_id(id: &str) -> Result<(), String> {
+    let bad = || {
+        Err(format!(
+            "{:?} is not a Bedrock model id, inference profile id or ARN",
+            truncate(id)
+        ))
+    };
+    let (dotted, versions) = match id.split_once(':') {
+        Some((head, tail)) => (head, Some(tail)),
+        None => (id, None),
+    };
+    let segments: Vec<&str> = dotted.split('.').collect();
+    if segments.len() > 5 || !segments.iter().all(|s| segment_ok(s, b"_")) {
+        return bad();
+    }
+    if let Some(v) = versions {
+        let parts: Vec<&str> = v.split(':').collect();
+        if parts.len() > 2 || !parts.iter().all(|s| segment_ok(s, b"")) {
+            return bad();
+        }
+    }
+    Ok(())
+}
+
+/// `arn:PARTITION:bedrock:REGION:ACCOUNT:TYPE/ID` (after the leading `arn:`).
+fn check_arn(rest: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "{:?} is not a Bedrock model ARN: {why}",
+            truncate(rest)
+        ))
+    };
+    let mut parts = rest.splitn(5, ':');
+    let (Some(partition), Some(service), Some(region), Some(account), Some(resource)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return bad("expected arn:partition:bedrock:region:account:resource");
+    };
+    let partition_ok = partition == "aws"
+        || partition
+            .strip_prefix("aws-")
+            .is_some_and(|p| segment_ok(p, b""));
+    if !partition_ok {
+        return bad("unknown partition");
+    }
+    if service != "bedrock" {
+        return bad("the service must be bedrock");
+    }
+    if region.len() > 20
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return bad("invalid region");
+    }
+    if !(account.is_empty() || account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())) {
+        return bad("the account must be empty or 12 digits");
+    }
+    let Some((kind, name)) = resource.split_once('/') else {
+        return bad("missing resource type");
+    };
+    match kind {
+        "foundation-model" | "inference-profile" => {
+            if region.is_empty() && kind == "foundation-model" {
+                return bad("a foundation-model ARN names its region");
+            }
+            check_bare_id(name).or_else(|_| bad("invalid model id"))
+        }
+        "application-inference-profile"
+        | "provisioned-model"
+        | "imported-model"
+        | "custom-model-deployment" => {
+            if segment_ok(name, b"") {
+                Ok(())
+            } else {
+                bad("invalid resource id")
+            }
+        }
+        "custom-model" => {
+            // custom-model/{base model id}/{12 characters}
+            let ok = name
+                .split_once('/')
+                .is_some_and(|(base, id)| check_bare_id(base).is_ok() && segment_ok(id, b""));
+            if ok {
+                Ok(())
+            } else {
+                bad("invalid custom model id")
+            }
+        }
+        _ => bad("unsupported resource type"),
+    }
+}
+
+fn truncate(s: &str) -> String {
+    let mut end = s.len().min(80);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < s.len() {
+        format!("{}...", &s[..end])
+    } else {
+        s.to_string()
     }
 }
 

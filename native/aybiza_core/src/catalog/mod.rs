@@ -2,7 +2,10 @@
 //!
 //! - [`spec`]: one model (ids, limits, capabilities, prices, family).
 //! - [`data`]: the catalog file `data/models.json` (compiled in), runtime overrides, validation.
-//! - [`ids`]: resolving base/versioned ids, inference profiles, ARNs and aliases.
+//! - [`ids`]: the model id grammar; resolving base/versioned ids, inference profiles, ARNs and
+//!   aliases; bounded spelling suggestions.
+//! - [`preflight`]: the rules Bedrock would enforce (lifecycle, profiles, sampling, thinking),
+//!   applied before any network.
 //! - [`cost`]: exact integer cost (femto/nanodollars), token estimation for interrupted streams.
 //! - [`routing`]: the design's model selection rules as a table, with capability, region and
 //!   circuit-breaker filters.
@@ -15,6 +18,7 @@ pub mod cost;
 pub mod data;
 pub mod error;
 pub mod ids;
+pub mod preflight;
 pub mod regions;
 pub mod routing;
 pub mod spec;
@@ -24,10 +28,13 @@ use std::sync::{Arc, OnceLock, RwLock};
 pub use cost::{estimate_interrupted_usage, estimate_tokens, format_usd, CacheTtl, Cost, Usage};
 pub use data::{merge_overrides, Catalog, ProfileDef, EMBEDDED_JSON};
 pub use error::CatalogError;
-pub use ids::{edit_distance, ResolvedModel};
+pub use ids::{check_model_id, edit_distance, ResolvedModel, MAX_MODEL_ID_LEN};
+pub use preflight::{Preflight, RequestFacts};
 pub use regions::RegionConfig;
 pub use routing::{Requirements, RoutingOptions, RoutingTable, Rule, RuleCondition, Selection};
-pub use spec::{Capabilities, Family, ModelSpec, Prices};
+pub use spec::{
+    today_utc, Api, Capabilities, Family, Lifecycle, LifecycleState, ModelSpec, Prices,
+};
 
 fn slot() -> &'static RwLock<Arc<Catalog>> {
     static SLOT: OnceLock<RwLock<Arc<Catalog>>> = OnceLock::new();

@@ -52,7 +52,7 @@ defmodule Aybiza.Bedrock do
   """
 
   alias Aybiza.{Error, Native}
-  alias Aybiza.Bedrock.Config
+  alias Aybiza.Bedrock.{Config, MessagesApi}
 
   @typedoc "The handle of a running stream; messages are tagged with it."
   @type stream_ref :: reference()
@@ -71,7 +71,15 @@ defmodule Aybiza.Bedrock do
           | {:done, map()}
           | {:error, Error.t()}
 
-  @stream_opts [:to, :sentences, :operation, :backend]
+  @stream_opts [
+    :to,
+    :sentences,
+    :operation,
+    :backend,
+    :api,
+    :messages_endpoint,
+    :exact_token_counts
+  ]
 
   @doc """
   Starts a streaming call (ConverseStream) and returns `{:ok, ref}` at once.
@@ -110,8 +118,15 @@ defmodule Aybiza.Bedrock do
   message carries `ref`, so the handle stays reachable while the stream still runs, and the
   monitor is what frees an orphaned stream. `live_streams/0` counts running calls.
 
-  Options: the client options of this module plus `:to` (receiver pid) and `:sentences`
-  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`).
+  Options: the client options of this module plus `:to` (receiver pid), `:sentences`
+  (`true`, `false`, or segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`),
+  `:api` and `:messages_endpoint` (see `Aybiza.Bedrock.MessagesApi`: models the catalog
+  serves on the Anthropic Messages API, such as Claude Opus 4.7, stream over SSE from
+  `/anthropic/v1/messages` with the same events; `api: :converse | :messages` forces one),
+  and `:exact_token_counts` (`false` by default; `true`: when a stream ends without usage
+  from Bedrock, e.g. cancelled or cut off, the engine asks CountTokens for the request's
+  exact input tokens before the terminal message, so the estimated cost's input side is
+  exact; this adds one round trip before that terminal).
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -128,8 +143,18 @@ defmodule Aybiza.Bedrock do
         to: self(),
         sentences: true,
         operation: :converse_stream,
-        backend: nil
+        backend: nil,
+        api: :auto,
+        messages_endpoint: :runtime,
+        exact_token_counts: false
       )
+
+    {api, endpoint} = MessagesApi.validate!(stream_opts)
+    exact? = stream_opts[:exact_token_counts]
+
+    unless is_boolean(exact?) do
+      raise ArgumentError, ":exact_token_counts must be a boolean, got: #{inspect(exact?)}"
+    end
 
     to = stream_opts[:to]
 
@@ -142,12 +167,73 @@ defmodule Aybiza.Bedrock do
             ":operation must be :converse_stream or :invoke_model_with_response_stream, got: #{inspect(operation)}"
     end
 
-    native_opts = %{sentences: Config.segmenter_options!(stream_opts[:sentences])}
+    if operation == :invoke_model_with_response_stream and api == :messages do
+      raise ArgumentError, "api: :messages takes a Converse-shaped request, not a raw model body"
+    end
 
-    with {:ok, config} <- Config.client_config(client_opts) do
+    native_opts = %{
+      sentences: Config.segmenter_options!(stream_opts[:sentences]),
+      exact_token_counts: exact?
+    }
+
+    with {:ok, config} <- Config.client_config(client_opts),
+         {:ok, operation} <- streaming_operation(operation, request, api, endpoint) do
       start(operation, request, config, to, native_opts)
     end
   end
+
+  defp streaming_operation(:converse_stream, request, api, endpoint) do
+    with {:ok, chosen} <- MessagesApi.select(request, api) do
+      {:ok, MessagesApi.stream_operation(chosen, endpoint)}
+    end
+  end
+
+  defp streaming_operation(operation, _request, _api, _endpoint), do: {:ok, operation}
+
+  @doc """
+  Streams over the Anthropic Messages API on Bedrock (SSE from `/anthropic/v1/messages`),
+  whatever the catalog prefers: `stream(request, Keyword.put(opts, :api, :messages))`. Same
+  request shape, options and events as `stream/2`; see `Aybiza.Bedrock.MessagesApi`.
+  """
+  @spec messages(map(), keyword()) :: {:ok, stream_ref()} | {:error, Error.t()}
+  def messages(request, opts \\ []) when is_map(request) and is_list(opts) do
+    stream(request, Keyword.put(opts, :api, :messages))
+  end
+
+  @doc "Like `messages/2` but returns the ref or raises `Aybiza.Error`."
+  @spec messages!(map(), keyword()) :: stream_ref()
+  def messages!(request, opts \\ []), do: unwrap!(messages(request, opts))
+
+  @doc """
+  The exact number of input tokens `request` (a Converse-shaped request) costs on its
+  model, counted by Bedrock with the model's tokenizer: no inference, no charge. Converse
+  models use bedrock-runtime `CountTokens`; models served on the Messages API (`:api`, as
+  for `stream/2`) use its `count_tokens` on `:messages_endpoint` (AWS: profile-only Claude
+  models have no runtime CountTokens). Takes the client options.
+
+      {:ok, 1_204} = Aybiza.Bedrock.count_tokens(%{model_id: id, messages: messages})
+
+  Bedrock answers `:validation` for models it cannot count (e.g. Nova, or an inference
+  profile id where the base id is needed).
+  """
+  @spec count_tokens(map(), keyword()) :: {:ok, non_neg_integer()} | {:error, Error.t()}
+  def count_tokens(request, opts \\ []) when is_map(request) and is_list(opts) do
+    {api_opts, client_opts} = Keyword.split(opts, [:api, :messages_endpoint, :backend])
+    {api, endpoint} = MessagesApi.validate!(api_opts)
+
+    with {:ok, chosen} <- MessagesApi.select(request, api),
+         {:ok, result} <-
+           call(MessagesApi.count_operation(chosen, endpoint), request, client_opts) do
+      case result do
+        %{body: %{"input_tokens" => n}} when is_integer(n) -> {:ok, n}
+        _ -> {:error, Error.new(:protocol, "CountTokens returned no input token count")}
+      end
+    end
+  end
+
+  @doc "Like `count_tokens/2` but raises `Aybiza.Error` on failure."
+  @spec count_tokens!(map(), keyword()) :: non_neg_integer()
+  def count_tokens!(request, opts \\ []), do: unwrap!(count_tokens(request, opts))
 
   @doc """
   Like `stream/2` but with InvokeModelWithResponseStream and a raw model body (for Anthropic

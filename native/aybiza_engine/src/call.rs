@@ -123,6 +123,9 @@ impl CallHandle {
 #[derive(Default)]
 pub struct CallOptions {
     pub splitter: Option<Box<dyn SentenceSplitter>>,
+    /// When a stream ends without usage from Bedrock (cancelled, cut off, failed), ask
+    /// CountTokens for the request's exact input tokens before the terminal message.
+    pub exact_token_counts: bool,
 }
 
 enum Prepared {
@@ -144,7 +147,22 @@ pub fn start(
     sink: Box<dyn EventSink>,
 ) -> Result<CallHandle, Error> {
     let config = decode_config(config)?;
-    let prepared = match operation {
+    let prepared = prepare(operation, request)?;
+    // The request is kept only when the caller wants exact counts for an interrupted call.
+    let count = match operation {
+        _ if !options.exact_token_counts => None,
+        Operation::ConverseStream => Some((Operation::CountTokens, request.clone())),
+        Operation::Messages(endpoint) => {
+            Some((Operation::MessagesCountTokens(endpoint), request.clone()))
+        }
+        _ => None,
+    };
+    Ok(spawn(operation, prepared, config, options, count, sink))
+}
+
+/// Decodes and validates a request for `operation`.
+fn prepare(operation: Operation, request: &Value) -> Result<Prepared, Error> {
+    Ok(match operation {
         Operation::ConverseStream | Operation::Converse => {
             let req = decode_converse(request)?;
             let input_tokens = estimate_input_tokens(&req);
@@ -174,8 +192,39 @@ pub fn start(
             };
             Prepared::Messages(call, req.model_id, input_tokens)
         }
-    };
-    Ok(spawn(operation, prepared, config, options, sink))
+    })
+}
+
+/// A sink for internal calls whose events nobody hears.
+struct Discard;
+
+impl EventSink for Discard {
+    fn send(&mut self, _event: Event) -> Result<(), ReceiverGone> {
+        Ok(())
+    }
+}
+
+/// The exact input tokens of `request` by CountTokens (`operation` is a count operation),
+/// or `None` when counting fails or takes longer than the first-byte timeout (capped at 5 s).
+async fn exact_input_tokens(
+    operation: Operation,
+    request: &Value,
+    config: &ClientConfig,
+) -> Option<u64> {
+    let prepared = prepare(operation, request).ok()?;
+    let summary = Summary::default();
+    let mut state = StreamState::new(Box::new(Discard), None, Instant::now(), summary);
+    let limit = config.timeouts.first_byte.min(Duration::from_secs(5));
+    let work = AssertUnwindSafe(run(operation, prepared, config, &mut state)).catch_unwind();
+    match timeout(limit, work).await {
+        Ok(Ok(Ok(()))) => state
+            .summary
+            .body
+            .as_ref()
+            .and_then(|b| b.get("input_tokens"))
+            .and_then(Value::as_u64),
+        _ => None,
+    }
 }
 
 fn spawn(
@@ -183,6 +232,7 @@ fn spawn(
     prepared: Prepared,
     config: ClientConfig,
     options: CallOptions,
+    count: Option<(Operation, Value)>,
     sink: Box<dyn EventSink>,
 ) -> CallHandle {
     let cancel = Arc::new(CancelState::default());
@@ -225,6 +275,14 @@ fn spawn(
                 },
             }
         };
+        if let (Err(Stop::Failed(_)), Some((op, req))) = (&outcome, &count) {
+            if state.summary.usage.is_none() {
+                if let Some(n) = exact_input_tokens(*op, req, &config).await {
+                    state.summary.request_input_tokens = n;
+                    state.summary.input_tokens_exact = true;
+                }
+            }
+        }
         finish(&mut state, outcome);
     });
     handle

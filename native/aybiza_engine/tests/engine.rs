@@ -398,6 +398,7 @@ fn a_panic_in_the_task_becomes_one_terminal_error() {
     let (sink, rx) = channel_sink();
     let options = aybiza_engine::CallOptions {
         splitter: Some(Box::new(PanickingSplitter)),
+        ..Default::default()
     };
     start(
         Operation::ConverseStream,

@@ -66,6 +66,12 @@ struct Server {
 }
 
 fn serve(script: Script) -> Server {
+    serve_with(move |_| script.clone())
+}
+
+/// A server whose answer depends on the request (e.g. its path).
+fn serve_with(answer: impl Fn(&Seen) -> Script + Send + Sync + 'static) -> Server {
+    let answer = Arc::new(answer);
     let rt = aybiza_engine::runtime::runtime();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -75,12 +81,13 @@ fn serve(script: Script) -> Server {
     let seen2 = seen.clone();
     rt.spawn(async move {
         while let Ok((mut sock, _)) = listener.accept().await {
-            let script = script.clone();
+            let answer = answer.clone();
             let seen = seen2.clone();
             tokio::spawn(async move {
                 let Some(req) = read_request(&mut sock).await else {
                     return;
                 };
+                let script = answer(&req);
                 seen.lock().unwrap().push(req);
                 let mut head = format!("HTTP/1.1 {} X\r\n", script.status);
                 for (k, v) in &script.headers {
@@ -560,4 +567,63 @@ fn messages_count_tokens() {
     assert!(seen.body.get("max_tokens").is_none());
     assert!(seen.body.get("stream").is_none());
     assert_eq!(seen.body["system"][0]["text"], "Be brief.");
+}
+
+#[test]
+fn exact_token_counts_for_an_interrupted_stream() {
+    let server = serve_with(|req| {
+        if req.path.ends_with("/count_tokens") {
+            let mut s = Script::sse("{\"input_tokens\": 77}", 100);
+            s.headers = vec![("content-type", "application/json".into())];
+            s
+        } else {
+            let mut s = Script::sse(&first_half(), 40);
+            s.cut = true;
+            s
+        }
+    });
+    let cfg = json!({"region": "us-west-2", "endpoint": server.url, "credentials": static_creds()});
+    for exact in [false, true] {
+        let (sink, rx) = channel_sink();
+        let opts = aybiza_engine::CallOptions {
+            exact_token_counts: exact,
+            ..options()
+        };
+        aybiza_engine::start(
+            Operation::from_name("messages").unwrap(),
+            &msg_request(),
+            &cfg,
+            opts,
+            sink,
+        )
+        .unwrap();
+        let events = collect(&rx);
+        let Some(Event::Error(e, Some(summary))) = events.last() else {
+            panic!("{events:?}")
+        };
+        assert_eq!(e.kind, ErrorKind::ModelStreamError);
+        assert!(summary.usage_estimated);
+        assert_eq!(summary.input_tokens_exact, exact);
+        if exact {
+            assert_eq!(summary.request_input_tokens, 77);
+        } else {
+            assert_ne!(summary.request_input_tokens, 77);
+            assert!(summary.request_input_tokens > 0);
+        }
+    }
+    let paths: Vec<String> = server
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/anthropic/v1/messages",
+            "/anthropic/v1/messages",
+            "/anthropic/v1/messages/count_tokens"
+        ]
+    );
 }

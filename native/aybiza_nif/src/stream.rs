@@ -160,7 +160,11 @@ fn start_call<'a>(
         segmenter.map(|s| Box::new(CoreSplitter(s)) as Box<dyn aybiza_engine::SentenceSplitter>);
 
     let (resource, sink) = new_call(receiver);
-    let options = CallOptions { splitter };
+    let exact_token_counts = matches!(options.get("exact_token_counts"), Some(Value::Bool(true)));
+    let options = CallOptions {
+        splitter,
+        exact_token_counts,
+    };
     match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
         Ok(handle) => {
             attach(&resource, handle.clone());
@@ -199,7 +203,7 @@ fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
         }
     };
     let (resource, sink) = new_call(env.pid());
-    let opts = CallOptions { splitter: None };
+    let opts = CallOptions::default();
     match aybiza_engine::start(Operation::Warm, &Value::Null, &config, opts, Box::new(sink)) {
         Ok(handle) => {
             attach(&resource, handle);

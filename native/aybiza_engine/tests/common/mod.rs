@@ -85,6 +85,7 @@ pub fn options() -> aybiza_engine::CallOptions {
         splitter: Some(Box::new(Splitter(Segmenter::new(
             SegmenterOptions::default(),
         )))),
+        ..Default::default()
     }
 }
 

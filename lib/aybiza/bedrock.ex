@@ -254,11 +254,24 @@ defmodule Aybiza.Bedrock do
   `:stop_reason`, `:usage`, `:cost`, `:timings`, `:model_id`, `:region`, `:request_id`.
 
   The call runs on the engine's runtime; the calling process waits in a `receive`, never
-  blocking a scheduler.
+  blocking a scheduler. `:api` and `:messages_endpoint` select the API as for `stream/2`; a
+  call on the Messages API streams and returns the collected answer in the same shape.
   """
   @spec converse(map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
   def converse(request, opts \\ []) when is_map(request) and is_list(opts) do
-    call(:converse, request, opts)
+    {api_opts, client_opts} = Keyword.split(opts, [:api, :messages_endpoint])
+    {api, endpoint} = MessagesApi.validate!(api_opts)
+
+    case MessagesApi.select(request, api) do
+      {:ok, :converse} ->
+        call(:converse, request, client_opts)
+
+      {:ok, :messages} ->
+        call(MessagesApi.stream_operation(:messages, endpoint), request, client_opts)
+
+      {:error, _} = error ->
+        error
+    end
   end
 
   @doc "Like `converse/2` but raises `Aybiza.Error` on failure."

@@ -515,4 +515,85 @@ defmodule Aybiza.MessagesTest do
 
     refute_received {:sse_request, _}
   end
+
+  describe "conversation memory trimmed to a token budget" do
+    alias Aybiza.Bedrock.ConversationMemory, as: Memory
+
+    setup do
+      name = Module.concat(__MODULE__, "M#{System.unique_integer([:positive])}")
+      start_supervised!({Memory.Supervisor, name: name, store: Memory.EtsStore})
+
+      call = "call-#{System.unique_integer([:positive])}"
+
+      for i <- 1..5 do
+        :ok =
+          Memory.remember(call, %{role: :user, content: "Question #{i} about my order."},
+            memory: name
+          )
+
+        :ok = Memory.remember(call, %{role: :assistant, content: "Answer #{i}."}, memory: name)
+      end
+
+      %{mem: name, call: call}
+    end
+
+    test "exact counts by CountTokens, with a binary search", %{mem: mem, call: call} do
+      # 100 tokens per message: the budget of 450 keeps three messages.
+      url =
+        SseServer.start(fn %{path: "/anthropic/v1/messages/count_tokens", body: body} ->
+          json_reply(200, %{input_tokens: 100 * length(body["messages"])})
+        end)
+
+      messages =
+        Memory.build_messages_with_memory(call, "And now?",
+          memory: mem,
+          max_input_tokens: 450,
+          count_tokens: [model_id: @opus, system: "Be brief."] ++ opts(url)
+        )
+
+      assert Enum.map(messages, & &1.content) == [
+               [%{text: "Question 5 about my order."}],
+               [%{text: "Answer 5."}],
+               [%{text: "And now?"}]
+             ]
+
+      requests = collect_requests([])
+      assert length(requests) <= 5
+
+      assert Enum.all?(
+               requests,
+               &(&1.body["system"] == [%{"type" => "text", "text" => "Be brief."}])
+             )
+    end
+
+    test "estimates without :count_tokens; the prompt is always kept", %{mem: mem, call: call} do
+      all = Memory.build_messages_with_memory(call, "And now?", memory: mem)
+      assert length(all) == 11
+
+      some =
+        Memory.build_messages_with_memory(call, "And now?", memory: mem, max_input_tokens: 40)
+
+      assert length(some) < 11 and length(some) > 1
+      assert List.last(some).content == [%{text: "And now?"}]
+      assert hd(some).role == :user
+
+      assert [%{content: [%{text: "And now?"}]}] =
+               Memory.build_messages_with_memory(call, "And now?",
+                 memory: mem,
+                 max_input_tokens: 1
+               )
+
+      assert_raise ArgumentError, ~r/max_input_tokens/, fn ->
+        Memory.build_messages_with_memory(call, "x", memory: mem, max_input_tokens: 0)
+      end
+    end
+  end
+
+  defp collect_requests(acc) do
+    receive do
+      {:sse_request, req} -> collect_requests([req | acc])
+    after
+      0 -> Enum.reverse(acc)
+    end
+  end
 end

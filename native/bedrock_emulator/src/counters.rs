@@ -17,6 +17,7 @@ pub mod outcome {
     pub const RESET: &str = "reset";
     pub const STALL: &str = "stall";
     pub const CORRUPT: &str = "corrupt";
+    pub const TRUNCATED: &str = "truncated";
     pub const NOT_FOUND: &str = "not_found";
     pub const CLIENT_CLOSED: &str = "client_closed";
 }
@@ -26,7 +27,9 @@ pub mod outcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
     /// route (`converse`, `converse-stream`, `invoke`, `invoke-with-response-stream`,
-    /// `unknown`) -> outcome -> count.
+    /// `count-tokens`, `messages`, `messages-stream` (bedrock-runtime Messages API),
+    /// `mantle-messages`, `mantle-messages-stream`, `mantle-count-tokens`, `unknown`)
+    /// -> outcome -> count.
     #[serde(flatten)]
     pub routes: BTreeMap<String, BTreeMap<String, u64>>,
     pub total_requests: u64,

@@ -27,6 +27,23 @@ impl AwsError {
         Self::validation("The provided model identifier is invalid.")
     }
 
+    /// A model past its end of life (Bedrock: 404 ResourceNotFoundException).
+    pub fn end_of_life() -> Self {
+        Self::new(
+            404,
+            "ResourceNotFoundException",
+            "This model version has reached the end of its life. Please refer to the AWS documentation for more details.",
+        )
+    }
+
+    /// A profile-only model called by its base id. Bedrock's text has a typographic
+    /// apostrophe (U+2019) in "isn’t", as SDK error messages show it.
+    pub fn on_demand_not_supported(model_id: &str) -> Self {
+        Self::validation(format!(
+            "Invocation of model ID {model_id} with on-demand throughput isn\u{2019}t supported. Retry your request with the ID or ARN of an inference profile that contains this model."
+        ))
+    }
+
     /// Builds the error named `name` (an exception name or an HTTP status) with Bedrock's
     /// default message; `None` when the name is unknown.
     pub fn named(name: &str, message: Option<&str>) -> Option<Self> {
@@ -101,7 +118,7 @@ const KNOWN: &[Known] = &[
         "Bedrock is unable to process your request.",
     ),
     (
-        503,
+        400,
         "ServiceQuotaExceededException",
         "Your request exceeds the service quota for your account.",
     ),

@@ -1,51 +1,64 @@
 //! Local Bedrock Runtime emulator.
 //!
-//! Speaks Bedrock Runtime's wire protocol (restJson1 bodies, `vnd.amazon.eventstream`
-//! frames, SigV4) so the real `aws-sdk-bedrockruntime` client works against it with static
-//! test credentials and `endpoint_url`. Replies are deterministic per request body; rules
+//! Speaks Bedrock Runtime's wire protocols (restJson1 bodies, `vnd.amazon.eventstream`
+//! frames, SigV4, and the Anthropic Messages API with Server-Sent Events on both the
+//! bedrock-runtime and bedrock-mantle styles) so real clients work against it with test
+//! credentials and an endpoint override. Replies are deterministic per request body; rules
 //! script exact replies; pacing and faults are settable per instance, rule and request.
 //! See docs/EMULATOR.md.
+//!
+//! Layers, in the order data flows (each imports only from the ones above it):
+//! `error`, `counters` (shared) → [`config`] (settings as plain data) → [`catalog`] (the
+//! model table) → `request` (bodies into one conversation model) → `reply` (what the model
+//! says, prompt cache) → `state` → `handlers` (per-request logic) → `render` (wire
+//! formats) → `http` (auth, routes, control API, stream delivery, server).
 
-mod admin;
-mod anthropic;
-mod cache;
-pub mod config;
-mod converse;
 pub mod counters;
 pub mod error;
-mod eventstream;
-pub mod faults;
+
+pub mod config;
+
+pub mod catalog;
+
+mod request;
+
+mod reply;
+
+mod state;
+
+mod handlers;
+
+mod render;
+
+mod http;
+
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod models;
-mod replies;
-mod reply;
-mod request;
-mod routes;
-mod server;
-pub mod sigv4;
-mod stamp;
-mod validation;
 
+/// The model table and identifier resolution (older name of [`catalog`]).
+pub use catalog as models;
+/// Fault and pacing specs (older name of [`config::spec`]).
+pub use config::spec as faults;
 pub use config::{
-    EmulatorConfig, Faults, Pacing, Rule, ScriptedToolUse, DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_SECRET_ACCESS_KEY,
+    EmulatorConfig, Faults, Pacing, Rule, ScriptedToolUse, TemporaryCredentials,
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
 };
 pub use counters::Counters;
 pub use faults::{parse_faults, parse_pacing};
+pub use handlers::{FAULT_HEADER, PACING_HEADER};
+pub use http::server::{BlockingEmulator, Emulator, EmulatorHandle, TestCredentials};
+pub use http::sigv4;
 pub use request::tokens as approx_tokens;
-pub use routes::{FAULT_HEADER, PACING_HEADER};
-pub use server::{BlockingEmulator, Emulator, EmulatorHandle, TestCredentials};
 
 /// Parses faults from JSON: an object (`{"reset_after": 3}`) or a spec string
 /// (`"reset@3"`).
 pub fn faults_from_json(value: serde_json::Value) -> Result<Faults, String> {
-    admin::faults_from_value(value)
+    config::faults_from_value(value)
 }
 
 /// Parses pacing from JSON: an object or a spec string (`"tps=50,delta_chars=8"`).
 pub fn pacing_from_json(value: serde_json::Value) -> Result<Pacing, String> {
-    admin::pacing_from_value(value)
+    config::pacing_from_value(value)
 }
 
 /// Parses rules from a JSON array.

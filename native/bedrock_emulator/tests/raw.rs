@@ -220,18 +220,19 @@ fn auth_routing_and_malformed_bodies() {
     let r = request(&url, "GET", PATH, &[], "");
     assert_eq!(r.status, 404);
 
-    // Anthropic cache_control: written once, then read.
+    // Anthropic cache_control: written once, then read (Sonnet 4.6: 1,024-token minimum).
     let cached = format!(
         r#"{{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"system":[{{"type":"text","text":"{}","cache_control":{{"type":"ephemeral"}}}}],"messages":[{{"role":"user","content":"hi"}}]}}"#,
-        "Policy text. ".repeat(50)
+        "Policy text. ".repeat(400)
     );
     let usage =
         |r: Resp| serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["usage"].clone();
-    let first = usage(request(&url, "POST", invoke, &bearer("k-123"), &cached));
-    assert_eq!(first["cache_creation_input_tokens"], 163);
+    let sonnet = "/model/global.anthropic.claude-sonnet-4-6/invoke";
+    let first = usage(request(&url, "POST", sonnet, &bearer("k-123"), &cached));
+    assert_eq!(first["cache_creation_input_tokens"], 1300);
     assert_eq!(first["cache_read_input_tokens"], 0);
-    let second = usage(request(&url, "POST", invoke, &bearer("k-123"), &cached));
-    assert_eq!(second["cache_read_input_tokens"], 163);
+    let second = usage(request(&url, "POST", sonnet, &bearer("k-123"), &cached));
+    assert_eq!(second["cache_read_input_tokens"], 1300);
 
     // A reset on a non-streaming route drops the connection without a response.
     let mut headers = bearer("k-123");

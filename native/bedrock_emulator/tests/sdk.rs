@@ -356,7 +356,7 @@ async fn reasoning_when_thinking_enabled() {
     let thinking = doc(serde_json::json!({"thinking": {"type": "enabled", "budget_tokens": 1024}}));
     let out = c
         .converse_stream()
-        .model_id("us.anthropic.claude-3-7-sonnet-20250219-v1:0")
+        .model_id("us.anthropic.claude-haiku-4-5-20251001-v1:0")
         .messages(user("Explain my bill"))
         .inference_config(InferenceConfiguration::builder().max_tokens(2048).build())
         .additional_model_request_fields(thinking.clone())
@@ -404,10 +404,11 @@ async fn reasoning_when_thinking_enabled() {
 async fn prompt_cache_write_then_read() {
     let emu = start(EmulatorConfig::default()).await;
     let c = client(&emu);
-    let system = "You are a helpful phone agent for Acme Bank. ".repeat(40);
+    // Sonnet 4.6 caches prefixes of 1,024 tokens and more.
+    let system = "You are a helpful phone agent for Acme Bank. ".repeat(100);
     let call = |q: &str| {
         c.converse_stream()
-            .model_id(MODEL)
+            .model_id("global.anthropic.claude-sonnet-4-6")
             .system(SystemContentBlock::Text(system.clone()))
             .system(SystemContentBlock::CachePoint(
                 CachePointBlock::builder()
@@ -501,7 +502,7 @@ async fn invoke_stream_chunks_decode_to_anthropic_events() {
     });
     let mut out = c
         .invoke_model_with_response_stream()
-        .model_id(MODEL)
+        .model_id("us.anthropic.claude-haiku-4-5-20251001-v1:0")
         .body(Blob::new(body.to_string()))
         .send()
         .await
@@ -794,7 +795,7 @@ async fn rules_script_replies_tools_and_faults() {
                 ..Rule::default()
             },
             Rule {
-                model: Some("claude-3-5".into()),
+                model: Some("claude-sonnet-4-5".into()),
                 faults: Some(Faults {
                     error: Some("ThrottlingException".into()),
                     ..Faults::default()
@@ -843,7 +844,7 @@ async fn rules_script_replies_tools_and_faults() {
     assert_eq!((t.tool_use_id(), t.name()), ("tooluse_fixed", "book_slot"));
     let err = c
         .converse()
-        .model_id("anthropic.claude-3-5-sonnet-20240620-v1:0")
+        .model_id("us.anthropic.claude-sonnet-4-5-20250929-v1:0")
         .messages(user("hi"))
         .send()
         .await
@@ -1103,7 +1104,7 @@ async fn signature_checks() {
         .credentials_provider(Credentials::new(
             &creds.access_key_id,
             &creds.secret_access_key,
-            Some("session".into()),
+            None,
             None,
             "t",
         ))
@@ -1127,23 +1128,53 @@ async fn signature_checks() {
             .starts_with("Signature expired"),
         "{err:?}"
     );
-    // Session tokens are accepted.
-    let conf = builder(&emu)
-        .credentials_provider(Credentials::new(
-            &creds.access_key_id,
-            &creds.secret_access_key,
-            Some("session".into()),
-            None,
-            "t",
-        ))
-        .build();
-    Client::from_conf(conf)
-        .converse()
-        .model_id(MODEL)
-        .messages(user("hi"))
-        .send()
-        .await
-        .unwrap();
+    // The temporary credentials the instance issued work with their session token...
+    let temp = emu.temporary_credentials();
+    assert!(temp.access_key_id.starts_with("ASIA"));
+    let with_token = |key: &str, secret: &str, token: &str| {
+        Client::from_conf(
+            builder(&emu)
+                .credentials_provider(Credentials::new(
+                    key,
+                    secret,
+                    Some(token.to_string()),
+                    None,
+                    "t",
+                ))
+                .build(),
+        )
+    };
+    with_token(
+        &temp.access_key_id,
+        &temp.secret_access_key,
+        &temp.session_token,
+    )
+    .converse()
+    .model_id(MODEL)
+    .messages(user("hi"))
+    .send()
+    .await
+    .unwrap();
+    // ...and any other token is rejected as Bedrock does: on the temporary key, and on the
+    // long-term key (which takes none).
+    for (key, secret) in [
+        (&temp.access_key_id, &temp.secret_access_key),
+        (&creds.access_key_id, &creds.secret_access_key),
+    ] {
+        let err = with_token(key, secret, "FwoGZXIvYXdzEBogus")
+            .converse()
+            .model_id(MODEL)
+            .messages(user("hi"))
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert_eq!(code(&err).as_deref(), Some("UnrecognizedClientException"));
+        assert_eq!(
+            err.meta().message(),
+            Some("The security token included in the request is invalid.")
+        );
+    }
     // Body altered after signing.
     let err = client(&emu)
         .converse()
@@ -1156,7 +1187,7 @@ async fn signature_checks() {
         .unwrap_err()
         .into_service_error();
     assert_eq!(code(&err).as_deref(), Some("InvalidSignatureException"));
-    assert_eq!(emu.counters().get("converse", "auth_error"), 4);
+    assert_eq!(emu.counters().get("converse", "auth_error"), 6);
 }
 
 #[derive(Debug)]

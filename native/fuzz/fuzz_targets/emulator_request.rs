@@ -73,6 +73,7 @@ fn verify(fields: &[&[u8]], bearer: bool) {
         access_key_id: DEFAULT_ACCESS_KEY_ID.to_string(),
         secret_access_key: DEFAULT_SECRET_ACCESS_KEY.to_string(),
         api_key: Some("bench-key".to_string()),
+        temporary: None,
     };
     let now = UNIX_EPOCH + Duration::from_secs(NOW_SECS);
     if let Err(e) = sigv4::verify(&req, &auth, now) {

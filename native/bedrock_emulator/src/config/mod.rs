@@ -6,9 +6,35 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod settings;
+pub mod spec;
+
+pub use settings::{strip_nulls, Faults, Pacing};
+pub use spec::{faults_from_value, pacing_from_value};
+
 /// Default test credentials (the AWS documentation example keys).
 pub const DEFAULT_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 pub const DEFAULT_SECRET_ACCESS_KEY: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+/// Credentials an instance accepts (long-term key, optional API key, and the temporary
+/// credentials it issued).
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub api_key: Option<String>,
+    /// Temporary credentials issued by this instance: their key id is accepted only with
+    /// their session token, and any `x-amz-security-token` other than this one is rejected.
+    pub temporary: Option<TemporaryCredentials>,
+}
+
+/// Temporary credentials (as STS issues them): key id, secret and session token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemporaryCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+}
 
 /// Settings of one emulator instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,102 +86,6 @@ impl EmulatorConfig {
     pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
         serde_json::from_value(strip_nulls(value))
             .map_err(|e| format!("invalid emulator config: {e}"))
-    }
-}
-
-/// Removes null members so `nil` from Elixir means "default".
-pub(crate) fn strip_nulls(value: serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| (k, strip_nulls(v)))
-                .collect(),
-        ),
-        serde_json::Value::Array(items) => {
-            serde_json::Value::Array(items.into_iter().map(strip_nulls).collect())
-        }
-        other => other,
-    }
-}
-
-/// Stream pacing. Unset fields fall back to the next layer (request header > rule > instance).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Pacing {
-    /// Delay before the first event of a stream (and before a non-stream reply), in ms.
-    #[serde(alias = "firstTokenMs", alias = "first_token_delay_ms")]
-    pub first_token_ms: Option<u64>,
-    /// Output speed; deltas are spaced by `tokens(delta) / tps`. 0 or unset = no delay.
-    #[serde(alias = "tokensPerSecond", alias = "tokens_per_second")]
-    pub tps: Option<f64>,
-    /// Approximate characters per text delta (cut at word boundaries). Default 16.
-    #[serde(alias = "deltaChars")]
-    pub delta_chars: Option<usize>,
-    /// Put the send time in front of each text delta (`T<µs since the epoch>Z `), for
-    /// delivery-latency benchmarks (bin/bench). See `stamp.rs`.
-    pub stamp: Option<bool>,
-}
-
-impl Pacing {
-    /// Layers `over` on top of `self`: fields set in `over` win.
-    pub fn merged(&self, over: &Pacing) -> Pacing {
-        Pacing {
-            first_token_ms: over.first_token_ms.or(self.first_token_ms),
-            tps: over.tps.or(self.tps),
-            delta_chars: over.delta_chars.or(self.delta_chars),
-            stamp: over.stamp.or(self.stamp),
-        }
-    }
-}
-
-/// Fault injection. Unset fields fall back to the next layer (request header > rule > instance).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Faults {
-    /// Share of requests (0..=1) answered with ThrottlingException 429 before the stream,
-    /// chosen deterministically by a per-instance counter (0.2 = every 5th request).
-    #[serde(alias = "throttleShare")]
-    pub throttle_share: Option<f64>,
-    /// Before-stream error for every request: an AWS error name such as
-    /// `ThrottlingException` / `ServiceUnavailableException`, or an HTTP status like `503`.
-    pub error: Option<String>,
-    /// Message of the injected error (default: Bedrock's usual text for that error).
-    #[serde(alias = "errorMessage")]
-    pub error_message: Option<String>,
-    /// Mid-stream exception type (`throttlingException`, `modelStreamErrorException`,
-    /// `internalServerException`, `serviceUnavailableException`, `validationException`,
-    /// `modelTimeoutException`), sent after `exception_after` events (default 1).
-    pub exception: Option<String>,
-    #[serde(alias = "exceptionAfter")]
-    pub exception_after: Option<usize>,
-    /// Abort the connection (TCP reset) after K events.
-    #[serde(alias = "resetAfter")]
-    pub reset_after: Option<usize>,
-    /// Stop sending (connection stays open) after K events.
-    #[serde(alias = "stallAfter")]
-    pub stall_after: Option<usize>,
-    /// Send a frame with a bad message CRC after K events, then end the stream.
-    #[serde(alias = "corruptAfter")]
-    pub corrupt_after: Option<usize>,
-}
-
-impl Faults {
-    /// Layers `over` on top of `self`: fields set in `over` win.
-    pub fn merged(&self, over: &Faults) -> Faults {
-        Faults {
-            throttle_share: over.throttle_share.or(self.throttle_share),
-            error: over.error.clone().or_else(|| self.error.clone()),
-            error_message: over
-                .error_message
-                .clone()
-                .or_else(|| self.error_message.clone()),
-            exception: over.exception.clone().or_else(|| self.exception.clone()),
-            exception_after: over.exception_after.or(self.exception_after),
-            reset_after: over.reset_after.or(self.reset_after),
-            stall_after: over.stall_after.or(self.stall_after),
-            corrupt_after: over.corrupt_after.or(self.corrupt_after),
-        }
     }
 }
 
@@ -253,12 +183,12 @@ pub(crate) fn script_for(rules: &[Rule], model_id: &str, last_user_text: &str) -
 // Pacing and faults may be given as objects or as spec strings (`"reset@3"`).
 fn faults_or_spec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Faults, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
-    crate::admin::faults_from_value(v).map_err(serde::de::Error::custom)
+    faults_from_value(v).map_err(serde::de::Error::custom)
 }
 
 fn pacing_or_spec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Pacing, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
-    crate::admin::pacing_from_value(v).map_err(serde::de::Error::custom)
+    pacing_from_value(v).map_err(serde::de::Error::custom)
 }
 
 fn opt_faults_or_spec<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Faults>, D::Error> {

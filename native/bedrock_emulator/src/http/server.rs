@@ -7,6 +7,9 @@ use std::ops::Deref;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use sha2::{Digest, Sha256};
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -15,28 +18,11 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use crate::cache::PromptCache;
+use super::sigv4::{Auth, TemporaryCredentials};
 use crate::config::{EmulatorConfig, Faults, Pacing, Rule};
 use crate::counters::{CounterStore, Counters};
-use crate::sigv4::Auth;
-
-/// Shared state of one instance.
-pub(crate) struct State {
-    pub auth: Auth,
-    pub verify_signatures: bool,
-    pub extra_models: Vec<String>,
-    pub pacing: Mutex<Pacing>,
-    pub faults: Mutex<Faults>,
-    pub rules: Mutex<Vec<Rule>>,
-    pub counters: Arc<CounterStore>,
-    pub cache: Mutex<PromptCache>,
-    pub throttle_seq: AtomicU64,
-    pub request_seq: AtomicU64,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::reply::cache::PromptCache;
+use crate::state::{lock, State};
 
 /// Test credentials to give the client.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +30,35 @@ pub struct TestCredentials {
     pub access_key_id: String,
     pub secret_access_key: String,
     pub api_key: Option<String>,
+}
+
+/// Temporary credentials this instance issued at start (an `ASIA...` key id, its secret
+/// and a session token). Requests signed with them must carry exactly this
+/// `x-amz-security-token`; any other token is answered 403 UnrecognizedClientException.
+pub fn issue_temporary_credentials(seed: &str) -> TemporaryCredentials {
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let digest = |tag: &str| Sha256::digest(format!("{tag}:{seed}:{nanos}").as_bytes());
+    let upper = |bytes: &[u8], n: usize| -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        bytes
+            .iter()
+            .take(n)
+            .map(|b| A[(*b as usize) % A.len()] as char)
+            .collect()
+    };
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let token_bytes: Vec<u8> = (0..6)
+        .flat_map(|i| digest(&format!("token{i}")).to_vec())
+        .collect();
+    TemporaryCredentials {
+        access_key_id: format!("ASIA{}", upper(&digest("key"), 16)),
+        secret_access_key: b64.encode(digest("secret"))[..40].to_string(),
+        session_token: format!("IQoJb3JpZ2luX2VjE{}", b64.encode(token_bytes)),
+    }
 }
 
 /// Cheap, cloneable control handle of a running instance.
@@ -62,6 +77,15 @@ impl EmulatorHandle {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The temporary credentials (with session token) this instance accepts.
+    pub fn temporary_credentials(&self) -> TemporaryCredentials {
+        self.state
+            .auth
+            .temporary
+            .clone()
+            .unwrap_or_else(|| issue_temporary_credentials("unset"))
     }
 
     pub fn credentials(&self) -> TestCredentials {
@@ -117,6 +141,7 @@ impl Emulator {
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             auth: Auth {
+                temporary: Some(issue_temporary_credentials(&config.access_key_id)),
                 access_key_id: config.access_key_id,
                 secret_access_key: config.secret_access_key,
                 api_key: config.api_key,
@@ -180,7 +205,7 @@ async fn serve(listener: TcpListener, state: Arc<State>, mut shutdown: oneshot::
                 let fd = stream.as_raw_fd();
                 let state = Arc::clone(&state);
                 conns.spawn(async move {
-                    let svc = service_fn(move |req| crate::routes::handle(req, Arc::clone(&state), fd));
+                    let svc = service_fn(move |req| super::routes::handle(req, Arc::clone(&state), fd));
                     let _ = http1::Builder::new()
                         .keep_alive(true)
                         .serve_connection(TokioIo::new(stream), svc)

@@ -421,7 +421,13 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
     } else if let Some(reply) = &script.reply {
         text = reply.clone();
     } else if let Some(tool) = choose_tool(conv) {
-        text = PREFACES[rng.below(PREFACES.len())].to_string();
+        // A forced tool choice (`any` or a named tool) makes the model answer with the tool
+        // call only: Bedrock documents that no text is generated then.
+        text = if matches!(conv.tool_choice, ToolChoice::Any | ToolChoice::Tool(_)) {
+            String::new()
+        } else {
+            PREFACES[rng.below(PREFACES.len())].to_string()
+        };
         let input = sample_object_or_value(&tool.schema, &user_text, rng);
         tool_uses.push(PlannedToolUse {
             id: tool_use_id(rng),
@@ -431,7 +437,8 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
     } else {
         text = generated_answer(rng);
     }
-    let reasoning = conv.thinking.map(|_| {
+    let thinking_on = conv.thinking.is_some() || conv.adaptive_thinking;
+    let reasoning = thinking_on.then(|| {
         let t = script.thinking.clone().unwrap_or_else(|| {
             let mut t = format!(
                 "The caller is asking: \"{}\". I should answer briefly and clearly, in a friendly spoken style.",

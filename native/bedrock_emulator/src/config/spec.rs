@@ -7,11 +7,15 @@
 //!   `error=NAME`               before-stream error: exception name, short alias or status
 //!   `message=TEXT`             message of that error
 //!   `exception=TYPE[@K]`       mid-stream exception frame after K events (default 1)
-//!   `reset@K`, `stall@K`, `corrupt@K`   connection reset / stall / bad-CRC frame after K events
+//!   `reset@K`, `stall@K`       connection reset / stall after K events
+//!   `corrupt@K` (`malformed@K`) bad-CRC frame (event stream) or non-JSON data line (SSE)
+//!   `truncate@K`               end the response cleanly after K events (no final events)
 //!
 //! Pacing spec: comma-separated `first_token_ms=N`, `tps=N`, `delta_chars=N`.
 
-use crate::config::{Faults, Pacing};
+use super::settings::{strip_nulls, Faults, Pacing};
+use serde_json::Value;
+
 use crate::error::AwsError;
 
 /// Mid-stream exception types Bedrock sends (camelCase, as the SDK's unmarshaller expects).
@@ -110,8 +114,11 @@ pub fn parse_faults(spec: &str) -> Result<Faults, String> {
             ("stall", v) => {
                 f.stall_after = Some(at.map_or_else(|| v.map_or(Ok(1), parse_after), Ok)?)
             }
-            ("corrupt", v) => {
+            ("corrupt" | "malformed", v) => {
                 f.corrupt_after = Some(at.map_or_else(|| v.map_or(Ok(1), parse_after), Ok)?)
+            }
+            ("truncate", v) => {
+                f.truncate_after = Some(at.map_or_else(|| v.map_or(Ok(1), parse_after), Ok)?)
             }
             ("none" | "off", None) => {}
             (other, None) if AwsError::named(other, None).is_some() => f.error = Some(item.into()),
@@ -161,6 +168,27 @@ pub fn throttle_hit(n: u64, share: f64) -> bool {
     }
     let k = |i: u64| ((i as f64) * share + 1e-9).floor() as u64;
     k(n) > k(n.saturating_sub(1))
+}
+
+/// Faults from JSON: an object, a spec string, or null (no faults).
+pub fn faults_from_value(v: Value) -> Result<Faults, String> {
+    match v {
+        Value::String(s) => parse_faults(&s),
+        Value::Null => Ok(Faults::default()),
+        other => {
+            serde_json::from_value(strip_nulls(other)).map_err(|e| format!("invalid faults: {e}"))
+        }
+    }
+}
+
+pub fn pacing_from_value(v: Value) -> Result<Pacing, String> {
+    match v {
+        Value::String(s) => parse_pacing(&s),
+        Value::Null => Ok(Pacing::default()),
+        other => {
+            serde_json::from_value(strip_nulls(other)).map_err(|e| format!("invalid pacing: {e}"))
+        }
+    }
 }
 
 #[cfg(test)]

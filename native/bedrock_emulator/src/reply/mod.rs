@@ -1,9 +1,13 @@
-//! A fully planned reply with its token accounting and timing, shared by the renderers.
+//! What the model "says" for one request: the plan ([`plan`]), prompt-cache accounting
+//! ([`cache`]) and the planned [`Reply`] with its token accounting and timing.
+
+pub mod cache;
+pub mod plan;
 
 use bytes::Bytes;
 
-use crate::cache::CacheUsage;
-use crate::replies::{Plan, Rng};
+use cache::CacheUsage;
+use plan::{Plan, Rng};
 
 #[derive(Debug, Clone)]
 pub struct Reply {

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
+use super::conversation::{Block, Conversation, Role};
 use crate::error::AwsError;
-use crate::request::{Block, Conversation, Role};
 
 const START_WITH_USER: &str = "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
 const ALTERNATE: &str = "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";

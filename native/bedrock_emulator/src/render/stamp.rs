@@ -32,10 +32,29 @@ pub fn stamp_frame(frame: &Bytes) -> Option<Bytes> {
     Some(Bytes::from(buf))
 }
 
+/// An SSE `text_delta` event with the current time stamped into its text; `None` for any
+/// other event.
+pub fn stamp_sse(frame: &Bytes) -> Option<Bytes> {
+    let text = std::str::from_utf8(frame).ok()?;
+    let (head, data) = text.split_once("data: ")?;
+    let mut payload: Value = serde_json::from_str(data.trim_end()).ok()?;
+    if payload.pointer("/delta/type")?.as_str()? != "text_delta" {
+        return None;
+    }
+    let slot = payload.pointer_mut("/delta/text")?;
+    let delta = slot.as_str()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_micros();
+    *slot = Value::String(format!("T{now:016}Z {delta}"));
+    Some(Bytes::from(format!("{head}data: {payload}\n\n")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eventstream;
+    use crate::render::eventstream;
     use serde_json::json;
 
     #[test]

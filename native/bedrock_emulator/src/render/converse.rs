@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-use crate::eventstream;
-use crate::replies::{padding, split_chunks, split_deltas};
+use crate::render::eventstream;
+use crate::reply::plan::{padding, split_chunks, split_deltas};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 

@@ -32,12 +32,23 @@ pub const MAX_SKEW_SECS: i64 = 300;
 
 const MISMATCH: &str = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
-/// Credentials the emulator accepts.
-#[derive(Debug, Clone)]
-pub struct Auth {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub api_key: Option<String>,
+pub use crate::config::{Auth, TemporaryCredentials};
+
+/// SigV4 service names the emulator answers for: bedrock-runtime signs as `bedrock`, the
+/// bedrock-mantle endpoint as `bedrock-mantle`.
+pub const SERVICES: &[&str] = &["bedrock", "bedrock-mantle"];
+
+/// How a request authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// SigV4 with this credential-scope service name.
+    SigV4 { service: String },
+    /// `Authorization: Bearer <Bedrock API key>`.
+    Bearer,
+    /// `x-api-key: <Bedrock API key>` (the Anthropic SDKs' header on bedrock-mantle).
+    ApiKeyHeader,
+    /// Signature checks are off (`verify_signatures: false`).
+    Unchecked,
 }
 
 /// The parts of a request that take part in verification.
@@ -62,8 +73,28 @@ fn incomplete(msg: impl Into<String>) -> AwsError {
     AwsError::new(400, "IncompleteSignatureException", msg)
 }
 
-/// Verifies the request's Authorization (SigV4 or bearer API key) at time `now`.
-pub fn verify(req: &SignedRequest, auth: &Auth, now: SystemTime) -> Result<(), AwsError> {
+const INVALID_TOKEN: &str = "The security token included in the request is invalid.";
+
+fn api_key_ok(auth: &Auth, token: &str) -> Result<(), AwsError> {
+    match &auth.api_key {
+        Some(key) if constant_eq(key.as_bytes(), token.trim().as_bytes()) => Ok(()),
+        _ => Err(unrecognized(INVALID_TOKEN)),
+    }
+}
+
+/// Verifies the request's credentials at time `now`: SigV4 (services in [`SERVICES`]), a
+/// bearer API key, or (when `allow_api_key_header`) an `x-api-key` API key.
+pub fn verify(req: &SignedRequest, auth: &Auth, now: SystemTime) -> Result<Principal, AwsError> {
+    verify_with(req, auth, now, false)
+}
+
+/// [`verify`], optionally accepting the `x-api-key` header (bedrock-mantle routes).
+pub fn verify_with(
+    req: &SignedRequest,
+    auth: &Auth,
+    now: SystemTime,
+    allow_api_key_header: bool,
+) -> Result<Principal, AwsError> {
     let header = req
         .headers
         .get(http::header::AUTHORIZATION)
@@ -71,18 +102,18 @@ pub fn verify(req: &SignedRequest, auth: &Auth, now: SystemTime) -> Result<(), A
         .map(str::trim)
         .unwrap_or("");
     if header.is_empty() {
+        if allow_api_key_header {
+            if let Some(key) = header_str(req.headers, "x-api-key") {
+                return api_key_ok(auth, key).map(|()| Principal::ApiKeyHeader);
+            }
+        }
         return Err(unrecognized("Missing Authentication Token"));
     }
     if let Some(token) = header
         .strip_prefix("Bearer ")
         .or_else(|| header.strip_prefix("bearer "))
     {
-        return match &auth.api_key {
-            Some(key) if constant_eq(key.as_bytes(), token.trim().as_bytes()) => Ok(()),
-            _ => Err(unrecognized(
-                "The security token included in the request is invalid.",
-            )),
-        };
+        return api_key_ok(auth, token).map(|()| Principal::Bearer);
     }
     let Some(params) = header.strip_prefix("AWS4-HMAC-SHA256 ") else {
         return Err(incomplete(format!(
@@ -98,12 +129,9 @@ pub fn verify(req: &SignedRequest, auth: &Auth, now: SystemTime) -> Result<(), A
         )));
     }
     let (key_id, scope_date, region, service) = (scope[0], scope[1], scope[2], scope[3]);
-    if !constant_eq(key_id.as_bytes(), auth.access_key_id.as_bytes()) {
-        return Err(unrecognized(
-            "The security token included in the request is invalid.",
-        ));
-    }
-    if service != "bedrock" {
+    let token = header_str(req.headers, "x-amz-security-token");
+    let secret = secret_for(auth, key_id, token)?;
+    if !SERVICES.contains(&service) {
         return Err(invalid_signature(
             "Credential should be scoped to correct service: 'bedrock'. ",
         ));
@@ -163,7 +191,7 @@ pub fn verify(req: &SignedRequest, auth: &Auth, now: SystemTime) -> Result<(), A
     let canonical_headers = canonical_headers(req.headers, &signed_headers)?;
     let query = canonical_query(req.raw_query);
     let scope_str = format!("{scope_date}/{region}/{service}/aws4_request");
-    let key = signing_key(&auth.secret_access_key, scope_date, region, service);
+    let key = signing_key(secret, scope_date, region, service);
     let double = utf8_percent_encode(req.raw_path, PATH_SET).to_string();
     let candidates = [double, req.raw_path.to_string()];
     for path in candidates.iter() {
@@ -177,10 +205,31 @@ pub fn verify(req: &SignedRequest, auth: &Auth, now: SystemTime) -> Result<(), A
         );
         let expected = hex::encode(hmac(&key, string_to_sign.as_bytes()));
         if constant_eq(expected.as_bytes(), parsed.signature.as_bytes()) {
-            return Ok(());
+            return Ok(Principal::SigV4 {
+                service: service.to_string(),
+            });
         }
     }
     Err(invalid_signature(MISMATCH))
+}
+
+/// The secret for `key_id`: long-term keys take no session token; the issued temporary key
+/// takes exactly its own token. Anything else is an invalid security token, as on AWS.
+fn secret_for<'a>(auth: &'a Auth, key_id: &str, token: Option<&str>) -> Result<&'a str, AwsError> {
+    if let Some(temp) = &auth.temporary {
+        if constant_eq(key_id.as_bytes(), temp.access_key_id.as_bytes()) {
+            return match token {
+                Some(t) if constant_eq(t.as_bytes(), temp.session_token.as_bytes()) => {
+                    Ok(&temp.secret_access_key)
+                }
+                _ => Err(unrecognized(INVALID_TOKEN)),
+            };
+        }
+    }
+    if !constant_eq(key_id.as_bytes(), auth.access_key_id.as_bytes()) || token.is_some() {
+        return Err(unrecognized(INVALID_TOKEN));
+    }
+    Ok(&auth.secret_access_key)
 }
 
 struct AuthParams<'a> {
@@ -360,6 +409,35 @@ pub fn sign(
     unix_secs: i64,
     extra_headers: &[(&str, &str)],
 ) -> Vec<(String, String)> {
+    sign_for_service(
+        "bedrock",
+        method,
+        host,
+        raw_path,
+        body,
+        access_key_id,
+        secret_access_key,
+        region,
+        unix_secs,
+        extra_headers,
+    )
+}
+
+/// [`sign`] for another SigV4 service name (`bedrock-mantle`). Pass
+/// `("x-amz-security-token", token)` in `extra_headers` to sign with temporary credentials.
+#[allow(clippy::too_many_arguments)]
+pub fn sign_for_service(
+    service: &str,
+    method: &str,
+    host: &str,
+    raw_path: &str,
+    body: &[u8],
+    access_key_id: &str,
+    secret_access_key: &str,
+    region: &str,
+    unix_secs: i64,
+    extra_headers: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let amz_date = format_amz_date(unix_secs);
     let date = &amz_date[..8];
     let mut headers: Vec<(String, String)> = vec![
@@ -378,13 +456,13 @@ pub fn sign(
         utf8_percent_encode(raw_path, PATH_SET),
         hex::encode(Sha256::digest(body))
     );
-    let scope = format!("{date}/{region}/bedrock/aws4_request");
+    let scope = format!("{date}/{region}/{service}/aws4_request");
     let sts = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical.as_bytes()))
     );
     let signature = hex::encode(hmac(
-        &signing_key(secret_access_key, date, region, "bedrock"),
+        &signing_key(secret_access_key, date, region, service),
         sts.as_bytes(),
     ));
     vec![
@@ -416,6 +494,7 @@ mod tests {
             access_key_id: "AKID".into(),
             secret_access_key: "secret".into(),
             api_key: None,
+            temporary: None,
         };
         let now = 1_700_000_000i64;
         let path = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse";

@@ -1,11 +1,12 @@
-//! InvokeModel / InvokeModelWithResponseStream output for Anthropic models: a Messages API
-//! body, or `chunk` events whose `bytes` carry base64 Messages stream events.
+//! Anthropic Messages output: the message body (InvokeModel, Messages API), the stream
+//! events as `chunk` frames whose `bytes` carry base64 JSON (InvokeModelWithResponseStream),
+//! or as Server-Sent Events (Messages API, both endpoint styles).
 
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::eventstream;
-use crate::replies::{padding, split_chunks, split_deltas, StopReason};
+use crate::render::{eventstream, sse};
+use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
@@ -65,118 +66,140 @@ pub fn response(reply: &mut Reply) -> Value {
     })
 }
 
-/// The InvokeModelWithResponseStream `chunk` events, in order.
-pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
+/// One Messages stream event: its JSON and the output tokens it carries (for pacing).
+pub struct MessageEvent {
+    pub json: Value,
+    pub tokens: u64,
+}
+
+/// The Messages stream events, in order (`message_start` ... `message_stop`), without
+/// Bedrock's invocation metrics.
+pub fn message_events(reply: &mut Reply) -> Vec<MessageEvent> {
     let plan = reply.plan.clone();
     let size = reply.delta_chars;
     let mut events = Vec::new();
-    let mut push = |reply: &mut Reply, inner: Value, toks: u64| {
-        let bytes = base64::engine::general_purpose::STANDARD.encode(inner.to_string());
-        let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
-        events.push(Event {
-            frame: eventstream::event("chunk", &payload),
-            tokens: toks,
-        });
-    };
+    let mut push = |json: Value, tokens: u64| events.push(MessageEvent { json, tokens });
     let id = message_id(reply);
     let mut start_usage = usage(reply);
     start_usage["output_tokens"] = json!(1);
-    let model = reply.model_name.clone();
     push(
-        reply,
         json!({"type": "message_start", "message": {
-        "id": id, "type": "message", "role": "assistant", "model": model, "content": [],
+        "id": id, "type": "message", "role": "assistant", "model": reply.model_name, "content": [],
         "stop_reason": null, "stop_sequence": null, "usage": start_usage}}),
         0,
     );
     let mut index = 0;
     if let Some((text, signature)) = &plan.reasoning {
         push(
-            reply,
             json!({"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
             0,
         );
         for piece in split_deltas(text, size) {
             let t = tokens(&piece);
             push(
-                reply,
                 json!({"type": "content_block_delta", "index": index, "delta": {"type": "thinking_delta", "thinking": piece}}),
                 t,
             );
         }
         push(
-            reply,
             json!({"type": "content_block_delta", "index": index, "delta": {"type": "signature_delta", "signature": signature}}),
             0,
         );
-        push(
-            reply,
-            json!({"type": "content_block_stop", "index": index}),
-            0,
-        );
+        push(json!({"type": "content_block_stop", "index": index}), 0);
         index += 1;
     }
     if !plan.text.is_empty() {
         push(
-            reply,
             json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}),
             0,
         );
         for piece in split_deltas(&plan.text, size) {
             let t = tokens(&piece);
             push(
-                reply,
                 json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}),
                 t,
             );
         }
-        push(
-            reply,
-            json!({"type": "content_block_stop", "index": index}),
-            0,
-        );
+        push(json!({"type": "content_block_stop", "index": index}), 0);
         index += 1;
     }
     for tu in &plan.tool_uses {
         push(
-            reply,
             json!({"type": "content_block_start", "index": index, "content_block": {"type": "tool_use", "id": tool_id(&tu.id), "name": tu.name, "input": {}}}),
             0,
         );
         for piece in split_chunks(&tu.input.to_string(), size.clamp(4, 24)) {
             let t = tokens(&piece);
             push(
-                reply,
                 json!({"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": piece}}),
                 t,
             );
         }
-        push(
-            reply,
-            json!({"type": "content_block_stop", "index": index}),
-            0,
-        );
+        push(json!({"type": "content_block_stop", "index": index}), 0);
         index += 1;
     }
     let (stop_reason, stop_sequence) = stop_fields(reply);
-    let output_tokens = reply.output_tokens;
     push(
-        reply,
-        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence}, "usage": {"output_tokens": output_tokens}}),
+        json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence}, "usage": {"output_tokens": reply.output_tokens}}),
         0,
     );
-    let metrics = json!({
+    push(json!({"type": "message_stop"}), 0);
+    events
+}
+
+fn invocation_metrics(reply: &Reply) -> Value {
+    json!({
         "inputTokenCount": reply.input_tokens,
         "outputTokenCount": reply.output_tokens,
         "invocationLatency": reply.latency_ms,
         "firstByteLatency": reply.first_token_ms.max(1),
         "cacheReadInputTokenCount": reply.cache.read,
         "cacheWriteInputTokenCount": reply.cache.write,
-    });
-    push(
-        reply,
-        json!({"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics}),
-        0,
-    );
-    events
+    })
+}
+
+/// The InvokeModelWithResponseStream `chunk` events, in order. `message_stop` carries
+/// `amazon-bedrock-invocationMetrics`, as on Bedrock.
+pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
+    let mut inner = message_events(reply);
+    if let Some(last) = inner.last_mut() {
+        last.json["amazon-bedrock-invocationMetrics"] = invocation_metrics(reply);
+    }
+    inner
+        .into_iter()
+        .map(|e| {
+            let bytes = base64::engine::general_purpose::STANDARD.encode(e.json.to_string());
+            let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
+            Event {
+                frame: eventstream::event("chunk", &payload),
+                tokens: e.tokens,
+            }
+        })
+        .collect()
+}
+
+/// The Messages API's Server-Sent Events, in order, with a `ping` after `message_start`
+/// as Anthropic sends it. `runtime` adds Bedrock's invocation metrics to `message_stop`.
+pub fn sse_events(reply: &mut Reply, runtime: bool) -> Vec<Event> {
+    let mut inner = message_events(reply);
+    if runtime {
+        if let Some(last) = inner.last_mut() {
+            last.json["amazon-bedrock-invocationMetrics"] = invocation_metrics(reply);
+        }
+    }
+    let mut out = Vec::with_capacity(inner.len() + 1);
+    for (i, e) in inner.into_iter().enumerate() {
+        let name = e.json["type"].as_str().unwrap_or("message").to_string();
+        out.push(Event {
+            frame: sse::event(&name, &e.json),
+            tokens: e.tokens,
+        });
+        if i == 0 {
+            out.push(Event {
+                frame: sse::event("ping", &json!({"type": "ping"})),
+                tokens: 0,
+            });
+        }
+    }
+    out
 }

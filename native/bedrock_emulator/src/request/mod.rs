@@ -1,174 +1,15 @@
-//! The request model shared by the Converse and Anthropic (InvokeModel) routes, parsed from
-//! either wire format, plus the token approximation.
-//!
-//! Tokens: `ceil(chars / 4)` per text (chars = Unicode scalar values), +3 per message,
-//! each tool counts the tokens of its JSON spec, images/documents/audio/video count 1000.
+//! Request bodies parsed into the shared [`Conversation`]: Converse (restJson1) and the
+//! Anthropic Messages body in its three dialects (InvokeModel, bedrock-runtime Messages API,
+//! bedrock-mantle). Parsers validate with [`validation`]; both sit on `conversation.rs`.
+
+pub mod conversation;
+pub mod validation;
 
 use serde_json::Value;
 
+pub use conversation::*;
+
 use crate::error::AwsError;
-
-/// Approximate token count of a text.
-pub fn tokens(text: &str) -> u64 {
-    (text.chars().count() as u64).div_ceil(4)
-}
-
-pub const MESSAGE_OVERHEAD: u64 = 3;
-pub const MEDIA_TOKENS: u64 = 1000;
-/// Default max tokens when a Converse request sets none.
-pub const DEFAULT_MAX_TOKENS: u64 = 4096;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    User,
-    Assistant,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub enum Block {
-    Text(String),
-    ToolUse {
-        id: String,
-        name: String,
-        input: Value,
-    },
-    ToolResult {
-        id: String,
-        text: String,
-        is_error: bool,
-    },
-    Reasoning(String),
-    Media,
-}
-
-impl Block {
-    fn tokens(&self) -> u64 {
-        match self {
-            Block::Text(t) | Block::Reasoning(t) => tokens(t),
-            Block::ToolUse { name, input, .. } => tokens(name) + tokens(&input.to_string()),
-            Block::ToolResult { text, .. } => tokens(text),
-            Block::Media => MEDIA_TOKENS,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Message {
-    pub role: Role,
-    pub blocks: Vec<Block>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Tool {
-    pub name: String,
-    pub description: String,
-    pub schema: Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToolChoice {
-    Auto,
-    Any,
-    Tool(String),
-    None,
-}
-
-/// One piece of the prompt, in cache order (tools, system, messages).
-#[derive(Debug, Clone)]
-pub enum CacheItem {
-    Part { tokens: u64, repr: String },
-    Point { ttl_secs: u64 },
-}
-
-#[derive(Debug, Clone)]
-#[allow(dead_code)] // system / top_p are parsed for completeness and debugging.
-pub struct Conversation {
-    pub system: Vec<String>,
-    pub messages: Vec<Message>,
-    pub tools: Vec<Tool>,
-    pub tool_choice: ToolChoice,
-    pub max_tokens: u64,
-    pub temperature: Option<f64>,
-    pub top_p: Option<f64>,
-    pub stop_sequences: Vec<String>,
-    /// Thinking budget when extended thinking is enabled.
-    pub thinking: Option<u64>,
-    pub cache_items: Vec<CacheItem>,
-}
-
-impl Conversation {
-    pub fn input_tokens(&self) -> u64 {
-        self.cache_items
-            .iter()
-            .map(|i| match i {
-                CacheItem::Part { tokens, .. } => *tokens,
-                CacheItem::Point { .. } => 0,
-            })
-            .sum()
-    }
-
-    pub fn has_cache_points(&self) -> bool {
-        self.cache_items
-            .iter()
-            .any(|i| matches!(i, CacheItem::Point { .. }))
-    }
-
-    /// Text of the last user message (joined text blocks).
-    pub fn last_user_text(&self) -> String {
-        self.messages
-            .iter()
-            .rev()
-            .find(|m| m.role == Role::User)
-            .map(|m| {
-                m.blocks
-                    .iter()
-                    .filter_map(|b| match b {
-                        Block::Text(t) => Some(t.as_str()),
-                        _ => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            })
-            .unwrap_or_default()
-    }
-
-    /// Tool results carried by the last message when it is a user message.
-    pub fn last_tool_results(&self) -> Vec<(String, String, bool)> {
-        match self.messages.last() {
-            Some(m) if m.role == Role::User => m
-                .blocks
-                .iter()
-                .filter_map(|b| match b {
-                    Block::ToolResult { id, text, is_error } => {
-                        Some((id.clone(), text.clone(), *is_error))
-                    }
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// Name of the tool that produced a tool use id in the conversation.
-    pub fn tool_name_for(&self, id: &str) -> Option<String> {
-        self.messages
-            .iter()
-            .flat_map(|m| &m.blocks)
-            .find_map(|b| match b {
-                Block::ToolUse { id: i, name, .. } if i == id => Some(name.clone()),
-                _ => None,
-            })
-    }
-}
 
 fn ttl_secs(ttl: Option<&Value>) -> u64 {
     match ttl.and_then(Value::as_str) {
@@ -422,10 +263,13 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         ));
     }
     // Claude 3.7 docs also used `reasoning_config` for the same switch.
-    let thinking = thinking_budget(
-        root.get("additionalModelRequestFields")
-            .and_then(|a| a.get("thinking").or_else(|| a.get("reasoning_config"))),
+    let additional = root.get("additionalModelRequestFields");
+    let (thinking, adaptive_thinking) = thinking_mode(
+        additional.and_then(|a| a.get("thinking").or_else(|| a.get("reasoning_config"))),
     )?;
+    let top_k = additional
+        .and_then(|a| a.get("top_k").or_else(|| a.get("topK")))
+        .and_then(Value::as_u64);
     let conv = Conversation {
         system,
         messages,
@@ -434,11 +278,13 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         max_tokens,
         temperature,
         top_p,
+        top_k,
         stop_sequences,
         thinking,
+        adaptive_thinking,
         cache_items: items,
     };
-    crate::validation::validate(&conv)?;
+    validation::validate(&conv)?;
     Ok(conv)
 }
 
@@ -498,53 +344,160 @@ fn tool_result_text(content: Option<&Value>) -> String {
     }
 }
 
-/// Reads `thinking: {type: "enabled", budget_tokens}`; the budget is checked in validation.
-fn thinking_budget(thinking: Option<&Value>) -> Result<Option<u64>, AwsError> {
-    let Some(t) = thinking else { return Ok(None) };
+/// Reads `thinking: {type: "enabled", budget_tokens}` (budget checked in validation) or
+/// `{type: "adaptive"}`: (budget, adaptive).
+fn thinking_mode(thinking: Option<&Value>) -> Result<(Option<u64>, bool), AwsError> {
+    let Some(t) = thinking else {
+        return Ok((None, false));
+    };
     match t.get("type").and_then(Value::as_str) {
         Some("enabled") => {
             let budget = t.get("budget_tokens").and_then(Value::as_i64).unwrap_or(0);
-            Ok(Some(budget.max(0) as u64))
+            Ok((Some(budget.max(0) as u64), false))
         }
-        Some("disabled") | None => Ok(None),
+        Some("adaptive") => Ok((None, true)),
+        Some("disabled") | None => Ok((None, false)),
         Some(other) => Err(AwsError::validation(format!(
-            "The model returned the following errors: thinking.type: Input tag '{other}' found using 'type' does not match any of the expected tags: 'disabled', 'enabled'"
+            "The model returned the following errors: thinking.type: Input tag '{other}' found using 'type' does not match any of the expected tags: 'adaptive', 'disabled', 'enabled'"
         ))),
     }
 }
 
-/// The Anthropic Messages version Bedrock requires on InvokeModel.
+/// The Anthropic Messages version Bedrock requires in InvokeModel and bedrock-runtime
+/// Messages-API bodies.
 pub const ANTHROPIC_VERSION: &str = "bedrock-2023-05-31";
 
-fn required(root: &serde_json::Map<String, Value>, key: &str) -> Result<(), AwsError> {
+/// Which wire form an Anthropic Messages body arrives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// InvokeModel / InvokeModelWithResponseStream: model in the path, `anthropic_version`
+    /// in the body, Bedrock's JSON-schema validation messages.
+    Invoke,
+    /// bedrock-runtime `POST /anthropic/v1/messages`: model and `stream` in the body,
+    /// `anthropic_version` in the body, Anthropic's validation messages.
+    Messages,
+    /// bedrock-mantle `POST /anthropic/v1/messages`: the first-party body (model, stream;
+    /// version in the `anthropic-version` header), Anthropic's validation messages.
+    Mantle,
+}
+
+/// Top-level keys of an Anthropic Messages request body that Bedrock passes to the model.
+/// Anything else is rejected (`extraneous key` / `Extra inputs are not permitted`).
+const MESSAGES_KEYS: &[&str] = &[
+    "anthropic_version",
+    "anthropic_beta",
+    "max_tokens",
+    "messages",
+    "system",
+    "temperature",
+    "top_p",
+    "top_k",
+    "stop_sequences",
+    "tools",
+    "tool_choice",
+    "thinking",
+    "metadata",
+    "output_config",
+    "context_management",
+    "service_tier",
+];
+
+/// A parsed Anthropic Messages body.
+#[derive(Debug, Clone)]
+pub struct AnthropicRequest {
+    pub conv: Conversation,
+    /// `model` (Messages API dialects only).
+    pub model: Option<String>,
+    /// `stream: true` (Messages API dialects only).
+    pub stream: bool,
+    /// `anthropic_version` from the body, when present.
+    pub anthropic_version: Option<String>,
+}
+
+fn anthropic_error(dialect: Dialect, invoke: String, messages: String) -> AwsError {
+    AwsError::validation(if dialect == Dialect::Invoke {
+        invoke
+    } else {
+        messages
+    })
+}
+
+fn required(
+    root: &serde_json::Map<String, Value>,
+    key: &str,
+    dialect: Dialect,
+) -> Result<(), AwsError> {
     if root.contains_key(key) {
         Ok(())
     } else {
-        Err(AwsError::validation(format!(
-            "Malformed input request: #: required key [{key}] not found, please reformat your input and try again."
-        )))
+        Err(anthropic_error(
+            dialect,
+            format!("Malformed input request: #: required key [{key}] not found, please reformat your input and try again."),
+            format!("{key}: Field required"),
+        ))
     }
+}
+
+/// Keys Bedrock does not accept in this dialect's body.
+fn extraneous_key(root: &serde_json::Map<String, Value>, dialect: Dialect) -> Option<&str> {
+    root.keys().map(String::as_str).find(|k| {
+        let allowed = match dialect {
+            Dialect::Invoke => MESSAGES_KEYS.contains(k),
+            Dialect::Messages => MESSAGES_KEYS.contains(k) || matches!(*k, "model" | "stream"),
+            Dialect::Mantle => {
+                (MESSAGES_KEYS.contains(k) && !matches!(*k, "anthropic_version" | "anthropic_beta"))
+                    || matches!(*k, "model" | "stream")
+            }
+        };
+        !allowed
+    })
 }
 
 /// Parses and validates an Anthropic Messages body sent to InvokeModel.
 pub fn parse_anthropic(body: &[u8]) -> Result<Conversation, AwsError> {
-    let root = parse_body(body, true)?;
-    required(&root, "anthropic_version")?;
-    if root.get("anthropic_version").and_then(Value::as_str) != Some(ANTHROPIC_VERSION) {
-        return Err(AwsError::validation(format!(
-            "Malformed input request: #/anthropic_version: {} is not a valid enum value, please reformat your input and try again.",
-            root["anthropic_version"]
-        )));
+    parse_anthropic_as(body, Dialect::Invoke).map(|r| r.conv)
+}
+
+/// Parses and validates an Anthropic Messages body in the given dialect. The
+/// `anthropic_version` value is checked by the caller (it depends on the model).
+pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequest, AwsError> {
+    let root = parse_body(body, dialect == Dialect::Invoke)?;
+    if dialect != Dialect::Mantle {
+        required(&root, "anthropic_version", dialect)?;
     }
-    required(&root, "max_tokens")?;
-    required(&root, "messages")?;
+    if let Some(key) = extraneous_key(&root, dialect) {
+        return Err(anthropic_error(
+            dialect,
+            format!("Malformed input request: #: extraneous key [{key}] is not permitted, please reformat your input and try again."),
+            format!("{key}: Extra inputs are not permitted"),
+        ));
+    }
+    if dialect != Dialect::Invoke {
+        required(&root, "model", dialect)?;
+    }
+    required(&root, "max_tokens", dialect)?;
+    required(&root, "messages", dialect)?;
     let max_tokens = root.get("max_tokens").and_then(Value::as_i64).unwrap_or(0);
     if max_tokens < 1 {
-        return Err(AwsError::validation(format!(
-            "Malformed input request: #/max_tokens: {} is not greater or equal to 1, please reformat your input and try again.",
-            root["max_tokens"]
-        )));
+        return Err(anthropic_error(
+            dialect,
+            format!("Malformed input request: #/max_tokens: {} is not greater or equal to 1, please reformat your input and try again.", root["max_tokens"]),
+            "max_tokens: Input should be greater than or equal to 1".to_string(),
+        ));
     }
+    let model = match root.get("model") {
+        None => None,
+        Some(Value::String(m)) if !m.is_empty() => Some(m.clone()),
+        Some(_) => {
+            return Err(AwsError::validation(
+                "model: Input should be a valid string",
+            ));
+        }
+    };
+    let stream = root.get("stream").and_then(Value::as_bool).unwrap_or(false);
+    let anthropic_version = root
+        .get("anthropic_version")
+        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string));
     let range = |key: &str| -> Result<Option<f64>, AwsError> {
         match root.get(key).and_then(Value::as_f64) {
             None => Ok(None),
@@ -720,7 +673,7 @@ pub fn parse_anthropic(body: &[u8]) -> Result<Conversation, AwsError> {
         }
         messages.push(Message { role, blocks });
     }
-    let thinking = thinking_budget(root.get("thinking"))?;
+    let (thinking, adaptive_thinking) = thinking_mode(root.get("thinking"))?;
     let conv = Conversation {
         system,
         messages,
@@ -729,12 +682,19 @@ pub fn parse_anthropic(body: &[u8]) -> Result<Conversation, AwsError> {
         max_tokens: max_tokens as u64,
         temperature,
         top_p,
+        top_k: root.get("top_k").and_then(Value::as_u64),
         stop_sequences: string_list(root.get("stop_sequences")),
         thinking,
+        adaptive_thinking,
         cache_items: items,
     };
-    crate::validation::validate(&conv)?;
-    Ok(conv)
+    validation::validate(&conv)?;
+    Ok(AnthropicRequest {
+        conv,
+        model,
+        stream,
+        anthropic_version,
+    })
 }
 
 /// A `cache_control` marker ends a cache prefix right after its block.

@@ -1,6 +1,8 @@
 //! Prompt-cache bookkeeping: a cache point's key is a hash of the model id and everything
 //! before it (tools, then system, then messages). A hit within the TTL reports
-//! cacheReadInputTokens (and refreshes the TTL); otherwise the prefix is written.
+//! cacheReadInputTokens (and refreshes the TTL); otherwise the prefix is written. A point
+//! whose prefix is shorter than the model's minimum is not a checkpoint at all: Bedrock
+//! neither writes nor reads it, and the call still succeeds.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -23,7 +25,13 @@ pub struct PromptCache {
 }
 
 impl PromptCache {
-    pub fn account(&mut self, model: &str, items: &[CacheItem], now: Instant) -> CacheUsage {
+    pub fn account(
+        &mut self,
+        model: &str,
+        items: &[CacheItem],
+        min_tokens: u64,
+        now: Instant,
+    ) -> CacheUsage {
         self.entries.retain(|_, expiry| *expiry > now);
         let mut hasher = Sha256::new();
         hasher.update(model.as_bytes());
@@ -37,10 +45,11 @@ impl PromptCache {
                     hasher.update((repr.len() as u64).to_le_bytes());
                     hasher.update(repr.as_bytes());
                 }
-                CacheItem::Point { ttl_secs } => {
+                CacheItem::Point { ttl_secs } if running >= min_tokens.max(1) => {
                     let key: [u8; 32] = hasher.clone().finalize().into();
                     points.push((key, running, *ttl_secs));
                 }
+                CacheItem::Point { .. } => {}
             }
         }
         let Some(&(_, last_tokens, last_ttl)) = points.last() else {
@@ -86,12 +95,17 @@ mod tests {
         ];
         let mut cache = PromptCache::default();
         let now = Instant::now();
-        let first = cache.account("m", &items, now);
+        assert_eq!(
+            cache.account("m", &items, 101, now).write,
+            0,
+            "below the minimum"
+        );
+        let first = cache.account("m", &items, 100, now);
         assert_eq!((first.read, first.write), (0, 100));
-        let second = cache.account("m", &items, now + Duration::from_secs(10));
+        let second = cache.account("m", &items, 100, now + Duration::from_secs(10));
         assert_eq!((second.read, second.write), (100, 0));
-        let expired = cache.account("m", &items, now + Duration::from_secs(1000));
+        let expired = cache.account("m", &items, 100, now + Duration::from_secs(1000));
         assert_eq!((expired.read, expired.write), (0, 100));
-        assert_eq!(cache.account("other", &items, now).write, 100);
+        assert_eq!(cache.account("other", &items, 100, now).write, 100);
     }
 }

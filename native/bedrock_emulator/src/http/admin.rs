@@ -4,11 +4,10 @@
 use http::Response;
 use serde_json::Value;
 
-use crate::config::{strip_nulls, Faults, Pacing, Rule};
+use super::body::ResBody;
+use crate::config::{faults_from_value, pacing_from_value, strip_nulls, Rule};
 use crate::error::AwsError;
-use crate::faults::{parse_faults, parse_pacing};
-use crate::routes::ResBody;
-use crate::server::{lock, State};
+use crate::state::{lock, State};
 
 fn ok(body: String, rid: &str) -> Response<ResBody> {
     use http_body_util::BodyExt;
@@ -51,26 +50,6 @@ fn body_value(body: &[u8]) -> Result<Value, AwsError> {
             ))
         })
         .map(strip_nulls)
-}
-
-pub(crate) fn faults_from_value(v: Value) -> Result<Faults, String> {
-    match v {
-        Value::String(s) => parse_faults(&s),
-        Value::Null => Ok(Faults::default()),
-        other => {
-            serde_json::from_value(strip_nulls(other)).map_err(|e| format!("invalid faults: {e}"))
-        }
-    }
-}
-
-pub(crate) fn pacing_from_value(v: Value) -> Result<Pacing, String> {
-    match v {
-        Value::String(s) => parse_pacing(&s),
-        Value::Null => Ok(Pacing::default()),
-        other => {
-            serde_json::from_value(strip_nulls(other)).map_err(|e| format!("invalid pacing: {e}"))
-        }
-    }
 }
 
 pub(crate) fn handle(

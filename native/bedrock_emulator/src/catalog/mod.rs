@@ -1,0 +1,326 @@
+//! The emulator's model table (`data/models.json`, with a source per model) and model
+//! identifier resolution: base ids, geographic/global inference profiles, ARNs, context
+//! suffixes, and the lifecycle / on-demand rules Bedrock applies to them.
+
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::error::AwsError;
+
+/// Lifecycle state (AWS model lifecycle: Active, Legacy, EOL).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lifecycle {
+    Active,
+    Legacy,
+    Eol,
+}
+
+/// Which extended-thinking forms a model takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Thinking {
+    #[serde(rename = "none")]
+    None,
+    /// `{"type": "enabled", "budget_tokens": N}` only.
+    #[serde(rename = "budget")]
+    Budget,
+    /// `{"type": "adaptive"}` only.
+    #[serde(rename = "adaptive")]
+    Adaptive,
+    #[serde(rename = "budget+adaptive")]
+    BudgetAndAdaptive,
+}
+
+/// Sampling parameters a model accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    /// temperature, top_p and top_k, together or not.
+    Any,
+    /// temperature or top_p, not both.
+    One,
+    /// none of temperature, top_p, top_k.
+    None,
+}
+
+/// One row of `data/models.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelInfo {
+    pub id: String,
+    pub name: String,
+    pub provider: String,
+    pub profiles: Vec<String>,
+    pub on_demand: bool,
+    pub mantle_id: Option<String>,
+    pub messages_native: bool,
+    pub lifecycle: Lifecycle,
+    pub eol_date: Option<String>,
+    pub thinking: Thinking,
+    pub sampling: Sampling,
+    pub cache_min_tokens: Option<u64>,
+    pub count_tokens: bool,
+    pub verified: bool,
+}
+
+#[derive(Deserialize)]
+struct Table {
+    models: Vec<ModelInfo>,
+}
+
+const TABLE_JSON: &str = include_str!("../../data/models.json");
+
+/// Every model the emulator knows.
+pub fn table() -> &'static [ModelInfo] {
+    static TABLE: OnceLock<Vec<ModelInfo>> = OnceLock::new();
+    TABLE.get_or_init(|| match serde_json::from_str::<Table>(TABLE_JSON) {
+        Ok(t) => t.models,
+        // The file is compiled in and checked by a unit test; an empty table would only
+        // make every model unknown.
+        Err(_) => Vec::new(),
+    })
+}
+
+/// Looks a base model id up.
+pub fn find(id: &str) -> Option<&'static ModelInfo> {
+    table().iter().find(|m| m.id == id)
+}
+
+/// Looks a bedrock-mantle model id up.
+pub fn find_mantle(id: &str) -> Option<&'static ModelInfo> {
+    table().iter().find(|m| m.mantle_id.as_deref() == Some(id))
+}
+
+/// Geographic and global inference-profile prefixes.
+pub const PROFILE_PREFIXES: &[&str] = &["us-gov", "global", "us", "eu", "apac", "au", "jp", "ca"];
+
+/// What a model identifier names.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A catalog model, called through a profile (`via_profile`) or its base id.
+    Catalog {
+        info: &'static ModelInfo,
+        via_profile: bool,
+    },
+    /// A model id given in `extra_models`, or an ARN of a resource the emulator does not
+    /// model (application inference profile, provisioned / custom / imported model),
+    /// treated as an Anthropic model with no catalog rules.
+    Other(String),
+}
+
+impl Target {
+    pub fn info(&self) -> Option<&'static ModelInfo> {
+        match self {
+            Target::Catalog { info, .. } => Some(info),
+            Target::Other(_) => None,
+        }
+    }
+
+    pub fn is_anthropic(&self) -> bool {
+        match self {
+            Target::Catalog { info, .. } => info.provider == "anthropic",
+            Target::Other(id) => id.starts_with("anthropic.") || id.starts_with("arn:"),
+        }
+    }
+
+    /// The id Anthropic reports as `model` (`claude-3-haiku-20240307`).
+    pub fn anthropic_name(&self) -> String {
+        match self {
+            Target::Catalog { info, .. } => anthropic_name(&info.id),
+            Target::Other(id) => anthropic_name(id),
+        }
+    }
+}
+
+/// Splits `base:NNNk` context-window variants (`...-v1:0:200k`).
+fn strip_context_suffix(id: &str) -> &str {
+    match id.rsplit_once(':') {
+        Some((base, suffix))
+            if suffix.len() > 1
+                && suffix.ends_with('k')
+                && suffix[..suffix.len() - 1]
+                    .bytes()
+                    .all(|b| b.is_ascii_digit()) =>
+        {
+            base
+        }
+        _ => id,
+    }
+}
+
+fn lookup(id: &str, extra: &[String]) -> Option<Result<&'static ModelInfo, String>> {
+    if extra.iter().any(|e| e == id) {
+        return Some(Err(id.to_string()));
+    }
+    let base = strip_context_suffix(id);
+    if extra.iter().any(|e| e == base) {
+        return Some(Err(id.to_string()));
+    }
+    find(base).map(Ok)
+}
+
+/// Resolves a model identifier to what it names, without the lifecycle / throughput checks
+/// (see [`check_invocable`]). `None`: not a valid identifier.
+pub fn target(model_id: &str, extra: &[String]) -> Option<Target> {
+    if model_id.is_empty() || model_id.len() > 2048 {
+        return None;
+    }
+    if let Some(rest) = model_id.strip_prefix("arn:") {
+        return target_arn(model_id, rest, extra);
+    }
+    match lookup(model_id, extra) {
+        Some(Ok(info)) => {
+            return Some(Target::Catalog {
+                info,
+                via_profile: false,
+            })
+        }
+        Some(Err(other)) => return Some(Target::Other(other)),
+        None => {}
+    }
+    let (prefix, base) = model_id.split_once('.')?;
+    if !PROFILE_PREFIXES.contains(&prefix) {
+        return None;
+    }
+    match lookup(base, extra)? {
+        Ok(info) if info.profiles.iter().any(|p| p == prefix) => Some(Target::Catalog {
+            info,
+            via_profile: true,
+        }),
+        Ok(_) => None,
+        Err(other) => Some(Target::Other(format!("{prefix}.{other}"))),
+    }
+}
+
+fn target_arn(full: &str, rest: &str, extra: &[String]) -> Option<Target> {
+    // arn:PARTITION:bedrock:REGION:ACCOUNT:RESOURCE
+    let mut parts = rest.splitn(5, ':');
+    let partition = parts.next()?;
+    let service = parts.next()?;
+    let _region = parts.next()?;
+    let _account = parts.next()?;
+    let resource = parts.next()?;
+    if !partition.starts_with("aws") || service != "bedrock" {
+        return None;
+    }
+    let (kind, name) = resource.split_once('/')?;
+    match kind {
+        "foundation-model" => match lookup(name, extra)? {
+            Ok(info) => Some(Target::Catalog {
+                info,
+                via_profile: false,
+            }),
+            Err(other) => Some(Target::Other(other)),
+        },
+        "inference-profile" if !name.starts_with("arn:") && name.contains('.') => {
+            match target(name, extra)? {
+                Target::Catalog { info, via_profile } if via_profile => {
+                    Some(Target::Catalog { info, via_profile })
+                }
+                Target::Other(o) => Some(Target::Other(o)),
+                Target::Catalog { .. } => None,
+            }
+        }
+        "application-inference-profile"
+        | "provisioned-model"
+        | "custom-model"
+        | "imported-model"
+        | "custom-model-deployment"
+            if !name.is_empty() =>
+        {
+            Some(Target::Other(full.to_string()))
+        }
+        _ => None,
+    }
+}
+
+/// Bedrock's answer to a model that cannot be invoked as named: an EOL model (404) or a
+/// profile-only model called by its base id (400).
+pub fn check_invocable(model_id: &str, target: &Target) -> Result<(), AwsError> {
+    let Target::Catalog { info, via_profile } = target else {
+        return Ok(());
+    };
+    if info.lifecycle == Lifecycle::Eol {
+        return Err(AwsError::end_of_life());
+    }
+    if !via_profile && !info.on_demand {
+        return Err(AwsError::on_demand_not_supported(
+            model_id.strip_prefix("arn:").map_or(model_id, |_| &info.id),
+        ));
+    }
+    Ok(())
+}
+
+/// Resolves a model identifier to its base model id (`None` when unknown); the old
+/// resolution entry point, kept for the fuzz target and tools.
+pub fn resolve(model_id: &str, extra: &[String]) -> Option<String> {
+    target(model_id, extra).map(|t| match t {
+        Target::Catalog { info, .. } => info.id.clone(),
+        Target::Other(id) => id,
+    })
+}
+
+/// The model name Anthropic reports in its responses (`claude-3-haiku-20240307`).
+pub fn anthropic_name(resolved: &str) -> String {
+    let base = resolved.strip_prefix("anthropic.").unwrap_or(resolved);
+    match base.rfind("-v") {
+        Some(i) if base[i + 2..].starts_with(|c: char| c.is_ascii_digit()) => base[..i].to_string(),
+        _ => base.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_loads_with_unique_ids() {
+        let t = table();
+        assert!(t.len() > 40, "{}", t.len());
+        let mut ids: Vec<&str> = t.iter().map(|m| m.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), t.len());
+        assert!(find("anthropic.claude-opus-4-7").unwrap().messages_native);
+    }
+
+    #[test]
+    fn resolves_ids_profiles_and_arns() {
+        let id = "anthropic.claude-3-haiku-20240307-v1:0";
+        assert_eq!(resolve(id, &[]).as_deref(), Some(id));
+        assert_eq!(resolve(&format!("us.{id}"), &[]).as_deref(), Some(id));
+        assert!(
+            resolve(&format!("global.{id}"), &[]).is_none(),
+            "no global profile"
+        );
+        assert_eq!(resolve(&format!("{id}:200k"), &[]).as_deref(), Some(id));
+        let arn = format!("arn:aws:bedrock:us-east-1::foundation-model/{id}");
+        assert_eq!(resolve(&arn, &[]).as_deref(), Some(id));
+        let arn = format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.{id}");
+        assert_eq!(resolve(&arn, &[]).as_deref(), Some(id));
+        assert!(resolve("anthropic.claude-9", &[]).is_none());
+        assert!(resolve("xx.anthropic.claude-3-haiku-20240307-v1:0", &[]).is_none());
+        assert_eq!(anthropic_name(id), "claude-3-haiku-20240307");
+        assert_eq!(
+            resolve("us.my-model", &["my-model".to_string()]).as_deref(),
+            Some("us.my-model")
+        );
+    }
+
+    #[test]
+    fn lifecycle_and_on_demand_rules() {
+        let sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+        let t = target(sonnet, &[]).unwrap();
+        let err = check_invocable(sonnet, &t).unwrap_err();
+        assert_eq!(err.status, 400);
+        assert!(err.message.contains(sonnet), "{}", err.message);
+        let t = target(&format!("global.{sonnet}"), &[]).unwrap();
+        assert!(check_invocable("x", &t).is_ok());
+        let haiku35 = "us.anthropic.claude-3-5-haiku-20241022-v1:0";
+        let err = check_invocable(haiku35, &target(haiku35, &[]).unwrap()).unwrap_err();
+        assert_eq!(
+            (err.status, err.error_type.as_str()),
+            (404, "ResourceNotFoundException")
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Request handlers: [`prepare`] (model rules, body, scripted rules, faults before the
+//! stream, the reply plan) and [`count_tokens`], built on it. They return plain data or an
+//! error; routes turn those into HTTP responses.
+
+pub mod count_tokens;
+pub mod prepare;
+
+pub use prepare::{prepare, Api, Prepared, Rejection, FAULT_HEADER, PACING_HEADER};

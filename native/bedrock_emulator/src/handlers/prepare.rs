@@ -1,0 +1,376 @@
+//! Request handlers: everything between authentication and the wire: model rules from the
+//! catalog, body parsing per API, scripted rules, faults before the stream, the reply plan
+//! and its token accounting. Handlers return plain data ([`Prepared`]) or an [`AwsError`];
+//! they never build HTTP responses (routes do) and never touch the control API.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use crate::catalog::{self as models, Sampling, Target, Thinking};
+use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
+use crate::config::{script_for, Faults, Pacing};
+use crate::counters::outcome;
+use crate::error::AwsError;
+use crate::reply::plan::{self as replies, Rng};
+use crate::reply::Reply;
+use crate::request::{self, AnthropicRequest, Conversation, Dialect};
+use crate::state::{lock, State};
+
+/// Request header selecting faults for one request (fault spec syntax).
+pub const FAULT_HEADER: &str = "x-emulator-fault";
+/// Request header selecting pacing for one request (pacing spec syntax).
+pub const PACING_HEADER: &str = "x-emulator-pacing";
+
+const DEFAULT_DELTA_CHARS: usize = 16;
+
+/// The Anthropic Messages versions Bedrock takes in a body: `bedrock-2023-05-31` for every
+/// Claude model, and the SDKs' newer default only for Messages-API-integration models.
+pub const NEWER_ANTHROPIC_VERSION: &str = "2026-10-21";
+/// `anthropic-version` header values bedrock-mantle accepts.
+pub const MANTLE_VERSIONS: &[&str] = &["2023-06-01", "2023-01-01", NEWER_ANTHROPIC_VERSION];
+
+/// The API a request came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    Converse,
+    Invoke,
+    /// Anthropic Messages API on bedrock-runtime (`/anthropic/v1/messages`).
+    Messages,
+    /// Anthropic Messages API on bedrock-mantle.
+    Mantle,
+}
+
+/// A request that passed every check, ready to render.
+pub struct Prepared {
+    pub reply: Reply,
+    pub faults: Faults,
+    pub pacing: Pacing,
+    /// `stream: true` in a Messages API body.
+    pub stream: bool,
+}
+
+/// A rejection and the counter outcome it is recorded under.
+pub type Rejection = (AwsError, &'static str);
+
+fn invalid(e: AwsError) -> Rejection {
+    (e, outcome::VALIDATION_ERROR)
+}
+
+/// Headers the handlers read (fault / pacing overrides, mantle's version header).
+pub struct RequestHeaders<'a>(pub &'a http::HeaderMap);
+
+impl RequestHeaders<'_> {
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+}
+
+/// Resolves the model and applies Bedrock's lifecycle / throughput rules.
+pub fn resolve_model(state: &State, model_id: &str) -> Result<Target, Rejection> {
+    let target = models::target(model_id, &state.extra_models)
+        .ok_or_else(|| invalid(AwsError::invalid_model()))?;
+    models::check_invocable(model_id, &target).map_err(|e| {
+        let label = if e.status == 404 {
+            outcome::NOT_FOUND
+        } else {
+            outcome::VALIDATION_ERROR
+        };
+        (e, label)
+    })?;
+    Ok(target)
+}
+
+/// Resolves a bedrock-mantle model id (`anthropic.claude-opus-4-7`: no profile prefix, no
+/// version suffix).
+fn resolve_mantle_model(state: &State, model_id: &str) -> Result<Target, Rejection> {
+    if let Some(info) = models::find_mantle(model_id) {
+        models::check_invocable(
+            model_id,
+            &Target::Catalog {
+                info,
+                via_profile: true,
+            },
+        )
+        .map_err(|e| (e, outcome::NOT_FOUND))?;
+        return Ok(Target::Catalog {
+            info,
+            via_profile: true,
+        });
+    }
+    if state.extra_models.iter().any(|m| m == model_id) {
+        return Ok(Target::Other(model_id.to_string()));
+    }
+    Err((
+        AwsError::new(
+            404,
+            "ResourceNotFoundException",
+            format!("model: {model_id}"),
+        ),
+        outcome::NOT_FOUND,
+    ))
+}
+
+/// Parses the body for `api` and the model: from the path (`path_model`) or the body.
+pub fn parse(
+    state: &State,
+    api: Api,
+    path_model: Option<&str>,
+    headers: &RequestHeaders,
+    body: &[u8],
+) -> Result<(String, Target, Conversation, bool), Rejection> {
+    match api {
+        Api::Converse => {
+            let model_id = path_model.unwrap_or_default();
+            let target = resolve_model(state, model_id)?;
+            let conv = request::parse_converse(body).map_err(invalid)?;
+            check_additional_fields(&target, body).map_err(invalid)?;
+            Ok((model_id.to_string(), target, conv, false))
+        }
+        Api::Invoke => {
+            let model_id = path_model.unwrap_or_default();
+            let target = resolve_model(state, model_id)?;
+            if !target.is_anthropic() {
+                return Err(invalid(AwsError::validation(format!(
+                    "The emulator implements InvokeModel for Anthropic models only; use Converse for {model_id}."
+                ))));
+            }
+            let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
+            check_body_version(&target, &req).map_err(invalid)?;
+            Ok((model_id.to_string(), target, req.conv, false))
+        }
+        Api::Messages => {
+            let req = request::parse_anthropic_as(body, Dialect::Messages).map_err(invalid)?;
+            let model_id = req.model.clone().unwrap_or_default();
+            let target = resolve_model(state, &model_id)?;
+            if !target.is_anthropic() {
+                return Err(invalid(AwsError::invalid_model()));
+            }
+            check_body_version(&target, &req).map_err(invalid)?;
+            Ok((model_id, target, req.conv, req.stream))
+        }
+        Api::Mantle => {
+            match headers.get("anthropic-version") {
+                None => {
+                    return Err(invalid(AwsError::validation(
+                        "anthropic-version: header is required",
+                    )))
+                }
+                Some(v) if !MANTLE_VERSIONS.contains(&v.as_str()) => {
+                    return Err(invalid(AwsError::validation(format!(
+                        "anthropic-version: invalid version {v}"
+                    ))))
+                }
+                Some(_) => {}
+            }
+            let req = request::parse_anthropic_as(body, Dialect::Mantle).map_err(invalid)?;
+            let model_id = req.model.clone().unwrap_or_default();
+            let target = resolve_mantle_model(state, &model_id)?;
+            Ok((model_id, target, req.conv, req.stream))
+        }
+    }
+}
+
+/// `anthropic_version` in an InvokeModel / bedrock-runtime Messages body.
+fn check_body_version(target: &Target, req: &AnthropicRequest) -> Result<(), AwsError> {
+    let version = req.anthropic_version.as_deref().unwrap_or("");
+    let native = target.info().is_some_and(|i| i.messages_native);
+    if version == request::ANTHROPIC_VERSION || (native && version == NEWER_ANTHROPIC_VERSION) {
+        Ok(())
+    } else {
+        Err(AwsError::validation(format!(
+            "Invalid API version: {version}"
+        )))
+    }
+}
+
+/// Keys of Converse's `additionalModelRequestFields` that an Anthropic model takes (they
+/// are merged into its Messages body); anything else is rejected by the model.
+const ANTHROPIC_ADDITIONAL_FIELDS: &[&str] = &[
+    "top_k",
+    "thinking",
+    "reasoning_config",
+    "anthropic_beta",
+    "output_config",
+    "context_management",
+    "tool_choice",
+    "metadata",
+    "stop_sequences",
+];
+
+fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError> {
+    let Ok(serde_json::Value::Object(root)) = serde_json::from_slice::<serde_json::Value>(body)
+    else {
+        return Ok(());
+    };
+    let Some(serde_json::Value::Object(extra)) = root.get("additionalModelRequestFields") else {
+        return Ok(());
+    };
+    for key in extra.keys() {
+        if target.is_anthropic() {
+            if !ANTHROPIC_ADDITIONAL_FIELDS.contains(&key.as_str()) {
+                return Err(AwsError::validation(format!(
+                    "The model returned the following errors: {key}: Extra inputs are not permitted"
+                )));
+            }
+        } else if matches!(key.as_str(), "thinking" | "reasoning_config") {
+            return Err(AwsError::validation(format!(
+                "Malformed input request: #: extraneous key [{key}] is not permitted, please reformat your input and try again."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Model rules on a parsed request: sampling parameters and thinking forms.
+pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Result<(), AwsError> {
+    let Some(info) = target.info() else {
+        return Ok(());
+    };
+    // Bedrock's own texts for these rules, the same on every API.
+    let prefix = "";
+    match info.sampling {
+        Sampling::Any => {}
+        Sampling::One => {
+            if conv.temperature.is_some() && conv.top_p.is_some() {
+                return Err(AwsError::validation(format!(
+                    "{prefix}`temperature` and `top_p` cannot both be specified for this model. Please use only one."
+                )));
+            }
+        }
+        Sampling::None => {
+            for (name, set) in [
+                ("temperature", conv.temperature.is_some()),
+                ("top_p", conv.top_p.is_some()),
+                ("top_k", conv.top_k.is_some()),
+            ] {
+                if set {
+                    return Err(AwsError::validation(format!(
+                        "{prefix}`{name}` is deprecated for this model."
+                    )));
+                }
+            }
+        }
+    }
+    let budget = conv.thinking.is_some();
+    let adaptive = conv.adaptive_thinking;
+    match info.thinking {
+        Thinking::None if budget || adaptive => {
+            return Err(AwsError::validation(if api == Api::Converse {
+                "The model returned the following errors: thinking: Extra inputs are not permitted"
+                    .to_string()
+            } else if api == Api::Invoke {
+                "Malformed input request: #: extraneous key [thinking] is not permitted, please reformat your input and try again.".to_string()
+            } else {
+                "thinking: Extra inputs are not permitted".to_string()
+            }));
+        }
+        Thinking::Adaptive if budget => {
+            return Err(AwsError::validation(format!(
+                "{prefix}\"thinking.type.enabled\" is not supported for this model. Use \"thinking.type.adaptive\" and \"output_config.effort\" to control thinking behavior."
+            )));
+        }
+        Thinking::Budget if adaptive => {
+            return Err(AwsError::validation(format!(
+                "{prefix}thinking.type: Input tag 'adaptive' found using 'type' does not match any of the expected tags: 'disabled', 'enabled'"
+            )));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Everything between auth and the reply: model, body, rules, faults before the stream.
+pub fn prepare(
+    state: &State,
+    api: Api,
+    path_model: Option<&str>,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Prepared, Rejection> {
+    let headers = RequestHeaders(headers);
+    let (model_id, target, conv, stream) = parse(state, api, path_model, &headers, body)?;
+    check_model_rules(api, &target, &conv).map_err(invalid)?;
+    let rules = lock(&state.rules).clone();
+    let script = script_for(&rules, &model_id, &conv.last_user_text());
+    let header_faults = match headers.get(FAULT_HEADER) {
+        Some(spec) => parse_faults(&spec).map_err(|e| {
+            invalid(AwsError::validation(format!(
+                "Invalid {FAULT_HEADER} header: {e}"
+            )))
+        })?,
+        None => Faults::default(),
+    };
+    let header_pacing = match headers.get(PACING_HEADER) {
+        Some(spec) => parse_pacing(&spec).map_err(|e| {
+            invalid(AwsError::validation(format!(
+                "Invalid {PACING_HEADER} header: {e}"
+            )))
+        })?,
+        None => Pacing::default(),
+    };
+    let faults = lock(&state.faults)
+        .merged(&script.faults)
+        .merged(&header_faults);
+    let pacing = lock(&state.pacing)
+        .merged(&script.pacing)
+        .merged(&header_pacing);
+
+    if let Some(name) = faults.error.as_deref() {
+        let err = AwsError::named(name, faults.error_message.as_deref())
+            .unwrap_or_else(|| AwsError::new(500, "InternalServerException", "Injected error."));
+        let label = if err.error_type == "ThrottlingException" {
+            outcome::THROTTLED
+        } else {
+            outcome::ERROR
+        };
+        return Err((err, label));
+    }
+    if let Some(share) = faults.throttle_share.filter(|s| *s > 0.0) {
+        let n = state.throttle_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        if throttle_hit(n, share) {
+            let err = AwsError::named("ThrottlingException", faults.error_message.as_deref())
+                .unwrap_or_else(|| AwsError::new(429, "ThrottlingException", "Too many requests"));
+            return Err((err, outcome::THROTTLED));
+        }
+    }
+
+    let mut rng = Rng::from_bytes(body);
+    let plan = replies::plan(&conv, &script, &mut rng);
+    let cache_min = target.info().map_or(Some(0), |i| i.cache_min_tokens);
+    let cache = match cache_min {
+        Some(min) if conv.has_cache_points() => {
+            lock(&state.cache).account(&model_id, &conv.cache_items, min, Instant::now())
+        }
+        _ => Default::default(),
+    };
+    let output_tokens = plan.output_tokens();
+    let input_tokens = conv.input_tokens().saturating_sub(cache.read + cache.write);
+    let first_token_ms = pacing.first_token_ms.unwrap_or(0);
+    let tps = pacing.tps.unwrap_or(0.0);
+    let gen_ms = if tps > 0.0 {
+        (output_tokens as f64 / tps * 1000.0) as u64
+    } else {
+        0
+    };
+    let reply = Reply {
+        plan,
+        input_tokens,
+        output_tokens,
+        cache,
+        model_name: target.anthropic_name(),
+        first_token_ms,
+        // Never 0: Bedrock always reports some latency.
+        latency_ms: (first_token_ms + gen_ms).max(1),
+        delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
+        rng,
+    };
+    Ok(Prepared {
+        reply,
+        faults,
+        pacing,
+        stream,
+    })
+}

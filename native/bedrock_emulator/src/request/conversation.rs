@@ -1,0 +1,172 @@
+//! The request model shared by every route, whatever the wire format it came in, plus the
+//! token approximation.
+//!
+//! Tokens: `ceil(chars / 4)` per text (chars = Unicode scalar values), +3 per message,
+//! each tool counts the tokens of its JSON spec, images/documents/audio/video count 1000.
+
+use serde_json::Value;
+
+/// Approximate token count of a text.
+pub fn tokens(text: &str) -> u64 {
+    (text.chars().count() as u64).div_ceil(4)
+}
+
+pub const MESSAGE_OVERHEAD: u64 = 3;
+pub const MEDIA_TOKENS: u64 = 1000;
+/// Default max tokens when a Converse request sets none.
+pub const DEFAULT_MAX_TOKENS: u64 = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Block {
+    Text(String),
+    ToolUse {
+        id: String,
+        name: String,
+        input: Value,
+    },
+    ToolResult {
+        id: String,
+        text: String,
+        is_error: bool,
+    },
+    Reasoning(String),
+    Media,
+}
+
+impl Block {
+    pub(crate) fn tokens(&self) -> u64 {
+        match self {
+            Block::Text(t) | Block::Reasoning(t) => tokens(t),
+            Block::ToolUse { name, input, .. } => tokens(name) + tokens(&input.to_string()),
+            Block::ToolResult { text, .. } => tokens(text),
+            Block::Media => MEDIA_TOKENS,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub role: Role,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Tool {
+    pub name: String,
+    pub description: String,
+    pub schema: Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ToolChoice {
+    Auto,
+    Any,
+    Tool(String),
+    None,
+}
+
+/// One piece of the prompt, in cache order (tools, system, messages).
+#[derive(Debug, Clone)]
+pub enum CacheItem {
+    Part { tokens: u64, repr: String },
+    Point { ttl_secs: u64 },
+}
+
+#[derive(Debug, Clone)]
+#[allow(dead_code)] // system / top_p are parsed for completeness and debugging.
+pub struct Conversation {
+    pub system: Vec<String>,
+    pub messages: Vec<Message>,
+    pub tools: Vec<Tool>,
+    pub tool_choice: ToolChoice,
+    pub max_tokens: u64,
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub top_k: Option<u64>,
+    pub stop_sequences: Vec<String>,
+    /// Thinking budget when extended thinking is enabled (`type: enabled`).
+    pub thinking: Option<u64>,
+    /// `thinking: {type: "adaptive"}`.
+    pub adaptive_thinking: bool,
+    pub cache_items: Vec<CacheItem>,
+}
+
+impl Conversation {
+    pub fn input_tokens(&self) -> u64 {
+        self.cache_items
+            .iter()
+            .map(|i| match i {
+                CacheItem::Part { tokens, .. } => *tokens,
+                CacheItem::Point { .. } => 0,
+            })
+            .sum()
+    }
+
+    pub fn has_cache_points(&self) -> bool {
+        self.cache_items
+            .iter()
+            .any(|i| matches!(i, CacheItem::Point { .. }))
+    }
+
+    /// Text of the last user message (joined text blocks).
+    pub fn last_user_text(&self) -> String {
+        self.messages
+            .iter()
+            .rev()
+            .find(|m| m.role == Role::User)
+            .map(|m| {
+                m.blocks
+                    .iter()
+                    .filter_map(|b| match b {
+                        Block::Text(t) => Some(t.as_str()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default()
+    }
+
+    /// Tool results carried by the last message when it is a user message.
+    pub fn last_tool_results(&self) -> Vec<(String, String, bool)> {
+        match self.messages.last() {
+            Some(m) if m.role == Role::User => m
+                .blocks
+                .iter()
+                .filter_map(|b| match b {
+                    Block::ToolResult { id, text, is_error } => {
+                        Some((id.clone(), text.clone(), *is_error))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Name of the tool that produced a tool use id in the conversation.
+    pub fn tool_name_for(&self, id: &str) -> Option<String> {
+        self.messages
+            .iter()
+            .flat_map(|m| &m.blocks)
+            .find_map(|b| match b {
+                Block::ToolUse { id: i, name, .. } if i == id => Some(name.clone()),
+                _ => None,
+            })
+    }
+}

@@ -1,0 +1,27 @@
+//! The shared state of one running instance: credentials, the configuration layers that
+//! can change at run time (pacing, faults, rules), the prompt cache and the counters.
+
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use super::sigv4::Auth;
+use crate::config::{Faults, Pacing, Rule};
+use crate::counters::CounterStore;
+use crate::reply::cache::PromptCache;
+
+pub(crate) struct State {
+    pub auth: Auth,
+    pub verify_signatures: bool,
+    pub extra_models: Vec<String>,
+    pub pacing: Mutex<Pacing>,
+    pub faults: Mutex<Faults>,
+    pub rules: Mutex<Vec<Rule>>,
+    pub counters: Arc<CounterStore>,
+    pub cache: Mutex<PromptCache>,
+    pub throttle_seq: AtomicU64,
+    pub request_seq: AtomicU64,
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

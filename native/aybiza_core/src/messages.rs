@@ -65,23 +65,37 @@ impl MessagesEndpoint {
     }
 
     /// The model id as this endpoint names it: mantle serves `anthropic.{name}` in-region
-    /// and takes no geographic or global profile prefix.
+    /// and takes no geographic or global profile prefix; where the catalog knows the
+    /// model's mantle id (e.g. `anthropic.claude-haiku-4-5` for the dated runtime id) that
+    /// is sent.
     pub fn model_id(self, model_id: &str) -> String {
         match self {
             MessagesEndpoint::Runtime => model_id.to_string(),
-            MessagesEndpoint::Mantle => match model_id.split_once('.') {
-                Some((prefix, rest))
-                    if rest.starts_with("anthropic.")
-                        && matches!(
-                            prefix,
-                            "global" | "us" | "eu" | "apac" | "jp" | "au" | "us-gov" | "ca"
-                        ) =>
-                {
-                    rest.to_string()
-                }
-                _ => model_id.to_string(),
+            MessagesEndpoint::Mantle => match crate::catalog::catalog().resolve(model_id) {
+                Ok(resolved) => resolved
+                    .spec
+                    .mantle_id
+                    .clone()
+                    .unwrap_or(resolved.base_model_id),
+                Err(_) => strip_profile(model_id),
             },
         }
+    }
+}
+
+/// `us.anthropic.x` -> `anthropic.x` for ids the catalog does not know.
+fn strip_profile(model_id: &str) -> String {
+    match model_id.split_once('.') {
+        Some((prefix, rest))
+            if rest.starts_with("anthropic.")
+                && matches!(
+                    prefix,
+                    "global" | "us" | "eu" | "apac" | "jp" | "au" | "us-gov" | "ca"
+                ) =>
+        {
+            rest.to_string()
+        }
+        _ => model_id.to_string(),
     }
 }
 
@@ -541,6 +555,11 @@ mod tests {
         assert_eq!(
             MessagesEndpoint::Mantle.model_id("us-gov.anthropic.claude-x"),
             "anthropic.claude-x"
+        );
+        // The catalog's mantle id wins over the dated runtime id.
+        assert_eq!(
+            MessagesEndpoint::Mantle.model_id("us.anthropic.claude-haiku-4-5-20251001-v1:0"),
+            "anthropic.claude-haiku-4-5"
         );
     }
 

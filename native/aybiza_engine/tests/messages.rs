@@ -627,3 +627,157 @@ fn exact_token_counts_for_an_interrupted_stream() {
         ]
     );
 }
+
+// --- against the emulator's Messages-API routes ----------------------------------------
+
+const REPLY: &str = "Thanks for calling. Dr. Smith is in at 10:30 a.m. tomorrow. Anything else?";
+
+fn emulator_with_key() -> bedrock_emulator::Emulator {
+    let cfg = bedrock_emulator::EmulatorConfig {
+        rules: vec![
+            rule(json!({"prompt_contains": "hours", "reply": REPLY})),
+            rule(json!({"prompt_contains": "think", "reply": "Done.",
+                        "thinking": "Let me think."})),
+            rule(json!({"prompt_contains": "order", "reply": "Let me check.",
+                        "tool_uses": [{"name": "track", "input": {"order": "A-1"}}]})),
+            rule(json!({"prompt_contains": "overload", "reply": REPLY,
+                        "faults": {"exception": "serviceUnavailableException",
+                                   "exception_after": 5}})),
+            rule(json!({"prompt_contains": "truncate", "reply": REPLY,
+                        "faults": {"truncate_after": 5}})),
+            rule(json!({"prompt_contains": "malformed", "reply": REPLY,
+                        "faults": {"corrupt_after": 4}})),
+        ],
+        api_key: Some("emulator-api-key".into()),
+        ..bedrock_emulator::EmulatorConfig::default()
+    };
+    aybiza_engine::runtime::runtime()
+        .block_on(bedrock_emulator::Emulator::start(cfg))
+        .expect("emulator starts")
+}
+
+fn emu_request(model: &str, prompt: &str) -> Value {
+    json!({"model_id": model,
+           "messages": [{"role": "user", "content": [{"text": prompt}]}],
+           "inference_config": {"max_tokens": 512},
+           "tool_config": {"tools": [{"tool_spec": {"name": "track",
+               "input_schema": {"json": {"type": "object"}}}}]}})
+}
+
+fn emu_call(op: &str, request: &Value, cfg: &Value) -> Vec<Event> {
+    let (sink, rx) = channel_sink();
+    aybiza_engine::start(
+        Operation::from_name(op).unwrap(),
+        request,
+        cfg,
+        options(),
+        sink,
+    )
+    .unwrap();
+    collect(&rx)
+}
+
+#[test]
+fn emulator_runtime_and_mantle_streams() {
+    let emu = emulator_with_key();
+    let sigv4 = config(&emu, json!({}));
+    let api_key = json!({"region": "us-east-1", "endpoint": emu.url(),
+                         "credentials": {"type": "api_key", "api_key": "emulator-api-key"}});
+
+    for (op, cfg, model) in [
+        ("messages", &sigv4, "us.anthropic.claude-opus-4-7"),
+        ("messages", &api_key, "global.anthropic.claude-opus-4-7"),
+        ("messages_mantle", &sigv4, "us.anthropic.claude-opus-4-7"),
+        (
+            "messages_mantle",
+            &api_key,
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
+    ] {
+        let events = emu_call(op, &emu_request(model, "What are your hours?"), cfg);
+        let Some(Event::Done(summary)) = events.last() else {
+            panic!("{op} {model}: {:?}", events.last())
+        };
+        assert_eq!(summary.text, REPLY, "{op} {model}");
+        assert_eq!(
+            sentences(&events).len(),
+            3,
+            "{op} {model}: {:?}",
+            sentences(&events)
+        );
+        let usage = summary.usage.clone().unwrap();
+        assert!(usage.input_tokens > 0 && usage.output_tokens > 0);
+        assert_eq!(summary.stop_reason.as_deref(), Some("end_turn"));
+    }
+
+    // Thinking (adaptive on Opus 4.7) and a tool call.
+    let mut req = emu_request("us.anthropic.claude-opus-4-7", "Please think.");
+    req["additional_model_request_fields"] = json!({"thinking": {"type": "adaptive"}});
+    let events = emu_call("messages", &req, &sigv4);
+    assert!(events.contains(&Event::ThinkingStarted), "{events:?}");
+    let events = emu_call(
+        "messages",
+        &emu_request("us.anthropic.claude-opus-4-7", "Where is my order?"),
+        &sigv4,
+    );
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, Event::ToolUse { name, input, .. }
+        if name == "track" && input == &json!({"order": "A-1"}))));
+
+    // Bedrock's rules come back as errors: a profile-only base id.
+    let events = emu_call(
+        "messages",
+        &emu_request("anthropic.claude-opus-4-7", "What are your hours?"),
+        &sigv4,
+    );
+    let e = terminal_error(&events);
+    assert_eq!(e.kind, ErrorKind::Validation);
+    assert!(e.message.contains("inference profile"), "{}", e.message);
+}
+
+#[test]
+fn emulator_faults_mid_stream() {
+    let emu = emulator_with_key();
+    let cfg = config(&emu, json!({}));
+    let model = "us.anthropic.claude-opus-4-7";
+    for (op, prompt, kind) in [
+        ("messages", "overload", ErrorKind::ServiceUnavailable),
+        ("messages_mantle", "overload", ErrorKind::ServiceUnavailable),
+        ("messages", "truncate", ErrorKind::ModelStreamError),
+        ("messages", "malformed", ErrorKind::Protocol),
+    ] {
+        let events = emu_call(op, &emu_request(model, prompt), &cfg);
+        let e = terminal_error(&events);
+        assert_eq!(e.kind, kind, "{op} {prompt}: {e:?}");
+        assert_eq!(e.phase, Phase::MidStream, "{op} {prompt}");
+    }
+}
+
+#[test]
+fn emulator_count_tokens_both_ways() {
+    let emu = emulator_with_key();
+    let cfg = config(&emu, json!({}));
+    let counted = |op: &str, model: &str| -> Result<u64, aybiza_core::error::Error> {
+        let events = emu_call(op, &emu_request(model, "What are your hours?"), &cfg);
+        match events.last() {
+            Some(Event::Done(s)) => Ok(s.body.as_ref().unwrap()["input_tokens"].as_u64().unwrap()),
+            _ => Err(terminal_error(&events)),
+        }
+    };
+    // Runtime CountTokens (SDK) on a base id that supports it.
+    assert!(counted("count_tokens", "anthropic.claude-sonnet-4-20250514-v1:0").unwrap() > 0);
+    // Profile-only Claude models: the Messages API's count_tokens.
+    assert!(counted("messages_count_tokens", "us.anthropic.claude-opus-4-7").unwrap() > 0);
+    assert!(
+        counted(
+            "messages_count_tokens_mantle",
+            "us.anthropic.claude-opus-4-7"
+        )
+        .unwrap()
+            > 0
+    );
+    // Bedrock cannot count Nova.
+    let e = counted("count_tokens", "amazon.nova-pro-v1:0").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Validation);
+}

@@ -596,4 +596,98 @@ defmodule Aybiza.MessagesTest do
       0 -> Enum.reverse(acc)
     end
   end
+
+  describe "against the emulator's Messages-API routes" do
+    alias Aybiza.Bedrock.Emulator
+
+    @reply "Thanks for calling. Dr. Smith is in at 10:30 a.m. tomorrow. Anything else?"
+
+    setup do
+      emulator =
+        start_supervised!(
+          {Emulator,
+           api_key: "emu-key",
+           rules: [
+             %{prompt_contains: "hours", reply: @reply},
+             %{
+               prompt_contains: "slow",
+               reply: "One. Two. Three. Four. Five. Six.",
+               pacing: %{tps: 4, delta_chars: 4}
+             },
+             %{
+               prompt_contains: "overload",
+               reply: @reply,
+               faults: %{exception: "serviceUnavailableException", exception_after: 5}
+             }
+           ]}
+        )
+
+      creds = Emulator.credentials(emulator)
+
+      opts = [
+        endpoint: Emulator.url(emulator),
+        region: "us-east-1",
+        credentials: {:static, creds.access_key_id, creds.secret_access_key}
+      ]
+
+      %{emulator: emulator, opts: opts}
+    end
+
+    defp emu_request(model, prompt),
+      do: %{
+        model_id: model,
+        messages: [%{role: :user, content: prompt}],
+        inference_config: %{max_tokens: 300}
+      }
+
+    test "Opus 4.7 streams over SSE with sentences and exact cost; Haiku 4.5 stays on Converse",
+         %{emulator: emulator, opts: opts} do
+      {:ok, ref} = Bedrock.stream(emu_request(@opus, "What are your hours?"), opts)
+      events = collect(ref)
+      {:done, summary} = List.last(events)
+      assert summary.text == @reply
+      assert length(for {:sentence, _, _} <- events, do: 1) == 3
+      assert summary.cost.nanodollars == Bedrock.cost!(@opus, summary.usage).nanodollars
+      refute summary.cost.estimated?
+
+      haiku = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+      {:ok, ref} = Bedrock.stream(emu_request(haiku, "What are your hours?"), opts)
+      assert {:done, %{text: @reply}} = List.last(collect(ref))
+
+      counters = Emulator.counters(emulator)
+      assert inspect(counters) =~ "messages-stream"
+      assert inspect(counters) =~ "converse-stream"
+
+      # The same models on mantle with the emulator's API key.
+      mantle = Keyword.merge(opts, credentials: {:api_key, "emu-key"}, messages_endpoint: :mantle)
+      {:ok, ref} = Bedrock.messages(emu_request(haiku, "What are your hours?"), mantle)
+      assert {:done, %{text: @reply}} = List.last(collect(ref))
+    end
+
+    test "errors mid-stream, cancel, converse/2 and count_tokens/2", %{opts: opts} do
+      {:ok, ref} = Bedrock.stream(emu_request(@opus, "overload"), opts)
+      {:error, e} = List.last(collect(ref))
+      assert e.reason == :service_unavailable
+      assert e.phase == :mid_stream
+
+      {:ok, ref} = Bedrock.stream(emu_request(@opus, "slow"), opts)
+      assert_receive {:aybiza_bedrock, ^ref, {:text, _}}, 5_000
+      :ok = Bedrock.cancel(ref)
+      {:error, e} = List.last(collect(ref))
+      assert e.reason == :cancelled
+
+      assert {:ok, %{text: @reply, stop_reason: :end_turn}} =
+               Bedrock.converse(emu_request(@opus, "What are your hours?"), opts)
+
+      # Runtime CountTokens for a base id that has it; the Messages API's for Opus 4.7.
+      sonnet4 = "anthropic.claude-sonnet-4-20250514-v1:0"
+      assert {:ok, n} = Bedrock.count_tokens(emu_request(sonnet4, "What are your hours?"), opts)
+      assert n > 0
+      assert {:ok, m} = Bedrock.count_tokens(emu_request(@opus, "What are your hours?"), opts)
+      assert m > 0
+
+      assert {:error, %Aybiza.Error{reason: :validation}} =
+               Bedrock.count_tokens(emu_request("amazon.nova-pro-v1:0", "hi"), opts)
+    end
+  end
 end

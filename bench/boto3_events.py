@@ -12,7 +12,7 @@ import time
 import boto3
 from botocore.config import Config
 
-MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
+MODEL = "us.anthropic.claude-opus-4-7"
 
 
 def main():

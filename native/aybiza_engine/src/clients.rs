@@ -1,5 +1,8 @@
 //! One SDK client per (region, endpoint, credential source), built once and reused so calls
 //! share pooled keep-alive connections instead of paying a TCP + TLS handshake each turn.
+//! The SDK client and the Messages-API transport of one configuration share one HTTP
+//! connector (the SDK's own hyper + rustls connector), so they share one connection pool:
+//! `warm` opens connections the Messages API then uses too.
 
 use crate::config::{ClientConfig, CredentialSpec};
 use aws_config::retry::RetryConfig;
@@ -9,7 +12,14 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_bedrockruntime::config::Token;
 use aws_sdk_bedrockruntime::Client;
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::Connector;
 use aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
@@ -49,6 +59,46 @@ async fn cached(config: &ClientConfig) -> Cached {
     cell.get_or_init(|| build_client(config)).await.clone()
 }
 
+static CONNECTORS: Mutex<Option<HashMap<Key, SharedHttpConnector>>> = Mutex::new(None);
+
+/// The pooled HTTP connector of `config` (the SDK's default rustls/aws-lc connector, with
+/// the configuration's connect timeout), built once and shared by the SDK client and the
+/// Messages-API transport.
+pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
+    let mut guard = CONNECTORS.lock().unwrap_or_else(|p| p.into_inner());
+    guard
+        .get_or_insert_with(HashMap::new)
+        .entry(config.cache_key())
+        .or_insert_with(|| {
+            let settings = HttpConnectorSettings::builder()
+                .connect_timeout(config.timeouts.connect)
+                .build();
+            SharedHttpConnector::new(
+                Connector::builder()
+                    .connector_settings(settings)
+                    .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+                    .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                    .build(),
+            )
+        })
+        .clone()
+}
+
+/// Hands the SDK the shared connector whatever settings it asks with (the connect timeout
+/// is already the configuration's; read timeouts are enforced per call by the engine).
+#[derive(Debug)]
+struct SharedConnectorClient(SharedHttpConnector);
+
+impl HttpClient for SharedConnectorClient {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.clone()
+    }
+}
+
 /// Number of cached clients (for tests and diagnostics).
 pub fn cached_clients() -> usize {
     CLIENTS
@@ -70,6 +120,9 @@ async fn build_client(config: &ClientConfig) -> Cached {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region.clone())
         .timeout_config(timeouts)
+        .http_client(SharedHttpClient::new(SharedConnectorClient(connector_for(
+            config,
+        ))))
         .retry_config(RetryConfig::standard().with_max_attempts(3));
 
     let mut api_key = None;

@@ -5,24 +5,22 @@
 //!
 //! It shares the Converse path's machinery rather than growing a second one: the HTTP
 //! connector is the AWS SDK's own (`aws-smithy-http-client`, hyper 1 with rustls/aws-lc,
-//! platform roots, pooled keep-alive connections), built once per client configuration; the
+//! platform roots, pooled keep-alive connections), the very connector of the SDK client of
+//! the same configuration (`clients::connector_for`), so both share one pool; the
 //! credentials come from the cached SDK client's provider (so the default chain, profiles
 //! and assumed roles are resolved and refreshed in one place); signing is the official
 //! `aws-sigv4` crate; events go through the same [`StreamState`] (sentences, tool input,
 //! thinking, usage) and the Anthropic event decoder the InvokeModel stream uses.
 
 use crate::call::{anthropic_event, Stop};
-use crate::clients::credentials_for;
+use crate::clients::{connector_for, credentials_for};
 use crate::config::{ClientConfig, CredentialSpec};
 use crate::state::StreamState;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
 use aws_sigv4::sign::v4;
-use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_http_client::Connector;
-use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
+use aws_smithy_runtime_api::client::http::HttpConnector;
 use aws_smithy_runtime_api::client::identity::Identity;
 use aws_smithy_types::body::SdkBody;
 use aybiza_core::error::{Error, ErrorKind};
@@ -33,7 +31,7 @@ use aybiza_core::sse::{SseEvent, SseLimits, SseParser};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 use tokio::time::timeout;
 
@@ -41,29 +39,6 @@ use tokio::time::timeout;
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 type Key = (String, Option<String>, u64);
-
-static CONNECTORS: Mutex<Option<HashMap<Key, Arc<Connector>>>> = Mutex::new(None);
-
-/// The pooled connector for `config` (one per client configuration, like the SDK clients).
-fn connector_for(config: &ClientConfig) -> Arc<Connector> {
-    let mut guard = CONNECTORS.lock().unwrap_or_else(|p| p.into_inner());
-    guard
-        .get_or_insert_with(HashMap::new)
-        .entry(config.cache_key())
-        .or_insert_with(|| {
-            let settings = HttpConnectorSettings::builder()
-                .connect_timeout(config.timeouts.connect)
-                .build();
-            Arc::new(
-                Connector::builder()
-                    .connector_settings(settings)
-                    .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
-                    .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-                    .build(),
-            )
-        })
-        .clone()
-}
 
 /// A Messages-API request ready to send: the JSON body (already translated) and where to.
 pub struct MessagesCall {

@@ -8,7 +8,8 @@ use serde_json::{json, Value};
 use std::sync::mpsc;
 use std::time::Duration;
 
-pub const MODEL: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
+// An active model (Claude 3.5 Haiku reached end of life; the emulator answers 404 for it).
+pub const MODEL: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 pub fn emulator(rules: Vec<Rule>) -> Emulator {
     let cfg = EmulatorConfig {

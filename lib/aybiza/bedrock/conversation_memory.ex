@@ -287,7 +287,7 @@ defmodule Aybiza.Bedrock.ConversationMemory do
   end
 
   # The smallest n in lo..hi with fits?.(n), or hi (everything dropped) when none fits.
-  defp search(fits?, lo, hi) when lo >= hi, do: hi
+  defp search(_fits?, lo, hi) when lo >= hi, do: hi
 
   defp search(fits?, lo, hi) do
     if fits?.(lo) do

@@ -725,7 +725,7 @@ pub(crate) fn anthropic_event(
             state.message_start()?;
         }
         "content_block_start" => {
-            let block = ev.get("content_block").cloned().unwrap_or(Value::Null);
+            let block = ev.get("content_block").unwrap_or(&Value::Null);
             if block.get("type").and_then(Value::as_str) == Some("tool_use") {
                 let id = block.get("id").and_then(Value::as_str).unwrap_or("");
                 let name = block.get("name").and_then(Value::as_str).unwrap_or("");
@@ -733,19 +733,14 @@ pub(crate) fn anthropic_event(
             }
         }
         "content_block_delta" => {
-            let delta = ev.get("delta").cloned().unwrap_or(Value::Null);
-            let s = |k: &str| {
-                delta
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            };
+            // Borrowed, not cloned: this runs once per streamed delta.
+            let delta = ev.get("delta").unwrap_or(&Value::Null);
+            let s = |k: &str| delta.get(k).and_then(Value::as_str).unwrap_or("");
             match delta.get("type").and_then(Value::as_str).unwrap_or("") {
-                "text_delta" => state.text_delta(index, &s("text"))?,
-                "input_json_delta" => state.tool_delta(index, &s("partial_json"))?,
-                "thinking_delta" => state.reasoning_delta(index, &s("thinking"))?,
-                "signature_delta" => state.reasoning_signature(index, &s("signature")),
+                "text_delta" => state.text_delta(index, s("text"))?,
+                "input_json_delta" => state.tool_delta(index, s("partial_json"))?,
+                "thinking_delta" => state.reasoning_delta(index, s("thinking"))?,
+                "signature_delta" => state.reasoning_signature(index, s("signature")),
                 _ => {}
             }
         }

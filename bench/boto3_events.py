@@ -12,7 +12,7 @@ import time
 import boto3
 from botocore.config import Config
 
-MODEL = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+MODEL = "us.anthropic.claude-opus-4-7"
 
 
 def main():

@@ -79,6 +79,15 @@ def main():
           val(ev, "rust_sdk_cpu_per_delta"), "includes segmenting and BEAM delivery")
     ratio("CPU per delta: boto3 / NIF", val(ev, "boto3_cpu_per_delta"),
           val(ev, "nif_cpu_per_delta"), "how much more CPU the Python client burns per event")
+    ratio("events/s: Messages API (SSE) / Converse (event stream), NIF", val(ev, "nif_sse_deltas_per_s"),
+          val(ev, "nif_deltas_per_s"), "same model, reply and deltas; only the transport differs")
+    ratio("CPU per delta: Messages API (SSE) / Converse (event stream), NIF",
+          val(ev, "nif_sse_cpu_per_delta"), val(ev, "nif_cpu_per_delta"),
+          "SSE parsing in aybiza_core vs the SDK's event-stream decoding")
+    a, b = val("ttfs", "nif_sse_first_sentence_p50"), val("ttfs", "nif_first_sentence_p50")
+    if isinstance(a, float) and isinstance(b, float):
+        ratios.append(f"| time to first sentence: Messages API - Converse (p50) | {a - b:,.0f} us | "
+                      "what the SSE transport adds (or saves) on the first sentence |")
     a, b = val("ttfs", "nif_first_sentence_p50"), val("ttfs", "rust_sdk_first_sentence_p50")
     if isinstance(a, float) and isinstance(b, float):
         ratios.append(f"| time to first sentence: NIF - raw Rust SDK (p50) | {a - b:,.0f} us | "

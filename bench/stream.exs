@@ -3,7 +3,10 @@
 #
 #   events   - per-event overhead: streams of thousands of 4-char deltas sent as fast as the
 #              emulator can, through the NIF into this process; events/s and CPU µs/event.
-#   ttfs     - time to first sentence on a fixed reply, minus the emulator's first-token delay.
+#              Twice, same model and reply: ConverseStream (AWS event stream, `nif_*`) and
+#              the Anthropic Messages API (SSE, `nif_sse_*`).
+#   ttfs     - time to first sentence on a fixed reply, minus the emulator's first-token delay
+#              (Converse `nif_*` and Messages API `nif_sse_*`).
 #   cancel   - from cancel/1, and from the owner's death, to live_streams() dropping.
 #   latency  - delivery latency (emulator send stamp -> receiving process) of text and sentence
 #              events at 30 tokens/s, at each concurrency of BENCH_LEVELS; BEAM memory and RSS
@@ -21,9 +24,14 @@ defmodule AybizaBench.Stream do
 
   # --- events ------------------------------------------------------------------------------
 
-  def events do
+  # The two transports of the same model: ConverseStream and the Messages API over SSE.
+  defp transports, do: [{"nif", [api: :converse]}, {"nif_sse", [api: :messages]}]
+
+  def events, do: Enum.each(transports(), fn {label, api} -> events(label, api) end)
+
+  defp events(label, api) do
     streams = env_int("BENCH_EVENT_STREAMS", 20)
-    opts = client_opts()
+    opts = client_opts(api)
     req = request("bench-fast")
     # Warm: the connection pool and the SDK client of this config.
     {:ok, _} = run_counting(req, opts)
@@ -38,10 +46,14 @@ defmodule AybizaBench.Stream do
 
     us = System.monotonic_time(:microsecond) - t0
     cpu = cpu_us() - cpu0
-    note = "#{streams} streams x #{div(deltas, streams)} deltas, all messages incl. sentences"
-    row("events", "nif_messages_per_s", events * 1_000_000 / us, "ev/s", note)
-    row("events", "nif_deltas_per_s", deltas * 1_000_000 / us, "ev/s", note)
-    row("events", "nif_cpu_per_delta", cpu / deltas, "us", note <> "; whole VM incl. tokio")
+
+    note =
+      "#{streams} streams x #{div(deltas, streams)} deltas, all messages incl. sentences; " <>
+        "api: #{api[:api]}"
+
+    row("events", "#{label}_messages_per_s", events * 1_000_000 / us, "ev/s", note)
+    row("events", "#{label}_deltas_per_s", deltas * 1_000_000 / us, "ev/s", note)
+    row("events", "#{label}_cpu_per_delta", cpu / deltas, "us", note <> "; whole VM incl. tokio")
   end
 
   # Counts every message of one stream and its text deltas.
@@ -67,20 +79,22 @@ defmodule AybizaBench.Stream do
 
   # --- time to first sentence ----------------------------------------------------------------
 
-  def ttfs do
+  def ttfs, do: Enum.each(transports(), fn {label, api} -> ttfs(label, api) end)
+
+  defp ttfs(label, api) do
     runs = env_int("BENCH_TTFS_RUNS", 50)
     delay_us = env_int("BENCH_FIRST_TOKEN_MS", 100) * 1000
-    opts = client_opts()
+    opts = client_opts(api)
     req = request("bench-ttfs")
     {:ok, _} = first_sentence(req, opts)
 
     samples = for _ <- 1..runs, do: first_sentence(req, opts)
     tok = Enum.map(samples, fn {:ok, {t, _}} -> t - delay_us end) |> quantiles()
     sen = Enum.map(samples, fn {:ok, {_, s}} -> s - delay_us end) |> quantiles()
-    note = "#{runs} runs, emulator first_token_ms=#{div(delay_us, 1000)}"
-    row("ttfs", "nif_first_token_p50", tok.p50, "us", note)
-    row("ttfs", "nif_first_sentence_p50", sen.p50, "us", note)
-    row("ttfs", "nif_first_sentence_p99", sen.p99, "us", note)
+    note = "#{runs} runs, emulator first_token_ms=#{div(delay_us, 1000)}; api: #{api[:api]}"
+    row("ttfs", "#{label}_first_token_p50", tok.p50, "us", note)
+    row("ttfs", "#{label}_first_sentence_p50", sen.p50, "us", note)
+    row("ttfs", "#{label}_first_sentence_p99", sen.p99, "us", note)
   end
 
   # µs from stream/2 to the first {:text, _} and to {:sentence, 0, _}, measured here.

@@ -87,7 +87,7 @@ defmodule Aybiza.Bedrock do
   """
 
   alias Aybiza.{Error, Native}
-  alias Aybiza.Bedrock.{Config, Options}
+  alias Aybiza.Bedrock.{Config, MessagesApi, Options}
 
   @typedoc "The handle of a running stream; messages are tagged with it."
   @type stream_ref :: reference()
@@ -106,7 +106,16 @@ defmodule Aybiza.Bedrock do
           | {:done, map()}
           | {:error, Error.t()}
 
-  @stream_opts [:to, :sentences, :operation, :backend, :limits]
+  @stream_opts [
+    :to,
+    :sentences,
+    :operation,
+    :backend,
+    :limits,
+    :api,
+    :messages_endpoint,
+    :exact_token_counts
+  ]
 
   @doc false
   # Every option `stream/2` takes (client options included), for layers that pass options
@@ -153,8 +162,14 @@ defmodule Aybiza.Bedrock do
 
   Options: the client options of this module plus `:to` (receiver pid), `:sentences`
   (`true` or `:sentence` for sentence mode, `:voice` for the voice preset, `false`, or
-  segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`) and `:limits` (see
-  "Limits" above).
+  segmenter options as for `Aybiza.Bedrock.Text.new_segmenter/1`), `:limits` (see "Limits"
+  above), `:api` and `:messages_endpoint` (see `Aybiza.Bedrock.MessagesApi`: models the catalog
+  serves on the Anthropic Messages API, such as Claude Opus 4.7, stream over SSE from
+  `/anthropic/v1/messages` with the same events; `api: :converse | :messages` forces one),
+  and `:exact_token_counts` (`false` by default; `true`: when a stream ends without usage
+  from Bedrock, e.g. cancelled or cut off, the engine asks CountTokens for the request's
+  exact input tokens before the terminal message, so the estimated cost's input side is
+  exact; this adds one round trip before that terminal).
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -171,9 +186,25 @@ defmodule Aybiza.Bedrock do
     stream_opts =
       Options.validate!(
         stream_opts,
-        [to: self(), sentences: true, operation: :converse_stream, backend: nil, limits: []],
+        [
+          to: self(),
+          sentences: true,
+          operation: :converse_stream,
+          backend: nil,
+          limits: [],
+          api: :auto,
+          messages_endpoint: :runtime,
+          exact_token_counts: false
+        ],
         "Aybiza.Bedrock.stream/2 option"
       )
+
+    {api, endpoint} = MessagesApi.validate!(stream_opts)
+    exact? = stream_opts[:exact_token_counts]
+
+    unless is_boolean(exact?) do
+      raise ArgumentError, ":exact_token_counts must be a boolean, got: #{inspect(exact?)}"
+    end
 
     to = stream_opts[:to]
 
@@ -186,17 +217,84 @@ defmodule Aybiza.Bedrock do
             ":operation must be :converse_stream or :invoke_model_with_response_stream, got: #{inspect(operation)}"
     end
 
+    if operation == :invoke_model_with_response_stream and api == :messages do
+      raise ArgumentError, "api: :messages takes a Converse-shaped request, not a raw model body"
+    end
+
     native_opts = %{
       sentences: Config.segmenter_options!(stream_opts[:sentences]),
-      limits: limits(stream_opts[:limits])
+      limits: limits(stream_opts[:limits]),
+      exact_token_counts: exact?
     }
 
-    with {:ok, config} <- Config.client_config(client_opts) do
+    with {:ok, config} <- Config.client_config(client_opts),
+         {:ok, operation} <- streaming_operation(operation, request, api, endpoint) do
       start(operation, request, config, to, native_opts)
     end
   end
 
   def stream(request, opts), do: bad_arguments!(request, opts)
+
+  defp streaming_operation(:converse_stream, request, api, endpoint) do
+    with {:ok, chosen} <- MessagesApi.select(request, api) do
+      {:ok, MessagesApi.stream_operation(chosen, endpoint)}
+    end
+  end
+
+  defp streaming_operation(operation, _request, _api, _endpoint), do: {:ok, operation}
+
+  @doc """
+  Streams over the Anthropic Messages API on Bedrock (SSE from `/anthropic/v1/messages`),
+  whatever the catalog prefers: `stream(request, Keyword.put(opts, :api, :messages))`. Same
+  request shape, options and events as `stream/2`; see `Aybiza.Bedrock.MessagesApi`.
+  """
+  @spec messages(map(), keyword()) :: {:ok, stream_ref()} | {:error, Error.t()}
+  def messages(request, opts \\ [])
+
+  def messages(request, opts) when is_map(request) and is_list(opts) do
+    stream(request, Keyword.put(keyword!(opts), :api, :messages))
+  end
+
+  def messages(request, opts), do: bad_arguments!(request, opts)
+
+  @doc "Like `messages/2` but returns the ref or raises `Aybiza.Error`."
+  @spec messages!(map(), keyword()) :: stream_ref()
+  def messages!(request, opts \\ []), do: unwrap!(messages(request, opts))
+
+  @doc """
+  The exact number of input tokens `request` (a Converse-shaped request) costs on its
+  model, counted by Bedrock with the model's tokenizer: no inference, no charge. Converse
+  models use bedrock-runtime `CountTokens`; models served on the Messages API (`:api`, as
+  for `stream/2`) use its `count_tokens` on `:messages_endpoint` (AWS: profile-only Claude
+  models have no runtime CountTokens). Takes the client options.
+
+      {:ok, 1_204} = Aybiza.Bedrock.count_tokens(%{model_id: id, messages: messages})
+
+  Bedrock answers `:validation` for models it cannot count (e.g. Nova, or an inference
+  profile id where the base id is needed).
+  """
+  @spec count_tokens(map(), keyword()) :: {:ok, non_neg_integer()} | {:error, Error.t()}
+  def count_tokens(request, opts \\ [])
+
+  def count_tokens(request, opts) when is_map(request) and is_list(opts) do
+    {api_opts, client_opts} = Keyword.split(keyword!(opts), [:api, :messages_endpoint, :backend])
+    {api, endpoint} = MessagesApi.validate!(api_opts)
+
+    with {:ok, chosen} <- MessagesApi.select(request, api),
+         {:ok, result} <-
+           call(MessagesApi.count_operation(chosen, endpoint), request, client_opts) do
+      case result do
+        %{body: %{"input_tokens" => n}} when is_integer(n) -> {:ok, n}
+        _ -> {:error, Error.new(:protocol, "CountTokens returned no input token count")}
+      end
+    end
+  end
+
+  def count_tokens(request, opts), do: bad_arguments!(request, opts)
+
+  @doc "Like `count_tokens/2` but raises `Aybiza.Error` on failure."
+  @spec count_tokens!(map(), keyword()) :: non_neg_integer()
+  def count_tokens!(request, opts \\ []), do: unwrap!(count_tokens(request, opts))
 
   @doc """
   Like `stream/2` but with InvokeModelWithResponseStream and a raw model body (for Anthropic
@@ -222,14 +320,28 @@ defmodule Aybiza.Bedrock do
   `:stop_reason`, `:usage`, `:cost`, `:timings`, `:model_id`, `:region`, `:request_id`.
 
   The call runs on the engine's runtime; the calling process waits in a `receive`, never
-  blocking a scheduler. Options: the client options of this module and `:limits` (see
-  "Limits"); `invoke_model/3` and `invoke_model_stream/3` take the same.
+  blocking a scheduler. Options: the client options of this module, `:limits` (see
+  "Limits"; `invoke_model/3` and `invoke_model_stream/3` take it too), and `:api` and
+  `:messages_endpoint`, which select the API as for `stream/2`: a call on the Messages API
+  streams and returns the collected answer in the same shape.
   """
   @spec converse(map(), keyword()) :: {:ok, map()} | {:error, Error.t()}
   def converse(request, opts \\ [])
 
   def converse(request, opts) when is_map(request) and is_list(opts) do
-    call(:converse, request, opts)
+    {api_opts, client_opts} = Keyword.split(keyword!(opts), [:api, :messages_endpoint])
+    {api, endpoint} = MessagesApi.validate!(api_opts)
+
+    case MessagesApi.select(request, api) do
+      {:ok, :converse} ->
+        call(:converse, request, client_opts)
+
+      {:ok, :messages} ->
+        call(MessagesApi.stream_operation(:messages, endpoint), request, client_opts)
+
+      {:error, _} = error ->
+        error
+    end
   end
 
   def converse(request, opts), do: bad_arguments!(request, opts)

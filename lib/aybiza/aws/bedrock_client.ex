@@ -74,6 +74,8 @@ defmodule Aybiza.AWS.BedrockClient do
     sentences: :voice,
     backend: nil,
     client_opts: [],
+    api: :auto,
+    messages_endpoint: :runtime,
     fallback_line: nil,
     recovery: nil,
     policy: [],
@@ -180,6 +182,10 @@ defmodule Aybiza.AWS.BedrockClient do
       `Aybiza.Bedrock.Text` (clause cut at 250 characters, every sentence normalized for speech).
     * `:backend` - a module implementing `Aybiza.Bedrock.Backend` or `{module, opts}`.
     * `:client_opts` - client options of `Aybiza.Bedrock` (`:timeouts`, `:endpoint`, ...).
+    * `:api` - `:auto` (default: the catalog's transport for the model, e.g. the Anthropic
+      Messages API over SSE for Claude Opus 4.7), `:converse` or `:messages`;
+      `:messages_endpoint` - `:runtime` (default) or `:mantle`. See
+      `Aybiza.Bedrock.MessagesApi`.
     * `:fallback_line` - `true` (the default line), a string, or `nil`/`false` (none).
     * `:recovery` - mid-stream recovery: `true` (default), `false`, `:prefill`, `:instruction`.
     * `:policy` - options of `Aybiza.Bedrock.Policy.options!/1`; `:breaker` - options of
@@ -217,7 +223,11 @@ defmodule Aybiza.AWS.BedrockClient do
         ref: ref,
         to: to,
         backend: backend,
-        backend_opts: Keyword.merge(opts[:client_opts], backend_opts),
+        backend_opts:
+          Keyword.merge(
+            Keyword.merge(opts[:client_opts], Keyword.take(opts, [:api, :messages_endpoint])),
+            backend_opts
+          ),
         model_id: model_id,
         region: region,
         build_request: build,
@@ -420,6 +430,8 @@ defmodule Aybiza.AWS.BedrockClient do
       tool_choice: &(&1 in [:auto, :any] or match?({:tool, name} when is_binary(name), &1)),
       latency: &(&1 in [:standard, :optimized]),
       client_opts: &is_list/1,
+      api: &(&1 in [:auto, :converse, :messages]),
+      messages_endpoint: &(&1 in [:runtime, :mantle]),
       fallback_line: &(is_nil(&1) or is_boolean(&1) or is_binary(&1)),
       recovery: &(is_nil(&1) or is_boolean(&1) or &1 in [:prefill, :instruction]),
       policy: &is_list/1,

@@ -190,12 +190,30 @@ defmodule Aybiza.Bedrock.ConversationMemory do
 
   Options: `:last_n` and `:since` as for `get_context/2` (trimming never splits a tool use
   from its result), `:summary` (`true`: start with the stored summary as context text).
+
+  Token budget: `:max_input_tokens` keeps the most recent history whose messages (with the
+  summary and the prompt) fit in that many input tokens, dropping the oldest first (the
+  prompt is always kept). Tokens are estimated with `Aybiza.Bedrock.Catalog.estimate_tokens/1`
+  unless `:count_tokens` is a keyword list with `:model_id` (plus the client options and
+  `:api` of `Aybiza.Bedrock.count_tokens/2`, and optionally `:system` and `:tool_config` of
+  the request these messages go into): then Bedrock's CountTokens counts exactly, with a
+  binary search over how much history to keep (about log2(n) + 1 requests). If counting
+  fails, the estimate decides and a warning is logged.
   """
   @spec build_messages_with_memory(call_id(), String.t() | map() | [map()] | nil, keyword()) :: [
           message()
         ]
   def build_messages_with_memory(call_id, prompt, opts \\ []) do
-    opts = Keyword.validate!(opts, [:memory, :last_n, :since, summary: false])
+    opts =
+      Keyword.validate!(opts, [
+        :memory,
+        :last_n,
+        :since,
+        :max_input_tokens,
+        summary: false,
+        count_tokens: false
+      ])
+
     context = get_context(call_id, Keyword.take(opts, [:memory, :last_n, :since]))
 
     summary =
@@ -208,8 +226,113 @@ defmodule Aybiza.Bedrock.ConversationMemory do
       end
 
     history = Enum.map(context.history, &%{role: &1.role, content: &1.content})
-    normalize_messages(summary ++ history ++ prompt_messages(prompt))
+    prompt = prompt_messages(prompt)
+
+    case opts[:max_input_tokens] do
+      nil ->
+        normalize_messages(summary ++ history ++ prompt)
+
+      max when is_integer(max) and max > 0 ->
+        fit_tokens(summary, history, prompt, max, counter!(opts[:count_tokens]))
+
+      other ->
+        raise ArgumentError,
+              ":max_input_tokens must be a positive integer, got: #{inspect(other)}"
+    end
   end
+
+  # --- token budget --------------------------------------------------------------------
+
+  defp counter!(false), do: :estimate
+
+  defp counter!(opts) when is_list(opts) do
+    case opts[:model_id] do
+      id when is_binary(id) and id != "" ->
+        {:exact, opts}
+
+      other ->
+        raise ArgumentError, ":count_tokens needs a :model_id, got: #{inspect(other)}"
+    end
+  end
+
+  defp counter!(other),
+    do:
+      raise(
+        ArgumentError,
+        ":count_tokens must be false or a keyword list with :model_id, got: #{inspect(other)}"
+      )
+
+  # Keeps history[drop..] for the smallest `drop` whose messages fit in `max` tokens. Fewer
+  # messages never count more tokens, so a binary search finds it.
+  defp fit_tokens(summary, history, prompt, max, counter) do
+    candidate = fn drop -> normalize_messages(summary ++ Enum.drop(history, drop) ++ prompt) end
+    fits? = fn drop -> count(candidate.(drop), counter) <= max end
+
+    drop =
+      try do
+        search(fits?, 0, length(history))
+      catch
+        {:count_failed, error} ->
+          require Logger
+
+          Logger.warning(
+            "conversation memory: CountTokens failed (#{Exception.message(error)}); trimming by estimate"
+          )
+
+          estimate_fits? = fn drop -> count(candidate.(drop), :estimate) <= max end
+          search(estimate_fits?, 0, length(history))
+      end
+
+    candidate.(drop)
+  end
+
+  # The smallest n in lo..hi with fits?.(n), or hi (everything dropped) when none fits.
+  defp search(_fits?, lo, hi) when lo >= hi, do: hi
+
+  defp search(fits?, lo, hi) do
+    if fits?.(lo) do
+      lo
+    else
+      bisect(fits?, lo, hi)
+    end
+  end
+
+  # fits?.(lo) is false; find the smallest fitting n in (lo, hi].
+  defp bisect(_fits?, lo, hi) when hi - lo <= 1, do: hi
+
+  defp bisect(fits?, lo, hi) do
+    mid = div(lo + hi, 2)
+    if fits?.(mid), do: bisect(fits?, lo, mid), else: bisect(fits?, mid, hi)
+  end
+
+  defp count([], _counter), do: 0
+
+  defp count(messages, :estimate) do
+    Enum.reduce(messages, 0, fn %{content: content}, acc ->
+      acc + 4 + Enum.reduce(content, 0, &(&2 + block_tokens(&1)))
+    end)
+  end
+
+  defp count(messages, {:exact, opts}) do
+    {request_keys, client_opts} = Keyword.split(opts, [:model_id, :system, :tool_config])
+    request = request_keys |> Map.new() |> Map.put(:messages, messages)
+
+    case Aybiza.Bedrock.count_tokens(request, client_opts) do
+      {:ok, n} -> n
+      {:error, error} -> throw({:count_failed, error})
+    end
+  end
+
+  defp block_tokens(block) when is_map(block) do
+    case {get(block, :text, nil), get(block, :tool_use, nil), get(block, :tool_result, nil)} do
+      {text, _, _} when is_binary(text) -> Aybiza.Bedrock.Catalog.estimate_tokens(text)
+      {_, %{} = use, _} -> Aybiza.Bedrock.Catalog.estimate_tokens(inspect(get(use, :input, %{})))
+      {_, _, %{} = result} -> Aybiza.Bedrock.Catalog.estimate_tokens(inspect(result))
+      _ -> Aybiza.Bedrock.Catalog.estimate_tokens(inspect(block))
+    end
+  end
+
+  defp block_tokens(_block), do: 0
 
   defp prompt_messages(nil), do: []
   defp prompt_messages(text) when is_binary(text), do: [%{role: :user, content: [%{text: text}]}]

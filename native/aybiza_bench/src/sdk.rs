@@ -13,7 +13,7 @@ use aws_sdk_bedrockruntime::Client;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use std::time::Instant;
 
-pub const MODEL: &str = "anthropic.claude-3-5-haiku-20241022-v1:0";
+pub const MODEL: &str = "us.anthropic.claude-opus-4-7";
 // The emulator's default static test credentials.
 const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";

@@ -8,9 +8,13 @@
 //!   to offending fields.
 //! - [`limits`]: request size, depth and count limits, checked before the network.
 //! - [`error`]: the one error enum shared by every layer.
+//! - [`messages`]: the Anthropic Messages API on Bedrock: request translation, errors.
+//! - [`sse`]: a bounded, incremental Server-Sent Events parser.
 
 pub mod catalog;
 pub mod error;
 pub mod limits;
+pub mod messages;
 pub mod request;
+pub mod sse;
 pub mod text;

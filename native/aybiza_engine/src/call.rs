@@ -6,6 +6,7 @@ use crate::config::{decode_config, ClientConfig};
 use crate::convert::{output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
+use crate::messages::{self, MessagesCall};
 use crate::runtime::runtime;
 use crate::state::StreamState;
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
@@ -16,6 +17,9 @@ use aws_sdk_bedrockruntime::Client;
 use aybiza_core::catalog::{estimate_tokens, preflight};
 use aybiza_core::error::{Error, ErrorKind, Phase};
 use aybiza_core::limits::Limits;
+use aybiza_core::messages::{
+    count_tokens_body, to_messages_body, MessagesEndpoint, COUNT_TOKENS_PATH, MESSAGES_PATH,
+};
 use aybiza_core::request::{
     decode_converse_with, decode_invoke_with, estimate_input_tokens, is_anthropic_model,
     InvokeRequest,
@@ -38,6 +42,12 @@ pub enum Operation {
     InvokeModelWithResponseStream,
     /// Opens a pooled connection to the endpoint without doing any model work.
     Warm,
+    /// The Anthropic Messages API (`/anthropic/v1/messages`), streamed as SSE.
+    Messages(MessagesEndpoint),
+    /// Bedrock Runtime CountTokens for a Converse-shaped request.
+    CountTokens,
+    /// The Messages API's `count_tokens` (for models CountTokens does not serve).
+    MessagesCountTokens(MessagesEndpoint),
 }
 
 impl Operation {
@@ -48,6 +58,13 @@ impl Operation {
             "invoke_model" => Operation::InvokeModel,
             "invoke_model_with_response_stream" => Operation::InvokeModelWithResponseStream,
             "warm" => Operation::Warm,
+            "messages" => Operation::Messages(MessagesEndpoint::Runtime),
+            "messages_mantle" => Operation::Messages(MessagesEndpoint::Mantle),
+            "count_tokens" => Operation::CountTokens,
+            "messages_count_tokens" => Operation::MessagesCountTokens(MessagesEndpoint::Runtime),
+            "messages_count_tokens_mantle" => {
+                Operation::MessagesCountTokens(MessagesEndpoint::Mantle)
+            }
             _ => return None,
         })
     }
@@ -110,12 +127,17 @@ pub struct CallOptions {
     pub splitter: Option<Box<dyn SentenceSplitter>>,
     /// Size and depth limits the request is decoded under.
     pub limits: Limits,
+    /// When a stream ends without usage from Bedrock (cancelled, cut off, failed), ask
+    /// CountTokens for the request's exact input tokens before the terminal message.
+    pub exact_token_counts: bool,
 }
 
 enum Prepared {
     /// The request and its estimated input tokens (for pricing an interrupted stream).
     Converse(Box<SdkConverse>, u64),
     Invoke(InvokeRequest),
+    /// A Messages-API call, the caller's model id and the estimated input tokens.
+    Messages(MessagesCall, String, u64),
     Warm,
 }
 
@@ -129,22 +151,95 @@ pub fn start(
     sink: Box<dyn EventSink>,
 ) -> Result<CallHandle, Error> {
     let config = decode_config(config)?;
-    let prepared = match operation {
+    let prepared = prepare(operation, request, &options.limits, &config.region)?;
+    // The request is kept only when the caller wants exact counts for an interrupted call.
+    let count = match operation {
+        _ if !options.exact_token_counts => None,
+        Operation::ConverseStream => Some((Operation::CountTokens, request.clone())),
+        Operation::Messages(endpoint) => {
+            Some((Operation::MessagesCountTokens(endpoint), request.clone()))
+        }
+        _ => None,
+    };
+    Ok(spawn(operation, prepared, config, options, count, sink))
+}
+
+/// Decodes and validates a request for `operation` under `limits`, with the catalog's
+/// pre-flight rules for `region` where the API has them.
+fn prepare(
+    operation: Operation,
+    request: &Value,
+    limits: &Limits,
+    region: &str,
+) -> Result<Prepared, Error> {
+    Ok(match operation {
         Operation::ConverseStream | Operation::Converse => {
-            let mut req = decode_converse_with(request, &options.limits)?;
+            let mut req = decode_converse_with(request, limits)?;
             // Catalog rules (lifecycle, profile, sampling, thinking) before any network.
-            preflight::check_converse(&mut req, &config.region)?;
+            preflight::check_converse(&mut req, region)?;
             let input_tokens = estimate_input_tokens(&req);
             Prepared::Converse(Box::new(to_sdk(&req)?), input_tokens)
         }
         Operation::InvokeModel | Operation::InvokeModelWithResponseStream => {
-            let mut req = decode_invoke_with(request, &options.limits)?;
-            preflight::check_invoke(&mut req, &config.region)?;
+            let mut req = decode_invoke_with(request, limits)?;
+            preflight::check_invoke(&mut req, region)?;
             Prepared::Invoke(req)
         }
         Operation::Warm => Prepared::Warm,
-    };
-    Ok(spawn(operation, prepared, config, options, sink))
+        Operation::CountTokens => {
+            let req = decode_converse_with(request, limits)?;
+            Prepared::Converse(Box::new(to_sdk(&req)?), 0)
+        }
+        Operation::Messages(endpoint) | Operation::MessagesCountTokens(endpoint) => {
+            let req = decode_converse_with(request, limits)?;
+            let input_tokens = estimate_input_tokens(&req);
+            let body = to_messages_body(&req, endpoint)?;
+            let (body, path) = if matches!(operation, Operation::Messages(_)) {
+                (body, MESSAGES_PATH)
+            } else {
+                (count_tokens_body(body), COUNT_TOKENS_PATH)
+            };
+            let call = MessagesCall {
+                endpoint,
+                body,
+                path,
+            };
+            Prepared::Messages(call, req.model_id, input_tokens)
+        }
+    })
+}
+
+/// A sink for internal calls whose events nobody hears.
+struct Discard;
+
+impl EventSink for Discard {
+    fn send(&mut self, _event: Event) -> Result<(), ReceiverGone> {
+        Ok(())
+    }
+}
+
+/// The exact input tokens of `request` by CountTokens (`operation` is a count operation),
+/// or `None` when counting fails or takes longer than the first-byte timeout (capped at 5 s).
+async fn exact_input_tokens(
+    operation: Operation,
+    request: &Value,
+    limits: &Limits,
+    config: &ClientConfig,
+) -> Option<u64> {
+    let prepared = prepare(operation, request, limits, &config.region).ok()?;
+    let summary = Summary::default();
+    let mut state = StreamState::new(Box::new(Discard), None, Instant::now(), summary);
+    let limit = config.timeouts.first_byte.min(Duration::from_secs(5));
+    let work = AssertUnwindSafe(run(operation, prepared, config, &mut state)).catch_unwind();
+    match timeout(limit, work).await {
+        Ok(Ok(Ok(()))) => state
+            .summary
+            .body
+            .as_ref()
+            .and_then(|b| b.get("input_tokens"))
+            .and_then(Value::as_u64),
+        _ => None,
+    }
 }
 
 fn spawn(
@@ -152,6 +247,7 @@ fn spawn(
     prepared: Prepared,
     config: ClientConfig,
     options: CallOptions,
+    count: Option<(Operation, Value)>,
     sink: Box<dyn EventSink>,
 ) -> CallHandle {
     let cancel = Arc::new(CancelState::default());
@@ -165,6 +261,7 @@ fn spawn(
         let (model_id, request_input_tokens) = match &prepared {
             Prepared::Converse(c, tokens) => (c.model_id.clone(), *tokens),
             Prepared::Invoke(i) => (i.model_id.clone(), estimate_tokens(&i.body.to_string())),
+            Prepared::Messages(_, model_id, tokens) => (model_id.clone(), *tokens),
             Prepared::Warm => (String::new(), 0),
         };
         let summary = Summary {
@@ -193,6 +290,14 @@ fn spawn(
                 },
             }
         };
+        if let (Err(Stop::Failed(_)), Some((op, req))) = (&outcome, &count) {
+            if state.summary.usage.is_none() {
+                if let Some(n) = exact_input_tokens(*op, req, &options.limits, &config).await {
+                    state.summary.request_input_tokens = n;
+                    state.summary.input_tokens_exact = true;
+                }
+            }
+        }
         finish(&mut state, outcome);
     });
     handle
@@ -216,7 +321,7 @@ async fn cancelled(state: &CancelState) {
 }
 
 /// Why a call stopped early.
-enum Stop {
+pub(crate) enum Stop {
     Failed(Error),
     ReceiverGone,
 }
@@ -260,6 +365,22 @@ async fn run(
     config: &ClientConfig,
     state: &mut StreamState,
 ) -> Result<(), Stop> {
+    if let Prepared::Messages(..) = prepared {
+        // The Messages API needs no SDK client unless it signs (it then fetches one for
+        // the credentials).
+        return match (operation, prepared) {
+            (Operation::Messages(_), Prepared::Messages(call, ..)) => {
+                messages::stream(call, config, state).await
+            }
+            (Operation::MessagesCountTokens(_), Prepared::Messages(call, ..)) => {
+                messages::count_tokens(call, config, state).await
+            }
+            _ => Err(Stop::Failed(Error::new(
+                ErrorKind::Internal,
+                "operation and request do not match",
+            ))),
+        };
+    }
     let client = client_for(config).await;
     match (operation, prepared) {
         (Operation::ConverseStream, Prepared::Converse(req, _)) => {
@@ -275,6 +396,9 @@ async fn run(
             invoke_stream(&client, req, config, state).await
         }
         (Operation::Warm, _) => warm(&client, config, state).await,
+        (Operation::CountTokens, Prepared::Converse(req, _)) => {
+            count_tokens(&client, *req, config, state).await
+        }
         _ => Err(Stop::Failed(Error::new(
             ErrorKind::Internal,
             "operation and request do not match",
@@ -600,8 +724,9 @@ async fn invoke_stream(
     Ok(())
 }
 
-/// One Anthropic Messages stream event.
-fn anthropic_event(
+/// One Anthropic Messages stream event (InvokeModelWithResponseStream chunks and the
+/// Messages API's SSE data are the same JSON).
+pub(crate) fn anthropic_event(
     ev: &Value,
     state: &mut StreamState,
     input_usage: &mut Value,
@@ -615,7 +740,7 @@ fn anthropic_event(
             state.message_start()?;
         }
         "content_block_start" => {
-            let block = ev.get("content_block").cloned().unwrap_or(Value::Null);
+            let block = ev.get("content_block").unwrap_or(&Value::Null);
             if block.get("type").and_then(Value::as_str) == Some("tool_use") {
                 let id = block.get("id").and_then(Value::as_str).unwrap_or("");
                 let name = block.get("name").and_then(Value::as_str).unwrap_or("");
@@ -623,19 +748,14 @@ fn anthropic_event(
             }
         }
         "content_block_delta" => {
-            let delta = ev.get("delta").cloned().unwrap_or(Value::Null);
-            let s = |k: &str| {
-                delta
-                    .get(k)
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string()
-            };
+            // Borrowed, not cloned: this runs once per streamed delta.
+            let delta = ev.get("delta").unwrap_or(&Value::Null);
+            let s = |k: &str| delta.get(k).and_then(Value::as_str).unwrap_or("");
             match delta.get("type").and_then(Value::as_str).unwrap_or("") {
-                "text_delta" => state.text_delta(index, &s("text"))?,
-                "input_json_delta" => state.tool_delta(index, &s("partial_json"))?,
-                "thinking_delta" => state.reasoning_delta(index, &s("thinking"))?,
-                "signature_delta" => state.reasoning_signature(index, &s("signature")),
+                "text_delta" => state.text_delta(index, s("text"))?,
+                "input_json_delta" => state.tool_delta(index, s("partial_json"))?,
+                "thinking_delta" => state.reasoning_delta(index, s("thinking"))?,
+                "signature_delta" => state.reasoning_signature(index, s("signature")),
                 _ => {}
             }
         }
@@ -684,6 +804,37 @@ fn generic_chunk(chunk: &Value, state: &mut StreamState) -> Result<(), Stop> {
     {
         state.stop_reason(reason)?;
     }
+    Ok(())
+}
+
+/// Bedrock Runtime CountTokens: the token count of a Converse request, as the model's
+/// tokenizer sees it (no inference, no charge). The count goes in the summary's body as
+/// `{"input_tokens": n}`.
+async fn count_tokens(
+    client: &Client,
+    req: SdkConverse,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let request = sdk::ConverseTokensRequest::builder()
+        .set_messages(Some(req.messages))
+        .set_system((!req.system.is_empty()).then_some(req.system))
+        .set_tool_config(req.tool_config)
+        .set_additional_model_request_fields(req.additional_model_request_fields)
+        .build();
+    let send = client
+        .count_tokens()
+        .model_id(&req.model_id)
+        .input(sdk::CountTokensInput::Converse(request))
+        .send();
+    let output = first_byte(config.timeouts.total, async {
+        send.await.map_err(sdk_error)
+    })
+    .await?;
+    state.first_byte();
+    state.summary.request_id = output.request_id().map(str::to_string);
+    let tokens = output.input_tokens().max(0) as u64;
+    state.summary.body = Some(serde_json::json!({"input_tokens": tokens}));
     Ok(())
 }
 

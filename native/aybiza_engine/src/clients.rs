@@ -1,5 +1,8 @@
 //! One SDK client per (region, endpoint, credential source), built once and reused so calls
 //! share pooled keep-alive connections instead of paying a TCP + TLS handshake each turn.
+//! The SDK client and the Messages-API transport of one configuration share one HTTP
+//! connector (the SDK's own hyper + rustls connector), so they share one connection pool:
+//! `warm` opens connections the Messages API then uses too.
 
 use crate::config::{ClientConfig, CredentialSpec};
 use aws_config::retry::RetryConfig;
@@ -9,20 +12,42 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_sdk_bedrockruntime::config::Token;
 use aws_sdk_bedrockruntime::Client;
+use aws_smithy_async::rt::sleep::{SharedAsyncSleep, TokioSleep};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::Connector;
 use aws_smithy_runtime_api::client::auth::http::HTTP_BEARER_AUTH_SCHEME_ID;
-use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use tokio::sync::OnceCell;
 
 type Key = (String, Option<String>, u64);
 
-static CLIENTS: Mutex<Option<HashMap<Key, Arc<OnceCell<Client>>>>> = Mutex::new(None);
+/// A cached SDK client and the credentials provider it was built with (the SDK client's
+/// config no longer exposes it; the Messages-API transport signs with it).
+#[derive(Clone)]
+struct Cached {
+    client: Client,
+    credentials: Option<SharedCredentialsProvider>,
+}
+
+static CLIENTS: Mutex<Option<HashMap<Key, Arc<OnceCell<Cached>>>>> = Mutex::new(None);
 
 /// The cached client for `config`, built on first use. Building may read shared config
 /// files or call STS, so it runs on the runtime, never in a NIF call.
 pub async fn client_for(config: &ClientConfig) -> Client {
+    cached(config).await.client
+}
+
+/// The credentials provider of the cached client for `config` (`None` for API keys).
+pub async fn credentials_for(config: &ClientConfig) -> Option<SharedCredentialsProvider> {
+    cached(config).await.credentials
+}
+
+async fn cached(config: &ClientConfig) -> Cached {
     let cell = {
         let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
         guard
@@ -32,6 +57,57 @@ pub async fn client_for(config: &ClientConfig) -> Client {
             .clone()
     };
     cell.get_or_init(|| build_client(config)).await.clone()
+}
+
+static CONNECTORS: Mutex<Option<HashMap<Key, SharedHttpConnector>>> = Mutex::new(None);
+
+/// The pooled HTTP connector of `config` (hyper 1 + rustls with the `ring` provider and the
+/// platform's root certificates, with the configuration's connect timeout), built once and
+/// shared by the SDK client, the credential providers of the default chain (SSO, STS, IMDS,
+/// ECS) and the Messages-API transport. The SDK's default client would build aws-lc-sys (C
+/// and CMake) and a second, legacy hyper 0.14 stack: minutes of build time for a dependency,
+/// for no difference on the wire (docs/ARCHITECTURE.md, "Build cost").
+pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
+    let mut guard = CONNECTORS.lock().unwrap_or_else(|p| p.into_inner());
+    guard
+        .get_or_insert_with(HashMap::new)
+        .entry(config.cache_key())
+        .or_insert_with(|| {
+            let settings = HttpConnectorSettings::builder()
+                .connect_timeout(config.timeouts.connect)
+                .build();
+            SharedHttpConnector::new(
+                Connector::builder()
+                    .connector_settings(settings)
+                    .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
+                    .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+                    .build(),
+            )
+        })
+        .clone()
+}
+
+/// An HTTP client on the engine's TLS stack for SDK clients built outside the engine (the
+/// bench's raw-SDK floor, tests), since the SDK is compiled without a default client.
+pub fn https_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https()
+}
+
+/// Hands the SDK the shared connector whatever settings it asks with (the connect timeout
+/// is already the configuration's; read timeouts are enforced per call by the engine).
+#[derive(Debug)]
+struct SharedConnectorClient(SharedHttpConnector);
+
+impl HttpClient for SharedConnectorClient {
+    fn http_connector(
+        &self,
+        _settings: &HttpConnectorSettings,
+        _components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.clone()
+    }
 }
 
 /// Number of cached clients (for tests and diagnostics).
@@ -44,23 +120,7 @@ pub fn cached_clients() -> usize {
         .unwrap_or(0)
 }
 
-/// The one HTTPS client every SDK client (and the credential providers: SSO, STS, IMDS,
-/// ECS) uses: hyper 1 + rustls with the `ring` provider and the platform's root
-/// certificates. The SDK's default client would build aws-lc-sys (C and CMake) and a
-/// second, legacy hyper 0.14 stack: minutes of build time for a dependency, for no
-/// difference on the wire. Connection pools live in the per-config SDK clients.
-pub fn https_client() -> SharedHttpClient {
-    static HTTPS: OnceLock<SharedHttpClient> = OnceLock::new();
-    HTTPS
-        .get_or_init(|| {
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-                .build_https()
-        })
-        .clone()
-}
-
-async fn build_client(config: &ClientConfig) -> Client {
+async fn build_client(config: &ClientConfig) -> Cached {
     let region = Region::new(config.region.clone());
     // Connect timeout is enforced by the HTTP client; first-byte, idle and total timeouts
     // are enforced per call by the engine, because an SDK operation timeout would cut off a
@@ -69,9 +129,11 @@ async fn build_client(config: &ClientConfig) -> Client {
         .connect_timeout(config.timeouts.connect)
         .build();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(https_client())
         .region(region.clone())
         .timeout_config(timeouts)
+        .http_client(SharedHttpClient::new(SharedConnectorClient(connector_for(
+            config,
+        ))))
         .retry_config(RetryConfig::standard().with_max_attempts(3));
 
     let mut api_key = None;
@@ -118,6 +180,7 @@ async fn build_client(config: &ClientConfig) -> Client {
     let sdk_config = loader.load().await;
 
     let mut builder = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config);
+    let mut credentials = sdk_config.credentials_provider();
     if let CredentialSpec::AssumeRole {
         role_arn,
         session_name,
@@ -140,12 +203,18 @@ async fn build_client(config: &ClientConfig) -> Client {
             b = b.session_length(std::time::Duration::from_secs(u64::from(*secs)));
         }
         let provider = b.configure(&sdk_config).build().await;
+        let provider = SharedCredentialsProvider::new(provider);
+        credentials = Some(provider.clone());
         builder = builder.credentials_provider(provider);
     }
     if let Some(key) = api_key {
+        credentials = None;
         builder = builder
             .bearer_token(Token::new(key, None))
             .auth_scheme_preference([HTTP_BEARER_AUTH_SCHEME_ID]);
     }
-    Client::from_conf(builder.build())
+    Cached {
+        client: Client::from_conf(builder.build()),
+        credentials,
+    }
 }

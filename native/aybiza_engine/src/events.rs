@@ -44,6 +44,8 @@ pub struct Summary {
     pub body: Option<Value>,
     /// Estimated input tokens of the request, for pricing a call whose usage never came.
     pub request_input_tokens: u64,
+    /// `request_input_tokens` was counted by Bedrock's CountTokens, not estimated.
+    pub input_tokens_exact: bool,
 }
 
 /// One event of the message protocol (see `Aybiza.Bedrock.stream/2`).

@@ -1,6 +1,7 @@
 //! The aybiza_bedrock streaming engine: SigV4-signed Bedrock Runtime calls through the
 //! official AWS SDK on one shared tokio runtime, delivering events to an [`EventSink`].
-//! No rustler types here: the NIF crate implements the sink.
+//! No rustler types here: the NIF crate implements the sink. The Anthropic Messages API
+//! (SSE) runs beside the SDK operations on the same runtime and connection discipline.
 
 pub mod call;
 pub mod clients;
@@ -8,6 +9,7 @@ pub mod config;
 pub mod convert;
 pub mod errors;
 pub mod events;
+pub mod messages;
 pub mod runtime;
 pub mod state;
 

@@ -244,6 +244,16 @@ pub fn error_term<'a>(env: Env<'a>, e: &Error, summary: Option<&Summary>) -> Ter
             dm = put(dm, env, "text", binary_term(env, d.text.as_bytes()));
             if let Some(s) = summary {
                 dm = put(dm, env, "cost", cost_term(env, &cost_of(s)));
+                // Input tokens counted by CountTokens (`exact_token_counts: true`).
+                dm = put(
+                    dm,
+                    env,
+                    "exact_input_tokens",
+                    match s.input_tokens_exact {
+                        true => s.request_input_tokens.encode(env),
+                        false => atoms::nil().encode(env),
+                    },
+                );
                 dm = put(
                     dm,
                     env,

@@ -240,7 +240,12 @@ fn start_call<'a>(
         segmenter.map(|s| Box::new(CoreSplitter(s)) as Box<dyn aybiza_engine::SentenceSplitter>);
 
     let (resource, sink) = new_call(receiver);
-    let options = CallOptions { splitter, limits };
+    let exact_token_counts = matches!(options.get("exact_token_counts"), Some(Value::Bool(true)));
+    let options = CallOptions {
+        splitter,
+        limits,
+        exact_token_counts,
+    };
     match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
         Ok(handle) => {
             attach(&resource, handle.clone());

@@ -1,0 +1,423 @@
+//! The Anthropic Messages API transport: `POST /anthropic/v1/messages` on bedrock-runtime
+//! (SigV4, signing name `bedrock`, or a Bedrock API key) or on bedrock-mantle (SigV4,
+//! signing name `bedrock-mantle`, or a Bedrock API key in `x-api-key`), streamed back as
+//! Server-Sent Events.
+//!
+//! It shares the Converse path's machinery rather than growing a second one: the HTTP
+//! connector is the AWS SDK's own (`aws-smithy-http-client`, hyper 1 with rustls/aws-lc,
+//! platform roots, pooled keep-alive connections), the very connector of the SDK client of
+//! the same configuration (`clients::connector_for`), so both share one pool; the
+//! credentials come from the cached SDK client's provider (so the default chain, profiles
+//! and assumed roles are resolved and refreshed in one place); signing is the official
+//! `aws-sigv4` crate; events go through the same [`StreamState`] (sentences, tool input,
+//! thinking, usage) and the Anthropic event decoder the InvokeModel stream uses.
+
+use crate::call::{anthropic_event, Stop};
+use crate::clients::{connector_for, credentials_for};
+use crate::config::{ClientConfig, CredentialSpec};
+use crate::state::StreamState;
+use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::Credentials;
+use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
+use aws_sigv4::sign::v4;
+use aws_smithy_runtime_api::client::http::HttpConnector;
+use aws_smithy_runtime_api::client::identity::Identity;
+use aws_smithy_types::body::SdkBody;
+use aybiza_core::error::{Error, ErrorKind};
+use aybiza_core::messages::{
+    http_error, stream_error, take_betas_for_header, MessagesEndpoint, MANTLE_ANTHROPIC_VERSION,
+};
+use aybiza_core::sse::{SseEvent, SseLimits, SseParser};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+use tokio::time::timeout;
+
+/// Largest error body read from a failed response (the rest is not needed for the message).
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+type Key = (String, Option<String>, u64);
+
+/// A Messages-API request ready to send: the JSON body (already translated) and where to.
+pub struct MessagesCall {
+    pub endpoint: MessagesEndpoint,
+    pub body: Value,
+    /// `/anthropic/v1/messages` or `/anthropic/v1/messages/count_tokens`.
+    pub path: &'static str,
+}
+
+/// Signs (or attaches the API key to) and sends the request; returns the response once its
+/// headers arrived, within the first-byte timeout. Non-2xx answers become errors here.
+async fn send(
+    call: MessagesCall,
+    config: &ClientConfig,
+    first_byte: Duration,
+) -> Result<aws_smithy_runtime_api::http::Response<SdkBody>, Stop> {
+    let MessagesCall {
+        endpoint,
+        mut body,
+        path,
+    } = call;
+    let base = match &config.endpoint {
+        Some(e) => e.trim_end_matches('/').to_string(),
+        None => endpoint.default_url(&config.region),
+    };
+    let url = format!("{base}{path}");
+    let mut builder = http::Request::builder()
+        .method("POST")
+        .uri(&url)
+        .header("content-type", "application/json")
+        .header("accept", "text/event-stream");
+    if endpoint == MessagesEndpoint::Mantle {
+        builder = builder.header("anthropic-version", MANTLE_ANTHROPIC_VERSION);
+        if let Some(betas) = take_betas_for_header(&mut body).map_err(Stop::Failed)? {
+            builder = builder.header("anthropic-beta", betas);
+        }
+    }
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+
+    let mut request = match &config.credentials {
+        CredentialSpec::ApiKey { api_key } => {
+            // Mantle documents `x-api-key`; bedrock-runtime takes the key as a bearer token.
+            let (name, value) = match endpoint {
+                MessagesEndpoint::Mantle => ("x-api-key", api_key.clone()),
+                MessagesEndpoint::Runtime => ("authorization", format!("Bearer {api_key}")),
+            };
+            let mut value = http::HeaderValue::from_str(&value).map_err(|_| {
+                Stop::Failed(Error::new(
+                    ErrorKind::InvalidCredentials,
+                    "the API key is not a valid header value",
+                ))
+            })?;
+            value.set_sensitive(true);
+            builder
+                .header(name, value)
+                .body(SdkBody::from(bytes))
+                .map_err(|e| internal(format!("building the request: {e}")))?
+        }
+        _ => {
+            let identity = identity(config).await?;
+            let mut request = builder
+                .body(SdkBody::from(bytes.clone()))
+                .map_err(|e| internal(format!("building the request: {e}")))?;
+            sign_request(
+                &mut request,
+                &bytes,
+                &identity,
+                &config.region,
+                endpoint.signing_name(),
+            )?;
+            request
+        }
+    };
+    request.headers_mut().insert(
+        "user-agent",
+        http::HeaderValue::from_static("aybiza-bedrock (messages-api)"),
+    );
+    let request = request
+        .try_into()
+        .map_err(|e| internal(format!("converting the request: {e}")))?;
+    let connector = connector_for(config);
+    let response = match timeout(first_byte, connector.call(request)).await {
+        Err(_) => {
+            return Err(Stop::Failed(Error::new(
+                ErrorKind::FirstByteTimeout,
+                format!("no response within {} ms", first_byte.as_millis()),
+            )))
+        }
+        Ok(Err(e)) => return Err(Stop::Failed(connect_error(&e))),
+        Ok(Ok(r)) => r,
+    };
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        let error_type = response
+            .headers()
+            .get("x-amzn-errortype")
+            .map(str::to_string);
+        let request_id = request_id(response.headers());
+        let body = read_bounded(response.into_body(), first_byte).await;
+        let mut e = http_error(status, error_type.as_deref(), &body);
+        e.request_id = request_id;
+        if e.kind == ErrorKind::Validation && e.message.contains("expired") {
+            e.kind = ErrorKind::ExpiredCredentials;
+        }
+        return Err(Stop::Failed(e));
+    }
+    Ok(response)
+}
+
+fn internal(message: String) -> Stop {
+    Stop::Failed(Error::new(ErrorKind::Internal, message))
+}
+
+/// The connector's failure, classified like the SDK's dispatch failures.
+fn connect_error(e: &aws_smithy_runtime_api::client::result::ConnectorError) -> Error {
+    if e.is_timeout() {
+        Error::new(ErrorKind::ConnectTimeout, "connecting to Bedrock timed out")
+    } else {
+        let mut text = e.to_string();
+        let mut source = std::error::Error::source(e);
+        let mut depth = 0;
+        while let (Some(s), true) = (source, depth < 6) {
+            text.push_str(": ");
+            text.push_str(&s.to_string());
+            source = s.source();
+            depth += 1;
+        }
+        Error::new(ErrorKind::Connect, text)
+    }
+}
+
+static CREDENTIALS: Mutex<Option<HashMap<Key, Credentials>>> = Mutex::new(None);
+
+/// Credentials are fetched again this long before they expire.
+const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
+
+/// SigV4 credentials from the cached SDK client's provider, kept until shortly before they
+/// expire (the provider itself may call IMDS or STS, which must not happen every turn).
+async fn identity(config: &ClientConfig) -> Result<Identity, Stop> {
+    let key = config.cache_key();
+    let fresh = |c: &Credentials| match c.expiry() {
+        None => true,
+        Some(t) => t
+            .duration_since(SystemTime::now())
+            .map(|left| left > REFRESH_BEFORE_EXPIRY)
+            .unwrap_or(false),
+    };
+    if let Some(c) = CREDENTIALS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .as_ref()
+        .and_then(|m| m.get(&key))
+        .filter(|c| fresh(c))
+    {
+        return Ok(c.clone().into());
+    }
+    let provider = credentials_for(config).await.ok_or_else(|| {
+        Stop::Failed(Error::new(
+            ErrorKind::InvalidCredentials,
+            "no AWS credentials are configured",
+        ))
+    })?;
+    let creds = provider.provide_credentials().await.map_err(|e| {
+        let text = e.to_string();
+        let kind = if text.contains("xpired") {
+            ErrorKind::ExpiredCredentials
+        } else {
+            ErrorKind::InvalidCredentials
+        };
+        Stop::Failed(Error::new(
+            kind,
+            format!("resolving AWS credentials: {text}"),
+        ))
+    })?;
+    CREDENTIALS
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .get_or_insert_with(HashMap::new)
+        .insert(key, creds.clone());
+    Ok(creds.into())
+}
+
+fn sign_request(
+    request: &mut http::Request<SdkBody>,
+    body: &[u8],
+    identity: &Identity,
+    region: &str,
+    service: &str,
+) -> Result<(), Stop> {
+    let fail = |e: &dyn std::fmt::Display| {
+        Stop::Failed(Error::new(
+            ErrorKind::InvalidCredentials,
+            format!("signing the request: {e}"),
+        ))
+    };
+    let params = v4::SigningParams::builder()
+        .identity(identity)
+        .region(region)
+        .name(service)
+        .time(SystemTime::now())
+        .settings(SigningSettings::default())
+        .build()
+        .map_err(|e| fail(&e))?
+        .into();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let uri = request.uri().to_string();
+    let signable = SignableRequest::new(
+        "POST",
+        &uri,
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| fail(&e))?;
+    let (instructions, _signature) = sign(signable, &params).map_err(|e| fail(&e))?.into_parts();
+    instructions.apply_to_request_http1x(request);
+    Ok(())
+}
+
+fn request_id(headers: &aws_smithy_runtime_api::http::Headers) -> Option<String> {
+    ["x-amzn-requestid", "x-amz-request-id", "request-id"]
+        .iter()
+        .find_map(|h| headers.get(*h))
+        .map(|v| v.chars().take(128).collect())
+}
+
+/// Reads at most [`MAX_ERROR_BODY`] bytes of an error body, within `limit`.
+async fn read_bounded(mut body: SdkBody, limit: Duration) -> Vec<u8> {
+    let mut out = Vec::new();
+    let read = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data() {
+                let room = MAX_ERROR_BODY - out.len();
+                out.extend_from_slice(&data[..data.len().min(room)]);
+                if out.len() >= MAX_ERROR_BODY {
+                    break;
+                }
+            }
+        }
+    };
+    let _ = timeout(limit, read).await;
+    out
+}
+
+/// Streams one Messages-API call into `state`.
+pub(crate) async fn stream(
+    call: MessagesCall,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let response = send(call, config, config.timeouts.first_byte).await?;
+    state.first_byte();
+    state.summary.request_id = request_id(response.headers());
+    if let Some(ct) = response.headers().get("content-type") {
+        if !ct.trim_start().starts_with("text/event-stream") {
+            return Err(Stop::Failed(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "expected a text/event-stream response, got {:?}",
+                    ct.chars().take(80).collect::<String>()
+                ),
+            )));
+        }
+    }
+    let mut body = response.into_body();
+    let mut parser = SseParser::new(SseLimits::default());
+    let mut events: Vec<SseEvent> = Vec::new();
+    let mut input_usage = Value::Null;
+    let mut stopped = false;
+    let idle = config.timeouts.idle;
+    loop {
+        let frame = match timeout(idle, body.frame()).await {
+            Err(_) => {
+                return Err(Stop::Failed(Error::new(
+                    ErrorKind::IdleTimeout,
+                    format!("no event for {} ms", idle.as_millis()),
+                )))
+            }
+            Ok(None) => break,
+            Ok(Some(Err(e))) => {
+                return Err(Stop::Failed(Error::new(
+                    ErrorKind::ModelStreamError,
+                    format!("the stream broke off: {e}"),
+                )))
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        parser
+            .push(&data, &mut events)
+            .map_err(|e| Stop::Failed(Error::new(ErrorKind::Protocol, e.to_string())))?;
+        for event in events.drain(..) {
+            if stopped {
+                // Nothing may follow message_stop; ignore keep-alives the peer still sends.
+                continue;
+            }
+            stopped = dispatch(&event, state, &mut input_usage)?;
+        }
+        if stopped {
+            break;
+        }
+    }
+    if !stopped {
+        let why = if parser.has_pending() {
+            "the stream ended inside an event, before message_stop"
+        } else {
+            "the stream ended before message_stop"
+        };
+        return Err(Stop::Failed(Error::new(ErrorKind::ModelStreamError, why)));
+    }
+    state.finish_message()?;
+    Ok(())
+}
+
+/// One SSE event; returns whether it was `message_stop`.
+fn dispatch(
+    event: &SseEvent,
+    state: &mut StreamState,
+    input_usage: &mut Value,
+) -> Result<bool, Stop> {
+    match event.event.as_str() {
+        "ping" => return Ok(false),
+        "error" => return Err(Stop::Failed(stream_error(&event.data))),
+        _ => {}
+    }
+    let value: Value = serde_json::from_str(&event.data).map_err(|e| {
+        Stop::Failed(Error::new(
+            ErrorKind::Protocol,
+            format!("a {:?} event is not JSON: {e}", truncate(&event.event, 40)),
+        ))
+    })?;
+    // Anthropic repeats the event name as `type` in the data; the data decides.
+    match value.get("type").and_then(Value::as_str) {
+        Some("error") => Err(Stop::Failed(stream_error(&event.data))),
+        Some("message_stop") => {
+            anthropic_event(&value, state, input_usage)?;
+            Ok(true)
+        }
+        _ => {
+            anthropic_event(&value, state, input_usage)?;
+            Ok(false)
+        }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+/// Counts input tokens on the Messages API (`/anthropic/v1/messages/count_tokens`).
+pub(crate) async fn count_tokens(
+    call: MessagesCall,
+    config: &ClientConfig,
+    state: &mut StreamState,
+) -> Result<(), Stop> {
+    let response = send(call, config, config.timeouts.total).await?;
+    state.first_byte();
+    state.summary.request_id = request_id(response.headers());
+    let body = read_bounded(response.into_body(), config.timeouts.total).await;
+    let value: Value = serde_json::from_slice(&body).map_err(|e| {
+        Stop::Failed(Error::new(
+            ErrorKind::Protocol,
+            format!("count_tokens returned invalid JSON: {e}"),
+        ))
+    })?;
+    let tokens = value
+        .get("input_tokens")
+        .and_then(Value::as_u64)
+        .ok_or_else(|| {
+            Stop::Failed(Error::new(
+                ErrorKind::Protocol,
+                "count_tokens returned no input_tokens",
+            ))
+        })?;
+    state.summary.body = Some(serde_json::json!({"input_tokens": tokens}));
+    Ok(())
+}

@@ -191,7 +191,8 @@ fn prepare(
             Prepared::Converse(Box::new(to_sdk(&req)?), 0)
         }
         Operation::Messages(endpoint) | Operation::MessagesCountTokens(endpoint) => {
-            let req = decode_converse_with(request, limits)?;
+            let mut req = decode_converse_with(request, limits)?;
+            preflight::check_messages(&mut req, region)?;
             let input_tokens = estimate_input_tokens(&req);
             let body = to_messages_body(&req, endpoint)?;
             let (body, path) = if matches!(operation, Operation::Messages(_)) {

@@ -257,6 +257,23 @@ pub fn check_converse(
     req: &mut crate::request::ConverseRequest,
     region: &str,
 ) -> Result<Preflight, crate::error::Error> {
+    check_converse_shaped(req, Api::Converse, region)
+}
+
+/// The same rules for a Converse-shaped request sent on the Anthropic Messages API (the
+/// mantle endpoint then names the model by its mantle id, whatever profile this picks).
+pub fn check_messages(
+    req: &mut crate::request::ConverseRequest,
+    region: &str,
+) -> Result<Preflight, crate::error::Error> {
+    check_converse_shaped(req, Api::Messages, region)
+}
+
+fn check_converse_shaped(
+    req: &mut crate::request::ConverseRequest,
+    api: Api,
+    region: &str,
+) -> Result<Preflight, crate::error::Error> {
     let mut facts = RequestFacts::default();
     if let Some(c) = &req.inference_config {
         facts.temperature = c.temperature.is_some();
@@ -265,13 +282,7 @@ pub fn check_converse(
     if let Some(fields) = &req.additional_model_request_fields {
         facts.read_anthropic_fields(fields);
     }
-    let pf = super::catalog().preflight(
-        &req.model_id,
-        Api::Converse,
-        region,
-        &facts,
-        &super::today_utc(),
-    )?;
+    let pf = super::catalog().preflight(&req.model_id, api, region, &facts, &super::today_utc())?;
     req.model_id.clone_from(&pf.model_id);
     Ok(pf)
 }

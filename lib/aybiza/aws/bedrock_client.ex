@@ -48,6 +48,8 @@ defmodule Aybiza.AWS.BedrockClient do
   alias Aybiza.Bedrock.Policy.Models
 
   @settings_key {__MODULE__, :settings}
+  # update_settings/2 changes, applied again when the client restarts.
+  @runtime_changes_key {__MODULE__, :runtime_changes}
 
   # Used when routing's choices are all excluded by the configured `:models`: the design's
   # Sonnet choice, today's Active Sonnet (Sonnet 4 is Legacy on Bedrock). Profile-only, so
@@ -115,7 +117,13 @@ defmodule Aybiza.AWS.BedrockClient do
   @spec settings() :: map()
   def settings, do: :persistent_term.get(@settings_key, nil) || resolve_settings([])
 
-  @doc "Changes settings at runtime (e.g. a new fallback region); returns the new settings."
+  @doc """
+  Changes settings at runtime (e.g. a new fallback region); returns the new settings.
+
+  The changes outlive a restart of the client process (they are kept apart from the
+  process and applied again over the configured settings when it starts), but not a
+  restart of the application, which starts from its configuration again.
+  """
   @spec update_settings(keyword(), GenServer.server()) :: map()
   def update_settings(changes, server \\ __MODULE__) do
     changes = Options.validate!(changes, @setting_keys, "BedrockClient setting")
@@ -123,13 +131,27 @@ defmodule Aybiza.AWS.BedrockClient do
     GenServer.call(server, {:update_settings, validate_settings!(Map.new(changes))})
   end
 
+  @doc false
+  # Called by Aybiza.Bedrock.Application before the tree starts: a fresh application starts
+  # from its configuration.
+  @spec forget_runtime_changes() :: :ok
+  def forget_runtime_changes do
+    :persistent_term.erase(@runtime_changes_key)
+    :ok
+  end
+
   @impl true
   def init(overrides) do
-    {:ok, publish(resolve_settings(overrides))}
+    # Runtime changes win over the configuration, as they did before the restart.
+    changes = :persistent_term.get(@runtime_changes_key, %{})
+    {:ok, publish(Map.merge(resolve_settings(overrides), changes))}
   end
 
   @impl true
   def handle_call({:update_settings, changes}, _from, settings) do
+    # Rare (an operator's change), so the cost of a :persistent_term update is fine here.
+    all_changes = Map.merge(:persistent_term.get(@runtime_changes_key, %{}), changes)
+    :persistent_term.put(@runtime_changes_key, all_changes)
     settings = publish(Map.merge(settings, changes))
     {:reply, settings, settings}
   end

@@ -14,7 +14,9 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   past the last one).
 
   Configuration: `config :aybiza_bedrock, :performance_monitor, slot_ms: ..., window_ms: ...`
-  and `config :aybiza_bedrock, :latency_threshold_ms` (default 200) for the latency rule.
+  for the buckets; the latency rule uses the client's `:latency_threshold_ms` setting
+  (`Aybiza.AWS.BedrockClient.settings/0`: config, `LATENCY_THRESHOLD_MS`, or a runtime
+  `update_settings/2`).
   """
   use GenServer
 
@@ -158,8 +160,9 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   end
 
   @doc """
-  Recommendations from rules over `summary/1` (same options, plus `:latency_threshold_ms`
-  and `:min_calls`, default 20, below which a model is not judged):
+  Recommendations from rules over `summary/1` (same options, plus `:latency_threshold_ms`,
+  default the client's setting, and `:min_calls`, default 20, below which a model is not
+  judged):
 
     * `:latency` - the p95 first-token latency of a model exceeds the latency threshold.
     * `:cost` - an Opus or Sonnet model serves mostly (>= 50%) low-complexity turns
@@ -170,9 +173,9 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   def optimization_recommendations(opts \\ []) do
     opts = Keyword.validate!(opts, [:now_ms, :window_ms, :latency_threshold_ms, min_calls: 20])
 
+    # The client's settings (a :persistent_term read), so a runtime change applies at once.
     threshold =
-      opts[:latency_threshold_ms] ||
-        Application.get_env(:aybiza_bedrock, :latency_threshold_ms, 200)
+      opts[:latency_threshold_ms] || Aybiza.AWS.BedrockClient.settings().latency_threshold_ms
 
     summary = summary(Keyword.take(opts, [:now_ms, :window_ms]))
 

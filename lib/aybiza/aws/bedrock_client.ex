@@ -37,6 +37,7 @@ defmodule Aybiza.AWS.BedrockClient do
     Catalog,
     CircuitBreaker,
     Config,
+    ConversationMemory,
     Options,
     Policy,
     Recovery,
@@ -315,7 +316,9 @@ defmodule Aybiza.AWS.BedrockClient do
     complexity = Text.assess_query_complexity(prompt, context)
 
     if opts[:model_id] do
-      {:ok, {opts[:model_id], region, complexity}}
+      # An alias resolves here, once: the real id is what is sent, and what breakers,
+      # fallback chains, telemetry and the monitor see.
+      with {:ok, model_id} <- real_id(opts[:model_id]), do: {:ok, {model_id, region, complexity}}
     else
       cost? =
         if is_nil(opts[:cost_optimize]),
@@ -384,9 +387,13 @@ defmodule Aybiza.AWS.BedrockClient do
         %{
           model_id: model_id,
           system: [%{text: system}],
+          # A history that ends with a user turn (the caller spoke twice, e.g. after a
+          # barge-in) merges with this one: Converse refuses two user turns in a row.
           messages:
-            List.wrap(context[:conversation_history]) ++
-              [%{role: :user, content: [%{text: prompt}]}],
+            ConversationMemory.merge_same_roles(
+              List.wrap(context[:conversation_history]) ++
+                [%{role: :user, content: [%{text: prompt}]}]
+            ),
           inference_config: inference
         }
         |> put_if(additional != %{}, :additional_model_request_fields, additional)
@@ -529,6 +536,10 @@ defmodule Aybiza.AWS.BedrockClient do
     )
   end
 
+  defp real_id(model_id) do
+    with {:ok, resolved} <- Catalog.get(model_id), do: {:ok, resolved.model_id}
+  end
+
   # AWS_BEDROCK_MODELS: only models whose foundation model is listed (any id form).
   defp configured_only(candidates, []), do: {:ok, candidates}
 
@@ -662,14 +673,29 @@ defmodule Aybiza.AWS.BedrockClient do
         else: settings
 
     # Model ids must be known to the catalog: a typo stops boot instead of failing every call.
-    for key <- [:default_model, :models],
-        Map.has_key?(settings, key),
-        model_id <- List.wrap(settings[key]) do
-      with {:error, error} <- Catalog.get(model_id) do
-        raise ArgumentError, "invalid BedrockClient setting #{inspect(key)}: #{error.message}"
-      end
-    end
+    # Aliases are replaced by the real id they name (the catalog logs "using <real id>" once
+    # for a design name): that id is what every call sends.
+    Enum.reduce([:default_model, :models], settings, fn key, settings ->
+      case settings do
+        %{^key => ids} when is_list(ids) ->
+          Map.put(settings, key, Enum.map(ids, &real_id!(key, &1)))
 
-    settings
+        %{^key => id} ->
+          Map.put(settings, key, real_id!(key, id))
+
+        _ ->
+          settings
+      end
+    end)
+  end
+
+  defp real_id!(key, model_id) do
+    case real_id(model_id) do
+      {:ok, real} ->
+        real
+
+      {:error, error} ->
+        raise ArgumentError, "invalid BedrockClient setting #{inspect(key)}: #{error.message}"
+    end
   end
 end

@@ -39,6 +39,7 @@ defmodule Aybiza.AWS.BedrockClient do
     Config,
     ConversationMemory,
     Options,
+    PerformanceMonitor,
     Policy,
     Recovery,
     Routing,
@@ -626,6 +627,7 @@ defmodule Aybiza.AWS.BedrockClient do
 
   defp publish(settings) do
     :persistent_term.put(@settings_key, settings)
+    PerformanceMonitor.put_latency_threshold_ms(settings.latency_threshold_ms)
     settings
   end
 

@@ -105,6 +105,8 @@ defmodule Aybiza.HostAppTest do
 
       assert out =~ ~s(setting default_model="us.anthropic.claude-haiku-4-5-20251001-v1:0")
       assert out =~ "setting latency_threshold_ms=450"
+      # ...and drives the performance monitor's latency rule.
+      assert out =~ "monitor latency_threshold_ms=450"
       assert out =~ "setting extended_thinking_threshold=0.75"
       assert out =~ "setting cost_optimization_enabled=true"
       assert out =~ "setting timeouts=[connect: 700, first_byte: 10000, idle: 10000, total: 9000]"
@@ -118,6 +120,7 @@ defmodule Aybiza.HostAppTest do
 
       assert out =~ ~s(setting fallback_region="ap-southeast-2")
       assert out =~ "setting latency_threshold_ms=999"
+      assert out =~ "monitor latency_threshold_ms=999"
       # :timeouts merges key by key: the host's :connect, the variable's :total.
       assert out =~
                "setting timeouts=[connect: 1234, first_byte: 10000, idle: 10000, total: 9000]"

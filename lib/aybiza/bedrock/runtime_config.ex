@@ -15,7 +15,7 @@ defmodule Aybiza.Bedrock.RuntimeConfig do
     3. the library's defaults (in code, see docs/CLIENT.md).
 
   So a key the host configures is never overridden by a variable (the variable is then
-  ignored, with a `:debug` log line naming both). `:timeouts` merges key by key: a host
+  neither parsed nor applied, with a `:debug` log line naming both). `:timeouts` merges key by key: a host
   that sets `timeouts: [connect: 1_000]` still gets `BEDROCK_REQUEST_TIMEOUT` as `:total`.
 
   Opt out in one line: `config :aybiza_bedrock, read_env: false`.
@@ -161,35 +161,36 @@ defmodule Aybiza.Bedrock.RuntimeConfig do
   @spec resolve(%{optional(String.t()) => String.t()}, keyword()) ::
           {:ok, keyword(), [{String.t(), atom() | {:timeouts, atom()}}]} | {:error, String.t()}
   def resolve(env, app_config) when is_map(env) and is_list(app_config) do
-    with {:ok, parsed} <- parse(env) do
-      host_timeouts = Keyword.get(app_config, :timeouts)
-      host_timeouts = if Keyword.keyword?(host_timeouts || []), do: host_timeouts, else: nil
+    host_timeouts = Keyword.get(app_config, :timeouts)
 
-      {settings, ignored} =
-        Enum.reduce(parsed, {[], []}, fn
-          {:timeouts, timeouts}, {settings, ignored} ->
-            {taken, kept} =
-              Enum.split_with(timeouts, fn {key, _} ->
-                Keyword.has_key?(app_config, :timeouts) and
-                  (host_timeouts == nil or Keyword.has_key?(host_timeouts, key))
-              end)
+    # A variable whose key the host configures is not even parsed: a value the host
+    # overrides (say an AWS_REGION meant for other tools) never stops its boot.
+    taken? = fn
+      {:timeouts, key} ->
+        Keyword.has_key?(app_config, :timeouts) and
+          (not Keyword.keyword?(host_timeouts || []) or Keyword.has_key?(host_timeouts, key))
 
-            settings =
-              if kept == [],
-                do: settings,
-                else: [{:timeouts, Keyword.merge(host_timeouts || [], kept)} | settings]
+      key ->
+        Keyword.has_key?(app_config, key)
+    end
 
-            {settings,
-             ignored ++
-               Enum.map(taken, fn {key, _} -> {variable({:timeouts, key}), {:timeouts, key}} end)}
+    ignored =
+      for {name, key, _type} <- @variables,
+          Map.get(env, name) not in [nil, ""],
+          taken?.(key),
+          do: {name, key}
 
-          {key, value}, {settings, ignored} ->
-            if Keyword.has_key?(app_config, key),
-              do: {settings, ignored ++ [{variable(key), key}]},
-              else: {[{key, value} | settings], ignored}
-        end)
+    with {:ok, parsed} <- parse(Map.drop(env, Enum.map(ignored, &elem(&1, 0)))) do
+      settings =
+        case Keyword.fetch(parsed, :timeouts) do
+          {:ok, timeouts} ->
+            Keyword.put(parsed, :timeouts, Keyword.merge(host_timeouts || [], timeouts))
 
-      {:ok, Enum.reverse(settings), ignored}
+          :error ->
+            parsed
+        end
+
+      {:ok, settings, ignored}
     end
   end
 
@@ -210,10 +211,6 @@ defmodule Aybiza.Bedrock.RuntimeConfig do
       Map.get(env, name) not in [nil, ""] -> name
       true -> nil
     end
-  end
-
-  defp variable(key) do
-    Enum.find_value(@variables, fn {name, k, _type} -> if k == key, do: name end)
   end
 
   defp put(acc, {:timeouts, key}, value),

@@ -92,10 +92,19 @@ defmodule Aybiza.Bedrock.RuntimeConfigTest do
       assert Enum.sort(timeouts) == [connect: 700, total: 9_000]
     end
 
-    test "an invalid variable is an error even when the host sets its key" do
-      assert {:error, message} =
-               RuntimeConfig.resolve(%{"LATENCY_THRESHOLD_MS" => "fast"}, latency_threshold_ms: 5)
+    test "a variable whose key the host sets is not parsed, so it cannot stop boot" do
+      env = %{"AWS_REGION" => "not a region", "LATENCY_THRESHOLD_MS" => "fast"}
 
+      assert {:ok, [], ignored} =
+               RuntimeConfig.resolve(env, region: "us-east-1", latency_threshold_ms: 5)
+
+      assert Enum.sort(ignored) == [
+               {"AWS_REGION", :region},
+               {"LATENCY_THRESHOLD_MS", :latency_threshold_ms}
+             ]
+
+      # Without the host's key, the same value is an error naming the variable.
+      assert {:error, message} = RuntimeConfig.resolve(env, region: "us-east-1")
       assert message =~ "LATENCY_THRESHOLD_MS"
     end
   end

@@ -1,21 +1,22 @@
 import Config
 
-# Defaults for aybiza_bedrock, all in one place (docs/CLIENT.md, "Configuration"). Override in
-# the host app's config; config/runtime.exs applies the AWS_* / BEDROCK_* variables on top.
+# Settings of aybiza_bedrock for this project's own runs. A host app never sees this file
+# (Mix does not read a dependency's config): every default lives in code, and the table in
+# docs/CLIENT.md ("Configuration") lists them.
+#
+# Not set here on purpose, so that the environment variables apply at application start
+# (Aybiza.Bedrock.RuntimeConfig; a key set in config wins over its variable):
+#   region (AWS_REGION; default us-east-1), fallback_region (AWS_FALLBACK_REGION; us-west-2),
+#   default_model (AWS_DEFAULT_BEDROCK_MODEL; anthropic.claude-sonnet-4-6),
+#   models (AWS_BEDROCK_MODELS; [] = any model routing picks),
+#   latency_threshold_ms (LATENCY_THRESHOLD_MS; 200),
+#   extended_thinking_threshold (EXTENDED_THINKING_THRESHOLD; 0.9),
+#   cost_optimization_enabled (COST_OPTIMIZATION_ENABLED; false),
+#   timeouts (BEDROCK_CONNECTION_TIMEOUT -> :connect, BEDROCK_REQUEST_TIMEOUT -> :total;
+#     [connect: 3_000, first_byte: 10_000, idle: 10_000, total: 120_000]).
 config :aybiza_bedrock,
-  # Aybiza.Bedrock (the engine): region nil = AWS_REGION, else us-east-1.
-  region: nil,
   endpoint: nil,
   credentials: :default,
-  timeouts: [connect: 3_000, first_byte: 10_000, idle: 10_000, total: 120_000],
-  # Aybiza.AWS.BedrockClient settings.
-  fallback_region: "us-west-2",
-  default_model: "anthropic.claude-sonnet-4-6",
-  # Allowed models (AWS_BEDROCK_MODELS); [] = any model routing picks.
-  models: [],
-  latency_threshold_ms: 200,
-  extended_thinking_threshold: 0.9,
-  cost_optimization_enabled: false,
   # true (the default line), a string, or false: spoken before a terminal error.
   fallback_line: true,
   # Mid-stream recovery: true, false, :prefill or :instruction.

@@ -1,6 +1,9 @@
 import Config
 
 # Every test runs against the embedded local Bedrock emulator: nothing needs AWS.
-config :aybiza_bedrock, endpoint: :emulator, region: "us-east-1"
+# The machine's AWS_* / BEDROCK_* variables must not change the tests' settings: the step that
+# reads them (Aybiza.Bedrock.RuntimeConfig.apply_env/1) is tested directly and through the
+# host-app fixture (test/aybiza/host_app_test.exs).
+config :aybiza_bedrock, endpoint: :emulator, region: "us-east-1", read_env: false
 
 config :logger, level: :warning

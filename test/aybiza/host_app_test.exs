@@ -71,4 +71,87 @@ defmodule Aybiza.HostAppTest do
       File.rm_rf!(build)
     end
   end
+
+  describe "configuration from the environment (Aybiza.Bedrock.RuntimeConfig at start)" do
+    @variables [
+      {"AWS_REGION", "eu-central-1"},
+      {"AWS_FALLBACK_REGION", "eu-west-1"},
+      {"AWS_BEDROCK_MODELS",
+       "us.anthropic.claude-haiku-4-5-20251001-v1:0,anthropic.claude-4-sonnet-20250120"},
+      {"AWS_DEFAULT_BEDROCK_MODEL", "us.anthropic.claude-haiku-4-5-20251001-v1:0"},
+      {"LATENCY_THRESHOLD_MS", "450"},
+      {"EXTENDED_THINKING_THRESHOLD", "0.75"},
+      {"COST_OPTIMIZATION_ENABLED", "true"},
+      {"BEDROCK_CONNECTION_TIMEOUT", "700"},
+      {"BEDROCK_REQUEST_TIMEOUT", "9000"},
+      {"BEDROCK_POOL_SIZE", "10"}
+    ]
+
+    defp settings(extra_env) do
+      env = [{"AYBIZA_CARGO_PROFILE", "dev"} | @variables] ++ extra_env
+      {out, status} = mix(["run", "-e", "HostApp.print_settings()"], env)
+      assert status == 0, out
+      out
+    end
+
+    test "the documented variables reach the library's settings in a host app" do
+      out = settings([])
+
+      assert out =~ ~s(setting region="eu-central-1")
+      assert out =~ ~s(setting fallback_region="eu-west-1")
+      # The design's model name is mapped to the real id.
+      assert out =~
+               ~s(setting models=["us.anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-sonnet-4-20250514-v1:0"])
+
+      assert out =~ ~s(setting default_model="us.anthropic.claude-haiku-4-5-20251001-v1:0")
+      assert out =~ "setting latency_threshold_ms=450"
+      # ...and drives the performance monitor's latency rule.
+      assert out =~ "monitor latency_threshold_ms=450"
+      assert out =~ "setting extended_thinking_threshold=0.75"
+      assert out =~ "setting cost_optimization_enabled=true"
+      assert out =~ "setting timeouts=[connect: 700, first_byte: 10000, idle: 10000, total: 9000]"
+      # Deprecated: a warning at start, never a setting.
+      assert out =~ "setting pool_size=nil"
+      assert out =~ "BEDROCK_POOL_SIZE is deprecated and ignored"
+    end
+
+    test "the host's app config wins over a variable; the other variables still apply" do
+      out = settings([{"HOST_APP_CONFIGURES", "1"}])
+
+      assert out =~ ~s(setting fallback_region="ap-southeast-2")
+      assert out =~ "setting latency_threshold_ms=999"
+      assert out =~ "monitor latency_threshold_ms=999"
+      # :timeouts merges key by key: the host's :connect, the variable's :total.
+      assert out =~
+               "setting timeouts=[connect: 1234, first_byte: 10000, idle: 10000, total: 9000]"
+
+      assert out =~ ~s(setting region="eu-central-1")
+      assert out =~ "setting cost_optimization_enabled=true"
+    end
+
+    test "read_env: false opts out in one line" do
+      out = settings([{"HOST_APP_READ_ENV", "false"}])
+
+      assert out =~ ~s(setting fallback_region="us-west-2")
+      assert out =~ "setting latency_threshold_ms=200"
+      assert out =~ ~s(setting default_model="anthropic.claude-sonnet-4-6")
+      assert out =~ "setting models=[]"
+
+      assert out =~
+               "setting timeouts=[connect: 3000, first_byte: 10000, idle: 10000, total: 120000]"
+    end
+
+    test "an invalid variable stops the host app's boot, naming the variable" do
+      {out, status} =
+        mix(["run", "-e", "HostApp.print_settings()"], [
+          {"AYBIZA_CARGO_PROFILE", "dev"},
+          {"LATENCY_THRESHOLD_MS", "fast"}
+        ])
+
+      assert status != 0
+      assert out =~ "{:invalid_config, \"invalid LATENCY_THRESHOLD_MS="
+      assert out =~ "expected a positive integer"
+      refute out =~ "setting "
+    end
+  end
 end

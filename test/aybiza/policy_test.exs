@@ -93,15 +93,72 @@ defmodule Aybiza.Bedrock.PolicyTest do
                  eu
                )
 
-      # Every other region is tried first: the fallback region, then the catalog's nearest.
+      # Every other region is tried first: the fallback region, then the catalog's nearest;
+      # then the geographic profile in the same region, for a model served in-region.
+      nova = "amazon.nova-lite-v1:0"
+
       tried =
         for region <- ["us-east-1", "us-west-2" | Models.nearest_regions("us-east-1")],
-            do: {@sonnet4, region}
+            do: {nova, region}
 
       assert length(Enum.uniq(tried)) > 2
 
-      assert {:fallback, :geo_profile, "us." <> @sonnet4, "us-east-1"} =
+      assert {:fallback, :geo_profile, "us." <> ^nova, "us-east-1"} =
+               Policy.next_step(
+                 err(:internal_server),
+                 attempt(model_id: nova, tried: tried),
+                 cfg()
+               )
+
+      # Claude Sonnet 4.6 is served only through a profile: its base id in us-east-1 already
+      # went out as `us.anthropic.claude-sonnet-4-6`, so the "geographic profile" step would
+      # repeat the failed target: the call stops instead.
+      tried = for {_, region} <- tried, do: {@sonnet4, region}
+
+      assert {:stop, %Error{reason: :internal_server}} =
                Policy.next_step(err(:internal_server), attempt(tried: tried), cfg())
+    end
+
+    test "region fallback never repeats a failed (model id, region) target" do
+      # us-east-1 failed (base id, sent as the us. profile), then us-west-2 (us. profile).
+      # From us-west-2, the nearest regions include us-east-1: under the profile id it is
+      # the target that failed first, so it is skipped.
+      tried = [{@sonnet4, "us-east-1"}, {"us." <> @sonnet4, "us-west-2"}]
+
+      at_west =
+        attempt(model_id: "us." <> @sonnet4, region: "us-west-2", attempt: 2, tried: tried)
+
+      step = Policy.next_step(err(:service_unavailable), at_west, cfg())
+      assert {:fallback, :fallback_region, _model_id, region} = step
+      refute region in ["us-east-1", "us-west-2"]
+
+      # Walk the whole chain of region failures: no target is ever proposed twice, counting
+      # a base id and the profile it is sent as as the same target.
+      wire = fn {model, region} -> {elem(Models.invocable_id(model, region), 1), region} end
+
+      {targets, _} =
+        Enum.reduce_while(1..20, {[], {at_west, step}}, fn _, {targets, {att, step}} ->
+          case step do
+            {:fallback, _kind, model, region} ->
+              att = %{
+                att
+                | model_id: model,
+                  region: region,
+                  attempt: att.attempt + 1,
+                  tried: att.tried ++ [{model, region}]
+              }
+
+              next = Policy.next_step(err(:service_unavailable), att, cfg(max_attempts: 50))
+              {:cont, {[{model, region} | targets], {att, next}}}
+
+            {:stop, _} ->
+              {:halt, {targets, nil}}
+          end
+        end)
+
+      all = Enum.map(tried ++ Enum.reverse(targets), wire)
+      assert length(all) > 3
+      assert all == Enum.uniq(all)
     end
 
     test "validation: stop, except a latency-optimized rejection once" do

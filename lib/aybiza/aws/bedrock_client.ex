@@ -37,7 +37,9 @@ defmodule Aybiza.AWS.BedrockClient do
     Catalog,
     CircuitBreaker,
     Config,
+    ConversationMemory,
     Options,
+    PerformanceMonitor,
     Policy,
     Recovery,
     Routing,
@@ -48,6 +50,8 @@ defmodule Aybiza.AWS.BedrockClient do
   alias Aybiza.Bedrock.Policy.Models
 
   @settings_key {__MODULE__, :settings}
+  # update_settings/2 changes, applied again when the client restarts.
+  @runtime_changes_key {__MODULE__, :runtime_changes}
 
   # Used when routing's choices are all excluded by the configured `:models`: the design's
   # Sonnet choice, today's Active Sonnet (Sonnet 4 is Legacy on Bedrock). Profile-only, so
@@ -117,7 +121,13 @@ defmodule Aybiza.AWS.BedrockClient do
   @spec settings() :: map()
   def settings, do: :persistent_term.get(@settings_key, nil) || resolve_settings([])
 
-  @doc "Changes settings at runtime (e.g. a new fallback region); returns the new settings."
+  @doc """
+  Changes settings at runtime (e.g. a new fallback region); returns the new settings.
+
+  The changes outlive a restart of the client process (they are kept apart from the
+  process and applied again over the configured settings when it starts), but not a
+  restart of the application, which starts from its configuration again.
+  """
   @spec update_settings(keyword(), GenServer.server()) :: map()
   def update_settings(changes, server \\ __MODULE__) do
     changes = Options.validate!(changes, @setting_keys, "BedrockClient setting")
@@ -125,13 +135,27 @@ defmodule Aybiza.AWS.BedrockClient do
     GenServer.call(server, {:update_settings, validate_settings!(Map.new(changes))})
   end
 
+  @doc false
+  # Called by Aybiza.Bedrock.Application before the tree starts: a fresh application starts
+  # from its configuration.
+  @spec forget_runtime_changes() :: :ok
+  def forget_runtime_changes do
+    :persistent_term.erase(@runtime_changes_key)
+    :ok
+  end
+
   @impl true
   def init(overrides) do
-    {:ok, publish(resolve_settings(overrides))}
+    # Runtime changes win over the configuration, as they did before the restart.
+    changes = :persistent_term.get(@runtime_changes_key, %{})
+    {:ok, publish(Map.merge(resolve_settings(overrides), changes))}
   end
 
   @impl true
   def handle_call({:update_settings, changes}, _from, settings) do
+    # Rare (an operator's change), so the cost of a :persistent_term update is fine here.
+    all_changes = Map.merge(:persistent_term.get(@runtime_changes_key, %{}), changes)
+    :persistent_term.put(@runtime_changes_key, all_changes)
     settings = publish(Map.merge(settings, changes))
     {:reply, settings, settings}
   end
@@ -303,7 +327,9 @@ defmodule Aybiza.AWS.BedrockClient do
     complexity = Text.assess_query_complexity(prompt, context)
 
     if opts[:model_id] do
-      {:ok, {opts[:model_id], region, complexity}}
+      # An alias resolves here, once: the real id is what is sent, and what breakers,
+      # fallback chains, telemetry and the monitor see.
+      with {:ok, model_id} <- real_id(opts[:model_id]), do: {:ok, {model_id, region, complexity}}
     else
       cost? =
         if is_nil(opts[:cost_optimize]),
@@ -372,9 +398,13 @@ defmodule Aybiza.AWS.BedrockClient do
         %{
           model_id: model_id,
           system: [%{text: system}],
+          # A history that ends with a user turn (the caller spoke twice, e.g. after a
+          # barge-in) merges with this one: Converse refuses two user turns in a row.
           messages:
-            List.wrap(context[:conversation_history]) ++
-              [%{role: :user, content: [%{text: prompt}]}],
+            ConversationMemory.merge_same_roles(
+              List.wrap(context[:conversation_history]) ++
+                [%{role: :user, content: [%{text: prompt}]}]
+            ),
           inference_config: inference
         }
         |> put_if(additional != %{}, :additional_model_request_fields, additional)
@@ -519,6 +549,10 @@ defmodule Aybiza.AWS.BedrockClient do
     )
   end
 
+  defp real_id(model_id) do
+    with {:ok, resolved} <- Catalog.get(model_id), do: {:ok, resolved.model_id}
+  end
+
   # AWS_BEDROCK_MODELS: only models whose foundation model is listed (any id form).
   defp configured_only(candidates, []), do: {:ok, candidates}
 
@@ -605,6 +639,7 @@ defmodule Aybiza.AWS.BedrockClient do
 
   defp publish(settings) do
     :persistent_term.put(@settings_key, settings)
+    PerformanceMonitor.put_latency_threshold_ms(settings.latency_threshold_ms)
     settings
   end
 
@@ -652,14 +687,29 @@ defmodule Aybiza.AWS.BedrockClient do
         else: settings
 
     # Model ids must be known to the catalog: a typo stops boot instead of failing every call.
-    for key <- [:default_model, :models],
-        Map.has_key?(settings, key),
-        model_id <- List.wrap(settings[key]) do
-      with {:error, error} <- Catalog.get(model_id) do
-        raise ArgumentError, "invalid BedrockClient setting #{inspect(key)}: #{error.message}"
-      end
-    end
+    # Aliases are replaced by the real id they name (the catalog logs "using <real id>" once
+    # for a design name): that id is what every call sends.
+    Enum.reduce([:default_model, :models], settings, fn key, settings ->
+      case settings do
+        %{^key => ids} when is_list(ids) ->
+          Map.put(settings, key, Enum.map(ids, &real_id!(key, &1)))
 
-    settings
+        %{^key => id} ->
+          Map.put(settings, key, real_id!(key, id))
+
+        _ ->
+          settings
+      end
+    end)
+  end
+
+  defp real_id!(key, model_id) do
+    case real_id(model_id) do
+      {:ok, real} ->
+        real
+
+      {:error, error} ->
+        raise ArgumentError, "invalid BedrockClient setting #{inspect(key)}: #{error.message}"
+    end
   end
 end

@@ -1,9 +1,16 @@
 defmodule Aybiza.Bedrock.Application do
   @moduledoc """
-  The supervision tree of aybiza_bedrock. Before any child starts, the catalog overrides of
-  `config :aybiza_bedrock, :catalog_overrides, ...` are applied
-  (`Aybiza.Bedrock.Catalog.load_from_config/0`); invalid overrides stop boot with a message
-  naming the key and what is wrong.
+  The supervision tree of aybiza_bedrock. Before any child starts:
+
+    1. the environment variables of our design are applied under the host's config
+       (`Aybiza.Bedrock.RuntimeConfig.apply_env/1`; opt out with
+       `config :aybiza_bedrock, read_env: false`); an invalid variable stops boot with
+       `{:invalid_config, message}` naming it;
+    2. runtime changes of an earlier run (`Aybiza.AWS.BedrockClient.update_settings/2`)
+       are forgotten: they survive a restart of the client, not of the application;
+    3. the catalog overrides of `config :aybiza_bedrock, :catalog_overrides, ...` are
+       applied (`Aybiza.Bedrock.Catalog.load_from_config/0`); invalid overrides stop boot
+       with a message naming the key and what is wrong.
 
   Strategy `:rest_for_one`, children in order:
 
@@ -28,15 +35,20 @@ defmodule Aybiza.Bedrock.Application do
 
   @impl true
   def start(_type, _args) do
-    # Before the client starts: its settings are checked against the (overridden) catalog.
-    case Aybiza.Bedrock.Catalog.load_from_config() do
-      :ok ->
-        Supervisor.start_link(children(),
-          strategy: :rest_for_one,
-          name: Aybiza.Bedrock.Supervisor
-        )
+    # Before the client starts: its settings come from the host's config and the environment
+    # and are checked against the (overridden) catalog.
+    with {:env, {:ok, _keys}} <- {:env, Aybiza.Bedrock.RuntimeConfig.apply_env()},
+         :ok <- Aybiza.AWS.BedrockClient.forget_runtime_changes(),
+         {:catalog, :ok} <- {:catalog, Aybiza.Bedrock.Catalog.load_from_config()} do
+      Supervisor.start_link(children(),
+        strategy: :rest_for_one,
+        name: Aybiza.Bedrock.Supervisor
+      )
+    else
+      {:env, {:error, message}} ->
+        {:error, {:invalid_config, message}}
 
-      {:error, %Aybiza.Error{message: message}} ->
+      {:catalog, {:error, %Aybiza.Error{message: message}}} ->
         {:error, {:invalid_config, "config :aybiza_bedrock, :catalog_overrides: #{message}"}}
     end
   end

@@ -31,6 +31,8 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
 
   alias Aybiza.Bedrock.{Clock, Telemetry}
 
+  require Logger
+
   @table :aybiza_bedrock_circuit_breakers
 
   @type state :: :closed | :open | :half_open
@@ -266,6 +268,19 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
   end
 
   defp emit_state_change({model_id, region}, from, to) do
+    # Opening takes a target out of routing: a warning. Trial calls and recovery: info.
+    level = if to == :open, do: :warning, else: :info
+
+    Logger.log(
+      level,
+      fn -> "aybiza_bedrock: circuit breaker of #{model_id} in #{region}: #{from} -> #{to}" end,
+      model_id: model_id,
+      region: region,
+      aybiza_event: :circuit_breaker,
+      breaker_from: from,
+      breaker_to: to
+    )
+
     Telemetry.execute(
       [:aybiza_bedrock, :circuit_breaker, :state_change],
       %{system_time: System.system_time()},

@@ -364,6 +364,52 @@ defmodule Aybiza.Bedrock.ConversationMemory do
     |> drop_leading_assistant()
   end
 
+  @doc """
+  Merges consecutive messages of the same role into one (their content blocks
+  concatenated, a string content becoming a text block), as Converse requires: two user
+  utterances in a row (common after a barge-in) become one user turn. Messages that are
+  not merged are returned unchanged; anything that is not a message with a known role is
+  left for the request's validation. Every request the library builds goes through this.
+  """
+  @spec merge_same_roles(term()) :: term()
+  def merge_same_roles(messages) when is_list(messages) do
+    messages
+    |> Enum.chunk_by(&role_of/1)
+    |> Enum.flat_map(fn
+      [single] ->
+        [single]
+
+      [first | _] = same ->
+        case role_of(first) do
+          nil -> same
+          role -> [%{role: role, content: Enum.flat_map(same, &content_blocks/1)}]
+        end
+    end)
+  end
+
+  def merge_same_roles(other), do: other
+
+  # nil for anything but a message map with a known role (so a malformed entry is never
+  # merged away: validation reports it). A nil role chunks with its neighbours, which is
+  # why a chunk whose first role is nil is returned as it is.
+  defp role_of(%{} = message) do
+    case get(message, :role, nil) do
+      r when r in [:user, "user"] -> :user
+      r when r in [:assistant, "assistant"] -> :assistant
+      _ -> nil
+    end
+  end
+
+  defp role_of(_other), do: nil
+
+  defp content_blocks(message) do
+    case get(message, :content, []) do
+      text when is_binary(text) -> if text == "", do: [], else: [%{text: text}]
+      list when is_list(list) -> list
+      other -> [other]
+    end
+  end
+
   defp to_message(message) do
     role =
       case get(message, :role, nil) do

@@ -14,11 +14,14 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   past the last one).
 
   Configuration: `config :aybiza_bedrock, :performance_monitor, slot_ms: ..., window_ms: ...`
-  and `config :aybiza_bedrock, :latency_threshold_ms` (default 200) for the latency rule.
+  for the buckets; the latency rule uses the client's `:latency_threshold_ms` setting
+  (config, `LATENCY_THRESHOLD_MS`, or a runtime `Aybiza.AWS.BedrockClient.update_settings/2`),
+  which the client hands over with `put_latency_threshold_ms/1`.
   """
   use GenServer
 
   @table :aybiza_bedrock_performance
+  @threshold_key {__MODULE__, :latency_threshold_ms}
   @bounds [
     10,
     25,
@@ -158,8 +161,9 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   end
 
   @doc """
-  Recommendations from rules over `summary/1` (same options, plus `:latency_threshold_ms`
-  and `:min_calls`, default 20, below which a model is not judged):
+  Recommendations from rules over `summary/1` (same options, plus `:latency_threshold_ms`,
+  default the client's setting, and `:min_calls`, default 20, below which a model is not
+  judged):
 
     * `:latency` - the p95 first-token latency of a model exceeds the latency threshold.
     * `:cost` - an Opus or Sonnet model serves mostly (>= 50%) low-complexity turns
@@ -170,9 +174,7 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   def optimization_recommendations(opts \\ []) do
     opts = Keyword.validate!(opts, [:now_ms, :window_ms, :latency_threshold_ms, min_calls: 20])
 
-    threshold =
-      opts[:latency_threshold_ms] ||
-        Application.get_env(:aybiza_bedrock, :latency_threshold_ms, 200)
+    threshold = opts[:latency_threshold_ms] || latency_threshold_ms()
 
     summary = summary(Keyword.take(opts, [:now_ms, :window_ms]))
 
@@ -181,6 +183,24 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
         rec <- rules(model_id, region, stats, threshold),
         do: rec
   end
+
+  @doc """
+  Sets the threshold of the latency rule. `Aybiza.AWS.BedrockClient` calls it whenever it
+  publishes its settings (start, restart, `update_settings/2`), so the rule follows the
+  client's `:latency_threshold_ms`.
+  """
+  @spec put_latency_threshold_ms(pos_integer()) :: :ok
+  def put_latency_threshold_ms(ms) when is_integer(ms) and ms > 0 do
+    # Rare (settings changes), so the cost of a :persistent_term update is fine here.
+    if :persistent_term.get(@threshold_key, nil) != ms,
+      do: :persistent_term.put(@threshold_key, ms)
+
+    :ok
+  end
+
+  @doc "The threshold of the latency rule in force (default 200 ms before any client starts)."
+  @spec latency_threshold_ms() :: pos_integer()
+  def latency_threshold_ms, do: :persistent_term.get(@threshold_key, 200)
 
   @doc "Deletes every recorded metric."
   @spec reset() :: :ok

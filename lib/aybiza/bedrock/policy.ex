@@ -169,18 +169,21 @@ defmodule Aybiza.Bedrock.Policy do
         Enum.reject([cfg.fallback_region | Models.nearest_regions(attempt.region)], &is_nil/1)
       )
 
-    case Enum.find(regions, &usable?({attempt.model_id, &1}, attempt, cfg)) do
-      nil ->
-        geo_profile_step(error, attempt, cfg)
+    # The same model, under the id that is callable there (in-region, or the region's
+    # geographic / global profile): a `us.` profile is no use in eu-west-1. The target judged
+    # is the one that would be sent, so a region already tried under another id form is
+    # never tried again.
+    Enum.reduce_while(regions, nil, fn region, nil ->
+      case region_model_id(attempt.model_id, region) do
+        {:ok, model_id} ->
+          if usable?({model_id, region}, attempt, cfg),
+            do: {:halt, {:fallback, :fallback_region, model_id, region}},
+            else: {:cont, nil}
 
-      region ->
-        # The same model, under the id that is callable there (in-region, or the region's
-        # geographic / global profile): a `us.` profile is no use in eu-west-1.
-        case region_model_id(attempt.model_id, region) do
-          {:ok, model_id} -> {:fallback, :fallback_region, model_id, region}
-          {:error, lookup_error} -> {:stop, lookup_error}
-        end
-    end
+        {:error, lookup_error} ->
+          {:halt, {:stop, lookup_error}}
+      end
+    end) || geo_profile_step(error, attempt, cfg)
   end
 
   defp step_for(:validation, error, attempt, _cfg) do
@@ -230,8 +233,22 @@ defmodule Aybiza.Bedrock.Policy do
     end
   end
 
-  defp usable?({model_id, region} = target, attempt, cfg),
-    do: target not in attempt.tried and cfg.allowed?.(model_id, region)
+  # A target is compared with the tried ones as it goes on the wire: a base id Bedrock serves
+  # only through a profile is sent as that profile (the engine's pre-flight), so
+  # `{"anthropic.claude-sonnet-4-6", "us-east-1"}` and `{"us.anthropic.claude-sonnet-4-6",
+  # "us-east-1"}` are one target, and a failed one is never repeated under the other name.
+  defp usable?({model_id, region} = target, attempt, cfg) do
+    wire = wire_target(target)
+
+    not Enum.any?(attempt.tried, &(wire_target(&1) == wire)) and cfg.allowed?.(model_id, region)
+  end
+
+  defp wire_target({model_id, region}) do
+    case Models.invocable_id(model_id, region) do
+      {:ok, id} -> {id, region}
+      {:error, _} -> {model_id, region}
+    end
+  end
 
   defp explain(%Error{reason: reason} = error) do
     case Map.fetch(@fatal_hints, reason) do

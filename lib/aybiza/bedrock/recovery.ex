@@ -65,6 +65,8 @@ defmodule Aybiza.Bedrock.Recovery do
   alias Aybiza.Bedrock.{CircuitBreaker, PerformanceMonitor, Policy, Telemetry}
   alias Aybiza.Bedrock.Policy.Models
 
+  require Logger
+
   @registry Aybiza.Bedrock.StreamRegistry
 
   @typedoc "Everything a relay needs, built by `Aybiza.AWS.BedrockClient`."
@@ -634,6 +636,10 @@ defmodule Aybiza.Bedrock.Recovery do
           reason: error.reason
         })
 
+        log(:info, state, "retrying the same target in #{delay_ms} ms", error,
+          aybiza_event: :retry
+        )
+
         wait_ref = make_ref()
         Process.send_after(self(), {:next_attempt, wait_ref}, delay_ms)
         {:continue, %{state | backend_ref: wait_ref}}
@@ -670,6 +676,13 @@ defmodule Aybiza.Bedrock.Recovery do
 
         forward(state, {:fallback, info})
 
+        log(:warning, state, "falling back (#{kind}) to #{model_id} in #{region}", error,
+          aybiza_event: :fallback,
+          fallback_kind: kind,
+          to_model_id: model_id,
+          to_region: region
+        )
+
         emit(state, [:aybiza_bedrock, :fallback], %{attempt: state.attempt}, %{
           reason: error.reason,
           kind: kind,
@@ -695,6 +708,14 @@ defmodule Aybiza.Bedrock.Recovery do
           [:aybiza_bedrock, :stream, :exception],
           %{duration: System.monotonic_time() - state.started_mono},
           %{reason: final.reason, attempts: state.attempt}
+        )
+
+        # A first error that is not retried is the caller's to handle (it is returned); a call
+        # that used up retries or fallbacks, or died mid-answer, is an error of the service.
+        level = if state.attempt > 1 or state.delivered != [], do: :error, else: :warning
+
+        log(level, state, "call failed after #{state.attempt} attempt(s)", final,
+          aybiza_event: :call_failed
         )
 
         # Whatever the cause, a live caller must not be left in silence.
@@ -823,6 +844,30 @@ defmodule Aybiza.Bedrock.Recovery do
     end
 
     :ok
+  end
+
+  # Log lines carry ids, atoms and counts only: never an error message (it may quote the
+  # model's or the caller's text) nor any option (backend options hold credentials).
+  defp log(level, state, text, %Error{reason: reason}, metadata) do
+    delivered = length(state.delivered)
+
+    text =
+      if delivered > 0,
+        do: "#{text} (mid-answer recovery after #{delivered} spoken sentence(s))",
+        else: text
+
+    Logger.log(
+      level,
+      fn -> "aybiza_bedrock: #{state.model_id} in #{state.region}: #{reason}: #{text}" end,
+      [
+        model_id: state.model_id,
+        region: state.region,
+        reason: reason,
+        attempt: state.attempt,
+        delivered_sentences: delivered,
+        call_id: state.plan.metadata[:call_id]
+      ] ++ metadata
+    )
   end
 
   defp emit(state, event, measurements, extra_metadata) do

@@ -293,6 +293,22 @@ defmodule Aybiza.Bedrock.ToolLoop do
     opts
   end
 
+  # Converse refuses two turns of the same role in a row: the caller's history is merged
+  # before the first round (later rounds append assistant + user pairs).
+  defp merge_same_roles(request) when is_map(request) do
+    case get(request, :messages, nil) do
+      messages when is_list(messages) ->
+        request
+        |> delete(:messages)
+        |> Map.put(:messages, Aybiza.Bedrock.ConversationMemory.merge_same_roles(messages))
+
+      _ ->
+        request
+    end
+  end
+
+  defp merge_same_roles(request), do: request
+
   defp check!(opts, key, fun, what) do
     unless fun.(opts[key]) do
       # Backend options hold client options (credentials): described, never printed.
@@ -306,6 +322,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
   end
 
   defp prepare(request, tools, opts) do
+    request = merge_same_roles(request)
+
     with :ok <- check_tools(tools),
          {:ok, request} <- put_tools(request, tools, opts[:tool_choice]),
          {:ok, request} <- put_thinking(request, opts[:thinking], opts[:context]),

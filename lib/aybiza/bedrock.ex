@@ -55,6 +55,10 @@ defmodule Aybiza.Bedrock do
     * `:timeouts` - keyword of milliseconds: `:connect` (3_000), `:first_byte` (10_000),
       `:idle` (gap between events, 10_000), `:total` (120_000). Each expiry is its own
       error reason.
+    * `:tls_ca` - PEM certificates trusted besides the platform's roots for an `https://`
+      endpoint (e.g. `Aybiza.Bedrock.Emulator.ca_pem/1` of an emulator started with
+      `tls: true`, or a TLS-inspecting proxy's CA). Checked before any network: a bundle
+      that does not parse is `:invalid_config`. Default: `config :aybiza_bedrock, :tls_ca`.
 
   ## Limits
 

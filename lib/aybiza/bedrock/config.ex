@@ -6,18 +6,22 @@ defmodule Aybiza.Bedrock.Config do
   as the argument of the NIF call.
 
   Application environment (`config :aybiza_bedrock, ...`): `:region`, `:endpoint`,
-  `:credentials`, `:timeouts`. The engine validates the region (a well-formed AWS region
+  `:credentials`, `:timeouts`, `:tls_ca`. `:tls_ca` is a PEM certificate (or several)
+  trusted besides the platform's roots for HTTPS endpoints, e.g. the local emulator's CA
+  (`Aybiza.Bedrock.Emulator.ca_pem/1`) or a corporate proxy's. The engine validates the region (a well-formed AWS region
   name) and the endpoint (an http(s) URL with a host and nothing else) before any network.
   """
 
   alias Aybiza.Bedrock.{Credentials, Options}
 
-  @client_opts [:region, :endpoint, :credentials, :timeouts]
+  @client_opts [:region, :endpoint, :credentials, :timeouts, :tls_ca]
+  # A CA bundle is a few KB; anything past this is not one.
+  @max_tls_ca_bytes 65_536
   @timeout_keys [:connect, :first_byte, :idle, :total]
   @default_timeouts [connect: 3_000, first_byte: 10_000, idle: 10_000, total: 120_000]
 
   @enforce_keys [:region, :credentials]
-  defstruct region: nil, endpoint: nil, credentials: nil, timeouts: %{}
+  defstruct region: nil, endpoint: nil, credentials: nil, timeouts: %{}, tls_ca: nil
 
   @typedoc """
   A resolved client configuration. The credentials are a `Aybiza.Bedrock.Credentials`
@@ -28,7 +32,8 @@ defmodule Aybiza.Bedrock.Config do
           region: String.t(),
           endpoint: String.t() | nil,
           credentials: Credentials.t(),
-          timeouts: %{optional(atom()) => pos_integer()}
+          timeouts: %{optional(atom()) => pos_integer()},
+          tls_ca: String.t() | nil
         }
 
   @doc "The client option names."
@@ -52,6 +57,7 @@ defmodule Aybiza.Bedrock.Config do
     endpoint = Keyword.get_lazy(opts, :endpoint, fn -> app_env(:endpoint) end)
     creds = Keyword.get_lazy(opts, :credentials, fn -> app_env(:credentials, :default) end)
     timeouts = timeouts!(Keyword.get_lazy(opts, :timeouts, fn -> app_env(:timeouts, []) end))
+    tls_ca = tls_ca!(Keyword.get_lazy(opts, :tls_ca, fn -> app_env(:tls_ca) end))
 
     unless is_binary(region) do
       raise ArgumentError, ":region must be a string, got #{Options.describe(region)}"
@@ -73,7 +79,8 @@ defmodule Aybiza.Bedrock.Config do
          region: region,
          endpoint: endpoint,
          credentials: creds,
-         timeouts: Map.new(timeouts)
+         timeouts: Map.new(timeouts),
+         tls_ca: tls_ca
        }}
     end
   end
@@ -87,7 +94,8 @@ defmodule Aybiza.Bedrock.Config do
       region: config.region,
       endpoint: config.endpoint,
       credentials: Credentials.to_native(config.credentials),
-      timeouts: config.timeouts
+      timeouts: config.timeouts,
+      tls_ca_pem: config.tls_ca
     }
   end
 
@@ -124,6 +132,22 @@ defmodule Aybiza.Bedrock.Config do
   defp resolve_endpoint(other, _creds) do
     raise ArgumentError,
           ":endpoint must be nil, :emulator or an http(s) URL string, got #{Options.describe(other)}"
+  end
+
+  defp tls_ca!(nil), do: nil
+
+  defp tls_ca!(pem) when is_binary(pem) and byte_size(pem) <= @max_tls_ca_bytes do
+    if String.contains?(pem, "-----BEGIN CERTIFICATE-----") do
+      pem
+    else
+      raise ArgumentError, ":tls_ca must be PEM text with at least one CERTIFICATE block"
+    end
+  end
+
+  defp tls_ca!(other) do
+    raise ArgumentError,
+          ":tls_ca must be a PEM string of at most #{@max_tls_ca_bytes} bytes, got " <>
+            Options.describe(other)
   end
 
   defp timeouts!(timeouts) do

@@ -76,11 +76,22 @@ pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
             let settings = HttpConnectorSettings::builder()
                 .connect_timeout(config.timeouts.connect)
                 .build();
+            // Platform roots, plus the configuration's own CA (e.g. the emulator's).
+            let mut trust = tls::TrustStore::default();
+            if let Some(pem) = &config.tls_ca_pem {
+                trust = trust.with_pem_certificate(pem.as_bytes());
+            }
             SharedHttpConnector::new(
                 Connector::builder()
                     .connector_settings(settings)
                     .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
                     .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+                    .tls_context(
+                        tls::TlsContext::builder()
+                            .with_trust_store(trust)
+                            .build()
+                            .unwrap_or_default(),
+                    )
                     .build(),
             )
         })

@@ -67,6 +67,8 @@ pub struct ClientConfig {
     pub endpoint: Option<String>,
     pub credentials: CredentialSpec,
     pub timeouts: Timeouts,
+    /// PEM certificates trusted besides the platform's roots (e.g. the emulator's CA).
+    pub tls_ca_pem: Option<String>,
 }
 
 impl ClientConfig {
@@ -76,6 +78,7 @@ impl ClientConfig {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.credentials.hash(&mut h);
         self.timeouts.connect.hash(&mut h);
+        self.tls_ca_pem.hash(&mut h);
         (self.region.clone(), self.endpoint.clone(), h.finish())
     }
 }
@@ -94,6 +97,40 @@ struct RawConfig {
     endpoint: Option<String>,
     credentials: Option<CredentialSpec>,
     timeouts: Option<RawTimeouts>,
+    tls_ca_pem: Option<String>,
+}
+
+/// Largest CA bundle accepted (a few certificates are a few KB).
+const MAX_TLS_CA_BYTES: usize = 64 * 1024;
+
+/// A CA bundle must parse the way the TLS stack will parse it when the connector is built
+/// (aws-smithy-http-client panics on a bad one there), so it is checked here, up front.
+fn validate_tls_ca(pem: &str) -> Result<(), Error> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let bad = |why: &str| {
+        Err(Error::new(
+            ErrorKind::InvalidConfig,
+            format!("tls_ca: {why} (PEM CERTIFICATE blocks, at most {MAX_TLS_CA_BYTES} bytes)"),
+        ))
+    };
+    if pem.len() > MAX_TLS_CA_BYTES {
+        return bad("too large");
+    }
+    let Ok(ders) = CertificateDer::pem_slice_iter(pem.as_bytes()).collect::<Result<Vec<_>, _>>()
+    else {
+        return bad("not valid PEM");
+    };
+    if ders.is_empty() {
+        return bad("no certificate");
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for der in ders {
+        if roots.add(der).is_err() {
+            return bad("a certificate that does not parse");
+        }
+    }
+    Ok(())
 }
 
 /// Decodes and validates a client configuration.
@@ -111,6 +148,9 @@ pub fn decode_config(value: &serde_json::Value) -> Result<ClientConfig, Error> {
     validate_region(&raw.region)?;
     if let Some(endpoint) = &raw.endpoint {
         validate_endpoint(endpoint)?;
+    }
+    if let Some(pem) = &raw.tls_ca_pem {
+        validate_tls_ca(pem)?;
     }
     let mut timeouts = Timeouts::default();
     if let Some(t) = raw.timeouts {
@@ -141,6 +181,7 @@ pub fn decode_config(value: &serde_json::Value) -> Result<ClientConfig, Error> {
         endpoint: raw.endpoint,
         credentials,
         timeouts,
+        tls_ca_pem: raw.tls_ca_pem,
     })
 }
 
@@ -331,6 +372,22 @@ fn truncate(s: &str, n: usize) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn tls_ca_must_parse_as_the_tls_stack_parses_it() {
+        let cfg = |pem: &str| decode_config(&json!({"region": "us-east-1", "tls_ca_pem": pem}));
+        let garbage = "-----BEGIN CERTIFICATE-----\nnot base64 !!\n-----END CERTIFICATE-----\n";
+        let not_a_cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        for bad in ["", "hello", garbage, not_a_cert, &"A".repeat(70_000)] {
+            let e = cfg(bad).expect_err("refused");
+            assert_eq!(e.kind, ErrorKind::InvalidConfig, "{bad:.40}");
+            assert!(e.message.starts_with("tls_ca: "), "{}", e.message);
+        }
+        assert!(decode_config(&json!({"region": "us-east-1"}))
+            .unwrap()
+            .tls_ca_pem
+            .is_none());
+    }
 
     #[test]
     fn regions() {

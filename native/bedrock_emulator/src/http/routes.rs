@@ -214,11 +214,24 @@ pub(crate) async fn handle(
     let is_messages = matches!(target, Target::Messages { .. });
 
     let principal = if state.verify_signatures {
+        // HTTP/2 carries the host as `:authority` (the URI's), which SigV4 signs as `host`.
+        let with_authority;
+        let headers = match parts.uri.authority() {
+            Some(authority) if !parts.headers.contains_key(http::header::HOST) => {
+                let mut h = parts.headers.clone();
+                if let Ok(v) = http::HeaderValue::from_str(authority.as_str()) {
+                    h.insert(http::header::HOST, v);
+                }
+                with_authority = h;
+                &with_authority
+            }
+            _ => &parts.headers,
+        };
         let signed = sigv4::SignedRequest {
             method: parts.method.as_str(),
             raw_path: &path,
             raw_query: parts.uri.query().unwrap_or(""),
-            headers: &parts.headers,
+            headers,
             body: &body,
         };
         match sigv4::verify_with(&signed, &state.auth, SystemTime::now(), is_messages) {

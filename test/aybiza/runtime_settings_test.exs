@@ -118,18 +118,19 @@ defmodule Aybiza.Bedrock.RuntimeSettingsTest do
         capture_log([level: :debug], fn ->
           assert {:ok, [:extended_thinking_threshold]} =
                    RuntimeConfig.apply_env(%{
-                     "EXTENDED_THINKING_THRESHOLD" => "0.42",
+                     # Four decimals: no log timestamp (HH:MM:SS.mmm) can contain it.
+                     "EXTENDED_THINKING_THRESHOLD" => "0.4217",
                      # Set by config/test.exs: the config wins.
                      "AWS_REGION" => "eu-north-1"
                    })
         end)
 
-      assert Application.get_env(:aybiza_bedrock, :extended_thinking_threshold) == 0.42
+      assert Application.get_env(:aybiza_bedrock, :extended_thinking_threshold) == 0.4217
       assert Application.get_env(:aybiza_bedrock, :region) == "us-east-1"
       assert log =~ "configuration from the environment: :extended_thinking_threshold"
       assert log =~ "AWS_REGION is set but config :aybiza_bedrock, :region takes precedence"
       refute log =~ "eu-north-1"
-      refute log =~ "0.42"
+      refute log =~ "0.4217"
 
       assert {:error, message} = RuntimeConfig.apply_env(%{"AWS_FALLBACK_REGION" => "nowhere"})
       assert message =~ "AWS_FALLBACK_REGION"

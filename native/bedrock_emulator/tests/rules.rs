@@ -124,11 +124,13 @@ async fn model_table_profiles_and_lifecycle() {
         "jp.anthropic.claude-opus-4-6-v1".to_string(),
         OPUS_47.to_string(),
         "us.amazon.nova-2-lite-v1:0".to_string(),
-        "amazon.nova-2-lite-v1:0".to_string(),
         "anthropic.claude-3-haiku-20240307-v1:0".to_string(),
     ] {
         converse_ok(&c, &ok).await;
     }
+    // Nova 2 Lite is served through cross-Region profiles only (its AWS model card).
+    let (status, code, _) = converse_err(&c, "amazon.nova-2-lite-v1:0", None, None).await;
+    assert_eq!((status, code.as_str()), (400, "ValidationException"));
     // A profile the model does not have is no model id at all.
     let (status, _, msg) = converse_err(&c, "apac.anthropic.claude-sonnet-4-6", None, None).await;
     assert_eq!(

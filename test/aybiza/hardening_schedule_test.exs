@@ -15,15 +15,7 @@ defmodule Aybiza.HardeningScheduleTest do
 
   setup_all do
     {:ok, emulator} = Emulator.start_link(rules: [%{prompt_contains: "", reply: "Fine."}])
-    creds = Emulator.credentials(emulator)
-
-    opts = [
-      endpoint: Emulator.url(emulator),
-      region: "us-east-1",
-      credentials: {:static, creds.access_key_id, creds.secret_access_key}
-    ]
-
-    %{opts: opts}
+    %{opts: Aybiza.Bedrock.TestHelpers.emulator_opts(emulator)}
   end
 
   # Every NIF-backed public function, given an input built from `text` (1 MB or 50 MB). The

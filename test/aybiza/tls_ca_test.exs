@@ -10,14 +10,7 @@ defmodule Aybiza.TlsCaTest do
 
   setup do
     emulator = start_supervised!({Emulator, tls: true})
-    creds = Emulator.credentials(emulator)
-
-    opts = [
-      endpoint: Emulator.tls_url(emulator),
-      region: "us-east-1",
-      credentials: {:static, creds.access_key_id, creds.secret_access_key}
-    ]
-
+    opts = Aybiza.Bedrock.TestHelpers.emulator_opts(emulator, Emulator.tls_url(emulator))
     %{opts: opts, ca: Emulator.ca_pem(emulator)}
   end
 

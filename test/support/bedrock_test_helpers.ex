@@ -1,5 +1,22 @@
 defmodule Aybiza.Bedrock.TestHelpers do
-  @moduledoc "Helpers for the client tests: collecting the events of a call."
+  @moduledoc "Helpers for the client tests: client options for an emulator, collecting events."
+
+  alias Aybiza.Bedrock.Emulator
+
+  @doc """
+  Client options that reach `emulator` with its long-term static credentials, in
+  `us-east-1`; `url` is `Emulator.url/1` unless given (e.g. `Emulator.tls_url/1`).
+  """
+  @spec emulator_opts(GenServer.server(), String.t() | nil) :: keyword()
+  def emulator_opts(emulator, url \\ nil) do
+    creds = Emulator.credentials(emulator)
+
+    [
+      endpoint: url || Emulator.url(emulator),
+      region: "us-east-1",
+      credentials: {:static, creds.access_key_id, creds.secret_access_key}
+    ]
+  end
 
   @doc """
   Collects the events of `ref` until its terminal message; fails after `timeout` ms.

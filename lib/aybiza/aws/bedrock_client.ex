@@ -41,11 +41,15 @@ defmodule Aybiza.AWS.BedrockClient do
     Options,
     PerformanceMonitor,
     Policy,
+    PromptCache,
     Recovery,
     Routing,
     Text,
+    Tool,
     VoicePrompts
   }
+
+  alias Aybiza.Bedrock.Turn.{Rounds, ToolRound}
 
   alias Aybiza.Bedrock.Policy.Models
 
@@ -86,8 +90,23 @@ defmodule Aybiza.AWS.BedrockClient do
     breaker: [],
     call_id: nil,
     tenant_id: nil,
-    timeout: 120_000
+    timeout: 120_000,
+    memory: nil,
+    memory_opts: [],
+    cache: false,
+    guardrail: nil,
+    max_rounds: 10,
+    max_concurrency: 8,
+    acknowledge: :when_silent,
+    tool_context: nil
   ]
+
+  # Bedrock's GuardrailStreamConfiguration / GuardrailConfiguration, per
+  # https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailStreamConfiguration.html
+  # (identifier: up to 2,048 chars, an id or a guardrail ARN; version: 1-99999999 or DRAFT;
+  # trace: enabled | disabled | enabled_full; streamProcessingMode: sync | async).
+  @guardrail_id ~r/\A(?:[a-z0-9]+|arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail\/[a-z0-9]+)\z/
+  @guardrail_version ~r/\A(?:[1-9][0-9]{0,7}|DRAFT)\z/
 
   @setting_keys [
     :region,
@@ -230,7 +249,9 @@ defmodule Aybiza.AWS.BedrockClient do
     opts = validate_options!(options)
     settings = settings()
 
-    with {:ok, {model_id, region, complexity}} <-
+    with {:ok, tools} <- turn_tools(context),
+         {:ok, context} <- with_memory(context, opts),
+         {:ok, {model_id, region, complexity}} <-
            select_model_and_region(prompt, context, opts, settings),
          # Built here so a bad model id or agent type is this call's error, not the relay's.
          {:ok, first_request} <- build_request(prompt, context, opts, model_id) do
@@ -268,7 +289,24 @@ defmodule Aybiza.AWS.BedrockClient do
         }
       }
 
-      {:ok, _relay} = Recovery.start(plan)
+      # A turn with tools to run, or with memory to keep, goes through the tool rounds (each
+      # model round a call of the relay); any other turn is one call of the relay.
+      if tools != [] or opts[:memory] != nil do
+        {:ok, _turn} =
+          Rounds.start(
+            Map.merge(plan, %{
+              tools: tools,
+              max_rounds: opts[:max_rounds],
+              max_concurrency: opts[:max_concurrency],
+              acknowledge: opts[:acknowledge],
+              tool_context: opts[:tool_context],
+              memory: if(opts[:memory] != nil, do: {opts[:memory], opts[:memory_opts]}),
+              user_message: %{role: :user, content: [%{text: prompt}]}
+            })
+          )
+      else
+        {:ok, _relay} = Recovery.start(plan)
+      end
 
       if opts[:stream], do: {:ok, ref}, else: collect(ref, opts[:timeout])
     end
@@ -392,8 +430,6 @@ defmodule Aybiza.AWS.BedrockClient do
             %{}
         end
 
-      tools = context[:tools] || []
-
       request =
         %{
           model_id: model_id,
@@ -402,24 +438,153 @@ defmodule Aybiza.AWS.BedrockClient do
           # barge-in) merges with this one: Converse refuses two user turns in a row.
           messages:
             ConversationMemory.merge_same_roles(
-              List.wrap(context[:conversation_history]) ++
-                [%{role: :user, content: [%{text: prompt}]}]
+              List.wrap(context[:conversation_history]) ++ [user_message(prompt, context)]
             ),
           inference_config: inference
         }
         |> put_if(additional != %{}, :additional_model_request_fields, additional)
-        |> put_if(tools != [] and facts.tools?, :tool_config, %{
-          tools: tools,
-          tool_choice: opts[:tool_choice]
-        })
+        |> put_tools(context[:tools] || [], facts.tools?, opts[:tool_choice] || :auto)
         |> put_if(opts[:latency] == :optimized, :performance_config, %{latency: :optimized})
         |> put_if(metadata(context, opts) != %{}, :request_metadata, metadata(context, opts))
+        |> put_guardrail(opts[:guardrail])
 
-      {:ok, request}
+      with :ok <- Aybiza.Bedrock.Media.check_counts(request.messages) do
+        cache(request, opts[:cache] || false)
+      end
     end
   end
 
+  @doc """
+  The turn as an Enumerable of its events (`{:sentence, seq, text}`, `{:text, delta}`,
+  `{:tool_call, _}`, ..., ending with `{:done, summary}` or `{:error, error}`), for
+  `Enum`/`Stream` pipelines. Options as `generate_response/3` (`:stream` and `:to` are
+  set by this function). Halting the enumeration early cancels the turn. A turn that cannot
+  be planned yields its one `{:error, error}`.
+  """
+  @spec stream_events(String.t(), map(), keyword() | map()) :: Enumerable.t()
+  def stream_events(prompt, context \\ %{}, options \\ []) do
+    options = if is_map(options), do: Map.to_list(options), else: options
+
+    Stream.resource(
+      fn ->
+        case generate_response(prompt, context, Keyword.merge(options, stream: true, to: self())) do
+          {:ok, ref} -> {:running, ref}
+          {:error, error} -> {:failed, error}
+        end
+      end,
+      fn
+        {:running, ref} ->
+          receive do
+            {:aybiza_bedrock, ^ref, {:done, _} = event} -> {[event], {:ended, ref}}
+            {:aybiza_bedrock, ^ref, {:error, _} = event} -> {[event], {:ended, ref}}
+            {:aybiza_bedrock, ^ref, event} -> {[event], {:running, ref}}
+          end
+
+        {:failed, error} ->
+          {[{:error, error}], :halted}
+
+        other ->
+          {:halt, other}
+      end,
+      fn
+        {:running, ref} ->
+          cancel(ref)
+          Aybiza.Bedrock.flush(ref)
+
+        _ ->
+          :ok
+      end
+    )
+  end
+
   # --- internals ---
+
+  # Tools given as %Tool{} structs are run by the turn; raw Converse tool specs are only
+  # sent (the caller runs them). A mix of both is refused.
+  defp turn_tools(context) do
+    tools = List.wrap(context[:tools])
+
+    cond do
+      tools == [] ->
+        {:ok, []}
+
+      Enum.all?(tools, &is_struct(&1, Tool)) ->
+        case ToolRound.check_tools(tools) do
+          :ok -> {:ok, tools}
+          {:error, message} -> {:error, Error.new(:invalid_request, message)}
+        end
+
+      Enum.any?(tools, &is_struct(&1, Tool)) ->
+        {:error,
+         Error.new(
+           :invalid_request,
+           "context :tools mixes %Aybiza.Bedrock.Tool{} structs with raw tool specs"
+         )}
+
+      true ->
+        {:ok, []}
+    end
+  end
+
+  # `memory: call_id`: the call's remembered window comes before the context's history (an
+  # unknown id has none: a new conversation).
+  defp with_memory(context, opts) do
+    case opts[:memory] do
+      nil ->
+        {:ok, context}
+
+      call_id ->
+        memory = ConversationMemory.build_messages_with_memory(call_id, nil, opts[:memory_opts])
+
+        {:ok,
+         Map.put(
+           context,
+           :conversation_history,
+           memory ++ List.wrap(context[:conversation_history])
+         )}
+    end
+  end
+
+  # The caller's words, after the images and documents of `context[:attachments]` (blocks
+  # built by `Aybiza.Bedrock.Media.image/2` and `document/3`).
+  defp user_message(prompt, context) do
+    %{role: :user, content: List.wrap(context[:attachments]) ++ [%{text: prompt}]}
+  end
+
+  defp put_tools(request, [], _supported?, _choice), do: request
+  defp put_tools(request, _tools, false, _choice), do: request
+
+  defp put_tools(request, [%Tool{} | _] = tools, true, choice),
+    do: Map.put(request, :tool_config, Tool.tool_config(tools, tool_choice: choice))
+
+  defp put_tools(request, tools, true, choice),
+    do: Map.put(request, :tool_config, %{tools: tools, tool_choice: choice})
+
+  defp cache(request, false), do: {:ok, request}
+  defp cache(request, true), do: PromptCache.add_cache_points(request, history: false)
+
+  defp cache(request, opts) when is_list(opts),
+    do: PromptCache.add_cache_points(request, Keyword.put_new(opts, :history, false))
+
+  defp put_guardrail(request, nil), do: request
+
+  defp put_guardrail(request, guardrail) do
+    guardrail = Map.new(guardrail)
+
+    config =
+      %{
+        guardrail_identifier: guardrail[:id],
+        guardrail_version: guardrail[:version]
+      }
+      |> put_if(guardrail[:trace] != nil, :trace, to_string(guardrail[:trace]))
+      |> put_if(
+        guardrail[:stream_processing_mode] != nil,
+        :stream_processing_mode,
+        to_string(guardrail[:stream_processing_mode])
+      )
+
+    Map.put(request, :guardrail_config, config)
+  end
 
   defp collect(ref, timeout) do
     receive do
@@ -466,7 +631,13 @@ defmodule Aybiza.AWS.BedrockClient do
       recovery: &(is_nil(&1) or is_boolean(&1) or &1 in [:prefill, :instruction]),
       policy: &is_list/1,
       breaker: &is_list/1,
-      timeout: &(is_integer(&1) and &1 > 0)
+      timeout: &(is_integer(&1) and &1 > 0),
+      memory_opts: &is_list/1,
+      cache: &(is_boolean(&1) or is_list(&1)),
+      guardrail: &(is_nil(&1) or valid_guardrail?(&1)),
+      max_rounds: &(is_integer(&1) and &1 > 0),
+      max_concurrency: &(is_integer(&1) and &1 > 0),
+      acknowledge: &(is_boolean(&1) or &1 == :when_silent or is_function(&1, 2))
     ]
 
     for {key, valid?} <- checks, not valid?.(opts[key]) do
@@ -482,6 +653,24 @@ defmodule Aybiza.AWS.BedrockClient do
     )
 
     opts
+  end
+
+  defp valid_guardrail?(guardrail) when is_list(guardrail) or is_map(guardrail) do
+    guardrail = if is_list(guardrail), do: keyword_map(guardrail), else: guardrail
+
+    is_map(guardrail) and
+      Enum.all?(Map.keys(guardrail), &(&1 in [:id, :version, :trace, :stream_processing_mode])) and
+      is_binary(guardrail[:id]) and byte_size(guardrail[:id]) <= 2048 and
+      guardrail[:id] =~ @guardrail_id and is_binary(guardrail[:version]) and
+      guardrail[:version] =~ @guardrail_version and
+      guardrail[:trace] in [nil, :enabled, :disabled, :enabled_full] and
+      guardrail[:stream_processing_mode] in [nil, :sync, :async]
+  end
+
+  defp valid_guardrail?(_), do: false
+
+  defp keyword_map(list) do
+    if Keyword.keyword?(list), do: Map.new(list), else: nil
   end
 
   # Values that can hold client options (credentials) are described, never printed.

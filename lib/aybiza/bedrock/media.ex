@@ -96,8 +96,16 @@ defmodule Aybiza.Bedrock.Media do
   """
   @spec check_counts([map()]) :: :ok | {:error, Error.t()}
   def check_counts(messages) when is_list(messages) do
-    blocks = Enum.flat_map(messages, &(Map.get(&1, :content) || Map.get(&1, "content") || []))
-    blocks = Enum.filter(blocks, &is_map/1)
+    # Text content (a string) holds no media; malformed messages are left to validation.
+    blocks =
+      for message <- messages,
+          is_map(message),
+          content = Map.get(message, :content) || Map.get(message, "content"),
+          is_list(content),
+          block <- content,
+          is_map(block),
+          do: block
+
     images = Enum.count(blocks, &(Map.has_key?(&1, :image) or Map.has_key?(&1, "image")))
     docs = Enum.count(blocks, &(Map.has_key?(&1, :document) or Map.has_key?(&1, "document")))
 

@@ -46,19 +46,22 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   @low_complexity 0.3
   @costly_tiers [:opus, :sonnet]
 
-  # Positions in a count row {key, calls, errors, cost, input_tokens, output_tokens, low_complexity}.
+  # Positions in a count row {key, calls, errors, cost, input_tokens, output_tokens,
+  # low_complexity, cancelled}.
   @calls 2
   @errors 3
   @cost 4
   @input_tokens 5
   @output_tokens 6
   @low_complexity_calls 7
+  @cancelled 8
 
   @typedoc "One finished call."
   @type sample :: %{
           required(:model_id) => String.t(),
           required(:region) => String.t(),
           optional(:ok?) => boolean(),
+          optional(:cancelled?) => boolean(),
           optional(:error_reason) => atom() | nil,
           optional(:first_token_ms) => non_neg_integer() | nil,
           optional(:total_ms) => non_neg_integer() | nil,
@@ -80,14 +83,19 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
   end
 
   @doc """
-  Records one finished call. Options: `:now_ms` (wall-clock milliseconds; default now).
-  Never raises for a missing table (the application is stopped).
+  Records one finished model call (one attempt of a turn). Options: `:now_ms` (wall-clock
+  milliseconds; default now). Never raises for a missing table (the application is stopped).
+
+  A call cancelled by the caller (`cancelled?: true`, barge-in) counts as a call with its
+  cost and tokens and in `:cancelled`, but neither as an error (a barge-in says nothing
+  about the model's health) nor in the latency histograms (it was cut short).
   """
   @spec record(sample(), keyword()) :: :ok
   def record(%{model_id: model_id, region: region} = sample, opts \\ []) do
     opts = Keyword.validate!(opts, [:now_ms])
     slot = slot(Keyword.get_lazy(opts, :now_ms, &now_ms/0))
-    ok? = Map.get(sample, :ok?, true)
+    cancelled? = Map.get(sample, :cancelled?, false) == true
+    ok? = cancelled? or Map.get(sample, :ok?, true)
     complexity = Map.get(sample, :complexity)
 
     increments = [
@@ -97,13 +105,15 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
       {@input_tokens, int(sample[:input_tokens])},
       {@output_tokens, int(sample[:output_tokens])},
       {@low_complexity_calls,
-       if(is_number(complexity) and complexity < @low_complexity, do: 1, else: 0)}
+       if(is_number(complexity) and complexity < @low_complexity, do: 1, else: 0)},
+      {@cancelled, if(cancelled?, do: 1, else: 0)}
     ]
 
     counts_key = {:counts, slot, model_id, region}
-    :ets.update_counter(@table, counts_key, increments, {counts_key, 0, 0, 0, 0, 0, 0})
+    :ets.update_counter(@table, counts_key, increments, {counts_key, 0, 0, 0, 0, 0, 0, 0})
 
     for {metric, value} <- [first_token: sample[:first_token_ms], total: sample[:total_ms]],
+        not cancelled?,
         is_integer(value) do
       key = {:hist, slot, model_id, region, metric}
 
@@ -130,7 +140,7 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
 
   Returns `%{window_ms: ms, models: %{{model_id, region} => stats}, usage_distribution:
   %{model_id => share}}` where `stats` has `:calls`, `:errors`, `:error_rate`,
-  `:errors_by_reason`, `:cost_nanodollars`, `:input_tokens`, `:output_tokens`,
+  `:errors_by_reason`, `:cancelled` (barge-ins), `:cost_nanodollars`, `:input_tokens`, `:output_tokens`,
   `:low_complexity_share`, `:first_token_ms` and `:total_ms` (each `%{p50:, p95:, p99:}` or nil).
   """
   @spec summary(keyword()) :: map()
@@ -220,7 +230,7 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
       slot(Keyword.get_lazy(opts, :now_ms, &now_ms/0)) - div(config(:window_ms), config(:slot_ms))
 
     :ets.select_delete(@table, [
-      {{{:counts, :"$1", :_, :_}, :_, :_, :_, :_, :_, :_}, [{:<, :"$1", oldest}], [true]}
+      {{{:counts, :"$1", :_, :_}, :_, :_, :_, :_, :_, :_, :_}, [{:<, :"$1", oldest}], [true]}
       | for(
           tag <- [:hist, :error_reason],
           do:
@@ -344,6 +354,7 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
       errors: errors,
       error_rate: if(calls > 0, do: errors / calls, else: 0.0),
       errors_by_reason: errors_by_reason,
+      cancelled: sum.(@cancelled),
       cost_nanodollars: sum.(@cost),
       input_tokens: sum.(@input_tokens),
       output_tokens: sum.(@output_tokens),

@@ -64,6 +64,7 @@ defmodule Aybiza.Bedrock.Recovery do
   alias Aybiza.Error
   alias Aybiza.Bedrock.{CircuitBreaker, PerformanceMonitor, Policy, Telemetry}
   alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.Turn.Accounting
 
   require Logger
 
@@ -303,7 +304,11 @@ defmodule Aybiza.Bedrock.Recovery do
       first_token?: false,
       recoveries: [],
       fallbacks: [],
-      pending_recovery: nil
+      pending_recovery: nil,
+      # the request of the running attempt (to estimate its cost on a cancel) and one
+      # Accounting entry per finished attempt
+      attempt_request: nil,
+      attempt_costs: []
     }
 
     try do
@@ -331,24 +336,32 @@ defmodule Aybiza.Bedrock.Recovery do
       {:cancel, ref} when ref == plan.ref ->
         if state.live?, do: plan.backend.cancel(backend_ref)
         release(state)
+        {state, cost} = account_cancel(state)
         error = Error.new(:cancelled, "the call was cancelled")
         error = %{error | model_id: state.model_id, region: state.region}
 
         # Like any error after something reached the caller: mid-stream, with what was said.
+        # ...and always with the (estimated) cost of every attempt in `delivered.cost`.
+        delivered =
+          delivered_info(%{state | delivered: state.delivered ++ state.attempt_sentences})
+
         error =
           if state.message_started? or state.delivered != [] or state.attempt_sentences != [],
-            do: %{
-              error
-              | phase: :mid_stream,
-                delivered:
-                  delivered_info(%{state | delivered: state.delivered ++ state.attempt_sentences})
-            },
+            do: %{error | phase: :mid_stream},
             else: error
+
+        error = %{
+          error
+          | delivered: Map.merge(delivered, %{cost: cost, attempt_costs: state.attempt_costs})
+        }
 
         emit(
           state,
           [:aybiza_bedrock, :stream, :exception],
-          %{duration: System.monotonic_time() - state.started_mono},
+          %{
+            duration: System.monotonic_time() - state.started_mono,
+            cost: Accounting.nanodollars(cost)
+          },
           %{reason: :cancelled, attempts: state.attempt}
         )
 
@@ -357,12 +370,16 @@ defmodule Aybiza.Bedrock.Recovery do
       {:DOWN, _, :process, pid, _} when pid == plan.to ->
         if state.live?, do: plan.backend.cancel(backend_ref)
         release(state)
+        {state, cost} = account_cancel(state)
 
         # The receiver's exit cancels the call: the span closes as a cancel.
         emit(
           state,
           [:aybiza_bedrock, :stream, :exception],
-          %{duration: System.monotonic_time() - state.started_mono},
+          %{
+            duration: System.monotonic_time() - state.started_mono,
+            cost: Accounting.nanodollars(cost)
+          },
           %{reason: :cancelled, attempts: state.attempt}
         )
 
@@ -415,6 +432,7 @@ defmodule Aybiza.Bedrock.Recovery do
             state
             | backend_ref: backend_ref,
               live?: true,
+              attempt_request: request,
               attempt_started_ms: System.monotonic_time(:millisecond),
               attempt_sentences: [],
               attempt_text: ""
@@ -537,8 +555,14 @@ defmodule Aybiza.Bedrock.Recovery do
     %{plan: plan} = state
     duration_ms = System.monotonic_time(:millisecond) - state.attempt_started_ms
     CircuitBreaker.record_success(state.model_id, state.region, duration_ms, plan.breaker)
+    summary = if is_map(summary), do: summary, else: %{}
+    entry = Accounting.done(state.attempt, state.model_id, state.region, summary)
+    # The monitor row is this attempt's; earlier attempts recorded their own.
+    attempt_cost = Accounting.nanodollars(entry.cost)
+    state = %{state | attempt_costs: state.attempt_costs ++ [entry]}
     summary = finish_summary(summary, state)
     usage = Map.get(summary, :usage) || %{}
+    # The call's cost: every attempt Bedrock billed.
     cost = cost_nanodollars(summary)
 
     emit(
@@ -563,7 +587,7 @@ defmodule Aybiza.Bedrock.Recovery do
       ok?: true,
       first_token_ms: timing_ms(summary, :first_token_us),
       total_ms: duration_ms,
-      cost_nanodollars: cost,
+      cost_nanodollars: attempt_cost,
       input_tokens: Map.get(usage, :input_tokens),
       output_tokens: Map.get(usage, :output_tokens),
       complexity: plan.complexity
@@ -597,11 +621,18 @@ defmodule Aybiza.Bedrock.Recovery do
         else: CircuitBreaker.release(state.model_id, state.region, plan.breaker)
     end
 
+    entry = Accounting.failed(state.attempt, state.model_id, state.region, error)
+    state = %{state | attempt_costs: state.attempt_costs ++ [entry]}
+    {input_tokens, output_tokens} = Accounting.tokens([entry])
+
     PerformanceMonitor.record(%{
       model_id: state.model_id,
       region: state.region,
       ok?: false,
       error_reason: error.reason,
+      cost_nanodollars: Accounting.nanodollars(entry.cost),
+      input_tokens: input_tokens,
+      output_tokens: output_tokens,
       complexity: plan.complexity
     })
 
@@ -706,7 +737,10 @@ defmodule Aybiza.Bedrock.Recovery do
         emit(
           state,
           [:aybiza_bedrock, :stream, :exception],
-          %{duration: System.monotonic_time() - state.started_mono},
+          %{
+            duration: System.monotonic_time() - state.started_mono,
+            cost: Accounting.nanodollars(Accounting.total(state.attempt_costs))
+          },
           %{reason: final.reason, attempts: state.attempt}
         )
 
@@ -798,14 +832,57 @@ defmodule Aybiza.Bedrock.Recovery do
         summary
       end
 
+    # Bedrock bills every attempt: the cost is their sum, with the breakdown beside it.
+    cost =
+      if length(state.attempt_costs) > 1,
+        do: Accounting.total(state.attempt_costs),
+        else: Map.get(summary, :cost)
+
     Map.merge(summary, %{
       model_id: Map.get(summary, :model_id) || state.model_id,
       region: Map.get(summary, :region) || state.region,
+      cost: cost,
+      attempt_costs: state.attempt_costs,
       attempts: state.attempt,
       fallbacks: state.fallbacks,
       recovered?: recovered?,
       recoveries: state.recoveries
     })
+  end
+
+  # The cancelled attempt's entry (estimated: output from the text generated so far) and
+  # the call's total; the monitor gets the attempt's row, marked as a cancel.
+  defp account_cancel(state) do
+    # A call waiting for its next attempt has recorded the failed one already.
+    state =
+      if state.live? do
+        entry =
+          Accounting.cancelled(
+            state.attempt,
+            state.model_id,
+            state.region,
+            state.attempt_request,
+            state.attempt_text
+          )
+
+        {input_tokens, output_tokens} = Accounting.tokens([entry])
+
+        PerformanceMonitor.record(%{
+          model_id: state.model_id,
+          region: state.region,
+          cancelled?: true,
+          cost_nanodollars: Accounting.nanodollars(entry.cost),
+          input_tokens: input_tokens,
+          output_tokens: output_tokens,
+          complexity: state.plan.complexity
+        })
+
+        %{state | attempt_costs: state.attempt_costs ++ [entry]}
+      else
+        state
+      end
+
+    {state, Accounting.total(state.attempt_costs)}
   end
 
   defp delivered_info(state) do

@@ -8,9 +8,16 @@ defmodule Aybiza.Bedrock.Telemetry do
   tests and apps without `:telemetry` can observe them too. A handler that raises is
   detached, as `:telemetry` does.
 
-  Every call is one span: `[:aybiza_bedrock, :stream, :start]` once, then exactly one
-  `:stop` or `:exception` (also when the call is cancelled or its receiver exits,
-  `reason: :cancelled`, or its relay dies, `reason: :internal`); retries and fallbacks inside the call have their own events.
+  Every call of the relay (a turn without tools, or one model round of a tool turn) is one
+  span: `[:aybiza_bedrock, :stream, :start]` once, then exactly one `:stop` or
+  `:exception` (also when the call is cancelled or its receiver exits, `reason:
+  :cancelled`, or its relay dies, `reason: :internal`); retries and fallbacks inside the
+  call have their own events. A turn with `%Aybiza.Bedrock.Tool{}` tools or `memory:` is
+  also one `[:aybiza_bedrock, :turn, _]` span around its rounds, and each tool round is a
+  `[:aybiza_bedrock, :tool_round, _]` span; all of them balance in every path (a cancel
+  closes the open ones with `reason: :cancelled`). `cost` measurements count every attempt
+  Bedrock bills (failed, recovered and cancelled ones; estimated where Bedrock sent no
+  usage).
 
   Durations are in `:native` time units (convert with `System.convert_time_unit/3`); cost is
   in nanodollars. Metadata never holds prompt text, answers or credentials.
@@ -20,8 +27,14 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :stream, :start]` | `system_time`, `monotonic_time` | `call_id`, `tenant_id`, `model_id`, `region`, `attempt` (1), `stream?` |
   | `[:aybiza_bedrock, :stream, :first_token]` | `duration` (since start) | same |
   | `[:aybiza_bedrock, :stream, :sentence]` | `duration` (since start), `seq` | same |
-  | `[:aybiza_bedrock, :stream, :stop]` | `duration`, `input_tokens`, `output_tokens`, `cost` | same + `stop_reason`, `recovered?`, `attempts` |
-  | `[:aybiza_bedrock, :stream, :exception]` | `duration` | same + `reason` (the `Aybiza.Error` reason atom), `attempts` (`nil` when the relay died and its guard closed the span) |
+  | `[:aybiza_bedrock, :stream, :stop]` | `duration`, `input_tokens`, `output_tokens` (last attempt), `cost` (every attempt) | same + `stop_reason`, `recovered?`, `attempts`, `round` (in a tool turn) |
+  | `[:aybiza_bedrock, :stream, :exception]` | `duration`, `cost` (every attempt; estimated for a cancelled one) | same + `reason` (the `Aybiza.Error` reason atom), `attempts` (`nil` when the relay died and its guard closed the span) |
+  | `[:aybiza_bedrock, :turn, :start]` | `system_time`, `monotonic_time` | `call_id`, `tenant_id`, `model_id`, `region`, `round` (0), `stream?` |
+  | `[:aybiza_bedrock, :turn, :stop]` | `duration`, `cost` (every attempt of every round) | same + `rounds`, `stop_reason` |
+  | `[:aybiza_bedrock, :turn, :exception]` | `duration`, `cost` | same + `reason`, `rounds` (`nil` when the turn process died) |
+  | `[:aybiza_bedrock, :tool_round, :start]` | `system_time`, `tools` (count) | `call_id`, `tenant_id`, `model_id`, `region`, `round` |
+  | `[:aybiza_bedrock, :tool_round, :stop]` | `duration`, `tools`, `errors` (tools that failed) | same |
+  | `[:aybiza_bedrock, :tool_round, :exception]` | `duration`, `reason` (`:cancelled` or `:internal`) | same |
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
   | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
   | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |
@@ -45,7 +58,13 @@ defmodule Aybiza.Bedrock.Telemetry do
     [:aybiza_bedrock, :retry],
     [:aybiza_bedrock, :fallback],
     [:aybiza_bedrock, :recovery],
-    [:aybiza_bedrock, :circuit_breaker, :state_change]
+    [:aybiza_bedrock, :circuit_breaker, :state_change],
+    [:aybiza_bedrock, :turn, :start],
+    [:aybiza_bedrock, :turn, :stop],
+    [:aybiza_bedrock, :turn, :exception],
+    [:aybiza_bedrock, :tool_round, :start],
+    [:aybiza_bedrock, :tool_round, :stop],
+    [:aybiza_bedrock, :tool_round, :exception]
   ]
 
   @doc "Every event name this library emits."

@@ -68,8 +68,9 @@ defmodule Aybiza.Bedrock.ToolLoop do
     * `:tool_choice` - `:auto` (default), `:any`, `{:tool, name}` or a name. A forced
       choice applies to the first round only; later rounds use `:auto` so the model can
       answer.
-    * `:acknowledge` - `true` (default), `false`, `:when_silent` (only when the model said
-      nothing before its tool uses in that round), or a function `(tool_uses, tools) ->
+    * `:acknowledge` - `:when_silent` (default: only when the model said nothing before its
+      tool uses in that round, so the library's filler is never spoken on top of the
+      model's own preface), `true` (always), `false`, or a function `(tool_uses, tools) ->
       String.t() | nil`.
     * `:thinking` - `nil` (default), a thinking budget in tokens (see
       `Aybiza.Bedrock.Thinking.enable/3`), or `:auto`: when the model supports thinking and
@@ -84,7 +85,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
   """
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{PromptCache, Thinking, Tool, ToolAcknowledgment}
+  alias Aybiza.Bedrock.{PromptCache, Thinking, Tool}
+  alias Aybiza.Bedrock.Turn.ToolRound
   import Thinking, only: [get: 3, delete: 2]
 
   @opts [
@@ -94,7 +96,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
     max_rounds: 10,
     max_concurrency: 8,
     tool_choice: :auto,
-    acknowledge: true,
+    acknowledge: :when_silent,
     thinking: nil,
     cache: false,
     context: nil,
@@ -358,24 +360,9 @@ defmodule Aybiza.Bedrock.ToolLoop do
   end
 
   defp check_tools(tools) do
-    cond do
-      not Enum.all?(tools, &is_struct(&1, Tool)) ->
-        {:error,
-         Error.new(
-           :invalid_request,
-           "tools must be a list of %Aybiza.Bedrock.Tool{} (see Tool.new/1)"
-         )}
-
-      (dups = tools |> Enum.frequencies_by(& &1.name) |> Enum.filter(fn {_, n} -> n > 1 end)) !=
-          [] ->
-        {:error,
-         Error.new(
-           :invalid_request,
-           "duplicate tool names: #{inspect(Enum.map(dups, &elem(&1, 0)))}"
-         )}
-
-      true ->
-        :ok
+    case ToolRound.check_tools(tools) do
+      :ok -> :ok
+      {:error, message} -> {:error, Error.new(:invalid_request, message)}
     end
   end
 
@@ -639,51 +626,21 @@ defmodule Aybiza.Bedrock.ToolLoop do
   end
 
   defp run_round_tools(state, summary, uses) do
-    ack =
-      case state.acknowledge do
-        true ->
-          ToolAcknowledgment.for_tool_uses(uses, state.tools)
-
-        false ->
-          nil
-
-        # The model already spoke this round (e.g. "One moment..."): no second filler.
-        :when_silent ->
-          if blank?(summary), do: ToolAcknowledgment.for_tool_uses(uses, state.tools)
-
-        fun ->
-          fun.(uses, state.tools)
-      end
-
+    ack = ToolRound.acknowledgment(state.acknowledge, uses, state.tools, Map.get(summary, :text))
     if ack, do: state.emit.({:tool_acknowledgment, ack})
 
     for use <- uses do
       state.emit.({:tool_call, Map.put(use, :round, state.round)})
     end
 
-    outcomes =
-      uses
-      |> Task.async_stream(&{&1.id, execute(state, &1)},
-        max_concurrency: state.max_concurrency,
-        ordered: false,
-        # Each tool has its own timeout inside execute/2.
-        timeout: :infinity
-      )
-      |> Enum.map(fn {:ok, {id, outcome}} ->
-        use = Enum.find(uses, &(&1.id == id))
-        call = Map.merge(use, Map.put(outcome, :round, state.round))
-        state.emit.({:tool_result, call})
-        call
+    calls =
+      ToolRound.run(uses, state.by_name, state.round, state.context, state.max_concurrency, fn
+        call -> state.emit.({:tool_result, call})
       end)
-      |> Map.new(&{&1.id, &1})
-
-    # Results go back in the order of the tool uses, whatever order they finished in.
-    calls = Enum.map(uses, &Map.fetch!(outcomes, &1.id))
-    results = Enum.map(calls, &result_block/1)
 
     messages =
       get(state.request, :messages, []) ++
-        [%{role: :assistant, content: content(summary)}, %{role: :user, content: results}]
+        [%{role: :assistant, content: content(summary)}, ToolRound.results_message(calls)]
 
     request =
       state.request
@@ -693,8 +650,6 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
     %{state | request: request, tool_calls: state.tool_calls ++ calls}
   end
-
-  defp blank?(summary), do: String.trim(Map.get(summary, :text) || "") == ""
 
   # A forced choice would force a tool again every round; later rounds must be free.
   defp relax_tool_choice(request) do
@@ -708,115 +663,12 @@ defmodule Aybiza.Bedrock.ToolLoop do
     end
   end
 
-  defp execute(state, %{name: name, input: input, id: id}) do
-    started = System.monotonic_time()
-
-    outcome =
-      case Map.fetch(state.by_name, name) do
-        :error ->
-          {:error, "unknown tool: #{name}"}
-
-        {:ok, tool} ->
-          case Tool.validate_input(tool, input) do
-            :ok ->
-              invoke_with_timeout(tool, input, %{
-                tool_use_id: id,
-                name: name,
-                round: state.round,
-                context: state.context
-              })
-
-            {:error, message} ->
-              {:error, "invalid input: " <> message}
-          end
-      end
-
-    ms = System.convert_time_unit(System.monotonic_time() - started, :native, :millisecond)
-
-    case outcome do
-      {:ok, value} ->
-        %{status: :success, content: Tool.result_content(value), error: nil, duration_ms: ms}
-
-      {:error, reason} ->
-        %{status: :error, content: [%{text: reason}], error: reason, duration_ms: ms}
-    end
-  end
-
-  defp invoke_with_timeout(tool, input, context) do
-    # A tool that exits or kills itself fails its call, not the loop: this worker traps the
-    # exit of its linked task. It still stops with the loop: an exit signal from anything
-    # else (its owner going down) kills the tool and ends the worker.
-    trapping? = Process.flag(:trap_exit, true)
-    task = Task.async(fn -> Tool.invoke(tool, input, context) end)
-    deadline = System.monotonic_time(:millisecond) + tool.timeout
-
-    try do
-      await_tool(task, deadline, tool.timeout)
-    after
-      Process.flag(:trap_exit, trapping?)
-    end
-  end
-
-  defp await_tool(%Task{ref: ref, pid: pid} = task, deadline, timeout) do
-    wait = max(deadline - System.monotonic_time(:millisecond), 0)
-
-    receive do
-      {^ref, outcome} ->
-        Process.demonitor(ref, [:flush])
-        flush_exit(pid)
-        outcome
-
-      {:DOWN, ^ref, :process, ^pid, reason} ->
-        flush_exit(pid)
-        {:error, "tool exited: #{why(reason)}"}
-
-      {:EXIT, ^pid, _reason} ->
-        # Its :DOWN follows with the same reason.
-        await_tool(task, deadline, timeout)
-
-      {:EXIT, _owner, _reason} ->
-        Task.shutdown(task, :brutal_kill)
-        # :shutdown: the loop already ended its call; no crash report for its workers.
-        exit(:shutdown)
-    after
-      wait ->
-        Task.shutdown(task, :brutal_kill)
-        flush_exit(pid)
-        {:error, "timed out after #{timeout} ms"}
-    end
-  end
-
-  defp flush_exit(pid) do
-    receive do
-      {:EXIT, ^pid, _} -> :ok
-    after
-      0 -> :ok
-    end
-  end
-
-  defp result_block(call) do
-    %{tool_result: %{tool_use_id: call.id, content: call.content, status: call.status}}
-  end
-
   @doc false
   # Tool uses of an assistant message (engine summaries use atom keys; tolerate JSON ones).
   @spec tool_uses(map()) :: [%{id: String.t(), name: String.t(), input: map()}]
-  def tool_uses(summary) do
-    for block <- content(summary), is_map(block), use = get(block, :tool_use, nil), is_map(use) do
-      %{
-        id: get(use, :tool_use_id, nil) || get(use, :id, nil),
-        name: get(use, :name, nil),
-        input: get(use, :input, %{}) || %{}
-      }
-    end
-  end
+  defdelegate tool_uses(summary), to: ToolRound
 
-  defp content(summary) do
-    case Map.get(summary, :content) do
-      list when is_list(list) -> list
-      _ -> []
-    end
-  end
+  defp content(summary), do: ToolRound.content(summary)
 
   defp finish(state, summary) do
     summaries = Enum.reverse(state.summaries)

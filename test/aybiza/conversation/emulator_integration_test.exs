@@ -67,7 +67,9 @@ defmodule Aybiza.Conversation.EmulatorIntegrationTest do
 
   test "a tool round then an answer, streamed: events, results sent back, seq keeps increasing" do
     {events, recorder} =
-      stream!(request(@haiku, "Can you lookup_customer C-42 for me?"), [lookup()])
+      stream!(request(@haiku, "Can you lookup_customer C-42 for me?"), [lookup()],
+        acknowledge: true
+      )
 
     assert {:done, result} = List.last(events)
     assert Enum.count(events, &match?({:done, _}, &1)) == 1
@@ -129,7 +131,8 @@ defmodule Aybiza.Conversation.EmulatorIntegrationTest do
              ToolLoop.run(request(@haiku, "lookup_customer C-7 please"), [lookup()],
                backend: Recorder,
                backend_opts: [record: recorder],
-               on_event: &send(parent, {:ev, &1})
+               on_event: &send(parent, {:ev, &1}),
+               acknowledge: true
              )
 
     assert result.rounds == 2

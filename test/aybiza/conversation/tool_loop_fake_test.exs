@@ -52,7 +52,9 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
           %{text: "Found you, Ana.", tool_uses: [tu("t2", "book_appointment")]},
           %{text: "You're booked for 3pm. Anything else?"}
         ],
-        [lookup, book]
+        [lookup, book],
+        # Always, although the model speaks first (the default :when_silent would not).
+        acknowledge: true
       )
 
     events = events(ref)

@@ -72,6 +72,44 @@ defmodule Aybiza.HostAppTest do
     end
   end
 
+  describe "a tool turn through BedrockClient.generate_response/3" do
+    test "a model throttled in round 2 is retried and falls back; every attempt is accounted" do
+      {out, status} =
+        mix(["run", "-e", "HostApp.tool_turn_throttled()"], [{"AYBIZA_CARGO_PROFILE", "dev"}])
+
+      assert status == 0, out
+      assert out =~ "round 1\n"
+      assert out =~ "tool_result get_hours success"
+      assert out =~ "retry round=2 model=anthropic.claude-sonnet-4-6 reason=throttled"
+
+      assert out =~
+               "fallback round=2 to=anthropic.claude-haiku-4-5-20251001-v1:0 reason=throttled"
+
+      assert [_, cost] =
+               Regex.run(
+                 ~r/done rounds=2 attempts=1:ok,2:throttled,2:throttled,2:ok cost=(\d+) text=We open at nine tomorrow\./,
+                 out
+               )
+
+      assert String.to_integer(cost) > 0
+    end
+
+    test "barge-in during a tool round: one terminal with cost, balanced telemetry, a monitor row" do
+      {out, status} =
+        mix(["run", "-e", "HostApp.barge_in_tool_round()"], [{"AYBIZA_CARGO_PROFILE", "dev"}])
+
+      assert status == 0, out
+      assert out =~ "terminals=1\n"
+      assert [_, cost] = Regex.run(~r/terminal cancelled cost_nanodollars=(\d+)/, out)
+      assert String.to_integer(cost) > 0
+      assert out =~ "span turn start=1 end=1"
+      assert out =~ "span stream start=1 end=1"
+      assert out =~ "span tool_round start=1 end=1"
+      assert out =~ "turn exception cost=#{cost}"
+      assert out =~ "monitor calls=1 errors=0 cost=#{cost}"
+    end
+  end
+
   describe "configuration from the environment (Aybiza.Bedrock.RuntimeConfig at start)" do
     @variables [
       {"AWS_REGION", "eu-central-1"},

@@ -466,6 +466,16 @@ defmodule Aybiza.Bedrock do
   @spec warm!(keyword()) :: :ok
   def warm!(opts \\ []), do: unwrap!(warm(opts))
 
+  @doc """
+  Whether this node can talk to Bedrock now: credentials resolvable and accepted, the
+  endpoint reachable (one CountTokens call: no inference, no charge), the state of every
+  circuit breaker per model and region, and the live streams. See `Aybiza.Bedrock.Health`
+  for the report and its options (client options plus `:model_id`, `:count_tokens`);
+  `mix aybiza.check` prints it.
+  """
+  @spec health(keyword()) :: Aybiza.Bedrock.Health.report()
+  def health(opts \\ []), do: Aybiza.Bedrock.Health.check(opts)
+
   @doc "The number of calls currently running in the engine (streams and non-streaming calls)."
   @spec live_streams() :: non_neg_integer()
   def live_streams, do: Native.live_streams()

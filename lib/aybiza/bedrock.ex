@@ -118,7 +118,8 @@ defmodule Aybiza.Bedrock do
     :limits,
     :api,
     :messages_endpoint,
-    :exact_token_counts
+    :exact_token_counts,
+    :telemetry
   ]
 
   @doc false
@@ -174,6 +175,12 @@ defmodule Aybiza.Bedrock do
   from Bedrock, e.g. cancelled or cut off, the engine asks CountTokens for the request's
   exact input tokens before the terminal message, so the estimated cost's input side is
   exact; this adds one round trip before that terminal).
+  `:telemetry` (default `false`, or `config :aybiza_bedrock, stream_telemetry: true`): the
+  call is a `[:aybiza_bedrock, :raw_stream, _]` telemetry span (`:start`, then exactly one
+  `:stop` or `:exception`, cancels and receiver exits included; see
+  `Aybiza.Bedrock.Telemetry`). Its events then pass through one relay process (one message
+  hop; without it the engine sends straight to the receiver); messages and `cancel/1`
+  behave the same.
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -198,10 +205,18 @@ defmodule Aybiza.Bedrock do
           limits: [],
           api: :auto,
           messages_endpoint: :runtime,
-          exact_token_counts: false
+          exact_token_counts: false,
+          telemetry: nil
         ],
         "Aybiza.Bedrock.stream/2 option"
       )
+
+    telemetry? =
+      case stream_opts[:telemetry] do
+        nil -> Application.get_env(:aybiza_bedrock, :stream_telemetry, false) == true
+        value when is_boolean(value) -> value
+        other -> raise ArgumentError, ":telemetry must be a boolean, got: #{inspect(other)}"
+      end
 
     {api, endpoint} = MessagesApi.validate!(stream_opts)
     exact? = stream_opts[:exact_token_counts]
@@ -233,7 +248,15 @@ defmodule Aybiza.Bedrock do
 
     with {:ok, config} <- Config.client_config(client_opts),
          {:ok, operation} <- streaming_operation(operation, request, api, endpoint) do
-      start(operation, request, config, to, native_opts)
+      if telemetry? do
+        metadata = %{model_id: span_model(request), region: config.region}
+
+        Aybiza.Bedrock.StreamSpan.start(to, metadata, fn relay ->
+          start(operation, request, config, relay, native_opts)
+        end)
+      else
+        start(operation, request, config, to, native_opts)
+      end
     end
   end
 
@@ -421,7 +444,8 @@ defmodule Aybiza.Bedrock do
   @spec cancel(stream_ref()) :: :ok
   def cancel(ref) do
     Native.cancel(ref)
-    :ok
+    # With `telemetry: true` the terminal goes through the stream's relay: wait for it.
+    Aybiza.Bedrock.StreamSpan.await_cancelled(ref)
   end
 
   # After a cancel the terminal `cancelled` error follows within milliseconds: consume it so
@@ -566,6 +590,11 @@ defmodule Aybiza.Bedrock do
       do: opts,
       else: raise(ArgumentError, "options must be a keyword list, got #{Options.describe(opts)}")
   end
+
+  defp span_model(%{model_id: id}) when is_binary(id), do: id
+  defp span_model(%{"model_id" => id}) when is_binary(id), do: id
+  defp span_model(%{"modelId" => id}) when is_binary(id), do: id
+  defp span_model(_request), do: nil
 
   defp wrap_native({:ok, _} = ok), do: ok
   defp wrap_native({:error, error}), do: {:error, Error.from_native(error)}

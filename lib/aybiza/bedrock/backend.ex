@@ -29,7 +29,13 @@ defmodule Aybiza.Bedrock.Backend.Native do
   @behaviour Aybiza.Bedrock.Backend
 
   @impl true
-  def stream(request, opts), do: Aybiza.Bedrock.stream(request, Keyword.delete(opts, :backend))
+  # The relay of Aybiza.Bedrock.Recovery has its own span: no raw-stream span under it.
+  def stream(request, opts),
+    do:
+      Aybiza.Bedrock.stream(
+        request,
+        opts |> Keyword.delete(:backend) |> Keyword.put(:telemetry, false)
+      )
 
   @impl true
   def converse(request, opts),

@@ -35,6 +35,13 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :tool_round, :start]` | `system_time`, `tools` (count) | `call_id`, `tenant_id`, `model_id`, `region`, `round` |
   | `[:aybiza_bedrock, :tool_round, :stop]` | `duration`, `tools`, `errors` (tools that failed) | same |
   | `[:aybiza_bedrock, :tool_round, :exception]` | `duration`, `reason` (`:cancelled` or `:internal`) | same |
+  | `[:aybiza_bedrock, :raw_stream, :start]` | `system_time`, `monotonic_time` | `model_id` (as requested), `region` |
+  | `[:aybiza_bedrock, :raw_stream, :stop]` | `duration`, `input_tokens`, `output_tokens`, `cost` | same + `stop_reason` |
+  | `[:aybiza_bedrock, :raw_stream, :exception]` | `duration`, `cost` (estimated for a cut-off stream) | same + `reason` |
+
+  Raw `Aybiza.Bedrock.stream/2` calls are spans only with `telemetry: true` (or `config
+  :aybiza_bedrock, stream_telemetry: true`): the events then pass through a relay process,
+  one message hop the default zero-hop path does not pay.
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
   | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
   | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |
@@ -64,7 +71,10 @@ defmodule Aybiza.Bedrock.Telemetry do
     [:aybiza_bedrock, :turn, :exception],
     [:aybiza_bedrock, :tool_round, :start],
     [:aybiza_bedrock, :tool_round, :stop],
-    [:aybiza_bedrock, :tool_round, :exception]
+    [:aybiza_bedrock, :tool_round, :exception],
+    [:aybiza_bedrock, :raw_stream, :start],
+    [:aybiza_bedrock, :raw_stream, :stop],
+    [:aybiza_bedrock, :raw_stream, :exception]
   ]
 
   @doc "Every event name this library emits."

@@ -207,8 +207,14 @@ defmodule Aybiza.AWS.BedrockClient do
 
   `context` (map): `:system_prompt` (or `:agent_type` for a built-in prompt of
   `Aybiza.Bedrock.VoicePrompts`), `:conversation_history` (Converse messages),
-  `:tools` (Converse tool specs), `:cloudflare_country` (ISO code: picks the region),
-  `:call_id`, `:tenant_id`, `:requires_tools`.
+  `:tools` (`%Aybiza.Bedrock.Tool{}` structs, which the turn runs, or raw Converse tool
+  specs, which are only sent), `:attachments` (image/document blocks of
+  `Aybiza.Bedrock.Media`, before the caller's words), `:cloudflare_country` (ISO code:
+  picks the region), `:call_id`, `:tenant_id`, `:requires_tools`.
+
+  A turn with `%Tool{}` tools or `:memory` runs in `Aybiza.Bedrock.Turn.Rounds`: every model
+  round is a call of the relay (`Aybiza.Bedrock.Recovery`, with the whole failure policy),
+  the tools run between rounds; see `docs/CLIENT.md` "Tool turns".
 
   Options (keyword list or map):
 
@@ -235,6 +241,15 @@ defmodule Aybiza.AWS.BedrockClient do
       `Aybiza.Bedrock.CircuitBreaker`.
     * `:call_id`, `:tenant_id` - telemetry metadata (default from `context`).
     * `:timeout` - with `stream: false`, how long to wait (default 120_000 ms).
+    * `:memory` - a `Aybiza.Bedrock.ConversationMemory` call id: its window goes before
+      the history and the turn is remembered when it completes (`:memory_opts`: options of
+      `ConversationMemory.build_messages_with_memory/3`). An unknown id starts anew.
+    * `:cache` - `false` (default), `true` or `Aybiza.Bedrock.PromptCache` options: cache
+      points after the system prompt and the tools, above the catalog's minimum.
+    * `:guardrail` - `[id:, version:, trace:, stream_processing_mode:]`, validated, sent as
+      `guardrailConfig`.
+    * `:max_rounds` (10), `:max_concurrency` (8), `:acknowledge` (`:when_silent`, `true`,
+      `false` or a function), `:tool_context` - for tool turns.
 
   Returns `{:error, %Aybiza.Error{}}` before any network when the turn cannot be planned:
   a model id the catalog does not know (`:unknown_model`), no reachable model for the

@@ -300,6 +300,36 @@ defmodule Aybiza.TurnApiTest do
     end
   end
 
+  describe "every attempt in the cost" do
+    test "a call recovered after a mid-stream failure bills the failed attempt too" do
+      reply = "We open at nine tomorrow. The dentist is in. Parking is free. See you soon."
+
+      {_emulator, client} =
+        emulator([
+          %{model: "claude-sonnet-4-6", reply: reply, faults: "exception=throttlingException@8"},
+          %{reply: "Parking is free. See you soon."}
+        ])
+
+      {:ok, ref} =
+        BedrockClient.generate_response(
+          "Hours?",
+          %{call_id: "turn-api"},
+          opts(client, policy: [random: fn _ -> 0 end, throttle_retries: 0])
+        )
+
+      events = collect_events(ref, 20_000)
+      assert [_ | _] = of(events, :recovered)
+      assert {:done, summary} = List.last(events)
+
+      assert [%{outcome: :throttled, cost: %{estimated?: true} = failed}, %{outcome: :ok} = ok] =
+               summary.attempt_costs
+
+      assert failed.nanodollars > 0
+      assert summary.cost.nanodollars == failed.nanodollars + ok.cost.nanodollars
+      assert summary.cost.estimated? == true
+    end
+  end
+
   describe "memory: call_id" do
     test "reads the window, appends the turn and the answer; an unknown id starts anew" do
       {_emulator, client} = emulator(hours_rules())

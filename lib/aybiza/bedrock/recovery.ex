@@ -760,6 +760,19 @@ defmodule Aybiza.Bedrock.Recovery do
             do: %{final | phase: :mid_stream, delivered: delivered_info(state)},
             else: final
 
+        # Attempts Bedrock billed (they generated something) are in the terminal's cost.
+        final =
+          if state.delivered != [] or Enum.any?(state.attempt_costs, &(&1.cost != nil)),
+            do: %{
+              final
+              | delivered:
+                  Map.merge(delivered_info(state), %{
+                    cost: Accounting.total(state.attempt_costs),
+                    attempt_costs: state.attempt_costs
+                  })
+            },
+            else: final
+
         terminal(state, {:error, final})
         :finished
     end

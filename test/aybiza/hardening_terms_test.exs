@@ -142,7 +142,7 @@ defmodule Aybiza.HardeningTermsTest do
   end
 
   describe "tool results" do
-    test "a tool that returns a 100,000-level map ends the turn with invalid_request" do
+    test "a tool that returns a 100,000-level map is a tool error the model reads; the VM lives" do
       deep = nested_map(100_000)
 
       tool =
@@ -169,10 +169,11 @@ defmodule Aybiza.HardeningTermsTest do
 
       assert Enum.any?(events, &match?({:tool_call, %{name: "lookup_customer"}}, &1))
 
-      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
-               List.last(events)
-
-      assert message =~ "max_depth"
+      # Checked (iteratively, bounded) before it goes into a request: a tool error, so the
+      # model answers and the turn ends normally.
+      assert [%{status: :error, error: error}] = for({:tool_result, r} <- events, do: r)
+      assert error =~ "not JSON (it is nested deeper than 32 levels)"
+      assert {:done, %{rounds: 2}} = List.last(events)
       assert Enum.count(events, &(match?({:done, _}, &1) or match?({:error, _}, &1))) == 1
     end
   end

@@ -459,7 +459,7 @@ defmodule Aybiza.TerminalTest do
       Process.exit(Process.get({ToolLoop, ref}), :kill)
 
       assert {:error, %Error{reason: :internal, message: message}} = assert_one_terminal(ref)
-      assert message =~ "tool loop exited"
+      assert message =~ "the turn process exited"
       assert_receive {:DOWN, ^holder_mon, :process, ^holder, _}, 1_000
       assert length(LoopFake.requests(fake)) == 1
     end

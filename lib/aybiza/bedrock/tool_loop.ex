@@ -30,12 +30,22 @@ defmodule Aybiza.Bedrock.ToolLoop do
       after `:max_rounds` rounds (`reason: :max_rounds`), the loop was cancelled
       (`reason: :cancelled`) or its process died (`reason: :internal`).
 
-  `cancel/1` stops the loop (its current model call included); the terminal is then
-  `{:error, %Aybiza.Error{reason: :cancelled}}` and nothing follows it.
-  The loop also stops when the receiver exits. If the loop process itself dies (a bug, or
-  `Process.exit/2`), a guard process sends `{:error, %Aybiza.Error{reason: :internal}}` in
-  place of its terminal, so the receiver is never left waiting; a tool that crashes, exits
-  or kills itself only fails its own call (`status: :error`).
+  The streaming loop is a turn of the one turn path, `Aybiza.Bedrock.Turn.Rounds` (the one
+  `Aybiza.AWS.BedrockClient.generate_response/3` runs for `%Tool{}` tools): every model
+  round is a call of the relay `Aybiza.Bedrock.Recovery`, so a throttled or failing round
+  gets the failure policy (retries, fallbacks along the model's chain, circuit breakers),
+  mid-stream recovery, telemetry spans and performance-monitor rows; the receiver also
+  sees `{:retry, _}`, `{:fallback, _}` and `{:recovered, _}` events. `:message_start` and
+  `{:first_token, us}` come once per loop. The region is the backend options' `:region`
+  (else the configured one).
+
+  `cancel/1` stops the loop (its current model call included, or the running tools); the
+  terminal is then `{:error, %Aybiza.Error{reason: :cancelled}}` (with the estimated cost
+  in `delivered.cost`) and nothing follows it. The loop also stops when the receiver
+  exits. If the loop process itself dies (a bug, or `Process.exit/2`), a guard process
+  sends `{:error, %Aybiza.Error{reason: :internal}}` in place of its terminal, so the
+  receiver is never left waiting; a tool that crashes, exits, kills itself or returns a
+  value that is not JSON only fails its own call (`status: :error`).
 
   ## Non-streaming
 
@@ -130,72 +140,66 @@ defmodule Aybiza.Bedrock.ToolLoop do
     to = opts[:to] || self()
 
     with {:ok, state} <- prepare(request, tools, opts) do
-      caller = self()
-      tag = make_ref()
-
-      {_guard, monitor} =
-        spawn_monitor(fn ->
-          guard = self()
-
-          {loop, loop_monitor} =
-            spawn_monitor(fn ->
-              # The alias is the stream ref: `cancel/1` sends to it from any process.
-              ref = :erlang.alias()
-              send(guard, {tag, ref})
-              send(caller, {tag, ref, self()})
-              stream_main(%{state | ref: ref, to: to, guard: guard})
-            end)
-
-          guard(tag, to, loop, loop_monitor)
-        end)
-
-      receive do
-        {^tag, ref, pid} ->
-          Process.demonitor(monitor, [:flush])
-          # Lets cancel/1 wait for the loop to stop (see cancel/1); entries of finished
-          # loops are pruned here so a long call process does not accumulate them.
-          prune_finished()
-          Process.put({__MODULE__, ref}, pid)
-          {:ok, ref}
-
-        {:DOWN, ^monitor, :process, _, _reason} ->
-          {:error, Error.new(:internal, "the tool loop failed to start")}
-      end
+      start_turn(state, to, opts)
     end
   end
 
-  # Forwards the loop's terminal; sends an `:internal` error if the loop dies first. The
-  # loop's messages arrive before its :DOWN, so exactly one terminal goes out.
-  defp guard(tag, to, loop, monitor) do
-    receive do
-      {^tag, ref} -> guard_call(ref, to, loop, monitor)
-      {:DOWN, ^monitor, :process, ^loop, _reason} -> :ok
-    end
+  # The streaming loop is a turn of the one turn path (`Aybiza.Bedrock.Turn.Rounds`): every
+  # model round a call of the relay, with breakers, the failure policy (retries, fallbacks)
+  # and mid-stream recovery, telemetry spans and monitor rows.
+  defp start_turn(state, to, opts) do
+    request = state.request
+    model_id = get(request, :model_id, nil)
+    backend_opts = Keyword.delete(state.backend_opts, :to)
+    region = backend_opts[:region] || default_region(backend_opts)
+    cache = opts[:cache]
+
+    base = delete(request, :model_id)
+
+    allowed? = fn model, region -> Aybiza.Bedrock.CircuitBreaker.allowed?(model, region, []) end
+
+    turn = %{
+      ref: make_ref(),
+      to: to,
+      backend: state.backend,
+      backend_opts: backend_opts,
+      model_id: model_id,
+      region: region,
+      build_request: fn model -> {:ok, Map.put(base, :model_id, model)} end,
+      # Cache points are placed per round: the stable history grows every round.
+      prepare_round: &cache(&1, cache),
+      policy: Aybiza.Bedrock.Policy.options!(allowed?: allowed?),
+      breaker: [],
+      recovery: true,
+      fallback_line: nil,
+      sentences: Keyword.get(backend_opts, :sentences, true),
+      complexity: nil,
+      metadata: %{call_id: nil, tenant_id: nil, stream?: true},
+      tools: state.tools,
+      max_rounds: state.max_rounds,
+      max_concurrency: state.max_concurrency,
+      acknowledge: state.acknowledge,
+      tool_context: state.context,
+      memory: nil,
+      user_message: nil,
+      initial_messages: get(request, :messages, [])
+    }
+
+    {:ok, pid} = Aybiza.Bedrock.Turn.Rounds.start(turn)
+    # The turn's process, for callers that watch it; entries of finished turns are pruned.
+    prune_finished()
+    Process.put({__MODULE__, turn.ref}, pid)
+    {:ok, turn.ref}
   end
 
-  defp guard_call(ref, to, loop, monitor) do
-    receive do
-      {:terminal, ^loop, :none} ->
-        Process.demonitor(monitor, [:flush])
-
-      {:terminal, ^loop, event} ->
-        Process.demonitor(monitor, [:flush])
-        send(to, {:aybiza_bedrock, ref, event})
-
-      {:DOWN, ^monitor, :process, ^loop, reason} ->
-        error =
-          Error.new(:internal, "the tool loop exited before the call ended (#{why(reason)})",
-            phase: :mid_stream
-          )
-
-        send(to, {:aybiza_bedrock, ref, {:error, error}})
+  defp default_region(backend_opts) do
+    case Aybiza.Bedrock.Config.client_config(
+           Keyword.take(backend_opts, Aybiza.Bedrock.Config.client_option_names())
+         ) do
+      {:ok, config} -> config.region
+      {:error, _} -> "us-east-1"
     end
   end
-
-  # Only the shape of the exit reason: it could hold anything the loop had.
-  defp why(reason) when is_atom(reason), do: inspect(reason)
-  defp why({:shutdown, _}), do: "shutdown"
-  defp why(_reason), do: "crashed"
 
   @doc """
   Runs the loop to its end and returns `{:ok, result}` (see "Result"). Non-streaming by
@@ -226,30 +230,23 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
   @doc """
   Cancels a streaming loop; its one terminal is then `{:error, %Aybiza.Error{reason:
-  :cancelled}}`. Idempotent. Called from the process that started the loop it returns once
-  the loop has stopped, with that terminal already in the receiver's mailbox and no further
-  message of `ref` to follow (see `Aybiza.Bedrock.flush/1` to drop what is there); from
-  another process it only asks the loop to stop. Tools already running finish first (they
-  are bounded by their timeouts); no model call starts after a cancel.
+  :cancelled}}`. Idempotent. Returns once the loop has stopped, with that terminal already
+  in the receiver's mailbox and no further message of `ref` to follow (see
+  `Aybiza.Bedrock.flush/1` to drop what is there), from any process. Running tools are
+  stopped; no model call starts after a cancel.
   """
   @spec cancel(ref()) :: :ok
   def cancel(ref) when is_reference(ref) do
-    case Process.delete({__MODULE__, ref}) do
-      pid when is_pid(pid) ->
-        mon = Process.monitor(pid)
-        send(ref, {:cancel, self(), mon})
-
-        receive do
-          {:cancelled, ^mon} -> Process.demonitor(mon, [:flush])
-          {:DOWN, ^mon, _, _, _} -> :ok
-        end
-
+    case Aybiza.Bedrock.Recovery.lookup(ref) do
+      # Not running (finished, or an unknown ref): nothing to do.
       nil ->
-        # Sending to an alias whose loop is gone is a no-op.
-        send(ref, {:cancel, nil, nil})
-    end
+        Process.delete({__MODULE__, ref})
+        :ok
 
-    :ok
+      _turn ->
+        Process.delete({__MODULE__, ref})
+        Aybiza.Bedrock.Recovery.cancel(ref)
+    end
   end
 
   defp prune_finished do
@@ -417,100 +414,6 @@ defmodule Aybiza.Bedrock.ToolLoop do
   defp cache(request, false), do: {:ok, request}
   defp cache(request, true), do: PromptCache.add_cache_points(request)
   defp cache(request, opts), do: PromptCache.add_cache_points(request, opts)
-
-  # --- streaming process -------------------------------------------------------------
-
-  defp stream_main(state) do
-    Process.monitor(state.to)
-    emit = fn event -> send(state.to, {:aybiza_bedrock, state.ref, event}) end
-
-    result =
-      try do
-        drive(%{state | emit: emit, call: &stream_round/2})
-      rescue
-        e -> {:error, Error.new(:internal, "tool loop crashed: " <> Exception.message(e))}
-      catch
-        :throw, {:cancelled, reply} -> {:cancelled, reply}
-        :throw, :receiver_down -> :receiver_down
-      end
-
-    case result do
-      {:ok, summary} ->
-        terminal(state, {:done, summary})
-
-      {:error, error} ->
-        terminal(state, {:error, error})
-
-      {:cancelled, {nil, _}} ->
-        terminal(state, {:error, cancelled()})
-
-      {:cancelled, {pid, mon}} ->
-        terminal(state, {:error, cancelled()})
-        # The guard exits right after forwarding: once it is gone the terminal is in the
-        # receiver's mailbox, so cancel/1 can return with nothing left to follow.
-        await_guard(state.guard)
-        send(pid, {:cancelled, mon})
-
-      :receiver_down ->
-        terminal(state, :none)
-    end
-  end
-
-  defp cancelled,
-    do: Error.new(:cancelled, "the tool loop was cancelled", phase: :mid_stream)
-
-  defp await_guard(guard) when is_pid(guard) do
-    monitor = Process.monitor(guard)
-
-    receive do
-      {:DOWN, ^monitor, :process, ^guard, _} -> :ok
-    end
-  end
-
-  defp await_guard(nil), do: :ok
-
-  # Through the guard while it lives (see guard/4), else straight to the receiver.
-  defp terminal(%{guard: guard, to: to, ref: ref}, event) do
-    if is_pid(guard) and Process.alive?(guard) do
-      send(guard, {:terminal, self(), event})
-    else
-      if event != :none, do: send(to, {:aybiza_bedrock, ref, event})
-    end
-  end
-
-  # One streaming model call; forwards events, renumbers sentences.
-  defp stream_round(state, request) do
-    case state.backend.stream(request, Keyword.put(state.backend_opts, :to, self())) do
-      {:ok, inner} -> forward(state, inner, 0)
-      {:error, error} -> {:error, error}
-    end
-  end
-
-  defp forward(state, inner, count) do
-    receive do
-      {:aybiza_bedrock, ^inner, {:sentence, seq, text}} ->
-        state.emit.({:sentence, seq + state.seq_offset, text})
-        forward(state, inner, max(count, seq + 1))
-
-      {:aybiza_bedrock, ^inner, {:done, summary}} ->
-        {:ok, Map.put_new(summary, :sentences, count)}
-
-      {:aybiza_bedrock, ^inner, {:error, error}} ->
-        {:error, error}
-
-      {:aybiza_bedrock, ^inner, event} ->
-        state.emit.(event)
-        forward(state, inner, count)
-
-      {:cancel, pid, mon} ->
-        state.backend.cancel(inner)
-        throw({:cancelled, {pid, mon}})
-
-      {:DOWN, _, :process, pid, _} when pid == state.to ->
-        state.backend.cancel(inner)
-        throw(:receiver_down)
-    end
-  end
 
   defp converse_round(state, request) do
     state.backend.converse(request, state.backend_opts)

@@ -238,18 +238,39 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
     assert [{:round, 1}, {:round, 2}] = Enum.filter(events, &match?({:round, _}, &1))
   end
 
-  test "a model error ends the loop with exactly one error" do
+  test "a model error that is never retried ends the loop with exactly one error" do
     t = tool("lookup", fn _ -> {:ok, "x"} end)
 
     {_fake, ref} =
       start(
-        [%{tool_uses: [tu("t", "lookup")]}, {:error, Aybiza.Error.new(:throttled, "slow down")}],
+        [
+          %{tool_uses: [tu("t", "lookup")]},
+          {:error, Aybiza.Error.new(:access_denied, "no model access")}
+        ],
         [t]
       )
 
     events = events(ref)
-    assert {:error, %Aybiza.Error{reason: :throttled}} = List.last(events)
+    assert {:error, %Aybiza.Error{reason: :access_denied}} = List.last(events)
     assert Enum.count(events, &match?({:error, _}, &1)) == 1
+  end
+
+  test "a throttled round is retried by the failure policy (the loop runs under the relay)" do
+    t = tool("lookup", fn _ -> {:ok, "x"} end)
+
+    {_fake, ref} =
+      start(
+        [
+          %{tool_uses: [tu("t", "lookup")]},
+          {:error, Aybiza.Error.new(:throttled, "slow down")},
+          %{text: "Done."}
+        ],
+        [t]
+      )
+
+    events = events(ref)
+    assert [%{reason: :throttled, attempt: 1}] = for({:retry, info} <- events, do: info)
+    assert {:done, %{rounds: 2, final_text: "Done."}} = List.last(events)
   end
 
   test "forced tool choice applies to the first round only" do

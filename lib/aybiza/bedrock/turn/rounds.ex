@@ -24,15 +24,18 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
   """
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{ConversationMemory, PerformanceMonitor, Recovery, Telemetry}
+  alias Aybiza.Bedrock.{ConversationMemory, Recovery, Telemetry}
   alias Aybiza.Bedrock.Turn.{Accounting, ToolRound}
 
   @doc """
   Starts the turn and returns once it is registered under `turn.ref` (so
   `Aybiza.AWS.BedrockClient.cancel/1` works at once). `turn` is a relay plan of
   `Aybiza.Bedrock.Recovery` plus `:tools`, `:max_rounds`, `:max_concurrency`,
-  `:acknowledge`, `:tool_context`, `:memory` (`nil` or `{call_id, memory_opts}`) and
-  `:user_message` (the turn's user message, to remember).
+  `:acknowledge`, `:tool_context`, `:memory` (`nil` or `{call_id, memory_opts}`),
+  `:user_message` (the turn's user message, to remember, or nil), and optionally
+  `:initial_messages` (the request's messages, for the result's `:messages`) and
+  `:prepare_round` (`fn request -> {:ok, request} | {:error, error} end`, applied to every
+  round's request, e.g. cache points that move as the history grows).
   """
   @spec start(map()) :: {:ok, pid()}
   def start(%{ref: ref} = turn) do
@@ -144,6 +147,7 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
     inner = make_ref()
     added = state.added
     build = state.turn.build_request
+    prepare = Map.get(state.turn, :prepare_round) || fn request -> {:ok, request} end
 
     plan =
       state.turn
@@ -165,7 +169,7 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
         metadata: Map.put(state.turn.metadata, :round, round),
         build_request: fn model_id ->
           with {:ok, request} <- build.(model_id) do
-            {:ok, continue_with(request, added, round)}
+            prepare.(continue_with(request, added, round))
           end
         end
       })
@@ -379,8 +383,9 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
 
     # A worker runs the tools so this process stays free to hear a cancel; killing it kills
     # the tools (they are linked to it and stop with it).
-    {worker, monitor} =
-      spawn_monitor(fn ->
+    # Linked: if this process dies, the worker and its tools go too.
+    worker =
+      spawn_link(fn ->
         calls =
           ToolRound.run(uses, by_name, round, turn.tool_context, turn.max_concurrency, fn call ->
             send(owner, {:tool_result, tag, call})
@@ -388,6 +393,8 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
 
         send(owner, {:tools_done, tag, calls})
       end)
+
+    monitor = Process.monitor(worker)
 
     %{state | phase: {:tools, tag, worker, monitor, started}}
   end
@@ -406,10 +413,9 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
 
     final_content = ToolRound.content(summary)
 
-    new_messages =
-      [state.turn.user_message] ++
-        state.added ++
-        if(final_content == [], do: [], else: [%{role: :assistant, content: final_content}])
+    final = if final_content == [], do: [], else: [%{role: :assistant, content: final_content}]
+    new_messages = List.wrap(state.turn.user_message) ++ state.added ++ final
+    initial = Map.get(state.turn, :initial_messages) || []
 
     cost = Accounting.total(state.attempt_costs)
 
@@ -427,6 +433,7 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
         fallbacks: Enum.flat_map(summaries, &(Map.get(&1, :fallbacks) || [])),
         recovered?: Enum.any?(summaries, &(Map.get(&1, :recovered?) == true)),
         new_messages: new_messages,
+        messages: initial ++ state.added ++ final,
         timings: Map.get(base, :timings)
       })
 
@@ -614,8 +621,4 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
 
     Telemetry.execute(event, measurements, Map.merge(metadata, extra))
   end
-
-  @doc false
-  # Unused: kept so the monitor alias is referenced when rows are added here later.
-  def __monitor__, do: PerformanceMonitor
 end

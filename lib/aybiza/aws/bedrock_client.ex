@@ -34,24 +34,18 @@ defmodule Aybiza.AWS.BedrockClient do
   alias Aybiza.Error
 
   alias Aybiza.Bedrock.{
-    Catalog,
     CircuitBreaker,
     Config,
     ConversationMemory,
     Options,
     PerformanceMonitor,
     Policy,
-    PromptCache,
     Recovery,
-    Routing,
-    Text,
-    Tool,
-    VoicePrompts
+    Tool
   }
 
-  alias Aybiza.Bedrock.Turn.{Rounds, ToolRound}
-
-  alias Aybiza.Bedrock.Policy.Models
+  # The turn's steps, in order: see Aybiza.Bedrock.Turn.
+  alias Aybiza.Bedrock.Turn.{Request, Rounds, Routing, ToolRound}
 
   @settings_key {__MODULE__, :settings}
   # update_settings/2 changes, applied again when the client restarts.
@@ -356,119 +350,31 @@ defmodule Aybiza.AWS.BedrockClient do
   @doc """
   The region for a caller: `context[:cloudflare_country]` mapped by
   `Aybiza.Bedrock.Catalog.region_for_country/1`; a country the catalog does not map, or
-  no country, gets the configured region.
+  no country, gets the configured region. See `Aybiza.Bedrock.Turn.Routing`.
   """
   @spec determine_region(map(), map()) :: String.t()
-  def determine_region(context, settings \\ settings()) do
-    case context[:cloudflare_country] || context[:country] do
-      country when is_binary(country) and country != "" -> country_region(country, settings)
-      _ -> settings.region
-    end
-  end
+  def determine_region(context, settings \\ settings()),
+    do: Routing.determine_region(context, settings)
 
   @doc """
-  Chooses `{model_id, region, complexity}` for a turn: complexity from
-  `Aybiza.Bedrock.Text.assess_query_complexity/2`, then
-  `Aybiza.Bedrock.Routing.select_optimal_model_and_region/4` (the catalog's rules on
-  complexity, latency budget, cost sensitivity and tool needs), then the first model of
-  the choice and its fallback chain whose circuit breaker is not open, restricted to the
-  configured `:models` when set. Routing and catalog errors are returned.
+  Chooses `{model_id, region, complexity}` for a turn (routing on complexity, latency
+  budget, cost sensitivity and tool needs, then the first model of the choice's fallback
+  chain whose breaker is not open, within the configured `:models`). See
+  `Aybiza.Bedrock.Turn.Routing.select_model_and_region/4`.
   """
   @spec select_model_and_region(String.t(), map(), keyword(), map()) ::
           {:ok, {String.t(), String.t(), float()}} | {:error, Error.t()}
-  def select_model_and_region(prompt, context, opts, settings \\ settings()) do
-    region = opts[:region] || determine_region(context, settings)
-    complexity = Text.assess_query_complexity(prompt, context)
-
-    if opts[:model_id] do
-      # An alias resolves here, once: the real id is what is sent, and what breakers,
-      # fallback chains, telemetry and the monitor see.
-      with {:ok, model_id} <- real_id(opts[:model_id]), do: {:ok, {model_id, region, complexity}}
-    else
-      cost? =
-        if is_nil(opts[:cost_optimize]),
-          do: settings.cost_optimization_enabled,
-          else: opts[:cost_optimize]
-
-      with {:ok, %{model_id: routed, region: routed_region}} <-
-             route(context, complexity, opts[:max_latency], cost?, region, opts),
-           {:ok, chain} <- Models.chain(routed),
-           {:ok, candidates} <- configured_only([routed | chain], settings.models),
-           {:ok, model_id} <- first_allowed(candidates, routed_region, opts, settings) do
-        {:ok, {model_id, routed_region, complexity}}
-      end
-    end
-  end
+  def select_model_and_region(prompt, context, opts, settings \\ settings()),
+    do: Routing.select_model_and_region(prompt, context, opts, settings)
 
   @doc """
-  The Converse request for `prompt` on `model_id` (the design's `build_enhanced_payload`),
-  from the model's catalog entry: system prompt + voice guidelines
-  (`Aybiza.Bedrock.VoicePrompts`), history + the user turn, `max_tokens` of
-  `Aybiza.Bedrock.Catalog.max_tokens_for/2`, temperature (0.3) and top_p (0.9, only when
-  the model accepts both), `top_k` (250) in the additional fields of Anthropic models (no
-  sampling parameter at all for models that take none, Claude Opus 4.7 and later), tools
-  only when the model supports them, extended (budget) thinking when asked and supported
-  (then no temperature/top_p/top_k), and `performance_config` for `latency: :optimized`.
-  `{:error, %Aybiza.Error{}}` for a model the catalog does not know or an unknown
-  `:agent_type`.
+  The Converse request for `prompt` on `model_id`, with the client's settings: see
+  `Aybiza.Bedrock.Turn.Request.build/5` (the one request builder of every turn).
   """
   @spec build_request(String.t(), map(), keyword(), String.t()) ::
           {:ok, map()} | {:error, Error.t()}
-  def build_request(prompt, context, opts, model_id) do
-    with {:ok, facts} <- Models.facts(model_id),
-         {:ok, max_tokens} <- Catalog.max_tokens_for(model_id, opts[:max_tokens]),
-         {:ok, system} <- system_text(context) do
-      thinking? = facts.thinking? and thinking_wanted?(prompt, context, opts)
-      budget = max(1024, opts[:thinking_budget] || 3_000)
-      max_tokens = if thinking?, do: max(max_tokens, budget + 1024), else: max_tokens
-
-      inference =
-        cond do
-          thinking? or not facts.sampling? ->
-            %{max_tokens: max_tokens}
-
-          facts.temperature_and_top_p? ->
-            %{max_tokens: max_tokens, temperature: opts[:temperature], top_p: opts[:top_p]}
-
-          true ->
-            %{max_tokens: max_tokens, temperature: opts[:temperature]}
-        end
-
-      additional =
-        cond do
-          thinking? ->
-            %{"thinking" => %{"type" => "enabled", "budget_tokens" => budget}}
-
-          facts.family == "anthropic" and facts.sampling? and opts[:top_k] ->
-            %{"top_k" => opts[:top_k]}
-
-          true ->
-            %{}
-        end
-
-      request =
-        %{
-          model_id: model_id,
-          system: [%{text: system}],
-          # A history that ends with a user turn (the caller spoke twice, e.g. after a
-          # barge-in) merges with this one: Converse refuses two user turns in a row.
-          messages:
-            ConversationMemory.merge_same_roles(
-              List.wrap(context[:conversation_history]) ++ [user_message(prompt, context)]
-            ),
-          inference_config: inference
-        }
-        |> put_if(additional != %{}, :additional_model_request_fields, additional)
-        |> put_tools(context[:tools] || [], facts.tools?, opts[:tool_choice] || :auto)
-        |> put_if(opts[:latency] == :optimized, :performance_config, %{latency: :optimized})
-        |> put_if(metadata(context, opts) != %{}, :request_metadata, metadata(context, opts))
-        |> put_guardrail(opts[:guardrail])
-
-      with :ok <- Aybiza.Bedrock.Media.check_counts(request.messages) do
-        cache(request, opts[:cache] || false)
-      end
-    end
-  end
+  def build_request(prompt, context, opts, model_id),
+    do: Request.build(prompt, context, opts, model_id, settings())
 
   @doc """
   The turn as an Enumerable of its events (`{:sentence, seq, text}`, `{:text, delta}`,
@@ -559,47 +465,6 @@ defmodule Aybiza.AWS.BedrockClient do
            memory ++ List.wrap(context[:conversation_history])
          )}
     end
-  end
-
-  # The caller's words, after the images and documents of `context[:attachments]` (blocks
-  # built by `Aybiza.Bedrock.Media.image/2` and `document/3`).
-  defp user_message(prompt, context) do
-    %{role: :user, content: List.wrap(context[:attachments]) ++ [%{text: prompt}]}
-  end
-
-  defp put_tools(request, [], _supported?, _choice), do: request
-  defp put_tools(request, _tools, false, _choice), do: request
-
-  defp put_tools(request, [%Tool{} | _] = tools, true, choice),
-    do: Map.put(request, :tool_config, Tool.tool_config(tools, tool_choice: choice))
-
-  defp put_tools(request, tools, true, choice),
-    do: Map.put(request, :tool_config, %{tools: tools, tool_choice: choice})
-
-  defp cache(request, false), do: {:ok, request}
-  defp cache(request, true), do: PromptCache.add_cache_points(request, history: false)
-
-  defp cache(request, opts) when is_list(opts),
-    do: PromptCache.add_cache_points(request, Keyword.put_new(opts, :history, false))
-
-  defp put_guardrail(request, nil), do: request
-
-  defp put_guardrail(request, guardrail) do
-    guardrail = Map.new(guardrail)
-
-    config =
-      %{
-        guardrail_identifier: guardrail[:id],
-        guardrail_version: guardrail[:version]
-      }
-      |> put_if(guardrail[:trace] != nil, :trace, to_string(guardrail[:trace]))
-      |> put_if(
-        guardrail[:stream_processing_mode] != nil,
-        :stream_processing_mode,
-        to_string(guardrail[:stream_processing_mode])
-      )
-
-    Map.put(request, :guardrail_config, config)
   end
 
   defp collect(ref, timeout) do
@@ -728,120 +593,6 @@ defmodule Aybiza.AWS.BedrockClient do
     end
   end
 
-  # The catalog answers its default region for a country it does not map; such callers
-  # get the configured region. The country table is only read when the answer is ambiguous.
-  defp country_region(country, settings) do
-    region = Catalog.region_for_country(country)
-
-    cond do
-      region == settings.region or region != Catalog.region_for_country(nil) -> region
-      Map.has_key?(Catalog.info().regions.countries, String.upcase(country)) -> region
-      true -> settings.region
-    end
-  end
-
-  defp route(context, complexity, max_latency, cost?, region, opts) do
-    requirements =
-      [
-        if(context[:requires_tools] || List.wrap(context[:tools]) != [], do: :tools),
-        if(opts[:extended_thinking] == true, do: :thinking)
-      ]
-      |> Enum.reject(&is_nil/1)
-
-    Routing.select_optimal_model_and_region(complexity, max_latency, requirements,
-      preferred_region: region,
-      cost_sensitive: cost?
-    )
-  end
-
-  defp real_id(model_id) do
-    with {:ok, resolved} <- Catalog.get(model_id), do: {:ok, resolved.model_id}
-  end
-
-  # AWS_BEDROCK_MODELS: only models whose foundation model is listed (any id form).
-  defp configured_only(candidates, []), do: {:ok, candidates}
-
-  defp configured_only(candidates, models) do
-    with {:ok, allowed} <- base_ids(models),
-         {:ok, bases} <- base_ids(candidates) do
-      {:ok, for({id, base} <- Enum.zip(candidates, bases), base in allowed, do: id)}
-    end
-  end
-
-  defp base_ids(ids) do
-    Enum.reduce_while(Enum.reverse(ids), {:ok, []}, fn id, {:ok, acc} ->
-      case Catalog.get(id) do
-        {:ok, resolved} -> {:cont, {:ok, [resolved.base_model_id | acc]}}
-        {:error, _} = error -> {:halt, error}
-      end
-    end)
-  end
-
-  # The first candidate whose breaker lets calls through; when all are open, the first
-  # candidate (its breaker then refuses it and the policy moves on); with no candidate left
-  # by the configured models, the default model, as an id callable in the region.
-  defp first_allowed([], region, _opts, settings),
-    do: Models.invocable_id(settings.default_model, region)
-
-  defp first_allowed([first | _] = candidates, region, opts, _settings) do
-    breaker = opts[:breaker] || []
-    {:ok, Enum.find(candidates, first, &CircuitBreaker.allowed?(&1, region, breaker))}
-  end
-
-  defp thinking_wanted?(prompt, context, opts) do
-    case opts[:extended_thinking] do
-      true ->
-        true
-
-      # The design's heuristic, or a complexity at or above EXTENDED_THINKING_THRESHOLD.
-      :auto ->
-        Text.should_use_extended_thinking?(prompt, context) or
-          Text.assess_query_complexity(prompt, context) >= settings().extended_thinking_threshold
-
-      _ ->
-        false
-    end
-  end
-
-  defp system_text(context) do
-    guidelines = VoicePrompts.voice_guidelines()
-
-    with {:ok, base} <- base_prompt(context) do
-      if String.contains?(base, String.trim(guidelines)),
-        do: {:ok, base},
-        else:
-          {:ok,
-           String.trim(String.trim_trailing(base) <> "\n\n" <> String.trim_trailing(guidelines))}
-    end
-  end
-
-  defp base_prompt(%{system_prompt: prompt}) when is_binary(prompt), do: {:ok, prompt}
-
-  defp base_prompt(%{agent_type: agent_type}) when is_atom(agent_type) and agent_type != nil do
-    if agent_type in VoicePrompts.agent_types(),
-      do: {:ok, VoicePrompts.prompt(agent_type, guidelines: false)},
-      else:
-        {:error,
-         Error.new(
-           :invalid_request,
-           "unknown :agent_type #{inspect(agent_type)}; expected one of #{inspect(VoicePrompts.agent_types())} or a :system_prompt"
-         )}
-  end
-
-  defp base_prompt(_context), do: {:ok, ""}
-
-  defp metadata(context, opts) do
-    %{
-      "call_id" => opts[:call_id] || context[:call_id],
-      "tenant_id" => opts[:tenant_id] || context[:tenant_id]
-    }
-    |> Enum.reject(fn {_k, v} -> is_nil(v) end)
-    |> Map.new(fn {k, v} -> {k, to_string(v)} end)
-  end
-
-  defp put_if(map, true, key, value), do: Map.put(map, key, value)
-  defp put_if(map, false, _key, _value), do: map
-
   defp publish(settings) do
     :persistent_term.put(@settings_key, settings)
     PerformanceMonitor.put_latency_threshold_ms(settings.latency_threshold_ms)
@@ -909,7 +660,7 @@ defmodule Aybiza.AWS.BedrockClient do
   end
 
   defp real_id!(key, model_id) do
-    case real_id(model_id) do
+    case Routing.real_id(model_id) do
       {:ok, real} ->
         real
 

@@ -300,6 +300,105 @@ defmodule Aybiza.TurnApiTest do
     end
   end
 
+  describe "cancels and deaths in a tool turn" do
+    test "a cancel in model round 2 bills round 1 and the cut-off round 2" do
+      {emulator, client} = emulator(hours_rules())
+      attach_all()
+
+      # Round 2 answers slowly, so the cancel lands while it streams.
+      tool =
+        hours_tool(fn _ ->
+          :ok =
+            Emulator.set_rules(emulator, [
+              %{
+                reply_after_tool: String.duplicate("We open at nine tomorrow. ", 60),
+                pacing: "tps=100"
+              }
+            ])
+
+          "9:00"
+        end)
+
+      {:ok, ref} =
+        BedrockClient.generate_response(
+          "When are you open tomorrow?",
+          %{tools: [tool], call_id: "turn-api"},
+          opts(client)
+        )
+
+      assert_receive {:aybiza_bedrock, ^ref, {:round, 2}}, 10_000
+      assert_receive {:aybiza_bedrock, ^ref, {:sentence, _, "We open at nine tomorrow."}}, 10_000
+      :ok = BedrockClient.cancel(ref)
+
+      {:messages, mailbox} = Process.info(self(), :messages)
+      mine = for {:aybiza_bedrock, ^ref, event} <- mailbox, do: event
+
+      assert [{:error, %Error{reason: :cancelled, phase: :mid_stream} = error}] =
+               for({tag, _} = e <- mine, tag in [:done, :error], do: e)
+
+      assert [
+               %{round: 1, outcome: :ok},
+               %{round: 2, outcome: :cancelled, cost: %{estimated?: true}}
+             ] = error.delivered.attempt_costs
+
+      assert error.delivered.cost.nanodollars ==
+               Enum.sum(for %{cost: %{nanodollars: n}} <- error.delivered.attempt_costs, do: n)
+
+      tele = telemetry()
+      assert balanced?(tele, [:aybiza_bedrock, :turn])
+      assert balanced?(tele, [:aybiza_bedrock, :stream])
+      assert balanced?(tele, [:aybiza_bedrock, :tool_round])
+    end
+
+    test "the turn process killed mid-tool-round: one :internal terminal, spans closed, tool stopped" do
+      {_emulator, client} = emulator(hours_rules())
+      attach_all()
+      test = self()
+
+      tool =
+        hours_tool(fn _ ->
+          send(test, {:tool_running, self()})
+          Process.sleep(10_000)
+        end)
+
+      {:ok, ref} =
+        BedrockClient.generate_response(
+          "When are you open tomorrow?",
+          %{tools: [%{tool | timeout: 20_000}], call_id: "turn-api"},
+          opts(client)
+        )
+
+      assert_receive {:tool_running, tool_pid}, 10_000
+      tool_monitor = Process.monitor(tool_pid)
+      Process.exit(Aybiza.Bedrock.Recovery.lookup(ref), :kill)
+
+      assert_receive {:aybiza_bedrock, ^ref, {:error, %Error{reason: :internal}}}, 2_000
+      assert_receive {:DOWN, ^tool_monitor, _, _, _}, 2_000
+      refute_receive {:aybiza_bedrock, ^ref, {:error, _}}, 200
+
+      tele = telemetry()
+      assert balanced?(tele, [:aybiza_bedrock, :turn])
+      assert balanced?(tele, [:aybiza_bedrock, :tool_round])
+      assert balanced?(tele, [:aybiza_bedrock, :stream])
+    end
+
+    test "bad attachments and a raising acknowledgment function crash nothing" do
+      {_emulator, client} = emulator(hours_rules())
+
+      assert {:error, %Error{reason: :invalid_request, message: "context :attachments" <> _}} =
+               BedrockClient.generate_response("hi", %{attachments: [%{text: "x"}]}, opts(client))
+
+      assert {:error, %Error{reason: :invalid_request}} =
+               BedrockClient.generate_response("hi", %{attachments: "img"}, opts(client))
+
+      {_ref, events} =
+        turn(client, [hours_tool(fn _ -> "9:00" end)], acknowledge: fn _, _ -> raise "oops" end)
+
+      assert of(events, :tool_acknowledgment) == []
+      assert {:done, %{rounds: 2}} = List.last(events)
+    end
+  end
+
   describe "every attempt in the cost" do
     test "a call recovered after a mid-stream failure bills the failed attempt too" do
       reply = "We open at nine tomorrow. The dentist is in. Parking is free. See you soon."

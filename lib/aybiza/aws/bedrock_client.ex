@@ -259,6 +259,7 @@ defmodule Aybiza.AWS.BedrockClient do
     settings = settings()
 
     with {:ok, tools} <- turn_tools(context),
+         :ok <- check_attachments(context),
          {:ok, context} <- with_memory(context, opts),
          {:ok, {model_id, region, complexity}} <-
            select_model_and_region(prompt, context, opts, settings),
@@ -447,6 +448,32 @@ defmodule Aybiza.AWS.BedrockClient do
         {:ok, []}
     end
   end
+
+  # Attachments are content blocks of Aybiza.Bedrock.Media (checked again, with their
+  # sizes, before the network by the engine).
+  defp check_attachments(context) do
+    case context[:attachments] do
+      nil ->
+        :ok
+
+      blocks when is_list(blocks) ->
+        if Enum.all?(blocks, &media_block?/1),
+          do: :ok,
+          else:
+            {:error,
+             Error.new(
+               :invalid_request,
+               "context :attachments must be image or document blocks of Aybiza.Bedrock.Media"
+             )}
+
+      _other ->
+        {:error, Error.new(:invalid_request, "context :attachments must be a list")}
+    end
+  end
+
+  defp media_block?(%{image: %{}} = block) when map_size(block) == 1, do: true
+  defp media_block?(%{document: %{}} = block) when map_size(block) == 1, do: true
+  defp media_block?(_), do: false
 
   # `memory: call_id`: the call's remembered window comes before the context's history (an
   # unknown id has none: a new conversation).

@@ -53,7 +53,7 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
             run(turn, guard)
           end)
 
-        guard(turn, proc, monitor, System.monotonic_time())
+        guard(turn, proc, monitor, System.monotonic_time(), nil)
       end)
 
     monitor = Process.monitor(guard)
@@ -75,8 +75,13 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
   end
 
   # Exactly one terminal, whatever dies (as in Aybiza.Bedrock.Recovery).
-  defp guard(turn, proc, monitor, started) do
+  # `tool_round`: the open tool round's {round, started}, so a dying turn still closes its
+  # span.
+  defp guard(turn, proc, monitor, started, tool_round) do
     receive do
+      {:tool_round, ^proc, open} ->
+        guard(turn, proc, monitor, started, open)
+
       {:terminal, ^proc, :none} ->
         Process.demonitor(monitor, [:flush])
 
@@ -85,6 +90,14 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
         send(turn.to, {:aybiza_bedrock, turn.ref, event})
 
       {:DOWN, ^monitor, :process, ^proc, _reason} ->
+        with {round, round_started} <- tool_round do
+          Telemetry.execute(
+            [:aybiza_bedrock, :tool_round, :exception],
+            %{duration: System.monotonic_time() - round_started, reason: :internal},
+            Map.merge(turn.metadata, %{model_id: turn.model_id, region: turn.region, round: round})
+          )
+        end
+
         Telemetry.execute(
           [:aybiza_bedrock, :turn, :exception],
           %{duration: System.monotonic_time() - started, cost: 0},
@@ -207,6 +220,8 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
         Process.demonitor(monitor, [:flush])
         flush_exit(worker)
 
+        if is_pid(state.guard), do: send(state.guard, {:tool_round, self(), nil})
+
         emit(state, [:aybiza_bedrock, :tool_round, :stop], %{
           duration: System.monotonic_time() - started,
           tools: length(calls),
@@ -229,6 +244,8 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
           else: state |> start_round() |> loop()
 
       {:DOWN, monitor, :process, _pid, reason} when elem(state.phase, 3) == monitor ->
+        if is_pid(state.guard), do: send(state.guard, {:tool_round, self(), nil})
+
         emit(state, [:aybiza_bedrock, :tool_round, :exception], %{
           duration: System.monotonic_time() - elem(state.phase, 4),
           reason: :internal
@@ -370,6 +387,8 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
     for use <- uses, do: forward(state, {:tool_call, Map.put(use, :round, state.round)})
 
     started = System.monotonic_time()
+
+    if is_pid(state.guard), do: send(state.guard, {:tool_round, self(), {state.round, started}})
 
     emit(state, [:aybiza_bedrock, :tool_round, :start], %{
       system_time: System.system_time(),
@@ -524,6 +543,8 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
     receive do
       {:DOWN, ^monitor, :process, ^worker, _} -> :ok
     end
+
+    if is_pid(state.guard), do: send(state.guard, {:tool_round, self(), nil})
 
     emit(state, [:aybiza_bedrock, :tool_round, :exception], %{
       duration: System.monotonic_time() - started,

@@ -35,6 +35,11 @@ defmodule Aybiza.Bedrock.Turn.ToolRound do
       text when is_binary(text) and text != "" -> text
       _ -> nil
     end
+  rescue
+    # The caller's function is untrusted too: a raise means no acknowledgment.
+    _ -> nil
+  catch
+    _, _ -> nil
   end
 
   @doc """

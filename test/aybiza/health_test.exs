@@ -28,8 +28,10 @@ defmodule Aybiza.HealthTest do
     CircuitBreaker.reset(@haiku, "eu-west-9")
     report = Aybiza.Bedrock.health(client ++ [model_id: "us." <> @sonnet4])
 
-    assert %{status: :ok, credentials: :ok, credentials_type: :static, region: "us-east-1"} =
-             report
+    assert %{credentials: :ok, credentials_type: :static, region: "us-east-1"} = report
+    # Other tests of this VM may have left a breaker open: then the node is degraded.
+    degraded? = Enum.any?(report.breakers, &(&1.state != :closed))
+    assert report.status == if(degraded?, do: :degraded, else: :ok)
 
     # The profile id is counted as its base id (CountTokens takes no profile).
     assert %{status: :ok, model_id: @sonnet4, reason: nil, latency_ms: ms} = report.endpoint
@@ -38,7 +40,8 @@ defmodule Aybiza.HealthTest do
 
     # A model without CountTokens: Bedrock still authenticated the call and answered.
     report = Aybiza.Bedrock.health(client ++ [model_id: @haiku])
-    assert %{status: :ok, credentials: :ok} = report
+    assert %{credentials: :ok} = report
+    assert report.status in [:ok, :degraded]
     assert %{status: :ok, reason: :validation} = report.endpoint
   end
 

@@ -434,7 +434,7 @@ defmodule Aybiza.TurnApiTest do
       {_emulator, client} = emulator(hours_rules())
       call_id = "mem-#{System.unique_integer([:positive])}"
       tool = hours_tool(fn _ -> "9:00" end)
-      {_ref, events} = turn(client, [tool], memory: call_id)
+      {_ref, events} = turn(client, [tool], memory: call_id, memory_opts: [last_n: 20])
       assert {:done, _} = List.last(events)
 
       history = ConversationMemory.get_context(call_id).history

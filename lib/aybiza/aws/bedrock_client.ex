@@ -36,7 +36,6 @@ defmodule Aybiza.AWS.BedrockClient do
   alias Aybiza.Bedrock.{
     CircuitBreaker,
     Config,
-    ConversationMemory,
     Options,
     PerformanceMonitor,
     Policy,
@@ -45,7 +44,7 @@ defmodule Aybiza.AWS.BedrockClient do
   }
 
   # The turn's steps, in order: see Aybiza.Bedrock.Turn.
-  alias Aybiza.Bedrock.Turn.{Request, Rounds, Routing, ToolRound}
+  alias Aybiza.Bedrock.Turn.{Memory, Request, Rounds, Routing, ToolRound}
 
   @settings_key {__MODULE__, :settings}
   # update_settings/2 changes, applied again when the client restarts.
@@ -475,22 +474,11 @@ defmodule Aybiza.AWS.BedrockClient do
   defp media_block?(%{document: %{}} = block) when map_size(block) == 1, do: true
   defp media_block?(_), do: false
 
-  # `memory: call_id`: the call's remembered window comes before the context's history (an
-  # unknown id has none: a new conversation).
+  # `memory: call_id` (step 3 of the turn, see Aybiza.Bedrock.Turn.Memory).
   defp with_memory(context, opts) do
     case opts[:memory] do
-      nil ->
-        {:ok, context}
-
-      call_id ->
-        memory = ConversationMemory.build_messages_with_memory(call_id, nil, opts[:memory_opts])
-
-        {:ok,
-         Map.put(
-           context,
-           :conversation_history,
-           memory ++ List.wrap(context[:conversation_history])
-         )}
+      nil -> {:ok, context}
+      call_id -> {:ok, Memory.window_into(context, call_id, opts[:memory_opts])}
     end
   end
 

@@ -24,8 +24,8 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
   """
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{ConversationMemory, Recovery, Telemetry}
-  alias Aybiza.Bedrock.Turn.{Accounting, ToolRound}
+  alias Aybiza.Bedrock.{Recovery, Telemetry}
+  alias Aybiza.Bedrock.Turn.{Accounting, Memory, ToolRound}
 
   @doc """
   Starts the turn and returns once it is registered under `turn.ref` (so
@@ -584,13 +584,8 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
     %{error | delivered: delivered, phase: phase}
   end
 
-  defp remember(%{turn: %{memory: {call_id, opts}}}, messages) do
-    # A failed write must not turn a finished answer into an error: the answer is spoken.
-    _ = ConversationMemory.remember_all(call_id, messages, opts)
-    :ok
-  catch
-    :exit, _ -> :ok
-  end
+  defp remember(%{turn: %{memory: {call_id, opts}}}, messages),
+    do: Memory.remember(call_id, messages, opts)
 
   defp remember(_state, _messages), do: :ok
 

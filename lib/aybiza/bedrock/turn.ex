@@ -11,8 +11,8 @@ defmodule Aybiza.Bedrock.Turn do
   2. **Routing** - `Aybiza.Bedrock.Turn.Routing`: the region (caller's country) and the
      model (complexity, latency budget, cost, tools; the first of the fallback chain whose
      breaker is not open; the configured `:models`).
-  3. **Memory in** - `memory: call_id` reads the call's window from
-     `Aybiza.Bedrock.ConversationMemory` before the history.
+  3. **Memory in** - `Aybiza.Bedrock.Turn.Memory`: `memory: call_id` reads the call's
+     window from `Aybiza.Bedrock.ConversationMemory` before the history.
   4. **Request** - `Aybiza.Bedrock.Turn.Request`: the one request builder (system prompt
      and voice guidelines, history merged by role, attachments, tools, sampling or
      thinking per model, cache points, guardrail, metadata). Every attempt, fallback model
@@ -27,7 +27,7 @@ defmodule Aybiza.Bedrock.Turn do
      `Aybiza.Bedrock.Turn.ToolRound` runs the tools in parallel (acknowledgment, approval,
      timeouts, results checked to be JSON).
   8. **Memory out** - when the turn completes, `Turn.Rounds` appends the caller's words,
-     the tool exchange and the answer to the call's memory.
+     the tool exchange and the answer to the call's memory (`Turn.Memory.remember/3`).
   9. **Accounting** - `Aybiza.Bedrock.Turn.Accounting`: one entry per attempt (Bedrock
      bills failed, recovered and cancelled attempts), summed into the summary's `:cost`;
      the telemetry spans (`Aybiza.Bedrock.Telemetry`) and the performance-monitor rows

@@ -210,7 +210,15 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
            end)
   end
 
-  test "acknowledge: :when_silent skips the filler when the model already spoke" do
+  for opts <- [[acknowledge: :when_silent], []] do
+    @tag opts: opts
+    test "acknowledge: :when_silent skips the filler when the model already spoke (#{inspect(opts)}; the default)",
+         %{opts: opts} do
+      when_silent(opts)
+    end
+  end
+
+  defp when_silent(opts) do
     t = tool("lookup_customer", fn _ -> {:ok, "x"} end)
 
     script = [
@@ -219,7 +227,7 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
       %{text: "Done."}
     ]
 
-    {_fake, ref} = start(script, [t], acknowledge: :when_silent)
+    {_fake, ref} = start(script, [t], opts)
     events = events(ref)
 
     assert [{:tool_acknowledgment, "Let me check our records..."}] =

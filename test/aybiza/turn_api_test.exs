@@ -424,6 +424,9 @@ defmodule Aybiza.TurnApiTest do
                summary.attempt_costs
 
       assert failed.nanodollars > 0
+      # No usage from Bedrock for the cut-off attempt: estimated, as its cost.
+      assert %{usage: %{estimated?: true, output_tokens: out}} = hd(summary.attempt_costs)
+      assert out > 0
       assert summary.cost.nanodollars == failed.nanodollars + ok.cost.nanodollars
       assert summary.cost.estimated? == true
     end

@@ -621,7 +621,9 @@ defmodule Aybiza.Bedrock.Recovery do
         else: CircuitBreaker.release(state.model_id, state.region, plan.breaker)
     end
 
-    entry = Accounting.failed(state.attempt, state.model_id, state.region, error)
+    entry =
+      Accounting.failed(state.attempt, state.model_id, state.region, error, state.attempt_request)
+
     state = %{state | attempt_costs: state.attempt_costs ++ [entry]}
     {input_tokens, output_tokens} = Accounting.tokens([entry])
 

@@ -48,17 +48,36 @@ defmodule Aybiza.Bedrock.Turn.Accounting do
   The entry of an attempt that failed with `error`: the engine puts the estimated cost and
   usage of a stream that failed after output began in `error.delivered`.
   """
-  @spec failed(pos_integer(), String.t(), String.t(), Aybiza.Error.t()) :: entry()
-  def failed(attempt, model_id, region, error) do
+  @spec failed(pos_integer(), String.t(), String.t(), Aybiza.Error.t(), map() | nil) :: entry()
+  def failed(attempt, model_id, region, error, request \\ nil) do
     delivered = if is_map(error.delivered), do: error.delivered, else: %{}
+    cost = cost_map(Map.get(delivered, :cost))
+
+    # Bedrock sent no usage for a cut-off stream: estimated like its cost, so the monitor's
+    # token counts include the attempt too.
+    usage =
+      case Map.get(delivered, :usage) do
+        %{} = usage ->
+          usage
+
+        _ when cost != nil ->
+          %{
+            input_tokens: estimate_tokens(request_text(request)),
+            output_tokens: estimate_tokens(Map.get(delivered, :text) || ""),
+            estimated?: true
+          }
+
+        _ ->
+          nil
+      end
 
     %{
       attempt: attempt,
       model_id: model_id,
       region: region,
       outcome: error.reason,
-      usage: Map.get(delivered, :usage),
-      cost: cost_map(Map.get(delivered, :cost))
+      usage: usage,
+      cost: cost
     }
   end
 

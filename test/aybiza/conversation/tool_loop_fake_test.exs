@@ -281,6 +281,38 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
     assert {:done, %{rounds: 2, final_text: "Done."}} = List.last(events)
   end
 
+  test "after a round fell back, the next round starts on the fallback target" do
+    t = tool("lookup", fn _ -> {:ok, "x"} end)
+    throttled = {:error, Aybiza.Error.new(:throttled, "slow down")}
+    sonnet = "anthropic.claude-sonnet-4-6"
+
+    fake =
+      Fake.start!([
+        %{tool_uses: [tu("t1", "lookup")]},
+        throttled,
+        throttled,
+        throttled,
+        %{tool_uses: [tu("t2", "lookup")]},
+        %{text: "Done."}
+      ])
+
+    {:ok, ref} =
+      ToolLoop.stream(%{request() | model_id: sonnet}, [t],
+        backend: Fake,
+        backend_opts: [fake: fake, region: "us-east-1"]
+      )
+
+    events = events(ref)
+    assert {:done, %{rounds: 3, final_text: "Done."}} = List.last(events)
+
+    assert [%{from: {^sonnet, "us-east-1"}, model_id: fallback}] =
+             for({:fallback, f} <- events, do: f)
+
+    # Round 1 and round 2's three tries on Sonnet, round 2's fallback, then round 3 stays there.
+    assert [^sonnet, ^sonnet, ^sonnet, ^sonnet, ^fallback, ^fallback] =
+             Enum.map(Fake.requests(fake), & &1.model_id)
+  end
+
   test "forced tool choice applies to the first round only" do
     t = tool("lookup", fn _ -> {:ok, "x"} end)
 

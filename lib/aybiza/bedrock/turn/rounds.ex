@@ -317,6 +317,18 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
 
     uses = ToolRound.tool_uses(summary)
 
+    # A round that fell back (a throttled or failing model) hands its target to the next
+    # round: going back to the model that just failed would pay its retries again.
+    state =
+      case Map.get(summary, :fallbacks) do
+        [_ | _] = fallbacks ->
+          {model_id, region} = List.last(fallbacks)
+          %{state | turn: %{state.turn | model_id: model_id, region: region}}
+
+        _ ->
+          state
+      end
+
     cond do
       uses == [] or not ToolRound.tool_use_stop?(summary) or state.turn.tools == [] ->
         finish_done(state, summary)

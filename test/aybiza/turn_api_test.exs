@@ -206,6 +206,23 @@ defmodule Aybiza.TurnApiTest do
       assert [_ack] = of(events, :tool_acknowledgment)
     end
 
+    test "approval: a denied tool goes back to the model as a tool error" do
+      {_emulator, client} = emulator(hours_rules())
+      test = self()
+
+      tool = %{
+        hours_tool(fn _ -> send(test, :executed) end)
+        | approval: fn %{"day" => "tomorrow"}, %{name: "get_hours"} ->
+            {:error, "closed on Sundays"}
+          end
+      }
+
+      {_ref, events} = turn(client, [tool])
+      assert [%{status: :error, error: "denied: closed on Sundays"}] = of(events, :tool_result)
+      refute_received :executed
+      assert {:done, %{rounds: 2}} = List.last(events)
+    end
+
     test "bad tools are this call's error before any network" do
       tool = hours_tool(fn _ -> :ok end)
       spec = Tool.to_spec(tool)

@@ -342,6 +342,23 @@ async fn audio_turn_then_text_turn_over_http2() {
     assert_eq!(body(&events[1])["role"], "ASSISTANT");
     assert_eq!(body(&events[2])["content"], "We open at nine.");
     assert_ne!(body(&events[0])["completionId"], Value::Null);
+    // Usage: delta is this completion's, total the session's so far.
+    let u2 = body(events.iter().find(|e| name(e) == "usageEvent").unwrap());
+    let speech_out = |u: &Value, part: &str| {
+        u["details"][part]["output"]["speechTokens"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(speech_out(u2, "delta"), 960 / 40);
+    assert_eq!(speech_out(u2, "total"), 2 * 960 / 40);
+    assert_eq!(
+        u2["totalOutputTokens"].as_u64().unwrap(),
+        u["totalOutputTokens"].as_u64().unwrap()
+            + speech_out(u2, "delta")
+            + u2["details"]["delta"]["output"]["textTokens"]
+                .as_u64()
+                .unwrap()
+    );
 
     call.send(json!({"promptEnd": {"promptName": "p1"}})).await;
     call.send(json!({"sessionEnd": {}})).await;

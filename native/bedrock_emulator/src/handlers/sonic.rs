@@ -190,6 +190,10 @@ fn violation<T>(msg: impl Into<String>) -> Result<T, Violation> {
 
 /// Most text one content may carry (system prompt, history message, text input, tool result).
 const MAX_TEXT: usize = 1 << 20;
+/// Most input contents open at once (each holds its text until contentEnd).
+const MAX_OPEN_CONTENTS: usize = 64;
+/// Longest piece of the caller's text the default reply repeats.
+const MAX_ECHO_CHARS: usize = 200;
 const OUTPUT_RATES: &[u64] = &[8000, 16000, 24000];
 const INPUT_RATES: &[u64] = &[8000, 16000, 24000];
 const ROLES: &[&str] = &["SYSTEM", "USER", "ASSISTANT", "TOOL", "SYSTEM_SPEECH"];
@@ -269,6 +273,8 @@ pub struct Session {
     audio_open: Option<(u64, String)>,
     tool_wait: Option<ToolWait>,
     total: Tokens,
+    /// Totals at the last usageEvent (its `delta` is the difference).
+    reported: Tokens,
     tone_phase: f64,
 }
 
@@ -375,6 +381,7 @@ impl Session {
             audio_open: None,
             tool_wait: None,
             total: Tokens::default(),
+            reported: Tokens::default(),
             tone_phase: 0.0,
         }
     }
@@ -558,6 +565,11 @@ impl Session {
         let name = str_field(body, "contentStart", "contentName")?.to_string();
         if self.contents.contains_key(&name) {
             return violation(format!("contentStart: content {name} is already open."));
+        }
+        if self.contents.len() >= MAX_OPEN_CONTENTS {
+            return violation(format!(
+                "contentStart: more than {MAX_OPEN_CONTENTS} contents are open."
+            ));
         }
         let role = str_field(body, "contentStart", "role")?.to_string();
         if !ROLES.contains(&role.as_str()) {
@@ -937,10 +949,11 @@ impl Session {
             });
             return;
         }
-        let reply = script
-            .reply
-            .clone()
-            .unwrap_or_else(|| format!("You said: {user_text}"));
+        let reply = script.reply.clone().unwrap_or_else(|| {
+            // Bounded: the reply's audio length follows its text.
+            let heard: String = user_text.chars().take(MAX_ECHO_CHARS).collect();
+            format!("You said: {heard}")
+        });
         self.speak(at, completion, &reply);
     }
 
@@ -1006,12 +1019,15 @@ impl Session {
     }
 
     fn finish_completion(&mut self, at: u64, completion: u64, stop: &str) {
-        let t = self.total;
+        let (t, r) = (self.total, self.reported);
+        self.reported = t;
         let usage = json!({
             "details": {
                 "delta": {
-                    "input": {"speechTokens": t.speech_in, "textTokens": t.text_in},
-                    "output": {"speechTokens": t.speech_out, "textTokens": t.text_out}
+                    "input": {"speechTokens": t.speech_in - r.speech_in,
+                              "textTokens": t.text_in - r.text_in},
+                    "output": {"speechTokens": t.speech_out - r.speech_out,
+                               "textTokens": t.text_out - r.text_out}
                 },
                 "total": {
                     "input": {"speechTokens": t.speech_in, "textTokens": t.text_in},

@@ -32,8 +32,11 @@ defmodule Aybiza.Bedrock.Emulator do
       `exception_after`, `reset_after`, `stall_after`, `corrupt_after`, `truncate_after`) or a
       spec string such as `"exception=throttlingException@3"`
     * `:rules` - list of maps/keywords (`model`, `prompt_contains`, `reply`,
-      `reply_after_tool`, `tool_uses`, `thinking`, `pacing`, `faults`)
+      `reply_after_tool`, `tool_uses`, `thinking`, `transcript`, `pacing`, `faults`)
     * `:verify_signatures` - `false` accepts any Authorization (default `true`)
+    * `:sonic` - map/keyword of the Nova Sonic route's settings (`connection_limit_ms`,
+      `turn_silence_ms`, `min_speech_ms`, `speech_threshold`, `ms_per_char`, `audio_chunk_ms`,
+      `speed`, `tone`); the SDK reaches that route over HTTP/2 on the TLS listener
     * `:models` - extra model ids to accept
     * `:name` - optional registered name
 
@@ -58,7 +61,8 @@ defmodule Aybiza.Bedrock.Emulator do
     verify_signatures: true,
     models: [],
     tls: false,
-    tls_port: 0
+    tls_port: 0,
+    sonic: nil
   ]
 
   @type server :: GenServer.server()
@@ -256,7 +260,8 @@ defmodule Aybiza.Bedrock.Emulator do
       verify_signatures: opts[:verify_signatures],
       extra_models: opts[:models] || [],
       tls: opts[:tls] || false,
-      tls_port: opts[:tls_port] || 0
+      tls_port: opts[:tls_port] || 0,
+      sonic: normalize(opts[:sonic])
     }
   end
 

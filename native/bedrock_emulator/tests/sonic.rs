@@ -805,3 +805,42 @@ async fn a_caller_that_leaves_frees_the_stream() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_rule_can_fail_one_turn() {
+    let emu = start(
+        settings(),
+        vec![Rule {
+            prompt_contains: Some("transfer".into()),
+            faults: Some(
+                bedrock_emulator::parse_faults(
+                    "exception=modelStreamErrorException,message=turn failed",
+                )
+                .unwrap(),
+            ),
+            ..Rule::default()
+        }],
+    )
+    .await;
+    let c = client(&emu);
+    let mut call = Call::open(&c, MODEL, None).await.unwrap();
+    text_turn(&call).await;
+    let first = call.until("completionEnd").await;
+    assert_eq!(body(first.last().unwrap())["stopReason"], "END_TURN");
+    for e in text_content("t2", "USER", true, "Please transfer me") {
+        call.send(e).await;
+    }
+    assert_eq!(
+        name(&call.next().await.unwrap().unwrap()),
+        "completionStart"
+    );
+    let err = call.next().await.unwrap_err().into_service_error();
+    assert!(err.is_model_stream_error_exception(), "{err:?}");
+    assert_eq!(err.meta().message(), Some("turn failed"));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        emu.counters()
+            .get("invoke-with-bidirectional-stream", "exception"),
+        1
+    );
+}

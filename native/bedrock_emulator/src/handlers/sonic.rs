@@ -15,7 +15,9 @@ use serde_json::{json, Value};
 
 use std::sync::atomic::Ordering;
 
-use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
+use crate::config::spec::{
+    parse_faults, parse_pacing, stream_exception_message, stream_exception_type, throttle_hit,
+};
 use crate::config::{script_for, Faults, Pacing, Rule, SonicSettings};
 use crate::counters::outcome;
 use crate::error::AwsError;
@@ -180,6 +182,15 @@ pub fn stream_settings(
     Ok((faults, pacing))
 }
 
+/// One output of the session, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    /// An output event (`{"event": {...}}`).
+    Event(Value),
+    /// A rule's fault for this turn: an exception frame of this type ends the stream.
+    Exception { kind: &'static str, message: String },
+}
+
 /// A protocol violation: answered with a `validationException` frame that ends the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation(pub String);
@@ -227,6 +238,8 @@ struct Scheduled {
     at_ms: u64,
     completion: u64,
     event: Value,
+    /// Set on a turn's injected exception (then `event` is null).
+    exception: Option<(&'static str, String)>,
 }
 
 /// A reply waiting for tool results.
@@ -419,7 +432,7 @@ impl Session {
     }
 
     /// Outputs due at `now_ms`, in order (also ends a turn on wall-clock silence).
-    pub fn due(&mut self, now_ms: u64) -> Vec<Value> {
+    pub fn due(&mut self, now_ms: u64) -> Vec<Out> {
         if self.silence_deadline().is_some_and(|d| d <= now_ms) {
             self.end_audio_turn(now_ms);
         }
@@ -428,6 +441,11 @@ impl Session {
             let Some(s) = self.queue.pop_front() else {
                 break;
             };
+            if let Some((kind, message)) = s.exception {
+                self.queue.clear();
+                out.push(Out::Exception { kind, message });
+                break;
+            }
             if let Some(start) = s.event.get("contentStart") {
                 if start.get("type").and_then(Value::as_str) == Some("AUDIO") {
                     let id = start["contentId"].as_str().unwrap_or("").to_string();
@@ -439,7 +457,7 @@ impl Session {
                     self.audio_open = None;
                 }
             }
-            out.push(json!({ "event": s.event }));
+            out.push(Out::Event(json!({ "event": s.event })));
         }
         out
     }
@@ -807,6 +825,11 @@ impl Session {
 
     /// The caller finished speaking: transcribe (scripted) and answer.
     fn end_audio_turn(&mut self, now_ms: u64) {
+        if self.ended {
+            // No new turn after sessionEnd.
+            self.reset_listening();
+            return;
+        }
         let heard_ms = self.voiced_ms;
         self.reset_listening();
         self.turns += 1;
@@ -842,6 +865,7 @@ impl Session {
             at_ms,
             completion,
             event: json!({ name: body }),
+            exception: None,
         });
     }
 
@@ -899,6 +923,33 @@ impl Session {
             self.text_content(at, completion, ("USER", "FINAL"), t, "END_TURN", &mut n);
         }
         let script = script_for(&self.rules, &self.model_id, user_text);
+        // Faults of rules that match this turn's words (model-only rules already applied to
+        // the whole stream): an exception right after completionStart.
+        let turn_rules: Vec<Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.prompt_contains.is_some())
+            .cloned()
+            .collect();
+        let turn_faults = script_for(&turn_rules, &self.model_id, user_text).faults;
+        let injected = turn_faults
+            .exception
+            .as_deref()
+            .or(turn_faults.error.as_deref())
+            .and_then(stream_exception_type);
+        if let Some(kind) = injected {
+            let message = turn_faults
+                .error_message
+                .clone()
+                .unwrap_or_else(|| stream_exception_message(kind).to_string());
+            self.queue.push_back(Scheduled {
+                at_ms: at,
+                completion,
+                event: Value::Null,
+                exception: Some((kind, message)),
+            });
+            return;
+        }
         let offered: Vec<String> = self
             .prompt
             .as_ref()
@@ -1178,6 +1229,7 @@ mod tests {
         while let Some(t) = s.next_wakeup() {
             now = now.max(t);
             for e in s.due(now) {
+                let Out::Event(e) = e else { panic!("{e:?}") };
                 let obj = e["event"].as_object().unwrap();
                 names.push(obj.keys().next().unwrap().clone());
             }

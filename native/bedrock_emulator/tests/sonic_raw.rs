@@ -219,7 +219,7 @@ fn opening() -> Vec<Value> {
 async fn start() -> Emulator {
     Emulator::start(EmulatorConfig {
         tls: true,
-        sonic: bedrock_emulator::SonicSettings {
+        sonic: bedrock_emulator::config::SonicSettings {
             speed: 50.0,
             ..Default::default()
         },

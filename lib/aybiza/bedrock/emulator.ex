@@ -35,7 +35,7 @@ defmodule Aybiza.Bedrock.Emulator do
       `exception_after`, `reset_after`, `stall_after`, `corrupt_after`, `truncate_after`) or a
       spec string such as `"exception=throttlingException@3"`
     * `:rules` - list of maps/keywords (`model`, `prompt_contains`, `reply`,
-      `reply_after_tool`, `tool_uses`, `thinking`, `transcript`, `pacing`, `faults`)
+      `reply_after_tool`, `tool_uses`, `thinking`, `pacing`, `faults`)
     * `:verify_signatures` - `false` accepts any Authorization (default `true`)
     * `:models` - extra model ids to accept
     * `:name` - optional registered name

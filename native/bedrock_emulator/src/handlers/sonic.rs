@@ -1241,4 +1241,76 @@ mod tests {
         // "You said: hello" = 15 chars * 60 ms = 900 ms of audio in 40 ms chunks.
         assert_eq!(names.iter().filter(|n| *n == "audioOutput").count(), 23);
     }
+
+    fn audio(voiced: bool, ms: usize) -> Vec<u8> {
+        let pcm: Vec<u8> = (0..ms * 16)
+            .flat_map(|i| {
+                let v = if voiced {
+                    ((i as f64 * 0.3).sin() * 6000.0) as i16
+                } else {
+                    0
+                };
+                v.to_le_bytes()
+            })
+            .collect();
+        ev(json!({"audioInput": {"promptName": "p", "contentName": "a",
+            "content": base64::engine::general_purpose::STANDARD.encode(pcm)}}))
+    }
+
+    fn open_audio(s: &mut Session) {
+        s.on_event(
+            0,
+            &ev(
+                json!({"contentStart": {"promptName": "p", "contentName": "a", "type": "AUDIO",
+                "interactive": true, "role": "USER", "audioInputConfiguration": {
+                "mediaType": "audio/lpcm", "sampleRateHertz": 16000, "sampleSizeBits": 16,
+                "channelCount": 1, "encoding": "base64"}}}),
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn wall_clock_silence_ends_the_turn_scaled_by_sensitivity() {
+        for (sensitivity, silence) in [("HIGH", 300), ("MEDIUM", 600), ("LOW", 900)] {
+            let mut s = session();
+            s.on_event(
+                0,
+                &ev(json!({"sessionStart": {"turnDetectionConfiguration":
+                    {"endpointingSensitivity": sensitivity}}})),
+            )
+            .unwrap();
+            s.on_event(
+                0,
+                &ev(json!({"promptStart": {"promptName": "p",
+                    "audioOutputConfiguration": {"mediaType": "audio/lpcm", "sampleRateHertz": 24000,
+                      "sampleSizeBits": 16, "channelCount": 1, "voiceId": "matthew"}}})),
+            )
+            .unwrap();
+            open_audio(&mut s);
+            // 200 ms of speech at t = 1000 ms, then the caller sends nothing.
+            s.on_event(1000, &audio(true, 200)).unwrap();
+            assert_eq!(s.next_wakeup(), Some(1000 + silence));
+            assert!(s.due(1000 + silence - 1).is_empty(), "{sensitivity}");
+            let out = s.due(1000 + silence);
+            assert!(
+                matches!(&out[0], Out::Event(e) if e["event"].get("completionStart").is_some()),
+                "{sensitivity}: {out:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_noise_is_not_a_turn_and_silence_alone_is_not_speech() {
+        let mut s = session();
+        start(&mut s);
+        open_audio(&mut s);
+        s.on_event(0, &audio(false, 2000)).unwrap();
+        s.on_event(0, &audio(true, 40)).unwrap(); // under min_speech_ms (100)
+        s.on_event(0, &audio(false, 2000)).unwrap();
+        assert_eq!(s.next_wakeup(), None);
+        assert!(s.due(10_000).is_empty());
+        let e = s.on_event(0, &ev(json!({"sessionStart": {}}))).unwrap_err();
+        assert!(e.0.contains("already"), "{e:?}");
+    }
 }

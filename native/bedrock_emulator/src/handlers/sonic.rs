@@ -1121,6 +1121,8 @@ impl Session {
             return;
         };
         self.queue.retain(|s| s.completion != completion);
+        // The interruption goes out before any completion queued behind this one.
+        let queued = self.queue.len();
         self.push(
             now_ms,
             completion,
@@ -1137,6 +1139,8 @@ impl Session {
             &mut n,
         );
         self.finish_completion(now_ms, completion, "INTERRUPTED");
+        let added = self.queue.len() - queued;
+        self.queue.rotate_right(added);
     }
 }
 
@@ -1312,5 +1316,53 @@ mod tests {
         assert!(s.due(10_000).is_empty());
         let e = s.on_event(0, &ev(json!({"sessionStart": {}}))).unwrap_err();
         assert!(e.0.contains("already"), "{e:?}");
+    }
+
+    #[test]
+    fn barge_in_goes_out_before_a_queued_completion() {
+        let mut s = session();
+        start(&mut s);
+        let text_turn = |s: &mut Session, name: &str, now: u64| {
+            for e in [
+                json!({"contentStart": {"promptName": "p", "contentName": name, "type": "TEXT",
+                        "role": "USER", "interactive": true}}),
+                json!({"textInput": {"promptName": "p", "contentName": name, "content": "hello"}}),
+                json!({"contentEnd": {"promptName": "p", "contentName": name}}),
+            ] {
+                s.on_event(now, &ev(e)).unwrap();
+            }
+        };
+        text_turn(&mut s, "t1", 0);
+        let first = s.due(0);
+        assert!(s.speaking(), "{first:?}");
+        text_turn(&mut s, "t2", 1); // queued behind the first completion
+        open_audio(&mut s);
+        s.on_event(2, &audio(true, 200)).unwrap();
+        let names: Vec<String> = s
+            .due(2)
+            .into_iter()
+            .map(|o| match o {
+                Out::Event(e) => e["event"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .next()
+                    .unwrap()
+                    .clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            names[..7],
+            [
+                "contentEnd",
+                "contentStart",
+                "textOutput",
+                "contentEnd",
+                "usageEvent",
+                "completionEnd",
+                "completionStart"
+            ]
+        );
     }
 }

@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The service closes a bidirectional connection after about 8 minutes
-/// (https://strandsagents.com/docs/user-guide/sdk/bidirectional-streaming/models/bedrock/).
+/// The service closes a bidirectional connection after 8 minutes: "The response is returned
+/// in a stream that remains open for 8 minutes" (the operation's documentation in the
+/// bedrock-runtime service model, botocore `data/bedrock-runtime/*/service-2.json`; also
+/// https://strandsagents.com/docs/user-guide/sdk/bidirectional-streaming/models/bedrock/).
 pub const DEFAULT_CONNECTION_LIMIT_MS: u64 = 8 * 60 * 1000;
 
 /// How the emulated Nova Sonic listens and speaks. Every field has a default; tests scale the

@@ -64,8 +64,8 @@ impl SonicSettings {
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1000.0) {
             return Err("sonic.speed must be in (0, 1000]".into());
         }
-        if self.ms_per_char > 10_000 {
-            return Err("sonic.ms_per_char must be at most 10000".into());
+        if self.ms_per_char > 1_000 {
+            return Err("sonic.ms_per_char must be at most 1000".into());
         }
         if self.connection_limit_ms == 0 {
             return Err("sonic.connection_limit_ms must be positive".into());

@@ -240,6 +240,9 @@ struct Scheduled {
     event: Value,
     /// Set on a turn's injected exception (then `event` is null).
     exception: Option<(&'static str, String)>,
+    /// An `audioOutput` whose PCM (this many samples at this rate) is synthesized when it
+    /// goes out, so a long reply never sits in memory and a barge-in drops it unmade.
+    audio: Option<(usize, u64)>,
 }
 
 /// A reply waiting for tool results.
@@ -438,9 +441,16 @@ impl Session {
         }
         let mut out = Vec::new();
         while self.queue.front().is_some_and(|s| s.at_ms <= now_ms) {
-            let Some(s) = self.queue.pop_front() else {
+            let Some(mut s) = self.queue.pop_front() else {
                 break;
             };
+            if let Some((samples, rate)) = s.audio {
+                let pcm = self.synth(samples, rate);
+                let b64 = base64::engine::general_purpose::STANDARD.encode(pcm);
+                if let Some(chunk) = s.event.get_mut("audioOutput") {
+                    chunk["content"] = json!(b64);
+                }
+            }
             if let Some((kind, message)) = s.exception {
                 self.queue.clear();
                 out.push(Out::Exception { kind, message });
@@ -866,6 +876,7 @@ impl Session {
             completion,
             event: json!({ name: body }),
             exception: None,
+            audio: None,
         });
     }
 
@@ -947,6 +958,7 @@ impl Session {
                 completion,
                 event: Value::Null,
                 exception: Some((kind, message)),
+                audio: None,
             });
             return;
         }
@@ -1038,14 +1050,15 @@ impl Session {
         let mut t = at as f64;
         while sent < total_samples {
             let n_samples = chunk_samples.min(total_samples - sent);
-            let pcm = self.synth(n_samples, rate);
-            let b64 = base64::engine::general_purpose::STANDARD.encode(pcm);
             self.push(
                 t as u64,
                 completion,
                 "audioOutput",
-                json!({"contentId": audio_id, "content": b64, "role": "ASSISTANT"}),
+                json!({"contentId": audio_id, "content": "", "role": "ASSISTANT"}),
             );
+            if let Some(last) = self.queue.back_mut() {
+                last.audio = Some((n_samples, rate));
+            }
             sent += n_samples;
             t += step * n_samples as f64 / chunk_samples as f64;
         }

@@ -10,6 +10,7 @@ use crate::counters::CounterStore;
 use crate::reply::cache::PromptCache;
 
 pub(crate) struct State {
+    pub sonic: crate::config::SonicSettings,
     pub auth: Auth,
     pub verify_signatures: bool,
     pub extra_models: Vec<String>,

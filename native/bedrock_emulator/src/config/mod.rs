@@ -7,9 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 pub mod settings;
+pub mod sonic_settings;
 pub mod spec;
 
 pub use settings::{strip_nulls, Faults, Pacing};
+pub use sonic_settings::SonicSettings;
 pub use spec::{faults_from_value, pacing_from_value};
 
 /// Default test credentials (the AWS documentation example keys).
@@ -62,6 +64,8 @@ pub struct EmulatorConfig {
     /// Extra model ids accepted besides the built-in list (no catalog rules apply).
     #[serde(alias = "extraModels")]
     pub extra_models: Vec<String>,
+    /// The Nova Sonic bidirectional route: connection limit, turn detection, reply audio.
+    pub sonic: SonicSettings,
     /// Also serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN) on a second port, with a CA and
     /// certificate generated at start (see `EmulatorHandle::ca_pem`).
     pub tls: bool,
@@ -86,6 +90,7 @@ impl Default for EmulatorConfig {
             faults: Faults::default(),
             rules: Vec::new(),
             extra_models: Vec::new(),
+            sonic: SonicSettings::default(),
             tls: false,
             tls_port: 0,
             tls_names: Vec::new(),
@@ -96,8 +101,10 @@ impl Default for EmulatorConfig {
 impl EmulatorConfig {
     /// Parses a JSON value (e.g. converted from an Elixir term). Null fields keep defaults.
     pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
-        serde_json::from_value(strip_nulls(value))
-            .map_err(|e| format!("invalid emulator config: {e}"))
+        let config: EmulatorConfig = serde_json::from_value(strip_nulls(value))
+            .map_err(|e| format!("invalid emulator config: {e}"))?;
+        config.sonic.validate()?;
+        Ok(config)
     }
 }
 
@@ -132,6 +139,11 @@ pub struct Rule {
     /// tool results.
     #[serde(alias = "toolUses")]
     pub tool_uses: Option<Vec<ScriptedToolUse>>,
+    /// Nova Sonic: what the caller "said" in an audio turn (the USER transcript). Matched by
+    /// `model` only, since the audio has no text to match `prompt_contains` against; the
+    /// turn's other fields are then chosen with this transcript as the prompt.
+    pub transcript: Option<String>,
+
     /// Exact reasoning text (only emitted when thinking is enabled in the request).
     pub thinking: Option<String>,
     #[serde(deserialize_with = "opt_pacing_or_spec")]

@@ -151,6 +151,10 @@ impl Deref for Emulator {
 impl Emulator {
     /// Binds `host:port` (port 0 = any free port) and starts serving.
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
+        config
+            .sonic
+            .validate()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
         let tls = if config.tls {
@@ -161,6 +165,7 @@ impl Emulator {
             None
         };
         let state = Arc::new(State {
+            sonic: config.sonic,
             auth: Auth {
                 temporary: Some(issue_temporary_credentials(&config.access_key_id)),
                 access_key_id: config.access_key_id,

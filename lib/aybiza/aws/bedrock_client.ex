@@ -48,6 +48,7 @@ defmodule Aybiza.AWS.BedrockClient do
   }
 
   alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.Cluster.Admission
 
   @settings_key {__MODULE__, :settings}
   # update_settings/2 changes, applied again when the client restarts.
@@ -84,6 +85,7 @@ defmodule Aybiza.AWS.BedrockClient do
     recovery: nil,
     policy: [],
     breaker: [],
+    admission: nil,
     call_id: nil,
     tenant_id: nil,
     timeout: 120_000
@@ -213,7 +215,8 @@ defmodule Aybiza.AWS.BedrockClient do
     * `:fallback_line` - `true` (the default line), a string, or `nil`/`false` (none).
     * `:recovery` - mid-stream recovery: `true` (default), `false`, `:prefill`, `:instruction`.
     * `:policy` - options of `Aybiza.Bedrock.Policy.options!/1`; `:breaker` - options of
-      `Aybiza.Bedrock.CircuitBreaker`.
+      `Aybiza.Bedrock.CircuitBreaker`; `:admission` - options of
+      `Aybiza.Bedrock.Cluster.Admission` (quota-aware admission), `false` to skip it.
     * `:call_id`, `:tenant_id` - telemetry metadata (default from `context`).
     * `:timeout` - with `stream: false`, how long to wait (default 120_000 ms).
 
@@ -236,7 +239,9 @@ defmodule Aybiza.AWS.BedrockClient do
          {:ok, first_request} <- build_request(prompt, context, opts, model_id) do
       ref = make_ref()
       to = if opts[:stream], do: opts[:to] || self(), else: self()
-      {backend, backend_opts} = backend(opts[:backend] || settings.backend)
+      # Each attempt is admitted against this node's share of the Bedrock quota first.
+      {backend, backend_opts} =
+        Admission.guard(backend(opts[:backend] || settings.backend), opts[:admission])
 
       build = fn
         ^model_id -> {:ok, first_request}
@@ -466,6 +471,7 @@ defmodule Aybiza.AWS.BedrockClient do
       recovery: &(is_nil(&1) or is_boolean(&1) or &1 in [:prefill, :instruction]),
       policy: &is_list/1,
       breaker: &is_list/1,
+      admission: &(is_nil(&1) or is_boolean(&1) or is_list(&1)),
       timeout: &(is_integer(&1) and &1 > 0)
     ]
 

@@ -27,6 +27,10 @@ defmodule Aybiza.Bedrock.Application do
        touch them.
     4. `Aybiza.Bedrock.PerformanceMonitor` - prunes expired metric slots.
     5. `Aybiza.Bedrock.ConversationMemory.Supervisor` - the conversation memory store.
+    6. `Aybiza.Bedrock.Cluster.Supervisor` - the cluster layer (`Aybiza.Bedrock.Cluster`:
+       the `:pg` scope, breaker sync, admission membership); not started with
+       `config :aybiza_bedrock, :cluster, enabled: false`. Until it runs, breakers and
+       admission work node-locally.
 
   Restarting the client or the monitor leaves the tables (breaker states, metrics) as they
   were.
@@ -62,6 +66,10 @@ defmodule Aybiza.Bedrock.Application do
       Aybiza.AWS.BedrockClient,
       Aybiza.Bedrock.PerformanceMonitor,
       Aybiza.Bedrock.ConversationMemory.Supervisor
-    ]
+    ] ++ cluster_children()
+  end
+
+  defp cluster_children do
+    if Aybiza.Bedrock.Cluster.enabled?(), do: [Aybiza.Bedrock.Cluster.Supervisor], else: []
   end
 end

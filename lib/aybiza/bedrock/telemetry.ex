@@ -25,7 +25,11 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
   | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
   | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |
-  | `[:aybiza_bedrock, :circuit_breaker, :state_change]` | `system_time` | `model_id`, `region`, `from`, `to` |
+  | `[:aybiza_bedrock, :circuit_breaker, :state_change]` | `system_time` | `model_id`, `region`, `from`, `to`, `origin` (the node whose transition it was: this node, or a peer's through `Aybiza.Bedrock.Cluster.BreakerSync`) |
+  | `[:aybiza_bedrock, :cluster, :breaker_received]` | `lag_us` (sender's system time to receipt; `nil` for a late joiner's snapshot) | `model_id`, `region`, `origin`, `state` (the state after applying it) |
+  | `[:aybiza_bedrock, :admission, :admit]` | `wait_ms` | `model_id`, `region` |
+  | `[:aybiza_bedrock, :admission, :reject]` | `wait_ms` (the wait it would have needed) | `model_id`, `region` |
+  | `[:aybiza_bedrock, :admission, :rate_decrease]` | `factor` (the new rate factor) | `model_id`, `region`, `origin` (the node that was throttled) |
   """
 
   @table :aybiza_bedrock_telemetry_handlers
@@ -45,7 +49,11 @@ defmodule Aybiza.Bedrock.Telemetry do
     [:aybiza_bedrock, :retry],
     [:aybiza_bedrock, :fallback],
     [:aybiza_bedrock, :recovery],
-    [:aybiza_bedrock, :circuit_breaker, :state_change]
+    [:aybiza_bedrock, :circuit_breaker, :state_change],
+    [:aybiza_bedrock, :cluster, :breaker_received],
+    [:aybiza_bedrock, :admission, :admit],
+    [:aybiza_bedrock, :admission, :reject],
+    [:aybiza_bedrock, :admission, :rate_decrease]
   ]
 
   @doc "Every event name this library emits."

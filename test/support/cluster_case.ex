@@ -78,7 +78,30 @@ defmodule Aybiza.ClusterCase do
   def start_peers(count, opts \\ []) do
     :ok = ensure_distributed()
     prefix = "aybiza_peer_#{System.unique_integer([:positive])}"
-    for i <- 1..count, do: start_peer(:"#{prefix}_#{i}", opts)
+    peers = for i <- 1..count, do: start_peer(:"#{prefix}_#{i}", opts)
+    mesh(peers)
+    peers
+  end
+
+  @doc """
+  Connects every peer to every other (and to the peers already running) and waits until
+  each sees the others in the library's `:pg` groups.
+  """
+  @spec mesh([%{node: node()}]) :: :ok
+  def mesh(peers) do
+    nodes = Enum.map(peers, & &1.node)
+    all = Enum.uniq(nodes ++ Node.list())
+
+    for a <- nodes, b <- all, a != b, do: true = :erpc.call(a, Node, :connect, [b])
+
+    eventually(fn ->
+      Enum.all?(nodes, fn node ->
+        members = :erpc.call(node, Aybiza.Bedrock.Cluster, :nodes, [])
+        Enum.all?(nodes, &(&1 in members))
+      end)
+    end)
+
+    :ok
   end
 
   @doc "Starts one peer named `name` (see `start_peers/2`)."
@@ -104,6 +127,9 @@ defmodule Aybiza.ClusterCase do
 
     for {key, value} <- Application.get_all_env(:aybiza_bedrock),
         do: :ok = :erpc.call(node, Application, :put_env, [:aybiza_bedrock, key, value])
+
+    # The test VM is not a member of the cluster (config/test.exs); its peers are.
+    :ok = :erpc.call(node, Application, :put_env, [:aybiza_bedrock, :cluster, [enabled: true]])
 
     for {app, key, value} <- Keyword.get(opts, :env, []),
         do: :ok = :erpc.call(node, Application, :put_env, [app, key, value])

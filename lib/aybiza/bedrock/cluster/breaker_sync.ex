@@ -15,8 +15,9 @@ defmodule Aybiza.Bedrock.Cluster.BreakerSync do
     * `closed` ends the trial everywhere.
 
   One trial for the cluster: a node starts a round of half-open trials only while it holds
-  the `:global` lock `{#{inspect(:aybiza_breaker_trial)}, key}` (taken without retry, so a
-  node that loses the race refuses the call at once). The lock belongs to the process that
+  the `:global` lock `{#{inspect(:aybiza_breaker_trial)}, key}`, kept on the member with the
+  smallest node name (taken without retry, so a node that loses the race refuses the call
+  at once; if that node goes down the lock moves to the next one). The lock belongs to the process that
   runs the trial and is released with its verdict, or by `:global` when that process or its
   node dies.
 
@@ -71,16 +72,21 @@ defmodule Aybiza.Bedrock.Cluster.BreakerSync do
   def claim_trial(key) do
     case peer_nodes() do
       [] -> true
-      nodes -> :global.set_lock({{@lock, key}, self()}, [node() | nodes], 0)
+      nodes -> :global.set_lock({{@lock, key}, self()}, [lock_node(nodes)], 0)
     end
   end
+
+  # The lock lives on one node that every member agrees on (the smallest name), so one
+  # attempt has one winner: a lock taken on several nodes at once can fail for every
+  # contender when they race.
+  defp lock_node(peers), do: Enum.min([node() | peers])
 
   @doc "Releases the trial lock of `key` if the calling process holds it."
   @spec release_trial(CircuitBreaker.key()) :: :ok
   def release_trial(key) do
     case peer_nodes() do
       [] -> :ok
-      nodes -> :global.del_lock({{@lock, key}, self()}, [node() | nodes])
+      nodes -> :global.del_lock({{@lock, key}, self()}, [lock_node(nodes)])
     end
 
     :ok

@@ -1,8 +1,10 @@
 defmodule Aybiza.Bedrock.Cluster.Supervisor do
   @moduledoc """
   The cluster layer of a node (`Aybiza.Bedrock.Cluster`): the library's `:pg` scope, the
-  breaker sync and the admission membership. Started by `Aybiza.Bedrock.Application`
-  unless `config :aybiza_bedrock, :cluster, enabled: false`.
+  breaker sync and the admission membership. Started by `Aybiza.Bedrock.Application`.
+  With `config :aybiza_bedrock, :cluster, enabled: false` only the node-local part of
+  admission runs (`Aybiza.Bedrock.Cluster.Admission.Members` without `:pg`: the whole
+  quota is this node's, and reservations are still settled).
   """
   use Supervisor
 
@@ -14,11 +16,14 @@ defmodule Aybiza.Bedrock.Cluster.Supervisor do
 
   @impl true
   def init(_opts) do
-    children = [
-      %{id: :pg, start: {:pg, :start_link, [Cluster.scope()]}},
-      Cluster.BreakerSync,
-      Cluster.Admission.Members
-    ]
+    children =
+      if Cluster.enabled?(),
+        do: [
+          %{id: :pg, start: {:pg, :start_link, [Cluster.scope()]}},
+          Cluster.BreakerSync,
+          {Cluster.Admission.Members, cluster: true}
+        ],
+        else: [{Cluster.Admission.Members, cluster: false}]
 
     Supervisor.init(children, strategy: :rest_for_one)
   end
@@ -49,11 +54,19 @@ defmodule Aybiza.Bedrock.Cluster.Admission.Members do
   def start_link(opts \\ []), do: GenServer.start_link(__MODULE__, opts, name: __MODULE__)
 
   @impl true
-  def init(_opts) do
-    scope = Cluster.scope()
-    :ok = :pg.join(scope, Admission.group(), self())
-    {ref, _pids} = :pg.monitor(scope, Admission.group())
-    count_members()
+  def init(opts) do
+    ref =
+      if Keyword.get(opts, :cluster, true) do
+        scope = Cluster.scope()
+        :ok = :pg.join(scope, Admission.group(), self())
+        {ref, _pids} = :pg.monitor(scope, Admission.group())
+        count_members()
+        ref
+      else
+        Admission.put_members(1)
+        nil
+      end
+
     Telemetry.detach(@handler)
     :ok = Telemetry.attach_many(@handler, @events, &Admission.handle_event/4)
     {:ok, %{ref: ref}}
@@ -61,7 +74,7 @@ defmodule Aybiza.Bedrock.Cluster.Admission.Members do
 
   @impl true
   def handle_info({ref, change, _group, _pids}, %{ref: ref} = state)
-      when change in [:join, :leave] do
+      when is_reference(ref) and change in [:join, :leave] do
     count_members()
     {:noreply, state}
   end

@@ -1,0 +1,102 @@
+defmodule Aybiza.Cluster.AdmissionTest do
+  # Changes the :quotas / :admission application environment: not async.
+  use ExUnit.Case, async: false
+
+  alias Aybiza.Bedrock.Clock
+  alias Aybiza.Bedrock.Cluster.{Admission, Quotas}
+  alias Aybiza.Error
+
+  import Aybiza.Bedrock.TestHelpers, only: [unique_region: 0]
+
+  @model "anthropic.claude-sonnet-4-6"
+
+  setup do
+    region = unique_region()
+    previous = Application.get_env(:aybiza_bedrock, :quotas)
+
+    Application.put_env(:aybiza_bedrock, :quotas,
+      use_defaults: false,
+      limits: [{@model, region, requests_per_minute: 600, tokens_per_minute: 60_000}]
+    )
+
+    on_exit(fn ->
+      if previous,
+        do: Application.put_env(:aybiza_bedrock, :quotas, previous),
+        else: Application.delete_env(:aybiza_bedrock, :quotas)
+    end)
+
+    %{region: region, clock: Clock.manual(0)}
+  end
+
+  test "a model without a quota is not limited", %{clock: clock} do
+    assert {:ok, nil} = Admission.admit(@model, "us-west-2", 1_000_000, clock: clock)
+    assert Quotas.get("anthropic.claude-unknown", "us-east-1") == nil
+  end
+
+  test "requests: the burst, then a wait within the bound, then a refusal",
+       %{region: region, clock: clock} do
+    # 600/min = 10/s = 0.01/ms; burst_ms 1_000 -> 10 requests.
+    opts = [clock: clock, burst_ms: 1_000, max_wait_ms: 0]
+
+    for _ <- 1..10, do: assert({:ok, %{wait_ms: 0}} = Admission.admit(@model, region, 1, opts))
+
+    assert {:error, %Error{reason: :quota_share_exceeded, retryable?: true} = error} =
+             Admission.admit(@model, region, 1, opts)
+
+    assert error.message =~ "would need 100 ms"
+    assert {error.model_id, error.region} == {@model, region}
+
+    # With a bound of 100 ms the next one waits for its request (the clock is manual, the
+    # sleep is real: 100 ms).
+    assert {:ok, %{wait_ms: 100}} =
+             Admission.admit(@model, region, 1, Keyword.put(opts, :max_wait_ms, 100))
+
+    # Time refills the bucket.
+    Clock.advance(clock, 300)
+    assert {:ok, %{wait_ms: 0}} = Admission.admit(@model, region, 1, opts)
+  end
+
+  test "tokens are reserved up front and settled with the usage", %{region: region, clock: clock} do
+    # 60_000 tokens/min = 1/ms; burst_ms 1_000 -> 1_000 tokens.
+    opts = [clock: clock, burst_ms: 1_000, max_wait_ms: 0]
+
+    assert {:ok, res} = Admission.admit(@model, region, 900, opts)
+
+    assert {:error, %Error{reason: :quota_share_exceeded}} =
+             Admission.admit(@model, region, 900, opts)
+
+    # The call used 100 of its 900: 800 come back.
+    :ok = Admission.settle(res, 100, clock: clock)
+    assert {:ok, _} = Admission.admit(@model, region, 850, opts)
+  end
+
+  test "a throttle halves the rate, which grows back additively", %{region: region, clock: clock} do
+    opts = [clock: clock, increase_per_s: 0.1, decrease_interval_ms: 1_000]
+    assert Admission.rate_factor(@model, region, opts) == 1.0
+
+    :ok = Admission.throttled(@model, region, opts)
+    assert Admission.rate_factor(@model, region, opts) == 0.5
+    # A second throttle within the interval (calls that were already in flight) is ignored.
+    :ok = Admission.throttled(@model, region, opts)
+    assert Admission.rate_factor(@model, region, opts) == 0.5
+
+    Clock.advance(clock, 2_000)
+    assert_in_delta Admission.rate_factor(@model, region, opts), 0.7, 1.0e-9
+    assert_in_delta Admission.share(@model, region, opts).requests_per_minute, 600 * 0.7, 1.0e-6
+  end
+
+  test "invalid quota configuration names the entry" do
+    assert_raise ArgumentError, ~r/invalid :quotas limit/, fn ->
+      Quotas.validate!(limits: [{"m", "r", requests_per_minute: -1}])
+    end
+
+    assert :ok = Quotas.validate!(limits: [{"m", :any, tokens_per_minute: 10}])
+  end
+
+  test "profiles: a base-id entry covers its profiles, defaults are marked unconfirmed" do
+    assert Quotas.split("us.anthropic.claude-haiku-4-5-20251001-v1:0") ==
+             {:cross_region, "anthropic.claude-haiku-4-5-20251001-v1:0"}
+
+    assert Enum.all?(Quotas.defaults(), &(&1.confirmed == false and is_binary(&1.source)))
+  end
+end

@@ -170,4 +170,12 @@ defmodule Aybiza.ClusterCase do
         do_eventually(fun, deadline)
     end
   end
+
+  @doc false
+  # A health function for the cluster-view tests: sleeps `ms` on `slow_node`, answers at
+  # once elsewhere.
+  def health_slow_on(slow_node, ms) do
+    if node() == slow_node, do: Process.sleep(ms)
+    %{status: :ok, node: node()}
+  end
 end

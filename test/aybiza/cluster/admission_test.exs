@@ -99,4 +99,84 @@ defmodule Aybiza.Cluster.AdmissionTest do
 
     assert Enum.all?(Quotas.defaults(), &(&1.confirmed == false and is_binary(&1.source)))
   end
+
+  test "invalid admission options raise naming the option" do
+    assert_raise ArgumentError, ~r/admission option :max_wait_ms/, fn ->
+      Admission.options!(max_wait_ms: -1)
+    end
+
+    assert_raise ArgumentError, ~r/admission option :headroom/, fn ->
+      Admission.options!(headroom: 2)
+    end
+  end
+
+  test "the client's admission: false skips admission; a list is validated at the call" do
+    backend = {Aybiza.Bedrock.Backend.Native, []}
+    assert Admission.guard(backend, false) == backend
+
+    assert {Admission.Backend, [admission_backend: ^backend, admission: [max_wait_ms: 5]]} =
+             Admission.guard(backend, max_wait_ms: 5)
+
+    assert_raise ArgumentError, fn -> Admission.guard(backend, max_wait_ms: :soon) end
+  end
+
+  test "a turn over its share goes to the next target of the fallback chain", %{region: _} do
+    emulator = start_supervised!({Aybiza.Bedrock.Emulator, rules: [%{reply: "We open at nine."}]})
+    creds = Aybiza.Bedrock.Emulator.credentials(emulator)
+
+    client = [
+      endpoint: Aybiza.Bedrock.Emulator.url(emulator),
+      credentials: %{
+        access_key_id: creds.access_key_id,
+        secret_access_key: creds.secret_access_key
+      }
+    ]
+
+    region = "us-east-1"
+
+    Application.put_env(:aybiza_bedrock, :quotas,
+      use_defaults: false,
+      limits: [{@model, region, requests_per_minute: 1}]
+    )
+
+    admission_events = self()
+
+    :ok =
+      Aybiza.Bedrock.Telemetry.attach(
+        {__MODULE__, :reject},
+        [:aybiza_bedrock, :admission, :reject],
+        fn _event, measurements, meta, pid -> send(pid, {:rejected, measurements, meta}) end,
+        admission_events
+      )
+
+    on_exit(fn -> Aybiza.Bedrock.Telemetry.detach({__MODULE__, :reject}) end)
+
+    run = fn ->
+      {:ok, ref} =
+        Aybiza.AWS.BedrockClient.generate_response("When do you open?", %{},
+          client_opts: client,
+          model_id: @model,
+          region: region,
+          fallback_line: false,
+          policy: [fallback_region: nil],
+          admission: [max_wait_ms: 0, burst_ms: 1]
+        )
+
+      Aybiza.Bedrock.TestHelpers.collect_events(ref, 20_000)
+    end
+
+    # The bucket holds one request: the first call takes it...
+    assert {:done, %{attempts: 1}} = List.last(run.())
+    # ... the second is refused before the network and answered by the next model.
+    events = run.()
+
+    assert [%{reason: :quota_share_exceeded, from: {@model, ^region}, model_id: next}] =
+             for({:fallback, info} <- events, do: info)
+
+    assert next != @model
+    assert {:done, %{attempts: 2, text: "We open at nine."}} = List.last(events)
+    assert_received {:rejected, %{wait_ms: wait}, %{model_id: @model, region: ^region}}
+    assert wait > 0
+    assert Aybiza.Bedrock.Emulator.counters(emulator)["total_requests"] == 2
+  end
 end

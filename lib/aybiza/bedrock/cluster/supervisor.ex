@@ -16,6 +16,11 @@ defmodule Aybiza.Bedrock.Cluster.Supervisor do
 
   @impl true
   def init(_opts) do
+    # A misconfigured quota or admission option stops boot with a message naming it,
+    # instead of being ignored on the first call.
+    Cluster.Quotas.validate!(Application.get_env(:aybiza_bedrock, :quotas, []))
+    _ = Cluster.Admission.options!([])
+
     children =
       if Cluster.enabled?(),
         do: [

@@ -19,6 +19,10 @@ defmodule Aybiza.Cluster.AdmissionTest do
       limits: [{@model, region, requests_per_minute: 600, tokens_per_minute: 60_000}]
     )
 
+    # The tests that call the emulator use us-east-1: start from full buckets.
+    for model <- [@model, "anthropic.claude-sonnet-4-20250514-v1:0"],
+        do: Admission.reset(model, "us-east-1")
+
     on_exit(fn ->
       if previous,
         do: Application.put_env(:aybiza_bedrock, :quotas, previous),
@@ -178,5 +182,53 @@ defmodule Aybiza.Cluster.AdmissionTest do
     assert_received {:rejected, %{wait_ms: wait}, %{model_id: @model, region: ^region}}
     assert wait > 0
     assert Aybiza.Bedrock.Emulator.counters(emulator)["total_requests"] == 2
+  end
+
+  test "count_tokens: true counts the input with CountTokens; a model it cannot count uses the estimate" do
+    emulator = start_supervised!({Aybiza.Bedrock.Emulator, rules: [%{reply: "Nine."}]})
+    creds = Aybiza.Bedrock.Emulator.credentials(emulator)
+
+    client = [
+      endpoint: Aybiza.Bedrock.Emulator.url(emulator),
+      credentials: %{
+        access_key_id: creds.access_key_id,
+        secret_access_key: creds.secret_access_key
+      }
+    ]
+
+    region = "us-east-1"
+    # CountTokens serves Sonnet 4 (emulator table, as Bedrock), not Sonnet 4.6.
+    countable = "anthropic.claude-sonnet-4-20250514-v1:0"
+
+    Application.put_env(:aybiza_bedrock, :quotas,
+      use_defaults: false,
+      limits: [
+        {countable, region, tokens_per_minute: 6_000_000},
+        {@model, region, tokens_per_minute: 6_000_000}
+      ]
+    )
+
+    run = fn model ->
+      {:ok, ref} =
+        Aybiza.AWS.BedrockClient.generate_response("When do you open?", %{},
+          client_opts: client,
+          model_id: model,
+          region: region,
+          fallback_line: false,
+          admission: [count_tokens: true]
+        )
+
+      List.last(Aybiza.Bedrock.TestHelpers.collect_events(ref, 20_000))
+    end
+
+    assert {:done, %{attempts: 1}} = run.(countable)
+    counters = Aybiza.Bedrock.Emulator.counters(emulator)
+    assert %{"ok" => 1} = counters["count-tokens"]
+    assert %{"ok" => 1} = counters["converse-stream"]
+
+    assert {:done, %{attempts: 1}} = run.(@model)
+    counters = Aybiza.Bedrock.Emulator.counters(emulator)
+    assert %{"ok" => 1, "validation_error" => 1} = counters["count-tokens"]
+    assert %{"ok" => 2} = counters["converse-stream"]
   end
 end

@@ -44,6 +44,11 @@ defmodule Aybiza.Bedrock.Cluster.Admission do
     * `:headroom` - share of the quota used (default 1.0).
     * `:burst_ms` - bucket size, in ms of the share (default 6_000).
     * `:min_rate_factor` (0.1), `:increase_per_s` (0.05), `:decrease_interval_ms` (1_000).
+    * `:count_tokens` - `true` to count the input tokens exactly with Bedrock's CountTokens
+      (`Aybiza.Bedrock.count_tokens/2`, no charge) before admitting a model that has a
+      token quota; costs one round trip to Bedrock per attempt, so off by default (the
+      estimate is about one token per 4 bytes of text). A count that fails (a model
+      CountTokens does not serve) falls back to the estimate.
     * `:clock` - `Aybiza.Bedrock.Clock` (default `:system`).
 
   ## Telemetry
@@ -69,6 +74,7 @@ defmodule Aybiza.Bedrock.Cluster.Admission do
     min_rate_factor: 0.1,
     increase_per_s: 0.05,
     decrease_interval_ms: 1_000,
+    count_tokens: false,
     clock: :system
   ]
 
@@ -112,6 +118,7 @@ defmodule Aybiza.Bedrock.Cluster.Admission do
     check.(:min_rate_factor, &(is_number(&1) and &1 > 0 and &1 <= 1))
     check.(:increase_per_s, &(is_number(&1) and &1 >= 0))
     check.(:decrease_interval_ms, &(is_integer(&1) and &1 >= 0))
+    check.(:count_tokens, &is_boolean/1)
 
     merged |> Keyword.update!(:clock, &Clock.validate!(&1, :clock)) |> Map.new()
   end
@@ -255,6 +262,16 @@ defmodule Aybiza.Bedrock.Cluster.Admission do
 
   defp current_factor(base, changed, now, cfg),
     do: min(1.0, base + max(now - changed, 0) / 1000 * cfg.increase_per_s)
+
+  @doc "Forgets the bucket and rate factor of `model_id` in `region` on this node (full again)."
+  @spec reset(String.t(), String.t()) :: :ok
+  def reset(model_id, region) do
+    :ets.delete(@table, {:bucket, {model_id, region}})
+    :ets.delete(@table, {:factor, {model_id, region}})
+    :ok
+  rescue
+    ArgumentError -> :ok
+  end
 
   @doc "The number of nodes sharing the quotas (1 when alone)."
   @spec members() :: pos_integer()
@@ -490,10 +507,12 @@ defmodule Aybiza.Bedrock.Cluster.Admission.Backend do
 
   defp admit(%{model_id: model_id} = request, opts, admission)
        when is_binary(model_id) do
+    cfg = Admission.options!(admission)
+    region = opts[:region] || "us-east-1"
     max_tokens = get_in(request, [:inference_config, :max_tokens]) || 0
-    input = estimate_input_tokens(request)
+    input = input_tokens(request, opts, cfg, model_id, region)
 
-    case Admission.admit(model_id, opts[:region] || "us-east-1", input + max_tokens, admission) do
+    case Admission.admit(model_id, region, input + max_tokens, cfg) do
       {:ok, nil} -> {:ok, nil}
       {:ok, res} -> {:ok, Map.put(res, :max_tokens, max_tokens)}
       error -> error
@@ -501,6 +520,29 @@ defmodule Aybiza.Bedrock.Cluster.Admission.Backend do
   end
 
   defp admit(_request, _opts, _admission), do: {:ok, nil}
+
+  # CountTokens only where it is enabled and the target has a token quota to charge.
+  defp input_tokens(request, opts, %{count_tokens: true, enabled: true}, model_id, region) do
+    with %{tokens_per_minute: tpm} when is_integer(tpm) <-
+           Aybiza.Bedrock.Cluster.Quotas.get(model_id, region),
+         {:ok, n} <- count_tokens(request, opts) do
+      n
+    else
+      _ -> estimate_input_tokens(request)
+    end
+  end
+
+  defp input_tokens(request, _opts, _cfg, _model_id, _region), do: estimate_input_tokens(request)
+
+  # The client options of the call, without the stream's own (receiver, sentences).
+  defp count_tokens(request, opts) do
+    Aybiza.Bedrock.count_tokens(
+      Map.take(request, [:model_id, :system, :messages, :tool_config]),
+      Keyword.drop(opts, [:to, :sentences, :operation, :telemetry])
+    )
+  rescue
+    ArgumentError -> :error
+  end
 
   @budget 20_000
 

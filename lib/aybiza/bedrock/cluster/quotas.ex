@@ -54,10 +54,10 @@ defmodule Aybiza.Bedrock.Cluster.Quotas do
   # Defaults: {base model id, :cross_region | :on_demand, limits, confirmed?, source}.
   # Unconfirmed: see the moduledoc.
   @defaults [
+    # The fact sheet also quotes a cross-Region RPM of 10,000 for Haiku 4.5 (third party):
+    # not applied, since Bedrock no longer enforces requests per minute.
     {"anthropic.claude-sonnet-5", :cross_region, %{tokens_per_minute: 6_000_000}, false,
-     "fact sheet 'Default quotas' (third-party figure)"},
-    {"anthropic.claude-haiku-4-5-20251001-v1:0", :cross_region, %{requests_per_minute: 10_000},
-     false, "fact sheet 'Default quotas' (third-party figure; RPM no longer enforced by AWS)"}
+     "fact sheet 'Default quotas' (third-party figure)"}
   ]
 
   @doc "The built-in default quotas with their status and source."

@@ -53,6 +53,9 @@ defmodule Aybiza.Bedrock.Policy do
   @region_errors [:service_unavailable, :internal_server, :connect, :connect_timeout]
   @timeout_errors [:timeout, :first_byte_timeout, :idle_timeout, :model_timeout]
   @stream_errors [:model_stream_error, :protocol]
+  # Refused before the network: a breaker that opened between routing and the attempt, or
+  # no room in this node's quota share (Aybiza.Bedrock.Cluster.Admission).
+  @not_sent_errors [:circuit_open, :quota_share_exceeded]
 
   @defaults [
     max_attempts: 4,
@@ -149,13 +152,8 @@ defmodule Aybiza.Bedrock.Policy do
   @doc "Whether `error` is never retried."
   @spec fatal?(Error.t()) :: boolean()
   def fatal?(%Error{reason: reason}) do
-    reason not in ([
-                     :throttled,
-                     :model_not_ready,
-                     :circuit_open,
-                     :quota_share_exceeded,
-                     :validation
-                   ] ++
+    reason not in ([:throttled, :model_not_ready, :validation] ++
+                     @not_sent_errors ++
                      @region_errors ++ @timeout_errors ++ @stream_errors)
   end
 
@@ -165,11 +163,9 @@ defmodule Aybiza.Bedrock.Policy do
       else: next_model(:throttling_chain, Models.chain(attempt.model_id), error, attempt, cfg)
   end
 
-  # A breaker that opened between routing and the attempt, or no room in this node's quota
-  # share (Aybiza.Bedrock.Cluster.Admission): like a model not ready.
-  defp step_for(reason, error, attempt, cfg)
-       when reason in [:model_not_ready, :circuit_open, :quota_share_exceeded],
-       do: next_model(:alternative_model, Models.chain(attempt.model_id), error, attempt, cfg)
+  # A breaker that opened between routing and the attempt: like a model not ready.
+  defp step_for(reason, error, attempt, cfg) when reason in [:model_not_ready | @not_sent_errors],
+    do: next_model(:alternative_model, Models.chain(attempt.model_id), error, attempt, cfg)
 
   defp step_for(reason, error, attempt, cfg) when reason in @region_errors do
     regions =

@@ -283,8 +283,9 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
 
     * `{:open, remaining_ms, failures}` - opens this node's copy with the same deadline
       (`remaining_ms` from now), unless it is already open with a later one;
-    * `:half_open` - a peer runs the cluster's trial: every trial slot here is taken until
-      its verdict arrives (or `recovery_ms` passes without one);
+    * `:half_open` - a peer runs the cluster's trial: this copy is open again for
+      `recovery_ms` (calls refused, late verdicts ignored) unless the trial's verdict arrives
+      first;
     * `:closed` - the trial succeeded on the peer.
 
   Emits the usual state-change telemetry (metadata `origin: node`). Returns the new state.
@@ -339,11 +340,10 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
       else: {:open, max(f, failures), opened_at, 0, 0}
   end
 
-  def remote_transition({:open, f, _, _, _}, :half_open, now, cfg),
-    do: {:half_open, f, now, cfg.half_open_calls, 0}
-
-  def remote_transition({:half_open, f, _, _, _}, :half_open, now, cfg),
-    do: {:half_open, f, now, cfg.half_open_calls, 0}
+  # A peer runs the trial: this copy stays open (refusing calls, ignoring late verdicts of
+  # calls started before the breaker opened) until the trial's verdict arrives, or for one
+  # more recovery period if it never does (the trial node died).
+  def remote_transition({_, f, _, _, _}, :half_open, now, _cfg), do: {:open, f, now, 0, 0}
 
   def remote_transition({s, _, _, _, _}, :closed, now, _cfg) when s in [:open, :half_open],
     do: {:closed, 0, now, 0, 0}

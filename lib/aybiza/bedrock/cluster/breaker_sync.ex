@@ -10,8 +10,9 @@ defmodule Aybiza.Bedrock.Cluster.BreakerSync do
     * `open` carries the time left before half-open, so every node opens with the same
       deadline (measured from receipt: message latency, well under a millisecond on a LAN,
       is the only drift; wall clocks are never compared);
-    * `half_open` tells the others that this node runs the cluster's trial: they refuse
-      calls until its verdict (`closed` or `open`) arrives;
+    * `half_open` tells the others that this node runs the cluster's trial: they stay open
+      (refusing calls) until its verdict (`closed` or `open`) arrives, or for one more
+      `recovery_ms` if it never does;
     * `closed` ends the trial everywhere.
 
   One trial for the cluster: a node starts a round of half-open trials only while it holds

@@ -137,7 +137,20 @@ defmodule Aybiza.Bedrock.Cluster.BreakerSync do
   def handle_info(_other, state), do: {:noreply, state}
 
   defp apply_change({model_id, region} = key, change, origin, sent_us)
-       when is_binary(model_id) and is_binary(region) do
+       when is_binary(model_id) and is_binary(region) and is_atom(origin) and
+              (is_integer(sent_us) or is_nil(sent_us)) do
+    if valid_change?(change), do: apply_valid(key, change, origin, sent_us), else: :ok
+  end
+
+  defp apply_change(_key, _change, _origin, _sent_us), do: :ok
+
+  # A malformed message (another version, a bug) is dropped, never crashes the sync.
+  defp valid_change?({:open, remaining, failures}),
+    do: is_integer(remaining) and remaining >= 0 and is_integer(failures) and failures >= 0
+
+  defp valid_change?(change), do: change in [:half_open, :closed]
+
+  defp apply_valid({model_id, region} = key, change, origin, sent_us) do
     to = CircuitBreaker.apply_remote(key, change, origin)
     lag = if sent_us, do: System.system_time(:microsecond) - sent_us, else: nil
 
@@ -147,6 +160,4 @@ defmodule Aybiza.Bedrock.Cluster.BreakerSync do
       %{model_id: model_id, region: region, origin: origin, state: to}
     )
   end
-
-  defp apply_change(_key, _change, _origin, _sent_us), do: :ok
 end

@@ -67,11 +67,10 @@ defmodule Aybiza.Bedrock.Cluster do
     Enum.reduce(requests, %{ok: %{}, failed: %{}}, fn {node, request}, acc ->
       left = max(deadline - System.monotonic_time(:millisecond), 0)
 
+      # receive_response/2 abandons a request that times out: its late answer never lands
+      # in this process's mailbox.
       try do
-        case :erpc.wait_response(request, left) do
-          {:response, result} -> put_in(acc, [:ok, node], result)
-          :no_response -> put_in(acc, [:failed, node], :timeout)
-        end
+        put_in(acc, [:ok, node], :erpc.receive_response(request, left))
       catch
         kind, reason -> put_in(acc, [:failed, node], failure(kind, reason))
       end

@@ -48,7 +48,6 @@ defmodule Aybiza.AWS.BedrockClient do
   }
 
   alias Aybiza.Bedrock.Policy.Models
-  alias Aybiza.Bedrock.Cluster.Admission
 
   @settings_key {__MODULE__, :settings}
   # update_settings/2 changes, applied again when the client restarts.
@@ -241,7 +240,10 @@ defmodule Aybiza.AWS.BedrockClient do
       to = if opts[:stream], do: opts[:to] || self(), else: self()
       # Each attempt is admitted against this node's share of the Bedrock quota first.
       {backend, backend_opts} =
-        Admission.guard(backend(opts[:backend] || settings.backend), opts[:admission])
+        Aybiza.Bedrock.Cluster.Admission.guard(
+          backend(opts[:backend] || settings.backend),
+          opts[:admission]
+        )
 
       build = fn
         ^model_id -> {:ok, first_request}
@@ -469,9 +471,9 @@ defmodule Aybiza.AWS.BedrockClient do
       messages_endpoint: &(&1 in [:runtime, :mantle]),
       fallback_line: &(is_nil(&1) or is_boolean(&1) or is_binary(&1)),
       recovery: &(is_nil(&1) or is_boolean(&1) or &1 in [:prefill, :instruction]),
+      admission: &(is_nil(&1) or is_boolean(&1) or is_list(&1)),
       policy: &is_list/1,
       breaker: &is_list/1,
-      admission: &(is_nil(&1) or is_boolean(&1) or is_list(&1)),
       timeout: &(is_integer(&1) and &1 > 0)
     ]
 

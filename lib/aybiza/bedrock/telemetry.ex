@@ -47,13 +47,13 @@ defmodule Aybiza.Bedrock.Telemetry do
     [:aybiza_bedrock, :stream, :stop],
     [:aybiza_bedrock, :stream, :exception],
     [:aybiza_bedrock, :retry],
-    [:aybiza_bedrock, :fallback],
-    [:aybiza_bedrock, :recovery],
-    [:aybiza_bedrock, :circuit_breaker, :state_change],
     [:aybiza_bedrock, :cluster, :breaker_received],
     [:aybiza_bedrock, :admission, :admit],
     [:aybiza_bedrock, :admission, :reject],
-    [:aybiza_bedrock, :admission, :rate_decrease]
+    [:aybiza_bedrock, :admission, :rate_decrease],
+    [:aybiza_bedrock, :fallback],
+    [:aybiza_bedrock, :recovery],
+    [:aybiza_bedrock, :circuit_breaker, :state_change]
   ]
 
   @doc "Every event name this library emits."

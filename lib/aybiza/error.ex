@@ -99,6 +99,7 @@ defmodule Aybiza.Error do
 
   @retryable [
     :throttled,
+    :quota_share_exceeded,
     :model_not_ready,
     :service_unavailable,
     :internal_server,
@@ -110,8 +111,7 @@ defmodule Aybiza.Error do
     :idle_timeout,
     :connect,
     :protocol,
-    :circuit_open,
-    :quota_share_exceeded
+    :circuit_open
   ]
 
   @doc "Builds an error for `reason` with `message`; other fields from `fields`."

@@ -23,13 +23,13 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :stream, :stop]` | `duration`, `input_tokens`, `output_tokens`, `cost` | same + `stop_reason`, `recovered?`, `attempts` |
   | `[:aybiza_bedrock, :stream, :exception]` | `duration` | same + `reason` (the `Aybiza.Error` reason atom), `attempts` (`nil` when the relay died and its guard closed the span) |
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
-  | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
-  | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |
-  | `[:aybiza_bedrock, :circuit_breaker, :state_change]` | `system_time` | `model_id`, `region`, `from`, `to`, `origin` (the node whose transition it was: this node, or a peer's through `Aybiza.Bedrock.Cluster.BreakerSync`) |
-  | `[:aybiza_bedrock, :cluster, :breaker_received]` | `lag_us` (sender's system time to receipt; `nil` for a late joiner's snapshot) | `model_id`, `region`, `origin`, `state` (the state after applying it) |
+  | `[:aybiza_bedrock, :cluster, :breaker_received]` | `lag_us` (sender's system time to receipt; `nil` for a late joiner's snapshot) | `model_id`, `region`, `origin` (the peer), `state` (after applying it); the `:state_change` events also carry `origin`: this node, or the peer whose transition was applied (`Aybiza.Bedrock.Cluster.BreakerSync`) |
   | `[:aybiza_bedrock, :admission, :admit]` | `wait_ms` | `model_id`, `region` |
   | `[:aybiza_bedrock, :admission, :reject]` | `wait_ms` (the wait it would have needed) | `model_id`, `region` |
   | `[:aybiza_bedrock, :admission, :rate_decrease]` | `factor` (the new rate factor) | `model_id`, `region`, `origin` (the node that was throttled) |
+  | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
+  | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |
+  | `[:aybiza_bedrock, :circuit_breaker, :state_change]` | `system_time` | `model_id`, `region`, `from`, `to` |
   """
 
   @table :aybiza_bedrock_telemetry_handlers

@@ -30,15 +30,17 @@ defmodule Aybiza.Cluster.AdmissionClusterTest do
       }
     ]
 
-    env = [
+    peers = ClusterCase.start_peers(3, env: peer_env())
+    on_exit(fn -> Enum.each(peers, &ClusterCase.stop_peer/1) end)
+    %{emulator: emulator, client: client, peers: peers}
+  end
+
+  defp peer_env do
+    [
       {:aybiza_bedrock, :quotas,
        [use_defaults: false, limits: [{@model, :any, requests_per_minute: @rpm}]]},
       {:aybiza_bedrock, :admission, [max_wait_ms: 0, burst_ms: @burst_ms]}
     ]
-
-    peers = ClusterCase.start_peers(3, env: env)
-    on_exit(fn -> Enum.each(peers, &ClusterCase.stop_peer/1) end)
-    %{emulator: emulator, client: client, peers: peers}
   end
 
   defp call(node, client) do
@@ -59,7 +61,9 @@ defmodule Aybiza.Cluster.AdmissionClusterTest do
   defp rpm_share(node),
     do: :erpc.call(node, Admission, :share, [@model, @region]).requests_per_minute
 
-  test "shares of the quota are recomputed when a node stops", %{peers: [a, b, c]} do
+  test "shares of the quota are recomputed when a node stops and when one joins", %{
+    peers: [a, b, c]
+  } do
     for %{node: node} <- [a, b, c] do
       ClusterCase.eventually(fn -> :erpc.call(node, Admission, :members, []) == 3 end)
       assert_in_delta rpm_share(node), @rpm / 3, 0.001
@@ -70,6 +74,16 @@ defmodule Aybiza.Cluster.AdmissionClusterTest do
     for %{node: node} <- [a, b] do
       ClusterCase.eventually(fn -> :erpc.call(node, Admission, :members, []) == 2 end)
       assert_in_delta rpm_share(node), @rpm / 2, 0.001
+    end
+
+    # A node that joins takes its third again.
+    [d] = ClusterCase.start_peers(1, env: peer_env())
+    on_exit(fn -> ClusterCase.stop_peer(d) end)
+    ClusterCase.mesh([a, b, d])
+
+    for %{node: node} <- [a, b, d] do
+      ClusterCase.eventually(fn -> :erpc.call(node, Admission, :members, []) == 3 end)
+      assert_in_delta rpm_share(node), @rpm / 3, 0.001
     end
   end
 

@@ -3,8 +3,8 @@ defmodule Aybiza.ClusterCase do
   Real peer nodes for the cluster tests (OTP's `:peer`, no extra services).
 
   The test VM (started by `mix test`, not distributed) becomes a distributed node with
-  `:net_kernel.start/1` (`-name` style, on 127.0.0.1; epmd, which ships with Erlang, is
-  started when it is not running). Each peer gets this VM's code paths (`_build` with the
+  `:net_kernel.start/1` (`-name` style, listening on 127.0.0.1 only; epmd, which ships with
+  Erlang, is started on 127.0.0.1 when it is not running). Each peer gets this VM's code paths (`_build` with the
   compiled library, its `priv/` with the NIF), this VM's `:aybiza_bedrock` environment, and
   starts the application.
 
@@ -27,6 +27,8 @@ defmodule Aybiza.ClusterCase do
       :ok
     else
       ensure_epmd()
+      # Distribution listens on 127.0.0.1 only, like every server of the tests.
+      Application.put_env(:kernel, :inet_dist_use_interface, {127, 0, 0, 1})
       name = :"aybiza_test_#{System.os_time(:millisecond)}_#{:rand.uniform(1_000_000)}@127.0.0.1"
 
       case :net_kernel.start([name, :longnames]) do
@@ -47,7 +49,11 @@ defmodule Aybiza.ClusterCase do
         case System.find_executable("epmd") ||
                Path.join([:code.root_dir(), "bin", "epmd"]) |> then(&(File.exists?(&1) && &1)) do
           path when is_binary(path) ->
-            System.cmd(path, ["-daemon"], stderr_to_stdout: true)
+            System.cmd(path, ["-daemon"],
+              stderr_to_stdout: true,
+              env: [{"ERL_EPMD_ADDRESS", "127.0.0.1"}]
+            )
+
             Process.sleep(200)
 
           _ ->
@@ -109,7 +115,9 @@ defmodule Aybiza.ClusterCase do
   def start_peer(name, opts \\ []) do
     paths = Enum.flat_map(:code.get_path(), &[~c"-pa", &1])
     # The peers share this VM's cookie; distribution over 127.0.0.1 only.
-    args = [~c"-setcookie", Atom.to_charlist(Node.get_cookie()) | paths]
+    args =
+      [~c"-setcookie", Atom.to_charlist(Node.get_cookie())] ++
+        [~c"-kernel", ~c"inet_dist_use_interface", ~c"{127,0,0,1}" | paths]
 
     {:ok, peer, node} =
       :peer.start_link(%{

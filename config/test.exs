@@ -7,3 +7,8 @@ import Config
 config :aybiza_bedrock, endpoint: :emulator, region: "us-east-1", read_env: false
 
 config :logger, level: :warning
+
+# The test VM drives the peer nodes of the cluster tests (test/support/cluster_case.ex) but
+# is not a member of their cluster: its breakers and admission stay its own, so a peer's
+# open breaker never reaches the other test modules. The peers turn the layer on.
+config :aybiza_bedrock, :cluster, enabled: false

@@ -31,6 +31,7 @@ defmodule Aybiza.Error do
   | `:unknown_model` | the model id is not in the catalog | no |
   | `:model_end_of_life` | the model reached end of life on Bedrock (checked before any network); `message` names the replacement | no |
   | `:circuit_open` | `Aybiza.AWS.BedrockClient`: the circuit breaker of that model and region is open, so the attempt was not sent (the policy moves on to a fallback) | yes (elsewhere) |
+  | `:quota_share_exceeded` | `Aybiza.Bedrock.Cluster.Admission`: this node's share of the account's Bedrock quota for that model and region had no room within the admission wait bound, so the attempt was not sent (the policy moves on to a fallback, as for `:circuit_open`) | yes (elsewhere) |
   | `:max_rounds` | `Aybiza.Bedrock.ToolLoop`: the model still asked for tools after `:max_rounds` rounds | no |
   | `:internal` | a bug in this library or a process of the call that died (a panic caught in a task, a relay or tool loop that exited before its terminal) | no |
 
@@ -67,6 +68,7 @@ defmodule Aybiza.Error do
           | :unknown_model
           | :model_end_of_life
           | :circuit_open
+          | :quota_share_exceeded
           | :max_rounds
           | :internal
 
@@ -97,6 +99,7 @@ defmodule Aybiza.Error do
 
   @retryable [
     :throttled,
+    :quota_share_exceeded,
     :model_not_ready,
     :service_unavailable,
     :internal_server,

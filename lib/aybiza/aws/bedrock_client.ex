@@ -81,6 +81,7 @@ defmodule Aybiza.AWS.BedrockClient do
     recovery: nil,
     policy: [],
     breaker: [],
+    admission: nil,
     call_id: nil,
     tenant_id: nil,
     timeout: 120_000,
@@ -231,7 +232,8 @@ defmodule Aybiza.AWS.BedrockClient do
     * `:fallback_line` - `true` (the default line), a string, or `nil`/`false` (none).
     * `:recovery` - mid-stream recovery: `true` (default), `false`, `:prefill`, `:instruction`.
     * `:policy` - options of `Aybiza.Bedrock.Policy.options!/1`; `:breaker` - options of
-      `Aybiza.Bedrock.CircuitBreaker`.
+      `Aybiza.Bedrock.CircuitBreaker`; `:admission` - options of
+      `Aybiza.Bedrock.Cluster.Admission` (quota-aware admission), `false` to skip it.
     * `:call_id`, `:tenant_id` - telemetry metadata (default from `context`).
     * `:timeout` - with `stream: false`, how long to wait (default 120_000 ms).
     * `:memory` - a `Aybiza.Bedrock.ConversationMemory` call id: its window goes before
@@ -266,7 +268,12 @@ defmodule Aybiza.AWS.BedrockClient do
          {:ok, first_request} <- build_request(prompt, context, opts, model_id) do
       ref = make_ref()
       to = if opts[:stream], do: opts[:to] || self(), else: self()
-      {backend, backend_opts} = backend(opts[:backend] || settings.backend)
+      # Each attempt is admitted against this node's share of the Bedrock quota first.
+      {backend, backend_opts} =
+        Aybiza.Bedrock.Cluster.Admission.guard(
+          backend(opts[:backend] || settings.backend),
+          opts[:admission]
+        )
 
       build = fn
         ^model_id -> {:ok, first_request}
@@ -525,6 +532,7 @@ defmodule Aybiza.AWS.BedrockClient do
       messages_endpoint: &(&1 in [:runtime, :mantle]),
       fallback_line: &(is_nil(&1) or is_boolean(&1) or is_binary(&1)),
       recovery: &(is_nil(&1) or is_boolean(&1) or &1 in [:prefill, :instruction]),
+      admission: &(is_nil(&1) or is_boolean(&1) or is_list(&1)),
       policy: &is_list/1,
       breaker: &is_list/1,
       timeout: &(is_integer(&1) and &1 > 0),

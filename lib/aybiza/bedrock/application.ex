@@ -27,6 +27,10 @@ defmodule Aybiza.Bedrock.Application do
        touch them.
     4. `Aybiza.Bedrock.PerformanceMonitor` - prunes expired metric slots.
     5. `Aybiza.Bedrock.ConversationMemory.Supervisor` - the conversation memory store.
+    6. `Aybiza.Bedrock.Cluster.Supervisor` - the cluster layer (`Aybiza.Bedrock.Cluster`:
+       the `:pg` scope, breaker sync, admission membership); with
+       `config :aybiza_bedrock, :cluster, enabled: false`, only node-local admission.
+       Until it runs, breakers and admission work node-locally.
 
   Restarting the client or the monitor leaves the tables (breaker states, metrics) as they
   were.
@@ -61,7 +65,8 @@ defmodule Aybiza.Bedrock.Application do
       {Registry, keys: :unique, name: Aybiza.Bedrock.StreamRegistry},
       Aybiza.AWS.BedrockClient,
       Aybiza.Bedrock.PerformanceMonitor,
-      Aybiza.Bedrock.ConversationMemory.Supervisor
+      Aybiza.Bedrock.ConversationMemory.Supervisor,
+      Aybiza.Bedrock.Cluster.Supervisor
     ]
   end
 end

@@ -30,6 +30,7 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
   """
 
   alias Aybiza.Bedrock.{Clock, Telemetry}
+  alias Aybiza.Bedrock.Cluster.BreakerSync
 
   require Logger
 
@@ -247,11 +248,22 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
           new == old ->
             decision
 
+          # One trial for the whole cluster: a node starts a round of half-open trials
+          # only while it holds the cluster-wide trial lock.
+          starts_trial_round?(old, new) and not BreakerSync.claim_trial(key) ->
+            {:error, :open}
+
           compare_and_swap(key, version, new) ->
-            if elem(new, 0) != s, do: emit_state_change(key, s, elem(new, 0))
+            if elem(new, 0) != s do
+              if s == :half_open, do: BreakerSync.release_trial(key)
+              emit_state_change(key, s, elem(new, 0))
+              BreakerSync.broadcast(key, new, cfg, now)
+            end
+
             decision
 
           true ->
+            if starts_trial_round?(old, new), do: BreakerSync.release_trial(key)
             # Another process changed the row first: decide again on the new data.
             update(key, event, cfg)
         end
@@ -261,19 +273,120 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
     ArgumentError -> :ok
   end
 
+  # open -> half_open, or a fresh round of trials after the last one never reported back.
+  defp starts_trial_round?(old, {:half_open, _, since, _, _}), do: elem(old, 2) != since
+  defp starts_trial_round?(_old, _new), do: false
+
+  @doc """
+  Applies the transition a peer node broadcast (`Aybiza.Bedrock.Cluster.BreakerSync`), without
+  broadcasting it again:
+
+    * `{:open, remaining_ms, failures}` - opens this node's copy with the same deadline
+      (`remaining_ms` from now), unless it is already open with a later one;
+    * `:half_open` - a peer runs the cluster's trial: this copy is open again for
+      `recovery_ms` (calls refused, late verdicts ignored) unless the trial's verdict arrives
+      first;
+    * `:closed` - the trial succeeded on the peer.
+
+  Emits the usual state-change telemetry (metadata `origin: node`). Returns the new state.
+  """
+  @spec apply_remote(
+          key(),
+          {:open, non_neg_integer(), non_neg_integer()} | :half_open | :closed,
+          node(),
+          keyword()
+        ) :: state()
+  def apply_remote({model_id, region} = key, change, origin, opts \\ []) do
+    cfg = options!(opts)
+    now = Clock.now_ms(cfg.clock)
+    apply_remote_loop(key, change, origin, cfg, now)
+    state(model_id, region)
+  rescue
+    ArgumentError -> :closed
+  end
+
+  defp apply_remote_loop(key, change, origin, cfg, now) do
+    case :ets.lookup(@table, key) do
+      [] ->
+        :ets.insert_new(@table, Tuple.append(Tuple.insert_at(@initial, 0, key), 0))
+        apply_remote_loop(key, change, origin, cfg, now)
+
+      [{^key, s, f, at, in_flight, ok, version}] ->
+        old = {s, f, at, in_flight, ok}
+        new = remote_transition(old, change, now, cfg)
+
+        cond do
+          new == old ->
+            :ok
+
+          compare_and_swap(key, version, new) ->
+            if elem(new, 0) != s, do: emit_state_change(key, s, elem(new, 0), origin)
+            :ok
+
+          true ->
+            apply_remote_loop(key, change, origin, cfg, now)
+        end
+    end
+  end
+
+  @doc false
+  # The pure rule of apply_remote/4.
+  @spec remote_transition(data(), term(), integer(), map()) :: data()
+  def remote_transition({s, f, at, _, _} = data, {:open, remaining_ms, failures}, now, cfg) do
+    opened_at = now + remaining_ms - cfg.recovery_ms
+
+    if s == :open and at >= opened_at,
+      do: data,
+      else: {:open, max(f, failures), opened_at, 0, 0}
+  end
+
+  # A peer runs the trial: this copy stays open (refusing calls, ignoring late verdicts of
+  # calls started before the breaker opened) until the trial's verdict arrives, or for one
+  # more recovery period if it never does (the trial node died).
+  def remote_transition({_, f, _, _, _}, :half_open, now, _cfg), do: {:open, f, now, 0, 0}
+
+  def remote_transition({s, _, _, _, _}, :closed, now, _cfg) when s in [:open, :half_open],
+    do: {:closed, 0, now, 0, 0}
+
+  def remote_transition(data, _change, _now, _cfg), do: data
+
+  @doc """
+  The breakers that refuse calls now, as a peer node applies them: `[{key, change}]` with
+  `change` as in `apply_remote/4`. Sent to a node that joins the cluster late.
+  """
+  @spec snapshot(keyword()) :: [{key(), term()}]
+  def snapshot(opts \\ []) do
+    cfg = options!(opts)
+    now = Clock.now_ms(cfg.clock)
+
+    for {key, s, f, at, _in_flight, _ok, _v} <- :ets.tab2list(@table), s != :closed do
+      case s do
+        :open -> {key, {:open, max(at + cfg.recovery_ms - now, 0), f}}
+        :half_open -> {key, :half_open}
+      end
+    end
+  rescue
+    ArgumentError -> []
+  end
+
   defp compare_and_swap(key, version, {s, f, at, in_flight, ok}) do
     new_row = {key, s, f, at, in_flight, ok, version + 1}
     spec = [{{key, :_, :_, :_, :_, :_, version}, [], [{:const, new_row}]}]
     :ets.select_replace(@table, spec) == 1
   end
 
-  defp emit_state_change({model_id, region}, from, to) do
+  defp emit_state_change(key, from, to, origin \\ node())
+
+  defp emit_state_change({model_id, region}, from, to, origin) do
     # Opening takes a target out of routing: a warning. Trial calls and recovery: info.
     level = if to == :open, do: :warning, else: :info
+    via = if origin == node(), do: "", else: " (from #{origin})"
 
     Logger.log(
       level,
-      fn -> "aybiza_bedrock: circuit breaker of #{model_id} in #{region}: #{from} -> #{to}" end,
+      fn ->
+        "aybiza_bedrock: circuit breaker of #{model_id} in #{region}: #{from} -> #{to}#{via}"
+      end,
       model_id: model_id,
       region: region,
       aybiza_event: :circuit_breaker,
@@ -284,7 +397,7 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
     Telemetry.execute(
       [:aybiza_bedrock, :circuit_breaker, :state_change],
       %{system_time: System.system_time()},
-      %{model_id: model_id, region: region, from: from, to: to}
+      %{model_id: model_id, region: region, from: from, to: to, origin: origin}
     )
   end
 end

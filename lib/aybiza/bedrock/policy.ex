@@ -6,7 +6,7 @@ defmodule Aybiza.Bedrock.Policy do
   | error (`Aybiza.Error` reason) | step |
   |---|---|
   | `:throttled` | retry the same model after exponential backoff with full jitter, at most `:throttle_retries` times, then the next model of the model's throttling chain |
-  | `:model_not_ready`, `:circuit_open` (the breaker opened after routing) | an alternative model in the same region (the next of the chain) |
+  | `:model_not_ready`, `:circuit_open` (the breaker opened after routing), `:quota_share_exceeded` (no room in this node's quota share, `Aybiza.Bedrock.Cluster.Admission`) | an alternative model in the same region (the next of the chain) |
   | `:service_unavailable`, `:internal_server`, `:connect`, `:connect_timeout` | the fallback region with the same model; when no other region is left, the model's geographic inference profile (`us.`, `eu.`, `apac.`) in the same region |
   | `:validation` | no retry, except a request with `performance_config: %{latency: :optimized}` whose rejection mentions latency/performance: retried once with standard latency |
   | `:timeout`, `:first_byte_timeout`, `:idle_timeout`, `:model_timeout` | a faster model (lower tier of the chain) |
@@ -53,6 +53,9 @@ defmodule Aybiza.Bedrock.Policy do
   @region_errors [:service_unavailable, :internal_server, :connect, :connect_timeout]
   @timeout_errors [:timeout, :first_byte_timeout, :idle_timeout, :model_timeout]
   @stream_errors [:model_stream_error, :protocol]
+  # Refused before the network: a breaker that opened between routing and the attempt, or
+  # no room in this node's quota share (Aybiza.Bedrock.Cluster.Admission).
+  @not_sent_errors [:circuit_open, :quota_share_exceeded]
 
   @defaults [
     max_attempts: 4,
@@ -149,7 +152,8 @@ defmodule Aybiza.Bedrock.Policy do
   @doc "Whether `error` is never retried."
   @spec fatal?(Error.t()) :: boolean()
   def fatal?(%Error{reason: reason}) do
-    reason not in ([:throttled, :model_not_ready, :circuit_open, :validation] ++
+    reason not in ([:throttled, :model_not_ready, :validation] ++
+                     @not_sent_errors ++
                      @region_errors ++ @timeout_errors ++ @stream_errors)
   end
 
@@ -160,7 +164,7 @@ defmodule Aybiza.Bedrock.Policy do
   end
 
   # A breaker that opened between routing and the attempt: like a model not ready.
-  defp step_for(reason, error, attempt, cfg) when reason in [:model_not_ready, :circuit_open],
+  defp step_for(reason, error, attempt, cfg) when reason in [:model_not_ready | @not_sent_errors],
     do: next_model(:alternative_model, Models.chain(attempt.model_id), error, attempt, cfg)
 
   defp step_for(reason, error, attempt, cfg) when reason in @region_errors do

@@ -43,6 +43,10 @@ defmodule Aybiza.Bedrock.Telemetry do
   :aybiza_bedrock, stream_telemetry: true`): the events then pass through a relay process,
   one message hop the default zero-hop path does not pay.
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
+  | `[:aybiza_bedrock, :cluster, :breaker_received]` | `lag_us` (sender's system time to receipt; `nil` for a late joiner's snapshot) | `model_id`, `region`, `origin` (the peer), `state` (after applying it); the `:state_change` events also carry `origin`: this node, or the peer whose transition was applied (`Aybiza.Bedrock.Cluster.BreakerSync`) |
+  | `[:aybiza_bedrock, :admission, :admit]` | `wait_ms` | `model_id`, `region` |
+  | `[:aybiza_bedrock, :admission, :reject]` | `wait_ms` (the wait it would have needed) | `model_id`, `region` |
+  | `[:aybiza_bedrock, :admission, :rate_decrease]` | `factor` (the new rate factor) | `model_id`, `region`, `origin` (the node that was throttled) |
   | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
   | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |
   | `[:aybiza_bedrock, :circuit_breaker, :state_change]` | `system_time` | `model_id`, `region`, `from`, `to` |
@@ -63,6 +67,10 @@ defmodule Aybiza.Bedrock.Telemetry do
     [:aybiza_bedrock, :stream, :stop],
     [:aybiza_bedrock, :stream, :exception],
     [:aybiza_bedrock, :retry],
+    [:aybiza_bedrock, :cluster, :breaker_received],
+    [:aybiza_bedrock, :admission, :admit],
+    [:aybiza_bedrock, :admission, :reject],
+    [:aybiza_bedrock, :admission, :rate_decrease],
     [:aybiza_bedrock, :fallback],
     [:aybiza_bedrock, :recovery],
     [:aybiza_bedrock, :circuit_breaker, :state_change],

@@ -1,8 +1,8 @@
 defmodule Aybiza.Bedrock.CircuitBreaker.TableOwner do
   @moduledoc """
   Owns the library's public ETS tables so that they outlive any crash of the processes
-  that use them: the circuit-breaker table, the local telemetry handler table and the
-  performance-monitor table.
+  that use them: the circuit-breaker table, the local telemetry handler table, the
+  performance-monitor table and the admission buckets (`Aybiza.Bedrock.Cluster.Admission`).
 
   It is the first child of `Aybiza.Bedrock.Application` and does nothing but own the
   tables, so it has no reason to crash; every other process (the client, the monitor,
@@ -23,7 +23,8 @@ defmodule Aybiza.Bedrock.CircuitBreaker.TableOwner do
     [
       Aybiza.Bedrock.CircuitBreaker.table(),
       Aybiza.Bedrock.Telemetry.table(),
-      Aybiza.Bedrock.PerformanceMonitor.table()
+      Aybiza.Bedrock.PerformanceMonitor.table(),
+      Aybiza.Bedrock.Cluster.Admission.table()
     ]
   end
 
@@ -44,6 +45,9 @@ defmodule Aybiza.Bedrock.CircuitBreaker.TableOwner do
       :public,
       :named_table | concurrency
     ])
+
+    # Admission buckets: read and CAS-updated by every call, like the breakers.
+    :ets.new(Aybiza.Bedrock.Cluster.Admission.table(), [:set, :public, :named_table | concurrency])
 
     {:ok, %{}}
   end

@@ -291,6 +291,7 @@ defmodule Aybiza.Bedrock.Policy.Models do
           tier: :opus | :sonnet | :haiku | :other,
           default_max_tokens: pos_integer(),
           tools?: boolean(),
+          prefill?: boolean(),
           thinking?: boolean(),
           temperature_and_top_p?: boolean(),
           sampling?: boolean()
@@ -379,6 +380,11 @@ defmodule Aybiza.Bedrock.Policy.Models do
       tier: to_tier(spec.tier),
       default_max_tokens: spec.default_max_tokens,
       tools?: spec.capabilities.tools,
+      # A final assistant turn (prefill) is an Anthropic feature, removed from the Claude 4.6
+      # family on (400 "This model does not support assistant message prefill", per
+      # platform.claude.com/docs/en/about-claude/models/whats-new-claude-4-6#prefill-removal):
+      # exactly the catalog's Claude models with adaptive thinking.
+      prefill?: spec.family == "anthropic" and not spec.capabilities.thinking_adaptive,
       # The client asks for budget thinking (`type: "enabled"`), which adaptive-only models reject.
       thinking?: spec.capabilities.thinking_budget,
       temperature_and_top_p?: spec.capabilities.accepts_temperature_and_top_p,

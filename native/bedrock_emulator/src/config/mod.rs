@@ -134,10 +134,23 @@ pub struct Rule {
     pub tool_uses: Option<Vec<ScriptedToolUse>>,
     /// Exact reasoning text (only emitted when thinking is enabled in the request).
     pub thinking: Option<String>,
+    /// What the model does with an assistant prefill (a final assistant turn): `continue`
+    /// (the default) writes only what follows it; `restart` answers from the beginning
+    /// as if there were no prefill (a model that repeats itself).
+    pub prefill: Option<PrefillMode>,
     #[serde(deserialize_with = "opt_pacing_or_spec")]
     pub pacing: Option<Pacing>,
     #[serde(deserialize_with = "opt_faults_or_spec")]
     pub faults: Option<Faults>,
+}
+
+/// See [`Rule::prefill`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrefillMode {
+    #[default]
+    Continue,
+    Restart,
 }
 
 impl Rule {
@@ -158,6 +171,7 @@ pub(crate) struct Script {
     pub reply_after_tool: Option<String>,
     pub tool_uses: Option<Vec<ScriptedToolUse>>,
     pub thinking: Option<String>,
+    pub prefill: PrefillMode,
     pub pacing: Pacing,
     pub faults: Faults,
 }
@@ -181,6 +195,9 @@ pub(crate) fn script_for(rules: &[Rule], model_id: &str, last_user_text: &str) -
         }
         if rule.thinking.is_some() {
             s.thinking = rule.thinking.clone();
+        }
+        if let Some(mode) = rule.prefill {
+            s.prefill = mode;
         }
         if let Some(p) = &rule.pacing {
             s.pacing = s.pacing.merged(p);

@@ -254,6 +254,14 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
             }
         }
     }
+    if !info.prefill && conv.prefill().is_some() {
+        let text = "This model does not support assistant message prefill. The conversation must end with a user message.";
+        return Err(AwsError::validation(if api == Api::Converse {
+            format!("The model returned the following errors: {text}")
+        } else {
+            text.to_string()
+        }));
+    }
     let budget = conv.thinking.is_some();
     let adaptive = conv.adaptive_thinking;
     match info.thinking {

@@ -142,6 +142,22 @@ impl Conversation {
             .unwrap_or_default()
     }
 
+    /// The assistant prefill: the text of the last message when it is an assistant turn
+    /// (the model continues from it), None when the conversation ends with a user turn or
+    /// the final assistant turn has no text.
+    pub fn prefill(&self) -> Option<String> {
+        let last = self.messages.last().filter(|m| m.role == Role::Assistant)?;
+        let text: Vec<&str> = last
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        (!text.is_empty()).then(|| text.concat())
+    }
+
     /// Tool results carried by the last message when it is a user message.
     pub fn last_tool_results(&self) -> Vec<(String, String, bool)> {
         match self.messages.last() {

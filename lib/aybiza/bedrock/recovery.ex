@@ -42,20 +42,27 @@ defmodule Aybiza.Bedrock.Recovery do
   fallback, chosen by the policy as for any failure) continues the answer instead of
   restarting it:
 
-    * `:prefill` (Anthropic models without extended thinking): the delivered text is sent
-      back as the start of the assistant's turn, so the model writes only what follows.
-    * `:instruction` (other models, or extended thinking, where a prefilled assistant turn
-      is not allowed): the system prompt gets an instruction quoting the delivered text and
-      asking to continue after it without repeating it.
+    * `:prefill` (Claude models that accept a final assistant turn, without extended
+      thinking): the delivered sentences are sent back as the start of the assistant's
+      turn, so the model writes only what follows.
+    * `:instruction` (other models, extended thinking, and the Claude 4.6 family and later,
+      which reject a prefill): the system prompt gets an instruction quoting the delivered
+      text and asking to continue after it without repeating it.
 
-  Sentence sequence numbers continue where they stopped (`seq` never repeats or goes back),
-  so no sentence is spoken twice. Text deltas of the failed attempt after its last complete
-  sentence were shown but never spoken; the continuation starts after the last spoken
-  sentence, so a display may see that unfinished tail written again. The `{:done, summary}`
-  of a recovered call has `:text` = delivered text + continuation, `:sentences` counting all
-  delivered sentences, `:recovered?` true and `:recoveries` (one map per recovery).
+  The continuation is given only what the caller heard (the delivered sentences, not the
+  failed attempt's unfinished tail). Whatever the model does with it, a continuation
+  sentence that repeats a sentence delivered earlier in the call (compared by
+  `sentence_key/1`: case, whitespace and punctuation ignored, after the segmenter's speech
+  normalization) is not forwarded, so a continuation that restarts the answer is skipped up
+  to the point already spoken; its text deltas are held until its first new sentence and
+  the skipped part dropped. Sentence sequence numbers continue where they stopped (`seq`
+  never repeats or goes back). The `{:done, summary}` of a recovered call has `:text` = the
+  sentences the caller heard, `:sentences` counting them, `:skipped_sentences`,
+  `:recovered?` true, `:recoveries` (one map per recovery) and `:content`, the
+  continuation's blocks (string keys) with the whole text in place of the first text block.
   A failure before any sentence was delivered is retried from the start. With
-  `recovery: false` a mid-stream failure is terminal.
+  `recovery: false` a mid-stream failure is terminal. See "Mid-stream recovery" in
+  `docs/CLIENT.md` for exactly what is guaranteed.
 
   Every summary gets `:attempts` (the number of attempts) and `:fallbacks` (the
   `{model_id, region}` targets after the first).
@@ -614,7 +621,10 @@ defmodule Aybiza.Bedrock.Recovery do
     key != "" and MapSet.member?(state.delivered_keys, key)
   end
 
-  @doc false
+  @doc """
+  The key two sentences are compared by when a continuation may repeat what was spoken:
+  letters and digits only, lowercased (`"A-P-I key!"` and `"api key"` agree).
+  """
   # The comparison key of a sentence: letters and digits only, lowercased. Delivered and
   # continuation sentences come out of the same segmenter, so the voice preset's speech
   # normalization (markdown removed, acronyms spelled "A-P-I") has already been applied to

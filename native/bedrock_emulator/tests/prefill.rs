@@ -10,7 +10,7 @@ use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::types::{
-    ContentBlock, ConversationRole, ConverseOutput, ConverseStreamOutput, ContentBlockDelta,
+    ContentBlock, ContentBlockDelta, ConversationRole, ConverseOutput, ConverseStreamOutput,
     Message,
 };
 use aws_sdk_bedrockruntime::Client;
@@ -116,12 +116,12 @@ async fn the_model_continues_after_the_prefill() {
         converse_text(&c, HAIKU_45, prefilled(prefill)).await,
         expected
     );
-    assert_eq!(stream_text(&c, HAIKU_45, prefilled(prefill)).await, expected);
-    // A prefill the answer does not start with: the scripted text is the continuation.
     assert_eq!(
-        converse_text(&c, HAIKU_45, prefilled("Sure.")).await,
-        REPLY
+        stream_text(&c, HAIKU_45, prefilled(prefill)).await,
+        expected
     );
+    // A prefill the answer does not start with: the scripted text is the continuation.
+    assert_eq!(converse_text(&c, HAIKU_45, prefilled("Sure.")).await, REPLY);
     // No prefill: the whole answer.
     assert_eq!(
         converse_text(&c, HAIKU_45, prefilled(prefill)[..1].to_vec()).await,
@@ -133,10 +133,7 @@ async fn the_model_continues_after_the_prefill() {
 async fn a_restart_rule_answers_from_the_beginning() {
     let (_emu, c) = start(rule(Some(PrefillMode::Restart))).await;
     let prefill = "First we check the calendar.";
-    assert_eq!(
-        converse_text(&c, HAIKU_45, prefilled(prefill)).await,
-        REPLY
-    );
+    assert_eq!(converse_text(&c, HAIKU_45, prefilled(prefill)).await, REPLY);
     assert_eq!(stream_text(&c, HAIKU_45, prefilled(prefill)).await, REPLY);
 }
 

@@ -557,8 +557,14 @@ mod tests {
     #[test]
     fn after_prefill_continues_or_takes_the_reply() {
         let reply = "First we check.\nThen we book. Bye.";
-        assert_eq!(after_prefill(reply, "First we check."), "\nThen we book. Bye.");
-        assert_eq!(after_prefill(reply, "First we check. Then we"), " book. Bye.");
+        assert_eq!(
+            after_prefill(reply, "First we check."),
+            "\nThen we book. Bye."
+        );
+        assert_eq!(
+            after_prefill(reply, "First we check. Then we"),
+            " book. Bye."
+        );
         assert_eq!(after_prefill(reply, "Other."), reply);
         assert_eq!(after_prefill(reply, " "), reply);
         assert_eq!(after_prefill("Caf\u{e9} ok.", "Caf\u{e9}"), " ok.");

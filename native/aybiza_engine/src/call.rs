@@ -3,7 +3,7 @@
 
 use crate::clients::client_for;
 use crate::config::{decode_config, ClientConfig};
-use crate::convert::{output_block_to_json, to_sdk, SdkConverse};
+use crate::convert::{guardrail_trace_to_json, output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::messages::{self, MessagesCall};
@@ -566,6 +566,9 @@ async fn converse_stream(
                 if let Some(u) = ev.usage() {
                     state.usage(usage_from(u))?;
                 }
+                if let Some(g) = ev.trace().and_then(|t| t.guardrail()) {
+                    state.guardrail_trace(guardrail_trace_to_json(g))?;
+                }
             }
             _ => {}
         }
@@ -611,6 +614,10 @@ async fn converse(
     state.summary.stop_reason = Some(output.stop_reason().as_str().to_string());
     state.summary.usage = output.usage().map(usage_from);
     state.summary.latency_ms = output.metrics().map(|m| m.latency_ms().max(0) as u64);
+    state.summary.guardrail_trace = output
+        .trace()
+        .and_then(|t| t.guardrail())
+        .map(guardrail_trace_to_json);
     Ok(())
 }
 

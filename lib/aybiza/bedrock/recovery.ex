@@ -546,6 +546,27 @@ defmodule Aybiza.Bedrock.Recovery do
     {:continue, %{state | attempt_text: state.attempt_text <> delta}}
   end
 
+  # A guardrail intervention ends the call like a failure the policy never retries: another
+  # model or region under the same guardrail would be blocked too, and a model without it
+  # would bypass it.
+  defp handle_event({:done, %{stop_reason: :guardrail_intervened} = summary}, state) do
+    state = state |> maybe_announce_recovery() |> release_held_text()
+
+    where =
+      if Map.get(summary, :guardrail_trace, %{}) |> Map.has_key?("output_assessments"),
+        do: "the answer",
+        else: "the prompt or the answer"
+
+    error =
+      Error.new(:guardrail_intervened, "the request's guardrail blocked #{where}",
+        model_id: state.model_id,
+        region: state.region,
+        guardrail: Map.get(summary, :guardrail_trace)
+      )
+
+    handle_failure(error, state)
+  end
+
   defp handle_event({:done, summary}, state) do
     state = state |> maybe_announce_recovery() |> release_held_text()
     state = %{state | live?: false}
@@ -817,14 +838,23 @@ defmodule Aybiza.Bedrock.Recovery do
 
         # A first error that is not retried is the caller's to handle (it is returned); a call
         # that used up retries or fallbacks, or died mid-answer, is an error of the service.
-        level = if state.attempt > 1 or state.delivered != [], do: :error, else: :warning
+        level =
+          if final.reason != :guardrail_intervened and
+               (state.attempt > 1 or state.delivered != []),
+             do: :error,
+             else: :warning
 
         log(level, state, "call failed after #{state.attempt} attempt(s)", final,
           aybiza_event: :call_failed
         )
 
-        # Whatever the cause, a live caller must not be left in silence.
-        if plan.fallback_line, do: forward(state, {:fallback_line, plan.fallback_line})
+        # Whatever the cause, a live caller must not be left in silence; a guardrail that
+        # intervened has had its blocked message spoken when one was streamed.
+        spoken_guardrail_message? =
+          final.reason == :guardrail_intervened and state.delivered != []
+
+        if plan.fallback_line && not spoken_guardrail_message?,
+          do: forward(state, {:fallback_line, plan.fallback_line})
 
         final =
           if state.delivered != [],

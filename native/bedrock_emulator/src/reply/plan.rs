@@ -63,6 +63,7 @@ pub enum StopReason {
     ToolUse,
     MaxTokens,
     StopSequence(String),
+    GuardrailIntervened,
 }
 
 impl StopReason {
@@ -73,6 +74,7 @@ impl StopReason {
             StopReason::ToolUse => "tool_use",
             StopReason::MaxTokens => "max_tokens",
             StopReason::StopSequence(_) => "stop_sequence",
+            StopReason::GuardrailIntervened => "guardrail_intervened",
         }
     }
 }

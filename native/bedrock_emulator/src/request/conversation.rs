@@ -104,6 +104,32 @@ pub struct Conversation {
     /// `thinking: {type: "adaptive"}`.
     pub adaptive_thinking: bool,
     pub cache_items: Vec<CacheItem>,
+    /// Converse `guardrailConfig` (the Anthropic bodies carry none).
+    pub guardrail: Option<GuardrailRequest>,
+}
+
+/// A request's `guardrailConfig`, its values checked against Bedrock's constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardrailRequest {
+    pub identifier: String,
+    pub version: String,
+    /// `enabled`, `enabled_full` (a trace in the response) or `disabled` (default).
+    pub trace: String,
+    /// `sync` (default) or `async` (ConverseStream).
+    pub stream_processing_mode: String,
+}
+
+impl GuardrailRequest {
+    /// The guardrail id (the last part of an ARN).
+    pub fn id(&self) -> &str {
+        self.identifier
+            .rsplit_once("guardrail/")
+            .map_or(self.identifier.as_str(), |(_, id)| id)
+    }
+
+    pub fn trace_on(&self) -> bool {
+        self.trace != "disabled"
+    }
 }
 
 impl Conversation {

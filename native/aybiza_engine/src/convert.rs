@@ -524,6 +524,72 @@ mod tests {
     use super::*;
 
     #[test]
+    fn guardrail_trace_keeps_what_each_policy_reported() {
+        let topic = sdk::GuardrailTopic::builder()
+            .name("Investment advice")
+            .r#type(sdk::GuardrailTopicType::Deny)
+            .action(sdk::GuardrailTopicPolicyAction::Blocked)
+            .detected(true)
+            .build()
+            .unwrap();
+        let filter = sdk::GuardrailContentFilter::builder()
+            .r#type(sdk::GuardrailContentFilterType::Insults)
+            .confidence(sdk::GuardrailContentFilterConfidence::Medium)
+            .action(sdk::GuardrailContentPolicyAction::Blocked)
+            .build()
+            .unwrap();
+        let pii = sdk::GuardrailPiiEntityFilter::builder()
+            .r#match("4411")
+            .r#type(sdk::GuardrailPiiEntityType::CreditDebitCardNumber)
+            .action(sdk::GuardrailSensitiveInformationPolicyAction::Anonymized)
+            .build()
+            .unwrap();
+        let assessment = sdk::GuardrailAssessment::builder()
+            .topic_policy(
+                sdk::GuardrailTopicPolicyAssessment::builder()
+                    .topics(topic)
+                    .build()
+                    .unwrap(),
+            )
+            .content_policy(
+                sdk::GuardrailContentPolicyAssessment::builder()
+                    .filters(filter)
+                    .build()
+                    .unwrap(),
+            )
+            .sensitive_information_policy(
+                sdk::GuardrailSensitiveInformationPolicyAssessment::builder()
+                    .pii_entities(pii)
+                    .set_regexes(Some(vec![]))
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let trace = sdk::GuardrailTraceAssessment::builder()
+            .model_output("It is 4411.")
+            .input_assessment("gr1", assessment.clone())
+            .output_assessments("gr1", vec![assessment])
+            .action_reason("Guardrail blocked.")
+            .build();
+        let v = guardrail_trace_to_json(&trace);
+        assert_eq!(v["model_output"], json!(["It is 4411."]));
+        assert_eq!(v["action_reason"], "Guardrail blocked.");
+        let a = &v["input_assessment"]["gr1"];
+        assert_eq!(
+            a["topic_policy"]["topics"][0],
+            json!({"name": "Investment advice", "type": "DENY", "action": "BLOCKED", "detected": true})
+        );
+        assert_eq!(a["content_policy"]["filters"][0]["type"], "INSULTS");
+        assert_eq!(a["content_policy"]["filters"][0]["detected"], Value::Null);
+        assert_eq!(
+            a["sensitive_information_policy"]["pii_entities"][0]["type"],
+            "CREDIT_DEBIT_CARD_NUMBER"
+        );
+        assert!(a.get("word_policy").is_none());
+        assert_eq!(v["output_assessments"]["gr1"][0], *a);
+    }
+
+    #[test]
     fn documents_round_trip_without_recursion() {
         let v = json!({"a": [1, -2, 2.5, null, true, "s", {"b": []}], "c": {}});
         assert_eq!(document_to_json(&json_to_document(&v)), v);

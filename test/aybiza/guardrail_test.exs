@@ -169,6 +169,22 @@ defmodule Aybiza.Bedrock.GuardrailTest do
 
         assert message =~ "guardrail_config.#{field}"
       end
+
+      # Converse (not streaming) has no stream processing mode: refused, not dropped.
+      request = %{
+        model_id: "us." <> @haiku,
+        messages: [%{role: :user, content: "Hi"}],
+        guardrail_config: Map.put(guardrail(), :stream_processing_mode, "async")
+      }
+
+      assert {:error,
+              %Error{
+                reason: :invalid_request,
+                message: "guardrail_config.stream_processing_mode" <> _
+              }} = Bedrock.converse(request, opts)
+
+      assert {:ok, %{text: "Happy to help. What else?"}} =
+               Bedrock.converse(Map.put(request, :guardrail_config, guardrail()), opts)
     end
   end
 

@@ -175,6 +175,19 @@ fn prepare(
     Ok(match operation {
         Operation::ConverseStream | Operation::Converse => {
             let mut req = decode_converse_with(request, limits)?;
+            // Converse's GuardrailConfiguration has no stream processing mode: refused, not
+            // silently dropped.
+            if operation == Operation::Converse
+                && req
+                    .guardrail_config
+                    .as_ref()
+                    .is_some_and(|g| g.stream_processing_mode.is_some())
+            {
+                return Err(Error::invalid_request(
+                    "guardrail_config.stream_processing_mode",
+                    "applies to streaming calls (ConverseStream) only",
+                ));
+            }
             // Catalog rules (lifecycle, profile, sampling, thinking) before any network.
             preflight::check_converse(&mut req, region)?;
             let input_tokens = estimate_input_tokens(&req);

@@ -130,6 +130,22 @@ async fn the_model_continues_after_the_prefill() {
 }
 
 #[tokio::test]
+async fn an_unscripted_answer_continues_after_the_prefill_too() {
+    let (_emu, c) = start(Vec::new()).await;
+    let ask = prefilled("x")[..1].to_vec();
+    let full = converse_text(&c, HAIKU_45, ask).await;
+    let first = &full[..full.find(". ").expect("two sentences") + 1];
+    assert_eq!(
+        converse_text(&c, HAIKU_45, prefilled(first)).await,
+        full[first.len()..]
+    );
+    assert_eq!(
+        stream_text(&c, HAIKU_45, prefilled(first)).await,
+        full[first.len()..]
+    );
+}
+
+#[tokio::test]
 async fn a_restart_rule_answers_from_the_beginning() {
     let (_emu, c) = start(rule(Some(PrefillMode::Restart))).await;
     let prefill = "First we check the calendar.";

@@ -291,6 +291,21 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
     Ok(())
 }
 
+/// The bytes a reply is seeded from: the body in canonical JSON (same request, same reply,
+/// whatever the key order or spacing), without its final assistant turn when that is a
+/// prefill, so a model continuing after a prefill continues the answer it would have given.
+fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return body.to_vec();
+    };
+    if prefilled {
+        if let Some(messages) = value.get_mut("messages").and_then(|m| m.as_array_mut()) {
+            messages.pop();
+        }
+    }
+    serde_json::to_vec(&value).unwrap_or_else(|_| body.to_vec())
+}
+
 /// Everything between auth and the reply: model, body, rules, faults before the stream.
 pub fn prepare(
     state: &State,
@@ -364,7 +379,7 @@ pub fn prepare(
         None => None,
     };
 
-    let mut rng = Rng::from_bytes(body);
+    let mut rng = Rng::from_bytes(&reply_seed(body, conv.prefill().is_some()));
     let mut plan = replies::plan(&conv, &script, &mut rng);
     let intervention = match (guardrail, &script.guardrail) {
         (Some((request, spec)), Some(rule)) => {

@@ -151,6 +151,45 @@ defmodule Aybiza.Bedrock.RecoveryRepeatTest do
     assert skipped >= 1
   end
 
+  test "the prefill holds what was spoken, never the unfinished tail that was only shown" do
+    error = Aybiza.Error.new(:throttled, "fake", phase: :mid_stream)
+
+    failing =
+      {:events,
+       [
+         :message_start,
+         {:text, "First we check the calendar. Then we bo"},
+         {:sentence, 0, "First we check the calendar."},
+         {:error, error}
+       ]}
+
+    script = FakeBackend.script([failing, {:answer, ["Then we book the slot."]}])
+
+    {:ok, ref} =
+      BedrockClient.generate_response("Book me in", %{},
+        backend: {FakeBackend, script: script},
+        model_id: @haiku45,
+        region: unique_region(),
+        policy: [random: fn _ -> 0 end],
+        breaker: [failure_threshold: 1_000],
+        fallback_line: false
+      )
+
+    events = collect_events(ref)
+
+    assert Enum.map(sentences(events), &elem(&1, 1)) == [
+             "First we check the calendar.",
+             "Then we book the slot."
+           ]
+
+    [_, %{request: second}] = FakeBackend.calls(script)
+
+    assert List.last(second.messages) == %{
+             role: :assistant,
+             content: [%{text: "First we check the calendar."}]
+           }
+  end
+
   test "sentence keys ignore case, whitespace and punctuation, and speech spelling" do
     assert Recovery.sentence_key("Here is the A-P-I key!") ==
              Recovery.sentence_key("here is the API  key")

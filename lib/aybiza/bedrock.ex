@@ -22,7 +22,8 @@ defmodule Aybiza.Bedrock do
                        tool_choice: :auto},
         additional_model_request_fields: %{"top_k" => 250},
         performance_config: %{latency: :optimized},
-        guardrail_config: %{guardrail_identifier: "gr-1", guardrail_version: "1"},
+        guardrail_config: %{guardrail_identifier: "gr1", guardrail_version: "1",
+                            trace: "enabled", stream_processing_mode: "sync"},
         request_metadata: %{"call_id" => "c-42"}
       }
 
@@ -30,7 +31,13 @@ defmodule Aybiza.Bedrock do
   `%{document: %{format: :pdf | :txt | ..., name: s, bytes: bin}}`,
   `%{tool_use: %{tool_use_id: id, name: s, input: map}}`,
   `%{tool_result: %{tool_use_id: id, content: [%{text: s} | %{json: map}], status: :success | :error}}`,
-  `%{reasoning_content: %{text: s, signature: s}}`, `%{cache_point: %{type: "default"}}`.
+  `%{reasoning_content: %{text: s, signature: s}}`, `%{cache_point: %{type: "default"}}`,
+  `%{guard_content: %{text: %{text: s, qualifiers: ["grounding_source" | "query" |
+  "guard_content"]}}}` (also in `system`: with guard content, the guardrail evaluates only
+  those blocks; Converse only, refused on the Messages API). `guardrail_config` values are
+  checked against Bedrock's patterns (identifier: an id or a guardrail ARN; version: `"DRAFT"`
+  or 1-99999999; `trace`: `"enabled" | "disabled" | "enabled_full"`;
+  `stream_processing_mode`: `"sync" | "async"`) before any network.
   `content: "text"` is short for `[%{text: "text"}]`. A malformed request returns
   `{:error, %Aybiza.Error{reason: :invalid_request}}` whose message names the field path,
   e.g. `messages[2].content[0].image.format`, before anything touches the network.
@@ -107,6 +114,7 @@ defmodule Aybiza.Bedrock do
           | {:first_token, non_neg_integer()}
           | {:stop_reason, atom()}
           | {:usage, map()}
+          | {:guardrail_trace, map()}
           | {:done, map()}
           | {:error, Error.t()}
 
@@ -146,6 +154,14 @@ defmodule Aybiza.Bedrock do
       `:guardrail_intervened`, `:content_filtered`.
     * `{:usage, %{input_tokens: _, output_tokens: _, total_tokens: _,
       cache_read_input_tokens: _, cache_write_input_tokens: _}}`.
+    * `{:guardrail_trace, trace}` - with a `guardrail_config` whose `trace` is enabled: the
+      guardrail's assessment, string keys in snake_case: `"input_assessment"` (guardrail id
+      -> assessment) for a blocked prompt, `"model_output"` and `"output_assessments"`
+      (guardrail id -> assessments) for a blocked answer, `"action_reason"`; each assessment
+      holds the policies that reported (`"topic_policy"`, `"content_policy"`,
+      `"word_policy"`, `"sensitive_information_policy"`, `"contextual_grounding_policy"`,
+      `"automated_reasoning_policy"` as a finding count) and `"invocation_metrics"`. Also in
+      the summary as `:guardrail_trace` (the key is absent when no trace came).
 
   and then exactly one terminal message:
 

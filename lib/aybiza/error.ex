@@ -33,10 +33,13 @@ defmodule Aybiza.Error do
   | `:circuit_open` | `Aybiza.AWS.BedrockClient`: the circuit breaker of that model and region is open, so the attempt was not sent (the policy moves on to a fallback) | yes (elsewhere) |
   | `:quota_share_exceeded` | `Aybiza.Bedrock.Cluster.Admission`: this node's share of the account's Bedrock quota for that model and region had no room within the admission wait bound, so the attempt was not sent (the policy moves on to a fallback, as for `:circuit_open`) | yes (elsewhere) |
   | `:max_rounds` | `Aybiza.Bedrock.ToolLoop`: the model still asked for tools after `:max_rounds` rounds | no |
+  | `:guardrail_intervened` | `Aybiza.AWS.BedrockClient`: the request's guardrail blocked the prompt or the answer (stop reason `guardrail_intervened`); `guardrail` holds the trace when one was asked for | no |
   | `:internal` | a bug in this library or a process of the call that died (a panic caught in a task, a relay or tool loop that exited before its terminal) | no |
 
   `phase` is `:before_stream` when nothing reached the caller yet, `:mid_stream` otherwise;
   then `delivered` tells what the caller already received (`chars`, `sentences`, `text`).
+  `guardrail` is the guardrail trace of a `:guardrail_intervened` error (string keys, as in
+  `{:guardrail_trace, trace}`), else nil.
   Messages never contain credentials.
   """
 
@@ -70,6 +73,7 @@ defmodule Aybiza.Error do
           | :circuit_open
           | :quota_share_exceeded
           | :max_rounds
+          | :guardrail_intervened
           | :internal
 
   @type t :: %__MODULE__{
@@ -83,7 +87,8 @@ defmodule Aybiza.Error do
           model_id: String.t() | nil,
           region: String.t() | nil,
           delivered:
-            %{chars: non_neg_integer(), sentences: non_neg_integer(), text: String.t()} | nil
+            %{chars: non_neg_integer(), sentences: non_neg_integer(), text: String.t()} | nil,
+          guardrail: map() | nil
         }
 
   defexception reason: :internal,
@@ -95,7 +100,8 @@ defmodule Aybiza.Error do
                request_id: nil,
                model_id: nil,
                region: nil,
-               delivered: nil
+               delivered: nil,
+               guardrail: nil
 
   @retryable [
     :throttled,

@@ -112,7 +112,7 @@ defmodule Aybiza.Bedrock.FakeBackend do
            stop_reason: :end_turn,
            usage: usage(sentences),
            text: text,
-           content: [%{text: text}],
+           content: [%{"text" => text}],
            sentences: length(sentences),
            cost: %{nanodollars: 1_000 * length(sentences), estimated?: false},
            timings: %{

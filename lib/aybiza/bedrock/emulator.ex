@@ -35,7 +35,11 @@ defmodule Aybiza.Bedrock.Emulator do
       `exception_after`, `reset_after`, `stall_after`, `corrupt_after`, `truncate_after`) or a
       spec string such as `"exception=throttlingException@3"`
     * `:rules` - list of maps/keywords (`model`, `prompt_contains`, `reply`,
-      `reply_after_tool`, `tool_uses`, `thinking`, `pacing`, `faults`)
+      `reply_after_tool`, `tool_uses`, `thinking`, `prefill` (`"continue"` or `"restart"`),
+      `guardrail` (`%{on: "input" | "output", id: ..., topic: ...}`), `pacing`, `faults`)
+    * `:guardrails` - the guardrails that exist, as maps/keywords (`id`, `versions` (default
+      `["1"]`; `"DRAFT"` always exists), `blocked_input_messaging`,
+      `blocked_outputs_messaging`); a request naming another guardrail is rejected
     * `:verify_signatures` - `false` accepts any Authorization (default `true`)
     * `:models` - extra model ids to accept
     * `:name` - optional registered name
@@ -60,6 +64,7 @@ defmodule Aybiza.Bedrock.Emulator do
     rules: [],
     verify_signatures: true,
     models: [],
+    guardrails: [],
     tls: false,
     tls_port: 0,
     sonic: nil
@@ -259,6 +264,7 @@ defmodule Aybiza.Bedrock.Emulator do
       rules: Enum.map(opts[:rules] || [], &normalize/1),
       verify_signatures: opts[:verify_signatures],
       extra_models: opts[:models] || [],
+      guardrails: Enum.map(opts[:guardrails] || [], &normalize/1),
       tls: opts[:tls] || false,
       tls_port: opts[:tls_port] || 0,
       sonic: normalize(opts[:sonic])

@@ -11,6 +11,7 @@ defmodule Aybiza.Bedrock.Policy do
   | `:validation` | no retry, except a request with `performance_config: %{latency: :optimized}` whose rejection mentions latency/performance: retried once with standard latency |
   | `:timeout`, `:first_byte_timeout`, `:idle_timeout`, `:model_timeout` | a faster model (lower tier of the chain) |
   | `:model_stream_error`, `:protocol` | the same model once after backoff, then the next model of the chain |
+  | `:guardrail_intervened` (stop reason `guardrail_intervened`: the request's guardrail blocked the prompt or the answer) | no retry, no fallback model or region (the same guardrail would block again; another model without it would bypass it): the terminal error carries the trace in `guardrail`, after the spoken fallback line when the caller heard nothing (the guardrail's blocked message, when streamed, was spoken) |
   | `:access_denied`, `:invalid_credentials`, `:expired_credentials`, `:model_not_found`, anything else | no retry: a terminal error whose message says what to fix |
 
   Every step also stops when `:max_attempts` attempts were made (then the call ends with a
@@ -47,7 +48,8 @@ defmodule Aybiza.Bedrock.Policy do
     model_not_found:
       "the model id does not exist in this region; check the id or use an inference profile",
     quota_exceeded: "a service quota was exceeded; request an increase",
-    unknown_model: "the model id is not in the catalog"
+    unknown_model: "the model id is not in the catalog",
+    guardrail_intervened: "never retried: see the error's guardrail trace"
   }
 
   @region_errors [:service_unavailable, :internal_server, :connect, :connect_timeout]
@@ -295,6 +297,7 @@ defmodule Aybiza.Bedrock.Policy.Models do
           tier: :opus | :sonnet | :haiku | :other,
           default_max_tokens: pos_integer(),
           tools?: boolean(),
+          prefill?: boolean(),
           thinking?: boolean(),
           temperature_and_top_p?: boolean(),
           sampling?: boolean()
@@ -383,6 +386,11 @@ defmodule Aybiza.Bedrock.Policy.Models do
       tier: to_tier(spec.tier),
       default_max_tokens: spec.default_max_tokens,
       tools?: spec.capabilities.tools,
+      # A final assistant turn (prefill) is an Anthropic feature, removed from the Claude 4.6
+      # family on (400 "This model does not support assistant message prefill", per
+      # platform.claude.com/docs/en/about-claude/models/whats-new-claude-4-6#prefill-removal):
+      # exactly the catalog's Claude models with adaptive thinking.
+      prefill?: spec.family == "anthropic" and not spec.capabilities.thinking_adaptive,
       # The client asks for budget thinking (`type: "enabled"`), which adaptive-only models reject.
       thinking?: spec.capabilities.thinking_budget,
       temperature_and_top_p?: spec.capabilities.accepts_temperature_and_top_p,

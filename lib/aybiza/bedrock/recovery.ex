@@ -31,7 +31,8 @@ defmodule Aybiza.Bedrock.Recovery do
     * `{:fallback_line, text}` - the call failed for good (all tries spent, or an error that
       is never retried); `text` is a line to speak so the caller is not left in silence
       (only with the `:fallback_line` option), sent just before
-      `{:error, error}`.
+      `{:error, error}`. Not after a `:guardrail_intervened` whose blocked message was
+      spoken (see "Guardrails" in `docs/CLIENT.md`).
 
   `:message_start` and `{:first_token, us}` are forwarded once per call (the first attempt
   that produces them); `{:first_token, us}` is measured from the start of the call.
@@ -42,20 +43,27 @@ defmodule Aybiza.Bedrock.Recovery do
   fallback, chosen by the policy as for any failure) continues the answer instead of
   restarting it:
 
-    * `:prefill` (Anthropic models without extended thinking): the delivered text is sent
-      back as the start of the assistant's turn, so the model writes only what follows.
-    * `:instruction` (other models, or extended thinking, where a prefilled assistant turn
-      is not allowed): the system prompt gets an instruction quoting the delivered text and
-      asking to continue after it without repeating it.
+    * `:prefill` (Claude models that accept a final assistant turn, without extended
+      thinking): the delivered sentences are sent back as the start of the assistant's
+      turn, so the model writes only what follows.
+    * `:instruction` (other models, extended thinking, and the Claude 4.6 family and later,
+      which reject a prefill): the system prompt gets an instruction quoting the delivered
+      text and asking to continue after it without repeating it.
 
-  Sentence sequence numbers continue where they stopped (`seq` never repeats or goes back),
-  so no sentence is spoken twice. Text deltas of the failed attempt after its last complete
-  sentence were shown but never spoken; the continuation starts after the last spoken
-  sentence, so a display may see that unfinished tail written again. The `{:done, summary}`
-  of a recovered call has `:text` = delivered text + continuation, `:sentences` counting all
-  delivered sentences, `:recovered?` true and `:recoveries` (one map per recovery).
+  The continuation is given only what the caller heard (the delivered sentences, not the
+  failed attempt's unfinished tail). Whatever the model does with it, a continuation
+  sentence that repeats a sentence delivered earlier in the call (compared by
+  `sentence_key/1`: case, whitespace and punctuation ignored, after the segmenter's speech
+  normalization) is not forwarded, so a continuation that restarts the answer is skipped up
+  to the point already spoken; its text deltas are held until its first new sentence and
+  the skipped part dropped. Sentence sequence numbers continue where they stopped (`seq`
+  never repeats or goes back). The `{:done, summary}` of a recovered call has `:text` = the
+  sentences the caller heard, `:sentences` counting them, `:skipped_sentences`,
+  `:recovered?` true, `:recoveries` (one map per recovery) and `:content`, the
+  continuation's blocks (string keys) with the whole text in place of the first text block.
   A failure before any sentence was delivered is retried from the start. With
-  `recovery: false` a mid-stream failure is terminal.
+  `recovery: false` a mid-stream failure is terminal. See "Mid-stream recovery" in
+  `docs/CLIENT.md` for exactly what is guaranteed.
 
   Every summary gets `:attempts` (the number of attempts) and `:fallbacks` (the
   `{model_id, region}` targets after the first).
@@ -215,16 +223,18 @@ defmodule Aybiza.Bedrock.Recovery do
   @doc "The continuation mode for `model_id` and `request` when recovery is `setting`."
   @spec continuation_mode(String.t(), map(), boolean() | :prefill | :instruction) ::
           :prefill | :instruction
-  def continuation_mode(_model_id, _request, mode) when mode in [:prefill, :instruction], do: mode
+  def continuation_mode(_model_id, _request, :instruction), do: :instruction
 
+  # `true` and `:prefill` alike: prefill wherever the model accepts it, since Bedrock rejects
+  # a prefill the model does not take (a 400 would end the call).
   def continuation_mode(model_id, request, _setting) do
     thinking? =
       request |> Map.get(:additional_model_request_fields, %{}) |> Map.has_key?("thinking")
 
-    # Prefill is an Anthropic feature; a model the catalog does not know gets the
-    # instruction, which every model understands.
-    anthropic? = match?({:ok, %{family: "anthropic"}}, Models.facts(model_id))
-    if anthropic? and not thinking?, do: :prefill, else: :instruction
+    # Prefill is an Anthropic feature that the Claude 4.6 family and later reject; a model
+    # the catalog does not know gets the instruction, which every model understands.
+    prefill? = match?({:ok, %{prefill?: true}}, Models.facts(model_id))
+    if prefill? and not thinking?, do: :prefill, else: :instruction
   end
 
   # --- the guard ---
@@ -296,8 +306,14 @@ defmodule Aybiza.Bedrock.Recovery do
       # whether backend_ref is a running backend stream (not a timer or a synthetic ref)
       live?: false,
       attempt_started_ms: nil,
-      # sentences delivered to the caller in earlier attempts of this call
+      # sentences delivered to the caller in earlier attempts of this call, and their
+      # comparison keys (see `sentence_key/1`)
       delivered: [],
+      delivered_keys: MapSet.new(),
+      # continuation sentences not forwarded because they repeat a delivered one
+      skipped: 0,
+      # text deltas of a continuation held until its first new sentence (nil: not holding)
+      held_text: nil,
       attempt_sentences: [],
       attempt_text: "",
       message_started?: false,
@@ -435,7 +451,8 @@ defmodule Aybiza.Bedrock.Recovery do
               attempt_request: request,
               attempt_started_ms: System.monotonic_time(:millisecond),
               attempt_sentences: [],
-              attempt_text: ""
+              attempt_text: "",
+              held_text: if(state.delivered != [], do: "")
           }
         else
           # A request that cannot be built, or a synchronous refusal, goes through the same
@@ -531,17 +548,15 @@ defmodule Aybiza.Bedrock.Recovery do
 
   defp handle_event({:sentence, _seq, text}, state) do
     state = maybe_announce_recovery(state)
-    seq = length(state.delivered) + length(state.attempt_sentences)
-    forward(state, {:sentence, seq, text})
 
-    emit(
-      state,
-      [:aybiza_bedrock, :stream, :sentence],
-      %{duration: System.monotonic_time() - state.started_mono, seq: seq},
-      %{attempt: state.attempt}
-    )
+    if repeated?(text, state),
+      do: {:continue, skip_sentence(state, text)},
+      else: forward_sentence(release_held_text(state), text)
+  end
 
-    {:continue, %{state | attempt_sentences: state.attempt_sentences ++ [text]}}
+  defp handle_event({:text, delta}, %{held_text: held} = state) when is_binary(held) do
+    state = maybe_announce_recovery(state)
+    {:continue, %{state | held_text: held <> delta, attempt_text: state.attempt_text <> delta}}
   end
 
   defp handle_event({:text, delta} = event, state) do
@@ -550,8 +565,32 @@ defmodule Aybiza.Bedrock.Recovery do
     {:continue, %{state | attempt_text: state.attempt_text <> delta}}
   end
 
+  # A guardrail intervention ends the call like a failure the policy never retries: another
+  # model or region under the same guardrail would be blocked too, and a model without it
+  # would bypass it.
+  defp handle_event({:done, %{stop_reason: :guardrail_intervened} = summary}, state) do
+    state = state |> maybe_announce_recovery() |> release_held_text()
+
+    where =
+      if Map.get(summary, :guardrail_trace, %{}) |> Map.has_key?("output_assessments"),
+        do: "the answer",
+        else: "the prompt or the answer"
+
+    error =
+      Error.new(:guardrail_intervened, "the request's guardrail blocked #{where}",
+        model_id: state.model_id,
+        region: state.region,
+        guardrail: Map.get(summary, :guardrail_trace),
+        # Bedrock bills a blocked call: the attempt's usage and cost go to the accounting.
+        delivered: %{usage: Map.get(summary, :usage), cost: Map.get(summary, :cost)}
+      )
+
+    handle_failure(error, state)
+  end
+
   defp handle_event({:done, summary}, state) do
-    state = %{maybe_announce_recovery(state) | live?: false}
+    state = state |> maybe_announce_recovery() |> release_held_text()
+    state = %{state | live?: false}
     %{plan: plan} = state
     duration_ms = System.monotonic_time(:millisecond) - state.attempt_started_ms
     CircuitBreaker.record_success(state.model_id, state.region, duration_ms, plan.breaker)
@@ -605,6 +644,90 @@ defmodule Aybiza.Bedrock.Recovery do
     {:continue, state}
   end
 
+  defp forward_sentence(state, text) do
+    seq = length(state.delivered) + length(state.attempt_sentences)
+    forward(state, {:sentence, seq, text})
+
+    emit(
+      state,
+      [:aybiza_bedrock, :stream, :sentence],
+      %{duration: System.monotonic_time() - state.started_mono, seq: seq},
+      %{attempt: state.attempt}
+    )
+
+    {:continue, %{state | attempt_sentences: state.attempt_sentences ++ [text]}}
+  end
+
+  # --- a continuation never repeats a delivered sentence ---
+
+  # A continuation sentence whose key equals the key of a sentence delivered earlier in the
+  # call (a model that restarts its answer, or repeats the end of the prefill) is dropped.
+  defp repeated?(_text, %{delivered: []}), do: false
+
+  defp repeated?(text, state) do
+    key = sentence_key(text)
+    key != "" and MapSet.member?(state.delivered_keys, key)
+  end
+
+  @doc """
+  The key two sentences are compared by when a continuation may repeat what was spoken:
+  letters and digits only, lowercased (`"A-P-I key!"` and `"api key"` agree).
+  """
+  # The comparison key of a sentence: letters and digits only, lowercased. Delivered and
+  # continuation sentences come out of the same segmenter, so the voice preset's speech
+  # normalization (markdown removed, acronyms spelled "A-P-I") has already been applied to
+  # both; the key then ignores case, whitespace and punctuation ("A-P-I" and "API" agree).
+  @spec sentence_key(String.t()) :: String.t()
+  def sentence_key(text) do
+    text |> String.downcase() |> String.replace(~r/[^\p{L}\p{N}]+/u, "")
+  end
+
+  # A skipped sentence's text leaves the held deltas too, so a display does not show the
+  # restart either (when the held text cannot be matched, it is kept: only speech is
+  # guaranteed).
+  defp skip_sentence(state, text) do
+    held =
+      case state.held_text do
+        held when is_binary(held) -> drop_through(held, sentence_key(text))
+        nil -> nil
+      end
+
+    %{state | skipped: state.skipped + 1, held_text: held}
+  end
+
+  # `held` after the shortest prefix whose key is `key`; `held` itself if it has none.
+  defp drop_through(held, key), do: drop_through(held, key, held)
+
+  defp drop_through(rest, "", _held), do: rest
+  defp drop_through("", _key, held), do: held
+
+  defp drop_through(rest, key, held) do
+    {char, rest} = String.next_grapheme(rest)
+
+    case sentence_key(char) do
+      "" ->
+        drop_through(rest, key, held)
+
+      char_key ->
+        if String.starts_with?(key, char_key),
+          do:
+            drop_through(
+              rest,
+              binary_part(key, byte_size(char_key), byte_size(key) - byte_size(char_key)),
+              held
+            ),
+          else: held
+    end
+  end
+
+  # The first new sentence of a continuation (or its end) releases the held text deltas.
+  defp release_held_text(%{held_text: nil} = state), do: state
+
+  defp release_held_text(%{held_text: held} = state) do
+    if String.trim(held) != "", do: forward(state, {:text, held})
+    %{state | held_text: nil}
+  end
+
   defp handle_failure(%Error{} = error, state) do
     %{plan: plan} = state
     state = %{state | live?: false}
@@ -646,7 +769,13 @@ defmodule Aybiza.Bedrock.Recovery do
         do: {:stop, error},
         else: Policy.next_step(error, attempt_info(state), plan.policy)
 
-    state = %{state | delivered: state.delivered ++ spoken_now, attempt_sentences: []}
+    state = %{
+      state
+      | delivered: state.delivered ++ spoken_now,
+        delivered_keys: Enum.into(Enum.map(spoken_now, &sentence_key/1), state.delivered_keys),
+        attempt_sentences: [],
+        held_text: nil
+    }
 
     state =
       if spoken_now != [],
@@ -748,14 +877,23 @@ defmodule Aybiza.Bedrock.Recovery do
 
         # A first error that is not retried is the caller's to handle (it is returned); a call
         # that used up retries or fallbacks, or died mid-answer, is an error of the service.
-        level = if state.attempt > 1 or state.delivered != [], do: :error, else: :warning
+        level =
+          if final.reason != :guardrail_intervened and
+               (state.attempt > 1 or state.delivered != []),
+             do: :error,
+             else: :warning
 
         log(level, state, "call failed after #{state.attempt} attempt(s)", final,
           aybiza_event: :call_failed
         )
 
-        # Whatever the cause, a live caller must not be left in silence.
-        if plan.fallback_line, do: forward(state, {:fallback_line, plan.fallback_line})
+        # Whatever the cause, a live caller must not be left in silence; a guardrail that
+        # intervened has had its blocked message spoken when one was streamed.
+        spoken_guardrail_message? =
+          final.reason == :guardrail_intervened and state.delivered != []
+
+        if plan.fallback_line && not spoken_guardrail_message?,
+          do: forward(state, {:fallback_line, plan.fallback_line})
 
         final =
           if state.delivered != [],
@@ -835,13 +973,15 @@ defmodule Aybiza.Bedrock.Recovery do
 
     summary =
       if state.delivered != [] do
-        prefix = Enum.join(state.delivered, " ")
-        text = String.trim_leading(Map.get(summary, :text) || "")
+        # What the caller heard: the delivered sentences and the continuation's new ones
+        # (a continuation's repeats are not part of the answer).
+        text = Enum.join(state.delivered ++ state.attempt_sentences, " ")
 
         Map.merge(summary, %{
-          text: prefix <> " " <> text,
+          text: text,
           sentences: length(state.delivered) + length(state.attempt_sentences),
-          content: [%{text: prefix <> " " <> text}]
+          skipped_sentences: state.skipped,
+          content: recovered_content(Map.get(summary, :content), text)
         })
       else
         summary
@@ -899,6 +1039,22 @@ defmodule Aybiza.Bedrock.Recovery do
 
     {state, Accounting.total(state.attempt_costs)}
   end
+
+  # The continuation's content blocks (string keys, as the engine sends them) with the text of
+  # the whole answer in place of its first text block: tool-use and reasoning blocks are
+  # kept where they are, so the message can be sent back on the next turn.
+  defp recovered_content(content, text) when is_list(content) do
+    {blocks, placed?} =
+      Enum.flat_map_reduce(content, false, fn
+        %{"text" => _}, true -> {[], true}
+        %{"text" => _}, false -> {[%{"text" => text}], true}
+        block, placed? -> {[block], placed?}
+      end)
+
+    if placed?, do: blocks, else: [%{"text" => text} | blocks]
+  end
+
+  defp recovered_content(_content, text), do: [%{"text" => text}]
 
   defp delivered_info(state) do
     text = Enum.join(state.delivered, " ")

@@ -216,6 +216,13 @@ fn content_blocks(blocks: &[ContentBlock], path: &str) -> Result<Vec<Value>, Err
                 mark_last(&mut out, cp, &path)?;
                 continue;
             }
+            // Guardrails are Converse's: refused like `guardrail_config`, never dropped.
+            ContentBlock::GuardContent(_) => {
+                return Err(Error::invalid_request(
+                    &format!("{path}.guard_content"),
+                    "guard content has no equivalent on the Anthropic Messages API (use api: :converse)",
+                ))
+            }
         };
         out.push(value);
     }
@@ -272,6 +279,12 @@ pub fn to_messages_body(req: &ConverseRequest, endpoint: MessagesEndpoint) -> Re
         match b {
             SystemBlock::Text(t) => system.push(json!({"type": "text", "text": t})),
             SystemBlock::CachePoint(cp) => mark_last(&mut system, cp, &format!("system[{i}]"))?,
+            SystemBlock::GuardContent(_) => {
+                return Err(Error::invalid_request(
+                    &format!("system[{i}].guard_content"),
+                    "guard content has no equivalent on the Anthropic Messages API (use api: :converse)",
+                ))
+            }
         }
     }
     if !system.is_empty() {
@@ -661,6 +674,20 @@ mod tests {
             "content": [{"cachePoint": {}}, {"text": "x"}]}]});
         let e = to_messages_body(&req(v), MessagesEndpoint::Runtime).unwrap_err();
         assert!(e.message.contains("cache point"), "{}", e.message);
+        let v = json!({"modelId": "anthropic.claude-opus-4-7", "messages": [{"role": "user",
+            "content": [{"text": "x"}, {"guardContent": {"text": {"text": "y"}}}]}]});
+        let e = to_messages_body(&req(v), MessagesEndpoint::Runtime).unwrap_err();
+        assert!(e
+            .message
+            .starts_with("messages[0].content[1].guard_content"));
+        let v = json!({"modelId": "anthropic.claude-opus-4-7", "system": [{"guardContent":
+            {"text": {"text": "y"}}}], "messages": [{"role": "user", "content": "x"}]});
+        let e = to_messages_body(&req(v), MessagesEndpoint::Runtime).unwrap_err();
+        assert!(
+            e.message.starts_with("system[0].guard_content"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

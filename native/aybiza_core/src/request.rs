@@ -109,7 +109,21 @@ pub enum ContentBlock {
     },
     RedactedReasoning(Vec<u8>),
     CachePoint(CachePoint),
+    /// Text a guardrail evaluates (Converse `guardContent`); with guard content in a
+    /// request, the guardrail evaluates only those blocks.
+    GuardContent(GuardContent),
 }
+
+/// Converse `guardContent: {text: {text, qualifiers}}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardContent {
+    pub text: String,
+    /// `grounding_source`, `query`, `guard_content` (contextual grounding checks).
+    pub qualifiers: Vec<String>,
+}
+
+/// The qualifiers Bedrock takes (GuardrailConverseContentQualifier).
+pub const GUARD_QUALIFIERS: &[&str] = &["grounding_source", "query", "guard_content"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolResultContent {
@@ -135,6 +149,7 @@ pub struct CachePoint {
 pub enum SystemBlock {
     Text(String),
     CachePoint(CachePoint),
+    GuardContent(GuardContent),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -814,6 +829,9 @@ fn decode_content_block(v: &Value, path: &str) -> Result<ContentBlock> {
             Ok(ContentBlock::Reasoning { text, signature })
         }
         "cachePoint" => Ok(ContentBlock::CachePoint(decode_cache_point(inner, &path)?)),
+        "guardContent" => Ok(ContentBlock::GuardContent(decode_guard_content(
+            inner, &path,
+        )?)),
         other => Err(Error::invalid_request(
             &path,
             format!("unknown content block type {other:?}"),
@@ -934,11 +952,51 @@ fn decode_system_block(v: &Value, path: &str) -> Result<SystemBlock> {
     match key.as_str() {
         "text" => Ok(SystemBlock::Text(as_string(inner, &path)?)),
         "cachePoint" => Ok(SystemBlock::CachePoint(decode_cache_point(inner, &path)?)),
+        "guardContent" => Ok(SystemBlock::GuardContent(decode_guard_content(
+            inner, &path,
+        )?)),
         other => Err(Error::invalid_request(
             &path,
-            format!("unknown system block {other:?} (text, cache_point)"),
+            format!("unknown system block {other:?} (text, cache_point, guard_content)"),
         )),
     }
+}
+
+/// `guard_content: %{text: %{text: "...", qualifiers: ["query"]}}` (Converse's shape).
+fn decode_guard_content(v: &Value, path: &str) -> Result<GuardContent> {
+    let mut obj = Obj::new(v, path)?;
+    let text_path = obj.child("text");
+    let Some(inner) = obj.get("text") else {
+        return Err(Error::invalid_request(
+            path,
+            "expected %{text: %{text: ..., qualifiers: [...]}} (only text guard content is supported)",
+        ));
+    };
+    let mut t = Obj::new(inner, &text_path)?;
+    let text = t.require_string("text")?;
+    let q_path = t.child("qualifiers");
+    let qualifiers = match t.get("qualifiers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(q) => as_array(q, &q_path)?
+            .iter()
+            .enumerate()
+            .map(|(i, q)| {
+                let p = format!("{q_path}[{i}]");
+                let s = as_string(q, &p)?;
+                if GUARD_QUALIFIERS.contains(&s.as_str()) {
+                    Ok(s)
+                } else {
+                    Err(Error::invalid_request(
+                        &p,
+                        format!("must be one of {GUARD_QUALIFIERS:?}, got {s:?}"),
+                    ))
+                }
+            })
+            .collect::<Result<Vec<_>>>()?,
+    };
+    t.finish()?;
+    obj.finish()?;
+    Ok(GuardContent { text, qualifiers })
 }
 
 fn decode_inference_config(v: &Value, path: &str) -> Result<InferenceConfig> {
@@ -1087,6 +1145,45 @@ fn decode_guardrail(v: &Value, path: &str) -> Result<GuardrailConfig> {
     let version = obj.require_string("guardrailVersion")?;
     let trace = obj.string("trace")?;
     let stream_processing_mode = obj.string("streamProcessingMode")?;
+    // Bedrock's patterns (API_runtime_GuardrailStreamConfiguration), checked before any
+    // network.
+    if !guardrail_identifier_ok(&identifier) {
+        return Err(Error::invalid_request(
+            &format!("{path}.guardrail_identifier"),
+            "must be a guardrail id (lowercase letters and digits) or a guardrail ARN",
+        ));
+    }
+    if !(version == "DRAFT"
+        || (matches!(version.len(), 1..=8)
+            && !version.starts_with('0')
+            && version.bytes().all(|b| b.is_ascii_digit())))
+    {
+        return Err(Error::invalid_request(
+            &format!("{path}.guardrail_version"),
+            format!("must be \"DRAFT\" or a version number 1..99999999, got {version:?}"),
+        ));
+    }
+    for (field, value, allowed) in [
+        (
+            "trace",
+            &trace,
+            &["enabled", "disabled", "enabled_full"][..],
+        ),
+        (
+            "stream_processing_mode",
+            &stream_processing_mode,
+            &["sync", "async"][..],
+        ),
+    ] {
+        if let Some(v) = value {
+            if !allowed.contains(&v.as_str()) {
+                return Err(Error::invalid_request(
+                    &format!("{path}.{field}"),
+                    format!("must be one of {allowed:?}, got {v:?}"),
+                ));
+            }
+        }
+    }
     obj.finish()?;
     Ok(GuardrailConfig {
         identifier,
@@ -1096,14 +1193,46 @@ fn decode_guardrail(v: &Value, path: &str) -> Result<GuardrailConfig> {
     })
 }
 
+/// `[a-z0-9]+` or `arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+`.
+fn guardrail_identifier_ok(id: &str) -> bool {
+    let id_part = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    if id_part(id) {
+        return true;
+    }
+    let parts: Vec<&str> = id.splitn(6, ':').collect();
+    let [arn, partition, service, region, account, resource] = parts[..] else {
+        return false;
+    };
+    arn == "arn"
+        && (partition == "aws"
+            || partition
+                .strip_prefix("aws-")
+                .is_some_and(|p| !p.is_empty()))
+        && service == "bedrock"
+        && matches!(region.len(), 1..=20)
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && resource.strip_prefix("guardrail/").is_some_and(id_part)
+}
+
 /// Estimated input tokens of the request's text (system, messages, tool JSON), with the
 /// catalog's approximation ([`estimate_tokens`]); used to price interrupted streams, for
 /// which Bedrock reports no usage.
 pub fn estimate_input_tokens(req: &ConverseRequest) -> u64 {
     let mut n = 0;
     for b in &req.system {
-        if let SystemBlock::Text(t) = b {
-            n += estimate_tokens(t);
+        match b {
+            SystemBlock::Text(t) | SystemBlock::GuardContent(GuardContent { text: t, .. }) => {
+                n += estimate_tokens(t)
+            }
+            SystemBlock::CachePoint(_) => {}
         }
     }
     for m in &req.messages {
@@ -1121,6 +1250,7 @@ pub fn estimate_input_tokens(req: &ConverseRequest) -> u64 {
                     }
                 }
                 ContentBlock::Reasoning { text, .. } => n += estimate_tokens(text),
+                ContentBlock::GuardContent(g) => n += estimate_tokens(&g.text),
                 _ => {}
             }
         }
@@ -1146,6 +1276,85 @@ mod tests {
         let cfg = r.inference_config.unwrap();
         assert_eq!(cfg.max_tokens, Some(100));
         assert_eq!(cfg.top_p, Some(0.9));
+    }
+
+    #[test]
+    fn guardrail_config_and_guard_content() {
+        let mut v = base();
+        v["guardrail_config"] = json!({"guardrail_identifier": "gr1abc", "guardrail_version": "DRAFT",
+                                       "trace": "enabled_full", "stream_processing_mode": "async"});
+        v["system"] = json!([{"guard_content": {"text": {"text": "Be kind."}}}]);
+        v["messages"][0]["content"] = json!([
+            {"text": "Context"},
+            {"guard_content": {"text": {"text": "Is it safe?", "qualifiers": ["query"]}}}]);
+        let r = decode_converse(&v).unwrap();
+        let g = r.guardrail_config.unwrap();
+        assert_eq!(
+            (g.identifier.as_str(), g.version.as_str()),
+            ("gr1abc", "DRAFT")
+        );
+        assert_eq!(g.stream_processing_mode.as_deref(), Some("async"));
+        assert_eq!(
+            r.messages[0].content[1],
+            ContentBlock::GuardContent(GuardContent {
+                text: "Is it safe?".into(),
+                qualifiers: vec!["query".into()]
+            })
+        );
+        assert!(matches!(r.system[0], SystemBlock::GuardContent(_)));
+        // Guard content is input the model reads: counted like text.
+        let mut plain = v.clone();
+        plain["system"] = json!([{"text": "Be kind."}]);
+        plain["messages"][0]["content"] = json!([{"text": "Context"}, {"text": "Is it safe?"}]);
+        let tokens = |v: &Value| estimate_input_tokens(&decode_converse(v).unwrap());
+        assert_eq!(tokens(&v), tokens(&plain));
+        assert!(tokens(&v) > tokens(&base()));
+
+        let arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/abc123";
+        for (field, value, ok) in [
+            ("guardrail_identifier", json!(arn), true),
+            (
+                "guardrail_identifier",
+                json!("arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:guardrail/x1"),
+                true,
+            ),
+            ("guardrail_identifier", json!("Bad_Id"), false),
+            (
+                "guardrail_identifier",
+                json!("arn:aws:bedrock:us-east-1:1234:guardrail/abc"),
+                false,
+            ),
+            ("guardrail_version", json!("12"), true),
+            ("guardrail_version", json!("0"), false),
+            ("guardrail_version", json!("draft"), false),
+            ("trace", json!("verbose"), false),
+            ("stream_processing_mode", json!("later"), false),
+        ] {
+            let mut v = base();
+            v["guardrail_config"] = json!({"guardrail_identifier": "g1", "guardrail_version": "1"});
+            v["guardrail_config"][field] = value;
+            let r = decode_converse(&v);
+            assert_eq!(r.is_ok(), ok, "{field}: {r:?}");
+            if let Err(e) = r {
+                assert!(
+                    e.message.starts_with(&format!("guardrail_config.{field}")),
+                    "{}",
+                    e.message
+                );
+            }
+        }
+        let mut v = base();
+        v["messages"][0]["content"] =
+            json!([{"guard_content": {"text": {"text": "x", "qualifiers": ["other"]}}}]);
+        let e = decode_converse(&v).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("messages[0].content[0].guard_content.text.qualifiers[0]"),
+            "{}",
+            e.message
+        );
+        v["messages"][0]["content"] = json!([{"guard_content": {"image": {}}}]);
+        assert!(decode_converse(&v).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::clients::client_for;
 use crate::config::{decode_config, ClientConfig};
-use crate::convert::{output_block_to_json, to_sdk, SdkConverse};
+use crate::convert::{guardrail_trace_to_json, output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::messages::{self, MessagesCall};
@@ -175,6 +175,19 @@ fn prepare(
     Ok(match operation {
         Operation::ConverseStream | Operation::Converse => {
             let mut req = decode_converse_with(request, limits)?;
+            // Converse's GuardrailConfiguration has no stream processing mode: refused, not
+            // silently dropped.
+            if operation == Operation::Converse
+                && req
+                    .guardrail_config
+                    .as_ref()
+                    .is_some_and(|g| g.stream_processing_mode.is_some())
+            {
+                return Err(Error::invalid_request(
+                    "guardrail_config.stream_processing_mode",
+                    "applies to streaming calls (ConverseStream) only",
+                ));
+            }
             // Catalog rules (lifecycle, profile, sampling, thinking) before any network.
             preflight::check_converse(&mut req, region)?;
             let input_tokens = estimate_input_tokens(&req);
@@ -566,6 +579,9 @@ async fn converse_stream(
                 if let Some(u) = ev.usage() {
                     state.usage(usage_from(u))?;
                 }
+                if let Some(g) = ev.trace().and_then(|t| t.guardrail()) {
+                    state.guardrail_trace(guardrail_trace_to_json(g))?;
+                }
             }
             _ => {}
         }
@@ -611,6 +627,10 @@ async fn converse(
     state.summary.stop_reason = Some(output.stop_reason().as_str().to_string());
     state.summary.usage = output.usage().map(usage_from);
     state.summary.latency_ms = output.metrics().map(|m| m.latency_ms().max(0) as u64);
+    state.summary.guardrail_trace = output
+        .trace()
+        .and_then(|t| t.guardrail())
+        .map(guardrail_trace_to_json);
     Ok(())
 }
 

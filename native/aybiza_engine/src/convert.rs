@@ -6,9 +6,9 @@ use aws_sdk_bedrockruntime::types as sdk;
 use aws_smithy_types::{Document, Number};
 use aybiza_core::error::Error;
 use aybiza_core::request::{
-    CachePoint, ContentBlock, ConverseRequest, Document as DocumentInput, DocumentFormat, Image,
-    ImageFormat, Latency, Message, Role, SystemBlock, Tool, ToolChoice, ToolResultContent,
-    ToolResultStatus,
+    CachePoint, ContentBlock, ConverseRequest, Document as DocumentInput, DocumentFormat,
+    GuardContent, Image, ImageFormat, Latency, Message, Role, SystemBlock, Tool, ToolChoice,
+    ToolResultContent, ToolResultStatus,
 };
 use serde_json::{json, Map, Value};
 
@@ -231,7 +231,22 @@ fn content_block(block: &ContentBlock) -> Result<sdk::ContentBlock, Error> {
             sdk::ReasoningContentBlock::RedactedContent(Blob::new(bytes.clone())),
         ),
         ContentBlock::CachePoint(cp) => sdk::ContentBlock::CachePoint(cache_point(cp)?),
+        ContentBlock::GuardContent(g) => sdk::ContentBlock::GuardContent(guard_content(g)?),
     })
+}
+
+fn guard_content(g: &GuardContent) -> Result<sdk::GuardrailConverseContentBlock, Error> {
+    let qualifiers = g
+        .qualifiers
+        .iter()
+        .map(|q| sdk::GuardrailConverseContentQualifier::from(q.as_str()))
+        .collect();
+    let text = sdk::GuardrailConverseTextBlock::builder()
+        .text(&g.text)
+        .set_qualifiers(Some(qualifiers))
+        .build()
+        .map_err(|e| build_err("guard_content", e))?;
+    Ok(sdk::GuardrailConverseContentBlock::Text(text))
 }
 
 fn message(m: &Message) -> Result<sdk::Message, Error> {
@@ -266,6 +281,9 @@ pub fn to_sdk(req: &ConverseRequest) -> Result<SdkConverse, Error> {
                 SystemBlock::Text(t) => sdk::SystemContentBlock::Text(t.clone()),
                 SystemBlock::CachePoint(cp) => {
                     sdk::SystemContentBlock::CachePoint(cache_point(cp)?)
+                }
+                SystemBlock::GuardContent(g) => {
+                    sdk::SystemContentBlock::GuardContent(guard_content(g)?)
                 }
             })
         })
@@ -371,9 +389,205 @@ pub fn output_block_to_json(block: &sdk::ContentBlock) -> Option<Value> {
     })
 }
 
+/// A guardrail trace (Converse `trace.guardrail`, ConverseStream `metadata.trace.guardrail`)
+/// as plain JSON with snake_case keys: `model_output`, `input_assessment` (guardrail id ->
+/// assessment), `output_assessments` (guardrail id -> assessments), `action_reason`. Each
+/// assessment carries the policies that reported something (`topic_policy`,
+/// `content_policy`, `word_policy`, `sensitive_information_policy`,
+/// `contextual_grounding_policy`) and `invocation_metrics`; the automated-reasoning
+/// findings are summarized as `automated_reasoning_policy: {findings: N}`.
+pub fn guardrail_trace_to_json(t: &sdk::GuardrailTraceAssessment) -> Value {
+    let mut out = Map::new();
+    if !t.model_output().is_empty() {
+        out.insert("model_output".into(), json!(t.model_output()));
+    }
+    if let Some(input) = t.input_assessment() {
+        let m: Map<String, Value> = input
+            .iter()
+            .map(|(id, a)| (id.clone(), guardrail_assessment_to_json(a)))
+            .collect();
+        out.insert("input_assessment".into(), Value::Object(m));
+    }
+    if let Some(outputs) = t.output_assessments() {
+        let m: Map<String, Value> = outputs
+            .iter()
+            .map(|(id, list)| {
+                let list: Vec<Value> = list.iter().map(guardrail_assessment_to_json).collect();
+                (id.clone(), Value::Array(list))
+            })
+            .collect();
+        out.insert("output_assessments".into(), Value::Object(m));
+    }
+    if let Some(reason) = t.action_reason() {
+        out.insert("action_reason".into(), json!(reason));
+    }
+    Value::Object(out)
+}
+
+fn guardrail_assessment_to_json(a: &sdk::GuardrailAssessment) -> Value {
+    let mut out = Map::new();
+    if let Some(p) = a.topic_policy() {
+        let topics: Vec<Value> = p
+            .topics()
+            .iter()
+            .map(|t| {
+                json!({"name": t.name(), "type": t.r#type().as_str(),
+                       "action": t.action().as_str(), "detected": t.detected()})
+            })
+            .collect();
+        out.insert("topic_policy".into(), json!({ "topics": topics }));
+    }
+    if let Some(p) = a.content_policy() {
+        let filters: Vec<Value> = p
+            .filters()
+            .iter()
+            .map(|f| {
+                json!({"type": f.r#type().as_str(), "confidence": f.confidence().as_str(),
+                       "filter_strength": f.filter_strength().map(|s| s.as_str()),
+                       "action": f.action().as_str(), "detected": f.detected()})
+            })
+            .collect();
+        out.insert("content_policy".into(), json!({ "filters": filters }));
+    }
+    if let Some(p) = a.word_policy() {
+        let custom: Vec<Value> = p
+            .custom_words()
+            .iter()
+            .map(|w| json!({"match": w.r#match(), "action": w.action().as_str(), "detected": w.detected()}))
+            .collect();
+        let managed: Vec<Value> = p
+            .managed_word_lists()
+            .iter()
+            .map(|w| {
+                json!({"match": w.r#match(), "type": w.r#type().as_str(),
+                       "action": w.action().as_str(), "detected": w.detected()})
+            })
+            .collect();
+        out.insert(
+            "word_policy".into(),
+            json!({"custom_words": custom, "managed_word_lists": managed}),
+        );
+    }
+    if let Some(p) = a.sensitive_information_policy() {
+        let pii: Vec<Value> = p
+            .pii_entities()
+            .iter()
+            .map(|e| {
+                json!({"match": e.r#match(), "type": e.r#type().as_str(),
+                       "action": e.action().as_str(), "detected": e.detected()})
+            })
+            .collect();
+        let regexes: Vec<Value> = p
+            .regexes()
+            .iter()
+            .map(|r| {
+                json!({"name": r.name(), "match": r.r#match(), "regex": r.regex(),
+                       "action": r.action().as_str(), "detected": r.detected()})
+            })
+            .collect();
+        out.insert(
+            "sensitive_information_policy".into(),
+            json!({"pii_entities": pii, "regexes": regexes}),
+        );
+    }
+    if let Some(p) = a.contextual_grounding_policy() {
+        let filters: Vec<Value> = p
+            .filters()
+            .iter()
+            .map(|f| {
+                json!({"type": f.r#type().as_str(), "threshold": f.threshold(), "score": f.score(),
+                       "action": f.action().as_str(), "detected": f.detected()})
+            })
+            .collect();
+        out.insert(
+            "contextual_grounding_policy".into(),
+            json!({ "filters": filters }),
+        );
+    }
+    if let Some(p) = a.automated_reasoning_policy() {
+        out.insert(
+            "automated_reasoning_policy".into(),
+            json!({"findings": p.findings().len()}),
+        );
+    }
+    if let Some(m) = a.invocation_metrics() {
+        out.insert(
+            "invocation_metrics".into(),
+            json!({"guardrail_processing_latency": m.guardrail_processing_latency()}),
+        );
+    }
+    Value::Object(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guardrail_trace_keeps_what_each_policy_reported() {
+        let topic = sdk::GuardrailTopic::builder()
+            .name("Investment advice")
+            .r#type(sdk::GuardrailTopicType::Deny)
+            .action(sdk::GuardrailTopicPolicyAction::Blocked)
+            .detected(true)
+            .build()
+            .unwrap();
+        let filter = sdk::GuardrailContentFilter::builder()
+            .r#type(sdk::GuardrailContentFilterType::Insults)
+            .confidence(sdk::GuardrailContentFilterConfidence::Medium)
+            .action(sdk::GuardrailContentPolicyAction::Blocked)
+            .build()
+            .unwrap();
+        let pii = sdk::GuardrailPiiEntityFilter::builder()
+            .r#match("4411")
+            .r#type(sdk::GuardrailPiiEntityType::CreditDebitCardNumber)
+            .action(sdk::GuardrailSensitiveInformationPolicyAction::Anonymized)
+            .build()
+            .unwrap();
+        let assessment = sdk::GuardrailAssessment::builder()
+            .topic_policy(
+                sdk::GuardrailTopicPolicyAssessment::builder()
+                    .topics(topic)
+                    .build()
+                    .unwrap(),
+            )
+            .content_policy(
+                sdk::GuardrailContentPolicyAssessment::builder()
+                    .filters(filter)
+                    .build()
+                    .unwrap(),
+            )
+            .sensitive_information_policy(
+                sdk::GuardrailSensitiveInformationPolicyAssessment::builder()
+                    .pii_entities(pii)
+                    .set_regexes(Some(vec![]))
+                    .build()
+                    .unwrap(),
+            )
+            .build();
+        let trace = sdk::GuardrailTraceAssessment::builder()
+            .model_output("It is 4411.")
+            .input_assessment("gr1", assessment.clone())
+            .output_assessments("gr1", vec![assessment])
+            .action_reason("Guardrail blocked.")
+            .build();
+        let v = guardrail_trace_to_json(&trace);
+        assert_eq!(v["model_output"], json!(["It is 4411."]));
+        assert_eq!(v["action_reason"], "Guardrail blocked.");
+        let a = &v["input_assessment"]["gr1"];
+        assert_eq!(
+            a["topic_policy"]["topics"][0],
+            json!({"name": "Investment advice", "type": "DENY", "action": "BLOCKED", "detected": true})
+        );
+        assert_eq!(a["content_policy"]["filters"][0]["type"], "INSULTS");
+        assert_eq!(a["content_policy"]["filters"][0]["detected"], Value::Null);
+        assert_eq!(
+            a["sensitive_information_policy"]["pii_entities"][0]["type"],
+            "CREDIT_DEBIT_CARD_NUMBER"
+        );
+        assert!(a.get("word_policy").is_none());
+        assert_eq!(v["output_assessments"]["gr1"][0], *a);
+    }
 
     #[test]
     fn documents_round_trip_without_recursion() {

@@ -46,6 +46,9 @@ pub struct Summary {
     pub request_input_tokens: u64,
     /// `request_input_tokens` was counted by Bedrock's CountTokens, not estimated.
     pub input_tokens_exact: bool,
+    /// The guardrail trace (see `convert::guardrail_trace_to_json`), when the request had a
+    /// guardrail with `trace` enabled.
+    pub guardrail_trace: Option<Value>,
 }
 
 /// One event of the message protocol (see `Aybiza.Bedrock.stream/2`).
@@ -64,6 +67,8 @@ pub enum Event {
     },
     StopReason(String),
     Usage(Usage),
+    /// The guardrail's trace (ConverseStream: with the stream's metadata).
+    GuardrailTrace(Value),
     Done(Box<Summary>),
     Error(Box<Error>, Option<Box<Summary>>),
 }

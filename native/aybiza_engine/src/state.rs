@@ -236,6 +236,11 @@ impl StreamState {
         self.send(Event::StopReason(reason.to_string()))
     }
 
+    pub fn guardrail_trace(&mut self, trace: Value) -> Result<(), ReceiverGone> {
+        self.summary.guardrail_trace = Some(trace.clone());
+        self.send(Event::GuardrailTrace(trace))
+    }
+
     pub fn usage(&mut self, usage: Usage) -> Result<(), ReceiverGone> {
         self.summary.usage = Some(usage.clone());
         self.send(Event::Usage(usage))

@@ -173,6 +173,9 @@ pub fn summary_term<'a>(env: Env<'a>, s: &Summary) -> Term<'a> {
     if let Some(body) = &s.body {
         m = put(m, env, "body", value_to_term(env, body));
     }
+    if let Some(trace) = &s.guardrail_trace {
+        m = put(m, env, "guardrail_trace", value_to_term(env, trace));
+    }
     m
 }
 
@@ -269,6 +272,9 @@ pub fn error_term<'a>(env: Env<'a>, e: &Error, summary: Option<&Summary>) -> Ter
         None => atoms::nil().encode(env),
     };
     m = put(m, env, "delivered", delivered);
+    // The guardrail trace of a `:guardrail_intervened` error is added by the relay; an
+    // engine error never carries one.
+    m = put(m, env, "guardrail", atoms::nil().encode(env));
     m
 }
 
@@ -291,6 +297,11 @@ pub fn event_term<'a>(env: Env<'a>, event: &Event) -> Term<'a> {
         }
         Event::StopReason(r) => (atoms::stop_reason(), stop_reason_term(env, r)).encode(env),
         Event::Usage(u) => (atoms::usage(), usage_term(env, u)).encode(env),
+        Event::GuardrailTrace(v) => (
+            Atom::from_str(env, "guardrail_trace").expect("atom"),
+            value_to_term(env, v),
+        )
+            .encode(env),
         Event::Done(s) => (atoms::done(), summary_term(env, s)).encode(env),
         Event::Error(e, s) => (atoms::error(), error_term(env, e, s.as_deref())).encode(env),
     }

@@ -40,8 +40,8 @@ pub use catalog as models;
 /// Fault and pacing specs (older name of [`config::spec`]).
 pub use config::spec as faults;
 pub use config::{
-    EmulatorConfig, Faults, Pacing, Rule, ScriptedToolUse, TemporaryCredentials,
-    DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
+    EmulatorConfig, Faults, GuardrailRule, GuardrailSource, GuardrailSpec, Pacing, PrefillMode,
+    Rule, ScriptedToolUse, TemporaryCredentials, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
 };
 pub use counters::Counters;
 pub use faults::{parse_faults, parse_pacing};

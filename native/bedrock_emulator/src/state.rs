@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use super::sigv4::Auth;
-use crate::config::{Faults, Pacing, Rule};
+use crate::config::{Faults, GuardrailSpec, Pacing, Rule};
 use crate::counters::CounterStore;
 use crate::reply::cache::PromptCache;
 
@@ -14,6 +14,7 @@ pub(crate) struct State {
     pub auth: Auth,
     pub verify_signatures: bool,
     pub extra_models: Vec<String>,
+    pub guardrails: Vec<GuardrailSpec>,
     pub pacing: Mutex<Pacing>,
     pub faults: Mutex<Faults>,
     pub rules: Mutex<Vec<Rule>>,

@@ -1,7 +1,8 @@
 //! The emulator's model table and the library's catalog are kept apart on purpose (the
 //! emulator is an independent model of Bedrock), so this checks where they must agree:
 //! every catalog model exists here, end of life is end of life in both, a model the catalog
-//! calls profile-only everywhere is profile-only here, and Claude cache minimums match.
+//! calls profile-only everywhere is profile-only here, Claude cache minimums match, and a
+//! Claude model takes an assistant prefill here exactly when the library sends it one.
 //! Known, documented differences (profile lists taken from third-party sources, per-region
 //! on-demand exceptions the emulator does not model) are not compared.
 
@@ -47,6 +48,16 @@ fn emulator_table_agrees_with_the_library_catalog() {
             );
             if cm.is_u64() && em.is_u64() && cm != em {
                 problems.push(format!("{id}: cache minimum {cm} vs {em}"));
+            }
+            // The library sends a recovery prefill only to Claude models without adaptive
+            // thinking (Aybiza.Bedrock.Policy.Models): exactly the ones the emulator lets
+            // take a prefill (Claude 4.6 and later refuse it).
+            let library_prefills = c["capabilities"]["thinking_adaptive"] != true;
+            let emulator_prefills = e["prefill"] != false;
+            if library_prefills != emulator_prefills {
+                problems.push(format!(
+                    "{id}: prefill {library_prefills} vs {emulator_prefills}"
+                ));
             }
         }
     }

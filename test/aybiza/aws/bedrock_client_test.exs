@@ -475,7 +475,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
           {:answer, ["Finally we confirm."]}
         ])
 
-      events = run(script)
+      events = run(script, model_id: @haiku35)
 
       assert sentences(events) == [
                {0, "First we check."},
@@ -502,6 +502,17 @@ defmodule Aybiza.AWS.BedrockClientTest do
              }
     end
 
+    test "a model that refuses prefill (Claude 4.6 and later) continues by instruction" do
+      for setting <- [true, :prefill] do
+        script = FakeBackend.script([{:fail_after, ["One."], :throttled}, {:answer, ["Two."]}])
+        events = run(script, recovery: setting)
+        assert [{:recovered, %{mode: :instruction}}] = for({:recovered, _} = e <- events, do: e)
+        [_, %{request: second}] = FakeBackend.calls(script)
+        assert List.last(second.messages).role == :user
+        assert List.last(second.system).text =~ "already heard this part of it: \"One.\""
+      end
+    end
+
     test "with extended thinking the continuation is an instruction" do
       script = FakeBackend.script([{:fail_after, ["One."], :throttled}, {:answer, ["Two."]}])
       events = run(script, extended_thinking: true)
@@ -514,12 +525,12 @@ defmodule Aybiza.AWS.BedrockClientTest do
     test "a failure of the continuation continues after every delivered sentence" do
       script =
         FakeBackend.script([
-          {:fail_after, ["One."], :model_stream_error},
-          {:fail_after, ["Two."], :model_stream_error},
+          {:fail_after, ["One."], :throttled},
+          {:fail_after, ["Two."], :throttled},
           {:answer, ["Three."]}
         ])
 
-      events = run(script)
+      events = run(script, model_id: @haiku35)
       assert sentences(events) == [{0, "One."}, {1, "Two."}, {2, "Three."}]
       [_, _, %{request: third}] = FakeBackend.calls(script)
       assert List.last(third.messages).content == [%{text: "One. Two."}]

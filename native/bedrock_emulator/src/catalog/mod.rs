@@ -57,10 +57,18 @@ pub struct ModelInfo {
     pub lifecycle: Lifecycle,
     pub eol_date: Option<String>,
     pub thinking: Thinking,
+    /// Whether a final assistant turn (prefill) is accepted; the Claude 4.6 family and later
+    /// reject it. Absent in the table = accepted.
+    #[serde(default = "accepted")]
+    pub prefill: bool,
     pub sampling: Sampling,
     pub cache_min_tokens: Option<u64>,
     pub count_tokens: bool,
     pub verified: bool,
+}
+
+fn accepted() -> bool {
+    true
 }
 
 #[derive(Deserialize)]

@@ -75,6 +75,68 @@ pub struct EmulatorConfig {
     /// Extra DNS names / IPs in the TLS certificate (besides localhost, 127.0.0.1, ::1).
     #[serde(alias = "tlsNames")]
     pub tls_names: Vec<String>,
+    /// Guardrails that exist in this "account": a Converse request naming any other
+    /// guardrail (or version) is rejected as Bedrock does.
+    pub guardrails: Vec<GuardrailSpec>,
+}
+
+/// A guardrail (CreateGuardrail's id, versions and blocked messages).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GuardrailSpec {
+    pub id: String,
+    /// Published versions; `DRAFT` always exists. Default `["1"]`.
+    pub versions: Vec<String>,
+    /// The answer when the guardrail blocks the prompt.
+    #[serde(alias = "blockedInputMessaging")]
+    pub blocked_input_messaging: String,
+    /// The answer when the guardrail blocks the model's output.
+    #[serde(alias = "blockedOutputsMessaging")]
+    pub blocked_outputs_messaging: String,
+}
+
+/// Bedrock's default blocked message (the console's default for a new guardrail).
+pub const DEFAULT_BLOCKED_MESSAGING: &str = "Sorry, the model cannot answer this question.";
+
+impl Default for GuardrailSpec {
+    fn default() -> Self {
+        GuardrailSpec {
+            id: String::new(),
+            versions: vec!["1".to_string()],
+            blocked_input_messaging: DEFAULT_BLOCKED_MESSAGING.to_string(),
+            blocked_outputs_messaging: DEFAULT_BLOCKED_MESSAGING.to_string(),
+        }
+    }
+}
+
+impl GuardrailSpec {
+    /// Whether `version` of this guardrail exists.
+    pub fn has_version(&self, version: &str) -> bool {
+        version == "DRAFT" || self.versions.iter().any(|v| v == version)
+    }
+}
+
+/// Where a scripted guardrail intervenes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GuardrailSource {
+    /// The prompt is blocked: the model is not invoked.
+    #[default]
+    Input,
+    /// The model's answer is blocked.
+    Output,
+}
+
+/// A rule's guardrail intervention: applies when the request carries a guardrail (this
+/// one, when `id` is set).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GuardrailRule {
+    pub on: GuardrailSource,
+    /// Only for requests with this guardrail id (any guardrail when unset).
+    pub id: Option<String>,
+    /// Name of the denied topic reported in the trace. Default "Blocked topic".
+    pub topic: Option<String>,
 }
 
 impl Default for EmulatorConfig {
@@ -94,6 +156,7 @@ impl Default for EmulatorConfig {
             tls: false,
             tls_port: 0,
             tls_names: Vec::new(),
+            guardrails: Vec::new(),
         }
     }
 }
@@ -146,10 +209,25 @@ pub struct Rule {
 
     /// Exact reasoning text (only emitted when thinking is enabled in the request).
     pub thinking: Option<String>,
+    /// What the model does with an assistant prefill (a final assistant turn): `continue`
+    /// (the default) writes only what follows it; `restart` answers from the beginning
+    /// as if there were no prefill (a model that repeats itself).
+    pub prefill: Option<PrefillMode>,
+    /// The request's guardrail intervenes (see [`GuardrailRule`]).
+    pub guardrail: Option<GuardrailRule>,
     #[serde(deserialize_with = "opt_pacing_or_spec")]
     pub pacing: Option<Pacing>,
     #[serde(deserialize_with = "opt_faults_or_spec")]
     pub faults: Option<Faults>,
+}
+
+/// See [`Rule::prefill`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrefillMode {
+    #[default]
+    Continue,
+    Restart,
 }
 
 impl Rule {
@@ -170,6 +248,8 @@ pub(crate) struct Script {
     pub reply_after_tool: Option<String>,
     pub tool_uses: Option<Vec<ScriptedToolUse>>,
     pub thinking: Option<String>,
+    pub prefill: PrefillMode,
+    pub guardrail: Option<GuardrailRule>,
     pub pacing: Pacing,
     pub faults: Faults,
 }
@@ -193,6 +273,12 @@ pub(crate) fn script_for(rules: &[Rule], model_id: &str, last_user_text: &str) -
         }
         if rule.thinking.is_some() {
             s.thinking = rule.thinking.clone();
+        }
+        if let Some(mode) = rule.prefill {
+            s.prefill = mode;
+        }
+        if rule.guardrail.is_some() {
+            s.guardrail = rule.guardrail.clone();
         }
         if let Some(p) = &rule.pacing {
             s.pacing = s.pacing.merged(p);

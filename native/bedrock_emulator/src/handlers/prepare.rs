@@ -11,6 +11,7 @@ use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
 use crate::config::{script_for, Faults, Pacing};
 use crate::counters::outcome;
 use crate::error::AwsError;
+use crate::reply::guardrail as guardrails;
 use crate::reply::plan::{self as replies, Rng};
 use crate::reply::Reply;
 use crate::request::{self, AnthropicRequest, Conversation, Dialect};
@@ -254,6 +255,14 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
             }
         }
     }
+    if !info.prefill && conv.prefill().is_some() {
+        let text = "This model does not support assistant message prefill. The conversation must end with a user message.";
+        return Err(AwsError::validation(if api == Api::Converse {
+            format!("The model returned the following errors: {text}")
+        } else {
+            text.to_string()
+        }));
+    }
     let budget = conv.thinking.is_some();
     let adaptive = conv.adaptive_thinking;
     match info.thinking {
@@ -280,6 +289,21 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
         _ => {}
     }
     Ok(())
+}
+
+/// The bytes a reply is seeded from: the body in canonical JSON (same request, same reply,
+/// whatever the key order or spacing), without its final assistant turn when that is a
+/// prefill, so a model continuing after a prefill continues the answer it would have given.
+fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return body.to_vec();
+    };
+    if prefilled {
+        if let Some(messages) = value.get_mut("messages").and_then(|m| m.as_array_mut()) {
+            messages.pop();
+        }
+    }
+    serde_json::to_vec(&value).unwrap_or_else(|_| body.to_vec())
 }
 
 /// Everything between auth and the reply: model, body, rules, faults before the stream.
@@ -337,8 +361,32 @@ pub fn prepare(
         }
     }
 
-    let mut rng = Rng::from_bytes(body);
-    let plan = replies::plan(&conv, &script, &mut rng);
+    // The guardrail must exist before anything else happens (Bedrock's text for an unknown
+    // id or version, as observed in practice: a 400 ValidationException).
+    let guardrail = match &conv.guardrail {
+        Some(g) => Some(
+            state
+                .guardrails
+                .iter()
+                .find(|spec| spec.id == g.id() && spec.has_version(&g.version))
+                .map(|spec| (g, spec))
+                .ok_or_else(|| {
+                    invalid(AwsError::validation(
+                        "The guardrail identifier or version provided in the request does not exist.",
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+
+    let mut rng = Rng::from_bytes(&reply_seed(body, conv.prefill().is_some()));
+    let mut plan = replies::plan(&conv, &script, &mut rng);
+    let intervention = match (guardrail, &script.guardrail) {
+        (Some((request, spec)), Some(rule)) => {
+            guardrails::intervene(&mut plan, request, spec, rule)
+        }
+        _ => None,
+    };
     let cache_min = target.info().map_or(Some(0), |i| i.cache_min_tokens);
     let cache = match cache_min {
         Some(min) if conv.has_cache_points() => {
@@ -346,8 +394,15 @@ pub fn prepare(
         }
         _ => Default::default(),
     };
-    let output_tokens = plan.output_tokens();
-    let input_tokens = conv.input_tokens().saturating_sub(cache.read + cache.write);
+    let model_invoked = intervention.as_ref().is_none_or(|i| i.model_invoked);
+    let (output_tokens, input_tokens) = if model_invoked {
+        (
+            plan.output_tokens(),
+            conv.input_tokens().saturating_sub(cache.read + cache.write),
+        )
+    } else {
+        (0, 0)
+    };
     let first_token_ms = pacing.first_token_ms.unwrap_or(0);
     let tps = pacing.tps.unwrap_or(0.0);
     let gen_ms = if tps > 0.0 {
@@ -366,6 +421,7 @@ pub fn prepare(
         latency_ms: (first_token_ms + gen_ms).max(1),
         delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
         rng,
+        trace: intervention.and_then(|i| i.trace),
     };
     Ok(Prepared {
         reply,

@@ -174,6 +174,7 @@ impl Emulator {
             },
             verify_signatures: config.verify_signatures,
             extra_models: config.extra_models,
+            guardrails: config.guardrails,
             pacing: Mutex::new(config.pacing),
             faults: Mutex::new(config.faults),
             rules: Mutex::new(config.rules),

@@ -41,12 +41,16 @@ pub fn response(reply: &Reply) -> Value {
     for t in &plan.tool_uses {
         content.push(json!({"toolUse": {"toolUseId": t.id, "name": t.name, "input": t.input}}));
     }
-    json!({
+    let mut body = json!({
         "output": {"message": {"role": "assistant", "content": content}},
         "stopReason": plan.stop_reason.converse(),
         "usage": usage(reply),
         "metrics": {"latencyMs": reply.latency_ms},
-    })
+    });
+    if let Some(trace) = &reply.trace {
+        body["trace"] = trace.clone();
+    }
+    body
 }
 
 /// The ConverseStream events, in order.
@@ -139,11 +143,10 @@ pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
     );
     let usage = usage(reply);
     let latency = reply.latency_ms;
-    push(
-        reply,
-        "metadata",
-        json!({"usage": usage, "metrics": {"latencyMs": latency}}),
-        0,
-    );
+    let mut metadata = json!({"usage": usage, "metrics": {"latencyMs": latency}});
+    if let Some(trace) = &reply.trace {
+        metadata["trace"] = trace.clone();
+    }
+    push(reply, "metadata", metadata, 0);
     events
 }

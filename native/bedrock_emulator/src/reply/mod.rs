@@ -2,6 +2,7 @@
 //! ([`cache`]) and the planned [`Reply`] with its token accounting and timing.
 
 pub mod cache;
+pub mod guardrail;
 pub mod plan;
 
 use bytes::Bytes;
@@ -23,6 +24,8 @@ pub struct Reply {
     /// Approximate characters per text delta.
     pub delta_chars: usize,
     pub rng: Rng,
+    /// The `trace` of the response (a guardrail that was asked for a trace intervened).
+    pub trace: Option<serde_json::Value>,
 }
 
 impl Reply {

@@ -10,7 +10,7 @@
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
-use crate::config::Script;
+use crate::config::{PrefillMode, Script};
 use crate::request::{tokens, Conversation, Tool, ToolChoice};
 
 /// Deterministic generator (splitmix64).
@@ -63,6 +63,7 @@ pub enum StopReason {
     ToolUse,
     MaxTokens,
     StopSequence(String),
+    GuardrailIntervened,
 }
 
 impl StopReason {
@@ -73,6 +74,7 @@ impl StopReason {
             StopReason::ToolUse => "tool_use",
             StopReason::MaxTokens => "max_tokens",
             StopReason::StopSequence(_) => "stop_sequence",
+            StopReason::GuardrailIntervened => "guardrail_intervened",
         }
     }
 }
@@ -437,6 +439,11 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
     } else {
         text = generated_answer(rng);
     }
+    // A model continues after an assistant prefill (unless a rule makes it restart).
+    let text = match conv.prefill() {
+        Some(prefill) if script.prefill == PrefillMode::Continue => after_prefill(&text, &prefill),
+        _ => text,
+    };
     let thinking_on = conv.thinking.is_some() || conv.adaptive_thinking;
     let reasoning = thinking_on.then(|| {
         let t = script.thinking.clone().unwrap_or_else(|| {
@@ -464,6 +471,22 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
     };
     apply_limits(conv, &mut plan);
     plan
+}
+
+/// What a model writes after `prefill` when its answer is `reply`: the rest of `reply` when
+/// it starts with the prefill (runs of whitespace compare equal, so a prefill whose
+/// sentences were joined with single spaces still matches), else `reply` itself (a scripted
+/// continuation that does not repeat the prefill).
+pub fn after_prefill(reply: &str, prefill: &str) -> String {
+    let mut rest = reply.char_indices().filter(|(_, c)| !c.is_whitespace());
+    let mut end = 0;
+    for p in prefill.chars().filter(|c| !c.is_whitespace()) {
+        match rest.next() {
+            Some((i, c)) if c == p => end = i + c.len_utf8(),
+            _ => return reply.to_string(),
+        }
+    }
+    reply[end..].to_string()
 }
 
 fn sample_object_or_value(schema: &Value, user_text: &str, rng: &mut Rng) -> Value {
@@ -533,6 +556,23 @@ pub fn split_chunks(text: &str, size: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn after_prefill_continues_or_takes_the_reply() {
+        let reply = "First we check.\nThen we book. Bye.";
+        assert_eq!(
+            after_prefill(reply, "First we check."),
+            "\nThen we book. Bye."
+        );
+        assert_eq!(
+            after_prefill(reply, "First we check. Then we"),
+            " book. Bye."
+        );
+        assert_eq!(after_prefill(reply, "Other."), reply);
+        assert_eq!(after_prefill(reply, " "), reply);
+        assert_eq!(after_prefill("Caf\u{e9} ok.", "Caf\u{e9}"), " ok.");
+        assert_eq!(after_prefill("Hi.", "Hi. And more"), "Hi.");
+    }
+
     use super::*;
 
     #[test]

@@ -104,6 +104,32 @@ pub struct Conversation {
     /// `thinking: {type: "adaptive"}`.
     pub adaptive_thinking: bool,
     pub cache_items: Vec<CacheItem>,
+    /// Converse `guardrailConfig` (the Anthropic bodies carry none).
+    pub guardrail: Option<GuardrailRequest>,
+}
+
+/// A request's `guardrailConfig`, its values checked against Bedrock's constraints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardrailRequest {
+    pub identifier: String,
+    pub version: String,
+    /// `enabled`, `enabled_full` (a trace in the response) or `disabled` (default).
+    pub trace: String,
+    /// `sync` (default) or `async` (ConverseStream).
+    pub stream_processing_mode: String,
+}
+
+impl GuardrailRequest {
+    /// The guardrail id (the last part of an ARN).
+    pub fn id(&self) -> &str {
+        self.identifier
+            .rsplit_once("guardrail/")
+            .map_or(self.identifier.as_str(), |(_, id)| id)
+    }
+
+    pub fn trace_on(&self) -> bool {
+        self.trace != "disabled"
+    }
 }
 
 impl Conversation {
@@ -140,6 +166,22 @@ impl Conversation {
                     .join(" ")
             })
             .unwrap_or_default()
+    }
+
+    /// The assistant prefill: the text of the last message when it is an assistant turn
+    /// (the model continues from it), None when the conversation ends with a user turn or
+    /// the final assistant turn has no text.
+    pub fn prefill(&self) -> Option<String> {
+        let last = self.messages.last().filter(|m| m.role == Role::Assistant)?;
+        let text: Vec<&str> = last
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect();
+        (!text.is_empty()).then(|| text.concat())
     }
 
     /// Tool results carried by the last message when it is a user message.

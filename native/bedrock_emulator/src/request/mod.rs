@@ -139,7 +139,12 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         .into_iter()
         .flatten()
     {
-        if let Some(t) = s.get("text").and_then(Value::as_str) {
+        let guarded = s
+            .get("guardContent")
+            .and_then(|g| g.get("text"))
+            .and_then(|t| t.get("text"))
+            .and_then(Value::as_str);
+        if let Some(t) = s.get("text").and_then(Value::as_str).or(guarded) {
             items.push(CacheItem::Part {
                 tokens: tokens(t),
                 repr: format!("system:{t}"),
@@ -283,9 +288,79 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         thinking,
         adaptive_thinking,
         cache_items: items,
+        guardrail: root
+            .get("guardrailConfig")
+            .map(guardrail_request)
+            .transpose()?,
     };
     validation::validate(&conv)?;
     Ok(conv)
+}
+
+/// `guardrailConfig` with the constraints of GuardrailConfiguration /
+/// GuardrailStreamConfiguration (docs.aws.amazon.com/bedrock/latest/APIReference/
+/// API_runtime_GuardrailStreamConfiguration.html).
+fn guardrail_request(v: &Value) -> Result<GuardrailRequest, AwsError> {
+    let field = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_string);
+    let identifier = field("guardrailIdentifier").unwrap_or_default();
+    let version = field("guardrailVersion").unwrap_or_default();
+    let id_ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    };
+    let arn_ok = identifier
+        .strip_prefix("arn:aws")
+        .and_then(|rest| rest.split_once(":bedrock:"))
+        .and_then(|(_, rest)| rest.split_once(":guardrail/"))
+        .is_some_and(|(region_account, id)| {
+            id_ok(id)
+                && region_account.split_once(':').is_some_and(|(r, a)| {
+                    matches!(r.len(), 1..=20)
+                        && a.len() == 12
+                        && a.bytes().all(|b| b.is_ascii_digit())
+                })
+        });
+    if !(id_ok(&identifier) || arn_ok) {
+        return Err(validation_constraint(
+            &identifier,
+            "guardrailConfig.guardrailIdentifier",
+            "satisfy regular expression pattern: (([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))",
+        ));
+    }
+    let version_ok = version == "DRAFT"
+        || (matches!(version.len(), 1..=8)
+            && !version.starts_with('0')
+            && version.bytes().all(|b| b.is_ascii_digit()));
+    if !version_ok {
+        return Err(validation_constraint(
+            &version,
+            "guardrailConfig.guardrailVersion",
+            "satisfy regular expression pattern: (([1-9][0-9]{0,7})|(DRAFT))",
+        ));
+    }
+    let trace = field("trace").unwrap_or_else(|| "disabled".into());
+    if !["enabled", "disabled", "enabled_full"].contains(&trace.as_str()) {
+        return Err(validation_constraint(
+            &trace,
+            "guardrailConfig.trace",
+            "satisfy enum value set: [enabled, disabled, enabled_full]",
+        ));
+    }
+    let stream_processing_mode = field("streamProcessingMode").unwrap_or_else(|| "sync".into());
+    if !["sync", "async"].contains(&stream_processing_mode.as_str()) {
+        return Err(validation_constraint(
+            &stream_processing_mode,
+            "guardrailConfig.streamProcessingMode",
+            "satisfy enum value set: [sync, async]",
+        ));
+    }
+    Ok(GuardrailRequest {
+        identifier,
+        version,
+        trace,
+        stream_processing_mode,
+    })
 }
 
 fn range_check(cfg: &Value, key: &str, at: &str) -> Result<Option<f64>, AwsError> {
@@ -687,6 +762,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         thinking,
         adaptive_thinking,
         cache_items: items,
+        guardrail: None,
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {

@@ -9,6 +9,10 @@ use crate::error::AwsError;
 const START_WITH_USER: &str = "A conversation must start with a user message. Try again with a conversation that starts with a user message.";
 const ALTERNATE: &str = "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again.";
 
+/// Anthropic's text (see e.g. github.com/tailcallhq/forgecode/issues/1872).
+pub const TRAILING_WHITESPACE: &str =
+    "messages: final assistant content cannot end with trailing whitespace";
+
 pub fn validate(conv: &Conversation) -> Result<(), AwsError> {
     let Some(first) = conv.messages.first() else {
         return Err(AwsError::validation(START_WITH_USER));
@@ -22,6 +26,16 @@ pub fn validate(conv: &Conversation) -> Result<(), AwsError> {
         }
     }
     check_tool_pairing(conv)?;
+    // Anthropic's check of a prefill (Bedrock passes it through): the final assistant turn
+    // may not end with whitespace.
+    if conv
+        .prefill()
+        .is_some_and(|p| p.ends_with(char::is_whitespace))
+    {
+        return Err(AwsError::validation(format!(
+            "The model returned the following errors: {TRAILING_WHITESPACE}"
+        )));
+    }
     if let Some(budget) = conv.thinking {
         if budget < 1024 {
             return Err(AwsError::validation(

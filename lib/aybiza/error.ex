@@ -32,6 +32,7 @@ defmodule Aybiza.Error do
   | `:model_end_of_life` | the model reached end of life on Bedrock (checked before any network); `message` names the replacement | no |
   | `:circuit_open` | `Aybiza.AWS.BedrockClient`: the circuit breaker of that model and region is open, so the attempt was not sent (the policy moves on to a fallback) | yes (elsewhere) |
   | `:max_rounds` | `Aybiza.Bedrock.ToolLoop`: the model still asked for tools after `:max_rounds` rounds | no |
+  | `:overloaded` | a bounded input queue is full: `Aybiza.Bedrock.Sonic.send_audio/3` when Bedrock reads slower than audio arrives (drop or retry the frame) | yes |
   | `:internal` | a bug in this library or a process of the call that died (a panic caught in a task, a relay or tool loop that exited before its terminal) | no |
 
   `phase` is `:before_stream` when nothing reached the caller yet, `:mid_stream` otherwise;
@@ -68,6 +69,7 @@ defmodule Aybiza.Error do
           | :model_end_of_life
           | :circuit_open
           | :max_rounds
+          | :overloaded
           | :internal
 
   @type t :: %__MODULE__{
@@ -108,7 +110,8 @@ defmodule Aybiza.Error do
     :idle_timeout,
     :connect,
     :protocol,
-    :circuit_open
+    :circuit_open,
+    :overloaded
   ]
 
   @doc "Builds an error for `reason` with `message`; other fields from `fields`."

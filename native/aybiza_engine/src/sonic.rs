@@ -314,6 +314,7 @@ pub fn start_session(
         let outcome = AssertUnwindSafe(session.run(rx)).catch_unwind().await;
         shared.closed.store(true, Ordering::SeqCst);
         let outcome = match outcome {
+            Ok(Err(Stop::Closed)) => Ok(()),
             Ok(r) => r,
             Err(_) => Err(Stop::Failed(Error::new(
                 ErrorKind::Internal,
@@ -336,6 +337,8 @@ impl Drop for SessionGuard {
 enum Stop {
     Failed(Error),
     ReceiverGone,
+    /// Closed while no connection was open: the session ends normally.
+    Closed,
 }
 
 impl From<ReceiverGone> for Stop {
@@ -562,12 +565,30 @@ impl Session {
         })
     }
 
+    /// Connects, unless `close` (`None`) or `cancel` (an error) comes first.
+    async fn connect_unless_stopped(&mut self, client: &Client) -> Result<Option<Conn>, Stop> {
+        let shared = self.shared.clone();
+        tokio::select! {
+            biased;
+            _ = stopped(&shared) => {
+                if shared.cancelled.load(Ordering::SeqCst) {
+                    Err(cancelled())
+                } else {
+                    Ok(None)
+                }
+            }
+            conn = self.connect(client) => conn.map(Some),
+        }
+    }
+
     async fn run(&mut self, mut rx: mpsc::Receiver<Command>) -> Result<(), Stop> {
         let client = client_for(&self.config).await;
         if self.shared.cancelled.load(Ordering::SeqCst) {
             return Err(cancelled());
         }
-        let mut conn = self.connect(&client).await?;
+        let Some(mut conn) = self.connect_unless_stopped(&client).await? else {
+            return Ok(());
+        };
         self.send(SonicEvent::SessionStarted)?;
         let mut reconnect_due = false;
         loop {
@@ -643,7 +664,9 @@ impl Session {
         self.conn_usage = SonicUsage::default();
         self.contents.clear();
         self.assistant_audio_open = false;
-        let conn = self.connect(client).await?;
+        let Some(conn) = self.connect_unless_stopped(client).await? else {
+            return Err(Stop::Closed);
+        };
         let n = self.summary.connections;
         self.send(SonicEvent::Reconnected(n))?;
         Ok(conn)
@@ -845,7 +868,7 @@ impl Session {
             Ok(()) => {
                 let _ = self.sink.send(SonicEvent::Done(Box::new(summary)));
             }
-            Err(Stop::ReceiverGone) => {}
+            Err(Stop::ReceiverGone) | Err(Stop::Closed) => {}
             Err(Stop::Failed(mut error)) => {
                 if self.events_sent > 0 {
                     let text = summary
@@ -878,6 +901,16 @@ fn end_events(conn: &Conn) {
     }
     conn.push(proto::prompt_end(&conn.prompt));
     conn.push(proto::session_end());
+}
+
+/// Resolves once the session is closed or cancelled.
+async fn stopped(shared: &Shared) {
+    loop {
+        if shared.cancelled.load(Ordering::SeqCst) || shared.closing.load(Ordering::SeqCst) {
+            return;
+        }
+        shared.notify.notified().await;
+    }
 }
 
 fn cancelled() -> Stop {

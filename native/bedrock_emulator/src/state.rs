@@ -5,7 +5,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use super::sigv4::Auth;
-use crate::config::{Faults, Pacing, Rule};
+use crate::config::{Faults, Pacing, Rule, SonicSettings};
 use crate::counters::CounterStore;
 use crate::reply::cache::PromptCache;
 
@@ -20,6 +20,7 @@ pub(crate) struct State {
     pub cache: Mutex<PromptCache>,
     pub throttle_seq: AtomicU64,
     pub request_seq: AtomicU64,
+    pub sonic: SonicSettings,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -6,7 +6,8 @@ use bedrock_emulator::{parse_faults, parse_pacing, rules_from_json, Emulator, Em
 
 const HELP: &str = "\
 bedrock-emulator: local Amazon Bedrock Runtime (Converse, ConverseStream, InvokeModel,
-InvokeModelWithResponseStream, CountTokens) and the Anthropic Messages API
+InvokeModelWithResponseStream, CountTokens, Nova Sonic's InvokeModelWithBidirectionalStream
+over HTTP/2 with --tls) and the Anthropic Messages API
 (/anthropic/v1/messages, bedrock-runtime and bedrock-mantle styles, SSE) for tests and demos.
 
 USAGE: bedrock-emulator [OPTIONS]
@@ -27,6 +28,8 @@ OPTIONS:
   --tls-port PORT           port of the TLS listener (default 0 = any free port)
   --tls-name NAME           extra DNS name / IP in the certificate (repeatable)
   --ca-out FILE             write the CA certificate (PEM) to FILE (with --tls)
+  --sonic JSON              Nova Sonic route settings, e.g. '{\"connection_limit_ms\": 5000,
+                            \"turn_silence_ms\": 300, \"speed\": 4}' (see docs/EMULATOR.md)
   -h, --help                show this help
 
 Prints `listening on http://HOST:PORT` once bound (and `tls listening on https://HOST:PORT`
@@ -77,6 +80,11 @@ fn parse_args(
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
                 let json = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
                 config.rules = rules_from_json(json)?;
+            }
+            "--sonic" => {
+                let json = serde_json::from_str(&value()?).map_err(|e| format!("--sonic: {e}"))?;
+                config.sonic = serde_json::from_value(json).map_err(|e| format!("--sonic: {e}"))?;
+                config.sonic.validate()?;
             }
             other => return Err(format!("unknown option {other} (see --help)")),
         }

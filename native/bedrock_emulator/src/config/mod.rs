@@ -7,9 +7,11 @@
 use serde::{Deserialize, Serialize};
 
 pub mod settings;
+pub mod sonic_settings;
 pub mod spec;
 
 pub use settings::{strip_nulls, Faults, Pacing};
+pub use sonic_settings::SonicSettings;
 pub use spec::{faults_from_value, pacing_from_value};
 
 /// Default test credentials (the AWS documentation example keys).
@@ -71,6 +73,8 @@ pub struct EmulatorConfig {
     /// Extra DNS names / IPs in the TLS certificate (besides localhost, 127.0.0.1, ::1).
     #[serde(alias = "tlsNames")]
     pub tls_names: Vec<String>,
+    /// The Nova Sonic bidirectional route: connection limit, turn detection, reply audio.
+    pub sonic: SonicSettings,
 }
 
 impl Default for EmulatorConfig {
@@ -89,6 +93,7 @@ impl Default for EmulatorConfig {
             tls: false,
             tls_port: 0,
             tls_names: Vec::new(),
+            sonic: SonicSettings::default(),
         }
     }
 }
@@ -96,8 +101,10 @@ impl Default for EmulatorConfig {
 impl EmulatorConfig {
     /// Parses a JSON value (e.g. converted from an Elixir term). Null fields keep defaults.
     pub fn from_json(value: serde_json::Value) -> Result<Self, String> {
-        serde_json::from_value(strip_nulls(value))
-            .map_err(|e| format!("invalid emulator config: {e}"))
+        let config: EmulatorConfig = serde_json::from_value(strip_nulls(value))
+            .map_err(|e| format!("invalid emulator config: {e}"))?;
+        config.sonic.validate()?;
+        Ok(config)
     }
 }
 
@@ -134,6 +141,10 @@ pub struct Rule {
     pub tool_uses: Option<Vec<ScriptedToolUse>>,
     /// Exact reasoning text (only emitted when thinking is enabled in the request).
     pub thinking: Option<String>,
+    /// Nova Sonic: what the caller "said" in an audio turn (the USER transcript). Matched by
+    /// `model` only, since the audio has no text to match `prompt_contains` against; the
+    /// turn's other fields are then chosen with this transcript as the prompt.
+    pub transcript: Option<String>,
     #[serde(deserialize_with = "opt_pacing_or_spec")]
     pub pacing: Option<Pacing>,
     #[serde(deserialize_with = "opt_faults_or_spec")]

@@ -4,5 +4,6 @@
 
 pub mod count_tokens;
 pub mod prepare;
+pub mod sonic;
 
 pub use prepare::{prepare, Api, Prepared, Rejection, FAULT_HEADER, PACING_HEADER};

@@ -6,5 +6,6 @@ pub mod body;
 pub mod routes;
 pub mod server;
 pub mod sigv4;
+pub mod sonic_stream;
 pub mod stream;
 pub mod tls;

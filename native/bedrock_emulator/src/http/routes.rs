@@ -4,6 +4,7 @@
 //! Routes (bedrock-runtime unless noted):
 //! - `POST /model/{modelId}/converse | converse-stream | invoke | invoke-with-response-stream`
 //! - `POST /model/{modelId}/count-tokens` (CountTokens)
+//! - `POST /model/{modelId}/invoke-with-bidirectional-stream` (Nova Sonic; sonic_stream.rs)
 //! - `POST /anthropic/v1/messages` and `/anthropic/v1/messages/count_tokens`: the Anthropic
 //!   Messages API in either endpoint style, told apart per request (see [`messages_api`]).
 //! - `/_emulator/...`: the control API (admin.rs), unauthenticated.
@@ -184,6 +185,10 @@ pub(crate) async fn handle(
 ) -> Result<Response<ResBody>, io::Error> {
     state.counters.request();
     let rid = request_id(&state);
+    // The bidirectional stream reads its body as it arrives, never collected.
+    if let Some(model_id) = super::sonic_stream::match_path(req.method(), req.uri().path()) {
+        return super::sonic_stream::handle(req, state, model_id, fd, rid).await;
+    }
     let (parts, body) = req.into_parts();
     let body = match http_body_util::Limited::new(body, MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),

@@ -151,6 +151,10 @@ impl Deref for Emulator {
 impl Emulator {
     /// Binds `host:port` (port 0 = any free port) and starts serving.
     pub async fn start(config: EmulatorConfig) -> io::Result<Emulator> {
+        config
+            .sonic
+            .validate()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
         let addr = listener.local_addr()?;
         let tls = if config.tls {
@@ -176,6 +180,7 @@ impl Emulator {
             cache: Mutex::new(PromptCache::default()),
             throttle_seq: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
+            sonic: config.sonic,
         });
         let host = if addr.ip().is_ipv6() {
             format!("[{}]", addr.ip())

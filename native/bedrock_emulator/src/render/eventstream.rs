@@ -33,6 +33,14 @@ pub fn event(event_type: &str, payload: &serde_json::Value) -> Bytes {
     encode(&message)
 }
 
+/// A bidirectional-stream output frame: event `chunk` whose payload is
+/// `{"bytes": "<base64 of the event JSON>"}` (BidirectionalOutputPayloadPart).
+pub fn chunk(event_json: &[u8]) -> Bytes {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(event_json);
+    event("chunk", &serde_json::json!({ "bytes": b64 }))
+}
+
 /// An exception frame (`:message-type` exception) with a `{"message": ...}` payload.
 pub fn exception(exception_type: &str, message: &str) -> Bytes {
     let payload = serde_json::json!({ "message": message }).to_string();

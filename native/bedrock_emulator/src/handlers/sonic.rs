@@ -1,0 +1,1176 @@
+//! Amazon Nova Sonic's bidirectional stream (InvokeModelWithBidirectionalStream) as plain
+//! logic: the model table of the route, the input-event state machine the service enforces,
+//! turn detection on the caller's audio and the scripted reply, scheduled on a clock the
+//! transport passes in (`now_ms`, milliseconds since the stream started).
+//!
+//! Event shapes: "Handling input/output events with the bidirectional API"
+//! (https://docs.aws.amazon.com/nova/latest/nova2-userguide/sonic-input-events.html,
+//! https://docs.aws.amazon.com/nova/latest/nova2-userguide/sonic-output-events.html). The error
+//! texts below are the emulator's own wording (the service's are not documented).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+use std::sync::atomic::Ordering;
+
+use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
+use crate::config::{script_for, Faults, Pacing, Rule, SonicSettings};
+use crate::counters::outcome;
+use crate::error::AwsError;
+use crate::state::{lock, State};
+
+use super::prepare::{Rejection, FAULT_HEADER, PACING_HEADER};
+
+/// A Nova Sonic model the route knows.
+#[derive(Debug)]
+pub struct SonicModel {
+    pub id: &'static str,
+    /// Past its end of life: 404 ResourceNotFoundException.
+    pub eol: bool,
+    /// Regions it runs in; in-Region only (no geographic or global profile).
+    pub regions: &'static [&'static str],
+    /// Takes text input from the user (`textInput` in an interactive USER content).
+    pub text_input: bool,
+    /// Takes `turnDetectionConfiguration.endpointingSensitivity`.
+    pub endpointing: bool,
+}
+
+/// Nova 2 Sonic: model card https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-2-sonic.html
+/// (regions, in-Region only); Nova Sonic v1: EOL Sep 14 2026 per
+/// https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-sonic.html.
+/// Nova 2.5 Sonic is left out: its id is unverified (design fact sheet, S39).
+pub const MODELS: &[SonicModel] = &[
+    SonicModel {
+        id: "amazon.nova-2-sonic-v1:0",
+        eol: false,
+        regions: &["us-east-1", "us-west-2", "eu-north-1", "ap-northeast-1"],
+        text_input: true,
+        endpointing: true,
+    },
+    SonicModel {
+        id: "amazon.nova-sonic-v1:0",
+        eol: true,
+        regions: &["us-east-1", "eu-north-1", "ap-northeast-1"],
+        text_input: false,
+        endpointing: false,
+    },
+];
+
+/// Used for ids given in `extra_models`: no region or lifecycle rules.
+pub const EXTRA_MODEL: SonicModel = SonicModel {
+    id: "extra",
+    eol: false,
+    regions: &[],
+    text_input: true,
+    endpointing: true,
+};
+
+/// Resolves the path's model id for this route. `region` is the SigV4 scope's region (None when
+/// signatures are not checked).
+pub fn check_model(
+    model_id: &str,
+    region: Option<&str>,
+    extra: &[String],
+) -> Result<&'static SonicModel, AwsError> {
+    if extra.iter().any(|e| e == model_id) {
+        return Ok(&EXTRA_MODEL);
+    }
+    let base = match model_id.strip_prefix("arn:") {
+        Some(rest) => {
+            // arn:aws:bedrock:REGION::foundation-model/ID
+            let mut parts = rest.splitn(5, ':');
+            let (_partition, service, arn_region, _account, resource) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            );
+            match (
+                service,
+                resource.and_then(|r| r.strip_prefix("foundation-model/")),
+            ) {
+                (Some("bedrock"), Some(id)) => {
+                    if let (Some(a), Some(r)) = (arn_region, region) {
+                        if a != r {
+                            return Err(AwsError::invalid_model());
+                        }
+                    }
+                    id
+                }
+                _ => return Err(AwsError::invalid_model()),
+            }
+        }
+        None => model_id,
+    };
+    let Some(model) = MODELS.iter().find(|m| m.id == base) else {
+        if crate::catalog::target(model_id, extra).is_some() {
+            return Err(AwsError::validation(
+                "This action doesn't support the model that you provided. Try again with a supported model.",
+            ));
+        }
+        return Err(AwsError::invalid_model());
+    };
+    if model.eol {
+        return Err(AwsError::end_of_life());
+    }
+    if let Some(r) = region {
+        if !model.regions.contains(&r) {
+            return Err(AwsError::invalid_model());
+        }
+    }
+    Ok(model)
+}
+
+/// Faults and pacing for one bidirectional stream (instance, then rules matching the model,
+/// then the request's `x-emulator-fault` / `x-emulator-pacing` headers), or the error that
+/// answers it before the stream starts (injected error, throttle share).
+pub fn stream_settings(
+    state: &State,
+    model_id: &str,
+    headers: &http::HeaderMap,
+) -> Result<(Faults, Pacing), Rejection> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let header_faults = match header(FAULT_HEADER) {
+        Some(spec) => parse_faults(spec).map_err(|e| {
+            (
+                AwsError::validation(format!("Invalid {FAULT_HEADER} header: {e}")),
+                outcome::VALIDATION_ERROR,
+            )
+        })?,
+        None => Faults::default(),
+    };
+    let header_pacing = match header(PACING_HEADER) {
+        Some(spec) => parse_pacing(spec).map_err(|e| {
+            (
+                AwsError::validation(format!("Invalid {PACING_HEADER} header: {e}")),
+                outcome::VALIDATION_ERROR,
+            )
+        })?,
+        None => Pacing::default(),
+    };
+    let rules = lock(&state.rules).clone();
+    let script = script_for(&rules, model_id, "");
+    let faults = lock(&state.faults)
+        .merged(&script.faults)
+        .merged(&header_faults);
+    let pacing = lock(&state.pacing)
+        .merged(&script.pacing)
+        .merged(&header_pacing);
+    if let Some(name) = faults.error.as_deref() {
+        let err = AwsError::named(name, faults.error_message.as_deref())
+            .unwrap_or_else(|| AwsError::new(500, "InternalServerException", "Injected error."));
+        let label = if err.error_type == "ThrottlingException" {
+            outcome::THROTTLED
+        } else {
+            outcome::ERROR
+        };
+        return Err((err, label));
+    }
+    if let Some(share) = faults.throttle_share.filter(|s| *s > 0.0) {
+        let n = state.throttle_seq.fetch_add(1, Ordering::Relaxed) + 1;
+        if throttle_hit(n, share) {
+            let err = AwsError::named("ThrottlingException", faults.error_message.as_deref())
+                .unwrap_or_else(|| AwsError::new(429, "ThrottlingException", "Too many requests"));
+            return Err((err, outcome::THROTTLED));
+        }
+    }
+    Ok((faults, pacing))
+}
+
+/// A protocol violation: answered with a `validationException` frame that ends the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation(pub String);
+
+fn violation<T>(msg: impl Into<String>) -> Result<T, Violation> {
+    Err(Violation(msg.into()))
+}
+
+/// Most text one content may carry (system prompt, history message, text input, tool result).
+const MAX_TEXT: usize = 1 << 20;
+const OUTPUT_RATES: &[u64] = &[8000, 16000, 24000];
+const INPUT_RATES: &[u64] = &[8000, 16000, 24000];
+const ROLES: &[&str] = &["SYSTEM", "USER", "ASSISTANT", "TOOL", "SYSTEM_SPEECH"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Audio,
+    Text,
+    Tool,
+}
+
+#[derive(Debug)]
+struct InputContent {
+    kind: Kind,
+    role: String,
+    interactive: bool,
+    text: String,
+    tool_use_id: Option<String>,
+    sample_rate: u64,
+}
+
+#[derive(Debug)]
+struct Prompt {
+    name: String,
+    out_rate: u64,
+    tools: Vec<String>,
+}
+
+#[derive(Debug)]
+struct Scheduled {
+    at_ms: u64,
+    completion: u64,
+    event: Value,
+}
+
+/// A reply waiting for tool results.
+#[derive(Debug)]
+struct ToolWait {
+    completion: u64,
+    ids: HashSet<String>,
+    results: Vec<String>,
+    reply_after_tool: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Tokens {
+    speech_in: u64,
+    text_in: u64,
+    speech_out: u64,
+    text_out: u64,
+}
+
+/// The emulated model's side of one bidirectional stream.
+pub struct Session {
+    model: &'static SonicModel,
+    model_id: String,
+    settings: SonicSettings,
+    rules: Vec<Rule>,
+    first_token_ms: u64,
+    session_id: String,
+    started: bool,
+    ended: bool,
+    prompt: Option<Prompt>,
+    prompt_ended: bool,
+    contents: HashMap<String, InputContent>,
+    interactive_seen: bool,
+    silence_factor: f64,
+    // Turn detection on the caller's audio.
+    voiced_ms: f64,
+    silent_ms: f64,
+    last_voiced_at: Option<u64>,
+    turn_audio_ms: f64,
+    turns: u64,
+    // Output.
+    queue: VecDeque<Scheduled>,
+    completions: u64,
+    audio_open: Option<(u64, String)>,
+    tool_wait: Option<ToolWait>,
+    total: Tokens,
+    tone_phase: f64,
+}
+
+fn uuid_like(seed: &str, n: u64) -> String {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("{seed}:{n}").as_bytes());
+    let h = hex::encode(&d[..16]);
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+fn str_field<'a>(v: &'a Value, event: &str, key: &str) -> Result<&'a str, Violation> {
+    match v.get(key) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s),
+        Some(Value::String(_)) => violation(format!("{event}.{key} must not be empty")),
+        Some(_) => violation(format!("{event}.{key} must be a string")),
+        None => violation(format!("{event}.{key} is required")),
+    }
+}
+
+fn check_lpcm(v: &Value, what: &str, rates: &[u64], voice: bool) -> Result<u64, Violation> {
+    let Some(cfg) = v.get(what) else {
+        return violation(format!("{what} is required"));
+    };
+    let media = cfg.get("mediaType").and_then(Value::as_str);
+    if media != Some("audio/lpcm") {
+        return violation(format!("{what}.mediaType must be audio/lpcm"));
+    }
+    let rate = cfg.get("sampleRateHertz").and_then(Value::as_u64);
+    let Some(rate) = rate.filter(|r| rates.contains(r)) else {
+        return violation(format!(
+            "{what}.sampleRateHertz must be one of {rates:?}, got {}",
+            cfg.get("sampleRateHertz").unwrap_or(&Value::Null)
+        ));
+    };
+    if cfg.get("sampleSizeBits").and_then(Value::as_u64) != Some(16) {
+        return violation(format!("{what}.sampleSizeBits must be 16"));
+    }
+    if cfg.get("channelCount").and_then(Value::as_u64) != Some(1) {
+        return violation(format!("{what}.channelCount must be 1"));
+    }
+    if let Some(enc) = cfg.get("encoding") {
+        if enc.as_str() != Some("base64") {
+            return violation(format!("{what}.encoding must be base64"));
+        }
+    }
+    if voice {
+        match cfg.get("voiceId") {
+            Some(Value::String(s)) if !s.is_empty() => {}
+            _ => return violation(format!("{what}.voiceId is required")),
+        }
+    }
+    Ok(rate)
+}
+
+fn check_unit(v: &Value, key: &str, max: f64) -> Result<(), Violation> {
+    match v.get(key) {
+        None | Some(Value::Null) => Ok(()),
+        Some(x) => match x.as_f64() {
+            Some(f) if (0.0..=max).contains(&f) => Ok(()),
+            _ => violation(format!(
+                "inferenceConfiguration.{key} must be a number in [0, {max}]"
+            )),
+        },
+    }
+}
+
+impl Session {
+    pub fn new(
+        model: &'static SonicModel,
+        model_id: &str,
+        settings: SonicSettings,
+        rules: Vec<Rule>,
+        first_token_ms: u64,
+        seed: &str,
+    ) -> Session {
+        Session {
+            model,
+            model_id: model_id.to_string(),
+            settings,
+            rules,
+            first_token_ms,
+            session_id: uuid_like(seed, 0),
+            started: false,
+            ended: false,
+            prompt: None,
+            prompt_ended: false,
+            contents: HashMap::new(),
+            interactive_seen: false,
+            silence_factor: 1.0,
+            voiced_ms: 0.0,
+            silent_ms: 0.0,
+            last_voiced_at: None,
+            turn_audio_ms: 0.0,
+            turns: 0,
+            queue: VecDeque::new(),
+            completions: 0,
+            audio_open: None,
+            tool_wait: None,
+            total: Tokens::default(),
+            tone_phase: 0.0,
+        }
+    }
+
+    /// sessionEnd was received and every scheduled output went out.
+    pub fn finished(&self) -> bool {
+        self.ended && self.queue.is_empty()
+    }
+
+    /// The model is "speaking": its audio content has started and not ended.
+    pub fn speaking(&self) -> bool {
+        self.audio_open.is_some()
+    }
+
+    /// When [`Session::due`] has something to do next.
+    pub fn next_wakeup(&self) -> Option<u64> {
+        let out = self.queue.front().map(|s| s.at_ms);
+        let silence = self.silence_deadline();
+        match (out, silence) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn turn_silence_ms(&self) -> f64 {
+        self.settings.turn_silence_ms as f64 * self.silence_factor
+    }
+
+    fn silence_deadline(&self) -> Option<u64> {
+        if self.voiced_ms < self.settings.min_speech_ms as f64 {
+            return None;
+        }
+        self.last_voiced_at
+            .map(|t| t + self.turn_silence_ms().ceil() as u64)
+    }
+
+    /// Outputs due at `now_ms`, in order (also ends a turn on wall-clock silence).
+    pub fn due(&mut self, now_ms: u64) -> Vec<Value> {
+        if self.silence_deadline().is_some_and(|d| d <= now_ms) {
+            self.end_audio_turn(now_ms);
+        }
+        let mut out = Vec::new();
+        while self.queue.front().is_some_and(|s| s.at_ms <= now_ms) {
+            let Some(s) = self.queue.pop_front() else {
+                break;
+            };
+            if let Some(start) = s.event.get("contentStart") {
+                if start.get("type").and_then(Value::as_str) == Some("AUDIO") {
+                    let id = start["contentId"].as_str().unwrap_or("").to_string();
+                    self.audio_open = Some((s.completion, id));
+                }
+            }
+            if let Some(end) = s.event.get("contentEnd") {
+                if end.get("type").and_then(Value::as_str) == Some("AUDIO") {
+                    self.audio_open = None;
+                }
+            }
+            out.push(json!({ "event": s.event }));
+        }
+        out
+    }
+
+    /// Handles one input event (the JSON inside a `chunk`).
+    pub fn on_event(&mut self, now_ms: u64, bytes: &[u8]) -> Result<(), Violation> {
+        let Ok(v) = serde_json::from_slice::<Value>(bytes) else {
+            return violation("Invalid input event: the chunk is not valid JSON.");
+        };
+        let Some(Value::Object(event)) = v.get("event") else {
+            return violation("Invalid input event: expected an object with an \"event\" member.");
+        };
+        if event.len() != 1 {
+            return violation("Invalid input event: \"event\" must have exactly one member.");
+        }
+        let Some((name, body)) = event.iter().next() else {
+            return violation("Invalid input event: empty event.");
+        };
+        if self.ended {
+            return violation(format!("Received {name} after sessionEnd."));
+        }
+        if !self.started && name != "sessionStart" {
+            return violation(format!(
+                "sessionStart must be the first event of the stream; received {name}."
+            ));
+        }
+        match name.as_str() {
+            "sessionStart" => self.session_start(body),
+            "promptStart" => self.prompt_start(body),
+            "contentStart" => self.content_start(body),
+            "audioInput" => self.audio_input(now_ms, body),
+            "textInput" => self.text_input(body),
+            "toolResult" => self.tool_result(body),
+            "contentEnd" => self.content_end(now_ms, body),
+            "promptEnd" => self.prompt_end(body),
+            "sessionEnd" => {
+                self.ended = true;
+                Ok(())
+            }
+            other => violation(format!("Unknown input event {other}.")),
+        }
+    }
+
+    fn session_start(&mut self, body: &Value) -> Result<(), Violation> {
+        if self.started {
+            return violation("sessionStart was already received.");
+        }
+        if let Some(cfg) = body.get("inferenceConfiguration") {
+            if let Some(m) = cfg.get("maxTokens") {
+                if m.as_u64().is_none_or(|m| m == 0) {
+                    return violation(
+                        "inferenceConfiguration.maxTokens must be a positive integer",
+                    );
+                }
+            }
+            check_unit(cfg, "topP", 1.0)?;
+            check_unit(cfg, "temperature", 1.0)?;
+        }
+        if let Some(td) = body.get("turnDetectionConfiguration") {
+            if !self.model.endpointing {
+                return violation("turnDetectionConfiguration is not supported by this model.");
+            }
+            self.silence_factor = match td.get("endpointingSensitivity").and_then(Value::as_str) {
+                Some("HIGH") => 0.5,
+                Some("MEDIUM") => 1.0,
+                Some("LOW") => 1.5,
+                _ => return violation(
+                    "turnDetectionConfiguration.endpointingSensitivity must be HIGH, MEDIUM or LOW",
+                ),
+            };
+        }
+        self.started = true;
+        Ok(())
+    }
+
+    fn prompt_start(&mut self, body: &Value) -> Result<(), Violation> {
+        if self.prompt.is_some() && !self.prompt_ended {
+            return violation("promptStart received while a prompt is active.");
+        }
+        let name = str_field(body, "promptStart", "promptName")?.to_string();
+        let out_rate = check_lpcm(body, "audioOutputConfiguration", OUTPUT_RATES, true)?;
+        let mut tools = Vec::new();
+        if let Some(cfg) = body.get("toolConfiguration") {
+            let Some(list) = cfg.get("tools").and_then(Value::as_array) else {
+                return violation("toolConfiguration.tools must be a list");
+            };
+            for t in list {
+                let spec = t.get("toolSpec").unwrap_or(&Value::Null);
+                let name = str_field(spec, "toolSpec", "name")?;
+                let schema = spec.get("inputSchema").and_then(|s| s.get("json"));
+                match schema.and_then(Value::as_str) {
+                    Some(s) if serde_json::from_str::<Value>(s).is_ok_and(|v| v.is_object()) => {}
+                    _ => {
+                        return violation(format!(
+                            "toolSpec {name}: inputSchema.json must be a JSON object encoded as a string"
+                        ))
+                    }
+                }
+                tools.push(name.to_string());
+            }
+        }
+        self.prompt = Some(Prompt {
+            name,
+            out_rate,
+            tools,
+        });
+        self.prompt_ended = false;
+        Ok(())
+    }
+
+    fn active_prompt(&self, body: &Value, event: &str) -> Result<(), Violation> {
+        let name = str_field(body, event, "promptName")?;
+        match &self.prompt {
+            None => violation(format!("{event} received before promptStart.")),
+            Some(_) if self.prompt_ended => violation(format!("{event} received after promptEnd.")),
+            Some(p) if p.name != name => violation(format!("{event}: unknown promptName {name}.")),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn content_start(&mut self, body: &Value) -> Result<(), Violation> {
+        self.active_prompt(body, "contentStart")?;
+        let name = str_field(body, "contentStart", "contentName")?.to_string();
+        if self.contents.contains_key(&name) {
+            return violation(format!("contentStart: content {name} is already open."));
+        }
+        let role = str_field(body, "contentStart", "role")?.to_string();
+        if !ROLES.contains(&role.as_str()) {
+            return violation(format!("contentStart: unknown role {role}."));
+        }
+        let interactive = body
+            .get("interactive")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let kind = match str_field(body, "contentStart", "type")? {
+            "AUDIO" => Kind::Audio,
+            "TEXT" => Kind::Text,
+            "TOOL" => Kind::Tool,
+            other => return violation(format!("contentStart: unknown type {other}.")),
+        };
+        let mut sample_rate = 0;
+        let mut tool_use_id = None;
+        match kind {
+            Kind::Audio => {
+                if role != "USER" {
+                    return violation("contentStart: AUDIO content must have role USER.");
+                }
+                sample_rate = check_lpcm(body, "audioInputConfiguration", INPUT_RATES, false)?;
+                if self.contents.values().any(|c| c.kind == Kind::Audio) {
+                    return violation("contentStart: an audio content is already open.");
+                }
+                self.interactive_seen = true;
+            }
+            Kind::Text => {
+                if let Some(cfg) = body.get("textInputConfiguration") {
+                    if cfg.get("mediaType").and_then(Value::as_str) != Some("text/plain") {
+                        return violation("textInputConfiguration.mediaType must be text/plain");
+                    }
+                }
+                match role.as_str() {
+                    "SYSTEM" if self.interactive_seen => {
+                        return violation(
+                            "The system prompt must come before any interactive content.",
+                        )
+                    }
+                    "USER" if interactive => {
+                        if !self.model.text_input {
+                            return violation("This model does not support text input.");
+                        }
+                        self.interactive_seen = true;
+                    }
+                    "USER" | "ASSISTANT" if self.interactive_seen => {
+                        return violation(
+                            "Conversation history must come before any interactive content.",
+                        )
+                    }
+                    "TOOL" => {
+                        return violation("contentStart: TEXT content cannot have role TOOL.")
+                    }
+                    _ => {}
+                }
+            }
+            Kind::Tool => {
+                if role != "TOOL" {
+                    return violation("contentStart: TOOL content must have role TOOL.");
+                }
+                let cfg = body
+                    .get("toolResultInputConfiguration")
+                    .unwrap_or(&Value::Null);
+                let id = str_field(cfg, "toolResultInputConfiguration", "toolUseId")?;
+                let known = self.tool_wait.as_ref().is_some_and(|w| w.ids.contains(id));
+                if !known {
+                    return violation(format!(
+                        "toolResultInputConfiguration: unknown toolUseId {id}."
+                    ));
+                }
+                tool_use_id = Some(id.to_string());
+            }
+        }
+        self.contents.insert(
+            name,
+            InputContent {
+                kind,
+                role,
+                interactive,
+                text: String::new(),
+                tool_use_id,
+                sample_rate,
+            },
+        );
+        Ok(())
+    }
+
+    fn open_content(
+        &mut self,
+        body: &Value,
+        event: &str,
+        kind: Kind,
+    ) -> Result<&mut InputContent, Violation> {
+        self.active_prompt(body, event)?;
+        let name = str_field(body, event, "contentName")?;
+        match self.contents.get_mut(name) {
+            None => violation(format!("{event}: unknown contentName {name}.")),
+            Some(c) if c.kind != kind => violation(format!(
+                "{event} does not match the type of content {name}."
+            )),
+            Some(c) => Ok(c),
+        }
+    }
+
+    fn audio_input(&mut self, now_ms: u64, body: &Value) -> Result<(), Violation> {
+        let content = self.open_content(body, "audioInput", Kind::Audio)?;
+        let rate = content.sample_rate;
+        let Some(b64) = body.get("content").and_then(Value::as_str) else {
+            return violation("audioInput.content must be a base64 string");
+        };
+        let Ok(pcm) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+            return violation("audioInput.content is not valid base64");
+        };
+        if pcm.len() % 2 != 0 {
+            return violation("audioInput.content must hold whole 16-bit samples");
+        }
+        let samples = pcm.len() / 2;
+        if samples == 0 {
+            return Ok(());
+        }
+        let sum: f64 = pcm
+            .chunks_exact(2)
+            .map(|c| {
+                let s = i16::from_le_bytes([c[0], c[1]]) as f64;
+                s * s
+            })
+            .sum();
+        let rms = (sum / samples as f64).sqrt();
+        let ms = samples as f64 * 1000.0 / rate as f64;
+        self.turn_audio_ms += ms;
+        self.total.speech_in += (ms / 40.0).ceil() as u64;
+        if rms >= self.settings.speech_threshold as f64 {
+            self.voiced_ms += ms;
+            self.silent_ms = 0.0;
+            self.last_voiced_at = Some(now_ms);
+            if self.speaking() && self.voiced_ms >= self.settings.min_speech_ms as f64 {
+                self.barge_in(now_ms);
+            }
+        } else if self.voiced_ms > 0.0 {
+            self.silent_ms += ms;
+            if self.voiced_ms >= self.settings.min_speech_ms as f64
+                && self.silent_ms >= self.turn_silence_ms()
+            {
+                self.end_audio_turn(now_ms);
+            }
+        }
+        Ok(())
+    }
+
+    fn text_input(&mut self, body: &Value) -> Result<(), Violation> {
+        let content = self.open_content(body, "textInput", Kind::Text)?;
+        let Some(text) = body.get("content").and_then(Value::as_str) else {
+            return violation("textInput.content must be a string");
+        };
+        if content.text.len() + text.len() > MAX_TEXT {
+            return violation("textInput content is too long.");
+        }
+        content.text.push_str(text);
+        Ok(())
+    }
+
+    fn tool_result(&mut self, body: &Value) -> Result<(), Violation> {
+        let content = self.open_content(body, "toolResult", Kind::Tool)?;
+        let Some(text) = body.get("content").and_then(Value::as_str) else {
+            return violation("toolResult.content must be a string");
+        };
+        if content.text.len() + text.len() > MAX_TEXT {
+            return violation("toolResult content is too long.");
+        }
+        content.text.push_str(text);
+        Ok(())
+    }
+
+    fn content_end(&mut self, now_ms: u64, body: &Value) -> Result<(), Violation> {
+        self.active_prompt(body, "contentEnd")?;
+        let name = str_field(body, "contentEnd", "contentName")?;
+        let Some(content) = self.contents.remove(name) else {
+            return violation(format!("contentEnd: unknown contentName {name}."));
+        };
+        match content.kind {
+            Kind::Audio => {
+                if self.voiced_ms >= self.settings.min_speech_ms as f64 {
+                    self.end_audio_turn(now_ms);
+                } else {
+                    self.reset_listening();
+                }
+            }
+            Kind::Text => {
+                self.total.text_in += crate::request::tokens(&content.text);
+                if content.role == "USER" && content.interactive {
+                    self.start_reply(now_ms, &content.text, None);
+                }
+            }
+            Kind::Tool => {
+                let id = content.tool_use_id.unwrap_or_default();
+                self.total.text_in += crate::request::tokens(&content.text);
+                let done = match self.tool_wait.as_mut() {
+                    Some(w) => {
+                        w.ids.remove(&id);
+                        w.results.push(content.text);
+                        w.ids.is_empty()
+                    }
+                    None => false,
+                };
+                if done {
+                    if let Some(w) = self.tool_wait.take() {
+                        let text = w.reply_after_tool.unwrap_or_else(|| {
+                            let joined = w.results.join(" ");
+                            let short: String = joined.chars().take(120).collect();
+                            format!("The tool returned {short}.")
+                        });
+                        let at = now_ms + self.first_token_ms;
+                        self.speak(at, w.completion, &text);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn prompt_end(&mut self, body: &Value) -> Result<(), Violation> {
+        self.active_prompt(body, "promptEnd")?;
+        self.prompt_ended = true;
+        self.contents.clear();
+        Ok(())
+    }
+
+    fn reset_listening(&mut self) {
+        self.voiced_ms = 0.0;
+        self.silent_ms = 0.0;
+        self.last_voiced_at = None;
+        self.turn_audio_ms = 0.0;
+    }
+
+    /// The caller finished speaking: transcribe (scripted) and answer.
+    fn end_audio_turn(&mut self, now_ms: u64) {
+        let heard_ms = self.voiced_ms;
+        self.reset_listening();
+        self.turns += 1;
+        let transcript = self
+            .rules
+            .iter()
+            .find(|r| {
+                r.transcript.is_some()
+                    && r.model.as_deref().is_none_or(|m| self.model_id.contains(m))
+            })
+            .and_then(|r| r.transcript.clone())
+            .unwrap_or_else(|| format!("(caller speech {:.0} ms)", heard_ms));
+        self.start_reply(now_ms, &transcript.clone(), Some(transcript));
+    }
+
+    fn ids(&self, completion: u64) -> (String, String, String) {
+        let prompt = self.prompt.as_ref().map_or("", |p| p.name.as_str());
+        (
+            self.session_id.clone(),
+            prompt.to_string(),
+            uuid_like(&self.session_id, completion * 1000),
+        )
+    }
+
+    fn push(&mut self, at_ms: u64, completion: u64, name: &str, mut body: Value) {
+        let (session, prompt, completion_id) = self.ids(completion);
+        if let Value::Object(m) = &mut body {
+            m.insert("sessionId".into(), json!(session));
+            m.insert("promptName".into(), json!(prompt));
+            m.insert("completionId".into(), json!(completion_id));
+        }
+        self.queue.push_back(Scheduled {
+            at_ms,
+            completion,
+            event: json!({ name: body }),
+        });
+    }
+
+    fn content_id(&mut self, completion: u64, n: &mut u64) -> String {
+        *n += 1;
+        uuid_like(&self.session_id, completion * 1000 + *n)
+    }
+
+    fn text_content(
+        &mut self,
+        at: u64,
+        completion: u64,
+        (role, stage): (&str, &str),
+        text: &str,
+        stop: &str,
+        n: &mut u64,
+    ) {
+        let id = self.content_id(completion, n);
+        let fields = json!({ "generationStage": stage }).to_string();
+        self.push(
+            at,
+            completion,
+            "contentStart",
+            json!({"contentId": id, "type": "TEXT", "role": role,
+                   "additionalModelFields": fields,
+                   "textOutputConfiguration": {"mediaType": "text/plain"}}),
+        );
+        self.push(
+            at,
+            completion,
+            "textOutput",
+            json!({"contentId": id, "content": text, "role": role}),
+        );
+        self.push(
+            at,
+            completion,
+            "contentEnd",
+            json!({"contentId": id, "type": "TEXT", "stopReason": stop}),
+        );
+    }
+
+    /// Schedules a completion answering `user_text`; `transcript` is reported as the
+    /// caller's ASR transcript (audio turns).
+    fn start_reply(&mut self, now_ms: u64, user_text: &str, transcript: Option<String>) {
+        if self.tool_wait.is_some() {
+            // The model is waiting for a tool result; the caller's words join the next reply.
+            return;
+        }
+        self.completions += 1;
+        let completion = self.completions;
+        let at = now_ms + self.first_token_ms;
+        self.push(at, completion, "completionStart", json!({}));
+        let mut n = 0;
+        if let Some(t) = &transcript {
+            self.text_content(at, completion, ("USER", "FINAL"), t, "END_TURN", &mut n);
+        }
+        let script = script_for(&self.rules, &self.model_id, user_text);
+        let offered: Vec<String> = self
+            .prompt
+            .as_ref()
+            .map(|p| p.tools.clone())
+            .unwrap_or_default();
+        let calls: Vec<_> = script
+            .tool_uses
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| offered.contains(&t.name))
+            .collect();
+        if !calls.is_empty() {
+            let mut ids = HashSet::new();
+            for (i, call) in calls.iter().enumerate() {
+                let id = self.content_id(completion, &mut n);
+                let tool_use_id = call.id.clone().unwrap_or_else(|| {
+                    uuid_like(&self.session_id, completion * 1000 + 500 + i as u64)
+                });
+                self.push(
+                    at,
+                    completion,
+                    "contentStart",
+                    json!({"contentId": id, "type": "TOOL", "role": "TOOL",
+                           "toolUseOutputConfiguration": {"mediaType": "application/json"}}),
+                );
+                self.push(
+                    at,
+                    completion,
+                    "toolUse",
+                    json!({"contentId": id, "content": call.input.to_string(),
+                           "toolName": call.name, "toolUseId": tool_use_id}),
+                );
+                self.push(
+                    at,
+                    completion,
+                    "contentEnd",
+                    json!({"contentId": id, "type": "TOOL", "stopReason": "TOOL_USE"}),
+                );
+                self.total.text_out += crate::request::tokens(&call.input.to_string());
+                ids.insert(tool_use_id);
+            }
+            self.tool_wait = Some(ToolWait {
+                completion,
+                ids,
+                results: Vec::new(),
+                reply_after_tool: script.reply_after_tool.clone(),
+            });
+            return;
+        }
+        let reply = script
+            .reply
+            .clone()
+            .unwrap_or_else(|| format!("You said: {user_text}"));
+        self.speak(at, completion, &reply);
+    }
+
+    /// Speculative text, the audio, the final text, usage and completionEnd.
+    fn speak(&mut self, at: u64, completion: u64, text: &str) {
+        let mut n = 100;
+        self.text_content(
+            at,
+            completion,
+            ("ASSISTANT", "SPECULATIVE"),
+            text,
+            "PARTIAL_TURN",
+            &mut n,
+        );
+        let audio_id = self.content_id(completion, &mut n);
+        let rate = self.prompt.as_ref().map_or(24_000, |p| p.out_rate);
+        self.push(
+            at,
+            completion,
+            "contentStart",
+            json!({"contentId": audio_id, "type": "AUDIO", "role": "ASSISTANT",
+                   "audioOutputConfiguration": {"mediaType": "audio/lpcm",
+                     "sampleRateHertz": rate, "sampleSizeBits": 16, "channelCount": 1,
+                     "encoding": "base64", "audioType": "SPEECH"}}),
+        );
+        let total_ms = text.chars().count() as u64 * self.settings.ms_per_char;
+        let total_samples = (rate * total_ms / 1000) as usize;
+        let chunk_samples = ((rate * self.settings.audio_chunk_ms / 1000) as usize).max(1);
+        let step = self.settings.audio_chunk_ms as f64 / self.settings.speed;
+        let mut sent = 0usize;
+        let mut t = at as f64;
+        while sent < total_samples {
+            let n_samples = chunk_samples.min(total_samples - sent);
+            let pcm = self.synth(n_samples, rate);
+            let b64 = base64::engine::general_purpose::STANDARD.encode(pcm);
+            self.push(
+                t as u64,
+                completion,
+                "audioOutput",
+                json!({"contentId": audio_id, "content": b64, "role": "ASSISTANT"}),
+            );
+            sent += n_samples;
+            t += step * n_samples as f64 / chunk_samples as f64;
+        }
+        let end = t as u64;
+        self.push(
+            end,
+            completion,
+            "contentEnd",
+            json!({"contentId": audio_id, "type": "AUDIO", "stopReason": "END_TURN"}),
+        );
+        self.text_content(
+            end,
+            completion,
+            ("ASSISTANT", "FINAL"),
+            text,
+            "END_TURN",
+            &mut n,
+        );
+        self.total.speech_out += total_ms / 40;
+        self.total.text_out += crate::request::tokens(text);
+        self.finish_completion(end, completion, "END_TURN");
+    }
+
+    fn finish_completion(&mut self, at: u64, completion: u64, stop: &str) {
+        let t = self.total;
+        let usage = json!({
+            "details": {
+                "delta": {
+                    "input": {"speechTokens": t.speech_in, "textTokens": t.text_in},
+                    "output": {"speechTokens": t.speech_out, "textTokens": t.text_out}
+                },
+                "total": {
+                    "input": {"speechTokens": t.speech_in, "textTokens": t.text_in},
+                    "output": {"speechTokens": t.speech_out, "textTokens": t.text_out}
+                }
+            },
+            "totalInputTokens": t.speech_in + t.text_in,
+            "totalOutputTokens": t.speech_out + t.text_out,
+            "totalTokens": t.speech_in + t.text_in + t.speech_out + t.text_out,
+        });
+        self.push(at, completion, "usageEvent", usage);
+        self.push(
+            at,
+            completion,
+            "completionEnd",
+            json!({ "stopReason": stop }),
+        );
+    }
+
+    /// 16-bit little-endian mono PCM: a 440 Hz tone (phase kept across chunks) or silence.
+    fn synth(&mut self, samples: usize, rate: u64) -> Vec<u8> {
+        let mut out = Vec::with_capacity(samples * 2);
+        for _ in 0..samples {
+            let s = if self.settings.tone {
+                let v = (self.tone_phase * std::f64::consts::TAU).sin() * 3000.0;
+                self.tone_phase = (self.tone_phase + 440.0 / rate as f64).fract();
+                v as i16
+            } else {
+                0
+            };
+            out.extend_from_slice(&s.to_le_bytes());
+        }
+        out
+    }
+
+    /// The caller spoke over the model: its audio content ends INTERRUPTED and the rest of
+    /// the completion is dropped.
+    fn barge_in(&mut self, now_ms: u64) {
+        let Some((completion, audio_id)) = self.audio_open.take() else {
+            return;
+        };
+        self.queue.retain(|s| s.completion != completion);
+        self.push(
+            now_ms,
+            completion,
+            "contentEnd",
+            json!({"contentId": audio_id, "type": "AUDIO", "stopReason": "INTERRUPTED"}),
+        );
+        let mut n = 900;
+        self.text_content(
+            now_ms,
+            completion,
+            ("ASSISTANT", "FINAL"),
+            "{ \"interrupted\" : true }",
+            "INTERRUPTED",
+            &mut n,
+        );
+        self.finish_completion(now_ms, completion, "INTERRUPTED");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(v: Value) -> Vec<u8> {
+        json!({ "event": v }).to_string().into_bytes()
+    }
+
+    fn session() -> Session {
+        let settings = SonicSettings {
+            speed: 10.0,
+            ..SonicSettings::default()
+        };
+        Session::new(&MODELS[0], MODELS[0].id, settings, Vec::new(), 0, "t")
+    }
+
+    fn start(s: &mut Session) {
+        s.on_event(0, &ev(json!({"sessionStart": {}}))).unwrap();
+        s.on_event(
+            0,
+            &ev(json!({"promptStart": {"promptName": "p",
+                "audioOutputConfiguration": {"mediaType": "audio/lpcm", "sampleRateHertz": 24000,
+                  "sampleSizeBits": 16, "channelCount": 1, "voiceId": "matthew", "encoding": "base64"}}})),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn model_rules() {
+        assert!(check_model("amazon.nova-2-sonic-v1:0", Some("us-east-1"), &[]).is_ok());
+        let e = check_model("amazon.nova-2-sonic-v1:0", Some("eu-west-1"), &[]).unwrap_err();
+        assert_eq!(e.status, 400);
+        let e = check_model("us.amazon.nova-2-sonic-v1:0", None, &[]).unwrap_err();
+        assert_eq!(e.message, AwsError::invalid_model().message);
+        let e = check_model("amazon.nova-sonic-v1:0", Some("us-east-1"), &[]).unwrap_err();
+        assert_eq!(e.status, 404);
+        let e = check_model("anthropic.claude-3-haiku-20240307-v1:0", None, &[]).unwrap_err();
+        assert!(
+            e.message.contains("doesn't support the model"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn order_is_enforced() {
+        let mut s = session();
+        let e = s.on_event(0, &ev(json!({"promptStart": {"promptName": "p"}})));
+        assert!(e.unwrap_err().0.contains("sessionStart must be the first"));
+        let mut s = session();
+        s.on_event(0, &ev(json!({"sessionStart": {}}))).unwrap();
+        let e = s
+            .on_event(
+                0,
+                &ev(json!({"audioInput": {"promptName": "p", "contentName": "a", "content": ""}})),
+            )
+            .unwrap_err();
+        assert!(e.0.contains("before promptStart"), "{e:?}");
+        let mut s = session();
+        start(&mut s);
+        let e = s
+            .on_event(
+                0,
+                &ev(json!({"textInput": {"promptName": "x", "contentName": "a", "content": "hi"}})),
+            )
+            .unwrap_err();
+        assert!(e.0.contains("unknown promptName"), "{e:?}");
+        let e = s.on_event(0, b"{not json").unwrap_err();
+        assert!(e.0.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn text_turn_is_answered_in_order() {
+        let mut s = session();
+        start(&mut s);
+        for e in [
+            json!({"contentStart": {"promptName": "p", "contentName": "t", "type": "TEXT",
+                    "role": "USER", "interactive": true,
+                    "textInputConfiguration": {"mediaType": "text/plain"}}}),
+            json!({"textInput": {"promptName": "p", "contentName": "t", "content": "hello"}}),
+            json!({"contentEnd": {"promptName": "p", "contentName": "t"}}),
+        ] {
+            s.on_event(0, &ev(e)).unwrap();
+        }
+        let mut names = Vec::new();
+        let mut now = 0;
+        while let Some(t) = s.next_wakeup() {
+            now = now.max(t);
+            for e in s.due(now) {
+                let obj = e["event"].as_object().unwrap();
+                names.push(obj.keys().next().unwrap().clone());
+            }
+        }
+        assert_eq!(names.first().unwrap(), "completionStart");
+        assert_eq!(names.last().unwrap(), "completionEnd");
+        assert!(names.iter().any(|n| n == "audioOutput"));
+        assert!(names.iter().any(|n| n == "usageEvent"));
+        // "You said: hello" = 15 chars * 60 ms = 900 ms of audio in 40 ms chunks.
+        assert_eq!(names.iter().filter(|n| *n == "audioOutput").count(), 23);
+    }
+}

@@ -26,6 +26,9 @@ defmodule Aybiza.Bedrock.Emulator do
     * `:tls` - also serve HTTPS (HTTP/1.1 and HTTP/2) on a second port with a CA generated at
       start; see `tls_url/1` and `ca_pem/1` (default `false`)
     * `:tls_port` - port of the TLS listener (default `0`)
+    * `:sonic` - settings of the Nova Sonic bidirectional route (`connection_limit_ms`,
+      `turn_silence_ms`, `min_speech_ms`, `speech_threshold`, `ms_per_char`, `audio_chunk_ms`,
+      `speed`, `tone`; see docs/EMULATOR.md), e.g. `[connection_limit_ms: 2_000, speed: 8]`
     * `:pacing` - map/keyword (`first_token_ms`, `tps`, `delta_chars`) or a spec string
       such as `"first_token_ms=200,tps=50"`
     * `:faults` - map/keyword (`throttle_share`, `error`, `error_message`, `exception`,
@@ -58,7 +61,8 @@ defmodule Aybiza.Bedrock.Emulator do
     verify_signatures: true,
     models: [],
     tls: false,
-    tls_port: 0
+    tls_port: 0,
+    sonic: nil
   ]
 
   @type server :: GenServer.server()
@@ -256,7 +260,8 @@ defmodule Aybiza.Bedrock.Emulator do
       verify_signatures: opts[:verify_signatures],
       extra_models: opts[:models] || [],
       tls: opts[:tls] || false,
-      tls_port: opts[:tls_port] || 0
+      tls_port: opts[:tls_port] || 0,
+      sonic: normalize(opts[:sonic])
     }
   end
 

@@ -63,8 +63,9 @@ defmodule Aybiza.Bedrock.Sonic do
 
   `close/1` ends the session in protocol order, lets the model finish (at most
   `:close_timeout` ms) and delivers `{:done, summary}`. The session is also stopped, and its
-  stream freed, when the receiver exits (a monitor), when a message cannot be delivered, and
-  when the session handle is garbage collected; `live_sessions/0` counts running sessions
+  stream freed, when the receiver exits (a monitor) and when a message cannot be delivered
+  (every message carries the session, so the monitor, not garbage collection, is what frees
+  an orphaned session); `live_sessions/0` counts running sessions
   (they are in `Aybiza.Bedrock.live_streams/0` too). After `end_turn/1`, `send_text/2` or a
   tool result the model must start speaking within `:response_timeout` ms, or the session
   ends with `{:error, %Aybiza.Error{reason: :model_timeout}}`.

@@ -49,7 +49,8 @@ defmodule Aybiza.Bedrock.Sonic do
 
   The summary: `:model_id`, `:region`, `:request_ids`, `:connections`, `:usage`,
   `:transcript` (`[{role, text}]` of final texts), `:audio_in_bytes`, `:audio_out_bytes`,
-  `:barge_ins`, `:tool_uses`, `:stop_reason`, `:first_audio_us`, `:total_us`, `:cost`.
+  `:barge_ins`, `:tool_uses`, `:stop_reason`, `:first_audio_us`, `:total_us` (price the
+  usage with `cost/2`).
 
   ## Back-pressure
 

@@ -664,6 +664,8 @@ impl Session {
         self.conn_usage = SonicUsage::default();
         self.contents.clear();
         self.assistant_audio_open = false;
+        // Tool uses of the old connection cannot be answered on the new one.
+        self.shared.pending().clear();
         let Some(conn) = self.connect_unless_stopped(client).await? else {
             return Err(Stop::Closed);
         };
@@ -1004,6 +1006,49 @@ mod tests {
             .unwrap_err()
             .message
             .contains("closed"));
+        drop(silent);
+    }
+
+    #[test]
+    fn text_input_needs_a_model_that_takes_it() {
+        let (tx, _rx) = mpsc::channel(4);
+        let h = SonicHandle {
+            tx,
+            shared: Arc::new(Shared::default()),
+            input_rate: 16_000,
+            text_input: false,
+            model_id: "amazon.nova-sonic-v1:0",
+        };
+        let e = h.send_text("hello").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::InvalidRequest);
+        assert!(e.message.contains("no text input"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_full_input_queue_is_overloaded_not_blocking() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", silent.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let h = start_session(
+            &json!({"input_queue": 4}),
+            &cfg_at(&url),
+            Box::new(Collect(tx)),
+        )
+        .unwrap();
+        // The stream never opens, so nothing is taken from the queue.
+        for _ in 0..4 {
+            h.send_audio(&[0; 1024], None).unwrap();
+        }
+        let started = Instant::now();
+        let e = h.send_audio(&[0; 1024], None).unwrap_err();
+        assert!(started.elapsed() < Duration::from_millis(50));
+        assert_eq!(e.kind, ErrorKind::Overloaded);
+        assert!(e.retryable());
+        h.cancel();
+        match rx.recv_timeout(Duration::from_secs(5)).unwrap() {
+            SonicEvent::Error(e, _) => assert_eq!(e.kind, ErrorKind::Cancelled),
+            other => panic!("{other:?}"),
+        }
         drop(silent);
     }
 

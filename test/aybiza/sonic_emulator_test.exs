@@ -196,6 +196,57 @@ defmodule Aybiza.SonicEmulatorTest do
     assert {:done, %{tool_uses: 1}} = terminal(s)
   end
 
+  test "tools of one turn run side by side; a denied tool never executes and the model hears why" do
+    parent = self()
+
+    lookup =
+      Tool.new!(
+        name: "lookup",
+        description: "Look up",
+        input_schema: %{"type" => "object"},
+        execute: fn _ ->
+          send(parent, :lookup_ran)
+          {:ok, "found"}
+        end
+      )
+
+    refund =
+      Tool.new!(
+        name: "refund",
+        description: "Refund",
+        input_schema: %{"type" => "object"},
+        approval: fn _input, _ctx -> {:error, "refunds need a human"} end,
+        execute: fn _ ->
+          send(parent, :refund_ran)
+          {:ok, "refunded"}
+        end
+      )
+
+    emulator =
+      start_emulator(
+        rules: [
+          %{
+            prompt_contains: "refund",
+            tool_uses: [%{name: "lookup", input: %{}}, %{name: "refund", input: %{}}],
+            reply_after_tool: "A colleague will handle the refund."
+          }
+        ]
+      )
+
+    {:ok, s} = Sonic.start_session(client(emulator, tools: [lookup, refund]))
+    :ok = Sonic.send_text(s, "I want a refund")
+    events = events_until(s, &final_assistant?/1)
+    assert length(for {:tool_use, _} <- events, do: 1) == 2
+
+    assert {:transcript, :assistant, :final, "A colleague will handle the refund."} =
+             List.last(events)
+
+    assert_received :lookup_ran
+    refute_received :refund_ran
+    Sonic.close(s)
+    assert {:done, %{tool_uses: 2}} = terminal(s)
+  end
+
   test "a tool use without a runner is answered by the caller" do
     emulator =
       start_emulator(
@@ -208,19 +259,25 @@ defmodule Aybiza.SonicEmulatorTest do
         ]
       )
 
-    # Tools offered as raw specs: the app runs them itself.
+    # Offered, not run: the app answers the tool use itself.
     tool =
       Tool.new!(
         name: "find_order",
         description: "Find an order",
         input_schema: %{"type" => "object"},
-        execute: fn _ -> {:error, "not used"} end
+        execute: fn _ -> raise "not run with run_tools: false" end
       )
 
-    {:ok, s} = Sonic.start_session(client(emulator, tools: [tool]))
+    {:ok, s} = Sonic.start_session(client(emulator, tools: [tool], run_tools: false))
     :ok = Sonic.send_text(s, "Where is my order?")
+
+    assert {:tool_use, %{id: id, name: "find_order", input: %{"n" => 7}}} =
+             s |> events_until(&match?({:tool_use, _}, &1)) |> List.last()
+
+    assert :ok = Sonic.send_tool_result(s, id, %{"status" => "shipping today"})
+    assert {:error, %Error{reason: :invalid_request}} = Sonic.send_tool_result(s, id, "twice")
     events = events_until(s, &final_assistant?/1)
-    assert Enum.any?(events, &match?({:tool_use, %{name: "find_order"}}, &1))
+    assert {:transcript, :assistant, :final, "Your order ships today."} = List.last(events)
     Sonic.close(s)
     assert {:done, _} = terminal(s)
   end

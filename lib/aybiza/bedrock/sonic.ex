@@ -92,6 +92,7 @@ defmodule Aybiza.Bedrock.Sonic do
     :system_prompt,
     :history,
     :tools,
+    :run_tools,
     :tool_context,
     :inference,
     :endpointing_sensitivity,
@@ -118,7 +119,8 @@ defmodule Aybiza.Bedrock.Sonic do
       `[{role, text}]`, sent once after the system prompt;
     * `:tools` — `[%Aybiza.Bedrock.Tool{}]`: offered to the model and run when it asks, with
       the tool's approval and timeout; their results are sent back by themselves.
-      `:tool_context` is passed to them as `context.context`;
+      `:tool_context` is passed to them as `context.context`; `run_tools: false` offers them
+      without running them: answer each `{:tool_use, ...}` with `send_tool_result/3`;
     * `:inference` — `[max_tokens: 1024, top_p: 0.9, temperature: 0.7]`;
     * `:endpointing_sensitivity` — `:high`, `:medium` or `:low` (Nova 2 Sonic's turn
       detection: how soon after the caller stops the model answers);
@@ -146,7 +148,14 @@ defmodule Aybiza.Bedrock.Sonic do
 
     with {:ok, config} <- Config.client_config(client_opts) do
       native_opts = native_options(session_opts, tools)
-      runner = if tools == [], do: nil, else: start_tool_runner(tools, to, session_opts)
+      run? = Keyword.get(session_opts, :run_tools, true)
+
+      unless is_boolean(run?) do
+        raise ArgumentError, ":run_tools must be a boolean, got #{Options.describe(run?)}"
+      end
+
+      runner =
+        if tools == [] or not run?, do: nil, else: start_tool_runner(tools, to, session_opts)
 
       case Native.sonic_start(native_opts, Config.native(config), to, runner) do
         {:ok, session} ->

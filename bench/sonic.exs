@@ -1,6 +1,7 @@
-# Nova Sonic session benchmarks (run by bin/bench; standalone:
-# `MIX_ENV=prod mix run bench/sonic.exs`). Starts its own embedded emulator with the TLS
-# listener (the bidirectional stream is HTTP/2), so it needs no AYBIZA_BENCH_URL.
+# Nova Sonic session benchmarks, run by bin/bench against a `bedrock-emulator --tls` it starts
+# (AYBIZA_BENCH_SONIC_URL, its CA in AYBIZA_BENCH_SONIC_CA: the bidirectional stream is HTTP/2).
+# Without those it starts the embedded emulator (`MIX_ENV=test mix run bench/sonic.exs`; a
+# :prod build may leave the embedded emulator out).
 #
 #   send_audio  - cost of Sonic.send_audio/2 with a 640-byte frame (20 ms at 16 kHz) into an
 #                 open session: wall µs per call (p50/p99 of single calls) and CPU µs per call.
@@ -20,15 +21,17 @@ defmodule AybizaBench.Sonic do
 
   alias Aybiza.Bedrock.{Emulator, Sonic}
 
-  def client(emulator, extra \\ []) do
-    creds = Emulator.credentials(emulator)
+  # The emulator's default static credentials (docs/EMULATOR.md).
+  @key_id "AKIAIOSFODNN7EXAMPLE"
+  @secret "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
+  def client({url, ca}, extra \\ []) do
     Keyword.merge(
       [
         region: "us-east-1",
-        endpoint: Emulator.tls_url(emulator),
-        tls_ca: Emulator.ca_pem(emulator),
-        credentials: {:static, creds.access_key_id, creds.secret_access_key}
+        endpoint: url,
+        tls_ca: ca,
+        credentials: {:static, @key_id, @secret}
       ],
       extra
     )
@@ -195,12 +198,21 @@ defmodule AybizaBench.Sonic do
   end
 
   def run do
-    {:ok, emulator} =
-      Emulator.start_link(
-        tls: true,
-        pacing: [first_token_ms: 0],
-        sonic: [speed: 50, turn_silence_ms: 300]
-      )
+    emulator =
+      case {System.get_env("AYBIZA_BENCH_SONIC_URL"), System.get_env("AYBIZA_BENCH_SONIC_CA")} do
+        {url, ca} when url not in [nil, ""] and ca not in [nil, ""] ->
+          {url, File.read!(ca)}
+
+        _ ->
+          {:ok, pid} =
+            Emulator.start_link(
+              tls: true,
+              pacing: [first_token_ms: 0],
+              sonic: [speed: 50, turn_silence_ms: 300]
+            )
+
+          {Emulator.tls_url(pid), Emulator.ca_pem(pid)}
+      end
 
     monitor = start_long_schedule_monitor()
     sections = System.get_env("BENCH_SECTIONS", "send_audio,first_audio,realtime")

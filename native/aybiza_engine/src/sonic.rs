@@ -608,9 +608,17 @@ impl Session {
             let hard_at = reconnect_at + grace;
             let reply_deadline = self.awaiting_reply.map(|t| t + self.opts.response_timeout);
             let room = conn.wire.capacity() >= COMMAND_ROOM;
+            // Order: close/cancel, then the caller's input (cheap, at most a few commands a
+            // frame, and barge-in audio must not wait behind a burst of reply audio), then
+            // the model's output, then the timers (an answer that is ready beats a deadline).
             tokio::select! {
                 biased;
                 _ = self.shared.notify.notified() => {}
+                cmd = rx.recv(), if room => match cmd {
+                    Some(cmd) => self.on_command(cmd, &mut conn),
+                    // Every handle is gone: nobody can send or close any more.
+                    None => return self.close(conn).await,
+                },
                 out = conn.output.recv() => match out {
                     Ok(Some(sdk::InvokeModelWithBidirectionalStreamOutput::Chunk(part))) => {
                         if let Some(bytes) = part.bytes() {
@@ -628,11 +636,6 @@ impl Session {
                         )))
                     }
                     Err(e) => return Err(Stop::Failed(sdk_error(e))),
-                },
-                cmd = rx.recv(), if room => match cmd {
-                    Some(cmd) => self.on_command(cmd, &mut conn),
-                    // Every handle is gone: nobody can send or close any more.
-                    None => return self.close(conn).await,
                 },
                 _ = sleep_until(reconnect_at), if !reconnect_due => reconnect_due = true,
                 _ = sleep_until(hard_at), if reconnect_due => {

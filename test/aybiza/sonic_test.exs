@@ -74,6 +74,24 @@ defmodule Aybiza.SonicTest do
       Sonic.start_session(opts(url, tools: [%{name: "x"}]))
     end
 
+    # Terms no caller should send: a clear error or ArgumentError, never a crash.
+    assert_raise ArgumentError, ~r/proper list/, fn ->
+      Sonic.start_session(opts(url, history: [{:user, "a"} | :tail]))
+    end
+
+    assert_raise ArgumentError, ~r/proper list/, fn ->
+      Sonic.start_session(opts(url, tools: [:a | :b]))
+    end
+
+    assert {:error, %Error{reason: :invalid_request}} =
+             Sonic.start_session(opts(url, history: [{:user, <<0xFF, 0xFE>>}]))
+
+    assert {:error, %Error{reason: :invalid_request}} =
+             Sonic.start_session(opts(url, input_sample_rate: 10 ** 40))
+
+    assert {:error, %Error{reason: :invalid_request}} =
+             Sonic.start_session(opts(url, system_prompt: :binary.copy("x", 100_001)))
+
     refute_received {:aybiza_bedrock, _, _}
     :gen_tcp.close(sock)
   end

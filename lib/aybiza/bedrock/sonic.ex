@@ -313,6 +313,8 @@ defmodule Aybiza.Bedrock.Sonic do
   end
 
   defp history!(list) when is_list(list) do
+    proper_list!(list, :history)
+
     Enum.map(list, fn
       %{role: role, text: text} ->
         %{role: role_name!(role), text: text}
@@ -333,6 +335,12 @@ defmodule Aybiza.Bedrock.Sonic do
   # Anything else is left for the engine to refuse with a clear :invalid_request.
   defp role_name!(role) when is_binary(role), do: role
   defp role_name!(role), do: inspect(role)
+
+  defp proper_list!(list, name) do
+    length(list)
+  rescue
+    ArgumentError -> reraise ArgumentError, ":#{name} must be a proper list", __STACKTRACE__
+  end
 
   defp inference!(nil), do: nil
 
@@ -357,6 +365,8 @@ defmodule Aybiza.Bedrock.Sonic do
       )
 
   defp tools!(tools) when is_list(tools) do
+    proper_list!(tools, :tools)
+
     Enum.each(tools, fn
       %Tool{} ->
         :ok

@@ -347,6 +347,35 @@ defmodule Aybiza.SonicEmulatorTest do
     wait_until(fn -> Aybiza.Bedrock.live_streams() == streams_before end)
   end
 
+  test "service errors before and during the stream map to their reasons" do
+    emulator = start_emulator()
+
+    :ok = Emulator.set_faults(emulator, "throttle")
+    {:ok, s} = Sonic.start_session(client(emulator))
+
+    assert {:error, %Error{reason: :throttled, phase: :before_stream, retryable?: true}} =
+             terminal(s)
+
+    :ok = Emulator.set_faults(emulator, "error=ServiceUnavailableException")
+    {:ok, s} = Sonic.start_session(client(emulator))
+    assert {:error, %Error{reason: :service_unavailable, status: 503}} = terminal(s)
+
+    # An exception frame after two output events, mid-answer.
+    :ok = Emulator.set_faults(emulator, "exception=modelStreamErrorException@2")
+    {:ok, s} = Sonic.start_session(client(emulator))
+    :ok = Sonic.send_text(s, "hello")
+
+    assert {:error, %Error{reason: :model_stream_error, phase: :mid_stream}} = terminal(s)
+
+    # A reset connection.
+    :ok = Emulator.set_faults(emulator, "reset@3")
+    {:ok, s} = Sonic.start_session(client(emulator))
+    :ok = Sonic.send_text(s, "hello")
+    assert {:error, %Error{reason: reason}} = terminal(s)
+    assert reason in [:connect, :protocol, :model_stream_error]
+    :ok = Emulator.set_faults(emulator, nil)
+  end
+
   test "no audio from the model within the response timeout ends the session" do
     emulator = start_emulator(pacing: [first_token_ms: 3_000])
 

@@ -347,6 +347,44 @@ defmodule Aybiza.SonicEmulatorTest do
     wait_until(fn -> Aybiza.Bedrock.live_streams() == streams_before end)
   end
 
+  test "a session is one telemetry span: start, then one stop or exception" do
+    parent = self()
+    id = make_ref()
+
+    :ok =
+      Aybiza.Bedrock.Telemetry.attach(
+        id,
+        [
+          [:aybiza_bedrock, :sonic, :start],
+          [:aybiza_bedrock, :sonic, :stop],
+          [:aybiza_bedrock, :sonic, :exception]
+        ],
+        fn event, m, meta, _ ->
+          send(parent, {:telemetry, meta.session, List.last(event), m, meta})
+        end
+      )
+
+    on_exit(fn -> Aybiza.Bedrock.Telemetry.detach(id) end)
+    emulator = start_emulator(rules: [%{prompt_contains: "hi", reply: "Hello."}])
+
+    {:ok, s} = Sonic.start_session(client(emulator))
+    :ok = Sonic.send_text(s, "hi")
+    assert [_ | _] = events_until(s, &final_assistant?/1)
+    Sonic.close(s)
+    assert {:done, _} = terminal(s)
+    assert_receive {:telemetry, ^s, :start, _, %{model_id: "amazon.nova-2-sonic-v1:0"}}
+    assert_receive {:telemetry, ^s, :stop, %{duration: d, output_tokens: out}, %{connections: 1}}
+    assert d > 0 and out > 0
+
+    receiver = spawn(fn -> receive(do: (:stop -> :ok)) end)
+    {:ok, s2} = Sonic.start_session(client(emulator, to: receiver))
+    assert_receive {:telemetry, ^s2, :start, _, _}
+    send(receiver, :stop)
+    assert_receive {:telemetry, ^s2, :exception, _, %{reason: :cancelled}}, 2_000
+    refute_receive {:telemetry, ^s2, _, _, _}, 200
+    refute_received {:telemetry, ^s, _, _, _}
+  end
+
   test "service errors before and during the stream map to their reasons" do
     emulator = start_emulator()
 

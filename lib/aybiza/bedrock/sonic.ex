@@ -77,11 +77,13 @@ defmodule Aybiza.Bedrock.Sonic do
   `{:api_key, _}` credential is refused with `:invalid_credentials` before any network.
   """
 
-  alias Aybiza.Bedrock.{Config, Options, Tool}
+  alias Aybiza.Bedrock.{Config, Options, Telemetry, Tool}
   alias Aybiza.{Error, Native}
 
   @typedoc "A running session (the tag of its messages)."
   @type session :: reference()
+
+  @default_model "amazon.nova-2-sonic-v1:0"
 
   @session_opts [
     :to,
@@ -154,16 +156,18 @@ defmodule Aybiza.Bedrock.Sonic do
         raise ArgumentError, ":run_tools must be a boolean, got #{Options.describe(run?)}"
       end
 
-      runner =
-        if tools == [] or not run?, do: nil, else: start_tool_runner(tools, to, session_opts)
+      # Without run_tools the companion only closes the span; the caller answers tool uses.
+      tools = if run?, do: tools, else: nil
+      meta = %{model_id: native_opts.model || @default_model, region: config.region}
+      companion = start_companion(tools, to, session_opts, meta)
 
-      case Native.sonic_start(native_opts, Config.native(config), to, runner) do
+      case Native.sonic_start(native_opts, Config.native(config), to, companion) do
         {:ok, session} ->
-          if runner, do: send(runner, {:session, session})
+          send(companion, {:session, session})
           {:ok, session}
 
         {:error, %Error{}} = error ->
-          if runner, do: Process.exit(runner, :kill)
+          Process.exit(companion, :kill)
           error
       end
     end
@@ -382,42 +386,89 @@ defmodule Aybiza.Bedrock.Sonic do
   defp tools!(other),
     do: raise(ArgumentError, ":tools must be a list, got #{Options.describe(other)}")
 
-  # --- the tool runner: runs the session's tools and sends their results back ---
+  # --- the companion: one small process per session that runs its tools and closes its
+  # telemetry span. The NIF tells it about tool uses and the terminal; it monitors the
+  # receiver, whose exit ends the session (reason :cancelled) even when no terminal can be
+  # delivered any more.
 
-  defp start_tool_runner(tools, owner, opts) do
-    by_name = Map.new(tools, &{&1.name, &1})
+  defp start_companion(tools, owner, opts, meta) do
+    by_name = if tools, do: Map.new(tools, &{&1.name, &1})
     context = Keyword.get(opts, :tool_context)
-    spawn(fn -> tool_runner(by_name, owner, context) end)
+    spawn(fn -> companion(by_name, owner, context, meta) end)
   end
 
-  defp tool_runner(tools, owner, context) do
+  defp companion(tools, owner, context, meta) do
     ref = Process.monitor(owner)
 
     receive do
-      {:session, session} -> tool_loop(session, tools, ref, context, %{})
-      {:DOWN, ^ref, _, _, _} -> :ok
+      {:session, session} ->
+        start = System.monotonic_time()
+        meta = Map.put(meta, :session, session)
+
+        Telemetry.execute(
+          [:aybiza_bedrock, :sonic, :start],
+          %{system_time: System.system_time(), monotonic_time: start},
+          meta
+        )
+
+        span = %{start: start, meta: meta}
+        companion_loop(session, tools, ref, context, %{}, span)
+
+      {:DOWN, ^ref, _, _, _} ->
+        :ok
     end
   end
 
-  defp tool_loop(session, tools, owner_ref, context, running) do
+  defp companion_loop(session, tools, owner_ref, context, running, span) do
     receive do
-      {:aybiza_bedrock, ^session, {:tool_use, %{id: id, name: name, input: input}}} ->
+      {:aybiza_bedrock, ^session, {:tool_use, %{id: id, name: name, input: input}}}
+      when is_map(tools) ->
         task = run_tool(session, Map.get(tools, name), id, name, input, context)
-        tool_loop(session, tools, owner_ref, context, Map.put(running, task.ref, task))
+        companion_loop(session, tools, owner_ref, context, Map.put(running, task.ref, task), span)
+
+      # run_tools: false: the receiver answers it.
+      {:aybiza_bedrock, ^session, {:tool_use, _}} ->
+        companion_loop(session, tools, owner_ref, context, running, span)
 
       {ref, _result} when is_map_key(running, ref) ->
         Process.demonitor(ref, [:flush])
-        tool_loop(session, tools, owner_ref, context, Map.delete(running, ref))
+        companion_loop(session, tools, owner_ref, context, Map.delete(running, ref), span)
 
       {:DOWN, ref, _, _, _} when is_map_key(running, ref) ->
-        tool_loop(session, tools, owner_ref, context, Map.delete(running, ref))
+        companion_loop(session, tools, owner_ref, context, Map.delete(running, ref), span)
 
-      {:aybiza_bedrock, ^session, {terminal, _}} when terminal in [:done, :error] ->
+      {:aybiza_bedrock, ^session, {:done, summary}} ->
         stop_tasks(running)
+        usage = summary.usage
+
+        Telemetry.execute(
+          [:aybiza_bedrock, :sonic, :stop],
+          %{
+            duration: System.monotonic_time() - span.start,
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            audio_in_bytes: summary.audio_in_bytes,
+            audio_out_bytes: summary.audio_out_bytes
+          },
+          Map.merge(span.meta, %{connections: summary.connections, barge_ins: summary.barge_ins})
+        )
+
+      {:aybiza_bedrock, ^session, {:error, %Error{reason: reason}}} ->
+        stop_tasks(running)
+        exception(span, reason)
 
       {:DOWN, ^owner_ref, _, _, _} ->
         stop_tasks(running)
+        exception(span, :cancelled)
     end
+  end
+
+  defp exception(span, reason) do
+    Telemetry.execute(
+      [:aybiza_bedrock, :sonic, :exception],
+      %{duration: System.monotonic_time() - span.start},
+      Map.put(span.meta, :reason, reason)
+    )
   end
 
   defp stop_tasks(running),

@@ -7,6 +7,15 @@ defmodule Aybiza.SonicEmulatorTest do
   alias Aybiza.Bedrock.{Emulator, Sonic, Tool}
   alias Aybiza.Error
 
+  # Other modules assert live_streams() == 0: leave no session running behind.
+  setup do
+    on_exit(fn ->
+      Enum.find_value(1..250, fn _ ->
+        if Sonic.live_sessions() == 0, do: true, else: Process.sleep(20) && nil
+      end)
+    end)
+  end
+
   @frame_bytes 1024
 
   defp start_emulator(extra \\ []) do

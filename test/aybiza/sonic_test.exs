@@ -8,6 +8,15 @@ defmodule Aybiza.SonicTest do
   alias Aybiza.Bedrock.{Sonic, Tool}
   alias Aybiza.Error
 
+  # Other modules assert live_streams() == 0: leave no session running behind.
+  setup do
+    on_exit(fn ->
+      Enum.find_value(1..250, fn _ ->
+        if Sonic.live_sessions() == 0, do: true, else: Process.sleep(20) && nil
+      end)
+    end)
+  end
+
   @creds {:static, "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}
 
   # A listener that accepts and never answers: a session stays "connecting" on it.

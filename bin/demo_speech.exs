@@ -133,7 +133,18 @@ real_aws? =
     region = System.get_env("AWS_REGION", "us-east-1")
     {[region: region, credentials: :default], "real Bedrock (#{region})"}
   else
-    {:ok, emulator} = Aybiza.Bedrock.Emulator.start_link(tls: true)
+    # The emulator does not recognise speech: a rule says what it "heard" and answers.
+    {:ok, emulator} =
+      Aybiza.Bedrock.Emulator.start_link(
+        tls: true,
+        rules: [
+          %{
+            transcript: "Hi, what time does the store open tomorrow?",
+            reply: "Good question! We open at nine tomorrow morning."
+          }
+        ]
+      )
+
     creds = Aybiza.Bedrock.Emulator.credentials(emulator)
     url = Aybiza.Bedrock.Emulator.tls_url(emulator)
 

@@ -9,6 +9,12 @@
 #                 BENCH_SONIC_LEVELS, with the emulator's own delays at zero: the library both
 #                 ways plus the emulator's turn handling (an upper bound of the library's
 #                 added latency; the emulator stamps no audio frame).
+#   lateness    - BENCH_SONIC_LATENESS_SESSIONS sessions at once each hear a 3 s reply the
+#                 emulator paces in real time (40 ms chunks on its own clock); each chunk's
+#                 arrival minus its slot (i * 40 ms after the earliest-relative chunk): what
+#                 the library (and the
+#                 emulator's timer) add to audio delivery under load. Upper bound of the
+#                 library's added latency per frame.
 #   realtime    - BENCH_SONIC_SESSIONS sessions each sending 32 ms frames in real time for
 #                 BENCH_SONIC_SECS, then one turn end and close: terminals per session (must be
 #                 exactly 1) and live sessions after (must be 0).
@@ -143,6 +149,77 @@ defmodule AybizaBench.Sonic do
     end
   end
 
+  def lateness(emulator, monitor) do
+    n = env_int("BENCH_SONIC_LATENESS_SESSIONS", 100)
+    long_schedules(monitor)
+    parent = self()
+
+    pids =
+      for _ <- 1..n do
+        spawn_link(fn ->
+          {:ok, s} = Sonic.start_session(client(emulator))
+          :session_started = await(s, &(&1 == :session_started))
+          send(parent, {:ready, self()})
+
+          receive do
+            :go -> :ok
+          end
+
+          :ok = Sonic.send_text(s, "bench lateness")
+          arrivals = collect_audio(s, [])
+          Sonic.close(s)
+          drain(s)
+          send(parent, {:arrivals, arrivals})
+        end)
+      end
+
+    for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
+    for pid <- pids, do: send(pid, :go)
+
+    late =
+      Enum.flat_map(pids, fn _ ->
+        receive do
+          {:arrivals, [_ | _] = ts} ->
+            # Offsets from the chunks' own schedule; the earliest one is the reference.
+            offsets = ts |> Enum.with_index() |> Enum.map(fn {t, i} -> t - i * 40_000 end)
+            base = Enum.min(offsets)
+            Enum.map(offsets, &(&1 - base))
+
+          {:arrivals, []} ->
+            []
+        end
+      end)
+
+    {ls, samples} = long_schedules(monitor)
+    q = quantiles(late)
+
+    note =
+      "#{n} sessions at once, #{q.n} chunks of 40 ms; arrival minus slot, incl. emulator timer"
+
+    row("sonic", "audio_lateness_#{n}_p50", q.p50, "us", note)
+    row("sonic", "audio_lateness_#{n}_p99", q.p99, "us", note)
+    row("sonic", "audio_lateness_#{n}_long_schedule", ls, "events", Enum.join(samples, "; "))
+  end
+
+  # Arrival times (µs) of the audio chunks of one reply, until its final transcript.
+  defp collect_audio(s, acc) do
+    receive do
+      {:aybiza_bedrock, ^s, {:audio, _}} ->
+        collect_audio(s, [System.monotonic_time(:microsecond) | acc])
+
+      {:aybiza_bedrock, ^s, {:transcript, :assistant, :final, _}} ->
+        Enum.reverse(acc)
+
+      {:aybiza_bedrock, ^s, {t, _}} when t in [:done, :error] ->
+        Enum.reverse(acc)
+
+      {:aybiza_bedrock, ^s, _} ->
+        collect_audio(s, acc)
+    after
+      30_000 -> Enum.reverse(acc)
+    end
+  end
+
   def realtime(emulator, monitor) do
     n = env_int("BENCH_SONIC_SESSIONS", 200)
     secs = env_int("BENCH_SONIC_SECS", 5)
@@ -208,16 +285,18 @@ defmodule AybizaBench.Sonic do
             Emulator.start_link(
               tls: true,
               pacing: [first_token_ms: 0],
-              sonic: [speed: 50, turn_silence_ms: 300]
+              sonic: [turn_silence_ms: 300],
+              rules: [%{prompt_contains: "lateness", reply: String.duplicate("x", 50)}]
             )
 
           {Emulator.tls_url(pid), Emulator.ca_pem(pid)}
       end
 
     monitor = start_long_schedule_monitor()
-    sections = System.get_env("BENCH_SECTIONS", "send_audio,first_audio,realtime")
+    sections = System.get_env("BENCH_SECTIONS", "send_audio,first_audio,lateness,realtime")
 
-    for section <- String.split(sections, ","), section in ~w(send_audio first_audio realtime) do
+    for section <- String.split(sections, ","),
+        section in ~w(send_audio first_audio lateness realtime) do
       apply(__MODULE__, String.to_existing_atom(section), [emulator, monitor])
     end
   end

@@ -49,6 +49,7 @@ defmodule Aybiza.Native do
   def sonic_close(_session), do: not_loaded()
   def sonic_cancel(_session), do: not_loaded()
   def sonic_live_sessions, do: not_loaded()
+  def sonic_models, do: not_loaded()
 
   # --- emulator (native/aybiza_nif/src/emulator.rs) ---
   def emulator_start(_config), do: not_loaded()

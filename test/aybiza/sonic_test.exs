@@ -194,6 +194,15 @@ defmodule Aybiza.SonicTest do
     refute_receive {:aybiza_bedrock, ^s, _}, 100
   end
 
+  test "models lists Nova 2 Sonic with its regions and the end-of-life v1" do
+    models = Map.new(Sonic.models(), &{&1.id, &1})
+    nova2 = models["amazon.nova-2-sonic-v1:0"]
+    assert "us-east-1" in nova2.regions and nova2.text_input and nova2.eol_date == nil
+    assert [_ | _] = nova2.sources
+    v1 = models["amazon.nova-sonic-v1:0"]
+    assert v1.eol_date == "2026-09-14" and v1.replacement == "amazon.nova-2-sonic-v1:0"
+  end
+
   test "cost prices each kind of token" do
     usage = %{
       input_speech_tokens: 1_000_000,

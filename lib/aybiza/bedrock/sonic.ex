@@ -261,6 +261,14 @@ defmodule Aybiza.Bedrock.Sonic do
   def close(session) when is_reference(session), do: Native.sonic_close(session)
   def close(session), do: bad_args!(:close, [session])
 
+  @doc """
+  The speech-to-speech models sessions accept: `%{id:, regions:, text_input:, endpointing:,
+  eol_date:, replacement:, sources:}` (a model past its `eol_date` is refused with
+  `:model_end_of_life`).
+  """
+  @spec models() :: [map()]
+  def models, do: Native.sonic_models()
+
   @doc "Number of running sessions."
   @spec live_sessions() :: non_neg_integer()
   def live_sessions, do: Native.sonic_live_sessions()

@@ -27,6 +27,8 @@ pub struct SonicModel {
     /// ISO date after which Bedrock no longer serves the model.
     pub eol_date: Option<&'static str>,
     pub replacement: Option<&'static str>,
+    /// Where the facts above were read.
+    pub sources: &'static [&'static str],
 }
 
 pub const NOVA_2_SONIC: &str = "amazon.nova-2-sonic-v1:0";
@@ -39,6 +41,10 @@ pub const MODELS: [SonicModel; 2] = [
         endpointing: true,
         eol_date: None,
         replacement: None,
+        sources: &[
+            "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-2-sonic.html",
+            "https://docs.aws.amazon.com/nova/latest/nova2-userguide/sonic-input-events.html",
+        ],
     },
     SonicModel {
         id: "amazon.nova-sonic-v1:0",
@@ -49,6 +55,9 @@ pub const MODELS: [SonicModel; 2] = [
         endpointing: false,
         eol_date: Some("2026-09-14"),
         replacement: Some(NOVA_2_SONIC),
+        sources: &[
+            "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-sonic.html",
+        ],
     },
 ];
 

@@ -142,8 +142,8 @@ defmodule Aybiza.Bedrock.Sonic do
     Options.validate!(session_opts, @session_opts, "Aybiza.Bedrock.Sonic option")
     to = Keyword.get(session_opts, :to, self())
 
-    unless is_pid(to) do
-      raise ArgumentError, ":to must be a pid, got #{Options.describe(to)}"
+    unless is_pid(to) and node(to) == node() do
+      raise ArgumentError, ":to must be a local pid, got #{Options.describe(to)}"
     end
 
     tools = tools!(Keyword.get(session_opts, :tools, []))

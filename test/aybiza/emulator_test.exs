@@ -117,6 +117,20 @@ defmodule Aybiza.Bedrock.EmulatorTest do
     assert_raise ArgumentError, fn -> Emulator.start_link(bogus: 1) end
   end
 
+  test "Nova Sonic settings reach the native config and are checked" do
+    Process.flag(:trap_exit, true)
+    assert {:ok, pid} = Emulator.start_link(sonic: [connection_limit_ms: 2_000, speed: 4.0])
+    GenServer.stop(pid)
+
+    assert {:error, {:emulator_start_failed, message}} = Emulator.start_link(sonic: %{speed: 0})
+    assert message =~ "sonic.speed"
+
+    assert {:error, {:emulator_start_failed, message}} =
+             Emulator.start_link(sonic: %{turn_silence_ms: "soon"})
+
+    assert message =~ "invalid emulator config"
+  end
+
   test "temporary credentials carry a session token; any other token is rejected",
        %{emulator: emulator, url: url} do
     temp = Emulator.credentials(emulator, :temporary)

@@ -27,7 +27,7 @@ pub mod outcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Counters {
     /// route (`converse`, `converse-stream`, `invoke`, `invoke-with-response-stream`,
-    /// `count-tokens`, `messages`, `messages-stream` (bedrock-runtime Messages API),
+    /// `invoke-with-bidirectional-stream`, `count-tokens`, `messages`, `messages-stream` (bedrock-runtime Messages API),
     /// `mantle-messages`, `mantle-messages-stream`, `mantle-count-tokens`, `unknown`)
     /// -> outcome -> count.
     #[serde(flatten)]

@@ -40,7 +40,7 @@ pub use catalog as models;
 /// Fault and pacing specs (older name of [`config::spec`]).
 pub use config::spec as faults;
 pub use config::{
-    EmulatorConfig, Faults, Pacing, Rule, ScriptedToolUse, SonicSettings, TemporaryCredentials,
+    EmulatorConfig, Faults, Pacing, Rule, ScriptedToolUse, TemporaryCredentials,
     DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
 };
 pub use counters::Counters;

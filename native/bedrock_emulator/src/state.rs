@@ -5,11 +5,12 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use super::sigv4::Auth;
-use crate::config::{Faults, Pacing, Rule, SonicSettings};
+use crate::config::{Faults, Pacing, Rule};
 use crate::counters::CounterStore;
 use crate::reply::cache::PromptCache;
 
 pub(crate) struct State {
+    pub sonic: crate::config::SonicSettings,
     pub auth: Auth,
     pub verify_signatures: bool,
     pub extra_models: Vec<String>,
@@ -20,7 +21,6 @@ pub(crate) struct State {
     pub cache: Mutex<PromptCache>,
     pub throttle_seq: AtomicU64,
     pub request_seq: AtomicU64,
-    pub sonic: SonicSettings,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

@@ -342,6 +342,23 @@ async fn audio_turn_then_text_turn_over_http2() {
     assert_eq!(body(&events[1])["role"], "ASSISTANT");
     assert_eq!(body(&events[2])["content"], "We open at nine.");
     assert_ne!(body(&events[0])["completionId"], Value::Null);
+    // Usage: delta is this completion's, total the session's so far.
+    let u2 = body(events.iter().find(|e| name(e) == "usageEvent").unwrap());
+    let speech_out = |u: &Value, part: &str| {
+        u["details"][part]["output"]["speechTokens"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(speech_out(u2, "delta"), 960 / 40);
+    assert_eq!(speech_out(u2, "total"), 2 * 960 / 40);
+    assert_eq!(
+        u2["totalOutputTokens"].as_u64().unwrap(),
+        u["totalOutputTokens"].as_u64().unwrap()
+            + speech_out(u2, "delta")
+            + u2["details"]["delta"]["output"]["textTokens"]
+                .as_u64()
+                .unwrap()
+    );
 
     call.send(json!({"promptEnd": {"promptName": "p1"}})).await;
     call.send(json!({"sessionEnd": {}})).await;
@@ -711,4 +728,119 @@ async fn plain_http_listener_serves_the_route_too() {
     }
     let events = call.until("completionEnd").await;
     assert_eq!(body(&events[1])["role"], "ASSISTANT");
+}
+
+async fn text_turn(call: &Call) {
+    setup(call, false).await;
+    for e in text_content("t1", "USER", true, "hello") {
+        call.send(e).await;
+    }
+}
+
+#[tokio::test]
+async fn reset_truncate_corrupt_and_stall_count_output_events() {
+    let emu = start(settings(), Vec::new()).await;
+    let c = client(&emu);
+    let route = "invoke-with-bidirectional-stream";
+    // truncate@3: three events, then a clean end of the stream.
+    let mut call = Call::open(&c, MODEL, Some("truncate@3")).await.unwrap();
+    text_turn(&call).await;
+    for _ in 0..3 {
+        assert!(call.next().await.unwrap().is_some());
+    }
+    assert!(call.next().await.unwrap().is_none());
+    // reset@2: two events, then the connection is reset.
+    let mut call = Call::open(&c, MODEL, Some("reset@2")).await.unwrap();
+    text_turn(&call).await;
+    for _ in 0..2 {
+        assert!(call.next().await.unwrap().is_some());
+    }
+    assert!(call.next().await.is_err());
+    // corrupt@1: the second frame fails its CRC.
+    let c2 = client(&emu);
+    let mut call = Call::open(&c2, MODEL, Some("corrupt@1")).await.unwrap();
+    text_turn(&call).await;
+    assert!(call.next().await.unwrap().is_some());
+    assert!(call.next().await.is_err());
+    // stall@1: one event, then nothing while the connection stays open.
+    let c3 = client(&emu);
+    let mut call = Call::open(&c3, MODEL, Some("stall@1")).await.unwrap();
+    text_turn(&call).await;
+    assert!(call.next().await.unwrap().is_some());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), call.out.body.recv())
+            .await
+            .is_err()
+    );
+    drop(call);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let counters = emu.counters();
+    for outcome in ["truncated", "reset", "corrupt", "stall"] {
+        assert_eq!(counters.get(route, outcome), 1, "{outcome}: {counters:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_caller_that_leaves_frees_the_stream() {
+    let emu = start(SonicSettings::default(), Vec::new()).await;
+    let c = client(&emu);
+    let mut call = Call::open(&c, MODEL, None).await.unwrap();
+    text_turn(&call).await;
+    // Real-time audio: the reply is still going out when the caller leaves.
+    call.until("audioOutput").await;
+    assert_eq!(emu.counters().open_streams, 1);
+    drop(call);
+    let mut open = 1;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        open = emu.counters().open_streams;
+        if open == 0 {
+            break;
+        }
+    }
+    assert_eq!(open, 0, "the stream task ended");
+    assert_eq!(
+        emu.counters()
+            .get("invoke-with-bidirectional-stream", "client_closed"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_rule_can_fail_one_turn() {
+    let emu = start(
+        settings(),
+        vec![Rule {
+            prompt_contains: Some("transfer".into()),
+            faults: Some(
+                bedrock_emulator::parse_faults(
+                    "exception=modelStreamErrorException,message=turn failed",
+                )
+                .unwrap(),
+            ),
+            ..Rule::default()
+        }],
+    )
+    .await;
+    let c = client(&emu);
+    let mut call = Call::open(&c, MODEL, None).await.unwrap();
+    text_turn(&call).await;
+    let first = call.until("completionEnd").await;
+    assert_eq!(body(first.last().unwrap())["stopReason"], "END_TURN");
+    for e in text_content("t2", "USER", true, "Please transfer me") {
+        call.send(e).await;
+    }
+    assert_eq!(
+        name(&call.next().await.unwrap().unwrap()),
+        "completionStart"
+    );
+    let err = call.next().await.unwrap_err().into_service_error();
+    assert!(err.is_model_stream_error_exception(), "{err:?}");
+    assert_eq!(err.meta().message(), Some("turn failed"));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        emu.counters()
+            .get("invoke-with-bidirectional-stream", "exception"),
+        1
+    );
 }

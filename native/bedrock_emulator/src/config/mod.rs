@@ -64,6 +64,8 @@ pub struct EmulatorConfig {
     /// Extra model ids accepted besides the built-in list (no catalog rules apply).
     #[serde(alias = "extraModels")]
     pub extra_models: Vec<String>,
+    /// The Nova Sonic bidirectional route: connection limit, turn detection, reply audio.
+    pub sonic: SonicSettings,
     /// Also serve HTTPS (HTTP/1.1 and HTTP/2 by ALPN) on a second port, with a CA and
     /// certificate generated at start (see `EmulatorHandle::ca_pem`).
     pub tls: bool,
@@ -73,8 +75,6 @@ pub struct EmulatorConfig {
     /// Extra DNS names / IPs in the TLS certificate (besides localhost, 127.0.0.1, ::1).
     #[serde(alias = "tlsNames")]
     pub tls_names: Vec<String>,
-    /// The Nova Sonic bidirectional route: connection limit, turn detection, reply audio.
-    pub sonic: SonicSettings,
 }
 
 impl Default for EmulatorConfig {
@@ -90,10 +90,10 @@ impl Default for EmulatorConfig {
             faults: Faults::default(),
             rules: Vec::new(),
             extra_models: Vec::new(),
+            sonic: SonicSettings::default(),
             tls: false,
             tls_port: 0,
             tls_names: Vec::new(),
-            sonic: SonicSettings::default(),
         }
     }
 }
@@ -139,12 +139,13 @@ pub struct Rule {
     /// tool results.
     #[serde(alias = "toolUses")]
     pub tool_uses: Option<Vec<ScriptedToolUse>>,
-    /// Exact reasoning text (only emitted when thinking is enabled in the request).
-    pub thinking: Option<String>,
     /// Nova Sonic: what the caller "said" in an audio turn (the USER transcript). Matched by
     /// `model` only, since the audio has no text to match `prompt_contains` against; the
     /// turn's other fields are then chosen with this transcript as the prompt.
     pub transcript: Option<String>,
+
+    /// Exact reasoning text (only emitted when thinking is enabled in the request).
+    pub thinking: Option<String>,
     #[serde(deserialize_with = "opt_pacing_or_spec")]
     pub pacing: Option<Pacing>,
     #[serde(deserialize_with = "opt_faults_or_spec")]

@@ -3,8 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The service closes a bidirectional connection after about 8 minutes
-/// (https://strandsagents.com/docs/user-guide/sdk/bidirectional-streaming/models/bedrock/).
+/// The service closes a bidirectional connection after 8 minutes: "The response is returned
+/// in a stream that remains open for 8 minutes" (the operation's documentation in the
+/// bedrock-runtime service model, botocore `data/bedrock-runtime/*/service-2.json`; also
+/// https://strandsagents.com/docs/user-guide/sdk/bidirectional-streaming/models/bedrock/).
 pub const DEFAULT_CONNECTION_LIMIT_MS: u64 = 8 * 60 * 1000;
 
 /// How the emulated Nova Sonic listens and speaks. Every field has a default; tests scale the
@@ -62,8 +64,8 @@ impl SonicSettings {
         if !(self.speed.is_finite() && self.speed > 0.0 && self.speed <= 1000.0) {
             return Err("sonic.speed must be in (0, 1000]".into());
         }
-        if self.ms_per_char > 10_000 {
-            return Err("sonic.ms_per_char must be at most 10000".into());
+        if self.ms_per_char > 1_000 {
+            return Err("sonic.ms_per_char must be at most 1000".into());
         }
         if self.connection_limit_ms == 0 {
             return Err("sonic.connection_limit_ms must be positive".into());

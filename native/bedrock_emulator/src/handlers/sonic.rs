@@ -15,7 +15,9 @@ use serde_json::{json, Value};
 
 use std::sync::atomic::Ordering;
 
-use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
+use crate::config::spec::{
+    parse_faults, parse_pacing, stream_exception_message, stream_exception_type, throttle_hit,
+};
 use crate::config::{script_for, Faults, Pacing, Rule, SonicSettings};
 use crate::counters::outcome;
 use crate::error::AwsError;
@@ -180,6 +182,15 @@ pub fn stream_settings(
     Ok((faults, pacing))
 }
 
+/// One output of the session, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Out {
+    /// An output event (`{"event": {...}}`).
+    Event(Value),
+    /// A rule's fault for this turn: an exception frame of this type ends the stream.
+    Exception { kind: &'static str, message: String },
+}
+
 /// A protocol violation: answered with a `validationException` frame that ends the stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation(pub String);
@@ -190,6 +201,10 @@ fn violation<T>(msg: impl Into<String>) -> Result<T, Violation> {
 
 /// Most text one content may carry (system prompt, history message, text input, tool result).
 const MAX_TEXT: usize = 1 << 20;
+/// Most input contents open at once (each holds its text until contentEnd).
+const MAX_OPEN_CONTENTS: usize = 64;
+/// Longest piece of the caller's text the default reply repeats.
+const MAX_ECHO_CHARS: usize = 200;
 const OUTPUT_RATES: &[u64] = &[8000, 16000, 24000];
 const INPUT_RATES: &[u64] = &[8000, 16000, 24000];
 const ROLES: &[&str] = &["SYSTEM", "USER", "ASSISTANT", "TOOL", "SYSTEM_SPEECH"];
@@ -223,6 +238,11 @@ struct Scheduled {
     at_ms: u64,
     completion: u64,
     event: Value,
+    /// Set on a turn's injected exception (then `event` is null).
+    exception: Option<(&'static str, String)>,
+    /// An `audioOutput` whose PCM (this many samples at this rate) is synthesized when it
+    /// goes out, so a long reply never sits in memory and a barge-in drops it unmade.
+    audio: Option<(usize, u64)>,
 }
 
 /// A reply waiting for tool results.
@@ -269,6 +289,8 @@ pub struct Session {
     audio_open: Option<(u64, String)>,
     tool_wait: Option<ToolWait>,
     total: Tokens,
+    /// Totals at the last usageEvent (its `delta` is the difference).
+    reported: Tokens,
     tone_phase: f64,
 }
 
@@ -375,6 +397,7 @@ impl Session {
             audio_open: None,
             tool_wait: None,
             total: Tokens::default(),
+            reported: Tokens::default(),
             tone_phase: 0.0,
         }
     }
@@ -412,15 +435,27 @@ impl Session {
     }
 
     /// Outputs due at `now_ms`, in order (also ends a turn on wall-clock silence).
-    pub fn due(&mut self, now_ms: u64) -> Vec<Value> {
+    pub fn due(&mut self, now_ms: u64) -> Vec<Out> {
         if self.silence_deadline().is_some_and(|d| d <= now_ms) {
             self.end_audio_turn(now_ms);
         }
         let mut out = Vec::new();
         while self.queue.front().is_some_and(|s| s.at_ms <= now_ms) {
-            let Some(s) = self.queue.pop_front() else {
+            let Some(mut s) = self.queue.pop_front() else {
                 break;
             };
+            if let Some((samples, rate)) = s.audio {
+                let pcm = self.synth(samples, rate);
+                let b64 = base64::engine::general_purpose::STANDARD.encode(pcm);
+                if let Some(chunk) = s.event.get_mut("audioOutput") {
+                    chunk["content"] = json!(b64);
+                }
+            }
+            if let Some((kind, message)) = s.exception {
+                self.queue.clear();
+                out.push(Out::Exception { kind, message });
+                break;
+            }
             if let Some(start) = s.event.get("contentStart") {
                 if start.get("type").and_then(Value::as_str) == Some("AUDIO") {
                     let id = start["contentId"].as_str().unwrap_or("").to_string();
@@ -432,7 +467,7 @@ impl Session {
                     self.audio_open = None;
                 }
             }
-            out.push(json!({ "event": s.event }));
+            out.push(Out::Event(json!({ "event": s.event })));
         }
         out
     }
@@ -558,6 +593,11 @@ impl Session {
         let name = str_field(body, "contentStart", "contentName")?.to_string();
         if self.contents.contains_key(&name) {
             return violation(format!("contentStart: content {name} is already open."));
+        }
+        if self.contents.len() >= MAX_OPEN_CONTENTS {
+            return violation(format!(
+                "contentStart: more than {MAX_OPEN_CONTENTS} contents are open."
+            ));
         }
         let role = str_field(body, "contentStart", "role")?.to_string();
         if !ROLES.contains(&role.as_str()) {
@@ -795,6 +835,11 @@ impl Session {
 
     /// The caller finished speaking: transcribe (scripted) and answer.
     fn end_audio_turn(&mut self, now_ms: u64) {
+        if self.ended {
+            // No new turn after sessionEnd.
+            self.reset_listening();
+            return;
+        }
         let heard_ms = self.voiced_ms;
         self.reset_listening();
         self.turns += 1;
@@ -830,6 +875,8 @@ impl Session {
             at_ms,
             completion,
             event: json!({ name: body }),
+            exception: None,
+            audio: None,
         });
     }
 
@@ -887,6 +934,34 @@ impl Session {
             self.text_content(at, completion, ("USER", "FINAL"), t, "END_TURN", &mut n);
         }
         let script = script_for(&self.rules, &self.model_id, user_text);
+        // Faults of rules that match this turn's words (model-only rules already applied to
+        // the whole stream): an exception right after completionStart.
+        let turn_rules: Vec<Rule> = self
+            .rules
+            .iter()
+            .filter(|r| r.prompt_contains.is_some())
+            .cloned()
+            .collect();
+        let turn_faults = script_for(&turn_rules, &self.model_id, user_text).faults;
+        let injected = turn_faults
+            .exception
+            .as_deref()
+            .or(turn_faults.error.as_deref())
+            .and_then(stream_exception_type);
+        if let Some(kind) = injected {
+            let message = turn_faults
+                .error_message
+                .clone()
+                .unwrap_or_else(|| stream_exception_message(kind).to_string());
+            self.queue.push_back(Scheduled {
+                at_ms: at,
+                completion,
+                event: Value::Null,
+                exception: Some((kind, message)),
+                audio: None,
+            });
+            return;
+        }
         let offered: Vec<String> = self
             .prompt
             .as_ref()
@@ -937,10 +1012,11 @@ impl Session {
             });
             return;
         }
-        let reply = script
-            .reply
-            .clone()
-            .unwrap_or_else(|| format!("You said: {user_text}"));
+        let reply = script.reply.clone().unwrap_or_else(|| {
+            // Bounded: the reply's audio length follows its text.
+            let heard: String = user_text.chars().take(MAX_ECHO_CHARS).collect();
+            format!("You said: {heard}")
+        });
         self.speak(at, completion, &reply);
     }
 
@@ -974,14 +1050,15 @@ impl Session {
         let mut t = at as f64;
         while sent < total_samples {
             let n_samples = chunk_samples.min(total_samples - sent);
-            let pcm = self.synth(n_samples, rate);
-            let b64 = base64::engine::general_purpose::STANDARD.encode(pcm);
             self.push(
                 t as u64,
                 completion,
                 "audioOutput",
-                json!({"contentId": audio_id, "content": b64, "role": "ASSISTANT"}),
+                json!({"contentId": audio_id, "content": "", "role": "ASSISTANT"}),
             );
+            if let Some(last) = self.queue.back_mut() {
+                last.audio = Some((n_samples, rate));
+            }
             sent += n_samples;
             t += step * n_samples as f64 / chunk_samples as f64;
         }
@@ -1006,12 +1083,15 @@ impl Session {
     }
 
     fn finish_completion(&mut self, at: u64, completion: u64, stop: &str) {
-        let t = self.total;
+        let (t, r) = (self.total, self.reported);
+        self.reported = t;
         let usage = json!({
             "details": {
                 "delta": {
-                    "input": {"speechTokens": t.speech_in, "textTokens": t.text_in},
-                    "output": {"speechTokens": t.speech_out, "textTokens": t.text_out}
+                    "input": {"speechTokens": t.speech_in - r.speech_in,
+                              "textTokens": t.text_in - r.text_in},
+                    "output": {"speechTokens": t.speech_out - r.speech_out,
+                               "textTokens": t.text_out - r.text_out}
                 },
                 "total": {
                     "input": {"speechTokens": t.speech_in, "textTokens": t.text_in},
@@ -1054,6 +1134,8 @@ impl Session {
             return;
         };
         self.queue.retain(|s| s.completion != completion);
+        // The interruption goes out before any completion queued behind this one.
+        let queued = self.queue.len();
         self.push(
             now_ms,
             completion,
@@ -1070,6 +1152,8 @@ impl Session {
             &mut n,
         );
         self.finish_completion(now_ms, completion, "INTERRUPTED");
+        let added = self.queue.len() - queued;
+        self.queue.rotate_right(added);
     }
 }
 
@@ -1162,6 +1246,7 @@ mod tests {
         while let Some(t) = s.next_wakeup() {
             now = now.max(t);
             for e in s.due(now) {
+                let Out::Event(e) = e else { panic!("{e:?}") };
                 let obj = e["event"].as_object().unwrap();
                 names.push(obj.keys().next().unwrap().clone());
             }
@@ -1172,5 +1257,125 @@ mod tests {
         assert!(names.iter().any(|n| n == "usageEvent"));
         // "You said: hello" = 15 chars * 60 ms = 900 ms of audio in 40 ms chunks.
         assert_eq!(names.iter().filter(|n| *n == "audioOutput").count(), 23);
+    }
+
+    fn audio(voiced: bool, ms: usize) -> Vec<u8> {
+        let pcm: Vec<u8> = (0..ms * 16)
+            .flat_map(|i| {
+                let v = if voiced {
+                    ((i as f64 * 0.3).sin() * 6000.0) as i16
+                } else {
+                    0
+                };
+                v.to_le_bytes()
+            })
+            .collect();
+        ev(json!({"audioInput": {"promptName": "p", "contentName": "a",
+            "content": base64::engine::general_purpose::STANDARD.encode(pcm)}}))
+    }
+
+    fn open_audio(s: &mut Session) {
+        s.on_event(
+            0,
+            &ev(
+                json!({"contentStart": {"promptName": "p", "contentName": "a", "type": "AUDIO",
+                "interactive": true, "role": "USER", "audioInputConfiguration": {
+                "mediaType": "audio/lpcm", "sampleRateHertz": 16000, "sampleSizeBits": 16,
+                "channelCount": 1, "encoding": "base64"}}}),
+            ),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn wall_clock_silence_ends_the_turn_scaled_by_sensitivity() {
+        for (sensitivity, silence) in [("HIGH", 300), ("MEDIUM", 600), ("LOW", 900)] {
+            let mut s = session();
+            s.on_event(
+                0,
+                &ev(json!({"sessionStart": {"turnDetectionConfiguration":
+                    {"endpointingSensitivity": sensitivity}}})),
+            )
+            .unwrap();
+            s.on_event(
+                0,
+                &ev(json!({"promptStart": {"promptName": "p",
+                    "audioOutputConfiguration": {"mediaType": "audio/lpcm", "sampleRateHertz": 24000,
+                      "sampleSizeBits": 16, "channelCount": 1, "voiceId": "matthew"}}})),
+            )
+            .unwrap();
+            open_audio(&mut s);
+            // 200 ms of speech at t = 1000 ms, then the caller sends nothing.
+            s.on_event(1000, &audio(true, 200)).unwrap();
+            assert_eq!(s.next_wakeup(), Some(1000 + silence));
+            assert!(s.due(1000 + silence - 1).is_empty(), "{sensitivity}");
+            let out = s.due(1000 + silence);
+            assert!(
+                matches!(&out[0], Out::Event(e) if e["event"].get("completionStart").is_some()),
+                "{sensitivity}: {out:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn short_noise_is_not_a_turn_and_silence_alone_is_not_speech() {
+        let mut s = session();
+        start(&mut s);
+        open_audio(&mut s);
+        s.on_event(0, &audio(false, 2000)).unwrap();
+        s.on_event(0, &audio(true, 40)).unwrap(); // under min_speech_ms (100)
+        s.on_event(0, &audio(false, 2000)).unwrap();
+        assert_eq!(s.next_wakeup(), None);
+        assert!(s.due(10_000).is_empty());
+        let e = s.on_event(0, &ev(json!({"sessionStart": {}}))).unwrap_err();
+        assert!(e.0.contains("already"), "{e:?}");
+    }
+
+    #[test]
+    fn barge_in_goes_out_before_a_queued_completion() {
+        let mut s = session();
+        start(&mut s);
+        let text_turn = |s: &mut Session, name: &str, now: u64| {
+            for e in [
+                json!({"contentStart": {"promptName": "p", "contentName": name, "type": "TEXT",
+                        "role": "USER", "interactive": true}}),
+                json!({"textInput": {"promptName": "p", "contentName": name, "content": "hello"}}),
+                json!({"contentEnd": {"promptName": "p", "contentName": name}}),
+            ] {
+                s.on_event(now, &ev(e)).unwrap();
+            }
+        };
+        text_turn(&mut s, "t1", 0);
+        let first = s.due(0);
+        assert!(s.speaking(), "{first:?}");
+        text_turn(&mut s, "t2", 1); // queued behind the first completion
+        open_audio(&mut s);
+        s.on_event(2, &audio(true, 200)).unwrap();
+        let names: Vec<String> = s
+            .due(2)
+            .into_iter()
+            .map(|o| match o {
+                Out::Event(e) => e["event"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .next()
+                    .unwrap()
+                    .clone(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            names[..7],
+            [
+                "contentEnd",
+                "contentStart",
+                "textOutput",
+                "contentEnd",
+                "usageEvent",
+                "completionEnd",
+                "completionStart"
+            ]
+        );
     }
 }

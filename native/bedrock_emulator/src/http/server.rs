@@ -165,6 +165,7 @@ impl Emulator {
             None
         };
         let state = Arc::new(State {
+            sonic: config.sonic,
             auth: Auth {
                 temporary: Some(issue_temporary_credentials(&config.access_key_id)),
                 access_key_id: config.access_key_id,
@@ -180,7 +181,6 @@ impl Emulator {
             cache: Mutex::new(PromptCache::default()),
             throttle_seq: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
-            sonic: config.sonic,
         });
         let host = if addr.ip().is_ipv6() {
             format!("[{}]", addr.ip())

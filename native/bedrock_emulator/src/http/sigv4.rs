@@ -213,13 +213,22 @@ fn verify_inner(
         }
         None => body_hash,
     };
+    // An event stream signed without the header: the Rust SDK signs the empty payload, other
+    // SDKs the literal STREAMING-AWS4-HMAC-SHA256-EVENTS.
+    let mut payload_hashes = vec![payload_hash];
+    if event_stream && header_str(req.headers, "x-amz-content-sha256").is_none() {
+        payload_hashes.push(STREAMING_EVENTS.to_string());
+    }
     let canonical_headers = canonical_headers(req.headers, &signed_headers)?;
     let query = canonical_query(req.raw_query);
     let scope_str = format!("{scope_date}/{region}/{service}/aws4_request");
     let key = signing_key(secret, scope_date, region, service);
     let double = utf8_percent_encode(req.raw_path, PATH_SET).to_string();
-    let candidates = [double, req.raw_path.to_string()];
-    for path in candidates.iter() {
+    let paths = [double, req.raw_path.to_string()];
+    let candidates = paths
+        .iter()
+        .flat_map(|p| payload_hashes.iter().map(move |h| (p, h)));
+    for (path, payload_hash) in candidates {
         let canonical = format!(
             "{}\n{}\n{}\n{}\n{}\n{}",
             req.method, path, query, canonical_headers, parsed.signed_headers, payload_hash

@@ -27,7 +27,7 @@ use crate::config::spec::stream_exception_message;
 use crate::config::Faults;
 use crate::counters::outcome;
 use crate::error::AwsError;
-use crate::handlers::sonic::{self as sonic, Session};
+use crate::handlers::sonic::{self as sonic, Out, Session};
 use crate::render::eventstream;
 use crate::state::State;
 
@@ -267,9 +267,18 @@ impl Stream {
         let mut input_done = false;
         loop {
             let now_ms = start.elapsed().as_millis() as u64;
-            for event in self.session.due(now_ms) {
-                if let Err(stop) = self.out.event(&event).await {
-                    return stop;
+            for out in self.session.due(now_ms) {
+                match out {
+                    Out::Event(event) => {
+                        if let Err(stop) = self.out.event(&event).await {
+                            return stop;
+                        }
+                    }
+                    Out::Exception { kind, message } => {
+                        self.state.counters.record(ROUTE, outcome::EXCEPTION);
+                        self.out.exception(kind, &message).await;
+                        return "";
+                    }
                 }
             }
             if self.session.finished() || (input_done && self.session.next_wakeup().is_none()) {

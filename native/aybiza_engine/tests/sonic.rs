@@ -103,7 +103,7 @@ fn a_text_turn_then_close() {
             _ => None,
         })
         .sum();
-    assert!(audio > 0 && audio % 2 == 0);
+    assert!(audio > 0 && audio.is_multiple_of(2));
     h.close();
     let rest = until(&rx, |_| false);
     let Some(SonicEvent::Done(summary)) = rest.last() else {

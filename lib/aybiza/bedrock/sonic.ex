@@ -127,8 +127,8 @@ defmodule Aybiza.Bedrock.Sonic do
     * `:endpointing_sensitivity` — `:high`, `:medium` or `:low` (Nova 2 Sonic's turn
       detection: how soon after the caller stops the model answers);
     * `:reconnect_after` — ms after which the connection is renewed (default 420000: 7
-      minutes, before the service's ~8-minute limit; renewed when the model is not speaking
-      and no tool runs, or up to 30 s later regardless);
+      minutes, before the service's ~8-minute limit; renewed when the model is not speaking,
+      no tool runs and the caller is not talking, or up to 30 s later regardless);
     * `:response_timeout` — ms (default 15000), `:input_queue` (default 128),
       `:close_timeout` — ms (default 2000).
 

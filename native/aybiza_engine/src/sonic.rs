@@ -421,6 +421,28 @@ fn new_id() -> String {
     )
 }
 
+/// RMS level (16-bit PCM) from which a frame counts as the caller speaking; quiet line noise
+/// and silence stay well below it.
+const VOICE_RMS: f64 = 400.0;
+/// A renewal waits until the caller has not spoken for this long (or the hard deadline).
+const CALLER_QUIET_BEFORE_RENEWAL: Duration = Duration::from_millis(600);
+
+/// Root mean square of 16-bit little-endian samples.
+fn rms(pcm: &[u8]) -> f64 {
+    let n = pcm.len() / 2;
+    if n == 0 {
+        return 0.0;
+    }
+    let sum: f64 = pcm
+        .chunks_exact(2)
+        .map(|b| {
+            let v = f64::from(i16::from_le_bytes([b[0], b[1]]));
+            v * v
+        })
+        .sum();
+    (sum / n as f64).sqrt()
+}
+
 /// History carried into a new connection is bounded like the caller's own history.
 const MAX_CARRIED_MESSAGES: usize = 100;
 const MAX_CARRIED_BYTES: usize = 100_000;
@@ -441,6 +463,8 @@ struct Session {
     awaiting_reply: Option<tokio::time::Instant>,
     conn_usage: SonicUsage,
     prior_usage: SonicUsage,
+    /// When the caller's audio last sounded like speech.
+    last_voice: Option<Instant>,
 }
 
 impl Session {
@@ -470,6 +494,7 @@ impl Session {
             awaiting_reply: None,
             conn_usage: SonicUsage::default(),
             prior_usage: SonicUsage::default(),
+            last_voice: None,
         }
     }
 
@@ -655,9 +680,14 @@ impl Session {
         }
     }
 
-    /// The model is speaking or a tool is running: not the moment to renew the connection.
+    /// The model is speaking, a tool is running or the caller spoke in the last moments: not
+    /// the moment to renew the connection (a renewal cuts what is in flight).
     fn busy(&self) -> bool {
-        self.assistant_audio_open || !self.shared.pending().is_empty()
+        self.assistant_audio_open
+            || !self.shared.pending().is_empty()
+            || self
+                .last_voice
+                .is_some_and(|t| t.elapsed() < CALLER_QUIET_BEFORE_RENEWAL)
     }
 
     async fn reconnect(&mut self, old: Conn, client: &Client) -> Result<Conn, Stop> {
@@ -688,6 +718,9 @@ impl Session {
                 }
                 let c = conn.audio_content.as_deref().unwrap_or_default();
                 conn.push(proto::audio_input(&p, c, &pcm));
+                if rms(&pcm) >= VOICE_RMS {
+                    self.last_voice = Some(Instant::now());
+                }
                 self.summary.audio_in_bytes += pcm.len() as u64;
             }
             Command::Text(text) => {
@@ -1010,6 +1043,20 @@ mod tests {
             .message
             .contains("closed"));
         drop(silent);
+    }
+
+    #[test]
+    fn speech_is_told_from_silence_by_its_level() {
+        let silence = vec![0u8; 640];
+        let tone: Vec<u8> = (0..320)
+            .flat_map(|i| {
+                let v = (6000.0 * (i as f64 * 0.086).sin()) as i16;
+                v.to_le_bytes()
+            })
+            .collect();
+        assert_eq!(rms(&silence), 0.0);
+        assert!(rms(&tone) > VOICE_RMS, "{}", rms(&tone));
+        assert_eq!(rms(&[]), 0.0);
     }
 
     #[test]

@@ -151,6 +151,37 @@ defmodule Aybiza.SonicTest do
     :gen_tcp.close(sock)
   end
 
+  test "random frames, rates and hostile tool results never crash; every answer is :ok or an error" do
+    {sock, url} = silent_endpoint()
+    {:ok, s} = Sonic.start_session(opts(url, input_queue: 10_000))
+    :rand.seed(:exsss, {1, 2, 3})
+
+    for _ <- 1..300 do
+      size =
+        Enum.random([0, 1, 2, 3, 640, 641, 1024, 31_999, 32_000, 32_001, :rand.uniform(70_000)])
+
+      rate = Enum.random([[], [rate: 16_000], [rate: 8_000], [rate: :rand.uniform(100_000)]])
+      pcm = :crypto.strong_rand_bytes(size)
+
+      case Sonic.send_audio(s, pcm, rate) do
+        :ok -> assert rem(size, 2) == 0 and size in 2..32_000
+        {:error, %Error{reason: r}} -> assert r in [:invalid_request, :overloaded]
+      end
+    end
+
+    deep = Enum.reduce(1..100_000, "x", fn _, acc -> [acc] end)
+
+    for result <- [deep, {1, 2}, %{{:a} => 1}, <<0xFF>>, 10 ** 400, [1 | 2]] do
+      # Refused while converting, before the (unknown) id is even looked up.
+      assert {:error, %Error{reason: :invalid_request, message: "the tool result" <> _}} =
+               Sonic.send_tool_result(s, "some-id", result)
+    end
+
+    Sonic.close(s)
+    assert {:done, _} = terminal(s)
+    :gen_tcp.close(sock)
+  end
+
   test "the receiver's death cancels the session and frees it" do
     {sock, url} = silent_endpoint()
     before = Sonic.live_sessions()

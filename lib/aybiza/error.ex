@@ -34,6 +34,7 @@ defmodule Aybiza.Error do
   | `:quota_share_exceeded` | `Aybiza.Bedrock.Cluster.Admission`: this node's share of the account's Bedrock quota for that model and region had no room within the admission wait bound, so the attempt was not sent (the policy moves on to a fallback, as for `:circuit_open`) | yes (elsewhere) |
   | `:max_rounds` | `Aybiza.Bedrock.ToolLoop`: the model still asked for tools after `:max_rounds` rounds | no |
   | `:guardrail_intervened` | `Aybiza.AWS.BedrockClient`: the request's guardrail blocked the prompt or the answer (stop reason `guardrail_intervened`); `guardrail` holds the trace when one was asked for | no |
+  | `:overloaded` | a bounded input queue is full: `Aybiza.Bedrock.Sonic.send_audio/3` when Bedrock reads slower than audio arrives (drop or retry the frame) | yes |
   | `:internal` | a bug in this library or a process of the call that died (a panic caught in a task, a relay or tool loop that exited before its terminal) | no |
 
   `phase` is `:before_stream` when nothing reached the caller yet, `:mid_stream` otherwise;
@@ -74,6 +75,7 @@ defmodule Aybiza.Error do
           | :quota_share_exceeded
           | :max_rounds
           | :guardrail_intervened
+          | :overloaded
           | :internal
 
   @type t :: %__MODULE__{
@@ -117,7 +119,8 @@ defmodule Aybiza.Error do
     :idle_timeout,
     :connect,
     :protocol,
-    :circuit_open
+    :circuit_open,
+    :overloaded
   ]
 
   @doc "Builds an error for `reason` with `message`; other fields from `fields`."

@@ -40,6 +40,17 @@ defmodule Aybiza.Native do
   def live_streams, do: not_loaded()
   def warm(_config), do: not_loaded()
 
+  # --- Nova Sonic sessions (native/aybiza_nif/src/sonic.rs) ---
+  def sonic_start(_options, _config, _receiver, _tool_runner), do: not_loaded()
+  def sonic_send_audio(_session, _pcm, _rate), do: not_loaded()
+  def sonic_send_text(_session, _text), do: not_loaded()
+  def sonic_send_tool_result(_session, _id, _result), do: not_loaded()
+  def sonic_end_turn(_session), do: not_loaded()
+  def sonic_close(_session), do: not_loaded()
+  def sonic_cancel(_session), do: not_loaded()
+  def sonic_live_sessions, do: not_loaded()
+  def sonic_models, do: not_loaded()
+
   # --- emulator (native/aybiza_nif/src/emulator.rs) ---
   def emulator_start(_config), do: not_loaded()
   def emulator_stop(_handle), do: not_loaded()

@@ -50,6 +50,12 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :fallback]` | `attempt` | `call_id`, `tenant_id`, `from_model`, `from_region`, `model_id`, `region`, `reason`, `kind` |
   | `[:aybiza_bedrock, :recovery]` | `delivered_sentences`, `delivered_chars` | `call_id`, `tenant_id`, `model_id`, `region`, `mode` (`:prefill` or `:instruction`) |
   | `[:aybiza_bedrock, :circuit_breaker, :state_change]` | `system_time` | `model_id`, `region`, `from`, `to` |
+  | `[:aybiza_bedrock, :sonic, :start]` | `system_time`, `monotonic_time` | `session`, `model_id`, `region` (a Nova Sonic session, `Aybiza.Bedrock.Sonic`) |
+  | `[:aybiza_bedrock, :sonic, :stop]` | `duration`, `input_tokens`, `output_tokens`, `audio_in_bytes`, `audio_out_bytes` | same + `connections`, `barge_ins` |
+  | `[:aybiza_bedrock, :sonic, :exception]` | `duration` | same + `reason` (`:cancelled` when the receiver exited) |
+
+  A Nova Sonic session is one span too: `:start` when `start_session/1` succeeds, then exactly
+  one `:stop` (after `close/1`) or `:exception`.
   """
 
   @table :aybiza_bedrock_telemetry_handlers
@@ -82,7 +88,10 @@ defmodule Aybiza.Bedrock.Telemetry do
     [:aybiza_bedrock, :tool_round, :exception],
     [:aybiza_bedrock, :raw_stream, :start],
     [:aybiza_bedrock, :raw_stream, :stop],
-    [:aybiza_bedrock, :raw_stream, :exception]
+    [:aybiza_bedrock, :raw_stream, :exception],
+    [:aybiza_bedrock, :sonic, :start],
+    [:aybiza_bedrock, :sonic, :stop],
+    [:aybiza_bedrock, :sonic, :exception]
   ]
 
   @doc "Every event name this library emits."

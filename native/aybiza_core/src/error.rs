@@ -42,6 +42,8 @@ pub enum ErrorKind {
     UnknownModel,
     /// The model reached end of life on Bedrock (checked before any network).
     ModelEndOfLife,
+    /// A bounded input queue is full (e.g. a Nova Sonic session's audio input).
+    Overloaded,
     Internal,
 }
 
@@ -75,6 +77,7 @@ impl ErrorKind {
             ErrorKind::InvalidConfig => "invalid_config",
             ErrorKind::UnknownModel => "unknown_model",
             ErrorKind::ModelEndOfLife => "model_end_of_life",
+            ErrorKind::Overloaded => "overloaded",
             ErrorKind::Internal => "internal",
         }
     }
@@ -96,6 +99,7 @@ impl ErrorKind {
                 | ErrorKind::IdleTimeout
                 | ErrorKind::Connect
                 | ErrorKind::Protocol
+                | ErrorKind::Overloaded
         )
     }
 

@@ -78,10 +78,10 @@ pub fn live_calls() -> usize {
 }
 
 /// Counts the task as live from spawn until its future is dropped, however it ends.
-struct LiveGuard;
+pub(crate) struct LiveGuard;
 
 impl LiveGuard {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         LIVE_CALLS.fetch_add(1, Ordering::SeqCst);
         LiveGuard
     }
@@ -445,7 +445,7 @@ fn idle_error(limit: Duration) -> Stop {
     ))
 }
 
-fn sdk_error<E, R>(err: aws_sdk_bedrockruntime::error::SdkError<E, R>) -> Error
+pub(crate) fn sdk_error<E, R>(err: aws_sdk_bedrockruntime::error::SdkError<E, R>) -> Error
 where
     E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + crate::errors::HttpStatus,

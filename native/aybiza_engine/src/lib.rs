@@ -11,6 +11,9 @@ pub mod errors;
 pub mod events;
 pub mod messages;
 pub mod runtime;
+pub mod sonic;
+pub mod sonic_options;
+pub mod sonic_protocol;
 pub mod state;
 
 pub use call::{live_calls, start, CallHandle, CallOptions, Operation};

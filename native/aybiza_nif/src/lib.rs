@@ -5,6 +5,7 @@ mod atoms;
 mod catalog;
 mod emulator;
 mod encode;
+mod sonic;
 mod stream;
 mod term_value;
 mod text;

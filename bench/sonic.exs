@@ -1,0 +1,305 @@
+# Nova Sonic session benchmarks, run by bin/bench against a `bedrock-emulator --tls` it starts
+# (AYBIZA_BENCH_SONIC_URL, its CA in AYBIZA_BENCH_SONIC_CA: the bidirectional stream is HTTP/2).
+# Without those it starts the embedded emulator (`MIX_ENV=test mix run bench/sonic.exs`; a
+# :prod build may leave the embedded emulator out).
+#
+#   send_audio  - cost of Sonic.send_audio/2 with a 640-byte frame (20 ms at 16 kHz) into an
+#                 open session: wall µs per call (p50/p99 of single calls) and CPU µs per call.
+#   first_audio - from end_turn/1 to the first {:audio, _} message, at each concurrency of
+#                 BENCH_SONIC_LEVELS, with the emulator's own delays at zero: the library both
+#                 ways plus the emulator's turn handling (an upper bound of the library's
+#                 added latency; the emulator stamps no audio frame).
+#   lateness    - BENCH_SONIC_LATENESS_SESSIONS sessions at once each hear a 3 s reply the
+#                 emulator paces in real time (40 ms chunks on its own clock); each chunk's
+#                 arrival minus its slot (i * 40 ms after the earliest-relative chunk): what
+#                 the library (and the
+#                 emulator's timer) add to audio delivery under load. Upper bound of the
+#                 library's added latency per frame.
+#   realtime    - BENCH_SONIC_SESSIONS sessions each sending 32 ms frames in real time for
+#                 BENCH_SONIC_SECS, then one turn end and close: terminals per session (must be
+#                 exactly 1) and live sessions after (must be 0).
+#
+# A system monitor counts long_schedule events (>= 1 ms without yielding) during each part.
+Code.require_file("support/bench.exs", __DIR__)
+
+defmodule AybizaBench.Sonic do
+  import AybizaBench
+
+  alias Aybiza.Bedrock.{Emulator, Sonic}
+
+  # The emulator's default static credentials (docs/EMULATOR.md).
+  @key_id "AKIAIOSFODNN7EXAMPLE"
+  @secret "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+  def client({url, ca}, extra \\ []) do
+    Keyword.merge(
+      [
+        region: "us-east-1",
+        endpoint: url,
+        tls_ca: ca,
+        credentials: {:static, @key_id, @secret}
+      ],
+      extra
+    )
+  end
+
+  defp frame(bytes) do
+    for i <- 0..(div(bytes, 2) - 1), into: <<>> do
+      <<round(6000 * :math.sin(2 * :math.pi() * 220 * i / 16_000))::little-signed-16>>
+    end
+  end
+
+  defp await(session, pred, timeout \\ 30_000) do
+    receive do
+      {:aybiza_bedrock, ^session, event} ->
+        if pred.(event), do: event, else: await(session, pred, timeout)
+    after
+      timeout -> :timeout
+    end
+  end
+
+  # Terminals of a closed session: waits for the first (close lets the model finish for up
+  # to :close_timeout), then counts any extra one for 300 ms.
+  defp drain(session, wait \\ 10_000) do
+    receive do
+      {:aybiza_bedrock, ^session, {t, _}} when t in [:done, :error] -> 1 + drain(session, 300)
+      {:aybiza_bedrock, ^session, _} -> drain(session, wait)
+    after
+      wait -> 0
+    end
+  end
+
+  def send_audio(emulator, monitor) do
+    calls = env_int("BENCH_SONIC_CALLS", 20_000)
+    {:ok, s} = Sonic.start_session(client(emulator, input_queue: 10_000))
+    :session_started = await(s, &(&1 == :session_started))
+    pcm = frame(640)
+    long_schedules(monitor)
+    cpu0 = cpu_us()
+
+    # Batches below the queue size, so no call meets a full queue.
+    times =
+      Enum.flat_map(1..div(calls, 1_000), fn _ ->
+        t =
+          for _ <- 1..1_000 do
+            {us, :ok} = :timer.tc(fn -> Sonic.send_audio(s, pcm) end)
+            us
+          end
+
+        Process.sleep(50)
+        t
+      end)
+
+    cpu = cpu_us() - cpu0
+    {ls, samples} = long_schedules(monitor)
+    q = quantiles(times)
+    note = "#{length(times)} calls, 640-byte frames, one session"
+    row("sonic", "send_audio_p50", q.p50, "us", note)
+    row("sonic", "send_audio_p99", q.p99, "us", note)
+
+    row(
+      "sonic",
+      "send_audio_cpu_per_call",
+      cpu / length(times),
+      "us",
+      note <> "; whole VM incl. the session task"
+    )
+
+    row("sonic", "send_audio_long_schedule", ls, "events", Enum.join(samples, "; "))
+    Sonic.close(s)
+    drain(s)
+  end
+
+  def first_audio(emulator, monitor) do
+    for n <- env_list("BENCH_SONIC_LEVELS", [1, 100]) do
+      long_schedules(monitor)
+      parent = self()
+
+      pids =
+        for _ <- 1..n do
+          spawn_link(fn ->
+            {:ok, s} = Sonic.start_session(client(emulator))
+            :session_started = await(s, &(&1 == :session_started))
+            for _ <- 1..10, do: :ok = Sonic.send_audio(s, frame(1024))
+            send(parent, {:ready, self()})
+
+            receive do
+              :go -> :ok
+            end
+
+            t0 = System.monotonic_time(:microsecond)
+            :ok = Sonic.end_turn(s)
+            {:audio, _} = await(s, &match?({:audio, _}, &1))
+            dt = System.monotonic_time(:microsecond) - t0
+            Sonic.close(s)
+            drain(s)
+            send(parent, {:latency, dt})
+          end)
+        end
+
+      for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
+      for pid <- pids, do: send(pid, :go)
+      lat = for _ <- pids, do: receive(do: ({:latency, dt} -> dt))
+      {ls, samples} = long_schedules(monitor)
+      q = quantiles(lat)
+      note = "#{n} sessions at once; end_turn -> first audio incl. the emulator"
+      row("sonic", "first_audio_#{n}_p50", q.p50, "us", note)
+      row("sonic", "first_audio_#{n}_p99", q.p99, "us", note)
+      row("sonic", "first_audio_#{n}_long_schedule", ls, "events", Enum.join(samples, "; "))
+    end
+  end
+
+  def lateness(emulator, monitor) do
+    n = env_int("BENCH_SONIC_LATENESS_SESSIONS", 100)
+    long_schedules(monitor)
+    parent = self()
+
+    pids =
+      for _ <- 1..n do
+        spawn_link(fn ->
+          {:ok, s} = Sonic.start_session(client(emulator))
+          :session_started = await(s, &(&1 == :session_started))
+          send(parent, {:ready, self()})
+
+          receive do
+            :go -> :ok
+          end
+
+          :ok = Sonic.send_text(s, "bench lateness")
+          arrivals = collect_audio(s, [])
+          Sonic.close(s)
+          drain(s)
+          send(parent, {:arrivals, arrivals})
+        end)
+      end
+
+    for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
+    for pid <- pids, do: send(pid, :go)
+
+    late =
+      Enum.flat_map(pids, fn _ ->
+        receive do
+          {:arrivals, [_ | _] = ts} ->
+            # Offsets from the chunks' own schedule; the earliest one is the reference.
+            offsets = ts |> Enum.with_index() |> Enum.map(fn {t, i} -> t - i * 40_000 end)
+            base = Enum.min(offsets)
+            Enum.map(offsets, &(&1 - base))
+
+          {:arrivals, []} ->
+            []
+        end
+      end)
+
+    {ls, samples} = long_schedules(monitor)
+    q = quantiles(late)
+
+    note =
+      "#{n} sessions at once, #{q.n} chunks of 40 ms; arrival minus slot, incl. emulator timer"
+
+    row("sonic", "audio_lateness_#{n}_p50", q.p50, "us", note)
+    row("sonic", "audio_lateness_#{n}_p99", q.p99, "us", note)
+    row("sonic", "audio_lateness_#{n}_long_schedule", ls, "events", Enum.join(samples, "; "))
+  end
+
+  # Arrival times (µs) of the audio chunks of one reply, until its final transcript.
+  defp collect_audio(s, acc) do
+    receive do
+      {:aybiza_bedrock, ^s, {:audio, _}} ->
+        collect_audio(s, [System.monotonic_time(:microsecond) | acc])
+
+      {:aybiza_bedrock, ^s, {:transcript, :assistant, :final, _}} ->
+        Enum.reverse(acc)
+
+      {:aybiza_bedrock, ^s, {t, _}} when t in [:done, :error] ->
+        Enum.reverse(acc)
+
+      {:aybiza_bedrock, ^s, _} ->
+        collect_audio(s, acc)
+    after
+      30_000 -> Enum.reverse(acc)
+    end
+  end
+
+  def realtime(emulator, monitor) do
+    n = env_int("BENCH_SONIC_SESSIONS", 200)
+    secs = env_int("BENCH_SONIC_SECS", 5)
+    long_schedules(monitor)
+    parent = self()
+    pcm = frame(1024)
+
+    pids =
+      for _ <- 1..n do
+        spawn_link(fn ->
+          {:ok, s} = Sonic.start_session(client(emulator))
+          deadline = System.monotonic_time(:millisecond) + secs * 1000
+
+          overloaded =
+            Stream.repeatedly(fn ->
+              r = Sonic.send_audio(s, pcm)
+              Process.sleep(32)
+              r
+            end)
+            |> Enum.take_while(fn _ -> System.monotonic_time(:millisecond) < deadline end)
+            |> Enum.count(&match?({:error, %{reason: :overloaded}}, &1))
+
+          _ = Sonic.end_turn(s)
+          Sonic.close(s)
+          send(parent, {:result, overloaded, drain(s)})
+        end)
+      end
+
+    results = for _ <- pids, do: receive(do: ({:result, o, t} -> {o, t}))
+    Process.sleep(200)
+    {ls, samples} = long_schedules(monitor)
+    terminals = results |> Enum.map(&elem(&1, 1)) |> Enum.frequencies()
+    note = "#{n} sessions x #{secs} s of 32 ms frames in real time"
+
+    row(
+      "sonic",
+      "realtime_sessions_with_one_terminal",
+      Map.get(terminals, 1, 0),
+      "sessions",
+      note <> "; terminals per session: #{inspect(terminals)}"
+    )
+
+    row(
+      "sonic",
+      "realtime_overloaded_frames",
+      results |> Enum.map(&elem(&1, 0)) |> Enum.sum(),
+      "frames",
+      note
+    )
+
+    row("sonic", "realtime_live_sessions_after", Sonic.live_sessions(), "sessions", note)
+    row("sonic", "realtime_long_schedule", ls, "events", Enum.join(samples, "; "))
+  end
+
+  def run do
+    emulator =
+      case {System.get_env("AYBIZA_BENCH_SONIC_URL"), System.get_env("AYBIZA_BENCH_SONIC_CA")} do
+        {url, ca} when url not in [nil, ""] and ca not in [nil, ""] ->
+          {url, File.read!(ca)}
+
+        _ ->
+          {:ok, pid} =
+            Emulator.start_link(
+              tls: true,
+              pacing: [first_token_ms: 0],
+              sonic: [turn_silence_ms: 300],
+              rules: [%{prompt_contains: "lateness", reply: String.duplicate("x", 50)}]
+            )
+
+          {Emulator.tls_url(pid), Emulator.ca_pem(pid)}
+      end
+
+    monitor = start_long_schedule_monitor()
+    sections = System.get_env("BENCH_SECTIONS", "send_audio,first_audio,lateness,realtime")
+
+    for section <- String.split(sections, ","),
+        section in ~w(send_audio first_audio lateness realtime) do
+      apply(__MODULE__, String.to_existing_atom(section), [emulator, monitor])
+    end
+  end
+end
+
+AybizaBench.Sonic.run()

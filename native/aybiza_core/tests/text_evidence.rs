@@ -182,3 +182,59 @@ fn latin_initial_before_another_script_ends_a_sentence() {
         &["Звезда относится к классу K.", "Она очень яркая."],
     );
 }
+
+#[test]
+fn date_phrase_after_a_number_opens_or_closes_a_sentence() {
+    // Late in a sentence, a capital after `1998 r.` starts the next one.
+    check(
+        "Fabryka przez wiele lat produkowała rowery aż do 1998 r. Potem ją zamknięto.",
+        &[
+            "Fabryka przez wiele lat produkowała rowery aż do 1998 r.",
+            "Potem ją zamknięto.",
+        ],
+    );
+    check(
+        "Завод выпускал тракторы на экспорт до 1990 г. Затем его закрыли.",
+        &[
+            "Завод выпускал тракторы на экспорт до 1990 г.",
+            "Затем его закрыли.",
+        ],
+    );
+    // Two abbreviations after the number (`r. p.n.e.`).
+    check(
+        "Osada istniała na tym wzgórzu już około 2000 r. p.n.e. Później ją opuszczono.",
+        &[
+            "Osada istniała na tym wzgórzu już około 2000 r. p.n.e.",
+            "Później ją opuszczono.",
+        ],
+    );
+    // At the start of a sentence it is an opening adverbial, also before a quoted title.
+    check(
+        "W 1987 r. Kowalski wyjechał. Wydana w 1920 r. „Nowa Gazeta” upadła.",
+        &[
+            "W 1987 r. Kowalski wyjechał.",
+            "Wydana w 1920 r. „Nowa Gazeta” upadła.",
+        ],
+    );
+    // A clock time late in a sentence may still be followed by a zone.
+    check(
+        "The support line will call you back tomorrow at 8 a.m. Pacific time. Bye.",
+        &[
+            "The support line will call you back tomorrow at 8 a.m. Pacific time.",
+            "Bye.",
+        ],
+    );
+}
+
+#[test]
+fn roman_numeral_alone_numbers_a_section() {
+    check(
+        "IV. ODCINEK: Powrót do domu. Koniec.",
+        &["IV. ODCINEK: Powrót do domu.", "Koniec."],
+    );
+    // Not alone in its unit: `Henry VIII.` ends the sentence.
+    check(
+        "The ship was named after Henry VIII. It sank.",
+        &["The ship was named after Henry VIII.", "It sank."],
+    );
+}

@@ -1472,6 +1472,15 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                // A Roman numeral alone at the start of a unit (`II. GENÇ: Tut onu.`) numbers
+                // a section or a speaker's line; it is not a sentence by itself.
+                if f.is_uppercase()
+                    && w.len() >= 2
+                    && w.bytes().all(|c| b"IVXLCDM".contains(&c))
+                    && buf[self.start..i].trim_start() == w
+                {
+                    return Decision::Continue(k);
+                }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
                     // lower-case word.
@@ -1503,6 +1512,17 @@ impl Segmenter {
                 }
             }
             Left::Initial | Left::MultiPeriod | Left::Abbrev(AbbrevKind::Ordinary) => {
+                let unit_like =
+                    left == Left::MultiPeriod || w.chars().next().is_some_and(char::is_lowercase);
+                let number_phrase = || {
+                    unit_like
+                        .then(|| words_before_number(buf, self.start, i - w.len()))
+                        .flatten()
+                };
+                // A quote after an opening date phrase (`W 1610 r. „Jin Ping Mei”`) is a title.
+                if opener && number_phrase().is_some_and(|n| n <= OPENING_WORDS) {
+                    return Decision::Continue(k);
+                }
                 if opener || (cjk_like && !matches!(left, Left::Abbrev(_))) {
                     return Decision::Boundary(k);
                 }
@@ -1531,6 +1551,31 @@ impl Segmenter {
                 }
                 if is_label(next) || language_data::is_month(next) {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
+                }
+                // A unit, era or clock abbreviation right after a number (`2017 r.`,
+                // `1646 гг.`, `6 p.m.`) closes a date or measure phrase. Near the start of the
+                // sentence it is an opening adverbial (`W 1955 r. Mishima`, `At 5 a.m. Mr.
+                // Smith`) unless a sentence-starting word follows (`at 5 p.m. We`); later, a
+                // capital after it starts a sentence (`do 2017 r.
+                // Generowany`), except a clock time before a plain capitalized word (a zone or
+                // a name: `at 9 a.m. Eastern`).
+                if let Some(words) = number_phrase() {
+                    if words <= OPENING_WORDS {
+                        // Only a word that starts sentences overrides it (`10 min. The`);
+                        // a title is the subject's (`At 5 a.m. Mr. Smith`).
+                        let title = after == '.' && abbreviations::is_title(next);
+                        let starts = !title
+                            && (abbreviations::is_sentence_starter(next)
+                                || language_data::is_function_word_capitalized(next));
+                        return if starts {
+                            Decision::Boundary(k)
+                        } else {
+                            Decision::Continue(k)
+                        };
+                    }
+                    if !is_clock_time(w) {
+                        return Decision::Boundary(k);
+                    }
                 }
                 // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `i.e. He`)
                 // closes a phrase, so a capital after it starts a sentence; not a clock time,
@@ -1713,6 +1758,54 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// At most this many words before a number make the phrase it opens an opening adverbial.
+const OPENING_WORDS: usize = 3;
+
+/// When the token ending at `end` (an abbreviation starting at `end`, after one space) is a
+/// number: how many words of the unit (from `start`) come before it, counted up to
+/// `OPENING_WORDS + 1`.
+fn words_before_number(buf: &str, start: usize, end: usize) -> Option<usize> {
+    let b = buf.as_bytes();
+    if end <= start || end > b.len() || b[end - 1] != b' ' {
+        return None;
+    }
+    let mut num = token_before(buf, start, end - 1);
+    let mut end = end;
+    // One more lower-case abbreviation may sit between (`3300 r. p.n.e.`).
+    if num.len() > 1 && num.ends_with('.') && num.starts_with(|c: char| c.is_lowercase()) {
+        end -= num.len() + 1;
+        if end <= start || b[end - 1] != b' ' {
+            return None;
+        }
+        num = token_before(buf, start, end - 1);
+    }
+    if num.is_empty()
+        || !num.bytes().any(|c| c.is_ascii_digit())
+        || classify_left(num) != Left::Number
+    {
+        return None;
+    }
+    let lo = end - 1 - num.len();
+    // Bounded look back: past it the phrase is not an opening one.
+    let from = lo.saturating_sub(MAX_GAP).max(start);
+    if from > start {
+        return Some(OPENING_WORDS + 1);
+    }
+    let mut words = 0;
+    let mut in_word = false;
+    for c in buf[from..lo].bytes().rev() {
+        let space = c.is_ascii_whitespace();
+        if !space && !in_word {
+            words += 1;
+            if words > OPENING_WORDS {
+                break;
+            }
+        }
+        in_word = !space;
+    }
+    Some(words)
 }
 
 /// `a.m` / `p.m` in any case (without the final period).

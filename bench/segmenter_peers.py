@@ -3,7 +3,9 @@
 native/aybiza_core/examples/segmenter_accuracy.rs: % of cases whose sentences equal the expected
 ones exactly (each trimmed). Whole text only: none of them has a streaming interface.
 
-    bench/segmenter_peers.py [--split dev|heldout|all] [--ud PATH] [--peers PATH]
+    bench/segmenter_peers.py [--split dev|heldout|all] [--ud PATH] [--peers PATH] [--check]
+
+`--check` scores our English check set (bench/data/segmenter_en_check.json) instead.
 
 Needs `pip install pysbd sentencex blingfire` (bin/bench segmenter-accuracy makes a venv).
 pySBD has no Portuguese or Turkish rules: those cases use its English rules (as a caller would).
@@ -54,14 +56,20 @@ def main():
     ap.add_argument("--ud", default=os.path.join(ROOT, "..", "shared", "benchmarks", "ud_cases.json"))
     ap.add_argument("--peers", default=os.path.join(ROOT, "native", "aybiza_core", "tests", "data",
                                                    "sentence_cases_peers.json"))
+    ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
     cases = []
-    if os.path.exists(a.ud):
+    if a.check:
+        cases = json.load(open(os.path.join(ROOT, "bench", "data", "segmenter_en_check.json")))
+        for c in cases:
+            c["id"] = "ud-" + c["id"]  # tallied like UD cases, per group and in "ud ALL"
+    elif os.path.exists(a.ud):
         for c in json.load(open(a.ud)):
             h = held_out(c["id"])
             if a.split == "all" or (a.split == "heldout") == h:
                 cases.append(c)
-    cases += [c for c in json.load(open(a.peers)) if c.get("kind") == "full"]
+    if not a.check:
+        cases += [c for c in json.load(open(a.peers)) if c.get("kind") == "full"]
     segs = peers()
     names = sorted(segs)
     tally = collections.defaultdict(lambda: collections.Counter())

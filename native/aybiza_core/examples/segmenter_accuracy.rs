@@ -4,7 +4,12 @@
 //! ```text
 //! cargo run --release -p aybiza_core --example segmenter_accuracy -- \
 //!     [--split dev|heldout|all] [--max-chars N] [--ud PATH] [--peers PATH] [--fail] [--tsv]
+//!     [--check [PATH]]
 //! ```
+//!
+//! `--check` scores only our own English check set instead (`bench/data/segmenter_en_check.json`,
+//! written for issue 13 from the kinds of the unseen suites and kept out of tuning; built by
+//! `bench/data/build_en_check.py`).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a
@@ -134,8 +139,27 @@ fn main() {
     };
 
     let mut cases: Vec<Value> = Vec::new();
-    match std::fs::read_to_string(&ud_path) {
-        Ok(s) => {
+    let check = args.iter().position(|a| a == "--check").map(|i| {
+        args.get(i + 1)
+            .filter(|p| !p.starts_with("--"))
+            .cloned()
+            .unwrap_or_else(|| {
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../bench/data/segmenter_en_check.json"
+                )
+                .into()
+            })
+    });
+    if let Some(path) = &check {
+        let s = std::fs::read_to_string(path).expect("check set");
+        cases = serde_json::from_str(&s).expect("check set JSON");
+    }
+    match std::fs::read_to_string(&ud_path)
+        .ok()
+        .filter(|_| check.is_none())
+    {
+        Some(s) => {
             let ud: Vec<Value> = serde_json::from_str(&s).expect("ud_cases.json");
             cases.extend(ud.into_iter().filter(|c| {
                 let h = held_out(c["id"].as_str().unwrap_or(""));
@@ -146,9 +170,13 @@ fn main() {
                 }
             }));
         }
-        Err(e) => eprintln!("no UD cases at {ud_path}: {e}"),
+        None if check.is_none() => eprintln!("no UD cases at {ud_path}"),
+        None => {}
     }
-    if let Ok(s) = std::fs::read_to_string(&peers_path) {
+    if let Some(s) = std::fs::read_to_string(&peers_path)
+        .ok()
+        .filter(|_| check.is_none())
+    {
         let peers: Vec<Value> = serde_json::from_str(&s).expect("peer cases");
         cases.extend(peers.into_iter().filter(|c| c["kind"] == "full"));
     }
@@ -171,7 +199,7 @@ fn main() {
         let lang = case["lang"].as_str().unwrap_or("?").to_string();
         let group = case["group"].as_str().unwrap_or("?").to_string();
         let is_ud = case["id"].as_str().is_some_and(|i| i.starts_with("ud-"));
-        let source = if is_ud {
+        let source = if is_ud || check.is_some() {
             group.clone()
         } else {
             format!("peers:{group}")
@@ -250,7 +278,11 @@ fn main() {
         row(&format!("ud {lang}"), t);
     }
     row("ud ALL", &total_ud);
-    row("peers (kind full) ALL", &total_peers);
+    if check.is_some() {
+        row("check ALL", &total_peers);
+    } else {
+        row("peers (kind full) ALL", &total_peers);
+    }
     lags.sort_unstable();
     if !lags.is_empty() {
         let q = |p: f64| lags[((lags.len() - 1) as f64 * p) as usize];

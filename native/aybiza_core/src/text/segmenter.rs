@@ -2210,6 +2210,44 @@ mod tests {
         }
     }
 
+    /// The voice preset releases the first clause of a stream early (20 characters or more,
+    /// at a clause boundary), then whole sentences; the early piece is normalized too.
+    #[test]
+    fn voice_preset_releases_the_first_clause_early() {
+        let text = "**Before you go any further, please** read this. Then call me, or write.";
+        let expected = [
+            "Before you go any further,",
+            "please read this.",
+            "Then call me, or write.",
+        ];
+        for n in 1..9 {
+            let mut s = Segmenter::new(SegmenterOptions::voice());
+            let mut out = Vec::new();
+            let mut first_at = None;
+            for (k, chunk) in text.as_bytes().chunks(n).enumerate() {
+                out.extend(s.push_bytes(chunk));
+                if first_at.is_none() && !out.is_empty() {
+                    first_at = Some((k + 1) * n);
+                }
+            }
+            out.extend(s.finish());
+            assert_eq!(out, expected, "chunks of {n}");
+            // Released as soon as the space after the comma arrived (byte 31).
+            assert!(
+                first_at.is_some_and(|b| b < 31 + n),
+                "chunks of {n}: {first_at:?}"
+            );
+        }
+        // A short opening clause (`Sure,`) is not cut off alone.
+        assert_eq!(
+            split_sentences(
+                "Sure, I can check that for you now.",
+                &SegmenterOptions::voice()
+            ),
+            ["Sure, I can check that for you now."]
+        );
+    }
+
     /// The voice preset releases pieces ready for TTS: markdown, bullets and code ticks
     /// removed, acronyms spelled, in every chunking; a piece with nothing to say is dropped.
     #[test]

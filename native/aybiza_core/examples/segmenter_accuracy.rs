@@ -106,6 +106,21 @@ fn run(text: &str, opts: &SegmenterOptions, how: &str, lags: &mut Vec<usize>) ->
     out
 }
 
+/// Characters pushed (one at a time) before the first piece is released; the whole text when
+/// nothing leaves before `finish`.
+fn chars_to_first_chunk(text: &str, opts: &SegmenterOptions) -> usize {
+    let mut s = Segmenter::new(opts.clone());
+    let mut tmp = [0u8; 4];
+    let mut n = 0;
+    for c in text.chars() {
+        n += 1;
+        if !s.push(c.encode_utf8(&mut tmp)).is_empty() {
+            break;
+        }
+    }
+    n
+}
+
 #[derive(Default)]
 struct Tally {
     cases: usize,
@@ -187,6 +202,10 @@ fn main() {
     let mut total_peers = Tally::default();
     let mut lags = Vec::new();
     let mut differ = 0;
+    // First chunk: sentence mode (`opts`) and the voice preset, on the same cases.
+    let voice = SegmenterOptions::voice();
+    let mut first_sentence = Vec::new();
+    let mut first_voice = Vec::new();
     for case in &cases {
         let (Some(text), Some(expected)) = (case["text"].as_str(), case["expected"].as_array())
         else {
@@ -204,6 +223,8 @@ fn main() {
         } else {
             format!("peers:{group}")
         };
+        first_sentence.push(chars_to_first_chunk(text, &opts));
+        first_voice.push(chars_to_first_chunk(text, &voice));
         let mut results = [false; CHUNKINGS.len()];
         let mut first: Option<Vec<String>> = None;
         for (k, how) in CHUNKINGS.iter().enumerate() {
@@ -294,6 +315,23 @@ fn main() {
             q(0.9),
             q(0.99),
             lags[lags.len() - 1]
+        );
+    }
+    for (name, v) in [
+        ("sentence mode", &mut first_sentence),
+        ("voice preset", &mut first_voice),
+    ] {
+        v.sort_unstable();
+        if v.is_empty() {
+            continue;
+        }
+        let q = |p: f64| v[((v.len() - 1) as f64 * p) as usize];
+        println!(
+            "first chunk, {name} (chars pushed before the first release, 1-char deltas, {} cases): median {}, p90 {}, mean {:.1}",
+            v.len(),
+            q(0.5),
+            q(0.9),
+            v.iter().sum::<usize>() as f64 / v.len() as f64
         );
     }
     println!("cases whose chunkings disagree: {differ}");

@@ -238,3 +238,20 @@ fn roman_numeral_alone_numbers_a_section() {
         &["The ship was named after Henry VIII.", "It sank."],
     );
 }
+
+#[test]
+fn english_content_words_after_abbreviations_continue() {
+    // Capitalized content words (in stop-words' long English list, but not function words).
+    check(
+        "The U.S. General Services office called. Nobody answered.",
+        &[
+            "The U.S. General Services office called.",
+            "Nobody answered.",
+        ],
+    );
+    // English closed-class words start a sentence after an abbreviation.
+    check(
+        "The parcel went to the U.S. Upon arrival it was opened.",
+        &["The parcel went to the U.S.", "Upon arrival it was opened."],
+    );
+}

@@ -85,6 +85,11 @@ fn tables() -> &'static Tables {
         // One-letter function words (`a`, `w`, `i`) look like initials: not evidence.
         starters: rows(STARTERS_TSV)
             .filter(|r| r.len() >= 2 && r[1].chars().nth(1).is_some() && r[1].len() <= MAX_KEY)
+            // English has its own closed-class list (`abbreviations::is_sentence_starter`):
+            // stop-words' English list is a long one with content words (`fire`, `bill`,
+            // `general`, `computer`, `section`) that follow abbreviations inside sentences
+            // (`the U.S. General Accounting Office`, `42 U.S.C. Section 5`).
+            .filter(|r| r[0] != "en")
             .map(|r| r[1].as_bytes())
             .collect(),
     })

@@ -255,3 +255,21 @@ fn english_content_words_after_abbreviations_continue() {
         &["The parcel went to the U.S.", "Upon arrival it was opened."],
     );
 }
+
+#[test]
+fn clock_time_late_in_a_sentence_ends_it_unless_a_zone_follows() {
+    check(
+        "The pharmacy on the corner closes at 9 p.m. Customers can order online.",
+        &[
+            "The pharmacy on the corner closes at 9 p.m.",
+            "Customers can order online.",
+        ],
+    );
+    check(
+        "The webinar for new members starts at 4 p.m. GMT on Friday. Join early.",
+        &[
+            "The webinar for new members starts at 4 p.m. GMT on Friday.",
+            "Join early.",
+        ],
+    );
+}

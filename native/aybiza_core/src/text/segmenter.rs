@@ -1556,9 +1556,8 @@ impl Segmenter {
                 // `1646 гг.`, `6 p.m.`) closes a date or measure phrase. Near the start of the
                 // sentence it is an opening adverbial (`W 1955 r. Mishima`, `At 5 a.m. Mr.
                 // Smith`) unless a sentence-starting word follows (`at 5 p.m. We`); later, a
-                // capital after it starts a sentence (`do 2017 r.
-                // Generowany`), except a clock time before a plain capitalized word (a zone or
-                // a name: `at 9 a.m. Eastern`).
+                // capital after it starts a sentence (`do 2017 r. Generowany`), except a time
+                // zone after a clock time (`at 9 a.m. Eastern`).
                 if let Some(words) = number_phrase() {
                     if words <= OPENING_WORDS {
                         // Only a word that starts sentences overrides it (`10 min. The`);
@@ -1573,9 +1572,10 @@ impl Segmenter {
                             Decision::Continue(k)
                         };
                     }
-                    if !is_clock_time(w) {
+                    if !is_clock_time(w) || !is_time_zone(next) {
                         return Decision::Boundary(k);
                     }
+                    return Decision::Continue(k);
                 }
                 // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `i.e. He`)
                 // closes a phrase, so a capital after it starts a sentence; not a clock time,
@@ -1806,6 +1806,49 @@ fn words_before_number(buf: &str, start: usize, end: usize) -> Option<usize> {
         in_word = !space;
     }
     Some(words)
+}
+
+/// A time-zone word that may follow a clock time inside a sentence (`at 9 a.m. Eastern`,
+/// `5 p.m. GMT`): the North American zone names and the common zone abbreviations.
+fn is_time_zone(word: &str) -> bool {
+    const ZONES: &[&str] = &[
+        "Eastern",
+        "Central",
+        "Mountain",
+        "Pacific",
+        "Atlantic",
+        "Alaska",
+        "Hawaii",
+        "Greenwich",
+        "GMT",
+        "UTC",
+        "ET",
+        "CT",
+        "MT",
+        "PT",
+        "EST",
+        "EDT",
+        "CST",
+        "CDT",
+        "MST",
+        "MDT",
+        "PST",
+        "PDT",
+        "AKST",
+        "HST",
+        "AST",
+        "CET",
+        "CEST",
+        "BST",
+        "IST",
+        "JST",
+        "AEST",
+        "AEDT",
+        "WET",
+        "EET",
+        "MSK",
+    ];
+    ZONES.contains(&word)
 }
 
 /// `a.m` / `p.m` in any case (without the final period).

@@ -273,3 +273,51 @@ fn clock_time_late_in_a_sentence_ends_it_unless_a_zone_follows() {
         ],
     );
 }
+
+#[test]
+fn short_capitalized_word_before_a_number_labels_it() {
+    check(
+        "The proof follows from Thm. 4 and the lemma. It is short.",
+        &[
+            "The proof follows from Thm. 4 and the lemma.",
+            "It is short.",
+        ],
+    );
+}
+
+#[test]
+fn chains_of_abbreviations_and_initials() {
+    check(
+        "We wrote to Supt. Insp. Varga about it. She replied.",
+        &["We wrote to Supt. Insp. Varga about it.", "She replied."],
+    );
+    check(
+        "The firm Okoro Hldgs. Ltd. bought the plant. Prices rose.",
+        &[
+            "The firm Okoro Hldgs. Ltd. bought the plant.",
+            "Prices rose.",
+        ],
+    );
+    // The last of several initials comes before the surname, even one that looks like a
+    // function word.
+    check(
+        "The essay is by A. J. De Vries and friends. Read it.",
+        &["The essay is by A. J. De Vries and friends.", "Read it."],
+    );
+}
+
+#[test]
+fn titles_ending_in_a_question_or_exclamation_mark() {
+    check(
+        "We watched Where Is Anybody? twice with friends. It was fun.",
+        &[
+            "We watched Where Is Anybody? twice with friends.",
+            "It was fun.",
+        ],
+    );
+    // A lower-case word that usually starts a sentence: informal text, a new sentence.
+    check(
+        "Is that in Paris? i think so.",
+        &["Is that in Paris?", "i think so."],
+    );
+}

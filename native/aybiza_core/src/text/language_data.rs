@@ -181,6 +181,13 @@ pub(crate) fn is_function_word_capitalized(word: &str) -> bool {
     lower(word, &mut buf).is_some_and(|w| tables().starters.contains(w))
 }
 
+/// Whether `word` (any case) is a function word of one of the 11 languages of
+/// `data/starters.tsv` used (`und`, `и`; English: see `abbreviations::is_sentence_starter`).
+pub(crate) fn is_function_word(word: &str) -> bool {
+    let mut buf = [0u8; MAX_KEY];
+    lower(word, &mut buf).is_some_and(|w| tables().starters.contains(w))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1318,7 +1318,32 @@ impl Segmenter {
             let ex = &buf[i..k] == "!"
                 && (abbreviations::is_exclamation_word(w)
                     || (!first_word && w.chars().next().is_some_and(char::is_uppercase)));
-            return if closers || ex {
+            if closers || ex {
+                return Decision::Continue(k);
+            }
+            // A title or name ending in a single `?` or `!` (`Who Wants to Be a Millionaire?
+            // returned`, `Panic! played`): a capitalized word, then a lower-case word that
+            // does not usually start a sentence (informal text starts with `i`, `so`, `the`).
+            let capitalized = w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().skip(1).any(char::is_lowercase);
+            if !capitalized || !matches!(&buf[i..k], "!" | "?") {
+                return Decision::Boundary(k);
+            }
+            let mut end = None;
+            for (j, c) in buf[m..].char_indices() {
+                if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
+                    end = Some(m + j);
+                    break;
+                }
+            }
+            let next = match end {
+                Some(e) => &buf[m..e],
+                None if eof => &buf[m..],
+                None => return Decision::NeedMore,
+            };
+            let starts = abbreviations::is_sentence_starter(&capitalize(next))
+                || language_data::is_function_word(next);
+            return if !starts {
                 Decision::Continue(k)
             } else {
                 Decision::Boundary(k)
@@ -1481,6 +1506,25 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                let capitalized_short = left == Left::Regular
+                    && (2..=5).contains(&w.chars().count())
+                    && w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars().skip(1).all(char::is_lowercase);
+                // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it.
+                if capitalized_short && f.is_ascii_digit() {
+                    return Decision::Continue(k);
+                }
+                // A chain of abbreviations (`Det. Insp. Harlow`, `Blake Pty. Ltd.`): the next
+                // word is a known abbreviation written with its period.
+                if capitalized_short && f.is_uppercase() {
+                    return match next_word() {
+                        Err(()) => Decision::NeedMore,
+                        Ok((next, '.')) if matches!(classify_left(next), Left::Abbrev(_)) => {
+                            Decision::Continue(k)
+                        }
+                        Ok(_) => Decision::Boundary(k),
+                    };
+                }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
                     // lower-case word.
@@ -1537,6 +1581,21 @@ impl Segmenter {
                 let initials = matches!(left, Left::Initial | Left::MultiPeriod);
                 if after == '.' && initials && next.chars().count() == 1 {
                     return Decision::Continue(k); // `J. R. R. Tolkien`
+                }
+                // The last of two or more initials (`W. E. B. Du Bois`) comes before a surname,
+                // whatever the surname looks like.
+                if left == Left::Initial
+                    && {
+                        let lo = i - w.len();
+                        let before = buf[self.start..lo].trim_end();
+                        before.ends_with('.') && {
+                            let t = left_word(buf, self.start, self.start + before.len() - 1);
+                            t.chars().count() == 1 && t.chars().all(char::is_uppercase)
+                        }
+                    }
+                    && !abbreviations::is_sentence_starter(next)
+                {
+                    return Decision::Continue(k);
                 }
                 // A Latin initial before a capitalized Cyrillic or Greek word (`класс S. В`,
                 // `Твртко I. Сын`): names keep their script, so a sentence starts.
@@ -1849,6 +1908,13 @@ fn is_time_zone(word: &str) -> bool {
         "MSK",
     ];
     ZONES.contains(&word)
+}
+
+fn capitalize(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// `a.m` / `p.m` in any case (without the final period).

@@ -1514,17 +1514,6 @@ impl Segmenter {
                 if capitalized_short && f.is_ascii_digit() {
                     return Decision::Continue(k);
                 }
-                // A chain of abbreviations (`Det. Insp. Harlow`, `Blake Pty. Ltd.`): the next
-                // word is a known abbreviation written with its period.
-                if capitalized_short && f.is_uppercase() {
-                    return match next_word() {
-                        Err(()) => Decision::NeedMore,
-                        Ok((next, '.')) if matches!(classify_left(next), Left::Abbrev(_)) => {
-                            Decision::Continue(k)
-                        }
-                        Ok(_) => Decision::Boundary(k),
-                    };
-                }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
                     // lower-case word.

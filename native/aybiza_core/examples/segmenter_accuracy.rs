@@ -326,11 +326,16 @@ fn main() {
             continue;
         }
         let q = |p: f64| v[((v.len() - 1) as f64 * p) as usize];
+        // The same as time at the paced emulator setting of `bin/bench` (8-character deltas,
+        // 30 deltas a second): the delta that completes character n arrives at ceil(n/8)/30 s.
+        let ms = |n: usize| n.div_ceil(8) as f64 * 1000.0 / 30.0;
         println!(
-            "first chunk, {name} (chars pushed before the first release, 1-char deltas, {} cases): median {}, p90 {}, mean {:.1}",
+            "first chunk, {name} (chars pushed before the first release, 1-char deltas, {} cases): median {} ({:.0} ms at 8-char deltas, 30/s), p90 {} ({:.0} ms), mean {:.1}",
             v.len(),
             q(0.5),
+            ms(q(0.5)),
             q(0.9),
+            ms(q(0.9)),
             v.iter().sum::<usize>() as f64 / v.len() as f64
         );
     }

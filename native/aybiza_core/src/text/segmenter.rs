@@ -1510,7 +1510,9 @@ impl Segmenter {
                     && (2..=5).contains(&w.chars().count())
                     && w.chars().next().is_some_and(char::is_uppercase)
                     && w.chars().skip(1).all(char::is_lowercase);
-                // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it.
+                // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it (a
+                // lower-case one does not: Russian and Turkish sentences start with dates,
+                // `… года. 1 декабря`).
                 if capitalized_short && f.is_ascii_digit() {
                     return Decision::Continue(k);
                 }

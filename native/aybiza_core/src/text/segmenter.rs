@@ -1577,7 +1577,13 @@ impl Segmenter {
                 // whatever the surname looks like.
                 if left == Left::Initial
                     && {
-                        let lo = i - w.len();
+                        // `w` may have lost closers (`«J»`): then `lo` is not where it starts.
+                        let lo = i.saturating_sub(w.len()).max(self.start);
+                        let lo = if buf.is_char_boundary(lo) {
+                            lo
+                        } else {
+                            self.start
+                        };
                         let before = buf[self.start..lo].trim_end();
                         before.ends_with('.') && {
                             let t = left_word(buf, self.start, self.start + before.len() - 1);

@@ -61,8 +61,6 @@ def main():
     cases = []
     if a.check:
         cases = json.load(open(os.path.join(ROOT, "bench", "data", "segmenter_en_check.json")))
-        for c in cases:
-            c["id"] = "ud-" + c["id"]  # tallied like UD cases, per group and in "ud ALL"
     elif os.path.exists(a.ud):
         for c in json.load(open(a.ud)):
             h = held_out(c["id"])
@@ -75,8 +73,11 @@ def main():
     tally = collections.defaultdict(lambda: collections.Counter())
     for c in cases:
         is_ud = c["id"].startswith("ud-")
-        keys = [(c["lang"], c["group"] if is_ud else "peers:" + c["group"])]
-        keys.append(("ud " + c["lang"], "") if is_ud else ("peers (kind full) ALL", ""))
+        if a.check:
+            keys = [(c["lang"], c["group"]), ("check ALL", "")]
+        else:
+            keys = [(c["lang"], c["group"] if is_ud else "peers:" + c["group"])]
+            keys.append(("ud " + c["lang"], "") if is_ud else ("peers (kind full) ALL", ""))
         if is_ud:
             keys.append(("ud ALL", ""))
         expected = [s.strip() for s in c["expected"]]
@@ -90,11 +91,13 @@ def main():
             if got == expected:
                 for k in keys:
                     tally[k][n] += 1
-    print(f"peer segmenters (% of cases exactly right, whole text), split {a.split}")
+    split = "check set" if a.check else a.split
+    print(f"peer segmenters (% of cases exactly right, whole text), {split}")
     print(f"{'lang / source':<36} {'cases':>5} " + " ".join(f"{n:>9}" for n in names))
-    order = sorted(k for k in tally if not k[0].startswith(("ud ", "peers ")))
+    order = sorted(k for k in tally if not k[0].startswith(("ud ", "peers ", "check ")))
     order += sorted(k for k in tally if k[0].startswith("ud ") and k[0] != "ud ALL")
-    order += [k for k in [("ud ALL", ""), ("peers (kind full) ALL", "")] if k in tally]
+    order += [k for k in [("ud ALL", ""), ("peers (kind full) ALL", ""), ("check ALL", "")]
+              if k in tally]
     for k in order:
         t = tally[k]
         name = (k[0] + " " + k[1]).strip()

@@ -284,7 +284,12 @@ fn main() {
             println!("{name:<28} {:>5} {}", t.cases, cols.join(" "));
         }
     };
-    println!("segmenter accuracy (% of cases exactly right), split {split}, max_chars {max_chars}");
+    let split = if check.is_some() {
+        "check set".to_string()
+    } else {
+        format!("split {split}")
+    };
+    println!("segmenter accuracy (% of cases exactly right), {split}, max_chars {max_chars}");
     println!(
         "{:<28} {:>5} {}",
         "lang / source",
@@ -298,7 +303,9 @@ fn main() {
     for (lang, t) in &by_lang {
         row(&format!("ud {lang}"), t);
     }
-    row("ud ALL", &total_ud);
+    if check.is_none() {
+        row("ud ALL", &total_ud);
+    }
     if check.is_some() {
         row("check ALL", &total_peers);
     } else {

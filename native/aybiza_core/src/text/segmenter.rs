@@ -1907,6 +1907,7 @@ fn is_time_zone(word: &str) -> bool {
     ZONES.contains(&word)
 }
 
+/// `word` with its first letter in upper case (to ask the capitalized starter list about it).
 fn capitalize(word: &str) -> String {
     let mut c = word.chars();
     c.next()

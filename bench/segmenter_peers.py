@@ -3,7 +3,9 @@
 native/aybiza_core/examples/segmenter_accuracy.rs: % of cases whose sentences equal the expected
 ones exactly (each trimmed). Whole text only: none of them has a streaming interface.
 
-    bench/segmenter_peers.py [--split dev|heldout|all] [--ud PATH] [--peers PATH]
+    bench/segmenter_peers.py [--split dev|heldout|all] [--ud PATH] [--peers PATH] [--check]
+
+`--check` scores our English check set (bench/data/segmenter_en_check.json) instead.
 
 Needs `pip install pysbd sentencex blingfire` (bin/bench segmenter-accuracy makes a venv).
 pySBD has no Portuguese or Turkish rules: those cases use its English rules (as a caller would).
@@ -54,21 +56,28 @@ def main():
     ap.add_argument("--ud", default=os.path.join(ROOT, "..", "shared", "benchmarks", "ud_cases.json"))
     ap.add_argument("--peers", default=os.path.join(ROOT, "native", "aybiza_core", "tests", "data",
                                                    "sentence_cases_peers.json"))
+    ap.add_argument("--check", action="store_true")
     a = ap.parse_args()
     cases = []
-    if os.path.exists(a.ud):
+    if a.check:
+        cases = json.load(open(os.path.join(ROOT, "bench", "data", "segmenter_en_check.json")))
+    elif os.path.exists(a.ud):
         for c in json.load(open(a.ud)):
             h = held_out(c["id"])
             if a.split == "all" or (a.split == "heldout") == h:
                 cases.append(c)
-    cases += [c for c in json.load(open(a.peers)) if c.get("kind") == "full"]
+    if not a.check:
+        cases += [c for c in json.load(open(a.peers)) if c.get("kind") == "full"]
     segs = peers()
     names = sorted(segs)
     tally = collections.defaultdict(lambda: collections.Counter())
     for c in cases:
         is_ud = c["id"].startswith("ud-")
-        keys = [(c["lang"], c["group"] if is_ud else "peers:" + c["group"])]
-        keys.append(("ud " + c["lang"], "") if is_ud else ("peers (kind full) ALL", ""))
+        if a.check:
+            keys = [(c["lang"], c["group"]), ("check ALL", "")]
+        else:
+            keys = [(c["lang"], c["group"] if is_ud else "peers:" + c["group"])]
+            keys.append(("ud " + c["lang"], "") if is_ud else ("peers (kind full) ALL", ""))
         if is_ud:
             keys.append(("ud ALL", ""))
         expected = [s.strip() for s in c["expected"]]
@@ -82,11 +91,13 @@ def main():
             if got == expected:
                 for k in keys:
                     tally[k][n] += 1
-    print(f"peer segmenters (% of cases exactly right, whole text), split {a.split}")
+    split = "check set" if a.check else a.split
+    print(f"peer segmenters (% of cases exactly right, whole text), {split}")
     print(f"{'lang / source':<36} {'cases':>5} " + " ".join(f"{n:>9}" for n in names))
-    order = sorted(k for k in tally if not k[0].startswith(("ud ", "peers ")))
+    order = sorted(k for k in tally if not k[0].startswith(("ud ", "peers ", "check ")))
     order += sorted(k for k in tally if k[0].startswith("ud ") and k[0] != "ud ALL")
-    order += [k for k in [("ud ALL", ""), ("peers (kind full) ALL", "")] if k in tally]
+    order += [k for k in [("ud ALL", ""), ("peers (kind full) ALL", ""), ("check ALL", "")]
+              if k in tally]
     for k in order:
         t = tally[k]
         name = (k[0] + " " + k[1]).strip()

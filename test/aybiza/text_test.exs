@@ -53,6 +53,13 @@ defmodule Aybiza.TextTest do
                "Use the A-P-I."
              ]
 
+      # The first clause of the stream leaves early (20+ characters), normalized too.
+      first = "**Before you go any further, please** read this. Then call me, or write."
+      seg = Text.new_segmenter(:voice)
+      assert Text.push(seg, binary_part(first, 0, 29)) == ["Before you go any further,"]
+      rest = Text.push(seg, binary_part(first, 29, byte_size(first) - 29))
+      assert rest ++ Text.finish(seg) == ["please read this.", "Then call me, or write."]
+
       assert_raise ArgumentError, ~r/:speech/, fn -> Text.new_segmenter(speech: :yes) end
     end
 

@@ -222,7 +222,8 @@ defmodule Aybiza.AWS.BedrockClient do
     * `:temperature` (0.3), `:top_p` (0.9), `:top_k` (250), `:max_tokens` (per model),
       `:tool_choice` (`:auto`), `:latency` (`:standard` or `:optimized`).
     * `:sentences` - as for `Aybiza.Bedrock.stream/2`; default `:voice`, the voice preset of
-      `Aybiza.Bedrock.Text` (clause cut at 250 characters, every sentence normalized for speech).
+      `Aybiza.Bedrock.Text` (first clause released early, clause cut at 250 characters, every
+      piece normalized for speech).
     * `:backend` - a module implementing `Aybiza.Bedrock.Backend` or `{module, opts}`.
     * `:client_opts` - client options of `Aybiza.Bedrock` (`:timeouts`, `:endpoint`, ...).
     * `:api` - `:auto` (default: the catalog's transport for the model, e.g. the Anthropic

@@ -21,9 +21,11 @@ defmodule Aybiza.Bedrock.Text do
 
   The defaults are *sentence mode*: every sentence leaves whole and as written. `:voice`
   (`new_segmenter(:voice)`, `sentences: :voice`, the default of `Aybiza.AWS.BedrockClient`) is
-  the preset for text-to-speech: `max_chars: 250` (a longer sentence is cut at a clause
-  boundary) and `speech: true`, so every released piece is normalized for speech (markdown
-  emphasis, bullets, code ticks, headings and links removed, acronyms spelled):
+  the preset for text-to-speech: `first_chunk_min_chars: 20` (the first clause of the stream
+  leaves early, at its first clause boundary after 20 characters, so speech starts sooner),
+  `max_chars: 250` (a longer sentence is cut at a clause boundary) and `speech: true`, so
+  every released piece is normalized for speech (markdown emphasis, bullets, code ticks,
+  headings and links removed, acronyms and their plurals spelled):
   `"**Sure!**"` arrives as `"Sure!"`, `"- item one"` as `"item one"`, ``"Here is the `API`
   key:"`` as `"Here is the A-P-I key:"`.
 
@@ -77,7 +79,8 @@ defmodule Aybiza.Bedrock.Text do
   ]
 
   # The voice preset: what `sentences: :voice` (BedrockClient's default) means.
-  @voice_preset [max_chars: 250, speech: true]
+  # `first_chunk_min_chars` is the Rust `VOICE_FIRST_CHUNK_MIN_CHARS`.
+  @voice_preset [max_chars: 250, first_chunk_min_chars: 20, speech: true]
 
   # Largest length option (characters), the same bound as the NIF's `MAX_LENGTH_OPTION`.
   @max_length_option 1_000_000

@@ -4,7 +4,12 @@
 //! ```text
 //! cargo run --release -p aybiza_core --example segmenter_accuracy -- \
 //!     [--split dev|heldout|all] [--max-chars N] [--ud PATH] [--peers PATH] [--fail] [--tsv]
+//!     [--check [PATH]]
 //! ```
+//!
+//! `--check` scores only our own English check set instead (`bench/data/segmenter_en_check.json`,
+//! written for issue 13 from the kinds of the unseen suites and kept out of tuning; built by
+//! `bench/data/build_en_check.py`).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a
@@ -101,6 +106,21 @@ fn run(text: &str, opts: &SegmenterOptions, how: &str, lags: &mut Vec<usize>) ->
     out
 }
 
+/// Characters pushed (one at a time) before the first piece is released; the whole text when
+/// nothing leaves before `finish`.
+fn chars_to_first_chunk(text: &str, opts: &SegmenterOptions) -> usize {
+    let mut s = Segmenter::new(opts.clone());
+    let mut tmp = [0u8; 4];
+    let mut n = 0;
+    for c in text.chars() {
+        n += 1;
+        if !s.push(c.encode_utf8(&mut tmp)).is_empty() {
+            break;
+        }
+    }
+    n
+}
+
 #[derive(Default)]
 struct Tally {
     cases: usize,
@@ -134,8 +154,27 @@ fn main() {
     };
 
     let mut cases: Vec<Value> = Vec::new();
-    match std::fs::read_to_string(&ud_path) {
-        Ok(s) => {
+    let check = args.iter().position(|a| a == "--check").map(|i| {
+        args.get(i + 1)
+            .filter(|p| !p.starts_with("--"))
+            .cloned()
+            .unwrap_or_else(|| {
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../bench/data/segmenter_en_check.json"
+                )
+                .into()
+            })
+    });
+    if let Some(path) = &check {
+        let s = std::fs::read_to_string(path).expect("check set");
+        cases = serde_json::from_str(&s).expect("check set JSON");
+    }
+    match std::fs::read_to_string(&ud_path)
+        .ok()
+        .filter(|_| check.is_none())
+    {
+        Some(s) => {
             let ud: Vec<Value> = serde_json::from_str(&s).expect("ud_cases.json");
             cases.extend(ud.into_iter().filter(|c| {
                 let h = held_out(c["id"].as_str().unwrap_or(""));
@@ -146,9 +185,13 @@ fn main() {
                 }
             }));
         }
-        Err(e) => eprintln!("no UD cases at {ud_path}: {e}"),
+        None if check.is_none() => eprintln!("no UD cases at {ud_path}"),
+        None => {}
     }
-    if let Ok(s) = std::fs::read_to_string(&peers_path) {
+    if let Some(s) = std::fs::read_to_string(&peers_path)
+        .ok()
+        .filter(|_| check.is_none())
+    {
         let peers: Vec<Value> = serde_json::from_str(&s).expect("peer cases");
         cases.extend(peers.into_iter().filter(|c| c["kind"] == "full"));
     }
@@ -159,6 +202,10 @@ fn main() {
     let mut total_peers = Tally::default();
     let mut lags = Vec::new();
     let mut differ = 0;
+    // First chunk: sentence mode (`opts`) and the voice preset, on the same cases.
+    let voice = SegmenterOptions::voice();
+    let mut first_sentence = Vec::new();
+    let mut first_voice = Vec::new();
     for case in &cases {
         let (Some(text), Some(expected)) = (case["text"].as_str(), case["expected"].as_array())
         else {
@@ -171,11 +218,13 @@ fn main() {
         let lang = case["lang"].as_str().unwrap_or("?").to_string();
         let group = case["group"].as_str().unwrap_or("?").to_string();
         let is_ud = case["id"].as_str().is_some_and(|i| i.starts_with("ud-"));
-        let source = if is_ud {
+        let source = if is_ud || check.is_some() {
             group.clone()
         } else {
             format!("peers:{group}")
         };
+        first_sentence.push(chars_to_first_chunk(text, &opts));
+        first_voice.push(chars_to_first_chunk(text, &voice));
         let mut results = [false; CHUNKINGS.len()];
         let mut first: Option<Vec<String>> = None;
         for (k, how) in CHUNKINGS.iter().enumerate() {
@@ -235,7 +284,12 @@ fn main() {
             println!("{name:<28} {:>5} {}", t.cases, cols.join(" "));
         }
     };
-    println!("segmenter accuracy (% of cases exactly right), split {split}, max_chars {max_chars}");
+    let split = if check.is_some() {
+        "check set".to_string()
+    } else {
+        format!("split {split}")
+    };
+    println!("segmenter accuracy (% of cases exactly right), {split}, max_chars {max_chars}");
     println!(
         "{:<28} {:>5} {}",
         "lang / source",
@@ -249,8 +303,14 @@ fn main() {
     for (lang, t) in &by_lang {
         row(&format!("ud {lang}"), t);
     }
-    row("ud ALL", &total_ud);
-    row("peers (kind full) ALL", &total_peers);
+    if check.is_none() {
+        row("ud ALL", &total_ud);
+    }
+    if check.is_some() {
+        row("check ALL", &total_peers);
+    } else {
+        row("peers (kind full) ALL", &total_peers);
+    }
     lags.sort_unstable();
     if !lags.is_empty() {
         let q = |p: f64| lags[((lags.len() - 1) as f64 * p) as usize];
@@ -262,6 +322,28 @@ fn main() {
             q(0.9),
             q(0.99),
             lags[lags.len() - 1]
+        );
+    }
+    for (name, v) in [
+        ("sentence mode", &mut first_sentence),
+        ("voice preset", &mut first_voice),
+    ] {
+        v.sort_unstable();
+        if v.is_empty() {
+            continue;
+        }
+        let q = |p: f64| v[((v.len() - 1) as f64 * p) as usize];
+        // The same as time at the paced emulator setting of `bin/bench` (8-character deltas,
+        // 30 deltas a second): the delta that completes character n arrives at ceil(n/8)/30 s.
+        let ms = |n: usize| n.div_ceil(8) as f64 * 1000.0 / 30.0;
+        println!(
+            "first chunk, {name} (chars pushed before the first release, 1-char deltas, {} cases): median {} ({:.0} ms at 8-char deltas, 30/s), p90 {} ({:.0} ms), mean {:.1}",
+            v.len(),
+            q(0.5),
+            ms(q(0.5)),
+            q(0.9),
+            ms(q(0.9)),
+            v.iter().sum::<usize>() as f64 / v.len() as f64
         );
     }
     println!("cases whose chunkings disagree: {differ}");

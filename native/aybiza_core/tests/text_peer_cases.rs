@@ -9,7 +9,7 @@ use common::*;
 use serde_json::Value;
 
 /// Cases we disagree with on purpose (see docs/TEXT.md, "Deliberate disagreements").
-const DISAGREE: &[&str] = &["pysbd-018"];
+const DISAGREE: &[&str] = &[];
 
 fn score(case: &Value, how: Chunking) -> Option<bool> {
     let text = case["text"].as_str()?;

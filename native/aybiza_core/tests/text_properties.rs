@@ -12,6 +12,18 @@ use proptest::prelude::*;
 /// Pieces that exercise the rules: abbreviations, initials, numbers, lists, quotes, ellipses,
 /// URLs, CJK, markdown, fences, emoji, combining marks.
 const PIECES: &[&str] = &[
+    // Shapes of the issue-13 round-2 rules: date phrases, section numerals, labels, titles
+    // ending in `?`/`!`, time zones.
+    "1998",
+    "r.",
+    "p.m.",
+    "p.n.e.",
+    "II.",
+    "Thm.",
+    "Eastern",
+    "Anybody?",
+    "twice",
+    "W",
     "Hello",
     "world",
     "the",

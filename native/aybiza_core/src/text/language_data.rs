@@ -85,6 +85,11 @@ fn tables() -> &'static Tables {
         // One-letter function words (`a`, `w`, `i`) look like initials: not evidence.
         starters: rows(STARTERS_TSV)
             .filter(|r| r.len() >= 2 && r[1].chars().nth(1).is_some() && r[1].len() <= MAX_KEY)
+            // English has its own closed-class list (`abbreviations::is_sentence_starter`):
+            // stop-words' English list is a long one with content words (`fire`, `bill`,
+            // `general`, `computer`, `section`) that follow abbreviations inside sentences
+            // (`the U.S. General Accounting Office`, `42 U.S.C. Section 5`).
+            .filter(|r| r[0] != "en")
             .map(|r| r[1].as_bytes())
             .collect(),
     })
@@ -172,6 +177,13 @@ pub(crate) fn is_function_word_capitalized(word: &str) -> bool {
     if !first.is_uppercase() || !chars.all(|c| c.is_lowercase()) {
         return false;
     }
+    let mut buf = [0u8; MAX_KEY];
+    lower(word, &mut buf).is_some_and(|w| tables().starters.contains(w))
+}
+
+/// Whether `word` (any case) is a function word of one of the 11 languages of
+/// `data/starters.tsv` used (`und`, `и`; English: see `abbreviations::is_sentence_starter`).
+pub(crate) fn is_function_word(word: &str) -> bool {
     let mut buf = [0u8; MAX_KEY];
     lower(word, &mut buf).is_some_and(|w| tables().starters.contains(w))
 }

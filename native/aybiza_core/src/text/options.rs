@@ -48,12 +48,20 @@ impl Default for SegmenterOptions {
     }
 }
 
+/// The voice preset's first-chunk policy: the first clause of a stream leaves early once it
+/// has at least this many characters (about four words: a phrase a voice can say with its own
+/// intonation, not a lone `Sure,`).
+pub const VOICE_FIRST_CHUNK_MIN_CHARS: usize = 20;
+
 impl SegmenterOptions {
-    /// The voice preset: sentences longer than 250 characters are cut at a clause boundary,
-    /// and every piece is normalized for speech, so what is released is ready for TTS.
+    /// The voice preset: the first clause of the stream is released early (at the first clause
+    /// boundary after [`VOICE_FIRST_CHUNK_MIN_CHARS`] characters), sentences longer than 250
+    /// characters are cut at a clause boundary, and every piece is normalized for speech, so
+    /// what is released is ready for TTS.
     pub fn voice() -> Self {
         SegmenterOptions {
             max_chars: 250,
+            first_chunk_min_chars: Some(VOICE_FIRST_CHUNK_MIN_CHARS),
             speech: Some(SpeechOptions::default()),
             ..SegmenterOptions::default()
         }

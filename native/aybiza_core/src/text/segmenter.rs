@@ -1318,7 +1318,32 @@ impl Segmenter {
             let ex = &buf[i..k] == "!"
                 && (abbreviations::is_exclamation_word(w)
                     || (!first_word && w.chars().next().is_some_and(char::is_uppercase)));
-            return if closers || ex {
+            if closers || ex {
+                return Decision::Continue(k);
+            }
+            // A title or name ending in a single `?` or `!` (`Who Wants to Be a Millionaire?
+            // returned`, `Panic! played`): a capitalized word, then a lower-case word that
+            // does not usually start a sentence (informal text starts with `i`, `so`, `the`).
+            let capitalized = w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().skip(1).any(char::is_lowercase);
+            if !capitalized || !matches!(&buf[i..k], "!" | "?") {
+                return Decision::Boundary(k);
+            }
+            let mut end = None;
+            for (j, c) in buf[m..].char_indices() {
+                if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
+                    end = Some(m + j);
+                    break;
+                }
+            }
+            let next = match end {
+                Some(e) => &buf[m..e],
+                None if eof => &buf[m..],
+                None => return Decision::NeedMore,
+            };
+            let starts = abbreviations::is_sentence_starter(&capitalize(next))
+                || language_data::is_function_word(next);
+            return if !starts {
                 Decision::Continue(k)
             } else {
                 Decision::Boundary(k)
@@ -1472,6 +1497,25 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                // A Roman numeral alone at the start of a unit (`II. GENÇ: Tut onu.`) numbers
+                // a section or a speaker's line; it is not a sentence by itself.
+                if f.is_uppercase()
+                    && w.len() >= 2
+                    && w.bytes().all(|c| b"IVXLCDM".contains(&c))
+                    && buf[self.start..i].trim_start() == w
+                {
+                    return Decision::Continue(k);
+                }
+                let capitalized_short = left == Left::Regular
+                    && (2..=5).contains(&w.chars().count())
+                    && w.chars().next().is_some_and(char::is_uppercase)
+                    && w.chars().skip(1).all(char::is_lowercase);
+                // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it (a
+                // lower-case one does not: Russian and Turkish sentences start with dates,
+                // `… года. 1 декабря`).
+                if capitalized_short && f.is_ascii_digit() {
+                    return Decision::Continue(k);
+                }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
                     // lower-case word.
@@ -1503,6 +1547,17 @@ impl Segmenter {
                 }
             }
             Left::Initial | Left::MultiPeriod | Left::Abbrev(AbbrevKind::Ordinary) => {
+                let unit_like =
+                    left == Left::MultiPeriod || w.chars().next().is_some_and(char::is_lowercase);
+                let number_phrase = || {
+                    unit_like
+                        .then(|| words_before_number(buf, self.start, i - w.len()))
+                        .flatten()
+                };
+                // A quote after an opening date phrase (`W 1610 r. „Jin Ping Mei”`) is a title.
+                if opener && number_phrase().is_some_and(|n| n <= OPENING_WORDS) {
+                    return Decision::Continue(k);
+                }
                 if opener || (cjk_like && !matches!(left, Left::Abbrev(_))) {
                     return Decision::Boundary(k);
                 }
@@ -1518,6 +1573,27 @@ impl Segmenter {
                 if after == '.' && initials && next.chars().count() == 1 {
                     return Decision::Continue(k); // `J. R. R. Tolkien`
                 }
+                // The last of two or more initials (`W. E. B. Du Bois`) comes before a surname,
+                // whatever the surname looks like.
+                if left == Left::Initial
+                    && {
+                        // `w` may have lost closers (`«J»`): then `lo` is not where it starts.
+                        let lo = i.saturating_sub(w.len()).max(self.start);
+                        let lo = if buf.is_char_boundary(lo) {
+                            lo
+                        } else {
+                            self.start
+                        };
+                        let before = buf[self.start..lo].trim_end();
+                        before.ends_with('.') && {
+                            let t = left_word(buf, self.start, self.start + before.len() - 1);
+                            t.chars().count() == 1 && t.chars().all(char::is_uppercase)
+                        }
+                    }
+                    && !abbreviations::is_sentence_starter(next)
+                {
+                    return Decision::Continue(k);
+                }
                 // A Latin initial before a capitalized Cyrillic or Greek word (`класс S. В`,
                 // `Твртко I. Сын`): names keep their script, so a sentence starts.
                 if left == Left::Initial
@@ -1531,6 +1607,31 @@ impl Segmenter {
                 }
                 if is_label(next) || language_data::is_month(next) {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
+                }
+                // A unit, era or clock abbreviation right after a number (`2017 r.`,
+                // `1646 гг.`, `6 p.m.`) closes a date or measure phrase. Near the start of the
+                // sentence it is an opening adverbial (`W 1955 r. Mishima`, `At 5 a.m. Mr.
+                // Smith`) unless a sentence-starting word follows (`at 5 p.m. We`); later, a
+                // capital after it starts a sentence (`do 2017 r. Generowany`), except a time
+                // zone after a clock time (`at 9 a.m. Eastern`).
+                if let Some(words) = number_phrase() {
+                    if words <= OPENING_WORDS {
+                        // Only a word that starts sentences overrides it (`10 min. The`);
+                        // a title is the subject's (`At 5 a.m. Mr. Smith`).
+                        let title = after == '.' && abbreviations::is_title(next);
+                        let starts = !title
+                            && (abbreviations::is_sentence_starter(next)
+                                || language_data::is_function_word_capitalized(next));
+                        return if starts {
+                            Decision::Boundary(k)
+                        } else {
+                            Decision::Continue(k)
+                        };
+                    }
+                    if !is_clock_time(w) || !is_time_zone(next) {
+                        return Decision::Boundary(k);
+                    }
+                    return Decision::Continue(k);
                 }
                 // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `i.e. He`)
                 // closes a phrase, so a capital after it starts a sentence; not a clock time,
@@ -1713,6 +1814,105 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// At most this many words before a number make the phrase it opens an opening adverbial.
+const OPENING_WORDS: usize = 3;
+
+/// When the token ending at `end` (an abbreviation starting at `end`, after one space) is a
+/// number: how many words of the unit (from `start`) come before it, counted up to
+/// `OPENING_WORDS + 1`.
+fn words_before_number(buf: &str, start: usize, end: usize) -> Option<usize> {
+    let b = buf.as_bytes();
+    if end <= start || end > b.len() || b[end - 1] != b' ' {
+        return None;
+    }
+    let mut num = token_before(buf, start, end - 1);
+    let mut end = end;
+    // One more lower-case abbreviation may sit between (`3300 r. p.n.e.`).
+    if num.len() > 1 && num.ends_with('.') && num.starts_with(|c: char| c.is_lowercase()) {
+        end -= num.len() + 1;
+        if end <= start || b[end - 1] != b' ' {
+            return None;
+        }
+        num = token_before(buf, start, end - 1);
+    }
+    if num.is_empty()
+        || !num.bytes().any(|c| c.is_ascii_digit())
+        || classify_left(num) != Left::Number
+    {
+        return None;
+    }
+    let lo = end - 1 - num.len();
+    // Bounded look back: past it the phrase is not an opening one.
+    let from = lo.saturating_sub(MAX_GAP).max(start);
+    if from > start {
+        return Some(OPENING_WORDS + 1);
+    }
+    let mut words = 0;
+    let mut in_word = false;
+    for c in buf[from..lo].bytes().rev() {
+        let space = c.is_ascii_whitespace();
+        if !space && !in_word {
+            words += 1;
+            if words > OPENING_WORDS {
+                break;
+            }
+        }
+        in_word = !space;
+    }
+    Some(words)
+}
+
+/// A time-zone word that may follow a clock time inside a sentence (`at 9 a.m. Eastern`,
+/// `5 p.m. GMT`): the North American zone names and the common zone abbreviations.
+fn is_time_zone(word: &str) -> bool {
+    const ZONES: &[&str] = &[
+        "Eastern",
+        "Central",
+        "Mountain",
+        "Pacific",
+        "Atlantic",
+        "Alaska",
+        "Hawaii",
+        "Greenwich",
+        "GMT",
+        "UTC",
+        "ET",
+        "CT",
+        "MT",
+        "PT",
+        "EST",
+        "EDT",
+        "CST",
+        "CDT",
+        "MST",
+        "MDT",
+        "PST",
+        "PDT",
+        "AKST",
+        "HST",
+        "AST",
+        "CET",
+        "CEST",
+        "BST",
+        "IST",
+        "JST",
+        "AEST",
+        "AEDT",
+        "WET",
+        "EET",
+        "MSK",
+    ];
+    ZONES.contains(&word)
+}
+
+/// `word` with its first letter in upper case (to ask the capitalized starter list about it).
+fn capitalize(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// `a.m` / `p.m` in any case (without the final period).
@@ -2115,6 +2315,44 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The voice preset releases the first clause of a stream early (20 characters or more,
+    /// at a clause boundary), then whole sentences; the early piece is normalized too.
+    #[test]
+    fn voice_preset_releases_the_first_clause_early() {
+        let text = "**Before you go any further, please** read this. Then call me, or write.";
+        let expected = [
+            "Before you go any further,",
+            "please read this.",
+            "Then call me, or write.",
+        ];
+        for n in 1..9 {
+            let mut s = Segmenter::new(SegmenterOptions::voice());
+            let mut out = Vec::new();
+            let mut first_at = None;
+            for (k, chunk) in text.as_bytes().chunks(n).enumerate() {
+                out.extend(s.push_bytes(chunk));
+                if first_at.is_none() && !out.is_empty() {
+                    first_at = Some((k + 1) * n);
+                }
+            }
+            out.extend(s.finish());
+            assert_eq!(out, expected, "chunks of {n}");
+            // Released as soon as the space after the comma arrived (byte 31).
+            assert!(
+                first_at.is_some_and(|b| b < 31 + n),
+                "chunks of {n}: {first_at:?}"
+            );
+        }
+        // A short opening clause (`Sure,`) is not cut off alone.
+        assert_eq!(
+            split_sentences(
+                "Sure, I can check that for you now.",
+                &SegmenterOptions::voice()
+            ),
+            ["Sure, I can check that for you now."]
+        );
     }
 
     /// The voice preset releases pieces ready for TTS: markdown, bullets and code ticks

@@ -3,12 +3,14 @@
 //! Steps, in order: drop fenced code blocks; strip markdown (headings, block quotes, bullets,
 //! rules, links and images to their text, inline code, bold/italic/strike markers); drop emoji
 //! (option); collapse whitespace to single spaces and trim (so end punctuation stays last);
-//! spell configured acronyms (`API` -> `A-P-I`) as whole, case-sensitive words.
+//! spell configured acronyms (`API` -> `A-P-I`) as whole, case-sensitive words, and their
+//! plurals with a lower-case `s` (`APIs` -> `A-P-Is`).
 
 /// Options of [`optimize_text_for_speech`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpeechOptions {
-    /// Whole words replaced as written (case-sensitive, ASCII word boundaries). Default: the
+    /// Whole words replaced as written (case-sensitive, ASCII word boundaries), also in the
+    /// plural with a lower-case `s` when the word is in capitals (`APIs`). Default: the
     /// design's `URL`, `API`, `ID`, `FAQ` spelled with hyphens.
     pub acronyms: Vec<(String, String)>,
     /// Remove markdown syntax, keeping the words. Default `true`.
@@ -231,9 +233,25 @@ fn spell_acronyms(text: &str, acronyms: &[(String, String)]) -> String {
                 j += 1;
             }
             let w = &text[i..j];
-            if let Some((_, spoken)) = acronyms.iter().find(|(k, _)| k == w) {
+            // The word itself, or its plural with a lower-case `s` (`APIs` -> `A-P-Is`).
+            let plural = w
+                .strip_suffix('s')
+                .filter(|stem| stem.len() > 1 && stem.bytes().all(|c| c.is_ascii_uppercase()));
+            let found = acronyms
+                .iter()
+                .find(|(k, _)| k == w)
+                .map(|(_, spoken)| (spoken, ""))
+                .or_else(|| {
+                    let stem = plural?;
+                    acronyms
+                        .iter()
+                        .find(|(k, _)| k == stem)
+                        .map(|(_, spoken)| (spoken, "s"))
+                });
+            if let Some((spoken, suffix)) = found {
                 out.push_str(&text[last..i]);
                 out.push_str(spoken);
+                out.push_str(suffix);
                 last = j;
             }
             i = j;
@@ -259,9 +277,11 @@ mod tests {
             say("Open the  URL\n and the API.  "),
             "Open the U-R-L and the A-P-I."
         );
+        // Plurals with a lower-case `s` are spelled too; other words that contain an acronym
+        // are not (`IDEA`, `APIary`, `URLS` in capitals is its own word).
         assert_eq!(
-            say("Your ID and FAQ, not IDs or APIs."),
-            "Your I-D and F-A-Q, not IDs or APIs."
+            say("Your ID and FAQ, two IDs, the APIs and URLs, an IDEA, the APIary, URLS."),
+            "Your I-D and F-A-Q, two I-Ds, the A-P-Is and U-R-Ls, an IDEA, the APIary, URLS."
         );
     }
 

@@ -387,7 +387,7 @@ defmodule Aybiza.TurnApiTest do
 
       assert_receive {:tool_running, tool_pid}, 10_000
       tool_monitor = Process.monitor(tool_pid)
-      Process.exit(Aybiza.Bedrock.Recovery.lookup(ref), :kill)
+      Process.exit(Aybiza.Bedrock.Turn.Relay.lookup(ref), :kill)
 
       assert_receive {:aybiza_bedrock, ^ref, {:error, %Error{reason: :internal}}}, 2_000
       assert_receive {:DOWN, ^tool_monitor, _, _, _}, 2_000

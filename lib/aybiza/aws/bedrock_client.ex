@@ -6,7 +6,7 @@ defmodule Aybiza.AWS.BedrockClient do
   It is a GenServer (started by `Aybiza.Bedrock.Application`) only to own its settings:
   it publishes them to `:persistent_term`, and `generate_response/3` reads them there and
   never calls the process. Each call runs in its own relay process (see
-  `Aybiza.Bedrock.Recovery`) that sends the events straight to the caller, so 1,000
+  `Aybiza.Bedrock.Turn.Relay`) that sends the events straight to the caller, so 1,000
   concurrent calls never queue on one mailbox, and a crash or restart of this GenServer
   does not touch calls in flight.
 
@@ -25,7 +25,7 @@ defmodule Aybiza.AWS.BedrockClient do
       end
 
   The message protocol is the one of `Aybiza.Bedrock.stream/2` plus the events of
-  `Aybiza.Bedrock.Recovery` (`{:retry, _}`, `{:fallback, _}`, `{:recovered, _}`,
+  `Aybiza.Bedrock.Turn.Relay` (`{:retry, _}`, `{:fallback, _}`, `{:recovered, _}`,
   `{:fallback_line, _}`), ending with exactly one `{:done, summary}` or `{:error, error}`.
   See `docs/CLIENT.md`.
   """
@@ -38,13 +38,11 @@ defmodule Aybiza.AWS.BedrockClient do
     Config,
     Options,
     PerformanceMonitor,
-    Policy,
-    Recovery,
     Tool
   }
 
   # The turn's steps, in order: see Aybiza.Bedrock.Turn.
-  alias Aybiza.Bedrock.Turn.{Memory, Request, Rounds, Routing, ToolRound}
+  alias Aybiza.Bedrock.Turn.{Memory, Policy, Relay, Request, Rounds, Routing, ToolRound}
 
   @settings_key {__MODULE__, :settings}
   # update_settings/2 changes, applied again when the client restarts.
@@ -207,7 +205,7 @@ defmodule Aybiza.AWS.BedrockClient do
   picks the region), `:call_id`, `:tenant_id`, `:requires_tools`.
 
   A turn with `%Tool{}` tools or `:memory` runs in `Aybiza.Bedrock.Turn.Rounds`: every model
-  round is a call of the relay (`Aybiza.Bedrock.Recovery`, with the whole failure policy),
+  round is a call of the relay (`Aybiza.Bedrock.Turn.Relay`, with the whole failure policy),
   the tools run between rounds; see `docs/CLIENT.md` "Tool turns".
 
   Options (keyword list or map):
@@ -231,7 +229,7 @@ defmodule Aybiza.AWS.BedrockClient do
       `Aybiza.Bedrock.MessagesApi`.
     * `:fallback_line` - `true` (the default line), a string, or `nil`/`false` (none).
     * `:recovery` - mid-stream recovery: `true` (default), `false`, `:prefill`, `:instruction`.
-    * `:policy` - options of `Aybiza.Bedrock.Policy.options!/1`; `:breaker` - options of
+    * `:policy` - options of `Aybiza.Bedrock.Turn.Policy.options!/1`; `:breaker` - options of
       `Aybiza.Bedrock.CircuitBreaker`; `:admission` - options of
       `Aybiza.Bedrock.Cluster.Admission` (quota-aware admission), `false` to skip it.
     * `:call_id`, `:tenant_id` - telemetry metadata (default from `context`).
@@ -322,7 +320,7 @@ defmodule Aybiza.AWS.BedrockClient do
             })
           )
       else
-        {:ok, _relay} = Recovery.start(plan)
+        {:ok, _relay} = Relay.start(plan)
       end
 
       if opts[:stream], do: {:ok, ref}, else: collect(ref, opts[:timeout])
@@ -352,7 +350,7 @@ defmodule Aybiza.AWS.BedrockClient do
   had already ended) and no further message of `ref` arrives. Idempotent.
   """
   @spec cancel(reference()) :: :ok
-  def cancel(ref), do: Recovery.cancel(ref)
+  def cancel(ref), do: Relay.cancel(ref)
 
   @doc """
   The region for a caller: `context[:cloudflare_country]` mapped by

@@ -32,7 +32,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
   The streaming loop is a turn of the one turn path, `Aybiza.Bedrock.Turn.Rounds` (the one
   `Aybiza.AWS.BedrockClient.generate_response/3` runs for `%Tool{}` tools): every model
-  round is a call of the relay `Aybiza.Bedrock.Recovery`, so a throttled or failing round
+  round is a call of the relay `Aybiza.Bedrock.Turn.Relay`, so a throttled or failing round
   gets the failure policy (retries, fallbacks along the model's chain, circuit breakers),
   mid-stream recovery, telemetry spans and performance-monitor rows; the receiver also
   sees `{:retry, _}`, `{:fallback, _}` and `{:recovered, _}` events. `:message_start` and
@@ -174,7 +174,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
       build_request: fn model -> {:ok, Map.put(base, :model_id, model)} end,
       # Cache points are placed per round: the stable history grows every round.
       prepare_round: &cache(&1, cache),
-      policy: Aybiza.Bedrock.Policy.options!(allowed?: allowed?),
+      policy: Aybiza.Bedrock.Turn.Policy.options!(allowed?: allowed?),
       breaker: [],
       recovery: true,
       fallback_line: nil,
@@ -253,7 +253,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
   """
   @spec cancel(ref()) :: :ok
   def cancel(ref) when is_reference(ref) do
-    case Aybiza.Bedrock.Recovery.lookup(ref) do
+    case Aybiza.Bedrock.Turn.Relay.lookup(ref) do
       # Not running (finished, or an unknown ref): nothing to do.
       nil ->
         Process.delete({__MODULE__, ref})
@@ -261,7 +261,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
       _turn ->
         Process.delete({__MODULE__, ref})
-        Aybiza.Bedrock.Recovery.cancel(ref)
+        Aybiza.Bedrock.Turn.Relay.cancel(ref)
     end
   end
 

@@ -16,7 +16,7 @@ defmodule Aybiza.Bedrock.Turn.Request do
     VoicePrompts
   }
 
-  alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.Turn.Policy.Models
 
   @doc """
   The Converse request for `prompt` on `model_id` (the design's `build_enhanced_payload`),

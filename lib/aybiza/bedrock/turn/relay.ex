@@ -1,7 +1,7 @@
-defmodule Aybiza.Bedrock.Recovery do
+defmodule Aybiza.Bedrock.Turn.Relay do
   @moduledoc """
   The per-call relay of `Aybiza.AWS.BedrockClient`: runs the attempts of one call, applies
-  `Aybiza.Bedrock.Policy` between them, and recovers a stream that fails mid-answer.
+  `Aybiza.Bedrock.Turn.Policy` between them, and recovers a stream that fails mid-answer.
 
   ## The relay
 
@@ -25,7 +25,7 @@ defmodule Aybiza.Bedrock.Recovery do
     * `{:retry, %{attempt: n, reason: r, delay_ms: d, model_id: m, region: g}}` - the same
       target is tried again after `d` ms.
     * `{:fallback, %{attempt: n, reason: r, kind: k, from: {m, g}, model_id: m2, region: g2}}`
-      - the next attempt goes to another model or region (`kind` as in `Aybiza.Bedrock.Policy`).
+      - the next attempt goes to another model or region (`kind` as in `Aybiza.Bedrock.Turn.Policy`).
     * `{:recovered, %{after_sentences: n, mode: :prefill | :instruction, model_id: m, region: g}}`
       - a stream failed after `n` sentences were delivered and continues on the next attempt.
     * `{:fallback_line, text}` - the call failed for good (all tries spent, or an error that
@@ -70,8 +70,9 @@ defmodule Aybiza.Bedrock.Recovery do
   """
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{CircuitBreaker, PerformanceMonitor, Policy, Telemetry}
-  alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.{CircuitBreaker, PerformanceMonitor, Telemetry}
+  alias Aybiza.Bedrock.Turn.Policy
+  alias Aybiza.Bedrock.Turn.Policy.Models
   alias Aybiza.Bedrock.Turn.Accounting
 
   require Logger

@@ -539,12 +539,17 @@ defmodule Aybiza.AWS.BedrockClient do
       guardrail: &(is_nil(&1) or valid_guardrail?(&1)),
       max_rounds: &(is_integer(&1) and &1 > 0),
       max_concurrency: &(is_integer(&1) and &1 > 0),
-      acknowledge: &(is_boolean(&1) or &1 == :when_silent or is_function(&1, 2))
+      acknowledge: &(is_boolean(&1) or &1 == :when_silent or is_function(&1, 2)),
+      call_id: &(is_nil(&1) or is_binary(&1) or is_integer(&1) or is_atom(&1)),
+      tenant_id: &(is_nil(&1) or is_binary(&1) or is_integer(&1) or is_atom(&1))
     ]
 
     for {key, valid?} <- checks, not valid?.(opts[key]) do
       raise ArgumentError, "invalid option #{inspect(key)}: #{shown(key, opts[key])}"
     end
+
+    # The segmenter options too: a custom backend must not be the first to see them.
+    Config.segmenter_options!(opts[:sentences])
 
     # A misspelt client option is this call's ArgumentError, not a failure in the relay.
     # (`:to`, `:sentences`, `:operation`, `:backend` are the client's own.)

@@ -34,6 +34,7 @@ defmodule Aybiza.Bedrock.Turn.Request do
           {:ok, map()} | {:error, Error.t()}
   def build(prompt, context, opts, model_id, settings) do
     with {:ok, facts} <- Models.facts(model_id),
+         :ok <- check_metadata(context, opts),
          {:ok, max_tokens} <- Catalog.max_tokens_for(model_id, opts[:max_tokens]),
          {:ok, system} <- system_text(context) do
       thinking? = facts.thinking? and thinking_wanted?(prompt, context, opts, settings)
@@ -170,6 +171,25 @@ defmodule Aybiza.Bedrock.Turn.Request do
   end
 
   defp base_prompt(_context), do: {:ok, ""}
+
+  # The ids go to Bedrock as requestMetadata strings: only scalars have an honest string form
+  # (a map or a pid would raise in to_string/1 or send something meaningless).
+  defp check_metadata(context, opts) do
+    bad =
+      for key <- [:call_id, :tenant_id],
+          value = opts[key] || context[key],
+          not (is_binary(value) or is_integer(value) or is_atom(value)),
+          do: key
+
+    case bad do
+      [] ->
+        :ok
+
+      [key | _] ->
+        {:error,
+         Error.new(:invalid_request, "#{inspect(key)} must be a string, an atom or an integer")}
+    end
+  end
 
   defp metadata(context, opts) do
     %{

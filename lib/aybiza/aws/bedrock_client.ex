@@ -315,7 +315,7 @@ defmodule Aybiza.AWS.BedrockClient do
               acknowledge: opts[:acknowledge],
               tool_context: opts[:tool_context],
               memory: if(opts[:memory] != nil, do: {opts[:memory], opts[:memory_opts]}),
-              user_message: %{role: :user, content: [%{text: prompt}]},
+              user_message: Memory.user_message(prompt, context, opts[:memory_opts]),
               initial_messages: first_request.messages
             })
           )

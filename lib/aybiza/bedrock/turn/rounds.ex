@@ -16,8 +16,10 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
     * `{:tool_result, %{id:, name:, status:, content:, error:, round:, duration_ms:}}`.
 
   and exactly one terminal: `{:done, summary}` (the last round's summary with `:text` of
-  every round, `:final_text`, `:rounds`, `:tool_calls`, `:usage` and `:cost` summed over
-  every attempt of every round, `:attempt_costs`, `:messages`, `:new_messages`) or
+  every round, `:final_text`, `:rounds`, `:tool_calls`, `:usage` summed over the rounds
+  (each round's answering attempt), `:cost` summed over every attempt of every round
+  (failed and retried ones too; each attempt's usage is in `:attempt_costs`), `:messages`,
+  `:new_messages`) or
   `{:error, %Aybiza.Error{}}` (`:max_rounds`, a round's final error, `:cancelled` with the
   estimated cost in `delivered.cost`, `:internal` when this process dies: its guard sends
   it).

@@ -70,11 +70,13 @@ defmodule Aybiza.Bedrock.Turn.Request do
           model_id: model_id,
           system: [%{text: system}],
           # A history that ends with a user turn (the caller spoke twice, e.g. after a
-          # barge-in) merges with this one: Converse refuses two user turns in a row.
+          # barge-in) merges with this one: Converse refuses two user turns in a row. A
+          # history that opens with the agent's greeting loses it (Converse refuses a
+          # conversation that starts with an assistant turn; ConversationMemory does the same).
           messages:
-            ConversationMemory.merge_same_roles(
-              List.wrap(context[:conversation_history]) ++ [user_message(prompt, context)]
-            ),
+            (List.wrap(context[:conversation_history]) ++ [user_message(prompt, context)])
+            |> ConversationMemory.merge_same_roles()
+            |> drop_leading_assistant(),
           inference_config: inference
         }
         |> put_if(additional != %{}, :additional_model_request_fields, additional)
@@ -91,6 +93,14 @@ defmodule Aybiza.Bedrock.Turn.Request do
 
   # The caller's words, after the images and documents of `context[:attachments]` (blocks
   # built by `Aybiza.Bedrock.Media.image/2` and `document/3`).
+  defp drop_leading_assistant([%{} = message | rest] = messages) do
+    if Map.get(message, :role, Map.get(message, "role")) in [:assistant, "assistant"],
+      do: drop_leading_assistant(rest),
+      else: messages
+  end
+
+  defp drop_leading_assistant(messages), do: messages
+
   defp user_message(prompt, context) do
     %{role: :user, content: List.wrap(context[:attachments]) ++ [%{text: prompt}]}
   end

@@ -72,7 +72,7 @@ defmodule Aybiza.Bedrock.ApplicationTest do
     ref = start_gated_call()
 
     assert_receive {:fake_gate, stream}
-    assert Aybiza.Bedrock.Recovery.lookup(ref)
+    assert Aybiza.Bedrock.Turn.Relay.lookup(ref)
     # The partition process links to every registered relay.
     registry = Process.whereis(Aybiza.Bedrock.StreamRegistry)
     [{_, partition, _, _}] = Supervisor.which_children(registry)

@@ -7,7 +7,8 @@ defmodule Aybiza.Bedrock.LoggingTest do
   import Aybiza.Bedrock.TestHelpers
 
   alias Aybiza.AWS.BedrockClient
-  alias Aybiza.Bedrock.{CircuitBreaker, Clock, FakeBackend, Recovery}
+  alias Aybiza.Bedrock.{CircuitBreaker, Clock, FakeBackend}
+  alias Aybiza.Bedrock.Turn.Relay
 
   @sonnet4 "anthropic.claude-sonnet-4-6"
   @secret "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
@@ -28,11 +29,11 @@ defmodule Aybiza.Bedrock.LoggingTest do
     id = :"aybiza_logging_test_#{System.unique_integer([:positive])}"
     :ok = :logger.add_handler(id, __MODULE__, %{config: %{pid: self()}, level: :all})
     # config/test.exs logs warnings only; the :info lines are under test too.
-    Logger.put_module_level([Recovery, CircuitBreaker], :info)
+    Logger.put_module_level([Relay, CircuitBreaker], :info)
 
     on_exit(fn ->
       :logger.remove_handler(id)
-      Logger.delete_module_level([Recovery, CircuitBreaker])
+      Logger.delete_module_level([Relay, CircuitBreaker])
     end)
   end
 

@@ -372,6 +372,34 @@ defmodule Aybiza.MessagesTest do
     refute summary.cost.estimated?
   end
 
+  test "the voice turn on the Messages-API path merges same-role turns too (one request builder)" do
+    url = SseServer.start(fn _ -> sse(stream_head() <> stream_tail(), piece: 4096) end)
+
+    history = [
+      %{role: :user, content: [%{text: "Hi, I need to move my appointment."}]},
+      %{role: :assistant, content: [%{text: "Sure, which day works for you?"}]},
+      # Barge-in: the caller spoke twice in a row.
+      %{role: :user, content: "Friday if possible."}
+    ]
+
+    assert {:ok, _summary} =
+             Aybiza.AWS.BedrockClient.generate_response(
+               "Actually, make it Monday.",
+               %{conversation_history: history},
+               model_id: @opus,
+               region: "us-west-2",
+               stream: false,
+               client_opts: opts(url)
+             )
+
+    assert_received {:sse_request, req}
+    # The Anthropic Messages body (Converse would have no "messages" with string roles here).
+    assert req.body["anthropic_version"] == "bedrock-2023-05-31" or req.body["model"] != nil
+    assert Enum.map(req.body["messages"], & &1["role"]) == ["user", "assistant", "user"]
+    last = List.last(req.body["messages"])["content"]
+    assert Enum.map(last, & &1["text"]) == ["Friday if possible.", "Actually, make it Monday."]
+  end
+
   test "messages/2 on mantle with a Bedrock API key; count_tokens/2 over the Messages API" do
     url =
       SseServer.start(fn

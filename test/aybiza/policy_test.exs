@@ -1,8 +1,8 @@
 defmodule Aybiza.Bedrock.PolicyTest do
   use ExUnit.Case, async: true
 
-  alias Aybiza.Bedrock.Policy
-  alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.Turn.Policy
+  alias Aybiza.Bedrock.Turn.Policy.Models
   alias Aybiza.Error
 
   @sonnet4 "anthropic.claude-sonnet-4-6"

@@ -6,7 +6,8 @@ defmodule Aybiza.Bedrock.RecoveryRepeatTest do
   import Aybiza.Bedrock.TestHelpers
 
   alias Aybiza.AWS.BedrockClient
-  alias Aybiza.Bedrock.{Emulator, FakeBackend, Recovery}
+  alias Aybiza.Bedrock.{Emulator, FakeBackend}
+  alias Aybiza.Bedrock.Turn.Relay
 
   @moduletag :emulator
 
@@ -191,11 +192,11 @@ defmodule Aybiza.Bedrock.RecoveryRepeatTest do
   end
 
   test "sentence keys ignore case, whitespace and punctuation, and speech spelling" do
-    assert Recovery.sentence_key("Here is the A-P-I key!") ==
-             Recovery.sentence_key("here is the API  key")
+    assert Relay.sentence_key("Here is the A-P-I key!") ==
+             Relay.sentence_key("here is the API  key")
 
-    refute Recovery.sentence_key("We open at nine.") == Recovery.sentence_key("We open at ten.")
-    assert Recovery.sentence_key("...") == ""
+    refute Relay.sentence_key("We open at nine.") == Relay.sentence_key("We open at ten.")
+    assert Relay.sentence_key("...") == ""
   end
 
   test "a recovered summary keeps the continuation's tool-use and reasoning blocks" do

@@ -279,7 +279,7 @@ defmodule Aybiza.SecretsTest do
               region: "us-east-1"
             )
 
-          relay = Aybiza.Bedrock.Recovery.lookup(ref)
+          relay = Aybiza.Bedrock.Turn.Relay.lookup(ref)
           refute_secret(Process.info(relay, :backtrace), "the relay's backtrace")
           Process.exit(relay, :kill)
           assert_receive {:aybiza_bedrock, ^ref, {:error, %Error{reason: :internal} = e}}, 2_000

@@ -9,7 +9,8 @@ defmodule Aybiza.TerminalTest do
   import Aybiza.Bedrock.TestHelpers
 
   alias Aybiza.AWS.BedrockClient
-  alias Aybiza.Bedrock.{Emulator, FakeBackend, Recovery, Telemetry, Tool, ToolLoop}
+  alias Aybiza.Bedrock.{Emulator, FakeBackend, Telemetry, Tool, ToolLoop}
+  alias Aybiza.Bedrock.Turn.Relay
   alias Aybiza.Error
   alias Aybiza.Test.ConversationFakeBackend, as: LoopFake
 
@@ -81,13 +82,13 @@ defmodule Aybiza.TerminalTest do
       on_exit(fn -> Telemetry.detach(id) end)
 
       ref = start_call(:stall, call_id: "relay-kill")
-      relay = Recovery.lookup(ref)
+      relay = Relay.lookup(ref)
       Process.exit(relay, :kill)
 
       assert {:error, %Error{reason: :internal, message: message}} = assert_one_terminal(ref)
       assert message =~ "relay exited" and message =~ "killed"
       assert_receive {:exception, %{call_id: "relay-kill", reason: :internal}}
-      assert Recovery.lookup(ref) == nil
+      assert Relay.lookup(ref) == nil
     end
 
     test "a relay killed during stream: false returns at once, not after the timeout" do
@@ -110,7 +111,7 @@ defmodule Aybiza.TerminalTest do
     test "the guard killed: the relay delivers its own terminal, once" do
       ref = start_call({:gate, self(), {:answer, ["Still here."]}})
       assert_receive {:fake_gate, fake_stream}, 2_000
-      [{relay, guard}] = Registry.lookup(Recovery.registry(), ref)
+      [{relay, guard}] = Registry.lookup(Relay.registry(), ref)
       assert relay == relay_of(fake_stream)
       Process.exit(guard, :kill)
       send(fake_stream, :open)
@@ -154,7 +155,7 @@ defmodule Aybiza.TerminalTest do
 
       assert_receive {:ref, ref}
       assert_receive {:fake_gate, _fake_stream}, 2_000
-      [{relay, guard}] = Registry.lookup(Recovery.registry(), ref)
+      [{relay, guard}] = Registry.lookup(Relay.registry(), ref)
       monitors = [Process.monitor(relay), Process.monitor(guard)]
       Process.exit(receiver, :kill)
 
@@ -195,7 +196,7 @@ defmodule Aybiza.TerminalTest do
       :ok = BedrockClient.cancel(ref)
 
       ref = start_call(:stall, call_id: "span-killed")
-      Process.exit(Recovery.lookup(ref), :kill)
+      Process.exit(Relay.lookup(ref), :kill)
       assert_one_terminal(ref)
 
       receiver =
@@ -352,7 +353,7 @@ defmodule Aybiza.TerminalTest do
                 :kill_relay ->
                   spawn(fn ->
                     Process.sleep(delay)
-                    if relay = Recovery.lookup(ref), do: Process.exit(relay, :kill)
+                    if relay = Relay.lookup(ref), do: Process.exit(relay, :kill)
                   end)
 
                 :cancel ->
@@ -408,7 +409,7 @@ defmodule Aybiza.TerminalTest do
       assert wait_until(fn -> Aybiza.Bedrock.live_streams() == 0 end)
       # (Relays are registered by their call's ref; fake streams of other tests by tuples.)
       relays = [{{:"$1", :_, :_}, [{:is_reference, :"$1"}], [:"$1"]}]
-      assert wait_until(fn -> Registry.select(Recovery.registry(), relays) == [] end)
+      assert wait_until(fn -> Registry.select(Relay.registry(), relays) == [] end)
     end
   end
 

@@ -387,7 +387,7 @@ defmodule Aybiza.TurnApiTest do
 
       assert_receive {:tool_running, tool_pid}, 10_000
       tool_monitor = Process.monitor(tool_pid)
-      Process.exit(Aybiza.Bedrock.Recovery.lookup(ref), :kill)
+      Process.exit(Aybiza.Bedrock.Turn.Relay.lookup(ref), :kill)
 
       assert_receive {:aybiza_bedrock, ^ref, {:error, %Error{reason: :internal}}}, 2_000
       assert_receive {:DOWN, ^tool_monitor, _, _, _}, 2_000
@@ -472,6 +472,84 @@ defmodule Aybiza.TurnApiTest do
 
       assert summary.rounds == 2
       assert length(ConversationMemory.get_context(call_id).history) == 8
+    end
+  end
+
+  describe "memory and attachments" do
+    @png <<0x89, "PNG", 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, "IHDR", 0, 0, 0, 1, 0, 0, 0, 1>>
+
+    test "by default the caller's words are remembered, not the attachments" do
+      {_emulator, client} = emulator([%{reply: "A tiny picture."}])
+      call_id = "mem-att-#{System.unique_integer([:positive])}"
+      {:ok, image} = Media.image(@png)
+
+      assert {:ok, _} =
+               BedrockClient.generate_response(
+                 "What is this?",
+                 %{attachments: [image]},
+                 opts(client, stream: false, memory: call_id)
+               )
+
+      assert [%{role: :user, content: [%{text: "What is this?"}]}, %{role: :assistant}] =
+               ConversationMemory.get_context(call_id).history
+    end
+
+    test "keep_attachments: true remembers them; the window never passes Bedrock's caps" do
+      {_emulator, client} = emulator([%{reply: "A tiny picture."}])
+      call_id = "mem-att-#{System.unique_integer([:positive])}"
+      {:ok, image} = Media.image(@png)
+      {:ok, doc} = Media.document("Price list", "prices", :txt)
+      keep = [keep_attachments: true]
+
+      assert {:ok, _} =
+               BedrockClient.generate_response(
+                 "What is this?",
+                 %{attachments: [image, doc]},
+                 opts(client, stream: false, memory: call_id, memory_opts: keep)
+               )
+
+      assert [%{role: :user, content: [^image, ^doc, %{text: "What is this?"}]}, _answer] =
+               ConversationMemory.get_context(call_id).history
+
+      # The next turn sends them again (the emulator accepts the request)...
+      assert {:ok, _} =
+               BedrockClient.generate_response(
+                 "And the price?",
+                 %{},
+                 opts(client, stream: false, memory: call_id, memory_opts: keep)
+               )
+
+      # ...and with 20 new images in this turn, the remembered one becomes a note: the
+      # request stays within 20 images, the remembered document (1 of 5) stays.
+      context =
+        Aybiza.Bedrock.Turn.Memory.window_into(
+          %{attachments: List.duplicate(image, 20)},
+          call_id,
+          keep
+        )
+
+      [first | _] = context.conversation_history
+
+      assert [%{text: "[an image the caller sent earlier]"}, ^doc, %{text: "What is this?"}] =
+               first.content
+
+      assert {:ok, request} =
+               BedrockClient.build_request(
+                 "Twenty more.",
+                 context,
+                 [temperature: 0.3, top_p: 0.9, top_k: 250],
+                 @sonnet
+               )
+
+      assert :ok = Media.check_counts(request.messages)
+
+      assert_raise ArgumentError, ~r/keep_attachments/, fn ->
+        BedrockClient.generate_response(
+          "x",
+          %{},
+          opts(client, memory: call_id, memory_opts: [keep_attachments: :yes])
+        )
+      end
     end
   end
 

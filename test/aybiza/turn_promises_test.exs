@@ -124,6 +124,36 @@ defmodule Aybiza.Bedrock.TurnPromisesTest do
       assert summary.text != ""
     end
 
+    test "a history that opens with the agent's greeting: the greeting is left out" do
+      history = [
+        %{role: :assistant, content: "Thanks for calling Acme Dental, this is Ava."},
+        %{role: "user", content: "Hi, I need to move my appointment."},
+        %{role: :assistant, content: [%{text: "Sure, which day works for you?"}]}
+      ]
+
+      {:ok, request} =
+        BedrockClient.build_request(
+          "Monday.",
+          %{conversation_history: history},
+          [],
+          "anthropic.claude-haiku-4-5-20251001-v1:0"
+        )
+
+      assert Enum.map(request.messages, &to_string(&1.role)) == ["user", "assistant", "user"]
+
+      # Bedrock (and the emulator) refuse a conversation that starts with an assistant turn.
+      assert {:ok, %{text: text}} =
+               BedrockClient.generate_response(
+                 "Monday.",
+                 %{conversation_history: history},
+                 model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                 region: "us-east-1",
+                 stream: false
+               )
+
+      assert text != ""
+    end
+
     test "the emulator does refuse two user turns in a row (what the merge avoids)" do
       request = %{
         model_id: "us.anthropic.claude-haiku-4-5-20251001-v1:0",

@@ -6,7 +6,7 @@ defmodule Aybiza.AWS.BedrockClient do
   It is a GenServer (started by `Aybiza.Bedrock.Application`) only to own its settings:
   it publishes them to `:persistent_term`, and `generate_response/3` reads them there and
   never calls the process. Each call runs in its own relay process (see
-  `Aybiza.Bedrock.Recovery`) that sends the events straight to the caller, so 1,000
+  `Aybiza.Bedrock.Turn.Relay`) that sends the events straight to the caller, so 1,000
   concurrent calls never queue on one mailbox, and a crash or restart of this GenServer
   does not touch calls in flight.
 
@@ -25,7 +25,7 @@ defmodule Aybiza.AWS.BedrockClient do
       end
 
   The message protocol is the one of `Aybiza.Bedrock.stream/2` plus the events of
-  `Aybiza.Bedrock.Recovery` (`{:retry, _}`, `{:fallback, _}`, `{:recovered, _}`,
+  `Aybiza.Bedrock.Turn.Relay` (`{:retry, _}`, `{:fallback, _}`, `{:recovered, _}`,
   `{:fallback_line, _}`), ending with exactly one `{:done, summary}` or `{:error, error}`.
   See `docs/CLIENT.md`.
   """
@@ -38,13 +38,11 @@ defmodule Aybiza.AWS.BedrockClient do
     Config,
     Options,
     PerformanceMonitor,
-    Policy,
-    Recovery,
     Tool
   }
 
   # The turn's steps, in order: see Aybiza.Bedrock.Turn.
-  alias Aybiza.Bedrock.Turn.{Memory, Request, Rounds, Routing, ToolRound}
+  alias Aybiza.Bedrock.Turn.{Memory, Policy, Relay, Request, Rounds, Routing, ToolRound}
 
   @settings_key {__MODULE__, :settings}
   # update_settings/2 changes, applied again when the client restarts.
@@ -207,7 +205,7 @@ defmodule Aybiza.AWS.BedrockClient do
   picks the region), `:call_id`, `:tenant_id`, `:requires_tools`.
 
   A turn with `%Tool{}` tools or `:memory` runs in `Aybiza.Bedrock.Turn.Rounds`: every model
-  round is a call of the relay (`Aybiza.Bedrock.Recovery`, with the whole failure policy),
+  round is a call of the relay (`Aybiza.Bedrock.Turn.Relay`, with the whole failure policy),
   the tools run between rounds; see `docs/CLIENT.md` "Tool turns".
 
   Options (keyword list or map):
@@ -232,7 +230,7 @@ defmodule Aybiza.AWS.BedrockClient do
       `Aybiza.Bedrock.MessagesApi`.
     * `:fallback_line` - `true` (the default line), a string, or `nil`/`false` (none).
     * `:recovery` - mid-stream recovery: `true` (default), `false`, `:prefill`, `:instruction`.
-    * `:policy` - options of `Aybiza.Bedrock.Policy.options!/1`; `:breaker` - options of
+    * `:policy` - options of `Aybiza.Bedrock.Turn.Policy.options!/1`; `:breaker` - options of
       `Aybiza.Bedrock.CircuitBreaker`; `:admission` - options of
       `Aybiza.Bedrock.Cluster.Admission` (quota-aware admission), `false` to skip it.
     * `:call_id`, `:tenant_id` - telemetry metadata (default from `context`).
@@ -318,12 +316,12 @@ defmodule Aybiza.AWS.BedrockClient do
               acknowledge: opts[:acknowledge],
               tool_context: opts[:tool_context],
               memory: if(opts[:memory] != nil, do: {opts[:memory], opts[:memory_opts]}),
-              user_message: %{role: :user, content: [%{text: prompt}]},
+              user_message: Memory.user_message(prompt, context, opts[:memory_opts]),
               initial_messages: first_request.messages
             })
           )
       else
-        {:ok, _relay} = Recovery.start(plan)
+        {:ok, _relay} = Relay.start(plan)
       end
 
       if opts[:stream], do: {:ok, ref}, else: collect(ref, opts[:timeout])
@@ -353,7 +351,7 @@ defmodule Aybiza.AWS.BedrockClient do
   had already ended) and no further message of `ref` arrives. Idempotent.
   """
   @spec cancel(reference()) :: :ok
-  def cancel(ref), do: Recovery.cancel(ref)
+  def cancel(ref), do: Relay.cancel(ref)
 
   @doc """
   The region for a caller: `context[:cloudflare_country]` mapped by
@@ -542,12 +540,17 @@ defmodule Aybiza.AWS.BedrockClient do
       guardrail: &(is_nil(&1) or valid_guardrail?(&1)),
       max_rounds: &(is_integer(&1) and &1 > 0),
       max_concurrency: &(is_integer(&1) and &1 > 0),
-      acknowledge: &(is_boolean(&1) or &1 == :when_silent or is_function(&1, 2))
+      acknowledge: &(is_boolean(&1) or &1 == :when_silent or is_function(&1, 2)),
+      call_id: &(is_nil(&1) or is_binary(&1) or is_integer(&1) or is_atom(&1)),
+      tenant_id: &(is_nil(&1) or is_binary(&1) or is_integer(&1) or is_atom(&1))
     ]
 
     for {key, valid?} <- checks, not valid?.(opts[key]) do
       raise ArgumentError, "invalid option #{inspect(key)}: #{shown(key, opts[key])}"
     end
+
+    # The segmenter options too: a custom backend must not be the first to see them.
+    Config.segmenter_options!(opts[:sentences])
 
     # A misspelt client option is this call's ArgumentError, not a failure in the relay.
     # (`:to`, `:sentences`, `:operation`, `:backend` are the client's own.)

@@ -29,7 +29,7 @@ defmodule Aybiza.Bedrock.Backend.Native do
   @behaviour Aybiza.Bedrock.Backend
 
   @impl true
-  # The relay of Aybiza.Bedrock.Recovery has its own span: no raw-stream span under it.
+  # The relay of Aybiza.Bedrock.Turn.Relay has its own span: no raw-stream span under it.
   def stream(request, opts),
     do:
       Aybiza.Bedrock.stream(

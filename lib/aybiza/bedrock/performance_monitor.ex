@@ -281,7 +281,7 @@ defmodule Aybiza.Bedrock.PerformanceMonitor do
 
     # A model the catalog does not know (e.g. a test backend's) is not a costly tier.
     tier =
-      case Aybiza.Bedrock.Policy.Models.facts(model_id) do
+      case Aybiza.Bedrock.Turn.Policy.Models.facts(model_id) do
         {:ok, facts} -> facts.tier
         {:error, _} -> :other
       end

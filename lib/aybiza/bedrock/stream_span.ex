@@ -7,12 +7,13 @@ defmodule Aybiza.Bedrock.StreamSpan do
   # (cancel, receiver exit and relay death included). Off by default: a raw stream is the
   # zero-hop path, and `Aybiza.AWS.BedrockClient` has its own spans around it.
   #
-  # One terminal whatever dies, as in `Aybiza.Bedrock.Recovery`: the relay hands the
+  # One terminal whatever dies, as in `Aybiza.Bedrock.Turn.Relay`: the relay hands the
   # terminal to a guard that forwards it; if the relay dies first the guard cancels the
   # engine call, closes the span and sends `{:error, %Aybiza.Error{reason: :internal}}`.
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{Recovery, Telemetry}
+  alias Aybiza.Bedrock.Telemetry
+  alias Aybiza.Bedrock.Turn.Relay
 
   @doc false
   # Starts the relay; `start_call.(relay_pid)` starts the engine call with that receiver and
@@ -100,7 +101,7 @@ defmodule Aybiza.Bedrock.StreamSpan do
   end
 
   defp lookup(ref) do
-    case Registry.lookup(Recovery.registry(), {:raw_stream, ref}) do
+    case Registry.lookup(Relay.registry(), {:raw_stream, ref}) do
       [{relay, guard}] -> {relay, guard}
       [] -> nil
     end
@@ -109,7 +110,7 @@ defmodule Aybiza.Bedrock.StreamSpan do
   end
 
   defp register(ref, guard) do
-    Registry.register(Recovery.registry(), {:raw_stream, ref}, guard)
+    Registry.register(Relay.registry(), {:raw_stream, ref}, guard)
   rescue
     ArgumentError -> :error
   end

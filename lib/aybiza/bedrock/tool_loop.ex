@@ -32,7 +32,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
   The streaming loop is a turn of the one turn path, `Aybiza.Bedrock.Turn.Rounds` (the one
   `Aybiza.AWS.BedrockClient.generate_response/3` runs for `%Tool{}` tools): every model
-  round is a call of the relay `Aybiza.Bedrock.Recovery`, so a throttled or failing round
+  round is a call of the relay `Aybiza.Bedrock.Turn.Relay`, so a throttled or failing round
   gets the failure policy (retries, fallbacks along the model's chain, circuit breakers),
   mid-stream recovery, telemetry spans and performance-monitor rows; the receiver also
   sees `{:retry, _}`, `{:fallback, _}` and `{:recovered, _}` events. `:message_start` and
@@ -51,16 +51,21 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
       {:ok, result} = Aybiza.Bedrock.ToolLoop.run(request, tools, on_event: &speak_ack/1)
 
-  Uses the backend's `converse/2` (or, with `stream: true`, the streaming loop) and calls
-  `:on_event` with the loop's events (`{:round, n}`, `{:tool_acknowledgment, text}`,
-  `{:tool_call, _}`, `{:tool_result, _}`).
+  Runs the streaming loop above and collects it in the calling process, so its rounds get
+  the same retries, fallbacks, breakers, recovery, telemetry spans (`:stream?` is `false`
+  in their metadata) and monitor rows; `:on_event` is called with the loop's events
+  (`{:round, n}`, `{:tool_acknowledgment, text}`, `{:tool_call, _}`, `{:tool_result, _}`).
+  If `:on_event` raises, the loop is cancelled before the exception propagates.
 
   ## Result
 
   The last model call's summary (`:stop_reason`, `:content`, `:model_id`, ...) with:
   `:text` (everything the model said over all rounds, joined), `:final_text` (the last
   round's text), `:rounds`, `:tool_calls` (every call with its `:status`, `:content`,
-  `:error`), `:usage` and `:cost` summed over the rounds, `:sentences` (total),
+  `:error`), `:usage` summed over the rounds, `:cost` summed over every attempt of every
+  round (Bedrock bills failed and retried attempts too) with the breakdown in
+  `:attempt_costs`, `:fallbacks` (the `{model_id, region}` targets fallen back to),
+  `:recovered?`, `:sentences` (total),
   `:messages` (the whole conversation, ready for the next turn) and `:new_messages` (what
   this loop added: assistant turns with their tool uses and reasoning signatures, the
   tool results, and the final answer; store them with
@@ -70,7 +75,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
     * `:backend` - an `Aybiza.Bedrock.Backend` (default: `config :aybiza_bedrock,
       :backend`, then `Aybiza.Bedrock.Backend.Native`).
-    * `:backend_opts` - options passed to the backend's `stream/2` / `converse/2` (client
+    * `:backend_opts` - options passed to the backend's `stream/2` (client
       options, `:sentences`, ...).
     * `:to` - receiver pid (streaming; default the caller).
     * `:max_rounds` - model calls at most (default 10).
@@ -91,7 +96,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
       `Aybiza.Bedrock.PromptCache.add_cache_points/2`, applied to every round.
     * `:context` - any term handed to tools in their context map (`:context`).
     * `:on_event` - (`run/3`) a 1-arity function called with the loop's events.
-    * `:stream` - (`run/3`) use the streaming loop (default `false`).
+    * `:stream` - (`run/3`) accepted for compatibility; `run/3` always collects the
+      streaming loop (it used `converse/2` per round before, outside the resilience layer).
   """
 
   alias Aybiza.Error
@@ -140,14 +146,14 @@ defmodule Aybiza.Bedrock.ToolLoop do
     to = opts[:to] || self()
 
     with {:ok, state} <- prepare(request, tools, opts) do
-      start_turn(state, to, opts)
+      start_turn(state, to, opts, true)
     end
   end
 
   # The streaming loop is a turn of the one turn path (`Aybiza.Bedrock.Turn.Rounds`): every
   # model round a call of the relay, with breakers, the failure policy (retries, fallbacks)
   # and mid-stream recovery, telemetry spans and monitor rows.
-  defp start_turn(state, to, opts) do
+  defp start_turn(state, to, opts, stream?) do
     request = state.request
     model_id = get(request, :model_id, nil)
     backend_opts = Keyword.delete(state.backend_opts, :to)
@@ -168,13 +174,13 @@ defmodule Aybiza.Bedrock.ToolLoop do
       build_request: fn model -> {:ok, Map.put(base, :model_id, model)} end,
       # Cache points are placed per round: the stable history grows every round.
       prepare_round: &cache(&1, cache),
-      policy: Aybiza.Bedrock.Policy.options!(allowed?: allowed?),
+      policy: Aybiza.Bedrock.Turn.Policy.options!(allowed?: allowed?),
       breaker: [],
       recovery: true,
       fallback_line: nil,
       sentences: Keyword.get(backend_opts, :sentences, true),
       complexity: nil,
-      metadata: %{call_id: nil, tenant_id: nil, stream?: true},
+      metadata: %{call_id: nil, tenant_id: nil, stream?: stream?},
       tools: state.tools,
       max_rounds: state.max_rounds,
       max_concurrency: state.max_concurrency,
@@ -202,21 +208,31 @@ defmodule Aybiza.Bedrock.ToolLoop do
   end
 
   @doc """
-  Runs the loop to its end and returns `{:ok, result}` (see "Result"). Non-streaming by
-  default (`converse/2` per round); `stream: true` runs the streaming loop and collects it.
+  Runs the loop to its end and returns `{:ok, result}` (see "Result"). It is the streaming
+  loop collected in the calling process (the one turn path, so every round gets retries,
+  fallbacks, breakers, mid-stream recovery, telemetry spans and monitor rows); `:on_event`
+  is called in the caller with the loop's events. `stream: true` is accepted and means
+  the same.
   """
   @spec run(map(), [Tool.t()], keyword()) :: {:ok, map()} | {:error, Error.t()}
   def run(request, tools, opts \\ []) when is_map(request) and is_list(tools) and is_list(opts) do
     opts = validate_opts!(opts)
 
-    if opts[:stream] do
-      run_streaming(request, tools, opts)
-    else
-      with {:ok, state} <- prepare(request, tools, opts) do
-        emit = fn event -> if opts[:on_event], do: opts[:on_event].(event) end
-        drive(%{state | emit: emit, call: &converse_round/2})
-      end
+    with {:ok, state} <- prepare(request, tools, opts),
+         {:ok, ref} <- start_turn(state, self(), opts, false) do
+      collect_or_cancel(ref, opts[:on_event])
     end
+  end
+
+  # An `:on_event` that raises (or an exit in the caller) must not leave the turn running
+  # and sending to this process: it is cancelled and its messages dropped first.
+  defp collect_or_cancel(ref, on_event) do
+    collect(ref, on_event)
+  catch
+    kind, reason ->
+      cancel(ref)
+      Aybiza.Bedrock.flush(ref)
+      :erlang.raise(kind, reason, __STACKTRACE__)
   end
 
   @doc "Like `run/3` but raises `Aybiza.Error`."
@@ -237,7 +253,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
   """
   @spec cancel(ref()) :: :ok
   def cancel(ref) when is_reference(ref) do
-    case Aybiza.Bedrock.Recovery.lookup(ref) do
+    case Aybiza.Bedrock.Turn.Relay.lookup(ref) do
       # Not running (finished, or an unknown ref): nothing to do.
       nil ->
         Process.delete({__MODULE__, ref})
@@ -245,7 +261,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
 
       _turn ->
         Process.delete({__MODULE__, ref})
-        Aybiza.Bedrock.Recovery.cancel(ref)
+        Aybiza.Bedrock.Turn.Relay.cancel(ref)
     end
   end
 
@@ -330,28 +346,16 @@ defmodule Aybiza.Bedrock.ToolLoop do
          {:ok, _} <- cache(request, opts[:cache]) do
       {:ok,
        %{
-         ref: nil,
-         to: nil,
-         guard: nil,
          backend:
            opts[:backend] ||
              Application.get_env(:aybiza_bedrock, :backend, Aybiza.Bedrock.Backend.Native),
          backend_opts: opts[:backend_opts],
          request: request,
-         initial_count: length(get(request, :messages, [])),
          tools: tools,
-         by_name: Map.new(tools, &{&1.name, &1}),
          max_rounds: opts[:max_rounds],
          max_concurrency: opts[:max_concurrency],
          acknowledge: opts[:acknowledge],
-         cache: opts[:cache],
-         context: opts[:context],
-         emit: nil,
-         call: nil,
-         round: 0,
-         seq_offset: 0,
-         summaries: [],
-         tool_calls: []
+         context: opts[:context]
        }}
     end
   end
@@ -415,20 +419,6 @@ defmodule Aybiza.Bedrock.ToolLoop do
   defp cache(request, true), do: PromptCache.add_cache_points(request)
   defp cache(request, opts), do: PromptCache.add_cache_points(request, opts)
 
-  defp converse_round(state, request) do
-    state.backend.converse(request, state.backend_opts)
-  end
-
-  defp run_streaming(request, tools, opts) do
-    {:ok, ref} = stream(request, tools, Keyword.put(opts, :to, self())) |> ok_or_return()
-    collect(ref, opts[:on_event])
-  catch
-    {:return, error} -> error
-  end
-
-  defp ok_or_return({:ok, _} = ok), do: ok
-  defp ok_or_return(error), do: throw({:return, error})
-
   @loop_events [:round, :tool_acknowledgment, :tool_call, :tool_result]
 
   defp collect(ref, on_event) do
@@ -450,182 +440,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
     end
   end
 
-  # --- the loop ----------------------------------------------------------------------
-
-  defp drive(state) do
-    check_cancel(state)
-    round = state.round + 1
-    state.emit.({:round, round})
-    state = %{state | round: round}
-
-    # Cache points are placed per round: the stable history grows every round.
-    result =
-      case cache(state.request, state.cache) do
-        {:ok, request} -> state.call.(state, request)
-        {:error, error} -> {:error, error}
-      end
-
-    case result do
-      {:ok, summary} ->
-        summary = Map.new(summary)
-        state = %{state | summaries: [summary | state.summaries]}
-        state = %{state | seq_offset: state.seq_offset + sentences(summary)}
-        uses = tool_uses(summary)
-
-        cond do
-          uses == [] or stop_reason(summary) != :tool_use ->
-            {:ok, finish(state, summary)}
-
-          round >= state.max_rounds ->
-            {:error,
-             Error.new(
-               :max_rounds,
-               "the model still asked for tools after #{state.max_rounds} rounds",
-               phase: :mid_stream,
-               model_id: Map.get(summary, :model_id)
-             )}
-
-          true ->
-            state |> run_round_tools(summary, uses) |> drive()
-        end
-
-      {:error, %Error{} = error} ->
-        {:error, error}
-
-      {:error, other} ->
-        {:error, Error.from_native(other)}
-    end
-  end
-
-  # Streaming only: a cancel that arrived while tools ran stops the loop before the next call.
-  defp check_cancel(%{ref: nil}), do: :ok
-
-  defp check_cancel(state) do
-    receive do
-      {:cancel, pid, mon} -> throw({:cancelled, {pid, mon}})
-      {:DOWN, _, :process, pid, _} when pid == state.to -> throw(:receiver_down)
-    after
-      0 -> if receiver_gone?(state.to), do: throw(:receiver_down), else: :ok
-    end
-  end
-
-  # A receiver that already exited may not have its :DOWN in the mailbox yet (a tool result
-  # can arrive first): no model call is started for it.
-  defp receiver_gone?(to) when is_pid(to) and node(to) == node(), do: not Process.alive?(to)
-  defp receiver_gone?(_to), do: false
-
-  defp sentences(summary) do
-    case Map.get(summary, :sentences) do
-      n when is_integer(n) -> n
-      _ -> 0
-    end
-  end
-
-  defp stop_reason(summary) do
-    case Map.get(summary, :stop_reason) do
-      r when is_binary(r) -> r |> Macro.underscore() |> String.to_atom()
-      r -> r
-    end
-  end
-
-  defp run_round_tools(state, summary, uses) do
-    ack = ToolRound.acknowledgment(state.acknowledge, uses, state.tools, Map.get(summary, :text))
-    if ack, do: state.emit.({:tool_acknowledgment, ack})
-
-    for use <- uses do
-      state.emit.({:tool_call, Map.put(use, :round, state.round)})
-    end
-
-    calls =
-      ToolRound.run(uses, state.by_name, state.round, state.context, state.max_concurrency, fn
-        call -> state.emit.({:tool_result, call})
-      end)
-
-    messages =
-      get(state.request, :messages, []) ++
-        [%{role: :assistant, content: content(summary)}, ToolRound.results_message(calls)]
-
-    request =
-      state.request
-      |> delete(:messages)
-      |> Map.put(:messages, messages)
-      |> relax_tool_choice()
-
-    %{state | request: request, tool_calls: state.tool_calls ++ calls}
-  end
-
-  # A forced choice would force a tool again every round; later rounds must be free.
-  defp relax_tool_choice(request) do
-    case get(request, :tool_config, nil) do
-      %{} = tc ->
-        tc = tc |> delete(:tool_choice) |> Map.put(:tool_choice, %{auto: %{}})
-        request |> delete(:tool_config) |> Map.put(:tool_config, tc)
-
-      _ ->
-        request
-    end
-  end
-
   @doc false
   # Tool uses of an assistant message (engine summaries use atom keys; tolerate JSON ones).
   @spec tool_uses(map()) :: [%{id: String.t(), name: String.t(), input: map()}]
   defdelegate tool_uses(summary), to: ToolRound
-
-  defp content(summary), do: ToolRound.content(summary)
-
-  defp finish(state, summary) do
-    summaries = Enum.reverse(state.summaries)
-    final_content = content(summary)
-    base = get(state.request, :messages, [])
-
-    messages =
-      if final_content == [],
-        do: base,
-        else: base ++ [%{role: :assistant, content: final_content}]
-
-    text =
-      summaries
-      |> Enum.map(&(Map.get(&1, :text) || ""))
-      |> Enum.map(&String.trim/1)
-      |> Enum.reject(&(&1 == ""))
-      |> Enum.join(" ")
-
-    Map.merge(summary, %{
-      text: text,
-      final_text: Map.get(summary, :text) || "",
-      rounds: state.round,
-      tool_calls: state.tool_calls,
-      usage: summaries |> Enum.map(&Map.get(&1, :usage)) |> sum_maps(),
-      cost: summaries |> Enum.map(&Map.get(&1, :cost)) |> sum_maps() |> redisplay(),
-      sentences: state.seq_offset,
-      messages: messages,
-      new_messages: Enum.drop(messages, state.initial_count)
-    })
-  end
-
-  # The summed cost's display string must show the sum, not the last round.
-  defp redisplay(%{nanodollars: nano, display: display} = cost)
-       when is_integer(nano) and nano >= 0 and is_binary(display) do
-    %{cost | display: Aybiza.Bedrock.Cost.format_nanodollars(nano)}
-  end
-
-  defp redisplay(cost), do: cost
-
-  # Sums the numbers of usage/cost maps; booleans (e.g. `estimated?`) are or-ed.
-  defp sum_maps(maps) do
-    case Enum.filter(maps, &is_map/1) do
-      [] ->
-        nil
-
-      [first | rest] ->
-        Enum.reduce(rest, first, fn map, acc ->
-          Map.merge(acc, map, fn
-            _k, a, b when is_number(a) and is_number(b) -> a + b
-            _k, a, b when is_boolean(a) and is_boolean(b) -> a or b
-            _k, a, b when is_map(a) and is_map(b) -> sum_maps([a, b])
-            _k, _a, b -> b
-          end)
-        end)
-    end
-  end
 end

@@ -19,9 +19,11 @@ defmodule Aybiza.Bedrock.Turn do
      and tool round gets its request from it.
   5. **Admission and breakers** - `Aybiza.Bedrock.CircuitBreaker` (per model and region)
      before each attempt.
-  6. **The attempt** - `Aybiza.Bedrock.Recovery` (the per-call relay and its guard: one
-     terminal whatever dies) applies `Aybiza.Bedrock.Policy` between attempts (retry,
-     fallback, stop) and recovers a stream that fails mid-answer.
+  6. **The attempt** - `Aybiza.Bedrock.Turn.Relay` (lib/aybiza/bedrock/turn/relay.ex: the
+     per-call relay and its guard, one terminal whatever dies) runs the attempts of a call,
+     applies `Aybiza.Bedrock.Turn.Policy` between them (retry, fallback, stop; the model
+     facts it needs are `Aybiza.Bedrock.Turn.Policy.Models`, read from the catalog) and
+     recovers a stream that fails mid-answer without repeating speech.
   7. **Tool rounds** - `Aybiza.Bedrock.Turn.Rounds` (a turn with `%Aybiza.Bedrock.Tool{}`
      tools or memory): each model round is a call of step 6; between rounds
      `Aybiza.Bedrock.Turn.ToolRound` runs the tools in parallel (acknowledgment, approval,
@@ -33,8 +35,12 @@ defmodule Aybiza.Bedrock.Turn do
      the telemetry spans (`Aybiza.Bedrock.Telemetry`) and the performance-monitor rows
      (`Aybiza.Bedrock.PerformanceMonitor`) carry the same numbers.
 
-  Public module names did not change: `Aybiza.AWS.BedrockClient.build_request/4` and
-  `select_model_and_region/4` delegate to steps 2 and 4, and `Aybiza.Bedrock.ToolLoop`'s
-  streaming loop is step 7.
+  Files: `turn/routing.ex`, `turn/memory.ex`, `turn/request.ex`, `turn/relay.ex` with
+  `turn/policy.ex` and `turn/policy/models.ex`, `turn/rounds.ex` with `turn/tool_round.ex`,
+  `turn/accounting.ex` (steps 2 to 9). Older public names still work:
+  `Aybiza.AWS.BedrockClient.build_request/4` and `select_model_and_region/4` delegate to
+  steps 2 and 4, `Aybiza.Bedrock.ToolLoop` is step 7, and `Aybiza.Bedrock.Recovery`,
+  `Aybiza.Bedrock.Policy` and `Aybiza.Bedrock.Policy.Models` (the names before this layout)
+  are deprecated aliases of step 6's modules.
   """
 end

@@ -370,14 +370,14 @@ defmodule Aybiza.AWS.BedrockClientTest do
     test "service unavailable with no other region: the geographic profile, unless that is what failed" do
       # A region of the catalog's `eu` profile that has no nearest regions in the catalog.
       region = "eu-south-1"
-      assert Aybiza.Bedrock.Policy.Models.nearest_regions(region) == []
+      assert Aybiza.Bedrock.Turn.Policy.Models.nearest_regions(region) == []
       policy = [random: fn _ -> 0 end, fallback_region: nil]
 
       # Claude Sonnet 4.6 is served there only through `eu.`: its base id already went out as
       # the profile, so there is nothing new to try (policy_test covers an in-region model
       # falling back to its profile).
       assert {:ok, "eu." <> @sonnet4} =
-               Aybiza.Bedrock.Policy.Models.invocable_id(@sonnet4, region)
+               Aybiza.Bedrock.Turn.Policy.Models.invocable_id(@sonnet4, region)
 
       script = FakeBackend.script([{:error, :service_unavailable}])
       events = run(script, region: region, policy: policy)
@@ -559,7 +559,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
     test "cancel stops the backend stream and no message follows" do
       script = FakeBackend.script([:stall])
       {:ok, ref} = BedrockClient.generate_response("Hi", %{}, opts(script))
-      relay = Aybiza.Bedrock.Recovery.lookup(ref)
+      relay = Aybiza.Bedrock.Turn.Relay.lookup(ref)
       assert is_pid(relay)
       assert :ok = BedrockClient.cancel(ref)
       refute Process.alive?(relay)
@@ -576,7 +576,7 @@ defmodule Aybiza.AWS.BedrockClientTest do
       receiver =
         spawn(fn ->
           {:ok, ref} = BedrockClient.generate_response("Hi", %{}, opts(script))
-          send(parent, {:relay, Aybiza.Bedrock.Recovery.lookup(ref)})
+          send(parent, {:relay, Aybiza.Bedrock.Turn.Relay.lookup(ref)})
           receive do: (:stop -> :ok)
         end)
 

@@ -123,7 +123,7 @@ defmodule Aybiza.Conversation.EmulatorIntegrationTest do
     assert [%{status: :error, error: "timed out after 100 ms"}] = result.tool_calls
   end
 
-  test "non-streaming run/3 through converse" do
+  test "non-streaming run/3 (the collected loop) against the emulator" do
     recorder = Recorder.start!()
     parent = self()
 

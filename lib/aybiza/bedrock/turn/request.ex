@@ -16,7 +16,7 @@ defmodule Aybiza.Bedrock.Turn.Request do
     VoicePrompts
   }
 
-  alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.Turn.Policy.Models
 
   @doc """
   The Converse request for `prompt` on `model_id` (the design's `build_enhanced_payload`),
@@ -34,6 +34,7 @@ defmodule Aybiza.Bedrock.Turn.Request do
           {:ok, map()} | {:error, Error.t()}
   def build(prompt, context, opts, model_id, settings) do
     with {:ok, facts} <- Models.facts(model_id),
+         :ok <- check_metadata(context, opts),
          {:ok, max_tokens} <- Catalog.max_tokens_for(model_id, opts[:max_tokens]),
          {:ok, system} <- system_text(context) do
       thinking? = facts.thinking? and thinking_wanted?(prompt, context, opts, settings)
@@ -69,11 +70,13 @@ defmodule Aybiza.Bedrock.Turn.Request do
           model_id: model_id,
           system: [%{text: system}],
           # A history that ends with a user turn (the caller spoke twice, e.g. after a
-          # barge-in) merges with this one: Converse refuses two user turns in a row.
+          # barge-in) merges with this one: Converse refuses two user turns in a row. A
+          # history that opens with the agent's greeting loses it (Converse refuses a
+          # conversation that starts with an assistant turn; ConversationMemory does the same).
           messages:
-            ConversationMemory.merge_same_roles(
-              List.wrap(context[:conversation_history]) ++ [user_message(prompt, context)]
-            ),
+            (List.wrap(context[:conversation_history]) ++ [user_message(prompt, context)])
+            |> ConversationMemory.merge_same_roles()
+            |> drop_leading_assistant(),
           inference_config: inference
         }
         |> put_if(additional != %{}, :additional_model_request_fields, additional)
@@ -90,6 +93,14 @@ defmodule Aybiza.Bedrock.Turn.Request do
 
   # The caller's words, after the images and documents of `context[:attachments]` (blocks
   # built by `Aybiza.Bedrock.Media.image/2` and `document/3`).
+  defp drop_leading_assistant([%{} = message | rest] = messages) do
+    if Map.get(message, :role, Map.get(message, "role")) in [:assistant, "assistant"],
+      do: drop_leading_assistant(rest),
+      else: messages
+  end
+
+  defp drop_leading_assistant(messages), do: messages
+
   defp user_message(prompt, context) do
     %{role: :user, content: List.wrap(context[:attachments]) ++ [%{text: prompt}]}
   end
@@ -170,6 +181,25 @@ defmodule Aybiza.Bedrock.Turn.Request do
   end
 
   defp base_prompt(_context), do: {:ok, ""}
+
+  # The ids go to Bedrock as requestMetadata strings: only scalars have an honest string form
+  # (a map or a pid would raise in to_string/1 or send something meaningless).
+  defp check_metadata(context, opts) do
+    bad =
+      for key <- [:call_id, :tenant_id],
+          value = opts[key] || context[key],
+          not (is_binary(value) or is_integer(value) or is_atom(value)),
+          do: key
+
+    case bad do
+      [] ->
+        :ok
+
+      [key | _] ->
+        {:error,
+         Error.new(:invalid_request, "#{inspect(key)} must be a string, an atom or an integer")}
+    end
+  end
 
   defp metadata(context, opts) do
     %{

@@ -1,7 +1,7 @@
 defmodule Aybiza.Bedrock.Turn.Rounds do
   @moduledoc """
   The tool rounds of a turn of `Aybiza.AWS.BedrockClient.generate_response/3`: each model
-  round is a call of the resilience layer (`Aybiza.Bedrock.Recovery`: breakers, the failure
+  round is a call of the resilience layer (`Aybiza.Bedrock.Turn.Relay`: breakers, the failure
   policy, retries, fallbacks, mid-stream recovery, telemetry and monitor rows per attempt),
   and between rounds the model's tool uses run in parallel (`Aybiza.Bedrock.Tool`: approval,
   timeouts, input validation) while the caller hears an acknowledgment. Also the home of
@@ -16,21 +16,23 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
     * `{:tool_result, %{id:, name:, status:, content:, error:, round:, duration_ms:}}`.
 
   and exactly one terminal: `{:done, summary}` (the last round's summary with `:text` of
-  every round, `:final_text`, `:rounds`, `:tool_calls`, `:usage` and `:cost` summed over
-  every attempt of every round, `:attempt_costs`, `:messages`, `:new_messages`) or
+  every round, `:final_text`, `:rounds`, `:tool_calls`, `:usage` summed over the rounds
+  (each round's answering attempt), `:cost` summed over every attempt of every round
+  (failed and retried ones too; each attempt's usage is in `:attempt_costs`), `:messages`,
+  `:new_messages`) or
   `{:error, %Aybiza.Error{}}` (`:max_rounds`, a round's final error, `:cancelled` with the
   estimated cost in `delivered.cost`, `:internal` when this process dies: its guard sends
   it).
   """
 
   alias Aybiza.Error
-  alias Aybiza.Bedrock.{Recovery, Telemetry}
-  alias Aybiza.Bedrock.Turn.{Accounting, Memory, ToolRound}
+  alias Aybiza.Bedrock.Telemetry
+  alias Aybiza.Bedrock.Turn.{Accounting, Memory, Relay, ToolRound}
 
   @doc """
   Starts the turn and returns once it is registered under `turn.ref` (so
   `Aybiza.AWS.BedrockClient.cancel/1` works at once). `turn` is a relay plan of
-  `Aybiza.Bedrock.Recovery` plus `:tools`, `:max_rounds`, `:max_concurrency`,
+  `Aybiza.Bedrock.Turn.Relay` plus `:tools`, `:max_rounds`, `:max_concurrency`,
   `:acknowledge`, `:tool_context`, `:memory` (`nil` or `{call_id, memory_opts}`),
   `:user_message` (the turn's user message, to remember, or nil), and optionally
   `:initial_messages` (the request's messages, for the result's `:messages`) and
@@ -69,12 +71,12 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
   end
 
   defp register(ref, guard) do
-    Registry.register(Recovery.registry(), ref, guard)
+    Registry.register(Relay.registry(), ref, guard)
   rescue
     ArgumentError -> :error
   end
 
-  # Exactly one terminal, whatever dies (as in Aybiza.Bedrock.Recovery).
+  # Exactly one terminal, whatever dies (as in Aybiza.Bedrock.Turn.Relay).
   # `tool_round`: the open tool round's {round, started}, so a dying turn still closes its
   # span.
   defp guard(turn, proc, monitor, started, tool_round) do
@@ -187,7 +189,7 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
         end
       })
 
-    {:ok, _relay} = Recovery.start(plan)
+    {:ok, _relay} = Relay.start(plan)
     %{state | round: round, phase: {:model, inner}, round_sentences: 0}
   end
 
@@ -521,7 +523,7 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
 
   defp stop_phase(%{phase: {:model, inner}} = state) do
     # Synchronous: when it returns, the round's terminal is in this mailbox.
-    Recovery.cancel(inner)
+    Relay.cancel(inner)
 
     receive do
       {:aybiza_bedrock, ^inner, {:error, %Error{delivered: %{attempt_costs: entries}}}}

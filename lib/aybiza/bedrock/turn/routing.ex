@@ -8,7 +8,7 @@ defmodule Aybiza.Bedrock.Turn.Routing do
 
   alias Aybiza.Error
   alias Aybiza.Bedrock.{Catalog, CircuitBreaker, Routing, Text}
-  alias Aybiza.Bedrock.Policy.Models
+  alias Aybiza.Bedrock.Turn.Policy.Models
 
   @doc """
   The region for a caller: `context[:cloudflare_country]` mapped by

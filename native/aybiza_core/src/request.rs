@@ -319,6 +319,71 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
+// Bedrock's RequestMetadata shape (bedrock-runtime 2023-09-30 service model, as shipped in
+// botocore 1.44.8 `data/bedrock-runtime/2023-09-30/service-2.json`): a map of 1 to 16 entries,
+// keys of 1-256 and values of 0-256 characters from `[a-zA-Z0-9\s:_@$#=/+,-.]`. The map is
+// `sensitive` there, so messages name the key at most, never a value.
+const REQUEST_METADATA_MAX_ENTRIES: usize = 16;
+const REQUEST_METADATA_MAX_CHARS: usize = 256;
+
+fn request_metadata_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        // Java's `\s`: ASCII whitespace only (space, \t, \n, \x0B, \f, \r).
+        || matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r')
+        || matches!(
+            c,
+            ':' | '_' | '@' | '$' | '#' | '=' | '/' | '+' | ',' | '-' | '.'
+        )
+}
+
+fn check_request_metadata_shape(entries: usize) -> Result<()> {
+    if entries > REQUEST_METADATA_MAX_ENTRIES {
+        return Err(Error::invalid_request(
+            "request_metadata",
+            format!("Bedrock takes at most {REQUEST_METADATA_MAX_ENTRIES} entries, got {entries}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_request_metadata_key(key: &str) -> Result<()> {
+    let chars = key.chars().count();
+    if chars == 0 || chars > REQUEST_METADATA_MAX_CHARS {
+        return Err(Error::invalid_request(
+            "request_metadata",
+            format!("a key must have 1 to {REQUEST_METADATA_MAX_CHARS} characters, got {chars}"),
+        ));
+    }
+    if !key.chars().all(request_metadata_char) {
+        return Err(Error::invalid_request(
+            "request_metadata",
+            "a key has a character Bedrock does not accept (letters, digits, whitespace and \
+             : _ @ $ # = / + , - . only)",
+        ));
+    }
+    Ok(())
+}
+
+fn check_request_metadata_value(value: &str, path: &str) -> Result<()> {
+    let chars = value.chars().count();
+    if chars > REQUEST_METADATA_MAX_CHARS {
+        return Err(Error::invalid_request(
+            path,
+            format!(
+                "a value must have at most {REQUEST_METADATA_MAX_CHARS} characters, got {chars}"
+            ),
+        ));
+    }
+    if !value.chars().all(request_metadata_char) {
+        return Err(Error::invalid_request(
+            path,
+            "the value has a character Bedrock does not accept (letters, digits, whitespace and \
+             : _ @ $ # = / + , - . only)",
+        ));
+    }
+    Ok(())
+}
+
 fn as_string(v: &Value, path: &str) -> Result<String> {
     match v {
         Value::String(s) => Ok(s.clone()),
@@ -606,10 +671,14 @@ fn decode_converse_unchecked(value: &Value) -> Result<ConverseRequest> {
             let map = v.as_object().ok_or_else(|| {
                 Error::invalid_request("request_metadata", "expected a map of strings")
             })?;
+            check_request_metadata_shape(map.len())?;
             map.iter()
                 .map(|(k, v)| {
+                    check_request_metadata_key(k)?;
                     let path = format!("request_metadata.{k}");
-                    as_string(v, &path).map(|s| (k.clone(), s))
+                    let value = as_string(v, &path)?;
+                    check_request_metadata_value(&value, &path)?;
+                    Ok((k.clone(), value))
                 })
                 .collect::<Result<BTreeMap<_, _>>>()?
         }
@@ -1276,6 +1345,44 @@ mod tests {
         let cfg = r.inference_config.unwrap();
         assert_eq!(cfg.max_tokens, Some(100));
         assert_eq!(cfg.top_p, Some(0.9));
+    }
+
+    #[test]
+    fn request_metadata_follows_bedrocks_shape() {
+        let decode = |meta: Value| {
+            let mut v = base();
+            v["request_metadata"] = meta;
+            decode_converse(&v)
+        };
+        let ok = decode(json!({"call_id": "c-42", "tenant": "acme corp/eu-west-1", "note": ""}))
+            .unwrap();
+        assert_eq!(ok.request_metadata["tenant"], "acme corp/eu-west-1");
+        let all_symbols = ": _ @ $ # = / + , - .";
+        assert!(decode(json!({"k": all_symbols})).is_ok());
+        assert!(decode(json!({"multi\nline": "tab\there"})).is_ok());
+
+        let seventeen: serde_json::Map<String, Value> =
+            (0..17).map(|i| (format!("k{i}"), json!("v"))).collect();
+        let cases = [
+            (Value::Object(seventeen), "at most 16 entries"),
+            (json!({"": "v"}), "1 to 256 characters"),
+            (json!({"k".repeat(257): "v"}), "1 to 256 characters"),
+            (json!({"k": "v".repeat(257)}), "at most 256 characters"),
+            (json!({"call\u{2003}id": "v"}), "a key has a character"),
+            (json!({"k;": "v"}), "a key has a character"),
+            (
+                json!({"call_id": "secret\u{0}value"}),
+                "the value has a character",
+            ),
+            (json!({"call_id": "caf\u{e9}"}), "the value has a character"),
+            (json!({"call_id": "a\"b"}), "the value has a character"),
+        ];
+        for (meta, expect) in cases {
+            let err = decode(meta.clone()).unwrap_err().to_string();
+            assert!(err.contains(expect), "{meta}: {err}");
+            // Request metadata is `sensitive` in Bedrock's model: no value in the message.
+            assert!(!err.contains("secret"), "{err}");
+        }
     }
 
     #[test]

@@ -61,6 +61,7 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
     let temperature = range_check(&cfg, "temperature", "inferenceConfig.temperature")?;
     let top_p = range_check(&cfg, "topP", "inferenceConfig.topP")?;
     let stop_sequences = string_list(cfg.get("stopSequences"));
+    check_request_metadata(root.get("requestMetadata"))?;
 
     // Tools first: they precede the system prompt in the cache prefix.
     let mut tools = Vec::new();
@@ -361,6 +362,50 @@ fn guardrail_request(v: &Value) -> Result<GuardrailRequest, AwsError> {
         trace,
         stream_processing_mode,
     })
+}
+
+/// `requestMetadata` as Bedrock's service model defines it (bedrock-runtime 2023-09-30, as in
+/// botocore 1.44.8): 1-16 entries, keys `[a-zA-Z0-9\s:_@$#=/+,-.]{1,256}`, values
+/// `[a-zA-Z0-9\s:_@$#=/+,-.]{0,256}`. The member is `sensitive`, so the message shows no
+/// value (the wording of Bedrock's message for it is unconfirmed).
+fn check_request_metadata(meta: Option<&Value>) -> Result<(), AwsError> {
+    let Some(meta) = meta else { return Ok(()) };
+    let fail = |constraint: &str| {
+        Err(AwsError::validation(format!(
+            "1 validation error detected: Value at 'requestMetadata' failed to satisfy constraint: {constraint}"
+        )))
+    };
+    let Some(map) = meta.as_object() else {
+        return fail("Member must be a map of strings");
+    };
+    if map.is_empty() || map.len() > 16 {
+        return fail(
+            "Member must have length less than or equal to 16 and greater than or equal to 1",
+        );
+    }
+    // Java's `\s` is ASCII whitespace only.
+    let allowed = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(c, ' ' | '\t' | '\n' | '\x0B' | '\x0C' | '\r')
+            || ":_@$#=/+,-.".contains(c)
+    };
+    for (key, value) in map {
+        let key_len = key.chars().count();
+        if key_len == 0 || key_len > 256 || !key.chars().all(allowed) {
+            return fail(
+                "Map keys must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z0-9\\s:_@$#=/+,-.]{1,256}]",
+            );
+        }
+        let ok = value
+            .as_str()
+            .is_some_and(|v| v.chars().count() <= 256 && v.chars().all(allowed));
+        if !ok {
+            return fail(
+                "Map value must satisfy constraint: [Member must satisfy regular expression pattern: [a-zA-Z0-9\\s:_@$#=/+,-.]{0,256}]",
+            );
+        }
+    }
+    Ok(())
 }
 
 fn range_check(cfg: &Value, key: &str, at: &str) -> Result<Option<f64>, AwsError> {
@@ -779,5 +824,42 @@ fn push_cache_control(items: &mut Vec<CacheItem>, block: &Value) {
         items.push(CacheItem::Point {
             ttl_secs: ttl_secs(cc.get("ttl")),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn converse(meta: &str) -> Result<Conversation, AwsError> {
+        let body = format!(
+            r#"{{"messages":[{{"role":"user","content":[{{"text":"Hi"}}]}}],"requestMetadata":{meta}}}"#
+        );
+        parse_converse(body.as_bytes())
+    }
+
+    #[test]
+    fn request_metadata_is_checked_like_bedrock() {
+        assert!(converse(r#"{"call_id":"c-42","tenant":"acme corp/eu-west-1:+#@$=,."}"#).is_ok());
+        assert!(converse(r#"{"k":""}"#).is_ok());
+        let seventeen: Vec<String> = (0..17).map(|i| format!(r#""k{i}":"v""#)).collect();
+        let long = "v".repeat(257);
+        for bad in [
+            "{}".to_string(),
+            format!("{{{}}}", seventeen.join(",")),
+            r#"{"":"v"}"#.to_string(),
+            r#"{"k;":"v"}"#.to_string(),
+            r#"{"k":"secret|value"}"#.to_string(),
+            format!(r#"{{"k":"{long}"}}"#),
+            r#"{"k":1}"#.to_string(),
+            r#"["k"]"#.to_string(),
+        ] {
+            let err = converse(&bad)
+                .err()
+                .unwrap_or_else(|| panic!("accepted {bad}"));
+            let text = format!("{err:?}");
+            assert!(text.contains("requestMetadata"), "{bad}: {text}");
+            assert!(!text.contains("secret"), "sensitive value echoed: {text}");
+        }
     }
 }

@@ -146,8 +146,9 @@ fn decode_all(body: &Bytes) -> Result<(u64, u64, u64), String> {
     Ok((frames, deltas, text_bytes))
 }
 
-/// Records one `prompt` stream, then decodes it for at least `min_secs` (one thread).
-pub fn run(url: &str, prompt: &str, min_secs: f64) -> Result<(), String> {
+/// Records one `prompt` stream, then decodes it for at least `min_secs` and `min_passes`
+/// passes (one thread).
+pub fn run(url: &str, prompt: &str, min_secs: f64, min_passes: u64) -> Result<(), String> {
     let rt = sdk::private_runtime()?;
     let (raw, sdk_deltas) = rt.block_on(record(url, prompt))?;
     drop(rt);
@@ -161,7 +162,7 @@ pub fn run(url: &str, prompt: &str, min_secs: f64) -> Result<(), String> {
     let cpu0 = cpu_us();
     let t0 = Instant::now();
     let mut passes = 0u64;
-    while passes == 0 || t0.elapsed().as_secs_f64() < min_secs {
+    while passes < min_passes.max(1) || t0.elapsed().as_secs_f64() < min_secs {
         decode_all(&body)?;
         passes += 1;
     }

@@ -178,7 +178,21 @@ fn event_rows(label: &str, streams: usize, r: (u64, u64, f64, f64), how: &str) {
 /// Streams `streams` replies one after another and reports stream events per second and CPU
 /// time per delta of this whole process (SDK, hyper, tokio): the floor (engine client and
 /// runtime, loop in a task), then the old floor (own client, loop in `block_on`).
-pub fn events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
+/// `which`: `both` (the table), `floor` or `blockon` alone (for instruction counts).
+pub fn events(url: &str, streams: usize, prompt: &str, which: &str) -> Result<(), String> {
+    if !matches!(which, "both" | "floor" | "blockon") {
+        return Err(format!("events: unknown variant {which:?}"));
+    }
+    if which != "blockon" {
+        floor_events(url, streams, prompt)?;
+    }
+    if which != "floor" {
+        blockon_events(url, streams, prompt)?;
+    }
+    Ok(())
+}
+
+fn floor_events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
     let (u, p) = (url.to_string(), prompt.to_string());
     let floor = on_engine_runtime(async move {
         let client = engine_client(&u).await?;
@@ -190,6 +204,10 @@ pub fn events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
         floor,
         "engine SDK client + engine runtime, loop in a runtime task",
     );
+    Ok(())
+}
+
+fn blockon_events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
     let rt = private_runtime()?;
     let blockon = rt.block_on(async {
         let client = own_client(url);

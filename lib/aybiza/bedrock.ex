@@ -160,7 +160,7 @@ defmodule Aybiza.Bedrock do
       holds the policies that reported (`"topic_policy"`, `"content_policy"`,
       `"word_policy"`, `"sensitive_information_policy"`, `"contextual_grounding_policy"`,
       `"automated_reasoning_policy"` as a finding count) and `"invocation_metrics"`. Also in
-      the summary as `:guardrail_trace`.
+      the summary as `:guardrail_trace` (the key is absent when no trace came).
 
   and then exactly one terminal message:
 

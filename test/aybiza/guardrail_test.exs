@@ -185,6 +185,16 @@ defmodule Aybiza.Bedrock.GuardrailTest do
 
       assert {:ok, %{text: "Happy to help. What else?"}} =
                Bedrock.converse(Map.put(request, :guardrail_config, guardrail()), opts)
+
+      # Converse decodes the response's trace too.
+      blocked = %{request | messages: [%{role: :user, content: "Any investment tips?"}]}
+
+      assert {:ok,
+              %{
+                text: @blocked_in,
+                stop_reason: :guardrail_intervened,
+                guardrail_trace: %{"input_assessment" => %{"gr7abc" => _}}
+              }} = Bedrock.converse(Map.put(blocked, :guardrail_config, guardrail()), opts)
     end
   end
 

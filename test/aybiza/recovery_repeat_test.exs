@@ -120,6 +120,76 @@ defmodule Aybiza.Bedrock.RecoveryRepeatTest do
     refute Map.has_key?(Emulator.counters(emulator)["converse-stream"], "validation_error")
   end
 
+  test "a continuation is compared after speech normalization (markdown, acronyms)" do
+    # The voice preset speaks "**First** we check the API." as "First we check the A-P-I.":
+    # the prefill carries the spoken form, the model's answer starts with the written one,
+    # so the emulator cannot continue after it and restarts; the repeat is still skipped.
+    written = "**First** we check the API. Then we book the slot. Finally we call you back."
+
+    {_emulator, client} =
+      emulator([
+        %{
+          model: "claude-sonnet-4-6",
+          reply: written,
+          faults: "exception=throttlingException@10",
+          pacing: "delta_chars=8"
+        },
+        %{model: "claude-haiku-4-5", reply: written, pacing: "delta_chars=8"}
+      ])
+
+    events = run(client)
+    assert [%{mode: :prefill}] = of(events, :recovered)
+    spoken = Enum.map(sentences(events), &elem(&1, 1))
+
+    assert spoken == [
+             "First we check the A-P-I.",
+             "Then we book the slot.",
+             "Finally we call you back."
+           ]
+
+    assert {:done, %{skipped_sentences: skipped}} = List.last(events)
+    assert skipped >= 1
+  end
+
+  test "the prefill holds what was spoken, never the unfinished tail that was only shown" do
+    error = Aybiza.Error.new(:throttled, "fake", phase: :mid_stream)
+
+    failing =
+      {:events,
+       [
+         :message_start,
+         {:text, "First we check the calendar. Then we bo"},
+         {:sentence, 0, "First we check the calendar."},
+         {:error, error}
+       ]}
+
+    script = FakeBackend.script([failing, {:answer, ["Then we book the slot."]}])
+
+    {:ok, ref} =
+      BedrockClient.generate_response("Book me in", %{},
+        backend: {FakeBackend, script: script},
+        model_id: @haiku45,
+        region: unique_region(),
+        policy: [random: fn _ -> 0 end],
+        breaker: [failure_threshold: 1_000],
+        fallback_line: false
+      )
+
+    events = collect_events(ref)
+
+    assert Enum.map(sentences(events), &elem(&1, 1)) == [
+             "First we check the calendar.",
+             "Then we book the slot."
+           ]
+
+    [_, %{request: second}] = FakeBackend.calls(script)
+
+    assert List.last(second.messages) == %{
+             role: :assistant,
+             content: [%{text: "First we check the calendar."}]
+           }
+  end
+
   test "sentence keys ignore case, whitespace and punctuation, and speech spelling" do
     assert Recovery.sentence_key("Here is the A-P-I key!") ==
              Recovery.sentence_key("here is the API  key")

@@ -31,7 +31,8 @@ defmodule Aybiza.Bedrock.Recovery do
     * `{:fallback_line, text}` - the call failed for good (all tries spent, or an error that
       is never retried); `text` is a line to speak so the caller is not left in silence
       (only with the `:fallback_line` option), sent just before
-      `{:error, error}`.
+      `{:error, error}`. Not after a `:guardrail_intervened` whose blocked message was
+      spoken (see "Guardrails" in `docs/CLIENT.md`).
 
   `:message_start` and `{:first_token, us}` are forwarded once per call (the first attempt
   that produces them); `{:first_token, us}` is measured from the start of the call.

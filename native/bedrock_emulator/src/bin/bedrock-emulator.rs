@@ -22,6 +22,8 @@ OPTIONS:
   --faults SPEC             e.g. throttle=0.2 | exception=throttlingException@3 | reset@5
                             | stall@5 | corrupt@5 | error=ServiceUnavailableException
   --rules FILE              JSON array of rules (scripted replies, per-rule pacing/faults)
+  --guardrails FILE         JSON array of guardrails that exist ({id, versions,
+                            blocked_input_messaging, blocked_outputs_messaging})
   --model ID                accept an extra model id (repeatable; no catalog rules)
   --tls                     also serve HTTPS (HTTP/1.1 + HTTP/2) with a CA generated at start
   --tls-port PORT           port of the TLS listener (default 0 = any free port)
@@ -72,6 +74,12 @@ fn parse_args(
             }
             "--tls-name" => config.tls_names.push(value()?),
             "--ca-out" => *ca_out = Some(value()?),
+            "--guardrails" => {
+                let path = value()?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                config.guardrails =
+                    serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+            }
             "--rules" => {
                 let path = value()?;
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;

@@ -6,6 +6,7 @@ Run: python3 -m venv /tmp/v && /tmp/v/bin/pip install boto3 && cargo build -p be
 
 import json
 import os
+import tempfile
 
 import boto3
 import botocore
@@ -100,6 +101,45 @@ def main():
                   "bearer API key over HTTPS (botocore " + botocore.__version__ + ")")
         finally:
             del os.environ["AWS_BEARER_TOKEN_BEDROCK"]
+
+    prefill_and_guardrails()
+
+
+def prefill_and_guardrails():
+    answer = "First we check the calendar. Then we book the slot."
+    with tempfile.TemporaryDirectory() as d:
+        guardrails = os.path.join(d, "guardrails.json")
+        with open(guardrails, "w") as f:
+            json.dump([{"id": "gr7abc", "blocked_input_messaging": "Not on this line."}], f)
+        with Emulator("--guardrails", guardrails) as emu:
+            emu.admin("rules", json.dumps([
+                {"prompt_contains": "invest", "guardrail": {"on": "input", "topic": "Investments"}},
+                {"reply": answer}]))
+            c = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+            prefilled = [{"role": "user", "content": [{"text": "Book me in"}]},
+                         {"role": "assistant", "content": [{"text": "First we check the calendar."}]}]
+            out = c.converse(modelId=HAIKU, messages=prefilled)
+            check(out["output"]["message"]["content"][0]["text"] == " Then we book the slot.",
+                  "the model continues after an assistant prefill")
+            status, code, msg = error(lambda: c.converse(modelId="us.anthropic.claude-sonnet-4-6", messages=prefilled))
+            check((status, code) == (400, "ValidationException") and "does not support assistant message prefill" in msg,
+                  "Claude 4.6 refuses a prefill: " + msg)
+
+            gr = {"guardrailIdentifier": "gr7abc", "guardrailVersion": "DRAFT", "trace": "enabled"}
+            ask = [{"role": "user", "content": [{"guardContent": {"text": {"text": "Any invest tips?"}}}]}]
+            out = c.converse(modelId=HAIKU, messages=ask, guardrailConfig=gr)
+            topic = out["trace"]["guardrail"]["inputAssessment"]["gr7abc"]["topicPolicy"]["topics"][0]
+            check(out["stopReason"] == "guardrail_intervened" and topic["name"] == "Investments",
+                  "guardrail intervenes with its trace")
+            events = list(c.converse_stream(modelId=HAIKU, messages=ask,
+                                            guardrailConfig=dict(gr, streamProcessingMode="async"))["stream"])
+            check(events[-1]["metadata"]["trace"]["guardrail"]["inputAssessment"]["gr7abc"],
+                  "converse_stream metadata carries the guardrail trace")
+            status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=ask,
+                                                         guardrailConfig=dict(gr, guardrailVersion="9")))
+            check((status, code, msg) == (400, "ValidationException",
+                                          "The guardrail identifier or version provided in the request does not exist."),
+                  "unknown guardrail version")
 
 
 if __name__ == "__main__":

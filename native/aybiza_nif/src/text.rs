@@ -209,14 +209,16 @@ fn locked<T>(segmenter: &SegmenterResource, f: impl FnOnce(&mut Segmenter) -> T)
 /// Pushes raw bytes (a delta may end inside a UTF-8 character) on the normal scheduler, or
 /// returns `:dirty` without doing anything when the delta plus the held text is large or
 /// another process holds the segmenter: the facade then calls `segmenter_push_dirty`.
+/// The resource is borrowed from the argument term (alive for the call) rather than taken as
+/// a `ResourceArc`, which would pay a keep and a release (two atomics) on every delta.
 #[rustler::nif]
 fn segmenter_push<'a>(
     env: rustler::Env<'a>,
-    segmenter: ResourceArc<SegmenterResource>,
+    segmenter: &'a SegmenterResource,
     delta: Binary<'a>,
 ) -> Term<'a> {
     let bytes = delta.as_slice();
-    match on_normal_scheduler(&segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
+    match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
         Some(sentences) => sentences.encode(env),
         None => atoms::dirty().encode(env),
     }
@@ -258,7 +260,7 @@ fn push_each(s: &mut Segmenter, deltas: &[Binary]) -> Vec<String> {
 #[rustler::nif]
 fn segmenter_push_many<'a>(
     env: rustler::Env<'a>,
-    segmenter: ResourceArc<SegmenterResource>,
+    segmenter: &'a SegmenterResource,
     deltas: Term<'a>,
 ) -> NifResult<Term<'a>> {
     let (deltas, bytes) = delta_list(deltas)?;
@@ -266,7 +268,7 @@ fn segmenter_push_many<'a>(
         return Ok(atoms::dirty().encode(env));
     }
     Ok(
-        match on_normal_scheduler(&segmenter, bytes, |s| push_each(s, &deltas)) {
+        match on_normal_scheduler(segmenter, bytes, |s| push_each(s, &deltas)) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },
@@ -284,11 +286,8 @@ fn segmenter_push_many_dirty(
 
 /// Ends the stream on the normal scheduler, or `:dirty` (see `segmenter_push`).
 #[rustler::nif]
-fn segmenter_finish<'a>(
-    env: rustler::Env<'a>,
-    segmenter: ResourceArc<SegmenterResource>,
-) -> Term<'a> {
-    match on_normal_scheduler(&segmenter, 0, Segmenter::finish) {
+fn segmenter_finish<'a>(env: rustler::Env<'a>, segmenter: &'a SegmenterResource) -> Term<'a> {
+    match on_normal_scheduler(segmenter, 0, Segmenter::finish) {
         Some(sentences) => sentences.encode(env),
         None => atoms::dirty().encode(env),
     }

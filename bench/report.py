@@ -117,6 +117,9 @@ def main():
           val(ev, "rust_sdk_cpu_per_delta"), "the engine's stream state and sentence cutting")
     ratio("CPU per delta: NIF (whole VM) / engine without BEAM", val(ev, "nif_cpu_per_delta"),
           val(ev, "engine_cpu_per_delta"), "term building, enif_send and the receiving process")
+    ratio("CPU per delta: NIF, +sbwt none / default busy-wait", val(ev, "nif_cpu_per_delta"),
+          val(ev, "nif_sbwt_default_cpu_per_delta"),
+          "what waking a sleeping scheduler for every message costs")
     ratio("CPU per delta: old floor (block_on) / raw Rust SDK", val(ev, "rust_sdk_blockon_cpu_per_delta"),
           val(ev, "rust_sdk_cpu_per_delta"), "the cost of waiting on a stream from outside the runtime")
     ratio("segmenter: NIF push_many (16 per call) / native Rust deltas", val(seg, "nif_deltas_batch16"),

@@ -25,7 +25,11 @@ defmodule AybizaBench.Stream do
   # --- events ------------------------------------------------------------------------------
 
   # The two transports of the same model: ConverseStream and the Messages API over SSE.
-  defp transports, do: [{"nif", [api: :converse]}, {"nif_sse", [api: :messages]}]
+  # BENCH_NIF_LABEL renames the rows, for a second run of a section under other VM flags.
+  defp transports do
+    label = System.get_env("BENCH_NIF_LABEL", "nif")
+    [{label, [api: :converse]}, {label <> "_sse", [api: :messages]}]
+  end
 
   def events, do: Enum.each(transports(), fn {label, api} -> events(label, api) end)
 

@@ -4,6 +4,11 @@ Rows are `section<TAB>metric<TAB>value<TAB>unit<TAB>note` lines, from the Rust b
 Elixir scripts and the boto3 script; anything else in the input (build output) is ignored.
 Every ratio compares figures of this same run, because these machines are noisy.
 
+bin/bench runs every measurement BENCH_RUNS times (default 3), so a (section, metric) pair
+can appear several times: the table shows the median, and the spread as min-max over the runs
+with its width relative to the median. A concurrency row shows the smallest level reached (the
+level that held in every run), a long_schedule count the largest. Ratios use the medians.
+
     python3 bench/report.py bench/results/rows.tsv bench/results/latest.md
 """
 import math
@@ -14,7 +19,8 @@ ORDER = ["machine", "segmenter", "events", "ttfs", "latency", "concurrency", "me
 
 
 def read(path):
-    rows = {}
+    """(section, metric) -> (value, unit, note, samples); the value aggregates the samples."""
+    seen = {}
     for line in open(path, encoding="utf-8", errors="replace"):
         parts = line.rstrip("\n").split("\t")
         if len(parts) != 5 or parts[0] not in ORDER:
@@ -24,8 +30,40 @@ def read(path):
             v = float(value)
         except ValueError:
             v = value  # machine facts are text
-        rows[(section, metric)] = (v, unit, note)
+        if (section, metric) in seen:
+            seen[(section, metric)][0].append(v)
+        else:
+            seen[(section, metric)] = ([v], unit, note)
+    rows = {}
+    for (section, metric), (samples, unit, note) in seen.items():
+        rows[(section, metric)] = (aggregate(section, metric, samples), unit, note, samples)
     return rows
+
+
+def numbers(samples):
+    return [x for x in samples if isinstance(x, float) and not math.isnan(x)]
+
+
+def aggregate(section, metric, samples):
+    nums = numbers(samples)
+    if len(nums) != len(samples) or not nums:
+        return samples[-1]
+    if section == "concurrency":
+        return min(nums)
+    if section == "scheduler":
+        return max(nums)
+    nums = sorted(nums)
+    mid = len(nums) // 2
+    return nums[mid] if len(nums) % 2 else (nums[mid - 1] + nums[mid]) / 2
+
+
+def spread(v, samples):
+    nums = numbers(samples)
+    if len(samples) < 2 or len(nums) != len(samples):
+        return ""
+    lo, hi = min(nums), max(nums)
+    width = f" ({(hi - lo) / abs(v) * 100:.0f}%)" if isinstance(v, float) and v else ""
+    return f"{fmt(lo)} - {fmt(hi)}{width}, {len(nums)} runs"
 
 
 def fmt(v):
@@ -47,11 +85,12 @@ def main():
     rows = read(src)
     val = lambda s, m: rows.get((s, m), (None,))[0]
 
-    lines = ["| section | metric | value | unit | notes |", "|---|---|---:|---|---|"]
+    lines = ["| section | metric | value | spread (min - max) | unit | notes |",
+             "|---|---|---:|---|---|---|"]
     for section in ORDER:
-        for (s, m), (v, unit, note) in rows.items():
+        for (s, m), (v, unit, note, samples) in rows.items():
             if s == section:
-                lines.append(f"| {s} | {m} | {fmt(v)} | {unit} | {note} |")
+                lines.append(f"| {s} | {m} | {fmt(v)} | {spread(v, samples)} | {unit} | {note} |")
 
     ratios = []
 
@@ -71,6 +110,20 @@ def main():
           val(seg, "rust_native_whole"), "whole-text call through the dirty NIF")
     ratio("events/s: NIF into a BEAM process / raw Rust SDK", val(ev, "nif_deltas_per_s"),
           val(ev, "rust_sdk_deltas_per_s"), "1.00x = the library costs no throughput")
+    ratio("CPU per delta: raw Rust SDK / decode floor", val(ev, "rust_sdk_cpu_per_delta"),
+          val(ev, "decode_floor_cpu_per_delta"),
+          "what HTTP, the SDK's event types and tokio add to decoding the same bytes")
+    ratio("CPU per delta: engine without BEAM / raw Rust SDK", val(ev, "engine_cpu_per_delta"),
+          val(ev, "rust_sdk_cpu_per_delta"), "the engine's stream state and sentence cutting")
+    ratio("CPU per delta: NIF (whole VM) / engine without BEAM", val(ev, "nif_cpu_per_delta"),
+          val(ev, "engine_cpu_per_delta"), "term building, enif_send and the receiving process")
+    ratio("CPU per delta: NIF, +sbwt none / default busy-wait", val(ev, "nif_cpu_per_delta"),
+          val(ev, "nif_sbwt_default_cpu_per_delta"),
+          "what waking a sleeping scheduler for every message costs")
+    ratio("CPU per delta: old floor (block_on) / raw Rust SDK", val(ev, "rust_sdk_blockon_cpu_per_delta"),
+          val(ev, "rust_sdk_cpu_per_delta"), "the cost of waiting on a stream from outside the runtime")
+    ratio("segmenter: NIF push_many (16 per call) / native Rust deltas", val(seg, "nif_deltas_batch16"),
+          val(seg, "rust_native_deltas"), "share of native speed left with one NIF call per 16 deltas")
     ratio("events/s: boto3 / raw Rust SDK", val(ev, "boto3_deltas_per_s"),
           val(ev, "rust_sdk_deltas_per_s"), "the Python anchor")
     ratio("events/s: NIF / boto3", val(ev, "nif_deltas_per_s"), val(ev, "boto3_deltas_per_s"),
@@ -95,7 +148,7 @@ def main():
 
     # Counters are cumulative per VM: the segmenter VM's and the stream VM's last value.
     # One row per measured part (each counts its own events); the regex baseline is apart.
-    counts = [v for (s, m), (v, _, _) in rows.items()
+    counts = [v for (s, m), (v, _, _, _) in rows.items()
               if s == "scheduler" and m.startswith("long_schedule_") and m != "long_schedule_control"
               and isinstance(v, float)]
     total = sum(counts)

@@ -52,6 +52,32 @@ defmodule SegBench do
     push(seg, text, rest, at + k, n + length(Text.push(seg, binary_part(text, at, k))))
   end
 
+  # Text.push_many/2 on batches of `size` consecutive deltas (a receiver draining its mailbox
+  # several deltas at a time); returns the number of sentences.
+  def push_batched(text, cuts, size) do
+    seg = Text.new_segmenter()
+    batched(seg, text, cuts, 0, size, [], 0, 0) + length(Text.finish(seg))
+  end
+
+  defp batched(seg, _text, <<>>, _at, _size, acc, _k, n),
+    do: n + length(Text.push_many(seg, :lists.reverse(acc)))
+
+  defp batched(seg, text, cuts, at, size, acc, size, n),
+    do:
+      batched(
+        seg,
+        text,
+        cuts,
+        at,
+        size,
+        [],
+        0,
+        n + length(Text.push_many(seg, :lists.reverse(acc)))
+      )
+
+  defp batched(seg, text, <<k, rest::binary>>, at, size, acc, count, n),
+    do: batched(seg, text, rest, at + k, size, [binary_part(text, at, k) | acc], count + 1, n)
+
   # The baseline: append the delta, re-split the whole buffer, count the new sentences.
   def regex_all(text, cuts, re), do: regex(text, cuts, re, 0, "", 0)
 
@@ -102,6 +128,23 @@ AybizaBench.row(
   "MB/s",
   kb <> ", #{byte_size(all_cuts)} deltas of 1-8 bytes (one NIF call each)"
 )
+
+for size <- [4, 16] do
+  batched = SegBench.push_batched(corpus, all_cuts, size)
+  mbs = timed.(byte_size(corpus), fn -> SegBench.push_batched(corpus, all_cuts, size) end, 3)
+
+  AybizaBench.row(
+    "segmenter",
+    "nif_deltas_batch#{size}",
+    mbs,
+    "MB/s",
+    kb <> ", the same deltas, #{size} per Text.push_many/2 call"
+  )
+
+  if batched != whole_sentences do
+    IO.puts(:stderr, "segmenter.exs: push_many in #{size}s gave #{batched} sentences")
+  end
+end
 
 if streamed != whole_sentences do
   IO.puts(

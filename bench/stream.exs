@@ -25,7 +25,11 @@ defmodule AybizaBench.Stream do
   # --- events ------------------------------------------------------------------------------
 
   # The two transports of the same model: ConverseStream and the Messages API over SSE.
-  defp transports, do: [{"nif", [api: :converse]}, {"nif_sse", [api: :messages]}]
+  # BENCH_NIF_LABEL renames the rows, for a second run of a section under other VM flags.
+  defp transports do
+    label = System.get_env("BENCH_NIF_LABEL", "nif")
+    [{label, [api: :converse]}, {label <> "_sse", [api: :messages]}]
+  end
 
   def events, do: Enum.each(transports(), fn {label, api} -> events(label, api) end)
 
@@ -200,12 +204,23 @@ defmodule AybizaBench.Stream do
 
   # --- delivery latency and concurrency ------------------------------------------------------
 
+  # Converse rows keep their long-standing names; the Messages API (SSE) rows of the same
+  # levels carry an `sse_` prefix. BENCH_LATENCY_APIS [converse,messages] picks the transports.
   def latency do
+    apis =
+      System.get_env("BENCH_LATENCY_APIS", "converse,messages")
+      |> String.split(",", trim: true)
+      |> Enum.map(&String.to_existing_atom/1)
+
+    for api <- apis, do: latency(api, if(api == :converse, do: "", else: "sse_"))
+  end
+
+  defp latency(api, prefix) do
     levels = env_list("BENCH_LEVELS", [1, 100, 250, 500, 1000, 2000])
     limit_us = env_int("BENCH_P99_LIMIT_US", 5_000)
-    opts = client_opts(timeouts: [first_byte: 30_000, idle: 30_000])
+    opts = client_opts(api: api, timeouts: [first_byte: 30_000, idle: 30_000])
 
-    results = Enum.map(levels, &latency_level(&1, opts))
+    results = Enum.map(levels, &latency_level(&1, opts, prefix))
 
     best =
       results
@@ -217,14 +232,14 @@ defmodule AybizaBench.Stream do
 
     row(
       "concurrency",
-      "max_streams_p99_under_5ms",
+      "#{prefix}max_streams_p99_under_5ms",
       best,
       "streams",
-      "30 tokens/s each; levels tried #{Enum.join(levels, ",")}; text and sentence p99 < #{limit_us} us"
+      "30 tokens/s each; levels tried #{Enum.join(levels, ",")}; text and sentence p99 < #{limit_us} us; api: #{api}"
     )
   end
 
-  defp latency_level(n, opts) do
+  defp latency_level(n, opts, prefix) do
     base_mem = beam_memory_after_gc()
     base_rss = rss_bytes()
     req = request("bench-paced")
@@ -274,19 +289,21 @@ defmodule AybizaBench.Stream do
 
     wait_live_at_most(0)
 
-    note = "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed; live mid-run #{live}"
+    note =
+      "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed; live mid-run #{live}; " <>
+        "api: #{opts[:api]}"
 
     for {kind, q} <- [text: text, sentence: sentence] do
-      row("latency", "#{kind}_p50@#{n}", q.p50, "us", "#{q.n} events; " <> note)
-      row("latency", "#{kind}_p99@#{n}", q.p99, "us", note)
-      row("latency", "#{kind}_max@#{n}", q.max, "us", note)
+      row("latency", "#{prefix}#{kind}_p50@#{n}", q.p50, "us", "#{q.n} events; " <> note)
+      row("latency", "#{prefix}#{kind}_p99@#{n}", q.p99, "us", note)
+      row("latency", "#{prefix}#{kind}_max@#{n}", q.max, "us", note)
     end
 
     # With few streams the difference is below the noise of GC and allocator caches.
     if n >= 100 do
       row(
         "memory",
-        "beam_bytes_per_stream@#{n}",
+        "#{prefix}beam_bytes_per_stream@#{n}",
         (mem - base_mem - receivers) / n,
         "B",
         "mid-run minus idle, without the receiving processes (#{div(receivers, n)} B each)"
@@ -294,7 +311,7 @@ defmodule AybizaBench.Stream do
 
       row(
         "memory",
-        "rss_bytes_per_stream@#{n}",
+        "#{prefix}rss_bytes_per_stream@#{n}",
         (rss - base_rss) / n,
         "B",
         "mid-run minus idle: BEAM + tokio + sockets"

@@ -67,6 +67,8 @@ defmodule Aybiza.Native do
   def segmenter_new(_options), do: not_loaded()
   def segmenter_push(_segmenter, _delta), do: not_loaded()
   def segmenter_push_dirty(_segmenter, _delta), do: not_loaded()
+  def segmenter_push_many(_segmenter, _deltas), do: not_loaded()
+  def segmenter_push_many_dirty(_segmenter, _deltas), do: not_loaded()
   def segmenter_finish(_segmenter), do: not_loaded()
   def segmenter_finish_dirty(_segmenter), do: not_loaded()
   def split_sentences(_text, _options), do: not_loaded()

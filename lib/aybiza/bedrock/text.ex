@@ -117,6 +117,20 @@ defmodule Aybiza.Bedrock.Text do
   end
 
   @doc """
+  Adds several deltas in order with one native call: returns exactly what `push/2` of each
+  delta would return, concatenated. For a receiver that drains several deltas from its
+  mailbox at once (tiny deltas cost mostly the call, not the segmenting). `deltas` must be a
+  proper list of binaries, else `ArgumentError`.
+  """
+  @spec push_many(segmenter(), [binary()]) :: [String.t()]
+  def push_many(segmenter, deltas) when is_list(deltas) do
+    case Native.segmenter_push_many(segmenter, deltas) do
+      :dirty -> Native.segmenter_push_many_dirty(segmenter, deltas)
+      sentences -> sentences
+    end
+  end
+
+  @doc """
   Ends the stream: returns the pieces still held (zero or more). The segmenter is reset and
   may be reused for a new stream.
   """

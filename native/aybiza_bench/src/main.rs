@@ -6,13 +6,17 @@
 //! aybiza-bench corpus PATH BYTES                  write the spoken-style corpus
 //! aybiza-bench rules PATH FAST_CHARS PACED_SECS FIRST_TOKEN_MS   emulator rules file
 //! aybiza-bench segmenter PATH [MIN_SECS]          native Segmenter: whole text, 1..8-byte deltas
-//! aybiza-bench events URL STREAMS PROMPT          raw SDK ConverseStream floor: events/s, CPU/event
+//! aybiza-bench events URL STREAMS PROMPT [both|floor|blockon]  raw SDK ConverseStream floor
 //! aybiza-bench ttfs URL RUNS PROMPT FIRST_TOKEN_MS raw SDK time to first token / sentence
+//! aybiza-bench engine URL STREAMS PROMPT         the engine (state, sentences) without the BEAM
+//! aybiza-bench decode URL PROMPT [MIN_SECS [MIN_PASSES]]  decode floor: recorded bytes, no HTTP
 //! ```
 //!
 //! URL is a running `bedrock-emulator` (default static test credentials).
 
 mod corpus;
+mod decode;
+mod engine;
 mod rules;
 mod sdk;
 mod segmenter;
@@ -47,7 +51,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: aybiza-bench corpus PATH BYTES | rules PATH FAST_CHARS PACED_SECS FIRST_TOKEN_MS | segmenter PATH [MIN_SECS] | \
-         events URL STREAMS PROMPT | ttfs URL RUNS PROMPT FIRST_TOKEN_MS"
+         events URL STREAMS PROMPT [both|floor|blockon] | ttfs URL RUNS PROMPT FIRST_TOKEN_MS | engine URL STREAMS PROMPT | decode URL PROMPT [MIN_SECS [MIN_PASSES]]"
     );
     ExitCode::from(2)
 }
@@ -69,10 +73,18 @@ fn main() -> ExitCode {
             let secs = arg(2).and_then(|v| v.parse().ok()).unwrap_or(1.0);
             segmenter::run(&args[1], secs)
         }
-        (Some("events"), 4) => match num(2) {
-            Some(n) => sdk::events(&args[1], n as usize, &args[3]),
+        (Some("events"), 4 | 5) => match num(2) {
+            Some(n) => sdk::events(&args[1], n as usize, &args[3], arg(4).unwrap_or("both")),
             None => return usage(),
         },
+        (Some("engine"), 4) => match num(2) {
+            Some(n) => engine::events(&args[1], n as usize, &args[3]),
+            None => return usage(),
+        },
+        (Some("decode"), 3..=5) => {
+            let secs = arg(3).and_then(|v| v.parse().ok()).unwrap_or(1.0);
+            decode::run(&args[1], &args[2], secs, num(4).unwrap_or(1))
+        }
         (Some("ttfs"), 5) => match (num(2), num(4)) {
             (Some(n), Some(ms)) => sdk::ttfs(&args[1], n as usize, &args[3], ms),
             _ => return usage(),

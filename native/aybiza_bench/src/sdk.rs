@@ -1,6 +1,20 @@
 //! The floor: a plain Rust loop over `aws-sdk-bedrockruntime` ConverseStream against the
-//! emulator, with nothing of ours on the path (no engine, no BEAM). What the library adds
-//! is measured against this.
+//! emulator, with nothing of ours on the path (no engine state, no sentences, no BEAM). What
+//! the library adds is measured against this.
+//!
+//! Configuration, identical to the engine's where the engine's is the faster one:
+//! - the SDK client is the engine's own cached client (`aybiza_engine::clients::client_for`:
+//!   `aws_config::defaults(latest)`, the engine's hyper + rustls(ring) connector, stalled-stream
+//!   protection at the SDK default), retries disabled per call as the engine does;
+//! - the loop runs as a task on the engine's runtime (`aybiza_engine::runtime::runtime()`:
+//!   multi-thread, one worker per core, 2..8), not in `block_on` on the main thread. The old
+//!   floor did the latter: every frame's socket read is noticed by a worker (the IO driver),
+//!   which then has to wake the main thread blocked in `block_on`: a futex round trip and two
+//!   context switches per event, which is why it was slower than the engine built on it.
+//!   `events` still prints that variant as `rust_sdk_blockon_*` so the difference stays
+//!   visible.
+//!
+//! Streams run one after another, as the NIF side of the same table does.
 
 use crate::{cpu_us, quantile, row};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
@@ -15,13 +29,14 @@ use std::time::Instant;
 
 pub const MODEL: &str = "us.anthropic.claude-opus-4-7";
 // The emulator's default static test credentials.
-const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
-const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+pub const KEY_ID: &str = "AKIAIOSFODNN7EXAMPLE";
+pub const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
 
-fn client(url: &str) -> Client {
+/// An SDK client of its own (the old floor's): `Config::builder()` with the engine's HTTPS
+/// client. Used for the `blockon` variant and for recording a stream's bytes.
+pub fn own_client(url: &str) -> Client {
     let conf = aws_sdk_bedrockruntime::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        // The engine's own HTTPS client: the floor runs on the same connection stack.
         .http_client(aybiza_engine::clients::https_client())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new(KEY_ID, SECRET, None, None, "bench"))
@@ -31,7 +46,29 @@ fn client(url: &str) -> Client {
     Client::from_conf(conf)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
+/// The engine's own cached SDK client for the emulator at `url`.
+async fn engine_client(url: &str) -> Result<Client, String> {
+    let config = aybiza_engine::config::decode_config(&serde_json::json!({
+        "region": "us-east-1",
+        "endpoint": url,
+        "credentials": {"type": "static", "access_key_id": KEY_ID, "secret_access_key": SECRET},
+    }))
+    .map_err(|e| format!("client config: {e:?}"))?;
+    Ok(aybiza_engine::clients::client_for(&config).await)
+}
+
+/// Runs `fut` as a task on the engine's runtime and waits for it from this thread.
+fn on_engine_runtime<F, T>(fut: F) -> Result<T, String>
+where
+    F: std::future::Future<Output = Result<T, String>> + Send + 'static,
+    T: Send + 'static,
+{
+    let rt = aybiza_engine::runtime::runtime();
+    rt.block_on(rt.spawn(fut)).map_err(|e| e.to_string())?
+}
+
+/// A default multi-thread runtime of its own (the old floor's).
+pub fn private_runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -40,15 +77,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 /// What one stream saw.
 #[derive(Default)]
-struct Seen {
+pub struct Seen {
     events: u64,
-    text_deltas: u64,
+    pub text_deltas: u64,
     /// From the call to the first text delta / first finished sentence, in µs.
     first_token_us: Option<f64>,
     first_sentence_us: Option<f64>,
 }
 
-async fn one_stream(client: &Client, prompt: &str, segment: bool) -> Result<Seen, String> {
+pub async fn one_stream(client: &Client, prompt: &str, segment: bool) -> Result<Seen, String> {
     let start = Instant::now();
     let msg = Message::builder()
         .role(ConversationRole::User)
@@ -61,6 +98,11 @@ async fn one_stream(client: &Client, prompt: &str, segment: bool) -> Result<Seen
         .messages(msg)
         // As the Elixir and boto3 sides send: the reply must not be cut at the default limit.
         .inference_config(InferenceConfiguration::builder().max_tokens(8192).build())
+        .customize()
+        .config_override(
+            aws_sdk_bedrockruntime::config::Builder::default()
+                .retry_config(RetryConfig::disabled()),
+        )
         .send()
         .await
         .map_err(|e| format!("converse_stream: {e:?}"))?;
@@ -85,55 +127,108 @@ async fn one_stream(client: &Client, prompt: &str, segment: bool) -> Result<Seen
     Ok(seen)
 }
 
+/// `streams` streams one after another on `client`: (events, text deltas, wall s, CPU µs).
+async fn sequential(
+    client: &Client,
+    streams: usize,
+    prompt: &str,
+) -> Result<(u64, u64, f64, f64), String> {
+    one_stream(client, prompt, false).await?; // warm: connection pool, signing keys
+    let cpu0 = cpu_us();
+    let t0 = Instant::now();
+    let (mut events, mut deltas) = (0, 0);
+    for _ in 0..streams {
+        let s = one_stream(client, prompt, false).await?;
+        events += s.events;
+        deltas += s.text_deltas;
+    }
+    Ok((events, deltas, t0.elapsed().as_secs_f64(), cpu_us() - cpu0))
+}
+
+fn event_rows(label: &str, streams: usize, r: (u64, u64, f64, f64), how: &str) {
+    let (events, deltas, secs, cpu) = r;
+    let note = format!(
+        "{streams} streams x {} deltas; {how}",
+        deltas / streams.max(1) as u64
+    );
+    let deltas = deltas.max(1) as f64;
+    row(
+        "events",
+        &format!("{label}_events_per_s"),
+        events as f64 / secs,
+        "ev/s",
+        &note,
+    );
+    row(
+        "events",
+        &format!("{label}_deltas_per_s"),
+        deltas / secs,
+        "ev/s",
+        &note,
+    );
+    row(
+        "events",
+        &format!("{label}_cpu_per_delta"),
+        cpu / deltas,
+        "us",
+        &note,
+    );
+}
+
 /// Streams `streams` replies one after another and reports stream events per second and CPU
-/// time per event of this whole process (SDK, hyper, tokio).
-pub fn events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
-    let rt = runtime()?;
-    rt.block_on(async {
-        let client = client(url);
-        one_stream(&client, prompt, false).await?; // warm: connection pool, signing keys
-        let cpu0 = cpu_us();
-        let t0 = Instant::now();
-        let (mut events, mut deltas) = (0, 0);
-        for _ in 0..streams {
-            let s = one_stream(&client, prompt, false).await?;
-            events += s.events;
-            deltas += s.text_deltas;
-        }
-        let secs = t0.elapsed().as_secs_f64();
-        let cpu = cpu_us() - cpu0;
-        let note = format!("{streams} streams x {} deltas", deltas / streams as u64);
-        row(
-            "events",
-            "rust_sdk_events_per_s",
-            events as f64 / secs,
-            "ev/s",
-            &note,
-        );
-        row(
-            "events",
-            "rust_sdk_deltas_per_s",
-            deltas as f64 / secs,
-            "ev/s",
-            &note,
-        );
-        row(
-            "events",
-            "rust_sdk_cpu_per_delta",
-            cpu / deltas as f64,
-            "us",
-            &note,
-        );
-        Ok(())
-    })
+/// time per delta of this whole process (SDK, hyper, tokio): the floor (engine client and
+/// runtime, loop in a task), then the old floor (own client, loop in `block_on`).
+/// `which`: `both` (the table), `floor` or `blockon` alone (for instruction counts).
+pub fn events(url: &str, streams: usize, prompt: &str, which: &str) -> Result<(), String> {
+    if !matches!(which, "both" | "floor" | "blockon") {
+        return Err(format!("events: unknown variant {which:?}"));
+    }
+    if which != "blockon" {
+        floor_events(url, streams, prompt)?;
+    }
+    if which != "floor" {
+        blockon_events(url, streams, prompt)?;
+    }
+    Ok(())
+}
+
+fn floor_events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
+    let (u, p) = (url.to_string(), prompt.to_string());
+    let floor = on_engine_runtime(async move {
+        let client = engine_client(&u).await?;
+        sequential(&client, streams, &p).await
+    })?;
+    event_rows(
+        "rust_sdk",
+        streams,
+        floor,
+        "engine SDK client + engine runtime, loop in a runtime task",
+    );
+    Ok(())
+}
+
+fn blockon_events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
+    let rt = private_runtime()?;
+    let blockon = rt.block_on(async {
+        let client = own_client(url);
+        sequential(&client, streams, prompt).await
+    })?;
+    event_rows(
+        "rust_sdk_blockon",
+        streams,
+        blockon,
+        "own Config::builder client, default runtime, loop in block_on (the old floor)",
+    );
+    Ok(())
 }
 
 /// Time to first token and first sentence, `runs` times in a row, p50 beyond the emulator's
 /// own first-token delay.
 pub fn ttfs(url: &str, runs: usize, prompt: &str, first_token_ms: u64) -> Result<(), String> {
-    let rt = runtime()?;
-    rt.block_on(async {
-        let client = client(url);
+    let (url, prompt) = (url.to_string(), prompt.to_string());
+    on_engine_runtime(async move {
+        let client = engine_client(&url).await?;
+        let prompt = prompt.as_str();
         one_stream(&client, prompt, true).await?;
         let (mut tok, mut sent) = (Vec::new(), Vec::new());
         let delay = first_token_ms as f64 * 1000.0;

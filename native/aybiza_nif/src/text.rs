@@ -209,14 +209,16 @@ fn locked<T>(segmenter: &SegmenterResource, f: impl FnOnce(&mut Segmenter) -> T)
 /// Pushes raw bytes (a delta may end inside a UTF-8 character) on the normal scheduler, or
 /// returns `:dirty` without doing anything when the delta plus the held text is large or
 /// another process holds the segmenter: the facade then calls `segmenter_push_dirty`.
+/// The resource is borrowed from the argument term (alive for the call) rather than taken as
+/// a `ResourceArc`, which would pay a keep and a release (two atomics) on every delta.
 #[rustler::nif]
 fn segmenter_push<'a>(
     env: rustler::Env<'a>,
-    segmenter: ResourceArc<SegmenterResource>,
+    segmenter: &'a SegmenterResource,
     delta: Binary<'a>,
 ) -> Term<'a> {
     let bytes = delta.as_slice();
-    match on_normal_scheduler(&segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
+    match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
         Some(sentences) => sentences.encode(env),
         None => atoms::dirty().encode(env),
     }
@@ -227,13 +229,65 @@ fn segmenter_push_dirty(segmenter: ResourceArc<SegmenterResource>, delta: Binary
     locked(&segmenter, |s| s.push_bytes(delta.as_slice()))
 }
 
+/// Largest batch `segmenter_push_many` takes on a normal scheduler (with the byte bound).
+const NORMAL_SCHEDULER_DELTAS: usize = 4096;
+
+/// The binaries of a proper list of binaries, or `badarg` (improper list, other element).
+/// The list is walked once up front so a bad element leaves the segmenter untouched.
+fn delta_list<'a>(deltas: Term<'a>) -> NifResult<(Vec<Binary<'a>>, usize)> {
+    let len = deltas.list_length().map_err(|_| Error::BadArg)?;
+    let mut out = Vec::with_capacity(len);
+    let mut bytes = 0usize;
+    for term in deltas.into_list_iterator()? {
+        let bin: Binary = term.decode()?;
+        bytes = bytes.saturating_add(bin.len());
+        out.push(bin);
+    }
+    Ok((out, bytes))
+}
+
+fn push_each(s: &mut Segmenter, deltas: &[Binary]) -> Vec<String> {
+    let mut sentences = Vec::new();
+    for d in deltas {
+        s.push_bytes_into(d.as_slice(), &mut sentences);
+    }
+    sentences
+}
+
+/// Pushes a list of deltas in order with one call: the same sentences as one
+/// `segmenter_push` per delta, concatenated, without a NIF call per delta. `:dirty` as
+/// `segmenter_push` does when the batch is large (bytes or count) or the segmenter busy.
+#[rustler::nif]
+fn segmenter_push_many<'a>(
+    env: rustler::Env<'a>,
+    segmenter: &'a SegmenterResource,
+    deltas: Term<'a>,
+) -> NifResult<Term<'a>> {
+    let (deltas, bytes) = delta_list(deltas)?;
+    if deltas.len() > NORMAL_SCHEDULER_DELTAS {
+        return Ok(atoms::dirty().encode(env));
+    }
+    Ok(
+        match on_normal_scheduler(segmenter, bytes, |s| push_each(s, &deltas)) {
+            Some(sentences) => sentences.encode(env),
+            None => atoms::dirty().encode(env),
+        },
+    )
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn segmenter_push_many_dirty(
+    segmenter: ResourceArc<SegmenterResource>,
+    deltas: Term,
+) -> NifResult<Vec<String>> {
+    let (deltas, _) = delta_list(deltas)?;
+    Ok(locked(&segmenter, |s| push_each(s, &deltas)))
+}
+
 /// Ends the stream on the normal scheduler, or `:dirty` (see `segmenter_push`).
 #[rustler::nif]
-fn segmenter_finish<'a>(
-    env: rustler::Env<'a>,
-    segmenter: ResourceArc<SegmenterResource>,
-) -> Term<'a> {
-    match on_normal_scheduler(&segmenter, 0, Segmenter::finish) {
+fn segmenter_finish<'a>(env: rustler::Env<'a>, segmenter: &'a SegmenterResource) -> Term<'a> {
+    match on_normal_scheduler(segmenter, 0, Segmenter::finish) {
         Some(sentences) => sentences.encode(env),
         None => atoms::dirty().encode(env),
     }

@@ -149,27 +149,28 @@ defmodule Aybiza.RawStreamTelemetryTest do
   end
 
   test "events go straight from the engine to the receiver: no process in between" do
-    {_emulator, client} = emulator(rules: [[reply: "We open at nine. See you."]])
+    {_emulator, client} = emulator(rules: [long_reply()])
     observer = Process.whereis(StreamSpan)
-    # A suspended observer cannot forward anything: every event, terminal included, arrives.
+    # A suspended observer forwards nothing: events keep arriving while it cannot run.
     :ok = :sys.suspend(observer)
 
     try do
       before = MapSet.new(Process.list())
       {:ok, ref} = Bedrock.stream(request(), client)
-      events = collect_events(ref, 10_000)
-      assert {:done, _} = List.last(events)
-      assert [{0, _}, {1, _}] = sentences(events)
+      assert_receive {:aybiza_bedrock, ^ref, {:sentence, 0, _}}, 10_000
+      assert_receive {:aybiza_bedrock, ^ref, {:sentence, 1, _}}, 10_000
+      # Mid-stream, no process was started for the call (the old relay was one).
       spawned = MapSet.difference(MapSet.new(Process.list()), before)
-      # No relay: no process started for the call lives on (the emulator's own are NIF tasks).
       assert Enum.filter(spawned, &Process.alive?/1) == []
+      :ok = Bedrock.cancel(ref)
+      assert {:error, %Error{reason: :cancelled}} = List.last(collect_events(ref, 5_000))
       assert spans() |> Enum.map(&elem(&1, 0)) == [:start]
     after
       :sys.resume(observer)
     end
 
-    # Resumed, the observer closes the span from the message it was sent.
-    assert [{:stop, _, _}] = spans()
+    # Resumed, the observer closes the span from the one message it was sent.
+    assert [{:exception, _, %{reason: :cancelled}}] = spans()
   end
 
   test "with the observer down calls still work, without a span" do

@@ -76,6 +76,23 @@ defmodule Aybiza.RawStreamTelemetryTest do
     :erlang.trace(Process.whereis(StreamSpan), false, [:receive])
   end
 
+  test "config stream_telemetry: false turns the default off; telemetry: true still asks" do
+    {_emulator, client} = emulator(rules: [[reply: "Fine."]])
+    Application.put_env(:aybiza_bedrock, :stream_telemetry, false)
+
+    try do
+      {:ok, ref} = Bedrock.stream(request(), client)
+      assert {:done, _} = List.last(collect_events(ref, 10_000))
+      assert spans() == []
+
+      {:ok, ref} = Bedrock.stream(request(), client ++ [telemetry: true])
+      assert {:done, _} = List.last(collect_events(ref, 10_000))
+      assert [{:start, _, _}, {:stop, _, _}] = spans()
+    after
+      Application.delete_env(:aybiza_bedrock, :stream_telemetry)
+    end
+  end
+
   test "an error closes the span once with its reason" do
     {_emulator, client} = emulator(rules: [[reply: "Fine.", faults: "throttle"]])
     {:ok, ref} = Bedrock.stream(request(), client)

@@ -207,6 +207,31 @@ defmodule Aybiza.RawStreamTelemetryTest do
     assert [{:start, _, _}, {:stop, _, _}] = spans()
   end
 
+  test "a receiver already dead at start: the span opens and closes, reason :cancelled" do
+    {_emulator, client} = emulator(rules: [[reply: "Fine."]])
+    {dead, monitor} = spawn_monitor(fn -> :ok end)
+    assert_receive {:DOWN, ^monitor, _, _, _}
+    {:ok, _ref} = Bedrock.stream(request(), client ++ [to: dead])
+    assert [{:start, _, _}, {:exception, _, %{reason: :cancelled}}] = spans(1_000)
+    assert open_rows() == 0
+  end
+
+  test "the sweep drops orphan rows and keeps the live ones" do
+    observer = Process.whereis(StreamSpan)
+    {old_observer, monitor} = spawn_monitor(fn -> :ok end)
+    assert_receive {:DOWN, ^monitor, _, _, _}
+    long_ago = System.monotonic_time() - System.convert_time_unit(60, :second, :native)
+    live = make_ref()
+    # An open row of an earlier observer, an outcome whose caller never came, a live span.
+    :ets.insert(StreamSpan, {make_ref(), :open, {old_observer, %{}, long_ago}})
+    :ets.insert(StreamSpan, {make_ref(), :closed, {{:error, :throttled, 0}, long_ago}})
+    :ets.insert(StreamSpan, {live, :open, {observer, %{}, long_ago}})
+    send(observer, :sweep)
+    :sys.get_state(observer)
+    assert [{^live, :open, _}] = :ets.tab2list(StreamSpan)
+    :ets.delete(StreamSpan, live)
+  end
+
   test "a :telemetry option that is not a boolean is refused, not ignored" do
     assert_raise ArgumentError, fn -> Bedrock.stream(request(), telemetry: :yes) end
   end

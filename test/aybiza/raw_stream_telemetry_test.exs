@@ -207,6 +207,41 @@ defmodule Aybiza.RawStreamTelemetryTest do
     assert [{:start, _, _}, {:stop, _, _}] = spans()
   end
 
+  test "receivers killed at any point of their streams: every span closes once" do
+    # Killed while the engine is sending: a send can fail before the receiver's monitor
+    # fires, and the call then ends with no terminal sent; the span closes all the same.
+    {_emulator, client} = emulator(rules: [[reply: String.duplicate("Word by word we go. ", 40)]])
+
+    test = self()
+
+    receivers =
+      for n <- 1..30 do
+        spawn(fn ->
+          {:ok, ref} = Bedrock.stream(request(), client)
+          send(test, {:started, self()})
+          wait_events(ref, rem(n, 10))
+          Process.exit(self(), :kill)
+        end)
+      end
+
+    for pid <- receivers, do: assert_receive({:started, ^pid}, 5_000)
+    all = spans(1_000)
+    assert Enum.count(all, &match?({:start, _, _}, &1)) == 30
+    closes = Enum.reject(all, &match?({:start, _, _}, &1))
+    assert length(closes) == 30
+    assert open_rows() == 0
+  end
+
+  defp wait_events(_ref, 0), do: :ok
+
+  defp wait_events(ref, n) do
+    receive do
+      {:aybiza_bedrock, ^ref, _} -> wait_events(ref, n - 1)
+    after
+      2_000 -> :ok
+    end
+  end
+
   test "a receiver already dead at start: the span opens and closes, reason :cancelled" do
     {_emulator, client} = emulator(rules: [[reply: "Fine."]])
     {dead, monitor} = spawn_monitor(fn -> :ok end)

@@ -191,12 +191,14 @@ defmodule Aybiza.Bedrock do
   from Bedrock, e.g. cancelled or cut off, the engine asks CountTokens for the request's
   exact input tokens before the terminal message, so the estimated cost's input side is
   exact; this adds one round trip before that terminal).
-  `:telemetry` (default `false`, or `config :aybiza_bedrock, stream_telemetry: true`): the
-  call is a `[:aybiza_bedrock, :raw_stream, _]` telemetry span (`:start`, then exactly one
-  `:stop` or `:exception`, cancels and receiver exits included; see
-  `Aybiza.Bedrock.Telemetry`). Its events then pass through one relay process (one message
-  hop; without it the engine sends straight to the receiver); messages and `cancel/1`
-  behave the same.
+  `:telemetry` (default `true`; `config :aybiza_bedrock, stream_telemetry: false` turns the
+  default off): the call is a `[:aybiza_bedrock, :raw_stream, _]` telemetry span (`:start` in
+  the calling process, then exactly one `:stop` or `:exception`, emitted by the
+  `Aybiza.Bedrock.StreamSpan` process when the engine tells it how the call ended: done,
+  error, cancel and receiver exit included; see `Aybiza.Bedrock.Telemetry`). Events still go
+  straight from the engine to the receiver (no process in between); the engine sends one
+  more small message per call, to that process. If it is not running (the application is not
+  started, or it is restarting), calls work the same and have no span. `false`: no span.
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -229,7 +231,7 @@ defmodule Aybiza.Bedrock do
 
     telemetry? =
       case stream_opts[:telemetry] do
-        nil -> Application.get_env(:aybiza_bedrock, :stream_telemetry, false) == true
+        nil -> Application.get_env(:aybiza_bedrock, :stream_telemetry, true) != false
         value when is_boolean(value) -> value
         other -> raise ArgumentError, ":telemetry must be a boolean, got: #{inspect(other)}"
       end
@@ -264,12 +266,17 @@ defmodule Aybiza.Bedrock do
 
     with {:ok, config} <- Config.client_config(client_opts),
          {:ok, operation} <- streaming_operation(operation, request, api, endpoint) do
-      if telemetry? do
+      observer = if telemetry?, do: Aybiza.Bedrock.StreamSpan.observer()
+
+      if observer do
+        started = System.monotonic_time()
         metadata = %{model_id: span_model(request), region: config.region}
 
-        Aybiza.Bedrock.StreamSpan.start(to, metadata, fn relay ->
-          start(operation, request, config, relay, native_opts)
-        end)
+        with {:ok, ref} = ok <-
+               start(operation, request, config, to, Map.put(native_opts, :observer, observer)) do
+          Aybiza.Bedrock.StreamSpan.opened(ref, observer, metadata, started)
+          ok
+        end
       else
         start(operation, request, config, to, native_opts)
       end
@@ -460,8 +467,6 @@ defmodule Aybiza.Bedrock do
   @spec cancel(stream_ref()) :: :ok
   def cancel(ref) do
     Native.cancel(ref)
-    # With `telemetry: true` the terminal goes through the stream's relay: wait for it.
-    Aybiza.Bedrock.StreamSpan.await_cancelled(ref)
   end
 
   # After a cancel the terminal `cancelled` error follows within milliseconds: consume it so

@@ -31,6 +31,10 @@ defmodule Aybiza.Bedrock.Application do
        the `:pg` scope, breaker sync, admission membership); with
        `config :aybiza_bedrock, :cluster, enabled: false`, only node-local admission.
        Until it runs, breakers and admission work node-locally.
+    7. `Aybiza.Bedrock.StreamSpan` - closes the telemetry spans of raw
+       `Aybiza.Bedrock.stream/2` calls (the engine tells it how each call ended; it owns
+       their ETS rows). Last, so its restart restarts nothing else; while it is down, raw
+       streams run without a span, and the spans it had open are not closed.
 
   Restarting the client or the monitor leaves the tables (breaker states, metrics) as they
   were.
@@ -66,7 +70,8 @@ defmodule Aybiza.Bedrock.Application do
       Aybiza.AWS.BedrockClient,
       Aybiza.Bedrock.PerformanceMonitor,
       Aybiza.Bedrock.ConversationMemory.Supervisor,
-      Aybiza.Bedrock.Cluster.Supervisor
+      Aybiza.Bedrock.Cluster.Supervisor,
+      Aybiza.Bedrock.StreamSpan
     ]
   end
 end

@@ -1,207 +1,130 @@
 defmodule Aybiza.Bedrock.StreamSpan do
   @moduledoc false
-  # The telemetry span of a raw `Aybiza.Bedrock.stream/2` call (`telemetry: true`, or
-  # `config :aybiza_bedrock, stream_telemetry: true`): the engine sends to a small relay that
-  # forwards every message unchanged to the receiver and emits
-  # `[:aybiza_bedrock, :raw_stream, :start]` then exactly one `:stop` or `:exception`
-  # (cancel, receiver exit and relay death included). Off by default: a raw stream is the
-  # zero-hop path, and `Aybiza.AWS.BedrockClient` has its own spans around it.
+  # The telemetry span of a raw `Aybiza.Bedrock.stream/2` call, without a process between the
+  # engine and the receiver. The caller emits `[:aybiza_bedrock, :raw_stream, :start]` and
+  # keeps the span's metadata in an ETS row keyed by the stream ref; the call carries this
+  # process's pid as its `observer`, and the native sink, right after it sends the receiver
+  # the one terminal (or when the call ends without one: its receiver was gone), sends this
+  # process one small `{:aybiza_bedrock_span, ref, outcome}`. This process then emits the
+  # one `:stop` or `:exception` and deletes the row. Events never pass through here.
   #
-  # One terminal whatever dies, as in `Aybiza.Bedrock.Turn.Relay`: the relay hands the
-  # terminal to a guard that forwards it; if the relay dies first the guard cancels the
-  # engine call, closes the span and sends `{:error, %Aybiza.Error{reason: :internal}}`.
+  # The caller and this process race for the row (a call can end before the caller wrote
+  # it): both use `insert_new`, and whoever finds the other's row closes the span. Rows are
+  # bounded (`@max_open`: past it a call runs without a span) and swept: a closed row whose
+  # caller never came (killed between the NIF's return and its insert), an open row of an
+  # earlier incarnation of this process. If this process is down, calls run unchanged and
+  # have no span; spans open when it restarts are never closed (their stop went to the old
+  # pid).
 
-  alias Aybiza.Error
+  use GenServer
+
   alias Aybiza.Bedrock.Telemetry
-  alias Aybiza.Bedrock.Turn.Relay
+
+  @table __MODULE__
+  @max_open 100_000
+  @sweep_ms 5_000
 
   @doc false
-  # Starts the relay; `start_call.(relay_pid)` starts the engine call with that receiver and
-  # returns `{:ok, ref}` or `{:error, error}`.
-  @spec start(pid(), map(), (pid() -> {:ok, term()} | {:error, Error.t()})) ::
-          {:ok, term()} | {:error, Error.t()}
-  def start(to, metadata, start_call) do
-    parent = self()
-    ack = make_ref()
-    started = System.monotonic_time()
+  def start_link(opts \\ []), do: GenServer.start_link(__MODULE__, opts, name: __MODULE__)
 
-    guard =
-      spawn(fn ->
-        guard = self()
+  @doc false
+  # The observer pid for a new span, or `nil` (no observer, or too many open spans).
+  @spec observer() :: pid() | nil
+  def observer do
+    with pid when is_pid(pid) <- Process.whereis(__MODULE__),
+         size when is_integer(size) and size < @max_open <- :ets.info(@table, :size) do
+      pid
+    else
+      _ -> nil
+    end
+  end
 
-        {relay, monitor} =
-          spawn_monitor(fn ->
-            receive do
-              {:watch, ^ack, ref} ->
-                register(ref, guard)
-                send(parent, {ack, :watching})
-                Process.monitor(to)
+  @doc false
+  # Called by the caller once the engine call started with `observer`: emits `:start` and
+  # records the span (or closes it at once if the call already ended).
+  @spec opened(term(), pid(), map(), integer()) :: :ok
+  def opened(ref, observer, metadata, started) do
+    emit([:start], %{system_time: System.system_time(), monotonic_time: started}, metadata)
 
-                emit(
-                  [:start],
-                  %{system_time: System.system_time(), monotonic_time: started},
-                  metadata
-                )
-
-                relay(ref, to, guard, metadata, started)
-
-              {:abort, ^ack} ->
-                send(guard, {:terminal, self(), :none})
-            end
-          end)
-
-        send(parent, {ack, :relay, relay})
-        guard(relay, monitor, to, metadata, started, nil)
-      end)
-
-    relay =
-      receive do
-        {^ack, :relay, pid} -> pid
+    unless :ets.insert_new(@table, {ref, :open, {observer, metadata, started}}) do
+      case :ets.take(@table, ref) do
+        [{_, :closed, {outcome, _at}}] -> close(outcome, metadata, started)
+        _ -> :ok
       end
-
-    _ = guard
-
-    case start_call.(relay) do
-      {:ok, ref} = ok ->
-        send(relay, {:watch, ack, ref})
-        send(guard, {:ref, ref})
-
-        receive do
-          {^ack, :watching} -> ok
-        end
-
-      {:error, _} = error ->
-        send(relay, {:abort, ack})
-        error
     end
-  end
 
-  @doc false
-  # Cancels a raw stream's relay, if it has one: waits until its terminal is forwarded.
-  @spec await_cancelled(term()) :: :ok
-  def await_cancelled(ref) do
-    case lookup(ref) do
-      nil ->
-        :ok
-
-      {relay, guard} ->
-        relay_monitor = Process.monitor(relay)
-        guard_monitor = Process.monitor(guard)
-
-        receive do
-          {:DOWN, ^relay_monitor, _, _, _} -> :ok
-        end
-
-        receive do
-          {:DOWN, ^guard_monitor, _, _, _} -> :ok
-        end
-
-        :ok
-    end
-  end
-
-  defp lookup(ref) do
-    case Registry.lookup(Relay.registry(), {:raw_stream, ref}) do
-      [{relay, guard}] -> {relay, guard}
-      [] -> nil
-    end
+    :ok
   rescue
-    ArgumentError -> nil
+    # The table is gone (the observer is restarting): its stop went nowhere either.
+    ArgumentError -> :ok
   end
 
-  defp register(ref, guard) do
-    Registry.register(Relay.registry(), {:raw_stream, ref}, guard)
-  rescue
-    ArgumentError -> :error
+  @impl true
+  def init(_opts) do
+    :ets.new(@table, [:named_table, :public, :set, write_concurrency: true])
+    Process.send_after(self(), :sweep, @sweep_ms)
+    {:ok, nil}
   end
 
-  defp relay(ref, to, guard, metadata, started) do
-    receive do
-      {:aybiza_bedrock, ^ref, {:done, summary}} = message ->
-        usage = (is_map(summary) && Map.get(summary, :usage)) || %{}
+  @impl true
+  def handle_info({:aybiza_bedrock_span, ref, outcome}, state) do
+    case :ets.take(@table, ref) do
+      [{_, :open, {_observer, metadata, started}}] ->
+        close(outcome, metadata, started)
 
-        emit(
-          [:stop],
-          %{
-            duration: System.monotonic_time() - started,
-            input_tokens: Map.get(usage, :input_tokens, 0),
-            output_tokens: Map.get(usage, :output_tokens, 0),
-            cost: nanodollars(is_map(summary) && Map.get(summary, :cost))
-          },
-          Map.merge(metadata, %{stop_reason: is_map(summary) && Map.get(summary, :stop_reason)})
-        )
-
-        send(guard, {:terminal, self(), message})
-
-      {:aybiza_bedrock, ^ref, {:error, error}} = message ->
-        cost =
-          case error do
-            %{delivered: %{cost: cost}} -> nanodollars(cost)
-            _ -> 0
+      [] ->
+        # The caller has not written its row yet: leave the outcome for it.
+        unless :ets.insert_new(@table, {ref, :closed, {outcome, System.monotonic_time()}}) do
+          case :ets.take(@table, ref) do
+            [{_, :open, {_observer, metadata, started}}] -> close(outcome, metadata, started)
+            _ -> :ok
           end
+        end
 
-        emit(
-          [:exception],
-          %{duration: System.monotonic_time() - started, cost: cost},
-          Map.put(metadata, :reason, reason(error))
-        )
-
-        send(guard, {:terminal, self(), message})
-
-      {:aybiza_bedrock, ^ref, _event} = message ->
-        send(to, message)
-        relay(ref, to, guard, metadata, started)
-
-      {:DOWN, _, :process, ^to, _} ->
-        Aybiza.Native.cancel(ref)
-
-        emit(
-          [:exception],
-          %{duration: System.monotonic_time() - started, cost: 0},
-          Map.put(metadata, :reason, :cancelled)
-        )
-
-        send(guard, {:terminal, self(), :none})
-    end
-  end
-
-  defp guard(relay, monitor, to, metadata, started, ref) do
-    receive do
-      {:ref, ref} ->
-        guard(relay, monitor, to, metadata, started, ref)
-
-      {:terminal, ^relay, :none} ->
-        Process.demonitor(monitor, [:flush])
-
-      {:terminal, ^relay, message} ->
-        Process.demonitor(monitor, [:flush])
-        send(to, message)
-
-      {:DOWN, ^monitor, :process, ^relay, _reason} when ref != nil ->
-        Aybiza.Native.cancel(ref)
-
-        emit(
-          [:exception],
-          %{duration: System.monotonic_time() - started, cost: 0},
-          Map.put(metadata, :reason, :internal)
-        )
-
-        error =
-          Error.new(:internal, "the stream's telemetry relay exited before the stream ended")
-
-        send(to, {:aybiza_bedrock, ref, {:error, error}})
-
-      {:DOWN, ^monitor, :process, ^relay, _reason} ->
+      _ ->
         :ok
     end
+
+    {:noreply, state}
   end
 
-  defp reason(%Error{reason: reason}), do: reason
-  defp reason({:aybiza_error, reason, _}) when is_atom(reason), do: reason
-  defp reason(_), do: :internal
+  def handle_info(:sweep, state) do
+    cutoff = System.monotonic_time() - System.convert_time_unit(@sweep_ms, :millisecond, :native)
+    me = self()
 
-  defp nanodollars(%{nanodollars: n}) when is_integer(n), do: n
-  defp nanodollars(_), do: 0
+    :ets.select_delete(@table, [
+      {{:_, :closed, {:_, :"$1"}}, [{:<, :"$1", cutoff}], [true]},
+      {{:_, :open, {:"$1", :_, :_}}, [{:"=/=", :"$1", me}], [true]}
+    ])
+
+    Process.send_after(self(), :sweep, @sweep_ms)
+    {:noreply, state}
+  end
+
+  def handle_info(_other, state), do: {:noreply, state}
+
+  defp close({:done, input, output, cost, stop_reason}, metadata, started) do
+    emit(
+      [:stop],
+      %{
+        duration: System.monotonic_time() - started,
+        input_tokens: input,
+        output_tokens: output,
+        cost: cost
+      },
+      Map.put(metadata, :stop_reason, stop_reason)
+    )
+  end
+
+  defp close({:error, reason, cost}, metadata, started) do
+    emit(
+      [:exception],
+      %{duration: System.monotonic_time() - started, cost: cost},
+      Map.put(metadata, :reason, reason || :internal)
+    )
+  end
+
+  defp close(_outcome, metadata, started), do: close({:error, :internal, 0}, metadata, started)
 
   defp emit(suffix, measurements, metadata),
     do: Telemetry.execute([:aybiza_bedrock, :raw_stream | suffix], measurements, metadata)

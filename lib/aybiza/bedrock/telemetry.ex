@@ -38,10 +38,6 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :raw_stream, :start]` | `system_time`, `monotonic_time` | `model_id` (as requested), `region` |
   | `[:aybiza_bedrock, :raw_stream, :stop]` | `duration`, `input_tokens`, `output_tokens`, `cost` | same + `stop_reason` |
   | `[:aybiza_bedrock, :raw_stream, :exception]` | `duration`, `cost` (estimated for a cut-off stream) | same + `reason` |
-
-  Raw `Aybiza.Bedrock.stream/2` calls are spans only with `telemetry: true` (or `config
-  :aybiza_bedrock, stream_telemetry: true`): the events then pass through a relay process,
-  one message hop the default zero-hop path does not pay.
   | `[:aybiza_bedrock, :retry]` | `delay` (ms), `attempt` | `call_id`, `tenant_id`, `model_id`, `region`, `reason` |
   | `[:aybiza_bedrock, :cluster, :breaker_received]` | `lag_us` (sender's system time to receipt; `nil` for a late joiner's snapshot) | `model_id`, `region`, `origin` (the peer), `state` (after applying it); the `:state_change` events also carry `origin`: this node, or the peer whose transition was applied (`Aybiza.Bedrock.Cluster.BreakerSync`) |
   | `[:aybiza_bedrock, :admission, :admit]` | `wait_ms` | `model_id`, `region` |
@@ -53,6 +49,12 @@ defmodule Aybiza.Bedrock.Telemetry do
   | `[:aybiza_bedrock, :sonic, :start]` | `system_time`, `monotonic_time` | `session`, `model_id`, `region` (a Nova Sonic session, `Aybiza.Bedrock.Sonic`) |
   | `[:aybiza_bedrock, :sonic, :stop]` | `duration`, `input_tokens`, `output_tokens`, `audio_in_bytes`, `audio_out_bytes` | same + `connections`, `barge_ins` |
   | `[:aybiza_bedrock, :sonic, :exception]` | `duration` | same + `reason` (`:cancelled` when the receiver exited) |
+
+  Raw `Aybiza.Bedrock.stream/2` calls are spans by default (`telemetry: false`, or `config
+  :aybiza_bedrock, stream_telemetry: false`, turns them off) with no process between the
+  engine and the receiver: `:start` is emitted in the calling process, `:stop` or
+  `:exception` by the `Aybiza.Bedrock.StreamSpan` process, which the engine tells how the
+  call ended. If that process is down, raw streams run the same and emit no span.
 
   A Nova Sonic session is one span too: `:start` when `start_session/1` succeeds, then exactly
   one `:stop` (after `close/1`) or `:exception`.

@@ -5,6 +5,8 @@ rustler::atoms! {
     error,
     nil,
     aybiza_bedrock,
+    aybiza_bedrock_span,
+    observer,
     message_start,
     first_token,
     text,

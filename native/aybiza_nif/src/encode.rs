@@ -306,3 +306,37 @@ pub fn event_term<'a>(env: Env<'a>, event: &Event) -> Term<'a> {
         Event::Error(e, s) => (atoms::error(), error_term(env, e, s.as_deref())).encode(env),
     }
 }
+
+/// The telemetry observer's copy of a terminal event (`Aybiza.Bedrock.StreamSpan`): small,
+/// no text. `{:done, input_tokens, output_tokens, cost_nanodollars, stop_reason}` or
+/// `{:error, reason, cost_nanodollars}` (cost as in the error's `delivered.cost`: only for a
+/// stream that had started delivering, as Bedrock bills it); `None` for any other event.
+pub fn span_outcome_term<'a>(env: Env<'a>, event: &Event) -> Option<Term<'a>> {
+    let nanodollars = |s: &Summary| {
+        cost_of(s)
+            .map(|c| u64::try_from(c.nanodollars).unwrap_or(u64::MAX))
+            .unwrap_or(0)
+    };
+    match event {
+        Event::Done(s) => {
+            let (input, output) = s
+                .usage
+                .as_ref()
+                .map_or((0, 0), |u| (u.input_tokens, u.output_tokens));
+            let stop = match &s.stop_reason {
+                Some(r) => stop_reason_term(env, r),
+                None => atoms::nil().encode(env),
+            };
+            Some((atoms::done(), input, output, nanodollars(s), stop).encode(env))
+        }
+        Event::Error(e, s) => {
+            let reason = Atom::from_str(env, e.kind.reason()).unwrap_or_else(|_| atoms::nil());
+            let cost = match (&e.delivered, s) {
+                (Some(_), Some(s)) => nanodollars(s),
+                _ => 0,
+            };
+            Some((atoms::error(), reason, cost).encode(env))
+        }
+        _ => None,
+    }
+}

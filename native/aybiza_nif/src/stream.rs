@@ -2,7 +2,7 @@
 //! cancel it, count live calls. Every NIF here only decodes, spawns and returns.
 
 use crate::atoms;
-use crate::encode::{error_term, event_term};
+use crate::encode::{error_term, event_term, span_outcome_term};
 use crate::term_value::{term_to_value, term_to_value_with};
 use crate::text::segmenter_options_from;
 use aybiza_core::error::{Delivered, Error, ErrorKind, Phase};
@@ -81,6 +81,50 @@ struct BeamSink {
     tag_env: OwnedEnv,
     tag: rustler::env::SavedTerm,
     gate: Arc<Gate>,
+    /// The telemetry observer (`Aybiza.Bedrock.StreamSpan`), told once how the call ended.
+    observer: Option<LocalPid>,
+    /// The observer was told (exactly once: here, or in `Drop` when no terminal went out).
+    observed: bool,
+    /// A send was attempted: the call was spawned, so `Drop` runs on the engine's thread.
+    attempted: bool,
+    /// A send to the receiver failed: it is gone.
+    receiver_gone: bool,
+}
+
+impl BeamSink {
+    /// Sends `{:aybiza_bedrock_span, ref, outcome}` to the observer, once. A dead observer is
+    /// ignored: the call does not depend on it.
+    fn observe(&mut self, outcome: impl for<'a> Fn(Env<'a>) -> Option<Term<'a>>) {
+        let Some(pid) = self.observer else { return };
+        if self.observed {
+            return;
+        }
+        self.observed = true;
+        let tag_env = &self.tag_env;
+        let tag = &self.tag;
+        let _ = self.msg_env.send_and_clear(&pid, |env| {
+            let tag = tag_env.run(|te| tag.load(te).in_env(env));
+            let outcome = outcome(env).unwrap_or_else(|| atoms::nil().encode(env));
+            (atoms::aybiza_bedrock_span(), tag, outcome).encode(env)
+        });
+    }
+}
+
+impl Drop for BeamSink {
+    fn drop(&mut self) {
+        // The task ended without a terminal (its receiver was gone, or the task was dropped):
+        // the span still closes. Never on a BEAM thread: a sink that never sent was dropped
+        // by a start that failed before spawning, and no span was opened for it.
+        if self.attempted && self.observer.is_some() && !self.observed {
+            // A cancel, or a receiver that is gone (its `down` cancels the call).
+            let cancelled = self.receiver_gone || self.gate.lock().cancelled;
+            let reason = if cancelled { "cancelled" } else { "internal" };
+            self.observe(|env| {
+                let reason = Atom::from_str(env, reason).ok()?;
+                Some((atoms::error(), reason, 0u64).encode(env))
+            });
+        }
+    }
 }
 
 /// The event that may still go out once the call is cancelled: nothing but one terminal,
@@ -103,6 +147,7 @@ fn after_cancel(event: Event, state: &GateState) -> Option<Event> {
 
 impl EventSink for BeamSink {
     fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
+        self.attempted = true;
         let mut state = self.gate.lock();
         if state.terminal_sent {
             return Ok(());
@@ -134,6 +179,12 @@ impl EventSink for BeamSink {
                 _ => {}
             }
         }
+        drop(state);
+        self.receiver_gone |= result.is_err();
+        // After the receiver's terminal (sent or not: a gone receiver is a cancelled call).
+        if event.is_terminal() {
+            self.observe(|env| span_outcome_term(env, &event));
+        }
         // A failed send means the process is gone: stop the call.
         result.map_err(|_| ReceiverGone)
     }
@@ -159,7 +210,10 @@ fn invalid(env: Env, kind: ErrorKind, message: String) -> Term {
 }
 
 /// A new call handle and the sink that tags its messages with that handle.
-fn new_call(receiver: LocalPid) -> (ResourceArc<CallResource>, BeamSink) {
+fn new_call(
+    receiver: LocalPid,
+    observer: Option<LocalPid>,
+) -> (ResourceArc<CallResource>, BeamSink) {
     let gate = Arc::new(Gate::default());
     let resource = ResourceArc::new(CallResource {
         handle: Mutex::new(None),
@@ -173,6 +227,10 @@ fn new_call(receiver: LocalPid) -> (ResourceArc<CallResource>, BeamSink) {
         tag_env,
         tag,
         gate,
+        observer,
+        observed: false,
+        attempted: false,
+        receiver_gone: false,
     };
     (resource, sink)
 }
@@ -180,6 +238,23 @@ fn new_call(receiver: LocalPid) -> (ResourceArc<CallResource>, BeamSink) {
 fn attach(resource: &ResourceArc<CallResource>, handle: CallHandle) {
     if let Ok(mut slot) = resource.handle.lock() {
         *slot = Some(handle);
+    }
+}
+
+/// The `observer` of a call's options (`nil` or absent: none) and the options without it.
+fn take_observer(options: Term) -> Result<(Option<LocalPid>, Term), &'static str> {
+    let Ok(value) = options.map_get(atoms::observer()) else {
+        return Ok((None, options));
+    };
+    let rest = options
+        .map_remove(atoms::observer())
+        .map_err(|_| "invalid call options")?;
+    if value.is_atom() && value.decode::<Atom>().ok() == Some(atoms::nil()) {
+        return Ok((None, rest));
+    }
+    match value.decode::<LocalPid>() {
+        Ok(pid) => Ok((Some(pid), rest)),
+        Err(_) => Err("invalid call options: observer must be a local pid or nil"),
     }
 }
 
@@ -197,6 +272,12 @@ fn start_call<'a>(
     let op_name = operation.to_term(env).atom_to_string()?;
     let Some(op) = Operation::from_name(&op_name) else {
         return Err(rustler::Error::BadArg);
+    };
+    // `observer: pid` (a raw stream's telemetry span, `Aybiza.Bedrock.StreamSpan`) is told
+    // once how the call ended; it is no JSON value, so it is taken out of the options here.
+    let (observer, options) = match take_observer(options) {
+        Ok(taken) => taken,
+        Err(msg) => return Ok(invalid(env, ErrorKind::InvalidConfig, msg.into())),
     };
     // Options first: they carry the limits the request is converted under.
     let options = match term_to_value(options) {
@@ -239,7 +320,8 @@ fn start_call<'a>(
     let splitter =
         segmenter.map(|s| Box::new(CoreSplitter(s)) as Box<dyn aybiza_engine::SentenceSplitter>);
 
-    let (resource, sink) = new_call(receiver);
+    // `observer: pid` (a raw stream's telemetry span): told once how the call ended.
+    let (resource, sink) = new_call(receiver, observer);
     let exact_token_counts = matches!(options.get("exact_token_counts"), Some(Value::Bool(true)));
     let options = CallOptions {
         splitter,
@@ -283,7 +365,7 @@ fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
             ))
         }
     };
-    let (resource, sink) = new_call(env.pid());
+    let (resource, sink) = new_call(env.pid(), None);
     let opts = CallOptions::default();
     match aybiza_engine::start(Operation::Warm, &Value::Null, &config, opts, Box::new(sink)) {
         Ok(handle) => {

@@ -16,6 +16,16 @@ defmodule Aybiza.Bedrock.Emulator do
         %{url: Aybiza.Bedrock.Emulator.url(emulator), creds: Aybiza.Bedrock.Emulator.credentials(emulator)}
       end
 
+  ## Availability
+
+  The emulator is a cargo feature of the NIF. It is built in `:dev` and `:test` (this
+  project's tests, the demo, `bin/bench`, `bin/soak`), and left out of a `:prod` build, the
+  env a host app compiles its dependencies in, to keep that first build short. Without it,
+  `start_link/1` and `shared/0` fail with a message that says so; `available?/0` tells
+  beforehand. `AYBIZA_NIF_EMULATOR=1` at compile time keeps it in any env (a host app that
+  uses it in its own tests: `AYBIZA_NIF_EMULATOR=1 mix deps.compile aybiza_bedrock --force`),
+  `AYBIZA_NIF_EMULATOR=0` leaves it out.
+
   ## Options
 
     * `:port` - port to bind on 127.0.0.1 (default `0`, any free port)
@@ -81,6 +91,10 @@ defmodule Aybiza.Bedrock.Emulator do
       type: :worker
     }
   end
+
+  @doc "Whether the loaded NIF carries the emulator (see \"Availability\" above)."
+  @spec available?() :: boolean()
+  def available?, do: Native.emulator_built()
 
   @doc "Starts an emulator linked to the caller. See the module docs for options."
   @spec start_link(keyword()) :: GenServer.on_start()

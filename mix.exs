@@ -102,11 +102,13 @@ defmodule Mix.Tasks.Compile.AybizaNif do
     end
   end
 
-  # The embedded emulator (tests, the demo, benches) is a cargo feature: on in :dev and
-  # :test, off for :prod, the env a host app compiles its dependencies in, where it would
-  # only add build time. AYBIZA_NIF_EMULATOR=1 / 0 decides instead.
+  # The embedded emulator (tests, the demo, benches) is a cargo feature: in a :dev or :test
+  # build, left out of a :prod one (a release or Docker image), where it would only add build
+  # time. A host app compiles its dependencies in :prod whatever its own env, so the env is
+  # read from the build the NIF goes into (`_build/<env>/lib/aybiza_bedrock`), else
+  # Mix.env(). AYBIZA_NIF_EMULATOR=1 / 0 decides instead.
   @doc false
-  def cargo_features do
+  def cargo_features(app_path \\ Mix.Project.app_path()) do
     case System.get_env("AYBIZA_NIF_EMULATOR") do
       v when v in ["1", "true"] ->
         :emulator
@@ -115,10 +117,17 @@ defmodule Mix.Tasks.Compile.AybizaNif do
         :minimal
 
       v when v in [nil, ""] ->
-        if Mix.env() in [:dev, :test], do: :emulator, else: :minimal
+        if build_env(app_path) in [:dev, :test], do: :emulator, else: :minimal
 
       other ->
         Mix.raise("AYBIZA_NIF_EMULATOR=#{other}: expected 1 or 0")
+    end
+  end
+
+  defp build_env(app_path) do
+    case app_path |> Path.split() |> Enum.take(-3) do
+      [env, "lib", _app] when env in ["dev", "test", "prod"] -> String.to_atom(env)
+      _ -> Mix.env()
     end
   end
 

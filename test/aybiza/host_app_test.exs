@@ -7,14 +7,15 @@ defmodule Aybiza.HostAppTest do
   @moduletag timeout: 300_000
   @fixture Path.expand("../fixtures/host_app", __DIR__)
 
-  # The child `mix` must not inherit this run's MIX_ENV or build path. The host app calls the
-  # embedded emulator, which a :prod dependency build leaves out unless asked for.
+  # The child `mix` must not inherit this run's MIX_ENV, build path or emulator choice. The
+  # host app calls the embedded emulator, which its _build/dev build includes although Mix
+  # compiles the dependency in :prod.
   defp mix(args, env) do
     defaults = %{
       "MIX_ENV" => "dev",
       "MIX_BUILD_PATH" => nil,
       "MIX_EXS" => nil,
-      "AYBIZA_NIF_EMULATOR" => "1"
+      "AYBIZA_NIF_EMULATOR" => nil
     }
 
     env = Enum.into(env, defaults)
@@ -33,16 +34,18 @@ defmodule Aybiza.HostAppTest do
     assert out =~ ~r/done: \d+ output tokens/
   end
 
-  test "a :prod dependency build leaves the emulator out and says so when it is used" do
-    build = tmp_build("no_emulator")
+  test "a host's prod build leaves the emulator out and says so when it is used" do
+    root = tmp_build("no_emulator")
+    # Laid out like _build/prod: the Mix compiler reads the host's env from the path.
+    build = Path.join(root, "prod")
 
     try do
       {out, _status} =
         mix(
           ["run", "-e", "IO.inspect(Aybiza.Bedrock.Emulator.available?()); HostApp.voice_turn()"],
           [
+            {"MIX_ENV", "prod"},
             {"AYBIZA_CARGO_PROFILE", "dev"},
-            {"AYBIZA_NIF_EMULATOR", nil},
             {"MIX_BUILD_PATH", build}
           ]
         )
@@ -52,7 +55,7 @@ defmodule Aybiza.HostAppTest do
       assert out =~ "the embedded Bedrock emulator is not in this build", out
       assert out =~ "AYBIZA_NIF_EMULATOR=1", out
     after
-      File.rm_rf!(build)
+      File.rm_rf!(root)
     end
   end
 

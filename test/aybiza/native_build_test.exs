@@ -8,22 +8,29 @@ defmodule Aybiza.NativeBuildTest do
     assert is_integer(Aybiza.Bedrock.live_streams())
   end
 
-  test "a :test build carries the embedded emulator; :prod leaves it out unless asked" do
+  test "dev and test builds carry the embedded emulator; a prod build leaves it out" do
     assert Aybiza.Bedrock.Emulator.available?()
-    assert Mix.Tasks.Compile.AybizaNif.cargo_features() == :emulator
+    features = &Mix.Tasks.Compile.AybizaNif.cargo_features/1
+    assert features.(Mix.Project.app_path()) == :emulator
 
     env = Mix.env()
 
     try do
-      Mix.env(:prod)
       System.delete_env("AYBIZA_NIF_EMULATOR")
-      assert Mix.Tasks.Compile.AybizaNif.cargo_features() == :minimal
+      # A host app compiles dependencies in :prod; its own env is in the build path.
+      Mix.env(:prod)
+      assert features.("/app/_build/test/lib/aybiza_bedrock") == :emulator
+      assert features.("/app/_build/dev/lib/aybiza_bedrock") == :emulator
+      assert features.("/app/_build/prod/lib/aybiza_bedrock") == :minimal
+      assert features.("/tmp/custom_build/lib/aybiza_bedrock") == :minimal
       System.put_env("AYBIZA_NIF_EMULATOR", "1")
-      assert Mix.Tasks.Compile.AybizaNif.cargo_features() == :emulator
+      assert features.("/app/_build/prod/lib/aybiza_bedrock") == :emulator
+      System.put_env("AYBIZA_NIF_EMULATOR", "0")
+      assert features.("/app/_build/test/lib/aybiza_bedrock") == :minimal
       System.put_env("AYBIZA_NIF_EMULATOR", "yes")
 
       assert_raise Mix.Error, ~r/AYBIZA_NIF_EMULATOR=yes: expected 1 or 0/, fn ->
-        Mix.Tasks.Compile.AybizaNif.cargo_features()
+        features.("/app/_build/test/lib/aybiza_bedrock")
       end
     after
       Mix.env(env)

@@ -18,13 +18,12 @@ defmodule Aybiza.Bedrock.Emulator do
 
   ## Availability
 
-  The emulator is a cargo feature of the NIF. It is built in `:dev` and `:test` (this
-  project's tests, the demo, `bin/bench`, `bin/soak`), and left out of a `:prod` build, the
-  env a host app compiles its dependencies in, to keep that first build short. Without it,
-  `start_link/1` and `shared/0` fail with a message that says so; `available?/0` tells
-  beforehand. `AYBIZA_NIF_EMULATOR=1` at compile time keeps it in any env (a host app that
-  uses it in its own tests: `AYBIZA_NIF_EMULATOR=1 mix deps.compile aybiza_bedrock --force`),
-  `AYBIZA_NIF_EMULATOR=0` leaves it out.
+  The emulator is a cargo feature of the NIF, built into `:dev` and `:test` builds (this
+  project's tests, the demo; a host app's `_build/dev` and `_build/test`, although Mix
+  compiles dependencies in `:prod`) and left out of `:prod` builds (releases, Docker images),
+  where it would only add build time. Without it, `start_link/1` and `shared/0` fail with a
+  message that says so; `available?/0` tells beforehand. `AYBIZA_NIF_EMULATOR=1` or `0` at
+  compile time decides instead (`bin/soak` sets `1` for its :prod build).
 
   ## Options
 

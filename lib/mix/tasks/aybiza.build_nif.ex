@@ -18,8 +18,8 @@ defmodule Mix.Tasks.Aybiza.BuildNif do
       directory)
     * `--profile NAME` - cargo profile (default `release`)
     * `--emulator` / `--no-emulator` - include the embedded emulator
-      (`Aybiza.Bedrock.Emulator`) or not (default: as `AYBIZA_NIF_EMULATOR`, else included
-      in `:dev` and `:test`, left out in `:prod`)
+      (`Aybiza.Bedrock.Emulator`) or not (default: as `AYBIZA_NIF_EMULATOR`, else as the
+      Mix compiler decides: included in `:dev` and `:test` builds, left out of `:prod`)
 
   Works in this project and in a host app that depends on aybiza_bedrock.
   """

@@ -18,8 +18,8 @@ defmodule Mix.Tasks.Aybiza.BuildNif do
       directory)
     * `--profile NAME` - cargo profile (default `release`)
     * `--emulator` / `--no-emulator` - include the embedded emulator
-      (`Aybiza.Bedrock.Emulator`) or not (default: as `AYBIZA_NIF_EMULATOR`, else as the
-      Mix compiler decides: included in `:dev` and `:test` builds, left out of `:prod`)
+      (`Aybiza.Bedrock.Emulator`) or not (default: as `AYBIZA_NIF_EMULATOR`, else left
+      out, as in any `:prod` build: the file is meant for releases and images)
 
   Works in this project and in a host app that depends on aybiza_bedrock.
   """
@@ -39,9 +39,17 @@ defmodule Mix.Tasks.Aybiza.BuildNif do
 
     features =
       case Keyword.fetch(opts, :emulator) do
-        {:ok, true} -> :emulator
-        {:ok, false} -> :minimal
-        :error -> Mix.Tasks.Compile.AybizaNif.cargo_features()
+        {:ok, true} ->
+          :emulator
+
+        {:ok, false} ->
+          :minimal
+
+        # As for a prod build: AYBIZA_NIF_EMULATOR if set, else without the emulator.
+        :error ->
+          Mix.Tasks.Compile.AybizaNif.cargo_features(
+            Path.join(["_build", "prod", "lib", "aybiza_bedrock"])
+          )
       end
 
     built =

@@ -28,7 +28,8 @@ defmodule Mix.Tasks.Compile.AybizaNif do
       case prebuilt_path() do
         nil ->
           profile = cargo_profile()
-          {{profile, fingerprint(root)}, fn -> build!(root, profile) end}
+          features = cargo_features()
+          {{profile, features, fingerprint(root)}, fn -> build!(root, profile, features) end}
 
         path ->
           {{:prebuilt, path, file_fingerprint(path)}, fn -> path end}
@@ -56,9 +57,11 @@ defmodule Mix.Tasks.Compile.AybizaNif do
 
   @doc false
   # Builds the library with `profile` in the crate workspace at `root`; returns its path.
-  def build!(root, profile) do
-    Mix.shell().info("Compiling NIF crate #{@crate} (cargo, profile #{profile})")
+  # `features` is `:emulator` (the crate's default features) or `:minimal` (none).
+  def build!(root, profile, features \\ cargo_features()) do
+    Mix.shell().info("Compiling NIF crate #{@crate} (cargo, profile #{profile}, #{features})")
     args = ["build", "-p", @crate, "--profile", profile, "--message-format", "short"]
+    args = if features == :minimal, do: args ++ ["--no-default-features"], else: args
 
     unless System.find_executable("cargo") do
       Mix.raise(
@@ -96,6 +99,35 @@ defmodule Mix.Tasks.Compile.AybizaNif do
     case System.get_env("AYBIZA_CARGO_PROFILE") do
       nil -> if Mix.env() in [:dev, :test], do: "dev", else: "release"
       profile -> profile
+    end
+  end
+
+  # The embedded emulator (tests, the demo, benches) is a cargo feature: in a :dev or :test
+  # build, left out of a :prod one (a release or Docker image), where it would only add build
+  # time. A host app compiles its dependencies in :prod whatever its own env, so the env is
+  # read from the build the NIF goes into (`_build/<env>/lib/aybiza_bedrock`), else
+  # Mix.env(). AYBIZA_NIF_EMULATOR=1 / 0 decides instead.
+  @doc false
+  def cargo_features(app_path \\ Mix.Project.app_path()) do
+    case System.get_env("AYBIZA_NIF_EMULATOR") do
+      v when v in ["1", "true"] ->
+        :emulator
+
+      v when v in ["0", "false"] ->
+        :minimal
+
+      v when v in [nil, ""] ->
+        if build_env(app_path) in [:dev, :test], do: :emulator, else: :minimal
+
+      other ->
+        Mix.raise("AYBIZA_NIF_EMULATOR=#{other}: expected 1 or 0")
+    end
+  end
+
+  defp build_env(app_path) do
+    case app_path |> Path.split() |> Enum.take(-3) do
+      [env, "lib", _app] when env in ["dev", "test", "prod"] -> String.to_atom(env)
+      _ -> Mix.env()
     end
   end
 

@@ -1,10 +1,15 @@
 # Adversarial request terms through every NIF entry point that takes a term, in a loop:
 #   MIX_ENV=prod mix run bench/term_fuzz.exs          (TERM_FUZZ_N, default 1,000,000;
-#                                                       TERM_FUZZ_SEED, default 1)
+#     TERM_FUZZ_SEED, default 1; TERM_FUZZ_WORKERS, default one per scheduler;
+#     TERM_FUZZ_ROUND_TRIP, default 20: one started call in 20 is not cancelled)
 # Terms are deep (to 100,000 levels), wide, improper, huge (bignums, 1 MB binaries) or odd
 # (tuples, pids, refs, funs, non-UTF-8 keys), placed at random positions of a stream /
 # invoke_model_stream request, a tool result, and the catalog, cost and text functions. Calls
 # that start go to a closed port on 127.0.0.1 (no network); each must end in one terminal.
+# What costs time without adding anything is skipped: the deep and huge terms are built once
+# (persistent_term, read without copying) and reused under fresh random wrappers, and a
+# started call is cancelled at once (cancel-to-terminal is checked), except one in
+# TERM_FUZZ_ROUND_TRIP (default 20) that goes through the refused connection to its error.
 # Prints counts by outcome; exits non-zero on a NIF panic, a wrong error reason or a missing
 # terminal (a VM crash ends the run without the final line).
 alias Aybiza.Bedrock
@@ -19,7 +24,8 @@ end
 
 n = env.("TERM_FUZZ_N", 1_000_000)
 seed = env.("TERM_FUZZ_SEED", 1)
-:rand.seed(:exsss, {seed, 101, 103})
+round_trip = env.("TERM_FUZZ_ROUND_TRIP", 20)
+:persistent_term.put({:term_fuzz, :round_trip}, round_trip)
 
 defmodule TermFuzz do
   @model "anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -31,8 +37,28 @@ defmodule TermFuzz do
   ]
   @mb :binary.copy("a", 1_000_000)
 
+  @list_depths [10, 63, 64, 65, 99, 101, 1_000, 100_000]
+  @map_depths [10, 62, 63, 66, 2_000, 100_000]
+
   def nested_list(d), do: Enum.reduce(1..d, "x", fn _, acc -> [acc] end)
   def nested_map(d), do: Enum.reduce(1..d, "x", fn _, acc -> %{"a" => acc} end)
+
+  # The deep and huge terms, built once: building a 100,000-level term took longer than
+  # converting it (the converter stops at the depth limit).
+  def prebuild do
+    :persistent_term.put(
+      {__MODULE__, :lists},
+      List.to_tuple(Enum.map(@list_depths, &nested_list/1))
+    )
+
+    :persistent_term.put({__MODULE__, :maps}, List.to_tuple(Enum.map(@map_depths, &nested_map/1)))
+    :persistent_term.put({__MODULE__, :long}, List.duplicate(1, 200_000))
+  end
+
+  defp cached(key) do
+    t = :persistent_term.get({__MODULE__, key})
+    elem(t, :rand.uniform(tuple_size(t)) - 1)
+  end
 
   def term(depth) do
     case :rand.uniform(if depth > 5, do: 10, else: 15) do
@@ -43,14 +69,25 @@ defmodule TermFuzz do
       5 -> :crypto.strong_rand_bytes(:rand.uniform(16))
       6 -> Enum.random(["text", "", "ünïcode", <<0xFF, 0xFE>>])
       7 -> Enum.random([self(), make_ref(), {1, 2}, fn -> :ok end, <<1::3>>])
-      8 -> nested_list(Enum.random([10, 63, 64, 65, 99, 101, 1_000, 100_000]))
-      9 -> nested_map(Enum.random([10, 62, 63, 66, 2_000, 100_000]))
-      10 -> Enum.random([@mb, [@mb, @mb], List.duplicate(1, 200_000)])
+      # A fresh wrapper (0-2 levels of list, map or improper cell) around a prebuilt term.
+      8 -> wrap(cached(:lists))
+      9 -> wrap(cached(:maps))
+      10 -> wrap(Enum.random([@mb, [@mb, @mb], :persistent_term.get({__MODULE__, :long})]))
       11 -> for _ <- 1..:rand.uniform(5), do: term(depth + 1)
       12 -> [term(depth + 1) | term(depth + 1)]
       13 -> Map.new(1..:rand.uniform(4), fn i -> {"k#{i}", term(depth + 1)} end)
       14 -> %{Enum.random([:a, "b", 1, <<0xFF>>, {:t}, 1.5]) => term(depth + 1)}
       15 -> %{:a => term(depth + 1), "a" => 1}
+    end
+  end
+
+  defp wrap(t) do
+    case :rand.uniform(5) do
+      1 -> [t]
+      2 -> %{"w" => t}
+      3 -> [1 | t]
+      4 -> [%{"w" => [t]}]
+      5 -> t
     end
   end
 
@@ -90,7 +127,8 @@ defmodule TermFuzz do
 
   # One term through one entry point: the outcome atom.
   def run(t) do
-    case System.get_env("TERM_FUZZ_ONLY", "") |> then(&if(&1 == "", do: :rand.uniform(10), else: String.to_integer(&1))) do
+    case System.get_env("TERM_FUZZ_ONLY", "")
+         |> then(&if(&1 == "", do: :rand.uniform(10), else: String.to_integer(&1))) do
       k when k <= 6 ->
         stream(fn -> Bedrock.stream(maybe_map(request(t)), @opts) end)
 
@@ -115,14 +153,22 @@ defmodule TermFuzz do
 
   defp stream(fun) do
     case guarded(fun) do
-      {:started, ref} -> await(ref)
-      other -> other
+      {:started, ref} ->
+        # The request passed validation; the refused connection only repeats itself.
+        if :rand.uniform(:persistent_term.get({:term_fuzz, :round_trip})) != 1,
+          do: Bedrock.cancel(ref)
+
+        await(ref)
+
+      other ->
+        other
     end
   end
 
   defp await(ref) do
     receive do
       {:aybiza_bedrock, ^ref, {:done, _}} -> :done
+      {:aybiza_bedrock, ^ref, {:error, %Aybiza.Error{reason: :cancelled}}} -> :started_cancelled
       {:aybiza_bedrock, ^ref, {:error, %Aybiza.Error{}}} -> :started_then_error
       {:aybiza_bedrock, ^ref, _} -> await(ref)
     after
@@ -154,16 +200,36 @@ defmodule TermFuzz do
   end
 end
 
+TermFuzz.prebuild()
 started = System.monotonic_time(:millisecond)
 
+# One loop per scheduler (TERM_FUZZ_WORKERS), each with its own random stream: worker w of
+# seed s is reproducible alone with the same N and WORKERS.
+workers = env.("TERM_FUZZ_WORKERS", System.schedulers_online())
+
 counts =
-  Enum.reduce(1..n, %{}, fn i, acc ->
-    if rem(i, 100_000) == 0, do: IO.puts("term_fuzz: #{i} terms")
-    Map.update(acc, TermFuzz.run(TermFuzz.term(0)), 1, &(&1 + 1))
+  1..workers
+  |> Enum.map(fn w ->
+    share = div(n, workers) + if(w <= rem(n, workers), do: 1, else: 0)
+
+    Task.async(fn ->
+      :rand.seed(:exsss, {seed, 101 + w, 103})
+
+      Enum.reduce(1..share//1, %{}, fn i, acc ->
+        if rem(i, 100_000) == 0, do: IO.puts("term_fuzz: worker #{w}: #{i} terms")
+        Map.update(acc, TermFuzz.run(TermFuzz.term(0)), 1, &(&1 + 1))
+      end)
+    end)
   end)
+  |> Task.await_many(:infinity)
+  |> Enum.reduce(%{}, &Map.merge(&1, &2, fn _, a, b -> a + b end))
 
 elapsed = System.monotonic_time(:millisecond) - started
-IO.puts("term_fuzz: #{n} terms in #{elapsed} ms, seed #{seed}")
+
+IO.puts(
+  "term_fuzz: #{n} terms in #{elapsed} ms, seed #{seed}, #{workers} workers, " <>
+    "CPU #{div(elem(:erlang.statistics(:runtime), 0), 1000)} s"
+)
 
 for {outcome, count} <- Enum.sort_by(counts, &elem(&1, 1), :desc),
     do: IO.puts("  #{inspect(outcome)}: #{count}")

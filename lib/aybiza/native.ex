@@ -51,7 +51,8 @@ defmodule Aybiza.Native do
   def sonic_live_sessions, do: not_loaded()
   def sonic_models, do: not_loaded()
 
-  # --- emulator (native/aybiza_nif/src/emulator.rs) ---
+  # --- emulator (native/aybiza_nif/src/emulator.rs; emulator_absent.rs without the feature) ---
+  def emulator_built, do: not_loaded()
   def emulator_start(_config), do: not_loaded()
   def emulator_stop(_handle), do: not_loaded()
   def emulator_url(_handle), do: not_loaded()

@@ -7,9 +7,18 @@ defmodule Aybiza.HostAppTest do
   @moduletag timeout: 300_000
   @fixture Path.expand("../fixtures/host_app", __DIR__)
 
-  # The child `mix` must not inherit this run's MIX_ENV or build path.
+  # The child `mix` must not inherit this run's MIX_ENV, build path or emulator choice. The
+  # host app calls the embedded emulator, which its _build/dev build includes although Mix
+  # compiles the dependency in :prod.
   defp mix(args, env) do
-    env = Enum.into(env, %{"MIX_ENV" => "dev", "MIX_BUILD_PATH" => nil, "MIX_EXS" => nil})
+    defaults = %{
+      "MIX_ENV" => "dev",
+      "MIX_BUILD_PATH" => nil,
+      "MIX_EXS" => nil,
+      "AYBIZA_NIF_EMULATOR" => nil
+    }
+
+    env = Enum.into(env, defaults)
     System.cmd("mix", args, cd: @fixture, env: Map.to_list(env), stderr_to_stdout: true)
   end
 
@@ -23,6 +32,31 @@ defmodule Aybiza.HostAppTest do
     assert status == 0, out
     assert out =~ ~r/sentence 0: \S/
     assert out =~ ~r/done: \d+ output tokens/
+  end
+
+  test "a host's prod build leaves the emulator out and says so when it is used" do
+    root = tmp_build("no_emulator")
+    # Laid out like _build/prod: the Mix compiler reads the host's env from the path.
+    build = Path.join(root, "prod")
+
+    try do
+      {out, _status} =
+        mix(
+          ["run", "-e", "IO.inspect(Aybiza.Bedrock.Emulator.available?()); HostApp.voice_turn()"],
+          [
+            {"MIX_ENV", "prod"},
+            {"AYBIZA_CARGO_PROFILE", "dev"},
+            {"MIX_BUILD_PATH", build}
+          ]
+        )
+
+      assert out =~ ~r/Compiling NIF crate aybiza_nif \(cargo, profile dev, minimal\)/, out
+      assert out =~ ~r/^false$/m, out
+      assert out =~ "the embedded Bedrock emulator is not in this build", out
+      assert out =~ "AYBIZA_NIF_EMULATOR=1", out
+    after
+      File.rm_rf!(root)
+    end
   end
 
   test "AYBIZA_NIF_PATH installs a prebuilt NIF and needs no cargo" do

@@ -16,6 +16,15 @@ defmodule Aybiza.Bedrock.Emulator do
         %{url: Aybiza.Bedrock.Emulator.url(emulator), creds: Aybiza.Bedrock.Emulator.credentials(emulator)}
       end
 
+  ## Availability
+
+  The emulator is a cargo feature of the NIF, built into `:dev` and `:test` builds (this
+  project's tests, the demo; a host app's `_build/dev` and `_build/test`, although Mix
+  compiles dependencies in `:prod`) and left out of `:prod` builds (releases, Docker images),
+  where it would only add build time. Without it, `start_link/1` and `shared/0` fail with a
+  message that says so; `available?/0` tells beforehand. `AYBIZA_NIF_EMULATOR=1` or `0` at
+  compile time decides instead (`bin/soak` sets `1` for its :prod build).
+
   ## Options
 
     * `:port` - port to bind on 127.0.0.1 (default `0`, any free port)
@@ -90,6 +99,10 @@ defmodule Aybiza.Bedrock.Emulator do
       type: :worker
     }
   end
+
+  @doc "Whether the loaded NIF carries the emulator (see \"Availability\" above)."
+  @spec available?() :: boolean()
+  def available?, do: Native.emulator_built()
 
   @doc "Starts an emulator linked to the caller. See the module docs for options."
   @spec start_link(keyword()) :: GenServer.on_start()

@@ -17,25 +17,47 @@ defmodule Mix.Tasks.Aybiza.BuildNif do
     * `--out PATH` - where to write the library (default `libaybiza_nif.so` in the current
       directory)
     * `--profile NAME` - cargo profile (default `release`)
+    * `--emulator` / `--no-emulator` - include the embedded emulator
+      (`Aybiza.Bedrock.Emulator`) or not (default: as `AYBIZA_NIF_EMULATOR`, else left
+      out, as in any `:prod` build: the file is meant for releases and images)
 
   Works in this project and in a host app that depends on aybiza_bedrock.
   """
   use Mix.Task
 
-  @switches [out: :string, profile: :string]
+  @switches [out: :string, profile: :string, emulator: :boolean]
 
   @impl true
   def run(argv) do
     {opts, rest, invalid} = OptionParser.parse(argv, strict: @switches)
 
     if rest != [] or invalid != [] do
-      Mix.raise("usage: mix aybiza.build_nif [--out PATH] [--profile NAME]")
+      Mix.raise("usage: mix aybiza.build_nif [--out PATH] [--profile NAME] [--[no-]emulator]")
     end
 
     out = Path.expand(Keyword.get(opts, :out, "libaybiza_nif.so"))
 
+    features =
+      case Keyword.fetch(opts, :emulator) do
+        {:ok, true} ->
+          :emulator
+
+        {:ok, false} ->
+          :minimal
+
+        # As for a prod build: AYBIZA_NIF_EMULATOR if set, else without the emulator.
+        :error ->
+          Mix.Tasks.Compile.AybizaNif.cargo_features(
+            Path.join(["_build", "prod", "lib", "aybiza_bedrock"])
+          )
+      end
+
     built =
-      Mix.Tasks.Compile.AybizaNif.build!(crate_root(), Keyword.get(opts, :profile, "release"))
+      Mix.Tasks.Compile.AybizaNif.build!(
+        crate_root(),
+        Keyword.get(opts, :profile, "release"),
+        features
+      )
 
     Mix.Tasks.Compile.AybizaNif.install!(built, out)
     Mix.shell().info("Wrote #{out}\nUse it with: AYBIZA_NIF_PATH=#{out} mix compile")

@@ -21,7 +21,7 @@ use aws_smithy_runtime_api::client::http::{
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::OnceCell;
 
 type Key = (String, Option<String>, u64);
@@ -77,8 +77,8 @@ pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
                 .connect_timeout(config.timeouts.connect)
                 .build();
             // Platform roots, plus the configuration's own CA (e.g. the emulator's).
-            let mut trust = tls::TrustStore::default();
-            if let Some(pem) = &config.tls_ca_pem {
+            let mut trust = tls::TrustStore::empty().with_native_roots(native_roots_usable());
+            if let Some(pem) = config.tls_ca_pem.as_deref().filter(|p| pem_usable(p)) {
                 trust = trust.with_pem_certificate(pem.as_bytes());
             }
             SharedHttpConnector::new(
@@ -96,6 +96,31 @@ pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
             )
         })
         .clone()
+}
+
+/// Whether the platform has a root certificate rustls can use (loaded once).
+/// aws-smithy-http-client `debug_assert!`s that it has when native roots are on: a panic in
+/// a debug build on a host without ca-certificates (a slim container). Without any, native
+/// roots stay off and TLS to a public endpoint fails as an unknown issuer, an error.
+fn native_roots_usable() -> bool {
+    static USABLE: OnceLock<bool> = OnceLock::new();
+    *USABLE.get_or_init(|| {
+        let certs = rustls_native_certs::load_native_certs().certs;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add_parsable_certificates(certs).0 > 0
+    })
+}
+
+/// Whether a CA bundle parses the way aws-smithy-http-client parses it (it `expect`s that it
+/// does). `config::decode_config` already refuses any other; this keeps a panic out of the
+/// connector even for a configuration built some other way.
+fn pem_usable(pem: &str) -> bool {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+    let mut roots = rustls::RootCertStore::empty();
+    CertificateDer::pem_slice_iter(pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .is_ok_and(|ders| ders.into_iter().all(|der| roots.add(der).is_ok()))
 }
 
 /// An HTTP client on the engine's TLS stack for SDK clients built outside the engine (the

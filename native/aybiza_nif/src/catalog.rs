@@ -9,10 +9,9 @@ use aybiza_core::catalog::{
     self, estimate_tokens, CacheTtl, Catalog, CatalogError, Cost, ModelSpec, Requirements,
     ResolvedModel, RoutingOptions, Selection, Usage,
 };
-use rustler::types::map::MapIterator;
 use rustler::types::tuple::{get_tuple, make_tuple};
 use rustler::{Atom, Binary, Encoder, Env, Term, TermType};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 mod atoms {
     rustler::atoms! { ok, error, aybiza_error, nil }
@@ -375,35 +374,37 @@ fn decode_options(term: Term) -> Result<RoutingOptions, String> {
     if is_nil(term) {
         return Ok(opts);
     }
-    // Excluded pairs arrive as tuples, which the generic JSON view does not carry.
+    let rest = match normalize_keys(term_to_value(term)?) {
+        Value::Object(o) => o,
+        Value::Array(a) if a.is_empty() => Map::new(),
+        _ => return Err("expected a map or a keyword list".into()),
+    };
+    // `{model_id, region}` pairs; tuples and two-element lists both arrive as arrays.
     let mut excluded = HashSet::new();
-    let mut rest = Map::new();
-    let iter = MapIterator::new(term).ok_or("expected a map")?;
-    for (k, v) in iter {
-        let key = snake(&key_string(k)?);
-        if key == "excluded" || key == "open_circuits" {
-            let items: Vec<Term> = v.decode().map_err(|_| "excluded must be a list")?;
-            for item in items {
-                let parts: Vec<Term> = if item.get_type() == TermType::Tuple {
-                    get_tuple(item).map_err(|_| "bad tuple")?
-                } else {
-                    item.decode()
-                        .map_err(|_| "excluded entries must be {model_id, region}")?
-                };
-                match parts.as_slice() {
-                    [m, r] => {
-                        let (Some(m), Some(r)) = (as_string(*m), as_string(*r)) else {
-                            return Err(
-                                "excluded entries must be {model_id, region} strings".into()
-                            );
-                        };
-                        excluded.insert((m, r));
-                    }
-                    _ => return Err("excluded entries must be {model_id, region}".into()),
-                }
-            }
-        } else {
-            rest.insert(key, term_to_value(v)?);
+    for key in ["excluded", "open_circuits"] {
+        let pairs: Vec<(Option<&str>, Option<&str>)> = match rest.get(key) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| match item.as_array().map(Vec::as_slice) {
+                    Some([m, r]) => Ok((m.as_str(), r.as_str())),
+                    _ => Err(format!("{key} entries must be {{model_id, region}}")),
+                })
+                .collect::<Result<_, _>>()?,
+            // A list of `{:atom, "region"}` pairs reads as a keyword list.
+            Some(Value::Object(o)) => o
+                .iter()
+                .map(|(m, r)| (Some(m.as_str()), r.as_str()))
+                .collect(),
+            Some(_) => return Err(format!("{key} must be a list")),
+        };
+        for (m, r) in pairs {
+            let (Some(m), Some(r)) = (m, r) else {
+                return Err(format!(
+                    "{key} entries must be {{model_id, region}} strings"
+                ));
+            };
+            excluded.insert((m.to_string(), r.to_string()));
         }
     }
     let s = |k: &str| rest.get(k).and_then(Value::as_str).map(str::to_string);
@@ -440,10 +441,6 @@ fn as_string(term: Term) -> Option<String> {
     }
 }
 
-fn key_string(key: Term) -> Result<String, String> {
-    as_string(key).ok_or_else(|| "map keys must be atoms or strings".to_string())
-}
-
 /// `maxTokens` -> `max_tokens`; snake_case stays as is.
 fn snake(k: &str) -> String {
     let mut out = String::with_capacity(k.len() + 4);
@@ -468,81 +465,11 @@ fn normalize_keys(v: Value) -> Value {
     }
 }
 
-/// Terms from callers are shape-checked without recursion first (hardening: a deep term
-/// would overflow the recursion below). Usage, requirements and overrides are shallow; 16
-/// levels keep the recursion far inside a dirty scheduler's stack, even in a debug build.
+/// Caller terms (usage, requirements, options, overrides) through the one iterative
+/// converter: bounded depth and size, no recursion, tuples as arrays and keyword lists as
+/// objects.
 fn term_to_value(term: Term) -> Result<Value, String> {
-    let limits = aybiza_core::limits::Limits {
-        max_depth: 16,
-        ..aybiza_core::limits::Limits::default()
-    };
-    crate::term_value::check_term_shape(term, &limits)?;
-    term_to_value_unchecked(term)
-}
-
-fn term_to_value_unchecked(term: Term) -> Result<Value, String> {
-    match term.get_type() {
-        TermType::Atom => {
-            let name = term.atom_to_string().map_err(|_| "bad atom")?;
-            Ok(match name.as_str() {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                "nil" => Value::Null,
-                _ => Value::String(name),
-            })
-        }
-        TermType::Binary => as_string(term)
-            .map(Value::String)
-            .ok_or_else(|| "binary is not valid UTF-8".into()),
-        TermType::Integer => term
-            .decode::<i64>()
-            .map(|i| Value::Number(i.into()))
-            .or_else(|_| term.decode::<u64>().map(|u| Value::Number(u.into())))
-            .map_err(|_| "integer out of range".into()),
-        TermType::Float => {
-            let f: f64 = term.decode().map_err(|_| "bad float")?;
-            Number::from_f64(f)
-                .map(Value::Number)
-                .ok_or_else(|| "float is not finite".into())
-        }
-        TermType::List => {
-            let items: Vec<Term> = term.decode().map_err(|_| "improper list")?;
-            // A keyword list becomes an object.
-            let is_keyword = !items.is_empty()
-                && items.iter().all(|i| {
-                    i.get_type() == TermType::Tuple
-                        && get_tuple(*i)
-                            .is_ok_and(|t| t.len() == 2 && t[0].get_type() == TermType::Atom)
-                });
-            if is_keyword {
-                let mut map = Map::new();
-                for i in items {
-                    let t = get_tuple(i).map_err(|_| "bad tuple")?;
-                    map.insert(key_string(t[0])?, term_to_value_unchecked(t[1])?);
-                }
-                return Ok(Value::Object(map));
-            }
-            items
-                .into_iter()
-                .map(term_to_value_unchecked)
-                .collect::<Result<Vec<_>, _>>()
-                .map(Value::Array)
-        }
-        TermType::Map => {
-            let mut map = Map::new();
-            for (k, v) in MapIterator::new(term).ok_or("bad map")? {
-                map.insert(key_string(k)?, term_to_value_unchecked(v)?);
-            }
-            Ok(Value::Object(map))
-        }
-        TermType::Tuple => get_tuple(term)
-            .map_err(|_| "bad tuple".to_string())?
-            .into_iter()
-            .map(term_to_value_unchecked)
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array),
-        other => Err(format!("unsupported term type {other:?}")),
-    }
+    crate::term_value::options_to_value(term)
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,11 +3,20 @@
 
 mod atoms;
 mod catalog;
+#[cfg(feature = "emulator")]
 mod emulator;
+#[cfg(not(feature = "emulator"))]
+mod emulator_absent;
 mod encode;
 mod sonic;
 mod stream;
 mod term_value;
 mod text;
+
+/// Whether this build carries the embedded emulator (cargo feature `emulator`).
+#[rustler::nif]
+fn emulator_built() -> bool {
+    cfg!(feature = "emulator")
+}
 
 rustler::init!("Elixir.Aybiza.Native");

@@ -14,6 +14,7 @@ use aybiza_core::request::BINARY_MARKER;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use rustler::types::map::MapIterator;
+use rustler::types::tuple::get_tuple;
 use rustler::{Binary, Encoder, Env, OwnedBinary, Term, TermType};
 use serde_json::{Map, Number, Value};
 use std::fmt::Write;
@@ -24,10 +25,57 @@ pub fn term_to_value(term: Term) -> Result<Value, String> {
     term_to_value_with(term, &Limits::default(), "").map_err(|e| e.message)
 }
 
-/// A list or map being converted.
+/// Which Elixir shapes beyond plain JSON data a conversion accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct Accept {
+    /// Tuples become arrays (`{model_id, region}` pairs of routing options).
+    pub tuples: bool,
+    /// A non-empty list of `{atom, value}` pairs becomes an object (`[tools: true]`); when a
+    /// key repeats, the first value wins, as with `Keyword.get/2`.
+    pub keyword_lists: bool,
+    /// Binaries that are not UTF-8 travel as `{"$binary": base64}` markers (request
+    /// content: images, documents); otherwise they are an error.
+    pub raw_binaries: bool,
+}
+
+impl Accept {
+    /// Request data: JSON shapes only, raw binaries as markers.
+    pub const REQUEST: Accept = Accept {
+        tuples: false,
+        keyword_lists: false,
+        raw_binaries: true,
+    };
+    /// Options and lookup arguments (catalog, cost, routing): tuples and keyword lists too,
+    /// text only.
+    pub const OPTIONS: Accept = Accept {
+        tuples: true,
+        keyword_lists: true,
+        raw_binaries: false,
+    };
+}
+
+/// Converts an options-like term ([`Accept::OPTIONS`]) under the default [`Limits`]; the
+/// error is a message naming the path.
+pub fn options_to_value(term: Term) -> Result<Value, String> {
+    convert(term, &Limits::default(), "", Accept::OPTIONS).map_err(|e| e.message)
+}
+
+/// A list, keyword list, tuple or map being converted.
 enum Frame<'a> {
     /// `rest` is the part of the list not yet read; `items` what was converted so far.
     List { rest: Term<'a>, items: Vec<Value> },
+    /// A tuple's elements not yet read, and what was converted so far.
+    Tuple {
+        rest: std::vec::IntoIter<Term<'a>>,
+        items: Vec<Value>,
+    },
+    /// A keyword list: `rest` the pairs not yet read, `key` the key of the value being
+    /// converted.
+    Keyword {
+        rest: Term<'a>,
+        map: Map<String, Value>,
+        key: String,
+    },
     /// `key` is the key of the value being converted.
     Map {
         // Boxed: the iterator is large and most frames are lists.
@@ -42,10 +90,10 @@ fn path_of(root: &str, stack: &[Frame]) -> String {
     let mut path = root.to_string();
     for frame in stack {
         match frame {
-            Frame::List { items, .. } => {
+            Frame::List { items, .. } | Frame::Tuple { items, .. } => {
                 let _ = write!(path, "[{}]", items.len());
             }
-            Frame::Map { key, .. } => path = join_key(&path, key),
+            Frame::Map { key, .. } | Frame::Keyword { key, .. } => path = join_key(&path, key),
         }
     }
     path
@@ -94,6 +142,29 @@ enum Step<'a> {
 /// and `nil`. Binaries that are not UTF-8 (images, documents) travel as `{"$binary": base64}`
 /// markers that the request decoder turns back into bytes. `root` prefixes error paths.
 pub fn term_to_value_with(term: Term, limits: &Limits, root: &str) -> Result<Value, Error> {
+    convert(term, limits, root, Accept::REQUEST)
+}
+
+/// A non-empty proper list whose every element is an `{atom, value}` pair. Reads only the
+/// list's own cells (no descent), so it is linear in the list's length.
+fn is_keyword_list(term: Term) -> bool {
+    let mut rest = term;
+    let mut any = false;
+    while let Ok((head, tail)) = rest.list_get_cell() {
+        let pair = head.get_type() == TermType::Tuple
+            && get_tuple(head).is_ok_and(|t| t.len() == 2 && t[0].get_type() == TermType::Atom);
+        if !pair {
+            return false;
+        }
+        any = true;
+        rest = tail;
+    }
+    any && rest.get_type() == TermType::List
+}
+
+/// The walk behind [`term_to_value_with`] and [`options_to_value`]: one explicit stack, the
+/// limits checked as it goes, `accept` deciding the shapes beyond plain JSON data.
+pub fn convert(term: Term, limits: &Limits, root: &str, accept: Accept) -> Result<Value, Error> {
     let mut budget = Budget {
         limits,
         bytes: 0,
@@ -103,8 +174,13 @@ pub fn term_to_value_with(term: Term, limits: &Limits, root: &str) -> Result<Val
     let mut current = term;
     loop {
         // Convert `current`: a scalar is done at once, a container opens a frame.
+        let container = match current.get_type() {
+            TermType::List | TermType::Map => true,
+            TermType::Tuple => accept.tuples,
+            _ => false,
+        };
         let mut done = match current.get_type() {
-            TermType::List | TermType::Map => {
+            _ if container => {
                 if stack.len() >= limits.max_depth {
                     let path = path_of(root, &stack);
                     return Err(exceeded(
@@ -117,7 +193,24 @@ pub fn term_to_value_with(term: Term, limits: &Limits, root: &str) -> Result<Val
                 budget
                     .add(2)
                     .map_err(|w| over_budget(root, limits, w, &stack))?;
-                if current.get_type() == TermType::List {
+                if current.get_type() == TermType::Tuple {
+                    let elems = get_tuple(current).map_err(|_| {
+                        Error::invalid_request(&path_of(root, &stack), "unreadable tuple")
+                    })?;
+                    stack.push(Frame::Tuple {
+                        rest: elems.into_iter(),
+                        items: Vec::new(),
+                    });
+                } else if current.get_type() == TermType::List
+                    && accept.keyword_lists
+                    && is_keyword_list(current)
+                {
+                    stack.push(Frame::Keyword {
+                        rest: current,
+                        map: Map::new(),
+                        key: String::new(),
+                    });
+                } else if current.get_type() == TermType::List {
                     stack.push(Frame::List {
                         rest: current,
                         items: Vec::new(),
@@ -134,10 +227,12 @@ pub fn term_to_value_with(term: Term, limits: &Limits, root: &str) -> Result<Val
                 }
                 None
             }
-            _ => Some(scalar(current, &mut budget).map_err(|fault| match fault {
-                Fault::Budget(w) => over_budget(root, limits, w, &stack),
-                Fault::Invalid(msg) => Error::invalid_request(&path_of(root, &stack), msg),
-            })?),
+            _ => Some(
+                scalar(current, &mut budget, accept).map_err(|fault| match fault {
+                    Fault::Budget(w) => over_budget(root, limits, w, &stack),
+                    Fault::Invalid(msg) => Error::invalid_request(&path_of(root, &stack), msg),
+                })?,
+            ),
         };
         // Hand finished values to their parents until one has another child to visit.
         loop {
@@ -165,6 +260,49 @@ pub fn term_to_value_with(term: Term, limits: &Limits, root: &str) -> Result<Val
                                 "is an improper list (its tail is not a list)",
                             ));
                         }
+                    }
+                }
+                Frame::Tuple { rest, items } => {
+                    if let Some(v) = done.take() {
+                        items.push(v);
+                    }
+                    match rest.next() {
+                        Some(t) => Step::Visit(t),
+                        None => Step::Close(Value::Array(std::mem::take(items))),
+                    }
+                }
+                Frame::Keyword { rest, map, key } => {
+                    if let Some(v) = done.take() {
+                        // The first value of a repeated key wins (`Keyword.get/2`).
+                        map.entry(std::mem::take(key)).or_insert(v);
+                    }
+                    // `is_keyword_list` checked every cell: a proper list of atom pairs.
+                    match rest.list_get_cell() {
+                        Ok((head, tail)) => {
+                            *rest = tail;
+                            let pair = get_tuple(head).unwrap_or_default();
+                            match (pair.first(), pair.get(1)) {
+                                (Some(&k), Some(&v)) => match map_key(k) {
+                                    Ok(k) => {
+                                        budget.bytes = budget.bytes.saturating_add(k.len() + 4);
+                                        *key = k;
+                                        Step::Visit(v)
+                                    }
+                                    Err(msg) => {
+                                        let path = path_of(root, &stack[..stack.len() - 1]);
+                                        return Err(Error::invalid_request(&path, msg));
+                                    }
+                                },
+                                _ => {
+                                    let path = path_of(root, &stack[..stack.len() - 1]);
+                                    return Err(Error::invalid_request(
+                                        &path,
+                                        "keyword list changed under conversion",
+                                    ));
+                                }
+                            }
+                        }
+                        Err(_) => Step::Close(Value::Object(std::mem::take(map))),
                     }
                 }
                 Frame::Map { iter, map, key } => {
@@ -215,7 +353,7 @@ enum Fault {
     Invalid(String),
 }
 
-fn scalar(term: Term, budget: &mut Budget) -> Result<Value, Fault> {
+fn scalar(term: Term, budget: &mut Budget, accept: Accept) -> Result<Value, Fault> {
     match term.get_type() {
         TermType::Atom => {
             let name = term
@@ -238,6 +376,9 @@ fn scalar(term: Term, budget: &mut Budget) -> Result<Value, Fault> {
                 Ok(s) => {
                     budget.add(string_size(s)).map_err(Fault::Budget)?;
                     Ok(Value::String(s.to_owned()))
+                }
+                Err(_) if !accept.raw_binaries => {
+                    Err(Fault::Invalid("is a binary that is not valid UTF-8".into()))
                 }
                 Err(_) => {
                     // Raw bytes (images, documents) travel as the core's marker.
@@ -377,62 +518,4 @@ pub fn binary_term<'a>(env: Env<'a>, bytes: &[u8]) -> Term<'a> {
     let mut owned = OwnedBinary::new(bytes.len());
     owned.as_mut_slice().copy_from_slice(bytes);
     owned.release(env).encode(env)
-}
-
-/// Checks, without recursion, that a term is within `limits` (depth, size, number of values)
-/// and has no improper list, before a converter that recurses (the catalog's, which also
-/// accepts tuples and keyword lists) walks it.
-pub fn check_term_shape(term: Term, limits: &Limits) -> Result<(), String> {
-    let mut budget = Budget {
-        limits,
-        bytes: 0,
-        items: 0,
-    };
-    let mut stack = vec![(term, 1usize)];
-    while let Some((t, depth)) = stack.pop() {
-        let size = match t.get_type() {
-            TermType::Binary => Binary::from_term(t).map(|b| b.len()).unwrap_or(0),
-            _ => 1,
-        };
-        budget
-            .add(size)
-            .map_err(|w| format!("the term exceeds the limit {w}"))?;
-        let container = matches!(
-            t.get_type(),
-            TermType::List | TermType::Map | TermType::Tuple
-        );
-        if container && depth > limits.max_depth {
-            return Err(format!(
-                "the term is nested deeper than {} levels (max_depth)",
-                limits.max_depth
-            ));
-        }
-        match t.get_type() {
-            TermType::List => {
-                let mut rest = t;
-                loop {
-                    match rest.list_get_cell() {
-                        Ok((head, tail)) => {
-                            stack.push((head, depth + 1));
-                            rest = tail;
-                        }
-                        Err(_) if rest.get_type() == TermType::List => break,
-                        Err(_) => return Err("improper list".to_string()),
-                    }
-                }
-            }
-            TermType::Map => {
-                if let Some(iter) = MapIterator::new(t) {
-                    stack.extend(iter.map(|(_, v)| (v, depth + 1)));
-                }
-            }
-            TermType::Tuple => {
-                if let Ok(items) = rustler::types::tuple::get_tuple(t) {
-                    stack.extend(items.into_iter().map(|v| (v, depth + 1)));
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
 }

@@ -124,6 +124,12 @@ defmodule Aybiza.SecretsTest do
         raised(fn -> Bedrock.invoke_model(:not_an_id, %{}, credentials: creds) end)
         raised(fn -> Bedrock.warm(credentials: creds, regoin: "us-east-1") end)
         raised(fn -> Config.client_config(credentials: creds, extra: creds) end)
+
+        # A repeated option: Keyword.validate!/2 would print every value; ours names the key.
+        error =
+          raised(fn -> Bedrock.converse(request(), credentials: creds, credentials: creds) end)
+
+        assert Exception.message(error) =~ ":credentials given more than once"
       end
 
       # A credentials value of the wrong shape: its parts are not echoed.

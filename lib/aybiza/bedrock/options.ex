@@ -21,7 +21,19 @@ defmodule Aybiza.Bedrock.Options do
         key -> key
       end)
 
-    case Enum.uniq(Keyword.keys(opts) -- allowed) do
+    keys = Keyword.keys(opts)
+
+    # Checked here: Keyword.validate!/2's own message for a duplicate prints every value.
+    case Enum.uniq(keys -- Enum.uniq(keys)) do
+      [] ->
+        :ok
+
+      repeated ->
+        raise ArgumentError,
+              "#{what} #{Enum.map_join(repeated, ", ", &inspect/1)} given more than once"
+    end
+
+    case keys |> Enum.reject(&(&1 in allowed)) |> Enum.uniq() do
       [] ->
         Keyword.validate!(opts, spec)
 

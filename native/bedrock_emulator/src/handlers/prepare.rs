@@ -418,6 +418,20 @@ pub fn prepare(
         }
         _ => None,
     };
+    // Over the rate: throttled before anything is accounted (prompt cache included).
+    let model_invoked = intervention.as_ref().is_none_or(|i| i.model_invoked);
+    throttle_above(
+        state,
+        &faults,
+        &model_id,
+        &headers,
+        conv.input_tokens().saturating_add(conv.max_tokens),
+        if model_invoked {
+            conv.input_tokens().saturating_add(plan.output_tokens())
+        } else {
+            0
+        },
+    )?;
     let cache_min = target.info().map_or(Some(0), |i| i.cache_min_tokens);
     let cache = match cache_min {
         Some(min) if conv.has_cache_points() => {
@@ -425,7 +439,6 @@ pub fn prepare(
         }
         _ => Default::default(),
     };
-    let model_invoked = intervention.as_ref().is_none_or(|i| i.model_invoked);
     let (output_tokens, input_tokens) = if model_invoked {
         (
             plan.output_tokens(),
@@ -434,14 +447,7 @@ pub fn prepare(
     } else {
         (0, 0)
     };
-    throttle_above(
-        state,
-        &faults,
-        &model_id,
-        &headers,
-        conv.input_tokens().saturating_add(conv.max_tokens),
-        input_tokens + output_tokens,
-    )?;
+
     let first_token_ms = pacing.first_token_ms.unwrap_or(0);
     let tps = pacing.tps.unwrap_or(0.0);
     let gen_ms = if tps > 0.0 {

@@ -105,8 +105,7 @@ defmodule Aybiza.Bedrock.EmulatorTest do
     emulator =
       start_supervised!(
         {Emulator,
-         api_key: "k",
-         faults: [throttle_above: [requests_per_minute: 120, burst_ms: 1_000]]},
+         api_key: "k", faults: [throttle_above: [requests_per_minute: 120, burst_ms: 1_000]]},
         id: :rate
       )
 
@@ -128,7 +127,10 @@ defmodule Aybiza.Bedrock.EmulatorTest do
     assert :ok = Emulator.set_faults(emulator, "rpm=60,rate_burst_ms=1000")
     assert {200, _, _} = call.()
     assert {429, _, _} = call.()
-    assert {:error, message} = Emulator.set_faults(emulator, throttle_above: [requests_per_minute: 0])
+
+    assert {:error, message} =
+             Emulator.set_faults(emulator, throttle_above: [requests_per_minute: 0])
+
     assert message =~ "positive"
     assert {:error, _} = Emulator.set_faults(emulator, throttle_above: [])
     assert :ok = Emulator.set_faults(emulator, nil)

@@ -4,9 +4,9 @@
 #     quota of CLUSTER_RPM requests/min (6000) for one model; CLUSTER_CALLS (600) callers,
 #     spread over the nodes, each make calls for CLUSTER_SECONDS (30) with CLUSTER_THINK_MS
 #     (300) between them, against one emulator on 127.0.0.1 (first token after 50 ms) that
-#     throttles above the quota (AybizaBench.RateThrottle below: a token bucket of the quota
-#     fed by the emulator's counters, switching its "throttle" fault on and off; the
-#     emulator has no rate-based fault of its own yet).
+#     throttles above the quota as Bedrock does: its `throttle_above` fault (a token bucket
+#     per model and Region of CLUSTER_RPM/min holding CLUSTER_BURST_MS of it, refilled at the
+#     start of each phase; ThrottlingException 429 over it; docs/EMULATOR.md).
 #   * Two phases in the same run: admission off (today: every node sends what its callers
 #     ask), then on. Reported per phase: calls, answered, refused (:quota_share_exceeded),
 #     throttled calls seen by callers, requests the emulator saw, p50/p99 admission wait
@@ -70,64 +70,6 @@ alias Aybiza.ClusterCase
     end
   end
 
-# Defined before the VM becomes distributed: the compiler's processes must not change node.
-defmodule AybizaBench.RateThrottle do
-  @moduledoc false
-  # Bedrock's throttling, emulated from outside the emulator: a token bucket of the
-  # account's quota (rate rpm/60 per s, `burst_ms` of it banked) fed by the requests the
-  # emulator accepted (total - throttled, polled every `poll_ms`); while it is empty the
-  # emulator answers every request with ThrottlingException (`set_faults("throttle")`).
-  # Its reaction lags by one poll, so a few requests over the rate get through.
-
-  def start(emulator, rpm, burst_ms, poll_ms \\ 5) do
-    cap = rpm / 60_000 * burst_ms
-
-    spawn_link(fn ->
-      loop(emulator, %{
-        rate: rpm / 60_000,
-        cap: cap,
-        level: cap,
-        seen: accepted(emulator),
-        at: now(),
-        poll_ms: poll_ms,
-        throttling?: false
-      })
-    end)
-  end
-
-  def stop(pid, emulator) do
-    Process.unlink(pid)
-    Process.exit(pid, :kill)
-    :ok = Aybiza.Bedrock.Emulator.set_faults(emulator, nil)
-  end
-
-  defp now, do: System.monotonic_time(:millisecond)
-
-  defp accepted(emulator) do
-    counters = Aybiza.Bedrock.Emulator.counters(emulator)
-
-    throttled =
-      for {_route, %{} = outcomes} <- counters, reduce: 0 do
-        acc -> acc + Map.get(outcomes, "throttled", 0)
-      end
-
-    counters["total_requests"] - throttled
-  end
-
-  defp loop(emulator, st) do
-    Process.sleep(st.poll_ms)
-    t = now()
-    seen = accepted(emulator)
-    level = min(st.cap, st.level + (t - st.at) * st.rate) - (seen - st.seen)
-    throttle? = level < 1
-
-    if throttle? != st.throttling?,
-      do: :ok = Aybiza.Bedrock.Emulator.set_faults(emulator, if(throttle?, do: "throttle"))
-
-    loop(emulator, %{st | level: level, seen: seen, at: t, throttling?: throttle?})
-  end
-end
-
 env = fn name, default ->
   case System.get_env(name) do
     v when v in [nil, ""] -> default
@@ -148,7 +90,11 @@ model = "anthropic.claude-sonnet-4-6"
 region = "us-east-1"
 
 {:ok, emulator} =
-  Emulator.start_link(rules: [%{reply: "We open at nine."}], pacing: "first_token_ms=50")
+  Emulator.start_link(
+    rules: [%{reply: "We open at nine."}],
+    pacing: "first_token_ms=50",
+    faults: [throttle_above: [requests_per_minute: rpm, burst_ms: burst_ms]]
+  )
 
 creds = Emulator.credentials(emulator)
 
@@ -196,13 +142,13 @@ end
 
 # One phase: every caller makes calls until the deadline; returns the report.
 phase = fn admission? ->
+  # Also refills the emulator's throttle_above window: each phase starts with a full bucket.
   :ok = Emulator.reset_counters(emulator)
 
   for %{node: node} <- peers,
       do: :erpc.call(node, Aybiza.Bedrock.Cluster.Admission, :reset, [model, region])
 
   for %{node: node} <- peers, do: :erpc.call(node, probe, :take, [:wait])
-  throttle = AybizaBench.RateThrottle.start(emulator, rpm, burst_ms)
   opts = if admission?, do: call_opts, else: Keyword.put(call_opts, :admission, false)
   started = System.monotonic_time(:millisecond)
   deadline = started + seconds * 1000
@@ -240,7 +186,6 @@ phase = fn admission? ->
     |> Enum.flat_map(&Task.await(&1, (seconds + 60) * 1000))
 
   elapsed_s = (System.monotonic_time(:millisecond) - started) / 1000
-  AybizaBench.RateThrottle.stop(throttle, emulator)
   count = fn pattern -> Enum.count(results, pattern) end
 
   report = %{

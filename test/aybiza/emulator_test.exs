@@ -101,6 +101,42 @@ defmodule Aybiza.Bedrock.EmulatorTest do
     assert counters["converse"]["error"] == 1
   end
 
+  test "throttle_above: ThrottlingException over a request rate, set from the options" do
+    emulator =
+      start_supervised!(
+        {Emulator,
+         api_key: "k", faults: [throttle_above: [requests_per_minute: 120, burst_ms: 1_000]]},
+        id: :rate
+      )
+
+    url = Emulator.url(emulator)
+    auth = [{"authorization", "Bearer k"}]
+    call = fn -> post(url, @model_path <> "/converse", @body, auth) end
+
+    # 120/min with a 1 s burst: two at once, then one per 500 ms.
+    assert {200, _, _} = call.()
+    assert {200, _, _} = call.()
+    assert {429, headers, body} = call.()
+    assert headers["x-amzn-errortype"] == "ThrottlingException"
+    assert body == ~s({"message":"Too many requests, please wait before trying again."})
+    assert %{"converse" => %{"ok" => 2, "throttled" => 1}} = Emulator.counters(emulator)
+
+    # Counters reset refills the window; a spec string and a map set it at run time.
+    :ok = Emulator.reset_counters(emulator)
+    assert {200, _, _} = call.()
+    assert :ok = Emulator.set_faults(emulator, "rpm=60,rate_burst_ms=1000")
+    assert {200, _, _} = call.()
+    assert {429, _, _} = call.()
+
+    assert {:error, message} =
+             Emulator.set_faults(emulator, throttle_above: [requests_per_minute: 0])
+
+    assert message =~ "positive"
+    assert {:error, _} = Emulator.set_faults(emulator, throttle_above: [])
+    assert :ok = Emulator.set_faults(emulator, nil)
+    assert {200, _, _} = call.()
+  end
+
   test "streams are binary event streams", %{url: url} do
     {status, headers, body} =
       post(url, @model_path <> "/converse-stream", @body, [

@@ -41,8 +41,12 @@ defmodule Aybiza.Bedrock.Emulator do
     * `:pacing` - map/keyword (`first_token_ms`, `tps`, `delta_chars`) or a spec string
       such as `"first_token_ms=200,tps=50"`
     * `:faults` - map/keyword (`throttle_share`, `error`, `error_message`, `exception`,
-      `exception_after`, `reset_after`, `stall_after`, `corrupt_after`, `truncate_after`) or a
-      spec string such as `"exception=throttlingException@3"`
+      `exception_after`, `reset_after`, `stall_after`, `corrupt_after`, `truncate_after`,
+      `throttle_above`) or a spec string such as `"exception=throttlingException@3"`.
+      `throttle_above: [requests_per_minute: 600, tokens_per_minute: 2_000_000, burst_ms:
+      1_000, per: "model" | "instance"]` (spec `"rpm=600,tpm=2000000,rate_burst_ms=1000"`)
+      answers ThrottlingException 429 above that rate, per (model, Region) by default, as
+      Bedrock's quotas do (see docs/EMULATOR.md "Rate throttling")
     * `:rules` - list of maps/keywords (`model`, `prompt_contains`, `reply`,
       `reply_after_tool`, `tool_uses`, `thinking`, `prefill` (`"continue"` or `"restart"`),
       `guardrail` (`%{on: "input" | "output", id: ..., topic: ...}`), `pacing`, `faults`)
@@ -150,11 +154,11 @@ defmodule Aybiza.Bedrock.Emulator do
   @spec counters(server()) :: map()
   def counters(server), do: GenServer.call(server, :counters)
 
-  @doc "Resets the counters (open streams are not affected)."
+  @doc "Resets the counters (open streams are not affected) and refills the `throttle_above` windows."
   @spec reset_counters(server()) :: :ok
   def reset_counters(server), do: GenServer.call(server, :reset_counters)
 
-  @doc "Replaces the instance-wide faults (map, keyword, spec string or `nil`)."
+  @doc "Replaces the instance-wide faults (map, keyword, spec string or `nil`; see `:faults`)."
   @spec set_faults(server(), map() | keyword() | String.t() | nil) :: :ok | {:error, String.t()}
   def set_faults(server, faults), do: GenServer.call(server, {:set_faults, normalize(faults)})
 

@@ -10,7 +10,7 @@
 //! Layers, in the order data flows (each imports only from the ones above it):
 //! `error`, `counters` (shared) → [`config`] (settings as plain data) → [`catalog`] (the
 //! model table) → `request` (bodies into one conversation model) → `reply` (what the model
-//! says, prompt cache) → `state` → `handlers` (per-request logic) → `render` (wire
+//! says, prompt cache) → `rate` (throttling windows), `state` → `handlers` (per-request logic) → `render` (wire
 //! formats) → `http` (auth, routes, control API, stream delivery, server).
 
 pub mod counters;
@@ -23,6 +23,8 @@ pub mod catalog;
 mod request;
 
 mod reply;
+
+mod rate;
 
 mod state;
 
@@ -41,7 +43,8 @@ pub use catalog as models;
 pub use config::spec as faults;
 pub use config::{
     EmulatorConfig, Faults, GuardrailRule, GuardrailSource, GuardrailSpec, Pacing, PrefillMode,
-    Rule, ScriptedToolUse, TemporaryCredentials, DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
+    RateLimit, RateScope, Rule, ScriptedToolUse, TemporaryCredentials, DEFAULT_ACCESS_KEY_ID,
+    DEFAULT_SECRET_ACCESS_KEY,
 };
 pub use counters::Counters;
 pub use faults::{parse_faults, parse_pacing};

@@ -1,5 +1,6 @@
 //! The shared state of one running instance: credentials, the configuration layers that
-//! can change at run time (pacing, faults, rules), the prompt cache and the counters.
+//! can change at run time (pacing, faults, rules), the prompt cache, the counters and the
+//! rate windows.
 
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
@@ -7,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use super::sigv4::Auth;
 use crate::config::{Faults, GuardrailSpec, Pacing, Rule};
 use crate::counters::CounterStore;
+use crate::rate::RateWindows;
 use crate::reply::cache::PromptCache;
 
 pub(crate) struct State {
@@ -20,6 +22,8 @@ pub(crate) struct State {
     pub rules: Mutex<Vec<Rule>>,
     pub counters: Arc<CounterStore>,
     pub cache: Mutex<PromptCache>,
+    /// Windows of the `throttle_above` fault (cleared with the counters).
+    pub rate: Mutex<RateWindows>,
     pub throttle_seq: AtomicU64,
     pub request_seq: AtomicU64,
 }

@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["catalog"],
     &["request"],
     &["reply"],
-    &["state"],
+    &["rate", "state"],
     &["handlers"],
     &["render"],
     &["http"],

@@ -436,3 +436,30 @@ async fn quota_error_is_400_and_count_tokens() {
     );
     assert_eq!(emu.counters().get("count-tokens", "ok"), 1);
 }
+
+#[tokio::test]
+async fn throttle_above_a_request_rate_is_a_throttling_exception() {
+    let (emu, c) = start().await;
+    // 120 requests/min with a 1 s burst: 2 at once, then one every 500 ms.
+    emu.set_faults(bedrock_emulator::parse_faults("rpm=120,rate_burst_ms=1000").unwrap());
+    let call = || {
+        c.converse()
+            .model_id(HAIKU_45)
+            .messages(user("When do you open?"))
+            .send()
+    };
+    call().await.unwrap();
+    call().await.unwrap();
+    let err = call().await.unwrap_err();
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 429);
+    let err = err.into_service_error();
+    assert_eq!(
+        err.message(),
+        Some("Too many requests, please wait before trying again.")
+    );
+    assert!(err.is_throttling_exception());
+    assert_eq!(emu.counters().get("converse", "ok"), 2);
+    assert_eq!(emu.counters().get("converse", "throttled"), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(550)).await;
+    call().await.unwrap();
+}

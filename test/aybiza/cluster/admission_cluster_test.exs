@@ -43,7 +43,7 @@ defmodule Aybiza.Cluster.AdmissionClusterTest do
     ]
   end
 
-  defp call(node, client) do
+  defp call(node, client, extra \\ []) do
     opts = [
       stream: false,
       client_opts: client,
@@ -54,6 +54,8 @@ defmodule Aybiza.Cluster.AdmissionClusterTest do
       max_tokens: 100,
       timeout: 10_000
     ]
+
+    opts = Keyword.merge(opts, extra)
 
     :erpc.call(node, BedrockClient, :generate_response, ["When do you open?", %{}, opts], 15_000)
   end
@@ -89,6 +91,12 @@ defmodule Aybiza.Cluster.AdmissionClusterTest do
 
   test "a burst from all nodes stays within the cluster's quota at the emulator",
        %{emulator: emulator, client: client, peers: peers} do
+    # The emulator throttles above the account's quota, as Bedrock does.
+    :ok =
+      Emulator.set_faults(emulator,
+        throttle_above: [requests_per_minute: @rpm, burst_ms: @burst_ms]
+      )
+
     started = System.monotonic_time(:millisecond)
 
     results =
@@ -101,15 +109,33 @@ defmodule Aybiza.Cluster.AdmissionClusterTest do
     admitted = Enum.count(results, &match?({:ok, _}, &1))
     refused = for {:error, %{reason: :quota_share_exceeded}} <- results, do: 1
 
-    # Every call is either sent and answered, or refused before the network.
+    # Every call is either sent and answered, or refused before the network: none was
+    # throttled by the emulator's quota.
     assert admitted + length(refused) == 30
-    sent = Emulator.counters(emulator)["total_requests"]
+    counters = Emulator.counters(emulator)
+    sent = counters["total_requests"]
     assert sent == admitted
+    assert throttled(counters) == 0
 
     # The cluster's burst (10) plus what the rate (1/s) refilled meanwhile; each node had
     # a third of the burst, so at least 3 each.
     assert sent <= 10 + ceil(elapsed_s)
     assert sent >= 9
+
+    # The emulator's quota is live: the same burst without admission is throttled there.
+    [%{node: node} | _] = peers
+
+    1..12
+    |> Enum.map(fn _ -> Task.async(fn -> call(node, client, admission: false) end) end)
+    |> Enum.each(&Task.await(&1, 30_000))
+
+    assert throttled(Emulator.counters(emulator)) >= 1
+  end
+
+  defp throttled(counters) do
+    for {_route, %{} = outcomes} <- counters, reduce: 0 do
+      acc -> acc + Map.get(outcomes, "throttled", 0)
+    end
   end
 
   test "a ThrottlingException lowers the rate on every node (AIMD)",

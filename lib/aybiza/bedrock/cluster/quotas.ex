@@ -20,13 +20,24 @@ defmodule Aybiza.Bedrock.Cluster.Quotas do
       page, <https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-mantle.html>,
       evaluates `input + max_tokens` the same way).
 
-  The default values are not published per model on a page we could read: the defaults
-  below are marked `confirmed: false` and come from the fact sheet of our design
-  (`../shared/design/bedrock-2026-12.md`, "Default quotas"), which quotes third parties and
-  Anthropic's page for the Messages integration. Accounts differ ("the quotas that apply
-  to your account might be lower than the default values", AWS quotas page): read yours in
-  the Service Quotas console and configure them. A model without a configured or default
-  quota is not limited by admission.
+  **No default value is confirmed.** We looked (December 2026) for the default
+  on-demand and cross-Region tokens/requests per minute of the catalog's main models
+  (Claude Sonnet 4.6, Haiku 4.5, Opus, Nova) on AWS's pages: "Quotas for Amazon Bedrock"
+  (<https://docs.aws.amazon.com/bedrock/latest/userguide/quotas.html>), the runtime page
+  above, "Request an increase for Amazon Bedrock quotas"
+  (<https://docs.aws.amazon.com/bedrock/latest/userguide/quotas-increase.html>) and the
+  General Reference's "Amazon Bedrock endpoints and quotas"
+  (<https://docs.aws.amazon.com/general/latest/gr/bedrock.html#limits_bedrock>). They name
+  the quotas and say where to read them (the Service Quotas console, per account and
+  Region) but state no per-model numbers in any text we could read; "the default quotas
+  assigned to an account might be updated depending on regional factors, payment history,
+  fraudulent usage, and/or approval of a quota increase request" (quotas.html), and the
+  values developers report from their own consoles differ by orders of magnitude between
+  accounts. So the one default below stays `confirmed: false` (from the fact sheet of our
+  design, `../shared/design/bedrock-2026-12.md`, "Default quotas", which quotes a third
+  party), and **hosts must configure their quotas**: read yours in the Service Quotas
+  console (`aws service-quotas list-service-quotas --service-code bedrock`) and put them in
+  `limits`. A model without a configured or default quota is not limited by admission.
 
       config :aybiza_bedrock, :quotas,
         # false: ignore the defaults below, use only `limits`

@@ -22,6 +22,8 @@ OPTIONS:
   --pacing SPEC             e.g. first_token_ms=200,tps=50,delta_chars=12
   --faults SPEC             e.g. throttle=0.2 | exception=throttlingException@3 | reset@5
                             | stall@5 | corrupt@5 | error=ServiceUnavailableException
+                            | rpm=600,tpm=2000000 (ThrottlingException above a rate per
+                            model and Region; rate_burst_ms=N, rate_per=instance)
   --rules FILE              JSON array of rules (scripted replies, per-rule pacing/faults)
   --guardrails FILE         JSON array of guardrails that exist ({id, versions,
                             blocked_input_messaging, blocked_outputs_messaging})

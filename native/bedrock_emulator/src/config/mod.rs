@@ -10,7 +10,7 @@ pub mod settings;
 pub mod sonic_settings;
 pub mod spec;
 
-pub use settings::{strip_nulls, Faults, Pacing};
+pub use settings::{strip_nulls, Faults, Pacing, RateLimit, RateScope};
 pub use sonic_settings::SonicSettings;
 pub use spec::{faults_from_value, pacing_from_value};
 

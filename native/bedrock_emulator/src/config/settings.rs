@@ -66,6 +66,73 @@ pub struct Faults {
     /// (a truncated stream: no `messageStop`/`metadata`, no `message_stop`).
     #[serde(alias = "truncateAfter")]
     pub truncate_after: Option<usize>,
+    /// Bedrock's quota throttling: requests over this rate are answered with
+    /// ThrottlingException 429 before the stream (see [`RateLimit`]).
+    #[serde(alias = "throttleAbove", alias = "rate_limit", alias = "rateLimit")]
+    pub throttle_above: Option<RateLimit>,
+}
+
+/// What a rate is counted over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RateScope {
+    /// One window per (model id as requested, signing Region), as Bedrock's quotas are
+    /// per model and Region (a cross-Region profile id counts apart from its base id).
+    #[default]
+    Model,
+    /// One window for every request the instance answers.
+    Instance,
+}
+
+/// A rate above which requests are throttled: a token bucket per [`RateScope`] key that
+/// refills at the per-minute rate and holds `burst_ms` worth of it (default 60 000 ms: a
+/// full minute's quota may be spent at once, as with a per-minute quota). A request is
+/// admitted when the bucket holds one request and its token reservation (input tokens +
+/// `max_tokens`, the reservation Bedrock checks at the start of a call; at most the bucket's
+/// capacity); it then takes one request and the tokens it really uses (input + output:
+/// the emulator knows the reply's length up front, so the reservation is settled at once).
+/// Throttled requests take nothing.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimit {
+    #[serde(alias = "requestsPerMinute", alias = "rpm")]
+    pub requests_per_minute: Option<u64>,
+    /// Input + output tokens per minute.
+    #[serde(alias = "tokensPerMinute", alias = "tpm")]
+    pub tokens_per_minute: Option<u64>,
+    /// How much of the per-minute rate may be spent at once, in ms of it (default 60 000).
+    #[serde(alias = "burstMs")]
+    pub burst_ms: Option<u64>,
+    /// `model` (default) or `instance`.
+    pub per: Option<RateScope>,
+}
+
+/// Default burst of a [`RateLimit`]: one minute's worth.
+pub const DEFAULT_RATE_BURST_MS: u64 = 60_000;
+
+impl RateLimit {
+    /// Checks that at least one rate is set and every value is positive.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = |v: Option<u64>| v.is_none_or(|n| n > 0);
+        if self.requests_per_minute.is_none() && self.tokens_per_minute.is_none() {
+            return Err("throttle_above needs requests_per_minute or tokens_per_minute".into());
+        }
+        if !positive(self.requests_per_minute)
+            || !positive(self.tokens_per_minute)
+            || !positive(self.burst_ms)
+        {
+            return Err("throttle_above values must be positive integers".into());
+        }
+        Ok(())
+    }
+
+    pub fn burst_ms(&self) -> u64 {
+        self.burst_ms.unwrap_or(DEFAULT_RATE_BURST_MS)
+    }
+
+    pub fn scope(&self) -> RateScope {
+        self.per.unwrap_or_default()
+    }
 }
 
 impl Faults {
@@ -84,6 +151,18 @@ impl Faults {
             stall_after: over.stall_after.or(self.stall_after),
             corrupt_after: over.corrupt_after.or(self.corrupt_after),
             truncate_after: over.truncate_after.or(self.truncate_after),
+            throttle_above: over
+                .throttle_above
+                .clone()
+                .or_else(|| self.throttle_above.clone()),
+        }
+    }
+
+    /// Checks values serde cannot (a rate limit with no rate, zero rates).
+    pub fn validate(&self) -> Result<(), String> {
+        match &self.throttle_above {
+            Some(limit) => limit.validate(),
+            None => Ok(()),
         }
     }
 }

@@ -10,10 +10,13 @@
 //!   `reset@K`, `stall@K`       connection reset / stall after K events
 //!   `corrupt@K` (`malformed@K`) bad-CRC frame (event stream) or non-JSON data line (SSE)
 //!   `truncate@K`               end the response cleanly after K events (no final events)
+//!   `rpm=N`, `tpm=N`           throttle above N requests / N tokens per minute (`throttle_above`)
+//!   `rate_burst_ms=N`          of that rate, how much may be spent at once (default 60000)
+//!   `rate_per=model|instance`  one window per (model, Region) (default) or one for all
 //!
 //! Pacing spec: comma-separated `first_token_ms=N`, `tps=N`, `delta_chars=N`.
 
-use super::settings::{strip_nulls, Faults, Pacing};
+use super::settings::{strip_nulls, Faults, Pacing, RateScope};
 use serde_json::Value;
 
 use crate::error::AwsError;
@@ -120,12 +123,43 @@ pub fn parse_faults(spec: &str) -> Result<Faults, String> {
             ("truncate", v) => {
                 f.truncate_after = Some(at.map_or_else(|| v.map_or(Ok(1), parse_after), Ok)?)
             }
+            ("rpm" | "requests_per_minute", Some(v)) => {
+                f.throttle_above
+                    .get_or_insert_with(Default::default)
+                    .requests_per_minute = Some(parse_rate(v)?)
+            }
+            ("tpm" | "tokens_per_minute", Some(v)) => {
+                f.throttle_above
+                    .get_or_insert_with(Default::default)
+                    .tokens_per_minute = Some(parse_rate(v)?)
+            }
+            ("rate_burst_ms" | "burst_ms", Some(v)) => {
+                f.throttle_above
+                    .get_or_insert_with(Default::default)
+                    .burst_ms = Some(parse_rate(v)?)
+            }
+            ("rate_per" | "per", Some(v)) => {
+                let scope = match v.to_ascii_lowercase().as_str() {
+                    "model" => RateScope::Model,
+                    "instance" => RateScope::Instance,
+                    _ => return Err(format!("rate_per must be model or instance, got {v:?}")),
+                };
+                f.throttle_above.get_or_insert_with(Default::default).per = Some(scope);
+            }
             ("none" | "off", None) => {}
             (other, None) if AwsError::named(other, None).is_some() => f.error = Some(item.into()),
             _ => return Err(format!("unknown fault item {item:?}")),
         }
     }
+    f.validate()?;
     Ok(f)
+}
+
+fn parse_rate(s: &str) -> Result<u64, String> {
+    match s.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a positive integer, got {s:?}")),
+    }
 }
 
 /// Parses a pacing spec string (see module docs).
@@ -176,7 +210,10 @@ pub fn faults_from_value(v: Value) -> Result<Faults, String> {
         Value::String(s) => parse_faults(&s),
         Value::Null => Ok(Faults::default()),
         other => {
-            serde_json::from_value(strip_nulls(other)).map_err(|e| format!("invalid faults: {e}"))
+            let f: Faults = serde_json::from_value(strip_nulls(other))
+                .map_err(|e| format!("invalid faults: {e}"))?;
+            f.validate()?;
+            Ok(f)
         }
     }
 }
@@ -217,6 +254,43 @@ mod tests {
             stream_exception_type("ModelStreamErrorException"),
             Some("modelStreamErrorException")
         );
+    }
+
+    #[test]
+    fn rate_limit_specs() {
+        let f = parse_faults("rpm=600, tpm=90000, rate_burst_ms=1000, rate_per=instance").unwrap();
+        let r = f.throttle_above.unwrap();
+        assert_eq!(r.requests_per_minute, Some(600));
+        assert_eq!(r.tokens_per_minute, Some(90_000));
+        assert_eq!(r.burst_ms(), 1000);
+        assert_eq!(r.scope(), RateScope::Instance);
+        let r = parse_faults("tpm=5000").unwrap().throttle_above.unwrap();
+        assert_eq!(
+            (r.requests_per_minute, r.burst_ms(), r.scope()),
+            (None, 60_000, RateScope::Model)
+        );
+        for bad in [
+            "rpm=0",
+            "rpm=-3",
+            "rpm=x",
+            "rate_per=node",
+            "rate_burst_ms=100",
+        ] {
+            assert!(parse_faults(bad).is_err(), "{bad}");
+        }
+        let f = faults_from_value(serde_json::json!({
+            "throttle_above": {"requests_per_minute": 60, "per": "model"}
+        }))
+        .unwrap();
+        assert_eq!(f.throttle_above.unwrap().requests_per_minute, Some(60));
+        for bad in [
+            serde_json::json!({"throttle_above": {}}),
+            serde_json::json!({"throttle_above": {"rpm": 0}}),
+            serde_json::json!({"throttle_above": {"rpm": 5, "per": "node"}}),
+            serde_json::json!({"throttle_above": {"rpm": 5, "window": 3}}),
+        ] {
+            assert!(faults_from_value(bad.clone()).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
 use crate::config::{script_for, Faults, Pacing};
 use crate::counters::outcome;
 use crate::error::AwsError;
+use crate::rate::{credential_region, Exceeded};
 use crate::reply::guardrail as guardrails;
 use crate::reply::plan::{self as replies, Rng};
 use crate::reply::Reply;
@@ -306,6 +307,36 @@ fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
     serde_json::to_vec(&value).unwrap_or_else(|_| body.to_vec())
 }
 
+/// The `throttle_above` fault: ThrottlingException when this request goes over the rate of
+/// its window (`reserve` tokens checked, `charge` taken when admitted); counted as
+/// `throttled`. Bedrock's texts: "Too many requests, ..." over the request rate, "Too many
+/// tokens, ..." over the token rate (see docs/EMULATOR.md).
+pub fn throttle_above(
+    state: &State,
+    faults: &Faults,
+    model_id: &str,
+    headers: &RequestHeaders,
+    reserve: u64,
+    charge: u64,
+) -> Result<(), Rejection> {
+    let Some(limit) = &faults.throttle_above else {
+        return Ok(());
+    };
+    let authorization = headers.get("authorization");
+    let region = credential_region(authorization.as_deref()).unwrap_or("");
+    let verdict = lock(&state.rate).admit(limit, model_id, region, reserve, charge, Instant::now());
+    let text = match verdict {
+        Ok(()) => return Ok(()),
+        Err(Exceeded::Requests) => "Too many requests, please wait before trying again.",
+        Err(Exceeded::Tokens) => "Too many tokens, please wait before trying again.",
+    };
+    let message = faults.error_message.as_deref().unwrap_or(text);
+    Err((
+        AwsError::new(429, "ThrottlingException", message),
+        outcome::THROTTLED,
+    ))
+}
+
 /// Everything between auth and the reply: model, body, rules, faults before the stream.
 pub fn prepare(
     state: &State,
@@ -387,6 +418,20 @@ pub fn prepare(
         }
         _ => None,
     };
+    // Over the rate: throttled before anything is accounted (prompt cache included).
+    let model_invoked = intervention.as_ref().is_none_or(|i| i.model_invoked);
+    throttle_above(
+        state,
+        &faults,
+        &model_id,
+        &headers,
+        conv.input_tokens().saturating_add(conv.max_tokens),
+        if model_invoked {
+            conv.input_tokens().saturating_add(plan.output_tokens())
+        } else {
+            0
+        },
+    )?;
     let cache_min = target.info().map_or(Some(0), |i| i.cache_min_tokens);
     let cache = match cache_min {
         Some(min) if conv.has_cache_points() => {
@@ -394,7 +439,6 @@ pub fn prepare(
         }
         _ => Default::default(),
     };
-    let model_invoked = intervention.as_ref().is_none_or(|i| i.model_invoked);
     let (output_tokens, input_tokens) = if model_invoked {
         (
             plan.output_tokens(),
@@ -403,6 +447,7 @@ pub fn prepare(
     } else {
         (0, 0)
     };
+
     let first_token_ms = pacing.first_token_ms.unwrap_or(0);
     let tps = pacing.tps.unwrap_or(0.0);
     let gen_ms = if tps > 0.0 {

@@ -179,6 +179,15 @@ pub fn stream_settings(
             return Err((err, outcome::THROTTLED));
         }
     }
+    // A session counts as one request; its tokens are not known before it starts.
+    super::prepare::throttle_above(
+        state,
+        &faults,
+        model_id,
+        &super::prepare::RequestHeaders(headers),
+        0,
+        0,
+    )?;
     Ok((faults, pacing))
 }
 

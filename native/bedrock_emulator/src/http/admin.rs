@@ -68,6 +68,7 @@ pub(crate) fn handle(
         ("GET", "counters") => ok(state.counters.snapshot().to_json().to_string(), rid),
         ("POST", "reset") => {
             state.counters.reset();
+            lock(&state.rate).clear();
             ok("{}".into(), rid)
         }
         ("POST" | "PUT", "faults") => match faults_from_value(value) {

@@ -114,8 +114,10 @@ impl EmulatorHandle {
         self.state.counters.snapshot()
     }
 
+    /// Zeroes the counters and refills every `throttle_above` window.
     pub fn reset_counters(&self) {
         self.state.counters.reset();
+        lock(&self.state.rate).clear();
     }
 
     /// Replaces the scripted-reply rules.
@@ -180,6 +182,7 @@ impl Emulator {
             rules: Mutex::new(config.rules),
             counters: Arc::new(CounterStore::default()),
             cache: Mutex::new(PromptCache::default()),
+            rate: Mutex::new(Default::default()),
             throttle_seq: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
         });

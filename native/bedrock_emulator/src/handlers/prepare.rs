@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crate::catalog::{self as models, Sampling, Target, Thinking};
 use crate::config::spec::{parse_faults, parse_pacing, throttle_hit};
-use crate::config::{script_for, Faults, Pacing};
+use crate::config::{script_for, Faults, Pacing, Script};
 use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::rate::{credential_region, Exceeded};
@@ -337,19 +337,14 @@ pub fn throttle_above(
     ))
 }
 
-/// Everything between auth and the reply: model, body, rules, faults before the stream.
-pub fn prepare(
+/// Faults and pacing of one request: the instance's, then the matching rule's, then the
+/// request's `x-emulator-fault` / `x-emulator-pacing` headers; or the rejection an injected
+/// error or throttle share answers before anything else happens.
+pub(crate) fn request_settings(
     state: &State,
-    api: Api,
-    path_model: Option<&str>,
-    headers: &http::HeaderMap,
-    body: &[u8],
-) -> Result<Prepared, Rejection> {
-    let headers = RequestHeaders(headers);
-    let (model_id, target, conv, stream) = parse(state, api, path_model, &headers, body)?;
-    check_model_rules(api, &target, &conv).map_err(invalid)?;
-    let rules = lock(&state.rules).clone();
-    let script = script_for(&rules, &model_id, &conv.last_user_text());
+    script: &Script,
+    headers: &RequestHeaders,
+) -> Result<(Faults, Pacing), Rejection> {
     let header_faults = match headers.get(FAULT_HEADER) {
         Some(spec) => parse_faults(&spec).map_err(|e| {
             invalid(AwsError::validation(format!(
@@ -391,6 +386,23 @@ pub fn prepare(
             return Err((err, outcome::THROTTLED));
         }
     }
+    Ok((faults, pacing))
+}
+
+/// Everything between auth and the reply: model, body, rules, faults before the stream.
+pub fn prepare(
+    state: &State,
+    api: Api,
+    path_model: Option<&str>,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<Prepared, Rejection> {
+    let headers = RequestHeaders(headers);
+    let (model_id, target, conv, stream) = parse(state, api, path_model, &headers, body)?;
+    check_model_rules(api, &target, &conv).map_err(invalid)?;
+    let rules = lock(&state.rules).clone();
+    let script = script_for(&rules, &model_id, &conv.last_user_text());
+    let (faults, pacing) = request_settings(state, &script, &headers)?;
 
     // The guardrail must exist before anything else happens (Bedrock's text for an unknown
     // id or version, as observed in practice: a 400 ValidationException).

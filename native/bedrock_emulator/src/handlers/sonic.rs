@@ -13,17 +13,12 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use std::sync::atomic::Ordering;
-
-use crate::config::spec::{
-    parse_faults, parse_pacing, stream_exception_message, stream_exception_type, throttle_hit,
-};
+use crate::config::spec::{stream_exception_message, stream_exception_type};
 use crate::config::{script_for, Faults, Pacing, Rule, SonicSettings};
-use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::state::{lock, State};
 
-use super::prepare::{Rejection, FAULT_HEADER, PACING_HEADER};
+use super::prepare::Rejection;
 
 /// A Nova Sonic model the route knows.
 #[derive(Debug)]
@@ -134,60 +129,12 @@ pub fn stream_settings(
     model_id: &str,
     headers: &http::HeaderMap,
 ) -> Result<(Faults, Pacing), Rejection> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let header_faults = match header(FAULT_HEADER) {
-        Some(spec) => parse_faults(spec).map_err(|e| {
-            (
-                AwsError::validation(format!("Invalid {FAULT_HEADER} header: {e}")),
-                outcome::VALIDATION_ERROR,
-            )
-        })?,
-        None => Faults::default(),
-    };
-    let header_pacing = match header(PACING_HEADER) {
-        Some(spec) => parse_pacing(spec).map_err(|e| {
-            (
-                AwsError::validation(format!("Invalid {PACING_HEADER} header: {e}")),
-                outcome::VALIDATION_ERROR,
-            )
-        })?,
-        None => Pacing::default(),
-    };
+    let headers = super::prepare::RequestHeaders(headers);
     let rules = lock(&state.rules).clone();
     let script = script_for(&rules, model_id, "");
-    let faults = lock(&state.faults)
-        .merged(&script.faults)
-        .merged(&header_faults);
-    let pacing = lock(&state.pacing)
-        .merged(&script.pacing)
-        .merged(&header_pacing);
-    if let Some(name) = faults.error.as_deref() {
-        let err = AwsError::named(name, faults.error_message.as_deref())
-            .unwrap_or_else(|| AwsError::new(500, "InternalServerException", "Injected error."));
-        let label = if err.error_type == "ThrottlingException" {
-            outcome::THROTTLED
-        } else {
-            outcome::ERROR
-        };
-        return Err((err, label));
-    }
-    if let Some(share) = faults.throttle_share.filter(|s| *s > 0.0) {
-        let n = state.throttle_seq.fetch_add(1, Ordering::Relaxed) + 1;
-        if throttle_hit(n, share) {
-            let err = AwsError::named("ThrottlingException", faults.error_message.as_deref())
-                .unwrap_or_else(|| AwsError::new(429, "ThrottlingException", "Too many requests"));
-            return Err((err, outcome::THROTTLED));
-        }
-    }
+    let (faults, pacing) = super::prepare::request_settings(state, &script, &headers)?;
     // A session counts as one request; its tokens are not known before it starts.
-    super::prepare::throttle_above(
-        state,
-        &faults,
-        model_id,
-        &super::prepare::RequestHeaders(headers),
-        0,
-        0,
-    )?;
+    super::prepare::throttle_above(state, &faults, model_id, &headers, 0, 0)?;
     Ok((faults, pacing))
 }
 

@@ -5,9 +5,6 @@
 
 mod common;
 
-use aws_credential_types::Credentials;
-use aws_sdk_bedrockruntime::config::retry::RetryConfig;
-use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ContentBlockDelta, ConversationRole, ConverseOutput, ConverseStreamOutput,
@@ -27,22 +24,8 @@ async fn start(rules: Vec<Rule>) -> (Emulator, Client) {
     })
     .await
     .unwrap();
-    let c = emu.credentials();
-    let conf = aws_sdk_bedrockruntime::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(common::https_client())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(emu.url())
-        .retry_config(RetryConfig::disabled())
-        .credentials_provider(Credentials::new(
-            &c.access_key_id,
-            &c.secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .build();
-    (emu, Client::from_conf(conf))
+    let client = common::sdk_client(&emu);
+    (emu, client)
 }
 
 fn message(role: ConversationRole, text: &str) -> Message {

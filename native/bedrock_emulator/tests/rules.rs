@@ -5,15 +5,14 @@
 
 mod common;
 
-use aws_credential_types::Credentials;
-use aws_sdk_bedrockruntime::config::retry::RetryConfig;
-use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
+use common::user;
+
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::{
-    AnyToolChoice, CachePointBlock, CachePointType, ContentBlock, ConversationRole,
-    ConverseTokensRequest, CountTokensInput, InferenceConfiguration, Message, SpecificToolChoice,
-    SystemContentBlock, Tool, ToolChoice, ToolConfiguration, ToolInputSchema, ToolSpecification,
+    AnyToolChoice, CachePointBlock, CachePointType, ContentBlock, ConverseTokensRequest,
+    CountTokensInput, InferenceConfiguration, SpecificToolChoice, SystemContentBlock, Tool,
+    ToolChoice, ToolConfiguration, ToolInputSchema, ToolSpecification,
 };
 use aws_sdk_bedrockruntime::Client;
 use aws_smithy_types::Document;
@@ -25,30 +24,8 @@ const OPUS_47: &str = "global.anthropic.claude-opus-4-7";
 
 async fn start() -> (Emulator, Client) {
     let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
-    let c = emu.credentials();
-    let conf = aws_sdk_bedrockruntime::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(common::https_client())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(emu.url())
-        .retry_config(RetryConfig::disabled())
-        .credentials_provider(Credentials::new(
-            &c.access_key_id,
-            &c.secret_access_key,
-            None,
-            None,
-            "test",
-        ))
-        .build();
-    (emu, Client::from_conf(conf))
-}
-
-fn user(text: &str) -> Message {
-    Message::builder()
-        .role(ConversationRole::User)
-        .content(ContentBlock::Text(text.into()))
-        .build()
-        .unwrap()
+    let client = common::sdk_client(&emu);
+    (emu, client)
 }
 
 fn doc(v: serde_json::Value) -> Document {

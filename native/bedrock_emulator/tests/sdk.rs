@@ -2,13 +2,13 @@
 
 mod common;
 
+use common::{sdk_builder as builder, sdk_client as client, sdk_client_with as client_with, user};
+
 use std::time::{Duration, SystemTime};
 
 use aws_credential_types::Credentials;
-use aws_sdk_bedrockruntime::config::retry::RetryConfig;
-use aws_sdk_bedrockruntime::config::{
-    BehaviorVersion, ConfigBag, Intercept, Region, RuntimeComponents, Token,
-};
+
+use aws_sdk_bedrockruntime::config::{ConfigBag, Intercept, RuntimeComponents, Token};
 use aws_sdk_bedrockruntime::error::SdkError;
 use aws_sdk_bedrockruntime::operation::converse::ConverseError;
 use aws_sdk_bedrockruntime::operation::converse_stream::ConverseStreamError;
@@ -32,35 +32,6 @@ const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
 async fn start(config: EmulatorConfig) -> Emulator {
     Emulator::start(config).await.expect("emulator starts")
-}
-
-fn builder(emu: &Emulator) -> aws_sdk_bedrockruntime::config::Builder {
-    aws_sdk_bedrockruntime::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(common::https_client())
-        .region(Region::new("us-east-1"))
-        .endpoint_url(emu.url())
-        .retry_config(RetryConfig::disabled())
-}
-
-fn client_with(emu: &Emulator, key: &str, secret: &str) -> Client {
-    let conf = builder(emu)
-        .credentials_provider(Credentials::new(key, secret, None, None, "test"))
-        .build();
-    Client::from_conf(conf)
-}
-
-fn client(emu: &Emulator) -> Client {
-    let c = emu.credentials();
-    client_with(emu, &c.access_key_id, &c.secret_access_key)
-}
-
-fn user(text: &str) -> Message {
-    Message::builder()
-        .role(ConversationRole::User)
-        .content(ContentBlock::Text(text.into()))
-        .build()
-        .unwrap()
 }
 
 fn doc(v: serde_json::Value) -> Document {

@@ -1,7 +1,14 @@
-//! Shared by the SDK-client tests.
+//! Shared by the SDK-client tests (each test crate uses a part of it).
+#![allow(dead_code)]
 
+use aws_credential_types::Credentials;
+use aws_sdk_bedrockruntime::config::retry::RetryConfig;
+use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
+use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+use aws_sdk_bedrockruntime::Client;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use bedrock_emulator::Emulator;
 
 /// The HTTPS client the SDK clients of these tests use: the workspace builds the SDK without
 /// its default client (see the root Cargo.toml), as the library's engine does.
@@ -9,4 +16,37 @@ pub fn https_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(Provider::Rustls(CryptoMode::Ring))
         .build_https()
+}
+
+/// An SDK config for `emu` in us-east-1 without retries; the caller adds credentials.
+pub fn sdk_builder(emu: &Emulator) -> aws_sdk_bedrockruntime::config::Builder {
+    aws_sdk_bedrockruntime::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .http_client(https_client())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(emu.url())
+        .retry_config(RetryConfig::disabled())
+}
+
+/// A client of `emu` signing with the given static credentials.
+pub fn sdk_client_with(emu: &Emulator, key: &str, secret: &str) -> Client {
+    let conf = sdk_builder(emu)
+        .credentials_provider(Credentials::new(key, secret, None, None, "test"))
+        .build();
+    Client::from_conf(conf)
+}
+
+/// A client of `emu` signing with its default credentials.
+pub fn sdk_client(emu: &Emulator) -> Client {
+    let c = emu.credentials();
+    sdk_client_with(emu, &c.access_key_id, &c.secret_access_key)
+}
+
+/// A user message of one text block.
+pub fn user(text: &str) -> Message {
+    Message::builder()
+        .role(ConversationRole::User)
+        .content(ContentBlock::Text(text.into()))
+        .build()
+        .unwrap()
 }

@@ -351,9 +351,7 @@ defmodule Aybiza.Bedrock.Turn.Relay do
         state |> start_attempt() |> loop()
 
       {:cancel, ref} when ref == plan.ref ->
-        if state.live?, do: plan.backend.cancel(backend_ref)
-        release(state)
-        {state, cost} = account_cancel(state)
+        {state, cost} = stop_cancelled(state)
         error = Error.new(:cancelled, "the call was cancelled")
         error = %{error | model_id: state.model_id, region: state.region}
 
@@ -372,33 +370,11 @@ defmodule Aybiza.Bedrock.Turn.Relay do
           | delivered: Map.merge(delivered, %{cost: cost, attempt_costs: state.attempt_costs})
         }
 
-        emit(
-          state,
-          [:aybiza_bedrock, :stream, :exception],
-          %{
-            duration: System.monotonic_time() - state.started_mono,
-            cost: Accounting.nanodollars(cost)
-          },
-          %{reason: :cancelled, attempts: state.attempt}
-        )
-
         terminal(state, {:error, error})
 
       {:DOWN, _, :process, pid, _} when pid == plan.to ->
-        if state.live?, do: plan.backend.cancel(backend_ref)
-        release(state)
-        {state, cost} = account_cancel(state)
-
         # The receiver's exit cancels the call: the span closes as a cancel.
-        emit(
-          state,
-          [:aybiza_bedrock, :stream, :exception],
-          %{
-            duration: System.monotonic_time() - state.started_mono,
-            cost: Accounting.nanodollars(cost)
-          },
-          %{reason: :cancelled, attempts: state.attempt}
-        )
+        {state, _cost} = stop_cancelled(state)
 
         # Nobody to tell; the guard just stops.
         terminal(state, :none)
@@ -1004,6 +980,26 @@ defmodule Aybiza.Bedrock.Turn.Relay do
       recovered?: recovered?,
       recoveries: state.recoveries
     })
+  end
+
+  # A cancel (by the caller or by the receiver's exit): the live attempt stopped, its
+  # breaker slot released, its estimated cost accounted and the span closed as a cancel.
+  defp stop_cancelled(%{plan: plan} = state) do
+    if state.live?, do: plan.backend.cancel(state.backend_ref)
+    release(state)
+    {state, cost} = account_cancel(state)
+
+    emit(
+      state,
+      [:aybiza_bedrock, :stream, :exception],
+      %{
+        duration: System.monotonic_time() - state.started_mono,
+        cost: Accounting.nanodollars(cost)
+      },
+      %{reason: :cancelled, attempts: state.attempt}
+    )
+
+    {state, cost}
   end
 
   # The cancelled attempt's entry (estimated: output from the text generated so far) and

@@ -220,7 +220,7 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
       {:tools_done, tag, calls} when elem(state.phase, 1) == tag ->
         {:tools, ^tag, worker, monitor, started} = state.phase
         Process.demonitor(monitor, [:flush])
-        flush_exit(worker)
+        ToolRound.flush_exit(worker)
 
         if is_pid(state.guard), do: send(state.guard, {:tool_round, self(), nil})
 
@@ -620,14 +620,6 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
 
   defp receiver_gone?(to) when is_pid(to) and node(to) == node(), do: not Process.alive?(to)
   defp receiver_gone?(_to), do: false
-
-  defp flush_exit(pid) do
-    receive do
-      {:EXIT, ^pid, _} -> :ok
-    after
-      0 -> :ok
-    end
-  end
 
   defp forward(state, event), do: send(state.turn.to, {:aybiza_bedrock, state.turn.ref, event})
 

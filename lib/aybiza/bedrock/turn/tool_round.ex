@@ -206,7 +206,10 @@ defmodule Aybiza.Bedrock.Turn.ToolRound do
     end
   end
 
-  defp flush_exit(pid) do
+  @doc false
+  # Drops the `{:EXIT, pid, _}` of a linked process that has already been dealt with.
+  @spec flush_exit(pid()) :: :ok
+  def flush_exit(pid) do
     receive do
       {:EXIT, ^pid, _} -> :ok
     after

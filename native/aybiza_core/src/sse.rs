@@ -194,7 +194,10 @@ impl SseParser {
         match name {
             b"event" => self.event_type = String::from_utf8_lossy(value).into_owned(),
             b"data" => {
-                let extra = value.len() + usize::from(self.has_data);
+                // The cap is on the decoded text: each invalid byte becomes U+FFFD (3 bytes),
+                // so counting the raw bytes would let a hostile peer triple the event.
+                let text = String::from_utf8_lossy(value);
+                let extra = text.len() + usize::from(self.has_data);
                 if self.data.len() + extra > self.limits.max_event_bytes {
                     return Err(SseError::EventTooLarge {
                         limit: self.limits.max_event_bytes,
@@ -203,7 +206,7 @@ impl SseParser {
                 if self.has_data {
                     self.data.push('\n');
                 }
-                self.data.push_str(&String::from_utf8_lossy(value));
+                self.data.push_str(&text);
                 self.has_data = true;
             }
             b"id" if !value.contains(&0) => {
@@ -355,6 +358,23 @@ event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\
         p.push(b"data: 1234\n", &mut out).unwrap();
         let e = p.push(b"data: 5678\n", &mut out).unwrap_err();
         assert_eq!(e, SseError::EventTooLarge { limit: 8 });
+    }
+
+    #[test]
+    fn event_cap_counts_replacement_characters() {
+        // Found by the `sse` fuzz target: 4 raw bytes of invalid UTF-8 decode to 12 bytes.
+        let limits = SseLimits {
+            max_line_bytes: 64,
+            max_event_bytes: 8,
+        };
+        let mut p = SseParser::new(limits);
+        let mut out = Vec::new();
+        let e = p.push(b"data:\xB8\x08\xFB\xFF\n\n", &mut out).unwrap_err();
+        assert_eq!(e, SseError::EventTooLarge { limit: 8 });
+        assert!(out.is_empty());
+        let mut p = SseParser::new(limits);
+        p.push(b"data:\xFF\xFE\n\n", &mut out).unwrap();
+        assert_eq!(out[0].data, "\u{FFFD}\u{FFFD}");
     }
 
     fn reference(bytes: &[u8]) -> Vec<SseEvent> {

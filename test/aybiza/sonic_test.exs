@@ -53,7 +53,8 @@ defmodule Aybiza.SonicTest do
 
     cases = [
       {[model: "amazon.nova-sonic-v1:0"], :model_end_of_life},
-      {[model: "amazon.nova-pro-v1:0"], :unknown_model},
+      {[model: "amazon.nova-pro-v1:0"], :invalid_request},
+      {[model: "amazon.nova-7-sonic"], :unknown_model},
       {[input_sample_rate: 44_100], :invalid_request},
       {[output_sample_rate: 48_000], :invalid_request},
       {[voice: "Bad Voice"], :invalid_request},
@@ -225,16 +226,59 @@ defmodule Aybiza.SonicTest do
     refute_receive {:aybiza_bedrock, ^s, _}, 100
   end
 
-  test "models lists Nova 2 Sonic with its regions and the end-of-life v1" do
+  test "models are the catalog's speech-to-speech entries: regions, capabilities, prices" do
     models = Map.new(Sonic.models(), &{&1.id, &1})
     nova2 = models["amazon.nova-2-sonic-v1:0"]
-    assert "us-east-1" in nova2.regions and nova2.text_input and nova2.eol_date == nil
+    assert "us-east-1" in nova2.regions and nova2.speech.text_input and nova2.eol_date == nil
+    assert nova2.apis == [:bidirectional] and nova2.prices == nil
+    assert nova2.speech.prices.speech_output.usd_per_mtok == "12.00"
     assert [_ | _] = nova2.sources
     v1 = models["amazon.nova-sonic-v1:0"]
     assert v1.eol_date == "2026-09-14" and v1.replacement == "amazon.nova-2-sonic-v1:0"
+    refute v1.speech.text_input
+    # Nova 2.5 Sonic: an id a page states, no published price (nil, not a guess).
+    assert models["amazon.nova-2-5-sonic"].speech.prices == nil
+    # One source of truth: the same entries as the catalog's.
+    catalog_speech = for m <- Aybiza.Bedrock.Catalog.models(), :bidirectional in m.apis, do: m.id
+    assert Enum.sort(catalog_speech) == Enum.sort(Map.keys(models))
   end
 
-  test "cost prices each kind of token" do
+  test "a Sonic session refuses a text model; the text paths refuse a Sonic model" do
+    assert {:error, %Error{reason: :invalid_request} = e} =
+             Sonic.start_session(
+               model: "amazon.nova-2-lite-v1:0",
+               region: "us-east-1",
+               endpoint: "http://127.0.0.1:9",
+               credentials: @creds
+             )
+
+    assert e.message =~ "text model"
+
+    assert {:error, %Error{reason: :unknown_model}} =
+             Sonic.start_session(
+               model: "us.amazon.nova-2-sonic-v1:0",
+               region: "us-east-1",
+               endpoint: "http://127.0.0.1:9",
+               credentials: @creds
+             )
+
+    request = %{
+      model_id: "amazon.nova-2-sonic-v1:0",
+      messages: [%{role: "user", content: [%{text: "hi"}]}]
+    }
+
+    opts = [region: "us-east-1", endpoint: "http://127.0.0.1:9", credentials: @creds]
+
+    for call <- [&Aybiza.Bedrock.converse/2, &Aybiza.Bedrock.stream/2] do
+      assert {:error, %Error{reason: :invalid_request} = e} = call.(request, opts)
+      assert e.message =~ "speech-to-speech" and e.message =~ "Sonic.start_session"
+    end
+
+    assert Aybiza.Bedrock.Catalog.serves?("amazon.nova-2-sonic-v1:0", :bidirectional)
+    refute Aybiza.Bedrock.Catalog.serves?("amazon.nova-2-sonic-v1:0", :converse)
+  end
+
+  test "cost prices each kind of token, at the catalog's prices unless the caller's" do
     usage = %{
       input_speech_tokens: 1_000_000,
       output_speech_tokens: 1_000_000,
@@ -245,5 +289,26 @@ defmodule Aybiza.SonicTest do
     prices = %{speech_input: 3.0, speech_output: 12.0, text_input: 0.5, text_output: 2.0}
     assert Sonic.cost(usage, prices) == 16_000_000_000
     assert_raise ArgumentError, fn -> Sonic.cost(%{input_speech_tokens: -1}, prices) end
+
+    # Catalog prices (Nova 2 Sonic: $3 / $12 speech, $0.33 / $2.75 text per MTok).
+    assert Sonic.cost(usage) == 3_000_000_000 + 12_000_000_000 + 660_000_000
+    # A summary is priced at its model; one caller price overrides only its own kind.
+    summary = %{model_id: "amazon.nova-2-sonic-v1:0", usage: usage}
+    assert Sonic.cost(summary) == Sonic.cost(usage, "amazon.nova-2-sonic-v1:0")
+    assert Sonic.cost(summary, %{text_input: 0.0}) == 15_000_000_000
+    # One speech output token: $12 / 1e6 = 12,000 nanodollars.
+    assert Sonic.cost(%{output_speech_tokens: 1}) == 12_000
+    assert Sonic.cost(%{input_text_tokens: 1}) == 330
+    # No published price for Nova 2.5 Sonic: the caller's are needed, never a guess.
+    assert_raise ArgumentError, ~r/no published speech_input price/, fn ->
+      Sonic.cost(usage, "amazon.nova-2-5-sonic")
+    end
+
+    assert Sonic.cost(usage, Map.put(prices, :model, "amazon.nova-2-5-sonic")) == 16_000_000_000
+    assert Sonic.cost(%{}, "amazon.nova-2-5-sonic") == 0
+
+    assert_raise ArgumentError, ~r/not a speech-to-speech model/, fn ->
+      Sonic.cost(usage, "amazon.nova-2-lite-v1:0")
+    end
   end
 end

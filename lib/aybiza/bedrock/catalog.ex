@@ -47,7 +47,8 @@ defmodule Aybiza.Bedrock.Catalog do
           mantle_id: String.t() | nil,
           regions: [String.t()],
           profiles: [String.t()],
-          prices: map(),
+          prices: map() | nil,
+          speech: map() | nil,
           regional_premium_percent: non_neg_integer(),
           profile_premium_percent: map(),
           profile_prices: map(),
@@ -68,9 +69,12 @@ defmodule Aybiza.Bedrock.Catalog do
 
   @typedoc """
   A Bedrock API family: `:converse` (Converse / ConverseStream), `:invoke` (InvokeModel /
-  InvokeModelWithResponseStream) or `:messages` (the Anthropic Messages API on Bedrock, SSE).
+  InvokeModelWithResponseStream), `:messages` (the Anthropic Messages API on Bedrock, SSE) or
+  `:bidirectional` (InvokeModelWithBidirectionalStream: the speech-to-speech models, Amazon
+  Nova Sonic, served by `Aybiza.Bedrock.Sonic` only; their `prices` are `nil` and their
+  speech and text token prices are in `speech.prices`).
   """
-  @type api :: :converse | :invoke | :messages
+  @type api :: :converse | :invoke | :messages | :bidirectional
 
   @typedoc """
   A resolved id. `model_id` is what to send to Bedrock; `base_model_id` the foundation model;
@@ -193,11 +197,11 @@ defmodule Aybiza.Bedrock.Catalog do
   end
 
   @doc """
-  Whether the model is served on `api` (`:converse`, `:invoke` or `:messages`). Unknown ids
-  return `false`.
+  Whether the model is served on `api` (`:converse`, `:invoke`, `:messages` or
+  `:bidirectional`). Unknown ids return `false`.
   """
   @spec serves?(String.t(), api()) :: boolean()
-  def serves?(model_id, api) when api in [:converse, :invoke, :messages] do
+  def serves?(model_id, api) when api in [:converse, :invoke, :messages, :bidirectional] do
     case get(model_id) do
       {:ok, %{apis: apis}} -> api in apis
       {:error, _} -> false

@@ -90,6 +90,16 @@ defmodule Aybiza.Bedrock.MessagesApi do
   defp name(:converse), do: "Converse"
   defp name(:messages), do: "the Anthropic Messages API"
 
+  defp not_served(model_id, [:bidirectional], _what) do
+    {:error,
+     Error.new(
+       :invalid_request,
+       "#{model_id} is a speech-to-speech model: Bedrock serves it only on " <>
+         "InvokeModelWithBidirectionalStream; open a session with " <>
+         "Aybiza.Bedrock.Sonic.start_session/1"
+     )}
+  end
+
   defp not_served(model_id, apis, what) do
     {:error,
      Error.new(

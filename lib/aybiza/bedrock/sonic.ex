@@ -109,13 +109,15 @@ defmodule Aybiza.Bedrock.Sonic do
   `:credentials`, `:timeouts`, `:tls_ca`) and
 
     * `:to` — the receiver of the events (default `self()`);
-    * `:model` — `"amazon.nova-2-sonic-v1:0"` (default). `"amazon.nova-sonic-v1:0"` reached
-      end of life on September 14, 2026 (`:model_end_of_life`). Nova 2 Sonic is served
-      in-Region only in us-east-1, us-west-2, eu-north-1 and ap-northeast-1 (`:invalid_region`
-      elsewhere);
+    * `:model` — a speech-to-speech model of the catalog (`models/0`; an id or alias):
+      `"amazon.nova-2-sonic-v1:0"` (default), `"amazon.nova-2-5-sonic"`.
+      `"amazon.nova-sonic-v1:0"` reached end of life on September 14, 2026
+      (`:model_end_of_life`); a text model is refused (`:invalid_request`). The models are
+      served in-Region only, in the regions the catalog lists (Nova 2 Sonic: us-east-1,
+      us-west-2, eu-north-1, ap-northeast-1; `:invalid_region` elsewhere);
     * `:voice` — a voice id (default `"matthew"`);
     * `:input_sample_rate` — 16000 (default) or 8000; `:output_sample_rate` — 24000
-      (default), 16000 or 8000;
+      (default), 16000 or 8000 (the model's `speech.input_rates` / `speech.output_rates`);
     * `:system_prompt` — a string;
     * `:history` — earlier turns, `[%{role: :user | :assistant, text: text}]` or
       `[{role, text}]`, sent once after the system prompt;
@@ -262,9 +264,11 @@ defmodule Aybiza.Bedrock.Sonic do
   def close(session), do: bad_args!(:close, [session])
 
   @doc """
-  The speech-to-speech models sessions accept: `%{id:, regions:, text_input:, endpointing:,
-  eol_date:, replacement:, sources:}` (a model past its `eol_date` is refused with
-  `:model_end_of_life`).
+  The speech-to-speech models of the catalog (`Aybiza.Bedrock.Catalog` entries served on the
+  `:bidirectional` API), each the catalog's model map with `speech: %{text_input:,
+  endpointing:, input_rates:, output_rates:, prices:}` (`prices` `nil` when no published
+  price was found) plus `eol_date` and `replacement` at the top. A model past its `eol_date`
+  is refused with `:model_end_of_life`.
   """
   @spec models() :: [map()]
   def models, do: Native.sonic_models()
@@ -273,32 +277,95 @@ defmodule Aybiza.Bedrock.Sonic do
   @spec live_sessions() :: non_neg_integer()
   def live_sessions, do: Native.sonic_live_sessions()
 
+  @price_kinds [
+    {:input_speech_tokens, :speech_input},
+    {:output_speech_tokens, :speech_output},
+    {:input_text_tokens, :text_input},
+    {:output_text_tokens, :text_output}
+  ]
+
   @doc """
-  The cost of a session's usage (`summary.usage` or a `{:usage, map}`) at `prices`, USD per
-  million tokens: `%{speech_input: p, speech_output: p, text_input: p, text_output: p}`
-  (numbers). Nova Sonic's prices are not in the catalog yet: AWS's pricing page could not be
-  read for them (docs/SONIC.md), so the caller gives its own. Returns nanodollars (integer).
+  The cost in nanodollars (integer) of a session's usage: a summary (`{:done, summary}`:
+  its `:usage` at its `:model_id`'s prices) or a usage map (`{:usage, map}`, priced as
+  `"amazon.nova-2-sonic-v1:0"` unless a model is given).
+
+  Speech and text tokens are priced differently. The prices are the catalog's
+  (`models/0`, `speech.prices`: USD per million tokens, cited in the catalog entry).
+  `prices` may be a model id, or a map `%{speech_input:, speech_output:, text_input:,
+  text_output:}` of USD per million tokens (numbers) that overrides the catalog's, key by
+  key (e.g. a negotiated rate), with `:model` naming the model of a bare usage map. A model
+  with no published price (Nova 2.5 Sonic) needs all four from the caller. Raises
+  `ArgumentError` for an unknown or text model, a missing price or a negative count.
   """
-  @spec cost(map(), map()) :: non_neg_integer()
-  def cost(usage, prices) when is_map(usage) and is_map(prices) do
-    parts = [
-      {:input_speech_tokens, :speech_input},
-      {:output_speech_tokens, :speech_output},
-      {:input_text_tokens, :text_input},
-      {:output_text_tokens, :text_output}
-    ]
+  @spec cost(map(), String.t() | map() | nil) :: non_neg_integer()
+  def cost(usage_or_summary, prices \\ nil)
 
-    Enum.reduce(parts, 0, fn {count, price}, acc ->
-      tokens = Map.get(usage, count, 0)
-      per_mtok = Map.get(prices, price, 0)
+  def cost(%{usage: usage, model_id: model}, prices) when is_map(usage) and is_binary(model) do
+    price(usage, model, prices)
+  end
 
-      unless is_integer(tokens) and tokens >= 0 and is_number(per_mtok) and per_mtok >= 0 do
-        raise ArgumentError, "usage counts and prices must be non-negative numbers"
+  def cost(usage, model) when is_map(usage) and is_binary(model), do: price(usage, model, nil)
+
+  def cost(usage, prices) when is_map(usage) and (is_map(prices) or is_nil(prices)) do
+    model = if is_map(prices), do: Map.get(prices, :model, @default_model), else: @default_model
+    price(usage, model, prices)
+  end
+
+  defp price(usage, model, overrides) do
+    nano = Map.merge(catalog_prices(model), caller_prices(overrides))
+
+    femto_per_token =
+      Enum.reduce(@price_kinds, 0, fn {count, kind}, acc ->
+        tokens = Map.get(usage, count, 0)
+
+        unless is_integer(tokens) and tokens >= 0 do
+          raise ArgumentError,
+                "usage counts must be non-negative integers, got #{inspect(tokens)}"
+        end
+
+        case Map.fetch(nano, kind) do
+          {:ok, per_mtok} ->
+            acc + tokens * per_mtok
+
+          :error when tokens == 0 ->
+            acc
+
+          :error ->
+            raise ArgumentError,
+                  "no published #{kind} price for #{model} in the catalog: pass prices " <>
+                    "(%{speech_input:, speech_output:, text_input:, text_output:}, USD/MTok)"
+        end
+      end)
+
+    # tokens * nanodollars per million tokens / 1e6, rounded half up once.
+    div(femto_per_token + 500_000, 1_000_000)
+  end
+
+  defp catalog_prices(model) do
+    spec =
+      Enum.find(Native.sonic_models(), fn m -> m.id == model or model in m.aliases end) ||
+        raise ArgumentError,
+              "#{inspect(model)} is not a speech-to-speech model of the catalog " <>
+                "(Aybiza.Bedrock.Sonic.models/0)"
+
+    case spec.speech.prices do
+      nil -> %{}
+      p -> Map.new(p, fn {kind, %{nanodollars_per_mtok: n}} -> {kind, n} end)
+    end
+  end
+
+  defp caller_prices(nil), do: %{}
+
+  defp caller_prices(prices) do
+    for {_, kind} <- @price_kinds, Map.has_key?(prices, kind), into: %{} do
+      usd = Map.fetch!(prices, kind)
+
+      unless is_number(usd) and usd >= 0 do
+        raise ArgumentError, "prices must be non-negative numbers (USD per million tokens)"
       end
 
-      # nanodollars = tokens * USD/MTok * 1e9 / 1e6
-      acc + round(tokens * per_mtok * 1_000)
-    end)
+      {kind, round(usd * 1_000_000_000)}
+    end
   end
 
   # --- options ---

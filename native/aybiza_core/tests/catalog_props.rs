@@ -37,7 +37,9 @@ proptest! {
     #[test]
     fn cost_never_decreases_when_a_count_grows(model in 0usize..64, u in usage(), field in 0usize..5, extra in 1u64..1_000_000) {
         let c = cat();
-        let m = &c.models[model % c.models.len()];
+        // Text models: speech-to-speech models are priced by Sonic.cost/2, not here.
+        let text: Vec<_> = c.models.iter().filter(|m| !m.is_speech()).collect();
+        let m = text[model % text.len()];
         let mut more = u;
         match field {
             0 => more.input_tokens += extra,
@@ -60,7 +62,9 @@ proptest! {
     #[test]
     fn profile_multipliers_hold(model in 0usize..64, u in usage()) {
         let c = cat();
-        let m = &c.models[model % c.models.len()];
+        // Text models: speech-to-speech models are priced by Sonic.cost/2, not here.
+        let text: Vec<_> = c.models.iter().filter(|m| !m.is_speech()).collect();
+        let m = text[model % text.len()];
         let base = c.cost(&m.id, &u).unwrap();
         let list = aybiza_core::catalog::cost::price_usage(&m.prices, &u).0;
         // In-region: list price scaled by the regional premium (exact for catalog prices).
@@ -79,7 +83,9 @@ proptest! {
     #[test]
     fn components_add_up_exactly(model in 0usize..64, u in usage()) {
         let c = cat();
-        let m = &c.models[model % c.models.len()];
+        // Text models: speech-to-speech models are priced by Sonic.cost/2, not here.
+        let text: Vec<_> = c.models.iter().filter(|m| !m.is_speech()).collect();
+        let m = text[model % text.len()];
         let cost = c.cost(&m.id, &u).unwrap();
         let sum = cost.input + cost.output + cost.cache_read + cost.cache_write;
         // Each component is rounded on its own: at most 2 nanodollars from the exact total.

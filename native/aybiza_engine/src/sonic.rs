@@ -138,7 +138,7 @@ pub struct SonicHandle {
     shared: Arc<Shared>,
     input_rate: u32,
     text_input: bool,
-    model_id: &'static str,
+    model_id: String,
 }
 
 fn bad(message: impl Into<String>) -> Error {
@@ -207,7 +207,7 @@ impl SonicHandle {
         self.check_open()?;
         if !self.text_input {
             return Err(bad(format!(
-                "{} takes no text input (amazon.nova-2-sonic-v1:0 does)",
+                "{} takes no text input (the catalog's speech models with text input do, e.g. amazon.nova-2-sonic-v1:0)",
                 self.model_id
             )));
         }
@@ -303,7 +303,7 @@ pub fn start_session(
         shared: shared.clone(),
         input_rate: opts.input_rate,
         text_input: opts.model.text_input,
-        model_id: opts.model.id,
+        model_id: opts.model.id.clone(),
     };
     let guard = LiveGuard::new();
     LIVE_SESSIONS.fetch_add(1, Ordering::SeqCst);
@@ -475,7 +475,7 @@ impl Session {
         shared: Arc<Shared>,
     ) -> Self {
         let summary = SonicSummary {
-            model_id: opts.model.id.to_string(),
+            model_id: opts.model.id.clone(),
             region: config.region.clone(),
             ..SonicSummary::default()
         };
@@ -553,7 +553,7 @@ impl Session {
         }
         let send = client
             .invoke_model_with_bidirectional_stream()
-            .model_id(self.opts.model.id)
+            .model_id(self.opts.model.id.clone())
             .body(WireStream(wire_rx).into())
             .customize()
             .config_override(
@@ -1067,7 +1067,7 @@ mod tests {
             shared: Arc::new(Shared::default()),
             input_rate: 16_000,
             text_input: false,
-            model_id: "amazon.nova-sonic-v1:0",
+            model_id: "amazon.nova-sonic-v1:0".to_string(),
         };
         let e = h.send_text("hello").unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidRequest);

@@ -1,98 +1,110 @@
 //! Nova Sonic session options: the speech-to-speech models, their regions and audio formats,
 //! and the caller's options decoded and validated before any network.
 //!
-//! Model facts (cited; see docs/SONIC.md for what stays unconfirmed):
-//! - `amazon.nova-2-sonic-v1:0`: active, in-Region only, us-east-1, us-west-2, eu-north-1,
-//!   ap-northeast-1; text input and `endpointingSensitivity` (model card
-//!   <https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-2-sonic.html>,
-//!   input events page <https://docs.aws.amazon.com/nova/latest/nova2-userguide/sonic-input-events.html>).
-//! - `amazon.nova-sonic-v1:0`: Legacy, end of life September 14, 2026 (model card
-//!   <https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-sonic.html>).
+//! Model facts (ids, regions, lifecycle, text input, turn detection, sample rates, prices)
+//! come from the catalog (`native/aybiza_core/data/models.json`, entries served on the
+//! `bidirectional` api, each with its sources): one source of truth for the library, and the
+//! emulator's table is checked against it (`catalog_agreement`).
 
 use crate::sonic_protocol::{Inference, PromptSetup, Role, ToolSpec};
-use aybiza_core::catalog::spec::today_utc;
+use aybiza_core::catalog::{self, spec::today_utc, LifecycleState, ModelSpec};
 use aybiza_core::error::{Error, ErrorKind};
 use serde_json::Value;
 use std::time::Duration;
 
-/// One speech-to-speech model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One speech-to-speech model, as the catalog describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SonicModel {
-    pub id: &'static str,
-    pub regions: &'static [&'static str],
+    pub id: String,
+    pub regions: Vec<String>,
     /// `textInput` from the user (typed text mixed into the conversation).
     pub text_input: bool,
     /// `turnDetectionConfiguration.endpointingSensitivity`.
     pub endpointing: bool,
-    /// ISO date after which Bedrock no longer serves the model.
-    pub eol_date: Option<&'static str>,
-    pub replacement: Option<&'static str>,
-    /// Where the facts above were read.
-    pub sources: &'static [&'static str],
+    pub input_rates: Vec<u32>,
+    pub output_rates: Vec<u32>,
 }
 
+/// The default model of a session.
 pub const NOVA_2_SONIC: &str = "amazon.nova-2-sonic-v1:0";
 
-pub const MODELS: [SonicModel; 2] = [
-    SonicModel {
-        id: NOVA_2_SONIC,
-        regions: &["us-east-1", "us-west-2", "eu-north-1", "ap-northeast-1"],
-        text_input: true,
-        endpointing: true,
-        eol_date: None,
-        replacement: None,
-        sources: &[
-            "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-2-sonic.html",
-            "https://docs.aws.amazon.com/nova/latest/nova2-userguide/sonic-input-events.html",
-        ],
-    },
-    SonicModel {
-        id: "amazon.nova-sonic-v1:0",
-        // us-east-1 as in AWS's v1 samples (aws-samples/amazon-nova-samples); other v1
-        // regions unconfirmed, and moot once past end of life.
-        regions: &["us-east-1"],
-        text_input: false,
-        endpointing: false,
-        eol_date: Some("2026-09-14"),
-        replacement: Some(NOVA_2_SONIC),
-        sources: &[
-            "https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-sonic.html",
-        ],
-    },
-];
+/// Every speech-to-speech model of the (global) catalog.
+pub fn models() -> Vec<ModelSpec> {
+    catalog::catalog()
+        .models
+        .iter()
+        .filter(|m| m.is_speech())
+        .cloned()
+        .collect()
+}
 
-/// The model of `id`, or a clear error (unknown, end of life).
+/// The model of `id` (any id form the catalog resolves: versioned, unversioned, alias), or a
+/// clear error: unknown, a text model, end of life.
 pub fn model(id: &str, today: &str) -> Result<SonicModel, Error> {
-    let Some(m) = MODELS.iter().find(|m| m.id == id) else {
-        let known: Vec<&str> = MODELS.iter().map(|m| m.id).collect();
+    let cat = catalog::catalog();
+    let known = || {
+        let ids: Vec<String> = cat
+            .models
+            .iter()
+            .filter(|m| m.is_speech())
+            .map(|m| m.id.clone())
+            .collect();
+        ids.join(", ")
+    };
+    let Some(spec) = cat.model(id) else {
         return Err(Error::new(
             ErrorKind::UnknownModel,
             format!(
-                "{:?} is not a Nova Sonic speech-to-speech model (known: {})",
+                "{:?} is not a Nova Sonic speech-to-speech model (known: {}); sessions take \
+                 an in-Region base id, not an inference profile or ARN",
                 truncate(id, 80),
-                known.join(", ")
+                known()
             ),
         ));
     };
-    if let Some(eol) = m.eol_date {
-        if today >= eol {
-            return Err(Error::new(
-                ErrorKind::ModelEndOfLife,
-                format!(
-                    "{} reached end of life on Bedrock on {eol}; use {}",
-                    m.id,
-                    m.replacement.unwrap_or("a newer model")
-                ),
-            ));
-        }
+    let Some(speech) = &spec.speech else {
+        return Err(Error::new(
+            ErrorKind::InvalidRequest,
+            format!(
+                "{} is a text model (served on {}): a Sonic session needs a speech-to-speech \
+                 model ({})",
+                spec.id,
+                spec.apis
+                    .iter()
+                    .map(|a| a.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                known()
+            ),
+        ));
+    };
+    if spec.lifecycle_state(today) == LifecycleState::Eol {
+        return Err(Error::new(
+            ErrorKind::ModelEndOfLife,
+            format!(
+                "{} reached end of life on Bedrock{}; use {}",
+                spec.id,
+                spec.lifecycle
+                    .eol_date
+                    .as_deref()
+                    .map(|d| format!(" on {d}"))
+                    .unwrap_or_default(),
+                spec.lifecycle
+                    .replacement
+                    .as_deref()
+                    .unwrap_or("a newer model")
+            ),
+        ));
     }
-    Ok(*m)
+    Ok(SonicModel {
+        id: spec.id.clone(),
+        regions: spec.regions.clone(),
+        text_input: speech.text_input,
+        endpointing: speech.endpointing,
+        input_rates: speech.input_rates.clone(),
+        output_rates: speech.output_rates.clone(),
+    })
 }
-
-/// Input sample rates accepted in `audioInputConfiguration`.
-pub const INPUT_RATES: [u32; 2] = [16_000, 8_000];
-/// Output sample rates accepted in `audioOutputConfiguration`.
-pub const OUTPUT_RATES: [u32; 3] = [24_000, 16_000, 8_000];
 
 /// The limits a session's inputs are held to (before the network).
 pub const MAX_SYSTEM_PROMPT_BYTES: usize = 100_000;
@@ -182,7 +194,7 @@ pub fn decode_options_on(v: &Value, region: &str, today: &str) -> Result<SonicOp
     }
     let model_id = get_str(v, "model")?.unwrap_or(NOVA_2_SONIC);
     let model = model(model_id, today)?;
-    if !model.regions.contains(&region) {
+    if !model.regions.iter().any(|r| r == region) {
         return Err(Error::new(
             ErrorKind::InvalidRegion,
             format!(
@@ -199,15 +211,17 @@ pub fn decode_options_on(v: &Value, region: &str, today: &str) -> Result<SonicOp
         ));
     }
     let input_rate = get_u64(v, "input_sample_rate", 16_000, 0, u64::from(u32::MAX))? as u32;
-    if !INPUT_RATES.contains(&input_rate) {
+    if !model.input_rates.contains(&input_rate) {
         return Err(bad(format!(
-            "input_sample_rate must be one of {INPUT_RATES:?} (16-bit mono PCM)"
+            "input_sample_rate must be one of {:?} for {} (16-bit mono PCM)",
+            model.input_rates, model.id
         )));
     }
     let output_rate = get_u64(v, "output_sample_rate", 24_000, 0, u64::from(u32::MAX))? as u32;
-    if !OUTPUT_RATES.contains(&output_rate) {
+    if !model.output_rates.contains(&output_rate) {
         return Err(bad(format!(
-            "output_sample_rate must be one of {OUTPUT_RATES:?}"
+            "output_sample_rate must be one of {:?} for {}",
+            model.output_rates, model.id
         )));
     }
     let system_prompt = get_str(v, "system_prompt")?.map(str::to_string);
@@ -385,21 +399,60 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind, ErrorKind::ModelEndOfLife);
         assert!(e.message.contains(NOVA_2_SONIC), "{}", e.message);
-        assert!(decode_options_on(
-            &json!({"model": "amazon.nova-sonic-v1:0"}),
-            "us-east-1",
-            "2026-09-13"
-        )
-        .is_ok());
+        assert!(e.message.contains("2026-09-14"), "{}", e.message);
         let e = decode_options_on(&json!({}), "eu-west-1", TODAY).unwrap_err();
         assert_eq!(e.kind, ErrorKind::InvalidRegion);
+        // A text model is refused with what it is; an unknown id or a profile id is unknown.
         let e = decode_options_on(
             &json!({"model": "amazon.nova-pro-v1:0"}),
             "us-east-1",
             TODAY,
         )
         .unwrap_err();
-        assert_eq!(e.kind, ErrorKind::UnknownModel);
+        assert_eq!(e.kind, ErrorKind::InvalidRequest);
+        assert!(e.message.contains("text model"), "{}", e.message);
+        for id in ["amazon.nova-9-sonic", "us.amazon.nova-2-sonic-v1:0"] {
+            let e = decode_options_on(&json!({ "model": id }), "us-east-1", TODAY).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::UnknownModel, "{id}");
+        }
+    }
+
+    /// Every speech model of the catalog is accepted where the catalog says it runs, with
+    /// the catalog's capabilities: the session reads its facts from there.
+    #[test]
+    fn model_facts_come_from_the_catalog() {
+        let speech = models();
+        assert!(speech.len() >= 2, "{speech:?}");
+        for spec in &speech {
+            let sp = spec.speech.as_ref().unwrap();
+            let eol = spec.lifecycle_state(TODAY) == aybiza_core::catalog::LifecycleState::Eol;
+            for region in &spec.regions {
+                let r = decode_options_on(&json!({ "model": spec.id }), region, TODAY);
+                if eol {
+                    assert_eq!(
+                        r.unwrap_err().kind,
+                        ErrorKind::ModelEndOfLife,
+                        "{}",
+                        spec.id
+                    );
+                    continue;
+                }
+                let o = r.unwrap();
+                assert_eq!(o.model.text_input, sp.text_input);
+                assert_eq!(o.model.endpointing, sp.endpointing);
+                assert_eq!(o.model.input_rates, sp.input_rates);
+            }
+        }
+        // Aliases resolve through the catalog too.
+        let o = decode_options_on(&json!({"model": "nova-2-sonic"}), "us-west-2", TODAY).unwrap();
+        assert_eq!(o.model.id, NOVA_2_SONIC);
+        let o = decode_options_on(
+            &json!({"model": "amazon.nova-2-5-sonic"}),
+            "eu-north-1",
+            TODAY,
+        )
+        .unwrap();
+        assert!(o.model.text_input);
     }
 
     #[test]

@@ -560,7 +560,7 @@ fn encode_resolved<'a>(env: Env<'a>, r: &ResolvedModel) -> Term<'a> {
 }
 
 /// A model's JSON view with `apis` as atoms (`[:converse, :invoke, :messages]`).
-fn encode_spec<'a>(env: Env<'a>, spec: &ModelSpec) -> Term<'a> {
+pub(crate) fn encode_spec<'a>(env: Env<'a>, spec: &ModelSpec) -> Term<'a> {
     let term = encode(env, &spec.to_json(), true);
     term.map_put(atom(env, "apis"), encode_apis(env, spec))
         .unwrap_or(term)

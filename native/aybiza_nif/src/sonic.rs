@@ -468,37 +468,26 @@ fn sonic_cancel(resource: ResourceArc<SonicResource>) -> Atom {
     atoms::ok()
 }
 
-/// The speech-to-speech models sessions accept (id, regions, lifecycle, capabilities).
+/// The speech-to-speech models of the catalog: the catalog's model map (`speech` holds text
+/// input, turn detection, sample rates and prices) plus `eol_date` / `replacement` at the top
+/// for convenience.
 #[rustler::nif]
 fn sonic_models(env: Env) -> Term {
-    let models: Vec<Term> = aybiza_engine::sonic_options::MODELS
+    let models: Vec<Term> = aybiza_engine::sonic_options::models()
         .iter()
         .map(|m| {
-            let mut t = map_new(env);
-            t = put(t, env, "id", binary_term(env, m.id.as_bytes()));
-            let regions: Vec<Term> = m
-                .regions
-                .iter()
-                .map(|r| binary_term(env, r.as_bytes()))
-                .collect();
-            t = put(t, env, "regions", regions.encode(env));
-            t = put(t, env, "text_input", m.text_input.encode(env));
-            t = put(t, env, "endpointing", m.endpointing.encode(env));
             let opt = |v: Option<&str>| match v {
                 Some(v) => binary_term(env, v.as_bytes()),
                 None => atoms::nil().encode(env),
             };
-            t = put(t, env, "eol_date", opt(m.eol_date));
-            t = put(t, env, "replacement", opt(m.replacement));
-            t = put(t, env, "sources", {
-                let s: Vec<Term> = m
-                    .sources
-                    .iter()
-                    .map(|u| binary_term(env, u.as_bytes()))
-                    .collect();
-                s.encode(env)
-            });
-            t
+            let t = crate::catalog::encode_spec(env, m);
+            let t = put(t, env, "eol_date", opt(m.lifecycle.eol_date.as_deref()));
+            put(
+                t,
+                env,
+                "replacement",
+                opt(m.lifecycle.replacement.as_deref()),
+            )
         })
         .collect();
     models.encode(env)

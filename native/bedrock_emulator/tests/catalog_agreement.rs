@@ -2,7 +2,8 @@
 //! emulator is an independent model of Bedrock), so this checks where they must agree:
 //! every catalog model exists here, end of life is end of life in both, a model the catalog
 //! calls profile-only everywhere is profile-only here, Claude cache minimums match, and a
-//! Claude model takes an assistant prefill here exactly when the library sends it one.
+//! Claude model takes an assistant prefill here exactly when the library sends it one, and
+//! the speech-to-speech models (Nova Sonic) are the same, with the same regions and inputs.
 //! Known, documented differences (profile lists taken from third-party sources, per-region
 //! on-demand exceptions the emulator does not model) are not compared.
 
@@ -40,6 +41,30 @@ fn emulator_table_agrees_with_the_library_catalog() {
         let profile_only = c["regions"].as_array().is_some_and(|r| r.is_empty());
         if profile_only && e["on_demand"] == true {
             problems.push(format!("{id}: profile-only in the catalog, on demand here"));
+        }
+        // Speech-to-speech models (the catalog's `bidirectional` api): the emulator's
+        // bidirectional route serves exactly those, in the same regions, with the same
+        // text input and turn-detection support, and its text routes refuse them.
+        let catalog_speech = c["apis"] == serde_json::json!(["bidirectional"]);
+        let emulator_speech = e["speech"].is_object();
+        if catalog_speech != emulator_speech {
+            problems.push(format!(
+                "{id}: speech-to-speech {catalog_speech} vs {emulator_speech}"
+            ));
+        }
+        if catalog_speech && emulator_speech {
+            let (cs, es) = (&c["speech"], &e["speech"]);
+            if c["regions"] != es["regions"] {
+                problems.push(format!(
+                    "{id}: regions {} vs {}",
+                    c["regions"], es["regions"]
+                ));
+            }
+            for k in ["text_input", "endpointing"] {
+                if cs[k] != es[k] {
+                    problems.push(format!("{id}: speech.{k} {} vs {}", cs[k], es[k]));
+                }
+            }
         }
         if c["family"] == "anthropic" {
             let (cm, em) = (

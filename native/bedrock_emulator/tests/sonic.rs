@@ -715,6 +715,32 @@ async fn model_and_region_checks() {
     call.send(json!({"sessionEnd": {}})).await;
     call.close_input();
     assert!(call.next().await.unwrap().is_none());
+    // Every speech model of the table is served here (Nova 2.5 Sonic by its base id).
+    let mut call = Call::open(&c, "amazon.nova-2-5-sonic", None).await.unwrap();
+    call.send(session_start()).await;
+    call.send(json!({"sessionEnd": {}})).await;
+    call.close_input();
+    assert!(call.next().await.unwrap().is_none());
+    // The text routes refuse a speech-to-speech model (Converse cannot serve it).
+    use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+    for id in [MODEL, "amazon.nova-2-5-sonic"] {
+        let err = c
+            .converse()
+            .model_id(id)
+            .messages(
+                Message::builder()
+                    .role(ConversationRole::User)
+                    .content(ContentBlock::Text("hello".into()))
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        let text = format!("{err:?}");
+        assert!(text.contains("ValidationException"), "{id}: {text}");
+        assert!(text.contains("doesn't support the model"), "{id}: {text}");
+    }
 }
 
 #[tokio::test]

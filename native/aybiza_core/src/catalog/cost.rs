@@ -159,12 +159,29 @@ pub fn price_usage(prices: &Prices, usage: &Usage) -> (u128, [u128; 5]) {
 impl Catalog {
     /// The cost of `usage` on the model / profile / ARN named by `id`.
     pub fn cost(&self, id: &str, usage: &Usage) -> Result<Cost, CatalogError> {
-        Ok(self.cost_resolved(&self.resolve_quiet(id)?, usage, false))
+        Ok(self.cost_resolved(&self.resolve_text(id)?, usage, false))
     }
 
     /// Same as [`Catalog::cost`], flagged as estimated (see [`estimate_interrupted_usage`]).
     pub fn cost_estimated(&self, id: &str, usage: &Usage) -> Result<Cost, CatalogError> {
-        Ok(self.cost_resolved(&self.resolve_quiet(id)?, usage, true))
+        Ok(self.cost_resolved(&self.resolve_text(id)?, usage, true))
+    }
+
+    /// A model priced per text token: speech-to-speech models bill speech and text tokens
+    /// at their own rates (`SpeechSpec::prices`), which this usage shape cannot carry.
+    fn resolve_text(&self, id: &str) -> Result<ResolvedModel, CatalogError> {
+        let r = self.resolve_quiet(id)?;
+        if r.spec.is_speech() {
+            return Err(CatalogError::Rejected {
+                field: "modelId".into(),
+                message: format!(
+                    "{} is a speech-to-speech model priced per speech and text token: use \
+                     Aybiza.Bedrock.Sonic.cost/2",
+                    r.spec.id
+                ),
+            });
+        }
+        Ok(r)
     }
 
     /// Prices usage on an already-resolved model (regional premium included).

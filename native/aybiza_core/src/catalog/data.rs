@@ -10,6 +10,7 @@ use super::regions::RegionConfig;
 use super::routing::RoutingTable;
 use super::spec::{
     parse_usd, Api, Capabilities, Family, Lifecycle, LifecycleState, ModelSpec, Prices,
+    SpeechPrices, SpeechSpec,
 };
 
 /// The catalog file, compiled in.
@@ -226,6 +227,8 @@ impl Catalog {
             }
         }
         let known = |id: &str| self.index.contains_key(&id.to_ascii_lowercase());
+        // Text routing and fallback never pick a speech-to-speech model.
+        let speech = |id: &str| self.model(id).is_some_and(ModelSpec::is_speech);
         for m in &self.models {
             if let Some(r) = &m.lifecycle.replacement {
                 let ok = self
@@ -234,6 +237,15 @@ impl Catalog {
                 if !ok {
                     return Err(invalid(&format!(
                         "model {}: replacement {r:?} is not a callable catalog model",
+                        m.id
+                    )));
+                }
+                if self
+                    .model(r)
+                    .is_some_and(|x| x.is_speech() != m.is_speech())
+                {
+                    return Err(invalid(&format!(
+                        "model {}: replacement {r:?} is not the same kind of model (speech-to-speech vs text)",
                         m.id
                     )));
                 }
@@ -253,6 +265,11 @@ impl Catalog {
                         "fallback chain of {k:?} names unknown model {id:?}"
                     )));
                 }
+                if speech(id) {
+                    return Err(invalid(&format!(
+                        "fallback chain of {k:?} names speech-to-speech model {id:?}"
+                    )));
+                }
             }
         }
         for rule in &self.routing.rules {
@@ -266,6 +283,12 @@ impl Catalog {
                 if !known(id) {
                     return Err(invalid(&format!(
                         "routing rule {:?} names unknown model {id:?}",
+                        rule.name
+                    )));
+                }
+                if speech(id) {
+                    return Err(invalid(&format!(
+                        "routing rule {:?} names speech-to-speech model {id:?}",
                         rule.name
                     )));
                 }
@@ -386,7 +409,6 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
             ..Capabilities::default()
         },
     };
-    let prices = parse_prices(o.get("prices"), "prices").map_err(|x| e(&x))?;
     let mut profile_prices = std::collections::BTreeMap::new();
     if let Some(table) = o.get("profile_prices").filter(|v| !v.is_null()) {
         let table = table
@@ -421,7 +443,7 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
             for name in list("apis")? {
                 let api = Api::parse(&name).ok_or_else(|| {
                     e(&format!(
-                        "apis: unknown api {name:?} (converse, invoke, messages)"
+                        "apis: unknown api {name:?} (converse, invoke, messages, bidirectional)"
                     ))
                 })?;
                 if !apis.contains(&api) {
@@ -433,6 +455,23 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
             }
             apis
         }
+    };
+    // A speech-to-speech model (Nova Sonic) is served on the bidirectional stream only and
+    // priced per speech and text token; every other model has text prices.
+    let (prices, speech) = if apis.contains(&Api::Bidirectional) {
+        if apis.len() > 1 {
+            return Err(e(
+                "apis: a bidirectional (speech-to-speech) model is served on no other api",
+            ));
+        }
+        let speech = parse_speech(o.get("speech")).map_err(|x| e(&x))?;
+        (Prices::default(), Some(speech))
+    } else {
+        if o.get("speech").is_some_and(|v| !v.is_null()) {
+            return Err(e("speech: only for models served on the bidirectional api"));
+        }
+        let prices = parse_prices(o.get("prices"), "prices").map_err(|x| e(&x))?;
+        (prices, None)
     };
     let max_output_tokens = u("max_output_tokens").ok_or_else(|| e("missing max_output_tokens"))?;
     Ok(ModelSpec {
@@ -449,6 +488,7 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
         regions: list("regions")?,
         profiles: list("profiles")?,
         prices,
+        speech,
         regional_premium_percent: u("regional_premium_percent")
             .and_then(|v| u32::try_from(v).ok())
             .unwrap_or(0),
@@ -461,6 +501,64 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
         notes: s("notes"),
         verified: o.get("verified").and_then(Value::as_bool).unwrap_or(false),
         id,
+    })
+}
+
+/// `speech: {text_input, endpointing, input_rates, output_rates, prices}`; `prices` is
+/// `{speech_input, speech_output, text_input, text_output}` (USD per million tokens) or null
+/// when no published price was found.
+fn parse_speech(v: Option<&Value>) -> Result<SpeechSpec, String> {
+    let o = v
+        .and_then(Value::as_object)
+        .ok_or("speech: required for a bidirectional model (an object)")?;
+    let flag = |k: &str| -> Result<bool, String> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => Err(format!("speech.{k}: expected a boolean")),
+        }
+    };
+    let rates = |k: &str| -> Result<Vec<u32>, String> {
+        let list = o
+            .get(k)
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("speech.{k}: expected a list of sample rates"))?;
+        let rates = list
+            .iter()
+            .map(|r| {
+                r.as_u64()
+                    .and_then(|r| u32::try_from(r).ok())
+                    .filter(|r| (8_000..=48_000).contains(r))
+                    .ok_or_else(|| format!("speech.{k}: sample rates are 8000..=48000 Hz"))
+            })
+            .collect::<Result<Vec<u32>, String>>()?;
+        if rates.is_empty() {
+            return Err(format!("speech.{k}: names no sample rate"));
+        }
+        Ok(rates)
+    };
+    let prices = match o.get("prices") {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(p)) => {
+            let req = |k: &str| -> Result<u64, String> {
+                parse_usd(p.get(k).unwrap_or(&Value::Null))
+                    .map_err(|x| format!("speech.prices.{k}: {x}"))
+            };
+            Some(SpeechPrices {
+                speech_input: req("speech_input")?,
+                speech_output: req("speech_output")?,
+                text_input: req("text_input")?,
+                text_output: req("text_output")?,
+            })
+        }
+        Some(_) => return Err("speech.prices: expected an object or null".into()),
+    };
+    Ok(SpeechSpec {
+        text_input: flag("text_input")?,
+        endpointing: flag("endpointing")?,
+        input_rates: rates("input_rates")?,
+        output_rates: rates("output_rates")?,
+        prices,
     })
 }
 

@@ -34,6 +34,7 @@ pub use regions::RegionConfig;
 pub use routing::{Requirements, RoutingOptions, RoutingTable, Rule, RuleCondition, Selection};
 pub use spec::{
     today_utc, Api, Capabilities, Family, Lifecycle, LifecycleState, ModelSpec, Prices,
+    SpeechPrices, SpeechSpec,
 };
 
 fn slot() -> &'static RwLock<Arc<Catalog>> {

@@ -101,6 +101,18 @@ impl Catalog {
                 replacement: spec.lifecycle.replacement.clone(),
             });
         }
+        if spec.is_speech() && api != Api::Bidirectional {
+            return Err(CatalogError::Rejected {
+                field: "modelId".into(),
+                message: format!(
+                    "{} is a speech-to-speech model: Bedrock serves it only on \
+                     InvokeModelWithBidirectionalStream, not on the {} API; open a session \
+                     with Aybiza.Bedrock.Sonic.start_session/1",
+                    spec.id,
+                    api.as_str()
+                ),
+            });
+        }
         if !spec.serves(api) {
             let served: Vec<&str> = spec.apis.iter().map(|a| a.as_str()).collect();
             return Err(CatalogError::Rejected {

@@ -52,16 +52,25 @@ pub enum Api {
     /// The Anthropic Messages API on Bedrock (`/anthropic/v1/messages`, SSE), on bedrock-runtime
     /// and / or bedrock-mantle.
     Messages,
+    /// bedrock-runtime `InvokeModelWithBidirectionalStream`: speech-to-speech sessions (Amazon
+    /// Nova Sonic), served by `Aybiza.Bedrock.Sonic`. A model on this API serves no other.
+    Bidirectional,
 }
 
 impl Api {
-    pub const ALL: [Api; 3] = [Api::Converse, Api::Invoke, Api::Messages];
+    pub const ALL: [Api; 4] = [
+        Api::Converse,
+        Api::Invoke,
+        Api::Messages,
+        Api::Bidirectional,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Api::Converse => "converse",
             Api::Invoke => "invoke",
             Api::Messages => "messages",
+            Api::Bidirectional => "bidirectional",
         }
     }
 
@@ -200,6 +209,31 @@ impl Prices {
     }
 }
 
+/// Published prices of a speech-to-speech model, per million tokens of each kind (Nova Sonic
+/// bills speech and text tokens at different rates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SpeechPrices {
+    pub speech_input: NanoPerMTok,
+    pub speech_output: NanoPerMTok,
+    pub text_input: NanoPerMTok,
+    pub text_output: NanoPerMTok,
+}
+
+/// What a speech-to-speech model (served on [`Api::Bidirectional`]) takes and costs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SpeechSpec {
+    /// `textInput` from the user (typed text mixed into the conversation).
+    pub text_input: bool,
+    /// `turnDetectionConfiguration.endpointingSensitivity`.
+    pub endpointing: bool,
+    /// Sample rates of the caller's 16-bit mono PCM (`audioInputConfiguration`).
+    pub input_rates: Vec<u32>,
+    /// Sample rates the reply audio can be asked in (`audioOutputConfiguration`).
+    pub output_rates: Vec<u32>,
+    /// `None`: no published price was found (the entry's `unconfirmed` says where we looked).
+    pub prices: Option<SpeechPrices>,
+}
+
 /// One model of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModelSpec {
@@ -225,7 +259,11 @@ pub struct ModelSpec {
     pub regions: Vec<String>,
     /// Inference profile prefixes the model is offered under (`us`, `eu`, `global` ...).
     pub profiles: Vec<String>,
+    /// Text-token prices. Speech-to-speech models carry theirs in `speech.prices` instead
+    /// (this field is then all zeros and shown as `null`).
     pub prices: Prices,
+    /// Set exactly for models served on [`Api::Bidirectional`].
+    pub speech: Option<SpeechSpec>,
     /// Extra percent charged on in-region and geographic endpoints over the global profile.
     pub regional_premium_percent: u32,
     /// Premium per profile that differs from `regional_premium_percent` (e.g. `us-gov`: 20).
@@ -273,6 +311,11 @@ impl ModelSpec {
         }
     }
 
+    /// Whether the model is a speech-to-speech model (InvokeModelWithBidirectionalStream only).
+    pub fn is_speech(&self) -> bool {
+        self.speech.is_some()
+    }
+
     /// Whether `today` the model is EOL, Legacy or Active.
     pub fn lifecycle_state(&self, today: &str) -> LifecycleState {
         self.lifecycle.state_on(today)
@@ -305,13 +348,25 @@ impl ModelSpec {
             "mantle_id": self.mantle_id,
             "regions": self.regions,
             "profiles": self.profiles,
-            "prices": {
+            "prices": if self.is_speech() { Value::Null } else { json!({
                 "input": price(Some(self.prices.input)),
                 "output": price(Some(self.prices.output)),
                 "cache_read": price(self.prices.cache_read),
                 "cache_write_5m": price(self.prices.cache_write_5m),
                 "cache_write_1h": price(self.prices.cache_write_1h),
-            },
+            }) },
+            "speech": self.speech.as_ref().map(|sp| json!({
+                "text_input": sp.text_input,
+                "endpointing": sp.endpointing,
+                "input_rates": sp.input_rates,
+                "output_rates": sp.output_rates,
+                "prices": sp.prices.map(|p| json!({
+                    "speech_input": price(Some(p.speech_input)),
+                    "speech_output": price(Some(p.speech_output)),
+                    "text_input": price(Some(p.text_input)),
+                    "text_output": price(Some(p.text_output)),
+                })),
+            })),
             "regional_premium_percent": self.regional_premium_percent,
             "profile_premium_percent": self.profile_premium_percent,
             "profile_prices": self.profile_prices.iter().map(|(k, p)| {

@@ -65,6 +65,20 @@ pub struct ModelInfo {
     pub cache_min_tokens: Option<u64>,
     pub count_tokens: bool,
     pub verified: bool,
+    /// Set for speech-to-speech models (Nova Sonic): served on the bidirectional stream only.
+    #[serde(default)]
+    pub speech: Option<SpeechInfo>,
+}
+
+/// What the bidirectional route needs to know of a speech-to-speech model.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SpeechInfo {
+    /// In-Region only: the regions that serve the base id.
+    pub regions: Vec<String>,
+    /// Takes `textInput` from the user.
+    pub text_input: bool,
+    /// Takes `turnDetectionConfiguration.endpointingSensitivity`.
+    pub endpointing: bool,
 }
 
 fn accepted() -> bool {
@@ -242,12 +256,19 @@ fn target_arn(full: &str, rest: &str, extra: &[String]) -> Option<Target> {
     }
 }
 
-/// Bedrock's answer to a model that cannot be invoked as named: an EOL model (404) or a
-/// profile-only model called by its base id (400).
+/// Bedrock's answer to a model that cannot be invoked as named on the text routes: a
+/// speech-to-speech model (400), an EOL model (404) or a profile-only model called by its
+/// base id (400).
 pub fn check_invocable(model_id: &str, target: &Target) -> Result<(), AwsError> {
     let Target::Catalog { info, via_profile } = target else {
         return Ok(());
     };
+    // Speech-to-speech models answer on InvokeModelWithBidirectionalStream only.
+    if info.speech.is_some() {
+        return Err(AwsError::validation(
+            "This action doesn't support the model that you provided. Try again with a supported model.",
+        ));
+    }
     if info.lifecycle == Lifecycle::Eol {
         return Err(AwsError::end_of_life());
     }

@@ -9,6 +9,7 @@
 //! texts below are the emulator's own wording (the service's are not documented).
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::OnceLock;
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -23,46 +24,50 @@ use super::prepare::Rejection;
 /// A Nova Sonic model the route knows.
 #[derive(Debug)]
 pub struct SonicModel {
-    pub id: &'static str,
+    pub id: String,
     /// Past its end of life: 404 ResourceNotFoundException.
     pub eol: bool,
     /// Regions it runs in; in-Region only (no geographic or global profile).
-    pub regions: &'static [&'static str],
+    pub regions: Vec<String>,
     /// Takes text input from the user (`textInput` in an interactive USER content).
     pub text_input: bool,
     /// Takes `turnDetectionConfiguration.endpointingSensitivity`.
     pub endpointing: bool,
 }
 
-/// Nova 2 Sonic: model card https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-2-sonic.html
-/// (regions, in-Region only); Nova Sonic v1: EOL Sep 14 2026 per
-/// https://docs.aws.amazon.com/bedrock/latest/userguide/model-card-amazon-nova-sonic.html.
-/// Nova 2.5 Sonic is left out: its id is unverified (design fact sheet, S39).
-pub const MODELS: &[SonicModel] = &[
-    SonicModel {
-        id: "amazon.nova-2-sonic-v1:0",
-        eol: false,
-        regions: &["us-east-1", "us-west-2", "eu-north-1", "ap-northeast-1"],
-        text_input: true,
-        endpointing: true,
-    },
-    SonicModel {
-        id: "amazon.nova-sonic-v1:0",
-        eol: true,
-        regions: &["us-east-1", "eu-north-1", "ap-northeast-1"],
-        text_input: false,
-        endpointing: false,
-    },
-];
+/// The speech-to-speech models of the emulator's table (`data/models.json`, rows with
+/// `speech`, each with its sources; `catalog_agreement` checks them against the library's
+/// catalog).
+pub fn models() -> &'static [SonicModel] {
+    static MODELS: OnceLock<Vec<SonicModel>> = OnceLock::new();
+    MODELS.get_or_init(|| {
+        crate::catalog::table()
+            .iter()
+            .filter_map(|m| {
+                let sp = m.speech.as_ref()?;
+                Some(SonicModel {
+                    id: m.id.clone(),
+                    eol: m.lifecycle == crate::catalog::Lifecycle::Eol,
+                    regions: sp.regions.clone(),
+                    text_input: sp.text_input,
+                    endpointing: sp.endpointing,
+                })
+            })
+            .collect()
+    })
+}
 
 /// Used for ids given in `extra_models`: no region or lifecycle rules.
-pub const EXTRA_MODEL: SonicModel = SonicModel {
-    id: "extra",
-    eol: false,
-    regions: &[],
-    text_input: true,
-    endpointing: true,
-};
+pub fn extra_model() -> &'static SonicModel {
+    static EXTRA: OnceLock<SonicModel> = OnceLock::new();
+    EXTRA.get_or_init(|| SonicModel {
+        id: "extra".to_string(),
+        eol: false,
+        regions: Vec::new(),
+        text_input: true,
+        endpointing: true,
+    })
+}
 
 /// Resolves the path's model id for this route. `region` is the SigV4 scope's region (None when
 /// signatures are not checked).
@@ -72,7 +77,7 @@ pub fn check_model(
     extra: &[String],
 ) -> Result<&'static SonicModel, AwsError> {
     if extra.iter().any(|e| e == model_id) {
-        return Ok(&EXTRA_MODEL);
+        return Ok(extra_model());
     }
     let base = match model_id.strip_prefix("arn:") {
         Some(rest) => {
@@ -102,7 +107,7 @@ pub fn check_model(
         }
         None => model_id,
     };
-    let Some(model) = MODELS.iter().find(|m| m.id == base) else {
+    let Some(model) = models().iter().find(|m| m.id == base) else {
         if crate::catalog::target(model_id, extra).is_some() {
             return Err(AwsError::validation(
                 "This action doesn't support the model that you provided. Try again with a supported model.",
@@ -114,7 +119,7 @@ pub fn check_model(
         return Err(AwsError::end_of_life());
     }
     if let Some(r) = region {
-        if !model.regions.contains(&r) {
+        if !model.regions.iter().any(|x| x == r) {
             return Err(AwsError::invalid_model());
         }
     }
@@ -1126,7 +1131,11 @@ mod tests {
             speed: 10.0,
             ..SonicSettings::default()
         };
-        Session::new(&MODELS[0], MODELS[0].id, settings, Vec::new(), 0, "t")
+        let nova2 = models()
+            .iter()
+            .find(|m| m.id == "amazon.nova-2-sonic-v1:0")
+            .unwrap();
+        Session::new(nova2, &nova2.id, settings, Vec::new(), 0, "t")
     }
 
     fn start(s: &mut Session) {

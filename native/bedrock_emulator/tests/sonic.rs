@@ -661,6 +661,7 @@ async fn faults_before_and_during_the_stream() {
         sonic: settings(),
         pacing: bedrock_emulator::Pacing {
             first_token_ms: Some(300),
+            stamp: Some(true),
             ..Default::default()
         },
         ..EmulatorConfig::default()
@@ -676,6 +677,33 @@ async fn faults_before_and_during_the_stream() {
     }
     call.until("completionStart").await;
     assert!(sent.elapsed() >= Duration::from_millis(300));
+    // Pacing `stamp`: every audio chunk opens with its send time in 24 quiet samples (8 of
+    // magic, 16 nibbles of µs since the epoch; render/stamp.rs), the JSON is unchanged.
+    let events = call.until("completionEnd").await;
+    let audio: Vec<&Value> = events.iter().filter(|e| name(e) == "audioOutput").collect();
+    assert!(!audio.is_empty());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64;
+    for e in audio {
+        let pcm = base64::engine::general_purpose::STANDARD
+            .decode(body(e)["content"].as_str().unwrap())
+            .unwrap();
+        let s: Vec<i16> = pcm[..48]
+            .chunks(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        assert_eq!(s[..8], [10, 5, 10, 5, 3, 12, 3, 12]);
+        let micros = s[8..]
+            .iter()
+            .enumerate()
+            .fold(0u64, |acc, (i, v)| acc | ((*v as u64) << (4 * i)));
+        assert!(
+            micros <= now && now - micros < 30_000_000,
+            "{micros} vs {now}"
+        );
+    }
 }
 
 #[tokio::test]

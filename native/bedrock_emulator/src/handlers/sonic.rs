@@ -888,22 +888,25 @@ impl Session {
         }
         self.completions += 1;
         let completion = self.completions;
-        let at = now_ms + self.first_token_ms;
-        self.push(at, completion, "completionStart", json!({}));
-        let mut n = 0;
-        if let Some(t) = &transcript {
-            self.text_content(at, completion, ("USER", "FINAL"), t, "END_TURN", &mut n);
-        }
         let script = script_for(&self.rules, &self.model_id, user_text);
-        // Faults of rules that match this turn's words (model-only rules already applied to
-        // the whole stream): an exception right after completionStart.
+        // Rules that match this turn's words (model-only rules already applied to the whole
+        // stream): their pacing delays this reply (`first_token_ms`, over the stream's), and
+        // their faults end the stream with an exception right after completionStart.
         let turn_rules: Vec<Rule> = self
             .rules
             .iter()
             .filter(|r| r.prompt_contains.is_some())
             .cloned()
             .collect();
-        let turn_faults = script_for(&turn_rules, &self.model_id, user_text).faults;
+        let turn = script_for(&turn_rules, &self.model_id, user_text);
+        let delay = turn.pacing.first_token_ms.unwrap_or(self.first_token_ms);
+        let at = now_ms + delay;
+        self.push(at, completion, "completionStart", json!({}));
+        let mut n = 0;
+        if let Some(t) = &transcript {
+            self.text_content(at, completion, ("USER", "FINAL"), t, "END_TURN", &mut n);
+        }
+        let turn_faults = turn.faults;
         let injected = turn_faults
             .exception
             .as_deref()
@@ -1222,6 +1225,70 @@ mod tests {
         assert!(names.iter().any(|n| n == "usageEvent"));
         // "You said: hello" = 15 chars * 60 ms = 900 ms of audio in 40 ms chunks.
         assert_eq!(names.iter().filter(|n| *n == "audioOutput").count(), 23);
+    }
+
+    /// Times (ms) at which a text turn's completionStart goes out.
+    fn completion_start_at(s: &mut Session, now: u64, text: &str, name: &str) -> u64 {
+        for e in [
+            json!({"contentStart": {"promptName": "p", "contentName": name, "type": "TEXT",
+                    "role": "USER", "interactive": true,
+                    "textInputConfiguration": {"mediaType": "text/plain"}}}),
+            json!({"textInput": {"promptName": "p", "contentName": name, "content": text}}),
+            json!({"contentEnd": {"promptName": "p", "contentName": name}}),
+        ] {
+            s.on_event(now, &ev(e)).unwrap();
+        }
+        let mut t = now;
+        loop {
+            let next = s.next_wakeup().expect("a reply is scheduled");
+            t = t.max(next);
+            let out = s.due(t);
+            if out
+                .iter()
+                .any(|o| matches!(o, Out::Event(e) if e["event"].get("completionStart").is_some()))
+            {
+                let start = t;
+                // Let the rest of the reply go out.
+                while let Some(next) = s.next_wakeup() {
+                    t = t.max(next);
+                    s.due(t);
+                }
+                return start;
+            }
+        }
+    }
+
+    /// A rule's pacing with `prompt_contains` applies to the turn whose words match: its
+    /// `first_token_ms` delays that reply only (the stream's pacing is chosen before any
+    /// words are heard).
+    #[test]
+    fn a_rule_paces_the_turn_it_matches() {
+        let rules = vec![Rule {
+            prompt_contains: Some("slowly".into()),
+            pacing: Some(Pacing {
+                first_token_ms: Some(700),
+                ..Pacing::default()
+            }),
+            ..Rule::default()
+        }];
+        let nova2 = models()
+            .iter()
+            .find(|m| m.id == "amazon.nova-2-sonic-v1:0")
+            .unwrap();
+        let settings = SonicSettings {
+            speed: 10.0,
+            ..SonicSettings::default()
+        };
+        let mut s = Session::new(nova2, &nova2.id, settings, rules, 20, "t");
+        start(&mut s);
+        assert_eq!(completion_start_at(&mut s, 0, "hello", "t1"), 20);
+        let t = 10_000;
+        assert_eq!(
+            completion_start_at(&mut s, t, "answer slowly", "t2"),
+            t + 700
+        );
+        let t = 20_000;
+        assert_eq!(completion_start_at(&mut s, t, "and now fast", "t3"), t + 20);
     }
 
     fn audio(voiced: bool, ms: usize) -> Vec<u8> {

@@ -22,8 +22,9 @@ use tokio::sync::mpsc;
 use super::body::{full, ResBody};
 use super::routes::error_response;
 use super::sigv4::{self, ChunkVerifier, Principal};
-use super::stream::{set_linger_zero, ChannelBody, FrameResult};
-use crate::config::spec::stream_exception_message;
+use super::stream::{
+    exception_message, fault_before, inject, ChannelBody, FaultTarget, FrameResult,
+};
 use crate::config::Faults;
 use crate::counters::outcome;
 use crate::error::AwsError;
@@ -37,7 +38,6 @@ pub const ROUTE: &str = "invoke-with-bidirectional-stream";
 pub const TIME_LIMIT: &str = "time_limit";
 /// Largest input frame taken (an audio chunk of 32 ms is ~1.4 KB of JSON).
 const MAX_FRAME: usize = 1 << 20;
-const RESET_FLUSH_MS: u64 = 100;
 
 /// Whether `path` is this route; returns the model id.
 pub fn match_path(method: &http::Method, path: &str) -> Option<String> {
@@ -151,6 +151,7 @@ pub(crate) async fn handle(
             faults,
             sent: 0,
             fd,
+            stamp: pacing.stamp.unwrap_or(false),
         },
         limit_ms,
     };
@@ -172,55 +173,42 @@ struct Output {
     faults: Faults,
     sent: usize,
     fd: RawFd,
+    /// Stamp audio chunks with their send time (pacing `stamp`, see `render/stamp.rs`).
+    stamp: bool,
 }
 
 impl Output {
+    fn stamped<'a>(&self, event: &'a Value) -> std::borrow::Cow<'a, Value> {
+        match self.stamp {
+            true => crate::render::stamp::stamp_audio_event(event)
+                .map_or(std::borrow::Cow::Borrowed(event), std::borrow::Cow::Owned),
+            false => std::borrow::Cow::Borrowed(event),
+        }
+    }
+
     async fn raw(&self, frame: Bytes) -> bool {
         self.tx.send(Ok(Frame::data(frame))).await.is_ok()
     }
 
-    /// Sends output event number `self.sent`, applying the faults set for that position.
+    /// Sends output event number `self.sent`, applying the faults set for that position
+    /// (the same fault piece as the other stream routes, `stream::inject`).
     async fn event(&mut self, event: &Value) -> Result<(), Stop> {
-        let i = self.sent;
-        let f = &self.faults;
-        if let Some(kind) = f.exception.as_deref() {
-            if f.exception_after.unwrap_or(1) == i {
-                let msg = f
-                    .error_message
-                    .clone()
-                    .unwrap_or_else(|| stream_exception_message(kind).to_string());
-                self.state.counters.record(ROUTE, outcome::EXCEPTION);
-                self.raw(eventstream::exception(kind, &msg)).await;
-                return Err("");
-            }
-        }
-        if f.reset_after == Some(i) {
-            tokio::time::sleep(Duration::from_millis(RESET_FLUSH_MS)).await;
-            self.state.counters.record(ROUTE, outcome::RESET);
-            set_linger_zero(self.fd);
-            let _ = self
-                .tx
-                .send(Err(io::Error::new(
-                    io::ErrorKind::ConnectionReset,
-                    "injected reset",
-                )))
-                .await;
-            return Err("");
-        }
-        if f.stall_after == Some(i) {
-            self.state.counters.record(ROUTE, outcome::STALL);
-            self.tx.closed().await;
-            return Err("");
-        }
-        if f.truncate_after == Some(i) {
-            self.state.counters.record(ROUTE, outcome::TRUNCATED);
-            return Err("");
-        }
-        let frame = eventstream::chunk(event.to_string().as_bytes());
-        if f.corrupt_after == Some(i) {
-            self.state.counters.record(ROUTE, outcome::CORRUPT);
-            self.raw(eventstream::corrupt(&frame)).await;
-            return Err("");
+        let frame = eventstream::chunk(self.stamped(event).to_string().as_bytes());
+        if let Some(fault) = fault_before(&self.faults, self.sent, true) {
+            let target = FaultTarget {
+                state: &self.state,
+                route: ROUTE,
+                tx: &self.tx,
+                fd: self.fd,
+            };
+            let faults = &self.faults;
+            return Err(inject(
+                target,
+                fault,
+                |kind| eventstream::exception(kind, &exception_message(faults, kind)),
+                || eventstream::corrupt(&frame),
+            )
+            .await);
         }
         if !self.raw(frame).await {
             return Err(outcome::CLIENT_CLOSED);

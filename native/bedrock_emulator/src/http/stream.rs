@@ -1,6 +1,8 @@
 //! Delivery of a planned stream: pacing, faults after K events, counters. The same
 //! producer serves AWS event streams (ConverseStream, InvokeModelWithResponseStream) and
-//! the Messages API's Server-Sent Events; only the framing of faults differs.
+//! the Messages API's Server-Sent Events; only the framing of faults differs. The faults
+//! after K events ([`fault_before`], [`inject`]) are shared with the Nova Sonic stream
+//! (`sonic_stream.rs`).
 
 use std::io;
 use std::os::fd::RawFd;
@@ -59,6 +61,104 @@ pub fn set_linger_zero(fd: RawFd) {
     let _ = socket2::SockRef::from(&borrowed).set_linger(Some(Duration::ZERO));
 }
 
+/// A mid-stream fault due before output event number K (faults `..._after=K`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamFault {
+    /// An exception event of this type (`stream_exception_type`), then the end.
+    Exception(&'static str),
+    /// A TCP reset once the events before it had time to reach the client.
+    Reset,
+    /// Nothing more is sent; the stream stays open until the client leaves.
+    Stall,
+    /// The stream ends cleanly without the events still due.
+    Truncate,
+    /// The next event goes out with a broken frame, then the end.
+    Corrupt,
+}
+
+/// The fault due before output event `i`; `more`: whether an event `i` exists (a truncation
+/// or corruption after the last event is no fault).
+pub fn fault_before(f: &Faults, i: usize, more: bool) -> Option<StreamFault> {
+    if f.exception_after.unwrap_or(1) == i {
+        if let Some(kind) = f.exception.as_deref().and_then(stream_exception_type) {
+            return Some(StreamFault::Exception(kind));
+        }
+    }
+    if f.reset_after == Some(i) {
+        return Some(StreamFault::Reset);
+    }
+    if f.stall_after == Some(i) {
+        return Some(StreamFault::Stall);
+    }
+    if more && f.truncate_after == Some(i) {
+        return Some(StreamFault::Truncate);
+    }
+    if more && f.corrupt_after == Some(i) {
+        return Some(StreamFault::Corrupt);
+    }
+    None
+}
+
+/// The message of an injected exception: the fault's `message`, else the type's default.
+pub fn exception_message(f: &Faults, kind: &str) -> String {
+    f.error_message
+        .clone()
+        .unwrap_or_else(|| stream_exception_message(kind).to_string())
+}
+
+/// Where a stream writer's faults go.
+pub struct FaultTarget<'a> {
+    pub state: &'a State,
+    pub route: &'static str,
+    pub tx: &'a mpsc::Sender<FrameResult>,
+    pub fd: RawFd,
+}
+
+/// Carries `fault` out: counts it, sends what it sends (`exception_frame(kind)` or
+/// `corrupt_frame()`, framed by the writer) and returns the label the stream ends with
+/// ("" = already counted). The stream ends after every fault.
+pub async fn inject(
+    t: FaultTarget<'_>,
+    fault: StreamFault,
+    exception_frame: impl FnOnce(&'static str) -> Bytes,
+    corrupt_frame: impl FnOnce() -> Bytes,
+) -> &'static str {
+    let send = |frame: Bytes| async move { t.tx.send(Ok(Frame::data(frame))).await.is_ok() };
+    match fault {
+        StreamFault::Exception(kind) => {
+            // Counted before sending so a client that saw the error sees the count.
+            t.state.counters.record(t.route, outcome::EXCEPTION);
+            send(exception_frame(kind)).await;
+        }
+        StreamFault::Reset => {
+            // Let hyper flush and the client read the first K events before the RST,
+            // which would otherwise discard them.
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_micros((RESET_FLUSH_MS * 1000.0) as u64)) => {}
+                _ = t.tx.closed() => return outcome::CLIENT_CLOSED,
+            }
+            t.state.counters.record(t.route, outcome::RESET);
+            set_linger_zero(t.fd);
+            let _ =
+                t.tx.send(Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "injected reset",
+                )))
+                .await;
+        }
+        StreamFault::Stall => {
+            t.state.counters.record(t.route, outcome::STALL);
+            t.tx.closed().await;
+        }
+        StreamFault::Truncate => t.state.counters.record(t.route, outcome::TRUNCATED),
+        StreamFault::Corrupt => {
+            t.state.counters.record(t.route, outcome::CORRUPT);
+            send(corrupt_frame()).await;
+        }
+    }
+    ""
+}
+
 pub struct Producer {
     pub state: Arc<State>,
     pub route: &'static str,
@@ -98,11 +198,7 @@ impl Producer {
     }
 
     fn exception_frame(&self, kind: &str) -> Bytes {
-        let msg = self
-            .faults
-            .error_message
-            .clone()
-            .unwrap_or_else(|| stream_exception_message(kind).to_string());
+        let msg = exception_message(&self.faults, kind);
         match self.wire {
             Wire::EventStream { invoke } => {
                 // ConverseStream has no modelTimeoutException event; the invoke stream does.
@@ -139,50 +235,26 @@ impl Producer {
         if !self.pause(self.first_token_ms as f64).await {
             return outcome::CLIENT_CLOSED;
         }
-        let f = &self.faults;
         for i in 0..=self.events.len() {
-            if f.exception_after.unwrap_or(1) == i {
-                if let Some(kind) = f.exception.as_deref().and_then(stream_exception_type) {
-                    // Counted before sending so a client that saw the error sees the count.
-                    self.state.counters.record(self.route, outcome::EXCEPTION);
-                    self.send(self.exception_frame(kind)).await;
-                    return "";
-                }
+            let event = self.events.get(i);
+            if let Some(fault) = fault_before(&self.faults, i, event.is_some()) {
+                let target = FaultTarget {
+                    state: &self.state,
+                    route: self.route,
+                    tx: &self.tx,
+                    fd: self.fd,
+                };
+                return inject(
+                    target,
+                    fault,
+                    |kind| self.exception_frame(kind),
+                    || self.corrupt_frame(&event.map(|e| e.frame.clone()).unwrap_or_default()),
+                )
+                .await;
             }
-            if f.reset_after == Some(i) {
-                // Let hyper flush and the client read the first K events before the RST,
-                // which would otherwise discard them.
-                if !self.pause(RESET_FLUSH_MS).await {
-                    return outcome::CLIENT_CLOSED;
-                }
-                self.state.counters.record(self.route, outcome::RESET);
-                set_linger_zero(self.fd);
-                let _ = self
-                    .tx
-                    .send(Err(io::Error::new(
-                        io::ErrorKind::ConnectionReset,
-                        "injected reset",
-                    )))
-                    .await;
-                return "";
-            }
-            if f.stall_after == Some(i) {
-                self.state.counters.record(self.route, outcome::STALL);
-                self.tx.closed().await;
-                return "";
-            }
-            if f.truncate_after == Some(i) && i < self.events.len() {
-                self.state.counters.record(self.route, outcome::TRUNCATED);
-                return "";
-            }
-            let Some(event) = self.events.get(i) else {
+            let Some(event) = event else {
                 break;
             };
-            if f.corrupt_after == Some(i) {
-                self.state.counters.record(self.route, outcome::CORRUPT);
-                self.send(self.corrupt_frame(&event.frame)).await;
-                return "";
-            }
             if event.tokens > 0
                 && self.tps > 0.0
                 && !self.pause(event.tokens as f64 / self.tps * 1000.0).await

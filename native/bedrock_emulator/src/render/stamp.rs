@@ -6,6 +6,13 @@
 //! subtracts it from its own clock (Elixir: `System.os_time(:microsecond)`) measures the
 //! delivery latency: HTTP, SDK decoding, our engine and the message to the BEAM process.
 //! The stamp starts with a capital letter, so a sentence end before it is still seen.
+//!
+//! Nova Sonic's audio (the same pacing `stamp`): every `audioOutput` chunk carries its send
+//! time in its first [`AUDIO_STAMP_SAMPLES`] PCM samples, as sample values 0..=15 (at most
+//! -66 dBFS: a client plays 1 ms of silence and notices nothing; the JSON is unchanged): 8
+//! samples of [`AUDIO_STAMP_MAGIC`], then 16 samples holding the µs since the Unix epoch, 4
+//! bits each, lowest first. `bench/sonic.exs` reads it from the `{:audio, pcm}` message to
+//! measure what the library adds between the emulator's frame and the BEAM process.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -51,11 +58,103 @@ pub fn stamp_sse(frame: &Bytes) -> Option<Bytes> {
     Some(Bytes::from(format!("{head}data: {payload}\n\n")))
 }
 
+/// Sample values that open a stamped audio chunk.
+pub const AUDIO_STAMP_MAGIC: [i16; 8] = [10, 5, 10, 5, 3, 12, 3, 12];
+/// Samples a stamp takes (magic + 16 nibbles of the time).
+pub const AUDIO_STAMP_SAMPLES: usize = 24;
+
+/// Writes `micros` into the start of 16-bit little-endian PCM; false when too short.
+pub fn stamp_pcm(pcm: &mut [u8], micros: u64) -> bool {
+    if pcm.len() < AUDIO_STAMP_SAMPLES * 2 {
+        return false;
+    }
+    let nibbles = (0..16).map(|i| ((micros >> (4 * i)) & 0xF) as i16);
+    for (i, v) in AUDIO_STAMP_MAGIC.into_iter().chain(nibbles).enumerate() {
+        pcm[2 * i..2 * i + 2].copy_from_slice(&v.to_le_bytes());
+    }
+    true
+}
+
+/// Reads a stamp written by [`stamp_pcm`] (the bench reads it in Elixir).
+#[cfg(test)]
+pub fn read_pcm_stamp(pcm: &[u8]) -> Option<u64> {
+    if pcm.len() < AUDIO_STAMP_SAMPLES * 2 {
+        return None;
+    }
+    let sample = |i: usize| i16::from_le_bytes([pcm[2 * i], pcm[2 * i + 1]]);
+    if (0..8).any(|i| sample(i) != AUDIO_STAMP_MAGIC[i]) {
+        return None;
+    }
+    let mut micros = 0u64;
+    for i in 0..16 {
+        let v = sample(8 + i);
+        if !(0..16).contains(&v) {
+            return None;
+        }
+        micros |= (v as u64) << (4 * i);
+    }
+    Some(micros)
+}
+
+/// A Nova Sonic output event with the current time stamped into its audio (`audioOutput`
+/// only; `None` for any other event or a chunk too short to carry a stamp).
+pub fn stamp_audio_event(event: &Value) -> Option<Value> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let content = event.pointer("/event/audioOutput/content")?.as_str()?;
+    let mut pcm = b64.decode(content).ok()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()?
+        .as_micros();
+    if !stamp_pcm(&mut pcm, u64::try_from(now).ok()?) {
+        return None;
+    }
+    let mut stamped = event.clone();
+    *stamped.pointer_mut("/event/audioOutput/content")? = Value::String(b64.encode(&pcm));
+    Some(stamped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::render::eventstream;
     use serde_json::json;
+
+    #[test]
+    fn stamps_audio_chunks_quietly_and_nothing_else() {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let pcm = vec![0x10u8; 1920];
+        let event = json!({"event": {"audioOutput": {"content": b64.encode(&pcm),
+                                                      "contentId": "c1", "role": "ASSISTANT"}}});
+        let stamped = stamp_audio_event(&event).expect("an audio chunk is stamped");
+        let out = b64
+            .decode(stamped["event"]["audioOutput"]["content"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(out.len(), pcm.len());
+        assert_eq!(out[48..], pcm[48..], "only the first 24 samples change");
+        let micros = read_pcm_stamp(&out).unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_micros() as u64;
+        assert!(micros <= now && now - micros < 60_000_000);
+        // Quiet: every stamp sample is 0..=15 (at most -66 dBFS).
+        for i in 0..AUDIO_STAMP_SAMPLES {
+            let v = i16::from_le_bytes([out[2 * i], out[2 * i + 1]]);
+            assert!((0..16).contains(&v), "{v}");
+        }
+        assert_eq!(stamped["event"]["audioOutput"]["contentId"], "c1");
+        // Not audio, or too short: untouched.
+        assert!(stamp_audio_event(&json!({"event": {"textOutput": {"content": "hi"}}})).is_none());
+        let short = json!({"event": {"audioOutput": {"content": b64.encode([0u8; 10])}}});
+        assert!(stamp_audio_event(&short).is_none());
+        // Ordinary audio carries no stamp.
+        assert_eq!(read_pcm_stamp(&pcm), None);
+        let mut round = vec![0u8; 48];
+        assert!(stamp_pcm(&mut round, u64::MAX) && read_pcm_stamp(&round) == Some(u64::MAX));
+    }
 
     #[test]
     fn stamps_text_deltas_only() {

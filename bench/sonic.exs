@@ -5,10 +5,17 @@
 #
 #   send_audio  - cost of Sonic.send_audio/2 with a 640-byte frame (20 ms at 16 kHz) into an
 #                 open session: wall µs per call (p50/p99 of single calls) and CPU µs per call.
+#   added       - the library's added latency per audio message: the emulator (pacing `stamp`)
+#                 writes each audioOutput chunk's send time into its first 24 PCM samples
+#                 (docs/EMULATOR.md, Nova Sonic); each {:audio, pcm} message's arrival
+#                 (System.os_time) minus that stamp is what HTTP/2, TLS, the SDK's decoding,
+#                 the engine and the message to the BEAM process add. At each concurrency of
+#                 BENCH_SONIC_ADDED_LEVELS (1,10,100) sessions hear a real-time 3 s reply at
+#                 once: p50/p99/max over every chunk, and p99 over each reply's first chunk.
+#                 Issue 15's target: p99 < 1 ms at 100 sessions (release build, idle machine).
 #   first_audio - from end_turn/1 to the first {:audio, _} message, at each concurrency of
 #                 BENCH_SONIC_LEVELS, with the emulator's own delays at zero: the library both
-#                 ways plus the emulator's turn handling (an upper bound of the library's
-#                 added latency; the emulator stamps no audio frame).
+#                 ways plus the emulator's turn handling.
 #   lateness    - BENCH_SONIC_LATENESS_SESSIONS sessions at once each hear a 3 s reply the
 #                 emulator paces in real time (40 ms chunks on its own clock); each chunk's
 #                 arrival minus its slot (i * 40 ms after the earliest-relative chunk): what
@@ -215,6 +222,95 @@ defmodule AybizaBench.Sonic do
     row("sonic", "audio_lateness_#{n}_long_schedule", ls, "events", Enum.join(samples, "; "))
   end
 
+  def added(emulator, monitor) do
+    for n <- env_list("BENCH_SONIC_ADDED_LEVELS", [1, 10, 100]) do
+      long_schedules(monitor)
+      parent = self()
+
+      pids =
+        for _ <- 1..n do
+          spawn_link(fn ->
+            {:ok, s} = Sonic.start_session(client(emulator))
+            :session_started = await(s, &(&1 == :session_started))
+            send(parent, {:ready, self()})
+
+            receive do
+              :go -> :ok
+            end
+
+            :ok = Sonic.send_text(s, "bench lateness")
+            added = collect_added(s, [])
+            Sonic.close(s)
+            drain(s)
+            send(parent, {:added, added})
+          end)
+        end
+
+      for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
+      for pid <- pids, do: send(pid, :go)
+
+      replies = for _ <- pids, do: receive(do: ({:added, a} -> a))
+      {ls, samples} = long_schedules(monitor)
+      all = List.flatten(replies)
+      firsts = for [first | _] <- replies, do: first
+      unstamped = Enum.count(all, &(&1 == :unstamped))
+      all = Enum.reject(all, &(&1 == :unstamped))
+      firsts = Enum.reject(firsts, &(&1 == :unstamped))
+      q = quantiles(all)
+      f = quantiles(firsts)
+
+      note =
+        "#{n} sessions at once, #{q.n} audio messages (#{unstamped} unstamped); " <>
+          "emulator send stamp -> {:audio, _} in the receiver"
+
+      row("sonic", "added_#{n}_p50", q.p50, "us", note)
+      row("sonic", "added_#{n}_p99", q.p99, "us", note)
+      row("sonic", "added_#{n}_max", q.max, "us", note)
+      row("sonic", "added_#{n}_first_chunk_p99", f.p99, "us", note)
+      row("sonic", "added_#{n}_long_schedule", ls, "events", Enum.join(samples, "; "))
+    end
+  end
+
+  # The emulator's audio stamp (docs/EMULATOR.md): 8 samples of magic, then 16 samples of 4
+  # bits each of the send time in µs since the epoch, lowest first.
+  defp audio_stamp(
+         <<10::little-16, 5::little-16, 10::little-16, 5::little-16, 3::little-16, 12::little-16,
+           3::little-16, 12::little-16, nibbles::binary-size(32), _::binary>>
+       ) do
+    {micros, _} =
+      for <<v::little-16 <- nibbles>>, reduce: {0, 0} do
+        {acc, shift} -> {acc + Bitwise.bsl(v, shift), shift + 4}
+      end
+
+    micros
+  end
+
+  defp audio_stamp(_), do: nil
+
+  # Added latency (µs) of each audio message of one reply, until its final transcript.
+  defp collect_added(s, acc) do
+    receive do
+      {:aybiza_bedrock, ^s, {:audio, pcm}} ->
+        now = System.os_time(:microsecond)
+
+        case audio_stamp(pcm) do
+          nil -> collect_added(s, [:unstamped | acc])
+          sent -> collect_added(s, [now - sent | acc])
+        end
+
+      {:aybiza_bedrock, ^s, {:transcript, :assistant, :final, _}} ->
+        Enum.reverse(acc)
+
+      {:aybiza_bedrock, ^s, {t, _}} when t in [:done, :error] ->
+        Enum.reverse(acc)
+
+      {:aybiza_bedrock, ^s, _} ->
+        collect_added(s, acc)
+    after
+      30_000 -> Enum.reverse(acc)
+    end
+  end
+
   # Arrival times (µs) of the audio chunks of one reply, until its final transcript.
   defp collect_audio(s, acc) do
     receive do
@@ -298,7 +394,7 @@ defmodule AybizaBench.Sonic do
           {:ok, pid} =
             Emulator.start_link(
               tls: true,
-              pacing: [first_token_ms: 0],
+              pacing: [first_token_ms: 0, stamp: true],
               sonic: [turn_silence_ms: 300],
               rules: [%{prompt_contains: "lateness", reply: String.duplicate("x", 50)}]
             )
@@ -307,10 +403,10 @@ defmodule AybizaBench.Sonic do
       end
 
     monitor = start_long_schedule_monitor()
-    sections = System.get_env("BENCH_SECTIONS", "send_audio,first_audio,lateness,realtime")
+    sections = System.get_env("BENCH_SECTIONS", "send_audio,added,first_audio,lateness,realtime")
 
     for section <- String.split(sections, ","),
-        section in ~w(send_audio first_audio lateness realtime) do
+        section in ~w(send_audio added first_audio lateness realtime) do
       apply(__MODULE__, String.to_existing_atom(section), [emulator, monitor])
     end
   end

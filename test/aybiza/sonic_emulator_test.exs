@@ -139,6 +139,19 @@ defmodule Aybiza.SonicEmulatorTest do
     assert {:done, _} = terminal(s)
   end
 
+  test "every speech model of the catalog the emulator serves answers a turn (Nova 2.5 Sonic)" do
+    emulator = start_emulator(rules: [%{prompt_contains: "hours", reply: "Nine to five."}])
+    {:ok, s} = Sonic.start_session(client(emulator, model: "amazon.nova-2-5-sonic"))
+    assert_receive {:aybiza_bedrock, ^s, :session_started}, 5_000
+    :ok = Sonic.send_text(s, "what are your hours")
+
+    assert {:transcript, :assistant, :final, "Nine to five."} =
+             s |> events_until(&final_assistant?/1) |> List.last()
+
+    Sonic.close(s)
+    assert {:done, %{model_id: "amazon.nova-2-5-sonic"}} = terminal(s)
+  end
+
   test "speaking over the model is a barge-in" do
     emulator =
       start_emulator(

@@ -152,6 +152,71 @@ defmodule Aybiza.SonicTest do
     :gen_tcp.close(sock)
   end
 
+  test "every call after close answers the same clear error; nothing is sent" do
+    {sock, url} = silent_endpoint()
+    {:ok, s} = Sonic.start_session(opts(url))
+    assert :ok = Sonic.close(s)
+    assert {:done, _} = terminal(s)
+
+    closed = {:error, %Error{reason: :invalid_request, message: "the session is closed"}}
+
+    for call <- [
+          fn -> Sonic.send_audio(s, <<0::size(640)-unit(8)>>) end,
+          fn -> Sonic.send_text(s, "hello") end,
+          fn -> Sonic.send_tool_result(s, "tooluse-1", %{"ok" => true}) end,
+          fn -> Sonic.end_turn(s) end
+        ] do
+      assert match?(^closed, call.())
+    end
+
+    assert_raise Error, ~r/closed/, fn -> Sonic.end_turn!(s) end
+    assert :ok = Sonic.close(s)
+    refute_receive {:aybiza_bedrock, ^s, _}, 100
+    :gen_tcp.close(sock)
+  end
+
+  test "text input on a speech model without it is refused; the session stays usable" do
+    # A catalog override stands in for such a model (Nova Sonic v1, the one published, is
+    # past its end of life): the session reads the capability from the catalog.
+    model = %{
+      id: "example.sonic-audio-only-v1:0",
+      context_window: 300_000,
+      max_output_tokens: 1_024,
+      apis: ["bidirectional"],
+      regions: ["us-east-1"],
+      speech: %{
+        text_input: false,
+        endpointing: false,
+        input_rates: [16_000],
+        output_rates: [24_000]
+      }
+    }
+
+    {:ok, _} = Aybiza.Bedrock.Catalog.put_overrides(%{models: [model]})
+    on_exit(fn -> Aybiza.Bedrock.Catalog.put_overrides(nil) end)
+    {sock, url} = silent_endpoint()
+    {:ok, s} = Sonic.start_session(opts(url, model: model.id))
+
+    assert {:error, %Error{reason: :invalid_request, message: m}} = Sonic.send_text(s, "hello")
+    assert m =~ "takes no text input"
+    # Its other limits come from the catalog too.
+    assert {:error, %Error{reason: :invalid_request}} =
+             Sonic.start_session(opts(url, model: model.id, input_sample_rate: 8_000))
+
+    assert {:error, %Error{reason: :invalid_request, message: m}} =
+             Sonic.start_session(opts(url, model: model.id, endpointing_sensitivity: :high))
+
+    assert m =~ "turn-detection"
+
+    assert {:error, %Error{reason: :invalid_region}} =
+             Sonic.start_session(Keyword.put(opts(url, model: model.id), :region, "us-west-2"))
+
+    assert :ok = Sonic.send_audio(s, <<0::size(1024)-unit(8)>>)
+    assert :ok = Sonic.close(s)
+    assert {:done, _} = terminal(s)
+    :gen_tcp.close(sock)
+  end
+
   test "random frames, rates and hostile tool results never crash; every answer is :ok or an error" do
     {sock, url} = silent_endpoint()
     {:ok, s} = Sonic.start_session(opts(url, input_queue: 10_000))

@@ -212,6 +212,15 @@ defmodule SpeechDemo.Loop do
           "#{ms.()}  done: #{summary.connections} connection(s), usage #{inspect(summary.usage)}"
         )
 
+        # At the catalog's prices of the session's model (docs/SONIC.md, Cost).
+        try do
+          IO.puts(
+            "#{ms.()}  cost: $#{:erlang.float_to_binary(Sonic.cost(summary) / 1.0e9, decimals: 6)}"
+          )
+        rescue
+          e in ArgumentError -> IO.puts("#{ms.()}  cost: #{Exception.message(e)}")
+        end
+
         IO.iodata_to_binary(audio)
 
       {:aybiza_bedrock, ^session, {:error, error}} ->

@@ -339,6 +339,15 @@ defmodule Aybiza.SonicTest do
       assert e.message =~ "speech-to-speech" and e.message =~ "Sonic.start_session"
     end
 
+    assert {:error, %Error{reason: :invalid_request} = e} =
+             Aybiza.Bedrock.invoke_model("amazon.nova-2-sonic-v1:0", %{"x" => 1}, opts)
+
+    assert e.message =~ "InvokeModelWithBidirectionalStream"
+
+    assert {:error, %Error{reason: :invalid_request} = e} =
+             Aybiza.Bedrock.cost("amazon.nova-2-sonic-v1:0", %{input_tokens: 1})
+
+    assert e.message =~ "Sonic.cost/2"
     assert Aybiza.Bedrock.Catalog.serves?("amazon.nova-2-sonic-v1:0", :bidirectional)
     refute Aybiza.Bedrock.Catalog.serves?("amazon.nova-2-sonic-v1:0", :converse)
   end

@@ -24,6 +24,16 @@ type Row = (
 /// Published on-demand list prices (global / base rate), USD per MTok:
 /// id, input, output, cache read, cache write 5m, cache write 1h.
 const PUBLISHED: &[Row] = &[
+    // Fable 5.2: a third-party tool quoting Anthropic's pricing page (unconfirmed in the
+    // catalog entry); cache writes at the standard 1.25x / 2x.
+    (
+        "anthropic.claude-fable-5-2",
+        "8.00",
+        "40.00",
+        Some("0.20"),
+        Some("10.00"),
+        Some("16.00"),
+    ),
     (
         "anthropic.claude-fable-5-1",
         "10.00",
@@ -347,6 +357,7 @@ const PUBLISHED: &[Row] = &[
 
 /// Models whose in-region and geographic endpoints cost 10% more than the global profile.
 const REGIONAL_PREMIUM: &[&str] = &[
+    "anthropic.claude-fable-5-2",
     "anthropic.claude-fable-5-1",
     "anthropic.claude-fable-5",
     "anthropic.claude-opus-5-5",
@@ -404,7 +415,7 @@ fn claude_cache_prices_follow_the_published_multipliers() {
     {
         let input = m.prices.input;
         // Reads are 0.1x, except the 5.x discounts: 0.05x (Opus 5.5, Sonnet 5.5 since
-        // 2026-10-07) and 0.025x (Fable 5.1).
+        // 2026-10-07) and 0.025x (Fable 5.1 and 5.2).
         let read = m.prices.cache_read.unwrap();
         assert!(
             [input / 10, input / 20, input / 40].contains(&read),

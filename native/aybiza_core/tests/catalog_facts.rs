@@ -268,6 +268,8 @@ fn end_of_life_models_fail_before_the_network_and_name_a_serving_replacement() {
     for id in [
         "cohere.command-r-plus-v1:0",
         "ai21.jamba-1-5-large-v1:0",
+        "ai21.jamba-1-5-mini-v1:0",
+        "meta.llama3-2-90b-instruct-v1:0",
         "anthropic.claude-3-5-haiku-20241022-v1:0",
     ] {
         let err = c

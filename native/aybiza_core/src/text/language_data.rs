@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 const ABBREVIATIONS_TSV: &str = include_str!("data/abbreviations.tsv");
 const MONTHS_TSV: &str = include_str!("data/months.tsv");
 const STARTERS_TSV: &str = include_str!("data/starters.tsv");
+const ENGLISH_LEXICON_TSV: &str = include_str!("data/english_lexicon.tsv");
 
 /// Longest key in bytes that is looked up (longer words are never in the tables).
 const MAX_KEY: usize = 48;
@@ -47,6 +48,14 @@ struct Tables {
     abbreviations: HashMap<&'static [u8], AbbrevKind, FnvBuild>,
     months: HashSet<&'static [u8], FnvBuild>,
     starters: HashSet<&'static [u8], FnvBuild>,
+    /// Function words of the 11 other languages that are not English function words
+    /// (`der`, `les`, `che`): evidence that a text is not English.
+    foreign_function_words: HashSet<&'static [u8], FnvBuild>,
+    /// `data/english_lexicon.tsv`: tokens that are no English word but an English abbreviation
+    /// or the start of one (`insp`, `assoc`, `subsp`), with a Bloom filter like the
+    /// abbreviations' (most sentence-final words are ruled out without hashing twice).
+    english_lexicon_bloom: Box<[u64]>,
+    english_lexicon: HashSet<&'static [u8], FnvBuild>,
 }
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
@@ -92,7 +101,89 @@ fn tables() -> &'static Tables {
             .filter(|r| r[0] != "en")
             .map(|r| r[1].as_bytes())
             .collect(),
+        foreign_function_words: {
+            let english: HashSet<&str> = rows(STARTERS_TSV)
+                .filter(|r| r.len() >= 2 && r[0] == "en")
+                .map(|r| r[1])
+                .chain(ENGLISH_FUNCTION_WORDS.iter().copied())
+                .collect();
+            rows(STARTERS_TSV)
+                .filter(|r| r.len() >= 2 && r[0] != "en" && r[1].chars().nth(1).is_some())
+                .filter(|r| r[1].len() <= MAX_KEY && !english.contains(r[1]))
+                .map(|r| r[1].as_bytes())
+                .collect()
+        },
+        english_lexicon_bloom: rows(ENGLISH_LEXICON_TSV)
+            .filter(|r| r.len() >= 2)
+            .fold(vec![0u64; LEXICON_BLOOM_BITS / 64], |mut t, r| {
+                for bit in lexicon_bloom_bits(bloom_hash(r[0].as_bytes())) {
+                    t[bit / 64] |= 1 << (bit % 64);
+                }
+                t
+            })
+            .into_boxed_slice(),
+        english_lexicon: rows(ENGLISH_LEXICON_TSV)
+            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
+            .map(|r| r[0].as_bytes())
+            .collect(),
     })
+}
+
+/// English function words that rarely occur in the other 13 languages' texts: evidence that
+/// a text is English (`is`, `was`, `of`, `in` are Dutch or German too, so not here).
+const ENGLISH_FUNCTION_WORDS: &[&str] = &[
+    "the", "and", "to", "that", "with", "for", "this", "from", "are", "were", "which", "they",
+    "their", "has", "have", "not", "but", "it", "by", "be", "been", "would", "could", "should",
+    "there", "what", "when", "who", "you", "we", "she", "his", "its", "our", "your", "these",
+    "those", "after", "before", "about", "into", "than", "then", "some", "any",
+];
+
+/// Bits of the English lexicon's Bloom filter (8,100 keys: about 1% pass by chance).
+const LEXICON_BLOOM_BITS: usize = 1 << 17;
+
+#[inline]
+fn lexicon_bloom_bits(h: u64) -> [usize; 2] {
+    [(h as usize) % LEXICON_BLOOM_BITS, ((h >> 40) as usize) % LEXICON_BLOOM_BITS]
+}
+
+/// Whether `word` (without its period: `Insp`, `assoc`, `subsp`) is no English word or name
+/// but an English abbreviation or the start of a common English word (`data/english_lexicon.tsv`,
+/// from SCOWL). Only ASCII words of 2-8 letters, lower case or capitalized, are looked up.
+pub(crate) fn is_english_truncation(word: &str) -> bool {
+    let b = word.as_bytes();
+    if !(2..=8).contains(&b.len())
+        || !b[0].is_ascii_alphabetic()
+        || !b[1..].iter().all(u8::is_ascii_lowercase)
+    {
+        return false;
+    }
+    let t = tables();
+    let bloom = &t.english_lexicon_bloom;
+    if lexicon_bloom_bits(bloom_hash(b))
+        .iter()
+        .any(|&bit| bloom[bit / 64] & (1 << (bit % 64)) == 0)
+    {
+        return false;
+    }
+    let mut buf = [0u8; MAX_KEY];
+    lower(word, &mut buf).is_some_and(|w| t.english_lexicon.contains(w))
+}
+
+/// Which language `word` is evidence of: 1 for an English function word (`the`, `which`),
+/// -1 for a function word of another of the 14 languages that is no English one (`der`,
+/// `les`, `che`), 0 otherwise.
+pub(crate) fn language_evidence(word: &str) -> i32 {
+    let mut buf = [0u8; MAX_KEY];
+    let Some(w) = lower(word, &mut buf) else {
+        return 0;
+    };
+    if ENGLISH_FUNCTION_WORDS.iter().any(|e| e.as_bytes() == w) {
+        1
+    } else if tables().foreign_function_words.contains(w) {
+        -1
+    } else {
+        0
+    }
 }
 
 /// Parses the tables now if they are not yet.
@@ -202,5 +293,16 @@ mod tests {
         assert!(!is_month("Stuyts"));
         assert!(is_function_word_capitalized("Die") && is_function_word_capitalized("Однако"));
         assert!(!is_function_word_capitalized("die") && !is_function_word_capitalized("W"));
+        for w in ["Insp", "assoc", "Phys", "subsp", "Det", "Assoc"] {
+            assert!(is_english_truncation(w), "{w}");
+        }
+        // English words and names, and tokens of other shapes, are not truncations.
+        for w in ["Rome", "rev", "mod", "Harlow", "Liu", "Kim", "the", "INSP", "insP", "x", "über"] {
+            assert!(!is_english_truncation(w), "{w}");
+        }
+        assert_eq!(language_evidence("The"), 1);
+        assert_eq!(language_evidence("der"), -1);
+        assert_eq!(language_evidence("les"), -1);
+        assert_eq!(language_evidence("Harlow"), 0);
     }
 }

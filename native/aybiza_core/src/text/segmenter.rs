@@ -231,6 +231,9 @@ pub struct Segmenter {
     /// document itself). A ring of [`SEEN_SLOTS`] words of at most [`SEEN_LEN`] bytes, lower
     /// case; reset with the stream. Written by decisions (`&self`), hence the cell.
     seen_abbreviations: std::cell::RefCell<SeenWords>,
+    /// The language evidence of the text before the last English-lexicon decision: 1 English,
+    /// -1 another language, 0 none yet (read as English). See [`Self::english_text`].
+    english_text: std::cell::Cell<i8>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
     /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
@@ -281,6 +284,7 @@ impl Segmenter {
             merge_chars: 0,
             out: Vec::new(),
             seen_abbreviations: Default::default(),
+            english_text: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
             run_start: 0,
@@ -1468,6 +1472,14 @@ impl Segmenter {
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
+        // A token that is no English word or name but an English abbreviation or the start of
+        // a common English word (`Insp.`, `Assoc.`, `subsp.`), in English text.
+        if left == Left::Regular
+            && language_data::is_english_truncation(w)
+            && self.english_text(buf, i)
+        {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
         let next_word = || -> Result<(&str, char), ()> {
             for (j, c) in buf[m..].char_indices() {
@@ -1650,6 +1662,26 @@ impl Segmenter {
                 }
             }
         }
+    }
+
+    /// Whether the text before `end` reads as English: the function words of the current
+    /// unit's last 512 bytes (`the`, `which` against `der`, `les`, `che`) decide, else the
+    /// verdict of the last unit that had any, else yes (the library speaks English first).
+    /// Remembered per stream; a repeated decision sees the same text, so it changes nothing.
+    fn english_text(&self, buf: &str, end: usize) -> bool {
+        let mut lo = end.saturating_sub(512).max(self.start);
+        while !buf.is_char_boundary(lo) {
+            lo += 1;
+        }
+        let score: i32 = buf[lo..end]
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(language_data::language_evidence)
+            .sum();
+        if score != 0 {
+            self.english_text.set(score.signum() as i8);
+        }
+        self.english_text.get() >= 0
     }
 }
 

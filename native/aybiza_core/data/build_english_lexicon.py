@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Builds src/text/data/english_lexicon.tsv, the English lexicon evidence of the segmenter, from
+SCOWL (Spell Checker Oriented Word Lists) 2020.12.07 by Kevin Atkinson, as shipped in Debian 12's
+`scowl` package (2020.12.07-2; permissive licence, reproduced in the output's header).
+
+    apt-get download scowl && dpkg-deb -x scowl_*.deb /tmp/scowl
+    python3 native/aybiza_core/data/build_english_lexicon.py /tmp/scowl
+
+Two kinds of rows, both for words that are NOT English words or names (no SCOWL list of words,
+upper-case words, proper names or contractions of any size up to 95 holds them, in any case):
+* A: SCOWL's own English abbreviation lists (sizes up to 80), written without their period,
+  2-8 letters, not all capitals (acronyms are not followed by a period): `assoc`, `insp`, `phys`.
+* T: truncated words: 3-5 lower-case letters, ending in a consonant, that begin a common English
+  word (SCOWL sizes up to 50) at least two letters longer: `subsp` (subspecies), `det`
+  (detective). A period after such a token is far more likely an abbreviation's than a sentence's.
+"""
+import glob, gzip, os, re, sys
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else "/tmp/scowl"
+D = os.path.join(ROOT, "usr/share/dict/scowl")
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "text", "data",
+                   "english_lexicon.tsv")
+SPELLINGS = ["english", "american", "british", "british_z", "canadian", "australian",
+             "variant_1", "variant_2"]
+
+
+def lists(category, max_size):
+    out = set()
+    for s in SPELLINGS:
+        for f in glob.glob(os.path.join(D, f"{s}-{category}.*")):
+            if int(f.rsplit(".", 1)[1]) <= max_size:
+                with open(f, encoding="latin-1") as fh:
+                    out.update(l.strip() for l in fh if l.strip())
+    return out
+
+
+known = set()
+for cat in ("words", "upper", "proper-names", "contractions"):
+    known |= {w.lower() for w in lists(cat, 95)}
+abbreviations = {a.lower() for a in lists("abbreviations", 80)
+                 if re.fullmatch(r"[A-Za-z]{2,8}", a) and not a.isupper()} - known
+common = {w for w in lists("words", 50) if re.fullmatch(r"[a-z]+", w)}
+truncated = set()
+for w in common:
+    for n in range(3, 6):
+        if len(w) >= n + 2 and w[n - 1] not in "aeiouy":
+            truncated.add(w[:n])
+truncated -= known
+truncated -= abbreviations
+
+with gzip.open(os.path.join(ROOT, "usr/share/doc/scowl/README.gz"), "rt", encoding="latin-1") as fh:
+    readme = fh.read()
+notice = readme[readme.index("COPYRIGHT, SOURCES, and CREDITS:"):].rstrip()
+
+with open(OUT, "w", encoding="utf-8") as out:
+    out.write("# English lexicon evidence for the segmenter, built by\n"
+              "# native/aybiza_core/data/build_english_lexicon.py from SCOWL 2020.12.07 (Debian 12\n"
+              "# package scowl 2020.12.07-2, http://wordlist.aspell.net/). Columns: token (lower case,\n"
+              "# without its period), kind (A: in SCOWL's English abbreviation lists and no English\n"
+              "# word or name; T: no English word or name but the start of a common English word).\n"
+              "# SCOWL's copyright and licence notice follows, as its licence asks.\n#\n")
+    for line in notice.splitlines():
+        out.write(("# " + line).rstrip() + "\n")
+    out.write("#\n")
+    for w in sorted(abbreviations):
+        out.write(f"{w}\tA\n")
+    for w in sorted(truncated):
+        out.write(f"{w}\tT\n")
+print(len(abbreviations), "abbreviations,", len(truncated), "truncated stems ->", OUT)

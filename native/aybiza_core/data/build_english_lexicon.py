@@ -7,8 +7,9 @@ SCOWL (Spell Checker Oriented Word Lists) 2020.12.07 by Kevin Atkinson, as shipp
     python3 native/aybiza_core/data/build_english_lexicon.py /tmp/scowl
 
 Two kinds of rows, both for words that are NOT English words or names (no SCOWL list of words,
-upper-case words, proper names or contractions of any size up to 95 holds them, in any case):
-* A: SCOWL's own English abbreviation lists (sizes up to 80), written without their period,
+proper names, contractions or capitalized words of any size up to 95 holds them, in any case;
+acronyms in capitals do not count):
+* A: SCOWL's own English abbreviation lists (all sizes, up to 95), written without their period,
   2-8 letters, not all capitals (acronyms are not followed by a period): `assoc`, `insp`, `phys`.
 * T: truncated words: 3-5 lower-case letters, ending in a consonant, that begin a common English
   word (SCOWL sizes up to 50) at least two letters longer: `subsp` (subspecies), `det`
@@ -35,9 +36,12 @@ def lists(category, max_size):
 
 
 known = set()
-for cat in ("words", "upper", "proper-names", "contractions"):
+for cat in ("words", "proper-names", "contractions"):
     known |= {w.lower() for w in lists(cat, 95)}
-abbreviations = {a.lower() for a in lists("abbreviations", 80)
+# Upper-case lists hold capitalized words (`Var`, a French department) and acronyms (`VAR`):
+# an acronym does not make its lower-case spelling a word.
+known |= {w.lower() for w in lists("upper", 95) if not w.isupper()}
+abbreviations = {a.lower() for a in lists("abbreviations", 95)
                  if re.fullmatch(r"[A-Za-z]{2,8}", a) and not a.isupper()} - known
 common = {w for w in lists("words", 50) if re.fullmatch(r"[a-z]+", w)}
 truncated = set()

@@ -329,3 +329,39 @@ fn new_rules_survive_closers_and_odd_tokens() {
         assert_eq!(joined, original, "{text:?}");
     }
 }
+
+#[test]
+fn english_lexicon_truncations() {
+    // No English word or name, but the start of one (`Insp` of inspector, `Assoc` of
+    // associate): an abbreviation, before a capitalized name, a lower-case word or a title.
+    check(
+        "Please ask Insp. Okoro about the file. She kept a copy.",
+        &["Please ask Insp. Okoro about the file.", "She kept a copy."],
+    );
+    check(
+        "Assoc. Prof. Lindgren teaches on Mondays. Her exams are hard.",
+        &[
+            "Assoc. Prof. Lindgren teaches on Mondays.",
+            "Her exams are hard.",
+        ],
+    );
+    check(
+        "They planted Salix alba subsp. vitellina near the pond.",
+        &["They planted Salix alba subsp. vitellina near the pond."],
+    );
+    // English words and names end sentences as before, at once.
+    check(
+        "We flew to Rome. Harlow met us there. I met Liu. Kim came later.",
+        &[
+            "We flew to Rome.",
+            "Harlow met us there.",
+            "I met Liu.",
+            "Kim came later.",
+        ],
+    );
+    // Only in English text: `hier` starts `hierarchy`, but here it is German.
+    check(
+        "Ich bin jetzt hier. Morgen fahre ich nach Hause.",
+        &["Ich bin jetzt hier.", "Morgen fahre ich nach Hause."],
+    );
+}

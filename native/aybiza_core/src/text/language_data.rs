@@ -143,7 +143,10 @@ const LEXICON_BLOOM_BITS: usize = 1 << 17;
 
 #[inline]
 fn lexicon_bloom_bits(h: u64) -> [usize; 2] {
-    [(h as usize) % LEXICON_BLOOM_BITS, ((h >> 40) as usize) % LEXICON_BLOOM_BITS]
+    [
+        (h as usize) % LEXICON_BLOOM_BITS,
+        ((h >> 40) as usize) % LEXICON_BLOOM_BITS,
+    ]
 }
 
 /// Whether `word` (without its period: `Insp`, `assoc`, `subsp`) is no English word or name
@@ -297,7 +300,9 @@ mod tests {
             assert!(is_english_truncation(w), "{w}");
         }
         // English words and names, and tokens of other shapes, are not truncations.
-        for w in ["Rome", "rev", "mod", "Harlow", "Liu", "Kim", "the", "INSP", "insP", "x", "über"] {
+        for w in [
+            "Rome", "rev", "mod", "Harlow", "Liu", "Kim", "the", "INSP", "insP", "x", "über",
+        ] {
             assert!(!is_english_truncation(w), "{w}");
         }
         assert_eq!(language_evidence("The"), 1);

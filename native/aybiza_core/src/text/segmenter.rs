@@ -1473,11 +1473,12 @@ impl Segmenter {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
         // A token that is no English word or name but an English abbreviation or the start of
-        // a common English word (`Insp.`, `Assoc.`, `subsp.`), in English text.
-        if left == Left::Regular
+        // a common English word (`Insp.`, `Assoc.`, `subsp.`), in English text, is an ordinary
+        // abbreviation (whatever the tables said: a title after it is checked below).
+        let truncation = matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary))
             && language_data::is_english_truncation(w)
-            && self.english_text(buf, i)
-        {
+            && self.english_text(buf, i);
+        if truncation {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
@@ -1651,10 +1652,13 @@ impl Segmenter {
                 let closes_phrase = left == Left::MultiPeriod
                     && w.chars().next().is_some_and(char::is_lowercase)
                     && !is_clock_time(w);
+                // After an English truncation the text is English: other languages' function
+                // words are no evidence (Polish lists `prof`), and a title is the second half
+                // of a compound title (`Assoc. Prof.`, `Asst. Dir.`), not a new subject.
                 if closes_phrase
                     || abbreviations::is_sentence_starter(next)
-                    || language_data::is_function_word_capitalized(next)
-                    || (after == '.' && abbreviations::is_title(next))
+                    || (!truncation && language_data::is_function_word_capitalized(next))
+                    || (!truncation && after == '.' && abbreviations::is_title(next))
                 {
                     Decision::Boundary(k)
                 } else {

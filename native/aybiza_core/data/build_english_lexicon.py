@@ -4,7 +4,8 @@ SCOWL (Spell Checker Oriented Word Lists) 2020.12.07 by Kevin Atkinson, as shipp
 `scowl` package (2020.12.07-2; permissive licence, reproduced in the output's header).
 
     apt-get download scowl && dpkg-deb -x scowl_*.deb /tmp/scowl
-    python3 native/aybiza_core/data/build_english_lexicon.py /tmp/scowl
+    python3 -m venv /tmp/wf && /tmp/wf/bin/pip install wordfreq==3.1.1
+    /tmp/wf/bin/python native/aybiza_core/data/build_english_lexicon.py /tmp/scowl
 
 Two kinds of rows, both for words that are NOT English words or names (no SCOWL list of words,
 proper names, contractions or capitalized words of any size up to 95 holds them, in any case;
@@ -14,6 +15,9 @@ acronyms in capitals do not count):
 * T: truncated words: 3-5 lower-case letters, ending in a consonant, that begin a common English
   word (SCOWL sizes up to 50) at least two letters longer: `subsp` (subspecies), `det`
   (detective). A period after such a token is far more likely an abbreviation's than a sentence's.
+Rows of either kind that are common English tokens today (wordfreq 3.1.1 Zipf >= 3.5: `app`,
+`blog`, `admin`, words newer than SCOWL's lists) are left out. wordfreq (Apache-2.0, its data
+CC BY-SA 4.0) is only a filter here: none of its data is copied.
 """
 import glob, gzip, os, re, sys
 
@@ -52,6 +56,11 @@ for w in common:
 truncated -= known
 truncated -= abbreviations
 
+from wordfreq import zipf_frequency
+COMMON_ZIPF = 3.5
+abbreviations = {w for w in abbreviations if zipf_frequency(w, "en") < COMMON_ZIPF}
+truncated = {w for w in truncated if zipf_frequency(w, "en") < COMMON_ZIPF}
+
 with gzip.open(os.path.join(ROOT, "usr/share/doc/scowl/README.gz"), "rt", encoding="latin-1") as fh:
     readme = fh.read()
 notice = readme[readme.index("COPYRIGHT, SOURCES, and CREDITS:"):].rstrip()
@@ -61,7 +70,8 @@ with open(OUT, "w", encoding="utf-8") as out:
               "# native/aybiza_core/data/build_english_lexicon.py from SCOWL 2020.12.07 (Debian 12\n"
               "# package scowl 2020.12.07-2, http://wordlist.aspell.net/). Columns: token (lower case,\n"
               "# without its period), kind (A: in SCOWL's English abbreviation lists and no English\n"
-              "# word or name; T: no English word or name but the start of a common English word).\n"
+              "# word or name; T: no English word or name but the start of a common English word); common\n"
+              "# English tokens (wordfreq 3.1.1 Zipf >= 3.5, used only as a filter) left out.\n"
               "# SCOWL's copyright and licence notice follows, as its licence asks.\n#\n")
     for line in notice.splitlines():
         out.write(("# " + line).rstrip() + "\n")

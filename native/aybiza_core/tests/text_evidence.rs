@@ -365,3 +365,39 @@ fn english_lexicon_truncations() {
         &["Ich bin jetzt hier.", "Morgen fahre ich nach Hause."],
     );
 }
+
+#[test]
+fn ordinal_after_a_german_article() {
+    check(
+        "Das Urteil fällte die 12. Zivilkammer des Gerichts. Es ist rechtskräftig.",
+        &[
+            "Das Urteil fällte die 12. Zivilkammer des Gerichts.",
+            "Es ist rechtskräftig.",
+        ],
+    );
+    check(
+        "Er kam zum 3. Mal zu spät. Niemand wartete.",
+        &["Er kam zum 3. Mal zu spät.", "Niemand wartete."],
+    );
+    // A function word after the number starts a sentence (the tram is number 27).
+    check(
+        "Ich nahm die 27. Er war voll.",
+        &["Ich nahm die 27.", "Er war voll."],
+    );
+}
+
+#[test]
+fn plurals_of_english_truncations() {
+    check(
+        "The two Assocs. Directors signed the lease. It runs for a year.",
+        &[
+            "The two Assocs. Directors signed the lease.",
+            "It runs for a year.",
+        ],
+    );
+    // A word whose stem starts a word is still a word.
+    check(
+        "He stared into the abyss. Nothing stared back.",
+        &["He stared into the abyss.", "Nothing stared back."],
+    );
+}

@@ -153,6 +153,19 @@ fn lexicon_bloom_bits(h: u64) -> [usize; 2] {
 /// but an English abbreviation or the start of a common English word (`data/english_lexicon.tsv`,
 /// from SCOWL). Only ASCII words of 2-8 letters, lower case or capitalized, are looked up.
 pub(crate) fn is_english_truncation(word: &str) -> bool {
+    if in_english_lexicon(word) {
+        return true;
+    }
+    // A plural of one (`Assocs`, `Mfrs`, `Insps`): a stem of 3+ letters, not ending in `s`
+    // (`abyss` is a word although `abys` starts one).
+    let b = word.as_bytes();
+    b.len() >= 4
+        && b[b.len() - 1] == b's'
+        && b[b.len() - 2] != b's'
+        && in_english_lexicon(&word[..word.len() - 1])
+}
+
+fn in_english_lexicon(word: &str) -> bool {
     let b = word.as_bytes();
     if !(2..=8).contains(&b.len())
         || !b[0].is_ascii_alphabetic()
@@ -296,7 +309,9 @@ mod tests {
         assert!(!is_month("Stuyts"));
         assert!(is_function_word_capitalized("Die") && is_function_word_capitalized("Однако"));
         assert!(!is_function_word_capitalized("die") && !is_function_word_capitalized("W"));
-        for w in ["Insp", "assoc", "Phys", "subsp", "Det", "Assoc"] {
+        for w in [
+            "Insp", "assoc", "Phys", "subsp", "Det", "Assoc", "Assocs", "Insps",
+        ] {
             assert!(is_english_truncation(w), "{w}");
         }
         // English words and names, and tokens of other shapes, are not truncations.

@@ -1539,6 +1539,17 @@ impl Segmenter {
                         return match next_word() {
                             Err(()) => Decision::NeedMore,
                             Ok((next, _)) if language_data::is_month(next) => Decision::Continue(k),
+                            // `die 27. Große Strafkammer`, `zum 3. Mal`: a German article (or
+                            // a preposition fused with one) before the number makes it an
+                            // ordinal of the noun phrase, unless a function word follows
+                            // (`Ich nahm die 27. Sie war voll.`).
+                            Ok((next, _))
+                                if after_german_article(buf, self.start, i - w.len())
+                                    && !language_data::is_function_word_capitalized(next)
+                                    && !abbreviations::is_sentence_starter(next) =>
+                            {
+                                Decision::Continue(k)
+                            }
                             Ok(_) => Decision::Boundary(k),
                         };
                     }
@@ -1954,6 +1965,20 @@ fn capitalize(word: &str) -> String {
 /// `a.m` / `p.m` in any case (without the final period).
 fn is_clock_time(word: &str) -> bool {
     word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
+}
+
+/// German articles and prepositions fused with one: a number right after them is an ordinal.
+const GERMAN_ARTICLES: &[&str] = &[
+    "der", "die", "das", "dem", "den", "des", "am", "im", "zum", "zur", "vom", "beim",
+];
+
+/// Whether the word before the number starting at `lo` is one of [`GERMAN_ARTICLES`].
+fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
+    if lo < start + 2 || !buf.is_char_boundary(lo) || buf.as_bytes()[lo - 1] != b' ' {
+        return false;
+    }
+    let t = token_before(buf, start, lo - 1);
+    GERMAN_ARTICLES.iter().any(|a| t.eq_ignore_ascii_case(a))
 }
 
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).

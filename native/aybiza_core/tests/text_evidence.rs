@@ -401,3 +401,34 @@ fn plurals_of_english_truncations() {
         &["He stared into the abyss.", "Nothing stared back."],
     );
 }
+
+#[test]
+fn compound_titles_and_citations() {
+    // A title after a short capitalized abbreviation is the second half of a compound title;
+    // after a company suffix it is the next sentence's subject.
+    check(
+        "The Rt. Hon. Member for Bath rose to speak. Nobody listened.",
+        &[
+            "The Rt. Hon. Member for Bath rose to speak.",
+            "Nobody listened.",
+        ],
+    );
+    check(
+        "We bought it from Acme Co. Mr. Lee signed the papers.",
+        &["We bought it from Acme Co.", "Mr. Lee signed the papers."],
+    );
+    // `et al.` and `Id.` before lower case or a digit; a section sign continues a citation.
+    check(
+        "Okafor et al. reported the same trend. Id. at 14. See Stat. § 5 too.",
+        &[
+            "Okafor et al. reported the same trend.",
+            "Id. at 14.",
+            "See Stat. § 5 too.",
+        ],
+    );
+    // In lower case, a name that is no lower-case word can be a truncation (`anat.`).
+    check(
+        "The term is marked anat. in the glossary. Look it up.",
+        &["The term is marked anat. in the glossary.", "Look it up."],
+    );
+}

@@ -55,7 +55,8 @@ struct Tables {
     /// or the start of one (`insp`, `assoc`, `subsp`), with a Bloom filter like the
     /// abbreviations' (most sentence-final words are ruled out without hashing twice).
     english_lexicon_bloom: Box<[u64]>,
-    english_lexicon: HashSet<&'static [u8], FnvBuild>,
+    /// Token -> whether it counts in any case (`A`, `T` rows) or in lower case only (`a`, `t`).
+    english_lexicon: HashMap<&'static [u8], bool, FnvBuild>,
 }
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
@@ -124,7 +125,7 @@ fn tables() -> &'static Tables {
             .into_boxed_slice(),
         english_lexicon: rows(ENGLISH_LEXICON_TSV)
             .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
-            .map(|r| r[0].as_bytes())
+            .map(|r| (r[0].as_bytes(), matches!(r[1], "A" | "T")))
             .collect(),
     })
 }
@@ -151,7 +152,8 @@ fn lexicon_bloom_bits(h: u64) -> [usize; 2] {
 
 /// Whether `word` (without its period: `Insp`, `assoc`, `subsp`) is no English word or name
 /// but an English abbreviation or the start of a common English word (`data/english_lexicon.tsv`,
-/// from SCOWL). Only ASCII words of 2-8 letters, lower case or capitalized, are looked up.
+/// from SCOWL); in lower case, a name that is no lower-case word counts too (`amb`, `anat`).
+/// Only ASCII words of 2-8 letters, lower case or capitalized, are looked up.
 pub(crate) fn is_english_truncation(word: &str) -> bool {
     if in_english_lexicon(word) {
         return true;
@@ -182,7 +184,9 @@ fn in_english_lexicon(word: &str) -> bool {
         return false;
     }
     let mut buf = [0u8; MAX_KEY];
-    lower(word, &mut buf).is_some_and(|w| t.english_lexicon.contains(w))
+    lower(word, &mut buf)
+        .and_then(|w| t.english_lexicon.get(w))
+        .is_some_and(|&any_case| any_case || b[0].is_ascii_lowercase())
 }
 
 /// Which language `word` is evidence of: 1 for an English function word (`the`, `which`),

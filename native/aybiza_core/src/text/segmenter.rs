@@ -1500,7 +1500,8 @@ impl Segmenter {
                 if opener {
                     return Decision::Boundary(k);
                 }
-                if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
+                // `Stat. Ann. § 12`: a section or paragraph sign continues a citation.
+                if is_continuation_punct(f) || matches!(f, ')' | ']' | '}' | '§' | '¶') {
                     return Decision::Continue(k);
                 }
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
@@ -1666,10 +1667,18 @@ impl Segmenter {
                 // After an English truncation the text is English: other languages' function
                 // words are no evidence (Polish lists `prof`), and a title is the second half
                 // of a compound title (`Assoc. Prof.`, `Asst. Dir.`), not a new subject.
+                // So is a title after a short capitalized abbreviation that is no company
+                // suffix (`Rt. Hon.`, `Brig. Gen.`; but `Acme Co. Mr. Lee`, `R.T.C. Mr. Theo`).
+                let compound_title = truncation
+                    || (matches!(left, Left::Abbrev(AbbrevKind::Ordinary))
+                        && (2..=5).contains(&w.len())
+                        && w.as_bytes()[0].is_ascii_uppercase()
+                        && w.as_bytes()[1..].iter().all(u8::is_ascii_lowercase)
+                        && !abbreviations::is_company_suffix(w));
                 if closes_phrase
                     || abbreviations::is_sentence_starter(next)
                     || (!truncation && language_data::is_function_word_capitalized(next))
-                    || (!truncation && after == '.' && abbreviations::is_title(next))
+                    || (!compound_title && after == '.' && abbreviations::is_title(next))
                 {
                     Decision::Boundary(k)
                 } else {

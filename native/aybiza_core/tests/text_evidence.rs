@@ -432,3 +432,24 @@ fn compound_titles_and_citations() {
         &["The term is marked anat. in the glossary.", "Look it up."],
     );
 }
+
+#[test]
+fn street_names_and_degrees_after_titles() {
+    check(
+        "Die Praxis liegt in der Lindenstr. 12 in Köln. Sie ist neu.",
+        &["Die Praxis liegt in der Lindenstr. 12 in Köln.", "Sie ist neu."],
+    );
+    check(
+        "Heute operiert Dr. rer. nat. Vogel. Morgen nicht.",
+        &["Heute operiert Dr. rer. nat. Vogel.", "Morgen nicht."],
+    );
+    check(
+        "Wykład wygłosił dr hab. Zieliński. Sala była pełna.",
+        &["Wykład wygłosił dr hab. Zieliński.", "Sala była pełna."],
+    );
+    // Not after a title, a short lower-case word ends its sentence as before.
+    check(
+        "We shut it off. Kowalski agreed.",
+        &["We shut it off.", "Kowalski agreed."],
+    );
+}

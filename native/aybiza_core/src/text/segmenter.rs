@@ -1481,6 +1481,13 @@ impl Segmenter {
         if truncation {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
+        if left == Left::Regular {
+            if is_street_abbreviation(w) {
+                left = Left::Abbrev(AbbrevKind::Ordinary); // `Hauptstr. 5`, `Goethestr. in`
+            } else if is_title_degree(buf, self.start, i, w) {
+                left = Left::Abbrev(AbbrevKind::Prepositive); // `Dr. med. Weber`
+            }
+        }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
         let next_word = || -> Result<(&str, char), ()> {
             for (j, c) in buf[m..].char_indices() {
@@ -1974,6 +1981,48 @@ fn capitalize(word: &str) -> String {
 /// `a.m` / `p.m` in any case (without the final period).
 fn is_clock_time(word: &str) -> bool {
     word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
+}
+
+/// A German street name shortened to `…str` (`Hauptstr`, `Goethestr`): no German or English
+/// word ends so.
+fn is_street_abbreviation(word: &str) -> bool {
+    word.len() >= 5
+        && word.ends_with("str")
+        && word.as_bytes()[0].is_ascii_uppercase()
+        && word[1..].chars().all(char::is_lowercase)
+}
+
+/// A short lower-case word right after a title (`Dr. med. Weber`, `Dr. rer. nat.`, Polish
+/// `dr hab. Nowak`): the degree or field that belongs to the title. Looks back at most two
+/// words.
+fn is_title_degree(buf: &str, start: usize, i: usize, word: &str) -> bool {
+    let short_lower =
+        |w: &str| (2..=5).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase());
+    if !short_lower(word) {
+        return false;
+    }
+    let Some(mut lo) = i.checked_sub(word.len()) else {
+        return false;
+    };
+    for _ in 0..2 {
+        if lo < start + 2 || !buf.is_char_boundary(lo) || buf.as_bytes()[lo - 1] != b' ' {
+            return false;
+        }
+        let token = token_before(buf, start, lo - 1);
+        let prev = token.strip_suffix('.').unwrap_or(token);
+        if prev.len() >= 2
+            && prev.chars().all(char::is_alphabetic)
+            && matches!(abbreviations::lookup(prev), Some(AbbrevKind::Prepositive))
+        {
+            return true;
+        }
+        // One more degree may sit between (`Dr. rer. nat.`).
+        if prev.len() == token.len() || !short_lower(prev) {
+            return false;
+        }
+        lo -= 1 + token.len();
+    }
+    false
 }
 
 /// German articles and prepositions fused with one: a number right after them is an ordinal.

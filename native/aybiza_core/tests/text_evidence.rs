@@ -437,7 +437,10 @@ fn compound_titles_and_citations() {
 fn street_names_and_degrees_after_titles() {
     check(
         "Die Praxis liegt in der Lindenstr. 12 in Köln. Sie ist neu.",
-        &["Die Praxis liegt in der Lindenstr. 12 in Köln.", "Sie ist neu."],
+        &[
+            "Die Praxis liegt in der Lindenstr. 12 in Köln.",
+            "Sie ist neu.",
+        ],
     );
     check(
         "Heute operiert Dr. rer. nat. Vogel. Morgen nicht.",

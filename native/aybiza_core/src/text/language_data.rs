@@ -155,38 +155,42 @@ fn lexicon_bloom_bits(h: u64) -> [usize; 2] {
 /// from SCOWL); in lower case, a name that is no lower-case word counts too (`amb`, `anat`).
 /// Only ASCII words of 2-8 letters, lower case or capitalized, are looked up.
 pub(crate) fn is_english_truncation(word: &str) -> bool {
-    if in_english_lexicon(word) {
-        return true;
-    }
-    // A plural of one (`Assocs`, `Mfrs`, `Insps`): a stem of 3+ letters, not ending in `s`
-    // (`abyss` is a word although `abys` starts one).
     let b = word.as_bytes();
-    b.len() >= 4
-        && b[b.len() - 1] == b's'
-        && b[b.len() - 2] != b's'
-        && in_english_lexicon(&word[..word.len() - 1])
-}
-
-fn in_english_lexicon(word: &str) -> bool {
-    let b = word.as_bytes();
-    if !(2..=8).contains(&b.len())
+    let n = b.len();
+    if !(2..=9).contains(&n)
         || !b[0].is_ascii_alphabetic()
         || !b[1..].iter().all(u8::is_ascii_lowercase)
     {
         return false;
     }
+    // FNV-1a is sequential: the stem's hash (all but the last byte) is on the way to the
+    // word's, so one pass serves both lookups.
+    let stem_hash = bloom_hash(&b[..n - 1]);
+    let hash = (stem_hash ^ u64::from(b[n - 1])).wrapping_mul(0x0100_0000_01b3);
     let t = tables();
+    if n <= 8 && in_english_lexicon(t, b, hash) {
+        return true;
+    }
+    // A plural of one (`Assocs`, `Mfrs`, `Insps`): a stem of 3+ letters, not ending in `s`
+    // (`abyss` is a word although `abys` starts one).
+    n >= 4 && b[n - 1] == b's' && b[n - 2] != b's' && in_english_lexicon(t, &b[..n - 1], stem_hash)
+}
+
+/// `word`: ASCII, first letter any case, the rest lower case; `hash`: its [`bloom_hash`].
+fn in_english_lexicon(t: &Tables, word: &[u8], hash: u64) -> bool {
     let bloom = &t.english_lexicon_bloom;
-    if lexicon_bloom_bits(bloom_hash(b))
+    if lexicon_bloom_bits(hash)
         .iter()
         .any(|&bit| bloom[bit / 64] & (1 << (bit % 64)) == 0)
     {
         return false;
     }
-    let mut buf = [0u8; MAX_KEY];
-    lower(word, &mut buf)
-        .and_then(|w| t.english_lexicon.get(w))
-        .is_some_and(|&any_case| any_case || b[0].is_ascii_lowercase())
+    let mut buf = [0u8; 8];
+    buf[..word.len()].copy_from_slice(word);
+    buf[0] = buf[0].to_ascii_lowercase();
+    t.english_lexicon
+        .get(&buf[..word.len()])
+        .is_some_and(|&any_case| any_case || word[0].is_ascii_lowercase())
 }
 
 /// Which language `word` is evidence of: 1 for an English function word (`the`, `which`),

@@ -2004,6 +2004,12 @@ fn is_title_degree(buf: &str, start: usize, i: usize, word: &str) -> bool {
     let Some(mut lo) = i.checked_sub(word.len()) else {
         return false;
     };
+    // Cheap test first (most short words at a sentence end follow an ordinary word): the word
+    // before ends with a period or has at most two letters (`dr`).
+    let b = buf.as_bytes();
+    if lo < start + 3 || !(b[lo - 2] == b'.' || lo - 3 == start || b[lo - 4] == b' ') {
+        return false;
+    }
     for _ in 0..2 {
         if lo < start + 2 || !buf.is_char_boundary(lo) || buf.as_bytes()[lo - 1] != b' ' {
             return false;

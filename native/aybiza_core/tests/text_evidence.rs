@@ -456,3 +456,22 @@ fn street_names_and_degrees_after_titles() {
         &["We shut it off.", "Kowalski agreed."],
     );
 }
+
+#[test]
+fn runs_of_abbreviated_journal_words() {
+    // After a capitalized truncation, the run goes on through real words (`Math`, `Lett`)
+    // into more abbreviations, lower case or a number.
+    check(
+        "The proof is in Amer. Math. Soc. Bull. 12. It is short.",
+        &["The proof is in Amer. Math. Soc. Bull. 12.", "It is short."],
+    );
+    check(
+        "It appeared in Phys. Rev. Lett. in 2011.",
+        &["It appeared in Phys. Rev. Lett. in 2011."],
+    );
+    // Not after a title: the name after it may end the sentence.
+    check(
+        "We asked Insp. Rome. Nobody else knew.",
+        &["We asked Insp. Rome.", "Nobody else knew."],
+    );
+}

@@ -1475,9 +1475,13 @@ impl Segmenter {
         // A token that is no English word or name but an English abbreviation or the start of
         // a common English word (`Insp.`, `Assoc.`, `subsp.`), in English text, is an ordinary
         // abbreviation (whatever the tables said: a title after it is checked below).
-        let truncation = matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary))
-            && language_data::is_english_truncation(w)
-            && self.english_text(buf, i);
+        let lexical = matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary))
+            && language_data::is_english_truncation(w);
+        // In a run of abbreviated words only (`Amer. Math.`), not one itself: see below.
+        let run_only = !lexical
+            && left == Left::Regular
+            && follows_capitalized_truncation(buf, self.start, i, w);
+        let truncation = (lexical || run_only) && self.english_text(buf, i);
         if truncation {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
@@ -1682,7 +1686,11 @@ impl Segmenter {
                         && w.as_bytes()[0].is_ascii_uppercase()
                         && w.as_bytes()[1..].iter().all(u8::is_ascii_lowercase)
                         && !abbreviations::is_company_suffix(w));
+                // A real word in a run (`Math.`) goes on only into more of the run: another
+                // abbreviation with its period (`Math. Soc.`); before other capitalized words
+                // it may be a name ending the sentence (`Insp. Rome. Nobody`).
                 if closes_phrase
+                    || (run_only && after != '.')
                     || abbreviations::is_sentence_starter(next)
                     || (!truncation && language_data::is_function_word_capitalized(next))
                     || (!compound_title && after == '.' && abbreviations::is_title(next))
@@ -1981,6 +1989,46 @@ fn capitalize(word: &str) -> String {
 /// `a.m` / `p.m` in any case (without the final period).
 fn is_clock_time(word: &str) -> bool {
     word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
+}
+
+/// A capitalized word right after a capitalized English truncation with its period, inside a
+/// run of them (`Amer. Math. Soc.`, `Res. Lett.`, `Philos. Trans. R.`): journal and court
+/// names are abbreviated word by word, so the run goes on through real words. The evidence is
+/// behind the word, so a sentence ending in a name (`in Rome.`) waits for nothing.
+fn follows_capitalized_truncation(buf: &str, start: usize, i: usize, word: &str) -> bool {
+    let capitalized = |w: &[u8]| {
+        (1..=8).contains(&w.len())
+            && w[0].is_ascii_uppercase()
+            && w[1..].iter().all(u8::is_ascii_lowercase)
+    };
+    if word.len() < 2 || !capitalized(word.as_bytes()) {
+        return false;
+    }
+    let Some(mut lo) = i.checked_sub(word.len()) else {
+        return false;
+    };
+    let bytes = buf.as_bytes();
+    // Back through at most four capitalized words with periods (`Phys. Rev. Lett.`, `J. Am.
+    // Chem. Soc.`) for one that is a truncation.
+    for _ in 0..4 {
+        if lo < start + 3 || bytes[lo - 1] != b' ' || bytes[lo - 2] != b'.' {
+            return false;
+        }
+        let token = token_before(buf, start, lo - 1);
+        let prev = &token[..token.len() - 1];
+        if !capitalized(prev.as_bytes()) {
+            return false;
+        }
+        // Not after a title: a name follows it, and may end the sentence (`Srta. Ledesma.`).
+        if matches!(abbreviations::lookup(prev), Some(AbbrevKind::Prepositive)) {
+            return false;
+        }
+        if prev.len() >= 2 && language_data::is_english_truncation(prev) {
+            return true;
+        }
+        lo -= 1 + token.len();
+    }
+    false
 }
 
 /// A German street name shortened to `…str` (`Hauptstr`, `Goethestr`): no German or English

@@ -12,7 +12,7 @@ proper names, contractions or capitalized words of any size up to 95 holds them,
 acronyms in capitals do not count):
 * A: SCOWL's own English abbreviation lists (all sizes, up to 95), written without their period,
   2-8 letters, not all capitals (acronyms are not followed by a period): `assoc`, `insp`, `phys`.
-* T: truncated words: 3-5 lower-case letters, ending in a consonant, that begin a common English
+* T: truncated words: 3-7 lower-case letters, ending in a consonant, that begin a common English
   word (SCOWL sizes up to 50) at least two letters longer: `subsp` (subspecies), `det`
   (detective). A period after such a token is far more likely an abbreviation's than a sentence's.
 * a, t: the same for tokens written in lower case only: a name or a capitalized word but no
@@ -58,9 +58,10 @@ abbreviations = abbreviations_any - known
 abbreviations_lower = {a for a in abbreviations_any - known_lower - abbreviations
                        if a in {x for x in lists("abbreviations", 95)}}
 common = {w for w in lists("words", 50) if re.fullmatch(r"[a-z]+", w)}
+MAX_STEM = 7
 truncated = set()
 for w in common:
-    for n in range(3, 6):
+    for n in range(3, MAX_STEM + 1):
         if len(w) >= n + 2 and w[n - 1] not in "aeiouy":
             truncated.add(w[:n])
 truncated_lower = {w for w in truncated - known_lower if w in known}

@@ -67,7 +67,31 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
-    TABLES.get_or_init(|| Tables {
+    TABLES.get_or_init(build_tables)
+}
+
+/// The English lexicon and its Bloom filter, in one pass over the file (17,500 rows).
+fn english_lexicon() -> (HashMap<&'static [u8], bool, FnvBuild>, Box<[u64]>) {
+    let mut map = HashMap::with_capacity_and_hasher(18_000, FnvBuild::default());
+    let mut bloom = vec![0u64; LEXICON_BLOOM_BITS / 64];
+    for line in ENGLISH_LEXICON_TSV.lines() {
+        let Some((word, kind)) = line.split_once('\t') else {
+            continue; // the header's comments
+        };
+        if line.starts_with('#') || word.is_empty() || word.len() > MAX_KEY {
+            continue;
+        }
+        for bit in lexicon_bloom_bits(bloom_hash(word.as_bytes())) {
+            bloom[bit / 64] |= 1 << (bit % 64);
+        }
+        map.insert(word.as_bytes(), matches!(kind, "A" | "T"));
+    }
+    (map, bloom.into_boxed_slice())
+}
+
+fn build_tables() -> Tables {
+    let (english_lexicon, english_lexicon_bloom) = english_lexicon();
+    Tables {
         abbreviation_bloom: rows(ABBREVIATIONS_TSV)
             .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
             .fold(vec![0u64; BLOOM_BITS / 64], |mut t, r| {
@@ -114,20 +138,9 @@ fn tables() -> &'static Tables {
                 .map(|r| r[1].as_bytes())
                 .collect()
         },
-        english_lexicon_bloom: rows(ENGLISH_LEXICON_TSV)
-            .filter(|r| r.len() >= 2)
-            .fold(vec![0u64; LEXICON_BLOOM_BITS / 64], |mut t, r| {
-                for bit in lexicon_bloom_bits(bloom_hash(r[0].as_bytes())) {
-                    t[bit / 64] |= 1 << (bit % 64);
-                }
-                t
-            })
-            .into_boxed_slice(),
-        english_lexicon: rows(ENGLISH_LEXICON_TSV)
-            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
-            .map(|r| (r[0].as_bytes(), matches!(r[1], "A" | "T")))
-            .collect(),
-    })
+        english_lexicon,
+        english_lexicon_bloom,
+    }
 }
 
 /// English function words that rarely occur in the other 13 languages' texts: evidence that

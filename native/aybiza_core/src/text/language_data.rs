@@ -56,8 +56,11 @@ struct Tables {
     /// abbreviations' (most sentence-final words are ruled out without hashing twice).
     english_lexicon_bloom: Box<[u64]>,
     /// Token -> whether it counts in any case (`A`, `T` rows) or in lower case only (`a`, `t`).
-    english_lexicon: HashMap<&'static [u8], bool, FnvBuild>,
+    english_lexicon: Lexicon,
 }
+
+/// English lexicon token -> whether it counts in any case (else in lower case only).
+type Lexicon = HashMap<&'static [u8], bool, FnvBuild>;
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
     tsv.lines()
@@ -71,7 +74,7 @@ fn tables() -> &'static Tables {
 }
 
 /// The English lexicon and its Bloom filter, in one pass over the file (17,500 rows).
-fn english_lexicon() -> (HashMap<&'static [u8], bool, FnvBuild>, Box<[u64]>) {
+fn english_lexicon() -> (Lexicon, Box<[u64]>) {
     let mut map = HashMap::with_capacity_and_hasher(18_000, FnvBuild::default());
     let mut bloom = vec![0u64; LEXICON_BLOOM_BITS / 64];
     for line in ENGLISH_LEXICON_TSV.lines() {

@@ -5,7 +5,8 @@ ones exactly (each trimmed). Whole text only: none of them has a streaming inter
 
     bench/segmenter_peers.py [--split dev|heldout|all] [--ud PATH] [--peers PATH] [--check]
 
-`--check` scores our English check set (bench/data/segmenter_en_check.json) instead.
+`--check [PATH]` scores our English check set (bench/data/segmenter_en_check.json, or PATH: the
+second one is bench/data/segmenter_en_check2.json) instead.
 
 Needs `pip install pysbd sentencex blingfire` (bin/bench segmenter-accuracy makes a venv).
 pySBD has no Portuguese or Turkish rules: those cases use its English rules (as a caller would).
@@ -56,11 +57,12 @@ def main():
     ap.add_argument("--ud", default=os.path.join(ROOT, "..", "shared", "benchmarks", "ud_cases.json"))
     ap.add_argument("--peers", default=os.path.join(ROOT, "native", "aybiza_core", "tests", "data",
                                                    "sentence_cases_peers.json"))
-    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--check", nargs="?", const=os.path.join(ROOT, "bench", "data",
+                                                              "segmenter_en_check.json"))
     a = ap.parse_args()
     cases = []
     if a.check:
-        cases = json.load(open(os.path.join(ROOT, "bench", "data", "segmenter_en_check.json")))
+        cases = json.load(open(a.check))
     elif os.path.exists(a.ud):
         for c in json.load(open(a.ud)):
             h = held_out(c["id"])

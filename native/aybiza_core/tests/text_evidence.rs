@@ -329,3 +329,149 @@ fn new_rules_survive_closers_and_odd_tokens() {
         assert_eq!(joined, original, "{text:?}");
     }
 }
+
+#[test]
+fn english_lexicon_truncations() {
+    // No English word or name, but the start of one (`Insp` of inspector, `Assoc` of
+    // associate): an abbreviation, before a capitalized name, a lower-case word or a title.
+    check(
+        "Please ask Insp. Okoro about the file. She kept a copy.",
+        &["Please ask Insp. Okoro about the file.", "She kept a copy."],
+    );
+    check(
+        "Assoc. Prof. Lindgren teaches on Mondays. Her exams are hard.",
+        &[
+            "Assoc. Prof. Lindgren teaches on Mondays.",
+            "Her exams are hard.",
+        ],
+    );
+    check(
+        "They planted Salix alba subsp. vitellina near the pond.",
+        &["They planted Salix alba subsp. vitellina near the pond."],
+    );
+    // English words and names end sentences as before, at once.
+    check(
+        "We flew to Rome. Harlow met us there. I met Liu. Kim came later.",
+        &[
+            "We flew to Rome.",
+            "Harlow met us there.",
+            "I met Liu.",
+            "Kim came later.",
+        ],
+    );
+    // Only in English text: `hier` starts `hierarchy`, but here it is German.
+    check(
+        "Ich bin jetzt hier. Morgen fahre ich nach Hause.",
+        &["Ich bin jetzt hier.", "Morgen fahre ich nach Hause."],
+    );
+}
+
+#[test]
+fn ordinal_after_a_german_article() {
+    check(
+        "Das Urteil fällte die 12. Zivilkammer des Gerichts. Es ist rechtskräftig.",
+        &[
+            "Das Urteil fällte die 12. Zivilkammer des Gerichts.",
+            "Es ist rechtskräftig.",
+        ],
+    );
+    check(
+        "Er kam zum 3. Mal zu spät. Niemand wartete.",
+        &["Er kam zum 3. Mal zu spät.", "Niemand wartete."],
+    );
+    // A function word after the number starts a sentence (the tram is number 27).
+    check(
+        "Ich nahm die 27. Er war voll.",
+        &["Ich nahm die 27.", "Er war voll."],
+    );
+}
+
+#[test]
+fn plurals_of_english_truncations() {
+    check(
+        "The two Assocs. Directors signed the lease. It runs for a year.",
+        &[
+            "The two Assocs. Directors signed the lease.",
+            "It runs for a year.",
+        ],
+    );
+    // A word whose stem starts a word is still a word.
+    check(
+        "He stared into the abyss. Nothing stared back.",
+        &["He stared into the abyss.", "Nothing stared back."],
+    );
+}
+
+#[test]
+fn compound_titles_and_citations() {
+    // A title after a short capitalized abbreviation is the second half of a compound title;
+    // after a company suffix it is the next sentence's subject.
+    check(
+        "The Rt. Hon. Member for Bath rose to speak. Nobody listened.",
+        &[
+            "The Rt. Hon. Member for Bath rose to speak.",
+            "Nobody listened.",
+        ],
+    );
+    check(
+        "We bought it from Acme Co. Mr. Lee signed the papers.",
+        &["We bought it from Acme Co.", "Mr. Lee signed the papers."],
+    );
+    // `et al.` and `Id.` before lower case or a digit; a section sign continues a citation.
+    check(
+        "Okafor et al. reported the same trend. Id. at 14. See Stat. § 5 too.",
+        &[
+            "Okafor et al. reported the same trend.",
+            "Id. at 14.",
+            "See Stat. § 5 too.",
+        ],
+    );
+    // In lower case, a name that is no lower-case word can be a truncation (`anat.`).
+    check(
+        "The term is marked anat. in the glossary. Look it up.",
+        &["The term is marked anat. in the glossary.", "Look it up."],
+    );
+}
+
+#[test]
+fn street_names_and_degrees_after_titles() {
+    check(
+        "Die Praxis liegt in der Lindenstr. 12 in Köln. Sie ist neu.",
+        &[
+            "Die Praxis liegt in der Lindenstr. 12 in Köln.",
+            "Sie ist neu.",
+        ],
+    );
+    check(
+        "Heute operiert Dr. rer. nat. Vogel. Morgen nicht.",
+        &["Heute operiert Dr. rer. nat. Vogel.", "Morgen nicht."],
+    );
+    check(
+        "Wykład wygłosił dr hab. Zieliński. Sala była pełna.",
+        &["Wykład wygłosił dr hab. Zieliński.", "Sala była pełna."],
+    );
+    // Not after a title, a short lower-case word ends its sentence as before.
+    check(
+        "We shut it off. Kowalski agreed.",
+        &["We shut it off.", "Kowalski agreed."],
+    );
+}
+
+#[test]
+fn runs_of_abbreviated_journal_words() {
+    // After a capitalized truncation, the run goes on through real words (`Math`, `Lett`)
+    // into more abbreviations, lower case or a number.
+    check(
+        "The proof is in Amer. Math. Soc. Bull. 12. It is short.",
+        &["The proof is in Amer. Math. Soc. Bull. 12.", "It is short."],
+    );
+    check(
+        "It appeared in Phys. Rev. Lett. in 2011.",
+        &["It appeared in Phys. Rev. Lett. in 2011."],
+    );
+    // Not after a title: the name after it may end the sentence.
+    check(
+        "We asked Insp. Rome. Nobody else knew.",
+        &["We asked Insp. Rome.", "Nobody else knew."],
+    );
+}

@@ -96,6 +96,10 @@ const ABBREVIATIONS: &[(&str, AbbrevKind, bool)] = {
         ("bros", O, false),
         ("esq", O, false),
         ("llc", O, false),
+        // Citations: `et al. found`, `Id. at 12` (legal "the same"): weak, so a capital after
+        // them still ends the sentence (`et al. The`).
+        ("al", W, false),
+        ("id", W, false),
         ("plc", O, false),
         ("cía", O, false),
         ("dpto", O, false),
@@ -590,6 +594,16 @@ pub fn is_sentence_starter(word: &str) -> bool {
 pub fn is_title(word: &str) -> bool {
     matches!(lookup(word), Some(AbbrevKind::Prepositive))
         && word.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Company suffixes (`Acme Co. Mr. Lee said`): a title after them starts a sentence.
+const COMPANY_SUFFIXES: &[&str] = &[
+    "Co", "Cos", "Corp", "Inc", "Ltd", "Llc", "Plc", "Bros", "Pty", "Bhd", "Gmbh", "Lp", "Llp",
+];
+
+/// Whether `word` is a capitalized company suffix.
+pub fn is_company_suffix(word: &str) -> bool {
+    COMPANY_SUFFIXES.contains(&word)
 }
 
 // Names written with an exclamation mark: it is not a sentence end before lower case.

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 const ABBREVIATIONS_TSV: &str = include_str!("data/abbreviations.tsv");
 const MONTHS_TSV: &str = include_str!("data/months.tsv");
 const STARTERS_TSV: &str = include_str!("data/starters.tsv");
+const ENGLISH_LEXICON_TSV: &str = include_str!("data/english_lexicon.tsv");
 
 /// Longest key in bytes that is looked up (longer words are never in the tables).
 const MAX_KEY: usize = 48;
@@ -47,7 +48,19 @@ struct Tables {
     abbreviations: HashMap<&'static [u8], AbbrevKind, FnvBuild>,
     months: HashSet<&'static [u8], FnvBuild>,
     starters: HashSet<&'static [u8], FnvBuild>,
+    /// Function words of the 11 other languages that are not English function words
+    /// (`der`, `les`, `che`): evidence that a text is not English.
+    foreign_function_words: HashSet<&'static [u8], FnvBuild>,
+    /// `data/english_lexicon.tsv`: tokens that are no English word but an English abbreviation
+    /// or the start of one (`insp`, `assoc`, `subsp`), with a Bloom filter like the
+    /// abbreviations' (most sentence-final words are ruled out without hashing twice).
+    english_lexicon_bloom: Box<[u64]>,
+    /// Token -> whether it counts in any case (`A`, `T` rows) or in lower case only (`a`, `t`).
+    english_lexicon: Lexicon,
 }
+
+/// English lexicon token -> whether it counts in any case (else in lower case only).
+type Lexicon = HashMap<&'static [u8], bool, FnvBuild>;
 
 fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
     tsv.lines()
@@ -57,7 +70,31 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = Vec<&'static str>> {
 
 fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
-    TABLES.get_or_init(|| Tables {
+    TABLES.get_or_init(build_tables)
+}
+
+/// The English lexicon and its Bloom filter, in one pass over the file (17,500 rows).
+fn english_lexicon() -> (Lexicon, Box<[u64]>) {
+    let mut map = HashMap::with_capacity_and_hasher(18_000, FnvBuild::default());
+    let mut bloom = vec![0u64; LEXICON_BLOOM_BITS / 64];
+    for line in ENGLISH_LEXICON_TSV.lines() {
+        let Some((word, kind)) = line.split_once('\t') else {
+            continue; // the header's comments
+        };
+        if line.starts_with('#') || word.is_empty() || word.len() > MAX_KEY {
+            continue;
+        }
+        for bit in lexicon_bloom_bits(bloom_hash(word.as_bytes())) {
+            bloom[bit / 64] |= 1 << (bit % 64);
+        }
+        map.insert(word.as_bytes(), matches!(kind, "A" | "T"));
+    }
+    (map, bloom.into_boxed_slice())
+}
+
+fn build_tables() -> Tables {
+    let (english_lexicon, english_lexicon_bloom) = english_lexicon();
+    Tables {
         abbreviation_bloom: rows(ABBREVIATIONS_TSV)
             .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
             .fold(vec![0u64; BLOOM_BITS / 64], |mut t, r| {
@@ -92,7 +129,101 @@ fn tables() -> &'static Tables {
             .filter(|r| r[0] != "en")
             .map(|r| r[1].as_bytes())
             .collect(),
-    })
+        foreign_function_words: {
+            let english: HashSet<&str> = rows(STARTERS_TSV)
+                .filter(|r| r.len() >= 2 && r[0] == "en")
+                .map(|r| r[1])
+                .chain(ENGLISH_FUNCTION_WORDS.iter().copied())
+                .collect();
+            rows(STARTERS_TSV)
+                .filter(|r| r.len() >= 2 && r[0] != "en" && r[1].chars().nth(1).is_some())
+                .filter(|r| r[1].len() <= MAX_KEY && !english.contains(r[1]))
+                .map(|r| r[1].as_bytes())
+                .collect()
+        },
+        english_lexicon,
+        english_lexicon_bloom,
+    }
+}
+
+/// English function words that rarely occur in the other 13 languages' texts: evidence that
+/// a text is English (`is`, `was`, `of`, `in` are Dutch or German too, so not here).
+const ENGLISH_FUNCTION_WORDS: &[&str] = &[
+    "the", "and", "to", "that", "with", "for", "this", "from", "are", "were", "which", "they",
+    "their", "has", "have", "not", "but", "it", "by", "be", "been", "would", "could", "should",
+    "there", "what", "when", "who", "you", "we", "she", "his", "its", "our", "your", "these",
+    "those", "after", "before", "about", "into", "than", "then", "some", "any",
+];
+
+/// Bits of the English lexicon's Bloom filter (17,500 keys: about 1.5% pass by chance).
+const LEXICON_BLOOM_BITS: usize = 1 << 18;
+
+#[inline]
+fn lexicon_bloom_bits(h: u64) -> [usize; 2] {
+    [
+        (h as usize) % LEXICON_BLOOM_BITS,
+        ((h >> 40) as usize) % LEXICON_BLOOM_BITS,
+    ]
+}
+
+/// Whether `word` (without its period: `Insp`, `assoc`, `subsp`) is no English word or name
+/// but an English abbreviation or the start of a common English word (`data/english_lexicon.tsv`,
+/// from SCOWL); in lower case, a name that is no lower-case word counts too (`amb`, `anat`).
+/// Only ASCII words of 2-8 letters, lower case or capitalized, are looked up.
+pub(crate) fn is_english_truncation(word: &str) -> bool {
+    let b = word.as_bytes();
+    let n = b.len();
+    if !(2..=9).contains(&n)
+        || !b[0].is_ascii_alphabetic()
+        || !b[1..].iter().all(u8::is_ascii_lowercase)
+    {
+        return false;
+    }
+    // FNV-1a is sequential: the stem's hash (all but the last byte) is on the way to the
+    // word's, so one pass serves both lookups.
+    let stem_hash = bloom_hash(&b[..n - 1]);
+    let hash = (stem_hash ^ u64::from(b[n - 1])).wrapping_mul(0x0100_0000_01b3);
+    let t = tables();
+    if n <= 8 && in_english_lexicon(t, b, hash) {
+        return true;
+    }
+    // A plural of one (`Assocs`, `Mfrs`, `Insps`): a stem of 3+ letters, not ending in `s`
+    // (`abyss` is a word although `abys` starts one).
+    n >= 4 && b[n - 1] == b's' && b[n - 2] != b's' && in_english_lexicon(t, &b[..n - 1], stem_hash)
+}
+
+/// `word`: ASCII, first letter any case, the rest lower case; `hash`: its [`bloom_hash`].
+fn in_english_lexicon(t: &Tables, word: &[u8], hash: u64) -> bool {
+    let bloom = &t.english_lexicon_bloom;
+    if lexicon_bloom_bits(hash)
+        .iter()
+        .any(|&bit| bloom[bit / 64] & (1 << (bit % 64)) == 0)
+    {
+        return false;
+    }
+    let mut buf = [0u8; 8];
+    buf[..word.len()].copy_from_slice(word);
+    buf[0] = buf[0].to_ascii_lowercase();
+    t.english_lexicon
+        .get(&buf[..word.len()])
+        .is_some_and(|&any_case| any_case || word[0].is_ascii_lowercase())
+}
+
+/// Which language `word` is evidence of: 1 for an English function word (`the`, `which`),
+/// -1 for a function word of another of the 14 languages that is no English one (`der`,
+/// `les`, `che`), 0 otherwise.
+pub(crate) fn language_evidence(word: &str) -> i32 {
+    let mut buf = [0u8; MAX_KEY];
+    let Some(w) = lower(word, &mut buf) else {
+        return 0;
+    };
+    if ENGLISH_FUNCTION_WORDS.iter().any(|e| e.as_bytes() == w) {
+        1
+    } else if tables().foreign_function_words.contains(w) {
+        -1
+    } else {
+        0
+    }
 }
 
 /// Parses the tables now if they are not yet.
@@ -202,5 +333,20 @@ mod tests {
         assert!(!is_month("Stuyts"));
         assert!(is_function_word_capitalized("Die") && is_function_word_capitalized("Однако"));
         assert!(!is_function_word_capitalized("die") && !is_function_word_capitalized("W"));
+        for w in [
+            "Insp", "assoc", "Phys", "subsp", "Det", "Assoc", "Assocs", "Insps",
+        ] {
+            assert!(is_english_truncation(w), "{w}");
+        }
+        // English words and names, and tokens of other shapes, are not truncations.
+        for w in [
+            "Rome", "rev", "mod", "Harlow", "Liu", "Kim", "the", "INSP", "insP", "x", "über",
+        ] {
+            assert!(!is_english_truncation(w), "{w}");
+        }
+        assert_eq!(language_evidence("The"), 1);
+        assert_eq!(language_evidence("der"), -1);
+        assert_eq!(language_evidence("les"), -1);
+        assert_eq!(language_evidence("Harlow"), 0);
     }
 }

@@ -231,6 +231,9 @@ pub struct Segmenter {
     /// document itself). A ring of [`SEEN_SLOTS`] words of at most [`SEEN_LEN`] bytes, lower
     /// case; reset with the stream. Written by decisions (`&self`), hence the cell.
     seen_abbreviations: std::cell::RefCell<SeenWords>,
+    /// The language evidence of the text before the last English-lexicon decision: 1 English,
+    /// -1 another language, 0 none yet (read as English). See [`Self::english_text`].
+    english_text: std::cell::Cell<i8>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
     /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
@@ -281,6 +284,7 @@ impl Segmenter {
             merge_chars: 0,
             out: Vec::new(),
             seen_abbreviations: Default::default(),
+            english_text: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
             run_start: 0,
@@ -1468,6 +1472,26 @@ impl Segmenter {
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
+        // A token that is no English word or name but an English abbreviation or the start of
+        // a common English word (`Insp.`, `Assoc.`, `subsp.`), in English text, is an ordinary
+        // abbreviation (whatever the tables said: a title after it is checked below).
+        let lexical = matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary))
+            && language_data::is_english_truncation(w);
+        // In a run of abbreviated words only (`Amer. Math.`), not one itself: see below.
+        let run_only = !lexical
+            && left == Left::Regular
+            && follows_capitalized_truncation(buf, self.start, i, w);
+        let truncation = (lexical || run_only) && self.english_text(buf, i);
+        if truncation {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
+        if left == Left::Regular {
+            if is_street_abbreviation(w) {
+                left = Left::Abbrev(AbbrevKind::Ordinary); // `Hauptstr. 5`, `Goethestr. in`
+            } else if is_title_degree(buf, self.start, i, w) {
+                left = Left::Abbrev(AbbrevKind::Prepositive); // `Dr. med. Weber`
+            }
+        }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
         let next_word = || -> Result<(&str, char), ()> {
             for (j, c) in buf[m..].char_indices() {
@@ -1487,7 +1511,8 @@ impl Segmenter {
                 if opener {
                     return Decision::Boundary(k);
                 }
-                if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
+                // `Stat. Ann. § 12`: a section or paragraph sign continues a citation.
+                if is_continuation_punct(f) || matches!(f, ')' | ']' | '}' | '§' | '¶') {
                     return Decision::Continue(k);
                 }
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
@@ -1526,6 +1551,17 @@ impl Segmenter {
                         return match next_word() {
                             Err(()) => Decision::NeedMore,
                             Ok((next, _)) if language_data::is_month(next) => Decision::Continue(k),
+                            // `die 27. Große Strafkammer`, `zum 3. Mal`: a German article (or
+                            // a preposition fused with one) before the number makes it an
+                            // ordinal of the noun phrase, unless a function word follows
+                            // (`Ich nahm die 27. Sie war voll.`).
+                            Ok((next, _))
+                                if after_german_article(buf, self.start, i - w.len())
+                                    && !language_data::is_function_word_capitalized(next)
+                                    && !abbreviations::is_sentence_starter(next) =>
+                            {
+                                Decision::Continue(k)
+                            }
                             Ok(_) => Decision::Boundary(k),
                         };
                     }
@@ -1639,10 +1675,25 @@ impl Segmenter {
                 let closes_phrase = left == Left::MultiPeriod
                     && w.chars().next().is_some_and(char::is_lowercase)
                     && !is_clock_time(w);
+                // After an English truncation the text is English: other languages' function
+                // words are no evidence (Polish lists `prof`), and a title is the second half
+                // of a compound title (`Assoc. Prof.`, `Asst. Dir.`), not a new subject.
+                // So is a title after a short capitalized abbreviation that is no company
+                // suffix (`Rt. Hon.`, `Brig. Gen.`; but `Acme Co. Mr. Lee`, `R.T.C. Mr. Theo`).
+                let compound_title = truncation
+                    || (matches!(left, Left::Abbrev(AbbrevKind::Ordinary))
+                        && (2..=5).contains(&w.len())
+                        && w.as_bytes()[0].is_ascii_uppercase()
+                        && w.as_bytes()[1..].iter().all(u8::is_ascii_lowercase)
+                        && !abbreviations::is_company_suffix(w));
+                // A real word in a run (`Math.`) goes on only into more of the run: another
+                // abbreviation with its period (`Math. Soc.`); before other capitalized words
+                // it may be a name ending the sentence (`Insp. Rome. Nobody`).
                 if closes_phrase
+                    || (run_only && after != '.')
                     || abbreviations::is_sentence_starter(next)
-                    || language_data::is_function_word_capitalized(next)
-                    || (after == '.' && abbreviations::is_title(next))
+                    || (!truncation && language_data::is_function_word_capitalized(next))
+                    || (!compound_title && after == '.' && abbreviations::is_title(next))
                 {
                     Decision::Boundary(k)
                 } else {
@@ -1650,6 +1701,26 @@ impl Segmenter {
                 }
             }
         }
+    }
+
+    /// Whether the text before `end` reads as English: the function words of the current
+    /// unit's last 512 bytes (`the`, `which` against `der`, `les`, `che`) decide, else the
+    /// verdict of the last unit that had any, else yes (the library speaks English first).
+    /// Remembered per stream; a repeated decision sees the same text, so it changes nothing.
+    fn english_text(&self, buf: &str, end: usize) -> bool {
+        let mut lo = end.saturating_sub(512).max(self.start);
+        while !buf.is_char_boundary(lo) {
+            lo += 1;
+        }
+        let score: i32 = buf[lo..end]
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .map(language_data::language_evidence)
+            .sum();
+        if score != 0 {
+            self.english_text.set(score.signum() as i8);
+        }
+        self.english_text.get() >= 0
     }
 }
 
@@ -1918,6 +1989,108 @@ fn capitalize(word: &str) -> String {
 /// `a.m` / `p.m` in any case (without the final period).
 fn is_clock_time(word: &str) -> bool {
     word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
+}
+
+/// A capitalized word right after a capitalized English truncation with its period, inside a
+/// run of them (`Amer. Math. Soc.`, `Res. Lett.`, `Philos. Trans. R.`): journal and court
+/// names are abbreviated word by word, so the run goes on through real words. The evidence is
+/// behind the word, so a sentence ending in a name (`in Rome.`) waits for nothing.
+fn follows_capitalized_truncation(buf: &str, start: usize, i: usize, word: &str) -> bool {
+    let capitalized = |w: &[u8]| {
+        (1..=8).contains(&w.len())
+            && w[0].is_ascii_uppercase()
+            && w[1..].iter().all(u8::is_ascii_lowercase)
+    };
+    if word.len() < 2 || !capitalized(word.as_bytes()) {
+        return false;
+    }
+    let Some(mut lo) = i.checked_sub(word.len()) else {
+        return false;
+    };
+    let bytes = buf.as_bytes();
+    // Back through at most four capitalized words with periods (`Phys. Rev. Lett.`, `J. Am.
+    // Chem. Soc.`) for one that is a truncation.
+    for _ in 0..4 {
+        if lo < start + 3 || bytes[lo - 1] != b' ' || bytes[lo - 2] != b'.' {
+            return false;
+        }
+        let token = token_before(buf, start, lo - 1);
+        let prev = &token[..token.len() - 1];
+        if !capitalized(prev.as_bytes()) {
+            return false;
+        }
+        // Not after a title: a name follows it, and may end the sentence (`Srta. Ledesma.`).
+        if matches!(abbreviations::lookup(prev), Some(AbbrevKind::Prepositive)) {
+            return false;
+        }
+        if prev.len() >= 2 && language_data::is_english_truncation(prev) {
+            return true;
+        }
+        lo -= 1 + token.len();
+    }
+    false
+}
+
+/// A German street name shortened to `…str` (`Hauptstr`, `Goethestr`): no German or English
+/// word ends so.
+fn is_street_abbreviation(word: &str) -> bool {
+    word.len() >= 5
+        && word.ends_with("str")
+        && word.as_bytes()[0].is_ascii_uppercase()
+        && word[1..].chars().all(char::is_lowercase)
+}
+
+/// A short lower-case word right after a title (`Dr. med. Weber`, `Dr. rer. nat.`, Polish
+/// `dr hab. Nowak`): the degree or field that belongs to the title. Looks back at most two
+/// words.
+fn is_title_degree(buf: &str, start: usize, i: usize, word: &str) -> bool {
+    let short_lower =
+        |w: &str| (2..=5).contains(&w.len()) && w.bytes().all(|b| b.is_ascii_lowercase());
+    if !short_lower(word) {
+        return false;
+    }
+    let Some(mut lo) = i.checked_sub(word.len()) else {
+        return false;
+    };
+    // Cheap test first (most short words at a sentence end follow an ordinary word): the word
+    // before ends with a period or has at most two letters (`dr`).
+    let b = buf.as_bytes();
+    if lo < start + 3 || !(b[lo - 2] == b'.' || lo - 3 == start || b[lo - 4] == b' ') {
+        return false;
+    }
+    for _ in 0..2 {
+        if lo < start + 2 || !buf.is_char_boundary(lo) || buf.as_bytes()[lo - 1] != b' ' {
+            return false;
+        }
+        let token = token_before(buf, start, lo - 1);
+        let prev = token.strip_suffix('.').unwrap_or(token);
+        if prev.len() >= 2
+            && prev.chars().all(char::is_alphabetic)
+            && matches!(abbreviations::lookup(prev), Some(AbbrevKind::Prepositive))
+        {
+            return true;
+        }
+        // One more degree may sit between (`Dr. rer. nat.`).
+        if prev.len() == token.len() || !short_lower(prev) {
+            return false;
+        }
+        lo -= 1 + token.len();
+    }
+    false
+}
+
+/// German articles and prepositions fused with one: a number right after them is an ordinal.
+const GERMAN_ARTICLES: &[&str] = &[
+    "der", "die", "das", "dem", "den", "des", "am", "im", "zum", "zur", "vom", "beim",
+];
+
+/// Whether the word before the number starting at `lo` is one of [`GERMAN_ARTICLES`].
+fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
+    if lo < start + 2 || !buf.is_char_boundary(lo) || buf.as_bytes()[lo - 1] != b' ' {
+        return false;
+    }
+    let t = token_before(buf, start, lo - 1);
+    GERMAN_ARTICLES.iter().any(|a| t.eq_ignore_ascii_case(a))
 }
 
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).

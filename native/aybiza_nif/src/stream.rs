@@ -323,10 +323,18 @@ fn start_call<'a>(
     // `observer: pid` (a raw stream's telemetry span): told once how the call ended.
     let (resource, sink) = new_call(receiver, observer);
     let exact_token_counts = matches!(options.get("exact_token_counts"), Some(Value::Bool(true)));
+    // `coalesce_us`: how long text may wait for more text of its block (validated in
+    // Elixir; capped by the engine).
+    let coalesce_window = options
+        .get("coalesce_us")
+        .and_then(Value::as_u64)
+        .map(std::time::Duration::from_micros)
+        .unwrap_or_default();
     let options = CallOptions {
         splitter,
         limits,
         exact_token_counts,
+        coalesce_window,
     };
     match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
         Ok(handle) => {

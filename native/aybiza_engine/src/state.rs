@@ -430,9 +430,9 @@ mod tests {
             for step in steps {
                 let read = match *step {
                     Step::Read(..) => Read::Next(false),
-                    Step::Slow(ms, ..) => Read::After(Box::pin(tokio::time::sleep(
-                        Duration::from_millis(ms),
-                    ))),
+                    Step::Slow(ms, ..) => {
+                        Read::After(Box::pin(tokio::time::sleep(Duration::from_millis(ms))))
+                    }
                     _ => Read::Now,
                 };
                 state.next(read).await.unwrap();
@@ -572,10 +572,8 @@ mod tests {
         state.text_delta(0, "Hello").unwrap();
         state.text_delta(0, " there").unwrap();
         assert!(state.anything_delivered());
-        let error = aybiza_core::error::Error::new(
-            aybiza_core::error::ErrorKind::Cancelled,
-            "cancelled",
-        );
+        let error =
+            aybiza_core::error::Error::new(aybiza_core::error::ErrorKind::Cancelled, "cancelled");
         state.send(Event::Error(Box::new(error), None)).unwrap();
         let got = events.lock().unwrap().clone();
         assert!(matches!(&got[0], Event::FirstToken(_)));

@@ -28,10 +28,14 @@ fn reply() -> String {
 fn emulator_for_coalescing() -> bedrock_emulator::Emulator {
     let tool = json!([{"name": "track", "input": {"order": "A-1"}}]);
     emulator(vec![
-        rule(json!({"prompt_contains": "burst", "reply": reply(), "tool_uses": tool,
-                    "pacing": {"delta_chars": 4}})),
-        rule(json!({"prompt_contains": "spaced", "reply": reply(), "tool_uses": tool,
-                    "pacing": {"delta_chars": 4, "tps": 1000}})),
+        rule(
+            json!({"prompt_contains": "burst", "reply": reply(), "tool_uses": tool,
+                    "pacing": {"delta_chars": 4}}),
+        ),
+        rule(
+            json!({"prompt_contains": "spaced", "reply": reply(), "tool_uses": tool,
+                    "pacing": {"delta_chars": 4, "tps": 1000}}),
+        ),
         rule(json!({"prompt_contains": "slow", "reply": reply(),
                     "pacing": {"delta_chars": 4, "tps": 20}})),
     ])
@@ -48,8 +52,14 @@ fn call(op: &str, model: &str, prompt: &str, cfg: &Value, window_ms: u64) -> Vec
         coalesce_window: Duration::from_millis(window_ms),
         ..options()
     };
-    aybiza_engine::start(Operation::from_name(op).unwrap(), &request, cfg, options, sink)
-        .unwrap();
+    aybiza_engine::start(
+        Operation::from_name(op).unwrap(),
+        &request,
+        cfg,
+        options,
+        sink,
+    )
+    .unwrap();
     collect(&rx)
 }
 
@@ -96,7 +106,11 @@ fn a_burst_sends_fewer_texts_and_the_same_sequence_on_both_apis() {
             panic!("{op}: {:?}", burst.last())
         };
         assert_eq!(summary.text, reply(), "{op}");
-        assert!(sentences(&burst).len() >= 80, "{op}: {}", sentences(&burst).len());
+        assert!(
+            sentences(&burst).len() >= 80,
+            "{op}: {}",
+            sentences(&burst).len()
+        );
         assert!(burst.iter().any(|e| matches!(e, Event::ToolUse { .. })));
         assert_eq!(normal(&burst), normal(&spaced), "{op}");
         // ~1,000 deltas of 4 characters: a burst is read in far fewer pieces.

@@ -7,6 +7,8 @@
 #              the Anthropic Messages API (SSE, `nif_sse_*`).
 #   ttfs     - time to first sentence on a fixed reply, minus the emulator's first-token delay
 #              (Converse `nif_*` and Messages API `nif_sse_*`).
+#   ttfs_breakdown - where that time goes: config, the stream/2 call, first byte, first event,
+#              segmenter, task start + delivery (see `ttfs_breakdown/0`).
 #   cancel   - from cancel/1, and from the owner's death, to live_streams() dropping.
 #   latency  - delivery latency (emulator send stamp -> receiving process) of text and sentence
 #              events at 30 tokens/s, at each concurrency of BENCH_LEVELS; BEAM memory and RSS
@@ -461,7 +463,7 @@ for app <- [:aybiza_bedrock, :elixir, :stdlib, :kernel, :logger],
 monitor = AybizaBench.start_long_schedule_monitor()
 
 sections =
-  System.get_env("BENCH_SECTIONS", "events,ttfs,cancel,latency,control")
+  System.get_env("BENCH_SECTIONS", "events,ttfs,ttfs_breakdown,cancel,latency,control")
   |> String.split(",", trim: true)
 
 for section <- sections do

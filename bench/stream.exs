@@ -149,14 +149,19 @@ defmodule AybizaBench.Stream do
   #   config          - `Aybiza.Bedrock.Config.client_config/1` alone (the Elixir setup's share)
   #   stream_call     - `Bedrock.stream/2` until it returns `{:ok, ref}`: option checks, config,
   #                     the NIF (request decoding and checks on a dirty scheduler, the spawn)
-  #   first_byte      - engine task start -> response headers: request encoding, SigV4,
-  #                     the pooled connection, the emulator's first-token delay (subtracted)
-  #   first_event     - headers -> first text delta decoded (`first_token_us - first_byte_us`)
+  #   first_byte      - engine task start -> response headers: the SDK client lookup,
+  #                     request encoding, SigV4, the pooled connection, the emulator's answer
+  #                     (it sends the headers before its first-token delay)
+  #   first_event     - headers -> first text delta decoded (`first_token_us - first_byte_us`),
+  #                     the emulator's first-token delay subtracted (its timer's lateness stays)
   #   segmenter       - first delta -> first sentence cut (`first_sentence_us - first_token_us`)
   #   end_to_end      - `Bedrock.stream/2` called -> `{:sentence, 0, _}` received, delay subtracted
-  #   spawn_delivery  - end_to_end - stream_call - first_sentence_us: the task's start after
-  #                     the NIF returned plus the message's delivery (the NIF's work after
-  #                     the spawn overlaps the task, so this can be small or negative)
+  #   spawn_delivery  - end_to_end + delay - stream_call - first_sentence_us: the task's start
+  #                     after stream/2 returned plus the message's delivery. Negative when the
+  #                     task started well before stream/2 returned: the task runs on a tokio
+  #                     worker as soon as the NIF spawns it, in parallel with the rest of the
+  #                     NIF and of stream/2, so stream_call is not on the first sentence's path
+  #                     in full.
   def ttfs_breakdown, do: Enum.each(transports(), fn {label, api} -> breakdown(label, api) end)
 
   defp breakdown(label, api) do
@@ -183,8 +188,8 @@ defmodule AybizaBench.Stream do
         %{
           config: config_us,
           stream_call: call_us,
-          first_byte: timings.first_byte_us - delay_us,
-          first_event: timings.first_token_us - timings.first_byte_us,
+          first_byte: timings.first_byte_us,
+          first_event: timings.first_token_us - timings.first_byte_us - delay_us,
           segmenter: timings.first_sentence_us - timings.first_token_us,
           end_to_end: sentence_at - t0 - delay_us,
           spawn_delivery: sentence_at - t0 - call_us - timings.first_sentence_us

@@ -498,7 +498,7 @@ mod tests {
             .collect()
     }
 
-    const ANSWER: [Step; 12] = [
+    const ANSWER: [Step; 13] = [
         Step::Read(0, "Sure"),
         Step::Same(0, ", your "),
         Step::Same(0, "order shipped. "),
@@ -506,6 +506,7 @@ mod tests {
         Step::Read(0, "arrives "),
         Step::Same(0, "on Monday. I"),
         Step::Same(0, " will check"),
+        Step::BlockStop(0),
         Step::Tool(1),
         Step::Same(2, "Done. "),
         Step::Same(3, "Bye"),

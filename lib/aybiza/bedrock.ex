@@ -608,7 +608,15 @@ defmodule Aybiza.Bedrock do
     # EOL and the other catalog rules are enforced natively; the Legacy warning is logged here.
     Aybiza.Bedrock.Catalog.warn_if_legacy(request)
 
-    wrap_native(Native.start_call(operation, request, Config.native(config), to, native_opts))
+    native_config = Config.native(config)
+
+    # A small request starts on this scheduler (no dirty-scheduler round trip on the first
+    # sentence's path); a large one is answered `:dirty` and starts on a dirty scheduler.
+    case Native.start_call_small(operation, request, native_config, to, native_opts) do
+      :dirty -> Native.start_call(operation, request, native_config, to, native_opts)
+      result -> result
+    end
+    |> wrap_native()
   end
 
   # The fallback clauses raise an ArgumentError naming the argument instead of a

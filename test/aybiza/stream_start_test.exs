@@ -22,6 +22,9 @@ defmodule Aybiza.StreamStartTest do
     ]
 
     {:ok, config} = Config.client_config(opts)
+    # The VM's first call always starts on a dirty scheduler (it builds the runtime).
+    {:ok, ref} = Bedrock.stream(request("warm"), opts)
+    {:done, _} = terminal(ref)
     %{opts: opts, native: Config.native(config)}
   end
 

@@ -269,8 +269,15 @@ fn start_call<'a>(
     receiver: LocalPid,
     options: Term<'a>,
 ) -> NifResult<Term<'a>> {
-    start(env, operation, request, config, receiver, options)
+    let started = start(env, operation, request, config, receiver, options);
+    // The runtime exists and the catalog is parsed now (one-time work of milliseconds).
+    WARM.store(true, std::sync::atomic::Ordering::Relaxed);
+    started
 }
+
+/// Set once a `start_call/5` ran: the first call of the VM builds the tokio runtime and may
+/// parse the catalog, which must not happen on a normal scheduler.
+static WARM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 mod small_atoms {
     rustler::atoms! { dirty }
@@ -349,8 +356,8 @@ fn is_small(term: Term, max_items: usize, max_bytes: usize) -> bool {
 
 /// `start_call/5` on the calling (normal) scheduler, for the common small request: it saves
 /// the round trip to a dirty scheduler (tens of µs on the first sentence's path when the
-/// dirty scheduler was asleep). A request past [`SMALL_ITEMS`] / [`SMALL_BYTES`] answers
-/// `:dirty`, and the caller uses `start_call/5`.
+/// dirty scheduler was asleep). A request past [`SMALL_ITEMS`] / [`SMALL_BYTES`], or the
+/// VM's first call (see [`WARM`]), answers `:dirty`, and the caller uses `start_call/5`.
 #[rustler::nif]
 fn start_call_small<'a>(
     env: Env<'a>,
@@ -360,7 +367,8 @@ fn start_call_small<'a>(
     receiver: LocalPid,
     options: Term<'a>,
 ) -> NifResult<Term<'a>> {
-    if !is_small(request, SMALL_ITEMS, SMALL_BYTES)
+    if !WARM.load(std::sync::atomic::Ordering::Relaxed)
+        || !is_small(request, SMALL_ITEMS, SMALL_BYTES)
         || !is_small(config, SMALL_ITEMS, SMALL_BYTES)
         || !is_small(options, SMALL_ITEMS, SMALL_BYTES)
     {

@@ -96,7 +96,7 @@ fn texts(events: &[Event]) -> usize {
 }
 
 #[test]
-fn a_burst_sends_fewer_texts_and_the_same_sequence_on_both_apis() {
+fn a_burst_keeps_the_message_sequence_on_both_apis() {
     let emu = emulator_for_coalescing();
     let cfg = config(&emu, json!({}));
     for (op, model) in [("converse_stream", MODEL), ("messages", OPUS)] {
@@ -113,14 +113,15 @@ fn a_burst_sends_fewer_texts_and_the_same_sequence_on_both_apis() {
         );
         assert!(burst.iter().any(|e| matches!(e, Event::ToolUse { .. })));
         assert_eq!(normal(&burst), normal(&spaced), "{op}");
-        // ~1,000 deltas of 4 characters: a burst is read in far fewer pieces.
-        let deltas = reply().len() / 4;
+        // How many deltas a burst joins depends on how the reads fall (hyper hands over
+        // one HTTP chunk at a time), so only the sequence is asserted here; the joining
+        // itself is asserted deterministically in state.rs and with a window below.
         eprintln!(
-            "{op}: {} texts in a burst, {} spaced, ~{deltas} deltas",
+            "{op}: {} texts in a burst, {} spaced, {} deltas",
             texts(&burst),
-            texts(&spaced)
+            texts(&spaced),
+            reply().len() / 4
         );
-        assert!(texts(&burst) < texts(&spaced), "{op}");
     }
 }
 

@@ -7,6 +7,8 @@
 #              the Anthropic Messages API (SSE, `nif_sse_*`).
 #   ttfs     - time to first sentence on a fixed reply, minus the emulator's first-token delay
 #              (Converse `nif_*` and Messages API `nif_sse_*`).
+#   ttfs_breakdown - where that time goes: config, the stream/2 call, first byte, first event,
+#              segmenter, task start + delivery (see `ttfs_breakdown/0`).
 #   cancel   - from cancel/1, and from the owner's death, to live_streams() dropping.
 #   latency  - delivery latency (emulator send stamp -> receiving process) of text and sentence
 #              events at 30 tokens/s, at each concurrency of BENCH_LEVELS; BEAM memory and RSS
@@ -35,14 +37,16 @@ defmodule AybizaBench.Stream do
 
   defp events(label, api) do
     streams = env_int("BENCH_EVENT_STREAMS", 20)
-    opts = client_opts(api)
+    # BENCH_NIF_COALESCE_US: the calls' coalescing window (`:coalesce_us`, default 0).
+    window = env_int("BENCH_NIF_COALESCE_US", 0)
+    opts = [coalesce_us: window] ++ client_opts(api)
     req = request("bench-fast")
     # Warm: the connection pool and the SDK client of this config.
     {:ok, _} = run_counting(req, opts)
     cpu0 = cpu_us()
     t0 = System.monotonic_time(:microsecond)
 
-    {events, deltas} =
+    {events, texts} =
       Enum.reduce(1..streams, {0, 0}, fn _, {e, d} ->
         {:ok, {e1, d1}} = run_counting(req, opts)
         {e + e1, d + d1}
@@ -51,13 +55,23 @@ defmodule AybizaBench.Stream do
     us = System.monotonic_time(:microsecond) - t0
     cpu = cpu_us() - cpu0
 
+    # A `{:text, _}` message may carry several deltas (coalesced): per-delta figures divide
+    # by the deltas the emulator sent (AYBIZA_BENCH_FAST_DELTAS per stream, counted by
+    # `aybiza-bench deltas`), or by the text messages when that is not given.
+    deltas =
+      case env_int("AYBIZA_BENCH_FAST_DELTAS", 0) do
+        0 -> texts
+        n -> n * streams
+      end
+
     note =
-      "#{streams} streams x #{div(deltas, streams)} deltas, all messages incl. sentences; " <>
-        "api: #{api[:api]}"
+      "#{streams} streams x #{div(deltas, streams)} deltas in #{div(texts, streams)} text " <>
+        "messages, #{div(events, streams)} messages in all; api: #{api[:api]}, coalesce_us: #{window}"
 
     row("events", "#{label}_messages_per_s", events * 1_000_000 / us, "ev/s", note)
     row("events", "#{label}_deltas_per_s", deltas * 1_000_000 / us, "ev/s", note)
     row("events", "#{label}_cpu_per_delta", cpu / deltas, "us", note <> "; whole VM incl. tokio")
+    row("events", "#{label}_messages_per_delta", events / deltas, "msg", note)
   end
 
   # Counts every message of one stream and its text deltas.
@@ -124,6 +138,94 @@ defmodule AybizaBench.Stream do
 
       {:aybiza_bedrock, ^ref, _} ->
         ttfs_loop(ref, t0, tok, sen)
+    after
+      30_000 -> raise "no event for 30 s"
+    end
+  end
+
+  # --- time to first sentence, broken down ----------------------------------------------------
+
+  # Where the first sentence's time goes, per api, p50 over BENCH_TTFS_RUNS warm calls:
+  #   config          - `Aybiza.Bedrock.Config.client_config/1` alone (the Elixir setup's share)
+  #   stream_call     - `Bedrock.stream/2` until it returns `{:ok, ref}`: option checks, config,
+  #                     the NIF (request decoding and checks on a dirty scheduler, the spawn)
+  #   first_byte      - engine task start -> response headers: the SDK client lookup,
+  #                     request encoding, SigV4, the pooled connection, the emulator's answer
+  #                     (it sends the headers before its first-token delay)
+  #   first_event     - headers -> first text delta decoded (`first_token_us - first_byte_us`),
+  #                     the emulator's first-token delay subtracted (its timer's lateness stays)
+  #   segmenter       - first delta -> first sentence cut (`first_sentence_us - first_token_us`)
+  #   end_to_end      - `Bedrock.stream/2` called -> `{:sentence, 0, _}` received, delay subtracted
+  #   spawn_delivery  - end_to_end + delay - stream_call - first_sentence_us: the task's start
+  #                     after stream/2 returned plus the message's delivery. Negative when the
+  #                     task started well before stream/2 returned: the task runs on a tokio
+  #                     worker as soon as the NIF spawns it, in parallel with the rest of the
+  #                     NIF and of stream/2, so stream_call is not on the first sentence's path
+  #                     in full.
+  def ttfs_breakdown, do: Enum.each(transports(), fn {label, api} -> breakdown(label, api) end)
+
+  defp breakdown(label, api) do
+    runs = env_int("BENCH_TTFS_RUNS", 50)
+    delay_us = env_int("BENCH_FIRST_TOKEN_MS", 100) * 1000
+    opts = client_opts(api)
+
+    {_, client_opts} =
+      Keyword.split(opts, Bedrock.option_names() -- Aybiza.Bedrock.Config.client_option_names())
+
+    req = request("bench-ttfs")
+    {:ok, _} = first_sentence(req, opts)
+
+    samples =
+      for _ <- 1..runs do
+        {config_us, {:ok, _}} =
+          :timer.tc(fn -> Aybiza.Bedrock.Config.client_config(client_opts) end)
+
+        t0 = System.monotonic_time(:microsecond)
+        {:ok, ref} = Bedrock.stream(req, opts)
+        call_us = System.monotonic_time(:microsecond) - t0
+        {sentence_at, timings} = breakdown_loop(ref, nil)
+
+        %{
+          config: config_us,
+          stream_call: call_us,
+          first_byte: timings.first_byte_us,
+          first_event: timings.first_token_us - timings.first_byte_us - delay_us,
+          segmenter: timings.first_sentence_us - timings.first_token_us,
+          end_to_end: sentence_at - t0 - delay_us,
+          spawn_delivery: sentence_at - t0 - call_us - timings.first_sentence_us
+        }
+      end
+
+    note =
+      "#{runs} warm runs, p50; emulator first_token_ms=#{div(delay_us, 1000)} subtracted; api: #{api[:api]}"
+
+    for key <- [
+          :config,
+          :stream_call,
+          :first_byte,
+          :first_event,
+          :segmenter,
+          :spawn_delivery,
+          :end_to_end
+        ] do
+      p50 = samples |> Enum.map(&Map.fetch!(&1, key)) |> quantiles() |> Map.fetch!(:p50)
+      row("ttfs", "#{label}_breakdown_#{key}_p50", p50, "us", note)
+    end
+  end
+
+  defp breakdown_loop(ref, sentence_at) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:sentence, 0, _}} ->
+        breakdown_loop(ref, System.monotonic_time(:microsecond))
+
+      {:aybiza_bedrock, ^ref, {:done, summary}} ->
+        {sentence_at, summary.timings}
+
+      {:aybiza_bedrock, ^ref, {:error, e}} ->
+        raise "stream failed: #{Exception.message(e)}"
+
+      {:aybiza_bedrock, ^ref, _} ->
+        breakdown_loop(ref, sentence_at)
     after
       30_000 -> raise "no event for 30 s"
     end
@@ -366,7 +468,7 @@ for app <- [:aybiza_bedrock, :elixir, :stdlib, :kernel, :logger],
 monitor = AybizaBench.start_long_schedule_monitor()
 
 sections =
-  System.get_env("BENCH_SECTIONS", "events,ttfs,cancel,latency,control")
+  System.get_env("BENCH_SECTIONS", "events,ttfs,ttfs_breakdown,cancel,latency,control")
   |> String.split(",", trim: true)
 
 for section <- sections do

@@ -118,6 +118,9 @@ defmodule Aybiza.Bedrock do
           | {:done, map()}
           | {:error, Error.t()}
 
+  # The engine's MAX_COALESCE_WINDOW (native/aybiza_engine/src/call.rs).
+  @max_coalesce_us 50_000
+
   @stream_opts [
     :to,
     :sentences,
@@ -127,6 +130,7 @@ defmodule Aybiza.Bedrock do
     :api,
     :messages_endpoint,
     :exact_token_counts,
+    :coalesce_us,
     :telemetry
   ]
 
@@ -143,7 +147,8 @@ defmodule Aybiza.Bedrock do
 
     * `:message_start` - the model started its answer.
     * `{:first_token, microseconds}` - time from the call to the first text or tool token.
-    * `{:text, delta}` - each text delta as it arrives.
+    * `{:text, delta}` - text as it arrives (the deltas of one network read joined; see
+      `:coalesce_us` below).
     * `{:sentence, seq, text}` - each finished sentence (`seq` from 0), cut in Rust the
       moment its end is certain; ready for text-to-speech. Thinking text and tool JSON
       never become sentences.
@@ -190,7 +195,14 @@ defmodule Aybiza.Bedrock do
   and `:exact_token_counts` (`false` by default; `true`: when a stream ends without usage
   from Bedrock, e.g. cancelled or cut off, the engine asks CountTokens for the request's
   exact input tokens before the terminal message, so the estimated cost's input side is
-  exact; this adds one round trip before that terminal).
+  exact; this adds one round trip before that terminal), and `:coalesce_us` (default `0`).
+  Text deltas of one content block that the engine decodes from one network read arrive as
+  one `{:text, delta}` message (their text joined, in order): fewer messages, no wait.
+  `:coalesce_us` (`0..50_000`) also lets text wait up to that many microseconds for more
+  text of its block before it is sent, to cut messages further when deltas come in quick
+  succession. Either way the joined text is the same, a `{:sentence, ...}` comes right after
+  the text it was cut from (held text goes out first), and tool calls, usage, stop reasons
+  and the terminal message are never held behind text or merged.
   `:telemetry` (default `true`; `config :aybiza_bedrock, stream_telemetry: false` turns the
   default off): the call is a `[:aybiza_bedrock, :raw_stream, _]` telemetry span (`:start` in
   the calling process, then exactly one `:stop` or `:exception`, emitted by the
@@ -224,6 +236,7 @@ defmodule Aybiza.Bedrock do
           api: :auto,
           messages_endpoint: :runtime,
           exact_token_counts: false,
+          coalesce_us: 0,
           telemetry: nil
         ],
         "Aybiza.Bedrock.stream/2 option"
@@ -241,6 +254,13 @@ defmodule Aybiza.Bedrock do
 
     unless is_boolean(exact?) do
       raise ArgumentError, ":exact_token_counts must be a boolean, got: #{inspect(exact?)}"
+    end
+
+    coalesce_us = stream_opts[:coalesce_us]
+
+    unless is_integer(coalesce_us) and coalesce_us in 0..@max_coalesce_us do
+      raise ArgumentError,
+            ":coalesce_us must be an integer in 0..#{@max_coalesce_us}, got: #{inspect(coalesce_us)}"
     end
 
     to = stream_opts[:to]
@@ -261,7 +281,8 @@ defmodule Aybiza.Bedrock do
     native_opts = %{
       sentences: Config.segmenter_options!(stream_opts[:sentences]),
       limits: limits(stream_opts[:limits]),
-      exact_token_counts: exact?
+      exact_token_counts: exact?,
+      coalesce_us: coalesce_us
     }
 
     with {:ok, config} <- Config.client_config(client_opts),
@@ -587,7 +608,15 @@ defmodule Aybiza.Bedrock do
     # EOL and the other catalog rules are enforced natively; the Legacy warning is logged here.
     Aybiza.Bedrock.Catalog.warn_if_legacy(request)
 
-    wrap_native(Native.start_call(operation, request, Config.native(config), to, native_opts))
+    native_config = Config.native(config)
+
+    # A small request starts on this scheduler (no dirty-scheduler round trip on the first
+    # sentence's path); a large one is answered `:dirty` and starts on a dirty scheduler.
+    case Native.start_call_small(operation, request, native_config, to, native_opts) do
+      :dirty -> Native.start_call(operation, request, native_config, to, native_opts)
+      result -> result
+    end
+    |> wrap_native()
   end
 
   # The fallback clauses raise an ArgumentError naming the argument instead of a

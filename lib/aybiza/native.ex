@@ -36,6 +36,7 @@ defmodule Aybiza.Native do
 
   # --- engine (native/aybiza_nif/src/stream.rs) ---
   def start_call(_operation, _request, _config, _receiver, _options), do: not_loaded()
+  def start_call_small(_operation, _request, _config, _receiver, _options), do: not_loaded()
   def cancel(_handle), do: not_loaded()
   def live_streams, do: not_loaded()
   def warm(_config), do: not_loaded()

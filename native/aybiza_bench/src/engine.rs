@@ -8,12 +8,17 @@ use crate::{cpu_us, row, sdk};
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use aybiza_engine::{CallOptions, Event, EventSink, Operation, ReceiverGone, SentenceSplitter};
 use serde_json::json;
-use std::sync::mpsc;
-use std::time::Instant;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
 
 #[derive(Default, Clone, Copy)]
 struct Counts {
+    /// Messages the sink got (what the NIF would send).
     events: u64,
+    /// `Event::Text` messages (several deltas each when coalesced).
+    texts: u64,
+    /// Text deltas as Bedrock sent them (counted by the splitter, which sees every one).
     deltas: u64,
     sentences: u64,
 }
@@ -27,7 +32,7 @@ impl EventSink for CountingSink {
     fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
         self.counts.events += 1;
         match event {
-            Event::Text(_) => self.counts.deltas += 1,
+            Event::Text(_) => self.counts.texts += 1,
             Event::Sentence(..) => self.counts.sentences += 1,
             Event::Done(_) => {
                 if let Some(tx) = self.done.take() {
@@ -45,11 +50,12 @@ impl EventSink for CountingSink {
     }
 }
 
-/// The NIF's splitter: the core segmenter with default options.
-struct Splitter(Segmenter);
+/// The NIF's splitter: the core segmenter with default options; counts the deltas.
+struct Splitter(Segmenter, Arc<AtomicU64>);
 
 impl SentenceSplitter for Splitter {
     fn push(&mut self, delta: &str) -> Vec<String> {
+        self.1.fetch_add(1, Ordering::Relaxed);
         self.0.push(delta)
     }
     fn finish(&mut self) -> Vec<String> {
@@ -57,7 +63,17 @@ impl SentenceSplitter for Splitter {
     }
 }
 
+/// `AYBIZA_BENCH_COALESCE_US`: the coalescing window of the calls (default 0).
+fn coalesce_window() -> Duration {
+    let us = std::env::var("AYBIZA_BENCH_COALESCE_US")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    Duration::from_micros(us)
+}
+
 fn one(url: &str, prompt: &str) -> Result<Counts, String> {
+    let deltas = Arc::new(AtomicU64::new(0));
     let (tx, rx) = mpsc::channel();
     let sink = CountingSink {
         counts: Counts::default(),
@@ -75,9 +91,11 @@ fn one(url: &str, prompt: &str) -> Result<Counts, String> {
         "inference_config": {"max_tokens": 8192},
     });
     let options = CallOptions {
-        splitter: Some(Box::new(Splitter(Segmenter::new(
-            SegmenterOptions::default(),
-        )))),
+        splitter: Some(Box::new(Splitter(
+            Segmenter::new(SegmenterOptions::default()),
+            deltas.clone(),
+        ))),
+        coalesce_window: coalesce_window(),
         ..Default::default()
     };
     aybiza_engine::start(
@@ -88,7 +106,9 @@ fn one(url: &str, prompt: &str) -> Result<Counts, String> {
         Box::new(sink),
     )
     .map_err(|e| format!("start: {e:?}"))?;
-    rx.recv().map_err(|e| e.to_string())?
+    let mut counts = rx.recv().map_err(|e| e.to_string())??;
+    counts.deltas = deltas.load(Ordering::Relaxed);
+    Ok(counts)
 }
 
 /// `streams` engine calls one after another (as the NIF rows run), after one warm-up call.
@@ -100,17 +120,23 @@ pub fn events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
     for _ in 0..streams {
         let c = one(url, prompt)?;
         total.events += c.events;
+        total.texts += c.texts;
         total.deltas += c.deltas;
         total.sentences += c.sentences;
     }
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_us() - cpu0;
     let deltas = total.deltas.max(1) as f64;
+    let per = |n: u64| n / streams.max(1) as u64;
     let note = format!(
-        "{streams} streams x {} deltas, {} sentences each; aybiza_engine::start with the \
-         segmenter into a counting sink (no BEAM)",
-        total.deltas / streams.max(1) as u64,
-        total.sentences / streams.max(1) as u64
+        "{streams} streams x {} deltas, {} text and {} other messages, {} sentences each; \
+         aybiza_engine::start with the segmenter into a counting sink (no BEAM), coalescing \
+         window {} us",
+        per(total.deltas),
+        per(total.texts),
+        per(total.events - total.texts),
+        per(total.sentences),
+        coalesce_window().as_micros()
     );
     row(
         "events",
@@ -120,5 +146,12 @@ pub fn events(url: &str, streams: usize, prompt: &str) -> Result<(), String> {
         &note,
     );
     row("events", "engine_cpu_per_delta", cpu / deltas, "us", &note);
+    row(
+        "events",
+        "engine_messages_per_delta",
+        total.events as f64 / deltas,
+        "msg",
+        &note,
+    );
     Ok(())
 }

@@ -10,6 +10,7 @@
 //! aybiza-bench ttfs URL RUNS PROMPT FIRST_TOKEN_MS raw SDK time to first token / sentence
 //! aybiza-bench engine URL STREAMS PROMPT         the engine (state, sentences) without the BEAM
 //! aybiza-bench decode URL PROMPT [MIN_SECS [MIN_PASSES]]  decode floor: recorded bytes, no HTTP
+//! aybiza-bench deltas URL PROMPT                 text deltas of one reply (a bare number)
 //! ```
 //!
 //! URL is a running `bedrock-emulator` (default static test credentials).
@@ -51,7 +52,7 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 fn usage() -> ExitCode {
     eprintln!(
         "usage: aybiza-bench corpus PATH BYTES | rules PATH FAST_CHARS PACED_SECS FIRST_TOKEN_MS | segmenter PATH [MIN_SECS] | \
-         events URL STREAMS PROMPT [both|floor|blockon] | ttfs URL RUNS PROMPT FIRST_TOKEN_MS | engine URL STREAMS PROMPT | decode URL PROMPT [MIN_SECS [MIN_PASSES]]"
+         events URL STREAMS PROMPT [both|floor|blockon] | ttfs URL RUNS PROMPT FIRST_TOKEN_MS | engine URL STREAMS PROMPT | decode URL PROMPT [MIN_SECS [MIN_PASSES]] | deltas URL PROMPT"
     );
     ExitCode::from(2)
 }
@@ -81,6 +82,7 @@ fn main() -> ExitCode {
             Some(n) => engine::events(&args[1], n as usize, &args[3]),
             None => return usage(),
         },
+        (Some("deltas"), 3) => sdk::deltas(&args[1], &args[2]),
         (Some("decode"), 3..=5) => {
             let secs = arg(3).and_then(|v| v.parse().ok()).unwrap_or(1.0);
             decode::run(&args[1], &args[2], secs, num(4).unwrap_or(1))

@@ -264,3 +264,16 @@ pub fn ttfs(url: &str, runs: usize, prompt: &str, first_token_ms: u64) -> Result
         Ok(())
     })
 }
+
+/// The number of text deltas the emulator sends for `prompt` (one raw SDK stream), printed
+/// alone on stdout: the Elixir benches divide by it, since their `{:text, _}` messages may
+/// each carry several deltas.
+pub fn deltas(url: &str, prompt: &str) -> Result<(), String> {
+    let (u, p) = (url.to_string(), prompt.to_string());
+    let seen = on_engine_runtime(async move {
+        let client = engine_client(&u).await?;
+        one_stream(&client, &p, false).await
+    })?;
+    println!("{}", seen.text_deltas);
+    Ok(())
+}

@@ -130,7 +130,14 @@ pub struct CallOptions {
     /// When a stream ends without usage from Bedrock (cancelled, cut off, failed), ask
     /// CountTokens for the request's exact input tokens before the terminal message.
     pub exact_token_counts: bool,
+    /// How long text may be held for more text of the same block before it is sent (see
+    /// `StreamState`'s coalescing). Zero (the default): only deltas decoded from the same
+    /// read are joined, and nothing waits.
+    pub coalesce_window: Duration,
 }
+
+/// The largest coalescing window a call accepts.
+pub const MAX_COALESCE_WINDOW: Duration = Duration::from_millis(50);
 
 enum Prepared {
     /// The request and its estimated input tokens (for pricing an interrupted stream).
@@ -284,7 +291,8 @@ fn spawn(
             request_input_tokens,
             ..Summary::default()
         };
-        let mut state = StreamState::new(sink, options.splitter, started, summary);
+        let mut state = StreamState::new(sink, options.splitter, started, summary)
+            .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW));
         let total = config.timeouts.total;
 
         let outcome = {
@@ -303,6 +311,12 @@ fn spawn(
                     Ok(Ok(r)) => r,
                 },
             }
+        };
+        // Text held when the call stopped goes out before anything else (a cancelled
+        // call's sink drops it); never held across the token count below.
+        let outcome = match state.flush_text() {
+            Err(ReceiverGone) if outcome.is_ok() => Err(Stop::ReceiverGone),
+            _ => outcome,
         };
         if let (Err(Stop::Failed(_)), Some((op, req))) = (&outcome, &count) {
             if state.summary.usage.is_none() {
@@ -534,7 +548,7 @@ async fn converse_stream(
     state.summary.request_id = output.request_id().map(str::to_string);
     let mut stream = output.stream;
     let idle = config.timeouts.idle;
-    while let Some(next) = next_event(idle, stream.recv()).await? {
+    while let Some(next) = state.next(next_event(idle, stream.recv())).await?? {
         match next {
             sdk::ConverseStreamOutput::MessageStart(_) => state.message_start()?,
             sdk::ConverseStreamOutput::ContentBlockStart(ev) => {
@@ -724,7 +738,7 @@ async fn invoke_stream(
     let mut stream = output.body;
     let idle = config.timeouts.idle;
     let mut input_usage = Value::Null;
-    while let Some(next) = next_event(idle, stream.recv()).await? {
+    while let Some(next) = state.next(next_event(idle, stream.recv())).await?? {
         let sdk::ResponseStream::Chunk(part) = next else {
             continue;
         };

@@ -16,5 +16,5 @@ pub mod sonic_options;
 pub mod sonic_protocol;
 pub mod state;
 
-pub use call::{live_calls, start, CallHandle, CallOptions, Operation};
+pub use call::{live_calls, start, CallHandle, CallOptions, Operation, MAX_COALESCE_WINDOW};
 pub use events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Timings, Usage};

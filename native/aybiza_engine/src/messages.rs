@@ -313,7 +313,7 @@ pub(crate) async fn stream(
     let mut stopped = false;
     let idle = config.timeouts.idle;
     loop {
-        let frame = match timeout(idle, body.frame()).await {
+        let frame = match state.next(timeout(idle, body.frame())).await? {
             Err(_) => {
                 return Err(Stop::Failed(Error::new(
                     ErrorKind::IdleTimeout,

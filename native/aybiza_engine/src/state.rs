@@ -1,12 +1,23 @@
 //! Per-call stream state shared by the ConverseStream and InvokeModelWithResponseStream
 //! decoders: forwards deltas, cuts sentences, assembles tool input and the assistant's
 //! content blocks, and tracks what the caller already received.
+//!
+//! Coalescing: consecutive text deltas of one content block that the call decodes from one
+//! read (events already buffered when the next one is asked for) go out as one
+//! `Event::Text` with their text concatenated. Text is held only while the next event is
+//! ready at once, so with the default window of zero nothing waits; any other event (a
+//! sentence, a tool call, usage, the terminal) first delivers the held text, so the order
+//! of text, sentences and everything else is the order the deltas arrived in. A coalescing
+//! window (`StreamState::with_coalesce_window`) lets held text wait at most that long for
+//! more text of the same block.
 
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use aybiza_core::error::Delivered;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::future::Future;
+use std::task::Poll;
+use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 enum Block {
@@ -32,6 +43,13 @@ pub struct StreamState {
     thinking_started: bool,
     events_sent: u64,
     delivered_text: String,
+    /// Text received but not yet sent (see the module doc on coalescing).
+    held_text: String,
+    /// The content block index of `held_text`.
+    held_index: i64,
+    /// When the oldest held text arrived (only tracked with a coalescing window).
+    held_since: Option<Instant>,
+    coalesce_window: Duration,
 }
 
 impl StreamState {
@@ -51,21 +69,70 @@ impl StreamState {
             thinking_started: false,
             events_sent: 0,
             delivered_text: String::new(),
+            held_text: String::new(),
+            held_index: 0,
+            held_since: None,
+            coalesce_window: Duration::ZERO,
         }
+    }
+
+    /// Lets held text wait up to `window` for more text of the same block (zero: text waits
+    /// only for events that are already decoded).
+    pub fn with_coalesce_window(mut self, window: Duration) -> Self {
+        self.coalesce_window = window;
+        self
     }
 
     pub fn elapsed_us(&self) -> u64 {
         self.started.elapsed().as_micros() as u64
     }
 
+    /// Sends `event` after any held text, so the caller sees events in arrival order.
     pub fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
+        self.flush_text()?;
         self.events_sent += 1;
         self.sink.send(event)
     }
 
-    /// Whether anything reached the caller (decides the error phase).
+    /// Sends the held text, if any, as one `Event::Text`.
+    pub fn flush_text(&mut self) -> Result<(), ReceiverGone> {
+        if self.held_text.is_empty() {
+            return Ok(());
+        }
+        let text = std::mem::take(&mut self.held_text);
+        self.held_since = None;
+        self.events_sent += 1;
+        self.sink.send(Event::Text(text))
+    }
+
+    /// Awaits `next` (the stream's next read). Held text goes out first unless `next` is
+    /// ready at once (it was decoded from the same read) or, with a coalescing window,
+    /// completes before the oldest held text has waited for the window.
+    pub async fn next<F: Future>(&mut self, next: F) -> Result<F::Output, ReceiverGone> {
+        let mut next = std::pin::pin!(next);
+        if !self.held_text.is_empty() {
+            // One poll with the task's own waker: a registered wake-up is kept if it is
+            // not ready.
+            let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
+            if let Poll::Ready(out) = polled {
+                return Ok(out);
+            }
+            if let Some(since) = self.held_since {
+                let deadline = tokio::time::Instant::from_std(since + self.coalesce_window);
+                tokio::select! {
+                    biased;
+                    out = next.as_mut() => return Ok(out),
+                    _ = tokio::time::sleep_until(deadline) => {}
+                }
+            }
+            self.flush_text()?;
+        }
+        Ok(next.await)
+    }
+
+    /// Whether anything reached the caller, or is about to (decides the error phase).
     pub fn anything_delivered(&self) -> bool {
-        self.events_sent > 0
+        self.events_sent > 0 || !self.held_text.is_empty()
     }
 
     pub fn delivered(&self) -> Delivered {
@@ -115,7 +182,16 @@ impl StreamState {
         }
         self.summary.text.push_str(delta);
         self.delivered_text.push_str(delta);
-        self.send(Event::Text(delta.to_string()))?;
+        if self.held_index != index {
+            self.flush_text()?;
+        }
+        if self.held_text.is_empty() {
+            self.held_index = index;
+            if !self.coalesce_window.is_zero() {
+                self.held_since = Some(Instant::now());
+            }
+        }
+        self.held_text.push_str(delta);
         let sentences = match self.splitter.as_mut() {
             Some(s) => s.push(delta),
             None => Vec::new(),
@@ -266,5 +342,245 @@ impl StreamState {
         summary.content = std::mem::take(&mut self.content);
         summary.timings.total_us = self.elapsed_us();
         summary
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aybiza_core::text::{Segmenter, SegmenterOptions};
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex};
+    use std::task::Context;
+
+    struct Collect(Arc<Mutex<Vec<Event>>>);
+
+    impl EventSink for Collect {
+        fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
+            self.0.lock().unwrap().push(event);
+            Ok(())
+        }
+    }
+
+    struct Split(Segmenter);
+
+    impl SentenceSplitter for Split {
+        fn push(&mut self, delta: &str) -> Vec<String> {
+            self.0.push(delta)
+        }
+        fn finish(&mut self) -> Vec<String> {
+            self.0.finish()
+        }
+    }
+
+    /// A stream read: ready at once, or (a new read) pending first and then ready once the
+    /// runtime polls again, or (a slow read) ready only after a delay.
+    enum Read {
+        Now,
+        Next(bool),
+        After(Pin<Box<tokio::time::Sleep>>),
+    }
+
+    impl Future for Read {
+        type Output = ();
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+            match &mut *self {
+                Read::Now => Poll::Ready(()),
+                Read::Next(polled) if !*polled => {
+                    *polled = true;
+                    cx.waker().wake_by_ref();
+                    Poll::Pending
+                }
+                Read::Next(_) => Poll::Ready(()),
+                Read::After(sleep) => sleep.as_mut().poll(cx),
+            }
+        }
+    }
+
+    #[derive(Clone, Copy)]
+    enum Step {
+        /// A new read (pending first), then a text delta of block `index`.
+        Read(i64, &'static str),
+        /// A text delta decoded from the same read as the step before.
+        Same(i64, &'static str),
+        /// A text delta after a read that takes this many ms.
+        Slow(u64, i64, &'static str),
+        Tool(i64),
+        BlockStop(i64),
+        Usage,
+    }
+
+    fn new_state(events: &Arc<Mutex<Vec<Event>>>, window: Duration) -> StreamState {
+        let splitter = Split(Segmenter::new(SegmenterOptions::default()));
+        StreamState::new(
+            Box::new(Collect(events.clone())),
+            Some(Box::new(splitter)),
+            Instant::now(),
+            Summary::default(),
+        )
+        .with_coalesce_window(window)
+    }
+
+    /// Runs `steps` the way a stream loop does (every event after `StreamState::next`).
+    fn run(steps: &[Step], window: Duration) -> Vec<Event> {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, window);
+        crate::runtime::runtime().block_on(async {
+            state.message_start().unwrap();
+            for step in steps {
+                let read = match *step {
+                    Step::Read(..) => Read::Next(false),
+                    Step::Slow(ms, ..) => {
+                        Read::After(Box::pin(tokio::time::sleep(Duration::from_millis(ms))))
+                    }
+                    _ => Read::Now,
+                };
+                state.next(read).await.unwrap();
+                match *step {
+                    Step::Read(i, t) | Step::Same(i, t) | Step::Slow(_, i, t) => {
+                        state.text_delta(i, t).unwrap()
+                    }
+                    Step::Tool(i) => {
+                        state.tool_start(i, "t1", "track").unwrap();
+                        state.tool_delta(i, "{}").unwrap();
+                        state.block_stop(i).unwrap();
+                    }
+                    Step::BlockStop(i) => state.block_stop(i).unwrap(),
+                    Step::Usage => state.usage(Usage::default()).unwrap(),
+                }
+            }
+            state.next(Read::Next(false)).await.unwrap();
+            state.finish_message().unwrap();
+            state.stop_reason("end_turn").unwrap();
+            let summary = state.take_summary();
+            state.send(Event::Done(Box::new(summary))).unwrap();
+        });
+        let out = events.lock().unwrap().clone();
+        out
+    }
+
+    /// The same steps with every delta in a read of its own: the uncoalesced sequence.
+    fn one_per_read(steps: &[Step]) -> Vec<Step> {
+        steps
+            .iter()
+            .map(|s| match *s {
+                Step::Same(i, t) | Step::Slow(_, i, t) => Step::Read(i, t),
+                other => other,
+            })
+            .collect()
+    }
+
+    /// Consecutive texts joined, timings dropped: what must not change.
+    fn normal(events: &[Event]) -> Vec<Event> {
+        let mut out: Vec<Event> = Vec::new();
+        for e in events {
+            match (out.last_mut(), e) {
+                (Some(Event::Text(held)), Event::Text(t)) => held.push_str(t),
+                (_, Event::FirstToken(_)) => out.push(Event::FirstToken(0)),
+                (_, Event::Done(s)) => {
+                    let mut s = s.clone();
+                    s.timings = Default::default();
+                    out.push(Event::Done(s));
+                }
+                _ => out.push(e.clone()),
+            }
+        }
+        out
+    }
+
+    fn texts(events: &[Event]) -> Vec<&str> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const ANSWER: [Step; 13] = [
+        Step::Read(0, "Sure"),
+        Step::Same(0, ", your "),
+        Step::Same(0, "order shipped. "),
+        Step::Same(0, "It "),
+        Step::Read(0, "arrives "),
+        Step::Same(0, "on Monday. I"),
+        Step::Same(0, " will check"),
+        Step::BlockStop(0),
+        Step::Tool(1),
+        Step::Same(2, "Done. "),
+        Step::Same(3, "Bye"),
+        Step::Usage,
+        Step::Same(3, " now."),
+    ];
+
+    #[test]
+    fn deltas_of_one_read_go_out_as_one_text_in_the_same_order() {
+        let coalesced = run(&ANSWER, Duration::ZERO);
+        let reference = run(&one_per_read(&ANSWER), Duration::ZERO);
+        assert_eq!(texts(&reference).len(), 10);
+        assert_eq!(normal(&coalesced), normal(&reference));
+        // Joined within a read and a block; the text a sentence was cut from goes out before
+        // that sentence; a read that must wait, a tool call, a new block and usage split.
+        assert_eq!(
+            texts(&coalesced),
+            [
+                "Sure, your order shipped. It ",
+                "arrives on Monday. I",
+                " will check",
+                "Done. ",
+                "Bye",
+                " now."
+            ]
+        );
+        // Each sentence follows the text it was cut from.
+        let (mut seen, mut cut) = (String::new(), 0);
+        for e in &coalesced {
+            match e {
+                Event::Text(t) => seen.push_str(t),
+                Event::Sentence(_, s) => {
+                    let at = seen[cut..].find(s.trim()).expect("sentence after its text");
+                    cut += at + s.trim().len();
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(cut, seen.len(), "every text ends up in a sentence");
+        assert!(matches!(coalesced.last(), Some(Event::Done(_))));
+        assert_eq!(coalesced.iter().filter(|e| e.is_terminal()).count(), 1);
+    }
+
+    #[test]
+    fn a_window_holds_text_across_reads_but_not_past_its_bound() {
+        let steps = [
+            Step::Read(0, "One"),
+            Step::Read(0, " two"),
+            Step::Slow(1, 0, " three"),
+            Step::Slow(60, 0, " four"),
+            Step::Read(0, " five"),
+        ];
+        let reference = run(&one_per_read(&steps), Duration::ZERO);
+        let windowed = run(&steps, Duration::from_millis(30));
+        assert_eq!(normal(&windowed), normal(&reference));
+        // The 60 ms read is past the 30 ms window: the text before it went out alone.
+        assert_eq!(texts(&windowed), ["One two three", " four five"]);
+    }
+
+    #[test]
+    fn held_text_goes_out_before_a_terminal_and_counts_as_delivered() {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        state.text_delta(0, "Hello").unwrap();
+        state.text_delta(0, " there").unwrap();
+        assert!(state.anything_delivered());
+        let error =
+            aybiza_core::error::Error::new(aybiza_core::error::ErrorKind::Cancelled, "cancelled");
+        state.send(Event::Error(Box::new(error), None)).unwrap();
+        let got = events.lock().unwrap().clone();
+        assert!(matches!(&got[0], Event::FirstToken(_)));
+        assert_eq!(got[1], Event::Text("Hello there".into()));
+        assert!(got[2].is_terminal());
+        assert_eq!(got.len(), 3);
+        assert_eq!(state.delivered().text, "Hello there");
     }
 }

@@ -269,6 +269,122 @@ fn start_call<'a>(
     receiver: LocalPid,
     options: Term<'a>,
 ) -> NifResult<Term<'a>> {
+    let started = start(env, operation, request, config, receiver, options);
+    // The runtime exists and the catalog is parsed now (one-time work of milliseconds).
+    WARM.store(true, std::sync::atomic::Ordering::Relaxed);
+    started
+}
+
+/// Set once a `start_call/5` ran: the first call of the VM builds the tokio runtime and may
+/// parse the catalog, which must not happen on a normal scheduler.
+static WARM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+mod small_atoms {
+    rustler::atoms! { dirty }
+}
+
+/// Terms and binary bytes a request may have to start on a normal scheduler: its decoding
+/// then stays far under the ~1 ms a NIF may hold one (tens of µs in a release build).
+const SMALL_ITEMS: usize = 2_048;
+const SMALL_BYTES: usize = 32 * 1024;
+
+/// Whether `term` has at most `max_items` terms and `max_bytes` of binaries. The walk stops
+/// as soon as either is passed, so it costs at most the budget whatever the term.
+fn is_small(term: Term, max_items: usize, max_bytes: usize) -> bool {
+    let (mut items, mut bytes) = (1usize, 0usize);
+    let mut stack = vec![term];
+    fn push_within<'a>(
+        t: Term<'a>,
+        stack: &mut Vec<Term<'a>>,
+        items: &mut usize,
+        max: usize,
+    ) -> bool {
+        *items += 1;
+        stack.push(t);
+        *items <= max
+    }
+    macro_rules! push {
+        ($t:expr) => {
+            push_within($t, &mut stack, &mut items, max_items)
+        };
+    }
+    while let Some(t) = stack.pop() {
+        match t.get_type() {
+            rustler::TermType::Binary => {
+                bytes += rustler::Binary::from_term(t).map_or(0, |b| b.len());
+                if bytes > max_bytes {
+                    return false;
+                }
+            }
+            rustler::TermType::Map => {
+                let Some(entries) = rustler::types::map::MapIterator::new(t) else {
+                    return false;
+                };
+                for (k, v) in entries {
+                    if !push!(k) || !push!(v) {
+                        return false;
+                    }
+                }
+            }
+            rustler::TermType::List => {
+                let mut rest = t;
+                while let Ok((head, tail)) = rest.list_get_cell() {
+                    if !push!(head) {
+                        return false;
+                    }
+                    rest = tail;
+                }
+                if rest.get_type() != rustler::TermType::List && !push!(rest) {
+                    return false;
+                }
+            }
+            rustler::TermType::Tuple => {
+                let Ok(elems) = rustler::types::tuple::get_tuple(t) else {
+                    return false;
+                };
+                for e in elems {
+                    if !push!(e) {
+                        return false;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
+/// `start_call/5` on the calling (normal) scheduler, for the common small request: it saves
+/// the round trip to a dirty scheduler (tens of µs on the first sentence's path when the
+/// dirty scheduler was asleep). A request past [`SMALL_ITEMS`] / [`SMALL_BYTES`], or the
+/// VM's first call (see [`WARM`]), answers `:dirty`, and the caller uses `start_call/5`.
+#[rustler::nif]
+fn start_call_small<'a>(
+    env: Env<'a>,
+    operation: Atom,
+    request: Term<'a>,
+    config: Term<'a>,
+    receiver: LocalPid,
+    options: Term<'a>,
+) -> NifResult<Term<'a>> {
+    if !WARM.load(std::sync::atomic::Ordering::Relaxed)
+        || !is_small(request, SMALL_ITEMS, SMALL_BYTES)
+        || !is_small(config, SMALL_ITEMS, SMALL_BYTES)
+        || !is_small(options, SMALL_ITEMS, SMALL_BYTES)
+    {
+        return Ok(small_atoms::dirty().encode(env));
+    }
+    start(env, operation, request, config, receiver, options)
+}
+
+fn start<'a>(
+    env: Env<'a>,
+    operation: Atom,
+    request: Term<'a>,
+    config: Term<'a>,
+    receiver: LocalPid,
+    options: Term<'a>,
+) -> NifResult<Term<'a>> {
     let op_name = operation.to_term(env).atom_to_string()?;
     let Some(op) = Operation::from_name(&op_name) else {
         return Err(rustler::Error::BadArg);
@@ -323,10 +439,18 @@ fn start_call<'a>(
     // `observer: pid` (a raw stream's telemetry span): told once how the call ended.
     let (resource, sink) = new_call(receiver, observer);
     let exact_token_counts = matches!(options.get("exact_token_counts"), Some(Value::Bool(true)));
+    // `coalesce_us`: how long text may wait for more text of its block (validated in
+    // Elixir; capped by the engine).
+    let coalesce_window = options
+        .get("coalesce_us")
+        .and_then(Value::as_u64)
+        .map(std::time::Duration::from_micros)
+        .unwrap_or_default();
     let options = CallOptions {
         splitter,
         limits,
         exact_token_counts,
+        coalesce_window,
     };
     match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
         Ok(handle) => {

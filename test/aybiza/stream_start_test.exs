@@ -1,0 +1,75 @@
+defmodule Aybiza.StreamStartTest do
+  # `stream/2` starts a small request on the calling scheduler (`Native.start_call_small/5`)
+  # and sends a large one to the dirty `Native.start_call/5`; both stream the same way.
+  use ExUnit.Case, async: false
+
+  alias Aybiza.Bedrock
+  alias Aybiza.Bedrock.{Config, Emulator}
+  alias Aybiza.Native
+
+  @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+  setup do
+    emulator =
+      start_supervised!({Emulator, rules: [%{prompt_contains: "", reply: "Sure. Done."}]})
+
+    creds = Emulator.credentials(emulator)
+
+    opts = [
+      endpoint: Emulator.url(emulator),
+      region: "us-east-1",
+      credentials: {:static, creds.access_key_id, creds.secret_access_key}
+    ]
+
+    {:ok, config} = Config.client_config(opts)
+    # The VM's first call always starts on a dirty scheduler (it builds the runtime).
+    {:ok, ref} = Bedrock.stream(request("warm"), opts)
+    {:done, _} = terminal(ref)
+    %{opts: opts, native: Config.native(config)}
+  end
+
+  defp request(content) do
+    %{model_id: @model, messages: [%{role: :user, content: content}]}
+  end
+
+  defp terminal(ref) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:done, summary}} -> {:done, summary}
+      {:aybiza_bedrock, ^ref, {:error, e}} -> {:error, e}
+      {:aybiza_bedrock, ^ref, _} -> terminal(ref)
+    after
+      10_000 -> flunk("no terminal message")
+    end
+  end
+
+  test "small requests start on the calling scheduler, large ones go dirty", %{native: native} do
+    opts = %{sentences: %{}, limits: %{}}
+    small = request("Hello there")
+    big_text = request(String.duplicate("word ", 8_000))
+    many_terms = request(for(i <- 1..1_500, do: %{text: "t#{i}"}))
+
+    assert {:ok, ref} = Native.start_call_small(:converse_stream, small, native, self(), opts)
+    assert {:done, %{text: "Sure. Done."}} = terminal(ref)
+
+    for big <- [big_text, many_terms] do
+      assert :dirty = Native.start_call_small(:converse_stream, big, native, self(), opts)
+    end
+
+    # An improper list or a huge config is "not small" too, never a crash.
+    assert :dirty =
+             Native.start_call_small(
+               :converse_stream,
+               [1 | 2],
+               %{k: String.duplicate("x", 40_000)},
+               self(),
+               opts
+             )
+  end
+
+  test "stream/2 streams small and large requests alike", %{opts: opts} do
+    for content <- ["Hello there", String.duplicate("word ", 8_000)] do
+      {:ok, ref} = Bedrock.stream(request(content), opts)
+      assert {:done, %{text: "Sure. Done."}} = terminal(ref)
+    end
+  end
+end

@@ -78,6 +78,7 @@ defmodule Aybiza.Bedrock.Sonic do
   """
 
   alias Aybiza.Bedrock.{Config, Options, Telemetry, Tool}
+  alias Aybiza.Bedrock.Turn.ToolRound
   alias Aybiza.{Error, Native}
 
   @typedoc "A running session (the tag of its messages)."
@@ -406,6 +407,9 @@ defmodule Aybiza.Bedrock.Sonic do
   end
 
   defp companion(tools, owner, context, meta) do
+    # Its tool tasks are linked: one that fails must not take the span and the other tools
+    # with it (their :DOWN is handled in the loop).
+    Process.flag(:trap_exit, true)
     ref = Process.monitor(owner)
 
     receive do
@@ -445,6 +449,9 @@ defmodule Aybiza.Bedrock.Sonic do
       {:DOWN, ref, _, _, _} when is_map_key(running, ref) ->
         companion_loop(session, tools, owner_ref, context, Map.delete(running, ref), span)
 
+      {:EXIT, _pid, _reason} ->
+        companion_loop(session, tools, owner_ref, context, running, span)
+
       {:aybiza_bedrock, ^session, {:done, summary}} ->
         stop_tasks(running)
         usage = summary.usage
@@ -483,45 +490,82 @@ defmodule Aybiza.Bedrock.Sonic do
     do: Enum.each(running, fn {_, task} -> Task.shutdown(task, :brutal_kill) end)
 
   # One task per tool use, so tools of one turn run side by side; each answers the model
-  # with its result, an error text (denied, raised, unknown tool) or a timeout.
+  # with its result, an error text (denied, raised, unknown tool, a result that is not
+  # JSON or too large) or a timeout. Whatever the tool does (kill itself, take a linked
+  # process down, return any term), the model gets an answer and the runner lives on: the
+  # task traps the exit of the tool's process, and a result the session refuses is replaced
+  # by an error text.
   defp run_tool(session, tool, id, name, input, context) do
     Task.async(fn ->
+      Process.flag(:trap_exit, true)
+
       result =
-        case tool do
-          nil ->
-            %{"error" => "unknown tool #{inspect(name)}"}
-
-          %Tool{} = tool ->
-            ctx = %{tool_use_id: id, name: name, round: 1, context: context}
-            inner = Task.async(fn -> Tool.invoke(tool, input, ctx) end)
-
-            case Task.yield(inner, tool.timeout) || Task.shutdown(inner, :brutal_kill) do
-              {:ok, {:ok, value}}
-              when is_binary(value) or (is_map(value) and not is_struct(value)) ->
-                value
-
-              {:ok, {:ok, value}} ->
-                %{"result" => jsonable(value)}
-
-              {:ok, {:error, text}} ->
-                %{"error" => text}
-
-              {:exit, reason} ->
-                %{"error" => "tool exited: #{inspect(reason)}"}
-
-              nil ->
-                %{"error" => "tool timed out after #{tool.timeout} ms"}
-            end
+        try do
+          tool_result(tool, id, name, input, context)
+        rescue
+          _ -> %{"error" => "the tool's result could not be read"}
         end
 
-      Native.sonic_send_tool_result(session, id, result)
+      case Native.sonic_send_tool_result(session, id, result) do
+        {:error, %Error{reason: :invalid_request, message: message}} when is_map(result) ->
+          if Map.has_key?(result, "error"),
+            do: :ok,
+            else: send_tool_error(session, id, "the tool's result was refused: " <> message)
+
+        {:error, %Error{reason: :invalid_request, message: message}} ->
+          send_tool_error(session, id, "the tool's result was refused: " <> message)
+
+        other ->
+          other
+      end
     end)
   end
 
-  defp jsonable(v) when is_number(v) or is_boolean(v) or is_nil(v) or is_binary(v), do: v
-  defp jsonable(v) when is_atom(v), do: Atom.to_string(v)
-  defp jsonable(v) when is_list(v), do: Enum.map(v, &jsonable/1)
-  defp jsonable(v), do: inspect(v)
+  defp send_tool_error(session, id, text),
+    do: Native.sonic_send_tool_result(session, id, %{"error" => text})
+
+  defp tool_result(nil, _id, name, _input, _context),
+    do: %{"error" => "unknown tool #{inspect(name, printable_limit: 100)}"}
+
+  defp tool_result(%Tool{} = tool, id, name, input, context) do
+    ctx = %{tool_use_id: id, name: name, round: 1, context: context}
+    inner = Task.async(fn -> Tool.invoke(tool, input, ctx) end)
+
+    outcome = Task.yield(inner, tool.timeout) || Task.shutdown(inner, :brutal_kill)
+    ToolRound.flush_exit(inner.pid)
+
+    case outcome do
+      {:ok, {:ok, value}} ->
+        # The same conversion and JSON check as a turn's tool rounds (bounded, iterative).
+        case Tool.result_content(value) do
+          [%{text: text}] ->
+            text
+
+          [%{json: json}] = content ->
+            case ToolRound.check_json(content) do
+              :ok -> json
+              {:error, why} -> %{"error" => why}
+            end
+        end
+
+      {:ok, {:error, text}} when is_binary(text) ->
+        %{"error" => text}
+
+      {:ok, {:error, other}} ->
+        %{"error" => Tool.reason_text(other)}
+
+      {:exit, reason} ->
+        # Only the shape of the exit reason: it could hold anything the tool had.
+        %{"error" => "tool exited: #{exit_shape(reason)}"}
+
+      nil ->
+        %{"error" => "tool timed out after #{tool.timeout} ms"}
+    end
+  end
+
+  defp exit_shape(reason) when is_atom(reason), do: inspect(reason)
+  defp exit_shape({:shutdown, _}), do: "shutdown"
+  defp exit_shape(_reason), do: "crashed"
 
   defp ok!(:ok), do: :ok
   defp ok!({:ok, value}), do: value

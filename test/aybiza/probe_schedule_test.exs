@@ -1,0 +1,98 @@
+defmodule Aybiza.ProbeScheduleTest do
+  # NIF entry points on a normal scheduler that take client options (warm/1) or small
+  # handles, with 1 MB and 50 MB values in every client option: no long_schedule event
+  # (`:erlang.system_monitor/2`, 1 ms). A case that shows one is run twice more (a shared
+  # machine can preempt a scheduler thread once; a NIF that blocks does it every time).
+  use ExUnit.Case, async: false
+
+  alias Aybiza.Bedrock
+
+  @moduletag timeout: 180_000
+
+  defp cases(text) do
+    # Built here, outside the measured process.
+    creds = {:static, "AKID" <> text, "secret"}
+    secret = {:static, "AKIDEXAMPLE", text, text}
+    api_key = {:api_key, text}
+    region = [region: text, endpoint: "http://127.0.0.1:9"]
+    endpoint = [endpoint: "http://127.0.0.1:9/" <> text]
+    host = [endpoint: "http://" <> text <> ":9"]
+
+    [
+      {"warm region", fn -> Bedrock.warm(region) end},
+      {"warm endpoint path", fn -> Bedrock.warm(endpoint) end},
+      {"warm endpoint host", fn -> Bedrock.warm(host) end},
+      {"warm access key id",
+       fn -> Bedrock.warm(credentials: creds, endpoint: "http://127.0.0.1:9") end},
+      {"warm secret and token",
+       fn -> Bedrock.warm(credentials: secret, endpoint: "http://127.0.0.1:9") end},
+      {"warm api key",
+       fn -> Bedrock.warm(credentials: api_key, endpoint: "http://127.0.0.1:9") end}
+    ]
+  end
+
+  test "warm/1 never holds a normal scheduler, whatever the size of an option" do
+    mb1 = :binary.copy("a", 1_000_000)
+    mb50 = :binary.copy(mb1, 50)
+    for {_n, fun} <- cases("a"), do: run(fun)
+    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
+
+    try do
+      blocked =
+        for text <- [mb1, mb50],
+            {name, _} <- cases(text),
+            Enum.all?(1..3, fn _ -> run(elem(List.keyfind(cases(text), name, 0), 1)) != [] end),
+            do: "#{name} with #{div(byte_size(text), 1_000_000)} MB"
+
+      assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
+    after
+      case previous do
+        :undefined -> :erlang.system_monitor(:undefined)
+        {pid, o} -> :erlang.system_monitor(pid, o)
+      end
+    end
+  end
+
+  test "oversized client options are refused with a clear error naming them" do
+    mb1 = :binary.copy("a", 1_000_000)
+
+    for {opts, what} <- [
+          {[region: mb1], "region"},
+          {[endpoint: "http://127.0.0.1:9/" <> mb1], "endpoint"},
+          {[credentials: {:static, "AKID", mb1}], "credential"}
+        ] do
+      assert {:error, %Aybiza.Error{message: m}} = Bedrock.warm(opts)
+      assert m =~ what
+      assert byte_size(m) < 1_000
+    end
+  end
+
+  defp run(fun) do
+    flush()
+    {pid, mref} = spawn_monitor(fn -> fun.() end)
+
+    receive do
+      {:DOWN, ^mref, :process, ^pid, _} -> :ok
+    after
+      60_000 -> flunk("a call did not return within 60 s")
+    end
+
+    collect(pid)
+  end
+
+  defp collect(pid) do
+    receive do
+      {:monitor, ^pid, :long_schedule, info} -> [info | collect(pid)]
+    after
+      0 -> []
+    end
+  end
+
+  defp flush do
+    receive do
+      {:monitor, _, :long_schedule, _} -> flush()
+    after
+      0 -> :ok
+    end
+  end
+end

@@ -82,4 +82,22 @@ defmodule Aybiza.ProbeMemoryTest do
       Memory.remember(deep, msg("hi"), memory: name)
     end
   end
+
+  test "malformed content is the caller's :invalid_request; the call's memory lives on" do
+    name = start_memory([])
+    :ok = Memory.remember("malformed-c", msg("first"), memory: name)
+    pid = Memory.whereis("malformed-c", memory: name)
+
+    for bad <- [
+          %{role: :user, content: [1 | %{"a" => 1}]},
+          %{role: :user, content: [%{text: "x"} | :tail]},
+          %{role: :user, content: [1, 2]},
+          %{role: :user, content: "x", metadata: [1 | 2]}
+        ] do
+      assert {:error, %Error{reason: :invalid_request}} = Memory.remember("malformed-c", bad, memory: name)
+    end
+
+    assert Memory.whereis("malformed-c", memory: name) == pid
+    assert [%{content: [%{text: "first"}]}] = Memory.get_context("malformed-c", memory: name).history
+  end
 end

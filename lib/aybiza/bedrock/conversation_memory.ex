@@ -436,7 +436,17 @@ defmodule Aybiza.Bedrock.ConversationMemory do
   end
 
   defp blocks(text) when is_binary(text), do: if(text == "", do: [], else: [%{text: text}])
-  defp blocks(list) when is_list(list), do: list
+
+  defp blocks(list) when is_list(list) do
+    # Checked here, in the caller: an improper list or a non-map block would crash the
+    # call's memory process when its history is trimmed.
+    unless blocks?(list) do
+      raise ArgumentError,
+            "message content must be a string or a proper list of block maps"
+    end
+
+    list
+  end
 
   defp blocks(other),
     do:
@@ -444,6 +454,10 @@ defmodule Aybiza.Bedrock.ConversationMemory do
         ArgumentError,
         "message content must be a string or a list of blocks, got: #{inspect(other)}"
       )
+
+  defp blocks?([]), do: true
+  defp blocks?([block | rest]) when is_map(block), do: blocks?(rest)
+  defp blocks?(_other), do: false
 
   defp merge_roles(messages) do
     messages
@@ -540,6 +554,9 @@ defmodule Aybiza.Bedrock.ConversationMemory do
 
         %{role: role, content: content} = to_message(message)
         metadata = get(message, :metadata, %{}) || %{}
+
+        unless is_map(metadata),
+          do: raise(ArgumentError, "message metadata must be a map")
 
         {:cont,
          {:ok, [%{role: role, content: content, timestamp: now, metadata: metadata} | acc]}}

@@ -94,10 +94,13 @@ defmodule Aybiza.ProbeMemoryTest do
           %{role: :user, content: [1, 2]},
           %{role: :user, content: "x", metadata: [1 | 2]}
         ] do
-      assert {:error, %Error{reason: :invalid_request}} = Memory.remember("malformed-c", bad, memory: name)
+      assert {:error, %Error{reason: :invalid_request}} =
+               Memory.remember("malformed-c", bad, memory: name)
     end
 
     assert Memory.whereis("malformed-c", memory: name) == pid
-    assert [%{content: [%{text: "first"}]}] = Memory.get_context("malformed-c", memory: name).history
+
+    assert [%{content: [%{text: "first"}]}] =
+             Memory.get_context("malformed-c", memory: name).history
   end
 end

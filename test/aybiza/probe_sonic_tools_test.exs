@@ -129,13 +129,13 @@ defmodule Aybiza.ProbeSonicToolsTest do
     end
   end
 
-  defp answered?(s) do
+  defp answered?(s, text \\ "Here is what I found.", timeout \\ 8_000) do
     receive do
-      {:aybiza_bedrock, ^s, {:transcript, :assistant, :final, "Here is what I found."}} -> true
+      {:aybiza_bedrock, ^s, {:transcript, :assistant, :final, ^text}} -> true
       {:aybiza_bedrock, ^s, {:done, _}} -> false
       {:aybiza_bedrock, ^s, {:error, _}} -> false
     after
-      8_000 -> false
+      timeout -> false
     end
   end
 
@@ -146,5 +146,59 @@ defmodule Aybiza.ProbeSonicToolsTest do
     after
       if(acc == [], do: 5_000, else: 300) -> acc
     end
+  end
+
+  test "a model asking for many tools at once never runs more than 8 side by side" do
+    emulator =
+      start_supervised!(
+        {Emulator,
+         [
+           tls: true,
+           sonic: [speed: 20, turn_silence_ms: 300],
+           rules: [
+             %{
+               prompt_contains: "",
+               tool_uses: for(i <- 1..12, do: %{name: "slow", input: %{"i" => i}}),
+               reply_after_tool: "All done."
+             }
+           ]
+         ]},
+        id: :probe_many_tools
+      )
+
+    creds = Emulator.credentials(emulator)
+    counter = :counters.new(2, [:atomics])
+
+    tool =
+      Tool.new!(
+        name: "slow",
+        description: "Slow",
+        input_schema: %{"type" => "object"},
+        timeout: 5_000,
+        execute: fn _ ->
+          :counters.add(counter, 1, 1)
+          now = :counters.get(counter, 1)
+          if now > :counters.get(counter, 2), do: :counters.put(counter, 2, now)
+          Process.sleep(200)
+          :counters.sub(counter, 1, 1)
+          {:ok, "done"}
+        end
+      )
+
+    {:ok, s} =
+      Sonic.start_session(
+        region: "us-east-1",
+        endpoint: Emulator.tls_url(emulator),
+        tls_ca: Emulator.ca_pem(emulator),
+        credentials: {:static, creds.access_key_id, creds.secret_access_key},
+        response_timeout: 10_000,
+        tools: [tool]
+      )
+
+    :ok = Sonic.send_text(s, "do everything")
+    assert answered?(s, "All done.", 20_000), inspect(terminals(s), limit: 8)
+    assert :counters.get(counter, 2) in 2..8
+    Sonic.close(s)
+    assert [{:done, _}] = terminals(s)
   end
 end

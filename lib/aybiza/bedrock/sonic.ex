@@ -431,26 +431,41 @@ defmodule Aybiza.Bedrock.Sonic do
     end
   end
 
+  # At most this many of a session's tools run at once; further tool uses wait their turn
+  # (a model asking for dozens at once must not start dozens of database calls).
+  @max_running_tools 8
+
   defp companion_loop(session, tools, owner_ref, context, running, span) do
+    loop(%{
+      session: session,
+      tools: tools,
+      owner_ref: owner_ref,
+      context: context,
+      running: running,
+      waiting: :queue.new(),
+      span: span
+    })
+  end
+
+  defp loop(%{session: session, running: running, owner_ref: owner_ref, span: span} = st) do
     receive do
-      {:aybiza_bedrock, ^session, {:tool_use, %{id: id, name: name, input: input}}}
-      when is_map(tools) ->
-        task = run_tool(session, Map.get(tools, name), id, name, input, context)
-        companion_loop(session, tools, owner_ref, context, Map.put(running, task.ref, task), span)
+      {:aybiza_bedrock, ^session, {:tool_use, %{id: _, name: _, input: _} = use}}
+      when is_map(st.tools) ->
+        loop(start_tools(%{st | waiting: :queue.in(use, st.waiting)}))
 
       # run_tools: false: the receiver answers it.
       {:aybiza_bedrock, ^session, {:tool_use, _}} ->
-        companion_loop(session, tools, owner_ref, context, running, span)
+        loop(st)
 
       {ref, _result} when is_map_key(running, ref) ->
         Process.demonitor(ref, [:flush])
-        companion_loop(session, tools, owner_ref, context, Map.delete(running, ref), span)
+        loop(start_tools(%{st | running: Map.delete(running, ref)}))
 
       {:DOWN, ref, _, _, _} when is_map_key(running, ref) ->
-        companion_loop(session, tools, owner_ref, context, Map.delete(running, ref), span)
+        loop(start_tools(%{st | running: Map.delete(running, ref)}))
 
       {:EXIT, _pid, _reason} ->
-        companion_loop(session, tools, owner_ref, context, running, span)
+        loop(st)
 
       {:aybiza_bedrock, ^session, {:done, summary}} ->
         stop_tasks(running)
@@ -475,6 +490,18 @@ defmodule Aybiza.Bedrock.Sonic do
       {:DOWN, ^owner_ref, _, _, _} ->
         stop_tasks(running)
         exception(span, :cancelled)
+    end
+  end
+
+  defp start_tools(st) do
+    with true <- map_size(st.running) < @max_running_tools,
+         {{:value, use}, waiting} <- :queue.out(st.waiting) do
+      task =
+        run_tool(st.session, Map.get(st.tools, use.name), use.id, use.name, use.input, st.context)
+
+      start_tools(%{st | running: Map.put(st.running, task.ref, task), waiting: waiting})
+    else
+      _ -> st
     end
   end
 

@@ -253,6 +253,10 @@ defmodule TermFuzz do
         {:error, %Aybiza.Error{reason: r}} when r in [:invalid_request, :invalid_config] ->
           :invalid
 
+        # The worker's Sonic session never connects: its bounded input queue fills up.
+        {:error, %Aybiza.Error{reason: :overloaded}} ->
+          :overloaded
+
         {:error, %Aybiza.Error{reason: r}} ->
           {:other_error, r}
 

@@ -149,7 +149,7 @@ defmodule TermFuzz do
 
   defp sonic_start(t) do
     opt =
-      Enum.random([
+      Enum.random(
         system_prompt: t,
         history: t,
         history: [%{role: :user, text: t}],
@@ -157,7 +157,7 @@ defmodule TermFuzz do
         voice: t,
         tool_context: t,
         endpointing_sensitivity: t
-      ])
+      )
 
     opts = [
       {elem(opt, 0), elem(opt, 1)},

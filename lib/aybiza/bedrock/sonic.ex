@@ -300,6 +300,10 @@ defmodule Aybiza.Bedrock.Sonic do
       # nanodollars = tokens * USD/MTok * 1e9 / 1e6
       acc + round(tokens * per_mtok * 1_000)
     end)
+  rescue
+    # A float past 1.0e308 or a bignum that no float holds: a caller's mistake.
+    ArithmeticError ->
+      reraise ArgumentError, "usage counts and prices are too large to price", __STACKTRACE__
   end
 
   # --- options ---

@@ -115,4 +115,20 @@ defmodule Aybiza.ProbeTurnToolsTest do
       true -> :ok
     end
   end
+
+  test "improper lists in the turn's context are this call's :invalid_request naming the field" do
+    opts = [client_opts: [endpoint: "http://127.0.0.1:9", credentials: {:static, "AKIDX", "s"}]]
+
+    for {key, value} <- [
+          conversation_history: [1 | 2],
+          conversation_history: [%{role: :user, content: "hi"} | :tail],
+          tools: [1 | 2],
+          attachments: [%{text: "x"} | :tail]
+        ] do
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+               BedrockClient.generate_response("hi", %{key => value}, opts)
+
+      assert message =~ ":#{key}"
+    end
+  end
 end

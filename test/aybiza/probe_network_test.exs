@@ -232,6 +232,39 @@ defmodule Aybiza.ProbeNetworkTest do
     ]
   end
 
+  test "hostile non-streaming answers (Converse, InvokeModel): an endless body is bounded" do
+    json_flood = fn sock ->
+      :gen_tcp.send(sock, head("application/json"))
+
+      :gen_tcp.send(
+        sock,
+        chunk(~s({"output":{"message":{"role":"assistant","content":[{"text":"))
+      )
+
+      flood(sock, @chunk, true)
+    end
+
+    {server, url} = Hostile.start(json_flood)
+    :erlang.garbage_collect()
+    before = rss_kb()
+
+    opts = [
+      endpoint: url,
+      region: "us-east-1",
+      credentials: {:static, "AKIDEXAMPLE", "s3cr3t-key"},
+      timeouts: [connect: 2_000, first_byte: 5_000, idle: 5_000, total: 20_000]
+    ]
+
+    converse = Bedrock.converse(request(@haiku), opts)
+    invoke = Bedrock.invoke_model(@haiku, %{"max_tokens" => 10, "messages" => []}, opts)
+    Process.exit(server, :kill)
+    grown_mb = div(rss_kb() - before, 1024)
+
+    assert {:error, %Aybiza.Error{}} = converse
+    assert {:error, %Aybiza.Error{}} = invoke
+    assert grown_mb <= 160, "resident memory grew by #{grown_mb} MB"
+  end
+
   defp request(model),
     do: %{
       model_id: model,

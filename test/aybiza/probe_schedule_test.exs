@@ -53,6 +53,57 @@ defmodule Aybiza.ProbeScheduleTest do
     end
   end
 
+  defp text_cases(text) do
+    one = [text]
+    many = List.duplicate("Hi. ", div(byte_size(text), 4))
+    improper = List.duplicate("Hi. ", div(byte_size(text), 4)) ++ ["x" | :tail]
+    segmenter = Aybiza.Bedrock.Text.new_segmenter()
+    health = [model_id: text, count_tokens: false]
+
+    # The segmenter at 50 MB takes minutes in a debug build (on a dirty scheduler): the text
+    # pipeline runs at 1 MB, health/1 at both sizes.
+    health_case = [{"health model_id", fn -> Bedrock.health(health) end}]
+
+    if byte_size(text) > 1_100_000,
+      do: health_case,
+      else: text_pipeline(text, one, many, improper, segmenter) ++ health_case
+  end
+
+  defp text_pipeline(text, one, many, improper, segmenter) do
+    [
+      {"Text.push_many one big delta", fn -> Aybiza.Bedrock.Text.push_many(segmenter, one) end},
+      {"Text.push_many many deltas", fn -> Aybiza.Bedrock.Text.push_many(segmenter, many) end},
+      {"Text.push_many improper",
+       fn -> catch_error(Aybiza.Bedrock.Text.push_many(segmenter, improper)) end},
+      {"Text.push", fn -> Aybiza.Bedrock.Text.push(segmenter, text) end},
+      {"Catalog.estimate_tokens", fn -> Aybiza.Bedrock.Catalog.estimate_tokens(text) end}
+    ]
+  end
+
+  test "the text pipeline (1 MB) and health/1 (1 and 50 MB) never hold a normal scheduler" do
+    mb1 = :binary.copy("Hello there, how are you today? ", 32_768)
+    mb50 = :binary.copy(mb1, 50)
+    for {_n, fun} <- text_cases("Hello there. "), do: run(fun)
+    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
+
+    try do
+      blocked =
+        for text <- [mb1, mb50],
+            {name, _} <- text_cases(text),
+            Enum.all?(1..3, fn _ ->
+              run(elem(List.keyfind(text_cases(text), name, 0), 1)) != []
+            end),
+            do: "#{name} with #{div(byte_size(text), 1_000_000)} MB"
+
+      assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
+    after
+      case previous do
+        :undefined -> :erlang.system_monitor(:undefined)
+        {pid, o} -> :erlang.system_monitor(pid, o)
+      end
+    end
+  end
+
   test "oversized client options are refused with a clear error naming them" do
     mb1 = :binary.copy("a", 1_000_000)
 

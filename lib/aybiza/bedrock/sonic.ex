@@ -538,22 +538,18 @@ defmodule Aybiza.Bedrock.Sonic do
         end
 
       case Native.sonic_send_tool_result(session, id, result) do
-        {:error, %Error{reason: :invalid_request, message: message}} when is_map(result) ->
-          if Map.has_key?(result, "error"),
-            do: :ok,
-            else: send_tool_error(session, id, "the tool's result was refused: " <> message)
-
+        # Refused (not JSON, too large, invalid UTF-8...): the model still gets an answer,
+        # our own error text, which the session takes. (If the session is closed or the id
+        # no longer pending, that fails too, harmlessly.)
         {:error, %Error{reason: :invalid_request, message: message}} ->
-          send_tool_error(session, id, "the tool's result was refused: " <> message)
+          refused = %{"error" => "the tool's result was refused: " <> message}
+          if result != refused, do: Native.sonic_send_tool_result(session, id, refused)
 
         other ->
           other
       end
     end)
   end
-
-  defp send_tool_error(session, id, text),
-    do: Native.sonic_send_tool_result(session, id, %{"error" => text})
 
   defp tool_result(nil, _id, name, _input, _context),
     do: %{"error" => "unknown tool #{inspect(name, printable_limit: 100)}"}

@@ -244,4 +244,77 @@ defmodule Aybiza.ProbeSecretsTest do
 
     mailbox_and_telemetry()
   end
+
+  test "no process holds a credential in plain text while calls are in flight" do
+    {:ok, listener} = :gen_tcp.listen(0, [:binary, ip: {127, 0, 0, 1}, active: false])
+    {:ok, port} = :inet.port(listener)
+    url = "http://127.0.0.1:#{port}"
+    client = [endpoint: url, credentials: static(), timeouts: [first_byte: 30_000]]
+
+    tool =
+      Aybiza.Bedrock.Tool.new!(
+        name: "t",
+        description: "d",
+        input_schema: %{"type" => "object"},
+        execute: fn _ -> {:ok, "x"} end
+      )
+
+    {:ok, s} = Sonic.start_session([region: "us-east-1", tools: [tool]] ++ client)
+
+    {:ok, ref} =
+      Aybiza.AWS.BedrockClient.generate_response("hi", %{tools: [tool], call_id: "probe"},
+        stream: true,
+        client_opts: client
+      )
+
+    request = %{
+      model_id: "anthropic.claude-haiku-4-5-20251001-v1:0",
+      messages: [%{role: :user, content: "hi"}]
+    }
+
+    events = Task.async(fn -> request |> Bedrock.stream_events(client) |> Enum.take(1) end)
+    Process.sleep(300)
+
+    holders =
+      for pid <- Process.list(), pid != self(), held?(pid), do: Process.info(pid, :initial_call)
+
+    Sonic.close(s)
+    Aybiza.AWS.BedrockClient.cancel(ref)
+    Task.shutdown(events, :brutal_kill)
+    :gen_tcp.close(listener)
+    assert holders == []
+  end
+
+  # Whether `pid`'s dictionary, mailbox, stack or (for our sys-compliant processes) state
+  # shows a marker.
+  defp held?(pid) do
+    info = Process.info(pid, [:dictionary, :messages, :current_stacktrace]) || []
+
+    backtrace =
+      case Process.info(pid, :backtrace) do
+        {:backtrace, text} -> text
+        _ -> ""
+      end
+
+    ours? =
+      case info[:dictionary][:"$initial_call"] do
+        {module, _, _} -> String.starts_with?(Atom.to_string(module), "Elixir.Aybiza")
+        _ -> false
+      end
+
+    state =
+      if ours?,
+        do:
+          (try do
+             :sys.get_state(pid, 200)
+           catch
+             _, _ -> nil
+           end)
+
+    text =
+      inspect({info, state}, limit: :infinity, printable_limit: :infinity, structs: false) <>
+        backtrace
+
+    Enum.any?(@markers, &String.contains?(text, &1))
+  end
 end

@@ -201,4 +201,56 @@ defmodule Aybiza.ProbeSonicToolsTest do
     Sonic.close(s)
     assert [{:done, _}] = terminals(s)
   end
+
+  test "a tool use whose input does not match the tool's schema never runs the tool" do
+    emulator =
+      start_supervised!(
+        {Emulator,
+         [
+           tls: true,
+           sonic: [speed: 20, turn_silence_ms: 300],
+           rules: [
+             %{
+               prompt_contains: "",
+               tool_uses: [%{name: "lookup", input: %{"city" => 5}}],
+               reply_after_tool: "Sorry about that."
+             }
+           ]
+         ]},
+        id: :probe_schema
+      )
+
+    creds = Emulator.credentials(emulator)
+    parent = self()
+
+    tool =
+      Tool.new!(
+        name: "lookup",
+        description: "Look up",
+        input_schema: %{
+          "type" => "object",
+          "properties" => %{"city" => %{"type" => "string"}},
+          "required" => ["city"]
+        },
+        execute: fn input ->
+          send(parent, {:ran, input})
+          {:ok, "found"}
+        end
+      )
+
+    {:ok, s} =
+      Sonic.start_session(
+        region: "us-east-1",
+        endpoint: Emulator.tls_url(emulator),
+        tls_ca: Emulator.ca_pem(emulator),
+        credentials: {:static, creds.access_key_id, creds.secret_access_key},
+        tools: [tool]
+      )
+
+    :ok = Sonic.send_text(s, "look up")
+    assert answered?(s, "Sorry about that.")
+    refute_received {:ran, _}
+    Sonic.close(s)
+    assert [{:done, _}] = terminals(s)
+  end
 end

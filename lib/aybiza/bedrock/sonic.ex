@@ -555,6 +555,14 @@ defmodule Aybiza.Bedrock.Sonic do
     do: %{"error" => "unknown tool #{inspect(name, printable_limit: 100)}"}
 
   defp tool_result(%Tool{} = tool, id, name, input, context) do
+    # The model's input is checked against the tool's schema first, as on the turn path.
+    case Tool.validate_input(tool, input) do
+      :ok -> run_checked(tool, id, name, input, context)
+      {:error, message} -> %{"error" => "invalid input: " <> message}
+    end
+  end
+
+  defp run_checked(tool, id, name, input, context) do
     ctx = %{tool_use_id: id, name: name, round: 1, context: context}
     inner = Task.async(fn -> Tool.invoke(tool, input, ctx) end)
 

@@ -198,10 +198,12 @@ impl Error {
 /// A service's error message, safe to show. AWS's answer to a signature mismatch goes on
 /// with the canonical request it expected ("The Canonical String for this request should
 /// have been ..."), whose signed headers include `x-amz-security-token`: the caller's
-/// session token. Everything from the first such part on is withheld; control characters
-/// become spaces; at most `max` characters are kept.
+/// session token; a bearer header echoed back holds an API key. Everything from the first
+/// such part on is withheld; control characters become spaces; at most `max` characters
+/// are kept.
 pub fn service_message(message: &str, max: usize) -> String {
-    const WITHHELD: [&str; 9] = [
+    const WITHHELD: [&str; 10] = [
+        "bearer ",
         "the canonical string",
         "canonical request",
         "the string-to-sign",
@@ -299,6 +301,7 @@ mod tests {
                 "Authorization: AWS4-HMAC-SHA256 Credential=AKIDMARKER/2026, Signature={token}"
             ),
             format!("<AWSAccessKeyId>AKIDMARKER</AWSAccessKeyId> {token}"),
+            format!("invalid API key: Bearer {token}"),
         ] {
             let shown = service_message(&m, 1024);
             assert!(

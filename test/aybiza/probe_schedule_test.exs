@@ -104,6 +104,44 @@ defmodule Aybiza.ProbeScheduleTest do
     end
   end
 
+  test "the emulator's rule, fault and pacing setters never hold a normal scheduler" do
+    emulator = start_supervised!({Aybiza.Bedrock.Emulator, []})
+    mb50 = :binary.copy("Hello there. ", 4_000_000)
+    rules = [%{prompt_contains: "x", reply: mb50}]
+    many = for i <- 1..100_000, do: %{prompt_contains: "p#{i}", reply: "r"}
+    faults = %{"message" => mb50}
+    pacing = %{"tps" => mb50}
+
+    cases = [
+      {"set_rules 50 MB", fn -> Aybiza.Bedrock.Emulator.set_rules(emulator, rules) end},
+      {"set_rules 100,000 rules", fn -> Aybiza.Bedrock.Emulator.set_rules(emulator, many) end},
+      {"set_faults 50 MB", fn -> Aybiza.Bedrock.Emulator.set_faults(emulator, faults) end},
+      {"set_pacing 50 MB", fn -> Aybiza.Bedrock.Emulator.set_pacing(emulator, pacing) end}
+    ]
+
+    # The emulator's GenServer makes the NIF call: watch it, not the caller.
+    server = emulator
+    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
+
+    try do
+      blocked =
+        for {name, fun} <- cases,
+            Enum.all?(1..3, fn _ ->
+              flush()
+              fun.()
+              collect(server) != []
+            end),
+            do: name
+
+      assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
+    after
+      case previous do
+        :undefined -> :erlang.system_monitor(:undefined)
+        {pid, o} -> :erlang.system_monitor(pid, o)
+      end
+    end
+  end
+
   test "oversized client options are refused with a clear error naming them" do
     mb1 = :binary.copy("a", 1_000_000)
 

@@ -4,7 +4,8 @@
 #     TERM_FUZZ_ROUND_TRIP, default 20: one started call in 20 is not cancelled)
 # Terms are deep (to 100,000 levels), wide, improper, huge (bignums, 1 MB binaries) or odd
 # (tuples, pids, refs, funs, non-UTF-8 keys), placed at random positions of a stream /
-# invoke_model_stream request, a tool result, and the catalog, cost and text functions. Calls
+# invoke_model_stream request, a tool result, the catalog, cost and text functions, Nova
+# Sonic session options, tool results and text, conversation memory and Text.push_many. Calls
 # that start go to a closed port on 127.0.0.1 (no network); each must end in one terminal.
 # What costs time without adding anything is skipped: the deep and huge terms are built once
 # (persistent_term, read without copying) and reused under fresh random wrappers, and a
@@ -13,7 +14,7 @@
 # Prints counts by outcome; exits non-zero on a NIF panic, a wrong error reason or a missing
 # terminal (a VM crash ends the run without the final line).
 alias Aybiza.Bedrock
-alias Aybiza.Bedrock.{Cost, Text}
+alias Aybiza.Bedrock.{ConversationMemory, Cost, Sonic, Text}
 
 env = fn name, default ->
   case System.get_env(name) do
@@ -125,10 +126,60 @@ defmodule TermFuzz do
     end
   end
 
+  # A Nova Sonic session of this worker that stays "connecting" (the listener never
+  # answers): send_tool_result / send_text get terms while it lives, then "closed".
+  defp sonic_session do
+    case Process.get(:sonic_session) do
+      nil ->
+        {:ok, s} =
+          Sonic.start_session(
+            region: "us-east-1",
+            endpoint: :persistent_term.get({:term_fuzz, :silent}),
+            credentials: {:static, "AKIDFUZZ", "fuzz-secret"},
+            timeouts: [first_byte: 600_000]
+          )
+
+        Process.put(:sonic_session, s)
+        s
+
+      s ->
+        s
+    end
+  end
+
+  defp sonic_start(t) do
+    opt =
+      Enum.random(
+        system_prompt: t,
+        history: t,
+        history: [%{role: :user, text: t}],
+        inference: t,
+        voice: t,
+        tool_context: t,
+        endpointing_sensitivity: t
+      )
+
+    opts = [
+      {elem(opt, 0), elem(opt, 1)},
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:9",
+      credentials: {:static, "AKIDFUZZ", "fuzz-secret"}
+    ]
+
+    case guarded(fn -> Sonic.start_session(opts) end) do
+      {:started, s} ->
+        Sonic.close(s)
+        await(s)
+
+      other ->
+        other
+    end
+  end
+
   # One term through one entry point: the outcome atom.
   def run(t) do
     case System.get_env("TERM_FUZZ_ONLY", "")
-         |> then(&if(&1 == "", do: :rand.uniform(10), else: String.to_integer(&1))) do
+         |> then(&if(&1 == "", do: :rand.uniform(15), else: String.to_integer(&1))) do
       k when k <= 6 ->
         stream(fn -> Bedrock.stream(maybe_map(request(t)), @opts) end)
 
@@ -145,6 +196,23 @@ defmodule TermFuzz do
         guarded(fn ->
           Aybiza.Bedrock.Routing.select_optimal_model_and_region(0.5, 1000, %{tools: t})
         end)
+
+      11 ->
+        sonic_start(t)
+
+      12 ->
+        guarded(fn -> Sonic.send_tool_result(sonic_session(), "t1", t) end)
+
+      13 ->
+        guarded(fn -> Sonic.send_text(sonic_session(), if(is_binary(t), do: t, else: "x")) end)
+
+      14 ->
+        guarded(fn ->
+          ConversationMemory.remember("fuzz-#{:rand.uniform(50)}", %{role: :user, content: t})
+        end)
+
+      15 ->
+        guarded(fn -> Text.push_many(Text.new_segmenter(), t) end)
     end
   end
 
@@ -185,6 +253,10 @@ defmodule TermFuzz do
         {:error, %Aybiza.Error{reason: r}} when r in [:invalid_request, :invalid_config] ->
           :invalid
 
+        # The worker's Sonic session never connects: its bounded input queue fills up.
+        {:error, %Aybiza.Error{reason: :overloaded}} ->
+          :overloaded
+
         {:error, %Aybiza.Error{reason: r}} ->
           {:other_error, r}
 
@@ -201,6 +273,9 @@ defmodule TermFuzz do
 end
 
 TermFuzz.prebuild()
+{:ok, silent} = :gen_tcp.listen(0, [:binary, ip: {127, 0, 0, 1}, active: false])
+{:ok, silent_port} = :inet.port(silent)
+:persistent_term.put({:term_fuzz, :silent}, "http://127.0.0.1:#{silent_port}")
 started = System.monotonic_time(:millisecond)
 
 # One loop per scheduler (TERM_FUZZ_WORKERS), each with its own random stream: worker w of

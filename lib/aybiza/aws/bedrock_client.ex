@@ -258,7 +258,8 @@ defmodule Aybiza.AWS.BedrockClient do
     opts = validate_options!(options)
     settings = settings()
 
-    with {:ok, tools} <- turn_tools(context),
+    with :ok <- check_context_lists(context),
+         {:ok, tools} <- turn_tools(context),
          :ok <- check_attachments(context),
          {:ok, context} <- with_memory(context, opts),
          {:ok, {model_id, region, complexity}} <-
@@ -456,6 +457,27 @@ defmodule Aybiza.AWS.BedrockClient do
 
   # Attachments are content blocks of Aybiza.Bedrock.Media (checked again, with their
   # sizes, before the network by the engine).
+  # The context's list fields are walked by List/Enum functions further on: an improper list
+  # there is this call's :invalid_request naming the field, not an ArgumentError ("not a
+  # list") or a FunctionClauseError from deep inside.
+  defp check_context_lists(context) do
+    bad =
+      Enum.find([:conversation_history, :tools, :attachments], fn key ->
+        case Map.get(context, key) do
+          list when is_list(list) -> not proper_list?(list)
+          _ -> false
+        end
+      end)
+
+    if bad,
+      do: {:error, Error.new(:invalid_request, "context :#{bad} must be a proper list")},
+      else: :ok
+  end
+
+  defp proper_list?([]), do: true
+  defp proper_list?([_ | tail]), do: proper_list?(tail)
+  defp proper_list?(_tail), do: false
+
   defp check_attachments(context) do
     case context[:attachments] do
       nil ->

@@ -15,6 +15,10 @@ defmodule Aybiza.Bedrock.Config do
   alias Aybiza.Bedrock.{Credentials, Options}
 
   @client_opts [:region, :endpoint, :credentials, :timeouts, :tls_ca]
+  # AWS Region names are short ("ap-southeast-5"); an endpoint is a scheme, a host and a
+  # port. Longer values are refused here, before any copy into native code.
+  @max_region_bytes 64
+  @max_endpoint_bytes 2_048
   # A CA bundle is a few KB; anything past this is not one.
   @max_tls_ca_bytes 65_536
   @timeout_keys [:connect, :first_byte, :idle, :total]
@@ -66,6 +70,29 @@ defmodule Aybiza.Bedrock.Config do
     {endpoint, creds} = resolve_endpoint(endpoint, creds)
     creds = Credentials.new(creds)
 
+    cond do
+      byte_size(region) > @max_region_bytes ->
+        {:error,
+         Aybiza.Error.new(
+           :invalid_region,
+           "the region is #{byte_size(region)} bytes; AWS Region names are at most " <>
+             "#{@max_region_bytes}"
+         )}
+
+      is_binary(endpoint) and byte_size(endpoint) > @max_endpoint_bytes ->
+        {:error,
+         Aybiza.Error.new(
+           :invalid_endpoint,
+           "the endpoint is #{byte_size(endpoint)} bytes; at most #{@max_endpoint_bytes} " <>
+             "(scheme://host[:port])"
+         )}
+
+      true ->
+        client_config(region, endpoint, creds, timeouts, tls_ca)
+    end
+  end
+
+  defp client_config(region, endpoint, creds, timeouts, tls_ca) do
     if is_binary(endpoint) and String.contains?(endpoint, "@") do
       {:error,
        Aybiza.Error.new(

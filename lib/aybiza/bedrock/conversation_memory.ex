@@ -19,6 +19,13 @@ defmodule Aybiza.Bedrock.ConversationMemory do
 
   Every function takes `memory: name` to address a memory instance other than the
   default (see the supervisor's `:name`).
+
+  Bounds (see `Aybiza.Bedrock.ConversationMemory.Supervisor`): at most `:max_calls` calls
+  are held at once (default 100,000; a write for a new call id past it answers
+  `{:error, %Aybiza.Error{reason: :overloaded}}`), one call holds at most `:max_call_bytes`
+  (default 16 MiB; older messages are dropped, a larger single message, summary or metadata
+  is `:invalid_request`), and a call id is at most 1024 bytes in the external term format
+  (`ArgumentError` otherwise).
   """
   use GenServer, restart: :transient
 
@@ -126,6 +133,8 @@ defmodule Aybiza.Bedrock.ConversationMemory do
 
     case call(name, call_id, :get, false) do
       :not_found -> %{history: [], summary: nil, metadata: %{}}
+      # A stored call that cannot be loaded now (the memory is full) reads as empty.
+      {:error, %Error{}} -> %{history: [], summary: nil, metadata: %{}}
       context -> %{context | history: filter(context.history, opts)}
     end
   end
@@ -144,14 +153,14 @@ defmodule Aybiza.Bedrock.ConversationMemory do
   end
 
   @doc "Sets the call's summary (e.g. a model-written digest of older turns)."
-  @spec put_summary(call_id(), String.t() | nil, keyword()) :: :ok
+  @spec put_summary(call_id(), String.t() | nil, keyword()) :: :ok | {:error, Error.t()}
   def put_summary(call_id, summary, opts \\ []) when is_binary(summary) or is_nil(summary) do
     opts = Keyword.validate!(opts, [:memory])
     call(memory_name(opts), call_id, {:put, :summary, summary}, true)
   end
 
   @doc "Merges `metadata` into the call's metadata."
-  @spec put_metadata(call_id(), map(), keyword()) :: :ok
+  @spec put_metadata(call_id(), map(), keyword()) :: :ok | {:error, Error.t()}
   def put_metadata(call_id, metadata, opts \\ []) when is_map(metadata) do
     opts = Keyword.validate!(opts, [:memory])
     call(memory_name(opts), call_id, {:merge_metadata, metadata}, true)
@@ -427,7 +436,17 @@ defmodule Aybiza.Bedrock.ConversationMemory do
   end
 
   defp blocks(text) when is_binary(text), do: if(text == "", do: [], else: [%{text: text}])
-  defp blocks(list) when is_list(list), do: list
+
+  defp blocks(list) when is_list(list) do
+    # Checked here, in the caller: an improper list or a non-map block would crash the
+    # call's memory process when its history is trimmed.
+    unless blocks?(list) do
+      raise ArgumentError,
+            "message content must be a string or a proper list of block maps"
+    end
+
+    list
+  end
 
   defp blocks(other),
     do:
@@ -435,6 +454,10 @@ defmodule Aybiza.Bedrock.ConversationMemory do
         ArgumentError,
         "message content must be a string or a list of blocks, got: #{inspect(other)}"
       )
+
+  defp blocks?([]), do: true
+  defp blocks?([block | rest]) when is_map(block), do: blocks?(rest)
+  defp blocks?(_other), do: false
 
   defp merge_roles(messages) do
     messages
@@ -532,6 +555,9 @@ defmodule Aybiza.Bedrock.ConversationMemory do
         %{role: role, content: content} = to_message(message)
         metadata = get(message, :metadata, %{}) || %{}
 
+        unless is_map(metadata),
+          do: raise(ArgumentError, "message metadata must be a map")
+
         {:cont,
          {:ok, [%{role: role, content: content, timestamp: now, metadata: metadata} | acc]}}
       rescue
@@ -550,8 +576,19 @@ defmodule Aybiza.Bedrock.ConversationMemory do
 
   # Finds or starts the call's process. Reads (`start? = false`) only start it when the
   # store has something (e.g. after a restart), so unknown calls cost nothing.
+  @max_call_id_bytes 1024
+
   defp call(name, call_id, request, start?) do
+    if :erlang.external_size(call_id) > @max_call_id_bytes do
+      raise ArgumentError,
+            "a call id must be at most #{@max_call_id_bytes} bytes in the external term " <>
+              "format (a string, an integer, a short tuple...)"
+    end
+
     case lookup_or_start(name, call_id, start?) do
+      {:error, %Error{}} = error ->
+        error
+
       {:ok, pid} ->
         try do
           GenServer.call(pid, request)
@@ -581,12 +618,21 @@ defmodule Aybiza.Bedrock.ConversationMemory do
           case DynamicSupervisor.start_child(calls_supervisor(name), spec) do
             {:ok, pid} -> {:ok, pid}
             {:error, {:already_started, pid}} -> {:ok, pid}
+            {:error, :max_children} -> {:error, full(config)}
             {:error, reason} -> raise "conversation memory could not start: #{inspect(reason)}"
           end
         else
           :not_found
         end
     end
+  end
+
+  defp full(config) do
+    Error.new(
+      :overloaded,
+      "conversation memory holds #{config.max_calls} calls (max_calls): forget ended " <>
+        "calls or raise :max_calls"
+    )
   end
 
   @doc false
@@ -622,16 +668,31 @@ defmodule Aybiza.Bedrock.ConversationMemory do
   end
 
   def handle_call({:add, entries}, _from, state) do
-    history = trim(state.data.history ++ entries, state.config.max_messages)
-    save(%{state.data | history: history}, state)
+    max = max_bytes(state)
+
+    case Enum.find_index(entries, &(:erlang.external_size(&1) > max)) do
+      nil ->
+        history = state.data.history ++ entries
+        history = history |> fit_bytes(max) |> trim(state.config.max_messages)
+        save(%{state.data | history: history}, state)
+
+      i ->
+        reply_too_large("messages[#{i}]", max, state)
+    end
   end
 
   def handle_call({:put, :summary, summary}, _from, state) do
-    save(%{state.data | summary: summary}, state)
+    if :erlang.external_size(summary) > max_bytes(state),
+      do: reply_too_large("the summary", max_bytes(state), state),
+      else: save(%{state.data | summary: summary}, state)
   end
 
   def handle_call({:merge_metadata, metadata}, _from, state) do
-    save(%{state.data | metadata: Map.merge(state.data.metadata, metadata)}, state)
+    merged = Map.merge(state.data.metadata, metadata)
+
+    if :erlang.external_size(merged) > max_bytes(state),
+      do: reply_too_large("the metadata", max_bytes(state), state),
+      else: save(%{state.data | metadata: merged}, state)
   end
 
   def handle_call(:forget, _from, state) do
@@ -647,6 +708,30 @@ defmodule Aybiza.Bedrock.ConversationMemory do
   end
 
   def handle_info(_other, state), do: {:noreply, state, state.config.ttl}
+
+  # Memories started before :max_call_bytes existed (a stored config) get the default.
+  defp max_bytes(state), do: Map.get(state.config, :max_call_bytes, 16 * 1024 * 1024)
+
+  defp reply_too_large(what, max, state) do
+    error =
+      Error.new(
+        :invalid_request,
+        "#{what} is larger than the #{max} bytes a call's memory may hold (max_call_bytes)"
+      )
+
+    {:reply, {:error, error}, state, state.config.ttl}
+  end
+
+  # Drops the oldest messages until the history holds at most `max` bytes.
+  defp fit_bytes(history, max) do
+    sizes = Enum.map(history, &:erlang.external_size/1)
+    drop_oldest(history, sizes, Enum.sum(sizes), max)
+  end
+
+  defp drop_oldest([_ | rest], [size | sizes], total, max) when total > max,
+    do: drop_oldest(rest, sizes, total - size, max)
+
+  defp drop_oldest(history, _sizes, _total, _max), do: history
 
   defp save(data, state) do
     data = %{data | updated_at: DateTime.utc_now()}

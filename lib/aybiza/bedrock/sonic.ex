@@ -78,6 +78,7 @@ defmodule Aybiza.Bedrock.Sonic do
   """
 
   alias Aybiza.Bedrock.{Config, Options, Telemetry, Tool}
+  alias Aybiza.Bedrock.Turn.ToolRound
   alias Aybiza.{Error, Native}
 
   @typedoc "A running session (the tag of its messages)."
@@ -318,9 +319,10 @@ defmodule Aybiza.Bedrock.Sonic do
       Enum.reduce(@price_kinds, 0, fn {count, kind}, acc ->
         tokens = Map.get(usage, count, 0)
 
-        unless is_integer(tokens) and tokens >= 0 do
+        # Bedrock's counts are 64-bit; a bignum count is a caller's mistake.
+        unless is_integer(tokens) and tokens >= 0 and tokens < 0x8000000000000000 do
           raise ArgumentError,
-                "usage counts must be non-negative integers, got #{inspect(tokens)}"
+                "usage counts must be non-negative 64-bit integers, got #{inspect(tokens, limit: 5, printable_limit: 40)}"
         end
 
         case Map.fetch(nano, kind) do
@@ -356,6 +358,14 @@ defmodule Aybiza.Bedrock.Sonic do
 
   defp caller_prices(nil), do: %{}
 
+  # A float past 1.0e308 / 1e9 overflows: a caller's mistake, not an ArithmeticError.
+  defp nanodollars_per_mtok!(usd) do
+    round(usd * 1_000_000_000)
+  rescue
+    ArithmeticError ->
+      reraise ArgumentError, "prices are too large to price", __STACKTRACE__
+  end
+
   defp caller_prices(prices) do
     for {_, kind} <- @price_kinds, Map.has_key?(prices, kind), into: %{} do
       usd = Map.fetch!(prices, kind)
@@ -364,7 +374,7 @@ defmodule Aybiza.Bedrock.Sonic do
         raise ArgumentError, "prices must be non-negative numbers (USD per million tokens)"
       end
 
-      {kind, round(usd * 1_000_000_000)}
+      {kind, nanodollars_per_mtok!(usd)}
     end
   end
 
@@ -473,6 +483,9 @@ defmodule Aybiza.Bedrock.Sonic do
   end
 
   defp companion(tools, owner, context, meta) do
+    # Its tool tasks are linked: one that fails must not take the span and the other tools
+    # with it (their :DOWN is handled in the loop).
+    Process.flag(:trap_exit, true)
     ref = Process.monitor(owner)
 
     receive do
@@ -494,23 +507,41 @@ defmodule Aybiza.Bedrock.Sonic do
     end
   end
 
+  # At most this many of a session's tools run at once; further tool uses wait their turn
+  # (a model asking for dozens at once must not start dozens of database calls).
+  @max_running_tools 8
+
   defp companion_loop(session, tools, owner_ref, context, running, span) do
+    loop(%{
+      session: session,
+      tools: tools,
+      owner_ref: owner_ref,
+      context: context,
+      running: running,
+      waiting: :queue.new(),
+      span: span
+    })
+  end
+
+  defp loop(%{session: session, running: running, owner_ref: owner_ref, span: span} = st) do
     receive do
-      {:aybiza_bedrock, ^session, {:tool_use, %{id: id, name: name, input: input}}}
-      when is_map(tools) ->
-        task = run_tool(session, Map.get(tools, name), id, name, input, context)
-        companion_loop(session, tools, owner_ref, context, Map.put(running, task.ref, task), span)
+      {:aybiza_bedrock, ^session, {:tool_use, %{id: _, name: _, input: _} = use}}
+      when is_map(st.tools) ->
+        loop(start_tools(%{st | waiting: :queue.in(use, st.waiting)}))
 
       # run_tools: false: the receiver answers it.
       {:aybiza_bedrock, ^session, {:tool_use, _}} ->
-        companion_loop(session, tools, owner_ref, context, running, span)
+        loop(st)
 
       {ref, _result} when is_map_key(running, ref) ->
         Process.demonitor(ref, [:flush])
-        companion_loop(session, tools, owner_ref, context, Map.delete(running, ref), span)
+        loop(start_tools(%{st | running: Map.delete(running, ref)}))
 
       {:DOWN, ref, _, _, _} when is_map_key(running, ref) ->
-        companion_loop(session, tools, owner_ref, context, Map.delete(running, ref), span)
+        loop(start_tools(%{st | running: Map.delete(running, ref)}))
+
+      {:EXIT, _pid, _reason} ->
+        loop(st)
 
       {:aybiza_bedrock, ^session, {:done, summary}} ->
         stop_tasks(running)
@@ -538,6 +569,18 @@ defmodule Aybiza.Bedrock.Sonic do
     end
   end
 
+  defp start_tools(st) do
+    with true <- map_size(st.running) < @max_running_tools,
+         {{:value, use}, waiting} <- :queue.out(st.waiting) do
+      task =
+        run_tool(st.session, Map.get(st.tools, use.name), use.id, use.name, use.input, st.context)
+
+      start_tools(%{st | running: Map.put(st.running, task.ref, task), waiting: waiting})
+    else
+      _ -> st
+    end
+  end
+
   defp exception(span, reason) do
     Telemetry.execute(
       [:aybiza_bedrock, :sonic, :exception],
@@ -550,45 +593,86 @@ defmodule Aybiza.Bedrock.Sonic do
     do: Enum.each(running, fn {_, task} -> Task.shutdown(task, :brutal_kill) end)
 
   # One task per tool use, so tools of one turn run side by side; each answers the model
-  # with its result, an error text (denied, raised, unknown tool) or a timeout.
+  # with its result, an error text (denied, raised, unknown tool, a result that is not
+  # JSON or too large) or a timeout. Whatever the tool does (kill itself, take a linked
+  # process down, return any term), the model gets an answer and the runner lives on: the
+  # task traps the exit of the tool's process, and a result the session refuses is replaced
+  # by an error text.
   defp run_tool(session, tool, id, name, input, context) do
     Task.async(fn ->
+      Process.flag(:trap_exit, true)
+
       result =
-        case tool do
-          nil ->
-            %{"error" => "unknown tool #{inspect(name)}"}
-
-          %Tool{} = tool ->
-            ctx = %{tool_use_id: id, name: name, round: 1, context: context}
-            inner = Task.async(fn -> Tool.invoke(tool, input, ctx) end)
-
-            case Task.yield(inner, tool.timeout) || Task.shutdown(inner, :brutal_kill) do
-              {:ok, {:ok, value}}
-              when is_binary(value) or (is_map(value) and not is_struct(value)) ->
-                value
-
-              {:ok, {:ok, value}} ->
-                %{"result" => jsonable(value)}
-
-              {:ok, {:error, text}} ->
-                %{"error" => text}
-
-              {:exit, reason} ->
-                %{"error" => "tool exited: #{inspect(reason)}"}
-
-              nil ->
-                %{"error" => "tool timed out after #{tool.timeout} ms"}
-            end
+        try do
+          tool_result(tool, id, name, input, context)
+        rescue
+          _ -> %{"error" => "the tool's result could not be read"}
         end
 
-      Native.sonic_send_tool_result(session, id, result)
+      case Native.sonic_send_tool_result(session, id, result) do
+        # Refused (not JSON, too large, invalid UTF-8...): the model still gets an answer,
+        # our own error text, which the session takes. (If the session is closed or the id
+        # no longer pending, that fails too, harmlessly.)
+        {:error, %Error{reason: :invalid_request, message: message}} ->
+          refused = %{"error" => "the tool's result was refused: " <> message}
+          if result != refused, do: Native.sonic_send_tool_result(session, id, refused)
+
+        other ->
+          other
+      end
     end)
   end
 
-  defp jsonable(v) when is_number(v) or is_boolean(v) or is_nil(v) or is_binary(v), do: v
-  defp jsonable(v) when is_atom(v), do: Atom.to_string(v)
-  defp jsonable(v) when is_list(v), do: Enum.map(v, &jsonable/1)
-  defp jsonable(v), do: inspect(v)
+  defp tool_result(nil, _id, name, _input, _context),
+    do: %{"error" => "unknown tool #{inspect(name, printable_limit: 100)}"}
+
+  defp tool_result(%Tool{} = tool, id, name, input, context) do
+    # The model's input is checked against the tool's schema first, as on the turn path.
+    case Tool.validate_input(tool, input) do
+      :ok -> run_checked(tool, id, name, input, context)
+      {:error, message} -> %{"error" => "invalid input: " <> message}
+    end
+  end
+
+  defp run_checked(tool, id, name, input, context) do
+    ctx = %{tool_use_id: id, name: name, round: 1, context: context}
+    inner = Task.async(fn -> Tool.invoke(tool, input, ctx) end)
+
+    outcome = Task.yield(inner, tool.timeout) || Task.shutdown(inner, :brutal_kill)
+    ToolRound.flush_exit(inner.pid)
+
+    case outcome do
+      {:ok, {:ok, value}} ->
+        # The same conversion and JSON check as a turn's tool rounds (bounded, iterative).
+        case Tool.result_content(value) do
+          [%{text: text}] ->
+            text
+
+          [%{json: json}] = content ->
+            case ToolRound.check_json(content) do
+              :ok -> json
+              {:error, why} -> %{"error" => why}
+            end
+        end
+
+      {:ok, {:error, text}} when is_binary(text) ->
+        %{"error" => text}
+
+      {:ok, {:error, other}} ->
+        %{"error" => Tool.reason_text(other)}
+
+      {:exit, reason} ->
+        # Only the shape of the exit reason: it could hold anything the tool had.
+        %{"error" => "tool exited: #{exit_shape(reason)}"}
+
+      nil ->
+        %{"error" => "tool timed out after #{tool.timeout} ms"}
+    end
+  end
+
+  defp exit_shape(reason) when is_atom(reason), do: inspect(reason)
+  defp exit_shape({:shutdown, _}), do: "shutdown"
+  defp exit_shape(_reason), do: "crashed"
 
   defp ok!(:ok), do: :ok
   defp ok!({:ok, value}), do: value

@@ -379,7 +379,12 @@ defmodule Aybiza.Bedrock.Tool do
 
   defp jsonable(v) when is_number(v) or is_boolean(v) or is_nil(v) or is_binary(v), do: v
   defp jsonable(v) when is_atom(v), do: Atom.to_string(v)
-  defp jsonable(v) when is_list(v), do: Enum.map(v, &jsonable/1)
+  # An improper list is left as it is for the JSON check to name.
+  defp jsonable(v) when is_list(v), do: if(proper?(v), do: Enum.map(v, &jsonable/1), else: v)
   defp jsonable(v) when is_map(v) and not is_struct(v), do: v
   defp jsonable(v), do: inspect(v)
+
+  defp proper?([]), do: true
+  defp proper?([_ | tail]), do: proper?(tail)
+  defp proper?(_tail), do: false
 end

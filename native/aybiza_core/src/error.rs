@@ -195,6 +195,46 @@ impl Error {
     }
 }
 
+/// A service's error message, safe to show. AWS's answer to a signature mismatch goes on
+/// with the canonical request it expected ("The Canonical String for this request should
+/// have been ..."), whose signed headers include `x-amz-security-token`: the caller's
+/// session token; a bearer header echoed back holds an API key. Everything from the first
+/// such part on is withheld; control characters become spaces; at most `max` characters
+/// are kept.
+pub fn service_message(message: &str, max: usize) -> String {
+    const WITHHELD: [&str; 10] = [
+        "bearer ",
+        "the canonical string",
+        "canonical request",
+        "the string-to-sign",
+        "string to sign",
+        "x-amz-security-token",
+        "authorization:",
+        "credential=",
+        "signature=",
+        "awsaccesskeyid",
+    ];
+    let lower = message.to_ascii_lowercase();
+    let cut = WITHHELD
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min()
+        .unwrap_or(message.len());
+    // `lower` has the same byte offsets as `message` (ASCII case change only).
+    let kept = message[..cut].trim_end();
+    let mut out: String = kept
+        .chars()
+        .take(max)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if cut < message.len() {
+        out.push_str(" (details withheld: they can hold credentials)");
+    } else if kept.chars().count() > max {
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,5 +280,40 @@ mod tests {
         assert!(e
             .to_string()
             .contains("messages[2].content[0].image.format: unknown format"));
+    }
+
+    #[test]
+    fn service_messages_withhold_the_canonical_request_and_credentials() {
+        let token = "FwoGZXIvYXdzEXAMPLETOKENMARKER";
+        let aws = format!(
+            "The request signature we calculated does not match the signature you provided. \
+             Check your AWS Secret Access Key and signing method.\n\nThe Canonical String for \
+             this request should have been\n'POST\n/model/x/converse\n\nhost:bedrock\n\
+             x-amz-security-token:{token}\n'\n\nThe String-to-Sign should have been\n'AWS4'"
+        );
+        let shown = service_message(&aws, 1024);
+        assert!(!shown.contains(token), "{shown}");
+        assert!(shown.starts_with("The request signature we calculated does not match"));
+        assert!(shown.contains("withheld"));
+        for m in [
+            format!("bad x-amz-security-token: {token}"),
+            format!(
+                "Authorization: AWS4-HMAC-SHA256 Credential=AKIDMARKER/2026, Signature={token}"
+            ),
+            format!("<AWSAccessKeyId>AKIDMARKER</AWSAccessKeyId> {token}"),
+            format!("invalid API key: Bearer {token}"),
+        ] {
+            let shown = service_message(&m, 1024);
+            assert!(
+                !shown.contains(token) && !shown.contains("AKIDMARKER"),
+                "{shown}"
+            );
+        }
+        assert_eq!(
+            service_message("Too many requests", 1024),
+            "Too many requests"
+        );
+        assert_eq!(service_message("a\nb", 1024), "a b");
+        assert_eq!(service_message("abcdef", 3), "abc…");
     }
 }

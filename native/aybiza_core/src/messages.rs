@@ -461,7 +461,10 @@ pub fn stream_error(data: &str) -> Error {
         .pointer("/error/message")
         .and_then(Value::as_str)
         .unwrap_or("the model stream reported an error");
-    let mut e = Error::new(anthropic_error_kind(ty), bounded(message));
+    let mut e = Error::new(
+        anthropic_error_kind(ty),
+        crate::error::service_message(message, 500),
+    );
     if !ty.is_empty() {
         e = e.with_code(bounded(ty));
     }
@@ -477,7 +480,7 @@ pub fn http_error(status: u16, aws_error_type: Option<&str>, body: &[u8]) -> Err
         .or_else(|| v.get("Message"))
         .or_else(|| v.pointer("/error/message"))
         .and_then(Value::as_str)
-        .map(bounded)
+        .map(|m| crate::error::service_message(m, 500))
         .unwrap_or_else(|| format!("HTTP {status} from the Messages API"));
     let (kind, code) = if let Some(code) = aws_error_type.filter(|c| !c.is_empty()) {
         let code = code.split(':').next().unwrap_or(code);
@@ -755,5 +758,16 @@ mod tests {
         );
         let long = format!("{{\"message\":\"{}\"}}", "x".repeat(10_000));
         assert!(http_error(400, None, long.as_bytes()).message.len() < 600);
+    }
+
+    #[test]
+    fn http_errors_withhold_a_signature_mismatch_s_canonical_request() {
+        let body = r#"{"message":"The request signature we calculated does not match the signature you provided.\n\nThe Canonical String for this request should have been\n'POST\nx-amz-security-token:TOKENMARKER\n'"}"#;
+        let e = http_error(403, Some("InvalidSignatureException"), body.as_bytes());
+        assert!(!e.message.contains("TOKENMARKER"), "{}", e.message);
+        assert!(e.message.starts_with("The request signature we calculated"));
+        let sse =
+            stream_error(r#"{"error":{"type":"x","message":"x-amz-security-token: TOKENMARKER"}}"#);
+        assert!(!sse.message.contains("TOKENMARKER"), "{}", sse.message);
     }
 }

@@ -8,7 +8,7 @@ use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::messages::{self, MessagesCall};
 use crate::runtime::runtime;
-use crate::state::StreamState;
+use crate::state::{StreamState, MAX_EVENT_BYTES};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
@@ -548,6 +548,8 @@ async fn converse_stream(
     state.summary.request_id = output.request_id().map(str::to_string);
     let mut stream = output.stream;
     let idle = config.timeouts.idle;
+    // A body that ends before messageStop is a cut answer, not a finished one.
+    let mut stopped = false;
     while let Some(next) = state.next(next_event(idle, stream.recv())).await?? {
         match next {
             sdk::ConverseStreamOutput::MessageStart(_) => state.message_start()?,
@@ -562,6 +564,7 @@ async fn converse_stream(
             }
             sdk::ConverseStreamOutput::ContentBlockDelta(ev) => {
                 let index = i64::from(ev.content_block_index());
+                event_fits(converse_delta_len(ev.delta()))?;
                 match ev.delta() {
                     Some(sdk::ContentBlockDelta::Text(t)) => state.text_delta(index, t)?,
                     Some(sdk::ContentBlockDelta::ToolUse(tu)) => {
@@ -583,6 +586,7 @@ async fn converse_stream(
                 state.block_stop(i64::from(ev.content_block_index()))?
             }
             sdk::ConverseStreamOutput::MessageStop(ev) => {
+                stopped = true;
                 state.finish_message()?;
                 state.stop_reason(ev.stop_reason().as_str())?;
             }
@@ -599,9 +603,46 @@ async fn converse_stream(
             }
             _ => {}
         }
+        state.check_answer_size().map_err(Stop::Failed)?;
+    }
+    if !stopped {
+        return Err(ended_early("messageStop"));
     }
     state.finish_message()?;
     Ok(())
+}
+
+/// Bytes of a Converse delta's payload.
+fn converse_delta_len(delta: Option<&sdk::ContentBlockDelta>) -> usize {
+    match delta {
+        Some(sdk::ContentBlockDelta::Text(t)) => t.len(),
+        Some(sdk::ContentBlockDelta::ToolUse(tu)) => tu.input().len(),
+        Some(sdk::ContentBlockDelta::ReasoningContent(r)) => match r {
+            sdk::ReasoningContentBlockDelta::Text(t) => t.len(),
+            sdk::ReasoningContentBlockDelta::Signature(s) => s.len(),
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// An error for one streamed event larger than [`MAX_EVENT_BYTES`], before it is copied.
+pub(crate) fn event_fits(bytes: usize) -> Result<(), Stop> {
+    if bytes > MAX_EVENT_BYTES {
+        return Err(Stop::Failed(Error::new(
+            ErrorKind::Protocol,
+            format!("a streamed event of {bytes} bytes is larger than {MAX_EVENT_BYTES} bytes"),
+        )));
+    }
+    Ok(())
+}
+
+/// The error of a stream whose body ended before its last event.
+fn ended_early(last_event: &str) -> Stop {
+    Stop::Failed(Error::new(
+        ErrorKind::ModelStreamError,
+        format!("the stream ended before {last_event}"),
+    ))
 }
 
 async fn converse(
@@ -738,11 +779,13 @@ async fn invoke_stream(
     let mut stream = output.body;
     let idle = config.timeouts.idle;
     let mut input_usage = Value::Null;
+    let mut stopped = false;
     while let Some(next) = state.next(next_event(idle, stream.recv())).await?? {
         let sdk::ResponseStream::Chunk(part) = next else {
             continue;
         };
         let Some(bytes) = part.bytes() else { continue };
+        event_fits(bytes.as_ref().len())?;
         let chunk: Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| {
             Stop::Failed(Error::new(
                 ErrorKind::Protocol,
@@ -750,10 +793,16 @@ async fn invoke_stream(
             ))
         })?;
         if anthropic {
+            stopped |= chunk.get("type").and_then(Value::as_str) == Some("message_stop");
             anthropic_event(&chunk, state, &mut input_usage)?;
         } else {
             generic_chunk(&chunk, state)?;
         }
+        state.check_answer_size().map_err(Stop::Failed)?;
+    }
+    // Other providers' chunks have no common last event; Anthropic's end with message_stop.
+    if anthropic && !stopped {
+        return Err(ended_early("message_stop"));
     }
     state.finish_message()?;
     Ok(())

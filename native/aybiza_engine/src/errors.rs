@@ -23,7 +23,8 @@ where
                 Some(code) => code.to_string(),
                 None => variant_name(e),
             };
-            let message = truncate(e.message().unwrap_or(""), 1024);
+            // A signature mismatch's message can carry the session token: withheld.
+            let message = aybiza_core::error::service_message(e.message().unwrap_or(""), 1024);
             let mut kind = ErrorKind::from_aws_code(&code);
             if kind == ErrorKind::Validation && message.contains("expired") {
                 kind = ErrorKind::ExpiredCredentials;
@@ -260,5 +261,37 @@ mod tests {
         ))));
         let e = from_sdk(&err);
         assert!(e.message.contains("connection refused"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_signature_mismatch_never_shows_the_session_token() {
+        use aws_sdk_bedrockruntime::types::error::AccessDeniedException;
+        let token = "FwoGZXIvYXdzSESSIONTOKENMARKER";
+        let message = format!(
+            "The request signature we calculated does not match the signature you provided.\n\n\
+             The Canonical String for this request should have been\n'POST\n/model/m/converse\n\n\
+             x-amz-security-token:{token}\n'"
+        );
+        let err: Sdk = SdkError::service_error(
+            ConverseError::AccessDeniedException(
+                AccessDeniedException::builder()
+                    .message(message.clone())
+                    .meta(
+                        aws_smithy_types::error::ErrorMetadata::builder()
+                            .code("AccessDeniedException")
+                            .message(message)
+                            .build(),
+                    )
+                    .build(),
+            ),
+            Response::new(
+                403u16.try_into().unwrap(),
+                aws_smithy_types::body::SdkBody::empty(),
+            ),
+        );
+        let e = from_sdk(&err);
+        let shown = format!("{e} {e:?}");
+        assert!(!shown.contains(token), "{shown}");
+        assert!(e.message.starts_with("The request signature we calculated"));
     }
 }

@@ -341,6 +341,7 @@ pub(crate) async fn stream(
                 continue;
             }
             stopped = dispatch(&event, state, &mut input_usage)?;
+            state.check_answer_size().map_err(Stop::Failed)?;
         }
         if stopped {
             break;

@@ -211,7 +211,8 @@ impl SonicHandle {
                 self.model_id
             )));
         }
-        if text.trim().is_empty() || text.len() > MAX_TEXT_INPUT_BYTES {
+        // The length first: trimming a huge blank text would walk all of it.
+        if text.len() > MAX_TEXT_INPUT_BYTES || text.trim().is_empty() {
             return Err(bad(format!(
                 "text input must be 1 to {MAX_TEXT_INPUT_BYTES} bytes and not blank"
             )));

@@ -12,7 +12,7 @@
 //! more text of the same block.
 
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
-use aybiza_core::error::Delivered;
+use aybiza_core::error::{Delivered, Error, ErrorKind};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -50,7 +50,19 @@ pub struct StreamState {
     /// When the oldest held text arrived (only tracked with a coalescing window).
     held_since: Option<Instant>,
     coalesce_window: Duration,
+    /// Bytes of text, tool input and reasoning received so far (see [`MAX_ANSWER_BYTES`]).
+    received: usize,
 }
+
+/// Bytes of text, tool input and reasoning one answer may stream: far above any model's
+/// output limit (128k tokens is well under 1 MiB of text), low enough that a broken or
+/// hostile peer streaming without end cannot make one call hold gigabytes (the text is kept
+/// in the summary and the delivered record).
+pub const MAX_ANSWER_BYTES: usize = 16 << 20;
+
+/// Bytes of one streamed event (a delta or a chunk); Bedrock's are tens of bytes. The same
+/// cap as the Messages API's SSE events.
+pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
 impl StreamState {
     pub fn new(
@@ -73,6 +85,7 @@ impl StreamState {
             held_index: 0,
             held_since: None,
             coalesce_window: Duration::ZERO,
+            received: 0,
         }
     }
 
@@ -81,6 +94,17 @@ impl StreamState {
     pub fn with_coalesce_window(mut self, window: Duration) -> Self {
         self.coalesce_window = window;
         self
+    }
+
+    /// An error once the answer streamed more than [`MAX_ANSWER_BYTES`].
+    pub fn check_answer_size(&self) -> Result<(), Error> {
+        if self.received > MAX_ANSWER_BYTES {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!("the answer streamed more than {MAX_ANSWER_BYTES} bytes"),
+            ));
+        }
+        Ok(())
     }
 
     pub fn elapsed_us(&self) -> u64 {
@@ -167,6 +191,7 @@ impl StreamState {
         if delta.is_empty() {
             return Ok(());
         }
+        self.received += delta.len();
         self.first_token()?;
         match self
             .blocks
@@ -237,6 +262,7 @@ impl StreamState {
     }
 
     pub fn tool_delta(&mut self, index: i64, partial: &str) -> Result<(), ReceiverGone> {
+        self.received += partial.len();
         self.first_token()?;
         if let Some(Block::Tool { input_json, .. }) = self.blocks.get_mut(&index) {
             input_json.push_str(partial);
@@ -245,6 +271,7 @@ impl StreamState {
     }
 
     pub fn reasoning_delta(&mut self, index: i64, delta: &str) -> Result<(), ReceiverGone> {
+        self.received += delta.len();
         if !self.thinking_started {
             self.thinking_started = true;
             self.send(Event::ThinkingStarted)?;

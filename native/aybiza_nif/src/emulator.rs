@@ -111,7 +111,8 @@ fn emulator_credentials(env: Env, handle: ResourceArc<EmulatorResource>) -> Term
 }
 
 /// Faults as a map (`%{reset_after: 3}`) or a spec string (`"reset@3"`); nil clears them.
-#[rustler::nif]
+// Dirty: converting and parsing the caller's term grows with it.
+#[rustler::nif(schedule = "DirtyCpu")]
 fn emulator_set_faults<'a>(
     env: Env<'a>,
     handle: ResourceArc<EmulatorResource>,
@@ -127,7 +128,8 @@ fn emulator_set_faults<'a>(
 }
 
 /// Pacing as a map or a spec string (`"first_token_ms=200,tps=50"`); nil clears it.
-#[rustler::nif]
+// Dirty: converting and parsing the caller's term grows with it.
+#[rustler::nif(schedule = "DirtyCpu")]
 fn emulator_set_pacing<'a>(
     env: Env<'a>,
     handle: ResourceArc<EmulatorResource>,
@@ -143,7 +145,8 @@ fn emulator_set_pacing<'a>(
 }
 
 /// Replaces the rules (a list of maps).
-#[rustler::nif]
+// Dirty: converting and parsing the caller's term grows with it.
+#[rustler::nif(schedule = "DirtyCpu")]
 fn emulator_set_rules<'a>(
     env: Env<'a>,
     handle: ResourceArc<EmulatorResource>,

@@ -7,6 +7,7 @@ use crate::encode::error_term;
 use crate::term_value::{binary_term, term_to_value, value_to_term};
 use aybiza_core::error::{Error, ErrorKind, Phase};
 use aybiza_engine::sonic::{start_session, SonicEvent, SonicHandle, SonicSink, SonicSummary};
+use aybiza_engine::sonic_options::MAX_TEXT_INPUT_BYTES;
 use aybiza_engine::sonic_protocol::{Role, SonicUsage, Stage};
 use aybiza_engine::ReceiverGone;
 use rustler::types::atom::Atom;
@@ -419,6 +420,15 @@ fn sonic_send_text<'a>(
     let Some(h) = resource.handle() else {
         return closed(env);
     };
+    // A normal scheduler: an oversized text is refused before its bytes are read (checking
+    // 50 MB of UTF-8 took more than a millisecond on a loaded machine).
+    if text.len() > MAX_TEXT_INPUT_BYTES {
+        let e = Error::new(
+            ErrorKind::InvalidRequest,
+            format!("text input must be 1 to {MAX_TEXT_INPUT_BYTES} bytes and not blank"),
+        );
+        return error_result(env, &e);
+    }
     let r = utf8(&text, "text").and_then(|t| h.send_text(t));
     ok_or_error(env, r)
 }

@@ -477,7 +477,8 @@ fn live_streams() -> usize {
 }
 
 /// Opens a pooled connection for the client configuration; replies like a call.
-#[rustler::nif]
+/// Dirty: decoding the configuration grows with the caller's option values.
+#[rustler::nif(schedule = "DirtyCpu")]
 fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
     let config = match term_to_value(config) {
         Ok(v) => v,

@@ -246,6 +246,19 @@ fn delta_list<'a>(deltas: Term<'a>) -> NifResult<(Vec<Binary<'a>>, usize)> {
     Ok((out, bytes))
 }
 
+/// Whether `list` has more than `n` cells (an improper tail or a non-list counts as not
+/// longer: `delta_list` refuses it). Walks at most `n + 1` cells.
+fn longer_than(list: Term, n: usize) -> bool {
+    let mut rest = list;
+    for _ in 0..=n {
+        match rest.list_get_cell() {
+            Ok((_, tail)) => rest = tail,
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
 fn push_each(s: &mut Segmenter, deltas: &[Binary]) -> Vec<String> {
     let mut sentences = Vec::new();
     for d in deltas {
@@ -263,10 +276,12 @@ fn segmenter_push_many<'a>(
     segmenter: &'a SegmenterResource,
     deltas: Term<'a>,
 ) -> NifResult<Term<'a>> {
-    let (deltas, bytes) = delta_list(deltas)?;
-    if deltas.len() > NORMAL_SCHEDULER_DELTAS {
+    // Count at most one cell past the bound before decoding anything: walking (and
+    // decoding) a list of a million deltas here would hold the scheduler.
+    if longer_than(deltas, NORMAL_SCHEDULER_DELTAS) {
         return Ok(atoms::dirty().encode(env));
     }
+    let (deltas, bytes) = delta_list(deltas)?;
     Ok(
         match on_normal_scheduler(segmenter, bytes, |s| push_each(s, &deltas)) {
             Some(sentences) => sentences.encode(env),

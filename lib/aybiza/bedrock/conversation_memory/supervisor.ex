@@ -11,6 +11,12 @@ defmodule Aybiza.Bedrock.ConversationMemory.Supervisor do
       :aybiza_bedrock, :conversation_memory, store: ...`, then `EtsStore`).
     * `:ttl` - idle time in ms after which a call's memory is dropped (default 1 hour).
     * `:max_messages` - the sliding window (default 50).
+    * `:max_calls` - calls held at once (default 100,000): past it, writes for a new call id
+      answer `{:error, %Aybiza.Error{reason: :overloaded}}` until a call is forgotten or
+      expires, so a caller making up call ids cannot grow memory without bound.
+    * `:max_call_bytes` - bytes one call's memory may hold (history, summary and metadata
+      each, in the external term format; default 16 MiB): the oldest messages are dropped
+      to stay under it; one message, summary or metadata larger than it is refused.
   """
   use Supervisor
 
@@ -30,7 +36,14 @@ defmodule Aybiza.Bedrock.ConversationMemory.Supervisor do
   @spec start_link(keyword()) :: Supervisor.on_start()
   def start_link(opts \\ []) do
     opts =
-      Keyword.validate!(opts, name: ConversationMemory, store: nil, ttl: nil, max_messages: nil)
+      Keyword.validate!(opts,
+        name: ConversationMemory,
+        store: nil,
+        ttl: nil,
+        max_messages: nil,
+        max_calls: nil,
+        max_call_bytes: nil
+      )
 
     name = opts[:name]
 
@@ -60,13 +73,37 @@ defmodule Aybiza.Bedrock.ConversationMemory.Supervisor do
     unless is_integer(max) and max > 1,
       do: raise(ArgumentError, ":max_messages must be an integer > 1, got: #{inspect(max)}")
 
+    max_calls = opts[:max_calls] || Keyword.get(config, :max_calls, 100_000)
+    max_bytes = opts[:max_call_bytes] || Keyword.get(config, :max_call_bytes, 16 * 1024 * 1024)
+
+    unless is_integer(max_calls) and max_calls > 0,
+      do:
+        raise(ArgumentError, ":max_calls must be a positive integer, got: #{inspect(max_calls)}")
+
+    unless is_integer(max_bytes) and max_bytes >= 1024,
+      do:
+        raise(
+          ArgumentError,
+          ":max_call_bytes must be an integer >= 1024, got: #{inspect(max_bytes)}"
+        )
+
     name = opts[:name]
-    meta = %{store: store, ttl: ttl, max_messages: max}
+
+    meta = %{
+      store: store,
+      ttl: ttl,
+      max_messages: max,
+      max_calls: max_calls,
+      max_call_bytes: max_bytes
+    }
 
     children = [
       {Registry, keys: :unique, name: ConversationMemory.registry(name), meta: [config: meta]},
       {ConversationMemory.StoreOwner, store: store},
-      {DynamicSupervisor, strategy: :one_for_one, name: ConversationMemory.calls_supervisor(name)}
+      {DynamicSupervisor,
+       strategy: :one_for_one,
+       name: ConversationMemory.calls_supervisor(name),
+       max_children: max_calls}
     ]
 
     Supervisor.init(children, strategy: :rest_for_one)

@@ -16,6 +16,10 @@ defmodule Aybiza.Bedrock.Turn.ToolRound do
   # nodes (the request's own limits are enforced again in native code).
   @max_depth 32
   @max_nodes 100_000
+  # Bytes of text (and of JSON strings) one tool result may hold: about a 1M-token context
+  # window's worth, so that a runaway tool fails its own call (the model reads why) instead
+  # of the whole request (20 MiB) failing mid-turn.
+  @max_result_bytes 4 * 1024 * 1024
 
   @doc """
   The acknowledgment to speak while the round's tools run, or nil. `setting`: `true`,
@@ -154,6 +158,7 @@ defmodule Aybiza.Bedrock.Turn.ToolRound do
 
     with {:ok, value} <- outcome,
          content = Tool.result_content(value),
+         :ok <- check_text(content),
          :ok <- check_json(content) do
       %{status: :success, content: content, error: nil, duration_ms: ms}
     else
@@ -225,46 +230,82 @@ defmodule Aybiza.Bedrock.Turn.ToolRound do
   # --- JSON check (iterative, bounded) ---
 
   @doc false
+  # :ok when every `text` block of `content` is valid UTF-8 of at most @max_result_bytes.
+  @spec check_text([map()]) :: :ok | {:error, String.t()}
+  def check_text(content) do
+    Enum.reduce_while(content, :ok, fn
+      %{text: text}, :ok when byte_size(text) > @max_result_bytes ->
+        {:halt, too_large()}
+
+      %{text: text}, :ok ->
+        if String.valid?(text),
+          do: {:cont, :ok},
+          else: {:halt, {:error, "the tool returned text that is not valid UTF-8"}}
+
+      _block, :ok ->
+        {:cont, :ok}
+    end)
+  end
+
+  defp too_large do
+    {:error,
+     "the tool's result is larger than the #{@max_result_bytes} bytes a tool result may hold"}
+  end
+
+  @doc false
   # :ok when every `json` block of `content` holds a JSON value: string keys (or atoms),
   # strings valid UTF-8, finite numbers, integers within 64 bits, proper lists; at most
   # @max_depth deep and @max_nodes nodes.
   @spec check_json([map()]) :: :ok | {:error, String.t()}
   def check_json(content) do
     values = for %{json: value} <- content, do: {value, 1}
-    walk(values, 0)
+    walk(values, 0, 0)
   end
 
-  defp walk([], _nodes), do: :ok
-  defp walk(_stack, nodes) when nodes > @max_nodes, do: not_json("it has too many values")
+  defp walk([], _nodes, _bytes), do: :ok
+  defp walk(_stack, nodes, _bytes) when nodes > @max_nodes, do: not_json("it has too many values")
+  defp walk(_stack, _nodes, bytes) when bytes > @max_result_bytes, do: too_large()
 
-  defp walk([{_value, depth} | _], _nodes) when depth > @max_depth,
+  defp walk([{_value, depth} | _], _nodes, _bytes) when depth > @max_depth,
     do: not_json("it is nested deeper than #{@max_depth} levels")
 
-  defp walk([{value, depth} | rest], nodes) do
+  defp walk([{value, depth} | rest], nodes, bytes) do
     cond do
+      is_binary(value) and bytes + byte_size(value) > @max_result_bytes ->
+        too_large()
+
       is_binary(value) ->
-        if String.valid?(value), do: walk(rest, nodes + 1), else: not_json("invalid UTF-8")
+        if String.valid?(value),
+          do: walk(rest, nodes + 1, bytes + byte_size(value)),
+          else: not_json("invalid UTF-8")
 
       is_boolean(value) or is_nil(value) or is_float(value) ->
-        walk(rest, nodes + 1)
+        walk(rest, nodes + 1, bytes)
 
       is_integer(value) ->
         if value >= -0x8000000000000000 and value <= 0xFFFFFFFFFFFFFFFF,
-          do: walk(rest, nodes + 1),
+          do: walk(rest, nodes + 1, bytes),
           else: not_json("an integer out of the 64-bit range")
 
       is_atom(value) ->
-        walk(rest, nodes + 1)
+        walk(rest, nodes + 1, bytes)
 
       is_list(value) ->
         case proper_items(value, depth + 1, rest) do
-          {:ok, stack} -> walk(stack, nodes + 1)
+          {:ok, stack} -> walk(stack, nodes + 1, bytes)
           :improper -> not_json("an improper list")
         end
 
       is_map(value) and not is_struct(value) ->
-        if Enum.all?(Map.keys(value), &(is_binary(&1) or is_atom(&1))),
-          do: walk(Enum.map(Map.values(value), &{&1, depth + 1}) ++ rest, nodes + 1),
+        keys = Map.keys(value)
+
+        if Enum.all?(keys, &(is_binary(&1) or is_atom(&1))),
+          do:
+            walk(
+              Enum.map(Map.values(value), &{&1, depth + 1}) ++ rest,
+              nodes + 1,
+              bytes + Enum.sum(for k <- keys, is_binary(k), do: byte_size(k))
+            ),
           else: not_json("a map key that is not a string")
 
       true ->

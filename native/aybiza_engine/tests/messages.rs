@@ -771,7 +771,19 @@ fn emulator_count_tokens_both_ways() {
     };
     // Runtime CountTokens (SDK): Claude Sonnet 4, the last model of AWS's supported table
     // (count-tokens.html), reached end of life on 2026-10-14: refused before the network.
-    let e = counted("count_tokens", "anthropic.claude-sonnet-4-20250514-v1:0").unwrap_err();
+    let (sink, _rx) = channel_sink();
+    let e = aybiza_engine::start(
+        Operation::from_name("count_tokens").unwrap(),
+        &emu_request(
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "What are your hours?",
+        ),
+        &cfg,
+        options(),
+        sink,
+    )
+    .err()
+    .expect("refused before the network");
     assert_eq!(e.kind, ErrorKind::ModelEndOfLife);
     assert!(e.message.contains("anthropic.claude-sonnet-4-6"), "{e:?}");
     assert_eq!(emu.counters().route_total("count-tokens"), 0);

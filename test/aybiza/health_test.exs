@@ -36,8 +36,7 @@ defmodule Aybiza.HealthTest do
 
     # The profile id is counted as its base id (CountTokens takes no profile); Bedrock cannot
     # count that model but authenticated the call and answered.
-    assert %{status: :ok, model_id: @haiku, reason: :validation, latency_ms: ms} =
-             report.endpoint
+    assert %{status: :ok, model_id: @haiku, reason: :validation, latency_ms: ms} = report.endpoint
 
     assert is_integer(ms)
     assert is_integer(report.live_streams)

@@ -3,7 +3,7 @@ defmodule Aybiza.Bedrock.EmulatorTest do
 
   alias Aybiza.Bedrock.Emulator
 
-  @model_path "/model/anthropic.claude-3-haiku-20240307-v1%3A0"
+  @model_path "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0"
   @body ~s({"messages":[{"role":"user","content":[{"text":"What are your opening hours?"}]}]})
 
   setup_all do

@@ -8,8 +8,9 @@ defmodule Aybiza.HealthTest do
 
   @moduletag :emulator
   @haiku "anthropic.claude-haiku-4-5-20251001-v1:0"
-  # CountTokens on bedrock-runtime: supported for Sonnet 4, not for Haiku 4.5 (the
-  # emulator's model table, native/bedrock_emulator/data/models.json, `count_tokens`).
+  # CountTokens on bedrock-runtime: AWS's table (count-tokens.html) listed Claude Sonnet 4 and
+  # older Claude models only, all past end of life; Claude models launched with cross-Region
+  # inference only (Haiku 4.5) are not counted there (the emulator's `count_tokens`).
   @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
 
   defp emulator(extra \\ []) do
@@ -26,23 +27,25 @@ defmodule Aybiza.HealthTest do
   test "a healthy endpoint: credentials accepted, CountTokens answered, breakers listed" do
     client = emulator()
     CircuitBreaker.reset(@haiku, "eu-west-9")
-    report = Aybiza.Bedrock.health(client ++ [model_id: "us." <> @sonnet4])
+    report = Aybiza.Bedrock.health(client ++ [model_id: "us." <> @haiku])
 
     assert %{credentials: :ok, credentials_type: :static, region: "us-east-1"} = report
     # Other tests of this VM may have left a breaker open: then the node is degraded.
     degraded? = Enum.any?(report.breakers, &(&1.state != :closed))
     assert report.status == if(degraded?, do: :degraded, else: :ok)
 
-    # The profile id is counted as its base id (CountTokens takes no profile).
-    assert %{status: :ok, model_id: @sonnet4, reason: nil, latency_ms: ms} = report.endpoint
+    # The profile id is counted as its base id (CountTokens takes no profile); Bedrock cannot
+    # count that model but authenticated the call and answered.
+    assert %{status: :ok, model_id: @haiku, reason: :validation, latency_ms: ms} = report.endpoint
+
     assert is_integer(ms)
     assert is_integer(report.live_streams)
 
-    # A model without CountTokens: Bedrock still authenticated the call and answered.
-    report = Aybiza.Bedrock.health(client ++ [model_id: @haiku])
-    assert %{credentials: :ok} = report
-    assert report.status in [:ok, :degraded]
-    assert %{status: :ok, reason: :validation} = report.endpoint
+    # A model past end of life (Sonnet 4, 2026-10-14) is refused before the network: the
+    # endpoint was not reached, so the credentials are not known to be good.
+    report = Aybiza.Bedrock.health(client ++ [model_id: @sonnet4])
+    assert report.status == :down
+    assert %{status: :error, reason: :model_end_of_life, model_id: @sonnet4} = report.endpoint
   end
 
   test "an open breaker makes the node degraded and is listed" do

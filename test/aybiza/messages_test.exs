@@ -707,10 +707,15 @@ defmodule Aybiza.MessagesTest do
       assert {:ok, %{text: @reply, stop_reason: :end_turn}} =
                Bedrock.converse(emu_request(@opus, "What are your hours?"), opts)
 
-      # Runtime CountTokens for a base id that has it; the Messages API's for Opus 4.7.
+      # Runtime CountTokens served Claude Sonnet 4 and older Claude models only (AWS's
+      # count-tokens.html table), all past end of life: Sonnet 4 is refused before the
+      # network, naming its replacement. Opus 4.7 is counted on the Messages API.
       sonnet4 = "anthropic.claude-sonnet-4-20250514-v1:0"
-      assert {:ok, n} = Bedrock.count_tokens(emu_request(sonnet4, "What are your hours?"), opts)
-      assert n > 0
+
+      assert {:error, %Aybiza.Error{reason: :model_end_of_life, message: message}} =
+               Bedrock.count_tokens(emu_request(sonnet4, "What are your hours?"), opts)
+
+      assert message =~ "anthropic.claude-sonnet-4-6"
       assert {:ok, m} = Bedrock.count_tokens(emu_request(@opus, "What are your hours?"), opts)
       assert m > 0
 

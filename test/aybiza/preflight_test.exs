@@ -49,6 +49,40 @@ defmodule Aybiza.PreflightTest do
       end
     end
 
+    test "Claude Sonnet 4 and Claude 3 Haiku fail before any network, dated, naming the replacement" do
+      # AWS model cards: Claude 3 Haiku EOL 2026-09-10, Claude Sonnet 4 EOL 2026-10-14.
+      for {id, date, replacement} <- [
+            {"anthropic.claude-sonnet-4-20250514-v1:0", "2026-10-14",
+             "anthropic.claude-sonnet-4-6"},
+            {"us.anthropic.claude-sonnet-4-20250514-v1:0", "2026-10-14",
+             "anthropic.claude-sonnet-4-6"},
+            {"anthropic.claude-3-haiku-20240307-v1:0", "2026-09-10",
+             "anthropic.claude-haiku-4-5-20251001-v1:0"},
+            {"eu.anthropic.claude-3-haiku-20240307-v1:0", "2026-09-10",
+             "anthropic.claude-haiku-4-5-20251001-v1:0"}
+          ] do
+        assert {:error, %Aybiza.Error{reason: :model_end_of_life, retryable?: false} = e} =
+                 Bedrock.converse(request(id), @nowhere)
+
+        assert e.message =~ date
+        assert e.message =~ replacement
+
+        assert {:error, %Aybiza.Error{reason: :model_end_of_life}} =
+                 Bedrock.stream(request(id), @nowhere)
+
+        assert {:error, %Aybiza.Error{reason: :model_end_of_life}} =
+                 Bedrock.invoke_model(id, %{"max_tokens" => 10, "messages" => []}, @nowhere)
+
+        # Runtime CountTokens too (it sends no inference request, but the model is gone).
+        assert {:error, %Aybiza.Error{reason: :model_end_of_life} = e} =
+                 Bedrock.count_tokens(request(id), @nowhere)
+
+        assert e.message =~ replacement
+        assert %{state: :eol, eol_date: ^date, replacement: ^replacement} = Catalog.lifecycle(id)
+        assert %{state: :active} = Catalog.lifecycle(replacement)
+      end
+    end
+
     test "a Legacy model logs one warning with its EOL status, once per model" do
       id = "anthropic.claude-opus-4-1-20250805-v1:0"
       :persistent_term.erase({Catalog, :legacy_warned, id})

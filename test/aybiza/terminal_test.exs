@@ -17,7 +17,7 @@ defmodule Aybiza.TerminalTest do
   # The soak's emulator rules (a fault per prompt keyword).
   Code.require_file("../../bench/support/soak.exs", __DIR__)
 
-  @sonnet4 "anthropic.claude-sonnet-4-20250514-v1:0"
+  @sonnet46 "anthropic.claude-sonnet-4-6"
   @haiku "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
   defmodule CrashingBackend do
@@ -35,7 +35,7 @@ defmodule Aybiza.TerminalTest do
     Keyword.merge(
       [
         backend: backend,
-        model_id: @sonnet4,
+        model_id: @sonnet46,
         region: unique_region(),
         policy: [random: fn _ceiling -> 0 end],
         breaker: [failure_threshold: 1_000],

@@ -67,17 +67,22 @@ defmodule Aybiza.Bedrock.TurnPromisesTest do
       assert FakeBackend.calls(script) == []
     end
 
-    test "against the emulator, a design name completes the turn" do
+    test "against the emulator, a design name resolves to Claude Sonnet 4, past end of life" do
       log =
         capture_log(fn ->
-          assert {:ok, summary} =
+          # Sonnet 4 reached end of life on 2026-10-14 (AWS model card): refused before any
+          # request, naming its replacement.
+          assert {:error, %Aybiza.Error{reason: :model_end_of_life, message: message}} =
                    BedrockClient.generate_response("When do you open?", %{},
                      model_id: @design_name,
                      region: "us-east-1",
-                     stream: false
+                     stream: false,
+                     fallback_line: false
                    )
 
-          assert summary.model_id =~ "anthropic.claude-sonnet-4-20250514-v1:0"
+          assert message =~ "anthropic.claude-sonnet-4-20250514-v1:0"
+          assert message =~ "2026-10-14"
+          assert message =~ "anthropic.claude-sonnet-4-6"
         end)
 
       # Once per VM, so only when this test is the first to resolve the name.

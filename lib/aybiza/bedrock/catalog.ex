@@ -163,8 +163,9 @@ defmodule Aybiza.Bedrock.Catalog do
   base_model_id:, launched:, eol_date:, replacement:}`, or `nil` for an id the catalog does
   not know. An `eol_date` in the past makes the model `:eol` on that day.
 
-  Calls (`Aybiza.Bedrock.stream/2`, `converse/2`, `invoke_model*`) to an EOL model fail
-  before any network with `%Aybiza.Error{reason: :model_end_of_life}` naming the replacement;
+  Calls (`Aybiza.Bedrock.stream/2`, `converse/2`, `invoke_model*`, runtime `count_tokens/2`)
+  to an EOL model fail before any network with `%Aybiza.Error{reason: :model_end_of_life}`
+  naming the replacement;
   a Legacy model logs one warning per model per VM with its EOL date (`warn_if_legacy/1`).
   """
   @spec lifecycle(String.t()) :: map() | nil

@@ -80,14 +80,24 @@ const LIFECYCLE: &[LifecycleRow] = &[
         "model-card-anthropic-claude-3-5-haiku.html",
     ),
     // "Legacy (specific Regions)" with an EOL date of 2026-09-10 that names no Region: the
-    // catalog keeps it callable and says so in the entry's notes.
+    // catalog (one state per model) applies it in every Region.
     (
         "anthropic.claude-3-haiku-20240307-v1:0",
-        LifecycleState::Legacy,
+        LifecycleState::Eol,
         Some("2024-03-13"),
-        None,
+        Some("2026-09-10"),
         Some("2025-03-13"),
         "model-card-anthropic-claude-3-haiku.html",
+    ),
+    // The card's EOL date as quoted by an AWS reviewer (aws-samples/serverless-patterns#3083);
+    // the entry lists it in `unconfirmed`.
+    (
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        LifecycleState::Eol,
+        Some("2025-05-22"),
+        Some("2026-10-14"),
+        None,
+        "model-card-anthropic-claude-sonnet-4.html",
     ),
     (
         "cohere.command-r-plus-v1:0",
@@ -271,6 +281,8 @@ fn end_of_life_models_fail_before_the_network_and_name_a_serving_replacement() {
         "ai21.jamba-1-5-mini-v1:0",
         "meta.llama3-2-90b-instruct-v1:0",
         "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "anthropic.claude-sonnet-4-20250514-v1:0",
     ] {
         let err = c
             .preflight(
@@ -302,4 +314,73 @@ fn end_of_life_models_fail_before_the_network_and_name_a_serving_replacement() {
     let jamba = c.model("ai21.jamba-1-5-large-v1:0").unwrap();
     assert_eq!(jamba.lifecycle.legacy_since.as_deref(), Some("2026-05-26"));
     assert_eq!(jamba.lifecycle.eol_date.as_deref(), Some("2026-11-26"));
+}
+
+#[test]
+fn claude_sonnet_4_and_3_haiku_fail_before_the_network_naming_their_replacements() {
+    let c = cat();
+    for (id, region, eol, successor) in [
+        (
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "us-east-1",
+            "2026-10-14",
+            "anthropic.claude-sonnet-4-6",
+        ),
+        (
+            "us.anthropic.claude-sonnet-4-20250514-v1:0",
+            "us-west-2",
+            "2026-10-14",
+            "anthropic.claude-sonnet-4-6",
+        ),
+        (
+            "global.anthropic.claude-sonnet-4-20250514-v1:0",
+            "eu-west-1",
+            "2026-10-14",
+            "anthropic.claude-sonnet-4-6",
+        ),
+        (
+            "anthropic.claude-3-haiku-20240307-v1:0",
+            "us-east-1",
+            "2026-09-10",
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
+        (
+            "eu.anthropic.claude-3-haiku-20240307-v1:0",
+            "eu-central-1",
+            "2026-09-10",
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
+        (
+            "claude-3-haiku",
+            "ap-northeast-1",
+            "2026-09-10",
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
+    ] {
+        for api in [Api::Converse, Api::Invoke] {
+            let err = c
+                .preflight(id, api, region, &RequestFacts::default(), TODAY)
+                .unwrap_err();
+            let CatalogError::EndOfLife {
+                eol_date,
+                replacement,
+                ..
+            } = &err
+            else {
+                panic!("{id}: {err:?}")
+            };
+            assert_eq!(eol_date.as_deref(), Some(eol), "{id}");
+            assert_eq!(replacement.as_deref(), Some(successor), "{id}");
+            let message = err.to_string();
+            assert!(
+                message.contains(eol) && message.contains(successor),
+                "{message}"
+            );
+        }
+        // Runtime CountTokens (no inference request) is refused the same way.
+        assert!(matches!(
+            c.check_lifecycle(id, TODAY),
+            Err(CatalogError::EndOfLife { .. })
+        ));
+    }
 }

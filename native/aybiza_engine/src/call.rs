@@ -208,6 +208,7 @@ fn prepare(
         Operation::Warm => Prepared::Warm,
         Operation::CountTokens => {
             let req = decode_converse_with(request, limits)?;
+            preflight::check_count_tokens(&req.model_id)?;
             Prepared::Converse(Box::new(to_sdk(&req)?), 0)
         }
         Operation::Messages(endpoint) | Operation::MessagesCountTokens(endpoint) => {

@@ -769,8 +769,29 @@ fn emulator_count_tokens_both_ways() {
             _ => Err(terminal_error(&events)),
         }
     };
-    // Runtime CountTokens (SDK) on a base id that supports it.
-    assert!(counted("count_tokens", "anthropic.claude-sonnet-4-20250514-v1:0").unwrap() > 0);
+    // Runtime CountTokens (SDK): Claude Sonnet 4, the last model of AWS's supported table
+    // (count-tokens.html), reached end of life on 2026-10-14: refused before the network.
+    let (sink, _rx) = channel_sink();
+    let e = aybiza_engine::start(
+        Operation::from_name("count_tokens").unwrap(),
+        &emu_request(
+            "anthropic.claude-sonnet-4-20250514-v1:0",
+            "What are your hours?",
+        ),
+        &cfg,
+        options(),
+        sink,
+    )
+    .err()
+    .expect("refused before the network");
+    assert_eq!(e.kind, ErrorKind::ModelEndOfLife);
+    assert!(e.message.contains("anthropic.claude-sonnet-4-6"), "{e:?}");
+    assert_eq!(emu.counters().route_total("count-tokens"), 0);
+    // Claude models launched with cross-Region inference only: Bedrock counts them on the
+    // Messages API (bedrock-mantle), not with runtime CountTokens.
+    let e = counted("count_tokens", "anthropic.claude-haiku-4-5-20251001-v1:0").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Validation);
+    assert_eq!(emu.counters().route_total("count-tokens"), 1);
     // Profile-only Claude models: the Messages API's count_tokens.
     assert!(counted("messages_count_tokens", "us.anthropic.claude-opus-4-7").unwrap() > 0);
     assert!(

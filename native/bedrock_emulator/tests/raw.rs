@@ -13,7 +13,7 @@ use bedrock_emulator::{
 };
 use raw_http::{request, Resp};
 
-const PATH: &str = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse";
+const PATH: &str = "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/converse";
 const BODY: &str = r#"{"messages":[{"role":"user","content":[{"text":"Hello"}]}]}"#;
 
 fn signed(url: &str, path: &str, body: &str, secret: &str, at: i64) -> Vec<(String, String)> {
@@ -136,7 +136,7 @@ fn auth_routing_and_malformed_bodies() {
     let invoke = "/model/amazon.nova-lite-v1%3A0/invoke";
     let r = request(&url, "POST", invoke, &bearer("k-123"), "{}");
     assert_eq!(r.header("x-amzn-errortype"), Some("ValidationException"));
-    let invoke = "/model/anthropic.claude-3-haiku-20240307-v1%3A0/invoke";
+    let invoke = "/model/us.anthropic.claude-haiku-4-5-20251001-v1%3A0/invoke";
     let r = request(
         &url,
         "POST",

@@ -101,7 +101,7 @@ async fn model_table_profiles_and_lifecycle() {
         "jp.anthropic.claude-opus-4-6-v1".to_string(),
         OPUS_47.to_string(),
         "us.amazon.nova-2-lite-v1:0".to_string(),
-        "anthropic.claude-3-haiku-20240307-v1:0".to_string(),
+        "amazon.nova-lite-v1:0".to_string(),
     ] {
         converse_ok(&c, &ok).await;
     }
@@ -120,6 +120,11 @@ async fn model_table_profiles_and_lifecycle() {
         "anthropic.claude-3-5-haiku-20241022-v1:0",
         "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
         "us.amazon.nova-premier-v1:0",
+        // AWS model cards: Claude 3 Haiku EOL 2026-09-10, Claude Sonnet 4 EOL 2026-10-14.
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "eu.anthropic.claude-3-haiku-20240307-v1:0",
+        "us.anthropic.claude-sonnet-4-20250514-v1:0",
+        "global.anthropic.claude-sonnet-4-20250514-v1:0",
     ] {
         let (status, code, msg) = converse_err(&c, eol, None, None).await;
         assert_eq!(
@@ -181,10 +186,7 @@ async fn sampling_and_thinking_rules() {
         .await
         .unwrap();
     // Thinking only where the model has it.
-    for model in [
-        "us.amazon.nova-pro-v1:0",
-        "anthropic.claude-3-haiku-20240307-v1:0",
-    ] {
+    for model in ["us.amazon.nova-pro-v1:0", "meta.llama3-1-70b-instruct-v1:0"] {
         let (status, _, msg) =
             converse_err(&c, model, Some(cfg.clone()), Some(budget.clone())).await;
         assert_eq!(status, 400, "{model}: {msg}");
@@ -374,44 +376,40 @@ async fn quota_error_is_400_and_count_tokens() {
         .is_service_quota_exceeded_exception());
     emu.set_faults(Default::default());
 
-    let sonnet4 = "anthropic.claude-sonnet-4-20250514-v1:0";
+    // Runtime CountTokens: AWS's supported-models table (count-tokens.html, S17) listed Claude
+    // Sonnet 4 and older Claude models only, all past end of life today; the page now says
+    // Claude models launched with cross-Region inference only (Haiku 4.5 among them) don't
+    // support it on bedrock-runtime and are counted on bedrock-mantle instead.
     let input = ConverseTokensRequest::builder()
         .messages(user("What are your opening hours on Saturday?"))
         .system(SystemContentBlock::Text("You are a phone agent.".into()))
         .build();
-    let counted = c
-        .count_tokens()
-        .model_id(sonnet4)
-        .input(CountTokensInput::Converse(input.clone()))
-        .send()
+    let count = |model: &str| {
+        c.count_tokens()
+            .model_id(model)
+            .input(CountTokensInput::Converse(input.clone()))
+            .send()
+    };
+    let err = count("anthropic.claude-sonnet-4-20250514-v1:0")
         .await
-        .unwrap()
-        .input_tokens();
-    let used = c
-        .converse()
-        .model_id(format!("us.{sonnet4}"))
-        .system(SystemContentBlock::Text("You are a phone agent.".into()))
-        .messages(user("What are your opening hours on Saturday?"))
-        .send()
-        .await
-        .unwrap()
-        .usage()
-        .unwrap()
-        .input_tokens();
-    assert_eq!(counted, used);
-    let err = c
-        .count_tokens()
-        .model_id(format!("us.{sonnet4}"))
-        .input(CountTokensInput::Converse(input))
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
+    assert_eq!(err.raw_response().unwrap().status().as_u16(), 404);
+    let err = err.into_service_error();
+    assert!(err.is_resource_not_found_exception(), "{err:?}");
     assert_eq!(
         err.message(),
-        Some("The provided model doesn't support counting tokens")
+        Some("This model version has reached the end of its life. Please refer to the AWS documentation for more details.")
     );
-    assert_eq!(emu.counters().get("count-tokens", "ok"), 1);
+    for model in [HAIKU_45, "anthropic.claude-haiku-4-5-20251001-v1:0"] {
+        let err = count(model).await.unwrap_err().into_service_error();
+        assert!(err.is_validation_exception(), "{model}: {err:?}");
+        assert_eq!(
+            err.message(),
+            Some("The provided model doesn't support counting tokens"),
+            "{model}"
+        );
+    }
+    assert_eq!(emu.counters().get("count-tokens", "ok"), 0);
 }
 
 #[tokio::test]

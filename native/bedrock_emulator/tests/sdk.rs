@@ -28,7 +28,10 @@ use bedrock_emulator::{Emulator, EmulatorConfig, Faults, Rule, ScriptedToolUse};
 type IsStreamError = fn(&ConverseStreamError) -> bool;
 type IsEventError = fn(&ConverseStreamOutputError) -> bool;
 
-const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+// Claude Haiku 4.5 is served through inference profiles only (its AWS model card); Claude 3
+// Haiku, the earlier test model, reached end of life on 2026-09-10.
+const BASE: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
+const MODEL: &str = "us.anthropic.claude-haiku-4-5-20251001-v1:0";
 
 async fn start(config: EmulatorConfig) -> Emulator {
     Emulator::start(config).await.expect("emulator starts")
@@ -138,14 +141,14 @@ async fn converse_returns_deterministic_text_and_usage() {
     assert_ne!(text(&other), text(&a));
     // The inference-profile form and the ARN form are accepted.
     c.converse()
-        .model_id(format!("us.{MODEL}"))
+        .model_id(format!("global.{BASE}"))
         .messages(user("hi"))
         .send()
         .await
         .unwrap();
     c.converse()
         .model_id(format!(
-            "arn:aws:bedrock:us-east-1::foundation-model/{MODEL}"
+            "arn:aws:bedrock:us-east-1:123456789012:inference-profile/{MODEL}"
         ))
         .messages(user("hi"))
         .send()
@@ -430,7 +433,7 @@ async fn invoke_model_anthropic() {
     });
     let out = c
         .invoke_model()
-        .model_id(format!("us.{MODEL}"))
+        .model_id(format!("global.{BASE}"))
         .content_type("application/json")
         .body(Blob::new(body.to_string()))
         .send()
@@ -439,7 +442,7 @@ async fn invoke_model_anthropic() {
     let v: serde_json::Value = serde_json::from_slice(out.body().as_ref()).unwrap();
     assert_eq!(v["type"], "message");
     assert_eq!(v["role"], "assistant");
-    assert_eq!(v["model"], "claude-3-haiku-20240307");
+    assert_eq!(v["model"], "claude-haiku-4-5-20251001");
     assert_eq!(v["stop_reason"], "end_turn");
     assert!(v["content"][0]["text"].as_str().unwrap().len() > 10);
     assert!(v["usage"]["input_tokens"].as_u64().unwrap() > 0);
@@ -988,7 +991,7 @@ async fn validation_errors_like_bedrock() {
     );
     check(
         c.converse()
-            .model_id(format!("xx.{MODEL}"))
+            .model_id(format!("xx.{BASE}"))
             .messages(user("a"))
             .send()
             .await,

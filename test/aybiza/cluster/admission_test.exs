@@ -20,7 +20,7 @@ defmodule Aybiza.Cluster.AdmissionTest do
     )
 
     # The tests that call the emulator use us-east-1: start from full buckets.
-    for model <- [@model, "anthropic.claude-sonnet-4-20250514-v1:0"],
+    for model <- [@model, "anthropic.claude-opus-4-7"],
         do: Admission.reset(model, "us-east-1")
 
     on_exit(fn ->
@@ -197,8 +197,9 @@ defmodule Aybiza.Cluster.AdmissionTest do
     ]
 
     region = "us-east-1"
-    # CountTokens serves Sonnet 4 (emulator table, as Bedrock), not Sonnet 4.6.
-    countable = "anthropic.claude-sonnet-4-20250514-v1:0"
+    # Opus 4.7 is counted with the Messages API's count_tokens (AWS: profile-only Claude
+    # models have no runtime CountTokens); Sonnet 4.6 (runtime CountTokens) cannot be counted.
+    countable = "anthropic.claude-opus-4-7"
 
     Application.put_env(:aybiza_bedrock, :quotas,
       use_defaults: false,
@@ -224,11 +225,11 @@ defmodule Aybiza.Cluster.AdmissionTest do
     assert {:done, %{attempts: 1}} = run.(countable)
     counters = Aybiza.Bedrock.Emulator.counters(emulator)
     assert %{"ok" => 1} = counters["count-tokens"]
-    assert %{"ok" => 1} = counters["converse-stream"]
+    assert %{"ok" => 1} = counters["messages-stream"]
 
     assert {:done, %{attempts: 1}} = run.(@model)
     counters = Aybiza.Bedrock.Emulator.counters(emulator)
     assert %{"ok" => 1, "validation_error" => 1} = counters["count-tokens"]
-    assert %{"ok" => 2} = counters["converse-stream"]
+    assert %{"ok" => 1} = counters["converse-stream"]
   end
 end

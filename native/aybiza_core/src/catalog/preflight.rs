@@ -68,6 +68,24 @@ pub struct Preflight {
 }
 
 impl Catalog {
+    /// The lifecycle rule alone, for operations that name a model but send no inference
+    /// request (runtime CountTokens): a model past end of life on `today` is refused with a
+    /// dated [`CatalogError::EndOfLife`]; models unknown to the catalog are Bedrock's to judge.
+    pub fn check_lifecycle(&self, model_id: &str, today: &str) -> Result<(), CatalogError> {
+        let Ok(resolved) = self.resolve_quiet(model_id) else {
+            return Ok(());
+        };
+        let spec = &resolved.spec;
+        if spec.lifecycle_state(today) == LifecycleState::Eol {
+            return Err(CatalogError::EndOfLife {
+                model_id: spec.id.clone(),
+                eol_date: spec.lifecycle.eol_date.clone(),
+                replacement: spec.lifecycle.replacement.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// Applies the pre-flight rules to a request for `model_id` on `api`, sent from `region`,
     /// on `today` (`YYYY-MM-DD`).
     pub fn preflight(
@@ -297,6 +315,13 @@ fn check_converse_shaped(
     let pf = super::catalog().preflight(&req.model_id, api, region, &facts, &super::today_utc())?;
     req.model_id.clone_from(&pf.model_id);
     Ok(pf)
+}
+
+/// The lifecycle rule on a runtime CountTokens request (its model id is sent as given:
+/// CountTokens takes base ids, so no profile is picked).
+pub fn check_count_tokens(model_id: &str) -> Result<(), crate::error::Error> {
+    super::catalog().check_lifecycle(model_id, &super::today_utc())?;
+    Ok(())
 }
 
 /// The pre-flight rules on a decoded InvokeModel request. Sampling and thinking are read from

@@ -358,14 +358,6 @@ defmodule Aybiza.Bedrock.Sonic do
 
   defp caller_prices(nil), do: %{}
 
-  # A float past 1.0e308 / 1e9 overflows: a caller's mistake, not an ArithmeticError.
-  defp nanodollars_per_mtok!(usd) do
-    round(usd * 1_000_000_000)
-  rescue
-    ArithmeticError ->
-      reraise ArgumentError, "prices are too large to price", __STACKTRACE__
-  end
-
   defp caller_prices(prices) do
     for {_, kind} <- @price_kinds, Map.has_key?(prices, kind), into: %{} do
       usd = Map.fetch!(prices, kind)
@@ -376,6 +368,14 @@ defmodule Aybiza.Bedrock.Sonic do
 
       {kind, nanodollars_per_mtok!(usd)}
     end
+  end
+
+  # A float past 1.0e308 / 1e9 overflows: a caller's mistake, not an ArithmeticError.
+  defp nanodollars_per_mtok!(usd) do
+    round(usd * 1_000_000_000)
+  rescue
+    ArithmeticError ->
+      reraise ArgumentError, "prices are too large to price", __STACKTRACE__
   end
 
   # --- options ---

@@ -33,12 +33,18 @@ pub fn count(
     body: &[u8],
 ) -> Result<u64, Rejection> {
     match path_model {
-        Some(model_id) => count_runtime(state, model_id, body),
+        Some(model_id) => count_runtime(state, model_id, headers, body),
         None => count_messages(state, api, headers, body),
     }
 }
 
-fn count_runtime(state: &State, model_id: &str, body: &[u8]) -> Result<u64, Rejection> {
+fn count_runtime(
+    state: &State,
+    model_id: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<u64, Rejection> {
+    handlers::check_shape("CountTokens", model_id, &RequestHeaders(headers), body)?;
     let target = models_target(state, model_id)?;
     match &target {
         Target::Catalog { info, via_profile } => {

@@ -115,6 +115,28 @@ fn resolve_mantle_model(state: &State, model_id: &str) -> Result<Target, Rejecti
     ))
 }
 
+/// The service model's constraints on a bedrock-runtime operation's input (Bedrock checks
+/// them before anything else). Converse and ConverseStream share their constraints, as do
+/// InvokeModel and InvokeModelWithResponseStream; an InvokeModel body is an opaque payload.
+pub fn check_shape(
+    operation: &str,
+    model_id: &str,
+    headers: &RequestHeaders,
+    body: &[u8],
+) -> Result<(), Rejection> {
+    let header = |name: &str| headers.get(name);
+    let http = request::shape::HttpParts {
+        labels: &[("modelId", model_id)],
+        header: &header,
+    };
+    let json = match operation {
+        "InvokeModel" => None,
+        // Malformed JSON is the body parser's to report.
+        _ => serde_json::from_slice::<serde_json::Value>(body).ok(),
+    };
+    request::shape::check_operation(operation, &http, json.as_ref()).map_err(invalid)
+}
+
 /// Parses the body for `api` and the model: from the path (`path_model`) or the body.
 pub fn parse(
     state: &State,
@@ -126,6 +148,7 @@ pub fn parse(
     match api {
         Api::Converse => {
             let model_id = path_model.unwrap_or_default();
+            check_shape("Converse", model_id, headers, body)?;
             let target = resolve_model(state, model_id)?;
             let conv = request::parse_converse(body).map_err(invalid)?;
             check_additional_fields(&target, body).map_err(invalid)?;
@@ -133,6 +156,7 @@ pub fn parse(
         }
         Api::Invoke => {
             let model_id = path_model.unwrap_or_default();
+            check_shape("InvokeModel", model_id, headers, body)?;
             let target = resolve_model(state, model_id)?;
             if !target.is_anthropic() {
                 return Err(invalid(AwsError::validation(format!(

@@ -3,6 +3,7 @@
 //! bedrock-mantle). Parsers validate with [`validation`]; both sit on `conversation.rs`.
 
 pub mod conversation;
+pub mod shape;
 pub mod validation;
 
 use serde_json::Value;
@@ -21,6 +22,15 @@ fn ttl_secs(ttl: Option<&Value>) -> u64 {
 fn validation_constraint(value: impl std::fmt::Display, at: &str, constraint: &str) -> AwsError {
     AwsError::validation(format!(
         "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must {constraint}"
+    ))
+}
+
+/// A document member that Bedrock requires to be a JSON object (tool input schemas, JSON
+/// tool results), with Bedrock's text as SDK users quote it (github.com/aws/aws-sdk-net/
+/// issues/3377, github.com/aws/aws-sdk-js-v3/issues/7330): 0-based indices.
+fn not_a_json_object(at: &str) -> AwsError {
+    AwsError::validation(format!(
+        "The format of the value at {at} is invalid. Provide a json object for the field and try again."
     ))
 }
 
@@ -93,6 +103,11 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
                     .and_then(|s| s.get("json"))
                     .cloned()
                     .unwrap_or_else(|| serde_json::json!({"type": "object"}));
+                if !schema.is_object() {
+                    return Err(not_a_json_object(&format!(
+                        "toolConfig.tools.{i}.toolSpec.inputSchema.json"
+                    )));
+                }
                 items.push(CacheItem::Part {
                     tokens: tokens(&spec.to_string()),
                     repr: spec.to_string(),
@@ -214,6 +229,14 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
                     input: tu.get("input").cloned().unwrap_or(Value::Null),
                 }
             } else if let Some(tr) = c.get("toolResult") {
+                let parts = tr.get("content").and_then(Value::as_array);
+                for (k, part) in parts.into_iter().flatten().enumerate() {
+                    if part.get("json").is_some_and(|j| !j.is_object()) {
+                        return Err(not_a_json_object(&format!(
+                            "messages.{i}.content.{j}.toolResult.content.{k}.json"
+                        )));
+                    }
+                }
                 Block::ToolResult {
                     id: tr
                         .get("toolUseId")
@@ -298,48 +321,15 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
     Ok(conv)
 }
 
-/// `guardrailConfig` with the constraints of GuardrailConfiguration /
+/// `guardrailConfig` with the enum constraints of GuardrailConfiguration /
 /// GuardrailStreamConfiguration (docs.aws.amazon.com/bedrock/latest/APIReference/
 /// API_runtime_GuardrailStreamConfiguration.html).
 fn guardrail_request(v: &Value) -> Result<GuardrailRequest, AwsError> {
     let field = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_string);
     let identifier = field("guardrailIdentifier").unwrap_or_default();
     let version = field("guardrailVersion").unwrap_or_default();
-    let id_ok = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
-    let arn_ok = identifier
-        .strip_prefix("arn:aws")
-        .and_then(|rest| rest.split_once(":bedrock:"))
-        .and_then(|(_, rest)| rest.split_once(":guardrail/"))
-        .is_some_and(|(region_account, id)| {
-            id_ok(id)
-                && region_account.split_once(':').is_some_and(|(r, a)| {
-                    matches!(r.len(), 1..=20)
-                        && a.len() == 12
-                        && a.bytes().all(|b| b.is_ascii_digit())
-                })
-        });
-    if !(id_ok(&identifier) || arn_ok) {
-        return Err(validation_constraint(
-            &identifier,
-            "guardrailConfig.guardrailIdentifier",
-            "satisfy regular expression pattern: (([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))",
-        ));
-    }
-    let version_ok = version == "DRAFT"
-        || (matches!(version.len(), 1..=8)
-            && !version.starts_with('0')
-            && version.bytes().all(|b| b.is_ascii_digit()));
-    if !version_ok {
-        return Err(validation_constraint(
-            &version,
-            "guardrailConfig.guardrailVersion",
-            "satisfy regular expression pattern: (([1-9][0-9]{0,7})|(DRAFT))",
-        ));
-    }
+    // Identifier and version patterns are the service model's (`request::shape`, checked
+    // before this); both allow an empty string, which then names no guardrail.
     let trace = field("trace").unwrap_or_else(|| "disabled".into());
     if !["enabled", "disabled", "enabled_full"].contains(&trace.as_str()) {
         return Err(validation_constraint(
@@ -861,5 +851,23 @@ mod tests {
             assert!(text.contains("requestMetadata"), "{bad}: {text}");
             assert!(!text.contains("secret"), "sensitive value echoed: {text}");
         }
+    }
+
+    #[test]
+    fn tool_schemas_and_json_tool_results_must_be_objects() {
+        let err = parse_converse(
+            br#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],
+                "toolConfig":{"tools":[{"toolSpec":{"name":"t","inputSchema":{"json":"{}"}}}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "The format of the value at toolConfig.tools.0.toolSpec.inputSchema.json is invalid. Provide a json object for the field and try again.");
+        let err = parse_converse(
+            br#"{"messages":[{"role":"user","content":[{"text":"Hi"}]},
+                {"role":"assistant","content":[{"toolUse":{"toolUseId":"a","name":"t","input":{}}}]},
+                {"role":"user","content":[{"toolResult":{"toolUseId":"a","content":[{"text":"x"},{"json":[1]}]}}]}],
+                "toolConfig":{"tools":[{"toolSpec":{"name":"t","inputSchema":{"json":{}}}}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "The format of the value at messages.2.content.0.toolResult.content.1.json is invalid. Provide a json object for the field and try again.");
     }
 }

@@ -1,0 +1,186 @@
+//! Bedrock's server-side input validation over raw HTTP (what a client with its own
+//! validation off, e.g. botocore with `parameter_validation=False`, gets back): constraints
+//! from the service model (`data/service_shapes.json`), all violations in one Coral-style
+//! message, wrong JSON types as `SerializationException`, unknown members ignored.
+
+mod raw_http;
+
+use bedrock_emulator::{BlockingEmulator, EmulatorConfig};
+use raw_http::{request, Resp};
+
+const HAIKU: &str = "us.anthropic.claude-haiku-4-5-20251001-v1%3A0";
+
+fn post(url: &str, path: &str, extra: &[(&str, &str)], body: &str) -> Resp {
+    let mut headers = vec![
+        ("authorization".to_string(), "Bearer k-1".to_string()),
+        ("content-type".to_string(), "application/json".to_string()),
+    ];
+    headers.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    request(url, "POST", path, &headers, body)
+}
+
+fn emulator() -> (BlockingEmulator, String) {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-1".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+    (emu, url)
+}
+
+fn error(r: &Resp) -> (u16, String, String) {
+    (
+        r.status,
+        r.header("x-amzn-errortype").unwrap_or_default().to_string(),
+        r.json()["message"].as_str().unwrap_or_default().to_string(),
+    )
+}
+
+#[test]
+fn converse_constraints_are_reported_together() {
+    let (_emu, url) = emulator();
+    let body = r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],
+        "inferenceConfig":{"maxTokens":0,"topP":1.5,"stopSequences":["a"]},
+        "toolConfig":{"tools":[{"toolSpec":{"name":"get weather","inputSchema":{"json":{}}}}],
+                      "toolChoice":{"tool":{}}}}"#;
+    for route in ["converse", "converse-stream"] {
+        let r = post(&url, &format!("/model/{HAIKU}/{route}"), &[], body);
+        assert_eq!(
+            error(&r),
+            (
+                400,
+                "ValidationException".into(),
+                "4 validation errors detected: \
+                 Value '0' at 'inferenceConfig.maxTokens' failed to satisfy constraint: Member must have value greater than or equal to 1; \
+                 Value '1.5' at 'inferenceConfig.topP' failed to satisfy constraint: Member must have value less than or equal to 1; \
+                 Value 'get weather' at 'toolConfig.tools.1.member.toolSpec.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_-]+; \
+                 Value null at 'toolConfig.toolChoice.tool.name' failed to satisfy constraint: Member must not be null"
+                    .into()
+            ),
+            "{route}"
+        );
+    }
+    // Validation runs before the model is looked up, as Bedrock's framework does.
+    let r = post(
+        &url,
+        "/model/no.such-model/converse",
+        &[],
+        r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"inferenceConfig":{"maxTokens":-1}}"#,
+    );
+    assert!(error(&r)
+        .2
+        .starts_with("1 validation error detected: Value '-1' at 'inferenceConfig.maxTokens'"));
+    // A model id outside the pattern (a space) is a constraint violation of the URI label.
+    let r = post(
+        &url,
+        "/model/my%20model/converse",
+        &[],
+        r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}]}"#,
+    );
+    let (status, kind, message) = error(&r);
+    assert_eq!((status, kind.as_str()), (400, "ValidationException"));
+    assert!(
+        message.starts_with("1 validation error detected: Value 'my model' at 'modelId' failed to satisfy constraint: Member must satisfy regular expression pattern: (arn:aws"),
+        "{message}"
+    );
+}
+
+#[test]
+fn wrong_types_unknown_members_and_documents() {
+    let (_emu, url) = emulator();
+    let path = format!("/model/{HAIKU}/converse");
+    let r = post(
+        &url,
+        &path,
+        &[],
+        r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"inferenceConfig":{"maxTokens":"10"}}"#,
+    );
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "SerializationException".into(),
+            "STRING_VALUE can not be converted to an Integer".into()
+        )
+    );
+    let r = post(&url, &path, &[], r#"{"messages":{"role":"user"}}"#);
+    assert_eq!(
+        error(&r).2,
+        "Start of structure or map found where not expected."
+    );
+    // Unknown members are ignored (JSON protocols' forward compatibility).
+    let r = post(
+        &url,
+        &path,
+        &[],
+        r#"{"messages":[{"role":"user","content":[{"text":"Hi"}],"name":"x"}],"foo":1,"system":null}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Document members Bedrock wants as JSON objects.
+    let r = post(
+        &url,
+        &path,
+        &[],
+        r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],
+            "toolConfig":{"tools":[{"toolSpec":{"name":"t","inputSchema":{"json":"{\"type\":\"object\"}"}}}]}}"#,
+    );
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "ValidationException".into(),
+            "The format of the value at toolConfig.tools.0.toolSpec.inputSchema.json is invalid. Provide a json object for the field and try again.".into()
+        )
+    );
+}
+
+#[test]
+fn invoke_headers_and_count_tokens_input() {
+    let (_emu, url) = emulator();
+    let body = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":20,"messages":[{"role":"user","content":"Hi"}]}"#;
+    let path = format!("/model/{HAIKU}/invoke");
+    let r = post(
+        &url,
+        &path,
+        &[
+            ("x-amzn-bedrock-trace", "LOUD"),
+            ("x-amzn-bedrock-performanceconfig-latency", "fast"),
+        ],
+        body,
+    );
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "ValidationException".into(),
+            "2 validation errors detected: \
+             Value 'LOUD' at 'trace' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_FULL]; \
+             Value 'fast' at 'performanceConfigLatency' failed to satisfy constraint: Member must satisfy enum value set: [standard, optimized]"
+                .into()
+        )
+    );
+    let r = post(&url, &path, &[("x-amzn-bedrock-trace", "ENABLED")], body);
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let count = "/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens";
+    let r = post(&url, count, &[], "{}");
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "ValidationException".into(),
+            "1 validation error detected: Value null at 'input' failed to satisfy constraint: Member must not be null".into()
+        )
+    );
+    let r = post(
+        &url,
+        count,
+        &[],
+        r#"{"input":{"converse":{"messages":[{"role":"user","content":[{"text":"Hi"}]}],"toolConfig":{"tools":[]}}}}"#,
+    );
+    assert_eq!(
+        error(&r).2,
+        "1 validation error detected: Value '[]' at 'input.converse.toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    );
+}

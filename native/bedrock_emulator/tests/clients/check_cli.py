@@ -24,14 +24,14 @@ def aws(emu, *args, env=None):
              AWS_MAX_ATTEMPTS="1", AWS_RETRY_MODE="standard")
     e.update(env or {})
     e.pop("AWS_PROFILE", None)
-    p = subprocess.run([AWS, "bedrock-runtime", *args, "--endpoint-url", emu.url], env=e,
+    p = subprocess.run([sys.executable, AWS, "bedrock-runtime", *args, "--endpoint-url", emu.url], env=e,
                        capture_output=True, text=True, timeout=60)
     return p.returncode, p.stdout, p.stderr
 
 
 def main():
     with Emulator() as emu, tempfile.TemporaryDirectory() as d:
-        print(subprocess.run([AWS, "--version"], capture_output=True, text=True).stdout.strip())
+        print(subprocess.run([sys.executable, AWS, "--version"], capture_output=True, text=True).stdout.strip())
         emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": ANSWER}]))
         msgs = json.dumps([{"role": "user", "content": [{"text": "What are your opening hours?"}]}])
         rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs,

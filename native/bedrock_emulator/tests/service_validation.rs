@@ -184,3 +184,45 @@ fn invoke_headers_and_count_tokens_input() {
         "1 validation error detected: Value '[]' at 'input.converse.toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1"
     );
 }
+
+#[test]
+fn structured_output_answers_json_that_follows_the_schema() {
+    let (_emu, url) = emulator();
+    let schema = r#"{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"},\"days\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":3},\"units\":{\"enum\":[\"metric\",\"imperial\"]}},\"required\":[\"city\",\"days\",\"units\"]}"#;
+    let body = format!(
+        r#"{{"messages":[{{"role":"user","content":[{{"text":"Forecast for Paris, please"}}]}}],
+            "outputConfig":{{"textFormat":{{"type":"json_schema","structure":{{"jsonSchema":{{"schema":"{schema}","name":"forecast"}}}}}}}}}}"#
+    );
+    let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], &body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let text = r.json()["output"]["message"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let answer: serde_json::Value = serde_json::from_str(&text).expect("the answer is JSON");
+    assert_eq!(answer["city"], "Paris");
+    assert!((1..=3).contains(&answer["days"].as_i64().unwrap()));
+    assert_eq!(answer["units"], "metric");
+
+    // InvokeModel: Anthropic's `output_config.format`.
+    let body = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":200,
+        "messages":[{"role":"user","content":"Forecast for Paris"}],
+        "output_config":{"format":{"type":"json_schema","schema":{"type":"object","properties":{"ok":{"type":"boolean"}},"required":["ok"]}}}}"#;
+    let r = post(&url, &format!("/model/{HAIKU}/invoke"), &[], body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let text = r.json()["content"][0]["text"].as_str().unwrap().to_string();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+        serde_json::json!({"ok": true})
+    );
+
+    // A schema that is not a JSON object; the type outside the enum.
+    let bad = r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],
+        "outputConfig":{"textFormat":{"type":"json_schema","structure":{"jsonSchema":{"schema":"[1]"}}}}}"#;
+    let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], bad);
+    assert_eq!(error(&r).2, "The format of the value at outputConfig.textFormat.structure.jsonSchema.schema is invalid. Provide a json object for the field and try again.");
+    let bad = r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],
+        "outputConfig":{"textFormat":{"type":"json","structure":{"jsonSchema":{"schema":"{}"}}}}}"#;
+    let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], bad);
+    assert_eq!(error(&r).2, "1 validation error detected: Value 'json' at 'outputConfig.textFormat.type' failed to satisfy constraint: Member must satisfy enum value set: [json_schema]");
+}

@@ -183,11 +183,19 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         let role = match m.get("role").and_then(Value::as_str) {
             Some("user") => Role::User,
             Some("assistant") => Role::Assistant,
+            // The service model's enum has `system` too (for other providers); a Claude
+            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
+            // answer to it is unconfirmed).
+            Some("system") => {
+                return Err(AwsError::validation(format!(
+                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
+                )))
+            }
             other => {
                 return Err(validation_constraint(
                     other.unwrap_or("null"),
                     &format!("messages.{}.member.role", i + 1),
-                    "satisfy enum value set: [user, assistant]",
+                    "satisfy enum value set: [user, assistant, system]",
                 ))
             }
         };
@@ -316,9 +324,40 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .get("guardrailConfig")
             .map(guardrail_request)
             .transpose()?,
+        output_schema: converse_output_schema(root.get("outputConfig"))?,
     };
     validation::validate(&conv)?;
     Ok(conv)
+}
+
+/// Converse structured output: `outputConfig.textFormat` `{type: "json_schema", structure:
+/// {jsonSchema: {schema: "<JSON text>"}}}` (bedrock-runtime's OutputConfig shape; the type
+/// and the required members are checked by `shape`). The schema text must be a JSON object.
+fn converse_output_schema(config: Option<&Value>) -> Result<Option<Value>, AwsError> {
+    let Some(text) = config
+        .and_then(|c| c.get("textFormat"))
+        .and_then(|f| f.get("structure"))
+        .and_then(|s| s.get("jsonSchema"))
+        .and_then(|j| j.get("schema"))
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(schema @ Value::Object(_)) => Ok(Some(schema)),
+        _ => Err(not_a_json_object(
+            "outputConfig.textFormat.structure.jsonSchema.schema",
+        )),
+    }
+}
+
+/// Anthropic structured output: `output_config.format` `{type: "json_schema", schema: {...}}`.
+fn anthropic_output_schema(config: Option<&Value>) -> Option<Value> {
+    let format = config?.get("format")?;
+    if format.get("type").and_then(Value::as_str) != Some("json_schema") {
+        return None;
+    }
+    format.get("schema").filter(|s| s.is_object()).cloned()
 }
 
 /// `guardrailConfig` with the enum constraints of GuardrailConfiguration /
@@ -709,6 +748,14 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         let role = match m.get("role").and_then(Value::as_str) {
             Some("user") => Role::User,
             Some("assistant") => Role::Assistant,
+            // The service model's enum has `system` too (for other providers); a Claude
+            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
+            // answer to it is unconfirmed).
+            Some("system") => {
+                return Err(AwsError::validation(format!(
+                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
+                )))
+            }
             other => {
                 return Err(AwsError::validation(format!(
                     "Malformed input request: #/messages/{i}/role: {} is not a valid enum value, please reformat your input and try again.",
@@ -798,6 +845,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         adaptive_thinking,
         cache_items: items,
         guardrail: None,
+        output_schema: anthropic_output_schema(root.get("output_config")),
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {

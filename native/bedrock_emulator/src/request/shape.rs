@@ -289,11 +289,7 @@ impl Walker {
                 };
                 self.range(shape, x, &java_float(v), path, sensitive);
             }
-            "boolean" => {
-                if !v.is_boolean() {
-                    return Err(wrong_type(v, "a Boolean"));
-                }
-            }
+            "boolean" if !v.is_boolean() => return Err(wrong_type(v, "a Boolean")),
             "blob" => {
                 let Some(s) = v.as_str() else {
                     return Err(wrong_type(v, "a Blob"));
@@ -309,12 +305,8 @@ impl Walker {
                     })?;
                 self.length(shape, decoded.len(), v, path, true);
             }
-            "timestamp" => {
-                if !v.is_number() {
-                    return Err(wrong_type(v, "a Timestamp"));
-                }
-            }
-            _ => {} // document: any JSON value
+            "timestamp" if !v.is_number() => return Err(wrong_type(v, "a Timestamp")),
+            _ => {} // a boolean, a timestamp; a document: any JSON value
         }
         Ok(())
     }

@@ -223,6 +223,14 @@ def tool_round_trip(c):
     text = out["output"]["message"]["content"][0]["text"]
     check(out["stopReason"] == "end_turn" and "Sunny, 21 degrees" in text, "tool result answered: " + text)
 
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "celsius": {"type": "number"}},
+              "required": ["city", "celsius"]}
+    out = c.converse(modelId=HAIKU, messages=msgs[:1], outputConfig={"textFormat": {
+        "type": "json_schema", "structure": {"jsonSchema": {"schema": json.dumps(schema), "name": "forecast"}}}})
+    answer = json.loads(out["output"]["message"]["content"][0]["text"])
+    check(answer["city"] == "Paris" and isinstance(answer["celsius"], (int, float)),
+          f"structured output (outputConfig json_schema): {answer}")
+
     forced = dict(tools, toolChoice={"tool": {"name": "get_weather"}})
     events = list(c.converse_stream(modelId=HAIKU, messages=msgs[:1], toolConfig=forced)["stream"])
     start = [e["contentBlockStart"]["start"]["toolUse"] for e in events if "contentBlockStart" in e]

@@ -11,6 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from langchain_aws import ChatBedrock, ChatBedrockConverse
 from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from pydantic import BaseModel, Field
 
 from emulator import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator, check
 
@@ -21,6 +22,20 @@ ANSWER = "We open at 9:00 a.m. sharp. See you soon."
 def get_weather(city: str) -> str:
     """Get the weather forecast for a city."""
     return "Sunny, 21 degrees"
+
+
+class Forecast(BaseModel):
+    """A weather forecast."""
+
+    city: str = Field(description="The city")
+    days: int = Field(ge=1, le=3)
+
+
+def structured(model, label, methods):
+    for method in methods:
+        f = model.with_structured_output(Forecast, method=method).invoke("Forecast for Paris for the next days")
+        check(isinstance(f, Forecast) and f.city == "Paris" and 1 <= f.days <= 3,
+              f"{label} with_structured_output({method}): {f!r}")
 
 
 def round_trip(model, label):
@@ -57,6 +72,8 @@ def main():
         check(text == ANSWER and len(chunks) > 3 and usage and usage[-1]["output_tokens"] == u["output_tokens"],
               f"ChatBedrockConverse stream: {len(chunks)} chunks, same text and usage")
         round_trip(converse, "ChatBedrockConverse")
+        # function_calling: a forced tool; json_schema: Converse outputConfig.textFormat.
+        structured(converse, "ChatBedrockConverse", ["function_calling", "json_schema"])
 
         invoke = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1",
                              model_kwargs={"max_tokens": 200, "temperature": 0.2})
@@ -66,6 +83,7 @@ def main():
         chunks = list(invoke.stream(ask))
         check("".join(c.text for c in chunks) == ANSWER and len(chunks) > 3, f"ChatBedrock stream: {len(chunks)} chunks")
         round_trip(invoke, "ChatBedrock")
+        structured(invoke, "ChatBedrock", ["function_calling"])
 
         emu.admin("faults", "error=ThrottlingException")
         # ChatBedrock logs the error with its traceback before re-raising it; the check reads it.

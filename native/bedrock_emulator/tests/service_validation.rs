@@ -1,7 +1,8 @@
 //! Bedrock's server-side input validation over raw HTTP (what a client with its own
 //! validation off, e.g. botocore with `parameter_validation=False`, gets back): constraints
 //! from the service model (`data/service_shapes.json`), all violations in one Coral-style
-//! message, wrong JSON types as `SerializationException`, unknown members ignored.
+//! message, wrong JSON types as `SerializationException`, unknown members ignored; and the
+//! Converse members handled with it (structured output, additionalModelResponseFieldPaths).
 
 mod raw_http;
 
@@ -225,4 +226,38 @@ fn structured_output_answers_json_that_follows_the_schema() {
         "outputConfig":{"textFormat":{"type":"json","structure":{"jsonSchema":{"schema":"{}"}}}}}"#;
     let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], bad);
     assert_eq!(error(&r).2, "1 validation error detected: Value 'json' at 'outputConfig.textFormat.type' failed to satisfy constraint: Member must satisfy enum value set: [json_schema]");
+}
+
+#[test]
+fn additional_model_response_fields_follow_the_pointers() {
+    let (emu, url) = emulator();
+    emu.set_rules(vec![bedrock_emulator::Rule {
+        reply: Some("We open at nine. Goodbye.".into()),
+        ..Default::default()
+    }]);
+    let body = r#"{"messages":[{"role":"user","content":[{"text":"Hours?"}]}],
+        "inferenceConfig":{"stopSequences":["Goodbye"]},
+        "additionalModelResponseFieldPaths":["/stop_sequence","/usage/output_tokens","/no/such/field"]}"#;
+    let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], body);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let v = r.json();
+    assert_eq!(v["stopReason"], "stop_sequence");
+    assert_eq!(
+        v["additionalModelResponseFields"],
+        serde_json::json!({"stop_sequence": "Goodbye", "usage": {"output_tokens": v["usage"]["outputTokens"]}})
+    );
+    // (ConverseStream carries them on messageStop: tests/clients/check_boto3.py.)
+    // Not asked: absent.
+    let plain = r#"{"messages":[{"role":"user","content":[{"text":"Hours?"}]}]}"#;
+    let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], plain);
+    assert!(r.json().get("additionalModelResponseFields").is_none());
+    // A malformed pointer is a 400.
+    let bad = r#"{"messages":[{"role":"user","content":[{"text":"Hours?"}]}],"additionalModelResponseFieldPaths":["stop_sequence"]}"#;
+    let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], bad);
+    let (status, kind, message) = error(&r);
+    assert_eq!((status, kind.as_str()), (400, "ValidationException"));
+    assert!(
+        message.contains("additionalModelResponseFieldPaths.0"),
+        "{message}"
+    );
 }

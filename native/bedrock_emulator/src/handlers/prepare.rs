@@ -503,6 +503,8 @@ pub fn prepare(
         delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
         rng,
         trace: intervention.and_then(|i| i.trace),
+        response_field_paths: conv.response_field_paths.clone(),
+        anthropic: target.is_anthropic(),
     };
     Ok(Prepared {
         reply,

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::render::eventstream;
-use crate::reply::plan::{padding, split_chunks, split_deltas};
+use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
@@ -24,6 +24,52 @@ fn usage(reply: &Reply) -> Value {
         u["cacheDetails"] = json!([{ "ttl": ttl, "inputTokens": reply.cache.write }]);
     }
     u
+}
+
+/// `additionalModelResponseFields`: the requested JSON Pointers looked up in the model's
+/// native response (Anthropic's Messages body for Claude; other models' native fields are
+/// not modelled), nested as the pointer reads. Pointers to absent fields are ignored, as
+/// the service model documents; `None` when nothing was asked or found.
+fn additional_fields(reply: &Reply) -> Option<Value> {
+    if reply.response_field_paths.is_empty() || !reply.anthropic {
+        return None;
+    }
+    let plan = &reply.plan;
+    let (stop_reason, stop_sequence) = match &plan.stop_reason {
+        StopReason::StopSequence(s) => ("stop_sequence", json!(s)),
+        other => (other.converse(), Value::Null),
+    };
+    let native = json!({
+        "type": "message",
+        "role": "assistant",
+        "model": reply.model_name,
+        "stop_reason": stop_reason,
+        "stop_sequence": stop_sequence,
+        "usage": {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens,
+                  "cache_read_input_tokens": reply.cache.read,
+                  "cache_creation_input_tokens": reply.cache.write},
+    });
+    let mut out = serde_json::Map::new();
+    for path in &reply.response_field_paths {
+        let Some(found) = native.pointer(path) else {
+            continue;
+        };
+        let mut segments: Vec<String> = path[1..]
+            .split('/')
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let Some(last) = segments.pop() else { continue };
+        let mut at = &mut out;
+        for seg in segments {
+            let next = at.entry(seg).or_insert_with(|| json!({}));
+            if !next.is_object() {
+                *next = json!({});
+            }
+            at = next.as_object_mut()?;
+        }
+        at.insert(last, found.clone());
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
 }
 
 /// The Converse response body.
@@ -49,6 +95,9 @@ pub fn response(reply: &Reply) -> Value {
     });
     if let Some(trace) = &reply.trace {
         body["trace"] = trace.clone();
+    }
+    if let Some(fields) = additional_fields(reply) {
+        body["additionalModelResponseFields"] = fields;
     }
     body
 }
@@ -135,12 +184,11 @@ pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
         );
         index += 1;
     }
-    push(
-        reply,
-        "messageStop",
-        json!({"stopReason": plan.stop_reason.converse()}),
-        0,
-    );
+    let mut stop = json!({"stopReason": plan.stop_reason.converse()});
+    if let Some(fields) = additional_fields(reply) {
+        stop["additionalModelResponseFields"] = fields;
+    }
+    push(reply, "messageStop", stop, 0);
     let usage = usage(reply);
     let latency = reply.latency_ms;
     let mut metadata = json!({"usage": usage, "metrics": {"latencyMs": latency}});

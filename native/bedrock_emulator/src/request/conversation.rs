@@ -109,6 +109,8 @@ pub struct Conversation {
     /// Structured output: the JSON schema the answer must follow (Converse
     /// `outputConfig.textFormat`, Anthropic `output_config.format`, type `json_schema`).
     pub output_schema: Option<serde_json::Value>,
+    /// Converse `additionalModelResponseFieldPaths`: JSON Pointers, checked.
+    pub response_field_paths: Vec<String>,
 }
 
 /// A request's `guardrailConfig`, its values checked against Bedrock's constraints.

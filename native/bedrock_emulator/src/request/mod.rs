@@ -325,6 +325,7 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .map(guardrail_request)
             .transpose()?,
         output_schema: converse_output_schema(root.get("outputConfig"))?,
+        response_field_paths: response_field_paths(root.get("additionalModelResponseFieldPaths"))?,
     };
     validation::validate(&conv)?;
     Ok(conv)
@@ -349,6 +350,31 @@ fn converse_output_schema(config: Option<&Value>) -> Result<Option<Value>, AwsEr
             "outputConfig.textFormat.structure.jsonSchema.schema",
         )),
     }
+}
+
+/// `additionalModelResponseFieldPaths`: the service model documents that Converse "reject[s]
+/// an empty JSON Pointer or incorrectly structured JSON Pointer with a 400 error code" (RFC
+/// 6901: `/`-prefixed segments, `~` only as `~0` / `~1`); the message is the emulator's.
+fn response_field_paths(paths: Option<&Value>) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    for (i, p) in paths
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let p = p.as_str().unwrap_or_default();
+        let escapes_ok = p
+            .match_indices('~')
+            .all(|(at, _)| matches!(p.as_bytes().get(at + 1), Some(b'0' | b'1')));
+        if !p.starts_with('/') || !escapes_ok {
+            return Err(AwsError::validation(format!(
+                "The JSON Pointer '{p}' at additionalModelResponseFieldPaths.{i} is not valid. Use a JSON Pointer (RFC 6901) such as /stop_sequence and try again."
+            )));
+        }
+        out.push(p.to_string());
+    }
+    Ok(out)
 }
 
 /// Anthropic structured output: `output_config.format` `{type: "json_schema", schema: {...}}`.
@@ -846,6 +872,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         cache_items: items,
         guardrail: None,
         output_schema: anthropic_output_schema(root.get("output_config")),
+        response_field_paths: Vec::new(),
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {

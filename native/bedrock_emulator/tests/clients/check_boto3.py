@@ -173,6 +173,17 @@ def conversation_features(emu, c):
     out = c.converse(modelId=HAIKU, messages=msgs, inferenceConfig={"stopSequences": ["6 p.m."]})
     check(out["stopReason"] == "stop_sequence" and out["output"]["message"]["content"][0]["text"]
           == "We open at 9:00 a.m. sharp. We close at ", "stopSequences cut the reply: stop_sequence")
+    paths = ["/stop_sequence", "/usage/output_tokens"]
+    out = c.converse(modelId=HAIKU, messages=msgs, inferenceConfig={"stopSequences": ["6 p.m."]},
+                     additionalModelResponseFieldPaths=paths)
+    check(out["additionalModelResponseFields"] == {"stop_sequence": "6 p.m.",
+                                                   "usage": {"output_tokens": out["usage"]["outputTokens"]}},
+          f"additionalModelResponseFieldPaths: {out['additionalModelResponseFields']}")
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs, inferenceConfig={"stopSequences": ["6 p.m."]},
+                                    additionalModelResponseFieldPaths=paths)["stream"])
+    stop = [e["messageStop"] for e in events if "messageStop" in e][0]
+    check(stop["stopReason"] == "stop_sequence" and stop["additionalModelResponseFields"]["stop_sequence"] == "6 p.m.",
+          "converse_stream messageStop carries additionalModelResponseFields")
     out = c.converse(modelId=HAIKU, messages=msgs, inferenceConfig={"maxTokens": 3})
     check(out["stopReason"] == "max_tokens" and out["usage"]["outputTokens"] == 3, "maxTokens 3: max_tokens")
     events = list(c.converse_stream(modelId=HAIKU, messages=msgs, system=system)["stream"])

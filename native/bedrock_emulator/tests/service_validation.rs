@@ -163,6 +163,24 @@ fn invoke_headers_and_count_tokens_input() {
     );
     let r = post(&url, &path, &[("x-amzn-bedrock-trace", "ENABLED")], body);
     assert_eq!(r.status, 200, "{}", r.body);
+    // Guardrail headers must name one that exists (this instance has none).
+    let r = post(
+        &url,
+        &path,
+        &[
+            ("x-amzn-bedrock-guardrailidentifier", "gr7abc"),
+            ("x-amzn-bedrock-guardrailversion", "1"),
+        ],
+        body,
+    );
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "ValidationException".into(),
+            "The guardrail identifier or version provided in the request does not exist.".into()
+        )
+    );
 
     let count = "/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens";
     let r = post(&url, count, &[], "{}");

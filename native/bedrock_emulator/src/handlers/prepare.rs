@@ -165,6 +165,7 @@ pub fn parse(
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
             check_body_version(&target, &req).map_err(invalid)?;
+            check_invoke_guardrail(state, headers).map_err(invalid)?;
             Ok((model_id.to_string(), target, req.conv, false))
         }
         Api::Messages => {
@@ -196,6 +197,34 @@ pub fn parse(
             let target = resolve_mantle_model(state, &model_id)?;
             Ok((model_id, target, req.conv, req.stream))
         }
+    }
+}
+
+/// InvokeModel's guardrail headers must name a guardrail and version that exist, as
+/// Converse's `guardrailConfig` must (the emulator applies guardrails on Converse only).
+fn check_invoke_guardrail(state: &State, headers: &RequestHeaders) -> Result<(), AwsError> {
+    let Some(identifier) = headers
+        .get("x-amzn-bedrock-guardrailidentifier")
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(());
+    };
+    let version = headers
+        .get("x-amzn-bedrock-guardrailversion")
+        .unwrap_or_default();
+    let id = identifier
+        .rsplit_once("guardrail/")
+        .map_or(identifier.as_str(), |(_, id)| id);
+    if state
+        .guardrails
+        .iter()
+        .any(|g| g.id == id && g.has_version(&version))
+    {
+        Ok(())
+    } else {
+        Err(AwsError::validation(
+            "The guardrail identifier or version provided in the request does not exist.",
+        ))
     }
 }
 

@@ -131,6 +131,17 @@ impl Target {
         }
     }
 
+    /// An Amazon Nova text model of the table (not Nova Sonic), whose InvokeModel body is
+    /// Converse's schema.
+    pub fn is_nova_text(&self) -> bool {
+        match self {
+            Target::Catalog { info, .. } => {
+                info.id.starts_with("amazon.nova-") && !info.id.contains("sonic")
+            }
+            Target::Other(_) => false,
+        }
+    }
+
     /// The id Anthropic reports as `model` (`claude-3-haiku-20240307`).
     pub fn anthropic_name(&self) -> String {
         match self {

@@ -158,9 +158,15 @@ pub fn parse(
             let model_id = path_model.unwrap_or_default();
             check_shape("InvokeModel", model_id, headers, body)?;
             let target = resolve_model(state, model_id)?;
+            if target.is_nova_text() {
+                // Nova's native body is Converse's (binary data as base64 strings).
+                let conv = request::parse_converse(body).map_err(invalid)?;
+                check_invoke_guardrail(state, headers).map_err(invalid)?;
+                return Ok((model_id.to_string(), target, conv, false));
+            }
             if !target.is_anthropic() {
                 return Err(invalid(AwsError::validation(format!(
-                    "The emulator implements InvokeModel for Anthropic models only; use Converse for {model_id}."
+                    "The emulator implements InvokeModel for Anthropic and Amazon Nova text models only; use Converse for {model_id}."
                 ))));
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;

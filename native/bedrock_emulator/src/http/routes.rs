@@ -407,7 +407,11 @@ async fn model_route(
         let out = if op == ModelOp::Converse {
             json_response(&rid).body(full(converse::response(reply).to_string()))
         } else {
-            let v = anthropic::response(reply);
+            let v = if reply.anthropic {
+                anthropic::response(reply)
+            } else {
+                converse::nova_invoke_response(reply)
+            };
             json_response(&rid)
                 .header(
                     "x-amzn-bedrock-invocation-latency",
@@ -438,9 +442,14 @@ async fn model_route(
             converse::stream_events(&mut prepared.reply),
             Wire::EventStream { invoke: false },
         )
-    } else {
+    } else if prepared.reply.anthropic {
         (
             anthropic::stream_events(&mut prepared.reply),
+            Wire::EventStream { invoke: true },
+        )
+    } else {
+        (
+            converse::nova_invoke_stream_events(&mut prepared.reply),
             Wire::EventStream { invoke: true },
         )
     };

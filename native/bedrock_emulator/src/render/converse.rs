@@ -2,6 +2,9 @@
 
 use serde_json::{json, Value};
 
+use base64::Engine;
+
+use crate::render::anthropic::invocation_metrics;
 use crate::render::eventstream;
 use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
@@ -104,15 +107,56 @@ pub fn response(reply: &Reply) -> Value {
 
 /// The ConverseStream events, in order.
 pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
+    event_payloads(reply)
+        .into_iter()
+        .map(|(kind, mut payload, tokens)| {
+            payload["p"] = json!(padding(&mut reply.rng));
+            Event {
+                frame: eventstream::event(kind, &payload),
+                tokens,
+            }
+        })
+        .collect()
+}
+
+/// Amazon Nova's InvokeModel response body: the Converse body (Nova's native schema is
+/// Converse's; docs.aws.amazon.com/nova/latest/nova2-userguide/request-response-schema.html).
+pub fn nova_invoke_response(reply: &Reply) -> Value {
+    response(reply)
+}
+
+/// Amazon Nova's InvokeModelWithResponseStream `chunk` events: each carries one Converse
+/// stream event as `{"<eventName>": {...}}` (the form Nova's Invoke API examples read:
+/// `chunk["contentBlockDelta"]["delta"]["text"]`); the last, `metadata`, also
+/// `amazon-bedrock-invocationMetrics`.
+pub fn nova_invoke_stream_events(reply: &mut Reply) -> Vec<Event> {
+    let payloads = event_payloads(reply);
+    let last = payloads.len().saturating_sub(1);
+    payloads
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kind, payload, tokens))| {
+            let mut inner = json!({ kind: payload });
+            if i == last {
+                inner["amazon-bedrock-invocationMetrics"] = invocation_metrics(reply);
+            }
+            let bytes = base64::engine::general_purpose::STANDARD.encode(inner.to_string());
+            let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
+            Event {
+                frame: eventstream::event("chunk", &payload),
+                tokens,
+            }
+        })
+        .collect()
+}
+
+/// The ConverseStream events as (event name, payload, output tokens it carries).
+fn event_payloads(reply: &Reply) -> Vec<(&'static str, Value, u64)> {
     let plan = reply.plan.clone();
     let size = reply.delta_chars;
     let mut events = Vec::new();
-    let mut push = |reply: &mut Reply, kind: &str, mut payload: Value, toks: u64| {
-        payload["p"] = json!(padding(&mut reply.rng));
-        events.push(Event {
-            frame: eventstream::event(kind, &payload),
-            tokens: toks,
-        });
+    let mut push = |_: &Reply, kind: &'static str, payload: Value, toks: u64| {
+        events.push((kind, payload, toks));
     };
     push(reply, "messageStart", json!({"role": "assistant"}), 0);
     let mut index = 0;

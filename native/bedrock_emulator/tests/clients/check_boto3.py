@@ -282,6 +282,17 @@ def invoke_model(c):
     metrics = chunks[-1]["amazon-bedrock-invocationMetrics"]
     check("city" in json.loads(partial) and metrics["outputTokenCount"] > 0,
           "invoke stream: input_json_delta and invocation metrics")
+    nova = {"schemaVersion": "messages-v1", "messages": [{"role": "user", "content": [{"text": "Weather in Paris?"}]}],
+            "toolConfig": {"tools": [WEATHER_TOOL], "toolChoice": {"any": {}}}, "inferenceConfig": {"maxTokens": 200}}
+    out = json.loads(c.invoke_model(modelId="us.amazon.nova-micro-v1:0", body=json.dumps(nova))["body"].read())
+    use = out["output"]["message"]["content"][0]["toolUse"]
+    check(out["stopReason"] == "tool_use" and use["name"] == "get_weather" and use["input"]["city"] == "Paris",
+          "invoke_model on Nova Micro: native (Converse-schema) body and reply")
+    chunks = [json.loads(ch["chunk"]["bytes"]) for ch in
+              c.invoke_model_with_response_stream(modelId="us.amazon.nova-micro-v1:0", body=json.dumps(nova))["body"]]
+    check("messageStart" in chunks[0] and "metadata" in chunks[-1]
+          and chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] > 0,
+          "invoke stream on Nova: one Converse event per chunk, metrics on the last")
     status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
     check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
           "invoke_model missing keys: " + msg)

@@ -85,6 +85,14 @@ def main():
         round_trip(invoke, "ChatBedrock")
         structured(invoke, "ChatBedrock", ["function_calling"])
 
+        # Amazon Nova through InvokeModel (its native body is Converse's schema).
+        nova = ChatBedrock(model_id="us.amazon.nova-lite-v1:0", client=rt, region_name="us-east-1",
+                           model_kwargs={"max_tokens": 200})
+        r = nova.invoke(ask)
+        streamed = "".join(c.text for c in nova.stream(ask))
+        check(r.text == ANSWER and streamed == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on Nova Lite: invoke and stream")
+
         emu.admin("faults", "error=ThrottlingException")
         # ChatBedrock logs the error with its traceback before re-raising it; the check reads it.
         logging.getLogger("langchain_aws").setLevel(logging.CRITICAL)

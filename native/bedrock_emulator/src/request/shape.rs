@@ -537,6 +537,45 @@ mod tests {
     }
 
     #[test]
+    fn any_json_anywhere_is_an_answer_not_a_panic() {
+        let values = [
+            json!(null),
+            json!(true),
+            json!(-1),
+            json!(1.5),
+            json!(""),
+            json!("x"),
+            json!([]),
+            json!({}),
+            json!([{}, [], "s", 0]),
+            json!({"text": {}, "toolUse": [], "json": 1}),
+        ];
+        let holes: [fn(Value) -> Value; 8] = [
+            |v| json!({"messages": v}),
+            |v| json!({"messages": [v]}),
+            |v| json!({"messages": [{"role": "user", "content": [v]}]}),
+            |v| json!({"messages": [{"role": "user", "content": [{"toolResult": {"toolUseId": "a", "content": [v]}}]}]}),
+            |v| json!({"toolConfig": {"tools": [{"toolSpec": v}], "toolChoice": v}}),
+            |v| json!({"inferenceConfig": v, "system": [v], "requestMetadata": v}),
+            |v| json!({"guardrailConfig": v, "additionalModelResponseFieldPaths": [v], "promptVariables": {"k": v}}),
+            |v| json!({"outputConfig": {"textFormat": v}, "performanceConfig": v, "serviceTier": v}),
+        ];
+        for hole in holes {
+            for v in &values {
+                let body = hole(v.clone());
+                if let Err(e) = converse(body.clone()) {
+                    assert_eq!(e.status, 400, "{body}");
+                    assert!(
+                        ["ValidationException", "SerializationException"]
+                            .contains(&e.error_type.as_str()),
+                        "{body}: {e:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn uri_labels_and_headers() {
         let header = |name: &str| (name == "X-Amzn-Bedrock-Trace").then(|| "LOUD".to_string());
         let http = HttpParts {

@@ -279,3 +279,31 @@ fn additional_model_response_fields_follow_the_pointers() {
         "{message}"
     );
 }
+
+#[test]
+fn max_tokens_above_the_model_limit_is_rejected() {
+    let (_emu, url) = emulator();
+    let text = "The maximum tokens you requested exceeds the model limit of 64000. Try again with a maximum tokens value that is lower than 64000.";
+    let converse = |n: u64| {
+        post(
+            &url,
+            &format!("/model/{HAIKU}/converse"),
+            &[],
+            &format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"Hi"}}]}}],"inferenceConfig":{{"maxTokens":{n}}}}}"#
+            ),
+        )
+    };
+    assert_eq!(converse(64000).status, 200);
+    assert_eq!(
+        error(&converse(64001)),
+        (400, "ValidationException".into(), text.into())
+    );
+    let r = post(
+        &url,
+        &format!("/model/{HAIKU}/invoke"),
+        &[],
+        r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":100000,"messages":[{"role":"user","content":"Hi"}]}"#,
+    );
+    assert_eq!(error(&r), (400, "ValidationException".into(), text.into()));
+}

@@ -63,6 +63,9 @@ pub struct ModelInfo {
     pub prefill: bool,
     pub sampling: Sampling,
     pub cache_min_tokens: Option<u64>,
+    /// The most output tokens a request may ask for (`max_tokens` / `maxTokens`).
+    #[serde(default)]
+    pub max_output_tokens: Option<u64>,
     pub count_tokens: bool,
     pub verified: bool,
 }

@@ -290,6 +290,22 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
     let Some(info) = target.info() else {
         return Ok(());
     };
+    // Bedrock's text for a max_tokens above the model's output limit (as users quote it:
+    // github.com/sigoden/aichat/pull/813, github.com/charmbracelet/crush/issues/946);
+    // bedrock-mantle is Anthropic's API and answers with Anthropic's text.
+    if let Some(limit) = info.max_output_tokens.filter(|l| conv.max_tokens > *l) {
+        return Err(AwsError::validation(if api == Api::Mantle {
+            format!(
+                "max_tokens: {} > {limit}, which is the maximum allowed number of output tokens for {}",
+                conv.max_tokens,
+                target.anthropic_name()
+            )
+        } else {
+            format!(
+                "The maximum tokens you requested exceeds the model limit of {limit}. Try again with a maximum tokens value that is lower than {limit}."
+            )
+        }));
+    }
     // Bedrock's own texts for these rules, the same on every API.
     let prefix = "";
     match info.sampling {

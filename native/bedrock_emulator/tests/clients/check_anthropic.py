@@ -64,6 +64,19 @@ def main():
         except anthropic.BadRequestError as e:
             check("thinking.type.enabled" in str(e), "budget thinking on Opus 4.7 rejected")
 
+        for client, text in [
+                (mantle, "max_tokens: 200000 > 128000, which is the maximum allowed number of output tokens for "
+                         "claude-opus-4-7"),
+                (bedrock, "The maximum tokens you requested exceeds the model limit of 128000. Try again with a "
+                          "maximum tokens value that is lower than 128000.")]:
+            model = "anthropic.claude-opus-4-7" if client is mantle else "global.anthropic.claude-opus-4-7"
+            try:
+                # (an explicit timeout: the SDK refuses a non-streaming call this long otherwise)
+                client.with_options(timeout=30).messages.create(model=model, max_tokens=200000, messages=MSGS)
+                raise AssertionError("max_tokens above the model limit accepted")
+            except anthropic.BadRequestError as e:
+                check(text in str(e), "max_tokens over the limit: " + text[:50])
+
         sig = AnthropicBedrockMantle(aws_access_key=ACCESS_KEY_ID, aws_secret_key=SECRET_ACCESS_KEY,
                                      aws_region="us-east-1", base_url=emu.url + "/anthropic", max_retries=0)
         m = sig.messages.create(model="anthropic.claude-haiku-4-5", max_tokens=100, messages=MSGS)

@@ -51,6 +51,8 @@ struct Shape {
     values: Option<Vec<String>>,
     #[serde(default)]
     sensitive: bool,
+    #[serde(default)]
+    union: bool,
     payload: Option<String>,
 }
 
@@ -192,6 +194,9 @@ impl Walker {
                 let Some(obj) = v.as_object() else {
                     return Err(wrong_type(v, "a Structure"));
                 };
+                if shape.union {
+                    check_union(shape, shape_name, obj, path)?;
+                }
                 for m in &shape.members {
                     let child = obj.get(&m[0]).filter(|x| !x.is_null());
                     self.member(
@@ -362,6 +367,40 @@ impl Walker {
         }
         out
     }
+}
+
+/// A union takes exactly one member, a known one: Smithy's restJson1 servers answer several
+/// members, none (`{}` or only nulls) or an unknown one with `400 SerializationException`
+/// (smithy's malformed-request protocol tests, `RestJsonMalformedUnion*`).
+fn check_union(
+    shape: &Shape,
+    shape_name: &str,
+    obj: &serde_json::Map<String, Value>,
+    path: &str,
+) -> Result<(), AwsError> {
+    let set: Vec<&String> = obj
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k)
+        .collect();
+    let problem = match set.as_slice() {
+        [] => "has no member set".to_string(),
+        [one] if shape.members.iter().any(|m| &m[0] == *one) => return Ok(()),
+        [one] => format!("has an unknown member '{one}'"),
+        many => format!(
+            "has {} members set ({}); exactly one is allowed",
+            many.len(),
+            many.iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(AwsError::new(
+        400,
+        "SerializationException",
+        format!("The union {shape_name} at '{path}' {problem}."),
+    ))
 }
 
 fn length_failures(shape: &Shape, len: usize) -> Vec<String> {
@@ -572,6 +611,31 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn unions_take_exactly_one_known_member() {
+        let block = |b: Value| json!({"messages": [{"role": "user", "content": [b]}]});
+        converse(block(json!({"text": "Hi"}))).unwrap();
+        converse(block(json!({"text": "Hi", "image": null}))).unwrap();
+        for (b, problem) in [
+            (
+                json!({"text": "Hi", "cachePoint": {"type": "default"}}),
+                "has 2 members set (cachePoint, text); exactly one is allowed",
+            ),
+            (json!({}), "has no member set"),
+            (json!({"text": null}), "has no member set"),
+            (json!({"type": "text"}), "has an unknown member 'type'"),
+        ] {
+            let err = converse(block(b)).unwrap_err();
+            assert_eq!(err.error_type, "SerializationException");
+            assert_eq!(
+                err.message,
+                format!(
+                    "The union ContentBlock at 'messages.1.member.content.1.member' {problem}."
+                )
+            );
         }
     }
 

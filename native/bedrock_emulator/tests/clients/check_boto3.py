@@ -373,6 +373,9 @@ def server_side_validation(emu):
          None),
         (dict(messages=ok, inferenceConfig={"maxTokens": "ten"}), "SerializationException",
          "STRING_VALUE can not be converted to an Integer"),
+        (dict(messages=[{"role": "user", "content": [{"text": "Hi", "cachePoint": {"type": "default"}}]}]),
+         "SerializationException", "The union ContentBlock at 'messages.1.member.content.1.member' has 2 members "
+         "set (cachePoint, text); exactly one is allowed."),
     ]
     for kwargs, code, message in cases:
         _, got_code, got = error(lambda: raw.converse(modelId=HAIKU, **kwargs))

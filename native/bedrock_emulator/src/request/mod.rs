@@ -589,6 +589,96 @@ pub struct AnthropicRequest {
     pub anthropic_version: Option<String>,
 }
 
+/// JSON types of the Messages body's top-level keys: (key, JSON-schema type as Bedrock's
+/// validator names it, Anthropic's (pydantic) message). `system` (string or list) and the
+/// nested members are left to the parser.
+const ANTHROPIC_TYPES: &[(&str, &str, &str)] = &[
+    (
+        "anthropic_version",
+        "String",
+        "Input should be a valid string",
+    ),
+    ("max_tokens", "Integer", "Input should be a valid integer"),
+    ("messages", "JSONArray", "Input should be a valid list"),
+    ("temperature", "Number", "Input should be a valid number"),
+    ("top_p", "Number", "Input should be a valid number"),
+    ("top_k", "Integer", "Input should be a valid integer"),
+    (
+        "stop_sequences",
+        "JSONArray",
+        "Input should be a valid list",
+    ),
+    ("tools", "JSONArray", "Input should be a valid list"),
+    (
+        "tool_choice",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "thinking",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "metadata",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "output_config",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "anthropic_beta",
+        "JSONArray",
+        "Input should be a valid list",
+    ),
+    ("stream", "Boolean", "Input should be a valid boolean"),
+];
+
+/// The JSON-schema name of a value's type, as in "expected type: Integer, found: String".
+fn json_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "Null",
+        Value::Bool(_) => "Boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "Integer",
+        Value::Number(_) => "BigDecimal",
+        Value::String(_) => "String",
+        Value::Array(_) => "JSONArray",
+        Value::Object(_) => "JSONObject",
+    }
+}
+
+/// Top-level values of the wrong JSON type: Bedrock's JSON-schema text on InvokeModel
+/// ("#/max_tokens: expected type: Integer, found: String"), Anthropic's elsewhere.
+fn check_anthropic_types(
+    root: &serde_json::Map<String, Value>,
+    dialect: Dialect,
+) -> Result<(), AwsError> {
+    for (key, expected, pydantic) in ANTHROPIC_TYPES {
+        let Some(v) = root.get(*key) else { continue };
+        let found = json_type_name(v);
+        // Anthropic's validation is lax for scalars (pydantic coerces "10" to 10 and "true"
+        // to true); only Bedrock's JSON schema (InvokeModel) is strict there.
+        let lax_scalar =
+            dialect != Dialect::Invoke && matches!(*expected, "Integer" | "Number" | "Boolean");
+        let ok = lax_scalar
+            || match *expected {
+                "Number" => v.is_number(),
+                other => found == other,
+            };
+        if !ok {
+            return Err(anthropic_error(
+                dialect,
+                format!("Malformed input request: #/{key}: expected type: {expected}, found: {found}, please reformat your input and try again."),
+                format!("{key}: {pydantic}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn anthropic_error(dialect: Dialect, invoke: String, messages: String) -> AwsError {
     AwsError::validation(if dialect == Dialect::Invoke {
         invoke
@@ -647,6 +737,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
             format!("{key}: Extra inputs are not permitted"),
         ));
     }
+    check_anthropic_types(&root, dialect)?;
     if dialect != Dialect::Invoke {
         required(&root, "model", dialect)?;
     }
@@ -795,6 +886,8 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         });
         let mut blocks = Vec::new();
         let content: Vec<Value> = match m.get("content") {
+            // An empty string is no content, as an empty list is.
+            Some(Value::String(s)) if s.is_empty() => Vec::new(),
             Some(Value::String(s)) => vec![serde_json::json!({"type": "text", "text": s})],
             Some(Value::Array(a)) => a.clone(),
             _ => Vec::new(),
@@ -944,5 +1037,61 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.message, "The format of the value at messages.2.content.0.toolResult.content.1.json is invalid. Provide a json object for the field and try again.");
+    }
+
+    #[test]
+    fn anthropic_bodies_of_the_wrong_type() {
+        let body = |patch: &str| {
+            format!(
+                r#"{{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{{"role":"user","content":"hi"}}],{patch}}}"#
+            )
+        };
+        for (patch, invoke, messages) in [
+            (
+                r#""max_tokens":"10""#,
+                "#/max_tokens: expected type: Integer, found: String",
+                "max_tokens: Input should be a valid integer",
+            ),
+            (
+                r#""max_tokens":1.5"#,
+                "#/max_tokens: expected type: Integer, found: BigDecimal",
+                "max_tokens: Input should be a valid integer",
+            ),
+            (
+                r#""messages":{}"#,
+                "#/messages: expected type: JSONArray, found: JSONObject",
+                "messages: Input should be a valid list",
+            ),
+            (
+                r#""stop_sequences":"x""#,
+                "#/stop_sequences: expected type: JSONArray, found: String",
+                "stop_sequences: Input should be a valid list",
+            ),
+            (
+                r#""temperature":"hot""#,
+                "#/temperature: expected type: Number, found: String",
+                "temperature: Input should be a valid number",
+            ),
+        ] {
+            let b = body(patch);
+            let err = parse_anthropic_as(b.as_bytes(), Dialect::Invoke).unwrap_err();
+            assert_eq!(
+                err.message,
+                format!(
+                    "Malformed input request: {invoke}, please reformat your input and try again."
+                )
+            );
+            // Anthropic's lax scalars: only container types are checked there.
+            if messages.contains("valid list") {
+                let b = format!(r#"{{"model":"m",{}"#, &body(patch)[1..]);
+                let err = parse_anthropic_as(b.as_bytes(), Dialect::Messages).unwrap_err();
+                assert_eq!(err.message, messages, "{b}");
+            }
+        }
+        let b = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"user","content":""}]}"#;
+        let err = parse_anthropic_as(b.as_bytes(), Dialect::Invoke).unwrap_err();
+        assert!(err
+            .message
+            .contains("all messages must have non-empty content"));
     }
 }

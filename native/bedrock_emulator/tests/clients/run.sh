@@ -19,7 +19,7 @@ skip() {
 }
 
 reqs="$here/requirements.txt"
-hash="$(sha256sum "$reqs" | cut -c1-12)"
+hash="$({ sha256sum "$reqs" 2>/dev/null || shasum -a 256 "$reqs"; } | cut -c1-12)"
 venv="${AYBIZA_CLIENTS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/aybiza_bedrock/clients-$hash}"
 if [ ! -f "$venv/.complete" ]; then
   command -v python3 >/dev/null 2>&1 || skip "no python3"

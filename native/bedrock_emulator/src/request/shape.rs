@@ -10,11 +10,12 @@
 //!   joined by "; ". PATH names members as the model does, list items as `list.N.member`
 //!   (1-based); a missing required member is "Value null at ..."; a value under a
 //!   `sensitive` shape is not shown ("Value at 'PATH' ...").
-//! - a value of the wrong JSON type: `400 SerializationException` (the emulator's wording,
-//!   after Coral's JSON codec: "STRING_VALUE can not be converted to an Integer", "Start of
-//!   list found where not expected"), before any constraint is looked at.
-//! - unknown members are ignored, as JSON protocols require of servers (forward compatibility);
-//!   JSON `null` is an absent member.
+//! - a value of the wrong JSON type, or a union with no, several or an unknown member set:
+//!   `400 SerializationException`, before any constraint is looked at (the code Smithy's
+//!   restJson1 malformed-request protocol tests require; the texts are the emulator's, after
+//!   Coral's JSON codec: "STRING_VALUE can not be converted to an Integer").
+//! - unknown members of a structure are ignored (forward compatibility); JSON `null` is an
+//!   absent member.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -202,6 +202,23 @@ fn invoke_headers_and_count_tokens_input() {
         error(&r).2,
         "1 validation error detected: Value '[]' at 'input.converse.toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1"
     );
+    // Members ConverseTokensRequest does not have are ignored, whatever their values.
+    let count_of = |extra: &str| {
+        let r = post(
+            &url,
+            count,
+            &[],
+            &format!(
+                r#"{{"input":{{"converse":{{"messages":[{{"role":"user","content":[{{"text":"Hi there"}}]}}]{extra}}}}}}}"#
+            ),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["inputTokens"].as_u64().unwrap()
+    };
+    assert_eq!(
+        count_of(r#","inferenceConfig":{"maxTokens":0,"temperature":5}"#),
+        count_of("")
+    );
 }
 
 #[test]

@@ -65,7 +65,18 @@ fn count_runtime(
         ))
     })?;
     let conv = if let Some(c) = input.get("converse") {
-        let bytes = serde_json::to_vec(c).unwrap_or_default();
+        // ConverseTokensRequest has only these members; Bedrock ignores the others
+        // (`inferenceConfig`, `guardrailConfig`...), so they are not parsed (nor checked).
+        let mut c = c.clone();
+        if let Some(o) = c.as_object_mut() {
+            o.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "messages" | "system" | "toolConfig" | "additionalModelRequestFields"
+                )
+            });
+        }
+        let bytes = serde_json::to_vec(&c).unwrap_or_default();
         request::parse_converse(&bytes).map_err(invalid)?
     } else if let Some(i) = input.get("invokeModel") {
         let b64 = i.get("body").and_then(Value::as_str).unwrap_or("");

@@ -324,3 +324,27 @@ fn max_tokens_above_the_model_limit_is_rejected() {
     );
     assert_eq!(error(&r), (400, "ValidationException".into(), text.into()));
 }
+
+#[test]
+fn each_operation_has_its_own_constraints() {
+    let (_emu, url) = emulator();
+    let body = r#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],
+        "guardrailConfig":{"guardrailIdentifier":"gr7abc","guardrailVersion":"1","streamProcessingMode":"fast"}}"#;
+    // ConverseStream's GuardrailStreamConfiguration has streamProcessingMode...
+    let r = post(&url, &format!("/model/{HAIKU}/converse-stream"), &[], body);
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "ValidationException".into(),
+            "1 validation error detected: Value 'fast' at 'guardrailConfig.streamProcessingMode' failed to satisfy constraint: Member must satisfy enum value set: [sync, async]".into()
+        )
+    );
+    // ...Converse's GuardrailConfiguration has not: the member is ignored there (and this
+    // instance has no guardrail gr7abc).
+    let r = post(&url, &format!("/model/{HAIKU}/converse"), &[], body);
+    assert_eq!(
+        error(&r).2,
+        "The guardrail identifier or version provided in the request does not exist."
+    );
+}

@@ -116,8 +116,8 @@ fn resolve_mantle_model(state: &State, model_id: &str) -> Result<Target, Rejecti
 }
 
 /// The service model's constraints on a bedrock-runtime operation's input (Bedrock checks
-/// them before anything else). Converse and ConverseStream share their constraints, as do
-/// InvokeModel and InvokeModelWithResponseStream; an InvokeModel body is an opaque payload.
+/// them before anything else: the routes call this before [`prepare`]). An InvokeModel
+/// body is an opaque payload.
 pub fn check_shape(
     operation: &str,
     model_id: &str,
@@ -130,7 +130,7 @@ pub fn check_shape(
         header: &header,
     };
     let json = match operation {
-        "InvokeModel" => None,
+        "InvokeModel" | "InvokeModelWithResponseStream" => None,
         // Malformed JSON is the body parser's to report.
         _ => serde_json::from_slice::<serde_json::Value>(body).ok(),
     };
@@ -148,7 +148,6 @@ pub fn parse(
     match api {
         Api::Converse => {
             let model_id = path_model.unwrap_or_default();
-            check_shape("Converse", model_id, headers, body)?;
             let target = resolve_model(state, model_id)?;
             let conv = request::parse_converse(body).map_err(invalid)?;
             check_additional_fields(&target, body).map_err(invalid)?;
@@ -156,7 +155,6 @@ pub fn parse(
         }
         Api::Invoke => {
             let model_id = path_model.unwrap_or_default();
-            check_shape("InvokeModel", model_id, headers, body)?;
             let target = resolve_model(state, model_id)?;
             if target.is_nova_text() {
                 // Nova's native body is Converse's (binary data as base64 strings).

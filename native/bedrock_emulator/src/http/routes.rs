@@ -392,6 +392,18 @@ async fn model_route(
         _ => Api::Invoke,
     };
     let route = op.name();
+    // The service model's constraints of this very operation (ConverseStream's guardrail
+    // configuration has `streamProcessingMode`, Converse's has not).
+    let operation = match op {
+        ModelOp::Converse => "Converse",
+        ModelOp::ConverseStream => "ConverseStream",
+        ModelOp::InvokeStream => "InvokeModelWithResponseStream",
+        _ => "InvokeModel",
+    };
+    let shape_headers = handlers::RequestHeaders(headers);
+    if let Err(rejection) = handlers::check_shape(operation, model_id, &shape_headers, body) {
+        return Ok(rejected(&state, route, api, rejection, &rid));
+    }
     let mut prepared = match handlers::prepare(&state, api, Some(model_id), headers, body) {
         Ok(p) => p,
         Err(rejection) => return Ok(rejected(&state, route, api, rejection, &rid)),

@@ -403,14 +403,8 @@ fn guardrail_request(v: &Value) -> Result<GuardrailRequest, AwsError> {
             "satisfy enum value set: [enabled, disabled, enabled_full]",
         ));
     }
+    // Its enum is checked by `shape` on ConverseStream; Converse has no such member.
     let stream_processing_mode = field("streamProcessingMode").unwrap_or_else(|| "sync".into());
-    if !["sync", "async"].contains(&stream_processing_mode.as_str()) {
-        return Err(validation_constraint(
-            &stream_processing_mode,
-            "guardrailConfig.streamProcessingMode",
-            "satisfy enum value set: [sync, async]",
-        ));
-    }
     Ok(GuardrailRequest {
         identifier,
         version,

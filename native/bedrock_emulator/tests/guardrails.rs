@@ -93,8 +93,8 @@ async fn unknown_guardrails_are_rejected() {
     for (id, version, text) in [
         ("nope", "1", "The guardrail identifier or version provided in the request does not exist."),
         ("gr7abc", "3", "The guardrail identifier or version provided in the request does not exist."),
-        ("Bad_Id", "1", "1 validation error detected: Value 'Bad_Id' at 'guardrailConfig.guardrailIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))"),
-        ("gr7abc", "v1", "1 validation error detected: Value 'v1' at 'guardrailConfig.guardrailVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: (([1-9][0-9]{0,7})|(DRAFT))"),
+        ("Bad_Id", "1", "1 validation error detected: Value 'Bad_Id' at 'guardrailConfig.guardrailIdentifier' failed to satisfy constraint: Member must satisfy regular expression pattern: (|([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))"),
+        ("gr7abc", "v1", "1 validation error detected: Value 'v1' at 'guardrailConfig.guardrailVersion' failed to satisfy constraint: Member must satisfy regular expression pattern: (|([1-9][0-9]{0,7})|(DRAFT))"),
     ] {
         let err = c
             .converse()

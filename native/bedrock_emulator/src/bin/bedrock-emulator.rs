@@ -1,6 +1,17 @@
 //! `bedrock-emulator`: runs the local Bedrock Runtime emulator until killed.
 
+use std::io::Write;
 use std::process::ExitCode;
+
+/// One line to stdout; a reader that went away (a closed pipe) does not stop the server,
+/// where `println!` would panic.
+fn say(line: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let _ = out
+        .write_fmt(line)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+}
 
 use bedrock_emulator::{parse_faults, parse_pacing, rules_from_json, Emulator, EmulatorConfig};
 
@@ -131,9 +142,9 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match Emulator::start(config).await {
             Ok(emulator) => {
-                println!("listening on {}", emulator.url());
+                say(format_args!("listening on {}", emulator.url()));
                 if let Some(tls) = emulator.tls_url() {
-                    println!("tls listening on {tls}");
+                    say(format_args!("tls listening on {tls}"));
                 }
                 if let (Some(path), Some(pem)) = (&ca_out, emulator.ca_pem()) {
                     if let Err(e) = std::fs::write(path, pem) {
@@ -142,10 +153,10 @@ fn main() -> ExitCode {
                     }
                 }
                 let t = emulator.temporary_credentials();
-                println!(
+                say(format_args!(
                     "temporary credentials: {} {} {}",
                     t.access_key_id, t.secret_access_key, t.session_token
-                );
+                ));
                 let _ = tokio::signal::ctrl_c().await;
                 emulator.shutdown().await;
                 ExitCode::SUCCESS

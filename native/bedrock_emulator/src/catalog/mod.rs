@@ -63,6 +63,9 @@ pub struct ModelInfo {
     pub prefill: bool,
     pub sampling: Sampling,
     pub cache_min_tokens: Option<u64>,
+    /// The most output tokens a request may ask for (`max_tokens` / `maxTokens`).
+    #[serde(default)]
+    pub max_output_tokens: Option<u64>,
     pub count_tokens: bool,
     pub verified: bool,
     /// Set for speech-to-speech models (Nova Sonic): served on the bidirectional stream only.
@@ -142,6 +145,17 @@ impl Target {
         match self {
             Target::Catalog { info, .. } => info.provider == "anthropic",
             Target::Other(id) => id.starts_with("anthropic.") || id.starts_with("arn:"),
+        }
+    }
+
+    /// An Amazon Nova text model of the table (not Nova Sonic), whose InvokeModel body is
+    /// Converse's schema.
+    pub fn is_nova_text(&self) -> bool {
+        match self {
+            Target::Catalog { info, .. } => {
+                info.id.starts_with("amazon.nova-") && !info.id.contains("sonic")
+            }
+            Target::Other(_) => false,
         }
     }
 

@@ -33,12 +33,18 @@ pub fn count(
     body: &[u8],
 ) -> Result<u64, Rejection> {
     match path_model {
-        Some(model_id) => count_runtime(state, model_id, body),
+        Some(model_id) => count_runtime(state, model_id, headers, body),
         None => count_messages(state, api, headers, body),
     }
 }
 
-fn count_runtime(state: &State, model_id: &str, body: &[u8]) -> Result<u64, Rejection> {
+fn count_runtime(
+    state: &State,
+    model_id: &str,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<u64, Rejection> {
+    handlers::check_shape("CountTokens", model_id, &RequestHeaders(headers), body)?;
     let target = models_target(state, model_id)?;
     match &target {
         Target::Catalog { info, via_profile } => {
@@ -59,7 +65,18 @@ fn count_runtime(state: &State, model_id: &str, body: &[u8]) -> Result<u64, Reje
         ))
     })?;
     let conv = if let Some(c) = input.get("converse") {
-        let bytes = serde_json::to_vec(c).unwrap_or_default();
+        // ConverseTokensRequest has only these members; Bedrock ignores the others
+        // (`inferenceConfig`, `guardrailConfig`...), so they are not parsed (nor checked).
+        let mut c = c.clone();
+        if let Some(o) = c.as_object_mut() {
+            o.retain(|k, _| {
+                matches!(
+                    k.as_str(),
+                    "messages" | "system" | "toolConfig" | "additionalModelRequestFields"
+                )
+            });
+        }
+        let bytes = serde_json::to_vec(&c).unwrap_or_default();
         request::parse_converse(&bytes).map_err(invalid)?
     } else if let Some(i) = input.get("invokeModel") {
         let b64 = i.get("body").and_then(Value::as_str).unwrap_or("");

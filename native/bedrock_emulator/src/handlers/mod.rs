@@ -6,4 +6,6 @@ pub mod count_tokens;
 pub mod prepare;
 pub mod sonic;
 
-pub use prepare::{prepare, Api, Prepared, Rejection, FAULT_HEADER, PACING_HEADER};
+pub use prepare::{
+    check_shape, prepare, Api, Prepared, Rejection, RequestHeaders, FAULT_HEADER, PACING_HEADER,
+};

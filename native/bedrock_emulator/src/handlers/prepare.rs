@@ -115,6 +115,28 @@ fn resolve_mantle_model(state: &State, model_id: &str) -> Result<Target, Rejecti
     ))
 }
 
+/// The service model's constraints on a bedrock-runtime operation's input (Bedrock checks
+/// them before anything else: the routes call this before [`prepare`]). An InvokeModel
+/// body is an opaque payload.
+pub fn check_shape(
+    operation: &str,
+    model_id: &str,
+    headers: &RequestHeaders,
+    body: &[u8],
+) -> Result<(), Rejection> {
+    let header = |name: &str| headers.get(name);
+    let http = request::shape::HttpParts {
+        labels: &[("modelId", model_id)],
+        header: &header,
+    };
+    let json = match operation {
+        "InvokeModel" | "InvokeModelWithResponseStream" => None,
+        // Malformed JSON is the body parser's to report.
+        _ => serde_json::from_slice::<serde_json::Value>(body).ok(),
+    };
+    request::shape::check_operation(operation, &http, json.as_ref()).map_err(invalid)
+}
+
 /// Parses the body for `api` and the model: from the path (`path_model`) or the body.
 pub fn parse(
     state: &State,
@@ -134,13 +156,20 @@ pub fn parse(
         Api::Invoke => {
             let model_id = path_model.unwrap_or_default();
             let target = resolve_model(state, model_id)?;
+            if target.is_nova_text() {
+                // Nova's native body is Converse's (binary data as base64 strings).
+                let conv = request::parse_converse(body).map_err(invalid)?;
+                check_invoke_guardrail(state, headers).map_err(invalid)?;
+                return Ok((model_id.to_string(), target, conv, false));
+            }
             if !target.is_anthropic() {
                 return Err(invalid(AwsError::validation(format!(
-                    "The emulator implements InvokeModel for Anthropic models only; use Converse for {model_id}."
+                    "The emulator implements InvokeModel for Anthropic and Amazon Nova text models only; use Converse for {model_id}."
                 ))));
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
             check_body_version(&target, &req).map_err(invalid)?;
+            check_invoke_guardrail(state, headers).map_err(invalid)?;
             Ok((model_id.to_string(), target, req.conv, false))
         }
         Api::Messages => {
@@ -172,6 +201,34 @@ pub fn parse(
             let target = resolve_mantle_model(state, &model_id)?;
             Ok((model_id, target, req.conv, req.stream))
         }
+    }
+}
+
+/// InvokeModel's guardrail headers must name a guardrail and version that exist, as
+/// Converse's `guardrailConfig` must (the emulator applies guardrails on Converse only).
+fn check_invoke_guardrail(state: &State, headers: &RequestHeaders) -> Result<(), AwsError> {
+    let Some(identifier) = headers
+        .get("x-amzn-bedrock-guardrailidentifier")
+        .filter(|s| !s.is_empty())
+    else {
+        return Ok(());
+    };
+    let version = headers
+        .get("x-amzn-bedrock-guardrailversion")
+        .unwrap_or_default();
+    let id = identifier
+        .rsplit_once("guardrail/")
+        .map_or(identifier.as_str(), |(_, id)| id);
+    if state
+        .guardrails
+        .iter()
+        .any(|g| g.id == id && g.has_version(&version))
+    {
+        Ok(())
+    } else {
+        Err(AwsError::validation(
+            "The guardrail identifier or version provided in the request does not exist.",
+        ))
     }
 }
 
@@ -231,6 +288,22 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
     let Some(info) = target.info() else {
         return Ok(());
     };
+    // Bedrock's text for a max_tokens above the model's output limit (as users quote it:
+    // github.com/sigoden/aichat/pull/813, github.com/charmbracelet/crush/issues/946);
+    // bedrock-mantle is Anthropic's API and answers with Anthropic's text.
+    if let Some(limit) = info.max_output_tokens.filter(|l| conv.max_tokens > *l) {
+        return Err(AwsError::validation(if api == Api::Mantle {
+            format!(
+                "max_tokens: {} > {limit}, which is the maximum allowed number of output tokens for {}",
+                conv.max_tokens,
+                target.anthropic_name()
+            )
+        } else {
+            format!(
+                "The maximum tokens you requested exceeds the model limit of {limit}. Try again with a maximum tokens value that is lower than {limit}."
+            )
+        }));
+    }
     // Bedrock's own texts for these rules, the same on every API.
     let prefix = "";
     match info.sampling {
@@ -479,6 +552,8 @@ pub fn prepare(
         delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
         rng,
         trace: intervention.and_then(|i| i.trace),
+        response_field_paths: conv.response_field_paths.clone(),
+        anthropic: target.is_anthropic(),
     };
     Ok(Prepared {
         reply,

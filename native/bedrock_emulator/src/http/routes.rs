@@ -392,6 +392,18 @@ async fn model_route(
         _ => Api::Invoke,
     };
     let route = op.name();
+    // The service model's constraints of this very operation (ConverseStream's guardrail
+    // configuration has `streamProcessingMode`, Converse's has not).
+    let operation = match op {
+        ModelOp::Converse => "Converse",
+        ModelOp::ConverseStream => "ConverseStream",
+        ModelOp::InvokeStream => "InvokeModelWithResponseStream",
+        _ => "InvokeModel",
+    };
+    let shape_headers = handlers::RequestHeaders(headers);
+    if let Err(rejection) = handlers::check_shape(operation, model_id, &shape_headers, body) {
+        return Ok(rejected(&state, route, api, rejection, &rid));
+    }
     let mut prepared = match handlers::prepare(&state, api, Some(model_id), headers, body) {
         Ok(p) => p,
         Err(rejection) => return Ok(rejected(&state, route, api, rejection, &rid)),
@@ -407,7 +419,11 @@ async fn model_route(
         let out = if op == ModelOp::Converse {
             json_response(&rid).body(full(converse::response(reply).to_string()))
         } else {
-            let v = anthropic::response(reply);
+            let v = if reply.anthropic {
+                anthropic::response(reply)
+            } else {
+                converse::nova_invoke_response(reply)
+            };
             json_response(&rid)
                 .header(
                     "x-amzn-bedrock-invocation-latency",
@@ -438,9 +454,14 @@ async fn model_route(
             converse::stream_events(&mut prepared.reply),
             Wire::EventStream { invoke: false },
         )
-    } else {
+    } else if prepared.reply.anthropic {
         (
             anthropic::stream_events(&mut prepared.reply),
+            Wire::EventStream { invoke: true },
+        )
+    } else {
+        (
+            converse::nova_invoke_stream_events(&mut prepared.reply),
             Wire::EventStream { invoke: true },
         )
     };

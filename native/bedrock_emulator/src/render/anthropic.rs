@@ -147,7 +147,7 @@ pub fn message_events(reply: &mut Reply) -> Vec<MessageEvent> {
     events
 }
 
-fn invocation_metrics(reply: &Reply) -> Value {
+pub(crate) fn invocation_metrics(reply: &Reply) -> Value {
     json!({
         "inputTokenCount": reply.input_tokens,
         "outputTokenCount": reply.output_tokens,

@@ -2,8 +2,11 @@
 
 use serde_json::{json, Value};
 
+use base64::Engine;
+
+use crate::render::anthropic::invocation_metrics;
 use crate::render::eventstream;
-use crate::reply::plan::{padding, split_chunks, split_deltas};
+use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
@@ -24,6 +27,52 @@ fn usage(reply: &Reply) -> Value {
         u["cacheDetails"] = json!([{ "ttl": ttl, "inputTokens": reply.cache.write }]);
     }
     u
+}
+
+/// `additionalModelResponseFields`: the requested JSON Pointers looked up in the model's
+/// native response (Anthropic's Messages body for Claude; other models' native fields are
+/// not modelled), nested as the pointer reads. Pointers to absent fields are ignored, as
+/// the service model documents; `None` when nothing was asked or found.
+fn additional_fields(reply: &Reply) -> Option<Value> {
+    if reply.response_field_paths.is_empty() || !reply.anthropic {
+        return None;
+    }
+    let plan = &reply.plan;
+    let (stop_reason, stop_sequence) = match &plan.stop_reason {
+        StopReason::StopSequence(s) => ("stop_sequence", json!(s)),
+        other => (other.converse(), Value::Null),
+    };
+    let native = json!({
+        "type": "message",
+        "role": "assistant",
+        "model": reply.model_name,
+        "stop_reason": stop_reason,
+        "stop_sequence": stop_sequence,
+        "usage": {"input_tokens": reply.input_tokens, "output_tokens": reply.output_tokens,
+                  "cache_read_input_tokens": reply.cache.read,
+                  "cache_creation_input_tokens": reply.cache.write},
+    });
+    let mut out = serde_json::Map::new();
+    for path in &reply.response_field_paths {
+        let Some(found) = native.pointer(path) else {
+            continue;
+        };
+        let mut segments: Vec<String> = path[1..]
+            .split('/')
+            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .collect();
+        let Some(last) = segments.pop() else { continue };
+        let mut at = &mut out;
+        for seg in segments {
+            let next = at.entry(seg).or_insert_with(|| json!({}));
+            if !next.is_object() {
+                *next = json!({});
+            }
+            at = next.as_object_mut()?;
+        }
+        at.insert(last, found.clone());
+    }
+    (!out.is_empty()).then_some(Value::Object(out))
 }
 
 /// The Converse response body.
@@ -50,20 +99,64 @@ pub fn response(reply: &Reply) -> Value {
     if let Some(trace) = &reply.trace {
         body["trace"] = trace.clone();
     }
+    if let Some(fields) = additional_fields(reply) {
+        body["additionalModelResponseFields"] = fields;
+    }
     body
 }
 
 /// The ConverseStream events, in order.
 pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
+    event_payloads(reply)
+        .into_iter()
+        .map(|(kind, mut payload, tokens)| {
+            payload["p"] = json!(padding(&mut reply.rng));
+            Event {
+                frame: eventstream::event(kind, &payload),
+                tokens,
+            }
+        })
+        .collect()
+}
+
+/// Amazon Nova's InvokeModel response body: the Converse body (Nova's native schema is
+/// Converse's; docs.aws.amazon.com/nova/latest/nova2-userguide/request-response-schema.html).
+pub fn nova_invoke_response(reply: &Reply) -> Value {
+    response(reply)
+}
+
+/// Amazon Nova's InvokeModelWithResponseStream `chunk` events: each carries one Converse
+/// stream event as `{"<eventName>": {...}}` (the form Nova's Invoke API examples read:
+/// `chunk["contentBlockDelta"]["delta"]["text"]`); the last, `metadata`, also
+/// `amazon-bedrock-invocationMetrics`.
+pub fn nova_invoke_stream_events(reply: &mut Reply) -> Vec<Event> {
+    let payloads = event_payloads(reply);
+    let last = payloads.len().saturating_sub(1);
+    payloads
+        .into_iter()
+        .enumerate()
+        .map(|(i, (kind, payload, tokens))| {
+            let mut inner = json!({ kind: payload });
+            if i == last {
+                inner["amazon-bedrock-invocationMetrics"] = invocation_metrics(reply);
+            }
+            let bytes = base64::engine::general_purpose::STANDARD.encode(inner.to_string());
+            let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
+            Event {
+                frame: eventstream::event("chunk", &payload),
+                tokens,
+            }
+        })
+        .collect()
+}
+
+/// The ConverseStream events as (event name, payload, output tokens it carries).
+fn event_payloads(reply: &Reply) -> Vec<(&'static str, Value, u64)> {
     let plan = reply.plan.clone();
     let size = reply.delta_chars;
     let mut events = Vec::new();
-    let mut push = |reply: &mut Reply, kind: &str, mut payload: Value, toks: u64| {
-        payload["p"] = json!(padding(&mut reply.rng));
-        events.push(Event {
-            frame: eventstream::event(kind, &payload),
-            tokens: toks,
-        });
+    let mut push = |_: &Reply, kind: &'static str, payload: Value, toks: u64| {
+        events.push((kind, payload, toks));
     };
     push(reply, "messageStart", json!({"role": "assistant"}), 0);
     let mut index = 0;
@@ -135,12 +228,11 @@ pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
         );
         index += 1;
     }
-    push(
-        reply,
-        "messageStop",
-        json!({"stopReason": plan.stop_reason.converse()}),
-        0,
-    );
+    let mut stop = json!({"stopReason": plan.stop_reason.converse()});
+    if let Some(fields) = additional_fields(reply) {
+        stop["additionalModelResponseFields"] = fields;
+    }
+    push(reply, "messageStop", stop, 0);
     let usage = usage(reply);
     let latency = reply.latency_ms;
     let mut metadata = json!({"usage": usage, "metrics": {"latencyMs": latency}});

@@ -26,6 +26,10 @@ pub struct Reply {
     pub rng: Rng,
     /// The `trace` of the response (a guardrail that was asked for a trace intervened).
     pub trace: Option<serde_json::Value>,
+    /// Converse `additionalModelResponseFieldPaths` (JSON Pointers into the model's native
+    /// response) and whether that native response is Anthropic's Messages body.
+    pub response_field_paths: Vec<String>,
+    pub anthropic: bool,
 }
 
 impl Reply {

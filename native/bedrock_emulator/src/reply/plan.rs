@@ -332,7 +332,8 @@ pub fn sample_value(schema: &Value, name: &str, user_text: &str, rng: &mut Rng) 
             } else if n.contains("currency") {
                 "USD".to_string()
             } else if n.contains("city") || n.contains("location") || n.contains("address") {
-                "Seattle, WA".to_string()
+                // The place the caller named, as a model would take it from the question.
+                place_named(user_text).unwrap_or_else(|| "Seattle, WA".to_string())
             } else if n.contains("name") {
                 "Jane Doe".to_string()
             } else if n.ends_with("id")
@@ -353,6 +354,31 @@ pub fn sample_value(schema: &Value, name: &str, user_text: &str, rng: &mut Rng) 
             json!(s)
         }
     }
+}
+
+/// The last run of capitalized words in `text` that does not open a sentence ("Paris" in
+/// "What's the weather in Paris?", "New York" in "Flights to New York tomorrow").
+fn place_named(text: &str) -> Option<String> {
+    let mut best: Option<Vec<&str>> = None;
+    let mut run: Vec<&str> = Vec::new();
+    let mut sentence_start = true;
+    for raw in text.split_whitespace() {
+        let word = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        let capital = word.chars().next().is_some_and(char::is_uppercase);
+        if capital && !sentence_start && word != "I" {
+            run.push(word);
+        } else if !run.is_empty() {
+            best = Some(std::mem::take(&mut run));
+        }
+        if !run.is_empty() && raw.ends_with([',', ';', ':', '.', '?', '!']) {
+            best = Some(std::mem::take(&mut run));
+        }
+        sentence_start = raw.ends_with(['.', '?', '!']);
+    }
+    if !run.is_empty() {
+        best = Some(run);
+    }
+    best.map(|words| words.join(" "))
 }
 
 fn sample_object(schema: &Value, user_text: &str, rng: &mut Rng) -> Value {
@@ -436,6 +462,9 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
             name: tool.name.clone(),
             input,
         });
+    } else if let Some(schema) = &conv.output_schema {
+        // Structured output: the answer is JSON that follows the schema.
+        text = sample_value(schema, "output", &user_text, rng).to_string();
     } else {
         text = generated_answer(rng);
     }
@@ -594,5 +623,21 @@ mod tests {
         assert_eq!(v["city"], "Seattle, WA");
         assert!(v["days"].is_i64());
         assert_eq!(v["metric"], true);
+        let v = sample_value(&schema, "input", "What's the weather in Paris?", &mut rng);
+        assert_eq!(v["city"], "Paris");
+    }
+
+    #[test]
+    fn places_are_taken_from_the_question() {
+        for (text, place) in [
+            ("What's the weather forecast in Paris?", Some("Paris")),
+            ("Flights to New York tomorrow, please", Some("New York")),
+            ("Is it raining in São Paulo right now", Some("São Paulo")),
+            ("I live in Lyon. What about tomorrow?", Some("Lyon")),
+            ("What's the weather like?", None),
+            ("Weather. Tomorrow.", None),
+        ] {
+            assert_eq!(place_named(text).as_deref(), place, "{text}");
+        }
     }
 }

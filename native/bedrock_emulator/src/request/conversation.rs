@@ -106,6 +106,11 @@ pub struct Conversation {
     pub cache_items: Vec<CacheItem>,
     /// Converse `guardrailConfig` (the Anthropic bodies carry none).
     pub guardrail: Option<GuardrailRequest>,
+    /// Structured output: the JSON schema the answer must follow (Converse
+    /// `outputConfig.textFormat`, Anthropic `output_config.format`, type `json_schema`).
+    pub output_schema: Option<serde_json::Value>,
+    /// Converse `additionalModelResponseFieldPaths`: JSON Pointers, checked.
+    pub response_field_paths: Vec<String>,
 }
 
 /// A request's `guardrailConfig`, its values checked against Bedrock's constraints.

@@ -3,6 +3,7 @@
 //! bedrock-mantle). Parsers validate with [`validation`]; both sit on `conversation.rs`.
 
 pub mod conversation;
+pub mod shape;
 pub mod validation;
 
 use serde_json::Value;
@@ -21,6 +22,15 @@ fn ttl_secs(ttl: Option<&Value>) -> u64 {
 fn validation_constraint(value: impl std::fmt::Display, at: &str, constraint: &str) -> AwsError {
     AwsError::validation(format!(
         "1 validation error detected: Value '{value}' at '{at}' failed to satisfy constraint: Member must {constraint}"
+    ))
+}
+
+/// A document member that Bedrock requires to be a JSON object (tool input schemas, JSON
+/// tool results), with Bedrock's text as SDK users quote it (github.com/aws/aws-sdk-net/
+/// issues/3377, github.com/aws/aws-sdk-js-v3/issues/7330): 0-based indices.
+fn not_a_json_object(at: &str) -> AwsError {
+    AwsError::validation(format!(
+        "The format of the value at {at} is invalid. Provide a json object for the field and try again."
     ))
 }
 
@@ -93,6 +103,11 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
                     .and_then(|s| s.get("json"))
                     .cloned()
                     .unwrap_or_else(|| serde_json::json!({"type": "object"}));
+                if !schema.is_object() {
+                    return Err(not_a_json_object(&format!(
+                        "toolConfig.tools.{i}.toolSpec.inputSchema.json"
+                    )));
+                }
                 items.push(CacheItem::Part {
                     tokens: tokens(&spec.to_string()),
                     repr: spec.to_string(),
@@ -168,11 +183,19 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         let role = match m.get("role").and_then(Value::as_str) {
             Some("user") => Role::User,
             Some("assistant") => Role::Assistant,
+            // The service model's enum has `system` too (for other providers); a Claude
+            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
+            // answer to it is unconfirmed).
+            Some("system") => {
+                return Err(AwsError::validation(format!(
+                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
+                )))
+            }
             other => {
                 return Err(validation_constraint(
                     other.unwrap_or("null"),
                     &format!("messages.{}.member.role", i + 1),
-                    "satisfy enum value set: [user, assistant]",
+                    "satisfy enum value set: [user, assistant, system]",
                 ))
             }
         };
@@ -214,6 +237,14 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
                     input: tu.get("input").cloned().unwrap_or(Value::Null),
                 }
             } else if let Some(tr) = c.get("toolResult") {
+                let parts = tr.get("content").and_then(Value::as_array);
+                for (k, part) in parts.into_iter().flatten().enumerate() {
+                    if part.get("json").is_some_and(|j| !j.is_object()) {
+                        return Err(not_a_json_object(&format!(
+                            "messages.{i}.content.{j}.toolResult.content.{k}.json"
+                        )));
+                    }
+                }
                 Block::ToolResult {
                     id: tr
                         .get("toolUseId")
@@ -293,53 +324,77 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .get("guardrailConfig")
             .map(guardrail_request)
             .transpose()?,
+        output_schema: converse_output_schema(root.get("outputConfig"))?,
+        response_field_paths: response_field_paths(root.get("additionalModelResponseFieldPaths"))?,
     };
     validation::validate(&conv)?;
     Ok(conv)
 }
 
-/// `guardrailConfig` with the constraints of GuardrailConfiguration /
+/// Converse structured output: `outputConfig.textFormat` `{type: "json_schema", structure:
+/// {jsonSchema: {schema: "<JSON text>"}}}` (bedrock-runtime's OutputConfig shape; the type
+/// and the required members are checked by `shape`). The schema text must be a JSON object.
+fn converse_output_schema(config: Option<&Value>) -> Result<Option<Value>, AwsError> {
+    let Some(text) = config
+        .and_then(|c| c.get("textFormat"))
+        .and_then(|f| f.get("structure"))
+        .and_then(|s| s.get("jsonSchema"))
+        .and_then(|j| j.get("schema"))
+        .and_then(Value::as_str)
+    else {
+        return Ok(None);
+    };
+    match serde_json::from_str::<Value>(text) {
+        Ok(schema @ Value::Object(_)) => Ok(Some(schema)),
+        _ => Err(not_a_json_object(
+            "outputConfig.textFormat.structure.jsonSchema.schema",
+        )),
+    }
+}
+
+/// `additionalModelResponseFieldPaths`: the service model documents that Converse "reject[s]
+/// an empty JSON Pointer or incorrectly structured JSON Pointer with a 400 error code" (RFC
+/// 6901: `/`-prefixed segments, `~` only as `~0` / `~1`); the message is the emulator's.
+fn response_field_paths(paths: Option<&Value>) -> Result<Vec<String>, AwsError> {
+    let mut out = Vec::new();
+    for (i, p) in paths
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let p = p.as_str().unwrap_or_default();
+        let escapes_ok = p
+            .match_indices('~')
+            .all(|(at, _)| matches!(p.as_bytes().get(at + 1), Some(b'0' | b'1')));
+        if !p.starts_with('/') || !escapes_ok {
+            return Err(AwsError::validation(format!(
+                "The JSON Pointer '{p}' at additionalModelResponseFieldPaths.{i} is not valid. Use a JSON Pointer (RFC 6901) such as /stop_sequence and try again."
+            )));
+        }
+        out.push(p.to_string());
+    }
+    Ok(out)
+}
+
+/// Anthropic structured output: `output_config.format` `{type: "json_schema", schema: {...}}`.
+fn anthropic_output_schema(config: Option<&Value>) -> Option<Value> {
+    let format = config?.get("format")?;
+    if format.get("type").and_then(Value::as_str) != Some("json_schema") {
+        return None;
+    }
+    format.get("schema").filter(|s| s.is_object()).cloned()
+}
+
+/// `guardrailConfig` with the enum constraints of GuardrailConfiguration /
 /// GuardrailStreamConfiguration (docs.aws.amazon.com/bedrock/latest/APIReference/
 /// API_runtime_GuardrailStreamConfiguration.html).
 fn guardrail_request(v: &Value) -> Result<GuardrailRequest, AwsError> {
     let field = |name: &str| v.get(name).and_then(Value::as_str).map(str::to_string);
     let identifier = field("guardrailIdentifier").unwrap_or_default();
     let version = field("guardrailVersion").unwrap_or_default();
-    let id_ok = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    };
-    let arn_ok = identifier
-        .strip_prefix("arn:aws")
-        .and_then(|rest| rest.split_once(":bedrock:"))
-        .and_then(|(_, rest)| rest.split_once(":guardrail/"))
-        .is_some_and(|(region_account, id)| {
-            id_ok(id)
-                && region_account.split_once(':').is_some_and(|(r, a)| {
-                    matches!(r.len(), 1..=20)
-                        && a.len() == 12
-                        && a.bytes().all(|b| b.is_ascii_digit())
-                })
-        });
-    if !(id_ok(&identifier) || arn_ok) {
-        return Err(validation_constraint(
-            &identifier,
-            "guardrailConfig.guardrailIdentifier",
-            "satisfy regular expression pattern: (([a-z0-9]+)|(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/[a-z0-9]+))",
-        ));
-    }
-    let version_ok = version == "DRAFT"
-        || (matches!(version.len(), 1..=8)
-            && !version.starts_with('0')
-            && version.bytes().all(|b| b.is_ascii_digit()));
-    if !version_ok {
-        return Err(validation_constraint(
-            &version,
-            "guardrailConfig.guardrailVersion",
-            "satisfy regular expression pattern: (([1-9][0-9]{0,7})|(DRAFT))",
-        ));
-    }
+    // Identifier and version patterns are the service model's (`request::shape`, checked
+    // before this); both allow an empty string, which then names no guardrail.
     let trace = field("trace").unwrap_or_else(|| "disabled".into());
     if !["enabled", "disabled", "enabled_full"].contains(&trace.as_str()) {
         return Err(validation_constraint(
@@ -348,14 +403,8 @@ fn guardrail_request(v: &Value) -> Result<GuardrailRequest, AwsError> {
             "satisfy enum value set: [enabled, disabled, enabled_full]",
         ));
     }
+    // Its enum is checked by `shape` on ConverseStream; Converse has no such member.
     let stream_processing_mode = field("streamProcessingMode").unwrap_or_else(|| "sync".into());
-    if !["sync", "async"].contains(&stream_processing_mode.as_str()) {
-        return Err(validation_constraint(
-            &stream_processing_mode,
-            "guardrailConfig.streamProcessingMode",
-            "satisfy enum value set: [sync, async]",
-        ));
-    }
     Ok(GuardrailRequest {
         identifier,
         version,
@@ -534,6 +583,96 @@ pub struct AnthropicRequest {
     pub anthropic_version: Option<String>,
 }
 
+/// JSON types of the Messages body's top-level keys: (key, JSON-schema type as Bedrock's
+/// validator names it, Anthropic's (pydantic) message). `system` (string or list) and the
+/// nested members are left to the parser.
+const ANTHROPIC_TYPES: &[(&str, &str, &str)] = &[
+    (
+        "anthropic_version",
+        "String",
+        "Input should be a valid string",
+    ),
+    ("max_tokens", "Integer", "Input should be a valid integer"),
+    ("messages", "JSONArray", "Input should be a valid list"),
+    ("temperature", "Number", "Input should be a valid number"),
+    ("top_p", "Number", "Input should be a valid number"),
+    ("top_k", "Integer", "Input should be a valid integer"),
+    (
+        "stop_sequences",
+        "JSONArray",
+        "Input should be a valid list",
+    ),
+    ("tools", "JSONArray", "Input should be a valid list"),
+    (
+        "tool_choice",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "thinking",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "metadata",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "output_config",
+        "JSONObject",
+        "Input should be a valid dictionary or object to extract fields from",
+    ),
+    (
+        "anthropic_beta",
+        "JSONArray",
+        "Input should be a valid list",
+    ),
+    ("stream", "Boolean", "Input should be a valid boolean"),
+];
+
+/// The JSON-schema name of a value's type, as in "expected type: Integer, found: String".
+fn json_type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "Null",
+        Value::Bool(_) => "Boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "Integer",
+        Value::Number(_) => "BigDecimal",
+        Value::String(_) => "String",
+        Value::Array(_) => "JSONArray",
+        Value::Object(_) => "JSONObject",
+    }
+}
+
+/// Top-level values of the wrong JSON type: Bedrock's JSON-schema text on InvokeModel
+/// ("#/max_tokens: expected type: Integer, found: String"), Anthropic's elsewhere.
+fn check_anthropic_types(
+    root: &serde_json::Map<String, Value>,
+    dialect: Dialect,
+) -> Result<(), AwsError> {
+    for (key, expected, pydantic) in ANTHROPIC_TYPES {
+        let Some(v) = root.get(*key) else { continue };
+        let found = json_type_name(v);
+        // Anthropic's validation is lax for scalars (pydantic coerces "10" to 10 and "true"
+        // to true); only Bedrock's JSON schema (InvokeModel) is strict there.
+        let lax_scalar =
+            dialect != Dialect::Invoke && matches!(*expected, "Integer" | "Number" | "Boolean");
+        let ok = lax_scalar
+            || match *expected {
+                "Number" => v.is_number(),
+                other => found == other,
+            };
+        if !ok {
+            return Err(anthropic_error(
+                dialect,
+                format!("Malformed input request: #/{key}: expected type: {expected}, found: {found}, please reformat your input and try again."),
+                format!("{key}: {pydantic}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn anthropic_error(dialect: Dialect, invoke: String, messages: String) -> AwsError {
     AwsError::validation(if dialect == Dialect::Invoke {
         invoke
@@ -592,6 +731,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
             format!("{key}: Extra inputs are not permitted"),
         ));
     }
+    check_anthropic_types(&root, dialect)?;
     if dialect != Dialect::Invoke {
         required(&root, "model", dialect)?;
     }
@@ -719,6 +859,14 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         let role = match m.get("role").and_then(Value::as_str) {
             Some("user") => Role::User,
             Some("assistant") => Role::Assistant,
+            // The service model's enum has `system` too (for other providers); a Claude
+            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
+            // answer to it is unconfirmed).
+            Some("system") => {
+                return Err(AwsError::validation(format!(
+                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
+                )))
+            }
             other => {
                 return Err(AwsError::validation(format!(
                     "Malformed input request: #/messages/{i}/role: {} is not a valid enum value, please reformat your input and try again.",
@@ -732,6 +880,8 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         });
         let mut blocks = Vec::new();
         let content: Vec<Value> = match m.get("content") {
+            // An empty string is no content, as an empty list is.
+            Some(Value::String(s)) if s.is_empty() => Vec::new(),
             Some(Value::String(s)) => vec![serde_json::json!({"type": "text", "text": s})],
             Some(Value::Array(a)) => a.clone(),
             _ => Vec::new(),
@@ -808,6 +958,8 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         adaptive_thinking,
         cache_items: items,
         guardrail: None,
+        output_schema: anthropic_output_schema(root.get("output_config")),
+        response_field_paths: Vec::new(),
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {
@@ -861,5 +1013,79 @@ mod tests {
             assert!(text.contains("requestMetadata"), "{bad}: {text}");
             assert!(!text.contains("secret"), "sensitive value echoed: {text}");
         }
+    }
+
+    #[test]
+    fn tool_schemas_and_json_tool_results_must_be_objects() {
+        let err = parse_converse(
+            br#"{"messages":[{"role":"user","content":[{"text":"Hi"}]}],
+                "toolConfig":{"tools":[{"toolSpec":{"name":"t","inputSchema":{"json":"{}"}}}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "The format of the value at toolConfig.tools.0.toolSpec.inputSchema.json is invalid. Provide a json object for the field and try again.");
+        let err = parse_converse(
+            br#"{"messages":[{"role":"user","content":[{"text":"Hi"}]},
+                {"role":"assistant","content":[{"toolUse":{"toolUseId":"a","name":"t","input":{}}}]},
+                {"role":"user","content":[{"toolResult":{"toolUseId":"a","content":[{"text":"x"},{"json":[1]}]}}]}],
+                "toolConfig":{"tools":[{"toolSpec":{"name":"t","inputSchema":{"json":{}}}}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err.message, "The format of the value at messages.2.content.0.toolResult.content.1.json is invalid. Provide a json object for the field and try again.");
+    }
+
+    #[test]
+    fn anthropic_bodies_of_the_wrong_type() {
+        let body = |patch: &str| {
+            format!(
+                r#"{{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{{"role":"user","content":"hi"}}],{patch}}}"#
+            )
+        };
+        for (patch, invoke, messages) in [
+            (
+                r#""max_tokens":"10""#,
+                "#/max_tokens: expected type: Integer, found: String",
+                "max_tokens: Input should be a valid integer",
+            ),
+            (
+                r#""max_tokens":1.5"#,
+                "#/max_tokens: expected type: Integer, found: BigDecimal",
+                "max_tokens: Input should be a valid integer",
+            ),
+            (
+                r#""messages":{}"#,
+                "#/messages: expected type: JSONArray, found: JSONObject",
+                "messages: Input should be a valid list",
+            ),
+            (
+                r#""stop_sequences":"x""#,
+                "#/stop_sequences: expected type: JSONArray, found: String",
+                "stop_sequences: Input should be a valid list",
+            ),
+            (
+                r#""temperature":"hot""#,
+                "#/temperature: expected type: Number, found: String",
+                "temperature: Input should be a valid number",
+            ),
+        ] {
+            let b = body(patch);
+            let err = parse_anthropic_as(b.as_bytes(), Dialect::Invoke).unwrap_err();
+            assert_eq!(
+                err.message,
+                format!(
+                    "Malformed input request: {invoke}, please reformat your input and try again."
+                )
+            );
+            // Anthropic's lax scalars: only container types are checked there.
+            if messages.contains("valid list") {
+                let b = format!(r#"{{"model":"m",{}"#, &body(patch)[1..]);
+                let err = parse_anthropic_as(b.as_bytes(), Dialect::Messages).unwrap_err();
+                assert_eq!(err.message, messages, "{b}");
+            }
+        }
+        let b = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":10,"messages":[{"role":"user","content":""}]}"#;
+        let err = parse_anthropic_as(b.as_bytes(), Dialect::Invoke).unwrap_err();
+        assert!(err
+            .message
+            .contains("all messages must have non-empty content"));
     }
 }

@@ -64,12 +64,95 @@ def main():
         except anthropic.BadRequestError as e:
             check("thinking.type.enabled" in str(e), "budget thinking on Opus 4.7 rejected")
 
+        for client, text in [
+                (mantle, "max_tokens: 200000 > 128000, which is the maximum allowed number of output tokens for "
+                         "claude-opus-4-7"),
+                (bedrock, "The maximum tokens you requested exceeds the model limit of 128000. Try again with a "
+                          "maximum tokens value that is lower than 128000.")]:
+            model = "anthropic.claude-opus-4-7" if client is mantle else "global.anthropic.claude-opus-4-7"
+            try:
+                # (an explicit timeout: the SDK refuses a non-streaming call this long otherwise)
+                client.with_options(timeout=30).messages.create(model=model, max_tokens=200000, messages=MSGS)
+                raise AssertionError("max_tokens above the model limit accepted")
+            except anthropic.BadRequestError as e:
+                check(text in str(e), "max_tokens over the limit: " + text[:50])
+
         sig = AnthropicBedrockMantle(aws_access_key=ACCESS_KEY_ID, aws_secret_key=SECRET_ACCESS_KEY,
                                      aws_region="us-east-1", base_url=emu.url + "/anthropic", max_retries=0)
         m = sig.messages.create(model="anthropic.claude-haiku-4-5", max_tokens=100, messages=MSGS)
         check(m.content, "AnthropicBedrockMantle with SigV4 (service bedrock-mantle)")
         counters = emu.admin("counters")
         check(counters.get("mantle-messages", {}).get("ok", 0) >= 2, "counted as mantle-style requests")
+
+        tools_and_errors(emu, bedrock)
+
+
+OPUS = "global.anthropic.claude-opus-4-7"
+WEATHER = {"name": "get_weather", "description": "Get the weather forecast for a city",
+           "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}
+
+
+def tools_and_errors(emu, bedrock):
+    ask = [{"role": "user", "content": "What's the weather forecast in Paris?"}]
+    m = bedrock.messages.create(model=OPUS, max_tokens=300, tools=[WEATHER], messages=ask)
+    uses = [b for b in m.content if b.type == "tool_use"]
+    check(m.stop_reason == "tool_use" and len(uses) == 1 and uses[0].name == "get_weather"
+          and isinstance(uses[0].input.get("city"), str) and uses[0].id.startswith("toolu_bdrk_"),
+          "messages.create tool use")
+    follow = ask + [{"role": "assistant", "content": [b.model_dump(exclude_none=True) for b in m.content]},
+                    {"role": "user", "content": [{"type": "tool_result", "tool_use_id": uses[0].id,
+                                                  "content": "Sunny, 21 degrees"}]}]
+    m2 = bedrock.messages.create(model=OPUS, max_tokens=300, tools=[WEATHER], messages=follow)
+    check(m2.stop_reason == "end_turn" and "Sunny, 21 degrees" in m2.content[0].text, "tool result round trip")
+    with bedrock.messages.stream(model=OPUS, max_tokens=300, tools=[WEATHER], messages=ask,
+                                 tool_choice={"type": "tool", "name": "get_weather"}) as s:
+        kinds = [e.type for e in s]
+        final = s.get_final_message()
+    check("input_json" in kinds and final.stop_reason == "tool_use" and [b.type for b in final.content] == ["tool_use"]
+          and final.content[0].input == uses[0].input, "messages.stream forced tool: input_json events, same input")
+    check(final.usage.output_tokens > 0 and final.usage.input_tokens == m.usage.input_tokens,
+          "stream usage matches create")
+
+    cases = [  # Bedrock error -> the SDK's exception class (by HTTP status)
+        ("ThrottlingException", anthropic.RateLimitError, 429),
+        ("ModelNotReadyException", anthropic.RateLimitError, 429),
+        ("AccessDeniedException", anthropic.PermissionDeniedError, 403),
+        ("ResourceNotFoundException", anthropic.NotFoundError, 404),
+        ("ValidationException", anthropic.BadRequestError, 400),
+        ("ServiceQuotaExceededException", anthropic.BadRequestError, 400),
+        ("ModelTimeoutException", anthropic.APIStatusError, 408),
+        ("ModelErrorException", anthropic.APIStatusError, 424),
+        ("InternalServerException", anthropic.InternalServerError, 500),
+        ("ServiceUnavailableException", anthropic.InternalServerError, 503),
+    ]
+    for fault, cls, status in cases:
+        emu.admin("faults", f"error={fault},message=injected {fault}")
+        try:
+            bedrock.messages.create(model=OPUS, max_tokens=30, messages=ask)
+            raise AssertionError(fault + " succeeded")
+        except anthropic.APIStatusError as e:
+            check(isinstance(e, cls) and e.status_code == status and e.body == {"message": f"injected {fault}"}
+                  and e.response.headers["x-amzn-errortype"] == fault,
+                  f"{fault} -> {type(e).__name__} {e.status_code}")
+    emu.admin("faults", "error=ThrottlingException")
+    before = emu.admin("counters")["total_requests"]
+    retrying = bedrock.with_options(max_retries=2)
+    try:
+        retrying.messages.create(model=OPUS, max_tokens=30, messages=ask)
+        raise AssertionError("throttled call succeeded")
+    except anthropic.RateLimitError:
+        attempts = emu.admin("counters")["total_requests"] - before - 1
+        check(attempts == 3, f"max_retries=2: the SDK retried the 429 ({attempts} attempts)")
+    emu.admin("faults", "exception=throttlingException@3,message=Rate exceeded mid-stream")
+    try:
+        with bedrock.messages.stream(model=OPUS, max_tokens=300, messages=ask) as s:
+            for _ in s:
+                pass
+        raise AssertionError("mid-stream exception not raised")
+    except anthropic.APIStatusError as e:
+        check("Rate exceeded mid-stream" in str(e) and "throttlingException" in str(e),
+              "mid-stream exception frame raised by the SDK: " + str(e)[:60])
+    emu.admin("faults", "none")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
-NO_RETRY = Config(retries={"max_attempts": 1, "mode": "standard"})
+NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"})
 
 
 def client(url, config=NO_RETRY, **kw):
@@ -108,6 +108,13 @@ def main():
             del os.environ["AWS_BEARER_TOKEN_BEDROCK"]
 
     prefill_and_guardrails()
+    with Emulator() as emu:
+        c = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+        conversation_features(emu, c)
+        tool_round_trip(c)
+        invoke_model(c)
+        errors_and_retries(emu)
+        server_side_validation(emu)
 
 
 def prefill_and_guardrails():
@@ -145,6 +152,250 @@ def prefill_and_guardrails():
             check((status, code, msg) == (400, "ValidationException",
                                           "The guardrail identifier or version provided in the request does not exist."),
                   "unknown guardrail version")
+
+
+WEATHER_TOOL = {"toolSpec": {"name": "get_weather", "description": "Get the weather forecast for a city",
+                             "inputSchema": {"json": {"type": "object", "properties": {"city": {"type": "string"}},
+                                                      "required": ["city"]}}}}
+
+
+def conversation_features(emu, c):
+    answer = "We open at 9:00 a.m. sharp. We close at 6 p.m. on weekdays."
+    emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": answer}]))
+    msgs = [{"role": "user", "content": [{"text": "What are your opening hours?"}]}]
+    system = [{"text": "You are the front desk of a dental clinic."}]
+    out = c.converse(modelId=HAIKU, messages=msgs, system=system,
+                     inferenceConfig={"maxTokens": 300, "temperature": 0.2})
+    u = out["usage"]
+    # ceil(chars / 4) per text + 3 per message (docs/EMULATOR.md "Tokens").
+    expected_in = -(-len(system[0]["text"]) // 4) + -(-len(msgs[0]["content"][0]["text"]) // 4) + 3
+    check(out["output"]["message"]["content"] == [{"text": answer}] and out["stopReason"] == "end_turn",
+          "converse with system + inferenceConfig: the scripted reply, end_turn")
+    check((u["inputTokens"], u["outputTokens"], u["totalTokens"]) == (expected_in, -(-len(answer) // 4),
+                                                                      expected_in + -(-len(answer) // 4)),
+          f"converse usage {u}")
+    check(isinstance(out["metrics"]["latencyMs"], int), "converse metrics.latencyMs")
+    out = c.converse(modelId=HAIKU, messages=msgs, inferenceConfig={"stopSequences": ["6 p.m."]})
+    check(out["stopReason"] == "stop_sequence" and out["output"]["message"]["content"][0]["text"]
+          == "We open at 9:00 a.m. sharp. We close at ", "stopSequences cut the reply: stop_sequence")
+    paths = ["/stop_sequence", "/usage/output_tokens"]
+    out = c.converse(modelId=HAIKU, messages=msgs, inferenceConfig={"stopSequences": ["6 p.m."]},
+                     additionalModelResponseFieldPaths=paths)
+    check(out["additionalModelResponseFields"] == {"stop_sequence": "6 p.m.",
+                                                   "usage": {"output_tokens": out["usage"]["outputTokens"]}},
+          f"additionalModelResponseFieldPaths: {out['additionalModelResponseFields']}")
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs, inferenceConfig={"stopSequences": ["6 p.m."]},
+                                    additionalModelResponseFieldPaths=paths)["stream"])
+    stop = [e["messageStop"] for e in events if "messageStop" in e][0]
+    check(stop["stopReason"] == "stop_sequence" and stop["additionalModelResponseFields"]["stop_sequence"] == "6 p.m.",
+          "converse_stream messageStop carries additionalModelResponseFields")
+    out = c.converse(modelId=HAIKU, messages=msgs, inferenceConfig={"maxTokens": 3})
+    check(out["stopReason"] == "max_tokens" and out["usage"]["outputTokens"] == 3, "maxTokens 3: max_tokens")
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs, system=system)["stream"])
+    text = "".join(e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e)
+    stop = [e["messageStop"]["stopReason"] for e in events if "messageStop" in e]
+    check(text == answer and stop == ["end_turn"] and events[-1]["metadata"]["usage"]["outputTokens"]
+          == -(-len(answer) // 4), "converse_stream: the same text, stop reason and usage")
+
+    # Extended thinking through additionalModelRequestFields.
+    out = c.converse(modelId=HAIKU, messages=msgs, inferenceConfig={"maxTokens": 3000},
+                     additionalModelRequestFields={"thinking": {"type": "enabled", "budget_tokens": 1024}})
+    blocks = out["output"]["message"]["content"]
+    check("reasoningContent" in blocks[0] and blocks[0]["reasoningContent"]["reasoningText"]["signature"]
+          and blocks[-1] == {"text": answer}, "thinking: a signed reasoning block before the answer")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=msgs,
+                                                 additionalModelRequestFields={"top_kk": 5}))
+    check((status, code, msg) == (400, "ValidationException",
+                                  "The model returned the following errors: top_kk: Extra inputs are not permitted"),
+          "unknown additionalModelRequestFields key: " + msg)
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs, inferenceConfig={"maxTokens": 1000},
+        additionalModelRequestFields={"thinking": {"type": "enabled", "budget_tokens": 1024}}))
+    check(code == "ValidationException" and "must be greater than `thinking.budget_tokens`" in msg,
+          "thinking budget >= maxTokens rejected")
+
+    if hasattr(c, "count_tokens"):
+        body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10,
+                           "messages": [{"role": "user", "content": "What are your opening hours?"}]})
+        n = c.count_tokens(modelId="anthropic.claude-sonnet-4-20250514-v1:0",
+                           input={"invokeModel": {"body": body}})["inputTokens"]
+        check(n == 7 + 3, f"count_tokens of an InvokeModel body = {n}")
+    emu.admin("rules", "[]")
+
+
+def tool_round_trip(c):
+    tools = {"tools": [WEATHER_TOOL]}
+    msgs = [{"role": "user", "content": [{"text": "What's the weather forecast in Paris?"}]}]
+    out = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools)
+    blocks = out["output"]["message"]["content"]
+    use = [b["toolUse"] for b in blocks if "toolUse" in b]
+    check(out["stopReason"] == "tool_use" and len(use) == 1 and use[0]["name"] == "get_weather"
+          and isinstance(use[0]["input"]["city"], str) and use[0]["toolUseId"].startswith("tooluse_"),
+          f"converse tool use: {use}")
+    msgs += [out["output"]["message"],
+             {"role": "user", "content": [{"toolResult": {"toolUseId": use[0]["toolUseId"],
+                                                           "content": [{"json": {"forecast": "Sunny, 21 degrees"}}]}}]}]
+    out = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools)
+    text = out["output"]["message"]["content"][0]["text"]
+    check(out["stopReason"] == "end_turn" and "Sunny, 21 degrees" in text, "tool result answered: " + text)
+
+    schema = {"type": "object", "properties": {"city": {"type": "string"}, "celsius": {"type": "number"}},
+              "required": ["city", "celsius"]}
+    out = c.converse(modelId=HAIKU, messages=msgs[:1], outputConfig={"textFormat": {
+        "type": "json_schema", "structure": {"jsonSchema": {"schema": json.dumps(schema), "name": "forecast"}}}})
+    answer = json.loads(out["output"]["message"]["content"][0]["text"])
+    check(answer["city"] == "Paris" and isinstance(answer["celsius"], (int, float)),
+          f"structured output (outputConfig json_schema): {answer}")
+
+    forced = dict(tools, toolChoice={"tool": {"name": "get_weather"}})
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs[:1], toolConfig=forced)["stream"])
+    start = [e["contentBlockStart"]["start"]["toolUse"] for e in events if "contentBlockStart" in e]
+    partial = "".join(e["contentBlockDelta"]["delta"]["toolUse"]["input"] for e in events
+                      if "contentBlockDelta" in e and "toolUse" in e["contentBlockDelta"]["delta"])
+    texts = [e for e in events if "contentBlockDelta" in e and "text" in e["contentBlockDelta"]["delta"]]
+    check(start and start[0]["name"] == "get_weather" and "city" in json.loads(partial) and not texts
+          and events[-2]["messageStop"]["stopReason"] == "tool_use",
+          "converse_stream forced tool: toolUse start, JSON input deltas, no preface")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=msgs[:2]))
+    check(code == "ValidationException" and msg == "The toolConfig field must be defined when using toolUse and "
+          "toolResult content blocks.", "toolUse without toolConfig: " + msg)
+
+
+def invoke_model(c):
+    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 300, "system": "Be brief.",
+            "messages": [{"role": "user", "content": "What are your opening hours?"}]}
+    r = c.invoke_model(modelId=HAIKU, body=json.dumps(body), contentType="application/json", accept="application/json")
+    out = json.loads(r["body"].read())
+    headers = r["ResponseMetadata"]["HTTPHeaders"]
+    check(out["type"] == "message" and out["role"] == "assistant" and out["content"][0]["type"] == "text"
+          and out["stop_reason"] == "end_turn" and out["id"].startswith("msg_bdrk_"), "invoke_model: a Messages reply")
+    check(int(headers["x-amzn-bedrock-input-token-count"]) == out["usage"]["input_tokens"]
+          and int(headers["x-amzn-bedrock-output-token-count"]) == out["usage"]["output_tokens"],
+          "invoke_model token-count headers match the body's usage")
+    tool = {"name": "get_weather", "description": "Get the weather forecast for a city",
+            "input_schema": WEATHER_TOOL["toolSpec"]["inputSchema"]["json"]}
+    body = dict(body, tools=[tool], tool_choice={"type": "any"},
+                messages=[{"role": "user", "content": "Weather in Paris?"}])
+    out = json.loads(c.invoke_model(modelId=HAIKU, body=json.dumps(body))["body"].read())
+    use = [b for b in out["content"] if b["type"] == "tool_use"]
+    check(out["stop_reason"] == "tool_use" and use and use[0]["name"] == "get_weather"
+          and use[0]["id"].startswith("toolu_bdrk_"), "invoke_model tool_use")
+    chunks = [json.loads(ch["chunk"]["bytes"]) for ch in
+              c.invoke_model_with_response_stream(modelId=HAIKU, body=json.dumps(body))["body"]]
+    partial = "".join(ch["delta"]["partial_json"] for ch in chunks
+                      if ch["type"] == "content_block_delta" and ch["delta"]["type"] == "input_json_delta")
+    metrics = chunks[-1]["amazon-bedrock-invocationMetrics"]
+    check("city" in json.loads(partial) and metrics["outputTokenCount"] > 0,
+          "invoke stream: input_json_delta and invocation metrics")
+    nova = {"schemaVersion": "messages-v1", "messages": [{"role": "user", "content": [{"text": "Weather in Paris?"}]}],
+            "toolConfig": {"tools": [WEATHER_TOOL], "toolChoice": {"any": {}}}, "inferenceConfig": {"maxTokens": 200}}
+    out = json.loads(c.invoke_model(modelId="us.amazon.nova-micro-v1:0", body=json.dumps(nova))["body"].read())
+    use = out["output"]["message"]["content"][0]["toolUse"]
+    check(out["stopReason"] == "tool_use" and use["name"] == "get_weather" and use["input"]["city"] == "Paris",
+          "invoke_model on Nova Micro: native (Converse-schema) body and reply")
+    chunks = [json.loads(ch["chunk"]["bytes"]) for ch in
+              c.invoke_model_with_response_stream(modelId="us.amazon.nova-micro-v1:0", body=json.dumps(nova))["body"]]
+    check("messageStart" in chunks[0] and "metadata" in chunks[-1]
+          and chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] > 0,
+          "invoke stream on Nova: one Converse event per chunk, metrics on the last")
+    status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
+    check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
+          "invoke_model missing keys: " + msg)
+
+
+def errors_and_retries(emu):
+    cases = [  # fault, status, code, botocore retries it (standard mode)
+        ("ThrottlingException", 429, "ThrottlingException", True),
+        ("ModelNotReadyException", 429, "ModelNotReadyException", True),  # modeled retryable
+        ("ServiceUnavailableException", 503, "ServiceUnavailableException", True),
+        ("InternalServerException", 500, "InternalServerException", True),
+        ("AccessDeniedException", 403, "AccessDeniedException", False),
+        ("ResourceNotFoundException", 404, "ResourceNotFoundException", False),
+        ("ValidationException", 400, "ValidationException", False),
+        ("ModelTimeoutException", 408, "ModelTimeoutException", False),
+        ("ModelErrorException", 424, "ModelErrorException", False),
+    ]
+    retrying = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY,
+                      config=Config(retries={"total_max_attempts": 2, "mode": "standard"}))
+    msgs = [{"role": "user", "content": [{"text": "Hello"}]}]
+    for fault, status, code, retried in cases:
+        emu.admin("faults", f"error={fault},message=injected {fault}")
+        before = emu.admin("counters")["total_requests"]
+        try:
+            retrying.converse(modelId=HAIKU, messages=msgs)
+            raise AssertionError(fault + " succeeded")
+        except ClientError as e:
+            modeled = getattr(retrying.exceptions, code)
+            attempts = emu.admin("counters")["total_requests"] - before - 1
+            check(isinstance(e, modeled) and e.response["Error"]["Message"] == f"injected {fault}"
+                  and e.response["ResponseMetadata"]["HTTPStatusCode"] == status
+                  and attempts == (2 if retried else 1),
+                  f"{fault}: {status}, {type(e).__name__}, {attempts} attempt(s)")
+    # Throttling that clears: the retry succeeds.
+    # (every 2nd request throttled: of two calls, one needs one retry.)
+    emu.admin("faults", "throttle=0.5")
+    outs = [retrying.converse(modelId=HAIKU, messages=msgs) for _ in range(2)]
+    check(sorted(o["ResponseMetadata"]["RetryAttempts"] for o in outs) == [0, 1]
+          and all(o["stopReason"] == "end_turn" for o in outs), "a throttled call retried once succeeds")
+    emu.admin("faults", "none")
+    # Mid-stream exceptions arrive as the modeled exception from the event stream.
+    emu.admin("faults", "exception=throttlingException@2")
+    c = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+    try:
+        list(c.converse_stream(modelId=HAIKU, messages=msgs)["stream"])
+        raise AssertionError("mid-stream throttling not raised")
+    except botocore.exceptions.EventStreamError as e:
+        check(e.response["Error"]["Code"] == "throttlingException", "mid-stream throttlingException (camelCase, as Bedrock)")
+    emu.admin("faults", "none")
+    unsigned = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key="wrong-secret")
+    status, code, msg = error(lambda: unsigned.converse(modelId=HAIKU, messages=msgs))
+    check((status, code) == (403, "InvalidSignatureException") and msg.startswith("The request signature we calculated"),
+          "wrong secret: InvalidSignatureException")
+
+
+def server_side_validation(emu):
+    """botocore's own validation off: what Bedrock's server says about a bad request."""
+    raw = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY,
+                 config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    ok = [{"role": "user", "content": [{"text": "Hi"}]}]
+    cases = [
+        (dict(messages=ok, inferenceConfig={"maxTokens": 0}), "ValidationException",
+         "1 validation error detected: Value '0' at 'inferenceConfig.maxTokens' failed to satisfy constraint: "
+         "Member must have value greater than or equal to 1"),
+        (dict(messages=[{"role": "bot", "content": [{"text": "Hi"}]}], inferenceConfig={"temperature": 1.5}),
+         "ValidationException",
+         "2 validation errors detected: Value 'bot' at 'messages.1.member.role' failed to satisfy constraint: "
+         "Member must satisfy enum value set: [user, assistant, system]; Value '1.5' at 'inferenceConfig.temperature' "
+         "failed to satisfy constraint: Member must have value less than or equal to 1"),
+        (dict(messages=[{"role": "user"}]), "ValidationException",
+         "1 validation error detected: Value null at 'messages.1.member.content' failed to satisfy constraint: "
+         "Member must not be null"),
+        (dict(messages=ok, toolConfig={"tools": [{"toolSpec": {"name": "x" * 65, "inputSchema": {"json": {}}}}]}),
+         "ValidationException",
+         f"1 validation error detected: Value '{'x' * 65}' at 'toolConfig.tools.1.member.toolSpec.name' failed to "
+         "satisfy constraint: Member must have length less than or equal to 64"),
+        (dict(messages=ok, inferenceConfig={"stopSequences": ["s"] * 2501}), "ValidationException",
+         None),
+        (dict(messages=ok, inferenceConfig={"maxTokens": "ten"}), "SerializationException",
+         "STRING_VALUE can not be converted to an Integer"),
+        (dict(messages=[{"role": "user", "content": [{"text": "Hi", "cachePoint": {"type": "default"}}]}]),
+         "SerializationException", "The union ContentBlock at 'messages.1.member.content.1.member' has 2 members "
+         "set (cachePoint, text); exactly one is allowed."),
+    ]
+    for kwargs, code, message in cases:
+        _, got_code, got = error(lambda: raw.converse(modelId=HAIKU, **kwargs))
+        check(got_code == code and (message is None or got == message)
+              and (message is not None or "Member must have length less than or equal to 2500" in got),
+              f"server-side {code}: {got[:110]}")
+    # Members botocore does not know are ignored by Bedrock, as JSON protocols require.
+    def add_member(request, **_):
+        body = json.loads(request.data)
+        body["futureMember"] = {"x": 1}
+        body["messages"][0]["futureMember"] = 1
+        request.data = json.dumps(body).encode()
+
+    raw.meta.events.register("before-sign.bedrock-runtime.Converse", add_member)
+    check(raw.converse(modelId=HAIKU, messages=ok)["stopReason"] == "end_turn", "unknown member ignored")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,111 @@
+"""langchain-aws against the emulator: ChatBedrockConverse (Converse / ConverseStream) and
+ChatBedrock (InvokeModel / InvokeModelWithResponseStream): invoke, stream, bind_tools round trip,
+errors. The boto3 client is built here and handed in (endpoint override, test credentials)."""
+
+import json
+import logging
+
+import boto3
+import langchain_aws
+from botocore.config import Config
+from botocore.exceptions import ClientError
+from langchain_aws import ChatBedrock, ChatBedrockConverse
+from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from pydantic import BaseModel, Field
+
+from emulator import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator, check
+
+HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+ANSWER = "We open at 9:00 a.m. sharp. See you soon."
+
+
+def get_weather(city: str) -> str:
+    """Get the weather forecast for a city."""
+    return "Sunny, 21 degrees"
+
+
+class Forecast(BaseModel):
+    """A weather forecast."""
+
+    city: str = Field(description="The city")
+    days: int = Field(ge=1, le=3)
+
+
+def structured(model, label, methods):
+    for method in methods:
+        f = model.with_structured_output(Forecast, method=method).invoke("Forecast for Paris for the next days")
+        check(isinstance(f, Forecast) and f.city == "Paris" and 1 <= f.days <= 3,
+              f"{label} with_structured_output({method}): {f!r}")
+
+
+def round_trip(model, label):
+    tooled = model.bind_tools([get_weather])
+    question = HumanMessage("What's the weather forecast in Paris?")
+    ai = tooled.invoke([question])
+    calls = ai.tool_calls
+    check(len(calls) == 1 and calls[0]["name"] == "get_weather" and isinstance(calls[0]["args"].get("city"), str),
+          f"{label} bind_tools: a tool call {calls}")
+    result = ToolMessage(get_weather(**calls[0]["args"]), tool_call_id=calls[0]["id"])
+    final = tooled.invoke([question, ai, result])
+    check(not final.tool_calls and "Sunny, 21 degrees" in final.text, f"{label} tool result answered: {final.text[:60]}")
+
+
+def main():
+    print("langchain-aws", langchain_aws.__version__ if hasattr(langchain_aws, "__version__") else "")
+    with Emulator() as emu:
+        emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": ANSWER}]))
+        rt = boto3.client("bedrock-runtime", region_name="us-east-1", endpoint_url=emu.url,
+                          aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY,
+                          config=Config(retries={"total_max_attempts": 1}))
+        ask = [SystemMessage("You are a front desk."), HumanMessage("What are your opening hours?")]
+
+        converse = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=200,
+                                       temperature=0.2)
+        r = converse.invoke(ask)
+        u = r.usage_metadata
+        check(r.text == ANSWER and r.response_metadata["stopReason"] == "end_turn"
+              and u["output_tokens"] == -(-len(ANSWER) // 4) and u["total_tokens"] == u["input_tokens"] + u["output_tokens"],
+              f"ChatBedrockConverse invoke: text, stop reason, usage {u}")
+        chunks = list(converse.stream(ask))
+        text = "".join(c.text for c in chunks)
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(text == ANSWER and len(chunks) > 3 and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              f"ChatBedrockConverse stream: {len(chunks)} chunks, same text and usage")
+        round_trip(converse, "ChatBedrockConverse")
+        # function_calling: a forced tool; json_schema: Converse outputConfig.textFormat.
+        structured(converse, "ChatBedrockConverse", ["function_calling", "json_schema"])
+
+        invoke = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1",
+                             model_kwargs={"max_tokens": 200, "temperature": 0.2})
+        r = invoke.invoke(ask)
+        check(r.text == ANSWER and r.response_metadata["stop_reason"] == "end_turn"
+              and r.usage_metadata["output_tokens"] == u["output_tokens"], "ChatBedrock invoke: text, stop reason, usage")
+        chunks = list(invoke.stream(ask))
+        check("".join(c.text for c in chunks) == ANSWER and len(chunks) > 3, f"ChatBedrock stream: {len(chunks)} chunks")
+        round_trip(invoke, "ChatBedrock")
+        structured(invoke, "ChatBedrock", ["function_calling"])
+
+        # Amazon Nova through InvokeModel (its native body is Converse's schema).
+        nova = ChatBedrock(model_id="us.amazon.nova-lite-v1:0", client=rt, region_name="us-east-1",
+                           model_kwargs={"max_tokens": 200})
+        r = nova.invoke(ask)
+        streamed = "".join(c.text for c in nova.stream(ask))
+        check(r.text == ANSWER and streamed == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on Nova Lite: invoke and stream")
+
+        emu.admin("faults", "error=ThrottlingException")
+        # ChatBedrock logs the error with its traceback before re-raising it; the check reads it.
+        logging.getLogger("langchain_aws").setLevel(logging.CRITICAL)
+        for model, label in [(converse, "ChatBedrockConverse"), (invoke, "ChatBedrock")]:
+            try:
+                model.invoke(ask)
+                raise AssertionError("throttled call succeeded")
+            except Exception as e:  # langchain-aws re-raises botocore's error (ChatBedrock wraps it)
+                cause = e if isinstance(e, ClientError) else e.__cause__ or e.__context__
+                check(isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ThrottlingException",
+                      f"{label}: ThrottlingException surfaces ({type(e).__name__})")
+        emu.admin("faults", "none")
+
+
+if __name__ == "__main__":
+    main()

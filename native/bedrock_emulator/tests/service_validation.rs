@@ -202,8 +202,10 @@ fn invoke_headers_and_count_tokens_input() {
         error(&r).2,
         "1 validation error detected: Value '[]' at 'input.converse.toolConfig.tools' failed to satisfy constraint: Member must have length greater than or equal to 1"
     );
-    // Members ConverseTokensRequest does not have are ignored, whatever their values.
-    let count_of = |extra: &str| {
+    // Members ConverseTokensRequest does not have are ignored, whatever their values: the
+    // request passes validation and gets the same answer as without them (Claude Sonnet 4,
+    // the last runtime-countable model of AWS's table, is past its end of life).
+    let answer_of = |extra: &str| {
         let r = post(
             &url,
             count,
@@ -212,12 +214,14 @@ fn invoke_headers_and_count_tokens_input() {
                 r#"{{"input":{{"converse":{{"messages":[{{"role":"user","content":[{{"text":"Hi there"}}]}}]{extra}}}}}}}"#
             ),
         );
-        assert_eq!(r.status, 200, "{}", r.body);
-        r.json()["inputTokens"].as_u64().unwrap()
+        error(&r)
     };
+    let plain = answer_of("");
+    assert_eq!(plain.0, 404, "{plain:?}");
+    assert!(plain.2.contains("end of its life"), "{plain:?}");
     assert_eq!(
-        count_of(r#","inferenceConfig":{"maxTokens":0,"temperature":5}"#),
-        count_of("")
+        answer_of(r#","inferenceConfig":{"maxTokens":0,"temperature":5}"#),
+        plain
     );
 }
 

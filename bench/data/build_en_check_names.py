@@ -6,6 +6,7 @@ copied from any peer's suite or from UD). Groups:
 * unlisted: real names spelled with `!`/`?` deliberately left OUT of the table (Hatari!, Viva
   Zapata!, Oh, Kay!, Fiorello!, Sushi Go!, Pitfall!, Toradora!, Skip Beat!, Why Didn't They Ask
   Evans?, What Makes Sammy Run?, Is Paris Burning?, Shindig!), to show the honest unseen rate;
+* unlisted2: twelve more unlisted names, written after the title-case rule and scored once;
 * controls: sentences that really end in `!` or `?`, some right after a listed name, which must
   still split.
 Each case is its sentences joined by one space. Licence: same as the repository.
@@ -49,6 +50,22 @@ K["unlisted"] = [
     ["The novel What Makes Sammy Run? is about Hollywood."],
     ["The film Is Paris Burning? has a huge cast."],
     ["My parents used to dance to Shindig! on television."],
+]
+# Written at 22:59 after the title-case rule was drawn from the three `unlisted` failures above,
+# and scored once, untouched since: more names left OUT of the table.
+K["unlisted2"] = [
+    ["My brother still hums the theme from Eek! The Cat when he cooks."],
+    ["Reruns of What's Happening!! aired every afternoon."],
+    ["We watched Gimme a Break! on Thursday nights."],
+    ["The kids rented Hey Vern, It's Ernest! from the video store."],
+    ["Her favourite album is Up! by Shania Twain."],
+    ["Melissa McCarthy was nominated for Can You Ever Forgive Me? at the Oscars."],
+    ["The documentary Won't You Be My Neighbor? made my mother cry."],
+    ["We took the kids to Are We There Yet? and they loved it."],
+    ["She reviewed What's Your Number? for the school paper."],
+    ["The crowd at Why Did I Get Married? laughed all night."],
+    ["The church group went to see Do You Believe? together."],
+    ["The DJ played Whoomp! There It Is twice in a row."],
 ]
 K["controls"] = [
     ["Welcome to Acme!", "Enjoy your stay."],

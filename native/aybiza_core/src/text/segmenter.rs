@@ -1340,6 +1340,11 @@ impl Segmenter {
             if !capitalized || !matches!(&buf[i..k], "!" | "?") {
                 return Decision::Boundary(k);
             }
+            // An unlisted title in title case inside a sentence (`the novel What Makes Sammy
+            // Run? is`): lower case after it continues even if it is a function word.
+            if title_run_before(&buf[self.start..i]) {
+                return Decision::Continue(k);
+            }
             let mut end = None;
             for (j, c) in buf[m..].char_indices() {
                 if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
@@ -2262,6 +2267,39 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
         ) || cjk_open(c)
     })
     .trim_end_matches(is_closer)
+}
+
+/// Whether `before` ends with a title-case run of at least three capitalized words (small
+/// lower-case words like `to`, `a`, `of` may stand between them) that follows a lower-case
+/// word of the same sentence (`I finished Why Didn't They Ask Evans`): a title, not a
+/// question of the sentence itself.
+fn title_run_before(before: &str) -> bool {
+    const SMALL: &[&str] = &[
+        "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "and", "or", "with", "from",
+    ];
+    let mut capitalized = 0;
+    let mut last_was_capital = false;
+    for (n, word) in before.split_whitespace().rev().enumerate() {
+        if n >= 12 {
+            return false;
+        }
+        let w = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let Some(first) = w.chars().next() else {
+            return false;
+        };
+        if first.is_uppercase() {
+            capitalized += 1;
+            last_was_capital = true;
+        } else if n > 0 && SMALL.contains(&w) {
+            if capitalized >= 3 && last_was_capital {
+                return true; // `nominated for Can You Ever Forgive Me`
+            }
+            last_was_capital = false;
+        } else {
+            return n > 0 && capitalized >= 3 && first.is_lowercase() && last_was_capital;
+        }
+    }
+    false
 }
 
 fn is_urlish(token: &str) -> bool {

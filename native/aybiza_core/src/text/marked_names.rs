@@ -23,12 +23,26 @@ pub(crate) struct MarkSite {
     everyday: bool,
 }
 
-/// Sites by the last word before their run.
-type Sites = HashMap<&'static str, Vec<MarkSite>>;
+/// Sites by the last word before their run, and which ASCII bytes begin such a word (most
+/// marks follow a word no name ends with: `today?`; they skip the hash).
+struct Sites {
+    by_word: HashMap<&'static str, Vec<MarkSite>>,
+    first_bytes: [u64; 2],
+}
 
 fn sites() -> &'static Sites {
     static SITES: OnceLock<Sites> = OnceLock::new();
     SITES.get_or_init(build)
+}
+
+impl Sites {
+    fn get(&self, word: &str) -> Option<&Vec<MarkSite>> {
+        let b = *word.as_bytes().first()?;
+        if b < 128 && self.first_bytes[usize::from(b / 64)] & (1 << (b % 64)) == 0 {
+            return None;
+        }
+        self.by_word.get(word)
+    }
 }
 
 /// Parses the table now if it is not yet.
@@ -42,12 +56,22 @@ fn is_mark(c: char) -> bool {
 
 /// The last word of `text`, without leading openers (`'Allo` -> `Allo`, `(Yahoo` -> `Yahoo`).
 fn last_word(text: &str) -> &str {
-    let start = text.rfind(char::is_whitespace).map_or(0, |p| p + 1);
+    // ASCII fast path: most words before a mark are ASCII.
+    let bytes = text.as_bytes();
+    let mut j = bytes.len();
+    while j > 0 && bytes[j - 1].is_ascii() && !bytes[j - 1].is_ascii_whitespace() {
+        j -= 1;
+    }
+    let start = if j == 0 || bytes[j - 1].is_ascii_whitespace() {
+        j
+    } else {
+        text.rfind(char::is_whitespace).map_or(0, |p| p + 1)
+    };
     text[start..].trim_start_matches(|c: char| !c.is_alphanumeric())
 }
 
 fn build() -> Sites {
-    let mut out: Sites = HashMap::new();
+    let mut out: HashMap<&'static str, Vec<MarkSite>> = HashMap::new();
     for line in MARKED_NAMES_TSV.lines() {
         if line.starts_with('#') {
             continue;
@@ -99,7 +123,16 @@ fn build() -> Sites {
             });
         }
     }
-    out
+    let mut first_bytes = [0u64; 2];
+    for b in out.keys().filter_map(|k| k.as_bytes().first()) {
+        if *b < 128 {
+            first_bytes[usize::from(b / 64)] |= 1 << (b % 64);
+        }
+    }
+    Sites {
+        by_word: out,
+        first_bytes,
+    }
 }
 
 /// The listed names whose text up to a mark run `mark` is the end of `before` (the unit's
@@ -139,7 +172,7 @@ mod tests {
 
     #[test]
     fn table_parses_sites() {
-        let n: usize = sites().values().map(Vec::len).sum();
+        let n: usize = sites().by_word.values().map(Vec::len).sum();
         assert!(n >= 250, "{n} sites");
         assert!(is_one_word_name("Yahoo", "!") && is_one_word_name("Jeopardy", "!"));
         assert!(!is_one_word_name("Yahoo", "?") && !is_one_word_name("yahoo", "!"));

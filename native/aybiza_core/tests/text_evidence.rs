@@ -183,6 +183,15 @@ fn names_from_the_table_of_marked_names() {
             "Fine.",
         ],
     );
+    // A no-break space before the name (multi-byte) and the fuzzer's input: no panic.
+    check(
+        "We use\u{a0}Yahoo! daily. Fine.",
+        &["We use\u{a0}Yahoo! daily.", "Fine."],
+    );
+    check(
+        "Oh \u{fffd}\u{a0}\u{fffd}! Ok.",
+        &["Oh \u{fffd}\u{a0}\u{fffd}!", "Ok."],
+    );
     // Everyday exclamations that are also names (`Hello!`, `Help!`) count only after another
     // word of the sentence.
     check(

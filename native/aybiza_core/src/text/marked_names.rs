@@ -65,7 +65,10 @@ fn last_word(text: &str) -> &str {
     let start = if j == 0 || bytes[j - 1].is_ascii_whitespace() {
         j
     } else {
-        text.rfind(char::is_whitespace).map_or(0, |p| p + 1)
+        text.char_indices()
+            .rev()
+            .find(|&(_, c)| c.is_whitespace())
+            .map_or(0, |(p, c)| p + c.len_utf8())
     };
     text[start..].trim_start_matches(|c: char| !c.is_alphanumeric())
 }
@@ -193,5 +196,8 @@ mod tests {
             ends("I read Who Moved My Cheese", "?") && !ends("I read XWho Moved My Cheese", "?")
         );
         assert!(ends("She reads 'Allo 'Allo", "!") && ends("(Yahoo", "!"));
+        // A multi-byte space before the word (the fuzzer's find: no slice inside it).
+        assert!(ends("I use\u{a0}Yahoo", "!") && ends("µµ\u{a0}Yahoo", "!"));
+        assert_eq!(last_word("\u{b5}\u{a0}\u{c6}"), "\u{c6}");
     }
 }

@@ -129,6 +129,82 @@ fn names_spelled_with_an_exclamation_mark() {
 }
 
 #[test]
+fn names_from_the_table_of_marked_names() {
+    // Multi-word names, `?` names, runs of marks, and a name's own next word (`Panic! at`,
+    // `Mia! Here`) even where that word would start a sentence elsewhere.
+    check(
+        "They played Who Wants to Be a Millionaire? on the bus. Then we slept.",
+        &[
+            "They played Who Wants to Be a Millionaire? on the bus.",
+            "Then we slept.",
+        ],
+    );
+    check(
+        "Panic! at the Disco played. We saw Mamma Mia! Here We Go Again twice.",
+        &[
+            "Panic! at the Disco played.",
+            "We saw Mamma Mia! Here We Go Again twice.",
+        ],
+    );
+    check(
+        "He bought Punch-Out!! Nintendo fans loved it.",
+        &["He bought Punch-Out!! Nintendo fans loved it."],
+    );
+    // Case-sensitive: the whole name, as listed.
+    check(
+        "Who wants to be a millionaire? Everyone does.",
+        &["Who wants to be a millionaire?", "Everyone does."],
+    );
+    // Evidence of a sentence start wins after a whole name: `Acme` is not listed, and `The`,
+    // `My` start sentences after listed names too.
+    check(
+        "Welcome to Acme! Enjoy your stay. We grew up on Jeopardy! My aunt loved it.",
+        &[
+            "Welcome to Acme!",
+            "Enjoy your stay.",
+            "We grew up on Jeopardy!",
+            "My aunt loved it.",
+        ],
+    );
+    // An unlisted title in title case inside a sentence: lower case after it continues, even
+    // a function word; a question of the sentence itself still ends before a capital.
+    check(
+        "We read Where Did All the Money Go? in class. Where did it go? Nobody knows.",
+        &[
+            "We read Where Did All the Money Go? in class.",
+            "Where did it go?",
+            "Nobody knows.",
+        ],
+    );
+    check(
+        "She was cast in Will You Marry Me? for the spring. Fine.",
+        &[
+            "She was cast in Will You Marry Me? for the spring.",
+            "Fine.",
+        ],
+    );
+    // A no-break space before the name (multi-byte) and the fuzzer's input: no panic.
+    check(
+        "We use\u{a0}Yahoo! daily. Fine.",
+        &["We use\u{a0}Yahoo! daily.", "Fine."],
+    );
+    check(
+        "Oh \u{fffd}\u{a0}\u{fffd}! Ok.",
+        &["Oh \u{fffd}\u{a0}\u{fffd}!", "Ok."],
+    );
+    // Everyday exclamations that are also names (`Hello!`, `Help!`) count only after another
+    // word of the sentence.
+    check(
+        "Hello! Welcome to the line. She reads Hello! Magazine daily.",
+        &[
+            "Hello!",
+            "Welcome to the line.",
+            "She reads Hello! Magazine daily.",
+        ],
+    );
+}
+
+#[test]
 fn caseless_scripts_after_quotes() {
     check(
         "उसने कहा, \"मैं कल आऊँगा।\" फिर वह चला गया।",

@@ -1,4 +1,4 @@
-//! Abbreviations, sentence starters and exclamation words that decide whether a period or an
+//! Abbreviations, sentence starters and names spelled with `!` that decide whether a period or an
 //! exclamation mark ends a sentence. Lists follow pySBD's English and Spanish lists, trimmed to
 //! what occurs in spoken answers and extended with common LLM vocabulary.
 
@@ -606,12 +606,10 @@ pub fn is_company_suffix(word: &str) -> bool {
     COMPANY_SUFFIXES.contains(&word)
 }
 
-// Names written with an exclamation mark: it is not a sentence end before lower case.
-const EXCLAMATION_WORDS: &[&str] = &["Yahoo", "Jeopardy", "Yum", "Y!J", "Wham", "Joomla"];
-
-/// Whether the word before a `!` is a name spelled with it (`Yahoo! in the accounting`).
+/// Whether `word` and a `!` are a whole one-word name of the table of names spelled with
+/// `!` or `?` (`src/text/data/marked_names.tsv`: `Yahoo`, `Jeopardy`, `Joomla`).
 pub fn is_exclamation_word(word: &str) -> bool {
-    EXCLAMATION_WORDS.contains(&word)
+    super::marked_names::is_one_word_name(word, "!")
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod abbreviations;
 mod chars;
 pub mod complexity;
 mod language_data;
+mod marked_names;
 pub mod options;
 pub mod segmenter;
 pub mod speech;

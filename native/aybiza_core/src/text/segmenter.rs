@@ -13,6 +13,7 @@
 use super::abbreviations::{self, AbbrevKind};
 use super::chars::*;
 use super::language_data;
+use super::marked_names;
 pub use super::options::SegmenterOptions;
 use super::utf8;
 
@@ -1314,14 +1315,20 @@ impl Segmenter {
                 Some(false) => Decision::Boundary(k),
             };
         }
+        if !closers {
+            // A listed name spelled with `!` or `?` (`data/marked_names.tsv`).
+            if let Some(d) = self.decide_marked_name(f, buf, i, k, m, eof) {
+                return d;
+            }
+        }
         if f.is_lowercase() {
-            // A name spelled with `!` (`Yahoo! in`, `from Argghhh! has`): a capitalized word
-            // that is not the first of its sentence, a single `!`, then lower case.
+            // A name spelled with `!` (`from Argghhh! has`): a capitalized word that is not
+            // the first of its sentence, a single `!`, then lower case.
             let w = left_word(buf, self.start, i);
             let first_word = buf[self.start..i].trim_start().len() == w.len();
             let ex = &buf[i..k] == "!"
-                && (abbreviations::is_exclamation_word(w)
-                    || (!first_word && w.chars().next().is_some_and(char::is_uppercase)));
+                && !first_word
+                && w.chars().next().is_some_and(char::is_uppercase);
             if closers || ex {
                 return Decision::Continue(k);
             }
@@ -1332,6 +1339,11 @@ impl Segmenter {
                 && w.chars().skip(1).any(char::is_lowercase);
             if !capitalized || !matches!(&buf[i..k], "!" | "?") {
                 return Decision::Boundary(k);
+            }
+            // An unlisted title in title case inside a sentence (`the novel What Makes Sammy
+            // Run? is`): lower case after it continues even if it is a function word.
+            if title_run_before(&buf[self.start..i]) {
+                return Decision::Continue(k);
             }
             let mut end = None;
             for (j, c) in buf[m..].char_indices() {
@@ -1353,33 +1365,6 @@ impl Segmenter {
                 Decision::Boundary(k)
             };
         }
-        if f.is_uppercase() && &buf[i..k] == "!" {
-            // A listed name spelled with `!` before a capital (`Yum! Brands`, `Yahoo! Finance`)
-            // continues unless the next word is evidence of a sentence start (`Yahoo! The`).
-            let w = left_word(buf, self.start, i);
-            if abbreviations::is_exclamation_word(w) {
-                let mut end = None;
-                for (j, c) in buf[m..].char_indices() {
-                    if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
-                        end = Some(m + j);
-                        break;
-                    }
-                }
-                let we = match end {
-                    Some(e) => e,
-                    None if eof => buf.len(),
-                    None => return Decision::NeedMore,
-                };
-                let next = &buf[m..we];
-                let starts = abbreviations::is_sentence_starter(next)
-                    || language_data::is_function_word_capitalized(next);
-                return if starts {
-                    Decision::Boundary(k)
-                } else {
-                    Decision::Continue(k)
-                };
-            }
-        }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
             return match low_opener(buf, m, eof) {
                 None => Decision::NeedMore,
@@ -1389,6 +1374,68 @@ impl Segmenter {
         }
         let _ = eof;
         Decision::Boundary(k)
+    }
+
+    /// A `!`/`?` run after a listed name (`data/marked_names.tsv`), set off by a space from
+    /// the next word starting with `f` at `m`. The name's own next word continues it (`Yum!
+    /// Brands`, `Panic! at`); after a whole name, lower case continues and a capitalized word
+    /// continues unless it is evidence of a sentence start (`Yahoo! Finance`, but `Yahoo! The`).
+    /// Everyday names (`Help!`) count before a capital only after another word of the
+    /// sentence. `None`: no listed name, or nothing it decides (the caller's rules apply).
+    fn decide_marked_name(
+        &self,
+        f: char,
+        buf: &str,
+        i: usize,
+        k: usize,
+        m: usize,
+        eof: bool,
+    ) -> Option<Decision> {
+        let before = &buf[self.start..i];
+        let mark = &buf[i..k];
+        let upper = f.is_uppercase();
+        let (mut any, mut ends_name, mut has_next) = (false, false, false);
+        for site in marked_names::sites_at(before, mark, !upper) {
+            any = true;
+            ends_name |= site.next.is_none();
+            has_next |= site.next.is_some();
+        }
+        if !any || !f.is_alphanumeric() {
+            return None;
+        }
+        if f.is_lowercase() && ends_name {
+            return Some(Decision::Continue(k));
+        }
+        if !has_next && !upper {
+            return None;
+        }
+        let mut end = None;
+        for (j, c) in buf[m..].char_indices() {
+            if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
+                end = Some(m + j);
+                break;
+            }
+        }
+        let next = match end {
+            Some(e) => &buf[m..e],
+            None if eof => &buf[m..],
+            None => return Some(Decision::NeedMore),
+        };
+        let goes_on =
+            has_next && marked_names::sites_at(before, mark, !upper).any(|s| s.next == Some(next));
+        if goes_on {
+            return Some(Decision::Continue(k));
+        }
+        if !upper || !ends_name {
+            return None;
+        }
+        let starts = abbreviations::is_sentence_starter(next)
+            || language_data::is_function_word_capitalized(next);
+        Some(if starts {
+            Decision::Boundary(k)
+        } else {
+            Decision::Continue(k)
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -2222,6 +2269,39 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
     .trim_end_matches(is_closer)
 }
 
+/// Whether `before` ends with a title-case run of at least three capitalized words (small
+/// lower-case words like `to`, `a`, `of` may stand between them) that follows a lower-case
+/// word of the same sentence (`I finished Why Didn't They Ask Evans`): a title, not a
+/// question of the sentence itself.
+fn title_run_before(before: &str) -> bool {
+    const SMALL: &[&str] = &[
+        "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "and", "or", "with", "from",
+    ];
+    let mut capitalized = 0;
+    let mut last_was_capital = false;
+    for (n, word) in before.split_whitespace().rev().enumerate() {
+        if n >= 12 {
+            return false;
+        }
+        let w = word.trim_start_matches(|c: char| !c.is_alphanumeric());
+        let Some(first) = w.chars().next() else {
+            return false;
+        };
+        if first.is_uppercase() {
+            capitalized += 1;
+            last_was_capital = true;
+        } else if n > 0 && SMALL.contains(&w) {
+            if capitalized >= 3 && last_was_capital {
+                return true; // `nominated for Can You Ever Forgive Me`
+            }
+            last_was_capital = false;
+        } else {
+            return n > 0 && capitalized >= 3 && first.is_lowercase() && last_was_capital;
+        }
+    }
+    false
+}
+
 fn is_urlish(token: &str) -> bool {
     token.contains("://")
         || token.contains('@')
@@ -2305,6 +2385,7 @@ fn classify_left(word: &str) -> Left {
 /// (a BEAM scheduler) call this where a pause is allowed. [`Segmenter::new`] calls it too.
 pub fn warm_up() {
     language_data::warm_up();
+    marked_names::warm_up();
 }
 
 /// Splits a whole text: the sentences `push(text)` then `finish()` release.

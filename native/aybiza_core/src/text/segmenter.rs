@@ -164,6 +164,18 @@ const MAX_WORD_AHEAD: usize = 64;
 const MAX_GAP: usize = 256;
 const MAX_RUN: usize = 64;
 
+/// The word starting at byte `m` of `buf` (alphanumerics, at most [`MAX_WORD_AHEAD`] bytes)
+/// and the character after it (a space at the end of the stream), or `None` while the word
+/// may still grow (the stream goes on and the buffer ends inside it).
+fn word_ahead(buf: &str, m: usize, eof: bool) -> Option<(&str, char)> {
+    for (j, c) in buf[m..].char_indices() {
+        if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
+            return Some((&buf[m..m + j], c));
+        }
+    }
+    eof.then(|| (&buf[m..], ' '))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Marker {
     Num(u32),
@@ -1345,17 +1357,8 @@ impl Segmenter {
             if title_run_before(&buf[self.start..i]) {
                 return Decision::Continue(k);
             }
-            let mut end = None;
-            for (j, c) in buf[m..].char_indices() {
-                if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
-                    end = Some(m + j);
-                    break;
-                }
-            }
-            let next = match end {
-                Some(e) => &buf[m..e],
-                None if eof => &buf[m..],
-                None => return Decision::NeedMore,
+            let Some((next, _)) = word_ahead(buf, m, eof) else {
+                return Decision::NeedMore;
             };
             let starts = abbreviations::is_sentence_starter(&capitalize(next))
                 || language_data::is_function_word(next);
@@ -1409,17 +1412,8 @@ impl Segmenter {
         if !has_next && !upper {
             return None;
         }
-        let mut end = None;
-        for (j, c) in buf[m..].char_indices() {
-            if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
-                end = Some(m + j);
-                break;
-            }
-        }
-        let next = match end {
-            Some(e) => &buf[m..e],
-            None if eof => &buf[m..],
-            None => return Some(Decision::NeedMore),
+        let Some((next, _)) = word_ahead(buf, m, eof) else {
+            return Some(Decision::NeedMore);
         };
         let goes_on =
             has_next && marked_names::sites_at(before, mark, !upper).any(|s| s.next == Some(next));
@@ -1540,18 +1534,7 @@ impl Segmenter {
             }
         }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
-        let next_word = || -> Result<(&str, char), ()> {
-            for (j, c) in buf[m..].char_indices() {
-                if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
-                    return Ok((&buf[m..m + j], c));
-                }
-            }
-            if eof {
-                Ok((&buf[m..], ' '))
-            } else {
-                Err(())
-            }
-        };
+        let next_word = || word_ahead(buf, m, eof).ok_or(());
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {

@@ -15,7 +15,7 @@ import math
 import sys
 
 ORDER = ["machine", "segmenter", "events", "ttfs", "latency", "concurrency", "memory",
-         "cancel", "scheduler"]
+         "cancel", "sonic", "scheduler"]
 
 
 def read(path):

@@ -131,36 +131,52 @@ defmodule AybizaBench.Sonic do
     drain(s)
   end
 
+  # Opens `n` sessions, runs `prepare` in each, then `measure` in all of them at once (a
+  # barrier: none starts before every session is ready); the results in session order.
+  defp sessions_at_once(emulator, n, prepare, measure) do
+    parent = self()
+
+    pids =
+      for _ <- 1..n do
+        spawn_link(fn ->
+          {:ok, s} = Sonic.start_session(client(emulator))
+          :session_started = await(s, &(&1 == :session_started))
+          prepare.(s)
+          send(parent, {:ready, self()})
+
+          receive do
+            :go -> :ok
+          end
+
+          result = measure.(s)
+          Sonic.close(s)
+          drain(s)
+          send(parent, {:result, self(), result})
+        end)
+      end
+
+    for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
+    for pid <- pids, do: send(pid, :go)
+    for pid <- pids, do: receive(do: ({:result, ^pid, result} -> result))
+  end
+
   def first_audio(emulator, monitor) do
     for n <- env_list("BENCH_SONIC_LEVELS", [1, 100]) do
       long_schedules(monitor)
-      parent = self()
 
-      pids =
-        for _ <- 1..n do
-          spawn_link(fn ->
-            {:ok, s} = Sonic.start_session(client(emulator))
-            :session_started = await(s, &(&1 == :session_started))
-            for _ <- 1..10, do: :ok = Sonic.send_audio(s, frame(1024))
-            send(parent, {:ready, self()})
-
-            receive do
-              :go -> :ok
-            end
-
+      lat =
+        sessions_at_once(
+          emulator,
+          n,
+          fn s -> for _ <- 1..10, do: :ok = Sonic.send_audio(s, frame(1024)) end,
+          fn s ->
             t0 = System.monotonic_time(:microsecond)
             :ok = Sonic.end_turn(s)
             {:audio, _} = await(s, &match?({:audio, _}, &1))
-            dt = System.monotonic_time(:microsecond) - t0
-            Sonic.close(s)
-            drain(s)
-            send(parent, {:latency, dt})
-          end)
-        end
+            System.monotonic_time(:microsecond) - t0
+          end
+        )
 
-      for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
-      for pid <- pids, do: send(pid, :go)
-      lat = for _ <- pids, do: receive(do: ({:latency, dt} -> dt))
       {ls, samples} = long_schedules(monitor)
       q = quantiles(lat)
       note = "#{n} sessions at once; end_turn -> first audio incl. the emulator"
@@ -173,42 +189,23 @@ defmodule AybizaBench.Sonic do
   def lateness(emulator, monitor) do
     n = env_int("BENCH_SONIC_LATENESS_SESSIONS", 100)
     long_schedules(monitor)
-    parent = self()
 
-    pids =
-      for _ <- 1..n do
-        spawn_link(fn ->
-          {:ok, s} = Sonic.start_session(client(emulator))
-          :session_started = await(s, &(&1 == :session_started))
-          send(parent, {:ready, self()})
-
-          receive do
-            :go -> :ok
-          end
-
-          :ok = Sonic.send_text(s, "bench lateness")
-          arrivals = collect_audio(s, [])
-          Sonic.close(s)
-          drain(s)
-          send(parent, {:arrivals, arrivals})
-        end)
-      end
-
-    for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
-    for pid <- pids, do: send(pid, :go)
+    replies =
+      sessions_at_once(emulator, n, fn _ -> :ok end, fn s ->
+        :ok = Sonic.send_text(s, "bench lateness")
+        collect_audio(s, [])
+      end)
 
     late =
-      Enum.flat_map(pids, fn _ ->
-        receive do
-          {:arrivals, [_ | _] = ts} ->
-            # Offsets from the chunks' own schedule; the earliest one is the reference.
-            offsets = ts |> Enum.with_index() |> Enum.map(fn {t, i} -> t - i * 40_000 end)
-            base = Enum.min(offsets)
-            Enum.map(offsets, &(&1 - base))
+      Enum.flat_map(replies, fn
+        [_ | _] = ts ->
+          # Offsets from the chunks' own schedule; the earliest one is the reference.
+          offsets = ts |> Enum.with_index() |> Enum.map(fn {t, i} -> t - i * 40_000 end)
+          base = Enum.min(offsets)
+          Enum.map(offsets, &(&1 - base))
 
-          {:arrivals, []} ->
-            []
-        end
+        [] ->
+          []
       end)
 
     {ls, samples} = long_schedules(monitor)
@@ -225,31 +222,13 @@ defmodule AybizaBench.Sonic do
   def added(emulator, monitor) do
     for n <- env_list("BENCH_SONIC_ADDED_LEVELS", [1, 10, 100]) do
       long_schedules(monitor)
-      parent = self()
 
-      pids =
-        for _ <- 1..n do
-          spawn_link(fn ->
-            {:ok, s} = Sonic.start_session(client(emulator))
-            :session_started = await(s, &(&1 == :session_started))
-            send(parent, {:ready, self()})
+      replies =
+        sessions_at_once(emulator, n, fn _ -> :ok end, fn s ->
+          :ok = Sonic.send_text(s, "bench lateness")
+          collect_added(s, [])
+        end)
 
-            receive do
-              :go -> :ok
-            end
-
-            :ok = Sonic.send_text(s, "bench lateness")
-            added = collect_added(s, [])
-            Sonic.close(s)
-            drain(s)
-            send(parent, {:added, added})
-          end)
-        end
-
-      for pid <- pids, do: receive(do: ({:ready, ^pid} -> :ok))
-      for pid <- pids, do: send(pid, :go)
-
-      replies = for _ <- pids, do: receive(do: ({:added, a} -> a))
       {ls, samples} = long_schedules(monitor)
       all = List.flatten(replies)
       firsts = for [first | _] <- replies, do: first

@@ -1297,7 +1297,6 @@ impl Segmenter {
         m: usize,
         eof: bool,
     ) -> Decision {
-        let _ = m;
         if script {
             if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
                 return Decision::Continue(k);

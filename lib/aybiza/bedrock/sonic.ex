@@ -296,7 +296,8 @@ defmodule Aybiza.Bedrock.Sonic do
   text_output:}` of USD per million tokens (numbers) that overrides the catalog's, key by
   key (e.g. a negotiated rate), with `:model` naming the model of a bare usage map. A model
   with no published price (Nova 2.5 Sonic) needs all four from the caller. Raises
-  `ArgumentError` for an unknown or text model, a missing price or a negative count.
+  `ArgumentError` for an unknown or text model, a missing price, a negative
+  or over-64-bit count, or a price too large to multiply.
   """
   @spec cost(map(), String.t() | map() | nil) :: non_neg_integer()
   def cost(usage_or_summary, prices \\ nil)

@@ -160,7 +160,10 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
     }
   end
 
-  @doc "Every breaker that has seen a call: `[{{model_id, region}, state}]`."
+  @doc """
+  Every breaker that has seen a failure: `[{{model_id, region}, state}]`. A target whose
+  calls only ever succeeded has no entry.
+  """
   @spec list() :: [{key(), state()}]
   def list do
     :ets.select(@table, [{{:"$1", :"$2", :_, :_, :_, :_, :_}, [], [{{:"$1", :"$2"}}]}])
@@ -237,8 +240,16 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
 
     case :ets.lookup(@table, key) do
       [] ->
-        :ets.insert_new(@table, Tuple.append(Tuple.insert_at(@initial, 0, key), 0))
-        update(key, event, cfg)
+        case transition(@initial, event, now, cfg) do
+          # Nothing to remember (a permit or a success of a closed breaker): no entry, so
+          # made-up model ids or regions that never failed cannot grow the table.
+          {@initial, decision} ->
+            decision
+
+          _ ->
+            :ets.insert_new(@table, Tuple.append(Tuple.insert_at(@initial, 0, key), 0))
+            update(key, event, cfg)
+        end
 
       [{^key, s, f, at, in_flight, ok, version}] ->
         old = {s, f, at, in_flight, ok}

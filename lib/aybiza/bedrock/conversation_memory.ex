@@ -545,8 +545,13 @@ defmodule Aybiza.Bedrock.ConversationMemory do
   defp clean_start(history), do: history
 
   defp to_entries(messages) do
-    now = DateTime.utc_now()
+    # `is_list/1` lets an improper list through; Enum would raise on its tail.
+    if proper_list?(messages),
+      do: to_entries(messages, DateTime.utc_now()),
+      else: {:error, Error.new(:invalid_request, "messages: is an improper list")}
+  end
 
+  defp to_entries(messages, now) do
     Enum.reduce_while(Enum.with_index(messages), {:ok, []}, fn {message, i}, {:ok, acc} ->
       try do
         unless is_map(message),
@@ -571,6 +576,9 @@ defmodule Aybiza.Bedrock.ConversationMemory do
       error -> error
     end
   end
+
+  defp proper_list?([_ | tail]), do: proper_list?(tail)
+  defp proper_list?(tail), do: tail == []
 
   # --- process -----------------------------------------------------------------------
 

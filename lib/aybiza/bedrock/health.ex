@@ -13,7 +13,7 @@ defmodule Aybiza.Bedrock.Health do
       `:validation` or `:model_not_found` answer still proves the endpoint reachable and the
       signature accepted (Bedrock authenticates before it validates), so it counts as
       reachable, with the reason kept.
-    * `:breakers` - every circuit breaker that has seen a call:
+    * `:breakers` - every circuit breaker that has seen a failure:
       `[%{model_id:, region:, state: :closed | :open | :half_open}]`.
     * `:live_streams` - calls running in the engine now.
     * `:status` - `:ok`; `:degraded` when a breaker is open or half-open; `:down` when the

@@ -302,7 +302,12 @@ defmodule Aybiza.Bedrock.Sonic do
   @spec cost(map(), String.t() | map() | nil) :: non_neg_integer()
   def cost(usage_or_summary, prices \\ nil)
 
-  def cost(%{usage: usage, model_id: model}, prices) when is_map(usage) and is_binary(model) do
+  # A model id prices a summary as that model, like a bare usage map.
+  def cost(%{usage: usage, model_id: _}, model) when is_map(usage) and is_binary(model),
+    do: price(usage, model, nil)
+
+  def cost(%{usage: usage, model_id: model}, prices)
+      when is_map(usage) and is_binary(model) and (is_map(prices) or is_nil(prices)) do
     price(usage, model, prices)
   end
 
@@ -311,6 +316,12 @@ defmodule Aybiza.Bedrock.Sonic do
   def cost(usage, prices) when is_map(usage) and (is_map(prices) or is_nil(prices)) do
     model = if is_map(prices), do: Map.get(prices, :model, @default_model), else: @default_model
     price(usage, model, prices)
+  end
+
+  def cost(usage, prices) when is_map(usage) do
+    raise ArgumentError,
+          "prices must be nil, a model id or a map of USD per million tokens, got " <>
+            Options.describe(prices)
   end
 
   defp price(usage, model, overrides) do

@@ -1,0 +1,150 @@
+defmodule Aybiza.ProbeFollowupTest do
+  # Issue 16 follow-up: the code added since the last red-team pass (start_call_small's
+  # bounded walk, the conversation memory's input checks, Sonic.cost/2 with a summary,
+  # circuit-breaker entries for made-up targets) with hostile terms. Each test here failed
+  # before its fix (see docs/SECURITY.md, "Red-team passes").
+  use ExUnit.Case, async: false
+
+  alias Aybiza.Bedrock.{CircuitBreaker, Config, Sonic}
+  alias Aybiza.Bedrock.ConversationMemory, as: Memory
+  alias Aybiza.{Error, Native}
+
+  @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+  describe "Native.start_call_small/5 at and over its budget (2,048 terms, 32 KiB)" do
+    setup do
+      # Nothing listens on port 9: a call that starts fails later, on the network.
+      {:ok, config} =
+        Config.client_config(
+          endpoint: "http://127.0.0.1:9",
+          region: "us-east-1",
+          credentials: {:static, "AKIAPROBEFOLLOWUP000", "PROBE-SECRET"}
+        )
+
+      native = Config.native(config)
+      opts = %{sentences: %{}, limits: %{}}
+      # The VM's first call goes dirty (it builds the runtime): make sure it happened.
+      request = %{model_id: @model, messages: [%{role: :user, content: "Hi"}]}
+      {:ok, ref} = Native.start_call(:converse_stream, request, native, self(), opts)
+      Native.cancel(ref)
+      %{native: native, opts: opts}
+    end
+
+    defp small(term, native, opts, to \\ self()),
+      do: Native.start_call_small(:converse_stream, term, native, to, opts)
+
+    test "exactly at the budget starts here; one term or byte more goes dirty",
+         %{native: native, opts: opts} do
+      # A list of n elements is n + 1 terms (the list itself).
+      assert {:error, %Error{reason: :invalid_request}} =
+               small(List.duplicate("", 2_047), native, opts)
+
+      assert :dirty = small(List.duplicate("", 2_048), native, opts)
+
+      assert {:error, %Error{reason: :invalid_request}} =
+               small([:binary.copy("a", 32_768)], native, opts)
+
+      assert :dirty = small([:binary.copy("a", 32_769)], native, opts)
+
+      # Shared sub-terms count once per occurrence (the walk never under-counts), and a
+      # sub-binary counts its own length, not its parent's.
+      shared = :binary.copy("a", 1_024)
+      assert :dirty = small(List.duplicate(shared, 40), native, opts)
+      sub = binary_part(:binary.copy("a", 10_000_000), 5, 30_000)
+      assert {:error, %Error{reason: :invalid_request}} = small([sub], native, opts)
+    end
+
+    test "odd terms within the budget are this call's invalid_request, never a crash",
+         %{native: native, opts: opts} do
+      huge_bits = <<1::1, :binary.copy("a", 5_000_000)::binary>>
+      deep = Enum.reduce(1..1_500, "x", fn _, acc -> [acc] end)
+
+      for {term, message} <- [
+            {[huge_bits], ~r/bitstring/},
+            {[Integer.pow(2, 1_000_000)], ~r/beyond 64 bits/},
+            {deep, ~r/nesting depth/},
+            {[1 | 2], ~r/improper list/},
+            {%{model_id: @model, messages: [%{role: :user, content: [%{text: <<0xFF>>}]}]},
+             ~r/UTF-8/}
+          ] do
+        assert {:error, %Error{reason: :invalid_request, message: m}} = small(term, native, opts)
+
+        assert m =~ message
+      end
+
+      # A dead receiver: the call starts and is stopped at once; nothing is delivered.
+      dead = spawn(fn -> :ok end)
+      ref = Process.monitor(dead)
+      assert_receive {:DOWN, ^ref, _, _, _}
+      request = %{model_id: @model, messages: [%{role: :user, content: "Hi"}]}
+      assert {:ok, _call} = small(request, native, opts, dead)
+    end
+  end
+
+  describe "conversation memory" do
+    setup do
+      name = :"probe_followup_memory_#{System.unique_integer([:positive])}"
+      start_supervised!({Memory.Supervisor, name: name}, id: name)
+      %{memory: name}
+    end
+
+    test "an improper list of messages is :invalid_request, as documented", %{memory: memory} do
+      message = %{role: :user, content: "hi"}
+
+      for messages <- [[message | :tail], [message, message | "tail"]] do
+        assert {:error, %Error{reason: :invalid_request, message: m}} =
+                 Memory.remember_all("call-1", messages, memory: memory)
+
+        assert m =~ "improper list"
+      end
+
+      # Nothing of a refused batch was kept; the call's memory still works.
+      assert %{history: []} = Memory.get_context("call-1", memory: memory)
+      assert :ok = Memory.remember_all("call-1", [message], memory: memory)
+      assert %{history: [_]} = Memory.get_context("call-1", memory: memory)
+    end
+  end
+
+  describe "Sonic.cost/2 with a session summary" do
+    @summary %{model_id: "amazon.nova-2-sonic-v1:0", usage: %{input_speech_tokens: 1_000}}
+
+    test "prices that are neither a map, a model id nor nil are an ArgumentError" do
+      for prices <- [5, :cheap, [speech_input: 1], {1, 2}] do
+        assert_raise ArgumentError, ~r/prices/, fn -> Sonic.cost(@summary, prices) end
+      end
+    end
+
+    test "a model id prices the summary's usage as that model" do
+      usage = @summary.usage
+      assert Sonic.cost(@summary, "amazon.nova-2-sonic-v1:0") == Sonic.cost(usage)
+
+      assert_raise ArgumentError, ~r/not a speech-to-speech model/, fn ->
+        Sonic.cost(@summary, "anthropic.made-up")
+      end
+    end
+  end
+
+  describe "circuit breakers for made-up targets" do
+    test "calls that never failed leave no breaker entry; a failure makes one" do
+      before = length(CircuitBreaker.list())
+      region = "xx-probe-#{System.unique_integer([:positive])}"
+
+      for i <- 1..500 do
+        model = "made.up-model-#{i}"
+        assert :ok = CircuitBreaker.acquire(model, region)
+        assert CircuitBreaker.allowed?(model, region)
+        if rem(i, 2) == 0, do: CircuitBreaker.release(model, region)
+        if rem(i, 2) == 1, do: CircuitBreaker.record_success(model, region, 10)
+      end
+
+      # Other tests of this VM may add their own entries meanwhile: none of these exist.
+      assert Enum.all?(CircuitBreaker.list(), fn {{_m, r}, _} -> r != region end)
+      assert length(CircuitBreaker.list()) < before + 500
+
+      CircuitBreaker.record_failure("made.up-model-1", region)
+      assert {{"made.up-model-1", region}, :closed} in CircuitBreaker.list()
+      assert CircuitBreaker.info("made.up-model-1", region).failures == 1
+      CircuitBreaker.reset("made.up-model-1", region)
+    end
+  end
+end

@@ -265,7 +265,10 @@ defmodule Aybiza.Bedrock do
 
     to = stream_opts[:to]
 
-    unless is_pid(to), do: raise(ArgumentError, ":to must be a pid, got: #{inspect(to)}")
+    # The NIF takes local pids only; its badarg would print its arguments (the plain client
+    # configuration, secrets included) in the stacktrace.
+    unless is_pid(to) and node(to) == node(),
+      do: raise(ArgumentError, ":to must be a local pid, got #{Options.describe(to)}")
 
     operation = stream_opts[:operation]
 
@@ -520,7 +523,7 @@ defmodule Aybiza.Bedrock do
   @spec warm(keyword()) :: :ok | {:error, Error.t()}
   def warm(opts \\ []) do
     with {:ok, config} <- Config.client_config(opts),
-         {:ok, ref} <- wrap_native(Native.warm(Config.native(config))) do
+         {:ok, ref} <- wrap_native(native_warm(config)) do
       receive do
         {:aybiza_bedrock, ^ref, {:done, _}} -> :ok
         {:aybiza_bedrock, ^ref, {:error, error}} -> {:error, Error.from_native(error)}
@@ -617,6 +620,16 @@ defmodule Aybiza.Bedrock do
       result -> result
     end
     |> wrap_native()
+  rescue
+    # A NIF's exception (a badarg, a panic) carries the call's arguments in its top frame:
+    # the plain configuration with the secrets. Keep the frames, drop the arguments.
+    e -> reraise e, Options.without_arguments(__STACKTRACE__)
+  end
+
+  defp native_warm(config) do
+    Native.warm(Config.native(config))
+  rescue
+    e -> reraise e, Options.without_arguments(__STACKTRACE__)
   end
 
   # The fallback clauses raise an ArgumentError naming the argument instead of a

@@ -81,6 +81,56 @@ defmodule Aybiza.ProbeFollowupTest do
     end
   end
 
+  describe "secrets in NIF exceptions" do
+    # A pid of another node (none is connected): its NIF decode is a badarg.
+    defp remote_pid do
+      node = "probe@nowhere"
+      :erlang.binary_to_term(<<131, 88, 119, byte_size(node), node::binary, 1::32, 0::32, 1::32>>)
+    end
+
+    defp formatted(fun) do
+      fun.()
+      flunk("expected an exception")
+    rescue
+      e -> {e, Exception.format(:error, e, __STACKTRACE__)}
+    end
+
+    test "a remote pid as stream/2's :to is an ArgumentError that prints no credential" do
+      request = %{model_id: @model, messages: [%{role: :user, content: "Hi"}]}
+
+      opts = [
+        region: "us-east-1",
+        endpoint: "http://127.0.0.1:9",
+        credentials: {:static, "AKIAPROBEFOLLOWUP000", "PROBE-SECRET"},
+        to: remote_pid()
+      ]
+
+      {e, text} = formatted(fn -> Aybiza.Bedrock.stream(request, opts) end)
+      assert %ArgumentError{message: ":to must be a local pid, got a pid"} = e
+      refute text =~ "PROBE-SECRET"
+      refute text =~ "AKIAPROBE"
+    end
+
+    test "the NIF's own badarg holds the plain configuration; the frames kept drop it" do
+      {:ok, config} =
+        Config.client_config(
+          region: "us-east-1",
+          credentials: {:static, "AKIAPROBEFOLLOWUP000", "PROBE-SECRET"}
+        )
+
+      try do
+        Native.start_call_small(:converse_stream, %{}, Config.native(config), remote_pid(), %{})
+        flunk("expected a badarg")
+      rescue
+        e in ArgumentError ->
+          assert Exception.format(:error, e, __STACKTRACE__) =~ "PROBE-SECRET"
+          stacktrace = Aybiza.Bedrock.Options.without_arguments(__STACKTRACE__)
+          assert [{Native, :start_call_small, 5, _} | _] = stacktrace
+          refute Exception.format(:error, e, stacktrace) =~ "PROBE-SECRET"
+      end
+    end
+  end
+
   describe "conversation memory" do
     setup do
       name = :"probe_followup_memory_#{System.unique_integer([:positive])}"

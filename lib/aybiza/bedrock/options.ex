@@ -45,6 +45,19 @@ defmodule Aybiza.Bedrock.Options do
     end
   end
 
+  @doc false
+  # A stacktrace with each frame's argument list replaced by its arity (a NIF's or a
+  # function clause's frame holds the arguments themselves).
+  @spec without_arguments(Exception.stacktrace()) :: Exception.stacktrace()
+  def without_arguments(stacktrace) do
+    for frame <- stacktrace do
+      case frame do
+        {m, f, args, location} when is_list(args) -> {m, f, length(args), location}
+        other -> other
+      end
+    end
+  end
+
   @doc """
   What kind of term `term` is, without its value ("a map", "a 3-tuple", "a string of 12
   bytes"...): for error messages about values that may hold secrets.

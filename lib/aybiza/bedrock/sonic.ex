@@ -164,7 +164,7 @@ defmodule Aybiza.Bedrock.Sonic do
       meta = %{model_id: native_opts.model || @default_model, region: config.region}
       companion = start_companion(tools, to, session_opts, meta)
 
-      case Native.sonic_start(native_opts, Config.native(config), to, companion) do
+      case start_native(native_opts, config, to, companion) do
         {:ok, session} ->
           send(companion, {:session, session})
           {:ok, session}
@@ -178,6 +178,15 @@ defmodule Aybiza.Bedrock.Sonic do
 
   def start_session(opts),
     do: raise(ArgumentError, "options must be a keyword list, got #{Options.describe(opts)}")
+
+  defp start_native(native_opts, config, to, companion) do
+    Native.sonic_start(native_opts, Config.native(config), to, companion)
+  rescue
+    # A NIF's exception carries its arguments (the plain configuration) in its top frame.
+    e ->
+      Process.exit(companion, :kill)
+      reraise e, Options.without_arguments(__STACKTRACE__)
+  end
 
   @doc "Like `start_session/1`; raises the `%Aybiza.Error{}`."
   @spec start_session!(keyword()) :: session()

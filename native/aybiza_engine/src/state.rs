@@ -199,10 +199,11 @@ impl StreamState {
             .or_insert_with(|| Block::Text(String::new()))
         {
             Block::Text(t) => t.push_str(delta),
-            // A text delta on a non-text index: keep it, do not lose text.
+            // A text delta on a non-text index: keep it, do not lose text. Wrapping: the
+            // index is the peer's (any JSON integer), and overflow must not panic.
             _ => {
                 self.blocks
-                    .insert(index + 1_000_000, Block::Text(delta.to_string()));
+                    .insert(index.wrapping_add(1_000_000), Block::Text(delta.to_string()));
             }
         }
         self.summary.text.push_str(delta);
@@ -609,5 +610,16 @@ mod tests {
         assert!(got[2].is_terminal());
         assert_eq!(got.len(), 3);
         assert_eq!(state.delivered().text, "Hello there");
+    }
+
+    #[test]
+    fn a_text_delta_on_a_tool_block_at_the_largest_index_keeps_its_text_without_panicking() {
+        // The index comes from the peer (Anthropic events carry any JSON integer).
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        state.tool_start(i64::MAX, "t1", "lookup").unwrap();
+        state.text_delta(i64::MAX, "Hi").unwrap();
+        state.flush_text().unwrap();
+        assert_eq!(state.delivered().text, "Hi");
     }
 }

@@ -450,6 +450,9 @@ defmodule Aybiza.Bedrock do
   """
   @spec stream_events(map(), keyword()) :: Enumerable.t()
   def stream_events(request, opts \\ []) do
+    # Checked now, not at the first read: a later Keyword error would print the options.
+    opts = keyword!(opts)
+
     Stream.resource(
       fn ->
         case stream(request, Keyword.put(opts, :to, self())) do
@@ -648,11 +651,7 @@ defmodule Aybiza.Bedrock do
     bad_arguments!(body, opts)
   end
 
-  defp keyword!(opts) do
-    if Keyword.keyword?(opts),
-      do: opts,
-      else: raise(ArgumentError, "options must be a keyword list, got #{Options.describe(opts)}")
-  end
+  defp keyword!(opts), do: Options.keyword!(opts)
 
   defp span_model(%{model_id: id}) when is_binary(id), do: id
   defp span_model(%{"model_id" => id}) when is_binary(id), do: id

@@ -111,6 +111,38 @@ defmodule Aybiza.ProbeFollowupTest do
       refute text =~ "AKIAPROBE"
     end
 
+    test "malformed options or arguments of every entry point raise ArgumentError, no secret" do
+      request = %{model_id: @model, messages: [%{role: :user, content: "Hi"}]}
+      secret = "PROBE-SECRET-SHAPES"
+
+      base = [
+        region: "us-east-1",
+        endpoint: "http://127.0.0.1:9",
+        credentials: {:static, "AKIAPROBEFOLLOWUP000", secret}
+      ]
+
+      # A map, an improper list, a list with a non-pair: each would reach a Keyword function
+      # or a function clause whose error prints every argument, the plain secret included.
+      shapes = [Map.new(base), base ++ :tail, base ++ [5]]
+
+      calls = [
+        {"health/1", fn o -> Aybiza.Bedrock.health(o) end},
+        {"stream_events/2", fn o -> Aybiza.Bedrock.stream_events(request, o) end},
+        {"Sonic.start_session/1", fn o -> Sonic.start_session(o) end},
+        {"ToolLoop.stream/3", fn o -> Aybiza.Bedrock.ToolLoop.stream(request, [], o) end},
+        {"ToolLoop.run/3", fn o -> Aybiza.Bedrock.ToolLoop.run(request, [], o) end},
+        {"ToolLoop.stream/3 tools",
+         fn _ -> Aybiza.Bedrock.ToolLoop.stream(request, :t, base) end},
+        {"ToolLoop.run/3 request", fn _ -> Aybiza.Bedrock.ToolLoop.run(:r, [], base) end}
+      ]
+
+      for {name, call} <- calls, opts <- shapes do
+        {e, text} = formatted(fn -> call.(opts) end)
+        assert %ArgumentError{} = e, "#{name}: #{inspect(e.__struct__)}"
+        refute text =~ secret, "#{name} printed the secret:\n#{text}"
+      end
+    end
+
     test "the NIF's own badarg holds the plain configuration; the frames kept drop it" do
       {:ok, config} =
         Config.client_config(

@@ -45,7 +45,9 @@ defmodule Aybiza.Bedrock.Health do
   """
   @spec check(keyword()) :: report()
   def check(opts \\ []) do
-    {own, client_opts} = Keyword.split(opts, [:model_id, :count_tokens])
+    {own, client_opts} =
+      Keyword.split(Aybiza.Bedrock.Options.keyword!(opts), [:model_id, :count_tokens])
+
     own = Keyword.validate!(own, model_id: nil, count_tokens: true)
 
     breakers =

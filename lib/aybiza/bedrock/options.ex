@@ -46,6 +46,16 @@ defmodule Aybiza.Bedrock.Options do
   end
 
   @doc false
+  # `opts` if it is a keyword list; otherwise an ArgumentError naming its type only (options
+  # travel next to credentials, and Keyword's own errors print the whole list).
+  @spec keyword!(term()) :: keyword()
+  def keyword!(opts) do
+    if Keyword.keyword?(opts),
+      do: opts,
+      else: raise(ArgumentError, "options must be a keyword list, got #{describe(opts)}")
+  end
+
+  @doc false
   # A stacktrace with each frame's argument list replaced by its arity (a NIF's or a
   # function clause's frame holds the arguments themselves).
   @spec without_arguments(Exception.stacktrace()) :: Exception.stacktrace()

@@ -140,7 +140,7 @@ defmodule Aybiza.Bedrock.Sonic do
   """
   @spec start_session(keyword()) :: {:ok, session()} | {:error, Error.t()}
   def start_session(opts) when is_list(opts) do
-    opts = Config.seal_credentials(opts)
+    opts = opts |> Options.keyword!() |> Config.seal_credentials()
     {session_opts, client_opts} = Keyword.split(opts, @session_opts)
     Options.validate!(session_opts, @session_opts, "Aybiza.Bedrock.Sonic option")
     to = Keyword.get(session_opts, :to, self())

@@ -141,7 +141,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
   """
   @spec stream(map(), [Tool.t()], keyword()) :: {:ok, ref()} | {:error, Error.t()}
   def stream(request, tools, opts \\ [])
-      when is_map(request) and is_list(tools) and is_list(opts) do
+
+  def stream(request, tools, opts) when is_map(request) and is_list(tools) and is_list(opts) do
     opts = validate_opts!(opts)
     to = opts[:to] || self()
 
@@ -149,6 +150,8 @@ defmodule Aybiza.Bedrock.ToolLoop do
       start_turn(state, to, opts, true)
     end
   end
+
+  def stream(request, tools, opts), do: bad_arguments!(request, tools, opts)
 
   # The streaming loop is a turn of the one turn path (`Aybiza.Bedrock.Turn.Rounds`): every
   # model round a call of the relay, with breakers, the failure policy (retries, fallbacks)
@@ -215,12 +218,34 @@ defmodule Aybiza.Bedrock.ToolLoop do
   the same.
   """
   @spec run(map(), [Tool.t()], keyword()) :: {:ok, map()} | {:error, Error.t()}
-  def run(request, tools, opts \\ []) when is_map(request) and is_list(tools) and is_list(opts) do
+  def run(request, tools, opts \\ [])
+
+  def run(request, tools, opts) when is_map(request) and is_list(tools) and is_list(opts) do
     opts = validate_opts!(opts)
 
     with {:ok, state} <- prepare(request, tools, opts),
          {:ok, ref} <- start_turn(state, self(), opts, false) do
       collect_or_cancel(ref, opts[:on_event])
+    end
+  end
+
+  def run(request, tools, opts), do: bad_arguments!(request, tools, opts)
+
+  # Instead of a FunctionClauseError, whose report prints every argument (the backend's
+  # options, credentials included): the first wrong argument, by type only.
+  defp bad_arguments!(request, tools, opts) do
+    describe = &Aybiza.Bedrock.Options.describe/1
+
+    cond do
+      not is_map(request) ->
+        raise ArgumentError, "the request must be a map, got #{describe.(request)}"
+
+      not is_list(tools) ->
+        raise ArgumentError,
+              "tools must be a list of Aybiza.Bedrock.Tool, got #{describe.(tools)}"
+
+      true ->
+        Aybiza.Bedrock.Options.keyword!(opts)
     end
   end
 

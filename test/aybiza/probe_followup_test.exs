@@ -133,7 +133,16 @@ defmodule Aybiza.ProbeFollowupTest do
         {"ToolLoop.run/3", fn o -> Aybiza.Bedrock.ToolLoop.run(request, [], o) end},
         {"ToolLoop.stream/3 tools",
          fn _ -> Aybiza.Bedrock.ToolLoop.stream(request, :t, base) end},
-        {"ToolLoop.run/3 request", fn _ -> Aybiza.Bedrock.ToolLoop.run(:r, [], base) end}
+        {"ToolLoop.run/3 request", fn _ -> Aybiza.Bedrock.ToolLoop.run(:r, [], base) end},
+        # The memory's :count_tokens carries client options (credentials) to CountTokens.
+        {"build_messages_with_memory/3 unknown option",
+         fn o -> Memory.build_messages_with_memory("c", "Hi", count_tokens: o, bogus: 1) end},
+        {"build_messages_with_memory/3 :count_tokens",
+         fn o ->
+           Memory.build_messages_with_memory("c", "Hi", count_tokens: o, max_input_tokens: 9)
+         end},
+        {"build_messages_with_memory/3 keyword :count_tokens",
+         fn _ -> Memory.build_messages_with_memory("c", "Hi", count_tokens: base, bogus: 1) end}
       ]
 
       for {name, call} <- calls, opts <- shapes do

@@ -213,15 +213,15 @@ defmodule Aybiza.Bedrock.ConversationMemory do
           message()
         ]
   def build_messages_with_memory(call_id, prompt, opts \\ []) do
+    # Not Keyword.validate!/2: its error prints every option, and :count_tokens carries
+    # client options (credentials). Those are sealed at once.
     opts =
-      Keyword.validate!(opts, [
-        :memory,
-        :last_n,
-        :since,
-        :max_input_tokens,
-        summary: false,
-        count_tokens: false
-      ])
+      opts
+      |> Aybiza.Bedrock.Options.validate!(
+        [:memory, :last_n, :since, :max_input_tokens, summary: false, count_tokens: false],
+        "Aybiza.Bedrock.ConversationMemory.build_messages_with_memory/3 option"
+      )
+      |> Keyword.update!(:count_tokens, &Aybiza.Bedrock.Config.seal_credentials/1)
 
     context = get_context(call_id, Keyword.take(opts, [:memory, :last_n, :since]))
 
@@ -254,13 +254,21 @@ defmodule Aybiza.Bedrock.ConversationMemory do
 
   defp counter!(false), do: :estimate
 
-  defp counter!(opts) when is_list(opts) do
+  # Errors describe values by type only: :count_tokens holds client options.
+  defp counter!(opts) when is_list(opts) and opts != [] do
+    unless Keyword.keyword?(opts) do
+      raise ArgumentError,
+            ":count_tokens must be false or a keyword list with :model_id, got " <>
+              Aybiza.Bedrock.Options.describe(opts)
+    end
+
     case opts[:model_id] do
       id when is_binary(id) and id != "" ->
         {:exact, opts}
 
       other ->
-        raise ArgumentError, ":count_tokens needs a :model_id, got: #{inspect(other)}"
+        raise ArgumentError,
+              ":count_tokens needs a :model_id, got #{Aybiza.Bedrock.Options.describe(other)}"
     end
   end
 
@@ -268,7 +276,8 @@ defmodule Aybiza.Bedrock.ConversationMemory do
     do:
       raise(
         ArgumentError,
-        ":count_tokens must be false or a keyword list with :model_id, got: #{inspect(other)}"
+        ":count_tokens must be false or a keyword list with :model_id, got " <>
+          Aybiza.Bedrock.Options.describe(other)
       )
 
   # Keeps history[drop..] for the smallest `drop` whose messages fit in `max` tokens. Fewer

@@ -172,6 +172,31 @@ defmodule Aybiza.ProbeFollowupTest do
     end
   end
 
+  describe "Text.push/2 and push_many/2 on a normal scheduler" do
+    # "U.S.U.S.U.S..." is one 256-byte token at every period: each period costs the
+    # segmenter microseconds (about 10 ms for 16 KiB in a release build on a loaded
+    # machine), so a delta under the byte budget but full of periods goes dirty too.
+    test "a delta or batch with many periods is done on a dirty scheduler, same sentences" do
+      periods = String.duplicate("U.S.", 1_000)
+
+      for opts <- [[], Aybiza.Bedrock.Text.segmenter_options(:voice)] do
+        seg = Native.segmenter_new(opts)
+        assert :dirty = Native.segmenter_push(seg, periods)
+        assert :dirty = Native.segmenter_push_many(seg, List.duplicate("U.S.", 1_000))
+      end
+
+      seg = Aybiza.Bedrock.Text.new_segmenter()
+      batched = Aybiza.Bedrock.Text.new_segmenter()
+
+      assert Aybiza.Bedrock.Text.push(seg, periods <> " Next one. ") ==
+               Aybiza.Bedrock.Text.push_many(batched, [periods, " Next one. "])
+
+      # Ordinary prose (a few sentences) still runs on the calling scheduler.
+      seg = Native.segmenter_new([])
+      assert is_list(Native.segmenter_push(seg, String.duplicate("Fine, thanks. ", 50)))
+    end
+  end
+
   describe "conversation memory" do
     setup do
       name = :"probe_followup_memory_#{System.unique_integer([:positive])}"

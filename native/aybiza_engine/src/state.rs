@@ -202,8 +202,10 @@ impl StreamState {
             // A text delta on a non-text index: keep it, do not lose text. Wrapping: the
             // index is the peer's (any JSON integer), and overflow must not panic.
             _ => {
-                self.blocks
-                    .insert(index.wrapping_add(1_000_000), Block::Text(delta.to_string()));
+                self.blocks.insert(
+                    index.wrapping_add(1_000_000),
+                    Block::Text(delta.to_string()),
+                );
             }
         }
         self.summary.text.push_str(delta);

@@ -176,6 +176,16 @@ fn segmenter_new(options: Term) -> NifResult<ResourceArc<SegmenterResource>> {
 /// scheduler.
 const NORMAL_SCHEDULER_BYTES: usize = 16 * 1024;
 
+/// Periods a call on a normal scheduler may decide. A period costs the segmenter up to a
+/// few microseconds when the word before it is long (`U.S.U.S.U.S...`: every period looks
+/// back over a 256-byte token), so 16 KiB of them took about 10 ms in a release build.
+const NORMAL_SCHEDULER_PERIODS: usize = 256;
+
+/// The periods of `bytes` (a vectorized count: microseconds for the byte budget).
+fn periods(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'.').count()
+}
+
 mod atoms {
     rustler::atoms! { dirty }
 }
@@ -218,6 +228,9 @@ fn segmenter_push<'a>(
     delta: Binary<'a>,
 ) -> Term<'a> {
     let bytes = delta.as_slice();
+    if bytes.len() <= NORMAL_SCHEDULER_BYTES && periods(bytes) > NORMAL_SCHEDULER_PERIODS {
+        return atoms::dirty().encode(env);
+    }
     match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
         Some(sentences) => sentences.encode(env),
         None => atoms::dirty().encode(env),
@@ -282,6 +295,11 @@ fn segmenter_push_many<'a>(
         return Ok(atoms::dirty().encode(env));
     }
     let (deltas, bytes) = delta_list(deltas)?;
+    if bytes <= NORMAL_SCHEDULER_BYTES
+        && deltas.iter().map(|d| periods(d.as_slice())).sum::<usize>() > NORMAL_SCHEDULER_PERIODS
+    {
+        return Ok(atoms::dirty().encode(env));
+    }
     Ok(
         match on_normal_scheduler(segmenter, bytes, |s| push_each(s, &deltas)) {
             Some(sentences) => sentences.encode(env),

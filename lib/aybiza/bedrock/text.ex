@@ -48,8 +48,9 @@ defmodule Aybiza.Bedrock.Text do
   Length options are integers in `0..1_000_000`; anything else (a float, `2 ** 70`, a negative
   number) raises `ArgumentError` naming the option.
 
-  `push/2` and `finish/1` run small work (up to 16 KB of delta plus held text) on the calling
-  scheduler and larger work on a dirty CPU scheduler; the whole-text functions always run on
+  `push/2`, `push_many/2` and `finish/1` run small work (up to 16 KB of delta plus held
+  text, and at most 256 periods in the new text) on the calling scheduler and larger work on
+  a dirty CPU scheduler; the whole-text functions always run on
   a dirty CPU scheduler. No call holds a normal scheduler for more than a fraction of a
   millisecond, whatever the input size.
 
@@ -107,8 +108,8 @@ defmodule Aybiza.Bedrock.Text do
   """
   @spec push(segmenter(), binary()) :: [String.t()]
   def push(segmenter, delta) when is_binary(delta) do
-    # Small work runs on the calling scheduler; a large delta (or held text, or a segmenter
-    # busy in another process) is answered `:dirty` and redone on a dirty CPU scheduler, so
+    # Small work runs on the calling scheduler; a large delta (or held text, many periods,
+    # or a segmenter busy in another process) is answered `:dirty` and redone on a dirty CPU scheduler, so
     # no call blocks a normal scheduler whatever its size.
     case Native.segmenter_push(segmenter, delta) do
       :dirty -> Native.segmenter_push_dirty(segmenter, delta)

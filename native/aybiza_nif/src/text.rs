@@ -217,8 +217,9 @@ fn locked<T>(segmenter: &SegmenterResource, f: impl FnOnce(&mut Segmenter) -> T)
 }
 
 /// Pushes raw bytes (a delta may end inside a UTF-8 character) on the normal scheduler, or
-/// returns `:dirty` without doing anything when the delta plus the held text is large or
-/// another process holds the segmenter: the facade then calls `segmenter_push_dirty`.
+/// returns `:dirty` without doing anything when the delta plus the held text is large, the
+/// delta holds many periods or another process holds the segmenter: the facade then calls
+/// `segmenter_push_dirty`.
 /// The resource is borrowed from the argument term (alive for the call) rather than taken as
 /// a `ResourceArc`, which would pay a keep and a release (two atomics) on every delta.
 #[rustler::nif]

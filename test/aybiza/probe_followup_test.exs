@@ -197,6 +197,36 @@ defmodule Aybiza.ProbeFollowupTest do
     end
   end
 
+  describe "BedrockClient child spec" do
+    # A supervisor's reports (with SASL reports on) print a child's "Start Call" with its
+    # arguments whenever it crashes or fails to start: the backend's credentials must be
+    # sealed in the child spec itself, not only in the started process.
+    test "the start arguments hold no plain credential" do
+      secret = "PROBE-SECRET-CHILD"
+      creds = {:static, "AKIAPROBEFOLLOWUP000", secret}
+      backend = {Aybiza.Bedrock.Backend.Native, [credentials: creds]}
+
+      spec =
+        Supervisor.child_spec(
+          {Aybiza.AWS.BedrockClient, name: :probe_followup_client, backend: backend},
+          []
+        )
+
+      %{id: Aybiza.AWS.BedrockClient, start: {Aybiza.AWS.BedrockClient, :start_link, [args]}} =
+        spec
+
+      refute inspect(args, structs: false, limit: :infinity, printable_limit: :infinity) =~ secret
+
+      # The sealed arguments still start a working client with those credentials.
+      pid = start_supervised!(spec)
+
+      assert %{backend: {_, [credentials: %Aybiza.Bedrock.Credentials{} = sealed]}} =
+               :sys.get_state(pid)
+
+      assert Aybiza.Bedrock.Credentials.to_native(sealed).secret_access_key == secret
+    end
+  end
+
   describe "conversation memory" do
     setup do
       name = :"probe_followup_memory_#{System.unique_integer([:positive])}"

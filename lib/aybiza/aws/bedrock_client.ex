@@ -115,6 +115,19 @@ defmodule Aybiza.AWS.BedrockClient do
 
   # --- the process ---
 
+  @doc false
+  # The default child spec keeps the options as given in `start`, which a supervisor prints
+  # ("Start Call") whenever the client crashes or fails to start: the backend's credentials
+  # are sealed here already.
+  def child_spec(opts) do
+    opts =
+      if Keyword.keyword?(opts) and Keyword.has_key?(opts, :backend),
+        do: Keyword.update!(opts, :backend, &seal_backend/1),
+        else: opts
+
+    %{id: __MODULE__, start: {__MODULE__, :start_link, [opts]}}
+  end
+
   @doc """
   Starts the client. Options override the application environment for the settings
   (`:region`, `:fallback_region`, `:default_model`, `:models`, `:latency_threshold_ms`,
@@ -123,7 +136,7 @@ defmodule Aybiza.AWS.BedrockClient do
   """
   @spec start_link(keyword()) :: GenServer.on_start()
   def start_link(opts \\ []) do
-    {name, opts} = Keyword.pop(opts, :name, __MODULE__)
+    {name, opts} = opts |> Options.keyword!() |> Keyword.pop(:name, __MODULE__)
     opts = Options.validate!(opts, @setting_keys, "BedrockClient setting")
     GenServer.start_link(__MODULE__, opts, name: name)
   end

@@ -227,6 +227,41 @@ defmodule Aybiza.ProbeFollowupTest do
     end
   end
 
+  describe "the VM's first start_call" do
+    # start_call_small/5 runs on a normal scheduler only once start_call/5 (dirty) has built
+    # the one-time state: the tokio runtime (threads named aybiza-bedrock), the catalog and
+    # the segmenter's tables. A first call that failed early (a bad request) must build
+    # them too, or the next small call builds them on a normal scheduler. A fresh VM (a
+    # peer) is needed: this one has long been warm.
+    @tag skip: not File.exists?("/proc/self/task")
+    test "builds the runtime even when it fails" do
+      paths = Enum.flat_map(:code.get_path(), &[~c"-pa", &1])
+
+      {:ok, peer, _} =
+        :peer.start_link(%{connection: :standard_io, args: paths, wait_boot: 30_000})
+
+      {:ok, _} = :peer.call(peer, :application, :ensure_all_started, [:elixir], 30_000)
+
+      script = """
+      threads = fn ->
+        Path.wildcard("/proc/\#{System.pid()}/task/*/comm")
+        |> Enum.count(&(String.trim(File.read!(&1)) == "aybiza-bedrock"))
+      end
+
+      config = %{region: "us-east-1", endpoint: "http://127.0.0.1:9",
+                 credentials: %{type: "default"}, timeouts: %{}, tls_ca_pem: nil}
+
+      before = threads.()
+      {:error, _} = Aybiza.Native.start_call(:converse_stream, %{model_id: 1}, config, self(), %{})
+      {before, threads.()}
+      """
+
+      assert {{0, after_failed}, _} = :peer.call(peer, Code, :eval_string, [script], 60_000)
+      assert after_failed > 0
+      :peer.stop(peer)
+    end
+  end
+
   describe "conversation memory" do
     setup do
       name = :"probe_followup_memory_#{System.unique_integer([:positive])}"

@@ -270,8 +270,14 @@ fn start_call<'a>(
     options: Term<'a>,
 ) -> NifResult<Term<'a>> {
     let started = start(env, operation, request, config, receiver, options);
-    // The runtime exists and the catalog is parsed now (one-time work of milliseconds).
-    WARM.store(true, std::sync::atomic::Ordering::Relaxed);
+    // The one-time work of milliseconds, done here even when the call failed before it
+    // (a bad request): the runtime, the catalog and the segmenter's tables.
+    if !WARM.load(std::sync::atomic::Ordering::Relaxed) {
+        aybiza_engine::runtime::runtime();
+        aybiza_core::catalog::catalog();
+        aybiza_core::text::segmenter::warm_up();
+        WARM.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     started
 }
 

@@ -45,7 +45,8 @@ pub fn apply(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let json = serde_json::from_slice::<Value>(body).ok();
+    // Malformed JSON first, in the words of Converse's body parser.
+    let root = Value::Object(crate::request::parse_body(body, false).map_err(invalid)?);
     let http = HttpParts {
         labels: &[
             ("guardrailIdentifier", identifier),
@@ -53,12 +54,7 @@ pub fn apply(
         ],
         header: &header,
     };
-    check_operation("ApplyGuardrail", &http, json.as_ref()).map_err(invalid)?;
-    let Some(root) = json.filter(Value::is_object) else {
-        return Err(invalid(AwsError::validation(
-            "Malformed request body: #: expected type: JSONObject",
-        )));
-    };
+    check_operation("ApplyGuardrail", &http, Some(&root)).map_err(invalid)?;
     // An ARN names the guardrail by its last segment.
     let id = identifier
         .rsplit_once("guardrail/")

@@ -39,14 +39,15 @@ fn check(
 
 /// StartAsyncInvoke: always rejected (see the module doc).
 pub fn start(state: &State, headers: &http::HeaderMap, body: &[u8]) -> Rejection {
-    let json = serde_json::from_slice::<Value>(body).ok();
-    if let Err(rejection) = check("StartAsyncInvoke", &[], headers, json.as_ref()) {
+    // Malformed JSON first, in the words of Converse's body parser.
+    let root = match crate::request::parse_body(body, false) {
+        Ok(map) => Value::Object(map),
+        Err(e) => return invalid(e),
+    };
+    if let Err(rejection) = check("StartAsyncInvoke", &[], headers, Some(&root)) {
         return rejection;
     }
-    let model_id = json
-        .as_ref()
-        .and_then(|v| v["modelId"].as_str())
-        .unwrap_or_default();
+    let model_id = root["modelId"].as_str().unwrap_or_default();
     if models::target(model_id, &state.extra_models).is_none() {
         return invalid(AwsError::invalid_model());
     }

@@ -34,7 +34,10 @@ fn not_a_json_object(at: &str) -> AwsError {
     ))
 }
 
-fn parse_body(body: &[u8], anthropic: bool) -> Result<serde_json::Map<String, Value>, AwsError> {
+pub(crate) fn parse_body(
+    body: &[u8],
+    anthropic: bool,
+) -> Result<serde_json::Map<String, Value>, AwsError> {
     let malformed = |detail: String| {
         AwsError::validation(if anthropic {
             format!("Malformed input request: {detail}, please reformat your input and try again.")

@@ -6,10 +6,11 @@ Run: /tmp/v/bin/pip install anthropic boto3 && cargo build -p bedrock_emulator
      && /tmp/v/bin/python native/bedrock_emulator/tests/clients/check_anthropic.py
 """
 
+import asyncio
 import json
 
 import anthropic
-from anthropic import AnthropicBedrock, AnthropicBedrockMantle
+from anthropic import AnthropicBedrock, AnthropicBedrockMantle, AsyncAnthropicBedrock
 
 from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check
 
@@ -88,6 +89,7 @@ def main():
 
         tools_and_errors(emu, bedrock)
         thinking_and_stops(emu, bedrock)
+        asyncio.run(async_client(emu))
 
 
 OPUS = "global.anthropic.claude-opus-4-7"
@@ -205,6 +207,18 @@ def thinking_and_stops(emu, bedrock):
         # The SDK refuses it client-side (anthropic/lib/bedrock/_client.py); CountTokens is boto3's.
         check("not supported in Bedrock" in str(e), "AnthropicBedrock count_tokens refused by the SDK: " + str(e))
     emu.admin("rules", "[]")
+
+
+async def async_client(emu):
+    bedrock = AsyncAnthropicBedrock(aws_access_key=ACCESS_KEY_ID, aws_secret_key=SECRET_ACCESS_KEY,
+                                    aws_region="us-east-1", base_url=emu.url, max_retries=0)
+    many = await asyncio.gather(*[bedrock.messages.create(model=OPUS, max_tokens=100, messages=MSGS)
+                                  for _ in range(4)])
+    async with bedrock.messages.stream(model=OPUS, max_tokens=100, messages=MSGS) as s:
+        text = "".join([t async for t in s.text_stream])
+    # (Identical bodies get identical replies and ids: the emulator seeds them from the body.)
+    check(len(many) == 4 and all(m.content[0].text == text for m in many),
+          "AsyncAnthropicBedrock: 4 concurrent creates and a stream, same text")
 
 
 if __name__ == "__main__":

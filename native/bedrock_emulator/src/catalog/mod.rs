@@ -148,6 +148,11 @@ impl Target {
         }
     }
 
+    /// A Meta Llama model of the table (its InvokeModel body is `{"prompt": ...}`).
+    pub fn is_llama(&self) -> bool {
+        matches!(self, Target::Catalog { info, .. } if info.provider == "meta")
+    }
+
     /// An Amazon Nova text model of the table (not Nova Sonic), whose InvokeModel body is
     /// Converse's schema.
     pub fn is_nova_text(&self) -> bool {

@@ -31,7 +31,7 @@ use super::stream::{set_linger_zero, ChannelBody, Producer, Wire};
 use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::handlers::{self, Api, Prepared, Rejection};
-use crate::render::{anthropic, converse, eventstream, sse};
+use crate::render::{anthropic, converse, eventstream, llama, sse};
 use crate::state::State;
 
 const MAX_BODY: usize = 25 * 1024 * 1024;
@@ -494,6 +494,8 @@ async fn model_route(
         } else {
             let v = if reply.anthropic {
                 anthropic::response(reply)
+            } else if reply.llama {
+                llama::response(reply)
             } else {
                 converse::nova_invoke_response(reply)
             };
@@ -530,6 +532,11 @@ async fn model_route(
     } else if prepared.reply.anthropic {
         (
             anthropic::stream_events(&mut prepared.reply),
+            Wire::EventStream { invoke: true },
+        )
+    } else if prepared.reply.llama {
+        (
+            llama::stream_events(&mut prepared.reply),
             Wire::EventStream { invoke: true },
         )
     } else {

@@ -4,5 +4,6 @@
 pub mod anthropic;
 pub mod converse;
 pub mod eventstream;
+pub mod llama;
 pub mod sse;
 pub mod stamp;

@@ -3,6 +3,7 @@
 //! bedrock-mantle). Parsers validate with [`validation`]; both sit on `conversation.rs`.
 
 pub mod conversation;
+pub mod llama;
 pub mod shape;
 pub mod validation;
 
@@ -635,7 +636,7 @@ const ANTHROPIC_TYPES: &[(&str, &str, &str)] = &[
 ];
 
 /// The JSON-schema name of a value's type, as in "expected type: Integer, found: String".
-fn json_type_name(v: &Value) -> &'static str {
+pub(crate) fn json_type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "Null",
         Value::Bool(_) => "Boolean",

@@ -374,6 +374,23 @@ def invoke_model(c):
     status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
     check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
           "invoke_model missing keys: " + msg)
+    # Meta Llama's native body and reply (AWS user guide, model-parameters-meta).
+    llama = "us.meta.llama3-3-70b-instruct-v1:0"
+    r = c.invoke_model(modelId=llama, body=json.dumps({"prompt": "What are your opening hours?", "max_gen_len": 3}))
+    out = json.loads(r["body"].read())
+    headers = r["ResponseMetadata"]["HTTPHeaders"]
+    check(out["stop_reason"] == "length" and out["generation_token_count"] == 3 and out["generation"]
+          and int(headers["x-amzn-bedrock-output-token-count"]) == 3
+          and int(headers["x-amzn-bedrock-input-token-count"]) == out["prompt_token_count"],
+          f"invoke_model on Llama 3.3: generation, counts, stop_reason length ({out})")
+    chunks = [json.loads(ch["chunk"]["bytes"]) for ch in
+              c.invoke_model_with_response_stream(modelId=llama, body=json.dumps({"prompt": "Hi"}))["body"]]
+    check(chunks[-1]["stop_reason"] == "stop" and all(ch["stop_reason"] is None for ch in chunks[:-1])
+          and chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == chunks[-1]["generation_token_count"],
+          "invoke stream on Llama: generation chunks, stop_reason and metrics on the last")
+    status, code, msg = error(lambda: c.invoke_model(modelId=llama, body=json.dumps({"prompt": "Hi", "max_tokens": 5})))
+    check(msg == "Malformed input request: #: extraneous key [max_tokens] is not permitted, please reformat your "
+          "input and try again.", "an Anthropic key in a Llama body: " + msg)
 
 
 def errors_and_retries(emu):

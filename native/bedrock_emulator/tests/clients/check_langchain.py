@@ -92,6 +92,16 @@ def main():
         streamed = "".join(c.text for c in nova.stream(ask))
         check(r.text == ANSWER and streamed == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"],
               "ChatBedrock on Nova Lite: invoke and stream")
+        # Meta Llama through InvokeModel: its native prompt body and `generation` reply.
+        llama = ChatBedrock(model_id="us.meta.llama3-3-70b-instruct-v1:0", client=rt, region_name="us-east-1",
+                            model_kwargs={"max_gen_len": 200})
+        r = llama.invoke(ask)
+        chunks = list(llama.stream(ask))
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(r.text == ANSWER and r.response_metadata["stop_reason"] == "stop"
+              and r.usage_metadata["output_tokens"] == u["output_tokens"]
+              and "".join(c.text for c in chunks) == ANSWER and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on Llama 3.3: invoke and stream (usage from the invocation metrics)")
 
         thinking_and_stops(emu, rt, ask, u)
 

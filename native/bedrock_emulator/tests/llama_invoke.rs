@@ -1,0 +1,128 @@
+//! Meta Llama models on InvokeModel / InvokeModelWithResponseStream through the SDK: the
+//! native `{"prompt": ...}` body, the `generation` reply with its token counts and
+//! `stop_reason` (`stop`, `length`), the stream's chunks, and the body's checks.
+
+mod common;
+
+use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types::ResponseStream;
+use bedrock_emulator::{Emulator, EmulatorConfig, Rule};
+use common::sdk_client;
+use serde_json::{json, Value};
+
+const LLAMA: &str = "us.meta.llama3-3-70b-instruct-v1:0";
+const ANSWER: &str = "We open at nine. See you then.";
+
+async fn start() -> Emulator {
+    Emulator::start(EmulatorConfig {
+        rules: vec![Rule {
+            reply: Some(ANSWER.into()),
+            ..Rule::default()
+        }],
+        ..EmulatorConfig::default()
+    })
+    .await
+    .unwrap()
+}
+
+fn prompt(extra: Value) -> Blob {
+    let mut body = json!({"prompt": "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\nHours?<|eot_id|>"});
+    body.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    Blob::new(body.to_string())
+}
+
+#[tokio::test]
+async fn llama_invoke_answers_in_its_native_schema() {
+    let emu = start().await;
+    let c = sdk_client(&emu);
+    let out = c
+        .invoke_model()
+        .model_id(LLAMA)
+        .body(prompt(json!({"max_gen_len": 100, "temperature": 0.3})))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(out.body().as_ref()).unwrap();
+    assert_eq!(v["generation"], ANSWER);
+    assert_eq!(v["stop_reason"], "stop");
+    // ceil(chars / 4) tokens (docs/EMULATOR.md "Tokens").
+    assert_eq!(v["generation_token_count"], ANSWER.len().div_ceil(4));
+    assert!(v["prompt_token_count"].as_u64().unwrap() > 0);
+
+    let v: Value = serde_json::from_slice(
+        c.invoke_model()
+            .model_id(LLAMA)
+            .body(prompt(json!({"max_gen_len": 2})))
+            .send()
+            .await
+            .unwrap()
+            .body()
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            v["stop_reason"].as_str(),
+            v["generation_token_count"].as_u64()
+        ),
+        (Some("length"), Some(2))
+    );
+
+    let mut stream = c
+        .invoke_model_with_response_stream()
+        .model_id(LLAMA)
+        .body(prompt(json!({})))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let mut chunks = Vec::new();
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let ResponseStream::Chunk(part) = event {
+            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
+        }
+    }
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["generation"].as_str())
+        .collect();
+    assert_eq!(text, ANSWER);
+    assert!(chunks[0]["prompt_token_count"].as_u64().unwrap() > 0);
+    assert!(chunks[1..]
+        .iter()
+        .all(|c| c["prompt_token_count"].is_null()));
+    let last = chunks.last().unwrap();
+    assert_eq!(last["stop_reason"], "stop");
+    assert!(chunks[..chunks.len() - 1]
+        .iter()
+        .all(|c| c["stop_reason"].is_null()));
+    assert_eq!(
+        last["amazon-bedrock-invocationMetrics"]["outputTokenCount"],
+        last["generation_token_count"]
+    );
+
+    for (body, text) in [
+        (
+            prompt(json!({"max_tokens": 5})),
+            "Malformed input request: #: extraneous key [max_tokens] is not permitted, please reformat your input and try again.",
+        ),
+        (
+            Blob::new(r#"{"max_gen_len": 5}"#),
+            "Malformed input request: #: required key [prompt] not found, please reformat your input and try again.",
+        ),
+    ] {
+        let err = c
+            .invoke_model()
+            .model_id(LLAMA)
+            .body(body)
+            .send()
+            .await
+            .unwrap_err()
+            .into_service_error();
+        assert_eq!((err.code(), err.message()), (Some("ValidationException"), Some(text)));
+    }
+    emu.shutdown().await;
+}

@@ -148,9 +148,26 @@ impl Target {
         }
     }
 
-    /// A Meta Llama model of the table (its InvokeModel body is `{"prompt": ...}`).
-    pub fn is_llama(&self) -> bool {
-        matches!(self, Target::Catalog { info, .. } if info.provider == "meta")
+    /// The native InvokeModel body of a prompt-completion model of the table: Meta Llama, and
+    /// the Mistral models AWS's text-completion page lists (with their default `max_tokens`).
+    pub fn prompt_body(&self) -> Option<PromptBody> {
+        let Target::Catalog { info, .. } = self else {
+            return None;
+        };
+        match info.id.as_str() {
+            _ if info.provider == "meta" => Some(PromptBody::Llama),
+            "mistral.mistral-7b-instruct-v0:2" | "mistral.mixtral-8x7b-instruct-v0:1" => {
+                Some(PromptBody::MistralText {
+                    default_max_tokens: 512,
+                })
+            }
+            "mistral.mistral-large-2402-v1:0" | "mistral.mistral-small-2402-v1:0" => {
+                Some(PromptBody::MistralText {
+                    default_max_tokens: 8192,
+                })
+            }
+            _ => None,
+        }
     }
 
     /// An Amazon Nova text model of the table (not Nova Sonic), whose InvokeModel body is
@@ -315,6 +332,15 @@ pub fn anthropic_name(resolved: &str) -> String {
         Some(i) if base[i + 2..].starts_with(|c: char| c.is_ascii_digit()) => base[..i].to_string(),
         _ => base.to_string(),
     }
+}
+
+/// The native InvokeModel body of a prompt-completion model (request/prompt_body.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptBody {
+    /// Meta Llama: `prompt`, `max_gen_len`, ...; reply `generation`.
+    Llama,
+    /// Mistral AI text completion: `prompt`, `max_tokens`, `stop`, ...; reply `outputs`.
+    MistralText { default_max_tokens: i64 },
 }
 
 #[cfg(test)]

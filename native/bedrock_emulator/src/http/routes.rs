@@ -31,7 +31,7 @@ use super::stream::{set_linger_zero, ChannelBody, Producer, Wire};
 use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::handlers::{self, Api, Prepared, Rejection};
-use crate::render::{anthropic, converse, eventstream, llama, sse};
+use crate::render::{anthropic, converse, eventstream, prompt_body, sse};
 use crate::state::State;
 
 const MAX_BODY: usize = 25 * 1024 * 1024;
@@ -494,8 +494,8 @@ async fn model_route(
         } else {
             let v = if reply.anthropic {
                 anthropic::response(reply)
-            } else if reply.llama {
-                llama::response(reply)
+            } else if let Some(kind) = reply.prompt_body {
+                prompt_body::response(reply, kind)
             } else {
                 converse::nova_invoke_response(reply)
             };
@@ -534,9 +534,9 @@ async fn model_route(
             anthropic::stream_events(&mut prepared.reply),
             Wire::EventStream { invoke: true },
         )
-    } else if prepared.reply.llama {
+    } else if let Some(kind) = prepared.reply.prompt_body {
         (
-            llama::stream_events(&mut prepared.reply),
+            prompt_body::stream_events(&mut prepared.reply, kind),
             Wire::EventStream { invoke: true },
         )
     } else {

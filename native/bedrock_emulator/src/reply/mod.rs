@@ -30,8 +30,8 @@ pub struct Reply {
     /// response) and whether that native response is Anthropic's Messages body.
     pub response_field_paths: Vec<String>,
     pub anthropic: bool,
-    /// The native body is Meta Llama's (`generation`, ...): InvokeModel on a Llama model.
-    pub llama: bool,
+    /// InvokeModel on a prompt-completion model: its native body (Llama, Mistral text).
+    pub prompt_body: Option<crate::catalog::PromptBody>,
 }
 
 impl Reply {

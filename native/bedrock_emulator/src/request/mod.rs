@@ -3,7 +3,7 @@
 //! bedrock-mantle). Parsers validate with [`validation`]; both sit on `conversation.rs`.
 
 pub mod conversation;
-pub mod llama;
+pub mod prompt_body;
 pub mod shape;
 pub mod validation;
 

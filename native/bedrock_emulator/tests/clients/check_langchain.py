@@ -102,6 +102,15 @@ def main():
               and r.usage_metadata["output_tokens"] == u["output_tokens"]
               and "".join(c.text for c in chunks) == ANSWER and usage and usage[-1]["output_tokens"] == u["output_tokens"],
               "ChatBedrock on Llama 3.3: invoke and stream (usage from the invocation metrics)")
+        # Mistral 7B through InvokeModel: the text-completion body and `outputs` reply.
+        mistral = ChatBedrock(model_id="mistral.mistral-7b-instruct-v0:2", client=rt, region_name="us-east-1",
+                              model_kwargs={"max_tokens": 200})
+        r = mistral.invoke(ask)
+        chunks = list(mistral.stream(ask))
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(r.text == ANSWER and "".join(c.text for c in chunks) == ANSWER
+              and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on Mistral 7B Instruct: invoke and stream")
 
         thinking_and_stops(emu, rt, ask, u)
 

@@ -1,6 +1,7 @@
-//! Meta Llama models on InvokeModel / InvokeModelWithResponseStream through the SDK: the
-//! native `{"prompt": ...}` body, the `generation` reply with its token counts and
-//! `stop_reason` (`stop`, `length`), the stream's chunks, and the body's checks.
+//! Prompt-completion models on InvokeModel / InvokeModelWithResponseStream through the SDK:
+//! Meta Llama's native `{"prompt": ...}` body, the `generation` reply with its token counts
+//! and `stop_reason` (`stop`, `length`), the stream's chunks, and the body's checks; Mistral's
+//! text-completion body and `outputs` reply.
 
 mod common;
 
@@ -124,5 +125,96 @@ async fn llama_invoke_answers_in_its_native_schema() {
             .into_service_error();
         assert_eq!((err.code(), err.message()), (Some("ValidationException"), Some(text)));
     }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn mistral_text_completion_answers_in_its_native_schema() {
+    let emu = start().await;
+    let c = sdk_client(&emu);
+    let body = |extra: Value| {
+        let mut b = json!({"prompt": "<s>[INST] Hours? [/INST]"});
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        Blob::new(b.to_string())
+    };
+    let invoke = |b: Blob| {
+        c.invoke_model()
+            .model_id("mistral.mistral-7b-instruct-v0:2")
+            .body(b)
+            .send()
+    };
+    let v: Value = serde_json::from_slice(
+        invoke(body(json!({"max_tokens": 100, "top_k": 50})))
+            .await
+            .unwrap()
+            .body()
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(
+        v,
+        json!({"outputs": [{"text": ANSWER, "stop_reason": "stop"}]})
+    );
+    // `stop` sequences cut the text; `max_tokens` gives `length`.
+    let v: Value = serde_json::from_slice(
+        invoke(body(json!({"stop": [" See"]})))
+            .await
+            .unwrap()
+            .body()
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(
+        v["outputs"][0],
+        json!({"text": "We open at nine.", "stop_reason": "stop"})
+    );
+    let v: Value = serde_json::from_slice(
+        invoke(body(json!({"max_tokens": 2})))
+            .await
+            .unwrap()
+            .body()
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(v["outputs"][0]["stop_reason"], "length");
+
+    let mut stream = c
+        .invoke_model_with_response_stream()
+        .model_id("mistral.mixtral-8x7b-instruct-v0:1")
+        .body(body(json!({})))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let mut chunks = Vec::new();
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let ResponseStream::Chunk(part) = event {
+            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
+        }
+    }
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["outputs"][0]["text"].as_str())
+        .collect();
+    assert_eq!(text, ANSWER);
+    let last = chunks.last().unwrap();
+    assert_eq!(last["outputs"][0]["stop_reason"], "stop");
+    assert!(
+        last["amazon-bedrock-invocationMetrics"]["outputTokenCount"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
+    let err = invoke(body(json!({"max_gen_len": 5})))
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        err.message(),
+        Some("Malformed input request: #: extraneous key [max_gen_len] is not permitted, please reformat your input and try again.")
+    );
     emu.shutdown().await;
 }

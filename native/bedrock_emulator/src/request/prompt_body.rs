@@ -1,0 +1,173 @@
+//! The native InvokeModel bodies of prompt-completion models: one prompt string (the
+//! caller's chat template text), read whole as one user turn (rules' `prompt_contains` match
+//! in it), plus sampling keys.
+//!
+//! - Meta Llama (docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-meta.html):
+//!   `{"prompt", "temperature", "top_p", "max_gen_len", "images"}`; `temperature` 0..1 (the
+//!   page's range); `max_gen_len` defaults to 512 (the value of the AWS console's example
+//!   body), its other bounds are not checked.
+//! - Mistral AI text completion (.../model-parameters-mistral-text-completion.html; Mistral
+//!   7B Instruct, Mixtral 8x7B Instruct, Mistral Large (24.02), Mistral Small (24.02)):
+//!   `{"prompt", "max_tokens", "stop", "temperature", "top_p", "top_k"}`; `max_tokens`
+//!   defaults to 512 (7B, Mixtral) or 8,192 (Large, Small), the page's table; `stop` are stop
+//!   sequences.
+//!
+//! Checks, in the JSON-schema words Bedrock uses for native bodies ("Malformed input request:
+//! #: extraneous key [max_tokens] is not permitted, ..." is what Llama callers sending an
+//! Anthropic key report): unknown keys, a missing `prompt`, wrong types.
+
+use serde_json::{json, Map, Value};
+
+use super::conversation::Conversation;
+use super::{json_type_name, parse_body, parse_converse};
+use crate::catalog::PromptBody;
+use crate::error::AwsError;
+
+fn malformed(detail: String) -> AwsError {
+    AwsError::validation(format!(
+        "Malformed input request: {detail}, please reformat your input and try again."
+    ))
+}
+
+/// (key, JSON-schema type) of each key the body may have.
+fn keys(kind: PromptBody) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        PromptBody::Llama => &[
+            ("prompt", "String"),
+            ("temperature", "Number"),
+            ("top_p", "Number"),
+            ("max_gen_len", "Integer"),
+            ("images", "JSONArray"),
+        ],
+        PromptBody::MistralText { .. } => &[
+            ("prompt", "String"),
+            ("max_tokens", "Integer"),
+            ("stop", "JSONArray"),
+            ("temperature", "Number"),
+            ("top_p", "Number"),
+            ("top_k", "Integer"),
+        ],
+    }
+}
+
+/// Parses and checks a prompt body into the conversation the reply is planned from.
+pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
+    let root: Map<String, Value> = parse_body(body, true)?;
+    let allowed = keys(kind);
+    if let Some(key) = root.keys().find(|k| !allowed.iter().any(|(a, _)| a == k)) {
+        return Err(malformed(format!(
+            "#: extraneous key [{key}] is not permitted"
+        )));
+    }
+    if !root.contains_key("prompt") {
+        return Err(malformed("#: required key [prompt] not found".to_string()));
+    }
+    for (key, expected) in allowed {
+        let Some(v) = root.get(*key) else { continue };
+        let ok = match *expected {
+            "Number" => v.is_number(),
+            other => json_type_name(v) == other,
+        };
+        if !ok {
+            return Err(malformed(format!(
+                "#/{key}: expected type: {expected}, found: {}",
+                json_type_name(v)
+            )));
+        }
+    }
+    let (max_key, default_max) = match kind {
+        PromptBody::Llama => ("max_gen_len", 512),
+        PromptBody::MistralText { default_max_tokens } => ("max_tokens", default_max_tokens),
+    };
+    if kind == PromptBody::Llama {
+        if let Some(t) = root.get("temperature").and_then(Value::as_f64) {
+            if !(0.0..=1.0).contains(&t) {
+                let bound = if t < 0.0 {
+                    "greater or equal to 0"
+                } else {
+                    "less or equal to 1"
+                };
+                return Err(malformed(format!("#/temperature: {t} is not {bound}")));
+            }
+        }
+    }
+    let max = root
+        .get(max_key)
+        .and_then(Value::as_i64)
+        .unwrap_or(default_max);
+    let mut config = json!({ "maxTokens": max.max(1) });
+    for (from, to) in [
+        ("temperature", "temperature"),
+        ("top_p", "topP"),
+        ("stop", "stopSequences"),
+    ] {
+        if let Some(v) = root.get(from) {
+            config[to] = v.clone();
+        }
+    }
+    let converse = json!({
+        "messages": [{"role": "user", "content": [{"text": root["prompt"]}]}],
+        "inferenceConfig": config,
+    });
+    parse_converse(converse.to_string().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MISTRAL: PromptBody = PromptBody::MistralText {
+        default_max_tokens: 512,
+    };
+
+    #[test]
+    fn a_prompt_body_is_one_user_turn_with_its_limits() {
+        let conv = parse(
+            br#"{"prompt": "Hi there", "max_gen_len": 64, "temperature": 0.2}"#,
+            PromptBody::Llama,
+        )
+        .unwrap();
+        assert_eq!(conv.last_user_text(), "Hi there");
+        assert_eq!((conv.max_tokens, conv.temperature), (64, Some(0.2)));
+        assert_eq!(
+            parse(br#"{"prompt": "Hi"}"#, PromptBody::Llama)
+                .unwrap()
+                .max_tokens,
+            512
+        );
+        let conv = parse(
+            br#"{"prompt": "[INST] Hi [/INST]", "stop": ["</s>"]}"#,
+            MISTRAL,
+        )
+        .unwrap();
+        assert_eq!(
+            (conv.max_tokens, conv.stop_sequences.clone()),
+            (512, vec!["</s>".to_string()])
+        );
+    }
+
+    #[test]
+    fn bad_prompt_bodies_get_the_json_schema_messages() {
+        let msg = |body: &str, kind| parse(body.as_bytes(), kind).unwrap_err().message;
+        assert_eq!(
+            msg(r#"{"prompt": "Hi", "max_tokens": 5}"#, PromptBody::Llama),
+            "Malformed input request: #: extraneous key [max_tokens] is not permitted, please reformat your input and try again."
+        );
+        assert_eq!(
+            msg(r#"{"prompt": "Hi", "max_gen_len": 5}"#, MISTRAL),
+            "Malformed input request: #: extraneous key [max_gen_len] is not permitted, please reformat your input and try again."
+        );
+        assert_eq!(
+            msg(r#"{"max_gen_len": 5}"#, PromptBody::Llama),
+            "Malformed input request: #: required key [prompt] not found, please reformat your input and try again."
+        );
+        assert_eq!(
+            msg(r#"{"prompt": "Hi", "max_gen_len": "5"}"#, PromptBody::Llama),
+            "Malformed input request: #/max_gen_len: expected type: Integer, found: String, please reformat your input and try again."
+        );
+        assert!(
+            msg(r#"{"prompt": "Hi", "temperature": 1.5}"#, PromptBody::Llama)
+                .contains("#/temperature: 1.5 is not less or equal to 1")
+        );
+    }
+}

@@ -218,3 +218,77 @@ async fn mistral_text_completion_answers_in_its_native_schema() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn titan_text_answers_in_its_native_schema() {
+    let emu = start().await;
+    let c = sdk_client(&emu);
+    let body = |cfg: Value| {
+        Blob::new(
+            json!({"inputText": "User: Hours?\nBot:", "textGenerationConfig": cfg}).to_string(),
+        )
+    };
+    let invoke = |b: Blob| {
+        c.invoke_model()
+            .model_id("amazon.titan-text-express-v1")
+            .body(b)
+            .send()
+    };
+    let v: Value = serde_json::from_slice(
+        invoke(body(json!({"maxTokenCount": 100})))
+            .await
+            .unwrap()
+            .body()
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(v["results"][0]["outputText"], ANSWER);
+    assert_eq!(v["results"][0]["completionReason"], "FINISH");
+    assert_eq!(v["results"][0]["tokenCount"], ANSWER.len().div_ceil(4));
+    assert!(v["inputTextTokenCount"].as_u64().unwrap() > 0);
+    let v: Value = serde_json::from_slice(
+        invoke(body(json!({"maxTokenCount": 2})))
+            .await
+            .unwrap()
+            .body()
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(v["results"][0]["completionReason"], "LENGTH");
+
+    let mut stream = c
+        .invoke_model_with_response_stream()
+        .model_id("amazon.titan-text-lite-v1")
+        .body(body(json!({"stopSequences": [" See"]})))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let mut chunks = Vec::new();
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let ResponseStream::Chunk(part) = event {
+            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
+        }
+    }
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["outputText"].as_str())
+        .collect();
+    assert_eq!(text, "We open at nine.");
+    let last = chunks.last().unwrap();
+    assert_eq!(last["completionReason"], "FINISH");
+    assert_eq!(
+        last["totalOutputTextTokenCount"],
+        last["amazon-bedrock-invocationMetrics"]["outputTokenCount"]
+    );
+
+    let err = invoke(body(json!({"maxTokens": 5})))
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        err.message(),
+        Some("Malformed input request: #/textGenerationConfig: extraneous key [maxTokens] is not permitted, please reformat your input and try again.")
+    );
+    emu.shutdown().await;
+}

@@ -148,8 +148,9 @@ impl Target {
         }
     }
 
-    /// The native InvokeModel body of a prompt-completion model of the table: Meta Llama, and
-    /// the Mistral models AWS's text-completion page lists (with their default `max_tokens`).
+    /// The native InvokeModel body of a prompt-completion model of the table: Meta Llama, the
+    /// Mistral models AWS's text-completion page lists (with their default `max_tokens`) and
+    /// Amazon Titan Text.
     pub fn prompt_body(&self) -> Option<PromptBody> {
         let Target::Catalog { info, .. } = self else {
             return None;
@@ -161,6 +162,7 @@ impl Target {
                     default_max_tokens: 512,
                 })
             }
+            _ if info.id.starts_with("amazon.titan-text-") => Some(PromptBody::TitanText),
             "mistral.mistral-large-2402-v1:0" | "mistral.mistral-small-2402-v1:0" => {
                 Some(PromptBody::MistralText {
                     default_max_tokens: 8192,
@@ -341,6 +343,8 @@ pub enum PromptBody {
     Llama,
     /// Mistral AI text completion: `prompt`, `max_tokens`, `stop`, ...; reply `outputs`.
     MistralText { default_max_tokens: i64 },
+    /// Amazon Titan Text: `inputText`, `textGenerationConfig`; reply `results`.
+    TitanText,
 }
 
 #[cfg(test)]

@@ -4,11 +4,16 @@
 //!   "generation_token_count", "stop_reason"}`; a stream sends the same fields per `chunk`:
 //!   the text piece, the prompt count on the first chunk only, the generated count so far.
 //! - Mistral AI text completion: `{"outputs": [{"text", "stop_reason"}]}`, per chunk too.
+//! - Amazon Titan Text (AWS's model-parameters-titan-text page): `{"inputTextTokenCount",
+//!   "results": [{"tokenCount", "outputText", "completionReason"}]}`; a chunk is
+//!   `{"outputText", "index", "totalOutputTextTokenCount", "completionReason",
+//!   "inputTextTokenCount"}` (the prompt count on the first chunk only).
 //!
-//! `stop_reason` is `stop` or `length` (the values Bedrock clients map, e.g. langchain4j's
-//! BedrockLlamaChatModelResponse and BedrockMistralAiChatModelResponse), null until the
-//! last chunk, which also carries `amazon-bedrock-invocationMetrics` (what langchain-aws
-//! reads the usage from).
+//! The stop reason is `stop` / `length` (Llama, Mistral: the values Bedrock clients map, e.g.
+//! langchain4j's BedrockLlamaChatModelResponse and BedrockMistralAiChatModelResponse) or
+//! `FINISH` / `LENGTH` (Titan, as clients' fixtures of real replies show it; a stop sequence
+//! is reported as FINISH too), null until the last chunk, which also carries
+//! `amazon-bedrock-invocationMetrics` (what langchain-aws reads the usage from).
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -20,10 +25,12 @@ use crate::reply::plan::{padding, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
-fn stop_reason(reply: &Reply) -> &'static str {
-    match reply.plan.stop_reason {
-        StopReason::MaxTokens => "length",
-        _ => "stop",
+fn stop_reason(reply: &Reply, kind: PromptBody) -> &'static str {
+    match (kind, reply.plan.stop_reason == StopReason::MaxTokens) {
+        (PromptBody::TitanText, true) => "LENGTH",
+        (PromptBody::TitanText, false) => "FINISH",
+        (_, true) => "length",
+        (_, false) => "stop",
     }
 }
 
@@ -35,17 +42,28 @@ fn body(kind: PromptBody, text: &str, prompt: Option<u64>, generated: u64, stop:
             "generation_token_count": generated, "stop_reason": stop,
         }),
         PromptBody::MistralText { .. } => json!({"outputs": [{"text": text, "stop_reason": stop}]}),
+        PromptBody::TitanText => json!({
+            "outputText": text, "index": 0, "totalOutputTextTokenCount": generated,
+            "completionReason": stop, "inputTextTokenCount": prompt,
+        }),
     }
 }
 
 /// The InvokeModel body.
 pub fn response(reply: &Reply, kind: PromptBody) -> Value {
+    if kind == PromptBody::TitanText {
+        return json!({
+            "inputTextTokenCount": reply.input_tokens,
+            "results": [{"tokenCount": reply.output_tokens, "outputText": reply.plan.text,
+                         "completionReason": stop_reason(reply, kind)}],
+        });
+    }
     body(
         kind,
         &reply.plan.text,
         Some(reply.input_tokens),
         reply.output_tokens,
-        json!(stop_reason(reply)),
+        json!(stop_reason(reply, kind)),
     )
 }
 
@@ -66,7 +84,7 @@ pub fn stream_events(reply: &mut Reply, kind: PromptBody) -> Vec<Event> {
         "",
         prompt,
         reply.output_tokens,
-        json!(stop_reason(reply)),
+        json!(stop_reason(reply, kind)),
     );
     last["amazon-bedrock-invocationMetrics"] = invocation_metrics(reply);
     chunks.push((last, 0));

@@ -11,6 +11,9 @@
 //!   `{"prompt", "max_tokens", "stop", "temperature", "top_p", "top_k"}`; `max_tokens`
 //!   defaults to 512 (7B, Mixtral) or 8,192 (Large, Small), the page's table; `stop` are stop
 //!   sequences.
+//! - Amazon Titan Text (.../model-parameters-titan-text.html): `{"inputText",
+//!   "textGenerationConfig": {"temperature", "topP", "maxTokenCount", "stopSequences"}}`;
+//!   `maxTokenCount` defaults to 512 (the page's table; its per-model maxima are not checked).
 //!
 //! Checks, in the JSON-schema words Bedrock uses for native bodies ("Malformed input request:
 //! #: extraneous key [max_tokens] is not permitted, ..." is what Llama callers sending an
@@ -47,7 +50,46 @@ fn keys(kind: PromptBody) -> &'static [(&'static str, &'static str)] {
             ("top_p", "Number"),
             ("top_k", "Integer"),
         ],
+        PromptBody::TitanText => &[
+            ("inputText", "String"),
+            ("textGenerationConfig", "JSONObject"),
+        ],
     }
+}
+
+/// Titan's `textGenerationConfig` keys.
+const TITAN_CONFIG: &[(&str, &str)] = &[
+    ("temperature", "Number"),
+    ("topP", "Number"),
+    ("maxTokenCount", "Integer"),
+    ("stopSequences", "JSONArray"),
+];
+
+/// Unknown keys and wrong types of `root` (at JSON pointer `at`: "" or "/key").
+fn check_keys(
+    root: &Map<String, Value>,
+    allowed: &[(&str, &str)],
+    at: &str,
+) -> Result<(), AwsError> {
+    if let Some(key) = root.keys().find(|k| !allowed.iter().any(|(a, _)| a == k)) {
+        return Err(malformed(format!(
+            "#{at}: extraneous key [{key}] is not permitted"
+        )));
+    }
+    for (key, expected) in allowed {
+        let Some(v) = root.get(*key) else { continue };
+        let ok = match *expected {
+            "Number" => v.is_number(),
+            other => json_type_name(v) == other,
+        };
+        if !ok {
+            return Err(malformed(format!(
+                "#{at}/{key}: expected type: {expected}, found: {}",
+                json_type_name(v)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Parses and checks a prompt body into the conversation the reply is planned from.
@@ -59,25 +101,17 @@ pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
             "#: extraneous key [{key}] is not permitted"
         )));
     }
-    if !root.contains_key("prompt") {
-        return Err(malformed("#: required key [prompt] not found".to_string()));
+    let prompt_key = allowed[0].0;
+    if !root.contains_key(prompt_key) {
+        return Err(malformed(format!(
+            "#: required key [{prompt_key}] not found"
+        )));
     }
-    for (key, expected) in allowed {
-        let Some(v) = root.get(*key) else { continue };
-        let ok = match *expected {
-            "Number" => v.is_number(),
-            other => json_type_name(v) == other,
-        };
-        if !ok {
-            return Err(malformed(format!(
-                "#/{key}: expected type: {expected}, found: {}",
-                json_type_name(v)
-            )));
-        }
-    }
+    check_keys(&root, allowed, "")?;
     let (max_key, default_max) = match kind {
         PromptBody::Llama => ("max_gen_len", 512),
         PromptBody::MistralText { default_max_tokens } => ("max_tokens", default_max_tokens),
+        PromptBody::TitanText => return parse_titan(&root),
     };
     if kind == PromptBody::Llama {
         if let Some(t) = root.get("temperature").and_then(Value::as_f64) {
@@ -107,6 +141,30 @@ pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
     }
     let converse = json!({
         "messages": [{"role": "user", "content": [{"text": root["prompt"]}]}],
+        "inferenceConfig": config,
+    });
+    parse_converse(converse.to_string().as_bytes())
+}
+
+fn parse_titan(root: &Map<String, Value>) -> Result<Conversation, AwsError> {
+    let empty = Map::new();
+    let cfg = root
+        .get("textGenerationConfig")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    check_keys(cfg, TITAN_CONFIG, "/textGenerationConfig")?;
+    let max = cfg
+        .get("maxTokenCount")
+        .and_then(Value::as_i64)
+        .unwrap_or(512);
+    let mut config = json!({ "maxTokens": max.max(1) });
+    for key in ["temperature", "topP", "stopSequences"] {
+        if let Some(v) = cfg.get(key) {
+            config[key] = v.clone();
+        }
+    }
+    let converse = json!({
+        "messages": [{"role": "user", "content": [{"text": root["inputText"]}]}],
         "inferenceConfig": config,
     });
     parse_converse(converse.to_string().as_bytes())
@@ -144,6 +202,12 @@ mod tests {
             (conv.max_tokens, conv.stop_sequences.clone()),
             (512, vec!["</s>".to_string()])
         );
+        let conv = parse(
+            br#"{"inputText": "User: Hi\nBot:", "textGenerationConfig": {"maxTokenCount": 9, "stopSequences": ["User:"]}}"#,
+            PromptBody::TitanText,
+        )
+        .unwrap();
+        assert_eq!((conv.max_tokens, conv.stop_sequences.len()), (9, 1));
     }
 
     #[test]
@@ -164,6 +228,14 @@ mod tests {
         assert_eq!(
             msg(r#"{"prompt": "Hi", "max_gen_len": "5"}"#, PromptBody::Llama),
             "Malformed input request: #/max_gen_len: expected type: Integer, found: String, please reformat your input and try again."
+        );
+        assert_eq!(
+            msg(r#"{"inputText": "Hi", "textGenerationConfig": {"maxTokens": 5}}"#, PromptBody::TitanText),
+            "Malformed input request: #/textGenerationConfig: extraneous key [maxTokens] is not permitted, please reformat your input and try again."
+        );
+        assert_eq!(
+            msg(r#"{"prompt": "Hi"}"#, PromptBody::TitanText),
+            "Malformed input request: #: extraneous key [prompt] is not permitted, please reformat your input and try again."
         );
         assert!(
             msg(r#"{"prompt": "Hi", "temperature": 1.5}"#, PromptBody::Llama)

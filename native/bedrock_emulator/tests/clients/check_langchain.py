@@ -111,6 +111,13 @@ def main():
         check(r.text == ANSWER and "".join(c.text for c in chunks) == ANSWER
               and usage and usage[-1]["output_tokens"] == u["output_tokens"],
               "ChatBedrock on Mistral 7B Instruct: invoke and stream")
+        # Titan Text Express through InvokeModel: `inputText` / `textGenerationConfig`, `results`.
+        titan = ChatBedrock(model_id="amazon.titan-text-express-v1", client=rt, region_name="us-east-1",
+                            model_kwargs={"maxTokenCount": 200})
+        r = titan.invoke(ask)
+        check(r.text == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"]
+              and "".join(c.text for c in titan.stream(ask)) == ANSWER,
+              "ChatBedrock on Titan Text Express: invoke and stream")
 
         thinking_and_stops(emu, rt, ask, u)
 

@@ -292,3 +292,70 @@ async fn titan_text_answers_in_its_native_schema() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn gpt_oss_answers_with_a_chat_completion() {
+    let emu = start().await;
+    let c = sdk_client(&emu);
+    let body = json!({"messages": [{"role": "developer", "content": "Be brief."},
+                                   {"role": "user", "content": "Hours?"}],
+                      "max_completion_tokens": 100, "reasoning_effort": "low"});
+    let out = c
+        .invoke_model()
+        .model_id("openai.gpt-oss-120b-1:0")
+        .body(Blob::new(body.to_string()))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(out.body().as_ref()).unwrap();
+    assert_eq!(v["object"], "chat.completion");
+    assert!(v["id"].as_str().unwrap().starts_with("chatcmpl-"));
+    assert_eq!(v["choices"][0]["message"]["content"], ANSWER);
+    assert_eq!(v["choices"][0]["finish_reason"], "stop");
+    assert_eq!(
+        v["usage"]["total_tokens"].as_u64().unwrap(),
+        v["usage"]["prompt_tokens"].as_u64().unwrap()
+            + v["usage"]["completion_tokens"].as_u64().unwrap()
+    );
+
+    let mut stream = c
+        .invoke_model_with_response_stream()
+        .model_id("openai.gpt-oss-20b-1:0")
+        .body(Blob::new(
+            json!({"messages": [{"role": "user", "content": "Hours?"}], "max_tokens": 2})
+                .to_string(),
+        ))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let mut chunks = Vec::new();
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let ResponseStream::Chunk(part) = event {
+            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
+        }
+    }
+    assert!(chunks
+        .iter()
+        .all(|c| c["object"] == "chat.completion.chunk" && c["id"] == chunks[0]["id"]));
+    let last = chunks.last().unwrap();
+    assert_eq!(last["choices"][0]["finish_reason"], "length");
+    assert_eq!(
+        last["amazon-bedrock-invocationMetrics"]["outputTokenCount"],
+        2
+    );
+
+    let err = c
+        .invoke_model()
+        .model_id("openai.gpt-oss-120b-1:0")
+        .body(Blob::new(r#"{"prompt": "Hi"}"#))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(
+        err.message(),
+        Some("Malformed input request: #: required key [messages] not found, please reformat your input and try again.")
+    );
+    emu.shutdown().await;
+}

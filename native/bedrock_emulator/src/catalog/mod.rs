@@ -163,6 +163,7 @@ impl Target {
                 })
             }
             _ if info.id.starts_with("amazon.titan-text-") => Some(PromptBody::TitanText),
+            _ if info.provider == "openai" => Some(PromptBody::OpenAiChat),
             "mistral.mistral-large-2402-v1:0" | "mistral.mistral-small-2402-v1:0" => {
                 Some(PromptBody::MistralText {
                     default_max_tokens: 8192,
@@ -345,6 +346,9 @@ pub enum PromptBody {
     MistralText { default_max_tokens: i64 },
     /// Amazon Titan Text: `inputText`, `textGenerationConfig`; reply `results`.
     TitanText,
+    /// OpenAI's gpt-oss: an OpenAI chat completion body (`messages`); reply a chat
+    /// completion object (`choices`).
+    OpenAiChat,
 }
 
 #[cfg(test)]

@@ -14,6 +14,12 @@
 //! - Amazon Titan Text (.../model-parameters-titan-text.html): `{"inputText",
 //!   "textGenerationConfig": {"temperature", "topP", "maxTokenCount", "stopSequences"}}`;
 //!   `maxTokenCount` defaults to 512 (the page's table; its per-model maxima are not checked).
+//! - OpenAI gpt-oss (.../model-parameters-openai.html): an OpenAI chat completion body;
+//!   `messages` (roles `developer` / `system` as the system prompt, `user`, `assistant`;
+//!   `tool` read as a user turn), `max_completion_tokens` or `max_tokens`, `stop`,
+//!   `temperature`, `top_p`; other OpenAI fields are accepted and ignored. Only `messages`
+//!   (required, an array) is checked, in the same words (Bedrock's texts for this body are not
+//!   documented).
 //!
 //! Checks, in the JSON-schema words Bedrock uses for native bodies ("Malformed input request:
 //! #: extraneous key [max_tokens] is not permitted, ..." is what Llama callers sending an
@@ -54,6 +60,7 @@ fn keys(kind: PromptBody) -> &'static [(&'static str, &'static str)] {
             ("inputText", "String"),
             ("textGenerationConfig", "JSONObject"),
         ],
+        PromptBody::OpenAiChat => &[("messages", "JSONArray")],
     }
 }
 
@@ -95,6 +102,9 @@ fn check_keys(
 /// Parses and checks a prompt body into the conversation the reply is planned from.
 pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
     let root: Map<String, Value> = parse_body(body, true)?;
+    if kind == PromptBody::OpenAiChat {
+        return parse_openai(&root);
+    }
     let allowed = keys(kind);
     if let Some(key) = root.keys().find(|k| !allowed.iter().any(|(a, _)| a == k)) {
         return Err(malformed(format!(
@@ -112,6 +122,7 @@ pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
         PromptBody::Llama => ("max_gen_len", 512),
         PromptBody::MistralText { default_max_tokens } => ("max_tokens", default_max_tokens),
         PromptBody::TitanText => return parse_titan(&root),
+        PromptBody::OpenAiChat => unreachable!("parsed above"),
     };
     if kind == PromptBody::Llama {
         if let Some(t) = root.get("temperature").and_then(Value::as_f64) {
@@ -143,6 +154,80 @@ pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
         "messages": [{"role": "user", "content": [{"text": root["prompt"]}]}],
         "inferenceConfig": config,
     });
+    parse_converse(converse.to_string().as_bytes())
+}
+
+/// The text of an OpenAI message's `content`: a string or text parts.
+fn openai_text(content: &Value) -> String {
+    match content {
+        Value::String(s) => s.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => String::new(),
+    }
+}
+
+fn parse_openai(root: &Map<String, Value>) -> Result<Conversation, AwsError> {
+    if !root.contains_key("messages") {
+        return Err(malformed(
+            "#: required key [messages] not found".to_string(),
+        ));
+    }
+    if let Some(v) = root.get("messages").filter(|v| !v.is_array()) {
+        return Err(malformed(format!(
+            "#/messages: expected type: JSONArray, found: {}",
+            json_type_name(v)
+        )));
+    }
+    let mut system = Vec::new();
+    let mut turns: Vec<(String, String)> = Vec::new();
+    for m in root["messages"].as_array().into_iter().flatten() {
+        let text = openai_text(&m["content"]);
+        let role = match m["role"].as_str().unwrap_or("user") {
+            "developer" | "system" => {
+                system.push(json!({ "text": text }));
+                continue;
+            }
+            "assistant" => "assistant",
+            _ => "user",
+        };
+        // Consecutive turns of one role (a tool result after a user turn) become one.
+        match turns.last_mut() {
+            Some((r, t)) if r == role => {
+                t.push('\n');
+                t.push_str(&text);
+            }
+            _ => turns.push((role.to_string(), text)),
+        }
+    }
+    let messages: Vec<Value> = turns
+        .into_iter()
+        .map(|(role, text)| json!({"role": role, "content": [{"text": text}]}))
+        .collect();
+    let mut config = json!({});
+    if let Some(m) = root
+        .get("max_completion_tokens")
+        .or_else(|| root.get("max_tokens"))
+    {
+        config["maxTokens"] = m.clone();
+    }
+    for (from, to) in [("temperature", "temperature"), ("top_p", "topP")] {
+        if let Some(v) = root.get(from) {
+            config[to] = v.clone();
+        }
+    }
+    match root.get("stop") {
+        Some(Value::String(s)) => config["stopSequences"] = json!([s]),
+        Some(v @ Value::Array(_)) => config["stopSequences"] = v.clone(),
+        _ => {}
+    }
+    let mut converse = json!({"messages": messages, "inferenceConfig": config});
+    if !system.is_empty() {
+        converse["system"] = Value::Array(system);
+    }
     parse_converse(converse.to_string().as_bytes())
 }
 
@@ -208,6 +293,16 @@ mod tests {
         )
         .unwrap();
         assert_eq!((conv.max_tokens, conv.stop_sequences.len()), (9, 1));
+        let conv = parse(
+            br#"{"messages": [{"role": "developer", "content": "Be brief."},
+                {"role": "user", "content": [{"type": "text", "text": "Hi"}]}],
+                "max_completion_tokens": 33, "stop": "User:", "reasoning_effort": "low"}"#,
+            PromptBody::OpenAiChat,
+        )
+        .unwrap();
+        assert_eq!(conv.system, vec!["Be brief.".to_string()]);
+        assert_eq!(conv.last_user_text(), "Hi");
+        assert_eq!((conv.max_tokens, conv.stop_sequences.len()), (33, 1));
     }
 
     #[test]

@@ -118,6 +118,15 @@ def main():
         check(r.text == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"]
               and "".join(c.text for c in titan.stream(ask)) == ANSWER,
               "ChatBedrock on Titan Text Express: invoke and stream")
+        # gpt-oss through InvokeModel: an OpenAI chat completion body and reply.
+        gpt = ChatBedrock(model_id="openai.gpt-oss-120b-1:0", client=rt, region_name="us-east-1",
+                          model_kwargs={"max_tokens": 200})
+        r = gpt.invoke(ask)
+        chunks = list(gpt.stream(ask))
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(r.text == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"]
+              and "".join(c.text for c in chunks) == ANSWER and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on gpt-oss-120b: invoke and stream (chat completion objects)")
 
         thinking_and_stops(emu, rt, ask, u)
 

@@ -148,9 +148,9 @@ impl Target {
         }
     }
 
-    /// The native InvokeModel body of a prompt-completion model of the table: Meta Llama, the
-    /// Mistral models AWS's text-completion page lists (with their default `max_tokens`) and
-    /// Amazon Titan Text.
+    /// The native InvokeModel body of a model of the table whose body is neither Converse's nor
+    /// Anthropic's: Meta Llama, the Mistral models AWS's text-completion page lists (with their
+    /// default `max_tokens`), Amazon Titan Text and OpenAI's gpt-oss.
     pub fn prompt_body(&self) -> Option<PromptBody> {
         let Target::Catalog { info, .. } = self else {
             return None;
@@ -337,7 +337,7 @@ pub fn anthropic_name(resolved: &str) -> String {
     }
 }
 
-/// The native InvokeModel body of a prompt-completion model (request/prompt_body.rs).
+/// A native InvokeModel body that is neither Converse's nor Anthropic's (request/prompt_body.rs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptBody {
     /// Meta Llama: `prompt`, `max_gen_len`, ...; reply `generation`.

@@ -1,6 +1,7 @@
-//! The native InvokeModel bodies of prompt-completion models: one prompt string (the
-//! caller's chat template text), read whole as one user turn (rules' `prompt_contains` match
-//! in it), plus sampling keys.
+//! The native InvokeModel bodies that are neither Converse's nor Anthropic's. The
+//! prompt-completion ones carry one prompt string (the caller's chat template text), read
+//! whole as one user turn (rules' `prompt_contains` match in it), plus sampling keys; gpt-oss's
+//! carries OpenAI chat messages.
 //!
 //! - Meta Llama (docs.aws.amazon.com/bedrock/latest/userguide/model-parameters-meta.html):
 //!   `{"prompt", "temperature", "top_p", "max_gen_len", "images"}`; `temperature` 0..1 (the

@@ -11,7 +11,8 @@ import json
 import os
 import sys
 
-OPERATIONS = ["Converse", "ConverseStream", "CountTokens", "InvokeModel", "InvokeModelWithResponseStream"]
+OPERATIONS = ["Converse", "ConverseStream", "CountTokens", "InvokeModel", "InvokeModelWithResponseStream",
+              "ApplyGuardrail", "StartAsyncInvoke", "GetAsyncInvoke", "ListAsyncInvokes"]
 KEEP = ["type", "required", "min", "max", "pattern", "enum", "sensitive", "union", "payload"]
 
 

@@ -223,3 +223,119 @@ async fn a_blocked_answer_streams_the_blocked_message_then_the_trace() {
     assert!(trace.output_assessments().unwrap().contains_key("gr7abc"));
     assert_eq!(trace.action_reason(), Some("Guardrail blocked."));
 }
+
+fn apply_text(text: &str) -> aws_sdk_bedrockruntime::types::GuardrailContentBlock {
+    use aws_sdk_bedrockruntime::types::{GuardrailContentBlock, GuardrailTextBlock};
+    GuardrailContentBlock::Text(GuardrailTextBlock::builder().text(text).build().unwrap())
+}
+
+#[tokio::test]
+async fn apply_guardrail_checks_text_without_a_model() {
+    use aws_sdk_bedrockruntime::types::{GuardrailAction, GuardrailContentSource};
+    let (emu, c) = start().await;
+    let apply = |id: &str, version: &str, source: GuardrailContentSource, text: &str| {
+        c.apply_guardrail()
+            .guardrail_identifier(id)
+            .guardrail_version(version)
+            .source(source)
+            .content(apply_text(text))
+            .send()
+    };
+    // An input rule blocks INPUT: the blocked input message and the denied topic.
+    let out = apply(
+        "gr7abc",
+        "DRAFT",
+        GuardrailContentSource::Input,
+        "Any investment tips?",
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.action(), &GuardrailAction::GuardrailIntervened);
+    assert_eq!(out.outputs()[0].text(), Some(BLOCKED_IN));
+    let topics = out.assessments()[0].topic_policy().unwrap().topics();
+    assert_eq!(topics[0].name(), "Investment advice");
+    assert_eq!(out.usage().unwrap().topic_policy_units(), 1);
+    // ...and not OUTPUT; the output rule (for gr7abc, by ARN too) blocks OUTPUT.
+    let out = apply(
+        "gr7abc",
+        "1",
+        GuardrailContentSource::Output,
+        "Any investment tips?",
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.action(), &GuardrailAction::None);
+    assert!(out.outputs().is_empty() && out.assessments().is_empty());
+    let arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr7abc";
+    let out = apply(
+        arn,
+        "2",
+        GuardrailContentSource::Output,
+        "Your account is 44-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.action(), &GuardrailAction::GuardrailIntervened);
+    assert_eq!(out.outputs()[0].text(), Some(BLOCKED_OUT));
+    // A text unit is up to 1,000 characters.
+    let long = "x".repeat(2001);
+    let out = apply("gr7abc", "DRAFT", GuardrailContentSource::Input, &long)
+        .await
+        .unwrap();
+    assert_eq!(out.usage().unwrap().topic_policy_units(), 3);
+    let covered = out.guardrail_coverage().unwrap().text_characters().unwrap();
+    assert_eq!(
+        (covered.guarded(), covered.total()),
+        (Some(2001), Some(2001))
+    );
+    // Unknown guardrail or version: as on Converse.
+    for (id, version) in [("nope", "DRAFT"), ("gr7abc", "3")] {
+        let err = apply(id, version, GuardrailContentSource::Input, "hi")
+            .await
+            .expect_err("unknown guardrail");
+        let svc = err.into_service_error();
+        assert_eq!(svc.code(), Some("ValidationException"));
+        assert_eq!(
+            svc.message(),
+            Some("The guardrail identifier or version provided in the request does not exist.")
+        );
+    }
+    assert_eq!(emu.counters().get("apply-guardrail", "ok"), 4);
+}
+
+#[tokio::test]
+async fn async_invocations_are_rejected_for_the_served_models() {
+    use aws_sdk_bedrockruntime::types::{
+        AsyncInvokeOutputDataConfig, AsyncInvokeS3OutputDataConfig,
+    };
+    let (_emu, c) = start().await;
+    let s3 = AsyncInvokeOutputDataConfig::S3OutputDataConfig(
+        AsyncInvokeS3OutputDataConfig::builder()
+            .s3_uri("s3://my-video-bucket/out")
+            .build()
+            .unwrap(),
+    );
+    let err = c
+        .start_async_invoke()
+        .model_id("amazon.nova-lite-v1:0")
+        .model_input(aws_smithy_types::Document::Object(Default::default()))
+        .output_data_config(s3)
+        .send()
+        .await
+        .expect_err("not an async model");
+    let svc = err.into_service_error();
+    assert_eq!(svc.code(), Some("ValidationException"));
+    assert_eq!(
+        svc.message(),
+        Some("The provided model doesn't support async inference.")
+    );
+    let out = c.list_async_invokes().max_results(5).send().await.unwrap();
+    assert!(out.async_invoke_summaries().is_empty());
+    let err = c
+        .get_async_invoke()
+        .invocation_arn("arn:aws:bedrock:us-east-1:123456789012:async-invoke/abcdef123456")
+        .send()
+        .await
+        .expect_err("no such invocation");
+    assert_eq!(err.into_service_error().code(), Some("ValidationException"));
+}

@@ -167,6 +167,35 @@ fn auth_routing_and_malformed_bodies() {
     );
     let r = request(&url, "GET", PATH, &[], "");
     assert_eq!(r.status, 404);
+    // ApplyGuardrail and StartAsyncInvoke: malformed JSON is reported before the shape.
+    for path in ["/guardrail/gr7abc/version/DRAFT/apply", "/async-invoke"] {
+        let r = request(&url, "POST", path, &bearer("k-123"), "{\"source\": ");
+        assert_eq!(r.status, 400, "{path}");
+        assert!(
+            r.body.contains("Malformed request body: invalid JSON"),
+            "{path}: {}",
+            r.body
+        );
+    }
+    // ListAsyncInvokes.
+    let list = "/async-invoke";
+    let r = request(&url, "GET", list, &bearer("k-123"), "");
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, r#"{"asyncInvokeSummaries":[]}"#)
+    );
+    // InvokeGuardrailChecks (botocore 1.44.8) is not served.
+    let r = request(
+        &url,
+        "POST",
+        "/guardrail-checks/invoke",
+        &bearer("k-123"),
+        "{}",
+    );
+    assert_eq!(
+        (r.status, r.header("x-amzn-errortype")),
+        (404, Some("UnknownOperationException"))
+    );
 
     // Anthropic cache_control: written once, then read (Sonnet 4.6: 1,024-token minimum).
     let cached = format!(
@@ -214,7 +243,10 @@ fn auth_routing_and_malformed_bodies() {
     let c: serde_json::Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(c["converse"]["throttled"], 1);
     assert_eq!(c["converse"]["auth_error"], 5);
-    assert_eq!(c["unknown"]["not_found"], 2);
+    assert_eq!(c["unknown"]["not_found"], 3);
+    assert_eq!(c["apply-guardrail"]["validation_error"], 1);
+    assert_eq!(c["async-invoke"]["validation_error"], 1);
+    assert_eq!(c["async-invoke"]["ok"], 1);
     assert_eq!(emu.counters().get("converse", "ok"), 2);
     assert_eq!(emu.counters().get("converse", "reset"), 1);
     assert_eq!(emu.counters().get("invoke", "ok"), 3);

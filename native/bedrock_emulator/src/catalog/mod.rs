@@ -148,6 +148,31 @@ impl Target {
         }
     }
 
+    /// The native InvokeModel body of a model of the table whose body is neither Converse's nor
+    /// Anthropic's: Meta Llama, the Mistral models AWS's text-completion page lists (with their
+    /// default `max_tokens`), Amazon Titan Text and OpenAI's gpt-oss.
+    pub fn prompt_body(&self) -> Option<PromptBody> {
+        let Target::Catalog { info, .. } = self else {
+            return None;
+        };
+        match info.id.as_str() {
+            _ if info.provider == "meta" => Some(PromptBody::Llama),
+            "mistral.mistral-7b-instruct-v0:2" | "mistral.mixtral-8x7b-instruct-v0:1" => {
+                Some(PromptBody::MistralText {
+                    default_max_tokens: 512,
+                })
+            }
+            _ if info.id.starts_with("amazon.titan-text-") => Some(PromptBody::TitanText),
+            _ if info.provider == "openai" => Some(PromptBody::OpenAiChat),
+            "mistral.mistral-large-2402-v1:0" | "mistral.mistral-small-2402-v1:0" => {
+                Some(PromptBody::MistralText {
+                    default_max_tokens: 8192,
+                })
+            }
+            _ => None,
+        }
+    }
+
     /// An Amazon Nova text model of the table (not Nova Sonic), whose InvokeModel body is
     /// Converse's schema.
     pub fn is_nova_text(&self) -> bool {
@@ -310,6 +335,20 @@ pub fn anthropic_name(resolved: &str) -> String {
         Some(i) if base[i + 2..].starts_with(|c: char| c.is_ascii_digit()) => base[..i].to_string(),
         _ => base.to_string(),
     }
+}
+
+/// A native InvokeModel body that is neither Converse's nor Anthropic's (request/prompt_body.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptBody {
+    /// Meta Llama: `prompt`, `max_gen_len`, ...; reply `generation`.
+    Llama,
+    /// Mistral AI text completion: `prompt`, `max_tokens`, `stop`, ...; reply `outputs`.
+    MistralText { default_max_tokens: i64 },
+    /// Amazon Titan Text: `inputText`, `textGenerationConfig`; reply `results`.
+    TitanText,
+    /// OpenAI's gpt-oss: an OpenAI chat completion body (`messages`); reply a chat
+    /// completion object (`choices`).
+    OpenAiChat,
 }
 
 #[cfg(test)]

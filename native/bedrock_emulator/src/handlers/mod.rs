@@ -2,6 +2,8 @@
 //! stream, the reply plan) and [`count_tokens`], built on it. They return plain data or an
 //! error; routes turn those into HTTP responses.
 
+pub mod apply_guardrail;
+pub mod async_invoke;
 pub mod count_tokens;
 pub mod prepare;
 pub mod sonic;

@@ -162,9 +162,14 @@ pub fn parse(
                 check_invoke_guardrail(state, headers).map_err(invalid)?;
                 return Ok((model_id.to_string(), target, conv, false));
             }
+            if let Some(kind) = target.prompt_body() {
+                let conv = request::prompt_body::parse(body, kind).map_err(invalid)?;
+                check_invoke_guardrail(state, headers).map_err(invalid)?;
+                return Ok((model_id.to_string(), target, conv, false));
+            }
             if !target.is_anthropic() {
                 return Err(invalid(AwsError::validation(format!(
-                    "The emulator implements InvokeModel for Anthropic and Amazon Nova text models only; use Converse for {model_id}."
+                    "The emulator implements InvokeModel for Anthropic, Amazon Nova, Amazon Titan Text, Meta Llama, Mistral text-completion and OpenAI gpt-oss models only; use Converse for {model_id}."
                 ))));
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
@@ -554,6 +559,7 @@ pub fn prepare(
         trace: intervention.and_then(|i| i.trace),
         response_field_paths: conv.response_field_paths.clone(),
         anthropic: target.is_anthropic(),
+        prompt_body: target.prompt_body().filter(|_| api == Api::Invoke),
     };
     Ok(Prepared {
         reply,

@@ -5,6 +5,9 @@
 //! - `POST /model/{modelId}/converse | converse-stream | invoke | invoke-with-response-stream`
 //! - `POST /model/{modelId}/count-tokens` (CountTokens)
 //! - `POST /model/{modelId}/invoke-with-bidirectional-stream` (Nova Sonic; sonic_stream.rs)
+//! - `POST /guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply` (ApplyGuardrail)
+//! - `POST /async-invoke`, `GET /async-invoke`, `GET /async-invoke/{invocationArn}`
+//!   (StartAsyncInvoke, ListAsyncInvokes, GetAsyncInvoke)
 //! - `POST /anthropic/v1/messages` and `/anthropic/v1/messages/count_tokens`: the Anthropic
 //!   Messages API in either endpoint style, told apart per request (see [`messages_api`]).
 //! - `/_emulator/...`: the control API (admin.rs), unauthenticated.
@@ -28,7 +31,7 @@ use super::stream::{set_linger_zero, ChannelBody, Producer, Wire};
 use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::handlers::{self, Api, Prepared, Rejection};
-use crate::render::{anthropic, converse, eventstream, sse};
+use crate::render::{anthropic, converse, eventstream, prompt_body, sse};
 use crate::state::State;
 
 const MAX_BODY: usize = 25 * 1024 * 1024;
@@ -150,6 +153,26 @@ pub fn messages_api(principal: &Principal, headers: &http::HeaderMap, body: &[u8
 enum Target {
     Model(ModelOp, String),
     Messages { count_tokens: bool },
+    ApplyGuardrail { identifier: String, version: String },
+    AsyncStart,
+    AsyncList,
+    AsyncGet(String),
+}
+
+impl Target {
+    /// The counters' route name of a non-model target.
+    fn other_route(&self) -> &'static str {
+        match self {
+            Target::ApplyGuardrail { .. } => "apply-guardrail",
+            _ => "async-invoke",
+        }
+    }
+}
+
+fn decode(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .to_string()
 }
 
 fn match_route(method: &str, path: &str) -> Option<Target> {
@@ -168,12 +191,18 @@ fn match_route(method: &str, path: &str) -> Option<Target> {
         ("POST", ["anthropic", "v1", "messages", "count_tokens"]) => {
             return Some(Target::Messages { count_tokens: true })
         }
+        ("POST", ["guardrail", identifier, "version", version, "apply"]) => {
+            return Some(Target::ApplyGuardrail {
+                identifier: decode(identifier),
+                version: decode(version),
+            })
+        }
+        ("POST", ["async-invoke"]) => return Some(Target::AsyncStart),
+        ("GET", ["async-invoke"]) => return Some(Target::AsyncList),
+        ("GET", ["async-invoke", arn]) => return Some(Target::AsyncGet(decode(arn))),
         _ => return None,
     };
-    let model_id = percent_encoding::percent_decode_str(segments[1])
-        .decode_utf8_lossy()
-        .to_string();
-    Some(Target::Model(op, model_id))
+    Some(Target::Model(op, decode(segments[1])))
 }
 
 /// Entry point for every request of a connection. An `Err` makes hyper drop the connection
@@ -248,6 +277,7 @@ pub(crate) async fn handle(
                         let api = messages_api(&Principal::Unchecked, &parts.headers, &body);
                         (api, route_name(api, false, false))
                     }
+                    other => (Api::Converse, other.other_route()),
                 };
                 state.counters.record(route, outcome::AUTH_ERROR);
                 return Ok(reject(api, &err, &rid));
@@ -257,21 +287,64 @@ pub(crate) async fn handle(
         Principal::Unchecked
     };
 
+    if let (Principal::SigV4 { service }, false) = (&principal, is_messages) {
+        if service != "bedrock" {
+            let route = match &target {
+                Target::Model(op, _) => op.name(),
+                other => other.other_route(),
+            };
+            state.counters.record(route, outcome::AUTH_ERROR);
+            let err = AwsError::new(
+                403,
+                "InvalidSignatureException",
+                "Credential should be scoped to correct service: 'bedrock'. ",
+            );
+            return Ok(error_response(&err, &rid));
+        }
+    }
     match target {
         Target::Model(op, model_id) => {
-            if let Principal::SigV4 { service } = &principal {
-                if service != "bedrock" {
-                    state.counters.record(op.name(), outcome::AUTH_ERROR);
-                    let err = AwsError::new(
-                        403,
-                        "InvalidSignatureException",
-                        "Credential should be scoped to correct service: 'bedrock'. ",
-                    );
-                    return Ok(error_response(&err, &rid));
-                }
-            }
             model_route(state, op, &model_id, &parts.headers, &body, fd, rid).await
         }
+        Target::ApplyGuardrail {
+            identifier,
+            version,
+        } => {
+            let result = handlers::apply_guardrail::apply(
+                &state,
+                &identifier,
+                &version,
+                &parts.headers,
+                &body,
+            );
+            Ok(json_route(&state, "apply-guardrail", result, &rid))
+        }
+        Target::AsyncStart => {
+            let rejection = handlers::async_invoke::start(&state, &parts.headers, &body);
+            Ok(rejected(
+                &state,
+                "async-invoke",
+                Api::Converse,
+                rejection,
+                &rid,
+            ))
+        }
+        Target::AsyncGet(arn) => {
+            let rejection = handlers::async_invoke::get(&arn, &parts.headers);
+            Ok(rejected(
+                &state,
+                "async-invoke",
+                Api::Converse,
+                rejection,
+                &rid,
+            ))
+        }
+        Target::AsyncList => Ok(json_route(
+            &state,
+            "async-invoke",
+            Ok(handlers::async_invoke::list()),
+            &rid,
+        )),
         Target::Messages { count_tokens } => {
             let api = messages_api(&principal, &parts.headers, &body);
             if count_tokens {
@@ -421,6 +494,8 @@ async fn model_route(
         } else {
             let v = if reply.anthropic {
                 anthropic::response(reply)
+            } else if let Some(kind) = reply.prompt_body {
+                prompt_body::response(reply, kind)
             } else {
                 converse::nova_invoke_response(reply)
             };
@@ -459,6 +534,11 @@ async fn model_route(
             anthropic::stream_events(&mut prepared.reply),
             Wire::EventStream { invoke: true },
         )
+    } else if let Some(kind) = prepared.reply.prompt_body {
+        (
+            prompt_body::stream_events(&mut prepared.reply, kind),
+            Wire::EventStream { invoke: true },
+        )
     } else {
         (
             converse::nova_invoke_stream_events(&mut prepared.reply),
@@ -475,6 +555,24 @@ async fn model_route(
     Ok(start_stream(
         state, route, prepared, events, wire, fd, builder,
     ))
+}
+
+/// A JSON answer or a rejection, counted under `route`.
+fn json_route(
+    state: &State,
+    route: &'static str,
+    result: Result<serde_json::Value, Rejection>,
+    rid: &str,
+) -> Response<ResBody> {
+    match result {
+        Ok(v) => {
+            state.counters.record(route, outcome::OK);
+            json_response(rid)
+                .body(full(v.to_string()))
+                .unwrap_or_else(|_| Response::new(full("")))
+        }
+        Err(rejection) => rejected(state, route, Api::Converse, rejection, rid),
+    }
 }
 
 fn rejected(

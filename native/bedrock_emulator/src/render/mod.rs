@@ -4,5 +4,6 @@
 pub mod anthropic;
 pub mod converse;
 pub mod eventstream;
+pub mod prompt_body;
 pub mod sse;
 pub mod stamp;

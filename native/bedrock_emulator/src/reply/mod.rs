@@ -30,6 +30,8 @@ pub struct Reply {
     /// response) and whether that native response is Anthropic's Messages body.
     pub response_field_paths: Vec<String>,
     pub anthropic: bool,
+    /// InvokeModel on a Llama, Mistral text-completion, Titan Text or gpt-oss model: its body.
+    pub prompt_body: Option<crate::catalog::PromptBody>,
 }
 
 impl Reply {

@@ -3,6 +3,7 @@
 //! bedrock-mantle). Parsers validate with [`validation`]; both sit on `conversation.rs`.
 
 pub mod conversation;
+pub mod prompt_body;
 pub mod shape;
 pub mod validation;
 
@@ -34,7 +35,10 @@ fn not_a_json_object(at: &str) -> AwsError {
     ))
 }
 
-fn parse_body(body: &[u8], anthropic: bool) -> Result<serde_json::Map<String, Value>, AwsError> {
+pub(crate) fn parse_body(
+    body: &[u8],
+    anthropic: bool,
+) -> Result<serde_json::Map<String, Value>, AwsError> {
     let malformed = |detail: String| {
         AwsError::validation(if anthropic {
             format!("Malformed input request: {detail}, please reformat your input and try again.")
@@ -632,7 +636,7 @@ const ANTHROPIC_TYPES: &[(&str, &str, &str)] = &[
 ];
 
 /// The JSON-schema name of a value's type, as in "expected type: Integer, found: String".
-fn json_type_name(v: &Value) -> &'static str {
+pub(crate) fn json_type_name(v: &Value) -> &'static str {
     match v {
         Value::Null => "Null",
         Value::Bool(_) => "Boolean",

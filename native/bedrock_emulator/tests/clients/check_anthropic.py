@@ -6,8 +6,11 @@ Run: /tmp/v/bin/pip install anthropic boto3 && cargo build -p bedrock_emulator
      && /tmp/v/bin/python native/bedrock_emulator/tests/clients/check_anthropic.py
 """
 
+import asyncio
+import json
+
 import anthropic
-from anthropic import AnthropicBedrock, AnthropicBedrockMantle
+from anthropic import AnthropicBedrock, AnthropicBedrockMantle, AsyncAnthropicBedrock
 
 from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check
 
@@ -85,6 +88,8 @@ def main():
         check(counters.get("mantle-messages", {}).get("ok", 0) >= 2, "counted as mantle-style requests")
 
         tools_and_errors(emu, bedrock)
+        thinking_and_stops(emu, bedrock)
+        asyncio.run(async_client(emu))
 
 
 OPUS = "global.anthropic.claude-opus-4-7"
@@ -153,6 +158,67 @@ def tools_and_errors(emu, bedrock):
         check("Rate exceeded mid-stream" in str(e) and "throttlingException" in str(e),
               "mid-stream exception frame raised by the SDK: " + str(e)[:60])
     emu.admin("faults", "none")
+
+
+
+def thinking_and_stops(emu, bedrock):
+    answer = "We open at 9:00 a.m. We close at 6 p.m. on weekdays."
+    emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": answer,
+                                    "thinking": "The caller asks about the hours."}]))
+    haiku = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+    pin = {"anthropic_version": "bedrock-2023-05-31"}
+    m = bedrock.messages.create(model=haiku, max_tokens=3000, messages=MSGS, extra_body=pin,
+                                thinking={"type": "enabled", "budget_tokens": 1024})
+    check([b.type for b in m.content] == ["thinking", "text"] and m.content[0].signature
+          and m.content[0].thinking == "The caller asks about the hours." and m.content[1].text == answer,
+          "messages.create thinking (budget) on Haiku 4.5: a signed thinking block, then the text")
+    with bedrock.messages.stream(model=haiku, max_tokens=3000, messages=MSGS, extra_body=pin,
+                                 thinking={"type": "enabled", "budget_tokens": 1024}) as s:
+        kinds = [e.type for e in s]
+        final = s.get_final_message()
+    check("thinking" in kinds and "signature" in kinds and final.content[0].signature == m.content[0].signature
+          and final.content[1].text == answer, "messages.stream thinking: thinking and signature events, same blocks")
+    m = bedrock.messages.create(model=OPUS, max_tokens=3000, messages=MSGS, thinking={"type": "adaptive"})
+    check(m.content[0].type == "thinking" and m.content[-1].text == answer, "adaptive thinking on Opus 4.7")
+
+    m = bedrock.messages.create(model=OPUS, max_tokens=300, messages=MSGS, stop_sequences=["6 p.m."])
+    check(m.stop_reason == "stop_sequence" and m.stop_sequence == "6 p.m."
+          and m.content[0].text == "We open at 9:00 a.m. We close at ", "stop_sequences: stop_sequence and the cut text")
+    with bedrock.messages.stream(model=OPUS, max_tokens=300, messages=MSGS, stop_sequences=["6 p.m."]) as s:
+        text = "".join(s.text_stream)
+        final = s.get_final_message()
+    check(text == m.content[0].text and (final.stop_reason, final.stop_sequence) == ("stop_sequence", "6 p.m."),
+          "messages.stream stop_sequences: the same cut and stop sequence")
+    m = bedrock.messages.create(model=OPUS, max_tokens=4, messages=MSGS)
+    check(m.stop_reason == "max_tokens" and m.usage.output_tokens == 4, "max_tokens reached: stop_reason max_tokens")
+
+    raw = bedrock.messages.with_raw_response.create(model=OPUS, max_tokens=300, messages=MSGS)
+    m = raw.parse()
+    check(raw.headers["x-amzn-requestid"] and int(raw.headers["x-amzn-bedrock-input-token-count"])
+          == m.usage.input_tokens and int(raw.headers["x-amzn-bedrock-output-token-count"]) == m.usage.output_tokens,
+          "raw response: x-amzn-RequestId and the x-amzn-bedrock-*-token-count headers match usage")
+    # The SDK sends the anthropic-beta header as the body's anthropic_beta (InvokeModel's field).
+    b = bedrock.beta.messages.create(model=OPUS, max_tokens=300, messages=MSGS, betas=["context-1m-2025-08-07"])
+    check(b.content[0].text == answer, "beta.messages.create: betas carried as anthropic_beta")
+    try:
+        bedrock.messages.count_tokens(model=OPUS, messages=MSGS)
+        raise AssertionError("count_tokens went to the network")
+    except anthropic.AnthropicError as e:
+        # The SDK refuses it client-side (anthropic/lib/bedrock/_client.py); CountTokens is boto3's.
+        check("not supported in Bedrock" in str(e), "AnthropicBedrock count_tokens refused by the SDK: " + str(e))
+    emu.admin("rules", "[]")
+
+
+async def async_client(emu):
+    bedrock = AsyncAnthropicBedrock(aws_access_key=ACCESS_KEY_ID, aws_secret_key=SECRET_ACCESS_KEY,
+                                    aws_region="us-east-1", base_url=emu.url, max_retries=0)
+    many = await asyncio.gather(*[bedrock.messages.create(model=OPUS, max_tokens=100, messages=MSGS)
+                                  for _ in range(4)])
+    async with bedrock.messages.stream(model=OPUS, max_tokens=100, messages=MSGS) as s:
+        text = "".join([t async for t in s.text_stream])
+    # (Identical bodies get identical replies and ids: the emulator seeds them from the body.)
+    check(len(many) == 4 and all(m.content[0].text == text for m in many),
+          "AsyncAnthropicBedrock: 4 concurrent creates and a stream, same text")
 
 
 if __name__ == "__main__":

@@ -115,6 +115,7 @@ def main():
         invoke_model(c)
         errors_and_retries(emu)
         server_side_validation(emu)
+        async_invoke(emu, c)
 
 
 def prefill_and_guardrails():
@@ -122,7 +123,8 @@ def prefill_and_guardrails():
     with tempfile.TemporaryDirectory() as d:
         guardrails = os.path.join(d, "guardrails.json")
         with open(guardrails, "w") as f:
-            json.dump([{"id": "gr7abc", "blocked_input_messaging": "Not on this line."}], f)
+            json.dump([{"id": "gr7abc", "blocked_input_messaging": "Not on this line.",
+                        "blocked_outputs_messaging": "That answer was withheld."}], f)
         with Emulator("--guardrails", guardrails) as emu:
             emu.admin("rules", json.dumps([
                 {"prompt_contains": "invest", "guardrail": {"on": "input", "topic": "Investments"}},
@@ -152,6 +154,75 @@ def prefill_and_guardrails():
             check((status, code, msg) == (400, "ValidationException",
                                           "The guardrail identifier or version provided in the request does not exist."),
                   "unknown guardrail version")
+            apply_guardrail(emu, c)
+
+
+def apply_guardrail(emu, c):
+    """ApplyGuardrail: text checked against a guardrail with no model (API_runtime_ApplyGuardrail)."""
+    emu.admin("rules", json.dumps([
+        {"prompt_contains": "invest", "guardrail": {"on": "input", "topic": "Investments"}},
+        {"prompt_contains": "diagnosis", "guardrail": {"on": "output", "topic": "Medical advice"}}]))
+    out = c.apply_guardrail(guardrailIdentifier="gr7abc", guardrailVersion="DRAFT", source="INPUT",
+                            content=[{"text": {"text": "Any invest tips?"}}])
+    topic = out["assessments"][0]["topicPolicy"]["topics"][0]
+    check(out["action"] == "GUARDRAIL_INTERVENED" and out["outputs"] == [{"text": "Not on this line."}]
+          and topic["name"] == "Investments" and topic["action"] == "BLOCKED"
+          and out["usage"]["topicPolicyUnits"] == 1
+          and out["guardrailCoverage"]["textCharacters"] == {"guarded": 16, "total": 16},
+          "apply_guardrail INPUT: intervened, blocked input message, topic assessment, usage")
+    # By ARN and published version; an OUTPUT check with the output message; 1,000 chars a text unit.
+    arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr7abc"
+    long_text = "The diagnosis is " + "x" * 1000
+    out = c.apply_guardrail(guardrailIdentifier=arn, guardrailVersion="1", source="OUTPUT",
+                            content=[{"text": {"text": long_text}}, {"text": {"text": "ok", "qualifiers": ["query"]}}])
+    check(out["action"] == "GUARDRAIL_INTERVENED" and out["outputs"] == [{"text": "That answer was withheld."}]
+          and out["usage"]["topicPolicyUnits"] == 3, f"apply_guardrail OUTPUT by ARN: {out['usage']}")
+    out = c.apply_guardrail(guardrailIdentifier="gr7abc", guardrailVersion="DRAFT", source="OUTPUT",
+                            content=[{"text": {"text": "Any invest tips?"}}])
+    check(out["action"] == "NONE" and out["outputs"] == [] and out["assessments"] == [],
+          "apply_guardrail: an input-only topic does not block OUTPUT")
+    status, code, msg = error(lambda: c.apply_guardrail(guardrailIdentifier="gr7abc", guardrailVersion="9",
+                                                        source="INPUT", content=[{"text": {"text": "hi"}}]))
+    check((status, code) == (400, "ValidationException") and "does not exist" in msg,
+          "apply_guardrail unknown version: " + msg)
+    raw = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY,
+                 config=Config(parameter_validation=False, retries={"total_max_attempts": 1}))
+    status, code, msg = error(lambda: raw.apply_guardrail(guardrailIdentifier="gr7abc", guardrailVersion="0",
+                                                          source="BOTH", content=[{"text": {"text": "hi"}}]))
+    # The patterns and enum of botocore's model (ApplyGuardrailRequest).
+    check(code == "ValidationException" and msg.startswith("2 validation errors detected: Value '0' at "
+                                                           "'guardrailVersion' failed to satisfy constraint")
+          and "Value 'BOTH' at 'source' failed to satisfy constraint: Member must satisfy enum value set: "
+              "[INPUT, OUTPUT]" in msg, "apply_guardrail server-side validation: " + msg[:80])
+    emu.admin("faults", "error=ThrottlingException")
+    try:
+        c.apply_guardrail(guardrailIdentifier="gr7abc", guardrailVersion="DRAFT", source="INPUT",
+                          content=[{"text": {"text": "hi"}}])
+        raise AssertionError("throttled apply_guardrail succeeded")
+    except c.exceptions.ThrottlingException:
+        check(True, "apply_guardrail: injected throttling raises ThrottlingException")
+    emu.admin("faults", "none")
+    emu.admin("rules", "[]")
+
+
+def async_invoke(emu, c):
+    """The async-invoke operations: the emulator's models are not async models (Nova Reel is)."""
+    s3 = {"s3OutputDataConfig": {"s3Uri": "s3://my-video-bucket/out"}}
+    status, code, msg = error(lambda: c.start_async_invoke(modelId="amazon.nova-lite-v1:0", modelInput={"x": 1},
+                                                           outputDataConfig=s3))
+    # Bedrock's answer for Nova Lite / Pro (repost.aws/questions/QUoOV2Eru5TX6S8ovKD0ZyOg).
+    check((status, code, msg) == (400, "ValidationException", "The provided model doesn't support async inference."),
+          "start_async_invoke on a text model: " + msg)
+    status, code, msg = error(lambda: c.start_async_invoke(modelId="amazon.nova-lite-v1:0", modelInput={"x": 1},
+                                                           outputDataConfig={"s3OutputDataConfig": {"s3Uri": "/tmp/x"}}))
+    check(code == "ValidationException" and "at 'outputDataConfig.s3OutputDataConfig.s3Uri' failed to satisfy "
+          "constraint: Member must satisfy regular expression pattern" in msg, "start_async_invoke s3Uri pattern")
+    out = c.list_async_invokes(maxResults=10, statusEquals="InProgress")
+    pages = list(c.get_paginator("list_async_invokes").paginate())
+    check(out["asyncInvokeSummaries"] == [] and len(pages) == 1, "list_async_invokes (and its paginator): none")
+    arn = "arn:aws:bedrock:us-east-1:123456789012:async-invoke/abcdef123456"
+    status, code, msg = error(lambda: c.get_async_invoke(invocationArn=arn))
+    check((status, code) == (400, "ValidationException") and arn in msg, "get_async_invoke of an unknown ARN")
 
 
 WEATHER_TOOL = {"toolSpec": {"name": "get_weather", "description": "Get the weather forecast for a city",
@@ -303,6 +374,23 @@ def invoke_model(c):
     status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
     check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
           "invoke_model missing keys: " + msg)
+    # Meta Llama's native body and reply (AWS user guide, model-parameters-meta).
+    llama = "us.meta.llama3-3-70b-instruct-v1:0"
+    r = c.invoke_model(modelId=llama, body=json.dumps({"prompt": "What are your opening hours?", "max_gen_len": 3}))
+    out = json.loads(r["body"].read())
+    headers = r["ResponseMetadata"]["HTTPHeaders"]
+    check(out["stop_reason"] == "length" and out["generation_token_count"] == 3 and out["generation"]
+          and int(headers["x-amzn-bedrock-output-token-count"]) == 3
+          and int(headers["x-amzn-bedrock-input-token-count"]) == out["prompt_token_count"],
+          f"invoke_model on Llama 3.3: generation, counts, stop_reason length ({out})")
+    chunks = [json.loads(ch["chunk"]["bytes"]) for ch in
+              c.invoke_model_with_response_stream(modelId=llama, body=json.dumps({"prompt": "Hi"}))["body"]]
+    check(chunks[-1]["stop_reason"] == "stop" and all(ch["stop_reason"] is None for ch in chunks[:-1])
+          and chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] == chunks[-1]["generation_token_count"],
+          "invoke stream on Llama: generation chunks, stop_reason and metrics on the last")
+    status, code, msg = error(lambda: c.invoke_model(modelId=llama, body=json.dumps({"prompt": "Hi", "max_tokens": 5})))
+    check(msg == "Malformed input request: #: extraneous key [max_tokens] is not permitted, please reformat your "
+          "input and try again.", "an Anthropic key in a Llama body: " + msg)
 
 
 def errors_and_retries(emu):

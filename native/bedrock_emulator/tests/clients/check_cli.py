@@ -1,6 +1,6 @@
 """The AWS CLI (v1, `aws bedrock-runtime ...`) against the emulator, as against Bedrock Runtime.
 
-The CLI does not support Bedrock's streaming operations (AWS's ConverseStream reference: "The CLI
+ApplyGuardrail and ListAsyncInvokes are checked too. The CLI does not support Bedrock's streaming operations (AWS's ConverseStream reference: "The CLI
 doesn't support streaming operations in Amazon Bedrock, including ConverseStream."), so only
 Converse and InvokeModel are checked. Run through run.sh (which puts `aws` in the venv).
 """
@@ -30,53 +30,91 @@ def aws(emu, *args, env=None):
 
 
 def main():
-    with Emulator() as emu, tempfile.TemporaryDirectory() as d:
-        print(subprocess.run([sys.executable, AWS, "--version"], capture_output=True, text=True).stdout.strip())
-        emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": ANSWER}]))
-        msgs = json.dumps([{"role": "user", "content": [{"text": "What are your opening hours?"}]}])
-        rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs,
-                           "--system", json.dumps([{"text": "You are a front desk."}]),
-                           "--inference-config", json.dumps({"maxTokens": 200, "temperature": 0.3}))
-        check(rc == 0, "aws bedrock-runtime converse: " + err)
-        r = json.loads(out)
-        check(r["output"]["message"]["content"] == [{"text": ANSWER}] and r["stopReason"] == "end_turn"
-              and r["usage"]["outputTokens"] == -(-len(ANSWER) // 4), "converse output, stop reason and usage")
+    with tempfile.TemporaryDirectory() as d:
+        guardrails = os.path.join(d, "guardrails.json")
+        with open(guardrails, "w") as f:
+            json.dump([{"id": "gr7abc", "blocked_input_messaging": "Not on this line."}], f)
+        with Emulator("--guardrails", guardrails) as emu:
+            run(emu, d)
 
-        tools = os.path.join(d, "tools.json")
-        with open(tools, "w") as f:
-            json.dump({"tools": [{"toolSpec": {"name": "book_slot", "description": "Book an appointment slot",
-                                               "inputSchema": {"json": {"type": "object", "properties": {
-                                                   "date": {"type": "string"}}, "required": ["date"]}}}}],
-                       "toolChoice": {"any": {}}}, f)
-        book = json.dumps([{"role": "user", "content": [{"text": "Book me in for a cleaning"}]}])
-        rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", book, "--tool-config", "file://" + tools)
-        use = [b["toolUse"] for b in json.loads(out)["output"]["message"]["content"] if "toolUse" in b] if rc == 0 else []
-        check(use and use[0]["name"] == "book_slot" and "date" in use[0]["input"], "converse --tool-config file://: " + err)
 
-        body = os.path.join(d, "body.json")
-        with open(body, "w") as f:
-            json.dump({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
-                       "messages": [{"role": "user", "content": "What are your opening hours?"}]}, f)
-        outfile = os.path.join(d, "out.json")
-        rc, out, err = aws(emu, "invoke-model", "--model-id", HAIKU, "--body", "fileb://" + body,
-                           "--content-type", "application/json", outfile)
-        check(rc == 0 and json.loads(out)["contentType"] == "application/json", "invoke-model --body fileb://: " + err)
-        with open(outfile) as f:
-            reply = json.load(f)
-        check(reply["content"][0]["text"] == ANSWER and reply["stop_reason"] == "end_turn", "invoke-model outfile")
+def run(emu, d):
+    print(subprocess.run([sys.executable, AWS, "--version"], capture_output=True, text=True).stdout.strip())
+    emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": ANSWER}]))
+    msgs = json.dumps([{"role": "user", "content": [{"text": "What are your opening hours?"}]}])
+    rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs,
+                       "--system", json.dumps([{"text": "You are a front desk."}]),
+                       "--inference-config", json.dumps({"maxTokens": 200, "temperature": 0.3}))
+    check(rc == 0, "aws bedrock-runtime converse: " + err)
+    r = json.loads(out)
+    check(r["output"]["message"]["content"] == [{"text": ANSWER}] and r["stopReason"] == "end_turn"
+          and r["usage"]["outputTokens"] == -(-len(ANSWER) // 4), "converse output, stop reason and usage")
 
-        rc, out, err = aws(emu, "converse", "--model-id", "anthropic.claude-sonnet-4-5-20250929-v1:0",
-                           "--messages", msgs)
-        check(rc == 255 and "An error occurred (ValidationException) when calling the Converse operation" in err
-              and "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput" in err,
-              "profile-only model: exit 255 (CLI v1), " + err.strip()[-150:])
-        emu.admin("faults", "error=ThrottlingException")
-        before = emu.admin("counters")["total_requests"]
-        rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs, env={"AWS_MAX_ATTEMPTS": "2"})
-        attempts = emu.admin("counters")["total_requests"] - before - 1
-        check(rc == 255 and "(ThrottlingException)" in err and "reached max retries: 1" in err and attempts == 2,
-              f"throttling retried by the CLI ({attempts} attempts): " + err.strip()[:90])
-        emu.admin("faults", "none")
+    tools = os.path.join(d, "tools.json")
+    with open(tools, "w") as f:
+        json.dump({"tools": [{"toolSpec": {"name": "book_slot", "description": "Book an appointment slot",
+                                           "inputSchema": {"json": {"type": "object", "properties": {
+                                               "date": {"type": "string"}}, "required": ["date"]}}}}],
+                   "toolChoice": {"any": {}}}, f)
+    book = json.dumps([{"role": "user", "content": [{"text": "Book me in for a cleaning"}]}])
+    rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", book, "--tool-config", "file://" + tools)
+    use = [b["toolUse"] for b in json.loads(out)["output"]["message"]["content"] if "toolUse" in b] if rc == 0 else []
+    check(use and use[0]["name"] == "book_slot" and "date" in use[0]["input"], "converse --tool-config file://: " + err)
+
+    body = os.path.join(d, "body.json")
+    with open(body, "w") as f:
+        json.dump({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
+                   "messages": [{"role": "user", "content": "What are your opening hours?"}]}, f)
+    outfile = os.path.join(d, "out.json")
+    rc, out, err = aws(emu, "invoke-model", "--model-id", HAIKU, "--body", "fileb://" + body,
+                       "--content-type", "application/json", outfile)
+    check(rc == 0 and json.loads(out)["contentType"] == "application/json", "invoke-model --body fileb://: " + err)
+    with open(outfile) as f:
+        reply = json.load(f)
+    check(reply["content"][0]["text"] == ANSWER and reply["stop_reason"] == "end_turn", "invoke-model outfile")
+
+    rc, out, err = aws(emu, "converse", "--model-id", "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                       "--messages", msgs)
+    check(rc == 255 and "An error occurred (ValidationException) when calling the Converse operation" in err
+          and "Invocation of model ID anthropic.claude-sonnet-4-5-20250929-v1:0 with on-demand throughput" in err,
+          "profile-only model: exit 255 (CLI v1), " + err.strip()[-150:])
+    emu.admin("faults", "error=ThrottlingException")
+    before = emu.admin("counters")["total_requests"]
+    rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs, env={"AWS_MAX_ATTEMPTS": "2"})
+    attempts = emu.admin("counters")["total_requests"] - before - 1
+    check(rc == 255 and "(ThrottlingException)" in err and "reached max retries: 1" in err and attempts == 2,
+          f"throttling retried by the CLI ({attempts} attempts): " + err.strip()[:90])
+    emu.admin("faults", "none")
+    more(emu, d)
+
+
+def more(emu, d):
+    # CLI v1 sends a blob argument given inline as its raw bytes (v2's --cli-binary-format,
+    # which would make it base64 by default, is unknown to v1).
+    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
+                       "messages": [{"role": "user", "content": "What are your opening hours?"}]})
+    outfile = os.path.join(d, "inline.json")
+    rc, out, err = aws(emu, "invoke-model", "--model-id", HAIKU, "--body", body, outfile)
+    with open(outfile) as f:
+        reply = json.load(f) if rc == 0 else {}
+    check(reply.get("content", [{}])[0].get("text") == ANSWER, "invoke-model --body '<json>' (CLI v1: raw bytes): " + err)
+    rc, out, err = aws(emu, "invoke-model", "--model-id", HAIKU, "--body", body, "--cli-binary-format",
+                       "raw-in-base64-out", outfile)
+    check(rc == 255 and "Unknown options: --cli-binary-format" in err, "--cli-binary-format is a CLI v2 option")
+
+    emu.admin("rules", json.dumps([{"prompt_contains": "invest", "guardrail": {"on": "input", "topic": "Investments"}}]))
+    content = json.dumps([{"text": {"text": "Any invest tips?"}}])
+    rc, out, err = aws(emu, "apply-guardrail", "--guardrail-identifier", "gr7abc", "--guardrail-version", "DRAFT",
+                       "--source", "INPUT", "--content", content)
+    r = json.loads(out) if rc == 0 else {}
+    check(r.get("action") == "GUARDRAIL_INTERVENED" and r["outputs"] == [{"text": "Not on this line."}],
+          "aws bedrock-runtime apply-guardrail: intervened, blocked message " + err)
+    rc, out, err = aws(emu, "apply-guardrail", "--guardrail-identifier", "gr7abc", "--guardrail-version", "DRAFT",
+                       "--source", "INPUT", "--content", content, "--query", "action", "--output", "text")
+    check(rc == 0 and out.strip() == "GUARDRAIL_INTERVENED", "apply-guardrail --query action --output text")
+    emu.admin("rules", "[]")
+    rc, out, err = aws(emu, "list-async-invokes")
+    check(rc == 0 and json.loads(out) == {"asyncInvokeSummaries": []}, "aws bedrock-runtime list-async-invokes " + err)
 
 
 if __name__ == "__main__":

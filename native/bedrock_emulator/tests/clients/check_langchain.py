@@ -92,6 +92,43 @@ def main():
         streamed = "".join(c.text for c in nova.stream(ask))
         check(r.text == ANSWER and streamed == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"],
               "ChatBedrock on Nova Lite: invoke and stream")
+        # Meta Llama through InvokeModel: its native prompt body and `generation` reply.
+        llama = ChatBedrock(model_id="us.meta.llama3-3-70b-instruct-v1:0", client=rt, region_name="us-east-1",
+                            model_kwargs={"max_gen_len": 200})
+        r = llama.invoke(ask)
+        chunks = list(llama.stream(ask))
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(r.text == ANSWER and r.response_metadata["stop_reason"] == "stop"
+              and r.usage_metadata["output_tokens"] == u["output_tokens"]
+              and "".join(c.text for c in chunks) == ANSWER and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on Llama 3.3: invoke and stream (usage from the invocation metrics)")
+        # Mistral 7B through InvokeModel: the text-completion body and `outputs` reply.
+        mistral = ChatBedrock(model_id="mistral.mistral-7b-instruct-v0:2", client=rt, region_name="us-east-1",
+                              model_kwargs={"max_tokens": 200})
+        r = mistral.invoke(ask)
+        chunks = list(mistral.stream(ask))
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(r.text == ANSWER and "".join(c.text for c in chunks) == ANSWER
+              and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on Mistral 7B Instruct: invoke and stream")
+        # Titan Text Express through InvokeModel: `inputText` / `textGenerationConfig`, `results`.
+        titan = ChatBedrock(model_id="amazon.titan-text-express-v1", client=rt, region_name="us-east-1",
+                            model_kwargs={"maxTokenCount": 200})
+        r = titan.invoke(ask)
+        check(r.text == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"]
+              and "".join(c.text for c in titan.stream(ask)) == ANSWER,
+              "ChatBedrock on Titan Text Express: invoke and stream")
+        # gpt-oss through InvokeModel: an OpenAI chat completion body and reply.
+        gpt = ChatBedrock(model_id="openai.gpt-oss-120b-1:0", client=rt, region_name="us-east-1",
+                          model_kwargs={"max_tokens": 200})
+        r = gpt.invoke(ask)
+        chunks = list(gpt.stream(ask))
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(r.text == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"]
+              and "".join(c.text for c in chunks) == ANSWER and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on gpt-oss-120b: invoke and stream (chat completion objects)")
+
+        thinking_and_stops(emu, rt, ask, u)
 
         emu.admin("faults", "error=ThrottlingException")
         # ChatBedrock logs the error with its traceback before re-raising it; the check reads it.
@@ -105,6 +142,53 @@ def main():
                 check(isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ThrottlingException",
                       f"{label}: ThrottlingException surfaces ({type(e).__name__})")
         emu.admin("faults", "none")
+
+
+def thinking_and_stops(emu, rt, ask, u):
+    emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": ANSWER,
+                                    "thinking": "The caller asks about the hours."}]))
+    budget = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    converse = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=3000,
+                                   additional_model_request_fields=budget)
+    r = converse.invoke(ask[1:])
+    reasoning = r.content[0]["reasoning_content"]
+    check(reasoning["text"] == "The caller asks about the hours." and reasoning["signature"]
+          and r.content[1]["text"] == ANSWER, "ChatBedrockConverse thinking: signed reasoning_content, then text")
+    parts = [b for c in converse.stream(ask[1:]) for b in (c.content if isinstance(c.content, list) else [])]
+    streamed = "".join(b["reasoning_content"].get("text", "") for b in parts if b["type"] == "reasoning_content")
+    signed = [b["reasoning_content"]["signature"] for b in parts
+              if b["type"] == "reasoning_content" and "signature" in b["reasoning_content"]]
+    check(streamed == reasoning["text"] and signed == [reasoning["signature"]],
+          "ChatBedrockConverse stream thinking: reasoning deltas and the signature")
+    invoke = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", model_kwargs=dict(budget, max_tokens=3000))
+    r = invoke.invoke(ask[1:])
+    check(r.content[0]["type"] == "thinking" and r.content[0]["signature"] and r.content[1]["text"] == ANSWER,
+          "ChatBedrock thinking (model_kwargs): thinking block, then text")
+
+    stopping = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=300, stop=["sharp."])
+    r = stopping.invoke(ask)
+    check(r.text == "We open at 9:00 a.m. " and r.response_metadata["stopReason"] == "stop_sequence",
+          "ChatBedrockConverse stop: cut at the stop sequence, stopReason stop_sequence")
+    invoke = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", model_kwargs={"max_tokens": 200})
+    chunks = list(invoke.stream(ask))
+    usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+    check(usage and usage[-1]["output_tokens"] == u["output_tokens"]
+          and usage[-1]["total_tokens"] == usage[-1]["input_tokens"] + u["output_tokens"],
+          f"ChatBedrock stream usage_metadata: {usage[-1] if usage else None}")
+    via_converse = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", beta_use_converse_api=True,
+                               model_kwargs={"max_tokens": 200})
+    r = via_converse.invoke(ask)
+    check(r.text == ANSWER and r.response_metadata["stopReason"] == "end_turn",
+          "ChatBedrock(beta_use_converse_api=True) goes through Converse")
+    guarded = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=100,
+                                  guardrail_config={"guardrailIdentifier": "gr0none", "guardrailVersion": "DRAFT"})
+    try:
+        guarded.invoke(ask)
+        raise AssertionError("unknown guardrail accepted")
+    except ClientError as e:
+        check(e.response["Error"]["Code"] == "ValidationException" and "does not exist" in str(e),
+              "ChatBedrockConverse guardrail_config naming no guardrail: ValidationException")
+    emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": ANSWER}]))
 
 
 if __name__ == "__main__":

@@ -1525,6 +1525,21 @@ impl Segmenter {
         if truncation {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
+        // A token whose last letters end no English word (`Commr`, `Archbp`, `Govt`), in
+        // English text, is an abbreviation.
+        if left == Left::Regular
+            && language_data::has_unspoken_ending(w)
+            && self.english_text(buf, i)
+        {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
+        // A title right after a capitalized name is a suffix (`Frank Hale Sr.`) or a street
+        // (`Elm Dr.`): it may end the sentence like an ordinary abbreviation.
+        if left == Left::Abbrev(AbbrevKind::Prepositive)
+            && after_capitalized_name(buf, self.start, i, w)
+        {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
         if left == Left::Regular {
             if is_street_abbreviation(w) {
                 left = Left::Abbrev(AbbrevKind::Ordinary); // `Hauptstr. 5`, `Goethestr. in`
@@ -1560,10 +1575,41 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                // A short lower-case word before lower case (`temp. of`) or, in English, a
+                // digit (`no. 12`) is read as an abbreviation unless the next word is one that
+                // starts informal sentences (`no. i got`, `bf. a bar`).
+                if left == Left::Regular
+                    && is_short_lower(w)
+                    && (f.is_lowercase() || f.is_ascii_digit())
+                    && !language_data::is_common_short_english(w)
+                {
+                    let english = self.english_text(buf, i);
+                    if f.is_ascii_digit() {
+                        if english {
+                            return Decision::Continue(k);
+                        }
+                    } else if english {
+                        return match next_word() {
+                            Err(()) => Decision::NeedMore,
+                            Ok((next, _)) if is_lower_start(next) => Decision::Boundary(k),
+                            Ok(_) => Decision::Continue(k),
+                        };
+                    }
+                }
                 let capitalized_short = left == Left::Regular
                     && (2..=5).contains(&w.chars().count())
                     && w.chars().next().is_some_and(char::is_uppercase)
                     && w.chars().skip(1).all(char::is_lowercase);
+                if capitalized_short && f.is_uppercase() && self.english_text(buf, i) {
+                    // `Bull. Amer. Math.`, `Stat. Ann. 12`: a short capitalized word before
+                    // another one with its period is the first of a run of abbreviated words;
+                    // `App. B and`: before a letter that labels something.
+                    match abbreviation_ahead(buf, m, eof) {
+                        None => return Decision::NeedMore,
+                        Some(true) => return Decision::Continue(k),
+                        Some(false) => {}
+                    }
+                }
                 // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it (a
                 // lower-case one does not: Russian and Turkish sentences start with dates,
                 // `… года. 1 декабря`).
@@ -1680,7 +1726,7 @@ impl Segmenter {
                 // capital after it starts a sentence (`do 2017 r. Generowany`), except a time
                 // zone after a clock time (`at 9 a.m. Eastern`).
                 if let Some(words) = number_phrase() {
-                    if words <= OPENING_WORDS {
+                    if words <= OPENING_WORDS && opens_with_function_word(buf, self.start, words) {
                         // Only a word that starts sentences overrides it (`10 min. The`);
                         // a title is the subject's (`At 5 a.m. Mr. Smith`).
                         let title = after == '.' && abbreviations::is_title(next);
@@ -1718,8 +1764,15 @@ impl Segmenter {
                 // A real word in a run (`Math.`) goes on only into more of the run: another
                 // abbreviation with its period (`Math. Soc.`); before other capitalized words
                 // it may be a name ending the sentence (`Insp. Rome. Nobody`).
+                // `Soc. Lond. B in`: a letter labelling something, not a sentence's `B`.
+                let label_letter = run_only
+                    && after == ' '
+                    && match label_letter_ahead(buf, m, eof) {
+                        None => return Decision::NeedMore,
+                        Some(l) => l,
+                    };
                 if closes_phrase
-                    || (run_only && after != '.')
+                    || (run_only && after != '.' && !label_letter)
                     || abbreviations::is_sentence_starter(next)
                     || (!truncation && language_data::is_function_word_capitalized(next))
                     || (!compound_title && after == '.' && abbreviations::is_title(next))
@@ -2125,6 +2178,122 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A lower-case word of 2-4 ASCII letters (`temp`, `var`, `no`, `min`).
+fn is_short_lower(word: &str) -> bool {
+    (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// Lower-case words that start sentences of informal text (`no. i got`, `bf. a bar`, `Tom
+/// Jones? he said`): pronouns, determiners, sentence adverbs and answers. Prepositions,
+/// conjunctions and verbs are not here: after an abbreviation they continue (`temp. of`,
+/// `caps. and`, `Guess Again? was`).
+fn is_lower_start(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "i", "im", "you", "he", "she", "it", "we", "they", "my", "your", "his", "her", "its",
+        "our", "their", "this", "that", "these", "those", "there", "here", "the", "a", "an", "so",
+        "now", "then", "well", "also", "yes", "no", "ok", "okay", "please", "thanks", "what",
+        "why", "how", "when", "where", "who", "maybe", "u",
+    ];
+    WORDS.contains(&word)
+}
+
+/// What follows the period of a short capitalized word, at `m`: `Some(true)` for another short
+/// capitalized word with its period (`Amer.` after `Bull.`), not a title, a sentence starter, a
+/// capitalized function word or a company suffix (`Rome. Mr. Lee`, `Rome. No. 5`), or for a
+/// letter that labels something (`App. B and`); `None` while that is not known yet. Looks at
+/// most 7 bytes ahead.
+fn abbreviation_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m..];
+    let mut n = 0;
+    while n < b.len() && n <= 6 && b[n].is_ascii_alphabetic() {
+        if (n == 0) != b[n].is_ascii_uppercase() {
+            return Some(false);
+        }
+        n += 1;
+    }
+    if n > 6 || n == 0 {
+        return Some(false);
+    }
+    if n == b.len() {
+        return if eof { Some(false) } else { None };
+    }
+    if n == 1 {
+        return label_letter_ahead(buf, m, eof);
+    }
+    let word = &buf[m..m + n];
+    Some(
+        b[n] == b'.'
+            && !abbreviations::is_title(word)
+            && !abbreviations::is_sentence_starter(word)
+            && !abbreviations::is_company_suffix(word)
+            && !language_data::is_function_word_capitalized(word),
+    )
+}
+
+/// Whether the text at `m` is a capital letter other than `A` and `I` (words of their own)
+/// followed by a space and a lower-case letter or a digit (`B in`, `C 4`): a label, not a
+/// sentence's first word. `None` while that is not known yet.
+fn label_letter_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m..];
+    let more = || if eof { Some(false) } else { None };
+    let Some(&l) = b.first() else {
+        return more();
+    };
+    if !l.is_ascii_uppercase() || l == b'A' || l == b'I' {
+        return Some(false);
+    }
+    match b.get(1) {
+        None => return more(),
+        Some(b' ') => {}
+        Some(_) => return Some(false),
+    }
+    match b.get(2) {
+        None => more(),
+        Some(c) => Some(c.is_ascii_lowercase() || c.is_ascii_digit()),
+    }
+}
+
+/// Whether the title `word`, ending at `i`, follows a capitalized word without a period that is
+/// not the first of its sentence (`Frank Hale Sr.`, `Elm Dr.`): then it is a suffix or a
+/// street, not a title before a name.
+fn after_capitalized_name(buf: &str, start: usize, i: usize, word: &str) -> bool {
+    if !word.starts_with(|c: char| c.is_uppercase()) {
+        return false;
+    }
+    let Some(lo) = i.checked_sub(word.len()) else {
+        return false;
+    };
+    if lo < start + 2 || !buf.is_char_boundary(lo) || buf.as_bytes()[lo - 1] != b' ' {
+        return false;
+    }
+    let prev = token_before(buf, start, lo - 1);
+    let b = prev.as_bytes();
+    let name = b.len() >= 2
+        && b[0].is_ascii_uppercase()
+        && b[1..].iter().all(u8::is_ascii_lowercase)
+        && !abbreviations::is_sentence_starter(prev);
+    name && !buf[start..lo - 1 - prev.len()].trim().is_empty()
+}
+
+/// Whether an opening date or measure phrase that has `words` words before its number starts
+/// like an adverbial: with the number itself, another number (`10 marca 1896 r.`), or a
+/// preposition or other function word (`At 5 a.m.`, `W 1955 r.`, `In 2017 r.`), not with a
+/// noun and verb (`Doors open at 6 p.m.`).
+fn opens_with_function_word(buf: &str, start: usize, words: usize) -> bool {
+    if words == 0 {
+        return true;
+    }
+    let first = buf[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
+    first.chars().count() == 1
+        || first.starts_with(|c: char| c.is_ascii_digit())
+        || abbreviations::is_sentence_starter(first)
+        || language_data::is_function_word_capitalized(first)
 }
 
 /// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two

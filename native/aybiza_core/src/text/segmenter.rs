@@ -1352,13 +1352,19 @@ impl Segmenter {
                 return Decision::Boundary(k);
             }
             // An unlisted title in title case inside a sentence (`the novel What Makes Sammy
-            // Run? is`): lower case after it continues even if it is a function word.
-            if title_run_before(&buf[self.start..i]) {
+            // Run? is`): lower case after it continues even if it is a function word; after
+            // two capitalized words (`the show Guess Again? was`), unless the word is one that
+            // starts informal sentences (`to Tom Jones? he said`).
+            let run = title_run_before(&buf[self.start..i]);
+            if run >= 3 {
                 return Decision::Continue(k);
             }
             let Some((next, _)) = word_ahead(buf, m, eof) else {
                 return Decision::NeedMore;
             };
+            if run == 2 && !is_lower_start(next) {
+                return Decision::Continue(k);
+            }
             let starts = abbreviations::is_sentence_starter(&capitalize(next))
                 || language_data::is_function_word(next);
             return if !starts {
@@ -1601,9 +1607,10 @@ impl Segmenter {
                     && w.chars().next().is_some_and(char::is_uppercase)
                     && w.chars().skip(1).all(char::is_lowercase);
                 if capitalized_short && f.is_uppercase() && self.english_text(buf, i) {
-                    // `Bull. Amer. Math.`, `Stat. Ann. 12`: a short capitalized word before
-                    // another one with its period is the first of a run of abbreviated words;
-                    // `App. B and`: before a letter that labels something.
+                    // `Bull. Amer. Math.`, `Stat. Ann. 12`: in English text, a short
+                    // capitalized word before another one with its period is the first of a
+                    // run of abbreviated words; `App. B and`: before a letter that labels
+                    // something.
                     match abbreviation_ahead(buf, m, eof) {
                         None => return Decision::NeedMore,
                         Some(true) => return Decision::Continue(k),
@@ -2420,11 +2427,11 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
     .trim_end_matches(is_closer)
 }
 
-/// Whether `before` ends with a title-case run of at least three capitalized words (small
-/// lower-case words like `to`, `a`, `of` may stand between them) that follows a lower-case
-/// word of the same sentence (`I finished Why Didn't They Ask Evans`): a title, not a
-/// question of the sentence itself.
-fn title_run_before(before: &str) -> bool {
+/// How many capitalized words the title-case run that ends `before` has (small lower-case
+/// words like `to`, `a`, `of` may stand between them) when it follows a lower-case word of the
+/// same sentence (`I finished Why Didn't They Ask Evans`: a title, not a question of the
+/// sentence itself), counted up to 3; 0 when there is no such run.
+fn title_run_before(before: &str) -> usize {
     const SMALL: &[&str] = &[
         "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "and", "or", "with", "from",
     ];
@@ -2432,25 +2439,26 @@ fn title_run_before(before: &str) -> bool {
     let mut last_was_capital = false;
     for (n, word) in before.split_whitespace().rev().enumerate() {
         if n >= 12 {
-            return false;
+            return 0;
         }
         let w = word.trim_start_matches(|c: char| !c.is_alphanumeric());
         let Some(first) = w.chars().next() else {
-            return false;
+            return 0;
         };
         if first.is_uppercase() {
             capitalized += 1;
             last_was_capital = true;
         } else if n > 0 && SMALL.contains(&w) {
-            if capitalized >= 3 && last_was_capital {
-                return true; // `nominated for Can You Ever Forgive Me`
+            if capitalized >= 2 && last_was_capital {
+                return capitalized.min(3); // `nominated for Can You Ever Forgive Me`
             }
             last_was_capital = false;
         } else {
-            return n > 0 && capitalized >= 3 && first.is_lowercase() && last_was_capital;
+            let run = n > 0 && first.is_lowercase() && last_was_capital;
+            return if run { capitalized.min(3) } else { 0 };
         }
     }
-    false
+    0
 }
 
 fn is_urlish(token: &str) -> bool {

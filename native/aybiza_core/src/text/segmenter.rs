@@ -1602,15 +1602,39 @@ impl Segmenter {
                         };
                     }
                 }
+                // Other languages: a short lower-case word ending in a consonant, no function
+                // word (`hat. das`), before lower case (`tys. dolarów`, `англ. языках`) or a
+                // number (`рис. 5`) is an abbreviation, unless a month name follows the
+                // number: sentences there start with dates (`митр. 5 июля`).
+                if left == Left::Regular
+                    && (f.is_lowercase() || f.is_ascii_digit())
+                    && is_short_lower_consonant_final(w)
+                    && !language_data::is_function_word(w)
+                    && !self.english_text(buf, i)
+                {
+                    if f.is_lowercase() {
+                        return Decision::Continue(k);
+                    }
+                    return match date_ahead(buf, m, eof) {
+                        None => Decision::NeedMore,
+                        Some(true) => Decision::Boundary(k),
+                        Some(false) => Decision::Continue(k),
+                    };
+                }
                 let capitalized_short = left == Left::Regular
                     && (2..=5).contains(&w.chars().count())
                     && w.chars().next().is_some_and(char::is_uppercase)
                     && w.chars().skip(1).all(char::is_lowercase);
-                if capitalized_short && f.is_uppercase() && self.english_text(buf, i) {
+                if capitalized_short
+                    && f.is_uppercase()
+                    && !abbreviations::is_sentence_starter(w)
+                    && buf[self.start..i].trim_start() != w
+                    && self.english_text(buf, i)
+                {
                     // `Bull. Amer. Math.`, `Stat. Ann. 12`: in English text, a short
-                    // capitalized word before another one with its period is the first of a
-                    // run of abbreviated words; `App. B and`: before a letter that labels
-                    // something.
+                    // capitalized word (not a closed-class word, not alone in its sentence:
+                    // `One. Two.`) before another one with its period is the first of a run of
+                    // abbreviated words; `App. B and`: before a letter that labels something.
                     match abbreviation_ahead(buf, m, eof) {
                         None => return Decision::NeedMore,
                         Some(true) => return Decision::Continue(k),
@@ -2190,6 +2214,38 @@ fn is_ordinal_shape(word: &str) -> bool {
 /// A lower-case word of 2-4 ASCII letters (`temp`, `var`, `no`, `min`).
 fn is_short_lower(word: &str) -> bool {
     (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// A lower-case Latin or Cyrillic word of 2-4 letters ending in a consonant (`рис`, `tys`):
+/// the shape of a word cut short.
+fn is_short_lower_consonant_final(word: &str) -> bool {
+    let n = word.chars().count();
+    (2..=4).contains(&n)
+        && word.chars().all(|c| {
+            c.is_lowercase() && (c.is_ascii_alphabetic() || ('\u{400}'..='\u{4FF}').contains(&c))
+        })
+        && word
+            .chars()
+            .next_back()
+            .is_some_and(|c| !"aeiouyаеёиоуыэюяь".contains(c))
+}
+
+/// Whether the number at `m` is followed by a month name (`5 июля`, `1 października`): a date.
+/// `None` while that is not known yet.
+fn date_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = buf.as_bytes();
+    let mut j = m;
+    while j < b.len() && j - m < 8 && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    if j == b.len() {
+        return if eof { Some(false) } else { None };
+    }
+    if b[j] != b' ' {
+        return Some(false);
+    }
+    let (next, _) = word_ahead(buf, j + 1, eof)?;
+    Some(language_data::is_month(next))
 }
 
 /// Lower-case words that start sentences of informal text (`no. i got`, `bf. a bar`, `Tom

@@ -1527,6 +1527,9 @@ impl Segmenter {
         let run_only = !lexical
             && left == Left::Regular
             && follows_capitalized_truncation(buf, self.start, i, w);
+        // A token no English word ends like is an abbreviation itself, not a real word in a
+        // run (`Dep. Commr. Rhee`): the shape rule below decides it.
+        let run_only = run_only && !language_data::has_unspoken_ending(w);
         let truncation = (lexical || run_only) && self.english_text(buf, i);
         if truncation {
             left = Left::Abbrev(AbbrevKind::Ordinary);

@@ -616,6 +616,15 @@ fn runs_of_short_capitalized_words_and_label_letters() {
         "The table is in Annex D and Sched. C in the back.",
         &["The table is in Annex D and Sched. C in the back."],
     );
+    // Through an initial into more of the run (`R. App.`), not into a name (`J. Smith`).
+    check(
+        "See Tex. R. App. P. 38 first. Then file.",
+        &["See Tex. R. App. P. 38 first.", "Then file."],
+    );
+    check(
+        "We drove to Rome. J. Smith met us.",
+        &["We drove to Rome.", "J. Smith met us."],
+    );
     // A short name before a title or a sentence starter still ends its sentence, and so does
     // a one-word sentence.
     check(

@@ -2268,9 +2268,32 @@ fn is_lower_start(word: &str) -> bool {
 /// What follows the period of a short capitalized word, at `m`: `Some(true)` for another short
 /// capitalized word with its period (`Amer.` after `Bull.`), not a title, a sentence starter, a
 /// capitalized function word or a company suffix (`Rome. Mr. Lee`, `Rome. No. 5`), or for a
-/// letter that labels something (`App. B and`); `None` while that is not known yet. Looks at
-/// most 7 bytes ahead.
+/// letter that labels something (`App. B and`), or for a letter with its period before such a
+/// word (`Fed. R. Civ.`); `None` while that is not known yet. Looks at most 11 bytes ahead.
 fn abbreviation_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m..];
+    match b {
+        [] | [_] => return more(eof),
+        [l, ..] if !l.is_ascii_uppercase() => return Some(false),
+        // `Fed. R. Civ.`: a letter with its period goes on into the run only if an
+        // abbreviated word of 2-6 letters or a number follows it (`Rome. J. Smith` starts a
+        // sentence).
+        [_, b'.', b' ', c, ..] if c.is_ascii_uppercase() => {
+            return short_abbreviation_at(buf, m + 3, eof)
+        }
+        [_, b'.', b' ', c, ..] if c.is_ascii_digit() => return Some(true), // `App. P. 38`
+        [_, b'.'] | [_, b'.', b' '] => return more(eof),
+        [_, b'.', ..] => return Some(false),
+        [_, c, ..] if !c.is_ascii_lowercase() => return label_letter_ahead(buf, m, eof),
+        _ => {}
+    }
+    short_abbreviation_at(buf, m, eof)
+}
+
+/// Whether the text at `m` is a capitalized word of 2-6 ASCII letters glued to a period that is
+/// not a title, a sentence starter, a company suffix or a capitalized function word (`Amer.`,
+/// `Civ.`); `None` while that is not known yet.
+fn short_abbreviation_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
     let b = &buf.as_bytes()[m..];
     let mut n = 0;
     while n < b.len() && n <= 6 && b[n].is_ascii_alphabetic() {
@@ -2279,14 +2302,14 @@ fn abbreviation_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
         }
         n += 1;
     }
-    if n > 6 || n == 0 {
+    if n > 6 {
         return Some(false);
     }
     if n == b.len() {
-        return if eof { Some(false) } else { None };
+        return more(eof);
     }
-    if n == 1 {
-        return label_letter_ahead(buf, m, eof);
+    if n < 2 {
+        return Some(false);
     }
     let word = &buf[m..m + n];
     Some(
@@ -2296,6 +2319,15 @@ fn abbreviation_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
             && !abbreviations::is_company_suffix(word)
             && !language_data::is_function_word_capitalized(word),
     )
+}
+
+/// `None` (more text is needed) unless the stream has ended.
+fn more(eof: bool) -> Option<bool> {
+    if eof {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Whether the text at `m` is a capital letter other than `A` and `I` (words of their own)

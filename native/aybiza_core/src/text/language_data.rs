@@ -60,7 +60,7 @@ struct Tables {
     /// Token -> whether it counts in any case (`A`, `T` rows) or in lower case only (`a`, `t`).
     english_lexicon: Lexicon,
     /// `data/english_final_clusters.tsv`: the consonant clusters that end English words
-    /// (`st`, `rld`, `ngth`).
+    /// (`st`, `rld`, `ngth`); those of one or two letters are in [`SHORT_CLUSTERS`].
     english_final_clusters: HashSet<&'static [u8], FnvBuild>,
     /// `data/english_common_short.tsv`: the most common English words of 2-4 letters.
     english_common_short: HashSet<&'static [u8], FnvBuild>,
@@ -226,11 +226,37 @@ fn in_english_lexicon(t: &Tables, word: &[u8], hash: u64) -> bool {
         .is_some_and(|&any_case| any_case || word[0].is_ascii_lowercase())
 }
 
+/// The final clusters of one or two letters of `data/english_final_clusters.tsv`, read at
+/// compile time: `SHORT_CLUSTERS[a]` has bit 26 for the cluster `a` alone and bit `b` for `ab`
+/// (letters as 0-25), so most words are decided without hashing.
+static SHORT_CLUSTERS: [u32; 26] = {
+    let b = ENGLISH_FINAL_CLUSTERS_TSV.as_bytes();
+    let mut t = [0u32; 26];
+    let mut i = 0;
+    while i < b.len() {
+        let mut end = i;
+        while end < b.len() && b[end] != b'\n' {
+            end += 1;
+        }
+        let line_len = end - i;
+        if b[i] != b'#' && (line_len == 1 || line_len == 2) {
+            let first = b[i];
+            let bit = if line_len == 1 { 26 } else { b[i + 1] - b'a' };
+            if first.is_ascii_lowercase() && bit <= 26 {
+                t[(first - b'a') as usize] |= 1 << bit;
+            }
+        }
+        i = end + 1;
+    }
+    t
+};
+
 /// Whether `word` (ASCII, 3-9 letters, the first in any case and the rest lower case, with a
 /// vowel `a e i o u y`) ends in a consonant cluster that ends no English word or name of SCOWL
 /// (`data/english_final_clusters.tsv`): `Commr`, `Archbp`, `Engrg`, `Supvr`, `Govt` cannot be
 /// read as English words, so they are abbreviations. Tokens without a vowel are the shape
 /// rule's (`Sgt`, `Bldg`).
+#[inline]
 pub(crate) fn has_unspoken_ending(word: &str) -> bool {
     let b = word.as_bytes();
     if !(3..=9).contains(&b.len())
@@ -248,8 +274,12 @@ pub(crate) fn has_unspoken_ending(word: &str) -> bool {
     let Some(last_vowel) = b.iter().rposition(vowel) else {
         return false;
     };
-    let cluster = &b[last_vowel + 1..];
-    !cluster.is_empty() && !tables().english_final_clusters.contains(cluster)
+    match &b[last_vowel + 1..] {
+        [] => false,
+        [a] => SHORT_CLUSTERS[usize::from(a - b'a')] & (1 << 26) == 0,
+        [a, c] => SHORT_CLUSTERS[usize::from(a - b'a')] & (1 << (c - b'a')) == 0,
+        cluster => !tables().english_final_clusters.contains(cluster),
+    }
 }
 
 /// Whether `word` (as written) is one of the most common English words of 2-4 lower-case

@@ -1535,8 +1535,10 @@ impl Segmenter {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
         // A token whose last letters end no English word (`Commr`, `Archbp`, `Govt`), in
-        // English text, is an abbreviation.
+        // English text, is an abbreviation. (Not asked of a lower-case word before a capital,
+        // the common sentence end, where it would rarely change the decision.)
         if left == Left::Regular
+            && (!f.is_uppercase() || w.starts_with(|c: char| c.is_ascii_uppercase()))
             && language_data::has_unspoken_ending(w)
             && self.english_text(buf, i)
         {
@@ -1632,16 +1634,16 @@ impl Segmenter {
                     && f.is_uppercase()
                     && !abbreviations::is_sentence_starter(w)
                     && buf[self.start..i].trim_start() != w
-                    && self.english_text(buf, i)
                 {
                     // `Bull. Amer. Math.`, `Stat. Ann. 12`: in English text, a short
                     // capitalized word (not a closed-class word, not alone in its sentence:
                     // `One. Two.`) before another one with its period is the first of a run of
                     // abbreviated words; `App. B and`: before a letter that labels something.
+                    // (The look-ahead first: it is cheaper than reading the language.)
                     match abbreviation_ahead(buf, m, eof) {
-                        None => return Decision::NeedMore,
-                        Some(true) => return Decision::Continue(k),
-                        Some(false) => {}
+                        None if self.english_text(buf, i) => return Decision::NeedMore,
+                        Some(true) if self.english_text(buf, i) => return Decision::Continue(k),
+                        _ => {}
                     }
                 }
                 // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it (a

@@ -6,7 +6,8 @@ ones exactly (each trimmed). Whole text only: none of them has a streaming inter
     bench/segmenter_peers.py [--split dev|heldout|all] [--ud PATH] [--peers PATH] [--check]
 
 `--check [PATH]` scores our English check set (bench/data/segmenter_en_check.json, or PATH: the
-second one is bench/data/segmenter_en_check2.json) instead.
+second one is bench/data/segmenter_en_check2.json, the third one's halves
+bench/data/segmenter_en_check3a.json and bench/data/segmenter_en_check3b.json) instead.
 
 Needs `pip install pysbd sentencex blingfire` (bin/bench segmenter-accuracy makes a venv).
 pySBD has no Portuguese or Turkish rules: those cases use its English rules (as a caller would).

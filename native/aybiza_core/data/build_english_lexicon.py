@@ -20,6 +20,17 @@ acronyms in capitals do not count):
 Rows of either kind that are common English tokens today (wordfreq 3.1.1 Zipf >= 3.5: `app`,
 `blog`, `admin`, words newer than SCOWL's lists) are left out. wordfreq (Apache-2.0, its data
 CC BY-SA 4.0) is only a filter here: none of its data is copied.
+
+Also builds src/text/data/english_final_clusters.tsv: every final consonant cluster (the letters
+after a word's last vowel `a e i o u y`: `st` of `first`, `rld` of `world`, empty after a vowel)
+of the English words, proper names, capitalized words (not acronyms) and contractions of SCOWL
+sizes up to 70. A token whose final cluster ends no such word (`Commr`, `Archbp`, `Engrg`,
+`Supvr`, `Govt`) is not pronounced as an English word: the segmenter reads it as an abbreviation.
+
+And src/text/data/english_common_short.tsv: the lower-case words of 2-4 letters of SCOWL's most
+common English words (size 10: `good`, `job`, `are`, `one`). Such a word before a period ends a
+sentence even when lower case follows (informal text: `good. great, we look`); a rarer short word
+before a period and lower case is read as an abbreviation (`temp. of`, `caps. and`).
 """
 import glob, gzip, os, re, sys
 
@@ -100,5 +111,40 @@ with open(OUT, "w", encoding="utf-8") as out:
         out.write(f"{w}\ta\n")
     for w in sorted(truncated_lower):
         out.write(f"{w}\tt\n")
+CLUSTER_SIZE = 70
+spoken = {w.lower() for cat in ("words", "proper-names", "upper", "contractions")
+          for w in lists(cat, CLUSTER_SIZE)
+          if re.fullmatch(r"[A-Za-z]+", w) and not w.isupper() and re.search(r"[aeiouyAEIOUY]", w)}
+clusters = sorted({re.search(r"[^aeiouy]*$", w).group(0) for w in spoken})
+CLUSTERS_OUT = os.path.join(os.path.dirname(OUT), "english_final_clusters.tsv")
+with open(CLUSTERS_OUT, "w", encoding="utf-8") as out:
+    out.write("# Final consonant clusters of English words (the letters after the last vowel, a e i o u\n"
+              "# or y; the empty cluster is left implicit), built by\n"
+              "# native/aybiza_core/data/build_english_lexicon.py from the words, proper names,\n"
+              f"# capitalized words (not acronyms) and contractions of SCOWL sizes up to {CLUSTER_SIZE}\n"
+              f"# ({len(spoken)} words), SCOWL 2020.12.07 (Debian 12 package scowl 2020.12.07-2,\n"
+              "# http://wordlist.aspell.net/). A token ending in any other cluster is no English word.\n"
+              "# SCOWL's copyright and licence notice follows, as its licence asks.\n#\n")
+    for line in notice.splitlines():
+        out.write(("# " + line).rstrip() + "\n")
+    out.write("#\n")
+    for c in clusters:
+        if c:
+            out.write(c + "\n")
+print(len(clusters), "final clusters ->", CLUSTERS_OUT)
+COMMON_SIZE = 10
+short = sorted({w for w in lists("words", COMMON_SIZE) if re.fullmatch(r"[a-z]{2,4}", w)})
+SHORT_OUT = os.path.join(os.path.dirname(OUT), "english_common_short.tsv")
+with open(SHORT_OUT, "w", encoding="utf-8") as out:
+    out.write("# Lower-case English words of 2-4 letters among SCOWL's most common words (size\n"
+              f"# {COMMON_SIZE}), built by native/aybiza_core/data/build_english_lexicon.py from SCOWL\n"
+              "# 2020.12.07 (Debian 12 package scowl 2020.12.07-2, http://wordlist.aspell.net/).\n"
+              "# SCOWL's copyright and licence notice follows, as its licence asks.\n#\n")
+    for line in notice.splitlines():
+        out.write(("# " + line).rstrip() + "\n")
+    out.write("#\n")
+    for w in short:
+        out.write(w + "\n")
+print(len(short), "common short words ->", SHORT_OUT)
 print(len(abbreviations), "abbreviations,", len(truncated), "truncated stems,",
       len(abbreviations_lower), "+", len(truncated_lower), "in lower case only ->", OUT)

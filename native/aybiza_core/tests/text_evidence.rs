@@ -551,3 +551,122 @@ fn runs_of_abbreviated_journal_words() {
         &["We asked Insp. Rome.", "Nobody else knew."],
     );
 }
+
+#[test]
+fn final_consonant_clusters_no_english_word_ends_with() {
+    // `Treasr` and `Contd` end in clusters (`sr`, `ntd`) that end no English word.
+    check(
+        "Send it to Treasr. Halloran first. Then file it.",
+        &["Send it to Treasr. Halloran first.", "Then file it."],
+    );
+    check(
+        "The story is contd. on page nine.",
+        &["The story is contd. on page nine."],
+    );
+    // English words and names keep ending sentences.
+    check(
+        "We landed in Ghent. Halloran met us.",
+        &["We landed in Ghent.", "Halloran met us."],
+    );
+}
+
+#[test]
+fn short_rare_words_before_lower_case_or_digits() {
+    // A short lower-case word that is not among the most common English words, before lower
+    // case or a digit, is an abbreviation.
+    check(
+        "Keep the hum. level low and use rm. 4 for storage.",
+        &["Keep the hum. level low and use rm. 4 for storage."],
+    );
+    // Before a word that starts informal sentences it ends one; a common word always does.
+    check(
+        "we sold the van. i miss it. it was good. great times.",
+        &[
+            "we sold the van.",
+            "i miss it.",
+            "it was good.",
+            "great times.",
+        ],
+    );
+}
+
+#[test]
+fn other_languages_short_consonant_final_words() {
+    check(
+        "Схема показана на черт. 3 выше. Она простая.",
+        &["Схема показана на черт. 3 выше.", "Она простая."],
+    );
+    // A number with a month name after it starts a dated sentence.
+    check(
+        "Это сделал свящ. 12 марта он уехал.",
+        &["Это сделал свящ.", "12 марта он уехал."],
+    );
+}
+
+#[test]
+fn runs_of_short_capitalized_words_and_label_letters() {
+    check(
+        "It is printed in Quart. Jour. 17 with a map. Few read it.",
+        &[
+            "It is printed in Quart. Jour. 17 with a map.",
+            "Few read it.",
+        ],
+    );
+    check(
+        "The table is in Annex D and Sched. C in the back.",
+        &["The table is in Annex D and Sched. C in the back."],
+    );
+    // Through an initial into more of the run (`R. App.`), not into a name (`J. Smith`).
+    check(
+        "See Tex. R. App. P. 38 first. Then file.",
+        &["See Tex. R. App. P. 38 first.", "Then file."],
+    );
+    check(
+        "We drove to Rome. J. Smith met us.",
+        &["We drove to Rome.", "J. Smith met us."],
+    );
+    // A short name before a title or a sentence starter still ends its sentence, and so does
+    // a one-word sentence.
+    check(
+        "We flew to Oslo. Mr. Berg met us. One. Two.",
+        &["We flew to Oslo.", "Mr. Berg met us.", "One.", "Two."],
+    );
+}
+
+#[test]
+fn titles_after_names_and_indefinite_pronouns() {
+    // `Sr.` after a name is a suffix: a sentence starter after it starts a sentence.
+    check(
+        "The shop belonged to Tom Reyes Sr. He sold it in May.",
+        &["The shop belonged to Tom Reyes Sr.", "He sold it in May."],
+    );
+    check(
+        "The order came from the U.N. Nobody objected.",
+        &["The order came from the U.N.", "Nobody objected."],
+    );
+}
+
+#[test]
+fn opening_phrases_need_a_function_word() {
+    check(
+        "Shops close at 9 p.m. Buses run later.",
+        &["Shops close at 9 p.m.", "Buses run later."],
+    );
+    check(
+        "By 9 p.m. Mrs. Ortega had left.",
+        &["By 9 p.m. Mrs. Ortega had left."],
+    );
+}
+
+#[test]
+fn two_word_titles_before_a_question_mark() {
+    check(
+        "The podcast Why Bother? was renewed. It airs weekly.",
+        &["The podcast Why Bother? was renewed.", "It airs weekly."],
+    );
+    // Before a pronoun, the question ends its sentence.
+    check(
+        "Did you ask Anna Berg? she knows.",
+        &["Did you ask Anna Berg?", "she knows."],
+    );
+}

@@ -373,7 +373,9 @@ pub fn lookup(word: &str) -> Option<AbbrevKind> {
 }
 
 // Words that usually begin a sentence; after an ambiguous abbreviation or an initial they decide
-// for a boundary (`U.S. How about you?` splits, `U.S. Government` does not).
+// for a boundary (`U.S. How about you?` splits, `U.S. Government` does not). Closed-class words
+// (pronouns, including the indefinite ones `Nobody`, `Everyone`, determiners, prepositions,
+// conjunctions) and sentence adverbs.
 const STARTERS: &[&str] = &[
     "A",
     "About",
@@ -396,6 +398,9 @@ const STARTERS: &[&str] = &[
     "And",
     "Another",
     "Any",
+    "Anybody",
+    "Anyone",
+    "Anything",
     "Are",
     "Around",
     "As",
@@ -430,6 +435,9 @@ const STARTERS: &[&str] = &[
     "Either",
     "Even",
     "Every",
+    "Everybody",
+    "Everyone",
+    "Everything",
     "Few",
     "Finally",
     "First",
@@ -485,10 +493,13 @@ const STARTERS: &[&str] = &[
     "Nevertheless",
     "Next",
     "No",
+    "Nobody",
+    "None",
     "Nonetheless",
     "Nor",
     "Not",
     "Note",
+    "Nothing",
     "Now",
     "OK",
     "Of",
@@ -516,6 +527,9 @@ const STARTERS: &[&str] = &[
     "Since",
     "So",
     "Some",
+    "Somebody",
+    "Someone",
+    "Something",
     "Sometimes",
     "Still",
     "Such",

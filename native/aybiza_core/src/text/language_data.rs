@@ -12,6 +12,8 @@ const ABBREVIATIONS_TSV: &str = include_str!("data/abbreviations.tsv");
 const MONTHS_TSV: &str = include_str!("data/months.tsv");
 const STARTERS_TSV: &str = include_str!("data/starters.tsv");
 const ENGLISH_LEXICON_TSV: &str = include_str!("data/english_lexicon.tsv");
+const ENGLISH_FINAL_CLUSTERS_TSV: &str = include_str!("data/english_final_clusters.tsv");
+const ENGLISH_COMMON_SHORT_TSV: &str = include_str!("data/english_common_short.tsv");
 
 /// Longest key in bytes that is looked up (longer words are never in the tables).
 const MAX_KEY: usize = 48;
@@ -57,6 +59,11 @@ struct Tables {
     english_lexicon_bloom: Box<[u64]>,
     /// Token -> whether it counts in any case (`A`, `T` rows) or in lower case only (`a`, `t`).
     english_lexicon: Lexicon,
+    /// `data/english_final_clusters.tsv`: the consonant clusters that end English words
+    /// (`st`, `rld`, `ngth`); those of one or two letters are in [`SHORT_CLUSTERS`].
+    english_final_clusters: HashSet<&'static [u8], FnvBuild>,
+    /// `data/english_common_short.tsv`: the most common English words of 2-4 letters.
+    english_common_short: HashSet<&'static [u8], FnvBuild>,
 }
 
 /// English lexicon token -> whether it counts in any case (else in lower case only).
@@ -143,6 +150,16 @@ fn build_tables() -> Tables {
         },
         english_lexicon,
         english_lexicon_bloom,
+        english_final_clusters: ENGLISH_FINAL_CLUSTERS_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(str::as_bytes)
+            .collect(),
+        english_common_short: ENGLISH_COMMON_SHORT_TSV
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(str::as_bytes)
+            .collect(),
     }
 }
 
@@ -207,6 +224,68 @@ fn in_english_lexicon(t: &Tables, word: &[u8], hash: u64) -> bool {
     t.english_lexicon
         .get(&buf[..word.len()])
         .is_some_and(|&any_case| any_case || word[0].is_ascii_lowercase())
+}
+
+/// The final clusters of one or two letters of `data/english_final_clusters.tsv`, read at
+/// compile time: `SHORT_CLUSTERS[a]` has bit 26 for the cluster `a` alone and bit `b` for `ab`
+/// (letters as 0-25), so most words are decided without hashing.
+static SHORT_CLUSTERS: [u32; 26] = {
+    let b = ENGLISH_FINAL_CLUSTERS_TSV.as_bytes();
+    let mut t = [0u32; 26];
+    let mut i = 0;
+    while i < b.len() {
+        let mut end = i;
+        while end < b.len() && b[end] != b'\n' {
+            end += 1;
+        }
+        let line_len = end - i;
+        if b[i] != b'#' && (line_len == 1 || line_len == 2) {
+            let first = b[i];
+            let bit = if line_len == 1 { 26 } else { b[i + 1] - b'a' };
+            if first.is_ascii_lowercase() && bit <= 26 {
+                t[(first - b'a') as usize] |= 1 << bit;
+            }
+        }
+        i = end + 1;
+    }
+    t
+};
+
+/// Whether `word` (ASCII, 3-9 letters, the first in any case and the rest lower case, with a
+/// vowel `a e i o u y`) ends in a consonant cluster that ends no English word or name of SCOWL
+/// (`data/english_final_clusters.tsv`): `Commr`, `Archbp`, `Engrg`, `Supvr`, `Govt` cannot be
+/// read as English words, so they are abbreviations. Tokens without a vowel are the shape
+/// rule's (`Sgt`, `Bldg`).
+#[inline]
+pub(crate) fn has_unspoken_ending(word: &str) -> bool {
+    let b = word.as_bytes();
+    if !(3..=9).contains(&b.len())
+        || !b[0].is_ascii_alphabetic()
+        || !b[1..].iter().all(u8::is_ascii_lowercase)
+    {
+        return false;
+    }
+    let vowel = |c: &u8| {
+        matches!(
+            c.to_ascii_lowercase(),
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y'
+        )
+    };
+    let Some(last_vowel) = b.iter().rposition(vowel) else {
+        return false;
+    };
+    match &b[last_vowel + 1..] {
+        [] => false,
+        [a] => SHORT_CLUSTERS[usize::from(a - b'a')] & (1 << 26) == 0,
+        [a, c] => SHORT_CLUSTERS[usize::from(a - b'a')] & (1 << (c - b'a')) == 0,
+        cluster => !tables().english_final_clusters.contains(cluster),
+    }
+}
+
+/// Whether `word` (as written) is one of the most common English words of 2-4 lower-case
+/// letters (`good`, `job`, `are`; `data/english_common_short.tsv`, SCOWL size 10).
+pub(crate) fn is_common_short_english(word: &str) -> bool {
+    tables().english_common_short.contains(word.as_bytes())
 }
 
 /// Which language `word` is evidence of: 1 for an English function word (`the`, `which`),
@@ -344,6 +423,17 @@ mod tests {
         ] {
             assert!(!is_english_truncation(w), "{w}");
         }
+        // Final clusters no English word ends with; words, names, vowel-less tokens do not count.
+        for w in ["Govt", "Contd", "recd", "Acct", "Treasr"] {
+            assert!(has_unspoken_ending(w), "{w}");
+        }
+        for w in [
+            "first", "world", "Ghent", "strength", "Liszt", "Sgt", "Rome", "GOVT", "go",
+        ] {
+            assert!(!has_unspoken_ending(w), "{w}");
+        }
+        assert!(is_common_short_english("good") && is_common_short_english("are"));
+        assert!(!is_common_short_english("temp") && !is_common_short_english("Good"));
         assert_eq!(language_evidence("The"), 1);
         assert_eq!(language_evidence("der"), -1);
         assert_eq!(language_evidence("les"), -1);

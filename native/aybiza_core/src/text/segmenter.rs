@@ -1352,13 +1352,19 @@ impl Segmenter {
                 return Decision::Boundary(k);
             }
             // An unlisted title in title case inside a sentence (`the novel What Makes Sammy
-            // Run? is`): lower case after it continues even if it is a function word.
-            if title_run_before(&buf[self.start..i]) {
+            // Run? is`): lower case after it continues even if it is a function word; after
+            // two capitalized words (`the show Guess Again? was`), unless the word is one that
+            // starts informal sentences (`to Tom Jones? he said`).
+            let run = title_run_before(&buf[self.start..i]);
+            if run >= 3 {
                 return Decision::Continue(k);
             }
             let Some((next, _)) = word_ahead(buf, m, eof) else {
                 return Decision::NeedMore;
             };
+            if run == 2 && !is_lower_start(next) {
+                return Decision::Continue(k);
+            }
             let starts = abbreviations::is_sentence_starter(&capitalize(next))
                 || language_data::is_function_word(next);
             return if !starts {
@@ -1521,8 +1527,28 @@ impl Segmenter {
         let run_only = !lexical
             && left == Left::Regular
             && follows_capitalized_truncation(buf, self.start, i, w);
+        // A token no English word ends like is an abbreviation itself, not a real word in a
+        // run (`Dep. Commr. Rhee`): the shape rule below decides it.
+        let run_only = run_only && !language_data::has_unspoken_ending(w);
         let truncation = (lexical || run_only) && self.english_text(buf, i);
         if truncation {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
+        // A token whose last letters end no English word (`Commr`, `Archbp`, `Govt`), in
+        // English text, is an abbreviation. (Not asked of a lower-case word before a capital,
+        // the common sentence end, where it would rarely change the decision.)
+        if left == Left::Regular
+            && (!f.is_uppercase() || w.starts_with(|c: char| c.is_ascii_uppercase()))
+            && language_data::has_unspoken_ending(w)
+            && self.english_text(buf, i)
+        {
+            left = Left::Abbrev(AbbrevKind::Ordinary);
+        }
+        // A title right after a capitalized name is a suffix (`Frank Hale Sr.`) or a street
+        // (`Elm Dr.`): it may end the sentence like an ordinary abbreviation.
+        if left == Left::Abbrev(AbbrevKind::Prepositive)
+            && after_capitalized_name(buf, self.start, i, w)
+        {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
         if left == Left::Regular {
@@ -1560,10 +1586,66 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                // A short lower-case word before lower case (`temp. of`) or, in English, a
+                // digit (`no. 12`) is read as an abbreviation unless the next word is one that
+                // starts informal sentences (`no. i got`, `bf. a bar`).
+                if left == Left::Regular
+                    && is_short_lower(w)
+                    && (f.is_lowercase() || f.is_ascii_digit())
+                    && !language_data::is_common_short_english(w)
+                {
+                    let english = self.english_text(buf, i);
+                    if f.is_ascii_digit() {
+                        if english {
+                            return Decision::Continue(k);
+                        }
+                    } else if english {
+                        return match next_word() {
+                            Err(()) => Decision::NeedMore,
+                            Ok((next, _)) if is_lower_start(next) => Decision::Boundary(k),
+                            Ok(_) => Decision::Continue(k),
+                        };
+                    }
+                }
+                // Other languages: a short lower-case word ending in a consonant, no function
+                // word (`hat. das`), before lower case (`tys. dolarów`, `англ. языках`) or a
+                // number (`рис. 5`) is an abbreviation, unless a month name follows the
+                // number: sentences there start with dates (`митр. 5 июля`).
+                if left == Left::Regular
+                    && (f.is_lowercase() || f.is_ascii_digit())
+                    && is_short_lower_consonant_final(w)
+                    && !language_data::is_function_word(w)
+                    && !self.english_text(buf, i)
+                {
+                    if f.is_lowercase() {
+                        return Decision::Continue(k);
+                    }
+                    return match date_ahead(buf, m, eof) {
+                        None => Decision::NeedMore,
+                        Some(true) => Decision::Boundary(k),
+                        Some(false) => Decision::Continue(k),
+                    };
+                }
                 let capitalized_short = left == Left::Regular
                     && (2..=5).contains(&w.chars().count())
                     && w.chars().next().is_some_and(char::is_uppercase)
                     && w.chars().skip(1).all(char::is_lowercase);
+                if capitalized_short
+                    && f.is_uppercase()
+                    && !abbreviations::is_sentence_starter(w)
+                    && buf[self.start..i].trim_start() != w
+                {
+                    // `Bull. Amer. Math.`, `Stat. Ann. 12`: in English text, a short
+                    // capitalized word (not a closed-class word, not alone in its sentence:
+                    // `One. Two.`) before another one with its period is the first of a run of
+                    // abbreviated words; `App. B and`: before a letter that labels something.
+                    // (The look-ahead first: it is cheaper than reading the language.)
+                    match abbreviation_ahead(buf, m, eof) {
+                        None if self.english_text(buf, i) => return Decision::NeedMore,
+                        Some(true) if self.english_text(buf, i) => return Decision::Continue(k),
+                        _ => {}
+                    }
+                }
                 // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it (a
                 // lower-case one does not: Russian and Turkish sentences start with dates,
                 // `… года. 1 декабря`).
@@ -1680,7 +1762,7 @@ impl Segmenter {
                 // capital after it starts a sentence (`do 2017 r. Generowany`), except a time
                 // zone after a clock time (`at 9 a.m. Eastern`).
                 if let Some(words) = number_phrase() {
-                    if words <= OPENING_WORDS {
+                    if words <= OPENING_WORDS && opens_with_function_word(buf, self.start, words) {
                         // Only a word that starts sentences overrides it (`10 min. The`);
                         // a title is the subject's (`At 5 a.m. Mr. Smith`).
                         let title = after == '.' && abbreviations::is_title(next);
@@ -1718,8 +1800,15 @@ impl Segmenter {
                 // A real word in a run (`Math.`) goes on only into more of the run: another
                 // abbreviation with its period (`Math. Soc.`); before other capitalized words
                 // it may be a name ending the sentence (`Insp. Rome. Nobody`).
+                // `Soc. Lond. B in`: a letter labelling something, not a sentence's `B`.
+                let label_letter = run_only
+                    && after == ' '
+                    && match label_letter_ahead(buf, m, eof) {
+                        None => return Decision::NeedMore,
+                        Some(l) => l,
+                    };
                 if closes_phrase
-                    || (run_only && after != '.')
+                    || (run_only && after != '.' && !label_letter)
                     || abbreviations::is_sentence_starter(next)
                     || (!truncation && language_data::is_function_word_capitalized(next))
                     || (!compound_title && after == '.' && abbreviations::is_title(next))
@@ -2127,6 +2216,186 @@ fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A lower-case word of 2-4 ASCII letters (`temp`, `var`, `no`, `min`).
+fn is_short_lower(word: &str) -> bool {
+    (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase())
+}
+
+/// A lower-case Latin or Cyrillic word of 2-4 letters ending in a consonant (`рис`, `tys`):
+/// the shape of a word cut short.
+fn is_short_lower_consonant_final(word: &str) -> bool {
+    let n = word.chars().count();
+    (2..=4).contains(&n)
+        && word.chars().all(|c| {
+            c.is_lowercase() && (c.is_ascii_alphabetic() || ('\u{400}'..='\u{4FF}').contains(&c))
+        })
+        && word
+            .chars()
+            .next_back()
+            .is_some_and(|c| !"aeiouyаеёиоуыэюяь".contains(c))
+}
+
+/// Whether the number at `m` is followed by a month name (`5 июля`, `1 października`): a date.
+/// `None` while that is not known yet.
+fn date_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = buf.as_bytes();
+    let mut j = m;
+    while j < b.len() && j - m < 8 && b[j].is_ascii_digit() {
+        j += 1;
+    }
+    if j == b.len() {
+        return if eof { Some(false) } else { None };
+    }
+    if b[j] != b' ' {
+        return Some(false);
+    }
+    let (next, _) = word_ahead(buf, j + 1, eof)?;
+    Some(language_data::is_month(next))
+}
+
+/// Lower-case words that start sentences of informal text (`no. i got`, `bf. a bar`, `Tom
+/// Jones? he said`): pronouns, determiners, sentence adverbs and answers. Prepositions,
+/// conjunctions and verbs are not here: after an abbreviation they continue (`temp. of`,
+/// `caps. and`, `Guess Again? was`).
+fn is_lower_start(word: &str) -> bool {
+    const WORDS: &[&str] = &[
+        "i", "im", "you", "he", "she", "it", "we", "they", "my", "your", "his", "her", "its",
+        "our", "their", "this", "that", "these", "those", "there", "here", "the", "a", "an", "so",
+        "now", "then", "well", "also", "yes", "no", "ok", "okay", "please", "thanks", "what",
+        "why", "how", "when", "where", "who", "maybe", "u",
+    ];
+    WORDS.contains(&word)
+}
+
+/// What follows the period of a short capitalized word, at `m`: `Some(true)` for another short
+/// capitalized word with its period (`Amer.` after `Bull.`), not a title, a sentence starter, a
+/// capitalized function word or a company suffix (`Rome. Mr. Lee`, `Rome. No. 5`), or for a
+/// letter that labels something (`App. B and`), or for a letter with its period before such a
+/// word (`Fed. R. Civ.`); `None` while that is not known yet. Looks at most 11 bytes ahead.
+fn abbreviation_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m..];
+    match b {
+        [] | [_] => return more(eof),
+        [l, ..] if !l.is_ascii_uppercase() => return Some(false),
+        // `Fed. R. Civ.`: a letter with its period goes on into the run only if an
+        // abbreviated word of 2-6 letters or a number follows it (`Rome. J. Smith` starts a
+        // sentence).
+        [_, b'.', b' ', c, ..] if c.is_ascii_uppercase() => {
+            return short_abbreviation_at(buf, m + 3, eof)
+        }
+        [_, b'.', b' ', c, ..] if c.is_ascii_digit() => return Some(true), // `App. P. 38`
+        [_, b'.'] | [_, b'.', b' '] => return more(eof),
+        [_, b'.', ..] => return Some(false),
+        [_, c, ..] if !c.is_ascii_lowercase() => return label_letter_ahead(buf, m, eof),
+        _ => {}
+    }
+    short_abbreviation_at(buf, m, eof)
+}
+
+/// Whether the text at `m` is a capitalized word of 2-6 ASCII letters glued to a period that is
+/// not a title, a sentence starter, a company suffix or a capitalized function word (`Amer.`,
+/// `Civ.`); `None` while that is not known yet.
+fn short_abbreviation_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m..];
+    let mut n = 0;
+    while n < b.len() && n <= 6 && b[n].is_ascii_alphabetic() {
+        if (n == 0) != b[n].is_ascii_uppercase() {
+            return Some(false);
+        }
+        n += 1;
+    }
+    if n > 6 {
+        return Some(false);
+    }
+    if n == b.len() {
+        return more(eof);
+    }
+    if n < 2 {
+        return Some(false);
+    }
+    let word = &buf[m..m + n];
+    Some(
+        b[n] == b'.'
+            && !abbreviations::is_title(word)
+            && !abbreviations::is_sentence_starter(word)
+            && !abbreviations::is_company_suffix(word)
+            && !language_data::is_function_word_capitalized(word),
+    )
+}
+
+/// `None` (more text is needed) unless the stream has ended.
+fn more(eof: bool) -> Option<bool> {
+    if eof {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Whether the text at `m` is a capital letter other than `A` and `I` (words of their own)
+/// followed by a space and a lower-case letter or a digit (`B in`, `C 4`): a label, not a
+/// sentence's first word. `None` while that is not known yet.
+fn label_letter_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m..];
+    let more = || if eof { Some(false) } else { None };
+    let Some(&l) = b.first() else {
+        return more();
+    };
+    if !l.is_ascii_uppercase() || l == b'A' || l == b'I' {
+        return Some(false);
+    }
+    match b.get(1) {
+        None => return more(),
+        Some(b' ') => {}
+        Some(_) => return Some(false),
+    }
+    match b.get(2) {
+        None => more(),
+        Some(c) => Some(c.is_ascii_lowercase() || c.is_ascii_digit()),
+    }
+}
+
+/// Whether the title `word`, ending at `i`, follows a capitalized word without a period that is
+/// not the first of its sentence (`Frank Hale Sr.`, `Elm Dr.`): then it is a suffix or a
+/// street, not a title before a name.
+fn after_capitalized_name(buf: &str, start: usize, i: usize, word: &str) -> bool {
+    if !word.starts_with(|c: char| c.is_uppercase()) {
+        return false;
+    }
+    let Some(lo) = i.checked_sub(word.len()) else {
+        return false;
+    };
+    if lo < start + 2 || !buf.is_char_boundary(lo) || buf.as_bytes()[lo - 1] != b' ' {
+        return false;
+    }
+    let prev = token_before(buf, start, lo - 1);
+    let b = prev.as_bytes();
+    let name = b.len() >= 2
+        && b[0].is_ascii_uppercase()
+        && b[1..].iter().all(u8::is_ascii_lowercase)
+        && !abbreviations::is_sentence_starter(prev);
+    name && !buf[start..lo - 1 - prev.len()].trim().is_empty()
+}
+
+/// Whether an opening date or measure phrase that has `words` words before its number starts
+/// like an adverbial: with the number itself, another number (`10 marca 1896 r.`), or a
+/// preposition or other function word (`At 5 a.m.`, `W 1955 r.`, `In 2017 r.`), not with a
+/// noun and verb (`Doors open at 6 p.m.`).
+fn opens_with_function_word(buf: &str, start: usize, words: usize) -> bool {
+    if words == 0 {
+        return true;
+    }
+    let first = buf[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_start_matches(|c: char| !c.is_alphanumeric());
+    first.chars().count() == 1
+        || first.starts_with(|c: char| c.is_ascii_digit())
+        || abbreviations::is_sentence_starter(first)
+        || language_data::is_function_word_capitalized(first)
+}
+
 /// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two
 /// or more letters or one of `V X L C D M`, or capitals mixed with digits.
 fn is_label(word: &str) -> bool {
@@ -2251,11 +2520,11 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
     .trim_end_matches(is_closer)
 }
 
-/// Whether `before` ends with a title-case run of at least three capitalized words (small
-/// lower-case words like `to`, `a`, `of` may stand between them) that follows a lower-case
-/// word of the same sentence (`I finished Why Didn't They Ask Evans`): a title, not a
-/// question of the sentence itself.
-fn title_run_before(before: &str) -> bool {
+/// How many capitalized words the title-case run that ends `before` has (small lower-case
+/// words like `to`, `a`, `of` may stand between them) when it follows a lower-case word of the
+/// same sentence (`I finished Why Didn't They Ask Evans`: a title, not a question of the
+/// sentence itself), counted up to 3; 0 when there is no such run.
+fn title_run_before(before: &str) -> usize {
     const SMALL: &[&str] = &[
         "a", "an", "the", "of", "to", "in", "on", "at", "by", "for", "and", "or", "with", "from",
     ];
@@ -2263,25 +2532,26 @@ fn title_run_before(before: &str) -> bool {
     let mut last_was_capital = false;
     for (n, word) in before.split_whitespace().rev().enumerate() {
         if n >= 12 {
-            return false;
+            return 0;
         }
         let w = word.trim_start_matches(|c: char| !c.is_alphanumeric());
         let Some(first) = w.chars().next() else {
-            return false;
+            return 0;
         };
         if first.is_uppercase() {
             capitalized += 1;
             last_was_capital = true;
         } else if n > 0 && SMALL.contains(&w) {
-            if capitalized >= 3 && last_was_capital {
-                return true; // `nominated for Can You Ever Forgive Me`
+            if capitalized >= 2 && last_was_capital {
+                return capitalized.min(3); // `nominated for Can You Ever Forgive Me`
             }
             last_was_capital = false;
         } else {
-            return n > 0 && capitalized >= 3 && first.is_lowercase() && last_was_capital;
+            let run = n > 0 && first.is_lowercase() && last_was_capital;
+            return if run { capitalized.min(3) } else { 0 };
         }
     }
-    false
+    0
 }
 
 fn is_urlish(token: &str) -> bool {

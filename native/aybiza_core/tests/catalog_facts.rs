@@ -123,12 +123,14 @@ const LIFECYCLE: &[LifecycleRow] = &[
         Some("2025-04-03"),
         "model-card-mistral-ai-mistral-large.html",
     ),
+    // The card's EOL date (2026-09-14) precedes its own "EOL no sooner than" (2026-10-31);
+    // both are recorded as the card gives them and the EOL date applies.
     (
         "amazon.nova-premier-v1:0",
         LifecycleState::Eol,
-        None,
+        Some("2025-10-31"),
         Some("2026-09-14"),
-        None,
+        Some("2026-10-31"),
         "model-card-amazon-nova-premier.html",
     ),
 ];

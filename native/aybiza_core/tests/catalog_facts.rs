@@ -123,12 +123,14 @@ const LIFECYCLE: &[LifecycleRow] = &[
         Some("2025-04-03"),
         "model-card-mistral-ai-mistral-large.html",
     ),
+    // The card's EOL date (2026-09-14) precedes its own "EOL no sooner than" (2026-10-31);
+    // both are recorded as the card gives them and the EOL date applies.
     (
         "amazon.nova-premier-v1:0",
         LifecycleState::Eol,
-        None,
+        Some("2025-10-31"),
         Some("2026-09-14"),
-        None,
+        Some("2026-10-31"),
         "model-card-amazon-nova-premier.html",
     ),
 ];
@@ -267,7 +269,8 @@ fn fable_5_2_is_served_like_the_other_fable_models() {
         )
         .unwrap();
     assert_eq!(p.model_id, "us.anthropic.claude-fable-5-2");
-    // Its price is not on an AWS or Anthropic page read here: the entry says so.
+    // Its cache prices are not on an AWS or Anthropic page read here: the entry says so
+    // (input / output are on Anthropic's lineup table).
     assert!(!m.verified);
     assert!(m.unconfirmed.iter().any(|u| u.starts_with("prices")));
 }
@@ -383,4 +386,44 @@ fn claude_sonnet_4_and_3_haiku_fail_before_the_network_naming_their_replacements
             Err(CatalogError::EndOfLife { .. })
         ));
     }
+}
+
+/// Sampling rules read on Anthropic's migration guides (audit of 2026-12-05):
+/// - Haiku 4.5 (platform.claude.com/docs/en/models/haiku-4-5/migration-guide): temperature and
+///   top_p together are a 400; either alone is accepted.
+/// - Haiku 5.5 (platform.claude.com/docs/en/models/haiku-5-5/migration-guide.md) and Sonnet 5
+///   (platform.claude.com/docs/zh-CN/models/sonnet-5/migration-guide): temperature, top_p and
+///   top_k are settings that return errors (the catalog rejects any explicit value).
+#[test]
+fn sampling_rules_match_anthropics_migration_guides() {
+    let c = cat();
+    let facts = |t: bool, p: bool, k: bool| RequestFacts {
+        temperature: t,
+        top_p: p,
+        top_k: k,
+        thinking_type: None,
+    };
+    let check = |id: &str, f: RequestFacts| c.preflight(id, Api::Converse, "us-east-1", &f, TODAY);
+    let haiku45 = "anthropic.claude-haiku-4-5-20251001-v1:0";
+    assert!(check(haiku45, facts(true, true, false)).is_err());
+    assert!(check(haiku45, facts(true, false, false)).is_ok());
+    assert!(check(haiku45, facts(false, true, false)).is_ok());
+    let m = c.model(haiku45).unwrap();
+    assert!(!m.unconfirmed.iter().any(|u| u.contains("top_p")));
+    assert!(m
+        .sources
+        .iter()
+        .any(|s| s.ends_with("/models/haiku-4-5/migration-guide")));
+    for id in ["anthropic.claude-haiku-5-5", "anthropic.claude-sonnet-5"] {
+        for f in [
+            facts(true, false, false),
+            facts(false, true, false),
+            facts(false, false, true),
+        ] {
+            assert!(check(id, f).is_err(), "{id}: explicit sampling is refused");
+        }
+        assert!(check(id, facts(false, false, false)).is_ok(), "{id}");
+    }
+    let m = c.model("anthropic.claude-haiku-5-5").unwrap();
+    assert!(!m.unconfirmed.iter().any(|u| u.starts_with("sampling")));
 }

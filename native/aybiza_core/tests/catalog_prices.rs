@@ -24,8 +24,9 @@ type Row = (
 /// Published on-demand list prices (global / base rate), USD per MTok:
 /// id, input, output, cache read, cache write 5m, cache write 1h.
 const PUBLISHED: &[Row] = &[
-    // Fable 5.2: a third-party tool quoting Anthropic's pricing page (unconfirmed in the
-    // catalog entry); cache writes at the standard 1.25x / 2x.
+    // Fable 5.2: input / output from Anthropic's lineup table (models/sonnet-5/overview);
+    // cache read and 5-minute write from third-party tools quoting Anthropic's pricing page
+    // (unconfirmed in the catalog entry); cache writes at the standard 1.25x / 2x.
     (
         "anthropic.claude-fable-5-2",
         "8.00",

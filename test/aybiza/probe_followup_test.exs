@@ -217,7 +217,11 @@ defmodule Aybiza.ProbeFollowupTest do
 
       refute inspect(args, structs: false, limit: :infinity, printable_limit: :infinity) =~ secret
 
-      # The sealed arguments still start a working client with those credentials.
+      # The sealed arguments still start a working client with those credentials. Its
+      # settings are published VM-wide (`:persistent_term`), so the previous ones come back
+      # after the test: later tests' calls must not run with these credentials.
+      settings = Aybiza.AWS.BedrockClient.settings()
+      on_exit(fn -> :persistent_term.put({Aybiza.AWS.BedrockClient, :settings}, settings) end)
       pid = start_supervised!(spec)
 
       assert %{backend: {_, [credentials: %Aybiza.Bedrock.Credentials{} = sealed]}} =

@@ -202,6 +202,57 @@ defmodule Aybiza.ProbeSonicToolsTest do
     assert [{:done, _}] = terminals(s)
   end
 
+  test "a model asking for 20 tools in one turn gets every result and speaks" do
+    emulator =
+      start_supervised!(
+        {Emulator,
+         [
+           tls: true,
+           sonic: [speed: 20, turn_silence_ms: 300],
+           rules: [
+             %{
+               prompt_contains: "",
+               tool_uses: for(i <- 1..20, do: %{name: "quick", input: %{"i" => i}}),
+               reply_after_tool: "All twenty done."
+             }
+           ]
+         ]},
+        id: :probe_twenty_tools
+      )
+
+    creds = Emulator.credentials(emulator)
+    counter = :counters.new(1, [:atomics])
+
+    tool =
+      Tool.new!(
+        name: "quick",
+        description: "Quick",
+        input_schema: %{"type" => "object"},
+        execute: fn %{"i" => i} ->
+          :counters.add(counter, 1, 1)
+          Process.sleep(20)
+          {:ok, %{"i" => i}}
+        end
+      )
+
+    {:ok, s} =
+      Sonic.start_session(
+        region: "us-east-1",
+        endpoint: Emulator.tls_url(emulator),
+        tls_ca: Emulator.ca_pem(emulator),
+        credentials: {:static, creds.access_key_id, creds.secret_access_key},
+        response_timeout: 10_000,
+        tools: [tool]
+      )
+
+    :ok = Sonic.send_text(s, "do all twenty")
+    assert answered?(s, "All twenty done.", 20_000), inspect(terminals(s), limit: 8)
+    assert :counters.get(counter, 1) == 20
+    Sonic.close(s)
+    assert [{:done, summary}] = terminals(s)
+    assert summary.tool_uses == 20
+  end
+
   test "a tool use whose input does not match the tool's schema never runs the tool" do
     emulator =
       start_supervised!(

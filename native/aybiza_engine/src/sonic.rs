@@ -398,6 +398,8 @@ impl Conn {
 /// Room the stream queue must have before a command is taken (the largest command, a tool
 /// result, is three events; audio after a closed turn is two).
 const COMMAND_ROOM: usize = 4;
+/// A deadline further than any the session sets (the timer's idle position).
+const FAR: Duration = Duration::from_secs(86_400 * 365);
 const WIRE_QUEUE: usize = 64;
 
 fn new_id() -> String {
@@ -617,6 +619,11 @@ impl Session {
         };
         self.send(SonicEvent::SessionStarted)?;
         let mut reconnect_due = false;
+        // One timer for the nearest of the loop's deadlines, kept across iterations and moved
+        // only when that deadline changes: a fresh `sleep_until` per event would register
+        // with (and leave) tokio's timer wheel for every audio chunk.
+        let timer = sleep_until(tokio::time::Instant::now() + FAR);
+        tokio::pin!(timer);
         loop {
             if self.shared.cancelled.load(Ordering::SeqCst) {
                 return Err(cancelled());
@@ -633,6 +640,14 @@ impl Session {
             let grace = (self.opts.reconnect_after / 8).min(Duration::from_secs(30));
             let hard_at = reconnect_at + grace;
             let reply_deadline = self.awaiting_reply.map(|t| t + self.opts.response_timeout);
+            let next = match reconnect_due {
+                false => reconnect_at,
+                true => hard_at,
+            };
+            let next = reply_deadline.map_or(next, |d| d.min(next));
+            if timer.deadline() != next {
+                timer.as_mut().reset(next);
+            }
             let room = conn.wire.capacity() >= COMMAND_ROOM;
             // Order: close/cancel, then the caller's input (cheap, at most a few commands a
             // frame, and barge-in audio must not wait behind a burst of reply audio), then
@@ -645,6 +660,11 @@ impl Session {
                     // Every handle is gone: nobody can send or close any more.
                     None => return self.close(conn).await,
                 },
+                // The stream queue was full: wake when the SDK has taken enough of it for a
+                // command (the permits go straight back). Without this the commands waited
+                // for the next output event, which a model waiting for the rest of its tool
+                // results never sends: more than ~20 results in one turn hung the turn.
+                _ = conn.wire.reserve_many(COMMAND_ROOM).map(drop), if !room => {}
                 out = conn.output.recv() => match out {
                     Ok(Some(sdk::InvokeModelWithBidirectionalStreamOutput::Chunk(part))) => {
                         if let Some(bytes) = part.bytes() {
@@ -663,19 +683,24 @@ impl Session {
                     }
                     Err(e) => return Err(Stop::Failed(sdk_error(e))),
                 },
-                _ = sleep_until(reconnect_at), if !reconnect_due => reconnect_due = true,
-                _ = sleep_until(hard_at), if reconnect_due => {
-                    conn = self.reconnect(conn, &client).await?;
-                    reconnect_due = false;
-                }
-                _ = sleep_until(reply_deadline.unwrap_or(hard_at)), if reply_deadline.is_some() => {
-                    return Err(Stop::Failed(Error::new(
-                        ErrorKind::ModelTimeout,
-                        format!(
-                            "no audio from the model within {} ms after the turn ended",
-                            self.opts.response_timeout.as_millis()
-                        ),
-                    )));
+                // The same order as separate timers would take: renewal due, renewal
+                // forced, then the reply deadline.
+                _ = &mut timer => {
+                    let now = tokio::time::Instant::now();
+                    if !reconnect_due && now >= reconnect_at {
+                        reconnect_due = true;
+                    } else if reconnect_due && now >= hard_at {
+                        conn = self.reconnect(conn, &client).await?;
+                        reconnect_due = false;
+                    } else if reply_deadline.is_some_and(|d| now >= d) {
+                        return Err(Stop::Failed(Error::new(
+                            ErrorKind::ModelTimeout,
+                            format!(
+                                "no audio from the model within {} ms after the turn ended",
+                                self.opts.response_timeout.as_millis()
+                            ),
+                        )));
+                    }
                 }
             }
         }

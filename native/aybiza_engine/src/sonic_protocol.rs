@@ -11,7 +11,9 @@
 //! content. Pure functions: no I/O, no rustler types.
 
 use base64::Engine;
+use serde::Deserialize;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 /// A message role of the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -314,6 +316,64 @@ pub fn decode_output(bytes: &[u8]) -> Result<Output, DecodeError> {
             bytes.len()
         )));
     }
+    if let Some(audio) = decode_audio(bytes) {
+        return Ok(audio);
+    }
+    decode_tree(bytes)
+}
+
+/// `{"event": {"audioOutput": {...}}}` read into borrowed fields.
+#[derive(Deserialize)]
+struct AudioEnvelope<'a> {
+    #[serde(borrow)]
+    event: AudioEvent<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AudioEvent<'a> {
+    #[serde(rename = "audioOutput", borrow)]
+    audio_output: AudioBody<'a>,
+}
+
+#[derive(Deserialize)]
+struct AudioBody<'a> {
+    #[serde(borrow)]
+    content: Cow<'a, str>,
+    #[serde(rename = "contentId", borrow, default)]
+    content_id: Cow<'a, str>,
+}
+
+/// Nearly every output event of a reply is a chunk of audio: it is read into borrowed
+/// fields (no JSON tree, no copy of its base64) and its base64 decoded once into the PCM.
+/// `None` for any other event, or audio in a shape this reader does not take (an extra
+/// member, content that is not a string or not base64), which [`decode_tree`] then
+/// decodes (or refuses) as before.
+fn decode_audio(bytes: &[u8]) -> Option<Output> {
+    const NAME: &[u8] = b"\"audioOutput\"";
+    // The event's name comes first; anything else skips the typed read at once.
+    let head = &bytes[..bytes.len().min(64)];
+    if !head.windows(NAME.len()).any(|w| w == NAME) {
+        return None;
+    }
+    let audio = serde_json::from_slice::<AudioEnvelope>(bytes)
+        .ok()?
+        .event
+        .audio_output;
+    // Vectorised (AVX2 / SSE4.1 / scalar, chosen at run time); anything it refuses goes to
+    // the tree decoder, whose `base64` crate error stays the one the caller sees.
+    let pcm = base64_simd::STANDARD
+        .decode_to_vec(audio.content.as_bytes())
+        .ok()?;
+    Some(Output::Audio {
+        content_id: audio.content_id.into_owned(),
+        pcm,
+    })
+}
+
+/// Decodes any output event through a JSON tree (what [`decode_output`] did for audio too
+/// before the typed reader; kept public so `examples/sonic_decode_cost.rs` compares both).
+pub fn decode_tree(bytes: &[u8]) -> Result<Output, DecodeError> {
     let v: Value = serde_json::from_slice(bytes)
         .map_err(|e| DecodeError(format!("an output event is not JSON: {e}")))?;
     let Some(obj) = v.get("event").and_then(Value::as_object) else {
@@ -546,5 +606,61 @@ mod tests {
         for bad in [&b"nope"[..], b"{}", br#"{"event":{}}"#] {
             assert!(decode_output(bad).is_err());
         }
+    }
+
+    #[test]
+    fn audio_takes_the_typed_reader_and_odd_shapes_the_tree() {
+        // The typed reader and the tree agree on every audio shape; the odd ones (escapes,
+        // whitespace, extra members, no content id, another event alongside, wrong types)
+        // reach the tree and come out as they always did.
+        let cases: [&[u8]; 8] = [
+            br#"{"event":{"audioOutput":{"content":"AQACAA==","contentId":"c2","role":"ASSISTANT"}}}"#,
+            br#"{ "event" : { "audioOutput" : { "contentId" : "c\u0032", "content" : "AQAC\/w==" } } }"#,
+            br#"{"event":{"audioOutput":{"content":"AQACAA=="}}}"#,
+            br#"{"event":{"audioOutput":{"content":"AQACAA==","contentId":"c2","extra":{"a":[1]}}}}"#,
+            br#"{"event":{"audioOutput":{"content":"AQACAA=="},"contentEnd":{"contentId":"c2"}}}"#,
+            br#"{"event":{"audioOutput":{"content":5}}}"#,
+            br#"{"event":{"audioOutput":{"content":"***"}}}"#,
+            br#"{"event":{"audioOutput":{"content":""}}}"#,
+        ];
+        // Base64 edge cases: both decoders agree (or the tree's error stands).
+        for content in [
+            "AQACAB==",
+            "AQACAA",
+            "AQACAA=",
+            "AQ\nAC",
+            "AQAC AA==",
+            "////",
+            "AQACAA===",
+        ] {
+            let case = format!(r#"{{"event":{{"audioOutput":{{"content":"{content}"}}}}}}"#);
+            assert_eq!(
+                decode_output(case.as_bytes()),
+                decode_tree(case.as_bytes()),
+                "{content}"
+            );
+        }
+        for case in cases {
+            assert_eq!(
+                decode_output(case),
+                decode_tree(case),
+                "{}",
+                String::from_utf8_lossy(case)
+            );
+        }
+        let escaped = decode_output(cases[1]).unwrap();
+        assert_eq!(
+            escaped,
+            Output::Audio {
+                content_id: "c2".into(),
+                pcm: vec![1, 0, 2, 255]
+            }
+        );
+        assert!(decode_output(cases[6]).is_err());
+        // The typed reader alone: audio only.
+        assert!(decode_audio(cases[0]).is_some());
+        assert!(decode_audio(cases[3]).is_some());
+        assert!(decode_audio(cases[4]).is_none());
+        assert!(decode_audio(br#"{"event":{"textOutput":{"content":"audioOutput"}}}"#).is_none());
     }
 }

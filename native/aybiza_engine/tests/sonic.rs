@@ -154,3 +154,68 @@ fn reconnects_before_the_scaled_limit() {
         (Role::User, "Your name?".to_string())
     );
 }
+
+/// `n` tool uses in one turn, all answered by the caller: the model must then speak.
+fn many_tool_uses_then_the_reply(n: usize) {
+    let uses: Vec<Value> = (0..n)
+        .map(|i| json!({"name": "lookup", "input": {"i": i}}))
+        .collect();
+    let emu = emulator(
+        vec![json!({"prompt_contains": "everything", "tool_uses": uses,
+                    "reply_after_tool": "All done."})],
+        SonicSettings {
+            speed: 20.0,
+            ..SonicSettings::default()
+        },
+    );
+    let (tx, rx) = mpsc::channel();
+    let h = start_session(
+        &json!({"tools": [{"name": "lookup", "description": "Looks up",
+                           "input_schema": {"type": "object"}}]}),
+        &config(&emu),
+        Box::new(Sink(tx)),
+    )
+    .unwrap();
+    until(&rx, |e| *e == SonicEvent::SessionStarted);
+    h.send_text("do everything").unwrap();
+    let mut ids = Vec::new();
+    while ids.len() < n {
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(SonicEvent::ToolUse { id, .. }) => ids.push(id),
+            Ok(e) if e.is_terminal() => panic!("after {} tool uses: {e:?}", ids.len()),
+            Ok(_) => {}
+            Err(_) => panic!("{} of {n} tool uses arrived", ids.len()),
+        }
+    }
+    for id in &ids {
+        h.send_tool_result(id, "{\"ok\": true}".into()).unwrap();
+    }
+    let events = until(&rx, final_assistant);
+    assert!(
+        events.contains(&SonicEvent::Transcript {
+            role: Role::Assistant,
+            stage: Stage::Final,
+            text: "All done.".into()
+        }),
+        "{n} tool uses: {events:?}"
+    );
+    h.close();
+    let rest = until(&rx, |_| false);
+    assert!(matches!(rest.last(), Some(SonicEvent::Done(_))), "{rest:?}");
+}
+
+#[test]
+fn twelve_tool_uses_in_one_turn_are_answered() {
+    many_tool_uses_then_the_reply(12);
+}
+
+#[test]
+fn twenty_tool_uses_in_one_turn_are_answered() {
+    many_tool_uses_then_the_reply(20);
+}
+
+#[test]
+fn forty_tool_uses_in_one_turn_are_answered() {
+    // 120 output events at once: more than the emulator's output queue holds.
+    many_tool_uses_then_the_reply(40);
+}

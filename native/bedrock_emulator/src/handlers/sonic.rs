@@ -9,7 +9,7 @@
 //! texts below are the emulator's own wording (the service's are not documented).
 
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use base64::Engine;
 use serde_json::{json, Value};
@@ -252,7 +252,28 @@ pub struct Session {
     total: Tokens,
     /// Totals at the last usageEvent (its `delta` is the difference).
     reported: Tokens,
-    tone_phase: f64,
+    /// Samples of the tone played so far (its position in [`tone_second`]).
+    tone_pos: usize,
+}
+
+/// One second of the 440 Hz reply tone at `rate` (440 whole periods, so it loops without a
+/// click), computed once per rate: synthesis is then a table lookup per sample, not a `sin`,
+/// so 100 sessions speaking at once leave the shared cores to the client being measured.
+fn tone_second(rate: u64) -> &'static [u8] {
+    static TABLES: Mutex<Vec<(u64, &'static [u8])>> = Mutex::new(Vec::new());
+    let mut tables = TABLES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, t)) = tables.iter().find(|(r, _)| *r == rate) {
+        return t;
+    }
+    let n = rate.clamp(1, 192_000) as usize;
+    let table: Vec<u8> = (0..n)
+        .map(|i| ((440.0 * i as f64 / n as f64).fract() * std::f64::consts::TAU).sin() * 3000.0)
+        .flat_map(|v| (v as i16).to_le_bytes())
+        .collect();
+    let table: &'static [u8] = Box::leak(table.into_boxed_slice());
+    // Rates are the few the protocol allows; the list stays tiny.
+    tables.push((rate, table));
+    table
 }
 
 fn uuid_like(seed: &str, n: u64) -> String {
@@ -359,7 +380,7 @@ impl Session {
             tool_wait: None,
             total: Tokens::default(),
             reported: Tokens::default(),
-            tone_phase: 0.0,
+            tone_pos: 0,
         }
     }
 
@@ -1077,16 +1098,18 @@ impl Session {
 
     /// 16-bit little-endian mono PCM: a 440 Hz tone (phase kept across chunks) or silence.
     fn synth(&mut self, samples: usize, rate: u64) -> Vec<u8> {
+        if !self.settings.tone {
+            return vec![0; samples * 2];
+        }
+        let table = tone_second(rate);
         let mut out = Vec::with_capacity(samples * 2);
-        for _ in 0..samples {
-            let s = if self.settings.tone {
-                let v = (self.tone_phase * std::f64::consts::TAU).sin() * 3000.0;
-                self.tone_phase = (self.tone_phase + 440.0 / rate as f64).fract();
-                v as i16
-            } else {
-                0
-            };
-            out.extend_from_slice(&s.to_le_bytes());
+        let mut left = samples * 2;
+        while left > 0 {
+            let at = (self.tone_pos * 2) % table.len();
+            let take = left.min(table.len() - at);
+            out.extend_from_slice(&table[at..at + take]);
+            left -= take;
+            self.tone_pos = (at + take) % table.len() / 2;
         }
         out
     }

@@ -22,14 +22,13 @@ use tokio::sync::mpsc;
 use super::body::{full, ResBody};
 use super::routes::error_response;
 use super::sigv4::{self, ChunkVerifier, Principal};
-use super::stream::{
-    exception_message, fault_before, inject, ChannelBody, FaultTarget, FrameResult,
-};
+use super::stream::{exception_message, fault_before, inject, FaultTarget, FrameResult};
 use crate::config::Faults;
 use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::handlers::sonic::{self as sonic, Out, Session};
 use crate::render::eventstream;
+use crate::render::stamp::{audio_chunk_frame, AudioStampSlot};
 use crate::state::State;
 
 /// Counter route name.
@@ -160,16 +159,56 @@ pub(crate) async fn handle(
         .status(StatusCode::OK)
         .header("x-amzn-requestid", rid.as_str())
         .header("content-type", eventstream::CONTENT_TYPE)
-        .body(ChannelBody { rx }.boxed())
+        .body(SonicBody { rx }.boxed())
         .unwrap_or_else(|_| Response::new(full(""))))
 }
 
 /// Why the stream loop stopped: a counter label, or "" when already counted.
 type Stop = &'static str;
 
+/// What the session task hands the response body: a finished frame, or an audio chunk to
+/// stamp with its send time when hyper takes it (pacing `stamp`).
+enum SonicFrame {
+    Ready(FrameResult),
+    Stamped(Vec<u8>, AudioStampSlot),
+}
+
+impl From<FrameResult> for SonicFrame {
+    fn from(frame: FrameResult) -> Self {
+        SonicFrame::Ready(frame)
+    }
+}
+
+/// The response body: frames in order; a stamped audio chunk gets the wall-clock time at
+/// the moment hyper polls it for the connection (what `bench/sonic.exs` subtracts), so the
+/// emulator's own synthesis and queueing stay out of the client's measured latency.
+struct SonicBody {
+    rx: mpsc::Receiver<SonicFrame>,
+}
+
+impl hyper::body::Body for SonicBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<FrameResult>> {
+        self.rx.poll_recv(cx).map(|frame| {
+            frame.map(|frame| match frame {
+                SonicFrame::Ready(frame) => frame,
+                SonicFrame::Stamped(mut bytes, slot) => {
+                    slot.stamp_now(&mut bytes);
+                    Ok(Frame::data(Bytes::from(bytes)))
+                }
+            })
+        })
+    }
+}
+
 struct Output {
     state: Arc<State>,
-    tx: mpsc::Sender<FrameResult>,
+    tx: mpsc::Sender<SonicFrame>,
     faults: Faults,
     sent: usize,
     fd: RawFd,
@@ -178,23 +217,33 @@ struct Output {
 }
 
 impl Output {
-    fn stamped<'a>(&self, event: &'a Value) -> std::borrow::Cow<'a, Value> {
-        match self.stamp {
-            true => crate::render::stamp::stamp_audio_event(event)
-                .map_or(std::borrow::Cow::Borrowed(event), std::borrow::Cow::Owned),
-            false => std::borrow::Cow::Borrowed(event),
-        }
+    async fn raw(&self, frame: Bytes) -> bool {
+        self.send(SonicFrame::Ready(Ok(Frame::data(frame)))).await
     }
 
-    async fn raw(&self, frame: Bytes) -> bool {
-        self.tx.send(Ok(Frame::data(frame))).await.is_ok()
+    async fn send(&self, frame: SonicFrame) -> bool {
+        self.tx.send(frame).await.is_ok()
     }
 
     /// Sends output event number `self.sent`, applying the faults set for that position
     /// (the same fault piece as the other stream routes, `stream::inject`).
     async fn event(&mut self, event: &Value) -> Result<(), Stop> {
-        let frame = eventstream::chunk(self.stamped(event).to_string().as_bytes());
+        let stamped = match self.stamp {
+            true => audio_chunk_frame(event),
+            false => None,
+        };
+        let out = match stamped {
+            Some((bytes, slot)) => SonicFrame::Stamped(bytes, slot),
+            None => SonicFrame::Ready(Ok(Frame::data(eventstream::chunk(
+                event.to_string().as_bytes(),
+            )))),
+        };
         if let Some(fault) = fault_before(&self.faults, self.sent, true) {
+            let frame = match &out {
+                SonicFrame::Stamped(bytes, _) => Bytes::copy_from_slice(bytes),
+                SonicFrame::Ready(Ok(frame)) => frame.data_ref().cloned().unwrap_or_default(),
+                SonicFrame::Ready(Err(_)) => Bytes::new(),
+            };
             let target = FaultTarget {
                 state: &self.state,
                 route: ROUTE,
@@ -210,7 +259,7 @@ impl Output {
             )
             .await);
         }
-        if !self.raw(frame).await {
+        if !self.send(out).await {
             return Err(outcome::CLIENT_CLOSED);
         }
         self.sent += 1;

@@ -107,23 +107,23 @@ pub fn exception_message(f: &Faults, kind: &str) -> String {
 }
 
 /// Where a stream writer's faults go.
-pub struct FaultTarget<'a> {
+pub struct FaultTarget<'a, T = FrameResult> {
     pub state: &'a State,
     pub route: &'static str,
-    pub tx: &'a mpsc::Sender<FrameResult>,
+    pub tx: &'a mpsc::Sender<T>,
     pub fd: RawFd,
 }
 
 /// Carries `fault` out: counts it, sends what it sends (`exception_frame(kind)` or
 /// `corrupt_frame()`, framed by the writer) and returns the label the stream ends with
 /// ("" = already counted). The stream ends after every fault.
-pub async fn inject(
-    t: FaultTarget<'_>,
+pub async fn inject<T: From<FrameResult>>(
+    t: FaultTarget<'_, T>,
     fault: StreamFault,
     exception_frame: impl FnOnce(&'static str) -> Bytes,
     corrupt_frame: impl FnOnce() -> Bytes,
 ) -> &'static str {
-    let send = |frame: Bytes| async move { t.tx.send(Ok(Frame::data(frame))).await.is_ok() };
+    let send = |frame: Bytes| async move { t.tx.send(Ok(Frame::data(frame)).into()).await.is_ok() };
     match fault {
         StreamFault::Exception(kind) => {
             // Counted before sending so a client that saw the error sees the count.
@@ -140,10 +140,13 @@ pub async fn inject(
             t.state.counters.record(t.route, outcome::RESET);
             set_linger_zero(t.fd);
             let _ =
-                t.tx.send(Err(io::Error::new(
-                    io::ErrorKind::ConnectionReset,
-                    "injected reset",
-                )))
+                t.tx.send(
+                    Err(io::Error::new(
+                        io::ErrorKind::ConnectionReset,
+                        "injected reset",
+                    ))
+                    .into(),
+                )
                 .await;
         }
         StreamFault::Stall => {

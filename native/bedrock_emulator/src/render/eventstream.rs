@@ -37,8 +37,20 @@ pub fn event(event_type: &str, payload: &serde_json::Value) -> Bytes {
 /// `{"bytes": "<base64 of the event JSON>"}` (BidirectionalOutputPayloadPart).
 pub fn chunk(event_json: &[u8]) -> Bytes {
     use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(event_json);
-    event("chunk", &serde_json::json!({ "bytes": b64 }))
+    // Written directly: base64 needs no JSON escaping (an audio chunk is a few KB).
+    let mut payload = String::with_capacity(event_json.len().div_ceil(3) * 4 + 12);
+    payload.push_str("{\"bytes\":\"");
+    base64::engine::general_purpose::STANDARD.encode_string(event_json, &mut payload);
+    payload.push_str("\"}");
+    let message = Message::new_from_parts(
+        vec![
+            header(":event-type", "chunk"),
+            header(":content-type", "application/json"),
+            header(":message-type", "event"),
+        ],
+        payload.into_bytes(),
+    );
+    encode(&message)
 }
 
 /// An exception frame (`:message-type` exception) with a `{"message": ...}` payload.

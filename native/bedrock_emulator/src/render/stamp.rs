@@ -96,18 +96,111 @@ pub fn read_pcm_stamp(pcm: &[u8]) -> Option<u64> {
     Some(micros)
 }
 
+/// Where the audio stamp sits in an encoded Nova Sonic `chunk` frame, so the writer can
+/// stamp the frame at the moment hyper takes it for the connection ([`AudioStampSlot::stamp`])
+/// rather than when the chunk was synthesised: queueing inside the emulator (100 sessions
+/// producing a chunk in the same millisecond) must not count as the client's latency.
+///
+/// The frame is `{"bytes": base64(event JSON)}` and the event JSON holds the PCM as base64,
+/// so the 48 stamp bytes are 64 characters of the inner base64, which are in turn a few
+/// 3-byte groups of the outer base64: those groups are re-encoded in place and the message
+/// CRC recomputed (the lengths never change).
+#[derive(Debug, Clone)]
+pub struct AudioStampSlot {
+    /// The inner JSON bytes of the affected outer base64 groups (a multiple of 3).
+    inner: Vec<u8>,
+    /// Offset in `inner` of the PCM's base64 (64 characters).
+    at: usize,
+    /// Offset in the frame of the outer base64 characters of `inner`.
+    frame_at: usize,
+}
+
+impl AudioStampSlot {
+    /// Writes `micros` into the frame built by [`audio_chunk_frame`] and fixes its CRC.
+    pub fn stamp(&self, frame: &mut [u8], micros: u64) {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let mut pcm = [0u8; AUDIO_STAMP_SAMPLES * 2];
+        stamp_pcm(&mut pcm, micros);
+        let mut inner = self.inner.clone();
+        // 48 bytes are 64 base64 characters without padding.
+        let _ = b64.encode_slice(pcm, &mut inner[self.at..self.at + 64]);
+        let end = self.frame_at + inner.len() / 3 * 4;
+        if end + 4 > frame.len() {
+            return;
+        }
+        let _ = b64.encode_slice(&inner, &mut frame[self.frame_at..end]);
+        let body = frame.len() - 4;
+        let crc = crc32fast::hash(&frame[..body]);
+        frame[body..].copy_from_slice(&crc.to_be_bytes());
+    }
+
+    /// Stamps with the current wall-clock time (µs since the Unix epoch).
+    pub fn stamp_now(&self, frame: &mut [u8]) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as u64);
+        self.stamp(frame, now);
+    }
+}
+
+/// The `chunk` frame of a Nova Sonic `audioOutput` event with room for a send-time stamp
+/// (written by [`AudioStampSlot::stamp`]); `None` for any other event or a chunk too short
+/// to carry a stamp.
+pub fn audio_chunk_frame(event: &Value) -> Option<(Vec<u8>, AudioStampSlot)> {
+    const KEY: &[u8] = b"\"content\":\"";
+    const BYTES: &[u8] = b"{\"bytes\":\"";
+    // The stamp replaces the chunk's first 24 samples (64 base64 characters) when written.
+    let content = event.pointer("/event/audioOutput/content")?.as_str()?;
+    if content.len() < 64
+        || !content
+            .bytes()
+            .take(64)
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    {
+        return None;
+    }
+    let json = event.to_string().into_bytes();
+    let at = find(&json, KEY)? + KEY.len();
+    if json.get(at..at + 64)? != &content.as_bytes()[..64] {
+        return None;
+    }
+    let (first, last) = (at / 3, (at + 64).div_ceil(3));
+    if last * 3 > json.len() {
+        return None;
+    }
+    let frame = crate::render::eventstream::chunk(&json).to_vec();
+    let outer = find(&frame, BYTES)? + BYTES.len();
+    let slot = AudioStampSlot {
+        inner: json[first * 3..last * 3].to_vec(),
+        at: at - first * 3,
+        frame_at: outer + first * 4,
+    };
+    Some((frame, slot))
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 /// A Nova Sonic output event with the current time stamped into its audio (`audioOutput`
 /// only; `None` for any other event or a chunk too short to carry a stamp).
+#[cfg(test)]
 pub fn stamp_audio_event(event: &Value) -> Option<Value> {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let content = event.pointer("/event/audioOutput/content")?.as_str()?;
-    let mut pcm = b64.decode(content).ok()?;
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .ok()?
         .as_micros();
-    if !stamp_pcm(&mut pcm, u64::try_from(now).ok()?) {
+    stamp_audio_event_at(event, u64::try_from(now).ok()?)
+}
+
+#[cfg(test)]
+fn stamp_audio_event_at(event: &Value, micros: u64) -> Option<Value> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let content = event.pointer("/event/audioOutput/content")?.as_str()?;
+    let mut pcm = b64.decode(content).ok()?;
+    if !stamp_pcm(&mut pcm, micros) {
         return None;
     }
     let mut stamped = event.clone();
@@ -154,6 +247,46 @@ mod tests {
         assert_eq!(read_pcm_stamp(&pcm), None);
         let mut round = vec![0u8; 48];
         assert!(stamp_pcm(&mut round, u64::MAX) && read_pcm_stamp(&round) == Some(u64::MAX));
+    }
+
+    #[test]
+    fn audio_chunk_frames_are_stamped_in_place_when_written() {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let pcm: Vec<u8> = (0..1920u32).map(|i| (i % 251) as u8).collect();
+        // A key before "content" moves the PCM's base64 through the three alignments of
+        // the outer base64.
+        for pad in ["", "x", "xy", "xyz"] {
+            let event = json!({"event": {"audioOutput": {"a": pad, "content": b64.encode(&pcm),
+                                                          "contentId": "c1", "role": "ASSISTANT"}}});
+            stamps_in_place(&event, &pcm);
+        }
+        // Not audio, or too short to carry a stamp: no slot.
+        assert!(audio_chunk_frame(&json!({"event": {"textOutput": {"content": "hi"}}})).is_none());
+        let short = json!({"event": {"audioOutput": {"content": b64.encode([0u8; 10])}}});
+        assert!(audio_chunk_frame(&short).is_none());
+    }
+
+    fn stamps_in_place(event: &Value, pcm: &[u8]) {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let (mut frame, slot) = audio_chunk_frame(event).expect("an audio chunk has a slot");
+        let len = frame.len();
+        for micros in [0u64, 1, 1_764_000_000_123_456, u64::MAX] {
+            slot.stamp(&mut frame, micros);
+            assert_eq!(frame.len(), len);
+            // read_message_from checks both CRCs.
+            let msg = read_message_from(Bytes::from(frame.clone())).expect("a valid frame");
+            let part: Value = serde_json::from_slice(msg.payload()).unwrap();
+            let inner = b64.decode(part["bytes"].as_str().unwrap()).unwrap();
+            let inner: Value = serde_json::from_slice(&inner).unwrap();
+            let out = b64
+                .decode(inner["event"]["audioOutput"]["content"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(read_pcm_stamp(&out), Some(micros));
+            assert_eq!(out[48..], pcm[48..], "only the stamp samples change");
+            assert_eq!(inner["event"]["audioOutput"]["contentId"], "c1");
+        }
     }
 
     #[test]

@@ -187,7 +187,7 @@ impl Target {
 
     /// The native InvokeModel body of a model of the table whose body is neither Converse's nor
     /// Anthropic's: Meta Llama, the Mistral models AWS's text-completion page lists (with their
-    /// default `max_tokens`), Amazon Titan Text and OpenAI's gpt-oss.
+    /// default `max_tokens`), Amazon Titan Text, OpenAI's gpt-oss and DeepSeek-R1.
     pub fn prompt_body(&self) -> Option<PromptBody> {
         let Target::Catalog { info, .. } = self else {
             return None;
@@ -201,6 +201,8 @@ impl Target {
             }
             _ if info.id.starts_with("amazon.titan-text-") => Some(PromptBody::TitanText),
             _ if info.provider == "openai" => Some(PromptBody::OpenAiChat),
+            // AWS's model-parameters-deepseek page documents R1's text completion body.
+            "deepseek.r1-v1:0" => Some(PromptBody::DeepSeek),
             "mistral.mistral-large-2402-v1:0" | "mistral.mistral-small-2402-v1:0" => {
                 Some(PromptBody::MistralText {
                     default_max_tokens: 8192,
@@ -386,6 +388,9 @@ pub enum PromptBody {
     /// OpenAI's gpt-oss: an OpenAI chat completion body (`messages`); reply a chat
     /// completion object (`choices`).
     OpenAiChat,
+    /// DeepSeek-R1 text completion: `prompt`, `max_tokens`, `stop`, ...; reply
+    /// `choices[{text, stop_reason}]`.
+    DeepSeek,
 }
 
 #[cfg(test)]

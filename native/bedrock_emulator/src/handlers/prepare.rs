@@ -191,7 +191,7 @@ pub fn parse(
             }
             if !target.is_anthropic() {
                 return Err(invalid(AwsError::validation(format!(
-                    "The emulator implements InvokeModel for Anthropic, Amazon Nova, Amazon Titan Text, Meta Llama, Mistral text-completion and OpenAI gpt-oss models only; use Converse for {model_id}."
+                    "The emulator implements InvokeModel for Anthropic, Amazon Nova, Amazon Titan Text, Meta Llama, Mistral text-completion, OpenAI gpt-oss and DeepSeek-R1 models only; use Converse for {model_id}."
                 ))));
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;

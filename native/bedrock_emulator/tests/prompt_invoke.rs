@@ -359,3 +359,96 @@ async fn gpt_oss_answers_with_a_chat_completion() {
     );
     emu.shutdown().await;
 }
+
+/// DeepSeek-R1 (AWS's model-parameters-deepseek page): `{"prompt", "temperature", "top_p",
+/// "max_tokens", "stop"}` in, `{"choices": [{"text", "stop_reason"}]}` out, the same object per
+/// stream chunk; R1 is served through its `us.` profile.
+#[tokio::test]
+async fn deepseek_r1_answers_in_its_native_schema() {
+    const R1: &str = "us.deepseek.r1-v1:0";
+    let emu = start().await;
+    let c = sdk_client(&emu);
+    let body = |extra: Value| {
+        let mut b =
+            json!({"prompt": "<｜begin▁of▁sentence｜><｜User｜>Hours?<｜Assistant｜><think>\n"});
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        Blob::new(b.to_string())
+    };
+    let invoke = |b: Blob| c.invoke_model().model_id(R1).body(b).send();
+    let v: Value = serde_json::from_slice(
+        invoke(body(
+            json!({"max_tokens": 200, "temperature": 0.6, "stop": ["<｜User｜>"]}),
+        ))
+        .await
+        .unwrap()
+        .body()
+        .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(
+        v,
+        json!({"choices": [{"text": ANSWER, "stop_reason": "stop"}]})
+    );
+    let v: Value = serde_json::from_slice(
+        invoke(body(json!({"max_tokens": 2})))
+            .await
+            .unwrap()
+            .body()
+            .as_ref(),
+    )
+    .unwrap();
+    assert_eq!(v["choices"][0]["stop_reason"], "length");
+
+    let mut stream = c
+        .invoke_model_with_response_stream()
+        .model_id(R1)
+        .body(body(json!({})))
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let mut chunks = Vec::new();
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let ResponseStream::Chunk(part) = event {
+            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
+        }
+    }
+    let text: String = chunks
+        .iter()
+        .filter_map(|c| c["choices"][0]["text"].as_str())
+        .collect();
+    assert_eq!(text, ANSWER);
+    let last = chunks.last().unwrap();
+    assert_eq!(last["choices"][0]["stop_reason"], "stop");
+    assert!(chunks[..chunks.len() - 1]
+        .iter()
+        .all(|c| c["choices"][0]["stop_reason"].is_null()));
+    assert!(last["amazon-bedrock-invocationMetrics"]["outputTokenCount"].as_u64() > Some(0));
+
+    for (b, text) in [
+        (
+            body(json!({"top_k": 5})),
+            "Malformed input request: #: extraneous key [top_k] is not permitted, please reformat your input and try again.",
+        ),
+        (
+            body(json!({"max_tokens": 40000})),
+            "Malformed input request: #/max_tokens: 40000 is not less or equal to 32768, please reformat your input and try again.",
+        ),
+    ] {
+        let err = invoke(b).await.unwrap_err().into_service_error();
+        assert_eq!((err.code(), err.message()), (Some("ValidationException"), Some(text)));
+    }
+    // R1 has no on-demand base id (AWS's page: called through its inference profile).
+    let err = c
+        .invoke_model()
+        .model_id("deepseek.r1-v1:0")
+        .body(body(json!({})))
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert_eq!(err.code(), Some("ValidationException"));
+    emu.shutdown().await;
+}

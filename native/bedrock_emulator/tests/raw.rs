@@ -292,3 +292,91 @@ fn binary_prints_url_and_serves() {
     let _ = child.wait();
     assert_eq!(statuses, vec![200, 429, 200, 429]);
 }
+
+/// A geographic inference profile called from a signing region outside its geography names no
+/// model there: 400 ValidationException "The provided model identifier is invalid."
+/// (github.com/anomalyco/opencode/issues/16747, github.com/anthropics/claude-code/issues/11489;
+/// geographies from aws-cdk's CrossRegionInferenceProfileRegion, see catalog::profile_serves_region),
+/// counted as a validation error. The ARN form is checked the same way; an API key carries no
+/// region and is not checked.
+#[test]
+fn profile_geography_follows_the_signing_region() {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-geo".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+    let host = url.trim_start_matches("http://").to_string();
+    let call = |model: &str, region: &str| -> Resp {
+        let path = format!(
+            "/model/{}/converse",
+            model.replace(':', "%3A").replace('/', "%2F")
+        );
+        let headers: Vec<(String, String)> = sigv4::sign(
+            "POST",
+            &host,
+            &path,
+            BODY.as_bytes(),
+            DEFAULT_ACCESS_KEY_ID,
+            DEFAULT_SECRET_ACCESS_KEY,
+            region,
+            now(),
+            &[("content-type", "application/json")],
+        )
+        .into_iter()
+        .chain([("content-type".to_string(), "application/json".to_string())])
+        .collect();
+        request(&url, "POST", &path, &headers, BODY)
+    };
+    let sonnet = "anthropic.claude-sonnet-4-6";
+    let refused = [
+        (format!("eu.{sonnet}"), "us-east-1"),
+        (format!("us.{sonnet}"), "eu-west-1"),
+        (format!("us.{sonnet}"), "us-gov-west-1"),
+        (format!("jp.{sonnet}"), "ap-southeast-1"),
+        (
+            format!("arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.{sonnet}"),
+            "us-east-1",
+        ),
+    ];
+    for (model, region) in &refused {
+        let r = call(model, region);
+        assert_eq!(r.status, 400, "{model} from {region}: {}", r.body);
+        assert_eq!(r.header("x-amzn-errortype"), Some("ValidationException"));
+        assert_eq!(
+            r.json()["message"],
+            "The provided model identifier is invalid.",
+            "{model} from {region}"
+        );
+    }
+    let served = [
+        (format!("eu.{sonnet}"), "eu-central-1"),
+        (format!("us.{sonnet}"), "us-west-2"),
+        (format!("jp.{sonnet}"), "ap-northeast-3"),
+        (format!("global.{sonnet}"), "eu-west-1"),
+        (format!("global.{sonnet}"), "us-east-1"),
+    ];
+    for (model, region) in &served {
+        let r = call(model, region);
+        assert_eq!(r.status, 200, "{model} from {region}: {}", r.body);
+    }
+    // An API key has no signing region: not checked.
+    let path = format!("/model/eu.{sonnet}/converse");
+    let r = request(
+        &url,
+        "POST",
+        &path,
+        &[("authorization".to_string(), "Bearer k-geo".to_string())],
+        BODY,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        emu.counters().get("converse", "validation_error"),
+        refused.len() as u64
+    );
+    assert_eq!(
+        emu.counters().get("converse", "ok"),
+        served.len() as u64 + 1
+    );
+}

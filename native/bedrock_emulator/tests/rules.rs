@@ -28,6 +28,22 @@ async fn start() -> (Emulator, Client) {
     (emu, client)
 }
 
+/// A client of `emu` signing for `region`.
+fn in_region(emu: &Emulator, region: &'static str) -> Client {
+    let creds = emu.credentials();
+    let conf = common::sdk_builder(emu)
+        .region(aws_sdk_bedrockruntime::config::Region::new(region))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            creds.access_key_id.clone(),
+            creds.secret_access_key.clone(),
+            None,
+            None,
+            "test",
+        ))
+        .build();
+    Client::from_conf(conf)
+}
+
 fn doc(v: serde_json::Value) -> Document {
     json_doc(v)
 }
@@ -85,7 +101,25 @@ async fn converse_ok(c: &Client, model: &str) {
 
 #[tokio::test]
 async fn model_table_profiles_and_lifecycle() {
-    let (_emu, c) = start().await;
+    let (emu, c) = start().await;
+    // Other geographies' profiles from a region of theirs (the client above signs for
+    // us-east-1, where they name no model: catalog::profile_serves_region).
+    let tokyo = in_region(&emu, "ap-northeast-1");
+    converse_ok(&tokyo, "jp.anthropic.claude-opus-4-6-v1").await;
+    let (status, _, msg) = converse_err(&c, "jp.anthropic.claude-opus-4-6-v1", None, None).await;
+    assert_eq!(
+        (status, msg.as_str()),
+        (400, "The provided model identifier is invalid.")
+    );
+    let frankfurt = in_region(&emu, "eu-central-1");
+    let (status, code, _) = converse_err(
+        &frankfurt,
+        "eu.anthropic.claude-3-haiku-20240307-v1:0",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (404, "ResourceNotFoundException"));
     // Profile-only: the base id is refused with Bedrock's text, its profiles work.
     let (status, code, msg) = converse_err(&c, SONNET_45, None, None).await;
     assert_eq!((status, code.as_str()), (400, "ValidationException"));
@@ -98,7 +132,6 @@ async fn model_table_profiles_and_lifecycle() {
         format!("global.{SONNET_45}"),
         "us.anthropic.claude-sonnet-4-6".to_string(),
         "global.anthropic.claude-sonnet-4-6".to_string(),
-        "jp.anthropic.claude-opus-4-6-v1".to_string(),
         OPUS_47.to_string(),
         "us.amazon.nova-2-lite-v1:0".to_string(),
         "amazon.nova-lite-v1:0".to_string(),
@@ -122,7 +155,6 @@ async fn model_table_profiles_and_lifecycle() {
         "us.amazon.nova-premier-v1:0",
         // AWS model cards: Claude 3 Haiku EOL 2026-09-10, Claude Sonnet 4 EOL 2026-10-14.
         "anthropic.claude-3-haiku-20240307-v1:0",
-        "eu.anthropic.claude-3-haiku-20240307-v1:0",
         "us.anthropic.claude-sonnet-4-20250514-v1:0",
         "global.anthropic.claude-sonnet-4-20250514-v1:0",
     ] {

@@ -76,7 +76,7 @@ fn one_window_per_instance_and_the_rate_holds_over_time() {
     // 600/min, 200 ms burst: 2 at once, then one per 100 ms, over all models and Regions.
     let emu = start("rpm=600,rate_burst_ms=200,rate_per=instance");
     assert_eq!(converse(&emu, HAIKU, "us-east-1", HELLO), 200);
-    assert_eq!(converse(&emu, SONNET_45, "eu-west-1", HELLO), 200);
+    assert_eq!(converse(&emu, SONNET_45, "us-east-2", HELLO), 200);
     assert_eq!(converse(&emu, HAIKU, "us-west-2", HELLO), 429);
     // Back to back for ~1.5 s: about 15 more admitted (2 + 1.5 s × 10/s at most).
     let started = Instant::now();

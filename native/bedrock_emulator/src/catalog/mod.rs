@@ -119,6 +119,43 @@ pub fn find_mantle(id: &str) -> Option<&'static ModelInfo> {
 /// Geographic and global inference-profile prefixes.
 pub const PROFILE_PREFIXES: &[&str] = &["us-gov", "global", "us", "eu", "apac", "au", "jp", "ca"];
 
+/// The geographic profile prefix a model identifier is called through (`eu` for
+/// `eu.anthropic...` or an `inference-profile/eu.anthropic...` ARN), `None` for anything else.
+pub fn profile_prefix(model_id: &str) -> Option<&str> {
+    let name = match model_id.strip_prefix("arn:") {
+        Some(rest) => rest.split_once(":inference-profile/")?.1,
+        None => model_id,
+    };
+    let (prefix, _) = name.split_once('.')?;
+    PROFILE_PREFIXES.iter().copied().find(|p| *p == prefix)
+}
+
+/// Whether the geographic inference profile `prefix` may be called from `region` (the SigV4
+/// credential scope's region, the Bedrock "source Region"). Bedrock answers a profile called
+/// from outside its geography with 400 "The provided model identifier is invalid."
+/// (github.com/anomalyco/opencode/issues/16747, github.com/anthropics/claude-code/issues/11489).
+/// The geographies are AWS's own: aws-cdk's `CrossRegionInferenceProfileRegion` and
+/// `getRegionsForGeoArea` (packages/@aws-cdk/aws-bedrock-alpha/bedrock/inference-profiles/
+/// cross-region-inference-profile.ts, citing docs.aws.amazon.com/bedrock/latest/userguide/
+/// inference-profiles-support.html): `us` = `us-` regions of the commercial partition, `eu` =
+/// `eu-`, `apac` = `ap-` and `me-` (the APAC profile includes me-central-1), `jp` =
+/// ap-northeast-1 / ap-northeast-3, `au` = ap-southeast-2 / ap-southeast-4, `us-gov` = the
+/// GovCloud regions. The exact source Regions vary per model (AWS's model cards); the emulator
+/// checks the geography only, so it never refuses a call Bedrock would serve for some model.
+/// `global` (source Regions per model, all commercial Regions as destinations) and `ca` (no
+/// AWS source found) are not checked.
+pub fn profile_serves_region(prefix: &str, region: &str) -> bool {
+    match prefix {
+        "us" => region.starts_with("us-") && !region.starts_with("us-gov-"),
+        "us-gov" => region.starts_with("us-gov-"),
+        "eu" => region.starts_with("eu-"),
+        "apac" => region.starts_with("ap-") || region.starts_with("me-"),
+        "jp" => matches!(region, "ap-northeast-1" | "ap-northeast-3"),
+        "au" => matches!(region, "ap-southeast-2" | "ap-southeast-4"),
+        _ => true,
+    }
+}
+
 /// What a model identifier names.
 #[derive(Debug, Clone)]
 pub enum Target {
@@ -150,7 +187,7 @@ impl Target {
 
     /// The native InvokeModel body of a model of the table whose body is neither Converse's nor
     /// Anthropic's: Meta Llama, the Mistral models AWS's text-completion page lists (with their
-    /// default `max_tokens`), Amazon Titan Text and OpenAI's gpt-oss.
+    /// default `max_tokens`), Amazon Titan Text, OpenAI's gpt-oss and DeepSeek-R1.
     pub fn prompt_body(&self) -> Option<PromptBody> {
         let Target::Catalog { info, .. } = self else {
             return None;
@@ -164,6 +201,8 @@ impl Target {
             }
             _ if info.id.starts_with("amazon.titan-text-") => Some(PromptBody::TitanText),
             _ if info.provider == "openai" => Some(PromptBody::OpenAiChat),
+            // AWS's model-parameters-deepseek page documents R1's text completion body.
+            "deepseek.r1-v1:0" => Some(PromptBody::DeepSeek),
             "mistral.mistral-large-2402-v1:0" | "mistral.mistral-small-2402-v1:0" => {
                 Some(PromptBody::MistralText {
                     default_max_tokens: 8192,
@@ -349,6 +388,9 @@ pub enum PromptBody {
     /// OpenAI's gpt-oss: an OpenAI chat completion body (`messages`); reply a chat
     /// completion object (`choices`).
     OpenAiChat,
+    /// DeepSeek-R1 text completion: `prompt`, `max_tokens`, `stop`, ...; reply
+    /// `choices[{text, stop_reason}]`.
+    DeepSeek,
 }
 
 #[cfg(test)]
@@ -387,6 +429,59 @@ mod tests {
             resolve("us.my-model", &["my-model".to_string()]).as_deref(),
             Some("us.my-model")
         );
+    }
+
+    #[test]
+    fn profile_geography_against_the_signing_region() {
+        let id = "anthropic.claude-sonnet-4-6";
+        assert_eq!(profile_prefix(&format!("eu.{id}")), Some("eu"));
+        assert_eq!(profile_prefix(&format!("us-gov.{id}")), Some("us-gov"));
+        assert_eq!(profile_prefix(id), None);
+        assert_eq!(profile_prefix("xx.anthropic.claude-sonnet-4-6"), None);
+        let arn = format!("arn:aws:bedrock:eu-west-1:123456789012:inference-profile/eu.{id}");
+        assert_eq!(profile_prefix(&arn), Some("eu"));
+        let arn = format!("arn:aws:bedrock:us-east-1::foundation-model/{id}");
+        assert_eq!(profile_prefix(&arn), None);
+        for (prefix, ok, refused) in [
+            (
+                "us",
+                &["us-east-1", "us-west-2", "us-east-2"][..],
+                &["eu-west-1", "us-gov-west-1", "ap-northeast-1"][..],
+            ),
+            (
+                "eu",
+                &["eu-west-1", "eu-central-1", "eu-north-1"],
+                &["us-east-1", "ap-southeast-2"],
+            ),
+            (
+                "apac",
+                &["ap-northeast-1", "ap-south-1", "me-central-1"],
+                &["us-east-1", "eu-west-3"],
+            ),
+            (
+                "jp",
+                &["ap-northeast-1", "ap-northeast-3"],
+                &["ap-northeast-2", "us-east-1"],
+            ),
+            (
+                "au",
+                &["ap-southeast-2", "ap-southeast-4"],
+                &["ap-southeast-1", "eu-west-1"],
+            ),
+            (
+                "us-gov",
+                &["us-gov-west-1", "us-gov-east-1"],
+                &["us-east-1"],
+            ),
+            ("global", &["us-east-1", "eu-west-1", "ap-northeast-1"], &[]),
+        ] {
+            for r in ok {
+                assert!(profile_serves_region(prefix, r), "{prefix} from {r}");
+            }
+            for r in refused {
+                assert!(!profile_serves_region(prefix, r), "{prefix} from {r}");
+            }
+        }
     }
 
     #[test]

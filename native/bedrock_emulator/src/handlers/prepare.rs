@@ -70,10 +70,32 @@ impl RequestHeaders<'_> {
     }
 }
 
-/// Resolves the model and applies Bedrock's lifecycle / throughput rules.
-pub fn resolve_model(state: &State, model_id: &str) -> Result<Target, Rejection> {
+/// Resolves the model and applies Bedrock's lifecycle / throughput rules. A geographic
+/// profile called from a signing region outside its geography names no model there
+/// (see [`models::profile_serves_region`]); a request without a SigV4 region (API key) is
+/// not checked.
+pub fn resolve_model(
+    state: &State,
+    model_id: &str,
+    headers: &RequestHeaders,
+) -> Result<Target, Rejection> {
     let target = models::target(model_id, &state.extra_models)
         .ok_or_else(|| invalid(AwsError::invalid_model()))?;
+    if matches!(
+        target,
+        Target::Catalog {
+            via_profile: true,
+            ..
+        }
+    ) {
+        let authorization = headers.get("authorization");
+        let region = credential_region(authorization.as_deref());
+        if let (Some(prefix), Some(region)) = (models::profile_prefix(model_id), region) {
+            if !models::profile_serves_region(prefix, region) {
+                return Err(invalid(AwsError::invalid_model()));
+            }
+        }
+    }
     models::check_invocable(model_id, &target).map_err(|e| {
         let label = if e.status == 404 {
             outcome::NOT_FOUND
@@ -148,14 +170,14 @@ pub fn parse(
     match api {
         Api::Converse => {
             let model_id = path_model.unwrap_or_default();
-            let target = resolve_model(state, model_id)?;
+            let target = resolve_model(state, model_id, headers)?;
             let conv = request::parse_converse(body).map_err(invalid)?;
             check_additional_fields(&target, body).map_err(invalid)?;
             Ok((model_id.to_string(), target, conv, false))
         }
         Api::Invoke => {
             let model_id = path_model.unwrap_or_default();
-            let target = resolve_model(state, model_id)?;
+            let target = resolve_model(state, model_id, headers)?;
             if target.is_nova_text() {
                 // Nova's native body is Converse's (binary data as base64 strings).
                 let conv = request::parse_converse(body).map_err(invalid)?;
@@ -169,7 +191,7 @@ pub fn parse(
             }
             if !target.is_anthropic() {
                 return Err(invalid(AwsError::validation(format!(
-                    "The emulator implements InvokeModel for Anthropic, Amazon Nova, Amazon Titan Text, Meta Llama, Mistral text-completion and OpenAI gpt-oss models only; use Converse for {model_id}."
+                    "The emulator implements InvokeModel for Anthropic, Amazon Nova, Amazon Titan Text, Meta Llama, Mistral text-completion, OpenAI gpt-oss and DeepSeek-R1 models only; use Converse for {model_id}."
                 ))));
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
@@ -180,7 +202,7 @@ pub fn parse(
         Api::Messages => {
             let req = request::parse_anthropic_as(body, Dialect::Messages).map_err(invalid)?;
             let model_id = req.model.clone().unwrap_or_default();
-            let target = resolve_model(state, &model_id)?;
+            let target = resolve_model(state, &model_id, headers)?;
             if !target.is_anthropic() {
                 return Err(invalid(AwsError::invalid_model()));
             }

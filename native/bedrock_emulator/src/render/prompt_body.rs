@@ -14,8 +14,12 @@
 //!   `<reasoning>` tags): `{"id", "object": "chat.completion", "created", "model", "choices":
 //!   [{"index", "message": {"role", "content"}, "finish_reason"}], "usage"}`; a stream sends
 //!   `chat.completion.chunk` objects, `choices[0].delta.content` (what langchain-aws reads).
+//! - DeepSeek-R1 (AWS's model-parameters-deepseek page): `{"choices": [{"text",
+//!   "stop_reason"}]}`, `stop_reason` `stop` or `length` (the page's values); a stream sends the
+//!   same object per chunk (what langchain-aws reads: `choices[0].text`, and the end at a
+//!   `stop_reason` of `stop` / `length`).
 //!
-//! The stop reason is `stop` / `length` (Llama, Mistral, OpenAI: the values Bedrock clients
+//! The stop reason is `stop` / `length` (Llama, Mistral, OpenAI, DeepSeek: the values Bedrock clients
 //! map, e.g. langchain4j's BedrockLlamaChatModelResponse and BedrockMistralAiChatModelResponse)
 //! or `FINISH` / `LENGTH` (Titan, as clients' fixtures of real replies show it; a stop
 //! sequence is reported as FINISH too), null until the last chunk, which also carries
@@ -56,6 +60,7 @@ fn body(kind: PromptBody, text: &str, prompt: Option<u64>, generated: u64, stop:
         PromptBody::OpenAiChat => json!({
             "choices": [{"index": 0, "delta": {"content": text}, "finish_reason": stop}],
         }),
+        PromptBody::DeepSeek => json!({"choices": [{"text": text, "stop_reason": stop}]}),
     }
 }
 

@@ -21,6 +21,12 @@
 //!   `temperature`, `top_p`; other OpenAI fields are accepted and ignored. Only `messages`
 //!   (required, an array) is checked, in the same words (Bedrock's texts for this body are not
 //!   documented).
+//! - DeepSeek-R1 (.../model-parameters-deepseek.html, "DeepSeek Request and Response"):
+//!   `{"prompt", "temperature", "top_p", "max_tokens", "stop"}`; the page's bounds: `temperature`
+//!   and `top_p` at most 1, `max_tokens` 1 to 32,768, `stop` at most 10 items. It gives no
+//!   default `max_tokens`: the emulator takes the page's maximum. The words of Bedrock's
+//!   answers to a value out of those bounds are not documented: the emulator uses the same
+//!   JSON-schema form as for Llama's `temperature`.
 //!
 //! Checks, in the JSON-schema words Bedrock uses for native bodies ("Malformed input request:
 //! #: extraneous key [max_tokens] is not permitted, ..." is what Llama callers sending an
@@ -62,6 +68,13 @@ fn keys(kind: PromptBody) -> &'static [(&'static str, &'static str)] {
             ("textGenerationConfig", "JSONObject"),
         ],
         PromptBody::OpenAiChat => &[("messages", "JSONArray")],
+        PromptBody::DeepSeek => &[
+            ("prompt", "String"),
+            ("temperature", "Number"),
+            ("top_p", "Number"),
+            ("max_tokens", "Integer"),
+            ("stop", "JSONArray"),
+        ],
     }
 }
 
@@ -122,6 +135,10 @@ pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
     let (max_key, default_max) = match kind {
         PromptBody::Llama => ("max_gen_len", 512),
         PromptBody::MistralText { default_max_tokens } => ("max_tokens", default_max_tokens),
+        PromptBody::DeepSeek => {
+            check_deepseek_bounds(&root)?;
+            ("max_tokens", DEEPSEEK_MAX_TOKENS)
+        }
         PromptBody::TitanText => return parse_titan(&root),
         PromptBody::OpenAiChat => unreachable!("parsed above"),
     };
@@ -156,6 +173,40 @@ pub fn parse(body: &[u8], kind: PromptBody) -> Result<Conversation, AwsError> {
         "inferenceConfig": config,
     });
     parse_converse(converse.to_string().as_bytes())
+}
+
+/// DeepSeek-R1's `max_tokens` maximum (AWS's model-parameters-deepseek page).
+const DEEPSEEK_MAX_TOKENS: i64 = 32_768;
+
+/// The bounds AWS's model-parameters-deepseek page gives R1's request fields.
+fn check_deepseek_bounds(root: &Map<String, Value>) -> Result<(), AwsError> {
+    for key in ["temperature", "top_p"] {
+        if let Some(v) = root.get(key).and_then(Value::as_f64) {
+            if v > 1.0 {
+                return Err(malformed(format!("#/{key}: {v} is not less or equal to 1")));
+            }
+        }
+    }
+    if let Some(m) = root.get("max_tokens").and_then(Value::as_i64) {
+        if m < 1 {
+            return Err(malformed(format!(
+                "#/max_tokens: {m} is not greater or equal to 1"
+            )));
+        }
+        if m > DEEPSEEK_MAX_TOKENS {
+            return Err(malformed(format!(
+                "#/max_tokens: {m} is not less or equal to {DEEPSEEK_MAX_TOKENS}"
+            )));
+        }
+    }
+    if let Some(n) = root.get("stop").and_then(Value::as_array).map(Vec::len) {
+        if n > 10 {
+            return Err(malformed(format!(
+                "#/stop: expected maximum item count: 10, found: {n}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The text of an OpenAI message's `content`: a string or text parts.
@@ -337,5 +388,37 @@ mod tests {
             msg(r#"{"prompt": "Hi", "temperature": 1.5}"#, PromptBody::Llama)
                 .contains("#/temperature: 1.5 is not less or equal to 1")
         );
+        let deepseek = PromptBody::DeepSeek;
+        assert!(msg(r#"{"prompt": "Hi", "top_p": 1.5}"#, deepseek)
+            .contains("#/top_p: 1.5 is not less or equal to 1"));
+        assert!(msg(r#"{"prompt": "Hi", "max_tokens": 0}"#, deepseek)
+            .contains("#/max_tokens: 0 is not greater or equal to 1"));
+        assert!(msg(r#"{"prompt": "Hi", "max_tokens": 32769}"#, deepseek)
+            .contains("#/max_tokens: 32769 is not less or equal to 32768"));
+        let stops = format!(r#"{{"prompt": "Hi", "stop": {:?}}}"#, vec!["x"; 11]);
+        assert!(
+            msg(&stops, deepseek).contains("#/stop: expected maximum item count: 10, found: 11")
+        );
+        assert!(msg(r#"{"prompt": "Hi", "top_k": 5}"#, deepseek)
+            .contains("#: extraneous key [top_k] is not permitted"));
+        assert!(
+            msg(r#"{"max_tokens": 5}"#, deepseek).contains("#: required key [prompt] not found")
+        );
+    }
+
+    #[test]
+    fn a_deepseek_body_is_one_user_turn() {
+        let conv = parse(
+            br#"{"prompt": "<|begin_of_sentence|><|User|>Hi<|Assistant|><think>\n", "max_tokens": 40, "stop": ["<|User|>"], "temperature": 0.6}"#,
+            PromptBody::DeepSeek,
+        )
+        .unwrap();
+        assert!(conv.last_user_text().contains("Hi"));
+        assert_eq!(
+            (conv.max_tokens, conv.stop_sequences.len(), conv.temperature),
+            (40, 1, Some(0.6))
+        );
+        let conv = parse(br#"{"prompt": "Hi"}"#, PromptBody::DeepSeek).unwrap();
+        assert_eq!(conv.max_tokens, 32_768);
     }
 }

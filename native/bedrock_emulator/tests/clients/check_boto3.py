@@ -61,6 +61,20 @@ def main():
                                                      inferenceConfig={"temperature": 0.5, "topP": 0.9}))
         check(msg == "`temperature` and `top_p` cannot both be specified for this model. Please use only one.",
               "temperature + top_p: " + msg)
+        # A geographic profile from a region outside its geography names no model there
+        # (github.com/anomalyco/opencode/issues/16747); from a region of its own it is served.
+        sonnet46 = "anthropic.claude-sonnet-4-6"
+        status, code, msg = error(lambda: c.converse(modelId="eu." + sonnet46, messages=msgs))
+        check((status, code, msg) == (400, "ValidationException", "The provided model identifier is invalid."),
+              "eu. profile from us-east-1: " + msg)
+        eu = boto3.client("bedrock-runtime", region_name="eu-central-1", endpoint_url=emu.url, config=NO_RETRY,
+                          aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+        check(eu.converse(modelId="eu." + sonnet46, messages=msgs)["output"]["message"]["content"][0]["text"],
+              "eu. profile from eu-central-1")
+        status, code, msg = error(lambda: eu.converse(modelId="us." + sonnet46, messages=msgs))
+        check((status, msg) == (400, "The provided model identifier is invalid."), "us. profile from eu-central-1")
+        check(eu.converse(modelId="global." + sonnet46, messages=msgs)["output"]["message"]["content"],
+              "global. profile from eu-central-1")
         bad_body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "foo": 1,
                                "messages": [{"role": "user", "content": "hi"}]})
         status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=bad_body))

@@ -128,6 +128,17 @@ def main():
               and "".join(c.text for c in chunks) == ANSWER and usage and usage[-1]["output_tokens"] == u["output_tokens"],
               "ChatBedrock on gpt-oss-120b: invoke and stream (chat completion objects)")
 
+        # DeepSeek-R1 through InvokeModel (its us. profile): the text-completion body and
+        # `choices[{text, stop_reason}]` reply of AWS's model-parameters-deepseek page.
+        r1 = ChatBedrock(model_id="us.deepseek.r1-v1:0", client=rt, region_name="us-east-1",
+                         model_kwargs={"max_tokens": 200})
+        r = r1.invoke(ask)
+        chunks = list(r1.stream(ask))
+        usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+        check(r.text == ANSWER and r.usage_metadata["output_tokens"] == u["output_tokens"]
+              and "".join(c.text for c in chunks) == ANSWER and usage and usage[-1]["output_tokens"] == u["output_tokens"],
+              "ChatBedrock on DeepSeek-R1: invoke and stream")
+
         thinking_and_stops(emu, rt, ask, u)
 
         emu.admin("faults", "error=ThrottlingException")

@@ -717,3 +717,13 @@ fn greek_question_mark() {
         &["We met Tom; Anna came later.", "Fine."],
     );
 }
+
+#[test]
+fn abbreviations_chiefly_of_their_own_language() {
+    // `ul.` (Polish `ulica`) is ten times as common in Polish as the acronym `UL` is in
+    // English, so the data build keeps it: a street name follows.
+    check(
+        "Sklep jest przy ul. Polnej od rana. Zapraszamy.",
+        &["Sklep jest przy ul. Polnej od rana.", "Zapraszamy."],
+    );
+}

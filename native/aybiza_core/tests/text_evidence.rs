@@ -727,3 +727,14 @@ fn abbreviations_chiefly_of_their_own_language() {
         &["Sklep jest przy ul. Polnej od rana.", "Zapraszamy."],
     );
 }
+
+#[test]
+fn first_units_give_the_stream_its_language() {
+    // `Vzal 5 tis` has no evidence of its own; the first sentence (`ř`, `č`: letters English
+    // does not write) makes the stream Czech, so `tis. a` continues as in other languages
+    // (in English text `a` after a short word may start an informal sentence).
+    check(
+        "Přišel včera. Vzal 5 tis. a odešel.",
+        &["Přišel včera.", "Vzal 5 tis. a odešel."],
+    );
+}

@@ -846,6 +846,11 @@ impl Segmenter {
 
     /// Releases `buf[start..end]` as a finished sentence and starts a new one at `end`.
     fn emit_unit(&mut self, end: usize) {
+        // Until the stream has a language verdict, each unit's words give one (a first
+        // Polish sentence makes `5 tys. dolarów` at the start of the next one Polish).
+        if self.english_text.get() == 0 && end > self.start {
+            self.english_text(&self.buf, end.min(self.buf.len()));
+        }
         self.emit_piece(end);
         self.start = end;
         self.pos = self.pos.max(end);
@@ -2237,7 +2242,8 @@ fn greek_before(buf: &str, start: usize, i: usize) -> bool {
 }
 
 /// A `;` after a Greek word, or U+037E, is Greek's question mark (Unicode: U+037E GREEK
-/// QUESTION MARK, canonically equivalent to `;`). It ends the sentence when a capital
+/// QUESTION MARK, canonically equivalent to `;`; Greek ends questions with it:
+/// https://en.m.wiktionary.org/wiki/Appendix:Greek_punctuation, "Ερωτηματικό"). It ends the sentence when a capital
 /// (Greek after `;`, any after U+037E) follows, after closing quotes and spaces; elsewhere
 /// `;` stays a clause mark (`Bring bread; Greek yogurt`, `Τι; είπε`).
 fn decide_greek_question(buf: &str, start: usize, i: usize, c0: char, eof: bool) -> Decision {

@@ -1837,6 +1837,7 @@ impl Segmenter {
     /// unit's last 512 bytes (`the`, `which` against `der`, `les`, `che`) decide, else the
     /// verdict of the last unit that had any, else yes (the library speaks English first).
     /// Remembered per stream; a repeated decision sees the same text, so it changes nothing.
+    #[inline(never)]
     fn english_text(&self, buf: &str, end: usize) -> bool {
         let mut lo = end.saturating_sub(512).max(self.start);
         while !buf.is_char_boundary(lo) {
@@ -2246,6 +2247,8 @@ fn greek_before(buf: &str, start: usize, i: usize) -> bool {
 /// https://en.m.wiktionary.org/wiki/Appendix:Greek_punctuation, "Ερωτηματικό"). It ends the sentence when a capital
 /// (Greek after `;`, any after U+037E) follows, after closing quotes and spaces; elsewhere
 /// `;` stays a clause mark (`Bring bread; Greek yogurt`, `Τι; είπε`).
+#[cold]
+#[inline(never)]
 fn decide_greek_question(buf: &str, start: usize, i: usize, c0: char, eof: bool) -> Decision {
     let mut k = i + c0.len_utf8();
     if c0 == ';' && !greek_before(buf, start, i) {

@@ -16,7 +16,8 @@ Sources (each row of the output names its source):
 * stop-words 2025.11.4 (BSD-3-Clause): function words, capitalized, as sentence-start evidence.
 * wordfreq 3.1.1 (Apache-2.0; its data CC BY-SA 4.0): only as a filter, never copied: an
   abbreviation without an internal period that is a common word (Zipf >= 3.3) in one of the 14
-  languages that does not list it is left out, since the segmenter has one table for every language.
+  languages that does not list it is left out, since the segmenter has one table for every language,
+  unless it is ten times as frequent in a language that lists it (Polish `ul`).
 No abbreviation list for Turkish, Chinese or Japanese was found in these packages.
 """
 import importlib, os, sys
@@ -35,14 +36,33 @@ STOP = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": 
         "ar": "arabic", "hi": "hindi"}
 RANK = {"W": 0, "O": 1, "P": 2}
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "text", "data")
+FUNCTION_WORDS = {l: {w.lower() for w in get_stop_words(n)} for l, n in STOP.items()}
+with open(os.path.join(OUT, "english_common_short.tsv")) as _f:
+    COMMON_ENGLISH = {l.strip() for l in _f if l.strip() and not l.startswith("#")}
 
 
 def common_word(w, own):
     """Whether `w` is a common word of a language other than those listing it as an
-    abbreviation (in its own languages the abbreviation itself is frequent: `Dr.`, `bzw.`).
+    abbreviation (in its own languages the abbreviation itself is frequent: `Dr.`, `bzw.`),
+    unless it is at least ten times (1 Zipf) as frequent in one of its own languages as in
+    any other: then it is chiefly that language's abbreviation and the other languages' uses
+    are rare or an acronym (wordfreq folds case: Polish `ul.` 5.0 against English `UL` 3.5).
     Chinese and Japanese need extra tokenizers and have no Latin or Cyrillic words."""
-    return any(wordfreq.zipf_frequency(w, l) >= 3.3 for l in LANGS
-               if l not in ("zh", "ja") and l not in own)
+    others = [wordfreq.zipf_frequency(w, l) for l in LANGS
+              if l not in ("zh", "ja") and l not in own]
+    if not any(z >= 3.3 for z in others):
+        return False
+    # The exception needs a token that is no word elsewhere: not common in another language
+    # (Zipf < 4), not another language's function word (stop-words' English list is left
+    # out: it holds abbreviations such as `np`), not a common English word (`ill`; SCOWL's
+    # list, data/english_common_short.tsv). Its own lists may hold prepositions (Italian
+    # `fra`, Spanish `tras`): they rarely end a sentence, so reading them so costs little.
+    if max(others) >= 4.0 or w in COMMON_ENGLISH:
+        return True
+    if any(w in FUNCTION_WORDS[l] for l in FUNCTION_WORDS if l not in own and l != "en"):
+        return True
+    mine = max(wordfreq.zipf_frequency(w, l) for l in own)
+    return mine < max(others) + 1.0
 
 
 def clean(a):

@@ -670,3 +670,71 @@ fn two_word_titles_before_a_question_mark() {
         &["Did you ask Anna Berg?", "she knows."],
     );
 }
+
+#[test]
+fn dotted_abbreviations_before_lower_case_in_any_language() {
+    // Norwegian, no abbreviation data: `m.fl.` is letters cut short on both sides.
+    check(
+        "Vi så elg, rev m.fl. dyr i skogen. Det var kaldt.",
+        &["Vi så elg, rev m.fl. dyr i skogen.", "Det var kaldt."],
+    );
+    // The rule asks for lower case: a capital after it starts a sentence.
+    check(
+        "Vi så elg, rev m.fl. Det var kaldt.",
+        &["Vi så elg, rev m.fl.", "Det var kaldt."],
+    );
+}
+
+#[test]
+fn short_consonant_final_words_beyond_ascii() {
+    // Czech `tzv.` is ASCII; `srv.` and Serbian `стр.` show the wider letters.
+    check(
+        "Viz také obr. a tab. níže. Jinak nic.",
+        &["Viz také obr. a tab. níže.", "Jinak nic."],
+    );
+    check(
+        "Видите ли ту књигу, стр. пет и шест. Добро.",
+        &["Видите ли ту књигу, стр. пет и шест.", "Добро."],
+    );
+    // Turkish `ı` is a vowel: a word ending in it before a number ends the sentence.
+    check(
+        "Bir yazı. 750 lira verdik.",
+        &["Bir yazı.", "750 lira verdik."],
+    );
+}
+
+#[test]
+fn greek_question_mark() {
+    check("Πού είσαι; Έρχομαι.", &["Πού είσαι;", "Έρχομαι."]);
+    check(
+        "Τι ώρα είναι\u{37E} Δεν ξέρω.",
+        &["Τι ώρα είναι\u{37E}", "Δεν ξέρω."],
+    );
+    // Lower case after it, or a `;` in text of another script, is a clause mark.
+    check("Τι; είπε ο Νίκος.", &["Τι; είπε ο Νίκος."]);
+    check(
+        "We met Tom; Anna came later. Fine.",
+        &["We met Tom; Anna came later.", "Fine."],
+    );
+}
+
+#[test]
+fn abbreviations_chiefly_of_their_own_language() {
+    // `ul.` (Polish `ulica`) is ten times as common in Polish as the acronym `UL` is in
+    // English, so the data build keeps it: a street name follows.
+    check(
+        "Sklep jest przy ul. Polnej od rana. Zapraszamy.",
+        &["Sklep jest przy ul. Polnej od rana.", "Zapraszamy."],
+    );
+}
+
+#[test]
+fn first_units_give_the_stream_its_language() {
+    // `Vzal 5 tis` has no evidence of its own; the first sentence (`ř`, `č`: letters English
+    // does not write) makes the stream Czech, so `tis. a` continues as in other languages
+    // (in English text `a` after a short word may start an informal sentence).
+    check(
+        "Přišel včera. Vzal 5 tis. a odešel.",
+        &["Přišel včera.", "Vzal 5 tis. a odešel."],
+    );
+}

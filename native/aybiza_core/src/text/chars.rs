@@ -47,7 +47,11 @@ pub(crate) fn is_script_terminal(c: char) -> bool {
 /// Any character that may start an end-of-sentence run.
 #[inline]
 pub(crate) fn is_terminal(c: char) -> bool {
-    is_ascii_terminal(c) || c == '．' || is_ellipsis_char(c) || is_script_terminal(c)
+    is_ascii_terminal(c)
+        || c == '．'
+        || is_ellipsis_char(c)
+        || is_script_terminal(c)
+        || c == '\u{37E}' // Greek question mark: decided by the segmenter
 }
 
 /// Characters that may close a sentence after its end mark: quotes, brackets, and markdown

@@ -137,6 +137,10 @@ fn build_tables() -> Tables {
             .map(|r| r[1].as_bytes())
             .collect(),
         foreign_function_words: {
+            let common_short: HashSet<&str> = ENGLISH_COMMON_SHORT_TSV
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+                .collect();
             let english: HashSet<&str> = rows(STARTERS_TSV)
                 .filter(|r| r.len() >= 2 && r[0] == "en")
                 .map(|r| r[1])
@@ -145,6 +149,9 @@ fn build_tables() -> Tables {
             rows(STARTERS_TSV)
                 .filter(|r| r.len() >= 2 && r[0] != "en" && r[1].chars().nth(1).is_some())
                 .filter(|r| r[1].len() <= MAX_KEY && !english.contains(r[1]))
+                // A common English word (`met`, `war`, `die`) is no evidence of another
+                // language: short English texts use them (`The nun met Archbp. Collins`).
+                .filter(|r| !common_short.contains(r[1]))
                 .map(|r| r[1].as_bytes())
                 .collect()
         },
@@ -289,9 +296,14 @@ pub(crate) fn is_common_short_english(word: &str) -> bool {
 }
 
 /// Which language `word` is evidence of: 1 for an English function word (`the`, `which`),
-/// -1 for a function word of another of the 14 languages that is no English one (`der`,
-/// `les`, `che`), 0 otherwise.
+/// -1 for a function word of another of the 14 languages that is no English one nor a
+/// common English word (`der`, `les`, `che`; not `met`, `war`), or for a word with a letter
+/// English does not write (another script, or Latin beyond Latin-1: `např`, `напр`, `τι`;
+/// `café` and `José` are no evidence), 0 otherwise.
 pub(crate) fn language_evidence(word: &str) -> i32 {
+    if !word.is_ascii() && word.chars().any(|c| c.is_alphabetic() && c > '\u{FF}') {
+        return -1;
+    }
     let mut buf = [0u8; MAX_KEY];
     let Some(w) = lower(word, &mut buf) else {
         return 0;
@@ -438,5 +450,24 @@ mod tests {
         assert_eq!(language_evidence("der"), -1);
         assert_eq!(language_evidence("les"), -1);
         assert_eq!(language_evidence("Harlow"), 0);
+    }
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::language_evidence;
+
+    #[test]
+    fn evidence_of_language() {
+        assert_eq!(language_evidence("the"), 1);
+        assert_eq!(language_evidence("der"), -1);
+        // Common English words that are another language's function words: no evidence.
+        assert_eq!(language_evidence("met"), 0);
+        assert_eq!(language_evidence("war"), 0);
+        // Letters English does not write; Latin-1 ones (`café`) are no evidence.
+        assert_eq!(language_evidence("např"), -1);
+        assert_eq!(language_evidence("напр"), -1);
+        assert_eq!(language_evidence("είσαι"), -1);
+        assert_eq!(language_evidence("café"), 0);
     }
 }

@@ -646,7 +646,7 @@ impl Segmenter {
                 }
                 continue;
             }
-            if is_terminal(c) {
+            if is_terminal(c) || (c == ';' && greek_before(&self.buf, self.start, self.pos)) {
                 match self.decide(c, eof) {
                     Decision::NeedMore => {
                         if !eof {
@@ -846,6 +846,11 @@ impl Segmenter {
 
     /// Releases `buf[start..end]` as a finished sentence and starts a new one at `end`.
     fn emit_unit(&mut self, end: usize) {
+        // Until the stream has a language verdict, each unit's words give one (a first
+        // Polish sentence makes `5 tys. dolarów` at the start of the next one Polish).
+        if self.english_text.get() == 0 && end > self.start {
+            self.english_text(&self.buf, end.min(self.buf.len()));
+        }
         self.emit_piece(end);
         self.start = end;
         self.pos = self.pos.max(end);
@@ -1158,6 +1163,9 @@ impl Segmenter {
     fn decide(&self, c0: char, eof: bool) -> Decision {
         let buf = self.buf.as_str();
         let i = self.pos;
+        if matches!(c0, ';' | GREEK_QUESTION) {
+            return decide_greek_question(buf, self.start, i, c0, eof);
+        }
         // 1. The run of end marks and closers, including spaced ellipses (`. . .`).
         let mut k = i;
         let mut periods = 0usize;
@@ -1586,6 +1594,10 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                // `f.eks. den`, `t.ex. en`: a dotted abbreviation before lower case.
+                if left == Left::Regular && f.is_lowercase() && is_dotted_abbreviation(w) {
+                    return Decision::Continue(k);
+                }
                 // A short lower-case word before lower case (`temp. of`) or, in English, a
                 // digit (`no. 12`) is read as an abbreviation unless the next word is one that
                 // starts informal sentences (`no. i got`, `bf. a bar`).
@@ -1825,6 +1837,7 @@ impl Segmenter {
     /// unit's last 512 bytes (`the`, `which` against `der`, `les`, `che`) decide, else the
     /// verdict of the last unit that had any, else yes (the library speaks English first).
     /// Remembered per stream; a repeated decision sees the same text, so it changes nothing.
+    #[inline(never)]
     fn english_text(&self, buf: &str, end: usize) -> bool {
         let mut lo = end.saturating_sub(512).max(self.start);
         while !buf.is_char_boundary(lo) {
@@ -2216,23 +2229,86 @@ fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The Greek question mark (U+037E); Greek text also writes it as the ASCII `;`.
+const GREEK_QUESTION: char = '\u{37E}';
+
+fn is_greek(c: char) -> bool {
+    ('\u{370}'..='\u{3FF}').contains(&c) || ('\u{1F00}'..='\u{1FFF}').contains(&c)
+}
+
+/// Whether the word right before `i` ends in a Greek letter: then a `;` after it may be
+/// the Greek question mark (cheap: only the last character is read).
+fn greek_before(buf: &str, start: usize, i: usize) -> bool {
+    buf[start..i].chars().next_back().is_some_and(is_greek)
+}
+
+/// A `;` after a Greek word, or U+037E, is Greek's question mark (Unicode: U+037E GREEK
+/// QUESTION MARK, canonically equivalent to `;`; Greek ends questions with it:
+/// https://en.m.wiktionary.org/wiki/Appendix:Greek_punctuation, "Ερωτηματικό"). It ends the sentence when a capital
+/// (Greek after `;`, any after U+037E) follows, after closing quotes and spaces; elsewhere
+/// `;` stays a clause mark (`Bring bread; Greek yogurt`, `Τι; είπε`).
+#[cold]
+#[inline(never)]
+fn decide_greek_question(buf: &str, start: usize, i: usize, c0: char, eof: bool) -> Decision {
+    let mut k = i + c0.len_utf8();
+    if c0 == ';' && !greek_before(buf, start, i) {
+        return Decision::Continue(k);
+    }
+    while let Some(c) = char_at(buf, k).filter(|&c| is_closer(c)) {
+        k += c.len_utf8();
+    }
+    let mut m = k;
+    while let Some(c) = char_at(buf, m).filter(|&c| c == ' ' || c == '\u{a0}') {
+        m += c.len_utf8();
+    }
+    let Some(f) = char_at(buf, m) else {
+        return if eof {
+            Decision::Boundary(k)
+        } else {
+            Decision::NeedMore
+        };
+    };
+    let capital = f.is_uppercase() && (c0 == GREEK_QUESTION || is_greek(f));
+    if m > k && capital {
+        Decision::Boundary(k)
+    } else {
+        Decision::Continue(i + c0.len_utf8())
+    }
+}
+
 /// A lower-case word of 2-4 ASCII letters (`temp`, `var`, `no`, `min`).
 fn is_short_lower(word: &str) -> bool {
     (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase())
 }
 
-/// A lower-case Latin or Cyrillic word of 2-4 letters ending in a consonant (`рис`, `tys`):
-/// the shape of a word cut short.
+/// A lower-case Latin, Cyrillic or Greek word of 2-4 letters ending in a consonant (`рис`,
+/// `tys`, `např`, `βλ`): the shape of a word cut short. Greek words end in `ς` and `ν`
+/// by grammar, so those do not count.
 fn is_short_lower_consonant_final(word: &str) -> bool {
     let n = word.chars().count();
     (2..=4).contains(&n)
         && word.chars().all(|c| {
-            c.is_lowercase() && (c.is_ascii_alphabetic() || ('\u{400}'..='\u{4FF}').contains(&c))
+            c.is_lowercase()
+                && (c.is_ascii_alphabetic()
+                    || ('\u{C0}'..='\u{24F}').contains(&c)
+                    || ('\u{400}'..='\u{4FF}').contains(&c)
+                    || ('\u{3AC}'..='\u{3CE}').contains(&c))
         })
+        && word.chars().next_back().is_some_and(|c| {
+            !"aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęěůőűăāēīōūıаеёиоуыэюяьіїєαεηιουωάέήίόύώϊϋΐΰςν"
+                .contains(c)
+        })
+}
+
+/// A token of letters with internal periods whose parts are short (`f.eks`, `bl.a`, `t.ex`,
+/// `z.B`, `t.j`): letters cut short on both sides of a period, an abbreviation in any
+/// language when lower case follows.
+fn is_dotted_abbreviation(word: &str) -> bool {
+    word.contains('.')
+        && word.len() <= 16
         && word
-            .chars()
-            .next_back()
-            .is_some_and(|c| !"aeiouyаеёиоуыэюяь".contains(c))
+            .split('.')
+            .all(|p| (1..=4).contains(&p.chars().count()) && p.chars().all(char::is_alphabetic))
 }
 
 /// Whether the number at `m` is followed by a month name (`5 июля`, `1 października`): a date.

@@ -153,6 +153,15 @@ fn main() {
         .position(|a| a == "--ud")
         .and_then(|i| args.get(i + 1).cloned())
         .unwrap_or_else(|| format!("{root}/../../../shared/benchmarks/ud_cases.json"));
+    // `--write-corpus PATH`: the 1 MB call-centre corpus `bin/bench` writes, for bench/segmenter.exs.
+    if let Some(path) = args
+        .iter()
+        .position(|a| a == "--write-corpus")
+        .and_then(|i| args.get(i + 1))
+    {
+        std::fs::write(path, call_centre::build(1_000_000)).expect("writable corpus path");
+        return;
+    }
     aybiza_core::text::segmenter::warm_up();
     let mut sets: Vec<(&str, Vec<String>)> = vec![
         ("ud", load_json_texts(&ud)),

@@ -82,8 +82,8 @@ fn cuts(text: &str, how: &str) -> Vec<(usize, usize)> {
 }
 
 const CHUNKINGS: [&str; 11] = [
-    "whole", "bytes1", "chars1", "r1to8", "r1to8str", "r2to8a", "r2to8b", "r9to40", "b16",
-    "words", "into",
+    "whole", "bytes1", "chars1", "r1to8", "r1to8str", "r2to8a", "r2to8b", "r9to40", "b16", "words",
+    "into",
 ];
 
 /// Segments `texts` (each its own stream) with `opts` cut as `how`; returns the hash line.

@@ -54,15 +54,19 @@ defmodule SegBench do
 
   # Text.push_many/2 on batches of `size` consecutive deltas (a receiver draining its mailbox
   # several deltas at a time); returns the number of sentences.
-  def push_batched(text, cuts, size) do
+  # With `push` = `&Text.push_many/2`; `&SegBench.no_push/2` measures the loop alone (cutting
+  # the deltas, building and reversing the batches), the part no segmenter API can remove.
+  def push_batched(text, cuts, size, push \\ &Text.push_many/2) do
     seg = Text.new_segmenter()
-    batched(seg, text, cuts, 0, size, [], 0, 0) + length(Text.finish(seg))
+    batched(seg, text, cuts, 0, size, [], 0, 0, push) + length(Text.finish(seg))
   end
 
-  defp batched(seg, _text, <<>>, _at, _size, acc, _k, n),
-    do: n + length(Text.push_many(seg, :lists.reverse(acc)))
+  def no_push(_seg, _deltas), do: []
 
-  defp batched(seg, text, cuts, at, size, acc, size, n),
+  defp batched(seg, _text, <<>>, _at, _size, acc, _k, n, push),
+    do: n + length(push.(seg, :lists.reverse(acc)))
+
+  defp batched(seg, text, cuts, at, size, acc, size, n, push),
     do:
       batched(
         seg,
@@ -72,11 +76,23 @@ defmodule SegBench do
         size,
         [],
         0,
-        n + length(Text.push_many(seg, :lists.reverse(acc)))
+        n + length(push.(seg, :lists.reverse(acc))),
+        push
       )
 
-  defp batched(seg, text, <<k, rest::binary>>, at, size, acc, count, n),
-    do: batched(seg, text, rest, at + k, size, [binary_part(text, at, k) | acc], count + 1, n)
+  defp batched(seg, text, <<k, rest::binary>>, at, size, acc, count, n, push),
+    do:
+      batched(
+        seg,
+        text,
+        rest,
+        at + k,
+        size,
+        [binary_part(text, at, k) | acc],
+        count + 1,
+        n,
+        push
+      )
 
   # The baseline: append the delta, re-split the whole buffer, count the new sentences.
   def regex_all(text, cuts, re), do: regex(text, cuts, re, 0, "", 0)
@@ -129,7 +145,7 @@ AybizaBench.row(
   kb <> ", #{byte_size(all_cuts)} deltas of 1-8 bytes (one NIF call each)"
 )
 
-for size <- [4, 16] do
+for size <- [4, 16, 64] do
   batched = SegBench.push_batched(corpus, all_cuts, size)
   mbs = timed.(byte_size(corpus), fn -> SegBench.push_batched(corpus, all_cuts, size) end, 3)
 
@@ -145,6 +161,22 @@ for size <- [4, 16] do
     IO.puts(:stderr, "segmenter.exs: push_many in #{size}s gave #{batched} sentences")
   end
 end
+
+# The batch loop without the NIF call: what the rows above pay in Elixir before any segmenting.
+mbs =
+  timed.(
+    byte_size(corpus),
+    fn -> SegBench.push_batched(corpus, all_cuts, 16, &SegBench.no_push/2) end,
+    3
+  )
+
+AybizaBench.row(
+  "segmenter",
+  "nif_deltas_batch16_loop_only",
+  mbs,
+  "MB/s",
+  kb <> ", the batch-16 loop with no segmenter call (binary_part, list, reverse)"
+)
 
 if streamed != whole_sentences do
   IO.puts(

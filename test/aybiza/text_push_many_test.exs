@@ -43,6 +43,39 @@ defmodule Aybiza.TextPushManyTest do
     end
   end
 
+  test "invalid and incomplete UTF-8 across deltas and batches: the same as push/2 of each" do
+    # Cut inside a character at a batch end, a truncated sequence followed by ASCII, a stray
+    # continuation byte, an invalid lead byte: push_many joins a batch's bytes before decoding.
+    deltas = [
+      "Fine. Caf",
+      <<0xC3>>,
+      <<0xA9>>,
+      " ok. A",
+      <<0xE2, 0x80>>,
+      "b. C",
+      <<0x80>>,
+      "d. E",
+      <<0xFF, 0xE2>>,
+      <<0x82>>,
+      <<0xAC>>,
+      " end. Last",
+      <<0xF0, 0x9F>>
+    ]
+
+    for size <- 1..length(deltas), opts <- [[], :voice] do
+      assert batched(deltas, size, opts) == one_by_one(deltas, opts)
+    end
+
+    assert one_by_one(deltas, []) == [
+             "Fine.",
+             "Café ok.",
+             "A\uFFFDb.",
+             "C\uFFFDd.",
+             "E\uFFFD€ end.",
+             "Last\uFFFD"
+           ]
+  end
+
   test "an empty batch releases nothing and keeps the held text" do
     seg = Text.new_segmenter()
     assert Text.push_many(seg, ["Hello there. Then mo"]) == ["Hello there."]

@@ -246,22 +246,31 @@ fn segmenter_push_dirty(segmenter: ResourceArc<SegmenterResource>, delta: Binary
 /// Largest batch `segmenter_push_many` takes on a normal scheduler (with the byte bound).
 const NORMAL_SCHEDULER_DELTAS: usize = 4096;
 
-/// The binaries of a proper list of binaries, or `badarg` (improper list, other element).
-/// The list is walked once up front so a bad element leaves the segmenter untouched.
-fn delta_list<'a>(deltas: Term<'a>) -> NifResult<(Vec<Binary<'a>>, usize)> {
-    let len = deltas.list_length().map_err(|_| Error::BadArg)?;
-    let mut out = Vec::with_capacity(len);
-    let mut bytes = 0usize;
-    for term in deltas.into_list_iterator()? {
-        let bin: Binary = term.decode()?;
-        bytes = bytes.saturating_add(bin.len());
-        out.push(bin);
+/// The bytes of a proper list of binaries, concatenated, or `badarg` (improper list, other
+/// element); `Ok(None)` as soon as they pass `max_bytes`, before copying the delta that passes
+/// it (the caller then goes to a dirty scheduler). The list is walked once up front, so a bad
+/// element leaves the segmenter untouched.
+fn joined_deltas(deltas: Term, max_bytes: usize) -> NifResult<Option<Vec<u8>>> {
+    // Room for a typical batch (tens of model tokens) without growing.
+    let mut out = Vec::with_capacity(512);
+    let mut rest = deltas;
+    while let Ok((head, tail)) = rest.list_get_cell() {
+        let bin: Binary = head.decode()?;
+        if out.len().saturating_add(bin.len()) > max_bytes {
+            return Ok(None);
+        }
+        out.extend_from_slice(bin.as_slice());
+        rest = tail;
     }
-    Ok((out, bytes))
+    // An improper tail (or not a list at all).
+    if !rest.is_empty_list() {
+        return Err(Error::BadArg);
+    }
+    Ok(Some(out))
 }
 
 /// Whether `list` has more than `n` cells (an improper tail or a non-list counts as not
-/// longer: `delta_list` refuses it). Walks at most `n + 1` cells.
+/// longer: `joined_deltas` refuses it). Walks at most `n + 1` cells.
 fn longer_than(list: Term, n: usize) -> bool {
     let mut rest = list;
     for _ in 0..=n {
@@ -273,17 +282,12 @@ fn longer_than(list: Term, n: usize) -> bool {
     true
 }
 
-fn push_each(s: &mut Segmenter, deltas: &[Binary]) -> Vec<String> {
-    let mut sentences = Vec::new();
-    for d in deltas {
-        s.push_bytes_into(d.as_slice(), &mut sentences);
-    }
-    sentences
-}
-
 /// Pushes a list of deltas in order with one call: the same sentences as one
-/// `segmenter_push` per delta, concatenated, without a NIF call per delta. `:dirty` as
-/// `segmenter_push` does when the batch is large (bytes or count) or the segmenter busy.
+/// `segmenter_push` per delta, concatenated, without a NIF call per delta. The deltas are
+/// joined and pushed as one: the segmenter releases the same sentences however the text is
+/// cut, and all of them return together, so one scan of the joined bytes gives exactly the
+/// concatenation (and skips the per-delta work). `:dirty` as `segmenter_push` does when the
+/// batch is large (bytes or count) or the segmenter busy.
 #[rustler::nif]
 fn segmenter_push_many<'a>(
     env: rustler::Env<'a>,
@@ -295,14 +299,15 @@ fn segmenter_push_many<'a>(
     if longer_than(deltas, NORMAL_SCHEDULER_DELTAS) {
         return Ok(atoms::dirty().encode(env));
     }
-    let (deltas, bytes) = delta_list(deltas)?;
-    if bytes <= NORMAL_SCHEDULER_BYTES
-        && deltas.iter().map(|d| periods(d.as_slice())).sum::<usize>() > NORMAL_SCHEDULER_PERIODS
-    {
+    let Some(bytes) = joined_deltas(deltas, NORMAL_SCHEDULER_BYTES)? else {
+        return Ok(atoms::dirty().encode(env));
+    };
+    // Many periods cost far more than their bytes (each looks back over its token).
+    if periods(&bytes) > NORMAL_SCHEDULER_PERIODS {
         return Ok(atoms::dirty().encode(env));
     }
     Ok(
-        match on_normal_scheduler(segmenter, bytes, |s| push_each(s, &deltas)) {
+        match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(&bytes)) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },
@@ -314,8 +319,8 @@ fn segmenter_push_many_dirty(
     segmenter: ResourceArc<SegmenterResource>,
     deltas: Term,
 ) -> NifResult<Vec<String>> {
-    let (deltas, _) = delta_list(deltas)?;
-    Ok(locked(&segmenter, |s| push_each(s, &deltas)))
+    let bytes = joined_deltas(deltas, usize::MAX)?.unwrap_or_default();
+    Ok(locked(&segmenter, |s| s.push_bytes(&bytes)))
 }
 
 /// Ends the stream on the normal scheduler, or `:dirty` (see `segmenter_push`).

@@ -42,6 +42,57 @@ const SKIP: [bool; 256] = {
     t
 };
 
+/// The number of leading bytes of `bytes` in [`SKIP`]: 16 bytes per step with SSE2 (every
+/// x86-64 has it), byte by byte elsewhere and for the tail.
+#[inline]
+fn skip_len(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    #[cfg(target_arch = "x86_64")]
+    {
+        while let Some(chunk) = bytes.get(n..n + 16) {
+            let stop = sse2_stops(chunk.try_into().unwrap_or(&[0; 16]));
+            if stop != 0 {
+                return n + stop.trailing_zeros() as usize;
+            }
+            n += 16;
+        }
+    }
+    while n < bytes.len() && SKIP[bytes[n] as usize] {
+        n += 1;
+    }
+    n
+}
+
+/// Bit `i` set when `chunk[i]` is not in [`SKIP`]: below `' '`, at or above `'~'` (and
+/// every non-ASCII byte), or one of `! , - . : ; ? ``.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn sse2_stops(chunk: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86-64 baseline; the load reads exactly the 16 bytes of
+    // `chunk` (unaligned load).
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let set = |b: u8| _mm_set1_epi8(b as i8);
+        // Signed compares: the bytes >= 0x80 are negative, hence below ' '.
+        let mut stop = _mm_or_si128(
+            _mm_cmplt_epi8(v, set(b' ')),
+            _mm_cmpgt_epi8(v, set(b'~' - 1)),
+        );
+        // `, - .` (0x2c..=0x2e) and `: ;` (0x3a..=0x3b) as ranges: `v - lo <= span` unsigned.
+        let in_range = |lo: u8, span: u8| {
+            let d = _mm_sub_epi8(v, set(lo));
+            _mm_cmpeq_epi8(_mm_min_epu8(d, set(span)), d)
+        };
+        stop = _mm_or_si128(stop, in_range(b',', 2));
+        stop = _mm_or_si128(stop, in_range(b':', 1));
+        for b in [b'!', b'?', b'`'] {
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, set(b)));
+        }
+        _mm_movemask_epi8(stop) as u32
+    }
+}
+
 /// What may be appended to the unscanned text without scanning it, because scanning it
 /// could release nothing (see [`Segmenter::try_defer`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -452,12 +503,32 @@ impl Segmenter {
         if lanes & self.defer_reject != 0 && !self.defer_word(lanes, n) {
             return false;
         }
-        // The word is ASCII (no `LANE_OTHER` byte).
-        let old = self.buf.len();
-        self.buf.push_str(utf8::ascii_str(&packed.to_le_bytes()));
-        self.buf.truncate(old + n);
+        self.append_word(packed, n);
         self.defer_below -= n;
         true
+    }
+
+    /// Appends the first `n` bytes of the ASCII word `packed` (little-endian; `n <= 8`) to
+    /// `buf` with one 8-byte store into its spare capacity: no length-dependent copy.
+    #[inline(always)]
+    fn append_word(&mut self, packed: u64, n: usize) {
+        debug_assert!(n <= 8 && packed.to_le_bytes().is_ascii());
+        let old = self.buf.len();
+        if self.buf.capacity() - old < 8 {
+            self.buf.reserve(8);
+        }
+        // SAFETY: the capacity is at least `old + 8`, so the 8-byte store stays inside the
+        // allocation (bytes past the new length are spare capacity, which may hold anything);
+        // the `n` bytes that become part of the string are ASCII (the caller rejected every
+        // `LANE_OTHER` byte), so the string stays valid UTF-8.
+        unsafe {
+            let v = self.buf.as_mut_vec();
+            v.as_mut_ptr()
+                .add(old)
+                .cast::<[u8; 8]>()
+                .write_unaligned(packed.to_le_bytes());
+            v.set_len(old + n);
+        }
     }
 
     /// Whether a word of class `lanes` (a delta of `n` bytes and copies of its last byte)
@@ -717,9 +788,7 @@ impl Segmenter {
             if !list {
                 // Words and spaces in one loop: one exit per rule-relevant byte rather than
                 // per word.
-                while n < run.len() && SKIP[run[n] as usize] {
-                    n += 1;
-                }
+                n += skip_len(&run[n..]);
                 break 'scan;
             }
             loop {
@@ -2839,6 +2908,23 @@ mod tests {
                     assert_eq!(a.finish(), b.finish(), "{text:?}");
                 }
             }
+        }
+    }
+
+    /// `skip_len` (16 bytes per step) against the table, for every byte value at every
+    /// position of a run, with and without a tail.
+    #[test]
+    fn skip_len_matches_the_table() {
+        let scalar = |b: &[u8]| b.iter().take_while(|&&x| SKIP[x as usize]).count();
+        for len in [0, 1, 15, 16, 17, 31, 32, 40] {
+            for at in 0..len {
+                for x in 0..=255u8 {
+                    let mut v = vec![b'a'; len];
+                    v[at] = x;
+                    assert_eq!(skip_len(&v), scalar(&v), "byte {x:#x} at {at} of {len}");
+                }
+            }
+            assert_eq!(skip_len(&vec![b' '; len]), len);
         }
     }
 

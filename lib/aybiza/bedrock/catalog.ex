@@ -161,7 +161,8 @@ defmodule Aybiza.Bedrock.Catalog do
         with {alias_name, real} <- alias, do: warn_alias_once(alias_name, real)
 
         with {base_model_id, eol, replacement} <- legacy,
-             do: warn_legacy_once(base_model_id, :legacy, %{eol_date: eol, replacement: replacement})
+             do:
+               warn_legacy_once(base_model_id, :legacy, %{eol_date: eol, replacement: replacement})
 
         apis
 

@@ -157,7 +157,7 @@ impl StreamState {
             // socket. A yield with nothing else to run polls the IO driver (a syscall), so a
             // paced stream, whose next chunk is never there yet, tries it only every
             // YIELD_RETRY-th held text once it missed.
-            if self.yield_misses % YIELD_RETRY == 0 {
+            if self.yield_misses.is_multiple_of(YIELD_RETRY) {
                 tokio::task::yield_now().await;
                 let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
                 if let Poll::Ready(out) = polled {

@@ -196,8 +196,10 @@ defmodule Aybiza.Bedrock do
   from Bedrock, e.g. cancelled or cut off, the engine asks CountTokens for the request's
   exact input tokens before the terminal message, so the estimated cost's input side is
   exact; this adds one round trip before that terminal), and `:coalesce_us` (default `0`).
-  Text deltas of one content block that the engine decodes from one network read arrive as
-  one `{:text, delta}` message (their text joined, in order): fewer messages, no wait.
+  Text deltas of one content block that the engine decodes from one network read, or that
+  the connection already holds when the engine yields to its runtime once, arrive as one
+  `{:text, delta}` message (their text joined, in order): fewer messages, no wait for a
+  timer or the network.
   `:coalesce_us` (`0..50_000`) also lets text wait up to that many microseconds for more
   text of its block before it is sent, to cut messages further when deltas come in quick
   succession. Either way the joined text is the same, a `{:sentence, ...}` comes right after

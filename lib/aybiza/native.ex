@@ -95,5 +95,6 @@ defmodule Aybiza.Native do
   def catalog_estimate_tokens(_text), do: not_loaded()
   def catalog_lifecycle(_model_id), do: not_loaded()
   def catalog_unknown_model(_model_id), do: not_loaded()
+  def catalog_call_info(_model_id), do: not_loaded()
   # END catalog stubs
 end

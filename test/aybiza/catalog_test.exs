@@ -74,6 +74,34 @@ defmodule Aybiza.CatalogTest do
       assert capture_log([level: :warning], fn -> Catalog.get(name) end) == ""
     end
 
+    test "apis/1 (stream/2's API choice): get/1's apis and its one-time warnings" do
+      for id <- [
+            "us.anthropic.claude-opus-4-7",
+            "amazon.nova-pro-v1:0",
+            "anthropic.claude-sonnet-4-6"
+          ] do
+        assert {:ok, %{apis: apis}} = Catalog.get(id)
+        assert Catalog.apis(id) == apis
+      end
+
+      assert Catalog.apis("no.such-model") == nil
+      assert Catalog.apis(String.duplicate("a", 3000)) == nil
+      assert Catalog.apis(:not_a_string) == nil
+
+      name = "anthropic.claude-4-sonnet-20250120"
+      :persistent_term.erase({Catalog, :alias_warned, name})
+      log = capture_log([level: :warning], fn -> assert [_ | _] = Catalog.apis(name) end)
+      assert log =~ "#{inspect(name)} does not exist on Bedrock; using #{inspect(@sonnet4)}"
+      assert capture_log([level: :warning], fn -> Catalog.apis(name) end) == ""
+
+      legacy = "anthropic.claude-opus-4-1-20250805-v1:0"
+      :persistent_term.erase({Catalog, :legacy_warned, legacy})
+      log = capture_log([level: :warning], fn -> Catalog.apis("us." <> legacy) end)
+      assert log =~ "#{legacy} is Legacy"
+      assert log =~ "anthropic.claude-opus-4-6-v1"
+      assert capture_log([level: :warning], fn -> Catalog.apis(legacy) end) == ""
+    end
+
     test "unknown ids fail with the closest known ids" do
       assert {:error, %Aybiza.Error{reason: :unknown_model, message: message}} =
                Catalog.get("anthropic.claude-3-haiku-20240307-v9:0")

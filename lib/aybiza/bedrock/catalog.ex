@@ -149,6 +149,30 @@ defmodule Aybiza.Bedrock.Catalog do
       {:error,
        Aybiza.Error.new(:invalid_request, "model id must be a string, got: #{inspect(other)}")}
 
+  @doc false
+  # The APIs serving `model_id` (`nil` for an id the catalog does not know), for
+  # `stream/2`'s choice of API on the first sentence's path: one small NIF term instead of
+  # `get/1`'s whole resolved model (~20 µs). Logs the same one-time alias and Legacy warnings
+  # as `get/1`.
+  @spec apis(String.t()) :: [api()] | nil
+  def apis(model_id) when is_binary(model_id) do
+    case Native.catalog_call_info(model_id) do
+      {apis, alias, legacy} ->
+        with {alias_name, real} <- alias, do: warn_alias_once(alias_name, real)
+
+        with {base_model_id, eol, replacement} <- legacy,
+             do:
+               warn_legacy_once(base_model_id, :legacy, %{eol_date: eol, replacement: replacement})
+
+        apis
+
+      nil ->
+        nil
+    end
+  end
+
+  def apis(_model_id), do: nil
+
   @doc "Like `get/1` but raises `Aybiza.Error`."
   @spec get!(String.t()) :: resolved()
   def get!(model_id) do
@@ -331,7 +355,12 @@ defmodule Aybiza.Bedrock.Catalog do
   def estimate_tokens(text) when is_binary(text), do: Native.catalog_estimate_tokens(text)
 
   # One warning per alias per VM; :persistent_term makes the check free after the first time.
-  defp warn_alias_once(%{deprecated_alias: true, alias_of: alias_name, model_id: real}) do
+  defp warn_alias_once(%{deprecated_alias: true, alias_of: alias_name, model_id: real}),
+    do: warn_alias_once(alias_name, real)
+
+  defp warn_alias_once(_resolved), do: :ok
+
+  defp warn_alias_once(alias_name, real) do
     key = {__MODULE__, :alias_warned, alias_name}
 
     unless :persistent_term.get(key, false) do
@@ -345,8 +374,6 @@ defmodule Aybiza.Bedrock.Catalog do
 
     :ok
   end
-
-  defp warn_alias_once(_resolved), do: :ok
 
   # Keyed by base model id: at most one key per catalog model, whatever ids callers pass.
   defp warn_legacy_once(base_model_id, :legacy, lifecycle) do

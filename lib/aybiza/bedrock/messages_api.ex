@@ -61,11 +61,9 @@ defmodule Aybiza.Bedrock.MessagesApi do
   def select(request, api) do
     model_id = model_id(request)
 
-    apis =
-      case is_binary(model_id) && Catalog.get(model_id) do
-        {:ok, %{apis: apis}} when is_list(apis) -> apis
-        _ -> nil
-      end
+    # `Catalog.apis/1`, not `Catalog.get/1`: this runs on every call's path to its first
+    # sentence, and only the APIs are needed.
+    apis = Catalog.apis(model_id)
 
     case {api, apis} do
       {:auto, nil} ->

@@ -6,6 +6,7 @@ use crate::config::{decode_config, ClientConfig};
 use crate::convert::{guardrail_trace_to_json, output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
+use crate::idle::{Idle, IdleTimer};
 use crate::messages::{self, MessagesCall};
 use crate::runtime::runtime;
 use crate::state::{StreamState, MAX_EVENT_BYTES};
@@ -505,7 +506,7 @@ macro_rules! converse_fields {
 
 /// The next event of a stream within the idle timeout.
 async fn next_event<T, E, R>(
-    idle: Duration,
+    idle: &mut IdleTimer,
     recv: impl std::future::Future<
         Output = Result<Option<T>, aws_sdk_bedrockruntime::error::SdkError<E, R>>,
     >,
@@ -514,8 +515,8 @@ where
     E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + crate::errors::HttpStatus,
 {
-    match timeout(idle, recv).await {
-        Err(_) => Err(idle_error(idle)),
+    match idle.run(recv).await {
+        Err(Idle) => Err(idle_error(idle.limit())),
         Ok(Err(e)) => Err(Stop::Failed(sdk_error(e))),
         Ok(Ok(next)) => Ok(next),
     }
@@ -548,10 +549,10 @@ async fn converse_stream(
     state.first_byte();
     state.summary.request_id = output.request_id().map(str::to_string);
     let mut stream = output.stream;
-    let idle = config.timeouts.idle;
+    let mut idle = IdleTimer::new(config.timeouts.idle);
     // A body that ends before messageStop is a cut answer, not a finished one.
     let mut stopped = false;
-    while let Some(next) = state.next(next_event(idle, stream.recv())).await?? {
+    while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
         match next {
             sdk::ConverseStreamOutput::MessageStart(_) => state.message_start()?,
             sdk::ConverseStreamOutput::ContentBlockStart(ev) => {
@@ -778,10 +779,10 @@ async fn invoke_stream(
     state.summary.request_id = output.request_id().map(str::to_string);
     let anthropic = is_anthropic_model(&req.model_id);
     let mut stream = output.body;
-    let idle = config.timeouts.idle;
+    let mut idle = IdleTimer::new(config.timeouts.idle);
     let mut input_usage = Value::Null;
     let mut stopped = false;
-    while let Some(next) = state.next(next_event(idle, stream.recv())).await?? {
+    while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
         let sdk::ResponseStream::Chunk(part) = next else {
             continue;
         };

@@ -9,6 +9,7 @@ pub mod config;
 pub mod convert;
 pub mod errors;
 pub mod events;
+mod idle;
 pub mod messages;
 pub mod runtime;
 pub mod sonic;

@@ -15,6 +15,7 @@
 use crate::call::{anthropic_event, Stop};
 use crate::clients::{connector_for, credentials_for};
 use crate::config::{ClientConfig, CredentialSpec};
+use crate::idle::{Idle, IdleTimer};
 use crate::state::StreamState;
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::Credentials;
@@ -311,13 +312,13 @@ pub(crate) async fn stream(
     let mut events: Vec<SseEvent> = Vec::new();
     let mut input_usage = Value::Null;
     let mut stopped = false;
-    let idle = config.timeouts.idle;
+    let mut idle = IdleTimer::new(config.timeouts.idle);
     loop {
-        let frame = match state.next(timeout(idle, body.frame())).await? {
-            Err(_) => {
+        let frame = match state.next(idle.run(body.frame())).await? {
+            Err(Idle) => {
                 return Err(Stop::Failed(Error::new(
                     ErrorKind::IdleTimeout,
-                    format!("no event for {} ms", idle.as_millis()),
+                    format!("no event for {} ms", idle.limit().as_millis()),
                 )))
             }
             Ok(None) => break,

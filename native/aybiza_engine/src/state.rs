@@ -3,11 +3,13 @@
 //! content blocks, and tracks what the caller already received.
 //!
 //! Coalescing: consecutive text deltas of one content block that the call decodes from one
-//! read (events already buffered when the next one is asked for) go out as one
-//! `Event::Text` with their text concatenated. Text is held only while the next event is
-//! ready at once, so with the default window of zero nothing waits; any other event (a
-//! sentence, a tool call, usage, the terminal) first delivers the held text, so the order
-//! of text, sentences and everything else is the order the deltas arrived in. A coalescing
+//! read (events already buffered when the next one is asked for, or handed over by the
+//! connection task once it runs) go out as one `Event::Text` with their text concatenated.
+//! Text is held only while the next event is ready at once or after one yield to the
+//! runtime, so with the default window of zero text waits for no timer and no socket; any
+//! other event (a sentence, a tool call, usage, the terminal) first delivers the held text,
+//! so the order of text, sentences and everything else is the order the deltas arrived in.
+//! A coalescing
 //! window (`StreamState::with_coalesce_window`) lets held text wait at most that long for
 //! more text of the same block.
 
@@ -52,7 +54,12 @@ pub struct StreamState {
     coalesce_window: Duration,
     /// Bytes of text, tool input and reasoning received so far (see [`MAX_ANSWER_BYTES`]).
     received: usize,
+    /// Held texts since a poll-ahead last found the next chunk (see `next`).
+    yield_misses: u32,
 }
+
+/// A stream whose yields find nothing tries again once in this many held texts.
+const YIELD_RETRY: u32 = 8;
 
 /// Bytes of text, tool input and reasoning one answer may stream: far above any model's
 /// output limit (128k tokens is well under 1 MiB of text), low enough that a broken or
@@ -86,6 +93,7 @@ impl StreamState {
             held_since: None,
             coalesce_window: Duration::ZERO,
             received: 0,
+            yield_misses: 0,
         }
     }
 
@@ -130,8 +138,10 @@ impl StreamState {
     }
 
     /// Awaits `next` (the stream's next read). Held text goes out first unless `next` is
-    /// ready at once (it was decoded from the same read) or, with a coalescing window,
-    /// completes before the oldest held text has waited for the window.
+    /// ready at once (it was decoded from the same read) or after one yield to the runtime
+    /// (the connection task held the next chunk already: hyper hands the body over one HTTP
+    /// chunk at a time, and Bedrock writes each event as a chunk of its own), or, with a
+    /// coalescing window, completes before the oldest held text has waited for the window.
     pub async fn next<F: Future>(&mut self, next: F) -> Result<F::Output, ReceiverGone> {
         let mut next = std::pin::pin!(next);
         if !self.held_text.is_empty() {
@@ -139,8 +149,23 @@ impl StreamState {
             // not ready.
             let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
             if let Poll::Ready(out) = polled {
+                self.yield_misses = 0;
                 return Ok(out);
             }
+            // Once more after the runtime ran what was ready: the connection task, woken by
+            // the poll above, hands over a chunk it already read without waiting for the
+            // socket. A yield with nothing else to run polls the IO driver (a syscall), so a
+            // paced stream, whose next chunk is never there yet, tries it only every
+            // YIELD_RETRY-th held text once it missed.
+            if self.yield_misses.is_multiple_of(YIELD_RETRY) {
+                tokio::task::yield_now().await;
+                let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
+                if let Poll::Ready(out) = polled {
+                    self.yield_misses = 0;
+                    return Ok(out);
+                }
+            }
+            self.yield_misses = self.yield_misses.wrapping_add(1);
             if let Some(since) = self.held_since {
                 let deadline = tokio::time::Instant::from_std(since + self.coalesce_window);
                 tokio::select! {
@@ -403,11 +428,12 @@ mod tests {
         }
     }
 
-    /// A stream read: ready at once, or (a new read) pending first and then ready once the
-    /// runtime polls again, or (a slow read) ready only after a delay.
+    /// A stream read: ready at once, or pending for this many polls (1: a chunk the
+    /// connection task already holds, there at the poll after a yield; 2: a new read from
+    /// the socket, not there after the yield either), or (a slow read) ready after a delay.
     enum Read {
         Now,
-        Next(bool),
+        Pending(u8),
         After(Pin<Box<tokio::time::Sleep>>),
     }
 
@@ -416,12 +442,12 @@ mod tests {
         fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
             match &mut *self {
                 Read::Now => Poll::Ready(()),
-                Read::Next(polled) if !*polled => {
-                    *polled = true;
+                Read::Pending(n) if *n > 0 => {
+                    *n -= 1;
                     cx.waker().wake_by_ref();
                     Poll::Pending
                 }
-                Read::Next(_) => Poll::Ready(()),
+                Read::Pending(_) => Poll::Ready(()),
                 Read::After(sleep) => sleep.as_mut().poll(cx),
             }
         }
@@ -429,8 +455,11 @@ mod tests {
 
     #[derive(Clone, Copy)]
     enum Step {
-        /// A new read (pending first), then a text delta of block `index`.
+        /// A new read (the socket had nothing yet), then a text delta of block `index`.
         Read(i64, &'static str),
+        /// A chunk the connection task hands over when run (pending first, ready at the next
+        /// poll), then a text delta.
+        Handed(i64, &'static str),
         /// A text delta decoded from the same read as the step before.
         Same(i64, &'static str),
         /// A text delta after a read that takes this many ms.
@@ -459,7 +488,8 @@ mod tests {
             state.message_start().unwrap();
             for step in steps {
                 let read = match *step {
-                    Step::Read(..) => Read::Next(false),
+                    Step::Read(..) => Read::Pending(2),
+                    Step::Handed(..) => Read::Pending(1),
                     Step::Slow(ms, ..) => {
                         Read::After(Box::pin(tokio::time::sleep(Duration::from_millis(ms))))
                     }
@@ -467,9 +497,10 @@ mod tests {
                 };
                 state.next(read).await.unwrap();
                 match *step {
-                    Step::Read(i, t) | Step::Same(i, t) | Step::Slow(_, i, t) => {
-                        state.text_delta(i, t).unwrap()
-                    }
+                    Step::Read(i, t)
+                    | Step::Same(i, t)
+                    | Step::Handed(i, t)
+                    | Step::Slow(_, i, t) => state.text_delta(i, t).unwrap(),
                     Step::Tool(i) => {
                         state.tool_start(i, "t1", "track").unwrap();
                         state.tool_delta(i, "{}").unwrap();
@@ -479,7 +510,7 @@ mod tests {
                     Step::Usage => state.usage(Usage::default()).unwrap(),
                 }
             }
-            state.next(Read::Next(false)).await.unwrap();
+            state.next(Read::Pending(2)).await.unwrap();
             state.finish_message().unwrap();
             state.stop_reason("end_turn").unwrap();
             let summary = state.take_summary();
@@ -494,7 +525,7 @@ mod tests {
         steps
             .iter()
             .map(|s| match *s {
-                Step::Same(i, t) | Step::Slow(_, i, t) => Step::Read(i, t),
+                Step::Same(i, t) | Step::Handed(i, t) | Step::Slow(_, i, t) => Step::Read(i, t),
                 other => other,
             })
             .collect()
@@ -578,6 +609,44 @@ mod tests {
         assert_eq!(cut, seen.len(), "every text ends up in a sentence");
         assert!(matches!(coalesced.last(), Some(Event::Done(_))));
         assert_eq!(coalesced.iter().filter(|e| e.is_terminal()).count(), 1);
+    }
+
+    #[test]
+    fn a_chunk_handed_over_after_one_yield_joins_without_a_window() {
+        let steps = [
+            Step::Read(0, "One"),
+            Step::Handed(0, " two"),
+            Step::Handed(0, " three"),
+            Step::Read(0, " four"),
+            Step::Handed(0, " five."),
+        ];
+        let reference = run(&one_per_read(&steps), Duration::ZERO);
+        let joined = run(&steps, Duration::ZERO);
+        assert_eq!(texts(&reference).len(), 5);
+        assert_eq!(normal(&joined), normal(&reference));
+        // " four" waited one yield in vain: the stream stops yielding for a while, so
+        // " five." (which one yield would have brought) goes out alone.
+        assert_eq!(texts(&joined), ["One two three", " four", " five."]);
+    }
+
+    #[test]
+    fn a_stream_whose_yields_miss_retries_one_in_yield_retry() {
+        // Every read from the socket (a miss), then a handed-over chunk at the retry.
+        let mut steps = vec![Step::Read(0, "a")];
+        for _ in 0..YIELD_RETRY {
+            steps.push(Step::Read(0, " b"));
+        }
+        steps.push(Step::Handed(0, " c"));
+        let joined = run(&steps, Duration::ZERO);
+        assert_eq!(
+            normal(&joined),
+            normal(&run(&one_per_read(&steps), Duration::ZERO))
+        );
+        let texts = texts(&joined);
+        // Misses 1..=8 flushed every text alone; the 8th miss tries a yield again, which
+        // joins " c" to the last " b".
+        assert_eq!(texts.len(), YIELD_RETRY as usize + 1);
+        assert_eq!(texts.last(), Some(&" b c"));
     }
 
     #[test]

@@ -268,6 +268,37 @@ fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
     )
 }
 
+/// What `stream/2` needs of the catalog on the first sentence's path, without the model's
+/// whole spec (`catalog_resolve/1` builds it as a map of maps, ~20 µs):
+/// `{apis, alias, legacy}` with `alias` `{alias_name, model_id}` for a deprecated alias (else
+/// `nil`) and `legacy` `{base_model_id, eol_date, replacement}` for a Legacy model (else
+/// `nil`); `nil` for an id the catalog does not know or that is no model id.
+#[rustler::nif]
+fn catalog_call_info<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
+    let nil = || atoms::nil().encode(env);
+    let Ok(id) = model_id_arg(model_id) else {
+        return nil();
+    };
+    let Ok(r) = catalog::catalog().resolve_quiet(&id) else {
+        return nil();
+    };
+    let alias = match (&r.alias_of, r.deprecated_alias) {
+        (Some(alias), true) => (alias.as_str(), r.model_id.as_str()).encode(env),
+        _ => nil(),
+    };
+    let l = &r.spec.lifecycle;
+    let legacy = match r.spec.lifecycle_state(&catalog::today_utc()) {
+        catalog::LifecycleState::Legacy => (
+            r.base_model_id.as_str(),
+            opt_str(env, l.eol_date.as_deref()),
+            opt_str(env, l.replacement.as_deref()),
+        )
+            .encode(env),
+        _ => nil(),
+    };
+    (encode_apis(env, &r.spec), alias, legacy).encode(env)
+}
+
 // Cost grows with the text (1 ms at 64-256 KB): a dirty CPU scheduler.
 #[rustler::nif(schedule = "DirtyCpu")]
 fn catalog_estimate_tokens<'a>(env: Env<'a>, text: Term<'a>) -> Term<'a> {

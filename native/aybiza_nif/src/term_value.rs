@@ -15,7 +15,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use rustler::types::map::MapIterator;
 use rustler::types::tuple::get_tuple;
-use rustler::{Binary, Encoder, Env, OwnedBinary, Term, TermType};
+use rustler::{Binary, Encoder, Env, NewBinary, Term, TermType};
 use serde_json::{Map, Number, Value};
 use std::fmt::Write;
 
@@ -514,8 +514,9 @@ pub fn value_to_term<'a>(env: Env<'a>, value: &Value) -> Term<'a> {
 }
 
 /// Encodes bytes as an Elixir binary.
+/// A binary term of `bytes`. `enif_make_new_binary` makes a heap binary up to 64 bytes (a
+/// streamed delta or sentence): no off-heap allocation, reference count or later free, as
+/// an `OwnedBinary` (`enif_alloc_binary`, always reference-counted) would cost for each.
 pub fn binary_term<'a>(env: Env<'a>, bytes: &[u8]) -> Term<'a> {
-    let mut owned = OwnedBinary::new(bytes.len());
-    owned.as_mut_slice().copy_from_slice(bytes);
-    owned.release(env).encode(env)
+    NewBinary::from_slice(env, bytes).into()
 }

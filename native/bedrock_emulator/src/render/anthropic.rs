@@ -2,11 +2,10 @@
 //! events as `chunk` frames whose `bytes` carry base64 JSON (InvokeModelWithResponseStream),
 //! or as Server-Sent Events (Messages API, both endpoint styles).
 
-use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::render::{eventstream, sse};
-use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
+use crate::render::{invoke_chunk, sse};
+use crate::reply::plan::{split_chunks, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
@@ -167,14 +166,7 @@ pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
     }
     inner
         .into_iter()
-        .map(|e| {
-            let bytes = base64::engine::general_purpose::STANDARD.encode(e.json.to_string());
-            let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
-            Event {
-                frame: eventstream::event("chunk", &payload),
-                tokens: e.tokens,
-            }
-        })
+        .map(|e| invoke_chunk(&e.json, e.tokens, &mut reply.rng))
         .collect()
 }
 

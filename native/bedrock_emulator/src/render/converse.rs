@@ -2,10 +2,8 @@
 
 use serde_json::{json, Value};
 
-use base64::Engine;
-
 use crate::render::anthropic::invocation_metrics;
-use crate::render::eventstream;
+use crate::render::{eventstream, invoke_chunk};
 use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
@@ -140,12 +138,7 @@ pub fn nova_invoke_stream_events(reply: &mut Reply) -> Vec<Event> {
             if i == last {
                 inner["amazon-bedrock-invocationMetrics"] = invocation_metrics(reply);
             }
-            let bytes = base64::engine::general_purpose::STANDARD.encode(inner.to_string());
-            let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
-            Event {
-                frame: eventstream::event("chunk", &payload),
-                tokens,
-            }
+            invoke_chunk(&inner, tokens, &mut reply.rng)
         })
         .collect()
 }

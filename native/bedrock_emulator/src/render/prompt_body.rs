@@ -25,13 +25,12 @@
 //! sequence is reported as FINISH too), null until the last chunk, which also carries
 //! `amazon-bedrock-invocationMetrics` (what langchain-aws reads the usage from).
 
-use base64::Engine;
 use serde_json::{json, Value};
 
 use crate::catalog::PromptBody;
 use crate::render::anthropic::invocation_metrics;
-use crate::render::eventstream;
-use crate::reply::plan::{padding, split_deltas, StopReason};
+use crate::render::invoke_chunk;
+use crate::reply::plan::{split_deltas, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
@@ -147,13 +146,6 @@ pub fn stream_events(reply: &mut Reply, kind: PromptBody) -> Vec<Event> {
     chunks.push((last, 0));
     chunks
         .into_iter()
-        .map(|(inner, tokens)| {
-            let bytes = base64::engine::general_purpose::STANDARD.encode(inner.to_string());
-            let payload = json!({"bytes": bytes, "p": padding(&mut reply.rng)});
-            Event {
-                frame: eventstream::event("chunk", &payload),
-                tokens,
-            }
-        })
+        .map(|(inner, tokens)| invoke_chunk(&inner, tokens, &mut reply.rng))
         .collect()
 }

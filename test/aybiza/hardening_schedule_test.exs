@@ -8,7 +8,7 @@ defmodule Aybiza.HardeningScheduleTest do
   use ExUnit.Case, async: false
 
   alias Aybiza.Bedrock
-  alias Aybiza.Bedrock.{Catalog, Cost, Emulator, Text}
+  alias Aybiza.Bedrock.{Catalog, Cost, Emulator, LongSchedule, Text}
 
   @model "anthropic.claude-haiku-4-5-20251001-v1:0"
   @moduletag timeout: 120_000
@@ -100,11 +100,9 @@ defmodule Aybiza.HardeningScheduleTest do
     mb50 = :binary.copy(mb1, 50)
 
     # Load every module and warm every path once before measuring.
-    for {_name, fun} <- cases(small, opts), do: run(fun)
+    for {_name, fun} <- cases(small, opts), do: LongSchedule.events_of(fun)
 
-    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
-
-    try do
+    LongSchedule.monitoring(fn ->
       blocked =
         for text <- [mb1, mb50],
             {name, fun} <- cases(text, opts),
@@ -112,51 +110,15 @@ defmodule Aybiza.HardeningScheduleTest do
             do: "#{name} with #{div(byte_size(text), 1_000_000)} MB"
 
       assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
-    after
-      restore(previous)
-    end
+    end)
   end
 
   # Whether the case shows a long_schedule event three times in a row.
   defp blocks?(name, fun, text, opts) do
-    run(fun) != [] and
+    LongSchedule.events_of(fun) != [] and
       Enum.all?(1..2, fn _ ->
         {^name, again} = List.keyfind(cases(text, opts), name, 0)
-        run(again) != []
+        LongSchedule.events_of(again) != []
       end)
   end
-
-  # Runs `fun` in a fresh process; returns the long_schedule events of that process.
-  defp run(fun) do
-    flush_monitor()
-    {pid, mref} = spawn_monitor(fn -> fun.() end)
-
-    receive do
-      {:DOWN, ^mref, :process, ^pid, _} -> :ok
-    after
-      60_000 -> flunk("a call did not return within 60 s")
-    end
-
-    # The monitor message is sent when the process is scheduled out: it is already queued.
-    collect(pid)
-  end
-
-  defp collect(pid) do
-    receive do
-      {:monitor, ^pid, :long_schedule, info} -> [info | collect(pid)]
-    after
-      0 -> []
-    end
-  end
-
-  defp flush_monitor do
-    receive do
-      {:monitor, _, :long_schedule, _} -> flush_monitor()
-    after
-      0 -> :ok
-    end
-  end
-
-  defp restore(:undefined), do: :erlang.system_monitor(:undefined)
-  defp restore({pid, options}), do: :erlang.system_monitor(pid, options)
 end

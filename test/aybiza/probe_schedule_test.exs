@@ -6,6 +6,7 @@ defmodule Aybiza.ProbeScheduleTest do
   use ExUnit.Case, async: false
 
   alias Aybiza.Bedrock
+  alias Aybiza.Bedrock.LongSchedule
 
   @moduletag timeout: 180_000
 
@@ -34,23 +35,19 @@ defmodule Aybiza.ProbeScheduleTest do
   test "warm/1 never holds a normal scheduler, whatever the size of an option" do
     mb1 = :binary.copy("a", 1_000_000)
     mb50 = :binary.copy(mb1, 50)
-    for {_n, fun} <- cases("a"), do: run(fun)
-    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
+    for {_n, fun} <- cases("a"), do: LongSchedule.events_of(fun)
 
-    try do
+    LongSchedule.monitoring(fn ->
       blocked =
         for text <- [mb1, mb50],
             {name, _} <- cases(text),
-            Enum.all?(1..3, fn _ -> run(elem(List.keyfind(cases(text), name, 0), 1)) != [] end),
+            Enum.all?(1..3, fn _ ->
+              LongSchedule.events_of(elem(List.keyfind(cases(text), name, 0), 1)) != []
+            end),
             do: "#{name} with #{div(byte_size(text), 1_000_000)} MB"
 
       assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
-    after
-      case previous do
-        :undefined -> :erlang.system_monitor(:undefined)
-        {pid, o} -> :erlang.system_monitor(pid, o)
-      end
-    end
+    end)
   end
 
   defp text_cases(text) do
@@ -83,25 +80,19 @@ defmodule Aybiza.ProbeScheduleTest do
   test "the text pipeline (1 MB) and health/1 (1 and 50 MB) never hold a normal scheduler" do
     mb1 = :binary.copy("Hello there, how are you today? ", 32_768)
     mb50 = :binary.copy(mb1, 50)
-    for {_n, fun} <- text_cases("Hello there. "), do: run(fun)
-    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
+    for {_n, fun} <- text_cases("Hello there. "), do: LongSchedule.events_of(fun)
 
-    try do
+    LongSchedule.monitoring(fn ->
       blocked =
         for text <- [mb1, mb50],
             {name, _} <- text_cases(text),
             Enum.all?(1..3, fn _ ->
-              run(elem(List.keyfind(text_cases(text), name, 0), 1)) != []
+              LongSchedule.events_of(elem(List.keyfind(text_cases(text), name, 0), 1)) != []
             end),
             do: "#{name} with #{div(byte_size(text), 1_000_000)} MB"
 
       assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
-    after
-      case previous do
-        :undefined -> :erlang.system_monitor(:undefined)
-        {pid, o} -> :erlang.system_monitor(pid, o)
-      end
-    end
+    end)
   end
 
   test "the emulator's rule, fault and pacing setters never hold a normal scheduler" do
@@ -121,25 +112,19 @@ defmodule Aybiza.ProbeScheduleTest do
 
     # The emulator's GenServer makes the NIF call: watch it, not the caller.
     server = emulator
-    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
 
-    try do
+    LongSchedule.monitoring(fn ->
       blocked =
         for {name, fun} <- cases,
             Enum.all?(1..3, fn _ ->
-              flush()
+              LongSchedule.flush()
               fun.()
-              collect(server) != []
+              LongSchedule.collect(server) != []
             end),
             do: name
 
       assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
-    after
-      case previous do
-        :undefined -> :erlang.system_monitor(:undefined)
-        {pid, o} -> :erlang.system_monitor(pid, o)
-      end
-    end
+    end)
   end
 
   test "oversized client options are refused with a clear error naming them" do
@@ -153,35 +138,6 @@ defmodule Aybiza.ProbeScheduleTest do
       assert {:error, %Aybiza.Error{message: m}} = Bedrock.warm(opts)
       assert m =~ what
       assert byte_size(m) < 1_000
-    end
-  end
-
-  defp run(fun) do
-    flush()
-    {pid, mref} = spawn_monitor(fn -> fun.() end)
-
-    receive do
-      {:DOWN, ^mref, :process, ^pid, _} -> :ok
-    after
-      60_000 -> flunk("a call did not return within 60 s")
-    end
-
-    collect(pid)
-  end
-
-  defp collect(pid) do
-    receive do
-      {:monitor, ^pid, :long_schedule, info} -> [info | collect(pid)]
-    after
-      0 -> []
-    end
-  end
-
-  defp flush do
-    receive do
-      {:monitor, _, :long_schedule, _} -> flush()
-    after
-      0 -> :ok
     end
   end
 end

@@ -6,7 +6,7 @@ defmodule Aybiza.ProbeSonicScheduleTest do
   # preempt a scheduler thread once; a NIF that blocks does it every time).
   use ExUnit.Case, async: false
 
-  alias Aybiza.Bedrock.Sonic
+  alias Aybiza.Bedrock.{LongSchedule, Sonic}
   alias Aybiza.Error
 
   @moduletag timeout: 180_000
@@ -83,11 +83,9 @@ defmodule Aybiza.ProbeSonicScheduleTest do
     mb50 = :binary.copy(mb1, 50)
 
     # Warm every path.
-    for {_n, fun} <- cases(session, opts, "hi", <<0, 0>>), do: run(fun)
+    for {_n, fun} <- cases(session, opts, "hi", <<0, 0>>), do: LongSchedule.events_of(fun)
 
-    previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
-
-    try do
+    LongSchedule.monitoring(fn ->
       blocked =
         for text <- [mb1, mb50],
             {name, _fun} <- cases(session, opts, text, text),
@@ -95,9 +93,7 @@ defmodule Aybiza.ProbeSonicScheduleTest do
             do: "#{name} with #{div(byte_size(text), 1_000_000)} MB"
 
       assert blocked == [], "long_schedule events from: #{Enum.join(blocked, "; ")}"
-    after
-      restore(previous)
-    end
+    end)
   end
 
   test "oversized Sonic inputs are refused with a clear invalid_request", %{session: session} do
@@ -126,39 +122,7 @@ defmodule Aybiza.ProbeSonicScheduleTest do
   defp blocks?(name, session, opts, text) do
     Enum.all?(1..3, fn _ ->
       {^name, fun} = List.keyfind(cases(session, opts, text, text), name, 0)
-      run(fun) != []
+      LongSchedule.events_of(fun) != []
     end)
   end
-
-  defp run(fun) do
-    flush_monitor()
-    {pid, mref} = spawn_monitor(fn -> fun.() end)
-
-    receive do
-      {:DOWN, ^mref, :process, ^pid, _} -> :ok
-    after
-      60_000 -> flunk("a call did not return within 60 s")
-    end
-
-    collect(pid)
-  end
-
-  defp collect(pid) do
-    receive do
-      {:monitor, ^pid, :long_schedule, info} -> [info | collect(pid)]
-    after
-      0 -> []
-    end
-  end
-
-  defp flush_monitor do
-    receive do
-      {:monitor, _, :long_schedule, _} -> flush_monitor()
-    after
-      0 -> :ok
-    end
-  end
-
-  defp restore(:undefined), do: :erlang.system_monitor(:undefined)
-  defp restore({pid, options}), do: :erlang.system_monitor(pid, options)
 end

@@ -5,9 +5,8 @@
 mod common;
 
 use aws_sdk_bedrockruntime::primitives::Blob;
-use aws_sdk_bedrockruntime::types::ResponseStream;
 use bedrock_emulator::{Emulator, EmulatorConfig, Rule};
-use common::sdk_client;
+use common::{sdk_client, stream_chunks};
 use serde_json::{json, Value};
 
 const NOVA: &str = "us.amazon.nova-lite-v1:0";
@@ -56,21 +55,7 @@ async fn nova_invoke_answers_in_its_native_schema() {
         v["usage"]["inputTokens"].as_u64().unwrap() + v["usage"]["outputTokens"].as_u64().unwrap()
     );
 
-    let mut stream = c
-        .invoke_model_with_response_stream()
-        .model_id(NOVA)
-        .body(body())
-        .send()
-        .await
-        .unwrap()
-        .body;
-    let mut chunks = Vec::new();
-    while let Some(event) = stream.recv().await.unwrap() {
-        if let ResponseStream::Chunk(part) = event {
-            let bytes = part.bytes().unwrap().as_ref().to_vec();
-            chunks.push(serde_json::from_slice::<Value>(&bytes).unwrap());
-        }
-    }
+    let chunks = stream_chunks(&c, NOVA, body()).await;
     assert_eq!(chunks[0]["messageStart"]["role"], "assistant");
     let text: String = chunks
         .iter()

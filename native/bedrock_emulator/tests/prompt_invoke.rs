@@ -7,9 +7,8 @@ mod common;
 
 use aws_sdk_bedrockruntime::error::ProvideErrorMetadata;
 use aws_sdk_bedrockruntime::primitives::Blob;
-use aws_sdk_bedrockruntime::types::ResponseStream;
 use bedrock_emulator::{Emulator, EmulatorConfig, Rule};
-use common::sdk_client;
+use common::{sdk_client, stream_chunks};
 use serde_json::{json, Value};
 
 const LLAMA: &str = "us.meta.llama3-3-70b-instruct-v1:0";
@@ -72,20 +71,7 @@ async fn llama_invoke_answers_in_its_native_schema() {
         (Some("length"), Some(2))
     );
 
-    let mut stream = c
-        .invoke_model_with_response_stream()
-        .model_id(LLAMA)
-        .body(prompt(json!({})))
-        .send()
-        .await
-        .unwrap()
-        .body;
-    let mut chunks = Vec::new();
-    while let Some(event) = stream.recv().await.unwrap() {
-        if let ResponseStream::Chunk(part) = event {
-            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
-        }
-    }
+    let chunks = stream_chunks(&c, LLAMA, prompt(json!({}))).await;
     let text: String = chunks
         .iter()
         .filter_map(|c| c["generation"].as_str())
@@ -180,20 +166,7 @@ async fn mistral_text_completion_answers_in_its_native_schema() {
     .unwrap();
     assert_eq!(v["outputs"][0]["stop_reason"], "length");
 
-    let mut stream = c
-        .invoke_model_with_response_stream()
-        .model_id("mistral.mixtral-8x7b-instruct-v0:1")
-        .body(body(json!({})))
-        .send()
-        .await
-        .unwrap()
-        .body;
-    let mut chunks = Vec::new();
-    while let Some(event) = stream.recv().await.unwrap() {
-        if let ResponseStream::Chunk(part) = event {
-            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
-        }
-    }
+    let chunks = stream_chunks(&c, "mistral.mixtral-8x7b-instruct-v0:1", body(json!({}))).await;
     let text: String = chunks
         .iter()
         .filter_map(|c| c["outputs"][0]["text"].as_str())
@@ -256,20 +229,12 @@ async fn titan_text_answers_in_its_native_schema() {
     .unwrap();
     assert_eq!(v["results"][0]["completionReason"], "LENGTH");
 
-    let mut stream = c
-        .invoke_model_with_response_stream()
-        .model_id("amazon.titan-text-lite-v1")
-        .body(body(json!({"stopSequences": [" See"]})))
-        .send()
-        .await
-        .unwrap()
-        .body;
-    let mut chunks = Vec::new();
-    while let Some(event) = stream.recv().await.unwrap() {
-        if let ResponseStream::Chunk(part) = event {
-            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
-        }
-    }
+    let chunks = stream_chunks(
+        &c,
+        "amazon.titan-text-lite-v1",
+        body(json!({"stopSequences": [" See"]})),
+    )
+    .await;
     let text: String = chunks
         .iter()
         .filter_map(|c| c["outputText"].as_str())
@@ -318,23 +283,15 @@ async fn gpt_oss_answers_with_a_chat_completion() {
             + v["usage"]["completion_tokens"].as_u64().unwrap()
     );
 
-    let mut stream = c
-        .invoke_model_with_response_stream()
-        .model_id("openai.gpt-oss-20b-1:0")
-        .body(Blob::new(
+    let chunks = stream_chunks(
+        &c,
+        "openai.gpt-oss-20b-1:0",
+        Blob::new(
             json!({"messages": [{"role": "user", "content": "Hours?"}], "max_tokens": 2})
                 .to_string(),
-        ))
-        .send()
-        .await
-        .unwrap()
-        .body;
-    let mut chunks = Vec::new();
-    while let Some(event) = stream.recv().await.unwrap() {
-        if let ResponseStream::Chunk(part) = event {
-            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
-        }
-    }
+        ),
+    )
+    .await;
     assert!(chunks
         .iter()
         .all(|c| c["object"] == "chat.completion.chunk" && c["id"] == chunks[0]["id"]));
@@ -401,20 +358,7 @@ async fn deepseek_r1_answers_in_its_native_schema() {
     .unwrap();
     assert_eq!(v["choices"][0]["stop_reason"], "length");
 
-    let mut stream = c
-        .invoke_model_with_response_stream()
-        .model_id(R1)
-        .body(body(json!({})))
-        .send()
-        .await
-        .unwrap()
-        .body;
-    let mut chunks = Vec::new();
-    while let Some(event) = stream.recv().await.unwrap() {
-        if let ResponseStream::Chunk(part) = event {
-            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
-        }
-    }
+    let chunks = stream_chunks(&c, R1, body(json!({}))).await;
     let text: String = chunks
         .iter()
         .filter_map(|c| c["choices"][0]["text"].as_str())

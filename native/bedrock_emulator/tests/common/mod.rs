@@ -4,11 +4,13 @@
 use aws_credential_types::Credentials;
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Region};
-use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message, ResponseStream};
 use aws_sdk_bedrockruntime::Client;
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use bedrock_emulator::Emulator;
+use serde_json::Value;
 
 /// The HTTPS client the SDK clients of these tests use: the workspace builds the SDK without
 /// its default client (see the root Cargo.toml), as the library's engine does.
@@ -49,4 +51,23 @@ pub fn user(text: &str) -> Message {
         .content(ContentBlock::Text(text.into()))
         .build()
         .unwrap()
+}
+
+/// The `chunk` payloads of an InvokeModelWithResponseStream call, as JSON, in order.
+pub async fn stream_chunks(c: &Client, model: &str, body: Blob) -> Vec<Value> {
+    let mut stream = c
+        .invoke_model_with_response_stream()
+        .model_id(model)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .body;
+    let mut chunks = Vec::new();
+    while let Some(event) = stream.recv().await.unwrap() {
+        if let ResponseStream::Chunk(part) = event {
+            chunks.push(serde_json::from_slice::<Value>(part.bytes().unwrap().as_ref()).unwrap());
+        }
+    }
+    chunks
 }

@@ -6,6 +6,7 @@ use crate::config::{decode_config, ClientConfig};
 use crate::convert::{guardrail_trace_to_json, output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
+use crate::eventstream::{self, Delta, Frames};
 use crate::idle::{Idle, IdleTimer};
 use crate::messages::{self, MessagesCall};
 use crate::runtime::runtime;
@@ -135,6 +136,10 @@ pub struct CallOptions {
     /// `StreamState`'s coalescing). Zero (the default): only deltas decoded from the same
     /// read are joined, and nothing waits.
     pub coalesce_window: Duration,
+    /// Read ConverseStream and InvokeModelWithResponseStream bodies with the SDK's own
+    /// event-stream receiver instead of the engine's decoder (`eventstream.rs`). Off by
+    /// default; kept so tests and benchmarks can run both on the same replies.
+    pub sdk_event_receiver: bool,
 }
 
 /// The largest coalescing window a call accepts.
@@ -294,7 +299,8 @@ fn spawn(
             ..Summary::default()
         };
         let mut state = StreamState::new(sink, options.splitter, started, summary)
-            .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW));
+            .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW))
+            .with_sdk_event_receiver(options.sdk_event_receiver);
         let total = config.timeouts.total;
 
         let outcome = {
@@ -541,7 +547,13 @@ async fn converse_stream(
         }
         b = b.guardrail_config(gb.build());
     }
-    let send = b.customize().config_override(no_retries()).send();
+    let raw = !state.sdk_event_receiver();
+    let (take, slot, feed) = eventstream::take_body();
+    let mut op = b.customize().config_override(no_retries());
+    if raw {
+        op = op.interceptor(take);
+    }
+    let send = op.send();
     let output = first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })
@@ -552,65 +564,106 @@ async fn converse_stream(
     let mut idle = IdleTimer::new(config.timeouts.idle);
     // A body that ends before messageStop is a cut answer, not a finished one.
     let mut stopped = false;
-    while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
-        match next {
-            sdk::ConverseStreamOutput::MessageStart(_) => state.message_start()?,
-            sdk::ConverseStreamOutput::ContentBlockStart(ev) => {
-                if let Some(sdk::ContentBlockStart::ToolUse(tu)) = ev.start() {
-                    state.tool_start(
-                        i64::from(ev.content_block_index()),
-                        tu.tool_use_id(),
-                        tu.name(),
-                    )?;
-                }
-            }
-            sdk::ConverseStreamOutput::ContentBlockDelta(ev) => {
-                let index = i64::from(ev.content_block_index());
-                event_fits(converse_delta_len(ev.delta()))?;
-                match ev.delta() {
-                    Some(sdk::ContentBlockDelta::Text(t)) => state.text_delta(index, t)?,
-                    Some(sdk::ContentBlockDelta::ToolUse(tu)) => {
-                        state.tool_delta(index, tu.input())?
+    if let Some(body) = slot.take() {
+        let mut frames = Frames::new(body, feed);
+        loop {
+            let more = match state.next(idle.run(frames.fill())).await? {
+                Err(Idle) => return Err(idle_error(idle.limit())),
+                Ok(read) => read.map_err(Stop::Failed)?,
+            };
+            // Every whole frame of this read; text deltas among them are coalesced.
+            while let Some(frame) = frames.next_frame().map_err(Stop::Failed)? {
+                if let Some((index, delta)) = eventstream::converse_delta(&frame) {
+                    event_fits(delta.len())?;
+                    match delta {
+                        Delta::Text(t) => state.text_delta(index, &t)?,
+                        Delta::ToolInput(i) => state.tool_delta(index, &i)?,
+                        Delta::ReasoningText(t) => state.reasoning_delta(index, &t)?,
+                        Delta::ReasoningSignature(s) => state.reasoning_signature(index, &s),
                     }
-                    Some(sdk::ContentBlockDelta::ReasoningContent(r)) => match r {
-                        sdk::ReasoningContentBlockDelta::Text(t) => {
-                            state.reasoning_delta(index, t)?
-                        }
-                        sdk::ReasoningContentBlockDelta::Signature(s) => {
-                            state.reasoning_signature(index, s)
-                        }
-                        _ => {}
-                    },
-                    _ => {}
+                } else if let Some(ev) = frames
+                    .through_sdk(&mut stream, frame)
+                    .map_err(Stop::Failed)?
+                {
+                    converse_event(ev, state, &mut stopped)?;
                 }
+                state.check_answer_size().map_err(Stop::Failed)?;
             }
-            sdk::ConverseStreamOutput::ContentBlockStop(ev) => {
-                state.block_stop(i64::from(ev.content_block_index()))?
+            if !more {
+                break;
             }
-            sdk::ConverseStreamOutput::MessageStop(ev) => {
-                stopped = true;
-                state.finish_message()?;
-                state.stop_reason(ev.stop_reason().as_str())?;
-            }
-            sdk::ConverseStreamOutput::Metadata(ev) => {
-                if let Some(m) = ev.metrics() {
-                    state.summary.latency_ms = Some(m.latency_ms().max(0) as u64);
-                }
-                if let Some(u) = ev.usage() {
-                    state.usage(usage_from(u))?;
-                }
-                if let Some(g) = ev.trace().and_then(|t| t.guardrail()) {
-                    state.guardrail_trace(guardrail_trace_to_json(g))?;
-                }
-            }
-            _ => {}
         }
-        state.check_answer_size().map_err(Stop::Failed)?;
+        if frames.has_partial() {
+            return Err(ended_inside("messageStop"));
+        }
+    } else {
+        while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
+            converse_event(next, state, &mut stopped)?;
+            state.check_answer_size().map_err(Stop::Failed)?;
+        }
     }
     if !stopped {
         return Err(ended_early("messageStop"));
     }
     state.finish_message()?;
+    Ok(())
+}
+
+/// One ConverseStream event as the SDK types it (every event on the SDK receiver's path;
+/// on the default path every event but the deltas `eventstream::converse_delta` takes).
+fn converse_event(
+    next: sdk::ConverseStreamOutput,
+    state: &mut StreamState,
+    stopped: &mut bool,
+) -> Result<(), Stop> {
+    match next {
+        sdk::ConverseStreamOutput::MessageStart(_) => state.message_start()?,
+        sdk::ConverseStreamOutput::ContentBlockStart(ev) => {
+            if let Some(sdk::ContentBlockStart::ToolUse(tu)) = ev.start() {
+                state.tool_start(
+                    i64::from(ev.content_block_index()),
+                    tu.tool_use_id(),
+                    tu.name(),
+                )?;
+            }
+        }
+        sdk::ConverseStreamOutput::ContentBlockDelta(ev) => {
+            let index = i64::from(ev.content_block_index());
+            event_fits(converse_delta_len(ev.delta()))?;
+            match ev.delta() {
+                Some(sdk::ContentBlockDelta::Text(t)) => state.text_delta(index, t)?,
+                Some(sdk::ContentBlockDelta::ToolUse(tu)) => state.tool_delta(index, tu.input())?,
+                Some(sdk::ContentBlockDelta::ReasoningContent(r)) => match r {
+                    sdk::ReasoningContentBlockDelta::Text(t) => state.reasoning_delta(index, t)?,
+                    sdk::ReasoningContentBlockDelta::Signature(s) => {
+                        state.reasoning_signature(index, s)
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        sdk::ConverseStreamOutput::ContentBlockStop(ev) => {
+            state.block_stop(i64::from(ev.content_block_index()))?
+        }
+        sdk::ConverseStreamOutput::MessageStop(ev) => {
+            *stopped = true;
+            state.finish_message()?;
+            state.stop_reason(ev.stop_reason().as_str())?;
+        }
+        sdk::ConverseStreamOutput::Metadata(ev) => {
+            if let Some(m) = ev.metrics() {
+                state.summary.latency_ms = Some(m.latency_ms().max(0) as u64);
+            }
+            if let Some(u) = ev.usage() {
+                state.usage(usage_from(u))?;
+            }
+            if let Some(g) = ev.trace().and_then(|t| t.guardrail()) {
+                state.guardrail_trace(guardrail_trace_to_json(g))?;
+            }
+        }
+        _ => {}
+    }
     Ok(())
 }
 
@@ -637,6 +690,14 @@ pub(crate) fn event_fits(bytes: usize) -> Result<(), Stop> {
         )));
     }
     Ok(())
+}
+
+/// The error of a stream whose body ended inside a frame (bytes of an unfinished event).
+fn ended_inside(last_event: &str) -> Stop {
+    Stop::Failed(Error::new(
+        ErrorKind::ModelStreamError,
+        format!("the stream ended inside an event, before {last_event}"),
+    ))
 }
 
 /// The error of a stream whose body ended before its last event.
@@ -762,15 +823,20 @@ async fn invoke_stream(
     state: &mut StreamState,
 ) -> Result<(), Stop> {
     let body = serde_json::to_vec(&req.body).unwrap_or_default();
-    let send = client
+    let raw = !state.sdk_event_receiver();
+    let (take, slot, feed) = eventstream::take_body();
+    let mut op = client
         .invoke_model_with_response_stream()
         .model_id(&req.model_id)
         .content_type("application/json")
         .accept("application/json")
         .body(Blob::new(body))
         .customize()
-        .config_override(no_retries())
-        .send();
+        .config_override(no_retries());
+    if raw {
+        op = op.interceptor(take);
+    }
+    let send = op.send();
     let output = first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })
@@ -780,34 +846,89 @@ async fn invoke_stream(
     let anthropic = is_anthropic_model(&req.model_id);
     let mut stream = output.body;
     let mut idle = IdleTimer::new(config.timeouts.idle);
-    let mut input_usage = Value::Null;
-    let mut stopped = false;
-    while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
-        let sdk::ResponseStream::Chunk(part) = next else {
-            continue;
-        };
-        let Some(bytes) = part.bytes() else { continue };
-        event_fits(bytes.as_ref().len())?;
-        let chunk: Value = serde_json::from_slice(bytes.as_ref()).map_err(|e| {
+    let mut chunks = InvokeChunks {
+        anthropic,
+        input_usage: Value::Null,
+        stopped: false,
+    };
+    if let Some(body) = slot.take() {
+        let mut frames = Frames::new(body, feed);
+        loop {
+            let more = match state.next(idle.run(frames.fill())).await? {
+                Err(Idle) => return Err(idle_error(idle.limit())),
+                Ok(read) => read.map_err(Stop::Failed)?,
+            };
+            while let Some(frame) = frames.next_frame().map_err(Stop::Failed)? {
+                match eventstream::invoke_chunk(&frame) {
+                    Some(Some(bytes)) => chunks.chunk(&bytes, state)?,
+                    Some(None) => {}
+                    None => {
+                        if let Some(sdk::ResponseStream::Chunk(part)) = frames
+                            .through_sdk(&mut stream, frame)
+                            .map_err(Stop::Failed)?
+                        {
+                            if let Some(bytes) = part.bytes() {
+                                chunks.chunk(bytes.as_ref(), state)?;
+                            }
+                        }
+                    }
+                }
+                state.check_answer_size().map_err(Stop::Failed)?;
+            }
+            if !more {
+                break;
+            }
+        }
+        if frames.has_partial() {
+            let last = if anthropic {
+                "message_stop"
+            } else {
+                "the last event"
+            };
+            return Err(ended_inside(last));
+        }
+    } else {
+        while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
+            let sdk::ResponseStream::Chunk(part) = next else {
+                continue;
+            };
+            let Some(bytes) = part.bytes() else { continue };
+            chunks.chunk(bytes.as_ref(), state)?;
+            state.check_answer_size().map_err(Stop::Failed)?;
+        }
+    }
+    // Other providers' chunks have no common last event; Anthropic's end with message_stop.
+    if anthropic && !chunks.stopped {
+        return Err(ended_early("message_stop"));
+    }
+    state.finish_message()?;
+    Ok(())
+}
+
+/// The decoding state of an InvokeModelWithResponseStream call's chunks.
+struct InvokeChunks {
+    anthropic: bool,
+    input_usage: Value,
+    stopped: bool,
+}
+
+impl InvokeChunks {
+    /// One chunk's decoded `bytes`: a model-native JSON event.
+    fn chunk(&mut self, bytes: &[u8], state: &mut StreamState) -> Result<(), Stop> {
+        event_fits(bytes.len())?;
+        let chunk: Value = serde_json::from_slice(bytes).map_err(|e| {
             Stop::Failed(Error::new(
                 ErrorKind::Protocol,
                 format!("a stream chunk is not JSON: {e}"),
             ))
         })?;
-        if anthropic {
-            stopped |= chunk.get("type").and_then(Value::as_str) == Some("message_stop");
-            anthropic_event(&chunk, state, &mut input_usage)?;
+        if self.anthropic {
+            self.stopped |= chunk.get("type").and_then(Value::as_str) == Some("message_stop");
+            anthropic_event(&chunk, state, &mut self.input_usage)
         } else {
-            generic_chunk(&chunk, state)?;
+            generic_chunk(&chunk, state)
         }
-        state.check_answer_size().map_err(Stop::Failed)?;
     }
-    // Other providers' chunks have no common last event; Anthropic's end with message_stop.
-    if anthropic && !stopped {
-        return Err(ended_early("message_stop"));
-    }
-    state.finish_message()?;
-    Ok(())
 }
 
 /// One Anthropic Messages stream event (InvokeModelWithResponseStream chunks and the

@@ -9,6 +9,7 @@ pub mod config;
 pub mod convert;
 pub mod errors;
 pub mod events;
+mod eventstream;
 mod idle;
 pub mod messages;
 pub mod runtime;

@@ -56,6 +56,8 @@ pub struct StreamState {
     received: usize,
     /// Held texts since a poll-ahead last found the next chunk (see `next`).
     yield_misses: u32,
+    /// Event streams are read by the SDK's receiver (`CallOptions::sdk_event_receiver`).
+    sdk_event_receiver: bool,
 }
 
 /// A stream whose yields find nothing tries again once in this many held texts.
@@ -94,6 +96,7 @@ impl StreamState {
             coalesce_window: Duration::ZERO,
             received: 0,
             yield_misses: 0,
+            sdk_event_receiver: false,
         }
     }
 
@@ -102,6 +105,16 @@ impl StreamState {
     pub fn with_coalesce_window(mut self, window: Duration) -> Self {
         self.coalesce_window = window;
         self
+    }
+
+    /// Reads event streams with the SDK's receiver (see `CallOptions::sdk_event_receiver`).
+    pub fn with_sdk_event_receiver(mut self, on: bool) -> Self {
+        self.sdk_event_receiver = on;
+        self
+    }
+
+    pub fn sdk_event_receiver(&self) -> bool {
+        self.sdk_event_receiver
     }
 
     /// An error once the answer streamed more than [`MAX_ANSWER_BYTES`].

@@ -457,6 +457,7 @@ fn start<'a>(
         limits,
         exact_token_counts,
         coalesce_window,
+        ..Default::default()
     };
     match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
         Ok(handle) => {

@@ -72,6 +72,12 @@ fn coalesce_window() -> Duration {
     Duration::from_micros(us)
 }
 
+/// `AYBIZA_BENCH_SDK_RECEIVER=1`: the stream is read by the SDK's event-stream receiver (the
+/// engine's path before it decoded the body itself), for before/after in one binary.
+fn sdk_event_receiver() -> bool {
+    std::env::var("AYBIZA_BENCH_SDK_RECEIVER").is_ok_and(|v| v == "1")
+}
+
 fn one(url: &str, prompt: &str) -> Result<Counts, String> {
     let deltas = Arc::new(AtomicU64::new(0));
     let (tx, rx) = mpsc::channel();
@@ -96,6 +102,7 @@ fn one(url: &str, prompt: &str) -> Result<Counts, String> {
             deltas.clone(),
         ))),
         coalesce_window: coalesce_window(),
+        sdk_event_receiver: sdk_event_receiver(),
         ..Default::default()
     };
     aybiza_engine::start(

@@ -132,7 +132,8 @@ mod tests {
         };
         let long = "v".repeat(u16::MAX as usize);
         let big = vec![b'x'; DIRECT_PAYLOAD_MAX + 1];
-        let cases: Vec<(Vec<(&'static str, &str)>, &[u8])> = vec![
+        type Case<'a> = (Vec<(&'static str, &'a str)>, &'a [u8]);
+        let cases: Vec<Case> = vec![
             (vec![], b""),
             (
                 vec![(":event-type", "messageStart")],

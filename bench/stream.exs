@@ -389,6 +389,13 @@ defmodule AybizaBench.Stream do
     usage1 = {proc_usage(vm), emulator && proc_usage(emulator)}
     failures = Enum.count(results, &(elem(&1, 0) != :ok))
 
+    # Why streams failed (above 1,000 streams on two shared cores: what breaks first).
+    why =
+      results
+      |> Enum.reject(&(elem(&1, 0) == :ok))
+      |> Enum.frequencies_by(fn r -> inspect(elem(r, 0)) end)
+      |> Enum.map_join(", ", fn {reason, count} -> "#{count} #{reason}" end)
+
     {text, sentence} =
       AybizaBench.unmonitored(fn ->
         {results |> Enum.flat_map(&elem(&1, 1)) |> quantiles(),
@@ -398,7 +405,9 @@ defmodule AybizaBench.Stream do
     wait_live_at_most(0)
 
     note =
-      "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed; live mid-run #{live}; " <>
+      "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed" <>
+        if(why == "", do: "", else: " (#{why})") <>
+        "; live mid-run #{live}; " <>
         "api: #{opts[:api]}"
 
     for {kind, q} <- [text: text, sentence: sentence] do

@@ -157,11 +157,11 @@ impl Emulator {
             .sonic
             .validate()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let listener = bind(&config.host, config.port).await?;
         let addr = listener.local_addr()?;
         let tls = if config.tls {
             let material = tls::generate(&config.tls_names)?;
-            let tls_listener = TcpListener::bind((config.host.as_str(), config.tls_port)).await?;
+            let tls_listener = bind(&config.host, config.tls_port).await?;
             Some((tls_listener, material))
         } else {
             None
@@ -236,6 +236,35 @@ impl Drop for Emulator {
             let _ = tx.send(());
         }
     }
+}
+
+/// Pending connections the kernel queues for `accept` (capped by `net.core.somaxconn`).
+/// tokio's `TcpListener::bind` asks for 128: a benchmark opening thousands of streams over
+/// two seconds on a busy machine overflows that, the kernel drops the SYNs and the clients
+/// retry a second later, then time out.
+pub const ACCEPT_BACKLOG: i32 = 4096;
+
+/// Binds `host:port` (the first of its addresses that binds) with [`ACCEPT_BACKLOG`].
+async fn bind(host: &str, port: u16) -> io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        let attempt = (|| {
+            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            // As tokio (mio) does on Unix: a restarted emulator can take its port back
+            // while old connections are in TIME_WAIT.
+            socket.set_reuse_address(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(ACCEPT_BACKLOG)?;
+            socket.set_nonblocking(true)?;
+            TcpListener::from_std(socket.into())
+        })();
+        match attempt {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")))
 }
 
 async fn serve(

@@ -7,6 +7,8 @@ use std::ops::Deref;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+#[cfg(test)]
+use std::time::Duration;
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -410,5 +412,40 @@ impl Drop for BlockingEmulator {
     fn drop(&mut self) {
         // Signal only: Drop may run on a thread that must not block.
         self.stop(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More connections than tokio's default backlog (128) wait for `accept` without one
+    /// being dropped: the kernel queues them (a full queue drops the SYN and the client's
+    /// connect times out).
+    #[tokio::test]
+    async fn the_listener_queues_hundreds_of_pending_connections() {
+        const PENDING: usize = 600;
+        let somaxconn = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|s| s.trim().parse::<usize>().ok());
+        if somaxconn.is_none_or(|n| n < PENDING) {
+            eprintln!("skipped: net.core.somaxconn {somaxconn:?} caps the backlog below {PENDING}");
+            return;
+        }
+        let listener = bind("127.0.0.1", 0).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Nothing accepts: every connection stays in the queue.
+        let clients = tokio::task::spawn_blocking(move || {
+            (0..PENDING)
+                .map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap()
+        .expect("every connection is queued");
+        assert_eq!(clients.len(), PENDING);
+        // They are served once accepted.
+        let (_, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, clients[0].local_addr().unwrap());
     }
 }

@@ -344,6 +344,11 @@ defmodule AybizaBench.Stream do
   defp latency_level(n, opts, prefix) do
     base_mem = beam_memory_after_gc()
     base_rss = rss_bytes()
+    # CPU and context switches of this VM and of the emulator over the level (ramp, the
+    # paced streams, their ends), divided by the text deltas received below.
+    emulator = System.get_env("AYBIZA_BENCH_EMULATOR_PID")
+    vm = System.pid()
+    usage0 = {proc_usage(vm), emulator && proc_usage(emulator)}
     req = request("bench-paced")
     parent = self()
     # Starts are spread over ramp_ms so the streams do not tick in lockstep.
@@ -381,7 +386,15 @@ defmodule AybizaBench.Stream do
         end
       end
 
+    usage1 = {proc_usage(vm), emulator && proc_usage(emulator)}
     failures = Enum.count(results, &(elem(&1, 0) != :ok))
+
+    # Why streams failed (above 1,000 streams on two shared cores: what breaks first).
+    why =
+      results
+      |> Enum.reject(&(elem(&1, 0) == :ok))
+      |> Enum.frequencies_by(fn r -> inspect(elem(r, 0)) end)
+      |> Enum.map_join(", ", fn {reason, count} -> "#{count} #{reason}" end)
 
     {text, sentence} =
       AybizaBench.unmonitored(fn ->
@@ -392,7 +405,9 @@ defmodule AybizaBench.Stream do
     wait_live_at_most(0)
 
     note =
-      "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed; live mid-run #{live}; " <>
+      "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed" <>
+        if(why == "", do: "", else: " (#{why})") <>
+        "; live mid-run #{live}; " <>
         "api: #{opts[:api]}"
 
     for {kind, q} <- [text: text, sentence: sentence] do
@@ -400,6 +415,8 @@ defmodule AybizaBench.Stream do
       row("latency", "#{prefix}#{kind}_p99@#{n}", q.p99, "us", note)
       row("latency", "#{prefix}#{kind}_max@#{n}", q.max, "us", note)
     end
+
+    usage_rows(prefix, n, text.n, usage0, usage1)
 
     # With few streams the difference is below the noise of GC and allocator caches.
     if n >= 100 do
@@ -421,6 +438,36 @@ defmodule AybizaBench.Stream do
     end
 
     %{n: n, ok: failures == 0 and live >= n * 0.9, text: text, sentence: sentence}
+  end
+
+  # µs of CPU and context switches per text delta, of the VM (the library, its tokio
+  # runtime and the receiving processes) and of the emulator, over one level. Levels below
+  # 100 streams carry too few deltas for the 10 ms clock ticks of /proc.
+  defp usage_rows(_prefix, n, _deltas, _u0, _u1) when n < 100, do: :ok
+  defp usage_rows(_prefix, _n, 0, _u0, _u1), do: :ok
+
+  defp usage_rows(prefix, n, deltas, {vm0, emu0}, {vm1, emu1}) do
+    note = "#{n} streams, #{deltas} text deltas; whole process, per-stream setup included"
+
+    for {who, u0, u1} <- [{"vm", vm0, vm1}, {"emulator", emu0, emu1}], u0 != nil and u1 != nil do
+      row(
+        "latency",
+        "#{prefix}#{who}_cpu_per_delta@#{n}",
+        (u1.cpu_us - u0.cpu_us) / deltas,
+        "us",
+        note
+      )
+
+      row(
+        "latency",
+        "#{prefix}#{who}_switches_per_delta@#{n}",
+        (u1.switches - u0.switches) / deltas,
+        "switches",
+        note <> "; voluntary + involuntary, all threads"
+      )
+    end
+
+    :ok
   end
 
   defp latency_receiver(parent, req, opts, delay) do

@@ -93,6 +93,40 @@ defmodule AybizaBench do
     (String.to_integer(Enum.at(fields, 11)) + String.to_integer(Enum.at(fields, 12))) * 10_000
   end
 
+  @doc """
+  CPU time (user + system, all threads) in µs and context switches (voluntary +
+  involuntary, summed over the threads alive now) of OS process `pid` (a string); `nil`
+  when it is gone. For the emulator's share of a benchmark (its pid: AYBIZA_BENCH_EMULATOR_PID).
+  """
+  def proc_usage(pid) do
+    with {:ok, stat} <- File.read("/proc/#{pid}/stat"),
+         {:ok, tasks} <- File.ls("/proc/#{pid}/task") do
+      [_, rest] = String.split(stat, ")", parts: 2)
+      fields = String.split(rest)
+
+      cpu =
+        (String.to_integer(Enum.at(fields, 11)) + String.to_integer(Enum.at(fields, 12))) * 10_000
+
+      switches =
+        Enum.reduce(tasks, 0, fn tid, acc ->
+          case File.read("/proc/#{pid}/task/#{tid}/status") do
+            {:ok, status} ->
+              Regex.scan(~r/(?:non)?voluntary_ctxt_switches:\s+(\d+)/, status,
+                capture: :all_but_first
+              )
+              |> Enum.reduce(acc, fn [n], a -> a + String.to_integer(n) end)
+
+            _ ->
+              acc
+          end
+        end)
+
+      %{cpu_us: cpu, switches: switches}
+    else
+      _ -> nil
+    end
+  end
+
   @doc "Garbage-collects every process, then returns `:erlang.memory(:total)`."
   def beam_memory_after_gc do
     Enum.each(Process.list(), &:erlang.garbage_collect/1)

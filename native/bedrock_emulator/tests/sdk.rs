@@ -1256,3 +1256,76 @@ async fn pacing_delays_first_token() {
     assert!(deltas.iter().all(|d| d.chars().count() <= 8), "{deltas:?}");
     let _ = base64::engine::general_purpose::STANDARD.encode("x");
 }
+
+/// A paced stream without faults is paced by its response body (no producer task): the
+/// SDK reads stamped deltas with valid CRCs at the paced rate, the stream counts as open
+/// while it runs and `ok` at its end; a client that leaves early counts as
+/// `client_closed` and the stream closes.
+#[tokio::test]
+async fn paced_streams_stamp_and_count() {
+    let emu = start(EmulatorConfig::default()).await;
+    let c = client(&emu);
+    let send = |pacing: &'static str| {
+        c.converse_stream()
+            .model_id(MODEL)
+            .messages(user("Tell me everything about my plan"))
+            .customize()
+            .mutate_request(move |r| {
+                r.headers_mut().insert("x-emulator-pacing", pacing);
+            })
+            .send()
+    };
+    let started = std::time::Instant::now();
+    let out = send("first_token_ms=50,tps=400,delta_chars=8,stamp=1")
+        .await
+        .unwrap();
+    let events = collect_stream(out).await.unwrap();
+    let elapsed = started.elapsed();
+    let texts: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            ConverseStreamOutput::ContentBlockDelta(d) => {
+                d.delta().and_then(|x| x.as_text().ok()).cloned()
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(texts.len() >= 3, "{texts:?}");
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_micros();
+    let mut last = 0u128;
+    for t in &texts {
+        assert!(t.starts_with('T') && t.as_bytes()[17] == b'Z', "{t}");
+        let at: u128 = t[1..17].parse().unwrap();
+        assert!(at >= last && at <= now, "stamps are send times, in order");
+        last = at;
+    }
+    // The first-token delay plus at least one token's pause per delta after the first.
+    assert!(
+        elapsed
+            >= Duration::from_millis(50) + Duration::from_micros(2_500 * (texts.len() as u64 - 1)),
+        "{elapsed:?} for {} deltas",
+        texts.len()
+    );
+    assert_eq!(emu.counters().get("converse-stream", "ok"), 1);
+    assert_eq!(emu.counters().open_streams, 0);
+
+    // A client that leaves after two events.
+    let mut out = send("first_token_ms=0,tps=20,stamp=1").await.unwrap();
+    assert!(out.stream.recv().await.unwrap().is_some());
+    assert!(out.stream.recv().await.unwrap().is_some());
+    assert_eq!(emu.counters().open_streams, 1);
+    drop(out);
+    for _ in 0..100 {
+        if emu.counters().open_streams == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let counters = emu.counters();
+    assert_eq!(counters.open_streams, 0);
+    assert_eq!(counters.get("converse-stream", "client_closed"), 1);
+    assert_eq!(counters.get("converse-stream", "ok"), 1);
+}

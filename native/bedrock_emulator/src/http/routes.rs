@@ -27,7 +27,7 @@ use tokio::sync::mpsc;
 
 use super::body::{full, ResBody};
 use super::sigv4::{self, Principal};
-use super::stream::{set_linger_zero, ChannelBody, Producer, Wire};
+use super::stream::{any_fault, set_linger_zero, ChannelBody, PacedBody, Producer, Wire};
 use crate::counters::outcome;
 use crate::error::AwsError;
 use crate::handlers::{self, Api, Prepared, Rejection};
@@ -650,14 +650,31 @@ fn start_stream(
     fd: RawFd,
     builder: http::response::Builder,
 ) -> Response<ResBody> {
+    let tps = prepared.pacing.tps.unwrap_or(0.0);
+    let stamp = prepared.pacing.stamp.unwrap_or(false);
+    if !any_fault(&prepared.faults, events.len()) {
+        // The common case (every paced benchmark stream): the body paces itself.
+        let body = PacedBody::new(
+            state,
+            route,
+            events,
+            prepared.reply.first_token_ms,
+            tps,
+            stamp,
+            wire,
+        );
+        return builder
+            .body(body.boxed())
+            .unwrap_or_else(|_| Response::new(full("")));
+    }
     let (tx, rx) = mpsc::channel(16);
     let producer = Producer {
         state,
         route,
         events,
         first_token_ms: prepared.reply.first_token_ms,
-        tps: prepared.pacing.tps.unwrap_or(0.0),
-        stamp: prepared.pacing.stamp.unwrap_or(false),
+        tps,
+        stamp,
         faults: prepared.faults,
         fd,
         tx,

@@ -7,6 +7,8 @@ use std::ops::Deref;
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+#[cfg(test)]
+use std::time::Duration;
 use std::time::SystemTime;
 
 use sha2::{Digest, Sha256};
@@ -157,11 +159,11 @@ impl Emulator {
             .sonic
             .validate()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-        let listener = TcpListener::bind((config.host.as_str(), config.port)).await?;
+        let listener = bind(&config.host, config.port).await?;
         let addr = listener.local_addr()?;
         let tls = if config.tls {
             let material = tls::generate(&config.tls_names)?;
-            let tls_listener = TcpListener::bind((config.host.as_str(), config.tls_port)).await?;
+            let tls_listener = bind(&config.host, config.tls_port).await?;
             Some((tls_listener, material))
         } else {
             None
@@ -236,6 +238,35 @@ impl Drop for Emulator {
             let _ = tx.send(());
         }
     }
+}
+
+/// Pending connections the kernel queues for `accept` (capped by `net.core.somaxconn`).
+/// tokio's `TcpListener::bind` asks for 128: a benchmark opening thousands of streams over
+/// two seconds on a busy machine overflows that, the kernel drops the SYNs and the clients
+/// retry a second later, then time out.
+pub const ACCEPT_BACKLOG: i32 = 4096;
+
+/// Binds `host:port` (the first of its addresses that binds) with [`ACCEPT_BACKLOG`].
+async fn bind(host: &str, port: u16) -> io::Result<TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let mut last = None;
+    for addr in tokio::net::lookup_host((host, port)).await? {
+        let attempt = (|| {
+            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            // As tokio (mio) does on Unix: a restarted emulator can take its port back
+            // while old connections are in TIME_WAIT.
+            socket.set_reuse_address(true)?;
+            socket.bind(&addr.into())?;
+            socket.listen(ACCEPT_BACKLOG)?;
+            socket.set_nonblocking(true)?;
+            TcpListener::from_std(socket.into())
+        })();
+        match attempt {
+            Ok(l) => return Ok(l),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind")))
 }
 
 async fn serve(
@@ -381,5 +412,40 @@ impl Drop for BlockingEmulator {
     fn drop(&mut self) {
         // Signal only: Drop may run on a thread that must not block.
         self.stop(false);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More connections than tokio's default backlog (128) wait for `accept` without one
+    /// being dropped: the kernel queues them (a full queue drops the SYN and the client's
+    /// connect times out).
+    #[tokio::test]
+    async fn the_listener_queues_hundreds_of_pending_connections() {
+        const PENDING: usize = 600;
+        let somaxconn = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+            .ok()
+            .and_then(|s| s.trim().parse::<usize>().ok());
+        if somaxconn.is_none_or(|n| n < PENDING) {
+            eprintln!("skipped: net.core.somaxconn {somaxconn:?} caps the backlog below {PENDING}");
+            return;
+        }
+        let listener = bind("127.0.0.1", 0).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Nothing accepts: every connection stays in the queue.
+        let clients = tokio::task::spawn_blocking(move || {
+            (0..PENDING)
+                .map(|_| std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2)))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .unwrap()
+        .expect("every connection is queued");
+        assert_eq!(clients.len(), PENDING);
+        // They are served once accepted.
+        let (_, peer) = listener.accept().await.unwrap();
+        assert_eq!(peer, clients[0].local_addr().unwrap());
     }
 }

@@ -4,6 +4,7 @@
 //! after K events ([`fault_before`], [`inject`]) are shared with the Nova Sonic stream
 //! (`sonic_stream.rs`).
 
+use std::future::Future;
 use std::io;
 use std::os::fd::RawFd;
 use std::pin::Pin;
@@ -17,7 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::config::spec::{stream_exception_message, stream_exception_type};
 use crate::config::Faults;
-use crate::counters::outcome;
+use crate::counters::{outcome, OpenStreamGuard};
 use crate::render::{eventstream, sse};
 use crate::reply::Event;
 use crate::state::State;
@@ -162,6 +163,128 @@ pub async fn inject<T: From<FrameResult>>(
     ""
 }
 
+/// `frame` with its send time stamped into a text delta when `stamp` is on.
+fn stamped(stamp: bool, wire: Wire, frame: &Bytes) -> Bytes {
+    if !stamp {
+        return frame.clone();
+    }
+    let stamped = match wire {
+        Wire::EventStream { .. } => crate::render::stamp::stamp_frame(frame),
+        Wire::Sse => crate::render::stamp::stamp_sse(frame),
+    };
+    stamped.unwrap_or_else(|| frame.clone())
+}
+
+/// Whether any fault is due before some event of a stream of `n` events.
+pub fn any_fault(f: &Faults, n: usize) -> bool {
+    (0..=n).any(|i| fault_before(f, i, i < n).is_some())
+}
+
+/// A planned stream without faults, paced by the response body itself: hyper's connection
+/// task polls it, the body waits on its one timer (re-armed per event, never reallocated)
+/// and hands out the next frame, stamped at that moment. No producer task, no channel, no
+/// wake-up of a second task per event (the [`Producer`] stays for streams with faults,
+/// whose injection is async).
+///
+/// Same pacing as the producer: the first-token delay, then `tokens / tps` seconds before
+/// each event that carries tokens, counted from the previous event's hand-out. Counted like
+/// the producer's streams: open while the body lives, `ok` once the last event was handed
+/// out, `client_closed` when dropped before that (the client went away).
+pub struct PacedBody {
+    state: Arc<State>,
+    route: &'static str,
+    events: std::vec::IntoIter<Event>,
+    /// The next event, taken from `events`, with its pause still due (`waiting`).
+    next: Option<Event>,
+    tps: f64,
+    stamp: bool,
+    wire: Wire,
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    waiting: bool,
+    done: bool,
+    _open: OpenStreamGuard,
+}
+
+impl PacedBody {
+    pub fn new(
+        state: Arc<State>,
+        route: &'static str,
+        events: Vec<Event>,
+        first_token_ms: u64,
+        tps: f64,
+        stamp: bool,
+        wire: Wire,
+    ) -> PacedBody {
+        let open = state.counters.open_stream();
+        let first = Duration::from_millis(first_token_ms);
+        PacedBody {
+            route,
+            events: events.into_iter(),
+            next: None,
+            tps,
+            stamp,
+            wire,
+            sleep: Box::pin(tokio::time::sleep(first)),
+            waiting: first_token_ms > 0,
+            done: false,
+            _open: open,
+            state,
+        }
+    }
+}
+
+impl Body for PacedBody {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<FrameResult>> {
+        let this = &mut *self;
+        loop {
+            if this.waiting {
+                if this.sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.waiting = false;
+                if let Some(event) = this.next.take() {
+                    let frame = stamped(this.stamp, this.wire, &event.frame);
+                    return Poll::Ready(Some(Ok(Frame::data(frame))));
+                }
+            }
+            let Some(event) = this.events.next() else {
+                if !this.done {
+                    this.done = true;
+                    this.state.counters.record(this.route, outcome::OK);
+                }
+                return Poll::Ready(None);
+            };
+            if event.tokens > 0 && this.tps > 0.0 {
+                let pause =
+                    Duration::from_micros((event.tokens as f64 / this.tps * 1_000_000.0) as u64);
+                if !pause.is_zero() {
+                    this.sleep
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + pause);
+                    this.waiting = true;
+                    this.next = Some(event);
+                    continue;
+                }
+            }
+            let frame = stamped(this.stamp, this.wire, &event.frame);
+            return Poll::Ready(Some(Ok(Frame::data(frame))));
+        }
+    }
+}
+
+impl Drop for PacedBody {
+    fn drop(&mut self) {
+        if !self.done {
+            self.state
+                .counters
+                .record(self.route, outcome::CLIENT_CLOSED);
+        }
+    }
+}
+
 pub struct Producer {
     pub state: Arc<State>,
     pub route: &'static str,
@@ -224,14 +347,7 @@ impl Producer {
     }
 
     fn stamped(&self, frame: &Bytes) -> Bytes {
-        if !self.stamp {
-            return frame.clone();
-        }
-        let stamped = match self.wire {
-            Wire::EventStream { .. } => crate::render::stamp::stamp_frame(frame),
-            Wire::Sse => crate::render::stamp::stamp_sse(frame),
-        };
-        stamped.unwrap_or_else(|| frame.clone())
+        stamped(self.stamp, self.wire, frame)
     }
 
     async fn run_events(&self) -> &'static str {

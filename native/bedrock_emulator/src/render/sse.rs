@@ -8,7 +8,17 @@ pub const CONTENT_TYPE: &str = "text/event-stream";
 
 /// One SSE event.
 pub fn event(name: &str, data: &Value) -> Bytes {
-    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
+    // Written through io::Write into one buffer (a stream's every event is built at its
+    // start; `format!` with the value's Display is several times slower).
+    let mut out = Vec::with_capacity(name.len() + 128);
+    out.extend_from_slice(b"event: ");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\ndata: ");
+    if serde_json::to_writer(&mut out, data).is_err() {
+        return Bytes::from(format!("event: {name}\ndata: {data}\n\n"));
+    }
+    out.extend_from_slice(b"\n\n");
+    Bytes::from(out)
 }
 
 /// An Anthropic `error` event (`{"type": "error", "error": {"type", "message"}}`).
@@ -65,6 +75,12 @@ mod tests {
     fn events_and_malformed_copies() {
         let e = event("ping", &json!({"type": "ping"}));
         assert_eq!(&e[..], b"event: ping\ndata: {\"type\":\"ping\"}\n\n");
+        let data = json!({"type": "content_block_delta", "delta": {"text": "caf\u{e9} \"q\"\n"}});
+        let e = event("content_block_delta", &data);
+        assert_eq!(
+            e,
+            format!("event: content_block_delta\ndata: {data}\n\n").into_bytes()
+        );
         let bad = malformed(&event(
             "content_block_delta",
             &json!({"type": "content_block_delta", "delta": {"text": "Hello there"}}),

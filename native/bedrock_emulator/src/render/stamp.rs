@@ -16,22 +16,119 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[cfg(test)]
 use aws_smithy_eventstream::frame::{read_message_from, write_message_to};
+#[cfg(test)]
 use aws_smithy_types::event_stream::Message;
 use bytes::Bytes;
 use serde_json::Value;
 
+/// The JSON that opens a text delta's text in a ConverseStream `contentBlockDelta` payload
+/// and in a Messages API `text_delta` (serde_json writes object keys sorted, so `text` is
+/// the first key of such a `delta`, and a quote inside a string value is always escaped:
+/// the bytes can only be this structure, never text).
+const TEXT_OPEN: &[u8] = br#""delta":{"text":""#;
+/// What follows a Messages API text delta's text.
+const SSE_TEXT_CLOSE: &[u8] = br#"","type":"text_delta"}"#;
+/// `T<16 digits>Z `.
+const STAMP_LEN: usize = 19;
+
+fn now_micros() -> Option<u64> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?;
+    u64::try_from(now.as_micros()).ok()
+}
+
+/// `T<micros, 16 digits>Z `; `None` past 16 digits (the year 2286).
+fn stamp_text(micros: u64) -> Option<[u8; STAMP_LEN]> {
+    if micros >= 10_000_000_000_000_000 {
+        return None;
+    }
+    let mut out = *b"T0000000000000000Z ";
+    let mut v = micros;
+    for slot in out[1..17].iter_mut().rev() {
+        *slot = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    Some(out)
+}
+
 /// `frame` with the current time stamped into its text delta; `None` for any other frame.
+///
+/// Called once per delta at the moment the frame is handed to the connection, so it
+/// neither parses nor re-serializes: the stamp goes in front of the text (found by its
+/// fixed JSON opening), the total length grows by the stamp's 19 bytes and both CRCs are
+/// recomputed. The bytes are the ones a parse, edit and re-encode would give (tested).
 pub fn stamp_frame(frame: &Bytes) -> Option<Bytes> {
+    stamp_frame_at(frame, now_micros()?)
+}
+
+fn stamp_frame_at(frame: &[u8], micros: u64) -> Option<Bytes> {
+    // Prelude: total length, headers length, prelude CRC; then headers, payload, CRC.
+    if frame.len() < 16 {
+        return None;
+    }
+    let word =
+        |at: usize| u32::from_be_bytes([frame[at], frame[at + 1], frame[at + 2], frame[at + 3]]);
+    let total = word(0) as usize;
+    let payload_start = 12 + word(4) as usize;
+    let payload_end = frame.len() - 4;
+    if total != frame.len() || payload_start > payload_end {
+        return None;
+    }
+    let at = payload_start + find(&frame[payload_start..payload_end], TEXT_OPEN)? + TEXT_OPEN.len();
+    let stamp = stamp_text(micros)?;
+    let new_total = u32::try_from(total + STAMP_LEN).ok()?;
+    let mut out = Vec::with_capacity(total + STAMP_LEN);
+    out.extend_from_slice(&new_total.to_be_bytes());
+    out.extend_from_slice(&frame[4..8]);
+    out.extend_from_slice(&crc32fast::hash(&out[..8]).to_be_bytes());
+    out.extend_from_slice(&frame[12..at]);
+    out.extend_from_slice(&stamp);
+    out.extend_from_slice(&frame[at..payload_end]);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_be_bytes());
+    Some(Bytes::from(out))
+}
+
+/// An SSE `text_delta` event with the current time stamped into its text; `None` for any
+/// other event. Like [`stamp_frame`], an insertion into the rendered bytes.
+pub fn stamp_sse(frame: &Bytes) -> Option<Bytes> {
+    stamp_sse_at(frame, now_micros()?)
+}
+
+fn stamp_sse_at(frame: &[u8], micros: u64) -> Option<Bytes> {
+    let data = find(frame, b"data: ")? + 6;
+    let at = data + find(&frame[data..], TEXT_OPEN)? + TEXT_OPEN.len();
+    // Only a text_delta: the text's closing quote (the first unescaped one) is followed by
+    // its type.
+    let mut i = at;
+    loop {
+        match *frame.get(i)? {
+            b'\\' => i += 2,
+            b'"' => break,
+            _ => i += 1,
+        }
+    }
+    if !frame[i..].starts_with(SSE_TEXT_CLOSE) {
+        return None;
+    }
+    let stamp = stamp_text(micros)?;
+    let mut out = Vec::with_capacity(frame.len() + STAMP_LEN);
+    out.extend_from_slice(&frame[..at]);
+    out.extend_from_slice(&stamp);
+    out.extend_from_slice(&frame[at..]);
+    Some(Bytes::from(out))
+}
+
+/// The stamp the way it was written before (parse, edit, re-encode): the oracle the
+/// insertion is checked against.
+#[cfg(test)]
+fn stamp_frame_reencoded(frame: &Bytes, micros: u64) -> Option<Bytes> {
     let message = read_message_from(frame.clone()).ok()?;
     let mut payload: Value = serde_json::from_slice(message.payload()).ok()?;
     let text = payload.pointer_mut("/delta/text")?;
     let delta = text.as_str()?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_micros();
-    *text = Value::String(format!("T{now:016}Z {delta}"));
+    *text = Value::String(format!("T{micros:016}Z {delta}"));
     let stamped =
         Message::new_from_parts(message.headers().to_vec(), payload.to_string().into_bytes());
     let mut buf = Vec::new();
@@ -39,9 +136,8 @@ pub fn stamp_frame(frame: &Bytes) -> Option<Bytes> {
     Some(Bytes::from(buf))
 }
 
-/// An SSE `text_delta` event with the current time stamped into its text; `None` for any
-/// other event.
-pub fn stamp_sse(frame: &Bytes) -> Option<Bytes> {
+#[cfg(test)]
+fn stamp_sse_reencoded(frame: &Bytes, micros: u64) -> Option<Bytes> {
     let text = std::str::from_utf8(frame).ok()?;
     let (head, data) = text.split_once("data: ")?;
     let mut payload: Value = serde_json::from_str(data.trim_end()).ok()?;
@@ -50,11 +146,7 @@ pub fn stamp_sse(frame: &Bytes) -> Option<Bytes> {
     }
     let slot = payload.pointer_mut("/delta/text")?;
     let delta = slot.as_str()?;
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .ok()?
-        .as_micros();
-    *slot = Value::String(format!("T{now:016}Z {delta}"));
+    *slot = Value::String(format!("T{micros:016}Z {delta}"));
     Some(Bytes::from(format!("{head}data: {payload}\n\n")))
 }
 
@@ -313,6 +405,85 @@ mod tests {
 
         let start = eventstream::event("messageStart", &json!({"role": "assistant"}));
         assert!(stamp_frame(&start).is_none());
+    }
+
+    /// Texts that exercise the JSON escapes and multi-byte UTF-8.
+    const TEXTS: &[&str] = &[
+        "Hello. ",
+        "",
+        "a \"quoted\" \\ back\\slash\n",
+        "\"delta\":{\"text\":\"x",
+        "caf\u{e9} \u{1F600} \u{7}",
+    ];
+
+    #[test]
+    fn inserted_stamps_equal_the_reencoded_ones() {
+        for (i, text) in TEXTS.iter().enumerate() {
+            let micros = 1_764_000_000_123_456 + i as u64;
+            let frame = eventstream::event(
+                "contentBlockDelta",
+                &json!({"contentBlockIndex": i, "delta": {"text": text}, "p": "abcdef"}),
+            );
+            let fast = stamp_frame_at(&frame, micros).expect("stamped");
+            assert_eq!(
+                fast,
+                stamp_frame_reencoded(&frame, micros).unwrap(),
+                "{text:?}"
+            );
+            // read_message_from checks the prelude and message CRCs.
+            let msg = read_message_from(fast).unwrap();
+            let v: Value = serde_json::from_slice(msg.payload()).unwrap();
+            assert_eq!(v["delta"]["text"], format!("T{micros:016}Z {text}"));
+            let sse = crate::render::sse::event(
+                "content_block_delta",
+                &json!({"type": "content_block_delta", "index": i,
+                        "delta": {"type": "text_delta", "text": text}}),
+            );
+            let fast = stamp_sse_at(&sse, micros).expect("stamped");
+            assert_eq!(fast, stamp_sse_reencoded(&sse, micros).unwrap(), "{text:?}");
+        }
+        // Frames that carry no text delta are left alone by both.
+        let others = [
+            eventstream::event("messageStart", &json!({"role": "assistant"})),
+            eventstream::event(
+                "contentBlockDelta",
+                &json!({"contentBlockIndex": 0, "delta": {"reasoningContent": {"text": "hm"}}}),
+            ),
+            eventstream::event(
+                "contentBlockDelta",
+                &json!({"contentBlockIndex": 1, "delta": {"toolUse": {"input": "{\"text\":\"x\"}"}}}),
+            ),
+            eventstream::chunk(br#"{"delta":{"text":"hi"}}"#),
+            eventstream::exception("throttlingException", "\"delta\":{\"text\":\""),
+        ];
+        for frame in others {
+            assert!(stamp_frame_at(&frame, 1).is_none());
+            assert!(stamp_frame_reencoded(&frame, 1).is_none());
+        }
+        let sse_others = [
+            crate::render::sse::event(
+                "content_block_delta",
+                &json!({"type": "content_block_delta", "delta": {"type": "thinking_delta", "thinking": "x"}}),
+            ),
+            crate::render::sse::event(
+                "content_block_delta",
+                &json!({"type": "content_block_delta", "delta": {"type": "citations_delta", "text": "x"}}),
+            ),
+            crate::render::sse::event("ping", &json!({"type": "ping"})),
+        ];
+        for frame in sse_others {
+            assert!(stamp_sse_at(&frame, 1).is_none());
+            assert!(stamp_sse_reencoded(&frame, 1).is_none());
+        }
+        // Truncated or foreign bytes: no stamp, no panic.
+        let frame = eventstream::event("contentBlockDelta", &json!({"delta": {"text": "x"}}));
+        for cut in 0..frame.len() {
+            assert!(stamp_frame_at(&frame[..cut], 1).is_none());
+        }
+        assert!(stamp_frame_at(b"data: {\"delta\":{\"text\":\"x\"}}", 1).is_none());
+        assert!(stamp_sse_at(b"data: {\"delta\":{\"text\":\"unterminated", 1).is_none());
+        assert_eq!(stamp_text(10_000_000_000_000_000), None);
+        assert_eq!(&stamp_text(42).unwrap(), b"T0000000000000042Z ");
     }
 
     #[test]

@@ -738,3 +738,23 @@ fn first_units_give_the_stream_its_language() {
         &["Přišel včera.", "Vzal 5 tis. a odešel."],
     );
 }
+
+#[test]
+fn armenian_full_stop_typed_as_colon() {
+    check(
+        "Ես տանն եմ: Դու որտե՞ղ ես:",
+        &["Ես տանն եմ:", "Դու որտե՞ղ ես:"],
+    );
+    // Lower case after it: a colon before a list.
+    check(
+        "Գնեցի երեք բան: հաց, պանիր և ջուր: Վերջ:",
+        &["Գնեցի երեք բան: հաց, պանիր և ջուր:", "Վերջ:"],
+    );
+    // Between Armenian words a `.` is the mijaket (a semicolon).
+    check("Նա ասաց. Վաղը կգամ: Լավ:", &["Նա ասաց. Վաղը կգամ:", "Լավ:"]);
+    // A colon in other scripts stays a colon.
+    check(
+        "Note: Anna will come. Fine.",
+        &["Note: Anna will come.", "Fine."],
+    );
+}

@@ -717,7 +717,10 @@ impl Segmenter {
                 }
                 continue;
             }
-            if is_terminal(c) || (c == ';' && greek_before(&self.buf, self.start, self.pos)) {
+            if is_terminal(c)
+                || (c == ';' && greek_before(&self.buf, self.start, self.pos))
+                || (c == ':' && armenian_before(&self.buf, self.start, self.pos))
+            {
                 match self.decide(c, eof) {
                     Decision::NeedMore => {
                         if !eof {
@@ -1235,6 +1238,9 @@ impl Segmenter {
         if matches!(c0, ';' | GREEK_QUESTION) {
             return decide_greek_question(buf, self.start, i, c0, eof);
         }
+        if c0 == ':' {
+            return decide_armenian_colon(buf, i, eof);
+        }
         // 1. The run of end marks and closers, including spaced ellipses (`. . .`).
         let mut k = i;
         let mut periods = 0usize;
@@ -1571,6 +1577,11 @@ impl Segmenter {
             } else {
                 Decision::Continue(k)
             };
+        }
+        // Between Armenian words a `.` is the mijaket typed on a Latin keyboard (a semicolon,
+        // see `decide_armenian_colon`), not a full stop.
+        if is_armenian_letter(f) && armenian_before(buf, self.start, i) {
+            return Decision::Continue(k);
         }
         let cjk_like = is_cjk(f) || (f.is_alphabetic() && !has_case(f));
         let opener = match low_opener(buf, m, eof) {
@@ -2296,6 +2307,44 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_armenian_letter(c: char) -> bool {
+    ('\u{531}'..='\u{556}').contains(&c) || ('\u{561}'..='\u{587}').contains(&c)
+}
+
+/// Whether the character right before `i` is an Armenian letter (or one of the marks written
+/// on an Armenian word: `՛ ՜ ՞`): then a `:` after it may be the Armenian full stop.
+fn armenian_before(buf: &str, start: usize, i: usize) -> bool {
+    buf[start..i]
+        .chars()
+        .next_back()
+        .is_some_and(|c| is_armenian_letter(c) || ('\u{55B}'..='\u{55E}').contains(&c))
+}
+
+/// Armenian ends a sentence with the verjaket `։` (U+0589, a colon-like mark; its mijaket `․`
+/// is a semicolon: https://www.liquisearch.com/armenian_alphabet/punctuation), and text typed
+/// on Latin keyboards writes them as the ASCII `:` and `.`. After an Armenian word, a `:` ends
+/// the sentence when spaces and a capitalized Armenian word follow, or at the end of the text;
+/// before lower case or another script it stays a colon. (The `.` is decided in
+/// `decide_period`.)
+#[cold]
+#[inline(never)]
+fn decide_armenian_colon(buf: &str, i: usize, eof: bool) -> Decision {
+    let mut k = i + 1;
+    while let Some(c) = char_at(buf, k).filter(|&c| is_closer(c)) {
+        k += c.len_utf8();
+    }
+    let mut m = k;
+    while let Some(c) = char_at(buf, m).filter(|&c| c == ' ' || c == '\u{a0}') {
+        m += c.len_utf8();
+    }
+    match char_at(buf, m) {
+        None if eof => Decision::Boundary(k),
+        None => Decision::NeedMore,
+        Some(f) if m > k && f.is_uppercase() && is_armenian_letter(f) => Decision::Boundary(k),
+        Some(_) => Decision::Continue(i + 1),
+    }
 }
 
 /// The Greek question mark (U+037E); Greek text also writes it as the ASCII `;`.

@@ -758,3 +758,21 @@ fn armenian_full_stop_typed_as_colon() {
         &["Note: Anna will come.", "Fine."],
     );
 }
+
+#[test]
+fn lower_case_after_a_period_outside_english() {
+    // Any word, not only a short one, before a lower-case word that is no function word.
+    check(
+        "Leggete il paragr. successivo con calma. Poi uscite.",
+        &["Leggete il paragr. successivo con calma.", "Poi uscite."],
+    );
+    check(
+        "Zapłaciliśmy 40 tys. złotych za samochód. Było warto.",
+        &["Zapłaciliśmy 40 tys. złotych za samochód.", "Było warto."],
+    );
+    // A function word after the period starts an informal sentence.
+    check(
+        "Es war wirklich spät. dann gingen wir heim.",
+        &["Es war wirklich spät.", "dann gingen wir heim."],
+    );
+}

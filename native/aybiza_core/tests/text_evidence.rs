@@ -776,3 +776,24 @@ fn lower_case_after_a_period_outside_english() {
         &["Es war wirklich spät.", "dann gingen wir heim."],
     );
 }
+
+#[test]
+fn footnote_references_after_the_period() {
+    check(
+        "The bridge opened in 1932.[4] Traffic grew fast.",
+        &["The bridge opened in 1932.[4]", "Traffic grew fast."],
+    );
+    check(
+        "Il ponte fu aperto nel 1932.[4][17] Il traffico crebbe.",
+        &["Il ponte fu aperto nel 1932.[4][17]", "Il traffico crebbe."],
+    );
+    // Lower case after the references continues; so does a bracket that is no reference.
+    check(
+        "See the survey.[4] and the notes. Done.",
+        &["See the survey.[4] and the notes.", "Done."],
+    );
+    check(
+        "Call obj.[Symbol] Now. Done.",
+        &["Call obj.[Symbol] Now.", "Done."],
+    );
+}

@@ -1543,6 +1543,25 @@ impl Segmenter {
             }
         }
         if glued {
+            // `martyr.[1] The`: footnote references glued to the period belong to the
+            // sentence; after them the usual evidence decides (a capital starts a new one).
+            if f == '[' && !closers && classify_left(word()) != Left::Initial {
+                match footnote_refs_end(buf, k, eof) {
+                    None => return Decision::NeedMore,
+                    Some(0) => {}
+                    Some(end) => {
+                        let (_, f2, glued2) = match self.next_after(buf, end, eof) {
+                            Ok(x) => x,
+                            Err(d) => return d,
+                        };
+                        return if !glued2 && (f2.is_uppercase() || is_cjk(f2)) {
+                            Decision::Boundary(end)
+                        } else {
+                            Decision::Continue(end)
+                        };
+                    }
+                }
+            }
             if closers || !f.is_uppercase() {
                 if !f.is_numeric() && is_cjk(f) && word().chars().next_back().is_some_and(is_cjk) {
                     return Decision::Boundary(k);
@@ -2443,6 +2462,33 @@ fn is_dotted_abbreviation(word: &str) -> bool {
         && word
             .split('.')
             .all(|p| (1..=4).contains(&p.chars().count()) && p.chars().all(char::is_alphabetic))
+}
+
+/// The end of a run of footnote references at `k` (`[1]`, `[12][13]`, `[a]`: one to three
+/// digits or lower-case ASCII letters in brackets), `Some(0)` when there is none, `None` while
+/// that is not known yet.
+fn footnote_refs_end(buf: &str, k: usize, eof: bool) -> Option<usize> {
+    let b = buf.as_bytes();
+    let mut j = k;
+    let mut end = 0;
+    while j < b.len() && b[j] == b'[' {
+        let mut n = j + 1;
+        while n < b.len() && n - j <= 3 && (b[n].is_ascii_digit() || b[n].is_ascii_lowercase()) {
+            n += 1;
+        }
+        if n == b.len() {
+            return if eof { Some(end) } else { None };
+        }
+        if n == j + 1 || b[n] != b']' {
+            return Some(end);
+        }
+        j = n + 1;
+        end = j;
+    }
+    if j == b.len() && !eof && end > 0 {
+        return None; // another reference may follow
+    }
+    Some(end)
 }
 
 /// Whether the number at `m` is followed by a month name (`5 июля`, `1 października`): a date.

@@ -1917,12 +1917,13 @@ impl Segmenter {
                 // words are no evidence (Polish lists `prof`), and a title is the second half
                 // of a compound title (`Assoc. Prof.`, `Asst. Dir.`), not a new subject.
                 // So is a title after a short capitalized abbreviation that is no company
-                // suffix (`Rt. Hon.`, `Brig. Gen.`; but `Acme Co. Mr. Lee`, `R.T.C. Mr. Theo`).
+                // suffix, in any script (`Rt. Hon.`, `Brig. Gen.`, `Doç. Dr.`; but `Acme Co.
+                // Mr. Lee`, `R.T.C. Mr. Theo`).
                 let compound_title = truncation
                     || (matches!(left, Left::Abbrev(AbbrevKind::Ordinary))
-                        && (2..=5).contains(&w.len())
-                        && w.as_bytes()[0].is_ascii_uppercase()
-                        && w.as_bytes()[1..].iter().all(u8::is_ascii_lowercase)
+                        && (2..=5).contains(&w.chars().count())
+                        && w.starts_with(char::is_uppercase)
+                        && w.chars().skip(1).all(char::is_lowercase)
                         && !abbreviations::is_company_suffix(w));
                 // A real word in a run (`Math.`) goes on only into more of the run: another
                 // abbreviation with its period (`Math. Soc.`); before other capitalized words
@@ -1934,11 +1935,14 @@ impl Segmenter {
                         None => return Decision::NeedMore,
                         Some(l) => l,
                     };
+                // A listed title with its period (`Dr.`) is a title, even where a stop-word
+                // list holds its letters (`Doç. Dr. Kaya`).
+                let title = after == '.' && abbreviations::is_title(next);
                 if closes_phrase
                     || (run_only && after != '.' && !label_letter)
                     || abbreviations::is_sentence_starter(next)
-                    || (!truncation && language_data::is_function_word_capitalized(next))
-                    || (!compound_title && after == '.' && abbreviations::is_title(next))
+                    || (!truncation && !title && language_data::is_function_word_capitalized(next))
+                    || (!compound_title && title)
                 {
                     Decision::Boundary(k)
                 } else {

@@ -813,3 +813,42 @@ fn turkish_titles_from_public_data() {
     // Common Turkish words in the list (`bul`: find) are left out by the build.
     check("Onu bul. Ali geldi.", &["Onu bul.", "Ali geldi."]);
 }
+
+#[test]
+fn greek_consonant_only_abbreviations() {
+    // `Δρ` has no vowel: it cannot be pronounced, so it is an abbreviation (token shape).
+    check(
+        "Ο Δρ. Νικολάου ήρθε νωρίς. Όλοι χάρηκαν.",
+        &["Ο Δρ. Νικολάου ήρθε νωρίς.", "Όλοι χάρηκαν."],
+    );
+}
+
+#[test]
+fn acronym_in_capitals_before_lower_case() {
+    check(
+        "The storm came from the SW. of the bay. It was cold.",
+        &["The storm came from the SW. of the bay.", "It was cold."],
+    );
+    // A word that starts informal sentences still splits.
+    check(
+        "I work at IBM. we went home.",
+        &["I work at IBM.", "we went home."],
+    );
+}
+
+#[test]
+fn numeric_dates_with_periods() {
+    check(
+        "Der Vertrag gilt ab 3. 4. 2019 für alle. Danke.",
+        &["Der Vertrag gilt ab 3. 4. 2019 für alle.", "Danke."],
+    );
+    check(
+        "Smlouva platí od 3. 4. 2019. Děkujeme.",
+        &["Smlouva platí od 3. 4. 2019.", "Děkujeme."],
+    );
+    // A count and then a number that is no date still split.
+    check(
+        "Wir waren 13. 2006 war gut.",
+        &["Wir waren 13.", "2006 war gut."],
+    );
+}

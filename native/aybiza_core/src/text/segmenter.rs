@@ -1700,8 +1700,9 @@ impl Segmenter {
                 // A short lower-case word before lower case (`temp. of`) or, in English, a
                 // digit (`no. 12`) is read as an abbreviation unless the next word is one that
                 // starts informal sentences (`no. i got`, `bf. a bar`).
+                // So is an acronym in capitals before lower case (`the NW. of`, `NE. through`).
                 if left == Left::Regular
-                    && is_short_lower(w)
+                    && (is_short_lower(w) || (is_short_caps(w) && f.is_lowercase()))
                     && (f.is_lowercase() || f.is_ascii_digit())
                     && !language_data::is_common_short_english(w)
                 {
@@ -1784,6 +1785,21 @@ impl Segmenter {
                     // lower-case word.
                     if f.is_lowercase() {
                         return Decision::Continue(k);
+                    }
+                    // `am 13. 1. 2006`: a day before a month number with its period and a
+                    // year is a numeric date.
+                    if f.is_ascii_digit() && w.len() <= 2 {
+                        let lo = i - w.len();
+                        let day_before = lo > self.start + 2
+                            && buf.as_bytes()[lo - 1] == b' '
+                            && buf.as_bytes()[lo - 2] == b'.'
+                            && is_ordinal_shape(token_before(buf, self.start, lo - 2))
+                            && token_before(buf, self.start, lo - 2).len() <= 2;
+                        return match numeric_date_ahead(buf, m, eof, day_before) {
+                            None => Decision::NeedMore,
+                            Some(true) => Decision::Continue(k),
+                            Some(false) => Decision::Boundary(k),
+                        };
                     }
                     if f.is_uppercase() {
                         return match next_word() {
@@ -2438,6 +2454,11 @@ fn is_short_lower(word: &str) -> bool {
     (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase())
 }
 
+/// A word of 2-5 ASCII capitals (`NW`, `NASA`): an acronym.
+fn is_short_caps(word: &str) -> bool {
+    (2..=5).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase())
+}
+
 /// A lower-case Latin, Cyrillic or Greek word of 2-4 letters ending in a consonant (`рис`,
 /// `tys`, `např`, `βλ`): the shape of a word cut short. Greek words end in `ς` and `ν`
 /// by grammar, so those do not count.
@@ -2493,6 +2514,39 @@ fn footnote_refs_end(buf: &str, k: usize, eof: bool) -> Option<usize> {
         return None; // another reference may follow
     }
     Some(end)
+}
+
+/// Whether the text at `m` is a month number with its period, a space and a year
+/// (`1. 2006`, `12. 1999`), or after a day and a month (`day_before`) the year alone: the rest
+/// of a numeric date. `None` while that is not known yet.
+fn numeric_date_ahead(buf: &str, m: usize, eof: bool, day_before: bool) -> Option<bool> {
+    let b = buf.as_bytes();
+    let digits = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    if day_before {
+        // `13. 1.` was read: the year itself follows.
+        if m + 4 >= b.len() && !eof {
+            return None;
+        }
+        return Some(digits(m) == 4 && !b.get(m + 4).is_some_and(u8::is_ascii_alphanumeric));
+    }
+    let month = digits(m);
+    if m + month + 1 >= b.len() {
+        return if eof { Some(false) } else { None };
+    }
+    if !(1..=2).contains(&month) || b[m + month] != b'.' || b[m + month + 1] != b' ' {
+        return Some(false);
+    }
+    let year_at = m + month + 2;
+    if year_at + 4 >= b.len() && !eof {
+        return None; // the year and the byte after it
+    }
+    let year = digits(year_at);
+    Some(year == 4 && !b.get(year_at + 4).is_some_and(u8::is_ascii_alphanumeric))
 }
 
 /// Whether the number at `m` is followed by a month name (`5 июля`, `1 października`): a date.
@@ -2845,11 +2899,12 @@ fn has_abbreviation_shape(word: &str) -> bool {
         n += 1;
         let latin = c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c);
         let cyrillic = ('\u{400}'..='\u{4FF}').contains(&c);
-        if n > 5 || !(latin || cyrillic) || (i > 0 && !c.is_lowercase()) {
+        let greek = ('\u{386}'..='\u{3CE}').contains(&c);
+        if n > 5 || !(latin || cyrillic || greek) || (i > 0 && !c.is_lowercase()) {
             return false;
         }
         let l = c.to_lowercase().next().unwrap_or(c);
-        if "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęıœаеёиоуыэюяії".contains(l)
+        if "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęıœаеёиоуыэюяіїαεηιουωάέήίόύώϊϋΐΰ".contains(l)
         {
             return false;
         }

@@ -852,3 +852,20 @@ fn numeric_dates_with_periods() {
         &["Wir waren 13.", "2006 war gut."],
     );
 }
+
+#[test]
+fn title_inside_a_run_of_abbreviated_words() {
+    // A title followed by another abbreviated word with its period is a word of a citation.
+    check(
+        "The method is given in Ann. Rev. Genet. 12 and is still used. Fine.",
+        &[
+            "The method is given in Ann. Rev. Genet. 12 and is still used.",
+            "Fine.",
+        ],
+    );
+    // Before a name it is a title, and the sentence before it ends.
+    check(
+        "I met Ann. Rev. Smith came later.",
+        &["I met Ann.", "Rev. Smith came later."],
+    );
+}

@@ -2610,15 +2610,23 @@ fn abbreviation_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// not a title, a sentence starter, a company suffix or a capitalized function word (`Amer.`,
 /// `Civ.`); `None` while that is not known yet.
 fn short_abbreviation_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
-    let b = &buf.as_bytes()[m..];
+    abbreviated_word_at(buf, m, eof, 6, true)
+}
+
+/// [`short_abbreviation_at`] with a longest word of `max` letters. With `title_ok`, a title
+/// with its period counts when another abbreviated word of up to 9 letters with its period
+/// follows it (`Ann. Rev. Psychol.`, `Ann. Rev. Biochem.`): a title comes before a name, so
+/// there it is a word of the citation.
+fn abbreviated_word_at(buf: &str, m: usize, eof: bool, max: usize, title_ok: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m.min(buf.len())..];
     let mut n = 0;
-    while n < b.len() && n <= 6 && b[n].is_ascii_alphabetic() {
+    while n < b.len() && n <= max && b[n].is_ascii_alphabetic() {
         if (n == 0) != b[n].is_ascii_uppercase() {
             return Some(false);
         }
         n += 1;
     }
-    if n > 6 {
+    if n > max {
         return Some(false);
     }
     if n == b.len() {
@@ -2628,6 +2636,13 @@ fn short_abbreviation_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
         return Some(false);
     }
     let word = &buf[m..m + n];
+    if title_ok && b[n] == b'.' && abbreviations::is_title(word) {
+        return match b.get(n + 1) {
+            None => more(eof),
+            Some(b' ') => abbreviated_word_at(buf, m + n + 2, eof, 9, false),
+            Some(_) => Some(false),
+        };
+    }
     Some(
         b[n] == b'.'
             && !abbreviations::is_title(word)

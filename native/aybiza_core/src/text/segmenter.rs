@@ -1743,16 +1743,14 @@ impl Segmenter {
                 // dolarów`) unless that word is a function word, which starts informal
                 // sentences (`gefüllt. das sind`). English keeps the narrower rules above: its
                 // informal text starts sentences with lower-case content words too.
-                if left == Left::Regular && f.is_lowercase() {
-                    if !self.english_text(buf, i) {
-                        return match next_word() {
-                            Err(()) => Decision::NeedMore,
-                            Ok((next, _)) if language_data::is_function_word(next) => {
-                                Decision::Boundary(k)
-                            }
-                            Ok(_) => Decision::Continue(k),
-                        };
-                    }
+                if left == Left::Regular && f.is_lowercase() && !self.english_text(buf, i) {
+                    return match next_word() {
+                        Err(()) => Decision::NeedMore,
+                        Ok((next, _)) if language_data::is_function_word(next) => {
+                            Decision::Boundary(k)
+                        }
+                        Ok(_) => Decision::Continue(k),
+                    };
                 }
                 let capitalized_short = left == Left::Regular
                     && (2..=5).contains(&w.chars().count())

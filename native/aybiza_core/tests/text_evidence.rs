@@ -869,3 +869,21 @@ fn title_inside_a_run_of_abbreviated_words() {
         &["I met Ann.", "Rev. Smith came later."],
     );
 }
+
+#[test]
+fn months_of_another_language_in_english_text() {
+    // `Augustus` is Dutch for August: in text with English evidence it is a name.
+    check(
+        "The wall dates to 200 B.C. and the gate was rebuilt in 50 A.D. Augustus paid for it.",
+        &[
+            "The wall dates to 200 B.C. and the gate was rebuilt in 50 A.D.",
+            "Augustus paid for it.",
+        ],
+    );
+    // Without evidence either way, any language's month continues.
+    check("Er kam Anf. Mai zurück.", &["Er kam Anf. Mai zurück."]);
+    check(
+        "The report covers Sept. Oct. and Nov. of last year.",
+        &["The report covers Sept. Oct. and Nov. of last year."],
+    );
+}

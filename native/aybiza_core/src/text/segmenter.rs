@@ -1893,7 +1893,14 @@ impl Segmenter {
                 {
                     return Decision::Boundary(k);
                 }
-                if is_label(next) || language_data::is_month(next) {
+                // A month of another language in text with English evidence is a name (`753
+                // B.C. Augustus`: Dutch `augustus`); without evidence either way it stays a
+                // month (`Er kam Anf. Mai`). Read only when the month test passes.
+                let month = language_data::is_month(next)
+                    && (language_data::is_english_month(next)
+                        || !self.english_text(buf, i)
+                        || self.english_text.get() <= 0);
+                if is_label(next) || month {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
                 // A unit, era or clock abbreviation right after a number (`2017 r.`,

@@ -3,6 +3,7 @@
 
     python3 -m venv /tmp/textdata && /tmp/textdata/bin/pip install pysbd==0.3.4 sacremoses==0.2.0 \
         wordfreq==3.1.1 babel==2.19.0 stop-words==2025.11.4
+    /tmp/textdata/bin/pip install --no-deps trtokenizer==0.0.3
     /tmp/textdata/bin/python native/aybiza_core/data/build_text_data.py
 
 Sources (each row of the output names its source):
@@ -18,9 +19,18 @@ Sources (each row of the output names its source):
   abbreviation without an internal period that is a common word (Zipf >= 3.3) in one of the 14
   languages that does not list it is left out, since the segmenter has one table for every language,
   unless it is ten times as frequent in a language that lists it (Polish `ul`).
-No abbreviation list for Turkish, Chinese or Japanese was found in these packages.
+* trtokenizer 0.0.3 (MIT, Copyright (c) 2020 Apdullah Yayık): trtokenizer/tr_non_suffixes, a
+  Moses-style nonbreaking prefix list for Turkish; `#NUMERIC_ONLY#` prefixes are "weak". Its
+  Roman numerals, letters and digits are left out (labels and initials are decided by shape),
+  and so is a token with a vowel that is a common Turkish word (Zipf >= 4.0 in wordfreq's
+  Turkish, the threshold used above for other languages: `sen`, `al`, `hayır`, `bul`), since
+  the table is one for every language and ignores case. TDK's spelling rules (as quoted at
+  https://dersimizedebiyat.org/tdkye-gore-kisaltmalarin-kullanimi-nasildir.html) write the
+  abbreviation of a proper name, title or rank with a capital and that of a common noun in
+  lower case (`çev.`), with a period: the list's `Doç.`, `Yzb.`, `Bnb.` are such titles.
+No abbreviation list for Chinese or Japanese was found in these packages.
 """
-import importlib, os, sys
+import importlib, importlib.resources, os, sys
 
 from sacremoses._data_nonbreaking_prefixes import NONBREAKING_PREFIXES
 import wordfreq
@@ -108,11 +118,26 @@ def main():
                 continue
             add(lang, w, "W" if len(line) > 1 else "O", "sacremoses-0.2.0")
 
+
+    text = (importlib.resources.files("trtokenizer") / "tr_non_suffixes").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        line = line.split("#NUMERIC_ONLY#")
+        w = line[0].strip()
+        if not w or w.startswith("#") or any(c.isdigit() for c in w):
+            continue
+        low = w.rstrip(".").lower()
+        if set(low) <= set("ivxlcdm") or len(low) == 1:
+            continue  # Roman numerals and letters: labels and initials, decided by shape
+        if any(c in "aeıioöuü" for c in low) and wordfreq.zipf_frequency(low, "tr") >= 4.0:
+            continue  # a common Turkish word (`sen`, `hayır`)
+        add("tr", w, "W" if len(line) > 1 else "O", "trtokenizer-0.0.3")
+
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "abbreviations.tsv"), "w") as f:
         f.write("# Abbreviations (lower case, without the final period) for the segmenter, built by\n"
-                "# native/aybiza_core/data/build_text_data.py from pySBD 0.3.4 (MIT) and sacremoses 0.2.0 (MIT,\n"
-                "# Moses nonbreaking prefixes), filtered with wordfreq 3.1.1 (common words left out).\n"
+                "# native/aybiza_core/data/build_text_data.py from pySBD 0.3.4 (MIT), sacremoses 0.2.0 (MIT,\n"
+                "# Moses nonbreaking prefixes) and trtokenizer 0.0.3 (MIT, Turkish), filtered with wordfreq 3.1.1\n"
+                "# (common words left out).\n"
                 "# Columns: abbreviation, kind (P never ends a sentence, O ends only before sentence-start\n"
                 "# evidence, W ends before any capital), languages, sources.\n")
         for abbr in sorted(rows):

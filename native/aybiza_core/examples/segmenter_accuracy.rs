@@ -12,7 +12,9 @@
 //! `bench/data/build_en_check.py`); `--check PATH` another one (`segmenter_en_check2.json`, the
 //! third one's halves `segmenter_en_check3a.json` and `segmenter_en_check3b.json`,
 //! `segmenter_en_check_names.json`, the multilingual `segmenter_multi_check4.json` and its
-//! halves `segmenter_multi_check4a.json` and `segmenter_multi_check4b.json`).
+//! halves `segmenter_multi_check4a.json` and `segmenter_multi_check4b.json`, and the real test
+//! cases of other segmenters `segmenter_real_check5.json`, halves `segmenter_real_check5a.json`
+//! and `segmenter_real_check5b.json`, built by `bench/data/build_real_check5.py`).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a

@@ -738,3 +738,152 @@ fn first_units_give_the_stream_its_language() {
         &["Přišel včera.", "Vzal 5 tis. a odešel."],
     );
 }
+
+#[test]
+fn armenian_full_stop_typed_as_colon() {
+    check(
+        "Ես տանն եմ: Դու որտե՞ղ ես:",
+        &["Ես տանն եմ:", "Դու որտե՞ղ ես:"],
+    );
+    // Lower case after it: a colon before a list.
+    check(
+        "Գնեցի երեք բան: հաց, պանիր և ջուր: Վերջ:",
+        &["Գնեցի երեք բան: հաց, պանիր և ջուր:", "Վերջ:"],
+    );
+    // Between Armenian words a `.` is the mijaket (a semicolon).
+    check("Նա ասաց. Վաղը կգամ: Լավ:", &["Նա ասաց. Վաղը կգամ:", "Լավ:"]);
+    // A colon in other scripts stays a colon.
+    check(
+        "Note: Anna will come. Fine.",
+        &["Note: Anna will come.", "Fine."],
+    );
+}
+
+#[test]
+fn lower_case_after_a_period_outside_english() {
+    // Any word, not only a short one, before a lower-case word that is no function word.
+    check(
+        "Leggete il paragr. successivo con calma. Poi uscite.",
+        &["Leggete il paragr. successivo con calma.", "Poi uscite."],
+    );
+    check(
+        "Zapłaciliśmy 40 tys. złotych za samochód. Było warto.",
+        &["Zapłaciliśmy 40 tys. złotych za samochód.", "Było warto."],
+    );
+    // A function word after the period starts an informal sentence.
+    check(
+        "Es war wirklich spät. dann gingen wir heim.",
+        &["Es war wirklich spät.", "dann gingen wir heim."],
+    );
+}
+
+#[test]
+fn footnote_references_after_the_period() {
+    check(
+        "The bridge opened in 1932.[4] Traffic grew fast.",
+        &["The bridge opened in 1932.[4]", "Traffic grew fast."],
+    );
+    check(
+        "Il ponte fu aperto nel 1932.[4][17] Il traffico crebbe.",
+        &["Il ponte fu aperto nel 1932.[4][17]", "Il traffico crebbe."],
+    );
+    // Lower case after the references continues; so does a bracket that is no reference.
+    check(
+        "See the survey.[4] and the notes. Done.",
+        &["See the survey.[4] and the notes.", "Done."],
+    );
+    check(
+        "Call obj.[Symbol] Now. Done.",
+        &["Call obj.[Symbol] Now.", "Done."],
+    );
+}
+
+#[test]
+fn turkish_titles_from_public_data() {
+    // `doç` comes from trtokenizer's Turkish list (data build); a listed title after it is the
+    // second half of a compound title, though a stop-word list holds `dr`.
+    check(
+        "Bu dersi Doç. Dr. Mehmet Kaya verecek. Herkes gelsin.",
+        &["Bu dersi Doç. Dr. Mehmet Kaya verecek.", "Herkes gelsin."],
+    );
+    check(
+        "Dün Bnb. Kemal Arslan geldi. Herkes sevindi.",
+        &["Dün Bnb. Kemal Arslan geldi.", "Herkes sevindi."],
+    );
+    // Common Turkish words in the list (`bul`: find) are left out by the build.
+    check("Onu bul. Ali geldi.", &["Onu bul.", "Ali geldi."]);
+}
+
+#[test]
+fn greek_consonant_only_abbreviations() {
+    // `Δρ` has no vowel: it cannot be pronounced, so it is an abbreviation (token shape).
+    check(
+        "Ο Δρ. Νικολάου ήρθε νωρίς. Όλοι χάρηκαν.",
+        &["Ο Δρ. Νικολάου ήρθε νωρίς.", "Όλοι χάρηκαν."],
+    );
+}
+
+#[test]
+fn acronym_in_capitals_before_lower_case() {
+    check(
+        "The storm came from the SW. of the bay. It was cold.",
+        &["The storm came from the SW. of the bay.", "It was cold."],
+    );
+    // A word that starts informal sentences still splits.
+    check(
+        "I work at IBM. we went home.",
+        &["I work at IBM.", "we went home."],
+    );
+}
+
+#[test]
+fn numeric_dates_with_periods() {
+    check(
+        "Der Vertrag gilt ab 3. 4. 2019 für alle. Danke.",
+        &["Der Vertrag gilt ab 3. 4. 2019 für alle.", "Danke."],
+    );
+    check(
+        "Smlouva platí od 3. 4. 2019. Děkujeme.",
+        &["Smlouva platí od 3. 4. 2019.", "Děkujeme."],
+    );
+    // A count and then a number that is no date still split.
+    check(
+        "Wir waren 13. 2006 war gut.",
+        &["Wir waren 13.", "2006 war gut."],
+    );
+}
+
+#[test]
+fn title_inside_a_run_of_abbreviated_words() {
+    // A title followed by another abbreviated word with its period is a word of a citation.
+    check(
+        "The method is given in Ann. Rev. Genet. 12 and is still used. Fine.",
+        &[
+            "The method is given in Ann. Rev. Genet. 12 and is still used.",
+            "Fine.",
+        ],
+    );
+    // Before a name it is a title, and the sentence before it ends.
+    check(
+        "I met Ann. Rev. Smith came later.",
+        &["I met Ann.", "Rev. Smith came later."],
+    );
+}
+
+#[test]
+fn months_of_another_language_in_english_text() {
+    // `Augustus` is Dutch for August: in text with English evidence it is a name.
+    check(
+        "The wall dates to 200 B.C. and the gate was rebuilt in 50 A.D. Augustus paid for it.",
+        &[
+            "The wall dates to 200 B.C. and the gate was rebuilt in 50 A.D.",
+            "Augustus paid for it.",
+        ],
+    );
+    // Without evidence either way, any language's month continues.
+    check("Er kam Anf. Mai zurück.", &["Er kam Anf. Mai zurück."]);
+    check(
+        "The report covers Sept. Oct. and Nov. of last year.",
+        &["The report covers Sept. Oct. and Nov. of last year."],
+    );
+}

@@ -49,6 +49,8 @@ struct Tables {
     abbreviation_bloom: Box<[u64]>,
     abbreviations: HashMap<&'static [u8], AbbrevKind, FnvBuild>,
     months: HashSet<&'static [u8], FnvBuild>,
+    /// The English rows of `months` (`data/months.tsv`, language `en`).
+    english_months: HashSet<&'static [u8], FnvBuild>,
     starters: HashSet<&'static [u8], FnvBuild>,
     /// Function words of the 11 other languages that are not English function words
     /// (`der`, `les`, `che`): evidence that a text is not English.
@@ -124,6 +126,10 @@ fn build_tables() -> Tables {
             .collect(),
         months: rows(MONTHS_TSV)
             .filter(|r| r.len() >= 2 && r[1].len() <= MAX_KEY)
+            .map(|r| r[1].as_bytes())
+            .collect(),
+        english_months: rows(MONTHS_TSV)
+            .filter(|r| r.len() >= 2 && r[0] == "en" && r[1].len() <= MAX_KEY)
             .map(|r| r[1].as_bytes())
             .collect(),
         // One-letter function words (`a`, `w`, `i`) look like initials: not evidence.
@@ -387,6 +393,12 @@ pub(crate) fn abbreviation(word: &str) -> Option<AbbrevKind> {
 pub(crate) fn is_month(word: &str) -> bool {
     let mut buf = [0u8; MAX_KEY];
     lower(word, &mut buf).is_some_and(|w| tables().months.contains(w))
+}
+
+/// Whether `word` (any case) is an English month name or abbreviation (`Aug`, `September`).
+pub(crate) fn is_english_month(word: &str) -> bool {
+    let mut buf = [0u8; MAX_KEY];
+    lower(word, &mut buf).is_some_and(|w| tables().english_months.contains(w))
 }
 
 /// Whether `word` is a capitalized function word of one of the 14 languages (`Die`, `Les`,

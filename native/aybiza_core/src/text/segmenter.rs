@@ -717,7 +717,10 @@ impl Segmenter {
                 }
                 continue;
             }
-            if is_terminal(c) || (c == ';' && greek_before(&self.buf, self.start, self.pos)) {
+            if is_terminal(c)
+                || (c == ';' && greek_before(&self.buf, self.start, self.pos))
+                || (c == ':' && armenian_before(&self.buf, self.start, self.pos))
+            {
                 match self.decide(c, eof) {
                     Decision::NeedMore => {
                         if !eof {
@@ -1235,6 +1238,9 @@ impl Segmenter {
         if matches!(c0, ';' | GREEK_QUESTION) {
             return decide_greek_question(buf, self.start, i, c0, eof);
         }
+        if c0 == ':' {
+            return decide_armenian_colon(buf, i, eof);
+        }
         // 1. The run of end marks and closers, including spaced ellipses (`. . .`).
         let mut k = i;
         let mut periods = 0usize;
@@ -1537,6 +1543,25 @@ impl Segmenter {
             }
         }
         if glued {
+            // `martyr.[1] The`: footnote references glued to the period belong to the
+            // sentence; after them the usual evidence decides (a capital starts a new one).
+            if f == '[' && !closers && classify_left(word()) != Left::Initial {
+                match footnote_refs_end(buf, k, eof) {
+                    None => return Decision::NeedMore,
+                    Some(0) => {}
+                    Some(end) => {
+                        let (_, f2, glued2) = match self.next_after(buf, end, eof) {
+                            Ok(x) => x,
+                            Err(d) => return d,
+                        };
+                        return if !glued2 && (f2.is_uppercase() || is_cjk(f2)) {
+                            Decision::Boundary(end)
+                        } else {
+                            Decision::Continue(end)
+                        };
+                    }
+                }
+            }
             if closers || !f.is_uppercase() {
                 if !f.is_numeric() && is_cjk(f) && word().chars().next_back().is_some_and(is_cjk) {
                     return Decision::Boundary(k);
@@ -1571,6 +1596,11 @@ impl Segmenter {
             } else {
                 Decision::Continue(k)
             };
+        }
+        // Between Armenian words a `.` is the mijaket typed on a Latin keyboard (a semicolon,
+        // see `decide_armenian_colon`), not a full stop.
+        if is_armenian_letter(f) && armenian_before(buf, self.start, i) {
+            return Decision::Continue(k);
         }
         let cjk_like = is_cjk(f) || (f.is_alphabetic() && !has_case(f));
         let opener = match low_opener(buf, m, eof) {
@@ -1670,8 +1700,9 @@ impl Segmenter {
                 // A short lower-case word before lower case (`temp. of`) or, in English, a
                 // digit (`no. 12`) is read as an abbreviation unless the next word is one that
                 // starts informal sentences (`no. i got`, `bf. a bar`).
+                // So is an acronym in capitals before lower case (`the NW. of`, `NE. through`).
                 if left == Left::Regular
-                    && is_short_lower(w)
+                    && (is_short_lower(w) || (is_short_caps(w) && f.is_lowercase()))
                     && (f.is_lowercase() || f.is_ascii_digit())
                     && !language_data::is_common_short_english(w)
                 {
@@ -1707,6 +1738,20 @@ impl Segmenter {
                         Some(false) => Decision::Continue(k),
                     };
                 }
+                // Punkt's orthographic evidence, outside English text: a word of any length
+                // before a lower-case word is an abbreviation (`paragr. successivo`, `tys.
+                // dolarów`) unless that word is a function word, which starts informal
+                // sentences (`gefüllt. das sind`). English keeps the narrower rules above: its
+                // informal text starts sentences with lower-case content words too.
+                if left == Left::Regular && f.is_lowercase() && !self.english_text(buf, i) {
+                    return match next_word() {
+                        Err(()) => Decision::NeedMore,
+                        Ok((next, _)) if language_data::is_function_word(next) => {
+                            Decision::Boundary(k)
+                        }
+                        Ok(_) => Decision::Continue(k),
+                    };
+                }
                 let capitalized_short = left == Left::Regular
                     && (2..=5).contains(&w.chars().count())
                     && w.chars().next().is_some_and(char::is_uppercase)
@@ -1738,6 +1783,21 @@ impl Segmenter {
                     // lower-case word.
                     if f.is_lowercase() {
                         return Decision::Continue(k);
+                    }
+                    // `am 13. 1. 2006`: a day before a month number with its period and a
+                    // year is a numeric date.
+                    if f.is_ascii_digit() && w.len() <= 2 {
+                        let lo = i - w.len();
+                        let day_before = lo > self.start + 2
+                            && buf.as_bytes()[lo - 1] == b' '
+                            && buf.as_bytes()[lo - 2] == b'.'
+                            && is_ordinal_shape(token_before(buf, self.start, lo - 2))
+                            && token_before(buf, self.start, lo - 2).len() <= 2;
+                        return match numeric_date_ahead(buf, m, eof, day_before) {
+                            None => Decision::NeedMore,
+                            Some(true) => Decision::Continue(k),
+                            Some(false) => Decision::Boundary(k),
+                        };
                     }
                     if f.is_uppercase() {
                         return match next_word() {
@@ -1833,7 +1893,14 @@ impl Segmenter {
                 {
                     return Decision::Boundary(k);
                 }
-                if is_label(next) || language_data::is_month(next) {
+                // A month of another language in text with English evidence is a name (`753
+                // B.C. Augustus`: Dutch `augustus`); without evidence either way it stays a
+                // month (`Er kam Anf. Mai`). Read only when the month test passes.
+                let month = language_data::is_month(next)
+                    && (language_data::is_english_month(next)
+                        || !self.english_text(buf, i)
+                        || self.english_text.get() <= 0);
+                if is_label(next) || month {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
                 // A unit, era or clock abbreviation right after a number (`2017 r.`,
@@ -1871,12 +1938,13 @@ impl Segmenter {
                 // words are no evidence (Polish lists `prof`), and a title is the second half
                 // of a compound title (`Assoc. Prof.`, `Asst. Dir.`), not a new subject.
                 // So is a title after a short capitalized abbreviation that is no company
-                // suffix (`Rt. Hon.`, `Brig. Gen.`; but `Acme Co. Mr. Lee`, `R.T.C. Mr. Theo`).
+                // suffix, in any script (`Rt. Hon.`, `Brig. Gen.`, `Doç. Dr.`; but `Acme Co.
+                // Mr. Lee`, `R.T.C. Mr. Theo`).
                 let compound_title = truncation
                     || (matches!(left, Left::Abbrev(AbbrevKind::Ordinary))
-                        && (2..=5).contains(&w.len())
-                        && w.as_bytes()[0].is_ascii_uppercase()
-                        && w.as_bytes()[1..].iter().all(u8::is_ascii_lowercase)
+                        && (2..=5).contains(&w.chars().count())
+                        && w.starts_with(char::is_uppercase)
+                        && w.chars().skip(1).all(char::is_lowercase)
                         && !abbreviations::is_company_suffix(w));
                 // A real word in a run (`Math.`) goes on only into more of the run: another
                 // abbreviation with its period (`Math. Soc.`); before other capitalized words
@@ -1888,11 +1956,14 @@ impl Segmenter {
                         None => return Decision::NeedMore,
                         Some(l) => l,
                     };
+                // A listed title with its period (`Dr.`) is a title, even where a stop-word
+                // list holds its letters (`Doç. Dr. Kaya`).
+                let title = after == '.' && abbreviations::is_title(next);
                 if closes_phrase
                     || (run_only && after != '.' && !label_letter)
                     || abbreviations::is_sentence_starter(next)
-                    || (!truncation && language_data::is_function_word_capitalized(next))
-                    || (!compound_title && after == '.' && abbreviations::is_title(next))
+                    || (!truncation && !title && language_data::is_function_word_capitalized(next))
+                    || (!compound_title && title)
                 {
                     Decision::Boundary(k)
                 } else {
@@ -2298,6 +2369,44 @@ fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
 }
 
+fn is_armenian_letter(c: char) -> bool {
+    ('\u{531}'..='\u{556}').contains(&c) || ('\u{561}'..='\u{587}').contains(&c)
+}
+
+/// Whether the character right before `i` is an Armenian letter (or one of the marks written
+/// on an Armenian word: `՛ ՜ ՞`): then a `:` after it may be the Armenian full stop.
+fn armenian_before(buf: &str, start: usize, i: usize) -> bool {
+    buf[start..i]
+        .chars()
+        .next_back()
+        .is_some_and(|c| is_armenian_letter(c) || ('\u{55B}'..='\u{55E}').contains(&c))
+}
+
+/// Armenian ends a sentence with the verjaket `։` (U+0589, a colon-like mark; its mijaket `․`
+/// is a semicolon: https://www.liquisearch.com/armenian_alphabet/punctuation), and text typed
+/// on Latin keyboards writes them as the ASCII `:` and `.`. After an Armenian word, a `:` ends
+/// the sentence when spaces and a capitalized Armenian word follow, or at the end of the text;
+/// before lower case or another script it stays a colon. (The `.` is decided in
+/// `decide_period`.)
+#[cold]
+#[inline(never)]
+fn decide_armenian_colon(buf: &str, i: usize, eof: bool) -> Decision {
+    let mut k = i + 1;
+    while let Some(c) = char_at(buf, k).filter(|&c| is_closer(c)) {
+        k += c.len_utf8();
+    }
+    let mut m = k;
+    while let Some(c) = char_at(buf, m).filter(|&c| c == ' ' || c == '\u{a0}') {
+        m += c.len_utf8();
+    }
+    match char_at(buf, m) {
+        None if eof => Decision::Boundary(k),
+        None => Decision::NeedMore,
+        Some(f) if m > k && f.is_uppercase() && is_armenian_letter(f) => Decision::Boundary(k),
+        Some(_) => Decision::Continue(i + 1),
+    }
+}
+
 /// The Greek question mark (U+037E); Greek text also writes it as the ASCII `;`.
 const GREEK_QUESTION: char = '\u{37E}';
 
@@ -2350,6 +2459,11 @@ fn is_short_lower(word: &str) -> bool {
     (2..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_lowercase())
 }
 
+/// A word of 2-5 ASCII capitals (`NW`, `NASA`): an acronym.
+fn is_short_caps(word: &str) -> bool {
+    (2..=5).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_uppercase())
+}
+
 /// A lower-case Latin, Cyrillic or Greek word of 2-4 letters ending in a consonant (`рис`,
 /// `tys`, `např`, `βλ`): the shape of a word cut short. Greek words end in `ς` and `ν`
 /// by grammar, so those do not count.
@@ -2378,6 +2492,66 @@ fn is_dotted_abbreviation(word: &str) -> bool {
         && word
             .split('.')
             .all(|p| (1..=4).contains(&p.chars().count()) && p.chars().all(char::is_alphabetic))
+}
+
+/// The end of a run of footnote references at `k` (`[1]`, `[12][13]`, `[a]`: one to three
+/// digits or lower-case ASCII letters in brackets), `Some(0)` when there is none, `None` while
+/// that is not known yet.
+fn footnote_refs_end(buf: &str, k: usize, eof: bool) -> Option<usize> {
+    let b = buf.as_bytes();
+    let mut j = k;
+    let mut end = 0;
+    while j < b.len() && b[j] == b'[' {
+        let mut n = j + 1;
+        while n < b.len() && n - j <= 3 && (b[n].is_ascii_digit() || b[n].is_ascii_lowercase()) {
+            n += 1;
+        }
+        if n == b.len() {
+            return if eof { Some(end) } else { None };
+        }
+        if n == j + 1 || b[n] != b']' {
+            return Some(end);
+        }
+        j = n + 1;
+        end = j;
+    }
+    if j == b.len() && !eof && end > 0 {
+        return None; // another reference may follow
+    }
+    Some(end)
+}
+
+/// Whether the text at `m` is a month number with its period, a space and a year
+/// (`1. 2006`, `12. 1999`), or after a day and a month (`day_before`) the year alone: the rest
+/// of a numeric date. `None` while that is not known yet.
+fn numeric_date_ahead(buf: &str, m: usize, eof: bool, day_before: bool) -> Option<bool> {
+    let b = buf.as_bytes();
+    let digits = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    if day_before {
+        // `13. 1.` was read: the year itself follows.
+        if m + 4 >= b.len() && !eof {
+            return None;
+        }
+        return Some(digits(m) == 4 && !b.get(m + 4).is_some_and(u8::is_ascii_alphanumeric));
+    }
+    let month = digits(m);
+    if m + month + 1 >= b.len() {
+        return if eof { Some(false) } else { None };
+    }
+    if !(1..=2).contains(&month) || b[m + month] != b'.' || b[m + month + 1] != b' ' {
+        return Some(false);
+    }
+    let year_at = m + month + 2;
+    if year_at + 4 >= b.len() && !eof {
+        return None; // the year and the byte after it
+    }
+    let year = digits(year_at);
+    Some(year == 4 && !b.get(year_at + 4).is_some_and(u8::is_ascii_alphanumeric))
 }
 
 /// Whether the number at `m` is followed by a month name (`5 июля`, `1 października`): a date.
@@ -2441,15 +2615,23 @@ fn abbreviation_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// not a title, a sentence starter, a company suffix or a capitalized function word (`Amer.`,
 /// `Civ.`); `None` while that is not known yet.
 fn short_abbreviation_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
-    let b = &buf.as_bytes()[m..];
+    abbreviated_word_at(buf, m, eof, 6, true)
+}
+
+/// [`short_abbreviation_at`] with a longest word of `max` letters. With `title_ok`, a title
+/// with its period counts when another abbreviated word of up to 9 letters with its period
+/// follows it (`Ann. Rev. Psychol.`, `Ann. Rev. Biochem.`): a title comes before a name, so
+/// there it is a word of the citation.
+fn abbreviated_word_at(buf: &str, m: usize, eof: bool, max: usize, title_ok: bool) -> Option<bool> {
+    let b = &buf.as_bytes()[m.min(buf.len())..];
     let mut n = 0;
-    while n < b.len() && n <= 6 && b[n].is_ascii_alphabetic() {
+    while n < b.len() && n <= max && b[n].is_ascii_alphabetic() {
         if (n == 0) != b[n].is_ascii_uppercase() {
             return Some(false);
         }
         n += 1;
     }
-    if n > 6 {
+    if n > max {
         return Some(false);
     }
     if n == b.len() {
@@ -2459,6 +2641,13 @@ fn short_abbreviation_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
         return Some(false);
     }
     let word = &buf[m..m + n];
+    if title_ok && b[n] == b'.' && abbreviations::is_title(word) {
+        return match b.get(n + 1) {
+            None => more(eof),
+            Some(b' ') => abbreviated_word_at(buf, m + n + 2, eof, 9, false),
+            Some(_) => Some(false),
+        };
+    }
     Some(
         b[n] == b'.'
             && !abbreviations::is_title(word)
@@ -2730,11 +2919,12 @@ fn has_abbreviation_shape(word: &str) -> bool {
         n += 1;
         let latin = c.is_ascii_alphabetic() || ('\u{C0}'..='\u{24F}').contains(&c);
         let cyrillic = ('\u{400}'..='\u{4FF}').contains(&c);
-        if n > 5 || !(latin || cyrillic) || (i > 0 && !c.is_lowercase()) {
+        let greek = ('\u{386}'..='\u{3CE}').contains(&c);
+        if n > 5 || !(latin || cyrillic || greek) || (i > 0 && !c.is_lowercase()) {
             return false;
         }
         let l = c.to_lowercase().next().unwrap_or(c);
-        if "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęıœаеёиоуыэюяії".contains(l)
+        if "aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęıœаеёиоуыэюяіїαεηιουωάέήίόύώϊϋΐΰ".contains(l)
         {
             return false;
         }

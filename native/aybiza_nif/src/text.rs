@@ -186,6 +186,12 @@ fn periods(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'.').count()
 }
 
+/// Whether `bytes` hold more periods than a normal-scheduler call may decide. Text shorter
+/// than the bound cannot (the usual delta or batch): no count.
+fn many_periods(bytes: &[u8]) -> bool {
+    bytes.len() > NORMAL_SCHEDULER_PERIODS && periods(bytes) > NORMAL_SCHEDULER_PERIODS
+}
+
 mod atoms {
     rustler::atoms! { dirty }
 }
@@ -229,7 +235,7 @@ fn segmenter_push<'a>(
     delta: Binary<'a>,
 ) -> Term<'a> {
     let bytes = delta.as_slice();
-    if bytes.len() <= NORMAL_SCHEDULER_BYTES && periods(bytes) > NORMAL_SCHEDULER_PERIODS {
+    if bytes.len() <= NORMAL_SCHEDULER_BYTES && many_periods(bytes) {
         return atoms::dirty().encode(env);
     }
     match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
@@ -246,18 +252,28 @@ fn segmenter_push_dirty(segmenter: ResourceArc<SegmenterResource>, delta: Binary
 /// Largest batch `segmenter_push_many` takes on a normal scheduler (with the byte bound).
 const NORMAL_SCHEDULER_DELTAS: usize = 4096;
 
-/// The bytes of a proper list of binaries, concatenated, or `badarg` (improper list, other
-/// element); `Ok(None)` as soon as they pass `max_bytes`, before copying the delta that passes
-/// it (the caller then goes to a dirty scheduler). The list is walked once up front, so a bad
-/// element leaves the segmenter untouched.
-fn joined_deltas(deltas: Term, max_bytes: usize) -> NifResult<Option<Vec<u8>>> {
-    // Room for a typical batch (tens of model tokens) without growing.
-    let mut out = Vec::with_capacity(512);
+/// Joins a proper list of binaries into `out` (cleared first), or `badarg` (improper list,
+/// other element); `Ok(false)` as soon as the list has more than `max_deltas` cells or the
+/// bytes pass `max_bytes`, before copying the delta that passes it (the caller then goes to a
+/// dirty scheduler, which joins again without bounds). The list is walked before the
+/// segmenter is touched, so a bad element leaves it untouched.
+fn join_deltas(
+    deltas: Term,
+    max_deltas: usize,
+    max_bytes: usize,
+    out: &mut Vec<u8>,
+) -> NifResult<bool> {
+    out.clear();
     let mut rest = deltas;
+    let mut count = 0usize;
     while let Ok((head, tail)) = rest.list_get_cell() {
+        count += 1;
+        if count > max_deltas {
+            return Ok(false);
+        }
         let bin: Binary = head.decode()?;
         if out.len().saturating_add(bin.len()) > max_bytes {
-            return Ok(None);
+            return Ok(false);
         }
         out.extend_from_slice(bin.as_slice());
         rest = tail;
@@ -266,20 +282,16 @@ fn joined_deltas(deltas: Term, max_bytes: usize) -> NifResult<Option<Vec<u8>>> {
     if !rest.is_empty_list() {
         return Err(Error::BadArg);
     }
-    Ok(Some(out))
+    Ok(true)
 }
 
-/// Whether `list` has more than `n` cells (an improper tail or a non-list counts as not
-/// longer: `joined_deltas` refuses it). Walks at most `n + 1` cells.
-fn longer_than(list: Term, n: usize) -> bool {
-    let mut rest = list;
-    for _ in 0..=n {
-        match rest.list_get_cell() {
-            Ok((_, tail)) => rest = tail,
-            Err(_) => return false,
-        }
-    }
-    true
+/// The largest join buffer a scheduler thread keeps between calls (the normal-scheduler bound).
+const JOIN_KEEP: usize = NORMAL_SCHEDULER_BYTES;
+
+thread_local! {
+    /// The join buffer of `segmenter_push_many` on this scheduler thread, reused so that a
+    /// batch costs no allocation (at most `JOIN_KEEP` bytes are kept).
+    static JOIN_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Pushes a list of deltas in order with one call: the same sentences as one
@@ -294,24 +306,37 @@ fn segmenter_push_many<'a>(
     segmenter: &'a SegmenterResource,
     deltas: Term<'a>,
 ) -> NifResult<Term<'a>> {
-    // Count at most one cell past the bound before decoding anything: walking (and
-    // decoding) a list of a million deltas here would hold the scheduler.
-    if longer_than(deltas, NORMAL_SCHEDULER_DELTAS) {
-        return Ok(atoms::dirty().encode(env));
-    }
-    let Some(bytes) = joined_deltas(deltas, NORMAL_SCHEDULER_BYTES)? else {
-        return Ok(atoms::dirty().encode(env));
-    };
-    // Many periods cost far more than their bytes (each looks back over its token).
-    if periods(&bytes) > NORMAL_SCHEDULER_PERIODS {
-        return Ok(atoms::dirty().encode(env));
-    }
-    Ok(
-        match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(&bytes)) {
-            Some(sentences) => sentences.encode(env),
-            None => atoms::dirty().encode(env),
-        },
-    )
+    JOIN_BUFFER.with(|buffer| {
+        // A reentrant call cannot happen on one scheduler thread; a fresh buffer if it did.
+        let mut own = Vec::new();
+        let mut borrowed = buffer.try_borrow_mut();
+        let bytes = match borrowed.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut own,
+        };
+        // At most one cell past the count bound and one delta past the byte bound are
+        // looked at: walking (and decoding) a list of a million deltas here would hold the
+        // scheduler.
+        let small = join_deltas(
+            deltas,
+            NORMAL_SCHEDULER_DELTAS,
+            NORMAL_SCHEDULER_BYTES,
+            bytes,
+        )?;
+        // Many periods cost far more than their bytes (each looks back over its token).
+        let result = if !small || many_periods(bytes) {
+            atoms::dirty().encode(env)
+        } else {
+            match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
+                Some(sentences) => sentences.encode(env),
+                None => atoms::dirty().encode(env),
+            }
+        };
+        if bytes.capacity() > JOIN_KEEP {
+            *bytes = Vec::new();
+        }
+        Ok(result)
+    })
 }
 
 #[rustler::nif(schedule = "DirtyCpu")]
@@ -319,7 +344,8 @@ fn segmenter_push_many_dirty(
     segmenter: ResourceArc<SegmenterResource>,
     deltas: Term,
 ) -> NifResult<Vec<String>> {
-    let bytes = joined_deltas(deltas, usize::MAX)?.unwrap_or_default();
+    let mut bytes = Vec::new();
+    join_deltas(deltas, usize::MAX, usize::MAX, &mut bytes)?;
     Ok(locked(&segmenter, |s| s.push_bytes(&bytes)))
 }
 

@@ -227,6 +227,10 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
     }
     let size =
         std::mem::size_of::<SegmenterResource>() + std::mem::align_of::<SegmenterResource>() - 1;
+    // Built before the allocation, so nothing is left half made if this panics.
+    let resource = SegmenterResource {
+        inner: Mutex::new(Segmenter::new(opts)),
+    };
     // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned
     // struct, which is written before the term is made, and the term keeps the resource
     // alive after our reference is released.
@@ -235,9 +239,7 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
         if obj.is_null() {
             return Err(Error::RaiseAtom("enomem"));
         }
-        aligned(obj).write(SegmenterResource {
-            inner: Mutex::new(Segmenter::new(opts)),
-        });
+        aligned(obj).write(resource);
         let term = nif::enif_make_resource(env.as_c_arg(), obj);
         nif::enif_release_resource(obj);
         Ok(Term::new(env, term))

@@ -94,6 +94,18 @@ defmodule SegBench do
         push
       )
 
+  # Pre-cut deltas (binaries already, as a voice app receives them in messages): one `f` call
+  # (`Text.push/2`, `Text.push_many/2` or `no_push/2`) per element of the tuple `t`.
+  def tuple_all(t, f) do
+    seg = Text.new_segmenter()
+    tuple_loop(seg, t, 1, tuple_size(t), 0, f) + length(Text.finish(seg))
+  end
+
+  defp tuple_loop(_seg, _t, i, size, n, _f) when i > size, do: n
+
+  defp tuple_loop(seg, t, i, size, n, f),
+    do: tuple_loop(seg, t, i + 1, size, n + length(f.(seg, elem(t, i - 1))), f)
+
   # The baseline: append the delta, re-split the whole buffer, count the new sentences.
   def regex_all(text, cuts, re), do: regex(text, cuts, re, 0, "", 0)
 
@@ -125,8 +137,28 @@ all_cuts = cut_bin.(corpus)
 slice = String.slice(binary_part(corpus, 0, min(slice_bytes, byte_size(corpus))), 0..-2//1)
 slice_cuts = cut_bin.(slice)
 
+# Pre-cut deltas: the same cuts copied out of the corpus (heap binaries, like a message's)
+# into a tuple, and into a tuple of batches, before timing; two full collections move them to
+# the old heap, which the minor collections of the loops do not copy. The loop-only rows call
+# a no-op instead of the NIF: the NIF's share is the difference.
+{precut, _} =
+  all_cuts
+  |> :binary.bin_to_list()
+  |> Enum.map_reduce(0, fn n, at -> {:binary.copy(binary_part(corpus, at, n)), at + n} end)
+
+precut_rows = [
+  {"nif_deltas_precut", List.to_tuple(precut), &Text.push/2, "one Text.push/2 call each"},
+  {"nif_deltas_precut_loop_only", List.to_tuple(precut), &SegBench.no_push/2,
+   "the same loop with no segmenter call"},
+  {"nif_deltas_precut_batch16", precut |> Enum.chunk_every(16) |> List.to_tuple(),
+   &Text.push_many/2, "16 per Text.push_many/2 call, batches built before timing"},
+  {"nif_deltas_precut_batch64", precut |> Enum.chunk_every(64) |> List.to_tuple(),
+   &Text.push_many/2, "64 per Text.push_many/2 call, batches built before timing"}
+]
+
 # Scheduler watch from here on: only the measured parts, not the preparation above (building
 # the cut lists is plain Elixir work that holds the process for milliseconds).
+:erlang.garbage_collect()
 :erlang.garbage_collect()
 monitor = AybizaBench.start_long_schedule_monitor()
 
@@ -177,6 +209,17 @@ AybizaBench.row(
   "MB/s",
   kb <> ", the batch-16 loop with no segmenter call (binary_part, list, reverse)"
 )
+
+# Pre-cut rows (the data was built before the scheduler watch).
+for {name, t, f, what} <- precut_rows do
+  n = SegBench.tuple_all(t, f)
+  mbs = timed.(byte_size(corpus), fn -> SegBench.tuple_all(t, f) end, 3)
+  AybizaBench.row("segmenter", name, mbs, "MB/s", kb <> ", pre-cut deltas of 1-8 bytes, " <> what)
+
+  if f != (&SegBench.no_push/2) and n != whole_sentences do
+    IO.puts(:stderr, "segmenter.exs: #{name} gave #{n} sentences")
+  end
+end
 
 if streamed != whole_sentences do
   IO.puts(

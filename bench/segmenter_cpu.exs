@@ -3,6 +3,16 @@
 # 4, 16 and 64, the same loops with no segmenter call (the Elixir share), and the whole text.
 # Same corpus and 1-8-byte cuts as bench/segmenter.exs; not part of bin/bench.
 #
+# Two ways to get the deltas. "cut": each loop cuts them from the corpus as it goes
+# (`binary_part/3`, and for batches a list built and reversed), so the row includes that
+# Elixir work. "pre-cut": the deltas arrive as binaries already, as they do in a voice app
+# (each a message's binary): they are copied out of the corpus (`:binary.copy/1`, heap
+# binaries like a message's) into a tuple before timing, and the batches into a tuple of lists;
+# two full garbage collections then move that data to the old heap, which the minor
+# collections during the loop do not copy. The loop reads the tuple with `elem/2`. Each
+# pre-cut row has its loop-only twin (the same loop calling a no-op function instead of the
+# NIF), so the NIF's share is the difference.
+#
 #   AYBIZA_BENCH_CORPUS=bench/results/corpus.txt MIX_ENV=prod mix run bench/segmenter_cpu.exs
 #
 # (`segmenter_same --write-corpus PATH`, an example of aybiza_core, writes the corpus too.)
@@ -47,6 +57,20 @@ defmodule SegCpu do
 
   defp nop(_), do: []
 
+  # Pre-cut: one `push/2` per element of the tuple `t` (deltas) or one `push_many/2` per
+  # element (batches); `f` is the segmenter call or a no-op.
+  def tuple_all(t, f) do
+    seg = Text.new_segmenter()
+    tuple_loop(seg, t, 1, tuple_size(t), 0, f) + length(Text.finish(seg))
+  end
+
+  defp tuple_loop(_seg, _t, i, size, n, _f) when i > size, do: n
+
+  defp tuple_loop(seg, t, i, size, n, f),
+    do: tuple_loop(seg, t, i + 1, size, n + length(f.(seg, elem(t, i - 1))), f)
+
+  def noop(_seg, _delta), do: []
+
   def batched(text, cuts, size, f) do
     seg = Text.new_segmenter()
     b(seg, text, cuts, 0, size, [], 0, 0, f) + length(Text.finish(seg))
@@ -62,13 +86,14 @@ defmodule SegCpu do
     do: b(seg, text, rest, at + k, size, [binary_part(text, at, k) | acc], count + 1, n, f)
 end
 
-cpu = fn label, fun ->
+cpu = fn label, fun, rounds ->
   fun.()
   {_, _} = :erlang.statistics(:runtime)
   w0 = System.monotonic_time(:microsecond)
-  rounds = 5
   r = Enum.map(1..rounds, fn _ -> fun.() end) |> hd()
   {_, ms} = :erlang.statistics(:runtime)
+  # The runtime clock has millisecond ticks: at least one.
+  ms = max(ms, 1)
   w = System.monotonic_time(:microsecond) - w0
   mb = byte_size(corpus) * rounds / 1.0e6
 
@@ -77,15 +102,39 @@ cpu = fn label, fun ->
   )
 end
 
-cpu.("push per delta", fn -> SegCpu.push_all(corpus, cut_bin) end)
-cpu.("per-delta loop only (no NIF)", fn -> SegCpu.loop_all(corpus, cut_bin) end)
+cpu.("push per delta", fn -> SegCpu.push_all(corpus, cut_bin) end, 5)
+cpu.("per-delta loop only (no NIF)", fn -> SegCpu.loop_all(corpus, cut_bin) end, 5)
 
 for size <- [4, 16, 64] do
-  cpu.("push_many x#{size}", fn -> SegCpu.batched(corpus, cut_bin, size, &Text.push_many/2) end)
+  cpu.(
+    "push_many x#{size}",
+    fn -> SegCpu.batched(corpus, cut_bin, size, &Text.push_many/2) end,
+    5
+  )
 end
 
-cpu.("loop only x16 (no NIF)", fn ->
-  SegCpu.batched(corpus, cut_bin, 16, fn _s, l -> if l == [], do: [], else: [] end)
-end)
+cpu.(
+  "loop only x16 (no NIF)",
+  fn -> SegCpu.batched(corpus, cut_bin, 16, fn _s, l -> if l == [], do: [], else: [] end) end,
+  5
+)
 
-cpu.("split_sentences whole", fn -> length(Text.split_sentences(corpus)) end)
+cpu.("split_sentences whole", fn -> length(Text.split_sentences(corpus)) end, 5)
+
+# Pre-cut deltas (see the top): built before timing, then moved to the old heap.
+{deltas, _} =
+  Enum.map_reduce(cuts, 0, fn n, at -> {:binary.copy(binary_part(corpus, at, n)), at + n} end)
+
+delta_tuple = List.to_tuple(deltas)
+batch_tuples = Map.new([16, 64], &{&1, deltas |> Enum.chunk_every(&1) |> List.to_tuple()})
+:erlang.garbage_collect()
+:erlang.garbage_collect()
+
+cpu.("pre-cut push per delta", fn -> SegCpu.tuple_all(delta_tuple, &Text.push/2) end, 5)
+cpu.("pre-cut per-delta loop only", fn -> SegCpu.tuple_all(delta_tuple, &SegCpu.noop/2) end, 20)
+
+for size <- [16, 64] do
+  t = batch_tuples[size]
+  cpu.("pre-cut push_many x#{size}", fn -> SegCpu.tuple_all(t, &Text.push_many/2) end, 5)
+  cpu.("pre-cut x#{size} loop only", fn -> SegCpu.tuple_all(t, &SegCpu.noop/2) end, 200)
+end

@@ -243,6 +243,36 @@ defmodule Aybiza.TextSchedulingTest do
     assert Text.split_sentences("Hi. There.", max_chars: 1_000_000) == ["Hi.", "There."]
   end
 
+  test "a term that is not a segmenter is an ArgumentError on every segmenter call" do
+    {:ok, other_resource} = :file.open("", [:ram, :binary])
+
+    for bad <- [make_ref(), :seg, "seg", self(), other_resource] do
+      assert_raise ArgumentError, fn -> Text.push(bad, "Hi. There") end
+      assert_raise ArgumentError, fn -> Text.push_many(bad, ["Hi. ", "There"]) end
+      assert_raise ArgumentError, fn -> Text.finish(bad) end
+    end
+  end
+
+  test "segmenters of other processes come and go (freed with their last reference)" do
+    kept = Text.new_segmenter()
+    assert Text.push(kept, "Kept one. Ne") == ["Kept one."]
+
+    results =
+      1..200
+      |> Task.async_stream(fn i ->
+        seg = Text.new_segmenter(if rem(i, 2) == 0, do: :voice, else: [])
+
+        {Text.push(seg, "One here. Two"), Text.push_many(seg, [" there.", " Th"]),
+         Text.finish(seg)}
+      end)
+      |> Enum.map(fn {:ok, r} -> r end)
+
+    assert Enum.uniq(results) == [{["One here."], ["Two there."], ["Th"]}]
+    :erlang.garbage_collect()
+    assert Text.push(kept, "xt one. A") == ["Next one."]
+    assert Text.finish(kept) == ["A"]
+  end
+
   defp monitored(fun) do
     previous = :erlang.system_monitor(self(), [{:long_schedule, 1}])
 

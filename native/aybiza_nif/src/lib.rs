@@ -19,4 +19,9 @@ fn emulator_built() -> bool {
     cfg!(feature = "emulator")
 }
 
-rustler::init!("Elixir.Aybiza.Native");
+/// Opens the resource types rustler does not (the segmenter's: see `text.rs`).
+fn load(env: rustler::Env, _info: rustler::Term) -> bool {
+    text::open_segmenter_type(env)
+}
+
+rustler::init!("Elixir.Aybiza.Native", load = load);

@@ -11,8 +11,10 @@ use std::sync::Mutex;
 use aybiza_core::text::complexity::{self, QueryContext};
 use aybiza_core::text::segmenter::{split_sentences as split, Segmenter, SegmenterOptions};
 use aybiza_core::text::speech::{self, SpeechOptions};
-use rustler::{Binary, Encoder, Error, NifResult, Resource, ResourceArc, Term};
+use rustler::sys::{self as nif, c_void, ErlNifEnv, ErlNifResourceFlags, ErlNifResourceType};
+use rustler::{Binary, Encoder, Env, Error, NifResult, Term};
 use serde_json::Value;
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::term_value::term_to_value;
 
@@ -21,8 +23,61 @@ pub struct SegmenterResource {
     inner: Mutex<Segmenter>,
 }
 
-#[rustler::resource_impl]
-impl Resource for SegmenterResource {}
+// The segmenter's resource type is opened here rather than with `#[rustler::resource_impl]`:
+// rustler 0.39 finds a resource's type in a `HashMap<TypeId, _>` (SipHash, ~120 instructions
+// under callgrind) on every decode, more than pushing a small delta costs; this pointer is
+// read with one load.
+static SEGMENTER_TYPE: AtomicPtr<ErlNifResourceType> = AtomicPtr::new(std::ptr::null_mut());
+
+/// The resource memory of `enif_alloc_resource` aligned for `SegmenterResource` (ERTS
+/// guarantees 8 bytes; `segmenter_new` allocates `align - 1` more).
+fn aligned(obj: *const c_void) -> *mut SegmenterResource {
+    let align = std::mem::align_of::<SegmenterResource>();
+    ((obj as usize + align - 1) & !(align - 1)) as *mut SegmenterResource
+}
+
+unsafe extern "C" fn drop_segmenter(_env: *mut ErlNifEnv, obj: *mut c_void) {
+    // SAFETY: ERTS calls this once, when the last reference is gone, on memory that
+    // `segmenter_new` initialized.
+    unsafe { std::ptr::drop_in_place(aligned(obj)) }
+}
+
+/// Opens the segmenter's resource type; called from the NIF library's `load`.
+pub fn open_segmenter_type(env: Env) -> bool {
+    let mut tried = ErlNifResourceFlags::ERL_NIF_RT_CREATE;
+    // SAFETY: called from `load` with its environment; the names are NUL-terminated.
+    let ty = unsafe {
+        nif::enif_open_resource_type(
+            env.as_c_arg(),
+            std::ptr::null(),
+            c"AybizaSegmenter".as_ptr(),
+            Some(drop_segmenter),
+            ErlNifResourceFlags::ERL_NIF_RT_CREATE,
+            &mut tried,
+        )
+    };
+    SEGMENTER_TYPE.store(ty.cast_mut(), Ordering::Release);
+    !ty.is_null()
+}
+
+/// The segmenter of a resource term, or `badarg`. Borrowed for the call: the term keeps the
+/// resource alive.
+fn segmenter_of<'a>(term: Term<'a>) -> NifResult<&'a SegmenterResource> {
+    let ty = SEGMENTER_TYPE.load(Ordering::Acquire);
+    if ty.is_null() {
+        return Err(Error::BadArg);
+    }
+    let mut obj: *const c_void = std::ptr::null();
+    // SAFETY: `term` belongs to the calling environment; `ty` is the type opened in `load`.
+    let found =
+        unsafe { nif::enif_get_resource(term.get_env().as_c_arg(), term.as_c_arg(), ty, &mut obj) };
+    if found == 0 {
+        return Err(Error::BadArg);
+    }
+    // SAFETY: a resource of this type was initialized by `segmenter_new` and lives while the
+    // term does.
+    Ok(unsafe { &*aligned(obj) })
+}
 
 /// Reads `key` (snake_case) or its camelCase form from a decoded options map.
 fn field<'a>(map: &'a Value, key: &str) -> Option<&'a Value> {
@@ -164,11 +219,31 @@ fn text_of(bin: &Binary) -> String {
 
 // Dirty: the first segmenter of the process parses the language tables (a few ms).
 #[rustler::nif(schedule = "DirtyCpu")]
-fn segmenter_new(options: Term) -> NifResult<ResourceArc<SegmenterResource>> {
+fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
     let opts = segmenter_options(options)?;
-    Ok(ResourceArc::new(SegmenterResource {
+    let ty = SEGMENTER_TYPE.load(Ordering::Acquire);
+    if ty.is_null() {
+        return Err(Error::BadArg);
+    }
+    let size =
+        std::mem::size_of::<SegmenterResource>() + std::mem::align_of::<SegmenterResource>() - 1;
+    // Built before the allocation, so nothing is left half made if this panics.
+    let resource = SegmenterResource {
         inner: Mutex::new(Segmenter::new(opts)),
-    }))
+    };
+    // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned
+    // struct, which is written before the term is made, and the term keeps the resource
+    // alive after our reference is released.
+    unsafe {
+        let obj = nif::enif_alloc_resource(ty, size);
+        if obj.is_null() {
+            return Err(Error::RaiseAtom("enomem"));
+        }
+        aligned(obj).write(resource);
+        let term = nif::enif_make_resource(env.as_c_arg(), obj);
+        nif::enif_release_resource(obj);
+        Ok(Term::new(env, term))
+    }
 }
 
 /// Bytes a call on a normal scheduler may scan: the segmenter scans 100-200 MB/s, so this
@@ -184,6 +259,12 @@ const NORMAL_SCHEDULER_PERIODS: usize = 256;
 /// The periods of `bytes` (a vectorized count: microseconds for the byte budget).
 fn periods(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| b == b'.').count()
+}
+
+/// Whether `bytes` hold more periods than a normal-scheduler call may decide. Text shorter
+/// than the bound cannot (the usual delta or batch): no count.
+fn many_periods(bytes: &[u8]) -> bool {
+    bytes.len() > NORMAL_SCHEDULER_PERIODS && periods(bytes) > NORMAL_SCHEDULER_PERIODS
 }
 
 mod atoms {
@@ -220,44 +301,56 @@ fn locked<T>(segmenter: &SegmenterResource, f: impl FnOnce(&mut Segmenter) -> T)
 /// returns `:dirty` without doing anything when the delta plus the held text is large, the
 /// delta holds many periods or another process holds the segmenter: the facade then calls
 /// `segmenter_push_dirty`.
-/// The resource is borrowed from the argument term (alive for the call) rather than taken as
-/// a `ResourceArc`, which would pay a keep and a release (two atomics) on every delta.
+/// The resource is found with one `enif_get_resource` ([`segmenter_of`]) and borrowed from the
+/// argument term (alive for the call) rather than taken as a `ResourceArc`, which would pay a
+/// keep and a release (two atomics) on every delta.
 #[rustler::nif]
-fn segmenter_push<'a>(
-    env: rustler::Env<'a>,
-    segmenter: &'a SegmenterResource,
-    delta: Binary<'a>,
-) -> Term<'a> {
+fn segmenter_push<'a>(env: Env<'a>, segmenter: Term<'a>, delta: Binary<'a>) -> NifResult<Term<'a>> {
+    let segmenter = segmenter_of(segmenter)?;
     let bytes = delta.as_slice();
-    if bytes.len() <= NORMAL_SCHEDULER_BYTES && periods(bytes) > NORMAL_SCHEDULER_PERIODS {
-        return atoms::dirty().encode(env);
+    if bytes.len() <= NORMAL_SCHEDULER_BYTES && many_periods(bytes) {
+        return Ok(atoms::dirty().encode(env));
     }
-    match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
-        Some(sentences) => sentences.encode(env),
-        None => atoms::dirty().encode(env),
-    }
+    Ok(
+        match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
+            Some(sentences) => sentences.encode(env),
+            None => atoms::dirty().encode(env),
+        },
+    )
 }
 
 #[rustler::nif(schedule = "DirtyCpu")]
-fn segmenter_push_dirty(segmenter: ResourceArc<SegmenterResource>, delta: Binary) -> Vec<String> {
-    locked(&segmenter, |s| s.push_bytes(delta.as_slice()))
+fn segmenter_push_dirty(segmenter: Term, delta: Binary) -> NifResult<Vec<String>> {
+    Ok(locked(segmenter_of(segmenter)?, |s| {
+        s.push_bytes(delta.as_slice())
+    }))
 }
 
 /// Largest batch `segmenter_push_many` takes on a normal scheduler (with the byte bound).
 const NORMAL_SCHEDULER_DELTAS: usize = 4096;
 
-/// The bytes of a proper list of binaries, concatenated, or `badarg` (improper list, other
-/// element); `Ok(None)` as soon as they pass `max_bytes`, before copying the delta that passes
-/// it (the caller then goes to a dirty scheduler). The list is walked once up front, so a bad
-/// element leaves the segmenter untouched.
-fn joined_deltas(deltas: Term, max_bytes: usize) -> NifResult<Option<Vec<u8>>> {
-    // Room for a typical batch (tens of model tokens) without growing.
-    let mut out = Vec::with_capacity(512);
+/// Joins a proper list of binaries into `out` (cleared first), or `badarg` (improper list,
+/// other element); `Ok(false)` as soon as the list has more than `max_deltas` cells or the
+/// bytes pass `max_bytes`, before copying the delta that passes it (the caller then goes to a
+/// dirty scheduler, which joins again without bounds). The list is walked before the
+/// segmenter is touched, so a bad element leaves it untouched.
+fn join_deltas(
+    deltas: Term,
+    max_deltas: usize,
+    max_bytes: usize,
+    out: &mut Vec<u8>,
+) -> NifResult<bool> {
+    out.clear();
     let mut rest = deltas;
+    let mut count = 0usize;
     while let Ok((head, tail)) = rest.list_get_cell() {
+        count += 1;
+        if count > max_deltas {
+            return Ok(false);
+        }
         let bin: Binary = head.decode()?;
         if out.len().saturating_add(bin.len()) > max_bytes {
-            return Ok(None);
+            return Ok(false);
         }
         out.extend_from_slice(bin.as_slice());
         rest = tail;
@@ -266,20 +359,16 @@ fn joined_deltas(deltas: Term, max_bytes: usize) -> NifResult<Option<Vec<u8>>> {
     if !rest.is_empty_list() {
         return Err(Error::BadArg);
     }
-    Ok(Some(out))
+    Ok(true)
 }
 
-/// Whether `list` has more than `n` cells (an improper tail or a non-list counts as not
-/// longer: `joined_deltas` refuses it). Walks at most `n + 1` cells.
-fn longer_than(list: Term, n: usize) -> bool {
-    let mut rest = list;
-    for _ in 0..=n {
-        match rest.list_get_cell() {
-            Ok((_, tail)) => rest = tail,
-            Err(_) => return false,
-        }
-    }
-    true
+/// The largest join buffer a scheduler thread keeps between calls (the normal-scheduler bound).
+const JOIN_KEEP: usize = NORMAL_SCHEDULER_BYTES;
+
+thread_local! {
+    /// The join buffer of `segmenter_push_many` on this scheduler thread, reused so that a
+    /// batch costs no allocation (at most `JOIN_KEEP` bytes are kept).
+    static JOIN_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Pushes a list of deltas in order with one call: the same sentences as one
@@ -290,24 +379,57 @@ fn longer_than(list: Term, n: usize) -> bool {
 /// batch is large (bytes or count) or the segmenter busy.
 #[rustler::nif]
 fn segmenter_push_many<'a>(
-    env: rustler::Env<'a>,
-    segmenter: &'a SegmenterResource,
+    env: Env<'a>,
+    segmenter: Term<'a>,
     deltas: Term<'a>,
 ) -> NifResult<Term<'a>> {
-    // Count at most one cell past the bound before decoding anything: walking (and
-    // decoding) a list of a million deltas here would hold the scheduler.
-    if longer_than(deltas, NORMAL_SCHEDULER_DELTAS) {
-        return Ok(atoms::dirty().encode(env));
-    }
-    let Some(bytes) = joined_deltas(deltas, NORMAL_SCHEDULER_BYTES)? else {
-        return Ok(atoms::dirty().encode(env));
-    };
-    // Many periods cost far more than their bytes (each looks back over its token).
-    if periods(&bytes) > NORMAL_SCHEDULER_PERIODS {
-        return Ok(atoms::dirty().encode(env));
-    }
+    let segmenter = segmenter_of(segmenter)?;
+    JOIN_BUFFER.with(|buffer| {
+        // A reentrant call cannot happen on one scheduler thread; a fresh buffer if it did.
+        let mut own = Vec::new();
+        let mut borrowed = buffer.try_borrow_mut();
+        let bytes = match borrowed.as_deref_mut() {
+            Ok(b) => b,
+            Err(_) => &mut own,
+        };
+        // At most one cell past the count bound and one delta past the byte bound are
+        // looked at: walking (and decoding) a list of a million deltas here would hold the
+        // scheduler.
+        let small = join_deltas(
+            deltas,
+            NORMAL_SCHEDULER_DELTAS,
+            NORMAL_SCHEDULER_BYTES,
+            bytes,
+        )?;
+        // Many periods cost far more than their bytes (each looks back over its token).
+        let result = if !small || many_periods(bytes) {
+            atoms::dirty().encode(env)
+        } else {
+            match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
+                Some(sentences) => sentences.encode(env),
+                None => atoms::dirty().encode(env),
+            }
+        };
+        if bytes.capacity() > JOIN_KEEP {
+            *bytes = Vec::new();
+        }
+        Ok(result)
+    })
+}
+
+#[rustler::nif(schedule = "DirtyCpu")]
+fn segmenter_push_many_dirty(segmenter: Term, deltas: Term) -> NifResult<Vec<String>> {
+    let segmenter = segmenter_of(segmenter)?;
+    let mut bytes = Vec::new();
+    join_deltas(deltas, usize::MAX, usize::MAX, &mut bytes)?;
+    Ok(locked(segmenter, |s| s.push_bytes(&bytes)))
+}
+
+/// Ends the stream on the normal scheduler, or `:dirty` (see `segmenter_push`).
+#[rustler::nif]
+fn segmenter_finish<'a>(env: Env<'a>, segmenter: Term<'a>) -> NifResult<Term<'a>> {
     Ok(
-        match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(&bytes)) {
+        match on_normal_scheduler(segmenter_of(segmenter)?, 0, Segmenter::finish) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },
@@ -315,26 +437,8 @@ fn segmenter_push_many<'a>(
 }
 
 #[rustler::nif(schedule = "DirtyCpu")]
-fn segmenter_push_many_dirty(
-    segmenter: ResourceArc<SegmenterResource>,
-    deltas: Term,
-) -> NifResult<Vec<String>> {
-    let bytes = joined_deltas(deltas, usize::MAX)?.unwrap_or_default();
-    Ok(locked(&segmenter, |s| s.push_bytes(&bytes)))
-}
-
-/// Ends the stream on the normal scheduler, or `:dirty` (see `segmenter_push`).
-#[rustler::nif]
-fn segmenter_finish<'a>(env: rustler::Env<'a>, segmenter: &'a SegmenterResource) -> Term<'a> {
-    match on_normal_scheduler(segmenter, 0, Segmenter::finish) {
-        Some(sentences) => sentences.encode(env),
-        None => atoms::dirty().encode(env),
-    }
-}
-
-#[rustler::nif(schedule = "DirtyCpu")]
-fn segmenter_finish_dirty(segmenter: ResourceArc<SegmenterResource>) -> Vec<String> {
-    locked(&segmenter, Segmenter::finish)
+fn segmenter_finish_dirty(segmenter: Term) -> NifResult<Vec<String>> {
+    Ok(locked(segmenter_of(segmenter)?, Segmenter::finish))
 }
 
 #[rustler::nif(schedule = "DirtyCpu")]

@@ -131,7 +131,8 @@ defmodule Aybiza.Bedrock do
     :messages_endpoint,
     :exact_token_counts,
     :coalesce_us,
-    :telemetry
+    :telemetry,
+    :trace_timings
   ]
 
   @doc false
@@ -213,6 +214,15 @@ defmodule Aybiza.Bedrock do
   straight from the engine to the receiver (no process in between); the engine sends one
   more small message per call, to that process. If it is not running (the application is not
   started, or it is restarting), calls work the same and have no span. `false`: no span.
+  `:trace_timings` (default `false`; a diagnostic): `true` adds `:trace` to the summary's
+  `:timings`, a map of the points the call reached on its way to the first sentence, each
+  in `System.monotonic_time(:nanosecond)` (compare them with your own timestamps):
+  `:entry` (the NIF entered), `:decoded` (the request decoded in the NIF), `:spawned` (converted, checked, its task
+  spawned), `:task_start` (the task's first run on a runtime thread), `:client` (the SDK
+  client, or for the Messages API the credentials, at hand), `:execution`, `:serialized`,
+  `:signed`, `:transmit` (handed to the HTTP connection pool), `:headers` (the response
+  headers arrived), `:response`, `:first_event`, `:first_text`, `:sentence_cut`,
+  `:sentence_sent` (the first `{:sentence, 0, _}` sent). `:execution` is Converse only.
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -239,7 +249,8 @@ defmodule Aybiza.Bedrock do
           messages_endpoint: :runtime,
           exact_token_counts: false,
           coalesce_us: 0,
-          telemetry: nil
+          telemetry: nil,
+          trace_timings: false
         ],
         "Aybiza.Bedrock.stream/2 option"
       )
@@ -263,6 +274,12 @@ defmodule Aybiza.Bedrock do
     unless is_integer(coalesce_us) and coalesce_us in 0..@max_coalesce_us do
       raise ArgumentError,
             ":coalesce_us must be an integer in 0..#{@max_coalesce_us}, got: #{inspect(coalesce_us)}"
+    end
+
+    trace? = stream_opts[:trace_timings]
+
+    unless is_boolean(trace?) do
+      raise ArgumentError, ":trace_timings must be a boolean, got: #{inspect(trace?)}"
     end
 
     to = stream_opts[:to]
@@ -289,6 +306,8 @@ defmodule Aybiza.Bedrock do
       exact_token_counts: exact?,
       coalesce_us: coalesce_us
     }
+
+    native_opts = if trace?, do: Map.put(native_opts, :trace_timings, true), else: native_opts
 
     with {:ok, config} <- Config.client_config(client_opts),
          {:ok, operation} <- streaming_operation(operation, request, api, endpoint) do

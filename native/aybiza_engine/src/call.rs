@@ -10,6 +10,7 @@ use crate::idle::{Idle, IdleTimer};
 use crate::messages::{self, MessagesCall};
 use crate::runtime::runtime;
 use crate::state::{StreamState, MAX_EVENT_BYTES};
+use crate::trace::{Point, Trace, TraceInterceptor};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
@@ -135,6 +136,8 @@ pub struct CallOptions {
     /// `StreamState`'s coalescing). Zero (the default): only deltas decoded from the same
     /// read are joined, and nothing waits.
     pub coalesce_window: Duration,
+    /// Times the path to the first sentence (see [`crate::trace`]); `None`: not traced.
+    pub trace: Option<Arc<Trace>>,
 }
 
 /// The largest coalescing window a call accepts.
@@ -279,6 +282,7 @@ fn spawn(
     };
     let guard = LiveGuard::new();
     runtime().spawn(async move {
+        crate::trace::mark(&options.trace, Point::TaskStart);
         let _guard = guard;
         let started = Instant::now();
         let (model_id, request_input_tokens) = match &prepared {
@@ -294,7 +298,8 @@ fn spawn(
             ..Summary::default()
         };
         let mut state = StreamState::new(sink, options.splitter, started, summary)
-            .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW));
+            .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW))
+            .with_trace(options.trace);
         let total = config.timeouts.total;
 
         let outcome = {
@@ -412,6 +417,7 @@ async fn run(
         };
     }
     let client = client_for(config).await;
+    state.mark(Point::Client);
     match (operation, prepared) {
         (Operation::ConverseStream, Prepared::Converse(req, _)) => {
             converse_stream(&client, *req, config, state).await
@@ -541,7 +547,11 @@ async fn converse_stream(
         }
         b = b.guardrail_config(gb.build());
     }
-    let send = b.customize().config_override(no_retries()).send();
+    let mut overrides = no_retries();
+    if let Some(t) = state.trace() {
+        overrides = overrides.interceptor(TraceInterceptor(t.clone()));
+    }
+    let send = b.customize().config_override(overrides).send();
     let output = first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })

@@ -8,6 +8,7 @@ use crate::text::segmenter_options_from;
 use aybiza_core::error::{Delivered, Error, ErrorKind, Phase};
 use aybiza_core::limits::Limits;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
+use aybiza_engine::trace::{mark, Point, Trace};
 use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
 use rustler::{
     Atom, Encoder, Env, LocalPid, Monitor, NifResult, OwnedEnv, Resource, ResourceArc, Term,
@@ -383,6 +384,13 @@ fn start_call_small<'a>(
     start(env, operation, request, config, receiver, options)
 }
 
+/// The VM's monotonic time in ns (`erlang:monotonic_time(:nanosecond)`), the clock of a
+/// traced call's points.
+fn vm_monotonic_ns() -> i64 {
+    // SAFETY: a plain read of the VM's clock; thread-safe and without arguments to check.
+    unsafe { rustler::sys::enif_monotonic_time(rustler::sys::ErlNifTimeUnit::ERL_NIF_NSEC) }
+}
+
 fn start<'a>(
     env: Env<'a>,
     operation: Atom,
@@ -391,6 +399,7 @@ fn start<'a>(
     receiver: LocalPid,
     options: Term<'a>,
 ) -> NifResult<Term<'a>> {
+    let entered = std::time::Instant::now();
     let op_name = operation.to_term(env).atom_to_string()?;
     let Some(op) = Operation::from_name(&op_name) else {
         return Err(rustler::Error::BadArg);
@@ -452,13 +461,25 @@ fn start<'a>(
         .and_then(Value::as_u64)
         .map(std::time::Duration::from_micros)
         .unwrap_or_default();
+    // `trace_timings: true`: the first sentence's path, timed (summary.timings.trace).
+    let trace = matches!(options.get("trace_timings"), Some(Value::Bool(true))).then(|| {
+        let t = Trace::new(
+            entered,
+            vm_monotonic_ns() - entered.elapsed().as_nanos() as i64,
+        );
+        t.mark(Point::Decoded);
+        t
+    });
     let options = CallOptions {
         splitter,
         limits,
         exact_token_counts,
         coalesce_window,
+        trace: trace.clone(),
     };
-    match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
+    let started = aybiza_engine::start(op, &request, &config, options, Box::new(sink));
+    mark(&trace, Point::Spawned);
+    match started {
         Ok(handle) => {
             attach(&resource, handle.clone());
             if resource.monitor(Some(env), &receiver).is_none() {

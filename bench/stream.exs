@@ -242,8 +242,15 @@ defmodule AybizaBench.Stream do
 
     for name <- names, values = Enum.flat_map(samples, &List.wrap(&1[name])), values != [] do
       row("ttfs", "#{label}_phase_#{name}_p50", quantiles(values).p50, "us", note)
+
+      # The two thread hand-offs depend on where the kernel puts the woken thread (the
+      # caller's core or the other): their p90 shows the slow placement.
+      if name in ["spawn_to_task", "delivery", "end_to_end"],
+        do: row("ttfs", "#{label}_phase_#{name}_p90", p90(values), "us", note)
     end
   end
+
+  defp p90(values), do: values |> Enum.sort() |> Enum.at(div(length(values) * 9, 10))
 
   # The emulator's first-token delay falls between the response and the first event.
   defp phase_ns(:response, ns, delay_ns), do: ns - delay_ns

@@ -290,6 +290,11 @@ impl StreamState {
             self.send(Event::Sentence(seq, s))?;
             if seq == 0 {
                 self.mark(Point::SentenceSent);
+                // The first sentence is what a voice turn waits on. The send woke the
+                // receiver's scheduler thread; when the kernel put it on this worker's
+                // core, it may wait for the rest of this read's deltas. Giving the core
+                // up once lets it take the sentence now (a syscall when nothing waits).
+                std::thread::yield_now();
             }
         }
         Ok(())

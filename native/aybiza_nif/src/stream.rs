@@ -384,6 +384,18 @@ fn start_call_small<'a>(
     start(env, operation, request, config, receiver, options)
 }
 
+/// Whether a call's start yields the scheduler thread's core once after the spawn (see
+/// `start`): on unless `AYBIZA_BEDROCK_START_YIELD=0` (read once). Off, `stream/2` returns
+/// sooner while the woken worker may wait behind this thread; on a host whose cores are
+/// crowded by other processes the yield can also hand the core to one of those for a
+/// time slice.
+fn start_yield() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        std::env::var("AYBIZA_BEDROCK_START_YIELD").map_or(true, |v| v.trim() != "0")
+    })
+}
+
 /// The VM's monotonic time in ns (`erlang:monotonic_time(:nanosecond)`), the clock of a
 /// traced call's points.
 fn vm_monotonic_ns() -> i64 {
@@ -479,6 +491,15 @@ fn start<'a>(
     };
     let started = aybiza_engine::start(op, &request, &config, options, Box::new(sink));
     mark(&trace, Point::Spawned);
+    if started.is_ok() && start_yield() {
+        // The spawn woke a tokio worker. When the kernel put it on this thread's core, it
+        // waits until this scheduler thread sleeps (after stream/2 returned and its caller
+        // blocked), with the request not sent yet. Giving the core up once lets it run now
+        // (spawn -> task start 55-66 µs p50 before, 6-17 µs after; BENCHMARKS.md "First
+        // sentence: phases and threads"); with the worker on the other core, or nothing
+        // else runnable here, it is one cheap syscall.
+        std::thread::yield_now();
+    }
     match started {
         Ok(handle) => {
             attach(&resource, handle.clone());

@@ -217,12 +217,14 @@ defmodule Aybiza.Bedrock do
   `:trace_timings` (default `false`; a diagnostic): `true` adds `:trace` to the summary's
   `:timings`, a map of the points the call reached on its way to the first sentence, each
   in `System.monotonic_time(:nanosecond)` (compare them with your own timestamps):
-  `:entry` (the NIF entered), `:decoded` (the request decoded in the NIF), `:spawned` (converted, checked, its task
-  spawned), `:task_start` (the task's first run on a runtime thread), `:client` (the SDK
-  client, or for the Messages API the credentials, at hand), `:execution`, `:serialized`,
+  `:entry` (the NIF entered), `:decoded` (the request decoded in the NIF), `:spawned`
+  (converted, checked, its task spawned), `:task_start` (the task's first run on a runtime
+  thread), `:client` (the SDK client, or for the Messages API the SigV4 credentials, at hand;
+  absent with an API key), `:execution`, `:serialized`,
   `:signed`, `:transmit` (handed to the HTTP connection pool), `:headers` (the response
   headers arrived), `:response`, `:first_event`, `:first_text`, `:sentence_cut`,
-  `:sentence_sent` (the first `{:sentence, 0, _}` sent). `:execution` is Converse only.
+  `:sentence_sent` (the first `{:sentence, 0, _}` sent). `:execution` is Converse only;
+  `:first_text` is the first token (a text or tool-input delta), as `:first_token_us` counts it.
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 

@@ -43,7 +43,8 @@ pub enum Point {
     Response,
     /// The first stream event is decoded (Converse `messageStart`, SSE `message_start`).
     FirstEvent,
-    /// The first text delta is decoded.
+    /// The first text (or tool input) delta is decoded: the first token, as
+    /// `Timings::first_token_us` counts it.
     FirstText,
     /// The segmenter cut the first sentence.
     SentenceCut,

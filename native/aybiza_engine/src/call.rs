@@ -79,6 +79,14 @@ pub fn live_calls() -> usize {
     LIVE_CALLS.load(Ordering::SeqCst)
 }
 
+/// Whether at most one live call per runtime worker: the workers are then likely parked,
+/// so a wake-up hand-off (a spawn, a message to a sleeping BEAM scheduler) is worth giving
+/// up the core for once; with more calls the workers are busy and a yield would only hand
+/// the core to a busy thread. `workers`: the runtime's worker count.
+pub fn few_calls_live(workers: usize) -> bool {
+    live_calls() <= workers
+}
+
 /// Counts the task as live from spawn until its future is dropped, however it ends.
 pub(crate) struct LiveGuard;
 

@@ -293,8 +293,13 @@ impl StreamState {
                 // The first sentence is what a voice turn waits on. The send woke the
                 // receiver's scheduler thread; when the kernel put it on this worker's
                 // core, it may wait for the rest of this read's deltas. Giving the core
-                // up once lets it take the sentence now (a syscall when nothing waits).
-                std::thread::yield_now();
+                // up once lets it take the sentence now (a syscall when nothing waits);
+                // not when many calls keep the workers busy (see `few_calls_live`).
+                let workers =
+                    tokio::runtime::Handle::try_current().map_or(0, |h| h.metrics().num_workers());
+                if crate::call::few_calls_live(workers) {
+                    std::thread::yield_now();
+                }
             }
         }
         Ok(())

@@ -491,13 +491,17 @@ fn start<'a>(
     };
     let started = aybiza_engine::start(op, &request, &config, options, Box::new(sink));
     mark(&trace, Point::Spawned);
-    if started.is_ok() && start_yield() {
+    if started.is_ok()
+        && start_yield()
+        && aybiza_engine::few_calls_live(aybiza_engine::runtime::runtime().metrics().num_workers())
+    {
         // The spawn woke a tokio worker. When the kernel put it on this thread's core, it
         // waits until this scheduler thread sleeps (after stream/2 returned and its caller
         // blocked), with the request not sent yet. Giving the core up once lets it run now
         // (spawn -> task start 55-66 µs p50 before, 6-17 µs after; BENCHMARKS.md "First
         // sentence: phases and threads"); with the worker on the other core, or nothing
-        // else runnable here, it is one cheap syscall.
+        // else runnable here, it is one cheap syscall. Only while few calls are live: with
+        // more, the workers are awake and busy, and the core would go to one of them.
         std::thread::yield_now();
     }
     match started {

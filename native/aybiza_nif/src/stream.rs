@@ -385,15 +385,14 @@ fn start_call_small<'a>(
 }
 
 /// Whether a call's start yields the scheduler thread's core once after the spawn (see
-/// `start`): on unless `AYBIZA_BEDROCK_START_YIELD=0` (read once). Off, `stream/2` returns
-/// sooner while the woken worker may wait behind this thread; on a host whose cores are
-/// crowded by other processes the yield can also hand the core to one of those for a
-/// time slice.
+/// `start`): off unless `AYBIZA_BEDROCK_START_YIELD=1` (read once). On, the first sentence
+/// came sooner in the bench (Messages API within 100 µs of the SDK floor) but a scheduler
+/// thread that yields can lose its core to another runnable thread for a time slice:
+/// long_schedule events of 2-5 ms in 3-8 % of the calls even on a nearly idle machine
+/// (BENCHMARKS.md, "First sentence: phases and threads").
 fn start_yield() -> bool {
     static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ON.get_or_init(|| {
-        std::env::var("AYBIZA_BEDROCK_START_YIELD").map_or(true, |v| v.trim() != "0")
-    })
+    *ON.get_or_init(|| std::env::var("AYBIZA_BEDROCK_START_YIELD").is_ok_and(|v| v.trim() == "1"))
 }
 
 /// The VM's monotonic time in ns (`erlang:monotonic_time(:nanosecond)`), the clock of a
@@ -495,13 +494,12 @@ fn start<'a>(
         && start_yield()
         && aybiza_engine::few_calls_live(aybiza_engine::runtime::runtime().metrics().num_workers())
     {
-        // The spawn woke a tokio worker. When the kernel put it on this thread's core, it
-        // waits until this scheduler thread sleeps (after stream/2 returned and its caller
-        // blocked), with the request not sent yet. Giving the core up once lets it run now
-        // (spawn -> task start 55-66 µs p50 before, 6-17 µs after; BENCHMARKS.md "First
-        // sentence: phases and threads"); with the worker on the other core, or nothing
-        // else runnable here, it is one cheap syscall. Only while few calls are live: with
-        // more, the workers are awake and busy, and the core would go to one of them.
+        // Opt-in (see `start_yield`). The spawn woke a tokio worker. When the kernel put it
+        // on this thread's core, it may wait until this scheduler thread sleeps (after
+        // stream/2 returned and its caller blocked), with the request not sent yet. Giving
+        // the core up once lets it run now (spawn -> task start 55-66 µs p50 before, 5-8 µs
+        // after, loaded machine). Only while few calls are live: with more, the workers are
+        // awake and busy, and the core would go to one of them.
         std::thread::yield_now();
     }
     match started {

@@ -7,8 +7,8 @@
 #              the Anthropic Messages API (SSE, `nif_sse_*`).
 #   ttfs     - time to first sentence on a fixed reply, minus the emulator's first-token delay
 #              (Converse `nif_*` and Messages API `nif_sse_*`).
-#   ttfs_breakdown - where that time goes: config, the stream/2 call, first byte, first event,
-#              segmenter, task start + delivery (see `ttfs_breakdown/0`).
+#   ttfs_breakdown - where that time goes, phase by phase, from the points a call made with
+#              `trace_timings: true` stamps on its way (see `ttfs_breakdown/0`).
 #   cancel   - from cancel/1, and from the owner's death, to live_streams() dropping.
 #   latency  - delivery latency (emulator send stamp -> receiving process) of text and sentence
 #              events at 30 tokens/s, at each concurrency of BENCH_LEVELS; BEAM memory and RSS
@@ -145,81 +145,124 @@ defmodule AybizaBench.Stream do
 
   # --- time to first sentence, broken down ----------------------------------------------------
 
-  # Where the first sentence's time goes, per api, p50 over BENCH_TTFS_RUNS warm calls:
-  #   config          - `Aybiza.Bedrock.Config.client_config/1` alone (the Elixir setup's share)
-  #   stream_call     - `Bedrock.stream/2` until it returns `{:ok, ref}`: option checks, config,
-  #                     the NIF (request decoding and checks on a dirty scheduler, the spawn)
-  #   first_byte      - engine task start -> response headers: the SDK client lookup,
-  #                     request encoding, SigV4, the pooled connection, the emulator's answer
-  #                     (it sends the headers before its first-token delay)
-  #   first_event     - headers -> first text delta decoded (`first_token_us - first_byte_us`),
-  #                     the emulator's first-token delay subtracted (its timer's lateness stays)
-  #   segmenter       - first delta -> first sentence cut (`first_sentence_us - first_token_us`)
-  #   end_to_end      - `Bedrock.stream/2` called -> `{:sentence, 0, _}` received, delay subtracted
-  #   spawn_delivery  - end_to_end + delay - stream_call - first_sentence_us: the task's start
-  #                     after stream/2 returned plus the message's delivery. Negative when the
-  #                     task started well before stream/2 returned: the task runs on a tokio
-  #                     worker as soon as the NIF spawns it, in parallel with the rest of the
-  #                     NIF and of stream/2, so stream_call is not on the first sentence's path
-  #                     in full.
+  # Where the first sentence's time goes, per api, p50 over BENCH_TTFS_RUNS warm calls made
+  # with `trace_timings: true`: the engine stamps each point of the path on the VM's
+  # monotonic clock (summary.timings.trace) and this process stamps the call, the return
+  # and the receipt of `{:sentence, 0, _}`. Each phase is the time between two consecutive
+  # points of the api's chain below (p50 of each, so they need not add up to the total):
+  #   elixir          - stream/2 called -> NIF entered: option checks, config, catalog
+  #   nif_decode      - the NIF's term walk and decoding of request, config and options
+  #   nif_prepare     - request conversion and checks, the spawn of the task
+  #   spawn_to_task   - the spawn -> the task's first run on a tokio worker (negative when the
+  #                     worker started it before the NIF got to its next line)
+  #   client          - the SDK client lookup (Messages API: the cached credentials)
+  #   build / serialize / sign / to_transmit - the SDK's orchestrator up to the connector
+  #                     (Messages API: body serialized, then credentials, then SigV4)
+  #   transmit_to_headers - connection checkout, request write, the emulator's answer
+  #   headers_to_response - the SDK's handling of the initial response
+  #   first_event     - response -> first event decoded, the emulator's first-token delay
+  #                     subtracted (its timer's lateness stays)
+  #   first_text / segmenter - first event -> first text delta -> first sentence cut
+  #   send            - the sentence cut -> its message sent (held text, then the sentence)
+  #   delivery        - the message sent -> received by this process (scheduler wake-up)
+  #   returned        - stream/2 called -> returned `{:ok, ref}` (not on the chain: the task
+  #                     runs meanwhile)
+  #   end_to_end      - stream/2 called -> `{:sentence, 0, _}` received, delay subtracted
+  # The raw SDK floor prints the same phases from build to segmenter (`rust_sdk_phase_*`).
+  @chains %{
+    converse:
+      ~w(call entry decoded spawned task_start client execution serialized signed transmit headers response first_event first_text sentence_cut sentence_sent received)a,
+    messages:
+      ~w(call entry decoded spawned task_start serialized client signed transmit headers response first_event first_text sentence_cut sentence_sent received)a
+  }
+
+  @phase_names %{
+    {:call, :entry} => "elixir",
+    {:entry, :decoded} => "nif_decode",
+    {:decoded, :spawned} => "nif_prepare",
+    {:spawned, :task_start} => "spawn_to_task",
+    {:task_start, :client} => "client",
+    {:client, :execution} => "build",
+    {:execution, :serialized} => "serialize",
+    {:task_start, :serialized} => "serialize",
+    {:serialized, :signed} => "sign",
+    {:serialized, :client} => "client",
+    {:client, :signed} => "sign",
+    {:signed, :transmit} => "to_transmit",
+    {:transmit, :headers} => "transmit_to_headers",
+    {:headers, :response} => "headers_to_response",
+    {:response, :first_event} => "first_event",
+    {:first_event, :first_text} => "first_text",
+    {:first_text, :sentence_cut} => "segmenter",
+    {:sentence_cut, :sentence_sent} => "send",
+    {:sentence_sent, :received} => "delivery"
+  }
+
   def ttfs_breakdown, do: Enum.each(transports(), fn {label, api} -> breakdown(label, api) end)
 
   defp breakdown(label, api) do
     runs = env_int("BENCH_TTFS_RUNS", 50)
-    delay_us = env_int("BENCH_FIRST_TOKEN_MS", 100) * 1000
-    opts = client_opts(api)
-
-    {_, client_opts} =
-      Keyword.split(opts, Bedrock.option_names() -- Aybiza.Bedrock.Config.client_option_names())
-
+    delay_ns = env_int("BENCH_FIRST_TOKEN_MS", 100) * 1_000_000
+    opts = [trace_timings: true] ++ client_opts(api)
+    chain = Map.fetch!(@chains, api[:api])
     req = request("bench-ttfs")
     {:ok, _} = first_sentence(req, opts)
 
     samples =
       for _ <- 1..runs do
-        {config_us, {:ok, _}} =
-          :timer.tc(fn -> Aybiza.Bedrock.Config.client_config(client_opts) end)
-
-        t0 = System.monotonic_time(:microsecond)
+        call = System.monotonic_time(:nanosecond)
         {:ok, ref} = Bedrock.stream(req, opts)
-        call_us = System.monotonic_time(:microsecond) - t0
-        {sentence_at, timings} = breakdown_loop(ref, nil)
+        returned = System.monotonic_time(:nanosecond)
+        {received, trace} = breakdown_loop(ref, nil)
+        points = Map.merge(trace, %{call: call, received: received})
 
-        %{
-          config: config_us,
-          stream_call: call_us,
-          first_byte: timings.first_byte_us,
-          first_event: timings.first_token_us - timings.first_byte_us - delay_us,
-          segmenter: timings.first_sentence_us - timings.first_token_us,
-          end_to_end: sentence_at - t0 - delay_us,
-          spawn_delivery: sentence_at - t0 - call_us - timings.first_sentence_us
-        }
+        phases =
+          chain
+          |> Enum.chunk_every(2, 1, :discard)
+          |> Enum.flat_map(fn [a, b] ->
+            case {points[a], points[b]} do
+              {nil, _} -> []
+              {_, nil} -> []
+              {ta, tb} -> [{Map.fetch!(@phase_names, {a, b}), phase_ns(a, tb - ta, delay_ns)}]
+            end
+          end)
+
+        Map.new(
+          [returned: returned - call, end_to_end: received - call - delay_ns] ++ phases,
+          fn {k, ns} -> {to_string(k), ns / 1000} end
+        )
       end
 
     note =
-      "#{runs} warm runs, p50; emulator first_token_ms=#{div(delay_us, 1000)} subtracted; api: #{api[:api]}"
+      "#{runs} warm runs with trace_timings, p50; emulator first_token_ms=#{div(delay_ns, 1_000_000)} subtracted; api: #{api[:api]}"
 
-    for key <- [
-          :config,
-          :stream_call,
-          :first_byte,
-          :first_event,
-          :segmenter,
-          :spawn_delivery,
-          :end_to_end
-        ] do
-      p50 = samples |> Enum.map(&Map.fetch!(&1, key)) |> quantiles() |> Map.fetch!(:p50)
-      row("ttfs", "#{label}_breakdown_#{key}_p50", p50, "us", note)
+    names =
+      (chain |> Enum.chunk_every(2, 1, :discard) |> Enum.map(fn [a, b] -> @phase_names[{a, b}] end)) ++
+        ["returned", "end_to_end"]
+
+    for name <- names, values = Enum.flat_map(samples, &List.wrap(&1[name])), values != [] do
+      row("ttfs", "#{label}_phase_#{name}_p50", quantiles(values).p50, "us", note)
+
+      # The two thread hand-offs depend on where the kernel puts the woken thread (the
+      # caller's core or the other): their p90 shows the slow placement.
+      if name in ["spawn_to_task", "delivery", "end_to_end"],
+        do: row("ttfs", "#{label}_phase_#{name}_p90", p90(values), "us", note)
     end
   end
+
+  defp p90(values), do: values |> Enum.sort() |> Enum.at(div(length(values) * 9, 10))
+
+  # The emulator's first-token delay falls between the response and the first event.
+  defp phase_ns(:response, ns, delay_ns), do: ns - delay_ns
+  defp phase_ns(_from, ns, _delay_ns), do: ns
 
   defp breakdown_loop(ref, sentence_at) do
     receive do
       {:aybiza_bedrock, ^ref, {:sentence, 0, _}} ->
-        breakdown_loop(ref, System.monotonic_time(:microsecond))
+        breakdown_loop(ref, System.monotonic_time(:nanosecond))
 
       {:aybiza_bedrock, ^ref, {:done, summary}} ->
-        {sentence_at, summary.timings}
+        {sentence_at, summary.timings.trace}
 
       {:aybiza_bedrock, ^ref, {:error, e}} ->
         raise "stream failed: #{Exception.message(e)}"

@@ -131,7 +131,8 @@ defmodule Aybiza.Bedrock do
     :messages_endpoint,
     :exact_token_counts,
     :coalesce_us,
-    :telemetry
+    :telemetry,
+    :trace_timings
   ]
 
   @doc false
@@ -213,6 +214,17 @@ defmodule Aybiza.Bedrock do
   straight from the engine to the receiver (no process in between); the engine sends one
   more small message per call, to that process. If it is not running (the application is not
   started, or it is restarting), calls work the same and have no span. `false`: no span.
+  `:trace_timings` (default `false`; a diagnostic): `true` adds `:trace` to the summary's
+  `:timings`, a map of the points the call reached on its way to the first sentence, each
+  in `System.monotonic_time(:nanosecond)` (compare them with your own timestamps):
+  `:entry` (the NIF entered), `:decoded` (the request decoded in the NIF), `:spawned`
+  (converted, checked, its task spawned), `:task_start` (the task's first run on a runtime
+  thread), `:client` (the SDK client, or for the Messages API the SigV4 credentials, at hand;
+  absent with an API key), `:execution`, `:serialized`,
+  `:signed`, `:transmit` (handed to the HTTP connection pool), `:headers` (the response
+  headers arrived), `:response`, `:first_event`, `:first_text`, `:sentence_cut`,
+  `:sentence_sent` (the first `{:sentence, 0, _}` sent). `:execution` is Converse only;
+  `:first_text` is the first token (a text or tool-input delta), as `:first_token_us` counts it.
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)
 
@@ -239,7 +251,8 @@ defmodule Aybiza.Bedrock do
           messages_endpoint: :runtime,
           exact_token_counts: false,
           coalesce_us: 0,
-          telemetry: nil
+          telemetry: nil,
+          trace_timings: false
         ],
         "Aybiza.Bedrock.stream/2 option"
       )
@@ -263,6 +276,12 @@ defmodule Aybiza.Bedrock do
     unless is_integer(coalesce_us) and coalesce_us in 0..@max_coalesce_us do
       raise ArgumentError,
             ":coalesce_us must be an integer in 0..#{@max_coalesce_us}, got: #{inspect(coalesce_us)}"
+    end
+
+    trace? = stream_opts[:trace_timings]
+
+    unless is_boolean(trace?) do
+      raise ArgumentError, ":trace_timings must be a boolean, got: #{inspect(trace?)}"
     end
 
     to = stream_opts[:to]
@@ -289,6 +308,8 @@ defmodule Aybiza.Bedrock do
       exact_token_counts: exact?,
       coalesce_us: coalesce_us
     }
+
+    native_opts = if trace?, do: Map.put(native_opts, :trace_timings, true), else: native_opts
 
     with {:ok, config} <- Config.client_config(client_opts),
          {:ok, operation} <- streaming_operation(operation, request, api, endpoint) do
@@ -613,18 +634,21 @@ defmodule Aybiza.Bedrock do
   end
 
   defp start(operation, request, config, to, native_opts) do
-    # EOL and the other catalog rules are enforced natively; the Legacy warning is logged here.
-    Aybiza.Bedrock.Catalog.warn_if_legacy(request)
-
     native_config = Config.native(config)
 
     # A small request starts on this scheduler (no dirty-scheduler round trip on the first
     # sentence's path); a large one is answered `:dirty` and starts on a dirty scheduler.
-    case Native.start_call_small(operation, request, native_config, to, native_opts) do
-      :dirty -> Native.start_call(operation, request, native_config, to, native_opts)
-      result -> result
-    end
-    |> wrap_native()
+    result =
+      case Native.start_call_small(operation, request, native_config, to, native_opts) do
+        :dirty -> Native.start_call(operation, request, native_config, to, native_opts)
+        result -> result
+      end
+
+    # EOL and the other catalog rules are enforced natively; the Legacy warning is logged
+    # here, once the call's task runs: a catalog lookup (tens of µs with cold caches) less
+    # before the request leaves.
+    Aybiza.Bedrock.Catalog.warn_if_legacy(request)
+    wrap_native(result)
   rescue
     # A NIF's exception (a badarg, a panic) carries the call's arguments in its top frame:
     # the plain configuration with the secrets. Keep the frames, drop the arguments.

@@ -25,6 +25,9 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_sdk_bedrockruntime::Client;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
+use aybiza_engine::trace::{mark, Point, Trace, TraceInterceptor};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub const MODEL: &str = "us.anthropic.claude-opus-4-7";
@@ -86,7 +89,24 @@ pub struct Seen {
 }
 
 pub async fn one_stream(client: &Client, prompt: &str, segment: bool) -> Result<Seen, String> {
+    one_stream_traced(client, prompt, segment, None).await
+}
+
+/// `one_stream` with the engine's trace points marked (the same names as a traced NIF
+/// call's, from `task_start`: the floor has no NIF and no task spawn).
+async fn one_stream_traced(
+    client: &Client,
+    prompt: &str,
+    segment: bool,
+    trace: Option<Arc<Trace>>,
+) -> Result<Seen, String> {
     let start = Instant::now();
+    mark(&trace, Point::TaskStart);
+    let mut overrides =
+        aws_sdk_bedrockruntime::config::Builder::default().retry_config(RetryConfig::disabled());
+    if let Some(t) = &trace {
+        overrides = overrides.interceptor(TraceInterceptor(t.clone()));
+    }
     let msg = Message::builder()
         .role(ConversationRole::User)
         .content(ContentBlock::Text(prompt.to_string()))
@@ -99,25 +119,26 @@ pub async fn one_stream(client: &Client, prompt: &str, segment: bool) -> Result<
         // As the Elixir and boto3 sides send: the reply must not be cut at the default limit.
         .inference_config(InferenceConfiguration::builder().max_tokens(8192).build())
         .customize()
-        .config_override(
-            aws_sdk_bedrockruntime::config::Builder::default()
-                .retry_config(RetryConfig::disabled()),
-        )
+        .config_override(overrides)
         .send()
         .await
         .map_err(|e| format!("converse_stream: {e:?}"))?;
+    mark(&trace, Point::Response);
     let mut stream = out.stream;
     let mut seen = Seen::default();
     let mut seg = segment.then(|| Segmenter::new(SegmenterOptions::default()));
     while let Some(ev) = stream.recv().await.map_err(|e| format!("recv: {e:?}"))? {
         seen.events += 1;
+        mark(&trace, Point::FirstEvent);
         if let ConverseStreamOutput::ContentBlockDelta(d) = &ev {
             if let Some(ContentBlockDelta::Text(t)) = d.delta() {
                 seen.text_deltas += 1;
+                mark(&trace, Point::FirstText);
                 let us = start.elapsed().as_secs_f64() * 1e6;
                 seen.first_token_us.get_or_insert(us);
                 if let Some(s) = seg.as_mut() {
                     if seen.first_sentence_us.is_none() && !s.push(t).is_empty() {
+                        mark(&trace, Point::SentenceCut);
                         seen.first_sentence_us = Some(start.elapsed().as_secs_f64() * 1e6);
                     }
                 }
@@ -237,6 +258,41 @@ pub fn ttfs(url: &str, runs: usize, prompt: &str, first_token_ms: u64) -> Result
             tok.push(s.first_token_us.unwrap_or(f64::NAN) - delay);
             sent.push(s.first_sentence_us.unwrap_or(f64::NAN) - delay);
         }
+        // The same runs again with the trace points marked, for the phase rows (apart, so
+        // the interceptor's few clock reads stay out of the figures above).
+        let mut phases: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for _ in 0..runs {
+            let trace = Trace::new(Instant::now(), 0);
+            one_stream_traced(&client, prompt, true, Some(trace.clone())).await?;
+            let marks: BTreeMap<&str, i64> = trace.marks().into_iter().collect();
+            for (name, from, to) in FLOOR_PHASES {
+                if let (Some(a), Some(b)) = (marks.get(from), marks.get(to)) {
+                    let mut us = (b - a) as f64 / 1000.0;
+                    // Both spans over the emulator's first-token delay.
+                    if *from == "response" || *name == "end_to_end" {
+                        us -= delay;
+                    }
+                    phases.entry(name).or_default().push(us);
+                }
+            }
+        }
+        for (name, mut v) in phases {
+            v.sort_by(f64::total_cmp);
+            let note = format!(
+                "{runs} traced runs, p50; {}",
+                FLOOR_PHASES
+                    .iter()
+                    .find(|p| p.0 == name)
+                    .map_or(String::new(), |p| format!("{} -> {}", p.1, p.2))
+            );
+            row(
+                "ttfs",
+                &format!("rust_sdk_phase_{name}_p50"),
+                quantile(&v, 0.5),
+                "us",
+                &note,
+            );
+        }
         tok.sort_by(f64::total_cmp);
         sent.sort_by(f64::total_cmp);
         let note = format!("{runs} runs, emulator first_token_ms={first_token_ms}");
@@ -264,6 +320,22 @@ pub fn ttfs(url: &str, runs: usize, prompt: &str, first_token_ms: u64) -> Result
         Ok(())
     })
 }
+
+/// The floor's phases (name, from, to) on the trace points of the engine: the same names
+/// as the NIF's phase rows (bench/stream.exs `ttfs_breakdown`); the emulator's first-token
+/// delay is subtracted from `first_event` and `end_to_end` (the floor's first sentence).
+const FLOOR_PHASES: &[(&str, &str, &str)] = &[
+    ("build", "task_start", "execution"),
+    ("serialize", "execution", "serialized"),
+    ("sign", "serialized", "signed"),
+    ("to_transmit", "signed", "transmit"),
+    ("transmit_to_headers", "transmit", "headers"),
+    ("headers_to_response", "headers", "response"),
+    ("first_event", "response", "first_event"),
+    ("first_text", "first_event", "first_text"),
+    ("segmenter", "first_text", "sentence_cut"),
+    ("end_to_end", "task_start", "sentence_cut"),
+];
 
 /// The number of text deltas the emulator sends for `prompt` (one raw SDK stream), printed
 /// alone on stdout: the Elixir benches divide by it, since their `{:text, _}` messages may

@@ -11,6 +11,7 @@ use crate::idle::{Idle, IdleTimer};
 use crate::messages::{self, MessagesCall};
 use crate::runtime::runtime;
 use crate::state::{StreamState, MAX_EVENT_BYTES};
+use crate::trace::{Point, Trace, TraceInterceptor};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
@@ -79,6 +80,14 @@ pub fn live_calls() -> usize {
     LIVE_CALLS.load(Ordering::SeqCst)
 }
 
+/// Whether at most one live call per runtime worker: the workers are then likely parked,
+/// so a wake-up hand-off (a spawn, a message to a sleeping BEAM scheduler) is worth giving
+/// up the core for once; with more calls the workers are busy and a yield would only hand
+/// the core to a busy thread. `workers`: the runtime's worker count.
+pub fn few_calls_live(workers: usize) -> bool {
+    live_calls() <= workers
+}
+
 /// Counts the task as live from spawn until its future is dropped, however it ends.
 pub(crate) struct LiveGuard;
 
@@ -140,6 +149,8 @@ pub struct CallOptions {
     /// event-stream receiver instead of the engine's decoder (`eventstream.rs`). Off by
     /// default; kept so tests and benchmarks can run both on the same replies.
     pub sdk_event_receiver: bool,
+    /// Times the path to the first sentence (see [`crate::trace`]); `None`: not traced.
+    pub trace: Option<Arc<Trace>>,
 }
 
 /// The largest coalescing window a call accepts.
@@ -284,6 +295,7 @@ fn spawn(
     };
     let guard = LiveGuard::new();
     runtime().spawn(async move {
+        crate::trace::mark(&options.trace, Point::TaskStart);
         let _guard = guard;
         let started = Instant::now();
         let (model_id, request_input_tokens) = match &prepared {
@@ -300,7 +312,8 @@ fn spawn(
         };
         let mut state = StreamState::new(sink, options.splitter, started, summary)
             .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW))
-            .with_sdk_event_receiver(options.sdk_event_receiver);
+            .with_sdk_event_receiver(options.sdk_event_receiver)
+            .with_trace(options.trace);
         let total = config.timeouts.total;
 
         let outcome = {
@@ -418,6 +431,7 @@ async fn run(
         };
     }
     let client = client_for(config).await;
+    state.mark(Point::Client);
     match (operation, prepared) {
         (Operation::ConverseStream, Prepared::Converse(req, _)) => {
             converse_stream(&client, *req, config, state).await
@@ -549,7 +563,11 @@ async fn converse_stream(
     }
     let raw = !state.sdk_event_receiver();
     let (take, slot, feed) = eventstream::take_body();
-    let mut op = b.customize().config_override(no_retries());
+    let mut overrides = no_retries();
+    if let Some(t) = state.trace() {
+        overrides = overrides.interceptor(TraceInterceptor(t.clone()));
+    }
+    let mut op = b.customize().config_override(overrides);
     if raw {
         op = op.interceptor(take);
     }

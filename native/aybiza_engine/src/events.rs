@@ -21,6 +21,9 @@ pub struct Timings {
     pub first_token_us: Option<u64>,
     pub first_sentence_us: Option<u64>,
     pub total_us: u64,
+    /// The traced points of the path to the first sentence (`CallOptions::trace`), by
+    /// name, on the caller's clock in ns; empty when the call was not traced.
+    pub trace: Vec<(&'static str, i64)>,
 }
 
 /// The summary of a finished call.

@@ -17,6 +17,9 @@ pub mod sonic;
 pub mod sonic_options;
 pub mod sonic_protocol;
 pub mod state;
+pub mod trace;
 
-pub use call::{live_calls, start, CallHandle, CallOptions, Operation, MAX_COALESCE_WINDOW};
+pub use call::{
+    few_calls_live, live_calls, start, CallHandle, CallOptions, Operation, MAX_COALESCE_WINDOW,
+};
 pub use events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Timings, Usage};

@@ -17,6 +17,7 @@ use crate::clients::{connector_for, credentials_for};
 use crate::config::{ClientConfig, CredentialSpec};
 use crate::idle::{Idle, IdleTimer};
 use crate::state::StreamState;
+use crate::trace::{mark, Point, Trace};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_credential_types::Credentials;
 use aws_sigv4::http_request::{sign, SignableBody, SignableRequest, SigningSettings};
@@ -32,7 +33,7 @@ use aybiza_core::sse::{SseEvent, SseLimits, SseParser};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::time::timeout;
 
@@ -55,6 +56,7 @@ async fn send(
     call: MessagesCall,
     config: &ClientConfig,
     first_byte: Duration,
+    trace: &Option<Arc<Trace>>,
 ) -> Result<aws_smithy_runtime_api::http::Response<SdkBody>, Stop> {
     let MessagesCall {
         endpoint,
@@ -78,6 +80,7 @@ async fn send(
         }
     }
     let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    mark(trace, Point::Serialized);
 
     let mut request = match &config.credentials {
         CredentialSpec::ApiKey { api_key } => {
@@ -100,6 +103,7 @@ async fn send(
         }
         _ => {
             let identity = identity(config).await?;
+            mark(trace, Point::Client);
             let mut request = builder
                 .body(SdkBody::from(bytes.clone()))
                 .map_err(|e| internal(format!("building the request: {e}")))?;
@@ -110,6 +114,7 @@ async fn send(
                 &config.region,
                 endpoint.signing_name(),
             )?;
+            mark(trace, Point::Signed);
             request
         }
     };
@@ -121,6 +126,7 @@ async fn send(
         .try_into()
         .map_err(|e| internal(format!("converting the request: {e}")))?;
     let connector = connector_for(config);
+    mark(trace, Point::Transmit);
     let response = match timeout(first_byte, connector.call(request)).await {
         Err(_) => {
             return Err(Stop::Failed(Error::new(
@@ -131,6 +137,7 @@ async fn send(
         Ok(Err(e)) => return Err(Stop::Failed(connect_error(&e))),
         Ok(Ok(r)) => r,
     };
+    mark(trace, Point::Headers);
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         let error_type = response
@@ -293,7 +300,8 @@ pub(crate) async fn stream(
     config: &ClientConfig,
     state: &mut StreamState,
 ) -> Result<(), Stop> {
-    let response = send(call, config, config.timeouts.first_byte).await?;
+    let trace = state.trace().cloned();
+    let response = send(call, config, config.timeouts.first_byte, &trace).await?;
     state.first_byte();
     state.summary.request_id = request_id(response.headers());
     if let Some(ct) = response.headers().get("content-type") {
@@ -401,7 +409,7 @@ pub(crate) async fn count_tokens(
     config: &ClientConfig,
     state: &mut StreamState,
 ) -> Result<(), Stop> {
-    let response = send(call, config, config.timeouts.total).await?;
+    let response = send(call, config, config.timeouts.total, &None).await?;
     state.first_byte();
     state.summary.request_id = request_id(response.headers());
     let body = read_bounded(response.into_body(), config.timeouts.total).await;

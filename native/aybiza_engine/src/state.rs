@@ -14,10 +14,12 @@
 //! more text of the same block.
 
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
+use crate::trace::{mark, Point, Trace};
 use aybiza_core::error::{Delivered, Error, ErrorKind};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
@@ -58,6 +60,8 @@ pub struct StreamState {
     yield_misses: u32,
     /// Event streams are read by the SDK's receiver (`CallOptions::sdk_event_receiver`).
     sdk_event_receiver: bool,
+    /// The first sentence's path, timed when the caller asked (`CallOptions::trace`).
+    trace: Option<Arc<Trace>>,
 }
 
 /// A stream whose yields find nothing tries again once in this many held texts.
@@ -97,7 +101,24 @@ impl StreamState {
             received: 0,
             yield_misses: 0,
             sdk_event_receiver: false,
+            trace: None,
         }
+    }
+
+    /// Times the path to the first sentence on `trace` (see [`crate::trace`]).
+    pub fn with_trace(mut self, trace: Option<Arc<Trace>>) -> Self {
+        self.trace = trace;
+        self
+    }
+
+    /// The call's trace, if it is traced.
+    pub fn trace(&self) -> Option<&Arc<Trace>> {
+        self.trace.as_ref()
+    }
+
+    /// Marks `point` when the call is traced.
+    pub fn mark(&self, point: Point) {
+        mark(&self.trace, point);
     }
 
     /// Lets held text wait up to `window` for more text of the same block (zero: text waits
@@ -208,11 +229,13 @@ impl StreamState {
     pub fn first_byte(&mut self) {
         if self.summary.timings.first_byte_us.is_none() {
             self.summary.timings.first_byte_us = Some(self.elapsed_us());
+            self.mark(Point::Response);
         }
     }
 
     fn first_token(&mut self) -> Result<(), ReceiverGone> {
         if self.summary.timings.first_token_us.is_none() {
+            self.mark(Point::FirstText);
             let us = self.elapsed_us();
             self.summary.timings.first_token_us = Some(us);
             self.send(Event::FirstToken(us))?;
@@ -222,6 +245,7 @@ impl StreamState {
 
     pub fn message_start(&mut self) -> Result<(), ReceiverGone> {
         self.first_byte();
+        self.mark(Point::FirstEvent);
         self.send(Event::MessageStart)
     }
 
@@ -271,11 +295,25 @@ impl StreamState {
                 continue;
             }
             if self.summary.timings.first_sentence_us.is_none() {
+                self.mark(Point::SentenceCut);
                 self.summary.timings.first_sentence_us = Some(self.elapsed_us());
             }
             let seq = self.summary.sentences;
             self.summary.sentences += 1;
             self.send(Event::Sentence(seq, s))?;
+            if seq == 0 {
+                self.mark(Point::SentenceSent);
+                // The first sentence is what a voice turn waits on. The send woke the
+                // receiver's scheduler thread; when the kernel put it on this worker's
+                // core, it may wait for the rest of this read's deltas. Giving the core
+                // up once lets it take the sentence now (a syscall when nothing waits);
+                // not when many calls keep the workers busy (see `few_calls_live`).
+                let workers =
+                    tokio::runtime::Handle::try_current().map_or(0, |h| h.metrics().num_workers());
+                if crate::call::few_calls_live(workers) {
+                    std::thread::yield_now();
+                }
+            }
         }
         Ok(())
     }
@@ -409,6 +447,9 @@ impl StreamState {
         let mut summary = std::mem::take(&mut self.summary);
         summary.content = std::mem::take(&mut self.content);
         summary.timings.total_us = self.elapsed_us();
+        if let Some(t) = &self.trace {
+            summary.timings.trace = t.marks();
+        }
         summary
     }
 }

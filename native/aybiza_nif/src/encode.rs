@@ -140,6 +140,14 @@ pub fn summary_term<'a>(env: Env<'a>, s: &Summary) -> Term<'a> {
         opt_u64(env, s.timings.first_sentence_us),
     );
     t = put(t, env, "total_us", s.timings.total_us.encode(env));
+    // Only for a call started with `trace_timings: true`.
+    if !s.timings.trace.is_empty() {
+        let mut trace = map_new(env);
+        for (name, ns) in &s.timings.trace {
+            trace = put(trace, env, name, ns.encode(env));
+        }
+        t = put(t, env, "trace", trace);
+    }
 
     let mut m = map_new(env);
     m = put(m, env, "model_id", binary_term(env, s.model_id.as_bytes()));

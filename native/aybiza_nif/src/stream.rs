@@ -8,6 +8,7 @@ use crate::text::segmenter_options_from;
 use aybiza_core::error::{Delivered, Error, ErrorKind, Phase};
 use aybiza_core::limits::Limits;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
+use aybiza_engine::trace::{mark, Point, Trace};
 use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
 use rustler::{
     Atom, Encoder, Env, LocalPid, Monitor, NifResult, OwnedEnv, Resource, ResourceArc, Term,
@@ -383,6 +384,24 @@ fn start_call_small<'a>(
     start(env, operation, request, config, receiver, options)
 }
 
+/// Whether a call's start yields the scheduler thread's core once after the spawn (see
+/// `start`): off unless `AYBIZA_BEDROCK_START_YIELD=1` (read once). On, the first sentence
+/// came sooner in the bench (Messages API within 100 µs of the SDK floor) but a scheduler
+/// thread that yields can lose its core to another runnable thread for a time slice:
+/// long_schedule events of 2-5 ms in 3-8 % of the calls even on a nearly idle machine
+/// (BENCHMARKS.md, "First sentence: phases and threads").
+fn start_yield() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var("AYBIZA_BEDROCK_START_YIELD").is_ok_and(|v| v.trim() == "1"))
+}
+
+/// The VM's monotonic time in ns (`erlang:monotonic_time(:nanosecond)`), the clock of a
+/// traced call's points.
+fn vm_monotonic_ns() -> i64 {
+    // SAFETY: a plain read of the VM's clock; thread-safe and without arguments to check.
+    unsafe { rustler::sys::enif_monotonic_time(rustler::sys::ErlNifTimeUnit::ERL_NIF_NSEC) }
+}
+
 fn start<'a>(
     env: Env<'a>,
     operation: Atom,
@@ -391,6 +410,7 @@ fn start<'a>(
     receiver: LocalPid,
     options: Term<'a>,
 ) -> NifResult<Term<'a>> {
+    let entered = std::time::Instant::now();
     let op_name = operation.to_term(env).atom_to_string()?;
     let Some(op) = Operation::from_name(&op_name) else {
         return Err(rustler::Error::BadArg);
@@ -452,14 +472,38 @@ fn start<'a>(
         .and_then(Value::as_u64)
         .map(std::time::Duration::from_micros)
         .unwrap_or_default();
+    // `trace_timings: true`: the first sentence's path, timed (summary.timings.trace).
+    let trace = matches!(options.get("trace_timings"), Some(Value::Bool(true))).then(|| {
+        let t = Trace::new(
+            entered,
+            vm_monotonic_ns() - entered.elapsed().as_nanos() as i64,
+        );
+        t.mark(Point::Decoded);
+        t
+    });
     let options = CallOptions {
         splitter,
         limits,
         exact_token_counts,
         coalesce_window,
+        trace: trace.clone(),
         ..Default::default()
     };
-    match aybiza_engine::start(op, &request, &config, options, Box::new(sink)) {
+    let started = aybiza_engine::start(op, &request, &config, options, Box::new(sink));
+    mark(&trace, Point::Spawned);
+    if started.is_ok()
+        && start_yield()
+        && aybiza_engine::few_calls_live(aybiza_engine::runtime::runtime().metrics().num_workers())
+    {
+        // Opt-in (see `start_yield`). The spawn woke a tokio worker. When the kernel put it
+        // on this thread's core, it may wait until this scheduler thread sleeps (after
+        // stream/2 returned and its caller blocked), with the request not sent yet. Giving
+        // the core up once lets it run now (spawn -> task start 55-66 µs p50 before, 5-8 µs
+        // after, loaded machine). Only while few calls are live: with more, the workers are
+        // awake and busy, and the core would go to one of them.
+        std::thread::yield_now();
+    }
+    match started {
         Ok(handle) => {
             attach(&resource, handle.clone());
             if resource.monitor(Some(env), &receiver).is_none() {

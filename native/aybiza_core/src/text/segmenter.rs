@@ -1752,10 +1752,7 @@ impl Segmenter {
                         Ok(_) => Decision::Continue(k),
                     };
                 }
-                let capitalized_short = left == Left::Regular
-                    && (2..=5).contains(&w.chars().count())
-                    && w.chars().next().is_some_and(char::is_uppercase)
-                    && w.chars().skip(1).all(char::is_lowercase);
+                let capitalized_short = left == Left::Regular && is_capitalized_short(w);
                 if capitalized_short
                     && f.is_uppercase()
                     && !abbreviations::is_sentence_starter(w)
@@ -2886,6 +2883,20 @@ fn title_run_before(before: &str) -> usize {
         }
     }
     0
+}
+
+/// A word of 2 to 5 characters, a capital and then lower case (`Bull`, `Eq`); ASCII without
+/// decoding.
+fn is_capitalized_short(w: &str) -> bool {
+    if w.is_ascii() {
+        let b = w.as_bytes();
+        return (2..=5).contains(&b.len())
+            && b[0].is_ascii_uppercase()
+            && b[1..].iter().all(u8::is_ascii_lowercase);
+    }
+    (2..=5).contains(&w.chars().count())
+        && w.chars().next().is_some_and(char::is_uppercase)
+        && w.chars().skip(1).all(char::is_lowercase)
 }
 
 fn is_urlish(token: &str) -> bool {

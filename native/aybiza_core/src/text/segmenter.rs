@@ -295,6 +295,8 @@ pub struct Segmenter {
     /// document itself). A ring of [`SEEN_SLOTS`] words of at most [`SEEN_LEN`] bytes, lower
     /// case; reset with the stream. Written by decisions (`&self`), hence the cell.
     seen_abbreviations: std::cell::RefCell<SeenWords>,
+    /// Recent words' [`classify_left`] answers (see [`LeftMemo`]).
+    left_memo: LeftMemo,
     /// The language evidence of the text before the last English-lexicon decision: 1 English,
     /// -1 another language, 0 none yet (read as English). See [`Self::english_text`].
     english_text: std::cell::Cell<i8>,
@@ -348,6 +350,7 @@ impl Segmenter {
             merge_chars: 0,
             out: Vec::new(),
             seen_abbreviations: Default::default(),
+            left_memo: LeftMemo::default(),
             english_text: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
@@ -1538,14 +1541,14 @@ impl Segmenter {
         // an abbreviation of this text: remember it for its later periods.
         if matches!(f, ',' | ';') && !closers {
             let w = word();
-            if classify_left(w) == Left::Regular {
+            if self.left_memo.classify(w) == Left::Regular {
                 self.seen_abbreviations.borrow_mut().insert(w);
             }
         }
         if glued {
             // `martyr.[1] The`: footnote references glued to the period belong to the
             // sentence; after them the usual evidence decides (a capital starts a new one).
-            if f == '[' && !closers && classify_left(word()) != Left::Initial {
+            if f == '[' && !closers && self.left_memo.classify(word()) != Left::Initial {
                 match footnote_refs_end(buf, k, eof) {
                     None => return Decision::NeedMore,
                     Some(0) => {}
@@ -1568,7 +1571,7 @@ impl Segmenter {
                 }
                 return Decision::Continue(k);
             }
-            let left = classify_left(word());
+            let left = self.left_memo.classify(word());
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             if left != Left::Regular || is_urlish(token_before(buf, self.start, i)) {
                 return Decision::Continue(k);
@@ -1621,7 +1624,7 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         let w = word();
-        let mut left = classify_left(w);
+        let mut left = self.left_memo.classify(w);
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
@@ -2941,6 +2944,62 @@ fn has_abbreviation_shape(word: &str) -> bool {
         }
     }
     n >= 2
+}
+
+const LEFT_MEMO_SLOTS: usize = 32;
+const LEFT_MEMO_LEN: usize = 16;
+
+/// A direct-mapped memo of [`classify_left`] (a pure function of the word: the same answers)
+/// for words of up to [`LEFT_MEMO_LEN`] bytes. The word before a period goes through up to
+/// three tables and several shape tests (~360 instructions); streams repeat their
+/// sentence-final words (`you.`, `today.`, `a.m.`), and a hit costs a hash of three bytes and
+/// one compare. Per segmenter (no shared state), `Cell`s because decisions take `&self`.
+#[derive(Debug)]
+struct LeftMemo([std::cell::Cell<LeftMemoEntry>; LEFT_MEMO_SLOTS]);
+
+#[derive(Debug, Clone, Copy)]
+struct LeftMemoEntry {
+    key: [u8; LEFT_MEMO_LEN],
+    /// 0: empty slot (the empty word is never stored).
+    len: u8,
+    left: Left,
+}
+
+impl Default for LeftMemo {
+    fn default() -> Self {
+        let empty = LeftMemoEntry {
+            key: [0; LEFT_MEMO_LEN],
+            len: 0,
+            left: Left::Empty,
+        };
+        LeftMemo(std::array::from_fn(|_| std::cell::Cell::new(empty)))
+    }
+}
+
+impl LeftMemo {
+    #[inline]
+    fn classify(&self, word: &str) -> Left {
+        let b = word.as_bytes();
+        let n = b.len();
+        if n == 0 || n > LEFT_MEMO_LEN {
+            return classify_left(word);
+        }
+        let h = usize::from(b[0]).wrapping_mul(31) ^ usize::from(b[n - 1]).wrapping_mul(7) ^ n;
+        let slot = &self.0[h % LEFT_MEMO_SLOTS];
+        let e = slot.get();
+        if usize::from(e.len) == n && e.key[..n] == *b {
+            return e.left;
+        }
+        let left = classify_left(word);
+        let mut key = [0; LEFT_MEMO_LEN];
+        key[..n].copy_from_slice(b);
+        slot.set(LeftMemoEntry {
+            key,
+            len: n as u8,
+            left,
+        });
+        left
+    }
 }
 
 fn classify_left(word: &str) -> Left {

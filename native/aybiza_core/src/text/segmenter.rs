@@ -1624,22 +1624,23 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         let w = word();
-        let mut left = self.left_memo.classify(w);
+        let facts = self.left_memo.facts(w);
+        let mut left = facts.left;
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
         // A token that is no English word or name but an English abbreviation or the start of
         // a common English word (`Insp.`, `Assoc.`, `subsp.`), in English text, is an ordinary
         // abbreviation (whatever the tables said: a title after it is checked below).
-        let lexical = matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary))
-            && language_data::is_english_truncation(w);
+        let lexical =
+            matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary)) && facts.truncation;
         // In a run of abbreviated words only (`Amer. Math.`), not one itself: see below.
         let run_only = !lexical
             && left == Left::Regular
             && follows_capitalized_truncation(buf, self.start, i, w);
         // A token no English word ends like is an abbreviation itself, not a real word in a
         // run (`Dep. Commr. Rhee`): the shape rule below decides it.
-        let run_only = run_only && !language_data::has_unspoken_ending(w);
+        let run_only = run_only && !facts.unspoken;
         let truncation = (lexical || run_only) && self.english_text(buf, i);
         if truncation {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -1649,7 +1650,7 @@ impl Segmenter {
         // the common sentence end, where it would rarely change the decision.)
         if left == Left::Regular
             && (!f.is_uppercase() || w.starts_with(|c: char| c.is_ascii_uppercase()))
-            && language_data::has_unspoken_ending(w)
+            && facts.unspoken
             && self.english_text(buf, i)
         {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -2946,14 +2947,15 @@ fn has_abbreviation_shape(word: &str) -> bool {
     n >= 2
 }
 
-const LEFT_MEMO_SLOTS: usize = 32;
+const LEFT_MEMO_BITS: u32 = 6;
+const LEFT_MEMO_SLOTS: usize = 1 << LEFT_MEMO_BITS;
 const LEFT_MEMO_LEN: usize = 16;
 
-/// A direct-mapped memo of [`classify_left`] (a pure function of the word: the same answers)
-/// for words of up to [`LEFT_MEMO_LEN`] bytes. The word before a period goes through up to
-/// three tables and several shape tests (~360 instructions); streams repeat their
-/// sentence-final words (`you.`, `today.`, `a.m.`), and a hit costs a hash of three bytes and
-/// one compare. Per segmenter (no shared state), `Cell`s because decisions take `&self`.
+/// A direct-mapped memo of the word before a period's [`WordFacts`] (pure functions of the
+/// word: the same answers) for words of up to [`LEFT_MEMO_LEN`] bytes. They take up to four
+/// tables and several shape tests (~500 instructions); streams repeat their sentence-final
+/// words (`you.`, `today.`, `a.m.`), and a hit costs a hash of three bytes and one compare.
+/// Per segmenter (no shared state), `Cell`s because decisions take `&self`.
 #[derive(Debug)]
 struct LeftMemo([std::cell::Cell<LeftMemoEntry>; LEFT_MEMO_SLOTS]);
 
@@ -2962,7 +2964,27 @@ struct LeftMemoEntry {
     key: [u8; LEFT_MEMO_LEN],
     /// 0: empty slot (the empty word is never stored).
     len: u8,
+    facts: WordFacts,
+}
+
+/// What the period rules ask of the word before a period by itself.
+#[derive(Debug, Clone, Copy)]
+struct WordFacts {
     left: Left,
+    /// [`language_data::is_english_truncation`].
+    truncation: bool,
+    /// [`language_data::has_unspoken_ending`].
+    unspoken: bool,
+}
+
+impl WordFacts {
+    fn of(word: &str) -> Self {
+        WordFacts {
+            left: classify_left(word),
+            truncation: language_data::is_english_truncation(word),
+            unspoken: language_data::has_unspoken_ending(word),
+        }
+    }
 }
 
 impl Default for LeftMemo {
@@ -2970,7 +2992,11 @@ impl Default for LeftMemo {
         let empty = LeftMemoEntry {
             key: [0; LEFT_MEMO_LEN],
             len: 0,
-            left: Left::Empty,
+            facts: WordFacts {
+                left: Left::Empty,
+                truncation: false,
+                unspoken: false,
+            },
         };
         LeftMemo(std::array::from_fn(|_| std::cell::Cell::new(empty)))
     }
@@ -2979,26 +3005,36 @@ impl Default for LeftMemo {
 impl LeftMemo {
     #[inline]
     fn classify(&self, word: &str) -> Left {
+        self.facts(word).left
+    }
+
+    #[inline]
+    fn facts(&self, word: &str) -> WordFacts {
         let b = word.as_bytes();
         let n = b.len();
         if n == 0 || n > LEFT_MEMO_LEN {
-            return classify_left(word);
+            return WordFacts::of(word);
         }
-        let h = usize::from(b[0]).wrapping_mul(31) ^ usize::from(b[n - 1]).wrapping_mul(7) ^ n;
-        let slot = &self.0[h % LEFT_MEMO_SLOTS];
+        // The first byte, the middle one, the last and the length, mixed by one multiplication.
+        let k = u32::from(b[0])
+            | u32::from(b[n / 2]) << 8
+            | u32::from(b[n - 1]) << 16
+            | (n as u32) << 24;
+        let h = k.wrapping_mul(0x9E37_79B1) >> (32 - LEFT_MEMO_BITS);
+        let slot = &self.0[h as usize % LEFT_MEMO_SLOTS];
         let e = slot.get();
         if usize::from(e.len) == n && e.key[..n] == *b {
-            return e.left;
+            return e.facts;
         }
-        let left = classify_left(word);
+        let facts = WordFacts::of(word);
         let mut key = [0; LEFT_MEMO_LEN];
         key[..n].copy_from_slice(b);
         slot.set(LeftMemoEntry {
             key,
             len: n as u8,
-            left,
+            facts,
         });
-        left
+        facts
     }
 }
 
@@ -3332,6 +3368,30 @@ mod tests {
         let out = split_sentences(text, &opts);
         assert!(!out[0].ends_with("12"), "{out:?}");
         assert_eq!(out.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn left_memo_answers_like_the_functions() {
+        // More words than slots (collisions and evictions), each asked twice in turn, and
+        // words too long or empty for the memo.
+        let words: Vec<String> = [
+            "a.m", "U.S", "Dr", "you", "today", "Insp", "Commr", "4", "J",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .chain((0..200).map(|i| format!("w{i}x")))
+        .chain(["", "Hauptstraßenverzeichnis", "Mfrs", "млн", "É"].map(String::from))
+        .collect();
+        let memo = LeftMemo::default();
+        for _ in 0..2 {
+            for w in &words {
+                let f = memo.facts(w);
+                assert_eq!(f.left, classify_left(w), "{w}");
+                assert_eq!(f.truncation, language_data::is_english_truncation(w), "{w}");
+                assert_eq!(f.unspoken, language_data::has_unspoken_ending(w), "{w}");
+                assert_eq!(memo.classify(w), classify_left(w), "{w}");
+            }
+        }
     }
 
     #[test]

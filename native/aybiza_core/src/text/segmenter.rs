@@ -1756,7 +1756,7 @@ impl Segmenter {
                         Ok(_) => Decision::Continue(k),
                     };
                 }
-                let capitalized_short = left == Left::Regular && is_capitalized_short(w);
+                let capitalized_short = left == Left::Regular && facts.capitalized_short;
                 if capitalized_short
                     && f.is_uppercase()
                     && !abbreviations::is_sentence_starter(w)
@@ -2975,6 +2975,8 @@ struct WordFacts {
     truncation: bool,
     /// [`language_data::has_unspoken_ending`].
     unspoken: bool,
+    /// [`is_capitalized_short`].
+    capitalized_short: bool,
 }
 
 impl WordFacts {
@@ -2983,6 +2985,7 @@ impl WordFacts {
             left: classify_left(word),
             truncation: language_data::is_english_truncation(word),
             unspoken: language_data::has_unspoken_ending(word),
+            capitalized_short: is_capitalized_short(word),
         }
     }
 }
@@ -2996,6 +2999,7 @@ impl Default for LeftMemo {
                 left: Left::Empty,
                 truncation: false,
                 unspoken: false,
+                capitalized_short: false,
             },
         };
         LeftMemo(std::array::from_fn(|_| std::cell::Cell::new(empty)))
@@ -3389,6 +3393,7 @@ mod tests {
                 assert_eq!(f.left, classify_left(w), "{w}");
                 assert_eq!(f.truncation, language_data::is_english_truncation(w), "{w}");
                 assert_eq!(f.unspoken, language_data::has_unspoken_ending(w), "{w}");
+                assert_eq!(f.capitalized_short, is_capitalized_short(w), "{w}");
                 assert_eq!(memo.classify(w), classify_left(w), "{w}");
             }
         }

@@ -795,6 +795,19 @@ impl Segmenter {
                 // Words and spaces in one loop: one exit per rule-relevant byte rather than
                 // per word.
                 n += skip_len(&run[n..]);
+                // `, ` inside a unit: the space is a clause cut point, recorded as `advance`
+                // does (a comma decides nothing else), and the words after it go on here.
+                // Not while a first chunk may be cut there (`advance` releases it).
+                let cuts_only = self.first_done || self.opts.first_chunk_min_chars.is_none();
+                while cuts_only
+                    && self.chars + n > 0
+                    && run.get(n) == Some(&b',')
+                    && run.get(n + 1) == Some(&b' ')
+                {
+                    self.clause_cut = Some(start + n + 1);
+                    n += 2;
+                    n += skip_len(&run[n..]);
+                }
                 break 'scan;
             }
             loop {

@@ -2821,6 +2821,17 @@ fn has_case(c: char) -> bool {
     c.is_lowercase() || c.is_uppercase()
 }
 
+/// ASCII bytes that are no whitespace (what [`token_before`] passes over without decoding).
+const ASCII_TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        t[b] = !(matches!(b as u8, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r' | 0x0b));
+        b += 1;
+    }
+    t
+};
+
 /// The whitespace-delimited token that ends at `end`, at most `MAX_TOKEN_BACK` bytes.
 fn token_before(buf: &str, start: usize, end: usize) -> &str {
     let lo = end.saturating_sub(MAX_TOKEN_BACK).max(start);
@@ -2833,7 +2844,7 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
     let bytes = s.as_bytes();
     let mut j = bytes.len();
     let ws = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
-    while j > 0 && bytes[j - 1].is_ascii() && !ws(bytes[j - 1]) {
+    while j > 0 && ASCII_TOKEN[bytes[j - 1] as usize] {
         j -= 1;
     }
     if j == 0 {
@@ -3385,6 +3396,14 @@ mod tests {
         let out = split_sentences(text, &opts);
         assert!(!out[0].ends_with("12"), "{out:?}");
         assert_eq!(out.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn ascii_token_table_matches_the_test() {
+        for b in 0..=255u8 {
+            let ws = b.is_ascii_whitespace() || b == 0x0b;
+            assert_eq!(ASCII_TOKEN[b as usize], b.is_ascii() && !ws, "{b:#x}");
+        }
     }
 
     #[test]

@@ -1365,6 +1365,15 @@ impl Segmenter {
         if !f0.is_whitespace() {
             return Ok((k, f0, true));
         }
+        // The usual case, one space and an ASCII character (what the loop below finds).
+        let bytes = buf.as_bytes();
+        if f0 == ' ' {
+            if let Some(&b) = bytes.get(k + 1) {
+                if ASCII_TOKEN[b as usize] {
+                    return Ok((k + 1, char::from(b), false));
+                }
+            }
+        }
         for (j, c) in buf[k..].char_indices() {
             if !c.is_whitespace() {
                 return Ok((k + j, c, false));
@@ -2821,7 +2830,8 @@ fn has_case(c: char) -> bool {
     c.is_lowercase() || c.is_uppercase()
 }
 
-/// ASCII bytes that are no whitespace (what [`token_before`] passes over without decoding).
+/// ASCII bytes that are no whitespace (`char::is_whitespace` is false: what [`token_before`]
+/// passes over without decoding).
 const ASCII_TOKEN: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
@@ -3403,6 +3413,13 @@ mod tests {
         for b in 0..=255u8 {
             let ws = b.is_ascii_whitespace() || b == 0x0b;
             assert_eq!(ASCII_TOKEN[b as usize], b.is_ascii() && !ws, "{b:#x}");
+            if b.is_ascii() {
+                assert_eq!(
+                    ASCII_TOKEN[b as usize],
+                    !char::from(b).is_whitespace(),
+                    "{b:#x}"
+                );
+            }
         }
     }
 

@@ -219,7 +219,14 @@ const MAX_RUN: usize = 64;
 /// and the character after it (a space at the end of the stream), or `None` while the word
 /// may still grow (the stream goes on and the buffer ends inside it).
 fn word_ahead(buf: &str, m: usize, eof: bool) -> Option<(&str, char)> {
-    for (j, c) in buf[m..].char_indices() {
+    // ASCII letters and digits first without decoding; from a non-ASCII byte on, by chars.
+    let bytes = &buf.as_bytes()[m..];
+    let mut a = 0;
+    while a < bytes.len() && a < MAX_WORD_AHEAD && bytes[a].is_ascii_alphanumeric() {
+        a += 1;
+    }
+    for (j, c) in buf[m + a..].char_indices() {
+        let j = a + j;
         if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
             return Some((&buf[m..m + j], c));
         }

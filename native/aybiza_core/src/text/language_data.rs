@@ -20,7 +20,7 @@ const MAX_KEY: usize = 48;
 
 /// FNV-1a: keys are a few bytes; SipHash's setup costs more than the lookup.
 #[derive(Default, Clone, Copy)]
-struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl std::hash::Hasher for Fnv {
     fn finish(&self) -> u64 {
@@ -40,7 +40,7 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+pub(crate) type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
 
 struct Tables {
     /// A Bloom filter over the lower-case keys (two bits of [`BLOOM_BITS`] per key, from

@@ -219,7 +219,14 @@ const MAX_RUN: usize = 64;
 /// and the character after it (a space at the end of the stream), or `None` while the word
 /// may still grow (the stream goes on and the buffer ends inside it).
 fn word_ahead(buf: &str, m: usize, eof: bool) -> Option<(&str, char)> {
-    for (j, c) in buf[m..].char_indices() {
+    // ASCII letters and digits first without decoding; from a non-ASCII byte on, by chars.
+    let bytes = &buf.as_bytes()[m..];
+    let mut a = 0;
+    while a < bytes.len() && a < MAX_WORD_AHEAD && bytes[a].is_ascii_alphanumeric() {
+        a += 1;
+    }
+    for (j, c) in buf[m + a..].char_indices() {
+        let j = a + j;
         if !c.is_alphanumeric() || j >= MAX_WORD_AHEAD {
             return Some((&buf[m..m + j], c));
         }
@@ -295,6 +302,8 @@ pub struct Segmenter {
     /// document itself). A ring of [`SEEN_SLOTS`] words of at most [`SEEN_LEN`] bytes, lower
     /// case; reset with the stream. Written by decisions (`&self`), hence the cell.
     seen_abbreviations: std::cell::RefCell<SeenWords>,
+    /// Recent words' [`classify_left`] answers (see [`LeftMemo`]).
+    left_memo: LeftMemo,
     /// The language evidence of the text before the last English-lexicon decision: 1 English,
     /// -1 another language, 0 none yet (read as English). See [`Self::english_text`].
     english_text: std::cell::Cell<i8>,
@@ -348,6 +357,7 @@ impl Segmenter {
             merge_chars: 0,
             out: Vec::new(),
             seen_abbreviations: Default::default(),
+            left_memo: LeftMemo::default(),
             english_text: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
@@ -792,6 +802,19 @@ impl Segmenter {
                 // Words and spaces in one loop: one exit per rule-relevant byte rather than
                 // per word.
                 n += skip_len(&run[n..]);
+                // `, ` inside a unit: the space is a clause cut point, recorded as `advance`
+                // does (a comma decides nothing else), and the words after it go on here.
+                // Not while a first chunk may be cut there (`advance` releases it).
+                let cuts_only = self.first_done || self.opts.first_chunk_min_chars.is_none();
+                while cuts_only
+                    && self.chars + n > 0
+                    && run.get(n) == Some(&b',')
+                    && run.get(n + 1) == Some(&b' ')
+                {
+                    self.clause_cut = Some(start + n + 1);
+                    n += 2;
+                    n += skip_len(&run[n..]);
+                }
                 break 'scan;
             }
             loop {
@@ -1349,6 +1372,15 @@ impl Segmenter {
         if !f0.is_whitespace() {
             return Ok((k, f0, true));
         }
+        // The usual case, one space and an ASCII character (what the loop below finds).
+        let bytes = buf.as_bytes();
+        if f0 == ' ' {
+            if let Some(&b) = bytes.get(k + 1) {
+                if ASCII_TOKEN[b as usize] {
+                    return Ok((k + 1, char::from(b), false));
+                }
+            }
+        }
         for (j, c) in buf[k..].char_indices() {
             if !c.is_whitespace() {
                 return Ok((k + j, c, false));
@@ -1538,14 +1570,14 @@ impl Segmenter {
         // an abbreviation of this text: remember it for its later periods.
         if matches!(f, ',' | ';') && !closers {
             let w = word();
-            if classify_left(w) == Left::Regular {
+            if self.left_memo.classify(w) == Left::Regular {
                 self.seen_abbreviations.borrow_mut().insert(w);
             }
         }
         if glued {
             // `martyr.[1] The`: footnote references glued to the period belong to the
             // sentence; after them the usual evidence decides (a capital starts a new one).
-            if f == '[' && !closers && classify_left(word()) != Left::Initial {
+            if f == '[' && !closers && self.left_memo.classify(word()) != Left::Initial {
                 match footnote_refs_end(buf, k, eof) {
                     None => return Decision::NeedMore,
                     Some(0) => {}
@@ -1568,7 +1600,7 @@ impl Segmenter {
                 }
                 return Decision::Continue(k);
             }
-            let left = classify_left(word());
+            let left = self.left_memo.classify(word());
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             if left != Left::Regular || is_urlish(token_before(buf, self.start, i)) {
                 return Decision::Continue(k);
@@ -1621,22 +1653,23 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         let w = word();
-        let mut left = classify_left(w);
+        let facts = self.left_memo.facts(w);
+        let mut left = facts.left;
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
         }
         // A token that is no English word or name but an English abbreviation or the start of
         // a common English word (`Insp.`, `Assoc.`, `subsp.`), in English text, is an ordinary
         // abbreviation (whatever the tables said: a title after it is checked below).
-        let lexical = matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary))
-            && language_data::is_english_truncation(w);
+        let lexical =
+            matches!(left, Left::Regular | Left::Abbrev(AbbrevKind::Ordinary)) && facts.truncation;
         // In a run of abbreviated words only (`Amer. Math.`), not one itself: see below.
         let run_only = !lexical
             && left == Left::Regular
             && follows_capitalized_truncation(buf, self.start, i, w);
         // A token no English word ends like is an abbreviation itself, not a real word in a
         // run (`Dep. Commr. Rhee`): the shape rule below decides it.
-        let run_only = run_only && !language_data::has_unspoken_ending(w);
+        let run_only = run_only && !facts.unspoken;
         let truncation = (lexical || run_only) && self.english_text(buf, i);
         if truncation {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -1646,7 +1679,7 @@ impl Segmenter {
         // the common sentence end, where it would rarely change the decision.)
         if left == Left::Regular
             && (!f.is_uppercase() || w.starts_with(|c: char| c.is_ascii_uppercase()))
-            && language_data::has_unspoken_ending(w)
+            && facts.unspoken
             && self.english_text(buf, i)
         {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -1752,10 +1785,7 @@ impl Segmenter {
                         Ok(_) => Decision::Continue(k),
                     };
                 }
-                let capitalized_short = left == Left::Regular
-                    && (2..=5).contains(&w.chars().count())
-                    && w.chars().next().is_some_and(char::is_uppercase)
-                    && w.chars().skip(1).all(char::is_lowercase);
+                let capitalized_short = left == Left::Regular && facts.capitalized_short;
                 if capitalized_short
                     && f.is_uppercase()
                     && !abbreviations::is_sentence_starter(w)
@@ -2807,6 +2837,18 @@ fn has_case(c: char) -> bool {
     c.is_lowercase() || c.is_uppercase()
 }
 
+/// ASCII bytes that are no whitespace (`char::is_whitespace` is false: what [`token_before`]
+/// passes over without decoding).
+const ASCII_TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x80 {
+        t[b] = !(matches!(b as u8, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r' | 0x0b));
+        b += 1;
+    }
+    t
+};
+
 /// The whitespace-delimited token that ends at `end`, at most `MAX_TOKEN_BACK` bytes.
 fn token_before(buf: &str, start: usize, end: usize) -> &str {
     let lo = end.saturating_sub(MAX_TOKEN_BACK).max(start);
@@ -2819,7 +2861,7 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
     let bytes = s.as_bytes();
     let mut j = bytes.len();
     let ws = |b: u8| b.is_ascii_whitespace() || b == 0x0b;
-    while j > 0 && bytes[j - 1].is_ascii() && !ws(bytes[j - 1]) {
+    while j > 0 && ASCII_TOKEN[bytes[j - 1] as usize] {
         j -= 1;
     }
     if j == 0 {
@@ -2888,6 +2930,20 @@ fn title_run_before(before: &str) -> usize {
     0
 }
 
+/// A word of 2 to 5 characters, a capital and then lower case (`Bull`, `Eq`); ASCII without
+/// decoding.
+fn is_capitalized_short(w: &str) -> bool {
+    if w.is_ascii() {
+        let b = w.as_bytes();
+        return (2..=5).contains(&b.len())
+            && b[0].is_ascii_uppercase()
+            && b[1..].iter().all(u8::is_ascii_lowercase);
+    }
+    (2..=5).contains(&w.chars().count())
+        && w.chars().next().is_some_and(char::is_uppercase)
+        && w.chars().skip(1).all(char::is_lowercase)
+}
+
 fn is_urlish(token: &str) -> bool {
     token.contains("://")
         || token.contains('@')
@@ -2930,6 +2986,101 @@ fn has_abbreviation_shape(word: &str) -> bool {
         }
     }
     n >= 2
+}
+
+const LEFT_MEMO_BITS: u32 = 6;
+const LEFT_MEMO_SLOTS: usize = 1 << LEFT_MEMO_BITS;
+const LEFT_MEMO_LEN: usize = 16;
+
+/// A direct-mapped memo of the word before a period's [`WordFacts`] (pure functions of the
+/// word: the same answers) for words of up to [`LEFT_MEMO_LEN`] bytes. They take up to four
+/// tables and several shape tests (~500 instructions); streams repeat their sentence-final
+/// words (`you.`, `today.`, `a.m.`), and a hit costs a hash of three bytes and one compare.
+/// Per segmenter (no shared state), `Cell`s because decisions take `&self`.
+#[derive(Debug)]
+struct LeftMemo([std::cell::Cell<LeftMemoEntry>; LEFT_MEMO_SLOTS]);
+
+#[derive(Debug, Clone, Copy)]
+struct LeftMemoEntry {
+    key: [u8; LEFT_MEMO_LEN],
+    /// 0: empty slot (the empty word is never stored).
+    len: u8,
+    facts: WordFacts,
+}
+
+/// What the period rules ask of the word before a period by itself.
+#[derive(Debug, Clone, Copy)]
+struct WordFacts {
+    left: Left,
+    /// [`language_data::is_english_truncation`].
+    truncation: bool,
+    /// [`language_data::has_unspoken_ending`].
+    unspoken: bool,
+    /// [`is_capitalized_short`].
+    capitalized_short: bool,
+}
+
+impl WordFacts {
+    fn of(word: &str) -> Self {
+        WordFacts {
+            left: classify_left(word),
+            truncation: language_data::is_english_truncation(word),
+            unspoken: language_data::has_unspoken_ending(word),
+            capitalized_short: is_capitalized_short(word),
+        }
+    }
+}
+
+impl Default for LeftMemo {
+    fn default() -> Self {
+        let empty = LeftMemoEntry {
+            key: [0; LEFT_MEMO_LEN],
+            len: 0,
+            facts: WordFacts {
+                left: Left::Empty,
+                truncation: false,
+                unspoken: false,
+                capitalized_short: false,
+            },
+        };
+        LeftMemo(std::array::from_fn(|_| std::cell::Cell::new(empty)))
+    }
+}
+
+impl LeftMemo {
+    #[inline]
+    fn classify(&self, word: &str) -> Left {
+        self.facts(word).left
+    }
+
+    #[inline]
+    fn facts(&self, word: &str) -> WordFacts {
+        let b = word.as_bytes();
+        let n = b.len();
+        if n == 0 || n > LEFT_MEMO_LEN {
+            return WordFacts::of(word);
+        }
+        // The first byte, the middle one, the last and the length, mixed by one multiplication.
+        let k = u32::from(b[0])
+            | u32::from(b[n / 2]) << 8
+            | u32::from(b[n - 1]) << 16
+            | (n as u32) << 24;
+        let h = k.wrapping_mul(0x9E37_79B1) >> (32 - LEFT_MEMO_BITS);
+        let slot = &self.0[h as usize % LEFT_MEMO_SLOTS];
+        let e = slot.get();
+        if usize::from(e.len) == n && e.key[..n] == *b {
+            return e.facts;
+        }
+        let facts = WordFacts::of(word);
+        let mut key = [0; LEFT_MEMO_LEN];
+        key[..n].copy_from_slice(b);
+        slot.set(LeftMemoEntry {
+            key,
+            len: n as u8,
+            facts,
+        });
+        facts
+    }
 }
 
 fn classify_left(word: &str) -> Left {
@@ -3262,6 +3413,46 @@ mod tests {
         let out = split_sentences(text, &opts);
         assert!(!out[0].ends_with("12"), "{out:?}");
         assert_eq!(out.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn ascii_token_table_matches_the_test() {
+        for b in 0..=255u8 {
+            let ws = b.is_ascii_whitespace() || b == 0x0b;
+            assert_eq!(ASCII_TOKEN[b as usize], b.is_ascii() && !ws, "{b:#x}");
+            if b.is_ascii() {
+                assert_eq!(
+                    ASCII_TOKEN[b as usize],
+                    !char::from(b).is_whitespace(),
+                    "{b:#x}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn left_memo_answers_like_the_functions() {
+        // More words than slots (collisions and evictions), each asked twice in turn, and
+        // words too long or empty for the memo.
+        let words: Vec<String> = [
+            "a.m", "U.S", "Dr", "you", "today", "Insp", "Commr", "4", "J",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .chain((0..200).map(|i| format!("w{i}x")))
+        .chain(["", "Hauptstraßenverzeichnis", "Mfrs", "млн", "É"].map(String::from))
+        .collect();
+        let memo = LeftMemo::default();
+        for _ in 0..2 {
+            for w in &words {
+                let f = memo.facts(w);
+                assert_eq!(f.left, classify_left(w), "{w}");
+                assert_eq!(f.truncation, language_data::is_english_truncation(w), "{w}");
+                assert_eq!(f.unspoken, language_data::has_unspoken_ending(w), "{w}");
+                assert_eq!(f.capitalized_short, is_capitalized_short(w), "{w}");
+                assert_eq!(memo.classify(w), classify_left(w), "{w}");
+            }
+        }
     }
 
     #[test]

@@ -298,8 +298,8 @@ fn spawn(
         let total = config.timeouts.total;
 
         let outcome = {
-            let work = AssertUnwindSafe(run(operation, prepared, &config, &mut state))
-                .catch_unwind();
+            let work =
+                AssertUnwindSafe(run(operation, prepared, &config, &mut state)).catch_unwind();
             tokio::select! {
                 biased;
                 _ = cancelled(&cancel) => Err(Stop::Failed(Error::new(

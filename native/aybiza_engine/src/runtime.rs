@@ -1,5 +1,6 @@
 //! The engine's tokio threads: N shards, each a single-threaded (`current_thread`) runtime
-//! driven by a thread of its own (thread per core), built on first use.
+//! driven by a thread of its own (thread per core) named `aybiza-shard-<i>` (15 bytes at
+//! most for 64 shards: Linux cuts thread names there), built on first use.
 //!
 //! Why not one multi-thread runtime: on a 2-core machine its two workers cost about twice
 //! the CPU per delta of one (BENCHMARKS.md, "Shards"): a read noticed by the IO driver on one
@@ -58,7 +59,7 @@ fn shards() -> &'static [Shard] {
             (0..n)
                 .map(|_| Shard {
                     runtime: Builder::new_current_thread()
-                        .thread_name("aybiza-bedrock-blocking")
+                        .thread_name("aybiza-blocking")
                         .enable_all()
                         .build()
                         .expect("an aybiza-bedrock tokio runtime could not start"),
@@ -71,7 +72,7 @@ fn shards() -> &'static [Shard] {
         for (i, shard) in shards.iter().enumerate() {
             let ready = ready.clone();
             std::thread::Builder::new()
-                .name(format!("aybiza-bedrock-{i}"))
+                .name(format!("aybiza-shard-{i}"))
                 .spawn(move || {
                     CURRENT.with(|c| c.set(Some(i)));
                     // The thread owns the runtime's core for good: it runs the shard's
@@ -289,7 +290,7 @@ mod tests {
             let (first, child, after, name) = runtime().block_on(h).unwrap();
             assert_eq!(Some(first), child);
             assert_eq!(Some(first), after);
-            assert_eq!(name, Some(format!("aybiza-bedrock-{first}")));
+            assert_eq!(name, Some(format!("aybiza-shard-{first}")));
             per_shard[first] += 1;
         }
         if base == 0 {

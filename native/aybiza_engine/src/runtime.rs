@@ -13,7 +13,10 @@
 //! shard with the fewest live tasks (ties in turn); it never moves.
 //!
 //! Connection pools are per shard (`clients::connector_for`), so a connection's hyper task
-//! runs on the shard of the calls that use it.
+//! runs on the shard of the calls that use it. The trade-off: a shard's tasks never move, so
+//! while its thread waits for a core (a machine with more runnable threads than cores) or
+//! runs one long poll, its streams wait, where a work-stealing worker could have taken them
+//! over. `AYBIZA_BEDROCK_RUNTIME=multi_thread` brings back the multi-thread runtime.
 
 use std::cell::Cell;
 use std::future::Future;
@@ -27,6 +30,19 @@ use tokio::task::{JoinError, JoinHandle};
 /// every call on one thread (least CPU per delta; a longer tail with many streams); more
 /// shards than cores only add threads competing with the BEAM schedulers.
 pub const WORKERS_ENV: &str = "AYBIZA_BEDROCK_WORKERS";
+
+/// Environment variable that picks the threading, read once when the engine starts:
+/// `multi_thread` runs every call on one multi-thread runtime of `AYBIZA_BEDROCK_WORKERS`
+/// work-stealing workers (`aybiza-worker`) with one connection pool per configuration (the
+/// threading before the shards, for comparison on a given machine: more CPU per delta, but
+/// a stream whose thread is waiting for a core can be taken over by another worker); unset
+/// or anything else: the shards.
+pub const RUNTIME_ENV: &str = "AYBIZA_BEDROCK_RUNTIME";
+
+/// Whether `configured` (the environment variable's value) asks for the multi-thread runtime.
+fn multi_thread(configured: Option<&str>) -> bool {
+    configured.is_some_and(|v| v.trim() == "multi_thread")
+}
 
 /// The shard count for `configured` (the environment variable's value) on `cpus` CPUs.
 fn worker_count(configured: Option<&str>, cpus: Option<usize>) -> usize {
@@ -55,6 +71,18 @@ fn shards() -> &'static [Shard] {
     SHARDS.get_or_init(|| {
         let cpus = std::thread::available_parallelism().ok().map(|n| n.get());
         let n = worker_count(std::env::var(WORKERS_ENV).ok().as_deref(), cpus);
+        if multi_thread(std::env::var(RUNTIME_ENV).ok().as_deref()) {
+            // One "shard" whose threads are not shards' (`current_shard` is `None` on them,
+            // so clients and pools are shared by all workers).
+            let runtime = Builder::new_multi_thread()
+                .worker_threads(n)
+                .thread_name("aybiza-worker")
+                .enable_all()
+                .build()
+                .expect("the aybiza-bedrock tokio runtime could not start");
+            let live = AtomicUsize::new(0);
+            return &*Box::leak(Box::new([Shard { runtime, live }]));
+        }
         let shards: &'static [Shard] = Box::leak(
             (0..n)
                 .map(|_| Shard {
@@ -101,7 +129,7 @@ pub fn start() {
     shards();
 }
 
-/// The number of shards.
+/// The number of shards (1 with `AYBIZA_BEDROCK_RUNTIME=multi_thread`).
 pub fn shard_count() -> usize {
     shards().len()
 }
@@ -215,6 +243,21 @@ mod tests {
         assert_eq!(worker_count(Some(" 3 "), Some(2)), 3);
         for bad in ["0", "65", "-1", "two", ""] {
             assert_eq!(worker_count(Some(bad), Some(4)), 4, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn only_multi_thread_selects_the_multi_thread_runtime() {
+        assert!(multi_thread(Some("multi_thread")));
+        assert!(multi_thread(Some(" multi_thread\n")));
+        for other in [
+            None,
+            Some("shards"),
+            Some(""),
+            Some("multi"),
+            Some("MULTI_THREAD"),
+        ] {
+            assert!(!multi_thread(other), "{other:?}");
         }
     }
 

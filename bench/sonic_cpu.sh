@@ -35,7 +35,7 @@ for _ in $(seq 1 200); do
   sleep 0.05
 done
 # Start counting once the library's runtime is up (the first session).
-while ! grep -qs aybiza-bedrock /proc/"$beam"/task/*/comm; do sleep 0.05; done
+while ! grep -qsE "aybiza-(shard|worker)" /proc/"$beam"/task/*/comm; do sleep 0.05; done
 snap() {
   for p in $emu $beam; do
     for t in /proc/$p/task/*; do
@@ -47,7 +47,7 @@ snap >"$out/cpu0"
 (while kill -0 "$beam" 2>/dev/null; do
   snap >"$out/cpu.tmp" 2>/dev/null
   # Keep the last whole snapshot (threads vanish while the VM exits).
-  grep -q aybiza-bedrock "$out/cpu.tmp" && ! grep -q ' $' "$out/cpu.tmp" && mv "$out/cpu.tmp" "$out/cpu1"
+  grep -qE "aybiza-(shard|worker)" "$out/cpu.tmp" && ! grep -q ' $' "$out/cpu.tmp" && mv "$out/cpu.tmp" "$out/cpu1"
   sleep 0.3
 done) &
 if [ -n "${2:-}" ]; then perf record -e cpu-clock -F 2000 -o "$out/perf.data" -p "$emu,$beam" -- sleep "$2" >/dev/null 2>&1; fi
@@ -66,7 +66,7 @@ def load(f):
             cpu[(p[0], p[1])] += int(p[2]); cs[(p[0], p[1])] += int(p[3])
     return cpu, cs
 (a, ax), (b, bx) = load(out + "/cpu0"), load(out + "/cpu1")
-party = lambda pid, comm: "emulator" if pid == emu else ("library tokio" if comm == "aybiza-bedrock" else "BEAM")
+party = lambda pid, comm: "emulator" if pid == emu else ("library tokio" if comm.startswith(("aybiza-shard", "aybiza-worker")) else "BEAM")
 tot, sw = collections.Counter(), collections.Counter()
 for k in b:
     tot[party(*k)] += (b[k] - a.get(k, 0)) * 10; sw[party(*k)] += bx[k] - ax.get(k, 0)

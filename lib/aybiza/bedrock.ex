@@ -543,8 +543,11 @@ defmodule Aybiza.Bedrock do
 
   @doc """
   Opens the connection (TCP + TLS) to the region's endpoint ahead of the first turn, so the
-  first call of a phone call pays no handshake. Takes the client options; returns once the
-  connection is pooled.
+  first call of a phone call pays no handshake: one in each engine thread's pool (the engine
+  runs on `AYBIZA_BEDROCK_WORKERS` threads, by default the CPU count clamped to 2..8, each with
+  its own pool, and a call may land on any of them; one shared pool with
+  `AYBIZA_BEDROCK_RUNTIME=multi_thread`). Takes the client options; returns once the
+  connections are pooled.
   """
   @spec warm(keyword()) :: :ok | {:error, Error.t()}
   def warm(opts \\ []) do

@@ -233,7 +233,7 @@ defmodule Aybiza.ProbeFollowupTest do
 
   describe "the VM's first start_call" do
     # start_call_small/5 runs on a normal scheduler only once start_call/5 (dirty) has built
-    # the one-time state: the tokio runtime (threads named aybiza-bedrock), the catalog and
+    # the one-time state: the tokio runtime's shards (threads named aybiza-shard-N), the catalog and
     # the segmenter's tables. A first call that failed early (a bad request) must build
     # them too, or the next small call builds them on a normal scheduler. A fresh VM (a
     # peer) is needed: this one has long been warm.
@@ -249,7 +249,7 @@ defmodule Aybiza.ProbeFollowupTest do
       script = """
       threads = fn ->
         Path.wildcard("/proc/\#{System.pid()}/task/*/comm")
-        |> Enum.count(&(String.trim(File.read!(&1)) == "aybiza-bedrock"))
+        |> Enum.count(&String.starts_with?(File.read!(&1), "aybiza-shard-"))
       end
 
       config = %{region: "us-east-1", endpoint: "http://127.0.0.1:9",

@@ -7,7 +7,8 @@
 //!   `aws_config::defaults(latest)`, the engine's hyper + rustls(ring) connector, stalled-stream
 //!   protection at the SDK default), retries disabled per call as the engine does;
 //! - the loop runs as a task on the engine's runtime (`aybiza_engine::runtime::runtime()`:
-//!   multi-thread, one worker per core, 2..8), not in `block_on` on the main thread. The old
+//!   shard 0, a single-threaded runtime on its own thread, as each engine call runs on one
+//!   shard), not in `block_on` on the main thread. The old
 //!   floor did the latter: every frame's socket read is noticed by a worker (the IO driver),
 //!   which then has to wake the main thread blocked in `block_on`: a futex round trip and two
 //!   context switches per event, which is why it was slower than the engine built on it.

@@ -9,7 +9,7 @@ use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, U
 use crate::eventstream::{self, Delta, Frames};
 use crate::idle::{Idle, IdleTimer};
 use crate::messages::{self, MessagesCall};
-use crate::runtime::runtime;
+use crate::runtime;
 use crate::state::{StreamState, MAX_EVENT_BYTES};
 use crate::trace::{Point, Trace, TraceInterceptor};
 use aws_sdk_bedrockruntime::config::retry::RetryConfig;
@@ -294,7 +294,7 @@ fn spawn(
         state: cancel.clone(),
     };
     let guard = LiveGuard::new();
-    runtime().spawn(async move {
+    spawn_call(async move {
         crate::trace::mark(&options.trace, Point::TaskStart);
         let _guard = guard;
         let started = Instant::now();
@@ -317,8 +317,8 @@ fn spawn(
         let total = config.timeouts.total;
 
         let outcome = {
-            let work = AssertUnwindSafe(run(operation, prepared, &config, &mut state))
-                .catch_unwind();
+            let work =
+                AssertUnwindSafe(run(operation, prepared, &config, &mut state)).catch_unwind();
             tokio::select! {
                 biased;
                 _ = cancelled(&cancel) => Err(Stop::Failed(Error::new(
@@ -350,6 +350,12 @@ fn spawn(
         finish(&mut state, outcome);
     });
     handle
+}
+
+/// Places a call's task on one of the runtime's shards (the least loaded), where it and the
+/// connection task serving it stay.
+fn spawn_call(task: impl std::future::Future<Output = ()> + Send + 'static) {
+    runtime::spawn(task);
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
@@ -1064,7 +1070,38 @@ async fn count_tokens(
 }
 
 /// Opens (and pools) a connection: a cheap request that Bedrock rejects without model work.
+/// Opens a connection in every shard's pool (each shard has its own, so that a connection's
+/// task runs on the thread of the calls using it; a call may land on any shard).
 async fn warm(client: &Client, config: &ClientConfig, state: &mut StreamState) -> Result<(), Stop> {
+    let here = runtime::current_shard();
+    let others = runtime::on_every_shard(|| {
+        let config = config.clone();
+        async move {
+            match runtime::current_shard() {
+                s if s == here => Ok(()),
+                _ => warm_one(&client_for(&config).await, &config).await,
+            }
+        }
+    });
+    let (mine, others) = tokio::join!(warm_one(client, config), others);
+    mine?;
+    for other in others {
+        match other {
+            Ok(r) => r?,
+            Err(e) => {
+                return Err(Stop::Failed(Error::new(
+                    ErrorKind::Internal,
+                    format!("warming a shard's connection failed: {e}"),
+                )))
+            }
+        }
+    }
+    state.first_byte();
+    Ok(())
+}
+
+/// Opens (or reuses) one pooled connection through `client`.
+async fn warm_one(client: &Client, config: &ClientConfig) -> Result<(), Stop> {
     let send = client
         .converse()
         .model_id("aybiza-connection-warmup")
@@ -1081,5 +1118,4 @@ async fn warm(client: &Client, config: &ClientConfig, state: &mut StreamState) -
         Err(Stop::Failed(e)) if e.status.is_some() => Ok(()),
         Err(stop) => Err(stop),
     }
-    .map(|()| state.first_byte())
 }

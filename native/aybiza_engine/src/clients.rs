@@ -1,8 +1,14 @@
-//! One SDK client per (region, endpoint, credential source), built once and reused so calls
-//! share pooled keep-alive connections instead of paying a TCP + TLS handshake each turn.
-//! The SDK client and the Messages-API transport of one configuration share one HTTP
-//! connector (the SDK's own hyper + rustls connector), so they share one connection pool:
-//! `warm` opens connections the Messages API then uses too.
+//! One SDK client per (region, endpoint, credential source) and runtime shard, built once and
+//! reused so calls share pooled keep-alive connections instead of paying a TCP + TLS handshake
+//! each turn. The SDK client and the Messages-API transport of one configuration on one shard
+//! share one HTTP connector (the SDK's own hyper + rustls connector), so they share one
+//! connection pool: `warm` opens connections the Messages API then uses too.
+//!
+//! Pools are per shard (`runtime`): hyper runs a connection's task on the runtime that opened
+//! it, so a pool of its own keeps each connection's task on the thread of the calls that use
+//! it (no cross-thread wake-up per read). What is per configuration and shared by the shards:
+//! the SDK configuration, the credentials provider and its identity cache (one STS session or
+//! SSO token for all of them), built once.
 
 use crate::config::{ClientConfig, CredentialSpec};
 use aws_config::retry::RetryConfig;
@@ -25,53 +31,89 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::OnceCell;
 
 type Key = (String, Option<String>, u64);
+/// A configuration on a shard (`None`: off the shards' threads, e.g. the credential
+/// providers' own requests).
+type ShardKey = (Key, Option<usize>);
 
-/// A cached SDK client and the credentials provider it was built with (the SDK client's
-/// config no longer exposes it; the Messages-API transport signs with it).
+/// The SDK configuration of one client configuration and the credentials provider it was
+/// built with (the SDK client's config no longer exposes it; the Messages-API transport
+/// signs with it).
 #[derive(Clone)]
-struct Cached {
-    client: Client,
+struct Base {
+    config: aws_sdk_bedrockruntime::Config,
     credentials: Option<SharedCredentialsProvider>,
 }
 
-static CLIENTS: Mutex<Option<HashMap<Key, Arc<OnceCell<Cached>>>>> = Mutex::new(None);
+static BASES: Mutex<Option<HashMap<Key, Arc<OnceCell<Base>>>>> = Mutex::new(None);
+static CLIENTS: Mutex<Option<HashMap<ShardKey, Client>>> = Mutex::new(None);
 
-/// The cached client for `config`, built on first use. Building may read shared config
-/// files or call STS, so it runs on the runtime, never in a NIF call.
+/// The cached client for `config` on the caller's shard, built on first use. Building may
+/// read shared config files or call STS, so it runs on the runtime, never in a NIF call.
 pub async fn client_for(config: &ClientConfig) -> Client {
-    cached(config).await.client
+    let key = (config.cache_key(), crate::runtime::current_shard());
+    let cached = |key: &ShardKey| {
+        CLIENTS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(|m| m.get(key).cloned())
+    };
+    if let Some(client) = cached(&key) {
+        return client;
+    }
+    let base = base(config).await;
+    let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+    guard
+        .get_or_insert_with(HashMap::new)
+        .entry(key.clone())
+        .or_insert_with(|| {
+            // The shared configuration (credentials, identity cache, retries, endpoint) with
+            // this shard's connection pool.
+            Client::from_conf(
+                base.config
+                    .to_builder()
+                    .http_client(SharedConnectorClient(connector(config, key.1)))
+                    .build(),
+            )
+        })
+        .clone()
 }
 
 /// The credentials provider of the cached client for `config` (`None` for API keys).
 pub async fn credentials_for(config: &ClientConfig) -> Option<SharedCredentialsProvider> {
-    cached(config).await.credentials
+    base(config).await.credentials
 }
 
-async fn cached(config: &ClientConfig) -> Cached {
+async fn base(config: &ClientConfig) -> Base {
     let cell = {
-        let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = BASES.lock().unwrap_or_else(|p| p.into_inner());
         guard
             .get_or_insert_with(HashMap::new)
             .entry(config.cache_key())
             .or_insert_with(|| Arc::new(OnceCell::new()))
             .clone()
     };
-    cell.get_or_init(|| build_client(config)).await.clone()
+    cell.get_or_init(|| build_base(config)).await.clone()
 }
 
-static CONNECTORS: Mutex<Option<HashMap<Key, SharedHttpConnector>>> = Mutex::new(None);
+static CONNECTORS: Mutex<Option<HashMap<ShardKey, SharedHttpConnector>>> = Mutex::new(None);
 
-/// The pooled HTTP connector of `config` (hyper 1 + rustls with the `ring` provider and the
-/// platform's root certificates, with the configuration's connect timeout), built once and
-/// shared by the SDK client, the credential providers of the default chain (SSO, STS, IMDS,
-/// ECS) and the Messages-API transport. The SDK's default client would build aws-lc-sys (C
-/// and CMake) and a second, legacy hyper 0.14 stack: minutes of build time for a dependency,
-/// for no difference on the wire (docs/ARCHITECTURE.md, "Build cost").
+/// The pooled HTTP connector of `config` on the caller's shard (hyper 1 + rustls with the
+/// `ring` provider and the platform's root certificates, with the configuration's connect
+/// timeout), built once per shard and shared by the shard's SDK client and the Messages-API
+/// transport; the credential providers of the default chain (SSO, STS, IMDS, ECS) use one
+/// more, off any shard's pool. The SDK's default client would build aws-lc-sys (C and CMake)
+/// and a second, legacy hyper 0.14 stack: minutes of build time for a dependency, for no
+/// difference on the wire (docs/ARCHITECTURE.md, "Build cost").
 pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
+    connector(config, crate::runtime::current_shard())
+}
+
+fn connector(config: &ClientConfig, shard: Option<usize>) -> SharedHttpConnector {
     let mut guard = CONNECTORS.lock().unwrap_or_else(|p| p.into_inner());
     guard
         .get_or_insert_with(HashMap::new)
-        .entry(config.cache_key())
+        .entry((config.cache_key(), shard))
         .or_insert_with(|| {
             let settings = HttpConnectorSettings::builder()
                 .connect_timeout(config.timeouts.connect)
@@ -146,9 +188,10 @@ impl HttpClient for SharedConnectorClient {
     }
 }
 
-/// Number of cached clients (for tests and diagnostics).
+/// Number of cached client configurations (for tests and diagnostics; each has a client per
+/// shard that used it).
 pub fn cached_clients() -> usize {
-    CLIENTS
+    BASES
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .as_ref()
@@ -156,7 +199,7 @@ pub fn cached_clients() -> usize {
         .unwrap_or(0)
 }
 
-async fn build_client(config: &ClientConfig) -> Cached {
+async fn build_base(config: &ClientConfig) -> Base {
     let region = Region::new(config.region.clone());
     // Connect timeout is enforced by the HTTP client; first-byte, idle and total timeouts
     // are enforced per call by the engine, because an SDK operation timeout would cut off a
@@ -167,8 +210,8 @@ async fn build_client(config: &ClientConfig) -> Cached {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region.clone())
         .timeout_config(timeouts)
-        .http_client(SharedHttpClient::new(SharedConnectorClient(connector_for(
-            config,
+        .http_client(SharedHttpClient::new(SharedConnectorClient(connector(
+            config, None,
         ))))
         .retry_config(RetryConfig::standard().with_max_attempts(3));
 
@@ -249,8 +292,8 @@ async fn build_client(config: &ClientConfig) -> Cached {
             .bearer_token(Token::new(key, None))
             .auth_scheme_preference([HTTP_BEARER_AUTH_SCHEME_ID]);
     }
-    Cached {
-        client: Client::from_conf(builder.build()),
+    Base {
+        config: builder.build(),
         credentials,
     }
 }

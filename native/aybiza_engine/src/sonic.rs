@@ -1,5 +1,5 @@
 //! A Nova Sonic speech-to-speech session over `InvokeModelWithBidirectionalStream`: one
-//! tokio task on the shared runtime owns the HTTP/2 stream, builds every protocol event
+//! tokio task on one of the runtime's shards owns the HTTP/2 stream, builds every protocol event
 //! (ids and order), decodes the model's output into [`SonicEvent`]s for a [`SonicSink`],
 //! renews the connection before the service's ~8-minute limit carrying the conversation as
 //! history, and ends with exactly one terminal event.
@@ -13,7 +13,7 @@ use crate::call::{sdk_error, LiveGuard};
 use crate::clients::client_for;
 use crate::config::{decode_config, ClientConfig, CredentialSpec};
 use crate::events::ReceiverGone;
-use crate::runtime::runtime;
+use crate::runtime;
 use crate::sonic_options::{
     decode_options, max_frame_bytes, SonicOptions, MAX_TEXT_INPUT_BYTES, MAX_TOOL_RESULT_BYTES,
 };
@@ -308,7 +308,7 @@ pub fn start_session(
     };
     let guard = LiveGuard::new();
     LIVE_SESSIONS.fetch_add(1, Ordering::SeqCst);
-    runtime().spawn(async move {
+    runtime::spawn(async move {
         let _guard = guard;
         let _sessions = SessionGuard;
         let mut session = Session::new(opts, config, sink, shared.clone());

@@ -308,9 +308,7 @@ impl StreamState {
                 // core, it may wait for the rest of this read's deltas. Giving the core
                 // up once lets it take the sentence now (a syscall when nothing waits);
                 // not when many calls keep the workers busy (see `few_calls_live`).
-                let workers =
-                    tokio::runtime::Handle::try_current().map_or(0, |h| h.metrics().num_workers());
-                if crate::call::few_calls_live(workers) {
+                if crate::call::few_calls_live(crate::runtime::threads()) {
                     std::thread::yield_now();
                 }
             }

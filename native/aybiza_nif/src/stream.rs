@@ -493,7 +493,7 @@ fn start<'a>(
     mark(&trace, Point::Spawned);
     if started.is_ok()
         && start_yield()
-        && aybiza_engine::few_calls_live(aybiza_engine::runtime::runtime().metrics().num_workers())
+        && aybiza_engine::few_calls_live(aybiza_engine::runtime::threads())
     {
         // Opt-in (see `start_yield`). The spawn woke a tokio worker. When the kernel put it
         // on this thread's core, it may wait until this scheduler thread sleeps (after

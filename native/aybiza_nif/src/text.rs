@@ -14,13 +14,42 @@ use aybiza_core::text::speech::{self, SpeechOptions};
 use rustler::sys::{self as nif, c_void, ErlNifEnv, ErlNifResourceFlags, ErlNifResourceType};
 use rustler::{Binary, Encoder, Env, Error, NifResult, Term};
 use serde_json::Value;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
 use crate::term_value::term_to_value;
 
 /// A segmenter owned by one Elixir process (or shared: the mutex serializes pushes).
 pub struct SegmenterResource {
     inner: Mutex<Segmenter>,
+    /// Work done on normal schedulers not yet reported to the VM (see [`report_work`]).
+    work: AtomicU32,
+}
+
+/// Work units (a byte pushed = 1, a call = [`CALL_UNITS`]) that count as 1% of a process's
+/// time slice (~1 ms): about 10 µs of segmenting.
+const UNITS_PER_PERCENT: u32 = 1_500;
+/// A call's own cost in work units (decoding, the lock, the result term).
+const CALL_UNITS: u32 = 64;
+
+/// Tells the VM how much of the calling process's time slice a normal-scheduler call used
+/// (`enif_consume_timeslice`), in whole percents, carrying the rest to the next call. A NIF
+/// call otherwise counts as one reduction, so a process pushing deltas in a loop kept its
+/// scheduler for thousands of calls (2 ms and more) before another process got a turn.
+fn report_work(env: Env, segmenter: &SegmenterResource, bytes: usize) {
+    let units = u32::try_from(bytes)
+        .unwrap_or(u32::MAX)
+        .saturating_add(CALL_UNITS);
+    let total = segmenter
+        .work
+        .fetch_add(units, Ordering::Relaxed)
+        .saturating_add(units);
+    if total >= UNITS_PER_PERCENT {
+        let percent = (total / UNITS_PER_PERCENT).min(100);
+        segmenter
+            .work
+            .fetch_sub(percent * UNITS_PER_PERCENT, Ordering::Relaxed);
+        rustler::schedule::consume_timeslice(env, percent as i32);
+    }
 }
 
 // The segmenter's resource type is opened here rather than with `#[rustler::resource_impl]`:
@@ -230,6 +259,7 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
     // Built before the allocation, so nothing is left half made if this panics.
     let resource = SegmenterResource {
         inner: Mutex::new(Segmenter::new(opts)),
+        work: AtomicU32::new(0),
     };
     // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned
     // struct, which is written before the term is made, and the term keeps the resource
@@ -313,7 +343,10 @@ fn segmenter_push<'a>(env: Env<'a>, segmenter: Term<'a>, delta: Binary<'a>) -> N
     }
     Ok(
         match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
-            Some(sentences) => sentences.encode(env),
+            Some(sentences) => {
+                report_work(env, segmenter, bytes.len());
+                sentences.encode(env)
+            }
             None => atoms::dirty().encode(env),
         },
     )
@@ -406,7 +439,10 @@ fn segmenter_push_many<'a>(
             atoms::dirty().encode(env)
         } else {
             match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
-                Some(sentences) => sentences.encode(env),
+                Some(sentences) => {
+                    report_work(env, segmenter, bytes.len());
+                    sentences.encode(env)
+                }
                 None => atoms::dirty().encode(env),
             }
         };

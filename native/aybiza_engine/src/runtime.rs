@@ -162,12 +162,12 @@ pub fn runtime() -> &'static Runtime {
     &shards()[0].runtime
 }
 
-/// The least-loaded of `loads`; among equals the first at or after `start` (wrapping).
-fn pick(loads: &[usize], start: usize) -> usize {
-    let n = loads.len();
+/// The least-loaded of `n` places (`load(i)` each); among equals the first at or after
+/// `start` (wrapping).
+fn pick(n: usize, start: usize, load: impl Fn(usize) -> usize) -> usize {
     (0..n)
         .map(|k| (start + k) % n)
-        .min_by_key(|&i| loads[i])
+        .min_by_key(|&i| load(i))
         .unwrap_or(0)
 }
 
@@ -179,12 +179,11 @@ where
     F::Output: Send + 'static,
 {
     let shards = shards();
-    let loads: Vec<usize> = shards
-        .iter()
-        .map(|s| s.live.load(Ordering::Relaxed))
-        .collect();
     let start = NEXT.fetch_add(1, Ordering::Relaxed) % shards.len();
-    spawn_on(pick(&loads, start), task)
+    let least = pick(shards.len(), start, |i| {
+        shards[i].live.load(Ordering::Relaxed)
+    });
+    spawn_on(least, task)
 }
 
 /// Runs `task` on shard `index` (modulo the shard count), counted as live there until it
@@ -241,6 +240,11 @@ mod tests {
     use std::time::{Duration, Instant};
     use tokio::sync::Semaphore;
 
+    /// `pick` over a slice of loads.
+    fn pick_of(loads: &[usize], start: usize) -> usize {
+        pick(loads.len(), start, |i| loads[i])
+    }
+
     #[test]
     fn workers_come_from_the_environment_within_bounds_else_from_the_cpus() {
         assert_eq!(worker_count(None, Some(2)), 2);
@@ -271,18 +275,18 @@ mod tests {
 
     #[test]
     fn pick_takes_the_least_loaded_and_rotates_among_equals() {
-        assert_eq!(pick(&[3, 1, 2], 0), 1);
-        assert_eq!(pick(&[3, 1, 2], 2), 1);
-        assert_eq!(pick(&[0, 0, 0], 0), 0);
-        assert_eq!(pick(&[0, 0, 0], 1), 1);
-        assert_eq!(pick(&[0, 0, 0], 2), 2);
-        assert_eq!(pick(&[1, 0, 0], 0), 1);
-        assert_eq!(pick(&[0, 1, 0], 1), 2);
-        assert_eq!(pick(&[5], 3), 0);
+        assert_eq!(pick_of(&[3, 1, 2], 0), 1);
+        assert_eq!(pick_of(&[3, 1, 2], 2), 1);
+        assert_eq!(pick_of(&[0, 0, 0], 0), 0);
+        assert_eq!(pick_of(&[0, 0, 0], 1), 1);
+        assert_eq!(pick_of(&[0, 0, 0], 2), 2);
+        assert_eq!(pick_of(&[1, 0, 0], 0), 1);
+        assert_eq!(pick_of(&[0, 1, 0], 1), 2);
+        assert_eq!(pick_of(&[5], 3), 0);
         // Placing one at a time on the pick spreads a burst evenly.
         let mut loads = vec![0usize; 3];
         for k in 0..9 {
-            let i = pick(&loads, k);
+            let i = pick_of(&loads, k);
             loads[i] += 1;
         }
         assert_eq!(loads, vec![3, 3, 3]);

@@ -28,7 +28,10 @@ pub mod outcome {
 pub struct Counters {
     /// route (`converse`, `converse-stream`, `invoke`, `invoke-with-response-stream`,
     /// `invoke-with-bidirectional-stream`, `count-tokens`, `messages`, `messages-stream` (bedrock-runtime Messages API),
-    /// `mantle-messages`, `mantle-messages-stream`, `mantle-count-tokens`, `unknown`)
+    /// `mantle-messages`, `mantle-messages-stream`, `mantle-count-tokens`, `apply-guardrail`,
+    /// `async-invoke`, the control plane's `list-foundation-models`, `get-foundation-model`,
+    /// `list-inference-profiles`, `get-inference-profile`, `get-foundation-model-availability`,
+    /// `unknown`)
     /// -> outcome -> count.
     #[serde(flatten)]
     pub routes: BTreeMap<String, BTreeMap<String, u64>>,

@@ -4,6 +4,7 @@
 
 pub mod apply_guardrail;
 pub mod async_invoke;
+pub mod control_plane;
 pub mod count_tokens;
 pub mod prepare;
 pub mod sonic;

@@ -10,6 +10,9 @@
 //!   (StartAsyncInvoke, ListAsyncInvokes, GetAsyncInvoke)
 //! - `POST /anthropic/v1/messages` and `/anthropic/v1/messages/count_tokens`: the Anthropic
 //!   Messages API in either endpoint style, told apart per request (see [`messages_api`]).
+//! - `GET /foundation-models[/{id}]`, `GET /inference-profiles[/{id}]`,
+//!   `GET /foundation-model-availability/{id}`: the read-only `bedrock` control plane
+//!   (handlers/control_plane.rs), signed as `bedrock` like the runtime.
 //! - `/_emulator/...`: the control API (admin.rs), unauthenticated.
 
 use std::io;
@@ -157,6 +160,7 @@ enum Target {
     AsyncStart,
     AsyncList,
     AsyncGet(String),
+    Control(handlers::control_plane::Op),
 }
 
 impl Target {
@@ -164,6 +168,7 @@ impl Target {
     fn other_route(&self) -> &'static str {
         match self {
             Target::ApplyGuardrail { .. } => "apply-guardrail",
+            Target::Control(op) => op.route(),
             _ => "async-invoke",
         }
     }
@@ -200,6 +205,9 @@ fn match_route(method: &str, path: &str) -> Option<Target> {
         ("POST", ["async-invoke"]) => return Some(Target::AsyncStart),
         ("GET", ["async-invoke"]) => return Some(Target::AsyncList),
         ("GET", ["async-invoke", arn]) => return Some(Target::AsyncGet(decode(arn))),
+        ("GET", control) => {
+            return handlers::control_plane::match_path(control).map(Target::Control)
+        }
         _ => return None,
     };
     Some(Target::Model(op, decode(segments[1])))
@@ -345,6 +353,19 @@ pub(crate) async fn handle(
             Ok(handlers::async_invoke::list()),
             &rid,
         )),
+        Target::Control(op) => {
+            let authorization = parts
+                .headers
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            let caller = handlers::control_plane::Caller {
+                region: crate::rate::credential_region(authorization)
+                    .unwrap_or(handlers::control_plane::DEFAULT_REGION),
+            };
+            let result =
+                handlers::control_plane::handle(&op, caller, parts.uri.query().unwrap_or(""));
+            Ok(json_route(&state, op.route(), result, &rid))
+        }
         Target::Messages { count_tokens } => {
             let api = messages_api(&principal, &parts.headers, &body);
             if count_tokens {

@@ -130,6 +130,77 @@ def main():
         errors_and_retries(emu)
         server_side_validation(emu)
         async_invoke(emu, c)
+        control_plane(emu)
+
+
+def control_plane(emu):
+    """The `bedrock` service (control plane) on the same endpoint: botocore's service model
+    (data/bedrock/2023-04-20/service-2.json) is the contract; data from the emulator's catalog."""
+    cp = boto3.client("bedrock", region_name="us-east-1", endpoint_url=emu.url, config=NO_RETRY,
+                      aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+    before = emu.admin("counters")
+    summaries = cp.list_foundation_models()["modelSummaries"]
+    ids = [m["modelId"] for m in summaries]
+    sonnet46 = next(m for m in summaries if m["modelId"] == "anthropic.claude-sonnet-4-6")
+    check(sonnet46["modelArn"] == "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-6"
+          and sonnet46["providerName"] == "Anthropic" and sonnet46["inferenceTypesSupported"] == ["INFERENCE_PROFILE"]
+          and sonnet46["modelLifecycle"]["status"] == "ACTIVE" and sonnet46["responseStreamingSupported"] is True,
+          "list_foundation_models: a profile-only model's summary")
+    check("anthropic.claude-3-haiku-20240307-v1:0" not in ids and "amazon.nova-pro-v1:0" in ids,
+          "list_foundation_models: EOL models are not listed (%d models)" % len(ids))
+    anthropic = [m["modelId"] for m in cp.list_foundation_models(byProvider="anthropic")["modelSummaries"]]
+    check(anthropic and all(i.startswith("anthropic.") for i in anthropic)
+          and [m["modelId"] for m in cp.list_foundation_models(byProvider="Anthropic")["modelSummaries"]] == anthropic,
+          "byProvider anthropic / Anthropic")
+    on_demand = [m["modelId"] for m in cp.list_foundation_models(byInferenceType="ON_DEMAND")["modelSummaries"]]
+    check("amazon.nova-pro-v1:0" in on_demand and "anthropic.claude-sonnet-4-6" not in on_demand,
+          "byInferenceType ON_DEMAND")
+    check(cp.list_foundation_models(byOutputModality="IMAGE")["modelSummaries"] == [], "byOutputModality IMAGE: none")
+    status, code, msg = error(lambda: cp.list_foundation_models(byOutputModality="AUDIO"))
+    check((status, code) == (400, "ValidationException") and msg == "1 validation error detected: Value 'AUDIO' at "
+          "'byOutputModality' failed to satisfy constraint: Member must satisfy enum value set: [TEXT, IMAGE, EMBEDDING]",
+          "byOutputModality AUDIO: " + msg)
+
+    legacy = "anthropic.claude-opus-4-1-20250805-v1:0"
+    details = cp.get_foundation_model(modelIdentifier=legacy)["modelDetails"]
+    check(details["modelId"] == legacy and details["modelLifecycle"]["status"] == "LEGACY"
+          and details["modelLifecycle"]["endOfLifeTime"].year == 2027, "get_foundation_model: a legacy model")
+    arn = "arn:aws:bedrock:us-east-1::foundation-model/" + legacy
+    check(cp.get_foundation_model(modelIdentifier=arn)["modelDetails"]["modelId"] == legacy,
+          "get_foundation_model by ARN")
+    for unknown in ["anthropic.claude-9", "anthropic.claude-3-haiku-20240307-v1:0"]:
+        status, code, msg = error(lambda: cp.get_foundation_model(modelIdentifier=unknown))
+        check((status, code, msg) == (400, "ValidationException", "Could not find model with identifier " + unknown),
+              "get_foundation_model unknown / EOL: " + msg)
+
+    profiles = cp.list_inference_profiles()["inferenceProfileSummaries"]
+    pids = [p["inferenceProfileId"] for p in profiles]
+    check("us.anthropic.claude-sonnet-4-6" in pids and "global.anthropic.claude-sonnet-4-6" in pids
+          and not any(p.startswith("eu.") for p in pids), "list_inference_profiles from us-east-1")
+    pages = list(cp.get_paginator("list_inference_profiles").paginate(PaginationConfig={"PageSize": 5}))
+    paged = [p["inferenceProfileId"] for page in pages for p in page["inferenceProfileSummaries"]]
+    check(len(pages) > 2 and paged == pids and all(len(p["inferenceProfileSummaries"]) <= 5 for p in pages),
+          "list_inference_profiles paginator, 5 a page (%d pages)" % len(pages))
+    check(cp.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"] == [],
+          "typeEquals APPLICATION: none")
+    p = cp.get_inference_profile(inferenceProfileIdentifier="us.anthropic.claude-sonnet-4-6")
+    check(p["inferenceProfileName"] == "US Anthropic Claude Sonnet 4.6" and p["type"] == "SYSTEM_DEFINED"
+          and p["status"] == "ACTIVE" and p["models"][0]["modelArn"].endswith("/anthropic.claude-sonnet-4-6"),
+          "get_inference_profile")
+    check(cp.get_inference_profile(inferenceProfileIdentifier=p["inferenceProfileArn"])["inferenceProfileId"]
+          == "us.anthropic.claude-sonnet-4-6", "get_inference_profile by ARN")
+    status, code, _ = error(lambda: cp.get_inference_profile(inferenceProfileIdentifier="eu.anthropic.claude-sonnet-4-6"))
+    check((status, code) == (404, "ResourceNotFoundException"), "an eu. profile from us-east-1 is not found")
+    eu = boto3.client("bedrock", region_name="eu-west-1", endpoint_url=emu.url, config=NO_RETRY,
+                      aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+    p = eu.get_inference_profile(inferenceProfileIdentifier="eu.anthropic.claude-sonnet-4-6")
+    check(p["inferenceProfileArn"].startswith("arn:aws:bedrock:eu-west-1:"), "get_inference_profile from eu-west-1")
+    a = cp.get_foundation_model_availability(modelId="anthropic.claude-sonnet-4-6")
+    check(a["authorizationStatus"] == "AUTHORIZED" and a["regionAvailability"] == "AVAILABLE",
+          "get_foundation_model_availability")
+    after = emu.admin("counters")
+    check(after["list-foundation-models"]["ok"] - before.get("list-foundation-models", {}).get("ok", 0) == 5
+          and after["get-foundation-model"]["not_found"] >= 2, "the control plane's counters")
 
 
 def prefill_and_guardrails():

@@ -1,6 +1,6 @@
 """The AWS CLI (v1, `aws bedrock-runtime ...`) against the emulator, as against Bedrock Runtime.
 
-ApplyGuardrail and ListAsyncInvokes are checked too. The CLI does not support Bedrock's streaming operations (AWS's ConverseStream reference: "The CLI
+ApplyGuardrail, ListAsyncInvokes and the `bedrock` control plane (`aws bedrock ...`) are checked too. The CLI does not support Bedrock's streaming operations (AWS's ConverseStream reference: "The CLI
 doesn't support streaming operations in Amazon Bedrock, including ConverseStream."), so only
 Converse and InvokeModel are checked. Run through run.sh (which puts `aws` in the venv).
 """
@@ -18,13 +18,13 @@ AWS = os.path.join(os.path.dirname(sys.executable), "aws")
 ANSWER = "We open at 9:00 a.m. sharp."
 
 
-def aws(emu, *args, env=None):
+def aws(emu, *args, env=None, service="bedrock-runtime"):
     e = dict(os.environ, AWS_ACCESS_KEY_ID=ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY=SECRET_ACCESS_KEY,
              AWS_DEFAULT_REGION="us-east-1", AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
              AWS_MAX_ATTEMPTS="1", AWS_RETRY_MODE="standard")
     e.update(env or {})
     e.pop("AWS_PROFILE", None)
-    p = subprocess.run([sys.executable, AWS, "bedrock-runtime", *args, "--endpoint-url", emu.url], env=e,
+    p = subprocess.run([sys.executable, AWS, service, *args, "--endpoint-url", emu.url], env=e,
                        capture_output=True, text=True, timeout=60)
     return p.returncode, p.stdout, p.stderr
 
@@ -115,6 +115,53 @@ def more(emu, d):
     emu.admin("rules", "[]")
     rc, out, err = aws(emu, "list-async-invokes")
     check(rc == 0 and json.loads(out) == {"asyncInvokeSummaries": []}, "aws bedrock-runtime list-async-invokes " + err)
+    control_plane(emu)
+
+
+def control_plane(emu):
+    """`aws bedrock ...`: the control plane on the emulator's endpoint (signed as `bedrock`)."""
+    def bedrock(*args, region="us-east-1"):
+        return aws(emu, *args, service="bedrock", env={"AWS_DEFAULT_REGION": region})
+
+    rc, out, err = bedrock("list-foundation-models", "--by-provider", "anthropic",
+                           "--query", "modelSummaries[].modelId")
+    ids = json.loads(out) if rc == 0 else []
+    check(ids and all(i.startswith("anthropic.") for i in ids) and "anthropic.claude-sonnet-4-6" in ids,
+          "aws bedrock list-foundation-models --by-provider anthropic (%d) %s" % (len(ids), err))
+    rc, out, err = bedrock("list-foundation-models", "--by-inference-type", "ON_DEMAND", "--by-output-modality",
+                           "TEXT", "--query", "modelSummaries[?modelId=='amazon.nova-pro-v1:0'].inferenceTypesSupported")
+    check(rc == 0 and json.loads(out) == [["ON_DEMAND"]], "--by-inference-type ON_DEMAND --by-output-modality TEXT " + err)
+    rc, out, err = bedrock("list-foundation-models", "--by-output-modality", "VIDEO")
+    check(rc == 255 and "(ValidationException) when calling the ListFoundationModels operation" in err
+          and "at 'byOutputModality' failed to satisfy constraint" in err, "--by-output-modality VIDEO: exit 255")
+    rc, out, err = bedrock("get-foundation-model", "--model-identifier", "anthropic.claude-haiku-4-5-20251001-v1:0",
+                           "--query", "modelDetails.[providerName, modelLifecycle.status]", "--output", "text")
+    check(rc == 0 and out.split() == ["Anthropic", "ACTIVE"], "aws bedrock get-foundation-model --output text " + err)
+    rc, out, err = bedrock("get-foundation-model", "--model-identifier", "anthropic.claude-0")
+    check(rc == 255 and "(ValidationException) when calling the GetFoundationModel operation" in err
+          and err.strip().endswith(": Could not find model with identifier anthropic.claude-0"), "get-foundation-model of an unknown id: " + err.strip()[-90:])
+
+    rc, out, err = bedrock("list-inference-profiles", "--query", "inferenceProfileSummaries[].inferenceProfileId")
+    all_ids = json.loads(out) if rc == 0 else []
+    rc, out, err = bedrock("list-inference-profiles", "--page-size", "4",
+                           "--query", "inferenceProfileSummaries[].inferenceProfileId")
+    check(rc == 0 and len(all_ids) > 8 and json.loads(out) == all_ids,
+          "list-inference-profiles --page-size 4 follows nextToken to the same %d profiles %s" % (len(all_ids), err))
+    rc, out, err = bedrock("list-inference-profiles", "--max-items", "3")
+    page = json.loads(out) if rc == 0 else {}
+    check(len(page.get("inferenceProfileSummaries", [])) == 3 and page.get("NextToken"),
+          "list-inference-profiles --max-items 3 gives a NextToken " + err)
+    rc, out, err = bedrock("list-inference-profiles", "--type-equals", "APPLICATION")
+    check(rc == 0 and json.loads(out) == {"inferenceProfileSummaries": []}, "--type-equals APPLICATION: none " + err)
+    rc, out, err = bedrock("get-inference-profile", "--inference-profile-identifier", "eu.anthropic.claude-sonnet-4-6",
+                           "--query", "[inferenceProfileArn, models[0].modelArn]", region="eu-west-1")
+    arns = json.loads(out) if rc == 0 else []
+    check(arns and arns[0].startswith("arn:aws:bedrock:eu-west-1:") and arns[1]
+          == "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-sonnet-4-6",
+          "get-inference-profile eu. from eu-west-1 " + err)
+    rc, out, err = bedrock("get-inference-profile", "--inference-profile-identifier", "eu.anthropic.claude-sonnet-4-6")
+    check(rc == 255 and "(ResourceNotFoundException) when calling the GetInferenceProfile operation" in err,
+          "get-inference-profile eu. from us-east-1: not found")
 
 
 if __name__ == "__main__":

@@ -42,12 +42,13 @@ pub use catalog as models;
 /// Fault and pacing specs (older name of [`config::spec`]).
 pub use config::spec as faults;
 pub use config::{
-    EmulatorConfig, Faults, GuardrailRule, GuardrailSource, GuardrailSpec, Pacing, PrefillMode,
-    RateLimit, RateScope, Rule, ScriptedToolUse, TemporaryCredentials, DEFAULT_ACCESS_KEY_ID,
-    DEFAULT_SECRET_ACCESS_KEY,
+    ApplicationProfileSpec, EmulatorConfig, Faults, GuardrailRule, GuardrailSource, GuardrailSpec,
+    Pacing, PrefillMode, RateLimit, RateScope, Rule, ScriptedToolUse, TemporaryCredentials,
+    DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY,
 };
 pub use counters::Counters;
 pub use faults::{parse_faults, parse_pacing};
+pub use handlers::control_plane::validate_application_profiles;
 pub use handlers::{FAULT_HEADER, PACING_HEADER};
 pub use http::server::{BlockingEmulator, Emulator, EmulatorHandle, TestCredentials};
 pub use http::sigv4;

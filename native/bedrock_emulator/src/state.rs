@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use super::sigv4::Auth;
-use crate::config::{Faults, GuardrailSpec, Pacing, Rule};
+use crate::config::{ApplicationProfileSpec, Faults, GuardrailSpec, Pacing, Rule};
 use crate::counters::CounterStore;
 use crate::rate::RateWindows;
 use crate::reply::cache::PromptCache;
@@ -17,6 +17,7 @@ pub(crate) struct State {
     pub verify_signatures: bool,
     pub extra_models: Vec<String>,
     pub guardrails: Vec<GuardrailSpec>,
+    pub application_profiles: Vec<ApplicationProfileSpec>,
     pub pacing: Mutex<Pacing>,
     pub faults: Mutex<Faults>,
     pub rules: Mutex<Vec<Rule>>,

@@ -38,6 +38,8 @@ OPTIONS:
   --rules FILE              JSON array of rules (scripted replies, per-rule pacing/faults)
   --guardrails FILE         JSON array of guardrails that exist ({id, versions,
                             blocked_input_messaging, blocked_outputs_messaging})
+  --application-profiles FILE  JSON array of application inference profiles that exist
+                            ({id, name, model_source: a catalog model or system profile})
   --model ID                accept an extra model id (repeatable; no catalog rules)
   --tls                     also serve HTTPS (HTTP/1.1 + HTTP/2) with a CA generated at start
   --tls-port PORT           port of the TLS listener (default 0 = any free port)
@@ -106,6 +108,13 @@ fn parse_args(args: &[String], bin: &mut BinOptions) -> Result<Option<EmulatorCo
                 let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
                 config.guardrails =
                     serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+            }
+            "--application-profiles" => {
+                let path = value()?;
+                let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+                config.application_profiles =
+                    serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+                bedrock_emulator::validate_application_profiles(&config.application_profiles)?;
             }
             "--rules" => {
                 let path = value()?;

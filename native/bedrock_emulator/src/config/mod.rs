@@ -78,6 +78,23 @@ pub struct EmulatorConfig {
     /// Guardrails that exist in this "account": a Converse request naming any other
     /// guardrail (or version) is rejected as Bedrock does.
     pub guardrails: Vec<GuardrailSpec>,
+    /// Application inference profiles that exist in this "account" (what
+    /// CreateInferenceProfile would have made): served by GetInferenceProfile /
+    /// ListInferenceProfiles and invocable by their ARN with their source model's rules.
+    #[serde(alias = "applicationProfiles")]
+    pub application_profiles: Vec<ApplicationProfileSpec>,
+}
+
+/// An application inference profile: CreateInferenceProfile's `inferenceProfileName` and
+/// `modelSource.copyFrom`, and the id Bedrock gave it (the last part of its ARN).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApplicationProfileSpec {
+    pub id: String,
+    pub name: String,
+    /// A foundation model id or ARN, or a system-defined inference profile id or ARN, of the
+    /// emulator's catalog.
+    #[serde(alias = "copyFrom", alias = "copy_from", alias = "modelSource")]
+    pub model_source: String,
 }
 
 /// A guardrail (CreateGuardrail's id, versions and blocked messages).
@@ -157,6 +174,7 @@ impl Default for EmulatorConfig {
             tls_port: 0,
             tls_names: Vec::new(),
             guardrails: Vec::new(),
+            application_profiles: Vec::new(),
         }
     }
 }
@@ -167,6 +185,9 @@ impl EmulatorConfig {
         let config: EmulatorConfig = serde_json::from_value(strip_nulls(value))
             .map_err(|e| format!("invalid emulator config: {e}"))?;
         config.sonic.validate()?;
+        crate::handlers::control_plane::validate_application_profiles(
+            &config.application_profiles,
+        )?;
         Ok(config)
     }
 }

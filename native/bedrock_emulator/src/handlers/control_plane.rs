@@ -43,12 +43,19 @@
 //! Opus 4.6"; AWS's older names vary). `models` holds the model in the caller's region (and,
 //! for a global profile, the region-less ARN AWS lists first); the other destination Regions
 //! are not in the catalog, so they and `description`, `createdAt`, `updatedAt` are left out.
-//! The account in a profile ARN is [`ACCOUNT`]. No application inference profile exists.
+//! The account in a profile ARN is [`ACCOUNT`].
+//!
+//! Application inference profiles exist when the configuration declares them
+//! (`application_profiles`: what CreateInferenceProfile would have made): type APPLICATION,
+//! ARN `...:application-inference-profile/{id}`, `models` those of their source (a foundation
+//! model, or a system-defined profile's). They are listed after the system-defined ones, and
+//! invoking one by its ARN applies its source's rules ([`application_source`]).
 
 use serde_json::{json, Map, Value};
 
 use super::prepare::Rejection;
-use crate::catalog::{self as models, Lifecycle, ModelInfo};
+use crate::catalog::{self as models, Lifecycle, ModelInfo, Target};
+use crate::config::ApplicationProfileSpec;
 use crate::counters::outcome;
 use crate::error::AwsError;
 
@@ -102,6 +109,8 @@ pub fn match_path(segments: &[&str]) -> Option<Op> {
 #[derive(Debug, Clone, Copy)]
 pub struct Caller<'a> {
     pub region: &'a str,
+    /// The application inference profiles of the configuration.
+    pub applications: &'a [ApplicationProfileSpec],
 }
 
 impl Caller<'_> {
@@ -541,11 +550,18 @@ fn list_inference_profiles(
     v.enumeration(kind, "typeEquals", PROFILE_TYPES);
     v.finish()?;
     check_project(params)?;
-    if kind == Some("APPLICATION") {
-        // The emulator's account has created no application inference profile.
-        return Ok(json!({ "inferenceProfileSummaries": [] }));
+    let mut all: Vec<Value> = Vec::new();
+    if kind != Some("APPLICATION") {
+        all.extend(profiles(caller).iter().map(|p| p.to_json(caller)));
     }
-    let all = profiles(caller);
+    if kind != Some("SYSTEM_DEFINED") {
+        all.extend(
+            caller
+                .applications
+                .iter()
+                .filter_map(|a| application_json(caller, a)),
+        );
+    }
     let start = match next {
         None => 0,
         Some(t) => match t.strip_prefix("ip").and_then(|n| n.parse::<usize>().ok()) {
@@ -555,7 +571,7 @@ fn list_inference_profiles(
         },
     };
     let end = max_results.map_or(all.len(), |m| (start + m).min(all.len()));
-    let page: Vec<Value> = all[start..end].iter().map(|p| p.to_json(caller)).collect();
+    let page = all[start..end].to_vec();
     let mut out = json!({ "inferenceProfileSummaries": page });
     if end < all.len() {
         out["nextToken"] = json!(token(end));
@@ -587,6 +603,11 @@ fn get_inference_profile(
     );
     v.finish()?;
     check_project(params)?;
+    if let Some(app) = find_application(caller, id) {
+        if let Some(v) = application_json(caller, app) {
+            return Ok(v);
+        }
+    }
     // An ARN names the profile after `inference-profile/`; an ARN of another region names
     // a profile that is not in this one.
     let profile_id = match id.strip_prefix("arn:") {
@@ -616,15 +637,115 @@ fn get_inference_profile(
         })
 }
 
+/// The application profile an identifier names in the caller's region: its id, or its ARN
+/// (`arn:{partition}:bedrock:{region}:{account}:application-inference-profile/{id}`).
+fn find_application<'a>(caller: Caller<'a>, id: &str) -> Option<&'a ApplicationProfileSpec> {
+    let app_id = match id.strip_prefix("arn:") {
+        Some(rest) => {
+            let region = rest.split(':').nth(2).unwrap_or("");
+            let (_, name) = rest.split_once(":application-inference-profile/")?;
+            if region != caller.region {
+                return None;
+            }
+            name
+        }
+        None => id,
+    };
+    caller.applications.iter().find(|a| a.id == app_id)
+}
+
+/// The source model of an application profile's `model_source`, with whether it is a
+/// system-defined profile.
+fn application_target(app: &ApplicationProfileSpec) -> Option<(&'static ModelInfo, bool)> {
+    match models::target(&app.model_source, &[])? {
+        Target::Catalog { info, via_profile } => Some((info, via_profile)),
+        Target::Other(_) => None,
+    }
+}
+
+fn application_json(caller: Caller<'_>, app: &ApplicationProfileSpec) -> Option<Value> {
+    let (info, via_profile) = application_target(app)?;
+    let models = if via_profile {
+        let prefix = models::profile_prefix(&app.model_source)?;
+        let prefix = models::PROFILE_PREFIXES
+            .iter()
+            .copied()
+            .find(|p| *p == prefix)?;
+        Profile { prefix, info }.to_json(caller)["models"].clone()
+    } else {
+        json!([{ "modelArn": caller.model_arn(&info.id) }])
+    };
+    Some(json!({
+        "inferenceProfileName": app.name,
+        "inferenceProfileArn": format!(
+            "arn:{}:bedrock:{}:{ACCOUNT}:application-inference-profile/{}",
+            caller.partition(), caller.region, app.id),
+        "models": models,
+        "inferenceProfileId": app.id,
+        "status": "ACTIVE",
+        "type": "APPLICATION",
+    }))
+}
+
+/// What the runtime invokes for an application profile ARN of the configuration: its
+/// `model_source` (whose catalog rules then apply). `None` for anything else.
+pub fn application_source<'a>(
+    applications: &'a [ApplicationProfileSpec],
+    model_id: &str,
+) -> Option<&'a str> {
+    let rest = model_id.strip_prefix("arn:")?;
+    let (_, id) = rest.split_once(":application-inference-profile/")?;
+    applications
+        .iter()
+        .find(|a| a.id == id)
+        .map(|a| a.model_source.as_str())
+}
+
+/// Checks the configured application profiles: ids of letters and digits (AWS makes 12),
+/// unique; names of InferenceProfileName's form; each source a model or system-defined
+/// profile of the catalog.
+pub fn validate_application_profiles(apps: &[ApplicationProfileSpec]) -> Result<(), String> {
+    for (i, a) in apps.iter().enumerate() {
+        if a.id.is_empty() || a.id.len() > 64 || !a.id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "application profile id {:?}: 1 to 64 letters and digits",
+                a.id
+            ));
+        }
+        if apps[..i].iter().any(|b| b.id == a.id) {
+            return Err(format!("application profile id {:?} given twice", a.id));
+        }
+        let name_ok = (1..=64).contains(&a.name.len())
+            && a.name
+                .split([' ', '_', '-'])
+                .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if !name_ok {
+            return Err(format!(
+                "application profile name {:?}: ([0-9a-zA-Z][ _-]?)+, at most 64",
+                a.name
+            ));
+        }
+        if application_target(a).is_none() {
+            return Err(format!(
+                "application profile {}: model_source {:?} is not a model or system-defined profile of the catalog",
+                a.id, a.model_source
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const US: Caller<'static> = Caller {
         region: "us-east-1",
+        applications: &[],
     };
     const EU: Caller<'static> = Caller {
         region: "eu-west-1",
+        applications: &[],
     };
 
     fn ok(op: Op, caller: Caller<'_>, query: &str) -> Value {
@@ -794,11 +915,15 @@ mod tests {
             .find(|m| m.speech.is_some() && m.lifecycle != Lifecycle::Eol)
             .unwrap();
         let region = sonic.speech.as_ref().unwrap().regions[0].clone();
-        let here = Caller { region: &region };
+        let here = Caller {
+            region: &region,
+            applications: &[],
+        };
         let v = ok(Op::GetFoundationModel(sonic.id.clone()), here, "");
         assert!(v["modelDetails"].get("outputModalities").is_none());
         let nowhere = Caller {
             region: "xx-none-1",
+            applications: &[],
         };
         assert!(handle(&Op::GetFoundationModel(sonic.id.clone()), nowhere, "").is_err());
         let a = ok(
@@ -844,6 +969,7 @@ mod tests {
                 Op::ListInferenceProfiles,
                 Caller {
                     region: "us-gov-west-1",
+                    applications: &[],
                 },
                 "",
             ),
@@ -940,5 +1066,86 @@ mod tests {
         }
         let e = err(Op::GetInferenceProfile("bad id!".into()), US, "");
         assert_eq!(e.status, 400);
+    }
+
+    fn app(id: &str, name: &str, source: &str) -> ApplicationProfileSpec {
+        ApplicationProfileSpec {
+            id: id.into(),
+            name: name.into(),
+            model_source: source.into(),
+        }
+    }
+
+    #[test]
+    fn application_profiles() {
+        let apps = [
+            app(
+                "a1b2c3d4e5f6",
+                "front desk",
+                "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            ),
+            app(
+                "novaapp00001",
+                "nova-lite",
+                "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0",
+            ),
+        ];
+        validate_application_profiles(&apps).unwrap();
+        let caller = Caller {
+            region: "us-east-1",
+            applications: &apps,
+        };
+        let arn = format!(
+            "arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/a1b2c3d4e5f6"
+        );
+        for id in ["a1b2c3d4e5f6", arn.as_str()] {
+            let v = ok(Op::GetInferenceProfile(id.into()), caller, "");
+            assert_eq!(v["type"], "APPLICATION");
+            assert_eq!(v["inferenceProfileArn"], arn);
+            assert_eq!(v["inferenceProfileName"], "front desk");
+            assert_eq!(
+                v["models"][0]["modelArn"],
+                "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0"
+            );
+        }
+        let nova = ok(Op::GetInferenceProfile("novaapp00001".into()), caller, "");
+        assert_eq!(
+            nova["models"],
+            json!([{"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0"}])
+        );
+        let listed = ok(Op::ListInferenceProfiles, caller, "type=APPLICATION");
+        assert_eq!(
+            ids(&listed, "inferenceProfileSummaries", "inferenceProfileId"),
+            ["a1b2c3d4e5f6", "novaapp00001"]
+        );
+        let all = ids(
+            &ok(Op::ListInferenceProfiles, caller, ""),
+            "inferenceProfileSummaries",
+            "inferenceProfileId",
+        );
+        assert_eq!(all.last().map(String::as_str), Some("novaapp00001"));
+        let system = ids(
+            &ok(Op::ListInferenceProfiles, caller, "type=SYSTEM_DEFINED"),
+            "inferenceProfileSummaries",
+            "inferenceProfileId",
+        );
+        assert_eq!(system.len() + 2, all.len());
+        // Another region's ARN names nothing here.
+        let west = arn.replace("us-east-1", "us-west-2");
+        assert_eq!(err(Op::GetInferenceProfile(west), caller, "").status, 404);
+        assert_eq!(
+            application_source(&apps, &arn),
+            Some("us.anthropic.claude-haiku-4-5-20251001-v1:0")
+        );
+        assert_eq!(application_source(&apps, "a1b2c3d4e5f6"), None);
+
+        for bad in [
+            app("has.dot", "x", "amazon.nova-lite-v1:0"),
+            app("ok1", "bad.name", "amazon.nova-lite-v1:0"),
+            app("ok1", "x", "anthropic.claude-9"),
+        ] {
+            assert!(validate_application_profiles(&[bad]).is_err());
+        }
+        assert!(validate_application_profiles(&[apps[0].clone(), apps[0].clone()]).is_err());
     }
 }

@@ -79,6 +79,9 @@ pub fn resolve_model(
     model_id: &str,
     headers: &RequestHeaders,
 ) -> Result<Target, Rejection> {
+    // A configured application inference profile invokes its source, under its rules.
+    let model_id = super::control_plane::application_source(&state.application_profiles, model_id)
+        .unwrap_or(model_id);
     let target = models::target(model_id, &state.extra_models)
         .ok_or_else(|| invalid(AwsError::invalid_model()))?;
     if matches!(

@@ -361,6 +361,7 @@ pub(crate) async fn handle(
             let caller = handlers::control_plane::Caller {
                 region: crate::rate::credential_region(authorization)
                     .unwrap_or(handlers::control_plane::DEFAULT_REGION),
+                applications: &state.application_profiles,
             };
             let result =
                 handlers::control_plane::handle(&op, caller, parts.uri.query().unwrap_or(""));

@@ -159,6 +159,8 @@ impl Emulator {
             .sonic
             .validate()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        crate::handlers::control_plane::validate_application_profiles(&config.application_profiles)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         let listener = bind(&config.host, config.port).await?;
         let addr = listener.local_addr()?;
         let tls = if config.tls {
@@ -179,6 +181,7 @@ impl Emulator {
             verify_signatures: config.verify_signatures,
             extra_models: config.extra_models,
             guardrails: config.guardrails,
+            application_profiles: config.application_profiles,
             pacing: Mutex::new(config.pacing),
             faults: Mutex::new(config.faults),
             rules: Mutex::new(config.rules),

@@ -131,6 +131,7 @@ def main():
         server_side_validation(emu)
         async_invoke(emu, c)
         control_plane(emu)
+    application_profiles()
 
 
 def control_plane(emu):
@@ -201,6 +202,36 @@ def control_plane(emu):
     after = emu.admin("counters")
     check(after["list-foundation-models"]["ok"] - before.get("list-foundation-models", {}).get("ok", 0) == 5
           and after["get-foundation-model"]["not_found"] >= 2, "the control plane's counters")
+
+
+def application_profiles():
+    """Application inference profiles of the configuration: GetInferenceProfile /
+    ListInferenceProfiles(typeEquals=APPLICATION), and the runtime applies the source's rules."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "profiles.json")
+        with open(path, "w") as f:
+            json.dump([{"id": "frontdesk001", "name": "front desk", "model_source": HAIKU},
+                       {"id": "oldhaiku0001", "name": "old haiku",
+                        "model_source": "us.anthropic.claude-3-5-haiku-20241022-v1:0"}], f)
+        with Emulator("--application-profiles", path) as emu:
+            keys = dict(region_name="us-east-1", endpoint_url=emu.url, config=NO_RETRY,
+                        aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+            cp = boto3.client("bedrock", **keys)
+            apps = cp.list_inference_profiles(typeEquals="APPLICATION")["inferenceProfileSummaries"]
+            check([(a["inferenceProfileId"], a["type"]) for a in apps]
+                  == [("frontdesk001", "APPLICATION"), ("oldhaiku0001", "APPLICATION")],
+                  "list_inference_profiles(typeEquals=APPLICATION): the configured profiles")
+            arn = apps[0]["inferenceProfileArn"]
+            p = cp.get_inference_profile(inferenceProfileIdentifier=arn)
+            check(arn.endswith(":application-inference-profile/frontdesk001") and p["inferenceProfileName"] == "front desk"
+                  and p["models"][0]["modelArn"].endswith("/anthropic.claude-haiku-4-5-20251001-v1:0"),
+                  "get_inference_profile of an application profile ARN")
+            rt = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
+            msgs = [{"role": "user", "content": [{"text": "hi"}]}]
+            check(rt.converse(modelId=arn, messages=msgs)["stopReason"] == "end_turn", "converse on the profile ARN")
+            status, code, msg = error(lambda: rt.converse(modelId=apps[1]["inferenceProfileArn"], messages=msgs))
+            check((status, code) == (404, "ResourceNotFoundException") and "end of its life" in msg,
+                  "an application profile of an EOL model answers as the model does: " + msg)
 
 
 def prefill_and_guardrails():

@@ -1,9 +1,12 @@
 """langchain-aws against the emulator: ChatBedrockConverse (Converse / ConverseStream) and
 ChatBedrock (InvokeModel / InvokeModelWithResponseStream): invoke, stream, bind_tools round trip,
-errors. The boto3 client is built here and handed in (endpoint override, test credentials)."""
+errors; an application inference profile resolved through the control plane (GetInferenceProfile).
+The boto3 client is built here and handed in (endpoint override, test credentials)."""
 
 import json
 import logging
+import os
+import tempfile
 
 import boto3
 import langchain_aws
@@ -153,6 +156,46 @@ def main():
                 check(isinstance(cause, ClientError) and cause.response["Error"]["Code"] == "ThrottlingException",
                       f"{label}: ThrottlingException surfaces ({type(e).__name__})")
         emu.admin("faults", "none")
+    application_profiles()
+
+
+def application_profiles():
+    """langchain-aws resolves an application inference profile ARN through the control plane
+    (`bedrock` client, GetInferenceProfile: models[0].modelArn) before the first call."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "profiles.json")
+        with open(path, "w") as f:
+            json.dump([{"id": "frontdesk001", "name": "front desk", "model_source": HAIKU},
+                       {"id": "novalite0001", "name": "nova lite", "model_source": "us.amazon.nova-lite-v1:0"}], f)
+        with Emulator("--application-profiles", path) as emu:
+            emu.admin("rules", json.dumps([{"prompt_contains": "opening hours", "reply": ANSWER}]))
+            creds = dict(region_name="us-east-1", endpoint_url=emu.url, aws_access_key_id=ACCESS_KEY_ID,
+                         aws_secret_access_key=SECRET_ACCESS_KEY)
+            arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/frontdesk001"
+            converse = ChatBedrockConverse(model=arn, provider="anthropic", max_tokens=200, **creds)
+            check(converse.base_model_id == "anthropic.claude-haiku-4-5-20251001-v1:0",
+                  "ChatBedrockConverse on an application profile ARN: base model from get_inference_profile")
+            r = converse.invoke("What are your opening hours?")
+            check(r.text == ANSWER, "ChatBedrockConverse invokes the application profile ARN")
+            before = emu.admin("counters").get("get-inference-profile", {}).get("ok", 0)
+            # ChatBedrock's before-validator hands plain-string keys to create_aws_client, which
+            # wants SecretStr (langchain-aws 1.9.1): the bedrock client is built here; the keys
+            # still go in for the ChatBedrockConverse it delegates to.
+            keys = dict(aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY,
+                        region_name="us-east-1", endpoint_url=emu.url)
+            nova = ChatBedrock(model_id=arn.replace("frontdesk001", "novalite0001"), provider="amazon",
+                               model_kwargs={"max_tokens": 200}, client=boto3.client("bedrock-runtime", **keys),
+                               bedrock_client=boto3.client("bedrock", **keys), **creds)
+            after = emu.admin("counters").get("get-inference-profile", {}).get("ok", 0)
+            check(nova.beta_use_converse_api and after > before,
+                  "ChatBedrock on a Nova application profile: Converse chosen from get_inference_profile")
+            check(nova.invoke("What are your opening hours?").text == ANSWER, "ChatBedrock invokes it")
+            try:
+                ChatBedrockConverse(model=arn.replace("frontdesk001", "missing00001"), provider="anthropic", **creds)
+                raise AssertionError("an unknown application profile was resolved")
+            except ClientError as e:
+                check(e.response["Error"]["Code"] == "ResourceNotFoundException",
+                      "an unknown application profile: ResourceNotFoundException from GetInferenceProfile")
 
 
 def thinking_and_stops(emu, rt, ask, u):

@@ -149,6 +149,51 @@ defmodule Aybiza.Bedrock.EmulatorTest do
     assert body =~ "metadata"
   end
 
+  test "the control plane: inference profiles, application profiles from the options" do
+    Process.flag(:trap_exit, true)
+
+    {:ok, pid} =
+      Emulator.start_link(
+        api_key: "k",
+        application_profiles: [
+          [id: "frontdesk001", name: "front desk", model_source: "us.amazon.nova-lite-v1:0"]
+        ]
+      )
+
+    url = Emulator.url(pid)
+
+    # The bodies are checked as text (the library has no JSON dependency).
+    get = fn path ->
+      request = {String.to_charlist(url <> path), [{~c"authorization", ~c"Bearer k"}]}
+      {:ok, {{_, status, _}, _, body}} = :httpc.request(:get, request, [], body_format: :binary)
+      {status, body}
+    end
+
+    {200, body} = get.("/inference-profiles?type=APPLICATION")
+    assert body =~ ~s("inferenceProfileId":"frontdesk001")
+    assert body =~ ~s("type":"APPLICATION")
+
+    assert body =~
+             ~s("modelArn":"arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-lite-v1:0")
+
+    refute body =~ "SYSTEM_DEFINED"
+
+    {200, body} = get.("/foundation-models/amazon.nova-lite-v1%3A0")
+    assert body =~ ~s("providerName":"Amazon")
+
+    assert {400, ~s({"message":"Could not find model with identifier amazon.nova-9"})} =
+             get.("/foundation-models/amazon.nova-9")
+
+    GenServer.stop(pid)
+
+    assert {:error, {:emulator_start_failed, message}} =
+             Emulator.start_link(
+               application_profiles: [%{id: "x1", name: "x", model_source: "amazon.nova-9"}]
+             )
+
+    assert message =~ "model_source"
+  end
+
   test "options are validated" do
     assert_raise ArgumentError, fn -> Emulator.start_link(bogus: 1) end
   end

@@ -53,6 +53,10 @@ defmodule Aybiza.Bedrock.Emulator do
     * `:guardrails` - the guardrails that exist, as maps/keywords (`id`, `versions` (default
       `["1"]`; `"DRAFT"` always exists), `blocked_input_messaging`,
       `blocked_outputs_messaging`); a request naming another guardrail is rejected
+    * `:application_profiles` - application inference profiles that exist, as maps/keywords
+      (`id`, `name`, `model_source`: a catalog model or system-defined profile id or ARN);
+      served by the control plane's GetInferenceProfile / ListInferenceProfiles and invocable
+      by their ARN with the source model's rules
     * `:verify_signatures` - `false` accepts any Authorization (default `true`)
     * `:models` - extra model ids to accept
     * `:name` - optional registered name
@@ -78,6 +82,7 @@ defmodule Aybiza.Bedrock.Emulator do
     verify_signatures: true,
     models: [],
     guardrails: [],
+    application_profiles: [],
     tls: false,
     tls_port: 0,
     sonic: nil
@@ -282,6 +287,7 @@ defmodule Aybiza.Bedrock.Emulator do
       verify_signatures: opts[:verify_signatures],
       extra_models: opts[:models] || [],
       guardrails: Enum.map(opts[:guardrails] || [], &normalize/1),
+      application_profiles: Enum.map(opts[:application_profiles] || [], &normalize/1),
       tls: opts[:tls] || false,
       tls_port: opts[:tls_port] || 0,
       sonic: normalize(opts[:sonic])

@@ -161,7 +161,7 @@ pub fn handle(op: &Op, caller: Caller<'_>, query: &str) -> Result<Value, Rejecti
     }
 }
 
-fn parse_query(query: &str) -> Vec<(String, String)> {
+pub(crate) fn parse_query(query: &str) -> Vec<(String, String)> {
     let decode = |s: &str| {
         percent_encoding::percent_decode_str(&s.replace('+', " "))
             .decode_utf8_lossy()
@@ -177,7 +177,7 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
     params
         .iter()
         .rev()
@@ -193,16 +193,16 @@ fn invalid(message: String) -> Rejection {
 /// detected: Value 'X' at 'member' failed to satisfy constraint: ...", as the runtime
 /// routes word them: request/shape.rs).
 #[derive(Default)]
-struct Violations(Vec<String>);
+pub(crate) struct Violations(Vec<String>);
 
 impl Violations {
-    fn push(&mut self, value: &str, member: &str, constraint: &str) {
+    pub(crate) fn push(&mut self, value: &str, member: &str, constraint: &str) {
         self.0.push(format!(
             "Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
         ));
     }
 
-    fn enumeration(&mut self, value: Option<&str>, member: &str, allowed: &[&str]) {
+    pub(crate) fn enumeration(&mut self, value: Option<&str>, member: &str, allowed: &[&str]) {
         if let Some(v) = value {
             if !allowed.contains(&v) {
                 let set = allowed.join(", ");
@@ -225,7 +225,7 @@ impl Violations {
         }
     }
 
-    fn finish(self) -> Result<(), Rejection> {
+    pub(crate) fn finish(self) -> Result<(), Rejection> {
         match self.0.len() {
             0 => Ok(()),
             1 => Err(invalid(format!(
@@ -497,20 +497,13 @@ fn profiles(caller: Caller<'_>) -> Vec<Profile> {
     out
 }
 
-/// The page token: the index of the next profile, opaque to clients.
-fn token(next: usize) -> String {
-    format!("ip{next}")
-}
-
-fn list_inference_profiles(
-    caller: Caller<'_>,
-    params: &[(String, String)],
-) -> Result<Value, Rejection> {
-    let kind = param(params, "type");
-    let max = param(params, "maxResults");
-    let next = param(params, "nextToken");
-    let mut v = Violations::default();
-    let max_results = match max {
+/// `maxResults` (MaxResults: 1 to 1000), its violations pushed to `v`; a value that is not
+/// an integer does not deserialize at all.
+pub(crate) fn max_results(
+    max: Option<&str>,
+    v: &mut Violations,
+) -> Result<Option<usize>, Rejection> {
+    Ok(match max {
         None => None,
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (1..=1000).contains(&n) => Some(n as usize),
@@ -530,14 +523,29 @@ fn list_inference_profiles(
                 );
                 None
             }
-            // A query value that is not an integer does not deserialize (restJson1).
             Err(_) => {
                 return Err(invalid(format!(
                     "Value '{s}' at 'maxResults' could not be parsed as an integer."
                 )))
             }
         },
-    };
+    })
+}
+
+/// The page token: the index of the next profile, opaque to clients.
+fn token(next: usize) -> String {
+    format!("ip{next}")
+}
+
+fn list_inference_profiles(
+    caller: Caller<'_>,
+    params: &[(String, String)],
+) -> Result<Value, Rejection> {
+    let kind = param(params, "type");
+    let max = param(params, "maxResults");
+    let next = param(params, "nextToken");
+    let mut v = Violations::default();
+    let max_results = max_results(max, &mut v)?;
     if let Some(t) = next {
         if t.is_empty() || t.len() > 2048 || t.contains(char::is_whitespace) {
             v.push(

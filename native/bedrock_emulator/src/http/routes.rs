@@ -350,7 +350,7 @@ pub(crate) async fn handle(
         Target::AsyncList => Ok(json_route(
             &state,
             "async-invoke",
-            Ok(handlers::async_invoke::list()),
+            handlers::async_invoke::list(parts.uri.query().unwrap_or("")),
             &rid,
         )),
         Target::Control(op) => {

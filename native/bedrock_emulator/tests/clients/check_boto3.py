@@ -4,6 +4,7 @@ Run: python3 -m venv /tmp/v && /tmp/v/bin/pip install boto3 && cargo build -p be
      && /tmp/v/bin/python native/bedrock_emulator/tests/clients/check_boto3.py
 """
 
+import datetime
 import json
 import os
 import tempfile
@@ -336,6 +337,14 @@ def async_invoke(emu, c):
     out = c.list_async_invokes(maxResults=10, statusEquals="InProgress")
     pages = list(c.get_paginator("list_async_invokes").paginate())
     check(out["asyncInvokeSummaries"] == [] and len(pages) == 1, "list_async_invokes (and its paginator): none")
+    since = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
+    out = c.list_async_invokes(submitTimeAfter=since, submitTimeBefore=since + datetime.timedelta(days=4),
+                               sortBy="SubmissionTime", sortOrder="Descending")
+    check(out["asyncInvokeSummaries"] == [], "list_async_invokes with time filters and sorting")
+    status, code, msg = error(lambda: c.list_async_invokes(statusEquals="Done", sortOrder="Up"))
+    check((status, code) == (400, "ValidationException") and msg.startswith("2 validation errors detected: Value "
+          "'Done' at 'statusEquals' failed to satisfy constraint: Member must satisfy enum value set: "
+          "[InProgress, Completed, Failed]"), "list_async_invokes filters are checked: " + msg[:80])
     arn = "arn:aws:bedrock:us-east-1:123456789012:async-invoke/abcdef123456"
     status, code, msg = error(lambda: c.get_async_invoke(invocationArn=arn))
     check((status, code) == (400, "ValidationException") and arn in msg, "get_async_invoke of an unknown ARN")

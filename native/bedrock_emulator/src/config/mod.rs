@@ -81,6 +81,7 @@ pub struct EmulatorConfig {
     /// Application inference profiles that exist in this "account" (what
     /// CreateInferenceProfile would have made): served by GetInferenceProfile /
     /// ListInferenceProfiles and invocable by their ARN with their source model's rules.
+    /// Checked against the catalog when the server starts.
     #[serde(alias = "applicationProfiles")]
     pub application_profiles: Vec<ApplicationProfileSpec>,
 }
@@ -185,9 +186,6 @@ impl EmulatorConfig {
         let config: EmulatorConfig = serde_json::from_value(strip_nulls(value))
             .map_err(|e| format!("invalid emulator config: {e}"))?;
         config.sonic.validate()?;
-        crate::handlers::control_plane::validate_application_profiles(
-            &config.application_profiles,
-        )?;
         Ok(config)
     }
 }

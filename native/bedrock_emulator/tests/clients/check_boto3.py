@@ -200,8 +200,17 @@ def control_plane(emu):
     a = cp.get_foundation_model_availability(modelId="anthropic.claude-sonnet-4-6")
     check(a["authorizationStatus"] == "AUTHORIZED" and a["regionAvailability"] == "AVAILABLE",
           "get_foundation_model_availability")
+    # The `bedrock` service takes Bedrock API keys too (service-2.json: smithy.api#httpBearerAuth).
+    os.environ["AWS_BEARER_TOKEN_BEDROCK"] = API_KEY
+    try:
+        bearer = boto3.Session().client("bedrock", region_name="us-east-1", endpoint_url=emu.tls_url,
+                                        verify=emu.ca_file, config=NO_RETRY)
+        check(len(bearer.list_foundation_models(byProvider="amazon")["modelSummaries"]) > 3,
+              "list_foundation_models with a bearer API key over HTTPS")
+    finally:
+        del os.environ["AWS_BEARER_TOKEN_BEDROCK"]
     after = emu.admin("counters")
-    check(after["list-foundation-models"]["ok"] - before.get("list-foundation-models", {}).get("ok", 0) == 5
+    check(after["list-foundation-models"]["ok"] - before.get("list-foundation-models", {}).get("ok", 0) == 6
           and after["get-foundation-model"]["not_found"] >= 2, "the control plane's counters")
 
 

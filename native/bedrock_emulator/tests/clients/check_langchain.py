@@ -143,6 +143,7 @@ def main():
               "ChatBedrock on DeepSeek-R1: invoke and stream")
 
         thinking_and_stops(emu, rt, ask, u)
+        streamed_tools(rt)
 
         emu.admin("faults", "error=ThrottlingException")
         # ChatBedrock logs the error with its traceback before re-raising it; the check reads it.
@@ -157,6 +158,34 @@ def main():
                       f"{label}: ThrottlingException surfaces ({type(e).__name__})")
         emu.admin("faults", "none")
     application_profiles()
+
+
+def streamed_tools(rt):
+    """Tool calls assembled from streamed chunks (tool_call_chunks), with usage, through both
+    classes and Nova; structured output through InvokeModel's json_schema and a stream."""
+    question = [HumanMessage("What's the weather forecast in Paris?")]
+    for model, label in [
+        (ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=300), "ChatBedrockConverse"),
+        (ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", model_kwargs={"max_tokens": 300}), "ChatBedrock"),
+        (ChatBedrockConverse(model="us.amazon.nova-lite-v1:0", client=rt, region_name="us-east-1", max_tokens=300),
+         "ChatBedrockConverse on Nova Lite"),
+    ]:
+        tooled = model.bind_tools([get_weather])
+        whole = tooled.invoke(question)
+        merged = None
+        for chunk in tooled.stream(question):
+            merged = chunk if merged is None else merged + chunk
+        calls = merged.tool_calls
+        check(len(calls) == 1 and calls[0]["name"] == "get_weather" and calls[0]["args"] == whole.tool_calls[0]["args"]
+              and calls[0]["id"] == whole.tool_calls[0]["id"]
+              and merged.usage_metadata["output_tokens"] == whole.usage_metadata["output_tokens"] > 0,
+              f"{label} stream with tools: the same tool call and usage as invoke {calls}")
+    structured(ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", model_kwargs={"max_tokens": 300}),
+               "ChatBedrock", ["json_schema", "json_mode"])
+    last = list(ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=300)
+                .with_structured_output(Forecast, method="json_schema").stream("Forecast for Paris for the next days"))
+    check(last and isinstance(last[-1], Forecast) and last[-1].city == "Paris",
+          f"ChatBedrockConverse with_structured_output(json_schema) streamed: {last[-1:]}")
 
 
 def application_profiles():

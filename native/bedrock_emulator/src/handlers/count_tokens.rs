@@ -45,6 +45,10 @@ fn count_runtime(
     body: &[u8],
 ) -> Result<u64, Rejection> {
     handlers::check_shape("CountTokens", model_id, &RequestHeaders(headers), body)?;
+    // A configured application inference profile is a profile: refused as profile ids are.
+    if super::control_plane::application_source(&state.application_profiles, model_id).is_some() {
+        return Err(unsupported());
+    }
     let target = models_target(state, model_id)?;
     match &target {
         Target::Catalog { info, via_profile } => {

@@ -239,6 +239,9 @@ def application_profiles():
             rt = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
             msgs = [{"role": "user", "content": [{"text": "hi"}]}]
             check(rt.converse(modelId=arn, messages=msgs)["stopReason"] == "end_turn", "converse on the profile ARN")
+            status, code, msg = error(lambda: rt.count_tokens(modelId=arn, input={"converse": {"messages": msgs}}))
+            check((status, code) == (400, "ValidationException") and "doesn't support counting tokens" in msg,
+                  "count_tokens on an application profile: refused as on profile ids")
             status, code, msg = error(lambda: rt.converse(modelId=apps[1]["inferenceProfileArn"], messages=msgs))
             check((status, code) == (404, "ResourceNotFoundException") and "end of its life" in msg,
                   "an application profile of an EOL model answers as the model does: " + msg)

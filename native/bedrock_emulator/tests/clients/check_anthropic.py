@@ -8,6 +8,8 @@ Run: /tmp/v/bin/pip install anthropic boto3 && cargo build -p bedrock_emulator
 
 import asyncio
 import json
+import os
+import tempfile
 
 import anthropic
 from anthropic import AnthropicBedrock, AnthropicBedrockMantle, AsyncAnthropicBedrock
@@ -90,6 +92,7 @@ def main():
         tools_and_errors(emu, bedrock)
         thinking_and_stops(emu, bedrock)
         asyncio.run(async_client(emu))
+    application_profile()
 
 
 OPUS = "global.anthropic.claude-opus-4-7"
@@ -219,6 +222,31 @@ async def async_client(emu):
     # (Identical bodies get identical replies and ids: the emulator seeds them from the body.)
     check(len(many) == 4 and all(m.content[0].text == text for m in many),
           "AsyncAnthropicBedrock: 4 concurrent creates and a stream, same text")
+
+
+def application_profile():
+    """`model=` an application inference profile ARN of the configuration: the SDK puts it in
+    the path percent-encoded (`/` as %2F) and signs that; the emulator invokes the source."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "profiles.json")
+        with open(path, "w") as f:
+            json.dump([{"id": "frontdesk001", "name": "front desk",
+                        "model_source": "us.anthropic.claude-haiku-4-5-20251001-v1:0"}], f)
+        with Emulator("--application-profiles", path) as emu:
+            c = AnthropicBedrock(aws_access_key=ACCESS_KEY_ID, aws_secret_key=SECRET_ACCESS_KEY, aws_region="us-east-1",
+                                 base_url=emu.url, max_retries=0)
+            arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/frontdesk001"
+            pinned = {"anthropic_version": "bedrock-2023-05-31"}
+            m = c.messages.create(model=arn, max_tokens=100, messages=MSGS, extra_body=pinned)
+            check(m.model == "claude-haiku-4-5-20251001" and m.content[0].text,
+                  "AnthropicBedrock on an application profile ARN: the source model answers")
+            with c.messages.stream(model=arn, max_tokens=100, messages=MSGS, extra_body=pinned) as s:
+                check(s.get_final_message().stop_reason == "end_turn", "and streams")
+            try:
+                c.messages.create(model=arn, max_tokens=100, messages=MSGS)
+                raise AssertionError("2026-10-21 accepted on Haiku 4.5 through a profile")
+            except anthropic.BadRequestError as e:
+                check("Invalid API version" in str(e), "the source's rules apply (SDK default anthropic_version)")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,13 @@ pub(crate) const MAX_FRAME_BYTES: usize = 16 << 20;
 /// Prelude (total length, headers length, prelude CRC) and message CRC.
 const MIN_FRAME_BYTES: usize = 16;
 
+/// The largest header block accepted: the protocol's 128 KiB
+/// (`AWS_EVENT_STREAM_MAX_HEADERS_SIZE`, the same header file). Bedrock's frames carry three
+/// short string headers; a 16 MiB block of 3-byte headers decodes to ~5.6 M header structs
+/// and name allocations (hundreds of MB and seconds of the shard's only thread, which every
+/// other call on the shard waits for).
+pub(crate) const MAX_HEADERS_BYTES: usize = 128 << 10;
+
 /// Where [`TakeBody`] puts the body of a successful response.
 #[derive(Clone, Default, Debug)]
 pub(crate) struct BodySlot(Arc<Mutex<Option<SdkBody>>>);
@@ -219,6 +226,20 @@ impl Frames {
                 format!(
                     "unreadable event stream from Bedrock: a frame of {total} bytes \
                      (the protocol allows {MIN_FRAME_BYTES} to {MAX_FRAME_BYTES})"
+                ),
+            ));
+        }
+        if self.buf.len() < 8 {
+            return Ok(None);
+        }
+        let headers = u32::from_be_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]);
+        let headers = headers as usize;
+        if headers > MAX_HEADERS_BYTES {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "unreadable event stream from Bedrock: a frame with {headers} bytes of \
+                     headers (the protocol allows {MAX_HEADERS_BYTES})"
                 ),
             ));
         }
@@ -500,6 +521,22 @@ mod tests {
         let e = frames_of(vec![bad]).next_frame().err().unwrap();
         assert_eq!(e.kind, ErrorKind::Protocol);
         assert!(e.message.contains("checksum"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_header_block_over_128_kib_is_refused_at_its_prelude() {
+        // 1 MiB frame, 1 MiB - 16 bytes of headers announced: refused with 8 bytes read.
+        let mut frames = frames_of(vec![vec![0, 0x10, 0, 0, 0, 0x0f, 0xff, 0xf0]]);
+        let e = frames.next_frame().err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Protocol);
+        assert!(
+            e.message.contains("1048560 bytes of headers"),
+            "{}",
+            e.message
+        );
+        // 128 KiB exactly is allowed (and waits for the rest of the frame).
+        let mut frames = frames_of(vec![vec![0, 0x10, 0, 0, 0, 0x02, 0, 0]]);
+        assert!(frames.next_frame().unwrap().is_none());
     }
 
     #[test]

@@ -219,6 +219,7 @@ fn speech_options_from(m: &Value) -> NifResult<SpeechOptions> {
         strip_markdown: opt_bool(m, "strip_markdown", d.strip_markdown)?,
         drop_code_blocks: opt_bool(m, "drop_code_blocks", d.drop_code_blocks)?,
         drop_emoji: opt_bool(m, "drop_emoji", d.drop_emoji)?,
+        acronym_index: Default::default(),
     })
 }
 

@@ -6,6 +6,8 @@
 //! spell configured acronyms (`API` -> `A-P-I`) as whole, case-sensitive words, and their
 //! plurals with a lower-case `s` (`APIs` -> `A-P-Is`).
 
+use std::collections::HashMap;
+
 /// Options of [`optimize_text_for_speech`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpeechOptions {
@@ -19,6 +21,62 @@ pub struct SpeechOptions {
     pub drop_code_blocks: bool,
     /// Remove emoji (pictographs, their modifiers and joiners). Default `false`.
     pub drop_emoji: bool,
+    /// `acronyms` by word, built at first use: a caller may configure thousands, and a
+    /// linear search per word held a scheduler (or an engine shard) for seconds on 16 KB.
+    #[doc(hidden)]
+    pub acronym_index: AcronymIndex,
+}
+
+/// The first position of each acronym in a [`SpeechOptions::acronyms`] list, for the list it
+/// was built from (its buffer and length: a list replaced or resized is indexed again).
+#[derive(Default)]
+pub struct AcronymIndex(std::sync::OnceLock<(usize, usize, HashMap<String, usize>)>);
+
+impl AcronymIndex {
+    /// The position of `word` in `acronyms` (the first, as a linear search finds it).
+    fn find(&self, acronyms: &[(String, String)], word: &str) -> Option<usize> {
+        // Short lists: a scan is cheaper than hashing.
+        if acronyms.len() <= 16 {
+            return acronyms.iter().position(|(k, _)| k == word);
+        }
+        let key = (acronyms.as_ptr() as usize, acronyms.len());
+        let (ptr, len, map) = self.0.get_or_init(|| (key.0, key.1, index(acronyms)));
+        if (*ptr, *len) != key {
+            // Another list than the one indexed (the field replaced after use).
+            return acronyms.iter().position(|(k, _)| k == word);
+        }
+        map.get(word).copied()
+    }
+}
+
+fn index(acronyms: &[(String, String)]) -> HashMap<String, usize> {
+    let mut map = HashMap::with_capacity(acronyms.len());
+    for (i, (k, _)) in acronyms.iter().enumerate() {
+        map.entry(k.clone()).or_insert(i);
+    }
+    map
+}
+
+// A clone's list lives elsewhere: it indexes its own at first use.
+impl Clone for AcronymIndex {
+    fn clone(&self) -> Self {
+        AcronymIndex::default()
+    }
+}
+
+// The index is derived from `acronyms`: options compare and print by what they say.
+impl PartialEq for AcronymIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for AcronymIndex {}
+
+impl std::fmt::Debug for AcronymIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AcronymIndex")
+    }
 }
 
 impl Default for SpeechOptions {
@@ -28,6 +86,7 @@ impl Default for SpeechOptions {
             strip_markdown: true,
             drop_code_blocks: true,
             drop_emoji: false,
+            acronym_index: AcronymIndex::default(),
         }
     }
 }
@@ -95,7 +154,7 @@ pub fn optimize_text_for_speech(text: &str, options: &SpeechOptions) -> String {
         }
         out.push(c);
     }
-    spell_acronyms(&out, &options.acronyms)
+    spell_acronyms(&out, &options.acronyms, &options.acronym_index)
 }
 
 fn strip_line(line: &str, out: &mut String) {
@@ -217,7 +276,7 @@ fn is_emoji(c: char) -> bool {
         | 0x3297 | 0x3299 | 0x2190..=0x21FF)
 }
 
-fn spell_acronyms(text: &str, acronyms: &[(String, String)]) -> String {
+fn spell_acronyms(text: &str, acronyms: &[(String, String)], index: &AcronymIndex) -> String {
     if acronyms.is_empty() {
         return text.to_string();
     }
@@ -237,16 +296,12 @@ fn spell_acronyms(text: &str, acronyms: &[(String, String)]) -> String {
             let plural = w
                 .strip_suffix('s')
                 .filter(|stem| stem.len() > 1 && stem.bytes().all(|c| c.is_ascii_uppercase()));
-            let found = acronyms
-                .iter()
-                .find(|(k, _)| k == w)
-                .map(|(_, spoken)| (spoken, ""))
+            let found = index
+                .find(acronyms, w)
+                .map(|at| (&acronyms[at].1, ""))
                 .or_else(|| {
                     let stem = plural?;
-                    acronyms
-                        .iter()
-                        .find(|(k, _)| k == stem)
-                        .map(|(_, spoken)| (spoken, "s"))
+                    index.find(acronyms, stem).map(|at| (&acronyms[at].1, "s"))
                 });
             if let Some((spoken, suffix)) = found {
                 out.push_str(&text[last..i]);
@@ -300,6 +355,56 @@ mod tests {
             "Use snake_case and 2 * 3."
         );
         assert_eq!(say("---\n> quoted ~~old~~ text"), "quoted old text");
+    }
+
+    #[test]
+    fn many_acronyms_are_found_by_word_not_by_scanning_the_list() {
+        // 20,000 configured acronyms: each word was compared with every one of them (16 KB
+        // of words took ~0.13 s in a release build, 1.2 s with 100,000, on a normal
+        // scheduler or an engine shard). Now a lookup per word, the list indexed once.
+        let mut many = SpeechOptions::default();
+        many.acronyms = (0..20_000)
+            .map(|i| (format!("AC{i}"), format!("A-C-{i}")))
+            .collect();
+        // The first of two entries wins, as with the linear search; plurals too.
+        many.acronyms.push(("AC7".into(), "later".into()));
+        many.acronyms.push(("URL".into(), "U-R-L".into()));
+        many.acronyms.push(("APIX".into(), "A-P-I-X".into()));
+        let text = "Call AC7 and AC19999, two APIXs, the URL, not AC20000. ".to_string();
+        let want = "Call A-C-7 and A-C-19999, two A-P-I-Xs, the U-R-L, not AC20000.";
+        assert_eq!(optimize_text_for_speech(&text, &many), want);
+        // A clone indexes its own list; a list replaced after use is still read right.
+        let mut copy = many.clone();
+        assert_eq!(optimize_text_for_speech(&text, &copy), want);
+        copy.acronyms.truncate(3);
+        assert_eq!(
+            optimize_text_for_speech("AC1 AC7 URL", &copy),
+            "A-C-1 AC7 URL"
+        );
+        assert_eq!(copy, {
+            let mut c = many.clone();
+            c.acronyms.truncate(3);
+            c
+        });
+
+        let words = "a b c d e ".repeat(1_600);
+        let few = SpeechOptions::default();
+        let best = |o: &SpeechOptions| {
+            (0..3)
+                .map(|_| {
+                    let t = std::time::Instant::now();
+                    std::hint::black_box(optimize_text_for_speech(&words, o));
+                    t.elapsed()
+                })
+                .min()
+                .unwrap()
+        };
+        let (few_t, many_t) = (best(&few), best(&many));
+        // Before: ~5,000 times the default list's cost; a generous bound for a loaded machine.
+        assert!(
+            many_t < few_t * 20,
+            "4 acronyms {few_t:?}, 20,002 {many_t:?}"
+        );
     }
 
     #[test]

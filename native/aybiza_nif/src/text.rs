@@ -258,8 +258,13 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
     let size =
         std::mem::size_of::<SegmenterResource>() + std::mem::align_of::<SegmenterResource>() - 1;
     // Built before the allocation, so nothing is left half made if this panics.
+    let segmenter = Segmenter::new(opts);
+    // Here on the dirty scheduler, not at the first push on a normal one.
+    if let Some(speech) = &segmenter.options().speech {
+        speech.prepare();
+    }
     let resource = SegmenterResource {
-        inner: Mutex::new(Segmenter::new(opts)),
+        inner: Mutex::new(segmenter),
         work: AtomicU32::new(0),
     };
     // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned

@@ -32,6 +32,14 @@ pub struct SpeechOptions {
 #[derive(Default)]
 pub struct AcronymIndex(std::sync::OnceLock<(usize, usize, HashMap<String, usize>)>);
 
+impl SpeechOptions {
+    /// Indexes the acronyms now (else at first use): for callers that build options where
+    /// time does not matter and use them where it does (a dirty NIF, then a scheduler).
+    pub fn prepare(&self) {
+        self.acronym_index.find(&self.acronyms, "");
+    }
+}
+
 impl AcronymIndex {
     /// The position of `word` in `acronyms` (the first, as a linear search finds it).
     fn find(&self, acronyms: &[(String, String)], word: &str) -> Option<usize> {

@@ -472,6 +472,8 @@ fn payloads_of_the_wrong_shape_end_the_call_once_on_both_paths() {
         ("messageStop", br#"{"stopReason":7}"#.to_vec()),
         ("messageStop", br#"{"stopReason":"\u0000"}"#.to_vec()),
         ("unknownEvent", br#"{"a":1}"#.to_vec()),
+        ("initial-response", br#"{}"#.to_vec()),
+        ("initial-response", br#"{"a":1}"#.to_vec()),
     ];
     for (event, payload) in &odd {
         let body = converse_body(&encode(&message(event, payload)));
@@ -492,6 +494,46 @@ fn payloads_of_the_wrong_shape_end_the_call_once_on_both_paths() {
 
 fn nested(depth: usize) -> String {
     "[".repeat(depth) + &"]".repeat(depth)
+}
+
+#[test]
+fn exceptions_and_errors_of_any_shape_end_the_call_once_on_both_paths() {
+    let exception = |kind: &str, payload: &[u8]| {
+        let mut h = string_header(":message-type", "exception");
+        h.extend_from_slice(&string_header(":exception-type", kind));
+        h.extend_from_slice(&string_header(":content-type", "application/json"));
+        raw_frame(&h, payload)
+    };
+    let error = |code: &str, message: &str| {
+        let mut h = string_header(":message-type", "error");
+        h.extend_from_slice(&string_header(":error-code", code));
+        h.extend_from_slice(&string_header(":error-message", message));
+        raw_frame(&h, b"")
+    };
+    let odd = vec![
+        exception("throttlingException", br#"{"message":"slow down"}"#),
+        exception("madeUpException", br#"{"message":"x"}"#),
+        exception("validationException", br#"[[[[["#),
+        exception(
+            "modelStreamErrorException",
+            br#"{"message":7,"originalStatusCode":1e99}"#,
+        ),
+        exception("", b""),
+        error("InternalFailure", "boom"),
+        error("", ""),
+        {
+            let h = string_header(":message-type", "exception");
+            raw_frame(&h, b"{}")
+        },
+    ];
+    for middle in odd {
+        let body = converse_body(&middle);
+        let ours = converse(body.clone(), Send::Whole, false);
+        let sdk = converse(body, Send::Whole, true);
+        let (a, b) = (terminal_error(&ours), terminal_error(&sdk));
+        assert_eq!(a.kind, b.kind, "{a:?} / {b:?}");
+        assert_eq!(texts(&ours), texts(&sdk));
+    }
 }
 
 #[test]

@@ -196,4 +196,19 @@ defmodule Aybiza.ProbeSegmenterTest do
     many = best.(acronyms: acronyms)
     assert many < max(few, 200) * 20, "1 acronym #{few} us, 20,000 #{many} us"
   end
+
+  test "text with thousands of line breaks goes to the dirty scheduler, with the same pieces" do
+    # Each line is a piece (a String and a term): 16 KB of `a\n` held a normal scheduler for
+    # 1-2 ms (release build). More than 2,048 breaks in one call go dirty, like periods.
+    lines = String.duplicate("line\n", 3_000)
+    segmenter = Text.new_segmenter(min_chars: 0)
+    assert :dirty = Native.segmenter_push(segmenter, lines)
+    assert :dirty = Native.segmenter_push_many(segmenter, List.duplicate("line\n", 3_000))
+    # Nothing was pushed by the refusals; the facade takes the dirty twin.
+    assert Text.push(segmenter, lines) == List.duplicate("line", 3_000)
+
+    # At the bound, the normal scheduler takes it.
+    at_bound = String.duplicate("x\n", 2_048)
+    assert is_list(Native.segmenter_push(Text.new_segmenter(), at_bound))
+  end
 end

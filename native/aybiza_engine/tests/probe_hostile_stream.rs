@@ -538,10 +538,10 @@ fn exceptions_and_errors_of_any_shape_end_the_call_once_on_both_paths() {
 
 #[test]
 fn deeply_nested_json_in_every_event_is_no_stack_overflow() {
-    // A stack overflow aborts the process (the whole VM in production). 100,000 levels in
+    // A stack overflow aborts the process (the whole VM in production). 3,000,000 levels in
     // every place a JSON value can be: the fast path's ignored members, the SDK's unknown
     // members and unions, usage, the guardrail trace.
-    let deep = nested(100_000);
+    let deep = nested(3_000_000);
     let payloads: Vec<(&str, String)> = vec![
         (
             "contentBlockDelta",

@@ -500,10 +500,12 @@ mod tests {
         // 20,000 configured acronyms: each word was compared with every one of them (16 KB
         // of words took ~0.13 s in a release build, 1.2 s with 100,000, on a normal
         // scheduler or an engine shard). Now a lookup per word, the list indexed once.
-        let mut many = SpeechOptions::default();
-        many.acronyms = (0..20_000)
-            .map(|i| (format!("AC{i}"), format!("A-C-{i}")))
-            .collect();
+        let mut many = SpeechOptions {
+            acronyms: (0..20_000)
+                .map(|i| (format!("AC{i}"), format!("A-C-{i}")))
+                .collect(),
+            ..Default::default()
+        };
         // The first of two entries wins, as with the linear search; plurals too.
         many.acronyms.push(("AC7".into(), "later".into()));
         many.acronyms.push(("URL".into(), "U-R-L".into()));

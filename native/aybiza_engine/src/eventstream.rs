@@ -539,6 +539,78 @@ mod tests {
         assert!(frames.next_frame().unwrap().is_none());
     }
 
+    /// CRC-32 (IEEE), the event stream's checksum.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    0xEDB8_8320 ^ (crc >> 1)
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn mutated_frames_with_valid_checksums_never_panic() {
+        // Random byte changes, cuts and growths of real frames, with both checksums made
+        // right again so the decoder reads past them: every outcome is a frame, an error or
+        // "wait for more", never a panic (a panic on a shard ends the call as :internal; in
+        // a NIF it would be worse).
+        let seeds = [
+            frame_bytes(
+                "event",
+                "contentBlockDelta",
+                r#"{"contentBlockIndex":0,"delta":{"text":"Hi"}}"#,
+            ),
+            frame_bytes("event", "chunk", r#"{"bytes":"eyJhIjoxfQ=="}"#),
+            frame_bytes("exception", "throttlingException", r#"{"message":"x"}"#),
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut decoded = 0;
+        for _ in 0..30_000 {
+            let mut f = seeds[(next() % 3) as usize].clone();
+            for _ in 0..(1 + next() % 4) {
+                let at = (next() as usize) % f.len();
+                match next() % 4 {
+                    0 => f[at] = next() as u8,
+                    1 => f.truncate(at.max(16)),
+                    2 => f.insert(at.max(12), next() as u8),
+                    _ => f[at] ^= 1 << (next() % 8),
+                }
+            }
+            // Lengths as they are now (sometimes), checksums always right.
+            if next() % 2 == 0 {
+                let total = f.len() as u32;
+                f[..4].copy_from_slice(&total.to_be_bytes());
+            }
+            let crc = crc32(&f[..8]);
+            f[8..12].copy_from_slice(&crc.to_be_bytes());
+            let n = f.len();
+            let crc = crc32(&f[..n - 4]);
+            f[n - 4..].copy_from_slice(&crc.to_be_bytes());
+            let mut frames = frames_of(vec![f]);
+            if let Ok(Some(frame)) = frames.next_frame() {
+                decoded += 1;
+                let _ = frame.event_type();
+                let _ = converse_delta(&frame);
+                let _ = invoke_chunk(&frame);
+            }
+        }
+        // The mutations reach the header and payload decoders, not just the checksums.
+        assert!(decoded > 3_000, "{decoded}");
+    }
+
     #[test]
     fn chunks_decode_their_base64_bytes() {
         let b64 = aws_smithy_types::base64::encode(br#"{"type":"message_stop"}"#);

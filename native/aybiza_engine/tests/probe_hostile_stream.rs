@@ -645,3 +645,69 @@ fn invoke_model_chunks_of_the_wrong_shape_end_the_call_once() {
         }
     }
 }
+
+#[test]
+fn a_new_content_block_per_delta_is_refused_past_4096_open_blocks() {
+    // One byte of text at a new index per delta, no block ever stopped: a block and its
+    // bookkeeping per byte (300,000 deltas: ~150 MB more at peak than at one index), up to
+    // 16 M of them under the 16 MiB answer cap.
+    let delta = |index: usize| {
+        frame(
+            "contentBlockDelta",
+            &format!(r#"{{"contentBlockIndex":{index},"delta":{{"text":"x"}}}}"#),
+        )
+    };
+    let open: Vec<u8> = (1..=5_000).flat_map(delta).collect();
+    let events = converse(converse_body(&open), Send::Whole, false);
+    let e = terminal_error(&events);
+    assert_eq!(e.kind, ErrorKind::Protocol);
+    assert!(e.message.contains("4096 content blocks"), "{}", e.message);
+    // 10,000 blocks opened and stopped one after the other are a normal answer.
+    let closed: Vec<u8> = (1..=10_000)
+        .flat_map(|i| {
+            let mut f = delta(i);
+            f.extend(frame(
+                "contentBlockStop",
+                &format!(r#"{{"contentBlockIndex":{i}}}"#),
+            ));
+            f
+        })
+        .collect();
+    let events = converse(converse_body(&closed), Send::Whole, false);
+    assert!(is_done(&events), "{:?}", events.last());
+    assert_eq!(texts(&events).len(), "Hello there. ".len() + 10_000);
+}
+
+fn rss_kb() -> u64 {
+    let s = std::fs::read_to_string("/proc/self/status").unwrap();
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+#[ignore]
+fn measure_blocks_amplification() {
+    let n = 300_000;
+    for distinct in [false, true] {
+        let mut middle = Vec::new();
+        for i in 0..n {
+            let index = if distinct { i + 1 } else { 0 };
+            middle.extend_from_slice(&frame(
+                "contentBlockDelta",
+                &format!(r#"{{"contentBlockIndex":{index},"delta":{{"text":"x"}}}}"#),
+            ));
+        }
+        let before = rss_kb();
+        let body_len = middle.len();
+        let events = converse(converse_body(&middle), Send::Whole, false);
+        let after = rss_kb();
+        eprintln!(
+            "distinct {distinct}: body {} KB, {} events, peak RSS +{} KB",
+            body_len / 1024,
+            events.len(),
+            after - before
+        );
+    }
+}

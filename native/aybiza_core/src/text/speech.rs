@@ -53,7 +53,11 @@ impl AcronymIndex {
             // Another list than the one indexed (the field replaced after use).
             return acronyms.iter().position(|(k, _)| k == word);
         }
-        map.get(word).copied()
+        // A hit names its own key: a list swapped for another of the same length at the
+        // same address after use cannot make one word speak as another.
+        map.get(word)
+            .copied()
+            .filter(|&at| acronyms.get(at).is_some_and(|(k, _)| k == word))
     }
 }
 

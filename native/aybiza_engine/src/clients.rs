@@ -44,8 +44,69 @@ struct Base {
     credentials: Option<SharedCredentialsProvider>,
 }
 
-static BASES: Mutex<Option<HashMap<Key, Arc<OnceCell<Base>>>>> = Mutex::new(None);
-static CLIENTS: Mutex<Option<HashMap<ShardKey, Client>>> = Mutex::new(None);
+static BASES: Mutex<Option<Lru<Key, Arc<OnceCell<Base>>>>> = Mutex::new(None);
+static CLIENTS: Mutex<Option<Lru<ShardKey, Client>>> = Mutex::new(None);
+
+/// Client configurations kept (their SDK configuration, and a client and a connection pool
+/// per shard that used them). Configurations come and go (rotated session credentials,
+/// per-tenant keys) and each cost ~235 KB (the pools' TLS roots, the SDK configuration):
+/// 1,000 of them held 235 MB for the VM's life. The least recently used goes first; calls
+/// that hold its client keep it until they end, the next call builds it again.
+const MAX_CONFIGS: usize = 256;
+
+/// Entries of a per-shard map: every configuration on every shard and off them.
+fn max_shard_entries() -> usize {
+    MAX_CONFIGS * (crate::runtime::shard_count() + 1)
+}
+
+/// A map of at most `cap` entries that drops its least recently used one to make room.
+struct Lru<K, V> {
+    map: HashMap<K, (V, u64)>,
+    tick: u64,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> Lru<K, V> {
+    fn new() -> Self {
+        Lru {
+            map: HashMap::new(),
+            tick: 0,
+        }
+    }
+
+    fn get(&mut self, key: &K) -> Option<V> {
+        self.tick += 1;
+        let tick = self.tick;
+        self.map.get_mut(key).map(|(v, used)| {
+            *used = tick;
+            v.clone()
+        })
+    }
+
+    fn get_or_insert_with(&mut self, key: K, cap: usize, make: impl FnOnce() -> V) -> V {
+        if let Some(v) = self.get(&key) {
+            return v;
+        }
+        // A scan when full only: at most `cap` entries, once per new configuration.
+        while self.map.len() >= cap.max(1) {
+            let Some(oldest) = self
+                .map
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.map.remove(&oldest);
+        }
+        let v = make();
+        self.map.insert(key, (v.clone(), self.tick));
+        v
+    }
+
+    fn len(&self) -> usize {
+        self.map.len()
+    }
+}
 
 /// The cached client for `config` on the caller's shard, built on first use. Building may
 /// read shared config files or call STS, so it runs on the runtime, never in a NIF call.
@@ -55,18 +116,18 @@ pub async fn client_for(config: &ClientConfig) -> Client {
         CLIENTS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .as_ref()
-            .and_then(|m| m.get(key).cloned())
+            .as_mut()
+            .and_then(|m| m.get(key))
     };
     if let Some(client) = cached(&key) {
         return client;
     }
     let base = base(config).await;
+    let cap = max_shard_entries();
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
     guard
-        .get_or_insert_with(HashMap::new)
-        .entry(key.clone())
-        .or_insert_with(|| {
+        .get_or_insert_with(Lru::new)
+        .get_or_insert_with(key.clone(), cap, || {
             // The shared configuration (credentials, identity cache, retries, endpoint) with
             // this shard's connection pool.
             Client::from_conf(
@@ -76,7 +137,6 @@ pub async fn client_for(config: &ClientConfig) -> Client {
                     .build(),
             )
         })
-        .clone()
 }
 
 /// The credentials provider of the cached client for `config` (`None` for API keys).
@@ -87,16 +147,16 @@ pub async fn credentials_for(config: &ClientConfig) -> Option<SharedCredentialsP
 async fn base(config: &ClientConfig) -> Base {
     let cell = {
         let mut guard = BASES.lock().unwrap_or_else(|p| p.into_inner());
-        guard
-            .get_or_insert_with(HashMap::new)
-            .entry(config.cache_key())
-            .or_insert_with(|| Arc::new(OnceCell::new()))
-            .clone()
+        guard.get_or_insert_with(Lru::new).get_or_insert_with(
+            config.cache_key(),
+            MAX_CONFIGS,
+            || Arc::new(OnceCell::new()),
+        )
     };
     cell.get_or_init(|| build_base(config)).await.clone()
 }
 
-static CONNECTORS: Mutex<Option<HashMap<ShardKey, SharedHttpConnector>>> = Mutex::new(None);
+static CONNECTORS: Mutex<Option<Lru<ShardKey, SharedHttpConnector>>> = Mutex::new(None);
 
 /// The pooled HTTP connector of `config` on the caller's shard (hyper 1 + rustls with the
 /// `ring` provider and the platform's root certificates, with the configuration's connect
@@ -110,11 +170,11 @@ pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
 }
 
 fn connector(config: &ClientConfig, shard: Option<usize>) -> SharedHttpConnector {
+    let cap = max_shard_entries();
     let mut guard = CONNECTORS.lock().unwrap_or_else(|p| p.into_inner());
     guard
-        .get_or_insert_with(HashMap::new)
-        .entry((config.cache_key(), shard))
-        .or_insert_with(|| {
+        .get_or_insert_with(Lru::new)
+        .get_or_insert_with((config.cache_key(), shard), cap, || {
             let settings = HttpConnectorSettings::builder()
                 .connect_timeout(config.timeouts.connect)
                 .build();
@@ -137,7 +197,6 @@ fn connector(config: &ClientConfig, shard: Option<usize>) -> SharedHttpConnector
                     .build(),
             )
         })
-        .clone()
 }
 
 /// Whether the platform has a root certificate rustls can use (loaded once).
@@ -295,5 +354,48 @@ async fn build_base(config: &ClientConfig) -> Base {
     Base {
         config: builder.build(),
         credentials,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cache_keeps_at_most_its_cap_and_drops_the_least_recently_used() {
+        let mut lru = Lru::new();
+        for k in 0..4 {
+            assert_eq!(lru.get_or_insert_with(k, 4, || k * 10), k * 10);
+        }
+        // 0 used again: 1 is now the oldest and goes for 4.
+        assert_eq!(lru.get(&0), Some(0));
+        assert_eq!(lru.get_or_insert_with(4, 4, || 40), 40);
+        assert_eq!(lru.len(), 4);
+        assert_eq!(lru.get(&1), None);
+        for k in [0, 2, 3, 4] {
+            assert_eq!(lru.get(&k), Some(k * 10), "{k}");
+        }
+        // A hit never builds; a thousand new keys never pass the cap.
+        assert_eq!(lru.get_or_insert_with(4, 4, || unreachable!()), 40);
+        for k in 5..1_005 {
+            lru.get_or_insert_with(k, 4, || k);
+        }
+        assert_eq!(lru.len(), 4);
+        assert_eq!(lru.get(&1_004), Some(1_004));
+    }
+
+    #[test]
+    fn client_configurations_are_bounded() {
+        // More distinct configurations than the cap (rotated secrets): the cache stays at it.
+        let rt = crate::runtime::runtime();
+        for i in 0..MAX_CONFIGS + 20 {
+            let config = crate::config::decode_config(&serde_json::json!({
+                "region": "us-east-1", "endpoint": "http://127.0.0.1:9",
+                "credentials": {"type": "static", "access_key_id": "AKIDEXAMPLE",
+                                "secret_access_key": format!("secret-{i}")}}))
+            .unwrap();
+            rt.block_on(async { drop(credentials_for(&config).await) });
+        }
+        assert!(cached_clients() <= MAX_CONFIGS, "{}", cached_clients());
     }
 }

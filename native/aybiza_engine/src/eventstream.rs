@@ -66,6 +66,13 @@ pub(crate) const MAX_FRAME_BYTES: usize = 16 << 20;
 /// Prelude (total length, headers length, prelude CRC) and message CRC.
 const MIN_FRAME_BYTES: usize = 16;
 
+/// The largest header block accepted: the protocol's 128 KiB
+/// (`AWS_EVENT_STREAM_MAX_HEADERS_SIZE`, the same header file). Bedrock's frames carry three
+/// short string headers; a 16 MiB block of 3-byte headers decodes to ~5.6 M header structs
+/// and name allocations (hundreds of MB and seconds of the shard's only thread, which every
+/// other call on the shard waits for).
+pub(crate) const MAX_HEADERS_BYTES: usize = 128 << 10;
+
 /// Where [`TakeBody`] puts the body of a successful response.
 #[derive(Clone, Default, Debug)]
 pub(crate) struct BodySlot(Arc<Mutex<Option<SdkBody>>>);
@@ -219,6 +226,20 @@ impl Frames {
                 format!(
                     "unreadable event stream from Bedrock: a frame of {total} bytes \
                      (the protocol allows {MIN_FRAME_BYTES} to {MAX_FRAME_BYTES})"
+                ),
+            ));
+        }
+        if self.buf.len() < 8 {
+            return Ok(None);
+        }
+        let headers = u32::from_be_bytes([self.buf[4], self.buf[5], self.buf[6], self.buf[7]]);
+        let headers = headers as usize;
+        if headers > MAX_HEADERS_BYTES {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "unreadable event stream from Bedrock: a frame with {headers} bytes of \
+                     headers (the protocol allows {MAX_HEADERS_BYTES})"
                 ),
             ));
         }
@@ -500,6 +521,94 @@ mod tests {
         let e = frames_of(vec![bad]).next_frame().err().unwrap();
         assert_eq!(e.kind, ErrorKind::Protocol);
         assert!(e.message.contains("checksum"), "{}", e.message);
+    }
+
+    #[test]
+    fn a_header_block_over_128_kib_is_refused_at_its_prelude() {
+        // 1 MiB frame, 1 MiB - 16 bytes of headers announced: refused with 8 bytes read.
+        let mut frames = frames_of(vec![vec![0, 0x10, 0, 0, 0, 0x0f, 0xff, 0xf0]]);
+        let e = frames.next_frame().err().unwrap();
+        assert_eq!(e.kind, ErrorKind::Protocol);
+        assert!(
+            e.message.contains("1048560 bytes of headers"),
+            "{}",
+            e.message
+        );
+        // 128 KiB exactly is allowed (and waits for the rest of the frame).
+        let mut frames = frames_of(vec![vec![0, 0x10, 0, 0, 0, 0x02, 0, 0]]);
+        assert!(frames.next_frame().unwrap().is_none());
+    }
+
+    /// CRC-32 (IEEE), the event stream's checksum.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    0xEDB8_8320 ^ (crc >> 1)
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    #[test]
+    fn mutated_frames_with_valid_checksums_never_panic() {
+        // Random byte changes, cuts and growths of real frames, with both checksums made
+        // right again so the decoder reads past them: every outcome is a frame, an error or
+        // "wait for more", never a panic (a panic on a shard ends the call as :internal; in
+        // a NIF it would be worse).
+        let seeds = [
+            frame_bytes(
+                "event",
+                "contentBlockDelta",
+                r#"{"contentBlockIndex":0,"delta":{"text":"Hi"}}"#,
+            ),
+            frame_bytes("event", "chunk", r#"{"bytes":"eyJhIjoxfQ=="}"#),
+            frame_bytes("exception", "throttlingException", r#"{"message":"x"}"#),
+        ];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut decoded = 0;
+        for _ in 0..30_000 {
+            let mut f = seeds[(next() % 3) as usize].clone();
+            for _ in 0..(1 + next() % 4) {
+                let at = (next() as usize) % f.len();
+                match next() % 4 {
+                    0 => f[at] = next() as u8,
+                    1 => f.truncate(at.max(16)),
+                    2 => f.insert(at.max(12), next() as u8),
+                    _ => f[at] ^= 1 << (next() % 8),
+                }
+            }
+            // Lengths as they are now (sometimes), checksums always right.
+            if next() % 2 == 0 {
+                let total = f.len() as u32;
+                f[..4].copy_from_slice(&total.to_be_bytes());
+            }
+            let crc = crc32(&f[..8]);
+            f[8..12].copy_from_slice(&crc.to_be_bytes());
+            let n = f.len();
+            let crc = crc32(&f[..n - 4]);
+            f[n - 4..].copy_from_slice(&crc.to_be_bytes());
+            let mut frames = frames_of(vec![f]);
+            if let Ok(Some(frame)) = frames.next_frame() {
+                decoded += 1;
+                let _ = frame.event_type();
+                let _ = converse_delta(&frame);
+                let _ = invoke_chunk(&frame);
+            }
+        }
+        // The mutations reach the header and payload decoders, not just the checksums.
+        assert!(decoded > 3_000, "{decoded}");
     }
 
     #[test]

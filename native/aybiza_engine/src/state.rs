@@ -77,6 +77,12 @@ pub const MAX_ANSWER_BYTES: usize = 16 << 20;
 /// cap as the Messages API's SSE events.
 pub const MAX_EVENT_BYTES: usize = 1 << 20;
 
+/// Content blocks an answer may have open at once. Bedrock's answers open a few (text, tool
+/// uses, reasoning) and close each before the next; a peer that opens one per delta (a new
+/// index each time, never closed) kept a block, its text and its bookkeeping per byte of
+/// text, and the 16 MiB answer cap let that grow to gigabytes.
+pub const MAX_OPEN_BLOCKS: usize = 4096;
+
 impl StreamState {
     pub fn new(
         sink: Box<dyn EventSink>,
@@ -138,12 +144,19 @@ impl StreamState {
         self.sdk_event_receiver
     }
 
-    /// An error once the answer streamed more than [`MAX_ANSWER_BYTES`].
+    /// An error once the answer streamed more than [`MAX_ANSWER_BYTES`] or holds more than
+    /// [`MAX_OPEN_BLOCKS`] open content blocks.
     pub fn check_answer_size(&self) -> Result<(), Error> {
         if self.received > MAX_ANSWER_BYTES {
             return Err(Error::new(
                 ErrorKind::Protocol,
                 format!("the answer streamed more than {MAX_ANSWER_BYTES} bytes"),
+            ));
+        }
+        if self.blocks.len() > MAX_OPEN_BLOCKS {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!("the answer opened more than {MAX_OPEN_BLOCKS} content blocks at once"),
             ));
         }
         Ok(())

@@ -219,6 +219,7 @@ fn speech_options_from(m: &Value) -> NifResult<SpeechOptions> {
         strip_markdown: opt_bool(m, "strip_markdown", d.strip_markdown)?,
         drop_code_blocks: opt_bool(m, "drop_code_blocks", d.drop_code_blocks)?,
         drop_emoji: opt_bool(m, "drop_emoji", d.drop_emoji)?,
+        acronym_index: Default::default(),
     })
 }
 
@@ -257,8 +258,13 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
     let size =
         std::mem::size_of::<SegmenterResource>() + std::mem::align_of::<SegmenterResource>() - 1;
     // Built before the allocation, so nothing is left half made if this panics.
+    let segmenter = Segmenter::new(opts);
+    // Here on the dirty scheduler, not at the first push on a normal one.
+    if let Some(speech) = &segmenter.options().speech {
+        speech.prepare();
+    }
     let resource = SegmenterResource {
-        inner: Mutex::new(Segmenter::new(opts)),
+        inner: Mutex::new(segmenter),
         work: AtomicU32::new(0),
     };
     // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned
@@ -286,15 +292,28 @@ const NORMAL_SCHEDULER_BYTES: usize = 16 * 1024;
 /// back over a 256-byte token), so 16 KiB of them took about 10 ms in a release build.
 const NORMAL_SCHEDULER_PERIODS: usize = 256;
 
-/// The periods of `bytes` (a vectorized count: microseconds for the byte budget).
-fn periods(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'.').count()
+/// Line breaks a call on a normal scheduler may cut at. Each is a piece of its own with
+/// `newline_boundaries` (the default): a `String` and a term per piece, 0.1-0.2 µs each, so
+/// 16 KB of `a\n` (8,000 pieces) held a normal scheduler for 1-2 ms (release build, loaded
+/// machine).
+const NORMAL_SCHEDULER_BREAKS: usize = 2048;
+
+/// The periods and line breaks of `bytes` (one vectorized pass: microseconds for the byte
+/// budget).
+fn periods_and_breaks(bytes: &[u8]) -> (usize, usize) {
+    bytes.iter().fold((0, 0), |(p, n), &b| {
+        (p + usize::from(b == b'.'), n + usize::from(b == b'\n'))
+    })
 }
 
-/// Whether `bytes` hold more periods than a normal-scheduler call may decide. Text shorter
-/// than the bound cannot (the usual delta or batch): no count.
+/// Whether `bytes` hold more periods or line breaks than a normal-scheduler call may
+/// decide. Text shorter than the period bound cannot (the usual delta or batch): no count.
 fn many_periods(bytes: &[u8]) -> bool {
-    bytes.len() > NORMAL_SCHEDULER_PERIODS && periods(bytes) > NORMAL_SCHEDULER_PERIODS
+    if bytes.len() <= NORMAL_SCHEDULER_PERIODS {
+        return false;
+    }
+    let (periods, breaks) = periods_and_breaks(bytes);
+    periods > NORMAL_SCHEDULER_PERIODS || breaks > NORMAL_SCHEDULER_BREAKS
 }
 
 mod atoms {

@@ -887,3 +887,27 @@ fn months_of_another_language_in_english_text() {
         &["The report covers Sept. Oct. and Nov. of last year."],
     );
 }
+
+#[test]
+fn data_of_the_languages_of_the_real_suites() {
+    // Ukrainian street abbreviation (spaCy's tokenizer exceptions) before a name continues.
+    check(
+        "Ми живемо на вул. Шевченка біля парку. Гарно.",
+        &["Ми живемо на вул. Шевченка біля парку.", "Гарно."],
+    );
+    // A Greek sentence may start with a lower-case article (spaCy's Greek stop words).
+    check(
+        "Δεν δούλευε κανένας. το σπίτι ήταν άδειο.",
+        &["Δεν δούλευε κανένας.", "το σπίτι ήταν άδειο."],
+    );
+    // A Danish capitalized function word after an initialism starts a sentence.
+    check(
+        "Jeg bor i E.U. Hvad med dig?",
+        &["Jeg bor i E.U.", "Hvad med dig?"],
+    );
+    // A Bulgarian abbreviation (pySBD's list) before lower case continues.
+    check(
+        "Книги, вкл. български и руски, има много.",
+        &["Книги, вкл. български и руски, има много."],
+    );
+}

@@ -911,3 +911,30 @@ fn data_of_the_languages_of_the_real_suites() {
         &["Книги, вкл. български и руски, има много."],
     );
 }
+
+#[test]
+fn footnote_references_after_a_space() {
+    // A numbered reference after the period and a space belongs to the sentence before it.
+    check(
+        "Hydrogen is a gas. [1] It burns in air.",
+        &["Hydrogen is a gas. [1]", "It burns in air."],
+    );
+    check(
+        "It was built in 1901. [2][3] Later it burned.",
+        &["It was built in 1901. [2][3]", "Later it burned."],
+    );
+    // Before lower case the sentence goes on; a letter in brackets labels the next item
+    // (syntok's `[z] Last`), and a bracket that is no reference starts a sentence.
+    check(
+        "See the note. [4] and the table.",
+        &["See the note. [4] and the table."],
+    );
+    check(
+        "They go here. [z] Last, but not least.",
+        &["They go here.", "[z] Last, but not least."],
+    );
+    check(
+        "He left. [Laughter] Then we ate.",
+        &["He left.", "[Laughter] Then we ate."],
+    );
+}

@@ -1629,6 +1629,33 @@ impl Segmenter {
                 Decision::Continue(k)
             };
         }
+        // `a gas. [1] It`: numbered references after a space belong to the sentence they
+        // follow, as glued ones do (above); after them the usual evidence decides. Only
+        // numbers: a spaced letter in brackets labels the next item (`here. [z] Last`).
+        if f == '[' && !closers && m + 1 >= buf.len() && !eof {
+            return Decision::NeedMore;
+        }
+        if f == '['
+            && !closers
+            && buf.as_bytes().get(m + 1).is_some_and(u8::is_ascii_digit)
+            && self.left_memo.classify(word()) != Left::Initial
+        {
+            match footnote_refs_end(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(0) => {}
+                Some(end) => {
+                    let (_, f2, glued2) = match self.next_after(buf, end, eof) {
+                        Ok(x) => x,
+                        Err(d) => return d,
+                    };
+                    return if !glued2 && (f2.is_uppercase() || is_cjk(f2)) {
+                        Decision::Boundary(end)
+                    } else {
+                        Decision::Continue(end)
+                    };
+                }
+            }
+        }
         // Between Armenian words a `.` is the mijaket typed on a Latin keyboard (a semicolon,
         // see `decide_armenian_colon`), not a full stop.
         if is_armenian_letter(f) && armenian_before(buf, self.start, i) {

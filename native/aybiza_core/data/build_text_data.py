@@ -15,6 +15,8 @@ Sources (each row of the output names its source):
   ru hi; `#NUMERIC_ONLY#` prefixes are "weak".
 * babel 2.19.0 (BSD-3-Clause; Unicode CLDR data): month names, wide and abbreviated, format and
   stand-alone, for the 14 languages.
+* babel 2.19.0 (CLDR): abbreviated month and weekday names of three letters or more that are no
+  wide name (`set`, `mar`), for the date-abbreviation rule (round 7).
 * stop-words 2025.11.4 (BSD-3-Clause): function words, capitalized, as sentence-start evidence.
 * wordfreq 3.1.1 (Apache-2.0; its data CC BY-SA 4.0): only as a filter, never copied: an
   abbreviation without an internal period that is a common word (Zipf >= 3.3) in one of the 14
@@ -200,6 +202,25 @@ def main():
                         if m and (lang, m) not in seen and not m[0].isdigit():
                             seen.add((lang, m))
                             f.write(f"{lang}\t{m}\n")
+
+    with open(os.path.join(OUT, "date_abbreviations.tsv"), "w") as f:
+        f.write("# Abbreviated month and weekday names (lower case, without the period) from babel 2.19.0\n"
+                "# (BSD-3-Clause; Unicode CLDR data), by native/aybiza_core/data/build_text_data.py: those of\n"
+                "# three letters or more that are no wide name of their language (`set`, `mar`, not `mai`).\n"
+                "# Columns: language, abbreviation. Outside English, one with its period before lower case or a\n"
+                "# number continues (`dom 25 Set. sarà`, `per mar. 23 Nov.`).\n")
+        seen = set()
+        for lang in LANGS + EXTRA:
+            loc = Locale.parse(lang)
+            wide = {v.strip(".").lower() for table in (loc.months, loc.days) for ctx in ("format", "stand-alone")
+                    for v in table[ctx]["wide"].values()}
+            for table in (loc.months, loc.days):
+                for ctx in ("format", "stand-alone"):
+                    for v in table[ctx]["abbreviated"].values():
+                        v = v.strip(".").lower()
+                        if len(v) >= 3 and v not in wide and not v[0].isdigit() and (lang, v) not in seen:
+                            seen.add((lang, v))
+                            f.write(f"{lang}\t{v}\n")
 
     with open(os.path.join(OUT, "starters.tsv"), "w") as f:
         f.write("# Function words (stop-words 2025.11.4, BSD-3-Clause), by\n"

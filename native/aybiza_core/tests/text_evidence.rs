@@ -938,3 +938,21 @@ fn footnote_references_after_a_space() {
         &["He left.", "[Laughter] Then we ate."],
     );
 }
+
+#[test]
+fn abbreviated_month_or_weekday_before_a_date() {
+    // Italian: an abbreviated weekday before a day number, a month before lower case.
+    check(
+        "Mi fissi un appuntamento per mar. 23 Nov.. Grazie.",
+        &["Mi fissi un appuntamento per mar. 23 Nov..", "Grazie."],
+    );
+    check(
+        "Ricordatevi che dom 25 Set. sarà il compleanno di Maria.",
+        &["Ricordatevi che dom 25 Set. sarà il compleanno di Maria."],
+    );
+    // A full month name is a word and may end the sentence; English keeps its own rules.
+    check(
+        "Sono nato a maggio. la festa era bella.",
+        &["Sono nato a maggio.", "la festa era bella."],
+    );
+}

@@ -1779,6 +1779,16 @@ impl Segmenter {
                         };
                     }
                 }
+                // Other languages: an abbreviated month or weekday name with its period
+                // before lower case or a number continues (`dom 25 Set. sarà`, `per mar. 23
+                // Nov.`): a date goes on.
+                if left == Left::Regular
+                    && (f.is_lowercase() || f.is_ascii_digit())
+                    && language_data::is_date_abbreviation(w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Continue(k);
+                }
                 // Other languages: a short lower-case word ending in a consonant, no function
                 // word (`hat. das`), before lower case (`tys. dolarów`, `англ. языках`) or a
                 // number (`рис. 5`) is an abbreviation, unless a month name follows the

@@ -33,7 +33,8 @@ Sources (each row of the output names its source):
   lower case (`çev.`), with a period: the list's `Doç.`, `Yzb.`, `Bnb.` are such titles.
 * Round 7, languages beyond the 14 whose real test suites we score (bg, uk, el, da, sk, kk):
   pySBD 0.3.4's bulgarian, danish, greek, kazakh and slovak `Abbreviation` lists; sacremoses'
-  el and sk prefixes; spaCy 3.8.7 (MIT, the wheel read as a zip file, nothing imported):
+  el and sk prefixes, and those of ten Indic languages (ml bn ta te mr gu kn pa or as: titles
+  such as Malayalam `ഡോ.` and the letters' names used as initials); spaCy 3.8.7 (MIT, the wheel read as a zip file, nothing imported):
   spacy/lang/<l>/tokenizer_exceptions.py entries (`ORTH: "вул."`) that end with a period, for
   uk bg el da (spaCy has none for sk); spacy/lang/<l>/stop_words.py for el uk bg (stop-words' Greek list is Ancient
   Greek, polytonic) and stop-words' danish and slovak lists, as function words; babel months.
@@ -60,6 +61,9 @@ STOP = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": 
         "ar": "arabic", "hi": "hindi"}
 RANK = {"W": 0, "O": 1, "P": 2}
 EXTRA = ["bg", "uk", "el", "da", "sk", "kk"]
+# Moses prefixes of Indic scripts (titles `ഡോ`, `ശ്രീ` and the letters' names used as initials):
+# scripts without case, where a known abbreviation is the only evidence against a sentence end.
+INDIC = ["ml", "bn", "ta", "te", "mr", "gu", "kn", "pa", "or", "as"]
 PYSBD_EXTRA = {"bg": ("bulgarian", "Bulgarian"), "da": ("danish", "Danish"), "el": ("greek", "Greek"),
                "kk": ("kazakh", "Kazakh"), "sk": ("slovak", "Slovak")}
 SPACY_WHEEL = sys.argv[1] if len(sys.argv) > 1 else None
@@ -147,7 +151,7 @@ def main():
             add(lang, w, "P", "pysbd-0.3.4")
         for w in num:
             add(lang, w, "W", "pysbd-0.3.4")
-    for lang in ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "ru", "hi", "el", "sk"]:
+    for lang in ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "ru", "hi", "el", "sk"] + INDIC:
         text = NONBREAKING_PREFIXES.get("nonbreaking_prefix." + lang, "")
         for line in text.splitlines():
             line = line.split("#NUMERIC_ONLY#")

@@ -956,3 +956,39 @@ fn abbreviated_month_or_weekday_before_a_date() {
         &["Sono nato a maggio.", "la festa era bella."],
     );
 }
+
+#[test]
+fn periods_inside_brackets_and_glued_amounts() {
+    // Inside an open square or full-width bracket a period before lower case or a digit
+    // continues, as inside a parenthesis.
+    check(
+        "Check the reference [page. 42] for details. You'll find it helpful.",
+        &[
+            "Check the reference [page. 42] for details.",
+            "You'll find it helpful.",
+        ],
+    );
+    check(
+        "The parentheses （like. these） are used. They help.",
+        &["The parentheses （like. these） are used.", "They help."],
+    );
+    // A number of three digits or more glued to a capitalized word ends the sentence; a list
+    // label does not.
+    check(
+        "He bought 1,000.That is a lot.",
+        &["He bought 1,000.", "That is a lot."],
+    );
+    check(
+        "La lista: 1.Helado, 2.Carne, 3.Arroz.",
+        &["La lista: 1.Helado, 2.Carne, 3.Arroz."],
+    );
+}
+
+#[test]
+fn indic_titles_and_initials() {
+    // Moses' Malayalam prefixes: `ഡോ.` (Dr.) before a name does not end the sentence.
+    check(
+        "ഇത് ഡോ. ശിവൻ. ഇദ്ദേഹമാണ് ഞാൻ പറഞ്ഞയാൾ",
+        &["ഇത് ഡോ. ശിവൻ.", "ഇദ്ദേഹമാണ് ഞാൻ പറഞ്ഞയാൾ"],
+    );
+}

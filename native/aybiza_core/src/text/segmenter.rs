@@ -1602,7 +1602,10 @@ impl Segmenter {
             }
             let left = self.left_memo.classify(word());
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
-            if left != Left::Regular || is_urlish(token_before(buf, self.start, i)) {
+            // A number of three digits or more is no list label (`bought 1,000.That`).
+            let amount = left == Left::Number
+                && word().bytes().filter(u8::is_ascii_digit).count() >= 3;
+            if (left != Left::Regular && !amount) || is_urlish(token_before(buf, self.start, i)) {
                 return Decision::Continue(k);
             }
             let mut second_lower = false;
@@ -2177,16 +2180,19 @@ fn dash_attribution(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// Whether an opening parenthesis in the unit before `i` (within `MAX_GAP` bytes) is not
 /// closed yet.
 fn inside_parenthesis(buf: &str, start: usize, i: usize) -> bool {
-    let lo = i.saturating_sub(MAX_GAP).max(start);
-    let b = &buf.as_bytes()[lo..i];
-    match (
-        b.iter().rposition(|&c| c == b'('),
-        b.iter().rposition(|&c| c == b')'),
-    ) {
-        (Some(open), Some(close)) => open > close,
-        (Some(_), None) => true,
-        _ => false,
+    let mut lo = i.saturating_sub(MAX_GAP).max(start);
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
     }
+    // Round 7: square and full-width brackets too (`[page. 42]`, `（like. these）`).
+    for c in buf[lo..i].chars().rev() {
+        match c {
+            '(' | '[' | '（' => return true,
+            ')' | ']' | '）' => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A low opening quote at `m`: Dutch `,,` or `„`. `None` when a lone `,` ends the text so far.

@@ -992,3 +992,33 @@ fn indic_titles_and_initials() {
         &["ഇത് ഡോ. ശിവൻ.", "ഇദ്ദേഹമാണ് ഞാൻ പറഞ്ഞയാൾ"],
     );
 }
+
+#[test]
+fn a_subject_pronoun_opens_no_adverbial() {
+    // A measure or time after a subject and its verb ends the sentence before a capital.
+    check(
+        "He bought 5 lb. Tom ate most of it.",
+        &["He bought 5 lb.", "Tom ate most of it."],
+    );
+    check(
+        "We met at 5 p.m. Anna was late.",
+        &["We met at 5 p.m.", "Anna was late."],
+    );
+    // An opening adverbial still keeps its subject (`At 5 a.m. Mr. Smith`).
+    check(
+        "At 5 a.m. Mr. Smith left the house.",
+        &["At 5 a.m. Mr. Smith left the house."],
+    );
+}
+
+#[test]
+fn an_adverbial_after_a_colon_or_a_preposition_like_pronoun() {
+    check(
+        "He noted: In 44 B.C. Caesar died.",
+        &["He noted: In 44 B.C. Caesar died."],
+    );
+    check(
+        "On Monday at 6 a.m. Mr. Smith arrived.",
+        &["On Monday at 6 a.m. Mr. Smith arrived."],
+    );
+}

@@ -2797,11 +2797,34 @@ fn opens_with_function_word(buf: &str, start: usize, words: usize) -> bool {
         .next()
         .unwrap_or("")
         .trim_start_matches(|c: char| !c.is_alphanumeric());
+    // A subject pronoun opens a clause, not an adverbial (`He bought 5 lb. Tom`, `We met at
+    // 5 p.m. Anna`): the measure or time after it ends a sentence like anywhere else.
+    // (Not when a colon opens a new clause before the number: `He noted: In 44 B.C. Caesar`.)
+    if words > 0
+        && SUBJECT_PRONOUNS.contains(&first)
+        && !buf[start..]
+            .split_whitespace()
+            .take(words)
+            .any(|w| w.ends_with([':', ';']))
+    {
+        return false;
+    }
     first.chars().count() == 1
         || first.starts_with(|c: char| c.is_ascii_digit())
         || abbreviations::is_sentence_starter(first)
         || language_data::is_function_word_capitalized(first)
 }
+
+/// Capitalized subject pronouns of the 14 languages' Latin and Cyrillic scripts (a closed
+/// class): a sentence that starts with one starts with its subject, not an adverbial. Not
+/// French `On`, Dutch `Ze`: English `On` and Polish `Ze` are prepositions.
+const SUBJECT_PRONOUNS: &[&str] = &[
+    "I", "He", "She", "We", "They", "It", "You", "Er", "Sie", "Es", "Wir", "Ich", "Il", "Elle",
+    "Ils", "Elles", "Nous", "Je", "Él", "Ella", "Ellos", "Ellas", "Yo", "Nosotros", "Lui",
+    "Lei", "Io", "Noi", "Loro", "Hij", "Zij", "Wij", "We", "Ik", "Ele", "Ela", "Eles",
+    "Elas", "Eu", "Nós", "Ona", "Oni", "My", "Ja", "Он", "Она", "Они", "Мы", "Я", "Ben", "Biz",
+    "Onlar",
+];
 
 /// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two
 /// or more letters or one of `V X L C D M`, or capitals mixed with digits.

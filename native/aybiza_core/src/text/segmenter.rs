@@ -1603,8 +1603,8 @@ impl Segmenter {
             let left = self.left_memo.classify(word());
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             // A number of three digits or more is no list label (`bought 1,000.That`).
-            let amount = left == Left::Number
-                && word().bytes().filter(u8::is_ascii_digit).count() >= 3;
+            let amount =
+                left == Left::Number && word().bytes().filter(u8::is_ascii_digit).count() >= 3;
             if (left != Left::Regular && !amount) || is_urlish(token_before(buf, self.start, i)) {
                 return Decision::Continue(k);
             }
@@ -2820,10 +2820,9 @@ fn opens_with_function_word(buf: &str, start: usize, words: usize) -> bool {
 /// French `On`, Dutch `Ze`: English `On` and Polish `Ze` are prepositions.
 const SUBJECT_PRONOUNS: &[&str] = &[
     "I", "He", "She", "We", "They", "It", "You", "Er", "Sie", "Es", "Wir", "Ich", "Il", "Elle",
-    "Ils", "Elles", "Nous", "Je", "Él", "Ella", "Ellos", "Ellas", "Yo", "Nosotros", "Lui",
-    "Lei", "Io", "Noi", "Loro", "Hij", "Zij", "Wij", "We", "Ik", "Ele", "Ela", "Eles",
-    "Elas", "Eu", "Nós", "Ona", "Oni", "My", "Ja", "Он", "Она", "Они", "Мы", "Я", "Ben", "Biz",
-    "Onlar",
+    "Ils", "Elles", "Nous", "Je", "Él", "Ella", "Ellos", "Ellas", "Yo", "Nosotros", "Lui", "Lei",
+    "Io", "Noi", "Loro", "Hij", "Zij", "Wij", "Ik", "Ele", "Ela", "Eles", "Elas", "Eu", "Nós",
+    "Ona", "Oni", "My", "Ja", "Он", "Она", "Они", "Мы", "Я", "Ben", "Biz", "Onlar",
 ];
 
 /// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two

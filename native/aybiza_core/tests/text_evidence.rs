@@ -1022,3 +1022,17 @@ fn an_adverbial_after_a_colon_or_a_preposition_like_pronoun() {
         &["On Monday at 6 a.m. Mr. Smith arrived."],
     );
 }
+
+#[test]
+fn armenian_stop_before_an_ordinal_number() {
+    // After the Armenian full stop, a number with an Armenian suffix starts a sentence.
+    check(
+        "Համակարգը տրվում է Գնորդին: 2-րդ փուլում թեստերը կատարվում են:",
+        &[
+            "Համակարգը տրվում է Գնորդին:",
+            "2-րդ փուլում թեստերը կատարվում են:",
+        ],
+    );
+    // A plain number after the colon goes on (a list or a time).
+    check("Ժամը 5: 30 րոպե անց:", &["Ժամը 5: 30 րոպե անց:"]);
+}

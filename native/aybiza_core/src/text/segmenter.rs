@@ -2476,6 +2476,27 @@ fn decide_armenian_colon(buf: &str, i: usize, eof: bool) -> Decision {
         None if eof => Decision::Boundary(k),
         None => Decision::NeedMore,
         Some(f) if m > k && f.is_uppercase() && is_armenian_letter(f) => Decision::Boundary(k),
+        // A number with an Armenian suffix (`: 2-րդ փուլում`, `1-ին`) starts a sentence as
+        // a capital does: Armenian writes ordinals so.
+        Some(f) if m > k && f.is_ascii_digit() => {
+            let b = buf.as_bytes();
+            let mut j = m;
+            while j < b.len() && b[j].is_ascii_digit() && j - m < 4 {
+                j += 1;
+            }
+            if j + 1 >= b.len() || !buf.is_char_boundary(j + 1) {
+                return if eof || j - m >= 4 || (j < b.len() && b[j] != b'-') {
+                    Decision::Continue(i + 1)
+                } else {
+                    Decision::NeedMore
+                };
+            }
+            if b[j] == b'-' && char_at(buf, j + 1).is_some_and(is_armenian_letter) {
+                Decision::Boundary(k)
+            } else {
+                Decision::Continue(i + 1)
+            }
+        }
         Some(_) => Decision::Continue(i + 1),
     }
 }

@@ -1036,3 +1036,21 @@ fn armenian_stop_before_an_ordinal_number() {
     // A plain number after the colon goes on (a list or a time).
     check("Ժամը 5: 30 րոպե անց:", &["Ժամը 5: 30 րոպե անց:"]);
 }
+
+#[test]
+fn a_title_after_an_elided_article() {
+    // Italian glues the elided article to the title: `l'Ing.` is `Ing.`.
+    check(
+        "Buongiorno! Sono l'Ing. Mengozzi. È presente l'Avv. Cassioni?",
+        &[
+            "Buongiorno!",
+            "Sono l'Ing. Mengozzi.",
+            "È presente l'Avv. Cassioni?",
+        ],
+    );
+    // A word with an apostrophe that is no elision is read whole.
+    check(
+        "I met O'Brien. Then we left.",
+        &["I met O'Brien.", "Then we left."],
+    );
+}

@@ -2970,7 +2970,7 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
     let t = token_before(buf, start, end);
     if let [a, .., z] = t.as_bytes() {
         if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() {
-            return t; // nothing to trim (the usual word)
+            return strip_elision(t); // nothing to trim (the usual word)
         }
     }
     t.trim_start_matches(|c: char| {
@@ -2980,6 +2980,26 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
         ) || cjk_open(c)
     })
     .trim_end_matches(is_closer)
+}
+
+/// The word after an elided article or preposition (`l'Ing` → `Ing`, `dell'Avv` → `Avv`,
+/// `d’Arc` → `Arc`): a lower-case prefix of one to five ASCII letters and an apostrophe before
+/// a capital. Italian and French glue them to the next word, so a title keeps its reading
+/// (`Sono l'Ing. Mengozzi`). Other words are returned whole.
+fn strip_elision(t: &str) -> &str {
+    let Some(p) = t.rfind(['\'', '’']) else {
+        return t;
+    };
+    let rest = &t[p + t[p..].chars().next().map_or(1, char::len_utf8)..];
+    let prefix = &t[..p];
+    if (1..=5).contains(&prefix.len())
+        && prefix.bytes().all(|c| c.is_ascii_lowercase())
+        && rest.starts_with(char::is_uppercase)
+    {
+        rest
+    } else {
+        t
+    }
 }
 
 /// How many capitalized words the title-case run that ends `before` has (small lower-case

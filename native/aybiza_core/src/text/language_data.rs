@@ -107,8 +107,10 @@ fn english_lexicon() -> (Lexicon, Box<[u64]>) {
 fn build_tables() -> Tables {
     let (english_lexicon, english_lexicon_bloom) = english_lexicon();
     Tables {
+        // Only ASCII words consult the filter, so only ASCII keys fill it (round 7 added
+        // 2,000 Cyrillic, Greek and Indic keys that would have doubled its false positives).
         abbreviation_bloom: rows(ABBREVIATIONS_TSV)
-            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
+            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY && r[0].is_ascii())
             .fold(vec![0u64; BLOOM_BITS / 64], |mut t, r| {
                 for bit in bloom_bits(bloom_hash(r[0].as_bytes())) {
                     t[bit / 64] |= 1 << (bit % 64);

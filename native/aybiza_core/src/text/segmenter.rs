@@ -2970,7 +2970,17 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
     let t = token_before(buf, start, end);
     if let [a, .., z] = t.as_bytes() {
         if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() {
-            return strip_elision(t); // nothing to trim (the usual word)
+            // Nothing to trim (the usual word); an elision has its apostrophe in the first
+            // six bytes after a lower-case letter (checked first: it is rare).
+            let b = t.as_bytes();
+            if a.is_ascii_lowercase()
+                && b[1..b.len().min(7)]
+                    .iter()
+                    .any(|&c| c == b'\'' || c == 0xE2)
+            {
+                return strip_elision(t);
+            }
+            return t;
         }
     }
     t.trim_start_matches(|c: char| {
@@ -2987,7 +2997,7 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
 /// a capital. Italian and French glue them to the next word, so a title keeps its reading
 /// (`Sono l'Ing. Mengozzi`). Other words are returned whole.
 fn strip_elision(t: &str) -> &str {
-    let Some(p) = t.rfind(['\'', '’']) else {
+    let Some(p) = t.find(['\'', '’']) else {
         return t;
     };
     let rest = &t[p + t[p..].chars().next().map_or(1, char::len_utf8)..];

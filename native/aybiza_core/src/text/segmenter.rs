@@ -1682,8 +1682,23 @@ impl Segmenter {
             }
             return Decision::Boundary(k);
         }
-        let w = word();
-        let facts = self.left_memo.facts(w);
+        let mut w = word();
+        let mut facts = self.left_memo.facts(w);
+        // `Sono l'Ing. Mengozzi`: an elided article glued to a listed word is dropped (the
+        // apostrophe sits in the first six bytes after a lower-case letter: checked first).
+        if facts.left == Left::Regular && w.as_bytes().first().is_some_and(u8::is_ascii_lowercase) {
+            let b = w.as_bytes();
+            if b[1..b.len().min(7)]
+                .iter()
+                .any(|&c| c == b'\'' || c == 0xE2)
+            {
+                let inner = strip_elision(w);
+                if inner.len() < w.len() && self.left_memo.facts(inner).left != Left::Regular {
+                    w = inner;
+                    facts = self.left_memo.facts(w);
+                }
+            }
+        }
         let mut left = facts.left;
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -2970,17 +2985,7 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
     let t = token_before(buf, start, end);
     if let [a, .., z] = t.as_bytes() {
         if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() {
-            // Nothing to trim (the usual word); an elision has its apostrophe in the first
-            // six bytes after a lower-case letter (checked first: it is rare).
-            let b = t.as_bytes();
-            if a.is_ascii_lowercase()
-                && b[1..b.len().min(7)]
-                    .iter()
-                    .any(|&c| c == b'\'' || c == 0xE2)
-            {
-                return strip_elision(t);
-            }
-            return t;
+            return t; // nothing to trim (the usual word)
         }
     }
     t.trim_start_matches(|c: char| {

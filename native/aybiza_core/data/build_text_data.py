@@ -4,7 +4,8 @@
     python3 -m venv /tmp/textdata && /tmp/textdata/bin/pip install pysbd==0.3.4 sacremoses==0.2.0 \
         wordfreq==3.1.1 babel==2.19.0 stop-words==2025.11.4
     /tmp/textdata/bin/pip install --no-deps trtokenizer==0.0.3
-    /tmp/textdata/bin/python native/aybiza_core/data/build_text_data.py
+    /tmp/textdata/bin/pip download --no-deps --only-binary :all: spacy==3.8.7 -d /tmp/textdata
+    /tmp/textdata/bin/python native/aybiza_core/data/build_text_data.py /tmp/textdata/spacy-3.8.7-*.whl
 
 Sources (each row of the output names its source):
 * pySBD 0.3.4 (MIT): pysbd/lang/<language>.py, `Abbreviation.ABBREVIATIONS`,
@@ -14,6 +15,8 @@ Sources (each row of the output names its source):
   ru hi; `#NUMERIC_ONLY#` prefixes are "weak".
 * babel 2.19.0 (BSD-3-Clause; Unicode CLDR data): month names, wide and abbreviated, format and
   stand-alone, for the 14 languages.
+* babel 2.19.0 (CLDR): abbreviated month and weekday names of three letters or more that are no
+  wide name (`set`, `mar`), for the date-abbreviation rule (round 7).
 * stop-words 2025.11.4 (BSD-3-Clause): function words, capitalized, as sentence-start evidence.
 * wordfreq 3.1.1 (Apache-2.0; its data CC BY-SA 4.0): only as a filter, never copied: an
   abbreviation without an internal period that is a common word (Zipf >= 3.3) in one of the 14
@@ -28,9 +31,21 @@ Sources (each row of the output names its source):
   https://dersimizedebiyat.org/tdkye-gore-kisaltmalarin-kullanimi-nasildir.html) write the
   abbreviation of a proper name, title or rank with a capital and that of a common noun in
   lower case (`çev.`), with a period: the list's `Doç.`, `Yzb.`, `Bnb.` are such titles.
+* Round 7, languages beyond the 14 whose real test suites we score (bg, uk, el, da, sk, kk):
+  pySBD 0.3.4's bulgarian, danish, greek, kazakh and slovak `Abbreviation` lists; sacremoses'
+  el and sk prefixes, and those of ten Indic languages (ml bn ta te mr gu kn pa or as: titles
+  such as Malayalam `ഡോ.` and the letters' names used as initials); spaCy 3.8.7 (MIT, the wheel read as a zip file, nothing imported):
+  spacy/lang/<l>/tokenizer_exceptions.py entries (`ORTH: "вул."`) that end with a period, for
+  uk bg el da (spaCy has none for sk); spacy/lang/<l>/stop_words.py for el uk bg (stop-words' Greek list is Ancient
+  Greek, polytonic) and stop-words' danish and slovak lists, as function words; babel months.
+  The wordfreq filter of the 14 languages applies to their abbreviations too; their
+  abbreviations with an internal period are left out unless already listed (`A.D.`, `a.m.`
+  stay multi-period tokens, decided by shape). A Latin-script
+  function word of these languages that is a common English word (Zipf >= 3.0 in wordfreq's
+  English: `under`, `man`, `hans`) or already a function word of the 14 is left out.
 No abbreviation list for Chinese or Japanese was found in these packages.
 """
-import importlib, importlib.resources, os, sys
+import ast, importlib, importlib.resources, os, re, sys, zipfile
 
 from sacremoses._data_nonbreaking_prefixes import NONBREAKING_PREFIXES
 import wordfreq
@@ -45,6 +60,31 @@ STOP = {"en": "english", "de": "german", "fr": "french", "es": "spanish", "it": 
         "pt": "portuguese", "nl": "dutch", "pl": "polish", "ru": "russian", "tr": "turkish",
         "ar": "arabic", "hi": "hindi"}
 RANK = {"W": 0, "O": 1, "P": 2}
+EXTRA = ["bg", "uk", "el", "da", "sk", "kk"]
+# Moses prefixes of Indic scripts (titles `ഡോ`, `ശ്രീ` and the letters' names used as initials):
+# scripts without case, where a known abbreviation is the only evidence against a sentence end.
+INDIC = ["ml", "bn", "ta", "te", "mr", "gu", "kn", "pa", "or", "as"]
+PYSBD_EXTRA = {"bg": ("bulgarian", "Bulgarian"), "da": ("danish", "Danish"), "el": ("greek", "Greek"),
+               "kk": ("kazakh", "Kazakh"), "sk": ("slovak", "Slovak")}
+SPACY_WHEEL = sys.argv[1] if len(sys.argv) > 1 else None
+
+
+def spacy_file(lang, name):
+    """Text of spacy/lang/<lang>/<name> in the spaCy wheel (read, never imported)."""
+    with zipfile.ZipFile(SPACY_WHEEL) as z:
+        return z.read(f"spacy/lang/{lang}/{name}").decode("utf-8")
+
+
+def spacy_abbreviations(lang):
+    return [m.group(1) for m in re.finditer(r'ORTH: "([^"]+\.)"', spacy_file(lang, "tokenizer_exceptions.py"))]
+
+
+def spacy_stop_words(lang):
+    tree = ast.parse(spacy_file(lang, "stop_words.py"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) > 200:
+            return node.value.split()
+    raise SystemExit(f"no stop words for {lang}")
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "text", "data")
 FUNCTION_WORDS = {l: {w.lower() for w in get_stop_words(n)} for l, n in STOP.items()}
 with open(os.path.join(OUT, "english_common_short.tsv")) as _f:
@@ -91,13 +131,15 @@ def main():
             return
         if len(abbr) == 1 and abbr.isascii():
             return  # single Latin letters are initials, decided by shape
+        if lang in EXTRA and "." in abbr and abbr not in rows:
+            return  # new dotted ones (`a.d`, `a.m`) are decided by shape, as before round 7
         k, ls, ss = rows.get(abbr, (kind, set(), set()))
         if RANK[kind] < RANK[k]:
             k = kind
         ls.add(lang); ss.add(source)
         rows[abbr] = (k, ls, ss)
 
-    for lang, (mod, cls) in PYSBD.items():
+    for lang, (mod, cls) in list(PYSBD.items()) + list(PYSBD_EXTRA.items()):
         a = getattr(importlib.import_module("pysbd.lang." + mod), cls).Abbreviation
         pre = set(getattr(a, "PREPOSITIVE_ABBREVIATIONS", []))
         num = set(getattr(a, "NUMBER_ABBREVIATIONS", []))
@@ -109,7 +151,7 @@ def main():
             add(lang, w, "P", "pysbd-0.3.4")
         for w in num:
             add(lang, w, "W", "pysbd-0.3.4")
-    for lang in ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "ru", "hi"]:
+    for lang in ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "ru", "hi", "el", "sk"] + INDIC:
         text = NONBREAKING_PREFIXES.get("nonbreaking_prefix." + lang, "")
         for line in text.splitlines():
             line = line.split("#NUMERIC_ONLY#")
@@ -132,6 +174,10 @@ def main():
             continue  # a common Turkish word (`sen`, `hayır`)
         add("tr", w, "W" if len(line) > 1 else "O", "trtokenizer-0.0.3")
 
+    for lang in ["uk", "bg", "el", "da"]:
+        for w in spacy_abbreviations(lang):
+            add(lang, w, "O", "spacy-3.8.7")
+
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "abbreviations.tsv"), "w") as f:
         f.write("# Abbreviations (lower case, without the final period) for the segmenter, built by\n"
@@ -151,7 +197,7 @@ def main():
                 "# (BSD-3-Clause; Unicode CLDR data), by native/aybiza_core/data/build_text_data.py.\n"
                 "# Columns: language, month name. After an ordinal number (`am 6. Mai`) a month name continues.\n")
         seen = set()
-        for lang in LANGS:
+        for lang in LANGS + EXTRA:
             loc = Locale.parse(lang)
             for ctx in ("format", "stand-alone"):
                 for width in ("wide", "abbreviated"):
@@ -160,6 +206,25 @@ def main():
                         if m and (lang, m) not in seen and not m[0].isdigit():
                             seen.add((lang, m))
                             f.write(f"{lang}\t{m}\n")
+
+    with open(os.path.join(OUT, "date_abbreviations.tsv"), "w") as f:
+        f.write("# Abbreviated month and weekday names (lower case, without the period) from babel 2.19.0\n"
+                "# (BSD-3-Clause; Unicode CLDR data), by native/aybiza_core/data/build_text_data.py: those of\n"
+                "# three letters or more that are no wide name of their language (`set`, `mar`, not `mai`).\n"
+                "# Columns: language, abbreviation. Outside English, one with its period before lower case or a\n"
+                "# number continues (`dom 25 Set. sarà`, `per mar. 23 Nov.`).\n")
+        seen = set()
+        for lang in LANGS + EXTRA:
+            loc = Locale.parse(lang)
+            wide = {v.strip(".").lower() for table in (loc.months, loc.days) for ctx in ("format", "stand-alone")
+                    for v in table[ctx]["wide"].values()}
+            for table in (loc.months, loc.days):
+                for ctx in ("format", "stand-alone"):
+                    for v in table[ctx]["abbreviated"].values():
+                        v = v.strip(".").lower()
+                        if len(v) >= 3 and v not in wide and not v[0].isdigit() and (lang, v) not in seen:
+                            seen.add((lang, v))
+                            f.write(f"{lang}\t{v}\n")
 
     with open(os.path.join(OUT, "starters.tsv"), "w") as f:
         f.write("# Function words (stop-words 2025.11.4, BSD-3-Clause), by\n"
@@ -170,6 +235,18 @@ def main():
                 w = w.strip().lower()
                 if w and " " not in w and "'" not in w and len(w) <= 16:
                     f.write(f"{lang}\t{w}\n")
+        known = set().union(*FUNCTION_WORDS.values())
+        extra = {"el": spacy_stop_words("el"), "uk": spacy_stop_words("uk"), "bg": spacy_stop_words("bg"),
+                 "da": get_stop_words("danish"), "sk": get_stop_words("slovak")}
+        for lang, words in extra.items():
+            for w in sorted({w.strip().lower() for w in words}):
+                if not w or " " in w or "'" in w or "’" in w or len(w) > 16 or w in known:
+                    continue
+                if w.isascii() and wordfreq.zipf_frequency(w, "en") >= 3.0:
+                    continue  # `under`, `man`, `hans`: English words and names
+                if lang in ("da", "sk") and any(wordfreq.zipf_frequency(w, l) >= 3.0 for l in ("de", "fr", "es", "it", "pt", "nl")):
+                    continue  # common words of the 14 languages' Latin-script texts
+                f.write(f"{lang}\t{w}\n")
 
 
 if __name__ == "__main__":

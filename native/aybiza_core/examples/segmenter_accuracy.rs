@@ -14,7 +14,10 @@
 //! `segmenter_en_check_names.json`, the multilingual `segmenter_multi_check4.json` and its
 //! halves `segmenter_multi_check4a.json` and `segmenter_multi_check4b.json`, and the real test
 //! cases of other segmenters `segmenter_real_check5.json`, halves `segmenter_real_check5a.json`
-//! and `segmenter_real_check5b.json`, built by `bench/data/build_real_check5.py`).
+//! and `segmenter_real_check5b.json`, built by `bench/data/build_real_check5.py`; check set 6,
+//! `segmenter_real_check6a.json` and `segmenter_real_check6b.json`, built by
+//! `bench/data/build_real_check6.py` from pySBD's non-English tests, NLTK's and
+//! cldr-segmentation's).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a

@@ -887,3 +887,170 @@ fn months_of_another_language_in_english_text() {
         &["The report covers Sept. Oct. and Nov. of last year."],
     );
 }
+
+#[test]
+fn data_of_the_languages_of_the_real_suites() {
+    // Ukrainian street abbreviation (spaCy's tokenizer exceptions) before a name continues.
+    check(
+        "Ми живемо на вул. Шевченка біля парку. Гарно.",
+        &["Ми живемо на вул. Шевченка біля парку.", "Гарно."],
+    );
+    // A Greek sentence may start with a lower-case article (spaCy's Greek stop words).
+    check(
+        "Δεν δούλευε κανένας. το σπίτι ήταν άδειο.",
+        &["Δεν δούλευε κανένας.", "το σπίτι ήταν άδειο."],
+    );
+    // A Danish capitalized function word after an initialism starts a sentence.
+    check(
+        "Jeg bor i E.U. Hvad med dig?",
+        &["Jeg bor i E.U.", "Hvad med dig?"],
+    );
+    // A Bulgarian abbreviation (pySBD's list) before lower case continues.
+    check(
+        "Книги, вкл. български и руски, има много.",
+        &["Книги, вкл. български и руски, има много."],
+    );
+}
+
+#[test]
+fn footnote_references_after_a_space() {
+    // A numbered reference after the period and a space belongs to the sentence before it.
+    check(
+        "Hydrogen is a gas. [1] It burns in air.",
+        &["Hydrogen is a gas. [1]", "It burns in air."],
+    );
+    check(
+        "It was built in 1901. [2][3] Later it burned.",
+        &["It was built in 1901. [2][3]", "Later it burned."],
+    );
+    // Before lower case the sentence goes on; a letter in brackets labels the next item
+    // (syntok's `[z] Last`), and a bracket that is no reference starts a sentence.
+    check(
+        "See the note. [4] and the table.",
+        &["See the note. [4] and the table."],
+    );
+    check(
+        "They go here. [z] Last, but not least.",
+        &["They go here.", "[z] Last, but not least."],
+    );
+    check(
+        "He left. [Laughter] Then we ate.",
+        &["He left.", "[Laughter] Then we ate."],
+    );
+}
+
+#[test]
+fn abbreviated_month_or_weekday_before_a_date() {
+    // Italian: an abbreviated weekday before a day number, a month before lower case.
+    check(
+        "Mi fissi un appuntamento per mar. 23 Nov.. Grazie.",
+        &["Mi fissi un appuntamento per mar. 23 Nov..", "Grazie."],
+    );
+    check(
+        "Ricordatevi che dom 25 Set. sarà il compleanno di Maria.",
+        &["Ricordatevi che dom 25 Set. sarà il compleanno di Maria."],
+    );
+    // A full month name is a word and may end the sentence; English keeps its own rules.
+    check(
+        "Sono nato a maggio. la festa era bella.",
+        &["Sono nato a maggio.", "la festa era bella."],
+    );
+}
+
+#[test]
+fn periods_inside_brackets_and_glued_amounts() {
+    // Inside an open square or full-width bracket a period before lower case or a digit
+    // continues, as inside a parenthesis.
+    check(
+        "Check the reference [page. 42] for details. You'll find it helpful.",
+        &[
+            "Check the reference [page. 42] for details.",
+            "You'll find it helpful.",
+        ],
+    );
+    check(
+        "The parentheses （like. these） are used. They help.",
+        &["The parentheses （like. these） are used.", "They help."],
+    );
+    // A number of three digits or more glued to a capitalized word ends the sentence; a list
+    // label does not.
+    check(
+        "He bought 1,000.That is a lot.",
+        &["He bought 1,000.", "That is a lot."],
+    );
+    check(
+        "La lista: 1.Helado, 2.Carne, 3.Arroz.",
+        &["La lista: 1.Helado, 2.Carne, 3.Arroz."],
+    );
+}
+
+#[test]
+fn indic_titles_and_initials() {
+    // Moses' Malayalam prefixes: `ഡോ.` (Dr.) before a name does not end the sentence.
+    check(
+        "ഇത് ഡോ. ശിവൻ. ഇദ്ദേഹമാണ് ഞാൻ പറഞ്ഞയാൾ",
+        &["ഇത് ഡോ. ശിവൻ.", "ഇദ്ദേഹമാണ് ഞാൻ പറഞ്ഞയാൾ"],
+    );
+}
+
+#[test]
+fn a_subject_pronoun_opens_no_adverbial() {
+    // A measure or time after a subject and its verb ends the sentence before a capital.
+    check(
+        "He bought 5 lb. Tom ate most of it.",
+        &["He bought 5 lb.", "Tom ate most of it."],
+    );
+    check(
+        "We met at 5 p.m. Anna was late.",
+        &["We met at 5 p.m.", "Anna was late."],
+    );
+    // An opening adverbial still keeps its subject (`At 5 a.m. Mr. Smith`).
+    check(
+        "At 5 a.m. Mr. Smith left the house.",
+        &["At 5 a.m. Mr. Smith left the house."],
+    );
+}
+
+#[test]
+fn an_adverbial_after_a_colon_or_a_preposition_like_pronoun() {
+    check(
+        "He noted: In 44 B.C. Caesar died.",
+        &["He noted: In 44 B.C. Caesar died."],
+    );
+    check(
+        "On Monday at 6 a.m. Mr. Smith arrived.",
+        &["On Monday at 6 a.m. Mr. Smith arrived."],
+    );
+}
+
+#[test]
+fn armenian_stop_before_an_ordinal_number() {
+    // After the Armenian full stop, a number with an Armenian suffix starts a sentence.
+    check(
+        "Համակարգը տրվում է Գնորդին: 2-րդ փուլում թեստերը կատարվում են:",
+        &[
+            "Համակարգը տրվում է Գնորդին:",
+            "2-րդ փուլում թեստերը կատարվում են:",
+        ],
+    );
+    // A plain number after the colon goes on (a list or a time).
+    check("Ժամը 5: 30 րոպե անց:", &["Ժամը 5: 30 րոպե անց:"]);
+}
+
+#[test]
+fn a_title_after_an_elided_article() {
+    // Italian glues the elided article to the title: `l'Ing.` is `Ing.`.
+    check(
+        "Buongiorno! Sono l'Ing. Mengozzi. È presente l'Avv. Cassioni?",
+        &[
+            "Buongiorno!",
+            "Sono l'Ing. Mengozzi.",
+            "È presente l'Avv. Cassioni?",
+        ],
+    );
+    // A word with an apostrophe that is no elision is read whole.
+    check(
+        "I met O'Brien. Then we left.",
+        &["I met O'Brien.", "Then we left."],
+    );
+}

@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 
 const ABBREVIATIONS_TSV: &str = include_str!("data/abbreviations.tsv");
 const MONTHS_TSV: &str = include_str!("data/months.tsv");
+const DATE_ABBREVIATIONS_TSV: &str = include_str!("data/date_abbreviations.tsv");
 const STARTERS_TSV: &str = include_str!("data/starters.tsv");
 const ENGLISH_LEXICON_TSV: &str = include_str!("data/english_lexicon.tsv");
 const ENGLISH_FINAL_CLUSTERS_TSV: &str = include_str!("data/english_final_clusters.tsv");
@@ -49,6 +50,8 @@ struct Tables {
     abbreviation_bloom: Box<[u64]>,
     abbreviations: HashMap<&'static [u8], AbbrevKind, FnvBuild>,
     months: HashSet<&'static [u8], FnvBuild>,
+    /// `data/date_abbreviations.tsv`: abbreviated month and weekday names (`set`, `mar`).
+    date_abbreviations: HashSet<&'static [u8], FnvBuild>,
     /// The English rows of `months` (`data/months.tsv`, language `en`).
     english_months: HashSet<&'static [u8], FnvBuild>,
     starters: HashSet<&'static [u8], FnvBuild>,
@@ -104,8 +107,10 @@ fn english_lexicon() -> (Lexicon, Box<[u64]>) {
 fn build_tables() -> Tables {
     let (english_lexicon, english_lexicon_bloom) = english_lexicon();
     Tables {
+        // Only ASCII words consult the filter, so only ASCII keys fill it (round 7 added
+        // 2,000 Cyrillic, Greek and Indic keys that would have doubled its false positives).
         abbreviation_bloom: rows(ABBREVIATIONS_TSV)
-            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY)
+            .filter(|r| r.len() >= 2 && r[0].len() <= MAX_KEY && r[0].is_ascii())
             .fold(vec![0u64; BLOOM_BITS / 64], |mut t, r| {
                 for bit in bloom_bits(bloom_hash(r[0].as_bytes())) {
                     t[bit / 64] |= 1 << (bit % 64);
@@ -125,6 +130,10 @@ fn build_tables() -> Tables {
             })
             .collect(),
         months: rows(MONTHS_TSV)
+            .filter(|r| r.len() >= 2 && r[1].len() <= MAX_KEY)
+            .map(|r| r[1].as_bytes())
+            .collect(),
+        date_abbreviations: rows(DATE_ABBREVIATIONS_TSV)
             .filter(|r| r.len() >= 2 && r[1].len() <= MAX_KEY)
             .map(|r| r[1].as_bytes())
             .collect(),
@@ -393,6 +402,13 @@ pub(crate) fn abbreviation(word: &str) -> Option<AbbrevKind> {
 pub(crate) fn is_month(word: &str) -> bool {
     let mut buf = [0u8; MAX_KEY];
     lower(word, &mut buf).is_some_and(|w| tables().months.contains(w))
+}
+
+/// Whether `word` (any case) is an abbreviated month or weekday name of CLDR that is no full
+/// name (`Set`, `mar`, `Okt`; not `Mai`).
+pub(crate) fn is_date_abbreviation(word: &str) -> bool {
+    let mut buf = [0u8; MAX_KEY];
+    lower(word, &mut buf).is_some_and(|w| tables().date_abbreviations.contains(w))
 }
 
 /// Whether `word` (any case) is an English month name or abbreviation (`Aug`, `September`).

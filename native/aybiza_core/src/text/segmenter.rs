@@ -1602,7 +1602,10 @@ impl Segmenter {
             }
             let left = self.left_memo.classify(word());
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
-            if left != Left::Regular || is_urlish(token_before(buf, self.start, i)) {
+            // A number of three digits or more is no list label (`bought 1,000.That`).
+            let amount =
+                left == Left::Number && word().bytes().filter(u8::is_ascii_digit).count() >= 3;
+            if (left != Left::Regular && !amount) || is_urlish(token_before(buf, self.start, i)) {
                 return Decision::Continue(k);
             }
             let mut second_lower = false;
@@ -1629,6 +1632,33 @@ impl Segmenter {
                 Decision::Continue(k)
             };
         }
+        // `a gas. [1] It`: numbered references after a space belong to the sentence they
+        // follow, as glued ones do (above); after them the usual evidence decides. Only
+        // numbers: a spaced letter in brackets labels the next item (`here. [z] Last`).
+        if f == '[' && !closers && m + 1 >= buf.len() && !eof {
+            return Decision::NeedMore;
+        }
+        if f == '['
+            && !closers
+            && buf.as_bytes().get(m + 1).is_some_and(u8::is_ascii_digit)
+            && self.left_memo.classify(word()) != Left::Initial
+        {
+            match footnote_refs_end(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(0) => {}
+                Some(end) => {
+                    let (_, f2, glued2) = match self.next_after(buf, end, eof) {
+                        Ok(x) => x,
+                        Err(d) => return d,
+                    };
+                    return if !glued2 && (f2.is_uppercase() || is_cjk(f2)) {
+                        Decision::Boundary(end)
+                    } else {
+                        Decision::Continue(end)
+                    };
+                }
+            }
+        }
         // Between Armenian words a `.` is the mijaket typed on a Latin keyboard (a semicolon,
         // see `decide_armenian_colon`), not a full stop.
         if is_armenian_letter(f) && armenian_before(buf, self.start, i) {
@@ -1652,8 +1682,23 @@ impl Segmenter {
             }
             return Decision::Boundary(k);
         }
-        let w = word();
-        let facts = self.left_memo.facts(w);
+        let mut w = word();
+        let mut facts = self.left_memo.facts(w);
+        // `Sono l'Ing. Mengozzi`: an elided article glued to a listed word is dropped (the
+        // apostrophe sits in the first six bytes after a lower-case letter: checked first).
+        if facts.left == Left::Regular && w.as_bytes().first().is_some_and(u8::is_ascii_lowercase) {
+            let b = w.as_bytes();
+            if b[1..b.len().min(7)]
+                .iter()
+                .any(|&c| c == b'\'' || c == 0xE2)
+            {
+                let inner = strip_elision(w);
+                if inner.len() < w.len() && self.left_memo.facts(inner).left != Left::Regular {
+                    w = inner;
+                    facts = self.left_memo.facts(w);
+                }
+            }
+        }
         let mut left = facts.left;
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -1751,6 +1796,16 @@ impl Segmenter {
                             Ok(_) => Decision::Continue(k),
                         };
                     }
+                }
+                // Other languages: an abbreviated month or weekday name with its period
+                // before lower case or a number continues (`dom 25 Set. sarà`, `per mar. 23
+                // Nov.`): a date goes on.
+                if left == Left::Regular
+                    && (f.is_lowercase() || f.is_ascii_digit())
+                    && language_data::is_date_abbreviation(w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Continue(k);
                 }
                 // Other languages: a short lower-case word ending in a consonant, no function
                 // word (`hat. das`), before lower case (`tys. dolarów`, `англ. языках`) or a
@@ -2140,16 +2195,19 @@ fn dash_attribution(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// Whether an opening parenthesis in the unit before `i` (within `MAX_GAP` bytes) is not
 /// closed yet.
 fn inside_parenthesis(buf: &str, start: usize, i: usize) -> bool {
-    let lo = i.saturating_sub(MAX_GAP).max(start);
-    let b = &buf.as_bytes()[lo..i];
-    match (
-        b.iter().rposition(|&c| c == b'('),
-        b.iter().rposition(|&c| c == b')'),
-    ) {
-        (Some(open), Some(close)) => open > close,
-        (Some(_), None) => true,
-        _ => false,
+    let mut lo = i.saturating_sub(MAX_GAP).max(start);
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
     }
+    // Round 7: square and full-width brackets too (`[page. 42]`, `（like. these）`).
+    for c in buf[lo..i].chars().rev() {
+        match c {
+            '(' | '[' | '（' => return true,
+            ')' | ']' | '）' => return false,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A low opening quote at `m`: Dutch `,,` or `„`. `None` when a lone `,` ends the text so far.
@@ -2433,6 +2491,27 @@ fn decide_armenian_colon(buf: &str, i: usize, eof: bool) -> Decision {
         None if eof => Decision::Boundary(k),
         None => Decision::NeedMore,
         Some(f) if m > k && f.is_uppercase() && is_armenian_letter(f) => Decision::Boundary(k),
+        // A number with an Armenian suffix (`: 2-րդ փուլում`, `1-ին`) starts a sentence as
+        // a capital does: Armenian writes ordinals so.
+        Some(f) if m > k && f.is_ascii_digit() => {
+            let b = buf.as_bytes();
+            let mut j = m;
+            while j < b.len() && b[j].is_ascii_digit() && j - m < 4 {
+                j += 1;
+            }
+            if j + 1 >= b.len() || !buf.is_char_boundary(j + 1) {
+                return if eof || j - m >= 4 || (j < b.len() && b[j] != b'-') {
+                    Decision::Continue(i + 1)
+                } else {
+                    Decision::NeedMore
+                };
+            }
+            if b[j] == b'-' && char_at(buf, j + 1).is_some_and(is_armenian_letter) {
+                Decision::Boundary(k)
+            } else {
+                Decision::Continue(i + 1)
+            }
+        }
         Some(_) => Decision::Continue(i + 1),
     }
 }
@@ -2754,11 +2833,33 @@ fn opens_with_function_word(buf: &str, start: usize, words: usize) -> bool {
         .next()
         .unwrap_or("")
         .trim_start_matches(|c: char| !c.is_alphanumeric());
+    // A subject pronoun opens a clause, not an adverbial (`He bought 5 lb. Tom`, `We met at
+    // 5 p.m. Anna`): the measure or time after it ends a sentence like anywhere else.
+    // (Not when a colon opens a new clause before the number: `He noted: In 44 B.C. Caesar`.)
+    if words > 0
+        && SUBJECT_PRONOUNS.contains(&first)
+        && !buf[start..]
+            .split_whitespace()
+            .take(words)
+            .any(|w| w.ends_with([':', ';']))
+    {
+        return false;
+    }
     first.chars().count() == 1
         || first.starts_with(|c: char| c.is_ascii_digit())
         || abbreviations::is_sentence_starter(first)
         || language_data::is_function_word_capitalized(first)
 }
+
+/// Capitalized subject pronouns of the 14 languages' Latin and Cyrillic scripts (a closed
+/// class): a sentence that starts with one starts with its subject, not an adverbial. Not
+/// French `On`, Dutch `Ze`: English `On` and Polish `Ze` are prepositions.
+const SUBJECT_PRONOUNS: &[&str] = &[
+    "I", "He", "She", "We", "They", "It", "You", "Er", "Sie", "Es", "Wir", "Ich", "Il", "Elle",
+    "Ils", "Elles", "Nous", "Je", "Él", "Ella", "Ellos", "Ellas", "Yo", "Nosotros", "Lui", "Lei",
+    "Io", "Noi", "Loro", "Hij", "Zij", "Wij", "Ik", "Ele", "Ela", "Eles", "Elas", "Eu", "Nós",
+    "Ona", "Oni", "My", "Ja", "Он", "Она", "Они", "Мы", "Я", "Ben", "Biz", "Onlar",
+];
 
 /// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two
 /// or more letters or one of `V X L C D M`, or capitals mixed with digits.
@@ -2894,6 +2995,26 @@ fn left_word(buf: &str, start: usize, end: usize) -> &str {
         ) || cjk_open(c)
     })
     .trim_end_matches(is_closer)
+}
+
+/// The word after an elided article or preposition (`l'Ing` → `Ing`, `dell'Avv` → `Avv`,
+/// `d’Arc` → `Arc`): a lower-case prefix of one to five ASCII letters and an apostrophe before
+/// a capital. Italian and French glue them to the next word, so a title keeps its reading
+/// (`Sono l'Ing. Mengozzi`). Other words are returned whole.
+fn strip_elision(t: &str) -> &str {
+    let Some(p) = t.find(['\'', '’']) else {
+        return t;
+    };
+    let rest = &t[p + t[p..].chars().next().map_or(1, char::len_utf8)..];
+    let prefix = &t[..p];
+    if (1..=5).contains(&prefix.len())
+        && prefix.bytes().all(|c| c.is_ascii_lowercase())
+        && rest.starts_with(char::is_uppercase)
+    {
+        rest
+    } else {
+        t
+    }
 }
 
 /// How many capitalized words the title-case run that ends `before` has (small lower-case

@@ -237,7 +237,9 @@ defmodule AybizaBench.Stream do
       "#{runs} warm runs with trace_timings, p50; emulator first_token_ms=#{div(delay_ns, 1_000_000)} subtracted; api: #{api[:api]}"
 
     names =
-      (chain |> Enum.chunk_every(2, 1, :discard) |> Enum.map(fn [a, b] -> @phase_names[{a, b}] end)) ++
+      (chain
+       |> Enum.chunk_every(2, 1, :discard)
+       |> Enum.map(fn [a, b] -> @phase_names[{a, b}] end)) ++
         ["returned", "end_to_end"]
 
     for name <- names, values = Enum.flat_map(samples, &List.wrap(&1[name])), values != [] do
@@ -397,14 +399,22 @@ defmodule AybizaBench.Stream do
     # Starts are spread over ramp_ms so the streams do not tick in lockstep.
     ramp_ms = min(2_000, n)
 
+    # Text messages received, for the steady window below.
+    texts = :counters.new(1, [:write_concurrency])
+
     pids =
       for i <- 1..n do
         delay = if n == 1, do: 0, else: div(i * ramp_ms, n)
-        spawn_link(fn -> latency_receiver(parent, req, opts, delay) end)
+        spawn_link(fn -> latency_receiver(parent, req, opts, delay, texts) end)
       end
 
+    # A steady window (every stream started, none ended: the paced answers last 8 s): the
+    # VM's CPU per text message by thread group, without the per-stream setup and ends.
+    Process.sleep(ramp_ms + 500)
+    steady0 = {thread_usage(), :counters.get(texts, 1)}
+    Process.sleep(1_500)
+    steady1 = {thread_usage(), :counters.get(texts, 1)}
     # Mid-run sample: every stream is live.
-    Process.sleep(ramp_ms + 2_000)
     live = Bedrock.live_streams()
 
     {mem, rss, receivers} =
@@ -460,6 +470,7 @@ defmodule AybizaBench.Stream do
     end
 
     usage_rows(prefix, n, text.n, usage0, usage1)
+    steady_rows(prefix, n, steady0, steady1)
 
     # With few streams the difference is below the noise of GC and allocator caches.
     if n >= 100 do
@@ -513,25 +524,61 @@ defmodule AybizaBench.Stream do
     :ok
   end
 
-  defp latency_receiver(parent, req, opts, delay) do
+  # Per thread group (engine shards, BEAM schedulers, the rest), from the steady window's
+  # on-CPU nanoseconds: where the VM's time per paced delta goes (BENCHMARKS.md, "The VM's
+  # cost per lone paced event"). Text messages, not deltas: a paced delta arrives alone.
+  defp steady_rows(_prefix, n, _s0, _s1) when n < 100, do: :ok
+  defp steady_rows(_prefix, _n, {_, c}, {_, c}), do: :ok
+
+  defp steady_rows(prefix, n, {u0, c0}, {u1, c1}) do
+    texts = c1 - c0
+    note = "#{n} streams, #{texts} text messages in a 1.5 s window with every stream live"
+
+    for group <- [:shards, :schedulers, :other] do
+      a = u0[group]
+      b = u1[group]
+
+      row(
+        "latency",
+        "#{prefix}vm_#{group}_cpu_per_delta@#{n}",
+        (b.cpu_us - a.cpu_us) / texts,
+        "us",
+        note <> "; schedstat on-CPU time"
+      )
+
+      row(
+        "latency",
+        "#{prefix}vm_#{group}_switches_per_delta@#{n}",
+        (b.voluntary + b.involuntary - a.voluntary - a.involuntary) / texts,
+        "switches",
+        note <>
+          "; #{b.voluntary - a.voluntary} voluntary, #{b.involuntary - a.involuntary} involuntary"
+      )
+    end
+
+    :ok
+  end
+
+  defp latency_receiver(parent, req, opts, delay, texts) do
     Process.sleep(delay)
     {:ok, ref} = Bedrock.stream(req, opts)
-    result = latency_loop(ref, nil, [], [])
+    result = latency_loop(ref, nil, [], [], texts)
     send(parent, {:latency, self(), result})
   end
 
   # Text deltas start with the emulator's stamp "T<16-digit µs since the epoch>Z "; a sentence
   # is released by the delta just received, so its latency counts from that delta's stamp.
-  defp latency_loop(ref, last, texts, sentences) do
+  defp latency_loop(ref, last, texts, sentences, count) do
     receive do
       {:aybiza_bedrock, ^ref, {:text, <<"T", stamp::binary-size(16), "Z", _::binary>>}} ->
         now = System.os_time(:microsecond)
         sent = String.to_integer(stamp)
-        latency_loop(ref, sent, [now - sent | texts], sentences)
+        :counters.add(count, 1, 1)
+        latency_loop(ref, sent, [now - sent | texts], sentences, count)
 
       {:aybiza_bedrock, ^ref, {:sentence, _, _}} when last != nil ->
         now = System.os_time(:microsecond)
-        latency_loop(ref, last, texts, [now - last | sentences])
+        latency_loop(ref, last, texts, [now - last | sentences], count)
 
       {:aybiza_bedrock, ^ref, {:done, _}} ->
         {:ok, texts, sentences}
@@ -540,7 +587,7 @@ defmodule AybizaBench.Stream do
         {{:error, e.reason}, texts, sentences}
 
       {:aybiza_bedrock, ^ref, _} ->
-        latency_loop(ref, last, texts, sentences)
+        latency_loop(ref, last, texts, sentences, count)
     after
       60_000 -> {{:error, :timeout}, texts, sentences}
     end

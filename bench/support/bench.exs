@@ -127,6 +127,56 @@ defmodule AybizaBench do
     end
   end
 
+  @doc """
+  On-CPU time in µs (`/proc/self/task/*/schedstat`: nanoseconds, not the 10 ms ticks of
+  `/proc/self/stat`) and context switches (voluntary, involuntary) of this VM's threads,
+  summed by group: `:shards` (the engine's `aybiza-shard-<i>` or `aybiza-worker` threads),
+  `:schedulers` (the normal BEAM schedulers, where the receiving processes run) and
+  `:other` (dirty schedulers, aux, poller, ...). Threads that start or end in between are
+  counted from zero or not at all; compare two calls around a steady stretch.
+  """
+  def thread_usage do
+    zero = %{cpu_us: 0, voluntary: 0, involuntary: 0}
+
+    "/proc/self/task"
+    |> File.ls!()
+    |> Enum.reduce(%{shards: zero, schedulers: zero, other: zero}, fn tid, acc ->
+      dir = "/proc/self/task/" <> tid
+
+      with {:ok, comm} <- File.read(dir <> "/comm"),
+           {:ok, sched} <- File.read(dir <> "/schedstat"),
+           {:ok, status} <- File.read(dir <> "/status") do
+        [ns | _] = String.split(sched)
+        switches = fn key -> status_field(status, key) end
+
+        Map.update!(acc, thread_group(String.trim(comm)), fn g ->
+          %{
+            cpu_us: g.cpu_us + div(String.to_integer(ns), 1000),
+            voluntary: g.voluntary + switches.("voluntary_ctxt_switches"),
+            involuntary: g.involuntary + switches.("nonvoluntary_ctxt_switches")
+          }
+        end)
+      else
+        # The thread ended between the listing and the reads.
+        _ -> acc
+      end
+    end)
+  end
+
+  defp thread_group("aybiza-shard-" <> _), do: :shards
+  defp thread_group("aybiza-worker"), do: :shards
+
+  defp thread_group(comm) do
+    if Regex.match?(~r/^\d+_scheduler$/, comm), do: :schedulers, else: :other
+  end
+
+  defp status_field(status, key) do
+    case Regex.run(~r/(?:^|\n)#{key}:\s+(\d+)/, status, capture: :all_but_first) do
+      [n] -> String.to_integer(n)
+      nil -> 0
+    end
+  end
+
   @doc "Garbage-collects every process, then returns `:erlang.memory(:total)`."
   def beam_memory_after_gc do
     Enum.each(Process.list(), &:erlang.garbage_collect/1)

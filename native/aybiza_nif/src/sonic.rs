@@ -96,18 +96,18 @@ struct BeamSink {
     /// Also told about tool uses (the process that runs the session's tools).
     tool_pid: Option<LocalPid>,
     msg_env: OwnedEnv,
-    tag_env: OwnedEnv,
-    tag: rustler::env::SavedTerm,
+    /// The session's handle, the message tag, made into a term in `msg_env` per message
+    /// (`enif_make_resource`, cheaper than `enif_make_copy` of a saved term); it keeps the
+    /// resource alive as long as a saved copy would: until the sink is dropped.
+    tag: ResourceArc<SonicResource>,
     gate: Arc<Gate>,
 }
 
 impl BeamSink {
     fn deliver(&mut self, pid: &LocalPid, event: &SonicEvent) -> bool {
-        let tag_env = &self.tag_env;
         let tag = &self.tag;
         self.msg_env
             .send_and_clear(pid, |env| {
-                let tag = tag_env.run(|te| tag.load(te).in_env(env));
                 (atoms::aybiza_bedrock(), tag, event_term(env, event))
             })
             .is_ok()
@@ -352,14 +352,11 @@ fn sonic_start<'a>(
         handle: Mutex::new(None),
         gate: gate.clone(),
     });
-    let tag_env = OwnedEnv::new();
-    let tag = tag_env.save(resource.clone());
     let sink = BeamSink {
         pid: receiver,
         tool_pid,
         msg_env: OwnedEnv::new(),
-        tag_env,
-        tag,
+        tag: resource.clone(),
         gate,
     };
     match start_session(&options, &config, Box::new(sink)) {

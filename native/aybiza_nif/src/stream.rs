@@ -79,8 +79,11 @@ impl Drop for CallResource {
 struct BeamSink {
     pid: LocalPid,
     msg_env: OwnedEnv,
-    tag_env: OwnedEnv,
-    tag: rustler::env::SavedTerm,
+    /// The call's handle, the message tag: made into a term in `msg_env` for each message
+    /// (`enif_make_resource`), cheaper than copying a saved term over from an env of its own
+    /// (`enif_make_copy`) on every delta. It keeps the resource alive exactly as long as a
+    /// saved copy would: until the sink is dropped.
+    tag: ResourceArc<CallResource>,
     gate: Arc<Gate>,
     /// The telemetry observer (`Aybiza.Bedrock.StreamSpan`), told once how the call ended.
     observer: Option<LocalPid>,
@@ -101,10 +104,9 @@ impl BeamSink {
             return;
         }
         self.observed = true;
-        let tag_env = &self.tag_env;
         let tag = &self.tag;
         let _ = self.msg_env.send_and_clear(&pid, |env| {
-            let tag = tag_env.run(|te| tag.load(te).in_env(env));
+            let tag = tag.encode(env);
             let outcome = outcome(env).unwrap_or_else(|| atoms::nil().encode(env));
             (atoms::aybiza_bedrock_span(), tag, outcome).encode(env)
         });
@@ -162,10 +164,8 @@ impl EventSink for BeamSink {
         } else {
             event
         };
-        let tag_env = &self.tag_env;
         let tag = &self.tag;
         let result = self.msg_env.send_and_clear(&self.pid, |env| {
-            let tag = tag_env.run(|te| tag.load(te).in_env(env));
             (atoms::aybiza_bedrock(), tag, event_term(env, &event))
         });
         if result.is_ok() {
@@ -220,13 +220,10 @@ fn new_call(
         handle: Mutex::new(None),
         gate: gate.clone(),
     });
-    let tag_env = OwnedEnv::new();
-    let tag = tag_env.save(resource.clone());
     let sink = BeamSink {
         pid: receiver,
         msg_env: OwnedEnv::new(),
-        tag_env,
-        tag,
+        tag: resource.clone(),
         gate,
         observer,
         observed: false,

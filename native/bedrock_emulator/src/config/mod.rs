@@ -78,6 +78,12 @@ pub struct EmulatorConfig {
     /// Guardrails that exist in this "account": a Converse request naming any other
     /// guardrail (or version) is rejected as Bedrock does.
     pub guardrails: Vec<GuardrailSpec>,
+    /// Paced streams without faults wait for one shared clock of this period (ms) instead of
+    /// a timer each: every stream due in a tick is woken in one pass (cheaper per event; a
+    /// pause ends on the first tick boundary at or after its exact end). 0 (the default): a
+    /// tokio timer per stream (tokio's timers themselves round up to 1 ms).
+    #[serde(alias = "pacingTickMs")]
+    pub pacing_tick_ms: u64,
 }
 
 /// A guardrail (CreateGuardrail's id, versions and blocked messages).
@@ -157,6 +163,7 @@ impl Default for EmulatorConfig {
             tls_port: 0,
             tls_names: Vec::new(),
             guardrails: Vec::new(),
+            pacing_tick_ms: 0,
         }
     }
 }

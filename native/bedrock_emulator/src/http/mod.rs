@@ -8,4 +8,5 @@ pub mod server;
 pub mod sigv4;
 pub mod sonic_stream;
 pub mod stream;
+pub mod ticker;
 pub mod tls;

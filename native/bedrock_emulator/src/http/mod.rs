@@ -8,5 +8,4 @@ pub mod server;
 pub mod sigv4;
 pub mod sonic_stream;
 pub mod stream;
-pub mod ticker;
 pub mod tls;

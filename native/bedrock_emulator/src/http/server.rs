@@ -188,7 +188,7 @@ impl Emulator {
             throttle_seq: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
             ticker: (config.pacing_tick_ms > 0).then(|| {
-                super::ticker::Ticker::new(std::time::Duration::from_millis(config.pacing_tick_ms))
+                crate::ticker::Ticker::new(std::time::Duration::from_millis(config.pacing_tick_ms))
             }),
         });
         let host = if addr.ip().is_ipv6() {

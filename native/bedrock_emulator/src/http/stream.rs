@@ -16,13 +16,13 @@ use bytes::Bytes;
 use hyper::body::{Body, Frame};
 use tokio::sync::mpsc;
 
-use super::ticker::Ticker;
 use crate::config::spec::{stream_exception_message, stream_exception_type};
 use crate::config::Faults;
 use crate::counters::{outcome, OpenStreamGuard};
 use crate::render::{eventstream, sse};
 use crate::reply::Event;
 use crate::state::State;
+use crate::ticker::Ticker;
 
 const RESET_FLUSH_MS: f64 = 100.0;
 

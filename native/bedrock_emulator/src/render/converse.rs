@@ -151,6 +151,19 @@ impl Payload {
     }
 }
 
+/// `text` as a JSON string, escaped as serde_json escapes it: only `"`, `\\` and control
+/// characters are, so a text without them (nearly every delta) is copied as it is.
+fn json_string(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // A &str always serializes.
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
+}
+
 /// The `contentBlockDelta` frame of a text delta, its JSON written directly: the bytes of
 /// `eventstream::event("contentBlockDelta", {"contentBlockIndex", "delta": {"text"}, "p"})`
 /// (serde_json writes keys sorted; tested) without building and dropping a `Value` per
@@ -160,10 +173,9 @@ fn text_delta_frame(index: u64, piece: &str, padding: &str) -> bytes::Bytes {
     json.extend_from_slice(b"{\"contentBlockIndex\":");
     json.extend_from_slice(index.to_string().as_bytes());
     json.extend_from_slice(b",\"delta\":{\"text\":");
-    // A &str always serializes (escaped as serde_json escapes every string).
-    let _ = serde_json::to_writer(&mut json, piece);
+    json_string(&mut json, piece);
     json.extend_from_slice(b"},\"p\":");
-    let _ = serde_json::to_writer(&mut json, padding);
+    json_string(&mut json, padding);
     json.push(b'}');
     eventstream::frame(
         &[
@@ -304,6 +316,7 @@ mod tests {
             "tab\tnew\nline \u{1} ctl",
             "éà 漢字 🙂 ",
             "</script> & <",
+            "del \u{7f} and / slash",
         ];
         for index in [0u64, 3, 12345] {
             for piece in pieces {

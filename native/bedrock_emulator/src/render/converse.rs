@@ -1,5 +1,7 @@
 //! Converse / ConverseStream output (restJson1 body and event-stream events).
 
+use std::io::Write;
+
 use serde_json::{json, Value};
 
 use crate::render::anthropic::invocation_metrics;
@@ -169,9 +171,10 @@ fn json_string(out: &mut Vec<u8>, text: &str) {
 /// (serde_json writes keys sorted; tested) without building and dropping a `Value` per
 /// delta, which was most of the planning of a paced stream.
 fn text_delta_frame(index: u64, piece: &str, padding: &str) -> bytes::Bytes {
-    let mut json = Vec::with_capacity(piece.len() + padding.len() + 48);
+    // 49 bytes of keys and punctuation, up to 20 digits of index.
+    let mut json = Vec::with_capacity(piece.len() + padding.len() + 72);
     json.extend_from_slice(b"{\"contentBlockIndex\":");
-    json.extend_from_slice(index.to_string().as_bytes());
+    let _ = write!(json, "{index}");
     json.extend_from_slice(b",\"delta\":{\"text\":");
     json_string(&mut json, piece);
     json.extend_from_slice(b"},\"p\":");

@@ -155,7 +155,7 @@ impl Payload {
 
 /// `text` as a JSON string, escaped as serde_json escapes it: only `"`, `\\` and control
 /// characters are, so a text without them (nearly every delta) is copied as it is.
-fn json_string(out: &mut Vec<u8>, text: &str) {
+pub(crate) fn json_string(out: &mut Vec<u8>, text: &str) {
     if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
         out.push(b'"');
         out.extend_from_slice(text.as_bytes());

@@ -82,7 +82,9 @@ impl Ticker {
     }
 
     async fn run(self: Arc<Self>) {
-        let first = self.origin + self.tick * (self.tick_at(Instant::now()) as u32);
+        let next = self.tick_at(Instant::now());
+        let first =
+            self.origin + Duration::from_nanos((self.tick.as_nanos() as u64).saturating_mul(next));
         let mut interval = tokio::time::interval_at(first, self.tick);
         interval.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let mut firing: Vec<Vec<Waker>> = Vec::new();

@@ -4,6 +4,10 @@
 //! the end. It counts the text deltas (`contentBlockDelta` frames) and, when they carry send
 //! stamps (pacing `stamp`), the delivery latency from the stamp to this client's read.
 //!
+//! With `PACED_LOAD_API=messages` the requests go to the Messages API with `"stream": true`
+//! (`/anthropic/v1/messages`, bedrock-runtime style: `anthropic_version` in the body;
+//! Server-Sent Events, text deltas are `content_block_delta`).
+//!
 //! `cargo run --release -p bedrock_emulator --example paced_load -- HOST:PORT N [PROMPT] [RAMP_MS]`
 //! prints one line: `streams=N failed=F deltas=D p50_us=.. p99_us=.. max_us=.. secs=..`.
 
@@ -26,13 +30,17 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Counts the complete deltas in `buf` (dropping what it consumed) and records their stamps.
-fn scan(buf: &mut Vec<u8>, deltas: &mut u64, lat: &mut Vec<u32>, now: i64) {
-    const EVENT: &[u8] = b"contentBlockDelta";
+fn scan(sse: bool, buf: &mut Vec<u8>, deltas: &mut u64, lat: &mut Vec<u32>, now: i64) {
+    let event: &[u8] = if sse {
+        b"event: content_block_delta"
+    } else {
+        b"contentBlockDelta"
+    };
     const TEXT: &[u8] = br#""delta":{"text":""#;
     let mut at = 0;
-    while let Some(p) = find(&buf[at..], EVENT) {
+    while let Some(p) = find(&buf[at..], event) {
         let start = at + p;
-        let rest = &buf[start + EVENT.len()..];
+        let rest = &buf[start + event.len()..];
         // The delta is complete once its text's closing quote is in the buffer.
         let Some(t) = find(rest, TEXT) else { break };
         let Some(end) = find(&rest[t + TEXT.len()..], b"\"}").map(|e| e + TEXT.len()) else {
@@ -48,17 +56,34 @@ fn scan(buf: &mut Vec<u8>, deltas: &mut u64, lat: &mut Vec<u32>, now: i64) {
                 lat.push((now - us).clamp(0, u32::MAX as i64) as u32);
             }
         }
-        at = start + EVENT.len() + t + end;
+        at = start + event.len() + t + end;
     }
     buf.drain(..at);
 }
 
-async fn stream(addr: String, prompt: String, delay: Duration) -> Result<(u64, Vec<u32>), String> {
+async fn stream(
+    sse: bool,
+    addr: String,
+    prompt: String,
+    delay: Duration,
+) -> Result<(u64, Vec<u32>), String> {
     tokio::time::sleep(delay).await;
     let mut sock = TcpStream::connect(&addr).await.map_err(|e| e.to_string())?;
-    let body = format!(r#"{{"messages":[{{"role":"user","content":[{{"text":"{prompt}"}}]}}]}}"#);
+    let (path, body) = if sse {
+        (
+            "/anthropic/v1/messages".to_string(),
+            format!(
+                r#"{{"anthropic_version":"bedrock-2023-05-31","model":"{MODEL}","max_tokens":4096,"stream":true,"messages":[{{"role":"user","content":"{prompt}"}}]}}"#
+            ),
+        )
+    } else {
+        (
+            format!("/model/{MODEL}/converse-stream"),
+            format!(r#"{{"messages":[{{"role":"user","content":[{{"text":"{prompt}"}}]}}]}}"#),
+        )
+    };
     let req = format!(
-        "POST /model/{MODEL}/converse-stream HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
     sock.write_all(req.as_bytes())
@@ -82,7 +107,7 @@ async fn stream(addr: String, prompt: String, delay: Duration) -> Result<(u64, V
             }
             head = false;
         }
-        scan(&mut buf, &mut deltas, &mut lat, now);
+        scan(sse, &mut buf, &mut deltas, &mut lat, now);
     }
     Ok((deltas, lat))
 }
@@ -99,6 +124,7 @@ fn main() {
         .get(3)
         .and_then(|v| v.parse().ok())
         .unwrap_or(n.min(2000));
+    let sse = std::env::var("PACED_LOAD_API").is_ok_and(|v| v == "messages");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -108,7 +134,7 @@ fn main() {
         let tasks: Vec<_> = (0..n)
             .map(|i| {
                 let delay = Duration::from_millis(i * ramp_ms / n.max(1));
-                tokio::spawn(stream(addr.clone(), prompt.clone(), delay))
+                tokio::spawn(stream(sse, addr.clone(), prompt.clone(), delay))
             })
             .collect();
         let mut out = Vec::new();

@@ -461,7 +461,7 @@ defmodule AybizaBench.Stream do
       "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed" <>
         if(why == "", do: "", else: " (#{why})") <>
         "; live mid-run #{live}; " <>
-        "api: #{opts[:api]}"
+        "api: #{opts[:api]}" <> emulator_tick_note()
 
     for {kind, q} <- [text: text, sentence: sentence] do
       row("latency", "#{prefix}#{kind}_p50@#{n}", q.p50, "us", "#{q.n} events; " <> note)
@@ -492,6 +492,15 @@ defmodule AybizaBench.Stream do
     end
 
     %{n: n, ok: failures == 0 and live >= n * 0.9, text: text, sentence: sentence}
+  end
+
+  # The emulator's pacing clock when bin/bench runs it on a shared tick (the deltas of the
+  # streams due in one tick then leave as one burst; the stamps are still the write times).
+  defp emulator_tick_note do
+    case System.get_env("BENCH_EMULATOR_TICK_MS", "0") do
+      "0" -> ""
+      ms -> "; emulator pacing tick #{ms} ms"
+    end
   end
 
   # µs of CPU and context switches per text delta, of the VM (the library, its tokio

@@ -10,7 +10,7 @@
 //! Layers, in the order data flows (each imports only from the ones above it):
 //! `error`, `counters` (shared) → [`config`] (settings as plain data) → [`catalog`] (the
 //! model table) → `request` (bodies into one conversation model) → `reply` (what the model
-//! says, prompt cache) → `rate` (throttling windows), `state` → `handlers` (per-request logic) → `render` (wire
+//! says, prompt cache) → `rate` (throttling windows), `state`, `ticker` (the paced streams' shared clock) → `handlers` (per-request logic) → `render` (wire
 //! formats) → `http` (auth, routes, control API, stream delivery, server).
 
 pub mod counters;
@@ -27,6 +27,8 @@ mod reply;
 mod rate;
 
 mod state;
+
+mod ticker;
 
 mod handlers;
 

@@ -27,6 +27,8 @@ pub(crate) struct State {
     pub rate: Mutex<RateWindows>,
     pub throttle_seq: AtomicU64,
     pub request_seq: AtomicU64,
+    /// The shared clock of paced streams (`pacing_tick_ms` > 0); `None`: a timer per stream.
+    pub ticker: Option<Arc<crate::ticker::Ticker>>,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

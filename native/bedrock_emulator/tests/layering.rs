@@ -11,7 +11,7 @@ const LAYERS: &[&[&str]] = &[
     &["catalog"],
     &["request"],
     &["reply"],
-    &["rate", "state"],
+    &["rate", "state", "ticker"],
     &["handlers"],
     &["render"],
     &["http"],

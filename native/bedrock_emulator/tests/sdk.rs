@@ -1263,7 +1263,22 @@ async fn pacing_delays_first_token() {
 /// `client_closed` and the stream closes.
 #[tokio::test]
 async fn paced_streams_stamp_and_count() {
-    let emu = start(EmulatorConfig::default()).await;
+    paced_streams_stamp_and_count_with(EmulatorConfig::default()).await;
+}
+
+/// The same on the shared ticker (`pacing_tick_ms`): pauses end on a tick boundary, never
+/// before their exact end.
+#[tokio::test]
+async fn paced_streams_on_the_ticker_stamp_and_count() {
+    paced_streams_stamp_and_count_with(EmulatorConfig {
+        pacing_tick_ms: 5,
+        ..EmulatorConfig::default()
+    })
+    .await;
+}
+
+async fn paced_streams_stamp_and_count_with(config: EmulatorConfig) {
+    let emu = start(config).await;
     let c = client(&emu);
     let send = |pacing: &'static str| {
         c.converse_stream()

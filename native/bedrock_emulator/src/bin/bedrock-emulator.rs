@@ -47,6 +47,9 @@ OPTIONS:
   --ca-out FILE             write the CA certificate (PEM) to FILE (with --tls)
   --threads N               worker threads of the server's tokio runtime (default 2; 1
                             costs less CPU per paced event, see docs/EMULATOR.md)
+  --pacing-tick-ms MS       pace streams by one shared clock of MS ms (every stream due
+                            in a tick is woken in one pass) instead of a timer per
+                            stream; 0 = a timer per stream (the default)
   --sonic JSON              Nova Sonic route settings, e.g. '{\"connection_limit_ms\": 5000,
                             \"turn_silence_ms\": 300, \"speed\": 4}' (see docs/EMULATOR.md)
   -h, --help                show this help
@@ -101,6 +104,12 @@ fn parse_args(args: &[String], bin: &mut BinOptions) -> Result<Option<EmulatorCo
                 bin.threads = match value()?.parse() {
                     Ok(n) if (1..=256).contains(&n) => n,
                     _ => return Err("bad --threads (1 to 256)".to_string()),
+                }
+            }
+            "--pacing-tick-ms" => {
+                config.pacing_tick_ms = match value()?.parse() {
+                    Ok(ms) if ms <= 1000 => ms,
+                    _ => return Err("bad --pacing-tick-ms (0 to 1000)".to_string()),
                 }
             }
             "--guardrails" => {

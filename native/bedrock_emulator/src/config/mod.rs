@@ -84,6 +84,12 @@ pub struct EmulatorConfig {
     /// Checked against the catalog when the server starts.
     #[serde(alias = "applicationProfiles")]
     pub application_profiles: Vec<ApplicationProfileSpec>,
+    /// Paced streams without faults wait for one shared clock of this period (ms) instead of
+    /// a timer each: every stream due in a tick is woken in one pass (cheaper per event; a
+    /// pause ends on the first tick boundary at or after its exact end). 0 (the default): a
+    /// tokio timer per stream (tokio's timers themselves round up to 1 ms).
+    #[serde(alias = "pacingTickMs")]
+    pub pacing_tick_ms: u64,
 }
 
 /// An application inference profile: CreateInferenceProfile's `inferenceProfileName` and
@@ -176,6 +182,7 @@ impl Default for EmulatorConfig {
             tls_names: Vec::new(),
             guardrails: Vec::new(),
             application_profiles: Vec::new(),
+            pacing_tick_ms: 0,
         }
     }
 }

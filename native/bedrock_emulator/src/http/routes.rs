@@ -676,6 +676,7 @@ fn start_stream(
     let stamp = prepared.pacing.stamp.unwrap_or(false);
     if !any_fault(&prepared.faults, events.len()) {
         // The common case (every paced benchmark stream): the body paces itself.
+        let ticker = state.ticker.clone();
         let body = PacedBody::new(
             state,
             route,
@@ -684,6 +685,7 @@ fn start_stream(
             tps,
             stamp,
             wire,
+            ticker,
         );
         return builder
             .body(body.boxed())

@@ -190,6 +190,9 @@ impl Emulator {
             rate: Mutex::new(Default::default()),
             throttle_seq: AtomicU64::new(0),
             request_seq: AtomicU64::new(0),
+            ticker: (config.pacing_tick_ms > 0).then(|| {
+                crate::ticker::Ticker::new(std::time::Duration::from_millis(config.pacing_tick_ms))
+            }),
         });
         let host = if addr.ip().is_ipv6() {
             format!("[{}]", addr.ip())

@@ -22,6 +22,7 @@ use crate::counters::{outcome, OpenStreamGuard};
 use crate::render::{eventstream, sse};
 use crate::reply::Event;
 use crate::state::State;
+use crate::ticker::Ticker;
 
 const RESET_FLUSH_MS: f64 = 100.0;
 
@@ -182,7 +183,8 @@ pub fn any_fault(f: &Faults, n: usize) -> bool {
 
 /// A planned stream without faults, paced by the response body itself: hyper's connection
 /// task polls it, the body waits on its one timer (re-armed per event, never reallocated)
-/// and hands out the next frame, stamped at that moment. No producer task, no channel, no
+/// or, with `pacing_tick_ms` set, on the instance's [`Ticker`], and hands out the next
+/// frame, stamped at that moment. No producer task, no channel, no
 /// wake-up of a second task per event (the [`Producer`] stays for streams with faults,
 /// whose injection is async).
 ///
@@ -199,13 +201,58 @@ pub struct PacedBody {
     tps: f64,
     stamp: bool,
     wire: Wire,
-    sleep: Pin<Box<tokio::time::Sleep>>,
+    timer: Timer,
     waiting: bool,
     done: bool,
     _open: OpenStreamGuard,
 }
 
+/// How a [`PacedBody`] waits out its pauses.
+enum Timer {
+    /// Its own tokio timer, re-armed per event (`pacing_tick_ms` 0).
+    Exact(Pin<Box<tokio::time::Sleep>>),
+    /// The instance's [`Ticker`]: `due` is the tick the pause ends in; `filed`: the task's
+    /// waker is filed under it.
+    Tick {
+        ticker: Arc<Ticker>,
+        due: u64,
+        filed: bool,
+    },
+}
+
+impl Timer {
+    fn new(ticker: Option<Arc<Ticker>>, first: Duration) -> Timer {
+        match ticker {
+            Some(ticker) => Timer::Tick {
+                due: ticker.tick_at(tokio::time::Instant::now() + first),
+                ticker,
+                filed: false,
+            },
+            None => Timer::Exact(Box::pin(tokio::time::sleep(first))),
+        }
+    }
+
+    fn reset(&mut self, at: tokio::time::Instant) {
+        match self {
+            Timer::Exact(sleep) => sleep.as_mut().reset(at),
+            Timer::Tick { ticker, due, filed } => {
+                *due = ticker.tick_at(at);
+                *filed = false;
+            }
+        }
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        match self {
+            Timer::Exact(sleep) => sleep.as_mut().poll(cx),
+            Timer::Tick { ticker, due, filed } => ticker.poll_due(*due, filed, cx),
+        }
+    }
+}
+
 impl PacedBody {
+    /// `ticker`: the instance's shared clock ([`Ticker`]), or `None` for a timer of its own.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         state: Arc<State>,
         route: &'static str,
@@ -214,6 +261,7 @@ impl PacedBody {
         tps: f64,
         stamp: bool,
         wire: Wire,
+        ticker: Option<Arc<Ticker>>,
     ) -> PacedBody {
         let open = state.counters.open_stream();
         let first = Duration::from_millis(first_token_ms);
@@ -224,7 +272,7 @@ impl PacedBody {
             tps,
             stamp,
             wire,
-            sleep: Box::pin(tokio::time::sleep(first)),
+            timer: Timer::new(ticker, first),
             waiting: first_token_ms > 0,
             done: false,
             _open: open,
@@ -241,7 +289,7 @@ impl Body for PacedBody {
         let this = &mut *self;
         loop {
             if this.waiting {
-                if this.sleep.as_mut().poll(cx).is_pending() {
+                if this.timer.poll(cx).is_pending() {
                     return Poll::Pending;
                 }
                 this.waiting = false;
@@ -261,9 +309,7 @@ impl Body for PacedBody {
                 let pause =
                     Duration::from_micros((event.tokens as f64 / this.tps * 1_000_000.0) as u64);
                 if !pause.is_zero() {
-                    this.sleep
-                        .as_mut()
-                        .reset(tokio::time::Instant::now() + pause);
+                    this.timer.reset(tokio::time::Instant::now() + pause);
                     this.waiting = true;
                     this.next = Some(event);
                     continue;

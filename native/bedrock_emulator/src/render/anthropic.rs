@@ -65,10 +65,38 @@ pub fn response(reply: &mut Reply) -> Value {
     })
 }
 
-/// One Messages stream event: its JSON and the output tokens it carries (for pacing).
+/// One Messages stream event: its JSON and the output tokens it carries (for pacing). A
+/// text delta, nearly every event of a paced stream, keeps only its index and text (`json`
+/// is null) and is written straight to its frame ([`sse_text_delta`]); [`Self::into_json`]
+/// builds its JSON where one is needed.
 pub struct MessageEvent {
     pub json: Value,
     pub tokens: u64,
+    pub text_delta: Option<(u64, String)>,
+}
+
+impl MessageEvent {
+    pub fn into_json(self) -> Value {
+        match self.text_delta {
+            Some((index, text)) => json!({"type": "content_block_delta", "index": index,
+                "delta": {"type": "text_delta", "text": text}}),
+            None => self.json,
+        }
+    }
+}
+
+/// The SSE event of a text delta, written directly: the bytes of `sse::event(
+/// "content_block_delta", {"type", "index", "delta": {"type": "text_delta", "text"}})`
+/// (serde_json writes keys sorted; tested) without a `Value` per delta.
+fn sse_text_delta(index: u64, text: &str) -> bytes::Bytes {
+    use std::io::Write;
+    let mut out = Vec::with_capacity(text.len() + 128);
+    out.extend_from_slice(b"event: content_block_delta\ndata: {\"delta\":{\"text\":");
+    crate::render::converse::json_string(&mut out, text);
+    out.extend_from_slice(b",\"type\":\"text_delta\"},\"index\":");
+    let _ = write!(out, "{index}");
+    out.extend_from_slice(b",\"type\":\"content_block_delta\"}\n\n");
+    bytes::Bytes::from(out)
 }
 
 /// The Messages stream events, in order (`message_start` ... `message_stop`), without
@@ -77,72 +105,99 @@ pub fn message_events(reply: &mut Reply) -> Vec<MessageEvent> {
     let plan = reply.plan.clone();
     let size = reply.delta_chars;
     let mut events = Vec::new();
-    let mut push = |json: Value, tokens: u64| events.push(MessageEvent { json, tokens });
+    fn push(events: &mut Vec<MessageEvent>, json: Value, tokens: u64) {
+        events.push(MessageEvent {
+            json,
+            tokens,
+            text_delta: None,
+        });
+    }
     let id = message_id(reply);
     let mut start_usage = usage(reply);
     start_usage["output_tokens"] = json!(1);
     push(
+        &mut events,
         json!({"type": "message_start", "message": {
         "id": id, "type": "message", "role": "assistant", "model": reply.model_name, "content": [],
         "stop_reason": null, "stop_sequence": null, "usage": start_usage}}),
         0,
     );
-    let mut index = 0;
+    let mut index: u64 = 0;
     if let Some((text, signature)) = &plan.reasoning {
         push(
+            &mut events,
             json!({"type": "content_block_start", "index": index, "content_block": {"type": "thinking", "thinking": "", "signature": ""}}),
             0,
         );
         for piece in split_deltas(text, size) {
             let t = tokens(&piece);
             push(
+                &mut events,
                 json!({"type": "content_block_delta", "index": index, "delta": {"type": "thinking_delta", "thinking": piece}}),
                 t,
             );
         }
         push(
+            &mut events,
             json!({"type": "content_block_delta", "index": index, "delta": {"type": "signature_delta", "signature": signature}}),
             0,
         );
-        push(json!({"type": "content_block_stop", "index": index}), 0);
+        push(
+            &mut events,
+            json!({"type": "content_block_stop", "index": index}),
+            0,
+        );
         index += 1;
     }
     if !plan.text.is_empty() {
         push(
+            &mut events,
             json!({"type": "content_block_start", "index": index, "content_block": {"type": "text", "text": ""}}),
             0,
         );
         for piece in split_deltas(&plan.text, size) {
             let t = tokens(&piece);
-            push(
-                json!({"type": "content_block_delta", "index": index, "delta": {"type": "text_delta", "text": piece}}),
-                t,
-            );
+            events.push(MessageEvent {
+                json: Value::Null,
+                tokens: t,
+                text_delta: Some((index, piece)),
+            });
         }
-        push(json!({"type": "content_block_stop", "index": index}), 0);
+        push(
+            &mut events,
+            json!({"type": "content_block_stop", "index": index}),
+            0,
+        );
         index += 1;
     }
     for tu in &plan.tool_uses {
         push(
+            &mut events,
             json!({"type": "content_block_start", "index": index, "content_block": {"type": "tool_use", "id": tool_id(&tu.id), "name": tu.name, "input": {}}}),
             0,
         );
         for piece in split_chunks(&tu.input.to_string(), size.clamp(4, 24)) {
             let t = tokens(&piece);
             push(
+                &mut events,
                 json!({"type": "content_block_delta", "index": index, "delta": {"type": "input_json_delta", "partial_json": piece}}),
                 t,
             );
         }
-        push(json!({"type": "content_block_stop", "index": index}), 0);
+        push(
+            &mut events,
+            json!({"type": "content_block_stop", "index": index}),
+            0,
+        );
         index += 1;
     }
     let (stop_reason, stop_sequence) = stop_fields(reply);
     push(
+        &mut events,
         json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": stop_sequence}, "usage": {"output_tokens": reply.output_tokens}}),
         0,
     );
-    push(json!({"type": "message_stop"}), 0);
+    push(&mut events, json!({"type": "message_stop"}), 0);
     events
 }
 
@@ -166,7 +221,10 @@ pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
     }
     inner
         .into_iter()
-        .map(|e| invoke_chunk(&e.json, e.tokens, &mut reply.rng))
+        .map(|e| {
+            let tokens = e.tokens;
+            invoke_chunk(&e.into_json(), tokens, &mut reply.rng)
+        })
         .collect()
 }
 
@@ -181,9 +239,12 @@ pub fn sse_events(reply: &mut Reply, runtime: bool) -> Vec<Event> {
     }
     let mut out = Vec::with_capacity(inner.len() + 1);
     for (i, e) in inner.into_iter().enumerate() {
-        let name = e.json["type"].as_str().unwrap_or("message").to_string();
+        let frame = match &e.text_delta {
+            Some((index, text)) => sse_text_delta(*index, text),
+            None => sse::event(e.json["type"].as_str().unwrap_or("message"), &e.json),
+        };
         out.push(Event {
-            frame: sse::event(&name, &e.json),
+            frame,
             tokens: e.tokens,
         });
         if i == 0 {
@@ -194,4 +255,35 @@ pub fn sse_events(reply: &mut Reply, runtime: bool) -> Vec<Event> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sse_text_deltas_are_the_bytes_of_the_value_path() {
+        for index in [0u64, 1, 987654] {
+            for text in [
+                "Hello ",
+                "",
+                "quote \" back \\ slash",
+                "tab\tnew\nline \u{1} ctl",
+                "éà 漢字 🙂 ",
+                "del \u{7f} and / slash",
+            ] {
+                let event = MessageEvent {
+                    json: Value::Null,
+                    tokens: 1,
+                    text_delta: Some((index, text.to_string())),
+                };
+                let value = event.into_json();
+                assert_eq!(
+                    sse_text_delta(index, text),
+                    sse::event("content_block_delta", &value),
+                    "{index} {text:?}"
+                );
+            }
+        }
+    }
 }

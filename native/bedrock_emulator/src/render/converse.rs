@@ -1,5 +1,7 @@
 //! Converse / ConverseStream output (restJson1 body and event-stream events).
 
+use std::io::Write;
+
 use serde_json::{json, Value};
 
 use crate::render::anthropic::invocation_metrics;
@@ -107,14 +109,85 @@ pub fn response(reply: &Reply) -> Value {
 pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
     event_payloads(reply)
         .into_iter()
-        .map(|(kind, mut payload, tokens)| {
-            payload["p"] = json!(padding(&mut reply.rng));
-            Event {
-                frame: eventstream::event(kind, &payload),
-                tokens,
-            }
+        .map(|(kind, payload, tokens)| {
+            let p = padding(&mut reply.rng);
+            let frame = match payload {
+                Payload::Text { index, piece } => text_delta_frame(index, &piece, &p),
+                Payload::Json(mut payload) => {
+                    payload["p"] = json!(p);
+                    eventstream::event(kind, &payload)
+                }
+            };
+            Event { frame, tokens }
         })
         .collect()
+}
+
+/// A stream event's payload before the padding `p`. Text deltas, nearly every event of a
+/// paced stream, stay unbuilt: their frame is written directly ([`text_delta_frame`]).
+enum Payload {
+    Json(Value),
+    Text { index: u64, piece: String },
+}
+
+impl From<Value> for Payload {
+    fn from(v: Value) -> Payload {
+        Payload::Json(v)
+    }
+}
+
+type Payloads = Vec<(&'static str, Payload, u64)>;
+
+fn push(events: &mut Payloads, kind: &'static str, payload: impl Into<Payload>, tokens: u64) {
+    events.push((kind, payload.into(), tokens));
+}
+
+impl Payload {
+    fn into_value(self) -> Value {
+        match self {
+            Payload::Json(v) => v,
+            Payload::Text { index, piece } => {
+                json!({"contentBlockIndex": index, "delta": {"text": piece}})
+            }
+        }
+    }
+}
+
+/// `text` as a JSON string, escaped as serde_json escapes it: only `"`, `\\` and control
+/// characters are, so a text without them (nearly every delta) is copied as it is.
+pub(crate) fn json_string(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // A &str always serializes.
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
+}
+
+/// The `contentBlockDelta` frame of a text delta, its JSON written directly: the bytes of
+/// `eventstream::event("contentBlockDelta", {"contentBlockIndex", "delta": {"text"}, "p"})`
+/// (serde_json writes keys sorted; tested) without building and dropping a `Value` per
+/// delta, which was most of the planning of a paced stream.
+fn text_delta_frame(index: u64, piece: &str, padding: &str) -> bytes::Bytes {
+    // 49 bytes of keys and punctuation, up to 20 digits of index.
+    let mut json = Vec::with_capacity(piece.len() + padding.len() + 72);
+    json.extend_from_slice(b"{\"contentBlockIndex\":");
+    let _ = write!(json, "{index}");
+    json.extend_from_slice(b",\"delta\":{\"text\":");
+    json_string(&mut json, piece);
+    json.extend_from_slice(b"},\"p\":");
+    json_string(&mut json, padding);
+    json.push(b'}');
+    eventstream::frame(
+        &[
+            (":event-type", "contentBlockDelta"),
+            (":content-type", "application/json"),
+            (":message-type", "event"),
+        ],
+        &json,
+    )
 }
 
 /// Amazon Nova's InvokeModel response body: the Converse body (Nova's native schema is
@@ -134,7 +207,7 @@ pub fn nova_invoke_stream_events(reply: &mut Reply) -> Vec<Event> {
         .into_iter()
         .enumerate()
         .map(|(i, (kind, payload, tokens))| {
-            let mut inner = json!({ kind: payload });
+            let mut inner = json!({ kind: payload.into_value() });
             if i == last {
                 inner["amazon-bedrock-invocationMetrics"] = invocation_metrics(reply);
             }
@@ -144,33 +217,30 @@ pub fn nova_invoke_stream_events(reply: &mut Reply) -> Vec<Event> {
 }
 
 /// The ConverseStream events as (event name, payload, output tokens it carries).
-fn event_payloads(reply: &Reply) -> Vec<(&'static str, Value, u64)> {
+fn event_payloads(reply: &Reply) -> Payloads {
     let plan = reply.plan.clone();
     let size = reply.delta_chars;
     let mut events = Vec::new();
-    let mut push = |_: &Reply, kind: &'static str, payload: Value, toks: u64| {
-        events.push((kind, payload, toks));
-    };
-    push(reply, "messageStart", json!({"role": "assistant"}), 0);
-    let mut index = 0;
+    push(&mut events, "messageStart", json!({"role": "assistant"}), 0);
+    let mut index: u64 = 0;
     if let Some((text, signature)) = &plan.reasoning {
         for piece in split_deltas(text, size) {
             let t = tokens(&piece);
             push(
-                reply,
+                &mut events,
                 "contentBlockDelta",
                 json!({"contentBlockIndex": index, "delta": {"reasoningContent": {"text": piece}}}),
                 t,
             );
         }
         push(
-            reply,
+            &mut events,
             "contentBlockDelta",
             json!({"contentBlockIndex": index, "delta": {"reasoningContent": {"signature": signature}}}),
             0,
         );
         push(
-            reply,
+            &mut events,
             "contentBlockStop",
             json!({"contentBlockIndex": index}),
             0,
@@ -182,14 +252,14 @@ fn event_payloads(reply: &Reply) -> Vec<(&'static str, Value, u64)> {
         for piece in split_deltas(&plan.text, size) {
             let t = tokens(&piece);
             push(
-                reply,
+                &mut events,
                 "contentBlockDelta",
-                json!({"contentBlockIndex": index, "delta": {"text": piece}}),
+                Payload::Text { index, piece },
                 t,
             );
         }
         push(
-            reply,
+            &mut events,
             "contentBlockStop",
             json!({"contentBlockIndex": index}),
             0,
@@ -198,7 +268,7 @@ fn event_payloads(reply: &Reply) -> Vec<(&'static str, Value, u64)> {
     }
     for tu in &plan.tool_uses {
         push(
-            reply,
+            &mut events,
             "contentBlockStart",
             json!({"contentBlockIndex": index, "start": {"toolUse": {"toolUseId": tu.id, "name": tu.name}}}),
             0,
@@ -207,14 +277,14 @@ fn event_payloads(reply: &Reply) -> Vec<(&'static str, Value, u64)> {
         for piece in split_chunks(&input, size.clamp(4, 24)) {
             let t = tokens(&piece);
             push(
-                reply,
+                &mut events,
                 "contentBlockDelta",
                 json!({"contentBlockIndex": index, "delta": {"toolUse": {"input": piece}}}),
                 t,
             );
         }
         push(
-            reply,
+            &mut events,
             "contentBlockStop",
             json!({"contentBlockIndex": index}),
             0,
@@ -225,13 +295,47 @@ fn event_payloads(reply: &Reply) -> Vec<(&'static str, Value, u64)> {
     if let Some(fields) = additional_fields(reply) {
         stop["additionalModelResponseFields"] = fields;
     }
-    push(reply, "messageStop", stop, 0);
+    push(&mut events, "messageStop", stop, 0);
     let usage = usage(reply);
     let latency = reply.latency_ms;
     let mut metadata = json!({"usage": usage, "metrics": {"latencyMs": latency}});
     if let Some(trace) = &reply.trace {
         metadata["trace"] = trace.clone();
     }
-    push(reply, "metadata", metadata, 0);
+    push(&mut events, "metadata", metadata, 0);
     events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_delta_frames_are_the_bytes_of_the_value_path() {
+        let pieces = [
+            "Hello ",
+            "",
+            "quote \" back \\ slash",
+            "tab\tnew\nline \u{1} ctl",
+            "éà 漢字 🙂 ",
+            "</script> & <",
+            "del \u{7f} and / slash",
+        ];
+        for index in [0u64, 3, 12345] {
+            for piece in pieces {
+                for p in ["a", "abcdefghij"] {
+                    let value = json!({
+                        "contentBlockIndex": index,
+                        "delta": {"text": piece},
+                        "p": p,
+                    });
+                    assert_eq!(
+                        text_delta_frame(index, piece, p),
+                        eventstream::event("contentBlockDelta", &value),
+                        "{index} {piece:?} {p}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -30,7 +30,7 @@ const DIRECT_PAYLOAD_MAX: usize = 8 * 1024 * 1024;
 /// `Message` (a `String` per header) or growing the buffer. Every stream frame is built
 /// here, each stream's whole plan at its start, so on a paced benchmark with thousands of
 /// streams this is most of the emulator's CPU per event.
-fn frame(headers: &[(&'static str, &str)], payload: &[u8]) -> Bytes {
+pub(crate) fn frame(headers: &[(&'static str, &str)], payload: &[u8]) -> Bytes {
     let headers_len: usize = headers.iter().map(|(n, v)| 4 + n.len() + v.len()).sum();
     let direct = headers_len <= DIRECT_HEADERS_MAX
         && payload.len() <= DIRECT_PAYLOAD_MAX

@@ -42,25 +42,38 @@ const SKIP: [bool; 256] = {
     t
 };
 
-/// The number of leading bytes of `bytes` in [`SKIP`]: 16 bytes per step with SSE2 (every
-/// x86-64 has it), byte by byte elsewhere and for the tail.
+/// The number of bytes of `bytes` from `from` on that are in [`SKIP`]: 16 bytes per step with
+/// SSE2 (every x86-64 has it), the last step a 16-byte load that ends at the end of `bytes`
+/// and overlaps bytes already passed (no byte loop, whose exit a predictor misses on every
+/// short run); byte by byte elsewhere and when `bytes` is shorter than 16.
 #[inline]
-fn skip_len(bytes: &[u8]) -> usize {
-    let mut n = 0;
+fn skip_len(bytes: &[u8], from: usize) -> usize {
+    let mut n = from;
     #[cfg(target_arch = "x86_64")]
     {
         while let Some(chunk) = bytes.get(n..n + 16) {
             let stop = sse2_stops(chunk.try_into().unwrap_or(&[0; 16]));
             if stop != 0 {
-                return n + stop.trailing_zeros() as usize;
+                return n - from + stop.trailing_zeros() as usize;
             }
             n += 16;
+        }
+        let end = bytes.len();
+        if n < end && end >= 16 {
+            let chunk = &bytes[end - 16..end];
+            // Bit `i` is byte `end - 16 + i`: drop the bits of the bytes before `n`.
+            let stop = sse2_stops(chunk.try_into().unwrap_or(&[0; 16])) >> (16 - (end - n));
+            return if stop != 0 {
+                n - from + stop.trailing_zeros() as usize
+            } else {
+                end - from
+            };
         }
     }
     while n < bytes.len() && SKIP[bytes[n] as usize] {
         n += 1;
     }
-    n
+    n - from
 }
 
 /// Bit `i` set when `chunk[i]` is not in [`SKIP`]: below `' '`, at or above `'~'` (and
@@ -801,7 +814,7 @@ impl Segmenter {
             if !list {
                 // Words and spaces in one loop: one exit per rule-relevant byte rather than
                 // per word.
-                n += skip_len(&run[n..]);
+                n += skip_len(&bytes[..limit], start + n);
                 // `, ` inside a unit: the space is a clause cut point, recorded as `advance`
                 // does (a comma decides nothing else), and the words after it go on here.
                 // Not while a first chunk may be cut there (`advance` releases it).
@@ -813,7 +826,7 @@ impl Segmenter {
                 {
                     self.clause_cut = Some(start + n + 1);
                     n += 2;
-                    n += skip_len(&run[n..]);
+                    n += skip_len(&bytes[..limit], start + n);
                 }
                 break 'scan;
             }
@@ -3257,15 +3270,21 @@ mod tests {
     #[test]
     fn skip_len_matches_the_table() {
         let scalar = |b: &[u8]| b.iter().take_while(|&&x| SKIP[x as usize]).count();
-        for len in [0, 1, 15, 16, 17, 31, 32, 40] {
+        for len in [0, 1, 15, 16, 17, 20, 31, 32, 40] {
             for at in 0..len {
                 for x in 0..=255u8 {
                     let mut v = vec![b'a'; len];
                     v[at] = x;
-                    assert_eq!(skip_len(&v), scalar(&v), "byte {x:#x} at {at} of {len}");
+                    for from in 0..=len {
+                        assert_eq!(
+                            skip_len(&v, from),
+                            scalar(&v[from..]),
+                            "byte {x:#x} at {at} of {len} from {from}"
+                        );
+                    }
                 }
             }
-            assert_eq!(skip_len(&vec![b' '; len]), len);
+            assert_eq!(skip_len(&vec![b' '; len], 0), len);
         }
     }
 

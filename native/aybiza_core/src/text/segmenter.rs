@@ -174,6 +174,96 @@ fn padded_lanes(word: &[u8]) -> u64 {
     })
 }
 
+/// `0x01` in every byte of a word.
+const BYTES: u64 = 0x0101_0101_0101_0101;
+
+/// A `(lo, span)` for [`word_rejected`] that adds no byte: `0xc0..=0xc9` are never plain.
+const REJECT_NONE: (u8, u8) = (0xc0, 9);
+
+/// A delta of 1 to 8 bytes as a little-endian word, padded to 8 bytes with copies of its
+/// last byte.
+#[inline(always)]
+fn padded_word(delta: &[u8]) -> u64 {
+    let n = delta.len();
+    let last = u64::from(delta[n - 1]);
+    let keep = u64::MAX >> (64 - 8 * n);
+    (read_word(delta) & keep) | (last * BYTES & !keep)
+}
+
+/// A word whose low `delta.len()` bytes (1 to 8) are `delta`'s; the other bytes are
+/// unspecified. On x86-64 one 8-byte load when the 8 bytes from the delta's start lie in one
+/// 4 KiB page (all but 7 start offsets in 4,096), else [`exact_word`].
+#[inline(always)]
+fn read_word(delta: &[u8]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = delta.as_ptr();
+        if (p as usize) & 4095 <= 4096 - 8 {
+            let v: u64;
+            // SAFETY: `p` points to at least one readable byte, so its page is mapped, and
+            // the 8 bytes from `p` stay in that page (x86-64 maps memory in 4 KiB pages at
+            // least), so the load cannot fault. The bytes past the delta are loaded in the
+            // assembly block, not by Rust code, and the caller masks them off, so no value
+            // outside the slice is used.
+            unsafe {
+                std::arch::asm!(
+                    "mov {v}, qword ptr [{p}]",
+                    v = lateout(reg) v,
+                    p = in(reg) p,
+                    options(pure, readonly, nostack, preserves_flags),
+                );
+            }
+            return v;
+        }
+    }
+    exact_word(delta)
+}
+
+/// [`read_word`] reading only the delta's bytes (the others are copies of the last).
+#[inline(never)]
+fn exact_word(delta: &[u8]) -> u64 {
+    let n = delta.len();
+    (0..8).fold(0, |acc, i| acc | u64::from(delta[i.min(n - 1)]) << (8 * i))
+}
+
+/// Whether the padded word `packed` has a byte plain text inside a unit may not have
+/// (`LANE_OTHER` or `LANE_MARK` in [`LANES`]: controls, non-ASCII bytes, `` ` ``, `~` and
+/// the end marks) or a byte `b` with `b - lo <= span` (`lo`, `span` in each byte, see
+/// `Segmenter::defer_lo`): with SSE2, a handful of compares on the whole word instead of a
+/// table lookup per byte.
+#[inline(always)]
+fn word_rejected(packed: u64, lo: u64, span: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86-64 baseline; no memory is accessed.
+        unsafe {
+            let word = |x: u64| _mm_cvtsi64_si128(x as i64);
+            let v = word(packed);
+            let set = |b: u8| _mm_set1_epi8(b as i8);
+            // Signed compares: the bytes >= 0x80 are negative, hence below ' '.
+            let mut stop = _mm_or_si128(
+                _mm_cmplt_epi8(v, set(b' ')),
+                _mm_cmpgt_epi8(v, set(b'~' - 1)),
+            );
+            for b in [b'.', b'!', b'?', b'`'] {
+                stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, set(b)));
+            }
+            let d = _mm_sub_epi8(v, word(lo));
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(_mm_min_epu8(d, word(span)), d));
+            // Only the low 8 lanes hold the word.
+            _mm_movemask_epi8(stop) & 0xff != 0
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (lo, span) = (lo as u8, span as u8);
+        packed.to_le_bytes().iter().any(|&b| {
+            LANES[b as usize] & (LANE_OTHER | LANE_MARK) != 0 || b.wrapping_sub(lo) <= span
+        })
+    }
+}
+
 /// The deferral automaton on an 8-byte word from `phase` (`Plain`, `Marks` or `Spaces`),
 /// computed with bit operations on its class `lanes` (no `LANE_OTHER`) instead of byte by
 /// byte, so that its cost does not depend on a chain of table lookups. Byte by byte (the
@@ -330,10 +420,12 @@ pub struct Segmenter {
     run_start: usize,
     /// [`Self::plain_deferrable`] when the deferral state was set.
     defer_plain: bool,
-    /// Byte classes ([`LANES`]) that a delta must not have to be appended without a call
-    /// (plain text inside a unit): none but those in `Plain`, with digits while a numbered
-    /// list marker may follow.
-    defer_reject: u64,
+    /// Besides the bytes plain text never has, a delta of 1 to 8 bytes appended without a
+    /// call ([`word_rejected`]) has no byte `b` with `b - lo <= span` (wrapping): `lo` and
+    /// `span` copied into each byte. Every byte outside `Plain` (the deferral automaton
+    /// decides), digits while a numbered list marker may follow, else none.
+    defer_lo: u64,
+    defer_span: u64,
     /// Tests: scan every delta at once (the reference for the deferral).
     #[cfg(test)]
     no_defer: bool,
@@ -376,7 +468,8 @@ impl Segmenter {
             defer_below: 0,
             run_start: 0,
             defer_plain: false,
-            defer_reject: u64::MAX,
+            defer_lo: 0,
+            defer_span: u64::MAX,
             #[cfg(test)]
             no_defer: false,
         }
@@ -497,33 +590,17 @@ impl Segmenter {
         if n >= self.defer_below {
             return false;
         }
-        if n == 1 {
-            // One byte (a stream of single characters): its copies in one multiplication.
-            let b = delta[0];
-            let lanes = LANES[b as usize];
-            if lanes & self.defer_reject != 0 && !self.defer_word(lanes * 0xff, 1) {
-                return false;
-            }
-            self.buf.push(char::from(b)); // ASCII: no `LANE_OTHER` byte
-            self.defer_below -= 1;
-            return true;
-        }
         if n == 0 || n > 8 {
             return self.try_defer_long(delta);
         }
         // 1 to 8 bytes (model tokens): without a branch that depends on the length, which a
         // stream of random lengths would mispredict. The delta, padded with copies of its
-        // last byte (which add no class), is classified and appended as one 8-byte word
-        // (assembled in a register: eight byte stores read back as one word would stall
-        // store-to-load forwarding), and the string cut back to its length.
-        let mut packed = 0u64;
-        let mut lanes = 0u64;
-        for i in 0..8 {
-            let b = delta[i.min(n - 1)];
-            packed |= u64::from(b) << (8 * i);
-            lanes |= LANES[b as usize] << i;
-        }
-        if lanes & self.defer_reject != 0 && !self.defer_word(lanes, n) {
+        // last byte (which add no class), is read as one 8-byte word, tested against the
+        // bytes plain text may not have with a few SSE2 compares (the byte classes are
+        // looked up only when that test fails), appended with one 8-byte store, and the
+        // string cut back to its length.
+        let packed = padded_word(delta);
+        if word_rejected(packed, self.defer_lo, self.defer_span) && !self.defer_word(packed, n) {
             return false;
         }
         self.append_word(packed, n);
@@ -554,11 +631,12 @@ impl Segmenter {
         }
     }
 
-    /// Whether a word of class `lanes` (a delta of `n` bytes and copies of its last byte)
-    /// that `defer_reject` does not let through may be deferred; updates the deferral state
-    /// if so.
+    /// Whether the word `packed` (a delta of `n` bytes and copies of its last byte) that
+    /// [`word_rejected`] does not let through may be deferred; updates the deferral state if
+    /// so.
     #[inline(never)]
-    fn defer_word(&mut self, lanes: u64, n: usize) -> bool {
+    fn defer_word(&mut self, packed: u64, n: usize) -> bool {
+        let lanes = padded_lanes(&packed.to_le_bytes());
         let at = self.buf.len();
         match self.phase_after(self.defer, self.run_start, lanes, at, n) {
             Some((phase, run_start)) => {
@@ -622,19 +700,19 @@ impl Segmenter {
         }
     }
 
-    /// Sets the deferral phase and `defer_reject`.
+    /// Sets the deferral phase and the range [`word_rejected`] tests (`defer_lo`,
+    /// `defer_span`).
     fn set_phase(&mut self, phase: Defer) {
         self.defer = phase;
-        self.defer_reject = if phase == Defer::Plain {
-            let digits = if self.list_next.is_some() {
-                LANE_DIGIT
-            } else {
-                0
-            };
-            0xff * (LANE_OTHER | LANE_MARK | digits)
+        let (lo, span) = if phase != Defer::Plain {
+            (0, u8::MAX) // every byte: the automaton decides
+        } else if self.list_next.is_some() {
+            (b'0', 9) // digits: a numbered list marker may follow
         } else {
-            u64::MAX
+            REJECT_NONE
         };
+        self.defer_lo = u64::from(lo) * BYTES;
+        self.defer_span = u64::from(span) * BYTES;
     }
 
     /// Turns deferral on at the end of a scan, in `phase`, with the room left before the
@@ -3285,6 +3363,48 @@ mod tests {
                 }
             }
             assert_eq!(skip_len(&vec![b' '; len], 0), len);
+        }
+    }
+
+    /// `padded_word` (one 8-byte load where the page allows) against the bytes, for every
+    /// length and start offset in a buffer, and `exact_word` (the load near a page end).
+    #[test]
+    fn padded_word_pads_with_the_last_byte() {
+        let buf: Vec<u8> = (0..64u8).map(|i| b'a' + i % 26).collect();
+        for at in 0..40 {
+            for n in 1..=8 {
+                let delta = &buf[at..at + n];
+                let want = u64::from_le_bytes(std::array::from_fn(|i| delta[i.min(n - 1)]));
+                assert_eq!(padded_word(delta), want, "{n} bytes at {at}");
+                assert_eq!(exact_word(delta), want, "{n} bytes at {at}");
+            }
+        }
+    }
+
+    /// `word_rejected` against the byte classes, for every byte at every position, with the
+    /// three ranges `set_phase` uses.
+    #[test]
+    fn word_rejected_matches_the_classes() {
+        let plain = 0xff * (LANE_OTHER | LANE_MARK);
+        let ranges = [
+            ((0, u8::MAX), u64::MAX),
+            ((b'0', 9), plain | 0xff * LANE_DIGIT),
+            (REJECT_NONE, plain),
+        ];
+        for ((lo, span), reject) in ranges {
+            for at in 0..8 {
+                for x in 0..=255u8 {
+                    let mut word = *b"abcXYZ )";
+                    word[at] = x;
+                    let want = padded_lanes(&word) & reject != 0;
+                    let got = word_rejected(
+                        u64::from_le_bytes(word),
+                        u64::from(lo) * BYTES,
+                        u64::from(span) * BYTES,
+                    );
+                    assert_eq!(got, want, "byte {x:#x} at {at}, range {lo:#x}+{span}");
+                }
+            }
         }
     }
 

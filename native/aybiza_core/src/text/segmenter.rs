@@ -187,7 +187,7 @@ fn padded_word(delta: &[u8]) -> u64 {
     let n = delta.len();
     let last = u64::from(delta[n - 1]);
     let keep = u64::MAX >> (64 - 8 * n);
-    (read_word(delta) & keep) | (last * BYTES & !keep)
+    (read_word(delta) & keep) | ((last * BYTES) & !keep)
 }
 
 /// A word whose low `delta.len()` bytes (1 to 8) are `delta`'s; the other bytes are
@@ -3388,7 +3388,7 @@ mod tests {
         let plain = 0xff * (LANE_OTHER | LANE_MARK);
         let ranges = [
             ((0, u8::MAX), u64::MAX),
-            ((b'0', 9), plain | 0xff * LANE_DIGIT),
+            ((b'0', 9), plain | (0xff * LANE_DIGIT)),
             (REJECT_NONE, plain),
         ];
         for ((lo, span), reject) in ranges {

@@ -534,6 +534,17 @@ impl Segmenter {
     /// `push_bytes` when the delta cannot be deferred: decode, append and scan.
     #[inline(never)]
     fn push_bytes_scan(&mut self, delta: &[u8]) {
+        let n = delta.len();
+        if (1..=8).contains(&n) && self.pending_bytes.is_empty() {
+            // An ASCII model token: one 8-byte store rather than a copy whose length-dependent
+            // branches a stream of random lengths mispredicts.
+            let packed = padded_word(delta);
+            if packed & (0x80 * BYTES) == 0 {
+                self.append_word(packed, n);
+                self.scan();
+                return;
+            }
+        }
         utf8::decode_into(&mut self.pending_bytes, delta, &mut self.buf);
         self.scan();
     }

@@ -9,7 +9,9 @@
 use std::sync::Mutex;
 
 use aybiza_core::text::complexity::{self, QueryContext};
-use aybiza_core::text::segmenter::{split_sentences as split, Segmenter, SegmenterOptions};
+use aybiza_core::text::segmenter::{
+    append_delta, split_sentences as split, Segmenter, SegmenterOptions,
+};
 use aybiza_core::text::speech::{self, SpeechOptions};
 use rustler::sys::{self as nif, c_void, ErlNifEnv, ErlNifResourceFlags, ErlNifResourceType};
 use rustler::{Binary, Encoder, Env, Error, NifResult, Term};
@@ -393,7 +395,7 @@ fn join_deltas(
         if out.len().saturating_add(bin.len()) > max_bytes {
             return Ok(false);
         }
-        out.extend_from_slice(bin.as_slice());
+        append_delta(out, bin.as_slice());
         rest = tail;
     }
     // An improper tail (or not a list at all).

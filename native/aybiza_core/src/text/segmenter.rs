@@ -219,6 +219,31 @@ fn read_word(delta: &[u8]) -> u64 {
     exact_word(delta)
 }
 
+/// Appends `delta` to `out` as the segmenter appends a delta: 1 to 8 bytes with one 8-byte
+/// store into spare capacity (see [`read_word`]), longer ones with a copy. For joining many
+/// small deltas (the NIF's `push_many`): a copy's length-dependent branches mispredict on a
+/// stream of random lengths.
+#[inline]
+pub fn append_delta(out: &mut Vec<u8>, delta: &[u8]) {
+    let n = delta.len();
+    if !(1..=8).contains(&n) {
+        out.extend_from_slice(delta);
+        return;
+    }
+    let word = read_word(delta);
+    out.reserve(8);
+    let old = out.len();
+    // SAFETY: `reserve(8)` leaves room for 8 bytes after `old`; the bytes past `old + n`
+    // stay spare capacity (any value is valid for `u8`), the first `n` are the delta's.
+    unsafe {
+        out.as_mut_ptr()
+            .add(old)
+            .cast::<[u8; 8]>()
+            .write_unaligned(word.to_le_bytes());
+        out.set_len(old + n);
+    }
+}
+
 /// [`read_word`] reading only the delta's bytes (the others are copies of the last).
 #[inline(never)]
 fn exact_word(delta: &[u8]) -> u64 {
@@ -3388,6 +3413,21 @@ mod tests {
                 let want = u64::from_le_bytes(std::array::from_fn(|i| delta[i.min(n - 1)]));
                 assert_eq!(padded_word(delta), want, "{n} bytes at {at}");
                 assert_eq!(exact_word(delta), want, "{n} bytes at {at}");
+            }
+        }
+    }
+
+    /// `append_delta` against `extend_from_slice`, for every length up to 20 and offset.
+    #[test]
+    fn append_delta_appends_the_bytes() {
+        let buf: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut out = vec![7u8; 3];
+        let mut want = out.clone();
+        for at in 0..40 {
+            for n in 0..=20 {
+                append_delta(&mut out, &buf[at..at + n]);
+                want.extend_from_slice(&buf[at..at + n]);
+                assert_eq!(out, want, "{n} bytes at {at}");
             }
         }
     }

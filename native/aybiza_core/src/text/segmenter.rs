@@ -3415,6 +3415,17 @@ mod tests {
                 assert_eq!(exact_word(delta), want, "{n} bytes at {at}");
             }
         }
+        // Deltas that start in the last 7 bytes of a page: the byte-by-byte path.
+        let big: Vec<u8> = (0..3 * 4096).map(|i| (i % 251) as u8).collect();
+        let base = big.as_ptr() as usize;
+        let page_end = (base / 4096 + 2) * 4096 - base;
+        for at in page_end - 8..page_end {
+            for n in 1..=8 {
+                let delta = &big[at..at + n];
+                let want = u64::from_le_bytes(std::array::from_fn(|i| delta[i.min(n - 1)]));
+                assert_eq!(padded_word(delta), want, "{n} bytes at {at} (page end)");
+            }
+        }
     }
 
     /// `append_delta` against `extend_from_slice`, for every length up to 20 and offset.

@@ -9,20 +9,28 @@
 use std::sync::Mutex;
 
 use aybiza_core::text::complexity::{self, QueryContext};
-use aybiza_core::text::segmenter::{split_sentences as split, Segmenter, SegmenterOptions};
+use aybiza_core::text::segmenter::{
+    append_delta, split_sentences as split, Segmenter, SegmenterOptions,
+};
 use aybiza_core::text::speech::{self, SpeechOptions};
 use rustler::sys::{self as nif, c_void, ErlNifEnv, ErlNifResourceFlags, ErlNifResourceType};
 use rustler::{Binary, Encoder, Env, Error, NifResult, Term};
 use serde_json::Value;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 use crate::term_value::term_to_value;
 
 /// A segmenter owned by one Elixir process (or shared: the mutex serializes pushes).
 pub struct SegmenterResource {
-    inner: Mutex<Segmenter>,
-    /// Work done on normal schedulers not yet reported to the VM (see [`report_work`]).
-    work: AtomicU32,
+    inner: Mutex<Held>,
+}
+
+/// What the resource's lock guards.
+struct Held {
+    segmenter: Segmenter,
+    /// Work done on normal schedulers not yet reported to the VM (see [`report_work`]):
+    /// counted under the lock a push holds anyway, so a call pays no atomic for it.
+    work: u32,
 }
 
 /// Work units (a byte pushed = 1, a call = [`CALL_UNITS`]) that count as 1% of a process's
@@ -35,21 +43,17 @@ const CALL_UNITS: u32 = 64;
 /// (`enif_consume_timeslice`), in whole percents, carrying the rest to the next call. A NIF
 /// call otherwise counts as one reduction, so a process pushing deltas in a loop kept its
 /// scheduler for thousands of calls (2 ms and more) before another process got a turn.
-fn report_work(env: Env, segmenter: &SegmenterResource, bytes: usize) {
+fn report_work(env: Env, work: &mut u32, bytes: usize) {
     let units = u32::try_from(bytes)
         .unwrap_or(u32::MAX)
         .saturating_add(CALL_UNITS);
-    let total = segmenter
-        .work
-        .fetch_add(units, Ordering::Relaxed)
-        .saturating_add(units);
+    let mut total = work.saturating_add(units);
     if total >= UNITS_PER_PERCENT {
         let percent = (total / UNITS_PER_PERCENT).min(100);
-        segmenter
-            .work
-            .fetch_sub(percent * UNITS_PER_PERCENT, Ordering::Relaxed);
+        total -= percent * UNITS_PER_PERCENT;
         rustler::schedule::consume_timeslice(env, percent as i32);
     }
+    *work = total;
 }
 
 // The segmenter's resource type is opened here rather than with `#[rustler::resource_impl]`:
@@ -264,8 +268,10 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
         speech.prepare();
     }
     let resource = SegmenterResource {
-        inner: Mutex::new(segmenter),
-        work: AtomicU32::new(0),
+        inner: Mutex::new(Held {
+            segmenter,
+            work: 0,
+        }),
     };
     // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned
     // struct, which is written before the term is made, and the term keeps the resource
@@ -325,7 +331,7 @@ mod atoms {
 fn on_normal_scheduler<T>(
     segmenter: &SegmenterResource,
     extra: usize,
-    f: impl FnOnce(&mut Segmenter) -> T,
+    f: impl FnOnce(&mut Held) -> T,
 ) -> Option<T> {
     let mut s = match segmenter.inner.try_lock() {
         Ok(s) => s,
@@ -333,16 +339,23 @@ fn on_normal_scheduler<T>(
         Err(std::sync::TryLockError::WouldBlock) => return None,
     };
     // Held text may be scanned again (a long sentence in sentence mode): count it.
-    if s.pending_len().saturating_add(extra) > NORMAL_SCHEDULER_BYTES {
+    if s.segmenter.pending_len().saturating_add(extra) > NORMAL_SCHEDULER_BYTES {
         return None;
     }
     Some(f(&mut s))
 }
 
+/// Pushes `bytes` under the lock of a normal-scheduler call and reports the work.
+fn push_reported(env: Env, held: &mut Held, bytes: &[u8]) -> Vec<String> {
+    let sentences = held.segmenter.push_bytes(bytes);
+    report_work(env, &mut held.work, bytes.len());
+    sentences
+}
+
 fn locked<T>(segmenter: &SegmenterResource, f: impl FnOnce(&mut Segmenter) -> T) -> T {
     match segmenter.inner.lock() {
-        Ok(mut s) => f(&mut s),
-        Err(poisoned) => f(&mut poisoned.into_inner()),
+        Ok(mut s) => f(&mut s.segmenter),
+        Err(poisoned) => f(&mut poisoned.into_inner().segmenter),
     }
 }
 
@@ -361,11 +374,8 @@ fn segmenter_push<'a>(env: Env<'a>, segmenter: Term<'a>, delta: Binary<'a>) -> N
         return Ok(atoms::dirty().encode(env));
     }
     Ok(
-        match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
-            Some(sentences) => {
-                report_work(env, segmenter, bytes.len());
-                sentences.encode(env)
-            }
+        match on_normal_scheduler(segmenter, bytes.len(), |h| push_reported(env, h, bytes)) {
+            Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },
     )
@@ -404,7 +414,7 @@ fn join_deltas(
         if out.len().saturating_add(bin.len()) > max_bytes {
             return Ok(false);
         }
-        out.extend_from_slice(bin.as_slice());
+        append_delta(out, bin.as_slice());
         rest = tail;
     }
     // An improper tail (or not a list at all).
@@ -457,11 +467,8 @@ fn segmenter_push_many<'a>(
         let result = if !small || many_periods(bytes) {
             atoms::dirty().encode(env)
         } else {
-            match on_normal_scheduler(segmenter, bytes.len(), |s| s.push_bytes(bytes)) {
-                Some(sentences) => {
-                    report_work(env, segmenter, bytes.len());
-                    sentences.encode(env)
-                }
+            match on_normal_scheduler(segmenter, bytes.len(), |h| push_reported(env, h, bytes)) {
+                Some(sentences) => sentences.encode(env),
                 None => atoms::dirty().encode(env),
             }
         };
@@ -484,7 +491,7 @@ fn segmenter_push_many_dirty(segmenter: Term, deltas: Term) -> NifResult<Vec<Str
 #[rustler::nif]
 fn segmenter_finish<'a>(env: Env<'a>, segmenter: Term<'a>) -> NifResult<Term<'a>> {
     Ok(
-        match on_normal_scheduler(segmenter_of(segmenter)?, 0, Segmenter::finish) {
+        match on_normal_scheduler(segmenter_of(segmenter)?, 0, |h| h.segmenter.finish()) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },

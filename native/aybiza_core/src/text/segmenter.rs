@@ -42,25 +42,38 @@ const SKIP: [bool; 256] = {
     t
 };
 
-/// The number of leading bytes of `bytes` in [`SKIP`]: 16 bytes per step with SSE2 (every
-/// x86-64 has it), byte by byte elsewhere and for the tail.
+/// The number of bytes of `bytes` from `from` on that are in [`SKIP`]: 16 bytes per step with
+/// SSE2 (every x86-64 has it), the last step a 16-byte load that ends at the end of `bytes`
+/// and overlaps bytes already passed (no byte loop, whose exit a predictor misses on every
+/// short run); byte by byte elsewhere and when `bytes` is shorter than 16.
 #[inline]
-fn skip_len(bytes: &[u8]) -> usize {
-    let mut n = 0;
+fn skip_len(bytes: &[u8], from: usize) -> usize {
+    let mut n = from;
     #[cfg(target_arch = "x86_64")]
     {
         while let Some(chunk) = bytes.get(n..n + 16) {
             let stop = sse2_stops(chunk.try_into().unwrap_or(&[0; 16]));
             if stop != 0 {
-                return n + stop.trailing_zeros() as usize;
+                return n - from + stop.trailing_zeros() as usize;
             }
             n += 16;
+        }
+        let end = bytes.len();
+        if n < end && end >= 16 {
+            let chunk = &bytes[end - 16..end];
+            // Bit `i` is byte `end - 16 + i`: drop the bits of the bytes before `n`.
+            let stop = sse2_stops(chunk.try_into().unwrap_or(&[0; 16])) >> (16 - (end - n));
+            return if stop != 0 {
+                n - from + stop.trailing_zeros() as usize
+            } else {
+                end - from
+            };
         }
     }
     while n < bytes.len() && SKIP[bytes[n] as usize] {
         n += 1;
     }
-    n
+    n - from
 }
 
 /// Bit `i` set when `chunk[i]` is not in [`SKIP`]: below `' '`, at or above `'~'` (and
@@ -159,6 +172,122 @@ fn padded_lanes(word: &[u8]) -> u64 {
     (0..8).fold(0, |acc, i| {
         acc | LANES[*word.get(i).unwrap_or(&last) as usize] << i
     })
+}
+
+/// `0x01` in every byte of a word.
+const BYTES: u64 = 0x0101_0101_0101_0101;
+
+/// A `(lo, span)` for [`word_rejected`] that adds no byte: `0xc0..=0xc9` are never plain.
+const REJECT_NONE: (u8, u8) = (0xc0, 9);
+
+/// A delta of 1 to 8 bytes as a little-endian word, padded to 8 bytes with copies of its
+/// last byte.
+#[inline(always)]
+fn padded_word(delta: &[u8]) -> u64 {
+    let n = delta.len();
+    let last = u64::from(delta[n - 1]);
+    let keep = u64::MAX >> (64 - 8 * n);
+    (read_word(delta) & keep) | ((last * BYTES) & !keep)
+}
+
+/// A word whose low `delta.len()` bytes (1 to 8) are `delta`'s; the other bytes are
+/// unspecified. On x86-64 one 8-byte load when the 8 bytes from the delta's start lie in one
+/// 4 KiB page (all but 7 start offsets in 4,096), else [`exact_word`].
+#[inline(always)]
+fn read_word(delta: &[u8]) -> u64 {
+    // Not under Miri, which runs no assembly (and would call the over-read what it is).
+    #[cfg(all(target_arch = "x86_64", not(miri)))]
+    {
+        let p = delta.as_ptr();
+        if (p as usize) & 4095 <= 4096 - 8 {
+            let v: u64;
+            // SAFETY: `p` points to at least one readable byte, so its page is mapped, and
+            // the 8 bytes from `p` stay in that page (x86-64 maps memory in 4 KiB pages at
+            // least), so the load cannot fault. The bytes past the delta are loaded in the
+            // assembly block, not by Rust code, and the caller masks them off, so no value
+            // outside the slice is used.
+            unsafe {
+                std::arch::asm!(
+                    "mov {v}, qword ptr [{p}]",
+                    v = lateout(reg) v,
+                    p = in(reg) p,
+                    options(pure, readonly, nostack, preserves_flags),
+                );
+            }
+            return v;
+        }
+    }
+    exact_word(delta)
+}
+
+/// Appends `delta` to `out` as the segmenter appends a delta: 1 to 8 bytes with one 8-byte
+/// store into spare capacity (see [`read_word`]), longer ones with a copy. For joining many
+/// small deltas (the NIF's `push_many`): a copy's length-dependent branches mispredict on a
+/// stream of random lengths.
+#[inline]
+pub fn append_delta(out: &mut Vec<u8>, delta: &[u8]) {
+    let n = delta.len();
+    if !(1..=8).contains(&n) {
+        out.extend_from_slice(delta);
+        return;
+    }
+    let word = read_word(delta);
+    out.reserve(8);
+    let old = out.len();
+    // SAFETY: `reserve(8)` leaves room for 8 bytes after `old`; the bytes past `old + n`
+    // stay spare capacity (any value is valid for `u8`), the first `n` are the delta's.
+    unsafe {
+        out.as_mut_ptr()
+            .add(old)
+            .cast::<[u8; 8]>()
+            .write_unaligned(word.to_le_bytes());
+        out.set_len(old + n);
+    }
+}
+
+/// [`read_word`] reading only the delta's bytes (the others are copies of the last).
+#[inline(never)]
+fn exact_word(delta: &[u8]) -> u64 {
+    let n = delta.len();
+    (0..8).fold(0, |acc, i| acc | u64::from(delta[i.min(n - 1)]) << (8 * i))
+}
+
+/// Whether the padded word `packed` has a byte plain text inside a unit may not have
+/// (`LANE_OTHER` or `LANE_MARK` in [`LANES`]: controls, non-ASCII bytes, `` ` ``, `~` and
+/// the end marks) or a byte `b` with `b - lo <= span` (`lo`, `span` in each byte, see
+/// `Segmenter::defer_lo`): with SSE2, a handful of compares on the whole word instead of a
+/// table lookup per byte.
+#[inline(always)]
+fn word_rejected(packed: u64, lo: u64, span: u64) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        // SAFETY: SSE2 is part of the x86-64 baseline; no memory is accessed.
+        unsafe {
+            let word = |x: u64| _mm_cvtsi64_si128(x as i64);
+            let v = word(packed);
+            let set = |b: u8| _mm_set1_epi8(b as i8);
+            // Signed compares: the bytes >= 0x80 are negative, hence below ' '.
+            let mut stop = _mm_or_si128(
+                _mm_cmplt_epi8(v, set(b' ')),
+                _mm_cmpgt_epi8(v, set(b'~' - 1)),
+            );
+            for b in [b'.', b'!', b'?', b'`'] {
+                stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, set(b)));
+            }
+            let d = _mm_sub_epi8(v, word(lo));
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(_mm_min_epu8(d, word(span)), d));
+            // Only the low 8 lanes hold the word.
+            _mm_movemask_epi8(stop) & 0xff != 0
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let (lo, span) = (lo as u8, span as u8);
+        packed.to_le_bytes().iter().any(|&b| {
+            LANES[b as usize] & (LANE_OTHER | LANE_MARK) != 0 || b.wrapping_sub(lo) <= span
+        })
+    }
 }
 
 /// The deferral automaton on an 8-byte word from `phase` (`Plain`, `Marks` or `Spaces`),
@@ -317,10 +446,12 @@ pub struct Segmenter {
     run_start: usize,
     /// [`Self::plain_deferrable`] when the deferral state was set.
     defer_plain: bool,
-    /// Byte classes ([`LANES`]) that a delta must not have to be appended without a call
-    /// (plain text inside a unit): none but those in `Plain`, with digits while a numbered
-    /// list marker may follow.
-    defer_reject: u64,
+    /// Besides the bytes plain text never has, a delta of 1 to 8 bytes appended without a
+    /// call ([`word_rejected`]) has no byte `b` with `b - lo <= span` (wrapping): `lo` and
+    /// `span` copied into each byte. Every byte outside `Plain` (the deferral automaton
+    /// decides), digits while a numbered list marker may follow, else none.
+    defer_lo: u64,
+    defer_span: u64,
     /// Tests: scan every delta at once (the reference for the deferral).
     #[cfg(test)]
     no_defer: bool,
@@ -363,7 +494,8 @@ impl Segmenter {
             defer_below: 0,
             run_start: 0,
             defer_plain: false,
-            defer_reject: u64::MAX,
+            defer_lo: 0,
+            defer_span: u64::MAX,
             #[cfg(test)]
             no_defer: false,
         }
@@ -428,6 +560,17 @@ impl Segmenter {
     /// `push_bytes` when the delta cannot be deferred: decode, append and scan.
     #[inline(never)]
     fn push_bytes_scan(&mut self, delta: &[u8]) {
+        let n = delta.len();
+        if (1..=8).contains(&n) && self.pending_bytes.is_empty() {
+            // An ASCII model token: one 8-byte store rather than a copy whose length-dependent
+            // branches a stream of random lengths mispredicts.
+            let packed = padded_word(delta);
+            if packed & (0x80 * BYTES) == 0 {
+                self.append_word(packed, n);
+                self.scan();
+                return;
+            }
+        }
         utf8::decode_into(&mut self.pending_bytes, delta, &mut self.buf);
         self.scan();
     }
@@ -484,33 +627,17 @@ impl Segmenter {
         if n >= self.defer_below {
             return false;
         }
-        if n == 1 {
-            // One byte (a stream of single characters): its copies in one multiplication.
-            let b = delta[0];
-            let lanes = LANES[b as usize];
-            if lanes & self.defer_reject != 0 && !self.defer_word(lanes * 0xff, 1) {
-                return false;
-            }
-            self.buf.push(char::from(b)); // ASCII: no `LANE_OTHER` byte
-            self.defer_below -= 1;
-            return true;
-        }
         if n == 0 || n > 8 {
             return self.try_defer_long(delta);
         }
         // 1 to 8 bytes (model tokens): without a branch that depends on the length, which a
         // stream of random lengths would mispredict. The delta, padded with copies of its
-        // last byte (which add no class), is classified and appended as one 8-byte word
-        // (assembled in a register: eight byte stores read back as one word would stall
-        // store-to-load forwarding), and the string cut back to its length.
-        let mut packed = 0u64;
-        let mut lanes = 0u64;
-        for i in 0..8 {
-            let b = delta[i.min(n - 1)];
-            packed |= u64::from(b) << (8 * i);
-            lanes |= LANES[b as usize] << i;
-        }
-        if lanes & self.defer_reject != 0 && !self.defer_word(lanes, n) {
+        // last byte (which add no class), is read as one 8-byte word, tested against the
+        // bytes plain text may not have with a few SSE2 compares (the byte classes are
+        // looked up only when that test fails), appended with one 8-byte store, and the
+        // string cut back to its length.
+        let packed = padded_word(delta);
+        if word_rejected(packed, self.defer_lo, self.defer_span) && !self.defer_word(packed, n) {
             return false;
         }
         self.append_word(packed, n);
@@ -541,11 +668,12 @@ impl Segmenter {
         }
     }
 
-    /// Whether a word of class `lanes` (a delta of `n` bytes and copies of its last byte)
-    /// that `defer_reject` does not let through may be deferred; updates the deferral state
-    /// if so.
+    /// Whether the word `packed` (a delta of `n` bytes and copies of its last byte) that
+    /// [`word_rejected`] does not let through may be deferred; updates the deferral state if
+    /// so.
     #[inline(never)]
-    fn defer_word(&mut self, lanes: u64, n: usize) -> bool {
+    fn defer_word(&mut self, packed: u64, n: usize) -> bool {
+        let lanes = padded_lanes(&packed.to_le_bytes());
         let at = self.buf.len();
         match self.phase_after(self.defer, self.run_start, lanes, at, n) {
             Some((phase, run_start)) => {
@@ -609,19 +737,19 @@ impl Segmenter {
         }
     }
 
-    /// Sets the deferral phase and `defer_reject`.
+    /// Sets the deferral phase and the range [`word_rejected`] tests (`defer_lo`,
+    /// `defer_span`).
     fn set_phase(&mut self, phase: Defer) {
         self.defer = phase;
-        self.defer_reject = if phase == Defer::Plain {
-            let digits = if self.list_next.is_some() {
-                LANE_DIGIT
-            } else {
-                0
-            };
-            0xff * (LANE_OTHER | LANE_MARK | digits)
+        let (lo, span) = if phase != Defer::Plain {
+            (0, u8::MAX) // every byte: the automaton decides
+        } else if self.list_next.is_some() {
+            (b'0', 9) // digits: a numbered list marker may follow
         } else {
-            u64::MAX
+            REJECT_NONE
         };
+        self.defer_lo = u64::from(lo) * BYTES;
+        self.defer_span = u64::from(span) * BYTES;
     }
 
     /// Turns deferral on at the end of a scan, in `phase`, with the room left before the
@@ -801,7 +929,7 @@ impl Segmenter {
             if !list {
                 // Words and spaces in one loop: one exit per rule-relevant byte rather than
                 // per word.
-                n += skip_len(&run[n..]);
+                n += skip_len(&bytes[..limit], start + n);
                 // `, ` inside a unit: the space is a clause cut point, recorded as `advance`
                 // does (a comma decides nothing else), and the words after it go on here.
                 // Not while a first chunk may be cut there (`advance` releases it).
@@ -813,7 +941,7 @@ impl Segmenter {
                 {
                     self.clause_cut = Some(start + n + 1);
                     n += 2;
-                    n += skip_len(&run[n..]);
+                    n += skip_len(&bytes[..limit], start + n);
                 }
                 break 'scan;
             }
@@ -3378,15 +3506,89 @@ mod tests {
     #[test]
     fn skip_len_matches_the_table() {
         let scalar = |b: &[u8]| b.iter().take_while(|&&x| SKIP[x as usize]).count();
-        for len in [0, 1, 15, 16, 17, 31, 32, 40] {
+        for len in [0, 1, 15, 16, 17, 20, 31, 32, 40] {
             for at in 0..len {
                 for x in 0..=255u8 {
                     let mut v = vec![b'a'; len];
                     v[at] = x;
-                    assert_eq!(skip_len(&v), scalar(&v), "byte {x:#x} at {at} of {len}");
+                    for from in 0..=len {
+                        assert_eq!(
+                            skip_len(&v, from),
+                            scalar(&v[from..]),
+                            "byte {x:#x} at {at} of {len} from {from}"
+                        );
+                    }
                 }
             }
-            assert_eq!(skip_len(&vec![b' '; len]), len);
+            assert_eq!(skip_len(&vec![b' '; len], 0), len);
+        }
+    }
+
+    /// `padded_word` (one 8-byte load where the page allows) against the bytes, for every
+    /// length and start offset in a buffer, and `exact_word` (the load near a page end).
+    #[test]
+    fn padded_word_pads_with_the_last_byte() {
+        let buf: Vec<u8> = (0..64u8).map(|i| b'a' + i % 26).collect();
+        for at in 0..40 {
+            for n in 1..=8 {
+                let delta = &buf[at..at + n];
+                let want = u64::from_le_bytes(std::array::from_fn(|i| delta[i.min(n - 1)]));
+                assert_eq!(padded_word(delta), want, "{n} bytes at {at}");
+                assert_eq!(exact_word(delta), want, "{n} bytes at {at}");
+            }
+        }
+        // Deltas that start in the last 7 bytes of a page: the byte-by-byte path.
+        let big: Vec<u8> = (0..3 * 4096).map(|i| (i % 251) as u8).collect();
+        let base = big.as_ptr() as usize;
+        let page_end = (base / 4096 + 2) * 4096 - base;
+        for at in page_end - 8..page_end {
+            for n in 1..=8 {
+                let delta = &big[at..at + n];
+                let want = u64::from_le_bytes(std::array::from_fn(|i| delta[i.min(n - 1)]));
+                assert_eq!(padded_word(delta), want, "{n} bytes at {at} (page end)");
+            }
+        }
+    }
+
+    /// `append_delta` against `extend_from_slice`, for every length up to 20 and offset.
+    #[test]
+    fn append_delta_appends_the_bytes() {
+        let buf: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut out = vec![7u8; 3];
+        let mut want = out.clone();
+        for at in 0..40 {
+            for n in 0..=20 {
+                append_delta(&mut out, &buf[at..at + n]);
+                want.extend_from_slice(&buf[at..at + n]);
+                assert_eq!(out, want, "{n} bytes at {at}");
+            }
+        }
+    }
+
+    /// `word_rejected` against the byte classes, for every byte at every position, with the
+    /// three ranges `set_phase` uses.
+    #[test]
+    fn word_rejected_matches_the_classes() {
+        let plain = 0xff * (LANE_OTHER | LANE_MARK);
+        let ranges = [
+            ((0, u8::MAX), u64::MAX),
+            ((b'0', 9), plain | (0xff * LANE_DIGIT)),
+            (REJECT_NONE, plain),
+        ];
+        for ((lo, span), reject) in ranges {
+            for at in 0..8 {
+                for x in 0..=255u8 {
+                    let mut word = *b"abcXYZ )";
+                    word[at] = x;
+                    let want = padded_lanes(&word) & reject != 0;
+                    let got = word_rejected(
+                        u64::from_le_bytes(word),
+                        u64::from(lo) * BYTES,
+                        u64::from(span) * BYTES,
+                    );
+                    assert_eq!(got, want, "byte {x:#x} at {at}, range {lo:#x}+{span}");
+                }
+            }
         }
     }
 

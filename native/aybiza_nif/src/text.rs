@@ -268,10 +268,7 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
         speech.prepare();
     }
     let resource = SegmenterResource {
-        inner: Mutex::new(Held {
-            segmenter,
-            work: 0,
-        }),
+        inner: Mutex::new(Held { segmenter, work: 0 }),
     };
     // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned
     // struct, which is written before the term is made, and the term keeps the resource

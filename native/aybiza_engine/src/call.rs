@@ -310,8 +310,8 @@ fn spawn(
     // whole, it was copied at each step of the spawn on the caller's thread: ~97k of the
     // ~170k instructions of `start` (callgrind, BENCHMARKS.md "First sentence").
     spawn_call(async move {
+        crate::trace::mark(&options.trace, Point::TaskStart);
         Box::pin(async move {
-            crate::trace::mark(&options.trace, Point::TaskStart);
             let _guard = guard;
             let started = Instant::now();
             let (model_id, request_input_tokens) = match &prepared {

@@ -80,7 +80,9 @@ defmodule Aybiza.StreamStartTest do
     opts = %{sentences: %{}, limits: %{}}
 
     for _ <- 1..3 do
-      assert {:ok, ref} = Native.start_call_small(:converse_stream, request("Hi"), native, self(), opts)
+      assert {:ok, ref} =
+               Native.start_call_small(:converse_stream, request("Hi"), native, self(), opts)
+
       assert {:done, %{text: "Sure. Done."}} = terminal(ref)
     end
 
@@ -114,11 +116,16 @@ defmodule Aybiza.StreamStartTest do
     for n <- 1..12 do
       timeouts = Map.put(native.timeouts, :total, 60_000 + n)
       config = %{native | timeouts: timeouts}
-      assert {:ok, ref} = Native.start_call_small(:converse_stream, request("Hi"), config, self(), opts)
+
+      assert {:ok, ref} =
+               Native.start_call_small(:converse_stream, request("Hi"), config, self(), opts)
+
       assert {:done, _} = terminal(ref)
     end
 
-    assert {:ok, ref} = Native.start_call_small(:converse_stream, request("Hi"), native, self(), opts)
+    assert {:ok, ref} =
+             Native.start_call_small(:converse_stream, request("Hi"), native, self(), opts)
+
     assert {:done, %{text: "Sure. Done."}} = terminal(ref)
   end
 end

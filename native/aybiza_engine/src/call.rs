@@ -305,68 +305,66 @@ fn spawn(
         state: cancel.clone(),
     };
     let guard = LiveGuard::new();
-    // The call's future is large (it holds the SDK's send futures): built and boxed by the
-    // task's first poll, on the worker, so the spawn moves only what it captures. Moved
-    // whole, it was copied at each step of the spawn on the caller's thread: ~97k of the
-    // ~170k instructions of `start` (callgrind, BENCHMARKS.md "First sentence").
-    spawn_call(async move {
+    // The call's future is large (it holds the SDK's send futures). Moved whole, it
+    // was copied at each step of the spawn on the caller's thread (~97k of the ~170k
+    // instructions of `start`, callgrind); boxed here, the spawn moves a pointer. Boxed in the
+    // task's first poll instead, the copy cost the worker 10-20 µs on its way to the request
+    // (BENCHMARKS.md, "First sentence: the work before the task").
+    spawn_call(Box::pin(async move {
         crate::trace::mark(&options.trace, Point::TaskStart);
-        Box::pin(async move {
-            let _guard = guard;
-            let started = Instant::now();
-            let (model_id, request_input_tokens) = match &prepared {
-                Prepared::Converse(c, tokens) => (c.model_id.clone(), *tokens),
-                Prepared::Invoke(i) => (i.model_id.clone(), estimate_tokens(&i.body.to_string())),
-                Prepared::Messages(_, model_id, tokens) => (model_id.clone(), *tokens),
-                Prepared::Warm => (String::new(), 0),
-            };
-            let summary = Summary {
-                model_id,
-                region: config.region.clone(),
-                request_input_tokens,
-                ..Summary::default()
-            };
-            let mut state = StreamState::new(sink, options.splitter, started, summary)
-                .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW))
-                .with_sdk_event_receiver(options.sdk_event_receiver)
-                .with_trace(options.trace);
-            let total = config.timeouts.total;
+        let _guard = guard;
+        let started = Instant::now();
+        let (model_id, request_input_tokens) = match &prepared {
+            Prepared::Converse(c, tokens) => (c.model_id.clone(), *tokens),
+            Prepared::Invoke(i) => (i.model_id.clone(), estimate_tokens(&i.body.to_string())),
+            Prepared::Messages(_, model_id, tokens) => (model_id.clone(), *tokens),
+            Prepared::Warm => (String::new(), 0),
+        };
+        let summary = Summary {
+            model_id,
+            region: config.region.clone(),
+            request_input_tokens,
+            ..Summary::default()
+        };
+        let mut state = StreamState::new(sink, options.splitter, started, summary)
+            .with_coalesce_window(options.coalesce_window.min(MAX_COALESCE_WINDOW))
+            .with_sdk_event_receiver(options.sdk_event_receiver)
+            .with_trace(options.trace);
+        let total = config.timeouts.total;
 
-            let outcome = {
-                let work =
-                    AssertUnwindSafe(run(operation, prepared, &config, &mut state)).catch_unwind();
-                tokio::select! {
-                    biased;
-                    _ = cancelled(&cancel) => Err(Stop::Failed(Error::new(
-                        ErrorKind::Cancelled, "the call was cancelled"))),
-                    r = timeout(total, work) => match r {
-                        Err(_) => Err(Stop::Failed(Error::new(
-                            ErrorKind::Timeout,
-                            format!("the call exceeded its total timeout of {} ms", total.as_millis())))),
-                        Ok(Err(panic)) => Err(Stop::Failed(Error::new(
-                            ErrorKind::Internal, format!("the call task panicked: {}", panic_text(&panic))))),
-                        Ok(Ok(r)) => r,
-                    },
-                }
-            };
-            // Text held when the call stopped goes out before anything else (a cancelled
-            // call's sink drops it); never held across the token count below.
-            let outcome = match state.flush_text() {
-                Err(ReceiverGone) if outcome.is_ok() => Err(Stop::ReceiverGone),
-                _ => outcome,
-            };
-            if let (Err(Stop::Failed(_)), Some((op, req))) = (&outcome, &count) {
-                if state.summary.usage.is_none() {
-                    if let Some(n) = exact_input_tokens(*op, req, &options.limits, &config).await {
-                        state.summary.request_input_tokens = n;
-                        state.summary.input_tokens_exact = true;
-                    }
+        let outcome = {
+            let work =
+                AssertUnwindSafe(run(operation, prepared, &config, &mut state)).catch_unwind();
+            tokio::select! {
+                biased;
+                _ = cancelled(&cancel) => Err(Stop::Failed(Error::new(
+                    ErrorKind::Cancelled, "the call was cancelled"))),
+                r = timeout(total, work) => match r {
+                    Err(_) => Err(Stop::Failed(Error::new(
+                        ErrorKind::Timeout,
+                        format!("the call exceeded its total timeout of {} ms", total.as_millis())))),
+                    Ok(Err(panic)) => Err(Stop::Failed(Error::new(
+                        ErrorKind::Internal, format!("the call task panicked: {}", panic_text(&panic))))),
+                    Ok(Ok(r)) => r,
+                },
+            }
+        };
+        // Text held when the call stopped goes out before anything else (a cancelled
+        // call's sink drops it); never held across the token count below.
+        let outcome = match state.flush_text() {
+            Err(ReceiverGone) if outcome.is_ok() => Err(Stop::ReceiverGone),
+            _ => outcome,
+        };
+        if let (Err(Stop::Failed(_)), Some((op, req))) = (&outcome, &count) {
+            if state.summary.usage.is_none() {
+                if let Some(n) = exact_input_tokens(*op, req, &options.limits, &config).await {
+                    state.summary.request_input_tokens = n;
+                    state.summary.input_tokens_exact = true;
                 }
             }
-            finish(&mut state, outcome);
-        })
-        .await
-    });
+        }
+        finish(&mut state, outcome);
+    }));
     handle
 }
 

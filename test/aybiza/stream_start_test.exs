@@ -72,4 +72,60 @@ defmodule Aybiza.StreamStartTest do
       assert {:done, %{text: "Sure. Done."}} = terminal(ref)
     end
   end
+
+  # The NIF keeps the client configurations it decoded and reuses one only for an identical
+  # term: a configuration differing in anything (here the secret, the region, the timeouts)
+  # is decoded and checked again, and a refused one stays refused.
+  test "a decoded client configuration is reused only for the identical term", %{native: native} do
+    opts = %{sentences: %{}, limits: %{}}
+
+    for _ <- 1..3 do
+      assert {:ok, ref} =
+               Native.start_call_small(:converse_stream, request("Hi"), native, self(), opts)
+
+      assert {:done, %{text: "Sure. Done."}} = terminal(ref)
+    end
+
+    wrong_secret = %{
+      native
+      | credentials: %{
+          type: "static",
+          access_key_id: "AKIDEXAMPLE",
+          secret_access_key: "not-the-emulator-secret"
+        }
+    }
+
+    assert {:ok, ref} =
+             Native.start_call_small(:converse_stream, request("Hi"), wrong_secret, self(), opts)
+
+    assert {:error, %{reason: reason}} = terminal(ref)
+    assert reason in [:invalid_credentials, :access_denied, :expired_credentials]
+
+    for _ <- 1..2 do
+      assert {:error, %{reason: :invalid_region}} =
+               Native.start_call_small(
+                 :converse_stream,
+                 request("Hi"),
+                 %{native | region: "not a region"},
+                 self(),
+                 opts
+               )
+    end
+
+    # More distinct configurations than are kept, then the first again: all still work.
+    for n <- 1..12 do
+      timeouts = Map.put(native.timeouts, :total, 60_000 + n)
+      config = %{native | timeouts: timeouts}
+
+      assert {:ok, ref} =
+               Native.start_call_small(:converse_stream, request("Hi"), config, self(), opts)
+
+      assert {:done, _} = terminal(ref)
+    end
+
+    assert {:ok, ref} =
+             Native.start_call_small(:converse_stream, request("Hi"), native, self(), opts)
+
+    assert {:done, %{text: "Sure. Done."}} = terminal(ref)
+  end
 end

@@ -78,6 +78,14 @@ fn sdk_event_receiver() -> bool {
     std::env::var("AYBIZA_BENCH_SDK_RECEIVER").is_ok_and(|v| v == "1")
 }
 
+/// `AYBIZA_BENCH_OPERATION` (an engine operation name, default `converse_stream`): e.g.
+/// `messages` for the Messages API (SSE), to profile either API's start under callgrind.
+fn operation() -> Result<Operation, String> {
+    let name = std::env::var("AYBIZA_BENCH_OPERATION");
+    let name = name.as_deref().unwrap_or("converse_stream");
+    Operation::from_name(name).ok_or_else(|| format!("unknown operation {name}"))
+}
+
 fn one(url: &str, prompt: &str) -> Result<Counts, String> {
     let deltas = Arc::new(AtomicU64::new(0));
     let (tx, rx) = mpsc::channel();
@@ -105,14 +113,8 @@ fn one(url: &str, prompt: &str) -> Result<Counts, String> {
         sdk_event_receiver: sdk_event_receiver(),
         ..Default::default()
     };
-    aybiza_engine::start(
-        Operation::ConverseStream,
-        &request,
-        &config,
-        options,
-        Box::new(sink),
-    )
-    .map_err(|e| format!("start: {e:?}"))?;
+    aybiza_engine::start(operation()?, &request, &config, options, Box::new(sink))
+        .map_err(|e| format!("start: {e:?}"))?;
     let mut counts = rx.recv().map_err(|e| e.to_string())??;
     counts.deltas = deltas.load(Ordering::Relaxed);
     Ok(counts)

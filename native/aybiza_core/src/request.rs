@@ -219,6 +219,21 @@ struct Obj<'a> {
     used: Vec<&'a str>,
 }
 
+/// Whether `key` is `camel_to_snake(camel)`, without building it.
+fn is_snake_of(key: &str, camel: &str) -> bool {
+    let mut k = key.bytes();
+    for c in camel.bytes() {
+        if c.is_ascii_uppercase() {
+            if k.next() != Some(b'_') || k.next() != Some(c.to_ascii_lowercase()) {
+                return false;
+            }
+        } else if k.next() != Some(c) {
+            return false;
+        }
+    }
+    k.next().is_none()
+}
+
 fn camel_to_snake(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for c in name.chars() {
@@ -259,9 +274,8 @@ impl<'a> Obj<'a> {
 
     /// Looks up `camel` (the canonical Bedrock name) or its snake_case form.
     fn get(&mut self, camel: &str) -> Option<&'a Value> {
-        let snake = camel_to_snake(camel);
         for (k, v) in self.map.iter() {
-            if k == camel || *k == snake {
+            if k == camel || is_snake_of(k, camel) {
                 self.used.push(k.as_str());
                 return if v.is_null() { None } else { Some(v) };
             }
@@ -269,25 +283,30 @@ impl<'a> Obj<'a> {
         None
     }
 
+    // The field paths below are built only for an error: every call's request goes through
+    // these on its way to the first sentence.
     fn require(&mut self, camel: &str) -> Result<&'a Value> {
-        let path = self.child(camel);
         self.get(camel)
-            .ok_or_else(|| Error::invalid_request(&path, "is required"))
+            .ok_or_else(|| Error::invalid_request(&self.child(camel), "is required"))
     }
 
     fn string(&mut self, camel: &str) -> Result<Option<String>> {
-        let path = self.child(camel);
-        self.get(camel).map(|v| as_string(v, &path)).transpose()
+        match self.get(camel) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(v) => as_string(v, &self.child(camel)).map(Some),
+        }
     }
 
     fn require_string(&mut self, camel: &str) -> Result<String> {
-        let path = self.child(camel);
-        let v = self.require(camel)?;
-        let s = as_string(v, &path)?;
-        if s.is_empty() {
-            return Err(Error::invalid_request(&path, "must not be empty"));
+        match self.require(camel)? {
+            Value::String(s) if !s.is_empty() => Ok(s.clone()),
+            Value::String(_) => Err(Error::invalid_request(
+                &self.child(camel),
+                "must not be empty",
+            )),
+            v => as_string(v, &self.child(camel)),
         }
-        Ok(s)
     }
 
     /// Rejects keys that were not consumed, so typos are reported instead of ignored.
@@ -1329,6 +1348,32 @@ pub fn estimate_input_tokens(req: &ConverseRequest) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn is_snake_of_matches_camel_to_snake() {
+        for camel in [
+            "modelId",
+            "inferenceConfig",
+            "maxTokens",
+            "system",
+            "toolUseId",
+            "x",
+        ] {
+            let snake = camel_to_snake(camel);
+            assert!(is_snake_of(&snake, camel), "{camel}");
+            assert_eq!(is_snake_of(camel, camel), snake == camel, "{camel}");
+            for near in [
+                format!("{snake}_"),
+                snake[..snake.len() - 1].to_string(),
+                snake.to_uppercase(),
+            ] {
+                assert_eq!(is_snake_of(&near, camel), near == snake, "{camel} {near}");
+            }
+        }
+        assert!(!is_snake_of("model__id", "modelId"));
+        assert!(!is_snake_of("", "modelId"));
+        assert!(is_snake_of("", ""));
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -1,6 +1,7 @@
 //! Model id resolution: versioned ids, profiles, ARNs, aliases, unknown ids.
 
-use aybiza_core::catalog::{Catalog, CatalogError, Family};
+use aybiza_core::catalog::{Catalog, CatalogError, Family, RESOLVE_CACHE_MAX};
+use std::sync::Arc;
 
 fn cat() -> Catalog {
     Catalog::embedded().expect("embedded catalog")
@@ -302,4 +303,77 @@ fn max_tokens_defaults_follow_the_design() {
     for m in &c.models {
         assert!(m.default_max_tokens <= m.max_output_tokens, "{}", m.id);
     }
+}
+
+#[test]
+fn resolve_shared_matches_resolve_and_is_kept_per_catalog() {
+    let c = cat();
+    for id in [
+        "us.anthropic.claude-opus-4-7",
+        "US.anthropic.claude-opus-4-7",
+        " global.claude-haiku-4-5 ",
+        "anthropic.claude-3-haiku-20240307-v1:0:200k",
+        "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+        "claude-4-sonnet",
+    ] {
+        let plain = c.resolve_quiet(id);
+        let shared = c.resolve_shared(id);
+        match (plain, shared) {
+            (Ok(p), Ok(s)) => {
+                assert_eq!(p, *s, "{id}");
+                // The second lookup is the kept entry, not a new resolve.
+                assert!(Arc::ptr_eq(&s, &c.resolve_shared(id).unwrap()), "{id}");
+            }
+            (Err(p), Err(s)) => assert_eq!(p, s, "{id}"),
+            (p, s) => panic!("{id}: {p:?} vs {s:?}"),
+        }
+    }
+    // Errors are not kept, and stay the same errors.
+    for id in [
+        "anthropic.claude-nope-1",
+        "us.anthropic.claude-3-haiku-20240307-v1:0!",
+    ] {
+        assert_eq!(
+            c.resolve_quiet(id).unwrap_err(),
+            c.resolve_shared(id).unwrap_err()
+        );
+    }
+    // A clone (e.g. a catalog with overrides built from it) starts with nothing kept.
+    let kept = c.resolve_shared("us.anthropic.claude-opus-4-7").unwrap();
+    let copy = c.clone();
+    assert!(!Arc::ptr_eq(
+        &kept,
+        &copy.resolve_shared("us.anthropic.claude-opus-4-7").unwrap()
+    ));
+}
+
+#[test]
+fn resolve_shared_keeps_a_bounded_number_of_spellings() {
+    let c = cat();
+    // Case spellings of one id: all resolve, at most RESOLVE_CACHE_MAX are kept.
+    let id = "anthropic.claude-3-haiku-20240307-v1:0";
+    let spellings: Vec<String> = (0..RESOLVE_CACHE_MAX + 40)
+        .map(|n| {
+            id.chars()
+                .enumerate()
+                .map(|(i, ch)| {
+                    if i < 12 && n >> i & 1 == 1 {
+                        ch.to_ascii_uppercase()
+                    } else {
+                        ch
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    for s in &spellings {
+        assert_eq!(c.resolve_shared(s).unwrap().base_model_id, id);
+    }
+    assert_eq!(c.resolve_cache_len(), RESOLVE_CACHE_MAX);
+    // Past the bound an id still resolves, each time afresh.
+    let last = spellings.last().unwrap();
+    assert!(!Arc::ptr_eq(
+        &c.resolve_shared(last).unwrap(),
+        &c.resolve_shared(last).unwrap()
+    ));
 }

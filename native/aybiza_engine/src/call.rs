@@ -174,7 +174,18 @@ pub fn start(
     options: CallOptions,
     sink: Box<dyn EventSink>,
 ) -> Result<CallHandle, Error> {
-    let config = decode_config(config)?;
+    start_with_config(operation, request, decode_config(config)?, options, sink)
+}
+
+/// [`start`] with the client configuration already decoded (the NIF keeps the configurations
+/// it decoded: a caller passes the same one call after call).
+pub fn start_with_config(
+    operation: Operation,
+    request: &Value,
+    config: ClientConfig,
+    options: CallOptions,
+    sink: Box<dyn EventSink>,
+) -> Result<CallHandle, Error> {
     let prepared = prepare(operation, request, &options.limits, &config.region)?;
     // The request is kept only when the caller wants exact counts for an interrupted call.
     let count = match operation {
@@ -294,7 +305,12 @@ fn spawn(
         state: cancel.clone(),
     };
     let guard = LiveGuard::new();
-    spawn_call(async move {
+    // The call's future is large (it holds the SDK's send futures). Moved whole, it
+    // was copied at each step of the spawn on the caller's thread (~97k of the ~170k
+    // instructions of `start`, callgrind); boxed here, the spawn moves a pointer. Boxed in the
+    // task's first poll instead, the copy cost the worker 10-20 µs on its way to the request
+    // (BENCHMARKS.md, "First sentence: the work before the task").
+    spawn_call(Box::pin(async move {
         crate::trace::mark(&options.trace, Point::TaskStart);
         let _guard = guard;
         let started = Instant::now();
@@ -348,7 +364,7 @@ fn spawn(
             }
         }
         finish(&mut state, outcome);
-    });
+    }));
     handle
 }
 

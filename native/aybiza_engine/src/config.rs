@@ -135,7 +135,8 @@ fn validate_tls_ca(pem: &str) -> Result<(), Error> {
 
 /// Decodes and validates a client configuration.
 pub fn decode_config(value: &serde_json::Value) -> Result<ClientConfig, Error> {
-    let raw: RawConfig = serde_json::from_value(value.clone()).map_err(|e| {
+    // Borrowing deserialize: no copy of the configuration (and its secrets) per call.
+    let raw = RawConfig::deserialize(value).map_err(|e| {
         // serde's message can quote values; keep it generic so no secret is echoed.
         let msg = e.to_string();
         let msg = if msg.contains("unknown variant") || msg.contains("missing field") {

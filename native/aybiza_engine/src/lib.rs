@@ -20,6 +20,7 @@ pub mod state;
 pub mod trace;
 
 pub use call::{
-    few_calls_live, live_calls, start, CallHandle, CallOptions, Operation, MAX_COALESCE_WINDOW,
+    few_calls_live, live_calls, start, start_with_config, CallHandle, CallOptions, Operation,
+    MAX_COALESCE_WINDOW,
 };
 pub use events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Timings, Usage};

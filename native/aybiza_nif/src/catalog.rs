@@ -251,7 +251,7 @@ fn catalog_lifecycle<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
     let Ok(id) = model_id_arg(model_id) else {
         return atoms::nil().encode(env);
     };
-    let Ok(r) = catalog::catalog().resolve_quiet(&id) else {
+    let Ok(r) = catalog::catalog().resolve_shared(&id) else {
         return atoms::nil().encode(env);
     };
     let l = &r.spec.lifecycle;
@@ -279,7 +279,7 @@ fn catalog_call_info<'a>(env: Env<'a>, model_id: Term<'a>) -> Term<'a> {
     let Ok(id) = model_id_arg(model_id) else {
         return nil();
     };
-    let Ok(r) = catalog::catalog().resolve_quiet(&id) else {
+    let Ok(r) = catalog::catalog().resolve_shared(&id) else {
         return nil();
     };
     let alias = match (&r.alias_of, r.deprecated_alias) {

@@ -8,6 +8,7 @@ use crate::text::segmenter_options_from;
 use aybiza_core::error::{Delivered, Error, ErrorKind, Phase};
 use aybiza_core::limits::Limits;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
+use aybiza_engine::config::ClientConfig;
 use aybiza_engine::trace::{mark, Point, Trace};
 use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
 use rustler::{
@@ -399,6 +400,48 @@ fn vm_monotonic_ns() -> i64 {
     unsafe { rustler::sys::enif_monotonic_time(rustler::sys::ErlNifTimeUnit::ERL_NIF_NSEC) }
 }
 
+/// Client configurations decoded before, with the terms they came from: a caller passes the
+/// same configuration call after call, and decoding it (a term walk, serde, the endpoint's
+/// URL check: ~15k instructions) was on every call's path to its first sentence. A term is
+/// reused only when it is identical to the one decoded (`enif_is_identical`, never a hash
+/// alone: a configuration names credentials). At most [`CONFIG_CACHE_MAX`] are kept; a new
+/// one then replaces the oldest. Configurations the engine refuses are not kept.
+struct DecodedConfig {
+    env: OwnedEnv,
+    term: rustler::env::SavedTerm,
+    config: ClientConfig,
+}
+
+const CONFIG_CACHE_MAX: usize = 8;
+
+static CONFIGS: Mutex<Vec<DecodedConfig>> = Mutex::new(Vec::new());
+
+/// The decoded client configuration of `term` (see [`DecodedConfig`]). `Err(None)`: the term
+/// is no JSON-like value; `Err(Some(e))`: the engine refuses the configuration.
+fn client_config(term: Term) -> Result<ClientConfig, Option<Error>> {
+    let configs = || CONFIGS.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(hit) = configs()
+        .iter()
+        .find(|c| c.env.run(|env| c.term.load(env) == term))
+    {
+        return Ok(hit.config.clone());
+    }
+    let value = term_to_value(term).map_err(|_| None)?;
+    let config = aybiza_engine::config::decode_config(&value).map_err(Some)?;
+    let env = OwnedEnv::new();
+    let saved = env.save(term);
+    let mut cache = configs();
+    if cache.len() >= CONFIG_CACHE_MAX {
+        cache.remove(0);
+    }
+    cache.push(DecodedConfig {
+        env,
+        term: saved,
+        config: config.clone(),
+    });
+    Ok(config)
+}
+
 fn start<'a>(
     env: Env<'a>,
     operation: Atom,
@@ -434,15 +477,18 @@ fn start<'a>(
         Ok(v) => v,
         Err(e) => return Ok((atoms::error(), error_term(env, &e, None)).encode(env)),
     };
-    let config = match term_to_value(config) {
-        Ok(v) => v,
-        Err(_) => {
+    // A term that is no configuration fails here; a configuration the engine refuses fails
+    // where the engine's start reported it (after the options below).
+    let config = match client_config(config) {
+        Ok(config) => Ok(config),
+        Err(None) => {
             return Ok(invalid(
                 env,
                 ErrorKind::InvalidConfig,
                 "invalid client configuration".into(),
             ))
         }
+        Err(Some(e)) => Err(e),
     };
     // `sentences: false` turns segmentation off; a map carries segmenter options.
     let segmenter = match options.get("sentences") {
@@ -486,7 +532,9 @@ fn start<'a>(
         trace: trace.clone(),
         ..Default::default()
     };
-    let started = aybiza_engine::start(op, &request, &config, options, Box::new(sink));
+    let started = config.and_then(|config| {
+        aybiza_engine::start_with_config(op, &request, config, options, Box::new(sink))
+    });
     mark(&trace, Point::Spawned);
     if started.is_ok()
         && start_yield()

@@ -55,6 +55,8 @@ pub struct Catalog {
     pub overridden: bool,
     /// lowercased id / unversioned id / friendly alias -> index in `models`.
     pub(crate) index: HashMap<String, usize>,
+    /// Ids already resolved by [`Catalog::resolve_shared`] (filled on use, bounded).
+    pub(crate) resolved: super::ids::ResolveCache,
 }
 
 impl Catalog {
@@ -93,6 +95,7 @@ impl Catalog {
             routing: RoutingTable::default(),
             overridden: false,
             index: HashMap::new(),
+            resolved: Default::default(),
         }
     }
 
@@ -163,6 +166,7 @@ impl Catalog {
             routing,
             overridden: false,
             index: HashMap::new(),
+            resolved: Default::default(),
         };
         catalog.build_index()?;
         catalog.validate()?;

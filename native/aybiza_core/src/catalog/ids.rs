@@ -5,6 +5,30 @@
 use super::data::Catalog;
 use super::error::CatalogError;
 use super::spec::ModelSpec;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Spellings of model ids [`Catalog::resolve_shared`] keeps: the ids a deployment calls are
+/// few, and a caller cycling through spellings (case, profiles, whitespace) stops filling the
+/// cache here instead of growing it.
+pub const RESOLVE_CACHE_MAX: usize = 256;
+
+/// The resolved ids of one catalog. A catalog is immutable once built (overrides build a new
+/// one), so an entry never goes stale; a clone of the catalog starts empty.
+#[derive(Default)]
+pub struct ResolveCache(RwLock<HashMap<String, Arc<ResolvedModel>>>);
+
+impl Clone for ResolveCache {
+    fn clone(&self) -> Self {
+        ResolveCache::default()
+    }
+}
+
+impl std::fmt::Debug for ResolveCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResolveCache")
+    }
+}
 
 /// A model id resolved against the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +66,33 @@ impl Catalog {
     /// paths that only need to know whether the catalog has the model).
     pub fn resolve_quiet(&self, id: &str) -> Result<ResolvedModel, CatalogError> {
         self.resolve_with(id, false)
+    }
+
+    /// Like [`Catalog::resolve_quiet`], shared: a known id is resolved once per catalog (the
+    /// first sentence's path resolves the same id twice per call, in `stream/2`'s API choice
+    /// and in the start's pre-flight; each resolve copied the whole [`ModelSpec`]). Errors are
+    /// not kept: they are computed again on each call.
+    pub fn resolve_shared(&self, id: &str) -> Result<Arc<ResolvedModel>, CatalogError> {
+        let read = |c: &HashMap<String, Arc<ResolvedModel>>| c.get(id).cloned();
+        if let Some(hit) = read(&self.resolved.0.read().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(hit);
+        }
+        let resolved = Arc::new(self.resolve_with(id, false)?);
+        let mut cache = self.resolved.0.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() < RESOLVE_CACHE_MAX {
+            cache.insert(id.to_string(), resolved.clone());
+        }
+        Ok(resolved)
+    }
+
+    /// How many resolved ids [`Catalog::resolve_shared`] keeps now (at most
+    /// [`RESOLVE_CACHE_MAX`]).
+    pub fn resolve_cache_len(&self) -> usize {
+        self.resolved
+            .0
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     fn resolve_with(&self, id: &str, suggest: bool) -> Result<ResolvedModel, CatalogError> {
@@ -86,7 +137,8 @@ impl Catalog {
         prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
         let mut profile = None;
         for p in prefixes {
-            if let Some(after) = strip_prefix_ci(&rest, &format!("{p}.")) {
+            // `{p}.` without formatting it (no allocation per prefix).
+            if let Some(after) = strip_prefix_ci(&rest, p).and_then(|a| a.strip_prefix('.')) {
                 // Only a profile if what follows is a model (`us.` could start an alias).
                 if self.model(after).is_some() || self.deprecated_target(after).is_some() {
                     profile = Some(p.clone());

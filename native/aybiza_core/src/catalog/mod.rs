@@ -28,7 +28,7 @@ use std::sync::{Arc, OnceLock, RwLock};
 pub use cost::{estimate_interrupted_usage, estimate_tokens, format_usd, CacheTtl, Cost, Usage};
 pub use data::{merge_overrides, Catalog, ProfileDef, EMBEDDED_JSON};
 pub use error::CatalogError;
-pub use ids::{check_model_id, edit_distance, ResolvedModel, MAX_MODEL_ID_LEN};
+pub use ids::{check_model_id, edit_distance, ResolvedModel, MAX_MODEL_ID_LEN, RESOLVE_CACHE_MAX};
 pub use preflight::{Preflight, RequestFacts};
 pub use regions::RegionConfig;
 pub use routing::{Requirements, RoutingOptions, RoutingTable, Rule, RuleCondition, Selection};

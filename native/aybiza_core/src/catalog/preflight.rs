@@ -22,6 +22,7 @@ use super::data::Catalog;
 use super::error::CatalogError;
 use super::ids::{check_model_id, ResolvedModel};
 use super::spec::{Api, LifecycleState};
+use std::sync::Arc;
 
 /// The facts of a request the rules look at.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -62,7 +63,7 @@ pub struct Preflight {
     /// Set when the base id was rewritten to an inference profile.
     pub rewritten_from: Option<String>,
     /// The catalog entry, when the id is known.
-    pub resolved: Option<ResolvedModel>,
+    pub resolved: Option<Arc<ResolvedModel>>,
     /// The lifecycle state on the day of the check.
     pub state: LifecycleState,
 }
@@ -72,7 +73,7 @@ impl Catalog {
     /// request (runtime CountTokens): a model past end of life on `today` is refused with a
     /// dated [`CatalogError::EndOfLife`]; models unknown to the catalog are Bedrock's to judge.
     pub fn check_lifecycle(&self, model_id: &str, today: &str) -> Result<(), CatalogError> {
-        let Ok(resolved) = self.resolve_quiet(model_id) else {
+        let Ok(resolved) = self.resolve_shared(model_id) else {
             return Ok(());
         };
         let spec = &resolved.spec;
@@ -97,7 +98,7 @@ impl Catalog {
         today: &str,
     ) -> Result<Preflight, CatalogError> {
         check_model_id(model_id).map_err(CatalogError::InvalidModelId)?;
-        let resolved = match self.resolve_quiet(model_id) {
+        let resolved = match self.resolve_shared(model_id) {
             Ok(r) => r,
             // Unknown to the catalog: Bedrock decides. Every other error is ours to report.
             Err(CatalogError::UnknownModel { .. }) => {

@@ -12,6 +12,10 @@
 //! A coalescing
 //! window (`StreamState::with_coalesce_window`) lets held text wait at most that long for
 //! more text of the same block.
+//!
+//! The stream's start (`Event::MessageStart`, `Event::FirstToken`) is held the same way
+//! but never waits for the network: it goes out just before the first other event or before
+//! the task waits for a read, so the read carrying the first text wakes the receiver once.
 
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::trace::{mark, Point, Trace};
@@ -62,6 +66,11 @@ pub struct StreamState {
     sdk_event_receiver: bool,
     /// The first sentence's path, timed when the caller asked (`CallOptions::trace`).
     trace: Option<Arc<Trace>>,
+    /// `Event::MessageStart` and `Event::FirstToken` decoded but not yet sent: they go out
+    /// with the next event or before the task waits for the network, so the read that
+    /// carries the first text wakes the receiver once, not once per event before the text.
+    pending_start: bool,
+    pending_first_token: Option<u64>,
 }
 
 /// A stream whose yields find nothing tries again once in this many held texts.
@@ -108,6 +117,8 @@ impl StreamState {
             yield_misses: 0,
             sdk_event_receiver: false,
             trace: None,
+            pending_start: false,
+            pending_first_token: None,
         }
     }
 
@@ -175,6 +186,7 @@ impl StreamState {
 
     /// Sends the held text, if any, as one `Event::Text`.
     pub fn flush_text(&mut self) -> Result<(), ReceiverGone> {
+        self.flush_pending()?;
         if self.held_text.is_empty() {
             return Ok(());
         }
@@ -184,6 +196,18 @@ impl StreamState {
         self.sink.send(Event::Text(text))
     }
 
+    /// Sends the pending `MessageStart` / `FirstToken`, in that order.
+    fn flush_pending(&mut self) -> Result<(), ReceiverGone> {
+        if self.pending_start {
+            self.pending_start = false;
+            self.sink.send(Event::MessageStart)?;
+        }
+        if let Some(us) = self.pending_first_token.take() {
+            self.sink.send(Event::FirstToken(us))?;
+        }
+        Ok(())
+    }
+
     /// Awaits `next` (the stream's next read). Held text goes out first unless `next` is
     /// ready at once (it was decoded from the same read) or after one yield to the runtime
     /// (the connection task held the next chunk already: hyper hands the body over one HTTP
@@ -191,7 +215,16 @@ impl StreamState {
     /// coalescing window, completes before the oldest held text has waited for the window.
     pub async fn next<F: Future>(&mut self, next: F) -> Result<F::Output, ReceiverGone> {
         let mut next = std::pin::pin!(next);
-        if !self.held_text.is_empty() {
+        if self.held_text.is_empty() {
+            if self.pending_start || self.pending_first_token.is_some() {
+                // The start alone: it waits only for what this read already decoded.
+                let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
+                if let Poll::Ready(out) = polled {
+                    return Ok(out);
+                }
+                self.flush_pending()?;
+            }
+        } else {
             // One poll with the task's own waker: a registered wake-up is kept if it is
             // not ready.
             let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
@@ -251,7 +284,9 @@ impl StreamState {
             self.mark(Point::FirstText);
             let us = self.elapsed_us();
             self.summary.timings.first_token_us = Some(us);
-            self.send(Event::FirstToken(us))?;
+            // Counted as sent (the error phase): it goes out with the next event.
+            self.events_sent += 1;
+            self.pending_first_token = Some(us);
         }
         Ok(())
     }
@@ -259,7 +294,11 @@ impl StreamState {
     pub fn message_start(&mut self) -> Result<(), ReceiverGone> {
         self.first_byte();
         self.mark(Point::FirstEvent);
-        self.send(Event::MessageStart)
+        // A second start (a broken peer) keeps both, in order.
+        self.flush_pending()?;
+        self.events_sent += 1;
+        self.pending_start = true;
+        Ok(())
     }
 
     pub fn text_delta(&mut self, index: i64, delta: &str) -> Result<(), ReceiverGone> {
@@ -674,6 +713,46 @@ mod tests {
         assert_eq!(cut, seen.len(), "every text ends up in a sentence");
         assert!(matches!(coalesced.last(), Some(Event::Done(_))));
         assert_eq!(coalesced.iter().filter(|e| e.is_terminal()).count(), 1);
+    }
+
+    #[test]
+    fn the_start_goes_out_with_the_first_text_or_before_a_wait() {
+        let kinds = |events: &Arc<Mutex<Vec<Event>>>| -> Vec<&'static str> {
+            let got = events.lock().unwrap();
+            got.iter()
+                .map(|e| match e {
+                    Event::MessageStart => "start",
+                    Event::FirstToken(_) => "first_token",
+                    Event::Text(_) => "text",
+                    _ => "other",
+                })
+                .collect()
+        };
+        // The first text in the same read as the start: nothing is sent until the read is
+        // done, then start, first token and text in order (one wake-up of the receiver).
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        crate::runtime::runtime().block_on(async {
+            state.message_start().unwrap();
+            state.next(Read::Now).await.unwrap();
+            state.text_delta(0, "Hello").unwrap();
+            assert!(kinds(&events).is_empty());
+            assert!(state.anything_delivered());
+            state.next(Read::Pending(2)).await.unwrap();
+        });
+        assert_eq!(kinds(&events), ["start", "first_token", "text"]);
+
+        // The first text a read later: the start is sent before the task waits.
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        crate::runtime::runtime().block_on(async {
+            state.message_start().unwrap();
+            state.next(Read::Pending(2)).await.unwrap();
+            assert_eq!(kinds(&events), ["start"]);
+            state.text_delta(0, "Hello").unwrap();
+            state.send(Event::StopReason("end_turn".into())).unwrap();
+        });
+        assert_eq!(kinds(&events), ["start", "first_token", "text", "other"]);
     }
 
     #[test]

@@ -634,7 +634,13 @@ async fn converse_stream(
             }
         }
         if frames.has_partial() {
-            return Err(ended_inside("messageStop"));
+            // After messageStop the answer is whole: what follows is not a cut event but
+            // bytes that are no event at all (the SDK's receiver: `:protocol` as well).
+            return Err(if stopped {
+                trailing_bytes()
+            } else {
+                ended_inside("messageStop")
+            });
         }
     } else {
         while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
@@ -737,6 +743,14 @@ fn ended_inside(last_event: &str) -> Stop {
     Stop::Failed(Error::new(
         ErrorKind::ModelStreamError,
         format!("the stream ended inside an event, before {last_event}"),
+    ))
+}
+
+/// The error of a body with bytes after its last event that are not a whole frame.
+fn trailing_bytes() -> Stop {
+    Stop::Failed(Error::new(
+        ErrorKind::Protocol,
+        "unreadable event stream from Bedrock: bytes after the last event",
     ))
 }
 

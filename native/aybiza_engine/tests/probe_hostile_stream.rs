@@ -680,19 +680,16 @@ fn a_new_content_block_per_delta_is_refused_past_4096_open_blocks() {
 
 #[test]
 fn bytes_after_the_last_frame_are_an_error_on_both_paths() {
-    // After messageStop and metadata. The SDK's receiver says :protocol; the engine's
-    // decoder :model_stream_error "ended inside an event, before messageStop" (its message
-    // is off here: messageStop did arrive; see the probe2 notes).
+    // After messageStop and metadata: :protocol on both paths, and the engine's message
+    // does not claim that messageStop is missing (it arrived).
     for tail in [&b"xy"[..], &[0, 0, 0, 40, 0, 0][..], &[0u8; 20][..]] {
         let mut body = converse_body(b"");
         body.extend_from_slice(tail);
         let ours = converse(body.clone(), Send::Whole, false);
         let sdk = converse(body, Send::Whole, true);
         let e = terminal_error(&ours);
-        assert!(
-            matches!(e.kind, ErrorKind::ModelStreamError | ErrorKind::Protocol),
-            "{tail:?}: {e:?}"
-        );
+        assert_eq!(e.kind, ErrorKind::Protocol, "{tail:?}: {e:?}");
+        assert!(!e.message.contains("before messageStop"), "{tail:?}: {e:?}");
         terminal_error(&sdk);
         assert_eq!(texts(&ours), texts(&sdk));
     }

@@ -76,7 +76,9 @@ defmodule Aybiza.StreamTraceTimingsTest do
       times = Enum.map(unquote(chain), &Map.fetch!(trace, &1))
       assert times == Enum.sort(times)
       assert called <= trace.entry
-      assert trace.sentence_sent <= received
+      # `:sentence_sent` is stamped when `enif_send` has returned; a receiver on the other core
+      # may already hold the sentence by then (bin/bench's delivery phase is often negative).
+      assert trace.sentence_cut <= received
       # The task starts after the NIF decoded the request and before it is serialized.
       assert trace.decoded <= trace.spawned
       assert trace.decoded <= trace.task_start

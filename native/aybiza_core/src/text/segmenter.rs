@@ -1485,6 +1485,27 @@ impl Segmenter {
         self.decide_period(closers, glued, f, buf, i, k, m, eof)
     }
 
+    /// After a run of numbered references starting at `at` (`[1]`, `[1][2]`): `None` when
+    /// there is none; else the decision at its end, where the usual evidence decides (a
+    /// capital or CJK starts a new sentence), or what `next_after` needs while the run or the
+    /// next character is still to come.
+    fn after_footnote_refs(&self, buf: &str, at: usize, eof: bool) -> Option<Decision> {
+        let end = match footnote_refs_end(buf, at, eof) {
+            None => return Some(Decision::NeedMore),
+            Some(0) => return None,
+            Some(end) => end,
+        };
+        let (_, f, glued) = match self.next_after(buf, end, eof) {
+            Ok(x) => x,
+            Err(d) => return Some(d),
+        };
+        Some(if !glued && (f.is_uppercase() || is_cjk(f)) {
+            Decision::Boundary(end)
+        } else {
+            Decision::Continue(end)
+        })
+    }
+
     /// The first non-space character at or after `k` (`m`, that character, and whether it is
     /// glued to `k`), or the decision when there is none: a line break or a long gap ends the
     /// sentence, the end of the text too, else more text is needed.
@@ -1706,20 +1727,8 @@ impl Segmenter {
             // `martyr.[1] The`: footnote references glued to the period belong to the
             // sentence; after them the usual evidence decides (a capital starts a new one).
             if f == '[' && !closers && self.left_memo.classify(word()) != Left::Initial {
-                match footnote_refs_end(buf, k, eof) {
-                    None => return Decision::NeedMore,
-                    Some(0) => {}
-                    Some(end) => {
-                        let (_, f2, glued2) = match self.next_after(buf, end, eof) {
-                            Ok(x) => x,
-                            Err(d) => return d,
-                        };
-                        return if !glued2 && (f2.is_uppercase() || is_cjk(f2)) {
-                            Decision::Boundary(end)
-                        } else {
-                            Decision::Continue(end)
-                        };
-                    }
+                if let Some(d) = self.after_footnote_refs(buf, k, eof) {
+                    return d;
                 }
             }
             if closers || !f.is_uppercase() {
@@ -1771,20 +1780,8 @@ impl Segmenter {
             && buf.as_bytes().get(m + 1).is_some_and(u8::is_ascii_digit)
             && self.left_memo.classify(word()) != Left::Initial
         {
-            match footnote_refs_end(buf, m, eof) {
-                None => return Decision::NeedMore,
-                Some(0) => {}
-                Some(end) => {
-                    let (_, f2, glued2) = match self.next_after(buf, end, eof) {
-                        Ok(x) => x,
-                        Err(d) => return d,
-                    };
-                    return if !glued2 && (f2.is_uppercase() || is_cjk(f2)) {
-                        Decision::Boundary(end)
-                    } else {
-                        Decision::Continue(end)
-                    };
-                }
+            if let Some(d) = self.after_footnote_refs(buf, m, eof) {
+                return d;
             }
         }
         // Between Armenian words a `.` is the mijaket typed on a Latin keyboard (a semicolon,

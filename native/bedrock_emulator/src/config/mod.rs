@@ -87,7 +87,8 @@ pub struct EmulatorConfig {
     /// Paced streams without faults wait for one shared clock of this period (ms) instead of
     /// a timer each: every stream due in a tick is woken in one pass (cheaper per event; a
     /// pause ends on the first tick boundary at or after its exact end). 0 (the default): a
-    /// tokio timer per stream (tokio's timers themselves round up to 1 ms).
+    /// tokio timer per stream (tokio's timers themselves round up to 1 ms). At most
+    /// [`MAX_PACING_TICK_MS`] (checked when the server starts).
     #[serde(alias = "pacingTickMs")]
     pub pacing_tick_ms: u64,
 }
@@ -186,6 +187,9 @@ impl Default for EmulatorConfig {
         }
     }
 }
+
+/// The largest `pacing_tick_ms` (the CLI's bound): every paced event may wait up to one tick.
+pub const MAX_PACING_TICK_MS: u64 = 1000;
 
 impl EmulatorConfig {
     /// Parses a JSON value (e.g. converted from an Elixir term). Null fields keep defaults.

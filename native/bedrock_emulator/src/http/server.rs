@@ -161,6 +161,18 @@ impl Emulator {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
         crate::handlers::control_plane::validate_application_profiles(&config.application_profiles)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        // The CLI bounds it; a config file or the Rust API did not (a tick of hours made every
+        // paced stream wait hours per event).
+        if config.pacing_tick_ms > crate::config::MAX_PACING_TICK_MS {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "pacing_tick_ms {}: 0 to {}",
+                    config.pacing_tick_ms,
+                    crate::config::MAX_PACING_TICK_MS
+                ),
+            ));
+        }
         let listener = bind(&config.host, config.port).await?;
         let addr = listener.local_addr()?;
         let tls = if config.tls {

@@ -174,3 +174,35 @@ fn segmenter_str_deltas_at_a_page_end() {
     got.extend(a.finish());
     assert!(!got.is_empty());
 }
+
+/// Deltas in heap blocks of exactly their size (`Box<[u8]>`), the shape memcheck sees when
+/// the segmenter runs under valgrind: the 8-byte load reads past the block's end (in the same
+/// page) and only the delta's bytes are used (same sentences as the byte-exact reference).
+#[test]
+fn heap_deltas_of_exact_size() {
+    let text = "Hello there. It is 3.5 p.m. now! Is it? Yes.\nNext line 1) a, b; c: d - e. ";
+    let mut fast = Segmenter::new(SegmenterOptions::default());
+    let mut got = Vec::new();
+    let mut joined = Vec::new();
+    let mut at = 0;
+    let mut n = 1;
+    while at < text.len() {
+        let end = (at + n).min(text.len());
+        // The delta is the tail of a block of `pad + n` bytes: it ends at the block's end
+        // and starts at every alignment.
+        let pad = at % 8;
+        let mut block = vec![b'#'; pad];
+        block.extend_from_slice(&text.as_bytes()[at..end]);
+        let boxed: Box<[u8]> = block.into_boxed_slice();
+        got.extend(fast.push_bytes(&boxed[pad..]));
+        append_delta(&mut joined, &boxed[pad..]);
+        at = end;
+        n = n % 8 + 1;
+    }
+    got.extend(fast.finish());
+    assert_eq!(joined, text.as_bytes());
+    let mut whole = Segmenter::new(SegmenterOptions::default());
+    let mut want = whole.push(text);
+    want.extend(whole.finish());
+    assert_eq!(got, want);
+}

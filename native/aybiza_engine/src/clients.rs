@@ -52,7 +52,7 @@ static CLIENTS: Mutex<Option<Lru<ShardKey, Client>>> = Mutex::new(None);
 /// per-tenant keys) and each cost ~235 KB (the pools' TLS roots, the SDK configuration):
 /// 1,000 of them held 235 MB for the VM's life. The least recently used goes first; calls
 /// that hold its client keep it until they end, the next call builds it again.
-const MAX_CONFIGS: usize = 256;
+pub(crate) const MAX_CONFIGS: usize = 256;
 
 /// Entries of a per-shard map: every configuration on every shard and off them.
 fn max_shard_entries() -> usize {

@@ -13,7 +13,7 @@
 //! thinking, usage) and the Anthropic event decoder the InvokeModel stream uses.
 
 use crate::call::{anthropic_event, Stop};
-use crate::clients::{connector_for, credentials_for};
+use crate::clients::{connector_for, credentials_for, MAX_CONFIGS};
 use crate::config::{ClientConfig, CredentialSpec};
 use crate::idle::{Idle, IdleTimer};
 use crate::state::StreamState;
@@ -221,12 +221,30 @@ async fn identity(config: &ClientConfig) -> Result<Identity, Stop> {
             format!("resolving AWS credentials: {text}"),
         ))
     })?;
+    let mut guard = CREDENTIALS.lock().unwrap_or_else(|p| p.into_inner());
+    let kept = guard.get_or_insert_with(HashMap::new);
+    // Bounded as the clients are (rotated session credentials, per-tenant keys came and went
+    // and every one stayed, secrets included, for the VM's life): the stale ones go first,
+    // then any one (its client's provider keeps the identity too).
+    if kept.len() >= MAX_CONFIGS && !kept.contains_key(&key) {
+        kept.retain(|_, c| fresh(c));
+        if let Some(k) = kept.keys().next().filter(|_| kept.len() >= MAX_CONFIGS) {
+            let k = k.clone();
+            kept.remove(&k);
+        }
+    }
+    kept.insert(key, creds.clone());
+    Ok(creds.into())
+}
+
+/// How many configurations' SigV4 credentials [`identity`] keeps now.
+#[cfg(test)]
+fn kept_identities() -> usize {
     CREDENTIALS
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .get_or_insert_with(HashMap::new)
-        .insert(key, creds.clone());
-    Ok(creds.into())
+        .as_ref()
+        .map_or(0, HashMap::len)
 }
 
 fn sign_request(
@@ -430,4 +448,33 @@ pub(crate) async fn count_tokens(
         })?;
     state.summary.body = Some(serde_json::json!({"input_tokens": tokens}));
     Ok(())
+}
+
+#[cfg(test)]
+mod probe_tests {
+    use super::*;
+
+    /// More distinct SigV4 configurations than the clients keep (rotated static session
+    /// credentials): the kept credentials stay at the clients' bound, and each call still
+    /// gets its own configuration's credentials.
+    #[test]
+    fn kept_credentials_are_bounded() {
+        let rt = crate::runtime::runtime();
+        for i in 0..MAX_CONFIGS + 40 {
+            let config = crate::config::decode_config(&serde_json::json!({
+                "region": "us-east-1", "endpoint": "http://127.0.0.1:9",
+                "credentials": {"type": "static", "access_key_id": format!("AKID{i}"),
+                                "secret_access_key": format!("secret-{i}"),
+                                "session_token": format!("token-{i}")}}))
+            .unwrap();
+            let identity = rt
+                .block_on(identity(&config))
+                .ok()
+                .expect("static credentials");
+            let creds: &Credentials = identity.data().expect("AWS credentials");
+            assert_eq!(creds.access_key_id(), format!("AKID{i}"));
+            assert_eq!(creds.session_token(), Some(format!("token-{i}").as_str()));
+        }
+        assert!(kept_identities() <= MAX_CONFIGS, "{}", kept_identities());
+    }
 }

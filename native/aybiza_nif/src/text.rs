@@ -290,27 +290,37 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
 /// scheduler.
 const NORMAL_SCHEDULER_BYTES: usize = 16 * 1024;
 
-/// Periods a call on a normal scheduler may decide. A period costs the segmenter up to a
-/// few microseconds when the word before it is long (`U.S.U.S.U.S...`: every period looks
-/// back over a 256-byte token), so 16 KiB of them took about 10 ms in a release build.
-const NORMAL_SCHEDULER_PERIODS: usize = 256;
+/// End marks (`.`, `!`, `?`) a call on a normal scheduler may decide. A period costs the
+/// segmenter up to a few microseconds when the word before it is long (`U.S.U.S.U.S...`:
+/// every period looks back over a 256-byte token), so 16 KiB of them took about 10 ms in a
+/// release build; a period followed by a lower-case word costs more (`ab. ab. ...`: the
+/// language check reads the 512 bytes before each one, ~75k instructions), so 1 KiB of them
+/// (256 periods, under the earlier bound of 256) held a normal scheduler for 1.2 ms (release,
+/// min of 20, loaded machine; 64 of them: 0.3 ms). `!` and `?` glued to a word (`ab!a`) cost
+/// ~4k instructions each: 16 KiB of them took 0.8 ms.
+const NORMAL_SCHEDULER_PERIODS: usize = 64;
 
 /// Line breaks a call on a normal scheduler may cut at. Each is a piece of its own with
 /// `newline_boundaries` (the default): a `String` and a term per piece, 0.1-0.2 µs each, so
 /// 16 KB of `a\n` (8,000 pieces) held a normal scheduler for 1-2 ms (release build, loaded
-/// machine).
+/// machine). The lead bytes of non-ASCII characters count too: the end marks of other scripts
+/// (`。`, `！`, `？`, `।`, `։`, ...) cut a piece each whatever follows (16 KiB of `x。`: 4,096
+/// pieces, as many instructions as 5,462 line breaks).
 const NORMAL_SCHEDULER_BREAKS: usize = 2048;
 
-/// The periods and line breaks of `bytes` (one vectorized pass: microseconds for the byte
-/// budget).
+/// The end marks and possible breaks of `bytes` (one vectorized pass: microseconds for the
+/// byte budget).
 fn periods_and_breaks(bytes: &[u8]) -> (usize, usize) {
     bytes.iter().fold((0, 0), |(p, n), &b| {
-        (p + usize::from(b == b'.'), n + usize::from(b == b'\n'))
+        (
+            p + usize::from(matches!(b, b'.' | b'!' | b'?')),
+            n + usize::from(b == b'\n' || b >= 0xc0),
+        )
     })
 }
 
-/// Whether `bytes` hold more periods or line breaks than a normal-scheduler call may
-/// decide. Text shorter than the period bound cannot (the usual delta or batch): no count.
+/// Whether `bytes` hold more end marks or possible breaks than a normal-scheduler call may
+/// decide. Text shorter than the mark bound cannot (the usual delta or batch): no count.
 fn many_periods(bytes: &[u8]) -> bool {
     if bytes.len() <= NORMAL_SCHEDULER_PERIODS {
         return false;

@@ -1,0 +1,65 @@
+defmodule Aybiza.ProbeMarkCostTest do
+  # Red-team probe of the segmenter NIFs' normal-scheduler budget (native/aybiza_nif/src/
+  # text.rs): shapes under the byte bound (16 KiB) and the old period bound (256) that cost
+  # more than a normal scheduler may hold (release build, callgrind / min of 20 runs):
+  #   - `ab. ` x 256 (1 KiB, 256 periods): each period followed by a lower-case word runs the
+  #     language check over the 512 bytes before it: 19.6 M instructions, 1.2 ms;
+  #   - `ab!a` x 4,096 (16 KiB, no period): 16.3 M instructions, 0.8 ms;
+  #   - `x。` x 4,096 (16 KiB, no period or line break): 4,096 pieces, 8.5 M instructions, as
+  #     many as 5,462 line breaks (which already went dirty).
+  # They now answer `:dirty` (the facade then runs the dirty twin), with the same pieces.
+  use ExUnit.Case, async: true
+
+  alias Aybiza.Bedrock.Text
+  alias Aybiza.Native
+
+  @shapes [
+    {"ab. ", 256},
+    {"ab!a", 4_096},
+    {"ab? ", 4_096},
+    {"x。", 4_096},
+    {"Да! ", 2_730}
+  ]
+
+  test "costly shapes under the byte bound go to the dirty scheduler, same pieces" do
+    for {piece, n} <- @shapes do
+      text = String.duplicate(piece, n)
+      assert byte_size(text) <= 16 * 1024
+
+      assert :dirty = Native.segmenter_push(Text.new_segmenter(), text),
+             "#{inspect(piece)} x #{n} stayed on the normal scheduler"
+
+      assert :dirty = Native.segmenter_push_many(Text.new_segmenter(), [text]),
+             "#{inspect(piece)} x #{n} (batch) stayed on the normal scheduler"
+
+      # Through the facade: the same pieces as pushing the text in small deltas (which stay
+      # on the normal scheduler).
+      whole = Text.new_segmenter()
+      small = Text.new_segmenter()
+      got = Text.push(whole, text) ++ Text.finish(whole)
+
+      want = (text |> chunks(48) |> Enum.flat_map(&Text.push(small, &1))) ++ Text.finish(small)
+
+      assert got == want, inspect(piece)
+    end
+  end
+
+  test "within the bounds the normal scheduler still takes the text" do
+    for text <- [
+          String.duplicate("ab. ", 16),
+          String.duplicate("Here is a sentence. ", 64),
+          String.duplicate("x", 16 * 1024),
+          String.duplicate("漢", 2_048)
+        ] do
+      assert is_list(Native.segmenter_push(Text.new_segmenter(), text)),
+             "#{byte_size(text)} bytes went dirty"
+    end
+  end
+
+  defp chunks(text, size) do
+    case text do
+      <<chunk::binary-size(size), rest::binary>> -> [chunk | chunks(rest, size)]
+      rest -> [rest]
+    end
+  end
+end

@@ -12,7 +12,10 @@ fn probe_push(s: &mut Segmenter, text: &[u8]) -> usize {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let piece = args.next().unwrap_or_else(|| "ab! ".into()).replace("\\n", "\n");
+    let piece = args
+        .next()
+        .unwrap_or_else(|| "ab! ".into())
+        .replace("\\n", "\n");
     let opts = if args.next().as_deref() == Some("voice") {
         SegmenterOptions {
             max_chars: 250,

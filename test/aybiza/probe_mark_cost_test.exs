@@ -44,7 +44,37 @@ defmodule Aybiza.ProbeMarkCostTest do
     end
   end
 
+  test "marks of deltas appended unscanned count until they are scanned" do
+    # `ab!a` deltas are appended without a scan (a `!` glued to a lower-case letter ends
+    # nothing yet); 4,000 of them, then a line break, made that last call scan 16 KB of
+    # marks (16 M instructions, ~1 ms) on the normal scheduler.
+    segmenter = Text.new_segmenter()
+    reference = Text.new_segmenter()
+    deltas = List.duplicate("ab!a", 4_000)
+
+    answers = for d <- deltas, do: Native.segmenter_push(segmenter, d)
+    # The first ones stay here; past 64 held marks they go dirty (nothing pushed then).
+    assert Enum.take(answers, 16) |> Enum.all?(&is_list/1)
+    assert Enum.count(answers, &(&1 == :dirty)) > 3_000
+
+    # Push what was refused through the facade (the dirty twin), then end the line.
+    segmenter = Text.new_segmenter()
+    got = Enum.flat_map(deltas, &Text.push(segmenter, &1))
+    assert :dirty = Native.segmenter_push(segmenter, "\n")
+    got = got ++ Text.push(segmenter, "\n") ++ Text.finish(segmenter)
+    want = Text.push(reference, Enum.join(deltas) <> "\n") ++ Text.finish(reference)
+    assert got == want
+  end
+
   test "within the bounds the normal scheduler still takes the text" do
+    # A stream of ordinary sentences: each released, so no marks pile up.
+    segmenter = Text.new_segmenter()
+
+    for _ <- 1..500 do
+      assert is_list(Native.segmenter_push(segmenter, "Fine. "))
+      assert is_list(Native.segmenter_push(segmenter, "It is 3.5 p.m. now! "))
+    end
+
     for text <- [
           String.duplicate("ab. ", 16),
           String.duplicate("Here is a sentence. ", 64),

@@ -31,6 +31,10 @@ struct Held {
     /// Work done on normal schedulers not yet reported to the VM (see [`report_work`]):
     /// counted under the lock a push holds anyway, so a call pays no atomic for it.
     work: u32,
+    /// End marks pushed on normal schedulers while more than a few bytes stayed held (see
+    /// [`on_normal_scheduler`]): text the segmenter appended without scanning it is scanned
+    /// at once by a later call, marks and all.
+    marks: usize,
 }
 
 /// Work units (a byte pushed = 1, a call = [`CALL_UNITS`]) that count as 1% of a process's
@@ -268,7 +272,11 @@ fn segmenter_new<'a>(env: Env<'a>, options: Term<'a>) -> NifResult<Term<'a>> {
         speech.prepare();
     }
     let resource = SegmenterResource {
-        inner: Mutex::new(Held { segmenter, work: 0 }),
+        inner: Mutex::new(Held {
+            segmenter,
+            work: 0,
+            marks: 0,
+        }),
     };
     // SAFETY: `ty` is the type opened in `load`; the allocation has room for the aligned
     // struct, which is written before the term is made, and the term keeps the resource
@@ -335,9 +343,10 @@ mod atoms {
 
 /// Runs `f` on the segmenter if the lock is free and the work is small: else `None` (the
 /// caller retries on a dirty scheduler, where waiting for the lock or a long scan is allowed).
+/// `bytes` is the text `f` pushes.
 fn on_normal_scheduler<T>(
     segmenter: &SegmenterResource,
-    extra: usize,
+    bytes: &[u8],
     f: impl FnOnce(&mut Held) -> T,
 ) -> Option<T> {
     let mut s = match segmenter.inner.try_lock() {
@@ -346,10 +355,41 @@ fn on_normal_scheduler<T>(
         Err(std::sync::TryLockError::WouldBlock) => return None,
     };
     // Held text may be scanned again (a long sentence in sentence mode): count it.
-    if s.segmenter.pending_len().saturating_add(extra) > NORMAL_SCHEDULER_BYTES {
+    if s.segmenter.pending_len().saturating_add(bytes.len()) > NORMAL_SCHEDULER_BYTES {
         return None;
     }
-    Some(f(&mut s))
+    // Deltas the segmenter appends without scanning (`ab!a`, `3.5`, `e.g`: no sentence can
+    // end there yet) are scanned together by a later call: 4,096 such deltas of `ab!a`, then
+    // a line break, held a normal scheduler ~1 ms (16 M instructions) in that last call. The
+    // marks pushed while text stays held count against the bound, as if pushed at once.
+    let marks = held_marks(&s) + end_marks(bytes);
+    if marks > NORMAL_SCHEDULER_PERIODS {
+        return None;
+    }
+    let out = f(&mut s);
+    s.marks = if s.segmenter.pending_len() <= NORMAL_SCHEDULER_PERIODS {
+        0
+    } else {
+        marks
+    };
+    Some(out)
+}
+
+/// The marks of [`Held::marks`] that still count: none once little text is held.
+fn held_marks(held: &Held) -> usize {
+    if held.segmenter.pending_len() <= NORMAL_SCHEDULER_PERIODS {
+        0
+    } else {
+        held.marks
+    }
+}
+
+/// The end marks (`.`, `!`, `?`) of `bytes`.
+fn end_marks(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .filter(|&&b| matches!(b, b'.' | b'!' | b'?'))
+        .count()
 }
 
 /// Pushes `bytes` under the lock of a normal-scheduler call and reports the work.
@@ -359,11 +399,22 @@ fn push_reported(env: Env, held: &mut Held, bytes: &[u8]) -> Vec<String> {
     sentences
 }
 
-fn locked<T>(segmenter: &SegmenterResource, f: impl FnOnce(&mut Segmenter) -> T) -> T {
-    match segmenter.inner.lock() {
-        Ok(mut s) => f(&mut s.segmenter),
-        Err(poisoned) => f(&mut poisoned.into_inner().segmenter),
-    }
+/// Runs `f`, which pushes `bytes`, on the segmenter (a dirty scheduler: waits for the lock),
+/// keeping the count of held marks as [`on_normal_scheduler`] does.
+fn locked<T>(
+    segmenter: &SegmenterResource,
+    bytes: &[u8],
+    f: impl FnOnce(&mut Segmenter) -> T,
+) -> T {
+    let mut s = segmenter.inner.lock().unwrap_or_else(|p| p.into_inner());
+    let held = held_marks(&s);
+    let out = f(&mut s.segmenter);
+    s.marks = if s.segmenter.pending_len() <= NORMAL_SCHEDULER_PERIODS {
+        0
+    } else {
+        held.saturating_add(end_marks(bytes))
+    };
+    out
 }
 
 /// Pushes raw bytes (a delta may end inside a UTF-8 character) on the normal scheduler, or
@@ -381,7 +432,7 @@ fn segmenter_push<'a>(env: Env<'a>, segmenter: Term<'a>, delta: Binary<'a>) -> N
         return Ok(atoms::dirty().encode(env));
     }
     Ok(
-        match on_normal_scheduler(segmenter, bytes.len(), |h| push_reported(env, h, bytes)) {
+        match on_normal_scheduler(segmenter, bytes, |h| push_reported(env, h, bytes)) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },
@@ -390,7 +441,7 @@ fn segmenter_push<'a>(env: Env<'a>, segmenter: Term<'a>, delta: Binary<'a>) -> N
 
 #[rustler::nif(schedule = "DirtyCpu")]
 fn segmenter_push_dirty(segmenter: Term, delta: Binary) -> NifResult<Vec<String>> {
-    Ok(locked(segmenter_of(segmenter)?, |s| {
+    Ok(locked(segmenter_of(segmenter)?, delta.as_slice(), |s| {
         s.push_bytes(delta.as_slice())
     }))
 }
@@ -474,7 +525,7 @@ fn segmenter_push_many<'a>(
         let result = if !small || many_periods(bytes) {
             atoms::dirty().encode(env)
         } else {
-            match on_normal_scheduler(segmenter, bytes.len(), |h| push_reported(env, h, bytes)) {
+            match on_normal_scheduler(segmenter, bytes, |h| push_reported(env, h, bytes)) {
                 Some(sentences) => sentences.encode(env),
                 None => atoms::dirty().encode(env),
             }
@@ -491,14 +542,14 @@ fn segmenter_push_many_dirty(segmenter: Term, deltas: Term) -> NifResult<Vec<Str
     let segmenter = segmenter_of(segmenter)?;
     let mut bytes = Vec::new();
     join_deltas(deltas, usize::MAX, usize::MAX, &mut bytes)?;
-    Ok(locked(segmenter, |s| s.push_bytes(&bytes)))
+    Ok(locked(segmenter, &bytes, |s| s.push_bytes(&bytes)))
 }
 
 /// Ends the stream on the normal scheduler, or `:dirty` (see `segmenter_push`).
 #[rustler::nif]
 fn segmenter_finish<'a>(env: Env<'a>, segmenter: Term<'a>) -> NifResult<Term<'a>> {
     Ok(
-        match on_normal_scheduler(segmenter_of(segmenter)?, 0, |h| h.segmenter.finish()) {
+        match on_normal_scheduler(segmenter_of(segmenter)?, b"", |h| h.segmenter.finish()) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },
@@ -507,7 +558,7 @@ fn segmenter_finish<'a>(env: Env<'a>, segmenter: Term<'a>) -> NifResult<Term<'a>
 
 #[rustler::nif(schedule = "DirtyCpu")]
 fn segmenter_finish_dirty(segmenter: Term) -> NifResult<Vec<String>> {
-    Ok(locked(segmenter_of(segmenter)?, Segmenter::finish))
+    Ok(locked(segmenter_of(segmenter)?, b"", Segmenter::finish))
 }
 
 #[rustler::nif(schedule = "DirtyCpu")]

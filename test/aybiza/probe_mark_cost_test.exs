@@ -75,6 +75,23 @@ defmodule Aybiza.ProbeMarkCostTest do
       assert is_list(Native.segmenter_push(segmenter, "It is 3.5 p.m. now! "))
     end
 
+    # Batches that leave more than 64 bytes held after each release (merged short sentences
+    # and a long one in progress): the marks of released text never pile up.
+    long =
+      "and it ends here. The next one starts and keeps going on for well over sixty-four bytes "
+
+    for {options, batch} <- [
+          {:voice, ["Yes. ", "Fine. ", "It is 3.5 p.m. now, and the long part goes on "]},
+          {[merge_short: true, min_chars: 60], ["Yes. ", "Fine. ", "It is 3.5 p.m. "]},
+          {[], [long]}
+        ] do
+      segmenter = Text.new_segmenter(options)
+
+      for _ <- 1..300 do
+        assert is_list(Native.segmenter_push_many(segmenter, batch)), inspect(options)
+      end
+    end
+
     for text <- [
           String.duplicate("ab. ", 16),
           String.duplicate("Here is a sentence. ", 64),

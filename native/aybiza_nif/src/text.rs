@@ -31,9 +31,9 @@ struct Held {
     /// Work done on normal schedulers not yet reported to the VM (see [`report_work`]):
     /// counted under the lock a push holds anyway, so a call pays no atomic for it.
     work: u32,
-    /// End marks pushed on normal schedulers while more than a few bytes stayed held (see
-    /// [`on_normal_scheduler`]): text the segmenter appended without scanning it is scanned
-    /// at once by a later call, marks and all.
+    /// End marks pushed since the segmenter last released a piece, while more than a few
+    /// bytes stayed held (see [`on_normal_scheduler`]): text the segmenter appended without
+    /// scanning it is scanned at once by a later call, marks and all.
     marks: usize,
 }
 
@@ -362,17 +362,26 @@ fn on_normal_scheduler<T>(
     // end there yet) are scanned together by a later call: 4,096 such deltas of `ab!a`, then
     // a line break, held a normal scheduler ~1 ms (16 M instructions) in that last call. The
     // marks pushed while text stays held count against the bound, as if pushed at once.
+    let before = s.segmenter.pending_len();
     let marks = held_marks(&s) + end_marks(bytes);
     if marks > NORMAL_SCHEDULER_PERIODS {
         return None;
     }
     let out = f(&mut s);
-    s.marks = if s.segmenter.pending_len() <= NORMAL_SCHEDULER_PERIODS {
+    s.marks = marks_after(&s, before, bytes.len(), marks);
+    Some(out)
+}
+
+/// [`Held::marks`] after a call that pushed `pushed` bytes onto `before` held ones: none once
+/// little text is held, or once the held text grew by less than the push (a piece went out,
+/// so the segmenter scanned all it held); else `marks`.
+fn marks_after(held: &Held, before: usize, pushed: usize, marks: usize) -> usize {
+    let after = held.segmenter.pending_len();
+    if after <= NORMAL_SCHEDULER_PERIODS || after < before.saturating_add(pushed) {
         0
     } else {
         marks
-    };
-    Some(out)
+    }
 }
 
 /// The marks of [`Held::marks`] that still count: none once little text is held.
@@ -407,13 +416,14 @@ fn locked<T>(
     f: impl FnOnce(&mut Segmenter) -> T,
 ) -> T {
     let mut s = segmenter.inner.lock().unwrap_or_else(|p| p.into_inner());
-    let held = held_marks(&s);
+    let (before, marks) = (s.segmenter.pending_len(), held_marks(&s));
     let out = f(&mut s.segmenter);
-    s.marks = if s.segmenter.pending_len() <= NORMAL_SCHEDULER_PERIODS {
-        0
-    } else {
-        held.saturating_add(end_marks(bytes))
-    };
+    s.marks = marks_after(
+        &s,
+        before,
+        bytes.len(),
+        marks.saturating_add(end_marks(bytes)),
+    );
     out
 }
 

@@ -49,8 +49,9 @@ defmodule Aybiza.Bedrock.Text do
   number) raises `ArgumentError` naming the option.
 
   `push/2`, `push_many/2` and `finish/1` run small work (up to 16 KB of delta plus held
-  text, with at most 64 end marks (`.`, `!`, `?`) and 2,048 line breaks or non-ASCII
-  characters in the new text) on the calling scheduler and larger work on
+  text, with at most 64 end marks (`.`, `!`, `?`, counting those of text held unscanned since
+  the last piece) and 2,048 line breaks or non-ASCII characters in the new text) on the
+  calling scheduler and larger work on
   a dirty CPU scheduler; the whole-text functions always run on
   a dirty CPU scheduler. No call holds a normal scheduler for more than a fraction of a
   millisecond, whatever the input size.

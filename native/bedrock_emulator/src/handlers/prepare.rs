@@ -297,6 +297,14 @@ fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError>
     let Some(serde_json::Value::Object(extra)) = root.get("additionalModelRequestFields") else {
         return Ok(());
     };
+    if target.is_anthropic() {
+        if let Some(e) = request::invalid_beta(extra.get("anthropic_beta")) {
+            return Err(AwsError::validation(format!(
+                "The model returned the following errors: {}",
+                e.message
+            )));
+        }
+    }
     for key in extra.keys() {
         if target.is_anthropic() {
             if !ANTHROPIC_ADDITIONAL_FIELDS.contains(&key.as_str()) {
@@ -392,7 +400,57 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
         }
         _ => {}
     }
+    if (budget || adaptive) && target.is_anthropic() {
+        check_thinking_turn(api, conv)?;
+    }
     Ok(())
+}
+
+/// With thinking on, Claude's current assistant turn (the assistant messages after the last
+/// user message that is not only tool results) must start with the thinking block the model
+/// sent, when the request continues that turn with tool results: a client that drops the
+/// reasoning block from a tool-use turn gets Anthropic's error, which Bedrock passes on
+/// (Converse, as quoted in langchain-ai/langchain-aws#844, pydantic/pydantic-ai#2453 and
+/// anomalyco/opencode#3077; Anthropic's "Extended thinking" page: "you must pass thinking
+/// blocks back to the API for the last assistant message" during tool use).
+fn check_thinking_turn(api: Api, conv: &Conversation) -> Result<(), AwsError> {
+    use request::{Block, Role};
+    let is_result = |b: &Block| matches!(b, Block::ToolResult { .. });
+    let in_tool_loop = conv
+        .messages
+        .last()
+        .is_some_and(|m| m.role == Role::User && m.blocks.iter().any(is_result));
+    if !in_tool_loop {
+        return Ok(());
+    }
+    let turn_start = conv
+        .messages
+        .iter()
+        .rposition(|m| m.role == Role::User && !m.blocks.iter().any(is_result))
+        .map_or(0, |i| i + 1);
+    let Some((i, first)) = conv.messages[turn_start..]
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.role == Role::Assistant)
+        .map(|(k, m)| (turn_start + k, m.blocks.first()))
+    else {
+        return Ok(());
+    };
+    let found = match first {
+        Some(Block::Reasoning(_)) | None => return Ok(()),
+        Some(Block::Text(_)) => "text",
+        Some(Block::ToolUse { .. }) => "tool_use",
+        Some(Block::ToolResult { .. }) => "tool_result",
+        Some(Block::Media) => "image",
+    };
+    let text = format!(
+        "messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+    );
+    Err(AwsError::validation(if api == Api::Converse {
+        format!("The model returned the following errors: {text}")
+    } else {
+        text
+    }))
 }
 
 /// The bytes a reply is seeded from: the body in canonical JSON (same request, same reply,
@@ -408,6 +466,20 @@ fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
         }
     }
     serde_json::to_vec(&value).unwrap_or_else(|_| body.to_vec())
+}
+
+/// The source of this call's tool use ids. Bedrock gives every call new ids (the same
+/// request twice gets two `toolUseId`s, Converse and ConverseStream too), so they are drawn
+/// from the request and a per-call nonce, not from the reply's seed: a test that relies on
+/// two calls sharing an id fails here as it would on Bedrock. Ids a rule scripts stay fixed.
+fn call_ids(state: &State, seed: &[u8]) -> Rng {
+    let n = state.request_seq.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut bytes = seed.to_vec();
+    bytes.extend_from_slice(format!(":{n}:{nanos}:{:p}", state as *const State).as_bytes());
+    Rng::from_bytes(&bytes)
 }
 
 /// The `throttle_above` fault: ThrottlingException when this request goes over the rate of
@@ -525,8 +597,10 @@ pub fn prepare(
         None => None,
     };
 
-    let mut rng = Rng::from_bytes(&reply_seed(body, conv.prefill().is_some()));
-    let mut plan = replies::plan(&conv, &script, &mut rng);
+    let seed = reply_seed(body, conv.prefill().is_some());
+    let mut rng = Rng::from_bytes(&seed);
+    let mut ids = call_ids(state, &seed);
+    let mut plan = replies::plan(&conv, &script, &mut rng, &mut ids);
     let intervention = match (guardrail, &script.guardrail) {
         (Some((request, spec)), Some(rule)) => {
             guardrails::intervene(&mut plan, request, spec, rule)

@@ -421,8 +421,9 @@ fn signature(rng: &mut Rng, text: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Plans the reply for a validated conversation. `rng` is seeded from the request body.
-pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
+/// Plans the reply for a validated conversation. `rng` is seeded from the request body (same
+/// request, same reply); `ids` gives the tool use ids, new on every call as Bedrock's are.
+pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng, ids: &mut Rng) -> Plan {
     let user_text = conv.last_user_text();
     let after_tool = !conv.last_tool_results().is_empty();
     let mut tool_uses = Vec::new();
@@ -437,7 +438,7 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
         text = script.reply.clone().unwrap_or_default();
         for t in scripted {
             tool_uses.push(PlannedToolUse {
-                id: t.id.clone().unwrap_or_else(|| tool_use_id(rng)),
+                id: t.id.clone().unwrap_or_else(|| tool_use_id(ids)),
                 name: t.name.clone(),
                 input: if t.input.is_null() {
                     json!({})
@@ -458,7 +459,7 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
         };
         let input = sample_object_or_value(&tool.schema, &user_text, rng);
         tool_uses.push(PlannedToolUse {
-            id: tool_use_id(rng),
+            id: tool_use_id(ids),
             name: tool.name.clone(),
             input,
         });

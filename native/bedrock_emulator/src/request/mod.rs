@@ -575,6 +575,43 @@ const MESSAGES_KEYS: &[&str] = &[
     "service_tier",
 ];
 
+/// `anthropic_beta` values Bedrock accepts for Claude models. AWS's "Anthropic Claude Messages
+/// API: Request and Response" page (docs.aws.amazon.com/bedrock/latest/userguide/
+/// model-parameters-anthropic-claude-messages-request-response.html) lists the beta headers
+/// Bedrock takes; this is that list as litellm's Bedrock whitelist transcribes it
+/// (BerriAI/litellm `litellm/llms/bedrock/beta_headers_config.py`, PR 19877), plus
+/// `claude-code-20250219`, which Bedrock accepts on Opus 4.6 (anthropics/claude-code#49648).
+/// It is the union over models: a flag a model does not take (Opus 4.7 reportedly takes only
+/// interleaved thinking, same issue) is accepted here too, so the emulator never refuses
+/// a flag Bedrock serves for some model.
+pub const BEDROCK_BETAS: &[&str] = &[
+    "computer-use-2024-10-22",
+    "computer-use-2025-01-24",
+    "computer-use-2025-11-24",
+    "token-efficient-tools-2025-02-19",
+    "interleaved-thinking-2025-05-14",
+    "output-128k-2025-02-19",
+    "dev-full-thinking-2025-05-14",
+    "context-1m-2025-08-07",
+    "context-management-2025-06-27",
+    "effort-2025-11-24",
+    "tool-search-tool-2025-10-19",
+    "tool-examples-2025-10-29",
+    "claude-code-20250219",
+];
+
+/// Bedrock's answer to any other `anthropic_beta` value (Anthropic's own `mcp-servers-...`,
+/// `extended-cache-ttl-2025-04-11`, `structured-outputs-...`): 400 ValidationException
+/// "invalid beta flag" on InvokeModel (as Go SDK users quote it: farion1231/cc-switch#707,
+/// yiliqi78/TOKENICODE#59; anthropics/claude-code#56595), with the model-error prefix on
+/// Converse (BerriAI/litellm#19875). `None`: every value is accepted (or there is none).
+pub fn invalid_beta(betas: Option<&Value>) -> Option<AwsError> {
+    let list = betas?.as_array()?;
+    list.iter()
+        .any(|b| !b.as_str().is_some_and(|b| BEDROCK_BETAS.contains(&b)))
+        .then(|| AwsError::validation("invalid beta flag"))
+}
+
 /// A parsed Anthropic Messages body.
 #[derive(Debug, Clone)]
 pub struct AnthropicRequest {
@@ -736,6 +773,9 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         ));
     }
     check_anthropic_types(&root, dialect)?;
+    if let Some(e) = invalid_beta(root.get("anthropic_beta")) {
+        return Err(e);
+    }
     if dialect != Dialect::Invoke {
         required(&root, "model", dialect)?;
     }
@@ -931,6 +971,8 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
                         .unwrap_or("")
                         .to_string(),
                 ),
+                // Encrypted reasoning: a thinking block with no readable text.
+                Some("redacted_thinking") => Block::Reasoning(String::new()),
                 Some("image" | "document") => Block::Media,
                 _ => continue,
             };

@@ -127,6 +127,7 @@ def main():
         c = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
         conversation_features(emu, c)
         tool_round_trip(c)
+        thinking_tool_loop_and_betas(c)
         invoke_model(c)
         errors_and_retries(emu)
         server_side_validation(emu)
@@ -469,6 +470,67 @@ def tool_round_trip(c):
     status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=msgs[:2]))
     check(code == "ValidationException" and msg == "The toolConfig field must be defined when using toolUse and "
           "toolResult content blocks.", "toolUse without toolConfig: " + msg)
+
+
+def thinking_tool_loop_and_betas(c):
+    """What a client of real Bedrock meets and the emulator used to let through: new tool use ids
+    on every call, the signed reasoning block a thinking tool loop must send back, and the
+    `anthropic_beta` values Bedrock refuses."""
+    tools = {"tools": [WEATHER_TOOL]}
+    msgs = [{"role": "user", "content": [{"text": "What's the weather forecast in Paris?"}]}]
+    first = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools)
+    again = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools)
+    ids = [b["toolUse"]["toolUseId"] for o in (first, again) for b in o["output"]["message"]["content"]
+           if "toolUse" in b]
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs, toolConfig=tools)["stream"])
+    ids += [e["contentBlockStart"]["start"]["toolUse"]["toolUseId"] for e in events if "contentBlockStart" in e]
+    check(len(ids) == 3 and len(set(ids)) == 3 and first["output"]["message"]["content"][0]
+          == again["output"]["message"]["content"][0],
+          "the same request three times (converse, converse, converse_stream): three toolUseIds, same text")
+
+    # Extended thinking with tools: the assistant turn sent back must keep its reasoning block
+    # (Anthropic's rule, passed on by Bedrock; quoted in langchain-ai/langchain-aws#844).
+    think = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    out = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+                     additionalModelRequestFields=think)
+    turn = out["output"]["message"]
+    use = [b["toolUse"] for b in turn["content"] if "toolUse" in b][0]
+    check("reasoningContent" in turn["content"][0] and out["stopReason"] == "tool_use",
+          "thinking + tools: reasoning, then the tool use")
+    result = {"role": "user", "content": [{"toolResult": {"toolUseId": use["toolUseId"],
+                                                          "content": [{"text": "Sunny, 21 degrees"}]}}]}
+    ok = c.converse(modelId=HAIKU, messages=msgs + [turn, result], toolConfig=tools,
+                    inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think)
+    check(ok["stopReason"] == "end_turn", "the tool result with the reasoning block kept: answered")
+    stripped = {"role": "assistant", "content": turn["content"][1:]}
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=think))
+    check((status, code) == (400, "ValidationException") and msg.startswith(
+        "The model returned the following errors: messages.1.content.0.type: Expected `thinking` or "
+        "`redacted_thinking`, but found `text`. When `thinking` is enabled, a final `assistant` message must "
+        "start with a thinking block"), "the reasoning block dropped: " + msg)
+    # Without thinking the same history is fine.
+    check(c.converse(modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools)["stopReason"] == "end_turn",
+          "the same history without thinking: answered")
+
+    betas = {"anthropic_beta": ["interleaved-thinking-2025-05-14"]}
+    check(c.converse(modelId=HAIKU, messages=msgs, additionalModelRequestFields=betas)["stopReason"],
+          "converse with anthropic_beta interleaved-thinking-2025-05-14")
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs, additionalModelRequestFields={"anthropic_beta": ["extended-cache-ttl-2025-04-11"]}))
+    check((status, code, msg) == (400, "ValidationException",
+                                  "The model returned the following errors: invalid beta flag"),
+          "converse with a beta Bedrock does not take: " + msg)
+    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 500,
+            "messages": [{"role": "user", "content": "hi"}]}
+    out = json.loads(c.invoke_model(modelId=HAIKU, body=json.dumps(
+        dict(body, anthropic_beta=["context-1m-2025-08-07", "token-efficient-tools-2025-02-19"])))["body"].read())
+    check(out["stop_reason"] == "end_turn", "invoke_model with two betas Bedrock takes")
+    status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps(
+        dict(body, anthropic_beta=["mcp-client-2025-04-04"]))))
+    check((status, code, msg) == (400, "ValidationException", "invalid beta flag"),
+          "invoke_model with mcp-client-2025-04-04: " + msg)
 
 
 def invoke_model(c):

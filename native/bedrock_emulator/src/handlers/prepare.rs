@@ -175,6 +175,7 @@ pub fn parse(
             let model_id = path_model.unwrap_or_default();
             let target = resolve_model(state, model_id, headers)?;
             let conv = request::parse_converse(body).map_err(invalid)?;
+            request::check_document_names(body).map_err(invalid)?;
             check_additional_fields(&target, body).map_err(invalid)?;
             Ok((model_id.to_string(), target, conv, false))
         }
@@ -401,6 +402,20 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
         _ => {}
     }
     if (budget || adaptive) && target.is_anthropic() {
+        // Anthropic's rule, passed on by Bedrock (Converse, as quoted in strands-agents/
+        // harness-sdk#1495, pydantic/pydantic-ai#3092, can1357/oh-my-pi#341): with thinking
+        // on, a tool choice may be auto or none only.
+        if matches!(
+            conv.tool_choice,
+            request::ToolChoice::Any | request::ToolChoice::Tool(_)
+        ) {
+            let text = "Thinking may not be enabled when tool_choice forces tool use.";
+            return Err(AwsError::validation(if api == Api::Converse {
+                format!("The model returned the following errors: {text}")
+            } else {
+                text.to_string()
+            }));
+        }
         check_thinking_turn(api, conv)?;
     }
     Ok(())

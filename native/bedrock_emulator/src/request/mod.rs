@@ -335,6 +335,55 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
     Ok(conv)
 }
 
+/// Bedrock's text for a Converse document whose `name` has a character it refuses (users
+/// quote it: simonw/llm-bedrock#8, vercel/ai#20365, aws-samples/generative-ai-use-cases#1671;
+/// the DocumentBlock API reference lists the characters).
+pub const DOCUMENT_NAME: &str = "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character. Check that the file name conforms to these restrictions and retry your request.";
+
+/// A Converse document name as Bedrock checks it: ASCII letters and digits, single ASCII
+/// spaces, `-`, `(`, `)`, `[`, `]`, and `_` (not in the message, but accepted: measured in
+/// vercel/ai#20365 and aws-samples/generative-ai-use-cases#1671, which also found tabs,
+/// U+3000, non-ASCII letters, dots and two spaces in a row refused). The length (1 to 200)
+/// is the service model's, checked by `shape`.
+fn document_name_ok(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || " -()[]_".contains(c))
+        && !name.contains("  ")
+}
+
+/// Every `document` block of a Converse body (message content and tool results) must have a
+/// name Bedrock takes. The service checks it for every model (the reports above saw it on
+/// Claude and Nova alike); it is called for Converse and ConverseStream (whether CountTokens
+/// checks it too is not reported).
+pub fn check_document_names(body: &[u8]) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let blocks = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("content").and_then(Value::as_array))
+        .flatten();
+    for block in blocks {
+        let nested = block
+            .get("toolResult")
+            .and_then(|r| r.get("content"))
+            .and_then(Value::as_array);
+        for b in std::iter::once(block).chain(nested.into_iter().flatten()) {
+            let name = b
+                .get("document")
+                .and_then(|d| d.get("name"))
+                .and_then(Value::as_str);
+            if name.is_some_and(|n| !document_name_ok(n)) {
+                return Err(AwsError::validation(DOCUMENT_NAME));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Converse structured output: `outputConfig.textFormat` `{type: "json_schema", structure:
 /// {jsonSchema: {schema: "<JSON text>"}}}` (bedrock-runtime's OutputConfig shape; the type
 /// and the required members are checked by `shape`). The schema text must be a JSON object.
@@ -1077,6 +1126,27 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.message, "The format of the value at messages.2.content.0.toolResult.content.1.json is invalid. Provide a json object for the field and try again.");
+    }
+
+    #[test]
+    fn document_names_as_bedrock_checks_them() {
+        let body = |name: &str| {
+            serde_json::json!({"messages": [{"role": "user", "content": [
+                {"text": "Summarise"},
+                {"document": {"name": name, "format": "txt", "source": {"text": "x"}}}]}]})
+            .to_string()
+        };
+        for good in ["report", "Q3 report (final) [v2]", "mem_1_tooluse_abc_0", " lead", "a-b"] {
+            assert!(check_document_names(body(good).as_bytes()).is_ok(), "{good}");
+        }
+        for bad in ["attachment.pdf", "a  b", "a\tb", "résumé", "John's report", "a/b", "a\u{3000}b"] {
+            let err = check_document_names(body(bad).as_bytes()).unwrap_err();
+            assert_eq!(err.message, DOCUMENT_NAME, "{bad}");
+        }
+        let in_result = serde_json::json!({"messages": [{"role": "user", "content": [{"toolResult": {
+            "toolUseId": "t", "content": [{"document": {"name": "out.csv", "format": "csv",
+            "source": {"text": "a,b"}}}]}}]}]});
+        assert!(check_document_names(in_result.to_string().as_bytes()).is_err());
     }
 
     #[test]

@@ -205,6 +205,14 @@ def thinking_and_stops(emu, bedrock):
         check(e.body["message"].startswith("messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, "
                                            "but found `tool_use`."), "the thinking block dropped: " + e.body["message"][:80])
 
+    try:
+        bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], messages=ask,
+                                thinking={"type": "adaptive"}, tool_choice={"type": "any"})
+        raise AssertionError("thinking with a forced tool choice accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body == {"message": "Thinking may not be enabled when tool_choice forces tool use."},
+              "thinking with tool_choice any: " + e.body["message"])
+
     m = bedrock.messages.create(model=OPUS, max_tokens=300, messages=MSGS, stop_sequences=["6 p.m."])
     check(m.stop_reason == "stop_sequence" and m.stop_sequence == "6 p.m."
           and m.content[0].text == "We open at 9:00 a.m. We close at ", "stop_sequences: stop_sequence and the cut text")

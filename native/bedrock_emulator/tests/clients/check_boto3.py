@@ -514,6 +514,35 @@ def thinking_tool_loop_and_betas(c):
     check(c.converse(modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools)["stopReason"] == "end_turn",
           "the same history without thinking: answered")
 
+    # Thinking and a forced tool choice do not go together (strands-agents/harness-sdk#1495).
+    for choice in ({"any": {}}, {"tool": {"name": "get_weather"}}):
+        status, code, msg = error(lambda: c.converse(
+            modelId=HAIKU, messages=msgs, toolConfig=dict(tools, toolChoice=choice),
+            inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think))
+        check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: "
+                                      "Thinking may not be enabled when tool_choice forces tool use."),
+              f"thinking with toolChoice {list(choice)[0]}: " + msg)
+    check(c.converse(modelId=HAIKU, messages=msgs, toolConfig=dict(tools, toolChoice={"auto": {}}),
+                     inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think)["stopReason"] == "tool_use",
+          "thinking with toolChoice auto: served")
+
+    # A document's name: Bedrock refuses a file name with its extension (simonw/llm-bedrock#8),
+    # for every model.
+    def with_doc(name):
+        return [{"role": "user", "content": [
+            {"text": "Summarise the attached notes."},
+            {"document": {"name": name, "format": "txt", "source": {"bytes": b"Open 9 to 6 on weekdays."}}}]}]
+    for model in (HAIKU, "us.amazon.nova-lite-v1:0"):
+        check(c.converse(modelId=model, messages=with_doc("opening notes (v2)"))["stopReason"] == "end_turn",
+              f"converse with a document named 'opening notes (v2)' on {model}")
+        status, code, msg = error(lambda: c.converse(modelId=model, messages=with_doc("attachment.txt")))
+        check((status, code) == (400, "ValidationException") and msg.startswith(
+            "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, "
+            "parentheses, and square brackets."), f"a document named 'attachment.txt' on {model}: " + msg[:60])
+    status, code, msg = error(lambda: c.converse_stream(modelId=HAIKU, messages=with_doc("notes  two spaces")))
+    check(code == "ValidationException" and msg.startswith("The document file name"),
+          "converse_stream with two spaces in a document name: refused before the stream")
+
     betas = {"anthropic_beta": ["interleaved-thinking-2025-05-14"]}
     check(c.converse(modelId=HAIKU, messages=msgs, additionalModelRequestFields=betas)["stopReason"],
           "converse with anthropic_beta interleaved-thinking-2025-05-14")

@@ -177,6 +177,9 @@ pub fn parse(
             let conv = request::parse_converse(body).map_err(invalid)?;
             request::check_document_names(body).map_err(invalid)?;
             check_additional_fields(&target, body).map_err(invalid)?;
+            if target.is_anthropic() {
+                request::check_cache_breakpoints(body, true).map_err(invalid)?;
+            }
             Ok((model_id.to_string(), target, conv, false))
         }
         Api::Invoke => {
@@ -200,6 +203,7 @@ pub fn parse(
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
             check_body_version(&target, &req).map_err(invalid)?;
+            request::check_cache_breakpoints(body, false).map_err(invalid)?;
             check_invoke_guardrail(state, headers).map_err(invalid)?;
             Ok((model_id.to_string(), target, req.conv, false))
         }
@@ -211,6 +215,7 @@ pub fn parse(
                 return Err(invalid(AwsError::invalid_model()));
             }
             check_body_version(&target, &req).map_err(invalid)?;
+            request::check_cache_breakpoints(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
         Api::Mantle => {
@@ -230,6 +235,7 @@ pub fn parse(
             let req = request::parse_anthropic_as(body, Dialect::Mantle).map_err(invalid)?;
             let model_id = req.model.clone().unwrap_or_default();
             let target = resolve_mantle_model(state, &model_id)?;
+            request::check_cache_breakpoints(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
     }

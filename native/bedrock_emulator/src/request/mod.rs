@@ -384,6 +384,101 @@ pub fn check_document_names(body: &[u8]) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Bedrock's answer to a Converse `cachePoint` right after a `reasoningContent` block
+/// (anomalyco/opencode#36517, Claude with extended thinking on Converse).
+pub const CACHE_POINT_AFTER_REASONING: &str = "Cache point cannot be inserted after reasoning block. Please remove the invalid cache point and try again.";
+
+/// Where the cache breakpoints of a request sit, in the order Claude reads them (tools,
+/// system, messages), as Anthropic names the block that carries each one (`tools.1`,
+/// `system.0`, `messages.3.content.0`), with its TTL: a Converse `cachePoint` marks the block
+/// before it, an Anthropic body's `cache_control` its own block. A Converse cache point right
+/// after a reasoning block is Bedrock's own error.
+fn cache_breakpoints(root: &Value, converse: bool) -> Result<Vec<(String, bool)>, AwsError> {
+    let mut points = Vec::new();
+    let one_hour = |v: &Value| v.get("ttl").and_then(Value::as_str) == Some("1h");
+    let mut scan = |blocks: &[Value], at: &dyn Fn(usize) -> String| -> Result<(), AwsError> {
+        let mut seen = 0usize;
+        let mut last: Option<&Value> = None;
+        for b in blocks {
+            if converse {
+                if let Some(cp) = b.get("cachePoint") {
+                    if last.is_some_and(|l| l.get("reasoningContent").is_some()) {
+                        return Err(AwsError::validation(CACHE_POINT_AFTER_REASONING));
+                    }
+                    if seen > 0 {
+                        points.push((at(seen - 1), one_hour(cp)));
+                    }
+                    continue;
+                }
+            } else if let Some(cc) = b.get("cache_control") {
+                points.push((at(seen), one_hour(cc)));
+            }
+            seen += 1;
+            last = Some(b);
+        }
+        Ok(())
+    };
+    let tools = if converse {
+        root.pointer("/toolConfig/tools")
+    } else {
+        root.get("tools")
+    };
+    if let Some(tools) = tools.and_then(Value::as_array) {
+        scan(tools, &|i| format!("tools.{i}"))?;
+    }
+    if let Some(system) = root.get("system").and_then(Value::as_array) {
+        scan(system, &|i| format!("system.{i}"))?;
+    }
+    for (m, message) in root
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(content) = message.get("content").and_then(Value::as_array) {
+            scan(content, &|i| format!("messages.{m}.content.{i}"))?;
+        }
+    }
+    Ok(points)
+}
+
+/// Claude's limits on prompt-cache breakpoints, passed on by Bedrock: at most 4 in a request
+/// ("A maximum of 4 blocks with cache_control may be provided. Found 5.", as Bedrock
+/// callers quote it: Bike4Mind/bike4mind#2208; AWS's prompt caching page gives the same
+/// limit), and no 1-hour breakpoint after a 5-minute one (Portkey-AI/gateway#1762 quotes the
+/// Converse text). On Converse the texts carry "The model returned the following errors: ".
+/// `converse`: the body is a Converse body (`cachePoint` blocks), else an Anthropic body.
+pub fn check_cache_breakpoints(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let points = cache_breakpoints(&root, converse)?;
+    let fail = |text: String| {
+        Err(AwsError::validation(if converse {
+            format!("The model returned the following errors: {text}")
+        } else {
+            text
+        }))
+    };
+    if points.len() > 4 {
+        return fail(format!(
+            "A maximum of 4 blocks with cache_control may be provided. Found {}.",
+            points.len()
+        ));
+    }
+    let mut short_seen = false;
+    for (at, one_hour) in &points {
+        if *one_hour && short_seen {
+            return fail(format!(
+                "{at}.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`."
+            ));
+        }
+        short_seen |= !*one_hour;
+    }
+    Ok(())
+}
+
 /// Converse structured output: `outputConfig.textFormat` `{type: "json_schema", structure:
 /// {jsonSchema: {schema: "<JSON text>"}}}` (bedrock-runtime's OutputConfig shape; the type
 /// and the required members are checked by `shape`). The schema text must be a JSON object.
@@ -1126,6 +1221,41 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.message, "The format of the value at messages.2.content.0.toolResult.content.1.json is invalid. Provide a json object for the field and try again.");
+    }
+
+    #[test]
+    fn cache_breakpoints_as_claude_checks_them() {
+        let converse = |content: Value| {
+            serde_json::json!({
+                "system": [{"text": "Be brief."}, {"cachePoint": {"type": "default"}}],
+                "messages": [{"role": "user", "content": content}]})
+            .to_string()
+        };
+        let cp = |ttl: &str| serde_json::json!({"cachePoint": {"type": "default", "ttl": ttl}});
+        let text = |t: &str| serde_json::json!({"text": t});
+        // system.0 (5m), then messages.0.content.1 (1h): refused, with the block's path.
+        let body = converse(serde_json::json!([text("a"), text("b"), cp("1h")]));
+        let err = check_cache_breakpoints(body.as_bytes(), true).unwrap_err();
+        assert_eq!(err.message, "The model returned the following errors: messages.0.content.1.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`.");
+        let body = converse(serde_json::json!([text("a"), cp("5m"), text("b"), cp("5m"), text("c"), cp("5m")]));
+        assert!(check_cache_breakpoints(body.as_bytes(), true).is_ok());
+        let body = converse(serde_json::json!([
+            text("a"), cp("5m"), text("b"), cp("5m"), text("c"), cp("5m"), text("d"), cp("5m")]));
+        let err = check_cache_breakpoints(body.as_bytes(), true).unwrap_err();
+        assert_eq!(err.message, "The model returned the following errors: A maximum of 4 blocks with cache_control may be provided. Found 5.");
+        let after_reasoning = serde_json::json!({"messages": [
+            {"role": "user", "content": [text("q")]},
+            {"role": "assistant", "content": [{"reasoningContent": {"reasoningText": {"text": "t", "signature": "s"}}}, cp("5m")]}]});
+        let err = check_cache_breakpoints(after_reasoning.to_string().as_bytes(), true).unwrap_err();
+        assert_eq!(err.message, CACHE_POINT_AFTER_REASONING);
+        // An Anthropic body: cache_control on the block itself; 1h before 5m is fine.
+        let anthropic = serde_json::json!({"system": [
+            {"type": "text", "text": "a", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+            "messages": [{"role": "user", "content": [
+                {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "c", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}]});
+        let err = check_cache_breakpoints(anthropic.to_string().as_bytes(), false).unwrap_err();
+        assert!(err.message.starts_with("messages.0.content.1.cache_control.ttl: a ttl='1h'"), "{}", err.message);
     }
 
     #[test]

@@ -213,6 +213,18 @@ def thinking_and_stops(emu, bedrock):
         check(e.body == {"message": "Thinking may not be enabled when tool_choice forces tool use."},
               "thinking with tool_choice any: " + e.body["message"])
 
+    # Claude's cap on cache breakpoints, as Bedrock passes it on.
+    cached = [{"type": "text", "text": f"Part {i} of the notes.", "cache_control": {"type": "ephemeral"}}
+              for i in range(5)]
+    try:
+        bedrock.messages.create(model=OPUS, max_tokens=300, messages=[{"role": "user", "content": cached}])
+        raise AssertionError("five cache_control blocks accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body == {"message": "A maximum of 4 blocks with cache_control may be provided. Found 5."},
+              "five cache_control blocks: " + e.body["message"])
+    m = bedrock.messages.create(model=OPUS, max_tokens=300, messages=[{"role": "user", "content": cached[:4]}])
+    check(m.stop_reason == "end_turn", "four cache_control blocks: served")
+
     m = bedrock.messages.create(model=OPUS, max_tokens=300, messages=MSGS, stop_sequences=["6 p.m."])
     check(m.stop_reason == "stop_sequence" and m.stop_sequence == "6 p.m."
           and m.content[0].text == "We open at 9:00 a.m. We close at ", "stop_sequences: stop_sequence and the cut text")

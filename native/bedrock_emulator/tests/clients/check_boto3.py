@@ -128,6 +128,7 @@ def main():
         conversation_features(emu, c)
         tool_round_trip(c)
         thinking_tool_loop_and_betas(c)
+        cache_point_rules(c)
         invoke_model(c)
         errors_and_retries(emu)
         server_side_validation(emu)
@@ -560,6 +561,38 @@ def thinking_tool_loop_and_betas(c):
         dict(body, anthropic_beta=["mcp-client-2025-04-04"]))))
     check((status, code, msg) == (400, "ValidationException", "invalid beta flag"),
           "invoke_model with mcp-client-2025-04-04: " + msg)
+
+
+def cache_point_rules(c):
+    """Claude's prompt-cache breakpoint rules as Bedrock passes them on: at most 4, no 1-hour
+    breakpoint after a 5-minute one, and (Bedrock's own) none right after a reasoning block."""
+    point = {"cachePoint": {"type": "default"}}
+    hour = {"cachePoint": {"type": "default", "ttl": "1h"}}
+    system = [{"text": "You are the front desk of a clinic."}, point]
+    texts = [b for i in range(4) for b in ({"text": f"Part {i} of the notes."}, point)]
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, system=system,
+                                                 messages=[{"role": "user", "content": texts}]))
+    check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: A maximum "
+                                  "of 4 blocks with cache_control may be provided. Found 5."), "five cache points: " + msg)
+    check(c.converse(modelId=HAIKU, system=system, messages=[{"role": "user", "content": texts[:6]}])["stopReason"]
+          == "end_turn", "four cache points: served")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, system=system, messages=[
+        {"role": "user", "content": [{"text": "Long notes."}, {"text": "More notes."}, hour]}]))
+    check(msg == "The model returned the following errors: messages.0.content.1.cache_control.ttl: a ttl='1h' "
+          "cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed "
+          "in the following order: `tools`, `system`, `messages`.", "a 1h cache point after a 5m one: " + msg[:70])
+    check(c.converse(modelId=HAIKU, system=[system[0], hour], messages=[{"role": "user", "content": texts[:2]}])
+          ["stopReason"] == "end_turn", "a 5m cache point after a 1h one: served")
+    think = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    ask = [{"role": "user", "content": [{"text": "What are your opening hours?"}]}]
+    turn = c.converse(modelId=HAIKU, messages=ask, inferenceConfig={"maxTokens": 3000},
+                      additionalModelRequestFields=think)["output"]["message"]
+    reasoning_then_point = {"role": "assistant", "content": [turn["content"][0], point]}
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think,
+        messages=ask + [reasoning_then_point, {"role": "user", "content": [{"text": "And on Sunday?"}]}]))
+    check((status, msg) == (400, "Cache point cannot be inserted after reasoning block. Please remove the invalid "
+                                 "cache point and try again."), "a cache point after a reasoning block: " + msg)
 
 
 def invoke_model(c):

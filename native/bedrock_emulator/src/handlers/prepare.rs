@@ -180,6 +180,7 @@ pub fn parse(
             if target.is_anthropic() {
                 request::check_cache_breakpoints(body, true).map_err(invalid)?;
             }
+            check_tool_choice_support(&target, &conv).map_err(invalid)?;
             Ok((model_id.to_string(), target, conv, false))
         }
         Api::Invoke => {
@@ -239,6 +240,37 @@ pub fn parse(
             Ok((model_id, target, req.conv, req.stream))
         }
     }
+}
+
+/// Converse's forced tool choices, per model family: Bedrock refuses `any` (and `tool`) for a
+/// model that does not take it with "This model doesn't support the toolConfig.toolChoice.any
+/// field. Remove toolConfig.toolChoice.any and try again." (strands-agents/harness-sdk#1241,
+/// aws-samples/bedrock-access-gateway#92; the `tool` text follows the same form, unquoted).
+/// Which models take which choice: AWS's ToolChoice API reference (`any` and `tool`: Claude;
+/// Mistral Large: `any`), Amazon Nova's expansion of tool choice (March 2025: all three), and
+/// langchain-aws's table of what Converse accepts (`supports_tool_choice_values`: Llama 3.1,
+/// 3.2 11B/90B, 3.3 and 4 `auto` only; Mistral Large `auto`, `any`). Families none of these
+/// sources cover (DeepSeek, Qwen, gpt-oss, Writer, Titan...) are not checked.
+fn check_tool_choice_support(target: &Target, conv: &Conversation) -> Result<(), AwsError> {
+    let Some(info) = target.info() else {
+        return Ok(());
+    };
+    let field = match &conv.tool_choice {
+        request::ToolChoice::Any => "any",
+        request::ToolChoice::Tool(_) => "tool",
+        _ => return Ok(()),
+    };
+    let supported: &[&str] = match info.provider.as_str() {
+        "meta" => &[],
+        "mistral" if info.id.starts_with("mistral.mistral-large") => &["any"],
+        _ => return Ok(()),
+    };
+    if supported.contains(&field) {
+        return Ok(());
+    }
+    Err(AwsError::validation(format!(
+        "This model doesn't support the toolConfig.toolChoice.{field} field. Remove toolConfig.toolChoice.{field} and try again."
+    )))
 }
 
 /// InvokeModel's guardrail headers must name a guardrail and version that exist, as

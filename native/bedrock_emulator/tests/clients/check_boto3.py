@@ -652,6 +652,23 @@ def invoke_model(c):
     status, code, msg = error(lambda: c.invoke_model(modelId=llama, body=json.dumps({"prompt": "Hi", "max_tokens": 5})))
     check(msg == "Malformed input request: #: extraneous key [max_tokens] is not permitted, please reformat your "
           "input and try again.", "an Anthropic key in a Llama body: " + msg)
+    # Forced tool choices per model family (strands-agents/harness-sdk#1241): Llama takes auto only,
+    # Mistral Large auto and any, Claude and Nova all three.
+    ask = [{"role": "user", "content": [{"text": "What's the weather forecast in Paris?"}]}]
+    for model, choice, ok in [(llama, "any", False), (llama, "tool", False), (llama, "auto", True),
+                              ("mistral.mistral-large-2407-v1:0", "any", True),
+                              ("mistral.mistral-large-2407-v1:0", "tool", False),
+                              ("us.amazon.nova-lite-v1:0", "tool", True), (HAIKU, "any", True)]:
+        tool_choice = {"tool": {"name": "get_weather"}} if choice == "tool" else {choice: {}}
+        call = lambda: c.converse(modelId=model, messages=ask,
+                                  toolConfig={"tools": [WEATHER_TOOL], "toolChoice": tool_choice})
+        if ok:
+            check(call()["stopReason"] == "tool_use", f"toolChoice {choice} on {model}: served")
+        else:
+            status, code, msg = error(call)
+            check((status, code, msg) == (400, "ValidationException", f"This model doesn't support the "
+                                          f"toolConfig.toolChoice.{choice} field. Remove toolConfig.toolChoice."
+                                          f"{choice} and try again."), f"toolChoice {choice} on {model}: " + msg)
 
 
 def errors_and_retries(emu):

@@ -523,6 +523,11 @@ def thinking_tool_loop_and_betas(c):
         check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: "
                                       "Thinking may not be enabled when tool_choice forces tool use."),
               f"thinking with toolChoice {list(choice)[0]}: " + msg)
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=dict(think, top_k=50)))
+    check(msg.startswith("The model returned the following errors: `top_k` must be unset when thinking is enabled."),
+          "thinking with top_k: " + msg[:80])
     check(c.converse(modelId=HAIKU, messages=msgs, toolConfig=dict(tools, toolChoice={"auto": {}}),
                      inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think)["stopReason"] == "tool_use",
           "thinking with toolChoice auto: served")

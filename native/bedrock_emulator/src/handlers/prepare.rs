@@ -439,6 +439,19 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
         }
         _ => {}
     }
+    // Claude's rule (Anthropic's text, e.g. tailcallhq/forgecode#892; Bedrock refuses
+    // duplicates too: aws-samples/amazon-bedrock-client-for-mac#123), with Converse's prefix.
+    if target.is_anthropic() {
+        let mut names = std::collections::HashSet::new();
+        if conv.tools.iter().any(|t| !names.insert(t.name.as_str())) {
+            let text = "tools: Tool names must be unique.";
+            return Err(AwsError::validation(if api == Api::Converse {
+                format!("The model returned the following errors: {text}")
+            } else {
+                text.to_string()
+            }));
+        }
+    }
     if (budget || adaptive) && target.is_anthropic() {
         // Anthropic's rule, passed on by Bedrock (Converse, as quoted in strands-agents/
         // harness-sdk#1495, pydantic/pydantic-ai#3092, can1357/oh-my-pi#341): with thinking

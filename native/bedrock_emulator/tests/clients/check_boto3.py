@@ -515,6 +515,10 @@ def thinking_tool_loop_and_betas(c):
     check(c.converse(modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools)["stopReason"] == "end_turn",
           "the same history without thinking: answered")
 
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=msgs,
+                                                 toolConfig={"tools": [WEATHER_TOOL, WEATHER_TOOL]}))
+    check((status, msg) == (400, "The model returned the following errors: tools: Tool names must be unique."),
+          "two tools with one name: " + msg)
     # Thinking and a forced tool choice do not go together (strands-agents/harness-sdk#1495).
     for choice in ({"any": {}}, {"tool": {"name": "get_weather"}}):
         status, code, msg = error(lambda: c.converse(

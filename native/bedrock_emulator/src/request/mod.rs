@@ -1237,16 +1237,32 @@ mod tests {
         let body = converse(serde_json::json!([text("a"), text("b"), cp("1h")]));
         let err = check_cache_breakpoints(body.as_bytes(), true).unwrap_err();
         assert_eq!(err.message, "The model returned the following errors: messages.0.content.1.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`.");
-        let body = converse(serde_json::json!([text("a"), cp("5m"), text("b"), cp("5m"), text("c"), cp("5m")]));
+        let body = converse(serde_json::json!([
+            text("a"),
+            cp("5m"),
+            text("b"),
+            cp("5m"),
+            text("c"),
+            cp("5m")
+        ]));
         assert!(check_cache_breakpoints(body.as_bytes(), true).is_ok());
         let body = converse(serde_json::json!([
-            text("a"), cp("5m"), text("b"), cp("5m"), text("c"), cp("5m"), text("d"), cp("5m")]));
+            text("a"),
+            cp("5m"),
+            text("b"),
+            cp("5m"),
+            text("c"),
+            cp("5m"),
+            text("d"),
+            cp("5m")
+        ]));
         let err = check_cache_breakpoints(body.as_bytes(), true).unwrap_err();
         assert_eq!(err.message, "The model returned the following errors: A maximum of 4 blocks with cache_control may be provided. Found 5.");
         let after_reasoning = serde_json::json!({"messages": [
             {"role": "user", "content": [text("q")]},
             {"role": "assistant", "content": [{"reasoningContent": {"reasoningText": {"text": "t", "signature": "s"}}}, cp("5m")]}]});
-        let err = check_cache_breakpoints(after_reasoning.to_string().as_bytes(), true).unwrap_err();
+        let err =
+            check_cache_breakpoints(after_reasoning.to_string().as_bytes(), true).unwrap_err();
         assert_eq!(err.message, CACHE_POINT_AFTER_REASONING);
         // An Anthropic body: cache_control on the block itself; 1h before 5m is fine.
         let anthropic = serde_json::json!({"system": [
@@ -1255,7 +1271,12 @@ mod tests {
                 {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}},
                 {"type": "text", "text": "c", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}]});
         let err = check_cache_breakpoints(anthropic.to_string().as_bytes(), false).unwrap_err();
-        assert!(err.message.starts_with("messages.0.content.1.cache_control.ttl: a ttl='1h'"), "{}", err.message);
+        assert!(
+            err.message
+                .starts_with("messages.0.content.1.cache_control.ttl: a ttl='1h'"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]
@@ -1266,10 +1287,27 @@ mod tests {
                 {"document": {"name": name, "format": "txt", "source": {"text": "x"}}}]}]})
             .to_string()
         };
-        for good in ["report", "Q3 report (final) [v2]", "mem_1_tooluse_abc_0", " lead", "a-b"] {
-            assert!(check_document_names(body(good).as_bytes()).is_ok(), "{good}");
+        for good in [
+            "report",
+            "Q3 report (final) [v2]",
+            "mem_1_tooluse_abc_0",
+            " lead",
+            "a-b",
+        ] {
+            assert!(
+                check_document_names(body(good).as_bytes()).is_ok(),
+                "{good}"
+            );
         }
-        for bad in ["attachment.pdf", "a  b", "a\tb", "résumé", "John's report", "a/b", "a\u{3000}b"] {
+        for bad in [
+            "attachment.pdf",
+            "a  b",
+            "a\tb",
+            "résumé",
+            "John's report",
+            "a/b",
+            "a\u{3000}b",
+        ] {
             let err = check_document_names(body(bad).as_bytes()).unwrap_err();
             assert_eq!(err.message, DOCUMENT_NAME, "{bad}");
         }

@@ -351,14 +351,45 @@ fn document_name_ok(name: &str) -> bool {
         && !name.contains("  ")
 }
 
+/// Bedrock's texts for more than 5 documents in a Converse request and for two documents of
+/// one name, from production logs (aws-samples/generative-ai-use-cases#1685).
+pub const TOO_MANY_DOCUMENTS: &str = "You can't include more than 5 documents in a request.";
+pub const DUPLICATE_DOCUMENT_NAMES: &str = "Messages can't contain duplicate document names.";
+
 /// Every `document` block of a Converse body (message content and tool results) must have a
-/// name Bedrock takes. The service checks it for every model (the reports above saw it on
-/// Claude and Nova alike); it is called for Converse and ConverseStream (whether CountTokens
-/// checks it too is not reported).
+/// name Bedrock takes; the documents of the messages' content (tool results' are not counted,
+/// not being reported either way) may be at most 5 and must have distinct names, across the
+/// whole conversation. The service checks these for every model (the reports above saw them
+/// on Claude and Nova alike); called for Converse and ConverseStream (whether CountTokens
+/// checks them too is not reported).
 pub fn check_document_names(body: &[u8]) -> Result<(), AwsError> {
     let Ok(root) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
+    let mut names = std::collections::HashSet::new();
+    let top_level = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("content").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|b| b.get("document"));
+    for doc in top_level {
+        let name = doc.get("name").and_then(Value::as_str).unwrap_or_default();
+        if name.is_empty() {
+            continue;
+        }
+        if !document_name_ok(name) {
+            return Err(AwsError::validation(DOCUMENT_NAME));
+        }
+        if !names.insert(name) {
+            return Err(AwsError::validation(DUPLICATE_DOCUMENT_NAMES));
+        }
+        if names.len() > 5 {
+            return Err(AwsError::validation(TOO_MANY_DOCUMENTS));
+        }
+    }
     let blocks = root
         .get("messages")
         .and_then(Value::as_array)
@@ -1311,6 +1342,20 @@ mod tests {
             let err = check_document_names(body(bad).as_bytes()).unwrap_err();
             assert_eq!(err.message, DOCUMENT_NAME, "{bad}");
         }
+        let docs = |names: &[&str]| {
+            let blocks: Vec<Value> = names
+                .iter()
+                .map(|n| serde_json::json!({"document": {"name": n, "format": "txt", "source": {"text": "x"}}}))
+                .collect();
+            serde_json::json!({"messages": [{"role": "user", "content": blocks}]}).to_string()
+        };
+        assert!(check_document_names(docs(&["a", "b", "c", "d", "e"]).as_bytes()).is_ok());
+        let err =
+            check_document_names(docs(&["a", "b", "c", "d", "e", "f"]).as_bytes()).unwrap_err();
+        assert_eq!(err.message, TOO_MANY_DOCUMENTS);
+        let err =
+            check_document_names(docs(&["report", "notes", "report"]).as_bytes()).unwrap_err();
+        assert_eq!(err.message, DUPLICATE_DOCUMENT_NAMES);
         let in_result = serde_json::json!({"messages": [{"role": "user", "content": [{"toolResult": {
             "toolUseId": "t", "content": [{"document": {"name": "out.csv", "format": "csv",
             "source": {"text": "a,b"}}}]}}]}]});

@@ -549,6 +549,20 @@ def thinking_tool_loop_and_betas(c):
         check((status, code) == (400, "ValidationException") and msg.startswith(
             "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, "
             "parentheses, and square brackets."), f"a document named 'attachment.txt' on {model}: " + msg[:60])
+    # At most 5 documents, and no two with one name, across the conversation (Bedrock's texts from
+    # production logs: aws-samples/generative-ai-use-cases#1685).
+    def doc(name):
+        return {"document": {"name": name, "format": "txt", "source": {"bytes": b"Open 9 to 6."}}}
+    five = [{"role": "user", "content": [{"text": "Summarise these."}] + [doc(f"notes {i}") for i in range(5)]}]
+    check(c.converse(modelId=HAIKU, messages=five)["stopReason"] == "end_turn", "five documents: served")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=[
+        {"role": "user", "content": five[0]["content"] + [doc("notes 5")]}]))
+    check((status, msg) == (400, "You can't include more than 5 documents in a request."), "six documents: " + msg)
+    again = with_doc("report") + [{"role": "assistant", "content": [{"text": "Done."}]},
+                                  {"role": "user", "content": [{"text": "And this one?"}, doc("report")]}]
+    status, code, msg = error(lambda: c.converse(modelId="us.amazon.nova-lite-v1:0", messages=again))
+    check((status, msg) == (400, "Messages can't contain duplicate document names."),
+          "one document name in two turns: " + msg)
     status, code, msg = error(lambda: c.converse_stream(modelId=HAIKU, messages=with_doc("notes  two spaces")))
     check(code == "ValidationException" and msg.startswith("The document file name"),
           "converse_stream with two spaces in a document name: refused before the stream")

@@ -722,6 +722,12 @@ def errors_and_retries(emu):
                   and e.response["ResponseMetadata"]["HTTPStatusCode"] == status
                   and attempts == (2 if retried else 1),
                   f"{fault}: {status}, {type(e).__name__}, {attempts} attempt(s)")
+            if status == 429:
+                # Bedrock's 429 carries no Retry-After (a captured response's headers:
+                # epam/ai-dial-adapter-bedrock#371), so clients back off on their own.
+                headers = e.response["ResponseMetadata"]["HTTPHeaders"]
+                check("retry-after" not in headers and headers["x-amzn-requestid"],
+                      f"{fault}: no Retry-After header, an x-amzn-RequestId")
     # Throttling that clears: the retry succeeds.
     # (every 2nd request throttled: of two calls, one needs one retry.)
     emu.admin("faults", "throttle=0.5")

@@ -189,6 +189,7 @@ pub fn parse(
             if target.is_nova_text() {
                 // Nova's native body is Converse's (binary data as base64 strings).
                 let conv = request::parse_converse(body).map_err(invalid)?;
+                check_nova_invoke_documents(body).map_err(invalid)?;
                 check_invoke_guardrail(state, headers).map_err(invalid)?;
                 return Ok((model_id.to_string(), target, conv, false));
             }
@@ -273,6 +274,30 @@ fn check_tool_choice_support(target: &Target, conv: &Conversation) -> Result<(),
     )))
 }
 
+/// AWS's Nova user guides: "Document Support is limited to only Converse API and is not
+/// supported in Invoke API" (Nova, "Using the Invoke API"; Nova 2: "The Invoke API supports
+/// the same features as the Converse API except for document input modality"). Bedrock's
+/// words for such a body are not documented: the message is the emulator's.
+fn check_nova_invoke_documents(body: &[u8]) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(());
+    };
+    let has_document = root
+        .get("messages")
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("content").and_then(|c| c.as_array()))
+        .flatten()
+        .any(|b| b.get("document").is_some());
+    if has_document {
+        return Err(AwsError::validation(
+            "Amazon Nova takes document blocks on Converse only, not in an InvokeModel body (AWS's Nova user guide); use Converse. (The emulator's words: Bedrock's are not documented.)",
+        ));
+    }
+    Ok(())
+}
+
 /// InvokeModel's guardrail headers must name a guardrail and version that exist, as
 /// Converse's `guardrailConfig` must (the emulator applies guardrails on Converse only).
 fn check_invoke_guardrail(state: &State, headers: &RequestHeaders) -> Result<(), AwsError> {
@@ -328,6 +353,13 @@ const ANTHROPIC_ADDITIONAL_FIELDS: &[&str] = &[
     "stop_sequences",
 ];
 
+/// Keys of Converse's `additionalModelRequestFields` an Amazon Nova text model takes: its
+/// invoke body's `inferenceConfig` (for `topK`: AWS's Nova user guide, "Using the Invoke
+/// API": "Inference parameters like topK are not supported in Converse and need to be passed
+/// in additionalModelRequestFields") and Nova 2's `reasoningConfig` (Nova 2 user guide,
+/// "Request and response schema").
+const NOVA_ADDITIONAL_FIELDS: &[&str] = &["inferenceConfig", "reasoningConfig"];
+
 fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError> {
     let Ok(serde_json::Value::Object(root)) = serde_json::from_slice::<serde_json::Value>(body)
     else {
@@ -351,9 +383,13 @@ fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError>
                     "The model returned the following errors: {key}: Extra inputs are not permitted"
                 )));
             }
-        } else if matches!(key.as_str(), "thinking" | "reasoning_config") {
+        } else if target.is_nova_text() && !NOVA_ADDITIONAL_FIELDS.contains(&key.as_str())
+            || matches!(key.as_str(), "thinking" | "reasoning_config")
+        {
+            // The model's JSON-schema text behind Converse's prefix, as Bedrock answers a Nova
+            // request with `performanceConfig` there (BerriAI/litellm#9128).
             return Err(AwsError::validation(format!(
-                "Malformed input request: #: extraneous key [{key}] is not permitted, please reformat your input and try again."
+                "The model returned the following errors: Malformed input request: #: extraneous key [{key}] is not permitted, please reformat your input and try again."
             )));
         }
     }

@@ -655,6 +655,23 @@ def invoke_model(c):
     check("messageStart" in chunks[0] and "metadata" in chunks[-1]
           and chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] > 0,
           "invoke stream on Nova: one Converse event per chunk, metrics on the last")
+    # Nova takes documents on Converse only (AWS's Nova user guide, "Using the Invoke API").
+    with_doc = {"messages": [{"role": "user", "content": [
+        {"text": "Summarise."}, {"document": {"name": "notes", "format": "txt", "source": {"bytes": "T3BlbiA5IHRvIDYu"}}}]}]}
+    status, code, msg = error(lambda: c.invoke_model(modelId="us.amazon.nova-lite-v1:0", body=json.dumps(with_doc)))
+    check((status, code) == (400, "ValidationException") and "Converse only" in msg,
+          "invoke_model on Nova with a document block: refused")
+    # Nova's additionalModelRequestFields: its inferenceConfig (topK) passes, other keys are the
+    # model's JSON-schema error (BerriAI/litellm#9128).
+    ask = [{"role": "user", "content": [{"text": "Hello"}]}]
+    check(c.converse(modelId="us.amazon.nova-lite-v1:0", messages=ask,
+                     additionalModelRequestFields={"inferenceConfig": {"topK": 20}})["stopReason"] == "end_turn",
+          "converse on Nova with additionalModelRequestFields inferenceConfig.topK")
+    status, code, msg = error(lambda: c.converse(modelId="us.amazon.nova-lite-v1:0", messages=ask,
+                                                 additionalModelRequestFields={"performanceConfig": {}}))
+    check(msg == "The model returned the following errors: Malformed input request: #: extraneous key "
+          "[performanceConfig] is not permitted, please reformat your input and try again.",
+          "converse on Nova with an unknown additional field: " + msg)
     status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
     check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
           "invoke_model missing keys: " + msg)

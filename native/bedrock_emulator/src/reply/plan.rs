@@ -486,7 +486,8 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng, ids: &mut Rng) 
             }
             t
         });
-        let sig = signature(rng, &t);
+        // Per call, as Bedrock's (an encrypted blob, new on every answer).
+        let sig = signature(ids, &t);
         (t, sig)
     });
     let mut plan = Plan {

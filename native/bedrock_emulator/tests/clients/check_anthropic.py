@@ -179,8 +179,10 @@ def thinking_and_stops(emu, bedrock):
                                  thinking={"type": "enabled", "budget_tokens": 1024}) as s:
         kinds = [e.type for e in s]
         final = s.get_final_message()
-    check("thinking" in kinds and "signature" in kinds and final.content[0].signature == m.content[0].signature
-          and final.content[1].text == answer, "messages.stream thinking: thinking and signature events, same blocks")
+    check("thinking" in kinds and "signature" in kinds and final.content[0].thinking == m.content[0].thinking
+          and final.content[0].signature and final.content[0].signature != m.content[0].signature
+          and final.content[1].text == answer,
+          "messages.stream thinking: thinking and signature events, the same blocks, a new signature (as Bedrock)")
     m = bedrock.messages.create(model=OPUS, max_tokens=3000, messages=MSGS, thinking={"type": "adaptive"})
     check(m.content[0].type == "thinking" and m.content[-1].text == answer, "adaptive thinking on Opus 4.7")
 

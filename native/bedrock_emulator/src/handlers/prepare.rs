@@ -570,10 +570,11 @@ fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
     serde_json::to_vec(&value).unwrap_or_else(|_| body.to_vec())
 }
 
-/// The source of this call's tool use ids. Bedrock gives every call new ids (the same
-/// request twice gets two `toolUseId`s, Converse and ConverseStream too), so they are drawn
-/// from the request and a per-call nonce, not from the reply's seed: a test that relies on
-/// two calls sharing an id fails here as it would on Bedrock. Ids a rule scripts stay fixed.
+/// The source of this call's tool use ids and thinking signatures. Bedrock gives every call
+/// new ones (the same request twice gets two `toolUseId`s, Converse and ConverseStream too),
+/// so they are drawn from the request and a per-call nonce, not from the reply's seed: a test
+/// that relies on two calls sharing one fails here as it would on Bedrock. Ids a rule scripts
+/// stay fixed.
 fn call_ids(state: &State, seed: &[u8]) -> Rng {
     let n = state.request_seq.fetch_add(1, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()

@@ -405,20 +405,13 @@ pub fn tool_use_id(rng: &mut Rng) -> String {
     format!("tooluse_{}", rng.alnum(22))
 }
 
+/// A thinking signature under a nonce from `rng` (see [`crate::request::thinking_signature`]).
 fn signature(rng: &mut Rng, text: &str) -> String {
-    use base64::Engine;
-    let mut bytes = Vec::new();
-    let mut h = Sha256::new();
-    h.update(text.as_bytes());
-    h.update(rng.next().to_le_bytes());
-    let d = h.finalize();
-    for i in 0..3u8 {
-        let mut h2 = Sha256::new();
-        h2.update(d);
-        h2.update([i]);
-        bytes.extend_from_slice(&h2.finalize());
+    let mut nonce = [0u8; 32];
+    for chunk in nonce.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next().to_le_bytes());
     }
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    crate::request::thinking_signature(nonce, text)
 }
 
 /// Plans the reply for a validated conversation. `rng` is seeded from the request body (same

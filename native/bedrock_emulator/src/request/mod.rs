@@ -510,6 +510,105 @@ pub fn check_cache_breakpoints(body: &[u8], converse: bool) -> Result<(), AwsErr
     Ok(())
 }
 
+/// The emulator's thinking signatures: a 32-byte nonce, a MAC of the thinking text under the
+/// nonce, and 32 filler bytes (96 bytes, base64), so a request can be checked for a thinking
+/// block sent back modified. The key is fixed (signatures stay valid across instances); it
+/// protects nothing, it only lets the emulator tell its own blocks from edited ones.
+pub fn thinking_signature(nonce: [u8; 32], text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let mac = signature_mac(&nonce, text);
+    let mut bytes = nonce.to_vec();
+    bytes.extend_from_slice(&mac);
+    bytes.extend_from_slice(&sha2::Sha256::digest(mac));
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn signature_mac(nonce: &[u8], text: &str) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"bedrock-emulator thinking signature v1\0");
+    h.update(nonce);
+    h.update(text.as_bytes());
+    h.finalize().into()
+}
+
+/// Whether `signature` is one the emulator issued for a different text. Signatures of any other
+/// form (Bedrock's own, from a recording) are not the emulator's to judge and pass.
+fn signature_contradicts(signature: &str, text: &str) -> bool {
+    use base64::Engine;
+    use sha2::Digest;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(signature) else {
+        return false;
+    };
+    if bytes.len() != 96 || bytes[64..] != sha2::Sha256::digest(&bytes[32..64])[..] {
+        return false;
+    }
+    bytes[32..64] != signature_mac(&bytes[..32], text)
+}
+
+/// Claude refuses a request whose latest assistant message carries a thinking block that is
+/// not as the model sent it ("messages.N.content.M: `thinking` or `redacted_thinking` blocks in
+/// the latest assistant message cannot be modified. These blocks must remain as they were in
+/// the original response.", anthropics/claude-code#63404 and others; Bedrock passes it on:
+/// BerriAI/litellm#25375). The emulator can tell only its own signatures: a thinking text
+/// edited under one of them is refused. `converse`: a Converse body (`reasoningContent`), with
+/// Converse's prefix on the text; else an Anthropic body.
+pub fn check_thinking_signatures(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let messages = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let Some((i, message)) = messages
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, m)| m.get("role").and_then(Value::as_str) == Some("assistant"))
+    else {
+        return Ok(());
+    };
+    let content = message
+        .get("content")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    // Converse cache points are not content blocks of the model's message.
+    let blocks = content
+        .iter()
+        .filter(|b| !(converse && b.get("cachePoint").is_some()));
+    for (j, b) in blocks.enumerate() {
+        let (text, signature) = if converse {
+            let r = b.pointer("/reasoningContent/reasoningText");
+            (
+                r.and_then(|r| r.get("text")).and_then(Value::as_str),
+                r.and_then(|r| r.get("signature")).and_then(Value::as_str),
+            )
+        } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
+            (
+                b.get("thinking").and_then(Value::as_str),
+                b.get("signature").and_then(Value::as_str),
+            )
+        } else {
+            (None, None)
+        };
+        if let (Some(text), Some(signature)) = (text, signature) {
+            if signature_contradicts(signature, text) {
+                let message = format!("messages.{i}.content.{j}: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");
+                return Err(AwsError::validation(if converse {
+                    format!("The model returned the following errors: {message}")
+                } else {
+                    message
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Converse structured output: `outputConfig.textFormat` `{type: "json_schema", structure:
 /// {jsonSchema: {schema: "<JSON text>"}}}` (bedrock-runtime's OutputConfig shape; the type
 /// and the required members are checked by `shape`). The schema text must be a JSON object.
@@ -1305,6 +1404,37 @@ mod tests {
         assert!(
             err.message
                 .starts_with("messages.0.content.1.cache_control.ttl: a ttl='1h'"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn thinking_blocks_sent_back_edited_are_refused() {
+        let sig = thinking_signature([7; 32], "Check the calendar.");
+        let body = |text: &str, sig: &str| {
+            serde_json::json!({"messages": [
+                {"role": "user", "content": [{"text": "Book me in"}]},
+                {"role": "assistant", "content": [
+                    {"reasoningContent": {"reasoningText": {"text": text, "signature": sig}}},
+                    {"text": "Let me look."}]},
+                {"role": "user", "content": [{"text": "Thanks"}]}]})
+            .to_string()
+        };
+        assert!(
+            check_thinking_signatures(body("Check the calendar.", &sig).as_bytes(), true).is_ok()
+        );
+        let err = check_thinking_signatures(body("Check the calendar", &sig).as_bytes(), true)
+            .unwrap_err();
+        assert_eq!(err.message, "The model returned the following errors: messages.1.content.0: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");
+        // A signature the emulator did not issue is not judged.
+        assert!(check_thinking_signatures(body("Anything", "c2ln").as_bytes(), true).is_ok());
+        let anthropic = serde_json::json!({"messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": [{"type": "thinking", "thinking": "edited", "signature": sig}]}]});
+        let err = check_thinking_signatures(anthropic.to_string().as_bytes(), false).unwrap_err();
+        assert!(
+            err.message.starts_with("messages.1.content.0: `thinking`"),
             "{}",
             err.message
         );

@@ -198,6 +198,15 @@ def thinking_and_stops(emu, bedrock):
     done = bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], thinking={"type": "adaptive"},
                                    messages=ask + [{"role": "assistant", "content": turn}, result])
     check(done.stop_reason == "end_turn", "the turn sent back with its thinking block: answered")
+    edited = [dict(turn[0], thinking=turn[0]["thinking"].strip() + " (edited)")] + turn[1:]
+    try:
+        bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], thinking={"type": "adaptive"},
+                                messages=ask + [{"role": "assistant", "content": edited}, result])
+        raise AssertionError("an edited thinking block accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body["message"] == "messages.1.content.0: `thinking` or `redacted_thinking` blocks in the latest "
+              "assistant message cannot be modified. These blocks must remain as they were in the original response.",
+              "the thinking block sent back edited: refused")
     bare = [b for b in turn if b["type"] == "tool_use"]
     try:
         bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], thinking={"type": "adaptive"},

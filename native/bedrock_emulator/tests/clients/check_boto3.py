@@ -503,6 +503,17 @@ def thinking_tool_loop_and_betas(c):
     ok = c.converse(modelId=HAIKU, messages=msgs + [turn, result], toolConfig=tools,
                     inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think)
     check(ok["stopReason"] == "end_turn", "the tool result with the reasoning block kept: answered")
+    # The reasoning block sent back edited (a client trimming or re-joining the text): Claude
+    # refuses it (anthropics/claude-code#63404; on Bedrock: BerriAI/litellm#25375).
+    edited = json.loads(json.dumps(turn))
+    edited["content"][0]["reasoningContent"]["reasoningText"]["text"] += " (edited)"
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs + [edited, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=think))
+    check((status, msg) == (400, "The model returned the following errors: messages.1.content.0: `thinking` or "
+                                 "`redacted_thinking` blocks in the latest assistant message cannot be modified. These "
+                                 "blocks must remain as they were in the original response."),
+          "the reasoning block sent back edited: " + msg[:90])
     stripped = {"role": "assistant", "content": turn["content"][1:]}
     status, code, msg = error(lambda: c.converse(
         modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},

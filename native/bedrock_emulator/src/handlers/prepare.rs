@@ -678,8 +678,11 @@ pub fn prepare(
     let headers = RequestHeaders(headers);
     let (model_id, target, conv, stream) = parse(state, api, path_model, &headers, body)?;
     check_model_rules(api, &target, &conv).map_err(invalid)?;
-    if target.is_anthropic() && (conv.thinking.is_some() || conv.adaptive_thinking) {
-        request::check_thinking_signatures(body, api == Api::Converse).map_err(invalid)?;
+    if target.is_anthropic() {
+        request::check_thinking_signature_present(body, api == Api::Converse).map_err(invalid)?;
+        if conv.thinking.is_some() || conv.adaptive_thinking {
+            request::check_thinking_signatures(body, api == Api::Converse).map_err(invalid)?;
+        }
     }
     let rules = lock(&state.rules).clone();
     let script = script_for(&rules, &model_id, &conv.last_user_text());

@@ -547,6 +547,52 @@ fn signature_contradicts(signature: &str, text: &str) -> bool {
     bytes[32..64] != signature_mac(&bytes[..32], text)
 }
 
+/// A thinking block sent back without its signature (absent or empty: a stream cut before the
+/// signature arrived), in any assistant message: Claude's schema requires it ("The model
+/// returned the following errors: messages.369.content.0.thinking.signature: Field required"
+/// on Bedrock: can1357/oh-my-pi#10486, earendil-works/pi#2063). `converse` as below.
+pub fn check_thinking_signature_present(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let messages = root.get("messages").and_then(Value::as_array);
+    for (i, message) in messages.into_iter().flatten().enumerate() {
+        if message.get("role").and_then(Value::as_str) != Some("assistant") {
+            continue;
+        }
+        let blocks = message
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|b| !(converse && b.get("cachePoint").is_some()));
+        for (j, b) in blocks.enumerate() {
+            let signature = if converse {
+                match b.pointer("/reasoningContent/reasoningText") {
+                    Some(r) => r.get("signature"),
+                    None => continue,
+                }
+            } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
+                b.get("signature")
+            } else {
+                continue;
+            };
+            if signature
+                .and_then(Value::as_str)
+                .is_none_or(|s| s.is_empty())
+            {
+                let text = format!("messages.{i}.content.{j}.thinking.signature: Field required");
+                return Err(AwsError::validation(if converse {
+                    format!("The model returned the following errors: {text}")
+                } else {
+                    text
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Claude refuses a request whose latest assistant message carries a thinking block that is
 /// not as the model sent it ("messages.N.content.M: `thinking` or `redacted_thinking` blocks in
 /// the latest assistant message cannot be modified. These blocks must remain as they were in
@@ -1427,6 +1473,14 @@ mod tests {
         let err = check_thinking_signatures(body("Check the calendar", &sig).as_bytes(), true)
             .unwrap_err();
         assert_eq!(err.message, "The model returned the following errors: messages.1.content.0: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");
+        let err =
+            check_thinking_signature_present(body("Check the calendar.", "").as_bytes(), true)
+                .unwrap_err();
+        assert_eq!(
+            err.message,
+            "The model returned the following errors: messages.1.content.0.thinking.signature: Field required"
+        );
+        assert!(check_thinking_signature_present(body("x", &sig).as_bytes(), true).is_ok());
         // A signature the emulator did not issue is not judged.
         assert!(check_thinking_signatures(body("Anything", "c2ln").as_bytes(), true).is_ok());
         let anthropic = serde_json::json!({"messages": [

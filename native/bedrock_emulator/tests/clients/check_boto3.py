@@ -514,6 +514,14 @@ def thinking_tool_loop_and_betas(c):
                                  "`redacted_thinking` blocks in the latest assistant message cannot be modified. These "
                                  "blocks must remain as they were in the original response."),
           "the reasoning block sent back edited: " + msg[:90])
+    # ...or without its signature (a stream cut before the signature arrived): earendil-works/pi#2063.
+    unsigned = json.loads(json.dumps(turn))
+    del unsigned["content"][0]["reasoningContent"]["reasoningText"]["signature"]
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs + [unsigned, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=think))
+    check((status, msg) == (400, "The model returned the following errors: messages.1.content.0.thinking.signature: "
+                                 "Field required"), "the reasoning block sent back without its signature: " + msg)
     stripped = {"role": "assistant", "content": turn["content"][1:]}
     status, code, msg = error(lambda: c.converse(
         modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},

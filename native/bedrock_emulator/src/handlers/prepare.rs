@@ -175,7 +175,12 @@ pub fn parse(
             let model_id = path_model.unwrap_or_default();
             let target = resolve_model(state, model_id, headers)?;
             let conv = request::parse_converse(body).map_err(invalid)?;
+            request::check_document_names(body).map_err(invalid)?;
             check_additional_fields(&target, body).map_err(invalid)?;
+            if target.is_anthropic() {
+                request::check_cache_breakpoints(body, true).map_err(invalid)?;
+            }
+            check_tool_choice_support(&target, &conv).map_err(invalid)?;
             Ok((model_id.to_string(), target, conv, false))
         }
         Api::Invoke => {
@@ -184,6 +189,7 @@ pub fn parse(
             if target.is_nova_text() {
                 // Nova's native body is Converse's (binary data as base64 strings).
                 let conv = request::parse_converse(body).map_err(invalid)?;
+                check_nova_invoke_documents(body).map_err(invalid)?;
                 check_invoke_guardrail(state, headers).map_err(invalid)?;
                 return Ok((model_id.to_string(), target, conv, false));
             }
@@ -199,6 +205,7 @@ pub fn parse(
             }
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
             check_body_version(&target, &req).map_err(invalid)?;
+            request::check_cache_breakpoints(body, false).map_err(invalid)?;
             check_invoke_guardrail(state, headers).map_err(invalid)?;
             Ok((model_id.to_string(), target, req.conv, false))
         }
@@ -210,6 +217,7 @@ pub fn parse(
                 return Err(invalid(AwsError::invalid_model()));
             }
             check_body_version(&target, &req).map_err(invalid)?;
+            request::check_cache_breakpoints(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
         Api::Mantle => {
@@ -229,9 +237,65 @@ pub fn parse(
             let req = request::parse_anthropic_as(body, Dialect::Mantle).map_err(invalid)?;
             let model_id = req.model.clone().unwrap_or_default();
             let target = resolve_mantle_model(state, &model_id)?;
+            request::check_cache_breakpoints(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
     }
+}
+
+/// Converse's forced tool choices, per model family: Bedrock refuses `any` (and `tool`) for a
+/// model that does not take it with "This model doesn't support the toolConfig.toolChoice.any
+/// field. Remove toolConfig.toolChoice.any and try again." (strands-agents/harness-sdk#1241,
+/// aws-samples/bedrock-access-gateway#92; the `tool` text follows the same form, unquoted).
+/// Which models take which choice: AWS's ToolChoice API reference (`any` and `tool`: Claude;
+/// Mistral Large: `any`), Amazon Nova's expansion of tool choice (March 2025: all three), and
+/// langchain-aws's table of what Converse accepts (`supports_tool_choice_values`: Llama 3.1,
+/// 3.2 11B/90B, 3.3 and 4 `auto` only; Mistral Large `auto`, `any`). Families none of these
+/// sources cover (DeepSeek, Qwen, gpt-oss, Writer, Titan...) are not checked.
+fn check_tool_choice_support(target: &Target, conv: &Conversation) -> Result<(), AwsError> {
+    let Some(info) = target.info() else {
+        return Ok(());
+    };
+    let field = match &conv.tool_choice {
+        request::ToolChoice::Any => "any",
+        request::ToolChoice::Tool(_) => "tool",
+        _ => return Ok(()),
+    };
+    let supported: &[&str] = match info.provider.as_str() {
+        "meta" => &[],
+        "mistral" if info.id.starts_with("mistral.mistral-large") => &["any"],
+        _ => return Ok(()),
+    };
+    if supported.contains(&field) {
+        return Ok(());
+    }
+    Err(AwsError::validation(format!(
+        "This model doesn't support the toolConfig.toolChoice.{field} field. Remove toolConfig.toolChoice.{field} and try again."
+    )))
+}
+
+/// AWS's Nova user guides: "Document Support is limited to only Converse API and is not
+/// supported in Invoke API" (Nova, "Using the Invoke API"; Nova 2: "The Invoke API supports
+/// the same features as the Converse API except for document input modality"). Bedrock's
+/// words for such a body are not documented: the message is the emulator's.
+fn check_nova_invoke_documents(body: &[u8]) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(());
+    };
+    let has_document = root
+        .get("messages")
+        .and_then(|m| m.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("content").and_then(|c| c.as_array()))
+        .flatten()
+        .any(|b| b.get("document").is_some());
+    if has_document {
+        return Err(AwsError::validation(
+            "Amazon Nova takes document blocks on Converse only, not in an InvokeModel body (AWS's Nova user guide); use Converse. (The emulator's words: Bedrock's are not documented.)",
+        ));
+    }
+    Ok(())
 }
 
 /// InvokeModel's guardrail headers must name a guardrail and version that exist, as
@@ -289,6 +353,13 @@ const ANTHROPIC_ADDITIONAL_FIELDS: &[&str] = &[
     "stop_sequences",
 ];
 
+/// Keys of Converse's `additionalModelRequestFields` an Amazon Nova text model takes: its
+/// invoke body's `inferenceConfig` (for `topK`: AWS's Nova user guide, "Using the Invoke
+/// API": "Inference parameters like topK are not supported in Converse and need to be passed
+/// in additionalModelRequestFields") and Nova 2's `reasoningConfig` (Nova 2 user guide,
+/// "Request and response schema").
+const NOVA_ADDITIONAL_FIELDS: &[&str] = &["inferenceConfig", "reasoningConfig"];
+
 fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError> {
     let Ok(serde_json::Value::Object(root)) = serde_json::from_slice::<serde_json::Value>(body)
     else {
@@ -297,6 +368,14 @@ fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError>
     let Some(serde_json::Value::Object(extra)) = root.get("additionalModelRequestFields") else {
         return Ok(());
     };
+    if target.is_anthropic() {
+        if let Some(e) = request::invalid_beta(extra.get("anthropic_beta")) {
+            return Err(AwsError::validation(format!(
+                "The model returned the following errors: {}",
+                e.message
+            )));
+        }
+    }
     for key in extra.keys() {
         if target.is_anthropic() {
             if !ANTHROPIC_ADDITIONAL_FIELDS.contains(&key.as_str()) {
@@ -304,9 +383,13 @@ fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError>
                     "The model returned the following errors: {key}: Extra inputs are not permitted"
                 )));
             }
-        } else if matches!(key.as_str(), "thinking" | "reasoning_config") {
+        } else if target.is_nova_text() && !NOVA_ADDITIONAL_FIELDS.contains(&key.as_str())
+            || matches!(key.as_str(), "thinking" | "reasoning_config")
+        {
+            // The model's JSON-schema text behind Converse's prefix, as Bedrock answers a Nova
+            // request with `performanceConfig` there (BerriAI/litellm#9128).
             return Err(AwsError::validation(format!(
-                "Malformed input request: #: extraneous key [{key}] is not permitted, please reformat your input and try again."
+                "The model returned the following errors: Malformed input request: #: extraneous key [{key}] is not permitted, please reformat your input and try again."
             )));
         }
     }
@@ -392,7 +475,84 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
         }
         _ => {}
     }
+    // Claude's rule (Anthropic's text, e.g. tailcallhq/forgecode#892; Bedrock refuses
+    // duplicates too: aws-samples/amazon-bedrock-client-for-mac#123), with Converse's prefix.
+    if target.is_anthropic() {
+        let mut names = std::collections::HashSet::new();
+        if conv.tools.iter().any(|t| !names.insert(t.name.as_str())) {
+            let text = "tools: Tool names must be unique.";
+            return Err(AwsError::validation(if api == Api::Converse {
+                format!("The model returned the following errors: {text}")
+            } else {
+                text.to_string()
+            }));
+        }
+    }
+    if (budget || adaptive) && target.is_anthropic() {
+        // Anthropic's rule, passed on by Bedrock (Converse, as quoted in strands-agents/
+        // harness-sdk#1495, pydantic/pydantic-ai#3092, can1357/oh-my-pi#341): with thinking
+        // on, a tool choice may be auto or none only.
+        if matches!(
+            conv.tool_choice,
+            request::ToolChoice::Any | request::ToolChoice::Tool(_)
+        ) {
+            let text = "Thinking may not be enabled when tool_choice forces tool use.";
+            return Err(AwsError::validation(if api == Api::Converse {
+                format!("The model returned the following errors: {text}")
+            } else {
+                text.to_string()
+            }));
+        }
+        check_thinking_turn(api, conv)?;
+    }
     Ok(())
+}
+
+/// With thinking on, Claude's current assistant turn (the assistant messages after the last
+/// user message that is not only tool results) must start with the thinking block the model
+/// sent, when the request continues that turn with tool results: a client that drops the
+/// reasoning block from a tool-use turn gets Anthropic's error, which Bedrock passes on
+/// (Converse, as quoted in langchain-ai/langchain-aws#844, pydantic/pydantic-ai#2453 and
+/// anomalyco/opencode#3077; Anthropic's "Extended thinking" page: "you must pass thinking
+/// blocks back to the API for the last assistant message" during tool use).
+fn check_thinking_turn(api: Api, conv: &Conversation) -> Result<(), AwsError> {
+    use request::{Block, Role};
+    let is_result = |b: &Block| matches!(b, Block::ToolResult { .. });
+    let in_tool_loop = conv
+        .messages
+        .last()
+        .is_some_and(|m| m.role == Role::User && m.blocks.iter().any(is_result));
+    if !in_tool_loop {
+        return Ok(());
+    }
+    let turn_start = conv
+        .messages
+        .iter()
+        .rposition(|m| m.role == Role::User && !m.blocks.iter().any(is_result))
+        .map_or(0, |i| i + 1);
+    let Some((i, first)) = conv.messages[turn_start..]
+        .iter()
+        .enumerate()
+        .find(|(_, m)| m.role == Role::Assistant)
+        .map(|(k, m)| (turn_start + k, m.blocks.first()))
+    else {
+        return Ok(());
+    };
+    let found = match first {
+        Some(Block::Reasoning(_)) | None => return Ok(()),
+        Some(Block::Text(_)) => "text",
+        Some(Block::ToolUse { .. }) => "tool_use",
+        Some(Block::ToolResult { .. }) => "tool_result",
+        Some(Block::Media) => "image",
+    };
+    let text = format!(
+        "messages.{i}.content.0.type: Expected `thinking` or `redacted_thinking`, but found `{found}`. When `thinking` is enabled, a final `assistant` message must start with a thinking block (preceeding the lastmost set of `tool_use` and `tool_result` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable `thinking`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking"
+    );
+    Err(AwsError::validation(if api == Api::Converse {
+        format!("The model returned the following errors: {text}")
+    } else {
+        text
+    }))
 }
 
 /// The bytes a reply is seeded from: the body in canonical JSON (same request, same reply,
@@ -408,6 +568,21 @@ fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
         }
     }
     serde_json::to_vec(&value).unwrap_or_else(|_| body.to_vec())
+}
+
+/// The source of this call's tool use ids and thinking signatures. Bedrock gives every call
+/// new ones (the same request twice gets two `toolUseId`s, Converse and ConverseStream too),
+/// so they are drawn from the request and a per-call nonce, not from the reply's seed: a test
+/// that relies on two calls sharing one fails here as it would on Bedrock. Ids a rule scripts
+/// stay fixed.
+fn call_ids(state: &State, seed: &[u8]) -> Rng {
+    let n = state.request_seq.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut bytes = seed.to_vec();
+    bytes.extend_from_slice(format!(":{n}:{nanos}:{:p}", state as *const State).as_bytes());
+    Rng::from_bytes(&bytes)
 }
 
 /// The `throttle_above` fault: ThrottlingException when this request goes over the rate of
@@ -503,6 +678,12 @@ pub fn prepare(
     let headers = RequestHeaders(headers);
     let (model_id, target, conv, stream) = parse(state, api, path_model, &headers, body)?;
     check_model_rules(api, &target, &conv).map_err(invalid)?;
+    if target.is_anthropic() {
+        request::check_thinking_signature_present(body, api == Api::Converse).map_err(invalid)?;
+        if conv.thinking.is_some() || conv.adaptive_thinking {
+            request::check_thinking_signatures(body, api == Api::Converse).map_err(invalid)?;
+        }
+    }
     let rules = lock(&state.rules).clone();
     let script = script_for(&rules, &model_id, &conv.last_user_text());
     let (faults, pacing) = request_settings(state, &script, &headers)?;
@@ -525,8 +706,10 @@ pub fn prepare(
         None => None,
     };
 
-    let mut rng = Rng::from_bytes(&reply_seed(body, conv.prefill().is_some()));
-    let mut plan = replies::plan(&conv, &script, &mut rng);
+    let seed = reply_seed(body, conv.prefill().is_some());
+    let mut rng = Rng::from_bytes(&seed);
+    let mut ids = call_ids(state, &seed);
+    let mut plan = replies::plan(&conv, &script, &mut rng, &mut ids);
     let intervention = match (guardrail, &script.guardrail) {
         (Some((request, spec)), Some(rule)) => {
             guardrails::intervene(&mut plan, request, spec, rule)

@@ -405,24 +405,18 @@ pub fn tool_use_id(rng: &mut Rng) -> String {
     format!("tooluse_{}", rng.alnum(22))
 }
 
+/// A thinking signature under a nonce from `rng` (see [`crate::request::thinking_signature`]).
 fn signature(rng: &mut Rng, text: &str) -> String {
-    use base64::Engine;
-    let mut bytes = Vec::new();
-    let mut h = Sha256::new();
-    h.update(text.as_bytes());
-    h.update(rng.next().to_le_bytes());
-    let d = h.finalize();
-    for i in 0..3u8 {
-        let mut h2 = Sha256::new();
-        h2.update(d);
-        h2.update([i]);
-        bytes.extend_from_slice(&h2.finalize());
+    let mut nonce = [0u8; 32];
+    for chunk in nonce.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next().to_le_bytes());
     }
-    base64::engine::general_purpose::STANDARD.encode(bytes)
+    crate::request::thinking_signature(nonce, text)
 }
 
-/// Plans the reply for a validated conversation. `rng` is seeded from the request body.
-pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
+/// Plans the reply for a validated conversation. `rng` is seeded from the request body (same
+/// request, same reply); `ids` gives the tool use ids, new on every call as Bedrock's are.
+pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng, ids: &mut Rng) -> Plan {
     let user_text = conv.last_user_text();
     let after_tool = !conv.last_tool_results().is_empty();
     let mut tool_uses = Vec::new();
@@ -437,7 +431,7 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
         text = script.reply.clone().unwrap_or_default();
         for t in scripted {
             tool_uses.push(PlannedToolUse {
-                id: t.id.clone().unwrap_or_else(|| tool_use_id(rng)),
+                id: t.id.clone().unwrap_or_else(|| tool_use_id(ids)),
                 name: t.name.clone(),
                 input: if t.input.is_null() {
                     json!({})
@@ -458,7 +452,7 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
         };
         let input = sample_object_or_value(&tool.schema, &user_text, rng);
         tool_uses.push(PlannedToolUse {
-            id: tool_use_id(rng),
+            id: tool_use_id(ids),
             name: tool.name.clone(),
             input,
         });
@@ -485,7 +479,8 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng) -> Plan {
             }
             t
         });
-        let sig = signature(rng, &t);
+        // Per call, as Bedrock's (an encrypted blob, new on every answer).
+        let sig = signature(ids, &t);
         (t, sig)
     });
     let mut plan = Plan {

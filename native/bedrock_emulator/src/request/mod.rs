@@ -335,6 +335,326 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
     Ok(conv)
 }
 
+/// Bedrock's text for a Converse document whose `name` has a character it refuses (users
+/// quote it: simonw/llm-bedrock#8, vercel/ai#20365, aws-samples/generative-ai-use-cases#1671;
+/// the DocumentBlock API reference lists the characters).
+pub const DOCUMENT_NAME: &str = "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, parentheses, and square brackets. The name can't contain more than one consecutive whitespace character. Check that the file name conforms to these restrictions and retry your request.";
+
+/// A Converse document name as Bedrock checks it: ASCII letters and digits, single ASCII
+/// spaces, `-`, `(`, `)`, `[`, `]`, and `_` (not in the message, but accepted: measured in
+/// vercel/ai#20365 and aws-samples/generative-ai-use-cases#1671, which also found tabs,
+/// U+3000, non-ASCII letters, dots and two spaces in a row refused). The length (1 to 200)
+/// is the service model's, checked by `shape`.
+fn document_name_ok(name: &str) -> bool {
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || " -()[]_".contains(c))
+        && !name.contains("  ")
+}
+
+/// Bedrock's texts for more than 5 documents in a Converse request and for two documents of
+/// one name, from production logs (aws-samples/generative-ai-use-cases#1685).
+pub const TOO_MANY_DOCUMENTS: &str = "You can't include more than 5 documents in a request.";
+pub const DUPLICATE_DOCUMENT_NAMES: &str = "Messages can't contain duplicate document names.";
+
+/// Every `document` block of a Converse body (message content and tool results) must have a
+/// name Bedrock takes; the documents of the messages' content (tool results' are not counted,
+/// not being reported either way) may be at most 5 and must have distinct names, across the
+/// whole conversation. The service checks these for every model (the reports above saw them
+/// on Claude and Nova alike); called for Converse and ConverseStream (whether CountTokens
+/// checks them too is not reported).
+pub fn check_document_names(body: &[u8]) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let mut names = std::collections::HashSet::new();
+    let top_level = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("content").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|b| b.get("document"));
+    for doc in top_level {
+        let name = doc.get("name").and_then(Value::as_str).unwrap_or_default();
+        if name.is_empty() {
+            continue;
+        }
+        if !document_name_ok(name) {
+            return Err(AwsError::validation(DOCUMENT_NAME));
+        }
+        if !names.insert(name) {
+            return Err(AwsError::validation(DUPLICATE_DOCUMENT_NAMES));
+        }
+        if names.len() > 5 {
+            return Err(AwsError::validation(TOO_MANY_DOCUMENTS));
+        }
+    }
+    let blocks = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get("content").and_then(Value::as_array))
+        .flatten();
+    for block in blocks {
+        let nested = block
+            .get("toolResult")
+            .and_then(|r| r.get("content"))
+            .and_then(Value::as_array);
+        for b in std::iter::once(block).chain(nested.into_iter().flatten()) {
+            let name = b
+                .get("document")
+                .and_then(|d| d.get("name"))
+                .and_then(Value::as_str);
+            if name.is_some_and(|n| !document_name_ok(n)) {
+                return Err(AwsError::validation(DOCUMENT_NAME));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Bedrock's answer to a Converse `cachePoint` right after a `reasoningContent` block
+/// (anomalyco/opencode#36517, Claude with extended thinking on Converse).
+pub const CACHE_POINT_AFTER_REASONING: &str = "Cache point cannot be inserted after reasoning block. Please remove the invalid cache point and try again.";
+
+/// Where the cache breakpoints of a request sit, in the order Claude reads them (tools,
+/// system, messages), as Anthropic names the block that carries each one (`tools.1`,
+/// `system.0`, `messages.3.content.0`), with its TTL: a Converse `cachePoint` marks the block
+/// before it, an Anthropic body's `cache_control` its own block. A Converse cache point right
+/// after a reasoning block is Bedrock's own error.
+fn cache_breakpoints(root: &Value, converse: bool) -> Result<Vec<(String, bool)>, AwsError> {
+    let mut points = Vec::new();
+    let one_hour = |v: &Value| v.get("ttl").and_then(Value::as_str) == Some("1h");
+    let mut scan = |blocks: &[Value], at: &dyn Fn(usize) -> String| -> Result<(), AwsError> {
+        let mut seen = 0usize;
+        let mut last: Option<&Value> = None;
+        for b in blocks {
+            if converse {
+                if let Some(cp) = b.get("cachePoint") {
+                    if last.is_some_and(|l| l.get("reasoningContent").is_some()) {
+                        return Err(AwsError::validation(CACHE_POINT_AFTER_REASONING));
+                    }
+                    if seen > 0 {
+                        points.push((at(seen - 1), one_hour(cp)));
+                    }
+                    continue;
+                }
+            } else if let Some(cc) = b.get("cache_control") {
+                points.push((at(seen), one_hour(cc)));
+            }
+            seen += 1;
+            last = Some(b);
+        }
+        Ok(())
+    };
+    let tools = if converse {
+        root.pointer("/toolConfig/tools")
+    } else {
+        root.get("tools")
+    };
+    if let Some(tools) = tools.and_then(Value::as_array) {
+        scan(tools, &|i| format!("tools.{i}"))?;
+    }
+    if let Some(system) = root.get("system").and_then(Value::as_array) {
+        scan(system, &|i| format!("system.{i}"))?;
+    }
+    for (m, message) in root
+        .get("messages")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if let Some(content) = message.get("content").and_then(Value::as_array) {
+            scan(content, &|i| format!("messages.{m}.content.{i}"))?;
+        }
+    }
+    Ok(points)
+}
+
+/// Claude's limits on prompt-cache breakpoints, passed on by Bedrock: at most 4 in a request
+/// ("A maximum of 4 blocks with cache_control may be provided. Found 5.", as Bedrock
+/// callers quote it: Bike4Mind/bike4mind#2208; AWS's prompt caching page gives the same
+/// limit), and no 1-hour breakpoint after a 5-minute one (Portkey-AI/gateway#1762 quotes the
+/// Converse text). On Converse the texts carry "The model returned the following errors: ".
+/// `converse`: the body is a Converse body (`cachePoint` blocks), else an Anthropic body.
+pub fn check_cache_breakpoints(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let points = cache_breakpoints(&root, converse)?;
+    let fail = |text: String| {
+        Err(AwsError::validation(if converse {
+            format!("The model returned the following errors: {text}")
+        } else {
+            text
+        }))
+    };
+    if points.len() > 4 {
+        return fail(format!(
+            "A maximum of 4 blocks with cache_control may be provided. Found {}.",
+            points.len()
+        ));
+    }
+    let mut short_seen = false;
+    for (at, one_hour) in &points {
+        if *one_hour && short_seen {
+            return fail(format!(
+                "{at}.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`."
+            ));
+        }
+        short_seen |= !*one_hour;
+    }
+    Ok(())
+}
+
+/// The emulator's thinking signatures: a 32-byte nonce, a MAC of the thinking text under the
+/// nonce, and 32 filler bytes (96 bytes, base64), so a request can be checked for a thinking
+/// block sent back modified. The key is fixed (signatures stay valid across instances); it
+/// protects nothing, it only lets the emulator tell its own blocks from edited ones.
+pub fn thinking_signature(nonce: [u8; 32], text: &str) -> String {
+    use base64::Engine;
+    use sha2::Digest;
+    let mac = signature_mac(&nonce, text);
+    let mut bytes = nonce.to_vec();
+    bytes.extend_from_slice(&mac);
+    bytes.extend_from_slice(&sha2::Sha256::digest(mac));
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn signature_mac(nonce: &[u8], text: &str) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"bedrock-emulator thinking signature v1\0");
+    h.update(nonce);
+    h.update(text.as_bytes());
+    h.finalize().into()
+}
+
+/// Whether `signature` is one the emulator issued for a different text. Signatures of any other
+/// form (Bedrock's own, from a recording) are not the emulator's to judge and pass.
+fn signature_contradicts(signature: &str, text: &str) -> bool {
+    use base64::Engine;
+    use sha2::Digest;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(signature) else {
+        return false;
+    };
+    if bytes.len() != 96 || bytes[64..] != sha2::Sha256::digest(&bytes[32..64])[..] {
+        return false;
+    }
+    bytes[32..64] != signature_mac(&bytes[..32], text)
+}
+
+/// A thinking block sent back without its signature (absent or empty: a stream cut before the
+/// signature arrived), in any assistant message: Claude's schema requires it ("The model
+/// returned the following errors: messages.369.content.0.thinking.signature: Field required"
+/// on Bedrock: can1357/oh-my-pi#10486, earendil-works/pi#2063). `converse` as below.
+pub fn check_thinking_signature_present(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let messages = root.get("messages").and_then(Value::as_array);
+    for (i, message) in messages.into_iter().flatten().enumerate() {
+        if message.get("role").and_then(Value::as_str) != Some("assistant") {
+            continue;
+        }
+        let blocks = message
+            .get("content")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|b| !(converse && b.get("cachePoint").is_some()));
+        for (j, b) in blocks.enumerate() {
+            let signature = if converse {
+                match b.pointer("/reasoningContent/reasoningText") {
+                    Some(r) => r.get("signature"),
+                    None => continue,
+                }
+            } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
+                b.get("signature")
+            } else {
+                continue;
+            };
+            if signature
+                .and_then(Value::as_str)
+                .is_none_or(|s| s.is_empty())
+            {
+                let text = format!("messages.{i}.content.{j}.thinking.signature: Field required");
+                return Err(AwsError::validation(if converse {
+                    format!("The model returned the following errors: {text}")
+                } else {
+                    text
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Claude refuses a request whose latest assistant message carries a thinking block that is
+/// not as the model sent it ("messages.N.content.M: `thinking` or `redacted_thinking` blocks in
+/// the latest assistant message cannot be modified. These blocks must remain as they were in
+/// the original response.", anthropics/claude-code#63404 and others; Bedrock passes it on:
+/// BerriAI/litellm#25375). The emulator can tell only its own signatures: a thinking text
+/// edited under one of them is refused. `converse`: a Converse body (`reasoningContent`), with
+/// Converse's prefix on the text; else an Anthropic body.
+pub fn check_thinking_signatures(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let messages = root
+        .get("messages")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let Some((i, message)) = messages
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, m)| m.get("role").and_then(Value::as_str) == Some("assistant"))
+    else {
+        return Ok(());
+    };
+    let content = message
+        .get("content")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    // Converse cache points are not content blocks of the model's message.
+    let blocks = content
+        .iter()
+        .filter(|b| !(converse && b.get("cachePoint").is_some()));
+    for (j, b) in blocks.enumerate() {
+        let (text, signature) = if converse {
+            let r = b.pointer("/reasoningContent/reasoningText");
+            (
+                r.and_then(|r| r.get("text")).and_then(Value::as_str),
+                r.and_then(|r| r.get("signature")).and_then(Value::as_str),
+            )
+        } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
+            (
+                b.get("thinking").and_then(Value::as_str),
+                b.get("signature").and_then(Value::as_str),
+            )
+        } else {
+            (None, None)
+        };
+        if let (Some(text), Some(signature)) = (text, signature) {
+            if signature_contradicts(signature, text) {
+                let message = format!("messages.{i}.content.{j}: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");
+                return Err(AwsError::validation(if converse {
+                    format!("The model returned the following errors: {message}")
+                } else {
+                    message
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Converse structured output: `outputConfig.textFormat` `{type: "json_schema", structure:
 /// {jsonSchema: {schema: "<JSON text>"}}}` (bedrock-runtime's OutputConfig shape; the type
 /// and the required members are checked by `shape`). The schema text must be a JSON object.
@@ -575,6 +895,43 @@ const MESSAGES_KEYS: &[&str] = &[
     "service_tier",
 ];
 
+/// `anthropic_beta` values Bedrock accepts for Claude models. AWS's "Anthropic Claude Messages
+/// API: Request and Response" page (docs.aws.amazon.com/bedrock/latest/userguide/
+/// model-parameters-anthropic-claude-messages-request-response.html) lists the beta headers
+/// Bedrock takes; this is that list as litellm's Bedrock whitelist transcribes it
+/// (BerriAI/litellm `litellm/llms/bedrock/beta_headers_config.py`, PR 19877), plus
+/// `claude-code-20250219`, which Bedrock accepts on Opus 4.6 (anthropics/claude-code#49648).
+/// It is the union over models: a flag a model does not take (Opus 4.7 reportedly takes only
+/// interleaved thinking, same issue) is accepted here too, so the emulator never refuses
+/// a flag Bedrock serves for some model.
+pub const BEDROCK_BETAS: &[&str] = &[
+    "computer-use-2024-10-22",
+    "computer-use-2025-01-24",
+    "computer-use-2025-11-24",
+    "token-efficient-tools-2025-02-19",
+    "interleaved-thinking-2025-05-14",
+    "output-128k-2025-02-19",
+    "dev-full-thinking-2025-05-14",
+    "context-1m-2025-08-07",
+    "context-management-2025-06-27",
+    "effort-2025-11-24",
+    "tool-search-tool-2025-10-19",
+    "tool-examples-2025-10-29",
+    "claude-code-20250219",
+];
+
+/// Bedrock's answer to any other `anthropic_beta` value (Anthropic's own `mcp-servers-...`,
+/// `extended-cache-ttl-2025-04-11`, `structured-outputs-...`): 400 ValidationException
+/// "invalid beta flag" on InvokeModel (as Go SDK users quote it: farion1231/cc-switch#707,
+/// yiliqi78/TOKENICODE#59; anthropics/claude-code#56595), with the model-error prefix on
+/// Converse (BerriAI/litellm#19875). `None`: every value is accepted (or there is none).
+pub fn invalid_beta(betas: Option<&Value>) -> Option<AwsError> {
+    let list = betas?.as_array()?;
+    list.iter()
+        .any(|b| !b.as_str().is_some_and(|b| BEDROCK_BETAS.contains(&b)))
+        .then(|| AwsError::validation("invalid beta flag"))
+}
+
 /// A parsed Anthropic Messages body.
 #[derive(Debug, Clone)]
 pub struct AnthropicRequest {
@@ -736,6 +1093,9 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         ));
     }
     check_anthropic_types(&root, dialect)?;
+    if let Some(e) = invalid_beta(root.get("anthropic_beta")) {
+        return Err(e);
+    }
     if dialect != Dialect::Invoke {
         required(&root, "model", dialect)?;
     }
@@ -931,6 +1291,8 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
                         .unwrap_or("")
                         .to_string(),
                 ),
+                // Encrypted reasoning: a thinking block with no readable text.
+                Some("redacted_thinking") => Block::Reasoning(String::new()),
                 Some("image" | "document") => Block::Media,
                 _ => continue,
             };
@@ -1035,6 +1397,153 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err.message, "The format of the value at messages.2.content.0.toolResult.content.1.json is invalid. Provide a json object for the field and try again.");
+    }
+
+    #[test]
+    fn cache_breakpoints_as_claude_checks_them() {
+        let converse = |content: Value| {
+            serde_json::json!({
+                "system": [{"text": "Be brief."}, {"cachePoint": {"type": "default"}}],
+                "messages": [{"role": "user", "content": content}]})
+            .to_string()
+        };
+        let cp = |ttl: &str| serde_json::json!({"cachePoint": {"type": "default", "ttl": ttl}});
+        let text = |t: &str| serde_json::json!({"text": t});
+        // system.0 (5m), then messages.0.content.1 (1h): refused, with the block's path.
+        let body = converse(serde_json::json!([text("a"), text("b"), cp("1h")]));
+        let err = check_cache_breakpoints(body.as_bytes(), true).unwrap_err();
+        assert_eq!(err.message, "The model returned the following errors: messages.0.content.1.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed in the following order: `tools`, `system`, `messages`.");
+        let body = converse(serde_json::json!([
+            text("a"),
+            cp("5m"),
+            text("b"),
+            cp("5m"),
+            text("c"),
+            cp("5m")
+        ]));
+        assert!(check_cache_breakpoints(body.as_bytes(), true).is_ok());
+        let body = converse(serde_json::json!([
+            text("a"),
+            cp("5m"),
+            text("b"),
+            cp("5m"),
+            text("c"),
+            cp("5m"),
+            text("d"),
+            cp("5m")
+        ]));
+        let err = check_cache_breakpoints(body.as_bytes(), true).unwrap_err();
+        assert_eq!(err.message, "The model returned the following errors: A maximum of 4 blocks with cache_control may be provided. Found 5.");
+        let after_reasoning = serde_json::json!({"messages": [
+            {"role": "user", "content": [text("q")]},
+            {"role": "assistant", "content": [{"reasoningContent": {"reasoningText": {"text": "t", "signature": "s"}}}, cp("5m")]}]});
+        let err =
+            check_cache_breakpoints(after_reasoning.to_string().as_bytes(), true).unwrap_err();
+        assert_eq!(err.message, CACHE_POINT_AFTER_REASONING);
+        // An Anthropic body: cache_control on the block itself; 1h before 5m is fine.
+        let anthropic = serde_json::json!({"system": [
+            {"type": "text", "text": "a", "cache_control": {"type": "ephemeral", "ttl": "1h"}}],
+            "messages": [{"role": "user", "content": [
+                {"type": "text", "text": "b", "cache_control": {"type": "ephemeral"}},
+                {"type": "text", "text": "c", "cache_control": {"type": "ephemeral", "ttl": "1h"}}]}]});
+        let err = check_cache_breakpoints(anthropic.to_string().as_bytes(), false).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("messages.0.content.1.cache_control.ttl: a ttl='1h'"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn thinking_blocks_sent_back_edited_are_refused() {
+        let sig = thinking_signature([7; 32], "Check the calendar.");
+        let body = |text: &str, sig: &str| {
+            serde_json::json!({"messages": [
+                {"role": "user", "content": [{"text": "Book me in"}]},
+                {"role": "assistant", "content": [
+                    {"reasoningContent": {"reasoningText": {"text": text, "signature": sig}}},
+                    {"text": "Let me look."}]},
+                {"role": "user", "content": [{"text": "Thanks"}]}]})
+            .to_string()
+        };
+        assert!(
+            check_thinking_signatures(body("Check the calendar.", &sig).as_bytes(), true).is_ok()
+        );
+        let err = check_thinking_signatures(body("Check the calendar", &sig).as_bytes(), true)
+            .unwrap_err();
+        assert_eq!(err.message, "The model returned the following errors: messages.1.content.0: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");
+        let err =
+            check_thinking_signature_present(body("Check the calendar.", "").as_bytes(), true)
+                .unwrap_err();
+        assert_eq!(
+            err.message,
+            "The model returned the following errors: messages.1.content.0.thinking.signature: Field required"
+        );
+        assert!(check_thinking_signature_present(body("x", &sig).as_bytes(), true).is_ok());
+        // A signature the emulator did not issue is not judged.
+        assert!(check_thinking_signatures(body("Anything", "c2ln").as_bytes(), true).is_ok());
+        let anthropic = serde_json::json!({"messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": [{"type": "thinking", "thinking": "edited", "signature": sig}]}]});
+        let err = check_thinking_signatures(anthropic.to_string().as_bytes(), false).unwrap_err();
+        assert!(
+            err.message.starts_with("messages.1.content.0: `thinking`"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn document_names_as_bedrock_checks_them() {
+        let body = |name: &str| {
+            serde_json::json!({"messages": [{"role": "user", "content": [
+                {"text": "Summarise"},
+                {"document": {"name": name, "format": "txt", "source": {"text": "x"}}}]}]})
+            .to_string()
+        };
+        for good in [
+            "report",
+            "Q3 report (final) [v2]",
+            "mem_1_tooluse_abc_0",
+            " lead",
+            "a-b",
+        ] {
+            assert!(
+                check_document_names(body(good).as_bytes()).is_ok(),
+                "{good}"
+            );
+        }
+        for bad in [
+            "attachment.pdf",
+            "a  b",
+            "a\tb",
+            "résumé",
+            "John's report",
+            "a/b",
+            "a\u{3000}b",
+        ] {
+            let err = check_document_names(body(bad).as_bytes()).unwrap_err();
+            assert_eq!(err.message, DOCUMENT_NAME, "{bad}");
+        }
+        let docs = |names: &[&str]| {
+            let blocks: Vec<Value> = names
+                .iter()
+                .map(|n| serde_json::json!({"document": {"name": n, "format": "txt", "source": {"text": "x"}}}))
+                .collect();
+            serde_json::json!({"messages": [{"role": "user", "content": blocks}]}).to_string()
+        };
+        assert!(check_document_names(docs(&["a", "b", "c", "d", "e"]).as_bytes()).is_ok());
+        let err =
+            check_document_names(docs(&["a", "b", "c", "d", "e", "f"]).as_bytes()).unwrap_err();
+        assert_eq!(err.message, TOO_MANY_DOCUMENTS);
+        let err =
+            check_document_names(docs(&["report", "notes", "report"]).as_bytes()).unwrap_err();
+        assert_eq!(err.message, DUPLICATE_DOCUMENT_NAMES);
+        let in_result = serde_json::json!({"messages": [{"role": "user", "content": [{"toolResult": {
+            "toolUseId": "t", "content": [{"document": {"name": "out.csv", "format": "csv",
+            "source": {"text": "a,b"}}}]}}]}]});
+        assert!(check_document_names(in_result.to_string().as_bytes()).is_err());
     }
 
     #[test]

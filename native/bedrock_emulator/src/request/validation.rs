@@ -47,6 +47,13 @@ pub fn validate(conv: &Conversation) -> Result<(), AwsError> {
                 "The model returned the following errors: `max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size",
             ));
         }
+        // Anthropic's text (quarkiverse/quarkus-langchain4j#1812, danny-avila/LibreChat#6023),
+        // which Bedrock passes on as it does the others here.
+        if conv.top_k.is_some() {
+            return Err(AwsError::validation(
+                "The model returned the following errors: `top_k` must be unset when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#important-considerations-when-using-extended-thinking",
+            ));
+        }
         if conv.temperature.is_some_and(|t| t != 1.0) {
             return Err(AwsError::validation(
                 "The model returned the following errors: `temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility",

@@ -179,10 +179,62 @@ def thinking_and_stops(emu, bedrock):
                                  thinking={"type": "enabled", "budget_tokens": 1024}) as s:
         kinds = [e.type for e in s]
         final = s.get_final_message()
-    check("thinking" in kinds and "signature" in kinds and final.content[0].signature == m.content[0].signature
-          and final.content[1].text == answer, "messages.stream thinking: thinking and signature events, same blocks")
+    check("thinking" in kinds and "signature" in kinds and final.content[0].thinking == m.content[0].thinking
+          and final.content[0].signature and final.content[0].signature != m.content[0].signature
+          and final.content[1].text == answer,
+          "messages.stream thinking: thinking and signature events, the same blocks, a new signature (as Bedrock)")
     m = bedrock.messages.create(model=OPUS, max_tokens=3000, messages=MSGS, thinking={"type": "adaptive"})
     check(m.content[0].type == "thinking" and m.content[-1].text == answer, "adaptive thinking on Opus 4.7")
+
+    # A thinking tool loop: the assistant turn goes back whole, thinking block first; without it
+    # Bedrock passes on Anthropic's error (langchain-ai/langchain-aws#844, anomalyco/opencode#3077).
+    ask = [{"role": "user", "content": "What's the weather forecast in Paris?"}]
+    m = bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], messages=ask,
+                                thinking={"type": "adaptive"})
+    use = [b for b in m.content if b.type == "tool_use"][0]
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use.id, "content": "Sunny"}]}
+    turn = [b.model_dump(exclude_none=True) for b in m.content]
+    check(m.content[0].type == "thinking" and m.stop_reason == "tool_use", "adaptive thinking with tools: thinking first")
+    done = bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], thinking={"type": "adaptive"},
+                                   messages=ask + [{"role": "assistant", "content": turn}, result])
+    check(done.stop_reason == "end_turn", "the turn sent back with its thinking block: answered")
+    edited = [dict(turn[0], thinking=turn[0]["thinking"].strip() + " (edited)")] + turn[1:]
+    try:
+        bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], thinking={"type": "adaptive"},
+                                messages=ask + [{"role": "assistant", "content": edited}, result])
+        raise AssertionError("an edited thinking block accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body["message"] == "messages.1.content.0: `thinking` or `redacted_thinking` blocks in the latest "
+              "assistant message cannot be modified. These blocks must remain as they were in the original response.",
+              "the thinking block sent back edited: refused")
+    bare = [b for b in turn if b["type"] == "tool_use"]
+    try:
+        bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], thinking={"type": "adaptive"},
+                                messages=ask + [{"role": "assistant", "content": bare}, result])
+        raise AssertionError("a thinking tool loop without its thinking block accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body["message"].startswith("messages.1.content.0.type: Expected `thinking` or `redacted_thinking`, "
+                                           "but found `tool_use`."), "the thinking block dropped: " + e.body["message"][:80])
+
+    try:
+        bedrock.messages.create(model=OPUS, max_tokens=3000, tools=[WEATHER], messages=ask,
+                                thinking={"type": "adaptive"}, tool_choice={"type": "any"})
+        raise AssertionError("thinking with a forced tool choice accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body == {"message": "Thinking may not be enabled when tool_choice forces tool use."},
+              "thinking with tool_choice any: " + e.body["message"])
+
+    # Claude's cap on cache breakpoints, as Bedrock passes it on.
+    cached = [{"type": "text", "text": f"Part {i} of the notes.", "cache_control": {"type": "ephemeral"}}
+              for i in range(5)]
+    try:
+        bedrock.messages.create(model=OPUS, max_tokens=300, messages=[{"role": "user", "content": cached}])
+        raise AssertionError("five cache_control blocks accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body == {"message": "A maximum of 4 blocks with cache_control may be provided. Found 5."},
+              "five cache_control blocks: " + e.body["message"])
+    m = bedrock.messages.create(model=OPUS, max_tokens=300, messages=[{"role": "user", "content": cached[:4]}])
+    check(m.stop_reason == "end_turn", "four cache_control blocks: served")
 
     m = bedrock.messages.create(model=OPUS, max_tokens=300, messages=MSGS, stop_sequences=["6 p.m."])
     check(m.stop_reason == "stop_sequence" and m.stop_sequence == "6 p.m."
@@ -204,6 +256,14 @@ def thinking_and_stops(emu, bedrock):
     b = bedrock.beta.messages.create(model=OPUS, max_tokens=300, messages=MSGS, betas=["context-1m-2025-08-07"])
     check(b.content[0].text == answer, "beta.messages.create: betas carried as anthropic_beta")
     try:
+        # Anthropic's MCP connector beta is not one of Bedrock's beta headers.
+        bedrock.beta.messages.create(model=OPUS, max_tokens=300, messages=MSGS, betas=["mcp-client-2025-04-04"])
+        raise AssertionError("a beta Bedrock does not take was accepted")
+    except anthropic.BadRequestError as e:
+        check(e.status_code == 400 and e.body == {"message": "invalid beta flag"}
+              and e.response.headers["x-amzn-errortype"] == "ValidationException",
+              "betas=['mcp-client-2025-04-04']: Bedrock's 400 invalid beta flag")
+    try:
         bedrock.messages.count_tokens(model=OPUS, messages=MSGS)
         raise AssertionError("count_tokens went to the network")
     except anthropic.AnthropicError as e:
@@ -219,7 +279,8 @@ async def async_client(emu):
                                   for _ in range(4)])
     async with bedrock.messages.stream(model=OPUS, max_tokens=100, messages=MSGS) as s:
         text = "".join([t async for t in s.text_stream])
-    # (Identical bodies get identical replies and ids: the emulator seeds them from the body.)
+    # (Identical bodies get identical replies: the emulator seeds them from the body; tool use
+    # ids, as on Bedrock, are new on every call.)
     check(len(many) == 4 and all(m.content[0].text == text for m in many),
           "AsyncAnthropicBedrock: 4 concurrent creates and a stream, same text")
 

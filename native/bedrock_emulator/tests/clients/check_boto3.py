@@ -127,6 +127,8 @@ def main():
         c = client(emu.url, aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY)
         conversation_features(emu, c)
         tool_round_trip(c)
+        thinking_tool_loop_and_betas(c)
+        cache_point_rules(c)
         invoke_model(c)
         errors_and_retries(emu)
         server_side_validation(emu)
@@ -471,6 +473,170 @@ def tool_round_trip(c):
           "toolResult content blocks.", "toolUse without toolConfig: " + msg)
 
 
+def thinking_tool_loop_and_betas(c):
+    """What a client of real Bedrock meets and the emulator used to let through: new tool use ids
+    on every call, the signed reasoning block a thinking tool loop must send back, and the
+    `anthropic_beta` values Bedrock refuses."""
+    tools = {"tools": [WEATHER_TOOL]}
+    msgs = [{"role": "user", "content": [{"text": "What's the weather forecast in Paris?"}]}]
+    first = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools)
+    again = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools)
+    ids = [b["toolUse"]["toolUseId"] for o in (first, again) for b in o["output"]["message"]["content"]
+           if "toolUse" in b]
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs, toolConfig=tools)["stream"])
+    ids += [e["contentBlockStart"]["start"]["toolUse"]["toolUseId"] for e in events if "contentBlockStart" in e]
+    check(len(ids) == 3 and len(set(ids)) == 3 and first["output"]["message"]["content"][0]
+          == again["output"]["message"]["content"][0],
+          "the same request three times (converse, converse, converse_stream): three toolUseIds, same text")
+
+    # Extended thinking with tools: the assistant turn sent back must keep its reasoning block
+    # (Anthropic's rule, passed on by Bedrock; quoted in langchain-ai/langchain-aws#844).
+    think = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    out = c.converse(modelId=HAIKU, messages=msgs, toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+                     additionalModelRequestFields=think)
+    turn = out["output"]["message"]
+    use = [b["toolUse"] for b in turn["content"] if "toolUse" in b][0]
+    check("reasoningContent" in turn["content"][0] and out["stopReason"] == "tool_use",
+          "thinking + tools: reasoning, then the tool use")
+    result = {"role": "user", "content": [{"toolResult": {"toolUseId": use["toolUseId"],
+                                                          "content": [{"text": "Sunny, 21 degrees"}]}}]}
+    ok = c.converse(modelId=HAIKU, messages=msgs + [turn, result], toolConfig=tools,
+                    inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think)
+    check(ok["stopReason"] == "end_turn", "the tool result with the reasoning block kept: answered")
+    # The reasoning block sent back edited (a client trimming or re-joining the text): Claude
+    # refuses it (anthropics/claude-code#63404; on Bedrock: BerriAI/litellm#25375).
+    edited = json.loads(json.dumps(turn))
+    edited["content"][0]["reasoningContent"]["reasoningText"]["text"] += " (edited)"
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs + [edited, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=think))
+    check((status, msg) == (400, "The model returned the following errors: messages.1.content.0: `thinking` or "
+                                 "`redacted_thinking` blocks in the latest assistant message cannot be modified. These "
+                                 "blocks must remain as they were in the original response."),
+          "the reasoning block sent back edited: " + msg[:90])
+    # ...or without its signature (a stream cut before the signature arrived): earendil-works/pi#2063.
+    unsigned = json.loads(json.dumps(turn))
+    del unsigned["content"][0]["reasoningContent"]["reasoningText"]["signature"]
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs + [unsigned, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=think))
+    check((status, msg) == (400, "The model returned the following errors: messages.1.content.0.thinking.signature: "
+                                 "Field required"), "the reasoning block sent back without its signature: " + msg)
+    stripped = {"role": "assistant", "content": turn["content"][1:]}
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=think))
+    check((status, code) == (400, "ValidationException") and msg.startswith(
+        "The model returned the following errors: messages.1.content.0.type: Expected `thinking` or "
+        "`redacted_thinking`, but found `text`. When `thinking` is enabled, a final `assistant` message must "
+        "start with a thinking block"), "the reasoning block dropped: " + msg)
+    # Without thinking the same history is fine.
+    check(c.converse(modelId=HAIKU, messages=msgs + [stripped, result], toolConfig=tools)["stopReason"] == "end_turn",
+          "the same history without thinking: answered")
+
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=msgs,
+                                                 toolConfig={"tools": [WEATHER_TOOL, WEATHER_TOOL]}))
+    check((status, msg) == (400, "The model returned the following errors: tools: Tool names must be unique."),
+          "two tools with one name: " + msg)
+    # Thinking and a forced tool choice do not go together (strands-agents/harness-sdk#1495).
+    for choice in ({"any": {}}, {"tool": {"name": "get_weather"}}):
+        status, code, msg = error(lambda: c.converse(
+            modelId=HAIKU, messages=msgs, toolConfig=dict(tools, toolChoice=choice),
+            inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think))
+        check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: "
+                                      "Thinking may not be enabled when tool_choice forces tool use."),
+              f"thinking with toolChoice {list(choice)[0]}: " + msg)
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs, inferenceConfig={"maxTokens": 3000},
+        additionalModelRequestFields=dict(think, top_k=50)))
+    check(msg.startswith("The model returned the following errors: `top_k` must be unset when thinking is enabled."),
+          "thinking with top_k: " + msg[:80])
+    check(c.converse(modelId=HAIKU, messages=msgs, toolConfig=dict(tools, toolChoice={"auto": {}}),
+                     inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think)["stopReason"] == "tool_use",
+          "thinking with toolChoice auto: served")
+
+    # A document's name: Bedrock refuses a file name with its extension (simonw/llm-bedrock#8),
+    # for every model.
+    def with_doc(name):
+        return [{"role": "user", "content": [
+            {"text": "Summarise the attached notes."},
+            {"document": {"name": name, "format": "txt", "source": {"bytes": b"Open 9 to 6 on weekdays."}}}]}]
+    for model in (HAIKU, "us.amazon.nova-lite-v1:0"):
+        check(c.converse(modelId=model, messages=with_doc("opening notes (v2)"))["stopReason"] == "end_turn",
+              f"converse with a document named 'opening notes (v2)' on {model}")
+        status, code, msg = error(lambda: c.converse(modelId=model, messages=with_doc("attachment.txt")))
+        check((status, code) == (400, "ValidationException") and msg.startswith(
+            "The document file name can only contain alphanumeric characters, whitespace characters, hyphens, "
+            "parentheses, and square brackets."), f"a document named 'attachment.txt' on {model}: " + msg[:60])
+    # At most 5 documents, and no two with one name, across the conversation (Bedrock's texts from
+    # production logs: aws-samples/generative-ai-use-cases#1685).
+    def doc(name):
+        return {"document": {"name": name, "format": "txt", "source": {"bytes": b"Open 9 to 6."}}}
+    five = [{"role": "user", "content": [{"text": "Summarise these."}] + [doc(f"notes {i}") for i in range(5)]}]
+    check(c.converse(modelId=HAIKU, messages=five)["stopReason"] == "end_turn", "five documents: served")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=[
+        {"role": "user", "content": five[0]["content"] + [doc("notes 5")]}]))
+    check((status, msg) == (400, "You can't include more than 5 documents in a request."), "six documents: " + msg)
+    again = with_doc("report") + [{"role": "assistant", "content": [{"text": "Done."}]},
+                                  {"role": "user", "content": [{"text": "And this one?"}, doc("report")]}]
+    status, code, msg = error(lambda: c.converse(modelId="us.amazon.nova-lite-v1:0", messages=again))
+    check((status, msg) == (400, "Messages can't contain duplicate document names."),
+          "one document name in two turns: " + msg)
+    status, code, msg = error(lambda: c.converse_stream(modelId=HAIKU, messages=with_doc("notes  two spaces")))
+    check(code == "ValidationException" and msg.startswith("The document file name"),
+          "converse_stream with two spaces in a document name: refused before the stream")
+
+    betas = {"anthropic_beta": ["interleaved-thinking-2025-05-14"]}
+    check(c.converse(modelId=HAIKU, messages=msgs, additionalModelRequestFields=betas)["stopReason"],
+          "converse with anthropic_beta interleaved-thinking-2025-05-14")
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, messages=msgs, additionalModelRequestFields={"anthropic_beta": ["extended-cache-ttl-2025-04-11"]}))
+    check((status, code, msg) == (400, "ValidationException",
+                                  "The model returned the following errors: invalid beta flag"),
+          "converse with a beta Bedrock does not take: " + msg)
+    body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 500,
+            "messages": [{"role": "user", "content": "hi"}]}
+    out = json.loads(c.invoke_model(modelId=HAIKU, body=json.dumps(
+        dict(body, anthropic_beta=["context-1m-2025-08-07", "token-efficient-tools-2025-02-19"])))["body"].read())
+    check(out["stop_reason"] == "end_turn", "invoke_model with two betas Bedrock takes")
+    status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps(
+        dict(body, anthropic_beta=["mcp-client-2025-04-04"]))))
+    check((status, code, msg) == (400, "ValidationException", "invalid beta flag"),
+          "invoke_model with mcp-client-2025-04-04: " + msg)
+
+
+def cache_point_rules(c):
+    """Claude's prompt-cache breakpoint rules as Bedrock passes them on: at most 4, no 1-hour
+    breakpoint after a 5-minute one, and (Bedrock's own) none right after a reasoning block."""
+    point = {"cachePoint": {"type": "default"}}
+    hour = {"cachePoint": {"type": "default", "ttl": "1h"}}
+    system = [{"text": "You are the front desk of a clinic."}, point]
+    texts = [b for i in range(4) for b in ({"text": f"Part {i} of the notes."}, point)]
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, system=system,
+                                                 messages=[{"role": "user", "content": texts}]))
+    check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: A maximum "
+                                  "of 4 blocks with cache_control may be provided. Found 5."), "five cache points: " + msg)
+    check(c.converse(modelId=HAIKU, system=system, messages=[{"role": "user", "content": texts[:6]}])["stopReason"]
+          == "end_turn", "four cache points: served")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, system=system, messages=[
+        {"role": "user", "content": [{"text": "Long notes."}, {"text": "More notes."}, hour]}]))
+    check(msg == "The model returned the following errors: messages.0.content.1.cache_control.ttl: a ttl='1h' "
+          "cache_control block must not come after a ttl='5m' cache_control block. Note that blocks are processed "
+          "in the following order: `tools`, `system`, `messages`.", "a 1h cache point after a 5m one: " + msg[:70])
+    check(c.converse(modelId=HAIKU, system=[system[0], hour], messages=[{"role": "user", "content": texts[:2]}])
+          ["stopReason"] == "end_turn", "a 5m cache point after a 1h one: served")
+    think = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+    ask = [{"role": "user", "content": [{"text": "What are your opening hours?"}]}]
+    turn = c.converse(modelId=HAIKU, messages=ask, inferenceConfig={"maxTokens": 3000},
+                      additionalModelRequestFields=think)["output"]["message"]
+    reasoning_then_point = {"role": "assistant", "content": [turn["content"][0], point]}
+    status, code, msg = error(lambda: c.converse(
+        modelId=HAIKU, inferenceConfig={"maxTokens": 3000}, additionalModelRequestFields=think,
+        messages=ask + [reasoning_then_point, {"role": "user", "content": [{"text": "And on Sunday?"}]}]))
+    check((status, msg) == (400, "Cache point cannot be inserted after reasoning block. Please remove the invalid "
+                                 "cache point and try again."), "a cache point after a reasoning block: " + msg)
+
+
 def invoke_model(c):
     body = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 300, "system": "Be brief.",
             "messages": [{"role": "user", "content": "What are your opening hours?"}]}
@@ -508,6 +674,23 @@ def invoke_model(c):
     check("messageStart" in chunks[0] and "metadata" in chunks[-1]
           and chunks[-1]["amazon-bedrock-invocationMetrics"]["outputTokenCount"] > 0,
           "invoke stream on Nova: one Converse event per chunk, metrics on the last")
+    # Nova takes documents on Converse only (AWS's Nova user guide, "Using the Invoke API").
+    with_doc = {"messages": [{"role": "user", "content": [
+        {"text": "Summarise."}, {"document": {"name": "notes", "format": "txt", "source": {"bytes": "T3BlbiA5IHRvIDYu"}}}]}]}
+    status, code, msg = error(lambda: c.invoke_model(modelId="us.amazon.nova-lite-v1:0", body=json.dumps(with_doc)))
+    check((status, code) == (400, "ValidationException") and "Converse only" in msg,
+          "invoke_model on Nova with a document block: refused")
+    # Nova's additionalModelRequestFields: its inferenceConfig (topK) passes, other keys are the
+    # model's JSON-schema error (BerriAI/litellm#9128).
+    ask = [{"role": "user", "content": [{"text": "Hello"}]}]
+    check(c.converse(modelId="us.amazon.nova-lite-v1:0", messages=ask,
+                     additionalModelRequestFields={"inferenceConfig": {"topK": 20}})["stopReason"] == "end_turn",
+          "converse on Nova with additionalModelRequestFields inferenceConfig.topK")
+    status, code, msg = error(lambda: c.converse(modelId="us.amazon.nova-lite-v1:0", messages=ask,
+                                                 additionalModelRequestFields={"performanceConfig": {}}))
+    check(msg == "The model returned the following errors: Malformed input request: #: extraneous key "
+          "[performanceConfig] is not permitted, please reformat your input and try again.",
+          "converse on Nova with an unknown additional field: " + msg)
     status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
     check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
           "invoke_model missing keys: " + msg)
@@ -528,6 +711,23 @@ def invoke_model(c):
     status, code, msg = error(lambda: c.invoke_model(modelId=llama, body=json.dumps({"prompt": "Hi", "max_tokens": 5})))
     check(msg == "Malformed input request: #: extraneous key [max_tokens] is not permitted, please reformat your "
           "input and try again.", "an Anthropic key in a Llama body: " + msg)
+    # Forced tool choices per model family (strands-agents/harness-sdk#1241): Llama takes auto only,
+    # Mistral Large auto and any, Claude and Nova all three.
+    ask = [{"role": "user", "content": [{"text": "What's the weather forecast in Paris?"}]}]
+    for model, choice, ok in [(llama, "any", False), (llama, "tool", False), (llama, "auto", True),
+                              ("mistral.mistral-large-2407-v1:0", "any", True),
+                              ("mistral.mistral-large-2407-v1:0", "tool", False),
+                              ("us.amazon.nova-lite-v1:0", "tool", True), (HAIKU, "any", True)]:
+        tool_choice = {"tool": {"name": "get_weather"}} if choice == "tool" else {choice: {}}
+        call = lambda: c.converse(modelId=model, messages=ask,
+                                  toolConfig={"tools": [WEATHER_TOOL], "toolChoice": tool_choice})
+        if ok:
+            check(call()["stopReason"] == "tool_use", f"toolChoice {choice} on {model}: served")
+        else:
+            status, code, msg = error(call)
+            check((status, code, msg) == (400, "ValidationException", f"This model doesn't support the "
+                                          f"toolConfig.toolChoice.{choice} field. Remove toolConfig.toolChoice."
+                                          f"{choice} and try again."), f"toolChoice {choice} on {model}: " + msg)
 
 
 def errors_and_retries(emu):
@@ -558,6 +758,12 @@ def errors_and_retries(emu):
                   and e.response["ResponseMetadata"]["HTTPStatusCode"] == status
                   and attempts == (2 if retried else 1),
                   f"{fault}: {status}, {type(e).__name__}, {attempts} attempt(s)")
+            if status == 429:
+                # Bedrock's 429 carries no Retry-After (a captured response's headers:
+                # epam/ai-dial-adapter-bedrock#371), so clients back off on their own.
+                headers = e.response["ResponseMetadata"]["HTTPHeaders"]
+                check("retry-after" not in headers and headers["x-amzn-requestid"],
+                      f"{fault}: no Retry-After header, an x-amzn-RequestId")
     # Throttling that clears: the retry succeeds.
     # (every 2nd request throttled: of two calls, one needs one retry.)
     emu.admin("faults", "throttle=0.5")

@@ -13,7 +13,7 @@ import langchain_aws
 from botocore.config import Config
 from botocore.exceptions import ClientError
 from langchain_aws import ChatBedrock, ChatBedrockConverse
-from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, Field
 
 from emulator import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator, check
@@ -177,9 +177,9 @@ def streamed_tools(rt):
             merged = chunk if merged is None else merged + chunk
         calls = merged.tool_calls
         check(len(calls) == 1 and calls[0]["name"] == "get_weather" and calls[0]["args"] == whole.tool_calls[0]["args"]
-              and calls[0]["id"] == whole.tool_calls[0]["id"]
+              and calls[0]["id"] != whole.tool_calls[0]["id"]
               and merged.usage_metadata["output_tokens"] == whole.usage_metadata["output_tokens"] > 0,
-              f"{label} stream with tools: the same tool call and usage as invoke {calls}")
+              f"{label} stream with tools: the same tool call and usage as invoke, a new id (as Bedrock) {calls}")
     structured(ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", model_kwargs={"max_tokens": 300}),
                "ChatBedrock", ["json_schema", "json_mode"])
     last = list(ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=300)
@@ -241,12 +241,33 @@ def thinking_and_stops(emu, rt, ask, u):
     streamed = "".join(b["reasoning_content"].get("text", "") for b in parts if b["type"] == "reasoning_content")
     signed = [b["reasoning_content"]["signature"] for b in parts
               if b["type"] == "reasoning_content" and "signature" in b["reasoning_content"]]
-    check(streamed == reasoning["text"] and signed == [reasoning["signature"]],
-          "ChatBedrockConverse stream thinking: reasoning deltas and the signature")
+    check(streamed == reasoning["text"] and len(signed) == 1 and signed[0] != reasoning["signature"],
+          "ChatBedrockConverse stream thinking: reasoning deltas and one signature (new per call, as Bedrock)")
     invoke = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", model_kwargs=dict(budget, max_tokens=3000))
     r = invoke.invoke(ask[1:])
     check(r.content[0]["type"] == "thinking" and r.content[0]["signature"] and r.content[1]["text"] == ANSWER,
           "ChatBedrock thinking (model_kwargs): thinking block, then text")
+    # A thinking tool loop: the AIMessage (invoked, or merged from a stream) goes back with its
+    # signed reasoning block, which Bedrock requires (langchain-ai/langchain-aws#844).
+    round_trip(converse, "ChatBedrockConverse with thinking")
+    round_trip(invoke, "ChatBedrock with thinking")
+    tooled = converse.bind_tools([get_weather])
+    question = HumanMessage("What's the weather forecast in Paris?")
+    merged = None
+    for chunk in tooled.stream([question]):
+        merged = chunk if merged is None else merged + chunk
+    result = ToolMessage("Sunny, 21 degrees", tool_call_id=merged.tool_calls[0]["id"])
+    final = tooled.invoke([question, merged, result])
+    check("Sunny, 21 degrees" in final.text, "ChatBedrockConverse with thinking: a streamed tool call sent back")
+    stripped = AIMessage(content=[b for b in merged.content if b.get("type") != "reasoning_content"],
+                         tool_calls=merged.tool_calls)
+    try:
+        tooled.invoke([question, stripped, result])
+        raise AssertionError("a thinking tool loop without its reasoning block accepted")
+    except ClientError as e:
+        check(e.response["Error"]["Code"] == "ValidationException"
+              and "Expected `thinking` or `redacted_thinking`, but found `text`" in e.response["Error"]["Message"],
+              "the same turn without its reasoning block: Bedrock's ValidationException")
 
     stopping = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=300, stop=["sharp."])
     r = stopping.invoke(ask)

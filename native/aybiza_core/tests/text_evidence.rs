@@ -1054,3 +1054,60 @@ fn a_title_after_an_elided_article() {
         &["I met O'Brien.", "Then we left."],
     );
 }
+
+#[test]
+fn a_clock_time_in_capitals_or_glued_to_its_number() {
+    check(
+        "The shop shut at 9 P.M. Neighbours heard the alarm at 10 P.M. and called.",
+        &[
+            "The shop shut at 9 P.M.",
+            "Neighbours heard the alarm at 10 P.M. and called.",
+        ],
+    );
+    check(
+        "By 7p.m. the hall was full. Nobody left.",
+        &["By 7p.m. the hall was full.", "Nobody left."],
+    );
+}
+
+#[test]
+fn a_title_after_a_clock_time_in_a_fronted_prepositional_phrase() {
+    check(
+        "After the long meeting at 4 p.m. Dr. Osei drove home.",
+        &["After the long meeting at 4 p.m. Dr. Osei drove home."],
+    );
+    check(
+        "She called at 4 p.m. Dr. Osei drove home.",
+        &["She called at 4 p.m.", "Dr. Osei drove home."],
+    );
+}
+
+#[test]
+fn a_lone_capital_labels_a_question_or_an_answer() {
+    check(
+        "Q. Where do we meet? A. We meet at the gate.",
+        &["Q. Where do we meet?", "A. We meet at the gate."],
+    );
+    // The pronoun stays a sentence of its own.
+    check(
+        "Who won? I. Then you did.",
+        &["Who won?", "I.", "Then you did."],
+    );
+}
+
+#[test]
+fn a_glued_end_after_a_number_abbreviation_or_an_ellipsis() {
+    check(
+        "See p.Later we met. They waited...Then it rained.",
+        &[
+            "See p.",
+            "Later we met.",
+            "They waited...",
+            "Then it rained.",
+        ],
+    );
+    check(
+        "It said wait...OK and went on.",
+        &["It said wait...OK and went on."],
+    );
+}

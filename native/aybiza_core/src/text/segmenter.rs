@@ -1471,6 +1471,15 @@ impl Segmenter {
         if strong {
             return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
         }
+        // In English, a glued ellipsis before a capitalized word ends the sentence (`slowly...But
+        // this`), as a spaced one before a sentence starter does.
+        if periods >= 2 && glued && f.is_uppercase() {
+            match second_lower_at(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(true) if self.english_text(buf, i) => return Decision::Boundary(k),
+                Some(_) => {}
+            }
+        }
         if periods >= 2 {
             return decide_ellipsis(
                 spaced,
@@ -1742,7 +1751,10 @@ impl Segmenter {
             // A number of three digits or more is no list label (`bought 1,000.That`).
             let amount =
                 left == Left::Number && word().bytes().filter(u8::is_ascii_digit).count() >= 3;
-            if (left != Left::Regular && !amount) || is_urlish(token_before(buf, self.start, i)) {
+            let weak = left == Left::Abbrev(AbbrevKind::Weak);
+            if (left != Left::Regular && !amount && !weak)
+                || is_urlish(token_before(buf, self.start, i))
+            {
                 return Decision::Continue(k);
             }
             let mut second_lower = false;
@@ -1875,6 +1887,9 @@ impl Segmenter {
             Left::Empty | Left::Regular | Left::Number => {
                 if opener {
                     return Decision::Boundary(k);
+                }
+                if left == Left::Number && !f.is_uppercase() && is_glued_clock_time(w) {
+                    return Decision::Continue(k); // `At 6a.m. the birds`
                 }
                 // `Stat. Ann. § 12`: a section or paragraph sign continues a citation.
                 if is_continuation_punct(f) || matches!(f, ')' | ']' | '}' | '§' | '¶') {
@@ -2045,8 +2060,13 @@ impl Segmenter {
                 }
             }
             Left::Initial | Left::MultiPeriod | Left::Abbrev(AbbrevKind::Ordinary) => {
-                let unit_like =
-                    left == Left::MultiPeriod || w.chars().next().is_some_and(char::is_lowercase);
+                if left == Left::Initial && f.is_uppercase() && is_lone_label(buf, self.start, i, w)
+                {
+                    return Decision::Continue(k); // `Q. What is his name?`
+                }
+                let unit_like = left == Left::MultiPeriod
+                    || w.chars().next().is_some_and(char::is_lowercase)
+                    || is_clock_time(w);
                 let number_phrase = || {
                     unit_like
                         .then(|| words_before_number(buf, self.start, i - w.len()))
@@ -2132,6 +2152,13 @@ impl Segmenter {
                         } else {
                             Decision::Continue(k)
                         };
+                    }
+                    if is_clock_time(w)
+                        && after == '.'
+                        && abbreviations::is_title(next)
+                        && opens_with_preposition(buf, self.start, i)
+                    {
+                        return Decision::Continue(k); // `In the morning at 6 a.m. Mr. Smith`
                     }
                     if !is_clock_time(w) || !is_time_zone(next) {
                         return Decision::Boundary(k);
@@ -2985,6 +3012,56 @@ const SUBJECT_PRONOUNS: &[&str] = &[
     "Io", "Noi", "Loro", "Hij", "Zij", "Wij", "Ik", "Ele", "Ela", "Eles", "Elas", "Eu", "Nós",
     "Ona", "Oni", "My", "Ja", "Он", "Она", "Они", "Мы", "Я", "Ben", "Biz", "Onlar",
 ];
+
+/// A single capital (not the pronoun `I`) alone at the start of its unit, before a capital:
+/// a label of a question, an answer or a list item (`Q. What is his name? A. His name is`,
+/// `B. The second bullet`), never a sentence by itself.
+fn is_lone_label(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    w != "I" && buf[start..i].trim_start() == w
+}
+
+/// A clock time glued to its number (`6a.m`, `10P.M`, `7:30p.m`): the period after it closes
+/// the time like the period of a spaced `6 a.m.`.
+fn is_glued_clock_time(w: &str) -> bool {
+    w.len() > 3
+        && w.is_char_boundary(w.len() - 3)
+        && is_clock_time(&w[w.len() - 3..])
+        && w[..w.len() - 3]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':')
+}
+
+/// Capitalized English prepositions that open a time or place adverbial.
+const OPENING_PREPOSITIONS: &[&str] = &[
+    "At", "In", "On", "By", "After", "Before", "During", "Since", "Until", "From", "Around",
+];
+
+/// Whether the unit (at most `MAX_GAP` bytes before `i`) opens with a preposition (`On Jan. 5, at 6 a.m. Mr. Smith arrived`, `In the morning at 6 a.m. Mr. Smith`):
+/// the clock time ends that opening adverbial, and the title after it starts the subject.
+/// A unit that opens with its subject (`He left at 6 P.M. Mr. Smith then went`) does not.
+fn opens_with_preposition(buf: &str, start: usize, i: usize) -> bool {
+    if i - start > MAX_GAP {
+        return false;
+    }
+    let first = buf[start..i]
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches([',', ';']);
+    OPENING_PREPOSITIONS.contains(&first)
+}
+
+/// Whether the word at `m` has a lower-case second character (`But`, not `OK` or `I`): `None`
+/// while that character has not arrived.
+fn second_lower_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let mut it = buf[m..].chars();
+    it.next();
+    match it.next() {
+        Some(c) => Some(c.is_lowercase()),
+        None if eof => Some(false),
+        None => None,
+    }
+}
 
 /// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two
 /// or more letters or one of `V X L C D M`, or capitals mixed with digits.

@@ -1111,3 +1111,24 @@ fn a_glued_end_after_a_number_abbreviation_or_an_ellipsis() {
         &["It said wait...OK and went on."],
     );
 }
+
+#[test]
+fn a_period_set_off_by_a_space_after_an_abbreviation() {
+    // Tokenized text: the abbreviation before the space owns the period.
+    check(
+        "We thank Dr . Lindqvist for the data . It helped .",
+        &["We thank Dr . Lindqvist for the data .", "It helped ."],
+    );
+}
+
+#[test]
+fn a_number_after_a_clock_time_later_in_the_sentence() {
+    check(
+        "The bus left at 8 a.m. 12 people missed it.",
+        &["The bus left at 8 a.m.", "12 people missed it."],
+    );
+    check(
+        "At 8 a.m. 12 people were waiting.",
+        &["At 8 a.m. 12 people were waiting."],
+    );
+}

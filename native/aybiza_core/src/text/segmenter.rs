@@ -1836,6 +1836,14 @@ impl Segmenter {
                 }
             }
         }
+        // Tokenized text sets the period off by a space (`Hello Mr . Robinson`, `U.S . Highway`):
+        // an abbreviation right before that space owns the period.
+        if facts.left == Left::Empty {
+            if let Some(t) = spaced_period_abbreviation(buf, self.start, i) {
+                w = t;
+                facts = self.left_memo.facts(w);
+            }
+        }
         let mut left = facts.left;
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -2078,6 +2086,11 @@ impl Segmenter {
                 }
                 if opener || (cjk_like && !matches!(left, Left::Abbrev(_))) {
                     return Decision::Boundary(k);
+                }
+                if f.is_ascii_digit()
+                    && time_before_number_ends(w, number_phrase(), buf, self.start)
+                {
+                    return Decision::Boundary(k); // `before 7 p.m. 7 a.m. is`
                 }
                 if !f.is_uppercase() {
                     return Decision::Continue(k);
@@ -3012,6 +3025,26 @@ const SUBJECT_PRONOUNS: &[&str] = &[
     "Io", "Noi", "Loro", "Hij", "Zij", "Wij", "Ik", "Ele", "Ela", "Eles", "Elas", "Eu", "Nós",
     "Ona", "Oni", "My", "Ja", "Он", "Она", "Они", "Мы", "Я", "Ben", "Biz", "Onlar",
 ];
+
+/// The abbreviation (listed, or with inner periods: `Mr`, `U.S`) before the space that sets
+/// off the period at `i` in tokenized text (`Hello Mr . Robinson`); `None` for any other token
+/// (`wrong . It` ends a sentence as usual).
+fn spaced_period_abbreviation(buf: &str, start: usize, i: usize) -> Option<&str> {
+    if i < start + 2 || buf.as_bytes()[i - 1] != b' ' {
+        return None;
+    }
+    let t = token_before(buf, start, i - 1);
+    matches!(classify_left(t), Left::Abbrev(_) | Left::MultiPeriod).then_some(t)
+}
+
+/// Whether a number after a clock time that closes a number phrase (`words` before the
+/// number) starts a new sentence: a time is followed by no number inside its sentence (`7
+/// a.m. is before 7 p.m. 7 a.m. is before dinner`), except after an opening adverbial (`At 7
+/// p.m. 5 guests came`).
+fn time_before_number_ends(w: &str, words: Option<usize>, buf: &str, start: usize) -> bool {
+    is_clock_time(w)
+        && words.is_some_and(|n| !(n <= OPENING_WORDS && opens_with_function_word(buf, start, n)))
+}
 
 /// A single capital (not the pronoun `I`) alone at the start of its unit, before a capital:
 /// a label of a question, an answer or a list item (`Q. What is his name? A. His name is`,

@@ -1132,3 +1132,13 @@ fn a_number_after_a_clock_time_later_in_the_sentence() {
         &["At 8 a.m. 12 people were waiting."],
     );
 }
+
+#[test]
+fn an_era_after_a_year_before_a_foreign_month_name() {
+    // `Juni` is a German month; after a year with its era it is a name starting a sentence
+    // (the text has too few English words to rule German out).
+    check(
+        "Carthage fell in 146 B.C. Juni Ferreira wrote about it.",
+        &["Carthage fell in 146 B.C.", "Juni Ferreira wrote about it."],
+    );
+}

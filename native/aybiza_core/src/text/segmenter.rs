@@ -2142,7 +2142,8 @@ impl Segmenter {
                 let month = language_data::is_month(next)
                     && (language_data::is_english_month(next)
                         || !self.english_text(buf, i)
-                        || self.english_text.get() <= 0);
+                        || self.english_text.get() <= 0)
+                    && !era_after_year(left, w, number_phrase());
                 if is_label(next) || month {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
@@ -3044,6 +3045,15 @@ fn spaced_period_abbreviation(buf: &str, start: usize, i: usize) -> Option<&str>
 fn time_before_number_ends(w: &str, words: Option<usize>, buf: &str, start: usize) -> bool {
     is_clock_time(w)
         && words.is_some_and(|n| !(n <= OPENING_WORDS && opens_with_function_word(buf, start, n)))
+}
+
+/// A capitals-only multi-period abbreviation after a number (`753 B.C.`, `1066 A.D.`) closes a
+/// year: a month name of another language after it (`753 B.C. Augustus`: Dutch `augustus`) is a
+/// name, not the month of a date.
+fn era_after_year(left: Left, w: &str, words: Option<usize>) -> bool {
+    left == Left::MultiPeriod
+        && words.is_some()
+        && w.bytes().all(|b| b == b'.' || b.is_ascii_uppercase())
 }
 
 /// A single capital (not the pronoun `I`) alone at the start of its unit, before a capital:

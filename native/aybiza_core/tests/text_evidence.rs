@@ -1142,3 +1142,13 @@ fn an_era_after_a_year_before_a_foreign_month_name() {
         &["Carthage fell in 146 B.C.", "Juni Ferreira wrote about it."],
     );
 }
+
+#[test]
+fn inches_after_a_number() {
+    check(
+        "The shelf is 4 ft. 9 in. wide and 7 in. deep. It fits.",
+        &["The shelf is 4 ft. 9 in. wide and 7 in. deep.", "It fits."],
+    );
+    // An ordinal is no measure: its word may end a sentence.
+    check("1st step. 2nd step", &["1st step.", "2nd step"]);
+}

@@ -1930,7 +1930,9 @@ impl Segmenter {
                 if left == Left::Regular
                     && (is_short_lower(w) || (is_short_caps(w) && f.is_lowercase()))
                     && (f.is_lowercase() || f.is_ascii_digit())
-                    && !language_data::is_common_short_english(w)
+                    && (!language_data::is_common_short_english(w)
+                        || (language_data::is_function_word(w)
+                            && after_number(buf, self.start, i, w)))
                 {
                     let english = self.english_text(buf, i);
                     if f.is_ascii_digit() {
@@ -3054,6 +3056,21 @@ fn era_after_year(left: Left, w: &str, words: Option<usize>) -> bool {
     left == Left::MultiPeriod
         && words.is_some()
         && w.bytes().all(|b| b == b'.' || b.is_ascii_uppercase())
+}
+
+/// Whether the word `w` ending at `i` comes right after a number and one space (`5 ft. 6 in.
+/// tall`, `3 in. 2 lb.`): a function word there, which no sentence ends with, is a unit (`in.`
+/// for inches), read like any short abbreviation before lower case or a digit (a noun is not:
+/// `I have 3 cats. 2 are black.`).
+fn after_number(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let lo = i - w.len();
+    lo >= start + 2 && buf.as_bytes()[lo - 1] == b' ' && {
+        // A plain number (`6`, `2.5`, `1,200`), not an ordinal (`1st text. 2nd text`).
+        let n = token_before(buf, start, lo - 1).as_bytes();
+        n.first().is_some_and(u8::is_ascii_digit)
+            && n.iter()
+                .all(|&b| b.is_ascii_digit() || b == b'.' || b == b',')
+    }
 }
 
 /// A single capital (not the pronoun `I`) alone at the start of its unit, before a capital:

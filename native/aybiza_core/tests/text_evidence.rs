@@ -1152,3 +1152,15 @@ fn inches_after_a_number() {
     // An ordinal is no measure: its word may end a sentence.
     check("1st step. 2nd step", &["1st step.", "2nd step"]);
 }
+
+#[test]
+fn an_ellipsis_set_off_after_an_exclamation_or_question_mark() {
+    check(
+        "Done? . . .  not quite yet. Ready! ...  The doors open now.",
+        &[
+            "Done? . . .  not quite yet.",
+            "Ready! ...",
+            "The doors open now.",
+        ],
+    );
+}

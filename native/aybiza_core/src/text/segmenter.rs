@@ -1468,6 +1468,26 @@ impl Segmenter {
                 }
             }
         }
+        // `Happy! . . .  no one` / `Happy? ...  No one`: an ellipsis set off after `!` or `?`
+        // trails that sentence; what follows it decides.
+        if strong && !closers && !glued && matches!(f, '.' | '…') {
+            match trailing_ellipsis(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(0) => {}
+                Some(end) => {
+                    let (_, f2, _) = match self.next_after(buf, end, eof) {
+                        Ok(x) => x,
+                        Err(d) => return d,
+                    };
+                    if f2.is_lowercase() {
+                        return Decision::Continue(end);
+                    }
+                    if f2.is_uppercase() {
+                        return Decision::Boundary(end);
+                    }
+                }
+            }
+        }
         if strong {
             return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
         }
@@ -3070,6 +3090,37 @@ fn after_number(buf: &str, start: usize, i: usize, w: &str) -> bool {
         n.first().is_some_and(u8::is_ascii_digit)
             && n.iter()
                 .all(|&b| b.is_ascii_digit() || b == b'.' || b == b',')
+    }
+}
+
+/// The end of an ellipsis starting at `m` (`...`, `…`, `. . .`) that is followed by
+/// whitespace: `Some(0)` when there is none, `None` while it may still be arriving.
+fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
+    let mut periods = 0;
+    let mut end = m;
+    for (j, c) in buf[m..].char_indices() {
+        if j >= MAX_RUN {
+            return Some(0);
+        }
+        if is_period(c) {
+            periods += 1;
+        } else if is_ellipsis_char(c) {
+            periods += 3;
+        } else if c == ' ' && m + j + 1 >= buf.len() && !eof {
+            return None; // a period may follow
+        } else if c == ' ' && buf[m + j + 1..].starts_with(['.', '…']) {
+            // `. . .`: a space before another period continues the run.
+        } else if c.is_whitespace() {
+            return Some(if periods >= 3 { end } else { 0 });
+        } else {
+            return Some(0);
+        }
+        end = m + j + c.len_utf8();
+    }
+    if eof {
+        Some(if periods >= 3 { end } else { 0 })
+    } else {
+        None
     }
 }
 

@@ -1468,26 +1468,6 @@ impl Segmenter {
                 }
             }
         }
-        // `Happy! . . .  no one` / `Happy? ...  No one`: an ellipsis set off after `!` or `?`
-        // trails that sentence; what follows it decides.
-        if strong && !closers && !glued && matches!(f, '.' | '…') {
-            match trailing_ellipsis(buf, m, eof) {
-                None => return Decision::NeedMore,
-                Some(0) => {}
-                Some(end) => {
-                    let (_, f2, _) = match self.next_after(buf, end, eof) {
-                        Ok(x) => x,
-                        Err(d) => return d,
-                    };
-                    if f2.is_lowercase() {
-                        return Decision::Continue(end);
-                    }
-                    if f2.is_uppercase() {
-                        return Decision::Boundary(end);
-                    }
-                }
-            }
-        }
         if strong {
             return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
         }
@@ -1512,6 +1492,30 @@ impl Segmenter {
             );
         }
         self.decide_period(closers, glued, f, buf, i, k, m, eof)
+    }
+
+    /// After `!` or `?` and a space, an ellipsis starting at `m` (see `trailing_ellipsis`):
+    /// the decision after it, or `None` when there is none or neither case follows it. Out of
+    /// line: rare, and `decide` is inlined into the scanner.
+    #[cold]
+    #[inline(never)]
+    fn after_trailing_ellipsis(&self, buf: &str, m: usize, eof: bool) -> Option<Decision> {
+        let end = match trailing_ellipsis(buf, m, eof) {
+            None => return Some(Decision::NeedMore),
+            Some(0) => return None,
+            Some(end) => end,
+        };
+        let f = match self.next_after(buf, end, eof) {
+            Ok((_, f, _)) => f,
+            Err(d) => return Some(d),
+        };
+        if f.is_lowercase() {
+            Some(Decision::Continue(end))
+        } else if f.is_uppercase() {
+            Some(Decision::Boundary(end))
+        } else {
+            None
+        }
     }
 
     /// After a run of numbered references starting at `at` (`[1]`, `[1][2]`): `None` when
@@ -1590,6 +1594,13 @@ impl Segmenter {
         m: usize,
         eof: bool,
     ) -> Decision {
+        // `Happy! . . .  no one` / `Happy? ...  No one`: an ellipsis set off after `!` or `?`
+        // trails that sentence; what follows it decides.
+        if !closers && !glued && matches!(f, '.' | '…') {
+            if let Some(d) = self.after_trailing_ellipsis(buf, m, eof) {
+                return d;
+            }
+        }
         if script {
             if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
                 return Decision::Continue(k);

@@ -17,7 +17,9 @@
 //! and `segmenter_real_check5b.json`, built by `bench/data/build_real_check5.py`; check set 6,
 //! `segmenter_real_check6a.json` and `segmenter_real_check6b.json`, built by
 //! `bench/data/build_real_check6.py` from pySBD's non-English tests, NLTK's and
-//! cldr-segmentation's).
+//! cldr-segmentation's; check set 7, `segmenter_real_check7a.json` and
+//! `segmenter_real_check7b.json`, built by `bench/data/build_real_check7.py` from English tests
+//! of pragmatic_segmenter, LanguageTool, sentence-splitter and pySBD's regression issues).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a

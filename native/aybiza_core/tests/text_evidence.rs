@@ -1054,3 +1054,113 @@ fn a_title_after_an_elided_article() {
         &["I met O'Brien.", "Then we left."],
     );
 }
+
+#[test]
+fn a_clock_time_in_capitals_or_glued_to_its_number() {
+    check(
+        "The shop shut at 9 P.M. Neighbours heard the alarm at 10 P.M. and called.",
+        &[
+            "The shop shut at 9 P.M.",
+            "Neighbours heard the alarm at 10 P.M. and called.",
+        ],
+    );
+    check(
+        "By 7p.m. the hall was full. Nobody left.",
+        &["By 7p.m. the hall was full.", "Nobody left."],
+    );
+}
+
+#[test]
+fn a_title_after_a_clock_time_in_a_fronted_prepositional_phrase() {
+    check(
+        "After the long meeting at 4 p.m. Dr. Osei drove home.",
+        &["After the long meeting at 4 p.m. Dr. Osei drove home."],
+    );
+    check(
+        "She called at 4 p.m. Dr. Osei drove home.",
+        &["She called at 4 p.m.", "Dr. Osei drove home."],
+    );
+}
+
+#[test]
+fn a_lone_capital_labels_a_question_or_an_answer() {
+    check(
+        "Q. Where do we meet? A. We meet at the gate.",
+        &["Q. Where do we meet?", "A. We meet at the gate."],
+    );
+    // The pronoun stays a sentence of its own.
+    check(
+        "Who won? I. Then you did.",
+        &["Who won?", "I.", "Then you did."],
+    );
+}
+
+#[test]
+fn a_glued_end_after_a_number_abbreviation_or_an_ellipsis() {
+    check(
+        "See p.Later we met. They waited...Then it rained.",
+        &[
+            "See p.",
+            "Later we met.",
+            "They waited...",
+            "Then it rained.",
+        ],
+    );
+    check(
+        "It said wait...OK and went on.",
+        &["It said wait...OK and went on."],
+    );
+}
+
+#[test]
+fn a_period_set_off_by_a_space_after_an_abbreviation() {
+    // Tokenized text: the abbreviation before the space owns the period.
+    check(
+        "We thank Dr . Lindqvist for the data . It helped .",
+        &["We thank Dr . Lindqvist for the data .", "It helped ."],
+    );
+}
+
+#[test]
+fn a_number_after_a_clock_time_later_in_the_sentence() {
+    check(
+        "The bus left at 8 a.m. 12 people missed it.",
+        &["The bus left at 8 a.m.", "12 people missed it."],
+    );
+    check(
+        "At 8 a.m. 12 people were waiting.",
+        &["At 8 a.m. 12 people were waiting."],
+    );
+}
+
+#[test]
+fn an_era_after_a_year_before_a_foreign_month_name() {
+    // `Juni` is a German month; after a year with its era it is a name starting a sentence
+    // (the text has too few English words to rule German out).
+    check(
+        "Carthage fell in 146 B.C. Juni Ferreira wrote about it.",
+        &["Carthage fell in 146 B.C.", "Juni Ferreira wrote about it."],
+    );
+}
+
+#[test]
+fn inches_after_a_number() {
+    check(
+        "The shelf is 4 ft. 9 in. wide and 7 in. deep. It fits.",
+        &["The shelf is 4 ft. 9 in. wide and 7 in. deep.", "It fits."],
+    );
+    // An ordinal is no measure: its word may end a sentence.
+    check("1st step. 2nd step", &["1st step.", "2nd step"]);
+}
+
+#[test]
+fn an_ellipsis_set_off_after_an_exclamation_or_question_mark() {
+    check(
+        "Done? . . .  not quite yet. Ready! ...  The doors open now.",
+        &[
+            "Done? . . .  not quite yet.",
+            "Ready! ...",
+            "The doors open now.",
+        ],
+    );
+}

@@ -1471,6 +1471,15 @@ impl Segmenter {
         if strong {
             return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
         }
+        // In English, a glued ellipsis before a capitalized word ends the sentence (`slowly...But
+        // this`), as a spaced one before a sentence starter does.
+        if periods >= 2 && glued && f.is_uppercase() {
+            match second_lower_at(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(true) if self.english_text(buf, i) => return Decision::Boundary(k),
+                Some(_) => {}
+            }
+        }
         if periods >= 2 {
             return decide_ellipsis(
                 spaced,
@@ -1483,6 +1492,30 @@ impl Segmenter {
             );
         }
         self.decide_period(closers, glued, f, buf, i, k, m, eof)
+    }
+
+    /// After `!` or `?` and a space, an ellipsis starting at `m` (see `trailing_ellipsis`):
+    /// the decision after it, or `None` when there is none or neither case follows it. Out of
+    /// line: rare, and `decide` is inlined into the scanner.
+    #[cold]
+    #[inline(never)]
+    fn after_trailing_ellipsis(&self, buf: &str, m: usize, eof: bool) -> Option<Decision> {
+        let end = match trailing_ellipsis(buf, m, eof) {
+            None => return Some(Decision::NeedMore),
+            Some(0) => return None,
+            Some(end) => end,
+        };
+        let f = match self.next_after(buf, end, eof) {
+            Ok((_, f, _)) => f,
+            Err(d) => return Some(d),
+        };
+        if f.is_lowercase() {
+            Some(Decision::Continue(end))
+        } else if f.is_uppercase() {
+            Some(Decision::Boundary(end))
+        } else {
+            None
+        }
     }
 
     /// After a run of numbered references starting at `at` (`[1]`, `[1][2]`): `None` when
@@ -1561,6 +1594,13 @@ impl Segmenter {
         m: usize,
         eof: bool,
     ) -> Decision {
+        // `Happy! . . .  no one` / `Happy? ...  No one`: an ellipsis set off after `!` or `?`
+        // trails that sentence; what follows it decides.
+        if !closers && !glued && matches!(f, '.' | '…') {
+            if let Some(d) = self.after_trailing_ellipsis(buf, m, eof) {
+                return d;
+            }
+        }
         if script {
             if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
                 return Decision::Continue(k);
@@ -1742,7 +1782,10 @@ impl Segmenter {
             // A number of three digits or more is no list label (`bought 1,000.That`).
             let amount =
                 left == Left::Number && word().bytes().filter(u8::is_ascii_digit).count() >= 3;
-            if (left != Left::Regular && !amount) || is_urlish(token_before(buf, self.start, i)) {
+            let weak = left == Left::Abbrev(AbbrevKind::Weak);
+            if (left != Left::Regular && !amount && !weak)
+                || is_urlish(token_before(buf, self.start, i))
+            {
                 return Decision::Continue(k);
             }
             let mut second_lower = false;
@@ -1824,6 +1867,14 @@ impl Segmenter {
                 }
             }
         }
+        // Tokenized text sets the period off by a space (`Hello Mr . Robinson`, `U.S . Highway`):
+        // an abbreviation right before that space owns the period.
+        if facts.left == Left::Empty {
+            if let Some(t) = spaced_period_abbreviation(buf, self.start, i) {
+                w = t;
+                facts = self.left_memo.facts(w);
+            }
+        }
         let mut left = facts.left;
         if left == Left::Regular && self.seen_abbreviations.borrow().contains(w) {
             left = Left::Abbrev(AbbrevKind::Ordinary);
@@ -1876,6 +1927,9 @@ impl Segmenter {
                 if opener {
                     return Decision::Boundary(k);
                 }
+                if left == Left::Number && !f.is_uppercase() && is_glued_clock_time(w) {
+                    return Decision::Continue(k); // `At 6a.m. the birds`
+                }
                 // `Stat. Ann. § 12`: a section or paragraph sign continues a citation.
                 if is_continuation_punct(f) || matches!(f, ')' | ']' | '}' | '§' | '¶') {
                     return Decision::Continue(k);
@@ -1907,7 +1961,9 @@ impl Segmenter {
                 if left == Left::Regular
                     && (is_short_lower(w) || (is_short_caps(w) && f.is_lowercase()))
                     && (f.is_lowercase() || f.is_ascii_digit())
-                    && !language_data::is_common_short_english(w)
+                    && (!language_data::is_common_short_english(w)
+                        || (language_data::is_function_word(w)
+                            && after_number(buf, self.start, i, w)))
                 {
                     let english = self.english_text(buf, i);
                     if f.is_ascii_digit() {
@@ -2045,8 +2101,13 @@ impl Segmenter {
                 }
             }
             Left::Initial | Left::MultiPeriod | Left::Abbrev(AbbrevKind::Ordinary) => {
-                let unit_like =
-                    left == Left::MultiPeriod || w.chars().next().is_some_and(char::is_lowercase);
+                if left == Left::Initial && f.is_uppercase() && is_lone_label(buf, self.start, i, w)
+                {
+                    return Decision::Continue(k); // `Q. What is his name?`
+                }
+                let unit_like = left == Left::MultiPeriod
+                    || w.chars().next().is_some_and(char::is_lowercase)
+                    || is_clock_time(w);
                 let number_phrase = || {
                     unit_like
                         .then(|| words_before_number(buf, self.start, i - w.len()))
@@ -2058,6 +2119,11 @@ impl Segmenter {
                 }
                 if opener || (cjk_like && !matches!(left, Left::Abbrev(_))) {
                     return Decision::Boundary(k);
+                }
+                if f.is_ascii_digit()
+                    && time_before_number_ends(w, number_phrase(), buf, self.start)
+                {
+                    return Decision::Boundary(k); // `before 7 p.m. 7 a.m. is`
                 }
                 if !f.is_uppercase() {
                     return Decision::Continue(k);
@@ -2109,7 +2175,8 @@ impl Segmenter {
                 let month = language_data::is_month(next)
                     && (language_data::is_english_month(next)
                         || !self.english_text(buf, i)
-                        || self.english_text.get() <= 0);
+                        || self.english_text.get() <= 0)
+                    && !era_after_year(left, w, number_phrase());
                 if is_label(next) || month {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
@@ -2132,6 +2199,13 @@ impl Segmenter {
                         } else {
                             Decision::Continue(k)
                         };
+                    }
+                    if is_clock_time(w)
+                        && after == '.'
+                        && abbreviations::is_title(next)
+                        && opens_with_preposition(buf, self.start, i)
+                    {
+                        return Decision::Continue(k); // `In the morning at 6 a.m. Mr. Smith`
                     }
                     if !is_clock_time(w) || !is_time_zone(next) {
                         return Decision::Boundary(k);
@@ -2985,6 +3059,131 @@ const SUBJECT_PRONOUNS: &[&str] = &[
     "Io", "Noi", "Loro", "Hij", "Zij", "Wij", "Ik", "Ele", "Ela", "Eles", "Elas", "Eu", "Nós",
     "Ona", "Oni", "My", "Ja", "Он", "Она", "Они", "Мы", "Я", "Ben", "Biz", "Onlar",
 ];
+
+/// The abbreviation (listed, or with inner periods: `Mr`, `U.S`) before the space that sets
+/// off the period at `i` in tokenized text (`Hello Mr . Robinson`); `None` for any other token
+/// (`wrong . It` ends a sentence as usual).
+fn spaced_period_abbreviation(buf: &str, start: usize, i: usize) -> Option<&str> {
+    if i < start + 2 || buf.as_bytes()[i - 1] != b' ' {
+        return None;
+    }
+    let t = token_before(buf, start, i - 1);
+    matches!(classify_left(t), Left::Abbrev(_) | Left::MultiPeriod).then_some(t)
+}
+
+/// Whether a number after a clock time that closes a number phrase (`words` before the
+/// number) starts a new sentence: a time is followed by no number inside its sentence (`7
+/// a.m. is before 7 p.m. 7 a.m. is before dinner`), except after an opening adverbial (`At 7
+/// p.m. 5 guests came`).
+fn time_before_number_ends(w: &str, words: Option<usize>, buf: &str, start: usize) -> bool {
+    is_clock_time(w)
+        && words.is_some_and(|n| !(n <= OPENING_WORDS && opens_with_function_word(buf, start, n)))
+}
+
+/// A capitals-only multi-period abbreviation after a number (`753 B.C.`, `1066 A.D.`) closes a
+/// year: a month name of another language after it (`753 B.C. Augustus`: Dutch `augustus`) is a
+/// name, not the month of a date.
+fn era_after_year(left: Left, w: &str, words: Option<usize>) -> bool {
+    left == Left::MultiPeriod
+        && words.is_some()
+        && w.bytes().all(|b| b == b'.' || b.is_ascii_uppercase())
+}
+
+/// Whether the word `w` ending at `i` comes right after a number and one space (`5 ft. 6 in.
+/// tall`, `3 in. 2 lb.`): a function word there, which no sentence ends with, is a unit (`in.`
+/// for inches), read like any short abbreviation before lower case or a digit (a noun is not:
+/// `I have 3 cats. 2 are black.`).
+fn after_number(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let lo = i - w.len();
+    lo >= start + 2 && buf.as_bytes()[lo - 1] == b' ' && {
+        // A plain number (`6`, `2.5`, `1,200`), not an ordinal (`1st text. 2nd text`).
+        let n = token_before(buf, start, lo - 1).as_bytes();
+        n.first().is_some_and(u8::is_ascii_digit)
+            && n.iter()
+                .all(|&b| b.is_ascii_digit() || b == b'.' || b == b',')
+    }
+}
+
+/// The end of an ellipsis starting at `m` (`...`, `…`, `. . .`) that is followed by
+/// whitespace: `Some(0)` when there is none, `None` while it may still be arriving.
+fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
+    let mut periods = 0;
+    let mut end = m;
+    for (j, c) in buf[m..].char_indices() {
+        if j >= MAX_RUN {
+            return Some(0);
+        }
+        if is_period(c) {
+            periods += 1;
+        } else if is_ellipsis_char(c) {
+            periods += 3;
+        } else if c == ' ' && m + j + 1 >= buf.len() && !eof {
+            return None; // a period may follow
+        } else if c == ' ' && buf[m + j + 1..].starts_with(['.', '…']) {
+            // `. . .`: a space before another period continues the run.
+        } else if c.is_whitespace() {
+            return Some(if periods >= 3 { end } else { 0 });
+        } else {
+            return Some(0);
+        }
+        end = m + j + c.len_utf8();
+    }
+    if eof {
+        Some(if periods >= 3 { end } else { 0 })
+    } else {
+        None
+    }
+}
+
+/// A single capital (not the pronoun `I`) alone at the start of its unit, before a capital:
+/// a label of a question, an answer or a list item (`Q. What is his name? A. His name is`,
+/// `B. The second bullet`), never a sentence by itself.
+fn is_lone_label(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    w != "I" && buf[start..i].trim_start() == w
+}
+
+/// A clock time glued to its number (`6a.m`, `10P.M`, `7:30p.m`): the period after it closes
+/// the time like the period of a spaced `6 a.m.`.
+fn is_glued_clock_time(w: &str) -> bool {
+    w.len() > 3
+        && w.is_char_boundary(w.len() - 3)
+        && is_clock_time(&w[w.len() - 3..])
+        && w[..w.len() - 3]
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b':')
+}
+
+/// Capitalized English prepositions that open a time or place adverbial.
+const OPENING_PREPOSITIONS: &[&str] = &[
+    "At", "In", "On", "By", "After", "Before", "During", "Since", "Until", "From", "Around",
+];
+
+/// Whether the unit (at most `MAX_GAP` bytes before `i`) opens with a preposition (`On Jan. 5, at 6 a.m. Mr. Smith arrived`, `In the morning at 6 a.m. Mr. Smith`):
+/// the clock time ends that opening adverbial, and the title after it starts the subject.
+/// A unit that opens with its subject (`He left at 6 P.M. Mr. Smith then went`) does not.
+fn opens_with_preposition(buf: &str, start: usize, i: usize) -> bool {
+    if i - start > MAX_GAP {
+        return false;
+    }
+    let first = buf[start..i]
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .trim_end_matches([',', ';']);
+    OPENING_PREPOSITIONS.contains(&first)
+}
+
+/// Whether the word at `m` has a lower-case second character (`But`, not `OK` or `I`): `None`
+/// while that character has not arrived.
+fn second_lower_at(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let mut it = buf[m..].chars();
+    it.next();
+    match it.next() {
+        Some(c) => Some(c.is_lowercase()),
+        None if eof => Some(false),
+        None => None,
+    }
+}
 
 /// A label after an abbreviation (`II`, `IV`, `XII`, `S1`, `A4`, `B12`): a Roman numeral of two
 /// or more letters or one of `V X L C D M`, or capitals mixed with digits.

@@ -436,6 +436,11 @@ pub struct Segmenter {
     /// The language evidence of the text before the last English-lexicon decision: 1 English,
     /// -1 another language, 0 none yet (read as English). See [`Self::english_text`].
     english_text: std::cell::Cell<i8>,
+    /// The words of [`Self::english_text`]'s window, kept between decisions (see
+    /// [`LanguageWindow`]). Written by decisions (`&self`), hence the cell.
+    language_window: std::cell::RefCell<LanguageWindow>,
+    /// The last bracket of the current unit read so far (see [`Self::inside_parenthesis`]).
+    last_bracket: std::cell::Cell<LastBracket>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
     /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
@@ -490,6 +495,8 @@ impl Segmenter {
             seen_abbreviations: Default::default(),
             left_memo: LeftMemo::default(),
             english_text: Default::default(),
+            language_window: Default::default(),
+            last_bracket: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
             run_start: 0,
@@ -1161,6 +1168,8 @@ impl Segmenter {
             return;
         }
         self.buf.drain(..cut);
+        self.language_window.get_mut().forget();
+        self.last_bracket.set(LastBracket::default());
         self.start -= cut;
         self.pos -= cut;
         self.run_start = self.run_start.saturating_sub(cut);
@@ -1936,9 +1945,7 @@ impl Segmenter {
                 }
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
                 // case or a digit does not end the sentence.
-                if (f.is_lowercase() || f.is_ascii_digit())
-                    && inside_parenthesis(buf, self.start, i)
-                {
+                if (f.is_lowercase() || f.is_ascii_digit()) && self.inside_parenthesis(buf, i) {
                     return Decision::Continue(k);
                 }
                 // A Roman numeral alone at the start of a unit (`II. GENÇ: Tut onu.`) numbers
@@ -2267,11 +2274,10 @@ impl Segmenter {
         while !buf.is_char_boundary(lo) {
             lo += 1;
         }
-        let score: i32 = buf[lo..end]
-            .split(|c: char| !c.is_alphabetic())
-            .filter(|w| !w.is_empty())
-            .map(language_data::language_evidence)
-            .sum();
+        let score = self
+            .language_window
+            .borrow_mut()
+            .score(buf, self.start, lo, end);
         if score != 0 {
             self.english_text.set(score.signum() as i8);
         }
@@ -2327,6 +2333,149 @@ fn best_space_cut(s: &str) -> Option<usize> {
 
 const SEEN_SLOTS: usize = 16;
 const SEEN_LEN: usize = 16;
+
+/// The last bracket in the current unit's text up to `scanned`: its position and whether it
+/// opens. Kept between decisions so that [`Segmenter::inside_parenthesis`] reads each byte of
+/// a unit once instead of the 256 bytes before every period.
+#[derive(Debug, Default, Clone, Copy)]
+struct LastBracket {
+    valid: bool,
+    start: usize,
+    scanned: usize,
+    last: Option<(usize, bool)>,
+}
+
+impl Segmenter {
+    /// [`inside_parenthesis`] with the scan kept between decisions: the same answer.
+    fn inside_parenthesis(&self, buf: &str, i: usize) -> bool {
+        let mut lo = i.saturating_sub(MAX_GAP).max(self.start);
+        while !buf.is_char_boundary(lo) {
+            lo += 1;
+        }
+        let mut m = self.last_bracket.get();
+        if !m.valid || m.start != self.start || i < m.scanned {
+            if m.valid && m.start == self.start {
+                // An earlier position than the last one: read it afresh.
+                return inside_parenthesis(buf, self.start, i);
+            }
+            m = LastBracket {
+                valid: true,
+                start: self.start,
+                scanned: lo,
+                last: None,
+            };
+        }
+        let b = buf.as_bytes();
+        for k in m.scanned.max(lo)..i {
+            match b[k] {
+                b'(' | b'[' => m.last = Some((k, true)),
+                b')' | b']' => m.last = Some((k, false)),
+                // `（` EF BC 88, `）` EF BC 89
+                0xEF if k + 2 < i && b[k + 1] == 0xBC && matches!(b[k + 2], 0x88 | 0x89) => {
+                    m.last = Some((k, b[k + 2] == 0x88));
+                }
+                _ => {}
+            }
+        }
+        m.scanned = i;
+        self.last_bracket.set(m);
+        matches!(m.last, Some((p, true)) if p >= lo)
+    }
+}
+
+/// The language evidence of the words of `buf[lo..end]` (maximal runs of letters, the first
+/// and last cut at the window's edges), summed. Every decision of a unit asks for the window that
+/// ends at its position, so the window slides forward over an append-only buffer: the words
+/// scanned before are kept with their evidence and only the new text is scanned. Re-reading the
+/// whole window (up to 512 bytes) at each period cost ~80k instructions per period of text such
+/// as `ab. ab. ab. …` (a hostile answer of 16 MiB: a minute of a runtime thread).
+#[derive(Debug, Default)]
+struct LanguageWindow {
+    /// The words below are for this unit start and this buffer (forgotten when it is compacted).
+    valid: bool,
+    start: usize,
+    lo: usize,
+    /// Text up to here has been read into `words`.
+    scanned: usize,
+    /// `(from, to, evidence)` of each word, in order; the last may go on past `scanned`.
+    words: std::collections::VecDeque<(usize, usize, i32)>,
+    sum: i32,
+}
+
+impl LanguageWindow {
+    fn forget(&mut self) {
+        self.valid = false;
+    }
+
+    /// The same sum as reading `buf[lo..end]` afresh (`window_evidence`).
+    fn score(&mut self, buf: &str, start: usize, lo: usize, end: usize) -> i32 {
+        if self.valid && self.start == start && end < self.scanned {
+            // An earlier position than the last one (not seen in practice): read it afresh.
+            return window_evidence(buf, lo, end);
+        }
+        if !self.valid || self.start != start || lo < self.lo {
+            self.valid = true;
+            self.start = start;
+            self.words.clear();
+            self.sum = 0;
+            self.scanned = lo;
+        }
+        self.lo = lo;
+        // The last word may go on in the new text: read it again whole.
+        let mut from = self.scanned;
+        if let Some(&(s, e, ev)) = self.words.back() {
+            if e == self.scanned {
+                self.words.pop_back();
+                self.sum -= ev;
+                from = s;
+            }
+        }
+        let mut word_start = None;
+        for (p, c) in buf[from..end].char_indices() {
+            match (c.is_alphabetic(), word_start) {
+                (true, None) => word_start = Some(from + p),
+                (false, Some(s)) => {
+                    self.push_word(buf, s, from + p);
+                    word_start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(s) = word_start {
+            self.push_word(buf, s, end);
+        }
+        self.scanned = end;
+        while let Some(&(_, e, ev)) = self.words.front() {
+            if e > lo {
+                break;
+            }
+            self.words.pop_front();
+            self.sum -= ev;
+        }
+        match self.words.front() {
+            // A word that begins before the window counts with its part inside it.
+            Some(&(s, e, ev)) if s < lo => {
+                self.sum - ev + language_data::language_evidence(&buf[lo..e])
+            }
+            _ => self.sum,
+        }
+    }
+
+    fn push_word(&mut self, buf: &str, from: usize, to: usize) {
+        let ev = language_data::language_evidence(&buf[from..to]);
+        self.words.push_back((from, to, ev));
+        self.sum += ev;
+    }
+}
+
+/// The language evidence of the words of `buf[lo..end]`, read afresh.
+fn window_evidence(buf: &str, lo: usize, end: usize) -> i32 {
+    buf[lo..end]
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty())
+        .map(language_data::language_evidence)
+        .sum()
+}
 
 /// A small ring of lower-case words (see `Segmenter::seen_abbreviations`).
 #[derive(Debug, Default)]
@@ -2398,11 +2547,14 @@ fn inside_parenthesis(buf: &str, start: usize, i: usize) -> bool {
     while !buf.is_char_boundary(lo) {
         lo += 1;
     }
-    // Round 7: square and full-width brackets too (`[page. 42]`, `（like. these）`).
-    for c in buf[lo..i].chars().rev() {
-        match c {
-            '(' | '[' | '（' => return true,
-            ')' | ']' | '）' => return false,
+    // Round 7: square and full-width brackets too (`[page. 42]`, `（like. these）`). Read as
+    // bytes (no UTF-8 decoding on a path taken at periods): `（` is EF BC 88, `）` EF BC 89.
+    let b = &buf.as_bytes()[lo..i];
+    for (k, &x) in b.iter().enumerate().rev() {
+        match x {
+            b'(' | b'[' => return true,
+            b')' | b']' => return false,
+            0x88 | 0x89 if k >= 2 && b[k - 2] == 0xEF && b[k - 1] == 0xBC => return x == 0x88,
             _ => {}
         }
     }
@@ -3582,6 +3734,101 @@ pub fn split_sentences(text: &str, options: &SegmenterOptions) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The kept last bracket answers as a fresh backward read does, for positions moving
+    /// forward and unit starts moving (ASCII and full-width brackets, 256-byte reach).
+    #[test]
+    fn kept_last_bracket_answers_like_a_fresh_read() {
+        let pieces = [
+            "ab", " ", ". ", "(", ")", "[", "]", "（", "）", "é", "x. y", "日本",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _round in 0..200 {
+            let mut seg = Segmenter::default();
+            while seg.buf.len() < 2000 {
+                let piece = pieces[next(pieces.len())];
+                for _ in 0..1 + next(if piece.len() <= 2 { 150 } else { 1 }) {
+                    seg.buf.push_str(piece);
+                }
+            }
+            let buf = seg.buf.clone();
+            let mut i = 0;
+            while i < buf.len() {
+                i = (i + 1 + next(30)).min(buf.len());
+                while !buf.is_char_boundary(i) {
+                    i += 1;
+                }
+                if next(12) == 0 {
+                    seg.start = i - next(i - seg.start + 1);
+                    while !buf.is_char_boundary(seg.start) {
+                        seg.start += 1;
+                    }
+                }
+                assert_eq!(
+                    seg.inside_parenthesis(&buf, i),
+                    inside_parenthesis(&buf, seg.start, i),
+                    "at {i} (unit start {})",
+                    seg.start
+                );
+            }
+        }
+    }
+
+    /// The kept window gives the sum a fresh read gives, for every sequence of windows a
+    /// stream asks for (positions forward, unit starts moving, 512-byte windows, words cut at
+    /// both edges, non-ASCII letters).
+    #[test]
+    fn language_window_sums_like_a_fresh_read() {
+        let words = [
+            "the", "The", "und", "der", "les", "which", "ab", "zß", "é", "ŝtopo", "日本", "x", "7",
+            "che", "THE", "été", "и",
+        ];
+        let seps = [" ", ". ", ", ", "-", "", "  ", "1"];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _round in 0..200 {
+            let mut buf = String::new();
+            while buf.len() < 3000 {
+                buf.push_str(words[next(words.len())]);
+                buf.push_str(seps[next(seps.len())]);
+            }
+            let mut window = LanguageWindow::default();
+            let mut start = 0;
+            let mut end = 0;
+            while end < buf.len() {
+                end = (end + 1 + next(40)).min(buf.len());
+                while !buf.is_char_boundary(end) {
+                    end += 1;
+                }
+                if next(10) == 0 {
+                    start = end - next(end - start + 1);
+                    while !buf.is_char_boundary(start) {
+                        start += 1;
+                    }
+                }
+                let mut lo = end.saturating_sub(512).max(start);
+                while !buf.is_char_boundary(lo) {
+                    lo += 1;
+                }
+                assert_eq!(
+                    window.score(&buf, start, lo, end),
+                    window_evidence(&buf, lo, end),
+                    "window {lo}..{end} (unit start {start})"
+                );
+            }
+        }
+    }
 
     fn split(t: &str) -> Vec<String> {
         split_sentences(t, &SegmenterOptions::default())

@@ -1054,3 +1054,92 @@ fn a_title_after_an_elided_article() {
         &["I met O'Brien.", "Then we left."],
     );
 }
+
+#[test]
+fn low_and_reversed_quotes_close_after_an_end_mark() {
+    // German `„…“` and `»…«` close with the marks English and French open with: after an end
+    // mark inside them a capital starts a new sentence (LanguageTool's German tests).
+    check(
+        "»Der Papagei ist grün.« Das kam so.",
+        &["»Der Papagei ist grün.«", "Das kam so."],
+    );
+    check(
+        "Er sagte: „Und auch keine Lust.“ Wir haben 1.000.000 Euro.",
+        &[
+            "Er sagte: „Und auch keine Lust.“",
+            "Wir haben 1.000.000 Euro.",
+        ],
+    );
+    // Without the low opener `“` and `«` still open a quote that goes on.
+    check(
+        "Il a dit. «Bonjour» et il est parti.",
+        &["Il a dit.", "«Bonjour» et il est parti."],
+    );
+    // Lower case after the closing quote continues, as after `"` (`»Wie?« fragte er`).
+    check(
+        "»Nun also, wie ist es?« fragte er.",
+        &["»Nun also, wie ist es?« fragte er."],
+    );
+}
+
+#[test]
+fn editorial_marks_in_brackets() {
+    // `(!)`, `(???)`, `(sic!)` comment on a word; they end no sentence, whatever follows.
+    check("Das hier ist ein(!) Satz.", &["Das hier ist ein(!) Satz."]);
+    check(
+        "Das hier ist ein(???) Satz.",
+        &["Das hier ist ein(???) Satz."],
+    );
+    check(
+        "W gazecie napisali, że pasy (sic!) Pogryzły człowieka.",
+        &["W gazecie napisali, że pasy (sic!) Pogryzły człowieka."],
+    );
+    // A sentence that ends inside a parenthesis still ends there.
+    check(
+        "Je suis Chris (Christopher!). Comment allez vous?",
+        &["Je suis Chris (Christopher!).", "Comment allez vous?"],
+    );
+}
+
+#[test]
+fn a_numeric_day_and_month_before_lower_case() {
+    // `3.10.` (day, month, period) is a date; a lower-case word after it goes on.
+    check(
+        "Das Schreiben ist auf den 3.10. datiert. Es geht am 24.09. los.",
+        &[
+            "Das Schreiben ist auf den 3.10. datiert.",
+            "Es geht am 24.09. los.",
+        ],
+    );
+    check("Den 31.12. går ikke!", &["Den 31.12. går ikke!"]);
+    // A capital after it starts a sentence, and a decimal in English text ends one.
+    check(
+        "Wir sehen uns am 3.10. Dann reden wir.",
+        &["Wir sehen uns am 3.10.", "Dann reden wir."],
+    );
+    check(
+        "The price rose to 3.10. then it fell.",
+        &["The price rose to 3.10.", "then it fell."],
+    );
+}
+
+#[test]
+fn a_longer_opening_adverbial_outside_english() {
+    // Polish: a year phrase led by a preposition opens the sentence (UD Polish PUD).
+    check(
+        "Po upadku dynastii Qing w 1911 r. Mongolia ogłosiła niepodległość.",
+        &["Po upadku dynastii Qing w 1911 r. Mongolia ogłosiła niepodległość."],
+    );
+    // A function word after it starts a sentence; so does any capital after a clause.
+    check(
+        "Po wielu latach pracy w 1939 r. To był burzliwy rok.",
+        &["Po wielu latach pracy w 1939 r.", "To był burzliwy rok."],
+    );
+    check(
+        "Jan z Gandawy zmarł w 1399 r. Rycerz Lyvet został uwolniony.",
+        &[
+            "Jan z Gandawy zmarł w 1399 r.",
+            "Rycerz Lyvet został uwolniony.",
+        ],
+    );
+}

@@ -1429,6 +1429,8 @@ impl Segmenter {
                 script = true;
             } else if is_closer(c) && k > i {
                 closers = true;
+            } else if k > i && closes_low_quote(buf, self.start, i, c) {
+                closers = true; // `„grün.“ Das`, `»grün.« Das`: German and Danish quotes
             } else if is_emoji(c) && k > i {
                 // Emoji glued to the end mark belong to the sentence; they do not make the
                 // next word a quote's continuation, so `closers` is not set.
@@ -1467,6 +1469,9 @@ impl Segmenter {
                     };
                 }
             }
+        }
+        if strong && editorial_mark(buf, self.start, i, k) {
+            return Decision::Continue(k); // `ein(!) Satz`, `pasy (sic!) pogryzły`
         }
         if strong {
             return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
@@ -1988,6 +1993,12 @@ impl Segmenter {
                 if capitalized_short && f.is_ascii_digit() {
                     return Decision::Continue(k);
                 }
+                if left == Left::Number && f.is_lowercase() && is_day_month(w) {
+                    // `auf den 3.10. datiert`, `Den 31.12. går`: a numeric date goes on.
+                    if !self.english_text(buf, i) {
+                        return Decision::Continue(k);
+                    }
+                }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
                     // lower-case word.
@@ -2132,6 +2143,14 @@ impl Segmenter {
                         } else {
                             Decision::Continue(k)
                         };
+                    }
+                    // `Po upadku dynastii Qing w 1911 r. Mongolia`: outside English a longer
+                    // opening adverbial led by a preposition goes on too.
+                    if words > OPENING_WORDS
+                        && long_opening_adverbial(buf, self.start, i - w.len(), next)
+                        && !self.english_text(buf, i)
+                    {
+                        return Decision::Continue(k);
                     }
                     if !is_clock_time(w) || !is_time_zone(next) {
                         return Decision::Boundary(k);
@@ -2580,6 +2599,77 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A numeric day and month (`3.10`, `31.1`, `24.09`): with its period a date (`am 24.09. los`).
+fn is_day_month(word: &str) -> bool {
+    let Some((d, m)) = word.split_once('.') else {
+        return false;
+    };
+    (1..=2).contains(&d.len())
+        && (1..=2).contains(&m.len())
+        && d.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
+}
+
+/// Whether `c` (after an end mark at `i`) closes a quote opened low or reversed in this unit:
+/// `“` after `„`, `‘` after `‚` (German, Polish, Czech), `«` after `»`, `‹` after `›` (German,
+/// Danish). Elsewhere `“` and `«` open quotes, so they are no closers by themselves.
+fn closes_low_quote(buf: &str, start: usize, i: usize, c: char) -> bool {
+    let (open, close) = match c {
+        '“' => ('„', '“'),
+        '‘' => ('‚', '‘'),
+        '«' => ('»', '«'),
+        '‹' => ('›', '‹'),
+        _ => return false,
+    };
+    // Bounded look back: the quote opened within the unit's last bytes.
+    let mut lo = i.saturating_sub(MAX_GAP * 4).max(start);
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
+    }
+    match buf[lo..i].rfind(open) {
+        Some(o) => !buf[lo + o..i].contains(close),
+        None => false,
+    }
+}
+
+/// Whether the `!`/`?` run from `i` to `k` is an editorial mark in brackets: only end marks
+/// and one closing bracket (`(!)`, `(???)`, `[?]`) after an opening one or after `(sic`.
+fn editorial_mark(buf: &str, start: usize, i: usize, k: usize) -> bool {
+    let run = &buf[i..k];
+    let Some(marks) = run.strip_suffix(')').or_else(|| run.strip_suffix(']')) else {
+        return false;
+    };
+    if marks.is_empty() || !marks.bytes().all(|b| b == b'!' || b == b'?') {
+        return false;
+    }
+    let before = &buf[start..i];
+    before.ends_with('(') || before.ends_with('[') || before.ends_with("(sic")
+}
+
+/// Whether the unit from `start` to the number before `lo` (`Po upadku dynastii Qing w 1911`)
+/// is an opening adverbial of more than `OPENING_WORDS` and at most 6 words: led by a
+/// capitalized function word that is no subject pronoun, without a clause mark, and the next
+/// word (`Mongolia`) is no function word that would start a sentence (`To był`).
+fn long_opening_adverbial(buf: &str, start: usize, lo: usize, next: &str) -> bool {
+    if lo <= start || !buf.is_char_boundary(lo) || lo - start > MAX_GAP {
+        return false;
+    }
+    let mut words = buf[start..lo].split_whitespace();
+    let first = words.next().unwrap_or("");
+    let mut n = 1;
+    for w in words {
+        n += 1;
+        if n > 7 || w.contains([',', ';', ':', '.', '!', '?', '"', '„', '«', '»']) {
+            return false;
+        }
+    }
+    // `n` counts the number too, and the abbreviation between when there is one (`r. p.n.e.`).
+    (OPENING_WORDS + 2..=7).contains(&n)
+        && language_data::is_function_word_capitalized(first)
+        && !SUBJECT_PRONOUNS.contains(&first)
+        && !abbreviations::is_sentence_starter(next)
+        && !language_data::is_function_word_capitalized(next)
 }
 
 fn is_armenian_letter(c: char) -> bool {

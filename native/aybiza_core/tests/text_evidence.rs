@@ -1143,3 +1143,30 @@ fn a_longer_opening_adverbial_outside_english() {
         ],
     );
 }
+
+#[test]
+fn a_title_in_lower_case_outside_english() {
+    // Dutch `prof` is a word too (`een prof` is a professional); before a function word the
+    // sentence ends (LanguageTool's Dutch tests). Turkish `sen` is `you`, not `Sen.`.
+    check(
+        "Als voetballer wordt hij nooit een prof. Maar prof. Janssen wordt dat wel.",
+        &[
+            "Als voetballer wordt hij nooit een prof.",
+            "Maar prof. Janssen wordt dat wel.",
+        ],
+    );
+    check(
+        "Bunu yapan sen. Ben değilim.",
+        &["Bunu yapan sen.", "Ben değilim."],
+    );
+    // Before a name, or an initial that is also a preposition (`W.`), the title goes on.
+    check(
+        "Ks. Jankowski jest prof. teologii. Był nim prof. W. Nowak.",
+        &[
+            "Ks. Jankowski jest prof. teologii.",
+            "Był nim prof. W. Nowak.",
+        ],
+    );
+    // English keeps its titles whatever follows (`Sen. Smith`).
+    check("I met Sen. Smith today.", &["I met Sen. Smith today."]);
+}

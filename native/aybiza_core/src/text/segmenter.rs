@@ -1875,6 +1875,22 @@ impl Segmenter {
         }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
         let next_word = || word_ahead(buf, m, eof).ok_or(());
+        // `hij wordt nooit een prof. Maar`, `Bunu yapan sen. Ben`: outside English a title
+        // written in lower case may be a word or end the sentence; a function word after it
+        // starts the next one.
+        if left == Left::Abbrev(AbbrevKind::Prepositive)
+            && f.is_uppercase()
+            && w.starts_with(char::is_lowercase)
+            && !self.english_text(buf, i)
+        {
+            match next_word() {
+                Err(()) => return Decision::NeedMore,
+                Ok((next, after)) if starts_after_lower_title(next, after) => {
+                    return Decision::Boundary(k);
+                }
+                Ok(_) => {}
+            }
+        }
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {
@@ -2599,6 +2615,16 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `next` (followed by `after`) starts a sentence after a title written in lower case:
+/// a capitalized function word or sentence starter, not a single letter with its period (an
+/// initial: `prof. W. Nowak`).
+fn starts_after_lower_title(next: &str, after: char) -> bool {
+    if after == '.' && next.chars().count() == 1 {
+        return false;
+    }
+    abbreviations::is_sentence_starter(next) || language_data::is_function_word_capitalized(next)
 }
 
 /// A numeric day and month (`3.10`, `31.1`, `24.09`): with its period a date (`am 24.09. los`).

@@ -1170,3 +1170,12 @@ fn a_title_in_lower_case_outside_english() {
     // English keeps its titles whatever follows (`Sen. Smith`).
     check("I met Sen. Smith today.", &["I met Sen. Smith today."]);
 }
+
+#[test]
+fn sentencex_abbreviations_of_ukrainian_and_malayalam() {
+    // Round 8 data (sentencex 1.0.32's lists, MIT): `грн.`, `див.`, Malayalam `പ്രൊ.`, `മി.`.
+    check("Ціна 20 грн. за кілограм.", &["Ціна 20 грн. за кілограм."]);
+    check("Див. розділ 3 цієї книги.", &["Див. розділ 3 цієї книги."]);
+    check("പ്രൊ. ശിവൻ ക്ലാസ് എടുത്തു.", &["പ്രൊ. ശിവൻ ക്ലാസ് എടുത്തു."]);
+    check("മി. രാജു വന്നു.", &["മി. രാജു വന്നു."]);
+}

@@ -2678,15 +2678,23 @@ fn editorial_mark(buf: &str, start: usize, i: usize, k: usize) -> bool {
 /// capitalized function word that is no subject pronoun, without a clause mark, and the next
 /// word (`Mongolia`) is no function word that would start a sentence (`To był`).
 fn long_opening_adverbial(buf: &str, start: usize, lo: usize, next: &str) -> bool {
-    if lo <= start || !buf.is_char_boundary(lo) || lo - start > MAX_GAP {
+    // Six words and a number fit in 96 bytes: longer units (most, in English) stop here.
+    if lo <= start || lo - start > 96 || !buf.is_char_boundary(lo) {
         return false;
     }
-    let mut words = buf[start..lo].split_whitespace();
+    let unit = &buf[start..lo];
+    if unit
+        .bytes()
+        .any(|b| matches!(b, b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"'))
+    {
+        return false;
+    }
+    let mut words = unit.split_whitespace();
     let first = words.next().unwrap_or("");
     let mut n = 1;
     for w in words {
         n += 1;
-        if n > 7 || w.contains([',', ';', ':', '.', '!', '?', '"', '„', '«', '»']) {
+        if n > 7 || w.contains(['„', '«', '»']) {
             return false;
         }
     }

@@ -1179,3 +1179,23 @@ fn sentencex_abbreviations_of_ukrainian_and_malayalam() {
     check("പ്രൊ. ശിവൻ ക്ലാസ് എടുത്തു.", &["പ്രൊ. ശിവൻ ക്ലാസ് എടുത്തു."]);
     check("മി. രാജു വന്നു.", &["മി. രാജു വന്നു."]);
 }
+
+#[test]
+fn a_function_word_glued_after_an_abbreviation() {
+    // LanguageTool's Polish tests join sentences without a space: `r.To`, `mln.To`.
+    check(
+        "To wydarzyło się w 1939 r.To był burzliwy rok.",
+        &["To wydarzyło się w 1939 r.", "To był burzliwy rok."],
+    );
+    check(
+        "Mam już 20 mln.To powinno mi wystarczyć",
+        &["Mam już 20 mln.", "To powinno mi wystarczyć"],
+    );
+    // Not after a title or `e.g.`, and not before a name or a single letter.
+    check(
+        "See e.g.The Times for details.",
+        &["See e.g.The Times for details."],
+    );
+    check("Call St.John today.", &["Call St.John today."]);
+    check("Born 1990 r.W Krakowie.", &["Born 1990 r.W Krakowie."]);
+}

@@ -1743,6 +1743,19 @@ impl Segmenter {
                 return Decision::Continue(k);
             }
             let left = self.left_memo.classify(word());
+            // `w 1939 r.To był`, `20 mln.To`: a function word glued after an abbreviation
+            // that may end a sentence (not a title or `e.g.`: `e.g.The Times`).
+            if matches!(
+                left,
+                Left::Abbrev(AbbrevKind::Ordinary | AbbrevKind::Weak) | Left::Initial
+            ) && word().starts_with(char::is_lowercase)
+            {
+                match glued_starter(buf, k, eof) {
+                    None => return Decision::NeedMore,
+                    Some(true) => return Decision::Boundary(k),
+                    Some(false) => {}
+                }
+            }
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             // A number of three digits or more is no list label (`bought 1,000.That`).
             let amount =
@@ -2615,6 +2628,28 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether the word glued at `k` (`To` in `r.To był`) is a capitalized function word or
+/// sentence starter of two letters or more, ended by a space: `None` until it has arrived.
+fn glued_starter(buf: &str, k: usize, eof: bool) -> Option<bool> {
+    let rest = &buf[k..];
+    let end = rest
+        .find(|c: char| !c.is_alphabetic())
+        .unwrap_or(rest.len());
+    if end >= MAX_WORD_AHEAD {
+        return Some(false);
+    }
+    let Some(after) = rest[end..].chars().next() else {
+        return if eof { Some(false) } else { None };
+    };
+    let word = &rest[..end];
+    Some(
+        after.is_whitespace()
+            && word.chars().nth(1).is_some()
+            && (abbreviations::is_sentence_starter(word)
+                || language_data::is_function_word_capitalized(word)),
+    )
 }
 
 /// Whether `next` (followed by `after`) starts a sentence after a title written in lower case:

@@ -2632,6 +2632,7 @@ fn is_ordinal_shape(word: &str) -> bool {
 
 /// Whether the word glued at `k` (`To` in `r.To był`) is a capitalized function word or
 /// sentence starter of two letters or more, ended by a space: `None` until it has arrived.
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
 fn glued_starter(buf: &str, k: usize, eof: bool) -> Option<bool> {
     let rest = &buf[k..];
     let end = rest
@@ -2655,6 +2656,7 @@ fn glued_starter(buf: &str, k: usize, eof: bool) -> Option<bool> {
 /// Whether `next` (followed by `after`) starts a sentence after a title written in lower case:
 /// a capitalized function word or sentence starter, not a single letter with its period (an
 /// initial: `prof. W. Nowak`).
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
 fn starts_after_lower_title(next: &str, after: char) -> bool {
     if after == '.' && next.chars().count() == 1 {
         return false;
@@ -2675,6 +2677,7 @@ fn is_day_month(word: &str) -> bool {
 /// Whether `c` (after an end mark at `i`) closes a quote opened low or reversed in this unit:
 /// `“` after `„`, `‘` after `‚` (German, Polish, Czech), `«` after `»`, `‹` after `›` (German,
 /// Danish). Elsewhere `“` and `«` open quotes, so they are no closers by themselves.
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
 fn closes_low_quote(buf: &str, start: usize, i: usize, c: char) -> bool {
     let (open, close) = match c {
         '“' => ('„', '“'),
@@ -2712,6 +2715,7 @@ fn editorial_mark(buf: &str, start: usize, i: usize, k: usize) -> bool {
 /// is an opening adverbial of more than `OPENING_WORDS` and at most 6 words: led by a
 /// capitalized function word that is no subject pronoun, without a clause mark, and the next
 /// word (`Mongolia`) is no function word that would start a sentence (`To był`).
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
 fn long_opening_adverbial(buf: &str, start: usize, lo: usize, next: &str) -> bool {
     // Six words and a number fit in 96 bytes: longer units (most, in English) stop here.
     if lo <= start || lo - start > 96 || !buf.is_char_boundary(lo) {

@@ -5,7 +5,10 @@
         wordfreq==3.1.1 babel==2.19.0 stop-words==2025.11.4
     /tmp/textdata/bin/pip install --no-deps trtokenizer==0.0.3
     /tmp/textdata/bin/pip download --no-deps --only-binary :all: spacy==3.8.7 -d /tmp/textdata
-    /tmp/textdata/bin/python native/aybiza_core/data/build_text_data.py /tmp/textdata/spacy-3.8.7-*.whl
+    /tmp/textdata/bin/pip download --no-deps --no-binary :all: sentencex==1.0.32 -d /tmp/textdata
+    (cd /tmp/textdata && tar xzf sentencex-1.0.32.tar.gz)
+    /tmp/textdata/bin/python native/aybiza_core/data/build_text_data.py /tmp/textdata/spacy-3.8.7-*.whl \
+        /tmp/textdata/sentencex-1.0.32
 
 Sources (each row of the output names its source):
 * pySBD 0.3.4 (MIT): pysbd/lang/<language>.py, `Abbreviation.ABBREVIATIONS`,
@@ -31,6 +34,9 @@ Sources (each row of the output names its source):
   https://dersimizedebiyat.org/tdkye-gore-kisaltmalarin-kullanimi-nasildir.html) write the
   abbreviation of a proper name, title or rank with a capital and that of a common noun in
   lower case (`çev.`), with a period: the list's `Doç.`, `Yzb.`, `Bnb.` are such titles.
+* Round 8 (uk ml am, whose data was still missing): sentencex 1.0.32 (MIT, Copyright (c) 2025
+  Santhosh Thottingal), the sdist's src/languages/abbrev/<lang>.txt lists, as ordinary
+  abbreviations (second argument: the unpacked sdist). The filters above apply.
 * Round 7, languages beyond the 14 whose real test suites we score (bg, uk, el, da, sk, kk):
   pySBD 0.3.4's bulgarian, danish, greek, kazakh and slovak `Abbreviation` lists; sacremoses'
   el and sk prefixes, and those of ten Indic languages (ml bn ta te mr gu kn pa or as: titles
@@ -67,6 +73,11 @@ INDIC = ["ml", "bn", "ta", "te", "mr", "gu", "kn", "pa", "or", "as"]
 PYSBD_EXTRA = {"bg": ("bulgarian", "Bulgarian"), "da": ("danish", "Danish"), "el": ("greek", "Greek"),
                "kk": ("kazakh", "Kazakh"), "sk": ("slovak", "Slovak")}
 SPACY_WHEEL = sys.argv[1] if len(sys.argv) > 1 else None
+# Round 8: the unpacked sentencex 1.0.32 sdist (MIT, Copyright (c) 2025 Santhosh Thottingal), for
+# the languages whose data was still missing (uk, ml, am): `pip download --no-deps --no-binary
+# :all: sentencex==1.0.32` and untar; its src/languages/abbrev/<lang>.txt lists.
+SENTENCEX_SDIST = sys.argv[2] if len(sys.argv) > 2 else None
+SENTENCEX_LANGS = ["uk", "ml", "am"]
 
 
 def spacy_file(lang, name):
@@ -77,6 +88,15 @@ def spacy_file(lang, name):
 
 def spacy_abbreviations(lang):
     return [m.group(1) for m in re.finditer(r'ORTH: "([^"]+\.)"', spacy_file(lang, "tokenizer_exceptions.py"))]
+
+
+def sentencex_abbreviations(lang):
+    """Abbreviations of sentencex's src/languages/abbrev/<lang>.txt (one a line, `//` comments)."""
+    if SENTENCEX_SDIST is None:
+        raise SystemExit("give the unpacked sentencex 1.0.32 sdist as the second argument")
+    path = os.path.join(SENTENCEX_SDIST, "src", "languages", "abbrev", f"{lang}.txt")
+    with open(path, encoding="utf-8") as f:
+        return [l.strip() for l in f if l.strip() and not l.strip().startswith("//")]
 
 
 def spacy_stop_words(lang):
@@ -177,6 +197,10 @@ def main():
     for lang in ["uk", "bg", "el", "da"]:
         for w in spacy_abbreviations(lang):
             add(lang, w, "O", "spacy-3.8.7")
+
+    for lang in SENTENCEX_LANGS:
+        for w in sentencex_abbreviations(lang):
+            add(lang, w, "O", "sentencex-1.0.32")
 
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(OUT, "abbreviations.tsv"), "w") as f:

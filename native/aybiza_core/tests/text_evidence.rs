@@ -1164,3 +1164,148 @@ fn an_ellipsis_set_off_after_an_exclamation_or_question_mark() {
         ],
     );
 }
+
+#[test]
+fn low_and_reversed_quotes_close_after_an_end_mark() {
+    // German `„…“` and `»…«` close with the marks English and French open with: after an end
+    // mark inside them a capital starts a new sentence (LanguageTool's German tests).
+    check(
+        "»Der Papagei ist grün.« Das kam so.",
+        &["»Der Papagei ist grün.«", "Das kam so."],
+    );
+    check(
+        "Er sagte: „Und auch keine Lust.“ Wir haben 1.000.000 Euro.",
+        &[
+            "Er sagte: „Und auch keine Lust.“",
+            "Wir haben 1.000.000 Euro.",
+        ],
+    );
+    // Without the low opener `“` and `«` still open a quote that goes on.
+    check(
+        "Il a dit. «Bonjour» et il est parti.",
+        &["Il a dit.", "«Bonjour» et il est parti."],
+    );
+    // Lower case after the closing quote continues, as after `"` (`»Wie?« fragte er`).
+    check(
+        "»Nun also, wie ist es?« fragte er.",
+        &["»Nun also, wie ist es?« fragte er."],
+    );
+}
+
+#[test]
+fn editorial_marks_in_brackets() {
+    // `(!)`, `(???)`, `(sic!)` comment on a word; they end no sentence, whatever follows.
+    check("Das hier ist ein(!) Satz.", &["Das hier ist ein(!) Satz."]);
+    check(
+        "Das hier ist ein(???) Satz.",
+        &["Das hier ist ein(???) Satz."],
+    );
+    check(
+        "W gazecie napisali, że pasy (sic!) Pogryzły człowieka.",
+        &["W gazecie napisali, że pasy (sic!) Pogryzły człowieka."],
+    );
+    // A sentence that ends inside a parenthesis still ends there.
+    check(
+        "Je suis Chris (Christopher!). Comment allez vous?",
+        &["Je suis Chris (Christopher!).", "Comment allez vous?"],
+    );
+}
+
+#[test]
+fn a_numeric_day_and_month_before_lower_case() {
+    // `3.10.` (day, month, period) is a date; a lower-case word after it goes on.
+    check(
+        "Das Schreiben ist auf den 3.10. datiert. Es geht am 24.09. los.",
+        &[
+            "Das Schreiben ist auf den 3.10. datiert.",
+            "Es geht am 24.09. los.",
+        ],
+    );
+    check("Den 31.12. går ikke!", &["Den 31.12. går ikke!"]);
+    // A capital after it starts a sentence, and a decimal in English text ends one.
+    check(
+        "Wir sehen uns am 3.10. Dann reden wir.",
+        &["Wir sehen uns am 3.10.", "Dann reden wir."],
+    );
+    check(
+        "The price rose to 3.10. then it fell.",
+        &["The price rose to 3.10.", "then it fell."],
+    );
+}
+
+#[test]
+fn a_longer_opening_adverbial_outside_english() {
+    // Polish: a year phrase led by a preposition opens the sentence (UD Polish PUD).
+    check(
+        "Po upadku dynastii Qing w 1911 r. Mongolia ogłosiła niepodległość.",
+        &["Po upadku dynastii Qing w 1911 r. Mongolia ogłosiła niepodległość."],
+    );
+    // A function word after it starts a sentence; so does any capital after a clause.
+    check(
+        "Po wielu latach pracy w 1939 r. To był burzliwy rok.",
+        &["Po wielu latach pracy w 1939 r.", "To był burzliwy rok."],
+    );
+    check(
+        "Jan z Gandawy zmarł w 1399 r. Rycerz Lyvet został uwolniony.",
+        &[
+            "Jan z Gandawy zmarł w 1399 r.",
+            "Rycerz Lyvet został uwolniony.",
+        ],
+    );
+}
+
+#[test]
+fn a_title_in_lower_case_outside_english() {
+    // Dutch `prof` is a word too (`een prof` is a professional); before a function word the
+    // sentence ends (LanguageTool's Dutch tests). Turkish `sen` is `you`, not `Sen.`.
+    check(
+        "Als voetballer wordt hij nooit een prof. Maar prof. Janssen wordt dat wel.",
+        &[
+            "Als voetballer wordt hij nooit een prof.",
+            "Maar prof. Janssen wordt dat wel.",
+        ],
+    );
+    check(
+        "Bunu yapan sen. Ben değilim.",
+        &["Bunu yapan sen.", "Ben değilim."],
+    );
+    // Before a name, or an initial that is also a preposition (`W.`), the title goes on.
+    check(
+        "Ks. Jankowski jest prof. teologii. Był nim prof. W. Nowak.",
+        &[
+            "Ks. Jankowski jest prof. teologii.",
+            "Był nim prof. W. Nowak.",
+        ],
+    );
+    // English keeps its titles whatever follows (`Sen. Smith`).
+    check("I met Sen. Smith today.", &["I met Sen. Smith today."]);
+}
+
+#[test]
+fn sentencex_abbreviations_of_ukrainian_and_malayalam() {
+    // Round 8 data (sentencex 1.0.32's lists, MIT): `грн.`, `див.`, Malayalam `പ്രൊ.`, `മി.`.
+    check("Ціна 20 грн. за кілограм.", &["Ціна 20 грн. за кілограм."]);
+    check("Див. розділ 3 цієї книги.", &["Див. розділ 3 цієї книги."]);
+    check("പ്രൊ. ശിവൻ ക്ലാസ് എടുത്തു.", &["പ്രൊ. ശിവൻ ക്ലാസ് എടുത്തു."]);
+    check("മി. രാജു വന്നു.", &["മി. രാജു വന്നു."]);
+}
+
+#[test]
+fn a_function_word_glued_after_an_abbreviation() {
+    // LanguageTool's Polish tests join sentences without a space: `r.To`, `mln.To`.
+    check(
+        "To wydarzyło się w 1939 r.To był burzliwy rok.",
+        &["To wydarzyło się w 1939 r.", "To był burzliwy rok."],
+    );
+    check(
+        "Mam już 20 mln.To powinno mi wystarczyć",
+        &["Mam już 20 mln.", "To powinno mi wystarczyć"],
+    );
+    // Not after a title or `e.g.`, and not before a name or a single letter.
+    check(
+        "See e.g.The Times for details.",
+        &["See e.g.The Times for details."],
+    );
+    check("Call St.John today.", &["Call St.John today."]);
+    check("Born 1990 r.W Krakowie.", &["Born 1990 r.W Krakowie."]);
+}

@@ -1438,6 +1438,8 @@ impl Segmenter {
                 script = true;
             } else if is_closer(c) && k > i {
                 closers = true;
+            } else if k > i && closes_low_quote(buf, self.start, i, c) {
+                closers = true; // `„grün.“ Das`, `»grün.« Das`: German and Danish quotes
             } else if is_emoji(c) && k > i {
                 // Emoji glued to the end mark belong to the sentence; they do not make the
                 // next word a quote's continuation, so `closers` is not set.
@@ -1476,6 +1478,9 @@ impl Segmenter {
                     };
                 }
             }
+        }
+        if strong && editorial_mark(buf, self.start, i, k) {
+            return Decision::Continue(k); // `ein(!) Satz`, `pasy (sic!) pogryzły`
         }
         if strong {
             return self.decide_strong(script, closers, glued, f, buf, i, k, m, eof);
@@ -1787,6 +1792,19 @@ impl Segmenter {
                 return Decision::Continue(k);
             }
             let left = self.left_memo.classify(word());
+            // `w 1939 r.To był`, `20 mln.To`: a function word glued after an abbreviation
+            // that may end a sentence (not a title or `e.g.`: `e.g.The Times`).
+            if matches!(
+                left,
+                Left::Abbrev(AbbrevKind::Ordinary | AbbrevKind::Weak) | Left::Initial
+            ) && word().starts_with(char::is_lowercase)
+            {
+                match glued_starter(buf, k, eof) {
+                    None => return Decision::NeedMore,
+                    Some(true) => return Decision::Boundary(k),
+                    Some(false) => {}
+                }
+            }
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             // A number of three digits or more is no list label (`bought 1,000.That`).
             let amount =
@@ -1930,6 +1948,22 @@ impl Segmenter {
         }
         // The next word, when a rule needs it: `Err` when it has not fully arrived.
         let next_word = || word_ahead(buf, m, eof).ok_or(());
+        // `hij wordt nooit een prof. Maar`, `Bunu yapan sen. Ben`: outside English a title
+        // written in lower case may be a word or end the sentence; a function word after it
+        // starts the next one.
+        if left == Left::Abbrev(AbbrevKind::Prepositive)
+            && f.is_uppercase()
+            && w.starts_with(char::is_lowercase)
+            && !self.english_text(buf, i)
+        {
+            match next_word() {
+                Err(()) => return Decision::NeedMore,
+                Ok((next, after)) if starts_after_lower_title(next, after) => {
+                    return Decision::Boundary(k);
+                }
+                Ok(_) => {}
+            }
+        }
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {
@@ -2050,6 +2084,12 @@ impl Segmenter {
                 // `… года. 1 декабря`).
                 if capitalized_short && f.is_ascii_digit() {
                     return Decision::Continue(k);
+                }
+                if left == Left::Number && f.is_lowercase() && is_day_month(w) {
+                    // `auf den 3.10. datiert`, `Den 31.12. går`: a numeric date goes on.
+                    if !self.english_text(buf, i) {
+                        return Decision::Continue(k);
+                    }
                 }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
@@ -2213,6 +2253,14 @@ impl Segmenter {
                         && opens_with_preposition(buf, self.start, i)
                     {
                         return Decision::Continue(k); // `In the morning at 6 a.m. Mr. Smith`
+                    }
+                    // `Po upadku dynastii Qing w 1911 r. Mongolia`: outside English a longer
+                    // opening adverbial led by a preposition goes on too.
+                    if words > OPENING_WORDS
+                        && long_opening_adverbial(buf, self.start, i - w.len(), next)
+                        && !self.english_text(buf, i)
+                    {
+                        return Decision::Continue(k);
                     }
                     if !is_clock_time(w) || !is_time_zone(next) {
                         return Decision::Boundary(k);
@@ -2806,6 +2854,121 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether the word glued at `k` (`To` in `r.To był`) is a capitalized function word or
+/// sentence starter of two letters or more, ended by a space: `None` until it has arrived.
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
+fn glued_starter(buf: &str, k: usize, eof: bool) -> Option<bool> {
+    let rest = &buf[k..];
+    let end = rest
+        .find(|c: char| !c.is_alphabetic())
+        .unwrap_or(rest.len());
+    if end >= MAX_WORD_AHEAD {
+        return Some(false);
+    }
+    let Some(after) = rest[end..].chars().next() else {
+        return if eof { Some(false) } else { None };
+    };
+    let word = &rest[..end];
+    Some(
+        after.is_whitespace()
+            && word.chars().nth(1).is_some()
+            && (abbreviations::is_sentence_starter(word)
+                || language_data::is_function_word_capitalized(word)),
+    )
+}
+
+/// Whether `next` (followed by `after`) starts a sentence after a title written in lower case:
+/// a capitalized function word or sentence starter, not a single letter with its period (an
+/// initial: `prof. W. Nowak`).
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
+fn starts_after_lower_title(next: &str, after: char) -> bool {
+    if after == '.' && next.chars().count() == 1 {
+        return false;
+    }
+    abbreviations::is_sentence_starter(next) || language_data::is_function_word_capitalized(next)
+}
+
+/// A numeric day and month (`3.10`, `31.1`, `24.09`): with its period a date (`am 24.09. los`).
+fn is_day_month(word: &str) -> bool {
+    let Some((d, m)) = word.split_once('.') else {
+        return false;
+    };
+    (1..=2).contains(&d.len())
+        && (1..=2).contains(&m.len())
+        && d.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit())
+}
+
+/// Whether `c` (after an end mark at `i`) closes a quote opened low or reversed in this unit:
+/// `“` after `„`, `‘` after `‚` (German, Polish, Czech), `«` after `»`, `‹` after `›` (German,
+/// Danish). Elsewhere `“` and `«` open quotes, so they are no closers by themselves.
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
+fn closes_low_quote(buf: &str, start: usize, i: usize, c: char) -> bool {
+    let (open, close) = match c {
+        '“' => ('„', '“'),
+        '‘' => ('‚', '‘'),
+        '«' => ('»', '«'),
+        '‹' => ('›', '‹'),
+        _ => return false,
+    };
+    // Bounded look back: the quote opened within the unit's last bytes.
+    let mut lo = i.saturating_sub(MAX_GAP * 4).max(start);
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
+    }
+    match buf[lo..i].rfind(open) {
+        Some(o) => !buf[lo + o..i].contains(close),
+        None => false,
+    }
+}
+
+/// Whether the `!`/`?` run from `i` to `k` is an editorial mark in brackets: only end marks
+/// and one closing bracket (`(!)`, `(???)`, `[?]`) after an opening one or after `(sic`.
+fn editorial_mark(buf: &str, start: usize, i: usize, k: usize) -> bool {
+    let run = &buf[i..k];
+    let Some(marks) = run.strip_suffix(')').or_else(|| run.strip_suffix(']')) else {
+        return false;
+    };
+    if marks.is_empty() || !marks.bytes().all(|b| b == b'!' || b == b'?') {
+        return false;
+    }
+    let before = &buf[start..i];
+    before.ends_with('(') || before.ends_with('[') || before.ends_with("(sic")
+}
+
+/// Whether the unit from `start` to the number before `lo` (`Po upadku dynastii Qing w 1911`)
+/// is an opening adverbial of more than `OPENING_WORDS` and at most 6 words: led by a
+/// capitalized function word that is no subject pronoun, without a clause mark, and the next
+/// word (`Mongolia`) is no function word that would start a sentence (`To był`).
+#[inline(never)] // a rare path: keeps `decide_period` small enough to inline
+fn long_opening_adverbial(buf: &str, start: usize, lo: usize, next: &str) -> bool {
+    // Six words and a number fit in 96 bytes: longer units (most, in English) stop here.
+    if lo <= start || lo - start > 96 || !buf.is_char_boundary(lo) {
+        return false;
+    }
+    let unit = &buf[start..lo];
+    if unit
+        .bytes()
+        .any(|b| matches!(b, b',' | b';' | b':' | b'.' | b'!' | b'?' | b'"'))
+    {
+        return false;
+    }
+    let mut words = unit.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let mut n = 1;
+    for w in words {
+        n += 1;
+        if n > 7 || w.contains(['„', '«', '»']) {
+            return false;
+        }
+    }
+    // `n` counts the number too, and the abbreviation between when there is one (`r. p.n.e.`).
+    (OPENING_WORDS + 2..=7).contains(&n)
+        && language_data::is_function_word_capitalized(first)
+        && !SUBJECT_PRONOUNS.contains(&first)
+        && !abbreviations::is_sentence_starter(next)
+        && !language_data::is_function_word_capitalized(next)
 }
 
 fn is_armenian_letter(c: char) -> bool {

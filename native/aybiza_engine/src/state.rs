@@ -16,6 +16,16 @@
 //! The stream's start (`Event::MessageStart`, `Event::FirstToken`) is held the same way
 //! but never waits for the network: it goes out just before the first other event or before
 //! the task waits for a read, so the read carrying the first text wakes the receiver once.
+//!
+//! Large deltas: a call's task shares its shard's thread with every other call placed there,
+//! so it never cuts more than [`TEXT_SLICE_BYTES`] of text into sentences between two yields
+//! to the runtime. A text delta larger than that (a peer may send up to [`MAX_EVENT_BYTES`]
+//! in one) is cut a slice at a time: `text_delta` takes the first slice and keeps the rest
+//! as a backlog, which the stream loop's [`StreamState::pace`] cuts with a yield between
+//! slices (so do many small deltas of one read: `pace` yields after every slice's worth).
+//! The caller gets the same messages as if the delta had been cut at once: any other event
+//! first cuts the whole backlog (without yielding), and the segmenter gives the same
+//! sentences however its input is split.
 
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::trace::{mark, Point, Trace};
@@ -50,7 +60,13 @@ pub struct StreamState {
     pub summary: Summary,
     thinking_started: bool,
     events_sent: u64,
-    delivered_text: String,
+    /// Bytes of `summary.text` that came as text deltas (what the caller was sent or is
+    /// about to be): the delivered text of a failed stream, without a copy of its own.
+    streamed: usize,
+    /// The part of a large text delta not cut into sentences yet (see the module doc).
+    backlog: Option<Backlog>,
+    /// Bytes of deltas handled since the task last yielded in `pace`.
+    work: usize,
     /// Text received but not yet sent (see the module doc on coalescing).
     held_text: String,
     /// The content block index of `held_text`.
@@ -72,6 +88,19 @@ pub struct StreamState {
     pending_start: bool,
     pending_first_token: Option<u64>,
 }
+
+/// Text of a large delta still to be cut: `summary.text[at..end]`, of content block `index`.
+#[derive(Debug, Clone, Copy)]
+struct Backlog {
+    index: i64,
+    at: usize,
+    end: usize,
+}
+
+/// Bytes of text a call's task cuts into sentences (segmenter, speech normalization, the
+/// sends) before it lets the other tasks of its shard run (see the module doc): about a
+/// millisecond in a release build with the voice preset (BENCHMARKS.md, "A large delta").
+pub const TEXT_SLICE_BYTES: usize = 32 * 1024;
 
 /// A stream whose yields find nothing tries again once in this many held texts.
 const YIELD_RETRY: u32 = 8;
@@ -108,7 +137,9 @@ impl StreamState {
             summary,
             thinking_started: false,
             events_sent: 0,
-            delivered_text: String::new(),
+            streamed: 0,
+            backlog: None,
+            work: 0,
             held_text: String::new(),
             held_index: 0,
             held_since: None,
@@ -179,13 +210,25 @@ impl StreamState {
 
     /// Sends `event` after any held text, so the caller sees events in arrival order.
     pub fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
-        self.flush_text()?;
+        self.settle()?;
+        self.send_now(event)
+    }
+
+    /// `send` without cutting the backlog first (for what the backlog's cutting sends).
+    fn send_now(&mut self, event: Event) -> Result<(), ReceiverGone> {
+        self.flush_held()?;
         self.events_sent += 1;
         self.sink.send(event)
     }
 
-    /// Sends the held text, if any, as one `Event::Text`.
+    /// Sends the held text, if any, as one `Event::Text` (after cutting any backlog).
     pub fn flush_text(&mut self) -> Result<(), ReceiverGone> {
+        self.settle()?;
+        self.flush_held()
+    }
+
+    /// Sends the held text, if any, as one `Event::Text`.
+    fn flush_held(&mut self) -> Result<(), ReceiverGone> {
         self.flush_pending()?;
         if self.held_text.is_empty() {
             return Ok(());
@@ -214,6 +257,8 @@ impl StreamState {
     /// chunk at a time, and Bedrock writes each event as a chunk of its own), or, with a
     /// coalescing window, completes before the oldest held text has waited for the window.
     pub async fn next<F: Future>(&mut self, next: F) -> Result<F::Output, ReceiverGone> {
+        // A loop that did not `pace` its last event: its backlog goes first.
+        self.settle()?;
         let mut next = std::pin::pin!(next);
         if self.held_text.is_empty() {
             if self.pending_start || self.pending_first_token.is_some() {
@@ -261,14 +306,60 @@ impl StreamState {
 
     /// Whether anything reached the caller, or is about to (decides the error phase).
     pub fn anything_delivered(&self) -> bool {
-        self.events_sent > 0 || !self.held_text.is_empty()
+        self.events_sent > 0 || !self.held_text.is_empty() || self.backlog.is_some()
     }
 
+    /// The text and sentences the caller was sent or is about to be (before `take_summary`).
     pub fn delivered(&self) -> Delivered {
+        let text = self.summary.text.get(..self.streamed).unwrap_or_default();
         Delivered {
-            chars: self.delivered_text.chars().count() as u64,
+            chars: text.chars().count() as u64,
             sentences: self.summary.sentences,
-            text: self.delivered_text.clone(),
+            text: text.to_string(),
+        }
+    }
+
+    /// Cuts the backlog's next slice (at most [`TEXT_SLICE_BYTES`], ending on a character
+    /// boundary) into sentences and holds it for delivery.
+    fn step(&mut self) -> Result<(), ReceiverGone> {
+        let Some(b) = self.backlog else {
+            return Ok(());
+        };
+        // Borrowed out of the summary for the cut (nothing the cut does reads it), so the
+        // backlog needs no copy of its own.
+        let text = std::mem::take(&mut self.summary.text);
+        let mut cut = (b.at + TEXT_SLICE_BYTES).min(b.end);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.backlog = (cut < b.end).then_some(Backlog { at: cut, ..b });
+        let cut_out = self.cut_text(b.index, &text[b.at..cut]);
+        self.summary.text = text;
+        cut_out
+    }
+
+    /// Cuts the whole backlog, without yielding: before any other event, so the caller gets
+    /// the events in arrival order.
+    fn settle(&mut self) -> Result<(), ReceiverGone> {
+        while self.backlog.is_some() {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Called by the stream loops after each event: cuts the backlog of a large text delta a
+    /// slice at a time, and yields to the runtime whenever [`TEXT_SLICE_BYTES`] of deltas
+    /// were handled since the last yield, so the other calls on the shard run in between.
+    pub async fn pace(&mut self) -> Result<(), ReceiverGone> {
+        loop {
+            if self.work >= TEXT_SLICE_BYTES {
+                self.work = 0;
+                tokio::task::yield_now().await;
+            }
+            if self.backlog.is_none() {
+                return Ok(());
+            }
+            self.step()?;
         }
     }
 
@@ -292,6 +383,7 @@ impl StreamState {
     }
 
     pub fn message_start(&mut self) -> Result<(), ReceiverGone> {
+        self.settle()?;
         self.first_byte();
         self.mark(Point::FirstEvent);
         // A second start (a broken peer) keeps both, in order.
@@ -305,6 +397,7 @@ impl StreamState {
         if delta.is_empty() {
             return Ok(());
         }
+        self.settle()?;
         self.received += delta.len();
         self.first_token()?;
         match self
@@ -322,10 +415,25 @@ impl StreamState {
                 );
             }
         }
+        let at = self.summary.text.len();
         self.summary.text.push_str(delta);
-        self.delivered_text.push_str(delta);
+        self.streamed += delta.len();
+        if delta.len() <= TEXT_SLICE_BYTES {
+            return self.cut_text(index, delta);
+        }
+        // A large delta: the first slice now, the rest in `pace` (see the module doc).
+        self.backlog = Some(Backlog {
+            index,
+            at,
+            end: self.summary.text.len(),
+        });
+        self.step()
+    }
+
+    /// Holds `text` (of content block `index`) for delivery and cuts sentences from it.
+    fn cut_text(&mut self, index: i64, text: &str) -> Result<(), ReceiverGone> {
         if self.held_index != index {
-            self.flush_text()?;
+            self.flush_held()?;
         }
         if self.held_text.is_empty() {
             self.held_index = index;
@@ -333,9 +441,10 @@ impl StreamState {
                 self.held_since = Some(Instant::now());
             }
         }
-        self.held_text.push_str(delta);
+        self.held_text.push_str(text);
+        self.work += text.len();
         let sentences = match self.splitter.as_mut() {
-            Some(s) => s.push(delta),
+            Some(s) => s.push(text),
             None => Vec::new(),
         };
         self.emit_sentences(sentences)
@@ -352,7 +461,7 @@ impl StreamState {
             }
             let seq = self.summary.sentences;
             self.summary.sentences += 1;
-            self.send(Event::Sentence(seq, s))?;
+            self.send_now(Event::Sentence(seq, s))?;
             if seq == 0 {
                 self.mark(Point::SentenceSent);
                 // The first sentence is what a voice turn waits on. The send woke the
@@ -370,6 +479,7 @@ impl StreamState {
 
     /// Releases the splitter's remainder as sentences (a text block or the message ended).
     pub fn flush_sentences(&mut self) -> Result<(), ReceiverGone> {
+        self.settle()?;
         let rest = match self.splitter.as_mut() {
             Some(s) => s.finish(),
             None => Vec::new(),
@@ -392,6 +502,7 @@ impl StreamState {
 
     pub fn tool_delta(&mut self, index: i64, partial: &str) -> Result<(), ReceiverGone> {
         self.received += partial.len();
+        self.work += partial.len();
         self.first_token()?;
         if let Some(Block::Tool { input_json, .. }) = self.blocks.get_mut(&index) {
             input_json.push_str(partial);
@@ -401,6 +512,7 @@ impl StreamState {
 
     pub fn reasoning_delta(&mut self, index: i64, delta: &str) -> Result<(), ReceiverGone> {
         self.received += delta.len();
+        self.work += delta.len();
         if !self.thinking_started {
             self.thinking_started = true;
             self.send(Event::ThinkingStarted)?;
@@ -432,6 +544,7 @@ impl StreamState {
     }
 
     pub fn block_stop(&mut self, index: i64) -> Result<(), ReceiverGone> {
+        self.settle()?;
         match self.blocks.remove(&index) {
             Some(Block::Text(text)) => {
                 self.content.push(json!({"text": text}));
@@ -494,6 +607,8 @@ impl StreamState {
 
     /// The final summary (content blocks in order of arrival).
     pub fn take_summary(&mut self) -> Summary {
+        // Normally cut already (the loops pace, a stop flushes); the summary counts it all.
+        let _ = self.settle();
         let mut summary = std::mem::take(&mut self.summary);
         summary.content = std::mem::take(&mut self.content);
         summary.timings.total_us = self.elapsed_us();
@@ -825,6 +940,222 @@ mod tests {
         assert!(got[2].is_terminal());
         assert_eq!(got.len(), 3);
         assert_eq!(state.delivered().text, "Hello there");
+    }
+
+    /// Text with sentences, markdown and multi-byte characters, `bytes` long at most.
+    fn long_text(bytes: usize) -> String {
+        let mut s = String::new();
+        for i in 0.. {
+            let piece = format!(
+                "Order **A-{i}** ships on Monday at 10:{:02} a.m., caf\u{e9} \u{2603}. - Item {i}: size M.\n",
+                i % 60
+            );
+            if s.len() + piece.len() > bytes {
+                break;
+            }
+            s.push_str(&piece);
+        }
+        s
+    }
+
+    /// Counts the polls of a future that returned `Pending` (the task's yields).
+    struct Yields<F> {
+        inner: Pin<Box<F>>,
+        count: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl<F: Future> Future for Yields<F> {
+        type Output = F::Output;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let out = self.inner.as_mut().poll(cx);
+            if out.is_pending() {
+                self.count
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            out
+        }
+    }
+
+    /// A splitter that logs the bytes of each push with the task's yield count at the time.
+    struct Logged {
+        inner: Split,
+        yields: Arc<std::sync::atomic::AtomicUsize>,
+        log: Arc<Mutex<Vec<(usize, usize)>>>,
+    }
+
+    impl SentenceSplitter for Logged {
+        fn push(&mut self, delta: &str) -> Vec<String> {
+            let y = self.yields.load(std::sync::atomic::Ordering::SeqCst);
+            self.log.lock().unwrap().push((y, delta.len()));
+            self.inner.push(delta)
+        }
+        fn finish(&mut self) -> Vec<String> {
+            self.inner.finish()
+        }
+    }
+
+    #[test]
+    fn a_large_delta_is_cut_a_slice_at_a_time_with_a_yield_between_slices() {
+        let text = long_text(MAX_EVENT_BYTES);
+        let yields = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let splitter = Logged {
+            inner: Split(Segmenter::new(SegmenterOptions::voice())),
+            yields: yields.clone(),
+            log: log.clone(),
+        };
+        let mut state = StreamState::new(
+            Box::new(Collect(events.clone())),
+            Some(Box::new(splitter)),
+            Instant::now(),
+            Summary::default(),
+        );
+        let work = async {
+            state.message_start().unwrap();
+            state.text_delta(0, &text).unwrap();
+            // The first slice only: the rest waits for `pace`.
+            assert_eq!(log.lock().unwrap().len(), 1);
+            state.pace().await.unwrap();
+            state.block_stop(0).unwrap();
+        };
+        crate::runtime::runtime().block_on(Yields {
+            inner: Box::pin(work),
+            count: yields.clone(),
+        });
+        // Bytes cut between two yields: never more than a slice.
+        let mut per_yield: BTreeMap<usize, usize> = BTreeMap::new();
+        for (y, n) in log.lock().unwrap().iter() {
+            *per_yield.entry(*y).or_default() += n;
+        }
+        assert_eq!(per_yield.values().sum::<usize>(), text.len());
+        assert!(per_yield.values().all(|&n| n <= TEXT_SLICE_BYTES));
+        assert!(per_yield.len() >= text.len() / TEXT_SLICE_BYTES);
+        let yielded = yields.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((per_yield.len() - 1..=per_yield.len()).contains(&yielded));
+    }
+
+    /// Sentences, text, the other events and the summary of `deltas` (each delta of one read
+    /// after the first, paced as the stream loops do, then a tool call, the stop and usage).
+    fn answer_of(deltas: &[&str], options: SegmenterOptions) -> Vec<Event> {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = StreamState::new(
+            Box::new(Collect(events.clone())),
+            Some(Box::new(Split(Segmenter::new(options)))),
+            Instant::now(),
+            Summary::default(),
+        );
+        crate::runtime::runtime().block_on(async {
+            state.message_start().unwrap();
+            for d in deltas {
+                state.text_delta(0, d).unwrap();
+                state.pace().await.unwrap();
+            }
+            state.text_delta(0, "Last words").unwrap();
+            state.tool_start(1, "t1", "track").unwrap();
+            state.tool_delta(1, r#"{"order":"A-1"}"#).unwrap();
+            state.pace().await.unwrap();
+            state.finish_message().unwrap();
+            state.stop_reason("tool_use").unwrap();
+            state.usage(Usage::default()).unwrap();
+            let summary = state.take_summary();
+            state.send(Event::Done(Box::new(summary))).unwrap();
+        });
+        let out = events.lock().unwrap().clone();
+        out
+    }
+
+    /// `s` in pieces of at most `n` bytes, on character boundaries.
+    fn pieces(s: &str, n: usize) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < s.len() {
+            let mut end = (at + n).min(s.len());
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push(&s[at..end]);
+            at = end;
+        }
+        out
+    }
+
+    #[test]
+    fn a_large_delta_gives_the_messages_of_the_same_text_in_small_deltas() {
+        let text = long_text(300 * 1024);
+        for options in [SegmenterOptions::voice(), SegmenterOptions::default()] {
+            let big = answer_of(&[text.as_str()], options.clone());
+            let small = answer_of(&pieces(&text, 7), options.clone());
+            // Texts join differently (a text goes out before each sentence cut from it);
+            // everything else is the same, in the same order.
+            let rest = |events: &[Event]| -> Vec<Event> {
+                normal(events)
+                    .into_iter()
+                    .filter(|e| !matches!(e, Event::Text(_)))
+                    .collect()
+            };
+            assert_eq!(rest(&big), rest(&small));
+            assert_eq!(texts(&big).concat(), texts(&small).concat());
+            assert_eq!(texts(&big).concat(), format!("{text}Last words"));
+            assert!(rest(&big).len() > 1000, "sentences were cut");
+            // Each sentence follows the text it was cut from.
+            let (mut seen, mut cut) = (String::new(), 0);
+            for e in &big {
+                match e {
+                    Event::Text(t) => seen.push_str(t),
+                    Event::Sentence(_, s) if options.speech.is_none() => {
+                        let at = seen[cut..].find(s.trim()).expect("sentence after its text");
+                        cut += at + s.trim().len();
+                    }
+                    _ => {}
+                }
+            }
+            if options.speech.is_none() {
+                assert_eq!(cut, seen.len(), "every text ends up in a sentence");
+            }
+            let Some(Event::Done(summary)) = big.last() else {
+                panic!("done last")
+            };
+            assert_eq!(summary.text, format!("{text}Last words"));
+            assert_eq!(summary.content[0], json!({"text": summary.text}));
+        }
+    }
+
+    #[test]
+    fn an_event_after_an_unpaced_large_delta_cuts_the_backlog_first() {
+        // A loop that did not pace: the next event still comes after all of the delta's
+        // text and sentences, and a failed stream's delivered text has all of it.
+        let text = long_text(100 * 1024);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        state.text_delta(0, &text).unwrap();
+        assert!(state.backlog.is_some());
+        assert_eq!(state.delivered().text, text);
+        state.usage(Usage::default()).unwrap();
+        assert!(state.backlog.is_none());
+        let got = events.lock().unwrap().clone();
+        assert!(matches!(got.last(), Some(Event::Usage(_))));
+        assert_eq!(texts(&got).concat(), text);
+        let reference = run_text(&pieces(&text, 64));
+        let sentences = |e: &[Event]| -> Vec<Event> {
+            e.iter()
+                .filter(|e| matches!(e, Event::Sentence(..)))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(sentences(&got), sentences(&reference));
+    }
+
+    /// The events of `deltas` fed without pacing, then usage.
+    fn run_text(deltas: &[&str]) -> Vec<Event> {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        for d in deltas {
+            state.text_delta(0, d).unwrap();
+        }
+        state.usage(Usage::default()).unwrap();
+        let out = events.lock().unwrap().clone();
+        out
     }
 
     #[test]

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 enum Block {
-    Text(String),
+    Text(TextBlock),
     Tool {
         id: String,
         name: String,
@@ -51,12 +51,51 @@ enum Block {
     },
 }
 
+/// A text block's text. The answer's text is kept once, in `summary.text`: a block whose
+/// deltas follow each other there (every answer but a broken peer's) is only where it is.
+#[derive(Debug)]
+enum TextBlock {
+    /// `summary.text[start..end]`.
+    In { start: usize, end: usize },
+    /// Another block's text came in between: a copy of its own.
+    Own(String),
+}
+
+impl TextBlock {
+    /// Adds `delta`, which goes at `at` of `text` (the summary's text, before the push).
+    fn push(&mut self, text: &str, at: usize, delta: &str) {
+        match self {
+            TextBlock::In { end, .. } if *end == at => *end += delta.len(),
+            TextBlock::In { start, end } => {
+                let mut own = text.get(*start..*end).unwrap_or_default().to_string();
+                own.push_str(delta);
+                *self = TextBlock::Own(own);
+            }
+            TextBlock::Own(own) => own.push_str(delta),
+        }
+    }
+
+    fn text<'a>(&'a self, summary_text: &'a str) -> &'a str {
+        match self {
+            TextBlock::In { start, end } => summary_text.get(*start..*end).unwrap_or_default(),
+            TextBlock::Own(own) => own,
+        }
+    }
+}
+
+/// A finished content block: a text block stays where its text is until `take_summary`.
+#[derive(Debug)]
+enum Content {
+    Text(TextBlock),
+    Value(Value),
+}
+
 pub struct StreamState {
     sink: Box<dyn EventSink>,
     splitter: Option<Box<dyn SentenceSplitter>>,
     started: Instant,
     blocks: BTreeMap<i64, Block>,
-    content: Vec<Value>,
+    content: Vec<Content>,
     pub summary: Summary,
     thinking_started: bool,
     events_sent: u64,
@@ -400,22 +439,23 @@ impl StreamState {
         self.settle()?;
         self.received += delta.len();
         self.first_token()?;
+        let at = self.summary.text.len();
+        let new = || TextBlock::In { start: at, end: at };
         match self
             .blocks
             .entry(index)
-            .or_insert_with(|| Block::Text(String::new()))
+            .or_insert_with(|| Block::Text(new()))
         {
-            Block::Text(t) => t.push_str(delta),
+            Block::Text(t) => t.push(&self.summary.text, at, delta),
             // A text delta on a non-text index: keep it, do not lose text. Wrapping: the
             // index is the peer's (any JSON integer), and overflow must not panic.
             _ => {
-                self.blocks.insert(
-                    index.wrapping_add(1_000_000),
-                    Block::Text(delta.to_string()),
-                );
+                let mut t = new();
+                t.push(&self.summary.text, at, delta);
+                self.blocks
+                    .insert(index.wrapping_add(1_000_000), Block::Text(t));
             }
         }
-        let at = self.summary.text.len();
         self.summary.text.push_str(delta);
         self.streamed += delta.len();
         if delta.len() <= TEXT_SLICE_BYTES {
@@ -547,7 +587,7 @@ impl StreamState {
         self.settle()?;
         match self.blocks.remove(&index) {
             Some(Block::Text(text)) => {
-                self.content.push(json!({"text": text}));
+                self.content.push(Content::Text(text));
                 // The block ended: whatever is left is a finished sentence (e.g. the line
                 // spoken before a tool call).
                 self.flush_sentences()
@@ -563,13 +603,14 @@ impl StreamState {
                     serde_json::from_str(&input_json)
                         .unwrap_or_else(|_| json!({"_raw": input_json}))
                 };
-                self.content.push(json!({"tool_use": {
-                    "tool_use_id": id, "name": name, "input": input.clone()}}));
+                self.content.push(Content::Value(json!({"tool_use": {
+                    "tool_use_id": id, "name": name, "input": input.clone()}})));
                 self.send(Event::ToolUse { id, name, input })
             }
             Some(Block::Reasoning { text, signature }) => {
-                self.content
-                    .push(json!({"reasoning_content": {"text": text, "signature": signature}}));
+                self.content.push(Content::Value(
+                    json!({"reasoning_content": {"text": text, "signature": signature}}),
+                ));
                 Ok(())
             }
             None => Ok(()),
@@ -593,7 +634,7 @@ impl StreamState {
 
     /// Adds a finished content block (non-streaming calls get whole blocks).
     pub fn push_content(&mut self, block: Value) {
-        self.content.push(block);
+        self.content.push(Content::Value(block));
     }
 
     /// Ends the message: closes open blocks in index order and flushes sentences.
@@ -610,7 +651,14 @@ impl StreamState {
         // Normally cut already (the loops pace, a stop flushes); the summary counts it all.
         let _ = self.settle();
         let mut summary = std::mem::take(&mut self.summary);
-        summary.content = std::mem::take(&mut self.content);
+        let text = &summary.text;
+        summary.content = std::mem::take(&mut self.content)
+            .into_iter()
+            .map(|c| match c {
+                Content::Text(t) => json!({"text": t.text(text)}),
+                Content::Value(v) => v,
+            })
+            .collect();
         summary.timings.total_us = self.elapsed_us();
         if let Some(t) = &self.trace {
             summary.timings.trace = t.marks();
@@ -969,8 +1017,7 @@ mod tests {
         fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
             let out = self.inner.as_mut().poll(cx);
             if out.is_pending() {
-                self.count
-                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             out
         }
@@ -1156,6 +1203,34 @@ mod tests {
         state.usage(Usage::default()).unwrap();
         let out = events.lock().unwrap().clone();
         out
+    }
+
+    #[test]
+    fn text_blocks_keep_their_text_whether_their_deltas_follow_each_other_or_interleave() {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        for (i, t) in [(0, "One. "), (0, "Two. "), (1, "a"), (2, "x"), (1, "b"), (2, "y")] {
+            state.text_delta(i, t).unwrap();
+        }
+        state.block_stop(1).unwrap();
+        state.text_delta(3, "Tail").unwrap();
+        state.tool_start(4, "t1", "track").unwrap();
+        // A text delta on the tool's index is kept, in a block of its own.
+        state.text_delta(4, "!").unwrap();
+        state.finish_message().unwrap();
+        let summary = state.take_summary();
+        assert_eq!(summary.text, "One. Two. axbyTail!");
+        assert_eq!(
+            summary.content,
+            vec![
+                json!({"text": "ab"}),
+                json!({"text": "One. Two. "}),
+                json!({"text": "xy"}),
+                json!({"text": "Tail"}),
+                json!({"tool_use": {"tool_use_id": "t1", "name": "track", "input": {}}}),
+                json!({"text": "!"}),
+            ]
+        );
     }
 
     #[test]

@@ -189,7 +189,9 @@ impl EventSink for OrderedSink {
 
 fn voice() -> CallOptions {
     CallOptions {
-        splitter: Some(Box::new(Splitter(Segmenter::new(SegmenterOptions::voice())))),
+        splitter: Some(Box::new(Splitter(
+            Segmenter::new(SegmenterOptions::voice()),
+        ))),
         ..Default::default()
     }
 }

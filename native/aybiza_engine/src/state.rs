@@ -20,9 +20,9 @@
 //! Large deltas: a call's task shares its shard's thread with every other call placed there,
 //! so it never cuts more than [`TEXT_SLICE_BYTES`] of text into sentences between two yields
 //! to the runtime. A text delta larger than that (a peer may send up to [`MAX_EVENT_BYTES`]
-//! in one) is cut a slice at a time: `text_delta` takes the first slice and keeps the rest
-//! as a backlog, which the stream loop's [`StreamState::pace`] cuts with a yield between
-//! slices (so do many small deltas of one read: `pace` yields after every slice's worth).
+//! in one) is cut a slice at a time: `text_delta` keeps it as a backlog, which the stream
+//! loop's [`StreamState::pace`] cuts with a yield between slices (many small deltas of one
+//! read likewise: `pace` yields after every slice's worth).
 //! The caller gets the same messages as if the delta had been cut at once: any other event
 //! first cuts the whole backlog (without yielding), and the segmenter gives the same
 //! sentences however its input is split.
@@ -137,9 +137,11 @@ struct Backlog {
 }
 
 /// Bytes of text a call's task cuts into sentences (segmenter, speech normalization, the
-/// sends) before it lets the other tasks of its shard run (see the module doc): about a
-/// millisecond in a release build with the voice preset (BENCHMARKS.md, "A large delta").
-pub const TEXT_SLICE_BYTES: usize = 32 * 1024;
+/// sends) before it lets the other tasks of its shard run (see the module doc). Release
+/// build, voice preset: ~0.1 ms for ordinary text, ~7-11 ms for the segmenter's slowest
+/// input known (`U.S.` repeated); a yield costs microseconds (BENCHMARKS.md, "A large text
+/// delta").
+pub const TEXT_SLICE_BYTES: usize = 8 * 1024;
 
 /// A stream whose yields find nothing tries again once in this many held texts.
 const YIELD_RETRY: u32 = 8;
@@ -387,11 +389,12 @@ impl StreamState {
     }
 
     /// Called by the stream loops after each event: cuts the backlog of a large text delta a
-    /// slice at a time, and yields to the runtime whenever [`TEXT_SLICE_BYTES`] of deltas
-    /// were handled since the last yield, so the other calls on the shard run in between.
+    /// slice at a time with a yield to the runtime before each slice (unless nothing was
+    /// done since the last), and yields whenever [`TEXT_SLICE_BYTES`] of deltas were handled
+    /// since the last yield, so the other calls on the shard run in between.
     pub async fn pace(&mut self) -> Result<(), ReceiverGone> {
         loop {
-            if self.work >= TEXT_SLICE_BYTES {
+            if self.work >= TEXT_SLICE_BYTES || (self.backlog.is_some() && self.work > 0) {
                 self.work = 0;
                 tokio::task::yield_now().await;
             }
@@ -461,13 +464,13 @@ impl StreamState {
         if delta.len() <= TEXT_SLICE_BYTES {
             return self.cut_text(index, delta);
         }
-        // A large delta: the first slice now, the rest in `pace` (see the module doc).
+        // A large delta: cut in `pace`, a slice at a time (see the module doc).
         self.backlog = Some(Backlog {
             index,
             at,
             end: self.summary.text.len(),
         });
-        self.step()
+        Ok(())
     }
 
     /// Holds `text` (of content block `index`) for delivery and cuts sentences from it.
@@ -1061,8 +1064,8 @@ mod tests {
         let work = async {
             state.message_start().unwrap();
             state.text_delta(0, &text).unwrap();
-            // The first slice only: the rest waits for `pace`.
-            assert_eq!(log.lock().unwrap().len(), 1);
+            // Nothing cut yet: it waits for `pace`.
+            assert!(log.lock().unwrap().is_empty());
             state.pace().await.unwrap();
             state.block_stop(0).unwrap();
         };
@@ -1209,7 +1212,14 @@ mod tests {
     fn text_blocks_keep_their_text_whether_their_deltas_follow_each_other_or_interleave() {
         let events = Arc::new(Mutex::new(Vec::new()));
         let mut state = new_state(&events, Duration::ZERO);
-        for (i, t) in [(0, "One. "), (0, "Two. "), (1, "a"), (2, "x"), (1, "b"), (2, "y")] {
+        for (i, t) in [
+            (0, "One. "),
+            (0, "Two. "),
+            (1, "a"),
+            (2, "x"),
+            (1, "b"),
+            (2, "y"),
+        ] {
             state.text_delta(i, t).unwrap();
         }
         state.block_stop(1).unwrap();

@@ -159,8 +159,9 @@ fn cfg(url: &str) -> Value {
            "timeouts": {"idle": 30_000, "total": 120_000}})
 }
 
-/// Events of both calls on one clock: a global sequence number per event.
-type Log = Arc<Mutex<Vec<(u64, char, Event)>>>;
+/// Events of both calls on one clock: a global sequence number per event (and when it was
+/// sent, for the printed figures only).
+type Log = Arc<Mutex<Vec<(u64, char, Event, Instant)>>>;
 
 struct OrderedSink {
     who: char,
@@ -169,6 +170,8 @@ struct OrderedSink {
     tx: mpsc::Sender<Event>,
     /// At the first sentence: tell the other server to write, wait until it did.
     at_first_sentence: Option<(mpsc::Sender<()>, mpsc::Receiver<()>)>,
+    /// When the other server had written.
+    written_at: Arc<Mutex<Option<Instant>>>,
 }
 
 impl EventSink for OrderedSink {
@@ -179,10 +182,15 @@ impl EventSink for OrderedSink {
                 written
                     .recv_timeout(Duration::from_secs(30))
                     .expect("the small call's server wrote its delta");
+                *self.written_at.lock().unwrap() = Some(Instant::now());
             }
         }
         let n = self.seq.fetch_add(1, Ordering::SeqCst);
-        self.log.lock().unwrap().push((n, self.who, event.clone()));
+        let now = Instant::now();
+        self.log
+            .lock()
+            .unwrap()
+            .push((n, self.who, event.clone(), now));
         self.tx.send(event).map_err(|_| ReceiverGone)
     }
 }
@@ -235,8 +243,9 @@ fn drain(rx: &mpsc::Receiver<Event>) {
 
 /// One run: call B streams small deltas; call A, on the same shard, gets one text delta of
 /// `bytes`. Returns the log of both calls and how long A took from its first sentence to
-/// its last (printed, never asserted).
-fn race(bytes: usize) -> (Vec<(u64, char, Event)>, Duration) {
+/// its last and how long B's second delta waited (printed, never asserted).
+fn race(bytes: usize) -> (Vec<(u64, char, Event)>, Duration, Duration) {
+    let written_at = Arc::new(Mutex::new(None));
     let seq = Arc::new(AtomicU64::new(0));
     let log: Log = Arc::default();
     let (go_tx, go_rx) = mpsc::channel();
@@ -257,6 +266,7 @@ fn race(bytes: usize) -> (Vec<(u64, char, Event)>, Duration) {
         log: log.clone(),
         tx: b_tx,
         at_first_sentence: None,
+        written_at: written_at.clone(),
     };
     aybiza_engine::start(
         Operation::ConverseStream,
@@ -280,6 +290,7 @@ fn race(bytes: usize) -> (Vec<(u64, char, Event)>, Duration) {
         log: log.clone(),
         tx: a_tx,
         at_first_sentence: Some((go_tx, written_rx)),
+        written_at: written_at.clone(),
     };
     let started = Instant::now();
     aybiza_engine::start(
@@ -294,7 +305,14 @@ fn race(bytes: usize) -> (Vec<(u64, char, Event)>, Duration) {
     let a_took = started.elapsed();
     drain(&b_rx);
     let log = log.lock().unwrap().clone();
-    (log, a_took)
+    let written = written_at.lock().unwrap().expect("written");
+    let b_waited = log
+        .iter()
+        .find(|(_, w, e, _)| *w == 'B' && matches!(e, Event::Text(t) if t.contains("two")))
+        .map(|(.., at)| at.duration_since(written))
+        .unwrap_or_default();
+    let log = log.into_iter().map(|(n, w, e, _)| (n, w, e)).collect();
+    (log, a_took, b_waited)
 }
 
 fn texts_of(log: &[(u64, char, Event)], who: char) -> String {
@@ -311,7 +329,7 @@ fn texts_of(log: &[(u64, char, Event)], who: char) -> String {
 fn a_one_mib_delta_lets_another_call_on_its_shard_deliver_between_slices() {
     one_shard();
     let bytes = aybiza_engine::state::MAX_EVENT_BYTES;
-    let (log, a_took) = race(bytes);
+    let (log, a_took, b_waited) = race(bytes);
     let a_sentences: Vec<u64> = log
         .iter()
         .filter(|(_, w, e)| *w == 'A' && matches!(e, Event::Sentence(..)))
@@ -337,9 +355,15 @@ fn a_one_mib_delta_lets_another_call_on_its_shard_deliver_between_slices() {
     // B's second delta was ready when A cut its first sentence: it reaches B's receiver
     // while A is still cutting (before A's last sentence), not after A's answer.
     let after = a_sentences.iter().filter(|&&n| n > b_second).count();
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
     eprintln!(
-        "1 MiB delta: A took {a_took:?} (debug build); A sentences {}, of which {after} after \
-         B's second delta; B's second delta at seq {b_second}, A's done at {a_done}",
+        "1 MiB delta ({build} build): A took {a_took:?}, B's ready delta waited {b_waited:?}; \
+         A sentences {}, of which {after} after B's second delta; B's second delta at seq \
+         {b_second}, A's done at {a_done}",
         a_sentences.len()
     );
     assert!(b_second < a_done);

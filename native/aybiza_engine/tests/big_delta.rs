@@ -241,10 +241,10 @@ fn drain(rx: &mpsc::Receiver<Event>) {
     }
 }
 
-/// One run: call B streams small deltas; call A, on the same shard, gets one text delta of
-/// `bytes`. Returns the log of both calls and how long A took from its first sentence to
+/// One run: call B streams small deltas; call A, on the same shard, gets `count` text deltas
+/// of `bytes` each, all in one HTTP chunk. Returns the log of both calls and how long A took from its first sentence to
 /// its last and how long B's second delta waited (printed, never asserted).
-fn race(bytes: usize) -> (Vec<(u64, char, Event)>, Duration, Duration) {
+fn race(bytes: usize, count: usize) -> (Vec<(u64, char, Event)>, Duration, Duration) {
     let written_at = Arc::new(Mutex::new(None));
     let seq = Arc::new(AtomicU64::new(0));
     let log: Log = Arc::default();
@@ -278,11 +278,14 @@ fn race(bytes: usize) -> (Vec<(u64, char, Event)>, Duration, Duration) {
     .unwrap();
     wait_for_text(&b_rx);
 
-    // A: the whole answer in one HTTP chunk, its text in one delta.
+    // A: the whole answer in one HTTP chunk, its text in `count` deltas.
     let text = big_text(bytes);
-    let a_url = serve(vec![Step::Write(
-        [start_frame(), delta(&text), end_frames()].concat(),
-    )]);
+    let mut body = start_frame();
+    for _ in 0..count {
+        body.extend_from_slice(&delta(&text));
+    }
+    body.extend_from_slice(&end_frames());
+    let a_url = serve(vec![Step::Write(body)]);
     let (a_tx, a_rx) = mpsc::channel();
     let a_sink = OrderedSink {
         who: 'A',
@@ -328,8 +331,16 @@ fn texts_of(log: &[(u64, char, Event)], who: char) -> String {
 #[test]
 fn a_one_mib_delta_lets_another_call_on_its_shard_deliver_between_slices() {
     one_shard();
+    // One delta of 1 MiB (the most one event may carry), then 4 MiB of answer as four such
+    // deltas in one read. Sequential: both use the one shard.
+    for count in [1, 4] {
+        check_race(count);
+    }
+}
+
+fn check_race(count: usize) {
     let bytes = aybiza_engine::state::MAX_EVENT_BYTES;
-    let (log, a_took, b_waited) = race(bytes);
+    let (log, a_took, b_waited) = race(bytes, count);
     let a_sentences: Vec<u64> = log
         .iter()
         .filter(|(_, w, e)| *w == 'A' && matches!(e, Event::Sentence(..)))
@@ -350,7 +361,7 @@ fn a_one_mib_delta_lets_another_call_on_its_shard_deliver_between_slices() {
         Event::Done(_)
     ));
     // A's whole text arrived, in order.
-    assert_eq!(texts_of(&log, 'A'), big_text(bytes));
+    assert_eq!(texts_of(&log, 'A'), big_text(bytes).repeat(count));
     assert_eq!(texts_of(&log, 'B'), "Small one. Small two. ");
     // B's second delta was ready when A cut its first sentence: it reaches B's receiver
     // while A is still cutting (before A's last sentence), not after A's answer.
@@ -361,7 +372,7 @@ fn a_one_mib_delta_lets_another_call_on_its_shard_deliver_between_slices() {
         "release"
     };
     eprintln!(
-        "1 MiB delta ({build} build): A took {a_took:?}, B's ready delta waited {b_waited:?}; \
+        "{count} x 1 MiB delta ({build} build): A took {a_took:?}, B's ready delta waited {b_waited:?}; \
          A sentences {}, of which {after} after B's second delta; B's second delta at seq \
          {b_second}, A's done at {a_done}",
         a_sentences.len()

@@ -8,6 +8,7 @@
 
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use std::time::{Duration, Instant};
+
 fn main() {
     let mb = 1 << 20;
     let us: String = "U.S.".repeat(mb / 4);
@@ -17,12 +18,21 @@ fn main() {
         plain.push_str(&format!("Order **A-{i}** ships on Monday at 10:{:02} a.m., via UPS. - Item {i}: the blue shirt, size M.\n", i % 60));
         i += 1;
     }
+    // `slice_cost TEXT OPTIONS SLICE` (e.g. `plain voice 8192`) runs one case only (for
+    // `valgrind --tool=callgrind`: the instructions of the whole text over its slices).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let keep = |t: &str, o: &str, n: usize| {
+        args.len() < 3 || (args[0] == t && args[1] == o && args[2] == n.to_string())
+    };
     for slice in [4096usize, 8192, 32768] {
         for (tn, text) in [("U.S.", &us), ("plain", &plain)] {
             for (on, o) in [
                 ("default", SegmenterOptions::default()),
                 ("voice", SegmenterOptions::voice()),
             ] {
+                if !keep(tn, on, slice) {
+                    continue;
+                }
                 let mut s = Segmenter::new(o.clone());
                 let mut times: Vec<Duration> = Vec::new();
                 let t = Instant::now();

@@ -149,7 +149,7 @@ const YIELD_RETRY: u32 = 8;
 /// Bytes of text, tool input and reasoning one answer may stream: far above any model's
 /// output limit (128k tokens is well under 1 MiB of text), low enough that a broken or
 /// hostile peer streaming without end cannot make one call hold gigabytes (the text is kept
-/// in the summary and the delivered record).
+/// in the summary).
 pub const MAX_ANSWER_BYTES: usize = 16 << 20;
 
 /// Bytes of one streamed event (a delta or a chunk); Bedrock's are tens of bytes. The same

@@ -237,6 +237,31 @@ defmodule Aybiza.BedrockStreamTest do
     :ok = Bedrock.cancel(ref)
   end
 
+  test "a cancelled stream's delivered text is the text its receiver was sent", %{opts: opts} do
+    # The NIF keeps no copy of the text sent: it counts it and takes it from the summary.
+    {:ok, ref} = Bedrock.stream(request("slow"), opts)
+    before = until_sentence(ref, [])
+    :ok = Bedrock.cancel(ref)
+    events = before ++ collect(ref)
+
+    assert {:error, %Aybiza.Error{reason: :cancelled, phase: :mid_stream} = e} = List.last(events)
+
+    text = for {:text, t} <- events, into: "", do: t
+    assert String.starts_with?(text, "One.")
+    assert e.delivered.text == text
+    assert e.delivered.chars == String.length(text)
+    assert e.delivered.sentences == length(for {:sentence, _, _} <- events, do: 1)
+  end
+
+  defp until_sentence(ref, acc) do
+    receive do
+      {:aybiza_bedrock, ^ref, {:sentence, _, _} = event} -> Enum.reverse([event | acc])
+      {:aybiza_bedrock, ^ref, event} -> until_sentence(ref, [event | acc])
+    after
+      5_000 -> flunk("no sentence; got #{inspect(Enum.reverse(acc))}")
+    end
+  end
+
   test "a receiver that dies stops its stream", %{opts: opts} do
     parent = self()
 

@@ -628,6 +628,7 @@ async fn converse_stream(
                     converse_event(ev, state, &mut stopped)?;
                 }
                 state.check_answer_size().map_err(Stop::Failed)?;
+                state.pace().await?;
             }
             if !more {
                 break;
@@ -646,6 +647,7 @@ async fn converse_stream(
         while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
             converse_event(next, state, &mut stopped)?;
             state.check_answer_size().map_err(Stop::Failed)?;
+            state.pace().await?;
         }
     }
     if !stopped {
@@ -928,6 +930,7 @@ async fn invoke_stream(
                     }
                 }
                 state.check_answer_size().map_err(Stop::Failed)?;
+                state.pace().await?;
             }
             if !more {
                 break;
@@ -949,6 +952,7 @@ async fn invoke_stream(
             let Some(bytes) = part.bytes() else { continue };
             chunks.chunk(bytes.as_ref(), state)?;
             state.check_answer_size().map_err(Stop::Failed)?;
+            state.pace().await?;
         }
     }
     // Other providers' chunks have no common last event; Anthropic's end with message_stop.

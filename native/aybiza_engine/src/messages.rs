@@ -369,6 +369,7 @@ pub(crate) async fn stream(
             }
             stopped = dispatch(&event, state, &mut input_usage)?;
             state.check_answer_size().map_err(Stop::Failed)?;
+            state.pace().await?;
         }
         if stopped {
             break;

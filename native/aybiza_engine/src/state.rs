@@ -16,6 +16,16 @@
 //! The stream's start (`Event::MessageStart`, `Event::FirstToken`) is held the same way
 //! but never waits for the network: it goes out just before the first other event or before
 //! the task waits for a read, so the read carrying the first text wakes the receiver once.
+//!
+//! Large deltas: a call's task shares its shard's thread with every other call placed there,
+//! so it never cuts more than [`TEXT_SLICE_BYTES`] of text into sentences between two yields
+//! to the runtime. A text delta larger than that (a peer may send up to [`MAX_EVENT_BYTES`]
+//! in one) is cut a slice at a time: `text_delta` keeps it as a backlog, which the stream
+//! loop's [`StreamState::pace`] cuts with a yield between slices (many small deltas of one
+//! read likewise: `pace` yields after every slice's worth).
+//! The caller gets the same messages as if the delta had been cut at once: any other event
+//! first cuts the whole backlog (without yielding), and the segmenter gives the same
+//! sentences however its input is split.
 
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::trace::{mark, Point, Trace};
@@ -29,7 +39,7 @@ use std::time::{Duration, Instant};
 
 #[derive(Debug)]
 enum Block {
-    Text(String),
+    Text(TextBlock),
     Tool {
         id: String,
         name: String,
@@ -41,16 +51,61 @@ enum Block {
     },
 }
 
+/// A text block's text. The answer's text is kept once, in `summary.text`: a block whose
+/// deltas follow each other there (every answer but a broken peer's) is only where it is.
+#[derive(Debug)]
+enum TextBlock {
+    /// `summary.text[start..end]`.
+    In { start: usize, end: usize },
+    /// Another block's text came in between: a copy of its own.
+    Own(String),
+}
+
+impl TextBlock {
+    /// Adds `delta`, which goes at `at` of `text` (the summary's text, before the push).
+    fn push(&mut self, text: &str, at: usize, delta: &str) {
+        match self {
+            TextBlock::In { end, .. } if *end == at => *end += delta.len(),
+            TextBlock::In { start, end } => {
+                let mut own = text.get(*start..*end).unwrap_or_default().to_string();
+                own.push_str(delta);
+                *self = TextBlock::Own(own);
+            }
+            TextBlock::Own(own) => own.push_str(delta),
+        }
+    }
+
+    fn text<'a>(&'a self, summary_text: &'a str) -> &'a str {
+        match self {
+            TextBlock::In { start, end } => summary_text.get(*start..*end).unwrap_or_default(),
+            TextBlock::Own(own) => own,
+        }
+    }
+}
+
+/// A finished content block: a text block stays where its text is until `take_summary`.
+#[derive(Debug)]
+enum Content {
+    Text(TextBlock),
+    Value(Value),
+}
+
 pub struct StreamState {
     sink: Box<dyn EventSink>,
     splitter: Option<Box<dyn SentenceSplitter>>,
     started: Instant,
     blocks: BTreeMap<i64, Block>,
-    content: Vec<Value>,
+    content: Vec<Content>,
     pub summary: Summary,
     thinking_started: bool,
     events_sent: u64,
-    delivered_text: String,
+    /// Bytes of `summary.text` that came as text deltas (what the caller was sent or is
+    /// about to be): the delivered text of a failed stream, without a copy of its own.
+    streamed: usize,
+    /// The part of a large text delta not cut into sentences yet (see the module doc).
+    backlog: Option<Backlog>,
+    /// Bytes of deltas handled since the task last yielded in `pace`.
+    work: usize,
     /// Text received but not yet sent (see the module doc on coalescing).
     held_text: String,
     /// The content block index of `held_text`.
@@ -73,13 +128,28 @@ pub struct StreamState {
     pending_first_token: Option<u64>,
 }
 
+/// Text of a large delta still to be cut: `summary.text[at..end]`, of content block `index`.
+#[derive(Debug, Clone, Copy)]
+struct Backlog {
+    index: i64,
+    at: usize,
+    end: usize,
+}
+
+/// Bytes of text a call's task cuts into sentences (segmenter, speech normalization, the
+/// sends) before it lets the other tasks of its shard run (see the module doc). Release
+/// build, voice preset: ~0.1 ms for ordinary text, ~7-11 ms for the segmenter's slowest
+/// input known (`U.S.` repeated); a yield costs microseconds (BENCHMARKS.md, "A large text
+/// delta").
+pub const TEXT_SLICE_BYTES: usize = 8 * 1024;
+
 /// A stream whose yields find nothing tries again once in this many held texts.
 const YIELD_RETRY: u32 = 8;
 
 /// Bytes of text, tool input and reasoning one answer may stream: far above any model's
 /// output limit (128k tokens is well under 1 MiB of text), low enough that a broken or
 /// hostile peer streaming without end cannot make one call hold gigabytes (the text is kept
-/// in the summary and the delivered record).
+/// in the summary).
 pub const MAX_ANSWER_BYTES: usize = 16 << 20;
 
 /// Bytes of one streamed event (a delta or a chunk); Bedrock's are tens of bytes. The same
@@ -108,7 +178,9 @@ impl StreamState {
             summary,
             thinking_started: false,
             events_sent: 0,
-            delivered_text: String::new(),
+            streamed: 0,
+            backlog: None,
+            work: 0,
             held_text: String::new(),
             held_index: 0,
             held_since: None,
@@ -179,13 +251,25 @@ impl StreamState {
 
     /// Sends `event` after any held text, so the caller sees events in arrival order.
     pub fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
-        self.flush_text()?;
+        self.settle()?;
+        self.send_now(event)
+    }
+
+    /// `send` without cutting the backlog first (for what the backlog's cutting sends).
+    fn send_now(&mut self, event: Event) -> Result<(), ReceiverGone> {
+        self.flush_held()?;
         self.events_sent += 1;
         self.sink.send(event)
     }
 
-    /// Sends the held text, if any, as one `Event::Text`.
+    /// Sends the held text, if any, as one `Event::Text` (after cutting any backlog).
     pub fn flush_text(&mut self) -> Result<(), ReceiverGone> {
+        self.settle()?;
+        self.flush_held()
+    }
+
+    /// Sends the held text, if any, as one `Event::Text`.
+    fn flush_held(&mut self) -> Result<(), ReceiverGone> {
         self.flush_pending()?;
         if self.held_text.is_empty() {
             return Ok(());
@@ -214,6 +298,8 @@ impl StreamState {
     /// chunk at a time, and Bedrock writes each event as a chunk of its own), or, with a
     /// coalescing window, completes before the oldest held text has waited for the window.
     pub async fn next<F: Future>(&mut self, next: F) -> Result<F::Output, ReceiverGone> {
+        // A loop that did not `pace` its last event: its backlog goes first.
+        self.settle()?;
         let mut next = std::pin::pin!(next);
         if self.held_text.is_empty() {
             if self.pending_start || self.pending_first_token.is_some() {
@@ -261,14 +347,61 @@ impl StreamState {
 
     /// Whether anything reached the caller, or is about to (decides the error phase).
     pub fn anything_delivered(&self) -> bool {
-        self.events_sent > 0 || !self.held_text.is_empty()
+        self.events_sent > 0 || !self.held_text.is_empty() || self.backlog.is_some()
     }
 
+    /// The text and sentences the caller was sent or is about to be (before `take_summary`).
     pub fn delivered(&self) -> Delivered {
+        let text = self.summary.text.get(..self.streamed).unwrap_or_default();
         Delivered {
-            chars: self.delivered_text.chars().count() as u64,
+            chars: text.chars().count() as u64,
             sentences: self.summary.sentences,
-            text: self.delivered_text.clone(),
+            text: text.to_string(),
+        }
+    }
+
+    /// Cuts the backlog's next slice (at most [`TEXT_SLICE_BYTES`], ending on a character
+    /// boundary) into sentences and holds it for delivery.
+    fn step(&mut self) -> Result<(), ReceiverGone> {
+        let Some(b) = self.backlog else {
+            return Ok(());
+        };
+        // Borrowed out of the summary for the cut (nothing the cut does reads it), so the
+        // backlog needs no copy of its own.
+        let text = std::mem::take(&mut self.summary.text);
+        let mut cut = (b.at + TEXT_SLICE_BYTES).min(b.end);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        self.backlog = (cut < b.end).then_some(Backlog { at: cut, ..b });
+        let cut_out = self.cut_text(b.index, &text[b.at..cut]);
+        self.summary.text = text;
+        cut_out
+    }
+
+    /// Cuts the whole backlog, without yielding: before any other event, so the caller gets
+    /// the events in arrival order.
+    fn settle(&mut self) -> Result<(), ReceiverGone> {
+        while self.backlog.is_some() {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Called by the stream loops after each event: cuts the backlog of a large text delta a
+    /// slice at a time with a yield to the runtime before each slice (unless nothing was
+    /// done since the last), and yields whenever [`TEXT_SLICE_BYTES`] of deltas were handled
+    /// since the last yield, so the other calls on the shard run in between.
+    pub async fn pace(&mut self) -> Result<(), ReceiverGone> {
+        loop {
+            if self.work >= TEXT_SLICE_BYTES || (self.backlog.is_some() && self.work > 0) {
+                self.work = 0;
+                tokio::task::yield_now().await;
+            }
+            if self.backlog.is_none() {
+                return Ok(());
+            }
+            self.step()?;
         }
     }
 
@@ -292,6 +425,7 @@ impl StreamState {
     }
 
     pub fn message_start(&mut self) -> Result<(), ReceiverGone> {
+        self.settle()?;
         self.first_byte();
         self.mark(Point::FirstEvent);
         // A second start (a broken peer) keeps both, in order.
@@ -305,27 +439,44 @@ impl StreamState {
         if delta.is_empty() {
             return Ok(());
         }
+        self.settle()?;
         self.received += delta.len();
         self.first_token()?;
+        let at = self.summary.text.len();
+        let new = || TextBlock::In { start: at, end: at };
         match self
             .blocks
             .entry(index)
-            .or_insert_with(|| Block::Text(String::new()))
+            .or_insert_with(|| Block::Text(new()))
         {
-            Block::Text(t) => t.push_str(delta),
+            Block::Text(t) => t.push(&self.summary.text, at, delta),
             // A text delta on a non-text index: keep it, do not lose text. Wrapping: the
             // index is the peer's (any JSON integer), and overflow must not panic.
             _ => {
-                self.blocks.insert(
-                    index.wrapping_add(1_000_000),
-                    Block::Text(delta.to_string()),
-                );
+                let mut t = new();
+                t.push(&self.summary.text, at, delta);
+                self.blocks
+                    .insert(index.wrapping_add(1_000_000), Block::Text(t));
             }
         }
         self.summary.text.push_str(delta);
-        self.delivered_text.push_str(delta);
+        self.streamed += delta.len();
+        if delta.len() <= TEXT_SLICE_BYTES {
+            return self.cut_text(index, delta);
+        }
+        // A large delta: cut in `pace`, a slice at a time (see the module doc).
+        self.backlog = Some(Backlog {
+            index,
+            at,
+            end: self.summary.text.len(),
+        });
+        Ok(())
+    }
+
+    /// Holds `text` (of content block `index`) for delivery and cuts sentences from it.
+    fn cut_text(&mut self, index: i64, text: &str) -> Result<(), ReceiverGone> {
         if self.held_index != index {
-            self.flush_text()?;
+            self.flush_held()?;
         }
         if self.held_text.is_empty() {
             self.held_index = index;
@@ -333,9 +484,10 @@ impl StreamState {
                 self.held_since = Some(Instant::now());
             }
         }
-        self.held_text.push_str(delta);
+        self.held_text.push_str(text);
+        self.work += text.len();
         let sentences = match self.splitter.as_mut() {
-            Some(s) => s.push(delta),
+            Some(s) => s.push(text),
             None => Vec::new(),
         };
         self.emit_sentences(sentences)
@@ -352,7 +504,7 @@ impl StreamState {
             }
             let seq = self.summary.sentences;
             self.summary.sentences += 1;
-            self.send(Event::Sentence(seq, s))?;
+            self.send_now(Event::Sentence(seq, s))?;
             if seq == 0 {
                 self.mark(Point::SentenceSent);
                 // The first sentence is what a voice turn waits on. The send woke the
@@ -370,6 +522,7 @@ impl StreamState {
 
     /// Releases the splitter's remainder as sentences (a text block or the message ended).
     pub fn flush_sentences(&mut self) -> Result<(), ReceiverGone> {
+        self.settle()?;
         let rest = match self.splitter.as_mut() {
             Some(s) => s.finish(),
             None => Vec::new(),
@@ -392,6 +545,7 @@ impl StreamState {
 
     pub fn tool_delta(&mut self, index: i64, partial: &str) -> Result<(), ReceiverGone> {
         self.received += partial.len();
+        self.work += partial.len();
         self.first_token()?;
         if let Some(Block::Tool { input_json, .. }) = self.blocks.get_mut(&index) {
             input_json.push_str(partial);
@@ -401,6 +555,7 @@ impl StreamState {
 
     pub fn reasoning_delta(&mut self, index: i64, delta: &str) -> Result<(), ReceiverGone> {
         self.received += delta.len();
+        self.work += delta.len();
         if !self.thinking_started {
             self.thinking_started = true;
             self.send(Event::ThinkingStarted)?;
@@ -432,9 +587,10 @@ impl StreamState {
     }
 
     pub fn block_stop(&mut self, index: i64) -> Result<(), ReceiverGone> {
+        self.settle()?;
         match self.blocks.remove(&index) {
             Some(Block::Text(text)) => {
-                self.content.push(json!({"text": text}));
+                self.content.push(Content::Text(text));
                 // The block ended: whatever is left is a finished sentence (e.g. the line
                 // spoken before a tool call).
                 self.flush_sentences()
@@ -450,13 +606,14 @@ impl StreamState {
                     serde_json::from_str(&input_json)
                         .unwrap_or_else(|_| json!({"_raw": input_json}))
                 };
-                self.content.push(json!({"tool_use": {
-                    "tool_use_id": id, "name": name, "input": input.clone()}}));
+                self.content.push(Content::Value(json!({"tool_use": {
+                    "tool_use_id": id, "name": name, "input": input.clone()}})));
                 self.send(Event::ToolUse { id, name, input })
             }
             Some(Block::Reasoning { text, signature }) => {
-                self.content
-                    .push(json!({"reasoning_content": {"text": text, "signature": signature}}));
+                self.content.push(Content::Value(
+                    json!({"reasoning_content": {"text": text, "signature": signature}}),
+                ));
                 Ok(())
             }
             None => Ok(()),
@@ -480,7 +637,7 @@ impl StreamState {
 
     /// Adds a finished content block (non-streaming calls get whole blocks).
     pub fn push_content(&mut self, block: Value) {
-        self.content.push(block);
+        self.content.push(Content::Value(block));
     }
 
     /// Ends the message: closes open blocks in index order and flushes sentences.
@@ -494,8 +651,17 @@ impl StreamState {
 
     /// The final summary (content blocks in order of arrival).
     pub fn take_summary(&mut self) -> Summary {
+        // Normally cut already (the loops pace, a stop flushes); the summary counts it all.
+        let _ = self.settle();
         let mut summary = std::mem::take(&mut self.summary);
-        summary.content = std::mem::take(&mut self.content);
+        let text = &summary.text;
+        summary.content = std::mem::take(&mut self.content)
+            .into_iter()
+            .map(|c| match c {
+                Content::Text(t) => json!({"text": t.text(text)}),
+                Content::Value(v) => v,
+            })
+            .collect();
         summary.timings.total_us = self.elapsed_us();
         if let Some(t) = &self.trace {
             summary.timings.trace = t.marks();
@@ -825,6 +991,256 @@ mod tests {
         assert!(got[2].is_terminal());
         assert_eq!(got.len(), 3);
         assert_eq!(state.delivered().text, "Hello there");
+    }
+
+    /// Text with sentences, markdown and multi-byte characters, `bytes` long at most.
+    fn long_text(bytes: usize) -> String {
+        let mut s = String::new();
+        for i in 0.. {
+            let piece = format!(
+                "Order **A-{i}** ships on Monday at 10:{:02} a.m., caf\u{e9} \u{2603}. - Item {i}: size M.\n",
+                i % 60
+            );
+            if s.len() + piece.len() > bytes {
+                break;
+            }
+            s.push_str(&piece);
+        }
+        s
+    }
+
+    /// Counts the polls of a future that returned `Pending` (the task's yields).
+    struct Yields<F> {
+        inner: Pin<Box<F>>,
+        count: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl<F: Future> Future for Yields<F> {
+        type Output = F::Output;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let out = self.inner.as_mut().poll(cx);
+            if out.is_pending() {
+                self.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            out
+        }
+    }
+
+    /// A splitter that logs the bytes of each push with the task's yield count at the time.
+    struct Logged {
+        inner: Split,
+        yields: Arc<std::sync::atomic::AtomicUsize>,
+        log: Arc<Mutex<Vec<(usize, usize)>>>,
+    }
+
+    impl SentenceSplitter for Logged {
+        fn push(&mut self, delta: &str) -> Vec<String> {
+            let y = self.yields.load(std::sync::atomic::Ordering::SeqCst);
+            self.log.lock().unwrap().push((y, delta.len()));
+            self.inner.push(delta)
+        }
+        fn finish(&mut self) -> Vec<String> {
+            self.inner.finish()
+        }
+    }
+
+    #[test]
+    fn a_large_delta_is_cut_a_slice_at_a_time_with_a_yield_between_slices() {
+        let text = long_text(MAX_EVENT_BYTES);
+        let yields = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let splitter = Logged {
+            inner: Split(Segmenter::new(SegmenterOptions::voice())),
+            yields: yields.clone(),
+            log: log.clone(),
+        };
+        let mut state = StreamState::new(
+            Box::new(Collect(events.clone())),
+            Some(Box::new(splitter)),
+            Instant::now(),
+            Summary::default(),
+        );
+        let work = async {
+            state.message_start().unwrap();
+            state.text_delta(0, &text).unwrap();
+            // Nothing cut yet: it waits for `pace`.
+            assert!(log.lock().unwrap().is_empty());
+            state.pace().await.unwrap();
+            state.block_stop(0).unwrap();
+        };
+        crate::runtime::runtime().block_on(Yields {
+            inner: Box::pin(work),
+            count: yields.clone(),
+        });
+        // Bytes cut between two yields: never more than a slice.
+        let mut per_yield: BTreeMap<usize, usize> = BTreeMap::new();
+        for (y, n) in log.lock().unwrap().iter() {
+            *per_yield.entry(*y).or_default() += n;
+        }
+        assert_eq!(per_yield.values().sum::<usize>(), text.len());
+        assert!(per_yield.values().all(|&n| n <= TEXT_SLICE_BYTES));
+        assert!(per_yield.len() >= text.len() / TEXT_SLICE_BYTES);
+        let yielded = yields.load(std::sync::atomic::Ordering::SeqCst);
+        assert!((per_yield.len() - 1..=per_yield.len()).contains(&yielded));
+    }
+
+    /// Sentences, text, the other events and the summary of `deltas` (each delta of one read
+    /// after the first, paced as the stream loops do, then a tool call, the stop and usage).
+    fn answer_of(deltas: &[&str], options: SegmenterOptions) -> Vec<Event> {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = StreamState::new(
+            Box::new(Collect(events.clone())),
+            Some(Box::new(Split(Segmenter::new(options)))),
+            Instant::now(),
+            Summary::default(),
+        );
+        crate::runtime::runtime().block_on(async {
+            state.message_start().unwrap();
+            for d in deltas {
+                state.text_delta(0, d).unwrap();
+                state.pace().await.unwrap();
+            }
+            state.text_delta(0, "Last words").unwrap();
+            state.tool_start(1, "t1", "track").unwrap();
+            state.tool_delta(1, r#"{"order":"A-1"}"#).unwrap();
+            state.pace().await.unwrap();
+            state.finish_message().unwrap();
+            state.stop_reason("tool_use").unwrap();
+            state.usage(Usage::default()).unwrap();
+            let summary = state.take_summary();
+            state.send(Event::Done(Box::new(summary))).unwrap();
+        });
+        let out = events.lock().unwrap().clone();
+        out
+    }
+
+    /// `s` in pieces of at most `n` bytes, on character boundaries.
+    fn pieces(s: &str, n: usize) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < s.len() {
+            let mut end = (at + n).min(s.len());
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push(&s[at..end]);
+            at = end;
+        }
+        out
+    }
+
+    #[test]
+    fn a_large_delta_gives_the_messages_of_the_same_text_in_small_deltas() {
+        let text = long_text(300 * 1024);
+        for options in [SegmenterOptions::voice(), SegmenterOptions::default()] {
+            let big = answer_of(&[text.as_str()], options.clone());
+            let small = answer_of(&pieces(&text, 7), options.clone());
+            // Texts join differently (a text goes out before each sentence cut from it);
+            // everything else is the same, in the same order.
+            let rest = |events: &[Event]| -> Vec<Event> {
+                normal(events)
+                    .into_iter()
+                    .filter(|e| !matches!(e, Event::Text(_)))
+                    .collect()
+            };
+            assert_eq!(rest(&big), rest(&small));
+            assert_eq!(texts(&big).concat(), texts(&small).concat());
+            assert_eq!(texts(&big).concat(), format!("{text}Last words"));
+            assert!(rest(&big).len() > 1000, "sentences were cut");
+            // Each sentence follows the text it was cut from.
+            let (mut seen, mut cut) = (String::new(), 0);
+            for e in &big {
+                match e {
+                    Event::Text(t) => seen.push_str(t),
+                    Event::Sentence(_, s) if options.speech.is_none() => {
+                        let at = seen[cut..].find(s.trim()).expect("sentence after its text");
+                        cut += at + s.trim().len();
+                    }
+                    _ => {}
+                }
+            }
+            if options.speech.is_none() {
+                assert_eq!(cut, seen.len(), "every text ends up in a sentence");
+            }
+            let Some(Event::Done(summary)) = big.last() else {
+                panic!("done last")
+            };
+            assert_eq!(summary.text, format!("{text}Last words"));
+            assert_eq!(summary.content[0], json!({"text": summary.text}));
+        }
+    }
+
+    #[test]
+    fn an_event_after_an_unpaced_large_delta_cuts_the_backlog_first() {
+        // A loop that did not pace: the next event still comes after all of the delta's
+        // text and sentences, and a failed stream's delivered text has all of it.
+        let text = long_text(100 * 1024);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        state.text_delta(0, &text).unwrap();
+        assert!(state.backlog.is_some());
+        assert_eq!(state.delivered().text, text);
+        state.usage(Usage::default()).unwrap();
+        assert!(state.backlog.is_none());
+        let got = events.lock().unwrap().clone();
+        assert!(matches!(got.last(), Some(Event::Usage(_))));
+        assert_eq!(texts(&got).concat(), text);
+        let reference = run_text(&pieces(&text, 64));
+        let sentences = |e: &[Event]| -> Vec<Event> {
+            e.iter()
+                .filter(|e| matches!(e, Event::Sentence(..)))
+                .cloned()
+                .collect()
+        };
+        assert_eq!(sentences(&got), sentences(&reference));
+    }
+
+    /// The events of `deltas` fed without pacing, then usage.
+    fn run_text(deltas: &[&str]) -> Vec<Event> {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        for d in deltas {
+            state.text_delta(0, d).unwrap();
+        }
+        state.usage(Usage::default()).unwrap();
+        let out = events.lock().unwrap().clone();
+        out
+    }
+
+    #[test]
+    fn text_blocks_keep_their_text_whether_their_deltas_follow_each_other_or_interleave() {
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let mut state = new_state(&events, Duration::ZERO);
+        for (i, t) in [
+            (0, "One. "),
+            (0, "Two. "),
+            (1, "a"),
+            (2, "x"),
+            (1, "b"),
+            (2, "y"),
+        ] {
+            state.text_delta(i, t).unwrap();
+        }
+        state.block_stop(1).unwrap();
+        state.text_delta(3, "Tail").unwrap();
+        state.tool_start(4, "t1", "track").unwrap();
+        // A text delta on the tool's index is kept, in a block of its own.
+        state.text_delta(4, "!").unwrap();
+        state.finish_message().unwrap();
+        let summary = state.take_summary();
+        assert_eq!(summary.text, "One. Two. axbyTail!");
+        assert_eq!(
+            summary.content,
+            vec![
+                json!({"text": "ab"}),
+                json!({"text": "One. Two. "}),
+                json!({"text": "xy"}),
+                json!({"text": "Tail"}),
+                json!({"tool_use": {"tool_use_id": "t1", "name": "track", "input": {}}}),
+                json!({"text": "!"}),
+            ]
+        );
     }
 
     #[test]

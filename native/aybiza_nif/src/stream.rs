@@ -10,7 +10,7 @@ use aybiza_core::limits::Limits;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use aybiza_engine::config::ClientConfig;
 use aybiza_engine::trace::{mark, Point, Trace};
-use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone};
+use aybiza_engine::{CallHandle, CallOptions, Event, EventSink, Operation, ReceiverGone, Summary};
 use rustler::{
     Atom, Encoder, Env, LocalPid, Monitor, NifResult, OwnedEnv, Resource, ResourceArc, Term,
 };
@@ -30,8 +30,26 @@ struct GateState {
     cancelled: bool,
     terminal_sent: bool,
     events_sent: u64,
-    /// Text and sentences that reached the receiver (what a cancelled call delivered).
-    delivered: Delivered,
+    /// What reached the receiver (what a cancelled call delivered): the text by its size
+    /// only. Text messages go out in order and the call's summary has the whole text, so
+    /// the delivered text is the first `delivered_bytes` of the summary's (no copy kept here).
+    delivered_bytes: usize,
+    delivered_chars: u64,
+    delivered_sentences: u64,
+}
+
+impl GateState {
+    /// What reached the receiver, the text taken from the terminal's `summary`.
+    fn delivered(&self, summary: Option<&Summary>) -> Delivered {
+        let text = summary
+            .and_then(|s| s.text.get(..self.delivered_bytes))
+            .unwrap_or_default();
+        Delivered {
+            chars: self.delivered_chars,
+            sentences: self.delivered_sentences,
+            text: text.to_string(),
+        }
+    }
 }
 
 impl Gate {
@@ -142,7 +160,7 @@ fn after_cancel(event: Event, state: &GateState) -> Option<Event> {
     };
     let mut error = Error::new(ErrorKind::Cancelled, "the call was cancelled");
     if state.events_sent > 0 {
-        error = error.mid_stream(state.delivered.clone());
+        error = error.mid_stream(state.delivered(summary.as_deref()));
     } else {
         error.phase = Phase::BeforeStream;
     }
@@ -173,10 +191,10 @@ impl EventSink for BeamSink {
             state.events_sent += 1;
             match &event {
                 Event::Text(t) => {
-                    state.delivered.chars += t.chars().count() as u64;
-                    state.delivered.text.push_str(t);
+                    state.delivered_chars += t.chars().count() as u64;
+                    state.delivered_bytes += t.len();
                 }
-                Event::Sentence(..) => state.delivered.sentences += 1,
+                Event::Sentence(..) => state.delivered_sentences += 1,
                 e if e.is_terminal() => state.terminal_sent = true,
                 _ => {}
             }

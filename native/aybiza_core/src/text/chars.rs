@@ -157,6 +157,10 @@ pub(crate) fn is_extend(c: char) -> bool {
 /// Letters of scripts written without spaces between words or sentences.
 #[inline]
 pub(crate) fn is_cjk(c: char) -> bool {
+    // Below the first range (every Latin, Cyrillic, Greek... letter): one compare.
+    if (c as u32) < 0x3040 {
+        return false;
+    }
     matches!(c as u32,
         0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
         | 0xFF10..=0xFF19 | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A | 0xFF66..=0xFF9F | 0x20000..=0x2FFFF)

@@ -47,11 +47,11 @@ pub(crate) fn is_script_terminal(c: char) -> bool {
 /// Any character that may start an end-of-sentence run.
 #[inline]
 pub(crate) fn is_terminal(c: char) -> bool {
-    is_ascii_terminal(c)
-        || c == '．'
-        || is_ellipsis_char(c)
-        || is_script_terminal(c)
-        || c == '\u{37E}' // Greek question mark: decided by the segmenter
+    if c.is_ascii() {
+        return is_ascii_terminal(c); // the usual character: no compare against the others
+    }
+    // U+037E: the Greek question mark, decided by the segmenter.
+    c == '．' || is_ellipsis_char(c) || is_script_terminal(c) || c == '\u{37E}'
 }
 
 /// Characters that may close a sentence after its end mark: quotes, brackets, and markdown
@@ -114,6 +114,10 @@ pub(crate) fn is_continuation_punct(c: char) -> bool {
 /// Bullet characters that start a new spoken unit even in the middle of a line.
 #[inline]
 pub(crate) fn is_bullet(c: char) -> bool {
+    // Below `•` (U+2022, the first of them): one compare.
+    if (c as u32) < 0x2022 {
+        return false;
+    }
     matches!(
         c,
         '•' | '◦'

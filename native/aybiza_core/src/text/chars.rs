@@ -47,11 +47,11 @@ pub(crate) fn is_script_terminal(c: char) -> bool {
 /// Any character that may start an end-of-sentence run.
 #[inline]
 pub(crate) fn is_terminal(c: char) -> bool {
-    is_ascii_terminal(c)
-        || c == '．'
-        || is_ellipsis_char(c)
-        || is_script_terminal(c)
-        || c == '\u{37E}' // Greek question mark: decided by the segmenter
+    if c.is_ascii() {
+        return is_ascii_terminal(c); // the usual character: no compare against the others
+    }
+    // U+037E: the Greek question mark, decided by the segmenter.
+    c == '．' || is_ellipsis_char(c) || is_script_terminal(c) || c == '\u{37E}'
 }
 
 /// Characters that may close a sentence after its end mark: quotes, brackets, and markdown
@@ -114,6 +114,10 @@ pub(crate) fn is_continuation_punct(c: char) -> bool {
 /// Bullet characters that start a new spoken unit even in the middle of a line.
 #[inline]
 pub(crate) fn is_bullet(c: char) -> bool {
+    // Below `•` (U+2022, the first of them): one compare.
+    if (c as u32) < 0x2022 {
+        return false;
+    }
     matches!(
         c,
         '•' | '◦'
@@ -157,6 +161,10 @@ pub(crate) fn is_extend(c: char) -> bool {
 /// Letters of scripts written without spaces between words or sentences.
 #[inline]
 pub(crate) fn is_cjk(c: char) -> bool {
+    // Below the first range (every Latin, Cyrillic, Greek... letter): one compare.
+    if (c as u32) < 0x3040 {
+        return false;
+    }
     matches!(c as u32,
         0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0xAC00..=0xD7AF
         | 0xFF10..=0xFF19 | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A | 0xFF66..=0xFF9F | 0x20000..=0x2FFFF)

@@ -1412,7 +1412,27 @@ impl Segmenter {
         if first_end >= buf.len() && !eof {
             return Decision::NeedMore; // the run may go on (what the loop below would find)
         }
-        while let Some(c) = char_at(buf, k) {
+        // The usual run, one ASCII end mark before a letter or a digit, or before a space and
+        // an ASCII character other than a period: what the loop below finds, without its
+        // dispatch on each character (a jump table whose target alternates).
+        let bytes = buf.as_bytes();
+        let usual = matches!(c0, '.' | '!' | '?')
+            && match bytes.get(first_end) {
+                Some(b) if b.is_ascii_alphanumeric() => true,
+                Some(b' ') => {
+                    c0 != '.'
+                        || bytes
+                            .get(first_end + 1)
+                            .is_some_and(|&b| b < 0x80 && b != b'.')
+                }
+                _ => false,
+            };
+        if usual {
+            k = first_end;
+            periods = usize::from(c0 == '.');
+            strong = c0 != '.';
+        }
+        while let Some(c) = char_at(buf, k).filter(|_| !usual) {
             if k - i >= MAX_RUN || c.is_ascii_alphanumeric() {
                 break;
             }
@@ -3596,6 +3616,23 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
     while !buf.is_char_boundary(lo) {
         lo += 1;
     }
+    // The usual token, ASCII after a space within the 16 bytes before `end`: the last byte
+    // that is whitespace or not ASCII found with SSE2 (the byte loop below exits at a
+    // word-length-dependent point, which a predictor misses).
+    #[cfg(target_arch = "x86_64")]
+    if end >= 16 && end <= buf.len() {
+        let chunk: &[u8; 16] = buf.as_bytes()[end - 16..end].try_into().unwrap_or(&[0; 16]);
+        // Only the bytes from `lo` on belong to the token's range.
+        let stops = non_token_bytes(chunk) & (0xffff << lo.saturating_sub(end - 16).min(16));
+        if stops != 0 {
+            let q = end - 16 + (31 - stops.leading_zeros()) as usize;
+            if buf.as_bytes()[q] < 0x80 {
+                return &buf[q + 1..end];
+            }
+        } else if lo >= end - 16 {
+            return &buf[lo..end];
+        }
+    }
     let s = &buf[lo..end];
     // ASCII fast path: most tokens are ASCII words.
     let bytes = s.as_bytes();
@@ -3616,6 +3653,26 @@ fn token_before(buf: &str, start: usize, end: usize) -> &str {
             &s[p + c..]
         }
         None => s,
+    }
+}
+
+/// Bit `i` set when byte `i` of `chunk` is not in [`ASCII_TOKEN`] (ASCII whitespace or not
+/// ASCII).
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn non_token_bytes(chunk: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of the x86-64 baseline; the load reads exactly the 16 bytes of
+    // `chunk` (unaligned load).
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast());
+        let set = |b: u8| _mm_set1_epi8(b as i8);
+        // `\t \n \x0b \x0c \r` as one range, the space, and (signed) every byte >= 0x80.
+        let d = _mm_sub_epi8(v, set(b'\t'));
+        let mut stop = _mm_cmpeq_epi8(_mm_min_epu8(d, set(4)), d);
+        stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, set(b' ')));
+        stop = _mm_or_si128(stop, _mm_cmplt_epi8(v, _mm_setzero_si128()));
+        _mm_movemask_epi8(stop) as u32
     }
 }
 
@@ -4127,6 +4184,44 @@ mod tests {
                 }
             }
             assert_eq!(skip_len(&vec![b' '; len], 0), len);
+        }
+    }
+
+    /// `token_before` (the last whitespace within 16 bytes found with SSE2) against the last
+    /// whitespace found by `rfind`, for tokens of every length up to 40 with ASCII, Unicode
+    /// and no whitespace before them, at every end and start.
+    #[test]
+    fn token_before_matches_rfind() {
+        let reference = |buf: &str, start: usize, end: usize| -> String {
+            let mut lo = end.saturating_sub(MAX_TOKEN_BACK).max(start);
+            while !buf.is_char_boundary(lo) {
+                lo += 1;
+            }
+            let s = &buf[lo..end];
+            match s.rfind(char::is_whitespace) {
+                Some(p) => s[p..].chars().skip(1).collect(),
+                None => s.to_string(),
+            }
+        };
+        for sep in [" ", "\t", "\u{a0}", "\u{2003}", "é", "x", "\n"] {
+            for len in 0..40 {
+                let word: String = (0..len)
+                    .map(|i| if i % 7 == 3 { 'ß' } else { 'a' })
+                    .collect();
+                for pad in 0..20 {
+                    let buf = format!("{}{sep}{word}. tail", "b".repeat(pad));
+                    let end = pad + sep.len() + word.len();
+                    for start in 0..=end.min(pad + 2) {
+                        if buf.is_char_boundary(start) {
+                            assert_eq!(
+                                token_before(&buf, start, end),
+                                reference(&buf, start, end),
+                                "{buf:?} from {start} to {end}"
+                            );
+                        }
+                    }
+                }
+            }
         }
     }
 

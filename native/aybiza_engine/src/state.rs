@@ -14,9 +14,8 @@
 //! more text of the same block.
 //!
 //! The stream's start (`Event::MessageStart`, `Event::FirstToken`) is held the same way
-//! (what this read decoded, or the connection task hands over after one yield) but never
-//! waits for the network: it goes out just before the first other event or before the task
-//! waits for a read, so the read carrying the first text wakes the receiver once.
+//! but never waits for the network: it goes out just before the first other event or before
+//! the task waits for a read, so the read carrying the first text wakes the receiver once.
 
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::trace::{mark, Point, Trace};
@@ -218,18 +217,11 @@ impl StreamState {
         let mut next = std::pin::pin!(next);
         if self.held_text.is_empty() {
             if self.pending_start || self.pending_first_token.is_some() {
-                // The start alone: it waits only for what this read already decoded, or
-                // for what the connection task already holds (one yield, as held text
-                // does). Bedrock and the emulator write messageStart and the first deltas
-                // together, and hyper hands the body over one chunk at a time: sent before
-                // that yield, the start woke the receiver's scheduler once more ahead of the
-                // first text, a futex wake on this thread that could also put the woken
-                // scheduler on this core (first event -> first text 80 µs, the floor 13).
-                let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
-                if let Poll::Ready(out) = polled {
-                    return Ok(out);
-                }
-                tokio::task::yield_now().await;
+                // The start alone: it waits only for what this read already decoded. Not
+                // over a yield as held text is: the start then waited for the first text,
+                // and the receiver's one wake-up (the cost of `first_text` against the floor)
+                // moved into the sentence's send instead of overlapping the first deltas
+                // (BENCHMARKS.md, "First sentence: the first event's path").
                 let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
                 if let Poll::Ready(out) = polled {
                     return Ok(out);
@@ -750,19 +742,6 @@ mod tests {
             state.text_delta(0, "Hello").unwrap();
             assert!(kinds(&events).is_empty());
             assert!(state.anything_delivered());
-            state.next(Read::Pending(2)).await.unwrap();
-        });
-        assert_eq!(kinds(&events), ["start", "first_token", "text"]);
-
-        // The first text in a chunk the connection task already holds (there after one
-        // yield): still held, and out with the text.
-        let events = Arc::new(Mutex::new(Vec::new()));
-        let mut state = new_state(&events, Duration::ZERO);
-        crate::runtime::runtime().block_on(async {
-            state.message_start().unwrap();
-            state.next(Read::Pending(1)).await.unwrap();
-            assert!(kinds(&events).is_empty());
-            state.text_delta(0, "Hello").unwrap();
             state.next(Read::Pending(2)).await.unwrap();
         });
         assert_eq!(kinds(&events), ["start", "first_token", "text"]);

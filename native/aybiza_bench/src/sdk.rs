@@ -3,9 +3,11 @@
 //! the library adds is measured against this.
 //!
 //! Configuration, identical to the engine's where the engine's is the faster one:
-//! - the SDK client is the engine's own cached client (`aybiza_engine::clients::client_for`:
-//!   `aws_config::defaults(latest)`, the engine's hyper + rustls(ring) connector, stalled-stream
-//!   protection at the SDK default), retries disabled per call as the engine does;
+//! - the SDK client is the engine's own cached single-attempt client
+//!   (`aybiza_engine::clients::client_with(_, Attempts::Single)`: `aws_config::defaults(latest)`,
+//!   the engine's hyper + rustls(ring) connector, stalled-stream protection at the SDK
+//!   default, retries disabled in the client's configuration as the engine's streams have
+//!   them; until 2026-12-05 both disabled them per call with a `config_override`);
 //! - the loop runs as a task on the engine's runtime (`aybiza_engine::runtime::runtime()`:
 //!   shard 0, a single-threaded runtime on its own thread, as each engine call runs on one
 //!   shard), not in `block_on` on the main thread. The old
@@ -26,6 +28,7 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_sdk_bedrockruntime::Client;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
+use aybiza_engine::clients::Attempts;
 use aybiza_engine::trace::{mark, Point, Trace, TraceInterceptor};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -50,7 +53,7 @@ pub fn own_client(url: &str) -> Client {
     Client::from_conf(conf)
 }
 
-/// The engine's own cached SDK client for the emulator at `url`.
+/// The engine's own cached single-attempt SDK client for the emulator at `url`.
 async fn engine_client(url: &str) -> Result<Client, String> {
     let config = aybiza_engine::config::decode_config(&serde_json::json!({
         "region": "us-east-1",
@@ -58,7 +61,7 @@ async fn engine_client(url: &str) -> Result<Client, String> {
         "credentials": {"type": "static", "access_key_id": KEY_ID, "secret_access_key": SECRET},
     }))
     .map_err(|e| format!("client config: {e:?}"))?;
-    Ok(aybiza_engine::clients::client_for(&config).await)
+    Ok(aybiza_engine::clients::client_with(&config, Attempts::Single).await)
 }
 
 /// Runs `fut` as a task on the engine's runtime and waits for it from this thread.
@@ -103,24 +106,22 @@ async fn one_stream_traced(
 ) -> Result<Seen, String> {
     let start = Instant::now();
     mark(&trace, Point::TaskStart);
-    let mut overrides =
-        aws_sdk_bedrockruntime::config::Builder::default().retry_config(RetryConfig::disabled());
-    if let Some(t) = &trace {
-        overrides = overrides.interceptor(TraceInterceptor(t.clone()));
-    }
     let msg = Message::builder()
         .role(ConversationRole::User)
         .content(ContentBlock::Text(prompt.to_string()))
         .build()
         .map_err(|e| e.to_string())?;
-    let out = client
+    let mut op = client
         .converse_stream()
         .model_id(MODEL)
         .messages(msg)
         // As the Elixir and boto3 sides send: the reply must not be cut at the default limit.
         .inference_config(InferenceConfiguration::builder().max_tokens(8192).build())
-        .customize()
-        .config_override(overrides)
+        .customize();
+    if let Some(t) = &trace {
+        op = op.interceptor(TraceInterceptor(t.clone()));
+    }
+    let out = op
         .send()
         .await
         .map_err(|e| format!("converse_stream: {e:?}"))?;

@@ -1,7 +1,7 @@
 //! Starting, running and cancelling calls. Each call is one tokio task on the shared
 //! runtime; `start` only decodes and spawns, so it returns in microseconds.
 
-use crate::clients::client_for;
+use crate::clients::{client_with, Attempts};
 use crate::config::{decode_config, ClientConfig};
 use crate::convert::{guardrail_trace_to_json, output_block_to_json, to_sdk, SdkConverse};
 use crate::errors::{from_sdk, request_id, status};
@@ -12,7 +12,6 @@ use crate::messages::{self, MessagesCall};
 use crate::runtime;
 use crate::state::{StreamState, MAX_EVENT_BYTES};
 use crate::trace::{Point, Trace, TraceInterceptor};
-use aws_sdk_bedrockruntime::config::retry::RetryConfig;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types as sdk;
@@ -452,7 +451,15 @@ async fn run(
             ))),
         };
     }
-    let client = client_for(config).await;
+    // Streams and the warm-up make one attempt (a retried stream could repeat what the
+    // caller already heard); the other calls keep the SDK's standard retries.
+    let attempts = match operation {
+        Operation::ConverseStream | Operation::InvokeModelWithResponseStream | Operation::Warm => {
+            Attempts::Single
+        }
+        _ => Attempts::Standard,
+    };
+    let client = client_with(config, attempts).await;
     state.mark(Point::Client);
     match (operation, prepared) {
         (Operation::ConverseStream, Prepared::Converse(req, _)) => {
@@ -476,10 +483,6 @@ async fn run(
             "operation and request do not match",
         ))),
     }
-}
-
-fn no_retries() -> aws_sdk_bedrockruntime::config::Builder {
-    aws_sdk_bedrockruntime::config::Builder::default().retry_config(RetryConfig::disabled())
 }
 
 /// Awaits the response headers within the first-byte timeout.
@@ -585,11 +588,11 @@ async fn converse_stream(
     }
     let raw = !state.sdk_event_receiver();
     let (take, slot, feed) = eventstream::take_body();
-    let mut overrides = no_retries();
+    // One attempt: `client` is the configuration's single-attempt client (`run`).
+    let mut op = b.customize();
     if let Some(t) = state.trace() {
-        overrides = overrides.interceptor(TraceInterceptor(t.clone()));
+        op = op.interceptor(TraceInterceptor(t.clone()));
     }
-    let mut op = b.customize().config_override(overrides);
     if raw {
         op = op.interceptor(take);
     }
@@ -887,8 +890,8 @@ async fn invoke_stream(
         .content_type("application/json")
         .accept("application/json")
         .body(Blob::new(body))
-        .customize()
-        .config_override(no_retries());
+        // One attempt: `client` is the configuration's single-attempt client (`run`).
+        .customize();
     if raw {
         op = op.interceptor(take);
     }
@@ -1113,7 +1116,7 @@ async fn warm(client: &Client, config: &ClientConfig, state: &mut StreamState) -
         async move {
             match runtime::current_shard() {
                 s if s == here => Ok(()),
-                _ => warm_one(&client_for(&config).await, &config).await,
+                _ => warm_one(&client_with(&config, Attempts::Single).await, &config).await,
             }
         }
     });
@@ -1134,13 +1137,11 @@ async fn warm(client: &Client, config: &ClientConfig, state: &mut StreamState) -
     Ok(())
 }
 
-/// Opens (or reuses) one pooled connection through `client`.
+/// Opens (or reuses) one pooled connection through `client` (a single-attempt client).
 async fn warm_one(client: &Client, config: &ClientConfig) -> Result<(), Stop> {
     let send = client
         .converse()
         .model_id("aybiza-connection-warmup")
-        .customize()
-        .config_override(no_retries())
         .send();
     match first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)

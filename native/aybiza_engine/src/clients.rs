@@ -45,7 +45,19 @@ struct Base {
 }
 
 static BASES: Mutex<Option<Lru<Key, Arc<OnceCell<Base>>>>> = Mutex::new(None);
-static CLIENTS: Mutex<Option<Lru<ShardKey, Client>>> = Mutex::new(None);
+static CLIENTS: Mutex<Option<Lru<(ShardKey, Attempts), Client>>> = Mutex::new(None);
+
+/// How many attempts a cached client's operations make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Attempts {
+    /// The SDK's standard retries (3 attempts): non-streaming calls.
+    Standard,
+    /// One attempt: streams (a retried stream could repeat what the caller already heard)
+    /// and the connection warm-up. A client of its own rather than a per-call
+    /// `config_override`: the override rebuilt the operation's configuration layers on every
+    /// call, on the way to the request.
+    Single,
+}
 
 /// Client configurations kept (their SDK configuration, and a client and a connection pool
 /// per shard that used them). Configurations come and go (rotated session credentials,
@@ -111,8 +123,17 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> Lru<K, V> {
 /// The cached client for `config` on the caller's shard, built on first use. Building may
 /// read shared config files or call STS, so it runs on the runtime, never in a NIF call.
 pub async fn client_for(config: &ClientConfig) -> Client {
-    let key = (config.cache_key(), crate::runtime::current_shard());
-    let cached = |key: &ShardKey| {
+    client_with(config, Attempts::Standard).await
+}
+
+/// [`client_for`] with the given attempts (both clients of a configuration share its SDK
+/// configuration, credentials and the shard's connection pool).
+pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
+    let key = (
+        (config.cache_key(), crate::runtime::current_shard()),
+        attempts,
+    );
+    let cached = |key: &(ShardKey, Attempts)| {
         CLIENTS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -123,19 +144,22 @@ pub async fn client_for(config: &ClientConfig) -> Client {
         return client;
     }
     let base = base(config).await;
-    let cap = max_shard_entries();
+    // Two clients (standard and single attempt) per configuration and shard.
+    let cap = 2 * max_shard_entries();
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
     guard
         .get_or_insert_with(Lru::new)
         .get_or_insert_with(key.clone(), cap, || {
             // The shared configuration (credentials, identity cache, retries, endpoint) with
             // this shard's connection pool.
-            Client::from_conf(
-                base.config
-                    .to_builder()
-                    .http_client(SharedConnectorClient(connector(config, key.1)))
-                    .build(),
-            )
+            let mut builder = base
+                .config
+                .to_builder()
+                .http_client(SharedConnectorClient(connector(config, key.0 .1)));
+            if attempts == Attempts::Single {
+                builder = builder.retry_config(RetryConfig::disabled());
+            }
+            Client::from_conf(builder.build())
         })
 }
 

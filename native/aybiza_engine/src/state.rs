@@ -303,7 +303,11 @@ impl StreamState {
         let mut next = std::pin::pin!(next);
         if self.held_text.is_empty() {
             if self.pending_start || self.pending_first_token.is_some() {
-                // The start alone: it waits only for what this read already decoded.
+                // The start alone: it waits only for what this read already decoded. Not
+                // over a yield as held text is: the start then waited for the first text,
+                // and the receiver's one wake-up (the cost of `first_text` against the floor)
+                // moved into the sentence's send instead of overlapping the first deltas
+                // (BENCHMARKS.md, "First sentence: the first event's path").
                 let polled = std::future::poll_fn(|cx| Poll::Ready(next.as_mut().poll(cx))).await;
                 if let Poll::Ready(out) = polled {
                     return Ok(out);

@@ -412,3 +412,31 @@ fn a_panic_in_the_task_becomes_one_terminal_error() {
     assert_eq!(e.kind, ErrorKind::Internal);
     assert!(e.message.contains("splitter bug"), "{}", e.message);
 }
+
+#[test]
+fn streams_make_one_attempt_and_non_streaming_calls_retry() {
+    // A 500 is retryable for the SDK's standard strategy. Streams use the configuration's
+    // single-attempt client (a retried stream could repeat what the caller heard), the
+    // non-streaming Converse the standard one (3 attempts).
+    let emu = emulator(vec![rule(json!({"prompt_contains": "fails",
+        "faults": {"error": "InternalServerException"}}))]);
+    let invoke = json!({"model_id": MODEL, "body": {"max_tokens": 100,
+        "messages": [{"role": "user", "content": "fails"}]}});
+    let cases = [
+        (Operation::ConverseStream, request("fails"), 1),
+        (Operation::InvokeModelWithResponseStream, invoke, 1),
+        (Operation::Converse, request("fails"), 3),
+    ];
+    for (op, req, attempts) in cases {
+        let before = emu.counters().total_requests;
+        let (sink, rx) = channel_sink();
+        start(op, &req, &config(&emu, json!({})), options(), sink).unwrap();
+        let e = terminal_error(&collect(&rx));
+        assert_eq!(e.kind, ErrorKind::InternalServer, "{op:?}");
+        assert_eq!(
+            emu.counters().total_requests - before,
+            attempts,
+            "{op:?}: requests sent"
+        );
+    }
+}

@@ -26,6 +26,7 @@ Every case keeps its source file and line. kind "full" like the peer cases. Spli
 id, modulo 100, below 40 -> 5b. Licence of the cases: MIT of each project (notice above; the set
 records it per case)."""
 import ast, hashlib, json, os, re, sys
+from check_split import write_split
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SRC = sys.argv[1] if len(sys.argv) > 1 else "/tmp/seg3src"
@@ -122,12 +123,6 @@ def segtok_cases():
     return out
 
 
-def fnv1a64(s):
-    h = 0xCBF29CE484222325
-    for b in s.encode("utf-8"):
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
 
 def main():
     cases = sentencex_cases() + syntok_cases() + segtok_cases()
@@ -142,13 +137,7 @@ def main():
         c["id"] = base if n == 0 else f"{base}-{n}"
     cases = [{"id": c.pop("id"), **c} for c in cases]
     out = os.path.join(ROOT, "bench", "data")
-    a = [c for c in cases if fnv1a64(c["id"]) % 100 >= 40]
-    b = [c for c in cases if fnv1a64(c["id"]) % 100 < 40]
-    for name, data in [("segmenter_real_check5.json", cases), ("segmenter_real_check5a.json", a),
-                       ("segmenter_real_check5b.json", b)]:
-        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
-            f.write("\n")
+    a, b = write_split(out, 5, cases)
     print(f"{len(cases)} cases: 5a {len(a)}, 5b {len(b)}")
 
 

@@ -25,6 +25,7 @@ pySBD ship no tests in their sdists; NLTK's other sent_tokenize tests need train
 Dedup by text against the peers set, check 5 and earlier cases. kind "full". Split: FNV-1a 64 of the id,
 modulo 100, below 40 -> 6b. Usage: python3 bench/data/build_real_check6.py [SRC] (default /tmp/seg4/src)."""
 import ast, hashlib, json, os, re, sys
+from check_split import write_split
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SRC = sys.argv[1] if len(sys.argv) > 1 else "/tmp/seg4/src"
@@ -117,12 +118,6 @@ def cldr_cases():
     return out
 
 
-def fnv1a64(s):
-    h = 0xCBF29CE484222325
-    for b in s.encode("utf-8"):
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
-
 
 def main():
     cases = pysbd_cases() + nltk_cases() + cldr_cases()
@@ -143,13 +138,7 @@ def main():
         c["id"] = base if n == 0 else f"{base}-{n}"
     kept = [{"id": c.pop("id"), **c} for c in kept]
     out = os.path.join(ROOT, "bench", "data")
-    a = [c for c in kept if fnv1a64(c["id"]) % 100 >= 40]
-    b = [c for c in kept if fnv1a64(c["id"]) % 100 < 40]
-    for name, data in [("segmenter_real_check6.json", kept), ("segmenter_real_check6a.json", a),
-                       ("segmenter_real_check6b.json", b)]:
-        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
-            f.write("\n")
+    a, b = write_split(out, 6, kept)
     print(f"{len(kept)} cases: 6a {len(a)}, 6b {len(b)}")
 
 

@@ -16,17 +16,12 @@ What was left out and why is in check7_cases.json's "about".
 Dedup by text against the peers set, checks 5 and 6, and earlier cases of this set. kind "full".
 Split: FNV-1a 64 of the id, modulo 100, below 40 -> 7b. Usage: python3 bench/data/build_real_check7.py"""
 import json, os
+from check_split import write_split
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GROUPS = {"diasks2/pragmatic_segmenter": "pragmatic", "languagetool-org/languagetool": "languagetool",
           "textlint-rule/sentence-splitter": "sentence-splitter", "nipunsadvilkar/pySBD": "pysbd-issues"}
 
-
-def fnv1a64(s):
-    h = 0xCBF29CE484222325
-    for b in s.encode("utf-8"):
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def main():
@@ -50,13 +45,7 @@ def main():
                      "path": c["path"], "commit": c["commit"], "test": c["test"], "group": f"check7:{group}",
                      "text": c["text"], "expected": c["expected"], "lang": c["lang"], "kind": "full",
                      "licence": c["licence"]})
-    a = [c for c in kept if fnv1a64(c["id"]) % 100 >= 40]
-    b = [c for c in kept if fnv1a64(c["id"]) % 100 < 40]
-    for name, cases in [("segmenter_real_check7.json", kept), ("segmenter_real_check7a.json", a),
-                        ("segmenter_real_check7b.json", b)]:
-        with open(os.path.join(data, name), "w", encoding="utf-8") as f:
-            json.dump(cases, f, ensure_ascii=False, indent=1)
-            f.write("\n")
+    a, b = write_split(data, 7, kept)
     print(f"{len(kept)} of {len(src)} cases kept: 7a {len(a)}, 7b {len(b)}")
 
 

@@ -21,6 +21,7 @@ Chinese tests split at the comma `，` (a clause convention, not a sentence boun
 Dedup by text against the peers set, checks 5 and 6 and earlier cases of this set. kind "full". Split:
 FNV-1a 64 of the id, modulo 100, below 40 -> 8b. Usage: python3 bench/data/build_real_check8.py"""
 import json, os
+from check_split import write_split
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -36,12 +37,6 @@ def lt_cases():
                         "licence": doc["licence"]})
     return out
 
-
-def fnv1a64(s):
-    h = 0xCBF29CE484222325
-    for b in s.encode("utf-8"):
-        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return h
 
 
 def main():
@@ -60,13 +55,7 @@ def main():
         c["id"] = f"check8-lt-{c['lang']}-{c['line']:04}"
     kept = [{"id": c.pop("id"), **c} for c in kept]
     out = os.path.join(ROOT, "bench", "data")
-    a = [c for c in kept if fnv1a64(c["id"]) % 100 >= 40]
-    b = [c for c in kept if fnv1a64(c["id"]) % 100 < 40]
-    for name, data in [("segmenter_real_check8.json", kept), ("segmenter_real_check8a.json", a),
-                       ("segmenter_real_check8b.json", b)]:
-        with open(os.path.join(out, name), "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=1)
-            f.write("\n")
+    a, b = write_split(out, 8, kept)
     print(f"{len(kept)} cases: 8a {len(a)}, 8b {len(b)}")
 
 

@@ -474,6 +474,16 @@ fn cache_breakpoints(root: &Value, converse: bool) -> Result<Vec<(String, bool)>
     Ok(points)
 }
 
+/// A Claude refusal as Bedrock passes it on: Converse puts "The model returned the following
+/// errors: " before Claude's text; InvokeModel and the Messages API give the text alone.
+fn claude_refusal(converse: bool, text: String) -> AwsError {
+    AwsError::validation(if converse {
+        format!("The model returned the following errors: {text}")
+    } else {
+        text
+    })
+}
+
 /// Claude's limits on prompt-cache breakpoints, passed on by Bedrock: at most 4 in a request
 /// ("A maximum of 4 blocks with cache_control may be provided. Found 5.", as Bedrock
 /// callers quote it: Bike4Mind/bike4mind#2208; AWS's prompt caching page gives the same
@@ -485,13 +495,7 @@ pub fn check_cache_breakpoints(body: &[u8], converse: bool) -> Result<(), AwsErr
         return Ok(());
     };
     let points = cache_breakpoints(&root, converse)?;
-    let fail = |text: String| {
-        Err(AwsError::validation(if converse {
-            format!("The model returned the following errors: {text}")
-        } else {
-            text
-        }))
-    };
+    let fail = |text: String| Err(claude_refusal(converse, text));
     if points.len() > 4 {
         return fail(format!(
             "A maximum of 4 blocks with cache_control may be provided. Found {}.",
@@ -582,11 +586,7 @@ pub fn check_thinking_signature_present(body: &[u8], converse: bool) -> Result<(
                 .is_none_or(|s| s.is_empty())
             {
                 let text = format!("messages.{i}.content.{j}.thinking.signature: Field required");
-                return Err(AwsError::validation(if converse {
-                    format!("The model returned the following errors: {text}")
-                } else {
-                    text
-                }));
+                return Err(claude_refusal(converse, text));
             }
         }
     }
@@ -644,11 +644,7 @@ pub fn check_thinking_signatures(body: &[u8], converse: bool) -> Result<(), AwsE
         if let (Some(text), Some(signature)) = (text, signature) {
             if signature_contradicts(signature, text) {
                 let message = format!("messages.{i}.content.{j}: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");
-                return Err(AwsError::validation(if converse {
-                    format!("The model returned the following errors: {message}")
-                } else {
-                    message
-                }));
+                return Err(claude_refusal(converse, message));
             }
         }
     }

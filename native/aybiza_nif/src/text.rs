@@ -9,6 +9,7 @@
 use std::sync::Mutex;
 
 use aybiza_core::text::complexity::{self, QueryContext};
+use aybiza_core::text::cost::end_marks_and_breaks;
 use aybiza_core::text::segmenter::{
     append_delta, split_sentences as split, Segmenter, SegmenterOptions,
 };
@@ -316,25 +317,10 @@ const NORMAL_SCHEDULER_PERIODS: usize = 64;
 /// pieces, as many instructions as 5,462 line breaks).
 const NORMAL_SCHEDULER_BREAKS: usize = 2048;
 
-/// The end marks and possible breaks of `bytes` (one vectorized pass: microseconds for the
-/// byte budget).
-fn periods_and_breaks(bytes: &[u8]) -> (usize, usize) {
-    bytes.iter().fold((0, 0), |(p, n), &b| {
-        (
-            p + usize::from(matches!(b, b'.' | b'!' | b'?')),
-            n + usize::from(b == b'\n' || b >= 0xc0),
-        )
-    })
-}
-
-/// Whether `bytes` hold more end marks or possible breaks than a normal-scheduler call may
-/// decide. Text shorter than the mark bound cannot (the usual delta or batch): no count.
-fn many_periods(bytes: &[u8]) -> bool {
-    if bytes.len() <= NORMAL_SCHEDULER_PERIODS {
-        return false;
-    }
-    let (periods, breaks) = periods_and_breaks(bytes);
-    periods > NORMAL_SCHEDULER_PERIODS || breaks > NORMAL_SCHEDULER_BREAKS
+/// Whether a push whose text has `counts` (end marks, possible breaks:
+/// [`end_marks_and_breaks`]) holds more than a normal-scheduler call may decide.
+fn too_many(counts: (usize, usize)) -> bool {
+    counts.0 > NORMAL_SCHEDULER_PERIODS || counts.1 > NORMAL_SCHEDULER_BREAKS
 }
 
 mod atoms {
@@ -343,10 +329,11 @@ mod atoms {
 
 /// Runs `f` on the segmenter if the lock is free and the work is small: else `None` (the
 /// caller retries on a dirty scheduler, where waiting for the lock or a long scan is allowed).
-/// `bytes` is the text `f` pushes.
+/// `bytes` is the text `f` pushes, `new_marks` its end marks.
 fn on_normal_scheduler<T>(
     segmenter: &SegmenterResource,
     bytes: &[u8],
+    new_marks: usize,
     f: impl FnOnce(&mut Held) -> T,
 ) -> Option<T> {
     let mut s = match segmenter.inner.try_lock() {
@@ -363,7 +350,7 @@ fn on_normal_scheduler<T>(
     // a line break, held a normal scheduler ~1 ms (16 M instructions) in that last call. The
     // marks pushed while text stays held count against the bound, as if pushed at once.
     let before = s.segmenter.pending_len();
-    let marks = held_marks(&s) + end_marks(bytes);
+    let marks = held_marks(&s) + new_marks;
     if marks > NORMAL_SCHEDULER_PERIODS {
         return None;
     }
@@ -393,14 +380,6 @@ fn held_marks(held: &Held) -> usize {
     }
 }
 
-/// The end marks (`.`, `!`, `?`) of `bytes`.
-fn end_marks(bytes: &[u8]) -> usize {
-    bytes
-        .iter()
-        .filter(|&&b| matches!(b, b'.' | b'!' | b'?'))
-        .count()
-}
-
 /// Pushes `bytes` under the lock of a normal-scheduler call and reports the work.
 fn push_reported(env: Env, held: &mut Held, bytes: &[u8]) -> Vec<String> {
     let sentences = held.segmenter.push_bytes(bytes);
@@ -422,7 +401,7 @@ fn locked<T>(
         &s,
         before,
         bytes.len(),
-        marks.saturating_add(end_marks(bytes)),
+        marks.saturating_add(end_marks_and_breaks(bytes).0),
     );
     out
 }
@@ -438,11 +417,12 @@ fn locked<T>(
 fn segmenter_push<'a>(env: Env<'a>, segmenter: Term<'a>, delta: Binary<'a>) -> NifResult<Term<'a>> {
     let segmenter = segmenter_of(segmenter)?;
     let bytes = delta.as_slice();
-    if bytes.len() <= NORMAL_SCHEDULER_BYTES && many_periods(bytes) {
+    let counts = end_marks_and_breaks(&bytes[..bytes.len().min(NORMAL_SCHEDULER_BYTES + 1)]);
+    if too_many(counts) {
         return Ok(atoms::dirty().encode(env));
     }
     Ok(
-        match on_normal_scheduler(segmenter, bytes, |h| push_reported(env, h, bytes)) {
+        match on_normal_scheduler(segmenter, bytes, counts.0, |h| push_reported(env, h, bytes)) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },
@@ -532,10 +512,16 @@ fn segmenter_push_many<'a>(
             bytes,
         )?;
         // Many periods cost far more than their bytes (each looks back over its token).
-        let result = if !small || many_periods(bytes) {
+        let counts = if small {
+            end_marks_and_breaks(bytes)
+        } else {
+            (0, 0)
+        };
+        let result = if !small || too_many(counts) {
             atoms::dirty().encode(env)
         } else {
-            match on_normal_scheduler(segmenter, bytes, |h| push_reported(env, h, bytes)) {
+            match on_normal_scheduler(segmenter, bytes, counts.0, |h| push_reported(env, h, bytes))
+            {
                 Some(sentences) => sentences.encode(env),
                 None => atoms::dirty().encode(env),
             }
@@ -559,7 +545,7 @@ fn segmenter_push_many_dirty(segmenter: Term, deltas: Term) -> NifResult<Vec<Str
 #[rustler::nif]
 fn segmenter_finish<'a>(env: Env<'a>, segmenter: Term<'a>) -> NifResult<Term<'a>> {
     Ok(
-        match on_normal_scheduler(segmenter_of(segmenter)?, b"", |h| h.segmenter.finish()) {
+        match on_normal_scheduler(segmenter_of(segmenter)?, b"", 0, |h| h.segmenter.finish()) {
             Some(sentences) => sentences.encode(env),
             None => atoms::dirty().encode(env),
         },

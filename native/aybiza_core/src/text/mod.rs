@@ -5,6 +5,7 @@
 pub mod abbreviations;
 mod chars;
 pub mod complexity;
+pub mod cost;
 mod language_data;
 mod marked_names;
 pub mod options;

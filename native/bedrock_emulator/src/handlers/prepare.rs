@@ -79,9 +79,13 @@ pub fn resolve_model(
     model_id: &str,
     headers: &RequestHeaders,
 ) -> Result<Target, Rejection> {
-    // A configured application inference profile invokes its source, under its rules.
-    let model_id = super::control_plane::application_source(&state.application_profiles, model_id)
-        .unwrap_or(model_id);
+    let authorization = headers.get("authorization");
+    let region = credential_region(authorization.as_deref());
+    // A configured application inference profile of the signing region invokes its
+    // source, under its rules.
+    let model_id =
+        super::control_plane::application_source(&state.application_profiles, model_id, region)
+            .unwrap_or(model_id);
     let target = models::target(model_id, &state.extra_models)
         .ok_or_else(|| invalid(AwsError::invalid_model()))?;
     if matches!(
@@ -91,8 +95,6 @@ pub fn resolve_model(
             ..
         }
     ) {
-        let authorization = headers.get("authorization");
-        let region = credential_region(authorization.as_deref());
         if let (Some(prefix), Some(region)) = (models::profile_prefix(model_id), region) {
             if !models::profile_serves_region(prefix, region) {
                 return Err(invalid(AwsError::invalid_model()));

@@ -662,7 +662,7 @@ fn find_application<'a>(caller: Caller<'a>, id: &str) -> Option<&'a ApplicationP
 }
 
 /// The region and id of an application-inference-profile ARN.
-fn application_arn(arn: &str) -> Option<(&str, &str)> {
+pub fn application_arn(arn: &str) -> Option<(&str, &str)> {
     let rest = arn.strip_prefix("arn:")?;
     let region = rest.split(':').nth(2)?;
     let (_, id) = rest.split_once(":application-inference-profile/")?;

@@ -70,6 +70,20 @@ impl RequestHeaders<'_> {
     }
 }
 
+/// An application-inference-profile ARN names a profile of its own region only: called
+/// with another signing region Bedrock answers "The provided model identifier is invalid."
+/// (earendil-works/pi#5527: a us-west-2 profile ARN through a us-east-1 client), as
+/// GetInferenceProfile answers 404 for it here. Without a SigV4 region (API key) the
+/// emulator cannot know the endpoint's region and does not check.
+pub fn check_application_region(model_id: &str, region: Option<&str>) -> Result<(), Rejection> {
+    match (super::control_plane::application_arn(model_id), region) {
+        (Some((arn_region, _)), Some(region)) if arn_region != region => {
+            Err(invalid(AwsError::invalid_model()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Resolves the model and applies Bedrock's lifecycle / throughput rules. A geographic
 /// profile called from a signing region outside its geography names no model there
 /// (see [`models::profile_serves_region`]); a request without a SigV4 region (API key) is
@@ -81,8 +95,8 @@ pub fn resolve_model(
 ) -> Result<Target, Rejection> {
     let authorization = headers.get("authorization");
     let region = credential_region(authorization.as_deref());
-    // A configured application inference profile of the signing region invokes its
-    // source, under its rules.
+    check_application_region(model_id, region)?;
+    // A configured application inference profile invokes its source, under its rules.
     let model_id =
         super::control_plane::application_source(&state.application_profiles, model_id, region)
             .unwrap_or(model_id);

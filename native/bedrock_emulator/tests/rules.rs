@@ -432,7 +432,11 @@ async fn quota_error_is_400_and_count_tokens() {
         err.message(),
         Some("This model version has reached the end of its life. Please refer to the AWS documentation for more details.")
     );
-    for model in [HAIKU_45, "global.anthropic.claude-sonnet-4-6", "anthropic.claude-opus-4-7"] {
+    for model in [
+        HAIKU_45,
+        "global.anthropic.claude-sonnet-4-6",
+        "anthropic.claude-opus-4-7",
+    ] {
         let err = count(model).await.unwrap_err().into_service_error();
         assert!(err.is_validation_exception(), "{model}: {err:?}");
         assert_eq!(
@@ -447,7 +451,9 @@ async fn quota_error_is_400_and_count_tokens() {
         "anthropic.claude-haiku-4-5-20251001-v1:0",
         "anthropic.claude-sonnet-4-6",
     ] {
-        let out = count(model).await.unwrap_or_else(|e| panic!("{model}: {e:?}"));
+        let out = count(model)
+            .await
+            .unwrap_or_else(|e| panic!("{model}: {e:?}"));
         counted.push(out.input_tokens());
     }
     // The same input counts the same on both (the emulator counts the input, with no

@@ -1155,7 +1155,10 @@ mod tests {
         assert_eq!(system.len() + 2, all.len());
         // Another region's ARN names nothing here.
         let west = arn.replace("us-east-1", "us-west-2");
-        assert_eq!(err(Op::GetInferenceProfile(west.clone()), caller, "").status, 404);
+        assert_eq!(
+            err(Op::GetInferenceProfile(west.clone()), caller, "").status,
+            404
+        );
         for region in [Some("us-east-1"), None] {
             assert_eq!(
                 application_source(&apps, &arn, region),

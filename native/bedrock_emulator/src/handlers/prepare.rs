@@ -792,3 +792,35 @@ pub fn prepare(
         stream,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_profile_arns_belong_to_their_region() {
+        let arn = "arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/a1b2c3";
+        assert!(check_application_region(arn, Some("us-west-2")).is_ok());
+        // No SigV4 region (API key): not known, not checked.
+        assert!(check_application_region(arn, None).is_ok());
+        let (e, label) = check_application_region(arn, Some("us-east-1")).unwrap_err();
+        assert_eq!(
+            (e.status, e.message.as_str(), label),
+            (
+                400,
+                "The provided model identifier is invalid.",
+                outcome::VALIDATION_ERROR
+            )
+        );
+        // Other ARNs and ids are not application profiles.
+        for id in [
+            "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ] {
+            assert!(
+                check_application_region(id, Some("us-east-1")).is_ok(),
+                "{id}"
+            );
+        }
+    }
+}

@@ -362,8 +362,8 @@ defmodule Aybiza.Bedrock do
   The exact number of input tokens `request` (a Converse-shaped request) costs on its
   model, counted by Bedrock with the model's tokenizer: no inference, no charge. Converse
   models use bedrock-runtime `CountTokens`; models served on the Messages API (`:api`, as
-  for `stream/2`) use its `count_tokens` on `:messages_endpoint` (AWS: profile-only Claude
-  models have no runtime CountTokens). Takes the client options.
+  for `stream/2`) use its `count_tokens` on `:messages_endpoint` (AWS: Claude models launched
+  cross-Region only have no runtime CountTokens). Takes the client options.
 
       {:ok, 1_204} = Aybiza.Bedrock.count_tokens(%{model_id: id, messages: messages})
 

@@ -408,10 +408,10 @@ async fn quota_error_is_400_and_count_tokens() {
         .is_service_quota_exceeded_exception());
     emu.set_faults(Default::default());
 
-    // Runtime CountTokens: AWS's supported-models table (count-tokens.html, S17) listed Claude
-    // Sonnet 4 and older Claude models only, all past end of life today; the page now says
-    // Claude models launched with cross-Region inference only (Haiku 4.5 among them) don't
-    // support it on bedrock-runtime and are counted on bedrock-mantle instead.
+    // Runtime CountTokens (data/models.json `count_tokens`, sources S17_MD and
+    // S_COUNT_MEASURED): a bare Claude 4.5 / 4.6 base id is counted; its profile id is
+    // refused; a model launched cross-Region only (Opus 4.7 and later) is refused (AWS sends
+    // it to bedrock-mantle's count_tokens); an EOL model is gone.
     let input = ConverseTokensRequest::builder()
         .messages(user("What are your opening hours on Saturday?"))
         .system(SystemContentBlock::Text("You are a phone agent.".into()))
@@ -432,7 +432,11 @@ async fn quota_error_is_400_and_count_tokens() {
         err.message(),
         Some("This model version has reached the end of its life. Please refer to the AWS documentation for more details.")
     );
-    for model in [HAIKU_45, "anthropic.claude-haiku-4-5-20251001-v1:0"] {
+    for model in [
+        HAIKU_45,
+        "global.anthropic.claude-sonnet-4-6",
+        "anthropic.claude-opus-4-7",
+    ] {
         let err = count(model).await.unwrap_err().into_service_error();
         assert!(err.is_validation_exception(), "{model}: {err:?}");
         assert_eq!(
@@ -442,6 +446,20 @@ async fn quota_error_is_400_and_count_tokens() {
         );
     }
     assert_eq!(emu.counters().get("count-tokens", "ok"), 0);
+    let mut counted = Vec::new();
+    for model in [
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        "anthropic.claude-sonnet-4-6",
+    ] {
+        let out = count(model)
+            .await
+            .unwrap_or_else(|e| panic!("{model}: {e:?}"));
+        counted.push(out.input_tokens());
+    }
+    // The same input counts the same on both (the emulator counts the input, with no
+    // per-model tokenizer).
+    assert!(counted[0] > 0 && counted[0] == counted[1], "{counted:?}");
+    assert_eq!(emu.counters().get("count-tokens", "ok"), 2);
 }
 
 #[tokio::test]

@@ -197,15 +197,19 @@ defmodule Aybiza.Cluster.AdmissionTest do
     ]
 
     region = "us-east-1"
-    # Opus 4.7 is counted with the Messages API's count_tokens (AWS: profile-only Claude
-    # models have no runtime CountTokens); Sonnet 4.6 (runtime CountTokens) cannot be counted.
+    # Opus 4.7 is counted with the Messages API's count_tokens (AWS: Claude models launched
+    # cross-Region only have no runtime CountTokens); Sonnet 4.6 with runtime CountTokens on
+    # its base id; Nova Lite (runtime, not countable: ValidationException) uses the estimate.
     countable = "anthropic.claude-opus-4-7"
+    uncountable = "amazon.nova-lite-v1:0"
+    Admission.reset(uncountable, region)
 
     Application.put_env(:aybiza_bedrock, :quotas,
       use_defaults: false,
       limits: [
         {countable, region, tokens_per_minute: 6_000_000},
-        {@model, region, tokens_per_minute: 6_000_000}
+        {@model, region, tokens_per_minute: 6_000_000},
+        {uncountable, region, tokens_per_minute: 6_000_000}
       ]
     )
 
@@ -229,7 +233,13 @@ defmodule Aybiza.Cluster.AdmissionTest do
 
     assert {:done, %{attempts: 1}} = run.(@model)
     counters = Aybiza.Bedrock.Emulator.counters(emulator)
-    assert %{"ok" => 1, "validation_error" => 1} = counters["count-tokens"]
+    assert %{"ok" => 2} = counters["count-tokens"]
+    refute Map.has_key?(counters["count-tokens"], "validation_error")
     assert %{"ok" => 1} = counters["converse-stream"]
+
+    assert {:done, %{attempts: 1}} = run.(uncountable)
+    counters = Aybiza.Bedrock.Emulator.counters(emulator)
+    assert %{"ok" => 2, "validation_error" => 1} = counters["count-tokens"]
+    assert %{"ok" => 2} = counters["converse-stream"]
   end
 end

@@ -649,9 +649,8 @@ fn get_inference_profile(
 /// (`arn:{partition}:bedrock:{region}:{account}:application-inference-profile/{id}`).
 fn find_application<'a>(caller: Caller<'a>, id: &str) -> Option<&'a ApplicationProfileSpec> {
     let app_id = match id.strip_prefix("arn:") {
-        Some(rest) => {
-            let region = rest.split(':').nth(2).unwrap_or("");
-            let (_, name) = rest.split_once(":application-inference-profile/")?;
+        Some(_) => {
+            let (region, name) = application_arn(id)?;
             if region != caller.region {
                 return None;
             }
@@ -660,6 +659,14 @@ fn find_application<'a>(caller: Caller<'a>, id: &str) -> Option<&'a ApplicationP
         None => id,
     };
     caller.applications.iter().find(|a| a.id == app_id)
+}
+
+/// The region and id of an application-inference-profile ARN.
+pub fn application_arn(arn: &str) -> Option<(&str, &str)> {
+    let rest = arn.strip_prefix("arn:")?;
+    let region = rest.split(':').nth(2)?;
+    let (_, id) = rest.split_once(":application-inference-profile/")?;
+    Some((region, id))
 }
 
 /// The source model of an application profile's `model_source`, with whether it is a
@@ -696,13 +703,21 @@ fn application_json(caller: Caller<'_>, app: &ApplicationProfileSpec) -> Option<
 }
 
 /// What the runtime invokes for an application profile ARN of the configuration: its
-/// `model_source` (whose catalog rules then apply). `None` for anything else.
+/// `model_source` (whose catalog rules then apply). `None` for anything else, and for an
+/// ARN of another region than the request's signing region (`region`; `None`: a request
+/// without SigV4, e.g. an API key, whose region the emulator cannot know, is not checked):
+/// Bedrock answers such an ARN "The provided model identifier is invalid." as it does an
+/// unknown id (earendil-works/pi#5527: an application-profile ARN of us-west-2 called
+/// through a us-east-1 client), and GetInferenceProfile here answers 404 for it.
 pub fn application_source<'a>(
     applications: &'a [ApplicationProfileSpec],
     model_id: &str,
+    region: Option<&str>,
 ) -> Option<&'a str> {
-    let rest = model_id.strip_prefix("arn:")?;
-    let (_, id) = rest.split_once(":application-inference-profile/")?;
+    let (arn_region, id) = application_arn(model_id)?;
+    if region.is_some_and(|r| r != arn_region) {
+        return None;
+    }
     applications
         .iter()
         .find(|a| a.id == id)
@@ -1140,12 +1155,23 @@ mod tests {
         assert_eq!(system.len() + 2, all.len());
         // Another region's ARN names nothing here.
         let west = arn.replace("us-east-1", "us-west-2");
-        assert_eq!(err(Op::GetInferenceProfile(west), caller, "").status, 404);
         assert_eq!(
-            application_source(&apps, &arn),
+            err(Op::GetInferenceProfile(west.clone()), caller, "").status,
+            404
+        );
+        for region in [Some("us-east-1"), None] {
+            assert_eq!(
+                application_source(&apps, &arn, region),
+                Some("us.anthropic.claude-haiku-4-5-20251001-v1:0")
+            );
+        }
+        // The runtime agrees: another region's ARN names nothing for a us-east-1 signer.
+        assert_eq!(application_source(&apps, &west, Some("us-east-1")), None);
+        assert_eq!(
+            application_source(&apps, &west, Some("us-west-2")),
             Some("us.anthropic.claude-haiku-4-5-20251001-v1:0")
         );
-        assert_eq!(application_source(&apps, "a1b2c3d4e5f6"), None);
+        assert_eq!(application_source(&apps, "a1b2c3d4e5f6", None), None);
 
         for bad in [
             app("has.dot", "x", "amazon.nova-lite-v1:0"),

@@ -46,7 +46,14 @@ fn count_runtime(
 ) -> Result<u64, Rejection> {
     handlers::check_shape("CountTokens", model_id, &RequestHeaders(headers), body)?;
     // A configured application inference profile is a profile: refused as profile ids are.
-    if super::control_plane::application_source(&state.application_profiles, model_id).is_some() {
+    let authorization = headers
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let region = crate::rate::credential_region(authorization);
+    handlers::check_application_region(model_id, region)?;
+    if super::control_plane::application_source(&state.application_profiles, model_id, region)
+        .is_some()
+    {
         return Err(unsupported());
     }
     let target = models_target(state, model_id)?;

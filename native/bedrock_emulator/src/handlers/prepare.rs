@@ -70,6 +70,20 @@ impl RequestHeaders<'_> {
     }
 }
 
+/// An application-inference-profile ARN names a profile of its own region only: called
+/// with another signing region Bedrock answers "The provided model identifier is invalid."
+/// (earendil-works/pi#5527: a us-west-2 profile ARN through a us-east-1 client), as
+/// GetInferenceProfile answers 404 for it here. Without a SigV4 region (API key) the
+/// emulator cannot know the endpoint's region and does not check.
+pub fn check_application_region(model_id: &str, region: Option<&str>) -> Result<(), Rejection> {
+    match (super::control_plane::application_arn(model_id), region) {
+        (Some((arn_region, _)), Some(region)) if arn_region != region => {
+            Err(invalid(AwsError::invalid_model()))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Resolves the model and applies Bedrock's lifecycle / throughput rules. A geographic
 /// profile called from a signing region outside its geography names no model there
 /// (see [`models::profile_serves_region`]); a request without a SigV4 region (API key) is
@@ -79,9 +93,13 @@ pub fn resolve_model(
     model_id: &str,
     headers: &RequestHeaders,
 ) -> Result<Target, Rejection> {
+    let authorization = headers.get("authorization");
+    let region = credential_region(authorization.as_deref());
+    check_application_region(model_id, region)?;
     // A configured application inference profile invokes its source, under its rules.
-    let model_id = super::control_plane::application_source(&state.application_profiles, model_id)
-        .unwrap_or(model_id);
+    let model_id =
+        super::control_plane::application_source(&state.application_profiles, model_id, region)
+            .unwrap_or(model_id);
     let target = models::target(model_id, &state.extra_models)
         .ok_or_else(|| invalid(AwsError::invalid_model()))?;
     if matches!(
@@ -91,8 +109,6 @@ pub fn resolve_model(
             ..
         }
     ) {
-        let authorization = headers.get("authorization");
-        let region = credential_region(authorization.as_deref());
         if let (Some(prefix), Some(region)) = (models::profile_prefix(model_id), region) {
             if !models::profile_serves_region(prefix, region) {
                 return Err(invalid(AwsError::invalid_model()));
@@ -775,4 +791,36 @@ pub fn prepare(
         pacing,
         stream,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_profile_arns_belong_to_their_region() {
+        let arn = "arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/a1b2c3";
+        assert!(check_application_region(arn, Some("us-west-2")).is_ok());
+        // No SigV4 region (API key): not known, not checked.
+        assert!(check_application_region(arn, None).is_ok());
+        let (e, label) = check_application_region(arn, Some("us-east-1")).unwrap_err();
+        assert_eq!(
+            (e.status, e.message.as_str(), label),
+            (
+                400,
+                "The provided model identifier is invalid.",
+                outcome::VALIDATION_ERROR
+            )
+        );
+        // Other ARNs and ids are not application profiles.
+        for id in [
+            "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        ] {
+            assert!(
+                check_application_region(id, Some("us-east-1")).is_ok(),
+                "{id}"
+            );
+        }
+    }
 }

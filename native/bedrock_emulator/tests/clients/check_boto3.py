@@ -82,7 +82,7 @@ def main():
         check("extraneous key [foo] is not permitted" in msg, "unknown InvokeModel key: " + msg)
 
         if hasattr(c, "count_tokens"):
-            # Claude Sonnet 4, the last runtime-countable model of AWS's table, is past EOL.
+            # Claude Sonnet 4, the last model of AWS's old count-tokens table, is past EOL.
             status, code, msg = error(lambda: c.count_tokens(modelId="anthropic.claude-sonnet-4-20250514-v1:0",
                                                              input={"converse": {"messages": msgs}}))
             check((status, code) == (404, "ResourceNotFoundException") and "end of its life" in msg,
@@ -90,6 +90,19 @@ def main():
             status, code, msg = error(lambda: c.count_tokens(modelId=HAIKU, input={"converse": {"messages": msgs}}))
             check((status, code) == (400, "ValidationException") and "doesn't support counting tokens" in msg,
                   "count_tokens on a profile: " + msg)
+            # Bare Claude 4.5 / 4.6 base ids are counted (data/models.json S_COUNT_MEASURED);
+            # models launched cross-Region only (Opus 4.7 on) are counted on bedrock-mantle.
+            system = [{"text": "You are a phone agent."}]
+            conv = {"converse": {"system": system, "messages": msgs}}
+            for base in ("anthropic.claude-haiku-4-5-20251001-v1:0", "anthropic.claude-sonnet-4-6",
+                         "anthropic.claude-opus-4-6-v1", SONNET_45):
+                n = c.count_tokens(modelId=base, input=conv)["inputTokens"]
+                check(isinstance(n, int) and n > 0, f"count_tokens (Converse input) on {base}: {n}")
+            for base in ("anthropic.claude-opus-4-7", "anthropic.claude-sonnet-5", "amazon.nova-lite-v1:0"):
+                status, code, msg = error(lambda: c.count_tokens(modelId=base, input=conv))
+                check((status, code, msg) == (400, "ValidationException",
+                                              "The provided model doesn't support counting tokens"),
+                      f"count_tokens on {base} refused: {msg}")
 
         t = emu.temporary
         temp = client(emu.url, aws_access_key_id=t["key"], aws_secret_access_key=t["secret"], aws_session_token=t["token"])
@@ -244,6 +257,22 @@ def application_profiles():
             status, code, msg = error(lambda: rt.count_tokens(modelId=arn, input={"converse": {"messages": msgs}}))
             check((status, code) == (400, "ValidationException") and "doesn't support counting tokens" in msg,
                   "count_tokens on an application profile: refused as on profile ids")
+            # An application-profile ARN of another region names nothing for a us-east-1 signer,
+            # at runtime as in GetInferenceProfile (earendil-works/pi#5527: "The provided model
+            # identifier is invalid."); a client of that region is served.
+            west = arn.replace(":us-east-1:", ":us-west-2:")
+            status, code, msg = error(lambda: rt.converse(modelId=west, messages=msgs))
+            check((status, code, msg) == (400, "ValidationException", "The provided model identifier is invalid."),
+                  "converse on another region's application-profile ARN: " + msg)
+            status, code, msg = error(lambda: rt.count_tokens(modelId=west, input={"converse": {"messages": msgs}}))
+            check((status, code, msg) == (400, "ValidationException", "The provided model identifier is invalid."),
+                  "count_tokens on another region's application-profile ARN: " + msg)
+            status, code, msg = error(lambda: cp.get_inference_profile(inferenceProfileIdentifier=west))
+            check((status, code) == (404, "ResourceNotFoundException"),
+                  "get_inference_profile of another region's ARN: " + msg)
+            west_rt = boto3.client("bedrock-runtime", **{**keys, "region_name": "us-west-2"})
+            check(west_rt.converse(modelId=west, messages=msgs)["stopReason"] == "end_turn",
+                  "converse on the us-west-2 ARN from us-west-2")
             status, code, msg = error(lambda: rt.converse(modelId=apps[1]["inferenceProfileArn"], messages=msgs))
             check((status, code) == (404, "ResourceNotFoundException") and "end of its life" in msg,
                   "an application profile of an EOL model answers as the model does: " + msg)
@@ -432,6 +461,16 @@ def conversation_features(emu, c):
                                                          input={"invokeModel": {"body": body}}))
         check((status, code) == (404, "ResourceNotFoundException") and "end of its life" in msg,
               "count_tokens of an InvokeModel body on an EOL model: " + msg)
+        # The InvokeModel form on a countable base id counts the body's prompt: the same
+        # number as the Converse form of the same message.
+        haiku = "anthropic.claude-haiku-4-5-20251001-v1:0"
+        n_invoke = c.count_tokens(modelId=haiku, input={"invokeModel": {"body": body}})["inputTokens"]
+        n_conv = c.count_tokens(modelId=haiku, input={"converse": {"messages": [
+            {"role": "user", "content": [{"text": "What are your opening hours?"}]}]}})["inputTokens"]
+        check(n_invoke > 0 and n_invoke == n_conv,
+              f"count_tokens of an InvokeModel body = of the Converse input ({n_invoke}, {n_conv})")
+        status, code, msg = error(lambda: c.count_tokens(modelId=haiku, input={"invokeModel": {"body": "not json"}}))
+        check((status, code) == (400, "ValidationException"), "count_tokens of a body that is no JSON: " + msg)
     emu.admin("rules", "[]")
 
 

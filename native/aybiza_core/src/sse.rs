@@ -49,8 +49,14 @@ impl Default for SseLimits {
 /// A limit was exceeded; the stream cannot be read further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SseError {
-    LineTooLong { limit: usize },
-    EventTooLarge { limit: usize },
+    LineTooLong {
+        limit: usize,
+    },
+    EventTooLarge {
+        limit: usize,
+    },
+    /// A `data` line that is not UTF-8, with [`SseParser::strict_utf8`].
+    NotUtf8,
 }
 
 impl std::fmt::Display for SseError {
@@ -62,6 +68,7 @@ impl std::fmt::Display for SseError {
             SseError::EventTooLarge { limit } => {
                 write!(f, "a server-sent event's data is larger than {limit} bytes")
             }
+            SseError::NotUtf8 => write!(f, "a server-sent event's data is not UTF-8"),
         }
     }
 }
@@ -83,6 +90,8 @@ pub struct SseParser {
     has_data: bool,
     last_id: Option<String>,
     failed: Option<SseError>,
+    /// `data` that is not UTF-8 is an error rather than replaced (see `strict_utf8`).
+    strict_utf8: bool,
 }
 
 impl SseParser {
@@ -92,6 +101,15 @@ impl SseParser {
             at_start: true,
             ..SseParser::default()
         }
+    }
+
+    /// Refuses `data` that is not UTF-8 ([`SseError::NotUtf8`]) instead of replacing the
+    /// bytes with U+FFFD as the spec does: a stream whose data is JSON (which must be UTF-8)
+    /// is then refused as the event-stream transports refuse such a payload, rather than
+    /// read with U+FFFD in its text.
+    pub fn strict_utf8(mut self) -> Self {
+        self.strict_utf8 = true;
+        self
     }
 
     /// Parses `chunk`, appending every event it completes to `out`. After an error the
@@ -196,6 +214,9 @@ impl SseParser {
             b"data" => {
                 // The cap is on the decoded text: each invalid byte becomes U+FFFD (3 bytes),
                 // so counting the raw bytes would let a hostile peer triple the event.
+                if self.strict_utf8 && std::str::from_utf8(value).is_err() {
+                    return Err(SseError::NotUtf8);
+                }
                 let text = String::from_utf8_lossy(value);
                 let extra = text.len() + usize::from(self.has_data);
                 if self.data.len() + extra > self.limits.max_event_bytes {

@@ -13,7 +13,9 @@
 //! starting with `:` are comments; `field: value` loses one space after the colon; `data`
 //! lines join with `\n`; a blank line dispatches; an event with no data is not dispatched;
 //! `id` containing NUL is ignored; unknown fields are ignored; text is decoded as UTF-8 with
-//! replacement; an unfinished event at the end of the stream is discarded.
+//! replacement (or `data` that is not UTF-8 refused, with `strict_utf8`, as the Messages-API
+//! transport does: its data is JSON); an unfinished event at the end of the stream is
+//! discarded.
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -345,6 +347,24 @@ event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\
     fn invalid_utf8_is_replaced() {
         let out = parse_chunks(&[b"data: a\xFFb\n\n"]);
         assert_eq!(out[0].data, "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn strict_utf8_refuses_data_that_is_not_utf8_and_stays_failed() {
+        let mut p = SseParser::new(SseLimits::default()).strict_utf8();
+        let mut out = Vec::new();
+        // The event before the bad line is still delivered.
+        let r = p.push(b"data: ok\n\ndata: a\xFFb\n\n", &mut out);
+        assert_eq!(r, Err(SseError::NotUtf8));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].data, "ok");
+        assert_eq!(p.push(b"data: c\n\n", &mut out), Err(SseError::NotUtf8));
+        // Valid multi-byte text split across chunks is not refused (lines are whole).
+        let mut p = SseParser::new(SseLimits::default()).strict_utf8();
+        let mut out = Vec::new();
+        p.push(b"data: caf\xC3", &mut out).unwrap();
+        p.push(b"\xA9\n\n", &mut out).unwrap();
+        assert_eq!(out[0].data, "caf\u{e9}");
     }
 
     #[test]

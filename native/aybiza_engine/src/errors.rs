@@ -57,6 +57,15 @@ where
 pub fn dispatch_error(df: &ConnectorError) -> Error {
     if df.is_timeout() {
         Error::new(ErrorKind::ConnectTimeout, "connecting to Bedrock timed out")
+    } else if let Some(tls) = chain(df).find_map(|e| tls_error(e, 4)) {
+        // The rustls error names the alert or certificate problem, never request data.
+        Error::new(
+            ErrorKind::Connect,
+            format!(
+                "could not reach Bedrock: the TLS handshake failed ({})",
+                truncate(&tls.to_string(), 200)
+            ),
+        )
     } else if let Some(io) = io_kind(df) {
         Error::new(ErrorKind::Connect, format!("could not reach Bedrock: {io}"))
     } else if df.is_io() {
@@ -107,6 +116,19 @@ where
 {
     matches!(err, SdkError::ResponseError(_))
         && StdError::source(err).is_some_and(|s| s.to_string() == "unexpected end of stream")
+}
+
+/// The TLS stack's error (a handshake refused, a bad certificate, a peer that speaks no TLS)
+/// in `err` or the I/O errors it wraps (`io::Error::source` skips the wrapped error itself).
+fn tls_error<'a>(err: &'a (dyn StdError + 'static), depth: usize) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner = err.downcast_ref::<std::io::Error>()?.get_ref()?;
+    if depth == 0 {
+        return None;
+    }
+    tls_error(inner, depth - 1)
 }
 
 /// The kind of the first I/O error in the source chain ("connection refused").

@@ -42,6 +42,8 @@ const CLAUDE: &str = "us.anthropic.claude-opus-4-7";
 /// What the server does after reading the request.
 #[derive(Clone)]
 enum Act {
+    /// Answers the TLS client hello with bytes that are no TLS record, then closes.
+    NotTls,
     /// RST before any response byte.
     ResetBeforeHeaders,
     /// Reads the request and never answers.
@@ -103,11 +105,18 @@ fn read_request(conn: &mut TcpStream) -> bool {
 }
 
 fn answer(conn: &mut TcpStream, act: Act) {
+    if let Act::NotTls = act {
+        let mut hello = [0u8; 512];
+        let _ = conn.read(&mut hello);
+        let _ = conn.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n");
+        return;
+    }
     if !read_request(conn) {
         return;
     }
     let mut buf = [0u8; 64];
     match act {
+        Act::NotTls => {}
         Act::ResetBeforeHeaders => reset(conn),
         Act::Silent => {
             let _ = conn.read(&mut buf);
@@ -369,6 +378,7 @@ fn failures() -> Vec<(&'static str, Box<dyn Fn(Transport) -> Option<Act>>)> {
     };
     vec![
         ("connection refused", Box::new(|_| None)),
+        ("TLS handshake failure", Box::new(|_| Some(Act::NotTls))),
         (
             "reset before headers",
             Box::new(|_| Some(Act::ResetBeforeHeaders)),
@@ -507,7 +517,9 @@ fn expected(name: &str) -> (ErrorKind, Phase) {
     use ErrorKind::*;
     use Phase::*;
     match name {
-        "connection refused" | "reset before headers" => (Connect, BeforeStream),
+        "connection refused" | "reset before headers" | "TLS handshake failure" => {
+            (Connect, BeforeStream)
+        }
         "no first byte" => (FirstByteTimeout, BeforeStream),
         "reset mid-body" => (Connect, MidStream),
         "stall mid-body" => (IdleTimeout, MidStream),
@@ -534,6 +546,7 @@ fn the_same_failure_gives_the_same_error_on_every_transport() {
             .map(|&t| {
                 let url = match act(t) {
                     None => refused_url(),
+                    Some(Act::NotTls) => serve(Act::NotTls).replace("http://", "https://"),
                     Some(a) => serve(a),
                 };
                 (t, row(&run(t, &url)))

@@ -412,7 +412,10 @@ fn truncated_and_malformed_streams() {
     // `:connect` as on ConverseStream (tests/error_table.rs); before: `:model_stream_error`.
     let e = terminal_error(&start("messages", &server, static_creds(), json!({})));
     assert_eq!(e.kind, ErrorKind::Connect);
-    assert!(e.message.starts_with("the connection to Bedrock broke off"), "{e:?}");
+    assert!(
+        e.message.starts_with("the connection to Bedrock broke off"),
+        "{e:?}"
+    );
     assert_eq!(e.phase, Phase::MidStream);
     assert!(!e.delivered.unwrap().text.is_empty());
 

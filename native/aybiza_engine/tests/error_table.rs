@@ -372,7 +372,10 @@ fn refused_url() -> String {
 }
 
 /// The failures, each a server act per transport.
-fn failures() -> Vec<(&'static str, Box<dyn Fn(Transport) -> Option<Act>>)> {
+/// A failure's server act per transport (`None`: nothing listens).
+type Failure = (&'static str, Box<dyn Fn(Transport) -> Option<Act>>);
+
+fn failures() -> Vec<Failure> {
     let body = |t: Transport, parts: Vec<Vec<u8>>, then: Then| {
         Some(Act::Answer(200, ok_headers(t), parts.concat(), then))
     };

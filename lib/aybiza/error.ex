@@ -17,14 +17,14 @@ defmodule Aybiza.Error do
   | `:model_not_found` | ResourceNotFoundException (404) | no |
   | `:model_timeout` | ModelTimeoutException (408) | yes |
   | `:model_error` | ModelErrorException (424) | no |
-  | `:model_stream_error` | modelStreamErrorException mid-stream, or a stream whose body ends before its last event (between frames or inside one) | yes |
+  | `:model_stream_error` | modelStreamErrorException mid-stream, or a stream whose body ends cleanly before its last event (between events or inside one); a connection that breaks off is `:connect` | yes |
   | `:quota_exceeded` | ServiceQuotaExceededException | no |
   | `:timeout` | the whole call exceeded its `:total` timeout | yes |
   | `:connect_timeout` | no connection within `:connect` | yes |
   | `:first_byte_timeout` | no response within `:first_byte` | yes |
   | `:idle_timeout` | no event within `:idle` after the stream started | yes |
-  | `:connect` | the connection failed or was reset | yes |
-  | `:protocol` | a corrupt or unreadable response (e.g. bad event-stream CRC, a frame over the protocol's 16 MiB) | yes |
+  | `:connect` | the connection failed or was reset, before the response ("could not reach Bedrock: ...") or inside its body ("the connection to Bedrock broke off: ...", `phase: :mid_stream`); the same on every transport | yes |
+  | `:protocol` | a corrupt or unreadable response (e.g. bad event-stream CRC, a frame over the protocol's 16 MiB, an event that is not JSON or not UTF-8, bytes after the last event: "unreadable event stream from Bedrock: ...") | yes |
   | `:cancelled` | the call was cancelled (`cancel/1`) | no |
   | `:invalid_request` | the request failed validation before any network; `message` names the field path (and says when a text is not valid UTF-8) | no |
   | `:invalid_region` / `:invalid_endpoint` / `:invalid_config` | bad client configuration | no |

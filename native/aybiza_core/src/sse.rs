@@ -13,7 +13,9 @@
 //! starting with `:` are comments; `field: value` loses one space after the colon; `data`
 //! lines join with `\n`; a blank line dispatches; an event with no data is not dispatched;
 //! `id` containing NUL is ignored; unknown fields are ignored; text is decoded as UTF-8 with
-//! replacement; an unfinished event at the end of the stream is discarded.
+//! replacement (or `data` that is not UTF-8 refused, with `strict_utf8`, as the Messages-API
+//! transport does: its data is JSON); an unfinished event at the end of the stream is
+//! discarded.
 
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,8 +51,14 @@ impl Default for SseLimits {
 /// A limit was exceeded; the stream cannot be read further.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SseError {
-    LineTooLong { limit: usize },
-    EventTooLarge { limit: usize },
+    LineTooLong {
+        limit: usize,
+    },
+    EventTooLarge {
+        limit: usize,
+    },
+    /// A `data` line that is not UTF-8, with [`SseParser::strict_utf8`].
+    NotUtf8,
 }
 
 impl std::fmt::Display for SseError {
@@ -62,6 +70,7 @@ impl std::fmt::Display for SseError {
             SseError::EventTooLarge { limit } => {
                 write!(f, "a server-sent event's data is larger than {limit} bytes")
             }
+            SseError::NotUtf8 => write!(f, "a server-sent event's data is not UTF-8"),
         }
     }
 }
@@ -83,6 +92,8 @@ pub struct SseParser {
     has_data: bool,
     last_id: Option<String>,
     failed: Option<SseError>,
+    /// `data` that is not UTF-8 is an error rather than replaced (see `strict_utf8`).
+    strict_utf8: bool,
 }
 
 impl SseParser {
@@ -92,6 +103,15 @@ impl SseParser {
             at_start: true,
             ..SseParser::default()
         }
+    }
+
+    /// Refuses `data` that is not UTF-8 ([`SseError::NotUtf8`]) instead of replacing the
+    /// bytes with U+FFFD as the spec does: a stream whose data is JSON (which must be UTF-8)
+    /// is then refused as the event-stream transports refuse such a payload, rather than
+    /// read with U+FFFD in its text.
+    pub fn strict_utf8(mut self) -> Self {
+        self.strict_utf8 = true;
+        self
     }
 
     /// Parses `chunk`, appending every event it completes to `out`. After an error the
@@ -196,6 +216,9 @@ impl SseParser {
             b"data" => {
                 // The cap is on the decoded text: each invalid byte becomes U+FFFD (3 bytes),
                 // so counting the raw bytes would let a hostile peer triple the event.
+                if self.strict_utf8 && std::str::from_utf8(value).is_err() {
+                    return Err(SseError::NotUtf8);
+                }
                 let text = String::from_utf8_lossy(value);
                 let extra = text.len() + usize::from(self.has_data);
                 if self.data.len() + extra > self.limits.max_event_bytes {
@@ -324,6 +347,24 @@ event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"delta\":{\
     fn invalid_utf8_is_replaced() {
         let out = parse_chunks(&[b"data: a\xFFb\n\n"]);
         assert_eq!(out[0].data, "a\u{FFFD}b");
+    }
+
+    #[test]
+    fn strict_utf8_refuses_data_that_is_not_utf8_and_stays_failed() {
+        let mut p = SseParser::new(SseLimits::default()).strict_utf8();
+        let mut out = Vec::new();
+        // The event before the bad line is still delivered.
+        let r = p.push(b"data: ok\n\ndata: a\xFFb\n\n", &mut out);
+        assert_eq!(r, Err(SseError::NotUtf8));
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].data, "ok");
+        assert_eq!(p.push(b"data: c\n\n", &mut out), Err(SseError::NotUtf8));
+        // Valid multi-byte text split across chunks is not refused (lines are whole).
+        let mut p = SseParser::new(SseLimits::default()).strict_utf8();
+        let mut out = Vec::new();
+        p.push(b"data: caf\xC3", &mut out).unwrap();
+        p.push(b"\xA9\n\n", &mut out).unwrap();
+        assert_eq!(out[0].data, "caf\u{e9}");
     }
 
     #[test]

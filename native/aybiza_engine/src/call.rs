@@ -549,19 +549,34 @@ macro_rules! converse_fields {
     };
 }
 
-/// The next event of a stream within the idle timeout.
+/// The next event of a stream within the idle timeout (the SDK receiver's path). Its
+/// failures are mapped as the engine's own decoder maps them: a body that breaks off is
+/// `crate::errors::broke_off`, one that ends inside a frame `ended_inside(last_event)`, and
+/// any unreadable bytes once the last event arrived (`stopped`) `trailing_bytes`.
 async fn next_event<T, E, R>(
     idle: &mut IdleTimer,
     recv: impl std::future::Future<
         Output = Result<Option<T>, aws_sdk_bedrockruntime::error::SdkError<E, R>>,
     >,
+    last_event: &str,
+    stopped: bool,
 ) -> Result<Option<T>, Stop>
 where
     E: aws_sdk_bedrockruntime::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + crate::errors::HttpStatus,
 {
+    use aws_sdk_bedrockruntime::error::SdkError;
     match idle.run(recv).await {
         Err(Idle) => Err(idle_error(idle.limit())),
+        Ok(Err(SdkError::DispatchFailure(df))) if !df.is_timeout() && !df.is_user() => {
+            Err(Stop::Failed(match df.as_connector_error() {
+                Some(c) => crate::errors::broke_off(c),
+                None => Error::new(ErrorKind::Connect, "the connection to Bedrock broke off"),
+            }))
+        }
+        Ok(Err(SdkError::ResponseError(_))) if stopped => Err(trailing_bytes()),
+        Ok(Err(e)) if crate::errors::ended_inside_frame(&e) => Err(ended_inside(last_event)),
+        Ok(Err(SdkError::ResponseError(_))) => Err(Stop::Failed(crate::errors::unreadable_event())),
         Ok(Err(e)) => Err(Stop::Failed(sdk_error(e))),
         Ok(Ok(next)) => Ok(next),
     }
@@ -647,7 +662,10 @@ async fn converse_stream(
             });
         }
     } else {
-        while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
+        while let Some(next) = state
+            .next(next_event(&mut idle, stream.recv(), "messageStop", stopped))
+            .await??
+        {
             converse_event(next, state, &mut stopped)?;
             state.check_answer_size().map_err(Stop::Failed)?;
             state.pace().await?;
@@ -905,6 +923,12 @@ async fn invoke_stream(
     let anthropic = is_anthropic_model(&req.model_id);
     let mut stream = output.body;
     let mut idle = IdleTimer::new(config.timeouts.idle);
+    // Other providers' chunks have no common last event; Anthropic's end with message_stop.
+    let last = if anthropic {
+        "message_stop"
+    } else {
+        "the last event"
+    };
     let mut chunks = InvokeChunks {
         anthropic,
         input_usage: Value::Null,
@@ -940,15 +964,18 @@ async fn invoke_stream(
             }
         }
         if frames.has_partial() {
-            let last = if anthropic {
-                "message_stop"
+            // As on ConverseStream: after message_stop the bytes left are no cut event.
+            return Err(if chunks.stopped {
+                trailing_bytes()
             } else {
-                "the last event"
-            };
-            return Err(ended_inside(last));
+                ended_inside(last)
+            });
         }
     } else {
-        while let Some(next) = state.next(next_event(&mut idle, stream.recv())).await?? {
+        while let Some(next) = state
+            .next(next_event(&mut idle, stream.recv(), last, chunks.stopped))
+            .await??
+        {
             let sdk::ResponseStream::Chunk(part) = next else {
                 continue;
             };
@@ -980,7 +1007,10 @@ impl InvokeChunks {
         let chunk: Value = serde_json::from_slice(bytes).map_err(|e| {
             Stop::Failed(Error::new(
                 ErrorKind::Protocol,
-                format!("a stream chunk is not JSON: {e}"),
+                format!(
+                    "unreadable event stream from Bedrock: an event could not be decoded \
+                     (a stream chunk is not JSON: {e})"
+                ),
             ))
         })?;
         if self.anthropic {

@@ -1,6 +1,7 @@
 //! SDK failures mapped onto the one error type.
 
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::result::ConnectorError;
 use aybiza_core::error::{Error, ErrorKind};
 use std::error::Error as StdError;
 
@@ -32,24 +33,10 @@ where
             Error::new(kind, message).with_code(truncate(&code, 128))
         }
         SdkError::TimeoutError(_) => Error::new(ErrorKind::Timeout, "the request timed out"),
-        SdkError::DispatchFailure(df) => {
-            if df.is_timeout() {
-                Error::new(ErrorKind::ConnectTimeout, "connecting to Bedrock timed out")
-            } else if let Some(io) = io_kind(err) {
-                Error::new(ErrorKind::Connect, format!("could not reach Bedrock: {io}"))
-            } else if df.is_io() {
-                Error::new(ErrorKind::Connect, "could not reach Bedrock (I/O error)")
-            } else if df.is_user() {
-                Error::new(
-                    ErrorKind::InvalidRequest,
-                    "the request could not be sent as built",
-                )
-            } else if let Some(kind) = credential_failure(err) {
-                Error::new(kind, credential_message(kind))
-            } else {
-                Error::new(ErrorKind::Connect, "the connection to Bedrock failed")
-            }
-        }
+        SdkError::DispatchFailure(df) => match df.as_connector_error() {
+            Some(c) => dispatch_error(c),
+            None => Error::new(ErrorKind::Connect, "the connection to Bedrock failed"),
+        },
         SdkError::ResponseError(_) => {
             Error::new(ErrorKind::Protocol, "unreadable response from Bedrock")
         }
@@ -62,6 +49,86 @@ where
         },
         _ => Error::new(ErrorKind::Internal, "the AWS SDK failed"),
     }
+}
+
+/// A connection failure before the response headers, the same on every transport (the
+/// SDK's dispatch failures and the Messages API's connector): the kind of what failed, never
+/// the connector's text (which can carry the request).
+pub fn dispatch_error(df: &ConnectorError) -> Error {
+    if df.is_timeout() {
+        Error::new(ErrorKind::ConnectTimeout, "connecting to Bedrock timed out")
+    } else if let Some(tls) = chain(df).find_map(|e| tls_error(e, 4)) {
+        // The rustls error names the alert or certificate problem, never request data.
+        Error::new(
+            ErrorKind::Connect,
+            format!(
+                "could not reach Bedrock: the TLS handshake failed ({})",
+                truncate(&tls.to_string(), 200)
+            ),
+        )
+    } else if let Some(io) = io_kind(df) {
+        Error::new(ErrorKind::Connect, format!("could not reach Bedrock: {io}"))
+    } else if df.is_io() {
+        Error::new(ErrorKind::Connect, "could not reach Bedrock (I/O error)")
+    } else if df.is_user() {
+        Error::new(
+            ErrorKind::InvalidRequest,
+            "the request could not be sent as built",
+        )
+    } else if let Some(kind) = credential_failure(df) {
+        Error::new(kind, credential_message(kind))
+    } else {
+        Error::new(ErrorKind::Connect, "the connection to Bedrock failed")
+    }
+}
+
+/// A response body that failed to read after the headers (a reset or a connection closed
+/// inside a chunk), the same on every transport: `:connect`, as before the headers; the
+/// error's phase says whether anything was delivered.
+pub fn broke_off(err: &(dyn StdError + 'static)) -> Error {
+    let io = std::iter::once(err)
+        .chain(chain(err))
+        .find_map(|e| e.downcast_ref::<std::io::Error>().map(|io| io.kind()));
+    match io {
+        Some(io) => Error::new(
+            ErrorKind::Connect,
+            format!("the connection to Bedrock broke off: {io}"),
+        ),
+        None => Error::new(ErrorKind::Connect, "the connection to Bedrock broke off"),
+    }
+}
+
+/// A streamed event the SDK's unmarshaller refused (not JSON, not UTF-8, the wrong shape);
+/// its text is not kept (it can quote the payload).
+pub fn unreadable_event() -> Error {
+    Error::new(
+        ErrorKind::Protocol,
+        "unreadable event stream from Bedrock: an event could not be decoded",
+    )
+}
+
+/// Whether `err` is the SDK event-stream receiver's "body ended inside a frame" (its only
+/// `ReceiverError`, in the source of a response error; the crate is not a dependency here).
+pub fn ended_inside_frame<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: StdError + 'static,
+    R: std::fmt::Debug,
+{
+    matches!(err, SdkError::ResponseError(_))
+        && StdError::source(err).is_some_and(|s| s.to_string() == "unexpected end of stream")
+}
+
+/// The TLS stack's error (a handshake refused, a bad certificate, a peer that speaks no TLS)
+/// in `err` or the I/O errors it wraps (`io::Error::source` skips the wrapped error itself).
+fn tls_error<'a>(err: &'a (dyn StdError + 'static), depth: usize) -> Option<&'a rustls::Error> {
+    if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+        return Some(tls);
+    }
+    let inner = err.downcast_ref::<std::io::Error>()?.get_ref()?;
+    if depth == 0 {
+        return None;
+    }
+    tls_error(inner, depth - 1)
 }
 
 /// The kind of the first I/O error in the source chain ("connection refused").
@@ -184,7 +251,6 @@ impl HttpStatus for aws_smithy_types::event_stream::RawMessage {
 mod tests {
     use super::*;
     use aws_sdk_bedrockruntime::operation::converse::ConverseError;
-    use aws_smithy_runtime_api::client::result::ConnectorError;
     use aws_smithy_runtime_api::http::Response;
 
     type Sdk = SdkError<ConverseError, Response>;

@@ -36,15 +36,13 @@
 use crate::call::sdk_error;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
-use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::config_bag::ConfigBag;
-use aws_smithy_types::event_stream::{HeaderValue, Message, RawMessage};
+use aws_smithy_types::event_stream::{HeaderValue, Message};
 use aybiza_core::error::{Error, ErrorKind};
 use bytes::{Bytes, BytesMut};
 use futures_util::FutureExt;
@@ -197,11 +195,7 @@ impl Frames {
     pub(crate) async fn fill(&mut self) -> Result<bool, Error> {
         match self.body.frame().await {
             None => Ok(false),
-            Some(Err(e)) => Err(sdk_error(
-                SdkError::<ConverseStreamOutputError, RawMessage>::dispatch_failure(
-                    ConnectorError::io(e),
-                ),
-            )),
+            Some(Err(e)) => Err(crate::errors::broke_off(&*e)),
             Some(Ok(frame)) => {
                 if let Ok(data) = frame.into_data() {
                     self.buf.extend_from_slice(&data);
@@ -276,6 +270,7 @@ impl Frames {
         *self.feed.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(frame.raw);
         match receiver.recv().now_or_never() {
             Some(Ok(event)) => Ok(event),
+            Some(Err(SdkError::ResponseError(_))) => Err(crate::errors::unreadable_event()),
             Some(Err(e)) => Err(sdk_error(e)),
             None => Err(Error::new(
                 ErrorKind::Internal,

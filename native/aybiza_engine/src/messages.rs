@@ -160,22 +160,10 @@ fn internal(message: String) -> Stop {
     Stop::Failed(Error::new(ErrorKind::Internal, message))
 }
 
-/// The connector's failure, classified like the SDK's dispatch failures.
+/// The connector's failure, classified as the SDK's dispatch failures are (same reason and
+/// wording on every transport; never the connector's text).
 fn connect_error(e: &aws_smithy_runtime_api::client::result::ConnectorError) -> Error {
-    if e.is_timeout() {
-        Error::new(ErrorKind::ConnectTimeout, "connecting to Bedrock timed out")
-    } else {
-        let mut text = e.to_string();
-        let mut source = std::error::Error::source(e);
-        let mut depth = 0;
-        while let (Some(s), true) = (source, depth < 6) {
-            text.push_str(": ");
-            text.push_str(&s.to_string());
-            source = s.source();
-            depth += 1;
-        }
-        Error::new(ErrorKind::Connect, text)
-    }
+    crate::errors::dispatch_error(e)
 }
 
 static CREDENTIALS: Mutex<Option<HashMap<Key, Credentials>>> = Mutex::new(None);
@@ -334,7 +322,7 @@ pub(crate) async fn stream(
         }
     }
     let mut body = response.into_body();
-    let mut parser = SseParser::new(SseLimits::default());
+    let mut parser = SseParser::new(SseLimits::default()).strict_utf8();
     let mut events: Vec<SseEvent> = Vec::new();
     let mut input_usage = Value::Null;
     let mut stopped = false;
@@ -348,20 +336,16 @@ pub(crate) async fn stream(
                 )))
             }
             Ok(None) => break,
-            Ok(Some(Err(e))) => {
-                return Err(Stop::Failed(Error::new(
-                    ErrorKind::ModelStreamError,
-                    format!("the stream broke off: {e}"),
-                )))
-            }
+            // As on the event-stream transports: `:connect`, the phase tells what was heard.
+            Ok(Some(Err(e))) => return Err(Stop::Failed(crate::errors::broke_off(&*e))),
             Ok(Some(Ok(frame))) => frame,
         };
         let Ok(data) = frame.into_data() else {
             continue;
         };
-        parser
-            .push(&data, &mut events)
-            .map_err(|e| Stop::Failed(Error::new(ErrorKind::Protocol, e.to_string())))?;
+        // The events this chunk completed before a parse error are the caller's first, as
+        // the frame decoders deliver every whole frame before the bad one.
+        let pushed = parser.push(&data, &mut events);
         for event in events.drain(..) {
             if stopped {
                 // Nothing may follow message_stop; ignore keep-alives the peer still sends.
@@ -371,9 +355,22 @@ pub(crate) async fn stream(
             state.check_answer_size().map_err(Stop::Failed)?;
             state.pace().await?;
         }
-        if stopped {
-            break;
-        }
+        pushed.map_err(|e| {
+            Stop::Failed(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "unreadable event stream from Bedrock: an event could not be decoded ({e})"
+                ),
+            ))
+        })?;
+    }
+    if stopped && parser.has_pending() {
+        // The body is read to its end, as on ConverseStream: bytes after message_stop that
+        // are no whole event are an unreadable stream, not a cut answer.
+        return Err(Stop::Failed(Error::new(
+            ErrorKind::Protocol,
+            "unreadable event stream from Bedrock: bytes after the last event",
+        )));
     }
     if !stopped {
         let why = if parser.has_pending() {
@@ -401,7 +398,11 @@ fn dispatch(
     let value: Value = serde_json::from_str(&event.data).map_err(|e| {
         Stop::Failed(Error::new(
             ErrorKind::Protocol,
-            format!("a {:?} event is not JSON: {e}", truncate(&event.event, 40)),
+            format!(
+                "unreadable event stream from Bedrock: an event could not be decoded \
+                 (a {:?} event is not JSON: {e})",
+                truncate(&event.event, 40)
+            ),
         ))
     })?;
     // Anthropic repeats the event name as `type` in the data; the data decides.

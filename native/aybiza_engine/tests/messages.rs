@@ -409,8 +409,13 @@ fn truncated_and_malformed_streams() {
     let mut script = Script::sse(&first_half(), 50);
     script.cut = true;
     let server = serve(script);
+    // `:connect` as on ConverseStream (tests/error_table.rs); before: `:model_stream_error`.
     let e = terminal_error(&start("messages", &server, static_creds(), json!({})));
-    assert_eq!(e.kind, ErrorKind::ModelStreamError);
+    assert_eq!(e.kind, ErrorKind::Connect);
+    assert!(
+        e.message.starts_with("the connection to Bedrock broke off"),
+        "{e:?}"
+    );
     assert_eq!(e.phase, Phase::MidStream);
     assert!(!e.delivered.unwrap().text.is_empty());
 
@@ -601,7 +606,8 @@ fn exact_token_counts_for_an_interrupted_stream() {
         let Some(Event::Error(e, Some(summary))) = events.last() else {
             panic!("{events:?}")
         };
-        assert_eq!(e.kind, ErrorKind::ModelStreamError);
+        // A cut connection: `:connect` (as on ConverseStream).
+        assert_eq!(e.kind, ErrorKind::Connect);
         assert!(summary.usage_estimated);
         assert_eq!(summary.input_tokens_exact, exact);
         if exact {

@@ -8,14 +8,16 @@
 //! platform roots, pooled keep-alive connections), the very connector of the SDK client of
 //! the same configuration (`clients::connector_for`), so both share one pool; the
 //! credentials come from the cached SDK client's provider (so the default chain, profiles
-//! and assumed roles are resolved and refreshed in one place); signing is the official
-//! `aws-sigv4` crate; events go through the same [`StreamState`] (sentences, tool input,
+//! and assumed roles are resolved and refreshed in one place); signing is [`crate::sigv4`]
+//! (the signing key cached per day; the official `aws-sigv4` crate for any request it does
+//! not write the same way); events go through the same [`StreamState`] (sentences, tool input,
 //! thinking, usage) and the Anthropic event decoder the InvokeModel stream uses.
 
 use crate::call::{anthropic_event, Stop};
 use crate::clients::{connector_for, credentials_for, MAX_CONFIGS};
 use crate::config::{ClientConfig, CredentialSpec};
 use crate::idle::{Idle, IdleTimer};
+use crate::sigv4::{self, KeyCache, Secrets};
 use crate::state::StreamState;
 use crate::trace::{mark, Point, Trace};
 use aws_credential_types::provider::ProvideCredentials;
@@ -33,7 +35,7 @@ use aybiza_core::sse::{SseEvent, SseLimits, SseParser};
 use http_body_util::BodyExt;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, SystemTime};
 use tokio::time::timeout;
 
@@ -104,12 +106,14 @@ async fn send(
         _ => {
             let identity = identity(config).await?;
             mark(trace, Point::Client);
+            // Hashed before the body moves into the request (no copy of it).
+            let payload_hash = sigv4::payload_hash(&bytes);
             let mut request = builder
-                .body(SdkBody::from(bytes.clone()))
+                .body(SdkBody::from(bytes))
                 .map_err(|e| internal(format!("building the request: {e}")))?;
             sign_request(
                 &mut request,
-                &bytes,
+                &payload_hash,
                 &identity,
                 &config.region,
                 endpoint.signing_name(),
@@ -235,9 +239,13 @@ fn kept_identities() -> usize {
         .map_or(0, HashMap::len)
 }
 
+/// SigV4 signing keys of the Messages-API calls, per secret, region and service (bounded as
+/// the clients are).
+static SIGNING_KEYS: LazyLock<KeyCache> = LazyLock::new(|| KeyCache::new(MAX_CONFIGS));
+
 fn sign_request(
     request: &mut http::Request<SdkBody>,
-    body: &[u8],
+    payload_hash: &str,
     identity: &Identity,
     region: &str,
     service: &str,
@@ -248,11 +256,35 @@ fn sign_request(
             format!("signing the request: {e}"),
         ))
     };
+    let now = SystemTime::now();
+    if let Some(creds) = identity.data::<Credentials>() {
+        let secrets = Secrets {
+            access_key_id: creds.access_key_id(),
+            secret_access_key: creds.secret_access_key(),
+            session_token: creds.session_token(),
+        };
+        if sigv4::sign(
+            request,
+            payload_hash,
+            &secrets,
+            region,
+            service,
+            now,
+            &SIGNING_KEYS,
+        )
+        .is_ok()
+        {
+            return Ok(());
+        }
+    }
+    // A request the cached-key signer does not write like aws-sigv4 (a configured endpoint
+    // with a query or an unusual path), or an identity that is not AWS credentials (which
+    // aws-sigv4 refuses with its own error).
     let params = v4::SigningParams::builder()
         .identity(identity)
         .region(region)
         .name(service)
-        .time(SystemTime::now())
+        .time(now)
         .settings(SigningSettings::default())
         .build()
         .map_err(|e| fail(&e))?
@@ -267,7 +299,7 @@ fn sign_request(
         "POST",
         &uri,
         headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-        SignableBody::Bytes(body),
+        SignableBody::Precomputed(payload_hash.to_string()),
     )
     .map_err(|e| fail(&e))?;
     let (instructions, _signature) = sign(signable, &params).map_err(|e| fail(&e))?.into_parts();

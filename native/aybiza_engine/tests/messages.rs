@@ -816,3 +816,36 @@ fn emulator_count_tokens_both_ways() {
     let e = counted("count_tokens", "amazon.nova-pro-v1:0").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Validation);
 }
+
+/// The emulator checks every SigV4 signature: the cached-key signer's with temporary
+/// credentials (the emulator accepts only its own session token with them; that the token is
+/// signed as `aws-sigv4` signs it is sigv4.rs's unit tests), on both endpoints and twice in a
+/// row (the second call signs with the kept key), and a wrong secret is refused.
+#[test]
+fn emulator_checks_the_signatures_with_session_tokens() {
+    let emu = emulator_with_key();
+    let t = emu.temporary_credentials();
+    let temporary = json!({"region": "us-east-1", "endpoint": emu.url(),
+                           "credentials": {"type": "static", "access_key_id": t.access_key_id,
+                                           "secret_access_key": t.secret_access_key,
+                                           "session_token": t.session_token}});
+    let model = "us.anthropic.claude-opus-4-7";
+    for op in ["messages", "messages_mantle", "messages", "messages_mantle"] {
+        let events = emu_call(op, &emu_request(model, "What are your hours?"), &temporary);
+        let Some(Event::Done(summary)) = events.last() else {
+            panic!("{op}: {:?}", events.last())
+        };
+        assert_eq!(summary.text, REPLY, "{op}");
+    }
+    let c = emu.credentials();
+    let wrong = json!({"region": "us-east-1", "endpoint": emu.url(),
+                       "credentials": {"type": "static", "access_key_id": c.access_key_id,
+                                       "secret_access_key": "not-the-secret"}});
+    let events = emu_call(
+        "messages",
+        &emu_request(model, "What are your hours?"),
+        &wrong,
+    );
+    let e = terminal_error(&events);
+    assert!(e.message.contains("signature"), "{e:?}");
+}

@@ -3093,26 +3093,42 @@ fn is_ordinal_shape(word: &str) -> bool {
 /// and whether it has a sign of an address (`@ / \ _ =`). Read as bytes where ASCII (a path
 /// taken at every period of a token such as `x.Yx.Y…`).
 fn glued_word_ahead(buf: &str, k: usize) -> (bool, bool) {
+    /// 0: any other ASCII byte, 1: ASCII whitespace, 2: a sign of an address, 3: not ASCII.
+    const CLASS: [u8; 256] = {
+        let mut t = [3u8; 256];
+        let mut b = 0;
+        while b < 0x80 {
+            t[b] = match b as u8 {
+                b'\t'..=b'\r' | b' ' => 1,
+                b'@' | b'/' | b'\\' | b'_' | b'=' => 2,
+                _ => 0,
+            };
+            b += 1;
+        }
+        t
+    };
     let b = buf.as_bytes();
+    let limit = k + MAX_WORD_AHEAD;
     let mut urlish = false;
     let mut j = k;
     while j < b.len() {
-        if j - k >= MAX_WORD_AHEAD {
+        if j >= limit {
             return (true, urlish);
         }
-        let x = b[j];
-        if x < 0x80 {
-            if matches!(x, b'\t'..=b'\r' | b' ') {
-                return (true, urlish);
+        match CLASS[usize::from(b[j])] {
+            0 => j += 1,
+            1 => return (true, urlish),
+            2 => {
+                urlish = true;
+                j += 1;
             }
-            urlish |= matches!(x, b'@' | b'/' | b'\\' | b'_' | b'=');
-            j += 1;
-        } else {
-            let c = buf[j..].chars().next().unwrap_or(' ');
-            if c.is_whitespace() {
-                return (true, urlish);
+            _ => {
+                let c = buf[j..].chars().next().unwrap_or(' ');
+                if c.is_whitespace() {
+                    return (true, urlish);
+                }
+                j += c.len_utf8();
             }
-            j += c.len_utf8();
         }
     }
     (false, urlish)

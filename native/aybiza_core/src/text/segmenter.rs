@@ -443,6 +443,8 @@ pub struct Segmenter {
     last_bracket: std::cell::Cell<LastBracket>,
     /// What the period rules ask of a long token, read so far (see [`TokenScan`]).
     token_scan: std::cell::Cell<TokenScan>,
+    /// The token at the scan's end was long: the next decision reads on from there.
+    token_long: std::cell::Cell<bool>,
     /// The last answer of [`Self::token_start`]: position, unit start, token start, kept.
     token_memo: std::cell::Cell<(usize, usize, usize, bool)>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
@@ -502,6 +504,7 @@ impl Segmenter {
             language_window: Default::default(),
             last_bracket: Default::default(),
             token_scan: Default::default(),
+            token_long: Default::default(),
             token_memo: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
@@ -1177,6 +1180,7 @@ impl Segmenter {
         self.language_window.get_mut().forget();
         self.last_bracket.set(LastBracket::default());
         self.token_scan.set(TokenScan::default());
+        self.token_long.set(false);
         self.token_memo.set(Default::default());
         self.start -= cut;
         self.pos -= cut;
@@ -2424,8 +2428,6 @@ const LONG_WORD: usize = 48;
 #[derive(Debug, Default, Clone, Copy)]
 struct TokenScan {
     valid: bool,
-    /// The token at `scanned` was long: the next decision reads on from there.
-    long: bool,
     /// Every occurrence in `buf[from..scanned]` is counted.
     from: usize,
     scanned: usize,
@@ -2543,20 +2545,26 @@ impl Segmenter {
         while !buf.is_char_boundary(lo) {
             lo += 1;
         }
-        let mut s = self.token_scan.get();
-        if s.valid && i < s.scanned {
-            // An earlier position than the last one: read it afresh.
-            return (i - token_before(buf, self.start, i).len(), false);
-        }
         // After a long token, the scan goes on while it is contiguous; else the few bytes
-        // before `i` show whether the token is short (nearly always).
-        let goes_on = s.valid && s.long && s.from <= lo && lo <= s.scanned;
+        // before `i` show whether the token is short (nearly always: then the scan is not
+        // touched).
+        let kept = self.token_scan.get();
+        let goes_on = self.token_long.get()
+            && kept.valid
+            && kept.from <= lo
+            && lo <= kept.scanned
+            && kept.scanned <= i;
+        let mut s = kept;
         if !goes_on {
             let ts = i - token_before_within(buf, self.start, i, SHORT_TOKEN).len();
             if ts == lo || buf[..ts].ends_with(char::is_whitespace) {
                 return (ts, false); // the whole token was read
             }
-            if !s.valid || lo < s.from || s.scanned < lo {
+            if kept.valid && i < kept.scanned {
+                // An earlier position than the last one: read it afresh.
+                return (i - token_before(buf, self.start, i).len(), false);
+            }
+            if !kept.valid || lo < kept.from || kept.scanned < lo {
                 s = TokenScan {
                     valid: true,
                     from: lo,
@@ -2568,7 +2576,7 @@ impl Segmenter {
         s.read(buf, i);
         let ts = lo.max(s.ws_end);
         // Once the token is short again, the next decision reads the bytes before it first.
-        s.long = i - ts >= SHORT_TOKEN;
+        self.token_long.set(i - ts >= SHORT_TOKEN);
         self.token_scan.set(s);
         (ts, true)
     }

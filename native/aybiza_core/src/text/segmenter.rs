@@ -2548,18 +2548,18 @@ impl Segmenter {
         // After a long token, the scan goes on while it is contiguous; else the few bytes
         // before `i` show whether the token is short (nearly always: then the scan is not
         // touched).
-        let kept = self.token_scan.get();
-        let goes_on = self.token_long.get()
-            && kept.valid
-            && kept.from <= lo
-            && lo <= kept.scanned
-            && kept.scanned <= i;
-        let mut s = kept;
+        let long = self.token_long.get().then(|| self.token_scan.get());
+        let goes_on = long.is_some_and(|kept| {
+            kept.valid && kept.from <= lo && lo <= kept.scanned && kept.scanned <= i
+        });
+        let mut s = long.unwrap_or_default();
         if !goes_on {
             let ts = i - token_before_within(buf, self.start, i, SHORT_TOKEN).len();
             if ts == lo || buf[..ts].ends_with(char::is_whitespace) {
                 return (ts, false); // the whole token was read
             }
+            let kept = long.unwrap_or_else(|| self.token_scan.get());
+            s = kept;
             if kept.valid && i < kept.scanned {
                 // An earlier position than the last one: read it afresh.
                 return (i - token_before(buf, self.start, i).len(), false);

@@ -44,8 +44,15 @@ struct Base {
     credentials: Option<SharedCredentialsProvider>,
 }
 
-static BASES: Mutex<Option<Lru<Key, Arc<OnceCell<Base>>>>> = Mutex::new(None);
-static CLIENTS: Mutex<Option<Lru<(ShardKey, Attempts), Client>>> = Mutex::new(None);
+/// Each cache keeps the configuration an entry was built for: a hit needs the same one
+/// (`ClientConfig::same_client`), not only the same key, whose hash two may share.
+type Kept = Arc<ClientConfig>;
+
+type Bases = Lru<Key, Kept, Arc<OnceCell<Base>>>;
+type Clients = Lru<(ShardKey, Attempts), Kept, Client>;
+
+static BASES: Mutex<Option<Bases>> = Mutex::new(None);
+static CLIENTS: Mutex<Option<Clients>> = Mutex::new(None);
 
 /// How many attempts a cached client's operations make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,13 +78,15 @@ fn max_shard_entries() -> usize {
     MAX_CONFIGS * (crate::runtime::shard_count() + 1)
 }
 
-/// A map of at most `cap` entries that drops its least recently used one to make room.
-struct Lru<K, V> {
-    map: HashMap<K, (V, u64)>,
+/// A map of at most `cap` entries that drops its least recently used one to make room. Each
+/// entry keeps what it was built for (`C`): a lookup hits only when `same` accepts it, and an
+/// entry of the same key built for something else is replaced.
+struct Lru<K, C, V> {
+    map: HashMap<K, (C, V, u64)>,
     tick: u64,
 }
 
-impl<K: std::hash::Hash + Eq + Clone, V: Clone> Lru<K, V> {
+impl<K: std::hash::Hash + Eq + Clone, C, V: Clone> Lru<K, C, V> {
     fn new() -> Self {
         Lru {
             map: HashMap::new(),
@@ -85,33 +94,44 @@ impl<K: std::hash::Hash + Eq + Clone, V: Clone> Lru<K, V> {
         }
     }
 
-    fn get(&mut self, key: &K) -> Option<V> {
+    fn get(&mut self, key: &K, same: impl Fn(&C) -> bool) -> Option<V> {
         self.tick += 1;
         let tick = self.tick;
-        self.map.get_mut(key).map(|(v, used)| {
-            *used = tick;
-            v.clone()
-        })
+        self.map
+            .get_mut(key)
+            .filter(|(c, _, _)| same(c))
+            .map(|(_, v, used)| {
+                *used = tick;
+                v.clone()
+            })
     }
 
-    fn get_or_insert_with(&mut self, key: K, cap: usize, make: impl FnOnce() -> V) -> V {
-        if let Some(v) = self.get(&key) {
+    fn get_or_insert_with(
+        &mut self,
+        key: K,
+        same: impl Fn(&C) -> bool,
+        cap: usize,
+        make: impl FnOnce() -> (C, V),
+    ) -> V {
+        if let Some(v) = self.get(&key, &same) {
             return v;
         }
+        // Another configuration with this key (its hash collided): this one replaces it.
+        self.map.remove(&key);
         // A scan when full only: at most `cap` entries, once per new configuration.
         while self.map.len() >= cap.max(1) {
             let Some(oldest) = self
                 .map
                 .iter()
-                .min_by_key(|(_, (_, used))| *used)
+                .min_by_key(|(_, (_, _, used))| *used)
                 .map(|(k, _)| k.clone())
             else {
                 break;
             };
             self.map.remove(&oldest);
         }
-        let v = make();
-        self.map.insert(key, (v.clone(), self.tick));
+        let (c, v) = make();
+        self.map.insert(key, (c, v.clone(), self.tick));
         v
     }
 
@@ -133,12 +153,13 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
         (config.cache_key(), crate::runtime::current_shard()),
         attempts,
     );
+    let same = |kept: &Kept| kept.same_client(config);
     let cached = |key: &(ShardKey, Attempts)| {
         CLIENTS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .as_mut()
-            .and_then(|m| m.get(key))
+            .and_then(|m| m.get(key, same))
     };
     if let Some(client) = cached(&key) {
         return client;
@@ -149,7 +170,7 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
     guard
         .get_or_insert_with(Lru::new)
-        .get_or_insert_with(key.clone(), cap, || {
+        .get_or_insert_with(key.clone(), same, cap, || {
             // The shared configuration (credentials, identity cache, retries, endpoint) with
             // this shard's connection pool.
             let mut builder = base
@@ -159,7 +180,7 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
             if attempts == Attempts::Single {
                 builder = builder.retry_config(RetryConfig::disabled());
             }
-            Client::from_conf(builder.build())
+            (Arc::new(config.clone()), Client::from_conf(builder.build()))
         })
 }
 
@@ -173,14 +194,15 @@ async fn base(config: &ClientConfig) -> Base {
         let mut guard = BASES.lock().unwrap_or_else(|p| p.into_inner());
         guard.get_or_insert_with(Lru::new).get_or_insert_with(
             config.cache_key(),
+            |kept: &Kept| kept.same_client(config),
             MAX_CONFIGS,
-            || Arc::new(OnceCell::new()),
+            || (Arc::new(config.clone()), Arc::new(OnceCell::new())),
         )
     };
     cell.get_or_init(|| build_base(config)).await.clone()
 }
 
-static CONNECTORS: Mutex<Option<Lru<ShardKey, SharedHttpConnector>>> = Mutex::new(None);
+static CONNECTORS: Mutex<Option<Lru<ShardKey, Kept, SharedHttpConnector>>> = Mutex::new(None);
 
 /// The pooled HTTP connector of `config` on the caller's shard (hyper 1 + rustls with the
 /// `ring` provider and the platform's root certificates, with the configuration's connect
@@ -196,9 +218,11 @@ pub fn connector_for(config: &ClientConfig) -> SharedHttpConnector {
 fn connector(config: &ClientConfig, shard: Option<usize>) -> SharedHttpConnector {
     let cap = max_shard_entries();
     let mut guard = CONNECTORS.lock().unwrap_or_else(|p| p.into_inner());
-    guard
-        .get_or_insert_with(Lru::new)
-        .get_or_insert_with((config.cache_key(), shard), cap, || {
+    guard.get_or_insert_with(Lru::new).get_or_insert_with(
+        (config.cache_key(), shard),
+        |kept: &Kept| kept.same_client(config),
+        cap,
+        || {
             let settings = HttpConnectorSettings::builder()
                 .connect_timeout(config.timeouts.connect)
                 .build();
@@ -207,7 +231,7 @@ fn connector(config: &ClientConfig, shard: Option<usize>) -> SharedHttpConnector
             if let Some(pem) = config.tls_ca_pem.as_deref().filter(|p| pem_usable(p)) {
                 trust = trust.with_pem_certificate(pem.as_bytes());
             }
-            SharedHttpConnector::new(
+            let connector = SharedHttpConnector::new(
                 Connector::builder()
                     .connector_settings(settings)
                     .sleep_impl(SharedAsyncSleep::new(TokioSleep::new()))
@@ -219,8 +243,10 @@ fn connector(config: &ClientConfig, shard: Option<usize>) -> SharedHttpConnector
                             .unwrap_or_default(),
                     )
                     .build(),
-            )
-        })
+            );
+            (Arc::new(config.clone()), connector)
+        },
+    )
 }
 
 /// Whether the platform has a root certificate rustls can use (loaded once).
@@ -388,24 +414,96 @@ mod tests {
     #[test]
     fn the_cache_keeps_at_most_its_cap_and_drops_the_least_recently_used() {
         let mut lru = Lru::new();
+        let any = |_: &()| true;
         for k in 0..4 {
-            assert_eq!(lru.get_or_insert_with(k, 4, || k * 10), k * 10);
+            assert_eq!(lru.get_or_insert_with(k, any, 4, || ((), k * 10)), k * 10);
         }
         // 0 used again: 1 is now the oldest and goes for 4.
-        assert_eq!(lru.get(&0), Some(0));
-        assert_eq!(lru.get_or_insert_with(4, 4, || 40), 40);
+        assert_eq!(lru.get(&0, any), Some(0));
+        assert_eq!(lru.get_or_insert_with(4, any, 4, || ((), 40)), 40);
         assert_eq!(lru.len(), 4);
-        assert_eq!(lru.get(&1), None);
+        assert_eq!(lru.get(&1, any), None);
         for k in [0, 2, 3, 4] {
-            assert_eq!(lru.get(&k), Some(k * 10), "{k}");
+            assert_eq!(lru.get(&k, any), Some(k * 10), "{k}");
         }
         // A hit never builds; a thousand new keys never pass the cap.
-        assert_eq!(lru.get_or_insert_with(4, 4, || unreachable!()), 40);
+        assert_eq!(lru.get_or_insert_with(4, any, 4, || unreachable!()), 40);
         for k in 5..1_005 {
-            lru.get_or_insert_with(k, 4, || k);
+            lru.get_or_insert_with(k, any, 4, || ((), k));
         }
         assert_eq!(lru.len(), 4);
-        assert_eq!(lru.get(&1_004), Some(1_004));
+        assert_eq!(lru.get(&1_004, any), Some(1_004));
+    }
+
+    #[test]
+    fn an_entry_built_for_something_else_is_no_hit() {
+        let mut lru = Lru::new();
+        assert_eq!(
+            lru.get_or_insert_with(1, |c: &&str| *c == "a", 4, || ("a", 10)),
+            10
+        );
+        // Same key, another owner: no hit, its own value, which replaces the first.
+        assert_eq!(lru.get(&1, |c: &&str| *c == "b"), None);
+        assert_eq!(
+            lru.get_or_insert_with(1, |c: &&str| *c == "b", 4, || ("b", 20)),
+            20
+        );
+        assert_eq!(lru.get(&1, |c: &&str| *c == "b"), Some(20));
+        assert_eq!(lru.get(&1, |c: &&str| *c == "a"), None);
+        assert_eq!(lru.len(), 1);
+    }
+
+    /// Two configurations whose keys collide (the test seam makes every hash equal) each get
+    /// their own SDK client and credentials, not the first one's.
+    #[test]
+    fn colliding_configurations_get_their_own_clients() {
+        let rt = crate::runtime::runtime();
+        let config = |key_id: &str| {
+            crate::config::decode_config(&serde_json::json!({
+                "region": "us-east-1", "endpoint": "http://127.0.0.1:9",
+                "credentials": {"type": "static", "access_key_id": key_id,
+                                "secret_access_key": format!("secret-of-{key_id}")}}))
+            .unwrap()
+        };
+        let (a, b) = (config("AKIDCOLLIDEA"), config("AKIDCOLLIDEB"));
+        crate::config::test_seam::collide(true);
+        assert_eq!(
+            a.cache_key(),
+            b.cache_key(),
+            "the seam makes the keys collide"
+        );
+        let key_id = |c: &ClientConfig| {
+            rt.block_on(async {
+                let provider = credentials_for(c).await.expect("static credentials");
+                use aws_credential_types::provider::ProvideCredentials;
+                let creds = provider.provide_credentials().await.unwrap();
+                creds.access_key_id().to_string()
+            })
+        };
+        // The SDK client of each: built anew for the other configuration (its entry under
+        // the shared key is the other's until then), never returned for it.
+        let cached_for = |c: &ClientConfig| {
+            let key = (
+                (c.cache_key(), crate::runtime::current_shard()),
+                Attempts::Standard,
+            );
+            CLIENTS
+                .lock()
+                .unwrap()
+                .as_mut()
+                .and_then(|m| m.get(&key, |kept: &Kept| kept.same_client(c)))
+                .is_some()
+        };
+        // Alternately, so that each lookup finds the other's entry under its key first.
+        for _ in 0..2 {
+            assert_eq!(key_id(&a), "AKIDCOLLIDEA");
+            rt.block_on(async { drop(client_for(&a).await) });
+            assert!(cached_for(&a) && !cached_for(&b));
+            assert_eq!(key_id(&b), "AKIDCOLLIDEB");
+            rt.block_on(async { drop(client_for(&b).await) });
+            assert!(cached_for(&b) && !cached_for(&a));
+        }
+        crate::config::test_seam::collide(false);
     }
 
     #[test]

@@ -73,13 +73,52 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// The client-cache key: same region, endpoint and credential source share one client
-    /// (and its pooled connections). Secrets enter only as a hash.
+    /// (and its pooled connections). Secrets enter only as a hash, which two configurations
+    /// may share: a cache hit also needs [`Self::same_client`] (else one call would be signed
+    /// with another configuration's credentials).
     pub fn cache_key(&self) -> (String, Option<String>, u64) {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.credentials.hash(&mut h);
         self.timeouts.connect.hash(&mut h);
         self.tls_ca_pem.hash(&mut h);
-        (self.region.clone(), self.endpoint.clone(), h.finish())
+        #[cfg(test)]
+        let h = test_seam::hash(h.finish());
+        #[cfg(not(test))]
+        let h = h.finish();
+        (self.region.clone(), self.endpoint.clone(), h)
+    }
+
+    /// Whether `other` may use this configuration's client: every field of
+    /// [`Self::cache_key`] equal (the per-call read timeouts may differ).
+    pub fn same_client(&self, other: &ClientConfig) -> bool {
+        self.region == other.region
+            && self.endpoint == other.endpoint
+            && self.timeouts.connect == other.timeouts.connect
+            && self.credentials == other.credentials
+            && self.tls_ca_pem == other.tls_ca_pem
+    }
+}
+
+/// Tests: makes every configuration's key hash collide on this thread, to show that a cache
+/// hit needs the whole configuration.
+#[cfg(test)]
+pub(crate) mod test_seam {
+    use std::cell::Cell;
+
+    thread_local! {
+        static COLLIDE: Cell<bool> = const { Cell::new(false) };
+    }
+
+    pub(crate) fn collide(on: bool) {
+        COLLIDE.with(|c| c.set(on));
+    }
+
+    pub(super) fn hash(h: u64) -> u64 {
+        if COLLIDE.with(Cell::get) {
+            0
+        } else {
+            h
+        }
     }
 }
 

@@ -170,7 +170,9 @@ fn connect_error(e: &aws_smithy_runtime_api::client::result::ConnectorError) -> 
     crate::errors::dispatch_error(e)
 }
 
-static CREDENTIALS: Mutex<Option<HashMap<Key, Credentials>>> = Mutex::new(None);
+/// Each entry keeps the configuration it was resolved for: a hit needs the same one
+/// (`ClientConfig::same_client`), not only the same key, whose hash two may share.
+static CREDENTIALS: Mutex<Option<HashMap<Key, (ClientConfig, Credentials)>>> = Mutex::new(None);
 
 /// Credentials are fetched again this long before they expire.
 const REFRESH_BEFORE_EXPIRY: Duration = Duration::from_secs(300);
@@ -191,9 +193,9 @@ async fn identity(config: &ClientConfig) -> Result<Identity, Stop> {
         .unwrap_or_else(|p| p.into_inner())
         .as_ref()
         .and_then(|m| m.get(&key))
-        .filter(|c| fresh(c))
+        .filter(|(kept, c)| kept.same_client(config) && fresh(c))
     {
-        return Ok(c.clone().into());
+        return Ok(c.1.clone().into());
     }
     let provider = credentials_for(config).await.ok_or_else(|| {
         Stop::Failed(Error::new(
@@ -219,13 +221,13 @@ async fn identity(config: &ClientConfig) -> Result<Identity, Stop> {
     // and every one stayed, secrets included, for the VM's life): the stale ones go first,
     // then any one (its client's provider keeps the identity too).
     if kept.len() >= MAX_CONFIGS && !kept.contains_key(&key) {
-        kept.retain(|_, c| fresh(c));
+        kept.retain(|_, (_, c)| fresh(c));
         if let Some(k) = kept.keys().next().filter(|_| kept.len() >= MAX_CONFIGS) {
             let k = k.clone();
             kept.remove(&k);
         }
     }
-    kept.insert(key, creds.clone());
+    kept.insert(key, (config.clone(), creds.clone()));
     Ok(creds.into())
 }
 
@@ -510,5 +512,34 @@ mod probe_tests {
             assert_eq!(creds.session_token(), Some(format!("token-{i}").as_str()));
         }
         assert!(kept_identities() <= MAX_CONFIGS, "{}", kept_identities());
+    }
+
+    /// Two configurations whose keys collide (the test seam makes every hash equal) each
+    /// sign with their own credentials, not with those kept for the other.
+    #[test]
+    fn colliding_configurations_keep_their_own_credentials() {
+        let rt = crate::runtime::runtime();
+        let config = |key_id: &str| {
+            crate::config::decode_config(&serde_json::json!({
+                "region": "us-east-1", "endpoint": "http://127.0.0.1:9",
+                "credentials": {"type": "static", "access_key_id": key_id,
+                                "secret_access_key": format!("secret-of-{key_id}")}}))
+            .unwrap()
+        };
+        let (a, b) = (config("AKIDSIGNA"), config("AKIDSIGNB"));
+        crate::config::test_seam::collide(true);
+        assert_eq!(
+            a.cache_key(),
+            b.cache_key(),
+            "the seam makes the keys collide"
+        );
+        for _ in 0..2 {
+            for (c, want) in [(&a, "AKIDSIGNA"), (&b, "AKIDSIGNB")] {
+                let identity = rt.block_on(identity(c)).ok().expect("static credentials");
+                let creds: &Credentials = identity.data().expect("AWS credentials");
+                assert_eq!(creds.access_key_id(), want);
+            }
+        }
+        crate::config::test_seam::collide(false);
     }
 }

@@ -382,6 +382,11 @@ fn lower<'a>(word: &str, buf: &'a mut [u8; MAX_KEY]) -> Option<&'a [u8]> {
 
 /// The kind of `word` (without its final period, any case) in the public abbreviation lists.
 pub(crate) fn abbreviation(word: &str) -> Option<AbbrevKind> {
+    // No key is longer (`lower` refuses it below): not worth hashing (a long token before
+    // each glued period, `A).A).…`, was hashed whole at every one).
+    if word.len() > MAX_KEY {
+        return None;
+    }
     let t = tables();
     let first = *word.as_bytes().first()?;
     // ASCII words: rule most out with the Bloom filter before lower-casing and hashing.

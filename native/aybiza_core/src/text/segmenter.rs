@@ -441,6 +441,12 @@ pub struct Segmenter {
     language_window: std::cell::RefCell<LanguageWindow>,
     /// The last bracket of the current unit read so far (see [`Self::inside_parenthesis`]).
     last_bracket: std::cell::Cell<LastBracket>,
+    /// What the period rules ask of a long token, read so far (see [`TokenScan`]).
+    token_scan: std::cell::Cell<TokenScan>,
+    /// The token at the scan's end was long: the next decision reads on from there.
+    token_long: std::cell::Cell<bool>,
+    /// The last answer of [`Self::token_start`]: position, unit start, token start, kept.
+    token_memo: std::cell::Cell<(usize, usize, usize, bool)>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
     /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
@@ -497,6 +503,9 @@ impl Segmenter {
             english_text: Default::default(),
             language_window: Default::default(),
             last_bracket: Default::default(),
+            token_scan: Default::default(),
+            token_long: Default::default(),
+            token_memo: Default::default(),
             defer: Defer::Off,
             defer_below: 0,
             run_start: 0,
@@ -1170,6 +1179,9 @@ impl Segmenter {
         self.buf.drain(..cut);
         self.language_window.get_mut().forget();
         self.last_bracket.set(LastBracket::default());
+        self.token_scan.set(TokenScan::default());
+        self.token_long.set(false);
+        self.token_memo.set(Default::default());
         self.start -= cut;
         self.pos -= cut;
         self.run_start = self.run_start.saturating_sub(cut);
@@ -1647,7 +1659,7 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         if glued {
-            if is_extend(f) || is_urlish(token_before(buf, self.start, i)) {
+            if is_extend(f) || self.urlish_at(buf, i) {
                 return Decision::Continue(k);
             }
             if f.is_uppercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f)) {
@@ -1787,20 +1799,26 @@ impl Segmenter {
         m: usize,
         eof: bool,
     ) -> Decision {
-        // The word before the end mark, computed only by the branches that look at it.
-        let word = || left_word(buf, self.start, i);
+        // The word before the end mark (where it starts and ends), computed only by the
+        // branches that look at it; and what the rules ask of it by itself.
+        let word_at = || self.word_at(buf, i);
+        let word = || {
+            let (a, b) = word_at();
+            &buf[a..b]
+        };
+        let classify = || {
+            let (a, b) = word_at();
+            self.facts_at(buf, a, b).left
+        };
         // A comma or semicolon right after the period (`chuv., rus.`) shows that the word is
         // an abbreviation of this text: remember it for its later periods.
-        if matches!(f, ',' | ';') && !closers {
-            let w = word();
-            if self.left_memo.classify(w) == Left::Regular {
-                self.seen_abbreviations.borrow_mut().insert(w);
-            }
+        if matches!(f, ',' | ';') && !closers && classify() == Left::Regular {
+            self.seen_abbreviations.borrow_mut().insert(word());
         }
         if glued {
             // `martyr.[1] The`: footnote references glued to the period belong to the
             // sentence; after them the usual evidence decides (a capital starts a new one).
-            if f == '[' && !closers && self.left_memo.classify(word()) != Left::Initial {
+            if f == '[' && !closers && classify() != Left::Initial {
                 if let Some(d) = self.after_footnote_refs(buf, k, eof) {
                     return d;
                 }
@@ -1811,7 +1829,7 @@ impl Segmenter {
                 }
                 return Decision::Continue(k);
             }
-            let left = self.left_memo.classify(word());
+            let left = classify();
             // `w 1939 r.To był`, `20 mln.To`: a function word glued after an abbreviation
             // that may end a sentence (not a title or `e.g.`: `e.g.The Times`).
             if matches!(
@@ -1827,29 +1845,16 @@ impl Segmenter {
             }
             // `done.Next` is two sentences; `U.S.A`, `1.Helado`, `Jane.Doe@x.com` are not.
             // A number of three digits or more is no list label (`bought 1,000.That`).
-            let amount =
-                left == Left::Number && word().bytes().filter(u8::is_ascii_digit).count() >= 3;
+            let amount = left == Left::Number && {
+                let (a, b) = word_at();
+                self.three_digits_at(buf, a, b)
+            };
             let weak = left == Left::Abbrev(AbbrevKind::Weak);
-            if (left != Left::Regular && !amount && !weak)
-                || is_urlish(token_before(buf, self.start, i))
-            {
+            if (left != Left::Regular && !amount && !weak) || self.urlish_at(buf, i) {
                 return Decision::Continue(k);
             }
-            let mut second_lower = false;
-            let mut urlish = false;
-            let mut complete = false;
-            for (n, (j, c)) in buf[k..].char_indices().enumerate() {
-                if c.is_whitespace() || j >= MAX_WORD_AHEAD {
-                    complete = true;
-                    break;
-                }
-                if matches!(c, '@' | '/' | '\\' | '_' | '=') {
-                    urlish = true;
-                }
-                if n == 1 && c.is_lowercase() {
-                    second_lower = true;
-                }
-            }
+            let (complete, urlish) = glued_word_ahead(buf, k);
+            let second_lower = buf[k..].chars().nth(1).is_some_and(char::is_lowercase);
             if !complete && !eof {
                 return Decision::NeedMore;
             }
@@ -1868,7 +1873,7 @@ impl Segmenter {
         if f == '['
             && !closers
             && buf.as_bytes().get(m + 1).is_some_and(u8::is_ascii_digit)
-            && self.left_memo.classify(word()) != Left::Initial
+            && classify() != Left::Initial
         {
             if let Some(d) = self.after_footnote_refs(buf, m, eof) {
                 return d;
@@ -1897,8 +1902,9 @@ impl Segmenter {
             }
             return Decision::Boundary(k);
         }
-        let mut w = word();
-        let mut facts = self.left_memo.facts(w);
+        let (a, b) = word_at();
+        let mut w = &buf[a..b];
+        let mut facts = self.facts_at(buf, a, b);
         // `Sono l'Ing. Mengozzi`: an elided article glued to a listed word is dropped (the
         // apostrophe sits in the first six bytes after a lower-case letter: checked first).
         if facts.left == Left::Regular && w.as_bytes().first().is_some_and(u8::is_ascii_lowercase) {
@@ -2402,6 +2408,220 @@ fn best_space_cut(s: &str) -> Option<usize> {
 const SEEN_SLOTS: usize = 16;
 const SEEN_LEN: usize = 16;
 
+/// A token before an end mark whose start is not within this many bytes is read with the
+/// kept [`TokenScan`]; shorter ones (nearly all) are read directly.
+const SHORT_TOKEN: usize = 32;
+
+/// A word longer than this many bytes is in no table and has no short-word shape (the longest
+/// key of the language tables, `language_data::MAX_KEY`, is 48 bytes): of [`WordFacts`] only
+/// `left` may be other than false, and [`TokenScan::long_facts`] answers it.
+const LONG_WORD: usize = 48;
+
+/// What the period rules ask of a long token before an end mark (`U.S.U.S.…`, `x.Yx.Y…`, a
+/// token without spaces that has an end mark every few bytes): the last occurrence of each
+/// pattern before `scanned`, kept between decisions, so that a decision reads only the text
+/// after the previous one. Reading the token afresh (up to [`MAX_TOKEN_BACK`] bytes, several
+/// times: its start, its URL signs, its letters and periods) at every end mark cost ~6k
+/// instructions per byte of such text. Positions are absolute offsets in the buffer (append
+/// only; forgotten when it is compacted). Each `last_*`-like field is one more than the start
+/// of the last occurrence that ends at or before `scanned`, 0 when there is none.
+#[derive(Debug, Default, Clone, Copy)]
+struct TokenScan {
+    valid: bool,
+    /// Every occurrence in `buf[from..scanned]` is counted.
+    from: usize,
+    scanned: usize,
+    /// The end of the last whitespace character (0: none).
+    ws_end: usize,
+    /// `@`, `/` or `\` ([`is_urlish`]: `://` has a `/`).
+    url: usize,
+    /// A character with `char::is_numeric`.
+    numeric: usize,
+    /// The third-last ASCII digit, and the two after it.
+    digit3: usize,
+    digits: [usize; 2],
+    /// `.`.
+    dot: usize,
+    /// A character that is neither `.` nor alphabetic.
+    other: usize,
+    /// `..`.
+    dots: usize,
+    /// Three characters in a row, none of them `.`; and the previous one or two characters
+    /// when they are not periods (`nondot[1]` the last one).
+    run3: usize,
+    nondot: [usize; 2],
+}
+
+impl TokenScan {
+    /// Reads `buf[self.scanned..to]`.
+    fn read(&mut self, buf: &str, to: usize) {
+        let from = self.scanned;
+        for (p, c) in buf[from..to].char_indices() {
+            let at = from + p + 1;
+            if c == '.' {
+                self.dot = at;
+                if at - 1 > self.from && buf.as_bytes()[at - 2] == b'.' {
+                    self.dots = at - 1;
+                }
+                self.nondot = [0, 0];
+                continue;
+            }
+            if self.nondot[0] != 0 {
+                self.run3 = self.nondot[0];
+            }
+            self.nondot = [self.nondot[1], at];
+            // Before the letters: some characters are both (`Ⅻ`).
+            if c.is_numeric() {
+                self.numeric = at;
+            }
+            if c.is_alphabetic() {
+                continue;
+            }
+            self.other = at;
+            if c.is_whitespace() {
+                self.ws_end = at - 1 + c.len_utf8();
+            } else if matches!(c, '@' | '/' | '\\') {
+                self.url = at;
+            }
+            if c.is_ascii_digit() {
+                self.digit3 = self.digits[0];
+                self.digits = [self.digits[1], at];
+            }
+        }
+        self.scanned = to;
+    }
+
+    /// [`WordFacts::of`] the word `buf[a..b]` of more than [`LONG_WORD`] bytes, when the
+    /// scan has read exactly up to `b` from `a` or earlier (else `None`): the same answer.
+    fn long_facts(&self, buf: &str, a: usize, b: usize) -> Option<WordFacts> {
+        if !self.valid || b != self.scanned || a < self.from || b - a <= LONG_WORD {
+            return None;
+        }
+        let first = char_at(buf, a)?;
+        let bytes = buf.as_bytes();
+        // `classify_left`, with each test of the whole word replaced by the last occurrence
+        // of what would fail it; the lookups and short shapes fail on a word this long.
+        let numeric_start =
+            first.is_numeric() || matches!(first, '$' | '€' | '£' | '¥' | '#' | '+' | '-');
+        let left = if numeric_start && self.numeric > a {
+            Left::Number
+        } else if self.dot > a
+            && bytes[a] != b'.'
+            && bytes[b - 1] != b'.'
+            && self.other <= a
+            && self.dots <= a
+            && self.run3 <= a
+        {
+            Left::MultiPeriod
+        } else {
+            Left::Regular
+        };
+        Some(WordFacts {
+            left,
+            truncation: false,
+            unspoken: false,
+            capitalized_short: false,
+        })
+    }
+}
+
+impl Segmenter {
+    /// Where the token before `i` starts (`token_before(buf, self.start, i)`), and whether the
+    /// kept [`TokenScan`] has read up to `i` (a long token: ask it, not the text). A decision
+    /// asks several times: the answer is kept for its position.
+    #[inline]
+    fn token_start(&self, buf: &str, i: usize) -> (usize, bool) {
+        let (at, unit, ts, kept) = self.token_memo.get();
+        if at == i && unit == self.start && i > 0 {
+            return (ts, kept);
+        }
+        let (ts, kept) = self.read_token_start(buf, i);
+        self.token_memo.set((i, self.start, ts, kept));
+        (ts, kept)
+    }
+
+    fn read_token_start(&self, buf: &str, i: usize) -> (usize, bool) {
+        let mut lo = i.saturating_sub(MAX_TOKEN_BACK).max(self.start);
+        while !buf.is_char_boundary(lo) {
+            lo += 1;
+        }
+        // After a long token, the scan goes on while it is contiguous; else the few bytes
+        // before `i` show whether the token is short (nearly always: then the scan is not
+        // touched).
+        let long = self.token_long.get().then(|| self.token_scan.get());
+        let goes_on = long.is_some_and(|kept| {
+            kept.valid && kept.from <= lo && lo <= kept.scanned && kept.scanned <= i
+        });
+        let mut s = long.unwrap_or_default();
+        if !goes_on {
+            let ts = i - token_before_within(buf, self.start, i, SHORT_TOKEN).len();
+            if ts == lo || buf[..ts].ends_with(char::is_whitespace) {
+                return (ts, false); // the whole token was read
+            }
+            let kept = long.unwrap_or_else(|| self.token_scan.get());
+            s = kept;
+            if kept.valid && i < kept.scanned {
+                // An earlier position than the last one: read it afresh.
+                return (i - token_before(buf, self.start, i).len(), false);
+            }
+            if !kept.valid || lo < kept.from || kept.scanned < lo {
+                s = TokenScan {
+                    valid: true,
+                    from: lo,
+                    scanned: lo,
+                    ..TokenScan::default()
+                };
+            }
+        }
+        s.read(buf, i);
+        let ts = lo.max(s.ws_end);
+        // Once the token is short again, the next decision reads the bytes before it first.
+        self.token_long.set(i - ts >= SHORT_TOKEN);
+        self.token_scan.set(s);
+        (ts, true)
+    }
+
+    /// `token_before(buf, self.start, i)`.
+    #[cfg(test)]
+    fn token_at<'a>(&self, buf: &'a str, i: usize) -> &'a str {
+        &buf[self.token_start(buf, i).0..i]
+    }
+
+    /// `is_urlish(token_before(buf, self.start, i))`.
+    fn urlish_at(&self, buf: &str, i: usize) -> bool {
+        match self.token_start(buf, i) {
+            (ts, true) => self.token_scan.get().url > ts || buf[ts..i].starts_with("www."),
+            (ts, false) => is_urlish(&buf[ts..i]),
+        }
+    }
+
+    /// Where the word before `i` (`left_word(buf, self.start, i)`) starts and ends.
+    fn word_at(&self, buf: &str, i: usize) -> (usize, usize) {
+        let ts = self.token_start(buf, i).0;
+        let (a, b) = word_in(&buf[ts..i]);
+        (ts + a, ts + b)
+    }
+
+    /// `self.left_memo.facts(&buf[a..b])`, for a long word from the kept scan.
+    fn facts_at(&self, buf: &str, a: usize, b: usize) -> WordFacts {
+        if b - a > LONG_WORD {
+            if let Some(facts) = self.token_scan.get().long_facts(buf, a, b) {
+                return facts;
+            }
+        }
+        self.left_memo.facts(&buf[a..b])
+    }
+
+    /// Whether `buf[a..b]` has three ASCII digits or more.
+    fn three_digits_at(&self, buf: &str, a: usize, b: usize) -> bool {
+        let s = self.token_scan.get();
+        if s.valid && b == s.scanned && a >= s.from {
+            return s.digit3 > a;
+        }
+        buf[a..b].bytes().filter(u8::is_ascii_digit).count() >= 3
+    }
+}
+
 /// The last bracket in the current unit's text up to `scanned`: its position and whether it
 /// opens. Kept between decisions so that [`Segmenter::inside_parenthesis`] reads each byte of
 /// a unit once instead of the 256 bytes before every period.
@@ -2874,6 +3094,52 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The word glued after a period at `k` (`done.Next`, `Jane.Doe@x.com`), up to a space or
+/// [`MAX_WORD_AHEAD`] bytes: whether it is complete in `buf` (a space or the limit reached),
+/// and whether it has a sign of an address (`@ / \ _ =`). Read as bytes where ASCII (a path
+/// taken at every period of a token such as `x.Yx.Y…`).
+fn glued_word_ahead(buf: &str, k: usize) -> (bool, bool) {
+    /// 0: any other ASCII byte, 1: ASCII whitespace, 2: a sign of an address, 3: not ASCII.
+    const CLASS: [u8; 256] = {
+        let mut t = [3u8; 256];
+        let mut b = 0;
+        while b < 0x80 {
+            t[b] = match b as u8 {
+                b'\t'..=b'\r' | b' ' => 1,
+                b'@' | b'/' | b'\\' | b'_' | b'=' => 2,
+                _ => 0,
+            };
+            b += 1;
+        }
+        t
+    };
+    let b = buf.as_bytes();
+    let limit = k + MAX_WORD_AHEAD;
+    let mut urlish = false;
+    let mut j = k;
+    while j < b.len() {
+        if j >= limit {
+            return (true, urlish);
+        }
+        match CLASS[usize::from(b[j])] {
+            0 => j += 1,
+            1 => return (true, urlish),
+            2 => {
+                urlish = true;
+                j += 1;
+            }
+            _ => {
+                let c = buf[j..].chars().next().unwrap_or(' ');
+                if c.is_whitespace() {
+                    return (true, urlish);
+                }
+                j += c.len_utf8();
+            }
+        }
+    }
+    (false, urlish)
 }
 
 /// Whether the word glued at `k` (`To` in `r.To był`) is a capitalized function word or
@@ -3611,7 +3877,13 @@ const ASCII_TOKEN: [bool; 256] = {
 
 /// The whitespace-delimited token that ends at `end`, at most `MAX_TOKEN_BACK` bytes.
 fn token_before(buf: &str, start: usize, end: usize) -> &str {
-    let lo = end.saturating_sub(MAX_TOKEN_BACK).max(start);
+    token_before_within(buf, start, end, MAX_TOKEN_BACK)
+}
+
+/// [`token_before`] reading at most `back` bytes.
+#[inline]
+fn token_before_within(buf: &str, start: usize, end: usize, back: usize) -> &str {
+    let lo = end.saturating_sub(back).max(start);
     let mut lo = lo;
     while !buf.is_char_boundary(lo) {
         lo += 1;
@@ -3679,18 +3951,27 @@ fn non_token_bytes(chunk: &[u8; 16]) -> u32 {
 /// The word before an end mark, without leading openers and trailing closers.
 fn left_word(buf: &str, start: usize, end: usize) -> &str {
     let t = token_before(buf, start, end);
+    let (a, b) = word_in(t);
+    &t[a..b]
+}
+
+/// Where the word of the token `t` starts and ends: without leading openers and trailing
+/// closers.
+#[inline]
+fn word_in(t: &str) -> (usize, usize) {
     if let [a, .., z] = t.as_bytes() {
         if a.is_ascii_alphanumeric() && z.is_ascii_alphanumeric() {
-            return t; // nothing to trim (the usual word)
+            return (0, t.len()); // nothing to trim (the usual word)
         }
     }
-    t.trim_start_matches(|c: char| {
+    let s = t.trim_start_matches(|c: char| {
         matches!(
             c,
             '"' | '\'' | '“' | '‘' | '«' | '‹' | '(' | '[' | '{' | '¿' | '¡' | '*' | '_' | '`'
         ) || cjk_open(c)
-    })
-    .trim_end_matches(is_closer)
+    });
+    let a = t.len() - s.len();
+    (a, a + s.trim_end_matches(is_closer).len())
 }
 
 /// The word after an elided article or preposition (`l'Ing` → `Ing`, `dell'Avv` → `Avv`,
@@ -3826,7 +4107,7 @@ struct LeftMemoEntry {
 }
 
 /// What the period rules ask of the word before a period by itself.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct WordFacts {
     left: Left,
     /// [`language_data::is_english_truncation`].
@@ -3865,7 +4146,7 @@ impl Default for LeftMemo {
 }
 
 impl LeftMemo {
-    #[inline]
+    #[cfg(test)]
     fn classify(&self, word: &str) -> Left {
         self.facts(word).left
     }
@@ -3997,6 +4278,130 @@ mod tests {
                     seg.start
                 );
             }
+        }
+    }
+
+    /// The kept token scan answers as fresh reads of the token do (its start, its URL signs,
+    /// its word, the word's facts, three digits), for positions moving forward by small and
+    /// large steps, now and then an earlier one, and unit starts moving: tokens short and
+    /// long (past the 256-byte reach), words of every class `classify_left` gives a long
+    /// word (`U.S.U.S.…` multi-period, `1.2.3…` and `$…7` numbers, regular), with
+    /// non-ASCII letters, numerals that are letters (`Ⅻ`), other digits (`٣`), non-ASCII
+    /// spaces, openers and closers.
+    #[test]
+    fn kept_token_scan_answers_like_a_fresh_read() {
+        let pieces = [
+            "U", ".", "S", "a", "ab", "abc", "é", "Ⅻ", "1", "٣", "7", "$", "@", "/", "\\", "www.",
+            "(", ")", "«", "»", "\"", "..", "-", " ", "\u{a0}", "\u{3000}", "\n", "日本", "x.Y",
+        ];
+        let mut seed: u64 = 0x6a09_e667_f3bc_c908;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut long_words = [0usize; 3];
+        for round in 0..300 {
+            let mut seg = Segmenter::default();
+            // Rounds differ in how often a space comes (tokens of a few bytes to thousands)
+            // and in which pieces repeat (long multi-period and numeric words).
+            let space_every = [4, 40, 400, 100_000][round % 4];
+            let favourites: &[&str] = match next(4) {
+                0 => &["U.", "ab.", "é.", "Ⅻ."],
+                1 => &["1.", "٣", "7", "a"],
+                2 => &["x.Y", "."],
+                _ => &["."],
+            };
+            let odd_every = [3, 30, 300][next(3)];
+            while seg.buf.len() < 3000 {
+                let piece = match next(space_every) {
+                    0 => " ",
+                    _ if next(odd_every) != 0 => favourites[next(favourites.len())],
+                    _ => pieces[next(pieces.len())],
+                };
+                seg.buf.push_str(piece);
+            }
+            let buf = seg.buf.clone();
+            let mut i = 0;
+            while i < buf.len() {
+                i = match next(40) {
+                    0 => (i + 300 + next(300)).min(buf.len()),
+                    1 => i.saturating_sub(next(20)).max(seg.start),
+                    _ => (i + 1 + next(6)).min(buf.len()),
+                };
+                while !buf.is_char_boundary(i) {
+                    i += 1;
+                }
+                if next(30) == 0 {
+                    seg.start = i - next(i - seg.start + 1);
+                    while !buf.is_char_boundary(seg.start) {
+                        seg.start += 1;
+                    }
+                }
+                let token = token_before(&buf, seg.start, i);
+                let at = format!("at {i} (unit start {})", seg.start);
+                assert_eq!(seg.token_at(&buf, i), token, "{at}");
+                assert_eq!(seg.urlish_at(&buf, i), is_urlish(token), "{at}");
+                let (a, b) = seg.word_at(&buf, i);
+                let word = left_word(&buf, seg.start, i);
+                assert_eq!(&buf[a..b], word, "{at}");
+                let facts = WordFacts::of(word);
+                assert_eq!(seg.facts_at(&buf, a, b), facts, "{word:?} {at}");
+                let digits = word.bytes().filter(u8::is_ascii_digit).count() >= 3;
+                assert_eq!(seg.three_digits_at(&buf, a, b), digits, "{word:?} {at}");
+                if word.len() > LONG_WORD {
+                    match facts.left {
+                        Left::MultiPeriod => long_words[0] += 1,
+                        Left::Number => long_words[1] += 1,
+                        _ => long_words[2] += 1,
+                    }
+                }
+            }
+        }
+        // Each class of long word was asked about.
+        assert!(long_words.iter().all(|&n| n > 100), "{long_words:?}");
+    }
+
+    /// The byte reading of the word glued after a period answers as the character loop it
+    /// replaced.
+    #[test]
+    fn glued_word_ahead_matches_the_char_loop() {
+        let pieces = [
+            "a", "B", "é", "@", "/", "\\", "_", "=", " ", "\u{a0}", "\u{2003}", "日", "\t", ".",
+        ];
+        let mut seed: u64 = 0xbb67_ae85_84ca_a73b;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut buf = String::new();
+            for _ in 0..next(90) {
+                let n = if next(2) == 0 { 4 } else { pieces.len() };
+                buf.push_str(pieces[next(n)]);
+            }
+            let mut k = next(buf.len() + 1);
+            while !buf.is_char_boundary(k) {
+                k -= 1;
+            }
+            let (mut urlish, mut complete) = (false, false);
+            for (j, c) in buf[k..].char_indices() {
+                if c.is_whitespace() || j >= MAX_WORD_AHEAD {
+                    complete = true;
+                    break;
+                }
+                if matches!(c, '@' | '/' | '\\' | '_' | '=') {
+                    urlish = true;
+                }
+            }
+            assert_eq!(
+                glued_word_ahead(&buf, k),
+                (complete, urlish),
+                "{buf:?} at {k}"
+            );
         }
     }
 

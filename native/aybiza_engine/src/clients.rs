@@ -458,20 +458,7 @@ mod tests {
     #[test]
     fn colliding_configurations_get_their_own_clients() {
         let rt = crate::runtime::runtime();
-        let config = |key_id: &str| {
-            crate::config::decode_config(&serde_json::json!({
-                "region": "us-east-1", "endpoint": "http://127.0.0.1:9",
-                "credentials": {"type": "static", "access_key_id": key_id,
-                                "secret_access_key": format!("secret-of-{key_id}")}}))
-            .unwrap()
-        };
-        let (a, b) = (config("AKIDCOLLIDEA"), config("AKIDCOLLIDEB"));
-        crate::config::test_seam::collide(true);
-        assert_eq!(
-            a.cache_key(),
-            b.cache_key(),
-            "the seam makes the keys collide"
-        );
+        let (a, b) = crate::config::test_seam::colliding_pair("AKIDCOLLIDEA", "AKIDCOLLIDEB");
         let key_id = |c: &ClientConfig| {
             rt.block_on(async {
                 let provider = credentials_for(c).await.expect("static credentials");

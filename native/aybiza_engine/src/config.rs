@@ -113,6 +113,26 @@ pub(crate) mod test_seam {
         COLLIDE.with(|c| c.set(on));
     }
 
+    /// Two configurations with static credentials `a` and `b` (same region and endpoint) and,
+    /// on this thread from now on, the same cache key.
+    pub(crate) fn colliding_pair(a: &str, b: &str) -> (super::ClientConfig, super::ClientConfig) {
+        let config = |key_id: &str| {
+            super::decode_config(&serde_json::json!({
+                "region": "us-east-1", "endpoint": "http://127.0.0.1:9",
+                "credentials": {"type": "static", "access_key_id": key_id,
+                                "secret_access_key": format!("secret-of-{key_id}")}}))
+            .unwrap()
+        };
+        let (a, b) = (config(a), config(b));
+        collide(true);
+        assert_eq!(
+            a.cache_key(),
+            b.cache_key(),
+            "the seam makes the keys collide"
+        );
+        (a, b)
+    }
+
     pub(super) fn hash(h: u64) -> u64 {
         if COLLIDE.with(Cell::get) {
             0

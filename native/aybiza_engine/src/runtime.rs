@@ -73,7 +73,9 @@ fn window(configured: Option<&str>) -> Duration {
 /// How long a shard that is about to park sleeps first: the rest of `window` since it was
 /// last woken (`woken`), nothing if that is over or it never was.
 fn nap(woken: Option<Instant>, now: Instant, window: Duration) -> Duration {
-    woken.map_or(Duration::ZERO, |w| (w + window).saturating_duration_since(now))
+    woken.map_or(Duration::ZERO, |w| {
+        (w + window).saturating_duration_since(now)
+    })
 }
 
 thread_local! {

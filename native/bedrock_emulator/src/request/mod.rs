@@ -551,6 +551,37 @@ fn signature_contradicts(signature: &str, text: &str) -> bool {
     bytes[32..64] != signature_mac(&bytes[..32], text)
 }
 
+/// The thinking blocks of one message, numbered as Claude numbers its content (a Converse
+/// cache point is not a block of the model's message): (index, thinking text, signature).
+/// `converse`: a Converse message (`reasoningContent`), else an Anthropic one.
+fn thinking_blocks(
+    message: &Value,
+    converse: bool,
+) -> impl Iterator<Item = (usize, Option<&str>, Option<&str>)> {
+    message
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(move |b| !(converse && b.get("cachePoint").is_some()))
+        .enumerate()
+        .filter_map(move |(j, b)| {
+            let (block, text_key) = if converse {
+                (b.pointer("/reasoningContent/reasoningText")?, "text")
+            } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
+                (b, "thinking")
+            } else {
+                return None;
+            };
+            let field = |k: &str| block.get(k).and_then(Value::as_str);
+            Some((j, field(text_key), field("signature")))
+        })
+}
+
+fn is_assistant(message: &Value) -> bool {
+    message.get("role").and_then(Value::as_str) == Some("assistant")
+}
+
 /// A thinking block sent back without its signature (absent or empty: a stream cut before the
 /// signature arrived), in any assistant message: Claude's schema requires it ("The model
 /// returned the following errors: messages.369.content.0.thinking.signature: Field required"
@@ -561,30 +592,11 @@ pub fn check_thinking_signature_present(body: &[u8], converse: bool) -> Result<(
     };
     let messages = root.get("messages").and_then(Value::as_array);
     for (i, message) in messages.into_iter().flatten().enumerate() {
-        if message.get("role").and_then(Value::as_str) != Some("assistant") {
+        if !is_assistant(message) {
             continue;
         }
-        let blocks = message
-            .get("content")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|b| !(converse && b.get("cachePoint").is_some()));
-        for (j, b) in blocks.enumerate() {
-            let signature = if converse {
-                match b.pointer("/reasoningContent/reasoningText") {
-                    Some(r) => r.get("signature"),
-                    None => continue,
-                }
-            } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
-                b.get("signature")
-            } else {
-                continue;
-            };
-            if signature
-                .and_then(Value::as_str)
-                .is_none_or(|s| s.is_empty())
-            {
+        for (j, _, signature) in thinking_blocks(message, converse) {
+            if signature.is_none_or(str::is_empty) {
                 let text = format!("messages.{i}.content.{j}.thinking.signature: Field required");
                 return Err(claude_refusal(converse, text));
             }
@@ -604,43 +616,17 @@ pub fn check_thinking_signatures(body: &[u8], converse: bool) -> Result<(), AwsE
     let Ok(root) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
-    let messages = root
-        .get("messages")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let messages = root.get("messages").and_then(Value::as_array);
     let Some((i, message)) = messages
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
         .enumerate()
-        .rev()
-        .find(|(_, m)| m.get("role").and_then(Value::as_str) == Some("assistant"))
+        .rfind(|(_, m)| is_assistant(m))
     else {
         return Ok(());
     };
-    let content = message
-        .get("content")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    // Converse cache points are not content blocks of the model's message.
-    let blocks = content
-        .iter()
-        .filter(|b| !(converse && b.get("cachePoint").is_some()));
-    for (j, b) in blocks.enumerate() {
-        let (text, signature) = if converse {
-            let r = b.pointer("/reasoningContent/reasoningText");
-            (
-                r.and_then(|r| r.get("text")).and_then(Value::as_str),
-                r.and_then(|r| r.get("signature")).and_then(Value::as_str),
-            )
-        } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
-            (
-                b.get("thinking").and_then(Value::as_str),
-                b.get("signature").and_then(Value::as_str),
-            )
-        } else {
-            (None, None)
-        };
+    for (j, text, signature) in thinking_blocks(message, converse) {
         if let (Some(text), Some(signature)) = (text, signature) {
             if signature_contradicts(signature, text) {
                 let message = format!("messages.{i}.content.{j}: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");

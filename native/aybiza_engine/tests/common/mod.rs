@@ -8,6 +8,8 @@ use serde_json::{json, Value};
 use std::sync::mpsc;
 use std::time::Duration;
 
+pub mod hostile;
+
 // The global profile: callable from every commercial region the tests use.
 pub const MODEL: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
 
@@ -103,6 +105,23 @@ pub fn converse_stream(
         options(),
         sink,
     )
+}
+
+/// Runs one call with the default splitter, through the SDK's event receiver or the engine's
+/// decoder, and collects its events.
+pub fn run_events(
+    op: aybiza_engine::Operation,
+    request: &Value,
+    config: &Value,
+    sdk_receiver: bool,
+) -> Vec<Event> {
+    let (sink, rx) = channel_sink();
+    let options = aybiza_engine::CallOptions {
+        sdk_event_receiver: sdk_receiver,
+        ..options()
+    };
+    aybiza_engine::start(op, request, config, options, sink).unwrap();
+    collect(&rx)
 }
 
 /// Collects events up to and including the terminal one; panics if none comes in time.

@@ -401,20 +401,33 @@ fn model_not_found(id: &str) -> Rejection {
     )
 }
 
+/// A Get operation's checks before its lookup: the path identifier against the service
+/// model's `pattern` (`matches`: whether it does), then the `project` parameter.
+fn check_identifier(
+    id: &str,
+    member: &str,
+    pattern: &str,
+    matches: bool,
+    params: &[(String, String)],
+) -> Result<(), Rejection> {
+    let mut v = Violations::default();
+    v.pattern(Some(id), member, pattern, matches);
+    v.finish()?;
+    check_project(params)
+}
+
 fn get_foundation_model(
     caller: Caller<'_>,
     id: &str,
     params: &[(String, String)],
 ) -> Result<Value, Rejection> {
-    let mut v = Violations::default();
-    v.pattern(
-        Some(id),
+    check_identifier(
+        id,
         "modelIdentifier",
         MODEL_IDENTIFIER_PATTERN,
         model_identifier_ok(id),
-    );
-    v.finish()?;
-    check_project(params)?;
+        params,
+    )?;
     let info = find_model(caller, id).ok_or_else(|| model_not_found(id))?;
     Ok(json!({ "modelDetails": model_json(info, caller) }))
 }
@@ -602,15 +615,13 @@ fn get_inference_profile(
     id: &str,
     params: &[(String, String)],
 ) -> Result<Value, Rejection> {
-    let mut v = Violations::default();
-    v.pattern(
-        Some(id),
+    check_identifier(
+        id,
         "inferenceProfileIdentifier",
         PROFILE_IDENTIFIER_PATTERN,
         profile_identifier_ok(id),
-    );
-    v.finish()?;
-    check_project(params)?;
+        params,
+    )?;
     if let Some(app) = find_application(caller, id) {
         if let Some(v) = application_json(caller, app) {
             return Ok(v);

@@ -143,9 +143,7 @@ impl EventSink for OrderedSink {
 
 fn voice() -> CallOptions {
     CallOptions {
-        splitter: Some(Box::new(Splitter(
-            Segmenter::new(SegmenterOptions::voice()),
-        ))),
+        splitter: Some(Box::new(Segmenter::new(SegmenterOptions::voice()))),
         ..Default::default()
     }
 }

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use aybiza_core::text::{Segmenter, SegmenterOptions};
-use aybiza_engine::{Event, EventSink, ReceiverGone, SentenceSplitter};
+use aybiza_engine::{Event, EventSink, ReceiverGone};
 use bedrock_emulator::{Emulator, EmulatorConfig, Rule};
 use serde_json::{json, Value};
 use std::sync::mpsc;
@@ -72,22 +72,9 @@ pub fn channel_sink() -> (Box<ChannelSink>, mpsc::Receiver<Event>) {
     )
 }
 
-pub struct Splitter(pub Segmenter);
-
-impl SentenceSplitter for Splitter {
-    fn push(&mut self, delta: &str) -> Vec<String> {
-        self.0.push(delta)
-    }
-    fn finish(&mut self) -> Vec<String> {
-        self.0.finish()
-    }
-}
-
 pub fn options() -> aybiza_engine::CallOptions {
     aybiza_engine::CallOptions {
-        splitter: Some(Box::new(Splitter(Segmenter::new(
-            SegmenterOptions::default(),
-        )))),
+        splitter: Some(Box::new(Segmenter::new(SegmenterOptions::default()))),
         ..Default::default()
     }
 }

@@ -184,18 +184,9 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         .cloned()
         .unwrap_or_default();
     for (i, m) in raw_messages.iter().enumerate() {
-        let role = match m.get("role").and_then(Value::as_str) {
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            // The service model's enum has `system` too (for other providers); a Claude
-            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
-            // answer to it is unconfirmed).
-            Some("system") => {
-                return Err(AwsError::validation(format!(
-                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
-                )))
-            }
-            other => {
+        let role = match message_role(i, m)? {
+            Ok(role) => role,
+            Err(other) => {
                 return Err(validation_constraint(
                     other.unwrap_or("null"),
                     &format!("messages.{}.member.role", i + 1),
@@ -535,6 +526,21 @@ fn signature_mac(nonce: &[u8], text: &str) -> [u8; 32] {
     h.update(nonce);
     h.update(text.as_bytes());
     h.finalize().into()
+}
+
+/// The role of message `i`: `user` or `assistant`, else `Ok(Err(role))` for each API to word
+/// its own schema error. The service model's enum has `system` too (for other providers); a
+/// Claude model's Messages API takes only the two (Anthropic's validation text; Bedrock's
+/// answer to it is unconfirmed).
+fn message_role(i: usize, message: &Value) -> Result<Result<Role, Option<&str>>, AwsError> {
+    match message.get("role").and_then(Value::as_str) {
+        Some("user") => Ok(Ok(Role::User)),
+        Some("assistant") => Ok(Ok(Role::Assistant)),
+        Some("system") => Err(AwsError::validation(format!(
+            "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
+        ))),
+        other => Ok(Err(other)),
+    }
 }
 
 /// Whether `signature` is one the emulator issued for a different text. Signatures of any other
@@ -1202,18 +1208,9 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         .cloned()
         .unwrap_or_default();
     for (i, m) in raw.iter().enumerate() {
-        let role = match m.get("role").and_then(Value::as_str) {
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            // The service model's enum has `system` too (for other providers); a Claude
-            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
-            // answer to it is unconfirmed).
-            Some("system") => {
-                return Err(AwsError::validation(format!(
-                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
-                )))
-            }
-            other => {
+        let role = match message_role(i, m)? {
+            Ok(role) => role,
+            Err(other) => {
                 return Err(AwsError::validation(format!(
                     "Malformed input request: #/messages/{i}/role: {} is not a valid enum value, please reformat your input and try again.",
                     other.unwrap_or("null")
@@ -1361,6 +1358,41 @@ mod tests {
             assert!(text.contains("requestMetadata"), "{bad}: {text}");
             assert!(!text.contains("secret"), "sensitive value echoed: {text}");
         }
+    }
+
+    /// Both parsers take `user` and `assistant`, give Claude's text for `system` and their own
+    /// schema error for anything else.
+    #[test]
+    fn message_roles_on_both_apis() {
+        let body = |role: &str| {
+            serde_json::json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10,
+                "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+                             {"role": role, "content": [{"type": "text", "text": "Yes"}]}]})
+            .to_string()
+        };
+        let converse_body = |role: &str| {
+            serde_json::json!({"messages": [{"role": "user", "content": [{"text": "Hi"}]},
+                                            {"role": role, "content": [{"text": "Yes"}]}]})
+            .to_string()
+        };
+        assert!(parse_anthropic(body("assistant").as_bytes()).is_ok());
+        assert!(parse_converse(converse_body("assistant").as_bytes()).is_ok());
+        let system = "The model returned the following errors: messages.1.role: Input should be 'user' or 'assistant'";
+        let err = parse_anthropic(body("system").as_bytes()).unwrap_err();
+        assert_eq!(err.message, system);
+        let err = parse_converse(converse_body("system").as_bytes()).unwrap_err();
+        assert_eq!(err.message, system);
+        let err = parse_anthropic(body("bot").as_bytes()).unwrap_err();
+        assert_eq!(err.message, "Malformed input request: #/messages/1/role: bot is not a valid enum value, please reformat your input and try again.");
+        let err = parse_converse(converse_body("bot").as_bytes()).unwrap_err();
+        assert!(
+            err.message.contains("'bot' at 'messages.2.member.role'")
+                && err
+                    .message
+                    .contains("satisfy enum value set: [user, assistant, system]"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -7,13 +7,19 @@ defmodule Aybiza.HostAppTest do
   @moduletag timeout: 300_000
   @fixture Path.expand("../fixtures/host_app", __DIR__)
 
+  # The host app's dev build, kept between runs in this checkout's own _build (the last path
+  # part names the env the NIF compiler reads), never in the fixture: nothing built may sit in
+  # the source tree, and a fixture _build copied from another checkout holds that checkout's
+  # compiled library and a priv link to its NIF, which would then be what the host app runs.
+  @host_build Path.join([Path.dirname(Mix.Project.build_path()), "host_app", "dev"])
+
   # The child `mix` must not inherit this run's MIX_ENV, build path or emulator choice. The
   # host app calls the embedded emulator, which its _build/dev build includes although Mix
   # compiles the dependency in :prod.
   defp mix(args, env) do
     defaults = %{
       "MIX_ENV" => "dev",
-      "MIX_BUILD_PATH" => nil,
+      "MIX_BUILD_PATH" => @host_build,
       "MIX_EXS" => nil,
       "AYBIZA_NIF_EMULATOR" => nil
     }
@@ -26,12 +32,19 @@ defmodule Aybiza.HostAppTest do
     Path.join(System.tmp_dir!(), "aybiza_host_#{name}_#{System.unique_integer([:positive])}")
   end
 
+  # Every file below the fixture, ignored ones too.
+  defp fixture_files, do: Path.wildcard(Path.join(@fixture, "**"), match_dot: true)
+
   test "compiles the library as a dependency and streams a voice turn against the emulator" do
+    before = fixture_files()
     # A dependency builds in :prod, so its NIF in release; the debug build of this run will do.
     {out, status} = mix(["run", "-e", "HostApp.voice_turn()"], [{"AYBIZA_CARGO_PROFILE", "dev"}])
     assert status == 0, out
     assert out =~ ~r/sentence 0: \S/
     assert out =~ ~r/done: \d+ output tokens/
+    # Built into this checkout's _build, nothing into the fixture.
+    assert File.dir?(Path.join(@host_build, "lib/aybiza_bedrock/ebin"))
+    assert fixture_files() == before
   end
 
   test "a host's prod build leaves the emulator out and says so when it is used" do

@@ -9,7 +9,7 @@
 
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use aybiza_engine::state::StreamState;
-use aybiza_engine::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary};
+use aybiza_engine::{Event, EventSink, ReceiverGone, Summary};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -50,17 +50,6 @@ impl EventSink for Drop_ {
     }
 }
 
-struct Split(Segmenter);
-
-impl SentenceSplitter for Split {
-    fn push(&mut self, delta: &str) -> Vec<String> {
-        self.0.push(delta)
-    }
-    fn finish(&mut self) -> Vec<String> {
-        self.0.finish()
-    }
-}
-
 fn answer(bytes: usize) -> String {
     let mut s = String::new();
     let mut i = 0;
@@ -80,7 +69,7 @@ fn answer(bytes: usize) -> String {
 fn measure(text: &str, options: SegmenterOptions) -> (usize, usize) {
     let mut state = StreamState::new(
         Box::new(Drop_),
-        Some(Box::new(Split(Segmenter::new(options)))),
+        Some(Box::new(Segmenter::new(options))),
         Instant::now(),
         Summary::default(),
     );

@@ -625,10 +625,7 @@ async fn converse_stream(
     if let Some(body) = slot.take() {
         let mut frames = Frames::new(body, feed);
         loop {
-            let more = match state.next(idle.run(frames.fill())).await? {
-                Err(Idle) => return Err(idle_error(idle.limit())),
-                Ok(read) => read.map_err(Stop::Failed)?,
-            };
+            let more = read_body(state, &mut idle, &mut frames).await?;
             // Every whole frame of this read; text deltas among them are coalesced.
             while let Some(frame) = frames.next_frame().map_err(Stop::Failed)? {
                 if let Some((index, delta)) = eventstream::converse_delta(&frame) {
@@ -652,15 +649,7 @@ async fn converse_stream(
                 break;
             }
         }
-        if frames.has_partial() {
-            // After messageStop the answer is whole: what follows is not a cut event but
-            // bytes that are no event at all (the SDK's receiver: `:protocol` as well).
-            return Err(if stopped {
-                trailing_bytes()
-            } else {
-                ended_inside("messageStop")
-            });
-        }
+        check_body_end(&frames, stopped, "messageStop")?;
     } else {
         while let Some(next) = state
             .next(next_event(&mut idle, stream.recv(), "messageStop", stopped))
@@ -759,6 +748,32 @@ pub(crate) fn event_fits(bytes: usize) -> Result<(), Stop> {
         )));
     }
     Ok(())
+}
+
+/// One read of the raw body into `frames` under the idle timer; whether more may come.
+async fn read_body(
+    state: &mut StreamState,
+    idle: &mut IdleTimer,
+    frames: &mut Frames,
+) -> Result<bool, Stop> {
+    match state.next(idle.run(frames.fill())).await? {
+        Err(Idle) => Err(idle_error(idle.limit())),
+        Ok(read) => read.map_err(Stop::Failed),
+    }
+}
+
+/// The end of a raw body: bytes of an unfinished frame left are a cut event before
+/// `last_event`, or, once the last event came (`stopped`), bytes that are no event at all
+/// (the SDK's receiver: `:protocol` as well).
+fn check_body_end(frames: &Frames, stopped: bool, last_event: &str) -> Result<(), Stop> {
+    if !frames.has_partial() {
+        return Ok(());
+    }
+    Err(if stopped {
+        trailing_bytes()
+    } else {
+        ended_inside(last_event)
+    })
 }
 
 /// The error of a stream whose body ended inside a frame (bytes of an unfinished event).
@@ -937,10 +952,7 @@ async fn invoke_stream(
     if let Some(body) = slot.take() {
         let mut frames = Frames::new(body, feed);
         loop {
-            let more = match state.next(idle.run(frames.fill())).await? {
-                Err(Idle) => return Err(idle_error(idle.limit())),
-                Ok(read) => read.map_err(Stop::Failed)?,
-            };
+            let more = read_body(state, &mut idle, &mut frames).await?;
             while let Some(frame) = frames.next_frame().map_err(Stop::Failed)? {
                 match eventstream::invoke_chunk(&frame) {
                     Some(Some(bytes)) => chunks.chunk(&bytes, state)?,
@@ -963,14 +975,7 @@ async fn invoke_stream(
                 break;
             }
         }
-        if frames.has_partial() {
-            // As on ConverseStream: after message_stop the bytes left are no cut event.
-            return Err(if chunks.stopped {
-                trailing_bytes()
-            } else {
-                ended_inside(last)
-            });
-        }
+        check_body_end(&frames, chunks.stopped, last)?;
     } else {
         while let Some(next) = state
             .next(next_event(&mut idle, stream.recv(), last, chunks.stopped))

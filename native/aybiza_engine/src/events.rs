@@ -91,9 +91,18 @@ pub trait EventSink: Send + 'static {
     fn send(&mut self, event: Event) -> Result<(), ReceiverGone>;
 }
 
-/// Splits streamed text into sentences (implemented over the core segmenter by the caller of
-/// the engine, so the engine does not fix its options).
+/// Splits streamed text into sentences. The core segmenter is one, with the options its
+/// caller built it with (the engine does not fix them); callers that count or log wrap it.
 pub trait SentenceSplitter: Send + 'static {
     fn push(&mut self, delta: &str) -> Vec<String>;
     fn finish(&mut self) -> Vec<String>;
+}
+
+impl SentenceSplitter for aybiza_core::text::Segmenter {
+    fn push(&mut self, delta: &str) -> Vec<String> {
+        aybiza_core::text::Segmenter::push(self, delta)
+    }
+    fn finish(&mut self) -> Vec<String> {
+        aybiza_core::text::Segmenter::finish(self)
+    }
 }

@@ -12,14 +12,13 @@
 
 mod common;
 
-use aws_smithy_eventstream::frame::write_message_to;
-use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use aybiza_core::text::{Segmenter, SegmenterOptions};
 use aybiza_engine::{CallOptions, Event, EventSink, Operation, ReceiverGone};
+use common::hostile::*;
 use common::*;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, Once};
@@ -33,22 +32,7 @@ fn one_shard() {
 }
 
 fn frame(event_type: &str, payload: &Value) -> Vec<u8> {
-    let message = Message::new(serde_json::to_vec(payload).unwrap())
-        .add_header(Header::new(
-            ":message-type",
-            HeaderValue::String("event".into()),
-        ))
-        .add_header(Header::new(
-            ":event-type",
-            HeaderValue::String(event_type.to_string().into()),
-        ))
-        .add_header(Header::new(
-            ":content-type",
-            HeaderValue::String("application/json".into()),
-        ));
-    let mut out = Vec::new();
-    write_message_to(&message, &mut out).unwrap();
-    out
+    event_frame(event_type, &serde_json::to_vec(payload).unwrap())
 }
 
 fn start_frame() -> Vec<u8> {
@@ -95,17 +79,11 @@ fn serve(steps: Vec<Step>) -> String {
         };
         read_request(&mut conn);
         conn.set_nodelay(true).ok();
-        let _ = conn.write_all(
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/vnd.amazon.eventstream\r\n\
-              x-amzn-requestid: big-1\r\ntransfer-encoding: chunked\r\n\r\n",
-        );
+        let _ = conn.write_all(&eventstream_head("big-1"));
         for step in steps {
             match step {
                 Step::Write(bytes) => {
-                    let mut out = format!("{:x}\r\n", bytes.len()).into_bytes();
-                    out.extend_from_slice(&bytes);
-                    out.extend_from_slice(b"\r\n");
-                    let _ = conn.write_all(&out);
+                    let _ = conn.write_all(&http_chunk(&bytes));
                     let _ = conn.flush();
                 }
                 Step::Wait(rx) => {
@@ -116,47 +94,15 @@ fn serve(steps: Vec<Step>) -> String {
                 }
             }
         }
-        let _ = conn.write_all(b"0\r\n\r\n");
+        let _ = conn.write_all(BODY_END);
         let _ = conn.flush();
-        let mut buf = [0u8; 1024];
-        let _ = conn.read(&mut buf);
+        hold(&mut conn);
     });
     url
 }
 
-fn read_request(conn: &mut TcpStream) {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let n = conn.read(&mut buf).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        request.extend_from_slice(&buf[..n]);
-        if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while request.len() < head_end + length {
-        let n = conn.read(&mut buf).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        request.extend_from_slice(&buf[..n]);
-    }
-}
-
 fn cfg(url: &str) -> Value {
-    json!({"region": "us-east-1", "endpoint": url,
-           "credentials": {"type": "static", "access_key_id": "AKIDEXAMPLE",
-                           "secret_access_key": "secret"},
-           "timeouts": {"idle": 30_000, "total": 120_000}})
+    static_config(url, json!({"idle": 30_000, "total": 120_000}))
 }
 
 /// Events of both calls on one clock: a global sequence number per event (and when it was
@@ -197,9 +143,7 @@ impl EventSink for OrderedSink {
 
 fn voice() -> CallOptions {
     CallOptions {
-        splitter: Some(Box::new(Splitter(
-            Segmenter::new(SegmenterOptions::voice()),
-        ))),
+        splitter: Some(Box::new(Segmenter::new(SegmenterOptions::voice()))),
         ..Default::default()
     }
 }

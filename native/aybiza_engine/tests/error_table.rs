@@ -11,11 +11,10 @@
 
 mod common;
 
-use aws_smithy_eventstream::frame::write_message_to;
-use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use aybiza_core::error::{Error, ErrorKind, Phase};
-use aybiza_engine::{start, Event, Operation};
+use aybiza_engine::{Event, Operation};
 use bedrock_emulator::error::AwsError;
+use common::hostile::*;
 use common::*;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -63,45 +62,7 @@ enum Then {
 }
 
 fn serve(act: Act) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            let act = act.clone();
-            std::thread::spawn(move || answer(&mut conn, act));
-        }
-    });
-    url
-}
-
-fn read_request(conn: &mut TcpStream) -> bool {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let n = conn.read(&mut buf).unwrap_or(0);
-        if n == 0 {
-            return false;
-        }
-        request.extend_from_slice(&buf[..n]);
-        if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while request.len() < head_end + length {
-        let n = conn.read(&mut buf).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        request.extend_from_slice(&buf[..n]);
-    }
-    true
+    serve_each(move |mut conn| answer(&mut conn, act.clone()))
 }
 
 fn answer(conn: &mut TcpStream, act: Act) {
@@ -114,13 +75,10 @@ fn answer(conn: &mut TcpStream, act: Act) {
     if !read_request(conn) {
         return;
     }
-    let mut buf = [0u8; 64];
     match act {
         Act::NotTls => {}
         Act::ResetBeforeHeaders => reset(conn),
-        Act::Silent => {
-            let _ = conn.read(&mut buf);
-        }
+        Act::Silent => hold(conn),
         Act::Answer(status, headers, body, then) => {
             let mut head = format!("HTTP/1.1 {status} X\r\ntransfer-encoding: chunked\r\n");
             for (k, v) in headers {
@@ -129,12 +87,10 @@ fn answer(conn: &mut TcpStream, act: Act) {
             head += "\r\n";
             let mut out = head.into_bytes();
             if !body.is_empty() {
-                out.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
-                out.extend_from_slice(&body);
-                out.extend_from_slice(b"\r\n");
+                out.extend_from_slice(&http_chunk(&body));
             }
             if matches!(then, Then::End) {
-                out.extend_from_slice(b"0\r\n\r\n");
+                out.extend_from_slice(BODY_END);
             }
             conn.set_nodelay(true).ok();
             let _ = conn.write_all(&out);
@@ -144,48 +100,9 @@ fn answer(conn: &mut TcpStream, act: Act) {
                 reset(conn);
                 return;
             }
-            let _ = conn.read(&mut buf);
+            hold(conn);
         }
     }
-}
-
-/// Closes `conn` with a TCP RST (SO_LINGER 0).
-fn reset(conn: &TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = [1i32, 0i32];
-    // SAFETY: a valid socket and a `struct linger` of two ints.
-    unsafe {
-        setsockopt(conn.as_raw_fd(), 1, 13, linger.as_ptr().cast(), 8);
-    }
-    let _ = conn.shutdown(std::net::Shutdown::Both);
-}
-
-extern "C" {
-    fn setsockopt(fd: i32, level: i32, name: i32, value: *const std::ffi::c_void, len: u32) -> i32;
-}
-
-fn frame_of(headers: &[(&str, &str)], payload: &[u8]) -> Vec<u8> {
-    let mut m = Message::new(payload.to_vec());
-    for (k, v) in headers {
-        m = m.add_header(Header::new(
-            k.to_string(),
-            HeaderValue::String(v.to_string().into()),
-        ));
-    }
-    let mut out = Vec::new();
-    write_message_to(&m, &mut out).unwrap();
-    out
-}
-
-fn event_frame(event_type: &str, payload: &[u8]) -> Vec<u8> {
-    frame_of(
-        &[
-            (":message-type", "event"),
-            (":event-type", event_type),
-            (":content-type", "application/json"),
-        ],
-        payload,
-    )
 }
 
 fn exception_frame(exception: &str, message: &str) -> Vec<u8> {
@@ -336,10 +253,10 @@ fn http_error(name: &str) -> Act {
 }
 
 fn run(t: Transport, url: &str) -> Vec<Event> {
-    let cfg = json!({"region": "us-east-1", "endpoint": url,
-           "credentials": {"type": "static", "access_key_id": "AKIDEXAMPLE",
-                           "secret_access_key": "secret"},
-           "timeouts": {"idle": 300, "first_byte": 300, "connect": 2000, "total": 20_000}});
+    let cfg = static_config(
+        url,
+        json!({"idle": 300, "first_byte": 300, "connect": 2000, "total": 20_000}),
+    );
     let (op, request) = match t {
         Transport::Converse | Transport::ConverseSdk => (Operation::ConverseStream, request("hi")),
         Transport::Invoke => (
@@ -354,13 +271,7 @@ fn run(t: Transport, url: &str) -> Vec<Event> {
                    "inference_config": {"max_tokens": 100}}),
         ),
     };
-    let (sink, rx) = channel_sink();
-    let options = aybiza_engine::CallOptions {
-        sdk_event_receiver: t == Transport::ConverseSdk,
-        ..options()
-    };
-    start(op, &request, &cfg, options, sink).unwrap();
-    collect(&rx)
+    run_events(op, &request, &cfg, t == Transport::ConverseSdk)
 }
 
 /// A port nothing listens on.

@@ -5,27 +5,15 @@
 
 mod common;
 
-use aws_smithy_eventstream::frame::write_message_to;
-use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use aybiza_core::error::{ErrorKind, Phase};
-use aybiza_engine::{start, Event, Operation};
+use aybiza_engine::{Event, Operation};
+use common::hostile::*;
 use common::*;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 
 const REPLY: &str = "Thanks for calling. Dr. Smith is in at 10:30 a.m. tomorrow, and the \
                      clinic opens at eight. Is there anything else I can help you with today?";
-
-fn run(op: Operation, request: &Value, cfg: &Value, sdk_receiver: bool) -> Vec<Event> {
-    let (sink, rx) = channel_sink();
-    let options = aybiza_engine::CallOptions {
-        sdk_event_receiver: sdk_receiver,
-        ..options()
-    };
-    start(op, request, cfg, options, sink).unwrap();
-    collect(&rx)
-}
 
 /// Tool-use ids and thinking signatures are new on every call (as Bedrock's): the two runs
 /// are two calls, so they are compared as placeholders (depth of the test's own replies).
@@ -80,8 +68,8 @@ fn normal(events: &[Event]) -> Vec<Event> {
 }
 
 fn same_both_ways(op: Operation, request: &Value, cfg: &Value, what: &str) -> Vec<Event> {
-    let ours = run(op, request, cfg, false);
-    let sdk = run(op, request, cfg, true);
+    let ours = run_events(op, request, cfg, false);
+    let sdk = run_events(op, request, cfg, true);
     assert_eq!(normal(&ours), normal(&sdk), "{what}");
     ours
 }
@@ -225,8 +213,8 @@ fn a_corrupt_frame_is_a_protocol_error_on_both_paths() {
     )]);
     let cfg = config(&emu, json!({}));
     let req = request("corrupt");
-    let ours = run(Operation::ConverseStream, &req, &cfg, false);
-    let sdk = run(Operation::ConverseStream, &req, &cfg, true);
+    let ours = run_events(Operation::ConverseStream, &req, &cfg, false);
+    let sdk = run_events(Operation::ConverseStream, &req, &cfg, true);
     let (e, old) = (terminal_error(&ours), terminal_error(&sdk));
     assert_eq!(
         (e.kind, old.kind),
@@ -246,82 +234,27 @@ fn a_corrupt_frame_is_a_protocol_error_on_both_paths() {
 // --- a hand-made server: bodies the emulator does not produce ---------------------------
 
 fn frame(event_type: &str, payload: &str) -> Vec<u8> {
-    let message = Message::new(payload.as_bytes().to_vec())
-        .add_header(Header::new(
-            ":message-type",
-            HeaderValue::String("event".into()),
-        ))
-        .add_header(Header::new(
-            ":event-type",
-            HeaderValue::String(event_type.to_string().into()),
-        ))
-        .add_header(Header::new(
-            ":content-type",
-            HeaderValue::String("application/json".into()),
-        ));
-    let mut out = Vec::new();
-    write_message_to(&message, &mut out).unwrap();
-    out
+    event_frame(event_type, payload.as_bytes())
 }
 
 /// Answers every request on 127.0.0.1 with `body` as one HTTP chunk (200, event stream),
 /// then ends the body (`end`) or leaves the connection open.
 fn canned_server(body: Vec<u8>, end: bool) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        let mut open = Vec::new();
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            let mut request = Vec::new();
-            let mut buf = [0u8; 4096];
-            // Headers, then the body's content-length.
-            let head_end = loop {
-                let n = conn.read(&mut buf).unwrap_or(0);
-                if n == 0 {
-                    break None;
-                }
-                request.extend_from_slice(&buf[..n]);
-                if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-                    break Some(i + 4);
-                }
-            };
-            let Some(head_end) = head_end else { continue };
-            let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            while request.len() < head_end + length {
-                let n = conn.read(&mut buf).unwrap_or(0);
-                if n == 0 {
-                    break;
-                }
-                request.extend_from_slice(&buf[..n]);
-            }
-            let mut out =
-                b"HTTP/1.1 200 OK\r\ncontent-type: application/vnd.amazon.eventstream\r\n\
-                           x-amzn-requestid: canned-1\r\ntransfer-encoding: chunked\r\n\r\n"
-                    .to_vec();
-            out.extend_from_slice(format!("{:x}\r\n", body.len()).as_bytes());
-            out.extend_from_slice(&body);
-            out.extend_from_slice(b"\r\n");
-            if end {
-                out.extend_from_slice(b"0\r\n\r\n");
-            }
-            let _ = conn.write_all(&out);
-            open.push(conn);
+    serve_each(move |mut conn| {
+        if !read_request(&mut conn) {
+            return;
         }
-    });
-    url
+        let mut out = [eventstream_head("canned-1"), http_chunk(&body)].concat();
+        if end {
+            out.extend_from_slice(BODY_END);
+        }
+        let _ = conn.write_all(&out);
+        hold(&mut conn);
+    })
 }
 
 fn canned_config(url: &str, idle_ms: u64) -> Value {
-    json!({"region": "us-east-1", "endpoint": url,
-           "credentials": {"type": "static", "access_key_id": "AKIDEXAMPLE",
-                           "secret_access_key": "secret"},
-           "timeouts": {"idle": idle_ms}})
+    static_config(url, json!({ "idle": idle_ms }))
 }
 
 #[test]
@@ -338,7 +271,7 @@ fn a_body_that_ends_inside_a_frame_is_a_cut_stream() {
     let mut body = [start, delta].concat();
     body.extend_from_slice(&next[..next.len() / 2]);
     let url = canned_server(body, true);
-    let events = run(
+    let events = run_events(
         Operation::ConverseStream,
         &request("hi"),
         &canned_config(&url, 10_000),
@@ -360,7 +293,7 @@ fn a_prelude_announcing_a_huge_frame_fails_at_once() {
     // 1 GiB announced, 6 bytes sent, the connection left open: the SDK's receiver would
     // buffer toward it until the idle timeout (30 s here, beyond `collect`'s 20 s).
     let url = canned_server(vec![0x40, 0, 0, 0, 0, 0], false);
-    let events = run(
+    let events = run_events(
         Operation::ConverseStream,
         &request("hi"),
         &canned_config(&url, 30_000),

@@ -5,50 +5,17 @@
 
 mod common;
 
-use aws_smithy_eventstream::frame::write_message_to;
-use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
 use aybiza_core::error::ErrorKind;
 use aybiza_engine::{start, Event, Operation};
+use common::hostile::*;
 use common::*;
 use serde_json::{json, Value};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-fn run(op: Operation, request: &Value, cfg: &Value, sdk_receiver: bool) -> Vec<Event> {
-    let (sink, rx) = channel_sink();
-    let options = aybiza_engine::CallOptions {
-        sdk_event_receiver: sdk_receiver,
-        ..options()
-    };
-    start(op, request, cfg, options, sink).unwrap();
-    collect(&rx)
-}
-
-fn message(event_type: &str, payload: &[u8]) -> Message {
-    Message::new(payload.to_vec())
-        .add_header(Header::new(
-            ":message-type",
-            HeaderValue::String("event".into()),
-        ))
-        .add_header(Header::new(
-            ":event-type",
-            HeaderValue::String(event_type.to_string().into()),
-        ))
-        .add_header(Header::new(
-            ":content-type",
-            HeaderValue::String("application/json".into()),
-        ))
-}
-
-fn encode(message: &Message) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_message_to(message, &mut out).unwrap();
-    out
-}
-
 fn frame(event_type: &str, payload: &str) -> Vec<u8> {
-    encode(&message(event_type, payload.as_bytes()))
+    event_frame(event_type, payload.as_bytes())
 }
 
 /// A frame with hand-written header bytes (the writer refuses some of what a server may
@@ -109,56 +76,20 @@ enum Send {
 }
 
 fn serve(body: Vec<u8>, how: Send) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            let Ok(mut conn) = conn else { return };
-            let body = body.clone();
-            std::thread::spawn(move || answer(&mut conn, &body, how));
-        }
-    });
-    url
+    serve_each(move |mut conn| answer(&mut conn, &body, how))
 }
 
 fn answer(conn: &mut TcpStream, body: &[u8], how: Send) {
-    let mut request = Vec::new();
-    let mut buf = [0u8; 4096];
-    let head_end = loop {
-        let n = conn.read(&mut buf).unwrap_or(0);
-        if n == 0 {
-            return;
-        }
-        request.extend_from_slice(&buf[..n]);
-        if let Some(i) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while request.len() < head_end + length {
-        let n = conn.read(&mut buf).unwrap_or(0);
-        if n == 0 {
-            break;
-        }
-        request.extend_from_slice(&buf[..n]);
+    if !read_request(conn) {
+        return;
     }
-    let _ = conn.write_all(
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/vnd.amazon.eventstream\r\n\
-          x-amzn-requestid: hostile-1\r\ntransfer-encoding: chunked\r\n\r\n",
-    );
+    let _ = conn.write_all(&eventstream_head("hostile-1"));
     conn.set_nodelay(true).ok();
     match how {
         Send::Whole | Send::Reset => {
-            let mut out = format!("{:x}\r\n", body.len()).into_bytes();
-            out.extend_from_slice(body);
-            out.extend_from_slice(b"\r\n");
+            let mut out = http_chunk(body);
             if matches!(how, Send::Whole) {
-                out.extend_from_slice(b"0\r\n\r\n");
+                out.extend_from_slice(BODY_END);
             }
             let _ = conn.write_all(&out);
             if matches!(how, Send::Reset) {
@@ -170,50 +101,18 @@ fn answer(conn: &mut TcpStream, body: &[u8], how: Send) {
         }
         Send::ByteByByte => {
             for b in body {
-                let _ = conn.write_all(&[b'1', b'\r', b'\n', *b, b'\r', b'\n']);
+                let _ = conn.write_all(&http_chunk(&[*b]));
                 let _ = conn.flush();
             }
-            let _ = conn.write_all(b"0\r\n\r\n");
+            let _ = conn.write_all(BODY_END);
         }
     }
     let _ = conn.flush();
-    // Keep the connection until the client closes it.
-    let _ = conn.read(&mut buf);
-}
-
-/// Closes `conn` with a TCP RST (SO_LINGER 0).
-fn reset(conn: &TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = [1i32, 0i32]; // struct linger { l_onoff = 1, l_linger = 0 }
-                               // SAFETY: a valid socket and a `struct linger` of two ints.
-    unsafe {
-        libc_setsockopt(
-            conn.as_raw_fd(),
-            1,  /* SOL_SOCKET */
-            13, /* SO_LINGER */
-            linger.as_ptr().cast(),
-            8,
-        );
-    }
-    let _ = conn.shutdown(std::net::Shutdown::Both);
-}
-
-extern "C" {
-    #[link_name = "setsockopt"]
-    fn libc_setsockopt(
-        fd: i32,
-        level: i32,
-        name: i32,
-        value: *const std::ffi::c_void,
-        len: u32,
-    ) -> i32;
+    hold(conn);
 }
 
 fn cfg(url: &str) -> Value {
-    json!({"region": "us-east-1", "endpoint": url,
-           "credentials": {"type": "static", "access_key_id": "AKIDEXAMPLE",
-                           "secret_access_key": "secret"},
-           "timeouts": {"idle": 10_000}})
+    static_config(url, json!({"idle": 10_000}))
 }
 
 fn start_frames() -> Vec<u8> {
@@ -246,7 +145,7 @@ fn converse_body(middle: &[u8]) -> Vec<u8> {
 
 fn converse(body: Vec<u8>, how: Send, sdk: bool) -> Vec<Event> {
     let url = serve(body, how);
-    run(Operation::ConverseStream, &request("hi"), &cfg(&url), sdk)
+    run_events(Operation::ConverseStream, &request("hi"), &cfg(&url), sdk)
 }
 
 fn texts(events: &[Event]) -> String {
@@ -476,7 +375,7 @@ fn payloads_of_the_wrong_shape_end_the_call_once_on_both_paths() {
         ("initial-response", br#"{"a":1}"#.to_vec()),
     ];
     for (event, payload) in &odd {
-        let body = converse_body(&encode(&message(event, payload)));
+        let body = converse_body(&event_frame(event, payload));
         let ours = converse(body.clone(), Send::Whole, false);
         let sdk = converse(body, Send::Whole, true);
         let what = format!("{event} {}", String::from_utf8_lossy(payload));

@@ -151,6 +151,52 @@ fn hostile_identifiers_are_a_4xx() {
     assert_eq!(v["type"], "APPLICATION");
 }
 
+/// An application profile belongs to its account: the ARN of the same id under another
+/// account names nothing, on GetInferenceProfile (404) and at the runtime (400), where the
+/// emulator's own account's ARN is found and invoked.
+#[test]
+fn another_accounts_application_profile_arn_is_refused() {
+    let emu = emulator(2);
+    let url = emu.url().to_string();
+    let arn = |account: &str| {
+        format!("arn%3Aaws%3Abedrock%3Aus-east-1%3A{account}%3Aapplication-inference-profile%2Fapp000000001")
+    };
+    let auth = [
+        ("authorization".to_string(), "Bearer k-probe".to_string()),
+        ("content-type".to_string(), "application/json".to_string()),
+    ];
+    let body = r#"{"messages":[{"role":"user","content":[{"text":"Hello"}]}]}"#;
+    let own = answered(
+        &url,
+        &format!("/inference-profiles/{}", arn("123456789012")),
+        &[200],
+    );
+    assert_eq!(own["inferenceProfileId"], "app000000001");
+    let r = request(
+        &url,
+        "POST",
+        &format!("/model/{}/converse", arn("123456789012")),
+        &auth,
+        body,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let foreign = arn("210987654321");
+    answered(&url, &format!("/inference-profiles/{foreign}"), &[404]);
+    let r = request(
+        &url,
+        "POST",
+        &format!("/model/{foreign}/converse"),
+        &auth,
+        body,
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        "The provided model identifier is invalid."
+    );
+}
+
 /// 1,000 application profiles walked one page of 7 at a time: every profile once, in order,
 /// and the last page has no token.
 #[test]

@@ -4236,6 +4236,19 @@ pub fn split_sentences(text: &str, options: &SegmenterOptions) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// One xorshift64 step: a fixed stream of test choices for a seed, the same on every run.
+    fn xorshift(seed: &mut u64) -> u64 {
+        *seed ^= *seed << 13;
+        *seed ^= *seed >> 7;
+        *seed ^= *seed << 17;
+        *seed
+    }
+
+    /// Picks below `n` from the xorshift stream of `seed`.
+    fn picker(mut seed: u64) -> impl FnMut(usize) -> usize {
+        move |n| (xorshift(&mut seed) % n as u64) as usize
+    }
+
     /// The kept last bracket answers as a fresh backward read does, for positions moving
     /// forward and unit starts moving (ASCII and full-width brackets, 256-byte reach).
     #[test]
@@ -4243,13 +4256,7 @@ mod tests {
         let pieces = [
             "ab", " ", ". ", "(", ")", "[", "]", "（", "）", "é", "x. y", "日本",
         ];
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = picker(0x2545_f491_4f6c_dd1d);
         for _round in 0..200 {
             let mut seg = Segmenter::default();
             while seg.buf.len() < 2000 {
@@ -4294,13 +4301,7 @@ mod tests {
             "U", ".", "S", "a", "ab", "abc", "é", "Ⅻ", "1", "٣", "7", "$", "@", "/", "\\", "www.",
             "(", ")", "«", "»", "\"", "..", "-", " ", "\u{a0}", "\u{3000}", "\n", "日本", "x.Y",
         ];
-        let mut seed: u64 = 0x6a09_e667_f3bc_c908;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = picker(0x6a09_e667_f3bc_c908);
         let mut long_words = [0usize; 3];
         for round in 0..300 {
             let mut seg = Segmenter::default();
@@ -4370,13 +4371,7 @@ mod tests {
         let pieces = [
             "a", "B", "é", "@", "/", "\\", "_", "=", " ", "\u{a0}", "\u{2003}", "日", "\t", ".",
         ];
-        let mut seed: u64 = 0xbb67_ae85_84ca_a73b;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = picker(0xbb67_ae85_84ca_a73b);
         for _ in 0..20_000 {
             let mut buf = String::new();
             for _ in 0..next(90) {
@@ -4415,13 +4410,7 @@ mod tests {
             "che", "THE", "été", "и",
         ];
         let seps = [" ", ". ", ", ", "-", "", "  ", "1"];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut next = picker(0x9e37_79b9_7f4a_7c15);
         for _round in 0..200 {
             let mut buf = String::new();
             while buf.len() < 3000 {
@@ -4539,9 +4528,7 @@ mod tests {
                     b.no_defer = true;
                     let mut i = 0;
                     while i < bytes.len() {
-                        x ^= x << 13;
-                        x ^= x >> 7;
-                        x ^= x << 17;
+                        xorshift(&mut x);
                         let n = match mode {
                             0 => 1,
                             1 | 2 => 1 + (x % 8) as usize,
@@ -4842,6 +4829,30 @@ mod tests {
         let out = split_sentences(text, &opts);
         assert!(!out[0].ends_with("12"), "{out:?}");
         assert_eq!(out.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    /// The two SSE2 masks are different byte sets (`sse2_stops`: what `skip_len` stops at,
+    /// `non_token_bytes`: whitespace and non-ASCII), each the complement of its table, for
+    /// every byte in every lane.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn sse2_masks_match_their_tables() {
+        for b in 0..=255u8 {
+            for lane in 0..16 {
+                let mut chunk = [b'a'; 16];
+                chunk[lane] = b;
+                let bit = |mask: u32| mask >> lane & 1 == 1;
+                assert_eq!(bit(sse2_stops(&chunk)), !SKIP[b as usize], "{b:#x} {lane}");
+                assert_eq!(
+                    bit(non_token_bytes(&chunk)),
+                    !ASCII_TOKEN[b as usize],
+                    "{b:#x} {lane}"
+                );
+                let others = !(1u32 << lane) & 0xffff;
+                assert_eq!(sse2_stops(&chunk) & others, 0);
+                assert_eq!(non_token_bytes(&chunk) & others, 0);
+            }
+        }
     }
 
     #[test]

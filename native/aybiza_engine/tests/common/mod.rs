@@ -2,11 +2,13 @@
 #![allow(dead_code)]
 
 use aybiza_core::text::{Segmenter, SegmenterOptions};
-use aybiza_engine::{Event, EventSink, ReceiverGone, SentenceSplitter};
+use aybiza_engine::{Event, EventSink, ReceiverGone};
 use bedrock_emulator::{Emulator, EmulatorConfig, Rule};
 use serde_json::{json, Value};
 use std::sync::mpsc;
 use std::time::Duration;
+
+pub mod hostile;
 
 // The global profile: callable from every commercial region the tests use.
 pub const MODEL: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
@@ -70,22 +72,9 @@ pub fn channel_sink() -> (Box<ChannelSink>, mpsc::Receiver<Event>) {
     )
 }
 
-pub struct Splitter(pub Segmenter);
-
-impl SentenceSplitter for Splitter {
-    fn push(&mut self, delta: &str) -> Vec<String> {
-        self.0.push(delta)
-    }
-    fn finish(&mut self) -> Vec<String> {
-        self.0.finish()
-    }
-}
-
 pub fn options() -> aybiza_engine::CallOptions {
     aybiza_engine::CallOptions {
-        splitter: Some(Box::new(Splitter(Segmenter::new(
-            SegmenterOptions::default(),
-        )))),
+        splitter: Some(Box::new(Segmenter::new(SegmenterOptions::default()))),
         ..Default::default()
     }
 }
@@ -103,6 +92,23 @@ pub fn converse_stream(
         options(),
         sink,
     )
+}
+
+/// Runs one call with the default splitter, through the SDK's event receiver or the engine's
+/// decoder, and collects its events.
+pub fn run_events(
+    op: aybiza_engine::Operation,
+    request: &Value,
+    config: &Value,
+    sdk_receiver: bool,
+) -> Vec<Event> {
+    let (sink, rx) = channel_sink();
+    let options = aybiza_engine::CallOptions {
+        sdk_event_receiver: sdk_receiver,
+        ..options()
+    };
+    aybiza_engine::start(op, request, config, options, sink).unwrap();
+    collect(&rx)
 }
 
 /// Collects events up to and including the terminal one; panics if none comes in time.

@@ -401,20 +401,33 @@ fn model_not_found(id: &str) -> Rejection {
     )
 }
 
+/// A Get operation's checks before its lookup: the path identifier against the service
+/// model's `pattern` (`matches`: whether it does), then the `project` parameter.
+fn check_identifier(
+    id: &str,
+    member: &str,
+    pattern: &str,
+    matches: bool,
+    params: &[(String, String)],
+) -> Result<(), Rejection> {
+    let mut v = Violations::default();
+    v.pattern(Some(id), member, pattern, matches);
+    v.finish()?;
+    check_project(params)
+}
+
 fn get_foundation_model(
     caller: Caller<'_>,
     id: &str,
     params: &[(String, String)],
 ) -> Result<Value, Rejection> {
-    let mut v = Violations::default();
-    v.pattern(
-        Some(id),
+    check_identifier(
+        id,
         "modelIdentifier",
         MODEL_IDENTIFIER_PATTERN,
         model_identifier_ok(id),
-    );
-    v.finish()?;
-    check_project(params)?;
+        params,
+    )?;
     let info = find_model(caller, id).ok_or_else(|| model_not_found(id))?;
     Ok(json!({ "modelDetails": model_json(info, caller) }))
 }
@@ -602,15 +615,13 @@ fn get_inference_profile(
     id: &str,
     params: &[(String, String)],
 ) -> Result<Value, Rejection> {
-    let mut v = Violations::default();
-    v.pattern(
-        Some(id),
+    check_identifier(
+        id,
         "inferenceProfileIdentifier",
         PROFILE_IDENTIFIER_PATTERN,
         profile_identifier_ok(id),
-    );
-    v.finish()?;
-    check_project(params)?;
+        params,
+    )?;
     if let Some(app) = find_application(caller, id) {
         if let Some(v) = application_json(caller, app) {
             return Ok(v);
@@ -646,27 +657,53 @@ fn get_inference_profile(
 }
 
 /// The application profile an identifier names in the caller's region: its id, or its ARN
-/// (`arn:{partition}:bedrock:{region}:{account}:application-inference-profile/{id}`).
+/// (`arn:{partition}:bedrock:{region}:{account}:application-inference-profile/{id}`) of the
+/// emulator's account ([`ACCOUNT`]): another account's profile is not the caller's (see
+/// [`application_arn`]).
 fn find_application<'a>(caller: Caller<'a>, id: &str) -> Option<&'a ApplicationProfileSpec> {
     let app_id = match id.strip_prefix("arn:") {
         Some(_) => {
-            let (region, name) = application_arn(id)?;
-            if region != caller.region {
+            let arn = application_arn(id)?;
+            if arn.region != caller.region || !arn.is_own_account() {
                 return None;
             }
-            name
+            arn.id
         }
         None => id,
     };
     caller.applications.iter().find(|a| a.id == app_id)
 }
 
-/// The region and id of an application-inference-profile ARN.
-pub fn application_arn(arn: &str) -> Option<(&str, &str)> {
+/// The parts of an application-inference-profile ARN.
+pub struct ApplicationArn<'a> {
+    pub region: &'a str,
+    pub account: &'a str,
+    pub id: &'a str,
+}
+
+impl ApplicationArn<'_> {
+    /// Whether the ARN names a profile of the emulator's account. An application profile
+    /// belongs to the account that made it, and AWS refuses another account's (the exact
+    /// text is unconfirmed: no AWS page or report gives it, so the emulator answers as for
+    /// an unknown profile: GetInferenceProfile 404, the runtime "The provided model
+    /// identifier is invalid.").
+    pub fn is_own_account(&self) -> bool {
+        self.account == ACCOUNT
+    }
+}
+
+/// The region, account and id of an application-inference-profile ARN.
+pub fn application_arn(arn: &str) -> Option<ApplicationArn<'_>> {
     let rest = arn.strip_prefix("arn:")?;
-    let region = rest.split(':').nth(2)?;
+    let mut parts = rest.split(':');
+    let region = parts.nth(2)?;
+    let account = parts.next()?;
     let (_, id) = rest.split_once(":application-inference-profile/")?;
-    Some((region, id))
+    Some(ApplicationArn {
+        region,
+        account,
+        id,
+    })
 }
 
 /// The source model of an application profile's `model_source`, with whether it is a
@@ -714,10 +751,11 @@ pub fn application_source<'a>(
     model_id: &str,
     region: Option<&str>,
 ) -> Option<&'a str> {
-    let (arn_region, id) = application_arn(model_id)?;
-    if region.is_some_and(|r| r != arn_region) {
+    let arn = application_arn(model_id)?;
+    if region.is_some_and(|r| r != arn.region) || !arn.is_own_account() {
         return None;
     }
+    let id = arn.id;
     applications
         .iter()
         .find(|a| a.id == id)
@@ -1172,6 +1210,15 @@ mod tests {
             Some("us.anthropic.claude-haiku-4-5-20251001-v1:0")
         );
         assert_eq!(application_source(&apps, "a1b2c3d4e5f6", None), None);
+        // Another account's ARN of the same id names nothing here either.
+        let foreign = arn.replace(ACCOUNT, "210987654321");
+        assert_eq!(
+            err(Op::GetInferenceProfile(foreign.clone()), caller, "").status,
+            404
+        );
+        for region in [Some("us-east-1"), None] {
+            assert_eq!(application_source(&apps, &foreign, region), None);
+        }
 
         for bad in [
             app("has.dot", "x", "amazon.nova-lite-v1:0"),

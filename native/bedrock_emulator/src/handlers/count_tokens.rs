@@ -50,7 +50,7 @@ fn count_runtime(
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let region = crate::rate::credential_region(authorization);
-    handlers::check_application_region(model_id, region)?;
+    handlers::check_application_arn(model_id, region)?;
     if super::control_plane::application_source(&state.application_profiles, model_id, region)
         .is_some()
     {

@@ -74,14 +74,17 @@ impl RequestHeaders<'_> {
 /// with another signing region Bedrock answers "The provided model identifier is invalid."
 /// (earendil-works/pi#5527: a us-west-2 profile ARN through a us-east-1 client), as
 /// GetInferenceProfile answers 404 for it here. Without a SigV4 region (API key) the
-/// emulator cannot know the endpoint's region and does not check.
-pub fn check_application_region(model_id: &str, region: Option<&str>) -> Result<(), Rejection> {
-    match (super::control_plane::application_arn(model_id), region) {
-        (Some((arn_region, _)), Some(region)) if arn_region != region => {
-            Err(invalid(AwsError::invalid_model()))
-        }
-        _ => Ok(()),
+/// emulator cannot know the endpoint's region and does not check. An ARN of another account
+/// than the emulator's is refused the same way (AWS's text for it is unconfirmed; see
+/// `ApplicationArn::is_own_account`).
+pub fn check_application_arn(model_id: &str, region: Option<&str>) -> Result<(), Rejection> {
+    let Some(arn) = super::control_plane::application_arn(model_id) else {
+        return Ok(());
+    };
+    if region.is_some_and(|r| r != arn.region) || !arn.is_own_account() {
+        return Err(invalid(AwsError::invalid_model()));
     }
+    Ok(())
 }
 
 /// Resolves the model and applies Bedrock's lifecycle / throughput rules. A geographic
@@ -95,7 +98,7 @@ pub fn resolve_model(
 ) -> Result<Target, Rejection> {
     let authorization = headers.get("authorization");
     let region = credential_region(authorization.as_deref());
-    check_application_region(model_id, region)?;
+    check_application_arn(model_id, region)?;
     // A configured application inference profile invokes its source, under its rules.
     let model_id =
         super::control_plane::application_source(&state.application_profiles, model_id, region)
@@ -798,12 +801,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn application_profile_arns_belong_to_their_region() {
+    fn application_profile_arns_belong_to_their_region_and_account() {
         let arn = "arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/a1b2c3";
-        assert!(check_application_region(arn, Some("us-west-2")).is_ok());
+        assert!(check_application_arn(arn, Some("us-west-2")).is_ok());
         // No SigV4 region (API key): not known, not checked.
-        assert!(check_application_region(arn, None).is_ok());
-        let (e, label) = check_application_region(arn, Some("us-east-1")).unwrap_err();
+        assert!(check_application_arn(arn, None).is_ok());
+        let (e, label) = check_application_arn(arn, Some("us-east-1")).unwrap_err();
         assert_eq!(
             (e.status, e.message.as_str(), label),
             (
@@ -812,15 +815,21 @@ mod tests {
                 outcome::VALIDATION_ERROR
             )
         );
+        // Another account's profile is not the caller's, whatever the region.
+        let foreign = arn.replace("123456789012", "210987654321");
+        for region in [Some("us-west-2"), None] {
+            let (e, _) = check_application_arn(&foreign, region).unwrap_err();
+            assert_eq!(
+                (e.status, e.message.as_str()),
+                (400, "The provided model identifier is invalid.")
+            );
+        }
         // Other ARNs and ids are not application profiles.
         for id in [
             "arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-lite-v1:0",
             "us.anthropic.claude-haiku-4-5-20251001-v1:0",
         ] {
-            assert!(
-                check_application_region(id, Some("us-east-1")).is_ok(),
-                "{id}"
-            );
+            assert!(check_application_arn(id, Some("us-east-1")).is_ok(), "{id}");
         }
     }
 }

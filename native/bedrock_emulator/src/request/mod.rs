@@ -184,18 +184,9 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
         .cloned()
         .unwrap_or_default();
     for (i, m) in raw_messages.iter().enumerate() {
-        let role = match m.get("role").and_then(Value::as_str) {
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            // The service model's enum has `system` too (for other providers); a Claude
-            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
-            // answer to it is unconfirmed).
-            Some("system") => {
-                return Err(AwsError::validation(format!(
-                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
-                )))
-            }
-            other => {
+        let role = match message_role(i, m)? {
+            Ok(role) => role,
+            Err(other) => {
                 return Err(validation_constraint(
                     other.unwrap_or("null"),
                     &format!("messages.{}.member.role", i + 1),
@@ -537,6 +528,21 @@ fn signature_mac(nonce: &[u8], text: &str) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The role of message `i`: `user` or `assistant`, else `Ok(Err(role))` for each API to word
+/// its own schema error. The service model's enum has `system` too (for other providers); a
+/// Claude model's Messages API takes only the two (Anthropic's validation text; Bedrock's
+/// answer to it is unconfirmed).
+fn message_role(i: usize, message: &Value) -> Result<Result<Role, Option<&str>>, AwsError> {
+    match message.get("role").and_then(Value::as_str) {
+        Some("user") => Ok(Ok(Role::User)),
+        Some("assistant") => Ok(Ok(Role::Assistant)),
+        Some("system") => Err(AwsError::validation(format!(
+            "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
+        ))),
+        other => Ok(Err(other)),
+    }
+}
+
 /// Whether `signature` is one the emulator issued for a different text. Signatures of any other
 /// form (Bedrock's own, from a recording) are not the emulator's to judge and pass.
 fn signature_contradicts(signature: &str, text: &str) -> bool {
@@ -551,6 +557,37 @@ fn signature_contradicts(signature: &str, text: &str) -> bool {
     bytes[32..64] != signature_mac(&bytes[..32], text)
 }
 
+/// The thinking blocks of one message, numbered as Claude numbers its content (a Converse
+/// cache point is not a block of the model's message): (index, thinking text, signature).
+/// `converse`: a Converse message (`reasoningContent`), else an Anthropic one.
+fn thinking_blocks(
+    message: &Value,
+    converse: bool,
+) -> impl Iterator<Item = (usize, Option<&str>, Option<&str>)> {
+    message
+        .get("content")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(move |b| !(converse && b.get("cachePoint").is_some()))
+        .enumerate()
+        .filter_map(move |(j, b)| {
+            let (block, text_key) = if converse {
+                (b.pointer("/reasoningContent/reasoningText")?, "text")
+            } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
+                (b, "thinking")
+            } else {
+                return None;
+            };
+            let field = |k: &str| block.get(k).and_then(Value::as_str);
+            Some((j, field(text_key), field("signature")))
+        })
+}
+
+fn is_assistant(message: &Value) -> bool {
+    message.get("role").and_then(Value::as_str) == Some("assistant")
+}
+
 /// A thinking block sent back without its signature (absent or empty: a stream cut before the
 /// signature arrived), in any assistant message: Claude's schema requires it ("The model
 /// returned the following errors: messages.369.content.0.thinking.signature: Field required"
@@ -561,30 +598,11 @@ pub fn check_thinking_signature_present(body: &[u8], converse: bool) -> Result<(
     };
     let messages = root.get("messages").and_then(Value::as_array);
     for (i, message) in messages.into_iter().flatten().enumerate() {
-        if message.get("role").and_then(Value::as_str) != Some("assistant") {
+        if !is_assistant(message) {
             continue;
         }
-        let blocks = message
-            .get("content")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|b| !(converse && b.get("cachePoint").is_some()));
-        for (j, b) in blocks.enumerate() {
-            let signature = if converse {
-                match b.pointer("/reasoningContent/reasoningText") {
-                    Some(r) => r.get("signature"),
-                    None => continue,
-                }
-            } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
-                b.get("signature")
-            } else {
-                continue;
-            };
-            if signature
-                .and_then(Value::as_str)
-                .is_none_or(|s| s.is_empty())
-            {
+        for (j, _, signature) in thinking_blocks(message, converse) {
+            if signature.is_none_or(str::is_empty) {
                 let text = format!("messages.{i}.content.{j}.thinking.signature: Field required");
                 return Err(claude_refusal(converse, text));
             }
@@ -604,43 +622,17 @@ pub fn check_thinking_signatures(body: &[u8], converse: bool) -> Result<(), AwsE
     let Ok(root) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
-    let messages = root
-        .get("messages")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let messages = root.get("messages").and_then(Value::as_array);
     let Some((i, message)) = messages
+        .map(Vec::as_slice)
+        .unwrap_or_default()
         .iter()
         .enumerate()
-        .rev()
-        .find(|(_, m)| m.get("role").and_then(Value::as_str) == Some("assistant"))
+        .rfind(|(_, m)| is_assistant(m))
     else {
         return Ok(());
     };
-    let content = message
-        .get("content")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    // Converse cache points are not content blocks of the model's message.
-    let blocks = content
-        .iter()
-        .filter(|b| !(converse && b.get("cachePoint").is_some()));
-    for (j, b) in blocks.enumerate() {
-        let (text, signature) = if converse {
-            let r = b.pointer("/reasoningContent/reasoningText");
-            (
-                r.and_then(|r| r.get("text")).and_then(Value::as_str),
-                r.and_then(|r| r.get("signature")).and_then(Value::as_str),
-            )
-        } else if b.get("type").and_then(Value::as_str) == Some("thinking") {
-            (
-                b.get("thinking").and_then(Value::as_str),
-                b.get("signature").and_then(Value::as_str),
-            )
-        } else {
-            (None, None)
-        };
+    for (j, text, signature) in thinking_blocks(message, converse) {
         if let (Some(text), Some(signature)) = (text, signature) {
             if signature_contradicts(signature, text) {
                 let message = format!("messages.{i}.content.{j}: `thinking` or `redacted_thinking` blocks in the latest assistant message cannot be modified. These blocks must remain as they were in the original response.");
@@ -1216,18 +1208,9 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         .cloned()
         .unwrap_or_default();
     for (i, m) in raw.iter().enumerate() {
-        let role = match m.get("role").and_then(Value::as_str) {
-            Some("user") => Role::User,
-            Some("assistant") => Role::Assistant,
-            // The service model's enum has `system` too (for other providers); a Claude
-            // model's Messages API takes only the two (Anthropic's validation text; Bedrock's
-            // answer to it is unconfirmed).
-            Some("system") => {
-                return Err(AwsError::validation(format!(
-                    "The model returned the following errors: messages.{i}.role: Input should be 'user' or 'assistant'"
-                )))
-            }
-            other => {
+        let role = match message_role(i, m)? {
+            Ok(role) => role,
+            Err(other) => {
                 return Err(AwsError::validation(format!(
                     "Malformed input request: #/messages/{i}/role: {} is not a valid enum value, please reformat your input and try again.",
                     other.unwrap_or("null")
@@ -1375,6 +1358,41 @@ mod tests {
             assert!(text.contains("requestMetadata"), "{bad}: {text}");
             assert!(!text.contains("secret"), "sensitive value echoed: {text}");
         }
+    }
+
+    /// Both parsers take `user` and `assistant`, give Claude's text for `system` and their own
+    /// schema error for anything else.
+    #[test]
+    fn message_roles_on_both_apis() {
+        let body = |role: &str| {
+            serde_json::json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10,
+                "messages": [{"role": "user", "content": [{"type": "text", "text": "Hi"}]},
+                             {"role": role, "content": [{"type": "text", "text": "Yes"}]}]})
+            .to_string()
+        };
+        let converse_body = |role: &str| {
+            serde_json::json!({"messages": [{"role": "user", "content": [{"text": "Hi"}]},
+                                            {"role": role, "content": [{"text": "Yes"}]}]})
+            .to_string()
+        };
+        assert!(parse_anthropic(body("assistant").as_bytes()).is_ok());
+        assert!(parse_converse(converse_body("assistant").as_bytes()).is_ok());
+        let system = "The model returned the following errors: messages.1.role: Input should be 'user' or 'assistant'";
+        let err = parse_anthropic(body("system").as_bytes()).unwrap_err();
+        assert_eq!(err.message, system);
+        let err = parse_converse(converse_body("system").as_bytes()).unwrap_err();
+        assert_eq!(err.message, system);
+        let err = parse_anthropic(body("bot").as_bytes()).unwrap_err();
+        assert_eq!(err.message, "Malformed input request: #/messages/1/role: bot is not a valid enum value, please reformat your input and try again.");
+        let err = parse_converse(converse_body("bot").as_bytes()).unwrap_err();
+        assert!(
+            err.message.contains("'bot' at 'messages.2.member.role'")
+                && err
+                    .message
+                    .contains("satisfy enum value set: [user, assistant, system]"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

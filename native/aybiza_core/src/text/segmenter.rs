@@ -2017,6 +2017,11 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                if left == Left::Regular && f.is_uppercase() && is_roman_numeral(w) {
+                    if let Some(d) = self.roman_after_article(buf, i, k, w, next_word()) {
+                        return d;
+                    }
+                }
                 // `f.eks. den`, `t.ex. en`: a dotted abbreviation before lower case.
                 if left == Left::Regular && f.is_lowercase() && is_dotted_abbreviation(w) {
                     return Decision::Continue(k);
@@ -2117,6 +2122,14 @@ impl Segmenter {
                         return Decision::Continue(k);
                     }
                 }
+                // `5o. clasificado`, `1999гг. теффт`: see `is_suffixed_number`.
+                if left == Left::Number
+                    && f.is_lowercase()
+                    && is_suffixed_number(w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Continue(k);
+                }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
                     // lower-case word.
@@ -2151,6 +2164,9 @@ impl Segmenter {
                                     && !language_data::is_function_word_capitalized(next)
                                     && !abbreviations::is_sentence_starter(next) =>
                             {
+                                Decision::Continue(k)
+                            }
+                            Ok((next, _)) if self.listed_ordinal(buf, i, w, next) => {
                                 Decision::Continue(k)
                             }
                             Ok(_) => Decision::Boundary(k),
@@ -2335,6 +2351,46 @@ impl Segmenter {
                     Decision::Continue(k)
                 }
             }
+        }
+    }
+
+    /// `im 18. und frühen 19. Jahrhundert`, `Hacettepe 402., İstanbul 404. Ankara Üniversitesi`:
+    /// outside English, an ordinal (digits and a period) before a capitalized word that is no
+    /// function word goes on when another ordinal stands among the three words before it: a
+    /// coordination or a list of ordinals belongs to one noun phrase.
+    #[inline(never)]
+    fn listed_ordinal(&self, buf: &str, i: usize, w: &str, next: &str) -> bool {
+        i >= w.len()
+            && ordinal_listed_before(buf, self.start, i - w.len())
+            && !language_data::is_function_word_capitalized(next)
+            && !abbreviations::is_sentence_starter(next)
+            && !self.english_text(buf, i)
+    }
+
+    /// `des III. Geschwaders`: a Roman numeral after a German article (or a preposition fused
+    /// with one) is an ordinal of the noun phrase, as digits are (`die 27. Große Strafkammer`),
+    /// unless a function word follows. `None` when the rule does not apply.
+    #[inline(never)]
+    fn roman_after_article(
+        &self,
+        buf: &str,
+        i: usize,
+        k: usize,
+        w: &str,
+        next: Result<(&str, char), ()>,
+    ) -> Option<Decision> {
+        if i < w.len() || !after_german_article(buf, self.start, i - w.len()) {
+            return None;
+        }
+        match next {
+            Err(()) => Some(Decision::NeedMore),
+            Ok((next, _))
+                if !language_data::is_function_word_capitalized(next)
+                    && !abbreviations::is_sentence_starter(next) =>
+            {
+                Some(Decision::Continue(k))
+            }
+            Ok(_) => None,
         }
     }
 
@@ -3094,6 +3150,47 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Digits (or a range of them, `1996-1999`) with a short lower-case suffix: an abbreviated
+/// ordinal or unit (`5o.`, `2as.`, `5è.`, `5hrs.`, `1999гг.`), which a lower-case word
+/// continues like the digit-only ordinal (`5o. clasificado`).
+#[inline(never)]
+fn is_suffixed_number(word: &str) -> bool {
+    let digits = word
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'-')
+        .count();
+    let suffix = &word[digits..];
+    (1..=9).contains(&digits)
+        && word.as_bytes()[0].is_ascii_digit()
+        && !word[..digits].ends_with('-')
+        && (1..=3).contains(&suffix.chars().count())
+        && suffix
+            .chars()
+            .all(|c| c.is_alphabetic() && !c.is_uppercase())
+}
+
+/// Whether the second or third word before `lo` is an ordinal with its period (`18.`,
+/// `402.,`) and the first is none: see `Segmenter::listed_ordinal`.
+#[inline(never)]
+fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
+    if lo <= start || !buf.is_char_boundary(lo) {
+        return false;
+    }
+    let ordinal = |t: &str| {
+        t.trim_end_matches(',')
+            .strip_suffix('.')
+            .is_some_and(is_ordinal_shape)
+    };
+    let mut words = buf[start..lo].split_whitespace().rev();
+    // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
+    !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
+}
+
+/// A Roman numeral of two letters or more (`III`, `XIV`); one letter is an initial.
+fn is_roman_numeral(word: &str) -> bool {
+    (2..=6).contains(&word.len()) && word.bytes().all(|c| b"IVXLCDM".contains(&c))
 }
 
 /// The word glued after a period at `k` (`done.Next`, `Jane.Doe@x.com`), up to a space or

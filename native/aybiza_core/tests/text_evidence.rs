@@ -1380,3 +1380,42 @@ fn a_roman_numeral_after_a_german_article() {
         ],
     );
 }
+
+#[test]
+fn a_lower_case_parenthesis_after_a_word_outside_english() {
+    // Round 9 (razdel's tests): Punkt's orthographic evidence through an opening parenthesis.
+    check(
+        "уменьшить с 20 до 18 проц. (при сохранении",
+        &["уменьшить с 20 до 18 проц. (при сохранении"],
+    );
+    // A capital inside it, or English text, keeps the boundary.
+    check(
+        "Он ушёл домой. (Позже он вернулся.)",
+        &["Он ушёл домой.", "(Позже он вернулся.)"],
+    );
+    check(
+        "The rain stopped. (it was late by then)",
+        &["The rain stopped.", "(it was late by then)"],
+    );
+}
+
+#[test]
+fn an_and_so_on_abbreviation_closes_its_list() {
+    // Round 9 (SoMaJo's tests): `usw.`, `itd.`, `osv.` before a capitalized word end the sentence.
+    check(
+        "Wir könnten wandern, schwimmen, Fahrrad fahren, usw. Worauf hättest du denn Lust?",
+        &[
+            "Wir könnten wandern, schwimmen, Fahrrad fahren, usw.",
+            "Worauf hättest du denn Lust?",
+        ],
+    );
+    check(
+        "Kupiłem jabłka, gruszki itd. Wszystko było świeże.",
+        &["Kupiłem jabłka, gruszki itd.", "Wszystko było świeże."],
+    );
+    // Before lower case it goes on; other abbreviations keep the title rule (`z. B. Herr`).
+    check(
+        "Wir haben Äpfel, Birnen usw. gekauft und gegessen.",
+        &["Wir haben Äpfel, Birnen usw. gekauft und gegessen."],
+    );
+}

@@ -2093,6 +2093,12 @@ impl Segmenter {
                         Ok(_) => Decision::Continue(k),
                     };
                 }
+                // `проц. (при сохранении`: the same evidence through an opening parenthesis.
+                if left == Left::Regular && f == '(' {
+                    if let Some(d) = self.lower_parenthesis(buf, i, k, m, eof) {
+                        return d;
+                    }
+                }
                 let capitalized_short = left == Left::Regular && facts.capitalized_short;
                 if capitalized_short
                     && f.is_uppercase()
@@ -2309,6 +2315,9 @@ impl Segmenter {
                     }
                     return Decision::Continue(k);
                 }
+                if left == Left::Abbrev(AbbrevKind::Ordinary) && self.closes_list(buf, i, w) {
+                    return Decision::Boundary(k); // `fahren, usw. Worauf hättest du`
+                }
                 // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `i.e. He`)
                 // closes a phrase, so a capital after it starts a sentence; not a clock time,
                 // which a zone or a name may follow (`9 a.m. Eastern`).
@@ -2365,6 +2374,35 @@ impl Segmenter {
             && !language_data::is_function_word_capitalized(next)
             && !abbreviations::is_sentence_starter(next)
             && !self.english_text(buf, i)
+    }
+
+    /// `уменьшить до 18 проц. (при сохранении`: outside English, a word before an opening
+    /// parenthesis whose first letter is lower case is an abbreviation, as before a lower-case
+    /// word (Punkt's orthographic evidence). `None` when the rule does not apply.
+    #[inline(never)]
+    fn lower_parenthesis(
+        &self,
+        buf: &str,
+        i: usize,
+        k: usize,
+        m: usize,
+        eof: bool,
+    ) -> Option<Decision> {
+        match buf[m + 1..].chars().next() {
+            None if !eof => Some(Decision::NeedMore),
+            Some(c) if c.is_lowercase() && !self.english_text(buf, i) => {
+                Some(Decision::Continue(k))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `w` is an abbreviation that closes an open list, "and so on" (`usw.`, `etc.`,
+    /// `itd.`, `osv.`, `stb.`), outside English: a capitalized word after it starts a sentence
+    /// (`Fahrrad fahren, usw. Worauf hättest du Lust?`), as after `т.д.`.
+    #[inline(never)]
+    fn closes_list(&self, buf: &str, i: usize, w: &str) -> bool {
+        LIST_CLOSERS.iter().any(|c| w.eq_ignore_ascii_case(c)) && !self.english_text(buf, i)
     }
 
     /// `des III. Geschwaders`: a Roman numeral after a German article (or a preposition fused
@@ -3187,6 +3225,14 @@ fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
     // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
     !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
 }
+
+/// Abbreviations of "and so on" that close a list (a closed class, written from the languages'
+/// own spelling): `etc.` (Latin, most languages), German `usw.` `usf.`, Italian `ecc.`, Dutch
+/// `enz.`, Danish, Norwegian and Swedish `osv.`, Polish and Croatian `itd.` `itp.`, Czech `atd.`
+/// `apod.`, Hungarian `stb.`, Finnish `jne.`, Turkish `vb.`. (Not `vs.`: also "versus".)
+const LIST_CLOSERS: &[&str] = &[
+    "etc", "usw", "usf", "ecc", "enz", "osv", "itd", "itp", "atd", "apod", "stb", "jne", "vb",
+];
 
 /// A Roman numeral of two letters or more (`III`, `XIV`); one letter is an initial.
 fn is_roman_numeral(word: &str) -> bool {

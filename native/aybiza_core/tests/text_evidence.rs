@@ -1372,6 +1372,11 @@ fn a_roman_numeral_after_a_german_article() {
         "Er gehörte zum II. Er war stolz darauf.",
         &["Er gehörte zum II.", "Er war stolz darauf."],
     );
+    // Outside English, after a lower-case word too (sentencex's Slovak test).
+    check(
+        "Ide o príslušníkov XII. Pluku špeciálneho určenia.",
+        &["Ide o príslušníkov XII. Pluku špeciálneho určenia."],
+    );
     check(
         "Das Schloss baute Ludwig XIV. Später zog er nach Versailles.",
         &[

@@ -2406,8 +2406,9 @@ impl Segmenter {
     }
 
     /// `des III. Geschwaders`: a Roman numeral after a German article (or a preposition fused
-    /// with one) is an ordinal of the noun phrase, as digits are (`die 27. Große Strafkammer`),
-    /// unless a function word follows. `None` when the rule does not apply.
+    /// with one), or outside English after a lower-case word, is an ordinal of the noun phrase,
+    /// as digits are (`die 27. Große Strafkammer`), unless a function word follows. `None` when
+    /// the rule does not apply.
     #[inline(never)]
     fn roman_after_article(
         &self,
@@ -2417,7 +2418,20 @@ impl Segmenter {
         w: &str,
         next: Result<(&str, char), ()>,
     ) -> Option<Decision> {
-        if i < w.len() || !after_german_article(buf, self.start, i - w.len()) {
+        if i < w.len() {
+            return None;
+        }
+        let lo = i - w.len();
+        // After a lower-case word, outside English (`príslušníkov XII. Pluku`); a regnal number
+        // follows a capitalized name (`Ludwig XIV. Später`).
+        let after_lower = || {
+            lo > self.start
+                && buf.is_char_boundary(lo)
+                && buf.as_bytes()[lo - 1] == b' '
+                && token_before(buf, self.start, lo - 1).starts_with(char::is_lowercase)
+                && !self.english_text(buf, i)
+        };
+        if !after_german_article(buf, self.start, lo) && !after_lower() {
             return None;
         }
         match next {

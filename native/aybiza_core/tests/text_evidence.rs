@@ -1424,3 +1424,20 @@ fn an_and_so_on_abbreviation_closes_its_list() {
         &["Wir haben Äpfel, Birnen usw. gekauft und gegessen."],
     );
 }
+
+#[test]
+fn a_period_after_a_detached_closing_quote() {
+    // Round 9 (UD French dev): `? ».` ends one sentence, the period included.
+    check(
+        "Il m'a demandé : « qu'est ce que tu as ? ». Latour se tourne ensuite vers la théorie.",
+        &[
+            "Il m'a demandé : « qu'est ce que tu as ? ».",
+            "Latour se tourne ensuite vers la théorie.",
+        ],
+    );
+    // Without the period, or with a glued word after it, nothing changes.
+    check(
+        "Il a demandé : « pourquoi ? » Puis il est parti.",
+        &["Il a demandé : « pourquoi ? »", "Puis il est parti."],
+    );
+}

@@ -2970,6 +2970,8 @@ fn low_opener(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// when there is none, `None` when more text is needed. A lone `'` or `’` may open a quote and
 /// is not one.
 fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
+    // (A period right after the closers, `tu as ? ».`, ends the same sentence: see
+    // `closer_period`.)
     let mut len = 0;
     let mut count = 0;
     for c in buf[m..].chars() {
@@ -2979,6 +2981,9 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
             continue;
         }
         let lone_apostrophe = count == 1 && matches!(&buf[m..m + len], "'" | "’");
+        if c == '.' && count > 0 && !lone_apostrophe {
+            return closer_period(buf, m + len, eof).map(|p| if p { len + 1 } else { 0 });
+        }
         return Some(if c.is_whitespace() && !lone_apostrophe {
             len
         } else {
@@ -3202,6 +3207,18 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `il m'a demandé : « qu'est ce que tu as ? ». Latour`: French typography sets the closing
+/// guillemet off by a space, and a period after it closes the sentence the `?` ended. Whether
+/// the period at `at` is followed by a space or the end (`None`: not arrived yet).
+#[inline(never)]
+fn closer_period(buf: &str, at: usize, eof: bool) -> Option<bool> {
+    match buf[at + 1..].chars().next() {
+        None if !eof => None,
+        None => Some(true),
+        Some(c) => Some(c.is_whitespace()),
+    }
 }
 
 /// Digits (or a range of them, `1996-1999`) with a short lower-case suffix: an abbreviated

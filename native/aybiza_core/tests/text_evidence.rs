@@ -1309,3 +1309,135 @@ fn a_function_word_glued_after_an_abbreviation() {
     check("Call St.John today.", &["Call St.John today."]);
     check("Born 1990 r.W Krakowie.", &["Born 1990 r.W Krakowie."]);
 }
+
+#[test]
+fn a_number_with_a_short_suffix_before_lower_case() {
+    // Round 9: digits (or a range) with a short lower-case suffix are an abbreviated ordinal or
+    // unit outside English (`5o.`, `2as.`, `5hrs.`, `1996-1999гг.`).
+    check(
+        "Quedó en el 5o. clasificado de la prueba.",
+        &["Quedó en el 5o. clasificado de la prueba."],
+    );
+    check(
+        "Empiezan las 2as. jornadas de debate.",
+        &["Empiezan las 2as. jornadas de debate."],
+    );
+    check("В 1996-1999гг. теффт", &["В 1996-1999гг. теффт"]);
+    // A capital after it still starts a sentence; a suffix of four letters is no such token.
+    check(
+        "Los precios subieron en los años 90s. Luego bajaron.",
+        &["Los precios subieron en los años 90s.", "Luego bajaron."],
+    );
+    check(
+        "Er bezahlte 20euro. dann ging er.",
+        &["Er bezahlte 20euro.", "dann ging er."],
+    );
+}
+
+#[test]
+fn an_ordinal_after_another_ordinal_before_a_noun() {
+    // Round 9: a coordination or list of ordinals belongs to one noun phrase.
+    check(
+        "Natürliche Vererbungsprozesse prägten sich erst im 18. und frühen 19. Jahrhundert aus.",
+        &["Natürliche Vererbungsprozesse prägten sich erst im 18. und frühen 19. Jahrhundert aus."],
+    );
+    check(
+        "Das Kloster entstand im 13. oder 14. Jahrhundert in Bayern.",
+        &["Das Kloster entstand im 13. oder 14. Jahrhundert in Bayern."],
+    );
+    check(
+        "Hacettepe 402., İstanbul 404. Ankara Üniversitesi de 473. sıradan listeye girdi.",
+        &["Hacettepe 402., İstanbul 404. Ankara Üniversitesi de 473. sıradan listeye girdi."],
+    );
+    // A function word after it starts a sentence; with no ordinal before, a capital does too.
+    check(
+        "Er kam am 3. und blieb bis zum 4. Dann fuhr er ab.",
+        &["Er kam am 3. und blieb bis zum 4.", "Dann fuhr er ab."],
+    );
+    check(
+        "Er wurde bei der Wahl 3. Viele waren überrascht.",
+        &["Er wurde bei der Wahl 3.", "Viele waren überrascht."],
+    );
+}
+
+#[test]
+fn a_roman_numeral_after_a_german_article() {
+    // Round 9 (SoMaJo's tests): `des III. Geschwaders` is an ordinal of the noun phrase.
+    check(
+        "Auf drei Schiffen des III. Geschwaders",
+        &["Auf drei Schiffen des III. Geschwaders"],
+    );
+    // A function word after it starts a sentence; after a name it is a regnal number.
+    check(
+        "Er gehörte zum II. Er war stolz darauf.",
+        &["Er gehörte zum II.", "Er war stolz darauf."],
+    );
+    // Outside English, after a lower-case word too (sentencex's Slovak test).
+    check(
+        "Ide o príslušníkov XII. Pluku špeciálneho určenia.",
+        &["Ide o príslušníkov XII. Pluku špeciálneho určenia."],
+    );
+    check(
+        "Das Schloss baute Ludwig XIV. Später zog er nach Versailles.",
+        &[
+            "Das Schloss baute Ludwig XIV.",
+            "Später zog er nach Versailles.",
+        ],
+    );
+}
+
+#[test]
+fn a_lower_case_parenthesis_after_a_word_outside_english() {
+    // Round 9 (razdel's tests): Punkt's orthographic evidence through an opening parenthesis.
+    check(
+        "уменьшить с 20 до 18 проц. (при сохранении",
+        &["уменьшить с 20 до 18 проц. (при сохранении"],
+    );
+    // A capital inside it, or English text, keeps the boundary.
+    check(
+        "Он ушёл домой. (Позже он вернулся.)",
+        &["Он ушёл домой.", "(Позже он вернулся.)"],
+    );
+    check(
+        "The rain stopped. (it was late by then)",
+        &["The rain stopped.", "(it was late by then)"],
+    );
+}
+
+#[test]
+fn an_and_so_on_abbreviation_closes_its_list() {
+    // Round 9 (SoMaJo's tests): `usw.`, `itd.`, `osv.` before a capitalized word end the sentence.
+    check(
+        "Wir könnten wandern, schwimmen, Fahrrad fahren, usw. Worauf hättest du denn Lust?",
+        &[
+            "Wir könnten wandern, schwimmen, Fahrrad fahren, usw.",
+            "Worauf hättest du denn Lust?",
+        ],
+    );
+    check(
+        "Kupiłem jabłka, gruszki itd. Wszystko było świeże.",
+        &["Kupiłem jabłka, gruszki itd.", "Wszystko było świeże."],
+    );
+    // Before lower case it goes on; other abbreviations keep the title rule (`z. B. Herr`).
+    check(
+        "Wir haben Äpfel, Birnen usw. gekauft und gegessen.",
+        &["Wir haben Äpfel, Birnen usw. gekauft und gegessen."],
+    );
+}
+
+#[test]
+fn a_period_after_a_detached_closing_quote() {
+    // Round 9 (UD French dev): `? ».` ends one sentence, the period included.
+    check(
+        "Il m'a demandé : « qu'est ce que tu as ? ». Latour se tourne ensuite vers la théorie.",
+        &[
+            "Il m'a demandé : « qu'est ce que tu as ? ».",
+            "Latour se tourne ensuite vers la théorie.",
+        ],
+    );
+    // Without the period, or with a glued word after it, nothing changes.
+    check(
+        "Il a demandé : « pourquoi ? » Puis il est parti.",
+        &["Il a demandé : « pourquoi ? »", "Puis il est parti."],
+    );
+}

@@ -2017,6 +2017,11 @@ impl Segmenter {
                 {
                     return Decision::Continue(k);
                 }
+                if left == Left::Regular && f.is_uppercase() && is_roman_numeral(w) {
+                    if let Some(d) = self.roman_after_article(buf, i, k, w, next_word()) {
+                        return d;
+                    }
+                }
                 // `f.eks. den`, `t.ex. en`: a dotted abbreviation before lower case.
                 if left == Left::Regular && f.is_lowercase() && is_dotted_abbreviation(w) {
                     return Decision::Continue(k);
@@ -2088,6 +2093,12 @@ impl Segmenter {
                         Ok(_) => Decision::Continue(k),
                     };
                 }
+                // `проц. (при сохранении`: the same evidence through an opening parenthesis.
+                if left == Left::Regular && f == '(' {
+                    if let Some(d) = self.lower_parenthesis(buf, i, k, m, eof) {
+                        return d;
+                    }
+                }
                 let capitalized_short = left == Left::Regular && facts.capitalized_short;
                 if capitalized_short
                     && f.is_uppercase()
@@ -2116,6 +2127,14 @@ impl Segmenter {
                     if !self.english_text(buf, i) {
                         return Decision::Continue(k);
                     }
+                }
+                // `5o. clasificado`, `1999гг. теффт`: see `is_suffixed_number`.
+                if left == Left::Number
+                    && f.is_lowercase()
+                    && is_suffixed_number(w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Continue(k);
                 }
                 if left == Left::Number && is_ordinal_shape(w) {
                     // `am 6. Mai`, `na poziomie 4. klasy`: an ordinal before a month name or a
@@ -2151,6 +2170,9 @@ impl Segmenter {
                                     && !language_data::is_function_word_capitalized(next)
                                     && !abbreviations::is_sentence_starter(next) =>
                             {
+                                Decision::Continue(k)
+                            }
+                            Ok((next, _)) if self.listed_ordinal(buf, i, w, next) => {
                                 Decision::Continue(k)
                             }
                             Ok(_) => Decision::Boundary(k),
@@ -2293,6 +2315,9 @@ impl Segmenter {
                     }
                     return Decision::Continue(k);
                 }
+                if left == Left::Abbrev(AbbrevKind::Ordinary) && self.closes_list(buf, i, w) {
+                    return Decision::Boundary(k); // `fahren, usw. Worauf hättest du`
+                }
                 // A lower-case multi-period abbreviation (`a.C. La`, `т.п. При`, `i.e. He`)
                 // closes a phrase, so a capital after it starts a sentence; not a clock time,
                 // which a zone or a name may follow (`9 a.m. Eastern`).
@@ -2335,6 +2360,89 @@ impl Segmenter {
                     Decision::Continue(k)
                 }
             }
+        }
+    }
+
+    /// `im 18. und frühen 19. Jahrhundert`, `Hacettepe 402., İstanbul 404. Ankara Üniversitesi`:
+    /// outside English, an ordinal (digits and a period) before a capitalized word that is no
+    /// function word goes on when another ordinal stands among the three words before it: a
+    /// coordination or a list of ordinals belongs to one noun phrase.
+    #[inline(never)]
+    fn listed_ordinal(&self, buf: &str, i: usize, w: &str, next: &str) -> bool {
+        i >= w.len()
+            && ordinal_listed_before(buf, self.start, i - w.len())
+            && !language_data::is_function_word_capitalized(next)
+            && !abbreviations::is_sentence_starter(next)
+            && !self.english_text(buf, i)
+    }
+
+    /// `уменьшить до 18 проц. (при сохранении`: outside English, a word before an opening
+    /// parenthesis whose first letter is lower case is an abbreviation, as before a lower-case
+    /// word (Punkt's orthographic evidence). `None` when the rule does not apply.
+    #[inline(never)]
+    fn lower_parenthesis(
+        &self,
+        buf: &str,
+        i: usize,
+        k: usize,
+        m: usize,
+        eof: bool,
+    ) -> Option<Decision> {
+        match buf[m + 1..].chars().next() {
+            None if !eof => Some(Decision::NeedMore),
+            Some(c) if c.is_lowercase() && !self.english_text(buf, i) => {
+                Some(Decision::Continue(k))
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `w` is an abbreviation that closes an open list, "and so on" (`usw.`, `etc.`,
+    /// `itd.`, `osv.`, `stb.`), outside English: a capitalized word after it starts a sentence
+    /// (`Fahrrad fahren, usw. Worauf hättest du Lust?`), as after `т.д.`.
+    #[inline(never)]
+    fn closes_list(&self, buf: &str, i: usize, w: &str) -> bool {
+        LIST_CLOSERS.iter().any(|c| w.eq_ignore_ascii_case(c)) && !self.english_text(buf, i)
+    }
+
+    /// `des III. Geschwaders`: a Roman numeral after a German article (or a preposition fused
+    /// with one), or outside English after a lower-case word, is an ordinal of the noun phrase,
+    /// as digits are (`die 27. Große Strafkammer`), unless a function word follows. `None` when
+    /// the rule does not apply.
+    #[inline(never)]
+    fn roman_after_article(
+        &self,
+        buf: &str,
+        i: usize,
+        k: usize,
+        w: &str,
+        next: Result<(&str, char), ()>,
+    ) -> Option<Decision> {
+        if i < w.len() {
+            return None;
+        }
+        let lo = i - w.len();
+        // After a lower-case word, outside English (`príslušníkov XII. Pluku`); a regnal number
+        // follows a capitalized name (`Ludwig XIV. Später`).
+        let after_lower = || {
+            lo > self.start
+                && buf.is_char_boundary(lo)
+                && buf.as_bytes()[lo - 1] == b' '
+                && token_before(buf, self.start, lo - 1).starts_with(char::is_lowercase)
+                && !self.english_text(buf, i)
+        };
+        if !after_german_article(buf, self.start, lo) && !after_lower() {
+            return None;
+        }
+        match next {
+            Err(()) => Some(Decision::NeedMore),
+            Ok((next, _))
+                if !language_data::is_function_word_capitalized(next)
+                    && !abbreviations::is_sentence_starter(next) =>
+            {
+                Some(Decision::Continue(k))
+            }
+            Ok(_) => None,
         }
     }
 
@@ -2862,6 +2970,8 @@ fn low_opener(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// when there is none, `None` when more text is needed. A lone `'` or `’` may open a quote and
 /// is not one.
 fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
+    // (A period right after the closers, `tu as ? ».`, ends the same sentence: see
+    // `closer_period`.)
     let mut len = 0;
     let mut count = 0;
     for c in buf[m..].chars() {
@@ -2871,6 +2981,9 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
             continue;
         }
         let lone_apostrophe = count == 1 && matches!(&buf[m..m + len], "'" | "’");
+        if c == '.' && count > 0 && !lone_apostrophe {
+            return closer_period(buf, m + len, eof).map(|p| if p { len + 1 } else { 0 });
+        }
         return Some(if c.is_whitespace() && !lone_apostrophe {
             len
         } else {
@@ -3094,6 +3207,67 @@ fn after_german_article(buf: &str, start: usize, lo: usize) -> bool {
 /// Digits only, at most 4 (`6`, `31`, `1996`): may be an ordinal (`am 6. Mai`).
 fn is_ordinal_shape(word: &str) -> bool {
     (1..=4).contains(&word.len()) && word.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `il m'a demandé : « qu'est ce que tu as ? ». Latour`: French typography sets the closing
+/// guillemet off by a space, and a period after it closes the sentence the `?` ended. Whether
+/// the period at `at` is followed by a space or the end (`None`: not arrived yet).
+#[inline(never)]
+fn closer_period(buf: &str, at: usize, eof: bool) -> Option<bool> {
+    match buf[at + 1..].chars().next() {
+        None if !eof => None,
+        None => Some(true),
+        Some(c) => Some(c.is_whitespace()),
+    }
+}
+
+/// Digits (or a range of them, `1996-1999`) with a short lower-case suffix: an abbreviated
+/// ordinal or unit (`5o.`, `2as.`, `5è.`, `5hrs.`, `1999гг.`), which a lower-case word
+/// continues like the digit-only ordinal (`5o. clasificado`).
+#[inline(never)]
+fn is_suffixed_number(word: &str) -> bool {
+    let digits = word
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b'-')
+        .count();
+    let suffix = &word[digits..];
+    (1..=9).contains(&digits)
+        && word.as_bytes()[0].is_ascii_digit()
+        && !word[..digits].ends_with('-')
+        && (1..=3).contains(&suffix.chars().count())
+        && suffix
+            .chars()
+            .all(|c| c.is_alphabetic() && !c.is_uppercase())
+}
+
+/// Whether the second or third word before `lo` is an ordinal with its period (`18.`,
+/// `402.,`) and the first is none: see `Segmenter::listed_ordinal`.
+#[inline(never)]
+fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
+    if lo <= start || !buf.is_char_boundary(lo) {
+        return false;
+    }
+    let ordinal = |t: &str| {
+        t.trim_end_matches(',')
+            .strip_suffix('.')
+            .is_some_and(is_ordinal_shape)
+    };
+    let mut words = buf[start..lo].split_whitespace().rev();
+    // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
+    !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
+}
+
+/// Abbreviations of "and so on" that close a list (a closed class, written from the languages'
+/// own spelling): `etc.` (Latin, most languages), German `usw.` `usf.`, Italian `ecc.`, Dutch
+/// `enz.`, Danish, Norwegian and Swedish `osv.`, Polish and Croatian `itd.` `itp.`, Czech `atd.`
+/// `apod.`, Hungarian `stb.`, Finnish `jne.`, Turkish `vb.`. (Not `vs.`: also "versus".)
+const LIST_CLOSERS: &[&str] = &[
+    "etc", "usw", "usf", "ecc", "enz", "osv", "itd", "itp", "atd", "apod", "stb", "jne", "vb",
+];
+
+/// A Roman numeral of two letters or more (`III`, `XIV`); one letter is an initial.
+fn is_roman_numeral(word: &str) -> bool {
+    (2..=6).contains(&word.len()) && word.bytes().all(|c| b"IVXLCDM".contains(&c))
 }
 
 /// The word glued after a period at `k` (`done.Next`, `Jane.Doe@x.com`), up to a space or

@@ -1344,3 +1344,80 @@ async fn paced_streams_stamp_and_count_with(config: EmulatorConfig) {
     assert_eq!(counters.get("converse-stream", "client_closed"), 1);
     assert_eq!(counters.get("converse-stream", "ok"), 1);
 }
+
+/// The SDK reads the service tier and latency setting back (Converse body, ConverseStream
+/// `metadata`, InvokeModel headers): AWS's service-tiers page says the served tier "is
+/// visible in API response".
+#[tokio::test]
+async fn service_tier_and_latency_round_trip() {
+    use aws_sdk_bedrockruntime::types::{
+        PerformanceConfigLatency, PerformanceConfiguration, ServiceTier, ServiceTierType,
+    };
+    let emu = start(EmulatorConfig::default()).await;
+    let c = client(&emu);
+    let tier = ServiceTier::builder()
+        .r#type(ServiceTierType::Priority)
+        .build()
+        .unwrap();
+    let latency = PerformanceConfiguration::builder()
+        .latency(PerformanceConfigLatency::Optimized)
+        .build();
+    let out = c
+        .converse()
+        .model_id(MODEL)
+        .messages(user("Hello"))
+        .service_tier(tier.clone())
+        .performance_config(latency.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.service_tier(), Some(&tier));
+    assert_eq!(out.performance_config(), Some(&latency));
+    let out = c
+        .converse_stream()
+        .model_id(MODEL)
+        .messages(user("Hello"))
+        .service_tier(tier.clone())
+        .send()
+        .await
+        .unwrap();
+    let events = collect_stream(out).await.unwrap();
+    match events.last().unwrap() {
+        ConverseStreamOutput::Metadata(m) => {
+            assert_eq!(m.service_tier(), Some(&tier));
+            assert_eq!(m.performance_config(), None);
+        }
+        other => panic!("expected metadata, got {other:?}"),
+    }
+    let body = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":20,"messages":[{"role":"user","content":"Hi"}]}"#;
+    let out = c
+        .invoke_model()
+        .model_id(MODEL)
+        .body(Blob::new(body))
+        .service_tier(ServiceTierType::Flex)
+        .performance_config_latency(PerformanceConfigLatency::Standard)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.service_tier(), Some(&ServiceTierType::Flex));
+    assert_eq!(
+        out.performance_config_latency(),
+        Some(&PerformanceConfigLatency::Standard)
+    );
+    let err = c
+        .converse()
+        .model_id(MODEL)
+        .messages(user("Hello"))
+        .service_tier(
+            ServiceTier::builder()
+                .r#type(ServiceTierType::Reserved)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    let err = err.into_service_error();
+    assert!(err.is_validation_exception(), "{err:?}");
+    assert_eq!(err.meta().message(), Some("Reservation not found."));
+}

@@ -413,6 +413,22 @@ fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError>
 }
 
 /// Model rules on a parsed request: sampling parameters and thinking forms.
+/// The service tier's value, as Bedrock answers it (measured on Converse and quoted in
+/// NousResearch/hermes-agent#34476; `reserved` also in envoyproxy/ai-gateway#1749): a value
+/// outside the tiers is not refused by the service model's enum check (its words differ from
+/// every other enum's) but "service tier provided is invalid"; `reserved` needs a
+/// reservation, and the emulator has none: "Reservation not found.". `priority`, `default`
+/// and `flex` are served on every model (AWS's service-tiers page lists the models that take
+/// priority and flex; Bedrock's words for another model are not documented). The
+/// InvokeModel header is checked the same way (not measured).
+pub fn check_service_tier(tier: Option<&str>) -> Result<(), AwsError> {
+    match tier {
+        None | Some("priority" | "default" | "flex") => Ok(()),
+        Some("reserved") => Err(AwsError::validation("Reservation not found.")),
+        Some(_) => Err(AwsError::validation("service tier provided is invalid")),
+    }
+}
+
 pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Result<(), AwsError> {
     let Some(info) = target.info() else {
         return Ok(());
@@ -692,7 +708,13 @@ pub fn prepare(
     body: &[u8],
 ) -> Result<Prepared, Rejection> {
     let headers = RequestHeaders(headers);
-    let (model_id, target, conv, stream) = parse(state, api, path_model, &headers, body)?;
+    let (model_id, target, mut conv, stream) = parse(state, api, path_model, &headers, body)?;
+    if api == Api::Invoke {
+        // InvokeModel takes them as headers (botocore's InvokeModelRequest).
+        conv.service_tier = headers.get("x-amzn-bedrock-service-tier");
+        conv.latency = headers.get("x-amzn-bedrock-performanceconfig-latency");
+    }
+    check_service_tier(conv.service_tier.as_deref()).map_err(invalid)?;
     check_model_rules(api, &target, &conv).map_err(invalid)?;
     if target.is_anthropic() {
         request::check_thinking_signature_present(body, api == Api::Converse).map_err(invalid)?;
@@ -782,6 +804,8 @@ pub fn prepare(
         rng,
         trace: intervention.and_then(|i| i.trace),
         response_field_paths: conv.response_field_paths.clone(),
+        service_tier: conv.service_tier.clone(),
+        latency: conv.latency.clone(),
         anthropic: target.is_anthropic(),
         prompt_body: target.prompt_body().filter(|_| api == Api::Invoke),
     };

@@ -102,7 +102,20 @@ pub fn response(reply: &Reply) -> Value {
     if let Some(fields) = additional_fields(reply) {
         body["additionalModelResponseFields"] = fields;
     }
+    echo_tier(reply, &mut body);
     body
+}
+
+/// The `serviceTier` and `performanceConfig` a request asked for, in the Converse body or
+/// the ConverseStream `metadata` event (botocore's ConverseResponse and
+/// ConverseStreamMetadataEvent carry both; Bedrock echoes them, hermes-agent#34476).
+fn echo_tier(reply: &Reply, out: &mut Value) {
+    if let Some(tier) = &reply.service_tier {
+        out["serviceTier"] = json!({ "type": tier });
+    }
+    if let Some(latency) = &reply.latency {
+        out["performanceConfig"] = json!({ "latency": latency });
+    }
 }
 
 /// The ConverseStream events, in order.
@@ -193,7 +206,13 @@ fn text_delta_frame(index: u64, piece: &str, padding: &str) -> bytes::Bytes {
 /// Amazon Nova's InvokeModel response body: the Converse body (Nova's native schema is
 /// Converse's; docs.aws.amazon.com/nova/latest/nova2-userguide/request-response-schema.html).
 pub fn nova_invoke_response(reply: &Reply) -> Value {
-    response(reply)
+    let mut body = response(reply);
+    // InvokeModel answers the tier and latency in headers, not in the model's body.
+    if let Some(obj) = body.as_object_mut() {
+        obj.remove("serviceTier");
+        obj.remove("performanceConfig");
+    }
+    body
 }
 
 /// Amazon Nova's InvokeModelWithResponseStream `chunk` events: each carries one Converse
@@ -302,6 +321,7 @@ fn event_payloads(reply: &Reply) -> Payloads {
     if let Some(trace) = &reply.trace {
         metadata["trace"] = trace.clone();
     }
+    echo_tier(reply, &mut metadata);
     push(&mut events, "metadata", metadata, 0);
     events
 }

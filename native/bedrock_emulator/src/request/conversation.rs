@@ -111,6 +111,12 @@ pub struct Conversation {
     pub output_schema: Option<serde_json::Value>,
     /// Converse `additionalModelResponseFieldPaths`: JSON Pointers, checked.
     pub response_field_paths: Vec<String>,
+    /// The service tier asked for (Converse `serviceTier.type`, InvokeModel
+    /// `X-Amzn-Bedrock-Service-Tier`), echoed in the response when served.
+    pub service_tier: Option<String>,
+    /// The latency setting asked for (Converse `performanceConfig.latency`, InvokeModel
+    /// `X-Amzn-Bedrock-PerformanceConfig-Latency`), echoed likewise.
+    pub latency: Option<String>,
 }
 
 /// A request's `guardrailConfig`, its values checked against Bedrock's constraints.

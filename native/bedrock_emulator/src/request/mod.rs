@@ -330,6 +330,16 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .transpose()?,
         output_schema: converse_output_schema(root.get("outputConfig"))?,
         response_field_paths: response_field_paths(root.get("additionalModelResponseFieldPaths"))?,
+        service_tier: root
+            .get("serviceTier")
+            .and_then(|t| t.get("type"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        latency: root
+            .get("performanceConfig")
+            .and_then(|p| p.get("latency"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
     };
     validation::validate(&conv)?;
     Ok(conv)
@@ -1322,6 +1332,8 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         guardrail: None,
         output_schema: anthropic_output_schema(root.get("output_config")),
         response_field_paths: Vec::new(),
+        service_tier: None,
+        latency: None,
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {

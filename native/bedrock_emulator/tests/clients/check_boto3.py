@@ -145,6 +145,7 @@ def main():
         invoke_model(c)
         errors_and_retries(emu)
         server_side_validation(emu)
+        service_tiers(c)
         async_invoke(emu, c)
         control_plane(emu)
     application_profiles()
@@ -868,6 +869,44 @@ def server_side_validation(emu):
 
     raw.meta.events.register("before-sign.bedrock-runtime.Converse", add_member)
     check(raw.converse(modelId=HAIKU, messages=ok)["stopReason"] == "end_turn", "unknown member ignored")
+
+
+def service_tiers(c):
+    """serviceTier / performanceConfig (botocore's ConverseRequest and InvokeModel headers):
+    what NousResearch/hermes-agent#34476 measured on Bedrock, row by row. AWS's service-tiers
+    page: "The service tier configuration for a served request is visible in API response"."""
+    msgs = [{"role": "user", "content": [{"text": "Hi"}]}]
+    for tier in ("default", "flex", "priority"):
+        out = c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": tier})
+        check(out["serviceTier"] == {"type": tier}, f"serviceTier={tier}: served, echoed")
+    out = c.converse(modelId=HAIKU, messages=msgs)
+    check("serviceTier" not in out and "performanceConfig" not in out, "no tier asked: none echoed")
+    out = c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": "flex"},
+                     performanceConfig={"latency": "optimized"})
+    check((out["serviceTier"], out["performanceConfig"]) == ({"type": "flex"}, {"latency": "optimized"}),
+          "flex + optimized together: both echoed")
+    # botocore checks no enum values: these reach the server.
+    check(error(lambda: c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": "reserved"}))
+          == (400, "ValidationException", "Reservation not found."), "serviceTier=reserved without a reservation")
+    check(error(lambda: c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": "cheapest"}))
+          == (400, "ValidationException", "service tier provided is invalid"), "serviceTier=cheapest")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=msgs, performanceConfig={"latency": "turbo"}))
+    check((status, code) == (400, "ValidationException")
+          and msg.endswith("must satisfy enum value set: [optimized, standard]"), "latency=turbo: " + msg)
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs, serviceTier={"type": "flex"},
+                                    performanceConfig={"latency": "optimized"})["stream"])
+    meta = events[-1]["metadata"]
+    check((meta["serviceTier"], meta["performanceConfig"]) == ({"type": "flex"}, {"latency": "optimized"}),
+          "converse_stream metadata echoes both")
+    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 20,
+                       "messages": [{"role": "user", "content": "hi"}]})
+    out = c.invoke_model(modelId=HAIKU, body=body, serviceTier="priority", performanceConfigLatency="optimized")
+    check((out["serviceTier"], out["performanceConfigLatency"]) == ("priority", "optimized"),
+          "invoke_model: serviceTier / performanceConfigLatency response headers")
+    out = c.invoke_model_with_response_stream(modelId=HAIKU, body=body, serviceTier="flex")
+    list(out["body"])
+    check(out["serviceTier"] == "flex" and "performanceConfigLatency" not in out,
+          "invoke_model_with_response_stream: serviceTier header")
 
 
 if __name__ == "__main__":

@@ -589,11 +589,16 @@ fn check_thinking_turn(api: Api, conv: &Conversation) -> Result<(), AwsError> {
 
 /// The bytes a reply is seeded from: the body in canonical JSON (same request, same reply,
 /// whatever the key order or spacing), without its final assistant turn when that is a
-/// prefill, so a model continuing after a prefill continues the answer it would have given.
+/// prefill, so a model continuing after a prefill continues the answer it would have given;
+/// and without a Messages API body's `stream` flag, so `messages.create` and
+/// `messages.stream` of one request get one answer, as Converse and ConverseStream do.
 fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return body.to_vec();
     };
+    if let Some(root) = value.as_object_mut() {
+        root.remove("stream");
+    }
     if prefilled {
         if let Some(messages) = value.get_mut("messages").and_then(|m| m.as_array_mut()) {
             messages.pop();
@@ -846,5 +851,37 @@ mod tests {
                 "{id}"
             );
         }
+    }
+
+    #[test]
+    fn reply_seed_ignores_stream_flag_key_order_and_prefill() {
+        let plain = br#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#;
+        let streamed = br#"{"stream":true,"max_tokens":5,"model":"m","messages":[{"role":"user","content":"hi"}]}"#;
+        assert_eq!(reply_seed(plain, false), reply_seed(streamed, false));
+        let prefilled = br#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Hel"}]}"#;
+        assert_eq!(reply_seed(plain, false), reply_seed(prefilled, true));
+        let other = br#"{"model":"m","max_tokens":6,"messages":[{"role":"user","content":"hi"}]}"#;
+        assert_ne!(reply_seed(plain, false), reply_seed(other, false));
+    }
+
+    #[test]
+    fn service_tiers_as_bedrock_answers_them() {
+        for ok in [None, Some("default"), Some("flex"), Some("priority")] {
+            assert!(check_service_tier(ok).is_ok(), "{ok:?}");
+        }
+        let e = check_service_tier(Some("reserved")).unwrap_err();
+        assert_eq!(
+            (e.status, e.message.as_str()),
+            (400, "Reservation not found.")
+        );
+        let e = check_service_tier(Some("Flex")).unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str(), e.message.as_str()),
+            (
+                400,
+                "ValidationException",
+                "service tier provided is invalid"
+            )
+        );
     }
 }

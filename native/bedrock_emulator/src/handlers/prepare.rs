@@ -429,6 +429,22 @@ pub fn check_service_tier(tier: Option<&str>) -> Result<(), AwsError> {
     }
 }
 
+/// `projectIdentifier`: on bedrock-runtime only the account's default project can be used
+/// (AWS's Projects page: requests there resolve to `arn:aws:bedrock:region:account-id:
+/// project/default`; projects cannot be created for it yet), so `default` or that ARN is
+/// served and any other project does not exist here. Bedrock's words for that are not
+/// documented: the message is the emulator's, the one ListFoundationModels gives
+/// (`control_plane::check_project`).
+pub fn check_project(project: Option<&str>) -> Result<(), AwsError> {
+    match project {
+        None | Some("default") => Ok(()),
+        Some(p) if p.starts_with("arn:") && p.ends_with(":project/default") => Ok(()),
+        Some(p) => Err(AwsError::validation(format!(
+            "The project {p} does not exist in this account."
+        ))),
+    }
+}
+
 pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Result<(), AwsError> {
     let Some(info) = target.info() else {
         return Ok(());
@@ -718,7 +734,9 @@ pub fn prepare(
         // InvokeModel takes them as headers (botocore's InvokeModelRequest).
         conv.service_tier = headers.get("x-amzn-bedrock-service-tier");
         conv.latency = headers.get("x-amzn-bedrock-performanceconfig-latency");
+        conv.project = headers.get("x-amzn-bedrock-projectidentifier");
     }
+    check_project(conv.project.as_deref()).map_err(invalid)?;
     check_service_tier(conv.service_tier.as_deref()).map_err(invalid)?;
     check_model_rules(api, &target, &conv).map_err(invalid)?;
     if target.is_anthropic() {
@@ -862,6 +880,26 @@ mod tests {
         assert_eq!(reply_seed(plain, false), reply_seed(prefilled, true));
         let other = br#"{"model":"m","max_tokens":6,"messages":[{"role":"user","content":"hi"}]}"#;
         assert_ne!(reply_seed(plain, false), reply_seed(other, false));
+    }
+
+    #[test]
+    fn only_the_default_project_exists() {
+        for ok in [
+            None,
+            Some("default"),
+            Some("arn:aws:bedrock:us-east-1:123456789012:project/default"),
+        ] {
+            assert!(check_project(ok).is_ok(), "{ok:?}");
+        }
+        let e = check_project(Some("proj_abc123")).unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str(), e.message.as_str()),
+            (
+                400,
+                "ValidationException",
+                "The project proj_abc123 does not exist in this account."
+            )
+        );
     }
 
     #[test]

@@ -117,6 +117,8 @@ pub struct Conversation {
     /// The latency setting asked for (Converse `performanceConfig.latency`, InvokeModel
     /// `X-Amzn-Bedrock-PerformanceConfig-Latency`), echoed likewise.
     pub latency: Option<String>,
+    /// Converse `projectIdentifier` (InvokeModel: `X-Amzn-Bedrock-ProjectIdentifier`).
+    pub project: Option<String>,
 }
 
 /// A request's `guardrailConfig`, its values checked against Bedrock's constraints.

@@ -340,6 +340,10 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .and_then(|p| p.get("latency"))
             .and_then(Value::as_str)
             .map(str::to_string),
+        project: root
+            .get("projectIdentifier")
+            .and_then(Value::as_str)
+            .map(str::to_string),
     };
     validation::validate(&conv)?;
     Ok(conv)
@@ -1334,6 +1338,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         response_field_paths: Vec::new(),
         service_tier: None,
         latency: None,
+        project: None,
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {

@@ -908,6 +908,19 @@ def service_tiers(c):
     check(out["serviceTier"] == "flex" and "performanceConfigLatency" not in out,
           "invoke_model_with_response_stream: serviceTier header")
 
+    # projectIdentifier: bedrock-runtime serves the account's default project only (AWS's
+    # Projects page); another project does not exist here (the emulator's message).
+    check(c.converse(modelId=HAIKU, messages=msgs, projectIdentifier="default")["stopReason"] == "end_turn"
+          and c.converse(modelId=HAIKU, messages=msgs, projectIdentifier="arn:aws:bedrock:us-east-1:123456789012:"
+                         "project/default")["stopReason"] == "end_turn", "projectIdentifier default (id or ARN)")
+    check(error(lambda: c.converse(modelId=HAIKU, messages=msgs, projectIdentifier="proj_abc123"))
+          == (400, "ValidationException", "The project proj_abc123 does not exist in this account.")
+          and error(lambda: c.invoke_model(modelId=HAIKU, body=body, projectIdentifier="proj_abc123"))[1]
+          == "ValidationException", "projectIdentifier of another project: refused (Converse body, InvokeModel header)")
+    # promptVariables without a prompt ARN as modelId: "ignored" (botocore's documentation).
+    out = c.converse(modelId=HAIKU, messages=msgs, promptVariables={"name": {"text": "Ada"}})
+    check(out["stopReason"] == "end_turn", "promptVariables on a model id: ignored")
+
 
 if __name__ == "__main__":
     main()

@@ -736,6 +736,10 @@ pub fn prepare(
         conv.latency = headers.get("x-amzn-bedrock-performanceconfig-latency");
         conv.project = headers.get("x-amzn-bedrock-projectidentifier");
     }
+    if api != Api::Converse || !target.is_anthropic() {
+        // Citations are modelled for Claude on Converse only.
+        conv.citable = None;
+    }
     check_project(conv.project.as_deref()).map_err(invalid)?;
     check_service_tier(conv.service_tier.as_deref()).map_err(invalid)?;
     check_model_rules(api, &target, &conv).map_err(invalid)?;

@@ -57,6 +57,7 @@ pub fn intervene(
     trace["actionReason"] = json!("Guardrail blocked.");
     plan.text = text;
     plan.reasoning = None;
+    plan.citation = None;
     plan.tool_uses.clear();
     plan.stop_reason = StopReason::GuardrailIntervened;
     Some(Intervention {

@@ -119,6 +119,19 @@ pub struct Conversation {
     pub latency: Option<String>,
     /// Converse `projectIdentifier` (InvokeModel: `X-Amzn-Bedrock-ProjectIdentifier`).
     pub project: Option<String>,
+    /// The document the answer cites (Converse, Claude models): the first document of the
+    /// last user message with `citations.enabled` whose text the emulator can read.
+    pub citable: Option<CitableDocument>,
+}
+
+/// A document the model may cite (see [`Conversation::citable`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitableDocument {
+    /// Its position among the request's document blocks, 0-based (`documentIndex`).
+    pub index: u64,
+    /// Its `name` (a citation's `title`).
+    pub title: String,
+    pub text: String,
 }
 
 /// A request's `guardrailConfig`, its values checked against Bedrock's constraints.

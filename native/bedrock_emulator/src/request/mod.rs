@@ -344,9 +344,64 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .get("projectIdentifier")
             .and_then(Value::as_str)
             .map(str::to_string),
+        citable: citable_document(root.get("messages")),
     };
     validation::validate(&conv)?;
     Ok(conv)
+}
+
+/// The first document of the last user message with `citations: {enabled: true}` whose
+/// text the emulator can read: a `source.text`, or `bytes` of a `txt`, `md` or `csv`
+/// document in UTF-8. PDFs and office formats are not read, so they are not cited (their
+/// answer has no citations). `index` counts every document block of the messages, as
+/// Bedrock's `documentIndex` does (0 for the only one, in the req_llm fixture below).
+fn citable_document(messages: Option<&Value>) -> Option<CitableDocument> {
+    use base64::Engine;
+    let messages = messages?.as_array()?;
+    let last_user = messages
+        .iter()
+        .rposition(|m| m.get("role").and_then(Value::as_str) == Some("user"))?;
+    let mut index = 0;
+    let mut found = None;
+    for (i, message) in messages.iter().enumerate() {
+        let blocks = message.get("content").and_then(Value::as_array);
+        for doc in blocks
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.get("document"))
+        {
+            let enabled = doc.pointer("/citations/enabled") == Some(&Value::Bool(true));
+            if i == last_user && enabled && found.is_none() {
+                let source = doc.get("source");
+                let text = match source.and_then(|s| s.get("text")).and_then(Value::as_str) {
+                    Some(t) => Some(t.to_string()),
+                    None if matches!(
+                        doc.get("format").and_then(Value::as_str),
+                        Some("txt" | "md" | "csv")
+                    ) =>
+                    {
+                        source
+                            .and_then(|s| s.get("bytes"))
+                            .and_then(Value::as_str)
+                            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                            .and_then(|b| String::from_utf8(b).ok())
+                    }
+                    None => None,
+                };
+                found = text.map(|text| CitableDocument {
+                    index,
+                    title: doc
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    text,
+                });
+            }
+            index += 1;
+        }
+    }
+    found
 }
 
 /// Bedrock's text for a Converse document whose `name` has a character it refuses (users
@@ -1339,6 +1394,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         service_tier: None,
         latency: None,
         project: None,
+        citable: None,
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {

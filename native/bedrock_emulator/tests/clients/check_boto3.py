@@ -146,6 +146,7 @@ def main():
         errors_and_retries(emu)
         server_side_validation(emu)
         service_tiers(c)
+        citations(c)
         async_invoke(emu, c)
         control_plane(emu)
     application_profiles()
@@ -920,6 +921,40 @@ def service_tiers(c):
     # promptVariables without a prompt ARN as modelId: "ignored" (botocore's documentation).
     out = c.converse(modelId=HAIKU, messages=msgs, promptVariables={"name": {"text": "Ada"}})
     check(out["stopReason"] == "end_turn", "promptVariables on a model id: ignored")
+
+
+def citations(c):
+    """A document with citations enabled (DocumentBlock.citations): the answer opens with a
+    citationsContent block, as Bedrock answers Claude (the keys of agentjido/req_llm's
+    recorded fixtures); text documents are cited by character offsets."""
+    text = "Our front desk opens at 8:30 on weekdays. Saturdays are by appointment."
+
+    def ask(cite, **source):
+        doc = {"name": "front desk notes", "format": "txt", "source": source or {"bytes": text.encode()}}
+        if cite is not None:
+            doc["citations"] = {"enabled": cite}
+        return [{"role": "user", "content": [{"text": "When does the desk open?"}, {"document": doc}]}]
+
+    out = c.converse(modelId=HAIKU, messages=ask(True))
+    content = out["output"]["message"]["content"]
+    first = content[0].get("citationsContent", {})
+    cited = "Our front desk opens at 8:30 on weekdays."
+    check(first.get("content") == [{"text": cited}]
+          and first.get("citations") == [{"title": "front desk notes", "sourceContent": [{"text": cited}],
+                                          "location": {"documentChar": {"documentIndex": 0, "start": 0,
+                                                                        "end": len(cited)}}}]
+          and content[1]["text"].startswith(" "), "converse: a citationsContent block, then the text")
+    check(c.converse(modelId=HAIKU, messages=ask(True, text=text))["output"]["message"]["content"][0]
+          ["citationsContent"]["citations"][0]["sourceContent"] == [{"text": cited}],
+          "a source.text document is cited too")
+    for cite in (False, None):
+        content = c.converse(modelId=HAIKU, messages=ask(cite))["output"]["message"]["content"]
+        check(all("citationsContent" not in b for b in content), f"citations {cite}: no citationsContent")
+    events = list(c.converse_stream(modelId=HAIKU, messages=ask(True))["stream"])
+    deltas = [e["contentBlockDelta"] for e in events if "contentBlockDelta" in e]
+    streamed = "".join(d["delta"].get("text", "") for d in deltas if d["contentBlockIndex"] == 0)
+    check(deltas[0]["delta"].get("citation", {}).get("title") == "front desk notes" and streamed == cited,
+          "converse_stream: a citation delta, then the cited block's text")
 
 
 if __name__ == "__main__":

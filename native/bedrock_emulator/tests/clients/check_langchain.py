@@ -145,6 +145,7 @@ def main():
         thinking_and_stops(emu, rt, ask, u)
         streamed_tools(rt)
         tiers_and_async(rt, ask, u)
+        citations(rt)
 
         emu.admin("faults", "error=ThrottlingException")
         # ChatBedrock logs the error with its traceback before re-raising it; the check reads it.
@@ -202,6 +203,25 @@ def tiers_and_async(rt, ask, u):
           and usage[0]["output_tokens"] == u["output_tokens"]
           and usage[0]["total_tokens"] == usage[0]["input_tokens"] + usage[0]["output_tokens"],
           f"ChatBedrockConverse ainvoke / astream: text and one usage chunk {usage}")
+
+
+def citations(rt):
+    """A LangChain `file` block with citations on (langchain-aws maps it to a Converse
+    document): the first content block carries the citation."""
+    import base64
+
+    text = "Our front desk opens at 8:30 on weekdays. Saturdays are by appointment."
+    message = HumanMessage(content=[
+        {"type": "text", "text": "When does the desk open?"},
+        {"type": "file", "base64": base64.b64encode(text.encode()).decode(), "mime_type": "text/plain",
+         "name": "front desk notes", "citations": {"enabled": True}},
+    ])
+    model = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=300)
+    r = model.invoke([message])
+    first = r.content[0] if isinstance(r.content, list) else {}
+    check(first.get("text") == "Our front desk opens at 8:30 on weekdays." and first.get("citations")
+          and first["citations"][0].get("title") == "front desk notes",
+          f"ChatBedrockConverse: a cited text block {str(first)[:90]}")
 
 
 def streamed_tools(rt):

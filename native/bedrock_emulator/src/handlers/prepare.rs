@@ -781,6 +781,20 @@ pub fn prepare(
         }
         _ => None,
     };
+    // A guardrail asked for a trace that let the exchange through still reports it.
+    let pass_trace = match (&intervention, guardrail) {
+        (None, Some((request, _))) if request.trace_on() => {
+            let authorization = headers.get("authorization");
+            let region = credential_region(authorization.as_deref()).unwrap_or("us-east-1");
+            Some(guardrails::pass_trace(
+                request,
+                region,
+                conv.text_chars(),
+                plan.text.chars().count() as u64,
+            ))
+        }
+        _ => None,
+    };
     // Over the rate: throttled before anything is accounted (prompt cache included).
     let model_invoked = intervention.as_ref().is_none_or(|i| i.model_invoked);
     throttle_above(
@@ -829,7 +843,7 @@ pub fn prepare(
         latency_ms: (first_token_ms + gen_ms).max(1),
         delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
         rng,
-        trace: intervention.and_then(|i| i.trace),
+        trace: intervention.and_then(|i| i.trace).or(pass_trace),
         response_field_paths: conv.response_field_paths.clone(),
         service_tier: conv.service_tier.clone(),
         latency: conv.latency.clone(),

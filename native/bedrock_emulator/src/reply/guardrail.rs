@@ -65,3 +65,47 @@ pub fn intervene(
         model_invoked: rule.on == GuardrailSource::Output,
     })
 }
+
+/// The trace of a guardrail that let the exchange through, when the request asked for one:
+/// Bedrock still assesses the input and the answer and says so (a Converse answer recorded
+/// for Claude Haiku 4.5 with `trace: enabled`, agentjido/req_llm test/support/fixtures/
+/// amazon_bedrock/anthropic_claude_haiku_4_5_20251001_v1_0/guardrail_converse_allowed.json,
+/// 2026-09-07): `actionReason` "No action.", an `inputAssessment` and one
+/// `outputAssessments` entry per guardrail with `appliedGuardrailDetails` and
+/// `invocationMetrics` (characters guarded, policy units per started 1,000 characters),
+/// `modelOutput` empty. The emulator's guardrails carry only denied topics, so the units
+/// are the topic policy's.
+pub fn pass_trace(
+    request: &GuardrailRequest,
+    region: &str,
+    input_chars: u64,
+    output_chars: u64,
+) -> Value {
+    let id = request.id().to_string();
+    let details = json!({
+        "guardrailId": id,
+        "guardrailVersion": request.version,
+        "guardrailArn": format!("arn:aws:bedrock:{region}:123456789012:guardrail/{id}"),
+        "guardrailOrigin": ["REQUEST"],
+        "guardrailOwnership": "SELF",
+    });
+    let assessment = |chars: u64| {
+        json!({
+            "appliedGuardrailDetails": details,
+            "invocationMetrics": {
+                "guardrailProcessingLatency": 120,
+                "usage": {"topicPolicyUnits": chars.div_ceil(1000), "contentPolicyUnits": 0,
+                          "wordPolicyUnits": 0, "sensitiveInformationPolicyUnits": 0,
+                          "sensitiveInformationPolicyFreeUnits": 0,
+                          "contextualGroundingPolicyUnits": 0, "contentPolicyImageUnits": 0},
+                "guardrailCoverage": {"textCharacters": {"guarded": chars, "total": chars}}
+            }
+        })
+    };
+    json!({"guardrail": {
+        "actionReason": "No action.",
+        "inputAssessment": {id.clone(): assessment(input_chars)},
+        "modelOutput": [],
+        "outputAssessments": {id: [assessment(output_chars)]},
+    }})
+}

@@ -175,6 +175,22 @@ impl Conversation {
             .any(|i| matches!(i, CacheItem::Point { .. }))
     }
 
+    /// Characters of every text a guardrail reads on input: the system prompt and the
+    /// messages' text blocks.
+    pub fn text_chars(&self) -> u64 {
+        let system: usize = self.system.iter().map(|t| t.chars().count()).sum();
+        let messages: usize = self
+            .messages
+            .iter()
+            .flat_map(|m| &m.blocks)
+            .map(|b| match b {
+                Block::Text(t) => t.chars().count(),
+                _ => 0,
+            })
+            .sum();
+        (system + messages) as u64
+    }
+
     /// Text of the last user message (joined text blocks).
     pub fn last_user_text(&self) -> String {
         self.messages

@@ -311,6 +311,19 @@ def prefill_and_guardrails():
                                             guardrailConfig=dict(gr, streamProcessingMode="async"))["stream"])
             check(events[-1]["metadata"]["trace"]["guardrail"]["inputAssessment"]["gr7abc"],
                   "converse_stream metadata carries the guardrail trace")
+            # Let through, the guardrail still reports its assessments when a trace is asked
+            # for (Bedrock's recorded answer: agentjido/req_llm guardrail_converse_allowed.json).
+            calm = [{"role": "user", "content": [{"text": "Say hi in two words."}]}]
+            out = c.converse(modelId=HAIKU, messages=calm, guardrailConfig=gr)
+            g = out["trace"]["guardrail"]
+            check(out["stopReason"] == "end_turn" and g["actionReason"] == "No action." and g["modelOutput"] == []
+                  and g["inputAssessment"]["gr7abc"]["invocationMetrics"]["guardrailCoverage"]["textCharacters"]
+                  == {"guarded": 20, "total": 20}
+                  and g["outputAssessments"]["gr7abc"][0]["appliedGuardrailDetails"]["guardrailArn"]
+                  == "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr7abc",
+                  "guardrail lets it through: trace with actionReason 'No action.'")
+            check("trace" not in c.converse(modelId=HAIKU, messages=calm, guardrailConfig=dict(gr, trace="disabled")),
+                  "no trace asked: none")
             status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=ask,
                                                          guardrailConfig=dict(gr, guardrailVersion="9")))
             check((status, code, msg) == (400, "ValidationException",

@@ -775,24 +775,23 @@ pub fn prepare(
     let mut rng = Rng::from_bytes(&seed);
     let mut ids = call_ids(state, &seed);
     let mut plan = replies::plan(&conv, &script, &mut rng, &mut ids);
+    // The SigV4 Region names the guardrail's ARN in a trace.
+    let authorization = headers.get("authorization");
+    let region = credential_region(authorization.as_deref()).unwrap_or("us-east-1");
     let intervention = match (guardrail, &script.guardrail) {
         (Some((request, spec)), Some(rule)) => {
-            guardrails::intervene(&mut plan, request, spec, rule)
+            guardrails::intervene(&mut plan, request, spec, rule, region)
         }
         _ => None,
     };
     // A guardrail asked for a trace that let the exchange through still reports it.
     let pass_trace = match (&intervention, guardrail) {
-        (None, Some((request, _))) if request.trace_on() => {
-            let authorization = headers.get("authorization");
-            let region = credential_region(authorization.as_deref()).unwrap_or("us-east-1");
-            Some(guardrails::pass_trace(
-                request,
-                region,
-                conv.text_chars(),
-                plan.text.chars().count() as u64,
-            ))
-        }
+        (None, Some((request, _))) if request.trace_on() => Some(guardrails::pass_trace(
+            request,
+            region,
+            conv.text_chars(),
+            plan.text.chars().count() as u64,
+        )),
         _ => None,
     };
     // Over the rate: throttled before anything is accounted (prompt cache included).

@@ -25,12 +25,14 @@ pub fn intervene(
     request: &GuardrailRequest,
     spec: &GuardrailSpec,
     rule: &GuardrailRule,
+    region: &str,
 ) -> Option<Intervention> {
     if rule.id.as_deref().is_some_and(|id| id != request.id()) {
         return None;
     }
     let topic = rule.topic.as_deref().unwrap_or("Blocked topic");
     let assessment = json!({
+        "appliedGuardrailDetails": applied_details(request, region),
         "topicPolicy": {"topics": [
             {"name": topic, "type": "DENY", "action": "BLOCKED", "detected": true}
         ]},
@@ -82,13 +84,7 @@ pub fn pass_trace(
     output_chars: u64,
 ) -> Value {
     let id = request.id().to_string();
-    let details = json!({
-        "guardrailId": id,
-        "guardrailVersion": request.version,
-        "guardrailArn": format!("arn:aws:bedrock:{region}:123456789012:guardrail/{id}"),
-        "guardrailOrigin": ["REQUEST"],
-        "guardrailOwnership": "SELF",
-    });
+    let details = applied_details(request, region);
     let assessment = |chars: u64| {
         json!({
             "appliedGuardrailDetails": details,
@@ -108,4 +104,18 @@ pub fn pass_trace(
         "modelOutput": [],
         "outputAssessments": {id: [assessment(output_chars)]},
     }})
+}
+
+/// An assessment's `appliedGuardrailDetails` (AppliedGuardrailDetails), with the values of
+/// the recorded answer cited at [`pass_trace`]: a guardrail named in the request, owned by
+/// the caller (the emulator's account is AWS's documentation example account).
+fn applied_details(request: &GuardrailRequest, region: &str) -> Value {
+    let id = request.id();
+    json!({
+        "guardrailId": id,
+        "guardrailVersion": request.version,
+        "guardrailArn": format!("arn:aws:bedrock:{region}:123456789012:guardrail/{id}"),
+        "guardrailOrigin": ["REQUEST"],
+        "guardrailOwnership": "SELF",
+    })
 }

@@ -304,9 +304,11 @@ def prefill_and_guardrails():
             gr = {"guardrailIdentifier": "gr7abc", "guardrailVersion": "DRAFT", "trace": "enabled"}
             ask = [{"role": "user", "content": [{"guardContent": {"text": {"text": "Any invest tips?"}}}]}]
             out = c.converse(modelId=HAIKU, messages=ask, guardrailConfig=gr)
-            topic = out["trace"]["guardrail"]["inputAssessment"]["gr7abc"]["topicPolicy"]["topics"][0]
-            check(out["stopReason"] == "guardrail_intervened" and topic["name"] == "Investments",
-                  "guardrail intervenes with its trace")
+            blocked = out["trace"]["guardrail"]["inputAssessment"]["gr7abc"]
+            topic = blocked["topicPolicy"]["topics"][0]
+            check(out["stopReason"] == "guardrail_intervened" and topic["name"] == "Investments"
+                  and blocked["appliedGuardrailDetails"]["guardrailVersion"] == "DRAFT",
+                  "guardrail intervenes with its trace (appliedGuardrailDetails)")
             events = list(c.converse_stream(modelId=HAIKU, messages=ask,
                                             guardrailConfig=dict(gr, streamProcessingMode="async"))["stream"])
             check(events[-1]["metadata"]["trace"]["guardrail"]["inputAssessment"]["gr7abc"],

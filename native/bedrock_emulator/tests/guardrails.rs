@@ -121,8 +121,44 @@ async fn unknown_guardrails_are_rejected() {
             .unwrap();
         assert_eq!(text_of(&out), "Happy to help.");
         assert_eq!(out.stop_reason(), &StopReason::EndTurn);
-        assert!(out.trace().is_none());
+        // Asked for a trace, a guardrail that lets the exchange through still reports its
+        // assessments (a recorded Bedrock answer: agentjido/req_llm
+        // guardrail_converse_allowed.json).
+        let trace = out.trace().unwrap().guardrail().unwrap();
+        assert_eq!(trace.action_reason(), Some("No action."));
+        let input = &trace.input_assessment().unwrap()["gr7abc"];
+        let details = input.applied_guardrail_details().unwrap();
+        assert_eq!(details.guardrail_id(), Some("gr7abc"));
+        assert_eq!(details.guardrail_version(), Some(version));
+        let chars = input
+            .invocation_metrics()
+            .unwrap()
+            .guardrail_coverage()
+            .unwrap()
+            .text_characters()
+            .unwrap();
+        assert_eq!((chars.guarded(), chars.total()), (Some(5), Some(5)));
+        let output = &trace.output_assessments().unwrap()["gr7abc"][0];
+        let chars = output
+            .invocation_metrics()
+            .unwrap()
+            .guardrail_coverage()
+            .unwrap()
+            .text_characters()
+            .unwrap();
+        assert_eq!(chars.total(), Some("Happy to help.".len() as i32));
+        assert!(trace.model_output().is_empty());
     }
+    // Without a trace asked for, none.
+    let out = c
+        .converse()
+        .model_id(HAIKU_45)
+        .messages(user("Hello"))
+        .guardrail_config(guardrail("gr7abc", "1", false))
+        .send()
+        .await
+        .unwrap();
+    assert!(out.trace().is_none());
 }
 
 #[tokio::test]

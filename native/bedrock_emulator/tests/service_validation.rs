@@ -157,7 +157,7 @@ fn invoke_headers_and_count_tokens_input() {
             "ValidationException".into(),
             "2 validation errors detected: \
              Value 'LOUD' at 'trace' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_FULL]; \
-             Value 'fast' at 'performanceConfigLatency' failed to satisfy constraint: Member must satisfy enum value set: [standard, optimized]"
+             Value 'fast' at 'performanceConfigLatency' failed to satisfy constraint: Member must satisfy enum value set: [optimized, standard]"
                 .into()
         )
     );
@@ -350,5 +350,100 @@ fn each_operation_has_its_own_constraints() {
     assert_eq!(
         error(&r).2,
         "The guardrail identifier or version provided in the request does not exist."
+    );
+}
+
+/// Service tiers and latency settings: served and echoed (AWS's service-tiers page: "The
+/// service tier configuration for a served request is visible in API response"); the
+/// refusals as Bedrock words them (NousResearch/hermes-agent#34476, measured on Converse).
+#[test]
+fn service_tier_and_latency_are_echoed_or_refused() {
+    let (_emu, url) = emulator();
+    let converse = format!("/model/{HAIKU}/converse");
+    let body = |extra: &str| {
+        format!(r#"{{"messages":[{{"role":"user","content":[{{"text":"Hi"}}]}}]{extra}}}"#)
+    };
+    let r = post(
+        &url,
+        &converse,
+        &[],
+        &body(r#","serviceTier":{"type":"flex"},"performanceConfig":{"latency":"optimized"}"#),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["serviceTier"], serde_json::json!({"type": "flex"}));
+    assert_eq!(
+        r.json()["performanceConfig"],
+        serde_json::json!({"latency": "optimized"})
+    );
+    // Not asked for: not in the response.
+    let r = post(&url, &converse, &[], &body(""));
+    assert!(r.json().get("serviceTier").is_none(), "{}", r.body);
+    assert!(r.json().get("performanceConfig").is_none(), "{}", r.body);
+    // (The stream's metadata event: tests/sdk.rs, through the SDK's event-stream decoder.)
+    for (tier, message) in [
+        ("reserved", "Reservation not found."),
+        ("cheapest", "service tier provided is invalid"),
+    ] {
+        let r = post(
+            &url,
+            &converse,
+            &[],
+            &body(&format!(r#","serviceTier":{{"type":"{tier}"}}"#)),
+        );
+        assert_eq!(
+            error(&r),
+            (400, "ValidationException".into(), message.into()),
+            "{tier}"
+        );
+    }
+    let r = post(
+        &url,
+        &converse,
+        &[],
+        &body(r#","performanceConfig":{"latency":"turbo"}"#),
+    );
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "ValidationException".into(),
+            "1 validation error detected: Value 'turbo' at 'performanceConfig.latency' failed to satisfy constraint: Member must satisfy enum value set: [optimized, standard]".into()
+        )
+    );
+
+    // InvokeModel: request headers in, response headers out.
+    let invoke = r#"{"anthropic_version":"bedrock-2023-05-31","max_tokens":20,"messages":[{"role":"user","content":"Hi"}]}"#;
+    for route in ["invoke", "invoke-with-response-stream"] {
+        let r = post(
+            &url,
+            &format!("/model/{HAIKU}/{route}"),
+            &[
+                ("x-amzn-bedrock-service-tier", "flex"),
+                ("x-amzn-bedrock-performanceconfig-latency", "standard"),
+            ],
+            invoke,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("x-amzn-bedrock-service-tier"), Some("flex"));
+        assert_eq!(
+            r.header("x-amzn-bedrock-performanceconfig-latency"),
+            Some("standard")
+        );
+    }
+    let r = post(&url, &format!("/model/{HAIKU}/invoke"), &[], invoke);
+    assert_eq!(r.header("x-amzn-bedrock-service-tier"), None);
+    let r = post(
+        &url,
+        &format!("/model/{HAIKU}/invoke"),
+        &[("x-amzn-bedrock-service-tier", "reserved")],
+        invoke,
+    );
+    assert_eq!(
+        error(&r),
+        (
+            400,
+            "ValidationException".into(),
+            "Reservation not found.".into()
+        )
     );
 }

@@ -416,6 +416,38 @@ fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError>
 }
 
 /// Model rules on a parsed request: sampling parameters and thinking forms.
+/// The service tier's value, as Bedrock answers it (measured on Converse and quoted in
+/// NousResearch/hermes-agent#34476; `reserved` also in envoyproxy/ai-gateway#1749): a value
+/// outside the tiers is not refused by the service model's enum check (its words differ from
+/// every other enum's) but "service tier provided is invalid"; `reserved` needs a
+/// reservation, and the emulator has none: "Reservation not found.". `priority`, `default`
+/// and `flex` are served on every model (AWS's service-tiers page lists the models that take
+/// priority and flex; Bedrock's words for another model are not documented). The
+/// InvokeModel header is checked the same way (not measured).
+pub fn check_service_tier(tier: Option<&str>) -> Result<(), AwsError> {
+    match tier {
+        None | Some("priority" | "default" | "flex") => Ok(()),
+        Some("reserved") => Err(AwsError::validation("Reservation not found.")),
+        Some(_) => Err(AwsError::validation("service tier provided is invalid")),
+    }
+}
+
+/// `projectIdentifier`: on bedrock-runtime only the account's default project can be used
+/// (AWS's Projects page: requests there resolve to `arn:aws:bedrock:region:account-id:
+/// project/default`; projects cannot be created for it yet), so `default` or that ARN is
+/// served and any other project does not exist here. Bedrock's words for that are not
+/// documented: the message is the emulator's, the one ListFoundationModels gives
+/// (`control_plane::check_project`).
+pub fn check_project(project: Option<&str>) -> Result<(), AwsError> {
+    match project {
+        None | Some("default") => Ok(()),
+        Some(p) if p.starts_with("arn:") && p.ends_with(":project/default") => Ok(()),
+        Some(p) => Err(AwsError::validation(format!(
+            "The project {p} does not exist in this account."
+        ))),
+    }
+}
+
 pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Result<(), AwsError> {
     let Some(info) = target.info() else {
         return Ok(());
@@ -576,11 +608,16 @@ fn check_thinking_turn(api: Api, conv: &Conversation) -> Result<(), AwsError> {
 
 /// The bytes a reply is seeded from: the body in canonical JSON (same request, same reply,
 /// whatever the key order or spacing), without its final assistant turn when that is a
-/// prefill, so a model continuing after a prefill continues the answer it would have given.
+/// prefill, so a model continuing after a prefill continues the answer it would have given;
+/// and without a Messages API body's `stream` flag, so `messages.create` and
+/// `messages.stream` of one request get one answer, as Converse and ConverseStream do.
 fn reply_seed(body: &[u8], prefilled: bool) -> Vec<u8> {
     let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) else {
         return body.to_vec();
     };
+    if let Some(root) = value.as_object_mut() {
+        root.remove("stream");
+    }
     if prefilled {
         if let Some(messages) = value.get_mut("messages").and_then(|m| m.as_array_mut()) {
             messages.pop();
@@ -695,7 +732,19 @@ pub fn prepare(
     body: &[u8],
 ) -> Result<Prepared, Rejection> {
     let headers = RequestHeaders(headers);
-    let (model_id, target, conv, stream) = parse(state, api, path_model, &headers, body)?;
+    let (model_id, target, mut conv, stream) = parse(state, api, path_model, &headers, body)?;
+    if api == Api::Invoke {
+        // InvokeModel takes them as headers (botocore's InvokeModelRequest).
+        conv.service_tier = headers.get("x-amzn-bedrock-service-tier");
+        conv.latency = headers.get("x-amzn-bedrock-performanceconfig-latency");
+        conv.project = headers.get("x-amzn-bedrock-projectidentifier");
+    }
+    if api != Api::Converse || !target.is_anthropic() {
+        // Citations are modelled for Claude on Converse only.
+        conv.citable = None;
+    }
+    check_project(conv.project.as_deref()).map_err(invalid)?;
+    check_service_tier(conv.service_tier.as_deref()).map_err(invalid)?;
     check_model_rules(api, &target, &conv).map_err(invalid)?;
     if target.is_anthropic() {
         request::check_thinking_signature_present(body, api == Api::Converse).map_err(invalid)?;
@@ -729,10 +778,23 @@ pub fn prepare(
     let mut rng = Rng::from_bytes(&seed);
     let mut ids = call_ids(state, &seed);
     let mut plan = replies::plan(&conv, &script, &mut rng, &mut ids);
+    // The SigV4 Region names the guardrail's ARN in a trace.
+    let authorization = headers.get("authorization");
+    let region = credential_region(authorization.as_deref()).unwrap_or("us-east-1");
     let intervention = match (guardrail, &script.guardrail) {
         (Some((request, spec)), Some(rule)) => {
-            guardrails::intervene(&mut plan, request, spec, rule)
+            guardrails::intervene(&mut plan, request, spec, rule, region)
         }
+        _ => None,
+    };
+    // A guardrail asked for a trace that let the exchange through still reports it.
+    let pass_trace = match (&intervention, guardrail) {
+        (None, Some((request, _))) if request.trace_on() => Some(guardrails::pass_trace(
+            request,
+            region,
+            conv.text_chars(),
+            plan.text.chars().count() as u64,
+        )),
         _ => None,
     };
     // Over the rate: throttled before anything is accounted (prompt cache included).
@@ -783,8 +845,10 @@ pub fn prepare(
         latency_ms: (first_token_ms + gen_ms).max(1),
         delta_chars: pacing.delta_chars.unwrap_or(DEFAULT_DELTA_CHARS).max(1),
         rng,
-        trace: intervention.and_then(|i| i.trace),
+        trace: intervention.and_then(|i| i.trace).or(pass_trace),
         response_field_paths: conv.response_field_paths.clone(),
+        service_tier: conv.service_tier.clone(),
+        latency: conv.latency.clone(),
         anthropic: target.is_anthropic(),
         prompt_body: target.prompt_body().filter(|_| api == Api::Invoke),
     };
@@ -831,5 +895,57 @@ mod tests {
         ] {
             assert!(check_application_arn(id, Some("us-east-1")).is_ok(), "{id}");
         }
+    }
+
+    #[test]
+    fn reply_seed_ignores_stream_flag_key_order_and_prefill() {
+        let plain = br#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#;
+        let streamed = br#"{"stream":true,"max_tokens":5,"model":"m","messages":[{"role":"user","content":"hi"}]}"#;
+        assert_eq!(reply_seed(plain, false), reply_seed(streamed, false));
+        let prefilled = br#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"Hel"}]}"#;
+        assert_eq!(reply_seed(plain, false), reply_seed(prefilled, true));
+        let other = br#"{"model":"m","max_tokens":6,"messages":[{"role":"user","content":"hi"}]}"#;
+        assert_ne!(reply_seed(plain, false), reply_seed(other, false));
+    }
+
+    #[test]
+    fn only_the_default_project_exists() {
+        for ok in [
+            None,
+            Some("default"),
+            Some("arn:aws:bedrock:us-east-1:123456789012:project/default"),
+        ] {
+            assert!(check_project(ok).is_ok(), "{ok:?}");
+        }
+        let e = check_project(Some("proj_abc123")).unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str(), e.message.as_str()),
+            (
+                400,
+                "ValidationException",
+                "The project proj_abc123 does not exist in this account."
+            )
+        );
+    }
+
+    #[test]
+    fn service_tiers_as_bedrock_answers_them() {
+        for ok in [None, Some("default"), Some("flex"), Some("priority")] {
+            assert!(check_service_tier(ok).is_ok(), "{ok:?}");
+        }
+        let e = check_service_tier(Some("reserved")).unwrap_err();
+        assert_eq!(
+            (e.status, e.message.as_str()),
+            (400, "Reservation not found.")
+        );
+        let e = check_service_tier(Some("Flex")).unwrap_err();
+        assert_eq!(
+            (e.status, e.error_type.as_str(), e.message.as_str()),
+            (
+                400,
+                "ValidationException",
+                "service tier provided is invalid"
+            )
+        );
     }
 }

@@ -521,7 +521,7 @@ async fn model_route(
             } else {
                 converse::nova_invoke_response(reply)
             };
-            json_response(&rid)
+            tier_headers(json_response(&rid), reply)
                 .header(
                     "x-amzn-bedrock-invocation-latency",
                     reply.latency_ms.to_string(),
@@ -569,7 +569,7 @@ async fn model_route(
     };
     let mut builder = base_response(200, &rid).header("content-type", eventstream::CONTENT_TYPE);
     if op == ModelOp::InvokeStream {
-        builder = builder.header(
+        builder = tier_headers(builder, &prepared.reply).header(
             "x-amzn-bedrock-content-type",
             HeaderValue::from_static("application/json"),
         );
@@ -577,6 +577,22 @@ async fn model_route(
     Ok(start_stream(
         state, route, prepared, events, wire, fd, builder,
     ))
+}
+
+/// InvokeModel's echo of the service tier and latency setting it was asked for: the
+/// response headers of botocore's InvokeModelResponse / InvokeModelWithResponseStreamResponse
+/// (`serviceTier`, `performanceConfigLatency`). Values reaching here passed the enum checks.
+fn tier_headers(
+    mut builder: http::response::Builder,
+    reply: &crate::reply::Reply,
+) -> http::response::Builder {
+    if let Some(tier) = &reply.service_tier {
+        builder = builder.header("x-amzn-bedrock-service-tier", tier.as_str());
+    }
+    if let Some(latency) = &reply.latency {
+        builder = builder.header("x-amzn-bedrock-performanceconfig-latency", latency.as_str());
+    }
+    builder
 }
 
 /// A JSON answer or a rejection, counted under `route`.

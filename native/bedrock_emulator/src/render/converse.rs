@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use crate::render::anthropic::invocation_metrics;
 use crate::render::{eventstream, invoke_chunk};
-use crate::reply::plan::{padding, split_chunks, split_deltas, StopReason};
+use crate::reply::plan::{padding, split_chunks, split_deltas, PlannedCitation, StopReason};
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
@@ -75,6 +75,19 @@ fn additional_fields(reply: &Reply) -> Option<Value> {
     (!out.is_empty()).then_some(Value::Object(out))
 }
 
+/// A Citation (Converse body) or CitationsDelta (ConverseStream): the keys Bedrock sends for
+/// Claude Haiku 4.5 (agentjido/req_llm test/support/fixtures/amazon_bedrock/
+/// anthropic_claude_haiku_4_5_20251001_v1_0/converse_citations*.json, recorded 2026-09-12:
+/// `title`, `sourceContent`, `location`; a PDF there, so `documentPage`; text documents get
+/// `documentChar`, the character form of botocore's CitationLocation).
+fn citation(c: &PlannedCitation) -> Value {
+    json!({
+        "title": c.title,
+        "sourceContent": [{"text": c.cited}],
+        "location": {"documentChar": {"documentIndex": c.document_index, "start": c.start, "end": c.end}},
+    })
+}
+
 /// The Converse response body.
 pub fn response(reply: &Reply) -> Value {
     let plan = &reply.plan;
@@ -83,6 +96,12 @@ pub fn response(reply: &Reply) -> Value {
         content.push(
             json!({"reasoningContent": {"reasoningText": {"text": text, "signature": signature}}}),
         );
+    }
+    if let Some(c) = &plan.citation {
+        content.push(json!({"citationsContent": {
+            "content": [{"text": c.text}],
+            "citations": [citation(c)],
+        }}));
     }
     if !plan.text.is_empty() {
         content.push(json!({ "text": plan.text }));
@@ -102,7 +121,20 @@ pub fn response(reply: &Reply) -> Value {
     if let Some(fields) = additional_fields(reply) {
         body["additionalModelResponseFields"] = fields;
     }
+    echo_tier(reply, &mut body);
     body
+}
+
+/// The `serviceTier` and `performanceConfig` a request asked for, in the Converse body or
+/// the ConverseStream `metadata` event (botocore's ConverseResponse and
+/// ConverseStreamMetadataEvent carry both; Bedrock echoes them, hermes-agent#34476).
+fn echo_tier(reply: &Reply, out: &mut Value) {
+    if let Some(tier) = &reply.service_tier {
+        out["serviceTier"] = json!({ "type": tier });
+    }
+    if let Some(latency) = &reply.latency {
+        out["performanceConfig"] = json!({ "latency": latency });
+    }
 }
 
 /// The ConverseStream events, in order.
@@ -193,7 +225,13 @@ fn text_delta_frame(index: u64, piece: &str, padding: &str) -> bytes::Bytes {
 /// Amazon Nova's InvokeModel response body: the Converse body (Nova's native schema is
 /// Converse's; docs.aws.amazon.com/nova/latest/nova2-userguide/request-response-schema.html).
 pub fn nova_invoke_response(reply: &Reply) -> Value {
-    response(reply)
+    let mut body = response(reply);
+    // InvokeModel answers the tier and latency in headers, not in the model's body.
+    if let Some(obj) = body.as_object_mut() {
+        obj.remove("serviceTier");
+        obj.remove("performanceConfig");
+    }
+    body
 }
 
 /// Amazon Nova's InvokeModelWithResponseStream `chunk` events: each carries one Converse
@@ -239,6 +277,31 @@ fn event_payloads(reply: &Reply) -> Payloads {
             json!({"contentBlockIndex": index, "delta": {"reasoningContent": {"signature": signature}}}),
             0,
         );
+        push(
+            &mut events,
+            "contentBlockStop",
+            json!({"contentBlockIndex": index}),
+            0,
+        );
+        index += 1;
+    }
+    if let Some(c) = &plan.citation {
+        // The citation first, then the text it supports (the order Bedrock streams them).
+        push(
+            &mut events,
+            "contentBlockDelta",
+            json!({"contentBlockIndex": index, "delta": {"citation": citation(c)}}),
+            0,
+        );
+        for piece in split_deltas(&c.text, size) {
+            let t = tokens(&piece);
+            push(
+                &mut events,
+                "contentBlockDelta",
+                Payload::Text { index, piece },
+                t,
+            );
+        }
         push(
             &mut events,
             "contentBlockStop",
@@ -302,6 +365,7 @@ fn event_payloads(reply: &Reply) -> Payloads {
     if let Some(trace) = &reply.trace {
         metadata["trace"] = trace.clone();
     }
+    echo_tier(reply, &mut metadata);
     push(&mut events, "metadata", metadata, 0);
     events
 }

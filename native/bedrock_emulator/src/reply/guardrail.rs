@@ -25,12 +25,14 @@ pub fn intervene(
     request: &GuardrailRequest,
     spec: &GuardrailSpec,
     rule: &GuardrailRule,
+    region: &str,
 ) -> Option<Intervention> {
     if rule.id.as_deref().is_some_and(|id| id != request.id()) {
         return None;
     }
     let topic = rule.topic.as_deref().unwrap_or("Blocked topic");
     let assessment = json!({
+        "appliedGuardrailDetails": applied_details(request, region),
         "topicPolicy": {"topics": [
             {"name": topic, "type": "DENY", "action": "BLOCKED", "detected": true}
         ]},
@@ -57,10 +59,63 @@ pub fn intervene(
     trace["actionReason"] = json!("Guardrail blocked.");
     plan.text = text;
     plan.reasoning = None;
+    plan.citation = None;
     plan.tool_uses.clear();
     plan.stop_reason = StopReason::GuardrailIntervened;
     Some(Intervention {
         trace: request.trace_on().then(|| json!({ "guardrail": trace })),
         model_invoked: rule.on == GuardrailSource::Output,
+    })
+}
+
+/// The trace of a guardrail that let the exchange through, when the request asked for one:
+/// Bedrock still assesses the input and the answer and says so (a Converse answer recorded
+/// for Claude Haiku 4.5 with `trace: enabled`, agentjido/req_llm test/support/fixtures/
+/// amazon_bedrock/anthropic_claude_haiku_4_5_20251001_v1_0/guardrail_converse_allowed.json,
+/// 2026-09-07): `actionReason` "No action.", an `inputAssessment` and one
+/// `outputAssessments` entry per guardrail with `appliedGuardrailDetails` and
+/// `invocationMetrics` (characters guarded, policy units per started 1,000 characters),
+/// `modelOutput` empty. The emulator's guardrails carry only denied topics, so the units
+/// are the topic policy's.
+pub fn pass_trace(
+    request: &GuardrailRequest,
+    region: &str,
+    input_chars: u64,
+    output_chars: u64,
+) -> Value {
+    let id = request.id().to_string();
+    let details = applied_details(request, region);
+    let assessment = |chars: u64| {
+        json!({
+            "appliedGuardrailDetails": details,
+            "invocationMetrics": {
+                "guardrailProcessingLatency": 120,
+                "usage": {"topicPolicyUnits": chars.div_ceil(1000), "contentPolicyUnits": 0,
+                          "wordPolicyUnits": 0, "sensitiveInformationPolicyUnits": 0,
+                          "sensitiveInformationPolicyFreeUnits": 0,
+                          "contextualGroundingPolicyUnits": 0, "contentPolicyImageUnits": 0},
+                "guardrailCoverage": {"textCharacters": {"guarded": chars, "total": chars}}
+            }
+        })
+    };
+    json!({"guardrail": {
+        "actionReason": "No action.",
+        "inputAssessment": {id.clone(): assessment(input_chars)},
+        "modelOutput": [],
+        "outputAssessments": {id: [assessment(output_chars)]},
+    }})
+}
+
+/// An assessment's `appliedGuardrailDetails` (AppliedGuardrailDetails), with the values of
+/// the recorded answer cited at [`pass_trace`]: a guardrail named in the request, owned by
+/// the caller (the emulator's account is AWS's documentation example account).
+fn applied_details(request: &GuardrailRequest, region: &str) -> Value {
+    let id = request.id();
+    json!({
+        "guardrailId": id,
+        "guardrailVersion": request.version,
+        "guardrailArn": format!("arn:aws:bedrock:{region}:123456789012:guardrail/{id}"),
+        "guardrailOrigin": ["REQUEST"],
+        "guardrailOwnership": "SELF",
     })
 }

@@ -30,6 +30,12 @@ pub struct Reply {
     /// response) and whether that native response is Anthropic's Messages body.
     pub response_field_paths: Vec<String>,
     pub anthropic: bool,
+    /// The service tier and latency setting the request asked for, echoed back (Converse
+    /// `serviceTier` / `performanceConfig`, InvokeModel response headers): AWS's
+    /// service-tiers page, "The service tier configuration for a served request is visible
+    /// in API response".
+    pub service_tier: Option<String>,
+    pub latency: Option<String>,
     /// InvokeModel on a Llama, Mistral text-completion, Titan Text or gpt-oss model: its body.
     pub prompt_body: Option<crate::catalog::PromptBody>,
 }

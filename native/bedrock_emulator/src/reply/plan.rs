@@ -86,11 +86,29 @@ pub struct PlannedToolUse {
     pub input: Value,
 }
 
+/// A cited passage: the answer's first block restates a sentence of a document
+/// (Converse `citationsContent`, before the text block, as Bedrock answers it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedCitation {
+    /// The generated text the citation supports.
+    pub text: String,
+    /// The document's words (`sourceContent`).
+    pub cited: String,
+    /// The document's name (`title`) and position (`documentIndex`).
+    pub title: String,
+    pub document_index: u64,
+    /// Character offsets of `cited` in the document, end exclusive (`documentChar`).
+    pub start: u64,
+    pub end: u64,
+}
+
 /// What the model "says".
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Reasoning text and signature (thinking enabled only).
     pub reasoning: Option<(String, String)>,
+    /// A cited passage before the text (a document with citations enabled).
+    pub citation: Option<PlannedCitation>,
     pub text: String,
     pub tool_uses: Vec<PlannedToolUse>,
     pub stop_reason: StopReason,
@@ -99,13 +117,40 @@ pub struct Plan {
 impl Plan {
     pub fn output_tokens(&self) -> u64 {
         let reasoning = self.reasoning.as_ref().map_or(0, |(t, _)| tokens(t));
+        let cited = self.citation.as_ref().map_or(0, |c| tokens(&c.text));
         let tools: u64 = self
             .tool_uses
             .iter()
             .map(|t| tokens(&t.name) + tokens(&t.input.to_string()))
             .sum();
-        reasoning + tokens(&self.text) + tools
+        reasoning + cited + tokens(&self.text) + tools
     }
+}
+
+/// The first sentence of a document (up to `.`, `!` or `?` before whitespace or the end, or
+/// a line break; at most 300 characters), with its character offsets: what the model cites.
+pub fn first_sentence(text: &str) -> Option<(u64, u64, String)> {
+    let chars: Vec<char> = text.chars().collect();
+    let start = chars.iter().position(|c| !c.is_whitespace())?;
+    let mut end = chars.len().min(start + 300);
+    for i in start..end {
+        let next_blank = chars.get(i + 1).is_none_or(|c| c.is_whitespace());
+        if chars[i] == '\n' {
+            end = i;
+            break;
+        }
+        if matches!(chars[i], '.' | '!' | '?') && next_blank {
+            end = i + 1;
+            break;
+        }
+    }
+    let cited: String = chars[start..end]
+        .iter()
+        .collect::<String>()
+        .trim_end()
+        .to_string();
+    let end = start + cited.chars().count();
+    (!cited.is_empty()).then_some((start as u64, end as u64, cited))
 }
 
 const OPENERS: &[&str] = &[
@@ -483,8 +528,30 @@ pub fn plan(conv: &Conversation, script: &Script, rng: &mut Rng, ids: &mut Rng) 
         let sig = signature(ids, &t);
         (t, sig)
     });
+    // A plain answer cites the document it was given with citations on.
+    let citation = conv
+        .citable
+        .as_ref()
+        .filter(|_| tool_uses.is_empty() && !after_tool && conv.output_schema.is_none())
+        .and_then(|doc| {
+            let (start, end, cited) = first_sentence(&doc.text)?;
+            Some(PlannedCitation {
+                text: cited.clone(),
+                cited,
+                title: doc.title.clone(),
+                document_index: doc.index,
+                start,
+                end,
+            })
+        });
+    // The text goes on after the cited passage.
+    let text = match &citation {
+        Some(_) if !text.is_empty() => format!(" {text}"),
+        _ => text,
+    };
     let mut plan = Plan {
         reasoning,
+        citation,
         text,
         stop_reason: if tool_uses.is_empty() {
             StopReason::EndTurn
@@ -533,6 +600,10 @@ fn apply_limits(conv: &Conversation, plan: &mut Plan) {
         plan.stop_reason = StopReason::StopSequence(seq.clone());
     }
     if plan.output_tokens() > conv.max_tokens {
+        // Cut short, the answer keeps no citation.
+        if let Some(c) = plan.citation.take() {
+            plan.text.insert_str(0, &c.text);
+        }
         let reasoning = plan.reasoning.as_ref().map_or(0, |(t, _)| tokens(t));
         let budget = conv.max_tokens.saturating_sub(reasoning);
         let chars = (budget * 4) as usize;
@@ -580,6 +651,32 @@ pub fn split_chunks(text: &str, size: usize) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn first_sentence_is_cited_with_char_offsets() {
+        let text = "  Our clinic opens at 9 a.m. sharp. Parking is free.";
+        // A period before a space ends the sentence, an abbreviation's too (as a
+        // sentence splitter without a dictionary would cut it).
+        let (start, end, cited) = first_sentence(text).unwrap();
+        assert_eq!(cited, "Our clinic opens at 9 a.m.");
+        assert_eq!((start, end), (2, 28));
+        let chars: Vec<char> = text.chars().collect();
+        assert_eq!(
+            chars[start as usize..end as usize]
+                .iter()
+                .collect::<String>(),
+            cited
+        );
+        assert_eq!(
+            first_sentence("Première ligne\nsuite").unwrap(),
+            (0, 14, "Première ligne".to_string())
+        );
+        assert_eq!(first_sentence(" \n "), None);
+        let long = "word ".repeat(100);
+        assert_eq!(first_sentence(&long).unwrap().2.chars().count(), 299);
+    }
+
     #[test]
     fn after_prefill_continues_or_takes_the_reply() {
         let reply = "First we check.\nThen we book. Bye.";
@@ -596,8 +693,6 @@ mod tests {
         assert_eq!(after_prefill("Caf\u{e9} ok.", "Caf\u{e9}"), " ok.");
         assert_eq!(after_prefill("Hi.", "Hi. And more"), "Hi.");
     }
-
-    use super::*;
 
     #[test]
     fn deltas_rejoin() {

@@ -111,6 +111,27 @@ pub struct Conversation {
     pub output_schema: Option<serde_json::Value>,
     /// Converse `additionalModelResponseFieldPaths`: JSON Pointers, checked.
     pub response_field_paths: Vec<String>,
+    /// The service tier asked for (Converse `serviceTier.type`, InvokeModel
+    /// `X-Amzn-Bedrock-Service-Tier`), echoed in the response when served.
+    pub service_tier: Option<String>,
+    /// The latency setting asked for (Converse `performanceConfig.latency`, InvokeModel
+    /// `X-Amzn-Bedrock-PerformanceConfig-Latency`), echoed likewise.
+    pub latency: Option<String>,
+    /// Converse `projectIdentifier` (InvokeModel: `X-Amzn-Bedrock-ProjectIdentifier`).
+    pub project: Option<String>,
+    /// The document the answer cites (Converse, Claude models): the first document of the
+    /// last user message with `citations.enabled` whose text the emulator can read.
+    pub citable: Option<CitableDocument>,
+}
+
+/// A document the model may cite (see [`Conversation::citable`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitableDocument {
+    /// Its position among the request's document blocks, 0-based (`documentIndex`).
+    pub index: u64,
+    /// Its `name` (a citation's `title`).
+    pub title: String,
+    pub text: String,
 }
 
 /// A request's `guardrailConfig`, its values checked against Bedrock's constraints.
@@ -152,6 +173,22 @@ impl Conversation {
         self.cache_items
             .iter()
             .any(|i| matches!(i, CacheItem::Point { .. }))
+    }
+
+    /// Characters of every text a guardrail reads on input: the system prompt and the
+    /// messages' text blocks.
+    pub fn text_chars(&self) -> u64 {
+        let system: usize = self.system.iter().map(|t| t.chars().count()).sum();
+        let messages: usize = self
+            .messages
+            .iter()
+            .flat_map(|m| &m.blocks)
+            .map(|b| match b {
+                Block::Text(t) => t.chars().count(),
+                _ => 0,
+            })
+            .sum();
+        (system + messages) as u64
     }
 
     /// Text of the last user message (joined text blocks).

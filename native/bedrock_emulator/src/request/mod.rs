@@ -321,9 +321,78 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .transpose()?,
         output_schema: converse_output_schema(root.get("outputConfig"))?,
         response_field_paths: response_field_paths(root.get("additionalModelResponseFieldPaths"))?,
+        service_tier: root
+            .get("serviceTier")
+            .and_then(|t| t.get("type"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        latency: root
+            .get("performanceConfig")
+            .and_then(|p| p.get("latency"))
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        project: root
+            .get("projectIdentifier")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        citable: citable_document(root.get("messages")),
     };
     validation::validate(&conv)?;
     Ok(conv)
+}
+
+/// The first document of the last user message with `citations: {enabled: true}` whose
+/// text the emulator can read: a `source.text`, or `bytes` of a `txt`, `md` or `csv`
+/// document in UTF-8. PDFs and office formats are not read, so they are not cited (their
+/// answer has no citations). `index` counts every document block of the messages, as
+/// Bedrock's `documentIndex` does (0 for the only one, in the req_llm fixture below).
+fn citable_document(messages: Option<&Value>) -> Option<CitableDocument> {
+    use base64::Engine;
+    let messages = messages?.as_array()?;
+    let last_user = messages
+        .iter()
+        .rposition(|m| m.get("role").and_then(Value::as_str) == Some("user"))?;
+    let mut index = 0;
+    let mut found = None;
+    for (i, message) in messages.iter().enumerate() {
+        let blocks = message.get("content").and_then(Value::as_array);
+        for doc in blocks
+            .into_iter()
+            .flatten()
+            .filter_map(|b| b.get("document"))
+        {
+            let enabled = doc.pointer("/citations/enabled") == Some(&Value::Bool(true));
+            if i == last_user && enabled && found.is_none() {
+                let source = doc.get("source");
+                let text = match source.and_then(|s| s.get("text")).and_then(Value::as_str) {
+                    Some(t) => Some(t.to_string()),
+                    None if matches!(
+                        doc.get("format").and_then(Value::as_str),
+                        Some("txt" | "md" | "csv")
+                    ) =>
+                    {
+                        source
+                            .and_then(|s| s.get("bytes"))
+                            .and_then(Value::as_str)
+                            .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+                            .and_then(|b| String::from_utf8(b).ok())
+                    }
+                    None => None,
+                };
+                found = text.map(|text| CitableDocument {
+                    index,
+                    title: doc
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    text,
+                });
+            }
+            index += 1;
+        }
+    }
+    found
 }
 
 /// Bedrock's text for a Converse document whose `name` has a character it refuses (users
@@ -1305,6 +1374,10 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         guardrail: None,
         output_schema: anthropic_output_schema(root.get("output_config")),
         response_field_paths: Vec::new(),
+        service_tier: None,
+        latency: None,
+        project: None,
+        citable: None,
     };
     validation::validate(&conv)?;
     Ok(AnthropicRequest {

@@ -66,8 +66,9 @@ struct Loaded {
 fn loaded() -> &'static Loaded {
     static LOADED: OnceLock<Loaded> = OnceLock::new();
     LOADED.get_or_init(|| {
-        let model: Model = serde_json::from_str(include_str!("../../data/service_shapes.json"))
+        let mut model: Model = serde_json::from_str(include_str!("../../data/service_shapes.json"))
             .expect("data/service_shapes.json is valid");
+        as_served(&mut model);
         let patterns = model
             .shapes
             .values()
@@ -79,6 +80,19 @@ fn loaded() -> &'static Loaded {
             .collect();
         Loaded { model, patterns }
     })
+}
+
+/// Where Bedrock's server is seen to differ from the published model (measured on Converse,
+/// NousResearch/hermes-agent#34476): `serviceTier.type` is not refused by an enum check
+/// (`cheapest` answers "service tier provided is invalid", `handlers::check_service_tier`),
+/// and `performanceConfig.latency`'s enum is listed `[optimized, standard]`.
+fn as_served(model: &mut Model) {
+    if let Some(tier) = model.shapes.get_mut("ServiceTierType") {
+        tier.values = None;
+    }
+    if let Some(latency) = model.shapes.get_mut("PerformanceConfigLatency") {
+        latency.values = Some(vec!["optimized".into(), "standard".into()]);
+    }
 }
 
 /// The HTTP-bound parts of a request: URI labels and headers by their wire names.

@@ -89,6 +89,7 @@ def main():
         counters = emu.admin("counters")
         check(counters.get("mantle-messages", {}).get("ok", 0) >= 2, "counted as mantle-style requests")
 
+        mantle_streams(emu, mantle)
         tools_and_errors(emu, bedrock)
         thinking_and_stops(emu, bedrock)
         asyncio.run(async_client(emu))
@@ -162,6 +163,48 @@ def tools_and_errors(emu, bedrock):
               "mid-stream exception frame raised by the SDK: " + str(e)[:60])
     emu.admin("faults", "none")
 
+
+
+def mantle_streams(emu, mantle):
+    """The SDK's stream helpers over bedrock-mantle's SSE: text_stream, get_final_message,
+    tool input JSON deltas, stop sequences, and an `error` event mid-stream, which the SDK
+    raises from the SSE decoder (anthropic/_streaming.py) with the event's body."""
+    model = "anthropic.claude-opus-4-7"
+    whole = mantle.messages.create(model=model, max_tokens=300, messages=MSGS)
+    with mantle.messages.stream(model=model, max_tokens=300, messages=MSGS) as s:
+        text = "".join(s.text_stream)
+        final = s.get_final_message()
+    check(text == whole.content[0].text and final.content[0].text == text and final.stop_reason == "end_turn"
+          and final.usage.output_tokens == whole.usage.output_tokens and final.id.startswith("msg_"),
+          "mantle messages.stream: text_stream and get_final_message agree with create")
+    ask = [{"role": "user", "content": "What's the weather forecast in Paris?"}]
+    with mantle.messages.stream(model=model, max_tokens=300, tools=[WEATHER], messages=ask,
+                                tool_choice={"type": "tool", "name": "get_weather"}) as s:
+        partial = [e.delta.partial_json for e in s if e.type == "content_block_delta" and e.delta.type == "input_json_delta"]
+        final = s.get_final_message()
+    use = final.content[-1]
+    check(final.stop_reason == "tool_use" and use.type == "tool_use" and len(partial) >= 1
+          and json.loads("".join(partial)) == use.input and isinstance(use.input.get("city"), str),
+          f"mantle stream forced tool: {len(partial)} input_json_delta pieces make the final input")
+    emu.admin("rules", json.dumps([{"prompt_contains": "opening hours",
+                                    "reply": "We open at 9:00 a.m. We close at 6 p.m. on weekdays."}]))
+    with mantle.messages.stream(model=model, max_tokens=300, messages=MSGS, stop_sequences=["6 p.m."]) as s:
+        text = "".join(s.text_stream)
+        final = s.get_final_message()
+    emu.admin("rules", "[]")
+    check((final.stop_reason, final.stop_sequence) == ("stop_sequence", "6 p.m.")
+          and text == "We open at 9:00 a.m. We close at ", "mantle stream stop_sequences: the cut text and the sequence")
+    emu.admin("faults", "exception=serviceUnavailableException@3,message=Overloaded mid-stream")
+    try:
+        with mantle.messages.stream(model=model, max_tokens=300, messages=MSGS) as s:
+            for _ in s:
+                pass
+        raise AssertionError("mid-stream error event not raised")
+    except anthropic.APIStatusError as e:
+        check(e.body == {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded mid-stream"}},
+              "mantle mid-stream error event: the SDK raises it with Anthropic's error body")
+    finally:
+        emu.admin("faults", "none")
 
 
 def thinking_and_stops(emu, bedrock):

@@ -145,6 +145,8 @@ def main():
         invoke_model(c)
         errors_and_retries(emu)
         server_side_validation(emu)
+        service_tiers(c)
+        citations(c)
         async_invoke(emu, c)
         control_plane(emu)
     application_profiles()
@@ -302,13 +304,28 @@ def prefill_and_guardrails():
             gr = {"guardrailIdentifier": "gr7abc", "guardrailVersion": "DRAFT", "trace": "enabled"}
             ask = [{"role": "user", "content": [{"guardContent": {"text": {"text": "Any invest tips?"}}}]}]
             out = c.converse(modelId=HAIKU, messages=ask, guardrailConfig=gr)
-            topic = out["trace"]["guardrail"]["inputAssessment"]["gr7abc"]["topicPolicy"]["topics"][0]
-            check(out["stopReason"] == "guardrail_intervened" and topic["name"] == "Investments",
-                  "guardrail intervenes with its trace")
+            blocked = out["trace"]["guardrail"]["inputAssessment"]["gr7abc"]
+            topic = blocked["topicPolicy"]["topics"][0]
+            check(out["stopReason"] == "guardrail_intervened" and topic["name"] == "Investments"
+                  and blocked["appliedGuardrailDetails"]["guardrailVersion"] == "DRAFT",
+                  "guardrail intervenes with its trace (appliedGuardrailDetails)")
             events = list(c.converse_stream(modelId=HAIKU, messages=ask,
                                             guardrailConfig=dict(gr, streamProcessingMode="async"))["stream"])
             check(events[-1]["metadata"]["trace"]["guardrail"]["inputAssessment"]["gr7abc"],
                   "converse_stream metadata carries the guardrail trace")
+            # Let through, the guardrail still reports its assessments when a trace is asked
+            # for (Bedrock's recorded answer: agentjido/req_llm guardrail_converse_allowed.json).
+            calm = [{"role": "user", "content": [{"text": "Say hi in two words."}]}]
+            out = c.converse(modelId=HAIKU, messages=calm, guardrailConfig=gr)
+            g = out["trace"]["guardrail"]
+            check(out["stopReason"] == "end_turn" and g["actionReason"] == "No action." and g["modelOutput"] == []
+                  and g["inputAssessment"]["gr7abc"]["invocationMetrics"]["guardrailCoverage"]["textCharacters"]
+                  == {"guarded": 20, "total": 20}
+                  and g["outputAssessments"]["gr7abc"][0]["appliedGuardrailDetails"]["guardrailArn"]
+                  == "arn:aws:bedrock:us-east-1:123456789012:guardrail/gr7abc",
+                  "guardrail lets it through: trace with actionReason 'No action.'")
+            check("trace" not in c.converse(modelId=HAIKU, messages=calm, guardrailConfig=dict(gr, trace="disabled")),
+                  "no trace asked: none")
             status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=ask,
                                                          guardrailConfig=dict(gr, guardrailVersion="9")))
             check((status, code, msg) == (400, "ValidationException",
@@ -868,6 +885,91 @@ def server_side_validation(emu):
 
     raw.meta.events.register("before-sign.bedrock-runtime.Converse", add_member)
     check(raw.converse(modelId=HAIKU, messages=ok)["stopReason"] == "end_turn", "unknown member ignored")
+
+
+def service_tiers(c):
+    """serviceTier / performanceConfig (botocore's ConverseRequest and InvokeModel headers):
+    what NousResearch/hermes-agent#34476 measured on Bedrock, row by row. AWS's service-tiers
+    page: "The service tier configuration for a served request is visible in API response"."""
+    msgs = [{"role": "user", "content": [{"text": "Hi"}]}]
+    for tier in ("default", "flex", "priority"):
+        out = c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": tier})
+        check(out["serviceTier"] == {"type": tier}, f"serviceTier={tier}: served, echoed")
+    out = c.converse(modelId=HAIKU, messages=msgs)
+    check("serviceTier" not in out and "performanceConfig" not in out, "no tier asked: none echoed")
+    out = c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": "flex"},
+                     performanceConfig={"latency": "optimized"})
+    check((out["serviceTier"], out["performanceConfig"]) == ({"type": "flex"}, {"latency": "optimized"}),
+          "flex + optimized together: both echoed")
+    # botocore checks no enum values: these reach the server.
+    check(error(lambda: c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": "reserved"}))
+          == (400, "ValidationException", "Reservation not found."), "serviceTier=reserved without a reservation")
+    check(error(lambda: c.converse(modelId=HAIKU, messages=msgs, serviceTier={"type": "cheapest"}))
+          == (400, "ValidationException", "service tier provided is invalid"), "serviceTier=cheapest")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=msgs, performanceConfig={"latency": "turbo"}))
+    check((status, code) == (400, "ValidationException")
+          and msg.endswith("must satisfy enum value set: [optimized, standard]"), "latency=turbo: " + msg)
+    events = list(c.converse_stream(modelId=HAIKU, messages=msgs, serviceTier={"type": "flex"},
+                                    performanceConfig={"latency": "optimized"})["stream"])
+    meta = events[-1]["metadata"]
+    check((meta["serviceTier"], meta["performanceConfig"]) == ({"type": "flex"}, {"latency": "optimized"}),
+          "converse_stream metadata echoes both")
+    body = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 20,
+                       "messages": [{"role": "user", "content": "hi"}]})
+    out = c.invoke_model(modelId=HAIKU, body=body, serviceTier="priority", performanceConfigLatency="optimized")
+    check((out["serviceTier"], out["performanceConfigLatency"]) == ("priority", "optimized"),
+          "invoke_model: serviceTier / performanceConfigLatency response headers")
+    out = c.invoke_model_with_response_stream(modelId=HAIKU, body=body, serviceTier="flex")
+    list(out["body"])
+    check(out["serviceTier"] == "flex" and "performanceConfigLatency" not in out,
+          "invoke_model_with_response_stream: serviceTier header")
+
+    # projectIdentifier: bedrock-runtime serves the account's default project only (AWS's
+    # Projects page); another project does not exist here (the emulator's message).
+    check(c.converse(modelId=HAIKU, messages=msgs, projectIdentifier="default")["stopReason"] == "end_turn"
+          and c.converse(modelId=HAIKU, messages=msgs, projectIdentifier="arn:aws:bedrock:us-east-1:123456789012:"
+                         "project/default")["stopReason"] == "end_turn", "projectIdentifier default (id or ARN)")
+    check(error(lambda: c.converse(modelId=HAIKU, messages=msgs, projectIdentifier="proj_abc123"))
+          == (400, "ValidationException", "The project proj_abc123 does not exist in this account.")
+          and error(lambda: c.invoke_model(modelId=HAIKU, body=body, projectIdentifier="proj_abc123"))[1]
+          == "ValidationException", "projectIdentifier of another project: refused (Converse body, InvokeModel header)")
+    # promptVariables without a prompt ARN as modelId: "ignored" (botocore's documentation).
+    out = c.converse(modelId=HAIKU, messages=msgs, promptVariables={"name": {"text": "Ada"}})
+    check(out["stopReason"] == "end_turn", "promptVariables on a model id: ignored")
+
+
+def citations(c):
+    """A document with citations enabled (DocumentBlock.citations): the answer opens with a
+    citationsContent block, as Bedrock answers Claude (the keys of agentjido/req_llm's
+    recorded fixtures); text documents are cited by character offsets."""
+    text = "Our front desk opens at 8:30 on weekdays. Saturdays are by appointment."
+
+    def ask(cite, **source):
+        doc = {"name": "front desk notes", "format": "txt", "source": source or {"bytes": text.encode()}}
+        if cite is not None:
+            doc["citations"] = {"enabled": cite}
+        return [{"role": "user", "content": [{"text": "When does the desk open?"}, {"document": doc}]}]
+
+    out = c.converse(modelId=HAIKU, messages=ask(True))
+    content = out["output"]["message"]["content"]
+    first = content[0].get("citationsContent", {})
+    cited = "Our front desk opens at 8:30 on weekdays."
+    check(first.get("content") == [{"text": cited}]
+          and first.get("citations") == [{"title": "front desk notes", "sourceContent": [{"text": cited}],
+                                          "location": {"documentChar": {"documentIndex": 0, "start": 0,
+                                                                        "end": len(cited)}}}]
+          and content[1]["text"].startswith(" "), "converse: a citationsContent block, then the text")
+    check(c.converse(modelId=HAIKU, messages=ask(True, text=text))["output"]["message"]["content"][0]
+          ["citationsContent"]["citations"][0]["sourceContent"] == [{"text": cited}],
+          "a source.text document is cited too")
+    for cite in (False, None):
+        content = c.converse(modelId=HAIKU, messages=ask(cite))["output"]["message"]["content"]
+        check(all("citationsContent" not in b for b in content), f"citations {cite}: no citationsContent")
+    events = list(c.converse_stream(modelId=HAIKU, messages=ask(True))["stream"])
+    deltas = [e["contentBlockDelta"] for e in events if "contentBlockDelta" in e]
+    streamed = "".join(d["delta"].get("text", "") for d in deltas if d["contentBlockIndex"] == 0)
+    check(deltas[0]["delta"].get("citation", {}).get("title") == "front desk notes" and streamed == cited,
+          "converse_stream: a citation delta, then the cited block's text")
 
 
 if __name__ == "__main__":

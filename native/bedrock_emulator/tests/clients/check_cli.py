@@ -85,6 +85,19 @@ def run(emu, d):
     check(rc == 255 and "(ThrottlingException)" in err and "reached max retries: 1" in err and attempts == 2,
           f"throttling retried by the CLI ({attempts} attempts): " + err.strip()[:90])
     emu.admin("faults", "none")
+    # Service tiers: the shorthand structure on converse, the header parameter on invoke-model;
+    # both come back in the output (AWS's service-tiers page: visible in the API response).
+    rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs, "--service-tier", "type=flex",
+                       "--performance-config", "latency=optimized",
+                       "--query", "[serviceTier.type, performanceConfig.latency]", "--output", "text")
+    check(rc == 0 and out.split() == ["flex", "optimized"], "converse --service-tier type=flex --query: " + err)
+    rc, out, err = aws(emu, "invoke-model", "--model-id", HAIKU, "--body", "fileb://" + body,
+                       "--service-tier", "priority", outfile, "--query", "serviceTier", "--output", "text")
+    check(rc == 0 and out.strip() == "priority", "invoke-model --service-tier priority: " + err)
+    rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs, "--service-tier", "type=reserved")
+    check(rc == 255 and "(ValidationException) when calling the Converse operation" in err
+          and err.strip().endswith(": Reservation not found."),
+          "converse --service-tier type=reserved: " + err.strip()[-60:])
     more(emu, d)
 
 

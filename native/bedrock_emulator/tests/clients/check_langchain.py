@@ -144,6 +144,8 @@ def main():
 
         thinking_and_stops(emu, rt, ask, u)
         streamed_tools(rt)
+        tiers_and_async(rt, ask, u)
+        citations(rt)
 
         emu.admin("faults", "error=ThrottlingException")
         # ChatBedrock logs the error with its traceback before re-raising it; the check reads it.
@@ -158,6 +160,68 @@ def main():
                       f"{label}: ThrottlingException surfaces ({type(e).__name__})")
         emu.admin("faults", "none")
     application_profiles()
+
+
+def tiers_and_async(rt, ask, u):
+    """`service_tier` / `performance_config` (langchain-aws sends Converse `serviceTier` /
+    `performanceConfig` and InvokeModel's headers; Bedrock echoes them back: AWS's
+    service-tiers page, hermes-agent#34476), and the async API a test suite would use."""
+    import asyncio
+
+    tiered = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=200,
+                                 service_tier="flex", performance_config={"latency": "optimized"})
+    r = tiered.invoke(ask)
+    check(r.text == ANSWER and r.response_metadata.get("serviceTier") == {"type": "flex"}
+          and r.response_metadata.get("performanceConfig") == {"latency": "optimized"},
+          "ChatBedrockConverse(service_tier, performance_config): echoed in response_metadata")
+    merged = None
+    for chunk in tiered.stream(ask):
+        merged = chunk if merged is None else merged + chunk
+    check(merged.text == ANSWER and merged.response_metadata.get("serviceTier") == {"type": "flex"},
+          "ChatBedrockConverse stream: serviceTier from the metadata event")
+    reserved = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=200,
+                                   service_tier="reserved")
+    try:
+        reserved.invoke(ask)
+        raise AssertionError("reserved tier served without a reservation")
+    except ClientError as e:
+        check(e.response["Error"]["Message"] == "Reservation not found.",
+              "ChatBedrockConverse(service_tier='reserved'): Reservation not found.")
+    invoke = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", service_tier="priority",
+                         model_kwargs={"max_tokens": 200})
+    check(invoke.invoke(ask).text == ANSWER, "ChatBedrock(service_tier='priority'): served through InvokeModel")
+
+    async def run():
+        converse = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=200)
+        r = await converse.ainvoke(ask)
+        chunks = [c async for c in converse.astream(ask)]
+        return r, chunks
+
+    r, chunks = asyncio.run(run())
+    usage = [c.usage_metadata for c in chunks if c.usage_metadata]
+    check(r.text == ANSWER and "".join(c.text for c in chunks) == ANSWER and len(usage) == 1
+          and usage[0]["output_tokens"] == u["output_tokens"]
+          and usage[0]["total_tokens"] == usage[0]["input_tokens"] + usage[0]["output_tokens"],
+          f"ChatBedrockConverse ainvoke / astream: text and one usage chunk {usage}")
+
+
+def citations(rt):
+    """A LangChain `file` block with citations on (langchain-aws maps it to a Converse
+    document): the first content block carries the citation."""
+    import base64
+
+    text = "Our front desk opens at 8:30 on weekdays. Saturdays are by appointment."
+    message = HumanMessage(content=[
+        {"type": "text", "text": "When does the desk open?"},
+        {"type": "file", "base64": base64.b64encode(text.encode()).decode(), "mime_type": "text/plain",
+         "name": "front desk notes", "citations": {"enabled": True}},
+    ])
+    model = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=300)
+    r = model.invoke([message])
+    first = r.content[0] if isinstance(r.content, list) else {}
+    check(first.get("text") == "Our front desk opens at 8:30 on weekdays." and first.get("citations")
+          and first["citations"][0].get("title") == "front desk notes",
+          f"ChatBedrockConverse: a cited text block {str(first)[:90]}")
 
 
 def streamed_tools(rt):

@@ -1309,3 +1309,26 @@ fn a_function_word_glued_after_an_abbreviation() {
     check("Call St.John today.", &["Call St.John today."]);
     check("Born 1990 r.W Krakowie.", &["Born 1990 r.W Krakowie."]);
 }
+
+#[test]
+fn end_marks_set_off_by_spaces_stay_with_their_sentence() {
+    // Tokenized text: a lone `!`, `?` or `.` after `!`/`?` and a space is still that end.
+    check(
+        "We won the cup ! ! Then we went home . It rained ? ?",
+        &["We won the cup ! !", "Then we went home .", "It rained ? ?"],
+    );
+    check(
+        "The show ran on Fox ! . Critics liked it.",
+        &["The show ran on Fox ! .", "Critics liked it."],
+    );
+    // Lower case after the last one continues (a chess `! ?` annotation).
+    check(
+        "Black may try 7 ... g5 ! ? with a sharp game.",
+        &["Black may try 7 ... g5 ! ? with a sharp game."],
+    );
+    // An ellipsis after them is not one of them (the trailing-ellipsis rule decides).
+    check(
+        "She smiled! . . . no one saw it.",
+        &["She smiled! . . . no one saw it."],
+    );
+}

@@ -1564,6 +1564,24 @@ impl Segmenter {
         }
     }
 
+    /// After `!` or `?` and a space, end marks set off by spaces (`Bravo ! .`, `you! ! Do`,
+    /// `Really ? ? ?`, tokenized text): they belong to that sentence, and what follows the last
+    /// one decides (lower case continues it). `None` when there are none. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn after_lone_marks(&self, buf: &str, m: usize, eof: bool) -> Option<Decision> {
+        let end = match lone_marks_end(buf, m, eof) {
+            None => return Some(Decision::NeedMore),
+            Some(0) => return None,
+            Some(end) => end,
+        };
+        Some(match self.next_after(buf, end, eof) {
+            Err(d) => d,
+            Ok((_, f, _)) if f.is_lowercase() => Decision::Continue(end),
+            Ok(_) => Decision::Boundary(end),
+        })
+    }
+
     /// After a run of numbered references starting at `at` (`[1]`, `[1][2]`): `None` when
     /// there is none; else the decision at its end, where the usual evidence decides (a
     /// capital or CJK starts a new sentence), or what `next_after` needs while the run or the
@@ -1644,6 +1662,11 @@ impl Segmenter {
         // trails that sentence; what follows it decides.
         if !closers && !glued && matches!(f, '.' | '…') {
             if let Some(d) = self.after_trailing_ellipsis(buf, m, eof) {
+                return d;
+            }
+        }
+        if !glued && matches!(f, '!' | '?' | '.') {
+            if let Some(d) = self.after_lone_marks(buf, m, eof) {
                 return d;
             }
         }
@@ -3733,6 +3756,40 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
         Some(if periods >= 3 { end } else { 0 })
     } else {
         None
+    }
+}
+
+/// The end of end-mark tokens set off by spaces starting at `m` (`!`, `?!`, `.`, `? ? ?`):
+/// each a run of `!`/`?`/`.` that is not an ellipsis (two periods or more) and is followed by
+/// whitespace or the end of the text. `Some(0)` when there is none, `None` while not known.
+fn lone_marks_end(buf: &str, m: usize, eof: bool) -> Option<usize> {
+    let b = buf.as_bytes();
+    let mut p = m;
+    let mut end = 0;
+    loop {
+        let mut q = p;
+        let mut periods = 0;
+        while q < b.len() && q - p < MAX_RUN && matches!(b[q], b'!' | b'?' | b'.') {
+            periods += usize::from(b[q] == b'.');
+            q += 1;
+        }
+        if q == p || periods >= 2 {
+            return Some(end);
+        }
+        match b.get(q) {
+            None if eof => return Some(q),
+            None => return None,
+            Some(b' ') => match b.get(q + 1) {
+                Some(b'!' | b'?' | b'.') => {
+                    end = q;
+                    p = q + 1;
+                }
+                None if !eof => return None,
+                _ => return Some(q),
+            },
+            Some(c) if c.is_ascii_whitespace() => return Some(q),
+            Some(_) => return Some(end),
+        }
     }
 }
 

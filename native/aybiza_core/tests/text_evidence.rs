@@ -1332,3 +1332,24 @@ fn end_marks_set_off_by_spaces_stay_with_their_sentence() {
         &["She smiled! . . . no one saw it."],
     );
 }
+
+#[test]
+fn references_after_a_closing_quote_or_strong_mark() {
+    // Wikipedia style: references glued after `."` or `!`/`?` belong to that sentence.
+    check(
+        "He wrote that \"the river is wide.\"[12] Later critics agreed.",
+        &[
+            "He wrote that \"the river is wide.\"[12]",
+            "Later critics agreed.",
+        ],
+    );
+    check(
+        "Was it a hoax?[3][4] Nobody knows.",
+        &["Was it a hoax?[3][4]", "Nobody knows."],
+    );
+    // Lower case after them continues, as after the bare period.
+    check(
+        "It was called \"the end.\"[2] by many readers.",
+        &["It was called \"the end.\"[2] by many readers."],
+    );
+}

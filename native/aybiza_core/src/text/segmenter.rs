@@ -1685,6 +1685,12 @@ impl Segmenter {
             if is_extend(f) || self.urlish_at(buf, i) {
                 return Decision::Continue(k);
             }
+            // `Really?[3] Then`, `"Go!"[4] We`: references glued to the end belong to it.
+            if f == '[' {
+                if let Some(d) = self.after_footnote_refs(buf, k, eof) {
+                    return d;
+                }
+            }
             if f.is_uppercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f)) {
                 return Decision::Boundary(k);
             }
@@ -1841,7 +1847,8 @@ impl Segmenter {
         if glued {
             // `martyr.[1] The`: footnote references glued to the period belong to the
             // sentence; after them the usual evidence decides (a capital starts a new one).
-            if f == '[' && !closers && classify() != Left::Initial {
+            if f == '[' && (!closers || ends_with_quote(&buf[i..k])) && classify() != Left::Initial
+            {
                 if let Some(d) = self.after_footnote_refs(buf, k, eof) {
                     return d;
                 }
@@ -3757,6 +3764,12 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// Whether an end-mark run ends with a closing quote (`."`, `.”`, `.’`, `.»`): references
+/// after it (`Nation."[50] Diogenes`) are the sentence's, as after the bare period.
+fn ends_with_quote(run: &str) -> bool {
+    run.ends_with(['"', '\'', '”', '’', '»'])
 }
 
 /// The end of end-mark tokens set off by spaces starting at `m` (`!`, `?!`, `.`, `? ? ?`):

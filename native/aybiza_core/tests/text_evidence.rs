@@ -1353,3 +1353,27 @@ fn references_after_a_closing_quote_or_strong_mark() {
         &["It was called \"the end.\"[2] by many readers."],
     );
 }
+
+#[test]
+fn spaced_ellipsis_before_a_capitalized_word_ends_in_english() {
+    check(
+        "The plan was never finished ... Later the town sold the land.",
+        &[
+            "The plan was never finished ...",
+            "Later the town sold the land.",
+        ],
+    );
+    check(
+        "We waited . . . Nobody came.",
+        &["We waited . . .", "Nobody came."],
+    );
+    // Not before the pronoun `I` (no lower case after its capital) nor lower case.
+    check(
+        "The point is . . . I forgot it.",
+        &["The point is . . . I forgot it."],
+    );
+    check(
+        "The plan was ... not finished.",
+        &["The plan was ... not finished."],
+    );
+}

@@ -1519,7 +1519,9 @@ impl Segmenter {
         }
         // In English, a glued ellipsis before a capitalized word ends the sentence (`slowly...But
         // this`), as a spaced one before a sentence starter does.
-        if periods >= 2 && glued && f.is_uppercase() {
+        // Round 9: a spaced or space-led one too (`realised ... Moreover`), not `. . . I didn't`
+        // (`I` has no lower case after it) nor the four dots of a period and an ellipsis.
+        if periods >= 2 && f.is_uppercase() && (glued || !(spaced && periods >= 4)) {
             match second_lower_at(buf, m, eof) {
                 None => return Decision::NeedMore,
                 Some(true) if self.english_text(buf, i) => return Decision::Boundary(k),

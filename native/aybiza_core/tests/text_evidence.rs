@@ -1377,3 +1377,22 @@ fn spaced_ellipsis_before_a_capitalized_word_ends_in_english() {
         &["The plan was ... not finished."],
     );
 }
+
+#[test]
+fn weekday_after_a_clock_time_dates_it() {
+    check(
+        "The library will stay open until 8 p.m. Tuesday through Friday. Weekends differ.",
+        &[
+            "The library will stay open until 8 p.m. Tuesday through Friday.",
+            "Weekends differ.",
+        ],
+    );
+    // Another capitalized word still starts a sentence.
+    check(
+        "The library will stay open until 8 p.m. Readers like that.",
+        &[
+            "The library will stay open until 8 p.m.",
+            "Readers like that.",
+        ],
+    );
+}

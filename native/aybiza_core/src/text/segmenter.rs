@@ -2320,7 +2320,7 @@ impl Segmenter {
                     {
                         return Decision::Continue(k);
                     }
-                    if !is_clock_time(w) || !is_time_zone(next) {
+                    if !is_clock_time(w) || !(is_time_zone(next) || is_weekday(next)) {
                         return Decision::Boundary(k);
                     }
                     return Decision::Continue(k);
@@ -3017,6 +3017,21 @@ fn capitalize(word: &str) -> String {
 }
 
 /// `a.m` / `p.m` in any case (without the final period).
+/// A day of the week after a clock time dates it (`to 4 p.m. Monday through Saturday`, sbd's
+/// tests), as a time zone does.
+fn is_weekday(word: &str) -> bool {
+    const DAYS: &[&str] = &[
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    DAYS.contains(&word)
+}
+
 fn is_clock_time(word: &str) -> bool {
     word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
 }

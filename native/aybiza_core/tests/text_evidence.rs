@@ -1396,3 +1396,26 @@ fn weekday_after_a_clock_time_dates_it() {
         ],
     );
 }
+
+#[test]
+fn news_dateline_before_a_dash_goes_on() {
+    check(
+        "LANSING, Mich. - The council voted late on Monday. It passed.",
+        &[
+            "LANSING, Mich. - The council voted late on Monday.",
+            "It passed.",
+        ],
+    );
+    check(
+        "BOWLING GREEN, Ky. — Rain closed the fair. It reopens today.",
+        &[
+            "BOWLING GREEN, Ky. — Rain closed the fair.",
+            "It reopens today.",
+        ],
+    );
+    // Not a dateline: a sentence that ends before a dash and a capital.
+    check(
+        "We drove to Lansing in Mich. — The council had voted.",
+        &["We drove to Lansing in Mich.", "— The council had voted."],
+    );
+}

@@ -1921,6 +1921,9 @@ impl Segmenter {
             None => return Decision::NeedMore,
             Some(low) => low || matches!(f, '¿' | '¡'),
         };
+        if matches!(f, '—' | '–' | '-') && is_dateline(&buf[self.start..i]) {
+            return Decision::Continue(k); // `HOWELL, Mich. - Blissfield was`
+        }
         if matches!(f, '—' | '–') {
             return match dash_attribution(buf, m, eof) {
                 None => Decision::NeedMore,
@@ -3781,6 +3784,27 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// A news dateline so far (`HOWELL, Mich`, `MOREHEAD, Ky`, `NEW YORK, N.Y`): a place in
+/// capitals, a comma and a short capitalized abbreviation at the start of the unit. The dash
+/// after its period opens the story, which is the same sentence.
+#[cold]
+#[inline(never)]
+fn is_dateline(unit: &str) -> bool {
+    let Some((place, abbr)) = unit.trim_start().split_once(", ") else {
+        return false;
+    };
+    let place_ok = place.len() >= 2
+        && place.len() <= 40
+        && place.bytes().any(|b| b.is_ascii_uppercase())
+        && place
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || matches!(b, b' ' | b'.' | b'-' | b'\''));
+    let abbr_ok = (2..=6).contains(&abbr.len())
+        && abbr.starts_with(|c: char| c.is_ascii_uppercase())
+        && abbr.bytes().all(|b| b.is_ascii_alphabetic() || b == b'.');
+    place_ok && abbr_ok
 }
 
 /// Whether an end-mark run ends with a closing quote (`."`, `.”`, `.’`, `.»`): references

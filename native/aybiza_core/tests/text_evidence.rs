@@ -1419,3 +1419,21 @@ fn news_dateline_before_a_dash_goes_on() {
         &["We drove to Lansing in Mich.", "— The council had voted."],
     );
 }
+
+#[test]
+fn tokenized_title_with_a_spaced_mark() {
+    // Tokenized text sets the mark off: the capitalized word before the space is read.
+    check(
+        "Look Out Below ! is a 1950 comedy . It was a hit .",
+        &["Look Out Below ! is a 1950 comedy .", "It was a hit ."],
+    );
+    check(
+        "The story goes on from the episode Who Sent The Letter ? with the crew arriving .",
+        &["The story goes on from the episode Who Sent The Letter ? with the crew arriving ."],
+    );
+    // A lower-case word before the spaced mark: lower case after it still starts a sentence.
+    check(
+        "is it worth the money ? thanks for any help",
+        &["is it worth the money ?", "thanks for any help"],
+    );
+}

@@ -1716,8 +1716,10 @@ impl Segmenter {
         if f.is_lowercase() {
             // A name spelled with `!` (`from Argghhh! has`): a capitalized word that is not
             // the first of its sentence, a single `!`, then lower case.
-            let w = left_word(buf, self.start, i);
-            let first_word = buf[self.start..i].trim_start().len() == w.len();
+            // Round 9: in tokenized text the mark is set off by a space (`Father Came Too !
+            // is`): the word before that space is the one read.
+            let w = left_word(buf, self.start, before_spaced_mark(buf, self.start, i));
+            let first_word = buf[self.start..i].trim().len() == w.len();
             let ex = &buf[i..k] == "!"
                 && !first_word
                 && w.chars().next().is_some_and(char::is_uppercase);
@@ -3805,6 +3807,16 @@ fn is_dateline(unit: &str) -> bool {
         && abbr.starts_with(|c: char| c.is_ascii_uppercase())
         && abbr.bytes().all(|b| b.is_ascii_alphabetic() || b == b'.');
     place_ok && abbr_ok
+}
+
+/// Where the word before an end mark at `i` ends: `i`, or before the one space that sets the
+/// mark off in tokenized text (`Too !`, `Dinner ?`).
+fn before_spaced_mark(buf: &str, start: usize, i: usize) -> usize {
+    if i > start + 1 && buf.as_bytes()[i - 1] == b' ' && buf.as_bytes()[i - 2] != b' ' {
+        i - 1
+    } else {
+        i
+    }
 }
 
 /// Whether an end-mark run ends with a closing quote (`."`, `.”`, `.’`, `.»`): references

@@ -1437,3 +1437,20 @@ fn tokenized_title_with_a_spaced_mark() {
         &["is it worth the money ?", "thanks for any help"],
     );
 }
+
+#[test]
+fn reference_run_with_a_space_inside() {
+    check(
+        "Iron is a metal.[4][5] [6] Copper is another.",
+        &["Iron is a metal.[4][5] [6]", "Copper is another."],
+    );
+    check(
+        "Iron is a metal. [4] [5] It rusts.",
+        &["Iron is a metal. [4] [5]", "It rusts."],
+    );
+    // Lower case after the run continues, as after a glued one.
+    check(
+        "Iron is a metal.[4] [5] and it rusts.",
+        &["Iron is a metal.[4] [5] and it rusts."],
+    );
+}

@@ -3475,6 +3475,16 @@ fn footnote_refs_end(buf: &str, k: usize, eof: bool) -> Option<usize> {
         }
         j = n + 1;
         end = j;
+        // Round 9: one space inside the run (`[1][2] [3] It`) when a numbered one follows.
+        if b.get(j) == Some(&b' ') && b.get(j + 1) == Some(&b'[') {
+            match b.get(j + 2) {
+                Some(d) if d.is_ascii_digit() => j += 1,
+                None if !eof => return None,
+                _ => {}
+            }
+        } else if b.get(j) == Some(&b' ') && j + 1 == b.len() && !eof {
+            return None; // a reference may follow the space
+        }
     }
     if j == b.len() && !eof && end > 0 {
         return None; // another reference may follow

@@ -19,7 +19,10 @@
 //! `bench/data/build_real_check6.py` from pySBD's non-English tests, NLTK's and
 //! cldr-segmentation's; check set 7, `segmenter_real_check7a.json` and
 //! `segmenter_real_check7b.json`, built by `bench/data/build_real_check7.py` from English tests
-//! of pragmatic_segmenter, LanguageTool, sentence-splitter and pySBD's regression issues).
+//! of pragmatic_segmenter, LanguageTool, sentence-splitter and pySBD's regression issues; check
+//! set 9, `segmenter_real_check9a.json` and `segmenter_real_check9b.json`, built by
+//! `bench/data/build_real_check9.py` from English tests of neurosnap/sentences, sbd, compromise,
+//! natural and mediacloud's sentence-splitter).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a

@@ -20,9 +20,11 @@
 //! cldr-segmentation's; check set 7, `segmenter_real_check7a.json` and
 //! `segmenter_real_check7b.json`, built by `bench/data/build_real_check7.py` from English tests
 //! of pragmatic_segmenter, LanguageTool, sentence-splitter and pySBD's regression issues; check
-//! set 10, `segmenter_real_check10a.json` and `segmenter_real_check10b.json`, built by
-//! `bench/data/build_real_check10.py` from non-English tests of razdel, SoMaJo, zemberek-nlp,
-//! ja_sentence_segmenter and sentence-splitter).
+//! set 9, `segmenter_real_check9a.json` and `segmenter_real_check9b.json`, built by
+//! `bench/data/build_real_check9.py` from English tests of neurosnap/sentences, sbd, compromise,
+//! natural and mediacloud's sentence-splitter; check set 10, `segmenter_real_check10a.json` and
+//! `segmenter_real_check10b.json`, built by `bench/data/build_real_check10.py` from non-English
+//! tests of razdel, SoMaJo, zemberek-nlp, ja_sentence_segmenter and sentence-splitter).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a

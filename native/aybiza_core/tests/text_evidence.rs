@@ -1441,3 +1441,148 @@ fn a_period_after_a_detached_closing_quote() {
         &["Il a demandé : « pourquoi ? »", "Puis il est parti."],
     );
 }
+
+#[test]
+fn end_marks_set_off_by_spaces_stay_with_their_sentence() {
+    // Tokenized text: a lone `!`, `?` or `.` after `!`/`?` and a space is still that end.
+    check(
+        "We won the cup ! ! Then we went home . It rained ? ?",
+        &["We won the cup ! !", "Then we went home .", "It rained ? ?"],
+    );
+    check(
+        "The show ran on Fox ! . Critics liked it.",
+        &["The show ran on Fox ! .", "Critics liked it."],
+    );
+    // Lower case after the last one continues (a chess `! ?` annotation).
+    check(
+        "Black may try 7 ... g5 ! ? with a sharp game.",
+        &["Black may try 7 ... g5 ! ? with a sharp game."],
+    );
+    // An ellipsis after them is not one of them (the trailing-ellipsis rule decides).
+    check(
+        "She smiled! . . . no one saw it.",
+        &["She smiled! . . . no one saw it."],
+    );
+}
+
+#[test]
+fn references_after_a_closing_quote_or_strong_mark() {
+    // Wikipedia style: references glued after `."` or `!`/`?` belong to that sentence.
+    check(
+        "He wrote that \"the river is wide.\"[12] Later critics agreed.",
+        &[
+            "He wrote that \"the river is wide.\"[12]",
+            "Later critics agreed.",
+        ],
+    );
+    check(
+        "Was it a hoax?[3][4] Nobody knows.",
+        &["Was it a hoax?[3][4]", "Nobody knows."],
+    );
+    // Lower case after them continues, as after the bare period.
+    check(
+        "It was called \"the end.\"[2] by many readers.",
+        &["It was called \"the end.\"[2] by many readers."],
+    );
+}
+
+#[test]
+fn spaced_ellipsis_before_a_capitalized_word_ends_in_english() {
+    check(
+        "The plan was never finished ... Later the town sold the land.",
+        &[
+            "The plan was never finished ...",
+            "Later the town sold the land.",
+        ],
+    );
+    check(
+        "We waited . . . Nobody came.",
+        &["We waited . . .", "Nobody came."],
+    );
+    // Not before the pronoun `I` (no lower case after its capital) nor lower case.
+    check(
+        "The point is . . . I forgot it.",
+        &["The point is . . . I forgot it."],
+    );
+    check(
+        "The plan was ... not finished.",
+        &["The plan was ... not finished."],
+    );
+}
+
+#[test]
+fn weekday_after_a_clock_time_dates_it() {
+    check(
+        "The library will stay open until 8 p.m. Tuesday through Friday. Weekends differ.",
+        &[
+            "The library will stay open until 8 p.m. Tuesday through Friday.",
+            "Weekends differ.",
+        ],
+    );
+    // Another capitalized word still starts a sentence.
+    check(
+        "The library will stay open until 8 p.m. Readers like that.",
+        &[
+            "The library will stay open until 8 p.m.",
+            "Readers like that.",
+        ],
+    );
+}
+
+#[test]
+fn news_dateline_before_a_dash_goes_on() {
+    check(
+        "LANSING, Mich. - The council voted late on Monday. It passed.",
+        &[
+            "LANSING, Mich. - The council voted late on Monday.",
+            "It passed.",
+        ],
+    );
+    check(
+        "BOWLING GREEN, Ky. — Rain closed the fair. It reopens today.",
+        &[
+            "BOWLING GREEN, Ky. — Rain closed the fair.",
+            "It reopens today.",
+        ],
+    );
+    // Not a dateline: a sentence that ends before a dash and a capital.
+    check(
+        "We drove to Lansing in Mich. — The council had voted.",
+        &["We drove to Lansing in Mich.", "— The council had voted."],
+    );
+}
+
+#[test]
+fn tokenized_title_with_a_spaced_mark() {
+    // Tokenized text sets the mark off: the capitalized word before the space is read.
+    check(
+        "Look Out Below ! is a 1950 comedy . It was a hit .",
+        &["Look Out Below ! is a 1950 comedy .", "It was a hit ."],
+    );
+    check(
+        "The story goes on from the episode Who Sent The Letter ? with the crew arriving .",
+        &["The story goes on from the episode Who Sent The Letter ? with the crew arriving ."],
+    );
+    // A lower-case word before the spaced mark: lower case after it still starts a sentence.
+    check(
+        "is it worth the money ? thanks for any help",
+        &["is it worth the money ?", "thanks for any help"],
+    );
+}
+
+#[test]
+fn reference_run_with_a_space_inside() {
+    check(
+        "Iron is a metal.[4][5] [6] Copper is another.",
+        &["Iron is a metal.[4][5] [6]", "Copper is another."],
+    );
+    check(
+        "Iron is a metal. [4] [5] It rusts.",
+        &["Iron is a metal. [4] [5]", "It rusts."],
+    );
+    // Lower case after the run continues, as after a glued one.
+    check(
+        "Iron is a metal.[4] [5] and it rusts.",
+        &["Iron is a metal.[4] [5] and it rusts."],
+    );
+}

@@ -1519,7 +1519,9 @@ impl Segmenter {
         }
         // In English, a glued ellipsis before a capitalized word ends the sentence (`slowly...But
         // this`), as a spaced one before a sentence starter does.
-        if periods >= 2 && glued && f.is_uppercase() {
+        // Round 9: a spaced or space-led one too (`realised ... Moreover`), not `. . . I didn't`
+        // (`I` has no lower case after it) nor the four dots of a period and an ellipsis.
+        if periods >= 2 && f.is_uppercase() && (glued || !(spaced && periods >= 4)) {
             match second_lower_at(buf, m, eof) {
                 None => return Decision::NeedMore,
                 Some(true) if self.english_text(buf, i) => return Decision::Boundary(k),
@@ -1562,6 +1564,24 @@ impl Segmenter {
         } else {
             None
         }
+    }
+
+    /// After `!` or `?` and a space, end marks set off by spaces (`Bravo ! .`, `you! ! Do`,
+    /// `Really ? ? ?`, tokenized text): they belong to that sentence, and what follows the last
+    /// one decides (lower case continues it). `None` when there are none. Out of line: rare.
+    #[cold]
+    #[inline(never)]
+    fn after_lone_marks(&self, buf: &str, m: usize, eof: bool) -> Option<Decision> {
+        let end = match lone_marks_end(buf, m, eof) {
+            None => return Some(Decision::NeedMore),
+            Some(0) => return None,
+            Some(end) => end,
+        };
+        Some(match self.next_after(buf, end, eof) {
+            Err(d) => d,
+            Ok((_, f, _)) if f.is_lowercase() => Decision::Continue(end),
+            Ok(_) => Decision::Boundary(end),
+        })
     }
 
     /// After a run of numbered references starting at `at` (`[1]`, `[1][2]`): `None` when
@@ -1647,6 +1667,11 @@ impl Segmenter {
                 return d;
             }
         }
+        if !glued && matches!(f, '!' | '?' | '.') {
+            if let Some(d) = self.after_lone_marks(buf, m, eof) {
+                return d;
+            }
+        }
         if script {
             if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
                 return Decision::Continue(k);
@@ -1661,6 +1686,12 @@ impl Segmenter {
         if glued {
             if is_extend(f) || self.urlish_at(buf, i) {
                 return Decision::Continue(k);
+            }
+            // `Really?[3] Then`, `"Go!"[4] We`: references glued to the end belong to it.
+            if f == '[' {
+                if let Some(d) = self.after_footnote_refs(buf, k, eof) {
+                    return d;
+                }
             }
             if f.is_uppercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f)) {
                 return Decision::Boundary(k);
@@ -1685,8 +1716,10 @@ impl Segmenter {
         if f.is_lowercase() {
             // A name spelled with `!` (`from Argghhh! has`): a capitalized word that is not
             // the first of its sentence, a single `!`, then lower case.
-            let w = left_word(buf, self.start, i);
-            let first_word = buf[self.start..i].trim_start().len() == w.len();
+            // Round 9: in tokenized text the mark is set off by a space (`Father Came Too !
+            // is`): the word before that space is the one read.
+            let w = left_word(buf, self.start, before_spaced_mark(buf, self.start, i));
+            let first_word = buf[self.start..i].trim().len() == w.len();
             let ex = &buf[i..k] == "!"
                 && !first_word
                 && w.chars().next().is_some_and(char::is_uppercase);
@@ -1818,7 +1851,8 @@ impl Segmenter {
         if glued {
             // `martyr.[1] The`: footnote references glued to the period belong to the
             // sentence; after them the usual evidence decides (a capital starts a new one).
-            if f == '[' && !closers && classify() != Left::Initial {
+            if f == '[' && (!closers || ends_with_quote(&buf[i..k])) && classify() != Left::Initial
+            {
                 if let Some(d) = self.after_footnote_refs(buf, k, eof) {
                     return d;
                 }
@@ -1889,6 +1923,9 @@ impl Segmenter {
             None => return Decision::NeedMore,
             Some(low) => low || matches!(f, '¿' | '¡'),
         };
+        if matches!(f, '—' | '–' | '-') && is_dateline(&buf[self.start..i]) {
+            return Decision::Continue(k); // `HOWELL, Mich. - Blissfield was`
+        }
         if matches!(f, '—' | '–') {
             return match dash_attribution(buf, m, eof) {
                 None => Decision::NeedMore,
@@ -2310,7 +2347,7 @@ impl Segmenter {
                     {
                         return Decision::Continue(k);
                     }
-                    if !is_clock_time(w) || !is_time_zone(next) {
+                    if !is_clock_time(w) || !(is_time_zone(next) || is_weekday(next)) {
                         return Decision::Boundary(k);
                     }
                     return Decision::Continue(k);
@@ -3098,6 +3135,21 @@ fn capitalize(word: &str) -> String {
 }
 
 /// `a.m` / `p.m` in any case (without the final period).
+/// A day of the week after a clock time dates it (`to 4 p.m. Monday through Saturday`, sbd's
+/// tests), as a time zone does.
+fn is_weekday(word: &str) -> bool {
+    const DAYS: &[&str] = &[
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    DAYS.contains(&word)
+}
+
 fn is_clock_time(word: &str) -> bool {
     word.eq_ignore_ascii_case("a.m") || word.eq_ignore_ascii_case("p.m")
 }
@@ -3597,6 +3649,16 @@ fn footnote_refs_end(buf: &str, k: usize, eof: bool) -> Option<usize> {
         }
         j = n + 1;
         end = j;
+        // Round 9: one space inside the run (`[1][2] [3] It`) when a numbered one follows.
+        if b.get(j) == Some(&b' ') && b.get(j + 1) == Some(&b'[') {
+            match b.get(j + 2) {
+                Some(d) if d.is_ascii_digit() => j += 1,
+                None if !eof => return None,
+                _ => {}
+            }
+        } else if b.get(j) == Some(&b' ') && j + 1 == b.len() && !eof {
+            return None; // a reference may follow the space
+        }
     }
     if j == b.len() && !eof && end > 0 {
         return None; // another reference may follow
@@ -3907,6 +3969,77 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
         Some(if periods >= 3 { end } else { 0 })
     } else {
         None
+    }
+}
+
+/// A news dateline so far (`HOWELL, Mich`, `MOREHEAD, Ky`, `NEW YORK, N.Y`): a place in
+/// capitals, a comma and a short capitalized abbreviation at the start of the unit. The dash
+/// after its period opens the story, which is the same sentence.
+#[cold]
+#[inline(never)]
+fn is_dateline(unit: &str) -> bool {
+    let Some((place, abbr)) = unit.trim_start().split_once(", ") else {
+        return false;
+    };
+    let place_ok = place.len() >= 2
+        && place.len() <= 40
+        && place.bytes().any(|b| b.is_ascii_uppercase())
+        && place
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || matches!(b, b' ' | b'.' | b'-' | b'\''));
+    let abbr_ok = (2..=6).contains(&abbr.len())
+        && abbr.starts_with(|c: char| c.is_ascii_uppercase())
+        && abbr.bytes().all(|b| b.is_ascii_alphabetic() || b == b'.');
+    place_ok && abbr_ok
+}
+
+/// Where the word before an end mark at `i` ends: `i`, or before the one space that sets the
+/// mark off in tokenized text (`Too !`, `Dinner ?`).
+fn before_spaced_mark(buf: &str, start: usize, i: usize) -> usize {
+    if i > start + 1 && buf.as_bytes()[i - 1] == b' ' && buf.as_bytes()[i - 2] != b' ' {
+        i - 1
+    } else {
+        i
+    }
+}
+
+/// Whether an end-mark run ends with a closing quote (`."`, `.”`, `.’`, `.»`): references
+/// after it (`Nation."[50] Diogenes`) are the sentence's, as after the bare period.
+fn ends_with_quote(run: &str) -> bool {
+    run.ends_with(['"', '\'', '”', '’', '»'])
+}
+
+/// The end of end-mark tokens set off by spaces starting at `m` (`!`, `?!`, `.`, `? ? ?`):
+/// each a run of `!`/`?`/`.` that is not an ellipsis (two periods or more) and is followed by
+/// whitespace or the end of the text. `Some(0)` when there is none, `None` while not known.
+fn lone_marks_end(buf: &str, m: usize, eof: bool) -> Option<usize> {
+    let b = buf.as_bytes();
+    let mut p = m;
+    let mut end = 0;
+    loop {
+        let mut q = p;
+        let mut periods = 0;
+        while q < b.len() && q - p < MAX_RUN && matches!(b[q], b'!' | b'?' | b'.') {
+            periods += usize::from(b[q] == b'.');
+            q += 1;
+        }
+        if q == p || periods >= 2 {
+            return Some(end);
+        }
+        match b.get(q) {
+            None if eof => return Some(q),
+            None => return None,
+            Some(b' ') => match b.get(q + 1) {
+                Some(b'!' | b'?' | b'.') => {
+                    end = q;
+                    p = q + 1;
+                }
+                None if !eof => return None,
+                _ => return Some(q),
+            },
+            Some(c) if c.is_ascii_whitespace() => return Some(q),
+            Some(_) => return Some(end),
+        }
     }
 }
 

@@ -2535,6 +2535,20 @@ impl Segmenter {
         if at == i && unit == self.start && i > 0 {
             return (ts, kept);
         }
+        // The usual token: ASCII whitespace inside the unit within the 16 bytes before `i`
+        // (what `read_token_start` finds then, without its 256-byte bound and checks).
+        #[cfg(target_arch = "x86_64")]
+        if !self.token_long.get() && i >= 16 && i <= buf.len() {
+            let chunk: &[u8; 16] = buf.as_bytes()[i - 16..i].try_into().unwrap_or(&[0; 16]);
+            let stops = non_token_bytes(chunk);
+            if stops != 0 {
+                let q = i - 16 + (31 - stops.leading_zeros()) as usize;
+                if q >= self.start && buf.as_bytes()[q] < 0x80 {
+                    self.token_memo.set((i, self.start, q + 1, false));
+                    return (q + 1, false);
+                }
+            }
+        }
         let (ts, kept) = self.read_token_start(buf, i);
         self.token_memo.set((i, self.start, ts, kept));
         (ts, kept)
@@ -2609,7 +2623,7 @@ impl Segmenter {
                 return facts;
             }
         }
-        self.left_memo.facts(&buf[a..b])
+        self.left_memo.facts_in(buf, a, b)
     }
 
     /// Whether `buf[a..b]` has three ASCII digits or more.
@@ -4151,6 +4165,41 @@ impl LeftMemo {
         self.facts(word).left
     }
 
+    /// The slot of a word of `n` bytes (1 to [`LEFT_MEMO_LEN`]) from its first byte, the
+    /// middle one and the last: the four mixed by one multiplication.
+    #[inline(always)]
+    fn slot(&self, first: u8, middle: u8, last: u8, n: usize) -> &std::cell::Cell<LeftMemoEntry> {
+        let k =
+            u32::from(first) | u32::from(middle) << 8 | u32::from(last) << 16 | (n as u32) << 24;
+        let h = k.wrapping_mul(0x9E37_79B1) >> (32 - LEFT_MEMO_BITS);
+        &self.0[h as usize % LEFT_MEMO_SLOTS]
+    }
+
+    /// [`Self::facts`] of `buf[a..b]`, the key compared as one 16-byte load that ends at `b`
+    /// (shifted down to the word; the key is zero-padded) rather than a `memcmp` call.
+    #[inline]
+    fn facts_in(&self, buf: &str, a: usize, b: usize) -> WordFacts {
+        let n = b - a;
+        if n == 0 || n > LEFT_MEMO_LEN || b < 16 {
+            return self.facts(&buf[a..b]);
+        }
+        let bytes = buf.as_bytes();
+        let slot = self.slot(bytes[a], bytes[a + n / 2], bytes[b - 1], n);
+        let e = slot.get();
+        let tail: [u8; 16] = bytes[b - 16..b].try_into().unwrap_or([0; 16]);
+        let word = u128::from_le_bytes(tail) >> (8 * (16 - n));
+        if usize::from(e.len) == n && u128::from_le_bytes(e.key) == word {
+            return e.facts;
+        }
+        let facts = WordFacts::of(&buf[a..b]);
+        slot.set(LeftMemoEntry {
+            key: word.to_le_bytes(),
+            len: n as u8,
+            facts,
+        });
+        facts
+    }
+
     #[inline]
     fn facts(&self, word: &str) -> WordFacts {
         let b = word.as_bytes();
@@ -4158,13 +4207,7 @@ impl LeftMemo {
         if n == 0 || n > LEFT_MEMO_LEN {
             return WordFacts::of(word);
         }
-        // The first byte, the middle one, the last and the length, mixed by one multiplication.
-        let k = u32::from(b[0])
-            | u32::from(b[n / 2]) << 8
-            | u32::from(b[n - 1]) << 16
-            | (n as u32) << 24;
-        let h = k.wrapping_mul(0x9E37_79B1) >> (32 - LEFT_MEMO_BITS);
-        let slot = &self.0[h as usize % LEFT_MEMO_SLOTS];
+        let slot = self.slot(b[0], b[n / 2], b[n - 1], n);
         let e = slot.get();
         if usize::from(e.len) == n && e.key[..n] == *b {
             return e.facts;

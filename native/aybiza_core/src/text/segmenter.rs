@@ -726,6 +726,7 @@ impl Segmenter {
     /// (`LANE_OTHER`), a digit while a numbered list marker may follow, an end-mark run as
     /// long as `MAX_RUN` (the scanner decides those), or what [`defer_lanes`] rejects. At a
     /// unit start only text that can make no list marker (no end mark, digit or `)`).
+    #[inline]
     fn phase_after(
         &self,
         phase: Defer,
@@ -2612,6 +2613,12 @@ impl Segmenter {
     /// Where the word before `i` (`left_word(buf, self.start, i)`) starts and ends.
     fn word_at(&self, buf: &str, i: usize) -> (usize, usize) {
         let ts = self.token_start(buf, i).0;
+        // The usual word, ASCII alphanumeric at both ends: nothing to trim (`word_in`'s first
+        // test, without its call).
+        let bytes = buf.as_bytes();
+        if ts < i && bytes[ts].is_ascii_alphanumeric() && bytes[i - 1].is_ascii_alphanumeric() {
+            return (ts, i);
+        }
         let (a, b) = word_in(&buf[ts..i]);
         (ts + a, ts + b)
     }

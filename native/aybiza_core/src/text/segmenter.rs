@@ -220,6 +220,13 @@ fn read_word(delta: &[u8]) -> u64 {
     exact_word(delta)
 }
 
+/// A slice of 1 to 8 bytes as a little-endian word, zero-padded: one load (see
+/// [`read_word`]), no loop whose exit depends on the length.
+#[inline(always)]
+pub(crate) fn zero_padded_word(delta: &[u8]) -> u64 {
+    read_word(delta) & (u64::MAX >> (64 - 8 * delta.len()))
+}
+
 /// Appends `delta` to `out` as the segmenter appends a delta: 1 to 8 bytes with one 8-byte
 /// store into spare capacity (see [`read_word`]), longer ones with a copy. For joining many
 /// small deltas (the NIF's `push_many`): a copy's length-dependent branches mispredict on a

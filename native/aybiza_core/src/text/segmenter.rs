@@ -2631,13 +2631,21 @@ impl Segmenter {
     }
 
     /// `self.left_memo.facts(&buf[a..b])`, for a long word from the kept scan.
+    #[inline]
     fn facts_at(&self, buf: &str, a: usize, b: usize) -> WordFacts {
         if b - a > LONG_WORD {
-            if let Some(facts) = self.token_scan.get().long_facts(buf, a, b) {
-                return facts;
-            }
+            return self.long_word_facts(buf, a, b);
         }
         self.left_memo.facts_in(buf, a, b)
+    }
+
+    /// [`Self::facts_at`] of a word longer than [`LONG_WORD`] (out of line: rare).
+    #[inline(never)]
+    fn long_word_facts(&self, buf: &str, a: usize, b: usize) -> WordFacts {
+        if let Some(facts) = self.token_scan.get().long_facts(buf, a, b) {
+            return facts;
+        }
+        self.left_memo.facts(&buf[a..b])
     }
 
     /// Whether `buf[a..b]` has three ASCII digits or more.

@@ -2618,6 +2618,7 @@ impl Segmenter {
     }
 
     /// Where the word before `i` (`left_word(buf, self.start, i)`) starts and ends.
+    #[inline(always)]
     fn word_at(&self, buf: &str, i: usize) -> (usize, usize) {
         let ts = self.token_start(buf, i).0;
         // The usual word, ASCII alphanumeric at both ends: nothing to trim (`word_in`'s first

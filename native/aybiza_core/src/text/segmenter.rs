@@ -220,6 +220,13 @@ fn read_word(delta: &[u8]) -> u64 {
     exact_word(delta)
 }
 
+/// A slice of 1 to 8 bytes as a little-endian word, zero-padded: one load (see
+/// [`read_word`]), no loop whose exit depends on the length.
+#[inline(always)]
+pub(crate) fn zero_padded_word(delta: &[u8]) -> u64 {
+    read_word(delta) & (u64::MAX >> (64 - 8 * delta.len()))
+}
+
 /// Appends `delta` to `out` as the segmenter appends a delta: 1 to 8 bytes with one 8-byte
 /// store into spare capacity (see [`read_word`]), longer ones with a copy. For joining many
 /// small deltas (the NIF's `push_many`): a copy's length-dependent branches mispredict on a
@@ -726,6 +733,7 @@ impl Segmenter {
     /// (`LANE_OTHER`), a digit while a numbered list marker may follow, an end-mark run as
     /// long as `MAX_RUN` (the scanner decides those), or what [`defer_lanes`] rejects. At a
     /// unit start only text that can make no list marker (no end mark, digit or `)`).
+    #[inline]
     fn phase_after(
         &self,
         phase: Defer,
@@ -2680,6 +2688,20 @@ impl Segmenter {
         if at == i && unit == self.start && i > 0 {
             return (ts, kept);
         }
+        // The usual token: ASCII whitespace inside the unit within the 16 bytes before `i`
+        // (what `read_token_start` finds then, without its 256-byte bound and checks).
+        #[cfg(target_arch = "x86_64")]
+        if !self.token_long.get() && i >= 16 && i <= buf.len() {
+            let chunk: &[u8; 16] = buf.as_bytes()[i - 16..i].try_into().unwrap_or(&[0; 16]);
+            let stops = non_token_bytes(chunk);
+            if stops != 0 {
+                let q = i - 16 + (31 - stops.leading_zeros()) as usize;
+                if q >= self.start && buf.as_bytes()[q] < 0x80 {
+                    self.token_memo.set((i, self.start, q + 1, false));
+                    return (q + 1, false);
+                }
+            }
+        }
         let (ts, kept) = self.read_token_start(buf, i);
         self.token_memo.set((i, self.start, ts, kept));
         (ts, kept)
@@ -2741,18 +2763,33 @@ impl Segmenter {
     }
 
     /// Where the word before `i` (`left_word(buf, self.start, i)`) starts and ends.
+    #[inline(always)]
     fn word_at(&self, buf: &str, i: usize) -> (usize, usize) {
         let ts = self.token_start(buf, i).0;
+        // The usual word, ASCII alphanumeric at both ends: nothing to trim (`word_in`'s first
+        // test, without its call).
+        let bytes = buf.as_bytes();
+        if ts < i && bytes[ts].is_ascii_alphanumeric() && bytes[i - 1].is_ascii_alphanumeric() {
+            return (ts, i);
+        }
         let (a, b) = word_in(&buf[ts..i]);
         (ts + a, ts + b)
     }
 
     /// `self.left_memo.facts(&buf[a..b])`, for a long word from the kept scan.
+    #[inline]
     fn facts_at(&self, buf: &str, a: usize, b: usize) -> WordFacts {
         if b - a > LONG_WORD {
-            if let Some(facts) = self.token_scan.get().long_facts(buf, a, b) {
-                return facts;
-            }
+            return self.long_word_facts(buf, a, b);
+        }
+        self.left_memo.facts_in(buf, a, b)
+    }
+
+    /// [`Self::facts_at`] of a word longer than [`LONG_WORD`] (out of line: rare).
+    #[inline(never)]
+    fn long_word_facts(&self, buf: &str, a: usize, b: usize) -> WordFacts {
+        if let Some(facts) = self.token_scan.get().long_facts(buf, a, b) {
+            return facts;
         }
         self.left_memo.facts(&buf[a..b])
     }
@@ -4458,6 +4495,41 @@ impl LeftMemo {
         self.facts(word).left
     }
 
+    /// The slot of a word of `n` bytes (1 to [`LEFT_MEMO_LEN`]) from its first byte, the
+    /// middle one and the last: the four mixed by one multiplication.
+    #[inline(always)]
+    fn slot(&self, first: u8, middle: u8, last: u8, n: usize) -> &std::cell::Cell<LeftMemoEntry> {
+        let k =
+            u32::from(first) | u32::from(middle) << 8 | u32::from(last) << 16 | (n as u32) << 24;
+        let h = k.wrapping_mul(0x9E37_79B1) >> (32 - LEFT_MEMO_BITS);
+        &self.0[h as usize % LEFT_MEMO_SLOTS]
+    }
+
+    /// [`Self::facts`] of `buf[a..b]`, the key compared as one 16-byte load that ends at `b`
+    /// (shifted down to the word; the key is zero-padded) rather than a `memcmp` call.
+    #[inline]
+    fn facts_in(&self, buf: &str, a: usize, b: usize) -> WordFacts {
+        let n = b - a;
+        if n == 0 || n > LEFT_MEMO_LEN || b < 16 {
+            return self.facts(&buf[a..b]);
+        }
+        let bytes = buf.as_bytes();
+        let slot = self.slot(bytes[a], bytes[a + n / 2], bytes[b - 1], n);
+        let e = slot.get();
+        let tail: [u8; 16] = bytes[b - 16..b].try_into().unwrap_or([0; 16]);
+        let word = u128::from_le_bytes(tail) >> (8 * (16 - n));
+        if usize::from(e.len) == n && u128::from_le_bytes(e.key) == word {
+            return e.facts;
+        }
+        let facts = WordFacts::of(&buf[a..b]);
+        slot.set(LeftMemoEntry {
+            key: word.to_le_bytes(),
+            len: n as u8,
+            facts,
+        });
+        facts
+    }
+
     #[inline]
     fn facts(&self, word: &str) -> WordFacts {
         let b = word.as_bytes();
@@ -4465,13 +4537,7 @@ impl LeftMemo {
         if n == 0 || n > LEFT_MEMO_LEN {
             return WordFacts::of(word);
         }
-        // The first byte, the middle one, the last and the length, mixed by one multiplication.
-        let k = u32::from(b[0])
-            | u32::from(b[n / 2]) << 8
-            | u32::from(b[n - 1]) << 16
-            | (n as u32) << 24;
-        let h = k.wrapping_mul(0x9E37_79B1) >> (32 - LEFT_MEMO_BITS);
-        let slot = &self.0[h as usize % LEFT_MEMO_SLOTS];
+        let slot = self.slot(b[0], b[n / 2], b[n - 1], n);
         let e = slot.get();
         if usize::from(e.len) == n && e.key[..n] == *b {
             return e.facts;

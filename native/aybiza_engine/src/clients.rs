@@ -173,10 +173,14 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
         .get_or_insert_with(key.clone(), same, cap, || {
             // The shared configuration (credentials, identity cache, retries, endpoint) with
             // this shard's connection pool.
+            // SigV4 with the signing key cached (sdk_sign.rs: the same signatures; what it
+            // does not write like the SDK goes to the SDK's signer).
             let mut builder = base
                 .config
                 .to_builder()
-                .http_client(SharedConnectorClient(connector(config, key.0 .1)));
+                .http_client(SharedConnectorClient(connector(config, key.0 .1)))
+                .push_auth_scheme(crate::sdk_sign::CachedKeySigV4::default())
+                .interceptor(crate::sdk_sign::SkewTracker::default());
             if attempts == Attempts::Single {
                 builder = builder.retry_config(RetryConfig::disabled());
             }

@@ -188,6 +188,18 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
         })
 }
 
+/// `client` signing with the SDK's own SigV4 signer (which derives the key per call) instead
+/// of sdk_sign.rs: for the bench's raw-SDK floor, the SDK as shipped.
+pub fn with_sdk_signer(client: &Client) -> Client {
+    Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .push_auth_scheme(aws_runtime::auth::sigv4::SigV4AuthScheme::new())
+            .build(),
+    )
+}
+
 /// The credentials provider of the cached client for `config` (`None` for API keys).
 pub async fn credentials_for(config: &ClientConfig) -> Option<SharedCredentialsProvider> {
     base(config).await.credentials

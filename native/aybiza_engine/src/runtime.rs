@@ -243,7 +243,7 @@ impl PreWake {
             let mut spins = 0u32;
             while !seen.load(Ordering::Acquire) && std::time::Instant::now() < until {
                 spins += 1;
-                if spins % 64 == 0 {
+                if spins.is_multiple_of(64) {
                     // If the kernel put this thread on the caller's core, let the caller on.
                     std::thread::yield_now();
                 } else {

@@ -341,19 +341,18 @@ mod tests {
     }
 
     fn bag(
-        region: &str,
+        region: &'static str,
         name: &'static str,
-        options: SigningOptions,
+        signing_options: SigningOptions,
         skew: Option<i64>,
     ) -> ConfigBag {
         let mut layer = Layer::new("test");
-        let mut op = SigV4OperationSigningConfig::default();
-        op.region = Some(SigningRegion::from_static(Box::leak(
-            region.to_string().into_boxed_str(),
-        )));
-        op.name = Some(SigningName::from_static(name));
-        op.signing_options = options;
-        layer.store_put(op);
+        layer.store_put(SigV4OperationSigningConfig {
+            region: Some(SigningRegion::from_static(region)),
+            name: Some(SigningName::from_static(name)),
+            signing_options,
+            ..Default::default()
+        });
         if let Some(ms) = skew {
             layer.store_put(AttemptSkew(ms));
         }
@@ -486,6 +485,7 @@ mod tests {
     fn other_settings_and_requests_go_to_the_sdk_signer() {
         let identity: Identity = Credentials::new("AKID", "secret", None, None, "test").into();
         let rc = components(1_440_938_160);
+        // `SigningOptions` is non-exhaustive: set from its default.
         let mut single = SigningOptions::default();
         single.double_uri_encode = false;
         let mut sha_header = SigningOptions::default();

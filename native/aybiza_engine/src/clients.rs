@@ -175,12 +175,13 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
             // this shard's connection pool.
             // SigV4 with the signing key cached (sdk_sign.rs: the same signatures; what it
             // does not write like the SDK goes to the SDK's signer).
+            let (signing, skew) = crate::sdk_sign::for_client();
             let mut builder = base
                 .config
                 .to_builder()
                 .http_client(SharedConnectorClient(connector(config, key.0 .1)))
-                .push_auth_scheme(crate::sdk_sign::CachedKeySigV4::default())
-                .interceptor(crate::sdk_sign::SkewTracker::default());
+                .push_auth_scheme(signing)
+                .interceptor(skew);
             if attempts == Attempts::Single {
                 builder = builder.retry_config(RetryConfig::disabled());
             }

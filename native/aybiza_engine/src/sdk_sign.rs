@@ -27,8 +27,7 @@ use aws_smithy_runtime_api::client::auth::{
 };
 use aws_smithy_runtime_api::client::identity::{Identity, SharedIdentityResolver};
 use aws_smithy_runtime_api::client::interceptors::context::{
-    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
-    BeforeTransmitInterceptorContextRef,
+    BeforeDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
 };
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
@@ -67,6 +66,15 @@ pub struct CachedKeySigV4 {
     signer: CachedKeySigner,
 }
 
+/// The auth scheme and the skew interceptor for one client, sharing the client's skew.
+pub fn for_client() -> (CachedKeySigV4, SkewTracker) {
+    let scheme = CachedKeySigV4::default();
+    let tracker = SkewTracker {
+        client_skew_ms: scheme.signer.skew_ms.clone(),
+    };
+    (scheme, tracker)
+}
+
 impl AuthScheme for CachedKeySigV4 {
     fn scheme_id(&self) -> AuthSchemeId {
         SCHEME_ID
@@ -89,6 +97,8 @@ impl AuthScheme for CachedKeySigV4 {
 #[derive(Debug, Default)]
 pub struct CachedKeySigner {
     sdk: SigV4Signer,
+    /// The client's clock skew (service minus ours, ms), kept by its [`SkewTracker`].
+    skew_ms: Arc<AtomicI64>,
 }
 
 impl Sign for CachedKeySigner {
@@ -101,7 +111,14 @@ impl Sign for CachedKeySigner {
         config_bag: &ConfigBag,
     ) -> Result<(), BoxError> {
         if auth_scheme_endpoint_config.as_document().is_none()
-            && sign_here(request, identity, runtime_components, config_bag).is_some()
+            && sign_here(
+                request,
+                identity,
+                runtime_components,
+                config_bag,
+                self.skew_ms.load(Ordering::Relaxed),
+            )
+            .is_some()
         {
             SIGNED_HERE.fetch_add(1, Ordering::Relaxed);
             #[cfg(test)]
@@ -154,15 +171,20 @@ fn sign_here(
     identity: &Identity,
     runtime_components: &RuntimeComponents,
     config_bag: &ConfigBag,
+    skew_ms: i64,
 ) -> Option<()> {
     let credentials = identity.data::<Credentials>()?;
     let (region, service) = plain_settings(config_bag)?;
     // An in-memory body (a streaming one is the SDK signer's `UnsignedPayload`).
     let payload_hash = sigv4::payload_hash(request.body().bytes()?);
     let now = runtime_components.time_source().unwrap_or_default().now();
-    let time = config_bag
-        .load::<AttemptSkew>()
-        .map_or(now, |skew| skew.apply(now));
+    // As the SDK: at `now` shifted by the skew its responses measured (the client's latest;
+    // the SDK's own is per operation, seeded from the client's: the same between calls).
+    let time = if skew_disabled(config_bag) {
+        now
+    } else {
+        Skew(skew_ms).apply(now)
+    };
     let uri: http::Uri = request.uri().parse().ok()?;
     // `HeaderValue::to_str`'s rule (visible ASCII, space, tab), as the SDK's signer needs.
     let headers = request.headers();
@@ -203,11 +225,11 @@ fn sign_here(
 /// Above this round trip the `Date` says little about the skew (the SDK's bound).
 const MAX_TRUSTED_REQUEST_DURATION: Duration = Duration::from_secs(15 * 60);
 
-/// Service clock minus ours, in ms, for this operation's attempts.
+/// Service clock minus ours, in ms.
 #[derive(Debug, Clone, Copy)]
-struct AttemptSkew(i64);
+struct Skew(i64);
 
-impl AttemptSkew {
+impl Skew {
     fn apply(self, t: SystemTime) -> SystemTime {
         let ms = Duration::from_millis(self.0.unsigned_abs());
         if self.0 >= 0 {
@@ -219,10 +241,6 @@ impl AttemptSkew {
     }
 }
 
-impl Storable for AttemptSkew {
-    type Storer = StoreReplace<Self>;
-}
-
 #[derive(Debug, Clone, Copy)]
 struct SentAt(SystemTime);
 
@@ -230,11 +248,10 @@ impl Storable for SentAt {
     type Storer = StoreReplace<Self>;
 }
 
-/// Keeps the client's clock skew for [`CachedKeySigner`], measured as the SDK's
-/// `ServiceClockSkewInterceptor` does: seeded per operation from the client's last value,
-/// updated from every response's `Date` (not a cached one: `age`), off with
-/// `DisableClockSkewCorrection`.
-#[derive(Debug, Default)]
+/// Keeps the client's clock skew for its [`CachedKeySigner`] ([`for_client`]), measured as
+/// the SDK's `ServiceClockSkewInterceptor` does: from every response's `Date` (not a cached
+/// one: `age`) against the midpoint of the exchange, off with `DisableClockSkewCorrection`.
+#[derive(Debug)]
 pub struct SkewTracker {
     client_skew_ms: Arc<AtomicI64>,
 }
@@ -247,19 +264,6 @@ fn skew_disabled(cfg: &ConfigBag) -> bool {
 impl Intercept for SkewTracker {
     fn name(&self) -> &'static str {
         "AybizaSkewTracker"
-    }
-
-    fn modify_before_retry_loop(
-        &self,
-        _ctx: &mut BeforeTransmitInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        if !skew_disabled(cfg) {
-            let seed = self.client_skew_ms.load(Ordering::Relaxed);
-            cfg.interceptor_state().store_put(AttemptSkew(seed));
-        }
-        Ok(())
     }
 
     fn read_before_transmit(
@@ -308,7 +312,6 @@ impl Intercept for SkewTracker {
             return Ok(());
         }
         let skew = skew_ms(server, sent + elapsed / 2);
-        cfg.interceptor_state().store_put(AttemptSkew(skew));
         self.client_skew_ms.store(skew, Ordering::Relaxed);
         Ok(())
     }
@@ -340,12 +343,7 @@ mod tests {
         HttpRequest::try_from(b.body(SdkBody::from(body)).unwrap()).unwrap()
     }
 
-    fn bag(
-        region: &'static str,
-        name: &'static str,
-        signing_options: SigningOptions,
-        skew: Option<i64>,
-    ) -> ConfigBag {
+    fn bag(region: &'static str, name: &'static str, signing_options: SigningOptions) -> ConfigBag {
         let mut layer = Layer::new("test");
         layer.store_put(SigV4OperationSigningConfig {
             region: Some(SigningRegion::from_static(region)),
@@ -353,9 +351,6 @@ mod tests {
             signing_options,
             ..Default::default()
         });
-        if let Some(ms) = skew {
-            layer.store_put(AttemptSkew(ms));
-        }
         ConfigBag::of_layers(vec![layer])
     }
 
@@ -425,11 +420,17 @@ mod tests {
                             "test",
                         )
                         .into();
-                        let cfg = bag("us-east-1", "bedrock", SigningOptions::default(), skew);
+                        let cfg = bag("us-east-1", "bedrock", SigningOptions::default());
                         let rc = components(secs);
                         let mut ours = request(uri, headers, b"{\"messages\":[]}");
                         let before = SIGNED_HERE_LOCAL.with(|n| n.get());
-                        CachedKeySigner::default()
+                        let (scheme, _tracker) = for_client();
+                        scheme
+                            .signer
+                            .skew_ms
+                            .store(skew.unwrap_or(0), Ordering::Relaxed);
+                        scheme
+                            .signer
                             .sign_http_request(
                                 &mut ours,
                                 &identity,
@@ -449,7 +450,7 @@ mod tests {
                         let at = UNIX_EPOCH + Duration::from_secs(secs);
                         let skewed = RuntimeComponentsBuilder::for_tests()
                             .with_time_source(Some(SharedTimeSource::new(StaticTimeSource::new(
-                                skew.map_or(at, |ms| AttemptSkew(ms).apply(at)),
+                                skew.map_or(at, |ms| Skew(ms).apply(at)),
                             ))))
                             .build()
                             .unwrap();
@@ -459,7 +460,7 @@ mod tests {
                                 &identity,
                                 AuthSchemeEndpointConfig::empty(),
                                 &skewed,
-                                &bag("us-east-1", "bedrock", SigningOptions::default(), None),
+                                &bag("us-east-1", "bedrock", SigningOptions::default()),
                             )
                             .unwrap();
                         assert_eq!(
@@ -517,7 +518,7 @@ mod tests {
                     &identity,
                     AuthSchemeEndpointConfig::empty(),
                     &rc,
-                    &bag("us-east-1", "bedrock", options.clone(), None),
+                    &bag("us-east-1", "bedrock", options.clone()),
                 )
                 .unwrap();
             let mut sdk = request(uri, &[], b"{}");
@@ -527,7 +528,7 @@ mod tests {
                     &identity,
                     AuthSchemeEndpointConfig::empty(),
                     &rc,
-                    &bag("us-east-1", "bedrock", options, None),
+                    &bag("us-east-1", "bedrock", options),
                 )
                 .unwrap();
             assert_eq!(signed_headers(&ours), signed_headers(&sdk), "{uri}");
@@ -550,7 +551,7 @@ mod tests {
                 &token,
                 AuthSchemeEndpointConfig::empty(),
                 &rc,
-                &bag("us-east-1", "bedrock", SigningOptions::default(), None)
+                &bag("us-east-1", "bedrock", SigningOptions::default())
             )
             .is_err());
         assert!(req.headers().get("authorization").is_none());
@@ -561,7 +562,7 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(1_000);
         assert_eq!(skew_ms(t + Duration::from_millis(1_500), t), 1_500);
         assert_eq!(skew_ms(t, t + Duration::from_millis(250)), -250);
-        assert_eq!(AttemptSkew(-250).apply(t), t - Duration::from_millis(250));
-        assert_eq!(AttemptSkew(2_000).apply(t), t + Duration::from_secs(2));
+        assert_eq!(Skew(-250).apply(t), t - Duration::from_millis(250));
+        assert_eq!(Skew(2_000).apply(t), t + Duration::from_secs(2));
     }
 }

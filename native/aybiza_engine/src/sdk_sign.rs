@@ -10,8 +10,11 @@
 //!
 //! Clock skew: the SDK signs at `now + skew`, the skew measured from the responses' `Date`
 //! (`aws_runtime::service_clock_skew`), kept in a type of its own crate. [`SkewTracker`]
-//! measures it the same way on the same client (an interceptor next to the SDK's), so the
-//! correction is kept; the two measurements can differ by the µs between the two hooks.
+//! measures it the same way on the same client (an interceptor next to the SDK's) into an
+//! atomic the client's signer reads, so the correction is kept. Two differences, both far
+//! below the second a signature's time has: the measurements differ by the µs between the two
+//! hooks, and the signer takes the client's latest skew where the SDK takes the operation's
+//! (seeded from the client's at its start, so the same for calls one after another).
 
 use crate::sigv4::{self, KeyCache, Secrets};
 use aws_credential_types::Credentials;

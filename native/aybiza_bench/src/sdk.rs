@@ -7,7 +7,9 @@
 //!   (`aybiza_engine::clients::client_with(_, Attempts::Single)`: `aws_config::defaults(latest)`,
 //!   the engine's hyper + rustls(ring) connector, stalled-stream protection at the SDK
 //!   default, retries disabled in the client's configuration as the engine's streams have
-//!   them; until 2026-12-05 both disabled them per call with a `config_override`);
+//!   them; until 2026-12-05 both disabled them per call with a `config_override`), but
+//!   signing with the SDK's own SigV4 signer (`clients::with_sdk_signer`; the engine's
+//!   signer keeps the derived key, sdk_sign.rs, since 2026-12-05);
 //! - the loop runs as a task on the engine's runtime (`aybiza_engine::runtime::runtime()`:
 //!   shard 0, a single-threaded runtime on its own thread, as each engine call runs on one
 //!   shard), not in `block_on` on the main thread. The old
@@ -61,7 +63,10 @@ async fn engine_client(url: &str) -> Result<Client, String> {
         "credentials": {"type": "static", "access_key_id": KEY_ID, "secret_access_key": SECRET},
     }))
     .map_err(|e| format!("client config: {e:?}"))?;
-    Ok(aybiza_engine::clients::client_with(&config, Attempts::Single).await)
+    let client = aybiza_engine::clients::client_with(&config, Attempts::Single).await;
+    // The SDK's own signer: the engine's signs with a cached key (sdk_sign.rs), which the SDK
+    // as shipped does not.
+    Ok(aybiza_engine::clients::with_sdk_signer(&client))
 }
 
 /// Runs `fut` as a task on the engine's runtime and waits for it from this thread.

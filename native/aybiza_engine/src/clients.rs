@@ -173,15 +173,32 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
         .get_or_insert_with(key.clone(), same, cap, || {
             // The shared configuration (credentials, identity cache, retries, endpoint) with
             // this shard's connection pool.
+            // SigV4 with the signing key cached (sdk_sign.rs: the same signatures; what it
+            // does not write like the SDK goes to the SDK's signer).
+            let (signing, skew) = crate::sdk_sign::for_client();
             let mut builder = base
                 .config
                 .to_builder()
-                .http_client(SharedConnectorClient(connector(config, key.0 .1)));
+                .http_client(SharedConnectorClient(connector(config, key.0 .1)))
+                .push_auth_scheme(signing)
+                .interceptor(skew);
             if attempts == Attempts::Single {
                 builder = builder.retry_config(RetryConfig::disabled());
             }
             (Arc::new(config.clone()), Client::from_conf(builder.build()))
         })
+}
+
+/// `client` signing with the SDK's own SigV4 signer (which derives the key per call) instead
+/// of sdk_sign.rs: for the bench's raw-SDK floor, the SDK as shipped.
+pub fn with_sdk_signer(client: &Client) -> Client {
+    Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .push_auth_scheme(aws_runtime::auth::sigv4::SigV4AuthScheme::new())
+            .build(),
+    )
 }
 
 /// The credentials provider of the cached client for `config` (`None` for API keys).

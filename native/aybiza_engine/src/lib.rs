@@ -13,6 +13,7 @@ mod eventstream;
 mod idle;
 pub mod messages;
 pub mod runtime;
+pub mod sdk_sign;
 mod sigv4;
 pub mod sonic;
 pub mod sonic_options;

@@ -210,15 +210,35 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
     (y, m, d)
 }
 
-/// Whether `path` is its own canonical form under `aws_sigv4`'s defaults (normalisation
-/// and greedy percent-encoding change nothing): `/`-rooted, unreserved characters only, no
-/// `.` and no empty segment.
+/// Whether `aws_sigv4`'s defaults leave `path` as it is but for `%` (normalisation changes
+/// nothing; the greedy percent-encoding only turns `%` into `%25`, see [`push_path`]):
+/// `/`-rooted, unreserved characters and `%` only, no empty, `.` or `..` segment. The SDK's
+/// Converse paths carry the model id with `.` and an encoded `:` (`%3A`).
 fn plain_path(path: &str) -> bool {
     path.starts_with('/')
-        && !path.contains("//")
-        && path
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'~'))
+        && path.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'~' | b'.' | b'%')
+        })
+        && path[1..]
+            .split('/')
+            .enumerate()
+            .all(|(i, segment)| match segment {
+                "." | ".." => false,
+                // Only the last segment may be empty (a trailing `/`, kept by the
+                // normalisation); `/` alone is the root.
+                "" => i == path[1..].split('/').count() - 1,
+                _ => true,
+            })
+}
+
+/// The canonical URI of a [`plain_path`]: `%` double-encoded as `%25`.
+fn push_path(out: &mut String, path: &str) {
+    for (i, part) in path.split('%').enumerate() {
+        if i > 0 {
+            out.push_str("%25");
+        }
+        out.push_str(part);
+    }
 }
 
 /// Spaces trimmed at both ends and runs of spaces made one (`aws_sigv4`'s `trim_all`; other
@@ -238,6 +258,14 @@ fn push_trimmed(out: &mut String, value: &str) {
     }
 }
 
+/// The headers a signature adds: `x-amz-date`, `authorization` and, with a session token,
+/// `x-amz-security-token` (the last two marked sensitive).
+pub(crate) struct Signed {
+    pub date: http::HeaderValue,
+    pub authorization: http::HeaderValue,
+    pub token: Option<http::HeaderValue>,
+}
+
 /// Signs `request` (method, URI and headers as they are; the body's hash given): adds
 /// `x-amz-date`, `authorization` and, with a session token, `x-amz-security-token`.
 pub(crate) fn sign<B>(
@@ -249,7 +277,47 @@ pub(crate) fn sign<B>(
     time: SystemTime,
     keys: &KeyCache,
 ) -> Result<(), Unsupported> {
-    let uri = request.uri();
+    if request.headers().values().any(|v| v.to_str().is_err()) {
+        return Err(Unsupported);
+    }
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.to_str().unwrap_or_default()));
+    let signed = signature(
+        request.method().as_str(),
+        request.uri(),
+        headers,
+        payload_hash,
+        secrets,
+        region,
+        service,
+        time,
+        keys,
+    )?;
+    let headers = request.headers_mut();
+    headers.insert("x-amz-date", signed.date);
+    headers.insert(http::header::AUTHORIZATION, signed.authorization);
+    if let Some(token) = signed.token {
+        headers.insert("x-amz-security-token", token);
+    }
+    Ok(())
+}
+
+/// The signature of a request given by its method, URI and headers (lowercase names, values
+/// as `HeaderValue::to_str` gives them).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn signature<'h>(
+    method: &str,
+    uri: &http::Uri,
+    request_headers: impl Iterator<Item = (&'h str, &'h str)>,
+    payload_hash: &str,
+    secrets: &Secrets<'_>,
+    region: &str,
+    service: &str,
+    time: SystemTime,
+    keys: &KeyCache,
+) -> Result<Signed, Unsupported> {
     let path = uri.path();
     if uri.query().is_some() || !plain_path(path) {
         return Err(Unsupported);
@@ -269,14 +337,13 @@ pub(crate) fn sign<B>(
     let (day, date_time) = date_time(time)?;
     let date = &date_time[..8];
 
-    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(request.headers().len() + 3);
-    for (name, value) in request.headers() {
-        let name = name.as_str();
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(request_headers.size_hint().0 + 3);
+    for (name, value) in request_headers {
         if ADDED.contains(&name) {
             return Err(Unsupported);
         }
         if !EXCLUDED.contains(&name) {
-            headers.push((name, value.to_str().map_err(|_| Unsupported)?));
+            headers.push((name, value));
         }
     }
     headers.push(("host", host));
@@ -290,9 +357,9 @@ pub(crate) fn sign<B>(
     let mut creq =
         String::with_capacity(256 + headers.iter().map(|h| h.1.len() + 32).sum::<usize>());
     let mut signed = String::with_capacity(128);
-    creq.push_str(request.method().as_str());
+    creq.push_str(method);
     creq.push('\n');
-    creq.push_str(path);
+    push_path(&mut creq, path);
     creq.push_str("\n\n");
     let mut previous: Option<&str> = None;
     for (name, value) in &headers {
@@ -340,7 +407,7 @@ pub(crate) fn sign<B>(
     );
 
     let value = |text: &str| http::HeaderValue::from_str(text).map_err(|_| Unsupported);
-    let date_value = value(&date_time)?;
+    let date = value(&date_time)?;
     let mut authorization = value(&authorization)?;
     authorization.set_sensitive(true);
     let token = match secrets.session_token {
@@ -351,13 +418,11 @@ pub(crate) fn sign<B>(
         }
         None => None,
     };
-    let headers = request.headers_mut();
-    headers.insert("x-amz-date", date_value);
-    headers.insert(http::header::AUTHORIZATION, authorization);
-    if let Some(token) = token {
-        headers.insert("x-amz-security-token", token);
-    }
-    Ok(())
+    Ok(Signed {
+        date,
+        authorization,
+        token,
+    })
 }
 
 #[cfg(test)]
@@ -517,6 +582,10 @@ mod tests {
             "http://example.com:80/anthropic/v1/messages",
             "http://[::1]:8080/prefix-1/anthropic/v1/messages",
             "https://example.com/",
+            // Converse-style paths (sdk_sign.rs): a `.` inside segments, `%` double-encoded.
+            "https://bedrock-runtime.us-east-1.amazonaws.com/model/us.anthropic.claude-3-5-haiku-20241022-v1%3A0/converse-stream",
+            "https://example.com/v1.0/messages",
+            "https://example.com/a%20b/c.d/",
         ];
         let header_sets: [&[(&str, &str)]; 3] = [
             &[
@@ -561,7 +630,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(cases, 7 * 3 * 3 * 2 * 4 * 2);
+        assert_eq!(cases, 10 * 3 * 3 * 2 * 4 * 2);
     }
 
     /// One key per day: kept for every call of the day, derived again when the date changes
@@ -654,8 +723,11 @@ mod tests {
             "https://example.com/a?b=c",
             "https://example.com/a/./b",
             "https://example.com/a//b",
-            "https://example.com/v1.0/messages",
-            "https://example.com/a%20b",
+            "https://example.com/a/../b",
+            "https://example.com/./a",
+            "https://example.com/a/..",
+            "https://example.com/a+b",
+            "https://example.com/a:b",
         ] {
             let mut req = request(url, &[]);
             assert_eq!(sign_at_suite_time(&mut req), Err(Unsupported), "{url}");

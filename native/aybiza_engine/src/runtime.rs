@@ -249,89 +249,11 @@ where
     F::Output: Send + 'static,
 {
     let shards = shards();
-    // A shard pre-woken for this thread's call (`PreWake`) takes it.
-    if let Some(index) = PREWOKEN.with(Cell::take) {
-        return spawn_on(index, task);
-    }
     let start = NEXT.fetch_add(1, Ordering::Relaxed) % shards.len();
     let least = pick(shards.len(), start, |i| {
         shards[i].live.load(Ordering::Relaxed)
     });
     spawn_on(least, task)
-}
-
-/// Environment variable: `1` pre-wakes a shard at a call's start (see [`PreWake`]); read
-/// once; off by default (it spends shard CPU at every start of a call on an idle engine).
-pub const PREWAKE_ENV: &str = "AYBIZA_BEDROCK_START_PREWAKE";
-
-thread_local! {
-    /// The shard pre-woken for the call this thread is starting (taken by its `spawn`).
-    static PREWOKEN: Cell<Option<usize>> = const { Cell::new(None) };
-}
-
-/// How long a pre-woken shard waits for its call before it parks again.
-const PREWAKE_SPIN: std::time::Duration = std::time::Duration::from_micros(300);
-
-/// A shard woken before the call for it is ready. Waking a parked shard thread (a futex or
-/// eventfd write, the kernel placing the thread, on a VM the vCPU's way out of halt) took
-/// 55-85 µs on the 2-vCPU bench machine between the spawn and the task's first poll; begun
-/// when the NIF is entered, that wake overlaps the call's decoding and conversion. The
-/// shard then spins (bounded by `PREWAKE_SPIN`, yielding its core now and then) until the
-/// call is spawned (the next `spawn` on this thread goes to it) or this is dropped. Only on
-/// a shard with no live task: nothing else waits behind the spin.
-pub struct PreWake {
-    arrived: std::sync::Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl PreWake {
-    /// Wakes an idle shard for the call this thread is about to start, when `PREWAKE_ENV`
-    /// is on and a shard has no live task; `None` otherwise.
-    pub fn begin() -> Option<PreWake> {
-        static ON: OnceLock<bool> = OnceLock::new();
-        if !*ON.get_or_init(|| std::env::var(PREWAKE_ENV).is_ok_and(|v| v.trim() == "1")) {
-            return None;
-        }
-        Self::begin_on_idle()
-    }
-
-    fn begin_on_idle() -> Option<PreWake> {
-        let shards = shards();
-        if shards.len() < 2 && shards[0].runtime.metrics().num_workers() > 1 {
-            return None; // the multi-thread runtime: no shard to pick
-        }
-        let start = NEXT.fetch_add(1, Ordering::Relaxed) % shards.len();
-        let index = pick(shards.len(), start, |i| {
-            shards[i].live.load(Ordering::Relaxed)
-        });
-        if shards[index].live.load(Ordering::Relaxed) != 0 {
-            return None;
-        }
-        let arrived = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let seen = arrived.clone();
-        spawn_on(index, async move {
-            let until = std::time::Instant::now() + PREWAKE_SPIN;
-            let mut spins = 0u32;
-            while !seen.load(Ordering::Acquire) && std::time::Instant::now() < until {
-                spins += 1;
-                if spins.is_multiple_of(64) {
-                    // If the kernel put this thread on the caller's core, let the caller on.
-                    std::thread::yield_now();
-                } else {
-                    std::hint::spin_loop();
-                }
-            }
-        });
-        PREWOKEN.with(|p| p.set(Some(index)));
-        Some(PreWake { arrived })
-    }
-}
-
-impl Drop for PreWake {
-    /// The call was spawned (or its start failed): the shard stops waiting.
-    fn drop(&mut self) {
-        PREWOKEN.with(|p| p.set(None));
-        self.arrived.store(true, Ordering::Release);
-    }
 }
 
 /// Runs `task` on shard `index` (modulo the shard count), counted as live there until it
@@ -536,25 +458,6 @@ mod tests {
         h.abort();
         assert!(runtime().block_on(h).unwrap_err().is_cancelled());
         assert!(eventually(|| shard_loads().iter().sum::<usize>() <= base));
-
-        // A pre-woken shard (`PreWake`) is an idle one, takes this thread's next spawn (once),
-        // and stops waiting when the pre-wake is dropped. Here, as other tests of this module
-        // may hold shards: when one is idle.
-        if let Some(wake) = PreWake::begin_on_idle() {
-            let index = PREWOKEN
-                .with(Cell::get)
-                .expect("the shard is kept for this thread");
-            let h = spawn(async { current_shard() });
-            assert_eq!(PREWOKEN.with(Cell::get), None, "taken by the spawn");
-            assert_eq!(runtime().block_on(h).unwrap(), Some(index));
-            drop(wake);
-            assert!(eventually(|| shard_loads().iter().sum::<usize>() <= base));
-        }
-        // Dropped before any spawn (a start that failed): the next spawn is placed as usual.
-        if let Some(wake) = PreWake::begin_on_idle() {
-            drop(wake);
-            assert_eq!(PREWOKEN.with(Cell::get), None);
-        }
     }
 
     #[test]

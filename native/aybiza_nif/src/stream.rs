@@ -469,9 +469,6 @@ fn start<'a>(
     options: Term<'a>,
 ) -> NifResult<Term<'a>> {
     let entered = std::time::Instant::now();
-    // Opt-in (`AYBIZA_BEDROCK_START_PREWAKE=1`): a shard wakes while the call is decoded;
-    // dropped once the call is spawned (the shard stops waiting).
-    let prewake = aybiza_engine::runtime::PreWake::begin();
     let op_name = operation.to_term(env).atom_to_string()?;
     let Some(op) = Operation::from_name(&op_name) else {
         return Err(rustler::Error::BadArg);
@@ -557,7 +554,6 @@ fn start<'a>(
         aybiza_engine::start_with_config(op, &request, config, options, Box::new(sink))
     });
     mark(&trace, Point::Spawned);
-    drop(prewake);
     if started.is_ok()
         && start_yield()
         && aybiza_engine::few_calls_live(aybiza_engine::runtime::threads())

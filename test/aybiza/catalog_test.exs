@@ -166,6 +166,45 @@ defmodule Aybiza.CatalogTest do
       assert thinking.thinking == 12_000_000
     end
 
+    # The usage maps as Bedrock's Converse sends them (agentjido/req_llm fixtures
+    # test/support/fixtures/amazon_bedrock/anthropic_claude_haiku_4_5_20251001_v1_0/, commit
+    # 19748e930d0c6049d1b42196f8cb1a4915638967): no cacheWrite* key when nothing was written
+    # (guardrail_converse_allowed.json), cacheDetails and serverToolUsage beside the counts.
+    test "usage as Bedrock sends it: a missing cache-write key counts as 0" do
+      not_written = %{
+        "cacheReadInputTokenCount" => 4866,
+        "cacheReadInputTokens" => 4866,
+        "inputTokens" => 6,
+        "outputTokens" => 74,
+        "serverToolUsage" => %{},
+        "totalTokens" => 4946
+      }
+
+      assert {:ok, cost} = Cost.calculate(@haiku45, not_written)
+
+      assert cost ==
+               Cost.calculate!(@haiku45,
+                 input_tokens: 6,
+                 output_tokens: 74,
+                 cache_read_input_tokens: 4866,
+                 cache_write_input_tokens: 0
+               )
+
+      assert cost.cache_write == 0 and cost.cache_read > 0
+
+      written =
+        Map.merge(not_written, %{
+          "cacheDetails" => [%{"inputTokens" => 101, "ttl" => "5m"}],
+          "cacheWriteInputTokenCount" => 101,
+          "cacheWriteInputTokens" => 101
+        })
+
+      assert Cost.calculate!(@haiku45, written).cache_write ==
+               Cost.calculate!(@haiku45, cache_write_input_tokens: 101).cache_write
+
+      assert Cost.calculate!(@haiku45, written).cache_write > 0
+    end
+
     test "published prices and the regional premium" do
       m = 1_000_000
 

@@ -53,6 +53,13 @@ fn streams_text_sentences_usage_and_one_done() {
             assert!(s.request_id.is_some());
             let u = s.usage.as_ref().expect("usage");
             assert!(u.input_tokens > 0 && u.output_tokens > 0);
+            // Nothing cached: the stream metadata has no cache key (as Bedrock sends it,
+            // docs/EMULATOR.md "Usage keys"); the missing keys count as 0.
+            assert_eq!(
+                (u.cache_read_input_tokens, u.cache_write_input_tokens),
+                (0, 0)
+            );
+            assert_eq!(u.total_tokens, u.input_tokens + u.output_tokens);
             assert_eq!(s.stop_reason.as_deref(), Some("end_turn"));
             assert!(s.timings.first_token_us.unwrap() <= s.timings.total_us);
             assert!(s.timings.first_sentence_us.is_some());

@@ -380,3 +380,73 @@ fn profile_geography_follows_the_signing_region() {
         served.len() as u64 + 1
     );
 }
+
+/// Converse `usage` carries the keys Bedrock sends (recorded answers, agentjido/req_llm
+/// test/support/fixtures/amazon_bedrock/anthropic_claude_haiku_4_5_20251001_v1_0/ at commit
+/// 19748e930d0c6049d1b42196f8cb1a4915638967): the read keys always, the write keys and
+/// `cacheDetails` only when something was written (guardrail_converse_allowed.json,
+/// prompt_cache_explicit.json). A client indexing `usage["cacheWriteInputTokens"]` must fail
+/// here as it does on Bedrock.
+#[test]
+fn converse_usage_keys_as_bedrock_sends_them() {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-usage".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+    let auth = vec![("authorization".to_string(), "Bearer k-usage".to_string())];
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let usage = |path: &str, body: &str| {
+        let r = request(&url, "POST", path, &auth, body);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["usage"].clone()
+    };
+    let plain = [
+        "cacheReadInputTokenCount",
+        "cacheReadInputTokens",
+        "inputTokens",
+        "outputTokens",
+        "serverToolUsage",
+        "totalTokens",
+    ];
+    let u = usage(PATH, BODY);
+    assert_eq!(keys(&u), plain, "{u}");
+    assert_eq!(
+        (&u["cacheReadInputTokens"], &u["serverToolUsage"]),
+        (&serde_json::json!(0), &serde_json::json!({}))
+    );
+
+    // Sonnet 4.6 caches a prefix of 1,024 tokens and more: written, then read.
+    let sonnet = "/model/global.anthropic.claude-sonnet-4-6/converse";
+    let cached = format!(
+        r#"{{"system":[{{"text":"{}"}},{{"cachePoint":{{"type":"default"}}}}],"messages":[{{"role":"user","content":[{{"text":"hi"}}]}}]}}"#,
+        "Policy text. ".repeat(400)
+    );
+    let first = usage(sonnet, &cached);
+    let mut written = plain.to_vec();
+    written.extend([
+        "cacheDetails",
+        "cacheWriteInputTokenCount",
+        "cacheWriteInputTokens",
+    ]);
+    written.sort();
+    assert_eq!(keys(&first), written, "{first}");
+    assert_eq!(first["cacheWriteInputTokens"], 1300);
+    assert_eq!(first["cacheWriteInputTokenCount"], 1300);
+    assert_eq!(first["cacheReadInputTokenCount"], 0);
+    assert_eq!(
+        first["cacheDetails"],
+        serde_json::json!([{"inputTokens": 1300, "ttl": "5m"}])
+    );
+    // A read and nothing written: the read keys only.
+    let second = usage(sonnet, &cached);
+    assert_eq!(keys(&second), plain, "{second}");
+    assert_eq!(second["cacheReadInputTokens"], 1300);
+    assert_eq!(second["cacheReadInputTokenCount"], 1300);
+    emu.shutdown();
+}

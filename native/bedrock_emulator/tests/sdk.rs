@@ -400,6 +400,22 @@ async fn prompt_cache_write_then_read() {
         ConverseStreamOutput::Metadata(m) => m.usage().unwrap().clone(),
         other => panic!("{other:?}"),
     };
+    // Nothing cached: the stream's metadata usage has no cache key (req_llm fixture
+    // converse_reasoning_streaming.json); once cached, all four (prompt_cache_streaming.json).
+    let plain = c
+        .converse_stream()
+        .model_id("global.anthropic.claude-sonnet-4-6")
+        .messages(user("Hello"))
+        .send();
+    let plain = usage(collect_stream(plain.await.unwrap()).await.unwrap());
+    assert_eq!(
+        (
+            plain.cache_read_input_tokens(),
+            plain.cache_write_input_tokens()
+        ),
+        (None, None),
+        "{plain:?}"
+    );
     let first = usage(
         collect_stream(call("What is my balance?").await.unwrap())
             .await

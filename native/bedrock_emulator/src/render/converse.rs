@@ -10,23 +10,80 @@ use crate::reply::plan::{padding, split_chunks, split_deltas, PlannedCitation, S
 use crate::reply::{Event, Reply};
 use crate::request::tokens;
 
-fn usage(reply: &Reply) -> Value {
+/// Converse `usage` with the keys Bedrock sends, recorded in agentjido/req_llm
+/// test/support/fixtures/amazon_bedrock/ at commit 19748e930d0c6049d1b42196f8cb1a4915638967
+/// (captured 2026-09-07..09, Claude Haiku 4.5 and Nova Pro):
+/// - Converse, nothing cached (guardrail_converse_allowed.json): inputTokens, outputTokens,
+///   totalTokens, cacheReadInputTokens: 0, cacheReadInputTokenCount: 0, serverToolUsage: {};
+///   no cacheWrite* key.
+/// - Converse, something written (prompt_cache_explicit.json, prompt_cache_1h.json,
+///   sequential_tool_cache_1..4.json, a read beside a write in 2..4): also
+///   cacheWriteInputTokens / cacheWriteInputTokenCount = N, and for Claude `cacheDetails`
+///   [{inputTokens: N, ttl}] (Nova's write in us_amazon_nova_pro_v1_0/prompt_cache_tools.json
+///   has no cacheDetails).
+/// - ConverseStream metadata, nothing cached (converse_reasoning_streaming.json):
+///   inputTokens, outputTokens, serverToolUsage: {}, totalTokens; no cache key at all.
+/// - ConverseStream metadata, a cache read (prompt_cache_streaming.json): all four cache keys,
+///   cacheWrite* = 0 included.
+///
+/// Not recorded: a Converse answer with a read and no write (rendered like the nothing-cached
+/// one plus the read counts) and a stream that writes (rendered like the stream read: all
+/// four keys, cacheDetails for Claude).
+///
+/// Nova's InvokeModel body (`Keys::Invoke`) keeps the earlier shape (both cache keys, no
+/// recorded answer to follow).
+fn usage(reply: &Reply, keys: Keys) -> Value {
+    let (read, write) = (reply.cache.read, reply.cache.write);
+    if keys == Keys::Invoke {
+        let mut u = json!({
+            "inputTokens": reply.input_tokens,
+            "outputTokens": reply.output_tokens,
+            "totalTokens": reply.total_tokens(),
+            "cacheReadInputTokens": read,
+            "cacheWriteInputTokens": write,
+        });
+        if write > 0 {
+            u["cacheDetails"] = cache_details(reply);
+        }
+        return u;
+    }
+    let stream = keys == Keys::ConverseStream;
     let mut u = json!({
         "inputTokens": reply.input_tokens,
         "outputTokens": reply.output_tokens,
         "totalTokens": reply.total_tokens(),
-        "cacheReadInputTokens": reply.cache.read,
-        "cacheWriteInputTokens": reply.cache.write,
+        "serverToolUsage": {},
     });
-    if reply.cache.write > 0 {
-        let ttl = if reply.cache.write_ttl_secs >= 3600 {
-            "1h"
-        } else {
-            "5m"
-        };
-        u["cacheDetails"] = json!([{ "ttl": ttl, "inputTokens": reply.cache.write }]);
+    let cached = read > 0 || write > 0;
+    if !stream || cached {
+        u["cacheReadInputTokens"] = json!(read);
+        u["cacheReadInputTokenCount"] = json!(read);
+    }
+    if write > 0 || (stream && cached) {
+        u["cacheWriteInputTokens"] = json!(write);
+        u["cacheWriteInputTokenCount"] = json!(write);
+    }
+    if write > 0 && reply.anthropic {
+        u["cacheDetails"] = cache_details(reply);
     }
     u
+}
+
+/// Which operation's `usage` keys to render (see `usage`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keys {
+    Converse,
+    ConverseStream,
+    Invoke,
+}
+
+fn cache_details(reply: &Reply) -> Value {
+    let ttl = if reply.cache.write_ttl_secs >= 3600 {
+        "1h"
+    } else {
+        "5m"
+    };
+    json!([{ "ttl": ttl, "inputTokens": reply.cache.write }])
 }
 
 /// `additionalModelResponseFields`: the requested JSON Pointers looked up in the model's
@@ -90,6 +147,10 @@ fn citation(c: &PlannedCitation) -> Value {
 
 /// The Converse response body.
 pub fn response(reply: &Reply) -> Value {
+    response_with(reply, Keys::Converse)
+}
+
+fn response_with(reply: &Reply, keys: Keys) -> Value {
     let plan = &reply.plan;
     let mut content = Vec::new();
     if let Some((text, signature)) = &plan.reasoning {
@@ -112,7 +173,7 @@ pub fn response(reply: &Reply) -> Value {
     let mut body = json!({
         "output": {"message": {"role": "assistant", "content": content}},
         "stopReason": plan.stop_reason.converse(),
-        "usage": usage(reply),
+        "usage": usage(reply, keys),
         "metrics": {"latencyMs": reply.latency_ms},
     });
     if let Some(trace) = &reply.trace {
@@ -139,7 +200,7 @@ fn echo_tier(reply: &Reply, out: &mut Value) {
 
 /// The ConverseStream events, in order.
 pub fn stream_events(reply: &mut Reply) -> Vec<Event> {
-    event_payloads(reply)
+    event_payloads(reply, Keys::ConverseStream)
         .into_iter()
         .map(|(kind, payload, tokens)| {
             let p = padding(&mut reply.rng);
@@ -225,7 +286,7 @@ fn text_delta_frame(index: u64, piece: &str, padding: &str) -> bytes::Bytes {
 /// Amazon Nova's InvokeModel response body: the Converse body (Nova's native schema is
 /// Converse's; docs.aws.amazon.com/nova/latest/nova2-userguide/request-response-schema.html).
 pub fn nova_invoke_response(reply: &Reply) -> Value {
-    let mut body = response(reply);
+    let mut body = response_with(reply, Keys::Invoke);
     // InvokeModel answers the tier and latency in headers, not in the model's body.
     if let Some(obj) = body.as_object_mut() {
         obj.remove("serviceTier");
@@ -239,7 +300,7 @@ pub fn nova_invoke_response(reply: &Reply) -> Value {
 /// `chunk["contentBlockDelta"]["delta"]["text"]`); the last, `metadata`, also
 /// `amazon-bedrock-invocationMetrics`.
 pub fn nova_invoke_stream_events(reply: &mut Reply) -> Vec<Event> {
-    let payloads = event_payloads(reply);
+    let payloads = event_payloads(reply, Keys::Invoke);
     let last = payloads.len().saturating_sub(1);
     payloads
         .into_iter()
@@ -255,7 +316,7 @@ pub fn nova_invoke_stream_events(reply: &mut Reply) -> Vec<Event> {
 }
 
 /// The ConverseStream events as (event name, payload, output tokens it carries).
-fn event_payloads(reply: &Reply) -> Payloads {
+fn event_payloads(reply: &Reply, keys: Keys) -> Payloads {
     let plan = reply.plan.clone();
     let size = reply.delta_chars;
     let mut events = Vec::new();
@@ -359,7 +420,7 @@ fn event_payloads(reply: &Reply) -> Payloads {
         stop["additionalModelResponseFields"] = fields;
     }
     push(&mut events, "messageStop", stop, 0);
-    let usage = usage(reply);
+    let usage = usage(reply, keys);
     let latency = reply.latency_ms;
     let mut metadata = json!({"usage": usage, "metrics": {"latencyMs": latency}});
     if let Some(trace) = &reply.trace {

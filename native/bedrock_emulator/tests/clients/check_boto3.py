@@ -142,6 +142,7 @@ def main():
         tool_round_trip(c)
         thinking_tool_loop_and_betas(c)
         cache_point_rules(c)
+        usage_keys(c)
         invoke_model(c)
         errors_and_retries(emu)
         server_side_validation(emu)
@@ -691,6 +692,34 @@ def cache_point_rules(c):
         messages=ask + [reasoning_then_point, {"role": "user", "content": [{"text": "And on Sunday?"}]}]))
     check((status, msg) == (400, "Cache point cannot be inserted after reasoning block. Please remove the invalid "
                                  "cache point and try again."), "a cache point after a reasoning block: " + msg)
+
+
+def usage_keys(c):
+    """Converse usage as Bedrock sends it (agentjido/req_llm fixtures amazon_bedrock/
+    anthropic_claude_haiku_4_5_20251001_v1_0/*.json, commit 19748e930d0c6049d1b42196f8cb1a4915638967):
+    cacheReadInputTokens always and cacheWriteInputTokens only when written (Converse); no cache key in
+    the stream metadata when nothing is cached, all of them after a cache hit."""
+    sonnet = "global.anthropic.claude-sonnet-4-6"
+    msgs = [{"role": "user", "content": [{"text": "hi"}]}]
+    u = c.converse(modelId=sonnet, messages=msgs)["usage"]
+    check(u.get("cacheReadInputTokens") == 0 and "cacheWriteInputTokens" not in u and "cacheDetails" not in u,
+          f"converse, nothing cached: read key 0, no write key {u}")
+    events = list(c.converse_stream(modelId=sonnet, messages=msgs)["stream"])
+    m = events[-1]["metadata"]["usage"]
+    check("cacheReadInputTokens" not in m and "cacheWriteInputTokens" not in m,
+          f"converse_stream, nothing cached: no cache key {m}")
+    system = [{"text": "Usage-key policy text. " * 300}, {"cachePoint": {"type": "default"}}]
+    u = c.converse(modelId=sonnet, system=system, messages=msgs)["usage"]
+    check(u["cacheWriteInputTokens"] > 1024 and u["cacheReadInputTokens"] == 0
+          and u["cacheDetails"] == [{"inputTokens": u["cacheWriteInputTokens"], "ttl": "5m"}],
+          f"converse, written: write key, read key 0, cacheDetails {u}")
+    u = c.converse(modelId=sonnet, system=system, messages=msgs)["usage"]
+    check(u["cacheReadInputTokens"] > 1024 and "cacheWriteInputTokens" not in u and "cacheDetails" not in u,
+          f"converse, read: no write key {u}")
+    events = list(c.converse_stream(modelId=sonnet, system=system, messages=msgs)["stream"])
+    m = events[-1]["metadata"]["usage"]
+    check(m["cacheReadInputTokens"] > 1024 and m["cacheWriteInputTokens"] == 0,
+          f"converse_stream, read: both cache keys, write 0 {m}")
 
 
 def invoke_model(c):

@@ -195,6 +195,14 @@ impl CacheTtl {
             _ => None,
         }
     }
+
+    /// The TTL as Bedrock writes it (`"5m"`, `"1h"`).
+    pub fn as_bedrock(self) -> &'static str {
+        match self {
+            CacheTtl::FiveMinutes => "5m",
+            CacheTtl::OneHour => "1h",
+        }
+    }
 }
 
 /// Decodes a `cacheDetails` list (JSON, as Bedrock sends it or snake_cased): at most
@@ -495,12 +503,12 @@ mod tests {
         }
         let many = format!(
             "[{}]",
-            vec![r#"{"inputTokens": 1, "ttl": "5m"}"#; MAX_CACHE_DETAILS + 1].join(",")
+            [r#"{"inputTokens": 1, "ttl": "5m"}"#; MAX_CACHE_DETAILS + 1].join(",")
         );
         assert!(details(&many).unwrap_err().contains("at most"));
         let most = format!(
             "[{}]",
-            vec![r#"{"inputTokens": 1, "ttl": "5m"}"#; MAX_CACHE_DETAILS].join(",")
+            [r#"{"inputTokens": 1, "ttl": "5m"}"#; MAX_CACHE_DETAILS].join(",")
         );
         assert_eq!(details(&most).unwrap().len(), MAX_CACHE_DETAILS);
     }

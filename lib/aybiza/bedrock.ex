@@ -159,7 +159,9 @@ defmodule Aybiza.Bedrock do
     * `{:stop_reason, reason}` - `:end_turn`, `:tool_use`, `:max_tokens`, `:stop_sequence`,
       `:guardrail_intervened`, `:content_filtered`.
     * `{:usage, %{input_tokens: _, output_tokens: _, total_tokens: _,
-      cache_read_input_tokens: _, cache_write_input_tokens: _}}`.
+      cache_read_input_tokens: _, cache_write_input_tokens: _}}`, plus
+      `cache_details: [%{input_tokens: _, ttl: "5m" | "1h"}]` when Bedrock split a
+      ConverseStream cache write by TTL (Claude); `summary.cost` prices each at its rate.
     * `{:guardrail_trace, trace}` - with a `guardrail_config` whose `trace` is enabled: the
       guardrail's assessment, string keys in snake_case: `"input_assessment"` (guardrail id
       -> assessment) for a blocked prompt, `"model_output"` and `"output_assessments"`

@@ -205,6 +205,98 @@ defmodule Aybiza.CatalogTest do
       assert Cost.calculate!(@haiku45, written).cache_write > 0
     end
 
+    # The usage of a Converse call that wrote a 1 hour cache point, exactly as recorded
+    # (agentjido/req_llm test/support/fixtures/amazon_bedrock/
+    # anthropic_claude_haiku_4_5_20251001_v1_0/prompt_cache_1h.json, commit
+    # 19748e930d0c6049d1b42196f8cb1a4915638967, model global.anthropic.claude-haiku-4-5-...).
+    # CacheDetail.ttl is "5m" | "1h" (docs.aws.amazon.com/bedrock/latest/APIReference/
+    # API_runtime_CacheDetail.html). Expected amounts come from the catalog's own prices.
+    @recorded_1h %{
+      "cacheDetails" => [%{"inputTokens" => 4508, "ttl" => "1h"}],
+      "cacheReadInputTokenCount" => 0,
+      "cacheReadInputTokens" => 0,
+      "cacheWriteInputTokenCount" => 4508,
+      "cacheWriteInputTokens" => 4508,
+      "inputTokens" => 9,
+      "outputTokens" => 6,
+      "serverToolUsage" => %{},
+      "totalTokens" => 4523
+    }
+
+    defp haiku45_price(key) do
+      Enum.find(Catalog.models(), &(&1.id == @haiku45)).prices[key].nanodollars_per_mtok
+    end
+
+    test "cacheDetails price each written entry at its TTL's rate" do
+      global = "global." <> @haiku45
+      {input, output} = {haiku45_price(:input), haiku45_price(:output)}
+      {w5, w1} = {haiku45_price(:cache_write_5m), haiku45_price(:cache_write_1h)}
+      assert w1 > w5
+
+      assert {:ok, cost} = Cost.calculate(global, @recorded_1h)
+      assert cost.femtodollars == 9 * input + 6 * output + 4508 * w1
+      assert cost.cache_write == div(4508 * w1 + 500_000, 1_000_000)
+      # The same as declaring the whole write 1 hour; dearer than the 5 minute default.
+      assert cost ==
+               Cost.calculate!(global,
+                 input_tokens: 9,
+                 output_tokens: 6,
+                 cache_write_input_tokens: 4508,
+                 cache_write_ttl: "1h"
+               )
+
+      no_details = Map.delete(@recorded_1h, "cacheDetails")
+      assert Cost.calculate!(global, no_details).femtodollars < cost.femtodollars
+
+      # A mixed write, and the details win over a contradicting cache_write_ttl.
+      mixed = %{
+        cache_details: [[input_tokens: 300, ttl: :"5m"], %{"inputTokens" => 700, "ttl" => "1h"}],
+        cache_write_input_tokens: 1000,
+        cache_write_ttl: "1h"
+      }
+
+      assert Cost.calculate!(global, mixed).femtodollars == 300 * w5 + 700 * w1
+      # Details alone (no total) are the total.
+      assert Cost.calculate!(global, Map.delete(mixed, :cache_write_input_tokens)) ==
+               Cost.calculate!(global, mixed)
+    end
+
+    test "cacheDetails that disagree with the total or are malformed are invalid requests" do
+      disagree = Map.put(@recorded_1h, "cacheWriteInputTokens", 4507)
+
+      assert {:error, %Aybiza.Error{reason: :invalid_request} = e} =
+               Cost.calculate(@haiku45, disagree)
+
+      assert Exception.message(e) =~ "sum to 4508"
+
+      entry = %{"inputTokens" => 1, "ttl" => "5m"}
+
+      for bad <- [
+            entry,
+            "5m",
+            [1],
+            [%{"ttl" => "5m"}],
+            [%{"inputTokens" => -1, "ttl" => "5m"}],
+            [%{"inputTokens" => 1.0, "ttl" => "5m"}],
+            [%{"inputTokens" => 2 ** 70, "ttl" => "5m"}],
+            [%{"inputTokens" => 1, "ttl" => "1d"}],
+            [%{"inputTokens" => 1, "ttl" => 3600}],
+            [entry | entry],
+            List.duplicate(entry, 9),
+            [
+              %{"inputTokens" => 2 ** 63, "ttl" => "1h"},
+              %{"inputTokens" => 2 ** 63, "ttl" => "5m"}
+            ]
+          ] do
+        assert {:error, %Aybiza.Error{reason: :invalid_request}} =
+                 Cost.calculate(@haiku45, %{"cacheDetails" => bad}),
+               inspect(bad)
+      end
+
+      assert {:ok, _} = Cost.calculate(@haiku45, %{"cacheDetails" => List.duplicate(entry, 8)})
+      assert {:ok, _} = Cost.calculate(@haiku45, %{"cacheDetails" => nil})
+    end
+
     test "published prices and the regional premium" do
       m = 1_000_000
 

@@ -6,7 +6,14 @@ defmodule Aybiza.Bedrock.Cost do
     cache writes are priced on their own lines (never double-counted).
   - Thinking tokens are billed as output; Bedrock already counts them in `output_tokens`, so
     `thinking_tokens` is a breakdown unless `thinking_billed_separately: true`.
-  - Cache writes are priced by TTL: `cache_write_ttl: "5m"` (default) or `"1h"`.
+  - Cache writes are priced by TTL. Bedrock's Converse usage says how the written tokens
+    split (`cacheDetails: [%{"inputTokens" => n, "ttl" => "5m" | "1h"}]`, Claude models);
+    pass it (`cacheDetails` or `cache_details`) and each entry is priced at its TTL's write
+    rate, so a 1 hour or mixed write is exact. Its sum must equal
+    `cache_write_input_tokens` when both are given (else `{:error, %Aybiza.Error{}}`: a
+    usage whose counts disagree is not Bedrock's, and picking one would bill a number
+    nobody reported), and it wins over `cache_write_ttl`. Without details,
+    `cache_write_ttl: "5m"` (default) or `"1h"` prices the whole write.
   - The price follows the endpoint: geographic profiles and in-region ids of Claude Sonnet 4.5,
     Haiku 4.5 and Opus 4.5 cost 10% more than their `global.` profile.
   - Interrupted streams (no closing usage): pass `request_text` and `generated_text` (and
@@ -57,6 +64,7 @@ defmodule Aybiza.Bedrock.Cost do
   @typedoc """
   Usage as Bedrock reports it (snake_case or camelCase keys, atom or string keys):
   `input_tokens`, `output_tokens`, `cache_read_input_tokens`, `cache_write_input_tokens`,
+  `cache_details` (at most 8 `%{input_tokens | inputTokens, ttl: "5m" | "1h"}`),
   `cache_write_ttl` (`"5m"` | `"1h"`), `thinking_tokens`, `thinking_billed_separately`,
   and for interrupted streams `request_text`, `generated_text`, `estimated`.
   """

@@ -13,8 +13,9 @@ defmodule Aybiza.Bedrock.PromptCache do
 
   Bedrock takes at most 4 cache points per request; `add_cache_points/2` never adds more than that
   (counting the ones already there). Cache usage comes back in `usage` as
-  `cache_read_input_tokens` and `cache_write_input_tokens`, and `summary.cost` prices
-  them (reads ~10% of input, writes ~125% for 5 minutes).
+  `cache_read_input_tokens` and `cache_write_input_tokens` (with `cache_details`, the write
+  split by TTL, when Bedrock sends it), and `summary.cost` prices them (reads ~10% of
+  input, writes ~125% for 5 minutes, ~200% for 1 hour per the catalog's prices).
   """
 
   import Aybiza.Bedrock.Thinking, only: [get: 3, delete: 2]

@@ -30,6 +30,8 @@ fn usage() -> impl Strategy<Value = Usage> {
             },
             thinking_tokens: t,
             thinking_billed_separately: sep,
+            // A share of the write at the 1 hour rate (the cacheDetails split), 0..=all of it.
+            cache_write_1h_input_tokens: w / 3,
         })
 }
 

@@ -17,6 +17,7 @@ use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types as sdk;
 use aws_sdk_bedrockruntime::Client;
 use aybiza_core::catalog::{estimate_tokens, preflight};
+use aybiza_core::catalog::{CacheDetail, CacheTtl};
 use aybiza_core::error::{Error, ErrorKind, Phase};
 use aybiza_core::limits::Limits;
 use aybiza_core::messages::{
@@ -524,6 +525,17 @@ fn usage_from(u: &sdk::TokenUsage) -> Usage {
         total_tokens: u.total_tokens().max(0) as u64,
         cache_read_input_tokens: u.cache_read_input_tokens().unwrap_or(0).max(0) as u64,
         cache_write_input_tokens: u.cache_write_input_tokens().unwrap_or(0).max(0) as u64,
+        cache_details: u
+            .cache_details()
+            .iter()
+            .filter_map(|d| {
+                let ttl = CacheTtl::from_bedrock(d.ttl().as_str())?;
+                Some(CacheDetail {
+                    input_tokens: d.input_tokens().max(0) as u64,
+                    ttl,
+                })
+            })
+            .collect(),
     }
 }
 
@@ -905,6 +917,7 @@ fn anthropic_usage(u: &Value, output_override: Option<u64>) -> Usage {
         total_tokens: input + output + cache_read + cache_write,
         cache_read_input_tokens: cache_read,
         cache_write_input_tokens: cache_write,
+        cache_details: Vec::new(),
     }
 }
 

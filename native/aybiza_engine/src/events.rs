@@ -12,6 +12,28 @@ pub struct Usage {
     pub total_tokens: u64,
     pub cache_read_input_tokens: u64,
     pub cache_write_input_tokens: u64,
+    /// Bedrock's split of the written tokens by TTL (ConverseStream metadata
+    /// `usage.cacheDetails`), empty when Bedrock sent none (Nova, InvokeModel, nothing
+    /// written). Entries with a TTL this build does not know are left out.
+    pub cache_details: Vec<aybiza_core::catalog::CacheDetail>,
+}
+
+impl Usage {
+    /// The `cache_details` when present and consistent with `cache_write_input_tokens`
+    /// (their sum equals it), with the tokens written at the 1 hour TTL; `None` otherwise,
+    /// and the whole write is then priced at the 5 minute rate.
+    pub fn consistent_cache_details(&self) -> Option<(&[aybiza_core::catalog::CacheDetail], u64)> {
+        if self.cache_details.is_empty() {
+            return None;
+        }
+        let split = aybiza_core::catalog::cache_write_split(
+            &self.cache_details,
+            Some(self.cache_write_input_tokens),
+        );
+        split
+            .ok()
+            .map(|(_, one_hour)| (self.cache_details.as_slice(), one_hour))
+    }
 }
 
 /// Timings in microseconds from the start of the call.

@@ -69,6 +69,35 @@ fn streams_text_sentences_usage_and_one_done() {
     }
 }
 
+/// A ConverseStream turn that writes a 1 hour cache point: the metadata's `cacheDetails`
+/// (per TTL, as Bedrock sends it for Claude; docs/EMULATOR.md "Usage keys") reach the
+/// summary's usage, so the turn is priced at the 1 hour write rate.
+#[test]
+fn stream_usage_carries_the_cache_details_of_a_one_hour_write() {
+    let emu = emulator(vec![rule(
+        json!({"prompt_contains": "hours", "reply": REPLY}),
+    )]);
+    let mut req = request("What are your hours?");
+    // Long enough for the model's minimum cacheable prefix.
+    req["system"] = json!([{"text": "You answer a clinic's phone. ".repeat(2000)},
+                          {"cache_point": {"type": "default", "ttl": "1h"}}]);
+    let (sink, rx) = channel_sink();
+    converse_stream(&req, &config(&emu, json!({})), sink).expect("starts");
+    let events = collect(&rx);
+    let Some(Event::Done(s)) = events.last() else {
+        panic!("expected done, got {:?}", events.last());
+    };
+    let u = s.usage.as_ref().expect("usage");
+    assert!(u.cache_write_input_tokens > 0, "{u:?}");
+    assert_eq!(
+        u.cache_details,
+        vec![aybiza_core::catalog::CacheDetail {
+            input_tokens: u.cache_write_input_tokens,
+            ttl: aybiza_core::catalog::CacheTtl::OneHour,
+        }]
+    );
+}
+
 #[test]
 fn tool_use_input_is_decoded_when_its_block_stops() {
     let emu = emulator(vec![rule(json!({

@@ -6,8 +6,8 @@
 use std::collections::HashSet;
 
 use aybiza_core::catalog::{
-    self, estimate_tokens, CacheTtl, Catalog, CatalogError, Cost, ModelSpec, Requirements,
-    ResolvedModel, RoutingOptions, Selection, Usage,
+    self, cache_write_split, estimate_tokens, parse_cache_details, CacheTtl, Catalog, CatalogError,
+    Cost, ModelSpec, Requirements, ResolvedModel, RoutingOptions, Selection, Usage,
 };
 use rustler::types::tuple::{get_tuple, make_tuple};
 use rustler::{Atom, Binary, Encoder, Env, Term, TermType};
@@ -336,11 +336,22 @@ fn decode_usage(v: &Value) -> Result<(Usage, bool), String> {
         Some(n) => n,
         None => generated_text.map(estimate_tokens).unwrap_or(0),
     };
+    // Bedrock's per-TTL split of the written tokens wins over `cache_write_ttl` (it is what
+    // Bedrock billed); its sum must equal `cache_write_input_tokens` when both are given.
+    let reported_write = count("cache_write_input_tokens")?;
+    let (cache_write, cache_write_1h, ttl) = match o.get("cache_details") {
+        None | Some(Value::Null) => (reported_write.unwrap_or(0), 0, ttl),
+        Some(d) => {
+            let (total, one_hour) = cache_write_split(&parse_cache_details(d)?, reported_write)?;
+            (total, one_hour, CacheTtl::FiveMinutes)
+        }
+    };
     let usage = Usage {
         input_tokens: input,
         output_tokens: output,
         cache_read_input_tokens: count("cache_read_input_tokens")?.unwrap_or(0),
-        cache_write_input_tokens: count("cache_write_input_tokens")?.unwrap_or(0),
+        cache_write_input_tokens: cache_write,
+        cache_write_1h_input_tokens: cache_write_1h,
         cache_write_ttl: ttl,
         thinking_tokens: count("thinking_tokens")?.unwrap_or(0),
         thinking_billed_separately: o

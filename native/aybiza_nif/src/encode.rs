@@ -65,6 +65,28 @@ pub fn usage_term<'a>(env: Env<'a>, u: &Usage) -> Term<'a> {
         "cache_write_input_tokens",
         u.cache_write_input_tokens.encode(env),
     );
+    // Only a split that sums to the written total: `Aybiza.Bedrock.Cost.calculate/2` refuses
+    // one that does not, and this map is meant to be passed to it as is.
+    if let Some((details, _)) = u.consistent_cache_details() {
+        let list: Vec<Term> = details
+            .iter()
+            .map(|d| {
+                let e = put(
+                    map_new(env),
+                    env,
+                    "input_tokens",
+                    d.input_tokens.encode(env),
+                );
+                put(
+                    e,
+                    env,
+                    "ttl",
+                    binary_term(env, d.ttl.as_bedrock().as_bytes()),
+                )
+            })
+            .collect();
+        m = put(m, env, "cache_details", list.encode(env));
+    }
     m
 }
 
@@ -77,6 +99,7 @@ fn billing_usage(summary: &Summary) -> (catalog::Usage, bool) {
                 output_tokens: u.output_tokens,
                 cache_read_input_tokens: u.cache_read_input_tokens,
                 cache_write_input_tokens: u.cache_write_input_tokens,
+                cache_write_1h_input_tokens: u.consistent_cache_details().map_or(0, |(_, h)| h),
                 ..catalog::Usage::default()
             },
             false,

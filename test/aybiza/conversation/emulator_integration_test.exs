@@ -208,6 +208,33 @@ defmodule Aybiza.Conversation.EmulatorIntegrationTest do
     assert second.usage.cache_read_input_tokens > 0
   end
 
+  # A 1 hour cache point: ConverseStream's metadata splits the write by TTL (cacheDetails,
+  # docs/EMULATOR.md "Usage keys"); it reaches the usage and the turn's cost is the 1 hour
+  # rate's, as Cost.calculate/2 prices the same usage.
+  test "prompt caching with a 1 hour TTL: usage carries cache_details, cost the 1 hour rate" do
+    system = [
+      # Not the other caching test's prompt: the emulator's cache is shared between tests.
+      %{text: String.duplicate("You are a patient voice agent for Acme Energy, one hour. ", 200)}
+    ]
+
+    req = request(@sonnet, "Hello there", %{system: system})
+
+    {events, _} = stream!(req, [], cache: [ttl: "1h"])
+    assert {:done, done} = List.last(events)
+    written = done.usage.cache_write_input_tokens
+    assert written > 0
+    assert done.usage.cache_details == [%{input_tokens: written, ttl: "1h"}]
+
+    {:ok, priced} = Aybiza.Bedrock.Cost.calculate(@sonnet, done.usage)
+
+    {:ok, five_minutes} =
+      Aybiza.Bedrock.Cost.calculate(@sonnet, Map.delete(done.usage, :cache_details))
+
+    assert done.cost.nanodollars == priced.nanodollars
+    assert done.cost.cache_write == priced.cache_write
+    assert priced.cache_write > five_minutes.cache_write
+  end
+
   test "validated image and document blocks go through the engine" do
     png = <<0x89, "PNG", 0x0D, 0x0A, 0x1A, 0x0A, 13::32, "IHDR", 4::32, 4::32, 8, 6, 0, 0, 0>>
     {:ok, image} = Aybiza.Bedrock.Media.image(png)

@@ -37,6 +37,51 @@ defmodule Aybiza.Conversation.ToolLoopFakeTest do
     end
   end
 
+  test "usage summed over rounds merges cache_details per TTL, dropped when they stop adding up" do
+    lookup = tool("lookup_customer", fn _ -> {:ok, "ok"} end)
+    write = fn w, details -> %{cache_write_input_tokens: w, cache_details: details} end
+    five = &%{input_tokens: &1, ttl: "5m"}
+    hour = &%{input_tokens: &1, ttl: "1h"}
+
+    summed = fn replies ->
+      {_fake, ref} = start(replies, [lookup])
+      assert {:done, result} = List.last(events(ref))
+      result.usage
+    end
+
+    usage =
+      summed.([
+        %{
+          text: "One moment.",
+          tool_uses: [tu("t1", "lookup_customer")],
+          usage: write.(100, [hour.(100)])
+        },
+        %{
+          text: "And again.",
+          tool_uses: [tu("t2", "lookup_customer")],
+          usage: write.(30, [five.(10), hour.(20)])
+        },
+        %{text: "Done.", usage: write.(0, [])}
+      ])
+
+    assert usage.cache_write_input_tokens == 130
+    assert usage.cache_details == [five.(10), hour.(120)]
+
+    # A round that wrote without details (a model that sends none): the split is unknown.
+    usage =
+      summed.([
+        %{
+          text: "One moment.",
+          tool_uses: [tu("t1", "lookup_customer")],
+          usage: write.(100, [hour.(100)])
+        },
+        %{text: "Done.", usage: %{cache_write_input_tokens: 7}}
+      ])
+
+    assert usage.cache_write_input_tokens == 107
+    refute Map.has_key?(usage, :cache_details)
+  end
+
   test "multi-round loop: events in order, results sent back, sentence seq keeps increasing" do
     lookup =
       tool("lookup_customer", fn %{"q" => q} -> {:ok, %{"name" => "Ana", "q" => q}} end,

@@ -609,14 +609,34 @@ defmodule Aybiza.Bedrock.Turn.Rounds do
         nil
 
       [first | rest] ->
-        Enum.reduce(rest, first, fn usage, acc ->
+        rest
+        |> Enum.reduce(first, fn usage, acc ->
           Map.merge(acc, usage, fn
             _k, a, b when is_number(a) and is_number(b) -> a + b
+            :cache_details, a, b when is_list(a) and is_list(b) -> a ++ b
             _k, _a, b -> b
           end)
         end)
+        |> sum_cache_details()
     end
   end
+
+  # The rounds' cache writes split by TTL, one entry per TTL; kept only when they account for
+  # the whole summed write (a round without details, e.g. a fallback to a model that sends
+  # none, leaves the split unknown), so the sum stays a valid `Aybiza.Bedrock.Cost` input.
+  defp sum_cache_details(%{cache_details: details} = usage) when is_list(details) do
+    by_ttl =
+      details
+      |> Enum.group_by(& &1.ttl, & &1.input_tokens)
+      |> Enum.map(fn {ttl, tokens} -> %{input_tokens: Enum.sum(tokens), ttl: ttl} end)
+      |> Enum.sort_by(& &1.ttl, :desc)
+
+    if Enum.sum(Enum.map(by_ttl, & &1.input_tokens)) == Map.get(usage, :cache_write_input_tokens),
+      do: %{usage | cache_details: by_ttl},
+      else: Map.delete(usage, :cache_details)
+  end
+
+  defp sum_cache_details(usage), do: usage
 
   defp receiver_gone?(to) when is_pid(to) and node(to) == node(), do: not Process.alive?(to)
   defp receiver_gone?(_to), do: false

@@ -16,6 +16,10 @@
 //! - Cache writes are priced by TTL (5 minutes: 1.25x input for Claude; 1 hour: 2x input).
 //!   A model without a separate 1 hour price is billed at its 5 minute price; a model
 //!   without cache write prices bills written tokens as plain input.
+//! - Bedrock's Converse usage says how the written tokens split by TTL (`cacheDetails`, one
+//!   `{inputTokens, ttl}` per TTL); [`cache_write_split`] turns it into
+//!   `cache_write_input_tokens` + `cache_write_1h_input_tokens`, so a mixed write is priced
+//!   line by line.
 
 use super::data::Catalog;
 use super::error::CatalogError;
@@ -39,7 +43,12 @@ pub struct Usage {
     pub output_tokens: u64,
     pub cache_read_input_tokens: u64,
     pub cache_write_input_tokens: u64,
+    /// TTL of the written tokens not covered by `cache_write_1h_input_tokens`.
     pub cache_write_ttl: CacheTtl,
+    /// Of `cache_write_input_tokens`, those written with a 1 hour TTL (from Bedrock's
+    /// `cacheDetails`); always priced at the 1 hour rate, the rest at `cache_write_ttl`'s.
+    /// Clamped to `cache_write_input_tokens`.
+    pub cache_write_1h_input_tokens: u64,
     /// Thinking tokens if known separately. Billed as output; not double-counted when they are
     /// already inside `output_tokens` (the Bedrock case, the default).
     pub thinking_tokens: u64,
@@ -136,11 +145,17 @@ pub fn format_usd(nanodollars: u128, decimals: u32) -> String {
 pub fn price_usage(prices: &Prices, usage: &Usage) -> (u128, [u128; 5]) {
     let billed_output = usage.billed_output_tokens();
     let thinking_tokens = usage.thinking_tokens.min(billed_output);
-    let write_price = match usage.cache_write_ttl {
-        CacheTtl::FiveMinutes => prices.cache_write_5m,
-        CacheTtl::OneHour => prices.cache_write_1h.or(prices.cache_write_5m),
-    }
-    .unwrap_or(prices.input);
+    let write_price = |ttl| {
+        match ttl {
+            CacheTtl::FiveMinutes => prices.cache_write_5m,
+            CacheTtl::OneHour => prices.cache_write_1h.or(prices.cache_write_5m),
+        }
+        .unwrap_or(prices.input)
+    };
+    let one_hour = usage
+        .cache_write_1h_input_tokens
+        .min(usage.cache_write_input_tokens);
+    let rest = usage.cache_write_input_tokens - one_hour;
     let input = line(usage.input_tokens, prices.input);
     let output = line(billed_output, prices.output);
     let thinking = line(thinking_tokens, prices.output);
@@ -149,11 +164,107 @@ pub fn price_usage(prices: &Prices, usage: &Usage) -> (u128, [u128; 5]) {
         usage.cache_read_input_tokens,
         prices.cache_read.unwrap_or(prices.input),
     );
-    let cache_write = line(usage.cache_write_input_tokens, write_price);
+    let cache_write = line(rest, write_price(usage.cache_write_ttl))
+        + line(one_hour, write_price(CacheTtl::OneHour));
     (
         input + output + cache_read + cache_write,
         [input, output, thinking, cache_read, cache_write],
     )
+}
+
+/// One entry of Bedrock's Converse `usage.cacheDetails`: tokens written to the prompt cache
+/// with one TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheDetail {
+    pub input_tokens: u64,
+    pub ttl: CacheTtl,
+}
+
+/// Most `cacheDetails` entries accepted. Bedrock's `CacheDetail.ttl` has two values (`5m`,
+/// `1h`; API reference, API_runtime_CacheDetail), so a real list has at most one entry per
+/// TTL; this bound (ours, not AWS's) leaves room and keeps the work on a caller's list fixed.
+pub const MAX_CACHE_DETAILS: usize = 8;
+
+impl CacheTtl {
+    /// The TTL from Bedrock's `CacheDetail.ttl` (`"5m"` or `"1h"`, the only valid values per
+    /// https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_CacheDetail.html).
+    pub fn from_bedrock(ttl: &str) -> Option<CacheTtl> {
+        match ttl {
+            "5m" => Some(CacheTtl::FiveMinutes),
+            "1h" => Some(CacheTtl::OneHour),
+            _ => None,
+        }
+    }
+
+    /// The TTL as Bedrock writes it (`"5m"`, `"1h"`).
+    pub fn as_bedrock(self) -> &'static str {
+        match self {
+            CacheTtl::FiveMinutes => "5m",
+            CacheTtl::OneHour => "1h",
+        }
+    }
+}
+
+/// Decodes a `cacheDetails` list (JSON, as Bedrock sends it or snake_cased): at most
+/// [`MAX_CACHE_DETAILS`] objects, each with `inputTokens` / `input_tokens` (a non-negative
+/// integer) and `ttl` (`"5m"` | `"1h"`). `null` is no details.
+pub fn parse_cache_details(v: &serde_json::Value) -> Result<Vec<CacheDetail>, String> {
+    use serde_json::Value;
+    let items = match v {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(items) => items,
+        _ => return Err("cache_details must be a list".into()),
+    };
+    if items.len() > MAX_CACHE_DETAILS {
+        return Err(format!(
+            "cache_details has {} entries; at most {MAX_CACHE_DETAILS} are accepted",
+            items.len()
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let o = item
+                .as_object()
+                .ok_or_else(|| format!("cache_details[{i}] must be a map"))?;
+            let tokens = o.get("inputTokens").or_else(|| o.get("input_tokens"));
+            let input_tokens = tokens.and_then(Value::as_u64).ok_or_else(|| {
+                format!("cache_details[{i}].inputTokens must be a non-negative integer")
+            })?;
+            let ttl = o
+                .get("ttl")
+                .and_then(Value::as_str)
+                .and_then(CacheTtl::from_bedrock)
+                .ok_or_else(|| format!("cache_details[{i}].ttl must be \"5m\" or \"1h\""))?;
+            Ok(CacheDetail { input_tokens, ttl })
+        })
+        .collect()
+}
+
+/// `(cache_write_input_tokens, cache_write_1h_input_tokens)` from `cacheDetails` and the
+/// reported `cacheWriteInputTokens`. The details' sum must equal the reported total when
+/// both are present: a usage whose two counts disagree is not Bedrock's, and picking one
+/// would bill a number nobody reported, so it is an error rather than a guess.
+pub fn cache_write_split(
+    details: &[CacheDetail],
+    reported_total: Option<u64>,
+) -> Result<(u64, u64), String> {
+    let (mut total, mut one_hour) = (0u64, 0u64);
+    for d in details {
+        total = total
+            .checked_add(d.input_tokens)
+            .ok_or("cache_details: the token counts overflow")?;
+        if d.ttl == CacheTtl::OneHour {
+            one_hour += d.input_tokens; // <= total, cannot overflow
+        }
+    }
+    match reported_total {
+        Some(reported) if reported != total => Err(format!(
+            "cache_details sum to {total} tokens but cache_write_input_tokens is {reported}"
+        )),
+        _ => Ok((total, one_hour)),
+    }
 }
 
 impl Catalog {
@@ -286,5 +397,134 @@ mod tests {
             11
         );
         assert_eq!(estimate_tokens("こんにちは"), 5);
+    }
+
+    // Prices come from the embedded catalog (never typed in here): the expected totals are
+    // built from its 5 minute and 1 hour write rates.
+    const HAIKU45: &str = "global.anthropic.claude-haiku-4-5-20251001-v1:0";
+
+    fn haiku45() -> (std::sync::Arc<Catalog>, Prices) {
+        let c = crate::catalog::catalog();
+        let r = c.resolve_quiet(HAIKU45).unwrap();
+        let p = r.spec.prices_for(r.profile.as_deref(), r.price_percent);
+        (c, p)
+    }
+
+    fn details(json: &str) -> Result<Vec<CacheDetail>, String> {
+        parse_cache_details(&serde_json::from_str(json).unwrap())
+    }
+
+    fn write_cost(c: &Catalog, json: &str, reported: Option<u64>) -> Result<u128, String> {
+        let (total, one_hour) = cache_write_split(&details(json)?, reported)?;
+        let usage = Usage {
+            cache_write_input_tokens: total,
+            cache_write_1h_input_tokens: one_hour,
+            ..Usage::default()
+        };
+        Ok(c.cost(HAIKU45, &usage).unwrap().femtodollars)
+    }
+
+    #[test]
+    fn cache_details_price_each_entry_at_its_ttl() {
+        let (c, p) = haiku45();
+        let (p5, p1) = (p.cache_write_5m.unwrap(), p.cache_write_1h.unwrap());
+        assert!(p1 > p5, "the model has a dearer 1 hour write");
+
+        let five = write_cost(&c, r#"[{"inputTokens": 101, "ttl": "5m"}]"#, Some(101));
+        assert_eq!(five, Ok(101 * u128::from(p5)));
+
+        let hour = write_cost(&c, r#"[{"input_tokens": 2000, "ttl": "1h"}]"#, None);
+        assert_eq!(hour, Ok(2000 * u128::from(p1)));
+        // The same as the whole write declared 1 hour through `cache_write_ttl`.
+        let by_ttl = Usage {
+            cache_write_input_tokens: 2000,
+            cache_write_ttl: CacheTtl::OneHour,
+            ..Usage::default()
+        };
+        assert_eq!(hour, Ok(c.cost(HAIKU45, &by_ttl).unwrap().femtodollars));
+
+        let mixed = r#"[{"inputTokens": 300, "ttl": "5m"}, {"inputTokens": 700, "ttl": "1h"}]"#;
+        assert_eq!(
+            write_cost(&c, mixed, Some(1000)),
+            Ok(300 * u128::from(p5) + 700 * u128::from(p1))
+        );
+        assert_eq!(
+            cache_write_split(&details(mixed).unwrap(), None),
+            Ok((1000, 700))
+        );
+        assert_eq!(cache_write_split(&[], None), Ok((0, 0)));
+        assert_eq!(details("null"), Ok(vec![]));
+    }
+
+    #[test]
+    fn cache_details_that_disagree_with_the_total_are_refused() {
+        let mixed =
+            details(r#"[{"inputTokens": 300, "ttl": "5m"}, {"inputTokens": 700, "ttl": "1h"}]"#)
+                .unwrap();
+        let e = cache_write_split(&mixed, Some(999)).unwrap_err();
+        assert!(e.contains("sum to 1000") && e.contains("999"), "{e}");
+        assert!(cache_write_split(&[], Some(5)).is_err());
+        let huge = [
+            CacheDetail {
+                input_tokens: u64::MAX,
+                ttl: CacheTtl::OneHour,
+            },
+            CacheDetail {
+                input_tokens: 1,
+                ttl: CacheTtl::FiveMinutes,
+            },
+        ];
+        assert!(cache_write_split(&huge, None)
+            .unwrap_err()
+            .contains("overflow"));
+    }
+
+    #[test]
+    fn malformed_cache_details_are_errors() {
+        for (json, want) in [
+            (r#"{"inputTokens": 1, "ttl": "5m"}"#, "must be a list"),
+            (r#""5m""#, "must be a list"),
+            (r#"[1]"#, "cache_details[0] must be a map"),
+            (r#"[{"ttl": "5m"}]"#, "inputTokens"),
+            (r#"[{"inputTokens": -1, "ttl": "5m"}]"#, "non-negative"),
+            (r#"[{"inputTokens": 1.5, "ttl": "5m"}]"#, "non-negative"),
+            (r#"[{"inputTokens": "1", "ttl": "5m"}]"#, "non-negative"),
+            (r#"[{"inputTokens": 1}]"#, "ttl"),
+            (r#"[{"inputTokens": 1, "ttl": "1d"}]"#, "ttl"),
+            (r#"[{"inputTokens": 1, "ttl": "5M"}]"#, "ttl"),
+            (r#"[{"inputTokens": 1, "ttl": 300}]"#, "ttl"),
+            (
+                r#"[{"inputTokens": 1, "ttl": "5m"}, {"inputTokens": 1, "ttl": "1x"}]"#,
+                "cache_details[1].ttl",
+            ),
+        ] {
+            let e = details(json).unwrap_err();
+            assert!(e.contains(want), "{json}: {e}");
+        }
+        let many = format!(
+            "[{}]",
+            [r#"{"inputTokens": 1, "ttl": "5m"}"#; MAX_CACHE_DETAILS + 1].join(",")
+        );
+        assert!(details(&many).unwrap_err().contains("at most"));
+        let most = format!(
+            "[{}]",
+            [r#"{"inputTokens": 1, "ttl": "5m"}"#; MAX_CACHE_DETAILS].join(",")
+        );
+        assert_eq!(details(&most).unwrap().len(), MAX_CACHE_DETAILS);
+    }
+
+    #[test]
+    fn one_hour_share_is_clamped_to_the_write() {
+        let (c, p) = haiku45();
+        let usage = Usage {
+            cache_write_input_tokens: 10,
+            cache_write_1h_input_tokens: 50,
+            ..Usage::default()
+        };
+        let cost = c.cost(HAIKU45, &usage).unwrap();
+        assert_eq!(
+            cost.femtodollars,
+            10 * u128::from(p.cache_write_1h.unwrap())
+        );
     }
 }

@@ -25,7 +25,10 @@ pub mod spec;
 
 use std::sync::{Arc, OnceLock, RwLock};
 
-pub use cost::{estimate_interrupted_usage, estimate_tokens, format_usd, CacheTtl, Cost, Usage};
+pub use cost::{
+    cache_write_split, estimate_interrupted_usage, estimate_tokens, format_usd,
+    parse_cache_details, CacheDetail, CacheTtl, Cost, Usage, MAX_CACHE_DETAILS,
+};
 pub use data::{merge_overrides, Catalog, ProfileDef, EMBEDDED_JSON};
 pub use error::CatalogError;
 pub use ids::{check_model_id, edit_distance, ResolvedModel, MAX_MODEL_ID_LEN, RESOLVE_CACHE_MAX};

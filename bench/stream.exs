@@ -353,16 +353,13 @@ defmodule AybizaBench.Stream do
 
   # Converse rows keep their long-standing names; the Messages API (SSE) rows of the same
   # levels carry an `sse_` prefix. BENCH_LATENCY_APIS [converse,messages] picks the transports.
-  # BENCH_LATENCY_LABEL prefixes every row (bin/bench runs the section again with the shards'
-  # poll window, `AYBIZA_BEDROCK_SHARD_WINDOW_US`, and labels those rows `w<µs>_`).
   def latency do
     apis =
       System.get_env("BENCH_LATENCY_APIS", "converse,messages")
       |> String.split(",", trim: true)
       |> Enum.map(&String.to_existing_atom/1)
 
-    label = System.get_env("BENCH_LATENCY_LABEL", "")
-    for api <- apis, do: latency(api, label <> if(api == :converse, do: "", else: "sse_"))
+    for api <- apis, do: latency(api, if(api == :converse, do: "", else: "sse_"))
   end
 
   defp latency(api, prefix) do
@@ -464,7 +461,7 @@ defmodule AybizaBench.Stream do
       "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed" <>
         if(why == "", do: "", else: " (#{why})") <>
         "; live mid-run #{live}; " <>
-        "api: #{opts[:api]}" <> emulator_tick_note() <> shard_window_note()
+        "api: #{opts[:api]}" <> emulator_tick_note()
 
     for {kind, q} <- [text: text, sentence: sentence] do
       row("latency", "#{prefix}#{kind}_p50@#{n}", q.p50, "us", "#{q.n} events; " <> note)
@@ -503,15 +500,6 @@ defmodule AybizaBench.Stream do
     case System.get_env("BENCH_EMULATOR_TICK_MS", "0") do
       "0" -> ""
       ms -> "; emulator pacing tick #{ms} ms"
-    end
-  end
-
-  # The shards' poll window, when the VM runs with one (`AYBIZA_BEDROCK_SHARD_WINDOW_US`,
-  # read by the engine when it starts; bin/bench sets only valid values).
-  defp shard_window_note do
-    case System.get_env("AYBIZA_BEDROCK_SHARD_WINDOW_US", "0") do
-      "0" -> ""
-      us -> "; shard window #{us} us"
     end
   end
 

@@ -208,13 +208,6 @@ defmodule Aybiza.Bedrock do
   succession. Either way the joined text is the same, a `{:sentence, ...}` comes right after
   the text it was cut from (held text goes out first), and tool calls, usage, stop reasons
   and the terminal message are never held behind text or merged.
-  `:coalesce_us` joins the deltas of one stream; many paced streams (each delta alone, tens
-  of milliseconds apart) cost a wake-up of an engine thread and of a scheduler per delta
-  instead. The engine-wide `AYBIZA_BEDROCK_SHARD_WINDOW_US` environment variable
-  (microseconds, `0..50_000`, default `0`: off; read once when the engine starts) makes each
-  engine thread poll its connections at most once per window, so one wake-up serves the
-  deltas of every stream that became ready meanwhile: less CPU per delta, and every message
-  of its calls up to that much later (docs/ARCHITECTURE.md, "Shard window").
   `:telemetry` (default `true`; `config :aybiza_bedrock, stream_telemetry: false` turns the
   default off): the call is a `[:aybiza_bedrock, :raw_stream, _]` telemetry span (`:start` in
   the calling process, then exactly one `:stop` or `:exception`, emitted by the

@@ -17,18 +17,11 @@
 //! while its thread waits for a core (a machine with more runnable threads than cores) or
 //! runs one long poll, its streams wait, where a work-stealing worker could have taken them
 //! over. `AYBIZA_BEDROCK_RUNTIME=multi_thread` brings back the multi-thread runtime.
-//!
-//! A shard thread sleeps in `epoll_wait` when it runs out of work, and every paced delta (one
-//! event per read, tens of milliseconds apart per stream) wakes it alone and then wakes the
-//! receiving BEAM scheduler alone. `AYBIZA_BEDROCK_SHARD_WINDOW_US` (default 0: off) lets a
-//! shard poll at most once per window, so one wake-up reads and sends what many streams made
-//! ready in the meantime ([`WINDOW_ENV`]).
 
 use std::cell::Cell;
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
 use tokio::runtime::{Builder, Runtime};
 use tokio::task::{JoinError, JoinHandle};
 
@@ -45,70 +38,6 @@ pub const WORKERS_ENV: &str = "AYBIZA_BEDROCK_WORKERS";
 /// a stream whose thread is waiting for a core can be taken over by another worker); unset
 /// or anything else: the shards.
 pub const RUNTIME_ENV: &str = "AYBIZA_BEDROCK_RUNTIME";
-
-/// Environment variable that sets the shards' poll window in microseconds (0..=50,000, read
-/// once when the engine starts; unset, invalid or out of range: 0, no window). With a window
-/// W a shard that runs out of work and was last woken less than W ago sleeps out the rest of
-/// W before it polls its sockets and timers again, so what became ready meanwhile (the lone
-/// deltas of many paced streams) is read and sent in one pass: one wake-up of the shard
-/// thread, and of each sleeping BEAM scheduler, serves many streams instead of one each. The
-/// cost is latency: an event that arrives while its shard sleeps waits for the rest of the
-/// window (at most W; a shard idle for W or longer serves the next event at once), and so
-/// does every timer, cancellation and new call on that shard. For hosts that run many paced
-/// streams on few cores (BENCHMARKS.md, "The shard window"); not used by the multi-thread
-/// runtime.
-pub const WINDOW_ENV: &str = "AYBIZA_BEDROCK_SHARD_WINDOW_US";
-
-/// The largest shard window: the same bound as a call's `coalesce_us`.
-pub const MAX_WINDOW_US: u64 = 50_000;
-
-/// The shard window for `configured` (the environment variable's value); zero means none.
-fn window(configured: Option<&str>) -> Duration {
-    match configured.and_then(|v| v.trim().parse::<u64>().ok()) {
-        Some(us) if us <= MAX_WINDOW_US => Duration::from_micros(us),
-        _ => Duration::ZERO,
-    }
-}
-
-/// How long a shard that is about to park sleeps first: the rest of `window` since it was
-/// last woken (`woken`), nothing if that is over or it never was.
-fn nap(woken: Option<Instant>, now: Instant, window: Duration) -> Duration {
-    woken.map_or(Duration::ZERO, |w| {
-        (w + window).saturating_duration_since(now)
-    })
-}
-
-thread_local! {
-    /// When this shard's thread last came back from a park (with a window only).
-    static WOKEN: Cell<Option<Instant>> = const { Cell::new(None) };
-}
-
-/// The shard's runtime builder with the poll window `w` (none when zero).
-fn shard_builder(w: Duration) -> Builder {
-    let mut builder = Builder::new_current_thread();
-    builder.thread_name("aybiza-blocking").enable_all();
-    if !w.is_zero() {
-        // tokio calls these on the thread that drives the runtime, i.e. the shard's, only
-        // around a park for lack of work (not the event-interval polls of a busy shard).
-        builder
-            .on_thread_park(move || {
-                let d = nap(WOKEN.with(Cell::get), Instant::now(), w);
-                if !d.is_zero() {
-                    std::thread::sleep(d);
-                }
-            })
-            .on_thread_unpark(|| WOKEN.with(|c| c.set(Some(Instant::now()))));
-    }
-    builder
-}
-
-/// The shard window in force (zero: none; always zero with the multi-thread runtime).
-pub fn shard_window() -> Duration {
-    shards();
-    *WINDOW.get().unwrap_or(&Duration::ZERO)
-}
-
-static WINDOW: OnceLock<Duration> = OnceLock::new();
 
 /// Whether `configured` (the environment variable's value) asks for the multi-thread runtime.
 fn multi_thread(configured: Option<&str>) -> bool {
@@ -154,11 +83,12 @@ fn shards() -> &'static [Shard] {
             let live = AtomicUsize::new(0);
             return &*Box::leak(Box::new([Shard { runtime, live }]));
         }
-        let w = *WINDOW.get_or_init(|| window(std::env::var(WINDOW_ENV).ok().as_deref()));
         let shards: &'static [Shard] = Box::leak(
             (0..n)
                 .map(|_| Shard {
-                    runtime: shard_builder(w)
+                    runtime: Builder::new_current_thread()
+                        .thread_name("aybiza-blocking")
+                        .enable_all()
                         .build()
                         .expect("an aybiza-bedrock tokio runtime could not start"),
                     live: AtomicUsize::new(0),
@@ -326,33 +256,6 @@ mod tests {
         for bad in ["0", "65", "-1", "two", ""] {
             assert_eq!(worker_count(Some(bad), Some(4)), 4, "{bad:?}");
         }
-    }
-
-    #[test]
-    fn the_window_comes_from_the_environment_within_bounds_else_none() {
-        assert_eq!(window(None), Duration::ZERO);
-        assert_eq!(window(Some("0")), Duration::ZERO);
-        assert_eq!(window(Some(" 500 ")), Duration::from_micros(500));
-        assert_eq!(window(Some("50000")), Duration::from_millis(50));
-        for bad in ["50001", "-1", "1ms", "", "1.5"] {
-            assert_eq!(window(Some(bad)), Duration::ZERO, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn a_shard_naps_for_the_rest_of_the_window_since_it_was_woken() {
-        let w = Duration::from_micros(1_000);
-        let t = Instant::now();
-        // Never woken (the first park): no nap.
-        assert_eq!(nap(None, t, w), Duration::ZERO);
-        // Woken 300 µs ago: the other 700.
-        assert_eq!(
-            nap(Some(t), t + Duration::from_micros(300), w),
-            Duration::from_micros(700)
-        );
-        // The window is over (a long poll, or an idle shard's first event): none.
-        assert_eq!(nap(Some(t), t + w, w), Duration::ZERO);
-        assert_eq!(nap(Some(t), t + 3 * w, w), Duration::ZERO);
     }
 
     #[test]

@@ -231,6 +231,25 @@ impl From<Value> for Payload {
 
 type Payloads = Vec<(&'static str, Payload, u64)>;
 
+/// A text block's deltas of at most `size` characters, then its `contentBlockStop`.
+fn push_text_block(events: &mut Payloads, index: u64, text: &str, size: usize) {
+    for piece in split_deltas(text, size) {
+        let t = tokens(&piece);
+        push(
+            events,
+            "contentBlockDelta",
+            Payload::Text { index, piece },
+            t,
+        );
+    }
+    push(
+        events,
+        "contentBlockStop",
+        json!({"contentBlockIndex": index}),
+        0,
+    );
+}
+
 fn push(events: &mut Payloads, kind: &'static str, payload: impl Into<Payload>, tokens: u64) {
     events.push((kind, payload.into(), tokens));
 }
@@ -354,40 +373,12 @@ fn event_payloads(reply: &Reply, keys: Keys) -> Payloads {
             json!({"contentBlockIndex": index, "delta": {"citation": citation(c)}}),
             0,
         );
-        for piece in split_deltas(&c.text, size) {
-            let t = tokens(&piece);
-            push(
-                &mut events,
-                "contentBlockDelta",
-                Payload::Text { index, piece },
-                t,
-            );
-        }
-        push(
-            &mut events,
-            "contentBlockStop",
-            json!({"contentBlockIndex": index}),
-            0,
-        );
+        push_text_block(&mut events, index, &c.text, size);
         index += 1;
     }
     if !plan.text.is_empty() {
         // Text blocks have no start event, as in Bedrock.
-        for piece in split_deltas(&plan.text, size) {
-            let t = tokens(&piece);
-            push(
-                &mut events,
-                "contentBlockDelta",
-                Payload::Text { index, piece },
-                t,
-            );
-        }
-        push(
-            &mut events,
-            "contentBlockStop",
-            json!({"contentBlockIndex": index}),
-            0,
-        );
+        push_text_block(&mut events, index, &plan.text, size);
         index += 1;
     }
     for tu in &plan.tool_uses {

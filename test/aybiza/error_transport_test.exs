@@ -9,6 +9,7 @@ defmodule Aybiza.ErrorTransportTest do
 
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.Emulator
+  alias Aybiza.Bedrock.TestHelpers
 
   @haiku "anthropic.claude-haiku-4-5-20251001-v1:0"
   @reply "We open at nine tomorrow. The dentist is in at ten thirty and stays until five."
@@ -25,15 +26,8 @@ defmodule Aybiza.ErrorTransportTest do
     {"error=ValidationException", :validation, :before_stream}
   ]
 
-  defp terminal(ref) do
-    receive do
-      {:aybiza_bedrock, ^ref, {:done, _} = t} -> t
-      {:aybiza_bedrock, ^ref, {:error, _} = t} -> t
-      {:aybiza_bedrock, ^ref, _} -> terminal(ref)
-    after
-      15_000 -> flunk("no terminal")
-    end
-  end
+  # The terminal message: the last of the call's events (fails after 15,000 ms).
+  defp terminal(ref), do: ref |> TestHelpers.collect_events(15_000) |> List.last()
 
   defp shape(message) do
     message
@@ -65,14 +59,7 @@ defmodule Aybiza.ErrorTransportTest do
           id: make_ref()
         )
 
-      creds = Emulator.credentials(emulator)
-
-      opts = [
-        endpoint: Emulator.url(emulator),
-        region: "us-east-1",
-        credentials: {:static, creds.access_key_id, creds.secret_access_key},
-        timeouts: [idle: 300, first_byte: 5_000]
-      ]
+      opts = TestHelpers.emulator_opts(emulator) ++ [timeouts: [idle: 300, first_byte: 5_000]]
 
       [first | _] =
         errors =

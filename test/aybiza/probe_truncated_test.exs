@@ -7,6 +7,7 @@ defmodule Aybiza.ProbeTruncatedTest do
 
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.Emulator
+  alias Aybiza.Bedrock.TestHelpers
 
   @haiku "anthropic.claude-haiku-4-5-20251001-v1:0"
   @reply "We open at nine tomorrow. The dentist is in at ten thirty and stays until five."
@@ -17,26 +18,11 @@ defmodule Aybiza.ProbeTruncatedTest do
         id: make_ref()
       )
 
-    creds = Emulator.credentials(emulator)
-
-    %{
-      opts: [
-        endpoint: Emulator.url(emulator),
-        region: "us-east-1",
-        credentials: {:static, creds.access_key_id, creds.secret_access_key}
-      ]
-    }
+    %{opts: TestHelpers.emulator_opts(emulator)}
   end
 
-  defp terminal(ref) do
-    receive do
-      {:aybiza_bedrock, ^ref, {:done, _} = t} -> t
-      {:aybiza_bedrock, ^ref, {:error, _} = t} -> t
-      {:aybiza_bedrock, ^ref, _} -> terminal(ref)
-    after
-      10_000 -> flunk("no terminal")
-    end
-  end
+  # The terminal message: the last of the call's events (fails after 10,000 ms).
+  defp terminal(ref), do: ref |> TestHelpers.collect_events(10_000) |> List.last()
 
   test "Converse: a stream that ends before messageStop is a model_stream_error", %{opts: opts} do
     request = %{model_id: @haiku, messages: [%{role: :user, content: "When do you open?"}]}

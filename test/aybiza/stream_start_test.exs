@@ -5,6 +5,7 @@ defmodule Aybiza.StreamStartTest do
 
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.{Config, Emulator}
+  alias Aybiza.Bedrock.TestHelpers
   alias Aybiza.Native
 
   @model "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -13,13 +14,7 @@ defmodule Aybiza.StreamStartTest do
     emulator =
       start_supervised!({Emulator, rules: [%{prompt_contains: "", reply: "Sure. Done."}]})
 
-    creds = Emulator.credentials(emulator)
-
-    opts = [
-      endpoint: Emulator.url(emulator),
-      region: "us-east-1",
-      credentials: {:static, creds.access_key_id, creds.secret_access_key}
-    ]
+    opts = TestHelpers.emulator_opts(emulator)
 
     {:ok, config} = Config.client_config(opts)
     # The VM's first call always starts on a dirty scheduler (it builds the runtime).
@@ -32,15 +27,8 @@ defmodule Aybiza.StreamStartTest do
     %{model_id: @model, messages: [%{role: :user, content: content}]}
   end
 
-  defp terminal(ref) do
-    receive do
-      {:aybiza_bedrock, ^ref, {:done, summary}} -> {:done, summary}
-      {:aybiza_bedrock, ^ref, {:error, e}} -> {:error, e}
-      {:aybiza_bedrock, ^ref, _} -> terminal(ref)
-    after
-      10_000 -> flunk("no terminal message")
-    end
-  end
+  # The terminal message: the last of the call's events (fails after 10,000 ms).
+  defp terminal(ref), do: ref |> TestHelpers.collect_events(10_000) |> List.last()
 
   test "small requests start on the calling scheduler, large ones go dirty", %{native: native} do
     opts = %{sentences: %{}, limits: %{}}

@@ -3,13 +3,14 @@
 //! the library adds is measured against this.
 //!
 //! Configuration, identical to the engine's where the engine's is the faster one:
-//! - the SDK client is the engine's own cached single-attempt client
-//!   (`aybiza_engine::clients::client_with(_, Attempts::Single)`: `aws_config::defaults(latest)`,
-//!   the engine's hyper + rustls(ring) connector, stalled-stream protection at the SDK
-//!   default, retries disabled in the client's configuration as the engine's streams have
-//!   them; until 2026-12-05 both disabled them per call with a `config_override`), but
-//!   signing with the SDK's own SigV4 signer (`clients::with_sdk_signer`; the engine's
-//!   signer keeps the derived key, sdk_sign.rs, since 2026-12-05);
+//! - the SDK client is built from the engine's SDK configuration of the same client
+//!   configuration (`aybiza_engine::clients::sdk_as_shipped`: `aws_config::defaults(latest)`,
+//!   the engine's hyper + rustls(ring) connector of the shard, stalled-stream protection at
+//!   the SDK default, retries disabled in the client's configuration as the engine's streams
+//!   have them; until 2026-12-05 both disabled them per call with a `config_override`), but
+//!   as the SDK ships it: its own SigV4 signer (the engine's keeps the derived key,
+//!   sdk_sign.rs) and skew correction, none of the engine's interceptors (its skew tracker,
+//!   its per-call hooks: hooks.rs);
 //! - the loop runs as a task on the engine's runtime (`aybiza_engine::runtime::runtime()`:
 //!   shard 0, a single-threaded runtime on its own thread, as each engine call runs on one
 //!   shard), not in `block_on` on the main thread. The old
@@ -30,7 +31,6 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_sdk_bedrockruntime::Client;
 use aybiza_core::text::{Segmenter, SegmenterOptions};
-use aybiza_engine::clients::Attempts;
 use aybiza_engine::trace::{mark, Point, Trace, TraceInterceptor};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,7 +55,8 @@ pub fn own_client(url: &str) -> Client {
     Client::from_conf(conf)
 }
 
-/// The engine's own cached single-attempt SDK client for the emulator at `url`.
+/// The SDK client as shipped (one attempt) on the engine's configuration for the emulator at
+/// `url`.
 async fn engine_client(url: &str) -> Result<Client, String> {
     let config = aybiza_engine::config::decode_config(&serde_json::json!({
         "region": "us-east-1",
@@ -63,10 +64,7 @@ async fn engine_client(url: &str) -> Result<Client, String> {
         "credentials": {"type": "static", "access_key_id": KEY_ID, "secret_access_key": SECRET},
     }))
     .map_err(|e| format!("client config: {e:?}"))?;
-    let client = aybiza_engine::clients::client_with(&config, Attempts::Single).await;
-    // The SDK's own signer: the engine's signs with a cached key (sdk_sign.rs), which the SDK
-    // as shipped does not.
-    Ok(aybiza_engine::clients::with_sdk_signer(&client))
+    Ok(aybiza_engine::clients::sdk_as_shipped(&config).await)
 }
 
 /// Runs `fut` as a task on the engine's runtime and waits for it from this thread.

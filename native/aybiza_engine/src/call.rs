@@ -11,7 +11,8 @@ use crate::idle::{Idle, IdleTimer};
 use crate::messages::{self, MessagesCall};
 use crate::runtime;
 use crate::state::{StreamState, MAX_EVENT_BYTES};
-use crate::trace::{Point, Trace, TraceInterceptor};
+use crate::hooks::{self, CallScope};
+use crate::trace::{Point, Trace};
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types as sdk;
@@ -615,15 +616,14 @@ async fn converse_stream(
     }
     let raw = !state.sdk_event_receiver();
     let (take, slot, feed) = eventstream::take_body();
-    // One attempt: `client` is the configuration's single-attempt client (`run`).
-    let mut op = b.customize();
-    if let Some(t) = state.trace() {
-        op = op.interceptor(TraceInterceptor(t.clone()));
-    }
-    if raw {
-        op = op.interceptor(take);
-    }
-    let send = op.send();
+    // One attempt: `client` is the configuration's single-attempt client (`run`). The
+    // body taker and the trace run in the client's interceptor (hooks.rs): no per-call
+    // configuration override.
+    let scope = CallScope {
+        take: raw.then_some(take),
+        trace: state.trace().cloned(),
+    };
+    let send = hooks::with_scope(scope, b.send());
     let output = first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })
@@ -930,18 +930,18 @@ async fn invoke_stream(
     let body = serde_json::to_vec(&req.body).unwrap_or_default();
     let raw = !state.sdk_event_receiver();
     let (take, slot, feed) = eventstream::take_body();
-    let mut op = client
+    let op = client
         .invoke_model_with_response_stream()
         .model_id(&req.model_id)
         .content_type("application/json")
         .accept("application/json")
-        .body(Blob::new(body))
-        // One attempt: `client` is the configuration's single-attempt client (`run`).
-        .customize();
-    if raw {
-        op = op.interceptor(take);
-    }
-    let send = op.send();
+        .body(Blob::new(body));
+    // One attempt: `client` is the configuration's single-attempt client (`run`).
+    let scope = CallScope {
+        take: raw.then_some(take),
+        trace: state.trace().cloned(),
+    };
+    let send = hooks::with_scope(scope, op.send());
     let output = first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })

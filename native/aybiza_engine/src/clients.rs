@@ -181,7 +181,9 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
                 .to_builder()
                 .http_client(SharedConnectorClient(connector(config, key.0 .1)))
                 .push_auth_scheme(signing)
-                .interceptor(skew);
+                .interceptor(skew)
+                // A stream's body taker and trace points, per call without a config override.
+                .interceptor(crate::hooks::CallHooks);
             if attempts == Attempts::Single {
                 builder = builder.retry_config(RetryConfig::disabled());
             }
@@ -189,14 +191,16 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
         })
 }
 
-/// `client` signing with the SDK's own SigV4 signer (which derives the key per call) instead
-/// of sdk_sign.rs: for the bench's raw-SDK floor, the SDK as shipped.
-pub fn with_sdk_signer(client: &Client) -> Client {
+/// The SDK client as shipped for `config`, with one attempt, on the caller's shard's
+/// connection pool: the SDK's own SigV4 signer (which derives the key per call) and skew
+/// correction, none of the engine's interceptors. For the bench's raw-SDK floor. Not cached.
+pub async fn sdk_as_shipped(config: &ClientConfig) -> Client {
+    let base = base(config).await;
     Client::from_conf(
-        client
-            .config()
+        base.config
             .to_builder()
-            .push_auth_scheme(aws_runtime::auth::sigv4::SigV4AuthScheme::new())
+            .http_client(SharedConnectorClient(connector_for(config)))
+            .retry_config(RetryConfig::disabled())
             .build(),
     )
 }

@@ -15,8 +15,8 @@
 //!
 //! What stays the SDK's: building, validating and signing the request, the endpoint, the
 //! credentials, retries, the HTTP connector and its pool, and every non-2xx response (its
-//! errors map exactly as before). An interceptor on the operation ([`take_body`]) takes the
-//! body of a successful response before the SDK deserializes it and gives the SDK's receiver
+//! errors map exactly as before). The client's interceptor ([`crate::hooks`], with the
+//! call's [`take_body`] in its scope) takes the body of a successful response before the SDK deserializes it and gives the SDK's receiver
 //! a [`Feed`] in its place. The call then reads the real body itself ([`Frames`]): each HTTP
 //! chunk is appended to one buffer, whole frames are cut from it (bounded by
 //! [`MAX_FRAME_BYTES`] before anything is buffered for them), and each frame is decoded and
@@ -36,12 +36,8 @@
 use crate::call::sdk_error;
 use aws_sdk_bedrockruntime::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_bedrockruntime::primitives::event_stream::EventReceiver;
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
-use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_types::body::SdkBody;
-use aws_smithy_types::config_bag::ConfigBag;
 use aws_smithy_types::event_stream::{HeaderValue, Message};
 use aybiza_core::error::{Error, ErrorKind};
 use bytes::{Bytes, BytesMut};
@@ -81,46 +77,36 @@ impl BodySlot {
     }
 }
 
-/// The operation interceptor that takes a 2xx response's body before the SDK deserializes
-/// it (the SDK's event-stream deserializer then wraps the [`Feed`] instead). Non-2xx
-/// responses are left alone: the SDK reads and maps their errors as before.
+/// Takes a 2xx response's body before the SDK deserializes it (the SDK's event-stream
+/// deserializer then wraps the [`Feed`] instead). Non-2xx responses are left alone: the SDK
+/// reads and maps their errors as before. Run by the client's [`crate::hooks::CallHooks`]
+/// interceptor for the call whose scope holds it.
 #[derive(Debug)]
 pub(crate) struct TakeBody {
     slot: BodySlot,
     feed: Feed,
 }
 
-/// An interceptor for one call, the slot its body lands in and the feed the SDK's receiver
+/// The taker for one call, the slot its body lands in and the feed the SDK's receiver
 /// reads instead.
 pub(crate) fn take_body() -> (TakeBody, BodySlot, Feed) {
     let slot = BodySlot::default();
     let feed = Feed::default();
-    let interceptor = TakeBody {
+    let taker = TakeBody {
         slot: slot.clone(),
         feed: feed.clone(),
     };
-    (interceptor, slot, feed)
+    (taker, slot, feed)
 }
 
-impl Intercept for TakeBody {
-    fn name(&self) -> &'static str {
-        "AybizaTakeEventStreamBody"
-    }
-
-    fn modify_before_deserialization(
-        &self,
-        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
-        _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let response = context.response_mut();
+impl TakeBody {
+    pub(crate) fn take(&self, response: &mut HttpResponse) {
         // The SDK's streaming deserializer takes every 2xx as the event stream.
         if response.status().is_success() {
             let feed = SdkBody::from_body_1_x(self.feed.clone());
             let body = std::mem::replace(response.body_mut(), feed);
             *self.slot.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(body);
         }
-        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ pub mod convert;
 pub mod errors;
 pub mod events;
 mod eventstream;
+mod hooks;
 mod idle;
 pub mod messages;
 pub mod runtime;

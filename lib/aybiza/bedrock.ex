@@ -225,7 +225,8 @@ defmodule Aybiza.Bedrock do
   absent with an API key), `:execution`, `:serialized`,
   `:signed`, `:transmit` (handed to the HTTP connection pool), `:headers` (the response
   headers arrived), `:response`, `:first_event`, `:first_text`, `:sentence_cut`,
-  `:sentence_sent` (the first `{:sentence, 0, _}` sent). `:execution` is Converse only;
+  `:sentence_sent` (the first `{:sentence, 0, _}` sent). `:execution` is reached by the
+  SDK's streams only (Converse and InvokeModel, not the Messages API);
   `:first_text` is the first token (a text or tool-input delta), as `:first_token_us` counts it.
 
       {:ok, ref} = Aybiza.Bedrock.stream(request)

@@ -7,11 +7,11 @@ use crate::convert::{guardrail_trace_to_json, output_block_to_json, to_sdk, SdkC
 use crate::errors::{from_sdk, request_id, status};
 use crate::events::{Event, EventSink, ReceiverGone, SentenceSplitter, Summary, Usage};
 use crate::eventstream::{self, Delta, Frames};
+use crate::hooks::{self, CallScope};
 use crate::idle::{Idle, IdleTimer};
 use crate::messages::{self, MessagesCall};
 use crate::runtime;
 use crate::state::{StreamState, MAX_EVENT_BYTES};
-use crate::hooks::{self, CallScope};
 use crate::trace::{Point, Trace};
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;

@@ -16,8 +16,9 @@
 //! What stays the SDK's: building, validating and signing the request, the endpoint, the
 //! credentials, retries, the HTTP connector and its pool, and every non-2xx response (its
 //! errors map exactly as before). The client's interceptor ([`crate::hooks`], with the
-//! call's [`take_body`] in its scope) takes the body of a successful response before the SDK deserializes it and gives the SDK's receiver
-//! a [`Feed`] in its place. The call then reads the real body itself ([`Frames`]): each HTTP
+//! call's [`take_body`] in its scope) takes the body of a successful response before the
+//! SDK deserializes it and gives the SDK's receiver a [`Feed`] in its place. The call then
+//! reads the real body itself ([`Frames`]): each HTTP
 //! chunk is appended to one buffer, whole frames are cut from it (bounded by
 //! [`MAX_FRAME_BYTES`] before anything is buffered for them), and each frame is decoded and
 //! CRC-checked by `aws_smithy_eventstream::frame::read_message_from` (what the SDK's

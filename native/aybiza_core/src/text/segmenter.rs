@@ -4049,11 +4049,16 @@ fn ends_with_quote(run: &str) -> bool {
 /// The end of end-mark tokens set off by spaces starting at `m` (`!`, `?!`, `.`, `? ? ?`):
 /// each a run of `!`/`?`/`.` that is not an ellipsis (two periods or more) and is followed by
 /// whitespace or the end of the text. `Some(0)` when there is none, `None` while not known.
+/// At most [`MAX_RUN`] bytes of tokens: a longer run (`! ! ! …` streamed without an end) is
+/// cut there, else every delta rescanned it (quadratic, and the sentence never came out).
 fn lone_marks_end(buf: &str, m: usize, eof: bool) -> Option<usize> {
     let b = buf.as_bytes();
     let mut p = m;
     let mut end = 0;
     loop {
+        if p - m > MAX_RUN {
+            return Some(end);
+        }
         let mut q = p;
         let mut periods = 0;
         while q < b.len() && q - p < MAX_RUN && matches!(b[q], b'!' | b'?' | b'.') {
@@ -4607,6 +4612,26 @@ pub fn split_sentences(text: &str, options: &SegmenterOptions) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    /// Probe (red team): `! ! ! …` without an end was scanned whole on every delta (64-byte
+    /// deltas: 42 M instructions at 16 KiB, 657 M at 64 KiB) and held back as one sentence
+    /// even with `max_chars`. The run's decision now looks at most `MAX_RUN` bytes ahead.
+    #[test]
+    fn spaced_mark_runs_are_bounded() {
+        let run = "! ".repeat(10_000);
+        let end = super::lone_marks_end(&run, 0, false);
+        assert!(end.is_some_and(|e| e > 0 && e <= super::MAX_RUN + 2), "{end:?}");
+        assert_eq!(super::lone_marks_end("! ! Do", 0, false), Some(3));
+        assert_eq!(super::lone_marks_end("! ! ", 0, false), None);
+        // Released while streaming (same pieces in every chunking: text_properties).
+        let mut s = super::Segmenter::new(super::SegmenterOptions::voice());
+        let mut out = Vec::new();
+        for _ in 0..2_000 {
+            out.extend(s.push("? "));
+        }
+        assert!(out.len() >= 10, "{} pieces out of 4,000 bytes", out.len());
+        assert!(out.iter().all(|p| p.len() <= 2 * super::MAX_RUN));
+    }
+
     use super::*;
 
     /// One xorshift64 step: a fixed stream of test choices for a seed, the same on every run.

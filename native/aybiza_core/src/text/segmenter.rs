@@ -4019,7 +4019,20 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
 #[cold]
 #[inline(never)]
 fn is_dateline(unit: &str) -> bool {
-    let Some((place, abbr)) = unit.trim_start().split_once(", ") else {
+    // At most 48 bytes (place 40, `, `, abbreviation 6) after a little leading space: this
+    // runs at every `. —` of a unit, which a longer unit is not searched for (quadratic).
+    const MAX: usize = 48;
+    let Some((lead, _)) = unit
+        .char_indices()
+        .take(MAX)
+        .find(|(_, c)| !c.is_whitespace())
+    else {
+        return false;
+    };
+    if unit.len() - lead > MAX {
+        return false;
+    }
+    let Some((place, abbr)) = unit[lead..].split_once(", ") else {
         return false;
     };
     let place_ok = place.len() >= 2
@@ -4623,7 +4636,10 @@ mod tests {
     fn spaced_mark_runs_are_bounded() {
         let run = "! ".repeat(10_000);
         let end = super::lone_marks_end(&run, 0, false);
-        assert!(end.is_some_and(|e| e > 0 && e <= super::MAX_RUN + 2), "{end:?}");
+        assert!(
+            end.is_some_and(|e| e > 0 && e <= super::MAX_RUN + 2),
+            "{end:?}"
+        );
         assert_eq!(super::lone_marks_end("! ! Do", 0, false), Some(3));
         assert_eq!(super::lone_marks_end("! ! ", 0, false), None);
         // Released while streaming (same pieces in every chunking: text_properties).
@@ -4636,13 +4652,30 @@ mod tests {
         assert!(out.iter().all(|p| p.len() <= 2 * super::MAX_RUN));
     }
 
+    /// Probe (red team): `a. — b a. — b …` (a dash after a period that does not end the
+    /// sentence) searched the whole unit for a dateline's comma at every dash (64-byte
+    /// deltas: 190 M instructions at 16 KiB, 3.0 G at 64 KiB).
+    #[test]
+    fn dateline_check_is_bounded() {
+        assert!(super::is_dateline("HOWELL, Mich"));
+        assert!(super::is_dateline("\n NEW YORK, N.Y"));
+        let long = format!("{}NEW YORK, N.Y", "a. — b ".repeat(1_000));
+        assert!(!super::is_dateline(&long));
+        // The longest one still is.
+        let place = "A".repeat(40);
+        assert!(super::is_dateline(&format!("{place}, Mich.")));
+    }
+
     /// Probe (red team): `Go![1][1][1]…` without an end was scanned whole on every delta
     /// (64-byte deltas: 32 M instructions at 16 KiB, 496 M at 64 KiB).
     #[test]
     fn footnote_runs_are_bounded() {
         let run = "[1]".repeat(10_000);
         let end = super::footnote_refs_end(&run, 0, false);
-        assert!(end.is_some_and(|e| e > 0 && e <= super::MAX_RUN + 8), "{end:?}");
+        assert!(
+            end.is_some_and(|e| e > 0 && e <= super::MAX_RUN + 8),
+            "{end:?}"
+        );
         assert_eq!(super::footnote_refs_end("[1][2] It", 0, false), Some(6));
         assert_eq!(super::footnote_refs_end("[1][2]", 0, false), None);
     }

@@ -62,8 +62,14 @@ fn shapes(n: usize) -> Vec<(&'static str, String)> {
         ("! ? . ", rep("! ? . ", n)),
         ("a.)", rep("a.) ", n)),
         ("(1) (2)", rep("(1) ", n)),
-        ("word at 5 p.m. the", format!("{} {}", rep("x", n / 2), rep("at 5 p.m. the ", n / 2))),
-        (",,, Help! me", format!("{} {}", rep(",", n / 2), rep("Help! me ", n / 2))),
+        (
+            "word at 5 p.m. the",
+            format!("{} {}", rep("x", n / 2), rep("at 5 p.m. the ", n / 2)),
+        ),
+        (
+            ",,, Help! me",
+            format!("{} {}", rep(",", n / 2), rep("Help! me ", n / 2)),
+        ),
         ("XIV. the", rep("Louis XIV. the ", n)),
         ("5o. clas", rep("5o. clasificado ", n)),
         ("and so on. and", rep("and so on. and ", n)),

@@ -83,6 +83,11 @@ fn shapes(n: usize) -> Vec<(&'static str, String)> {
         ("a.\" the", rep("a.\" the ", n)),
         ("a ... the", rep("a ... the ", n)),
         ("a.[1] the", rep("a.[1] the ", n)),
+        ("a! ! + spaces", format!("a! !{}", rep(" ", n))),
+        ("Go![1] + spaces", format!("Go![1]{}", rep(" ", n))),
+        ("a? ” + spaces", format!("a? ”{}", rep(" ", n))),
+        ("a. . . + spaces", format!("Happy! . . .{}", rep(" ", n))),
+        ("a! ! + nbsp", format!("a! !{}", rep("\u{a0}", n))),
     ]
 }
 

@@ -88,6 +88,18 @@ fn shapes(n: usize) -> Vec<(&'static str, String)> {
         ("a? ” + spaces", format!("a? ”{}", rep(" ", n))),
         ("a. . . + spaces", format!("Happy! . . .{}", rep(" ", n))),
         ("a! ! + nbsp", format!("a! !{}", rep("\u{a0}", n))),
+        ("XIV. word", format!("Louis XIV. {}", rep("a", n))),
+        ("so on. word", format!("and so on. {}", rep("a", n))),
+        ("5o. word", format!("5o. {}", rep("a", n))),
+        ("Dec. 5. word", format!("Dec. 5. {}", rep("a", n))),
+        ("PARIS, Dec. word", format!("PARIS, Dec. {}", rep("A", n))),
+        ("a! ! word", format!("a! ! {}", rep("a", n))),
+        ("Go![1] word", format!("Go![1] {}", rep("a", n))),
+        ("ellipsis word", format!("Happy! . . . {}", rep("a", n))),
+        ("quote word", format!("a. \" {}", rep("a", n))),
+        ("etc. Word", format!("etc. {}", rep("A", n))),
+        ("p.m. Word", format!("at 5 p.m. {}", rep("A", n))),
+        ("XIV. Word", format!("Louis XIV. {}", rep("A", n))),
     ]
 }
 

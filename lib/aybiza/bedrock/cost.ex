@@ -73,11 +73,22 @@ defmodule Aybiza.Bedrock.Cost do
   @doc "The cost of `usage` on `model_id` (any id form `Aybiza.Bedrock.Catalog.get/1` takes)."
   @spec calculate(String.t(), usage()) :: {:ok, t()} | {:error, Aybiza.Error.t()}
   def calculate(model_id, usage) when is_binary(model_id) and (is_map(usage) or is_list(usage)) do
-    usage = usage |> Map.new() |> Map.new(fn {k, v} -> {Kernel.to_string(k), normalize(v)} end)
+    usage = Map.new(usage)
 
-    case Native.cost_calculate(model_id, usage) do
-      {:ok, map} -> {:ok, struct(__MODULE__, map)}
-      {:error, native} -> {:error, Aybiza.Error.from_native(native)}
+    # Keys other than atoms and strings (a tuple, a map) have no name to price by: an error,
+    # not String.Chars' Protocol.UndefinedError.
+    if Enum.all?(Map.keys(usage), &(is_atom(&1) or is_binary(&1))) do
+      usage = Map.new(usage, fn {k, v} -> {Kernel.to_string(k), normalize(v)} end)
+
+      case Native.cost_calculate(model_id, usage) do
+        {:ok, map} -> {:ok, struct(__MODULE__, map)}
+        {:error, native} -> {:error, Aybiza.Error.from_native(native)}
+      end
+    else
+      {:error,
+       Aybiza.Error.new(:invalid_request, "usage: keys must be atoms or strings",
+         model_id: model_id
+       )}
     end
   end
 

@@ -526,18 +526,30 @@ fn usage_from(u: &sdk::TokenUsage) -> Usage {
         total_tokens: u.total_tokens().max(0) as u64,
         cache_read_input_tokens: u.cache_read_input_tokens().unwrap_or(0).max(0) as u64,
         cache_write_input_tokens: u.cache_write_input_tokens().unwrap_or(0).max(0) as u64,
-        cache_details: u
-            .cache_details()
-            .iter()
-            .filter_map(|d| {
-                let ttl = CacheTtl::from_bedrock(d.ttl().as_str())?;
-                Some(CacheDetail {
-                    input_tokens: d.input_tokens().max(0) as u64,
-                    ttl,
-                })
-            })
-            .collect(),
+        cache_details: cache_details_by_ttl(u.cache_details()),
     }
+}
+
+/// Bedrock's `cacheDetails`, one entry per TTL (in first-seen order), summed: the server
+/// decides how many entries it sends, and the summary's usage must stay a valid
+/// `Cost.calculate` input (at most `MAX_CACHE_DETAILS` entries) with the same bill.
+fn cache_details_by_ttl(details: &[sdk::CacheDetail]) -> Vec<CacheDetail> {
+    let mut out: Vec<CacheDetail> = Vec::new();
+    for d in details {
+        let Some(ttl) = CacheTtl::from_bedrock(d.ttl().as_str()) else {
+            continue;
+        };
+        // i32 counts: no u64 sum of a frame's entries overflows.
+        let tokens = d.input_tokens().max(0) as u64;
+        match out.iter_mut().find(|e| e.ttl == ttl) {
+            Some(e) => e.input_tokens += tokens,
+            None => out.push(CacheDetail {
+                input_tokens: tokens,
+                ttl,
+            }),
+        }
+    }
+    out
 }
 
 /// Sets the request fields Converse and ConverseStream share (their builders are distinct
@@ -1200,5 +1212,54 @@ async fn warm_one(client: &Client, config: &ClientConfig) -> Result<(), Stop> {
         // Any answer from the service means the connection is open and pooled.
         Err(Stop::Failed(e)) if e.status.is_some() => Ok(()),
         Err(stop) => Err(stop),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detail(tokens: i32, ttl: &str) -> sdk::CacheDetail {
+        sdk::CacheDetail::builder()
+            .input_tokens(tokens)
+            .ttl(sdk::CacheTtl::from(ttl))
+            .build()
+            .unwrap()
+    }
+
+    /// A server sending many (or repeated, negative, unknown) `cacheDetails` entries: the
+    /// usage keeps one summed entry per TTL, still consistent with the written total and
+    /// within what `Cost.calculate` accepts.
+    #[test]
+    fn hostile_cache_details_are_summed_per_ttl() {
+        let mut b = sdk::TokenUsage::builder()
+            .input_tokens(1)
+            .output_tokens(1)
+            .total_tokens(2)
+            .cache_write_input_tokens(1_000 + 7);
+        for _ in 0..1_000 {
+            b = b.cache_details(detail(1, "1h"));
+        }
+        b = b
+            .cache_details(detail(7, "5m"))
+            .cache_details(detail(-5, "5m"))
+            .cache_details(detail(9, "24h"));
+        let usage = usage_from(&b.build().unwrap());
+        assert_eq!(
+            usage.cache_details,
+            vec![
+                CacheDetail {
+                    input_tokens: 1_000,
+                    ttl: CacheTtl::OneHour
+                },
+                CacheDetail {
+                    input_tokens: 7,
+                    ttl: CacheTtl::FiveMinutes
+                },
+            ]
+        );
+        let (details, one_hour) = usage.consistent_cache_details().unwrap();
+        assert!(details.len() <= aybiza_core::catalog::MAX_CACHE_DETAILS);
+        assert_eq!(one_hour, 1_000);
     }
 }

@@ -14,7 +14,8 @@ pub struct Usage {
     pub cache_write_input_tokens: u64,
     /// Bedrock's split of the written tokens by TTL (ConverseStream metadata
     /// `usage.cacheDetails`), empty when Bedrock sent none (Nova, InvokeModel, nothing
-    /// written). Entries with a TTL this build does not know are left out.
+    /// written), one entry per TTL (repeated entries summed). Entries with a TTL this build
+    /// does not know are left out.
     pub cache_details: Vec<aybiza_core::catalog::CacheDetail>,
 }
 

@@ -569,3 +569,79 @@ mod tests {
         assert_eq!(Skew(2_000).apply(t), t + Duration::from_secs(2));
     }
 }
+
+#[cfg(test)]
+mod probe4 {
+    use super::*;
+    use aws_runtime::auth::{SigV4OperationSigningConfig, SigningOptions};
+    use aws_smithy_async::time::{SharedTimeSource, StaticTimeSource};
+    use aws_smithy_runtime_api::client::runtime_components::RuntimeComponentsBuilder;
+    use aws_smithy_types::body::SdkBody;
+    use aws_smithy_types::config_bag::Layer;
+    use std::time::UNIX_EPOCH;
+
+    /// A hostile server's `Date` sets the client's skew to anything an HTTP date spans
+    /// (years 0001-9999; the atomic's extremes too): every request is still signed, by the
+    /// cached-key signer or, before 1970, by the SDK's, never a panic.
+    #[test]
+    fn hostile_skews_still_sign() {
+        let now = 1_798_761_599; // 2026-12-31T23:59:59Z
+        for skew in [
+            i64::MIN,
+            -62_000_000_000_000, // year 0062
+            -(now as i64) * 1_000 - 1,
+            -(now as i64) * 1_000,
+            0,
+            250_000_000_000_000, // year ~9948
+            i64::MAX,
+        ] {
+            let identity: Identity =
+                Credentials::new("AKID", "secret", Some("tok".into()), None, "t").into();
+            let mut layer = Layer::new("test");
+            layer.store_put(SigV4OperationSigningConfig {
+                region: Some(SigningRegion::from_static("us-east-1")),
+                name: Some(SigningName::from_static("bedrock")),
+                signing_options: SigningOptions::default(),
+                ..Default::default()
+            });
+            let cfg = ConfigBag::of_layers(vec![layer]);
+            let rc = RuntimeComponentsBuilder::for_tests()
+                .with_time_source(Some(SharedTimeSource::new(StaticTimeSource::new(
+                    UNIX_EPOCH + Duration::from_secs(now),
+                ))))
+                .build()
+                .unwrap();
+            let mut req = HttpRequest::try_from(
+                http::Request::builder()
+                    .method("POST")
+                    .uri("https://example.com/model/a/converse")
+                    .body(SdkBody::from(&b"{}"[..]))
+                    .unwrap(),
+            )
+            .unwrap();
+            let (scheme, _tracker) = for_client();
+            scheme.signer.skew_ms.store(skew, Ordering::Relaxed);
+            scheme
+                .signer
+                .sign_http_request(
+                    &mut req,
+                    &identity,
+                    AuthSchemeEndpointConfig::empty(),
+                    &rc,
+                    &cfg,
+                )
+                .unwrap();
+            let auth = req.headers().get("authorization").unwrap();
+            assert!(
+                auth.starts_with("AWS4-HMAC-SHA256 Credential=AKID/"),
+                "{skew}"
+            );
+            assert!(!auth.contains("secret"), "{skew}");
+            assert_eq!(req.headers().get("x-amz-security-token"), Some("tok"));
+            let date = req.headers().get("x-amz-date").unwrap();
+            if (-(now as i64) * 1_000..=250_000_000_000_000).contains(&skew) {
+                assert_eq!(date.len(), 16, "{skew}: {date}");
+            }
+        }
+    }
+}

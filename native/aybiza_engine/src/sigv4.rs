@@ -712,6 +712,33 @@ mod tests {
         assert_eq!(keys.derived(), 10);
     }
 
+    /// Probe (red team): threads signing at once with rotating secrets, regions and two
+    /// UTC days through a cache smaller than what they use (every call may evict another's
+    /// key): every signature is the one a freshly derived key gives.
+    #[test]
+    fn concurrent_rotation_across_days_signs_right() {
+        let keys = KeyCache::new(2);
+        std::thread::scope(|scope| {
+            for t in 0..8u64 {
+                let keys = &keys;
+                scope.spawn(move || {
+                    for i in 0..300u64 {
+                        let secret = format!("secret-{}", (t + i) % 5);
+                        let region = ["us-east-1", "eu-west-3"][(i % 2) as usize];
+                        let (day, date) = [(20_423, "20251215"), (20_424, "20251216")]
+                            [((t * 7 + i) % 2) as usize];
+                        let sts = format!("string to sign {t} {i}");
+                        let got = keys.sign(&secret, day, date, region, "bedrock", sts.as_bytes());
+                        let want =
+                            hmac(&derive(&secret, date, region, "bedrock").0, sts.as_bytes());
+                        assert_eq!(got, want, "thread {t} call {i}");
+                    }
+                });
+            }
+        });
+        assert!(keys.len() <= 2);
+    }
+
     /// What the fast signer does not write like `aws_sigv4` is refused, not signed wrongly.
     #[test]
     fn unusual_requests_are_left_to_aws_sigv4() {

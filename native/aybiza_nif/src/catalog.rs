@@ -359,6 +359,16 @@ fn decode_usage(v: &Value) -> Result<(Usage, bool), String> {
             .and_then(Value::as_bool)
             .unwrap_or(false),
     };
+    // Billed output is their sum then: refused past 64 bits rather than saturated (billed
+    // as fewer tokens than reported), as an overflowing cache_details sum is.
+    if usage.thinking_billed_separately
+        && usage
+            .output_tokens
+            .checked_add(usage.thinking_tokens)
+            .is_none()
+    {
+        return Err("output_tokens + thinking_tokens overflow".into());
+    }
     let estimated = interrupted || o.get("estimated").and_then(Value::as_bool).unwrap_or(false);
     Ok((usage, estimated))
 }

@@ -3668,12 +3668,16 @@ fn is_dotted_abbreviation(word: &str) -> bool {
 
 /// The end of a run of footnote references at `k` (`[1]`, `[12][13]`, `[a]`: one to three
 /// digits or lower-case ASCII letters in brackets), `Some(0)` when there is none, `None` while
-/// that is not known yet.
+/// that is not known yet. At most [`MAX_RUN`] bytes of references: a longer run (`[1][1]…`
+/// streamed without an end) stops there, else every delta rescanned it (quadratic).
 fn footnote_refs_end(buf: &str, k: usize, eof: bool) -> Option<usize> {
     let b = buf.as_bytes();
     let mut j = k;
     let mut end = 0;
     while j < b.len() && b[j] == b'[' {
+        if j - k > MAX_RUN {
+            return Some(end);
+        }
         let mut n = j + 1;
         while n < b.len() && n - j <= 3 && (b[n].is_ascii_digit() || b[n].is_ascii_lowercase()) {
             n += 1;
@@ -4015,7 +4019,20 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
 #[cold]
 #[inline(never)]
 fn is_dateline(unit: &str) -> bool {
-    let Some((place, abbr)) = unit.trim_start().split_once(", ") else {
+    // At most 48 bytes (place 40, `, `, abbreviation 6) after a little leading space: this
+    // runs at every `. —` of a unit, which a longer unit is not searched for (quadratic).
+    const MAX: usize = 48;
+    let Some((lead, _)) = unit
+        .char_indices()
+        .take(MAX)
+        .find(|(_, c)| !c.is_whitespace())
+    else {
+        return false;
+    };
+    if unit.len() - lead > MAX {
+        return false;
+    }
+    let Some((place, abbr)) = unit[lead..].split_once(", ") else {
         return false;
     };
     let place_ok = place.len() >= 2
@@ -4049,11 +4066,16 @@ fn ends_with_quote(run: &str) -> bool {
 /// The end of end-mark tokens set off by spaces starting at `m` (`!`, `?!`, `.`, `? ? ?`):
 /// each a run of `!`/`?`/`.` that is not an ellipsis (two periods or more) and is followed by
 /// whitespace or the end of the text. `Some(0)` when there is none, `None` while not known.
+/// At most [`MAX_RUN`] bytes of tokens: a longer run (`! ! ! …` streamed without an end) is
+/// cut there, else every delta rescanned it (quadratic, and the sentence never came out).
 fn lone_marks_end(buf: &str, m: usize, eof: bool) -> Option<usize> {
     let b = buf.as_bytes();
     let mut p = m;
     let mut end = 0;
     loop {
+        if p - m > MAX_RUN {
+            return Some(end);
+        }
         let mut q = p;
         let mut periods = 0;
         while q < b.len() && q - p < MAX_RUN && matches!(b[q], b'!' | b'?' | b'.') {
@@ -4607,6 +4629,57 @@ pub fn split_sentences(text: &str, options: &SegmenterOptions) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    /// Probe (red team): `! ! ! …` without an end was scanned whole on every delta (64-byte
+    /// deltas: 42 M instructions at 16 KiB, 657 M at 64 KiB) and held back as one sentence
+    /// even with `max_chars`. The run's decision now looks at most `MAX_RUN` bytes ahead.
+    #[test]
+    fn spaced_mark_runs_are_bounded() {
+        let run = "! ".repeat(10_000);
+        let end = super::lone_marks_end(&run, 0, false);
+        assert!(
+            end.is_some_and(|e| e > 0 && e <= super::MAX_RUN + 2),
+            "{end:?}"
+        );
+        assert_eq!(super::lone_marks_end("! ! Do", 0, false), Some(3));
+        assert_eq!(super::lone_marks_end("! ! ", 0, false), None);
+        // Released while streaming (same pieces in every chunking: text_properties).
+        let mut s = super::Segmenter::new(super::SegmenterOptions::voice());
+        let mut out = Vec::new();
+        for _ in 0..2_000 {
+            out.extend(s.push("? "));
+        }
+        assert!(out.len() >= 10, "{} pieces out of 4,000 bytes", out.len());
+        assert!(out.iter().all(|p| p.len() <= 2 * super::MAX_RUN));
+    }
+
+    /// Probe (red team): `a. — b a. — b …` (a dash after a period that does not end the
+    /// sentence) searched the whole unit for a dateline's comma at every dash (64-byte
+    /// deltas: 190 M instructions at 16 KiB, 3.0 G at 64 KiB).
+    #[test]
+    fn dateline_check_is_bounded() {
+        assert!(super::is_dateline("HOWELL, Mich"));
+        assert!(super::is_dateline("\n NEW YORK, N.Y"));
+        let long = format!("{}NEW YORK, N.Y", "a. — b ".repeat(1_000));
+        assert!(!super::is_dateline(&long));
+        // The longest one still is.
+        let place = "A".repeat(40);
+        assert!(super::is_dateline(&format!("{place}, Mich.")));
+    }
+
+    /// Probe (red team): `Go![1][1][1]…` without an end was scanned whole on every delta
+    /// (64-byte deltas: 32 M instructions at 16 KiB, 496 M at 64 KiB).
+    #[test]
+    fn footnote_runs_are_bounded() {
+        let run = "[1]".repeat(10_000);
+        let end = super::footnote_refs_end(&run, 0, false);
+        assert!(
+            end.is_some_and(|e| e > 0 && e <= super::MAX_RUN + 8),
+            "{end:?}"
+        );
+        assert_eq!(super::footnote_refs_end("[1][2] It", 0, false), Some(6));
+        assert_eq!(super::footnote_refs_end("[1][2]", 0, false), None);
+    }
+
     use super::*;
 
     /// One xorshift64 step: a fixed stream of test choices for a seed, the same on every run.

@@ -692,13 +692,27 @@ impl ApplicationArn<'_> {
     }
 }
 
-/// The region, account and id of an application-inference-profile ARN.
+/// The region, account and id of an application-inference-profile ARN
+/// (`arn:aws…:bedrock:{region}:{account}:application-inference-profile/{id}`, each part in
+/// its place: `…:foundation-model/x:application-inference-profile/{id}` or another service's
+/// ARN is none).
 pub fn application_arn(arn: &str) -> Option<ApplicationArn<'_>> {
-    let rest = arn.strip_prefix("arn:")?;
-    let mut parts = rest.split(':');
-    let region = parts.nth(2)?;
-    let account = parts.next()?;
-    let (_, id) = rest.split_once(":application-inference-profile/")?;
+    let mut parts = arn.splitn(6, ':');
+    let (Some("arn"), Some(partition), Some("bedrock"), Some(region), Some(account)) = (
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+        parts.next(),
+    ) else {
+        return None;
+    };
+    if !partition.starts_with("aws") {
+        return None;
+    }
+    let id = parts
+        .next()?
+        .strip_prefix("application-inference-profile/")?;
     Some(ApplicationArn {
         region,
         account,
@@ -798,6 +812,36 @@ pub fn validate_application_profiles(apps: &[ApplicationProfileSpec]) -> Result<
 
 #[cfg(test)]
 mod tests {
+    /// Probe (red team): an identifier with `:application-inference-profile/{id}` anywhere
+    /// (another resource's ARN, another service's) invoked that profile's source.
+    #[test]
+    fn only_well_formed_arns_name_an_application_profile() {
+        let apps = [ApplicationProfileSpec {
+            id: "a1b2c3".into(),
+            name: "app".into(),
+            model_source: "amazon.nova-lite-v1:0".into(),
+        }];
+        let ok =
+            format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/a1b2c3");
+        assert_eq!(
+            application_source(&apps, &ok, Some("us-east-1")),
+            Some("amazon.nova-lite-v1:0")
+        );
+        for hostile in [
+            format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:foundation-model/x:application-inference-profile/a1b2c3"),
+            format!("arn:aws:s3:us-east-1:{ACCOUNT}:application-inference-profile/a1b2c3"),
+            format!("arn:evil:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/a1b2c3"),
+            format!("xarn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/a1b2c3"),
+            format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:x:application-inference-profile/a1b2c3"),
+            format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/application-inference-profile/a1b2c3"),
+            "arn:aws:bedrock:us-east-1".to_string(),
+            ":application-inference-profile/a1b2c3".to_string(),
+        ] {
+            assert!(application_arn(&hostile).is_none(), "{hostile}");
+            assert_eq!(application_source(&apps, &hostile, Some("us-east-1")), None, "{hostile}");
+        }
+    }
+
     use super::*;
 
     const US: Caller<'static> = Caller {

@@ -619,19 +619,32 @@ fn apply_limits(conv: &Conversation, plan: &mut Plan) {
 }
 
 /// Splits text into deltas of about `size` characters, cutting after whitespace.
+/// A word longer than `2 * size` is cut in `size`-character heads in one pass (counting and
+/// re-collecting the rest per head was quadratic: a schema's 200,000-character `const` held a
+/// worker for minutes).
 pub fn split_deltas(text: &str, size: usize) -> Vec<String> {
     let size = size.max(1);
     let mut out = Vec::new();
     let mut cur = String::new();
+    let mut cur_chars = 0;
     for word in text.split_inclusive(char::is_whitespace) {
-        if !cur.is_empty() && cur.chars().count() + word.chars().count() > size {
+        let word_chars = word.chars().count();
+        if !cur.is_empty() && cur_chars + word_chars > size {
             out.push(std::mem::take(&mut cur));
+            cur_chars = 0;
         }
         cur.push_str(word);
-        while cur.chars().count() > size * 2 {
-            let head: String = cur.chars().take(size).collect();
-            cur = cur.chars().skip(size).collect();
-            out.push(head);
+        cur_chars += word_chars;
+        if cur_chars > size * 2 {
+            let mut at = cur.char_indices().map(|(i, _)| i).step_by(size);
+            let mut from = at.next().unwrap_or(0);
+            while cur_chars > size * 2 {
+                let to = at.next().unwrap_or(cur.len());
+                out.push(cur[from..to].to_string());
+                from = to;
+                cur_chars -= size;
+            }
+            cur = cur[from..].to_string();
         }
     }
     if !cur.is_empty() {
@@ -692,6 +705,52 @@ mod tests {
         assert_eq!(after_prefill(reply, " "), reply);
         assert_eq!(after_prefill("Caf\u{e9} ok.", "Caf\u{e9}"), " ok.");
         assert_eq!(after_prefill("Hi.", "Hi. And more"), "Hi.");
+    }
+
+    /// Probe (red team): a reply with a long word (a schema's 200,000-character `const`)
+    /// re-collected the rest of the word for every delta cut off it (quadratic).
+    #[test]
+    fn long_words_split_in_one_pass() {
+        // The cut as it was, the reference.
+        fn reference(text: &str, size: usize) -> Vec<String> {
+            let size = size.max(1);
+            let mut out = Vec::new();
+            let mut cur = String::new();
+            for word in text.split_inclusive(char::is_whitespace) {
+                if !cur.is_empty() && cur.chars().count() + word.chars().count() > size {
+                    out.push(std::mem::take(&mut cur));
+                }
+                cur.push_str(word);
+                while cur.chars().count() > size * 2 {
+                    let head: String = cur.chars().take(size).collect();
+                    cur = cur.chars().skip(size).collect();
+                    out.push(head);
+                }
+            }
+            if !cur.is_empty() {
+                out.push(cur);
+            }
+            out
+        }
+        let mut rng = Rng(7);
+        let alphabet = ["a", "é", "日", " ", "\n", "bb ", "x".repeat(30).leak()];
+        for _ in 0..500 {
+            let n = (rng.next() % 40) as usize;
+            let text: String = (0..n)
+                .map(|_| alphabet[(rng.next() % alphabet.len() as u64) as usize])
+                .collect();
+            for size in [0, 1, 2, 5, 12, 40] {
+                assert_eq!(
+                    split_deltas(&text, size),
+                    reference(&text, size),
+                    "{text:?} {size}"
+                );
+            }
+        }
+        let word = "é".repeat(200_000);
+        let parts = split_deltas(&word, 12);
+        assert_eq!(parts.concat(), word);
+        assert!(parts.iter().all(|p| p.chars().count() <= 24));
     }
 
     #[test]

@@ -320,6 +320,8 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .map(guardrail_request)
             .transpose()?,
         output_schema: converse_output_schema(root.get("outputConfig"))?,
+        effort: effort_of(root.get("outputConfig"))
+            .or_else(|| effort_of(additional.and_then(|a| a.get("output_config")))),
         response_field_paths: response_field_paths(root.get("additionalModelResponseFieldPaths"))?,
         service_tier: root
             .get("serviceTier")
@@ -756,6 +758,15 @@ fn response_field_paths(paths: Option<&Value>) -> Result<Vec<String>, AwsError> 
         out.push(p.to_string());
     }
     Ok(out)
+}
+
+/// `effort` of an output config (Converse `outputConfig`, Anthropic `output_config`): a
+/// string as it is, anything else as its JSON text (checked by `check_model_rules`).
+fn effort_of(config: Option<&Value>) -> Option<String> {
+    match config?.get("effort")? {
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 /// Anthropic structured output: `output_config.format` `{type: "json_schema", schema: {...}}`.
@@ -1373,6 +1384,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         cache_items: items,
         guardrail: None,
         output_schema: anthropic_output_schema(root.get("output_config")),
+        effort: effort_of(root.get("output_config")),
         response_field_paths: Vec::new(),
         service_tier: None,
         latency: None,

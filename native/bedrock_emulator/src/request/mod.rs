@@ -413,6 +413,55 @@ fn document_name_ok(name: &str) -> bool {
         && !name.contains("  ")
 }
 
+/// Claude's image size limit: 5 MB (5,242,880 bytes) of base64 per image. Bedrock passes
+/// Claude's refusal through Converse behind its prefix, the size counted on the base64 text
+/// (measured: "The model returned the following errors: messages.0.content.1.image.source:
+/// image exceeds 5 MB maximum: 6737924 bytes > 5242880 bytes", aws/aws-sdk-js-v3#6785; that
+/// is AWS's "3.75 MB" per image of the Message API reference, before base64). An Anthropic
+/// body gets Anthropic's own text, whose path ends in `.base64` (as Claude Code quotes it,
+/// anthropics/claude-code#14048). Content indices are the model's: Converse `cachePoint`
+/// blocks become `cache_control` on the block before them, so they are not counted. Images
+/// inside tool results are not checked.
+pub const IMAGE_MAX_BASE64_BYTES: usize = 5_242_880;
+
+/// The first image of a Claude request larger than [`IMAGE_MAX_BASE64_BYTES`] (see there);
+/// `converse` picks the body's form (`image.source.bytes` there, `image.source.data` in an
+/// Anthropic body).
+pub fn check_image_sizes(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let messages = root.get("messages").and_then(Value::as_array);
+    for (i, message) in messages.into_iter().flatten().enumerate() {
+        let content = message.get("content").and_then(Value::as_array);
+        let blocks = content
+            .into_iter()
+            .flatten()
+            .filter(|b| !(converse && b.get("cachePoint").is_some()));
+        for (j, block) in blocks.enumerate() {
+            let data = if converse {
+                block.pointer("/image/source/bytes")
+            } else if block.get("type").and_then(Value::as_str) == Some("image") {
+                block.pointer("/source/data")
+            } else {
+                None
+            };
+            let Some(len) = data.and_then(Value::as_str).map(str::len) else {
+                continue;
+            };
+            if len > IMAGE_MAX_BASE64_BYTES {
+                let limit = IMAGE_MAX_BASE64_BYTES;
+                return Err(AwsError::validation(if converse {
+                    format!("The model returned the following errors: messages.{i}.content.{j}.image.source: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
+                } else {
+                    format!("messages.{i}.content.{j}.image.source.base64: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
+                }));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Bedrock's texts for more than 5 documents in a Converse request and for two documents of
 /// one name, from production logs (aws-samples/generative-ai-use-cases#1685).
 pub const TOO_MANY_DOCUMENTS: &str = "You can't include more than 5 documents in a request.";
@@ -1699,5 +1748,33 @@ mod tests {
         assert!(err
             .message
             .contains("all messages must have non-empty content"));
+    }
+
+    #[test]
+    fn images_over_five_mb_of_base64_are_refused_with_claudes_text() {
+        let big = "A".repeat(IMAGE_MAX_BASE64_BYTES + 4);
+        let fits = "A".repeat(IMAGE_MAX_BASE64_BYTES);
+        let converse = |data: &str| {
+            format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"a"}},{{"cachePoint":{{"type":"default"}}}},{{"text":"b"}},{{"image":{{"format":"png","source":{{"bytes":"{data}"}}}}}}]}}]}}"#
+            )
+        };
+        assert!(check_image_sizes(converse(&fits).as_bytes(), true).is_ok());
+        let err = check_image_sizes(converse(&big).as_bytes(), true).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("The model returned the following errors: messages.0.content.2.image.source: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
+        );
+        let anthropic = |data: &str| {
+            format!(
+                r#"{{"messages":[{{"role":"user","content":"hi"}},{{"role":"assistant","content":"ok"}},{{"role":"user","content":[{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{data}"}}}}]}}]}}"#
+            )
+        };
+        assert!(check_image_sizes(anthropic(&fits).as_bytes(), false).is_ok());
+        let err = check_image_sizes(anthropic(&big).as_bytes(), false).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("messages.2.content.0.image.source.base64: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
+        );
     }
 }

@@ -498,6 +498,15 @@ fn output_config_effort_per_model() {
             "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
         );
     }
+    // Opus 4.6 / Sonnet 4.6: all but xhigh (langchain-aws's model profiles).
+    let sonnet46 = "global.anthropic.claude-sonnet-4-6";
+    assert_eq!(invoke(sonnet46, r#""max""#).status, 200);
+    let r = invoke(sonnet46, r#""xhigh""#);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        "output_config.effort: Input should be 'low', 'medium', 'high' or 'max'"
+    );
     // Converse: outputConfig.effort, and the model's words behind Converse's prefix.
     let converse = |model: &str, effort: &str| {
         let body = format!(

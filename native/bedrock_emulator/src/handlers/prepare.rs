@@ -460,16 +460,24 @@ fn check_tool_result_images(target: &Target, body: &[u8]) -> Result<(), AwsError
 /// (bedrock-runtime OutputConfig.effort: "Supported values are low, medium, high, xhigh, and
 /// max"). Claude Opus 4.5 takes only the first three, and Bedrock answers an InvokeModel body
 /// with `xhigh` or `max` there "output_config.effort: Input should be 'low', 'medium' or
-/// 'high'" (measured, coder/coder#25356). A value outside the five gets the same sentence
-/// listing the five: the form is Anthropic's, that text for it is not measured. Converse adds
-/// its prefix for what the model refuses (as for the other Claude refusals here). Which other
-/// models take which values is not confirmed, so they take all five.
+/// 'high'" (measured, coder/coder#25356). Claude Opus 4.6 and Sonnet 4.6 take all but
+/// `xhigh` (langchain-aws 1.9.1's Bedrock model profiles, `reasoning_effort_levels`; the same
+/// in langchain's deepagents notes on Anthropic's effort page); the refusal there, and a value
+/// outside the five on the others, get the same sentence listing the model's values: the
+/// form is the measured one, those texts are not measured. Converse adds its prefix for what
+/// the model refuses (as for the other Claude refusals here). Claude models without effort
+/// (Haiku 4.5, Sonnet 4.5) are not refused here: Bedrock's words for that are not known.
 fn check_effort(api: Api, model_id: &str, effort: Option<&str>) -> Result<(), AwsError> {
     let Some(effort) = effort else {
         return Ok(());
     };
     let (allowed, listed): (&[&str], &str) = if model_id.contains("claude-opus-4-5") {
         (&["low", "medium", "high"], "'low', 'medium' or 'high'")
+    } else if model_id.contains("claude-opus-4-6") || model_id.contains("claude-sonnet-4-6") {
+        (
+            &["low", "medium", "high", "max"],
+            "'low', 'medium', 'high' or 'max'",
+        )
     } else {
         (
             &["low", "medium", "high", "xhigh", "max"],

@@ -574,3 +574,46 @@ fn tool_result_images_only_for_claude_and_nova() {
     assert_eq!(r.status, 200, "{}", r.body);
     emu.shutdown();
 }
+
+/// A Claude toolUse block in a Converse answer carries `"type": "tool_use"` as Bedrock's does
+/// (agentjido/req_llm sequential_tool_cache_1.json, recorded 2026-09-08), and the assistant
+/// message sent back as it came is taken (the service model's ToolUseType lists only
+/// `server_tool_use`). Nova's block has no type.
+#[test]
+fn claude_tool_use_blocks_carry_their_type_and_round_trip() {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-tooluse".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+    let auth = vec![("authorization".to_string(), "Bearer k-tooluse".to_string())];
+    let tools = r#""toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","inputSchema":{"json":{"type":"object","properties":{"city":{"type":"string"}}}}}}],"toolChoice":{"any":{}}}"#;
+    let ask = r#"{"role":"user","content":[{"text":"Weather in Paris?"}]}"#;
+    let converse = |model: &str, messages: &str| {
+        let body = format!(r#"{{"messages":[{messages}],{tools}}}"#);
+        let r = request(
+            &url,
+            "POST",
+            &format!("/model/{model}/converse"),
+            &auth,
+            &body,
+        );
+        assert_eq!(r.status, 200, "{model}: {}", r.body);
+        r.json()
+    };
+    let haiku = "us.anthropic.claude-haiku-4-5-20251001-v1%3A0";
+    let out = converse(haiku, ask);
+    let message = &out["output"]["message"];
+    let tool_use = &message["content"][0]["toolUse"];
+    assert_eq!(tool_use["type"], "tool_use", "{out}");
+    let result = format!(
+        r#"{{"role":"user","content":[{{"toolResult":{{"toolUseId":{},"content":[{{"text":"Sunny"}}]}}}}]}}"#,
+        tool_use["toolUseId"]
+    );
+    converse(haiku, &format!("{ask},{message},{result}"));
+    let nova = converse("us.amazon.nova-pro-v1%3A0", ask);
+    let block = &nova["output"]["message"]["content"][0]["toolUse"];
+    assert!(block.is_object() && block.get("type").is_none(), "{nova}");
+    emu.shutdown();
+}

@@ -503,6 +503,9 @@ def tool_round_trip(c):
     check(out["stopReason"] == "tool_use" and len(use) == 1 and use[0]["name"] == "get_weather"
           and isinstance(use[0]["input"]["city"], str) and use[0]["toolUseId"].startswith("tooluse_"),
           f"converse tool use: {use}")
+    # Bedrock's Claude answers name the block's type (req_llm sequential_tool_cache_1.json); the message
+    # goes back below as it came, type and all.
+    check(use[0].get("type") == "tool_use", "converse toolUse type tool_use (botocore keeps the member)")
     msgs += [out["output"]["message"],
              {"role": "user", "content": [{"toolResult": {"toolUseId": use[0]["toolUseId"],
                                                            "content": [{"json": {"forecast": "Sunny, 21 degrees"}}]}}]}]

@@ -490,6 +490,7 @@ fn output_config_effort_per_model() {
         );
         assert_eq!(invoke(opus47, effort).status, 200, "{effort} on Opus 4.7");
     }
+    assert_eq!(invoke(opus45, "null").status, 200, "null is no effort");
     for effort in [r#""extreme""#, "3"] {
         let r = invoke(opus47, effort);
         assert_eq!(r.status, 400, "{}", r.body);

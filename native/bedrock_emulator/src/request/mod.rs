@@ -810,9 +810,12 @@ fn response_field_paths(paths: Option<&Value>) -> Result<Vec<String>, AwsError> 
 }
 
 /// `effort` of an output config (Converse `outputConfig`, Anthropic `output_config`): a
-/// string as it is, anything else as its JSON text (checked by `check_model_rules`).
+/// string as it is, `null` as absent, anything else as its JSON text (checked by
+/// `check_model_rules`).
 fn effort_of(config: Option<&Value>) -> Option<String> {
     match config?.get("effort")? {
+        // JSON null is an absent member (as the shape check treats it).
+        Value::Null => None,
         Value::String(s) => Some(s.clone()),
         other => Some(other.to_string()),
     }

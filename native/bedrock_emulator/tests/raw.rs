@@ -450,3 +450,171 @@ fn converse_usage_keys_as_bedrock_sends_them() {
     assert_eq!(second["cacheReadInputTokenCount"], 1300);
     emu.shutdown();
 }
+
+/// `output_config.effort`: botocore 1.44.8's bedrock-runtime OutputConfig lists low, medium,
+/// high, xhigh and max; Claude Opus 4.5 takes the first three and Bedrock refuses the others
+/// there with "output_config.effort: Input should be 'low', 'medium' or 'high'" (measured on
+/// InvokeModel, coder/coder#25356). Converse carries it as `outputConfig.effort`.
+#[test]
+fn output_config_effort_per_model() {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-effort".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+    let auth = vec![("authorization".to_string(), "Bearer k-effort".to_string())];
+    let opus45 = "us.anthropic.claude-opus-4-5-20251101-v1%3A0";
+    let opus47 = "global.anthropic.claude-opus-4-7";
+    let invoke = |model: &str, effort: &str| {
+        let body = format!(
+            r#"{{"anthropic_version":"bedrock-2023-05-31","max_tokens":50,"output_config":{{"effort":{effort}}},"messages":[{{"role":"user","content":"hi"}}]}}"#
+        );
+        request(
+            &url,
+            "POST",
+            &format!("/model/{model}/invoke"),
+            &auth,
+            &body,
+        )
+    };
+    for effort in [r#""low""#, r#""medium""#, r#""high""#] {
+        assert_eq!(invoke(opus45, effort).status, 200, "{effort}");
+    }
+    for effort in [r#""xhigh""#, r#""max""#] {
+        let r = invoke(opus45, effort);
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(
+            r.json()["message"],
+            "output_config.effort: Input should be 'low', 'medium' or 'high'"
+        );
+        assert_eq!(invoke(opus47, effort).status, 200, "{effort} on Opus 4.7");
+    }
+    assert_eq!(invoke(opus45, "null").status, 200, "null is no effort");
+    for effort in [r#""extreme""#, "3"] {
+        let r = invoke(opus47, effort);
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(
+            r.json()["message"],
+            "output_config.effort: Input should be 'low', 'medium', 'high', 'xhigh' or 'max'"
+        );
+    }
+    // Opus 4.6 / Sonnet 4.6: all but xhigh (langchain-aws's model profiles).
+    let sonnet46 = "global.anthropic.claude-sonnet-4-6";
+    assert_eq!(invoke(sonnet46, r#""max""#).status, 200);
+    let r = invoke(sonnet46, r#""xhigh""#);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        "output_config.effort: Input should be 'low', 'medium', 'high' or 'max'"
+    );
+    // Converse: outputConfig.effort, and the model's words behind Converse's prefix.
+    let converse = |model: &str, effort: &str| {
+        let body = format!(
+            r#"{{"messages":[{{"role":"user","content":[{{"text":"hi"}}]}}],"outputConfig":{{"effort":"{effort}"}}}}"#
+        );
+        request(
+            &url,
+            "POST",
+            &format!("/model/{model}/converse"),
+            &auth,
+            &body,
+        )
+    };
+    assert_eq!(converse(opus45, "medium").status, 200);
+    assert_eq!(converse(opus47, "max").status, 200);
+    let r = converse(opus45, "max");
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        "The model returned the following errors: output_config.effort: Input should be 'low', 'medium' or 'high'"
+    );
+    emu.shutdown();
+}
+
+/// An image inside `toolResult.content`: Claude and Nova take it (botocore's
+/// ToolResultContentBlock: "only supported by Amazon Nova and Anthropic Claude 3 and 4
+/// models"); Bedrock refuses it for the OpenAI models with "This model doesn't support the
+/// image field for user messages. Remove image and try again." (can1357/oh-my-pi#11685).
+#[test]
+fn tool_result_images_only_for_claude_and_nova() {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-images".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+    let auth = vec![("authorization".to_string(), "Bearer k-images".to_string())];
+    let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+    let body = |result: &str| {
+        format!(
+            r#"{{"messages":[{{"role":"user","content":[{{"text":"Show the chart."}}]}},
+            {{"role":"assistant","content":[{{"toolUse":{{"toolUseId":"tooluse_1","name":"chart","input":{{}}}}}}]}},
+            {{"role":"user","content":[{{"toolResult":{{"toolUseId":"tooluse_1","content":[{result}]}}}}]}}],
+            "toolConfig":{{"tools":[{{"toolSpec":{{"name":"chart","inputSchema":{{"json":{{"type":"object"}}}}}}}}]}}}}"#
+        )
+    };
+    let image = format!(r#"{{"image":{{"format":"png","source":{{"bytes":"{png}"}}}}}}"#);
+    let converse =
+        |model: &str, b: &str| request(&url, "POST", &format!("/model/{model}/converse"), &auth, b);
+    for model in [
+        "us.anthropic.claude-haiku-4-5-20251001-v1%3A0",
+        "us.amazon.nova-pro-v1%3A0",
+    ] {
+        let r = converse(model, &body(&image));
+        assert_eq!(r.status, 200, "{model}: {}", r.body);
+    }
+    let gpt = "openai.gpt-oss-120b-1%3A0";
+    let r = converse(gpt, &body(&image));
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(
+        r.json()["message"],
+        "This model doesn't support the image field for user messages. Remove image and try again."
+    );
+    let r = converse(gpt, &body(r#"{"text":"42"}"#));
+    assert_eq!(r.status, 200, "{}", r.body);
+    emu.shutdown();
+}
+
+/// A Claude toolUse block in a Converse answer carries `"type": "tool_use"` as Bedrock's does
+/// (agentjido/req_llm sequential_tool_cache_1.json, recorded 2026-09-08), and the assistant
+/// message sent back as it came is taken (the service model's ToolUseType lists only
+/// `server_tool_use`). Nova's block has no type.
+#[test]
+fn claude_tool_use_blocks_carry_their_type_and_round_trip() {
+    let emu = BlockingEmulator::start(EmulatorConfig {
+        api_key: Some("k-tooluse".into()),
+        ..EmulatorConfig::default()
+    })
+    .unwrap();
+    let url = emu.url().to_string();
+    let auth = vec![("authorization".to_string(), "Bearer k-tooluse".to_string())];
+    let tools = r#""toolConfig":{"tools":[{"toolSpec":{"name":"get_weather","inputSchema":{"json":{"type":"object","properties":{"city":{"type":"string"}}}}}}],"toolChoice":{"any":{}}}"#;
+    let ask = r#"{"role":"user","content":[{"text":"Weather in Paris?"}]}"#;
+    let converse = |model: &str, messages: &str| {
+        let body = format!(r#"{{"messages":[{messages}],{tools}}}"#);
+        let r = request(
+            &url,
+            "POST",
+            &format!("/model/{model}/converse"),
+            &auth,
+            &body,
+        );
+        assert_eq!(r.status, 200, "{model}: {}", r.body);
+        r.json()
+    };
+    let haiku = "us.anthropic.claude-haiku-4-5-20251001-v1%3A0";
+    let out = converse(haiku, ask);
+    let message = &out["output"]["message"];
+    let tool_use = &message["content"][0]["toolUse"];
+    assert_eq!(tool_use["type"], "tool_use", "{out}");
+    let result = format!(
+        r#"{{"role":"user","content":[{{"toolResult":{{"toolUseId":{},"content":[{{"text":"Sunny"}}]}}}}]}}"#,
+        tool_use["toolUseId"]
+    );
+    converse(haiku, &format!("{ask},{message},{result}"));
+    let nova = converse("us.amazon.nova-pro-v1%3A0", ask);
+    let block = &nova["output"]["message"]["content"][0]["toolUse"];
+    assert!(block.is_object() && block.get("type").is_none(), "{nova}");
+    emu.shutdown();
+}

@@ -198,8 +198,10 @@ pub fn parse(
             check_additional_fields(&target, body).map_err(invalid)?;
             if target.is_anthropic() {
                 request::check_cache_breakpoints(body, true).map_err(invalid)?;
+                request::check_image_sizes(body, true).map_err(invalid)?;
             }
             check_tool_choice_support(&target, &conv).map_err(invalid)?;
+            check_tool_result_images(&target, body).map_err(invalid)?;
             Ok((model_id.to_string(), target, conv, false))
         }
         Api::Invoke => {
@@ -225,6 +227,7 @@ pub fn parse(
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
             check_body_version(&target, &req).map_err(invalid)?;
             request::check_cache_breakpoints(body, false).map_err(invalid)?;
+            request::check_image_sizes(body, false).map_err(invalid)?;
             check_invoke_guardrail(state, headers).map_err(invalid)?;
             Ok((model_id.to_string(), target, req.conv, false))
         }
@@ -237,6 +240,7 @@ pub fn parse(
             }
             check_body_version(&target, &req).map_err(invalid)?;
             request::check_cache_breakpoints(body, false).map_err(invalid)?;
+            request::check_image_sizes(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
         Api::Mantle => {
@@ -257,6 +261,7 @@ pub fn parse(
             let model_id = req.model.clone().unwrap_or_default();
             let target = resolve_mantle_model(state, &model_id)?;
             request::check_cache_breakpoints(body, false).map_err(invalid)?;
+            request::check_image_sizes(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
     }
@@ -415,6 +420,81 @@ fn check_additional_fields(target: &Target, body: &[u8]) -> Result<(), AwsError>
     Ok(())
 }
 
+/// An `image` inside a Converse `toolResult.content`: botocore 1.44.8's ToolResultContentBlock
+/// documents it as "only supported by Amazon Nova and Anthropic Claude 3 and 4 models", and
+/// Bedrock refuses it for the other models with "This model doesn't support the image field
+/// for user messages. Remove image and try again." (measured on the OpenAI models, which take
+/// the same image in a plain user block: can1357/oh-my-pi#11685, anomalyco/opencode#48069;
+/// the full sentence as vercel/ai's Bedrock fixture quotes it). Models outside the table are
+/// not judged.
+fn check_tool_result_images(target: &Target, body: &[u8]) -> Result<(), AwsError> {
+    if target.info().is_none() || target.is_anthropic() || target.is_nova_text() {
+        return Ok(());
+    }
+    let Ok(root) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(());
+    };
+    fn blocks<'a>(v: &'a serde_json::Value, key: &str) -> &'a [serde_json::Value] {
+        v.get(key)
+            .and_then(serde_json::Value::as_array)
+            .map_or(&[], Vec::as_slice)
+    }
+    let nested_image = blocks(&root, "messages").iter().any(|m| {
+        blocks(m, "content").iter().any(|b| {
+            b.get("toolResult").is_some_and(|r| {
+                blocks(r, "content")
+                    .iter()
+                    .any(|c| c.get("image").is_some())
+            })
+        })
+    });
+    if nested_image {
+        return Err(AwsError::validation(
+            "This model doesn't support the image field for user messages. Remove image and try again.",
+        ));
+    }
+    Ok(())
+}
+
+/// `output_config.effort` on a Claude model. The values are botocore 1.44.8's
+/// (bedrock-runtime OutputConfig.effort: "Supported values are low, medium, high, xhigh, and
+/// max"). Claude Opus 4.5 takes only the first three, and Bedrock answers an InvokeModel body
+/// with `xhigh` or `max` there "output_config.effort: Input should be 'low', 'medium' or
+/// 'high'" (measured, coder/coder#25356). Claude Opus 4.6 and Sonnet 4.6 take all but
+/// `xhigh` (langchain-aws 1.9.1's Bedrock model profiles, `reasoning_effort_levels`; the same
+/// in langchain's deepagents notes on Anthropic's effort page); the refusal there, and a value
+/// outside the five on the others, get the same sentence listing the model's values: the
+/// form is the measured one, those texts are not measured. Converse adds its prefix for what
+/// the model refuses (as for the other Claude refusals here). Claude models without effort
+/// (Haiku 4.5, Sonnet 4.5) are not refused here: Bedrock's words for that are not known.
+fn check_effort(api: Api, model_id: &str, effort: Option<&str>) -> Result<(), AwsError> {
+    let Some(effort) = effort else {
+        return Ok(());
+    };
+    let (allowed, listed): (&[&str], &str) = if model_id.contains("claude-opus-4-5") {
+        (&["low", "medium", "high"], "'low', 'medium' or 'high'")
+    } else if model_id.contains("claude-opus-4-6") || model_id.contains("claude-sonnet-4-6") {
+        (
+            &["low", "medium", "high", "max"],
+            "'low', 'medium', 'high' or 'max'",
+        )
+    } else {
+        (
+            &["low", "medium", "high", "xhigh", "max"],
+            "'low', 'medium', 'high', 'xhigh' or 'max'",
+        )
+    };
+    if allowed.contains(&effort) {
+        return Ok(());
+    }
+    let text = format!("output_config.effort: Input should be {listed}");
+    Err(AwsError::validation(if api == Api::Converse {
+        format!("The model returned the following errors: {text}")
+    } else {
+        text
+    }))
+}
+
 /// Model rules on a parsed request: sampling parameters and thinking forms.
 /// The service tier's value, as Bedrock answers it (measured on Converse and quoted in
 /// NousResearch/hermes-agent#34476; `reserved` also in envoyproxy/ai-gateway#1749): a value
@@ -525,6 +605,9 @@ pub fn check_model_rules(api: Api, target: &Target, conv: &Conversation) -> Resu
             )));
         }
         _ => {}
+    }
+    if target.is_anthropic() {
+        check_effort(api, &info.id, conv.effort.as_deref())?;
     }
     // Claude's rule (Anthropic's text, e.g. tailcallhq/forgecode#892; Bedrock refuses
     // duplicates too: aws-samples/amazon-bedrock-client-for-mac#123), with Converse's prefix.

@@ -168,7 +168,14 @@ fn response_with(reply: &Reply, keys: Keys) -> Value {
         content.push(json!({ "text": plan.text }));
     }
     for t in &plan.tool_uses {
-        content.push(json!({"toolUse": {"toolUseId": t.id, "name": t.name, "input": t.input}}));
+        let mut tool_use = json!({"toolUseId": t.id, "name": t.name, "input": t.input});
+        // Bedrock's Converse answer for Claude names the block's type (recorded: agentjido/
+        // req_llm test/support/fixtures/amazon_bedrock/anthropic_claude_haiku_4_5_20251001_v1_0/
+        // sequential_tool_cache_1.json, 2026-09-08), a value outside botocore's ToolUseType enum.
+        if reply.anthropic && matches!(keys, Keys::Converse) {
+            tool_use["type"] = json!("tool_use");
+        }
+        content.push(json!({ "toolUse": tool_use }));
     }
     let mut body = json!({
         "output": {"message": {"role": "assistant", "content": content}},

@@ -109,6 +109,10 @@ pub struct Conversation {
     /// Structured output: the JSON schema the answer must follow (Converse
     /// `outputConfig.textFormat`, Anthropic `output_config.format`, type `json_schema`).
     pub output_schema: Option<serde_json::Value>,
+    /// `output_config.effort` (Anthropic bodies; Converse `outputConfig.effort`, or
+    /// `additionalModelRequestFields.output_config.effort` as older clients send it). A value
+    /// that is not a string is kept as its JSON text, so the effort check refuses it.
+    pub effort: Option<String>,
     /// Converse `additionalModelResponseFieldPaths`: JSON Pointers, checked.
     pub response_field_paths: Vec<String>,
     /// The service tier asked for (Converse `serviceTier.type`, InvokeModel

@@ -320,6 +320,8 @@ pub fn parse_converse(body: &[u8]) -> Result<Conversation, AwsError> {
             .map(guardrail_request)
             .transpose()?,
         output_schema: converse_output_schema(root.get("outputConfig"))?,
+        effort: effort_of(root.get("outputConfig"))
+            .or_else(|| effort_of(additional.and_then(|a| a.get("output_config")))),
         response_field_paths: response_field_paths(root.get("additionalModelResponseFieldPaths"))?,
         service_tier: root
             .get("serviceTier")
@@ -409,6 +411,55 @@ fn document_name_ok(name: &str) -> bool {
     name.chars()
         .all(|c| c.is_ascii_alphanumeric() || " -()[]_".contains(c))
         && !name.contains("  ")
+}
+
+/// Claude's image size limit: 5 MB (5,242,880 bytes) of base64 per image. Bedrock passes
+/// Claude's refusal through Converse behind its prefix, the size counted on the base64 text
+/// (measured: "The model returned the following errors: messages.0.content.1.image.source:
+/// image exceeds 5 MB maximum: 6737924 bytes > 5242880 bytes", aws/aws-sdk-js-v3#6785; that
+/// is AWS's "3.75 MB" per image of the Message API reference, before base64). An Anthropic
+/// body gets Anthropic's own text, whose path ends in `.base64` (as Claude Code quotes it,
+/// anthropics/claude-code#14048). Content indices are the model's: Converse `cachePoint`
+/// blocks become `cache_control` on the block before them, so they are not counted. Images
+/// inside tool results are not checked.
+pub const IMAGE_MAX_BASE64_BYTES: usize = 5_242_880;
+
+/// The first image of a Claude request larger than [`IMAGE_MAX_BASE64_BYTES`] (see there);
+/// `converse` picks the body's form (`image.source.bytes` there, `image.source.data` in an
+/// Anthropic body).
+pub fn check_image_sizes(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let messages = root.get("messages").and_then(Value::as_array);
+    for (i, message) in messages.into_iter().flatten().enumerate() {
+        let content = message.get("content").and_then(Value::as_array);
+        let blocks = content
+            .into_iter()
+            .flatten()
+            .filter(|b| !(converse && b.get("cachePoint").is_some()));
+        for (j, block) in blocks.enumerate() {
+            let data = if converse {
+                block.pointer("/image/source/bytes")
+            } else if block.get("type").and_then(Value::as_str) == Some("image") {
+                block.pointer("/source/data")
+            } else {
+                None
+            };
+            let Some(len) = data.and_then(Value::as_str).map(str::len) else {
+                continue;
+            };
+            if len > IMAGE_MAX_BASE64_BYTES {
+                let limit = IMAGE_MAX_BASE64_BYTES;
+                return Err(AwsError::validation(if converse {
+                    format!("The model returned the following errors: messages.{i}.content.{j}.image.source: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
+                } else {
+                    format!("messages.{i}.content.{j}.image.source.base64: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
+                }));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Bedrock's texts for more than 5 documents in a Converse request and for two documents of
@@ -756,6 +807,18 @@ fn response_field_paths(paths: Option<&Value>) -> Result<Vec<String>, AwsError> 
         out.push(p.to_string());
     }
     Ok(out)
+}
+
+/// `effort` of an output config (Converse `outputConfig`, Anthropic `output_config`): a
+/// string as it is, `null` as absent, anything else as its JSON text (checked by
+/// `check_model_rules`).
+fn effort_of(config: Option<&Value>) -> Option<String> {
+    match config?.get("effort")? {
+        // JSON null is an absent member (as the shape check treats it).
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
 }
 
 /// Anthropic structured output: `output_config.format` `{type: "json_schema", schema: {...}}`.
@@ -1373,6 +1436,7 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         cache_items: items,
         guardrail: None,
         output_schema: anthropic_output_schema(root.get("output_config")),
+        effort: effort_of(root.get("output_config")),
         response_field_paths: Vec::new(),
         service_tier: None,
         latency: None,
@@ -1687,5 +1751,33 @@ mod tests {
         assert!(err
             .message
             .contains("all messages must have non-empty content"));
+    }
+
+    #[test]
+    fn images_over_five_mb_of_base64_are_refused_with_claudes_text() {
+        let big = "A".repeat(IMAGE_MAX_BASE64_BYTES + 4);
+        let fits = "A".repeat(IMAGE_MAX_BASE64_BYTES);
+        let converse = |data: &str| {
+            format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"a"}},{{"cachePoint":{{"type":"default"}}}},{{"text":"b"}},{{"image":{{"format":"png","source":{{"bytes":"{data}"}}}}}}]}}]}}"#
+            )
+        };
+        assert!(check_image_sizes(converse(&fits).as_bytes(), true).is_ok());
+        let err = check_image_sizes(converse(&big).as_bytes(), true).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("The model returned the following errors: messages.0.content.2.image.source: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
+        );
+        let anthropic = |data: &str| {
+            format!(
+                r#"{{"messages":[{{"role":"user","content":"hi"}},{{"role":"assistant","content":"ok"}},{{"role":"user","content":[{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{data}"}}}}]}}]}}"#
+            )
+        };
+        assert!(check_image_sizes(anthropic(&fits).as_bytes(), false).is_ok());
+        let err = check_image_sizes(anthropic(&big).as_bytes(), false).unwrap_err();
+        assert_eq!(
+            err.message,
+            format!("messages.2.content.0.image.source.base64: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
+        );
     }
 }

@@ -85,8 +85,16 @@ fn loaded() -> &'static Loaded {
 /// Where Bedrock's server is seen to differ from the published model (measured on Converse,
 /// NousResearch/hermes-agent#34476): `serviceTier.type` is not refused by an enum check
 /// (`cheapest` answers "service tier provided is invalid", `handlers::check_service_tier`),
-/// and `performanceConfig.latency`'s enum is listed `[optimized, standard]`.
+/// and `performanceConfig.latency`'s enum is listed `[optimized, standard]`. A `toolUse.type`
+/// of `tool_use` is taken: Bedrock's own Converse answers for Claude carry it (recorded in
+/// agentjido/req_llm's sequential_tool_cache_1.json) and clients send the assistant message
+/// back as they got it (botocore checks no enum), so refusing it would break every tool loop.
 fn as_served(model: &mut Model) {
+    if let Some(tool_use) = model.shapes.get_mut("ToolUseType") {
+        if let Some(values) = tool_use.values.as_mut() {
+            values.push("tool_use".into());
+        }
+    }
     if let Some(tier) = model.shapes.get_mut("ServiceTierType") {
         tier.values = None;
     }

@@ -92,6 +92,7 @@ def main():
         mantle_streams(emu, mantle)
         tools_and_errors(emu, bedrock)
         thinking_and_stops(emu, bedrock)
+        effort_and_images(bedrock)
         asyncio.run(async_client(emu))
     application_profile()
 
@@ -313,6 +314,36 @@ def thinking_and_stops(emu, bedrock):
         # The SDK refuses it client-side (anthropic/lib/bedrock/_client.py); CountTokens is boto3's.
         check("not supported in Bedrock" in str(e), "AnthropicBedrock count_tokens refused by the SDK: " + str(e))
     emu.admin("rules", "[]")
+
+
+def effort_and_images(bedrock):
+    """output_config.effort per model and Claude's 5 MB image limit, over InvokeModel."""
+    pinned = {"anthropic_version": "bedrock-2023-05-31"}
+    opus45 = "us.anthropic.claude-opus-4-5-20251101-v1:0"
+    m = bedrock.messages.create(model=opus45, max_tokens=100, messages=MSGS,
+                                extra_body=dict(pinned, output_config={"effort": "medium"}))
+    check(m.stop_reason == "end_turn", "output_config effort medium on Opus 4.5")
+    for effort in ("xhigh", "max"):
+        try:
+            bedrock.messages.create(model=opus45, max_tokens=100, messages=MSGS,
+                                    extra_body=dict(pinned, output_config={"effort": effort}))
+            raise AssertionError(f"effort {effort} accepted on Opus 4.5")
+        except anthropic.BadRequestError as e:
+            # Bedrock's words (coder/coder#25356).
+            check(e.body == {"message": "output_config.effort: Input should be 'low', 'medium' or 'high'"},
+                  f"output_config effort {effort} on Opus 4.5: refused")
+    m = bedrock.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=100, messages=MSGS,
+                                extra_body={"output_config": {"effort": "xhigh"}})
+    check(m.stop_reason == "end_turn", "output_config effort xhigh on Opus 4.7")
+    data = "A" * 5_242_884
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
+    try:
+        bedrock.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=100,
+                                messages=[{"role": "user", "content": [image, {"type": "text", "text": "What is it?"}]}])
+        raise AssertionError("an image over 5 MB accepted")
+    except anthropic.BadRequestError as e:
+        check(e.body["message"] == "messages.0.content.0.image.source.base64: image exceeds 5 MB maximum: "
+              "5242884 bytes > 5242880 bytes", "an image over 5 MB of base64: " + e.body["message"][:60])
 
 
 async def async_client(emu):

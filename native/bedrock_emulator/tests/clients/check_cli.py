@@ -98,6 +98,16 @@ def run(emu, d):
     check(rc == 255 and "(ValidationException) when calling the Converse operation" in err
           and err.strip().endswith(": Reservation not found."),
           "converse --service-tier type=reserved: " + err.strip()[-60:])
+    # botocore 1.44.8's outputConfig.effort, in the CLI's shorthand; Opus 4.5 takes low/medium/high
+    # (Bedrock's text for max: coder/coder#25356).
+    opus45 = "us.anthropic.claude-opus-4-5-20251101-v1:0"
+    rc, out, err = aws(emu, "converse", "--model-id", opus45, "--messages", msgs, "--output-config", "effort=medium",
+                       "--query", "stopReason", "--output", "text")
+    check(rc == 0 and out.strip() == "end_turn", "converse --output-config effort=medium on Opus 4.5: " + err)
+    rc, out, err = aws(emu, "converse", "--model-id", opus45, "--messages", msgs, "--output-config", "effort=max")
+    check(rc == 255 and "(ValidationException) when calling the Converse operation" in err
+          and err.strip().endswith("output_config.effort: Input should be 'low', 'medium' or 'high'"),
+          "converse --output-config effort=max on Opus 4.5: exit 255")
     more(emu, d)
 
 

@@ -143,6 +143,7 @@ def main():
               "ChatBedrock on DeepSeek-R1: invoke and stream")
 
         thinking_and_stops(emu, rt, ask, u)
+        effort(rt, ask)
         streamed_tools(rt)
         tiers_and_async(rt, ask, u)
         citations(rt)
@@ -289,6 +290,26 @@ def application_profiles():
             except ClientError as e:
                 check(e.response["Error"]["Code"] == "ResourceNotFoundException",
                       "an unknown application profile: ResourceNotFoundException from GetInferenceProfile")
+
+
+def effort(rt, ask):
+    """reasoning_effort (langchain-aws sends thinking adaptive + output_config.effort for Claude) and
+    output_config.effort in additional_model_request_fields, refused where Bedrock refuses it."""
+    opus47 = ChatBedrockConverse(model="global.anthropic.claude-opus-4-7", client=rt, region_name="us-east-1",
+                                 max_tokens=2000, reasoning_effort="xhigh")
+    r = opus47.invoke(ask)
+    check(r.text == ANSWER, "ChatBedrockConverse reasoning_effort xhigh on Opus 4.7")
+    opus45 = ChatBedrockConverse(model="us.anthropic.claude-opus-4-5-20251101-v1:0", client=rt,
+                                 region_name="us-east-1", max_tokens=200,
+                                 additional_model_request_fields={"output_config": {"effort": "max"}})
+    try:
+        opus45.invoke(ask)
+        raise AssertionError("effort max accepted on Opus 4.5")
+    except ClientError as e:
+        # Bedrock's words (coder/coder#25356), behind Converse's prefix.
+        check(e.response["Error"]["Code"] == "ValidationException" and e.response["Error"]["Message"]
+              == "The model returned the following errors: output_config.effort: Input should be 'low', 'medium' or 'high'",
+              "ChatBedrockConverse output_config effort max on Opus 4.5: refused")
 
 
 def thinking_and_stops(emu, rt, ask, u):

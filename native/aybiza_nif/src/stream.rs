@@ -175,13 +175,12 @@ fn after_cancel(event: Event, state: &GateState) -> Option<Event> {
 impl EventSink for BeamSink {
     fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
         self.attempted = true;
-        if !event.is_terminal() && holding() {
-            return self.hold(event);
-        }
-        // The terminal goes after this thread's held sends (this call's among them).
-        if event.is_terminal() {
-            flush_held();
-        }
+        let event = match self.try_hold(event) {
+            Ok(held) => return held,
+            Err(event) => event,
+        };
+        // Sent now: after this thread's held sends (this call's among them).
+        flush_held();
         let mut state = self.gate.lock();
         if state.terminal_sent {
             return Ok(());
@@ -212,18 +211,28 @@ impl EventSink for BeamSink {
 }
 
 impl BeamSink {
-    /// Holds a non-terminal event until the end of the shard's pass ([`hold`]). A receiver
-    /// found gone by an earlier flush stops the call here.
-    fn hold(&mut self, event: Event) -> Result<(), ReceiverGone> {
+    /// Holds `event` until the end of the shard's pass ([`hold`]): `Ok` with what `send`
+    /// returns, or `Err(event)` to send it now. Sent now: the terminal, the call's first
+    /// event and first sentence (what a voice turn waits on, and the engine's yield after the
+    /// first sentence is for its receiver), everything off a shard or while few calls are
+    /// live (a pass then has one stream's events). A receiver found gone by an earlier flush
+    /// stops the call here.
+    fn try_hold(&mut self, event: Event) -> Result<Result<(), ReceiverGone>, Event> {
+        if event.is_terminal() || matches!(event, Event::Sentence(0, _)) || !holding() {
+            return Err(event);
+        }
         {
             let state = self.gate.lock();
             if state.receiver_gone {
                 self.receiver_gone = true;
-                return Err(ReceiverGone);
+                return Ok(Err(ReceiverGone));
             }
             // Nothing but the terminal goes out any more (`after_cancel`).
             if state.terminal_sent || state.cancelled {
-                return Ok(());
+                return Ok(Ok(()));
+            }
+            if state.events_sent == 0 {
+                return Err(event);
             }
         }
         hold(HeldSend {
@@ -232,7 +241,7 @@ impl BeamSink {
             gate: self.gate.clone(),
             event,
         });
-        Ok(())
+        Ok(Ok(()))
     }
 }
 
@@ -320,9 +329,12 @@ fn parse_hold_limit(configured: Option<&str>) -> usize {
 }
 
 /// Whether this thread holds sends: a shard thread (a single-threaded runtime whose tasks,
-/// the flusher among them, all run here) with a hold limit above 1.
+/// the flusher among them, all run here) with a hold limit above 1, while more calls are
+/// live than there are shards.
 fn holding() -> bool {
-    hold_limit() > 1 && aybiza_engine::runtime::current_shard().is_some()
+    hold_limit() > 1
+        && aybiza_engine::runtime::current_shard().is_some()
+        && !aybiza_engine::call::few_calls_live(aybiza_engine::runtime::threads())
 }
 
 /// Queues `send` on this thread; the first of a pass wakes (or starts) the flusher, which

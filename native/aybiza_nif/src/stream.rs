@@ -820,17 +820,3 @@ fn warm<'a>(env: Env<'a>, config: Term<'a>) -> NifResult<Term<'a>> {
         Err(e) => Ok((atoms::error(), error_term(env, &e, None)).encode(env)),
     }
 }
-
-#[cfg(test)]
-mod hold_tests {
-    use super::*;
-
-    #[test]
-    fn hold_limit_parses_with_default_and_cap() {
-        assert_eq!(parse_hold_limit(None), HOLD_DEFAULT);
-        assert_eq!(parse_hold_limit(Some("x")), HOLD_DEFAULT);
-        assert_eq!(parse_hold_limit(Some(" 0 ")), 0);
-        assert_eq!(parse_hold_limit(Some("64")), 64);
-        assert_eq!(parse_hold_limit(Some("100000")), HOLD_MAX);
-    }
-}

@@ -353,13 +353,16 @@ defmodule AybizaBench.Stream do
 
   # Converse rows keep their long-standing names; the Messages API (SSE) rows of the same
   # levels carry an `sse_` prefix. BENCH_LATENCY_APIS [converse,messages] picks the transports.
+  # BENCH_LATENCY_LABEL prefixes every row (bin/bench runs the section again with held sends
+  # off, `AYBIZA_BEDROCK_HOLD_SENDS=0`, and labels those rows `hold0_`).
   def latency do
     apis =
       System.get_env("BENCH_LATENCY_APIS", "converse,messages")
       |> String.split(",", trim: true)
       |> Enum.map(&String.to_existing_atom/1)
 
-    for api <- apis, do: latency(api, if(api == :converse, do: "", else: "sse_"))
+    label = System.get_env("BENCH_LATENCY_LABEL", "")
+    for api <- apis, do: latency(api, label <> if(api == :converse, do: "", else: "sse_"))
   end
 
   defp latency(api, prefix) do
@@ -461,7 +464,7 @@ defmodule AybizaBench.Stream do
       "#{n} streams at 30 tokens/s, 8-char deltas; #{failures} failed" <>
         if(why == "", do: "", else: " (#{why})") <>
         "; live mid-run #{live}; " <>
-        "api: #{opts[:api]}" <> emulator_tick_note()
+        "api: #{opts[:api]}" <> emulator_tick_note() <> hold_sends_note()
 
     for {kind, q} <- [text: text, sentence: sentence] do
       row("latency", "#{prefix}#{kind}_p50@#{n}", q.p50, "us", "#{q.n} events; " <> note)
@@ -500,6 +503,15 @@ defmodule AybizaBench.Stream do
     case System.get_env("BENCH_EMULATOR_TICK_MS", "0") do
       "0" -> ""
       ms -> "; emulator pacing tick #{ms} ms"
+    end
+  end
+
+  # The shards' held sends when the VM runs with a limit other than the default 16
+  # (`AYBIZA_BEDROCK_HOLD_SENDS`, read once by the NIF; 0 or 1: off).
+  defp hold_sends_note do
+    case System.get_env("AYBIZA_BEDROCK_HOLD_SENDS") do
+      nil -> ""
+      n -> "; held sends #{n}"
     end
   end
 

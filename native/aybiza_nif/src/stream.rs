@@ -36,6 +36,8 @@ struct GateState {
     delivered_bytes: usize,
     delivered_chars: u64,
     delivered_sentences: u64,
+    /// A send to the receiver failed (it is gone); seen by the sink's next `send`.
+    receiver_gone: bool,
 }
 
 impl GateState {
@@ -139,7 +141,10 @@ impl Drop for BeamSink {
         // by a start that failed before spawning, and no span was opened for it.
         if self.attempted && self.observer.is_some() && !self.observed {
             // A cancel, or a receiver that is gone (its `down` cancels the call).
-            let cancelled = self.receiver_gone || self.gate.lock().cancelled;
+            let cancelled = self.receiver_gone || {
+                let state = self.gate.lock();
+                state.cancelled || state.receiver_gone
+            };
             let reason = if cancelled { "cancelled" } else { "internal" };
             self.observe(|env| {
                 let reason = Atom::from_str(env, reason).ok()?;
@@ -170,6 +175,12 @@ fn after_cancel(event: Event, state: &GateState) -> Option<Event> {
 impl EventSink for BeamSink {
     fn send(&mut self, event: Event) -> Result<(), ReceiverGone> {
         self.attempted = true;
+        let event = match self.try_hold(event) {
+            Ok(held) => return held,
+            Err(event) => event,
+        };
+        // Sent now: after this thread's held sends (this call's among them).
+        flush_held();
         let mut state = self.gate.lock();
         if state.terminal_sent {
             return Ok(());
@@ -183,22 +194,11 @@ impl EventSink for BeamSink {
         } else {
             event
         };
-        let tag = &self.tag;
-        let result = self.msg_env.send_and_clear(&self.pid, |env| {
-            (atoms::aybiza_bedrock(), tag, event_term(env, &event))
-        });
-        if result.is_ok() {
-            state.events_sent += 1;
-            match &event {
-                Event::Text(t) => {
-                    state.delivered_chars += t.chars().count() as u64;
-                    state.delivered_bytes += t.len();
-                }
-                Event::Sentence(..) => state.delivered_sentences += 1,
-                e if e.is_terminal() => state.terminal_sent = true,
-                _ => {}
-            }
-        }
+        let result = if state.receiver_gone {
+            Err(ReceiverGone)
+        } else {
+            deliver(&mut self.msg_env, &self.pid, &self.tag, &mut state, &event)
+        };
         drop(state);
         self.receiver_gone |= result.is_err();
         // After the receiver's terminal (sent or not: a gone receiver is a cancelled call).
@@ -206,8 +206,214 @@ impl EventSink for BeamSink {
             self.observe(|env| span_outcome_term(env, &event));
         }
         // A failed send means the process is gone: stop the call.
-        result.map_err(|_| ReceiverGone)
+        result
     }
+}
+
+impl BeamSink {
+    /// Holds `event` until the end of the shard's pass ([`hold`]): `Ok` with what `send`
+    /// returns, or `Err(event)` to send it now. Sent now: the terminal, the call's first
+    /// event and first sentence (what a voice turn waits on, and the engine's yield after the
+    /// first sentence is for its receiver), everything off a shard or while few calls are
+    /// live (a pass then has one stream's events). A receiver found gone by an earlier flush
+    /// stops the call here.
+    fn try_hold(&mut self, event: Event) -> Result<Result<(), ReceiverGone>, Event> {
+        if event.is_terminal() || matches!(event, Event::Sentence(0, _)) || !holding() {
+            return Err(event);
+        }
+        {
+            let state = self.gate.lock();
+            if state.receiver_gone {
+                self.receiver_gone = true;
+                return Ok(Err(ReceiverGone));
+            }
+            // Nothing but the terminal goes out any more (`after_cancel`).
+            if state.terminal_sent || state.cancelled {
+                return Ok(Ok(()));
+            }
+            if state.events_sent == 0 {
+                return Err(event);
+            }
+        }
+        hold(HeldSend {
+            pid: self.pid,
+            tag: self.tag.clone(),
+            gate: self.gate.clone(),
+            event,
+        });
+        Ok(Ok(()))
+    }
+}
+
+/// Sends `event` to `pid` as `{:aybiza_bedrock, tag, event}` and counts what reached it;
+/// `state` is the call's gate, locked by the caller (a cancel waits for the send).
+fn deliver(
+    msg_env: &mut OwnedEnv,
+    pid: &LocalPid,
+    tag: &ResourceArc<CallResource>,
+    state: &mut GateState,
+    event: &Event,
+) -> Result<(), ReceiverGone> {
+    let result = msg_env.send_and_clear(pid, |env| {
+        (atoms::aybiza_bedrock(), tag, event_term(env, event))
+    });
+    if result.is_err() {
+        state.receiver_gone = true;
+        return Err(ReceiverGone);
+    }
+    state.events_sent += 1;
+    match event {
+        Event::Text(t) => {
+            state.delivered_chars += t.chars().count() as u64;
+            state.delivered_bytes += t.len();
+        }
+        Event::Sentence(..) => state.delivered_sentences += 1,
+        e if e.is_terminal() => state.terminal_sent = true,
+        _ => {}
+    }
+    Ok(())
+}
+
+// Held sends: one BEAM wake-up per shard pass. At many paced streams a shard wakes with
+// several sockets readable and handles them one after the other (~15 µs each at 1,000
+// streams); each delta's `enif_send` to a sleeping scheduler woke it (a pipe write or a
+// futex on the shard, a poll wake-up and timerfd re-arm on the scheduler) for a microsecond
+// of work. Held, the pass's non-terminal events are sent back to back by one flusher task
+// queued behind the tasks the pass had ready: the first send wakes a scheduler, the rest
+// find it awake; at most `hold_limit()` wait at once, so a busy shard's pass does not hold its
+// first message for the whole pass. Per call the order is kept (one FIFO per thread; a terminal first flushes
+// it), and the gate is checked at the flush: after `cancel/1` a held event is dropped, as a
+// later send would be. A receiver found gone at the flush stops its call at its next send.
+
+/// A non-terminal event waiting for the end of its shard's pass.
+struct HeldSend {
+    pid: LocalPid,
+    tag: ResourceArc<CallResource>,
+    gate: Arc<Gate>,
+    event: Event,
+}
+
+/// One shard thread's held sends and the task that flushes them.
+#[derive(Default)]
+struct Held {
+    sends: Vec<HeldSend>,
+    /// The flusher's waker once it ran; until then `spawned` says it is queued.
+    flusher: Option<std::task::Waker>,
+    spawned: bool,
+    /// The flusher's message env (each send clears it).
+    env: Option<OwnedEnv>,
+}
+
+thread_local! {
+    static HELD: std::cell::RefCell<Held> = std::cell::RefCell::default();
+}
+
+/// The most sends a shard holds at once (`AYBIZA_BEDROCK_HOLD_SENDS`, read once; default
+/// [`HOLD_DEFAULT`], `0`: off, at most [`HOLD_MAX`]): the one that reaches it flushes them.
+/// It bounds the wait of a pass's first message when the shard has many streams ready.
+fn hold_limit() -> usize {
+    static LIMIT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LIMIT.get_or_init(|| {
+        parse_hold_limit(std::env::var("AYBIZA_BEDROCK_HOLD_SENDS").ok().as_deref())
+    })
+}
+
+const HOLD_DEFAULT: usize = 16;
+const HOLD_MAX: usize = 1024;
+
+/// `AYBIZA_BEDROCK_HOLD_SENDS`'s value: unset or not a number gives the default.
+fn parse_hold_limit(configured: Option<&str>) -> usize {
+    configured
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .map_or(HOLD_DEFAULT, |n| n.min(HOLD_MAX))
+}
+
+/// Whether this thread holds sends: a shard thread (a single-threaded runtime whose tasks,
+/// the flusher among them, all run here) with a hold limit above 1, while more calls are
+/// live than there are shards.
+fn holding() -> bool {
+    hold_limit() > 1
+        && aybiza_engine::runtime::current_shard().is_some()
+        && !aybiza_engine::call::few_calls_live(aybiza_engine::runtime::threads())
+}
+
+/// Queues `send` on this thread; the first of a pass wakes (or starts) the flusher, which
+/// runs after the tasks already ready.
+fn hold(send: HeldSend) {
+    enum Next {
+        Nothing,
+        Flush,
+        Wake(std::task::Waker),
+        Spawn,
+    }
+    let next = HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        let first = h.sends.is_empty();
+        h.sends.push(send);
+        if h.sends.len() >= hold_limit() {
+            Next::Flush
+        } else if !first {
+            Next::Nothing
+        } else if let Some(w) = &h.flusher {
+            Next::Wake(w.clone())
+        } else if !h.spawned {
+            h.spawned = true;
+            Next::Spawn
+        } else {
+            Next::Nothing
+        }
+    });
+    match next {
+        Next::Nothing => {}
+        // The flusher, if woken, finds nothing left.
+        Next::Flush => flush_held(),
+        Next::Wake(w) => w.wake(),
+        Next::Spawn => {
+            // Never ends: a shard's runtime lives as long as the VM.
+            tokio::spawn(std::future::poll_fn(|cx| {
+                HELD.with(|h| {
+                    let mut h = h.borrow_mut();
+                    if !h.flusher.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        h.flusher = Some(cx.waker().clone());
+                    }
+                });
+                flush_held();
+                std::task::Poll::<()>::Pending
+            }));
+        }
+    }
+}
+
+/// Sends this thread's held events in order, each through its call's gate.
+fn flush_held() {
+    let (mut sends, env) = HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        if h.sends.is_empty() {
+            return (Vec::new(), None);
+        }
+        (std::mem::take(&mut h.sends), h.env.take())
+    });
+    if sends.is_empty() {
+        return;
+    }
+    let mut env = env.unwrap_or_else(OwnedEnv::new);
+    for held in sends.drain(..) {
+        let mut state = held.gate.lock();
+        if !(state.cancelled || state.terminal_sent || state.receiver_gone) {
+            let _ = deliver(&mut env, &held.pid, &held.tag, &mut state, &held.event);
+        }
+        // The guard goes before `held`, whose tag may be the call's last reference (its
+        // `Drop` cancels through the same gate).
+        drop(state);
+    }
+    HELD.with(|h| {
+        let mut h = h.borrow_mut();
+        h.env = Some(env);
+        // Keep the buffer's capacity for the next pass.
+        if h.sends.is_empty() {
+            h.sends = sends;
+        }
+    });
 }
 
 struct CoreSplitter(Segmenter);

@@ -1586,3 +1586,64 @@ fn reference_run_with_a_space_inside() {
         &["Iron is a metal.[4] [5] and it rusts."],
     );
 }
+
+#[test]
+fn range_of_ordinals_is_one_ordinal() {
+    // `1. -3.`: the first period before a dash glued to digits and a period, and the range's
+    // end before a capitalized noun, outside English.
+    check(
+        "Die Scherben stammen aus dem 2. -4. Jahrhundert und lagen im Hof. Sie sind alt.",
+        &[
+            "Die Scherben stammen aus dem 2. -4. Jahrhundert und lagen im Hof.",
+            "Sie sind alt.",
+        ],
+    );
+    check(
+        "Der Markt ist vom 5.-7. Oktober offen und wir gehen hin. Kommst du mit?",
+        &[
+            "Der Markt ist vom 5.-7. Oktober offen und wir gehen hin.",
+            "Kommst du mit?",
+        ],
+    );
+    // A function word after the range's end starts the next sentence.
+    check(
+        "Wir waren am Ende auf den Plätzen 2. -4. Das war gut so.",
+        &["Wir waren am Ende auf den Plätzen 2. -4.", "Das war gut so."],
+    );
+    // A dash and digits without a period is no range of ordinals.
+    check(
+        "Das war der Tag 3. -5 Grad zeigte das Thermometer.",
+        &["Das war der Tag 3.", "-5 Grad zeigte das Thermometer."],
+    );
+}
+
+#[test]
+fn short_word_at_the_start_of_a_bracket_is_an_abbreviation() {
+    check(
+        "Le parti della macchina (ad es. CPU e memoria) sono care. Le compriamo domani.",
+        &[
+            "Le parti della macchina (ad es. CPU e memoria) sono care.",
+            "Le compriamo domani.",
+        ],
+    );
+    // A long word in a long aside may end a sentence inside it.
+    check(
+        "Он пришёл поздно (все уже спали, кроме собаки. Она лаяла) и лёг спать.",
+        &[
+            "Он пришёл поздно (все уже спали, кроме собаки.",
+            "Она лаяла) и лёг спать.",
+        ],
+    );
+    // After the bracket closed, a capital starts a sentence as usual.
+    check(
+        "Der Vertrag gilt für die Bundesagentur (BA). Sie zahlt alles.",
+        &["Der Vertrag gilt für die Bundesagentur (BA).", "Sie zahlt alles."],
+    );
+}
+
+#[test]
+fn non_english_list_closer_in_a_text_without_other_evidence() {
+    // `usw.` is German whatever the rest: a capital after it starts a sentence.
+    check("Äpfel, Birnen, usw. Kaufen", &["Äpfel, Birnen, usw.", "Kaufen"]);
+    check("Apples, pears, usw. Quince", &["Apples, pears, usw.", "Quince"]);
+}

@@ -2035,6 +2035,12 @@ impl Segmenter {
                 Ok(_) => {}
             }
         }
+        // `aus dem 1. -3. Jahrhundert`, `vom 1.–3. Oktober`: see `ordinal_range`.
+        if w.as_bytes().last().is_some_and(u8::is_ascii_digit) {
+            if let Some(d) = self.ordinal_range(buf, i, k, m, f, eof) {
+                return d;
+            }
+        }
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {
@@ -2051,6 +2057,11 @@ impl Segmenter {
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
                 // case or a digit does not end the sentence.
                 if (f.is_lowercase() || f.is_ascii_digit()) && self.inside_parenthesis(buf, i) {
+                    return Decision::Continue(k);
+                }
+                // `(ad es. RAM, CPU)`: see `bracket_abbreviation`.
+                if left == Left::Regular && f.is_uppercase() && self.bracket_abbreviation(buf, i, w)
+                {
                     return Decision::Continue(k);
                 }
                 // A Roman numeral alone at the start of a unit (`II. GENÇ: Tut onu.`) numbers
@@ -2447,7 +2458,70 @@ impl Segmenter {
     /// (`Fahrrad fahren, usw. Worauf hättest du Lust?`), as after `т.д.`.
     #[inline(never)]
     fn closes_list(&self, buf: &str, i: usize, w: &str) -> bool {
-        LIST_CLOSERS.iter().any(|c| w.eq_ignore_ascii_case(c)) && !self.english_text(buf, i)
+        // Only `etc.` is English too: the others are themselves evidence of their language, so
+        // they close the list in a short text that has no other (`Foo, bar, usw. Quux`).
+        LIST_CLOSERS.iter().any(|c| w.eq_ignore_ascii_case(c))
+            && (!w.eq_ignore_ascii_case("etc") || !self.english_text(buf, i))
+    }
+
+    /// `aus dem 1. -3. Jahrhundert`, `vom 1.–3. Oktober`, `im 1.-3. Jh.`: a range of ordinals
+    /// is one ordinal of the noun phrase. The period of its first number goes on before a
+    /// dash glued to the digits of the second; the period of the range's end goes on, as an
+    /// ordinal's, before a lower-case word or a month and, outside English, before a
+    /// capitalized word that is no function word. `None` when the rule does not apply.
+    #[inline(never)]
+    fn ordinal_range(
+        &self,
+        buf: &str,
+        i: usize,
+        k: usize,
+        m: usize,
+        f: char,
+        eof: bool,
+    ) -> Option<Decision> {
+        let tok = token_before(buf, self.start, i);
+        if f == '-' || f == '\u{2013}' {
+            if !is_ordinal_shape(tok) {
+                return None;
+            }
+            // The dash and digits then a period: `-3.` (not `-3 Grad`).
+            return match range_end_ahead(buf, m + f.len_utf8(), eof) {
+                None => Some(Decision::NeedMore),
+                Some(true) => Some(Decision::Continue(k)),
+                Some(false) => None,
+            };
+        }
+        if !f.is_alphabetic() || !is_range_end(buf, self.start, i - tok.len(), tok) {
+            return None;
+        }
+        if f.is_lowercase() {
+            return Some(Decision::Continue(k));
+        }
+        match word_ahead(buf, m, eof) {
+            None => Some(Decision::NeedMore),
+            Some((next, _)) if language_data::is_month(next) => Some(Decision::Continue(k)),
+            Some((next, _))
+                if !language_data::is_function_word_capitalized(next)
+                    && !abbreviations::is_sentence_starter(next)
+                    && !self.english_text(buf, i) =>
+            {
+                Some(Decision::Continue(k))
+            }
+            Some(_) => None,
+        }
+    }
+
+    /// `(ad es. RAM, CPU)`, `(vgl. Abb. 3)`, `[Impren. Disss]`: outside English, a short word
+    /// (at most six letters) with its period near the start of an open parenthesis or square
+    /// bracket (two words at most after it) is an abbreviation of the citation or aside, not a
+    /// sentence end: a sentence that ends there would leave the bracket open. (A long aside
+    /// keeps its sentences: `(… писатель, лучше, чем Лимонов. Но враг)`.)
+    #[inline(never)]
+    fn bracket_abbreviation(&self, buf: &str, i: usize, w: &str) -> bool {
+        w.chars().count() <= 6
+            && buf[..i].ends_with(w)
+            && opens_bracket_before(buf, self.start, i - w.len())
+            && !self.english_text(buf, i)
     }
 
     /// `des III. Geschwaders`: a Roman numeral after a German article (or a preposition fused
@@ -3344,6 +3418,60 @@ fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
     let mut words = buf[start..lo].split_whitespace().rev();
     // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
     !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
+}
+
+/// Whether dash-free digits (1 to 4) and then a period start at `at` (`3.` of `1. -3.`):
+/// `None` while they have not fully arrived.
+#[inline(never)]
+fn range_end_ahead(buf: &str, at: usize, eof: bool) -> Option<bool> {
+    let b = buf.as_bytes().get(at..).unwrap_or_default();
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    match b.get(digits) {
+        None if !eof && digits <= 4 => None,
+        Some(b'.') => Some((1..=4).contains(&digits)),
+        _ => Some(false),
+    }
+}
+
+/// Whether the token `tok` (starting at `lo`) ends a range of ordinals: `1.-3`, `1.–3`, or
+/// `-3` / `–3` right after an ordinal with its period and a space (`1. -3`).
+#[inline(never)]
+fn is_range_end(buf: &str, start: usize, lo: usize, tok: &str) -> bool {
+    fn dash(t: &str) -> Option<&str> {
+        t.strip_prefix('-').or_else(|| t.strip_prefix('\u{2013}'))
+    }
+    if let Some((first, rest)) = tok.split_once('.') {
+        return is_ordinal_shape(first) && dash(rest).is_some_and(is_ordinal_shape);
+    }
+    dash(tok).is_some_and(is_ordinal_shape)
+        && lo > start + 1
+        && buf.is_char_boundary(lo)
+        && buf.as_bytes()[lo - 1] == b' '
+        && token_before(buf, start, lo - 1)
+            .strip_suffix('.')
+            .is_some_and(is_ordinal_shape)
+}
+
+/// Whether an opening parenthesis or square bracket stands before `lo` in the unit, at most
+/// two words back and within 40 bytes, with no closing bracket or end mark between.
+#[inline(never)]
+fn opens_bracket_before(buf: &str, start: usize, lo: usize) -> bool {
+    let b = &buf.as_bytes()[lo.saturating_sub(40).max(start)..lo];
+    let mut spaces = 0;
+    for &c in b.iter().rev() {
+        match c {
+            b'(' | b'[' => return true,
+            b')' | b']' | b'.' | b'!' | b'?' => return false,
+            b' ' => {
+                spaces += 1;
+                if spaces > 2 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Abbreviations of "and so on" that close a list (a closed class, written from the languages'

@@ -1647,3 +1647,17 @@ fn non_english_list_closer_in_a_text_without_other_evidence() {
     check("Äpfel, Birnen, usw. Kaufen", &["Äpfel, Birnen, usw.", "Kaufen"]);
     check("Apples, pears, usw. Quince", &["Apples, pears, usw.", "Quince"]);
 }
+
+#[test]
+fn abbreviation_before_an_abbreviation_with_a_comma() {
+    // Outside English: `Amm.,` ends no sentence, so the period before it does not either.
+    check(
+        "Gentile Ing. Arch., le scrivo per la casa. Il tetto perde.",
+        &["Gentile Ing. Arch., le scrivo per la casa.", "Il tetto perde."],
+    );
+    // A comma after a whole word (no period before it) is no such evidence.
+    check(
+        "Siamo stati a Roma. Dopo, la pioggia è arrivata.",
+        &["Siamo stati a Roma.", "Dopo, la pioggia è arrivata."],
+    );
+}

@@ -1608,7 +1608,10 @@ fn range_of_ordinals_is_one_ordinal() {
     // A function word after the range's end starts the next sentence.
     check(
         "Wir waren am Ende auf den Plätzen 2. -4. Das war gut so.",
-        &["Wir waren am Ende auf den Plätzen 2. -4.", "Das war gut so."],
+        &[
+            "Wir waren am Ende auf den Plätzen 2. -4.",
+            "Das war gut so.",
+        ],
     );
     // A dash and digits without a period is no range of ordinals.
     check(
@@ -1618,34 +1621,16 @@ fn range_of_ordinals_is_one_ordinal() {
 }
 
 #[test]
-fn short_word_at_the_start_of_a_bracket_is_an_abbreviation() {
-    check(
-        "Le parti della macchina (ad es. CPU e memoria) sono care. Le compriamo domani.",
-        &[
-            "Le parti della macchina (ad es. CPU e memoria) sono care.",
-            "Le compriamo domani.",
-        ],
-    );
-    // A long word in a long aside may end a sentence inside it.
-    check(
-        "Он пришёл поздно (все уже спали, кроме собаки. Она лаяла) и лёг спать.",
-        &[
-            "Он пришёл поздно (все уже спали, кроме собаки.",
-            "Она лаяла) и лёг спать.",
-        ],
-    );
-    // After the bracket closed, a capital starts a sentence as usual.
-    check(
-        "Der Vertrag gilt für die Bundesagentur (BA). Sie zahlt alles.",
-        &["Der Vertrag gilt für die Bundesagentur (BA).", "Sie zahlt alles."],
-    );
-}
-
-#[test]
 fn non_english_list_closer_in_a_text_without_other_evidence() {
     // `usw.` is German whatever the rest: a capital after it starts a sentence.
-    check("Äpfel, Birnen, usw. Kaufen", &["Äpfel, Birnen, usw.", "Kaufen"]);
-    check("Apples, pears, usw. Quince", &["Apples, pears, usw.", "Quince"]);
+    check(
+        "Äpfel, Birnen, usw. Kaufen",
+        &["Äpfel, Birnen, usw.", "Kaufen"],
+    );
+    check(
+        "Apples, pears, usw. Quince",
+        &["Apples, pears, usw.", "Quince"],
+    );
 }
 
 #[test]
@@ -1653,7 +1638,10 @@ fn abbreviation_before_an_abbreviation_with_a_comma() {
     // Outside English: `Amm.,` ends no sentence, so the period before it does not either.
     check(
         "Gentile Ing. Arch., le scrivo per la casa. Il tetto perde.",
-        &["Gentile Ing. Arch., le scrivo per la casa.", "Il tetto perde."],
+        &[
+            "Gentile Ing. Arch., le scrivo per la casa.",
+            "Il tetto perde.",
+        ],
     );
     // A comma after a whole word (no period before it) is no such evidence.
     check(

@@ -2036,7 +2036,10 @@ impl Segmenter {
             }
         }
         // `aus dem 1. -3. Jahrhundert`, `vom 1.–3. Oktober`: see `ordinal_range`.
-        if w.as_bytes().last().is_some_and(u8::is_ascii_digit) {
+        if (f == '-' || f.is_alphabetic())
+            && w.as_bytes().last().is_some_and(u8::is_ascii_digit)
+            && (f == '-' || dash_before_digits(buf, self.start, i))
+        {
             if let Some(d) = self.ordinal_range(buf, i, k, m, f, eof) {
                 return d;
             }
@@ -2057,11 +2060,6 @@ impl Segmenter {
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
                 // case or a digit does not end the sentence.
                 if (f.is_lowercase() || f.is_ascii_digit()) && self.inside_parenthesis(buf, i) {
-                    return Decision::Continue(k);
-                }
-                // `(ad es. RAM, CPU)`: see `bracket_abbreviation`.
-                if left == Left::Regular && f.is_uppercase() && self.bracket_abbreviation(buf, i, w)
-                {
                     return Decision::Continue(k);
                 }
                 // A Roman numeral alone at the start of a unit (`II. GENÇ: Tut onu.`) numbers
@@ -2171,10 +2169,7 @@ impl Segmenter {
                         Some(true) if self.english_text(buf, i) => return Decision::Continue(k),
                         _ => {}
                     }
-                }
-                // `Egregio Dir. Amm., le`: see `abbreviation_comma_ahead`.
-                if capitalized_short && f.is_uppercase() && !abbreviations::is_sentence_starter(w)
-                {
+                    // `Egregio Dir. Amm., le`: see `abbreviation_comma_ahead`.
                     if let Some(d) = self.abbreviation_comma_ahead(buf, i, k, m, eof) {
                         return d;
                     }
@@ -2554,19 +2549,6 @@ impl Segmenter {
             }
             Some(_) => None,
         }
-    }
-
-    /// `(ad es. RAM, CPU)`, `(vgl. Abb. 3)`, `[Impren. Disss]`: outside English, a short word
-    /// (at most six letters) with its period near the start of an open parenthesis or square
-    /// bracket (two words at most after it) is an abbreviation of the citation or aside, not a
-    /// sentence end: a sentence that ends there would leave the bracket open. (A long aside
-    /// keeps its sentences: `(… писатель, лучше, чем Лимонов. Но враг)`.)
-    #[inline(never)]
-    fn bracket_abbreviation(&self, buf: &str, i: usize, w: &str) -> bool {
-        w.chars().count() <= 6
-            && buf[..i].ends_with(w)
-            && opens_bracket_before(buf, self.start, i - w.len())
-            && !self.english_text(buf, i)
     }
 
     /// `des III. Geschwaders`: a Roman numeral after a German article (or a preposition fused
@@ -3465,6 +3447,18 @@ fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
     !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
 }
 
+/// Whether the digits right before `i` follow a hyphen or an en dash (`-3`, `–3`): the cheap
+/// first test of `Segmenter::ordinal_range`.
+#[inline]
+fn dash_before_digits(buf: &str, start: usize, i: usize) -> bool {
+    let b = buf.as_bytes();
+    let mut j = i;
+    while j > start && b[j - 1].is_ascii_digit() {
+        j -= 1;
+    }
+    j > start && j < i && (b[j - 1] == b'-' || b[j - 1] == 0x93)
+}
+
 /// Whether dash-free digits (1 to 4) and then a period start at `at` (`3.` of `1. -3.`):
 /// `None` while they have not fully arrived.
 #[inline(never)]
@@ -3495,28 +3489,6 @@ fn is_range_end(buf: &str, start: usize, lo: usize, tok: &str) -> bool {
         && token_before(buf, start, lo - 1)
             .strip_suffix('.')
             .is_some_and(is_ordinal_shape)
-}
-
-/// Whether an opening parenthesis or square bracket stands before `lo` in the unit, at most
-/// two words back and within 40 bytes, with no closing bracket or end mark between.
-#[inline(never)]
-fn opens_bracket_before(buf: &str, start: usize, lo: usize) -> bool {
-    let b = &buf.as_bytes()[lo.saturating_sub(40).max(start)..lo];
-    let mut spaces = 0;
-    for &c in b.iter().rev() {
-        match c {
-            b'(' | b'[' => return true,
-            b')' | b']' | b'.' | b'!' | b'?' => return false,
-            b' ' => {
-                spaces += 1;
-                if spaces > 2 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    false
 }
 
 /// Abbreviations of "and so on" that close a list (a closed class, written from the languages'

@@ -1649,3 +1649,14 @@ fn abbreviation_before_an_abbreviation_with_a_comma() {
         &["Siamo stati a Roma.", "Dopo, la pioggia è arrivata."],
     );
 }
+
+#[test]
+fn padded_numeric_date_before_lower_case_in_any_text() {
+    // No function word of its language: the text reads as English, and the date still goes on.
+    check("Es geht am 24.09. los.", &["Es geht am 24.09. los."]);
+    // A price is no date; a capital after the date starts a sentence as before.
+    check(
+        "It cost $10.05. then we left.",
+        &["It cost $10.05.", "then we left."],
+    );
+}

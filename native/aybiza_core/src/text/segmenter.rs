@@ -2186,6 +2186,11 @@ impl Segmenter {
                         return Decision::Continue(k);
                     }
                 }
+                // `Es geht am 24.09. los`: see `is_padded_date`.
+                if left == Left::Number && f.is_lowercase() && is_padded_date(buf, self.start, i, w)
+                {
+                    return Decision::Continue(k);
+                }
                 // `5o. clasificado`, `1999гг. теффт`: see `is_suffixed_number`.
                 if left == Left::Number
                     && f.is_lowercase()
@@ -3457,6 +3462,24 @@ fn dash_before_digits(buf: &str, start: usize, i: usize) -> bool {
         j -= 1;
     }
     j > start && j < i && (b[j - 1] == b'-' || b[j - 1] == 0x93)
+}
+
+/// `Es geht am 24.09. los`: a day and month of two digits each (`01`-`31`, `01`-`12`) with
+/// the date's period, a whole token (not `$10.05.`), before a lower-case word is a numeric date
+/// in any text: English does not write dates so, and a short text with no function word of its
+/// language is read as English (`am` is an English word).
+#[inline(never)]
+fn is_padded_date(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let b = w.as_bytes();
+    if b.len() != 5 || b[2] != b'.' || !is_day_month(w) {
+        return false;
+    }
+    let two = |x: &[u8]| (x[0] - b'0') * 10 + (x[1] - b'0');
+    let (day, month) = (two(&b[..2]), two(&b[3..]));
+    (1..=31).contains(&day)
+        && (1..=12).contains(&month)
+        && i >= 5
+        && token_before(buf, start, i).len() == 5
 }
 
 /// Whether dash-free digits (1 to 4) and then a period start at `at` (`3.` of `1. -3.`):

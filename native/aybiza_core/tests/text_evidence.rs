@@ -1634,23 +1634,6 @@ fn non_english_list_closer_in_a_text_without_other_evidence() {
 }
 
 #[test]
-fn abbreviation_before_an_abbreviation_with_a_comma() {
-    // Outside English: `Amm.,` ends no sentence, so the period before it does not either.
-    check(
-        "Gentile Ing. Arch., le scrivo per la casa. Il tetto perde.",
-        &[
-            "Gentile Ing. Arch., le scrivo per la casa.",
-            "Il tetto perde.",
-        ],
-    );
-    // A comma after a whole word (no period before it) is no such evidence.
-    check(
-        "Siamo stati a Roma. Dopo, la pioggia è arrivata.",
-        &["Siamo stati a Roma.", "Dopo, la pioggia è arrivata."],
-    );
-}
-
-#[test]
 fn padded_numeric_date_before_lower_case_in_any_text() {
     // No function word of its language: the text reads as English, and the date still goes on.
     check("Es geht am 24.09. los.", &["Es geht am 24.09. los."]);

@@ -2169,10 +2169,6 @@ impl Segmenter {
                         Some(true) if self.english_text(buf, i) => return Decision::Continue(k),
                         _ => {}
                     }
-                    // `Egregio Dir. Amm., le`: see `abbreviation_comma_ahead`.
-                    if let Some(d) = self.abbreviation_comma_ahead(buf, i, k, m, eof) {
-                        return d;
-                    }
                 }
                 // `Eq. 7`, `Tab. 2`: a short capitalized word before a number labels it (a
                 // lower-case one does not: Russian and Turkish sentences start with dates,
@@ -2469,44 +2465,6 @@ impl Segmenter {
         // they close the list in a short text that has no other (`Foo, bar, usw. Quux`).
         LIST_CLOSERS.iter().any(|c| w.eq_ignore_ascii_case(c))
             && (!w.eq_ignore_ascii_case("etc") || !self.english_text(buf, i))
-    }
-
-    /// `Egregio Dir. Amm., le faccio sapere`: outside English, a short capitalized word with
-    /// its period before a capitalized word of 2-6 letters glued to a period and a comma or
-    /// semicolon is the first of a run of abbreviated words: no sentence ends with `.,`, so the
-    /// next word is an abbreviation inside this sentence. `None` when the rule does not apply.
-    #[inline(never)]
-    fn abbreviation_comma_ahead(
-        &self,
-        buf: &str,
-        i: usize,
-        k: usize,
-        m: usize,
-        eof: bool,
-    ) -> Option<Decision> {
-        let rest = &buf[m..];
-        let mut n = 0;
-        for (j, c) in rest.char_indices() {
-            if !c.is_alphabetic() || j > 24 {
-                break;
-            }
-            if (j == 0) != c.is_uppercase() {
-                return None;
-            }
-            n += 1;
-            if n > 6 {
-                return None;
-            }
-        }
-        let len: usize = rest.chars().take(n).map(char::len_utf8).sum();
-        let after = &rest.as_bytes()[len..];
-        match after {
-            [] | [b'.'] if !eof => Some(Decision::NeedMore),
-            [b'.', b',' | b';', ..] if n >= 2 && !self.english_text(buf, i) => {
-                Some(Decision::Continue(k))
-            }
-            _ => None,
-        }
     }
 
     /// `aus dem 1. -3. Jahrhundert`, `vom 1.–3. Oktober`, `im 1.-3. Jh.`: a range of ordinals

@@ -1586,3 +1586,60 @@ fn reference_run_with_a_space_inside() {
         &["Iron is a metal.[4] [5] and it rusts."],
     );
 }
+
+#[test]
+fn range_of_ordinals_is_one_ordinal() {
+    // `1. -3.`: the first period before a dash glued to digits and a period, and the range's
+    // end before a capitalized noun, outside English.
+    check(
+        "Die Scherben stammen aus dem 2. -4. Jahrhundert und lagen im Hof. Sie sind alt.",
+        &[
+            "Die Scherben stammen aus dem 2. -4. Jahrhundert und lagen im Hof.",
+            "Sie sind alt.",
+        ],
+    );
+    check(
+        "Der Markt ist vom 5.-7. Oktober offen und wir gehen hin. Kommst du mit?",
+        &[
+            "Der Markt ist vom 5.-7. Oktober offen und wir gehen hin.",
+            "Kommst du mit?",
+        ],
+    );
+    // A function word after the range's end starts the next sentence.
+    check(
+        "Wir waren am Ende auf den Plätzen 2. -4. Das war gut so.",
+        &[
+            "Wir waren am Ende auf den Plätzen 2. -4.",
+            "Das war gut so.",
+        ],
+    );
+    // A dash and digits without a period is no range of ordinals.
+    check(
+        "Das war der Tag 3. -5 Grad zeigte das Thermometer.",
+        &["Das war der Tag 3.", "-5 Grad zeigte das Thermometer."],
+    );
+}
+
+#[test]
+fn non_english_list_closer_in_a_text_without_other_evidence() {
+    // `usw.` is German whatever the rest: a capital after it starts a sentence.
+    check(
+        "Äpfel, Birnen, usw. Kaufen",
+        &["Äpfel, Birnen, usw.", "Kaufen"],
+    );
+    check(
+        "Apples, pears, usw. Quince",
+        &["Apples, pears, usw.", "Quince"],
+    );
+}
+
+#[test]
+fn padded_numeric_date_before_lower_case_in_any_text() {
+    // No function word of its language: the text reads as English, and the date still goes on.
+    check("Es geht am 24.09. los.", &["Es geht am 24.09. los."]);
+    // A price is no date; a capital after the date starts a sentence as before.
+    check(
+        "It cost $10.05. then we left.",
+        &["It cost $10.05.", "then we left."],
+    );
+}

@@ -2035,6 +2035,15 @@ impl Segmenter {
                 Ok(_) => {}
             }
         }
+        // `aus dem 1. -3. Jahrhundert`, `vom 1.–3. Oktober`: see `ordinal_range`.
+        if (f == '-' || f.is_alphabetic())
+            && w.as_bytes().last().is_some_and(u8::is_ascii_digit)
+            && (f == '-' || dash_before_digits(buf, self.start, i))
+        {
+            if let Some(d) = self.ordinal_range(buf, i, k, m, f, eof) {
+                return d;
+            }
+        }
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {
@@ -2172,6 +2181,11 @@ impl Segmenter {
                     if !self.english_text(buf, i) {
                         return Decision::Continue(k);
                     }
+                }
+                // `Es geht am 24.09. los`: see `is_padded_date`.
+                if left == Left::Number && f.is_lowercase() && is_padded_date(buf, self.start, i, w)
+                {
+                    return Decision::Continue(k);
                 }
                 // `5o. clasificado`, `1999гг. теффт`: see `is_suffixed_number`.
                 if left == Left::Number
@@ -2447,7 +2461,57 @@ impl Segmenter {
     /// (`Fahrrad fahren, usw. Worauf hättest du Lust?`), as after `т.д.`.
     #[inline(never)]
     fn closes_list(&self, buf: &str, i: usize, w: &str) -> bool {
-        LIST_CLOSERS.iter().any(|c| w.eq_ignore_ascii_case(c)) && !self.english_text(buf, i)
+        // Only `etc.` is English too: the others are themselves evidence of their language, so
+        // they close the list in a short text that has no other (`Foo, bar, usw. Quux`).
+        LIST_CLOSERS.iter().any(|c| w.eq_ignore_ascii_case(c))
+            && (!w.eq_ignore_ascii_case("etc") || !self.english_text(buf, i))
+    }
+
+    /// `aus dem 1. -3. Jahrhundert`, `vom 1.–3. Oktober`, `im 1.-3. Jh.`: a range of ordinals
+    /// is one ordinal of the noun phrase. The period of its first number goes on before a
+    /// dash glued to the digits of the second; the period of the range's end goes on, as an
+    /// ordinal's, before a lower-case word or a month and, outside English, before a
+    /// capitalized word that is no function word. `None` when the rule does not apply.
+    #[inline(never)]
+    fn ordinal_range(
+        &self,
+        buf: &str,
+        i: usize,
+        k: usize,
+        m: usize,
+        f: char,
+        eof: bool,
+    ) -> Option<Decision> {
+        let tok = token_before(buf, self.start, i);
+        if f == '-' || f == '\u{2013}' {
+            if !is_ordinal_shape(tok) {
+                return None;
+            }
+            // The dash and digits then a period: `-3.` (not `-3 Grad`).
+            return match range_end_ahead(buf, m + f.len_utf8(), eof) {
+                None => Some(Decision::NeedMore),
+                Some(true) => Some(Decision::Continue(k)),
+                Some(false) => None,
+            };
+        }
+        if !f.is_alphabetic() || !is_range_end(buf, self.start, i - tok.len(), tok) {
+            return None;
+        }
+        if f.is_lowercase() {
+            return Some(Decision::Continue(k));
+        }
+        match word_ahead(buf, m, eof) {
+            None => Some(Decision::NeedMore),
+            Some((next, _)) if language_data::is_month(next) => Some(Decision::Continue(k)),
+            Some((next, _))
+                if !language_data::is_function_word_capitalized(next)
+                    && !abbreviations::is_sentence_starter(next)
+                    && !self.english_text(buf, i) =>
+            {
+                Some(Decision::Continue(k))
+            }
+            Some(_) => None,
+        }
     }
 
     /// `des III. Geschwaders`: a Roman numeral after a German article (or a preposition fused
@@ -3344,6 +3408,68 @@ fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
     let mut words = buf[start..lo].split_whitespace().rev();
     // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
     !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
+}
+
+/// Whether the digits right before `i` follow a hyphen or an en dash (`-3`, `–3`): the cheap
+/// first test of `Segmenter::ordinal_range`.
+#[inline]
+fn dash_before_digits(buf: &str, start: usize, i: usize) -> bool {
+    let b = buf.as_bytes();
+    let mut j = i;
+    while j > start && b[j - 1].is_ascii_digit() {
+        j -= 1;
+    }
+    j > start && j < i && (b[j - 1] == b'-' || b[j - 1] == 0x93)
+}
+
+/// `Es geht am 24.09. los`: a day and month of two digits each (`01`-`31`, `01`-`12`) with
+/// the date's period, a whole token (not `$10.05.`), before a lower-case word is a numeric date
+/// in any text: English does not write dates so, and a short text with no function word of its
+/// language is read as English (`am` is an English word).
+#[inline(never)]
+fn is_padded_date(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let b = w.as_bytes();
+    if b.len() != 5 || b[2] != b'.' || !is_day_month(w) {
+        return false;
+    }
+    let two = |x: &[u8]| (x[0] - b'0') * 10 + (x[1] - b'0');
+    let (day, month) = (two(&b[..2]), two(&b[3..]));
+    (1..=31).contains(&day)
+        && (1..=12).contains(&month)
+        && i >= 5
+        && token_before(buf, start, i).len() == 5
+}
+
+/// Whether dash-free digits (1 to 4) and then a period start at `at` (`3.` of `1. -3.`):
+/// `None` while they have not fully arrived.
+#[inline(never)]
+fn range_end_ahead(buf: &str, at: usize, eof: bool) -> Option<bool> {
+    let b = buf.as_bytes().get(at..).unwrap_or_default();
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    match b.get(digits) {
+        None if !eof && digits <= 4 => None,
+        Some(b'.') => Some((1..=4).contains(&digits)),
+        _ => Some(false),
+    }
+}
+
+/// Whether the token `tok` (starting at `lo`) ends a range of ordinals: `1.-3`, `1.–3`, or
+/// `-3` / `–3` right after an ordinal with its period and a space (`1. -3`).
+#[inline(never)]
+fn is_range_end(buf: &str, start: usize, lo: usize, tok: &str) -> bool {
+    fn dash(t: &str) -> Option<&str> {
+        t.strip_prefix('-').or_else(|| t.strip_prefix('\u{2013}'))
+    }
+    if let Some((first, rest)) = tok.split_once('.') {
+        return is_ordinal_shape(first) && dash(rest).is_some_and(is_ordinal_shape);
+    }
+    dash(tok).is_some_and(is_ordinal_shape)
+        && lo > start + 1
+        && buf.is_char_boundary(lo)
+        && buf.as_bytes()[lo - 1] == b' '
+        && token_before(buf, start, lo - 1)
+            .strip_suffix('.')
+            .is_some_and(is_ordinal_shape)
 }
 
 /// Abbreviations of "and so on" that close a list (a closed class, written from the languages'

@@ -67,6 +67,14 @@ thread_local! {
     static CURRENT: Cell<Option<usize>> = const { Cell::new(None) };
 }
 
+/// Stack of each shard thread (and each multi-thread worker). The threads' deepest work is
+/// bounded (JSON nesting limits, no unbounded recursion), but an unoptimized build's frames
+/// of the SDK's send future and serde's bounded recursion reached Rust's default 2 MiB on a
+/// hostile deeply nested event (probe_hostile_stream's deep-JSON test overflowed a debug
+/// build's shard); a stack overflow aborts the whole VM, so the margin is 4x. Virtual memory:
+/// pages are committed only when touched.
+const SHARD_STACK_BYTES: usize = 8 * 1024 * 1024;
+
 fn shards() -> &'static [Shard] {
     SHARDS.get_or_init(|| {
         let cpus = std::thread::available_parallelism().ok().map(|n| n.get());
@@ -77,6 +85,7 @@ fn shards() -> &'static [Shard] {
             let runtime = Builder::new_multi_thread()
                 .worker_threads(n)
                 .thread_name("aybiza-worker")
+                .thread_stack_size(SHARD_STACK_BYTES)
                 .enable_all()
                 .build()
                 .expect("the aybiza-bedrock tokio runtime could not start");
@@ -88,6 +97,7 @@ fn shards() -> &'static [Shard] {
                 .map(|_| Shard {
                     runtime: Builder::new_current_thread()
                         .thread_name("aybiza-blocking")
+                        .thread_stack_size(SHARD_STACK_BYTES)
                         .enable_all()
                         .build()
                         .expect("an aybiza-bedrock tokio runtime could not start"),
@@ -101,6 +111,7 @@ fn shards() -> &'static [Shard] {
             let ready = ready.clone();
             std::thread::Builder::new()
                 .name(format!("aybiza-shard-{i}"))
+                .stack_size(SHARD_STACK_BYTES)
                 .spawn(move || {
                     CURRENT.with(|c| c.set(Some(i)));
                     // The thread owns the runtime's core for good: it runs the shard's

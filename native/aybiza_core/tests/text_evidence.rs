@@ -1586,3 +1586,31 @@ fn reference_run_with_a_space_inside() {
         &["Iron is a metal.[4] [5] and it rusts."],
     );
 }
+
+#[test]
+fn opening_quote_before_a_sentence_starter_after_an_abbreviation() {
+    // Own texts: a word that starts sentences, behind an opening quote, starts one.
+    check(
+        "The farm lies near Salisbury, Md. ``It's a dry year,'' he said.",
+        &[
+            "The farm lies near Salisbury, Md.",
+            "``It's a dry year,'' he said.",
+        ],
+    );
+    check(
+        "She moved to Boston, Mass. \u{201c}The winters are long.\u{201d}",
+        &[
+            "She moved to Boston, Mass.",
+            "\u{201c}The winters are long.\u{201d}",
+        ],
+    );
+    // A name or other word in quotes after an initial or abbreviation goes on.
+    check(
+        "John F. \"Jack\" Kennedy spoke.",
+        &["John F. \"Jack\" Kennedy spoke."],
+    );
+    check(
+        "They met in Annapolis, Md. \"Harbor Days\" began.",
+        &["They met in Annapolis, Md. \"Harbor Days\" began."],
+    );
+}

@@ -2266,7 +2266,12 @@ impl Segmenter {
                     return Decision::Boundary(k); // `before 7 p.m. 7 a.m. is`
                 }
                 if !f.is_uppercase() {
-                    return Decision::Continue(k);
+                    // `County, Md. ``It's not`: see `quoted_starter_ahead`.
+                    return match quoted_starter_ahead(buf, m, eof) {
+                        None => Decision::NeedMore,
+                        Some(true) => Decision::Boundary(k),
+                        Some(false) => Decision::Continue(k),
+                    };
                 }
                 // The next word decides: `U.S. How` splits, `U.S. Government` does not.
                 let (next, after) = match next_word() {
@@ -4007,6 +4012,36 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// `Worcester County, Md. ``It's not very pretty.''`: after an abbreviation that may end a
+/// sentence, an opening quote glued to a word that starts sentences (`It`, `The`, `At`) opens
+/// the next sentence, as that word alone would (`Md. It's`); a name or other word in quotes
+/// goes on (`John F. "Jack" Kennedy`). `Some(false)` when no quote opens there, `None` while
+/// the word may still grow.
+#[inline(never)]
+fn quoted_starter_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let mut q = m;
+    for c in buf[m..].chars().take(3) {
+        if !matches!(c, '`' | '"' | '\'' | '“' | '‘') {
+            break;
+        }
+        q += c.len_utf8();
+    }
+    if q == m {
+        return Some(false);
+    }
+    if q >= buf.len() {
+        return more(eof);
+    }
+    if !buf[q..].starts_with(char::is_uppercase) {
+        return Some(false);
+    }
+    let (next, _) = word_ahead(buf, q, eof)?;
+    Some(
+        abbreviations::is_sentence_starter(next)
+            || language_data::is_function_word_capitalized(next),
+    )
 }
 
 /// A news dateline so far (`HOWELL, Mich`, `MOREHEAD, Ky`, `NEW YORK, N.Y`): a place in

@@ -1614,3 +1614,22 @@ fn opening_quote_before_a_sentence_starter_after_an_abbreviation() {
         &["They met in Annapolis, Md. \"Harbor Days\" began."],
     );
 }
+
+#[test]
+fn ellipsis_glued_to_an_exclamation_or_question_mark() {
+    // Own texts: lower case after `!...` / `?…` goes on, as after a spaced ellipsis.
+    check(
+        "Rested!...  nobody had asked her that in years.",
+        &["Rested!...  nobody had asked her that in years."],
+    );
+    check(
+        "Ready?\u{2026} and then the lights went out.",
+        &["Ready?\u{2026} and then the lights went out."],
+    );
+    // A capital after it still starts a sentence; a bare `!` before lower case still ends.
+    check(
+        "Rested!...  Nobody had asked.",
+        &["Rested!...", "Nobody had asked."],
+    );
+    check("Stop! nobody moves.", &["Stop!", "nobody moves."]);
+}

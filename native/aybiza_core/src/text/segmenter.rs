@@ -1731,7 +1731,7 @@ impl Segmenter {
             let ex = &buf[i..k] == "!"
                 && !first_word
                 && w.chars().next().is_some_and(char::is_uppercase);
-            if closers || ex {
+            if closers || ex || marks_then_ellipsis(&buf[i..k]) {
                 return Decision::Continue(k);
             }
             // A title or name ending in a single `?` or `!` (`Who Wants to Be a Millionaire?
@@ -4012,6 +4012,15 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// `Happy!...  no one had`, `Happy?… and`: an ellipsis glued to `!` or `?` trails that
+/// sentence as a spaced one does (`after_trailing_ellipsis`), so lower case after it goes on
+/// (sentencex's English tests; a capital after it still starts a sentence).
+fn marks_then_ellipsis(run: &str) -> bool {
+    let rest = run.trim_start_matches(['!', '?']);
+    rest.len() < run.len()
+        && (rest == "\u{2026}" || (rest.len() >= 3 && rest.bytes().all(|b| b == b'.')))
 }
 
 /// `Worcester County, Md. ``It's not very pretty.''`: after an abbreviation that may end a

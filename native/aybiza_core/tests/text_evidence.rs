@@ -1633,3 +1633,25 @@ fn ellipsis_glued_to_an_exclamation_or_question_mark() {
     );
     check("Stop! nobody moves.", &["Stop!", "nobody moves."]);
 }
+
+#[test]
+fn short_parenthetical_keeps_its_end_marks() {
+    // Own texts: a mark at most three words into an open parenthesis, before a capital or
+    // another parenthesis, does not end the sentence.
+    check(
+        "We met at noon (Wow. Really!) and left. It rained.",
+        &["We met at noon (Wow. Really!) and left.", "It rained."],
+    );
+    check(
+        "She wrote (Seen! (Twice.)) on the card.",
+        &["She wrote (Seen! (Twice.)) on the card."],
+    );
+    // A longer parenthetical holds sentences of its own.
+    check(
+        "(This remark inside the brackets runs on for a while. Then another follows.)",
+        &[
+            "(This remark inside the brackets runs on for a while.",
+            "Then another follows.)",
+        ],
+    );
+}

@@ -1764,6 +1764,9 @@ impl Segmenter {
                 Decision::Boundary(k)
             };
         }
+        if !closers && self.parenthetical_goes_on(buf, i, f) {
+            return Decision::Continue(k);
+        }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
             return match low_opener(buf, m, eof) {
                 None => Decision::NeedMore,
@@ -1773,6 +1776,21 @@ impl Segmenter {
         }
         let _ = eof;
         Decision::Boundary(k)
+    }
+
+    /// `(Oh. Again!)`, `Nested (Parenthesis. (With words inside! (Right.)) (More. This is
+    /// it!))`: in English text, an end mark at most three words into a parenthesis opened in
+    /// the same sentence, before a capital or another opening parenthesis, does not end it
+    /// (syntok's and segtok's tests); a longer parenthetical holds sentences of its own
+    /// (syntok's `(This is a very long sentence inside parenthesis. Followed by another`).
+    #[inline(never)]
+    fn parenthetical_goes_on(&self, buf: &str, i: usize, f: char) -> bool {
+        (f.is_uppercase() || f == '(')
+            && self.inside_parenthesis(buf, i)
+            && buf[self.start..i]
+                .rfind('(')
+                .is_some_and(|p| buf[p + 1..i].split_whitespace().count() <= 3)
+            && self.english_text(buf, i)
     }
 
     /// A `!`/`?` run after a listed name (`data/marked_names.tsv`), set off by a space from
@@ -2046,6 +2064,9 @@ impl Segmenter {
                 }
                 // `Stat. Ann. § 12`: a section or paragraph sign continues a citation.
                 if is_continuation_punct(f) || matches!(f, ')' | ']' | '}' | '§' | '¶') {
+                    return Decision::Continue(k);
+                }
+                if self.parenthetical_goes_on(buf, i, f) {
                     return Decision::Continue(k);
                 }
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower

@@ -1655,3 +1655,21 @@ fn short_parenthetical_keeps_its_end_marks() {
         ],
     );
 }
+
+#[test]
+fn speech_tag_after_an_exclamation_or_question_mark() {
+    // Own texts: a lower-case pronoun and a speech verb after `!`/`?` tag the speech.
+    check(
+        "Get out of my kitchen! she shouted. Nobody moved.",
+        &["Get out of my kitchen! she shouted.", "Nobody moved."],
+    );
+    check(
+        "Is it raining? he asked. It was.",
+        &["Is it raining? he asked.", "It was."],
+    );
+    // Other lower-case words after the mark still start a sentence.
+    check(
+        "Stop! he is not ready.",
+        &["Stop!", "he is not ready."],
+    );
+}

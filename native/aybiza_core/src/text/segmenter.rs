@@ -1734,6 +1734,12 @@ impl Segmenter {
             if closers || ex || marks_then_ellipsis(&buf[i..k]) {
                 return Decision::Continue(k);
             }
+            // `Leave me alone! he yelled.`: see `speech_tag_ahead`.
+            match speech_tag_ahead(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(true) => return Decision::Continue(k),
+                Some(false) => {}
+            }
             // A title or name ending in a single `?` or `!` (`Who Wants to Be a Millionaire?
             // returned`, `Panic! played`): a capitalized word, then a lower-case word that
             // does not usually start a sentence (informal text starts with `i`, `so`, `the`).
@@ -4033,6 +4039,42 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// Pronouns and speech verbs of a reported-speech tag (`he yelled`, `she asked`).
+const TAG_PRONOUNS: &[&str] = &["he", "she", "they", "i", "we", "you"];
+const TAG_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "asked",
+    "asks",
+    "yelled",
+    "shouted",
+    "cried",
+    "replied",
+    "whispered",
+    "exclaimed",
+    "screamed",
+    "muttered",
+    "answered",
+    "added",
+];
+
+/// `Leave me alone! he yelled.`, `Ready? she asked.`: after `!` or `?`, a lower-case pronoun
+/// and a speech verb are the tag of the speech before the mark, which goes on, as it does after
+/// a closing quote (`"Here he comes!" she said.`: LanguageTool's, pragmatic_segmenter's tests).
+/// `None` while the two words have not arrived.
+fn speech_tag_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let (pronoun, after) = word_ahead(buf, m, eof)?;
+    if after != ' ' || !TAG_PRONOUNS.contains(&pronoun) {
+        return Some(false);
+    }
+    let v = m + pronoun.len() + 1;
+    if v >= buf.len() {
+        return more(eof);
+    }
+    let (verb, _) = word_ahead(buf, v, eof)?;
+    Some(TAG_VERBS.contains(&verb))
 }
 
 /// `Happy!...  no one had`, `Happy?… and`: an ellipsis glued to `!` or `?` trails that

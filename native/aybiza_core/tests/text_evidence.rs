@@ -1668,8 +1668,5 @@ fn speech_tag_after_an_exclamation_or_question_mark() {
         &["Is it raining? he asked.", "It was."],
     );
     // Other lower-case words after the mark still start a sentence.
-    check(
-        "Stop! he is not ready.",
-        &["Stop!", "he is not ready."],
-    );
+    check("Stop! he is not ready.", &["Stop!", "he is not ready."]);
 }

@@ -1670,3 +1670,12 @@ fn speech_tag_after_an_exclamation_or_question_mark() {
     // Other lower-case words after the mark still start a sentence.
     check("Stop! he is not ready.", &["Stop!", "he is not ready."]);
 }
+
+#[test]
+fn face_in_brackets_is_no_parenthetical() {
+    // A `(` that opens a face, not words, leaves the end mark after it alone.
+    check(
+        "Nice pictures (:? I want more of them!",
+        &["Nice pictures (:?", "I want more of them!"],
+    );
+}

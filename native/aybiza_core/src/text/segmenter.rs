@@ -1807,7 +1807,9 @@ impl Segmenter {
         let b = &buf.as_bytes()[lo..i];
         let p = lo + b.iter().rposition(|&c| c == b'(').unwrap_or(0);
         let inner = &buf[p + 1..i];
-        !inner.contains([')', ']'])
+        // A word opens it (`(Oh.`), not a face or symbol (`websites (:? I'm`, UD English).
+        inner.starts_with(char::is_alphabetic)
+            && !inner.contains([')', ']'])
             && inner.split_whitespace().count() <= 3
             && self.english_text(buf, i)
     }

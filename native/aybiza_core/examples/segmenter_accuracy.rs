@@ -24,7 +24,10 @@
 //! `bench/data/build_real_check9.py` from English tests of neurosnap/sentences, sbd, compromise,
 //! natural and mediacloud's sentence-splitter; check set 10, `segmenter_real_check10a.json` and
 //! `segmenter_real_check10b.json`, built by `bench/data/build_real_check10.py` from non-English
-//! tests of razdel, SoMaJo, zemberek-nlp, ja_sentence_segmenter and sentence-splitter).
+//! tests of razdel, SoMaJo, zemberek-nlp, ja_sentence_segmenter and sentence-splitter; check
+//! set 11, `segmenter_real_check11a.json` and `segmenter_real_check11b.json`, built by
+//! `bench/data/build_real_check11.py` from English tests of Tactful Tokenizer, Stanford CoreNLP,
+//! Apache OpenNLP, NLTK's Punkt doctest, pySBD and Stanza).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a

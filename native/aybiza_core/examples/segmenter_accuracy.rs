@@ -25,6 +25,9 @@
 //! natural and mediacloud's sentence-splitter; check set 10, `segmenter_real_check10a.json` and
 //! `segmenter_real_check10b.json`, built by `bench/data/build_real_check10.py` from non-English
 //! tests of razdel, SoMaJo, zemberek-nlp, ja_sentence_segmenter and sentence-splitter; check
+//! set 11, `segmenter_real_check11a.json` and `segmenter_real_check11b.json`, built by
+//! `bench/data/build_real_check11.py` from English tests of Tactful Tokenizer, Stanford CoreNLP,
+//! Apache OpenNLP, NLTK's Punkt doctest, pySBD and Stanza; check
 //! set 12, `segmenter_real_check12a.json` and `segmenter_real_check12b.json`, built by
 //! `bench/data/build_real_check12.py` from zemberek-nlp's boundary test lines, Apache OpenNLP's
 //! per-language sentence detector tests and stanza's).

@@ -1643,3 +1643,96 @@ fn padded_numeric_date_before_lower_case_in_any_text() {
         &["It cost $10.05.", "then we left."],
     );
 }
+
+#[test]
+fn opening_quote_before_a_sentence_starter_after_an_abbreviation() {
+    // Own texts: a word that starts sentences, behind an opening quote, starts one.
+    check(
+        "The farm lies near Salisbury, Md. ``It's a dry year,'' he said.",
+        &[
+            "The farm lies near Salisbury, Md.",
+            "``It's a dry year,'' he said.",
+        ],
+    );
+    check(
+        "She moved to Boston, Mass. \u{201c}The winters are long.\u{201d}",
+        &[
+            "She moved to Boston, Mass.",
+            "\u{201c}The winters are long.\u{201d}",
+        ],
+    );
+    // A name or other word in quotes after an initial or abbreviation goes on.
+    check(
+        "John F. \"Jack\" Kennedy spoke.",
+        &["John F. \"Jack\" Kennedy spoke."],
+    );
+    check(
+        "They met in Annapolis, Md. \"Harbor Days\" began.",
+        &["They met in Annapolis, Md. \"Harbor Days\" began."],
+    );
+}
+
+#[test]
+fn ellipsis_glued_to_an_exclamation_or_question_mark() {
+    // Own texts: lower case after `!...` / `?…` goes on, as after a spaced ellipsis.
+    check(
+        "Rested!...  nobody had asked her that in years.",
+        &["Rested!...  nobody had asked her that in years."],
+    );
+    check(
+        "Ready?\u{2026} and then the lights went out.",
+        &["Ready?\u{2026} and then the lights went out."],
+    );
+    // A capital after it still starts a sentence; a bare `!` before lower case still ends.
+    check(
+        "Rested!...  Nobody had asked.",
+        &["Rested!...", "Nobody had asked."],
+    );
+    check("Stop! nobody moves.", &["Stop!", "nobody moves."]);
+}
+
+#[test]
+fn short_parenthetical_keeps_its_end_marks() {
+    // Own texts: a mark at most three words into an open parenthesis, before a capital or
+    // another parenthesis, does not end the sentence.
+    check(
+        "We met at noon (Wow. Really!) and left. It rained.",
+        &["We met at noon (Wow. Really!) and left.", "It rained."],
+    );
+    check(
+        "She wrote (Seen! (Twice.)) on the card.",
+        &["She wrote (Seen! (Twice.)) on the card."],
+    );
+    // A longer parenthetical holds sentences of its own.
+    check(
+        "(This remark inside the brackets runs on for a while. Then another follows.)",
+        &[
+            "(This remark inside the brackets runs on for a while.",
+            "Then another follows.)",
+        ],
+    );
+}
+
+#[test]
+fn speech_tag_after_an_exclamation_or_question_mark() {
+    // Own texts: a lower-case pronoun and a speech verb after `!`/`?` tag the speech.
+    check(
+        "Get out of my kitchen! she shouted. Nobody moved.",
+        &["Get out of my kitchen! she shouted.", "Nobody moved."],
+    );
+    check(
+        "Is it raining? he asked. It was.",
+        &["Is it raining? he asked.", "It was."],
+    );
+    // Other lower-case words after the mark still start a sentence.
+    check("Stop! he is not ready.", &["Stop!", "he is not ready."]);
+}
+
+#[test]
+fn face_in_brackets_is_no_parenthetical() {
+    // A `(` that opens a face, not words, leaves the end mark after it alone.
+    check(
+        "Nice pictures (:? I want more of them!",
+        &["Nice pictures (:?", "I want more of them!"],
+    );
+}

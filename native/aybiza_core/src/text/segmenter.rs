@@ -350,6 +350,8 @@ const MAX_TOKEN_BACK: usize = 256;
 const MAX_WORD_AHEAD: usize = 64;
 const MAX_GAP: usize = 256;
 const MAX_RUN: usize = 64;
+/// How far back `parenthetical_goes_on` looks for its `(` (three short words).
+const PAREN_LOOK: usize = 16;
 
 /// The word starting at byte `m` of `buf` (alphanumerics, at most [`MAX_WORD_AHEAD`] bytes)
 /// and the character after it (a space at the end of the stream), or `None` while the word
@@ -1731,8 +1733,14 @@ impl Segmenter {
             let ex = &buf[i..k] == "!"
                 && !first_word
                 && w.chars().next().is_some_and(char::is_uppercase);
-            if closers || ex {
+            if closers || ex || marks_then_ellipsis(&buf[i..k]) {
                 return Decision::Continue(k);
+            }
+            // `Leave me alone! he yelled.`: see `speech_tag_ahead`.
+            match speech_tag_ahead(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(true) => return Decision::Continue(k),
+                Some(false) => {}
             }
             // A title or name ending in a single `?` or `!` (`Who Wants to Be a Millionaire?
             // returned`, `Panic! played`): a capitalized word, then a lower-case word that
@@ -1764,6 +1772,9 @@ impl Segmenter {
                 Decision::Boundary(k)
             };
         }
+        if !closers && self.parenthetical_goes_on(buf, i, f) {
+            return Decision::Continue(k);
+        }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
             return match low_opener(buf, m, eof) {
                 None => Decision::NeedMore,
@@ -1773,6 +1784,34 @@ impl Segmenter {
         }
         let _ = eof;
         Decision::Boundary(k)
+    }
+
+    /// `(Oh. Again!)`, `Nested (Parenthesis. (With words inside! (Right.)) (More. This is
+    /// it!))`: in English text, an end mark at most three words (16 bytes) into a parenthesis
+    /// opened in the same sentence, before a capital or another opening parenthesis, does not end it
+    /// (syntok's and segtok's tests); a longer parenthetical holds sentences of its own
+    /// (syntok's `(This is a very long sentence inside parenthesis. Followed by another`).
+    /// Inlined: the common answer (no `(` in the last few bytes) costs a few word reads.
+    #[inline(always)]
+    fn parenthetical_goes_on(&self, buf: &str, i: usize, f: char) -> bool {
+        let lo = i.saturating_sub(PAREN_LOOK).max(self.start);
+        (f.is_uppercase() || f == '(')
+            && has_open_paren(&buf.as_bytes()[lo..i])
+            && self.short_parenthetical(buf, lo, i)
+    }
+
+    /// The rest of `parenthetical_goes_on`, once a `(` is near: out of line.
+    #[cold]
+    #[inline(never)]
+    fn short_parenthetical(&self, buf: &str, lo: usize, i: usize) -> bool {
+        let b = &buf.as_bytes()[lo..i];
+        let p = lo + b.iter().rposition(|&c| c == b'(').unwrap_or(0);
+        let inner = &buf[p + 1..i];
+        // A word opens it (`(Oh.`), not a face or symbol (`websites (:? I'm`, UD English).
+        inner.starts_with(char::is_alphabetic)
+            && !inner.contains([')', ']'])
+            && inner.split_whitespace().count() <= 3
+            && self.english_text(buf, i)
     }
 
     /// A `!`/`?` run after a listed name (`data/marked_names.tsv`), set off by a space from
@@ -2057,6 +2096,9 @@ impl Segmenter {
                 if is_continuation_punct(f) || matches!(f, ')' | ']' | '}' | '§' | '¶') {
                     return Decision::Continue(k);
                 }
+                if self.parenthetical_goes_on(buf, i, f) {
+                    return Decision::Continue(k);
+                }
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
                 // case or a digit does not end the sentence.
                 if (f.is_lowercase() || f.is_ascii_digit()) && self.inside_parenthesis(buf, i) {
@@ -2280,7 +2322,15 @@ impl Segmenter {
                     return Decision::Boundary(k); // `before 7 p.m. 7 a.m. is`
                 }
                 if !f.is_uppercase() {
-                    return Decision::Continue(k);
+                    if !matches!(f, '`' | '"' | '\'' | '“' | '‘') {
+                        return Decision::Continue(k);
+                    }
+                    // `County, Md. ``It's not`: see `quoted_starter_ahead`.
+                    return match quoted_starter_ahead(buf, m, eof) {
+                        None => Decision::NeedMore,
+                        Some(true) => Decision::Boundary(k),
+                        Some(false) => Decision::Continue(k),
+                    };
                 }
                 // The next word decides: `U.S. How` splits, `U.S. Government` does not.
                 let (next, after) = match next_word() {
@@ -4137,6 +4187,97 @@ fn trailing_ellipsis(buf: &str, m: usize, eof: bool) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// Whether `b` (at most `PAREN_LOOK` bytes) holds a `(`: a full window is read as two words
+/// without branches (SWAR zero-byte test), a shorter one byte by byte.
+#[inline(always)]
+fn has_open_paren(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const PAREN: u64 = ONES * b'(' as u64;
+    if let Ok(w) = <&[u8; 16]>::try_from(b) {
+        let x = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]) ^ PAREN;
+        let y = u64::from_le_bytes([w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15]]) ^ PAREN;
+        ((x.wrapping_sub(ONES) & !x) | (y.wrapping_sub(ONES) & !y)) & HIGHS != 0
+    } else {
+        b.contains(&b'(')
+    }
+}
+
+/// Pronouns and speech verbs of a reported-speech tag (`he yelled`, `she asked`).
+const TAG_PRONOUNS: &[&str] = &["he", "she", "they", "i", "we", "you"];
+const TAG_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "asked",
+    "asks",
+    "yelled",
+    "shouted",
+    "cried",
+    "replied",
+    "whispered",
+    "exclaimed",
+    "screamed",
+    "muttered",
+    "answered",
+    "added",
+];
+
+/// `Leave me alone! he yelled.`, `Ready? she asked.`: after `!` or `?`, a lower-case pronoun
+/// and a speech verb are the tag of the speech before the mark, which goes on, as it does after
+/// a closing quote (`"Here he comes!" she said.`: LanguageTool's, pragmatic_segmenter's tests).
+/// `None` while the two words have not arrived.
+fn speech_tag_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let (pronoun, after) = word_ahead(buf, m, eof)?;
+    if after != ' ' || !TAG_PRONOUNS.contains(&pronoun) {
+        return Some(false);
+    }
+    let v = m + pronoun.len() + 1;
+    if v >= buf.len() {
+        return more(eof);
+    }
+    let (verb, _) = word_ahead(buf, v, eof)?;
+    Some(TAG_VERBS.contains(&verb))
+}
+
+/// `Happy!...  no one had`, `Happy?… and`: an ellipsis glued to `!` or `?` trails that
+/// sentence as a spaced one does (`after_trailing_ellipsis`), so lower case after it goes on
+/// (sentencex's English tests; a capital after it still starts a sentence).
+fn marks_then_ellipsis(run: &str) -> bool {
+    let rest = run.trim_start_matches(['!', '?']);
+    rest.len() < run.len()
+        && (rest == "\u{2026}" || (rest.len() >= 3 && rest.bytes().all(|b| b == b'.')))
+}
+
+/// `Worcester County, Md. ``It's not very pretty.''`: after an abbreviation that may end a
+/// sentence, an opening quote glued to a word that starts sentences (`It`, `The`, `At`) opens
+/// the next sentence, as that word alone would (`Md. It's`); a name or other word in quotes
+/// goes on (`John F. "Jack" Kennedy`). `Some(false)` when no quote opens there, `None` while
+/// the word may still grow.
+#[inline(never)]
+fn quoted_starter_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let mut q = m;
+    for c in buf[m..].chars().take(3) {
+        if !matches!(c, '`' | '"' | '\'' | '“' | '‘') {
+            break;
+        }
+        q += c.len_utf8();
+    }
+    if q == m {
+        return Some(false);
+    }
+    if q >= buf.len() {
+        return more(eof);
+    }
+    if !buf[q..].starts_with(char::is_uppercase) {
+        return Some(false);
+    }
+    let (next, _) = word_ahead(buf, q, eof)?;
+    Some(
+        abbreviations::is_sentence_starter(next)
+            || language_data::is_function_word_capitalized(next),
+    )
 }
 
 /// A news dateline so far (`HOWELL, Mich`, `MOREHEAD, Ky`, `NEW YORK, N.Y`): a place in

@@ -727,8 +727,13 @@ impl Segmenter {
     /// so.
     #[inline(never)]
     fn defer_word(&mut self, packed: u64, n: usize) -> bool {
-        let lanes = padded_lanes(&packed.to_le_bytes());
         let at = self.buf.len();
+        if self.defer == Defer::Spaces {
+            // Only spaces stay in `Spaces` (phase and run start unchanged), up to `MAX_RUN`:
+            // what `phase_after` answers, without the class lookups.
+            return packed == u64::from(b' ') * BYTES && at + n - self.run_start < MAX_RUN;
+        }
+        let lanes = padded_lanes(&packed.to_le_bytes());
         match self.phase_after(self.defer, self.run_start, lanes, at, n) {
             Some((phase, run_start)) => {
                 self.set_phase(phase);
@@ -811,11 +816,13 @@ impl Segmenter {
     /// Turns deferral on at the end of a scan, in `phase`, with the room left before the
     /// length limit (see `defer_end`).
     fn start_deferring(&mut self, phase: Defer) {
-        self.set_phase(phase);
         if phase == Defer::Off {
+            // No delta reaches the range or the automaton: `word_rejected`'s range is left.
+            self.defer = phase;
             (self.defer_end, self.defer_room) = (0, 0);
             return;
         }
+        self.set_phase(phase);
         let below = if self.opts.max_chars > 0 {
             let used = self.chars + (self.buf.len() - self.pos);
             (self.opts.max_chars + 1).saturating_sub(used)

@@ -177,9 +177,6 @@ fn padded_lanes(word: &[u8]) -> u64 {
 /// `0x01` in every byte of a word.
 const BYTES: u64 = 0x0101_0101_0101_0101;
 
-/// A `(lo, span)` for [`word_rejected`] that adds no byte: `0xc0..=0xc9` are never plain.
-const REJECT_NONE: (u8, u8) = (0xc0, 9);
-
 /// A delta of 1 to 8 bytes as a little-endian word, padded to 8 bytes with copies of its
 /// last byte.
 #[inline(always)]
@@ -261,9 +258,9 @@ fn exact_word(delta: &[u8]) -> u64 {
 
 /// Whether the padded word `packed` has a byte plain text inside a unit may not have
 /// (`LANE_OTHER` or `LANE_MARK` in [`LANES`]: controls, non-ASCII bytes, `` ` ``, `~` and
-/// the end marks) or a byte `b` with `b - lo <= span` (`lo`, `span` in each byte, see
-/// `Segmenter::defer_lo`): with SSE2, a handful of compares on the whole word instead of a
-/// table lookup per byte.
+/// the end marks but `?`, which every range `Segmenter::set_phase` sets covers) or a byte
+/// `b` with `b - lo <= span` (`lo`, `span` in each byte, see `Segmenter::defer_lo`): with
+/// SSE2, a handful of compares on the whole word instead of a table lookup per byte.
 #[inline(always)]
 fn word_rejected(packed: u64, lo: u64, span: u64) -> bool {
     #[cfg(target_arch = "x86_64")]
@@ -279,7 +276,7 @@ fn word_rejected(packed: u64, lo: u64, span: u64) -> bool {
                 _mm_cmplt_epi8(v, set(b' ')),
                 _mm_cmpgt_epi8(v, set(b'~' - 1)),
             );
-            for b in [b'.', b'!', b'?', b'`'] {
+            for b in [b'.', b'!', b'`'] {
                 stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, set(b)));
             }
             let d = _mm_sub_epi8(v, word(lo));
@@ -458,10 +455,15 @@ pub struct Segmenter {
     token_memo: std::cell::Cell<(usize, usize, usize, bool)>,
     /// What the next delta may add without a scan (the text from `pos` on is unscanned).
     defer: Defer,
-    /// Only deltas shorter than this many bytes may be deferred: 0 turns deferral off (no
-    /// deferral state, or half a character held in `pending_bytes`); else one more than the
-    /// bytes that may still be added before the unit could reach `max_chars`.
-    defer_below: usize,
+    /// A delta may be deferred only while `buf.len()` plus its length stays below this (an
+    /// absolute buffer length, so that appending needs no count kept): 0 turns deferral off
+    /// (no deferral state, or half a character held in `pending_bytes`); else `buf.len()` at
+    /// the end of the scan plus one more than the bytes that may still be added before the
+    /// unit could reach `max_chars`.
+    defer_end: usize,
+    /// `defer_end`, lowered to `buf`'s capacity less 7: below it a delta of 1 to 8 bytes is
+    /// stored with one 8-byte write and no capacity check (see [`Self::defer_refill`]).
+    defer_room: usize,
     /// With `Marks`/`Spaces`: where the end-mark run starts.
     run_start: usize,
     /// [`Self::plain_deferrable`] when the deferral state was set.
@@ -516,7 +518,8 @@ impl Segmenter {
             token_long: Default::default(),
             token_memo: Default::default(),
             defer: Defer::Off,
-            defer_below: 0,
+            defer_end: 0,
+            defer_room: 0,
             run_start: 0,
             defer_plain: false,
             defer_lo: 0,
@@ -604,7 +607,8 @@ impl Segmenter {
     fn scan(&mut self) {
         self.run(false);
         if !self.pending_bytes.is_empty() {
-            self.defer_below = 0; // the next delta completes a character first
+            // The next delta completes a character first.
+            (self.defer_end, self.defer_room) = (0, 0);
         }
         self.compact();
     }
@@ -649,24 +653,39 @@ impl Segmenter {
             return false;
         }
         let n = delta.len();
-        if n >= self.defer_below {
+        let old = self.buf.len();
+        if old + n >= self.defer_room && !self.defer_refill(old + n) {
             return false;
         }
-        if n == 0 || n > 8 {
+        if n.wrapping_sub(1) >= 8 {
             return self.try_defer_long(delta);
         }
         // 1 to 8 bytes (model tokens): without a branch that depends on the length, which a
         // stream of random lengths would mispredict. The delta, padded with copies of its
         // last byte (which add no class), is read as one 8-byte word, tested against the
         // bytes plain text may not have with a few SSE2 compares (the byte classes are
-        // looked up only when that test fails), appended with one 8-byte store, and the
+        // looked up only when that test fails), stored with one 8-byte write, and the
         // string cut back to its length.
         let packed = padded_word(delta);
         if word_rejected(packed, self.defer_lo, self.defer_span) && !self.defer_word(packed, n) {
             return false;
         }
-        self.append_word(packed, n);
-        self.defer_below -= n;
+        // SAFETY: `old + n < defer_room <= capacity - 7` and `n >= 1`, so `old + 8 <=
+        // capacity`; the word is ASCII (`word_rejected` or `defer_word` let it through).
+        unsafe { self.store_word(packed, n) };
+        true
+    }
+
+    /// The capacity, not the length limit, stopped a delta whose end would be at `end`:
+    /// reserves room and says whether the delta may be deferred after all (out of line: once
+    /// per growth of the buffer).
+    #[inline(never)]
+    fn defer_refill(&mut self, end: usize) -> bool {
+        if end >= self.defer_end {
+            return false;
+        }
+        self.buf.reserve(64.max(end - self.buf.len() + 8));
+        self.defer_room = self.defer_end.min(self.buf.capacity() - 7);
         true
     }
 
@@ -674,15 +693,27 @@ impl Segmenter {
     /// `buf` with one 8-byte store into its spare capacity: no length-dependent copy.
     #[inline(always)]
     fn append_word(&mut self, packed: u64, n: usize) {
-        debug_assert!(n <= 8 && packed.to_le_bytes().is_ascii());
-        let old = self.buf.len();
-        if self.buf.capacity() - old < 8 {
+        if self.buf.capacity() - self.buf.len() < 8 {
             self.buf.reserve(8);
         }
-        // SAFETY: the capacity is at least `old + 8`, so the 8-byte store stays inside the
-        // allocation (bytes past the new length are spare capacity, which may hold anything);
-        // the `n` bytes that become part of the string are ASCII (the caller rejected every
-        // `LANE_OTHER` byte), so the string stays valid UTF-8.
+        // SAFETY: the capacity is at least the length plus 8; the caller rejected every
+        // `LANE_OTHER` byte.
+        unsafe { self.store_word(packed, n) };
+    }
+
+    /// [`Self::append_word`] without the capacity check.
+    ///
+    /// # Safety
+    /// `buf`'s capacity must be at least its length plus 8, and the word's bytes ASCII.
+    #[inline(always)]
+    unsafe fn store_word(&mut self, packed: u64, n: usize) {
+        debug_assert!(n <= 8 && packed.to_le_bytes().is_ascii());
+        let old = self.buf.len();
+        debug_assert!(self.buf.capacity() - old >= 8);
+        // SAFETY: the capacity is at least `old + 8` (the caller's promise), so the 8-byte
+        // store stays inside the allocation (bytes past the new length are spare capacity,
+        // which may hold anything); the `n` bytes that become part of the string are ASCII
+        // (the caller's promise), so the string stays valid UTF-8.
         unsafe {
             let v = self.buf.as_mut_vec();
             v.as_mut_ptr()
@@ -698,8 +729,13 @@ impl Segmenter {
     /// so.
     #[inline(never)]
     fn defer_word(&mut self, packed: u64, n: usize) -> bool {
-        let lanes = padded_lanes(&packed.to_le_bytes());
         let at = self.buf.len();
+        if self.defer == Defer::Spaces {
+            // Only spaces stay in `Spaces` (phase and run start unchanged), up to `MAX_RUN`:
+            // what `phase_after` answers, without the class lookups.
+            return packed == u64::from(b' ') * BYTES && at + n - self.run_start < MAX_RUN;
+        }
+        let lanes = padded_lanes(&packed.to_le_bytes());
         match self.phase_after(self.defer, self.run_start, lanes, at, n) {
             Some((phase, run_start)) => {
                 self.set_phase(phase);
@@ -725,7 +761,6 @@ impl Segmenter {
         self.set_phase(phase);
         self.run_start = run_start;
         self.buf.push_str(utf8::ascii_str(delta)); // ASCII: no `LANE_OTHER` byte
-        self.defer_below -= delta.len();
         true
     }
 
@@ -770,26 +805,34 @@ impl Segmenter {
         let (lo, span) = if phase != Defer::Plain {
             (0, u8::MAX) // every byte: the automaton decides
         } else if self.list_next.is_some() {
-            (b'0', 9) // digits: a numbered list marker may follow
+            // Digits (a numbered list marker may follow) and `:;<=>?` (`?` is an end mark,
+            // which `word_rejected` leaves to this range; the others go to the automaton).
+            (b'0', 15)
         } else {
-            REJECT_NONE
+            (b'?', 0) // the end mark `word_rejected` leaves to this range
         };
         self.defer_lo = u64::from(lo) * BYTES;
         self.defer_span = u64::from(span) * BYTES;
     }
 
     /// Turns deferral on at the end of a scan, in `phase`, with the room left before the
-    /// length limit (see `defer_below`).
+    /// length limit (see `defer_end`).
     fn start_deferring(&mut self, phase: Defer) {
+        if phase == Defer::Off {
+            // No delta reaches the range or the automaton: `word_rejected`'s range is left.
+            self.defer = phase;
+            (self.defer_end, self.defer_room) = (0, 0);
+            return;
+        }
         self.set_phase(phase);
-        self.defer_below = if phase == Defer::Off {
-            0
-        } else if self.opts.max_chars > 0 {
+        let below = if self.opts.max_chars > 0 {
             let used = self.chars + (self.buf.len() - self.pos);
             (self.opts.max_chars + 1).saturating_sub(used)
         } else {
-            usize::MAX
+            isize::MAX as usize // no limit (and no overflow: the length is below it)
         };
+        self.defer_end = self.buf.len() + below;
+        self.defer_room = self.defer_end.min(self.buf.capacity().saturating_sub(7));
     }
 
     /// Whether plain text may be deferred in the current state: inside a unit (prefix
@@ -1195,6 +1238,8 @@ impl Segmenter {
         self.start -= cut;
         self.pos -= cut;
         self.run_start = self.run_start.saturating_sub(cut);
+        self.defer_end = self.defer_end.saturating_sub(cut);
+        self.defer_room = self.defer_room.saturating_sub(cut);
         self.clause_cut = self.clause_cut.map(|p| p - cut);
         self.space_floor = self.space_floor.saturating_sub(cut);
         if let Some((s, f, r)) = self.code {
@@ -5372,21 +5417,21 @@ mod tests {
     }
 
     /// `word_rejected` against the byte classes, for every byte at every position, with the
-    /// three ranges `set_phase` uses.
+    /// three ranges `set_phase` uses: every byte, digits and `:;<=>?`, `?` only.
     #[test]
     fn word_rejected_matches_the_classes() {
         let plain = 0xff * (LANE_OTHER | LANE_MARK);
         let ranges = [
-            ((0, u8::MAX), u64::MAX),
-            ((b'0', 9), plain | (0xff * LANE_DIGIT)),
-            (REJECT_NONE, plain),
+            ((0, u8::MAX), u64::MAX, ""),
+            ((b'0', 15), plain | (0xff * LANE_DIGIT), ":;<=>"),
+            ((b'?', 0), plain, ""),
         ];
-        for ((lo, span), reject) in ranges {
+        for ((lo, span), reject, extra) in ranges {
             for at in 0..8 {
                 for x in 0..=255u8 {
                     let mut word = *b"abcXYZ )";
                     word[at] = x;
-                    let want = padded_lanes(&word) & reject != 0;
+                    let want = padded_lanes(&word) & reject != 0 || extra.as_bytes().contains(&x);
                     let got = word_rejected(
                         u64::from_le_bytes(word),
                         u64::from(lo) * BYTES,

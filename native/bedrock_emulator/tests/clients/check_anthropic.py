@@ -89,6 +89,19 @@ def main():
         counters = emu.admin("counters")
         check(counters.get("mantle-messages", {}).get("ok", 0) >= 2, "counted as mantle-style requests")
 
+        # bedrock-mantle answers in Anthropic's error form: a PNG declared image/jpeg is an
+        # invalid_request_error with Anthropic's text (LaoshuBaby/liulianmao#11).
+        png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+        try:
+            mantle.messages.create(model="anthropic.claude-opus-4-7", max_tokens=100, messages=[{"role": "user", "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": png}},
+                {"type": "text", "text": "What is it?"}]}])
+            raise AssertionError("a PNG declared image/jpeg accepted on mantle")
+        except anthropic.BadRequestError as e:
+            check(e.body == {"type": "error", "error": {"type": "invalid_request_error", "message":
+                  "messages.0.content.0.image.source.base64: The image was specified using the image/jpeg media "
+                  "type, but the image appears to be a image/png image"}}, "mantle: a PNG as image/jpeg, "
+                  "invalid_request_error")
         mantle_streams(emu, mantle)
         tools_and_errors(emu, bedrock)
         thinking_and_stops(emu, bedrock)

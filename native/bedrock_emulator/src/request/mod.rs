@@ -415,9 +415,11 @@ fn document_name_ok(name: &str) -> bool {
 
 /// Claude's image size limit: 5 MB (5,242,880 bytes) of base64 per image. Bedrock passes
 /// Claude's refusal through Converse behind its prefix, the size counted on the base64 text
-/// (measured: "The model returned the following errors: messages.0.content.1.image.source:
-/// image exceeds 5 MB maximum: 6737924 bytes > 5242880 bytes", aws/aws-sdk-js-v3#6785; that
-/// is AWS's "3.75 MB" per image of the Message API reference, before base64). An Anthropic
+/// (measured: "The model returned the following errors: messages.0.content.2.image.source.bytes:
+/// image exceeds 5 MB maximum: 7167852 bytes > 5242880 bytes", Sonnet 4.6 in 2026-09,
+/// aws-solutions-library-samples/accelerated-intelligent-document-processing-on-aws#778; an
+/// earlier report, aws/aws-sdk-js-v3#6785, quoted the path without `.bytes`. That is AWS's
+/// "3.75 MB" per image of the Message API reference, before base64). An Anthropic
 /// body gets Anthropic's own text, whose path ends in `.base64` (as Claude Code quotes it,
 /// anthropics/claude-code#14048). Content indices are the model's: Converse `cachePoint`
 /// blocks become `cache_control` on the block before them, so they are not counted. Images
@@ -452,7 +454,7 @@ pub fn check_image_sizes(body: &[u8], converse: bool) -> Result<(), AwsError> {
             if len > IMAGE_MAX_BASE64_BYTES {
                 let limit = IMAGE_MAX_BASE64_BYTES;
                 return Err(AwsError::validation(if converse {
-                    format!("The model returned the following errors: messages.{i}.content.{j}.image.source: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
+                    format!("The model returned the following errors: messages.{i}.content.{j}.image.source.bytes: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
                 } else {
                     format!("messages.{i}.content.{j}.image.source.base64: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
                 }));
@@ -1876,7 +1878,7 @@ mod tests {
         let err = check_image_sizes(converse(&big).as_bytes(), true).unwrap_err();
         assert_eq!(
             err.message,
-            format!("The model returned the following errors: messages.0.content.2.image.source: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
+            format!("The model returned the following errors: messages.0.content.2.image.source.bytes: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
         );
         let anthropic = |data: &str| {
             format!(

@@ -749,14 +749,14 @@ def effort_and_tool_result_content(c):
                   "gpt-oss: image in a tool result refused: " + msg)
         else:
             check(result(image)["stopReason"] == "end_turn", f"{model}: tool result with an image")
-    # An image over 5 MB of base64 (3.75 MB of bytes), counted as Claude counts it
-    # (aws/aws-sdk-js-v3#6785).
+    # An image over 5 MB of base64 (3.75 MB of bytes), counted as Claude counts it (aws/aws-sdk-js-v3#6785;
+    # the path as measured in 2026: accelerated-intelligent-document-processing-on-aws#778).
     raw = png + b"\0" * (3_932_161 - len(png))
     big = [{"role": "user", "content": [{"text": "What is this?"}, {"image": {"format": "png", "source": {"bytes": raw}}}]}]
     status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=big))
     n = len(base64.b64encode(raw))
     check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: messages.0."
-                                  f"content.1.image.source: image exceeds 5 MB maximum: {n} bytes > 5242880 bytes"),
+                                  f"content.1.image.source.bytes: image exceeds 5 MB maximum: {n} bytes > 5242880 bytes"),
           "a 3.75 MB image: " + msg[:90])
     # A PNG sent as `jpeg`: Claude checks the bytes, Bedrock passes its text through
     # (aws-samples/amazon-bedrock-client-for-mac#130); the right label is served.

@@ -415,9 +415,11 @@ fn document_name_ok(name: &str) -> bool {
 
 /// Claude's image size limit: 5 MB (5,242,880 bytes) of base64 per image. Bedrock passes
 /// Claude's refusal through Converse behind its prefix, the size counted on the base64 text
-/// (measured: "The model returned the following errors: messages.0.content.1.image.source:
-/// image exceeds 5 MB maximum: 6737924 bytes > 5242880 bytes", aws/aws-sdk-js-v3#6785; that
-/// is AWS's "3.75 MB" per image of the Message API reference, before base64). An Anthropic
+/// (measured: "The model returned the following errors: messages.0.content.2.image.source.bytes:
+/// image exceeds 5 MB maximum: 7167852 bytes > 5242880 bytes", Sonnet 4.6 in 2026-09,
+/// aws-solutions-library-samples/accelerated-intelligent-document-processing-on-aws#778; an
+/// earlier report, aws/aws-sdk-js-v3#6785, quoted the path without `.bytes`. That is AWS's
+/// "3.75 MB" per image of the Message API reference, before base64). An Anthropic
 /// body gets Anthropic's own text, whose path ends in `.base64` (as Claude Code quotes it,
 /// anthropics/claude-code#14048). Content indices are the model's: Converse `cachePoint`
 /// blocks become `cache_control` on the block before them, so they are not counted. Images
@@ -452,12 +454,122 @@ pub fn check_image_sizes(body: &[u8], converse: bool) -> Result<(), AwsError> {
             if len > IMAGE_MAX_BASE64_BYTES {
                 let limit = IMAGE_MAX_BASE64_BYTES;
                 return Err(AwsError::validation(if converse {
-                    format!("The model returned the following errors: messages.{i}.content.{j}.image.source: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
+                    format!("The model returned the following errors: messages.{i}.content.{j}.image.source.bytes: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
                 } else {
                     format!("messages.{i}.content.{j}.image.source.base64: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
                 }));
             }
         }
+    }
+    Ok(())
+}
+
+/// The image types Claude takes, as Anthropic's Messages API lists them.
+const IMAGE_MEDIA_TYPES: [&str; 4] = ["image/jpeg", "image/png", "image/gif", "image/webp"];
+
+/// The image type the bytes show (their signature), when it is one Claude takes.
+fn sniff_image(b64: &str) -> Option<&'static str> {
+    use base64::Engine;
+    // 16 base64 characters are 12 bytes: enough for the four signatures.
+    let head = b64.get(..16)?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(head)
+        .ok()?;
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(b"\xff\xd8\xff") {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Claude's checks of an image's declared type. A declared type whose bytes are another
+/// of the four image types is refused; Bedrock passes the text through Converse behind its
+/// prefix, on `image.source.bytes` (measured: "The model returned the following errors:
+/// messages.0.content.0.image.source.bytes: The image was specified using the image/jpeg
+/// media type, but the image appears to be a image/png image",
+/// aws-samples/amazon-bedrock-client-for-mac#130, 2026-04). An Anthropic body (InvokeModel,
+/// Messages, mantle) gets Anthropic's texts: the same sentence on `image.source.base64`
+/// (Anthropic's API, 2026: LaoshuBaby/liulianmao#11; inside a tool result the path names
+/// it, `messages.83.content.0.tool_result.content.1.image.source.base64`,
+/// vybestack/llxprt-code#2130), and a `media_type` outside the four: "...image.source.
+/// base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or
+/// 'image/webp'" (anthropics/claude-code#2438). On Bedrock's InvokeModel these are
+/// Anthropic's texts by analogy (not measured there), without Converse's prefix, as for
+/// [`check_image_sizes`]. Bytes that are none of the four types are not judged (Claude's
+/// text for them is not found), nor are Converse images inside tool results (their path on
+/// Converse is not known). Converse `format` values outside the four are the service
+/// model's enum check (`shape`).
+pub fn check_image_types(body: &[u8], converse: bool) -> Result<(), AwsError> {
+    let Ok(root) = serde_json::from_slice::<Value>(body) else {
+        return Ok(());
+    };
+    let messages = root.get("messages").and_then(Value::as_array);
+    for (i, message) in messages.into_iter().flatten().enumerate() {
+        let content = message.get("content").and_then(Value::as_array);
+        let blocks = content
+            .into_iter()
+            .flatten()
+            .filter(|b| !(converse && b.get("cachePoint").is_some()));
+        for (j, block) in blocks.enumerate() {
+            if converse {
+                let declared = block.pointer("/image/format").and_then(Value::as_str);
+                let bytes = block.pointer("/image/source/bytes").and_then(Value::as_str);
+                if let (Some(declared), Some(bytes)) = (declared, bytes) {
+                    let declared = format!("image/{declared}");
+                    if let Some(actual) = sniff_image(bytes).filter(|a| *a != declared) {
+                        return Err(AwsError::validation(format!(
+                            "The model returned the following errors: messages.{i}.content.{j}.image.source.bytes: {}",
+                            type_mismatch(&declared, actual)
+                        )));
+                    }
+                }
+                continue;
+            }
+            let path = format!("messages.{i}.content.{j}");
+            check_anthropic_image(block, &path)?;
+            if block.get("type").and_then(Value::as_str) == Some("tool_result") {
+                let nested = block.get("content").and_then(Value::as_array);
+                for (k, inner) in nested.into_iter().flatten().enumerate() {
+                    check_anthropic_image(inner, &format!("{path}.tool_result.content.{k}"))?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn type_mismatch(declared: &str, actual: &str) -> String {
+    format!("The image was specified using the {declared} media type, but the image appears to be a {actual} image")
+}
+
+/// One Anthropic content block, if it is a base64 image (see [`check_image_types`]).
+fn check_anthropic_image(block: &Value, path: &str) -> Result<(), AwsError> {
+    if block.get("type").and_then(Value::as_str) != Some("image")
+        || block.pointer("/source/type").and_then(Value::as_str) != Some("base64")
+    {
+        return Ok(());
+    }
+    let declared = block.pointer("/source/media_type").and_then(Value::as_str);
+    let Some(declared) = declared else {
+        return Ok(());
+    };
+    if !IMAGE_MEDIA_TYPES.contains(&declared) {
+        return Err(AwsError::validation(format!(
+            "{path}.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"
+        )));
+    }
+    let data = block.pointer("/source/data").and_then(Value::as_str);
+    if let Some(actual) = data.and_then(sniff_image).filter(|a| *a != declared) {
+        return Err(AwsError::validation(format!(
+            "{path}.image.source.base64: {}",
+            type_mismatch(declared, actual)
+        )));
     }
     Ok(())
 }
@@ -1766,7 +1878,7 @@ mod tests {
         let err = check_image_sizes(converse(&big).as_bytes(), true).unwrap_err();
         assert_eq!(
             err.message,
-            format!("The model returned the following errors: messages.0.content.2.image.source: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
+            format!("The model returned the following errors: messages.0.content.2.image.source.bytes: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
         );
         let anthropic = |data: &str| {
             format!(
@@ -1779,5 +1891,50 @@ mod tests {
             err.message,
             format!("messages.2.content.0.image.source.base64: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
         );
+    }
+
+    #[test]
+    fn image_types_are_checked_against_their_bytes_with_claudes_texts() {
+        // A 1x1 PNG and a JPEG head (base64), and bytes of no image type.
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+        let jpeg = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA==";
+        let other = "AAAAAAAAAAAAAAAAAAAAAAAA";
+        let converse = |format: &str, data: &str| {
+            format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"a"}},{{"cachePoint":{{"type":"default"}}}},{{"image":{{"format":"{format}","source":{{"bytes":"{data}"}}}}}}]}}]}}"#
+            )
+        };
+        for (format, data) in [
+            ("png", png),
+            ("jpeg", jpeg),
+            ("png", other),
+            ("gif", "R0lGODlh"),
+        ] {
+            assert!(
+                check_image_types(converse(format, data).as_bytes(), true).is_ok(),
+                "{format}"
+            );
+        }
+        let err = check_image_types(converse("jpeg", png).as_bytes(), true).unwrap_err();
+        assert_eq!(
+            (err.status, err.message.as_str()),
+            (400, "The model returned the following errors: messages.0.content.1.image.source.bytes: The image was specified using the image/jpeg media type, but the image appears to be a image/png image")
+        );
+        let anthropic = |media: &str, data: &str| {
+            format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"type":"text","text":"a"}},{{"type":"image","source":{{"type":"base64","media_type":"{media}","data":"{data}"}}}}]}}]}}"#
+            )
+        };
+        assert!(check_image_types(anthropic("image/png", png).as_bytes(), false).is_ok());
+        let err = check_image_types(anthropic("image/jpeg", png).as_bytes(), false).unwrap_err();
+        assert_eq!(err.message, "messages.0.content.1.image.source.base64: The image was specified using the image/jpeg media type, but the image appears to be a image/png image");
+        let err = check_image_types(anthropic("image/bmp", png).as_bytes(), false).unwrap_err();
+        assert_eq!(err.message, "messages.0.content.1.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
+        // Inside a tool result the path names it.
+        let nested = format!(
+            r#"{{"messages":[{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t","content":[{{"type":"text","text":"r"}},{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{jpeg}"}}}}]}}]}}]}}"#
+        );
+        let err = check_image_types(nested.as_bytes(), false).unwrap_err();
+        assert_eq!(err.message, "messages.0.content.0.tool_result.content.1.image.source.base64: The image was specified using the image/png media type, but the image appears to be a image/jpeg image");
     }
 }

@@ -89,6 +89,19 @@ def main():
         counters = emu.admin("counters")
         check(counters.get("mantle-messages", {}).get("ok", 0) >= 2, "counted as mantle-style requests")
 
+        # bedrock-mantle answers in Anthropic's error form: a PNG declared image/jpeg is an
+        # invalid_request_error with Anthropic's text (LaoshuBaby/liulianmao#11).
+        png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+        try:
+            mantle.messages.create(model="anthropic.claude-opus-4-7", max_tokens=100, messages=[{"role": "user", "content": [
+                {"type": "image", "source": {"type": "base64", "media_type": "image/jpeg", "data": png}},
+                {"type": "text", "text": "What is it?"}]}])
+            raise AssertionError("a PNG declared image/jpeg accepted on mantle")
+        except anthropic.BadRequestError as e:
+            check(e.body == {"type": "error", "error": {"type": "invalid_request_error", "message":
+                  "messages.0.content.0.image.source.base64: The image was specified using the image/jpeg media "
+                  "type, but the image appears to be a image/png image"}}, "mantle: a PNG as image/jpeg, "
+                  "invalid_request_error")
         mantle_streams(emu, mantle)
         tools_and_errors(emu, bedrock)
         thinking_and_stops(emu, bedrock)
@@ -344,6 +357,21 @@ def effort_and_images(bedrock):
     except anthropic.BadRequestError as e:
         check(e.body["message"] == "messages.0.content.0.image.source.base64: image exceeds 5 MB maximum: "
               "5242884 bytes > 5242880 bytes", "an image over 5 MB of base64: " + e.body["message"][:60])
+    # The declared type: one of Claude's four (anthropics/claude-code#2438), and the bytes' own
+    # (Anthropic's 2026 text, LaoshuBaby/liulianmao#11); a PNG labelled image/png is served.
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    for media, text in [("image/bmp", "messages.0.content.1.image.source.base64.media_type: Input should be "
+                                      "'image/jpeg', 'image/png', 'image/gif' or 'image/webp'"),
+                        ("image/jpeg", "messages.0.content.1.image.source.base64: The image was specified using the "
+                                       "image/jpeg media type, but the image appears to be a image/png image"),
+                        ("image/png", None)]:
+        image = {"type": "image", "source": {"type": "base64", "media_type": media, "data": png}}
+        ask = [{"role": "user", "content": [{"type": "text", "text": "What is it?"}, image]}]
+        try:
+            m = bedrock.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=100, messages=ask)
+            check(text is None and m.stop_reason == "end_turn", f"a PNG as {media}: served")
+        except anthropic.BadRequestError as e:
+            check(e.status_code == 400 and e.body["message"] == text, f"a PNG as {media}: " + e.body["message"][:70])
 
 
 async def async_client(emu):

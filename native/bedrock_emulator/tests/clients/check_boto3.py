@@ -749,15 +749,29 @@ def effort_and_tool_result_content(c):
                   "gpt-oss: image in a tool result refused: " + msg)
         else:
             check(result(image)["stopReason"] == "end_turn", f"{model}: tool result with an image")
-    # An image over 5 MB of base64 (3.75 MB of bytes), counted as Claude counts it
-    # (aws/aws-sdk-js-v3#6785).
+    # An image over 5 MB of base64 (3.75 MB of bytes), counted as Claude counts it (aws/aws-sdk-js-v3#6785;
+    # the path as measured in 2026: accelerated-intelligent-document-processing-on-aws#778).
     raw = png + b"\0" * (3_932_161 - len(png))
     big = [{"role": "user", "content": [{"text": "What is this?"}, {"image": {"format": "png", "source": {"bytes": raw}}}]}]
     status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=big))
     n = len(base64.b64encode(raw))
     check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: messages.0."
-                                  f"content.1.image.source: image exceeds 5 MB maximum: {n} bytes > 5242880 bytes"),
+                                  f"content.1.image.source.bytes: image exceeds 5 MB maximum: {n} bytes > 5242880 bytes"),
           "a 3.75 MB image: " + msg[:90])
+    # A PNG sent as `jpeg`: Claude checks the bytes, Bedrock passes its text through
+    # (aws-samples/amazon-bedrock-client-for-mac#130); the right label is served.
+    labelled = lambda fmt: [{"role": "user", "content": [
+        {"text": "What is this?"}, {"image": {"format": fmt, "source": {"bytes": png}}}]}]
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=labelled("jpeg")))
+    check((status, code, msg) == (400, "ValidationException", "The model returned the following errors: messages.0."
+                                  "content.1.image.source.bytes: The image was specified using the image/jpeg media "
+                                  "type, but the image appears to be a image/png image"), "a PNG labelled jpeg: " + msg)
+    check(c.converse(modelId=HAIKU, messages=labelled("png"))["stopReason"] == "end_turn", "the PNG labelled png: served")
+    # `jpg` is no Converse format: the service model's enum (hermes-agent#55429 measured it refused).
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=labelled("jpg")))
+    check((status, code) == (400, "ValidationException") and msg.endswith(
+        "Value 'jpg' at 'messages.1.member.content.2.member.image.format' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [png, jpeg, gif, webp]"), "format jpg: " + msg)
 
 
 def usage_keys(c):
@@ -1014,6 +1028,12 @@ def service_tiers(c):
     out = c.invoke_model(modelId=HAIKU, body=body, serviceTier="priority", performanceConfigLatency="optimized")
     check((out["serviceTier"], out["performanceConfigLatency"]) == ("priority", "optimized"),
           "invoke_model: serviceTier / performanceConfigLatency response headers")
+    # The header is the service model's enum, as Converse's member (Bedrock lists it [optimized, standard]:
+    # NousResearch/hermes-agent#34476).
+    status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=body, performanceConfigLatency="fast"))
+    check((status, code, msg) == (400, "ValidationException", "1 validation error detected: Value 'fast' at "
+                                  "'performanceConfigLatency' failed to satisfy constraint: Member must satisfy enum "
+                                  "value set: [optimized, standard]"), "invoke_model performanceConfigLatency fast: " + msg)
     out = c.invoke_model_with_response_stream(modelId=HAIKU, body=body, serviceTier="flex")
     list(out["body"])
     check(out["serviceTier"] == "flex" and "performanceConfigLatency" not in out,

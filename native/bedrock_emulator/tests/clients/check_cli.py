@@ -94,6 +94,13 @@ def run(emu, d):
     rc, out, err = aws(emu, "invoke-model", "--model-id", HAIKU, "--body", "fileb://" + body,
                        "--service-tier", "priority", outfile, "--query", "serviceTier", "--output", "text")
     check(rc == 0 and out.strip() == "priority", "invoke-model --service-tier priority: " + err)
+    # The latency header parameter: the service model's enum (Bedrock lists it [optimized, standard],
+    # NousResearch/hermes-agent#34476).
+    rc, out, err = aws(emu, "invoke-model", "--model-id", HAIKU, "--body", "fileb://" + body,
+                       "--performance-config-latency", "fast", outfile)
+    check(rc == 255 and "(ValidationException) when calling the InvokeModel operation" in err
+          and err.strip().endswith("Member must satisfy enum value set: [optimized, standard]"),
+          "invoke-model --performance-config-latency fast: exit 255")
     rc, out, err = aws(emu, "converse", "--model-id", HAIKU, "--messages", msgs, "--service-tier", "type=reserved")
     check(rc == 255 and "(ValidationException) when calling the Converse operation" in err
           and err.strip().endswith(": Reservation not found."),

@@ -144,6 +144,7 @@ def main():
 
         thinking_and_stops(emu, rt, ask, u)
         effort(rt, ask)
+        images(rt)
         streamed_tools(rt)
         tiers_and_async(rt, ask, u)
         citations(rt)
@@ -310,6 +311,29 @@ def effort(rt, ask):
         check(e.response["Error"]["Code"] == "ValidationException" and e.response["Error"]["Message"]
               == "The model returned the following errors: output_config.effort: Input should be 'low', 'medium' or 'high'",
               "ChatBedrockConverse output_config effort max on Opus 4.5: refused")
+
+
+def images(rt):
+    """An image as a data URL, the everyday multimodal message: ChatBedrockConverse sends Converse's
+    `format` from the MIME type, ChatBedrock an Anthropic `media_type`; Claude checks it against the
+    bytes (Bedrock's Converse text: aws-samples/amazon-bedrock-client-for-mac#130; Anthropic's:
+    LaoshuBaby/liulianmao#11)."""
+    png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    ask = lambda mime: [HumanMessage(content=[{"type": "text", "text": "What is in this picture?"},
+                                              {"type": "image_url", "image_url": {"url": f"data:{mime};base64,{png}"}}])]
+    converse = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=200)
+    invoke = ChatBedrock(model_id=HAIKU, client=rt, region_name="us-east-1", model_kwargs={"max_tokens": 200})
+    for model, label, where in [(converse, "ChatBedrockConverse", "The model returned the following errors: "
+                                 "messages.0.content.1.image.source.bytes"),
+                                (invoke, "ChatBedrock", "messages.0.content.1.image.source.base64")]:
+        check(model.invoke(ask("image/png")).text, f"{label}: a PNG data URL answered")
+        try:
+            model.invoke(ask("image/jpeg"))
+            raise AssertionError("a PNG sent as image/jpeg accepted")
+        except Exception as e:  # botocore's ClientError (ChatBedrock wraps it in a ValueError)
+            text = f"{where}: The image was specified using the image/jpeg media type, but the image appears " \
+                   "to be a image/png image"
+            check(text in str(e), f"{label}: a PNG sent as image/jpeg refused")
 
 
 def thinking_and_stops(emu, rt, ask, u):

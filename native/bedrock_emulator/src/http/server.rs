@@ -344,9 +344,13 @@ where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let svc = service_fn(move |req| super::routes::handle(req, Arc::clone(&state), fd));
-    let _ = auto::Builder::new(TokioExecutor::new())
-        .serve_connection(io, svc)
-        .await;
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    // HTTP/1 writes go out flattened: a paced stream flushes one chunk per event, and
+    // copying its size line, frame and CRLF into hyper's buffer for one `write` costs less
+    // than queueing three pieces for a `writev` (callgrind, 100 paced streams: about 480
+    // fewer instructions per delta). The bytes and the flush points are the same.
+    builder.http1().writev(false);
+    let _ = builder.serve_connection(io, svc).await;
 }
 
 /// An emulator running on its own thread with a small single-threaded tokio runtime, for

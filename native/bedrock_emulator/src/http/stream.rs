@@ -166,14 +166,20 @@ pub async fn inject<T: From<FrameResult>>(
 
 /// `frame` with its send time stamped into a text delta when `stamp` is on.
 fn stamped(stamp: bool, wire: Wire, frame: &Bytes) -> Bytes {
+    stamped_owned(stamp, wire, frame.clone())
+}
+
+/// [`stamped`] for a frame the caller gives up: an unstamped frame goes out as it is, with
+/// no clone (cloning a `Bytes` made from a `Vec` allocates its shared header on first use).
+fn stamped_owned(stamp: bool, wire: Wire, frame: Bytes) -> Bytes {
     if !stamp {
-        return frame.clone();
+        return frame;
     }
     let stamped = match wire {
-        Wire::EventStream { .. } => crate::render::stamp::stamp_frame(frame),
-        Wire::Sse => crate::render::stamp::stamp_sse(frame),
+        Wire::EventStream { .. } => crate::render::stamp::stamp_frame(&frame),
+        Wire::Sse => crate::render::stamp::stamp_sse(&frame),
     };
-    stamped.unwrap_or_else(|| frame.clone())
+    stamped.unwrap_or(frame)
 }
 
 /// Whether any fault is due before some event of a stream of `n` events.
@@ -294,7 +300,7 @@ impl Body for PacedBody {
                 }
                 this.waiting = false;
                 if let Some(event) = this.next.take() {
-                    let frame = stamped(this.stamp, this.wire, &event.frame);
+                    let frame = stamped_owned(this.stamp, this.wire, event.frame);
                     return Poll::Ready(Some(Ok(Frame::data(frame))));
                 }
             }
@@ -315,7 +321,7 @@ impl Body for PacedBody {
                     continue;
                 }
             }
-            let frame = stamped(this.stamp, this.wire, &event.frame);
+            let frame = stamped_owned(this.stamp, this.wire, event.frame);
             return Poll::Ready(Some(Ok(Frame::data(frame))));
         }
     }

@@ -271,8 +271,21 @@ pub fn audio_chunk_frame(event: &Value) -> Option<(Vec<u8>, AudioStampSlot)> {
     Some((frame, slot))
 }
 
+/// The first position of `needle` in `haystack`. Runs once per stamped delta: it scans for
+/// the needle's first byte and compares the rest only there, rather than comparing a whole
+/// window (a `memcmp` call) at every position.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let last = haystack.len().checked_sub(needle.len())?;
+    let mut from = 0;
+    while from <= last {
+        let at = from + haystack[from..=last].iter().position(|&b| b == first)?;
+        if &haystack[at + 1..at + needle.len()] == rest {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// A Nova Sonic output event with the current time stamped into its audio (`audioOutput`
@@ -305,6 +318,27 @@ mod tests {
     use super::*;
     use crate::render::eventstream;
     use serde_json::json;
+
+    #[test]
+    fn find_is_the_first_window_that_matches() {
+        let naive = |h: &[u8], n: &[u8]| h.windows(n.len()).position(|w| w == n);
+        let hays: [&[u8]; 7] = [
+            b"",
+            b"\"",
+            br#"{"contentBlockIndex":0,"delta":{"text":"a\"b"},"p":"xy"}"#,
+            br#""delta":{"text":"x""delta":{"text":"y"#,
+            br#""delta":{"text"#,
+            br#"""""delta":{"text":""#,
+            b"event: x\ndata: data: {}",
+        ];
+        let needles: [&[u8]; 4] = [TEXT_OPEN, b"data: ", b"\"", b"xy"];
+        for h in hays {
+            for n in needles {
+                assert_eq!(find(h, n), naive(h, n), "{:?} in {:?}", n, h);
+            }
+        }
+        assert_eq!(find(b"abc", b""), None);
+    }
 
     #[test]
     fn stamps_audio_chunks_quietly_and_nothing_else() {

@@ -662,7 +662,8 @@ defmodule Aybiza.Bedrock do
 
     # EOL and the other catalog rules are enforced natively; the Legacy warning is logged
     # here, once the call's task runs: a catalog lookup (tens of µs with cold caches) less
-    # before the request leaves.
+    # before the request leaves. `stream/2`'s Converse-shaped requests skip it (their API
+    # choice's lookup logged it).
     if warn_legacy?, do: Aybiza.Bedrock.Catalog.warn_if_legacy(request)
     wrap_native(result)
   rescue

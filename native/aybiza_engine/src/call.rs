@@ -310,10 +310,8 @@ fn spawn(
     // was copied at each step of the spawn on the caller's thread (~97k of the ~170k
     // instructions of `start`, callgrind); boxed here, the spawn moves a pointer. Boxed in the
     // task's first poll instead, the copy cost the worker 10-20 µs on its way to the request
-    // (BENCHMARKS.md, "First sentence: the work before the task"). `Box::new` with the block
-    // as its argument builds it in the allocation; `Box::pin(block)` took it by value and
-    // copied all of it (uninitialized states included), 3 memcpys of ~20 KB per call.
-    spawn_call(Box::into_pin(Box::new(async move {
+    // (BENCHMARKS.md, "First sentence: the work before the task").
+    spawn_call(Box::pin(async move {
         crate::trace::mark(&options.trace, Point::TaskStart);
         let _guard = guard;
         let started = Instant::now();
@@ -367,7 +365,7 @@ fn spawn(
             }
         }
         finish(&mut state, outcome);
-    })));
+    }));
     handle
 }
 

@@ -313,6 +313,9 @@ defmodule Aybiza.Bedrock do
     }
 
     native_opts = if trace?, do: Map.put(native_opts, :trace_timings, true), else: native_opts
+    # A Converse-shaped request's catalog lookup (`MessagesApi.select/2`) already logged the
+    # Legacy warning: no second lookup after the start.
+    warn_legacy? = operation != :converse_stream
 
     with {:ok, config} <- Config.client_config(client_opts),
          {:ok, operation} <- streaming_operation(operation, request, api, endpoint) do
@@ -323,12 +326,19 @@ defmodule Aybiza.Bedrock do
         metadata = %{model_id: span_model(request), region: config.region}
 
         with {:ok, ref} = ok <-
-               start(operation, request, config, to, Map.put(native_opts, :observer, observer)) do
+               start(
+                 operation,
+                 request,
+                 config,
+                 to,
+                 Map.put(native_opts, :observer, observer),
+                 warn_legacy?
+               ) do
           Aybiza.Bedrock.StreamSpan.opened(ref, observer, metadata, started)
           ok
         end
       else
-        start(operation, request, config, to, native_opts)
+        start(operation, request, config, to, native_opts, warn_legacy?)
       end
     end
   end
@@ -639,7 +649,7 @@ defmodule Aybiza.Bedrock do
     raise ArgumentError, ":limits must be a keyword list or a map, got: #{inspect(other)}"
   end
 
-  defp start(operation, request, config, to, native_opts) do
+  defp start(operation, request, config, to, native_opts, warn_legacy? \\ true) do
     native_config = Config.native(config)
 
     # A small request starts on this scheduler (no dirty-scheduler round trip on the first
@@ -652,8 +662,9 @@ defmodule Aybiza.Bedrock do
 
     # EOL and the other catalog rules are enforced natively; the Legacy warning is logged
     # here, once the call's task runs: a catalog lookup (tens of µs with cold caches) less
-    # before the request leaves.
-    Aybiza.Bedrock.Catalog.warn_if_legacy(request)
+    # before the request leaves. `stream/2`'s Converse-shaped requests skip it (their API
+    # choice's lookup logged it).
+    if warn_legacy?, do: Aybiza.Bedrock.Catalog.warn_if_legacy(request)
     wrap_native(result)
   rescue
     # A NIF's exception (a badarg, a panic) carries the call's arguments in its top frame:

@@ -104,6 +104,34 @@ defmodule Aybiza.PreflightTest do
       assert %{state: :active} = Catalog.lifecycle("anthropic.claude-sonnet-4-6")
       assert Catalog.lifecycle("vendor.unknown-model-v1:0") == nil
     end
+
+    test "stream/2 and invoke_model_stream/3 log a Legacy model's warning once each way" do
+      id = "anthropic.claude-opus-4-1-20250805-v1:0"
+
+      # stream/2's catalog lookup (the API choice, before the start) logs it.
+      :persistent_term.erase({Catalog, :legacy_warned, id})
+
+      log =
+        capture_log(fn ->
+          {:ok, ref} = Bedrock.stream(request("us." <> id), @nowhere)
+          assert_receive {:aybiza_bedrock, ^ref, {:error, _}}, 10_000
+        end)
+
+      assert log =~ "#{id} is Legacy"
+      assert length(String.split(log, "is Legacy")) == 2
+
+      # A raw model body takes no API choice: the warning comes after the start.
+      :persistent_term.erase({Catalog, :legacy_warned, id})
+      body = %{"max_tokens" => 10, "messages" => [%{"role" => "user", "content" => "hi"}]}
+
+      log =
+        capture_log(fn ->
+          {:ok, ref} = Bedrock.invoke_model_stream("us." <> id, body, @nowhere)
+          assert_receive {:aybiza_bedrock, ^ref, {:error, _}}, 10_000
+        end)
+
+      assert log =~ "#{id} is Legacy"
+    end
   end
 
   describe "model id grammar" do

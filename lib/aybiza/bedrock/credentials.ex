@@ -137,17 +137,22 @@ defmodule Aybiza.Bedrock.Credentials do
   # secrets in plain text.
   @spec to_native(t()) :: map()
   def to_native(%__MODULE__{} = c) do
-    %{
-      c
-      | access_key_id: unseal(c.access_key_id),
-        secret_access_key: unseal(c.secret_access_key),
-        session_token: unseal(c.session_token),
-        api_key: unseal(c.api_key)
-    }
-    |> Map.from_struct()
-    |> Map.update!(:type, &Atom.to_string/1)
-    |> Enum.reject(fn {_k, v} -> is_nil(v) end)
-    |> Map.new()
+    # Built directly (no struct update, from_struct, reject, new): this runs on every
+    # call's path to its first sentence.
+    pairs = [
+      type: Atom.to_string(c.type),
+      access_key_id: unseal(c.access_key_id),
+      secret_access_key: unseal(c.secret_access_key),
+      session_token: unseal(c.session_token),
+      profile: c.profile,
+      role_arn: c.role_arn,
+      session_name: c.session_name,
+      external_id: c.external_id,
+      duration_seconds: c.duration_seconds,
+      api_key: unseal(c.api_key)
+    ]
+
+    :maps.from_list(for {_key, value} = pair <- pairs, value != nil, do: pair)
   end
 
   @doc """

@@ -11,6 +11,43 @@ defmodule Aybiza.Bedrock.Options do
   """
   @spec validate!(term(), [atom() | {atom(), term()}], String.t()) :: keyword()
   def validate!(opts, spec, what) when is_list(spec) and is_binary(what) do
+    # The common case (every key allowed, none given twice) in one pass: this runs three
+    # times on every `stream/2` call's path to its first sentence. Anything else takes the
+    # checks below, which name the offending keys.
+    case valid_keys(opts, spec, [], length(spec)) do
+      :ok -> with_defaults(spec, opts)
+      :check -> check!(opts, spec, what)
+    end
+  end
+
+  # At most `budget` (the spec's length) pairs are looked at: a longer list has a repeated
+  # or an unknown key, which `check!/3` reports (as it reports an improper list).
+  defp valid_keys([], _spec, _seen, _budget), do: :ok
+
+  defp valid_keys([{key, _} | rest], spec, seen, budget) when is_atom(key) and budget > 0 do
+    if allowed?(spec, key) and not :lists.member(key, seen),
+      do: valid_keys(rest, spec, [key | seen], budget - 1),
+      else: :check
+  end
+
+  defp valid_keys(_opts, _spec, _seen, _budget), do: :check
+
+  defp allowed?([{key, _default} | _], key), do: true
+  defp allowed?([key | _], key), do: true
+  defp allowed?([_ | spec], key), do: allowed?(spec, key)
+  defp allowed?([], _key), do: false
+
+  # As `Keyword.validate!/2`: the defaults of the keys not given are added.
+  defp with_defaults([{key, default} | spec], opts) do
+    if :lists.keymember(key, 1, opts),
+      do: with_defaults(spec, opts),
+      else: with_defaults(spec, [{key, default} | opts])
+  end
+
+  defp with_defaults([_key | spec], opts), do: with_defaults(spec, opts)
+  defp with_defaults([], opts), do: opts
+
+  defp check!(opts, spec, what) do
     unless Keyword.keyword?(opts) do
       raise ArgumentError, "#{what}s must be a keyword list, got #{describe(opts)}"
     end

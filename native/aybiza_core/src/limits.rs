@@ -195,9 +195,13 @@ fn is_binary_marker(v: &Value) -> bool {
 pub fn check_value(value: &Value, limits: &Limits, path: &str) -> Result<usize, Error> {
     let mut size = 0usize;
     let mut items = 0usize;
-    // (value, depth, path of the value when it is a container)
-    let mut stack: Vec<(&Value, usize, Option<String>)> = vec![(value, 1, Some(path.into()))];
-    while let Some((v, depth, vpath)) = stack.pop() {
+    // The path of each container as its parent's node and its own key or index: the text is
+    // built only for an error (building it for every container was most of this walk's
+    // allocations on a small request's way to the network).
+    let mut nodes: Vec<(usize, Segment)> = vec![(0, Segment::Root)];
+    // (value, depth, path node of the value when it is a container)
+    let mut stack: Vec<(&Value, usize, Option<usize>)> = vec![(value, 1, Some(0))];
+    while let Some((v, depth, node)) = stack.pop() {
         items += 1;
         if items > limits.max_items {
             return Err(exceeded(
@@ -213,7 +217,7 @@ pub fn check_value(value: &Value, limits: &Limits, path: &str) -> Result<usize, 
             _ => false,
         };
         if container && depth > limits.max_depth {
-            let p = vpath.unwrap_or_else(|| path.to_string());
+            let p = node.map_or_else(|| path.to_string(), |n| render(&nodes, n, path));
             return Err(exceeded(
                 &p,
                 "the nesting depth",
@@ -224,7 +228,7 @@ pub fn check_value(value: &Value, limits: &Limits, path: &str) -> Result<usize, 
         size += match v {
             Value::Null => 4,
             Value::Bool(_) => 5,
-            Value::Number(n) => n.to_string().len(),
+            Value::Number(n) => number_size(n),
             Value::String(s) => string_size(s),
             Value::Array(a) => 2 + a.len(),
             Value::Object(m) => 2 + m.keys().map(|k| string_size(k) + 2).sum::<usize>(),
@@ -237,19 +241,24 @@ pub fn check_value(value: &Value, limits: &Limits, path: &str) -> Result<usize, 
                 "max_request_bytes",
             ));
         }
-        // Child paths are only built for containers (errors name containers).
+        // Child paths are only kept for containers (errors name containers).
+        let parent = node.unwrap_or(0);
         match v {
             Value::Array(a) => {
                 for (i, c) in a.iter().enumerate().rev() {
-                    let p = c.is_array() || c.is_object();
-                    let cp = p.then(|| format!("{}[{i}]", vpath.as_deref().unwrap_or(path)));
+                    let cp = (c.is_array() || c.is_object()).then(|| {
+                        nodes.push((parent, Segment::Index(i)));
+                        nodes.len() - 1
+                    });
                     stack.push((c, depth + 1, cp));
                 }
             }
             Value::Object(m) => {
                 for (k, c) in m.iter() {
-                    let p = c.is_array() || c.is_object();
-                    let cp = p.then(|| join_key(vpath.as_deref().unwrap_or(path), k));
+                    let cp = (c.is_array() || c.is_object()).then(|| {
+                        nodes.push((parent, Segment::Key(k)));
+                        nodes.len() - 1
+                    });
                     stack.push((c, depth + 1, cp));
                 }
             }
@@ -257,6 +266,53 @@ pub fn check_value(value: &Value, limits: &Limits, path: &str) -> Result<usize, 
         }
     }
     Ok(size)
+}
+
+/// One step of a path in [`check_value`].
+enum Segment<'a> {
+    Root,
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The text of path node `node`: `path` at the root, then `parent.key` (see [`join_key`])
+/// and `parent[i]`.
+fn render(nodes: &[(usize, Segment)], node: usize, path: &str) -> String {
+    let mut steps = vec![node];
+    let mut n = node;
+    while n != 0 {
+        n = nodes[n].0;
+        steps.push(n);
+    }
+    let mut out = String::new();
+    for &n in steps.iter().rev() {
+        out = match nodes[n].1 {
+            Segment::Root => path.to_string(),
+            Segment::Key(k) => join_key(&out, k),
+            Segment::Index(i) => format!("{out}[{i}]"),
+        };
+    }
+    out
+}
+
+/// `n.to_string().len()` without the string for integers.
+fn number_size(n: &serde_json::Number) -> usize {
+    fn digits(mut v: u64) -> usize {
+        let mut d = 1;
+        while v >= 10 {
+            v /= 10;
+            d += 1;
+        }
+        d
+    }
+    if let Some(u) = n.as_u64() {
+        digits(u)
+    } else if let Some(i) = n.as_i64() {
+        // Negative (a non-negative one is a u64).
+        1 + digits(i.unsigned_abs())
+    } else {
+        n.to_string().len()
+    }
 }
 
 /// `parent.key` (or `key` at the root), the key cut to 64 characters.
@@ -328,6 +384,45 @@ mod tests {
         assert_eq!(e.kind, ErrorKind::InvalidRequest);
         assert!(e.message.starts_with("root.a[0].b"), "{}", e.message);
         assert!(e.message.contains("max_depth"), "{}", e.message);
+    }
+
+    #[test]
+    fn depth_errors_name_the_exact_path_and_sizes_count_numbers_as_json() {
+        let limits = Limits {
+            max_depth: 3,
+            ..Limits::default()
+        };
+        for (value, root, expected) in [
+            (json!({"a": [{"b": [1]}]}), "", "a[0].b"),
+            (json!({"a": [{"b": [1]}]}), "req", "req.a[0].b"),
+            (json!([[0, [[1]]]]), "", "[0][1][0]"),
+            (json!({"k": {"x": 1, "y": {"z": {}}}}), "r", "r.k.y.z"),
+        ] {
+            let e = check_value(&value, &limits, root).unwrap_err();
+            assert!(
+                e.message.starts_with(&format!("{expected}: ")),
+                "{}",
+                e.message
+            );
+        }
+        for n in [
+            json!(0),
+            json!(9),
+            json!(10),
+            json!(8192),
+            json!(u64::MAX),
+            json!(-1),
+            json!(-10),
+            json!(i64::MIN),
+            json!(1.5),
+            json!(-2.25e-30),
+        ] {
+            assert_eq!(
+                check_value(&n, &Limits::default(), "").unwrap(),
+                n.to_string().len(),
+                "{n}"
+            );
+        }
     }
 
     #[test]

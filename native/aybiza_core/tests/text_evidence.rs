@@ -1736,3 +1736,50 @@ fn face_in_brackets_is_no_parenthetical() {
         &["Nice pictures (:?", "I want more of them!"],
     );
 }
+
+#[test]
+fn section_number_heads_its_sentence() {
+    // Own texts: a paragraph sign with a number, or dotted numbers, alone at the start.
+    check(
+        "§3. Общие положения договора. Далее идёт текст.",
+        &["§3. Общие положения договора.", "Далее идёт текст."],
+    );
+    check(
+        "4.2. Warum brauchen wir das? Weil es hilft.",
+        &["4.2. Warum brauchen wir das?", "Weil es hilft."],
+    );
+    // Not at the start of a unit: a number ends the sentence as before.
+    check(
+        "Die Version ist 4.2. Sie läuft gut.",
+        &["Die Version ist 4.2.", "Sie läuft gut."],
+    );
+}
+
+#[test]
+fn spaced_lower_case_abbreviation_closes_a_phrase() {
+    // Own texts: `т. п.` / `т. д.` set off by spaces end a sentence before a capital, even a
+    // one-letter word, as the glued `т.п.` does.
+    check(
+        "Купили хлеб, сыр и т. п. В субботу уехали.",
+        &["Купили хлеб, сыр и т. п.", "В субботу уехали."],
+    );
+    check(
+        "Купили хлеб, сыр и т. д. и поехали домой.",
+        &["Купили хлеб, сыр и т. д. и поехали домой."],
+    );
+}
+
+#[test]
+fn spaced_emoji_after_an_end_mark_belong_to_the_sentence() {
+    // Own texts: emoji after `!` and a space, before a capital, end the sentence they follow.
+    check(
+        "Toll gemacht! 🎉 Bis morgen!",
+        &["Toll gemacht! 🎉", "Bis morgen!"],
+    );
+    check(
+        "Danke! 👍 🙏 Das hilft.",
+        &["Danke! 👍 🙏", "Das hilft."],
+    );
+    // At the end of the text they stand alone.
+    check("See you tomorrow! 🎉", &["See you tomorrow!", "🎉"]);
+}

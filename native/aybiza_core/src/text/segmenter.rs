@@ -1566,6 +1566,14 @@ impl Segmenter {
                 }
             }
         }
+        // `Großartig! 👍 Weiter so!`: see `spaced_emoji_end`.
+        if !glued && is_emoji(f) {
+            match spaced_emoji_end(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(Some(end)) => return Decision::Boundary(end),
+                Some(None) => {}
+            }
+        }
         if strong && editorial_mark(buf, self.start, i, k) {
             return Decision::Continue(k); // `ein(!) Satz`, `pasy (sic!) pogryzły`
         }
@@ -2128,6 +2136,10 @@ impl Segmenter {
                 return d;
             }
         }
+        // `§2. Нахождение`, `8.1. Зачем`: see `is_section_label`.
+        if f.is_uppercase() && is_section_label(buf, self.start, i) {
+            return Decision::Continue(k);
+        }
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
             Left::Empty | Left::Regular | Left::Number => {
@@ -2426,6 +2438,13 @@ impl Segmenter {
                         || !self.english_text(buf, i)
                         || self.english_text.get() <= 0)
                     && !era_after_year(left, w, number_phrase());
+                // `и т. п. В общем`: see `spaced_lower_abbreviation`.
+                if left == Left::Initial
+                    && spaced_lower_abbreviation(buf, self.start, i, w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Boundary(k);
+                }
                 if is_label(next) || month {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
@@ -3503,6 +3522,81 @@ fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
     let mut words = buf[start..lo].split_whitespace().rev();
     // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
     !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
+}
+
+/// `§2. Нахождение`, `8.1. Зачем нужны`: a section number alone at the start of a unit, a
+/// paragraph sign and digits or two or more dotted numbers (not a lone `1.`, which other
+/// rules read), heads the sentence after it and is no sentence by itself. Bounded: only a
+/// unit of at most 24 bytes before the period is read.
+#[inline(never)]
+fn is_section_label(buf: &str, start: usize, i: usize) -> bool {
+    if i < start || i - start > 24 {
+        return false;
+    }
+    let Some(unit) = buf.get(start..i) else {
+        return false;
+    };
+    let unit = unit.trim_start();
+    let (sign, rest) = match unit.strip_prefix('§') {
+        Some(r) => (true, r.trim_start()),
+        None => (false, unit),
+    };
+    let mut parts = 0;
+    for p in rest.split('.') {
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2 || (sign && parts == 1)
+}
+
+/// `И т. д. и т. п. В общем`: the last letter of a spaced lower-case abbreviation of single
+/// letters (`т. п.`, `т. д.`) closes a phrase as the glued form does (`т.п. При`), so outside
+/// English a capital after it starts a sentence, even a one-letter word (`В`). `w` is the
+/// letter before the period at `i`; the token before it must be one lower-case letter with
+/// its period.
+#[inline(never)]
+fn spaced_lower_abbreviation(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let mut letters = w.chars();
+    if !letters.next().is_some_and(char::is_lowercase) || letters.next().is_some() {
+        return false;
+    }
+    let Some(lo) = i.checked_sub(w.len()) else {
+        return false;
+    };
+    if lo < start + 3 || !buf.is_char_boundary(lo) || !buf[..lo].ends_with(". ") {
+        return false;
+    }
+    let before = token_before(buf, start, lo - 2);
+    let mut prev = before.chars();
+    prev.next().is_some_and(char::is_lowercase) && prev.next().is_none()
+}
+
+/// `Großartig! 👍 Weiter so!`: emoji set off by a space after an end mark belong to the
+/// sentence they follow (as glued ones do) when a capital comes after them (at the end of
+/// the text they stand alone: `good night! 💋`): `Some(Some(end))` is where that sentence ends, `Some(None)` when something else
+/// follows (the usual rules decide), `None` when more text is needed. At most 64 bytes of
+/// emoji and spaces are read.
+#[cold]
+#[inline(never)]
+fn spaced_emoji_end(buf: &str, m: usize, eof: bool) -> Option<Option<usize>> {
+    let mut end = m;
+    let mut last = m; // after the last emoji
+    for c in buf[m..].chars() {
+        if end - m > 64 {
+            return Some(None);
+        }
+        if is_emoji(c) || c == ' ' {
+            end += c.len_utf8();
+            if c != ' ' {
+                last = end;
+            }
+            continue;
+        }
+        return Some(c.is_uppercase().then_some(last));
+    }
+    eof.then_some(None)
 }
 
 /// Whether the digits right before `i` follow a hyphen or an en dash (`-3`, `–3`): the cheap

@@ -1783,3 +1783,26 @@ fn spaced_emoji_after_an_end_mark_belong_to_the_sentence() {
     // At the end of the text they stand alone.
     check("See you tomorrow! 🎉", &["See you tomorrow!", "🎉"]);
 }
+
+#[test]
+fn turkish_finite_verb_before_lower_case_ends_the_sentence() {
+    // Own texts: a Turkish verb ending (`-dı`, `-yor`, `-mış`) before a period and lower case.
+    check(
+        "Dün akşam eve geç geldim. sonra hemen yattım.",
+        &["Dün akşam eve geç geldim.", "sonra hemen yattım."],
+    );
+    check(
+        "Kapı açılıyor... içeri giren yok.",
+        &["Kapı açılıyor...", "içeri giren yok."],
+    );
+    check(
+        "Haber çok geç duyulmuş.kimse bilmiyordu.",
+        &["Haber çok geç duyulmuş.", "kimse bilmiyordu."],
+    );
+    // Without Turkish evidence the orthographic rule still reads an abbreviation (`dati`
+    // ends like `-ti`).
+    check(
+        "Vedi i dati. successivi alla tabella sono nuovi.",
+        &["Vedi i dati. successivi alla tabella sono nuovi."],
+    );
+}

@@ -1591,6 +1591,15 @@ impl Segmenter {
                 Some(_) => {}
             }
         }
+        // `Okul açıldı... sınavda`: see `turkish_verb_end`.
+        if periods >= 2
+            && !glued
+            && f.is_lowercase()
+            && turkish_verb_end(buf, self.start, i, left_word(buf, self.start, i))
+            && !self.english_text(buf, i)
+        {
+            return Decision::Boundary(k);
+        }
         if periods >= 2 {
             return decide_ellipsis(
                 spaced,
@@ -1957,6 +1966,15 @@ impl Segmenter {
                     return d;
                 }
             }
+            // `trafik vardı.değil mi?`: see `turkish_verb_end`.
+            if !closers
+                && f.is_lowercase()
+                && turkish_verb_end(buf, self.start, i, word())
+                && !self.urlish_at(buf, i)
+                && !self.english_text(buf, i)
+            {
+                return Decision::Boundary(k);
+            }
             if closers || !f.is_uppercase() {
                 if !f.is_numeric() && is_cjk(f) && word().chars().next_back().is_some_and(is_cjk) {
                     return Decision::Boundary(k);
@@ -2135,6 +2153,14 @@ impl Segmenter {
             if let Some(d) = self.ordinal_range(buf, i, k, m, f, eof) {
                 return d;
             }
+        }
+        // `trafik vardı. değil mi?`: see `turkish_verb_end`.
+        if left == Left::Regular
+            && f.is_lowercase()
+            && turkish_verb_end(buf, self.start, i, w)
+            && !self.english_text(buf, i)
+        {
+            return Decision::Boundary(k);
         }
         // `§2. Нахождение`, `8.1. Зачем`: see `is_section_label`.
         if f.is_uppercase() && is_section_label(buf, self.start, i) {
@@ -3522,6 +3548,46 @@ fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
     let mut words = buf[start..lo].split_whitespace().rev();
     // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
     !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
+}
+
+/// Finite-verb endings of Turkish: past `-dı`, evidential `-mış`, progressive `-yor`, future
+/// `-acak`, copula `-dır` (each in its vowel-harmony forms), before the person endings below.
+const TURKISH_VERB_CORES: &[&str] = &[
+    "dı", "di", "du", "dü", "tı", "ti", "tu", "tü", "mış", "miş", "muş", "müş", "yor", "acak",
+    "ecek", "dır", "dir", "dur", "dür", "tır", "tir", "tur", "tür",
+];
+const TURKISH_PERSON_ENDINGS: &[&str] = &[
+    "", "m", "n", "k", "nız", "niz", "nuz", "nüz", "lar", "ler", "ım", "im", "um", "üm", "sın",
+    "sin", "sun", "sün", "ız", "iz", "uz", "üz", "sınız", "siniz", "sunuz", "sünüz",
+];
+
+/// `trafik vardı. değil mi?`, `Okul açıldı... sınavda`: Turkish is written in lower case
+/// after a period in informal text, and a word with a finite-verb ending (verb-final word
+/// order) ends its sentence there, where Punkt's orthographic evidence would read an
+/// abbreviation. Only with Turkish evidence: a dotless `ı` or a `ğ`/`ş` in the word or the 96
+/// bytes before it (Italian `venti. poi` ends like `-ti` too). The word keeps two letters
+/// before the ending (`di.` is no verb).
+#[inline(never)]
+fn turkish_verb_end(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let ends = |w: &str| {
+        TURKISH_PERSON_ENDINGS.iter().any(|p| {
+            w.strip_suffix(p).is_some_and(|stem| {
+                TURKISH_VERB_CORES.iter().any(|c| {
+                    stem.strip_suffix(c)
+                        .is_some_and(|root| root.chars().nth(1).is_some_and(char::is_alphabetic))
+                })
+            })
+        })
+    };
+    if w.len() < 4 || !w.starts_with(char::is_alphabetic) || !ends(w) {
+        return false;
+    }
+    let mut lo = i.saturating_sub(96).max(start);
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
+    }
+    buf.get(lo..i)
+        .is_some_and(|t| t.contains(['ı', 'ğ', 'ş', 'İ', 'Ğ', 'Ş']))
 }
 
 /// `§2. Нахождение`, `8.1. Зачем нужны`: a section number alone at the start of a unit, a

@@ -1776,10 +1776,7 @@ fn spaced_emoji_after_an_end_mark_belong_to_the_sentence() {
         "Toll gemacht! 🎉 Bis morgen!",
         &["Toll gemacht! 🎉", "Bis morgen!"],
     );
-    check(
-        "Danke! 👍 🙏 Das hilft.",
-        &["Danke! 👍 🙏", "Das hilft."],
-    );
+    check("Danke! 👍 🙏 Das hilft.", &["Danke! 👍 🙏", "Das hilft."]);
     // At the end of the text they stand alone.
     check("See you tomorrow! 🎉", &["See you tomorrow!", "🎉"]);
 }

@@ -1566,14 +1566,6 @@ impl Segmenter {
                 }
             }
         }
-        // `Großartig! 👍 Weiter so!`: see `spaced_emoji_end`.
-        if !glued && is_emoji(f) {
-            match spaced_emoji_end(buf, m, eof) {
-                None => return Decision::NeedMore,
-                Some(Some(end)) => return Decision::Boundary(end),
-                Some(None) => {}
-            }
-        }
         if strong && editorial_mark(buf, self.start, i, k) {
             return Decision::Continue(k); // `ein(!) Satz`, `pasy (sic!) pogryzły`
         }
@@ -1595,6 +1587,7 @@ impl Segmenter {
         if periods >= 2
             && !glued
             && f.is_lowercase()
+            && turkish_verb_last(buf, i)
             && turkish_verb_end(buf, self.start, i, left_word(buf, self.start, i))
             && !self.english_text(buf, i)
         {
@@ -1732,6 +1725,12 @@ impl Segmenter {
         m: usize,
         eof: bool,
     ) -> Decision {
+        // `Großartig! 👍 Weiter so!`: see `spaced_emoji_end`.
+        if !glued && f >= '\u{2600}' && is_emoji(f) {
+            if let Some(d) = after_spaced_emoji(buf, m, eof) {
+                return d;
+            }
+        }
         // `Happy! . . .  no one` / `Happy? ...  No one`: an ellipsis set off after `!` or `?`
         // trails that sentence; what follows it decides.
         if !closers && !glued && matches!(f, '.' | '…') {
@@ -1969,6 +1968,7 @@ impl Segmenter {
             // `trafik vardı.değil mi?`: see `turkish_verb_end`.
             if !closers
                 && f.is_lowercase()
+                && turkish_verb_last(buf, i)
                 && turkish_verb_end(buf, self.start, i, word())
                 && !self.urlish_at(buf, i)
                 && !self.english_text(buf, i)
@@ -2015,6 +2015,12 @@ impl Segmenter {
             } else {
                 Decision::Continue(k)
             };
+        }
+        // `Großartig! 👍 Weiter so!`: see `spaced_emoji_end`.
+        if !glued && f >= '\u{2600}' && is_emoji(f) {
+            if let Some(d) = after_spaced_emoji(buf, m, eof) {
+                return d;
+            }
         }
         // `a gas. [1] It`: numbered references after a space belong to the sentence they
         // follow, as glued ones do (above); after them the usual evidence decides. Only
@@ -2157,13 +2163,17 @@ impl Segmenter {
         // `trafik vardı. değil mi?`: see `turkish_verb_end`.
         if left == Left::Regular
             && f.is_lowercase()
+            && turkish_verb_last(buf, i)
             && turkish_verb_end(buf, self.start, i, w)
             && !self.english_text(buf, i)
         {
             return Decision::Boundary(k);
         }
         // `§2. Нахождение`, `8.1. Зачем`: see `is_section_label`.
-        if f.is_uppercase() && is_section_label(buf, self.start, i) {
+        if f.is_uppercase()
+            && buf.as_bytes()[i - 1].is_ascii_digit()
+            && is_section_label(buf, self.start, i)
+        {
             return Decision::Continue(k);
         }
         match left {
@@ -3561,6 +3571,16 @@ const TURKISH_PERSON_ENDINGS: &[&str] = &[
     "sin", "sun", "sün", "ız", "iz", "uz", "üz", "sınız", "siniz", "sunuz", "sünüz",
 ];
 
+/// The cheap first test of `turkish_verb_end`: the byte before the end mark at `i` can end a
+/// Turkish finite verb (`ı`, `i`, `u`, `ü`, `ş`, `r`, `k`, or a person ending's `m`, `n`, `z`).
+#[inline]
+fn turkish_verb_last(buf: &str, i: usize) -> bool {
+    matches!(
+        buf.as_bytes().get(i.wrapping_sub(1)),
+        Some(b'i' | b'u' | b'r' | b'k' | b'm' | b'n' | b'z' | 0xB1 | 0xBC | 0x9F)
+    )
+}
+
 /// `trafik vardı. değil mi?`, `Okul açıldı... sınavda`: Turkish is written in lower case
 /// after a period in informal text, and a word with a finite-verb ending (verb-final word
 /// order) ends its sentence there, where Punkt's orthographic evidence would read an
@@ -3569,25 +3589,41 @@ const TURKISH_PERSON_ENDINGS: &[&str] = &[
 /// before the ending (`di.` is no verb).
 #[inline(never)]
 fn turkish_verb_end(buf: &str, start: usize, i: usize, w: &str) -> bool {
-    let ends = |w: &str| {
+    // Byte comparisons from the end (short suffixes: cheaper than `strip_suffix`'s memcmp).
+    fn cut<'a>(w: &'a [u8], suffix: &str) -> Option<&'a [u8]> {
+        let s = suffix.as_bytes();
+        let n = w.len().checked_sub(s.len())?;
+        w[n..]
+            .iter()
+            .rev()
+            .zip(s.iter().rev())
+            .all(|(a, b)| a == b)
+            .then(|| &w[..n])
+    }
+    let ends = |w: &[u8]| {
         TURKISH_PERSON_ENDINGS.iter().any(|p| {
-            w.strip_suffix(p).is_some_and(|stem| {
+            cut(w, p).is_some_and(|stem| {
                 TURKISH_VERB_CORES.iter().any(|c| {
-                    stem.strip_suffix(c)
-                        .is_some_and(|root| root.chars().nth(1).is_some_and(char::is_alphabetic))
+                    cut(stem, c).is_some_and(|root| {
+                        std::str::from_utf8(root)
+                            .is_ok_and(|r| r.chars().nth(1).is_some_and(char::is_alphabetic))
+                    })
                 })
             })
         })
     };
-    if w.len() < 4 || !w.starts_with(char::is_alphabetic) || !ends(w) {
+    if w.len() < 4 || !w.starts_with(char::is_alphabetic) {
         return false;
     }
     let mut lo = i.saturating_sub(96).max(start);
     while !buf.is_char_boundary(lo) {
         lo += 1;
     }
-    buf.get(lo..i)
-        .is_some_and(|t| t.contains(['ı', 'ğ', 'ş', 'İ', 'Ğ', 'Ş']))
+    // ASCII text holds no Turkish letter: that test first (it reads words at a time).
+    let Some(window) = buf.get(lo..i).filter(|t| !t.is_ascii()) else {
+        return false;
+    };
+    ends(w.as_bytes()) && window.contains(['ı', 'ğ', 'ş', 'İ', 'Ğ', 'Ş'])
 }
 
 /// `§2. Нахождение`, `8.1. Зачем нужны`: a section number alone at the start of a unit, a
@@ -3639,13 +3675,23 @@ fn spaced_lower_abbreviation(buf: &str, start: usize, i: usize, w: &str) -> bool
     prev.next().is_some_and(char::is_lowercase) && prev.next().is_none()
 }
 
+/// The decision after emoji set off by a space at `m` (see `spaced_emoji_end`), or `None` when
+/// the usual rules decide.
+#[cold]
+#[inline(never)]
+fn after_spaced_emoji(buf: &str, m: usize, eof: bool) -> Option<Decision> {
+    match spaced_emoji_end(buf, m, eof) {
+        None => Some(Decision::NeedMore),
+        Some(Some(end)) => Some(Decision::Boundary(end)),
+        Some(None) => None,
+    }
+}
+
 /// `Großartig! 👍 Weiter so!`: emoji set off by a space after an end mark belong to the
 /// sentence they follow (as glued ones do) when a capital comes after them (at the end of
 /// the text they stand alone: `good night! 💋`): `Some(Some(end))` is where that sentence ends, `Some(None)` when something else
 /// follows (the usual rules decide), `None` when more text is needed. At most 64 bytes of
 /// emoji and spaces are read.
-#[cold]
-#[inline(never)]
 fn spaced_emoji_end(buf: &str, m: usize, eof: bool) -> Option<Option<usize>> {
     let mut end = m;
     let mut last = m; // after the last emoji

@@ -1803,3 +1803,17 @@ fn turkish_finite_verb_before_lower_case_ends_the_sentence() {
         &["Vedi i dati. successivi alla tabella sono nuovi."],
     );
 }
+
+#[test]
+fn superscript_footnote_after_a_period() {
+    // Own texts: superscript footnote numbers glued to the period belong to the sentence; a
+    // capital after them starts the next one, lower case goes on.
+    check(
+        "Das steht im Vertrag.²³ Danach kam nichts.",
+        &["Das steht im Vertrag.²³", "Danach kam nichts."],
+    );
+    check(
+        "Siehe Abs.¹ und die Folgen.",
+        &["Siehe Abs.¹ und die Folgen."],
+    );
+}

@@ -1965,6 +1965,14 @@ impl Segmenter {
                     return d;
                 }
             }
+            // `ein Satz.¹ Noch einer.`: see `superscript_refs_end`.
+            if is_superscript_digit(f) && !closers {
+                match superscript_refs_end(buf, k, eof) {
+                    None => return Decision::NeedMore,
+                    Some(Some(end)) => return Decision::Boundary(end),
+                    Some(None) => {}
+                }
+            }
             // `trafik vardı.değil mi?`: see `turkish_verb_end`.
             if !closers
                 && f.is_lowercase()
@@ -3570,6 +3578,40 @@ const TURKISH_PERSON_ENDINGS: &[&str] = &[
     "", "m", "n", "k", "nız", "niz", "nuz", "nüz", "lar", "ler", "ım", "im", "um", "üm", "sın",
     "sin", "sun", "sün", "ız", "iz", "uz", "üz", "sınız", "siniz", "sunuz", "sünüz",
 ];
+
+/// A superscript digit (`¹`, `²`, `³`, `⁰`, `⁴`-`⁹`).
+fn is_superscript_digit(c: char) -> bool {
+    matches!(c, '¹' | '²' | '³' | '⁰' | '⁴'..='⁹')
+}
+
+/// `Dies ist ein Satz.¹ Noch einer.`: superscript footnote numbers glued after the period at
+/// `k` belong to the sentence; a space and a capital after them start the next one:
+/// `Some(Some(end))`, where the sentence ends; `Some(None)` when something else follows (the
+/// usual rules decide); `None` when more text is needed. At most 8 superscripts are read.
+#[cold]
+#[inline(never)]
+fn superscript_refs_end(buf: &str, k: usize, eof: bool) -> Option<Option<usize>> {
+    let mut end = k;
+    for (n, c) in buf[k..].chars().enumerate() {
+        if n < 8 && is_superscript_digit(c) {
+            end += c.len_utf8();
+            continue;
+        }
+        if c != ' ' {
+            return Some(None);
+        }
+        return match buf[end..].chars().nth(1) {
+            Some(f) => Some(f.is_uppercase().then_some(end)),
+            None if eof => Some(None),
+            None => None,
+        };
+    }
+    if eof {
+        Some(None)
+    } else {
+        None
+    }
+}
 
 /// The cheap first test of `turkish_verb_end`: the byte before the end mark at `i` can end a
 /// Turkish finite verb (`ı`, `i`, `u`, `ü`, `ş`, `r`, `k`, or a person ending's `m`, `n`, `z`).

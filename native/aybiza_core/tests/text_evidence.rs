@@ -1817,3 +1817,20 @@ fn superscript_footnote_after_a_period() {
         &["Siehe Abs.¹ und die Folgen."],
     );
 }
+
+#[test]
+fn abbreviated_first_name_after_a_title_outside_english() {
+    // Own texts: a two-letter capitalized abbreviation after a title is the name's start.
+    check(
+        "Ayer hablamos con la Sra. Ma. de la Torre sobre el proyecto de la sala.",
+        &["Ayer hablamos con la Sra. Ma. de la Torre sobre el proyecto de la sala."],
+    );
+    // English has two-letter surnames after titles: the sentence ends there.
+    check(
+        "Yesterday I had a long talk with Mr. Wu. He was very kind.",
+        &[
+            "Yesterday I had a long talk with Mr. Wu.",
+            "He was very kind.",
+        ],
+    );
+}

@@ -2168,6 +2168,14 @@ impl Segmenter {
                 return d;
             }
         }
+        // `La Dra. Ma. Victòria`: see `abbreviated_name_after_title`.
+        if left == Left::Regular
+            && facts.capitalized_short
+            && abbreviated_name_after_title(buf, self.start, i, w)
+            && !self.english_text(buf, i)
+        {
+            return Decision::Continue(k);
+        }
         // `trafik vardı. değil mi?`: see `turkish_verb_end`.
         if left == Left::Regular
             && f.is_lowercase()
@@ -3578,6 +3586,25 @@ const TURKISH_PERSON_ENDINGS: &[&str] = &[
     "", "m", "n", "k", "nız", "niz", "nuz", "nüz", "lar", "ler", "ım", "im", "um", "üm", "sın",
     "sin", "sun", "sün", "ız", "iz", "uz", "üz", "sınız", "siniz", "sunuz", "sünüz",
 ];
+
+/// `La Dra. Ma. Victòria`, `Sta. Ma. de Gàllecs`: outside English, a capitalized word of two
+/// letters with its period right after a title with its period is the abbreviated first name
+/// the title introduces (`Ma.` for Maria), not a sentence's last word. (English has two-letter
+/// surnames after titles: `Mr. Wu. He`.)
+#[inline(never)]
+fn abbreviated_name_after_title(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let mut letters = w.chars();
+    let two = letters.next().is_some_and(char::is_uppercase)
+        && letters.next().is_some_and(char::is_lowercase)
+        && letters.next().is_none();
+    let Some(lo) = i.checked_sub(w.len()) else {
+        return false;
+    };
+    two && lo >= start + 3
+        && buf.is_char_boundary(lo)
+        && buf[..lo].ends_with(". ")
+        && abbreviations::is_title(token_before(buf, start, lo - 2))
+}
 
 /// A superscript digit (`¹`, `²`, `³`, `⁰`, `⁴`-`⁹`).
 fn is_superscript_digit(c: char) -> bool {

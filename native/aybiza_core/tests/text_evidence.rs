@@ -1736,3 +1736,101 @@ fn face_in_brackets_is_no_parenthetical() {
         &["Nice pictures (:?", "I want more of them!"],
     );
 }
+
+#[test]
+fn section_number_heads_its_sentence() {
+    // Own texts: a paragraph sign with a number, or dotted numbers, alone at the start.
+    check(
+        "§3. Общие положения договора. Далее идёт текст.",
+        &["§3. Общие положения договора.", "Далее идёт текст."],
+    );
+    check(
+        "4.2. Warum brauchen wir das? Weil es hilft.",
+        &["4.2. Warum brauchen wir das?", "Weil es hilft."],
+    );
+    // Not at the start of a unit: a number ends the sentence as before.
+    check(
+        "Die Version ist 4.2. Sie läuft gut.",
+        &["Die Version ist 4.2.", "Sie läuft gut."],
+    );
+}
+
+#[test]
+fn spaced_lower_case_abbreviation_closes_a_phrase() {
+    // Own texts: `т. п.` / `т. д.` set off by spaces end a sentence before a capital, even a
+    // one-letter word, as the glued `т.п.` does.
+    check(
+        "Купили хлеб, сыр и т. п. В субботу уехали.",
+        &["Купили хлеб, сыр и т. п.", "В субботу уехали."],
+    );
+    check(
+        "Купили хлеб, сыр и т. д. и поехали домой.",
+        &["Купили хлеб, сыр и т. д. и поехали домой."],
+    );
+}
+
+#[test]
+fn spaced_emoji_after_an_end_mark_belong_to_the_sentence() {
+    // Own texts: emoji after `!` and a space, before a capital, end the sentence they follow.
+    check(
+        "Toll gemacht! 🎉 Bis morgen!",
+        &["Toll gemacht! 🎉", "Bis morgen!"],
+    );
+    check("Danke! 👍 🙏 Das hilft.", &["Danke! 👍 🙏", "Das hilft."]);
+    // At the end of the text they stand alone.
+    check("See you tomorrow! 🎉", &["See you tomorrow!", "🎉"]);
+}
+
+#[test]
+fn turkish_finite_verb_before_lower_case_ends_the_sentence() {
+    // Own texts: a Turkish verb ending (`-dı`, `-yor`, `-mış`) before a period and lower case.
+    check(
+        "Dün akşam eve geç geldim. sonra hemen yattım.",
+        &["Dün akşam eve geç geldim.", "sonra hemen yattım."],
+    );
+    check(
+        "Kapı açılıyor... içeri giren yok.",
+        &["Kapı açılıyor...", "içeri giren yok."],
+    );
+    check(
+        "Haber çok geç duyulmuş.kimse bilmiyordu.",
+        &["Haber çok geç duyulmuş.", "kimse bilmiyordu."],
+    );
+    // Without Turkish evidence the orthographic rule still reads an abbreviation (`dati`
+    // ends like `-ti`).
+    check(
+        "Vedi i dati. successivi alla tabella sono nuovi.",
+        &["Vedi i dati. successivi alla tabella sono nuovi."],
+    );
+}
+
+#[test]
+fn superscript_footnote_after_a_period() {
+    // Own texts: superscript footnote numbers glued to the period belong to the sentence; a
+    // capital after them starts the next one, lower case goes on.
+    check(
+        "Das steht im Vertrag.²³ Danach kam nichts.",
+        &["Das steht im Vertrag.²³", "Danach kam nichts."],
+    );
+    check(
+        "Siehe Abs.¹ und die Folgen.",
+        &["Siehe Abs.¹ und die Folgen."],
+    );
+}
+
+#[test]
+fn abbreviated_first_name_after_a_title_outside_english() {
+    // Own texts: a two-letter capitalized abbreviation after a title is the name's start.
+    check(
+        "Ayer hablamos con la Sra. Ma. de la Torre sobre el proyecto de la sala.",
+        &["Ayer hablamos con la Sra. Ma. de la Torre sobre el proyecto de la sala."],
+    );
+    // English has two-letter surnames after titles: the sentence ends there.
+    check(
+        "Yesterday I had a long talk with Mr. Wu. He was very kind.",
+        &[
+            "Yesterday I had a long talk with Mr. Wu.",
+            "He was very kind.",
+        ],
+    );
+}

@@ -1583,6 +1583,16 @@ impl Segmenter {
                 Some(_) => {}
             }
         }
+        // `Okul açıldı... sınavda`: see `turkish_verb_end`.
+        if periods >= 2
+            && !glued
+            && f.is_lowercase()
+            && turkish_verb_last(buf, i)
+            && turkish_verb_end(buf, self.start, i, left_word(buf, self.start, i))
+            && !self.english_text(buf, i)
+        {
+            return Decision::Boundary(k);
+        }
         if periods >= 2 {
             return decide_ellipsis(
                 spaced,
@@ -1715,6 +1725,12 @@ impl Segmenter {
         m: usize,
         eof: bool,
     ) -> Decision {
+        // `Großartig! 👍 Weiter so!`: see `spaced_emoji_end`.
+        if !glued && f >= '\u{2600}' && is_emoji(f) {
+            if let Some(d) = after_spaced_emoji(buf, m, eof) {
+                return d;
+            }
+        }
         // `Happy! . . .  no one` / `Happy? ...  No one`: an ellipsis set off after `!` or `?`
         // trails that sentence; what follows it decides.
         if !closers && !glued && matches!(f, '.' | '…') {
@@ -1949,6 +1965,24 @@ impl Segmenter {
                     return d;
                 }
             }
+            // `ein Satz.¹ Noch einer.`: see `superscript_refs_end`.
+            if is_superscript_digit(f) && !closers {
+                match superscript_refs_end(buf, k, eof) {
+                    None => return Decision::NeedMore,
+                    Some(Some(end)) => return Decision::Boundary(end),
+                    Some(None) => {}
+                }
+            }
+            // `trafik vardı.değil mi?`: see `turkish_verb_end`.
+            if !closers
+                && f.is_lowercase()
+                && turkish_verb_last(buf, i)
+                && turkish_verb_end(buf, self.start, i, word())
+                && !self.urlish_at(buf, i)
+                && !self.english_text(buf, i)
+            {
+                return Decision::Boundary(k);
+            }
             if closers || !f.is_uppercase() {
                 if !f.is_numeric() && is_cjk(f) && word().chars().next_back().is_some_and(is_cjk) {
                     return Decision::Boundary(k);
@@ -1989,6 +2023,12 @@ impl Segmenter {
             } else {
                 Decision::Continue(k)
             };
+        }
+        // `Großartig! 👍 Weiter so!`: see `spaced_emoji_end`.
+        if !glued && f >= '\u{2600}' && is_emoji(f) {
+            if let Some(d) = after_spaced_emoji(buf, m, eof) {
+                return d;
+            }
         }
         // `a gas. [1] It`: numbered references after a space belong to the sentence they
         // follow, as glued ones do (above); after them the usual evidence decides. Only
@@ -2127,6 +2167,30 @@ impl Segmenter {
             if let Some(d) = self.ordinal_range(buf, i, k, m, f, eof) {
                 return d;
             }
+        }
+        // `La Dra. Ma. Victòria`: see `abbreviated_name_after_title`.
+        if left == Left::Regular
+            && facts.capitalized_short
+            && abbreviated_name_after_title(buf, self.start, i, w)
+            && !self.english_text(buf, i)
+        {
+            return Decision::Continue(k);
+        }
+        // `trafik vardı. değil mi?`: see `turkish_verb_end`.
+        if left == Left::Regular
+            && f.is_lowercase()
+            && turkish_verb_last(buf, i)
+            && turkish_verb_end(buf, self.start, i, w)
+            && !self.english_text(buf, i)
+        {
+            return Decision::Boundary(k);
+        }
+        // `§2. Нахождение`, `8.1. Зачем`: see `is_section_label`.
+        if f.is_uppercase()
+            && buf.as_bytes()[i - 1].is_ascii_digit()
+            && is_section_label(buf, self.start, i)
+        {
+            return Decision::Continue(k);
         }
         match left {
             Left::Abbrev(AbbrevKind::Prepositive) => Decision::Continue(k),
@@ -2426,6 +2490,13 @@ impl Segmenter {
                         || !self.english_text(buf, i)
                         || self.english_text.get() <= 0)
                     && !era_after_year(left, w, number_phrase());
+                // `и т. п. В общем`: see `spaced_lower_abbreviation`.
+                if left == Left::Initial
+                    && spaced_lower_abbreviation(buf, self.start, i, w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Boundary(k);
+                }
                 if is_label(next) || month {
                     return Decision::Continue(k); // `Kap. IV`, `Sept. Oct.`
                 }
@@ -3503,6 +3574,210 @@ fn ordinal_listed_before(buf: &str, start: usize, lo: usize) -> bool {
     let mut words = buf[start..lo].split_whitespace().rev();
     // Right before it, an ordinal makes a numeric date (`3. 4. 2019.`), not a list.
     !words.next().is_some_and(ordinal) && words.take(2).any(ordinal)
+}
+
+/// Finite-verb endings of Turkish: past `-dı`, evidential `-mış`, progressive `-yor`, future
+/// `-acak`, copula `-dır` (each in its vowel-harmony forms), before the person endings below.
+const TURKISH_VERB_CORES: &[&str] = &[
+    "dı", "di", "du", "dü", "tı", "ti", "tu", "tü", "mış", "miş", "muş", "müş", "yor", "acak",
+    "ecek", "dır", "dir", "dur", "dür", "tır", "tir", "tur", "tür",
+];
+const TURKISH_PERSON_ENDINGS: &[&str] = &[
+    "", "m", "n", "k", "nız", "niz", "nuz", "nüz", "lar", "ler", "ım", "im", "um", "üm", "sın",
+    "sin", "sun", "sün", "ız", "iz", "uz", "üz", "sınız", "siniz", "sunuz", "sünüz",
+];
+
+/// `La Dra. Ma. Victòria`, `Sta. Ma. de Gàllecs`: outside English, a capitalized word of two
+/// letters with its period right after a title with its period is the abbreviated first name
+/// the title introduces (`Ma.` for Maria), not a sentence's last word. (English has two-letter
+/// surnames after titles: `Mr. Wu. He`.)
+#[inline(never)]
+fn abbreviated_name_after_title(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let mut letters = w.chars();
+    let two = letters.next().is_some_and(char::is_uppercase)
+        && letters.next().is_some_and(char::is_lowercase)
+        && letters.next().is_none();
+    let Some(lo) = i.checked_sub(w.len()) else {
+        return false;
+    };
+    two && lo >= start + 3
+        && buf.is_char_boundary(lo)
+        && buf[..lo].ends_with(". ")
+        && abbreviations::is_title(token_before(buf, start, lo - 2))
+}
+
+/// A superscript digit (`¹`, `²`, `³`, `⁰`, `⁴`-`⁹`).
+fn is_superscript_digit(c: char) -> bool {
+    matches!(c, '¹' | '²' | '³' | '⁰' | '⁴'..='⁹')
+}
+
+/// `Dies ist ein Satz.¹ Noch einer.`: superscript footnote numbers glued after the period at
+/// `k` belong to the sentence; a space and a capital after them start the next one:
+/// `Some(Some(end))`, where the sentence ends; `Some(None)` when something else follows (the
+/// usual rules decide); `None` when more text is needed. At most 8 superscripts are read.
+#[cold]
+#[inline(never)]
+fn superscript_refs_end(buf: &str, k: usize, eof: bool) -> Option<Option<usize>> {
+    let mut end = k;
+    for (n, c) in buf[k..].chars().enumerate() {
+        if n < 8 && is_superscript_digit(c) {
+            end += c.len_utf8();
+            continue;
+        }
+        if c != ' ' {
+            return Some(None);
+        }
+        return match buf[end..].chars().nth(1) {
+            Some(f) => Some(f.is_uppercase().then_some(end)),
+            None if eof => Some(None),
+            None => None,
+        };
+    }
+    if eof {
+        Some(None)
+    } else {
+        None
+    }
+}
+
+/// The cheap first test of `turkish_verb_end`: the byte before the end mark at `i` can end a
+/// Turkish finite verb (`ı`, `i`, `u`, `ü`, `ş`, `r`, `k`, or a person ending's `m`, `n`, `z`).
+#[inline]
+fn turkish_verb_last(buf: &str, i: usize) -> bool {
+    matches!(
+        buf.as_bytes().get(i.wrapping_sub(1)),
+        Some(b'i' | b'u' | b'r' | b'k' | b'm' | b'n' | b'z' | 0xB1 | 0xBC | 0x9F)
+    )
+}
+
+/// `trafik vardı. değil mi?`, `Okul açıldı... sınavda`: Turkish is written in lower case
+/// after a period in informal text, and a word with a finite-verb ending (verb-final word
+/// order) ends its sentence there, where Punkt's orthographic evidence would read an
+/// abbreviation. Only with Turkish evidence: a dotless `ı` or a `ğ`/`ş` in the word or the 96
+/// bytes before it (Italian `venti. poi` ends like `-ti` too). The word keeps two letters
+/// before the ending (`di.` is no verb).
+#[inline(never)]
+fn turkish_verb_end(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    // Byte comparisons from the end (short suffixes: cheaper than `strip_suffix`'s memcmp).
+    fn cut<'a>(w: &'a [u8], suffix: &str) -> Option<&'a [u8]> {
+        let s = suffix.as_bytes();
+        let n = w.len().checked_sub(s.len())?;
+        w[n..]
+            .iter()
+            .rev()
+            .zip(s.iter().rev())
+            .all(|(a, b)| a == b)
+            .then(|| &w[..n])
+    }
+    let ends = |w: &[u8]| {
+        TURKISH_PERSON_ENDINGS.iter().any(|p| {
+            cut(w, p).is_some_and(|stem| {
+                TURKISH_VERB_CORES.iter().any(|c| {
+                    cut(stem, c).is_some_and(|root| {
+                        std::str::from_utf8(root)
+                            .is_ok_and(|r| r.chars().nth(1).is_some_and(char::is_alphabetic))
+                    })
+                })
+            })
+        })
+    };
+    if w.len() < 4 || !w.starts_with(char::is_alphabetic) {
+        return false;
+    }
+    let mut lo = i.saturating_sub(96).max(start);
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
+    }
+    // ASCII text holds no Turkish letter: that test first (it reads words at a time).
+    let Some(window) = buf.get(lo..i).filter(|t| !t.is_ascii()) else {
+        return false;
+    };
+    ends(w.as_bytes()) && window.contains(['ı', 'ğ', 'ş', 'İ', 'Ğ', 'Ş'])
+}
+
+/// `§2. Нахождение`, `8.1. Зачем нужны`: a section number alone at the start of a unit, a
+/// paragraph sign and digits or two or more dotted numbers (not a lone `1.`, which other
+/// rules read), heads the sentence after it and is no sentence by itself. Bounded: only a
+/// unit of at most 24 bytes before the period is read.
+#[inline(never)]
+fn is_section_label(buf: &str, start: usize, i: usize) -> bool {
+    if i < start || i - start > 24 {
+        return false;
+    }
+    let Some(unit) = buf.get(start..i) else {
+        return false;
+    };
+    let unit = unit.trim_start();
+    let (sign, rest) = match unit.strip_prefix('§') {
+        Some(r) => (true, r.trim_start()),
+        None => (false, unit),
+    };
+    let mut parts = 0;
+    for p in rest.split('.') {
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        parts += 1;
+    }
+    parts >= 2 || (sign && parts == 1)
+}
+
+/// `И т. д. и т. п. В общем`: the last letter of a spaced lower-case abbreviation of single
+/// letters (`т. п.`, `т. д.`) closes a phrase as the glued form does (`т.п. При`), so outside
+/// English a capital after it starts a sentence, even a one-letter word (`В`). `w` is the
+/// letter before the period at `i`; the token before it must be one lower-case letter with
+/// its period.
+#[inline(never)]
+fn spaced_lower_abbreviation(buf: &str, start: usize, i: usize, w: &str) -> bool {
+    let mut letters = w.chars();
+    if !letters.next().is_some_and(char::is_lowercase) || letters.next().is_some() {
+        return false;
+    }
+    let Some(lo) = i.checked_sub(w.len()) else {
+        return false;
+    };
+    if lo < start + 3 || !buf.is_char_boundary(lo) || !buf[..lo].ends_with(". ") {
+        return false;
+    }
+    let before = token_before(buf, start, lo - 2);
+    let mut prev = before.chars();
+    prev.next().is_some_and(char::is_lowercase) && prev.next().is_none()
+}
+
+/// The decision after emoji set off by a space at `m` (see `spaced_emoji_end`), or `None` when
+/// the usual rules decide.
+#[cold]
+#[inline(never)]
+fn after_spaced_emoji(buf: &str, m: usize, eof: bool) -> Option<Decision> {
+    match spaced_emoji_end(buf, m, eof) {
+        None => Some(Decision::NeedMore),
+        Some(Some(end)) => Some(Decision::Boundary(end)),
+        Some(None) => None,
+    }
+}
+
+/// `Großartig! 👍 Weiter so!`: emoji set off by a space after an end mark belong to the
+/// sentence they follow (as glued ones do) when a capital comes after them (at the end of
+/// the text they stand alone: `good night! 💋`): `Some(Some(end))` is where that sentence ends, `Some(None)` when something else
+/// follows (the usual rules decide), `None` when more text is needed. At most 64 bytes of
+/// emoji and spaces are read.
+fn spaced_emoji_end(buf: &str, m: usize, eof: bool) -> Option<Option<usize>> {
+    let mut end = m;
+    let mut last = m; // after the last emoji
+    for c in buf[m..].chars() {
+        if end - m > 64 {
+            return Some(None);
+        }
+        if is_emoji(c) || c == ' ' {
+            end += c.len_utf8();
+            if c != ' ' {
+                last = end;
+            }
+            continue;
+        }
+        return Some(c.is_uppercase().then_some(last));
+    }
+    eof.then_some(None)
 }
 
 /// Whether the digits right before `i` follow a hyphen or an en dash (`-3`, `–3`): the cheap

@@ -206,7 +206,8 @@ defmodule Aybiza.ProbeHeldSendsTest do
 
   defp terminal?(event), do: match?({:done, _}, event) or match?({:error, _}, event)
 
-  defp wait_until(fun, tries \\ 500) do
+  # Up to 30 s: a loaded machine (burners, one shard) may take seconds to stop every call.
+  defp wait_until(fun, tries \\ 3_000) do
     cond do
       fun.() -> :ok
       tries == 0 -> flunk("condition not reached")

@@ -106,9 +106,11 @@ defmodule Aybiza.ProbeHeldSendsTest do
 
   test "tool calls under held sends: tool events after the text, stop reason and usage before done",
        %{opts: opts} do
+    # Half over ConverseStream, half over the Messages API (SSE): both paths' sinks hold.
     refs =
       for i <- 1..@calls do
-        {:ok, ref} = Bedrock.stream(request("order #{i}"), opts)
+        api_opts = if rem(i, 2) == 0, do: [api: :messages], else: []
+        {:ok, ref} = Bedrock.stream(request("order #{i}"), opts ++ api_opts)
         ref
       end
 

@@ -767,3 +767,53 @@ fn the_deepest_hostile_json_stays_far_from_the_shard_stack() {
         "a shard touched {worst} bytes of its stack"
     );
 }
+
+#[test]
+fn a_start_at_the_deepest_request_fits_a_dirty_scheduler_stack() {
+    // `start_call` runs `aybiza_engine::start` (decode, checks, conversion to SDK types) on a
+    // BEAM dirty CPU scheduler, whose stack is much smaller than a shard's: 328 KiB mappings
+    // on OTP 25 here (40 kilowords + guard). The request's nesting is capped by
+    // `Limits.max_depth` (at most 100); a tool schema, a tool input, a tool result's JSON and
+    // additional fields at that depth must start on a thread of that stack, in a debug build
+    // too (an overflow aborts the whole test process, as it would the VM). Measured on a
+    // plain thread: debug needs 192-256 KiB (a depth-1 request fits 128), release 96-128 KiB:
+    // the margin is thin (under 1.7x in debug); see notes/probe5.md.
+    let obj = |depth: usize| {
+        let mut v = json!("leaf");
+        for _ in 0..depth {
+            v = json!({ "a": v });
+        }
+        v
+    };
+    let deep = obj(92);
+    let request = json!({
+        "model_id": MODEL,
+        "messages": [
+            {"role": "user", "content": [{"text": "hi"}]},
+            {"role": "assistant", "content": [{"tool_use": {"tool_use_id": "t1", "name": "n", "input": deep}}]},
+            {"role": "user", "content": [{"tool_result": {"tool_use_id": "t1", "content": [{"json": deep}]}}]},
+        ],
+        "inference_config": {"max_tokens": 10},
+        "additional_model_request_fields": {"x": deep},
+        "tool_config": {"tools": [{"tool_spec": {"name": "n", "description": "d",
+                                                 "input_schema": {"json": {"type": "object", "properties": deep}}}}]},
+    });
+    let url = serve(converse_body(&[]), Send::Whole);
+    let config = cfg(&url);
+    let started = std::thread::Builder::new()
+        .stack_size(320 * 1024)
+        .spawn(move || {
+            let (sink, rx) = channel_sink();
+            let mut options = options();
+            options.limits = aybiza_core::limits::Limits::from_value(&json!({"max_depth": 100}))
+                .expect("limits");
+            let started = start(Operation::ConverseStream, &request, &config, options, sink);
+            (started.map(|_| ()), rx)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let (started, rx) = started;
+    started.expect("the deepest accepted request starts");
+    assert!(collect(&rx).last().unwrap().is_terminal());
+}

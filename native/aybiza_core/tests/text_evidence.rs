@@ -1736,3 +1736,30 @@ fn face_in_brackets_is_no_parenthetical() {
         &["Nice pictures (:?", "I want more of them!"],
     );
 }
+
+#[test]
+fn noun_abbreviation_before_a_subject_and_verb() {
+    // Own texts: a unit after a number, an era after a year or a degree after `a`/a possessive
+    // ends its noun phrase; a capitalized name and a finite verb after it start a sentence.
+    check(
+        "The beam is 4 ft. Anna trimmed it.",
+        &["The beam is 4 ft.", "Anna trimmed it."],
+    );
+    check(
+        "He finished his M.A. Lena was proud.",
+        &["He finished his M.A.", "Lena was proud."],
+    );
+    check(
+        "The city fell in 410 C.E. Rome recovered slowly.",
+        &["The city fell in 410 C.E.", "Rome recovered slowly."],
+    );
+    // Not after `the` (the abbreviation may modify the noun), not in an opening adverbial, not
+    // before a name without a verb, not a measure going on.
+    check("The U.S. Navy was ready.", &["The U.S. Navy was ready."]);
+    check("In 410 C.E. Rome fell.", &["In 410 C.E. Rome fell."]);
+    check(
+        "He met a U.S. Army officer.",
+        &["He met a U.S. Army officer."],
+    );
+    check("He is 5 ft. 6 in. tall.", &["He is 5 ft. 6 in. tall."]);
+}

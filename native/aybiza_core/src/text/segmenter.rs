@@ -1831,6 +1831,52 @@ impl Segmenter {
         Decision::Boundary(k)
     }
 
+    /// `She earned her Ph.D. Tom was`, `The shelf is 3 ft. Tom measured`, `occurred in 79 C.E.
+    /// Pompeii was`: an abbreviation used as a noun -- after a number (a unit, an era) or after
+    /// `a`/`an` or a possessive (a degree) -- ends its noun phrase. A capitalized name after it
+    /// followed by a finite verb (see [`finite_verb_like`]) is the next sentence's subject and
+    /// verb. Not `The U.S. Army was` (after `the` the abbreviation may modify the next noun), not
+    /// an opening adverbial (`In 79 C.E. Vesuvius erupted`, `During his Ph.D. Tom was`), not a
+    /// title or a function word (decided elsewhere). Reads one token back and two words ahead.
+    #[inline(never)]
+    fn noun_abbreviation_ends(
+        &self,
+        buf: &str,
+        i: usize,
+        m: usize,
+        next: &str,
+        eof: bool,
+    ) -> Option<bool> {
+        let (ts, _) = self.token_start(buf, i);
+        if ts < self.start + 2 || buf.as_bytes()[ts - 1] != b' ' {
+            return Some(false);
+        }
+        let prev = token_before(buf, self.start, ts - 1);
+        let noun = (prev.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && prev
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b',' || b == b'.'))
+            || NOUN_DETERMINERS.contains(&prev);
+        if !noun
+            || !next.starts_with(|c: char| c.is_uppercase())
+            || !next.chars().skip(1).all(char::is_lowercase)
+            || abbreviations::is_title(next)
+            || language_data::is_function_word_capitalized(next)
+            || opens_with_preposition(buf, self.start, i)
+        {
+            return Some(false);
+        }
+        // The word after the name (bounded: `word_ahead` reads at most MAX_WORD_AHEAD bytes).
+        let at = m + next.len() + 1;
+        if at >= buf.len() {
+            return if eof { Some(false) } else { None };
+        }
+        match word_ahead(buf, at, eof) {
+            None => None,
+            Some((verb, c)) => Some(!matches!(c, '.' | '\'') && finite_verb_like(verb)),
+        }
+    }
+
     /// `(Oh. Again!)`, `Nested (Parenthesis. (With words inside! (Right.)) (More. This is
     /// it!))`: in English text, an end mark at most three words (16 bytes) into a parenthesis
     /// opened in the same sentence, before a capital or another opening parenthesis, does not end it
@@ -2382,6 +2428,14 @@ impl Segmenter {
                     Ok(x) => x,
                     Err(()) => return Decision::NeedMore,
                 };
+                // `her Ph.D. Tom was`, `3 ft. Tom measured`: see `noun_abbreviation_ends`.
+                if after == ' ' && next.len() >= 2 {
+                    match self.noun_abbreviation_ends(buf, i, m, next, eof) {
+                        None => return Decision::NeedMore,
+                        Some(true) => return Decision::Boundary(k),
+                        Some(false) => {}
+                    }
+                }
                 let initials = matches!(left, Left::Initial | Left::MultiPeriod);
                 if after == '.' && initials && next.chars().count() == 1 {
                     return Decision::Continue(k); // `J. R. R. Tolkien`
@@ -4284,6 +4338,31 @@ fn speech_tag_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
     }
     let (verb, _) = word_ahead(buf, v, eof)?;
     Some(TAG_VERBS.contains(&verb))
+}
+
+/// Words before an abbreviation that make it a noun (`a Ph.D.`, `her LL.M.`): articles other
+/// than `the` and possessive determiners (English; the verbs the rule asks for are English).
+const NOUN_DETERMINERS: &[&str] = &["a", "an", "her", "his", "my", "our", "their", "your", "its"];
+
+/// English auxiliaries and copulas (a closed class) that follow a sentence's subject.
+const AUXILIARIES: &[&str] = &[
+    "was", "were", "is", "are", "has", "had", "have", "will", "would", "can", "could", "should",
+    "shall", "may", "might", "must", "did", "does", "do",
+];
+
+/// Whether `word` reads as an English finite verb after a subject: an auxiliary or copula, or
+/// a lower-case word of four letters or more ending in `ed` (`measured`) or in a single `s`
+/// (`holds`; not `-ss`, `-us`, `-is`).
+fn finite_verb_like(word: &str) -> bool {
+    let b = word.as_bytes();
+    if AUXILIARIES.contains(&word) {
+        return true;
+    }
+    if b.len() < 4 || !b.iter().all(u8::is_ascii_lowercase) {
+        return false;
+    }
+    b.ends_with(b"ed")
+        || (b.ends_with(b"s") && !b.ends_with(b"ss") && !b.ends_with(b"us") && !b.ends_with(b"is"))
 }
 
 /// `Happy!...  no one had`, `Happy?… and`: an ellipsis glued to `!` or `?` trails that

@@ -1763,3 +1763,18 @@ fn noun_abbreviation_before_a_subject_and_verb() {
     );
     check("He is 5 ft. 6 in. tall.", &["He is 5 ft. 6 in. tall."]);
 }
+
+#[test]
+fn unicode_separators_always_end_a_sentence() {
+    // UAX #29 SB4: a sentence ends after U+2029 PARAGRAPH SEPARATOR, U+2028 LINE SEPARATOR and
+    // U+0085 NEXT LINE (class Sep), with or without an end mark and after an abbreviation.
+    check(
+        "A heading\u{2029}The text. More.",
+        &["A heading", "The text.", "More."],
+    );
+    check("Line one\u{2028}line two", &["Line one", "line two"]);
+    check("Ask Mr.\u{85}Smith came.", &["Ask Mr.", "Smith came."]);
+    check("Done.\u{2029}\u{2029}Next.", &["Done.", "Next."]);
+    // Other Unicode spaces stay spaces inside a sentence.
+    check("One\u{2003}sentence.", &["One\u{2003}sentence."]);
+}

@@ -1061,6 +1061,10 @@ impl Segmenter {
             return;
         }
         if c.is_whitespace() {
+            if !c.is_ascii() && is_sentence_separator(c) {
+                self.separator_break(at, c);
+                return;
+            }
             let clause = is_clause_punct(self.prev) || (self.prev == '-' && self.prev_prev_ws);
             if clause {
                 self.clause_cut = Some(at);
@@ -1120,6 +1124,18 @@ impl Segmenter {
         if self.chars == 0 {
             self.start = end;
         }
+    }
+
+    /// UAX #29 SB4: a sentence always ends after a separator of class Sep (see
+    /// [`is_sentence_separator`]), whatever precedes it; the separator itself is dropped like
+    /// other whitespace between sentences.
+    #[cold]
+    fn separator_break(&mut self, at: usize, c: char) {
+        self.emit_unit(at);
+        self.pos = at + c.len_utf8();
+        self.start = self.pos;
+        self.line_start = true;
+        self.prev = c;
     }
 
     fn newline(&mut self, c: char) {
@@ -4338,6 +4354,15 @@ fn speech_tag_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
     }
     let (verb, _) = word_ahead(buf, v, eof)?;
     Some(TAG_VERBS.contains(&verb))
+}
+
+/// Unicode's Sentence_Break class Sep (UAX #29, Unicode 15.0 `SentenceBreakProperty.txt`, as
+/// generated into regex-syntax 0.7.5's `unicode_tables/sentence_break.rs`): U+0085 NEXT LINE,
+/// U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR. Rule SB4 breaks after every one of them.
+/// (SB4 also breaks after CR and LF: the segmenter does so under `newline_boundaries`, its
+/// default; these three break under every option.)
+fn is_sentence_separator(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Words before an abbreviation that make it a noun (`a Ph.D.`, `her LL.M.`): articles other

@@ -1778,3 +1778,29 @@ fn unicode_separators_always_end_a_sentence() {
     // Other Unicode spaces stay spaces inside a sentence.
     check("One\u{2003}sentence.", &["One\u{2003}sentence."]);
 }
+
+#[test]
+fn word_initial_exclamation_mark() {
+    // Own texts: a `!` after a space and glued to a letter starts a word (click letters).
+    check(
+        "The !Kung and the !Xóõ live there. They herd.",
+        &["The !Kung and the !Xóõ live there.", "They herd."],
+    );
+    // Glued to the word before, it still ends a sentence before a capital.
+    check("Great!Thanks for it.", &["Great!", "Thanks for it."]);
+}
+
+#[test]
+fn double_hyphen_aside_after_a_mark() {
+    // Own texts: `--` typed for a dash after `!`/`?`, then lower case: the aside closes and
+    // the sentence goes on; a capital after it starts a new sentence.
+    check(
+        "We ran -- and how! -- to the gate. Then we rested.",
+        &["We ran -- and how! -- to the gate.", "Then we rested."],
+    );
+    check(
+        "Was it -- who knows? -- a mistake?",
+        &["Was it -- who knows? -- a mistake?"],
+    );
+    check("Stop! -- The end.", &["Stop!", "-- The end."]);
+}

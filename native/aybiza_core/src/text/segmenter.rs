@@ -1755,7 +1755,8 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         if glued {
-            if is_extend(f) || self.urlish_at(buf, i) {
+            if is_extend(f) || self.urlish_at(buf, i) || word_initial_mark(buf, self.start, i, k, f)
+            {
                 return Decision::Continue(k);
             }
             // `Really?[3] Then`, `"Go!"[4] We`: references glued to the end belong to it.
@@ -1777,6 +1778,14 @@ impl Segmenter {
                 Some(true) => Decision::Continue(k),
                 Some(false) => Decision::Boundary(k),
             };
+        }
+        if f == '-' {
+            // `and -- voila! -- you have`: see `double_hyphen_goes_on`.
+            match double_hyphen_goes_on(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(true) => return Decision::Continue(k),
+                Some(false) => {}
+            }
         }
         if !closers {
             // A listed name spelled with `!` or `?` (`data/marked_names.tsv`).
@@ -4354,6 +4363,40 @@ fn speech_tag_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
     }
     let (verb, _) = word_ahead(buf, v, eof)?;
     Some(TAG_VERBS.contains(&verb))
+}
+
+/// `He speaks !Xũ, !Kung`: a single `!` set off from the word before by a space (or starting
+/// the unit) and glued to a letter after it is that word's first character (a click letter
+/// typed as `!`), not the end of a sentence: no sentence ends with ` !`.
+fn word_initial_mark(buf: &str, start: usize, i: usize, k: usize, f: char) -> bool {
+    &buf[i..k] == "!"
+        && f.is_alphabetic()
+        && (i == start || buf.as_bytes()[i - 1].is_ascii_whitespace())
+}
+
+/// `and -- voila! -- you have cake`, `can be -- if I may say so? -- a bit`: a double hyphen
+/// typed for a dash after `!` or `?`, then lower case, closes an aside the mark ends; the
+/// sentence goes on (as after a real dash, see [`dash_attribution`]). `None` while the
+/// characters after the hyphens (at most 8) may still be arriving.
+fn double_hyphen_goes_on(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let rest = &buf.as_bytes()[m..];
+    if rest.len() < 2 {
+        return if eof { Some(false) } else { None };
+    }
+    if rest[1] != b'-' {
+        return Some(false);
+    }
+    for &b in rest.iter().skip(2).take(8) {
+        if b == b'-' || b == b' ' {
+            continue;
+        }
+        return Some(b.is_ascii_lowercase());
+    }
+    if eof || rest.len() >= 10 {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// Unicode's Sentence_Break class Sep (UAX #29, Unicode 15.0 `SentenceBreakProperty.txt`, as

@@ -1804,3 +1804,29 @@ fn double_hyphen_aside_after_a_mark() {
     );
     check("Stop! -- The end.", &["Stop!", "-- The end."]);
 }
+
+#[test]
+fn mark_few_words_into_an_open_quotation() {
+    // Own texts: `!`/`?` at most three short words into a quotation opened in the sentence
+    // leaves it open before a capital; deeper into a quotation it ends a sentence as usual.
+    check(
+        "She yelled \"Run! Run!\" at us. We ran.",
+        &["She yelled \"Run! Run!\" at us.", "We ran."],
+    );
+    check(
+        "\u{201C}Why? Tell me.\u{201D} Okay.",
+        &["\u{201C}Why? Tell me.\u{201D}", "Okay."],
+    );
+    check(
+        "\"Why did the council vote for the plan? Nobody knows,\" he said.",
+        &[
+            "\"Why did the council vote for the plan?",
+            "Nobody knows,\" he said.",
+        ],
+    );
+    // A closed quotation before the mark does not count.
+    check(
+        "He said \"no\" twice! Then left.",
+        &["He said \"no\" twice!", "Then left."],
+    );
+}

@@ -1845,6 +1845,9 @@ impl Segmenter {
         if !closers && self.parenthetical_goes_on(buf, i, f) {
             return Decision::Continue(k);
         }
+        if !closers && f.is_uppercase() && inside_open_quote(buf, self.start, i) {
+            return Decision::Continue(k);
+        }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
             return match low_opener(buf, m, eof) {
                 None => Decision::NeedMore,
@@ -4397,6 +4400,32 @@ fn double_hyphen_goes_on(buf: &str, m: usize, eof: bool) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// Bytes an open quote is looked for behind an end mark (three short words, as for an open
+/// parenthesis: `PAREN_LOOK`).
+const QUOTE_LOOK: usize = 16;
+
+/// `"Guards! Guards!".`, `"Hey! Leave him alone!".`, `"How many? I don't know."`: whether the
+/// last quote in the `QUOTE_LOOK` bytes before the end mark at `i` (inside this unit) opens a
+/// quotation: `"` or `'` at the start of the unit or after a space and before a letter, or `“`.
+/// A mark that few words into a quotation leaves it open (compromise's, sentencex's tests);
+/// a longer quotation holds sentences of its own (news text: `"What is the point …? These`).
+fn inside_open_quote(buf: &str, start: usize, i: usize) -> bool {
+    let lo = i.saturating_sub(QUOTE_LOOK).max(start);
+    let b = buf.as_bytes();
+    let Some(j) = (lo..i).rev().find(|&j| {
+        matches!(b[j], b'"' | b'\'')
+            || (b[j] == 0xE2
+                && b.get(j + 1) == Some(&0x80)
+                && matches!(b.get(j + 2), Some(0x9C | 0x9D)))
+    }) else {
+        return false;
+    };
+    if b[j] == 0xE2 {
+        return b[j + 2] == 0x9C;
+    }
+    (j == start || b[j - 1] == b' ') && b.get(j + 1).is_some_and(u8::is_ascii_alphabetic)
 }
 
 /// Unicode's Sentence_Break class Sep (UAX #29, Unicode 15.0 `SentenceBreakProperty.txt`, as

@@ -1830,3 +1830,23 @@ fn mark_few_words_into_an_open_quotation() {
         &["He said \"no\" twice!", "Then left."],
     );
 }
+
+#[test]
+fn spaced_lone_quote_after_an_end_mark() {
+    // Own texts: a `'` with spaces on both sides after a glued end mark closes that sentence's
+    // quotation; after a spaced end mark (tokenized text) only when the sentence opened one.
+    check(
+        "He waved at the boat. ' Sam stayed on shore.",
+        &["He waved at the boat. '", "Sam stayed on shore."],
+    );
+    check(
+        "They called it a ' Grand Tour . ' It lasted a year .",
+        &["They called it a ' Grand Tour . '", "It lasted a year ."],
+    );
+    check(
+        "The band is from Leeds . ' Hello ' is their hit .",
+        &["The band is from Leeds .", "' Hello ' is their hit ."],
+    );
+    // Glued to the next word, the quote opens the next sentence.
+    check("He left. 'Bye,' she said.", &["He left.", "'Bye,' she said."]);
+}

@@ -1569,7 +1569,7 @@ impl Segmenter {
         };
         // A closing quote set off by a space (`wil. ''`, `fin. »`) belongs to the sentence.
         if !glued && matches!(f, '\'' | '’' | '”' | '»') {
-            match detached_closer(buf, m, eof) {
+            match detached_closer(buf, self.start, m, eof) {
                 None => return Decision::NeedMore,
                 Some(0) => {}
                 Some(len) => {
@@ -3284,7 +3284,7 @@ fn low_opener(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// The length of a closing-quote token at `m` set off by spaces (`''`, `”`, `»`, `’’`): `Some(0)`
 /// when there is none, `None` when more text is needed. A lone `'` or `’` may open a quote and
 /// is not one.
-fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
+fn detached_closer(buf: &str, start: usize, m: usize, eof: bool) -> Option<usize> {
     // (A period right after the closers, `tu as ? ».`, ends the same sentence: see
     // `closer_period`.)
     let mut len = 0;
@@ -3299,11 +3299,13 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
         if c == '.' && count > 0 && !lone_apostrophe {
             return closer_period(buf, m + len, eof).map(|p| if p { len + 1 } else { 0 });
         }
-        return Some(if c.is_whitespace() && !lone_apostrophe {
-            len
-        } else {
-            0
-        });
+        return Some(
+            if c.is_whitespace() && (!lone_apostrophe || spaced_lone_quote(buf, start, m)) {
+                len
+            } else {
+                0
+            },
+        );
     }
     let lone_apostrophe = count == 1 && matches!(&buf[m..m + len], "'" | "’");
     if eof {
@@ -4400,6 +4402,37 @@ fn double_hyphen_goes_on(buf: &str, m: usize, eof: bool) -> Option<bool> {
     } else {
         None
     }
+}
+
+/// Bytes of a unit read for the parity of its spaced straight quotes.
+const PARITY_LOOK: usize = 256;
+
+/// `the Chief. ' Jed noticed`, `as a ' Maistre Boursier . ' He`: a straight `'` with a space
+/// on both sides, right after an end mark and its space, closes the quotation that sentence
+/// ends when the end mark is glued to its word (untokenized text, where an opening quote would
+/// be glued to the next word) or when the unit (`start` to `m`, at most `PARITY_LOOK` bytes)
+/// holds an odd number of such lone quotes (tokenized text: `singer . ' Blessings` and `, '
+/// she wrote . ' Why` open the next sentence). sentencex's English tests.
+fn spaced_lone_quote(buf: &str, start: usize, m: usize) -> bool {
+    let b = buf.as_bytes();
+    if b[m] != b'\'' || m < start + 3 || b[m - 1] != b' ' || !matches!(b[m - 2], b'.' | b'!' | b'?')
+    {
+        return false;
+    }
+    if b[m - 3] != b' ' {
+        return true;
+    }
+    if m - start > PARITY_LOOK {
+        return false;
+    }
+    let lone = (start..m - 2)
+        .filter(|&j| {
+            b[j] == b'\''
+                && (j == start || b[j - 1] == b' ')
+                && b.get(j + 1).is_none_or(|&n| n == b' ')
+        })
+        .count();
+    lone % 2 == 1
 }
 
 /// Bytes an open quote is looked for behind an end mark (three short words, as for an open

@@ -1848,5 +1848,8 @@ fn spaced_lone_quote_after_an_end_mark() {
         &["The band is from Leeds .", "' Hello ' is their hit ."],
     );
     // Glued to the next word, the quote opens the next sentence.
-    check("He left. 'Bye,' she said.", &["He left.", "'Bye,' she said."]);
+    check(
+        "He left. 'Bye,' she said.",
+        &["He left.", "'Bye,' she said."],
+    );
 }

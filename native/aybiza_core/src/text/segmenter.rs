@@ -1899,10 +1899,7 @@ impl Segmenter {
         if at >= buf.len() {
             return if eof { Some(false) } else { None };
         }
-        match word_ahead(buf, at, eof) {
-            None => None,
-            Some((verb, c)) => Some(!matches!(c, '.' | '\'') && finite_verb_like(verb)),
-        }
+        word_ahead(buf, at, eof).map(|(verb, c)| !matches!(c, '.' | '\'') && finite_verb_like(verb))
     }
 
     /// `(Oh. Again!)`, `Nested (Parenthesis. (With words inside! (Right.)) (More. This is

@@ -1834,3 +1834,120 @@ fn abbreviated_first_name_after_a_title_outside_english() {
         ],
     );
 }
+
+#[test]
+fn noun_abbreviation_before_a_subject_and_verb() {
+    // Own texts: a unit after a number, an era after a year or a degree after `a`/a possessive
+    // ends its noun phrase; a capitalized name and a finite verb after it start a sentence.
+    check(
+        "The beam is 4 ft. Anna trimmed it.",
+        &["The beam is 4 ft.", "Anna trimmed it."],
+    );
+    check(
+        "He finished his M.A. Lena was proud.",
+        &["He finished his M.A.", "Lena was proud."],
+    );
+    check(
+        "The city fell in 410 C.E. Rome recovered slowly.",
+        &["The city fell in 410 C.E.", "Rome recovered slowly."],
+    );
+    // Not after `the` (the abbreviation may modify the noun), not in an opening adverbial, not
+    // before a name without a verb, not a measure going on.
+    check("The U.S. Navy was ready.", &["The U.S. Navy was ready."]);
+    check("In 410 C.E. Rome fell.", &["In 410 C.E. Rome fell."]);
+    check(
+        "He met a U.S. Army officer.",
+        &["He met a U.S. Army officer."],
+    );
+    check("He is 5 ft. 6 in. tall.", &["He is 5 ft. 6 in. tall."]);
+}
+
+#[test]
+fn unicode_separators_always_end_a_sentence() {
+    // UAX #29 SB4: a sentence ends after U+2029 PARAGRAPH SEPARATOR, U+2028 LINE SEPARATOR and
+    // U+0085 NEXT LINE (class Sep), with or without an end mark and after an abbreviation.
+    check(
+        "A heading\u{2029}The text. More.",
+        &["A heading", "The text.", "More."],
+    );
+    check("Line one\u{2028}line two", &["Line one", "line two"]);
+    check("Ask Mr.\u{85}Smith came.", &["Ask Mr.", "Smith came."]);
+    check("Done.\u{2029}\u{2029}Next.", &["Done.", "Next."]);
+    // Other Unicode spaces stay spaces inside a sentence.
+    check("One\u{2003}sentence.", &["One\u{2003}sentence."]);
+}
+
+#[test]
+fn word_initial_exclamation_mark() {
+    // Own texts: a `!` after a space and glued to a letter starts a word (click letters).
+    check(
+        "The !Kung and the !Xóõ live there. They herd.",
+        &["The !Kung and the !Xóõ live there.", "They herd."],
+    );
+    // Glued to the word before, it still ends a sentence before a capital.
+    check("Great!Thanks for it.", &["Great!", "Thanks for it."]);
+}
+
+#[test]
+fn double_hyphen_aside_after_a_mark() {
+    // Own texts: `--` typed for a dash after `!`/`?`, then lower case: the aside closes and
+    // the sentence goes on; a capital after it starts a new sentence.
+    check(
+        "We ran -- and how! -- to the gate. Then we rested.",
+        &["We ran -- and how! -- to the gate.", "Then we rested."],
+    );
+    check(
+        "Was it -- who knows? -- a mistake?",
+        &["Was it -- who knows? -- a mistake?"],
+    );
+    check("Stop! -- The end.", &["Stop!", "-- The end."]);
+}
+
+#[test]
+fn mark_few_words_into_an_open_quotation() {
+    // Own texts: `!`/`?` at most three short words into a quotation opened in the sentence
+    // leaves it open before a capital; deeper into a quotation it ends a sentence as usual.
+    check(
+        "She yelled \"Run! Run!\" at us. We ran.",
+        &["She yelled \"Run! Run!\" at us.", "We ran."],
+    );
+    check(
+        "\u{201C}Why? Tell me.\u{201D} Okay.",
+        &["\u{201C}Why? Tell me.\u{201D}", "Okay."],
+    );
+    check(
+        "\"Why did the council vote for the plan? Nobody knows,\" he said.",
+        &[
+            "\"Why did the council vote for the plan?",
+            "Nobody knows,\" he said.",
+        ],
+    );
+    // A closed quotation before the mark does not count.
+    check(
+        "He said \"no\" twice! Then left.",
+        &["He said \"no\" twice!", "Then left."],
+    );
+}
+
+#[test]
+fn spaced_lone_quote_after_an_end_mark() {
+    // Own texts: a `'` with spaces on both sides after a glued end mark closes that sentence's
+    // quotation; after a spaced end mark (tokenized text) only when the sentence opened one.
+    check(
+        "He waved at the boat. ' Sam stayed on shore.",
+        &["He waved at the boat. '", "Sam stayed on shore."],
+    );
+    check(
+        "They called it a ' Grand Tour . ' It lasted a year .",
+        &["They called it a ' Grand Tour . '", "It lasted a year ."],
+    );
+    check(
+        "The band is from Leeds . ' Hello ' is their hit .",
+        &["The band is from Leeds .", "' Hello ' is their hit ."],
+    );
+    // Glued to the next word, the quote opens the next sentence.
+    check(
+        "He left. 'Bye,' she said.",
+        &["He left.", "'Bye,' she said."],
+    );
+}

@@ -1061,6 +1061,10 @@ impl Segmenter {
             return;
         }
         if c.is_whitespace() {
+            if !c.is_ascii() && is_sentence_separator(c) {
+                self.separator_break(at, c);
+                return;
+            }
             let clause = is_clause_punct(self.prev) || (self.prev == '-' && self.prev_prev_ws);
             if clause {
                 self.clause_cut = Some(at);
@@ -1120,6 +1124,18 @@ impl Segmenter {
         if self.chars == 0 {
             self.start = end;
         }
+    }
+
+    /// UAX #29 SB4: a sentence always ends after a separator of class Sep (see
+    /// [`is_sentence_separator`]), whatever precedes it; the separator itself is dropped like
+    /// other whitespace between sentences.
+    #[cold]
+    fn separator_break(&mut self, at: usize, c: char) {
+        self.emit_unit(at);
+        self.pos = at + c.len_utf8();
+        self.start = self.pos;
+        self.line_start = true;
+        self.prev = c;
     }
 
     fn newline(&mut self, c: char) {
@@ -1553,7 +1569,7 @@ impl Segmenter {
         };
         // A closing quote set off by a space (`wil. ''`, `fin. »`) belongs to the sentence.
         if !glued && matches!(f, '\'' | '’' | '”' | '»') {
-            match detached_closer(buf, m, eof) {
+            match detached_closer(buf, self.start, m, eof) {
                 None => return Decision::NeedMore,
                 Some(0) => {}
                 Some(len) => {
@@ -1755,7 +1771,8 @@ impl Segmenter {
             return Decision::Boundary(k);
         }
         if glued {
-            if is_extend(f) || self.urlish_at(buf, i) {
+            if is_extend(f) || self.urlish_at(buf, i) || word_initial_mark(buf, self.start, i, k, f)
+            {
                 return Decision::Continue(k);
             }
             // `Really?[3] Then`, `"Go!"[4] We`: references glued to the end belong to it.
@@ -1777,6 +1794,14 @@ impl Segmenter {
                 Some(true) => Decision::Continue(k),
                 Some(false) => Decision::Boundary(k),
             };
+        }
+        if f == '-' {
+            // `and -- voila! -- you have`: see `double_hyphen_goes_on`.
+            match double_hyphen_goes_on(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(true) => return Decision::Continue(k),
+                Some(false) => {}
+            }
         }
         if !closers {
             // A listed name spelled with `!` or `?` (`data/marked_names.tsv`).
@@ -1836,6 +1861,9 @@ impl Segmenter {
         if !closers && self.parenthetical_goes_on(buf, i, f) {
             return Decision::Continue(k);
         }
+        if !closers && f.is_uppercase() && inside_open_quote(buf, self.start, i) {
+            return Decision::Continue(k);
+        }
         if is_continuation_punct(f) || matches!(f, ')' | ']' | '}') {
             return match low_opener(buf, m, eof) {
                 None => Decision::NeedMore,
@@ -1845,6 +1873,49 @@ impl Segmenter {
         }
         let _ = eof;
         Decision::Boundary(k)
+    }
+
+    /// `She earned her Ph.D. Tom was`, `The shelf is 3 ft. Tom measured`, `occurred in 79 C.E.
+    /// Pompeii was`: an abbreviation used as a noun -- after a number (a unit, an era) or after
+    /// `a`/`an` or a possessive (a degree) -- ends its noun phrase. A capitalized name after it
+    /// followed by a finite verb (see [`finite_verb_like`]) is the next sentence's subject and
+    /// verb. Not `The U.S. Army was` (after `the` the abbreviation may modify the next noun), not
+    /// an opening adverbial (`In 79 C.E. Vesuvius erupted`, `During his Ph.D. Tom was`), not a
+    /// title or a function word (decided elsewhere). Reads one token back and two words ahead.
+    #[inline(never)]
+    fn noun_abbreviation_ends(
+        &self,
+        buf: &str,
+        i: usize,
+        m: usize,
+        next: &str,
+        eof: bool,
+    ) -> Option<bool> {
+        let (ts, _) = self.token_start(buf, i);
+        if ts < self.start + 2 || buf.as_bytes()[ts - 1] != b' ' {
+            return Some(false);
+        }
+        let prev = token_before(buf, self.start, ts - 1);
+        let noun = (prev.as_bytes().first().is_some_and(u8::is_ascii_digit)
+            && prev
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b',' || b == b'.'))
+            || NOUN_DETERMINERS.contains(&prev);
+        if !noun
+            || !next.starts_with(|c: char| c.is_uppercase())
+            || !next.chars().skip(1).all(char::is_lowercase)
+            || abbreviations::is_title(next)
+            || language_data::is_function_word_capitalized(next)
+            || opens_with_preposition(buf, self.start, i)
+        {
+            return Some(false);
+        }
+        // The word after the name (bounded: `word_ahead` reads at most MAX_WORD_AHEAD bytes).
+        let at = m + next.len() + 1;
+        if at >= buf.len() {
+            return if eof { Some(false) } else { None };
+        }
+        word_ahead(buf, at, eof).map(|(verb, c)| !matches!(c, '.' | '\'') && finite_verb_like(verb))
     }
 
     /// `(Oh. Again!)`, `Nested (Parenthesis. (With words inside! (Right.)) (More. This is
@@ -2446,6 +2517,14 @@ impl Segmenter {
                     Ok(x) => x,
                     Err(()) => return Decision::NeedMore,
                 };
+                // `her Ph.D. Tom was`, `3 ft. Tom measured`: see `noun_abbreviation_ends`.
+                if after == ' ' && next.len() >= 2 {
+                    match self.noun_abbreviation_ends(buf, i, m, next, eof) {
+                        None => return Decision::NeedMore,
+                        Some(true) => return Decision::Boundary(k),
+                        Some(false) => {}
+                    }
+                }
                 let initials = matches!(left, Left::Initial | Left::MultiPeriod);
                 if after == '.' && initials && next.chars().count() == 1 {
                     return Decision::Continue(k); // `J. R. R. Tolkien`
@@ -3273,7 +3352,7 @@ fn low_opener(buf: &str, m: usize, eof: bool) -> Option<bool> {
 /// The length of a closing-quote token at `m` set off by spaces (`''`, `”`, `»`, `’’`): `Some(0)`
 /// when there is none, `None` when more text is needed. A lone `'` or `’` may open a quote and
 /// is not one.
-fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
+fn detached_closer(buf: &str, start: usize, m: usize, eof: bool) -> Option<usize> {
     // (A period right after the closers, `tu as ? ».`, ends the same sentence: see
     // `closer_period`.)
     let mut len = 0;
@@ -3288,11 +3367,13 @@ fn detached_closer(buf: &str, m: usize, eof: bool) -> Option<usize> {
         if c == '.' && count > 0 && !lone_apostrophe {
             return closer_period(buf, m + len, eof).map(|p| if p { len + 1 } else { 0 });
         }
-        return Some(if c.is_whitespace() && !lone_apostrophe {
-            len
-        } else {
-            0
-        });
+        return Some(
+            if c.is_whitespace() && (!lone_apostrophe || spaced_lone_quote(buf, start, m)) {
+                len
+            } else {
+                0
+            },
+        );
     }
     let lone_apostrophe = count == 1 && matches!(&buf[m..m + len], "'" | "’");
     if eof {
@@ -4559,6 +4640,131 @@ fn speech_tag_ahead(buf: &str, m: usize, eof: bool) -> Option<bool> {
     }
     let (verb, _) = word_ahead(buf, v, eof)?;
     Some(TAG_VERBS.contains(&verb))
+}
+
+/// `He speaks !Xũ, !Kung`: a single `!` set off from the word before by a space (or starting
+/// the unit) and glued to a letter after it is that word's first character (a click letter
+/// typed as `!`), not the end of a sentence: no sentence ends with ` !`.
+fn word_initial_mark(buf: &str, start: usize, i: usize, k: usize, f: char) -> bool {
+    &buf[i..k] == "!"
+        && f.is_alphabetic()
+        && (i == start || buf.as_bytes()[i - 1].is_ascii_whitespace())
+}
+
+/// `and -- voila! -- you have cake`, `can be -- if I may say so? -- a bit`: a double hyphen
+/// typed for a dash after `!` or `?`, then lower case, closes an aside the mark ends; the
+/// sentence goes on (as after a real dash, see [`dash_attribution`]). `None` while the
+/// characters after the hyphens (at most 8) may still be arriving.
+fn double_hyphen_goes_on(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    let rest = &buf.as_bytes()[m..];
+    if rest.len() < 2 {
+        return if eof { Some(false) } else { None };
+    }
+    if rest[1] != b'-' {
+        return Some(false);
+    }
+    for &b in rest.iter().skip(2).take(8) {
+        if b == b'-' || b == b' ' {
+            continue;
+        }
+        return Some(b.is_ascii_lowercase());
+    }
+    if eof || rest.len() >= 10 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Bytes of a unit read for the parity of its spaced straight quotes.
+const PARITY_LOOK: usize = 256;
+
+/// `the Chief. ' Jed noticed`, `as a ' Maistre Boursier . ' He`: a straight `'` with a space
+/// on both sides, right after an end mark and its space, closes the quotation that sentence
+/// ends when the end mark is glued to its word (untokenized text, where an opening quote would
+/// be glued to the next word) or when the unit (`start` to `m`, at most `PARITY_LOOK` bytes)
+/// holds an odd number of such lone quotes (tokenized text: `singer . ' Blessings` and `, '
+/// she wrote . ' Why` open the next sentence). sentencex's English tests.
+fn spaced_lone_quote(buf: &str, start: usize, m: usize) -> bool {
+    let b = buf.as_bytes();
+    if b[m] != b'\'' || m < start + 3 || b[m - 1] != b' ' || !matches!(b[m - 2], b'.' | b'!' | b'?')
+    {
+        return false;
+    }
+    if b[m - 3] != b' ' {
+        return true;
+    }
+    if m - start > PARITY_LOOK {
+        return false;
+    }
+    let lone = (start..m - 2)
+        .filter(|&j| {
+            b[j] == b'\''
+                && (j == start || b[j - 1] == b' ')
+                && b.get(j + 1).is_none_or(|&n| n == b' ')
+        })
+        .count();
+    lone % 2 == 1
+}
+
+/// Bytes an open quote is looked for behind an end mark (three short words, as for an open
+/// parenthesis: `PAREN_LOOK`).
+const QUOTE_LOOK: usize = 16;
+
+/// `"Guards! Guards!".`, `"Hey! Leave him alone!".`, `"How many? I don't know."`: whether the
+/// last quote in the `QUOTE_LOOK` bytes before the end mark at `i` (inside this unit) opens a
+/// quotation: `"` or `'` at the start of the unit or after a space and before a letter, or `“`.
+/// A mark that few words into a quotation leaves it open (compromise's, sentencex's tests);
+/// a longer quotation holds sentences of its own (news text: `"What is the point …? These`).
+fn inside_open_quote(buf: &str, start: usize, i: usize) -> bool {
+    let lo = i.saturating_sub(QUOTE_LOOK).max(start);
+    let b = buf.as_bytes();
+    let Some(j) = (lo..i).rev().find(|&j| {
+        matches!(b[j], b'"' | b'\'')
+            || (b[j] == 0xE2
+                && b.get(j + 1) == Some(&0x80)
+                && matches!(b.get(j + 2), Some(0x9C | 0x9D)))
+    }) else {
+        return false;
+    };
+    if b[j] == 0xE2 {
+        return b[j + 2] == 0x9C;
+    }
+    (j == start || b[j - 1] == b' ') && b.get(j + 1).is_some_and(u8::is_ascii_alphabetic)
+}
+
+/// Unicode's Sentence_Break class Sep (UAX #29, Unicode 15.0 `SentenceBreakProperty.txt`, as
+/// generated into regex-syntax 0.7.5's `unicode_tables/sentence_break.rs`): U+0085 NEXT LINE,
+/// U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR. Rule SB4 breaks after every one of them.
+/// (SB4 also breaks after CR and LF: the segmenter does so under `newline_boundaries`, its
+/// default; these three break under every option.)
+fn is_sentence_separator(c: char) -> bool {
+    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Words before an abbreviation that make it a noun (`a Ph.D.`, `her LL.M.`): articles other
+/// than `the` and possessive determiners (English; the verbs the rule asks for are English).
+const NOUN_DETERMINERS: &[&str] = &["a", "an", "her", "his", "my", "our", "their", "your", "its"];
+
+/// English auxiliaries and copulas (a closed class) that follow a sentence's subject.
+const AUXILIARIES: &[&str] = &[
+    "was", "were", "is", "are", "has", "had", "have", "will", "would", "can", "could", "should",
+    "shall", "may", "might", "must", "did", "does", "do",
+];
+
+/// Whether `word` reads as an English finite verb after a subject: an auxiliary or copula, or
+/// a lower-case word of four letters or more ending in `ed` (`measured`) or in a single `s`
+/// (`holds`; not `-ss`, `-us`, `-is`).
+fn finite_verb_like(word: &str) -> bool {
+    let b = word.as_bytes();
+    if AUXILIARIES.contains(&word) {
+        return true;
+    }
+    if b.len() < 4 || !b.iter().all(u8::is_ascii_lowercase) {
+        return false;
+    }
+    b.ends_with(b"ed")
+        || (b.ends_with(b"s") && !b.ends_with(b"ss") && !b.ends_with(b"us") && !b.ends_with(b"is"))
 }
 
 /// `Happy!...  no one had`, `Happy?… and`: an ellipsis glued to `!` or `?` trails that

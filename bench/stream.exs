@@ -354,7 +354,7 @@ defmodule AybizaBench.Stream do
   # Converse rows keep their long-standing names; the Messages API (SSE) rows of the same
   # levels carry an `sse_` prefix. BENCH_LATENCY_APIS [converse,messages] picks the transports.
   # BENCH_LATENCY_LABEL prefixes every row (bin/bench runs the section again with held sends
-  # off, `AYBIZA_BEDROCK_HOLD_SENDS=0`, and labels those rows `hold0_`).
+  # on, `AYBIZA_BEDROCK_HOLD_SENDS=16`, and labels those rows `hold16_`).
   def latency do
     apis =
       System.get_env("BENCH_LATENCY_APIS", "converse,messages")
@@ -506,8 +506,8 @@ defmodule AybizaBench.Stream do
     end
   end
 
-  # The shards' held sends when the VM runs with a limit other than the default 16
-  # (`AYBIZA_BEDROCK_HOLD_SENDS`, read once by the NIF; 0 or 1: off).
+  # The shards' held sends when the VM runs with them set (`AYBIZA_BEDROCK_HOLD_SENDS`, read
+  # once by the NIF; unset, 0 or 1: off).
   defp hold_sends_note do
     case System.get_env("AYBIZA_BEDROCK_HOLD_SENDS") do
       nil -> ""

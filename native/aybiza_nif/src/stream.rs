@@ -318,7 +318,11 @@ fn hold_limit() -> usize {
     })
 }
 
-const HOLD_DEFAULT: usize = 16;
+/// Off by default: the idle `bin/bench` of stop 19 (3 runs, same session) measured held
+/// sends at 16 against off: Converse text p99 at 1,000 streams 1.11 against 1.23 ms, but SSE
+/// 1.26 against 1.11 and both APIs worse at 2,000 (2.68 / 3.34 against 2.45 / 2.86 ms), VM CPU
+/// per paced delta equal (29.2 / 29.1 µs): it does not pay (BENCHMARKS.md "Held sends").
+const HOLD_DEFAULT: usize = 0;
 const HOLD_MAX: usize = 1024;
 
 /// `AYBIZA_BEDROCK_HOLD_SENDS`'s value: unset or not a number gives the default.

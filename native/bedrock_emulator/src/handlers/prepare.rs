@@ -198,8 +198,7 @@ pub fn parse(
             check_additional_fields(&target, body).map_err(invalid)?;
             if target.is_anthropic() {
                 request::check_cache_breakpoints(body, true).map_err(invalid)?;
-                request::check_image_sizes(body, true).map_err(invalid)?;
-                request::check_image_types(body, true).map_err(invalid)?;
+                request::check_images(body, true).map_err(invalid)?;
             }
             check_tool_choice_support(&target, &conv).map_err(invalid)?;
             check_tool_result_images(&target, body).map_err(invalid)?;
@@ -228,8 +227,7 @@ pub fn parse(
             let req = request::parse_anthropic_as(body, Dialect::Invoke).map_err(invalid)?;
             check_body_version(&target, &req).map_err(invalid)?;
             request::check_cache_breakpoints(body, false).map_err(invalid)?;
-            request::check_image_sizes(body, false).map_err(invalid)?;
-            request::check_image_types(body, false).map_err(invalid)?;
+            request::check_images(body, false).map_err(invalid)?;
             check_invoke_guardrail(state, headers).map_err(invalid)?;
             Ok((model_id.to_string(), target, req.conv, false))
         }
@@ -242,8 +240,7 @@ pub fn parse(
             }
             check_body_version(&target, &req).map_err(invalid)?;
             request::check_cache_breakpoints(body, false).map_err(invalid)?;
-            request::check_image_sizes(body, false).map_err(invalid)?;
-            request::check_image_types(body, false).map_err(invalid)?;
+            request::check_images(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
         Api::Mantle => {
@@ -264,8 +261,7 @@ pub fn parse(
             let model_id = req.model.clone().unwrap_or_default();
             let target = resolve_mantle_model(state, &model_id)?;
             request::check_cache_breakpoints(body, false).map_err(invalid)?;
-            request::check_image_sizes(body, false).map_err(invalid)?;
-            request::check_image_types(body, false).map_err(invalid)?;
+            request::check_images(body, false).map_err(invalid)?;
             Ok((model_id, target, req.conv, req.stream))
         }
     }

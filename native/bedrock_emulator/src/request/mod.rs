@@ -426,39 +426,59 @@ fn document_name_ok(name: &str) -> bool {
 /// inside tool results are not checked.
 pub const IMAGE_MAX_BASE64_BYTES: usize = 5_242_880;
 
-/// The first image of a Claude request larger than [`IMAGE_MAX_BASE64_BYTES`] (see there);
-/// `converse` picks the body's form (`image.source.bytes` there, `image.source.data` in an
-/// Anthropic body).
-pub fn check_image_sizes(body: &[u8], converse: bool) -> Result<(), AwsError> {
+/// Claude's image checks of a request body, parsed once: every image's size
+/// ([`check_image_sizes`]), then every image's declared type ([`check_image_types`]). A body
+/// that is not JSON is left to the shape checks.
+pub fn check_images(body: &[u8], converse: bool) -> Result<(), AwsError> {
     let Ok(root) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
+    check_image_sizes(&root, converse)?;
+    check_image_types(&root, converse)
+}
+
+/// Each message's content blocks with their message and block indexes, as Claude's error
+/// paths count them (a Converse `cachePoint` block becomes `cache_control` on the block
+/// before it, so it is not counted).
+fn content_blocks(root: &Value, converse: bool) -> impl Iterator<Item = (usize, usize, &Value)> {
     let messages = root.get("messages").and_then(Value::as_array);
-    for (i, message) in messages.into_iter().flatten().enumerate() {
-        let content = message.get("content").and_then(Value::as_array);
-        let blocks = content
-            .into_iter()
-            .flatten()
-            .filter(|b| !(converse && b.get("cachePoint").is_some()));
-        for (j, block) in blocks.enumerate() {
-            let data = if converse {
-                block.pointer("/image/source/bytes")
-            } else if block.get("type").and_then(Value::as_str) == Some("image") {
-                block.pointer("/source/data")
+    messages
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .flat_map(move |(i, message)| {
+            let content = message.get("content").and_then(Value::as_array);
+            content
+                .into_iter()
+                .flatten()
+                .filter(move |b| !(converse && b.get("cachePoint").is_some()))
+                .enumerate()
+                .map(move |(j, block)| (i, j, block))
+        })
+}
+
+/// The first image of a Claude request larger than [`IMAGE_MAX_BASE64_BYTES`] (see there);
+/// `converse` picks the body's form (`image.source.bytes` there, `image.source.data` in an
+/// Anthropic body).
+fn check_image_sizes(root: &Value, converse: bool) -> Result<(), AwsError> {
+    for (i, j, block) in content_blocks(root, converse) {
+        let data = if converse {
+            block.pointer("/image/source/bytes")
+        } else if block.get("type").and_then(Value::as_str) == Some("image") {
+            block.pointer("/source/data")
+        } else {
+            None
+        };
+        let Some(len) = data.and_then(Value::as_str).map(str::len) else {
+            continue;
+        };
+        if len > IMAGE_MAX_BASE64_BYTES {
+            let limit = IMAGE_MAX_BASE64_BYTES;
+            return Err(AwsError::validation(if converse {
+                format!("The model returned the following errors: messages.{i}.content.{j}.image.source.bytes: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
             } else {
-                None
-            };
-            let Some(len) = data.and_then(Value::as_str).map(str::len) else {
-                continue;
-            };
-            if len > IMAGE_MAX_BASE64_BYTES {
-                let limit = IMAGE_MAX_BASE64_BYTES;
-                return Err(AwsError::validation(if converse {
-                    format!("The model returned the following errors: messages.{i}.content.{j}.image.source.bytes: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
-                } else {
-                    format!("messages.{i}.content.{j}.image.source.base64: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
-                }));
-            }
+                format!("messages.{i}.content.{j}.image.source.base64: image exceeds 5 MB maximum: {len} bytes > {limit} bytes")
+            }));
         }
     }
     Ok(())
@@ -505,39 +525,28 @@ fn sniff_image(b64: &str) -> Option<&'static str> {
 /// text for them is not found), nor are Converse images inside tool results (their path on
 /// Converse is not known). Converse `format` values outside the four are the service
 /// model's enum check (`shape`).
-pub fn check_image_types(body: &[u8], converse: bool) -> Result<(), AwsError> {
-    let Ok(root) = serde_json::from_slice::<Value>(body) else {
-        return Ok(());
-    };
-    let messages = root.get("messages").and_then(Value::as_array);
-    for (i, message) in messages.into_iter().flatten().enumerate() {
-        let content = message.get("content").and_then(Value::as_array);
-        let blocks = content
-            .into_iter()
-            .flatten()
-            .filter(|b| !(converse && b.get("cachePoint").is_some()));
-        for (j, block) in blocks.enumerate() {
-            if converse {
-                let declared = block.pointer("/image/format").and_then(Value::as_str);
-                let bytes = block.pointer("/image/source/bytes").and_then(Value::as_str);
-                if let (Some(declared), Some(bytes)) = (declared, bytes) {
-                    let declared = format!("image/{declared}");
-                    if let Some(actual) = sniff_image(bytes).filter(|a| *a != declared) {
-                        return Err(AwsError::validation(format!(
+fn check_image_types(root: &Value, converse: bool) -> Result<(), AwsError> {
+    for (i, j, block) in content_blocks(root, converse) {
+        if converse {
+            let declared = block.pointer("/image/format").and_then(Value::as_str);
+            let bytes = block.pointer("/image/source/bytes").and_then(Value::as_str);
+            if let (Some(declared), Some(bytes)) = (declared, bytes) {
+                let declared = format!("image/{declared}");
+                if let Some(actual) = sniff_image(bytes).filter(|a| *a != declared) {
+                    return Err(AwsError::validation(format!(
                             "The model returned the following errors: messages.{i}.content.{j}.image.source.bytes: {}",
                             type_mismatch(&declared, actual)
                         )));
-                    }
                 }
-                continue;
             }
-            let path = format!("messages.{i}.content.{j}");
-            check_anthropic_image(block, &path)?;
-            if block.get("type").and_then(Value::as_str) == Some("tool_result") {
-                let nested = block.get("content").and_then(Value::as_array);
-                for (k, inner) in nested.into_iter().flatten().enumerate() {
-                    check_anthropic_image(inner, &format!("{path}.tool_result.content.{k}"))?;
-                }
+            continue;
+        }
+        let path = format!("messages.{i}.content.{j}");
+        check_anthropic_image(block, &path)?;
+        if block.get("type").and_then(Value::as_str) == Some("tool_result") {
+            let nested = block.get("content").and_then(Value::as_array);
+            for (k, inner) in nested.into_iter().flatten().enumerate() {
+                check_anthropic_image(inner, &format!("{path}.tool_result.content.{k}"))?;
             }
         }
     }
@@ -1865,6 +1874,32 @@ mod tests {
             .contains("all messages must have non-empty content"));
     }
 
+    fn json(body: String) -> Value {
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// `check_images` parses once and reports sizes before types, whichever image comes
+    /// first; a body that is not JSON is left to the shape checks.
+    #[test]
+    fn image_checks_run_sizes_then_types() {
+        let png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+        let big = "A".repeat(IMAGE_MAX_BASE64_BYTES + 4);
+        let body = format!(
+            r#"{{"messages":[{{"role":"user","content":[{{"image":{{"format":"jpeg","source":{{"bytes":"{png}"}}}}}}]}},{{"role":"user","content":[{{"image":{{"format":"png","source":{{"bytes":"{big}"}}}}}}]}}]}}"#
+        );
+        let err = check_images(body.as_bytes(), true).unwrap_err();
+        assert!(
+            err.message
+                .contains("messages.1.content.0.image.source.bytes: image exceeds 5 MB"),
+            "{}",
+            err.message
+        );
+        let small = body.replace(&big, png);
+        let err = check_images(small.as_bytes(), true).unwrap_err();
+        assert!(err.message.contains("messages.0.content.0.image.source.bytes: The image was specified using the image/jpeg"), "{}", err.message);
+        assert!(check_images(b"not json", true).is_ok());
+    }
+
     #[test]
     fn images_over_five_mb_of_base64_are_refused_with_claudes_text() {
         let big = "A".repeat(IMAGE_MAX_BASE64_BYTES + 4);
@@ -1874,8 +1909,8 @@ mod tests {
                 r#"{{"messages":[{{"role":"user","content":[{{"text":"a"}},{{"cachePoint":{{"type":"default"}}}},{{"text":"b"}},{{"image":{{"format":"png","source":{{"bytes":"{data}"}}}}}}]}}]}}"#
             )
         };
-        assert!(check_image_sizes(converse(&fits).as_bytes(), true).is_ok());
-        let err = check_image_sizes(converse(&big).as_bytes(), true).unwrap_err();
+        assert!(check_image_sizes(&json(converse(&fits)), true).is_ok());
+        let err = check_image_sizes(&json(converse(&big)), true).unwrap_err();
         assert_eq!(
             err.message,
             format!("The model returned the following errors: messages.0.content.2.image.source.bytes: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
@@ -1885,8 +1920,8 @@ mod tests {
                 r#"{{"messages":[{{"role":"user","content":"hi"}},{{"role":"assistant","content":"ok"}},{{"role":"user","content":[{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{data}"}}}}]}}]}}"#
             )
         };
-        assert!(check_image_sizes(anthropic(&fits).as_bytes(), false).is_ok());
-        let err = check_image_sizes(anthropic(&big).as_bytes(), false).unwrap_err();
+        assert!(check_image_sizes(&json(anthropic(&fits)), false).is_ok());
+        let err = check_image_sizes(&json(anthropic(&big)), false).unwrap_err();
         assert_eq!(
             err.message,
             format!("messages.2.content.0.image.source.base64: image exceeds 5 MB maximum: {} bytes > 5242880 bytes", big.len())
@@ -1911,11 +1946,11 @@ mod tests {
             ("gif", "R0lGODlh"),
         ] {
             assert!(
-                check_image_types(converse(format, data).as_bytes(), true).is_ok(),
+                check_image_types(&json(converse(format, data)), true).is_ok(),
                 "{format}"
             );
         }
-        let err = check_image_types(converse("jpeg", png).as_bytes(), true).unwrap_err();
+        let err = check_image_types(&json(converse("jpeg", png)), true).unwrap_err();
         assert_eq!(
             (err.status, err.message.as_str()),
             (400, "The model returned the following errors: messages.0.content.1.image.source.bytes: The image was specified using the image/jpeg media type, but the image appears to be a image/png image")
@@ -1925,16 +1960,16 @@ mod tests {
                 r#"{{"messages":[{{"role":"user","content":[{{"type":"text","text":"a"}},{{"type":"image","source":{{"type":"base64","media_type":"{media}","data":"{data}"}}}}]}}]}}"#
             )
         };
-        assert!(check_image_types(anthropic("image/png", png).as_bytes(), false).is_ok());
-        let err = check_image_types(anthropic("image/jpeg", png).as_bytes(), false).unwrap_err();
+        assert!(check_image_types(&json(anthropic("image/png", png)), false).is_ok());
+        let err = check_image_types(&json(anthropic("image/jpeg", png)), false).unwrap_err();
         assert_eq!(err.message, "messages.0.content.1.image.source.base64: The image was specified using the image/jpeg media type, but the image appears to be a image/png image");
-        let err = check_image_types(anthropic("image/bmp", png).as_bytes(), false).unwrap_err();
+        let err = check_image_types(&json(anthropic("image/bmp", png)), false).unwrap_err();
         assert_eq!(err.message, "messages.0.content.1.image.source.base64.media_type: Input should be 'image/jpeg', 'image/png', 'image/gif' or 'image/webp'");
         // Inside a tool result the path names it.
         let nested = format!(
             r#"{{"messages":[{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t","content":[{{"type":"text","text":"r"}},{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{jpeg}"}}}}]}}]}}]}}"#
         );
-        let err = check_image_types(nested.as_bytes(), false).unwrap_err();
+        let err = check_image_types(&json(nested), false).unwrap_err();
         assert_eq!(err.message, "messages.0.content.0.tool_result.content.1.image.source.base64: The image was specified using the image/png media type, but the image appears to be a image/jpeg image");
     }
 }

@@ -47,4 +47,17 @@ defmodule Aybiza.ProbeCatalogScheduleTest do
       end
     end)
   end
+
+  test "get/1 of a term that is no model id describes it without showing it" do
+    opts = [credentials: {:static, "AKIAPROBE6MARKER", "probe6-secret-marker"}]
+
+    for term <- [opts, Map.new(opts), {:static, "AKIAPROBE6MARKER", "probe6-secret-marker"}] do
+      assert {:error, %Aybiza.Error{reason: :invalid_request, message: message}} =
+               Catalog.get(term)
+
+      assert message =~ "model id must be a string, got a"
+      refute message =~ "PROBE6"
+      refute message =~ "probe6"
+    end
+  end
 end

@@ -525,12 +525,22 @@ defmodule Aybiza.Bedrock do
   Cancels a stream (barge-in). Returns at once; the task stops at its next await point, within
   milliseconds, and the receiver then gets no further event except the one terminal
   `{:error, %Aybiza.Error{reason: :cancelled}}` (unless the stream had already ended).
-  Idempotent. Messages already in the mailbox stay there (see `flush/1`).
+  Idempotent. Messages already in the mailbox stay there (see `flush/1`). Any other
+  reference is handed to `Aybiza.AWS.BedrockClient.cancel/1`: a turn's ref
+  (`Aybiza.AWS.BedrockClient.generate_response/3`) is cancelled as it does, an unknown or ended one is left alone
+  (so a barge-in that races the turn's end does not raise); a term that is no reference
+  raises `ArgumentError`.
   """
   @spec cancel(stream_ref()) :: :ok
-  def cancel(ref) do
+  def cancel(ref) when is_reference(ref) do
     Native.cancel(ref)
+  rescue
+    # Not a call handle: a turn's ref, from a caller who mixed up the two cancels.
+    ArgumentError -> Aybiza.Bedrock.Turn.Relay.cancel(ref)
   end
+
+  # The term is not echoed: a careless caller may pass anything, options with secrets too.
+  def cancel(_ref), do: raise(ArgumentError, "cancel/1 expects a stream reference")
 
   # After a cancel the terminal `cancelled` error follows within milliseconds: consume it so
   # nothing of this stream is left in the mailbox.

@@ -11,10 +11,19 @@ defmodule Aybiza.Native do
 
     case :erlang.load_nif(path, 0) do
       :ok ->
+        # A fresh load after a failed one (or after delete + purge): no stale error.
+        :persistent_term.erase({__MODULE__, :load_error})
         :ok
 
       {:error, {:reload, _}} ->
         :ok
+
+      {:error, {:upgrade, _} = reason} ->
+        # A second instance of this module (`:code.load_file/1`, IEx `r/1`, a release
+        # upgrade) while the first still holds the library: the library has no upgrade
+        # callback, so this instance could never run a NIF. Refusing it keeps the old,
+        # working instance current (the load returns {:error, :on_load_failure}).
+        {:error, reason}
 
       {:error, reason} ->
         # Loading must not fail the module: callers get a clear error from not_loaded/0.

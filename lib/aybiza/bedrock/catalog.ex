@@ -144,10 +144,15 @@ defmodule Aybiza.Bedrock.Catalog do
     end
   end
 
+  # The term is described, not shown: a careless caller may pass anything here (options
+  # with credentials), and the error reaches logs.
   def get(other),
     do:
       {:error,
-       Aybiza.Error.new(:invalid_request, "model id must be a string, got: #{inspect(other)}")}
+       Aybiza.Error.new(
+         :invalid_request,
+         "model id must be a string, got #{Aybiza.Bedrock.Options.describe(other)}"
+       )}
 
   @doc false
   # The APIs serving `model_id` (`nil` for an id the catalog does not know), for

@@ -139,3 +139,36 @@ fn global_catalog_overrides_replace_and_clear() {
     .unwrap();
     assert_eq!(s.base_model_id, "anthropic.claude-opus-4-6-v1");
 }
+
+/// A model's lists and the fallback chains are bounded: the NIFs that answer one model encode
+/// them on a normal scheduler (100,000 chain entries: ~100 ms, debug build). Probe6.
+#[test]
+fn overrides_lists_are_bounded() {
+    use aybiza_core::catalog::data::MAX_LIST_ENTRIES;
+    const FABLE: &str = "anthropic.claude-fable-5-2";
+    const HAIKU: &str = "anthropic.claude-haiku-4-5-20251001-v1:0";
+    let chain = |n: usize| json!({"fallback_chains": {FABLE: vec![HAIKU; n]}});
+    let aliases = |n: usize| {
+        let a: Vec<String> = (0..n).map(|i| format!("probe6-alias-{i}")).collect();
+        json!({"models": [{"id": FABLE, "aliases": a}]})
+    };
+    let regions = |n: usize| json!({"models": [{"id": FABLE, "regions": vec!["us-east-1"; n]}]});
+    let profile = |n: usize| json!({"profiles": {"us": {"regions": vec!["us-east-1"; n]}}});
+    for (what, over) in [
+        ("fallback_chains", chain as fn(usize) -> serde_json::Value),
+        ("aliases", aliases),
+        ("regions", regions),
+        ("profiles.us.regions", profile),
+    ] {
+        assert!(
+            Catalog::with_overrides(&over(MAX_LIST_ENTRIES)).is_ok(),
+            "{what} at the bound"
+        );
+        match Catalog::with_overrides(&over(MAX_LIST_ENTRIES + 1)) {
+            Err(CatalogError::InvalidData(m)) => {
+                assert!(m.contains(what) && m.contains("at most 256"), "{m}")
+            }
+            other => panic!("{what} past the bound: {other:?}"),
+        }
+    }
+}

@@ -149,13 +149,20 @@ defmodule Aybiza.Bedrock.Turn.Relay do
   Cancels the call `ref`: the backend stream stops and the receiver gets the terminal
   `{:error, %Aybiza.Error{reason: :cancelled}}`. When this returns, that terminal is in the
   receiver's mailbox and no further message of `ref` will be sent. Idempotent: a call that
-  already ended (or an unknown ref) is left alone.
+  already ended (or an unknown ref) is left alone. A raw `Aybiza.Bedrock.stream/2` ref is
+  cancelled as `Aybiza.Bedrock.cancel/1` does (its terminal follows within milliseconds).
   """
   @spec cancel(reference()) :: :ok
   def cancel(ref) do
     case lookup_call(ref) do
       nil ->
-        :ok
+        # Not a turn: maybe a raw stream's handle (a caller who mixed up the two cancels);
+        # anything else is no call at all.
+        try do
+          Aybiza.Native.cancel(ref)
+        rescue
+          ArgumentError -> :ok
+        end
 
       {relay, guard} ->
         relay_monitor = Process.monitor(relay)

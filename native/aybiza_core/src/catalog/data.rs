@@ -333,9 +333,19 @@ fn invalid(msg: &str) -> CatalogError {
     CatalogError::InvalidData(msg.to_string())
 }
 
+/// Most entries one list of the catalog may have (a model's aliases, regions and profiles, a
+/// profile's regions, a fallback chain). The embedded data's longest has 14; the NIFs that
+/// answer one model (`catalog_resolve`, `catalog_fallback_chain`) encode such lists on a
+/// normal scheduler, where 100,000 entries from overrides took ~100 ms (debug build).
+pub const MAX_LIST_ENTRIES: usize = 256;
+
 fn string_list(v: Option<&Value>, what: &str) -> Result<Vec<String>, CatalogError> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) if items.len() > MAX_LIST_ENTRIES => Err(invalid(&format!(
+            "{what}: {} entries; at most {MAX_LIST_ENTRIES}",
+            items.len()
+        ))),
         Some(Value::Array(items)) => items
             .iter()
             .map(|x| {
@@ -378,6 +388,10 @@ fn parse_model(m: &Value) -> Result<ModelSpec, String> {
     let list = |k: &str| -> Result<Vec<String>, String> {
         match o.get(k) {
             None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) if a.len() > MAX_LIST_ENTRIES => Err(e(&format!(
+                "{k}: {} entries; at most {MAX_LIST_ENTRIES}",
+                a.len()
+            ))),
             Some(Value::Array(a)) => a
                 .iter()
                 .map(|x| {

@@ -1728,6 +1728,9 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         project: None,
         citable: None,
     };
+    if dialect == Dialect::Invoke {
+        validation::check_invoke_roles(&conv)?;
+    }
     validation::validate(&conv)?;
     Ok(AnthropicRequest {
         conv,
@@ -1784,6 +1787,43 @@ mod tests {
 
     /// Both parsers take `user` and `assistant`, give Claude's text for `system` and their own
     /// schema error for anything else.
+    /// InvokeModel answers an Anthropic body's role order in Anthropic's words (no prefix);
+    /// Converse and the Messages dialects keep Bedrock's own.
+    #[test]
+    fn invoke_role_order_in_anthropics_words() {
+        let body = |roles: &[&str]| {
+            let messages: Vec<Value> = roles
+                .iter()
+                .map(|r| serde_json::json!({"role": r, "content": "Hi"}))
+                .collect();
+            serde_json::json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10,
+                "messages": messages})
+            .to_string()
+        };
+        let invoke = |roles: &[&str]| parse_anthropic_as(body(roles).as_bytes(), Dialect::Invoke);
+        assert_eq!(
+            invoke(&["user", "user"]).unwrap_err().message,
+            r#"messages: roles must alternate between "user" and "assistant", but found multiple "user" roles in a row"#
+        );
+        assert_eq!(
+            invoke(&["user", "assistant", "assistant"])
+                .unwrap_err()
+                .message,
+            r#"messages: roles must alternate between "user" and "assistant", but found multiple "assistant" roles in a row"#
+        );
+        assert_eq!(
+            invoke(&["assistant", "user"]).unwrap_err().message,
+            r#"messages: first message must use the "user" role"#
+        );
+        assert!(invoke(&["user", "assistant", "user"]).is_ok());
+        let with_model = body(&["user", "user"]).replacen('{', r#"{"model":"m","#, 1);
+        let messages = parse_anthropic_as(with_model.as_bytes(), Dialect::Messages);
+        assert!(messages
+            .unwrap_err()
+            .message
+            .starts_with("A conversation must alternate"));
+    }
+
     #[test]
     fn message_roles_on_both_apis() {
         let body = |role: &str| {

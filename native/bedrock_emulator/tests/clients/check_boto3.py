@@ -15,7 +15,7 @@ import botocore
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check
+from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check, png_image
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -772,6 +772,21 @@ def effort_and_tool_result_content(c):
     check((status, code) == (400, "ValidationException") and msg.endswith(
         "Value 'jpg' at 'messages.1.member.content.2.member.image.format' failed to satisfy constraint: "
         "Member must satisfy enum value set: [png, jpeg, gif, webp]"), "format jpg: " + msg)
+    # Claude's dimension limits (Anthropic's vision page: 8000x8000 px, 2000x2000 px with more than
+    # 20 images); Bedrock measured 29 images at 2,001 px refused, 2,000 px served
+    # (accelerated-intelligent-document-processing-on-aws#994; its prefix and path unconfirmed).
+    many = lambda n, w: [{"role": "user", "content": [{"text": "Compare these pages."}] + [
+        {"image": {"format": "png", "source": {"bytes": png_image(w, 2)}}} for _ in range(n)]}]
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=many(21, 2001)))
+    check((status, code) == (400, "ValidationException") and msg.endswith(
+        "exceed max allowed size for many-image requests: 2000 pixels"), "21 images of 2,001 px: " + msg[-90:])
+    check(c.converse(modelId=HAIKU, messages=many(21, 2000))["stopReason"] == "end_turn", "21 images of 2,000 px: served")
+    check(c.converse(modelId=HAIKU, messages=many(20, 2001))["stopReason"] == "end_turn", "20 images of 2,001 px: served")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=many(1, 8001)))
+    check((status, code) == (400, "ValidationException") and msg.endswith(
+        "messages.0.content.1.image.source.bytes: At least one of the image dimensions exceed max allowed size: 8000 pixels"),
+          "an image 8,001 px wide: " + msg[-80:])
+
 
 
 def usage_keys(c):

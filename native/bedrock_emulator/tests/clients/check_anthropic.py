@@ -390,6 +390,18 @@ def effort_and_images(bedrock):
             check(text is None and m.stop_reason == "end_turn", f"{images} PNG(s) {width} px wide: served")
         except anthropic.BadRequestError as e:
             check(e.status_code == 400 and e.body["message"] == text, f"{images} PNG(s) {width} px wide: " + str(e)[-60:])
+    # Two user turns in a row: Bedrock's InvokeModel does not merge them as Anthropic's API does; it
+    # answers in Anthropic's words (Giskard-AI/giskard-oss#1933, anthropics/claude-code#1162; the
+    # first turn's role: anthropics/anthropic-sdk-typescript#622).
+    for turns, text in [(["user", "user"], 'messages: roles must alternate between "user" and "assistant", but found '
+                                           'multiple "user" roles in a row'),
+                        (["assistant", "user"], 'messages: first message must use the "user" role')]:
+        try:
+            bedrock.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=100,
+                                    messages=[{"role": r, "content": "Hello"} for r in turns])
+            raise AssertionError(f"{turns} accepted")
+        except anthropic.BadRequestError as e:
+            check(e.status_code == 400 and e.body == {"message": text}, f"turns {turns} on InvokeModel: " + str(e)[-70:])
 
 
 async def async_client(emu):

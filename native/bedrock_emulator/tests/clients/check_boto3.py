@@ -874,6 +874,17 @@ def invoke_model(c):
     status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
     check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
           "invoke_model missing keys: " + msg)
+    # Two user turns in a row in an Anthropic body: InvokeModel answers in Anthropic's words with no
+    # prefix (botocore's text in Giskard-AI/giskard-oss#1933 and aws-samples/alexa-and-bedrock-integration#1);
+    # Converse keeps Bedrock's own sentence.
+    twice = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+             "messages": [{"role": "user", "content": "Hi"}, {"role": "user", "content": "Are you open?"}]}
+    status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps(twice)))
+    check((status, code, msg) == (400, "ValidationException", 'messages: roles must alternate between "user" and '
+                                  '"assistant", but found multiple "user" roles in a row'), "invoke_model user, user: " + msg)
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=[
+        {"role": "user", "content": [{"text": "Hi"}]}, {"role": "user", "content": [{"text": "Are you open?"}]}]))
+    check(msg.startswith("A conversation must alternate between user and assistant roles."), "converse user, user: " + msg)
     # Meta Llama's native body and reply (AWS user guide, model-parameters-meta).
     llama = "us.meta.llama3-3-70b-instruct-v1:0"
     r = c.invoke_model(modelId=llama, body=json.dumps({"prompt": "What are your opening hours?", "max_gen_len": 3}))

@@ -609,8 +609,8 @@ pub const MANY_IMAGES: usize = 20;
 /// results are neither, as for the size check); an image whose dimensions cannot be read from
 /// its header (not PNG, JPEG, GIF or WebP, or cut short) is not judged. Runs after the size and
 /// type checks (Claude's order between them is not known).
-fn check_image_dimensions(root: &Value, converse: bool) -> Result<(), AwsError> {
-    let source = |block: &Value| -> Option<String> {
+fn check_image_dimensions<'a>(root: &'a Value, converse: bool) -> Result<(), AwsError> {
+    let source = |block: &'a Value| -> Option<&'a str> {
         let data = if converse {
             block.pointer("/image/source/bytes")
         } else if block.get("type").and_then(Value::as_str) == Some("image")
@@ -620,9 +620,9 @@ fn check_image_dimensions(root: &Value, converse: bool) -> Result<(), AwsError> 
         } else {
             None
         };
-        data.and_then(Value::as_str).map(str::to_string)
+        data.and_then(Value::as_str)
     };
-    let images: Vec<(usize, usize, String)> = content_blocks(root, converse)
+    let images: Vec<(usize, usize, &str)> = content_blocks(root, converse)
         .filter_map(|(i, j, block)| source(block).map(|data| (i, j, data)))
         .collect();
     let many = images.len() > MANY_IMAGES;
@@ -634,7 +634,7 @@ fn check_image_dimensions(root: &Value, converse: bool) -> Result<(), AwsError> 
     } else {
         (IMAGE_MAX_SIDE, "max allowed size")
     };
-    for (i, j, data) in &images {
+    for &(i, j, data) in &images {
         let Some((width, height)) = image_dimensions(data) else {
             continue;
         };

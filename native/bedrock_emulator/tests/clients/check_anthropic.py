@@ -381,7 +381,7 @@ def effort_and_images(bedrock):
     for images, width, text in [
             (1, 8001, "messages.0.content.0.image.source.base64.data: At least one of the image dimensions exceed max "
                       "allowed size: 8000 pixels"),
-            (21, 2001, "messages.0.content.20.image.source.base64.data: At least one of the image dimensions exceed "
+            (21, 2001, "messages.0.content.0.image.source.base64.data: At least one of the image dimensions exceed "
                        "max allowed size for many-image requests: 2000 pixels"),
             (21, 2000, None), (1, 8000, None)]:
         ask = [{"role": "user", "content": [png_block(width) for _ in range(images)] + [{"type": "text", "text": "What?"}]}]

@@ -435,6 +435,7 @@ pub fn check_images(body: &[u8], converse: bool) -> Result<(), AwsError> {
     };
     check_image_sizes(&root, converse)?;
     check_image_types(&root, converse)?;
+    check_image_count(&root, converse)?;
     check_image_dimensions(&root, converse)
 }
 
@@ -584,6 +585,62 @@ fn check_anthropic_image(block: &Value, path: &str) -> Result<(), AwsError> {
     Ok(())
 }
 
+/// Claude's cap on images per request: "the API supports 100 images per request"
+/// (Anthropic's vision page). Claude's text counts images and documents: "too many images and
+/// documents: 126 + 0 > 100" (Anthropic's API, openclaw/openclaw#13202, 2026-02; through Bedrock
+/// in Kiro, kirodotdev/Kiro#9629, 2026-06: "...: 101 + 0 > 100"; Bedrock's older 20 cap in the
+/// same words, cline/cline#1844, 2025-03).
+pub const MAX_IMAGES: usize = 100;
+
+/// Images of a Claude request, content blocks and tool results' content alike, and its
+/// documents (message content only).
+fn media_count(root: &Value, converse: bool) -> (usize, usize) {
+    let is_image = |b: &Value| {
+        if converse {
+            b.get("image").is_some()
+        } else {
+            b.get("type").and_then(Value::as_str) == Some("image")
+        }
+    };
+    let (mut images, mut documents) = (0, 0);
+    for (_, _, block) in content_blocks(root, converse) {
+        images += usize::from(is_image(block));
+        documents += usize::from(if converse {
+            block.get("document").is_some()
+        } else {
+            block.get("type").and_then(Value::as_str) == Some("document")
+        });
+        let nested = if converse {
+            block.pointer("/toolResult/content")
+        } else if block.get("type").and_then(Value::as_str) == Some("tool_result") {
+            block.get("content")
+        } else {
+            None
+        };
+        let nested = nested.and_then(Value::as_array).into_iter().flatten();
+        images += nested.filter(|b| is_image(b)).count();
+    }
+    (images, documents)
+}
+
+/// More than [`MAX_IMAGES`] images in a Claude request. Only a request without documents is
+/// judged: what the second number counts (documents or their pages) is not known, and every
+/// quoted refusal had 0 there. Converse puts Bedrock's prefix before Claude's text (by
+/// analogy with Claude's other texts there, unconfirmed); an Anthropic body gets the text
+/// alone (the Kiro quote above shows no prefix).
+fn check_image_count(root: &Value, converse: bool) -> Result<(), AwsError> {
+    let (images, documents) = media_count(root, converse);
+    if images <= MAX_IMAGES || documents > 0 {
+        return Ok(());
+    }
+    let text = format!("too many images and documents: {images} + 0 > {MAX_IMAGES}");
+    Err(AwsError::validation(if converse {
+        format!("The model returned the following errors: {text}")
+    } else {
+        text
+    }))
+}
+
 /// Claude's image dimension limits, as Anthropic's vision page states them: "If you submit an
 /// image larger than 8000x8000 px, it will be rejected. If you submit more than 20 images in
 /// one API request, this limit is 2000x2000 px" (platform.claude.com/docs/en/build-with-claude/vision).
@@ -605,8 +662,9 @@ pub const MANY_IMAGES: usize = 20;
 /// its prefix and `image.source.bytes` path are taken from the 5 MB text
 /// ([`IMAGE_MAX_BASE64_BYTES`]), unconfirmed. An Anthropic body (InvokeModel, Messages, mantle)
 /// gets Anthropic's text, without a prefix, as for the size check (unconfirmed on Bedrock).
-/// Images are counted and checked as [`content_blocks`] yields them (images inside tool
-/// results are neither, as for the size check); an image whose dimensions cannot be read from
+/// All images count towards the many-image threshold ([`media_count`]), but only those
+/// [`content_blocks`] yields are judged (not those inside tool results, as for the size
+/// check); an image whose dimensions cannot be read from
 /// its header (not PNG, JPEG, GIF or WebP, or cut short) is not judged. Runs after the size and
 /// type checks (Claude's order between them is not known).
 fn check_image_dimensions<'a>(root: &'a Value, converse: bool) -> Result<(), AwsError> {
@@ -625,7 +683,8 @@ fn check_image_dimensions<'a>(root: &'a Value, converse: bool) -> Result<(), Aws
     let images: Vec<(usize, usize, &str)> = content_blocks(root, converse)
         .filter_map(|(i, j, block)| source(block).map(|data| (i, j, data)))
         .collect();
-    let many = images.len() > MANY_IMAGES;
+    // The request's images, tool results' included, make it a many-image request.
+    let many = media_count(root, converse).0 > MANY_IMAGES;
     let (limit, what) = if many {
         (
             MANY_IMAGES_MAX_SIDE,
@@ -2193,6 +2252,46 @@ mod tests {
         ));
         let err = check_image_dimensions(&anthropic, false).unwrap_err();
         assert_eq!(err.message, "messages.0.content.1.image.source.base64.data: At least one of the image dimensions exceed max allowed size: 8000 pixels");
+    }
+
+    #[test]
+    fn more_than_a_hundred_images_are_refused_with_claudes_text() {
+        let png = png_of(10, 10);
+        let converse = |n: usize, extra: &str| {
+            let image = format!(r#"{{"image":{{"format":"png","source":{{"bytes":"{png}"}}}}}}"#);
+            json(format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"a"}}{extra},{}]}}]}}"#,
+                vec![image; n].join(",")
+            ))
+        };
+        assert!(check_images(converse(100, "").to_string().as_bytes(), true).is_ok());
+        let err = check_image_count(&converse(101, ""), true).unwrap_err();
+        assert_eq!(
+            err.message,
+            "The model returned the following errors: too many images and documents: 101 + 0 > 100"
+        );
+        // With a document the second number is not known: not judged.
+        let doc = r#",{"document":{"format":"txt","name":"notes","source":{"bytes":"aGk="}}}"#;
+        assert!(check_image_count(&converse(101, doc), true).is_ok());
+        // A tool result's images count (Anthropic body), for both caps.
+        let block = |w: u32| {
+            format!(
+                r#"{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{}"}}}}"#,
+                png_of(w, 1)
+            )
+        };
+        let anthropic = |top: usize, nested: usize, w: u32| {
+            json(format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t","content":[{}]}},{}]}}]}}"#,
+                vec![block(10); nested].join(","),
+                vec![block(w); top].join(",")
+            ))
+        };
+        let err = check_image_count(&anthropic(60, 41, 10), false).unwrap_err();
+        assert_eq!(err.message, "too many images and documents: 101 + 0 > 100");
+        assert!(check_image_dimensions(&anthropic(20, 0, 2001), false).is_ok());
+        let err = check_image_dimensions(&anthropic(20, 1, 2001), false).unwrap_err();
+        assert_eq!(err.message, "messages.0.content.1.image.source.base64.data: At least one of the image dimensions exceed max allowed size for many-image requests: 2000 pixels");
     }
 
     #[test]

@@ -786,6 +786,12 @@ def effort_and_tool_result_content(c):
     check((status, code) == (400, "ValidationException") and msg.endswith(
         "messages.0.content.1.image.source.bytes: At least one of the image dimensions exceed max allowed size: 8000 pixels"),
           "an image 8,001 px wide: " + msg[-80:])
+    # Claude takes 100 images per request (Anthropic's vision page); its text counts images and
+    # documents (openclaw/openclaw#13202; through Bedrock, kirodotdev/Kiro#9629; prefix unconfirmed).
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=many(101, 20)))
+    check((status, code) == (400, "ValidationException") and msg.endswith("too many images and documents: 101 + 0 > 100"),
+          "101 images: " + msg)
+    check(c.converse(modelId=HAIKU, messages=many(100, 20))["stopReason"] == "end_turn", "100 images: served")
 
 
 

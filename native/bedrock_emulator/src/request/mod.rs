@@ -434,7 +434,9 @@ pub fn check_images(body: &[u8], converse: bool) -> Result<(), AwsError> {
         return Ok(());
     };
     check_image_sizes(&root, converse)?;
-    check_image_types(&root, converse)
+    check_image_types(&root, converse)?;
+    check_image_count(&root, converse)?;
+    check_image_dimensions(&root, converse)
 }
 
 /// Each message's content blocks with their message and block indexes, as Claude's error
@@ -581,6 +583,227 @@ fn check_anthropic_image(block: &Value, path: &str) -> Result<(), AwsError> {
         )));
     }
     Ok(())
+}
+
+/// Claude's cap on images per request: "the API supports 100 images per request"
+/// (Anthropic's vision page). Claude's text counts images and documents: "too many images and
+/// documents: 126 + 0 > 100" (Anthropic's API, openclaw/openclaw#13202, 2026-02; through Bedrock
+/// in Kiro, kirodotdev/Kiro#9629, 2026-06: "...: 101 + 0 > 100"; Bedrock's older 20 cap in the
+/// same words, cline/cline#1844, 2025-03).
+pub const MAX_IMAGES: usize = 100;
+
+/// Images of a Claude request, content blocks and tool results' content alike, and its
+/// documents (message content only).
+fn media_count(root: &Value, converse: bool) -> (usize, usize) {
+    let is_image = |b: &Value| {
+        if converse {
+            b.get("image").is_some()
+        } else {
+            b.get("type").and_then(Value::as_str) == Some("image")
+        }
+    };
+    let (mut images, mut documents) = (0, 0);
+    for (_, _, block) in content_blocks(root, converse) {
+        images += usize::from(is_image(block));
+        documents += usize::from(if converse {
+            block.get("document").is_some()
+        } else {
+            block.get("type").and_then(Value::as_str) == Some("document")
+        });
+        let nested = if converse {
+            block.pointer("/toolResult/content")
+        } else if block.get("type").and_then(Value::as_str) == Some("tool_result") {
+            block.get("content")
+        } else {
+            None
+        };
+        let nested = nested.and_then(Value::as_array).into_iter().flatten();
+        images += nested.filter(|b| is_image(b)).count();
+    }
+    (images, documents)
+}
+
+/// More than [`MAX_IMAGES`] images in a Claude request. Only a request without documents is
+/// judged: what the second number counts (documents or their pages) is not known, and every
+/// quoted refusal had 0 there. Converse puts Bedrock's prefix before Claude's text (by
+/// analogy with Claude's other texts there, unconfirmed); an Anthropic body gets the text
+/// alone (the Kiro quote above shows no prefix).
+fn check_image_count(root: &Value, converse: bool) -> Result<(), AwsError> {
+    let (images, documents) = media_count(root, converse);
+    if images <= MAX_IMAGES || documents > 0 {
+        return Ok(());
+    }
+    let text = format!("too many images and documents: {images} + 0 > {MAX_IMAGES}");
+    Err(AwsError::validation(if converse {
+        format!("The model returned the following errors: {text}")
+    } else {
+        text
+    }))
+}
+
+/// Claude's image dimension limits, as Anthropic's vision page states them: "If you submit an
+/// image larger than 8000x8000 px, it will be rejected. If you submit more than 20 images in
+/// one API request, this limit is 2000x2000 px" (platform.claude.com/docs/en/build-with-claude/vision).
+/// Bedrock applies both on Converse (measured in 2026-09 on Sonnet through Converse: 29 images
+/// at 2,001 px refused, at 2,000 px and 20 images at 3,301 px accepted, with "...exceed max
+/// allowed size for many-image requests: 2000 pixels",
+/// aws-solutions-library-samples/accelerated-intelligent-document-processing-on-aws#994, #998).
+pub const IMAGE_MAX_SIDE: u32 = 8000;
+pub const MANY_IMAGES_MAX_SIDE: u32 = 2000;
+/// More images than this in one request make it a many-image request.
+pub const MANY_IMAGES: usize = 20;
+
+/// The first image of a Claude request with a side over the limit ([`IMAGE_MAX_SIDE`], or
+/// [`MANY_IMAGES_MAX_SIDE`] when the request has more than [`MANY_IMAGES`] images). Anthropic's
+/// texts (its API: "messages.7.content.2.image.source.base64.data: At least one of the image
+/// dimensions exceed max allowed size: 8000 pixels", anthropics/claude-code#4778, #11576;
+/// "...exceed max allowed size for many-image requests: 2000 pixels", #49537, #52220, 2026-04).
+/// Bedrock's Converse text is quoted only from "exceed max allowed size..." on (#994 above);
+/// its prefix and `image.source.bytes` path are taken from the 5 MB text
+/// ([`IMAGE_MAX_BASE64_BYTES`]), unconfirmed. An Anthropic body (InvokeModel, Messages, mantle)
+/// gets Anthropic's text, without a prefix, as for the size check (unconfirmed on Bedrock).
+/// All images count towards the many-image threshold ([`media_count`]), but only those
+/// [`content_blocks`] yields are judged (not those inside tool results, as for the size
+/// check); an image whose dimensions cannot be read from
+/// its header (not PNG, JPEG, GIF or WebP, or cut short) is not judged. Runs after the size and
+/// type checks (Claude's order between them is not known).
+fn check_image_dimensions<'a>(root: &'a Value, converse: bool) -> Result<(), AwsError> {
+    let source = |block: &'a Value| -> Option<&'a str> {
+        let data = if converse {
+            block.pointer("/image/source/bytes")
+        } else if block.get("type").and_then(Value::as_str) == Some("image")
+            && block.pointer("/source/type").and_then(Value::as_str) == Some("base64")
+        {
+            block.pointer("/source/data")
+        } else {
+            None
+        };
+        data.and_then(Value::as_str)
+    };
+    let images: Vec<(usize, usize, &str)> = content_blocks(root, converse)
+        .filter_map(|(i, j, block)| source(block).map(|data| (i, j, data)))
+        .collect();
+    // The request's images, tool results' included, make it a many-image request.
+    let many = media_count(root, converse).0 > MANY_IMAGES;
+    let (limit, what) = if many {
+        (
+            MANY_IMAGES_MAX_SIDE,
+            "max allowed size for many-image requests",
+        )
+    } else {
+        (IMAGE_MAX_SIDE, "max allowed size")
+    };
+    for &(i, j, data) in &images {
+        let Some((width, height)) = image_dimensions(data) else {
+            continue;
+        };
+        if width > limit || height > limit {
+            let text =
+                format!("At least one of the image dimensions exceed {what}: {limit} pixels");
+            return Err(AwsError::validation(if converse {
+                format!("The model returned the following errors: messages.{i}.content.{j}.image.source.bytes: {text}")
+            } else {
+                format!("messages.{i}.content.{j}.image.source.base64.data: {text}")
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// The first `n` bytes of base64 text (fewer when the text is shorter), or `None` when the
+/// text is not base64.
+fn decode_head(b64: &str, n: usize) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let chars = n.div_ceil(3) * 4;
+    let engine = base64::engine::general_purpose::STANDARD;
+    if chars >= b64.len() {
+        engine.decode(b64).ok()
+    } else {
+        engine.decode(&b64[..chars]).ok()
+    }
+}
+
+/// An image's width and height from its header: PNG's IHDR, GIF's logical screen, WebP's
+/// VP8 / VP8L / VP8X chunk, JPEG's first start-of-frame segment. Bounded: the fixed headers
+/// need 30 bytes; a JPEG's segments are walked in its first 64 KiB, then (when the frame
+/// header lies further, behind large metadata) in the whole image, already capped at 5 MB
+/// of base64 by the size check.
+fn image_dimensions(b64: &str) -> Option<(u32, u32)> {
+    let head = decode_head(b64, 30)?;
+    let le16 =
+        |b: &[u8], at: usize| Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?) as u32);
+    let le24 = |b: &[u8], at: usize| {
+        let s = b.get(at..at + 3)?;
+        Some(s[0] as u32 | (s[1] as u32) << 8 | (s[2] as u32) << 16)
+    };
+    if head.starts_with(b"\x89PNG\r\n\x1a\n") && head.get(12..16) == Some(b"IHDR") {
+        let w = u32::from_be_bytes(head.get(16..20)?.try_into().ok()?);
+        let h = u32::from_be_bytes(head.get(20..24)?.try_into().ok()?);
+        return Some((w, h));
+    }
+    if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+        return Some((le16(&head, 6)?, le16(&head, 8)?));
+    }
+    if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP") {
+        return match head.get(12..16)? {
+            // Lossy: a key frame's start code, then 14-bit width and height.
+            b"VP8 " if head.get(23..26) == Some(&[0x9d, 0x01, 0x2a]) => {
+                Some((le16(&head, 26)? & 0x3fff, le16(&head, 28)? & 0x3fff))
+            }
+            // Lossless: a signature byte, then 14 bits each of width - 1 and height - 1.
+            b"VP8L" if head.get(20) == Some(&0x2f) => {
+                let bits = u32::from_le_bytes(head.get(21..25)?.try_into().ok()?);
+                Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
+            }
+            // Extended: 24 bits each of canvas width - 1 and height - 1.
+            b"VP8X" => Some((le24(&head, 24)? + 1, le24(&head, 27)? + 1)),
+            _ => None,
+        };
+    }
+    if head.starts_with(b"\xff\xd8") {
+        const WINDOW: usize = 64 * 1024;
+        let first = decode_head(b64, WINDOW)?;
+        return match jpeg_frame_size(&first) {
+            // Cut short by the window, not by the image's end: read it all.
+            Err(true) if WINDOW.div_ceil(3) * 4 < b64.len() => {
+                jpeg_frame_size(&decode_head(b64, b64.len())?).ok()
+            }
+            found => found.ok(),
+        };
+    }
+    None
+}
+
+/// A JPEG's width and height from its first start-of-frame segment; `Err(true)` when the
+/// bytes end before one, `Err(false)` when the segments do not parse.
+fn jpeg_frame_size(b: &[u8]) -> Result<(u32, u32), bool> {
+    let be16 = |at: usize| {
+        b.get(at..at + 2)
+            .map(|s| u16::from_be_bytes([s[0], s[1]]) as u32)
+            .ok_or(true)
+    };
+    let mut at = 2;
+    loop {
+        // A marker: 0xFF (fill bytes allowed), then its code.
+        if *b.get(at).ok_or(true)? != 0xff {
+            return Err(false);
+        }
+        while b.get(at + 1) == Some(&0xff) {
+            at += 1;
+        }
+        let code = *b.get(at + 1).ok_or(true)?;
+        match code {
+            // Standalone markers carry no length.
+            0x01 | 0xd0..=0xd7 => at += 2,
+            // Start of scan or end of image before any frame header.
+            0xda | 0xd9 => return Err(false),
+            // Start of frame (all but DHT, JPG and DAC, which share the range).
+            0xc0..=0xcf if !matches!(code, 0xc4 | 0xc8 | 0xcc) => {
+                return Ok((be16(at + 7)?, be16(at + 5)?));
+            }
+            _ => at += 2 + be16(at + 2)? as usize,
+        }
+    }
 }
 
 /// Bedrock's texts for more than 5 documents in a Converse request and for two documents of
@@ -1564,6 +1787,9 @@ pub fn parse_anthropic_as(body: &[u8], dialect: Dialect) -> Result<AnthropicRequ
         project: None,
         citable: None,
     };
+    if dialect == Dialect::Invoke {
+        validation::check_invoke_roles(&conv)?;
+    }
     validation::validate(&conv)?;
     Ok(AnthropicRequest {
         conv,
@@ -1620,6 +1846,43 @@ mod tests {
 
     /// Both parsers take `user` and `assistant`, give Claude's text for `system` and their own
     /// schema error for anything else.
+    /// InvokeModel answers an Anthropic body's role order in Anthropic's words (no prefix);
+    /// Converse and the Messages dialects keep Bedrock's own.
+    #[test]
+    fn invoke_role_order_in_anthropics_words() {
+        let body = |roles: &[&str]| {
+            let messages: Vec<Value> = roles
+                .iter()
+                .map(|r| serde_json::json!({"role": r, "content": "Hi"}))
+                .collect();
+            serde_json::json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10,
+                "messages": messages})
+            .to_string()
+        };
+        let invoke = |roles: &[&str]| parse_anthropic_as(body(roles).as_bytes(), Dialect::Invoke);
+        assert_eq!(
+            invoke(&["user", "user"]).unwrap_err().message,
+            r#"messages: roles must alternate between "user" and "assistant", but found multiple "user" roles in a row"#
+        );
+        assert_eq!(
+            invoke(&["user", "assistant", "assistant"])
+                .unwrap_err()
+                .message,
+            r#"messages: roles must alternate between "user" and "assistant", but found multiple "assistant" roles in a row"#
+        );
+        assert_eq!(
+            invoke(&["assistant", "user"]).unwrap_err().message,
+            r#"messages: first message must use the "user" role"#
+        );
+        assert!(invoke(&["user", "assistant", "user"]).is_ok());
+        let with_model = body(&["user", "user"]).replacen('{', r#"{"model":"m","#, 1);
+        let messages = parse_anthropic_as(with_model.as_bytes(), Dialect::Messages);
+        assert!(messages
+            .unwrap_err()
+            .message
+            .starts_with("A conversation must alternate"));
+    }
+
     #[test]
     fn message_roles_on_both_apis() {
         let body = |role: &str| {
@@ -1898,6 +2161,137 @@ mod tests {
         let err = check_images(small.as_bytes(), true).unwrap_err();
         assert!(err.message.contains("messages.0.content.0.image.source.bytes: The image was specified using the image/jpeg"), "{}", err.message);
         assert!(check_images(b"not json", true).is_ok());
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    fn png_of(w: u32, h: u32) -> String {
+        let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
+        b.extend(w.to_be_bytes());
+        b.extend(h.to_be_bytes());
+        b.extend([8, 2, 0, 0, 0, 0, 0, 0, 0]);
+        b64(&b)
+    }
+
+    /// A JPEG head: APP0, `pad` APP1 segments of 65,535 bytes (metadata), then SOF0.
+    fn jpeg_of(w: u16, h: u16, pad: usize) -> String {
+        let mut b = vec![0xff, 0xd8, 0xff, 0xe0, 0, 16];
+        b.extend(b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
+        for _ in 0..pad {
+            b.extend([0xff, 0xe1, 0xff, 0xff]);
+            b.extend(std::iter::repeat_n(0u8, 65_533));
+        }
+        b.extend([0xff, 0xff, 0xc0, 0, 17, 8]);
+        b.extend(h.to_be_bytes());
+        b.extend(w.to_be_bytes());
+        b.extend([3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+        b64(&b)
+    }
+
+    #[test]
+    fn image_dimensions_read_from_headers() {
+        assert_eq!(image_dimensions(&png_of(8001, 20)), Some((8001, 20)));
+        assert_eq!(image_dimensions(&jpeg_of(640, 480, 0)), Some((640, 480)));
+        // The frame header behind 128 KiB of metadata: past the first window.
+        assert_eq!(
+            image_dimensions(&jpeg_of(3000, 2001, 2)),
+            Some((3000, 2001))
+        );
+        assert_eq!(
+            image_dimensions(&b64(b"GIF89a\x40\x1f\x01\0\0\0\0")),
+            Some((8000, 1))
+        );
+        let mut vp8x = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0".to_vec();
+        vp8x.extend([0x40, 0x1f, 0, 0x63, 0, 0]); // 8001 x 100
+        assert_eq!(image_dimensions(&b64(&vp8x)), Some((8001, 100)));
+        let mut vp8l = b"RIFF\0\0\0\0WEBPVP8L\0\0\0\0\x2f".to_vec();
+        vp8l.extend(((1999u32) | (2999 << 14)).to_le_bytes()); // 2000 x 3000
+        assert_eq!(image_dimensions(&b64(&vp8l)), Some((2000, 3000)));
+        let mut vp8 = b"RIFF\0\0\0\0WEBPVP8 \0\0\0\0\0\0\0\x9d\x01\x2a".to_vec();
+        vp8.extend([0xd0, 0x07, 0x01, 0x00]); // 2000 x 1
+        assert_eq!(image_dimensions(&b64(&vp8)), Some((2000, 1)));
+        // Cut short, not base64, or no image type: not judged.
+        assert_eq!(image_dimensions(&png_of(1, 1)[..20]), None);
+        assert_eq!(image_dimensions(&jpeg_of(1, 1, 0)[..12]), None);
+        assert_eq!(image_dimensions("not base64!"), None);
+        assert_eq!(image_dimensions(""), None);
+        assert_eq!(image_dimensions(&b64(&[0u8; 40])), None);
+    }
+
+    #[test]
+    fn image_dimensions_are_capped_lower_in_many_image_requests() {
+        let converse = |images: &[String]| {
+            let blocks: Vec<String> = images
+                .iter()
+                .map(|d| format!(r#"{{"image":{{"format":"png","source":{{"bytes":"{d}"}}}}}}"#))
+                .collect();
+            json(format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"a"}},{}]}}]}}"#,
+                blocks.join(",")
+            ))
+        };
+        let big = png_of(2001, 10);
+        let ok = png_of(2000, 2000);
+        let mut twenty = vec![ok.clone(); 19];
+        twenty.push(big.clone());
+        assert!(check_image_dimensions(&converse(&twenty), true).is_ok());
+        twenty.push(ok.clone());
+        let err = check_image_dimensions(&converse(&twenty), true).unwrap_err();
+        assert_eq!(err.message, "The model returned the following errors: messages.0.content.20.image.source.bytes: At least one of the image dimensions exceed max allowed size for many-image requests: 2000 pixels");
+        assert_eq!(err.status, 400);
+        assert!(check_image_dimensions(&converse(&vec![ok.clone(); 30]), true).is_ok());
+        let err = check_image_dimensions(&converse(&[png_of(10, 8001)]), true).unwrap_err();
+        assert!(err.message.ends_with("messages.0.content.1.image.source.bytes: At least one of the image dimensions exceed max allowed size: 8000 pixels"), "{}", err.message);
+        assert!(check_image_dimensions(&converse(&[png_of(8000, 8000)]), true).is_ok());
+        let anthropic = json(format!(
+            r#"{{"messages":[{{"role":"user","content":[{{"type":"text","text":"a"}},{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{}"}}}}]}}]}}"#,
+            png_of(8001, 1)
+        ));
+        let err = check_image_dimensions(&anthropic, false).unwrap_err();
+        assert_eq!(err.message, "messages.0.content.1.image.source.base64.data: At least one of the image dimensions exceed max allowed size: 8000 pixels");
+    }
+
+    #[test]
+    fn more_than_a_hundred_images_are_refused_with_claudes_text() {
+        let png = png_of(10, 10);
+        let converse = |n: usize, extra: &str| {
+            let image = format!(r#"{{"image":{{"format":"png","source":{{"bytes":"{png}"}}}}}}"#);
+            json(format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"text":"a"}}{extra},{}]}}]}}"#,
+                vec![image; n].join(",")
+            ))
+        };
+        assert!(check_images(converse(100, "").to_string().as_bytes(), true).is_ok());
+        let err = check_image_count(&converse(101, ""), true).unwrap_err();
+        assert_eq!(
+            err.message,
+            "The model returned the following errors: too many images and documents: 101 + 0 > 100"
+        );
+        // With a document the second number is not known: not judged.
+        let doc = r#",{"document":{"format":"txt","name":"notes","source":{"bytes":"aGk="}}}"#;
+        assert!(check_image_count(&converse(101, doc), true).is_ok());
+        // A tool result's images count (Anthropic body), for both caps.
+        let block = |w: u32| {
+            format!(
+                r#"{{"type":"image","source":{{"type":"base64","media_type":"image/png","data":"{}"}}}}"#,
+                png_of(w, 1)
+            )
+        };
+        let anthropic = |top: usize, nested: usize, w: u32| {
+            json(format!(
+                r#"{{"messages":[{{"role":"user","content":[{{"type":"tool_result","tool_use_id":"t","content":[{}]}},{}]}}]}}"#,
+                vec![block(10); nested].join(","),
+                vec![block(w); top].join(",")
+            ))
+        };
+        let err = check_image_count(&anthropic(60, 41, 10), false).unwrap_err();
+        assert_eq!(err.message, "too many images and documents: 101 + 0 > 100");
+        assert!(check_image_dimensions(&anthropic(20, 0, 2001), false).is_ok());
+        let err = check_image_dimensions(&anthropic(20, 1, 2001), false).unwrap_err();
+        assert_eq!(err.message, "messages.0.content.1.image.source.base64.data: At least one of the image dimensions exceed max allowed size for many-image requests: 2000 pixels");
     }
 
     #[test]

@@ -13,6 +13,36 @@ const ALTERNATE: &str = "A conversation must alternate between user and assistan
 pub const TRAILING_WHITESPACE: &str =
     "messages: final assistant content cannot end with trailing whitespace";
 
+/// The role order of an InvokeModel Anthropic body, in the words Bedrock answers there:
+/// Anthropic's, with no prefix (botocore: "An error occurred (ValidationException) when calling
+/// the InvokeModel operation: messages: roles must alternate between \"user\" and \"assistant\",
+/// but found multiple \"user\" roles in a row": Giskard-AI/giskard-oss#1933, 2024-05;
+/// aws-samples/alexa-and-bedrock-integration#1, 2024-10; modelcontextprotocol/quickstart-resources#20,
+/// 2025-03; anthropics/claude-code#1162, api:bedrock, 2025-05; "messages: first message must use
+/// the \"user\" role", anthropics/anthropic-sdk-typescript#622, Bedrock, 2024-12). Bedrock did not
+/// merge consecutive turns as Anthropic's API does (anthropic-sdk-typescript#565); whether it does
+/// in 2026 is not reported. The `"assistant"` form is Anthropic's sentence with the other role
+/// (not quoted from Bedrock). Converse keeps Bedrock's own texts ([`validate`]); the Messages and
+/// mantle dialects too (their answers are not reported).
+pub fn check_invoke_roles(conv: &Conversation) -> Result<(), AwsError> {
+    if conv.messages.first().is_some_and(|m| m.role != Role::User) {
+        return Err(AwsError::validation(
+            "messages: first message must use the \"user\" role",
+        ));
+    }
+    if let Some(pair) = conv.messages.windows(2).find(|p| p[0].role == p[1].role) {
+        let role = if pair[0].role == Role::User {
+            "user"
+        } else {
+            "assistant"
+        };
+        return Err(AwsError::validation(format!(
+            "messages: roles must alternate between \"user\" and \"assistant\", but found multiple \"{role}\" roles in a row"
+        )));
+    }
+    Ok(())
+}
+
 pub fn validate(conv: &Conversation) -> Result<(), AwsError> {
     let Some(first) = conv.messages.first() else {
         return Err(AwsError::validation(START_WITH_USER));

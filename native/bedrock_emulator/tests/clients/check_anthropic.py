@@ -7,6 +7,7 @@ Run: /tmp/v/bin/pip install anthropic boto3 && cargo build -p bedrock_emulator
 """
 
 import asyncio
+import base64
 import json
 import os
 import tempfile
@@ -14,7 +15,7 @@ import tempfile
 import anthropic
 from anthropic import AnthropicBedrock, AnthropicBedrockMantle, AsyncAnthropicBedrock
 
-from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check
+from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check, png_image
 
 MSGS = [{"role": "user", "content": "What are your opening hours?"}]
 
@@ -372,6 +373,35 @@ def effort_and_images(bedrock):
             check(text is None and m.stop_reason == "end_turn", f"a PNG as {media}: served")
         except anthropic.BadRequestError as e:
             check(e.status_code == 400 and e.body["message"] == text, f"a PNG as {media}: " + e.body["message"][:70])
+    # Claude's dimension limits, Anthropic's texts (anthropics/claude-code#11576, #49537; on Bedrock's
+    # InvokeModel unconfirmed): 8000 px, and 2000 px once a request has more than 20 images.
+    def png_block(w):
+        data = base64.b64encode(png_image(w, 2)).decode()
+        return {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data}}
+    for images, width, text in [
+            (1, 8001, "messages.0.content.0.image.source.base64.data: At least one of the image dimensions exceed max "
+                      "allowed size: 8000 pixels"),
+            (21, 2001, "messages.0.content.0.image.source.base64.data: At least one of the image dimensions exceed "
+                       "max allowed size for many-image requests: 2000 pixels"),
+            (21, 2000, None), (1, 8000, None)]:
+        ask = [{"role": "user", "content": [png_block(width) for _ in range(images)] + [{"type": "text", "text": "What?"}]}]
+        try:
+            m = bedrock.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=100, messages=ask)
+            check(text is None and m.stop_reason == "end_turn", f"{images} PNG(s) {width} px wide: served")
+        except anthropic.BadRequestError as e:
+            check(e.status_code == 400 and e.body["message"] == text, f"{images} PNG(s) {width} px wide: " + str(e)[-60:])
+    # Two user turns in a row: Bedrock's InvokeModel does not merge them as Anthropic's API does; it
+    # answers in Anthropic's words (Giskard-AI/giskard-oss#1933, anthropics/claude-code#1162; the
+    # first turn's role: anthropics/anthropic-sdk-typescript#622).
+    for turns, text in [(["user", "user"], 'messages: roles must alternate between "user" and "assistant", but found '
+                                           'multiple "user" roles in a row'),
+                        (["assistant", "user"], 'messages: first message must use the "user" role')]:
+        try:
+            bedrock.messages.create(model="global.anthropic.claude-opus-4-7", max_tokens=100,
+                                    messages=[{"role": r, "content": "Hello"} for r in turns])
+            raise AssertionError(f"{turns} accepted")
+        except anthropic.BadRequestError as e:
+            check(e.status_code == 400 and e.body == {"message": text}, f"turns {turns} on InvokeModel: " + str(e)[-70:])
 
 
 async def async_client(emu):

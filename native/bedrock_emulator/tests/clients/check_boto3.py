@@ -15,7 +15,7 @@ import botocore
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check
+from emulator import ACCESS_KEY_ID, API_KEY, SECRET_ACCESS_KEY, Emulator, check, png_image
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET_45 = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -772,6 +772,27 @@ def effort_and_tool_result_content(c):
     check((status, code) == (400, "ValidationException") and msg.endswith(
         "Value 'jpg' at 'messages.1.member.content.2.member.image.format' failed to satisfy constraint: "
         "Member must satisfy enum value set: [png, jpeg, gif, webp]"), "format jpg: " + msg)
+    # Claude's dimension limits (Anthropic's vision page: 8000x8000 px, 2000x2000 px with more than
+    # 20 images); Bedrock measured 29 images at 2,001 px refused, 2,000 px served
+    # (accelerated-intelligent-document-processing-on-aws#994; its prefix and path unconfirmed).
+    many = lambda n, w: [{"role": "user", "content": [{"text": "Compare these pages."}] + [
+        {"image": {"format": "png", "source": {"bytes": png_image(w, 2)}}} for _ in range(n)]}]
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=many(21, 2001)))
+    check((status, code) == (400, "ValidationException") and msg.endswith(
+        "exceed max allowed size for many-image requests: 2000 pixels"), "21 images of 2,001 px: " + msg[-90:])
+    check(c.converse(modelId=HAIKU, messages=many(21, 2000))["stopReason"] == "end_turn", "21 images of 2,000 px: served")
+    check(c.converse(modelId=HAIKU, messages=many(20, 2001))["stopReason"] == "end_turn", "20 images of 2,001 px: served")
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=many(1, 8001)))
+    check((status, code) == (400, "ValidationException") and msg.endswith(
+        "messages.0.content.1.image.source.bytes: At least one of the image dimensions exceed max allowed size: 8000 pixels"),
+          "an image 8,001 px wide: " + msg[-80:])
+    # Claude takes 100 images per request (Anthropic's vision page); its text counts images and
+    # documents (openclaw/openclaw#13202; through Bedrock, kirodotdev/Kiro#9629; prefix unconfirmed).
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=many(101, 20)))
+    check((status, code) == (400, "ValidationException") and msg.endswith("too many images and documents: 101 + 0 > 100"),
+          "101 images: " + msg)
+    check(c.converse(modelId=HAIKU, messages=many(100, 20))["stopReason"] == "end_turn", "100 images: served")
+
 
 
 def usage_keys(c):
@@ -859,6 +880,17 @@ def invoke_model(c):
     status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps({"max_tokens": 5})))
     check((status, code) == (400, "ValidationException") and msg.startswith("Malformed input request: #: required key"),
           "invoke_model missing keys: " + msg)
+    # Two user turns in a row in an Anthropic body: InvokeModel answers in Anthropic's words with no
+    # prefix (botocore's text in Giskard-AI/giskard-oss#1933 and aws-samples/alexa-and-bedrock-integration#1);
+    # Converse keeps Bedrock's own sentence.
+    twice = {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 50,
+             "messages": [{"role": "user", "content": "Hi"}, {"role": "user", "content": "Are you open?"}]}
+    status, code, msg = error(lambda: c.invoke_model(modelId=HAIKU, body=json.dumps(twice)))
+    check((status, code, msg) == (400, "ValidationException", 'messages: roles must alternate between "user" and '
+                                  '"assistant", but found multiple "user" roles in a row'), "invoke_model user, user: " + msg)
+    status, code, msg = error(lambda: c.converse(modelId=HAIKU, messages=[
+        {"role": "user", "content": [{"text": "Hi"}]}, {"role": "user", "content": [{"text": "Are you open?"}]}]))
+    check(msg.startswith("A conversation must alternate between user and assistant roles."), "converse user, user: " + msg)
     # Meta Llama's native body and reply (AWS user guide, model-parameters-meta).
     llama = "us.meta.llama3-3-70b-instruct-v1:0"
     r = c.invoke_model(modelId=llama, body=json.dumps({"prompt": "What are your opening hours?", "max_gen_len": 3}))

@@ -16,7 +16,7 @@ from langchain_aws import ChatBedrock, ChatBedrockConverse
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel, Field
 
-from emulator import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator, check
+from emulator import ACCESS_KEY_ID, SECRET_ACCESS_KEY, Emulator, check, png_image
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 ANSWER = "We open at 9:00 a.m. sharp. See you soon."
@@ -145,6 +145,7 @@ def main():
         thinking_and_stops(emu, rt, ask, u)
         effort(rt, ask)
         images(rt)
+        batch_and_many_images(rt, ask)
         streamed_tools(rt)
         tiers_and_async(rt, ask, u)
         citations(rt)
@@ -334,6 +335,28 @@ def images(rt):
             text = f"{where}: The image was specified using the image/jpeg media type, but the image appears " \
                    "to be a image/png image"
             check(text in str(e), f"{label}: a PNG sent as image/jpeg refused")
+
+
+def batch_and_many_images(rt, ask):
+    """`batch` (the Runnable API's everyday fan-out), and Claude's many-image cap seen through a
+    multimodal message: more than 20 images cap each at 2,000 px (Anthropic's vision page;
+    Bedrock measured, accelerated-intelligent-document-processing-on-aws#994)."""
+    import base64
+
+    converse = ChatBedrockConverse(model=HAIKU, client=rt, region_name="us-east-1", max_tokens=200)
+    replies = converse.batch([ask, [HumanMessage("Tell me something else.")]])
+    check(len(replies) == 2 and replies[0].text == ANSWER and replies[1].text and replies[1].usage_metadata,
+          "ChatBedrockConverse batch: two replies with usage")
+    pages = lambda n, w: [HumanMessage(content=[{"type": "text", "text": "Compare these pages."}] + [
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(png_image(w, 2)).decode()}}
+        for _ in range(n)])]
+    check(converse.invoke(pages(21, 2000)).text, "ChatBedrockConverse: 21 images of 2,000 px served")
+    try:
+        converse.invoke(pages(21, 2001))
+        raise AssertionError("21 images of 2,001 px accepted")
+    except ClientError as e:
+        check(e.response["Error"]["Code"] == "ValidationException" and e.response["Error"]["Message"].endswith(
+            "exceed max allowed size for many-image requests: 2000 pixels"), "ChatBedrockConverse: 21 images of 2,001 px refused")
 
 
 def thinking_and_stops(emu, rt, ask, u):

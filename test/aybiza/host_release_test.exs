@@ -97,6 +97,39 @@ defmodule Aybiza.HostReleaseTest do
     assert mapped == nif
   end
 
+  test "started as a daemon, a voice turn through `bin/host_app rpc`, then stopped", %{
+    release: release
+  } do
+    bin = Path.join(release, "bin/host_app")
+    # A node name of its own: other runs on this machine may have a release up.
+    env = [
+      {"RELEASE_NODE", "aybiza_host_#{System.unique_integer([:positive])}"},
+      {"RELEASE_DISTRIBUTION", "sname"},
+      {"RELEASE_COOKIE", "aybiza-host-release-test"}
+    ]
+
+    run = fn command, args ->
+      System.cmd(bin, [command | args], env: env, stderr_to_stdout: true)
+    end
+
+    try do
+      assert {_, 0} = run.("daemon", [])
+      # Up once the node answers and has started the host app (boot runs after the node is up).
+      booted = "true = List.keymember?(Application.started_applications(), :host_app, 0)"
+
+      assert Enum.any?(1..50, fn _ ->
+               match?({_, 0}, run.("rpc", [booted])) or (Process.sleep(200) && false)
+             end)
+
+      {out, status} = run.("rpc", ["HostApp.voice_turn()"])
+      assert status == 0, out
+      assert out =~ ~r/sentence 0: \S/
+      assert out =~ ~r/done: \d+ output tokens/
+    after
+      run.("stop", [])
+    end
+  end
+
   describe "config/runtime.exs reads AWS credentials from the environment at boot" do
     test "the release uses them: the emulator's own credentials stream a turn", %{
       release: release
@@ -145,7 +178,7 @@ defmodule Aybiza.HostReleaseTest do
     # The turn ran with the configured (marker) credentials.
     assert out =~ "error: invalid_credentials"
     assert [_, n] = Regex.run(~r/^processes=(\d+)$/m, out), out
-    # The supervisor, its seven children and the processes under those supervisors.
+    # The supervisor, its seven children and the processes under those supervisors (16 now).
     assert String.to_integer(n) > 8
 
     assert length(Regex.scan(~r/^process #PID<[^>]+> status=\{:status, /m, out)) ==

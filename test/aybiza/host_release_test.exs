@@ -127,6 +127,8 @@ defmodule Aybiza.HostReleaseTest do
       assert out =~ ~r/done: \d+ output tokens/
     after
       run.("stop", [])
+      # `stop` returns before the node is down: wait, so that no node outlives its directory.
+      Enum.find(1..50, fn _ -> elem(run.("pid", []), 1) != 0 or (Process.sleep(200) && false) end)
     end
   end
 

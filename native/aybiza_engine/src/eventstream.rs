@@ -20,12 +20,16 @@
 //! SDK deserializes it and gives the SDK's receiver a [`Feed`] in its place. The call then
 //! reads the real body itself ([`Frames`]): each HTTP
 //! chunk is appended to one buffer, whole frames are cut from it (bounded by
-//! [`MAX_FRAME_BYTES`] before anything is buffered for them), and each frame is decoded and
-//! CRC-checked by `aws_smithy_eventstream::frame::read_message_from` (what the SDK's
-//! `MessageFrameDecoder` calls once a frame is whole).
+//! [`MAX_FRAME_BYTES`] before anything is buffered for them), and each frame is checked
+//! (both CRCs, the header block walked exactly, UTF-8 names and strings) and read in place
+//! by `parse_frame`; a frame it does not take goes to
+//! `aws_smithy_eventstream::frame::read_message_from` (what the SDK's `MessageFrameDecoder`
+//! calls once a frame is whole), whose error the call then reports.
 //!
 //! The per-delta events (Converse `contentBlockDelta` with text, tool input or reasoning
-//! text/signature; InvokeModel `chunk`) are parsed with serde into borrowed slices. Every
+//! text/signature; InvokeModel `chunk`) are parsed with serde into borrowed slices, after a
+//! byte-for-byte check for Bedrock's plain text delta (`plain_text_delta`), which needs no
+//! parser. Every
 //! other frame (messageStart, contentBlockStart/Stop, messageStop, metadata with usage,
 //! metrics and the guardrail trace, every exception, unknown events, and any delta whose
 //! JSON is not exactly the shape the fast path knows) is handed, as its original bytes, to

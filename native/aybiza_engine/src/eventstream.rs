@@ -20,12 +20,16 @@
 //! SDK deserializes it and gives the SDK's receiver a [`Feed`] in its place. The call then
 //! reads the real body itself ([`Frames`]): each HTTP
 //! chunk is appended to one buffer, whole frames are cut from it (bounded by
-//! [`MAX_FRAME_BYTES`] before anything is buffered for them), and each frame is decoded and
-//! CRC-checked by `aws_smithy_eventstream::frame::read_message_from` (what the SDK's
-//! `MessageFrameDecoder` calls once a frame is whole).
+//! [`MAX_FRAME_BYTES`] before anything is buffered for them), and each frame is checked
+//! (both CRCs, the header block walked exactly, UTF-8 names and strings) and read in place
+//! by `parse_frame`; a frame it does not take goes to
+//! `aws_smithy_eventstream::frame::read_message_from` (what the SDK's `MessageFrameDecoder`
+//! calls once a frame is whole), whose error the call then reports.
 //!
 //! The per-delta events (Converse `contentBlockDelta` with text, tool input or reasoning
-//! text/signature; InvokeModel `chunk`) are parsed with serde into borrowed slices. Every
+//! text/signature; InvokeModel `chunk`) are parsed with serde into borrowed slices, after a
+//! byte-for-byte check for Bedrock's plain text delta (`plain_text_delta`), which needs no
+//! parser. Every
 //! other frame (messageStart, contentBlockStart/Stop, messageStop, metadata with usage,
 //! metrics and the guardrail trace, every exception, unknown events, and any delta whose
 //! JSON is not exactly the shape the fast path knows) is handed, as its original bytes, to
@@ -135,20 +139,130 @@ impl http_body::Body for Feed {
 
 /// One decoded frame and its bytes as they came (for the SDK's receiver).
 pub(crate) struct Frame {
-    pub(crate) message: Message,
+    parts: Parts,
     raw: Bytes,
+}
+
+/// Where a frame's headers and payload are.
+enum Parts {
+    /// Offsets into `raw` ([`parse_frame`]): every frame Bedrock sends.
+    Fast(FrameParts),
+    /// The SDK's decoding, for a frame the slice parser left to it.
+    Sdk(Message),
+}
+
+/// A checked frame's payload and the two headers the fast path reads, as byte ranges of the
+/// frame. `None` for a header that is absent; `Some(None)` when its first occurrence is not a
+/// string (as `Message::headers().find` on the SDK's decoding).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FrameParts {
+    payload: (usize, usize),
+    message_type: Option<Option<(usize, usize)>>,
+    event_type: Option<Option<(usize, usize)>>,
+}
+
+/// The checks of `aws_smithy_eventstream::frame::read_message_from` on one whole frame,
+/// without its per-byte CRC buffer or a `Bytes` and a `Vec` per header: per lone text delta
+/// that decoder was ~4,000 instructions of the ~17,700 the shard spends in user space
+/// (callgrind, BENCHMARKS.md "One lone paced delta on the shard"). Both checksums are
+/// verified, the header block must be walked exactly, names and string values must be UTF-8.
+/// `None` for anything else (the caller then asks the SDK's decoder, for its error text):
+/// a frame taken here is one the SDK decodes to the same headers and payload (tests).
+fn parse_frame(raw: &[u8]) -> Option<FrameParts> {
+    let be32 = |at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(raw.get(at..at + 4)?.try_into().ok()?))
+    };
+    let total = be32(0)? as usize;
+    let headers_len = be32(4)? as usize;
+    if total != raw.len() || total < MIN_FRAME_BYTES {
+        return None;
+    }
+    if crc32fast::hash(&raw[..8]) != be32(8)? {
+        return None;
+    }
+    if crc32fast::hash(&raw[..total - 4]) != be32(total - 4)? {
+        return None;
+    }
+    let headers_end = 12usize.checked_add(headers_len)?;
+    if headers_end > total - 4 {
+        return None;
+    }
+    let mut parts = FrameParts {
+        payload: (headers_end, total - 4),
+        message_type: None,
+        event_type: None,
+    };
+    let mut at = 12;
+    while at < headers_end {
+        let name_len = *raw.get(at)? as usize;
+        let name = raw.get(at + 1..at + 1 + name_len)?;
+        std::str::from_utf8(name).ok()?;
+        at += 1 + name_len;
+        let kind = *raw.get(at)?;
+        at += 1;
+        let mut string = None;
+        let size = match kind {
+            0 | 1 => 0,
+            2 => 1,
+            3 => 2,
+            4 => 4,
+            5 | 8 => 8,
+            9 => 16,
+            6 | 7 => {
+                let len = u16::from_be_bytes(raw.get(at..at + 2)?.try_into().ok()?) as usize;
+                at += 2;
+                if kind == 7 {
+                    std::str::from_utf8(raw.get(at..at + len)?).ok()?;
+                    string = Some((at, at + len));
+                }
+                len
+            }
+            _ => return None,
+        };
+        at += size;
+        if at > headers_end {
+            return None;
+        }
+        let slot = match name {
+            b":message-type" => &mut parts.message_type,
+            b":event-type" => &mut parts.event_type,
+            _ => continue,
+        };
+        if slot.is_none() {
+            *slot = Some(string);
+        }
+    }
+    Some(parts)
 }
 
 impl Frame {
     fn header(&self, name: &str) -> Option<&str> {
-        self.message
-            .headers()
-            .iter()
-            .find(|h| h.name().as_str() == name)
-            .and_then(|h| match h.value() {
-                HeaderValue::String(s) => Some(s.as_str()),
+        let range = match &self.parts {
+            Parts::Fast(p) => match name {
+                ":message-type" => p.message_type.flatten(),
+                ":event-type" => p.event_type.flatten(),
                 _ => None,
-            })
+            },
+            Parts::Sdk(message) => {
+                return message
+                    .headers()
+                    .iter()
+                    .find(|h| h.name().as_str() == name)
+                    .and_then(|h| match h.value() {
+                        HeaderValue::String(s) => Some(s.as_str()),
+                        _ => None,
+                    })
+            }
+        }?;
+        // Checked UTF-8 in `parse_frame`.
+        std::str::from_utf8(&self.raw[range.0..range.1]).ok()
+    }
+
+    fn payload(&self) -> &[u8] {
+        match &self.parts {
+            Parts::Fast(p) => &self.raw[p.payload.0..p.payload.1],
+            Parts::Sdk(message) => message.payload(),
+        }
     }
 
     /// The `:event-type` of an `event` message (`None` for exceptions and errors).
@@ -228,6 +342,14 @@ impl Frames {
             return Ok(None);
         }
         let raw = self.buf.split_to(total).freeze();
+        if let Some(parts) = parse_frame(&raw) {
+            return Ok(Some(Frame {
+                parts: Parts::Fast(parts),
+                raw,
+            }));
+        }
+        // Anything the slice parser does not take whole (bad checksums or lengths, an
+        // unknown header type, invalid UTF-8) gets exactly the SDK's decoder and its error.
         let message = aws_smithy_eventstream::frame::read_message_from(&raw[..]).map_err(|e| {
             // Checksums and lengths only: nothing of the payload is in the text.
             Error::new(
@@ -235,7 +357,10 @@ impl Frames {
                 format!("unreadable event stream from Bedrock: {e}"),
             )
         })?;
-        Ok(Some(Frame { message, raw }))
+        Ok(Some(Frame {
+            parts: Parts::Sdk(message),
+            raw,
+        }))
     }
 
     /// Whether bytes of an unfinished frame are buffered (a body that ends here was cut
@@ -335,7 +460,10 @@ pub(crate) fn converse_delta(frame: &Frame) -> Option<(i64, Delta<'_>)> {
     if frame.event_type() != Some("contentBlockDelta") {
         return None;
     }
-    let ev: DeltaEvent<'_> = serde_json::from_slice(frame.message.payload()).ok()?;
+    if let Some((index, text)) = plain_text_delta(frame.payload()) {
+        return Some((i64::from(index), Delta::Text(Cow::Borrowed(text))));
+    }
+    let ev: DeltaEvent<'_> = serde_json::from_slice(frame.payload()).ok()?;
     let DeltaUnion {
         text,
         tool_use,
@@ -355,6 +483,45 @@ pub(crate) fn converse_delta(frame: &Frame) -> Option<(i64, Delta<'_>)> {
     Some((i64::from(ev.index), delta))
 }
 
+/// The text delta as Bedrock writes it, byte for byte:
+/// `{"contentBlockIndex":N,"delta":{"text":"..."}}` with an optional `,"p":"..."` (the
+/// padding member) before the last brace, strings without escapes or control characters.
+/// About a tenth of serde's instructions for the most common payload of a call; `None`
+/// for anything else (whitespace, another order, an escape, a negative or out-of-range
+/// index), which serde then decodes. What it takes, serde decodes to the same index and
+/// text (tests).
+fn plain_text_delta(payload: &[u8]) -> Option<(i32, &str)> {
+    let rest = payload.strip_prefix(br#"{"contentBlockIndex":"#)?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 10 || (digits > 1 && rest[0] == b'0') {
+        return None;
+    }
+    let index: i32 = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    let rest = rest[digits..].strip_prefix(br#","delta":{"text":""#)?;
+    let (text, rest) = plain_string(rest)?;
+    let rest = rest.strip_prefix(b"}")?;
+    let rest = match rest.strip_prefix(br#","p":""#) {
+        Some(p) => plain_string(p)?.1,
+        None => rest,
+    };
+    if rest != b"}" {
+        return None;
+    }
+    Some((index, text))
+}
+
+/// The string before the next `"` and what follows that quote, if the string has no
+/// escape or control character and is UTF-8.
+fn plain_string(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let end = bytes
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    if bytes[end] != b'"' {
+        return None;
+    }
+    Some((std::str::from_utf8(&bytes[..end]).ok()?, &bytes[end + 1..]))
+}
+
 /// An InvokeModelWithResponseStream `chunk` payload.
 #[derive(Deserialize)]
 struct ChunkEvent<'a> {
@@ -368,7 +535,7 @@ pub(crate) fn invoke_chunk(frame: &Frame) -> Option<Option<Vec<u8>>> {
     if frame.event_type() != Some("chunk") {
         return None;
     }
-    let ev: ChunkEvent<'_> = serde_json::from_slice(frame.message.payload()).ok()?;
+    let ev: ChunkEvent<'_> = serde_json::from_slice(frame.payload()).ok()?;
     match ev.bytes {
         None => Some(None),
         Some(b64) => aws_smithy_types::base64::decode(b64.as_ref())
@@ -455,6 +622,85 @@ mod tests {
         ] {
             assert_eq!(delta_of(payload), None, "{payload}");
         }
+    }
+
+    /// serde's decoding of a text delta (the path `plain_text_delta` short-cuts).
+    fn serde_text(payload: &[u8]) -> Option<(i32, String)> {
+        let ev: DeltaEvent<'_> = serde_json::from_slice(payload).ok()?;
+        match ev.delta {
+            DeltaUnion {
+                text: Some(t),
+                tool_use: None,
+                reasoning: None,
+                ..
+            } => Some((ev.index, t.into_owned())),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn plain_text_deltas_decode_as_serde_decodes_them() {
+        let taken = [
+            r#"{"contentBlockIndex":0,"delta":{"text":"Hello. "}}"#,
+            r#"{"contentBlockIndex":7,"delta":{"text":"é ü 日本"},"p":"abcdefgh"}"#,
+            r#"{"contentBlockIndex":2147483647,"delta":{"text":""},"p":""}"#,
+        ];
+        for payload in taken {
+            let ours = plain_text_delta(payload.as_bytes()).map(|(i, t)| (i, t.to_string()));
+            assert!(ours.is_some(), "{payload}");
+            assert_eq!(ours, serde_text(payload.as_bytes()), "{payload}");
+        }
+        // Left to serde: escapes, whitespace, other orders and members, bad numbers.
+        let left = [
+            r#"{"contentBlockIndex":0,"delta":{"text":"a\"b"}}"#,
+            r#"{"contentBlockIndex":0,"delta":{"text":"a\nb"}}"#,
+            r#"{"contentBlockIndex":0, "delta":{"text":"a"}}"#,
+            r#"{"delta":{"text":"a"},"contentBlockIndex":0}"#,
+            r#"{"contentBlockIndex":0,"delta":{"text":"a"},"p":"x","q":1}"#,
+            r#"{"contentBlockIndex":0,"delta":{"text":"a","toolUse":null}}"#,
+            r#"{"contentBlockIndex":01,"delta":{"text":"a"}}"#,
+            r#"{"contentBlockIndex":-1,"delta":{"text":"a"}}"#,
+            r#"{"contentBlockIndex":2147483648,"delta":{"text":"a"}}"#,
+            r#"{"contentBlockIndex":0,"delta":{"text":"a"}} "#,
+            r#"{"contentBlockIndex":0,"delta":{"text":"a"}"#,
+        ];
+        for payload in left {
+            assert_eq!(plain_text_delta(payload.as_bytes()), None, "{payload}");
+        }
+        // Mutations of a padded delta: whatever the scanner takes, serde reads the same.
+        let seed = br#"{"contentBlockIndex":3,"delta":{"text":"Hi there."},"p":"abcd"}"#;
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut taken = 0;
+        for _ in 0..50_000 {
+            let mut p = seed.to_vec();
+            for _ in 0..(1 + next() % 3) {
+                let at = (next() as usize) % p.len();
+                match next() % 4 {
+                    0 => p[at] = next() as u8,
+                    1 => p[at] = b"\"\\{}:,0123456789 \x01\xc3\xa9"[(next() % 18) as usize],
+                    2 => {
+                        p.remove(at);
+                    }
+                    _ => p.insert(at, b"\"\\}0 "[(next() % 5) as usize]),
+                }
+            }
+            if let Some((i, t)) = plain_text_delta(&p) {
+                taken += 1;
+                assert_eq!(
+                    Some((i, t.to_string())),
+                    serde_text(&p),
+                    "{}",
+                    String::from_utf8_lossy(&p)
+                );
+            }
+        }
+        assert!(taken > 2_000, "{taken}");
     }
 
     #[test]
@@ -560,6 +806,7 @@ mod tests {
             x
         };
         let mut decoded = 0;
+        let mut fast = 0;
         for _ in 0..30_000 {
             let mut f = seeds[(next() % 3) as usize].clone();
             for _ in 0..(1 + next() % 4) {
@@ -581,6 +828,25 @@ mod tests {
             let n = f.len();
             let crc = crc32(&f[..n - 4]);
             f[n - 4..].copy_from_slice(&crc.to_be_bytes());
+            // A frame the slice parser takes is one the SDK's decoder takes, with the same
+            // payload and the same two headers.
+            if let Some(parts) = parse_frame(&f) {
+                fast += 1;
+                let message = aws_smithy_eventstream::frame::read_message_from(&f[..])
+                    .unwrap_or_else(|e| panic!("the SDK refused a frame taken here: {e}"));
+                let ours = Frame {
+                    parts: Parts::Fast(parts),
+                    raw: Bytes::from(f.clone()),
+                };
+                let sdk = Frame {
+                    parts: Parts::Sdk(message),
+                    raw: Bytes::from(f.clone()),
+                };
+                assert_eq!(ours.payload(), sdk.payload());
+                for name in [":message-type", ":event-type"] {
+                    assert_eq!(ours.header(name), sdk.header(name), "{name}");
+                }
+            }
             let mut frames = frames_of(vec![f]);
             if let Ok(Some(frame)) = frames.next_frame() {
                 decoded += 1;
@@ -591,6 +857,66 @@ mod tests {
         }
         // The mutations reach the header and payload decoders, not just the checksums.
         assert!(decoded > 3_000, "{decoded}");
+        assert!(fast > 3_000, "{fast}");
+    }
+
+    #[test]
+    fn every_header_type_is_walked_by_the_slice_parser() {
+        // Headers of every type before the two the fast path reads, a repeated name (the
+        // first one counts, as on the SDK's decoding) and a non-string :message-type.
+        let all = |message_type: HeaderValue| {
+            let message = Message::new(Bytes::from_static(b"{}"))
+                .add_header(Header::new("t", HeaderValue::Bool(true)))
+                .add_header(Header::new("f", HeaderValue::Bool(false)))
+                .add_header(Header::new("b", HeaderValue::Byte(-1)))
+                .add_header(Header::new("s", HeaderValue::Int16(-2)))
+                .add_header(Header::new("i", HeaderValue::Int32(-3)))
+                .add_header(Header::new("l", HeaderValue::Int64(-4)))
+                .add_header(Header::new(
+                    "a",
+                    HeaderValue::ByteArray(Bytes::from_static(&[0xff, 0])),
+                ))
+                .add_header(Header::new(
+                    "d",
+                    HeaderValue::Timestamp(aws_smithy_types::DateTime::from_secs(5)),
+                ))
+                .add_header(Header::new("u", HeaderValue::Uuid(7)))
+                .add_header(Header::new(":message-type", message_type))
+                .add_header(Header::new(
+                    ":event-type",
+                    HeaderValue::String("chunk".into()),
+                ))
+                .add_header(Header::new(
+                    ":event-type",
+                    HeaderValue::String("other".into()),
+                ));
+            let mut out = Vec::new();
+            write_message_to(&message, &mut out).unwrap();
+            out
+        };
+        let f = all(HeaderValue::String("event".into()));
+        let mut frames = frames_of(vec![f]);
+        let frame = frames.next_frame().unwrap().unwrap();
+        assert!(matches!(frame.parts, Parts::Fast(_)));
+        assert_eq!(frame.event_type(), Some("chunk"));
+        assert_eq!(frame.payload(), b"{}");
+        let mut frames = frames_of(vec![all(HeaderValue::Int32(1))]);
+        let frame = frames.next_frame().unwrap().unwrap();
+        assert!(matches!(frame.parts, Parts::Fast(_)));
+        assert_eq!(frame.event_type(), None);
+    }
+
+    #[test]
+    fn bad_checksums_get_the_sdk_decoders_error() {
+        let mut f = frame_bytes("event", "chunk", "{}");
+        let n = f.len();
+        f[n - 1] ^= 1;
+        assert_eq!(parse_frame(&f), None);
+        let e = match frames_of(vec![f]).next_frame() {
+            Err(e) => e,
+            Ok(_) => panic!("a bad message checksum was taken"),
+        };
+        assert!(e.message.contains("checksum"), "{}", e.message);
     }
 
     #[test]

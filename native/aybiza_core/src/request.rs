@@ -811,7 +811,7 @@ fn decode_message(v: &Value, path: &str) -> Result<Message> {
 
 /// A content block is a map with exactly one key naming its kind.
 /// `path` is rendered only for an error.
-fn single_key<'a>(v: &'a Value, path: impl FnOnce() -> String) -> Result<(String, &'a Value)> {
+fn single_key(v: &Value, path: impl FnOnce() -> String) -> Result<(String, &Value)> {
     let Some(map) = v.as_object() else {
         return Err(Error::invalid_request(
             &path(),

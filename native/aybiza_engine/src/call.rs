@@ -306,11 +306,11 @@ fn spawn(
         state: cancel.clone(),
     };
     let guard = LiveGuard::new();
-    // The call's future is large (it holds the SDK's send futures). Moved whole, it
-    // was copied at each step of the spawn on the caller's thread (~97k of the ~170k
-    // instructions of `start`, callgrind); boxed here, the spawn moves a pointer. Boxed in the
-    // task's first poll instead, the copy cost the worker 10-20 µs on its way to the request
-    // (BENCHMARKS.md, "First sentence: the work before the task").
+    // The call's state is a few KB: the large futures (the SDK's sends, a client build,
+    // the error path's token count) are boxed where they are awaited, so the moves here and in
+    // the task's first poll copy little (moved inline, ~20 KB was copied 3 times on this thread
+    // and 4 more on the worker: BENCHMARKS.md, "First sentence, eighth pass"). Boxed here too,
+    // so the spawn moves a pointer.
     spawn_call(Box::pin(async move {
         crate::trace::mark(&options.trace, Point::TaskStart);
         let _guard = guard;

@@ -197,9 +197,7 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
 /// connection pool: the SDK's own SigV4 signer (which derives the key per call) and skew
 /// correction, none of the engine's interceptors. For the bench's raw-SDK floor. Not cached.
 pub async fn sdk_as_shipped(config: &ClientConfig) -> Client {
-    // Boxed: building a client (credential chain, endpoint) is a large future that only a
-    // cache miss needs; inline, every call's spawned state carried (and copied) it.
-    let base = Box::pin(base(config)).await;
+    let base = base(config).await;
     Client::from_conf(
         base.config
             .to_builder()

@@ -495,10 +495,10 @@ fn check_model_id_len(model_id: &str, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
-fn check_text(text: &str, path: &str, limits: &Limits) -> Result<()> {
+fn check_text(text: &str, path: impl FnOnce() -> String, limits: &Limits) -> Result<()> {
     if text.len() > limits.max_text_bytes {
         return Err(exceeded(
-            path,
+            &path(),
             &format!("the text ({} bytes)", text.len()),
             limits.max_text_bytes,
             "max_text_bytes",
@@ -507,10 +507,10 @@ fn check_text(text: &str, path: &str, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
-fn check_image(image: &Image, path: &str, limits: &Limits) -> Result<()> {
+fn check_image(image: &Image, path: impl FnOnce() -> String, limits: &Limits) -> Result<()> {
     if image.bytes.len() > limits.max_image_bytes {
         return Err(exceeded(
-            path,
+            &path(),
             &format!("the image ({} bytes)", image.bytes.len()),
             limits.max_image_bytes,
             "max_image_bytes",
@@ -519,10 +519,10 @@ fn check_image(image: &Image, path: &str, limits: &Limits) -> Result<()> {
     Ok(())
 }
 
-fn check_document(doc: &Document, path: &str, limits: &Limits) -> Result<()> {
+fn check_document(doc: &Document, path: impl FnOnce() -> String, limits: &Limits) -> Result<()> {
     if doc.bytes.len() > limits.max_document_bytes {
         return Err(exceeded(
-            path,
+            &path(),
             &format!("the document ({} bytes)", doc.bytes.len()),
             limits.max_document_bytes,
             "max_document_bytes",
@@ -544,38 +544,39 @@ fn check_converse_limits(req: &ConverseRequest, limits: &Limits) -> Result<()> {
     }
     for (i, block) in req.system.iter().enumerate() {
         if let SystemBlock::Text(t) = block {
-            check_text(t, &format!("system[{i}].text"), limits)?;
+            check_text(t, || format!("system[{i}].text"), limits)?;
         }
     }
     for (m, message) in req.messages.iter().enumerate() {
         let (mut images, mut documents) = (0usize, 0usize);
         for (b, block) in message.content.iter().enumerate() {
-            let path = format!("messages[{m}].content[{b}]");
+            // Paths are rendered only for an error (this runs once per block of every call).
+            let path = || format!("messages[{m}].content[{b}]");
             match block {
-                ContentBlock::Text(t) => check_text(t, &format!("{path}.text"), limits)?,
+                ContentBlock::Text(t) => check_text(t, || format!("{}.text", path()), limits)?,
                 ContentBlock::Reasoning { text, .. } => {
-                    check_text(text, &format!("{path}.reasoning_content"), limits)?
+                    check_text(text, || format!("{}.reasoning_content", path()), limits)?
                 }
                 ContentBlock::Image(image) => {
                     images += 1;
-                    check_image(image, &format!("{path}.image"), limits)?;
+                    check_image(image, || format!("{}.image", path()), limits)?;
                 }
                 ContentBlock::Document(doc) => {
                     documents += 1;
-                    check_document(doc, &format!("{path}.document"), limits)?;
+                    check_document(doc, || format!("{}.document", path()), limits)?;
                 }
                 ContentBlock::ToolResult { content, .. } => {
                     for (c, item) in content.iter().enumerate() {
-                        let path = format!("{path}.tool_result.content[{c}]");
+                        let path = || format!("{}.tool_result.content[{c}]", path());
                         match item {
                             ToolResultContent::Text(t) => {
-                                check_text(t, &format!("{path}.text"), limits)?
+                                check_text(t, || format!("{}.text", path()), limits)?
                             }
                             ToolResultContent::Image(image) => {
-                                check_image(image, &format!("{path}.image"), limits)?
+                                check_image(image, || format!("{}.image", path()), limits)?
                             }
                             ToolResultContent::Document(doc) => {
-                                check_document(doc, &format!("{path}.document"), limits)?
+                                check_document(doc, || format!("{}.document", path()), limits)?
                             }
                             ToolResultContent::Json(_) => {}
                         }
@@ -584,10 +585,10 @@ fn check_converse_limits(req: &ConverseRequest, limits: &Limits) -> Result<()> {
                 _ => {}
             }
         }
-        let content = format!("messages[{m}].content");
+        let content = || format!("messages[{m}].content");
         if images > limits.max_images_per_message {
             return Err(exceeded(
-                &content,
+                &content(),
                 &format!("the number of images ({images})"),
                 limits.max_images_per_message,
                 "max_images_per_message",
@@ -595,7 +596,7 @@ fn check_converse_limits(req: &ConverseRequest, limits: &Limits) -> Result<()> {
         }
         if documents > limits.max_documents_per_message {
             return Err(exceeded(
-                &content,
+                &content(),
                 &format!("the number of documents ({documents})"),
                 limits.max_documents_per_message,
                 "max_documents_per_message",
@@ -649,7 +650,7 @@ fn decode_converse_unchecked(value: &Value) -> Result<ConverseRequest> {
         Some(v) => as_array(v, "system")?
             .iter()
             .enumerate()
-            .map(|(i, b)| decode_system_block(b, &format!("system[{i}]")))
+            .map(|(i, b)| decode_system_block(b, i))
             .collect::<Result<Vec<_>>>()?,
     };
 
@@ -798,7 +799,7 @@ fn decode_message(v: &Value, path: &str) -> Result<Message> {
         other => as_array(other, &content_path)?
             .iter()
             .enumerate()
-            .map(|(i, b)| decode_content_block(b, &format!("{content_path}[{i}]")))
+            .map(|(i, b)| decode_content_block(b, &content_path, i))
             .collect::<Result<Vec<_>>>()?,
     };
     if content.is_empty() {
@@ -809,16 +810,17 @@ fn decode_message(v: &Value, path: &str) -> Result<Message> {
 }
 
 /// A content block is a map with exactly one key naming its kind.
-fn single_key<'a>(v: &'a Value, path: &str) -> Result<(String, &'a Value)> {
-    let map = v.as_object().ok_or_else(|| {
-        Error::invalid_request(
-            path,
+/// `path` is rendered only for an error.
+fn single_key(v: &Value, path: impl FnOnce() -> String) -> Result<(String, &Value)> {
+    let Some(map) = v.as_object() else {
+        return Err(Error::invalid_request(
+            &path(),
             format!("expected a content block map, got {}", kind(v)),
-        )
-    })?;
+        ));
+    };
     if map.len() != 1 {
         return Err(Error::invalid_request(
-            path,
+            &path(),
             "a content block must have exactly one key (text, image, document, tool_use, tool_result, reasoning_content, cache_point)",
         ));
     }
@@ -842,9 +844,15 @@ fn snake_to_camel(name: &str) -> String {
     out
 }
 
-fn decode_content_block(v: &Value, path: &str) -> Result<ContentBlock> {
-    let (key, inner) = single_key(v, path)?;
-    let path = format!("{path}.{}", camel_to_snake(&key));
+/// The block at `{list}[{i}]`; its path is rendered only where a nested decoder keeps one
+/// or for an error (a text block, the common case, renders none).
+fn decode_content_block(v: &Value, list: &str, i: usize) -> Result<ContentBlock> {
+    let at = || format!("{list}[{i}]");
+    let (key, inner) = single_key(v, at)?;
+    if let ("text", Value::String(text)) = (key.as_str(), inner) {
+        return Ok(ContentBlock::Text(text.clone()));
+    }
+    let path = format!("{}.{}", at(), camel_to_snake(&key));
     match key.as_str() {
         "text" => Ok(ContentBlock::Text(as_string(inner, &path)?)),
         "image" => Ok(ContentBlock::Image(decode_image(inner, &path)?)),
@@ -873,7 +881,7 @@ fn decode_content_block(v: &Value, path: &str) -> Result<ContentBlock> {
                 other => as_array(other, &content_path)?
                     .iter()
                     .enumerate()
-                    .map(|(i, b)| decode_tool_result_content(b, &format!("{content_path}[{i}]")))
+                    .map(|(i, b)| decode_tool_result_content(b, &content_path, i))
                     .collect::<Result<Vec<_>>>()?,
             };
             let status_path = obj.child("status");
@@ -927,9 +935,14 @@ fn decode_content_block(v: &Value, path: &str) -> Result<ContentBlock> {
     }
 }
 
-fn decode_tool_result_content(v: &Value, path: &str) -> Result<ToolResultContent> {
-    let (key, inner) = single_key(v, path)?;
-    let path = format!("{path}.{}", camel_to_snake(&key));
+/// The item at `{list}[{i}]` (paths as in [`decode_content_block`]).
+fn decode_tool_result_content(v: &Value, list: &str, i: usize) -> Result<ToolResultContent> {
+    let at = || format!("{list}[{i}]");
+    let (key, inner) = single_key(v, at)?;
+    if let ("text", Value::String(text)) = (key.as_str(), inner) {
+        return Ok(ToolResultContent::Text(text.clone()));
+    }
+    let path = format!("{}.{}", at(), camel_to_snake(&key));
     match key.as_str() {
         "text" => Ok(ToolResultContent::Text(as_string(inner, &path)?)),
         "json" => Ok(ToolResultContent::Json(inner.clone())),
@@ -1034,9 +1047,14 @@ fn decode_cache_point(v: &Value, path: &str) -> Result<CachePoint> {
     Ok(CachePoint { ttl })
 }
 
-fn decode_system_block(v: &Value, path: &str) -> Result<SystemBlock> {
-    let (key, inner) = single_key(v, path)?;
-    let path = format!("{path}.{}", camel_to_snake(&key));
+/// The block at `system[{i}]` (paths as in [`decode_content_block`]).
+fn decode_system_block(v: &Value, i: usize) -> Result<SystemBlock> {
+    let at = || format!("system[{i}]");
+    let (key, inner) = single_key(v, at)?;
+    if let ("text", Value::String(text)) = (key.as_str(), inner) {
+        return Ok(SystemBlock::Text(text.clone()));
+    }
+    let path = format!("{}.{}", at(), camel_to_snake(&key));
     match key.as_str() {
         "text" => Ok(SystemBlock::Text(as_string(inner, &path)?)),
         "cachePoint" => Ok(SystemBlock::CachePoint(decode_cache_point(inner, &path)?)),
@@ -1136,7 +1154,7 @@ fn decode_tool_config(v: &Value, path: &str) -> Result<ToolConfig> {
 }
 
 fn decode_tool(v: &Value, path: &str) -> Result<Tool> {
-    let (key, inner) = single_key(v, path)?;
+    let (key, inner) = single_key(v, || path.to_string())?;
     let path = format!("{path}.{}", camel_to_snake(&key));
     match key.as_str() {
         "toolSpec" => {
@@ -1531,6 +1549,65 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    /// Block paths are rendered only for an error; each kind still names the exact block.
+    #[test]
+    fn lazily_rendered_paths_name_the_exact_block() {
+        let with = |content: Value| {
+            json!({"modelId": "m", "messages": [
+                {"role": "user", "content": "a"},
+                {"role": "assistant", "content": [{"text": "b"}, content]}]})
+        };
+        let cases = [
+            (
+                with(json!(7)),
+                "messages[1].content[1]: expected a content block map",
+            ),
+            (
+                with(json!({"text": 7})),
+                "messages[1].content[1].text: expected a string",
+            ),
+            (
+                with(json!({"text": "x", "image": {}})),
+                "messages[1].content[1]: a content block",
+            ),
+            (
+                with(
+                    json!({"tool_result": {"tool_use_id": "t", "content": [{"text": "ok"}, {"text": 1}]}}),
+                ),
+                "messages[1].content[1].tool_result.content[1].text: expected a string",
+            ),
+            (
+                with(json!({"tool_result": {"tool_use_id": "t", "content": [7]}})),
+                "messages[1].content[1].tool_result.content[0]: expected a content block map",
+            ),
+            (
+                json!({"modelId": "m", "system": [{"text": "s"}, {"text": []}],
+                       "messages": [{"role": "user", "content": "a"}]}),
+                "system[1].text: expected a string",
+            ),
+        ];
+        for (v, want) in cases {
+            let e = decode_converse(&v).unwrap_err();
+            assert!(e.message.starts_with(want), "{} (want {want})", e.message);
+        }
+        let l = Limits {
+            max_text_bytes: 3,
+            ..Limits::default()
+        };
+        let v = with(json!({"tool_result": {"tool_use_id": "t", "content": [{"text": "long"}]}}));
+        let e = limited(&l, &v);
+        assert!(
+            e.message
+                .starts_with("messages[1].content[1].tool_result.content[0].text:"),
+            "{}",
+            e.message
+        );
+        let v = json!({"modelId": "m", "system": [{"text": "ok"}, {"text": "long"}],
+                       "messages": [{"role": "user", "content": "a"}]});
+        let e = limited(&l, &v);
+        assert!(e.message.starts_with("system[1].text:"), "{}", e.message);
     }
 
     #[test]

@@ -306,11 +306,11 @@ fn spawn(
         state: cancel.clone(),
     };
     let guard = LiveGuard::new();
-    // The call's future is large (it holds the SDK's send futures). Moved whole, it
-    // was copied at each step of the spawn on the caller's thread (~97k of the ~170k
-    // instructions of `start`, callgrind); boxed here, the spawn moves a pointer. Boxed in the
-    // task's first poll instead, the copy cost the worker 10-20 µs on its way to the request
-    // (BENCHMARKS.md, "First sentence: the work before the task").
+    // The call's state is a few KB: the large futures (the SDK's sends, a client build,
+    // the error path's token count) are boxed where they are awaited, so the moves here and in
+    // the task's first poll copy little (moved inline, ~20 KB was copied 3 times on this thread
+    // and 4 more on the worker: BENCHMARKS.md, "First sentence, eighth pass"). Boxed here too,
+    // so the spawn moves a pointer.
     spawn_call(Box::pin(async move {
         crate::trace::mark(&options.trace, Point::TaskStart);
         let _guard = guard;
@@ -358,7 +358,9 @@ fn spawn(
         };
         if let (Err(Stop::Failed(_)), Some((op, req))) = (&outcome, &count) {
             if state.summary.usage.is_none() {
-                if let Some(n) = exact_input_tokens(*op, req, &options.limits, &config).await {
+                // Boxed: it holds a whole `run`; only failed calls pay for it.
+                let count = Box::pin(exact_input_tokens(*op, req, &options.limits, &config));
+                if let Some(n) = count.await {
                     state.summary.request_input_tokens = n;
                     state.summary.input_tokens_exact = true;
                 }
@@ -635,7 +637,9 @@ async fn converse_stream(
         take: raw.then_some(take),
         trace: state.trace().cloned(),
     };
-    let send = hooks::with_scope(scope, b.send());
+    // Boxed: the SDK's send future is most of the call's state; inline, the whole state
+    // was copied on the scheduler thread at the spawn (BENCHMARKS.md, "eighth pass").
+    let send = Box::pin(hooks::with_scope(scope, b.send()));
     let output = first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })
@@ -840,8 +844,9 @@ async fn converse(
         }
         b = b.guardrail_config(gb.build());
     }
-    // Non-streaming calls keep the SDK's standard retries (3 attempts).
-    let send = b.send();
+    // Non-streaming calls keep the SDK's standard retries (3 attempts). Boxed, as in
+    // `converse_stream`: the spawned state stays small.
+    let send = Box::pin(b.send());
     let output = first_byte(config.timeouts.total, async {
         send.await.map_err(sdk_error)
     })
@@ -882,6 +887,7 @@ async fn invoke(
         .accept("application/json")
         .body(Blob::new(body))
         .send();
+    let send = Box::pin(send);
     let output = first_byte(config.timeouts.total, async {
         send.await.map_err(sdk_error)
     })
@@ -953,7 +959,8 @@ async fn invoke_stream(
         take: raw.then_some(take),
         trace: state.trace().cloned(),
     };
-    let send = hooks::with_scope(scope, op.send());
+    // Boxed, as in `converse_stream`: the spawned state stays small.
+    let send = Box::pin(hooks::with_scope(scope, op.send()));
     let output = first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })
@@ -1155,6 +1162,7 @@ async fn count_tokens(
         .model_id(&req.model_id)
         .input(sdk::CountTokensInput::Converse(request))
         .send();
+    let send = Box::pin(send);
     let output = first_byte(config.timeouts.total, async {
         send.await.map_err(sdk_error)
     })
@@ -1203,6 +1211,7 @@ async fn warm_one(client: &Client, config: &ClientConfig) -> Result<(), Stop> {
         .converse()
         .model_id("aybiza-connection-warmup")
         .send();
+    let send = Box::pin(send);
     match first_byte(config.timeouts.first_byte, async {
         send.await.map_err(sdk_error)
     })
@@ -1261,5 +1270,36 @@ mod tests {
         let (details, one_hour) = usage.consistent_cache_details().unwrap();
         assert!(details.len() <= aybiza_core::catalog::MAX_CACHE_DETAILS);
         assert_eq!(one_hour, 1_000);
+    }
+}
+#[cfg(test)]
+mod state_size {
+    use super::*;
+
+    fn size<F: std::future::Future>(_: &F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// The spawn moves the call's state on the scheduler thread: the SDK's send futures (and
+    /// the client build of a cache miss) are boxed where they are awaited, so the state stays
+    /// a few KB (it was ~60 KB in a debug build, ~20 KB in release, with them inline).
+    #[test]
+    fn the_calls_state_stays_small() {
+        let config = decode_config(&serde_json::json!({"region": "us-east-1"})).unwrap();
+        let summary = Summary::default();
+        let mut state = StreamState::new(Box::new(Discard), None, Instant::now(), summary);
+        let run = run(Operation::Warm, Prepared::Warm, &config, &mut state);
+        assert!(
+            size(&run) < 8 * 1024,
+            "run's future is {} bytes",
+            size(&run)
+        );
+        drop(run);
+        let client = client_with(&config, Attempts::Single);
+        assert!(
+            size(&client) < 1024,
+            "client_with's future is {} bytes",
+            size(&client)
+        );
     }
 }

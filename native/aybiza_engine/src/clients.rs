@@ -164,7 +164,9 @@ pub async fn client_with(config: &ClientConfig, attempts: Attempts) -> Client {
     if let Some(client) = cached(&key) {
         return client;
     }
-    let base = base(config).await;
+    // Boxed: building a client (credential chain, endpoint) is a large future that only a
+    // cache miss needs; inline, every call's spawned state carried (and copied) it.
+    let base = Box::pin(base(config)).await;
     // Two clients (standard and single attempt) per configuration and shard.
     let cap = 2 * max_shard_entries();
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());

@@ -341,7 +341,9 @@ pub(crate) async fn stream(
     state: &mut StreamState,
 ) -> Result<(), Stop> {
     let trace = state.trace().cloned();
-    let response = send(call, config, config.timeouts.first_byte, &trace).await?;
+    // Boxed: the request's future is most of the call's state, which the spawn would
+    // otherwise copy on the scheduler thread (call.rs `converse_stream`).
+    let response = Box::pin(send(call, config, config.timeouts.first_byte, &trace)).await?;
     state.first_byte();
     state.summary.request_id = request_id(response.headers());
     if let Some(ct) = response.headers().get("content-type") {
@@ -463,7 +465,7 @@ pub(crate) async fn count_tokens(
     config: &ClientConfig,
     state: &mut StreamState,
 ) -> Result<(), Stop> {
-    let response = send(call, config, config.timeouts.total, &None).await?;
+    let response = Box::pin(send(call, config, config.timeouts.total, &None)).await?;
     state.first_byte();
     state.summary.request_id = request_id(response.headers());
     let body = read_bounded(response.into_body(), config.timeouts.total).await;

@@ -730,10 +730,18 @@ impl Segmenter {
     #[inline(never)]
     fn defer_word(&mut self, packed: u64, n: usize) -> bool {
         let at = self.buf.len();
-        if self.defer == Defer::Spaces {
-            // Only spaces stay in `Spaces` (phase and run start unchanged), up to `MAX_RUN`:
-            // what `phase_after` answers, without the class lookups.
-            return packed == u64::from(b' ') * BYTES && at + n - self.run_start < MAX_RUN;
+        if self.defer == Defer::Spaces
+            || (self.defer == Defer::Marks && packed as u8 == b' ')
+        {
+            // Only spaces stay in `Spaces`, and a space after an end-mark run leaves only
+            // spaces too (run start unchanged), up to `MAX_RUN`: what `phase_after` answers,
+            // without the class lookups. The common case is a word like " Th" after a period,
+            // which goes straight to the scan.
+            let stays = packed == u64::from(b' ') * BYTES && at + n - self.run_start < MAX_RUN;
+            if stays && self.defer == Defer::Marks {
+                self.set_phase(Defer::Spaces);
+            }
+            return stays;
         }
         let lanes = padded_lanes(&packed.to_le_bytes());
         match self.phase_after(self.defer, self.run_start, lanes, at, n) {

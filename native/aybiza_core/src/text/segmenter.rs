@@ -209,8 +209,9 @@ fn read_word(delta: &[u8]) -> u64 {
             // SAFETY: `p` points to at least one readable byte, so its page is mapped, and
             // the 8 bytes from `p` stay in that page (x86-64 maps memory in 4 KiB pages at
             // least), so the load cannot fault. The bytes past the delta are loaded in the
-            // assembly block, not by Rust code, and the caller masks them off, so no value
-            // outside the slice is used.
+            // assembly block, not by Rust code, and no value outside the slice is used: the
+            // caller masks them off (or, in `try_defer`, masks off their lanes of the class
+            // test and stores them only into spare capacity past the string's length).
             unsafe {
                 std::arch::asm!(
                     "mov {v}, qword ptr [{p}]",
@@ -742,9 +743,7 @@ impl Segmenter {
         // Padded with copies of its last byte, which add no class.
         let packed = pad_word(word, n);
         let at = self.buf.len();
-        if self.defer == Defer::Spaces
-            || (self.defer == Defer::Marks && packed as u8 == b' ')
-        {
+        if self.defer == Defer::Spaces || (self.defer == Defer::Marks && packed as u8 == b' ') {
             // Only spaces stay in `Spaces`, and a space after an end-mark run leaves only
             // spaces too (run start unchanged), up to `MAX_RUN`: what `phase_after` answers,
             // without the class lookups. The common case is a word like " Th" after a period,

@@ -259,6 +259,7 @@ pub fn append_delta(out: &mut Vec<u8>, delta: &[u8]) {
 }
 
 /// [`read_word`] reading only the delta's bytes (the others are copies of the last).
+#[cold]
 #[inline(never)]
 fn exact_word(delta: &[u8]) -> u64 {
     let n = delta.len();
@@ -690,6 +691,7 @@ impl Segmenter {
     /// The capacity, not the length limit, stopped a delta whose end would be at `end`:
     /// reserves room and says whether the delta may be deferred after all (out of line: once
     /// per growth of the buffer).
+    #[cold]
     #[inline(never)]
     fn defer_refill(&mut self, end: usize) -> bool {
         if end >= self.defer_end {
@@ -766,6 +768,7 @@ impl Segmenter {
     }
 
     /// [`Self::try_defer`] for an empty delta or one of more than 8 bytes: word by word.
+    #[cold]
     #[inline(never)]
     fn try_defer_long(&mut self, delta: &[u8]) -> bool {
         let old = self.buf.len();

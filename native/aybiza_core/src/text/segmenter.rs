@@ -177,6 +177,14 @@ fn padded_lanes(word: &[u8]) -> u64 {
 /// `0x01` in every byte of a word.
 const BYTES: u64 = 0x0101_0101_0101_0101;
 
+/// The low `n` bytes (1 to 8) of `word`, padded to 8 bytes with copies of the last of them.
+#[inline(always)]
+fn pad_word(word: u64, n: usize) -> u64 {
+    let last = (word >> (8 * (n - 1))) & 0xff;
+    let keep = u64::MAX >> (64 - 8 * n);
+    (word & keep) | ((last * BYTES) & !keep)
+}
+
 /// A delta of 1 to 8 bytes as a little-endian word, padded to 8 bytes with copies of its
 /// last byte.
 #[inline(always)]
@@ -201,8 +209,9 @@ fn read_word(delta: &[u8]) -> u64 {
             // SAFETY: `p` points to at least one readable byte, so its page is mapped, and
             // the 8 bytes from `p` stay in that page (x86-64 maps memory in 4 KiB pages at
             // least), so the load cannot fault. The bytes past the delta are loaded in the
-            // assembly block, not by Rust code, and the caller masks them off, so no value
-            // outside the slice is used.
+            // assembly block, not by Rust code, and no value outside the slice is used: the
+            // caller masks them off (or, in `try_defer`, masks off their lanes of the class
+            // test and stores them only into spare capacity past the string's length).
             unsafe {
                 std::arch::asm!(
                     "mov {v}, qword ptr [{p}]",
@@ -250,26 +259,28 @@ pub fn append_delta(out: &mut Vec<u8>, delta: &[u8]) {
 }
 
 /// [`read_word`] reading only the delta's bytes (the others are copies of the last).
+#[cold]
 #[inline(never)]
 fn exact_word(delta: &[u8]) -> u64 {
     let n = delta.len();
     (0..8).fold(0, |acc, i| acc | u64::from(delta[i.min(n - 1)]) << (8 * i))
 }
 
-/// Whether the padded word `packed` has a byte plain text inside a unit may not have
+/// Whether the low `n` bytes (1 to 8) of `word` have a byte plain text inside a unit may not have
 /// (`LANE_OTHER` or `LANE_MARK` in [`LANES`]: controls, non-ASCII bytes, `` ` ``, `~` and
 /// the end marks but `?`, which every range `Segmenter::set_phase` sets covers) or a byte
 /// `b` with `b - lo <= span` (`lo`, `span` in each byte, see `Segmenter::defer_lo`): with
-/// SSE2, a handful of compares on the whole word instead of a table lookup per byte.
+/// SSE2, a handful of compares on the whole word instead of a table lookup per byte. The
+/// bytes past `n` are ignored (the lanes' mask), so the word needs no padding.
 #[inline(always)]
-fn word_rejected(packed: u64, lo: u64, span: u64) -> bool {
+fn word_rejected(word: u64, n: usize, lo: u64, span: u64) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         use std::arch::x86_64::*;
         // SAFETY: SSE2 is part of the x86-64 baseline; no memory is accessed.
         unsafe {
-            let word = |x: u64| _mm_cvtsi64_si128(x as i64);
-            let v = word(packed);
+            let xmm = |x: u64| _mm_cvtsi64_si128(x as i64);
+            let v = xmm(word);
             let set = |b: u8| _mm_set1_epi8(b as i8);
             // Signed compares: the bytes >= 0x80 are negative, hence below ' '.
             let mut stop = _mm_or_si128(
@@ -279,16 +290,16 @@ fn word_rejected(packed: u64, lo: u64, span: u64) -> bool {
             for b in [b'.', b'!', b'`'] {
                 stop = _mm_or_si128(stop, _mm_cmpeq_epi8(v, set(b)));
             }
-            let d = _mm_sub_epi8(v, word(lo));
-            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(_mm_min_epu8(d, word(span)), d));
-            // Only the low 8 lanes hold the word.
-            _mm_movemask_epi8(stop) & 0xff != 0
+            let d = _mm_sub_epi8(v, xmm(lo));
+            stop = _mm_or_si128(stop, _mm_cmpeq_epi8(_mm_min_epu8(d, xmm(span)), d));
+            // Only the low `n` lanes hold the delta: a mask rather than padding the word.
+            (_mm_movemask_epi8(stop) as u32) & (u32::MAX >> (32 - n)) != 0
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
         let (lo, span) = (lo as u8, span as u8);
-        packed.to_le_bytes().iter().any(|&b| {
+        word.to_le_bytes()[..n].iter().any(|&b| {
             LANES[b as usize] & (LANE_OTHER | LANE_MARK) != 0 || b.wrapping_sub(lo) <= span
         })
     }
@@ -661,24 +672,26 @@ impl Segmenter {
             return self.try_defer_long(delta);
         }
         // 1 to 8 bytes (model tokens): without a branch that depends on the length, which a
-        // stream of random lengths would mispredict. The delta, padded with copies of its
-        // last byte (which add no class), is read as one 8-byte word, tested against the
-        // bytes plain text may not have with a few SSE2 compares (the byte classes are
-        // looked up only when that test fails), stored with one 8-byte write, and the
-        // string cut back to its length.
-        let packed = padded_word(delta);
-        if word_rejected(packed, self.defer_lo, self.defer_span) && !self.defer_word(packed, n) {
+        // stream of random lengths would mispredict. The delta is read as one 8-byte word
+        // (unpadded: the bytes past it are masked off in the test), its `n` bytes tested
+        // against the bytes plain text may not have with a few SSE2 compares (the byte
+        // classes are looked up only when that test fails), stored with one 8-byte write,
+        // and the string cut back to its length.
+        let word = read_word(delta);
+        if word_rejected(word, n, self.defer_lo, self.defer_span) && !self.defer_word(word, n) {
             return false;
         }
         // SAFETY: `old + n < defer_room <= capacity - 7` and `n >= 1`, so `old + 8 <=
-        // capacity`; the word is ASCII (`word_rejected` or `defer_word` let it through).
-        unsafe { self.store_word(packed, n) };
+        // capacity`; the word's `n` bytes are ASCII (`word_rejected` or `defer_word` let them
+        // through).
+        unsafe { self.store_word(word, n) };
         true
     }
 
     /// The capacity, not the length limit, stopped a delta whose end would be at `end`:
     /// reserves room and says whether the delta may be deferred after all (out of line: once
     /// per growth of the buffer).
+    #[cold]
     #[inline(never)]
     fn defer_refill(&mut self, end: usize) -> bool {
         if end >= self.defer_end {
@@ -704,10 +717,11 @@ impl Segmenter {
     /// [`Self::append_word`] without the capacity check.
     ///
     /// # Safety
-    /// `buf`'s capacity must be at least its length plus 8, and the word's bytes ASCII.
+    /// `buf`'s capacity must be at least its length plus 8, and the word's first `n` bytes
+    /// ASCII.
     #[inline(always)]
     unsafe fn store_word(&mut self, packed: u64, n: usize) {
-        debug_assert!(n <= 8 && packed.to_le_bytes().is_ascii());
+        debug_assert!(n <= 8 && packed.to_le_bytes()[..n].is_ascii());
         let old = self.buf.len();
         debug_assert!(self.buf.capacity() - old >= 8);
         // SAFETY: the capacity is at least `old + 8` (the caller's promise), so the 8-byte
@@ -724,16 +738,23 @@ impl Segmenter {
         }
     }
 
-    /// Whether the word `packed` (a delta of `n` bytes and copies of its last byte) that
-    /// [`word_rejected`] does not let through may be deferred; updates the deferral state if
-    /// so.
+    /// Whether the delta of `n` bytes in the low bytes of `word` that [`word_rejected`] does
+    /// not let through may be deferred; updates the deferral state if so.
     #[inline(never)]
-    fn defer_word(&mut self, packed: u64, n: usize) -> bool {
+    fn defer_word(&mut self, word: u64, n: usize) -> bool {
+        // Padded with copies of its last byte, which add no class.
+        let packed = pad_word(word, n);
         let at = self.buf.len();
-        if self.defer == Defer::Spaces {
-            // Only spaces stay in `Spaces` (phase and run start unchanged), up to `MAX_RUN`:
-            // what `phase_after` answers, without the class lookups.
-            return packed == u64::from(b' ') * BYTES && at + n - self.run_start < MAX_RUN;
+        if self.defer == Defer::Spaces || (self.defer == Defer::Marks && packed as u8 == b' ') {
+            // Only spaces stay in `Spaces`, and a space after an end-mark run leaves only
+            // spaces too (run start unchanged), up to `MAX_RUN`: what `phase_after` answers,
+            // without the class lookups. The common case is a word like " Th" after a period,
+            // which goes straight to the scan.
+            let stays = packed == u64::from(b' ') * BYTES && at + n - self.run_start < MAX_RUN;
+            if stays && self.defer == Defer::Marks {
+                self.set_phase(Defer::Spaces);
+            }
+            return stays;
         }
         let lanes = padded_lanes(&packed.to_le_bytes());
         match self.phase_after(self.defer, self.run_start, lanes, at, n) {
@@ -747,6 +768,7 @@ impl Segmenter {
     }
 
     /// [`Self::try_defer`] for an empty delta or one of more than 8 bytes: word by word.
+    #[cold]
     #[inline(never)]
     fn try_defer_long(&mut self, delta: &[u8]) -> bool {
         let old = self.buf.len();
@@ -5915,10 +5937,23 @@ mod tests {
                     let want = padded_lanes(&word) & reject != 0 || extra.as_bytes().contains(&x);
                     let got = word_rejected(
                         u64::from_le_bytes(word),
+                        8,
                         u64::from(lo) * BYTES,
                         u64::from(span) * BYTES,
                     );
                     assert_eq!(got, want, "byte {x:#x} at {at}, range {lo:#x}+{span}");
+                    // With fewer lanes, the bytes past them are ignored.
+                    for n in 1..8 {
+                        let want = padded_lanes(&word[..n]) & reject != 0
+                            || extra.as_bytes().iter().any(|e| word[..n].contains(e));
+                        let got = word_rejected(
+                            u64::from_le_bytes(word),
+                            n,
+                            u64::from(lo) * BYTES,
+                            u64::from(span) * BYTES,
+                        );
+                        assert_eq!(got, want, "byte {x:#x} at {at}, {n} lanes, {lo:#x}+{span}");
+                    }
                 }
             }
         }

@@ -1951,3 +1951,54 @@ fn spaced_lone_quote_after_an_end_mark() {
         &["He left.", "'Bye,' she said."],
     );
 }
+
+#[test]
+fn spaced_hyphen_for_a_dialogue_dash_after_a_question() {
+    // Own texts: ` - ` typed for a dialogue dash after `?` or `!`, then lower case: the author's
+    // words belong to the sentence; a capital after it still starts a new one.
+    check(
+        "Ты придёшь? - спросила она. Он кивнул.",
+        &["Ты придёшь? - спросила она.", "Он кивнул."],
+    );
+    check(
+        "Стой! - крикнул он и побежал.",
+        &["Стой! - крикнул он и побежал."],
+    );
+    check("What now? - Nobody knew.", &["What now?", "- Nobody knew."]);
+    // A hyphen glued to the next word is no dash.
+    check("Kto tam? -owa kobieta.", &["Kto tam?", "-owa kobieta."]);
+}
+
+#[test]
+fn japanese_particle_glued_after_a_full_width_mark() {
+    // Own texts: `と`, `に`, `を` never open a Japanese sentence: glued after `？` or `！` they
+    // continue it; any other kana or ideograph after the mark starts a new one.
+    check("行くの？と聞かれた。", &["行くの？と聞かれた。"]);
+    check("本当？に驚いた。", &["本当？に驚いた。"]);
+    check("元気？今日は晴れ。", &["元気？", "今日は晴れ。"]);
+}
+
+#[test]
+fn ascii_periods_glued_between_kana_end_a_sentence() {
+    // Own texts: two or more ASCII periods between kana or ideographs end the sentence, as
+    // one does; `…` and a full-width digit after the run do not.
+    check("そうだね..また明日", &["そうだね..", "また明日"]);
+    check("そうだね...また明日", &["そうだね...", "また明日"]);
+    check("彼は…そう言った。", &["彼は…そう言った。"]);
+    check("価格は..１０円", &["価格は..１０円"]);
+}
+
+#[test]
+fn greek_question_mark_before_a_parenthesis_and_khmer_khan() {
+    // Own texts: the Greek question mark `;`, a space, then `(` and a Greek capital: a new
+    // sentence. Khmer `។` (khan) ends a sentence like a danda.
+    check(
+        "Θέλεις να φύγεις; (Η πόρτα είναι ανοιχτή)",
+        &["Θέλεις να φύγεις;", "(Η πόρτα είναι ανοιχτή)"],
+    );
+    check(
+        "Θέλεις να φύγεις; (και γιατί)",
+        &["Θέλεις να φύγεις; (και γιατί)"],
+    );
+    check("ខ្ញុំទៅផ្សារ ។ គាត់នៅផ្ទះ ។", &["ខ្ញុំទៅផ្សារ ។", "គាត់នៅផ្ទះ ។"]);
+}

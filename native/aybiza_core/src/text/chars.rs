@@ -19,7 +19,7 @@ pub(crate) fn is_ellipsis_char(c: char) -> bool {
 }
 
 /// Strong marks of scripts written without spaces (CJK) or with their own stops
-/// (Devanagari danda, Urdu full stop, Arabic question mark, Armenian, Ethiopic, Myanmar).
+/// (Devanagari danda, Urdu full stop, Arabic question mark, Armenian, Ethiopic, Myanmar, Khmer).
 /// A sentence ends after them even when the next character is glued.
 #[inline]
 pub(crate) fn is_script_terminal(c: char) -> bool {
@@ -41,6 +41,8 @@ pub(crate) fn is_script_terminal(c: char) -> bool {
             | '⁇'
             | '⁈'
             | '⁉'
+            | '។'
+            | '៕'
     )
 }
 

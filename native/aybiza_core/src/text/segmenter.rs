@@ -1631,6 +1631,9 @@ impl Segmenter {
         {
             return Decision::Boundary(k);
         }
+        if periods >= 2 && glued && cjk_glued_periods(buf, self.start, i, k, f) {
+            return Decision::Boundary(k);
+        }
         if periods >= 2 {
             return decide_ellipsis(
                 spaced,
@@ -1790,6 +1793,9 @@ impl Segmenter {
             if closers && (f.is_lowercase() || is_cjk(f)) {
                 return Decision::Continue(k);
             }
+            if glued && japanese_particle_after_mark(buf, i, f) {
+                return Decision::Continue(k);
+            }
             return Decision::Boundary(k);
         }
         if glued {
@@ -1820,6 +1826,11 @@ impl Segmenter {
         if f == '-' {
             // `and -- voila! -- you have`: see `double_hyphen_goes_on`.
             match double_hyphen_goes_on(buf, m, eof) {
+                None => return Decision::NeedMore,
+                Some(true) => return Decision::Continue(k),
+                Some(false) => {}
+            }
+            match spaced_hyphen_attribution(buf, m, eof) {
                 None => return Decision::NeedMore,
                 Some(true) => return Decision::Continue(k),
                 Some(false) => {}
@@ -3883,6 +3894,51 @@ fn spaced_emoji_end(buf: &str, m: usize, eof: bool) -> Option<Option<usize>> {
     eof.then_some(None)
 }
 
+/// Round 12: `покажу? - спрашивает`, `отырғаным! - деп`: a single hyphen set off by spaces after
+/// `!` or `?`, typed for a dialogue dash, then a lower-case word: the author's words go on the
+/// sentence (as after a real dash, see [`dash_attribution`]). `None` while the characters after
+/// the hyphen (at most 8) may still be arriving.
+fn spaced_hyphen_attribution(buf: &str, m: usize, eof: bool) -> Option<bool> {
+    match buf.as_bytes().get(m + 1) {
+        None if !eof => None,
+        Some(b' ') => dash_attribution(buf, m, eof),
+        _ => Some(false),
+    }
+}
+
+/// Round 12: `組織？に属して`, `行くか？と思った`: a full-width `？` or `！` glued to one of the
+/// particles `と` (quotation), `に`, `を`, which never open a Japanese sentence, is inside it.
+fn japanese_particle_after_mark(buf: &str, i: usize, f: char) -> bool {
+    matches!(f, 'と' | 'に' | 'を') && matches!(char_at(buf, i), Some('？' | '！'))
+}
+
+/// Whether `c` is a kana or CJK ideograph (not a full-width digit or Latin letter).
+fn is_kana_or_han(c: char) -> bool {
+    is_cjk(c)
+        && !c.is_ascii_alphanumeric()
+        && !matches!(c as u32, 0xFF10..=0xFF5A | 0xAC00..=0xD7AF)
+}
+
+/// Round 12: `それは..何ですか`, `それは...何ですか`: two or more ASCII periods glued between
+/// kana or ideographs end the sentence, as one period there does (bunkai's convention; a run
+/// of `…` is left alone: Chinese and Japanese use it inside sentences).
+fn cjk_glued_periods(buf: &str, start: usize, i: usize, k: usize, f: char) -> bool {
+    is_kana_or_han(f)
+        && buf.as_bytes()[i..k].iter().all(|&b| b == b'.')
+        && buf[start..i]
+            .chars()
+            .next_back()
+            .is_some_and(is_kana_or_han)
+}
+
+/// Round 12: `σας; (Θα σβησθούν`: after the Greek question mark and a space, an opening
+/// parenthesis then a Greek capital starts a new sentence (the capital right after the space
+/// already does). Reads at most 6 bytes.
+fn greek_paren_capital(buf: &str, m: usize) -> bool {
+    buf.as_bytes().get(m) == Some(&b'(')
+        && char_at(buf, m + 1).is_some_and(|c| c.is_uppercase() && is_greek(c))
+}
+
 /// Whether the digits right before `i` follow a hyphen or an en dash (`-3`, `–3`): the cheap
 /// first test of `Segmenter::ordinal_range`.
 #[inline]
@@ -4217,7 +4273,11 @@ fn decide_greek_question(buf: &str, start: usize, i: usize, c0: char, eof: bool)
             Decision::NeedMore
         };
     };
-    let capital = f.is_uppercase() && (c0 == GREEK_QUESTION || is_greek(f));
+    if f == '(' && m + 1 >= buf.len() && !eof {
+        return Decision::NeedMore;
+    }
+    let capital =
+        f.is_uppercase() && (c0 == GREEK_QUESTION || is_greek(f)) || greek_paren_capital(buf, m);
     if m > k && capital {
         Decision::Boundary(k)
     } else {

@@ -1951,3 +1951,30 @@ fn spaced_lone_quote_after_an_end_mark() {
         &["He left.", "'Bye,' she said."],
     );
 }
+
+#[test]
+fn company_suffix_before_a_subject_and_verb() {
+    // Own texts: a company suffix after a capitalized name ends the sentence before a name
+    // (with or without a surname) and a finite verb; a title or a non-verb after it goes on.
+    check(
+        "He joined Globex Corp. Anna Berg was his boss.",
+        &["He joined Globex Corp.", "Anna Berg was his boss."],
+    );
+    check(
+        "They sued Initech Ltd. Tom has the papers.",
+        &["They sued Initech Ltd.", "Tom has the papers."],
+    );
+    check(
+        "Shares of Globex Corp. Chairman Anna Berg said rose.",
+        &["Shares of Globex Corp. Chairman Anna Berg said rose."],
+    );
+    check(
+        "She met Warner Bros. Discovery is her client.",
+        &["She met Warner Bros. Discovery is her client."],
+    );
+    // The surname step also serves the degree case.
+    check(
+        "She earned her Ph.D. Tom Hill was there.",
+        &["She earned her Ph.D.", "Tom Hill was there."],
+    );
+}

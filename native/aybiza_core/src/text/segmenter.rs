@@ -1900,7 +1900,8 @@ impl Segmenter {
             && prev
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b == b',' || b == b'.'))
-            || NOUN_DETERMINERS.contains(&prev);
+            || NOUN_DETERMINERS.contains(&prev)
+            || company_suffix_after_name(&buf[ts..i], prev);
         if !noun
             || !next.starts_with(|c: char| c.is_uppercase())
             || !next.chars().skip(1).all(char::is_lowercase)
@@ -1915,7 +1916,18 @@ impl Segmenter {
         if at >= buf.len() {
             return if eof { Some(false) } else { None };
         }
-        word_ahead(buf, at, eof).map(|(verb, c)| !matches!(c, '.' | '\'') && finite_verb_like(verb))
+        word_ahead(buf, at, eof).and_then(|(verb, c)| {
+            if c == ' ' && is_surname_like(verb) {
+                // `Apple Inc. Tim Cook is`: a surname may come between name and verb.
+                let at = at + verb.len() + 1;
+                if at >= buf.len() {
+                    return if eof { Some(false) } else { None };
+                }
+                return word_ahead(buf, at, eof)
+                    .map(|(verb, c)| !matches!(c, '.' | '\'') && finite_verb_like(verb));
+            }
+            Some(!matches!(c, '.' | '\'') && finite_verb_like(verb))
+        })
     }
 
     /// `(Oh. Again!)`, `Nested (Parenthesis. (With words inside! (Right.)) (More. This is
@@ -4745,6 +4757,24 @@ fn is_sentence_separator(c: char) -> bool {
 /// Words before an abbreviation that make it a noun (`a Ph.D.`, `her LL.M.`): articles other
 /// than `the` and possessive determiners (English; the verbs the rule asks for are English).
 const NOUN_DETERMINERS: &[&str] = &["a", "an", "her", "his", "my", "our", "their", "your", "its"];
+
+/// `Apple Inc.`, `Thames Ltd.`: a company suffix after a capitalized name is a noun phrase's
+/// last word, so it may end a sentence before a name and a finite verb (`noun_abbreviation_ends`).
+fn company_suffix_after_name(abbr: &str, prev: &str) -> bool {
+    const SUFFIXES: &[&str] = &["inc", "ltd", "corp", "co", "plc", "llc"];
+    prev.starts_with(|c: char| c.is_ascii_uppercase())
+        && abbr.len() <= 4
+        && SUFFIXES.iter().any(|s| abbr.eq_ignore_ascii_case(s))
+}
+
+/// A capitalized word of two letters or more with lower case after its first letter
+/// (`Cook`), the surname between a first name and the verb in `noun_abbreviation_ends`.
+fn is_surname_like(word: &str) -> bool {
+    word.len() >= 2
+        && word.starts_with(|c: char| c.is_uppercase())
+        && word.chars().skip(1).all(char::is_lowercase)
+        && !language_data::is_function_word_capitalized(word)
+}
 
 /// English auxiliaries and copulas (a closed class) that follow a sentence's subject.
 const AUXILIARIES: &[&str] = &[

@@ -1978,3 +1978,23 @@ fn company_suffix_before_a_subject_and_verb() {
         &["She earned her Ph.D.", "Tom Hill was there."],
     );
 }
+
+#[test]
+fn glued_starter_after_a_capitalized_company_abbreviation() {
+    // Own texts: a sentence starter glued to the period of a capitalized company or place
+    // abbreviation starts a sentence; a name or another abbreviation glued there does not.
+    check(
+        "He sold it to Globex Inc.They paid cash.",
+        &["He sold it to Globex Inc.", "They paid cash."],
+    );
+    check(
+        "They live on Elm St.John came too.",
+        &["They live on Elm St.John came too."],
+    );
+    check(
+        "It is Globex Corp.Ltd now.",
+        &["It is Globex Corp.Ltd now."],
+    );
+    // A title glued to a name is no end.
+    check("Ask Dr.Hill now.", &["Ask Dr.Hill now."]);
+}

@@ -2078,7 +2078,8 @@ impl Segmenter {
             if matches!(
                 left,
                 Left::Abbrev(AbbrevKind::Ordinary | AbbrevKind::Weak) | Left::Initial
-            ) && word().starts_with(char::is_lowercase)
+            ) && (word().starts_with(char::is_lowercase)
+                || capitalized_ordinary_abbreviation(left, word()))
             {
                 match glued_starter(buf, k, eof) {
                     None => return Decision::NeedMore,
@@ -4015,6 +4016,16 @@ fn glued_starter(buf: &str, k: usize, eof: bool) -> Option<bool> {
             && (abbreviations::is_sentence_starter(word)
                 || language_data::is_function_word_capitalized(word)),
     )
+}
+
+/// `Acme Corp.She works`: a capitalized abbreviation that may end a sentence (a company or
+/// place: not a title, weak citation or initial) is followed by a glued sentence starter as
+/// the lower-case ones are (`glued_starter`); `Corp.Ltd`, `St.John` go on.
+fn capitalized_ordinary_abbreviation(left: Left, word: &str) -> bool {
+    left == Left::Abbrev(AbbrevKind::Ordinary)
+        && word.len() >= 2
+        && word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word.bytes().skip(1).all(|b| b.is_ascii_lowercase())
 }
 
 /// Whether `next` (followed by `after`) starts a sentence after a title written in lower case:

@@ -1998,3 +1998,18 @@ fn glued_starter_after_a_capitalized_company_abbreviation() {
     // A title glued to a name is no end.
     check("Ask Dr.Hill now.", &["Ask Dr.Hill now."]);
 }
+
+#[test]
+fn glued_pronoun_after_a_short_number() {
+    // Own texts: a personal pronoun glued to a short number's period starts a sentence unless
+    // the number opens the unit (a list label) or the word only begins like a pronoun.
+    check(
+        "She came in at number 7.They cheered.",
+        &["She came in at number 7.", "They cheered."],
+    );
+    check("2.They cheered.", &["2.They cheered."]);
+    check(
+        "He ordered 4.Hebrew menus came.",
+        &["He ordered 4.Hebrew menus came."],
+    );
+}

@@ -2092,6 +2092,10 @@ impl Segmenter {
             let amount = left == Left::Number && {
                 let (a, b) = word_at();
                 self.three_digits_at(buf, a, b)
+                    || match pronoun_after_number(buf, self.start, a, k, eof) {
+                        None => return Decision::NeedMore,
+                        Some(p) => p,
+                    }
             };
             let weak = left == Left::Abbrev(AbbrevKind::Weak);
             if (left != Left::Regular && !amount && !weak) || self.urlish_at(buf, i) {
@@ -4016,6 +4020,24 @@ fn glued_starter(buf: &str, k: usize, eof: bool) -> Option<bool> {
             && (abbreviations::is_sentence_starter(word)
                 || language_data::is_function_word_capitalized(word)),
     )
+}
+
+/// `to buy Chanel No 5.He never came back` (LanguageTool's test): a personal pronoun glued to
+/// the period of a short number that does not open its unit (so no list label: `1.He`) and
+/// followed by a space starts a sentence, as after an amount (`bought 1,000.That`). `None`
+/// while the pronoun may still grow; reads at most a few bytes ahead.
+fn pronoun_after_number(buf: &str, start: usize, a: usize, k: usize, eof: bool) -> Option<bool> {
+    const PRONOUNS: &[&str] = &["He", "She", "It", "We", "They", "You"];
+    if buf[start..a].trim().is_empty() {
+        return Some(false);
+    }
+    let rest = &buf.as_bytes()[k..buf.len().min(k + 6)];
+    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if n == rest.len() {
+        // No byte after the word yet (or a word too long to be one of them).
+        return if eof || n >= 5 { Some(false) } else { None };
+    }
+    Some(rest[n] == b' ' && PRONOUNS.iter().any(|p| p.as_bytes() == &rest[..n]))
 }
 
 /// `Acme Corp.She works`: a capitalized abbreviation that may end a sentence (a company or

@@ -2002,3 +2002,65 @@ fn greek_question_mark_before_a_parenthesis_and_khmer_khan() {
     );
     check("ខ្ញុំទៅផ្សារ ។ គាត់នៅផ្ទះ ។", &["ខ្ញុំទៅផ្សារ ។", "គាត់នៅផ្ទះ ។"]);
 }
+
+#[test]
+fn company_suffix_before_a_subject_and_verb() {
+    // Own texts: a company suffix after a capitalized name ends the sentence before a name
+    // (with or without a surname) and a finite verb; a title or a non-verb after it goes on.
+    check(
+        "He joined Globex Corp. Anna Berg was his boss.",
+        &["He joined Globex Corp.", "Anna Berg was his boss."],
+    );
+    check(
+        "They sued Initech Ltd. Tom has the papers.",
+        &["They sued Initech Ltd.", "Tom has the papers."],
+    );
+    check(
+        "Shares of Globex Corp. Chairman Anna Berg said rose.",
+        &["Shares of Globex Corp. Chairman Anna Berg said rose."],
+    );
+    check(
+        "She met Warner Bros. Discovery is her client.",
+        &["She met Warner Bros. Discovery is her client."],
+    );
+    // The surname step also serves the degree case.
+    check(
+        "She earned her Ph.D. Tom Hill was there.",
+        &["She earned her Ph.D.", "Tom Hill was there."],
+    );
+}
+
+#[test]
+fn glued_starter_after_a_capitalized_company_abbreviation() {
+    // Own texts: a sentence starter glued to the period of a capitalized company or place
+    // abbreviation starts a sentence; a name or another abbreviation glued there does not.
+    check(
+        "He sold it to Globex Inc.They paid cash.",
+        &["He sold it to Globex Inc.", "They paid cash."],
+    );
+    check(
+        "They live on Elm St.John came too.",
+        &["They live on Elm St.John came too."],
+    );
+    check(
+        "It is Globex Corp.Ltd now.",
+        &["It is Globex Corp.Ltd now."],
+    );
+    // A title glued to a name is no end.
+    check("Ask Dr.Hill now.", &["Ask Dr.Hill now."]);
+}
+
+#[test]
+fn glued_pronoun_after_a_short_number() {
+    // Own texts: a personal pronoun glued to a short number's period starts a sentence unless
+    // the number opens the unit (a list label) or the word only begins like a pronoun.
+    check(
+        "She came in at number 7.They cheered.",
+        &["She came in at number 7.", "They cheered."],
+    );
+    check("2.They cheered.", &["2.They cheered."]);
+    check(
+        "He ordered 4.Hebrew menus came.",
+        &["He ordered 4.Hebrew menus came."],
+    );
+}

@@ -1933,7 +1933,8 @@ impl Segmenter {
             && prev
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b == b',' || b == b'.'))
-            || NOUN_DETERMINERS.contains(&prev);
+            || NOUN_DETERMINERS.contains(&prev)
+            || company_suffix_after_name(&buf[ts..i], prev);
         if !noun
             || !next.starts_with(|c: char| c.is_uppercase())
             || !next.chars().skip(1).all(char::is_lowercase)
@@ -1948,7 +1949,18 @@ impl Segmenter {
         if at >= buf.len() {
             return if eof { Some(false) } else { None };
         }
-        word_ahead(buf, at, eof).map(|(verb, c)| !matches!(c, '.' | '\'') && finite_verb_like(verb))
+        word_ahead(buf, at, eof).and_then(|(verb, c)| {
+            if c == ' ' && is_surname_like(verb) {
+                // `Apple Inc. Tim Cook is`: a surname may come between name and verb.
+                let at = at + verb.len() + 1;
+                if at >= buf.len() {
+                    return if eof { Some(false) } else { None };
+                }
+                return word_ahead(buf, at, eof)
+                    .map(|(verb, c)| !matches!(c, '.' | '\'') && finite_verb_like(verb));
+            }
+            Some(!matches!(c, '.' | '\'') && finite_verb_like(verb))
+        })
     }
 
     /// `(Oh. Again!)`, `Nested (Parenthesis. (With words inside! (Right.)) (More. This is
@@ -2099,7 +2111,8 @@ impl Segmenter {
             if matches!(
                 left,
                 Left::Abbrev(AbbrevKind::Ordinary | AbbrevKind::Weak) | Left::Initial
-            ) && word().starts_with(char::is_lowercase)
+            ) && (word().starts_with(char::is_lowercase)
+                || capitalized_ordinary_abbreviation(left, word()))
             {
                 match glued_starter(buf, k, eof) {
                     None => return Decision::NeedMore,
@@ -2112,6 +2125,10 @@ impl Segmenter {
             let amount = left == Left::Number && {
                 let (a, b) = word_at();
                 self.three_digits_at(buf, a, b)
+                    || match pronoun_after_number(buf, self.start, a, k, eof) {
+                        None => return Decision::NeedMore,
+                        Some(p) => p,
+                    }
             };
             let weak = left == Left::Abbrev(AbbrevKind::Weak);
             if (left != Left::Regular && !amount && !weak) || self.urlish_at(buf, i) {
@@ -4083,6 +4100,34 @@ fn glued_starter(buf: &str, k: usize, eof: bool) -> Option<bool> {
     )
 }
 
+/// `to buy Chanel No 5.He never came back` (LanguageTool's test): a personal pronoun glued to
+/// the period of a short number that does not open its unit (so no list label: `1.He`) and
+/// followed by a space starts a sentence, as after an amount (`bought 1,000.That`). `None`
+/// while the pronoun may still grow; reads at most a few bytes ahead.
+fn pronoun_after_number(buf: &str, start: usize, a: usize, k: usize, eof: bool) -> Option<bool> {
+    const PRONOUNS: &[&str] = &["He", "She", "It", "We", "They", "You"];
+    if buf[start..a].trim().is_empty() {
+        return Some(false);
+    }
+    let rest = &buf.as_bytes()[k..buf.len().min(k + 6)];
+    let n = rest.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    if n == rest.len() {
+        // No byte after the word yet (or a word too long to be one of them).
+        return if eof || n >= 5 { Some(false) } else { None };
+    }
+    Some(rest[n] == b' ' && PRONOUNS.iter().any(|p| p.as_bytes() == &rest[..n]))
+}
+
+/// `Acme Corp.She works`: a capitalized abbreviation that may end a sentence (a company or
+/// place: not a title, weak citation or initial) is followed by a glued sentence starter as
+/// the lower-case ones are (`glued_starter`); `Corp.Ltd`, `St.John` go on.
+fn capitalized_ordinary_abbreviation(left: Left, word: &str) -> bool {
+    left == Left::Abbrev(AbbrevKind::Ordinary)
+        && word.len() >= 2
+        && word.starts_with(|c: char| c.is_ascii_uppercase())
+        && word.bytes().skip(1).all(|b| b.is_ascii_lowercase())
+}
+
 /// Whether `next` (followed by `after`) starts a sentence after a title written in lower case:
 /// a capitalized function word or sentence starter, not a single letter with its period (an
 /// initial: `prof. W. Nowak`).
@@ -4827,6 +4872,24 @@ fn is_sentence_separator(c: char) -> bool {
 /// Words before an abbreviation that make it a noun (`a Ph.D.`, `her LL.M.`): articles other
 /// than `the` and possessive determiners (English; the verbs the rule asks for are English).
 const NOUN_DETERMINERS: &[&str] = &["a", "an", "her", "his", "my", "our", "their", "your", "its"];
+
+/// `Apple Inc.`, `Thames Ltd.`: a company suffix after a capitalized name is a noun phrase's
+/// last word, so it may end a sentence before a name and a finite verb (`noun_abbreviation_ends`).
+fn company_suffix_after_name(abbr: &str, prev: &str) -> bool {
+    const SUFFIXES: &[&str] = &["inc", "ltd", "corp", "co", "plc", "llc"];
+    prev.starts_with(|c: char| c.is_ascii_uppercase())
+        && abbr.len() <= 4
+        && SUFFIXES.iter().any(|s| abbr.eq_ignore_ascii_case(s))
+}
+
+/// A capitalized word of two letters or more with lower case after its first letter
+/// (`Cook`), the surname between a first name and the verb in `noun_abbreviation_ends`.
+fn is_surname_like(word: &str) -> bool {
+    word.len() >= 2
+        && word.starts_with(|c: char| c.is_uppercase())
+        && word.chars().skip(1).all(char::is_lowercase)
+        && !language_data::is_function_word_capitalized(word)
+}
 
 /// English auxiliaries and copulas (a closed class) that follow a sentence's subject.
 const AUXILIARIES: &[&str] = &[

@@ -10,7 +10,8 @@ second one is bench/data/segmenter_en_check2.json, the third one's halves
 bench/data/segmenter_en_check3a.json and bench/data/segmenter_en_check3b.json, the real test
 cases of other segmenters bench/data/segmenter_real_check5a.json and ..._check5b.json, and
 ..._check6a.json and ..._check6b.json, ..._check7a.json and ..._check7b.json, ..._check9a.json
-and ..._check9b.json, ..._check11a.json and ..._check11b.json) instead.
+and ..._check9b.json, ..._check11a.json and ..._check11b.json, ..._check13a.json and
+..._check13b.json (English), ..._check14a.json and ..._check14b.json (20 languages)) instead.
 sentencex's figure on check set 5 is no unseen one: most of its cases are sentencex's own tests;
 nor is pySBD's on check set 6 (its own tests) or on check set 7 (pySBD ports pragmatic_segmenter,
 whose English spec most of it comes from).

@@ -30,7 +30,11 @@
 //! Apache OpenNLP, NLTK's Punkt doctest, pySBD and Stanza; check
 //! set 12, `segmenter_real_check12a.json` and `segmenter_real_check12b.json`, built by
 //! `bench/data/build_real_check12.py` from zemberek-nlp's boundary test lines, Apache OpenNLP's
-//! per-language sentence detector tests and stanza's).
+//! per-language sentence detector tests and stanza's; check set 13, `segmenter_real_check13a.json`
+//! and `segmenter_real_check13b.json`, built by `bench/data/build_real_check13.py` from English
+//! tests of sentencesplit and php-sentence; check set 14, `segmenter_real_check14a.json` and
+//! `segmenter_real_check14b.json`, built by `bench/data/build_real_check14.py` from tests of
+//! ucto, rusenttokenize, bunkai, sengiri and translate-toolkit in 20 languages).
 //!
 //! A case counts as right when the released sentences equal the expected ones exactly (after
 //! trimming each). The held-out part of `ud_cases.json` is every case whose id hashes (FNV-1a

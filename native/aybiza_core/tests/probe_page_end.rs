@@ -218,10 +218,7 @@ fn cost_counts_at_a_page_end_read_no_byte_past_it() {
     for n in 0..=24 {
         let text: Vec<u8> = (0..n).map(|i| pattern[i % pattern.len()]).collect();
         let marks = text.iter().filter(|b| b".!?".contains(b)).count();
-        let breaks = text
-            .iter()
-            .filter(|&&b| b == b'\n' || b >= 0xc0)
-            .count();
+        let breaks = text.iter().filter(|&&b| b == b'\n' || b >= 0xc0).count();
         for shift in 0..16 {
             let offset = g.page - shift - n;
             let slice = g.at(offset, &text);

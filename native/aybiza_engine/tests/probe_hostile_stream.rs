@@ -1004,3 +1004,45 @@ fn invoke_chunks_with_invalid_utf8_outside_bytes_end_as_on_the_sdk_path() {
         assert_eq!(run(false), run(true), "{what}");
     }
 }
+
+/// Random mutations of Bedrock's padded text delta (bytes changed, removed, inserted: quotes,
+/// escapes, digits, braces, invalid UTF-8), each sent to a call on the engine's decoder and
+/// to one on the SDK's receiver: the same events and error, whichever of the byte-matched
+/// path, serde or the SDK's unmarshaller reads it.
+#[test]
+fn mutated_text_deltas_end_the_call_as_the_sdk_path_does() {
+    let seed = br#"{"contentBlockIndex":0,"delta":{"text":"Hi there. "},"p":"abcdefgh"}"#;
+    let mut x: u64 = 0x5DEE_CE66_D1CE_4E5B;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let alphabet = b"\"\\{}[]:,01 9\x00\x1f\x7f\xc3\xa9\xff\xed";
+    let mut differ = Vec::new();
+    for _ in 0..400 {
+        let mut p = seed.to_vec();
+        for _ in 0..(1 + next() % 3) {
+            let at = (next() as usize) % p.len();
+            let b = alphabet[(next() as usize) % alphabet.len()];
+            match next() % 3 {
+                0 => p[at] = b,
+                1 => {
+                    p.remove(at);
+                }
+                _ => p.insert(at, b),
+            }
+        }
+        let body = converse_body(&event_frame("contentBlockDelta", &p));
+        let sdk = outcome(&converse(body.clone(), Send::Whole, true));
+        let ours = outcome(&converse(body, Send::Whole, false));
+        if ours != sdk {
+            differ.push(format!(
+                "{}\n  ours {ours:?}\n  sdk  {sdk:?}",
+                String::from_utf8_lossy(&p)
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

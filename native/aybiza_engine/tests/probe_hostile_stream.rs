@@ -1005,13 +1005,17 @@ fn invoke_chunks_with_invalid_utf8_outside_bytes_end_as_on_the_sdk_path() {
     }
 }
 
-/// Random mutations of Bedrock's padded text delta (bytes changed, removed, inserted: quotes,
+/// Random mutations of Bedrock's padded text, tool input and reasoning deltas (bytes changed, removed, inserted: quotes,
 /// escapes, digits, braces, invalid UTF-8), each sent to a call on the engine's decoder and
 /// to one on the SDK's receiver: the same events and error, whichever of the byte-matched
 /// path, serde or the SDK's unmarshaller reads it.
 #[test]
 fn mutated_text_deltas_end_the_call_as_the_sdk_path_does() {
-    let seed = br#"{"contentBlockIndex":0,"delta":{"text":"Hi there. "},"p":"abcdefgh"}"#;
+    let seeds: [&[u8]; 3] = [
+        br#"{"contentBlockIndex":0,"delta":{"text":"Hi there. "},"p":"abcdefgh"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\": 1}"}},"p":"abcd"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Hm. "}},"p":"ab"}"#,
+    ];
     let mut x: u64 = 0x5DEE_CE66_D1CE_4E5B;
     let mut next = move || {
         x ^= x << 13;
@@ -1021,8 +1025,8 @@ fn mutated_text_deltas_end_the_call_as_the_sdk_path_does() {
     };
     let alphabet = b"\"\\{}[]:,01 9\x00\x1f\x7f\xc3\xa9\xff\xed";
     let mut differ = Vec::new();
-    for _ in 0..400 {
-        let mut p = seed.to_vec();
+    for i in 0..450 {
+        let mut p = seeds[i % 3].to_vec();
         for _ in 0..(1 + next() % 3) {
             let at = (next() as usize) % p.len();
             let b = alphabet[(next() as usize) % alphabet.len()];

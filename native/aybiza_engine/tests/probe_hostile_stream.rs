@@ -1050,3 +1050,57 @@ fn mutated_text_deltas_end_the_call_as_the_sdk_path_does() {
     }
     assert!(differ.is_empty(), "{}", differ.join("\n"));
 }
+
+/// Random mutations of an InvokeModel `chunk` (its JSON and base64), on both decoders: the
+/// same events and error.
+#[test]
+fn mutated_invoke_chunks_end_the_call_as_the_sdk_path_does() {
+    use aws_smithy_types::base64::encode as b64;
+    let inner = b64(
+        br#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi. "}}"#,
+    );
+    let seed = format!(r#"{{"bytes":"{inner}","p":"abcd"}}"#).into_bytes();
+    let req = json!({"model_id": MODEL, "body": {"anthropic_version": "bedrock-2023-05-31",
+                     "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}});
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let alphabet = b"\"\\{}:,=A/+ \x00\xc3\xff";
+    let mut differ = Vec::new();
+    for _ in 0..150 {
+        let mut p = seed.clone();
+        for _ in 0..(1 + next() % 2) {
+            let at = (next() as usize) % p.len();
+            let b = alphabet[(next() as usize) % alphabet.len()];
+            match next() % 3 {
+                0 => p[at] = b,
+                1 => {
+                    p.remove(at);
+                }
+                _ => p.insert(at, b),
+            }
+        }
+        let body = event_frame("chunk", &p);
+        let run = |sdk: bool| {
+            let url = serve(body.clone(), Send::Whole);
+            outcome(&run_events(
+                Operation::InvokeModelWithResponseStream,
+                &req,
+                &cfg(&url),
+                sdk,
+            ))
+        };
+        let (ours, sdk) = (run(false), run(true));
+        if ours != sdk {
+            differ.push(format!(
+                "{}\n  ours {ours:?}\n  sdk  {sdk:?}",
+                String::from_utf8_lossy(&p)
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -206,3 +206,55 @@ fn heap_deltas_of_exact_size() {
     want.extend(whole.finish());
     assert_eq!(got, want);
 }
+
+/// The NIF's cost count (`cost::end_marks_and_breaks`) reads a text's last 1 to 7 bytes with
+/// the same 8-byte load: every length placed at every one of the last 16 offsets before the
+/// guard page counts what a byte-wise count gives.
+#[test]
+fn cost_counts_at_a_page_end_read_no_byte_past_it() {
+    use aybiza_core::text::cost::end_marks_and_breaks;
+    let mut g = Guarded::new();
+    let pattern = b"a.b!c?\n\xc3\xa9d\xe2\x80\xa6 e.";
+    for n in 0..=24 {
+        let text: Vec<u8> = (0..n).map(|i| pattern[i % pattern.len()]).collect();
+        let marks = text.iter().filter(|b| b".!?".contains(b)).count();
+        let breaks = text.iter().filter(|&&b| b == b'\n' || b >= 0xc0).count();
+        for shift in 0..16 {
+            let offset = g.page - shift - n;
+            let slice = g.at(offset, &text);
+            assert_eq!(
+                end_marks_and_breaks(slice),
+                (marks, breaks),
+                "{n} bytes, {shift} before the guard page"
+            );
+        }
+    }
+}
+
+/// With a length limit the deferral stops at `defer_end` rather than at the capacity: the
+/// same page-end deltas through that path (and through deltas that cut at the limit).
+#[test]
+fn segmenter_deltas_at_a_page_end_with_a_length_limit() {
+    let mut g = Guarded::new();
+    let all = deltas();
+    for max_chars in [1, 7, 40] {
+        let opts = || SegmenterOptions {
+            max_chars,
+            ..SegmenterOptions::default()
+        };
+        for shift in 0..9 {
+            let mut a = Segmenter::new(opts());
+            let mut b = Segmenter::new(opts());
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            for delta in all.iter().chain(all.iter().rev()) {
+                let offset = g.page - shift - delta.len().min(g.page - shift);
+                let slice = g.at(offset, delta);
+                got.extend(a.push_bytes(slice));
+                want.extend(b.push_bytes(&delta.clone()));
+            }
+            got.extend(a.finish());
+            want.extend(b.finish());
+            assert_eq!(got, want, "max_chars {max_chars}, shift {shift}");
+        }
+    }
+}

@@ -463,7 +463,12 @@ pub(crate) fn converse_delta(frame: &Frame) -> Option<(i64, Delta<'_>)> {
     if let Some((index, text)) = plain_text_delta(frame.payload()) {
         return Some((i64::from(index), Delta::Text(Cow::Borrowed(text))));
     }
-    let ev: DeltaEvent<'_> = serde_json::from_slice(frame.payload()).ok()?;
+    serde_delta(frame.payload())
+}
+
+/// A delta payload through serde (the path `plain_text_delta` short-cuts).
+fn serde_delta(payload: &[u8]) -> Option<(i64, Delta<'_>)> {
+    let ev: DeltaEvent<'_> = serde_json::from_str(json_text(payload)?).ok()?;
     let DeltaUnion {
         text,
         tool_use,
@@ -522,6 +527,13 @@ fn plain_string(bytes: &[u8]) -> Option<(&str, &[u8])> {
     Some((std::str::from_utf8(&bytes[..end]).ok()?, &bytes[end + 1..]))
 }
 
+/// The payload as text, for serde: `from_slice` checks UTF-8 only in the strings it keeps,
+/// not in those it skips (an unknown member, `__type`, the padding), where the SDK's
+/// unmarshaller refuses the event. `None` sends the frame to the SDK.
+fn json_text(payload: &[u8]) -> Option<&str> {
+    std::str::from_utf8(payload).ok()
+}
+
 /// An InvokeModelWithResponseStream `chunk` payload.
 #[derive(Deserialize)]
 struct ChunkEvent<'a> {
@@ -535,12 +547,84 @@ pub(crate) fn invoke_chunk(frame: &Frame) -> Option<Option<Vec<u8>>> {
     if frame.event_type() != Some("chunk") {
         return None;
     }
-    let ev: ChunkEvent<'_> = serde_json::from_slice(frame.payload()).ok()?;
+    let ev: ChunkEvent<'_> = serde_json::from_str(json_text(frame.payload())?).ok()?;
     match ev.bytes {
         None => Some(None),
         Some(b64) => aws_smithy_types::base64::decode(b64.as_ref())
             .ok()
             .map(Some),
+    }
+}
+
+/// The slice parser, the delta fast path and the frame cutter for the cargo-fuzz target
+/// `eventstream` (native/fuzz), which checks them against the SDK's decoder and serde. Not an
+/// API: nothing else may use it.
+#[doc(hidden)]
+pub mod fuzz {
+    use super::*;
+
+    /// A frame as [`parse_frame`] reads it: payload, first `:message-type`, first
+    /// `:event-type` (`Some(None)`: present, not a string).
+    pub type View<'a> = (&'a [u8], Option<Option<&'a str>>, Option<Option<&'a str>>);
+
+    pub fn parse_frame(raw: &[u8]) -> Option<View<'_>> {
+        let p = super::parse_frame(raw)?;
+        let s = |r: Option<Option<(usize, usize)>>| {
+            r.map(|r| r.map(|(a, b)| std::str::from_utf8(&raw[a..b]).expect("checked UTF-8")))
+        };
+        Some((
+            &raw[p.payload.0..p.payload.1],
+            s(p.message_type),
+            s(p.event_type),
+        ))
+    }
+
+    pub fn plain_text_delta(payload: &[u8]) -> Option<(i32, &str)> {
+        super::plain_text_delta(payload)
+    }
+
+    /// The delta as the call reads it (fast path, then serde) and as serde alone reads it.
+    pub fn deltas(payload: &[u8]) -> (Option<String>, Option<String>) {
+        let fast = super::plain_text_delta(payload)
+            .map(|(i, t)| (i64::from(i), Delta::Text(Cow::Borrowed(t))))
+            .or_else(|| serde_delta(payload));
+        let serde = serde_delta(payload);
+        (
+            fast.map(|d| format!("{d:?}")),
+            serde.map(|d| format!("{d:?}")),
+        )
+    }
+
+    /// One outcome of [`Frames::next_frame`]: the frame's bytes, payload and event type, or
+    /// the error's text.
+    pub type Cut = Result<(Vec<u8>, Vec<u8>, Option<String>), String>;
+
+    /// Feeds `chunks` to a [`Frames`] as the call does (each chunk appended, then every whole
+    /// frame taken), up to the first error; whether bytes of a frame were left, and the
+    /// largest the buffer grew.
+    pub fn cut<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> (Vec<Cut>, bool, usize) {
+        let mut frames = Frames::new(SdkBody::empty(), Feed::default());
+        let mut out = Vec::new();
+        let mut high = 0;
+        for chunk in chunks {
+            frames.buf.extend_from_slice(chunk);
+            high = high.max(frames.buf.len());
+            loop {
+                match frames.next_frame() {
+                    Ok(Some(f)) => out.push(Ok((
+                        f.raw.to_vec(),
+                        f.payload().to_vec(),
+                        f.event_type().map(str::to_string),
+                    ))),
+                    Ok(None) => break,
+                    Err(e) => {
+                        out.push(Err(e.message));
+                        return (out, frames.has_partial(), high);
+                    }
+                }
+            }
+        }
+        (out, frames.has_partial(), high)
     }
 }
 

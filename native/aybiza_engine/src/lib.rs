@@ -10,6 +10,8 @@ pub mod convert;
 pub mod errors;
 pub mod events;
 mod eventstream;
+#[doc(hidden)]
+pub use eventstream::fuzz as eventstream_fuzz;
 mod hooks;
 mod idle;
 pub mod messages;

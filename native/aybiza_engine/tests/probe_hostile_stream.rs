@@ -817,3 +817,290 @@ fn a_start_at_the_deepest_request_fits_a_dirty_scheduler_stack() {
     started.expect("the deepest accepted request starts");
     assert!(collect(&rx).last().unwrap().is_terminal());
 }
+
+/// The events of a call without what depends on timing: the text, sentences, tool uses,
+/// stop reason, usage and the terminal (an error's kind and text).
+fn outcome(events: &[Event]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::FirstToken(_) => None,
+            Event::Done(_) => Some("done".to_string()),
+            Event::Error(e, _) => Some(format!("error {:?}: {}", e.kind, e.message)),
+            other => Some(format!("{other:?}")),
+        })
+        .collect()
+}
+
+/// Payloads next to the plain text delta's byte-matched shape (`plain_text_delta`): each
+/// one is either taken by it or goes to serde and then the SDK's unmarshaller, and the call
+/// must give exactly the events and the error (kind and text) of the SDK's receiver, sent
+/// whole and byte by byte.
+#[test]
+fn near_misses_of_the_plain_text_delta_end_the_call_as_the_sdk_path_does() {
+    let payloads: Vec<&[u8]> = vec![
+        br#"{"contentBlockIndex":0,"delta":{"text":"plain"},"p":"abcdefghijklm"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"a\"b"},"p":"x"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"a\u0000b"}}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"\ud83d\ude00 ok"}}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":"a\"b"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":5}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":{"q":[1,{"r":null}]}}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":"a","p":"b"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"contentBlockIndex":0}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"delta":{"text":"y"}}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x","text":"y"}}"#,
+        br#"{"contentBlockIndex":00,"delta":{"text":"x"}}"#,
+        br#"{"contentBlockIndex":0.0,"delta":{"text":"x"}}"#,
+        br#"{"contentBlockIndex":0e0,"delta":{"text":"x"}}"#,
+        br#"{"contentBlockIndex":4294967296,"delta":{"text":"x"}}"#,
+        br#"{"contentBlockIndex":99999999999,"delta":{"text":"x"}}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"}}}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"#,
+        br#"{"contentBlockIndex":"#,
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"tab\there\"}}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"del\x7f\"}}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\"},\"p\":\"\xff\"}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\"},\"p\":\"\x01\"}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\",\"__type\":\"\xff\"}}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\",\"__type\":{\"a\":[\"\xc3\"]}}}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"toolUse\":{\"input\":\"{}\",\"z\":\"\xff\"}}}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"reasoningContent\":{\"text\":\"r\",\"__type\":\"\xfe\"}}}",
+        b"{\"\xff\":1,\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\"}}",
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":"\ud800"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":"\x"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"text":"x"},"p":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}"#,
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"\xc3\"}}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\"}}\x00",
+        b"\xef\xbb\xbf{\"contentBlockIndex\":0,\"delta\":{\"text\":\"bom\"}}",
+        b"{\"contentBlockIndex\":0,\"delta\":{\"text\":\"x\"}}\n",
+    ];
+    let mut differ = Vec::new();
+    for payload in payloads {
+        let what = String::from_utf8_lossy(payload).into_owned();
+        let body = converse_body(&event_frame("contentBlockDelta", payload));
+        let sdk = outcome(&converse(body.clone(), Send::Whole, true));
+        let ours = outcome(&converse(body.clone(), Send::Whole, false));
+        if ours != sdk {
+            differ.push(format!("{what}\n  ours {ours:?}\n  sdk  {sdk:?}"));
+            continue;
+        }
+        let split = outcome(&converse(body, Send::ByteByByte, false));
+        assert_eq!(split, sdk, "{what} (byte by byte)");
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// Frames the engine's slice parser walks (header of every length and type, prelude lengths
+/// at and past their limits) end the call with the SDK path's error text.
+#[test]
+fn frames_the_slice_parser_refuses_get_the_sdk_decoders_error() {
+    let mut event = string_header(":message-type", "event");
+    event.extend_from_slice(&string_header(":event-type", "contentBlockDelta"));
+    let text = br#"{"contentBlockIndex":0,"delta":{"text":"x"}}"#;
+    let fix_crcs = |mut f: Vec<u8>| {
+        let crc = crc32(&f[..8]);
+        f[8..12].copy_from_slice(&crc.to_be_bytes());
+        let n = f.len();
+        let crc = crc32(&f[..n - 4]);
+        f[n - 4..].copy_from_slice(&crc.to_be_bytes());
+        f
+    };
+    let mut odd = Vec::new();
+    // Header lengths that end inside a header, inside the payload, at the CRC, past it;
+    // 1 (no header fits) and 0 (the headers become payload).
+    let good = raw_frame(&event, text);
+    for headers_len in [
+        0u32,
+        1,
+        2,
+        5,
+        event.len() as u32 - 1,
+        event.len() as u32 + 1,
+    ] {
+        let mut f = good.clone();
+        f[4..8].copy_from_slice(&headers_len.to_be_bytes());
+        odd.push(fix_crcs(f));
+    }
+    let total = good.len() as u32;
+    for h in [total - 16, total - 15, total - 12, total] {
+        let mut f = good.clone();
+        f[4..8].copy_from_slice(&h.to_be_bytes());
+        odd.push(fix_crcs(f));
+    }
+    // A string header whose length runs past the header block; a name longer than the block;
+    // an unknown type; a string value that is not UTF-8.
+    let mut long_value = event.clone();
+    long_value.extend_from_slice(&[1, b'x', 7, 0x7f, 0xff]);
+    odd.push(raw_frame(&long_value, text));
+    odd.push(raw_frame(&[200, b'a', b'b'], text));
+    let mut unknown = event.clone();
+    unknown.extend_from_slice(&[1, b'x', 10]);
+    odd.push(raw_frame(&unknown, text));
+    let mut bad_utf8 = event.clone();
+    bad_utf8.extend_from_slice(&[1, b'x', 7, 0, 2, 0xc3, 0x28]);
+    odd.push(raw_frame(&bad_utf8, text));
+    let mut bad_name = vec![2, 0xff, 0xfe, 0];
+    bad_name.extend_from_slice(&event);
+    odd.push(raw_frame(&bad_name, text));
+    for middle in odd {
+        let body = converse_body(&middle);
+        let sdk = converse(body.clone(), Send::Whole, true);
+        let ours = converse(body, Send::Whole, false);
+        assert_eq!(texts(&ours), texts(&sdk), "{middle:?}");
+        // The SDK's receiver says "an event could not be decoded"; the engine gives the
+        // SDK decoder's own error (as it did before the slice parser).
+        let (a, b) = (terminal_error(&ours), terminal_error(&sdk));
+        assert_eq!(a.kind, b.kind, "{middle:?}");
+        assert!(
+            a.message
+                .starts_with("unreadable event stream from Bedrock: "),
+            "{}",
+            a.message
+        );
+    }
+}
+
+/// An InvokeModel `chunk` whose JSON carries bytes that are not UTF-8 outside `bytes` (an
+/// unknown member): the SDK's unmarshaller refuses it, so the engine must too (serde's
+/// `from_slice` skips such strings without checking them).
+#[test]
+fn invoke_chunks_with_invalid_utf8_outside_bytes_end_as_on_the_sdk_path() {
+    use aws_smithy_types::base64::encode as b64;
+    let text = b64(
+        br#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi. "}}"#,
+    );
+    let odd: Vec<Vec<u8>> = vec![
+        format!(r#"{{"bytes":"{text}"}}"#).into_bytes(),
+        [
+            format!(r#"{{"bytes":"{text}","x":""#).as_bytes(),
+            b"\xff\"}",
+        ]
+        .concat(),
+        [
+            b"{\"x\":[\"\xc3\"],".as_slice(),
+            format!(r#""bytes":"{text}"}}"#).as_bytes(),
+        ]
+        .concat(),
+    ];
+    let req = json!({"model_id": MODEL, "body": {"anthropic_version": "bedrock-2023-05-31",
+                     "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}});
+    for payload in odd {
+        let what = String::from_utf8_lossy(&payload).into_owned();
+        let body = event_frame("chunk", &payload);
+        let run = |sdk: bool| {
+            let url = serve(body.clone(), Send::Whole);
+            outcome(&run_events(
+                Operation::InvokeModelWithResponseStream,
+                &req,
+                &cfg(&url),
+                sdk,
+            ))
+        };
+        assert_eq!(run(false), run(true), "{what}");
+    }
+}
+
+/// Random mutations of Bedrock's padded text, tool input and reasoning deltas (bytes changed, removed, inserted: quotes,
+/// escapes, digits, braces, invalid UTF-8), each sent to a call on the engine's decoder and
+/// to one on the SDK's receiver: the same events and error, whichever of the byte-matched
+/// path, serde or the SDK's unmarshaller reads it.
+#[test]
+fn mutated_text_deltas_end_the_call_as_the_sdk_path_does() {
+    let seeds: [&[u8]; 3] = [
+        br#"{"contentBlockIndex":0,"delta":{"text":"Hi there. "},"p":"abcdefgh"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\": 1}"}},"p":"abcd"}"#,
+        br#"{"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Hm. "}},"p":"ab"}"#,
+    ];
+    let mut x: u64 = 0x5DEE_CE66_D1CE_4E5B;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let alphabet = b"\"\\{}[]:,01 9\x00\x1f\x7f\xc3\xa9\xff\xed";
+    let mut differ = Vec::new();
+    for i in 0..450 {
+        let mut p = seeds[i % 3].to_vec();
+        for _ in 0..(1 + next() % 3) {
+            let at = (next() as usize) % p.len();
+            let b = alphabet[(next() as usize) % alphabet.len()];
+            match next() % 3 {
+                0 => p[at] = b,
+                1 => {
+                    p.remove(at);
+                }
+                _ => p.insert(at, b),
+            }
+        }
+        let body = converse_body(&event_frame("contentBlockDelta", &p));
+        let sdk = outcome(&converse(body.clone(), Send::Whole, true));
+        let ours = outcome(&converse(body, Send::Whole, false));
+        if ours != sdk {
+            differ.push(format!(
+                "{}\n  ours {ours:?}\n  sdk  {sdk:?}",
+                String::from_utf8_lossy(&p)
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}
+
+/// Random mutations of an InvokeModel `chunk` (its JSON and base64), on both decoders: the
+/// same events and error.
+#[test]
+fn mutated_invoke_chunks_end_the_call_as_the_sdk_path_does() {
+    use aws_smithy_types::base64::encode as b64;
+    let inner = b64(
+        br#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi. "}}"#,
+    );
+    let seed = format!(r#"{{"bytes":"{inner}","p":"abcd"}}"#).into_bytes();
+    let req = json!({"model_id": MODEL, "body": {"anthropic_version": "bedrock-2023-05-31",
+                     "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}});
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let alphabet = b"\"\\{}:,=A/+ \x00\xc3\xff";
+    let mut differ = Vec::new();
+    for _ in 0..150 {
+        let mut p = seed.clone();
+        for _ in 0..(1 + next() % 2) {
+            let at = (next() as usize) % p.len();
+            let b = alphabet[(next() as usize) % alphabet.len()];
+            match next() % 3 {
+                0 => p[at] = b,
+                1 => {
+                    p.remove(at);
+                }
+                _ => p.insert(at, b),
+            }
+        }
+        let body = event_frame("chunk", &p);
+        let run = |sdk: bool| {
+            let url = serve(body.clone(), Send::Whole);
+            outcome(&run_events(
+                Operation::InvokeModelWithResponseStream,
+                &req,
+                &cfg(&url),
+                sdk,
+            ))
+        };
+        let (ours, sdk) = (run(false), run(true));
+        if ours != sdk {
+            differ.push(format!(
+                "{}\n  ours {ours:?}\n  sdk  {sdk:?}",
+                String::from_utf8_lossy(&p)
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "{}", differ.join("\n"));
+}

@@ -719,7 +719,9 @@ fn decode_head(b64: &str, n: usize) -> Option<Vec<u8>> {
     if chars >= b64.len() {
         engine.decode(b64).ok()
     } else {
-        engine.decode(&b64[..chars]).ok()
+        // Bytes, not `&str`: a cut inside a character (the text is the caller's) is no panic;
+        // its bytes are not base64 either.
+        engine.decode(&b64.as_bytes()[..chars]).ok()
     }
 }
 
@@ -2219,6 +2221,50 @@ mod tests {
         assert_eq!(image_dimensions("not base64!"), None);
         assert_eq!(image_dimensions(""), None);
         assert_eq!(image_dimensions(&b64(&[0u8; 40])), None);
+    }
+
+    #[test]
+    fn image_headers_of_hostile_text_and_bytes_never_panic() {
+        // Text that is not ASCII where the head is cut (40 characters for the fixed headers,
+        // 87,384 for a JPEG's first 64 KiB): no panic on a cut inside a character, not judged.
+        let png = png_of(9000, 9000);
+        for at in 38..=41 {
+            let text = format!("{}é{}", &png[..at], "A".repeat(60));
+            // From 40 on, the head is whole before the character.
+            let want = (at >= 40).then_some((9000, 9000));
+            assert_eq!(image_dimensions(&text), want, "{at}");
+        }
+        let jpeg = jpeg_of(9000, 9000, 0);
+        for at in [87_382, 87_383, 87_384] {
+            let mut text = jpeg[..40].to_string();
+            text.push_str(&"A".repeat(at - 40));
+            text.push_str("日本");
+            text.push_str(&"A".repeat(100));
+            let want = (at >= 87_384).then_some((9000, 9000));
+            assert_eq!(image_dimensions(&text), want, "{at}");
+        }
+        // Through the request check: a Converse image whose bytes are not ASCII base64.
+        let text = format!("{}é{}", &png[..39], "A".repeat(60));
+        let body = serde_json::json!({"messages": [{"role": "user", "content": [
+            {"image": {"format": "png", "source": {"bytes": text}}}]}]});
+        let _ = check_images(body.to_string().as_bytes(), true);
+        // JPEG segments that loop on fill bytes, zero lengths and lengths past the end: a
+        // linear walk that ends.
+        let mut fills = vec![0xff, 0xd8];
+        fills.extend(std::iter::repeat_n(0xff, 200_000));
+        assert_eq!(jpeg_frame_size(&fills), Err(true));
+        assert_eq!(
+            jpeg_frame_size(&[0xff, 0xd8, 0xff, 0xe0, 0, 0, 0xff, 0xe0]),
+            Err(false)
+        );
+        assert_eq!(
+            jpeg_frame_size(&[0xff, 0xd8, 0xff, 0xe0, 0xff, 0xff]),
+            Err(true)
+        );
+        assert_eq!(
+            jpeg_frame_size(&[0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, 0xff, 0xff, 0xff, 0xff]),
+            Ok((65_535, 65_535))
+        );
     }
 
     #[test]

@@ -2064,3 +2064,32 @@ fn glued_pronoun_after_a_short_number() {
         &["He ordered 4.Hebrew menus came."],
     );
 }
+
+#[test]
+fn japanese_and_chinese_closers_after_end_marks() {
+    // UD zh GSDSimp: a closing quote after `。` then a Han character starts a sentence.
+    check(
+        "不如把精力集中于我们能够合作的事情上。”在此条约之下的同盟仍然有效。",
+        &[
+            "不如把精力集中于我们能够合作的事情上。”",
+            "在此条约之下的同盟仍然有效。",
+        ],
+    );
+    // Hiragana after the quote is a particle: `「はい。」と言った` stays one sentence.
+    check("「はい。」と言った。", &["「はい。」と言った。"]);
+    // sengiri: a parenthesis that opened the sentence closes it before kanji.
+    check(
+        "これは！(すばらしい！)感動……。",
+        &["これは！", "(すばらしい！)", "感動……。"],
+    );
+    // ja_sentence_segmenter: an ASCII mark and closers before a particle go on; a closer
+    // followed by its own `。` ends the sentence.
+    check(
+        "でも、「それはそれ(だがつらい?)として!」とも思う。(ほげ。)。ではまた。",
+        &[
+            "でも、「それはそれ(だがつらい?)として!」とも思う。",
+            "(ほげ。)。",
+            "ではまた。",
+        ],
+    );
+}

@@ -1785,6 +1785,9 @@ impl Segmenter {
             }
         }
         if script {
+            if closers && glued && cjk_closer_ends(buf, self.start, i, k, f, self.cjk_depth) {
+                return Decision::Boundary(k);
+            }
             if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
                 return Decision::Continue(k);
             }
@@ -1808,6 +1811,9 @@ impl Segmenter {
                 if let Some(d) = self.after_footnote_refs(buf, k, eof) {
                     return d;
                 }
+            }
+            if closers && cjk_closer_goes_on(buf, self.start, i, f) {
+                return Decision::Continue(k);
             }
             if f.is_uppercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f)) {
                 return Decision::Boundary(k);
@@ -3942,6 +3948,57 @@ fn is_kana_or_han(c: char) -> bool {
 fn cjk_glued_periods(buf: &str, start: usize, i: usize, k: usize, f: char) -> bool {
     is_kana_or_han(f)
         && buf.as_bytes()[i..k].iter().all(|&b| b == b'.')
+        && buf[start..i]
+            .chars()
+            .next_back()
+            .is_some_and(is_kana_or_han)
+}
+
+/// Whether `c` is hiragana, the kana of Japanese particles and endings.
+fn is_hiragana(c: char) -> bool {
+    matches!(c as u32, 0x3041..=0x309F)
+}
+
+/// Round 13: after a full-width end mark and closers glued to Japanese or Chinese text, the
+/// sentence ends when the closers are followed by their own end mark (`(ほげ。)。ではまた`), or
+/// when a quote (`」 』 ”`) closes every bracket the sentence opened and a kanji or katakana
+/// follows (`合作的事情上。”在此`; hiragana there is a particle: `「はい。」と言った`), or when
+/// a parenthesis that opened the sentence closes before a kanji or katakana (`(すばらしい！)感動`;
+/// sengiri). Reads the run and the text back to the unit start only for a parenthesis.
+fn cjk_closer_ends(buf: &str, start: usize, i: usize, k: usize, f: char, depth: u32) -> bool {
+    let run = &buf[i..k];
+    let Some(last) = run.chars().next_back() else {
+        return false;
+    };
+    if !is_kana_or_han(f)
+        || !buf[start..i]
+            .chars()
+            .next_back()
+            .is_some_and(is_kana_or_han)
+    {
+        return false;
+    }
+    if depth as usize > run.chars().filter(|&c| cjk_close(c)).count() {
+        return false; // still inside `「`: `「この星は遠い。」でもない。」`
+    }
+    if is_script_terminal(last) {
+        return true;
+    }
+    if is_hiragana(f) {
+        return false;
+    }
+    match last {
+        ')' | '）' => buf[start..i].trim_start().starts_with(['(', '（']),
+        '」' | '』' | '”' => true,
+        _ => false,
+    }
+}
+
+/// Round 13: `それはそれ(だがつらい?)として!」とも思う`: an ASCII `!` or `?` and closers glued
+/// between Japanese text and hiragana (a particle) stay inside the sentence, as after the
+/// full-width marks (ja_sentence_segmenter's tests).
+fn cjk_closer_goes_on(buf: &str, start: usize, i: usize, f: char) -> bool {
+    is_hiragana(f)
         && buf[start..i]
             .chars()
             .next_back()

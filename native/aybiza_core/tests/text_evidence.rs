@@ -2093,3 +2093,36 @@ fn japanese_and_chinese_closers_after_end_marks() {
         ],
     );
 }
+
+#[test]
+fn japanese_faces_end_sentences_without_a_mark() {
+    // bunkai's sample: a kaomoji between kana or ideographs ends the sentence; ASCII digits
+    // after it open the next one.
+    check(
+        "これは入力の入力サンプルです(^o^)2文目です(;_;)３文目まで書きました(*_*)",
+        &[
+            "これは入力の入力サンプルです(^o^)",
+            "2文目です(;_;)",
+            "３文目まで書きました(*_*)",
+        ],
+    );
+    // Own texts: pictographic emoji between kana end the sentence, not before a particle;
+    // a parenthesis of words or numbers is no face.
+    check(
+        "楽しかった😊また来ます。",
+        &["楽しかった😊", "また来ます。"],
+    );
+    check("今日は🍣を食べた。", &["今日は🍣を食べた。"]);
+    check(
+        "あるNGO(非政府組織)を紹介します。",
+        &["あるNGO(非政府組織)を紹介します。"],
+    );
+    check(
+        "之前的国旗（1927-1994）中也有一支。",
+        &["之前的国旗（1927-1994）中也有一支。"],
+    );
+    check(
+        "泊まった（＾＿＾）大浴場",
+        &["泊まった（＾＿＾）", "大浴場"],
+    );
+}

@@ -985,6 +985,14 @@ impl Segmenter {
                     }
                 }
             }
+            // `泊まった(^_^)大浴場`, `うーん🤔🤔どうしよう`: see `face_end`.
+            if c >= '\u{3040}' && self.chars > 0 && may_end_face(self.prev) {
+                if let Some(end) = face_end(&self.buf, self.start, self.pos, c) {
+                    self.emit_unit(end);
+                    self.pos = end;
+                    continue;
+                }
+            }
             self.advance(c);
         }
     }
@@ -4003,6 +4011,102 @@ fn cjk_closer_goes_on(buf: &str, start: usize, i: usize, f: char) -> bool {
             .chars()
             .next_back()
             .is_some_and(is_kana_or_han)
+}
+
+/// Whether `prev` may end a face (see [`face_end`]): `)`, `）`, an ASCII digit after one, or a
+/// pictographic emoji or its joiners. One or two compares for kana and ideographs.
+#[inline]
+fn may_end_face(prev: char) -> bool {
+    matches!(prev, ')' | '0'..='9' | '）' | '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
+}
+
+/// The characters that make a short parenthesis a face (kaomoji): `(^_^)`, `(;_;)`, `(*_*)`.
+fn is_face_char(c: char) -> bool {
+    matches!(
+        c,
+        '^' | '_'
+            | ';'
+            | '*'
+            | '´'
+            | '`'
+            | '°'
+            | '≧'
+            | '≦'
+            | '＿'
+            | '＾'
+            | 'ω'
+            | '∀'
+            | '▽'
+            | 'д'
+            | 'Д'
+            | 'ﾟ'
+            | '･'
+            | '・'
+            | 'ε'
+            | '∇'
+            | '⌒'
+            | '＊'
+            | '；'
+    )
+}
+
+/// Round 13: Japanese and Chinese informal text ends sentences with a face instead of a mark:
+/// a kaomoji (`サンプルです(^o^)│2文目です(;_;)│３文目`, bunkai's sample) or pictographic emoji
+/// (`うーん🤔🤔🤔│どうしよう`; bunkai and sengiri split there) between kana or ideographs. Called
+/// at the kana, ideograph or full-width character `c` at `pos` when the character before it
+/// may end a face; returns where the sentence ends. A kaomoji is a parenthesis of 1 to 10
+/// characters, none of them kana, ideographs or spaces, with at least one face character,
+/// after kana or an ideograph; up to 3 ASCII digits may follow it (they open the next
+/// sentence). Emoji: the run after kana or an ideograph. Not before a particle (`🍣を食べた`).
+/// Reads at most 64 bytes back.
+#[cold]
+#[inline(never)]
+fn face_end(buf: &str, start: usize, pos: usize, c: char) -> Option<usize> {
+    if matches!(
+        c,
+        'を' | 'が' | 'に' | 'の' | 'と' | 'で' | 'は' | 'も' | 'や' | 'へ' | 'か'
+    ) {
+        return None;
+    }
+    let mut lo = start.max(pos.saturating_sub(64));
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
+    }
+    let head = &buf[lo..pos];
+    let bytes = head.as_bytes();
+    let digits = bytes
+        .iter()
+        .rev()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let before_digits = &head[..head.len() - digits];
+    let last = before_digits.chars().next_back()?;
+    if matches!(last, ')' | '）') {
+        let body = &before_digits[..before_digits.len() - last.len_utf8()];
+        let open = body.rfind(['(', '（'])?;
+        let inner = &body[open + body[open..].chars().next()?.len_utf8()..];
+        let n = inner.chars().count();
+        let face = (1..=10).contains(&n)
+            && inner.chars().any(is_face_char)
+            && !inner
+                .chars()
+                .any(|ch| ch.is_whitespace() || is_kana_or_han(ch) && !is_half_width_kana(ch));
+        let after_text = body[..open].chars().next_back().is_some_and(is_kana_or_han);
+        return (digits <= 3 && face && after_text).then_some(lo + before_digits.len());
+    }
+    if digits > 0 || !is_kana_or_han(c) && !c.is_alphanumeric() {
+        return None;
+    }
+    let text = head.trim_end_matches(|ch: char| {
+        matches!(ch, '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
+    });
+    (text.len() < head.len() && text.chars().next_back().is_some_and(is_kana_or_han)).then_some(pos)
+}
+
+/// Half-width katakana (`ﾟ`, `ｰ`), used in faces.
+fn is_half_width_kana(c: char) -> bool {
+    matches!(c as u32, 0xFF61..=0xFF9F)
 }
 
 /// Round 12: `σας; (Θα σβησθούν`: after the Greek question mark and a space, an opening

@@ -4017,7 +4017,9 @@ fn cjk_closer_goes_on(buf: &str, start: usize, i: usize, f: char) -> bool {
 /// pictographic emoji or its joiners. One or two compares for kana and ideographs.
 #[inline]
 fn may_end_face(prev: char) -> bool {
-    matches!(prev, ')' | '0'..='9' | '）' | '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
+    // Kana, ideographs and full-width punctuation before `）`: one range test.
+    !('\u{3040}'..'\u{FE0F}').contains(&prev)
+        && matches!(prev, ')' | '0'..='9' | '）' | '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
 }
 
 /// The characters that make a short parenthesis a face (kaomoji): `(^_^)`, `(;_;)`, `(*_*)`.

@@ -2126,3 +2126,12 @@ fn japanese_faces_end_sentences_without_a_mark() {
         &["泊まった（＾＿＾）", "大浴場"],
     );
 }
+
+#[test]
+fn full_width_period_after_a_number_in_japanese() {
+    // bunkai's sample: a full-width period after digits, glued to kanji, ends the sentence;
+    // between digits it is a decimal point.
+    check("文1．文2.", &["文1．", "文2."]);
+    check("３．５mの板を買った。", &["３．５mの板を買った。"]);
+    check("幅は３．２９％以上だ。", &["幅は３．２９％以上だ。"]);
+}

@@ -1639,6 +1639,9 @@ impl Segmenter {
         {
             return Decision::Boundary(k);
         }
+        if c0 == '．' && glued && cjk_digit_full_stop(buf, self.start, i, k, f) {
+            return Decision::Boundary(k);
+        }
         if periods >= 2 && glued && cjk_glued_periods(buf, self.start, i, k, f) {
             return Decision::Boundary(k);
         }
@@ -4109,6 +4112,23 @@ fn face_end(buf: &str, start: usize, pos: usize, c: char) -> Option<usize> {
 /// Half-width katakana (`ﾟ`, `ｰ`), used in faces.
 fn is_half_width_kana(c: char) -> bool {
     matches!(c as u32, 0xFF61..=0xFF9F)
+}
+
+/// Round 13: `文1．文2.`: a single full-width period after digits that follow kana or an
+/// ideograph, glued to kana or an ideograph, ends the sentence (bunkai's sample); between
+/// digits it is a decimal point (`３．５m`, `３．２９％`). Reads at most 8 digits back.
+fn cjk_digit_full_stop(buf: &str, start: usize, i: usize, k: usize, f: char) -> bool {
+    if k != i + '．'.len_utf8() || !is_kana_or_han(f) {
+        return false;
+    }
+    let digits = buf[start..i]
+        .chars()
+        .rev()
+        .take(9)
+        .take_while(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .count();
+    let before = buf[start..i].chars().rev().nth(digits);
+    (1..=8).contains(&digits) && before.is_some_and(is_kana_or_han)
 }
 
 /// Round 12: `σας; (Θα σβησθούν`: after the Greek question mark and a space, an opening

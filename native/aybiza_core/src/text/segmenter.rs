@@ -4073,36 +4073,43 @@ fn face_end(buf: &str, start: usize, pos: usize, c: char) -> Option<usize> {
     ) {
         return None;
     }
+    let bytes = buf.as_bytes();
+    let mut j = pos;
+    while j > start && pos - j < 4 && bytes[j - 1].is_ascii_digit() {
+        j -= 1;
+    }
+    let digits = pos - j;
+    let before_digits = &buf[start..j];
+    let last = before_digits.chars().next_back()?;
+    if matches!(last, ')' | '）') {
+        let body = &before_digits[..before_digits.len() - last.len_utf8()];
+        // Back to the opener over at most 10 face characters; a space, kana or an ideograph
+        // stops the search at once (`あ)あ)` costs one character each).
+        let (mut n, mut face, mut open) = (0, false, None);
+        for (j, ch) in body.char_indices().rev() {
+            if matches!(ch, '(' | '（') {
+                open = Some(j);
+                break;
+            }
+            n += 1;
+            if n > 10 || ch.is_whitespace() || is_kana_or_han(ch) && !is_half_width_kana(ch) {
+                return None;
+            }
+            face |= is_face_char(ch);
+        }
+        let open = open?;
+        let face = n > 0 && face;
+        let after_text = body[..open].chars().next_back().is_some_and(is_kana_or_han);
+        return (digits <= 3 && face && after_text).then_some(j);
+    }
+    if digits > 0 || !is_kana_or_han(c) && !c.is_alphanumeric() {
+        return None;
+    }
     let mut lo = start.max(pos.saturating_sub(64));
     while !buf.is_char_boundary(lo) {
         lo += 1;
     }
     let head = &buf[lo..pos];
-    let bytes = head.as_bytes();
-    let digits = bytes
-        .iter()
-        .rev()
-        .take(4)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    let before_digits = &head[..head.len() - digits];
-    let last = before_digits.chars().next_back()?;
-    if matches!(last, ')' | '）') {
-        let body = &before_digits[..before_digits.len() - last.len_utf8()];
-        let open = body.rfind(['(', '（'])?;
-        let inner = &body[open + body[open..].chars().next()?.len_utf8()..];
-        let n = inner.chars().count();
-        let face = (1..=10).contains(&n)
-            && inner.chars().any(is_face_char)
-            && !inner
-                .chars()
-                .any(|ch| ch.is_whitespace() || is_kana_or_han(ch) && !is_half_width_kana(ch));
-        let after_text = body[..open].chars().next_back().is_some_and(is_kana_or_han);
-        return (digits <= 3 && face && after_text).then_some(lo + before_digits.len());
-    }
-    if digits > 0 || !is_kana_or_han(c) && !c.is_alphanumeric() {
-        return None;
-    }
     let text = head.trim_end_matches(|ch: char| {
         matches!(ch, '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
     });

@@ -1639,9 +1639,6 @@ impl Segmenter {
         {
             return Decision::Boundary(k);
         }
-        if c0 == '．' && glued && cjk_digit_full_stop(buf, self.start, i, k, f) {
-            return Decision::Boundary(k);
-        }
         if periods >= 2 && glued && cjk_glued_periods(buf, self.start, i, k, f) {
             return Decision::Boundary(k);
         }
@@ -4022,7 +4019,7 @@ fn cjk_closer_goes_on(buf: &str, start: usize, i: usize, f: char) -> bool {
 fn may_end_face(prev: char) -> bool {
     // Kana, ideographs and full-width punctuation before `）`: one range test.
     !('\u{3040}'..'\u{FE0F}').contains(&prev)
-        && matches!(prev, ')' | '0'..='9' | '）' | '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
+        && matches!(prev, ')' | '0'..='9' | '）' | '．' | '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
 }
 
 /// The characters that make a short parenthesis a face (kaomoji): `(^_^)`, `(;_;)`, `(*_*)`.
@@ -4072,6 +4069,11 @@ fn face_end(buf: &str, start: usize, pos: usize, c: char) -> Option<usize> {
         'を' | 'が' | 'に' | 'の' | 'と' | 'で' | 'は' | 'も' | 'や' | 'へ' | 'か'
     ) {
         return None;
+    }
+    // `文1．文2.`: the full-width period was passed as no end (see `cjk_digit_full_stop`).
+    if buf[..pos].ends_with('．') {
+        let i = pos - '．'.len_utf8();
+        return (i > start && cjk_digit_full_stop(buf, start, i, c)).then_some(pos);
     }
     let bytes = buf.as_bytes();
     let mut j = pos;
@@ -4124,8 +4126,8 @@ fn is_half_width_kana(c: char) -> bool {
 /// Round 13: `文1．文2.`: a single full-width period after digits that follow kana or an
 /// ideograph, glued to kana or an ideograph, ends the sentence (bunkai's sample); between
 /// digits it is a decimal point (`３．５m`, `３．２９％`). Reads at most 8 digits back.
-fn cjk_digit_full_stop(buf: &str, start: usize, i: usize, k: usize, f: char) -> bool {
-    if k != i + '．'.len_utf8() || !is_kana_or_han(f) {
+fn cjk_digit_full_stop(buf: &str, start: usize, i: usize, f: char) -> bool {
+    if !is_kana_or_han(f) {
         return false;
     }
     let digits = buf[start..i]

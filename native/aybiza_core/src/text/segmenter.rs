@@ -4054,7 +4054,8 @@ fn is_face_char(c: char) -> bool {
 
 /// Round 13: Japanese and Chinese informal text ends sentences with a face instead of a mark:
 /// a kaomoji (`サンプルです(^o^)│2文目です(;_;)│３文目`, bunkai's sample) or pictographic emoji
-/// (`うーん🤔🤔🤔│どうしよう`; bunkai and sengiri split there) between kana or ideographs. Called
+/// (`うーん🤔🤔🤔│どうしよう`; bunkai and sengiri split there) between kana or ideographs, when
+/// the run holds a face, heart or hand (see [`is_face_emoji`]). Called
 /// at the kana, ideograph or full-width character `c` at `pos` when the character before it
 /// may end a face; returns where the sentence ends. A kaomoji is a parenthesis of 1 to 10
 /// characters, none of them kana, ideographs or spaces, with at least one face character,
@@ -4115,7 +4116,17 @@ fn face_end(buf: &str, start: usize, pos: usize, c: char) -> Option<usize> {
     let text = head.trim_end_matches(|ch: char| {
         matches!(ch, '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
     });
-    (text.len() < head.len() && text.chars().next_back().is_some_and(is_kana_or_han)).then_some(pos)
+    let faces = head[text.len()..].chars().any(is_face_emoji);
+    (faces && text.chars().next_back().is_some_and(is_kana_or_han)).then_some(pos)
+}
+
+/// Emoji of faces, hearts and hands (Unicode's "Smileys & Emotion" and the gestures that
+/// close a message: 😀 🤔 🥰 💕 👍 🙏): they stand for the end of a sentence; a pictograph of a
+/// thing (`🍣`, `🚃`) may stand for a word inside one.
+fn is_face_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F600..=0x1F64F | 0x1F90C..=0x1F92F | 0x1F970..=0x1F97A | 0x1F9D0 | 0x1FAE0..=0x1FAE8
+        | 0x1F493..=0x1F49F | 0x1F44C..=0x1F450)
 }
 
 /// Half-width katakana (`ﾟ`, `ｰ`), used in faces.

@@ -2064,3 +2064,79 @@ fn glued_pronoun_after_a_short_number() {
         &["He ordered 4.Hebrew menus came."],
     );
 }
+
+#[test]
+fn japanese_and_chinese_closers_after_end_marks() {
+    // UD zh GSDSimp: a closing quote after `。` then a Han character starts a sentence.
+    check(
+        "不如把精力集中于我们能够合作的事情上。”在此条约之下的同盟仍然有效。",
+        &[
+            "不如把精力集中于我们能够合作的事情上。”",
+            "在此条约之下的同盟仍然有效。",
+        ],
+    );
+    // Hiragana after the quote is a particle: `「はい。」と言った` stays one sentence.
+    check("「はい。」と言った。", &["「はい。」と言った。"]);
+    // sengiri: a parenthesis that opened the sentence closes it before kanji.
+    check(
+        "これは！(すばらしい！)感動……。",
+        &["これは！", "(すばらしい！)", "感動……。"],
+    );
+    // ja_sentence_segmenter: an ASCII mark and closers before a particle go on; a closer
+    // followed by its own `。` ends the sentence.
+    check(
+        "でも、「それはそれ(だがつらい?)として!」とも思う。(ほげ。)。ではまた。",
+        &[
+            "でも、「それはそれ(だがつらい?)として!」とも思う。",
+            "(ほげ。)。",
+            "ではまた。",
+        ],
+    );
+}
+
+#[test]
+fn japanese_faces_end_sentences_without_a_mark() {
+    // bunkai's sample: a kaomoji between kana or ideographs ends the sentence; ASCII digits
+    // after it open the next one.
+    check(
+        "これは入力の入力サンプルです(^o^)2文目です(;_;)３文目まで書きました(*_*)",
+        &[
+            "これは入力の入力サンプルです(^o^)",
+            "2文目です(;_;)",
+            "３文目まで書きました(*_*)",
+        ],
+    );
+    // Own texts: pictographic emoji between kana end the sentence, not before a particle;
+    // a parenthesis of words or numbers is no face.
+    check(
+        "楽しかった😊また来ます。",
+        &["楽しかった😊", "また来ます。"],
+    );
+    check("今日は🍣を食べた。", &["今日は🍣を食べた。"]);
+    check("今日は🍣美味しかった。", &["今日は🍣美味しかった。"]);
+    check(
+        "ありがとう🙏🙏また来ます。",
+        &["ありがとう🙏🙏", "また来ます。"],
+    );
+    check(
+        "あるNGO(非政府組織)を紹介します。",
+        &["あるNGO(非政府組織)を紹介します。"],
+    );
+    check(
+        "之前的国旗（1927-1994）中也有一支。",
+        &["之前的国旗（1927-1994）中也有一支。"],
+    );
+    check(
+        "泊まった（＾＿＾）大浴場",
+        &["泊まった（＾＿＾）", "大浴場"],
+    );
+}
+
+#[test]
+fn full_width_period_after_a_number_in_japanese() {
+    // bunkai's sample: a full-width period after digits, glued to kanji, ends the sentence;
+    // between digits it is a decimal point.
+    check("文1．文2.", &["文1．", "文2."]);
+    check("３．５mの板を買った。", &["３．５mの板を買った。"]);
+    check("幅は３．２９％以上だ。", &["幅は３．２９％以上だ。"]);
+}

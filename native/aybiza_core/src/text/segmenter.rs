@@ -985,6 +985,14 @@ impl Segmenter {
                     }
                 }
             }
+            // `泊まった(^_^)大浴場`, `うーん🤔🤔どうしよう`: see `face_end`.
+            if c >= '\u{3040}' && self.chars > 0 && may_end_face(self.prev) {
+                if let Some(end) = face_end(&self.buf, self.start, self.pos, c) {
+                    self.emit_unit(end);
+                    self.pos = end;
+                    continue;
+                }
+            }
             self.advance(c);
         }
     }
@@ -1785,6 +1793,9 @@ impl Segmenter {
             }
         }
         if script {
+            if closers && glued && cjk_closer_ends(buf, self.start, i, k, f, self.cjk_depth) {
+                return Decision::Boundary(k);
+            }
             if self.cjk_depth > 0 || is_extend(f) || is_continuation_punct(f) {
                 return Decision::Continue(k);
             }
@@ -1808,6 +1819,9 @@ impl Segmenter {
                 if let Some(d) = self.after_footnote_refs(buf, k, eof) {
                     return d;
                 }
+            }
+            if closers && cjk_closer_goes_on(buf, self.start, i, f) {
+                return Decision::Continue(k);
             }
             if f.is_uppercase() || is_cjk(f) || (f.is_alphabetic() && !has_case(f)) {
                 return Decision::Boundary(k);
@@ -3946,6 +3960,195 @@ fn cjk_glued_periods(buf: &str, start: usize, i: usize, k: usize, f: char) -> bo
             .chars()
             .next_back()
             .is_some_and(is_kana_or_han)
+}
+
+/// Whether `c` is hiragana, the kana of Japanese particles and endings.
+fn is_hiragana(c: char) -> bool {
+    matches!(c as u32, 0x3041..=0x309F)
+}
+
+/// Round 13: after a full-width end mark and closers glued to Japanese or Chinese text, the
+/// sentence ends when the closers are followed by their own end mark (`(ほげ。)。ではまた`), or
+/// when a quote (`」 』 ”`) closes every bracket the sentence opened and a kanji or katakana
+/// follows (`合作的事情上。”在此`; hiragana there is a particle: `「はい。」と言った`), or when
+/// a parenthesis that opened the sentence closes before a kanji or katakana (`(すばらしい！)感動`;
+/// sengiri). Reads the run and the text back to the unit start only for a parenthesis.
+fn cjk_closer_ends(buf: &str, start: usize, i: usize, k: usize, f: char, depth: u32) -> bool {
+    let run = &buf[i..k];
+    let Some(last) = run.chars().next_back() else {
+        return false;
+    };
+    if !is_kana_or_han(f)
+        || !buf[start..i]
+            .chars()
+            .next_back()
+            .is_some_and(is_kana_or_han)
+    {
+        return false;
+    }
+    if depth as usize > run.chars().filter(|&c| cjk_close(c)).count() {
+        return false; // still inside `「`: `「この星は遠い。」でもない。」`
+    }
+    if is_script_terminal(last) {
+        return true;
+    }
+    if is_hiragana(f) {
+        return false;
+    }
+    match last {
+        ')' | '）' => buf[start..i].trim_start().starts_with(['(', '（']),
+        '」' | '』' | '”' => true,
+        _ => false,
+    }
+}
+
+/// Round 13: `それはそれ(だがつらい?)として!」とも思う`: an ASCII `!` or `?` and closers glued
+/// between Japanese text and hiragana (a particle) stay inside the sentence, as after the
+/// full-width marks (ja_sentence_segmenter's tests).
+fn cjk_closer_goes_on(buf: &str, start: usize, i: usize, f: char) -> bool {
+    is_hiragana(f)
+        && buf[start..i]
+            .chars()
+            .next_back()
+            .is_some_and(is_kana_or_han)
+}
+
+/// Whether `prev` may end a face (see [`face_end`]): `)`, `）`, an ASCII digit after one, or a
+/// pictographic emoji or its joiners. One or two compares for kana and ideographs.
+#[inline]
+fn may_end_face(prev: char) -> bool {
+    // Kana, ideographs and full-width punctuation before `）`: one range test.
+    !('\u{3040}'..'\u{FE0F}').contains(&prev)
+        && matches!(prev, ')' | '0'..='9' | '）' | '．' | '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
+}
+
+/// The characters that make a short parenthesis a face (kaomoji): `(^_^)`, `(;_;)`, `(*_*)`.
+fn is_face_char(c: char) -> bool {
+    matches!(
+        c,
+        '^' | '_'
+            | ';'
+            | '*'
+            | '´'
+            | '`'
+            | '°'
+            | '≧'
+            | '≦'
+            | '＿'
+            | '＾'
+            | 'ω'
+            | '∀'
+            | '▽'
+            | 'д'
+            | 'Д'
+            | 'ﾟ'
+            | '･'
+            | '・'
+            | 'ε'
+            | '∇'
+            | '⌒'
+            | '＊'
+            | '；'
+    )
+}
+
+/// Round 13: Japanese and Chinese informal text ends sentences with a face instead of a mark:
+/// a kaomoji (`サンプルです(^o^)│2文目です(;_;)│３文目`, bunkai's sample) or pictographic emoji
+/// (`うーん🤔🤔🤔│どうしよう`; bunkai and sengiri split there) between kana or ideographs, when
+/// the run holds a face, heart or hand (see [`is_face_emoji`]). Called
+/// at the kana, ideograph or full-width character `c` at `pos` when the character before it
+/// may end a face; returns where the sentence ends. A kaomoji is a parenthesis of 1 to 10
+/// characters, none of them kana, ideographs or spaces, with at least one face character,
+/// after kana or an ideograph; up to 3 ASCII digits may follow it (they open the next
+/// sentence). Emoji: the run after kana or an ideograph. Not before a particle (`🍣を食べた`).
+/// Reads at most 64 bytes back.
+#[cold]
+#[inline(never)]
+fn face_end(buf: &str, start: usize, pos: usize, c: char) -> Option<usize> {
+    if matches!(
+        c,
+        'を' | 'が' | 'に' | 'の' | 'と' | 'で' | 'は' | 'も' | 'や' | 'へ' | 'か'
+    ) {
+        return None;
+    }
+    // `文1．文2.`: the full-width period was passed as no end (see `cjk_digit_full_stop`).
+    if buf[..pos].ends_with('．') {
+        let i = pos - '．'.len_utf8();
+        return (i > start && cjk_digit_full_stop(buf, start, i, c)).then_some(pos);
+    }
+    let bytes = buf.as_bytes();
+    let mut j = pos;
+    while j > start && pos - j < 4 && bytes[j - 1].is_ascii_digit() {
+        j -= 1;
+    }
+    let digits = pos - j;
+    let before_digits = &buf[start..j];
+    let last = before_digits.chars().next_back()?;
+    if matches!(last, ')' | '）') {
+        let body = &before_digits[..before_digits.len() - last.len_utf8()];
+        // Back to the opener over at most 10 face characters; a space, kana or an ideograph
+        // stops the search at once (`あ)あ)` costs one character each).
+        let (mut n, mut face, mut open) = (0, false, None);
+        for (j, ch) in body.char_indices().rev() {
+            if matches!(ch, '(' | '（') {
+                open = Some(j);
+                break;
+            }
+            n += 1;
+            if n > 10 || ch.is_whitespace() || is_kana_or_han(ch) && !is_half_width_kana(ch) {
+                return None;
+            }
+            face |= is_face_char(ch);
+        }
+        let open = open?;
+        let face = n > 0 && face;
+        let after_text = body[..open].chars().next_back().is_some_and(is_kana_or_han);
+        return (digits <= 3 && face && after_text).then_some(j);
+    }
+    if digits > 0 || !is_kana_or_han(c) && !c.is_alphanumeric() {
+        return None;
+    }
+    let mut lo = start.max(pos.saturating_sub(64));
+    while !buf.is_char_boundary(lo) {
+        lo += 1;
+    }
+    let head = &buf[lo..pos];
+    let text = head.trim_end_matches(|ch: char| {
+        matches!(ch, '\u{FE0F}' | '\u{200D}' | '\u{1F000}'..='\u{1FAFF}')
+    });
+    let faces = head[text.len()..].chars().any(is_face_emoji);
+    (faces && text.chars().next_back().is_some_and(is_kana_or_han)).then_some(pos)
+}
+
+/// Emoji of faces, hearts and hands (Unicode's "Smileys & Emotion" and the gestures that
+/// close a message: 😀 🤔 🥰 💕 👍 🙏): they stand for the end of a sentence; a pictograph of a
+/// thing (`🍣`, `🚃`) may stand for a word inside one.
+fn is_face_emoji(c: char) -> bool {
+    matches!(c as u32,
+        0x1F600..=0x1F64F | 0x1F90C..=0x1F92F | 0x1F970..=0x1F97A | 0x1F9D0 | 0x1FAE0..=0x1FAE8
+        | 0x1F493..=0x1F49F | 0x1F44C..=0x1F450)
+}
+
+/// Half-width katakana (`ﾟ`, `ｰ`), used in faces.
+fn is_half_width_kana(c: char) -> bool {
+    matches!(c as u32, 0xFF61..=0xFF9F)
+}
+
+/// Round 13: `文1．文2.`: a single full-width period after digits that follow kana or an
+/// ideograph, glued to kana or an ideograph, ends the sentence (bunkai's sample); between
+/// digits it is a decimal point (`３．５m`, `３．２９％`). Reads at most 8 digits back.
+fn cjk_digit_full_stop(buf: &str, start: usize, i: usize, f: char) -> bool {
+    if !is_kana_or_han(f) {
+        return false;
+    }
+    let digits = buf[start..i]
+        .chars()
+        .rev()
+        .take(9)
+        .take_while(|c| c.is_ascii_digit() || ('０'..='９').contains(c))
+        .count();
+    let before = buf[start..i].chars().rev().nth(digits);
+    (1..=8).contains(&digits) && before.is_some_and(is_kana_or_han)
 }
 
 /// Round 12: `σας; (Θα σβησθούν`: after the Greek question mark and a space, an opening

@@ -2064,3 +2064,21 @@ fn glued_pronoun_after_a_short_number() {
         &["He ordered 4.Hebrew menus came."],
     );
 }
+
+#[test]
+fn period_of_a_unit_after_a_number_and_slash() {
+    // Own texts: outside English, a number glued by a slash to a short abbreviated unit keeps
+    // the unit's period before lower case; a function word after a slash does not.
+    check(
+        "Цена за 5/шт. снизилась вчера.",
+        &["Цена за 5/шт. снизилась вчера."],
+    );
+    check(
+        "Нефть по 30/барр. не продают.",
+        &["Нефть по 30/барр. не продают."],
+    );
+    check(
+        "Es kostet 4/und. das ist viel.",
+        &["Es kostet 4/und.", "das ist viel."],
+    );
+}

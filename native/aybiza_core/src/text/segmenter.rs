@@ -2405,6 +2405,14 @@ impl Segmenter {
                         Some(false) => Decision::Continue(k),
                     };
                 }
+                // `$27/барр. не снится`: see `is_per_unit`.
+                if matches!(left, Left::Regular | Left::Number)
+                    && f.is_lowercase()
+                    && is_per_unit(w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Continue(k);
+                }
                 // Punkt's orthographic evidence, outside English text: a word of any length
                 // before a lower-case word is an abbreviation (`paragr. successivo`, `tys.
                 // dolarów`) unless that word is a function word, which starts informal
@@ -4357,6 +4365,20 @@ fn is_short_lower_consonant_final(word: &str) -> bool {
             !"aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęěůőűăāēīōūıаеёиоуыэюяьіїєαεηιουωάέήίόύώϊϋΐΰςν"
                 .contains(c)
         })
+}
+
+/// A number per an abbreviated unit (`$27/барр`, `100/шт`, `5/ч`): a number, a slash and a short
+/// lower-case word ending in a consonant, no function word. Its period before lower case is the
+/// unit's (`Нефть за $27/барр. не снится`), as after the unit alone (`барр. не`); the number
+/// glued before it hid the unit from the rules that read the word.
+fn is_per_unit(word: &str) -> bool {
+    let Some((amount, unit)) = word.rsplit_once('/') else {
+        return false;
+    };
+    amount.as_bytes().last().is_some_and(u8::is_ascii_digit)
+        && (is_short_lower_consonant_final(unit)
+            || (unit.chars().count() == 1 && unit.chars().all(char::is_lowercase)))
+        && !language_data::is_function_word(unit)
 }
 
 /// A token of letters with internal periods whose parts are short (`f.eks`, `bl.a`, `t.ex`,

@@ -2082,3 +2082,17 @@ fn period_of_a_unit_after_a_number_and_slash() {
         &["Es kostet 4/und.", "das ist viel."],
     );
 }
+
+#[test]
+fn catalan_function_word_after_an_abbreviation() {
+    // Own texts: a capitalized Catalan function word (stop-words' Catalan list) after an
+    // ordinary abbreviation starts a sentence; a name there does not.
+    check(
+        "Vam parlar amb el cap del dept. També hi era la Maria.",
+        &["Vam parlar amb el cap del dept.", "També hi era la Maria."],
+    );
+    check(
+        "Vam parlar amb el cap del dept. Puig ahir.",
+        &["Vam parlar amb el cap del dept. Puig ahir."],
+    );
+}

@@ -2096,3 +2096,16 @@ fn catalan_function_word_after_an_abbreviation() {
         &["Vam parlar amb el cap del dept. Puig ahir."],
     );
 }
+
+#[test]
+fn abbreviated_first_name_before_a_non_ascii_name_in_a_short_text() {
+    // Own texts: with no evidence of the language yet, a two-letter abbreviated first name
+    // after a title goes on before a capitalized word with a letter beyond ASCII; an ASCII
+    // word or an English sentence starter there still starts a sentence.
+    check("La Sra. Ma. Àngels.", &["La Sra. Ma. Àngels."]);
+    check(
+        "Ask Mr. Wu. Smith is out.",
+        &["Ask Mr. Wu.", "Smith is out."],
+    );
+    check("Ask Mr. Wu. He is out.", &["Ask Mr. Wu.", "He is out."]);
+}

@@ -2293,9 +2293,21 @@ impl Segmenter {
         if left == Left::Regular
             && facts.capitalized_short
             && abbreviated_name_after_title(buf, self.start, i, w)
-            && !self.english_text(buf, i)
         {
-            return Decision::Continue(k);
+            if !self.english_text(buf, i) {
+                return Decision::Continue(k);
+            }
+            // Round 13: no evidence of any language yet (a short text, `La Dra. Ma.
+            // Victòria.`): see `name_after_abbreviated_name`.
+            if f.is_uppercase() && self.english_text.get() == 0 {
+                match next_word() {
+                    Err(()) => return Decision::NeedMore,
+                    Ok((next, _)) if name_after_abbreviated_name(next) => {
+                        return Decision::Continue(k);
+                    }
+                    Ok(_) => {}
+                }
+            }
         }
         // `trafik vardı. değil mi?`: see `turkish_verb_end`.
         if left == Left::Regular
@@ -3743,6 +3755,17 @@ fn abbreviated_name_after_title(buf: &str, start: usize, i: usize, w: &str) -> b
         && buf.is_char_boundary(lo)
         && buf[..lo].ends_with(". ")
         && abbreviations::is_title(token_before(buf, start, lo - 2))
+}
+
+/// After an abbreviated first name (see `abbreviated_name_after_title`) in text with no
+/// evidence of its language: a capitalized word with a letter beyond ASCII (a name English
+/// does not spell so) that is no function word (`Victòria`, `Núria`; not `Über`, nor `Smith`
+/// after `Mr. Wu.`) goes on with the name.
+fn name_after_abbreviated_name(next: &str) -> bool {
+    next.starts_with(char::is_uppercase)
+        && !next.is_ascii()
+        && !abbreviations::is_sentence_starter(next)
+        && !language_data::is_function_word_capitalized(next)
 }
 
 /// A superscript digit (`¹`, `²`, `³`, `⁰`, `⁴`-`⁹`).

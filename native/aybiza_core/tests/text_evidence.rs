@@ -2109,3 +2109,15 @@ fn abbreviated_first_name_before_a_non_ascii_name_in_a_short_text() {
     );
     check("Ask Mr. Wu. He is out.", &["Ask Mr. Wu.", "He is out."]);
 }
+
+#[test]
+fn bracketed_pair_of_words_with_a_period() {
+    // Own texts: a bracket or brace glued before a word with its period, closed right after
+    // the next word, holds one reference; a sentence inside the bracket still splits.
+    check("See [Ann. Rep] here.", &["See [Ann. Rep] here."]);
+    check("See {Tabl. 12-b} here.", &["See {Tabl. 12-b} here."]);
+    check(
+        "He left [Note. Then it fell.]",
+        &["He left [Note.", "Then it fell.]"],
+    );
+}

@@ -2343,6 +2343,14 @@ impl Segmenter {
                 }
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
                 // case or a digit does not end the sentence.
+                // `[Impren. Disss]`: see `bracketed_pair_closes`.
+                if f.is_alphanumeric() && !f.is_lowercase() {
+                    match bracketed_pair_closes(buf, self.start, i, w, m, eof) {
+                        None => return Decision::NeedMore,
+                        Some(true) => return Decision::Continue(k),
+                        Some(false) => {}
+                    }
+                }
                 if (f.is_lowercase() || f.is_ascii_digit()) && self.inside_parenthesis(buf, i) {
                     return Decision::Continue(k);
                 }
@@ -3766,6 +3774,39 @@ fn name_after_abbreviated_name(next: &str) -> bool {
         && !next.is_ascii()
         && !abbreviations::is_sentence_starter(next)
         && !language_data::is_function_word_capitalized(next)
+}
+
+/// `[Impren. Disss]`, `{Impren. 188-disss}`: a square bracket or brace glued before the word
+/// with the period, closed right after the next word (letters, digits and hyphens, at most
+/// [`MAX_WORD_AHEAD`] bytes): a bracketed reference of two words, not two sentences. `None`
+/// while the next word has not fully arrived. Only the byte before the word is read behind.
+fn bracketed_pair_closes(
+    buf: &str,
+    start: usize,
+    i: usize,
+    w: &str,
+    m: usize,
+    eof: bool,
+) -> Option<bool> {
+    let b = buf.as_bytes();
+    let Some(lo) = i.checked_sub(w.len() + 1).filter(|&lo| lo >= start) else {
+        return Some(false);
+    };
+    let close = match b[lo] {
+        b'[' => b']',
+        b'{' => b'}',
+        _ => return Some(false),
+    };
+    for j in m..(m + MAX_WORD_AHEAD).min(b.len()) {
+        let c = b[j];
+        if c == close {
+            return Some(j > m);
+        }
+        if !(c.is_ascii_alphanumeric() || c == b'-' || c >= 0x80) {
+            return Some(false);
+        }
+    }
+    Some(false).filter(|_| eof || b.len() >= m + MAX_WORD_AHEAD)
 }
 
 /// A superscript digit (`¹`, `²`, `³`, `⁰`, `⁴`-`⁹`).

@@ -2121,3 +2121,21 @@ fn bracketed_pair_of_words_with_a_period() {
         &["He left [Note.", "Then it fell.]"],
     );
 }
+
+#[test]
+fn lower_case_dotted_abbreviation_before_a_content_word() {
+    // Own texts: after a lower-case multi-period abbreviation only a sentence starter or a
+    // function word starts a sentence; a name or content word goes on.
+    check(
+        "Он купил т.н. Волгу вчера.",
+        &["Он купил т.н. Волгу вчера."],
+    );
+    check(
+        "Они купили хлеб и т.п. При этом забыли соль.",
+        &["Они купили хлеб и т.п.", "При этом забыли соль."],
+    );
+    check(
+        "The nurse gave him the i.v. Then he slept.",
+        &["The nurse gave him the i.v.", "Then he slept."],
+    );
+}

@@ -2705,7 +2705,8 @@ impl Segmenter {
                 // which a zone or a name may follow (`9 a.m. Eastern`).
                 let closes_phrase = left == Left::MultiPeriod
                     && w.chars().next().is_some_and(char::is_lowercase)
-                    && !is_clock_time(w);
+                    && !is_clock_time(w)
+                    && starts_after_dotted_abbreviation(w, next);
                 // After an English truncation the text is English: other languages' function
                 // words are no evidence (Polish lists `prof`), and a title is the second half
                 // of a compound title (`Assoc. Prof.`, `Asst. Dir.`), not a new subject.
@@ -3807,6 +3808,17 @@ fn bracketed_pair_closes(
         }
     }
     Some(false).filter(|_| eof || b.len() >= m + MAX_WORD_AHEAD)
+}
+
+/// Round 13: after a lower-case multi-period abbreviation of single letters (`т.н.`,
+/// `a.k.a.`), only a word that starts sentences (`He`, `При`, `La`: English closed-class
+/// words, other languages' function words) starts one; a content word or a name goes on with
+/// it (`т.н. Таблицы боевых действий`, `a.k.a. New Orleans jazz`), as `e.g.` and `i.e.` are
+/// read before names. One with a longer part (`m.fl.`, `bl.a.`) closes its phrase as before.
+fn starts_after_dotted_abbreviation(w: &str, next: &str) -> bool {
+    !w.split('.').all(|p| p.chars().count() == 1)
+        || abbreviations::is_sentence_starter(next)
+        || language_data::is_function_word_capitalized(next)
 }
 
 /// A superscript digit (`¹`, `²`, `³`, `⁰`, `⁴`-`⁹`).

@@ -2344,7 +2344,11 @@ impl Segmenter {
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
                 // case or a digit does not end the sentence.
                 // `[Impren. Disss]`: see `bracketed_pair_closes`.
-                if f.is_alphanumeric() && !f.is_lowercase() {
+                if i > w.len()
+                    && matches!(buf.as_bytes()[i - w.len() - 1], b'[' | b'{')
+                    && f.is_alphanumeric()
+                    && !f.is_lowercase()
+                {
                     match bracketed_pair_closes(buf, self.start, i, w, m, eof) {
                         None => return Decision::NeedMore,
                         Some(true) => return Decision::Continue(k),
@@ -3781,6 +3785,8 @@ fn name_after_abbreviated_name(next: &str) -> bool {
 /// with the period, closed right after the next word (letters, digits and hyphens, at most
 /// [`MAX_WORD_AHEAD`] bytes): a bracketed reference of two words, not two sentences. `None`
 /// while the next word has not fully arrived. Only the byte before the word is read behind.
+#[cold]
+#[inline(never)]
 fn bracketed_pair_closes(
     buf: &str,
     start: usize,

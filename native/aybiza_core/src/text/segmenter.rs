@@ -3804,10 +3804,10 @@ fn bracketed_pair_closes(
         b'{' => b'}',
         _ => return Some(false),
     };
-    for j in m..(m + MAX_WORD_AHEAD).min(b.len()) {
-        let c = b[j];
+    let ahead = &b[m..(m + MAX_WORD_AHEAD).min(b.len())];
+    for (j, &c) in ahead.iter().enumerate() {
         if c == close {
-            return Some(j > m);
+            return Some(j > 0);
         }
         if !(c.is_ascii_alphanumeric() || c == b'-' || c >= 0x80) {
             return Some(false);

@@ -49,6 +49,10 @@ Sources (each row of the output names its source):
   stay multi-period tokens, decided by shape). A Latin-script
   function word of these languages that is a common English word (Zipf >= 3.0 in wordfreq's
   English: `under`, `man`, `hans`) or already a function word of the 14 is left out.
+* Round 13, Catalan (84 LanguageTool cases in check set 8, read as English when short): stop-words
+  2025.11.4's catalan list (BSD-3-Clause) as function words, filtered as the Danish and Slovak
+  lists are (a word already listed, a common English word or a common word of de fr es it pt nl
+  is left out: `els`, `amb`, `és` go; `també`, `perquè`, `molt`, `aquell` stay).
 No abbreviation list for Chinese or Japanese was found in these packages.
 """
 import ast, importlib, importlib.resources, os, re, sys, zipfile
@@ -261,14 +265,15 @@ def main():
                     f.write(f"{lang}\t{w}\n")
         known = set().union(*FUNCTION_WORDS.values())
         extra = {"el": spacy_stop_words("el"), "uk": spacy_stop_words("uk"), "bg": spacy_stop_words("bg"),
-                 "da": get_stop_words("danish"), "sk": get_stop_words("slovak")}
+                 "da": get_stop_words("danish"), "sk": get_stop_words("slovak"),
+                 "ca": get_stop_words("catalan")}
         for lang, words in extra.items():
             for w in sorted({w.strip().lower() for w in words}):
                 if not w or " " in w or "'" in w or "’" in w or len(w) > 16 or w in known:
                     continue
                 if w.isascii() and wordfreq.zipf_frequency(w, "en") >= 3.0:
                     continue  # `under`, `man`, `hans`: English words and names
-                if lang in ("da", "sk") and any(wordfreq.zipf_frequency(w, l) >= 3.0 for l in ("de", "fr", "es", "it", "pt", "nl")):
+                if lang in ("da", "sk", "ca") and any(wordfreq.zipf_frequency(w, l) >= 3.0 for l in ("de", "fr", "es", "it", "pt", "nl")):
                     continue  # common words of the 14 languages' Latin-script texts
                 f.write(f"{lang}\t{w}\n")
 

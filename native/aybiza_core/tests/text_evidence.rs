@@ -2140,3 +2140,78 @@ fn full_width_period_after_a_number_in_japanese() {
     check("３．５mの板を買った。", &["３．５mの板を買った。"]);
     check("幅は３．２９％以上だ。", &["幅は３．２９％以上だ。"]);
 }
+
+#[test]
+fn period_of_a_unit_after_a_number_and_slash() {
+    // Own texts: outside English, a number glued by a slash to a short abbreviated unit keeps
+    // the unit's period before lower case; a function word after a slash does not.
+    check(
+        "Цена за 5/шт. снизилась вчера.",
+        &["Цена за 5/шт. снизилась вчера."],
+    );
+    check(
+        "Нефть по 30/барр. не продают.",
+        &["Нефть по 30/барр. не продают."],
+    );
+    check(
+        "Es kostet 4/und. das ist viel.",
+        &["Es kostet 4/und.", "das ist viel."],
+    );
+}
+
+#[test]
+fn catalan_function_word_after_an_abbreviation() {
+    // Own texts: a capitalized Catalan function word (stop-words' Catalan list) after an
+    // ordinary abbreviation starts a sentence; a name there does not.
+    check(
+        "Vam parlar amb el cap del dept. També hi era la Maria.",
+        &["Vam parlar amb el cap del dept.", "També hi era la Maria."],
+    );
+    check(
+        "Vam parlar amb el cap del dept. Puig ahir.",
+        &["Vam parlar amb el cap del dept. Puig ahir."],
+    );
+}
+
+#[test]
+fn abbreviated_first_name_before_a_non_ascii_name_in_a_short_text() {
+    // Own texts: with no evidence of the language yet, a two-letter abbreviated first name
+    // after a title goes on before a capitalized word with a letter beyond ASCII; an ASCII
+    // word or an English sentence starter there still starts a sentence.
+    check("La Sra. Ma. Àngels.", &["La Sra. Ma. Àngels."]);
+    check(
+        "Ask Mr. Wu. Smith is out.",
+        &["Ask Mr. Wu.", "Smith is out."],
+    );
+    check("Ask Mr. Wu. He is out.", &["Ask Mr. Wu.", "He is out."]);
+}
+
+#[test]
+fn bracketed_pair_of_words_with_a_period() {
+    // Own texts: a bracket or brace glued before a word with its period, closed right after
+    // the next word, holds one reference; a sentence inside the bracket still splits.
+    check("See [Ann. Rep] here.", &["See [Ann. Rep] here."]);
+    check("See {Tabl. 12-b} here.", &["See {Tabl. 12-b} here."]);
+    check(
+        "He left [Note. Then it fell.]",
+        &["He left [Note.", "Then it fell.]"],
+    );
+}
+
+#[test]
+fn lower_case_dotted_abbreviation_before_a_content_word() {
+    // Own texts: after a lower-case multi-period abbreviation only a sentence starter or a
+    // function word starts a sentence; a name or content word goes on.
+    check(
+        "Он купил т.н. Волгу вчера.",
+        &["Он купил т.н. Волгу вчера."],
+    );
+    check(
+        "Они купили хлеб и т.п. При этом забыли соль.",
+        &["Они купили хлеб и т.п.", "При этом забыли соль."],
+    );
+    check(
+        "The nurse gave him the i.v. Then he slept.",
+        &["The nurse gave him the i.v.", "Then he slept."],
+    );
+}

@@ -2307,9 +2307,21 @@ impl Segmenter {
         if left == Left::Regular
             && facts.capitalized_short
             && abbreviated_name_after_title(buf, self.start, i, w)
-            && !self.english_text(buf, i)
         {
-            return Decision::Continue(k);
+            if !self.english_text(buf, i) {
+                return Decision::Continue(k);
+            }
+            // Round 13: no evidence of any language yet (a short text, `La Dra. Ma.
+            // Victòria.`): see `name_after_abbreviated_name`.
+            if f.is_uppercase() && self.english_text.get() == 0 {
+                match next_word() {
+                    Err(()) => return Decision::NeedMore,
+                    Ok((next, _)) if name_after_abbreviated_name(next) => {
+                        return Decision::Continue(k);
+                    }
+                    Ok(_) => {}
+                }
+            }
         }
         // `trafik vardı. değil mi?`: see `turkish_verb_end`.
         if left == Left::Regular
@@ -2345,6 +2357,18 @@ impl Segmenter {
                 }
                 // Inside an open parenthesis (`(род. 21 июня 1947`), a period before lower
                 // case or a digit does not end the sentence.
+                // `[Impren. Disss]`: see `bracketed_pair_closes`.
+                if i > w.len()
+                    && matches!(buf.as_bytes()[i - w.len() - 1], b'[' | b'{')
+                    && f.is_alphanumeric()
+                    && !f.is_lowercase()
+                {
+                    match bracketed_pair_closes(buf, self.start, i, w, m, eof) {
+                        None => return Decision::NeedMore,
+                        Some(true) => return Decision::Continue(k),
+                        Some(false) => {}
+                    }
+                }
                 if (f.is_lowercase() || f.is_ascii_digit()) && self.inside_parenthesis(buf, i) {
                     return Decision::Continue(k);
                 }
@@ -2418,6 +2442,14 @@ impl Segmenter {
                         Some(true) => Decision::Boundary(k),
                         Some(false) => Decision::Continue(k),
                     };
+                }
+                // `$27/барр. не снится`: see `is_per_unit`.
+                if matches!(left, Left::Regular | Left::Number)
+                    && f.is_lowercase()
+                    && is_per_unit(w)
+                    && !self.english_text(buf, i)
+                {
+                    return Decision::Continue(k);
                 }
                 // Punkt's orthographic evidence, outside English text: a word of any length
                 // before a lower-case word is an abbreviation (`paragr. successivo`, `tys.
@@ -2691,7 +2723,8 @@ impl Segmenter {
                 // which a zone or a name may follow (`9 a.m. Eastern`).
                 let closes_phrase = left == Left::MultiPeriod
                     && w.chars().next().is_some_and(char::is_lowercase)
-                    && !is_clock_time(w);
+                    && !is_clock_time(w)
+                    && starts_after_dotted_abbreviation(w, next);
                 // After an English truncation the text is English: other languages' function
                 // words are no evidence (Polish lists `prof`), and a title is the second half
                 // of a compound title (`Assoc. Prof.`, `Asst. Dir.`), not a new subject.
@@ -3751,6 +3784,63 @@ fn abbreviated_name_after_title(buf: &str, start: usize, i: usize, w: &str) -> b
         && abbreviations::is_title(token_before(buf, start, lo - 2))
 }
 
+/// After an abbreviated first name (see `abbreviated_name_after_title`) in text with no
+/// evidence of its language: a capitalized word with a letter beyond ASCII (a name English
+/// does not spell so) that is no function word (`Victòria`, `Núria`; not `Über`, nor `Smith`
+/// after `Mr. Wu.`) goes on with the name.
+fn name_after_abbreviated_name(next: &str) -> bool {
+    next.starts_with(char::is_uppercase)
+        && !next.is_ascii()
+        && !abbreviations::is_sentence_starter(next)
+        && !language_data::is_function_word_capitalized(next)
+}
+
+/// `[Impren. Disss]`, `{Impren. 188-disss}`: a square bracket or brace glued before the word
+/// with the period, closed right after the next word (letters, digits and hyphens, at most
+/// [`MAX_WORD_AHEAD`] bytes): a bracketed reference of two words, not two sentences. `None`
+/// while the next word has not fully arrived. Only the byte before the word is read behind.
+#[cold]
+#[inline(never)]
+fn bracketed_pair_closes(
+    buf: &str,
+    start: usize,
+    i: usize,
+    w: &str,
+    m: usize,
+    eof: bool,
+) -> Option<bool> {
+    let b = buf.as_bytes();
+    let Some(lo) = i.checked_sub(w.len() + 1).filter(|&lo| lo >= start) else {
+        return Some(false);
+    };
+    let close = match b[lo] {
+        b'[' => b']',
+        b'{' => b'}',
+        _ => return Some(false),
+    };
+    let ahead = &b[m..(m + MAX_WORD_AHEAD).min(b.len())];
+    for (j, &c) in ahead.iter().enumerate() {
+        if c == close {
+            return Some(j > 0);
+        }
+        if !(c.is_ascii_alphanumeric() || c == b'-' || c >= 0x80) {
+            return Some(false);
+        }
+    }
+    Some(false).filter(|_| eof || b.len() >= m + MAX_WORD_AHEAD)
+}
+
+/// Round 13: after a lower-case multi-period abbreviation of single letters (`т.н.`,
+/// `a.k.a.`), only a word that starts sentences (`He`, `При`, `La`: English closed-class
+/// words, other languages' function words) starts one; a content word or a name goes on with
+/// it (`т.н. Таблицы боевых действий`, `a.k.a. New Orleans jazz`), as `e.g.` and `i.e.` are
+/// read before names. One with a longer part (`m.fl.`, `bl.a.`) closes its phrase as before.
+fn starts_after_dotted_abbreviation(w: &str, next: &str) -> bool {
+    !w.split('.').all(|p| p.chars().count() == 1)
+        || abbreviations::is_sentence_starter(next)
+        || language_data::is_function_word_capitalized(next)
+}
+
 /// A superscript digit (`¹`, `²`, `³`, `⁰`, `⁴`-`⁹`).
 fn is_superscript_digit(c: char) -> bool {
     matches!(c, '¹' | '²' | '³' | '⁰' | '⁴'..='⁹')
@@ -4560,6 +4650,20 @@ fn is_short_lower_consonant_final(word: &str) -> bool {
             !"aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿąęěůőűăāēīōūıаеёиоуыэюяьіїєαεηιουωάέήίόύώϊϋΐΰςν"
                 .contains(c)
         })
+}
+
+/// A number per an abbreviated unit (`$27/барр`, `100/шт`, `5/ч`): a number, a slash and a short
+/// lower-case word ending in a consonant, no function word. Its period before lower case is the
+/// unit's (`Нефть за $27/барр. не снится`), as after the unit alone (`барр. не`); the number
+/// glued before it hid the unit from the rules that read the word.
+fn is_per_unit(word: &str) -> bool {
+    let Some((amount, unit)) = word.rsplit_once('/') else {
+        return false;
+    };
+    amount.as_bytes().last().is_some_and(u8::is_ascii_digit)
+        && (is_short_lower_consonant_final(unit)
+            || (unit.chars().count() == 1 && unit.chars().all(char::is_lowercase)))
+        && !language_data::is_function_word(unit)
 }
 
 /// A token of letters with internal periods whose parts are short (`f.eks`, `bl.a`, `t.ex`,

@@ -634,6 +634,17 @@ mod tests {
     use aws_smithy_eventstream::frame::write_message_to;
     use aws_smithy_types::event_stream::Header;
 
+    /// A seeded xorshift64 generator: the mutation tests draw the same cases on every run.
+    fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        }
+    }
+
     fn frame_bytes(message_type: &str, kind: &str, payload: &str) -> Vec<u8> {
         let type_header = if message_type == "event" {
             ":event-type"
@@ -753,13 +764,7 @@ mod tests {
         }
         // Mutations of a padded delta: whatever the scanner takes, serde reads the same.
         let seed = br#"{"contentBlockIndex":3,"delta":{"text":"Hi there."},"p":"abcd"}"#;
-        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         let mut taken = 0;
         for _ in 0..50_000 {
             let mut p = seed.to_vec();
@@ -882,13 +887,7 @@ mod tests {
             frame_bytes("event", "chunk", r#"{"bytes":"eyJhIjoxfQ=="}"#),
             frame_bytes("exception", "throttlingException", r#"{"message":"x"}"#),
         ];
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         let mut decoded = 0;
         let mut fast = 0;
         for _ in 0..30_000 {
@@ -903,7 +902,7 @@ mod tests {
                 }
             }
             // Lengths as they are now (sometimes), checksums always right.
-            if next() % 2 == 0 {
+            if next().is_multiple_of(2) {
                 let total = f.len() as u32;
                 f[..4].copy_from_slice(&total.to_be_bytes());
             }

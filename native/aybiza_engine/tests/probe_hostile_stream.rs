@@ -1016,13 +1016,7 @@ fn mutated_text_deltas_end_the_call_as_the_sdk_path_does() {
         br#"{"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\": 1}"}},"p":"abcd"}"#,
         br#"{"contentBlockIndex":0,"delta":{"reasoningContent":{"text":"Hm. "}},"p":"ab"}"#,
     ];
-    let mut x: u64 = 0x5DEE_CE66_D1CE_4E5B;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(0x5DEE_CE66_D1CE_4E5B);
     let alphabet = b"\"\\{}[]:,01 9\x00\x1f\x7f\xc3\xa9\xff\xed";
     let mut differ = Vec::new();
     for i in 0..450 {
@@ -1062,13 +1056,7 @@ fn mutated_invoke_chunks_end_the_call_as_the_sdk_path_does() {
     let seed = format!(r#"{{"bytes":"{inner}","p":"abcd"}}"#).into_bytes();
     let req = json!({"model_id": MODEL, "body": {"anthropic_version": "bedrock-2023-05-31",
                      "max_tokens": 10, "messages": [{"role": "user", "content": "hi"}]}});
-    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x
-    };
+    let mut next = xorshift(0x2545_F491_4F6C_DD1D);
     let alphabet = b"\"\\{}:,=A/+ \x00\xc3\xff";
     let mut differ = Vec::new();
     for _ in 0..150 {

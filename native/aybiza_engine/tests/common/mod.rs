@@ -23,6 +23,17 @@ pub fn emulator(rules: Vec<Rule>) -> Emulator {
         .expect("emulator starts")
 }
 
+/// A seeded xorshift64 generator: mutation tests draw the same cases on every run.
+pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut x = seed;
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}
+
 pub fn rule(v: Value) -> Rule {
     serde_json::from_value(v).expect("valid rule")
 }

@@ -80,6 +80,27 @@ defmodule Aybiza.ProbeCostTest do
     assert c.cache_write == c.nanodollars
   end
 
+  test "texts and flags of the wrong type are refused, not priced as if absent" do
+    for {key, bad} <- [
+          request_text: 5,
+          generated_text: ["hi"],
+          cache_write_ttl: 5,
+          estimated: "yes",
+          thinking_billed_separately: "true",
+          estimated: 1
+        ] do
+      assert invalid(%{:input_tokens => 10, :output_tokens => 5, key => bad}) =~ "#{key}",
+             inspect({key, bad})
+    end
+
+    # The right types still price, and nil is absent.
+    assert {:ok, %Cost{estimated: true}} =
+             Cost.calculate(@haiku, %{input_tokens: 10, generated_text: "Hi.", estimated: true})
+
+    assert {:ok, %Cost{estimated: false}} =
+             Cost.calculate(@haiku, %{input_tokens: 10, output_tokens: 2, estimated: nil})
+  end
+
   test "usage keys that are neither atoms nor strings are an error, not a raise" do
     assert invalid(%{{:a} => 1}) =~ "keys"
     assert invalid(%{%{} => 1, input_tokens: 5}) =~ "keys"

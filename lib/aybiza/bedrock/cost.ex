@@ -66,7 +66,9 @@ defmodule Aybiza.Bedrock.Cost do
   `input_tokens`, `output_tokens`, `cache_read_input_tokens`, `cache_write_input_tokens`,
   `cache_details` (at most 8 `%{input_tokens | inputTokens, ttl: "5m" | "1h"}`),
   `cache_write_ttl` (`"5m"` | `"1h"`), `thinking_tokens`, `thinking_billed_separately`,
-  and for interrupted streams `request_text`, `generated_text`, `estimated`.
+  and for interrupted streams `request_text`, `generated_text`, `estimated`. A member of the
+  wrong type (a count that is no non-negative integer, a text that is no string, a flag that is
+  not `true`/`false`) is an `:invalid_request` error naming it; `nil` is absent.
   """
   @type usage :: map() | keyword()
 

@@ -323,14 +323,13 @@ fn decode_usage(v: &Value) -> Result<(Usage, bool), String> {
                 .ok_or_else(|| format!("{k} must be a non-negative integer")),
         }
     };
-    let text = |k: &str| o.get(k).and_then(Value::as_str);
-    let ttl = match o.get("cache_write_ttl").and_then(Value::as_str) {
+    let ttl = match usage_text(o, "cache_write_ttl")? {
         None | Some("5m" | "five_minutes" | "300" | "ephemeral") => CacheTtl::FiveMinutes,
         Some("1h" | "one_hour" | "3600") => CacheTtl::OneHour,
         Some(other) => return Err(format!("cache_write_ttl {other:?} is not 5m or 1h")),
     };
-    let request_text = text("request_text");
-    let generated_text = text("generated_text");
+    let request_text = usage_text(o, "request_text")?;
+    let generated_text = usage_text(o, "generated_text")?;
     let interrupted = request_text.is_some() || generated_text.is_some();
     let input = match count("input_tokens")? {
         Some(n) => n,
@@ -358,10 +357,7 @@ fn decode_usage(v: &Value) -> Result<(Usage, bool), String> {
         cache_write_1h_input_tokens: cache_write_1h,
         cache_write_ttl: ttl,
         thinking_tokens: count("thinking_tokens")?.unwrap_or(0),
-        thinking_billed_separately: o
-            .get("thinking_billed_separately")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        thinking_billed_separately: usage_flag(o, "thinking_billed_separately")?,
     };
     // Billed output is their sum then: refused past 64 bits rather than saturated (billed
     // as fewer tokens than reported), as an overflowing cache_details sum is.
@@ -373,8 +369,29 @@ fn decode_usage(v: &Value) -> Result<(Usage, bool), String> {
     {
         return Err("output_tokens + thinking_tokens overflow".into());
     }
-    let estimated = interrupted || o.get("estimated").and_then(Value::as_bool).unwrap_or(false);
+    let estimated = interrupted || usage_flag(o, "estimated")?;
     Ok((usage, estimated))
+}
+
+// A usage member of the wrong type is an error, not absent: a mistyped `estimated: "yes"` or
+// `request_text: 5` would otherwise be priced as if it had not been given.
+fn usage_text<'v>(
+    o: &'v serde_json::Map<String, Value>,
+    k: &str,
+) -> Result<Option<&'v str>, String> {
+    match o.get(k) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(format!("{k} must be a string")),
+    }
+}
+
+fn usage_flag(o: &serde_json::Map<String, Value>, k: &str) -> Result<bool, String> {
+    match o.get(k) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(format!("{k} must be true or false")),
+    }
 }
 
 fn decode_requirements(term: Term) -> Result<Requirements, String> {

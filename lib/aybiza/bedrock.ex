@@ -262,29 +262,37 @@ defmodule Aybiza.Bedrock do
 
     telemetry? =
       case stream_opts[:telemetry] do
-        nil -> Application.get_env(:aybiza_bedrock, :stream_telemetry, true) != false
-        value when is_boolean(value) -> value
-        other -> raise ArgumentError, ":telemetry must be a boolean, got: #{inspect(other)}"
+        nil ->
+          Application.get_env(:aybiza_bedrock, :stream_telemetry, true) != false
+
+        value when is_boolean(value) ->
+          value
+
+        other ->
+          raise ArgumentError,
+                ":telemetry must be a boolean, got: #{Aybiza.Bedrock.Options.shown(other)}"
       end
 
     {api, endpoint} = MessagesApi.validate!(stream_opts)
     exact? = stream_opts[:exact_token_counts]
 
     unless is_boolean(exact?) do
-      raise ArgumentError, ":exact_token_counts must be a boolean, got: #{inspect(exact?)}"
+      raise ArgumentError,
+            ":exact_token_counts must be a boolean, got: #{Aybiza.Bedrock.Options.shown(exact?)}"
     end
 
     coalesce_us = stream_opts[:coalesce_us]
 
     unless is_integer(coalesce_us) and coalesce_us in 0..@max_coalesce_us do
       raise ArgumentError,
-            ":coalesce_us must be an integer in 0..#{@max_coalesce_us}, got: #{inspect(coalesce_us)}"
+            ":coalesce_us must be an integer in 0..#{@max_coalesce_us}, got: #{Aybiza.Bedrock.Options.shown(coalesce_us)}"
     end
 
     trace? = stream_opts[:trace_timings]
 
     unless is_boolean(trace?) do
-      raise ArgumentError, ":trace_timings must be a boolean, got: #{inspect(trace?)}"
+      raise ArgumentError,
+            ":trace_timings must be a boolean, got: #{Aybiza.Bedrock.Options.shown(trace?)}"
     end
 
     to = stream_opts[:to]
@@ -298,7 +306,7 @@ defmodule Aybiza.Bedrock do
 
     unless operation in [:converse_stream, :invoke_model_with_response_stream] do
       raise ArgumentError,
-            ":operation must be :converse_stream or :invoke_model_with_response_stream, got: #{inspect(operation)}"
+            ":operation must be :converse_stream or :invoke_model_with_response_stream, got: #{Aybiza.Bedrock.Options.shown(operation)}"
     end
 
     if operation == :invoke_model_with_response_stream and api == :messages do
@@ -656,7 +664,8 @@ defmodule Aybiza.Bedrock do
   end
 
   defp limits(other) do
-    raise ArgumentError, ":limits must be a keyword list or a map, got: #{inspect(other)}"
+    raise ArgumentError,
+          ":limits must be a keyword list or a map, got: #{Aybiza.Bedrock.Options.shown(other)}"
   end
 
   defp start(operation, request, config, to, native_opts, warn_legacy? \\ true) do

@@ -618,7 +618,7 @@ defmodule Aybiza.AWS.BedrockClient do
 
   # Values that can hold client options (credentials) are described, never printed.
   defp shown(key, value) when key in [:client_opts, :backend], do: Options.describe(value)
-  defp shown(_key, value), do: inspect(value)
+  defp shown(_key, value), do: Options.shown(value)
 
   # `{module, opts}` backends get client options: their credentials are sealed at once.
   defp seal_backend({module, opts}) when is_atom(module) and is_list(opts),

@@ -77,7 +77,7 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
 
       unless is_integer(value) and value > 0 do
         raise ArgumentError,
-              "circuit breaker option #{inspect(key)} must be a positive integer, got: #{inspect(value)}"
+              "circuit breaker option #{inspect(key)} must be a positive integer, got: #{Aybiza.Bedrock.Options.shown(value)}"
       end
     end
 
@@ -85,7 +85,7 @@ defmodule Aybiza.Bedrock.CircuitBreaker do
 
     unless is_nil(slow) or (is_integer(slow) and slow > 0) do
       raise ArgumentError,
-            "circuit breaker option :slow_call_ms must be nil or a positive integer, got: #{inspect(slow)}"
+            "circuit breaker option :slow_call_ms must be nil or a positive integer, got: #{Aybiza.Bedrock.Options.shown(slow)}"
     end
 
     merged |> Keyword.update!(:clock, &Clock.validate!(&1, :clock)) |> Map.new()

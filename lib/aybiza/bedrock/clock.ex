@@ -43,6 +43,6 @@ defmodule Aybiza.Bedrock.Clock do
 
   def validate!(other, option) do
     raise ArgumentError,
-          "#{inspect(option)} must be :system or a clock from Aybiza.Bedrock.Clock.manual/1, got: #{inspect(other)}"
+          "#{inspect(option)} must be :system or a clock from Aybiza.Bedrock.Clock.manual/1, got: #{Aybiza.Bedrock.Options.shown(other)}"
   end
 end

@@ -183,7 +183,7 @@ defmodule Aybiza.Bedrock.Config do
     for {key, value} <- timeouts do
       unless key in @timeout_keys and is_integer(value) and value > 0 do
         raise ArgumentError,
-              "timeout #{inspect(key)} must be a positive integer (ms), got: #{inspect(value)}"
+              "timeout #{inspect(key)} must be a positive integer (ms), got: #{Aybiza.Bedrock.Options.shown(value)}"
       end
     end
 
@@ -206,7 +206,7 @@ defmodule Aybiza.Bedrock.Config do
     do:
       raise(
         ArgumentError,
-        ":sentences must be a boolean, :voice, :sentence or a keyword list, got: #{inspect(other)}"
+        ":sentences must be a boolean, :voice, :sentence or a keyword list, got: #{Aybiza.Bedrock.Options.shown(other)}"
       )
 
   defp app_env(key, default \\ nil), do: Application.get_env(:aybiza_bedrock, key, default)

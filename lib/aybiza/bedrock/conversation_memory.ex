@@ -63,7 +63,11 @@ defmodule Aybiza.Bedrock.ConversationMemory do
     name = Keyword.get(opts, :memory, __MODULE__)
 
     unless is_atom(name),
-      do: raise(ArgumentError, ":memory must be an atom, got: #{inspect(name)}")
+      do:
+        raise(
+          ArgumentError,
+          ":memory must be an atom, got: #{Aybiza.Bedrock.Options.shown(name)}"
+        )
 
     name
   end
@@ -122,13 +126,20 @@ defmodule Aybiza.Bedrock.ConversationMemory do
         :ok
 
       other ->
-        raise ArgumentError, ":last_n must be a non-negative integer, got: #{inspect(other)}"
+        raise ArgumentError,
+              ":last_n must be a non-negative integer, got: #{Aybiza.Bedrock.Options.shown(other)}"
     end
 
     case opts[:since] do
-      nil -> :ok
-      %DateTime{} -> :ok
-      other -> raise ArgumentError, ":since must be a DateTime, got: #{inspect(other)}"
+      nil ->
+        :ok
+
+      %DateTime{} ->
+        :ok
+
+      other ->
+        raise ArgumentError,
+              ":since must be a DateTime, got: #{Aybiza.Bedrock.Options.shown(other)}"
     end
 
     case call(name, call_id, :get, false) do
@@ -246,7 +257,7 @@ defmodule Aybiza.Bedrock.ConversationMemory do
 
       other ->
         raise ArgumentError,
-              ":max_input_tokens must be a positive integer, got: #{inspect(other)}"
+              ":max_input_tokens must be a positive integer, got: #{Aybiza.Bedrock.Options.shown(other)}"
     end
   end
 
@@ -438,7 +449,8 @@ defmodule Aybiza.Bedrock.ConversationMemory do
           :assistant
 
         other ->
-          raise ArgumentError, "message role must be :user or :assistant, got: #{inspect(other)}"
+          raise ArgumentError,
+                "message role must be :user or :assistant, got: #{Aybiza.Bedrock.Options.shown(other)}"
       end
 
     %{role: role, content: blocks(get(message, :content, []))}
@@ -461,7 +473,7 @@ defmodule Aybiza.Bedrock.ConversationMemory do
     do:
       raise(
         ArgumentError,
-        "message content must be a string or a list of blocks, got: #{inspect(other)}"
+        "message content must be a string or a list of blocks, got: #{Aybiza.Bedrock.Options.shown(other)}"
       )
 
   defp blocks?([]), do: true
@@ -564,7 +576,11 @@ defmodule Aybiza.Bedrock.ConversationMemory do
     Enum.reduce_while(Enum.with_index(messages), {:ok, []}, fn {message, i}, {:ok, acc} ->
       try do
         unless is_map(message),
-          do: raise(ArgumentError, "a message must be a map, got: #{inspect(message)}")
+          do:
+            raise(
+              ArgumentError,
+              "a message must be a map, got: #{Aybiza.Bedrock.Options.shown(message)}"
+            )
 
         %{role: role, content: content} = to_message(message)
         metadata = get(message, :metadata, %{}) || %{}

@@ -137,7 +137,7 @@ defmodule Aybiza.Bedrock.Media do
     case Enum.find(@image_formats, &(Atom.to_string(&1) == f)) do
       nil ->
         raise ArgumentError,
-              ":format must be one of #{inspect(@image_formats)}, got: #{inspect(f)}"
+              ":format must be one of #{inspect(@image_formats)}, got: #{Aybiza.Bedrock.Options.shown(f)}"
 
       atom ->
         atom
@@ -148,7 +148,7 @@ defmodule Aybiza.Bedrock.Media do
     do:
       raise(
         ArgumentError,
-        ":format must be one of #{inspect(@image_formats)}, got: #{inspect(f)}"
+        ":format must be one of #{inspect(@image_formats)}, got: #{Aybiza.Bedrock.Options.shown(f)}"
       )
 
   defp match_declared(nil, _), do: :ok
@@ -228,7 +228,7 @@ defmodule Aybiza.Bedrock.Media do
     case Enum.find(@document_formats, &(Atom.to_string(&1) == String.downcase(format))) do
       nil ->
         invalid(
-          "document.format must be one of #{inspect(@document_formats)}, got: #{inspect(format)}"
+          "document.format must be one of #{inspect(@document_formats)}, got: #{Aybiza.Bedrock.Options.shown(format)}"
         )
 
       atom ->
@@ -241,7 +241,7 @@ defmodule Aybiza.Bedrock.Media do
   defp document_format(format),
     do:
       invalid(
-        "document.format must be one of #{inspect(@document_formats)}, got: #{inspect(format)}"
+        "document.format must be one of #{inspect(@document_formats)}, got: #{Aybiza.Bedrock.Options.shown(format)}"
       )
 
   defp check_name(name) do
@@ -250,7 +250,7 @@ defmodule Aybiza.Bedrock.Media do
       :ok
     else
       invalid(
-        "document.name may only hold letters, digits, single spaces, hyphens, parentheses and square brackets, got: #{inspect(name)}"
+        "document.name may only hold letters, digits, single spaces, hyphens, parentheses and square brackets, got: #{Aybiza.Bedrock.Options.shown(name)}"
       )
     end
   end

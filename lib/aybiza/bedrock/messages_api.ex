@@ -42,12 +42,13 @@ defmodule Aybiza.Bedrock.MessagesApi do
     endpoint = Keyword.get(opts, :messages_endpoint, :runtime)
 
     unless api in [:auto, :converse, :messages] do
-      raise ArgumentError, ":api must be :auto, :converse or :messages, got: #{inspect(api)}"
+      raise ArgumentError,
+            ":api must be :auto, :converse or :messages, got: #{Aybiza.Bedrock.Options.shown(api)}"
     end
 
     unless endpoint in [:runtime, :mantle] do
       raise ArgumentError,
-            ":messages_endpoint must be :runtime or :mantle, got: #{inspect(endpoint)}"
+            ":messages_endpoint must be :runtime or :mantle, got: #{Aybiza.Bedrock.Options.shown(endpoint)}"
     end
 
     {api, endpoint}

@@ -106,6 +106,15 @@ defmodule Aybiza.Bedrock.Options do
   end
 
   @doc """
+  A rejected value for an error message: numbers and atoms as they are (no secret is one),
+  anything that could hold a secret or a caller's text (strings, maps, tuples, lists)
+  described by `describe/1`.
+  """
+  @spec shown(term()) :: String.t()
+  def shown(term) when is_number(term) or is_atom(term), do: inspect(term)
+  def shown(term), do: describe(term)
+
+  @doc """
   What kind of term `term` is, without its value ("a map", "a 3-tuple", "a string of 12
   bytes"...): for error messages about values that may hold secrets.
   """

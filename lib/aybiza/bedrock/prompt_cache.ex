@@ -47,11 +47,13 @@ defmodule Aybiza.Bedrock.PromptCache do
       )
 
     for key <- [:system, :tools, :history], not is_boolean(opts[key]) do
-      raise ArgumentError, "#{inspect(key)} must be a boolean, got: #{inspect(opts[key])}"
+      raise ArgumentError,
+            "#{inspect(key)} must be a boolean, got: #{Aybiza.Bedrock.Options.shown(opts[key])}"
     end
 
     unless opts[:ttl] in ["5m", "1h"] do
-      raise ArgumentError, ":ttl must be \"5m\" or \"1h\", got: #{inspect(opts[:ttl])}"
+      raise ArgumentError,
+            ":ttl must be \"5m\" or \"1h\", got: #{Aybiza.Bedrock.Options.shown(opts[:ttl])}"
     end
 
     caps = capabilities(get(request, :model_id, nil))

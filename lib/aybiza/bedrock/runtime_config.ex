@@ -118,7 +118,7 @@ defmodule Aybiza.Bedrock.RuntimeConfig do
 
     unless is_boolean(read_env?) do
       raise ArgumentError,
-            "config :aybiza_bedrock, :read_env must be true or false, got: #{inspect(read_env?)}"
+            "config :aybiza_bedrock, :read_env must be true or false, got: #{Aybiza.Bedrock.Options.shown(read_env?)}"
     end
 
     env = if read_env?, do: env, else: %{}

@@ -119,7 +119,7 @@ defmodule Aybiza.Bedrock.Telemetry do
     Enum.each(events, fn event ->
       unless is_list(event) and event != [] and Enum.all?(event, &is_atom/1) do
         raise ArgumentError,
-              "event names must be non-empty lists of atoms, got: #{inspect(event)}"
+              "event names must be non-empty lists of atoms, got: #{Aybiza.Bedrock.Options.shown(event)}"
       end
     end)
 

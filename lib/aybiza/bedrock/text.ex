@@ -294,7 +294,7 @@ defmodule Aybiza.Bedrock.Text do
 
   defp query_context(other) do
     raise ArgumentError,
-          "expected the context to be a map or keyword list, got: #{inspect(other)}"
+          "expected the context to be a map or keyword list, got: #{Aybiza.Bedrock.Options.shown(other)}"
   end
 
   defp get(map, key), do: Map.get(map, key, Map.get(map, Atom.to_string(key)))

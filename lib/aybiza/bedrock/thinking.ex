@@ -83,7 +83,7 @@ defmodule Aybiza.Bedrock.Thinking do
 
     unless is_boolean(opts[:drop_sampling]) do
       raise ArgumentError,
-            ":drop_sampling must be a boolean, got: #{inspect(opts[:drop_sampling])}"
+            ":drop_sampling must be a boolean, got: #{Aybiza.Bedrock.Options.shown(opts[:drop_sampling])}"
     end
 
     request = if opts[:drop_sampling], do: drop_sampling(request), else: request
@@ -151,12 +151,12 @@ defmodule Aybiza.Bedrock.Thinking do
     cond do
       type not in ["enabled", :enabled] ->
         invalid(
-          "additional_model_request_fields.thinking.type must be \"enabled\", got: #{inspect(type)}"
+          "additional_model_request_fields.thinking.type must be \"enabled\", got: #{Aybiza.Bedrock.Options.shown(type)}"
         )
 
       not (is_integer(budget) and budget >= @min_budget) ->
         invalid(
-          "additional_model_request_fields.thinking.budget_tokens must be an integer >= #{@min_budget}, got: #{inspect(budget)}"
+          "additional_model_request_fields.thinking.budget_tokens must be an integer >= #{@min_budget}, got: #{Aybiza.Bedrock.Options.shown(budget)}"
         )
 
       not is_integer(max_tokens) ->
@@ -171,7 +171,7 @@ defmodule Aybiza.Bedrock.Thinking do
 
       forced_choice?(choice) ->
         invalid(
-          "tool_config.tool_choice must be auto with extended thinking, got: #{inspect(choice)}"
+          "tool_config.tool_choice must be auto with extended thinking, got: #{Aybiza.Bedrock.Options.shown(choice)}"
         )
 
       sampling != [] ->

@@ -124,10 +124,14 @@ defmodule Aybiza.Bedrock.Tool do
 
     cond do
       not (is_binary(f[:name]) and Regex.match?(~r/\A[a-zA-Z0-9_-]{1,64}\z/, f[:name])) ->
-        invalid("tool.name must be 1-64 characters of [a-zA-Z0-9_-], got: #{inspect(f[:name])}")
+        invalid(
+          "tool.name must be 1-64 characters of [a-zA-Z0-9_-], got: #{Aybiza.Bedrock.Options.shown(f[:name])}"
+        )
 
       not (is_binary(f[:description]) and f[:description] != "") ->
-        invalid("tool.description must be a non-empty string, got: #{inspect(f[:description])}")
+        invalid(
+          "tool.description must be a non-empty string, got: #{Aybiza.Bedrock.Options.shown(f[:description])}"
+        )
 
       not (is_map(schema) and
                Map.get(schema, "type", Map.get(schema, :type)) in ["object", :object]) ->
@@ -140,13 +144,17 @@ defmodule Aybiza.Bedrock.Tool do
         invalid("tool.approval must be nil or a function of arity 2")
 
       not (is_nil(f[:kind]) or is_atom(f[:kind])) ->
-        invalid("tool.kind must be an atom, got: #{inspect(f[:kind])}")
+        invalid("tool.kind must be an atom, got: #{Aybiza.Bedrock.Options.shown(f[:kind])}")
 
       not (is_nil(f[:acknowledgment]) or is_binary(f[:acknowledgment])) ->
-        invalid("tool.acknowledgment must be a string, got: #{inspect(f[:acknowledgment])}")
+        invalid(
+          "tool.acknowledgment must be a string, got: #{Aybiza.Bedrock.Options.shown(f[:acknowledgment])}"
+        )
 
       not (is_nil(f[:timeout]) or (is_integer(f[:timeout]) and f[:timeout] > 0)) ->
-        invalid("tool.timeout must be a positive integer (ms), got: #{inspect(f[:timeout])}")
+        invalid(
+          "tool.timeout must be a positive integer (ms), got: #{Aybiza.Bedrock.Options.shown(f[:timeout])}"
+        )
 
       true ->
         f = if f[:timeout] == nil, do: Map.delete(f, :timeout), else: f
@@ -213,7 +221,7 @@ defmodule Aybiza.Bedrock.Tool do
 
         other ->
           raise ArgumentError,
-                ":cache_point must be a boolean, \"5m\" or \"1h\", got: #{inspect(other)}"
+                ":cache_point must be a boolean, \"5m\" or \"1h\", got: #{Aybiza.Bedrock.Options.shown(other)}"
       end
 
     %{tools: specs, tool_choice: tool_choice!(opts[:tool_choice], tools)}
@@ -238,7 +246,7 @@ defmodule Aybiza.Bedrock.Tool do
 
   def tool_choice!(other, _tools) do
     raise ArgumentError,
-          ":tool_choice must be :auto, :any, {:tool, name} or a tool name, got: #{inspect(other)}"
+          ":tool_choice must be :auto, :any, {:tool, name} or a tool name, got: #{Aybiza.Bedrock.Options.shown(other)}"
   end
 
   @doc """
@@ -271,7 +279,10 @@ defmodule Aybiza.Bedrock.Tool do
       []
     else
       expected = Enum.join(types, " or ")
-      ["#{path} must be #{article(expected)} #{expected}, got: #{inspect(value)}"]
+
+      [
+        "#{path} must be #{article(expected)} #{expected}, got: #{Aybiza.Bedrock.Options.shown(value)}"
+      ]
     end
   end
 
@@ -293,7 +304,9 @@ defmodule Aybiza.Bedrock.Tool do
   defp check_enum(%{"enum" => values}, value, path) when is_list(values) do
     if value in values,
       do: [],
-      else: ["#{path} must be one of #{inspect(values)}, got: #{inspect(value)}"]
+      else: [
+        "#{path} must be one of #{inspect(values)}, got: #{Aybiza.Bedrock.Options.shown(value)}"
+      ]
   end
 
   defp check_enum(_schema, _value, _path), do: []

@@ -355,7 +355,7 @@ defmodule Aybiza.Bedrock.ToolLoop do
       shown =
         if key == :backend_opts,
           do: Aybiza.Bedrock.Options.describe(opts[key]),
-          else: inspect(opts[key])
+          else: Aybiza.Bedrock.Options.shown(opts[key])
 
       raise ArgumentError, "#{inspect(key)} must be #{what}, got: #{shown}"
     end

@@ -102,7 +102,8 @@ defmodule Aybiza.Bedrock.VoicePrompts do
               "unknown agent type #{inspect(agent_type)}; expected one of #{inspect(agent_types())} or pass :base"
 
     for key <- [:instructions, :base], opts[key] != nil and not is_binary(opts[key]) do
-      raise ArgumentError, "#{inspect(key)} must be a string, got: #{inspect(opts[key])}"
+      raise ArgumentError,
+            "#{inspect(key)} must be a string, got: #{Aybiza.Bedrock.Options.shown(opts[key])}"
     end
 
     [
@@ -136,7 +137,7 @@ defmodule Aybiza.Bedrock.VoicePrompts do
 
       other ->
         raise ArgumentError,
-              ":cache_point must be a boolean, \"5m\" or \"1h\", got: #{inspect(other)}"
+              ":cache_point must be a boolean, \"5m\" or \"1h\", got: #{Aybiza.Bedrock.Options.shown(other)}"
     end
   end
 

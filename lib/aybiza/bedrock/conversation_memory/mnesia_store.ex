@@ -59,7 +59,7 @@ defmodule Aybiza.Bedrock.ConversationMemory.MnesiaStore do
       other ->
         raise ArgumentError,
               "config :aybiza_bedrock, :conversation_memory, :mnesia_copies must be " <>
-                ":disc_copies or :ram_copies, got: #{inspect(other)}"
+                ":disc_copies or :ram_copies, got: #{Aybiza.Bedrock.Options.shown(other)}"
     end
   end
 

@@ -47,7 +47,9 @@ defmodule Aybiza.Bedrock.ConversationMemory.Supervisor do
 
     name = opts[:name]
 
-    unless is_atom(name), do: raise(ArgumentError, ":name must be an atom, got: #{inspect(name)}")
+    unless is_atom(name),
+      do:
+        raise(ArgumentError, ":name must be an atom, got: #{Aybiza.Bedrock.Options.shown(name)}")
 
     Supervisor.start_link(__MODULE__, opts, name: supervisor_name(name))
   end
@@ -65,26 +67,41 @@ defmodule Aybiza.Bedrock.ConversationMemory.Supervisor do
     max = opts[:max_messages] || Keyword.get(config, :max_messages, 50)
 
     unless is_atom(store),
-      do: raise(ArgumentError, ":store must be a module, got: #{inspect(store)}")
+      do:
+        raise(
+          ArgumentError,
+          ":store must be a module, got: #{Aybiza.Bedrock.Options.shown(store)}"
+        )
 
     unless is_integer(ttl) and ttl > 0,
-      do: raise(ArgumentError, ":ttl must be a positive integer (ms), got: #{inspect(ttl)}")
+      do:
+        raise(
+          ArgumentError,
+          ":ttl must be a positive integer (ms), got: #{Aybiza.Bedrock.Options.shown(ttl)}"
+        )
 
     unless is_integer(max) and max > 1,
-      do: raise(ArgumentError, ":max_messages must be an integer > 1, got: #{inspect(max)}")
+      do:
+        raise(
+          ArgumentError,
+          ":max_messages must be an integer > 1, got: #{Aybiza.Bedrock.Options.shown(max)}"
+        )
 
     max_calls = opts[:max_calls] || Keyword.get(config, :max_calls, 100_000)
     max_bytes = opts[:max_call_bytes] || Keyword.get(config, :max_call_bytes, 16 * 1024 * 1024)
 
     unless is_integer(max_calls) and max_calls > 0,
       do:
-        raise(ArgumentError, ":max_calls must be a positive integer, got: #{inspect(max_calls)}")
+        raise(
+          ArgumentError,
+          ":max_calls must be a positive integer, got: #{Aybiza.Bedrock.Options.shown(max_calls)}"
+        )
 
     unless is_integer(max_bytes) and max_bytes >= 1024,
       do:
         raise(
           ArgumentError,
-          ":max_call_bytes must be an integer >= 1024, got: #{inspect(max_bytes)}"
+          ":max_call_bytes must be an integer >= 1024, got: #{Aybiza.Bedrock.Options.shown(max_bytes)}"
         )
 
     name = opts[:name]

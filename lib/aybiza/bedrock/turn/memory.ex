@@ -69,7 +69,7 @@ defmodule Aybiza.Bedrock.Turn.Memory do
 
       {other, _opts} ->
         raise ArgumentError,
-              "memory option :keep_attachments must be a boolean, got: #{inspect(other)}"
+              "memory option :keep_attachments must be a boolean, got: #{Aybiza.Bedrock.Options.shown(other)}"
     end
   end
 

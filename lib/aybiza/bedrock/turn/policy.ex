@@ -87,7 +87,7 @@ defmodule Aybiza.Bedrock.Turn.Policy do
         do:
           raise(
             ArgumentError,
-            "policy option #{inspect(key)} must be a positive integer, got: #{inspect(opts[key])}"
+            "policy option #{inspect(key)} must be a positive integer, got: #{Aybiza.Bedrock.Options.shown(opts[key])}"
           )
     end
 
@@ -95,14 +95,14 @@ defmodule Aybiza.Bedrock.Turn.Policy do
       do:
         raise(
           ArgumentError,
-          "policy option :throttle_retries must be a non-negative integer, got: #{inspect(opts[:throttle_retries])}"
+          "policy option :throttle_retries must be a non-negative integer, got: #{Aybiza.Bedrock.Options.shown(opts[:throttle_retries])}"
         )
 
     unless is_nil(opts[:fallback_region]) or is_binary(opts[:fallback_region]),
       do:
         raise(
           ArgumentError,
-          "policy option :fallback_region must be a region string or nil, got: #{inspect(opts[:fallback_region])}"
+          "policy option :fallback_region must be a region string or nil, got: #{Aybiza.Bedrock.Options.shown(opts[:fallback_region])}"
         )
 
     for key <- [:random, :allowed?] do
@@ -112,7 +112,7 @@ defmodule Aybiza.Bedrock.Turn.Policy do
         do:
           raise(
             ArgumentError,
-            "policy option #{inspect(key)} must be a function of arity #{arity}, got: #{inspect(opts[key])}"
+            "policy option #{inspect(key)} must be a function of arity #{arity}, got: #{Aybiza.Bedrock.Options.shown(opts[key])}"
           )
     end
 

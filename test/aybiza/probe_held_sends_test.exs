@@ -7,6 +7,8 @@ defmodule Aybiza.ProbeHeldSendsTest do
   # exactly what its receiver got (the held events dropped at the flush are not counted).
   use ExUnit.Case, async: false
 
+  import Aybiza.Bedrock.TestHelpers, only: [collect_calls: 1, emulator_opts: 1, terminal?: 1]
+
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.Emulator
 
@@ -32,15 +34,7 @@ defmodule Aybiza.ProbeHeldSendsTest do
          ]}
       )
 
-    creds = Emulator.credentials(emulator)
-
-    opts = [
-      endpoint: Emulator.url(emulator),
-      region: "us-east-1",
-      credentials: {:static, creds.access_key_id, creds.secret_access_key}
-    ]
-
-    %{opts: opts}
+    %{opts: emulator_opts(emulator)}
   end
 
   defp request(prompt) do
@@ -114,7 +108,7 @@ defmodule Aybiza.ProbeHeldSendsTest do
         ref
       end
 
-    events = collect(Map.new(refs, &{&1, []}), length(refs))
+    events = collect_calls(refs)
 
     for ref <- refs do
       call = Enum.reverse(events[ref])
@@ -189,24 +183,10 @@ defmodule Aybiza.ProbeHeldSendsTest do
     end
   end
 
-  defp collect(events, 0), do: events
-
-  defp collect(events, pending) do
-    receive do
-      {:aybiza_bedrock, ref, event} when is_map_key(events, ref) ->
-        pending = if terminal?(event), do: pending - 1, else: pending
-        collect(Map.update!(events, ref, &[event | &1]), pending)
-    after
-      30_000 -> flunk("#{pending} calls without a terminal")
-    end
-  end
-
   defp burn, do: burn()
 
   defp kind(event) when is_atom(event), do: event
   defp kind(event) when is_tuple(event), do: elem(event, 0)
-
-  defp terminal?(event), do: match?({:done, _}, event) or match?({:error, _}, event)
 
   # Up to 30 s: a loaded machine (burners, one shard) may take seconds to stop every call.
   defp wait_until(fun, tries \\ 3_000) do

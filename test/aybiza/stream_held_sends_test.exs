@@ -5,6 +5,8 @@ defmodule Aybiza.StreamHeldSendsTest do
   # sentence, and exactly one terminal, last.
   use ExUnit.Case, async: false
 
+  import Aybiza.Bedrock.TestHelpers, only: [collect_calls: 1, emulator_opts: 1, terminal?: 1]
+
   alias Aybiza.Bedrock
   alias Aybiza.Bedrock.Emulator
 
@@ -19,15 +21,7 @@ defmodule Aybiza.StreamHeldSendsTest do
          rules: [%{prompt_contains: "", reply: @reply, pacing: %{tps: 2_000, delta_chars: 3}}]}
       )
 
-    creds = Emulator.credentials(emulator)
-
-    opts = [
-      endpoint: Emulator.url(emulator),
-      region: "us-east-1",
-      credentials: {:static, creds.access_key_id, creds.secret_access_key}
-    ]
-
-    %{opts: opts}
+    %{opts: emulator_opts(emulator)}
   end
 
   test "many concurrent calls each get every event in order and one terminal, last", %{
@@ -45,7 +39,7 @@ defmodule Aybiza.StreamHeldSendsTest do
         ref
       end
 
-    events = collect(Map.new(refs, &{&1, []}), length(refs))
+    events = collect_calls(refs)
     # Nothing of any call arrives after its terminal.
     refute_receive {:aybiza_bedrock, _, _}, 200
 
@@ -61,18 +55,4 @@ defmodule Aybiza.StreamHeldSendsTest do
       assert Enum.map_join(sentences, " ", &elem(&1, 1)) == String.trim(@reply)
     end
   end
-
-  defp collect(events, 0), do: events
-
-  defp collect(events, pending) do
-    receive do
-      {:aybiza_bedrock, ref, event} when is_map_key(events, ref) ->
-        pending = if terminal?(event), do: pending - 1, else: pending
-        collect(Map.update!(events, ref, &[event | &1]), pending)
-    after
-      30_000 -> flunk("#{pending} calls without a terminal")
-    end
-  end
-
-  defp terminal?(event), do: match?({:done, _}, event) or match?({:error, _}, event)
 end

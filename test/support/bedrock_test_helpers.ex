@@ -33,6 +33,30 @@ defmodule Aybiza.Bedrock.TestHelpers do
     end
   end
 
+  @doc """
+  Collects the events of several calls at once, until each has had its terminal: a map of
+  each ref to its events, newest first. Fails after `timeout` ms without a message.
+  """
+  @spec collect_calls([reference()], non_neg_integer()) :: %{reference() => [term()]}
+  def collect_calls(refs, timeout \\ 30_000),
+    do: collect_calls(Map.new(refs, &{&1, []}), length(refs), timeout)
+
+  defp collect_calls(events, 0, _timeout), do: events
+
+  defp collect_calls(events, pending, timeout) do
+    receive do
+      {:aybiza_bedrock, ref, event} when is_map_key(events, ref) ->
+        pending = if terminal?(event), do: pending - 1, else: pending
+        collect_calls(Map.update!(events, ref, &[event | &1]), pending, timeout)
+    after
+      timeout -> ExUnit.Assertions.flunk("#{pending} calls without a terminal")
+    end
+  end
+
+  @doc "Whether `event` is a call's terminal message (`{:done, _}` or `{:error, _}`)."
+  @spec terminal?(term()) :: boolean()
+  def terminal?(event), do: match?({:done, _}, event) or match?({:error, _}, event)
+
   @doc "The `{seq, text}` of the sentence events."
   @spec sentences([term()]) :: [{non_neg_integer(), String.t()}]
   def sentences(events), do: for({:sentence, seq, text} <- events, do: {seq, text})
